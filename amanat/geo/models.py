@@ -1,0 +1,114 @@
+"""Iran's administrative divisions as one tree of units, and constituencies."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    COUNTRY = "country", _("Country")
+    PROVINCE = "province", _("Province")
+    COUNTY = "county", _("County")
+    DISTRICT = "district", _("District")
+    CITY = "city", _("City")
+    RURAL_DISTRICT = "rural_district", _("Rural district")
+    VILLAGE = "village", _("Village")
+
+
+# One letter per kind keeps materialised paths short and unambiguous: a city and a
+# district under the same county may share an official code, never a path segment.
+KIND_LETTER = {
+    Kind.COUNTRY: "I",
+    Kind.PROVINCE: "P",
+    Kind.COUNTY: "C",
+    Kind.DISTRICT: "D",
+    Kind.CITY: "T",
+    Kind.RURAL_DISTRICT: "R",
+    Kind.VILLAGE: "V",
+}
+
+
+class Placement(models.TextChoices):
+    """How a unit's coordinates were obtained (see docs/geography.md)."""
+
+    MATCHED_PLACE = "matched_place", _("Matched populated place")
+    CHILD_MEAN = "child_mean", _("Mean of matched places within the unit")
+    PARENT = "parent", _("Taken from the parent unit")
+    NONE = "none", _("No coordinates")
+
+
+class AdminUnitQuerySet(models.QuerySet["AdminUnit"]):
+    def within(self, unit: AdminUnit) -> AdminUnitQuerySet:
+        """The unit and everything below it, by materialised path prefix."""
+        return self.filter(path__startswith=unit.path)
+
+    def below(self, unit: AdminUnit) -> AdminUnitQuerySet:
+        return self.within(unit).exclude(pk=unit.pk)
+
+    def of_kind(self, kind: str) -> AdminUnitQuerySet:
+        return self.filter(kind=kind)
+
+
+class AdminUnit(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    code = models.CharField(_("official code"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    # Normalised name (lib.persian.search_key) used for search and matching.
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    placement = models.CharField(
+        _("placement method"), max_length=16, choices=Placement.choices, default=Placement.NONE
+    )
+    h3_cell = models.CharField(max_length=16, blank=True, db_index=True)
+    population = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = AdminUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="geo_unit_kind_code_unique"),
+        ]
+        indexes = [models.Index(fields=["kind", "name_key"], name="geo_unit_kind_name")]
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestors(self) -> models.QuerySet[AdminUnit]:
+        """All units above this one, root first, in one query."""
+        prefixes = []
+        segments = self.path.split("/")[:-1]
+        for i in range(1, len(segments)):
+            prefixes.append("/".join(segments[:i]) + "/")
+        return AdminUnit.objects.filter(path__in=prefixes).order_by("depth")
+
+
+class Constituency(models.Model):
+    """An electoral district (حوزه انتخابیه): a grouping of one or more counties."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    province = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, related_name="constituencies",
+        limit_choices_to={"kind": Kind.PROVINCE},
+    )
+    counties = models.ManyToManyField(
+        AdminUnit, related_name="county_constituencies", limit_choices_to={"kind": Kind.COUNTY}
+    )
+
+    class Meta:
+        verbose_name = _("constituency")
+        verbose_name_plural = _("constituencies")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
