@@ -161,6 +161,7 @@ NODE_MODULES = Path(os.environ.get("AMANAT_NODE_MODULES", PROJECT_DIR / "node_mo
 # Front-end packages come from the npm registry (package-lock.json); only their built
 # files are exposed, under vendor/.
 STATICFILES_DIRS = [
+    BASE_DIR / "static",  # the project's own css/js, under amanat/
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/vazirmatn", NODE_MODULES / "vazirmatn"),
@@ -174,7 +175,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("AMANAT_MEDIA_ROOT", VAR_DIR / "media"))
 
-TASKS = {"default": {"BACKEND": os.environ.get("AMANAT_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("AMANAT_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 
 # Map tiles: a URL template for base tiles; empty means the plain background only.
 AMANAT_TILE_URL = os.environ.get("AMANAT_TILE_URL", "")

@@ -1,0 +1,66 @@
+# Amanat: the two commands a new machine needs are `make demo` and `make test`.
+# Everything else here is what they are built from.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Two cores here: pytest-xdist with two workers.
+PYTEST_WORKERS ?= 2
+
+.PHONY: install demo test lint typecheck migrations-check test-sqlite test-postgres \
+	test-browser messages serve clean
+
+install: $(VENV)/.installed node_modules/.installed messages
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+messages: $(VENV)/.installed
+	$(BIN)/python scripts/compile_messages.py
+
+demo: install
+	$(BIN)/amanat migrate --noinput
+	$(BIN)/amanat load-demo
+	$(BIN)/amanat serve --port $(PORT)
+
+serve: install
+	$(BIN)/amanat serve --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy amanat bench scripts
+
+migrations-check: install
+	AMANAT_SQLITE_PATH=:memory: $(BIN)/amanat makemigrations --check --dry-run
+
+test-sqlite: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser" -q
+
+# A throwaway cluster (scripts/with-postgres); without PostgreSQL installed this says so
+# plainly and goes on, unless AMANAT_REQUIRE_POSTGRES is set (CI sets it).
+test-postgres: install
+	@status=0; scripts/with-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser" -q \
+		|| status=$$?; \
+	if [ $$status -eq 3 ] && [ -z "$$AMANAT_REQUIRE_POSTGRES" ]; then \
+		echo "*** PostgreSQL is not installed: the PostgreSQL suite was NOT run. ***"; \
+	elif [ $$status -ne 0 ]; then exit $$status; fi
+
+test-browser: install
+	$(BIN)/pytest -m browser -q -p no:randomly
+
+test: lint typecheck migrations-check test-sqlite test-postgres test-browser
+
+clean:
+	rm -rf $(VENV) node_modules var
