@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -68,6 +71,13 @@ INSTALLED_APPS = [
     "amanat.core",
     "amanat.geo",
     "amanat.elections",
+    "amanat.audit",
+    "amanat.stations",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "amanat.accounts",
 ]
 
 MIDDLEWARE = [
@@ -78,8 +88,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Accounts: idle/absolute session end and disabled users, then login required
+    # everywhere except @login_not_required views and the token-authenticated API,
+    # then the second factor for national/provincial roles and staff.
+    "amanat.accounts.middleware.SessionLifetimeMiddleware",
+    "amanat.accounts.middleware.AmanatLoginRequiredMiddleware",
+    "amanat.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Axes wants to be last: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "amanat.urls"
@@ -181,6 +201,9 @@ TASKS = {
     }
 }
 
+# Ed25519 key that signs audit checkpoints; kept outside the database on purpose.
+AMANAT_AUDIT_KEY = Path(os.environ.get("AMANAT_AUDIT_KEY", VAR_DIR / "audit_ed25519.pem"))
+
 # Map tiles: a URL template for base tiles; empty means the plain background only.
 AMANAT_TILE_URL = os.environ.get("AMANAT_TILE_URL", "")
 AMANAT_TILE_ATTRIBUTION = os.environ.get("AMANAT_TILE_ATTRIBUTION", "")
@@ -192,6 +215,52 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- accounts: sign-in, sessions, lockout, CSP (amanat/accounts, docs/access-policy.md) ---
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    "amanat.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AMANAT_API_PREFIX = "/api/"
+AMANAT_SESSION_IDLE_SECONDS = 30 * 60
+AMANAT_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+OTP_TOTP_ISSUER = "Amanat"
+# Five failures for one username from one address lock that pair for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+
+
+def _tile_origin(url: str) -> list[str]:
+    parts = urlsplit(url.replace("{s}", "a"))
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return []
+    host = parts.netloc
+    if "{s}." in url:
+        host = "*." + host.split(".", 1)[1]
+    return [f"{parts.scheme}://{host}"]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_tile_origin(AMANAT_TILE_URL)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

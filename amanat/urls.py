@@ -1,8 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
+
+from amanat.api import api
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch must work on the sign-in page too, before anyone signs in.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("amanat.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("geo/", include("amanat.geo.urls")),
+    path("elections/", include("amanat.elections.urls")),
     path("", include("amanat.core.urls")),
 ]

@@ -41,7 +41,9 @@ _MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _INVISIBLE = re.compile("[\u200b\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZWNJ_RUN = re.compile(ZWNJ + "{2,}")
-_ZWNJ_SPACE = re.compile(r" ?" + ZWNJ + r" ?")
+# Any run of spaces and ZWNJs holding a ZWNJ (e.g. "ZWNJ space ZWNJ") in one match, so
+# that a single pass settles it and normalize stays idempotent.
+_ZWNJ_SPACE = re.compile("[ " + ZWNJ + "]*" + ZWNJ + "[ " + ZWNJ + "]*")
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 

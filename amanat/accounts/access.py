@@ -1,0 +1,180 @@
+"""Scope helpers: every view and endpoint gets its objects through these.
+
+A user reaches an object when one of their active memberships has a role the policy
+table allows for the action, at a unit whose path is a prefix of the object's unit path
+(a county governor reaches his county's subtree; a membership at the country reaches
+everything). Out-of-scope and not-allowed look the same from outside: 404, never 403,
+so that ids do not reveal what exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from amanat.accounts import policy
+from amanat.accounts.models import Membership, Role
+from amanat.geo.models import AdminUnit, Kind
+
+M = TypeVar("M", bound=models.Model)
+AnyUser = User | AnonymousUser
+
+
+def _memberships(user: AnyUser) -> list[Membership]:
+    """Active memberships, cached on the user object for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached: list[Membership] | None = getattr(user, "_amanat_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.active().filter(user=user).select_related("unit", "agency")
+        )
+        user._amanat_memberships = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def user_memberships(user: AnyUser) -> list[Membership]:
+    return list(_memberships(user))
+
+
+def user_units(user: AnyUser) -> list[AdminUnit]:
+    """The units at which the user holds an active membership (any role)."""
+    seen: dict[int, AdminUnit] = {}
+    for membership in _memberships(user):
+        seen.setdefault(membership.unit_id, membership.unit)
+    return list(seen.values())
+
+
+def scope_paths(user: AnyUser, model_label: str, action: str) -> list[str]:
+    """Path prefixes the user reaches for this action; empty means nothing."""
+    allowed = policy.roles_allowed(model_label, action)
+    paths = sorted({m.unit.path for m in _memberships(user) if m.role in allowed})
+    # Drop paths already covered by a shorter prefix so the SQL stays small.
+    kept: list[str] = []
+    for path in paths:
+        if not any(path.startswith(prefix) for prefix in kept):
+            kept.append(path)
+    return kept
+
+
+def scope_queryset(
+    user: AnyUser,
+    qs: models.QuerySet[M],
+    *,
+    action: str,
+    path_field: str = "unit__path",
+    model_label: str | None = None,
+) -> models.QuerySet[M]:
+    """Narrow ``qs`` to what ``user`` may ``action``, by unit path prefix.
+
+    ``model_label`` names the policy entry when it differs from the queryset's model
+    (the units at which one may create memberships, say).
+    """
+    label = model_label or qs.model._meta.label_lower
+    paths = scope_paths(user, label, action)
+    if not paths:
+        return qs.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{f"{path_field}__startswith": path})
+    return qs.filter(condition)
+
+
+def can(user: AnyUser, action: str, model_label: str, unit: AdminUnit | None) -> bool:
+    """Whether the user may ``action`` an object of ``model_label`` at ``unit``.
+
+    ``unit=None`` asks about the action anywhere in the user's scope (for list pages
+    and create forms).
+    """
+    paths = scope_paths(user, model_label, action)
+    if unit is None:
+        return bool(paths)
+    return any(unit.path.startswith(path) for path in paths)
+
+
+def is_national(user: AnyUser) -> bool:
+    return any(m.unit.kind == Kind.COUNTRY for m in _memberships(user))
+
+
+def needs_second_factor(user: AnyUser) -> bool:
+    """National and provincial memberships, and staff, must sign in with TOTP."""
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_staff", False):
+        return True
+    return any(m.unit.kind in (Kind.COUNTRY, Kind.PROVINCE) for m in _memberships(user))
+
+
+def _deny(user: AnyUser, model: type[models.Model], pk: Any, action: str) -> None:
+    from amanat.accounts.services import access_denied_record
+
+    access_denied_record(user=user, model_label=model._meta.label_lower, pk=pk, action=action)
+
+
+def get_object_for_user(
+    user: AnyUser,
+    model: type[M],
+    pk: Any,
+    *,
+    write: bool = False,
+    action: str | None = None,
+    path_field: str = "unit__path",
+    queryset: models.QuerySet[M] | None = None,
+) -> M:
+    """The object if the user may view it (or change it with ``write``); else Http404.
+
+    A denied attempt on an object that exists is recorded as an ``access.denied`` event.
+    """
+    action = action or (policy.CHANGE if write else policy.VIEW)
+    base = queryset if queryset is not None else model._default_manager.all()
+    try:
+        return scope_queryset(user, base, action=action, path_field=path_field).get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        pass
+    try:
+        exists = model._default_manager.filter(pk=pk).exists()
+    except (ValueError, TypeError):
+        exists = False
+    if exists:
+        _deny(user, model, pk, action)
+    raise Http404("not found")
+
+
+def get_unit_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> AdminUnit:
+    return get_object_for_user(user, AdminUnit, pk, write=write, path_field="path")
+
+
+def get_membership_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Membership:
+    return get_object_for_user(
+        user,
+        Membership,
+        pk,
+        write=write,
+        queryset=Membership.objects.select_related("user", "unit", "agency", "created_by"),
+    )
+
+
+def grantable_roles(actor: AnyUser, unit: AdminUnit) -> list[Role]:
+    """Roles ``actor`` may grant at ``unit``: national-only roles need a national admin."""
+    if not can(actor, policy.CREATE, "accounts.membership", unit):
+        return []
+    national_admin = any(
+        m.role == Role.NATIONAL_ADMIN and m.unit.kind == Kind.COUNTRY for m in _memberships(actor)
+    )
+    return [
+        role
+        for role in Role
+        if national_admin or (role not in policy.NATIONAL_ONLY_ROLES and unit.kind != Kind.COUNTRY)
+    ]
+
+
+def can_nationally(user: AnyUser, action: str, model_label: str) -> bool:
+    """For national objects without a unit (an election calendar): a membership at the
+    country with a role the policy allows."""
+    allowed = policy.roles_allowed(model_label, action)
+    return any(m.role in allowed and m.unit.kind == Kind.COUNTRY for m in _memberships(user))

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
+
+from amanat.accounts import access, policy
+from amanat.accounts.models import MEMBERSHIP_UNIT_KINDS, Agency, Role
+from amanat.geo.models import AdminUnit
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Six-digit code"),
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr"}
+        ),
+    )
+
+
+class ApiTokenIssueForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    ttl_days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=365, initial=30
+    )
+
+
+class MembershipGrantForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=AdminUnit.objects.none())
+    agency = forms.ModelChoiceField(
+        label=_("Agency"), queryset=Agency.objects.all(), required=False
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = AdminUnit.objects.filter(kind__in=MEMBERSHIP_UNIT_KINDS)
+        self.fields["unit"].queryset = access.scope_queryset(  # type: ignore[attr-defined]
+            actor, units, action=policy.CREATE, path_field="path",
+            model_label="accounts.membership",
+        )
+
+    def clean_username(self) -> User:
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("No active user has this username."))
+        return user

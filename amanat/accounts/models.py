@@ -1,0 +1,144 @@
+"""Agencies, roles at administrative units (memberships) and API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amanat.geo.models import AdminUnit, Kind
+
+
+class AgencyKind(models.TextChoices):
+    POLICE = "police", _("Police")
+    JUDICIARY = "judiciary", _("Judiciary / prosecutor")
+    INTELLIGENCE = "intelligence", _("Intelligence")
+    CYBER_POLICE = "cyber_police", _("Cyber police")
+    TELECOM = "telecom", _("Telecom and IT")
+    MUNICIPALITY = "municipality", _("Municipality")
+    FIRE = "fire", _("Fire service")
+    HEALTH = "health", _("Health")
+    ELECTION_HQ = "election_hq", _("Election headquarters")
+
+
+class Agency(models.Model):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name_fa = models.CharField(_("Persian name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=AgencyKind.choices)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name_fa
+
+
+class Role(models.TextChoices):
+    NATIONAL_ADMIN = "national_admin", _("National administrator")
+    HQ_STAFF = "hq_staff", _("Election headquarters staff")
+    GOVERNOR = "governor", _("Governor")
+    SECURITY_COMMITTEE = "security_committee", _("Security committee member")
+    INSPECTION_BOARD = "inspection_board", _("Inspection board member")
+    EXECUTIVE_BOARD = "executive_board", _("Executive board member")
+    AGENCY_OFFICER = "agency_officer", _("Agency officer")
+    FIELD_INSPECTOR = "field_inspector", _("Field inspector")
+    AUDITOR = "auditor", _("Auditor")
+    OBSERVER = "observer", _("Observer")
+
+
+# Memberships hang on these levels only; stations and villages are reached through them.
+MEMBERSHIP_UNIT_KINDS = (Kind.COUNTRY, Kind.PROVINCE, Kind.COUNTY)
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(active=True)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    unit = models.ForeignKey(
+        AdminUnit,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        limit_choices_to={"kind__in": MEMBERSHIP_UNIT_KINDS},
+        verbose_name=_("unit"),
+    )
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("agency")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["unit__path", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "unit", "agency"],
+                condition=models.Q(active=True),
+                name="accounts_membership_active_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        now = timezone.now()
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=now, user__is_active=True
+        )
+
+
+class ApiToken(models.Model):
+    """A bearer token for a field device or script; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Placeholder until stations exist: the station codes this token may report for.
+    station_codes = models.JSONField(_("stations"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.revoked_at is None
+            and self.expires_at > timezone.now()
+            and self.user.is_active
+        )

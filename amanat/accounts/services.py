@@ -1,0 +1,312 @@
+"""Writes for accounts: memberships, API tokens, second factor, sign-in events.
+
+Every function that changes state runs in one transaction and records an audit event
+through ``_audit``, the single place this app talks to the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from amanat.accounts import access, policy
+from amanat.accounts.models import (
+    MEMBERSHIP_UNIT_KINDS,
+    Agency,
+    ApiToken,
+    Membership,
+    Role,
+)
+from amanat.geo.models import AdminUnit
+
+logger = logging.getLogger("amanat.accounts")
+
+AnyUser = User | AnonymousUser
+
+TOKEN_PREFIX = "amt_"  # noqa: S105 - a marker that makes leaked tokens greppable
+MAX_TOKEN_TTL_DAYS = 365
+
+
+def _audit(**kw: Any) -> None:
+    """Record an audit event; the one wiring point between accounts and the audit app.
+
+    Imported lazily so accounts works (and logs) while the audit app is not installed.
+    """
+    try:
+        from amanat.audit.services import audit_record
+    except ImportError:
+        logger.info("audit %s", kw.get("action"), extra={"audit": kw})
+        return
+    audit_record(**kw)
+
+
+def _actor(user: AnyUser | None) -> User | None:
+    return user if isinstance(user, User) else None
+
+
+# --- access and sign-in events -------------------------------------------------------
+
+
+def access_denied_record(*, user: AnyUser, model_label: str, pk: Any, action: str) -> None:
+    _audit(
+        action="access.denied",
+        actor=_actor(user),
+        object_type=model_label,
+        object_id=str(pk),
+        extra={"attempted": action},
+    )
+
+
+def _client_ip(request: HttpRequest | None) -> str:
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+def sign_in_record(*, user: User, request: HttpRequest | None) -> None:
+    _audit(action="auth.sign_in", actor=user, extra={"ip": _client_ip(request)})
+
+
+def sign_in_failed_record(*, username: str, request: HttpRequest | None) -> None:
+    # The password never reaches the log; the username is what was typed.
+    _audit(
+        action="auth.sign_in_failed",
+        actor_name=username[:150],
+        extra={"ip": _client_ip(request)},
+    )
+
+
+def _on_logged_in(sender: Any, request: HttpRequest, user: User, **kw: Any) -> None:
+    sign_in_record(user=user, request=request)
+
+
+def _on_login_failed(sender: Any, credentials: dict[str, Any], **kw: Any) -> None:
+    sign_in_failed_record(
+        username=str(credentials.get("username", "")), request=kw.get("request")
+    )
+
+
+def connect_auth_signals() -> None:
+    """Framework sign-in events go to the audit log (the only signals this app uses)."""
+    user_logged_in.connect(_on_logged_in, dispatch_uid="amanat.accounts.logged_in")
+    user_login_failed.connect(_on_login_failed, dispatch_uid="amanat.accounts.login_failed")
+
+
+# --- memberships ---------------------------------------------------------------------
+
+
+def _membership_snapshot(m: Membership) -> dict[str, Any]:
+    return {
+        "user": m.user_id,
+        "role": m.role,
+        "unit": m.unit_id,
+        "agency": m.agency_id,
+        "active": m.active,
+    }
+
+
+@transaction.atomic
+def membership_grant(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    unit: AdminUnit,
+    agency: Agency | None = None,
+) -> Membership:
+    """Give ``user`` ``role`` at ``unit``; the actor must manage that unit and role."""
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role."))
+    if unit.kind not in MEMBERSHIP_UNIT_KINDS:
+        raise ValidationError(_("Roles are held at the country, a province or a county."))
+    if role not in access.grantable_roles(actor, unit):
+        access_denied_record(
+            user=actor, model_label="accounts.membership", pk=None, action=policy.CREATE
+        )
+        raise PermissionDenied(_("You may not grant this role at this unit."))
+    if role == Role.AGENCY_OFFICER and agency is None:
+        raise ValidationError(_("An agency officer needs an agency."))
+    existing = Membership.objects.active().filter(
+        user=user, role=role, unit=unit, agency=agency
+    ).first()
+    if existing is not None:
+        return existing
+    membership = Membership.objects.create(
+        user=user, role=role, unit=unit, agency=agency, created_by=actor
+    )
+    _audit(
+        action="membership.grant",
+        actor=actor,
+        unit=unit,
+        obj=membership,
+        after=_membership_snapshot(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: User, membership: Membership) -> Membership:
+    """End a membership; the actor must be allowed to delete memberships at its unit."""
+    if not access.can(actor, policy.DELETE, "accounts.membership", membership.unit):
+        access_denied_record(
+            user=actor, model_label="accounts.membership", pk=membership.pk, action=policy.DELETE
+        )
+        raise PermissionDenied(_("You may not revoke this membership."))
+    if not membership.active:
+        return membership
+    before = _membership_snapshot(membership)
+    membership.active = False
+    membership.save(update_fields=["active"])
+    _audit(
+        action="membership.revoke",
+        actor=actor,
+        unit=membership.unit,
+        obj=membership,
+        before=before,
+        after=_membership_snapshot(membership),
+    )
+    return membership
+
+
+# --- users ---------------------------------------------------------------------------
+
+
+def _user_sessions_end(user: User) -> int:
+    """Delete the database sessions of ``user``; one pass over live sessions."""
+    ended = 0
+    user_pk = str(user.pk)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == user_pk:
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | None, user: User) -> None:
+    """Disable a user: sign-in, sessions and tokens stop working at once."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ended = _user_sessions_end(user)
+    _audit(
+        action="user.deactivate",
+        actor=actor,
+        object_type="auth.user",
+        object_id=str(user.pk),
+        extra={"sessions_ended": ended},
+    )
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+
+def api_token_digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(
+    *, user: User, name: str, ttl_days: int, actor: User
+) -> tuple[ApiToken, str]:
+    """Create a token; the plaintext is returned once and never stored."""
+    if actor.pk != user.pk and not access.can(actor, policy.CHANGE, "accounts.membership", None):
+        raise PermissionDenied(_("You may not issue tokens for another user."))
+    if not 1 <= ttl_days <= MAX_TOKEN_TTL_DAYS:
+        raise ValidationError(_("A token lives between 1 and 365 days."))
+    name = name.strip()[:100]
+    if not name:
+        raise ValidationError(_("Give the token a name."))
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        token_hash=api_token_digest(plaintext),
+        expires_at=timezone.now() + timedelta(days=ttl_days),
+    )
+    _audit(
+        action="api_token.issue",
+        actor=actor,
+        obj=token,
+        after={"user": user.pk, "name": name, "expires_at": token.expires_at.isoformat()},
+    )
+    return token, plaintext
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    if actor.pk != token.user_id:
+        raise PermissionDenied(_("You may not revoke this token."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        _audit(action="api_token.revoke", actor=actor, obj=token)
+    return token
+
+
+def api_token_authenticate(plaintext: str) -> ApiToken | None:
+    """The usable token for this bearer string, or None; marks it used."""
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    token = (
+        ApiToken.objects.usable()
+        .select_related("user")
+        .filter(token_hash=api_token_digest(plaintext))
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Writing on every call would serialise field devices on one row; once a minute is enough.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+# --- second factor -------------------------------------------------------------------
+
+
+@transaction.atomic
+def totp_enrolment_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed TOTP device for the user (reused until confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_enrolment_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm the device if ``token`` matches; older confirmed devices are removed."""
+    if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
+        return False
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    _audit(action="auth.totp_enrol", actor=user, obj=device)
+    return True
+
+
+def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
+    """The confirmed device that accepts ``token``, or None (recorded)."""
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_token(token):
+            return device
+    _audit(action="auth.totp_failed", actor=user)
+    return None
+
+
+def user_has_totp(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -1,0 +1,74 @@
+"""Named personas for tests across apps (see DESIGN.md §5).
+
+``make_personas(geo)`` takes any object with ``iran``, ``tehran``, ``gharchak``,
+``kerman_province`` and ``kerman_county`` units (the root conftest's ``small_geo``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from amanat.accounts.access import needs_second_factor
+from amanat.accounts.models import Agency, Membership, Role
+
+
+@dataclass
+class Personas:
+    admin: User  # ministry: national_admin at the country
+    tehran_officer: User  # hq_staff at Tehran province
+    gharchak_governor: User
+    kerman_governor: User
+    police: User  # agency_officer (police) at Gharchak
+    inspector: User  # field_inspector at Gharchak
+    auditor: User  # auditor at the country
+    outsider: User  # signed in, no membership
+
+    def items(self) -> list[tuple[str, User]]:
+        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+
+
+def _user(username: str) -> User:
+    user = get_user_model().objects.create_user(username=username)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return user
+
+
+def _member(username: str, role: str, unit: Any, agency: Agency | None = None) -> User:
+    user = _user(username)
+    Membership.objects.create(user=user, role=role, unit=unit, agency=agency)
+    return user
+
+
+def make_personas(geo: Any) -> Personas:
+    police = Agency.objects.get(code="police")
+    return Personas(
+        admin=_member("ministry_admin", Role.NATIONAL_ADMIN, geo.iran),
+        tehran_officer=_member("tehran_officer", Role.HQ_STAFF, geo.tehran),
+        gharchak_governor=_member("gharchak_governor", Role.GOVERNOR, geo.gharchak),
+        kerman_governor=_member("kerman_governor", Role.GOVERNOR, geo.kerman_county),
+        police=_member("gharchak_police", Role.AGENCY_OFFICER, geo.gharchak, police),
+        inspector=_member("gharchak_inspector", Role.FIELD_INSPECTOR, geo.gharchak),
+        auditor=_member("national_auditor", Role.AUDITOR, geo.iran),
+        outsider=_user("outsider"),
+    )
+
+
+def sign_in(client: Client, user: User, *, verified: bool = True) -> Client:
+    """Sign ``user`` in; with ``verified``, as if they had passed TOTP when required."""
+    client.force_login(user)
+    if verified and needs_second_factor(get_user_model().objects.get(pk=user.pk)):
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="test", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client

@@ -1,0 +1,323 @@
+"""Walk every URL for every persona and compare each answer with the policy.
+
+Each route must be listed in ``EXPECTATIONS`` (url name → what the policy says about it);
+a new view without an entry makes ``test_every_url_answers_as_the_policy_says`` fail.
+Objects in path parameters are taken both inside and outside each persona's scope, and
+the expected answer comes from ``access.can`` (the policy table plus unit paths).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from amanat.accounts import access, services
+from amanat.accounts.models import Membership
+from amanat.accounts.testing import Personas, sign_in
+from amanat.geo.models import AdminUnit
+
+# Routes not walked, each with its reason.
+SKIPPED_NAMESPACES = {
+    "admin": "Django admin: OTPAdminSite requires a verified second factor; staff only.",
+}
+SKIPPED_NAMES = {
+    "set_language": "i18n language switch: POST only, sets a cookie, reachable signed out.",
+    "api:api-root": "django-ninja's root marker; it serves nothing (404 for everyone).",
+}
+
+# Kinds of route:
+PUBLIC = "public"  # reachable signed out
+SIGNED_IN = "signed_in"  # any signed-in user (API: any valid token)
+LIST = "list"  # allowed if the role may act anywhere; otherwise 404/403
+OBJECT = "object"  # a path parameter names an object: allowed in scope, else 404
+NATIONAL = "national"  # unit-less national object: allowed for country-level roles only
+POST_ONLY = "post_only"  # a GET must be refused with 405 (writes tested elsewhere)
+
+
+@dataclass
+class World:
+    geo: Any
+    personas: Personas
+    election: Any = None
+    milestone: Any = None
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+ObjectsFn = Callable[[World], list[tuple[dict[str, Any], AdminUnit | None]]]
+
+
+@dataclass(frozen=True)
+class Expect:
+    kind: str
+    model: str | None = None
+    action: str = "view"
+    objects: ObjectsFn | None = None
+
+
+def _units(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.all()]
+
+
+def _memberships(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [
+        ({"membership_id": m.pk}, m.unit) for m in Membership.objects.select_related("unit")
+    ]
+
+
+def _election(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"slug": world.election.slug}, None)]
+
+
+def _milestone(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"slug": world.election.slug, "milestone_id": world.milestone.pk}, None)]
+
+
+def _any_token(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"token_id": 1}, None)]
+
+
+EXPECTATIONS: dict[str, Expect] = {
+    # accounts
+    "login": Expect(PUBLIC),
+    "logout": Expect(POST_ONLY),
+    "accounts_profile": Expect(SIGNED_IN),
+    "accounts_otp_enrol": Expect(SIGNED_IN),
+    "accounts_otp_verify": Expect(SIGNED_IN),
+    "accounts_token_issue": Expect(POST_ONLY),
+    "accounts_token_revoke": Expect(POST_ONLY, objects=_any_token),
+    "accounts_memberships": Expect(LIST, "accounts.membership"),
+    "accounts_membership_grant": Expect(POST_ONLY),
+    "accounts_membership": Expect(OBJECT, "accounts.membership", objects=_memberships),
+    "accounts_membership_revoke": Expect(POST_ONLY, objects=_memberships),
+    # API
+    "api:openapi-json": Expect(PUBLIC),
+    "api:me": Expect(SIGNED_IN),
+    "api:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
+    # home, geography (official divisions: reference data for every signed-in user,
+    # unit pages scoped like every other object)
+    "core:home": Expect(SIGNED_IN),
+    "geo:index": Expect(SIGNED_IN),
+    "geo:search": Expect(SIGNED_IN),
+    "geo:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
+    # elections calendar: national dates, read by everyone signed in
+    "elections:list": Expect(SIGNED_IN),
+    "elections:calendar": Expect(SIGNED_IN, objects=_election),
+    "elections:milestone_edit": Expect(
+        NATIONAL, "elections.milestone", action="change", objects=_milestone
+    ),
+}
+
+# Views that do not yet follow the policy, owned by other apps. Each entry must still
+# produce a violation (so it is removed once fixed); nothing else may.
+KNOWN_GAPS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    route: str
+    params: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Violation:
+    name: str
+    who: str
+    url: str
+    status: int
+    expected: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.name} as {self.who}: GET {self.url} → {self.status}, "
+            f"expected {self.expected}"
+        )
+
+
+def iter_routes(
+    patterns: list[Any] | None = None, prefix: str = "", namespace: str | None = None
+) -> Iterator[Route]:
+    """Every URL pattern of the project, recursively, minus the skipped ones."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            if ns in SKIPPED_NAMESPACES:
+                continue
+            yield from iter_routes(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
+            if name in SKIPPED_NAMES:
+                continue
+            converters = getattr(entry.pattern, "converters", {})
+            yield Route(name or f"<unnamed {prefix}{entry.pattern}>", prefix + str(entry.pattern),
+                        tuple(converters))
+
+
+def build_world(geo: Any, personas: Personas) -> World:
+    world = World(geo=geo, personas=personas)
+    from amanat.elections.models import Election, Milestone, PhaseKind
+
+    world.election = Election.objects.create(
+        name="Test round", slug="test-round", election_day=datetime.date(2026, 6, 19)
+    )
+    world.milestone = Milestone.objects.create(
+        election=world.election, code="fibre_status_due", name="Fibre status",
+        due=datetime.date(2026, 2, 19), phase=PhaseKind.BEFORE,
+    )
+    for who, user in personas.items():
+        _, world.tokens[who] = services.api_token_issue(
+            user=user, name="walk", ttl_days=1, actor=user
+        )
+    return world
+
+
+def _url(route: Route, kwargs: dict[str, Any]) -> str:
+    path = route.route
+    for key, value in kwargs.items():
+        for form in (f"<int:{key}>", f"<slug:{key}>", f"<str:{key}>", f"<{key}>"):
+            path = path.replace(form, str(value))
+    return "/" + path
+
+
+def _login_redirect(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def _allowed_ok(response: Any) -> bool:
+    # 302 within the same area (e.g. verification page sending to enrolment) is fine.
+    if response.status_code == 200:
+        return True
+    return response.status_code == 302 and not _login_redirect(response)
+
+
+def _is_allowed(expect: Expect, user: AbstractBaseUser, unit: AdminUnit | None) -> bool:
+    if expect.kind in (PUBLIC, SIGNED_IN, POST_ONLY):
+        return True
+    assert expect.model is not None
+    if expect.kind == NATIONAL:
+        return access.can_nationally(user, expect.action, expect.model)
+    if expect.kind == LIST:
+        return access.can(user, expect.action, expect.model, None)
+    return access.can(user, expect.action, expect.model, unit)
+
+
+def _check(expect: Expect, response: Any, allowed: bool | None, api: bool) -> str | None:
+    """None when the response matches; otherwise what was expected."""
+    status = response.status_code
+    if allowed is None:  # anonymous
+        if expect.kind == PUBLIC:
+            return None if status == 200 else "200 (public)"
+        if api:
+            return None if status == 401 else "401 (no token)"
+        return None if _login_redirect(response) else "302 to sign-in"
+    if expect.kind == POST_ONLY:
+        return None if status == 405 else "405 (POST only)"
+    if allowed:
+        return None if _allowed_ok(response) else "200 (allowed)"
+    if expect.kind == OBJECT:
+        return None if status == 404 else "404 (outside scope)"
+    return None if status in (403, 404) else "403/404 (not allowed)"
+
+
+def walk(world: World, only: set[str] | None = None) -> list[Violation]:
+    """Request every route (or those named in ``only``) as every persona and anonymously;
+    list the mismatches."""
+    violations: list[Violation] = []
+    clients: dict[str, Client] = {}
+    for who, user in world.personas.items():
+        clients[who] = sign_in(Client(), user)
+    anonymous = Client()
+    for route in iter_routes():
+        if only is not None and route.name not in only:
+            continue
+        expect = EXPECTATIONS.get(route.name)
+        if expect is None:
+            violations.append(Violation(route.name, "-", "/" + route.route, 0,
+                                        "an entry in EXPECTATIONS (policy for this URL)"))
+            continue
+        api = route.name.startswith("api:")
+        if route.params and expect.objects is None:
+            violations.append(Violation(route.name, "-", route.route, 0, "an objects function"))
+            continue
+        cases = expect.objects(world) if expect.objects else [({}, None)]
+        for kwargs, unit in cases:
+            url = _url(route, kwargs)
+            response = anonymous.get(url)
+            problem = _check(expect, response, None, api)
+            if problem:
+                violations.append(
+                    Violation(route.name, "anonymous", url, response.status_code, problem)
+                )
+            for who, user in world.personas.items():
+                if api:
+                    headers = {"Authorization": f"Bearer {world.tokens[who]}"}
+                    response = anonymous.get(url, headers=headers)
+                else:
+                    response = clients[who].get(url)
+                allowed = _is_allowed(expect, user, unit)
+                problem = _check(expect, response, allowed, api)
+                if problem:
+                    violations.append(
+                        Violation(route.name, who, url, response.status_code, problem)
+                    )
+    return violations
+
+
+@pytest.fixture
+def world(small_geo: Any, personas: Personas) -> World:
+    return build_world(small_geo, personas)
+
+
+@pytest.mark.django_db
+def test_every_url_answers_as_the_policy_says(world: World) -> None:
+    violations = walk(world)
+    unexpected = [v for v in violations if v.name not in KNOWN_GAPS]
+    assert not unexpected, "\n".join(map(str, unexpected))
+    still_open = {v.name for v in violations}
+    fixed = set(KNOWN_GAPS) - still_open
+    assert not fixed, f"remove fixed entries from KNOWN_GAPS: {sorted(fixed)}"
+
+
+@pytest.mark.django_db
+def test_expectation_table_has_no_stale_entries() -> None:
+    names = {route.name for route in iter_routes()}
+    assert set(EXPECTATIONS) <= names, sorted(set(EXPECTATIONS) - names)
+
+
+@pytest.mark.django_db
+def test_walk_catches_a_view_that_skips_its_scope_check(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unscoped(user: Any, pk: Any, *, write: bool = False) -> Membership:
+        return Membership.objects.select_related("user", "unit").get(pk=pk)
+
+    monkeypatch.setattr(access, "get_membership_for_user", unscoped)
+    violations = walk(world, only={"accounts_membership"})
+    leaked = {(v.name, v.who) for v in violations if v.name == "accounts_membership"}
+    assert ("accounts_membership", "gharchak_governor") in leaked
+
+
+@pytest.mark.django_db
+def test_walk_catches_an_api_endpoint_that_skips_its_scope_check(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unscoped(user: Any, pk: Any, *, write: bool = False) -> AdminUnit:
+        return AdminUnit.objects.get(pk=pk)
+
+    monkeypatch.setattr(access, "get_unit_for_user", unscoped)
+    violations = walk(world, only={"api:unit"})
+    assert any(v.name == "api:unit" and v.who == "kerman_governor" for v in violations)
+
+
+@pytest.mark.django_db
+def test_walk_fails_on_an_unlisted_url(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(EXPECTATIONS, "accounts_profile")
+    violations = walk(world, only={"accounts_profile"})
+    assert any(v.name == "accounts_profile" and "EXPECTATIONS" in v.expected for v in violations)

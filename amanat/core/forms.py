@@ -1,0 +1,77 @@
+"""Form fields shared by all apps: Jalali dates typed and shown the way people write them."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+
+from amanat.core.templatetags.persian import localize_digits, persian_active
+from amanat.lib.jalali import JalaliDateError, format_jalali, jalali_month_name, parse_jalali_date
+
+
+def jalali_error_message(error: JalaliDateError) -> str:
+    """The reason a typed date was refused, in the active language.
+
+    Built from the error's reason and numbers with gettext (rather than taking
+    ``error.message_fa``) so that every language the site offers gets its own message.
+    """
+    n = {k: localize_digits(str(v)) for k, v in
+         {"year": error.year, "month": error.month, "day": error.day}.items()}
+    if error.reason == "day" and error.month is not None:
+        n["month_name"] = jalali_month_name(error.month, lang="fa" if persian_active() else "en")
+        detail = gettext(
+            "day %(day)s does not exist in month %(month)s (%(month_name)s) of %(year)s"
+        ) % n
+    elif error.reason == "month":
+        detail = gettext("month %(month)s does not exist; months run from 1 to 12") % n
+    elif error.reason == "year":
+        detail = gettext("year %(year)s is outside the supported range") % n
+    else:
+        detail = gettext("write the year, month and day separated by a slash")
+    return gettext("Enter a valid Jalali date such as 1404/10/21: %(detail)s.") % {
+        "detail": detail
+    }
+
+
+class JalaliDateInput(forms.TextInput):
+    """A text box showing its date as Jalali, with Persian digits in Persian."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        # Dates read left to right even inside right-to-left text: 1404/10/21.
+        defaults = {"dir": "ltr", "autocomplete": "off", "size": "10"}
+        super().__init__(defaults | (attrs or {}))
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, datetime.date):
+            return format_jalali(value, persian_digits=persian_active())
+        # Anything else is what the user typed; show it back unchanged so they can fix it.
+        result: str | None = super().format_value(value)
+        return result
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context(name, value, attrs)
+        # The placeholder follows the language at render time, not at import time.
+        context["widget"]["attrs"].setdefault("placeholder", localize_digits("1404/10/21"))
+        return context
+
+
+class JalaliDateField(forms.Field):
+    """Takes ``1404/10/21``, ``۱۴۰۴-۱۰-۲۱`` and the like; cleans to ``datetime.date``."""
+
+    widget = JalaliDateInput
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return parse_jalali_date(str(value))
+        except JalaliDateError as error:
+            raise ValidationError(jalali_error_message(error), code=error.reason) from error

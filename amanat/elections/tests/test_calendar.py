@@ -1,0 +1,129 @@
+"""The calendar model, selectors, services and the example seed."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from amanat.elections import services
+from amanat.elections.demo import SeedError, seed_example_election
+from amanat.elections.models import (
+    Contest,
+    ContestKind,
+    Election,
+    Milestone,
+    MilestoneCode,
+    Phase,
+    PhaseKind,
+)
+from amanat.elections.selectors import milestone_due
+from amanat.geo.models import Constituency
+from amanat.lib.jalali import from_jalali, to_jalali
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_builds_the_example_election(example: Election, small_geo: Any) -> None:
+    assert milestone_due(example, MilestoneCode.REGISTRATION_OPENS) == from_jalali(1404, 10, 21)
+    assert milestone_due(example, MilestoneCode.FIBRE_STATUS_DUE) == from_jalali(1404, 11, 30)
+    assert milestone_due(example, MilestoneCode.ELECTION_DAY) == example.election_day
+    assert to_jalali(example.election_day)[:2] == (1405, 2)
+
+    kinds = {c.kind: c for c in example.contests.all()}
+    assert set(kinds) == {
+        ContestKind.CITY_COUNCIL, ContestKind.VILLAGE_COUNCIL, ContestKind.ASSEMBLY_OF_EXPERTS,
+    }
+    experts = kinds[ContestKind.ASSEMBLY_OF_EXPERTS]
+    assert experts.is_by_election
+    (tehran,) = experts.constituencies.all()
+    assert tehran.province == small_geo.tehran
+    assert set(tehran.counties.all()) == {small_geo.gharchak}
+
+    # Councils: one constituency per county, nationwide, each in its own province.
+    council = kinds[ContestKind.CITY_COUNCIL].constituencies.all()
+    assert {(c.counties.get(), c.province) for c in council} == {
+        (small_geo.gharchak, small_geo.tehran),
+        (small_geo.kerman_county, small_geo.kerman_province),
+        (small_geo.rafsanjan, small_geo.kerman_province),
+    }
+    assert set(kinds[ContestKind.VILLAGE_COUNCIL].constituencies.all()) == set(council)
+
+    phases = {p.kind: p for p in example.phases.all()}
+    assert phases[PhaseKind.DURING].start == phases[PhaseKind.DURING].end == example.election_day
+    assert phases[PhaseKind.BEFORE].start == from_jalali(1404, 10, 21)
+    assert phases[PhaseKind.BEFORE].end < example.election_day < phases[PhaseKind.AFTER].start
+
+
+def test_seed_is_idempotent_and_keeps_edits(example: Election) -> None:
+    fibre = example.milestones.get(code=MilestoneCode.FIBRE_STATUS_DUE)
+    services.milestone_update(milestone=fibre, due=from_jalali(1404, 11, 25), actor=None)
+    counts = (Election.objects.count(), Contest.objects.count(), Phase.objects.count(),
+              Milestone.objects.count(), Constituency.objects.count(),
+              Constituency.counties.through.objects.count())
+    again = seed_example_election()
+    assert again.pk == example.pk
+    assert counts == (Election.objects.count(), Contest.objects.count(), Phase.objects.count(),
+                      Milestone.objects.count(), Constituency.objects.count(),
+                      Constituency.counties.through.objects.count())
+    assert milestone_due(example, MilestoneCode.FIBRE_STATUS_DUE) == from_jalali(1404, 11, 25)
+
+
+def test_seed_without_geography_refuses_and_writes_nothing() -> None:
+    with pytest.raises(SeedError, match="import-geo"):
+        seed_example_election()
+    assert Election.objects.count() == 0
+
+
+def test_milestone_due_missing_code_is_an_error(example: Election) -> None:
+    with pytest.raises(Milestone.DoesNotExist, match="no_such"):
+        milestone_due(example, "no_such")
+
+
+def test_current_election_is_the_next_one_then_the_latest() -> None:
+    old = services.election_create(name="old", slug="old", election_day=datetime.date(2024, 3, 1))
+    soon = services.election_create(name="soon", slug="soon",
+                                    election_day=datetime.date(2026, 5, 15))
+    services.election_create(name="later", slug="later", election_day=datetime.date(2028, 5, 1))
+    assert Election.objects.current(today=datetime.date(2026, 2, 9)) == soon
+    assert Election.objects.current(today=datetime.date(2026, 5, 15)) == soon
+    assert Election.objects.current(today=datetime.date(2030, 1, 1)).slug == "later"
+    assert Election.objects.filter(pk=old.pk).current(today=datetime.date(2026, 1, 1)) == old
+    assert Election.objects.none().current() is None
+
+
+def test_services_validate(example: Election) -> None:
+    with pytest.raises(ValidationError):
+        services.election_create(name="dup", slug=example.slug, election_day=datetime.date.today())
+    with pytest.raises(ValidationError):
+        services.phase_set(election=example, kind=PhaseKind.AFTER,
+                           start=datetime.date(2026, 6, 1), end=datetime.date(2026, 5, 1))
+    with pytest.raises(ValidationError):
+        services.milestone_create(election=example, code=MilestoneCode.ELECTION_DAY, name="x",
+                                  due=datetime.date(2026, 5, 1), phase=PhaseKind.DURING)
+    assert example.phases.get(kind=PhaseKind.AFTER).end == from_jalali(1405, 3, 10)
+
+
+def test_phase_order_is_also_a_database_rule(example: Election) -> None:
+    with pytest.raises(IntegrityError):
+        Phase.objects.filter(election=example, kind=PhaseKind.DURING).update(
+            end=datetime.date(2000, 1, 1)
+        )
+
+
+def test_audit_hook_is_called_once_per_change(
+    example: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(services, "_audit",
+                        lambda action, *, actor, obj, data: calls.append((action, data)))
+    fibre = example.milestones.get(code=MilestoneCode.FIBRE_STATUS_DUE)
+    services.milestone_update(milestone=fibre, due=from_jalali(1404, 11, 29), actor=None)
+    services.milestone_update(milestone=fibre, due=from_jalali(1404, 11, 29), actor=None)
+    assert calls == [("milestone.update", {
+        "election": example.slug, "code": MilestoneCode.FIBRE_STATUS_DUE,
+        "due": {"before": "2026-02-19", "after": "2026-02-18"},
+    })]

@@ -1,0 +1,341 @@
+"""Writes to the geography: importing the project's data file of administrative units."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h3
+from django.db import connection, transaction
+from django.db.models import Field
+from django.utils.translation import gettext as _
+
+from amanat.geo.models import KIND_LETTER, AdminUnit, Kind, Placement
+from amanat.lib.persian import normalize, search_key
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "iran_units.csv.gz"
+H3_RESOLUTION = 7
+COLUMNS = ("kind", "code", "parent_kind", "parent_code", "name", "latitude", "longitude",
+           "placement", "population")
+# Fields the importer owns; a unit is "unchanged" when all of them already match.
+FIELDS = ("name", "name_key", "parent_id", "path", "depth", "latitude", "longitude",
+          "placement", "h3_cell", "population")
+UPDATE_FIELDS = [f.removesuffix("_id") for f in FIELDS]
+# What the file alone determines: FIELDS without parent_id, which needs the database.
+VALUE_FIELDS = tuple(f for f in FIELDS if f != "parent_id")
+_PARENT = FIELDS.index("parent_id")
+_DEPTH = VALUE_FIELDS.index("depth")
+KIND_ORDER = list(Kind.values)
+_KINDS = frozenset(Kind.values)
+_PLACEMENTS = frozenset(Placement.values)
+_COUNTRY = str(Kind.COUNTRY.value)
+_LETTER = {str(kind.value): letter for kind, letter in KIND_LETTER.items()}
+# SQLite allows 999 variables per statement in Django's accounting; PostgreSQL far more.
+SQLITE_BATCH = 999 // (len(FIELDS) + 2) - 1
+POSTGRES_BATCH = 2000
+INSERT_CHUNK = 5000
+PG_ROWS_PER_INSERT = 1000  # 12,000 parameters, well under PostgreSQL's 65,535
+FULL_SCAN_ABOVE = 5000
+
+Key = tuple[str, str]  # (kind, code)
+
+
+class GeoImportError(ValueError):
+    """The data file is malformed; nothing was written."""
+
+
+@dataclass
+class ImportResult:
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Kind.values, 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Kind.values, 0))
+    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Kind.values, 0))
+
+    @property
+    def total_created(self) -> int:
+        return sum(self.created.values())
+
+    @property
+    def total_updated(self) -> int:
+        return sum(self.updated.values())
+
+    @property
+    def total_unchanged(self) -> int:
+        return sum(self.unchanged.values())
+
+    @property
+    def total(self) -> int:
+        return self.total_created + self.total_updated + self.total_unchanged
+
+
+@dataclass
+class _Row:
+    """One unit as the file describes it, with everything derived except the parent id."""
+
+    kind: str
+    code: str
+    parent: Key | None
+    values: tuple[Any, ...]  # in VALUE_FIELDS order
+
+    @property
+    def depth(self) -> int:
+        return int(self.values[_DEPTH])
+
+
+def geo_import(*, path: Path | str | None = None) -> ImportResult:
+    """Upsert every unit of the data file by (kind, code), in one transaction.
+
+    The whole file is read and checked before anything is written, so a bad file changes
+    nothing.  Units already in the database but absent from the file are left alone:
+    stations and memberships may point at them.
+    """
+    rows = _read_rows(Path(path) if path is not None else DEFAULT_PATH)
+    result = ImportResult()
+    with transaction.atomic():
+        ids, current = _existing({(r.kind, r.code) for items in rows.values() for r in items})
+        for kind in _levels(rows):
+            _apply_level(rows[kind], ids, current, result)
+    return result
+
+
+# --- reading and checking the file ------------------------------------------------------
+
+
+def _read_rows(path: Path) -> dict[str, list[_Row]]:
+    """Rows by kind, in tree order (parents' kinds first), paths and depths computed."""
+    raw = list(_read_csv(path))
+    by_key: dict[Key, dict[str, str]] = {}
+    for line, rec in raw:
+        key = _check_record(rec, line)
+        if key in by_key:
+            raise GeoImportError(_("Line %(line)d: duplicate %(kind)s code %(code)s.")
+                                 % {"line": line, "kind": key[0], "code": key[1]})
+        by_key[key] = rec
+    paths: dict[Key, tuple[str, int]] = {}
+    rows: dict[str, list[_Row]] = {kind: [] for kind in KIND_ORDER}
+    for key, rec in by_key.items():
+        parent = (rec["parent_kind"], rec["parent_code"]) if rec["parent_kind"] else None
+        unit_path, depth = _path_of(key, by_key, paths)
+        rows[key[0]].append(_Row(key[0], key[1], parent, _values(rec, unit_path, depth)))
+    return rows
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        data = path.read_bytes()
+        text = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        lines = io.StringIO(text.decode("utf-8"))
+        header = next(csv.reader(lines), [])
+        missing = [c for c in COLUMNS if c not in header]
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise GeoImportError(_("Cannot read %(path)s: %(error)s")
+                             % {"path": path, "error": exc}) from exc
+    if missing:
+        raise GeoImportError(_("%(path)s lacks column(s): %(columns)s")
+                             % {"path": path, "columns": ", ".join(missing)})
+    width = len(header)
+    for line, fields in enumerate(csv.reader(lines), start=2):
+        if len(fields) != width:
+            raise GeoImportError(_("Line %(line)d: %(count)d fields, expected %(width)d.")
+                                 % {"line": line, "count": len(fields), "width": width})
+        yield line, dict(zip(header, fields, strict=True))
+
+
+def _check_record(rec: dict[str, str], line: int) -> Key:
+    kind, code = rec["kind"], rec["code"]
+    problem = None
+    if kind not in _KINDS:
+        problem = _("unknown kind %(value)r") % {"value": kind}
+    elif not code or len(code) > 20:
+        problem = _("missing or too long code %(value)r") % {"value": code}
+    elif not rec["name"] or not rec["name"].strip():
+        problem = _("empty name")
+    elif rec["placement"] not in _PLACEMENTS:
+        problem = _("unknown placement %(value)r") % {"value": rec["placement"]}
+    elif bool(rec["parent_kind"]) != (kind != _COUNTRY):
+        problem = _("only the country has no parent")
+    if problem:
+        raise GeoImportError(_("Line %(line)d: %(problem)s.") % {"line": line, "problem": problem})
+    return kind, code
+
+
+def _path_of(
+    key: Key, by_key: dict[Key, dict[str, str]], paths: dict[Key, tuple[str, int]]
+) -> tuple[str, int]:
+    """Materialised path and depth, walking up to the root (iteratively, with memo)."""
+    rec = by_key[key]
+    known = paths.get((rec["parent_kind"], rec["parent_code"]))
+    if known is not None:  # the usual case: the file lists parents before children
+        paths[key] = (f"{known[0]}{_segment(key)}/", known[1] + 1)
+        return paths[key]
+    chain: list[Key] = []
+    cursor: Key | None = key
+    while cursor is not None and cursor not in paths:
+        if cursor in chain:
+            raise GeoImportError(_("%(kind)s %(code)s is its own ancestor.")
+                                 % {"kind": cursor[0], "code": cursor[1]})
+        found = by_key.get(cursor)
+        if found is None:
+            child = chain[-1]
+            raise GeoImportError(_("%(kind)s %(code)s: parent %(pkind)s %(pcode)s is not in the "
+                                   "file.") % {"kind": child[0], "code": child[1],
+                                               "pkind": cursor[0], "pcode": cursor[1]})
+        chain.append(cursor)
+        cursor = (found["parent_kind"], found["parent_code"]) if found["parent_kind"] else None
+    prefix, depth = paths[cursor] if cursor is not None else ("", -1)
+    for item in reversed(chain):
+        prefix, depth = f"{prefix}{_segment(item)}/", depth + 1
+        paths[item] = (prefix, depth)
+    return paths[key]
+
+
+def _segment(key: Key) -> str:
+    """Path segment: kind letter + code; the root's has a dash ("I-IR") to stand apart."""
+    letter = _LETTER[key[0]]
+    return f"{letter}-{key[1]}" if key[0] == _COUNTRY else f"{letter}{key[1]}"
+
+
+def _values(rec: dict[str, str], unit_path: str, depth: int) -> tuple[Any, ...]:
+    """The row's VALUE_FIELDS, in order."""
+    lat, lon = _float(rec["latitude"]), _float(rec["longitude"])
+    has_point = lat is not None and lon is not None
+    name, name_key = _names(rec["name"])
+    return (
+        name,
+        name_key,
+        unit_path,
+        depth,
+        lat,
+        lon,
+        rec["placement"] if has_point else str(Placement.NONE),
+        h3.latlng_to_cell(lat, lon, H3_RESOLUTION) if has_point else "",
+        int(rec["population"]) if rec["population"] else None,
+    )
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _names(raw: str) -> tuple[str, str]:
+    """Stored name and search key; cached because village names repeat a lot."""
+    return normalize(raw), search_key(raw)
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError as exc:
+        raise GeoImportError(_("Bad coordinate %(value)r.") % {"value": text}) from exc
+
+
+def _levels(rows: dict[str, list[_Row]]) -> list[str]:
+    """Kinds ordered so that every parent's kind comes before its children's."""
+    depth_of: dict[str, int] = {}
+    for kind, items in rows.items():
+        if items:
+            depth_of[kind] = items[0].depth
+            if any(r.depth != depth_of[kind] for r in items):
+                raise GeoImportError(_("Units of kind %(kind)s sit at different depths.")
+                                     % {"kind": kind})
+    return sorted(depth_of, key=lambda kind: (depth_of[kind], KIND_ORDER.index(kind)))
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def _existing(keys: set[Key]) -> tuple[dict[Key, int], dict[Key, tuple[Any, ...]]]:
+    """Ids and current values of the file's units that are already stored."""
+    columns = ("pk", "kind", "code", *FIELDS)
+    if len(keys) > FULL_SCAN_ABOVE:
+        queries = [AdminUnit.objects.order_by().values_list(*columns)]
+    else:  # a small file: fetch just its units
+        by_kind: dict[str, list[str]] = {}
+        for kind, code in sorted(keys):
+            by_kind.setdefault(kind, []).append(code)
+        queries = [
+            AdminUnit.objects.filter(kind=kind, code__in=codes[i:i + 500])
+            .order_by().values_list(*columns)
+            for kind, codes in by_kind.items() for i in range(0, len(codes), 500)
+        ]
+    ids: dict[Key, int] = {}
+    current: dict[Key, tuple[Any, ...]] = {}
+    for query in queries:
+        for pk, kind, code, *values in query.iterator(chunk_size=10_000):
+            if (kind, code) in keys:
+                ids[(kind, code)] = pk
+                current[(kind, code)] = tuple(values)
+    return ids, current
+
+
+def _apply_level(
+    rows: list[_Row], ids: dict[Key, int], current: dict[Key, tuple[Any, ...]],
+    result: ImportResult,
+) -> None:
+    to_create: list[tuple[Any, ...]] = []
+    to_update: list[AdminUnit] = []
+    for row in rows:
+        key = (row.kind, row.code)
+        parent_id = ids[row.parent] if row.parent else None
+        values = (*row.values[:_PARENT], parent_id, *row.values[_PARENT:])
+        if key not in ids:
+            to_create.append((row.kind, row.code, *values))
+            result.created[row.kind] += 1
+        elif values != current[key]:
+            fields = dict(zip(FIELDS, values, strict=True))
+            to_update.append(AdminUnit(pk=ids[key], kind=row.kind, code=row.code, **fields))
+            result.updated[row.kind] += 1
+        else:
+            result.unchanged[row.kind] += 1
+    if to_update:
+        batch = SQLITE_BATCH if connection.vendor == "sqlite" else POSTGRES_BATCH
+        AdminUnit.objects.bulk_update(to_update, UPDATE_FIELDS, batch_size=batch)
+    if to_create:
+        _insert(to_create)
+        _remember_ids({row.kind for row in rows}, ids)
+
+
+def _insert(records: list[tuple[Any, ...]]) -> None:
+    """Insert new units, values already in their database types.
+
+    bulk_create spends most of its time preparing every field of every model instance,
+    and SQLite caps it at 999 variables a statement (76 units).  On SQLite one prepared
+    statement run per row (executemany) is fastest and has no variable limit; on
+    PostgreSQL, where each execution is a round trip, multi-row VALUES statements are.
+    """
+    columns = ["kind", "code", *FIELDS]
+    quote = connection.ops.quote_name
+    one_row = "({})".format(", ".join(["%s"] * len(columns)))
+    per_statement = 1 if connection.vendor == "sqlite" else PG_ROWS_PER_INSERT
+    with connection.cursor() as cursor:
+        for start in range(0, len(records), INSERT_CHUNK):
+            chunk = records[start:start + INSERT_CHUNK]
+            groups = [chunk[i:i + per_statement] for i in range(0, len(chunk), per_statement)]
+            sqls: dict[int, str] = {}
+            for size in {len(g) for g in groups}:
+                # Identifiers come from the model's metadata, values go in as parameters.
+                sqls[size] = "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608
+                    quote(AdminUnit._meta.db_table),
+                    ", ".join(quote(_column(name)) for name in columns),
+                    ", ".join([one_row] * size),
+                )
+            if per_statement == 1:
+                cursor.executemany(sqls[1], chunk)
+            else:
+                for group in groups:
+                    cursor.execute(sqls[len(group)], [v for rec in group for v in rec])
+
+
+def _column(name: str) -> str:
+    model_field = AdminUnit._meta.get_field(name.removesuffix("_id"))
+    assert isinstance(model_field, Field)
+    return str(model_field.column)
+
+
+def _remember_ids(kinds: set[str], ids: dict[Key, int]) -> None:
+    for pk, kind, code in AdminUnit.objects.filter(kind__in=kinds).order_by().values_list(
+        "pk", "kind", "code"
+    ).iterator(chunk_size=10_000):
+        ids[(kind, code)] = pk

@@ -1,0 +1,176 @@
+"""Jalali (Solar Hijri) dates, Django-free.
+
+People read and type dates in the Jalali calendar; the database stores Gregorian
+``datetime.date``.  This module converts between the two (through ``jdatetime``), parses
+what people type (ASCII, Persian or Arabic-Indic digits; ``/``, ``-`` or ``.`` between the
+parts) and formats dates for display.
+
+Parsing errors carry a machine-readable ``reason`` plus the offending numbers, and a
+ready message in English and in Persian: the command line and CSV import have no Django
+translation machinery, while the Django layer builds its own gettext message from
+``reason`` and the numbers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Literal, NamedTuple
+
+import jdatetime
+
+from amanat.lib.persian import to_ascii_digits, to_persian_digits
+
+MONTH_NAMES_FA = (
+    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+)
+MONTH_NAMES_EN = (
+    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
+    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
+)
+MIN_YEAR = jdatetime.MINYEAR
+MAX_YEAR = jdatetime.MAXYEAR
+
+Reason = Literal["format", "year", "month", "day"]
+Lang = Literal["fa", "en"]
+
+# Separators people type: slash, hyphen, full stop, the Arabic date/decimal separators and
+# the Persian/fullwidth slash that some keyboards produce.
+_SEPARATORS = "/\\-.\u066b\u060d\u2215\uff0f\u2044"
+_DATE_RE = re.compile(
+    rf"^(?P<y>\d{{4}})(?P<sep>[{re.escape(_SEPARATORS)}])(?P<m>\d{{1,2}})"
+    rf"(?P=sep)(?P<d>\d{{1,2}})$"
+)
+# Direction marks and other invisible characters arrive when dates are pasted from RTL text.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00a0]")
+
+
+class JalaliDate(NamedTuple):
+    year: int
+    month: int
+    day: int
+
+
+class JalaliDateError(ValueError):
+    """A date that cannot be parsed or does not exist in the Jalali calendar.
+
+    ``reason`` is one of ``format``, ``year``, ``month``, ``day``; ``year``, ``month`` and
+    ``day`` hold the numbers that were read (``None`` when the text could not be read).
+    """
+
+    def __init__(
+        self,
+        reason: Reason,
+        *,
+        text: str = "",
+        year: int | None = None,
+        month: int | None = None,
+        day: int | None = None,
+    ) -> None:
+        self.reason: Reason = reason
+        self.text = text
+        self.year = year
+        self.month = month
+        self.day = day
+        self.message_en = _message(reason, year, month, day, lang="en", text=text)
+        self.message_fa = _message(reason, year, month, day, lang="fa", text=text)
+        super().__init__(self.message_en)
+
+
+def _message(
+    reason: Reason, year: int | None, month: int | None, day: int | None, *, lang: Lang,
+    text: str,
+) -> str:
+    if lang == "en":
+        if reason == "format":
+            return f"{text!r} is not a date in year/month/day form, such as 1404/10/21"
+        if reason == "year":
+            return f"year {year} is outside the supported range {MIN_YEAR}-{MAX_YEAR}"
+        if reason == "month":
+            return f"month {month} does not exist; months run from 1 to 12"
+        assert month is not None
+        return (
+            f"day {day} does not exist in month {month} ({MONTH_NAMES_EN[month - 1]}) of {year}"
+        )
+    if reason == "format":
+        return f"«{text}» تاریخی به شکل سال/ماه/روز مانند ۱۴۰۴/۱۰/۲۱ نیست"
+    fa = to_persian_digits
+    if reason == "year":
+        low, high = fa(str(MIN_YEAR)), fa(str(MAX_YEAR))
+        return f"سال {fa(str(year))} خارج از بازه پشتیبانی‌شده {low} تا {high} است"
+    if reason == "month":
+        return f"ماه {fa(str(month))} وجود ندارد؛ ماه‌ها از ۱ تا ۱۲ هستند"
+    assert month is not None
+    return (
+        f"روز {fa(str(day))} در ماه {fa(str(month))} ({MONTH_NAMES_FA[month - 1]}) "
+        f"سال {fa(str(year))} وجود ندارد"
+    )
+
+
+def is_leap(year: int) -> bool:
+    return bool(jdatetime.date(year, 1, 1).isleap())
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month <= 6:
+        return 31
+    if month <= 11:
+        return 30
+    return 30 if is_leap(year) else 29
+
+
+def jalali_month_name(month: int, *, lang: Lang = "fa") -> str:
+    """Name of Jalali month 1-12, in Persian or romanised."""
+    if not 1 <= month <= 12:
+        raise JalaliDateError("month", month=month)
+    names = MONTH_NAMES_FA if lang == "fa" else MONTH_NAMES_EN
+    return names[month - 1]
+
+
+def from_jalali(year: int, month: int, day: int) -> datetime.date:
+    """The Gregorian date of Jalali ``year/month/day``; JalaliDateError if it does not exist."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise JalaliDateError("year", year=year, month=month, day=day)
+    if not 1 <= month <= 12:
+        raise JalaliDateError("month", year=year, month=month, day=day)
+    if not 1 <= day <= days_in_month(year, month):
+        raise JalaliDateError("day", year=year, month=month, day=day)
+    result: datetime.date = jdatetime.date(year, month, day).togregorian()
+    return result
+
+
+def to_jalali(value: datetime.date) -> JalaliDate:
+    """Jalali year, month and day of a Gregorian date (a datetime is taken as its date)."""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    j = jdatetime.date.fromgregorian(date=value)
+    return JalaliDate(j.year, j.month, j.day)
+
+
+def parse_jalali_date(text: str) -> datetime.date:
+    """Read a Jalali date typed by a person, e.g. ``1404/10/21`` or ``۱۴۰۴-۱۰-۲۱``."""
+    cleaned = _INVISIBLE.sub("", to_ascii_digits(text)).strip()
+    match = _DATE_RE.match(cleaned)
+    if match is None:
+        raise JalaliDateError("format", text=text.strip())
+    return from_jalali(int(match["y"]), int(match["m"]), int(match["d"]))
+
+
+def format_jalali(
+    value: datetime.date,
+    *,
+    persian_digits: bool = True,
+    fmt: Literal["numeric", "long"] = "numeric",
+    lang: Lang = "fa",
+) -> str:
+    """``1404/10/21`` (numeric) or ``21 دی 1404`` (long), with Persian digits by default.
+
+    ``lang`` picks the month names of the long form (Persian or romanised).
+    """
+    j = to_jalali(value)
+    if fmt == "long":
+        text = f"{j.day} {jalali_month_name(j.month, lang=lang)} {j.year}"
+    else:
+        text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+    return to_persian_digits(text) if persian_digits else text

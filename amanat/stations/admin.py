@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from amanat.stations.models import Station
+from amanat.stations.services import station_save
+
+
+@admin.register(Station)
+class StationAdmin(admin.ModelAdmin[Station]):
+    list_display = ("code", "name", "county", "unit", "kind", "cctv", "fibre", "sensitive",
+                    "status", "election")
+    list_filter = ("election", "status", "sensitive", "cctv", "fibre", "kind", "venue")
+    search_fields = ("code", "name", "address")
+    raw_id_fields = ("county", "unit", "constituency")
+    list_select_related = ("county", "unit", "election")
+    readonly_fields = ("unit_path", "h3_cell", "created_at", "updated_at")
+
+    def save_model(self, request: HttpRequest, obj: Station, form: ModelForm[Station],
+                   change: bool) -> None:
+        station_save(station=obj, actor=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Stations are closed (status), not deleted: assignments and reports point at them.
+        return False

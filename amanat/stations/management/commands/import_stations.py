@@ -1,0 +1,85 @@
+"""``amanat import-stations FILE``: import a CSV/XLSX of polling stations, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from amanat.elections.models import Election
+from amanat.lib.tabular import Format
+from amanat.stations.services import ImportReport, station_import, write_error_report
+
+# Printing tens of thousands of errors helps nobody; the --errors-out file has them all.
+MAX_PRINTED = 1000
+
+
+def election_for(slug: str | None) -> Election:
+    """The election named by ``slug``, or the current one."""
+    if slug:
+        election = Election.objects.filter(slug=slug).first()
+        if election is None:
+            raise CommandError(f"no election with slug {slug!r}")
+        return election
+    current = Election.objects.current()
+    if current is None:
+        raise CommandError("there is no election yet; create one first or pass --election")
+    return current
+
+
+class Command(BaseCommand):
+    help = "Import polling stations from a CSV or XLSX file; any error rejects the whole file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--election", help="election slug (default: the current election)")
+        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument(
+            "--errors-out", type=Path,
+            help="when rejected, write the rows plus an error column here (.csv or .xlsx)",
+        )
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path} is not a file")
+        election = election_for(options["election"])
+        report = station_import(
+            election=election, file_path=path, dry_run=options["dry_run"]
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            self._print(report)
+        if report.rejected:
+            errors_out: Path | None = options["errors_out"]
+            if errors_out is not None:
+                fmt: Format = "xlsx" if errors_out.suffix.lower() == ".xlsx" else "csv"
+                write_error_report(report, errors_out, fmt)
+                self.stderr.write(f"error report written to {errors_out}")
+            raise CommandError(
+                f"rejected: {len(report.errors)} error(s); nothing was written", returncode=1
+            )
+
+    def _print(self, report: ImportReport) -> None:
+        for warning in report.warnings:
+            self.stderr.write(f"warning: {warning}")
+        if report.ignored_columns:
+            self.stderr.write(f"ignored columns: {', '.join(report.ignored_columns)}")
+        for error in report.errors[:MAX_PRINTED]:
+            self.stderr.write(
+                f"row {error.row}, column «{error.column}», value «{error.value}»: "
+                f"{error.message_en} | {error.message_fa}"
+            )
+        if len(report.errors) > MAX_PRINTED:
+            self.stderr.write(f"... and {len(report.errors) - MAX_PRINTED} more errors")
+        if not report.rejected:
+            verb = "would import" if report.dry_run else "imported"
+            self.stdout.write(self.style.SUCCESS(
+                f"{verb} {report.total_rows} rows: {report.created} created, "
+                f"{report.updated} updated, {report.unchanged} unchanged "
+                f"(sha256 {report.sha256})"
+            ))

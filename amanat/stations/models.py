@@ -1,0 +1,142 @@
+"""Polling stations (شعب اخذ رأی) per election."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+H3_RESOLUTION = 7
+
+
+class Venue(models.TextChoices):
+    SCHOOL = "school", _("School")
+    MOSQUE = "mosque", _("Mosque")
+    OFFICE = "office", _("Government office")
+    HEALTH_CENTRE = "health_centre", _("Health centre")
+    OTHER = "other", _("Other")
+
+
+class StationKind(models.TextChoices):
+    FIXED = "fixed", _("Fixed")
+    MOBILE = "mobile", _("Mobile")
+
+
+class Cctv(models.TextChoices):
+    NONE = "none", _("No CCTV")
+    RECORDED = "recorded", _("Recorded")
+    LIVE = "live", _("Live")
+
+
+class Fibre(models.TextChoices):
+    CONNECTED = "connected", _("Connected")
+    PLANNED = "planned", _("Planned")
+    NONE = "none", _("None")
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
+class StationQuerySet(models.QuerySet["Station"]):
+    def within_path(self, path: str) -> StationQuerySet:
+        """Stations at or below the unit with materialised path ``path`` (scope filter)."""
+        return self.filter(unit_path__startswith=path)
+
+
+class Station(models.Model):
+    election = models.ForeignKey(
+        "elections.Election", on_delete=models.PROTECT, related_name="stations",
+        verbose_name=_("election"),
+    )
+    code = models.CharField(_("station code"), max_length=20)
+    county = models.ForeignKey(
+        "geo.AdminUnit", on_delete=models.PROTECT, related_name="county_stations",
+        limit_choices_to={"kind": "county"}, verbose_name=_("county"),
+    )
+    # The lowest unit known for the station: a city, rural district or village.
+    unit = models.ForeignKey(
+        "geo.AdminUnit", on_delete=models.PROTECT, related_name="unit_stations",
+        null=True, blank=True, limit_choices_to={"kind__in": ["city", "rural_district", "village"]},
+        verbose_name=_("city, rural district or village"),
+    )
+    constituency = models.ForeignKey(
+        "geo.Constituency", on_delete=models.PROTECT, related_name="stations",
+        null=True, blank=True, verbose_name=_("constituency"),
+    )
+    # Path of ``unit`` (or of ``county`` when no unit is known), copied here so that scope
+    # filters are one indexed prefix match instead of a join.
+    unit_path = models.CharField(max_length=255, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    h3_cell = models.CharField(max_length=16, blank=True, editable=False)
+    venue = models.CharField(_("venue"), max_length=16, choices=Venue.choices, default=Venue.OTHER)
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=StationKind.choices, default=StationKind.FIXED
+    )
+    route = models.TextField(_("route (mobile stations)"), blank=True)
+    expected_voters = models.PositiveIntegerField(_("expected voters"), default=0)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    cctv = models.CharField(_("CCTV"), max_length=8, choices=Cctv.choices, default=Cctv.NONE)
+    cameras = models.PositiveSmallIntegerField(_("camera count"), default=0)
+    fibre = models.CharField(_("fibre"), max_length=9, choices=Fibre.choices, default=Fibre.NONE)
+    fibre_date = models.DateField(_("fibre planned date"), null=True, blank=True)
+    power_backup = models.BooleanField(_("power backup"), default=False)
+    evoting_planned = models.BooleanField(_("e-voting planned"), default=False)
+    evoting_ready = models.BooleanField(_("e-voting equipment ready"), default=False)
+    accessible = models.BooleanField(_("accessible"), default=False)
+    sensitive = models.BooleanField(_("sensitive"), default=False)
+    sensitivity_reason = models.TextField(_("sensitivity reason"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
+    )
+    closed_reason = models.TextField(_("closed reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("polling station")
+        verbose_name_plural = _("polling stations")
+        ordering = ["county_id", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "county", "code"], name="stations_station_code_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["election", "unit_path"], name="stations_election_path"),
+            models.Index(fields=["election", "sensitive"], name="stations_election_sensitive"),
+            models.Index(fields=["election", "cctv"], name="stations_election_cctv"),
+            models.Index(fields=["election", "fibre"], name="stations_election_fibre"),
+            models.Index(fields=["election", "status"], name="stations_election_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        """The same rules as the importer (stations.validation), for forms and the admin."""
+        from amanat.stations.validation import validate_station
+
+        row: dict[str, Any] = {f: getattr(self, f) for f in VALIDATED_FIELDS}
+        errors = validate_station(row)
+        if errors:
+            raise ValidationError(
+                {e.field if e.field in VALIDATED_FIELDS else "__all__": e.message_en
+                 for e in errors}
+            )
+
+
+VALIDATED_FIELDS = (
+    "code", "name", "address", "latitude", "longitude", "venue", "kind", "route",
+    "expected_voters", "capacity", "cctv", "cameras", "fibre", "fibre_date", "power_backup",
+    "evoting_planned", "evoting_ready", "accessible", "sensitive", "sensitivity_reason",
+    "status", "closed_reason",
+)

@@ -1,0 +1,507 @@
+"""Station registry services: spreadsheet import (all-or-nothing) and export.
+
+The import reads the whole file, parses and validates every row against dictionaries
+preloaded with one query each (counties, units, constituencies, existing stations), and
+writes only if no row has an error: creates with ``bulk_create`` and changed rows with
+one prepared ``UPDATE`` run by ``executemany``, all in one transaction, with one audit
+event summarising the import.  No query is made per row.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import h3
+from django.db import connection, transaction
+from django.db.models import Field, QuerySet
+from django.utils import timezone
+
+from amanat.geo.models import AdminUnit, Constituency
+from amanat.lib.tabular import Cell, Format, Table, TabularError, csv_chunks, read_table
+from amanat.lib.tabular import write_table as _write_table
+from amanat.stations import tabular as st
+from amanat.stations.models import H3_RESOLUTION, Station
+from amanat.stations.validation import FieldError, validate_station
+
+# Model attributes the import sets; compared to decide updated vs unchanged.
+WRITE_FIELDS = (
+    "code", "county_id", "unit_id", "constituency_id", "unit_path", "name", "address",
+    "latitude", "longitude", "h3_cell", "venue", "kind", "route", "expected_voters",
+    "capacity", "cctv", "cameras", "fibre", "fibre_date", "power_backup", "evoting_planned",
+    "evoting_ready", "accessible", "sensitive", "sensitivity_reason", "status",
+    "closed_reason",
+)
+# Parsed-row keys that are copied to the model unchanged.
+_PLAIN_FIELDS = tuple(
+    f for f in WRITE_FIELDS
+    if f not in {"county_id", "unit_id", "constituency_id", "unit_path", "h3_cell"}
+)
+UNIT_KINDS = ("city", "rural_district", "village")
+_WRITE_BATCH = 5000
+
+
+def _audit(**kw: Any) -> None:
+    """The one door to the audit log (imported late: audit imports models of every app)."""
+    from amanat.audit.services import audit_record
+
+    audit_record(**kw)
+
+
+@dataclass
+class RowError:
+    row: int  # as the spreadsheet shows it: the header is row 1
+    column: str
+    value: str
+    field: str
+    message_en: str
+    message_fa: str
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    sha256: str
+    format: str = ""
+    dry_run: bool = False
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    # The file as read, kept only when it was rejected (for write_error_report).
+    headers: list[str] = field(default_factory=list)
+    rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["headers"], data["rows"]
+        data["rejected"] = self.rejected
+        return data
+
+
+@dataclass
+class _Lookups:
+    counties: dict[str, tuple[int, str]]  # code -> (id, path)
+    units: dict[str, list[tuple[int, str]]]  # code -> [(id, path)]
+    constituencies: dict[str, int]
+    existing: dict[tuple[int, str], dict[str, Any]]  # (county id, code) -> values
+
+
+@dataclass
+class _Plan:
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    county_ids: set[int] = field(default_factory=set)
+
+
+def station_import(
+    *,
+    election: Any,
+    file_path: str | Path | None = None,
+    fileobj: IO[bytes] | None = None,
+    filename: str | None = None,
+    actor: Any = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import a CSV or XLSX of stations into ``election``: all rows or none.
+
+    Rows upsert by (election, county, code).  Columns absent from the file keep their
+    current values on existing stations and take defaults on new ones.
+    """
+    data, filename = _read_source(file_path, fileobj, filename)
+    report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest())
+    report.dry_run = dry_run
+    try:
+        table = read_table(data, filename=filename)
+    except TabularError as exc:
+        report.errors.append(RowError(1, "", "", "", exc.message_en, exc.message_fa))
+        return report
+    report.format = table.format
+    report.warnings += table.warnings
+    del data
+    hmap = st.map_headers(table.headers)
+    report.ignored_columns = hmap.ignored
+    if _header_errors(hmap, report):
+        report.headers, report.rows = table.headers, list(table.rows)
+        return report
+    plan, rows = _plan_import(election, table, hmap, report)
+    if report.rejected:
+        report.headers, report.rows = table.headers, rows
+        return report
+    report.created, report.updated = len(plan.creates), len(plan.updates)
+    report.unchanged = report.total_rows - report.created - report.updated
+    if not dry_run:
+        _apply(election, plan, report, actor)
+    return report
+
+
+def _read_source(
+    file_path: str | Path | None, fileobj: IO[bytes] | None, filename: str | None
+) -> tuple[bytes, str]:
+    if file_path is not None:
+        path = Path(file_path)
+        return path.read_bytes(), filename or path.name
+    if fileobj is None:
+        raise TypeError("station_import needs file_path or fileobj")
+    return fileobj.read(), str(filename or getattr(fileobj, "name", None) or "upload.csv")
+
+
+def _header_errors(hmap: st.HeaderMap, report: ImportReport) -> bool:
+    for name in hmap.missing:
+        column = next(c for c in st.COLUMNS if c.name == name)
+        report.errors.append(RowError(
+            1, column.header_fa, "", name,
+            f"required column {column.header_en!r} ({column.header_fa}) is missing",
+            f"ستون لازم «{column.header_fa}» ({column.header_en}) در پرونده نیست",
+        ))
+    for header in hmap.duplicates:
+        report.errors.append(RowError(
+            1, header, header, "",
+            f"column {header!r} repeats another column with the same meaning",
+            f"ستون «{header}» تکرار ستون دیگری با همان معناست",
+        ))
+    return report.rejected
+
+
+def _load_lookups(election: Any, need_units: bool) -> _Lookups:
+    counties = {
+        code: (pk, path)
+        for code, pk, path in AdminUnit.objects.filter(kind="county").values_list(
+            "code", "pk", "path"
+        )
+    }
+    units: dict[str, list[tuple[int, str]]] = {}
+    if need_units:
+        rows = AdminUnit.objects.filter(kind__in=UNIT_KINDS).values_list("code", "pk", "path")
+        for code, pk, path in rows.iterator(chunk_size=10000):
+            units.setdefault(code, []).append((pk, path))
+    constituencies = dict(Constituency.objects.values_list("code", "pk"))
+    existing = {}
+    values = Station.objects.filter(election=election).values(
+        "pk", *WRITE_FIELDS, "unit__code", "constituency__code"
+    )
+    for row in values.iterator(chunk_size=10000):
+        existing[(row["county_id"], row["code"])] = row
+    return _Lookups(counties, units, constituencies, existing)
+
+
+def _plan_import(
+    election: Any, table: Table, hmap: st.HeaderMap, report: ImportReport
+) -> tuple[_Plan, list[tuple[int, list[Cell]]]]:
+    """Parse and check every row; returns what to write and the rows as read."""
+    lookups = _load_lookups(election, need_units=hmap.index_for("unit_code") is not None)
+    plan = _Plan()
+    seen: dict[tuple[str, str], int] = {}
+    kept: list[tuple[int, list[Cell]]] = []
+    memo: list[dict[Cell, Any]] = [{} for _ in hmap.columns]
+    for number, cells in table.rows:
+        kept.append((number, cells))
+        report.total_rows += 1
+        errors = _plan_row(cells, hmap, lookups, seen, number, plan, memo)
+        report.errors += [
+            RowError(number, hmap.header_for(e.field), _raw(cells, hmap, e.field), e.field,
+                     e.message_en, e.message_fa)
+            for e in errors
+        ]
+    if report.total_rows == 0:
+        report.errors.append(RowError(
+            2, "", "", "", "the file has no station rows", "پرونده هیچ سطر شعبه‌ای ندارد"
+        ))
+    return plan, kept
+
+
+def _raw(cells: list[Cell], hmap: st.HeaderMap, field_name: str) -> str:
+    index = hmap.index_for(field_name)
+    if index is None or index >= len(cells) or cells[index] is None:
+        return ""
+    return str(cells[index])
+
+
+def _parse_cells(
+    cells: list[Cell], hmap: st.HeaderMap, memo: list[dict[Cell, Any]]
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """Parse the cells of the mapped columns.
+
+    Columns repeat their values a lot (yes/no, enum labels, county codes), so each
+    column memoises its parse results, errors included: most cells cost a dict lookup.
+    """
+    parsed: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    width = len(cells)
+    for (index, column), seen in zip(hmap.columns, memo, strict=True):
+        value = cells[index] if index < width else None
+        try:
+            result = seen[value]
+        except KeyError:
+            try:
+                result = column.parse(value)
+            except st.CellError as exc:
+                result = FieldError(column.field, exc.message_en, exc.message_fa)
+            seen[value] = result
+        if isinstance(result, FieldError):
+            errors.append(result)
+        else:
+            parsed[column.field] = result
+    return parsed, errors
+
+
+def _plan_row(
+    cells: list[Cell],
+    hmap: st.HeaderMap,
+    lookups: _Lookups,
+    seen: dict[tuple[str, str], int],
+    number: int,
+    plan: _Plan,
+    memo: list[dict[Cell, Any]],
+) -> list[FieldError]:
+    parsed, errors = _parse_cells(cells, hmap, memo)
+    code, county_code = parsed.get("code") or "", parsed.get("county_code") or ""
+    county = lookups.counties.get(county_code)
+    current = lookups.existing.get((county[0], code)) if county else None
+    row = _merge(parsed, current)
+    bad = {e.field for e in errors}
+    if bad & {"latitude", "longitude"}:
+        bad |= {"latitude", "longitude"}
+    errors += [e for e in validate_station(row, county_codes=lookups.counties)
+               if e.field not in bad]
+    if code and county_code:
+        first = seen.setdefault((county_code, code), number)
+        if first != number:
+            errors.append(FieldError(
+                "code",
+                f"station {code} of county {county_code} already appears on row {first}",
+                f"شعبه {code} شهرستان {county_code} پیش‌تر در سطر {first} آمده است",
+            ))
+    if county is None:
+        return errors
+    values = _resolve(row, county, lookups, errors)
+    if errors:
+        return errors
+    plan.county_ids.add(county[0])
+    if current is None:
+        plan.creates.append(values)
+    elif any(current[k] != values[k] for k in WRITE_FIELDS):
+        plan.updates.append((current["pk"], values))
+    return errors
+
+
+def _merge(parsed: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    """The station's values after this row: file cells over current values or defaults."""
+    if current is None:
+        row = dict(st.DEFAULTS)
+    else:
+        row = {k: current[k] for k in _PLAIN_FIELDS}
+        row["unit_code"] = current["unit__code"] or ""
+        row["constituency_code"] = current["constituency__code"] or ""
+        if "unit_code" not in parsed:  # keep the unit as it is, no lookup needed
+            row["_unit"] = (current["unit_id"], current["unit_path"])
+    for key, value in parsed.items():
+        # A blank cell in a column that is present means "the default", not "keep".
+        row[key] = st.DEFAULTS.get(key) if value is None else value
+    return row
+
+
+def _resolve(
+    row: dict[str, Any], county: tuple[int, str], lookups: _Lookups, errors: list[FieldError]
+) -> dict[str, Any]:
+    """Model values of a valid row: foreign keys, denormalised path and H3 cell."""
+    county_id, county_path = county
+    unit_id, unit_path = None, county_path
+    if "_unit" in row:
+        unit_id, unit_path = row["_unit"]
+    elif row["unit_code"]:
+        matches = [u for u in lookups.units.get(row["unit_code"], ())
+                   if u[1].startswith(county_path)]
+        if len(matches) == 1:
+            unit_id, unit_path = matches[0]
+        else:
+            errors.append(_unit_error(row["unit_code"], row["county_code"], len(matches)))
+    constituency_id = None
+    if row["constituency_code"]:
+        constituency_id = lookups.constituencies.get(row["constituency_code"])
+        if constituency_id is None:
+            errors.append(FieldError(
+                "constituency_code",
+                f"there is no constituency with code {row['constituency_code']}",
+                f"حوزه انتخابیه‌ای با کد {row['constituency_code']} وجود ندارد",
+            ))
+    values = {k: row[k] for k in _PLAIN_FIELDS}
+    lat, lon = row["latitude"], row["longitude"]
+    values.update(
+        county_id=county_id, unit_id=unit_id, constituency_id=constituency_id,
+        unit_path=unit_path,
+        h3_cell=h3.latlng_to_cell(lat, lon, H3_RESOLUTION) if lat is not None else "",
+    )
+    return values
+
+
+def _unit_error(code: str, county_code: str, found: int) -> FieldError:
+    if found == 0:
+        return FieldError(
+            "unit_code",
+            f"there is no city, rural district or village with code {code} in county {county_code}",
+            f"در شهرستان {county_code} شهر، دهستان یا روستایی با کد {code} وجود ندارد",
+        )
+    return FieldError(
+        "unit_code",
+        f"code {code} names {found} units in county {county_code}; it is ambiguous",
+        f"کد {code} در شهرستان {county_code} به {found} واحد اشاره دارد و مبهم است",
+    )
+
+
+def _apply(election: Any, plan: _Plan, report: ImportReport, actor: Any) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        _insert_many(election.pk, plan.creates, now)
+        _update_many(plan.updates, now)
+        unit = None
+        if len(plan.county_ids) == 1:
+            unit = AdminUnit.objects.get(pk=next(iter(plan.county_ids)))
+        _audit(
+            action="station.import",
+            actor=actor,
+            actor_name=None if actor is not None else "import",
+            unit=unit,
+            object_type="stations.Station",
+            object_id=None,
+            extra={
+                "election": election.slug, "filename": report.filename,
+                "sha256": report.sha256, "format": report.format, "rows": report.total_rows,
+                "created": report.created, "updated": report.updated,
+                "unchanged": report.unchanged, "counties": len(plan.county_ids),
+            },
+        )
+
+
+# Bulk writes are prepared statements run by executemany: Django's bulk_create spends
+# most of its time compiling SQL (SQLite allows only 999 parameters, i.e. ~30 rows, a
+# statement) and bulk_update's CASE chains are slower still.  Values are already of the
+# field types; only dates need the backend's adaptation.
+def _columns(names: tuple[str, ...]) -> tuple[list[str], list[int]]:
+    meta = Station._meta
+    fields = [meta.get_field(name.removesuffix("_id")) for name in names]
+    assert all(isinstance(f, Field) for f in fields)
+    date_positions = [i for i, f in enumerate(fields) if f.get_internal_type() == "DateField"]
+    return [str(f.column) for f in fields if isinstance(f, Field)], date_positions
+
+
+def _params(values: dict[str, Any], date_positions: list[int]) -> list[Any]:
+    params = [values[name] for name in WRITE_FIELDS]
+    for i in date_positions:
+        params[i] = connection.ops.adapt_datefield_value(params[i])
+    return params
+
+
+def _execute_batches(sql: str, params: list[list[Any]]) -> None:
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), _WRITE_BATCH):
+            cursor.executemany(sql, params[start:start + _WRITE_BATCH])
+
+
+def _insert_many(election_id: int, creates: list[dict[str, Any]], now: datetime.datetime) -> None:
+    if not creates:
+        return
+    quote = connection.ops.quote_name
+    columns, dates = _columns(WRITE_FIELDS)
+    names = ", ".join(quote(c) for c in [*columns, "election_id", "created_at", "updated_at"])
+    marks = ", ".join(["%s"] * (len(columns) + 3))
+    # Identifiers come from the model's own metadata and are quoted; values are parameters.
+    sql = f"INSERT INTO {quote(Station._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    _execute_batches(sql, [[*_params(v, dates), election_id, stamp, stamp] for v in creates])
+
+
+def _update_many(updates: list[tuple[int, dict[str, Any]]], now: datetime.datetime) -> None:
+    if not updates:
+        return
+    quote = connection.ops.quote_name
+    columns, dates = _columns(WRITE_FIELDS)
+    assignments = ", ".join(f"{quote(c)} = %s" for c in [*columns, "updated_at"])
+    sql = (
+        f"UPDATE {quote(Station._meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {quote('id')} = %s"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    _execute_batches(sql, [[*_params(v, dates), stamp, pk] for pk, v in updates])
+
+
+def write_error_report(
+    report: ImportReport, path_or_stream: str | Path | IO[bytes], format: Format = "csv"
+) -> None:
+    """The rows of a rejected file as read, plus an "error / خطا" column per row."""
+    by_row: dict[int, list[str]] = {}
+    for error in report.errors:
+        label = f"[{error.column}] " if error.column else ""
+        by_row.setdefault(error.row, []).append(
+            f"{label}{error.message_fa} / {error.message_en}"
+        )
+    headers = [*report.headers, st.ERROR_HEADER]
+    file_errors = by_row.pop(1, [])
+    rows: list[list[Cell]] = []
+    if file_errors:
+        rows.append([*([""] * len(report.headers)), " | ".join(file_errors)])
+    width = len(report.headers)
+    for number, cells in report.rows:
+        padded = [*cells[:width], *([None] * (width - len(cells)))]
+        rows.append([*padded, " | ".join(by_row.get(number, []))])
+    if isinstance(path_or_stream, str | Path):
+        with open(path_or_stream, "wb") as stream:
+            _write_table(stream, headers, rows, format=format)
+    else:
+        _write_table(path_or_stream, headers, rows, format=format)
+
+
+def _export_rows(queryset: QuerySet[Station]) -> Iterator[list[Cell]]:
+    values = queryset.order_by("county__code", "code").values(*st.EXPORT_VALUE_FIELDS)
+    for row in values.iterator(chunk_size=5000):
+        yield [fmt(row) for _header, fmt in st.EXPORT_COLUMNS]
+
+
+def station_export(
+    *,
+    queryset: QuerySet[Station],
+    stream: IO[bytes] | None = None,
+    format: Literal["csv", "xlsx"] = "csv",
+) -> Iterator[bytes] | None:
+    """Export stations with Persian headers, formula-injection safe.
+
+    CSV without ``stream`` returns a generator of byte chunks (for a
+    StreamingHttpResponse); with ``stream`` it writes there.  XLSX needs ``stream`` and
+    is written with openpyxl's write-only mode.
+    """
+    headers = [header for header, _fmt in st.EXPORT_COLUMNS]
+    if format == "csv" and stream is None:
+        return csv_chunks(headers, _export_rows(queryset))
+    if stream is None:
+        raise TypeError("XLSX export needs a stream")
+    _write_table(stream, headers, _export_rows(queryset), format=format)
+    return None
+
+
+def station_save(*, station: Station, actor: Any = None) -> Station:
+    """Save one station edited by hand (admin, forms): derived fields and an audit event."""
+    station.unit_path = (station.unit or station.county).path
+    if station.latitude is not None and station.longitude is not None:
+        station.h3_cell = h3.latlng_to_cell(station.latitude, station.longitude, H3_RESOLUTION)
+    else:
+        station.h3_cell = ""
+    created = station.pk is None
+    with transaction.atomic():
+        station.save()
+        _audit(
+            action="station.create" if created else "station.update",
+            actor=actor, unit=station.county, obj=station,
+            after={f: getattr(station, f) for f in WRITE_FIELDS},
+        )
+    return station
