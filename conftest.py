@@ -147,6 +147,14 @@ def small_geo(db: None) -> SmallGeo:
     return build_small_geo()
 
 
+@pytest.fixture
+def personas(small_geo: SmallGeo) -> Any:
+    """The named personas (amanat.accounts.testing) on the small geography."""
+    from amanat.accounts.testing import make_personas
+
+    return make_personas(small_geo)
+
+
 # --- clients and query counting ------------------------------------------------------
 
 

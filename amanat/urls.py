@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("geo/", include("amanat.geo.urls")),
     path("elections/", include("amanat.elections.urls")),
+    path("audit/", include("amanat.audit.urls")),
     path("", include("amanat.core.urls")),
 ]

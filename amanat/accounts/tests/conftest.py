@@ -4,14 +4,6 @@ from typing import Any
 
 import pytest
 
-from amanat.accounts.testing import Personas, make_personas
-
-
-@pytest.fixture
-def personas(small_geo: Any) -> Personas:
-    """The named personas on the root conftest's small geography."""
-    return make_personas(small_geo)
-
 
 @pytest.fixture
 def audit_events(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:

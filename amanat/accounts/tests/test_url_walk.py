@@ -47,6 +47,7 @@ class World:
     personas: Personas
     election: Any = None
     milestone: Any = None
+    checkpoint: Any = None
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -79,6 +80,10 @@ def _milestone(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"slug": world.election.slug, "milestone_id": world.milestone.pk}, None)]
 
 
+def _checkpoint(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"checkpoint_id": world.checkpoint.pk}, None)]
+
+
 def _any_token(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"token_id": 1}, None)]
 
@@ -109,6 +114,11 @@ EXPECTATIONS: dict[str, Expect] = {
     # elections calendar: national dates, read by everyone signed in
     "elections:list": Expect(SIGNED_IN),
     "elections:calendar": Expect(SIGNED_IN, objects=_election),
+    # audit log: national auditors and administrators (the policy's audit.event entry)
+    "audit:events": Expect(LIST, "audit.event"),
+    "audit:export": Expect(NATIONAL, "audit.event", action="export"),
+    "audit:checkpoints": Expect(LIST, "audit.event"),
+    "audit:checkpoint": Expect(LIST, "audit.event", objects=_checkpoint),
     "elections:milestone_edit": Expect(
         NATIONAL, "elections.milestone", action="change", objects=_milestone
     ),
@@ -170,6 +180,13 @@ def build_world(geo: Any, personas: Personas) -> World:
     world.milestone = Milestone.objects.create(
         election=world.election, code="fibre_status_due", name="Fibre status",
         due=datetime.date(2026, 2, 19), phase=PhaseKind.BEFORE,
+    )
+    from amanat.audit.models import Checkpoint
+
+    world.checkpoint = Checkpoint.objects.create(
+        log_id="00000000-0000-0000-0000-000000000001", size=0, root="0" * 64,
+        time=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), public_key="00" * 32,
+        signature="x", text="amanat-audit-checkpoint v1\n",
     )
     for who, user in personas.items():
         _, world.tokens[who] = services.api_token_issue(

@@ -120,7 +120,7 @@ def test_navbar_shows_username_when_signed_in(client, django_user_model):
     user = django_user_model.objects.create_user(username="kerman.governor", password="x" * 16)
     client.force_login(user)
     html = client.get(reverse("core:home")).content.decode()
-    assert 'data-testid="username">kerman.governor<' in html
+    assert ">kerman.governor</a>" in html and 'data-testid="username"' in html
 
 
 def test_navbar_offers_sign_in_when_anonymous(client, db):

@@ -1,0 +1,20 @@
+"""What the navigation may offer the signed-in user, decided by the policy table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from amanat.accounts import policy
+from amanat.accounts.access import can
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": {}}
+    return {"nav": {
+        "memberships": can(user, policy.VIEW, "accounts.membership", None),
+        "audit": can(user, policy.VIEW, "audit.event", None),
+    }}
