@@ -41,15 +41,9 @@ MAX_TOKEN_TTL_DAYS = 365
 
 
 def _audit(**kw: Any) -> None:
-    """Record an audit event; the one wiring point between accounts and the audit app.
+    """Record an audit event; the one wiring point between accounts and the audit app."""
+    from amanat.audit.services import audit_record
 
-    Imported lazily so accounts works (and logs) while the audit app is not installed.
-    """
-    try:
-        from amanat.audit.services import audit_record
-    except ImportError:
-        logger.info("audit %s", kw.get("action"), extra={"audit": kw})
-        return
     audit_record(**kw)
 
 
@@ -310,3 +304,27 @@ def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
 
 def user_has_totp(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def membership_grant_system(
+    *, user: User, role: str, unit: AdminUnit, agency: Agency | None = None, actor_name: str
+) -> Membership:
+    """Grant a role from the command line (the first national administrator, the demo).
+
+    Whoever runs it already has the server's shell and database; the grant is audited
+    under ``actor_name`` like any other.
+    """
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role."))
+    if unit.kind not in MEMBERSHIP_UNIT_KINDS:
+        raise ValidationError(_("Roles are held at the country, a province or a county."))
+    if role == Role.AGENCY_OFFICER and agency is None:
+        raise ValidationError(_("An agency officer needs an agency."))
+    membership, created = Membership.objects.get_or_create(
+        user=user, role=role, unit=unit, agency=agency, active=True
+    )
+    if created:
+        _audit(action="membership.grant", actor=None, actor_name=actor_name, unit=unit,
+               obj=membership, after=_membership_snapshot(membership))
+    return membership

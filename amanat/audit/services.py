@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import enum
+import getpass
 import json
 import os
 import re
@@ -45,6 +46,14 @@ class AuditError(Exception):
 
 
 # --- JSON-safe values -------------------------------------------------------------------
+
+
+def cli_actor() -> str:
+    """The actor name for changes made from the server's command line."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def format_time(value: dt.datetime) -> str:

@@ -40,7 +40,6 @@ _LETTER = {str(kind.value): letter for kind, letter in KIND_LETTER.items()}
 SQLITE_BATCH = 999 // (len(FIELDS) + 2) - 1
 POSTGRES_BATCH = 2000
 INSERT_CHUNK = 5000
-PG_ROWS_PER_INSERT = 1000  # 12,000 parameters, well under PostgreSQL's 65,535
 FULL_SCAN_ABOVE = 5000
 
 Key = tuple[str, str]  # (kind, code)
@@ -303,29 +302,23 @@ def _insert(records: list[tuple[Any, ...]]) -> None:
     bulk_create spends most of its time preparing every field of every model instance,
     and SQLite caps it at 999 variables a statement (76 units).  On SQLite one prepared
     statement run per row (executemany) is fastest and has no variable limit; on
-    PostgreSQL, where each execution is a round trip, multi-row VALUES statements are.
+    PostgreSQL COPY streams the rows in one command.
     """
-    columns = ["kind", "code", *FIELDS]
     quote = connection.ops.quote_name
-    one_row = "({})".format(", ".join(["%s"] * len(columns)))
-    per_statement = 1 if connection.vendor == "sqlite" else PG_ROWS_PER_INSERT
+    table = quote(AdminUnit._meta.db_table)
+    columns = ", ".join(quote(_column(name)) for name in ("kind", "code", *FIELDS))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Identifiers come from the model's metadata; rows are sent as data.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for record in records:
+                    copy.write_row(record)
+            return
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+            table, columns, ", ".join(["%s"] * (len(FIELDS) + 2))
+        )
         for start in range(0, len(records), INSERT_CHUNK):
-            chunk = records[start:start + INSERT_CHUNK]
-            groups = [chunk[i:i + per_statement] for i in range(0, len(chunk), per_statement)]
-            sqls: dict[int, str] = {}
-            for size in {len(g) for g in groups}:
-                # Identifiers come from the model's metadata, values go in as parameters.
-                sqls[size] = "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608
-                    quote(AdminUnit._meta.db_table),
-                    ", ".join(quote(_column(name)) for name in columns),
-                    ", ".join([one_row] * size),
-                )
-            if per_statement == 1:
-                cursor.executemany(sqls[1], chunk)
-            else:
-                for group in groups:
-                    cursor.execute(sqls[len(group)], [v for rec in group for v in rec])
+            cursor.executemany(sql, records[start:start + INSERT_CHUNK])
 
 
 def _column(name: str) -> str:

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from amanat.audit.services import AuditError, audit_export
-
-
-def _cli_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+from amanat.audit.services import AuditError, audit_export, cli_actor
 
 
 class Command(BaseCommand):
@@ -30,7 +22,7 @@ class Command(BaseCommand):
         path: Path = options["out"]
         try:
             with path.open("w", encoding="utf-8") as out:
-                result = audit_export(out=out, fmt=options["format"], actor_name=_cli_actor())
+                result = audit_export(out=out, fmt=options["format"], actor_name=cli_actor())
         except AuditError as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write(

@@ -7,18 +7,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
+from amanat.accounts.demo import DEMO_PASSWORD, demo_totp_secret, seed_demo_users
 from amanat.elections.demo import seed_example_election
 from amanat.geo.services import geo_import
 
 
 class Command(BaseCommand):
-    help = "Load the national demo data (geography, the example election)."
+    help = "Load the national demo data (geography, the example election, demo sign-ins)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("load-demo creates demo accounts with a public password; "
+                               "it does not run with AMANAT_ENV=production.")
         result = geo_import()
         self.stdout.write(f"geography: {result}")
         election = seed_example_election()
         self.stdout.write(f"election: {election}")
+        users = seed_demo_users()
         self.stdout.write(self.style.SUCCESS("demo data loaded"))
+        self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
+        for demo, needs_2fa in users:
+            note = "  (TOTP required)" if needs_2fa else ""
+            self.stdout.write(f"  {demo.username:16} {demo.role} at {demo.kind} {demo.code}{note}")
+        self.stdout.write(f"TOTP key for the national and provincial demo accounts: "
+                          f"{demo_totp_secret()} (add it to an authenticator app)")

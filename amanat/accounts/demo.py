@@ -1,0 +1,69 @@
+"""Demo sign-ins: one persona per kind of user, on the real geography.
+
+The demo password is public (README) and the national accounts get a fixed TOTP key,
+printed by ``amanat load-demo``; ``load-demo`` refuses to run in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from amanat.accounts.models import Agency, Role
+from amanat.accounts.services import membership_grant_system
+from amanat.geo.models import AdminUnit, Kind
+
+DEMO_PASSWORD = "Amanat-Demo-1405"  # noqa: S105 - public by design, demo only
+# Base32 "AMANATDEMOAMANATDEMOAMANATDEMOAM" (easy to type into an authenticator app),
+# stored in hex as django-otp wants it.
+DEMO_TOTP_KEY_HEX = "0300d04c646380c034131918e0300d04c646380c"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    kind: str
+    code: str
+    agency: str | None = None
+
+
+DEMO_USERS = [
+    DemoUser("demo.admin", Role.NATIONAL_ADMIN, Kind.COUNTRY, "IR"),
+    DemoUser("demo.auditor", Role.AUDITOR, Kind.COUNTRY, "IR"),
+    DemoUser("demo.tehran", Role.HQ_STAFF, Kind.PROVINCE, "23"),
+    DemoUser("demo.gharchak", Role.GOVERNOR, Kind.COUNTY, "2321"),
+    DemoUser("demo.kerman", Role.GOVERNOR, Kind.COUNTY, "808"),
+    DemoUser("demo.police", Role.AGENCY_OFFICER, Kind.COUNTY, "2321", "police"),
+    DemoUser("demo.inspector", Role.FIELD_INSPECTOR, Kind.COUNTY, "2321"),
+]
+
+
+def seed_demo_users() -> list[tuple[DemoUser, bool]]:
+    """Create the demo personas (idempotent); returns each with whether it needs 2FA."""
+    users = get_user_model().objects
+    created = []
+    for demo in DEMO_USERS:
+        user = users.filter(username=demo.username).first()
+        if user is None:
+            user = users.create_user(username=demo.username, password=DEMO_PASSWORD)
+        unit = AdminUnit.objects.get(kind=demo.kind, code=demo.code)
+        agency = Agency.objects.get(code=demo.agency) if demo.agency else None
+        membership_grant_system(user=user, role=demo.role, unit=unit, agency=agency,
+                                actor_name="demo")
+        needs_2fa = demo.kind in (Kind.COUNTRY, Kind.PROVINCE)
+        if needs_2fa:
+            TOTPDevice.objects.get_or_create(
+                user=user, name="demo", defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True}
+            )
+        created.append((demo, needs_2fa))
+    return created
+
+
+def demo_totp_secret() -> str:
+    """The demo TOTP key in base32, as authenticator apps want it."""
+    import base64
+
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode().rstrip("=")
