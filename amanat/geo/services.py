@@ -6,6 +6,7 @@ import csv
 import functools
 import gzip
 import io
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,11 +106,15 @@ def geo_import(*, path: Path | str | None = None) -> ImportResult:
 # --- reading and checking the file ------------------------------------------------------
 
 
+# Positions of COLUMNS in a record as _read_csv yields it.
+_K, _C, _PK, _PC, _N, _LAT, _LON, _PL, _POP = range(len(COLUMNS))
+_Record = tuple[str, ...]
+
+
 def _read_rows(path: Path) -> dict[str, list[_Row]]:
     """Rows by kind, in tree order (parents' kinds first), paths and depths computed."""
-    raw = list(_read_csv(path))
-    by_key: dict[Key, dict[str, str]] = {}
-    for line, rec in raw:
+    by_key: dict[Key, _Record] = {}
+    for line, rec in _read_csv(path):
         key = _check_record(rec, line)
         if key in by_key:
             raise GeoImportError(_("Line %(line)d: duplicate %(kind)s code %(code)s.")
@@ -118,13 +123,14 @@ def _read_rows(path: Path) -> dict[str, list[_Row]]:
     paths: dict[Key, tuple[str, int]] = {}
     rows: dict[str, list[_Row]] = {kind: [] for kind in KIND_ORDER}
     for key, rec in by_key.items():
-        parent = (rec["parent_kind"], rec["parent_code"]) if rec["parent_kind"] else None
+        parent = (rec[_PK], rec[_PC]) if rec[_PK] else None
         unit_path, depth = _path_of(key, by_key, paths)
         rows[key[0]].append(_Row(key[0], key[1], parent, _values(rec, unit_path, depth)))
     return rows
 
 
-def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _read_csv(path: Path) -> Iterator[tuple[int, _Record]]:
+    """(line number, record) with the record's fields in COLUMNS order."""
     try:
         data = path.read_bytes()
         text = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
@@ -138,25 +144,26 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise GeoImportError(_("%(path)s lacks column(s): %(columns)s")
                              % {"path": path, "columns": ", ".join(missing)})
     width = len(header)
+    pick = operator.itemgetter(*(header.index(c) for c in COLUMNS))
     for line, fields in enumerate(csv.reader(lines), start=2):
         if len(fields) != width:
             raise GeoImportError(_("Line %(line)d: %(count)d fields, expected %(width)d.")
                                  % {"line": line, "count": len(fields), "width": width})
-        yield line, dict(zip(header, fields, strict=True))
+        yield line, pick(fields)
 
 
-def _check_record(rec: dict[str, str], line: int) -> Key:
-    kind, code = rec["kind"], rec["code"]
+def _check_record(rec: _Record, line: int) -> Key:
+    kind, code = rec[_K], rec[_C]
     problem = None
     if kind not in _KINDS:
         problem = _("unknown kind %(value)r") % {"value": kind}
     elif not code or len(code) > 20:
         problem = _("missing or too long code %(value)r") % {"value": code}
-    elif not rec["name"] or not rec["name"].strip():
+    elif not rec[_N].strip():
         problem = _("empty name")
-    elif rec["placement"] not in _PLACEMENTS:
-        problem = _("unknown placement %(value)r") % {"value": rec["placement"]}
-    elif bool(rec["parent_kind"]) != (kind != _COUNTRY):
+    elif rec[_PL] not in _PLACEMENTS:
+        problem = _("unknown placement %(value)r") % {"value": rec[_PL]}
+    elif bool(rec[_PK]) != (kind != _COUNTRY):
         problem = _("only the country has no parent")
     if problem:
         raise GeoImportError(_("Line %(line)d: %(problem)s.") % {"line": line, "problem": problem})
@@ -164,11 +171,11 @@ def _check_record(rec: dict[str, str], line: int) -> Key:
 
 
 def _path_of(
-    key: Key, by_key: dict[Key, dict[str, str]], paths: dict[Key, tuple[str, int]]
+    key: Key, by_key: dict[Key, _Record], paths: dict[Key, tuple[str, int]]
 ) -> tuple[str, int]:
     """Materialised path and depth, walking up to the root (iteratively, with memo)."""
     rec = by_key[key]
-    known = paths.get((rec["parent_kind"], rec["parent_code"]))
+    known = paths.get((rec[_PK], rec[_PC]))
     if known is not None:  # the usual case: the file lists parents before children
         paths[key] = (f"{known[0]}{_segment(key)}/", known[1] + 1)
         return paths[key]
@@ -185,7 +192,7 @@ def _path_of(
                                    "file.") % {"kind": child[0], "code": child[1],
                                                "pkind": cursor[0], "pcode": cursor[1]})
         chain.append(cursor)
-        cursor = (found["parent_kind"], found["parent_code"]) if found["parent_kind"] else None
+        cursor = (found[_PK], found[_PC]) if found[_PK] else None
     prefix, depth = paths[cursor] if cursor is not None else ("", -1)
     for item in reversed(chain):
         prefix, depth = f"{prefix}{_segment(item)}/", depth + 1
@@ -199,28 +206,27 @@ def _segment(key: Key) -> str:
     return f"{letter}-{key[1]}" if key[0] == _COUNTRY else f"{letter}{key[1]}"
 
 
-def _values(rec: dict[str, str], unit_path: str, depth: int) -> tuple[Any, ...]:
+def _values(rec: _Record, unit_path: str, depth: int) -> tuple[Any, ...]:
     """The row's VALUE_FIELDS, in order."""
-    lat, lon = _float(rec["latitude"]), _float(rec["longitude"])
-    has_point = lat is not None and lon is not None
-    name, name_key = _names(rec["name"])
-    return (
-        name,
-        name_key,
-        unit_path,
-        depth,
-        lat,
-        lon,
-        rec["placement"] if has_point else str(Placement.NONE),
-        h3.latlng_to_cell(lat, lon, H3_RESOLUTION) if has_point else "",
-        int(rec["population"]) if rec["population"] else None,
-    )
+    name, name_key = _names(rec[_N])
+    lat, lon, placement, cell = _point(rec[_LAT], rec[_LON], rec[_PL])
+    population = int(rec[_POP]) if rec[_POP] else None
+    return (name, name_key, unit_path, depth, lat, lon, placement, cell, population)
 
 
 @functools.lru_cache(maxsize=1 << 17)
 def _names(raw: str) -> tuple[str, str]:
     """Stored name and search key; cached because village names repeat a lot."""
     return normalize(raw), search_key(raw)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _point(lat_text: str, lon_text: str, placement: str) -> tuple[Any, ...]:
+    """(lat, lon, placement, H3 cell); cached: most villages share their county's point."""
+    lat, lon = _float(lat_text), _float(lon_text)
+    if lat is None or lon is None:
+        return None, None, str(Placement.NONE), ""
+    return lat, lon, placement, h3.latlng_to_cell(lat, lon, H3_RESOLUTION)
 
 
 def _float(text: str) -> float | None:
