@@ -69,7 +69,8 @@ def build_geo() -> dict[str, list[str]]:
     AdminUnit.objects.bulk_create(counties)
     districts = [make("district", "D", c.code + "01", "بخش مرکزی", c) for c in counties]
     AdminUnit.objects.bulk_create(districts)
-    cities = [make("city", "T", d.code + "1", f"شهر {d.parent.name}", d) for d in districts]
+    cities = [make("city", "T", d.code + "1", f"شهر {c.name}", d)
+              for c, d in zip(counties, districts, strict=True)]
     rurals = [make("rural_district", "R", d.code + "01", "دهستان", d) for d in districts]
     AdminUnit.objects.bulk_create([*cities, *rurals])
     villages = [make("village", "V", f"{r.code}{v:03d}", f"روستای {v}", r)

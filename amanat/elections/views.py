@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,13 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from amanat.accounts import policy
-from amanat.accounts.access import can_nationally
+from amanat.accounts.access import AnyUser, can_nationally
 from amanat.elections import services
 from amanat.elections.forms import MilestoneDueForm
 from amanat.elections.models import Election, Milestone
 
 
-def _can_edit_calendar(user: AbstractBaseUser | AnonymousUser) -> bool:
+def _can_edit_calendar(user: AnyUser) -> bool:
     """The one place that decides who may change an election calendar.
 
     The calendar is national: a role the policy allows for milestones, held at the country.

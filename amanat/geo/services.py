@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
+import gc
 import gzip
 import io
 import operator
@@ -94,13 +96,32 @@ def geo_import(*, path: Path | str | None = None) -> ImportResult:
     nothing.  Units already in the database but absent from the file are left alone:
     stations and memberships may point at them.
     """
-    rows = _read_rows(Path(path) if path is not None else DEFAULT_PATH)
-    result = ImportResult()
-    with transaction.atomic():
-        ids, current = _existing({(r.kind, r.code) for items in rows.values() for r in items})
-        for kind in _levels(rows):
-            _apply_level(rows[kind], ids, current, result)
+    with _gc_paused():
+        rows = _read_rows(Path(path) if path is not None else DEFAULT_PATH)
+        result = ImportResult()
+        with transaction.atomic():
+            keys = {(r.kind, r.code) for items in rows.values() for r in items}
+            ids, current = _existing(keys)
+            for kind in _levels(rows):
+                _apply_level(rows[kind], ids, current, result)
     return result
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building ~100,000 rows of tuples.
+
+    The import creates no reference cycles, yet every few thousand allocations the
+    collector would rescan the growing heap: a quarter of the run time.  Plain reference
+    counting still frees everything.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- reading and checking the file ------------------------------------------------------
