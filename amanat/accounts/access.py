@@ -20,6 +20,7 @@ from django.http import Http404
 from amanat.accounts import policy
 from amanat.accounts.models import Membership, Role
 from amanat.geo.models import AdminUnit, Kind
+from amanat.geo.paths import under
 
 M = TypeVar("M", bound=models.Model)
 AnyUser = User | AnonymousUser
@@ -81,7 +82,7 @@ def scope_queryset(
         return qs.none()
     condition = Q()
     for path in paths:
-        condition |= Q(**{f"{path_field}__startswith": path})
+        condition |= under(path_field, path)
     return qs.filter(condition)
 
 

@@ -35,7 +35,7 @@ DEMO_USERS = [
     DemoUser("demo.auditor", Role.AUDITOR, Kind.COUNTRY, "IR"),
     DemoUser("demo.tehran", Role.HQ_STAFF, Kind.PROVINCE, "23"),
     DemoUser("demo.gharchak", Role.GOVERNOR, Kind.COUNTY, "2321"),
-    DemoUser("demo.kerman", Role.GOVERNOR, Kind.COUNTY, "808"),
+    DemoUser("demo.kerman", Role.GOVERNOR, Kind.COUNTY, "0808"),
     DemoUser("demo.police", Role.AGENCY_OFFICER, Kind.COUNTY, "2321", "police"),
     DemoUser("demo.inspector", Role.FIELD_INSPECTOR, Kind.COUNTY, "2321"),
 ]

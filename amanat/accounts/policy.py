@@ -44,6 +44,12 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         VIEW: frozenset({Role.AUDITOR, Role.NATIONAL_ADMIN}),
         EXPORT: frozenset({Role.AUDITOR, Role.NATIONAL_ADMIN}),
     },
+    "stations.station": {
+        VIEW: ALL_ROLES,
+        CHANGE: MEMBERSHIP_MANAGERS,
+        CREATE: MEMBERSHIP_MANAGERS,
+        EXPORT: MEMBERSHIP_MANAGERS | {Role.AUDITOR},
+    },
     "accounts.agency": {VIEW: ALL_ROLES},
     "accounts.membership": {
         VIEW: MEMBERSHIP_MANAGERS | {Role.AUDITOR},

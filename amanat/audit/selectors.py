@@ -12,6 +12,7 @@ from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can_nationally, scope_queryset
 from amanat.audit.models import Event
 from amanat.geo.models import AdminUnit
+from amanat.geo.paths import under
 
 
 def events_for_user(user: AnyUser) -> QuerySet[Event]:
@@ -31,7 +32,7 @@ def filter_events(events: QuerySet[Event], filters: dict[str, Any]) -> QuerySet[
     """Apply the filter form's cleaned data; a unit filter takes its whole subtree."""
     if filters.get("unit"):
         unit = AdminUnit.objects.filter(pk=filters["unit"]).only("path").first()
-        events = events.filter(unit_path__startswith=unit.path) if unit else events.none()
+        events = events.filter(under("unit_path", unit.path)) if unit else events.none()
     if filters.get("actor"):
         events = events.filter(actor_name__icontains=filters["actor"])
     if filters.get("action"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amanat.geo.paths import under
+
 
 class Kind(models.TextChoices):
     COUNTRY = "country", _("Country")
@@ -41,7 +43,7 @@ class Placement(models.TextChoices):
 class AdminUnitQuerySet(models.QuerySet["AdminUnit"]):
     def within(self, unit: AdminUnit) -> AdminUnitQuerySet:
         """The unit and everything below it, by materialised path prefix."""
-        return self.filter(path__startswith=unit.path)
+        return self.filter(under("path", unit.path))
 
     def below(self, unit: AdminUnit) -> AdminUnitQuerySet:
         return self.within(unit).exclude(pk=unit.pk)

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amanat.geo.paths import under
+
 H3_RESOLUTION = 7
 
 
@@ -41,10 +43,40 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+def ready_q() -> models.Q:
+    """A station is READY for election day (the one definition; ``Station.is_ready``
+    mirrors it in Python): CCTV installed, power backup, active, and where e-voting is
+    planned both fibre connected and the e-voting equipment ready."""
+    return (
+        ~models.Q(cctv=Cctv.NONE)
+        & models.Q(power_backup=True, status=Status.ACTIVE)
+        & (models.Q(evoting_planned=False) | models.Q(fibre=Fibre.CONNECTED, evoting_ready=True))
+    )
+
+
+def fibre_overdue_q() -> models.Q:
+    """Stations whose fibre status is overdue once the calendar's fibre-status milestone
+    has passed (the caller compares the dates): active, e-voting planned (fibre is only
+    needed for e-voting), fibre not connected and no planned connection date."""
+    return (
+        models.Q(status=Status.ACTIVE, evoting_planned=True, fibre_date__isnull=True)
+        & ~models.Q(fibre=Fibre.CONNECTED)
+    )
+
+
 class StationQuerySet(models.QuerySet["Station"]):
     def within_path(self, path: str) -> StationQuerySet:
         """Stations at or below the unit with materialised path ``path`` (scope filter)."""
-        return self.filter(unit_path__startswith=path)
+        return self.filter(under("unit_path", path))
+
+    def ready(self) -> StationQuerySet:
+        return self.filter(ready_q())
+
+    def not_ready(self) -> StationQuerySet:
+        return self.exclude(ready_q())
+
+    def fibre_overdue(self) -> StationQuerySet:
+        return self.filter(fibre_overdue_q())
 
 
 class Station(models.Model):
@@ -120,6 +152,17 @@ class Station(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def is_ready(self) -> bool:
+        """``ready_q`` for one loaded station (tests check that the two agree)."""
+        evoting_ok = not self.evoting_planned or (
+            self.fibre == Fibre.CONNECTED and self.evoting_ready
+        )
+        return (
+            self.cctv != Cctv.NONE and self.power_backup and self.status == Status.ACTIVE
+            and evoting_ok
+        )
 
     def clean(self) -> None:
         """The same rules as the importer (stations.validation), for forms and the admin."""

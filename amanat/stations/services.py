@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -25,7 +25,7 @@ from amanat.geo.models import AdminUnit, Constituency
 from amanat.lib.tabular import Cell, Format, Table, TabularError, csv_chunks, read_table
 from amanat.lib.tabular import write_table as _write_table
 from amanat.stations import tabular as st
-from amanat.stations.models import H3_RESOLUTION, Station
+from amanat.stations.models import H3_RESOLUTION, VALIDATED_FIELDS, Station
 from amanat.stations.validation import FieldError, validate_station
 
 # Model attributes the import sets; compared to decide updated vs unchanged.
@@ -96,6 +96,8 @@ class _Lookups:
     units: dict[str, list[tuple[int, str]]]  # code -> [(id, path)]
     constituencies: dict[str, int]
     existing: dict[tuple[int, str], dict[str, Any]]  # (county id, code) -> values
+    # County codes the importing user may write to; None means every county.
+    allowed: Container[str] | None = None
 
 
 @dataclass
@@ -113,11 +115,14 @@ def station_import(
     filename: str | None = None,
     actor: Any = None,
     dry_run: bool = False,
+    allowed_county_codes: Container[str] | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX of stations into ``election``: all rows or none.
 
     Rows upsert by (election, county, code).  Columns absent from the file keep their
-    current values on existing stations and take defaults on new ones.
+    current values on existing stations and take defaults on new ones.  With
+    ``allowed_county_codes`` (the importing user's scope), a row for any other county is
+    an error.
     """
     data, filename = _read_source(file_path, fileobj, filename)
     report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest())
@@ -135,7 +140,7 @@ def station_import(
     if _header_errors(hmap, report):
         report.headers, report.rows = table.headers, list(table.rows)
         return report
-    plan, rows = _plan_import(election, table, hmap, report)
+    plan, rows = _plan_import(election, table, hmap, report, allowed_county_codes)
     if report.rejected:
         report.headers, report.rows = table.headers, rows
         return report
@@ -197,10 +202,12 @@ def _load_lookups(election: Any, need_units: bool) -> _Lookups:
 
 
 def _plan_import(
-    election: Any, table: Table, hmap: st.HeaderMap, report: ImportReport
+    election: Any, table: Table, hmap: st.HeaderMap, report: ImportReport,
+    allowed: Container[str] | None = None,
 ) -> tuple[_Plan, list[tuple[int, list[Cell]]]]:
     """Parse and check every row; returns what to write and the rows as read."""
     lookups = _load_lookups(election, need_units=hmap.index_for("unit_code") is not None)
+    lookups.allowed = allowed
     plan = _Plan()
     seen: dict[tuple[str, str], int] = {}
     kept: list[tuple[int, list[Cell]]] = []
@@ -284,6 +291,13 @@ def _plan_row(
                 f"شعبه {code} شهرستان {county_code} پیش‌تر در سطر {first} آمده است",
             ))
     if county is None:
+        return errors
+    if lookups.allowed is not None and county_code not in lookups.allowed:
+        errors.append(FieldError(
+            "county_code",
+            f"county {county_code} is outside your area",
+            f"شهرستان {county_code} خارج از حوزه دسترسی شماست",
+        ))
         return errors
     values = _resolve(row, county, lookups, errors)
     if errors:
@@ -505,3 +519,75 @@ def station_save(*, station: Station, actor: Any = None) -> Station:
             after={f: getattr(station, f) for f in WRITE_FIELDS},
         )
     return station
+
+
+# Fields a person may change on the edit page; identity (election, county, code) is fixed
+# because other records and the import match stations by it.
+EDITABLE_FIELDS = (
+    "name", "address", "unit", "latitude", "longitude", "venue", "kind", "route",
+    "expected_voters", "capacity", "cctv", "cameras", "fibre", "fibre_date", "power_backup",
+    "evoting_planned", "evoting_ready", "accessible", "sensitive", "sensitivity_reason",
+    "status", "closed_reason",
+)
+
+
+class StationInvalid(ValueError):
+    """``station_update`` refused the data: the rules of stations.validation failed."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(e.message_en for e in errors))
+        self.errors = errors
+
+
+def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> Station:
+    """Change the editable fields of ``station`` from ``data`` (missing keys keep their
+    value); audited with the before and after of the changed fields only.
+
+    The rules are checked again here (forms check first, to show them per field), so no
+    caller can store a station the importer would refuse.  Nothing changes when invalid.
+    """
+    from amanat.audit.services import audit_diff, audit_snapshot
+
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"station_update cannot change {sorted(unknown)}")
+    row = {f: data.get(f, getattr(station, f)) for f in VALIDATED_FIELDS}
+    errors = validate_station(row)
+    if errors:
+        raise StationInvalid(errors)
+    tracked = [f for f in WRITE_FIELDS if f != "h3_cell"] + ["h3_cell"]
+    names = [f.removesuffix("_id") for f in tracked]
+    before = audit_snapshot(station, names)
+    for name, value in data.items():
+        setattr(station, name, value)
+    station.unit_path = (station.unit or station.county).path
+    if station.latitude is not None and station.longitude is not None:
+        station.h3_cell = h3.latlng_to_cell(station.latitude, station.longitude, H3_RESOLUTION)
+    else:
+        station.h3_cell = ""
+    old, new = audit_diff(before, audit_snapshot(station, names))
+    if not new:
+        return station
+    with transaction.atomic():
+        station.save()
+        _audit(action="station.update", actor=actor, unit=station.county, obj=station,
+               before=old, after=new)
+    return station
+
+
+def station_export_audited(
+    *,
+    queryset: QuerySet[Station],
+    actor: Any,
+    extra: Mapping[str, Any],
+    unit: AdminUnit | None = None,
+    stream: IO[bytes] | None = None,
+    format: Literal["csv", "xlsx"] = "csv",
+) -> Iterator[bytes] | None:
+    """``station_export`` for a person: the download is recorded as ``station.export``
+    (with its filters in ``extra``) before the first byte leaves."""
+    with transaction.atomic():
+        _audit(action="station.export", actor=actor, unit=unit,
+               object_type="stations.station", object_id=None,
+               extra={**extra, "format": format})
+    return station_export(queryset=queryset, stream=stream, format=format)

@@ -23,7 +23,10 @@ class Command(BaseCommand):
             raise CommandError("load-demo creates demo accounts with a public password; "
                                "it does not run with AMANAT_ENV=production.")
         result = geo_import()
-        self.stdout.write(f"geography: {result}")
+        created, updated = sum(result.created.values()), sum(result.updated.values())
+        unchanged = sum(result.unchanged.values())
+        self.stdout.write(f"geography: {created} created, {updated} updated, "
+                          f"{unchanged} unchanged")
         election = seed_example_election()
         self.stdout.write(f"election: {election}")
         users = seed_demo_users()
