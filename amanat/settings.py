@@ -178,6 +178,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("AMANAT_STATIC_ROOT", VAR_DIR / "static"))
+# WhiteNoise serves from finders too (no collectstatic needed for the demo) but expects
+# the folder to exist.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = Path(os.environ.get("AMANAT_NODE_MODULES", PROJECT_DIR / "node_modules"))
 # Front-end packages come from the npm registry (package-lock.json); only their built
 # files are exposed, under vendor/.
