@@ -14,5 +14,6 @@ urlpatterns = [
     path("geo/", include("amanat.geo.urls")),
     path("elections/", include("amanat.elections.urls")),
     path("audit/", include("amanat.audit.urls")),
+    path("stations/", include("amanat.stations.urls")),
     path("", include("amanat.core.urls")),
 ]

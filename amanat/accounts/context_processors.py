@@ -17,4 +17,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {"nav": {
         "memberships": can(user, policy.VIEW, "accounts.membership", None),
         "audit": can(user, policy.VIEW, "audit.event", None),
+        "stations": can(user, policy.VIEW, "stations.station", None),
     }}

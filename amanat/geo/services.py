@@ -7,6 +7,7 @@ import csv
 import functools
 import gc
 import gzip
+import hashlib
 import io
 import operator
 from collections.abc import Iterator
@@ -89,22 +90,40 @@ class _Row:
         return int(self.values[_DEPTH])
 
 
-def geo_import(*, path: Path | str | None = None) -> ImportResult:
+def geo_import(
+    *, path: Path | str | None = None, actor: Any = None, actor_name: str | None = None
+) -> ImportResult:
     """Upsert every unit of the data file by (kind, code), in one transaction.
 
     The whole file is read and checked before anything is written, so a bad file changes
     nothing.  Units already in the database but absent from the file are left alone:
-    stations and memberships may point at them.
+    stations and memberships may point at them.  A run that changes anything writes one
+    audit event with the counts and the file's SHA-256.
     """
+    source = Path(path) if path is not None else DEFAULT_PATH
     with _gc_paused():
-        rows = _read_rows(Path(path) if path is not None else DEFAULT_PATH)
+        rows = _read_rows(source)
         result = ImportResult()
         with transaction.atomic():
             keys = {(r.kind, r.code) for items in rows.values() for r in items}
             ids, current = _existing(keys)
             for kind in _levels(rows):
                 _apply_level(rows[kind], ids, current, result)
+            if result.total_created or result.total_updated:
+                _audit_import(source, result, actor, actor_name)
     return result
+
+
+def _audit_import(source: Path, result: ImportResult, actor: Any, actor_name: str | None) -> None:
+    from amanat.audit.services import audit_record
+
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    audit_record(
+        action="geo.import", actor=actor, actor_name=actor_name or "system",
+        object_type="geo.adminunit",
+        extra={"file": source.name, "sha256": digest, "created": result.total_created,
+               "updated": result.total_updated, "unchanged": result.total_unchanged},
+    )
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from amanat.core.forms import JalaliDateField, JalaliDateInput
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
+from amanat.geo.paths import under
 from amanat.lib.persian import normalize
 from amanat.stations.models import VALIDATED_FIELDS, Cctv, Fibre, Station, Status
 from amanat.stations.selectors import DEFAULT_SORT, SORTS
@@ -126,7 +127,7 @@ class StationForm(forms.ModelForm):  # type: ignore[type-arg]
         unit_field = self.fields["unit"]
         assert isinstance(unit_field, forms.ModelChoiceField)
         unit_field.queryset = (
-            AdminUnit.objects.filter(kind__in=UNIT_KINDS, path__startswith=county.path)
+            AdminUnit.objects.filter(under("path", county.path), kind__in=UNIT_KINDS)
             .only("pk", "name", "code", "kind").order_by("name", "pk")
         )
         self._rule_errors = False

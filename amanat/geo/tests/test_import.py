@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from amanat.audit.models import Event
 from amanat.geo.models import AdminUnit, Kind, Placement
 from amanat.geo.services import GeoImportError, ImportResult, geo_import
 
@@ -54,10 +55,15 @@ def test_first_import_creates_every_unit(national: ImportResult) -> None:
     assert national.total_updated == 0
     for kind, count in EXPECTED.items():
         assert AdminUnit.objects.of_kind(kind).count() == count
+    event = Event.objects.get(action="geo.import")
+    assert event.extra["created"] == sum(EXPECTED.values())
+    assert len(event.extra["sha256"]) == 64
 
 
 def test_second_import_changes_nothing(national: ImportResult) -> None:
     again = geo_import()
+    # Nothing changed, so nothing new in the audit log either.
+    assert Event.objects.filter(action="geo.import").count() == 1
     assert again.total_created == 0
     assert again.total_updated == 0
     assert again.unchanged == {str(k): n for k, n in EXPECTED.items()}

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from amanat.audit.services import cli_actor
 from amanat.geo.models import Kind
 from amanat.geo.services import GeoImportError, geo_import
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         try:
-            result = geo_import(path=options["path"])
+            result = geo_import(path=options["path"], actor_name=cli_actor())
         except GeoImportError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started

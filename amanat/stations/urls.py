@@ -1,0 +1,16 @@
+from django.urls import path
+
+from amanat.stations import views
+
+app_name = "stations"
+urlpatterns = [
+    path("", views.station_list, name="list"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("import/", views.station_upload, name="import"),
+    path("import/<str:import_id>/errors/", views.import_errors, name="import_errors"),
+    path("readiness/", views.readiness, name="readiness"),
+    path("readiness/county/<int:unit_id>/", views.readiness_county, name="readiness_county"),
+    path("<int:station_id>/", views.station_detail, name="detail"),
+    path("<int:station_id>/edit/", views.station_edit, name="edit"),
+]

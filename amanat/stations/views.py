@@ -1,0 +1,325 @@
+"""The polling-station registry's pages: list, detail, edit, upload, export, readiness.
+
+Views validate and fetch through the scope helpers; services write.  Out of scope is 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import tempfile
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from amanat.accounts import policy
+from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_paths
+from amanat.core.templatetags.persian import persian_active
+from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit, Kind
+from amanat.stations import selectors, uploads
+from amanat.stations.forms import StationFilterForm, StationForm, StationImportForm
+from amanat.stations.models import Station
+from amanat.stations.selectors import LABEL
+from amanat.stations.services import (
+    ImportReport,
+    StationInvalid,
+    station_export_audited,
+    station_import,
+    station_update,
+)
+
+PER_PAGE = 50
+ERRORS_SHOWN = 500  # the rest are in the downloadable error report
+COUNTY_LIST_LIMIT = 200
+
+
+def today() -> datetime.date:
+    """Today in Tehran; tests pin it."""
+    return timezone.localdate()
+
+
+def _require(request: HttpRequest, action: str) -> None:
+    if not can(request.user, action, LABEL, None):
+        raise Http404("not found")
+
+
+def _election(request: HttpRequest) -> Election | None:
+    slug = request.GET.get("election") or None
+    election = selectors.election_for(slug)
+    if slug and election is None:
+        raise Http404("no such election")
+    return election
+
+
+# --- list and export --------------------------------------------------------------------
+
+
+def _filtered(
+    request: HttpRequest, election: Election, action: str
+) -> tuple[StationFilterForm, QuerySet[Station]]:
+    user = request.user
+    form = StationFilterForm(
+        request.GET,
+        provinces=list(selectors.scoped_units(user, Kind.PROVINCE)),
+        counties=list(selectors.scoped_units(user, Kind.COUNTY)),
+    )
+    stations = selectors.stations_for_user(user, election, action=action)
+    if form.is_valid():
+        stations = selectors.filter_stations(stations, form.cleaned_data)
+    else:
+        stations = stations.none()
+    return form, stations
+
+
+def _query(request: HttpRequest, *drop: str) -> str:
+    query: QueryDict = request.GET.copy()
+    for key in drop:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@require_GET
+def station_list(request: HttpRequest) -> HttpResponse:
+    _require(request, policy.VIEW)
+    election = _election(request)
+    context: dict[str, Any] = {
+        "election": election,
+        "elections": Election.objects.only("pk", "slug", "name"),
+        "can_import": can(request.user, policy.CREATE, LABEL, None),
+        "can_export": can(request.user, policy.EXPORT, LABEL, None),
+    }
+    if election is None:
+        return render(request, "stations/station_list.html", context)
+    form, stations = _filtered(request, election, policy.VIEW)
+    sort = form.cleaned_data.get("sort", "code") if form.is_valid() else "code"
+    rows = selectors.station_rows(stations, sort)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    context.update(form=form, page=page, sort=sort, query=_query(request, "page"),
+                   export_query=_query(request, "page", "sort"))
+    return render(request, "stations/station_list.html", context)
+
+
+def _export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    _require(request, policy.EXPORT)
+    election = _election(request)
+    if election is None:
+        raise Http404("no election")
+    form, stations = _filtered(request, election, policy.EXPORT)
+    filters = {k: v for k, v in request.GET.items() if k in form.fields and v}
+    extra = {"election": election.slug, "filters": filters}
+    name = f"stations-{election.slug}.{fmt}"
+    if fmt == "csv":
+        chunks = station_export_audited(queryset=stations, actor=request.user, extra=extra)
+        response = StreamingHttpResponse(chunks, content_type=uploads.CONTENT_TYPES["csv"])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    station_export_audited(queryset=stations, actor=request.user, extra=extra, stream=spool,
+                           format="xlsx")
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=name,
+                        content_type=uploads.CONTENT_TYPES["xlsx"])
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    return _export(request, "csv")
+
+
+@require_GET
+def export_xlsx(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    return _export(request, "xlsx")
+
+
+# --- one station -------------------------------------------------------------------------
+
+
+def _map_config(station: Station) -> dict[str, Any]:
+    points = []
+    if station.latitude is not None and station.longitude is not None:
+        points.append({"lat": station.latitude, "lon": station.longitude,
+                       "name": station.name, "code": station.code})
+    return {"tileUrl": settings.AMANAT_TILE_URL,
+            "attribution": settings.AMANAT_TILE_ATTRIBUTION, "points": points}
+
+
+@require_GET
+def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
+    station = selectors.station_detail(request.user, station_id)
+    return render(request, "stations/station_detail.html", {
+        "station": station,
+        "history": selectors.station_history(station),
+        "map_config": _map_config(station),
+        "can_edit": can(request.user, policy.CHANGE, LABEL, station.unit or station.county),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
+    station = selectors.station_detail(request.user, station_id, write=True)
+    form = StationForm(request.POST or None, instance=station)
+    if request.method == "POST" and form.is_valid():
+        # The form checked the rules; the service checks again and writes + audits.
+        fresh = Station.objects.select_related("county", "unit").get(pk=station.pk)
+        try:
+            station_update(station=fresh, data=form.changed_data_values(), actor=request.user)
+        except StationInvalid as exc:
+            for error in exc.errors:
+                form.add_error(None, error.message_fa if persian_active() else error.message_en)
+        else:
+            messages.success(request, _("The station was saved."))
+            return redirect("stations:detail", station_id=station.pk)
+    return render(request, "stations/station_edit.html", {"station": station, "form": form})
+
+
+# --- upload ------------------------------------------------------------------------------
+
+
+def _scope_unit(user: AnyUser) -> AdminUnit | None:
+    """The narrowest unit covering all the user's create scope: whoever may create
+    stations there may also read the user's error reports."""
+    paths = scope_paths(user, LABEL, policy.CREATE)
+    if not paths:
+        return None
+    common = os.path.commonprefix(paths)
+    common = common[: common.rfind("/") + 1]
+    return AdminUnit.objects.filter(path=common).first()
+
+
+def _allowed_county_codes(user: AnyUser) -> set[str]:
+    counties = selectors.scoped_units(user, Kind.COUNTY, action=policy.CREATE)
+    return set(counties.values_list("code", flat=True))
+
+
+def _report_context(report: ImportReport) -> dict[str, Any]:
+    fa = persian_active()
+    errors = [
+        {"row": e.row, "column": e.column, "value": e.value,
+         "message": e.message_fa if fa else e.message_en}
+        for e in report.errors[:ERRORS_SHOWN]
+    ]
+    return {"report": report, "errors": errors,
+            "errors_hidden": max(0, len(report.errors) - ERRORS_SHOWN)}
+
+
+@require_http_methods(["GET", "POST"])
+def station_upload(request: HttpRequest) -> HttpResponse:
+    _require(request, policy.CREATE)
+    current = Election.objects.current()
+    form = StationImportForm(
+        request.POST or None, request.FILES or None,
+        initial={"election": current.slug if current else None},
+    )
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        context.update(_run_import(request, form))
+    return render(request, "stations/station_upload.html", context)
+
+
+def _run_import(request: HttpRequest, form: StationImportForm) -> dict[str, Any]:
+    upload = form.cleaned_data["file"]
+    election: Election = form.cleaned_data["election"]
+    data = upload.read()
+    report = station_import(
+        election=election, fileobj=io.BytesIO(data), filename=upload.name,
+        actor=request.user, dry_run=form.cleaned_data["dry_run"],
+        allowed_county_codes=_allowed_county_codes(request.user),
+    )
+    context = _report_context(report)
+    if report.rejected:
+        unit = _scope_unit(request.user)
+        stored = uploads.import_store(
+            data=data, ext=upload.amanat_ext, owner_id=request.user.pk,
+            unit_id=unit.pk if unit else None, election_id=election.pk,
+            original_name=upload.name,
+        )
+        uploads.import_write_errors(stored, report)
+        context["stored"] = stored
+    return context
+
+
+def _may_read_import(user: AnyUser, stored: uploads.StoredImport) -> bool:
+    if stored.owner_id == user.pk:
+        return True
+    unit = AdminUnit.objects.filter(pk=stored.unit_id).first() if stored.unit_id else None
+    return unit is not None and can(user, policy.CREATE, LABEL, unit)
+
+
+@require_GET
+def import_errors(request: HttpRequest, import_id: str) -> FileResponse:
+    """The error report of a rejected upload: for its uploader and whoever may create
+    stations over the uploader's whole area; 404 for everyone else."""
+    stored = uploads.import_load(import_id)
+    if stored is None or not _may_read_import(request.user, stored):
+        raise Http404("not found")
+    if not stored.errors_path.is_file():
+        raise Http404("not found")
+    return FileResponse(stored.errors_path.open("rb"), as_attachment=True,
+                        filename=uploads.download_name(stored),
+                        content_type=uploads.CONTENT_TYPES[stored.ext])
+
+
+# --- readiness ---------------------------------------------------------------------------
+
+
+@require_GET
+def readiness(request: HttpRequest) -> HttpResponse:
+    _require(request, policy.VIEW)
+    election = _election(request)
+    context: dict[str, Any] = {
+        "election": election, "elections": Election.objects.only("pk", "slug", "name"),
+    }
+    if election is None:
+        return render(request, "stations/readiness.html", context)
+    deadline = selectors.fibre_deadline(election, today())
+    stations = selectors.stations_for_user(request.user, election)
+    counties = selectors.readiness_table(stations, by="county", overdue=deadline.passed)
+    provinces = selectors.readiness_table(stations, by="province", overdue=deadline.passed)
+    context.update(
+        deadline=deadline, counties=counties, provinces=provinces,
+        total=selectors.readiness_total(counties, _("All")),
+    )
+    return render(request, "stations/readiness.html", context)
+
+
+@require_GET
+def readiness_county(request: HttpRequest, unit_id: int) -> HttpResponse:
+    county = get_object_for_user(
+        request.user, AdminUnit, unit_id, path_field="path",
+        queryset=AdminUnit.objects.filter(kind=Kind.COUNTY).select_related("parent"),
+    )
+    election = _election(request)
+    context: dict[str, Any] = {"county": county, "election": election}
+    if election is None:
+        return render(request, "stations/readiness_county.html", context)
+    deadline = selectors.fibre_deadline(election, today())
+    stations = selectors.stations_for_user(request.user, election).filter(county=county)
+    rows = selectors.readiness_table(stations, by="county", overdue=deadline.passed)
+    figures = rows[0] if rows else selectors.Readiness(county.pk, county.name, county.code)
+    not_ready = selectors.station_rows(stations.not_ready(), "code")
+    overdue = selectors.station_rows(stations.fibre_overdue(), "code")
+    context.update(
+        deadline=deadline, figures=figures,
+        not_ready=not_ready[:COUNTY_LIST_LIMIT],
+        overdue=overdue[:COUNTY_LIST_LIMIT] if deadline.passed else [],
+        limit=COUNTY_LIST_LIMIT,
+        list_query=f"election={election.slug}&county={county.pk}&ready=no",
+    )
+    return render(request, "stations/readiness_county.html", context)
