@@ -11,6 +11,8 @@ from ninja.security import HttpBearer
 from amanat.accounts import access
 from amanat.accounts.models import ApiToken
 from amanat.accounts.services import api_token_authenticate
+from amanat.core.api_errors import install_error_handlers
+from amanat.stations.api import router as stations_router
 
 
 class TokenAuth(HttpBearer):
@@ -33,6 +35,9 @@ api = NinjaAPI(
     # The interactive docs page loads scripts from a CDN, which the CSP forbids.
     docs_url=None,
 )
+# Unreadable parameters and bodies get the API's bilingual error body (core/api_errors).
+install_error_handlers(api)
+api.add_router("/stations/", stations_router)
 
 
 class UnitOut(Schema):

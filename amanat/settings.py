@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "amanat.elections",
     "amanat.audit",
     "amanat.stations",
+    "amanat.incidents",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -211,6 +212,10 @@ AMANAT_AUDIT_KEY = Path(os.environ.get("AMANAT_AUDIT_KEY", VAR_DIR / "audit_ed25
 # Map tiles: a URL template for base tiles; empty means the plain background only.
 AMANAT_TILE_URL = os.environ.get("AMANAT_TILE_URL", "")
 AMANAT_TILE_ATTRIBUTION = os.environ.get("AMANAT_TILE_ATTRIBUTION", "")
+
+# Shared secret of the SMS gateway: it signs each webhook body with HMAC-SHA256
+# (amanat/incidents/sms.py).  Empty refuses every SMS webhook call.
+AMANAT_SMS_SECRET = os.environ.get("AMANAT_SMS_SECRET", "")
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

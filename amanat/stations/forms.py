@@ -85,10 +85,14 @@ class StationFilterForm(forms.Form):
         self.provinces = {u.pk: u for u in provinces}
         self.counties = {u.pk: u for u in counties}
         any_choice = [("", _("All"))]
-        self.fields["province"].choices = any_choice + [(u.pk, u.name) for u in provinces]
+        province_field = self.fields["province"]
+        county_field = self.fields["county"]
+        assert isinstance(province_field, forms.ChoiceField)
+        assert isinstance(county_field, forms.ChoiceField)
+        province_field.choices = any_choice + [(u.pk, u.name) for u in provinces]
         chosen = self._chosen_province(data)
         shown = [u for u in counties if chosen is None or u.path.startswith(chosen.path)]
-        self.fields["county"].choices = any_choice + [(u.pk, u.name) for u in shown]
+        county_field.choices = any_choice + [(u.pk, u.name) for u in shown]
         _style(self)
 
     def _chosen_province(self, data: Any) -> AdminUnit | None:
@@ -106,7 +110,7 @@ class StationFilterForm(forms.Form):
         return cleaned
 
 
-class StationForm(forms.ModelForm):  # type: ignore[type-arg]
+class StationForm(forms.ModelForm[Station]):
     """Edit one station.  Identity (election, county, code) is not editable."""
 
     fibre_date = JalaliDateField(label=_("fibre planned date"), required=False,
@@ -160,7 +164,7 @@ class StationForm(forms.ModelForm):  # type: ignore[type-arg]
         # The model's clean() runs the same rules again with English messages only;
         # when the rules already failed here (in the active language) skip it.
         if not self._rule_errors:
-            super()._post_clean()
+            super()._post_clean()  # type: ignore[misc]
 
     def changed_data_values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}

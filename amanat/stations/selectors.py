@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
 
@@ -23,7 +23,14 @@ from amanat.elections.selectors import milestone_due
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.lib.persian import search_key
-from amanat.stations.models import Cctv, Fibre, Station, fibre_overdue_q, ready_q
+from amanat.stations.models import (
+    Cctv,
+    Fibre,
+    Station,
+    StationQuerySet,
+    fibre_overdue_q,
+    ready_q,
+)
 
 LABEL = "stations.station"
 
@@ -58,14 +65,15 @@ def election_for(slug: str | None) -> Election | None:
 
 def stations_for_user(
     user: AnyUser, election: Election, *, action: str = policy.VIEW
-) -> QuerySet[Station]:
-    return scope_queryset(
+) -> StationQuerySet:
+    stations = scope_queryset(
         user, Station.objects.filter(election=election), action=action, path_field="unit_path"
     )
+    return cast(StationQuerySet, stations)  # the manager's class survives filter()
 
 
 def scoped_units(
-    user: AnyUser, kind: Literal["province", "county"], *, province: AdminUnit | None = None,
+    user: AnyUser, kind: str, *, province: AdminUnit | None = None,
     action: str = policy.VIEW,
 ) -> QuerySet[AdminUnit]:
     """Provinces or counties for the filter lists: those the user's scope touches.
@@ -101,7 +109,7 @@ def text_pattern(text: str) -> str:
     return "[ \u200c]*".join(re.escape(char) for char in key)
 
 
-def filter_stations(stations: QuerySet[Station], filters: dict[str, Any]) -> QuerySet[Station]:
+def filter_stations(stations: StationQuerySet, filters: dict[str, Any]) -> StationQuerySet:
     """Apply the list's cleaned filters; every condition is on the station row itself."""
     if filters.get("province") is not None:
         stations = stations.filter(under("unit_path", filters["province"].path))
@@ -258,7 +266,7 @@ def readiness_table(
     return table
 
 
-def _readiness(row: dict[str, Any]) -> Readiness:
+def _readiness(row: Mapping[str, Any]) -> Readiness:
     return Readiness(
         unit_id=row["g_id"], name=row["g_name"] or "", code=row["g_code"] or "",
         stations=row["n_stations"], cctv=row["n_cctv"], evoting=row["n_evoting"],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from amanat.stations import views
+from amanat.stations import map_views, views
 
 app_name = "stations"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("import/", views.station_upload, name="import"),
     path("import/<str:import_id>/errors/", views.import_errors, name="import_errors"),
+    path("map/", map_views.station_map, name="map"),
+    path("map/data/", map_views.map_data, name="map_data"),
     path("readiness/", views.readiness, name="readiness"),
     path("readiness/county/<int:unit_id>/", views.readiness_county, name="readiness_county"),
     path("<int:station_id>/", views.station_detail, name="detail"),

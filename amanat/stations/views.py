@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 import tempfile
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -35,7 +33,7 @@ from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations import selectors, uploads
 from amanat.stations.forms import StationFilterForm, StationForm, StationImportForm
-from amanat.stations.models import Station
+from amanat.stations.models import Station, StationQuerySet
 from amanat.stations.selectors import LABEL
 from amanat.stations.services import (
     ImportReport,
@@ -73,7 +71,7 @@ def _election(request: HttpRequest) -> Election | None:
 
 def _filtered(
     request: HttpRequest, election: Election, action: str
-) -> tuple[StationFilterForm, QuerySet[Station]]:
+) -> tuple[StationFilterForm, StationQuerySet]:
     user = request.user
     form = StationFilterForm(
         request.GET,
@@ -127,6 +125,7 @@ def _export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpRespo
     name = f"stations-{election.slug}.{fmt}"
     if fmt == "csv":
         chunks = station_export_audited(queryset=stations, actor=request.user, extra=extra)
+        assert chunks is not None  # CSV without a stream: a generator of chunks
         response = StreamingHttpResponse(chunks, content_type=uploads.CONTENT_TYPES["csv"])
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
@@ -198,9 +197,13 @@ def _scope_unit(user: AnyUser) -> AdminUnit | None:
     paths = scope_paths(user, LABEL, policy.CREATE)
     if not paths:
         return None
-    common = os.path.commonprefix(paths)
-    common = common[: common.rfind("/") + 1]
-    return AdminUnit.objects.filter(path=common).first()
+    split = [p.strip("/").split("/") for p in paths]
+    shared: list[str] = []
+    for segments in zip(*split, strict=False):
+        if len(set(segments)) > 1:
+            break
+        shared.append(segments[0])
+    return AdminUnit.objects.filter(path="/".join(shared) + "/").first() if shared else None
 
 
 def _allowed_county_codes(user: AnyUser) -> set[str]:
@@ -234,6 +237,7 @@ def station_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _run_import(request: HttpRequest, form: StationImportForm) -> dict[str, Any]:
+    assert request.user.pk is not None
     upload = form.cleaned_data["file"]
     election: Election = form.cleaned_data["election"]
     data = upload.read()
@@ -316,7 +320,8 @@ def readiness_county(request: HttpRequest, unit_id: int) -> HttpResponse:
     not_ready = selectors.station_rows(stations.not_ready(), "code")
     overdue = selectors.station_rows(stations.fibre_overdue(), "code")
     context.update(
-        deadline=deadline, figures=figures,
+        deadline=deadline, figures=figures, figures_rows=[figures],
+        not_ready_count=figures.stations - figures.ready,
         not_ready=not_ready[:COUNTY_LIST_LIMIT],
         overdue=overdue[:COUNTY_LIST_LIMIT] if deadline.passed else [],
         limit=COUNTY_LIST_LIMIT,

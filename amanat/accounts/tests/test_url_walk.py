@@ -88,6 +88,41 @@ def _any_token(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"token_id": 1}, None)]
 
 
+def _walk_stations(world: World) -> list[Any]:
+    """One station in Gharchak and one in Kerman (created once per world)."""
+    from amanat.stations.models import Station
+
+    stations = []
+    for code, county, unit in (("W1", world.geo.gharchak, world.geo.gharchak_city),
+                               ("W2", world.geo.kerman_county, world.geo.villages[0])):
+        station, _ = Station.objects.get_or_create(
+            election=world.election, county=county, code=code,
+            defaults={"name": code, "unit": unit, "unit_path": unit.path},
+        )
+        stations.append(station)
+    return stations
+
+
+def _stations(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"station_id": s.pk}, s.unit) for s in _walk_stations(world)]
+
+
+def _station_counties(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    _walk_stations(world)
+    return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.filter(kind="county")]
+
+
+def _station_import(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """A rejected upload kept for its error report, made by the Gharchak governor."""
+    from amanat.stations import uploads
+
+    governor, unit = world.personas.gharchak_governor, world.geo.gharchak
+    stored = uploads.import_store(data=b"x", ext="csv", owner_id=governor.pk, unit_id=unit.pk,
+                                  election_id=world.election.pk, original_name="x.csv")
+    stored.errors_path.write_bytes(b"error\n")
+    return [({"import_id": stored.id}, unit)]
+
+
 EXPECTATIONS: dict[str, Expect] = {
     # accounts
     "login": Expect(PUBLIC),
@@ -105,6 +140,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:openapi-json": Expect(PUBLIC),
     "api:me": Expect(SIGNED_IN),
     "api:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
+    "api:stations": Expect(LIST, "stations.station"),
+    "api:station": Expect(OBJECT, "stations.station", objects=_stations),
     # home, geography (official divisions: reference data for every signed-in user,
     # unit pages scoped like every other object)
     "core:home": Expect(SIGNED_IN),
@@ -122,6 +159,20 @@ EXPECTATIONS: dict[str, Expect] = {
     "elections:milestone_edit": Expect(
         NATIONAL, "elections.milestone", action="change", objects=_milestone
     ),
+    # station registry pages: viewing for every role in scope; edit, upload, export by policy
+    "stations:list": Expect(LIST, "stations.station"),
+    "stations:detail": Expect(OBJECT, "stations.station", objects=_stations),
+    "stations:edit": Expect(OBJECT, "stations.station", action="change", objects=_stations),
+    "stations:export_csv": Expect(LIST, "stations.station", action="export"),
+    "stations:export_xlsx": Expect(LIST, "stations.station", action="export"),
+    "stations:import": Expect(LIST, "stations.station", action="create"),
+    "stations:import_errors": Expect(
+        OBJECT, "stations.station", action="create", objects=_station_import
+    ),
+    "stations:readiness": Expect(LIST, "stations.station"),
+    "stations:map": Expect(LIST, "stations.station"),
+    "stations:map_data": Expect(LIST, "stations.station"),
+    "stations:readiness_county": Expect(OBJECT, "stations.station", objects=_station_counties),
 }
 
 # Views that do not yet follow the policy, owned by other apps. Each entry must still
@@ -288,7 +339,8 @@ def walk(world: World, only: set[str] | None = None) -> list[Violation]:
 
 
 @pytest.fixture
-def world(small_geo: Any, personas: Personas) -> World:
+def world(small_geo: Any, personas: Personas, settings: Any, tmp_path: Any) -> World:
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploads kept for error reports go here
     return build_world(small_geo, personas)
 
 

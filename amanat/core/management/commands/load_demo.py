@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from amanat.accounts.demo import DEMO_PASSWORD, demo_totp_secret, seed_demo_users
 from amanat.elections.demo import seed_example_election
 from amanat.geo.services import geo_import
+from amanat.stations.demo import seed_demo_stations
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
                           f"{unchanged} unchanged")
         election = seed_example_election()
         self.stdout.write(f"election: {election}")
+        self.stdout.write(f"stations: {seed_demo_stations(election=election)}")
         users = seed_demo_users()
         self.stdout.write(self.style.SUCCESS("demo data loaded"))
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,165 @@
+"""``Idempotency-Key`` for the API's writes: a retried request is answered, not redone.
+
+Field devices retry when the network drops; a retry must not create a second incident
+or apply an edit twice.  An endpoint wraps its work in ``idempotent(...)``:
+
+- no key: the work runs (unless the endpoint requires a key: 422);
+- a new key: the work runs and, if it succeeded (2xx), its status and body are stored
+  under (user, method + path, key) with a hash of the request body;
+- the same key and body again: the stored answer is replayed, status and body, with the
+  header ``Idempotent-Replayed: true``; the work does not run again;
+- the same key with a different body: 422, nothing runs.
+
+A failed request (4xx) is not stored: nothing changed, so running it again is safe and
+the key may be used again once the request is fixed.  Two concurrent requests with the
+same key run the work once: the reservation row is inserted in the same transaction as
+the work, and the unique constraint makes the second insert wait for the first
+transaction and then fail, after which the second request replays the first's answer.
+Records live 24 hours (``idempotency_cleanup``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from pydantic_core import to_jsonable_python
+
+from amanat.core.api_errors import error_response
+from amanat.core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+RETENTION = datetime.timedelta(hours=24)
+# Visible ASCII, as the IETF draft's examples (UUIDs, random tokens); 255 fits the column.
+KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+# What an endpoint's work returns: an HTTP status and a body (a Schema, dict or list).
+Outcome = tuple[int, Any]
+
+
+@dataclass(frozen=True)
+class KeyProblem:
+    """The error of a missing, malformed or reused key (shape of stations' FieldError)."""
+
+    field: str
+    message_en: str
+    message_fa: str
+
+
+MISSING = KeyProblem(
+    HEADER,
+    "this request needs an Idempotency-Key header (a new random value, e.g. a UUID, "
+    "for each new request; the same value when retrying it)",
+    "این درخواست سرآیند Idempotency-Key لازم دارد (برای هر درخواست تازه یک مقدار تصادفی "
+    "تازه مانند UUID و هنگام تکرار همان درخواست همان مقدار)",
+)
+MALFORMED = KeyProblem(
+    HEADER,
+    "the Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID, say)",
+    "کلید Idempotency-Key باید ۱ تا ۲۵۵ نویسه لاتین دیدنی باشد (مانند یک UUID)",
+)
+REUSED = KeyProblem(
+    HEADER,
+    "this Idempotency-Key was already used for a different request body; "
+    "use a new key for a new request",
+    "این کلید Idempotency-Key پیش‌تر برای درخواستی با بدنه دیگر به کار رفته است؛ "
+    "برای درخواست تازه کلید تازه بسازید",
+)
+
+
+class _Discard(Exception):
+    """Roll the reservation back: the work failed, there is nothing to replay."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(status)
+        self.status, self.body = status, body
+
+
+def request_digest(payload: Any) -> str:
+    """SHA-256 of the request body as canonical JSON: key order and spacing don't count."""
+    text = json.dumps(
+        to_jsonable_python(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def idempotent(
+    request: HttpRequest,
+    *,
+    key: str | None,
+    payload: Any,
+    run: Callable[[], Outcome],
+    required: bool = False,
+) -> HttpResponse:
+    """Run ``run`` at most once per (user, route, key); see the module's docstring.
+
+    ``payload`` is the request body as the endpoint read it; ``run`` does the work
+    (calling a service) and returns ``(status, body)``.  Exceptions from ``run`` (Http404,
+    say) propagate and nothing is stored.
+    """
+    if not key:
+        if required:
+            return error_response([MISSING])
+        status, body = run()
+        return _json(status, to_jsonable_python(body))
+    if not KEY_RE.match(key):
+        return error_response([MALFORMED])
+    digest = request_digest(payload)
+    scope = {"user": request.user, "route": f"{request.method} {request.path}"[:255], "key": key}
+    try:
+        with transaction.atomic():
+            return _once(scope, digest, run)
+    except _Discard as failed:
+        return _json(failed.status, failed.body)
+
+
+def _once(scope: dict[str, Any], digest: str, run: Callable[[], Outcome]) -> HttpResponse:
+    """Inside the caller's transaction: replay, refuse, or reserve the key and run."""
+    records = IdempotencyRecord.objects.filter(**scope)
+    records.filter(created_at__lt=timezone.now() - RETENTION).delete()
+    found = records.first()
+    if found is not None:
+        return _replay(found, digest)
+    try:
+        with transaction.atomic():  # a savepoint: the outer transaction survives a clash
+            record = IdempotencyRecord.objects.create(
+                **scope, request_hash=digest, status_code=0, response_body={}
+            )
+    except IntegrityError:
+        # A concurrent request with this key committed first: answer as it did.
+        return _replay(records.get(), digest)
+    status, body = run()
+    data = to_jsonable_python(body)
+    if not 200 <= status < 300:
+        raise _Discard(status, data)
+    record.status_code, record.response_body = status, data
+    record.save(update_fields=["status_code", "response_body"])
+    return _json(status, data)
+
+
+def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:
+    if record.request_hash != digest:
+        return error_response([REUSED])
+    response = _json(record.status_code, record.response_body)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _json(status: int, data: Any) -> HttpResponse:
+    return JsonResponse(data, status=status, safe=False)
+
+
+def idempotency_cleanup(*, now: datetime.datetime | None = None) -> int:
+    """Delete records older than 24 hours; returns how many went."""
+    cutoff = (now or timezone.now()) - RETENTION
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,28 @@
+"""Errors of the incidents services: each carries its message in English and Persian."""
+
+from __future__ import annotations
+
+
+class IncidentError(Exception):
+    """A rule of the incidents services was broken; nothing changed."""
+
+    code = "invalid"
+
+    def __init__(self, message_en: str, message_fa: str, *, field: str = "__all__") -> None:
+        super().__init__(message_en)
+        self.message_en, self.message_fa, self.field = message_en, message_fa, field
+
+    def message(self, language: str | None) -> str:
+        return self.message_en if (language or "fa").startswith("en") else self.message_fa
+
+
+class IllegalTransition(IncidentError):
+    code = "illegal_transition"
+
+
+class CaseLocked(IncidentError):
+    code = "locked"
+
+
+class EvidenceInvalid(IncidentError):
+    code = "evidence_invalid"

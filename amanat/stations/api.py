@@ -1,0 +1,374 @@
+"""The station registry over HTTP: ``/api/v1/stations/`` (list, get, patch).
+
+Reads are scoped like the pages (``selectors.stations_for_user``); a station outside the
+caller's scope, or one they may not change, is 404.  Edits go through the same service
+as the edit page (``services.station_update``: validate_station on the merged row, one
+transaction, audited with before and after) and accept an ``Idempotency-Key``.
+Enumerations travel as their English codes; each has a Persian ``*_label`` beside it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Annotated, Any, Literal
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
+from ninja import Field, Header, Query, Router, Schema, Status
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, WithJsonSchema
+
+from amanat.accounts import policy
+from amanat.accounts.access import can
+from amanat.core.api_errors import ErrorOut, bilingual_error, error_body
+from amanat.core.idempotency import Outcome, idempotent
+from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit, Kind
+from amanat.lib.jalali import JalaliDateError, format_jalali, parse_jalali_date
+from amanat.lib.persian import normalize, to_ascii_digits
+from amanat.stations import selectors
+from amanat.stations.models import Cctv, Fibre, StationKind, Venue
+from amanat.stations.models import Station as StationModel
+from amanat.stations.models import Status as StationStatus
+from amanat.stations.services import StationInvalid, station_update
+from amanat.stations.validation import FieldError
+
+router = Router(tags=["stations"])
+
+MAX_PAGE_SIZE = 500
+# Column limits of the Station model: longer values would fail in the database.
+MAX_INT = 2_147_483_647
+MAX_SMALLINT = 32_767
+MAX_TEXT = 2000
+
+
+# --- input types -----------------------------------------------------------------------
+
+
+def _clean_text(value: str) -> str:
+    """Normalised Persian text; NUL and lone surrogates cannot be stored (PostgreSQL)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise bilingual_error(
+            "text contains invalid characters", "متن نویسه‌های نامعتبر دارد"
+        ) from None
+    if "\x00" in value:
+        raise bilingual_error(
+            "text cannot contain NUL characters", "متن نمی‌تواند نویسه NUL داشته باشد"
+        )
+    return normalize(value)
+
+
+CleanStr = Annotated[str, AfterValidator(_clean_text)]
+
+
+_ISO_YEAR = re.compile(r"^\s*(\d{4})-")
+
+
+def _parse_date(value: Any) -> Any:
+    """ISO ``2026-02-19`` or Jalali ``1404/11/30`` (Persian digits too): a ``date``.
+
+    Years from 1700 on are Gregorian; earlier ones are Jalali (1300s and 1400s).
+    """
+    if not isinstance(value, str):
+        return value
+    text = to_ascii_digits(value).strip()
+    iso = _ISO_YEAR.match(text)
+    if iso and int(iso[1]) >= 1700:
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            raise bilingual_error(
+                f"{value!r} is not a valid date (YYYY-MM-DD)",
+                f"«{value}» تاریخ معتبری به شکل سال-ماه-روز نیست",
+            ) from None
+    try:
+        return parse_jalali_date(text)
+    except JalaliDateError as exc:
+        raise bilingual_error(exc.message_en, exc.message_fa) from None
+
+
+DateInput = Annotated[
+    datetime.date,
+    BeforeValidator(_parse_date),
+    WithJsonSchema({
+        "type": "string",
+        "description": "ISO date (2026-02-19) or Jalali date (1404/11/30)",
+        "examples": ["2026-02-19", "1404/11/30"],
+    }),
+]
+
+
+# --- schemas ---------------------------------------------------------------------------
+
+
+class CountyOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class PlaceOut(Schema):
+    id: int
+    kind: str
+    code: str
+    name: str
+
+
+class StationOut(Schema):
+    id: int
+    election: str = Field(description="the election's slug")
+    code: str
+    name: str
+    county: CountyOut
+    unit: PlaceOut | None = Field(description="city, rural district or village, if known")
+    unit_path: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    h3_cell: str
+    venue: Venue
+    venue_label: str
+    kind: StationKind
+    kind_label: str
+    route: str
+    expected_voters: int
+    capacity: int | None
+    cctv: Cctv
+    cctv_label: str
+    cameras: int
+    fibre: Fibre
+    fibre_label: str
+    fibre_planned_date: datetime.date | None
+    fibre_planned_date_jalali: str | None
+    power_backup: bool
+    evoting_planned: bool
+    evoting_ready: bool
+    accessible: bool
+    sensitive: bool
+    sensitivity_reason: str
+    status: StationStatus
+    status_label: str
+    closed_reason: str
+    ready: bool = Field(description="ready for election day (CCTV, power, fibre/e-voting)")
+    updated_at: datetime.datetime
+
+
+class StationPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[StationOut]
+
+
+class StationFilters(Schema):
+    election: CleanStr | None = Field(
+        None, max_length=100, description="election slug; default: the current election"
+    )
+    province: CleanStr | None = Field(None, max_length=20, description="province code")
+    county: CleanStr | None = Field(None, max_length=20, description="county code")
+    sensitive: bool | None = None
+    cctv: Literal["none", "recorded", "live", "any"] | None = None
+    fibre: Fibre | None = None
+    status: StationStatus | None = None
+    ready: bool | None = None
+    q: CleanStr | None = Field(
+        None, max_length=100, description="part of the station code or name (Persian normalised)"
+    )
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class StationPatch(Schema):
+    """Only the fields sent change; rules are checked on the station as it would become."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: CleanStr | None = Field(None, max_length=200)
+    address: CleanStr | None = Field(None, max_length=500)
+    latitude: float | None = None
+    longitude: float | None = None
+    venue: Venue | None = None
+    kind: StationKind | None = None
+    route: CleanStr | None = Field(None, max_length=MAX_TEXT)
+    expected_voters: int | None = Field(None, le=MAX_INT)
+    capacity: int | None = Field(None, le=MAX_INT)
+    cctv: Cctv | None = None
+    cameras: int | None = Field(None, le=MAX_SMALLINT)
+    fibre: Fibre | None = None
+    fibre_planned_date: DateInput | None = None
+    power_backup: bool | None = None
+    evoting_planned: bool | None = None
+    evoting_ready: bool | None = None
+    accessible: bool | None = None
+    sensitive: bool | None = None
+    sensitivity_reason: CleanStr | None = Field(None, max_length=MAX_TEXT)
+    status: StationStatus | None = None
+    closed_reason: CleanStr | None = Field(None, max_length=MAX_TEXT)
+
+
+# API field name → model field name, where they differ.
+_MODEL_FIELD = {"fibre_planned_date": "fibre_date"}
+_API_FIELD = {v: k for k, v in _MODEL_FIELD.items()}
+# Fields that may be cleared with null; the others need a value when sent.
+_NULLABLE = {"latitude", "longitude", "capacity", "fibre_planned_date"}
+
+
+# --- output ----------------------------------------------------------------------------
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def station_out(station: StationModel) -> StationOut:
+    """The API's view of a station (election, county and unit loaded with it)."""
+    unit = station.unit
+    with translation.override("fa"):
+        labels = {
+            "venue_label": _label(Venue, station.venue),
+            "kind_label": _label(StationKind, station.kind),
+            "cctv_label": _label(Cctv, station.cctv),
+            "fibre_label": _label(Fibre, station.fibre),
+            "status_label": _label(StationStatus, station.status),
+        }
+    return StationOut(
+        id=station.pk, election=station.election.slug, code=station.code, name=station.name,
+        county=CountyOut(id=station.county.pk, code=station.county.code,
+                         name=station.county.name),
+        unit=None if unit is None else PlaceOut(
+            id=unit.pk, kind=unit.kind, code=unit.code, name=unit.name
+        ),
+        unit_path=station.unit_path, address=station.address,
+        latitude=station.latitude, longitude=station.longitude, h3_cell=station.h3_cell,
+        venue=Venue(station.venue), kind=StationKind(station.kind), route=station.route,
+        expected_voters=station.expected_voters, capacity=station.capacity,
+        cctv=Cctv(station.cctv), cameras=station.cameras, fibre=Fibre(station.fibre),
+        fibre_planned_date=station.fibre_date,
+        fibre_planned_date_jalali=(
+            format_jalali(station.fibre_date, persian_digits=False)
+            if station.fibre_date else None
+        ),
+        power_backup=station.power_backup, evoting_planned=station.evoting_planned,
+        evoting_ready=station.evoting_ready, accessible=station.accessible,
+        sensitive=station.sensitive, sensitivity_reason=station.sensitivity_reason,
+        status=StationStatus(station.status), closed_reason=station.closed_reason,
+        ready=station.is_ready, updated_at=station.updated_at, **labels,
+    )
+
+
+# --- list ------------------------------------------------------------------------------
+
+
+def _unit_by_code(kind: Kind, code: str | None, errors: list[FieldError]) -> AdminUnit | None:
+    if not code:
+        return None
+    found = AdminUnit.objects.filter(kind=kind, code=code).order_by("pk").first()
+    if found is None:
+        province = kind == Kind.PROVINCE
+        name_en, name_fa = ("province", "استانی") if province else ("county", "شهرستانی")
+        errors.append(FieldError(
+            str(kind), f"there is no {name_en} with code {code}",
+            f"{name_fa} با کد {code} وجود ندارد",
+        ))
+    return found
+
+
+def _election(slug: str | None, errors: list[FieldError]) -> Election | None:
+    election = selectors.election_for(slug)
+    if slug and election is None:
+        errors.append(FieldError(
+            "election", f"there is no election {slug!r}", f"انتخاباتی با شناسه «{slug}» وجود ندارد"
+        ))
+    return election
+
+
+@router.get(
+    "/", response={200: StationPage, 401: ErrorOut, 422: ErrorOut}, url_name="stations",
+    summary="List stations (filtered, paginated, scoped)",
+)
+def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Status[Any]:
+    # Like the list page: a user with no role that may view stations gets 404.
+    if not can(request.user, policy.VIEW, selectors.LABEL, None):
+        raise Http404("not found")
+    errors: list[FieldError] = []
+    election = _election(filters.election, errors)
+    province = _unit_by_code(Kind.PROVINCE, filters.province, errors)
+    county = _unit_by_code(Kind.COUNTY, filters.county, errors)
+    if errors:
+        return Status(422, error_body(errors))
+    page = StationPage(count=0, page=filters.page, page_size=filters.page_size, results=[])
+    if election is None:  # no election at all yet
+        return Status(200, page)
+    yes_no = {True: "yes", False: "no", None: None}
+    stations = selectors.filter_stations(
+        selectors.stations_for_user(request.user, election),
+        {
+            "province": province, "county": county, "sensitive": yes_no[filters.sensitive],
+            "ready": yes_no[filters.ready], "cctv": filters.cctv, "fibre": filters.fibre,
+            "status": filters.status, "q": filters.q,
+        },
+    )
+    page.count = stations.count()
+    start = (filters.page - 1) * filters.page_size
+    if start < page.count:
+        rows = (
+            stations.select_related("election", "county", "unit")
+            .order_by("county_id", "code", "pk")[start:start + filters.page_size]
+        )
+        page.results = [station_out(s) for s in rows]
+    return Status(200, page)
+
+
+# --- one station -----------------------------------------------------------------------
+
+
+@router.get(
+    "/{station_id}", response={200: StationOut, 401: ErrorOut, 404: ErrorOut},
+    url_name="station", summary="One station (404 outside your scope)",
+)
+def station_get(request: HttpRequest, station_id: int) -> StationOut:
+    return station_out(selectors.station_detail(request.user, station_id))
+
+
+@router.patch(
+    "/{station_id}", response={200: StationOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="station", summary="Change some fields of a station",
+)
+def station_patch(
+    request: HttpRequest,
+    station_id: int,
+    payload: StationPatch,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", description="optional; replays a retried request"
+    ),
+) -> HttpResponse:
+    station = selectors.station_detail(request.user, station_id, write=True)
+    sent = payload.model_dump(exclude_unset=True, mode="json")
+    changes = payload.model_dump(exclude_unset=True)
+    return idempotent(
+        request, key=idempotency_key, payload=sent,
+        run=lambda: _patch(station, changes, request.user),
+    )
+
+
+def _patch(station: StationModel, sent: dict[str, Any], actor: Any) -> Outcome:
+    errors = [
+        FieldError(name, f"{name} cannot be null", f"مقدار {name} نمی‌تواند خالی (null) باشد")
+        for name, value in sent.items() if value is None and name not in _NULLABLE
+    ]
+    if errors:
+        return 422, error_body(errors)
+    data = {_MODEL_FIELD.get(name, name): value for name, value in sent.items()}
+    try:
+        station_update(station=station, data=data, actor=actor)
+    except StationInvalid as invalid:
+        return 422, error_body(
+            FieldError(_API_FIELD.get(e.field, e.field), e.message_en, e.message_fa)
+            for e in invalid.errors
+        )
+    return 200, station_out(station)
