@@ -12,6 +12,7 @@ from amanat.accounts import access
 from amanat.accounts.models import ApiToken
 from amanat.accounts.services import api_token_authenticate
 from amanat.core.api_errors import install_error_handlers
+from amanat.incidents.api import router as incidents_router
 from amanat.stations.api import router as stations_router
 
 
@@ -38,6 +39,7 @@ api = NinjaAPI(
 # Unreadable parameters and bodies get the API's bilingual error body (core/api_errors).
 install_error_handlers(api)
 api.add_router("/stations/", stations_router)
+api.add_router("/incidents/", incidents_router)
 
 
 class UnitOut(Schema):

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "amanat.audit",
     "amanat.stations",
     "amanat.incidents",
+    "amanat.atlas",
+    "amanat.councils",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from amanat.api import api
+from amanat.incidents import views as incidents_views
 
 urlpatterns = [
     # The language switch must work on the sign-in page too, before anyone signs in.
@@ -15,5 +16,11 @@ urlpatterns = [
     path("elections/", include("amanat.elections.urls")),
     path("audit/", include("amanat.audit.urls")),
     path("stations/", include("amanat.stations.urls")),
+    path("atlas/", include("amanat.atlas.urls")),
+    path("incidents/", include("amanat.incidents.urls")),
+    path("councils/", include("amanat.councils.urls")),
+    # Public pages (no account): report a violation, check a report's status.
+    path("report/", incidents_views.public_report, name="public_report"),
+    path("report/status/", incidents_views.public_status, name="public_report_status"),
     path("", include("amanat.core.urls")),
 ]

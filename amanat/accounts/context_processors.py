@@ -18,4 +18,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "memberships": can(user, policy.VIEW, "accounts.membership", None),
         "audit": can(user, policy.VIEW, "audit.event", None),
         "stations": can(user, policy.VIEW, "stations.station", None),
+        "atlas": can(user, policy.VIEW, "atlas.score", None),
+        "incidents": can(user, policy.VIEW, "incidents.case", None),
+        "incident_reports": can(user, policy.VIEW, "incidents.report", None),
+        "councils": can(user, policy.VIEW, "councils.council", None),
+        "council_actions": can(user, policy.VIEW, "councils.actionitem", None),
     }}

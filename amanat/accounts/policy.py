@@ -50,6 +50,47 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CREATE: MEMBERSHIP_MANAGERS,
         EXPORT: MEMBERSHIP_MANAGERS | {Role.AUDITOR},
     },
+    # incidents: agency officers see only cases routed to their agency in their unit
+    # (incidents.selectors.scope_cases narrows on top of the unit scope).
+    "incidents.category": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    "incidents.case": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.INSPECTION_BOARD,
+                        Role.AGENCY_OFFICER, Role.AUDITOR},
+        CHANGE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+    },
+    "incidents.report": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.INSPECTION_BOARD,
+                        Role.AUDITOR},
+        CREATE: ALL_ROLES,
+    },
+    # councils: meetings, agendas, decisions; agency officers see and update only the
+    # action items owned by their agency in their unit (councils.selectors).
+    "councils.council": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AUDITOR},
+        CHANGE: ADMINS | {Role.GOVERNOR},
+    },
+    "councils.meeting": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AUDITOR},
+        CREATE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+        CHANGE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+    },
+    "councils.actionitem": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AUDITOR,
+                        Role.AGENCY_OFFICER},
+        CHANGE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AGENCY_OFFICER},
+    },
+    # atlas: scores are readable by every role in scope; inputs by the roles that own them.
+    "atlas.score": {
+        VIEW: ALL_ROLES,
+        EXPORT: frozenset({Role.NATIONAL_ADMIN, Role.HQ_STAFF, Role.GOVERNOR, Role.AUDITOR}),
+    },
+    "atlas.assessment": {
+        VIEW: ALL_ROLES,
+        CREATE: frozenset({Role.AGENCY_OFFICER, Role.SECURITY_COMMITTEE, Role.NATIONAL_ADMIN}),
+    },
+    "atlas.nationaltier": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    "atlas.requiredmeasure": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    "atlas.tierthreshold": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     "accounts.agency": {VIEW: ALL_ROLES},
     "accounts.membership": {
         VIEW: MEMBERSHIP_MANAGERS | {Role.AUDITOR},

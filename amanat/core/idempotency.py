@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from pydantic_core import to_jsonable_python
@@ -126,7 +127,7 @@ def _once(scope: dict[str, Any], digest: str, run: Callable[[], Outcome]) -> Htt
     """Inside the caller's transaction: replay, refuse, or reserve the key and run."""
     records = IdempotencyRecord.objects.filter(**scope)
     records.filter(created_at__lt=timezone.now() - RETENTION).delete()
-    found = records.first()
+    found = _find(records)
     if found is not None:
         return _replay(found, digest)
     try:
@@ -144,6 +145,10 @@ def _once(scope: dict[str, Any], digest: str, run: Callable[[], Outcome]) -> Htt
     record.status_code, record.response_body = status, data
     record.save(update_fields=["status_code", "response_body"])
     return _json(status, data)
+
+
+def _find(records: QuerySet[IdempotencyRecord]) -> IdempotencyRecord | None:
+    return records.first()
 
 
 def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:

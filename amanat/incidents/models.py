@@ -99,7 +99,10 @@ class Report(models.Model):
     payload = models.JSONField(_("raw payload"), default=dict, blank=True)
     # The client's idempotency key (API) or the gateway's message id (SMS): unique per
     # channel so that a retry can never store a second report.
-    client_key = models.CharField(max_length=300, null=True, blank=True, editable=False)
+    # NULL, not "", when absent: the unique constraint must not collide on empty keys.
+    client_key = models.CharField(  # noqa: DJ001
+        max_length=300, null=True, blank=True, editable=False
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("submitted by"),
@@ -147,7 +150,7 @@ class Evidence(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return self.original_name or self.file.name
+        return self.original_name or str(self.file.name)
 
 
 class Status(models.TextChoices):
@@ -282,6 +285,9 @@ class CaseReport(models.Model):
     class Meta:
         ordering = ["attached_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.report_id}"
+
 
 class Referral(models.Model):
     """A referral of a case to the prosecutor or another body. Never edited: a new
@@ -303,6 +309,9 @@ class Referral(models.Model):
         verbose_name_plural = _("referrals")
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.office} {self.referred_on}"
+
 
 class CaseStep(models.Model):
     """One step of a case's life, for its timeline (the audit log has the same facts)."""
@@ -321,6 +330,24 @@ class CaseStep(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(STEP_LABELS.get(self.action, self.action))
+
+    @property
+    def to_status_label(self) -> str:
+        return str(Status(self.to_status).label) if self.to_status else ""
+
+
+STEP_LABELS = {
+    "open": _("Case opened"), "attach": _("Report joined"), "triage": _("Triaged"),
+    "assign": _("Assigned to an agency"), "start": _("Work started"), "refer": _("Referred"),
+    "resolve": _("Resolved"), "dismiss": _("Dismissed"),
+}
+
 
 class RateCounter(models.Model):
     """Requests per key (a hashed client address) per fixed window, for rate limits.
@@ -337,3 +364,6 @@ class RateCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key", "window_start"], name="incidents_rate_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start}: {self.count}"

@@ -45,7 +45,7 @@ def _postgres(table: str, install: bool) -> list[str]:
                 USING ERRCODE = 'insufficient_privilege';
         END;
         $$
-        """,
+        """,  # noqa: S608 - the table name is ours, never input
         f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION {function}()",
         f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "

@@ -16,7 +16,13 @@ from typing import Annotated, Any, Literal
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import Field, Header, Query, Router, Schema, Status
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from amanat.accounts import policy
 from amanat.accounts.access import can
@@ -60,7 +66,12 @@ def _clean_text(value: str) -> str:
     return normalize(value)
 
 
-CleanStr = Annotated[str, AfterValidator(_clean_text)]
+# Text fields by their column's length (the check runs before normalising).
+ShortText = Annotated[str, StringConstraints(max_length=20), AfterValidator(_clean_text)]
+Slug = Annotated[str, StringConstraints(max_length=100), AfterValidator(_clean_text)]
+Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_clean_text)]
+Address = Annotated[str, StringConstraints(max_length=500), AfterValidator(_clean_text)]
+LongText = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_clean_text)]
 
 
 _ISO_YEAR = re.compile(r"^\s*(\d{4})-")
@@ -163,18 +174,18 @@ class StationPage(Schema):
 
 
 class StationFilters(Schema):
-    election: CleanStr | None = Field(
-        None, max_length=100, description="election slug; default: the current election"
+    election: Slug | None = Field(
+        None, description="election slug; default: the current election"
     )
-    province: CleanStr | None = Field(None, max_length=20, description="province code")
-    county: CleanStr | None = Field(None, max_length=20, description="county code")
+    province: ShortText | None = Field(None, description="province code")
+    county: ShortText | None = Field(None, description="county code")
     sensitive: bool | None = None
     cctv: Literal["none", "recorded", "live", "any"] | None = None
     fibre: Fibre | None = None
     status: StationStatus | None = None
     ready: bool | None = None
-    q: CleanStr | None = Field(
-        None, max_length=100, description="part of the station code or name (Persian normalised)"
+    q: Slug | None = Field(
+        None, description="part of the station code or name (Persian normalised)"
     )
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
@@ -185,13 +196,13 @@ class StationPatch(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: CleanStr | None = Field(None, max_length=200)
-    address: CleanStr | None = Field(None, max_length=500)
+    name: Name | None = None
+    address: Address | None = None
     latitude: float | None = None
     longitude: float | None = None
     venue: Venue | None = None
     kind: StationKind | None = None
-    route: CleanStr | None = Field(None, max_length=MAX_TEXT)
+    route: LongText | None = None
     expected_voters: int | None = Field(None, le=MAX_INT)
     capacity: int | None = Field(None, le=MAX_INT)
     cctv: Cctv | None = None
@@ -203,9 +214,9 @@ class StationPatch(Schema):
     evoting_ready: bool | None = None
     accessible: bool | None = None
     sensitive: bool | None = None
-    sensitivity_reason: CleanStr | None = Field(None, max_length=MAX_TEXT)
+    sensitivity_reason: LongText | None = None
     status: StationStatus | None = None
-    closed_reason: CleanStr | None = Field(None, max_length=MAX_TEXT)
+    closed_reason: LongText | None = None
 
 
 # API field name → model field name, where they differ.
@@ -288,7 +299,9 @@ def _election(slug: str | None, errors: list[FieldError]) -> Election | None:
 
 
 @router.get(
-    "/", response={200: StationPage, 401: ErrorOut, 422: ErrorOut}, url_name="stations",
+    "/",
+    response={200: StationPage, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="stations",
     summary="List stations (filtered, paginated, scoped)",
 )
 def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Status[Any]:

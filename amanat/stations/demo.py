@@ -91,6 +91,7 @@ _TIERS = {
     "mid": _Profile(cctv=0.78, live=0.40, fibre=0.65, power=0.80, evoting=0.80, sensitive=0.045),
     "low": _Profile(cctv=0.58, live=0.25, fibre=0.40, power=0.62, evoting=0.60, sensitive=0.06),
 }
+_URBAN = {"cctv": 1.0, "fibre": 1.0, "power": 1.0}
 _RURAL = {"cctv": 0.7, "fibre": 0.45, "power": 0.85}
 # Illustrative tiers by province name (not official): the rest are "mid".
 _TIER = {search_key(name): tier for name, tier in [
@@ -478,9 +479,9 @@ class _Generator:
 
     def _equipment(self, place: _Place | None, urban: bool) -> dict[str, Any]:
         rng, p = self.rng, self.profile
-        factor = (lambda k: 1.0) if urban else (lambda k: _RURAL[k])
+        scale = _URBAN if urban else _RURAL
         cctv = Cctv.NONE
-        if rng.random() < p.cctv * factor("cctv"):
+        if rng.random() < p.cctv * scale["cctv"]:
             cctv = Cctv.LIVE if rng.random() < p.live else Cctv.RECORDED
         cameras = 0 if cctv == Cctv.NONE else rng.randint(1, 4) + (cctv == Cctv.LIVE)
         large = urban and place is not None and (place.population or 0) >= EVOTING_CITY_POPULATION
@@ -488,7 +489,7 @@ class _Generator:
         draw = rng.random()
         if evoting:  # e-voting needs fibre: connected, or planned with a date
             fibre = Fibre.CONNECTED if draw < max(p.fibre, 0.85) else Fibre.PLANNED
-        elif draw < p.fibre * factor("fibre"):
+        elif draw < p.fibre * scale["fibre"]:
             fibre = Fibre.CONNECTED
         else:
             fibre = Fibre.PLANNED if rng.random() < 0.2 else Fibre.NONE
@@ -496,7 +497,7 @@ class _Generator:
                       if fibre == Fibre.PLANNED else None)
         return {
             "cctv": cctv, "cameras": cameras, "fibre": fibre, "fibre_date": fibre_date,
-            "power_backup": rng.random() < p.power * factor("power"),
+            "power_backup": rng.random() < p.power * scale["power"],
             "evoting_planned": evoting,
             "evoting_ready": evoting and fibre == Fibre.CONNECTED and rng.random() < 0.85,
         }

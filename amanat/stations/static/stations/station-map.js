@@ -13,6 +13,9 @@
   var COLOURS = { low: "#dc3545", mid: "#f0ad4e", high: "#198754" };
   var SENSITIVE = "#6f42c1";
   var DEBOUNCE_MS = 250;
+  // Pixels; at each zoom the server picks an H3 resolution whose cells lie ~15-30 px
+  // apart, so the largest circles just touch their neighbours.
+  var RADIUS = { min: 3, max: 14 };
 
   function readConfig() {
     var island = document.getElementById("station-map-config");
@@ -48,7 +51,7 @@
     this.notes = {};
     this.map = L.map(element, {
       preferCanvas: true, // thousands of circles draw far faster on one canvas than as SVG
-      zoomSnap: 1,
+      zoomSnap: 0.5, // fit the country snugly; the server gets whole zoom levels
       attributionControl: Boolean(config.tileUrl),
     });
     L.control.scale({ imperial: false }).addTo(this.map);
@@ -58,6 +61,8 @@
     this.addTiles();
     this.drawUnits(!config.tileUrl);
     this.map.on("moveend", this.schedule, this);
+    this.map.on("zoomend", this.zoomClass, this);
+    this.zoomClass();
     this.load();
   }
 
@@ -103,14 +108,20 @@
         interactive: true,
         bubblingMouseEvents: false,
       });
+      var label = province && labelProvinces;
       var kind = province ? labels.province : labels.county;
-      marker.bindTooltip(unit[3] + (kind ? " (" + kind + ")" : ""), {
-        permanent: province && labelProvinces,
+      marker.bindTooltip(label || !kind ? unit[3] : unit[3] + " (" + kind + ")", {
+        permanent: label,
         direction: "top",
-        className: province && labelProvinces ? "amanat-unit-label" : "",
+        className: label ? "amanat-unit-label" : "",
       });
       this.units.addLayer(marker);
     }, this);
+  };
+
+  StationMap.prototype.zoomClass = function () {
+    // Province names crowd the whole-country view; they show from zoom 6 on.
+    this.element.classList.toggle("amanat-map-far", Math.floor(this.map.getZoom()) < 6);
   };
 
   StationMap.prototype.schedule = function () {
@@ -126,7 +137,7 @@
       clamp(b.getEast(), -179.999, 180), clamp(b.getNorth(), -89.999, 90),
     ].map(function (v) { return v.toFixed(4); });
     var query = this.config.query ? this.config.query + "&" : "";
-    return this.config.dataUrl + "?" + query + "zoom=" + this.map.getZoom() +
+    return this.config.dataUrl + "?" + query + "zoom=" + Math.floor(this.map.getZoom()) +
       "&bbox=" + box.join(",");
   };
 
@@ -165,6 +176,10 @@
       data.stations.forEach(this.drawStation, this);
       this.note("truncated", data.truncated ? this.labels.truncated : null);
     } else {
+      // Circle size grows with the log of the count, relative to the largest cell in
+      // view: Tehran's thousands must not shrink a county's hundreds to dots.
+      var largest = data.cells.reduce(function (m, c) { return Math.max(m, c[3]); }, 1);
+      this.logLargest = Math.log(1 + largest);
       data.cells.forEach(this.drawCell, this);
       this.note("truncated", null);
     }
@@ -195,7 +210,7 @@
     var share = count ? ready / count : 0;
     var colour = colourFor(share);
     var marker = L.circleMarker([cell[1], cell[2]], {
-      radius: Math.min(34, 4 + 3 * Math.log2(count + 1)),
+      radius: RADIUS.min + (RADIUS.max - RADIUS.min) * Math.log(1 + count) / this.logLargest,
       color: "#ffffff",
       weight: 1,
       fillColor: colour,

@@ -1,0 +1,160 @@
+"""The atlas's factor catalogue: the one list of what a risk score is made of.
+
+Each factor rates a *place or a process* (a station's infrastructure, a county's history,
+agencies' assessments, reported incidents) on a 0–1 scale. None describes people: no
+factor reads, infers or stores ethnicity, religion, language or political opinion, and
+none may be added (docs/atlas-method.md).
+
+``kind`` follows International IDEA's Electoral Risk Management Tool: *internal* factors
+belong to the electoral process itself (infrastructure, logistics, operations), *external*
+ones to its context (security environment, history, incidents).
+
+Station factors are computed here, vectorised with numpy over every station at once;
+county factors are loaded by ``amanat.atlas.compute``. The weights are the defaults of
+docs/atlas-method.md; ``amanat.atlas.scoring`` turns values and weights into scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from django.apps import apps
+
+FloatArray = npt.NDArray[np.float64]
+
+Level = Literal["station", "county", "province"]
+Kind = Literal["internal", "external", "roll-up"]
+
+
+@dataclass(frozen=True)
+class Factor:
+    code: str
+    name_fa: str
+    name_en: str
+    kind: Kind
+    level: Level
+    source: str
+    normalisation: str
+    weight: float
+
+
+STATION_FACTORS: tuple[Factor, ...] = (
+    Factor("sensitive", "شعبه حساس", "Sensitive station", "external", "station",
+           "stations.Station.sensitive (set by the county headquarters)",
+           "1 if the station is marked sensitive, else 0", 3.0),
+    Factor("no_cctv", "نبود دوربین مدار بسته", "No CCTV", "internal", "station",
+           "stations.Station.cctv",
+           "none 1, recorded only 0.4, live 0", 2.0),
+    Factor("no_fibre_evoting", "نبود فیبر نوری با رأی‌گیری الکترونیکی",
+           "No fibre where e-voting is planned", "internal", "station",
+           "stations.Station.evoting_planned, fibre",
+           "e-voting planned and no fibre 1, fibre only planned 0.5, connected or no "
+           "e-voting 0", 1.5),
+    Factor("over_capacity", "رأی‌دهندگان بیش از ظرفیت", "Expected voters above capacity",
+           "internal", "station", "stations.Station.expected_voters, capacity",
+           "(expected − capacity) / (capacity / 2), clipped to 0–1: 50% over capacity is 1; "
+           "0 when the capacity is unknown", 1.0),
+    Factor("mobile_remote", "شعبه سیار یا دورافتاده", "Mobile or remote station", "internal",
+           "station", "stations.Station.kind, unit (a village)",
+           "mobile 1, fixed station in a village 0.5, otherwise 0", 1.0),
+    Factor("incidents", "حوادث باز و اخیر", "Open and recent incidents", "external", "station",
+           "incidents app through atlas.factors.incident_load (severity 1–4, closed cases "
+           "decay with a one-week half-life); 0 while the app is absent",
+           "1 − exp(−load / 4): one critical open case ≈ 0.63, saturating towards 1", 3.0),
+)
+
+COUNTY_FACTORS: tuple[Factor, ...] = (
+    Factor("high_risk_share", "سهم شعب پرخطر", "Share of high-risk stations", "roll-up",
+           "county", "station scores", "share of the county's stations in tier 1 or 2", 1.5),
+    Factor("annulled_history", "ابطال انتخابات دوره قبل", "Previous election annulled",
+           "external", "county", "atlas.CountyHistory.annulled (set by national admins)",
+           "1 if the county's previous election was annulled, else 0", 1.5),
+    Factor("assessments", "ارزیابی دستگاه‌ها", "Agency assessments", "external", "county",
+           "atlas.Assessment: the latest assessment of each agency",
+           "mean over agencies of (score − 1) / 4 (scale 1–5); 0 without assessments", 2.0),
+    Factor("national_tier", "سطح‌بندی ملی", "National tier", "external", "county",
+           "atlas.NationalTier (National Security Council tiering)",
+           "tier 1 → 1, 2 → 0.67, 3 → 0.33, 4 or none → 0; the tier is also a floor", 1.0),
+)
+
+PROVINCE_FACTORS: tuple[Factor, ...] = (
+    Factor("high_risk_counties", "سهم شهرستان‌های پرخطر", "Share of high-risk counties",
+           "roll-up", "province", "county tiers (after the national floor)",
+           "share of the province's counties in tier 1 or 2", 1.0),
+)
+
+# Weight of the voter-weighted mean of the level below in a county or province score.
+STATION_MEAN_WEIGHT = 5.0
+COUNTY_MEAN_WEIGHT = 4.0
+
+STATION_CODES = tuple(f.code for f in STATION_FACTORS)
+COUNTY_CODES = STATION_CODES + tuple(f.code for f in COUNTY_FACTORS)
+PROVINCE_CODES = COUNTY_CODES + tuple(f.code for f in PROVINCE_FACTORS)
+CATALOGUE: dict[str, Factor] = {
+    f.code: f for f in STATION_FACTORS + COUNTY_FACTORS + PROVINCE_FACTORS
+}
+
+CCTV_VALUE = {"none": 1.0, "recorded": 0.4, "live": 0.0}
+FIBRE_VALUE = {"none": 1.0, "planned": 0.5, "connected": 0.0}
+INCIDENT_SCALE = 4.0  # load at which the factor reaches 1 − 1/e
+OVER_CAPACITY_SPAN = 0.5  # 50% above capacity saturates the factor
+
+
+def incident_load(election: Any) -> dict[int, float]:
+    """Incident load per station of ``election`` ({station id: load}; absent means 0).
+
+    The one place the atlas reads incidents. Empty (all zeros) while ``amanat.incidents``
+    is not installed or does not offer ``selectors.open_case_load`` yet.
+    """
+    if not apps.is_installed("amanat.incidents"):
+        return {}
+    from amanat.incidents import selectors
+
+    load_fn = getattr(selectors, "open_case_load", None)
+    if load_fn is None:
+        return {}
+    return {int(k): float(v) for k, v in load_fn(election).items()}
+
+
+@dataclass
+class StationColumns:
+    """Raw station fields, one numpy array per field (one entry per station)."""
+
+    sensitive: npt.NDArray[np.bool_]
+    cctv: npt.NDArray[np.float64]  # CCTV_VALUE already applied
+    evoting_planned: npt.NDArray[np.bool_]
+    fibre: npt.NDArray[np.float64]  # FIBRE_VALUE already applied
+    expected_voters: FloatArray
+    capacity: FloatArray  # 0 when unknown
+    mobile: npt.NDArray[np.bool_]
+    village: npt.NDArray[np.bool_]
+    incident_load: FloatArray
+
+
+def station_factor_values(cols: StationColumns) -> FloatArray:
+    """The (stations × STATION_CODES) matrix of factor values in 0–1."""
+    n = cols.sensitive.shape[0]
+    values = np.zeros((n, len(STATION_CODES)), dtype=np.float64)
+    values[:, 0] = cols.sensitive
+    values[:, 1] = cols.cctv
+    values[:, 2] = np.where(cols.evoting_planned, cols.fibre, 0.0)
+    known = cols.capacity > 0
+    over = np.divide(cols.expected_voters - cols.capacity, cols.capacity * OVER_CAPACITY_SPAN,
+                     out=np.zeros(n), where=known)
+    values[:, 3] = np.clip(over, 0.0, 1.0)
+    values[:, 4] = np.where(cols.mobile, 1.0, np.where(cols.village, 0.5, 0.0))
+    values[:, 5] = 1.0 - np.exp(-np.maximum(cols.incident_load, 0.0) / INCIDENT_SCALE)
+    return values
+
+
+def national_tier_value(tier: npt.NDArray[np.int64]) -> FloatArray:
+    """Tier 1 → 1, 2 → 2/3, 3 → 1/3, 4 or none (0) → 0."""
+    return np.where(tier > 0, (4 - tier) / 3.0, 0.0).astype(np.float64)
+
+
+def assessment_value(score: float) -> float:
+    """An agency's 1–5 rating on the 0–1 scale."""
+    return (score - 1.0) / 4.0

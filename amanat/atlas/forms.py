@@ -1,0 +1,61 @@
+"""Forms of the atlas: an agency's assessment, a county's national tier, the thresholds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from amanat.accounts.models import Agency
+from amanat.atlas.models import Tier
+from amanat.core.forms import JalaliDateField
+from amanat.stations.models import Station
+
+SCORE_CHOICES = [
+    (1, _("1 — low risk")), (2, _("2")), (3, _("3 — moderate")), (4, _("4")),
+    (5, _("5 — very high risk")),
+]
+
+
+class AssessmentForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Agency"))
+    score = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, label=_("Risk rating"))
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
+                                    label=_("Justification"), max_length=4000)
+    assessed_on = JalaliDateField(label=_("Assessed on"))
+    stations = forms.ModelMultipleChoiceField(
+        queryset=Station.objects.none(), required=False, label=_("Flag stations"),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args: Any, agencies: Any, stations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agency_field: Any = self.fields["agency"]
+        agency_field.queryset = agencies
+        if agencies.count() == 1:
+            agency_field.initial = agencies.first()
+        station_field: Any = self.fields["stations"]
+        station_field.queryset = stations
+
+
+class NationalTierForm(forms.Form):
+    tier = forms.TypedChoiceField(
+        choices=[("", _("No national tier"))] + list(Tier.choices), coerce=int,
+        empty_value=None, required=False, label=_("National tier"))
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                           label=_("Note"), max_length=2000)
+
+
+class ThresholdsForm(forms.Form):
+    tier1_min = forms.FloatField(label=_("Tier 1 from score"), min_value=0, max_value=100)
+    tier2_min = forms.FloatField(label=_("Tier 2 from score"), min_value=0, max_value=100)
+    tier3_min = forms.FloatField(label=_("Tier 3 from score"), min_value=0, max_value=100)
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        t1, t2, t3 = (data.get(k) for k in ("tier1_min", "tier2_min", "tier3_min"))
+        if None not in (t1, t2, t3) and not (t1 > t2 > t3 > 0):  # type: ignore[operator]
+            raise forms.ValidationError(
+                _("Thresholds must decrease from tier 1 to tier 3 and stay above 0."))
+        return data

@@ -1,0 +1,83 @@
+"""``amanat atlas-build``: recompute the atlas, take today's snapshot, optionally print PDFs.
+
+    amanat atlas-build [--election SLUG]                 recompute everything + snapshot
+    amanat atlas-build --pdf --county CODE [--out DIR]  also write that county's atlas
+    amanat atlas-build --pdf --province CODE [--out DIR] one atlas per county of the province
+    amanat atlas-build --pdf [--out DIR]                 one atlas per county of the country
+    amanat atlas-build --pdf --no-recompute ...          PDFs from the stored scores only
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from amanat.atlas import pdf, services
+from amanat.audit.services import audit_record, cli_actor
+from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit, Kind
+from amanat.geo.paths import under
+
+
+class Command(BaseCommand):
+    help = "Recompute the election security atlas and take a snapshot; write PDF atlases."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--election", help="election slug (default: the current election)")
+        parser.add_argument("--pdf", action="store_true", help="write printed atlases (PDF)")
+        parser.add_argument("--county", help="official code of one county")
+        parser.add_argument("--province", help="official code of one province")
+        parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PDFs")
+        parser.add_argument("--no-recompute", action="store_true",
+                            help="skip the recompute and snapshot")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        election = self._election(options["election"])
+        counties = self._counties(options["county"], options["province"])
+        if options["county"] or options["province"]:
+            if not options["pdf"]:
+                raise CommandError("--county and --province choose PDFs: add --pdf")
+        actor = cli_actor()
+        if not options["no_recompute"]:
+            result = services.atlas_recompute(election=election, actor_name=actor)
+            services.snapshot_take(election=election, actor_name=actor)
+            self.stdout.write(self.style.SUCCESS(
+                f"recomputed {result.stations} stations, {result.counties} counties, "
+                f"{result.provinces} provinces in {result.seconds:.2f} s; snapshot taken"))
+        if options["pdf"]:
+            self._write_pdfs(election, counties, options["out"], actor)
+
+    def _election(self, slug: str | None) -> Election:
+        election = (Election.objects.filter(slug=slug).first() if slug
+                    else Election.objects.current())
+        if election is None:
+            raise CommandError(f"no election {slug!r}" if slug else "no election exists")
+        return election
+
+    def _counties(self, county: str | None, province: str | None) -> list[AdminUnit]:
+        if county and province:
+            raise CommandError("give --county or --province, not both")
+        units = AdminUnit.objects.filter(kind=Kind.COUNTY).select_related("parent")
+        if county:
+            units = units.filter(code=county)
+            if not units.exists():
+                raise CommandError(f"no county with code {county!r}")
+        if province:
+            found = AdminUnit.objects.filter(kind=Kind.PROVINCE, code=province).first()
+            if found is None:
+                raise CommandError(f"no province with code {province!r}")
+            units = units.filter(under("path", found.path))
+        return list(units.order_by("code"))
+
+    def _write_pdfs(self, election: Election, counties: list[AdminUnit], out: Path,
+                    actor: str) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        for county in counties:
+            path = out / f"atlas-{election.slug}-{county.code}.pdf"
+            path.write_bytes(pdf.county_pdf(election, county))
+            self.stdout.write(f"wrote {path}")
+        audit_record(action="atlas.export_pdf", actor_name=actor,
+                     object_type="elections.election", object_id=election.pk,
+                     extra={"counties": [c.code for c in counties], "out": str(out)})

@@ -1,0 +1,108 @@
+"""The printed atlas of a county: a Persian right-to-left PDF made with WeasyPrint.
+
+The map is an SVG drawn here from station and unit coordinates (no tiles, works offline);
+the text is set in Vazirmatn, loaded from node_modules with a file:// URL so that Pango
+shapes the Persian correctly. The template is ``atlas/county_pdf.html``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from amanat.atlas.models import StationScore
+from amanat.geo.models import AdminUnit
+from amanat.lib.jalali import format_jalali
+
+TIER_COLOURS = {1: "#b02a37", 2: "#e8590c", 3: "#f0ad00", 4: "#2f9e44"}
+MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 600.0, 380.0, 20.0
+
+
+def font_url(weight: str = "Regular") -> str:
+    path = settings.NODE_MODULES / "vazirmatn" / "fonts" / "ttf" / f"Vazirmatn-{weight}.ttf"
+    return path.resolve().as_uri()
+
+
+def map_svg(points: list[tuple[float, float, int]], centre: tuple[float, float] | None
+            ) -> SafeString:
+    """Stations as dots coloured by tier on a plain background, north up; the county's
+    seat (``centre``) as a ring. Equirectangular, with longitude scaled by cos(latitude)."""
+    coords = [(lat, lon) for lat, lon, _ in points] + ([centre] if centre else [])
+    if not coords:
+        return mark_safe("")
+    lats, lons = [c[0] for c in coords], [c[1] for c in coords]
+    k = math.cos(math.radians(sum(lats) / len(lats)))
+    span_x = max((max(lons) - min(lons)) * k, 0.02)
+    span_y = max(max(lats) - min(lats), 0.02)
+    scale = min((MAP_WIDTH - 2 * MAP_MARGIN) / span_x, (MAP_HEIGHT - 2 * MAP_MARGIN) / span_y)
+    mid_lon, mid_lat = (max(lons) + min(lons)) / 2, (max(lats) + min(lats)) / 2
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return (MAP_WIDTH / 2 + (lon - mid_lon) * k * scale,
+                MAP_HEIGHT / 2 - (lat - mid_lat) * scale)
+
+    shapes = [f'<rect width="{MAP_WIDTH:.0f}" height="{MAP_HEIGHT:.0f}" fill="#eef1f4"/>']
+    # Highest risk drawn last, on top.
+    for lat, lon, tier in sorted(points, key=lambda p: -p[2]):
+        x, y = xy(lat, lon)
+        shapes.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{TIER_COLOURS[tier]}" '
+                      'stroke="#343a40" stroke-width="0.5"/>')
+    if centre:
+        x, y = xy(*centre)
+        shapes.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="none" stroke="#1b3a5b" '
+                      'stroke-width="2.5"/>')
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH:.0f} '
+           f'{MAP_HEIGHT:.0f}" width="100%">{"".join(shapes)}</svg>')
+    return mark_safe(svg)  # built only from numbers and fixed strings above
+
+
+def _station_points(election: Any, county: AdminUnit) -> list[tuple[float, float, int]]:
+    rows = StationScore.objects.filter(
+        election=election, county=county, station__latitude__isnull=False,
+        station__longitude__isnull=False,
+    ).values_list("station__latitude", "station__longitude", "tier")
+    return [(float(lat), float(lon), int(tier)) for lat, lon, tier in rows]
+
+
+def county_html(election: Any, county: AdminUnit, *, today: Any = None) -> str:
+    from amanat.atlas.views import county_context
+
+    today = today or timezone.localdate()
+    with translation.override("fa"):
+        context = county_context(None, election, county)
+        centre = ((county.latitude, county.longitude)
+                  if county.latitude is not None and county.longitude is not None else None)
+        context |= {
+            "map_svg": map_svg(_station_points(election, county), centre),
+            "font_regular": font_url("Regular"), "font_bold": font_url("Bold"),
+            "date_fa": format_jalali(today, fmt="long"),
+            "date_numeric": format_jalali(today),
+            "title": escape(county.name),
+        }
+        return render_to_string("atlas/county_pdf.html", context)
+
+
+def county_pdf(election: Any, county: AdminUnit, *, today: Any = None) -> bytes:
+    from weasyprint import HTML
+
+    html = county_html(election, county, today=today)
+    data: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return data
+
+
+def county_pdf_audited(*, election: Any, county: AdminUnit, actor: Any) -> bytes:
+    """The county's printed atlas for a person: the download is an audit event."""
+    from amanat.audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(action="atlas.export_pdf", actor=actor, unit=county,
+                     object_type="geo.adminunit", object_id=county.pk,
+                     extra={"election": election.slug})
+    return county_pdf(election, county)

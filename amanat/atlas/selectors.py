@@ -1,0 +1,165 @@
+"""Reads of the atlas for pages, the PDF and the API: scoped, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+
+from amanat.accounts import policy
+from amanat.accounts.access import AnyUser, scope_queryset
+from amanat.atlas import factors as fx
+from amanat.atlas.models import (
+    Assessment,
+    CheckCode,
+    CountyHistory,
+    MeasureScope,
+    NationalTier,
+    RequiredMeasure,
+    Snapshot,
+    StationScore,
+    UnitScore,
+)
+from amanat.geo.models import AdminUnit, Kind
+from amanat.stations.models import Cctv, Fibre, Station, Status
+
+SCORE_LABEL = "atlas.score"
+RISKIEST_STATIONS = 20
+
+
+def get_unit_for_user(user: AnyUser, pk: Any, kind: str, *, action: str = policy.VIEW,
+                      label: str = SCORE_LABEL) -> AdminUnit:
+    """A county or province the user may ``action`` atlas objects of ``label`` at; else 404
+    (a denied attempt on an existing unit is recorded)."""
+    units = AdminUnit.objects.filter(kind=kind).select_related("parent")
+    found = scope_queryset(user, units, action=action, path_field="path", model_label=label)
+    try:
+        return found.get(pk=pk)
+    except (AdminUnit.DoesNotExist, ValueError, TypeError):
+        pass
+    if units.filter(pk=pk).exists():
+        from amanat.accounts.services import access_denied_record
+
+        access_denied_record(user=user, model_label=label, pk=pk, action=action)
+    raise Http404("not found")
+
+
+def unit_scores(user: AnyUser, election: Any, level: str,
+                within: AdminUnit | None = None) -> QuerySet[UnitScore]:
+    """Scores of counties or provinces in the user's scope, highest first."""
+    qs = UnitScore.objects.filter(election=election, level=level)
+    if within is not None:
+        qs = qs.filter(unit__path__startswith=within.path)
+    qs = scope_queryset(user, qs, action=policy.VIEW, path_field="unit__path",
+                        model_label=SCORE_LABEL)
+    return qs.select_related("unit", "unit__parent").order_by("-value", "unit__code")
+
+
+def unit_score(election: Any, unit: AdminUnit) -> UnitScore | None:
+    return UnitScore.objects.filter(election=election, unit=unit).first()
+
+
+def riskiest_stations(election: Any, county: AdminUnit, limit: int = RISKIEST_STATIONS
+                      ) -> list[StationScore]:
+    return list(StationScore.objects.filter(election=election, county=county)
+                .select_related("station").order_by("-value", "station__code")[:limit])
+
+
+def assessments(election: Any, county: AdminUnit) -> list[Assessment]:
+    """Every assessment of the county, newest first; ``counts`` marks the one per agency
+    that enters the score."""
+    rows = list(Assessment.objects.filter(election=election, county=county)
+                .select_related("agency", "author").prefetch_related("stations")
+                .order_by("-assessed_on", "-created_at", "-pk"))
+    seen: set[int] = set()
+    for row in rows:
+        row.counts = row.agency_id not in seen  # type: ignore[attr-defined]
+        seen.add(row.agency_id)
+    return rows
+
+
+def national_tier(election: Any, county: AdminUnit) -> NationalTier | None:
+    return NationalTier.objects.filter(election=election, county=county).select_related(
+        "set_by").first()
+
+
+def county_history(election: Any, county: AdminUnit) -> CountyHistory | None:
+    return CountyHistory.objects.filter(election=election, county=county).first()
+
+
+# --- required measures and gaps -------------------------------------------------------------
+
+
+@dataclass
+class MeasureStatus:
+    measure: RequiredMeasure
+    status: str  # "met", "gap" or "manual"
+    missing: int = 0  # stations that fall short, for automatic checks
+
+
+def _station_counts(election: Any, county: AdminUnit) -> dict[str, int]:
+    """One aggregate query: how many active stations of the county fall short of each check."""
+    active = Q(status=Status.ACTIVE)
+    return Station.objects.filter(election=election, county=county).aggregate(
+        **{
+            CheckCode.CCTV_LIVE_AT_SENSITIVE: Count("pk", filter=active & Q(sensitive=True)
+                                                    & ~Q(cctv=Cctv.LIVE)),
+            CheckCode.CCTV_AT_ALL: Count("pk", filter=active & Q(cctv=Cctv.NONE)),
+            CheckCode.POWER_BACKUP_ALL: Count("pk", filter=active & Q(power_backup=False)),
+            CheckCode.FIBRE_FOR_EVOTING: Count("pk", filter=active & Q(evoting_planned=True)
+                                               & ~Q(fibre=Fibre.CONNECTED)),
+            CheckCode.WITHIN_CAPACITY: Count("pk", filter=active & Q(
+                capacity__isnull=False, expected_voters__gt=F("capacity"))),
+        }
+    )
+
+
+def required_measures(tier: int | None) -> list[RequiredMeasure]:
+    """Measures that apply at ``tier``: those of that tier and of every lower-risk tier."""
+    if tier is None:
+        return []
+    return list(RequiredMeasure.objects.filter(active=True, tier__gte=tier))
+
+
+def county_gaps(election: Any, county: AdminUnit, tier: int | None) -> list[MeasureStatus]:
+    """Each required measure with its status; automatic checks read the registry."""
+    measures = required_measures(tier)
+    if not measures:
+        return []
+    counts = _station_counts(election, county) if any(m.check_code for m in measures) else {}
+    result = []
+    for measure in measures:
+        if not measure.check_code:
+            result.append(MeasureStatus(measure, "manual"))
+            continue
+        missing = int(counts.get(measure.check_code, 0) or 0)
+        result.append(MeasureStatus(measure, "gap" if missing else "met", missing))
+    return result
+
+
+def snapshots(election: Any, limit: int = 30) -> list[Snapshot]:
+    return list(Snapshot.objects.filter(election=election).order_by("-taken_on")[:limit])
+
+
+def trend(election: Any, unit: AdminUnit, limit: int = 30) -> list[tuple[Any, float, int]]:
+    """(date, score, tier) of ``unit`` in the latest snapshots, oldest first."""
+    points = []
+    for snap in snapshots(election, limit):
+        entry = snap.scores.get(str(unit.pk))
+        if entry:
+            points.append((snap.taken_on, float(entry[0]), int(entry[1])))
+    return list(reversed(points))
+
+
+def factor_rows(explanation: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The explanation's factors with their names in ``lang`` ("fa" or "en")."""
+    rows = []
+    for item in explanation.get("factors", []):
+        factor = fx.CATALOGUE.get(item["code"])
+        name = (factor.name_fa if lang == "fa" else factor.name_en) if factor else item["code"]
+        rows.append({"code": item["code"], "name": name, "value": item["value"],
+                     "contribution": item["contribution"]})
+    return rows
+

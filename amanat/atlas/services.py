@@ -1,0 +1,267 @@
+"""Every write of the atlas: inputs people set (audited) and recomputes of the scores.
+
+Inputs change through ``assessment_create``, ``national_tier_set``, ``county_history_set``,
+``thresholds_set`` and ``required_measure_save``; each writes one audit event in its own
+transaction and, on commit, enqueues the recompute of what it affects (a django-tasks task,
+so the request does not wait for it). ``atlas_recompute`` rebuilds everything (audited);
+``atlas_station_changed`` and ``atlas_county_changed`` rebuild one province's rows. Score
+rows are derived data: they are not audited row by row, the inputs they come from are.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from amanat.atlas import compute
+from amanat.atlas.models import (
+    Assessment,
+    CountyHistory,
+    NationalTier,
+    RequiredMeasure,
+    Snapshot,
+    TierThreshold,
+    UnitScore,
+)
+from amanat.geo.models import AdminUnit, Kind
+
+
+def _audit(**kw: Any) -> None:
+    from amanat.audit.services import audit_record
+
+    audit_record(**kw)
+
+
+class AtlasInvalid(ValueError):
+    """Refused input: a message in English and Persian, and the field it concerns."""
+
+    def __init__(self, field: str, message_en: str, message_fa: str) -> None:
+        super().__init__(message_en)
+        self.field = field
+        self.message_en = message_en
+        self.message_fa = message_fa
+
+
+def _require_county(unit: AdminUnit) -> None:
+    if unit.kind != Kind.COUNTY:
+        raise AtlasInvalid("county", f"{unit.name} is not a county.",
+                           f"«{unit.name}» شهرستان نیست.")
+
+
+# --- enqueueing recomputes ----------------------------------------------------------------
+
+
+def atlas_enqueue_station_changed(station_id: int) -> None:
+    """Call after a station is saved (inside or outside a transaction): its score, its
+    county and its province are recomputed by a task once the change has committed."""
+    from amanat.atlas.tasks import station_changed
+
+    transaction.on_commit(lambda: station_changed.enqueue(station_id))
+
+
+def atlas_enqueue_county_changed(election_id: int, county_id: int) -> None:
+    from amanat.atlas.tasks import county_changed
+
+    transaction.on_commit(lambda: county_changed.enqueue(election_id, county_id))
+
+
+def atlas_enqueue_recompute(election_id: int) -> None:
+    from amanat.atlas.tasks import recompute
+
+    transaction.on_commit(lambda: recompute.enqueue(election_id))
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+def assessment_create(
+    *, election: Any, agency: Any, county: AdminUnit, score: int, justification: str,
+    assessed_on: datetime.date, author: Any, stations: Iterable[Any] = (),
+) -> Assessment:
+    """Record an agency's rating of a county; it supersedes the agency's earlier ones."""
+    _require_county(county)
+    if not 1 <= score <= 5:
+        raise AtlasInvalid("score", "The rating must be between 1 and 5.",
+                           "امتیاز باید بین ۱ تا ۵ باشد.")
+    if not justification.strip():
+        raise AtlasInvalid("justification", "Write the justification of the rating.",
+                           "دلیل این ارزیابی را بنویسید.")
+    if assessed_on > timezone.localdate():
+        raise AtlasInvalid("assessed_on", "The assessment date cannot be in the future.",
+                           "تاریخ ارزیابی نمی‌تواند در آینده باشد.")
+    flagged = list(stations)
+    if any(s.county_id != county.pk or s.election_id != election.pk for s in flagged):
+        raise AtlasInvalid("stations", "Flagged stations must be in the assessed county.",
+                           "شعب علامت‌خورده باید در همان شهرستان باشند.")
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            election=election, agency=agency, county=county, score=score,
+            justification=justification.strip(), assessed_on=assessed_on, author=author,
+        )
+        assessment.stations.set(flagged)
+        _audit(action="atlas.assessment.create", actor=author, unit=county, obj=assessment,
+               after={"agency": agency.code, "score": score, "assessed_on": assessed_on,
+                      "justification": assessment.justification,
+                      "stations": [s.pk for s in flagged]})
+        atlas_enqueue_county_changed(election.pk, county.pk)
+    return assessment
+
+
+def national_tier_set(
+    *, election: Any, county: AdminUnit, tier: int | None, actor: Any, note: str = ""
+) -> NationalTier | None:
+    """Set (or with ``tier=None`` clear) the national tier of a county."""
+    _require_county(county)
+    if tier is not None and tier not in (1, 2, 3, 4):
+        raise AtlasInvalid("tier", "The tier must be 1, 2, 3 or 4.",
+                           "سطح باید ۱، ۲، ۳ یا ۴ باشد.")
+    with transaction.atomic():
+        current = NationalTier.objects.filter(election=election, county=county).first()
+        before = {"tier": current.tier, "note": current.note} if current else {"tier": None}
+        result: NationalTier | None = None
+        if tier is None:
+            if current:
+                current.delete()
+        else:
+            result, _ = NationalTier.objects.update_or_create(
+                election=election, county=county,
+                defaults={"tier": tier, "note": note, "set_by": actor, "set_at": timezone.now()},
+            )
+        _audit(action="atlas.national_tier.set", actor=actor, unit=county,
+               object_type="atlas.nationaltier", object_id=county.pk, before=before,
+               after={"tier": tier, "note": note, "election": election.slug})
+        atlas_enqueue_county_changed(election.pk, county.pk)
+    return result
+
+
+def county_history_set(
+    *, election: Any, county: AdminUnit, annulled: bool, note: str, actor: Any
+) -> CountyHistory:
+    _require_county(county)
+    with transaction.atomic():
+        history, created = CountyHistory.objects.get_or_create(
+            election=election, county=county,
+            defaults={"annulled": annulled, "note": note, "set_by": actor})
+        before = None if created else {"annulled": history.annulled, "note": history.note}
+        history.annulled, history.note, history.set_by = annulled, note, actor
+        history.set_at = timezone.now()
+        history.save()
+        _audit(action="atlas.county_history.set", actor=actor, unit=county, obj=history,
+               before=before, after={"annulled": annulled, "note": note})
+        atlas_enqueue_county_changed(election.pk, county.pk)
+    return history
+
+
+def thresholds_set(
+    *, election: Any, tier1_min: float, tier2_min: float, tier3_min: float, actor: Any
+) -> TierThreshold:
+    """Change the tier thresholds of an election: 100 ≥ tier 1 > tier 2 > tier 3 > 0."""
+    if not 100 >= tier1_min > tier2_min > tier3_min > 0:
+        raise AtlasInvalid(
+            "tier1_min",
+            "Thresholds must decrease from tier 1 to tier 3, between 0 and 100.",
+            "آستانه‌ها باید از سطح ۱ تا ۳ کاهش یابند و بین ۰ و ۱۰۰ باشند.")
+    with transaction.atomic():
+        row, created = TierThreshold.objects.get_or_create(election=election)
+        before = None if created else {"tier1_min": row.tier1_min, "tier2_min": row.tier2_min,
+                                       "tier3_min": row.tier3_min}
+        row.tier1_min, row.tier2_min, row.tier3_min = tier1_min, tier2_min, tier3_min
+        row.set_by, row.set_at = actor, timezone.now()
+        row.save()
+        _audit(action="atlas.thresholds.set", actor=actor, obj=row, before=before,
+               after={"tier1_min": tier1_min, "tier2_min": tier2_min, "tier3_min": tier3_min,
+                      "election": election.slug})
+        atlas_enqueue_recompute(election.pk)
+    return row
+
+
+def required_measure_save(*, measure: RequiredMeasure, actor: Any) -> RequiredMeasure:
+    from amanat.audit.services import audit_snapshot
+
+    created = measure.pk is None
+    with transaction.atomic():
+        measure.save()
+        _audit(action="atlas.required_measure.create" if created
+               else "atlas.required_measure.update",
+               actor=actor, obj=measure, after=audit_snapshot(measure))
+    return measure
+
+
+# --- recomputing --------------------------------------------------------------------------
+
+
+@dataclass
+class RecomputeResult:
+    stations: int
+    counties: int
+    provinces: int
+    seconds: float
+
+
+def atlas_recompute(*, election: Any, actor: Any = None, actor_name: str | None = None
+                    ) -> RecomputeResult:
+    """Recompute every station, county and province score of ``election``."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        counts = compute.recompute_all(election)
+        seconds = time.perf_counter() - started
+        _audit(action="atlas.recompute", actor=actor, actor_name=actor_name,
+               object_type="elections.election", object_id=election.pk,
+               extra={"stations": counts.stations, "counties": counts.counties,
+                      "provinces": counts.provinces})
+    return RecomputeResult(counts.stations, counts.counties, counts.provinces, seconds)
+
+
+def _province_of(county: AdminUnit) -> AdminUnit | None:
+    return AdminUnit.objects.filter(pk=county.parent_id, kind=Kind.PROVINCE).first()
+
+
+def atlas_station_changed(*, station_id: int) -> bool:
+    """Recompute one station, its county and its province; False if it no longer exists.
+
+    A station that was closed loses its score row, and its county and province are
+    recomputed without it."""
+    from amanat.stations.models import Station
+
+    station = Station.objects.select_related("county", "election").filter(pk=station_id).first()
+    if station is None:
+        return False
+    province = _province_of(station.county)
+    if province is None:
+        return False
+    compute.recompute_province(station.election, province, station_ids={station.pk},
+                               county_ids={station.county_id})
+    return True
+
+
+def atlas_county_changed(*, election: Any, county: AdminUnit) -> None:
+    """Recompute a county and its province after a county input changed (station scores
+    depend on station factors only, so they stay)."""
+    province = _province_of(county)
+    if province is None:
+        return
+    compute.recompute_province(election, province, station_ids=set(), county_ids={county.pk})
+
+
+def snapshot_take(*, election: Any, actor: Any = None, actor_name: str | None = None,
+                  day: datetime.date | None = None) -> Snapshot:
+    """Copy today's county and province scores into a dated snapshot (replacing the day's)."""
+    day = day or timezone.localdate()
+    scores = {
+        str(unit_id): [round(value, 4), tier]
+        for unit_id, value, tier in UnitScore.objects.filter(election=election)
+        .order_by("unit_id").values_list("unit_id", "value", "tier")
+    }
+    with transaction.atomic():
+        snapshot, _ = Snapshot.objects.update_or_create(
+            election=election, taken_on=day,
+            defaults={"scores": scores, "taken_at": timezone.now()})
+        _audit(action="atlas.snapshot", actor=actor, actor_name=actor_name, obj=snapshot,
+               extra={"election": election.slug, "day": day, "units": len(scores)})
+    return snapshot

@@ -1,0 +1,87 @@
+// Atlas map: counties (or provinces) as circles coloured by tier, with the explanation
+// in a popup. Data come from the JSON island #atlas-points (json_script), so no inline
+// script is needed under the Content-Security-Policy. Without a tile URL the map draws
+// on a plain background, so it works offline.
+(function () {
+  "use strict";
+
+  function readConfig() {
+    var island = document.getElementById("atlas-points");
+    if (!island) return null;
+    try {
+      return JSON.parse(island.textContent);
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function popupContent(point, element) {
+    // DOM nodes, not HTML strings: names come from data files.
+    var box = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = element.dataset.linkBase + encodeURIComponent(point.id) + "/?election=" +
+      encodeURIComponent(element.dataset.election || "");
+    link.textContent = point.name;
+    box.appendChild(link);
+    var line = document.createElement("div");
+    line.className = "small";
+    line.textContent = element.dataset.tierLabel + " " + point.tier + " · " +
+      element.dataset.scoreLabel + " " + point.score +
+      (point.floor ? " · " + element.dataset.floorLabel : "");
+    box.appendChild(line);
+    var list = document.createElement("ul");
+    list.className = "small mb-0 ps-3";
+    (point.factors || []).forEach(function (name) {
+      var item = document.createElement("li");
+      item.textContent = name;
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  function draw() {
+    var element = document.getElementById("atlas-map");
+    var config = readConfig();
+    if (!element || !config || typeof L === "undefined") return;
+    var points = config.points || [];
+    if (points.length === 0) {
+      element.classList.add("amanat-map-empty");
+      element.textContent = element.dataset.emptyText || "—";
+      element.dataset.ready = "true";
+      return;
+    }
+    var map = L.map(element, { zoomSnap: 0.25, attributionControl: Boolean(config.tileUrl) });
+    L.control.scale({ imperial: false }).addTo(map);
+    if (config.tileUrl) {
+      L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.attribution || "" }).addTo(map);
+    }
+    var bounds = [];
+    points.forEach(function (point) {
+      var latlng = [point.lat, point.lon];
+      bounds.push(latlng);
+      L.circleMarker(latlng, {
+        radius: point.level === "province" ? 10 : 7,
+        color: "#343a40",
+        weight: point.floor ? 3 : 1,
+        fillColor: point.colour,
+        fillOpacity: 0.85,
+      })
+        .bindPopup(popupContent(point, element))
+        .bindTooltip(point.name)
+        .addTo(map);
+    });
+    if (bounds.length === 1) {
+      map.setView(bounds[0], 9);
+    } else {
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 10 });
+    }
+    element.dataset.ready = "true";
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

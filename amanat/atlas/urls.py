@@ -1,0 +1,14 @@
+from django.urls import path
+
+from amanat.atlas import views
+
+app_name = "atlas"
+urlpatterns = [
+    path("", views.national, name="national"),
+    path("thresholds/", views.thresholds, name="thresholds"),
+    path("province/<int:unit_id>/", views.province, name="province"),
+    path("county/<int:unit_id>/", views.county, name="county"),
+    path("county/<int:unit_id>/atlas.pdf", views.county_pdf, name="county_pdf"),
+    path("county/<int:unit_id>/assess/", views.assessment_new, name="assessment_new"),
+    path("county/<int:unit_id>/tier/", views.tier_edit, name="tier_edit"),
+]

@@ -1,0 +1,228 @@
+"""The atlas pages: national, provincial and county atlas, forms, and the PDF download.
+
+Views validate and fetch through the scope helpers (out of scope is 404); services write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from amanat.accounts import policy
+from amanat.accounts.access import can, can_nationally, user_memberships
+from amanat.accounts.models import Agency
+from amanat.atlas import selectors, services
+from amanat.atlas.forms import AssessmentForm, NationalTierForm, ThresholdsForm
+from amanat.atlas.models import TierThreshold, UnitLevel, UnitScore
+from amanat.core.templatetags.persian import persian_active
+from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit, Kind
+from amanat.stations.models import Station
+
+TIER_COLOURS = {1: "#b02a37", 2: "#e8590c", 3: "#f0ad00", 4: "#2f9e44"}
+
+
+def _election(request: HttpRequest) -> Election:
+    slug = request.GET.get("election") or None
+    election = (Election.objects.filter(slug=slug).first() if slug
+                else Election.objects.current())
+    if election is None:
+        raise Http404("no election")
+    return election
+
+
+def _lang() -> str:
+    return "fa" if persian_active() else "en"
+
+
+def _explained(rows: list[UnitScore]) -> list[dict[str, Any]]:
+    lang = _lang()
+    return [{"row": row, "factors": selectors.factor_rows(row.explanation, lang)[:3]}
+            for row in rows]
+
+
+def _map_points(rows: list[UnitScore]) -> list[dict[str, Any]]:
+    lang = _lang()
+    return [
+        {"id": r.unit_id, "name": r.unit.name, "lat": r.unit.latitude, "lon": r.unit.longitude,
+         "tier": r.tier, "score": round(r.value, 1), "colour": TIER_COLOURS[r.tier],
+         "floor": r.floor_applied, "level": r.level,
+         "factors": [f["name"] for f in selectors.factor_rows(r.explanation, lang)[:3]]}
+        for r in rows if r.unit.latitude is not None and r.unit.longitude is not None
+    ]
+
+
+def _map_config(rows: list[UnitScore]) -> dict[str, Any]:
+    return {"tileUrl": settings.AMANAT_TILE_URL, "attribution": settings.AMANAT_TILE_ATTRIBUTION,
+            "points": _map_points(rows)}
+
+
+@require_GET
+def national(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, policy.VIEW, selectors.SCORE_LABEL, None):
+        raise Http404("not found")
+    election = _election(request)
+    counties = list(selectors.unit_scores(request.user, election, UnitLevel.COUNTY))
+    provinces = list(selectors.unit_scores(request.user, election, UnitLevel.PROVINCE))
+    return render(request, "atlas/national.html", {
+        "election": election, "counties": _explained(counties), "provinces": provinces,
+        "map_config": _map_config(counties),
+        "elections": Election.objects.only("pk", "slug", "name"),
+        "can_thresholds": can_nationally(request.user, policy.CHANGE, "atlas.tierthreshold"),
+    })
+
+
+@require_GET
+def province(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.PROVINCE)
+    election = _election(request)
+    counties = list(selectors.unit_scores(request.user, election, UnitLevel.COUNTY, unit))
+    score = selectors.unit_score(election, unit)
+    return render(request, "atlas/province.html", {
+        "election": election, "unit": unit, "score": score,
+        "factors": selectors.factor_rows(score.explanation, _lang()) if score else [],
+        "counties": _explained(counties), "map_config": _map_config(counties),
+        "trend": selectors.trend(election, unit),
+    })
+
+
+def county_context(request: HttpRequest | None, election: Election, unit: AdminUnit
+                   ) -> dict[str, Any]:
+    """What the county page and the printed atlas show."""
+    score = selectors.unit_score(election, unit)
+    tier = score.tier if score else None
+    return {
+        "election": election, "unit": unit, "score": score,
+        "factors": selectors.factor_rows(score.explanation, _lang()) if score else [],
+        "stations": [
+            {"row": s, "factors": selectors.factor_rows(s.explanation, _lang())[:3]}
+            for s in selectors.riskiest_stations(election, unit)
+        ],
+        "assessments": selectors.assessments(election, unit),
+        "national_tier": selectors.national_tier(election, unit),
+        "history": selectors.county_history(election, unit),
+        "gaps": selectors.county_gaps(election, unit, tier),
+        "trend": selectors.trend(election, unit),
+        "tier_colours": TIER_COLOURS,
+    }
+
+
+@require_GET
+def county(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY)
+    election = _election(request)
+    context = county_context(request, election, unit)
+    user = request.user
+    context |= {
+        "map_config": _map_config([context["score"]] if context["score"] else []),
+        "can_assess": can(user, policy.CREATE, "atlas.assessment", unit),
+        "can_tier": can(user, policy.CHANGE, "atlas.nationaltier", unit),
+        "can_export": can(user, policy.EXPORT, selectors.SCORE_LABEL, unit),
+    }
+    return render(request, "atlas/county.html", context)
+
+
+@require_POST
+def county_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The printed atlas of a county (POST: the download is recorded in the audit log)."""
+    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY,
+                                       action=policy.EXPORT)
+    election = _election(request)
+    from amanat.atlas import pdf
+
+    data = pdf.county_pdf_audited(election=election, county=unit, actor=request.user)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="atlas-{unit.code}.pdf"'
+    return response
+
+
+def _agencies_for(request: HttpRequest, unit: AdminUnit) -> Any:
+    """An agency officer assesses for their own agency; others may pick any agency."""
+    own = {m.agency_id for m in user_memberships(request.user)
+           if m.agency_id and unit.path.startswith(m.unit.path)}
+    agencies = Agency.objects.order_by("code")
+    return agencies.filter(pk__in=own) if own else agencies
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_new(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY, action=policy.CREATE,
+                                       label="atlas.assessment")
+    election = _election(request)
+    stations = Station.objects.filter(election=election, county=unit).order_by("code")
+    form = AssessmentForm(request.POST or None, agencies=_agencies_for(request, unit),
+                          stations=stations.only("pk", "code", "name"),
+                          initial={"assessed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assessment_create(
+                election=election, agency=data["agency"], county=unit, score=data["score"],
+                justification=data["justification"], assessed_on=data["assessed_on"],
+                author=request.user, stations=data["stations"])
+        except services.AtlasInvalid as exc:
+            form.add_error(exc.field if exc.field in form.fields else None,
+                           exc.message_fa if persian_active() else exc.message_en)
+        else:
+            messages.success(request, _("The assessment was recorded."))
+            return redirect(f"{_county_url(unit)}?election={election.slug}")
+    return render(request, "atlas/assessment_form.html",
+                  {"form": form, "unit": unit, "election": election})
+
+
+def _county_url(unit: AdminUnit) -> str:
+    from django.urls import reverse
+
+    return reverse("atlas:county", args=[unit.pk])
+
+
+@require_http_methods(["GET", "POST"])
+def tier_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY, action=policy.CHANGE,
+                                       label="atlas.nationaltier")
+    election = _election(request)
+    current = selectors.national_tier(election, unit)
+    form = NationalTierForm(request.POST or None, initial={
+        "tier": current.tier if current else None, "note": current.note if current else ""})
+    if request.method == "POST" and form.is_valid():
+        services.national_tier_set(election=election, county=unit, tier=form.cleaned_data["tier"],
+                                   note=form.cleaned_data["note"], actor=request.user)
+        messages.success(request, _("The national tier was saved."))
+        return redirect(f"{_county_url(unit)}?election={election.slug}")
+    return render(request, "atlas/tier_form.html",
+                  {"form": form, "unit": unit, "election": election, "current": current})
+
+
+@require_http_methods(["GET", "POST"])
+def thresholds(request: HttpRequest) -> HttpResponse:
+    if not can_nationally(request.user, policy.CHANGE, "atlas.tierthreshold"):
+        raise Http404("not found")
+    election = _election(request)
+    row = TierThreshold.objects.filter(election=election).first() or TierThreshold(
+        election=election)
+    form = ThresholdsForm(request.POST or None, initial={
+        "tier1_min": row.tier1_min, "tier2_min": row.tier2_min, "tier3_min": row.tier3_min})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.thresholds_set(election=election, actor=request.user, **form.cleaned_data)
+        except services.AtlasInvalid as exc:
+            form.add_error(None, exc.message_fa if persian_active() else exc.message_en)
+        else:
+            messages.success(request, _("The thresholds were saved; the atlas is being "
+                                        "recomputed."))
+            return redirect(f"{_national_url()}?election={election.slug}")
+    return render(request, "atlas/thresholds_form.html",
+                  {"form": form, "election": election, "row": row})
+
+
+def _national_url() -> str:
+    from django.urls import reverse
+
+    return reverse("atlas:national")

@@ -1,0 +1,117 @@
+"""Forms of the councils pages.  Forms validate; services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from amanat.accounts.models import Agency
+from amanat.core.forms import JalaliDateField
+from amanat.councils.models import ActionStatus, AgendaItem, MeetingStatus
+from amanat.lib.persian import normalize, to_ascii_digits
+
+
+def _style(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput | forms.CheckboxInput):
+            continue
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        widget.attrs.setdefault("class", css)
+
+
+class _Styled(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class TimeInput(forms.TimeInput):
+    def __init__(self) -> None:
+        super().__init__(attrs={"dir": "ltr", "placeholder": "09:30", "size": "5"},
+                         format="%H:%M")
+
+
+class PersianTimeField(forms.TimeField):
+    """A time such as 09:30, typed with Persian or Latin digits."""
+
+    widget = TimeInput
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = to_ascii_digits(value).strip()
+        return super().to_python(value)
+
+
+ATTENDEES_HELP = _("One attendee per line: name — post or agency.")
+
+
+class MeetingCreateForm(_Styled):
+    held_on = JalaliDateField(label=_("Date"))
+    starts_at = PersianTimeField(label=_("Time"), required=False)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    attendees = forms.CharField(label=_("Attendees"), required=False, help_text=ATTENDEES_HELP,
+                                widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class MeetingEditForm(MeetingCreateForm):
+    status = forms.ChoiceField(label=_("Status"), choices=MeetingStatus.choices)
+    minutes = forms.CharField(label=_("Minutes"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 10}))
+
+
+class AgendaItemForm(_Styled):
+    case_number = forms.CharField(
+        label=_("Case number (optional)"), max_length=16, required=False,
+        help_text=_("A case of this council's area, e.g. C-ABCDEFGHIJ."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=300, required=False,
+                            help_text=_("Leave empty to use the case number and category."))
+    note = forms.CharField(label=_("Note"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_case_number(self) -> str:
+        return to_ascii_digits(normalize(self.cleaned_data.get("case_number") or "")).upper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("case_number") and not normalize(data.get("title") or ""):
+            raise forms.ValidationError(_("Give a title or a case number."))
+        return data
+
+
+class AgendaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.order}. {obj.title}"
+
+
+class DecisionForm(_Styled):
+    agenda_item = AgendaChoiceField(label=_("Agenda item (optional)"),
+                                    queryset=AgendaItem.objects.none(), required=False)
+    text = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, meeting: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["agenda_item"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = meeting.agenda.order_by("order")
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        english = (get_language() or "fa").startswith("en")
+        return str(obj.name_en if english else obj.name_fa)
+
+
+class ActionItemForm(_Styled):
+    text = forms.CharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 3}))
+    owner = AgencyChoiceField(label=_("Owner agency"), queryset=Agency.objects.order_by("code"))
+    due_on = JalaliDateField(label=_("Due date"))
+
+
+class ActionStatusForm(_Styled):
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)

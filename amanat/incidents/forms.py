@@ -1,0 +1,245 @@
+"""Forms of the incidents pages: intake (staff and public), status lookup, case steps,
+case filters and the category editor.  Forms validate; services write."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from amanat.accounts.models import Agency
+from amanat.core.forms import JalaliDateField
+from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit
+from amanat.incidents import evidence as evidence_check
+from amanat.incidents import selectors, spam
+from amanat.incidents.errors import EvidenceInvalid
+from amanat.incidents.evidence import CheckedFile
+from amanat.incidents.models import Category, Severity, Status
+from amanat.stations.models import Station
+
+
+def _style(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        widget.attrs.setdefault("class", css)
+
+
+def _model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def _english() -> bool:
+    return (get_language() or "fa").startswith("en")
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name_en if _english() else obj.name_fa)
+
+
+class _IntakeForm(forms.Form):
+    """Category, place (a station code or a county), text and an optional evidence file."""
+
+    category = CategoryChoiceField(label=_("Category"), queryset=Category.objects.none())
+    station_code = forms.CharField(
+        label=_("Polling station code (optional)"), required=False, max_length=30,
+        help_text=_("County code, a dash, station code: 2321-0042"),
+    )
+    county = forms.ModelChoiceField(
+        label=_("County"), queryset=AdminUnit.objects.none(), required=False
+    )
+    text = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}),
+                           max_length=5000)
+    evidence = forms.FileField(label=_("Evidence file (optional)"), required=False,
+                               help_text=_("JPEG or PNG image, PDF or plain text; at most 10 MB"))
+
+    def __init__(self, *args: Any, counties: Any, election: Election | None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.election = election
+        _model_field(self, "category").queryset = selectors.active_categories()
+        _model_field(self, "county").queryset = counties
+        _style(self)
+
+    def clean_evidence(self) -> CheckedFile | None:
+        upload = self.cleaned_data.get("evidence")
+        if not upload:
+            return None
+        try:
+            return evidence_check.check_upload(upload)
+        except EvidenceInvalid as error:
+            raise ValidationError(error.message(get_language())) from error
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        code = (data.get("station_code") or "").strip()
+        station: Station | None = None
+        if code:
+            station = selectors.find_station(self.election, code)
+            if station is None:
+                self.add_error("station_code", _("No polling station has this code."))
+        elif not data.get("county"):
+            self.add_error("county", _("Give a polling station code or choose a county."))
+        data["station"] = station
+        return data
+
+
+class StaffReportForm(_IntakeForm):
+    pass
+
+
+class PublicReportForm(_IntakeForm):
+    contact = forms.CharField(
+        label=_("Phone or email (optional)"), required=False, max_length=200,
+        help_text=_("Only if you want to be contacted; it is never required."),
+    )
+    # Honeypot: hidden from people by CSS; bots fill it.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+        if not self.is_bound:
+            self.initial["token"] = spam.form_token()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("website"):
+            raise ValidationError(_("The form could not be accepted."), code="honeypot")
+        problem = spam.token_problem(self.data.get("token", ""))
+        if problem == "too_fast":
+            raise ValidationError(_("The form was sent too quickly; please check it and "
+                                    "send it again."), code="too_fast")
+        if problem:
+            raise ValidationError(_("The form has expired; please send it again."),
+                                  code="expired")
+        return data
+
+
+class StatusLookupForm(forms.Form):
+    reference = forms.CharField(label=_("Reference number"), max_length=20)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean_reference(self) -> str:
+        return str(self.cleaned_data["reference"]).strip().upper()
+
+
+# --- case steps -----------------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class TriageForm(NoteForm):
+    category = CategoryChoiceField(label=_("Category"), queryset=Category.objects.none())
+    severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int)
+
+    field_order = ["category", "severity", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "category").queryset = selectors.active_categories()
+        self.order_fields(self.field_order)
+
+
+class AssignForm(NoteForm):
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.all())
+    field_order = ["agency", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_fields(self.field_order)
+
+
+class ReferForm(NoteForm):
+    office = forms.CharField(label=_("Office referred to"), max_length=200,
+                             initial="دادستانی")
+    referred_on = JalaliDateField(label=_("Referral date"))
+    their_reference = forms.CharField(label=_("Their reference number"), required=False,
+                                      max_length=100)
+    field_order = ["office", "referred_on", "their_reference", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_fields(self.field_order)
+        _style(self)
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}),
+                              max_length=5000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+# step name → (target status, form class, button label)
+STEPS: dict[str, tuple[str, type[forms.Form], Any]] = {
+    "triage": (Status.TRIAGED, TriageForm, _("Triage")),
+    "assign": (Status.ASSIGNED, AssignForm, _("Assign to an agency")),
+    "start": (Status.IN_PROGRESS, NoteForm, _("Start work")),
+    "refer": (Status.REFERRED, ReferForm, _("Refer")),
+    "resolve": (Status.RESOLVED, OutcomeForm, _("Resolve")),
+    "dismiss": (Status.DISMISSED, OutcomeForm, _("Dismiss")),
+}
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("", _("Any")), ("open", _("Open")), *Status.choices],
+    )
+    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int,
+                                      empty_value=None)
+    agency = forms.TypedChoiceField(label=_("Agency"), required=False, coerce=int,
+                                    empty_value=None)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, categories: list[Category], agencies: list[Agency],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        english = _english()
+        _choice_field(self, "category").choices = [("", _("Any"))] + [
+            (c.pk, c.name_en if english else c.name_fa) for c in categories
+        ]
+        _choice_field(self, "agency").choices = [("", _("Any"))] + [
+            (a.pk, a.name_en if english else a.name_fa) for a in agencies
+        ]
+        for name, field in self.fields.items():
+            if name != "overdue":
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                field.widget.attrs["class"] = "form-check-input"
+
+
+class CategoryForm(forms.ModelForm[Category]):
+    class Meta:
+        model = Category
+        fields = ["name_fa", "name_en", "sms_code", "agency", "severity", "response_hours",
+                  "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+        self.fields["active"].widget.attrs["class"] = "form-check-input"

@@ -1,0 +1,249 @@
+"""Reads of the incidents app: scoped cases and reports, duplicates, the atlas's load.
+
+``scope_cases`` is the one place that decides which cases a user sees: the unit scope of
+``access.scope_queryset`` and, for agency officers, only the cases routed to their own
+agency.  Every page, the evidence download and the API go through it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from rapidfuzz import fuzz
+
+from amanat.accounts import access, policy
+from amanat.accounts.access import AnyUser
+from amanat.accounts.models import Role
+from amanat.elections.models import Election
+from amanat.geo.models import Kind
+from amanat.geo.paths import under
+from amanat.incidents.models import (
+    CLOSED_STATUSES,
+    Case,
+    CaseQuerySet,
+    Category,
+    Evidence,
+    Report,
+)
+from amanat.lib.persian import normalize, to_ascii_digits
+from amanat.stations.models import Station
+
+CASE = "incidents.case"
+REPORT = "incidents.report"
+CATEGORY = "incidents.category"
+
+DUPLICATE_WINDOW = datetime.timedelta(hours=48)
+DUPLICATE_MIN_SCORE = 70
+DUPLICATE_LIMIT = 10
+
+
+# --- scope ------------------------------------------------------------------------------
+
+
+def _agency_condition(user: AnyUser, action: str) -> Q | None:
+    """None when no agency narrowing applies; else the condition for the user's cases.
+
+    A membership of any other allowed role reaches its whole subtree; an agency officer's
+    membership reaches only cases assigned to that officer's agency within the subtree.
+    """
+    allowed = policy.roles_allowed(CASE, action)
+    memberships = [m for m in access.user_memberships(user) if m.role in allowed]
+    if not any(m.role == Role.AGENCY_OFFICER for m in memberships):
+        return None
+    condition = Q(pk__in=[])
+    for m in memberships:
+        subtree = under("unit_path", m.unit.path)
+        if m.role == Role.AGENCY_OFFICER:
+            if m.agency_id is None:
+                continue  # an officer without an agency is routed nothing
+            subtree &= Q(agency_id=m.agency_id)
+        condition |= subtree
+    return condition
+
+
+def scope_cases(user: AnyUser, qs: QuerySet[Case] | None = None, *, action: str = policy.VIEW
+                ) -> CaseQuerySet:
+    base = qs if qs is not None else Case.objects.all()
+    scoped = access.scope_queryset(user, base, action=action, path_field="unit_path",
+                                   model_label=CASE)
+    extra = _agency_condition(user, action)
+    return scoped if extra is None else scoped.filter(extra)  # type: ignore[return-value]
+
+
+def scope_reports(user: AnyUser, qs: QuerySet[Report] | None = None) -> QuerySet[Report]:
+    base = qs if qs is not None else Report.objects.all()
+    return access.scope_queryset(user, base, action=policy.VIEW, path_field="unit_path",
+                                 model_label=REPORT)
+
+
+def case_queryset() -> CaseQuerySet:
+    return Case.objects.select_related("unit", "station", "category", "agency", "locked_by")
+
+
+def get_case_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Case:
+    action = policy.CHANGE if write else policy.VIEW
+    extra = _agency_condition(user, action)
+    qs = case_queryset() if extra is None else case_queryset().filter(extra)
+    return access.get_object_for_user(user, Case, pk, action=action, path_field="unit_path",
+                                      queryset=qs)
+
+
+def get_report_for_user(user: AnyUser, pk: Any) -> Report:
+    return access.get_object_for_user(
+        user, Report, pk, path_field="unit_path",
+        queryset=Report.objects.select_related("unit", "station", "category"),
+    )
+
+
+def get_evidence_for_user(user: AnyUser, pk: Any) -> Evidence:
+    """Evidence of a report the user may read, or of a case the user may see; else 404."""
+    evidence = Evidence.objects.select_related("report").filter(pk=pk).first()
+    if evidence is None:
+        raise Http404("not found")
+    if scope_reports(user).filter(pk=evidence.report_id).exists():
+        return evidence
+    if scope_cases(user).filter(links__report_id=evidence.report_id).exists():
+        return evidence
+    access.get_object_for_user(user, Report, evidence.report_id, path_field="unit_path")
+    raise Http404("not found")  # pragma: no cover - the line above raised
+
+
+def get_category_for_user(user: AnyUser, pk: Any) -> Category:
+    if not access.can_nationally(user, policy.CHANGE, CATEGORY):
+        raise Http404("not found")
+    category = Category.objects.select_related("agency").filter(pk=pk).first()
+    if category is None:
+        raise Http404("not found")
+    return category
+
+
+# --- lists ------------------------------------------------------------------------------
+
+
+def untriaged_reports(user: AnyUser) -> QuerySet[Report]:
+    """Reports in scope not yet joined to any case, newest first."""
+    return (
+        scope_reports(user)
+        .filter(case_link__isnull=True)
+        .select_related("unit", "station", "category")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def case_list(user: AnyUser, *, status: str = "", category: int | None = None,
+              agency: int | None = None, overdue: bool = False,
+              now: datetime.datetime | None = None) -> CaseQuerySet:
+    qs = scope_cases(user, case_queryset())
+    if status == "open":
+        qs = qs.open()
+    elif status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category_id=category)
+    if agency:
+        qs = qs.filter(agency_id=agency)
+    if overdue:
+        qs = qs.overdue(now)
+    return qs.order_by("-opened_at", "-pk")
+
+
+# --- duplicates -------------------------------------------------------------------------
+
+
+def duplicate_candidates(user: AnyUser, report: Report) -> list[tuple[Case, int]]:
+    """Open cases in scope that may describe the same event as ``report``, best first.
+
+    Same category; same station (or, without a station, same unit); opened within 48
+    hours of the report; and similar text after Persian normalisation (rapidfuzz
+    token_set_ratio ≥ 70, which ignores word order and extra words).
+    """
+    place = Q(station_id=report.station_id) if report.station_id else Q(unit_id=report.unit_id)
+    candidates = (
+        scope_cases(user, case_queryset()).open().filter(place, category_id=report.category_id)
+        .filter(opened_at__gte=report.received_at - DUPLICATE_WINDOW,
+                opened_at__lte=report.received_at + DUPLICATE_WINDOW)
+        .order_by("-opened_at")[:200]
+    )
+    text = normalize(report.text_normalized)
+    scored = [(case, int(fuzz.token_set_ratio(text, normalize(case.summary))))
+              for case in candidates]
+    scored = [(case, score) for case, score in scored if score >= DUPLICATE_MIN_SCORE]
+    scored.sort(key=lambda pair: -pair[1])
+    return scored[:DUPLICATE_LIMIT]
+
+
+# --- for the atlas ----------------------------------------------------------------------
+
+# A closed case still weighs on its station for a while: its weight halves every week.
+LOAD_HALF_LIFE_DAYS = 7.0
+LOAD_RECENT_DAYS = 60
+
+
+def open_case_load(election: Election, *, now: datetime.datetime | None = None
+                   ) -> dict[int, float]:
+    """Incident load per station of ``election``: {station id: load}.
+
+    Each case at a station adds its severity (1–4). An open case counts in full; a
+    closed one counts with exponential decay from its closing time (half-life of
+    ``LOAD_HALF_LIFE_DAYS``) and not at all after ``LOAD_RECENT_DAYS``. Dismissed cases
+    count half, since they were judged unfounded or out of remit. Cases without a
+    station are not included (the atlas aggregates stations to units itself).
+    """
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=LOAD_RECENT_DAYS)
+    rows = (
+        Case.objects.filter(election=election, station__isnull=False)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=since))
+        .values_list("station_id", "severity", "status", "closed_at")
+    )
+    load: dict[int, float] = defaultdict(float)
+    for station_id, severity, status, closed_at in rows.iterator():
+        weight = 1.0
+        if status in CLOSED_STATUSES and closed_at is not None:
+            age_days = max((now - closed_at).total_seconds() / 86400, 0.0)
+            weight = math.pow(0.5, age_days / LOAD_HALF_LIFE_DAYS)
+            if status == "dismissed":
+                weight *= 0.5
+        load[station_id] += severity * weight
+    return dict(load)
+
+
+# --- lookups for intake -----------------------------------------------------------------
+
+
+def parse_station_code(text: str) -> tuple[str, str] | None:
+    """"2321-0042" (county code, dash, station code) → ("2321", "0042"); else None."""
+    cleaned = to_ascii_digits(normalize(text or "")).replace(" ", "").replace("/", "-")
+    county, sep, station = cleaned.partition("-")
+    if not sep or not county.isdigit() or not station:
+        return None
+    return county, station
+
+
+def find_station(election: Election | None, text: str) -> Station | None:
+    """The station of ``election`` named by "county code-station code", or None."""
+    parsed = parse_station_code(text)
+    if election is None or parsed is None:
+        return None
+    county, code = parsed
+    return (
+        Station.objects.select_related("county", "unit", "election")
+        .filter(election=election, county__kind=Kind.COUNTY, county__code=county, code=code)
+        .first()
+    )
+
+
+def active_categories() -> QuerySet[Category]:
+    return Category.objects.filter(active=True).select_related("agency").order_by(
+        "position", "pk"
+    )
+
+
+def category_by_sms_code(code: str) -> Category | None:
+    return active_categories().filter(sms_code=code.strip().upper()).first()

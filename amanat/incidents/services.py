@@ -1,0 +1,422 @@
+"""Writes of the incidents app: intake, the case state machine, locks, categories.
+
+Every function is keyword-only, runs in one transaction and appends an audit event in
+it.  ``report_receive`` is the single door for every channel (staff form, public form,
+API, SMS): it stores the raw report first, and nothing else happens to it until triage.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from amanat.accounts.models import Agency
+from amanat.audit.services import audit_diff, audit_record, audit_snapshot
+from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit
+from amanat.incidents.errors import CaseLocked, IllegalTransition, IncidentError
+from amanat.incidents.evidence import CheckedFile
+from amanat.incidents.models import (
+    SEVERITY_MAX,
+    SEVERITY_MIN,
+    TRANSITIONS,
+    Case,
+    CaseReport,
+    CaseStep,
+    Category,
+    Channel,
+    Evidence,
+    Referral,
+    Report,
+    Status,
+)
+from amanat.lib.persian import normalize, to_persian_digits
+from amanat.stations.models import Station
+
+# RFC 4648 base32 without padding: upper case letters and 2–7, easy to read out and type.
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+REFERENCE_LENGTH = 10  # 50 random bits: not guessable, and collisions are retried
+LOCK_MINUTES = 15
+MAX_TEXT = 5000
+
+STATUS_FA = {
+    Status.NEW: "تازه", Status.TRIAGED: "بررسی اولیه شده", Status.ASSIGNED: "واگذار شده",
+    Status.IN_PROGRESS: "در دست اقدام", Status.REFERRED: "ارجاع شده",
+    Status.RESOLVED: "رسیدگی شده", Status.DISMISSED: "بایگانی شده",
+}
+
+
+def _reference(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(_B32) for _ in range(REFERENCE_LENGTH))
+
+
+def _fields(obj: Any, names: Iterable[str]) -> dict[str, Any]:
+    return audit_snapshot(obj, list(names))
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    report: Report
+    created: bool  # False: a retry of a report already stored (same key or message id)
+
+
+# What the audit log keeps of a report: not the text or the contact (the log is shown to
+# outside verifiers), but a digest of the text so that the stored report can be checked.
+REPORT_AUDIT_FIELDS = ("reference", "channel", "election", "station", "unit", "category",
+                       "received_at", "submitted_by", "corrects")
+
+
+def _place(
+    station: Station | None, unit: AdminUnit | None, election: Election | None
+) -> tuple[AdminUnit, Election | None]:
+    if station is not None:
+        return station.unit or station.county, election or station.election
+    if unit is None:
+        raise IncidentError(
+            "give a polling station or a place (county or below)",
+            "شعبه اخذ رأی یا محل رویداد (شهرستان یا پایین‌تر) را مشخص کنید",
+            field="unit",
+        )
+    return unit, election or Election.objects.current()
+
+
+def _clean_text(text: str) -> str:
+    cleaned = normalize(text or "")
+    if not cleaned:
+        raise IncidentError("the report text is empty", "متن گزارش خالی است", field="text")
+    if len(cleaned) > MAX_TEXT:
+        raise IncidentError(
+            f"the report text is longer than {MAX_TEXT} characters",
+            f"متن گزارش بیش از {to_persian_digits(str(MAX_TEXT))} نویسه است",
+            field="text",
+        )
+    return cleaned
+
+
+def report_receive(
+    *,
+    channel: str,
+    category: Category,
+    text: str,
+    station: Station | None = None,
+    unit: AdminUnit | None = None,
+    election: Election | None = None,
+    contact: str = "",
+    payload: Mapping[str, Any] | None = None,
+    client_key: str | None = None,
+    actor: Any = None,
+    evidence: Iterable[CheckedFile] = (),
+    corrects: Report | None = None,
+) -> Received:
+    """Store one raw report (and its checked evidence files) with its audit event.
+
+    With ``client_key`` (an API idempotency key, an SMS message id) a repeat of a key
+    already stored on this channel returns the stored report, ``created=False``.
+    """
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    cleaned = _clean_text(text)
+    place, election = _place(station, unit, election)
+    with transaction.atomic():
+        if client_key:
+            found = Report.objects.filter(channel=channel, client_key=client_key).first()
+            if found is not None:
+                return Received(found, False)
+        report = Report(
+            channel=channel, election=election, station=station, unit=place,
+            unit_path=place.path, category=category, text=text.strip(),
+            text_normalized=cleaned, contact=normalize(contact)[:200],
+            payload=dict(payload or {}), client_key=client_key or None,
+            submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+            corrects=corrects,
+        )
+        try:
+            _insert_report(report)
+        except IntegrityError:
+            if not client_key:
+                raise
+            # A concurrent request with the same key committed first.
+            return Received(Report.objects.get(channel=channel, client_key=client_key), False)
+        stored = [_evidence_store(report, f) for f in evidence]
+        audit_record(
+            action="incidents.report.receive", actor=actor,
+            actor_name=None if getattr(actor, "is_authenticated", False) else f"{channel}",
+            unit=place, obj=report, after=_fields(report, REPORT_AUDIT_FIELDS),
+            extra={"text_sha256": hashlib.sha256(cleaned.encode()).hexdigest(),
+                   "evidence": [e.sha256 for e in stored]},
+        )
+    return Received(report, True)
+
+
+def _insert_report(report: Report) -> None:
+    """Insert with a fresh reference; a (very unlikely) clash of references is retried."""
+    for _attempt in range(5):
+        report.reference = _reference("R-")
+        try:
+            with transaction.atomic():
+                report.save(force_insert=True)
+            return
+        except IntegrityError:
+            if Report.objects.filter(reference=report.reference).exists():
+                continue
+            raise
+    raise IntegrityError("could not draw a unique reference number")
+
+
+def _evidence_store(report: Report, checked: CheckedFile) -> Evidence:
+    """Write the file under MEDIA_ROOT/evidence/ by a generated name, then its row."""
+    evidence = Evidence(
+        report=report, original_name=checked.original_name, content_type=checked.content_type,
+        size=len(checked.data), sha256=hashlib.sha256(checked.data).hexdigest(),
+    )
+    evidence.file.save(f"{uuid.uuid4().hex}.{checked.ext}", ContentFile(checked.data),
+                       save=False)
+    evidence.save()
+    return evidence
+
+
+# --- categories ----------------------------------------------------------------------------
+
+CATEGORY_FIELDS = ("name_fa", "name_en", "agency", "severity", "response_hours", "active",
+                   "sms_code")
+
+
+def category_update(*, category: Category, changes: Mapping[str, Any], actor: Any) -> Category:
+    """Change a category's names, agency, severity or response target (national admins)."""
+    unknown = set(changes) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        before = _fields(category, CATEGORY_FIELDS)
+        for name, value in changes.items():
+            setattr(category, name, value)
+        category.full_clean()
+        category.save()
+        old, new = audit_diff(before, _fields(category, CATEGORY_FIELDS))
+        audit_record(action="incidents.category.update", actor=actor, obj=category,
+                     before=old, after=new)
+    return category
+
+
+# --- cases: opening and joining ----------------------------------------------------------
+
+CASE_AUDIT_FIELDS = ("number", "status", "severity", "category", "agency", "unit", "station",
+                     "due_at", "closed_at", "outcome")
+
+
+def _step(case: Case, *, action: str, actor: Any, before: dict[str, Any],
+          from_status: str = "", note: str = "", extra: Mapping[str, Any] | None = None) -> None:
+    CaseStep.objects.create(case=case, action=action, from_status=from_status,
+                            to_status=case.status, note=note,
+                            actor=actor if getattr(actor, "is_authenticated", False) else None)
+    old, new = audit_diff(before, _fields(case, CASE_AUDIT_FIELDS))
+    audit_record(action=f"incidents.case.{action}", actor=actor, unit=case.unit, obj=case,
+                 before=old or None, after=new or None, extra=extra)
+
+
+def _already_joined(report: Report) -> None:
+    if CaseReport.objects.filter(report=report).exists():
+        raise IncidentError(
+            f"report {report.reference} already belongs to a case",
+            f"گزارش {report.reference} پیش‌تر به پرونده‌ای پیوسته است",
+            field="report",
+        )
+
+
+def case_open_from_report(*, report: Report, actor: Any, now: datetime.datetime | None = None
+                          ) -> Case:
+    """Open a new case for a report: the category's severity and response-time target."""
+    now = now or timezone.now()
+    category = report.category
+    with transaction.atomic():
+        _already_joined(report)
+        case = Case(
+            election=report.election, unit=report.unit, unit_path=report.unit_path,
+            station=report.station, category=category, severity=category.severity,
+            status=Status.NEW, summary=report.text_normalized[:2000], opened_at=now,
+            due_at=now + category.response_time,
+        )
+        for _attempt in range(5):
+            case.number = _reference("C-")
+            if not Case.objects.filter(number=case.number).exists():
+                break
+        case.save(force_insert=True)
+        CaseReport.objects.create(case=case, report=report, attached_at=now,
+                                  attached_by=_user(actor))
+        _step(case, action="open", actor=actor, before={},
+              extra={"report": report.reference})
+    return case
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def case_attach_report(*, case: Case, report: Report, actor: Any) -> Case:
+    """Join a report to an existing open case (a duplicate or a follow-up)."""
+    with transaction.atomic():
+        case = _for_update(case, actor)
+        if not case.is_open:
+            raise IllegalTransition(
+                "a closed case takes no new reports; open a new case",
+                "پرونده بسته گزارش تازه نمی‌پذیرد؛ پرونده تازه باز کنید",
+            )
+        _already_joined(report)
+        CaseReport.objects.create(case=case, report=report, attached_by=_user(actor))
+        _step(case, action="attach", actor=actor, before=_fields(case, CASE_AUDIT_FIELDS),
+              from_status=case.status, extra={"report": report.reference})
+    return case
+
+
+# --- cases: the state machine -----------------------------------------------------------
+
+
+def _for_update(case: Case, actor: Any) -> Case:
+    """Re-read the case locked for this transaction; refuse if someone else holds it."""
+    fresh = Case.objects.select_for_update().select_related("unit", "category").get(pk=case.pk)
+    holder = fresh.lock_holder()
+    if holder is not None and holder != getattr(actor, "pk", None):
+        raise _locked_error(fresh)
+    return fresh
+
+
+def _locked_error(case: Case) -> CaseLocked:
+    name = case.locked_by.get_username() if case.locked_by else "?"
+    until = timezone.localtime(case.locked_until).strftime("%H:%M") if case.locked_until else ""
+    return CaseLocked(
+        f"case {case.number} is being edited by {name} until {until}; try again later",
+        f"پرونده {case.number} تا ساعت {to_persian_digits(until)} در دست ویرایش {name} است؛ "
+        "بعداً دوباره تلاش کنید",
+    )
+
+
+def _transition(case: Case, target: str) -> str:
+    if target not in TRANSITIONS[case.status]:
+        src, dst = Status(case.status), Status(target)
+        raise IllegalTransition(
+            f"a {src.label} case cannot become {dst.label}",
+            f"پرونده در وضعیت «{STATUS_FA[src]}» نمی‌تواند به «{STATUS_FA[dst]}» برود",
+            field="status",
+        )
+    previous = case.status
+    case.status = target
+    return previous
+
+
+def _move(case: Case, *, target: str, action: str, actor: Any, note: str = "",
+          changes: Mapping[str, Any] | None = None,
+          extra: Mapping[str, Any] | None = None) -> Case:
+    with transaction.atomic():
+        case = _for_update(case, actor)
+        before = _fields(case, CASE_AUDIT_FIELDS)
+        previous = _transition(case, target)
+        for name, value in (changes or {}).items():
+            setattr(case, name, value)
+        case.locked_by, case.locked_until = None, None  # the step ends the edit
+        case.save()
+        _step(case, action=action, actor=actor, before=before, from_status=previous, note=note,
+              extra=extra)
+    return case
+
+
+def case_triage(*, case: Case, actor: Any, severity: int | None = None,
+                category: Category | None = None, note: str = "") -> Case:
+    """Confirm or correct category and severity; the response clock follows severity."""
+    changes: dict[str, Any] = {}
+    if category is not None and category.pk != case.category_id:
+        changes["category"] = category
+        changes["due_at"] = case.opened_at + category.response_time
+    if severity is not None:
+        if not SEVERITY_MIN <= severity <= SEVERITY_MAX:
+            raise IncidentError("severity must be 1 to 4", "شدت باید از ۱ تا ۴ باشد",
+                                field="severity")
+        changes["severity"] = severity
+    return _move(case, target=Status.TRIAGED, action="triage", actor=actor, note=note,
+                 changes=changes)
+
+
+def case_assign(*, case: Case, actor: Any, agency: Agency | None = None, note: str = "") -> Case:
+    """Route the case to an agency: the category's responsible agency unless another is
+    chosen."""
+    chosen = agency or case.category.agency
+    return _move(case, target=Status.ASSIGNED, action="assign", actor=actor, note=note,
+                 changes={"agency": chosen})
+
+
+def case_start(*, case: Case, actor: Any, note: str = "") -> Case:
+    return _move(case, target=Status.IN_PROGRESS, action="start", actor=actor, note=note)
+
+
+def case_refer(*, case: Case, actor: Any, office: str, referred_on: datetime.date,
+               their_reference: str = "", note: str = "") -> Case:
+    """Refer to the prosecutor or another body, recording office, date and their number."""
+    office = normalize(office)
+    if not office:
+        raise IncidentError("name the office the case is referred to",
+                            "مرجع ارجاع را بنویسید", field="office")
+    with transaction.atomic():
+        case = _move(case, target=Status.REFERRED, action="refer", actor=actor, note=note,
+                     extra={"office": office, "referred_on": referred_on,
+                            "their_reference": their_reference})
+        Referral.objects.create(case=case, office=office, referred_on=referred_on,
+                                their_reference=normalize(their_reference), note=note,
+                                created_by=_user(actor))
+    return case
+
+
+def _outcome(outcome: str) -> str:
+    cleaned = normalize(outcome or "")
+    if not cleaned:
+        raise IncidentError("write the outcome before closing the case",
+                            "پیش از بستن پرونده نتیجه را بنویسید", field="outcome")
+    return cleaned
+
+
+def case_resolve(*, case: Case, actor: Any, outcome: str) -> Case:
+    return _move(case, target=Status.RESOLVED, action="resolve", actor=actor,
+                 changes={"outcome": _outcome(outcome), "closed_at": timezone.now()})
+
+
+def case_dismiss(*, case: Case, actor: Any, outcome: str) -> Case:
+    return _move(case, target=Status.DISMISSED, action="dismiss", actor=actor,
+                 changes={"outcome": _outcome(outcome), "closed_at": timezone.now()})
+
+
+# --- cases: edit locks --------------------------------------------------------------------
+
+
+def case_lock(*, case: Case, actor: Any, minutes: int = LOCK_MINUTES) -> Case:
+    """Lock the case to ``actor`` for a while; renewing one's own lock extends it."""
+    with transaction.atomic():
+        case = _for_update(case, actor)
+        renewing = case.lock_holder() == actor.pk
+        case.locked_by = actor
+        case.locked_until = timezone.now() + datetime.timedelta(minutes=minutes)
+        case.save(update_fields=["locked_by", "locked_until", "updated_at"])
+        if not renewing:
+            audit_record(action="incidents.case.lock", actor=actor, unit=case.unit, obj=case,
+                         after={"locked_until": case.locked_until})
+    return case
+
+
+def case_unlock(*, case: Case, actor: Any) -> Case:
+    with transaction.atomic():
+        case = _for_update(case, actor)
+        if case.lock_holder() is None:
+            return case
+        case.locked_by, case.locked_until = None, None
+        case.save(update_fields=["locked_by", "locked_until", "updated_at"])
+        audit_record(action="incidents.case.unlock", actor=actor, unit=case.unit, obj=case)
+    return case

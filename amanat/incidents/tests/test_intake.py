@@ -1,0 +1,267 @@
+"""Intake from every channel: API (idempotency), SMS (signature, dedupe, errors), public
+form (honeypot, fill time, rate limit), evidence checks and the scoped download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from amanat.accounts.services import api_token_issue
+from amanat.audit.models import Event
+from amanat.incidents import evidence, services
+from amanat.incidents.models import Evidence, Report
+from amanat.incidents.spam import form_token
+from amanat.incidents.tests.conftest import World, client_for, public_form, sms_post
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/incidents/reports"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n"
+
+
+def token_for(user: Any) -> str:
+    _, plaintext = api_token_issue(user=user, name="device", ttl_days=1, actor=user)
+    return plaintext
+
+
+def api_post(world: World, body: dict[str, Any], key: str | None, user: Any = None) -> Any:
+    headers = {"Authorization": f"Bearer {token_for(user or world.personas.inspector)}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return Client().post(API, data=body, content_type="application/json", headers=headers)
+
+
+BODY = {"category": "VB", "station_code": "2310-0042", "text": "پول در ازای رأی"}
+
+
+# --- API ----------------------------------------------------------------------------------
+
+
+def test_api_report_with_idempotency(world: World) -> None:
+    first = api_post(world, BODY, "key-1")
+    assert first.status_code == 201, first.content
+    reference = first.json()["reference"]
+    assert reference.startswith("R-") and len(reference) == 12
+    again = api_post(world, BODY, "key-1")
+    assert again.status_code == 201 and again.json()["reference"] == reference
+    assert again["Idempotent-Replayed"] == "true"
+    assert Report.objects.count() == 1
+    other = api_post(world, {**BODY, "text": "متن دیگر"}, "key-1")
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert Report.objects.count() == 1
+    report = Report.objects.get()
+    assert report.channel == "api" and report.submitted_by == world.personas.inspector
+
+
+def test_api_needs_an_idempotency_key(world: World) -> None:
+    response = api_post(world, BODY, None)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert "Idempotency-Key" in error["message_en"] and error["message_fa"]
+    assert Report.objects.count() == 0
+
+
+def test_api_errors_are_specific_and_scoped(world: World) -> None:
+    unknown = api_post(world, {**BODY, "station_code": "2310-9999"}, "k2")
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "station_code"
+    category = api_post(world, {**BODY, "category": "ZZ"}, "k3")
+    assert category.json()["errors"][0]["field"] == "category"
+    # A Gharchak inspector cannot report for a Kerman station.
+    outside = api_post(world, {**BODY, "station_code": "815-0007"}, "k4")
+    assert outside.status_code == 404
+    no_token = Client().post(API, data=BODY, content_type="application/json",
+                             headers={"Idempotency-Key": "k5"})
+    assert no_token.status_code == 401
+    assert Report.objects.count() == 0
+
+
+# --- SMS ----------------------------------------------------------------------------------
+
+
+def test_sms_report_is_stored_once_per_message_id(world: World) -> None:
+    body = {"message_id": "gw-1", "sender": "+989120000000",
+            "text": "VB ۲۳۱۰-۰۰۴۲ خرید رأی جلوی مدرسه"}
+    response = sms_post(Client(), body)
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["ok"] and not data["duplicate"] and data["reference"] in data["reply"]
+    report = Report.objects.get()
+    assert report.channel == "sms" and report.station == world.gharchak_station
+    assert report.text == "خرید رأی جلوی مدرسه" and report.client_key == "gw-1"
+    retry = sms_post(Client(), body)
+    assert retry.json()["reference"] == data["reference"] and retry.json()["duplicate"]
+    assert Report.objects.count() == 1
+    assert Event.objects.filter(action="incidents.report.receive").count() == 1
+
+
+def test_sms_signature_is_required(world: World) -> None:
+    body = {"message_id": "gw-2", "text": "VB 2310-0042 متن"}
+    assert sms_post(Client(), body, secret="wrong").status_code == 401
+    assert sms_post(Client(), body, signature="").status_code == 401
+    assert Report.objects.count() == 0
+
+
+@pytest.mark.parametrize(("text", "error", "persian"), [
+    ("VB 2310-9999 متن", "unknown_station", "شعبه «2310-9999» یافت نشد"),
+    ("XX 2310-0042 متن", "unknown_category", "کد تخلف «XX» شناخته نیست"),
+    ("VB 2310-0042", "format", "قالب پیامک درست نیست"),
+])
+def test_sms_errors_are_specific_in_persian(world: World, text: str, error: str,
+                                            persian: str) -> None:
+    response = sms_post(Client(), {"message_id": "gw-3", "text": text})
+    assert response.status_code == 422
+    assert response.json()["error"] == error and persian in response.json()["reply"]
+    assert Report.objects.count() == 0
+
+
+def test_sms_bad_body(world: World) -> None:
+    response = sms_post(Client(), {"text": "VB 2310-0042 x"})
+    assert response.status_code == 400
+
+
+# --- public form --------------------------------------------------------------------------
+
+
+def test_public_form_page_has_a_honeypot_and_a_token(world: World) -> None:
+    page = Client().get(reverse("public_report"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="website"' in html and 'class="amanat-hp"' in html and 'name="token"' in html
+
+
+def test_public_form_contact_is_optional_and_kept_out_of_the_log(world: World) -> None:
+    response = Client().post(reverse("public_report"),
+                             public_form(world, contact="0912 000 0000"))
+    report = Report.objects.get(reference=response.context["reference"])
+    assert report.contact == "0912 000 0000"
+    assert "0912" not in str(Event.objects.get(action="incidents.report.receive").after)
+
+
+def test_public_form_honeypot_refuses(world: World) -> None:
+    response = Client().post(reverse("public_report"), public_form(world, website="spam"))
+    assert response.status_code == 200 and response.context["form"].errors
+    assert Report.objects.count() == 0
+
+
+def test_public_form_too_fast_or_forged_token(world: World, settings: Any) -> None:
+    settings.AMANAT_PUBLIC_FORM_MIN_SECONDS = 3
+    fast = Client().post(reverse("public_report"), public_form(world, token=form_token()))
+    assert "too_fast" in [e.code for e in fast.context["form"].non_field_errors().as_data()]
+    forged = Client().post(reverse("public_report"), public_form(world, token="x:y"))
+    assert forged.context["form"].errors
+    ok = Client().post(reverse("public_report"),
+                       public_form(world, token=form_token(issued_at=0.0 + 1e9)))
+    assert ok.context["reference"]
+    assert Report.objects.count() == 1
+
+
+def test_public_form_is_rate_limited_per_address(world: World, settings: Any) -> None:
+    settings.AMANAT_PUBLIC_REPORT_LIMIT = 2
+    client = Client(REMOTE_ADDR="10.0.0.1")
+    for _ in range(2):
+        assert client.post(reverse("public_report"), public_form(world)).status_code == 200
+    blocked = client.post(reverse("public_report"), public_form(world))
+    assert blocked.status_code == 429
+    assert Report.objects.count() == 2
+    other = Client(REMOTE_ADDR="10.0.0.2").post(reverse("public_report"), public_form(world))
+    assert other.status_code == 200
+    assert Report.objects.count() == 3
+
+
+def test_public_form_needs_a_place(world: World) -> None:
+    response = Client().post(reverse("public_report"), public_form(world, station_code=""))
+    assert "county" in response.context["form"].errors
+    response = Client().post(reverse("public_report"),
+                             public_form(world, station_code="2310-7777"))
+    assert "station_code" in response.context["form"].errors
+    response = Client().post(reverse("public_report"),
+                             public_form(world, station_code="", county=world.geo.kerman_county.pk))
+    report = Report.objects.get(reference=response.context["reference"])
+    assert report.unit == world.geo.kerman_county and report.station is None
+
+
+def test_status_lookup_unknown_reference(world: World) -> None:
+    response = Client().get(reverse("public_report_status"), {"reference": "R-AAAAAAAAAA"})
+    assert response.status_code == 200 and not response.context["result"]["found"]
+
+
+# --- evidence -----------------------------------------------------------------------------
+
+
+def test_evidence_types_are_read_from_the_content() -> None:
+    assert evidence.sniff(PNG) == ("png", "image/png")
+    assert evidence.sniff(b"\xff\xd8\xff\xe0rest") == ("jpg", "image/jpeg")
+    assert evidence.sniff(PDF) == ("pdf", "application/pdf")
+    assert evidence.sniff("متن ساده".encode()) == ("txt", "text/plain")
+    assert evidence.sniff(b"MZ\x90\x00\x03") is None  # an executable named .jpg
+    assert evidence.sniff(b"<svg>\x00</svg>") is None
+
+
+def test_public_upload_is_checked_and_stored_outside_static(world: World,
+                                                            settings: Any) -> None:
+    bad = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00binary", content_type="image/jpeg")
+    response = Client().post(reverse("public_report"), {**public_form(world), "evidence": bad})
+    assert "evidence" in response.context["form"].errors
+    big = SimpleUploadedFile("big.pdf", PDF + b"0" * evidence.MAX_BYTES)
+    response = Client().post(reverse("public_report"), {**public_form(world), "evidence": big})
+    assert "evidence" in response.context["form"].errors
+    assert Report.objects.count() == 0
+
+    good = SimpleUploadedFile("../../etc/passwd.png", PNG, content_type="text/html")
+    response = Client().post(reverse("public_report"), {**public_form(world), "evidence": good})
+    report = Report.objects.get(reference=response.context["reference"])
+    stored = Evidence.objects.get(report=report)
+    assert stored.content_type == "image/png" and stored.size == len(PNG)
+    assert stored.file.name.startswith("evidence/") and stored.file.name.endswith(".png")
+    assert "passwd" not in stored.file.name
+    path = settings.MEDIA_ROOT / stored.file.name
+    assert path.read_bytes() == PNG
+
+
+def test_evidence_download_is_scoped(world: World) -> None:
+    received = services.report_receive(
+        channel="web", category=world.category("vote_buying"), text="با پیوست",
+        station=world.gharchak_station, actor=world.personas.gharchak_governor,
+        evidence=[evidence.check_bytes(PDF, "proof.pdf")],
+    )
+    item = received.report.evidence.get()
+    url = reverse("incidents:evidence", args=[item.pk])
+    response = client_for(world.personas.gharchak_governor).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == PDF
+    assert "attachment" in response["Content-Disposition"]
+    for who in ("kerman_governor", "outsider", "police", "inspector"):
+        assert client_for(getattr(world.personas, who)).get(url).status_code == 404, who
+    assert Client().get(url).status_code == 302  # to sign-in
+    # Once the case is routed to the police, the police officer may download it.
+    case = services.case_open_from_report(report=received.report, actor=world.personas.admin)
+    services.case_triage(case=case, actor=world.personas.admin)
+    services.case_assign(case=case, actor=world.personas.admin)
+    assert client_for(world.personas.police).get(url).status_code == 200
+
+
+def test_staff_form_with_evidence(world: World) -> None:
+    inspector = client_for(world.personas.inspector)
+    upload = SimpleUploadedFile("note.txt", "یادداشت بازرس".encode())
+    response = inspector.post(reverse("incidents:report_new"), {
+        "category": world.category("obstruction").pk, "station_code": "2310-0042",
+        "text": "مانع ورود ناظران شدند", "evidence": upload,
+    })
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert report.channel == "web" and report.submitted_by == world.personas.inspector
+    assert report.evidence.get().content_type == "text/plain"
+    # A Kerman station is outside the inspector's area.
+    response = inspector.post(reverse("incidents:report_new"), {
+        "category": world.category("obstruction").pk, "station_code": "815-0007",
+        "text": "x",
+    })
+    assert "station_code" in response.context["form"].errors
+    assert Report.objects.count() == 1

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from amanat.incidents import views
+
+app_name = "incidents"
+urlpatterns = [
+    path("", views.case_list, name="cases"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("cases/<int:case_id>/step/<slug:step>/", views.case_step, name="case_step"),
+    path("cases/<int:case_id>/unlock/", views.case_unlock, name="case_unlock"),
+    path("reports/", views.report_list, name="reports"),
+    path("reports/new/", views.report_new, name="report_new"),
+    path("reports/<int:report_id>/", views.report_detail, name="report"),
+    path("reports/<int:report_id>/open-case/", views.report_open_case, name="report_open_case"),
+    path("reports/<int:report_id>/attach/", views.report_attach, name="report_attach"),
+    path("evidence/<int:evidence_id>/", views.evidence_download, name="evidence"),
+    path("categories/", views.category_list, name="categories"),
+    path("categories/<int:category_id>/", views.category_edit, name="category_edit"),
+]

@@ -1,0 +1,366 @@
+"""Pages of the incidents app: intake, triage, cases and their steps, evidence, categories,
+and the public report and status pages.
+
+Views validate and fetch through the scope helpers in ``selectors``; services write.
+Out of scope is 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from amanat.accounts import access, policy
+from amanat.accounts.models import Agency
+from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit, Kind
+from amanat.incidents import ratelimit, selectors, services
+from amanat.incidents.errors import IncidentError
+from amanat.incidents.forms import (
+    STEPS,
+    CaseFilterForm,
+    CategoryForm,
+    PublicReportForm,
+    StaffReportForm,
+    StatusLookupForm,
+)
+from amanat.incidents.models import Case, CaseReport, Channel, Report, Status
+
+PER_PAGE = 50
+PUBLIC_LIMIT = 10  # public submissions per client address per window
+PUBLIC_WINDOW = datetime.timedelta(hours=1)
+
+
+def _require(request: HttpRequest, action: str, label: str) -> None:
+    if not access.can(request.user, action, label, None):
+        raise Http404("not found")
+
+
+def _page(request: HttpRequest, qs: QuerySet[Any]) -> Any:
+    return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def _error(request: HttpRequest, error: IncidentError) -> None:
+    messages.error(request, error.message(get_language()))
+
+
+# --- staff intake and triage ---------------------------------------------------------------
+
+
+def _scoped_counties(request: HttpRequest, action: str, label: str) -> QuerySet[AdminUnit]:
+    units = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
+    return access.scope_queryset(request.user, units, action=action, path_field="path",
+                                 model_label=label)
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    _require(request, policy.CREATE, selectors.REPORT)
+    election = Election.objects.current()
+    counties = _scoped_counties(request, policy.CREATE, selectors.REPORT)
+    form = StaffReportForm(request.POST or None, request.FILES or None, counties=counties,
+                           election=election)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        station = data["station"]
+        unit = station.unit or station.county if station else data["county"]
+        if not access.can(request.user, policy.CREATE, selectors.REPORT, unit):
+            form.add_error("station_code", _("This polling station is outside your area."))
+        else:
+            try:
+                received = services.report_receive(
+                    channel=Channel.WEB, category=data["category"], text=data["text"],
+                    station=station, unit=unit, election=election, actor=request.user,
+                    evidence=[data["evidence"]] if data["evidence"] else [],
+                    payload={"form": "staff"},
+                )
+            except IncidentError as error:
+                form.add_error(None, error.message(get_language()))
+            else:
+                messages.success(request, _("Report %(ref)s received.")
+                                 % {"ref": received.report.reference})
+                if access.can(request.user, policy.VIEW, selectors.REPORT, unit):
+                    return redirect("incidents:report", report_id=received.report.pk)
+                return redirect("incidents:report_new")
+    return render(request, "incidents/report_new.html", {"form": form})
+
+
+def report_list(request: HttpRequest) -> HttpResponse:
+    _require(request, policy.VIEW, selectors.REPORT)
+    page = _page(request, selectors.untriaged_reports(request.user))
+    return render(request, "incidents/report_list.html", {"page": page})
+
+
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = selectors.get_report_for_user(request.user, report_id)
+    link = CaseReport.objects.filter(report=report).select_related("case").first()
+    can_triage = access.can(request.user, policy.CHANGE, selectors.CASE, report.unit)
+    duplicates = selectors.duplicate_candidates(request.user, report) if link is None else []
+    return render(request, "incidents/report_detail.html", {
+        "report": report, "link": link, "can_triage": can_triage, "duplicates": duplicates,
+        "evidence": list(report.evidence.all()),
+    })
+
+
+def _report_for_triage(request: HttpRequest, report_id: int) -> Report:
+    report = selectors.get_report_for_user(request.user, report_id)
+    if not access.can(request.user, policy.CHANGE, selectors.CASE, report.unit):
+        raise Http404("not found")
+    return report
+
+
+@require_POST
+def report_open_case(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_for_triage(request, report_id)
+    try:
+        case = services.case_open_from_report(report=report, actor=request.user)
+    except IncidentError as error:
+        _error(request, error)
+        return redirect("incidents:report", report_id=report.pk)
+    return redirect("incidents:case", case_id=case.pk)
+
+
+@require_POST
+def report_attach(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_for_triage(request, report_id)
+    case = selectors.get_case_for_user(request.user, request.POST.get("case"), write=True)
+    try:
+        services.case_attach_report(case=case, report=report, actor=request.user)
+    except IncidentError as error:
+        _error(request, error)
+        return redirect("incidents:report", report_id=report.pk)
+    return redirect("incidents:case", case_id=case.pk)
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    _require(request, policy.VIEW, selectors.CASE)
+    categories = list(selectors.active_categories())
+    agencies = list(Agency.objects.all())
+    form = CaseFilterForm(request.GET or None, categories=categories, agencies=agencies)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {k: form.cleaned_data[k] for k in ("status", "category", "agency", "overdue")}
+    cases = selectors.case_list(request.user, **filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "incidents/case_list.html", {
+        "form": form, "page": _page(request, cases), "query": query.urlencode(),
+    })
+
+
+def _timeline(case: Case) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for link in case.links.select_related("report__category").prefetch_related(
+        "report__evidence"
+    ):
+        entries.append({"at": link.report.received_at, "kind": "report", "report": link.report,
+                        "evidence": list(link.report.evidence.all())})
+    for step in case.steps.select_related("actor"):
+        entries.append({"at": step.at, "kind": "step", "step": step})
+    for referral in case.referrals.select_related("created_by"):
+        entries.append({"at": referral.created_at, "kind": "referral", "referral": referral})
+    entries.sort(key=lambda e: (e["at"], e["kind"] != "report"))
+    return entries
+
+
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.get_case_for_user(request.user, case_id)
+    can_change = access.can(request.user, policy.CHANGE, selectors.CASE, case.unit)
+    steps = [(name, label) for name, (target, _form, label) in STEPS.items()
+             if target in case.next_statuses()] if can_change else []
+    return render(request, "incidents/case_detail.html", {
+        "case": case, "timeline": _timeline(case), "steps": steps, "can_change": can_change,
+        "holder": case.locked_by if case.lock_holder() else None,
+        "can_audit": access.can(request.user, policy.VIEW, "audit.event", None),
+    })
+
+
+def _step_form(step: str, data: Any, case: Case) -> Any:
+    form_class = STEPS[step][1]
+    initial: dict[str, Any] = {}
+    if step == "triage":
+        initial = {"category": case.category_id, "severity": case.severity}
+    elif step == "assign":
+        initial = {"agency": case.category.agency_id}
+    return form_class(data, initial=initial)
+
+
+def _run_step(step: str, case: Case, data: dict[str, Any], actor: Any) -> Case:
+    note = data.get("note", "")
+    if step == "triage":
+        return services.case_triage(case=case, actor=actor, severity=data["severity"],
+                                    category=data["category"], note=note)
+    if step == "assign":
+        return services.case_assign(case=case, actor=actor, agency=data["agency"], note=note)
+    if step == "start":
+        return services.case_start(case=case, actor=actor, note=note)
+    if step == "refer":
+        return services.case_refer(case=case, actor=actor, office=data["office"],
+                                   referred_on=data["referred_on"],
+                                   their_reference=data["their_reference"], note=note)
+    if step == "resolve":
+        return services.case_resolve(case=case, actor=actor, outcome=data["outcome"])
+    return services.case_dismiss(case=case, actor=actor, outcome=data["outcome"])
+
+
+@require_http_methods(["GET", "POST"])
+def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
+    if step not in STEPS:
+        raise Http404("no such step")
+    case = selectors.get_case_for_user(request.user, case_id, write=True)
+    if STEPS[step][0] not in case.next_statuses():
+        messages.error(request, _("This step is not possible for the case in its present "
+                                  "status."))
+        return redirect("incidents:case", case_id=case.pk)
+    form = _step_form(step, request.POST if request.method == "POST" else None, case)
+    try:
+        if request.method == "GET":
+            case = services.case_lock(case=case, actor=request.user)
+        elif form.is_valid():
+            _run_step(step, case, form.cleaned_data, request.user)
+            return redirect("incidents:case", case_id=case.pk)
+    except IncidentError as error:
+        _error(request, error)
+        return redirect("incidents:case", case_id=case.pk)
+    return render(request, "incidents/case_step.html", {
+        "case": case, "form": form, "step": step, "label": STEPS[step][2],
+    })
+
+
+@require_POST
+def case_unlock(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.get_case_for_user(request.user, case_id, write=True)
+    try:
+        services.case_unlock(case=case, actor=request.user)
+    except IncidentError as error:
+        _error(request, error)
+    return redirect("incidents:case", case_id=case.pk)
+
+
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+    evidence = selectors.get_evidence_for_user(request.user, evidence_id)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("file missing") from error
+    response = FileResponse(handle, content_type=evidence.content_type, as_attachment=True,
+                            filename=f"{evidence.report.reference}-{evidence.pk}."
+                            + str(evidence.file.name).rsplit(".", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- categories (national administrators) ------------------------------------------------
+
+
+def category_list(request: HttpRequest) -> HttpResponse:
+    _require(request, policy.VIEW, selectors.CATEGORY)
+    return render(request, "incidents/category_list.html", {
+        "categories": selectors.Category.objects.select_related("agency").order_by(
+            "position", "pk"),
+        "can_change": access.can_nationally(request.user, policy.CHANGE, selectors.CATEGORY),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
+    category = selectors.get_category_for_user(request.user, category_id)
+    form = CategoryForm(request.POST or None, instance=category)
+    if request.method == "POST" and form.is_valid():
+        services.category_update(
+            category=selectors.Category.objects.get(pk=category.pk),
+            changes={name: form.cleaned_data[name] for name in form.changed_data},
+            actor=request.user,
+        )
+        messages.success(request, _("Category saved."))
+        return redirect("incidents:categories")
+    return render(request, "incidents/category_edit.html", {"form": form, "category": category})
+
+
+# --- public pages -------------------------------------------------------------------------
+
+
+def _client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def public_report(request: HttpRequest) -> HttpResponse:
+    election = Election.objects.current()
+    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
+    form = PublicReportForm(request.POST or None, request.FILES or None, counties=counties,
+                            election=election)
+    if request.method == "POST":
+        limit = int(getattr(settings, "AMANAT_PUBLIC_REPORT_LIMIT", PUBLIC_LIMIT))
+        key = ratelimit.client_key("public-report", _client_address(request))
+        if not ratelimit.hit(key, limit=limit, window=PUBLIC_WINDOW):
+            return render(request, "incidents/public_limited.html", status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            station = data["station"]
+            try:
+                received = services.report_receive(
+                    channel=Channel.PUBLIC, category=data["category"], text=data["text"],
+                    station=station, unit=None if station else data["county"],
+                    election=election, contact=data.get("contact", ""),
+                    evidence=[data["evidence"]] if data["evidence"] else [],
+                    payload={"form": "public"},
+                )
+            except IncidentError as error:
+                form.add_error(None, error.message(get_language()))
+            else:
+                return render(request, "incidents/public_thanks.html",
+                              {"reference": received.report.reference})
+    return render(request, "incidents/public_report.html", {"form": form})
+
+
+PUBLIC_STATUS = {
+    Status.NEW: gettext_lazy("Received; waiting for review"),
+    Status.TRIAGED: gettext_lazy("Under review"),
+    Status.ASSIGNED: gettext_lazy("Being handled"),
+    Status.IN_PROGRESS: gettext_lazy("Being handled"),
+    Status.REFERRED: gettext_lazy("Referred to the competent authority"),
+    Status.RESOLVED: gettext_lazy("Closed"),
+    Status.DISMISSED: gettext_lazy("Closed"),
+}
+STATUS_LOOKUP_LIMIT = 60
+
+
+def public_status_text(report: Report) -> str:
+    """What the public sees: a coarse status, nothing internal."""
+    link = Report.objects.filter(pk=report.pk).values_list("case_link__case__status",
+                                                          flat=True).first()
+    if link is None:
+        return _("Received; waiting for review")
+    return str(PUBLIC_STATUS[Status(link)])
+
+
+@login_not_required
+def public_status(request: HttpRequest) -> HttpResponse:
+    form = StatusLookupForm(request.GET or None)
+    result: dict[str, Any] | None = None
+    if form.is_bound:
+        key = ratelimit.client_key("public-status", _client_address(request))
+        if not ratelimit.hit(key, limit=STATUS_LOOKUP_LIMIT, window=PUBLIC_WINDOW):
+            return render(request, "incidents/public_limited.html", status=429)
+    if form.is_valid():
+        report = Report.objects.filter(reference=form.cleaned_data["reference"]).first()
+        result = {"found": report is not None,
+                  "status": public_status_text(report) if report else "",
+                  "received_at": report.received_at if report else None}
+    return render(request, "incidents/public_status.html", {"form": form, "result": result})
