@@ -37,8 +37,6 @@ from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.stations.models import Station, Status
 
-STATION_FIELDS = ("pk", "county_id", "sensitive", "cctv", "evoting_planned", "fibre",
-                  "expected_voters", "capacity", "kind", "unit_path")
 _BATCH = 5000
 
 
@@ -72,28 +70,41 @@ def latest_assessments(election: Any, county_ids: list[int] | None = None
     return latest
 
 
-def _station_arrays(rows: list[tuple[Any, ...]], county_index: dict[int, int],
-                    load: dict[int, float]) -> tuple[Any, Any, Any]:
-    """Station factor values, voters and county index from ``values_list`` rows."""
-    n = len(rows)
-    if n == 0:
-        return (np.zeros((0, len(fx.STATION_CODES))), np.zeros(0, dtype=np.int64),
-                np.zeros(0, dtype=np.int64))
-    pk, county, sensitive, cctv, evoting, fibre, voters, capacity, kind, path = zip(
-        *rows, strict=True)
+def _station_arrays(rows: list[tuple[Any, ...]], county_ids: list[int],
+                    load: dict[int, float]) -> tuple[Any, Any, Any, list[int]]:
+    """Station factor values, voters, county index and ids from the numeric rows of
+    ``_station_rows`` (one numpy conversion, no per-row Python)."""
+    k = len(fx.STATION_CODES)
+    if not rows:
+        return np.zeros((0, k)), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+    table = np.array(rows, dtype=np.float64)
+    ids = table[:, 0].astype(np.int64)
+    order = np.argsort(np.array(county_ids, dtype=np.int64))
+    sorted_ids = np.array(county_ids, dtype=np.int64)[order]
+    county = table[:, 1].astype(np.int64)
+    pos = np.clip(np.searchsorted(sorted_ids, county), 0, len(sorted_ids) - 1)
+    keep = sorted_ids[pos] == county  # stations of counties outside the tree are skipped
+    table, ids, index = table[keep], ids[keep], order[pos[keep]]
+    station_ids = ids.tolist()
+    incidents = (np.array([load.get(i, 0.0) for i in station_ids]) if load
+                 else np.zeros(len(station_ids)))
     cols = fx.StationColumns(
-        sensitive=np.array(sensitive, dtype=bool),
-        cctv=np.array([fx.CCTV_VALUE.get(c, 1.0) for c in cctv]),
-        evoting_planned=np.array(evoting, dtype=bool),
-        fibre=np.array([fx.FIBRE_VALUE.get(f, 1.0) for f in fibre]),
-        expected_voters=np.array(voters, dtype=np.float64),
-        capacity=np.array([c or 0 for c in capacity], dtype=np.float64),
-        mobile=np.array([k == "mobile" for k in kind], dtype=bool),
-        village=np.array(["/V" in p for p in path], dtype=bool),
-        incident_load=np.array([load.get(p, 0.0) for p in pk], dtype=np.float64),
+        sensitive=table[:, 2] > 0, cctv=table[:, 3], evoting_planned=table[:, 4] > 0,
+        fibre=table[:, 5], expected_voters=table[:, 6], capacity=table[:, 7],
+        mobile=table[:, 8] > 0, village=table[:, 9] > 0, incident_load=incidents,
     )
-    index = np.array([county_index[c] for c in county], dtype=np.int64)
-    return fx.station_factor_values(cols), np.array(voters, dtype=np.int64), index
+    return (fx.station_factor_values(cols), table[:, 6].astype(np.int64),
+            index.astype(np.int64), station_ids)
+
+
+def _station_rows(election: Any, province: AdminUnit | None) -> list[tuple[Any, ...]]:
+    """(id, county id, then the StationColumns inputs as numbers) of active stations."""
+    stations = Station.objects.filter(election=election, status=Status.ACTIVE)
+    if province is not None:
+        stations = stations.filter(under("unit_path", province.path))
+    columns = fx.station_sql_columns()
+    qs = stations.annotate(**columns).values_list("pk", "county_id", *columns)
+    return _fetch(qs)
 
 
 def load(election: Any, *, province: AdminUnit | None = None) -> Loaded:
@@ -105,13 +116,9 @@ def load(election: Any, *, province: AdminUnit | None = None) -> Loaded:
     for pk, kind, parent_id in units.order_by("path").values_list("pk", "kind", "parent_id"):
         (provinces if kind == Kind.PROVINCE else counties).append((pk, parent_id))
     province_index = {pk: i for i, (pk, _) in enumerate(provinces)}
-    county_index = {pk: i for i, (pk, _) in enumerate(counties)}
     county_ids = [pk for pk, _ in counties]
-    stations = Station.objects.filter(election=election, status=Status.ACTIVE)
-    if province is not None:
-        stations = stations.filter(under("unit_path", province.path))
-    rows = [r for r in _fetch(stations.values_list(*STATION_FIELDS)) if r[1] in county_index]
-    values, voters, station_county = _station_arrays(rows, county_index, fx.incident_load(election))
+    values, voters, station_county, station_ids = _station_arrays(
+        _station_rows(election, province), county_ids, fx.incident_load(election))
     scope = None if province is None else county_ids
     inputs = scoring.AtlasInputs(
         station_values=values, station_voters=voters, station_county=station_county,
@@ -121,7 +128,7 @@ def load(election: Any, *, province: AdminUnit | None = None) -> Loaded:
                                  dtype=np.int64),
         n_provinces=len(provinces), thresholds=thresholds_for(election),
     )
-    return Loaded(inputs, [r[0] for r in rows], county_ids, [pk for pk, _ in provinces])
+    return Loaded(inputs, station_ids, county_ids, [pk for pk, _ in provinces])
 
 
 def _fetch(qs: Any) -> list[tuple[Any, ...]]:
@@ -163,14 +170,19 @@ def _county_values(election: Any, county_ids: list[int], scope: list[int] | None
 
 
 def _station_explanations(level: scoring.LevelScores) -> list[str]:
-    """One JSON string per station, serialised once per distinct factor vector."""
-    if level.values.shape[0] == 0:
-        return []
-    unique, first, inverse = np.unique(level.values, axis=0, return_index=True,
-                                       return_inverse=True)
-    texts = [json.dumps(scoring.explanation(level, int(row)), ensure_ascii=False)
-             for row in first]
-    return [texts[i] for i in np.asarray(inverse).reshape(-1)]
+    """One JSON string per station, serialised once per distinct factor vector (station
+    factors take few distinct values). The row's value and tier are columns, so the
+    station explanation keeps only the factors (and the computed tier, always the tier)."""
+    cache: dict[tuple[float, ...], str] = {}
+    texts = []
+    for row, key in enumerate(map(tuple, level.values.tolist())):
+        text = cache.get(key)
+        if text is None:
+            explained = scoring.explanation(level, row)
+            text = cache[key] = json.dumps({"factors": explained["factors"]},
+                                           ensure_ascii=False)
+        texts.append(text)
+    return texts
 
 
 def _executemany(sql: str, params: list[tuple[Any, ...]]) -> None:

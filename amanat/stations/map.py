@@ -6,7 +6,7 @@ groups stations by that cell (one aggregate query, a few thousand rows nationall
 Python rolls the groups up to the coarser resolution the zoom asks for.  From
 ``STATIONS_FROM_ZOOM`` on, the answer lists the stations inside the visible box, capped.
 
-Answers are arrays, not objects, to keep the payload small (see docs/stations.md):
+Answers are arrays, not objects, to keep the payload small:
 
     {"mode": "cells", "res": 3, "total": n, "unplaced": u,
      "cells": [[cell, lat, lon, count, ready], ...]}

@@ -106,15 +106,20 @@ def test_national_page_query_count_does_not_grow(
 def test_county_page_query_count_does_not_grow(
     scored: AtlasWorld, personas: Any, count_queries: Any
 ) -> None:
+    def assess(code: str) -> None:
+        services.assessment_create(
+            election=scored.election, agency=Agency.objects.get(code=code),
+            county=scored.geo.gharchak, score=2, justification="x",
+            assessed_on=datetime.date(2026, 1, 3), author=None, stations=[scored.s1])
+
+    assess("police")
     client = _client(personas.admin)
     url = reverse("atlas:county", args=[scored.geo.gharchak.pk])
     before = count_queries(lambda: client.get(url))
     for i in range(5):
         make_station(scored.election, scored.geo.gharchak, scored.geo.gharchak_city, f"8{i}")
-    services.assessment_create(
-        election=scored.election, agency=Agency.objects.get(code="fata"),
-        county=scored.geo.gharchak, score=2, justification="x",
-        assessed_on=datetime.date(2026, 1, 3), author=None)
+    assess("fata")
+    assess("intelligence")
     services.atlas_recompute(election=scored.election)
     assert count_queries(lambda: client.get(url)) == before
 
