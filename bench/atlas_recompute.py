@@ -192,7 +192,7 @@ def naive_province(election: Any, province: Any, county_rows: dict[int, Any], th
     rows = [r for r in county_rows.values() if r[0] == province.pk]
     k = len(fx.COUNTY_CODES)
     sums_v, sums_c, total = [0.0] * k, [0.0] * k, 0.0
-    for _, values, contributions, voters, _tier_ in rows:
+    for _, values, contributions, voters, _ in rows:
         weight = max(voters, 1)
         total += weight
         for j in range(k):

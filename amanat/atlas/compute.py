@@ -112,7 +112,8 @@ def load(election: Any, *, province: AdminUnit | None = None) -> Loaded:
     units = AdminUnit.objects.filter(kind__in=[Kind.PROVINCE, Kind.COUNTY])
     if province is not None:
         units = units.filter(under("path", province.path))
-    provinces, counties = [], []
+    provinces: list[tuple[int, int | None]] = []
+    counties: list[tuple[int, int | None]] = []
     for pk, kind, parent_id in units.order_by("path").values_list("pk", "kind", "parent_id"):
         (provinces if kind == Kind.PROVINCE else counties).append((pk, parent_id))
     province_index = {pk: i for i, (pk, _) in enumerate(provinces)}
@@ -124,7 +125,7 @@ def load(election: Any, *, province: AdminUnit | None = None) -> Loaded:
         station_values=values, station_voters=voters, station_county=station_county,
         county_values=_county_values(election, county_ids, scope),
         county_floor=_floors(election, county_ids, scope),
-        county_province=np.array([province_index.get(parent, 0) for _, parent in counties],
+        county_province=np.array([province_index.get(parent or 0, 0) for _, parent in counties],
                                  dtype=np.int64),
         n_provinces=len(provinces), thresholds=thresholds_for(election),
     )
@@ -216,13 +217,14 @@ def _unit_params(election_id: int, ids: list[int], level: scoring.LevelScores, k
     ]
 
 
+# Table names come from our models, never from input.
 _STATION_INSERT = (
-    f"INSERT INTO {StationScore._meta.db_table} "
+    f"INSERT INTO {StationScore._meta.db_table} "  # noqa: S608
     "(election_id, station_id, county_id, value, tier, explanation, computed_at) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
 _UNIT_INSERT = (
-    f"INSERT INTO {UnitScore._meta.db_table} "
+    f"INSERT INTO {UnitScore._meta.db_table} "  # noqa: S608
     "(election_id, unit_id, level, value, tier, computed_tier, floor_applied, explanation, "
     "voters, members, computed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )

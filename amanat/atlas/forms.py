@@ -41,7 +41,7 @@ class AssessmentForm(forms.Form):
 
 class NationalTierForm(forms.Form):
     tier = forms.TypedChoiceField(
-        choices=[("", _("No national tier"))] + list(Tier.choices), coerce=int,
+        choices=[("", _("No national tier")), *Tier.choices], coerce=int,
         empty_value=None, required=False, label=_("National tier"))
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                            label=_("Note"), max_length=2000)

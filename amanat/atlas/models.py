@@ -44,6 +44,9 @@ class TierThreshold(models.Model):
         verbose_name = _("tier thresholds")
         verbose_name_plural = _("tier thresholds")
 
+    def __str__(self) -> str:
+        return f"{self.tier1_min}/{self.tier2_min}/{self.tier3_min}"
+
     def as_tuple(self) -> tuple[float, float, float]:
         return (self.tier1_min, self.tier2_min, self.tier3_min)
 
@@ -72,6 +75,9 @@ class CountyHistory(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["election", "county"], name="atlas_history_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.county_id}: {self.annulled}"
 
 
 class Assessment(models.Model):
@@ -115,6 +121,9 @@ class Assessment(models.Model):
             models.Index(fields=["election", "county", "agency"], name="atlas_assessment_county"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.county_id} · {self.score}"
+
 
 class NationalTier(models.Model):
     """The National Security Council's tier for a county: a floor under the computed tier."""
@@ -141,6 +150,9 @@ class NationalTier(models.Model):
             models.UniqueConstraint(fields=["election", "county"], name="atlas_tier_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.county_id}: {self.tier}"
+
 
 class StationScore(models.Model):
     # No single-column indexes on the foreign keys: the two composite indexes below serve
@@ -163,6 +175,9 @@ class StationScore(models.Model):
         indexes = [
             models.Index(fields=["election", "county", "value"], name="atlas_station_rank"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}: {self.value:.1f}"
 
 
 class UnitLevel(models.TextChoices):
@@ -191,6 +206,9 @@ class UnitScore(models.Model):
         ]
         indexes = [models.Index(fields=["election", "level", "value"], name="atlas_unit_rank")]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.value:.1f}"
+
 
 class Snapshot(models.Model):
     """County and province scores of an election on one day: {unit id: [value, tier]}."""
@@ -205,6 +223,9 @@ class Snapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["election", "taken_on"], name="atlas_snapshot_day"),
         ]
+
+    def __str__(self) -> str:
+        return str(self.taken_on)
 
 
 class MeasureScope(models.TextChoices):

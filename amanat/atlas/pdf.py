@@ -60,7 +60,7 @@ def map_svg(points: list[tuple[float, float, int]], centre: tuple[float, float] 
                       'stroke-width="2.5"/>')
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH:.0f} '
            f'{MAP_HEIGHT:.0f}" width="100%">{"".join(shapes)}</svg>')
-    return mark_safe(svg)  # built only from numbers and fixed strings above
+    return mark_safe(svg)  # noqa: S308 - built only from numbers and fixed strings above
 
 
 def _station_points(election: Any, county: AdminUnit) -> list[tuple[float, float, int]]:
@@ -68,7 +68,8 @@ def _station_points(election: Any, county: AdminUnit) -> list[tuple[float, float
         election=election, county=county, station__latitude__isnull=False,
         station__longitude__isnull=False,
     ).values_list("station__latitude", "station__longitude", "tier")
-    return [(float(lat), float(lon), int(tier)) for lat, lon, tier in rows]
+    return [(float(lat), float(lon), int(tier)) for lat, lon, tier in rows
+            if lat is not None and lon is not None]
 
 
 def county_html(election: Any, county: AdminUnit, *, today: Any = None) -> str:

@@ -15,14 +15,13 @@ from amanat.atlas.models import (
     Assessment,
     CheckCode,
     CountyHistory,
-    MeasureScope,
     NationalTier,
     RequiredMeasure,
     Snapshot,
     StationScore,
     UnitScore,
 )
-from amanat.geo.models import AdminUnit, Kind
+from amanat.geo.models import AdminUnit
 from amanat.stations.models import Cctv, Fibre, Station, Status
 
 SCORE_LABEL = "atlas.score"

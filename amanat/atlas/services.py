@@ -219,6 +219,8 @@ def atlas_recompute(*, election: Any, actor: Any = None, actor_name: str | None 
 
 
 def _province_of(county: AdminUnit) -> AdminUnit | None:
+    if county.parent_id is None:
+        return None
     return AdminUnit.objects.filter(pk=county.parent_id, kind=Kind.PROVINCE).first()
 
 

@@ -55,6 +55,9 @@ def _filter_form(request: HttpRequest) -> StationFilterForm:
     )
 
 
+BOUNDS_MIN_HALF_SPAN = 0.25  # degrees
+
+
 def _bounds(units: list[list[Any]]) -> list[list[float]]:
     """The box around the counties the user may see (all of Iran for a national user)."""
     counties = [u for u in units if u[2] == 1] or units
@@ -62,7 +65,10 @@ def _bounds(units: list[list[Any]]) -> list[list[float]]:
         return IRAN_BOUNDS
     lats = [u[0] for u in counties]
     lons = [u[1] for u in counties]
-    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+    # A single county is a single point: Leaflet cannot fit a zero-sized box (its zoom
+    # becomes infinite), so open on about 50 km around it.
+    pad = BOUNDS_MIN_HALF_SPAN
+    return [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
 
 
 def _data_query(request: HttpRequest, election: Election) -> str:

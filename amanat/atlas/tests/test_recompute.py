@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 from typing import Any
 
 import pytest
@@ -208,3 +209,50 @@ def test_snapshot_copies_unit_scores(atlas_world: AtlasWorld) -> None:
     assert set(snap.scores) == {str(u.unit_id) for u in UnitScore.objects.all()}
     again = services.snapshot_take(election=atlas_world.election, day=datetime.date(2026, 1, 5))
     assert again.pk == snap.pk
+
+
+def test_incident_load_hook_raises_the_station_score(
+    atlas_world: AtlasWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amanat.atlas import factors
+    from amanat.incidents import selectors as incident_selectors
+
+    services.atlas_recompute(election=atlas_world.election)
+    before = StationScore.objects.get(station=atlas_world.s2).value
+    monkeypatch.setattr(incident_selectors, "open_case_load",
+                        lambda election: {atlas_world.s2.pk: 4.0}, raising=False)
+    assert factors.incident_load(atlas_world.election) == {atlas_world.s2.pk: 4.0}
+    services.atlas_recompute(election=atlas_world.election)
+    after = StationScore.objects.get(station=atlas_world.s2)
+    assert after.value == pytest.approx(before + 100 * 3 * (1 - math.exp(-1)) / W_STATION)
+    assert after.explanation["factors"][0]["code"] == "incidents"
+
+
+def test_incident_load_is_empty_without_the_incidents_app(
+    atlas_world: AtlasWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.apps import apps
+
+    from amanat.atlas import factors
+
+    real = apps.is_installed
+    monkeypatch.setattr(apps, "is_installed", lambda name: name != "amanat.incidents"
+                        and real(name))
+    assert factors.incident_load(atlas_world.election) == {}
+
+
+def test_demo_seed_marks_gharchak_annulled_and_scores_everything(
+    atlas_world: AtlasWorld
+) -> None:
+    from amanat.atlas.demo import seed_demo_atlas
+    from amanat.atlas.models import CountyHistory, NationalTier, RequiredMeasure, Snapshot
+
+    result = seed_demo_atlas(atlas_world.election)
+    assert CountyHistory.objects.get(county=atlas_world.geo.gharchak).annulled
+    assert NationalTier.objects.filter(county=atlas_world.geo.gharchak, tier=2).exists()
+    assert Assessment.objects.filter(county=atlas_world.geo.gharchak).values(
+        "agency").distinct().count() >= 2
+    assert RequiredMeasure.objects.exists() and Snapshot.objects.count() == 1
+    assert result.counties_scored == 3
+    again = seed_demo_atlas(atlas_world.election)
+    assert again.assessments == 0

@@ -36,9 +36,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         election = self._election(options["election"])
         counties = self._counties(options["county"], options["province"])
-        if options["county"] or options["province"]:
-            if not options["pdf"]:
-                raise CommandError("--county and --province choose PDFs: add --pdf")
+        if (options["county"] or options["province"]) and not options["pdf"]:
+            raise CommandError("--county and --province choose PDFs: add --pdf")
         actor = cli_actor()
         if not options["no_recompute"]:
             result = services.atlas_recompute(election=election, actor_name=actor)
