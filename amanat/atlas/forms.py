@@ -13,7 +13,7 @@ from amanat.core.forms import JalaliDateField
 from amanat.stations.models import Station
 
 SCORE_CHOICES = [
-    (1, _("1 — low risk")), (2, _("2")), (3, _("3 — moderate")), (4, _("4")),
+    (1, _("1 — low risk")), (2, "2"), (3, _("3 — moderate")), (4, "4"),
     (5, _("5 — very high risk")),
 ]
 

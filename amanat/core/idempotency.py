@@ -116,20 +116,26 @@ def idempotent(
         return error_response([MALFORMED])
     digest = request_digest(payload)
     scope = {"user": request.user, "route": f"{request.method} {request.path}"[:255], "key": key}
+    records = IdempotencyRecord.objects.filter(**scope)
+    # Look before taking the write lock: a retry is answered with a read only.  A record
+    # is only ever stored complete (reservation and answer commit together), so what is
+    # seen here can be replayed as it is.
+    found = _find(records)
+    expired = found is not None and found.created_at < timezone.now() - RETENTION
+    if found is not None and not expired:
+        return _replay(found, digest)
     try:
         with transaction.atomic():
-            return _once(scope, digest, run)
+            if expired:
+                records.filter(created_at__lt=timezone.now() - RETENTION).delete()
+            return _once(records, scope, digest, run)
     except _Discard as failed:
         return _json(failed.status, failed.body)
 
 
-def _once(scope: dict[str, Any], digest: str, run: Callable[[], Outcome]) -> HttpResponse:
-    """Inside the caller's transaction: replay, refuse, or reserve the key and run."""
-    records = IdempotencyRecord.objects.filter(**scope)
-    records.filter(created_at__lt=timezone.now() - RETENTION).delete()
-    found = _find(records)
-    if found is not None:
-        return _replay(found, digest)
+def _once(records: QuerySet[IdempotencyRecord], scope: dict[str, Any], digest: str,
+          run: Callable[[], Outcome]) -> HttpResponse:
+    """Inside the caller's transaction: reserve the key and run, or replay on a clash."""
     try:
         with transaction.atomic():  # a savepoint: the outer transaction survives a clash
             record = IdempotencyRecord.objects.create(

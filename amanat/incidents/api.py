@@ -12,9 +12,11 @@ import datetime
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from pydantic import Field
@@ -63,8 +65,11 @@ def _report_out(report: Any) -> ReportOut:
 
 
 def _category(code: str) -> Category:
-    found = selectors.active_categories().filter(code=code).first()
-    found = found or selectors.category_by_sms_code(code)
+    # One query for both spellings; the category code wins over another's SMS code.
+    matches = selectors.active_categories().filter(
+        Q(code=code) | Q(sms_code=code.strip().upper())
+    )
+    found = min(matches, key=lambda c: c.code != code, default=None)
     if found is None:
         raise IncidentError(f"unknown category {code!r}", f"دسته «{code}» شناخته نیست",
                             field="category")
@@ -85,16 +90,43 @@ def _place(payload: ReportIn, election: Election | None) -> tuple[Station | None
     return None, unit
 
 
-def _receive(request: HttpRequest, payload: ReportIn, key: str) -> tuple[int, Any]:
+@dataclass(frozen=True)
+class _Resolved:
+    """What a report names, looked up before the write transaction (see ``_resolve``)."""
+
+    station: Station | None
+    unit: AdminUnit
+    election: Election | None
+    category: Category
+
+
+def _resolve(request: HttpRequest, payload: ReportIn) -> _Resolved | tuple[int, Any]:
+    """Look up the station, place and category and check scope: reads only.
+
+    Done before ``idempotent`` opens its transaction so that the database write lock
+    (SQLite) or the audit chain head (PostgreSQL) is held only for the inserts: under
+    load that lock is the bottleneck.  A refusal is returned, not raised, and answered
+    from inside ``idempotent`` so that a retry of a stored request still gets its replay.
+    """
     election = Election.objects.current()
     try:
         station, unit = _place(payload, election)
         if not access.can(request.user, policy.CREATE, selectors.REPORT, unit):
             return 404, {"detail": "Not Found"}
+        return _Resolved(station, unit, election, _category(payload.category))
+    except IncidentError as error:
+        return 422, error_body([error])
+
+
+def _receive(request: HttpRequest, payload: ReportIn, key: str,
+             resolved: _Resolved | tuple[int, Any]) -> tuple[int, Any]:
+    if not isinstance(resolved, _Resolved):
+        return resolved
+    try:
         received = services.report_receive(
-            channel=Channel.API, category=_category(payload.category), text=payload.text,
-            station=station, unit=unit, election=election, actor=request.user,
-            payload=payload.dict(), client_key=f"{request.user.pk}:{key}",
+            channel=Channel.API, category=resolved.category, text=payload.text,
+            station=resolved.station, unit=resolved.unit, election=resolved.election,
+            actor=request.user, payload=payload.dict(), client_key=f"{request.user.pk}:{key}",
         )
     except IncidentError as error:
         return 422, error_body([error])
@@ -112,9 +144,10 @@ def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
     if not key:
         return error_response([idempotency.MISSING], status=400,
                               detail="Idempotency-Key header required")
+    resolved = _resolve(request, payload)
     return idempotency.idempotent(
         request, key=key, payload=payload.dict(), required=True,
-        run=lambda: _receive(request, payload, key),
+        run=lambda: _receive(request, payload, key, resolved),
     )
 
 

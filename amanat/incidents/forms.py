@@ -243,3 +243,22 @@ class CategoryForm(forms.ModelForm[Category]):
         super().__init__(*args, **kwargs)
         _style(self)
         self.fields["active"].widget.attrs["class"] = "form-check-input"
+
+
+class CaseEvidenceForm(forms.Form):
+    """More evidence for an open case: one file (checked like intake) and a short note."""
+
+    evidence = forms.FileField(label=_("Evidence file"),
+                               help_text=_("JPEG or PNG image, PDF or plain text; at most 10 MB"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean_evidence(self) -> CheckedFile:
+        try:
+            return evidence_check.check_upload(self.cleaned_data["evidence"])
+        except EvidenceInvalid as error:
+            raise ValidationError(error.message(get_language())) from error

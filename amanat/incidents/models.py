@@ -345,7 +345,7 @@ class CaseStep(models.Model):
 STEP_LABELS = {
     "open": _("Case opened"), "attach": _("Report joined"), "triage": _("Triaged"),
     "assign": _("Assigned to an agency"), "start": _("Work started"), "refer": _("Referred"),
-    "resolve": _("Resolved"), "dismiss": _("Dismissed"),
+    "resolve": _("Resolved"), "dismiss": _("Dismissed"), "evidence": _("Evidence added"),
 }
 
 

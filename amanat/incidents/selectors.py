@@ -21,7 +21,7 @@ from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Role
 from amanat.elections.models import Election
-from amanat.geo.models import Kind
+from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.incidents.models import (
     CLOSED_STATUSES,
@@ -138,8 +138,11 @@ def untriaged_reports(user: AnyUser) -> QuerySet[Report]:
 
 def case_list(user: AnyUser, *, status: str = "", category: int | None = None,
               agency: int | None = None, overdue: bool = False,
-              now: datetime.datetime | None = None) -> CaseQuerySet:
+              now: datetime.datetime | None = None, unit: AdminUnit | None = None
+              ) -> CaseQuerySet:
     qs = scope_cases(user, case_queryset())
+    if unit is not None:
+        qs = qs.filter(under("unit_path", unit.path))
     if status == "open":
         qs = qs.open()
     elif status:

@@ -11,7 +11,7 @@ import datetime
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from amanat.audit.services import audit_diff, audit_record, audit_snapshot
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents.errors import CaseLocked, IllegalTransition, IncidentError
-from amanat.incidents.evidence import CheckedFile
+from amanat.incidents.evidence import MAX_FILES, CheckedFile
 from amanat.incidents.models import (
     SEVERITY_MAX,
     SEVERITY_MIN,
@@ -420,3 +420,42 @@ def case_unlock(*, case: Case, actor: Any) -> Case:
         case.save(update_fields=["locked_by", "locked_until", "updated_at"])
         audit_record(action="incidents.case.unlock", actor=actor, unit=case.unit, obj=case)
     return case
+
+
+# --- cases: more evidence -------------------------------------------------------------
+
+
+def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: Any,
+                      note: str = "") -> Report:
+    """Attach more evidence files to an open case.
+
+    Evidence always belongs to a report and reports are append-only, so the files come in
+    as a new staff report on the case's place and category, joined to the case at once;
+    the case's timeline and the audit log both show the step.  The files must already
+    have passed ``evidence.check_upload`` (the same size and type rules as intake).
+    """
+    if not files:
+        raise IncidentError("choose an evidence file", "پرونده مدرک را انتخاب کنید",
+                            field="evidence")
+    if len(files) > MAX_FILES:
+        raise IncidentError(
+            f"at most {MAX_FILES} files at once",
+            f"حداکثر {to_persian_digits(str(MAX_FILES))} پرونده در هر بار", field="evidence",
+        )
+    with transaction.atomic():
+        case = _for_update(case, actor)
+        if not case.is_open:
+            raise IllegalTransition("a closed case takes no new evidence",
+                                    "پرونده بسته مدرک تازه نمی‌پذیرد")
+        text = normalize(note) or f"مدرک تازه برای پرونده {case.number}"
+        report = report_receive(
+            channel=Channel.WEB, category=case.category, text=text, station=case.station,
+            unit=case.unit, election=case.election, actor=actor, evidence=files,
+            payload={"form": "case_evidence", "case": case.number},
+        ).report
+        CaseReport.objects.create(case=case, report=report, attached_by=_user(actor))
+        _step(case, action="evidence", actor=actor, before=_fields(case, CASE_AUDIT_FIELDS),
+              from_status=case.status, note=normalize(note),
+              extra={"report": report.reference,
+                     "evidence": list(report.evidence.values_list("sha256", flat=True))})
+    return report

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from amanat.incidents import views
+from amanat.incidents import dashboard_views, views
 
 app_name = "incidents"
 urlpatterns = [
@@ -8,6 +8,10 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/step/<slug:step>/", views.case_step, name="case_step"),
     path("cases/<int:case_id>/unlock/", views.case_unlock, name="case_unlock"),
+    path("cases/<int:case_id>/evidence/", views.case_evidence, name="case_evidence"),
+    path("dashboard/", dashboard_views.case_dashboard, name="dashboard"),
+    path("map/", dashboard_views.case_map, name="map"),
+    path("map/data/", dashboard_views.case_map_data, name="map_data"),
     path("reports/", views.report_list, name="reports"),
     path("reports/new/", views.report_new, name="report_new"),
     path("reports/<int:report_id>/", views.report_detail, name="report"),

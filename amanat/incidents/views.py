@@ -29,6 +29,7 @@ from amanat.incidents import ratelimit, selectors, services
 from amanat.incidents.errors import IncidentError
 from amanat.incidents.forms import (
     STEPS,
+    CaseEvidenceForm,
     CaseFilterForm,
     CategoryForm,
     PublicReportForm,
@@ -154,12 +155,24 @@ def case_list(request: HttpRequest) -> HttpResponse:
     filters: dict[str, Any] = {}
     if form.is_valid():
         filters = {k: form.cleaned_data[k] for k in ("status", "category", "agency", "overdue")}
-    cases = selectors.case_list(request.user, **filters)
+    unit = _unit_filter(request)
+    cases = selectors.case_list(request.user, unit=unit, **filters)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "incidents/case_list.html", {
-        "form": form, "page": _page(request, cases), "query": query.urlencode(),
+        "form": form, "page": _page(request, cases), "query": query.urlencode(), "unit": unit,
     })
+
+
+def _unit_filter(request: HttpRequest) -> AdminUnit | None:
+    """``?unit=`` (from the dashboard): cases at or below that unit; unknown is 404."""
+    raw = request.GET.get("unit", "")
+    if not raw:
+        return None
+    unit = AdminUnit.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if unit is None:
+        raise Http404("no such unit")
+    return unit
 
 
 def _timeline(case: Case) -> list[dict[str, Any]]:
@@ -186,6 +199,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case, "timeline": _timeline(case), "steps": steps, "can_change": can_change,
         "holder": case.locked_by if case.lock_holder() else None,
         "can_audit": access.can(request.user, policy.VIEW, "audit.event", None),
+        "evidence_form": CaseEvidenceForm() if can_change and case.is_open else None,
     })
 
 
@@ -364,3 +378,24 @@ def public_status(request: HttpRequest) -> HttpResponse:
                   "status": public_status_text(report) if report else "",
                   "received_at": report.received_at if report else None}
     return render(request, "incidents/public_status.html", {"form": form, "result": result})
+
+
+@require_POST
+def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Attach one more evidence file to a case (those who may change the case)."""
+    case = selectors.get_case_for_user(request.user, case_id, write=True)
+    form = CaseEvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, str(message))
+        return redirect("incidents:case", case_id=case.pk)
+    try:
+        report = services.case_evidence_add(case=case, files=[form.cleaned_data["evidence"]],
+                                            note=form.cleaned_data["note"], actor=request.user)
+    except IncidentError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Evidence added to the case (report %(ref)s).")
+                         % {"ref": report.reference})
+    return redirect("incidents:case", case_id=case.pk)

@@ -124,17 +124,17 @@ def parse_map_query(params: Mapping[str, Any]) -> MapQuery:
 
 
 @lru_cache(maxsize=64_000)
-def _parent(cell: str, res: int) -> str:
+def parent_cell(cell: str, res: int) -> str:
     return cell if res == H3_RESOLUTION else h3.cell_to_parent(cell, res)
 
 
 @lru_cache(maxsize=64_000)
-def _centre(cell: str) -> tuple[float, float]:
+def cell_centre(cell: str) -> tuple[float, float]:
     lat, lon = h3.cell_to_latlng(cell)
     return round(lat, COORD_DIGITS), round(lon, COORD_DIGITS)
 
 
-def _margins(res: int, bbox: BBox) -> tuple[float, float]:
+def cell_margins(res: int, bbox: BBox) -> tuple[float, float]:
     """Degrees (lat, lon) a cell of ``res`` may reach beyond its centre, with room to
     spare (H3 cells are up to ~2× the average size)."""
     edge_km = h3.average_hexagon_edge_length(res, unit="km")
@@ -143,11 +143,11 @@ def _margins(res: int, bbox: BBox) -> tuple[float, float]:
     return lat, lat / math.cos(math.radians(widest))
 
 
-def _in_box(lat: float, lon: float, box: BBox) -> bool:
+def in_box(lat: float, lon: float, box: BBox) -> bool:
     return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
 
 
-def _grow(box: BBox, lat_m: float, lon_m: float) -> BBox:
+def grow_box(box: BBox, lat_m: float, lon_m: float) -> BBox:
     return box[0] - lon_m, box[1] - lat_m, box[2] + lon_m, box[3] + lat_m
 
 
@@ -157,9 +157,9 @@ def map_cells(stations: QuerySet[Station], res: int, bbox: BBox | None) -> dict[
     counts are whole: the SQL reads stations within twice the margin a cell can reach."""
     keep: BBox | None = None
     if bbox is not None:
-        lat_m, lon_m = _margins(res, bbox)
-        keep = _grow(bbox, lat_m, lon_m)
-        read = _grow(bbox, 2 * lat_m, 2 * lon_m)
+        lat_m, lon_m = cell_margins(res, bbox)
+        keep = grow_box(bbox, lat_m, lon_m)
+        read = grow_box(bbox, 2 * lat_m, 2 * lon_m)
         stations = stations.filter(
             Q(h3_cell="") | Q(longitude__gte=read[0], latitude__gte=read[1],
                               longitude__lte=read[2], latitude__lte=read[3])
@@ -173,14 +173,14 @@ def map_cells(stations: QuerySet[Station], res: int, bbox: BBox | None) -> dict[
         if not cell:
             unplaced += n  # no coordinates: counted, not drawn
             continue
-        entry = rolled.setdefault(_parent(cell, res), [0, 0])
+        entry = rolled.setdefault(parent_cell(cell, res), [0, 0])
         entry[0] += n
         entry[1] += ready
     cells = []
     total = 0
     for cell, (n, ready) in sorted(rolled.items()):
-        lat, lon = _centre(cell)
-        if keep is not None and not _in_box(lat, lon, keep):
+        lat, lon = cell_centre(cell)
+        if keep is not None and not in_box(lat, lon, keep):
             continue
         cells.append([cell, lat, lon, n, ready])
         total += n

@@ -396,6 +396,10 @@ def _apply(election: Any, plan: _Plan, report: ImportReport, actor: Any) -> None
                 "unchanged": report.unchanged, "counties": len(plan.county_ids),
             },
         )
+        if plan.creates or plan.updates:
+            from amanat.atlas.services import atlas_enqueue_recompute
+
+            atlas_enqueue_recompute(election.pk)
 
 
 # Bulk writes are prepared statements run by executemany: Django's bulk_create spends
@@ -503,13 +507,25 @@ def station_export(
     return None
 
 
-def station_save(*, station: Station, actor: Any = None) -> Station:
-    """Save one station edited by hand (admin, forms): derived fields and an audit event."""
+def _derive(station: Station) -> None:
+    """Fields computed from others: the scope path and the map cell."""
     station.unit_path = (station.unit or station.county).path
     if station.latitude is not None and station.longitude is not None:
         station.h3_cell = h3.latlng_to_cell(station.latitude, station.longitude, H3_RESOLUTION)
     else:
         station.h3_cell = ""
+
+
+def _atlas_station_changed(station: Station) -> None:
+    """The atlas rescores the station, its county and province once this commits."""
+    from amanat.atlas.services import atlas_enqueue_station_changed
+
+    atlas_enqueue_station_changed(station.pk)
+
+
+def station_save(*, station: Station, actor: Any = None) -> Station:
+    """Save one station edited by hand (admin, forms): derived fields and an audit event."""
+    _derive(station)
     created = station.pk is None
     with transaction.atomic():
         station.save()
@@ -518,6 +534,7 @@ def station_save(*, station: Station, actor: Any = None) -> Station:
             actor=actor, unit=station.county, obj=station,
             after={f: getattr(station, f) for f in WRITE_FIELDS},
         )
+        _atlas_station_changed(station)
     return station
 
 
@@ -560,11 +577,7 @@ def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> 
     before = audit_snapshot(station, names)
     for name, value in data.items():
         setattr(station, name, value)
-    station.unit_path = (station.unit or station.county).path
-    if station.latitude is not None and station.longitude is not None:
-        station.h3_cell = h3.latlng_to_cell(station.latitude, station.longitude, H3_RESOLUTION)
-    else:
-        station.h3_cell = ""
+    _derive(station)
     old, new = audit_diff(before, audit_snapshot(station, names))
     if not new:
         return station
@@ -572,6 +585,7 @@ def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> 
         station.save()
         _audit(action="station.update", actor=actor, unit=station.county, obj=station,
                before=old, after=new)
+        _atlas_station_changed(station)
     return station
 
 

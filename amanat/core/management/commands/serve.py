@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from typing import Any
 
@@ -17,6 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--no-worker", action="store_true",
+            help="do not start a background task worker (db_worker) beside the server",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bind = f"{options['host']}:{options['port']}"
@@ -28,5 +33,11 @@ class Command(BaseCommand):
             "--threads", str(options["threads"]),
             "--access-logfile", "-",
         ]
+        if not options["no_worker"]:
+            # Background tasks (atlas rescoring and the like) run in a database-backed
+            # worker; it shares the terminal's process group, so Ctrl-C stops both.
+            subprocess.Popen(
+                [sys.executable, "-m", "amanat.cli", "db_worker"], start_new_session=False
+            )
         # exec so that signals (Ctrl-C, SIGTERM) reach gunicorn directly.
         os.execv(sys.executable, argv)  # noqa: S606
