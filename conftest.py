@@ -232,6 +232,46 @@ def _is_transactional(request: pytest.FixtureRequest) -> bool:
     return bool(marker and marker.kwargs.get("transaction"))
 
 
+# Data migrations that seed reference tables; the flush after a transactional test
+# empties those tables, so the next transactional test seeds them again.
+REFERENCE_SEEDS = [
+    ("amanat.accounts.migrations.0002_seed_agencies", "accounts", "agency"),
+    ("amanat.incidents.migrations.0002_seed_categories_and_triggers", "incidents", "category"),
+]
+
+
+def _flush_with_append_only_triggers_off() -> None:
+    """Empty every table while the append-only triggers are off; pytest-django's own
+    flush that follows then finds nothing to refuse."""
+    import contextlib
+
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.db import connection
+
+    with contextlib.ExitStack() as stack:
+        from amanat.audit import triggers as audit_triggers
+
+        stack.enter_context(audit_triggers.disabled(connection))
+        if apps.is_installed("amanat.incidents"):
+            from amanat.incidents import triggers as report_triggers
+
+            stack.enter_context(report_triggers.disabled(connection))
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+
+
+def _reseed_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for module, app_label, model in REFERENCE_SEEDS:
+        if not apps.is_installed(f"amanat.{app_label}"):
+            continue
+        if not apps.get_model(app_label, model).objects.exists():
+            importlib.import_module(module).seed(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _empty_audit_log_after_transactional_tests(request: pytest.FixtureRequest) -> Iterator[None]:
     """Empty the append-only audit log before pytest-django flushes the database.
@@ -244,10 +284,9 @@ def _empty_audit_log_after_transactional_tests(request: pytest.FixtureRequest) -
         yield
         return
     request.getfixturevalue("_django_db_helper")
+    _reseed_reference_data()
     yield
-    from amanat.audit.testing import wipe_audit_log
-
-    wipe_audit_log()
+    _flush_with_append_only_triggers_off()
 
 
 @pytest.fixture

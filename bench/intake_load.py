@@ -145,7 +145,7 @@ class Server:
         """Start ``amanat serve`` in a new session (its own process group); wait until up."""
         started = time.perf_counter()
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(  # noqa: S603
+            self.proc = subprocess.Popen(
                 [str(ROOT / ".venv/bin/amanat"), "serve", "--port", str(self.port),
                  "--workers", str(self.workers), "--threads", str(self.threads)],
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ,
@@ -176,6 +176,19 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
             self.proc = None
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of every live process in the server's process group."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat (pgrp), after pid and comm
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _answers(port: int) -> bool:
@@ -236,6 +249,8 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]
     headers = {k.strip().lower(): v.strip() for k, _, v in
                (line.partition(":") for line in lines[1:] if line)}
     body = await reader.readexactly(int(headers.get("content-length", "0")))
+    if headers.get("idempotent-replayed") == "true":
+        status = -status  # a replay of a stored answer (see one_connection)
     return status, body, headers.get("connection", "").lower() != "close"
 
 
@@ -255,15 +270,17 @@ async def one_connection(port: int, phase: Phase, stop_at: float, budget: list[i
             writer.write(encode(req))
             status, body, keep = await asyncio.wait_for(read_response(reader), timeout)
             took = time.perf_counter() - start
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             phase.count(type(exc).__name__)
             if len(phase.errors) < 5:
                 phase.errors.append(repr(exc))
-            writer = _close(writer)
+            _close(writer)
+            writer = None
             await asyncio.sleep(0.05)  # a dead server: don't spin
             continue
         phase.pending.remove(req)
-        phase.count(str(status))
+        phase.count(f"{-status} replayed" if status < 0 else str(status))
+        status = abs(status)
         phase.latencies.append(took)
         if 200 <= status < 300:
             phase.acked.append({"key": req.key, "reference": json.loads(body)["reference"],
@@ -272,14 +289,14 @@ async def one_connection(port: int, phase: Phase, stop_at: float, budget: list[i
         elif len(phase.errors) < 5:
             phase.errors.append(f"{status} {body[:200]!r}")
         if not keep:
-            writer = _close(writer)
+            _close(writer)
+            writer = None
     _close(writer)
 
 
 def _close(writer: asyncio.StreamWriter | None) -> None:
     if writer is not None:
         writer.close()
-    return None
 
 
 async def run_load(port: int, concurrency: int, duration: float, max_requests: int,
@@ -341,7 +358,7 @@ def check_database(acked: list[dict[str, Any]], retried: Phase, sent_keys: set[s
     from amanat.incidents.models import Channel, Report
 
     close_old_connections()
-    reports = {key.split(":", 1)[1]: (ref, pk) for key, ref, pk in Report.objects.filter(
+    reports = {(key or ":").split(":", 1)[1]: (ref, pk) for key, ref, pk in Report.objects.filter(
         channel=Channel.API).values_list("client_key", "reference", "pk")}
     missing = [a for a in acked if reports.get(a["key"], (None,))[0] != a["reference"]]
     unexpected = [k for k in reports if k not in sent_keys]
@@ -370,7 +387,7 @@ def check_database(acked: list[dict[str, Any]], retried: Phase, sent_keys: set[s
         "idempotency_mismatched": mismatched,
         "retried_after_restart": len(retried.acked) + len(retried.pending),
         "retried_acknowledged": len(retried.acked),
-        "retried_replayed": retried.statuses.get("200", 0),
+        "retried_replayed": retried.statuses.get("201 replayed", 0),
         "retried_created": retried.statuses.get("201", 0),
         "retried_distinct_references": len(set(retried_refs)),
         "audit_chain": audit_chain_problem() or "ok",
@@ -382,7 +399,7 @@ def check_database(acked: list[dict[str, Any]], retried: Phase, sent_keys: set[s
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--concurrency", default="8,16,32",
                         help="comma-separated connection counts, one phase each")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per phase")
@@ -391,6 +408,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--stations", type=int, default=3000)
     parser.add_argument("--inspectors", type=int, default=20)
+    parser.add_argument("--group-commit", choices=["on", "off"], default="on",
+                        help="AMANAT_GROUP_COMMIT for the server (amanat/core/groupcommit.py)")
     parser.add_argument("--no-crash", action="store_true")
     parser.add_argument("--crash-concurrency", type=int, default=16)
     parser.add_argument("--kill-after", type=float, default=10.0)
@@ -439,8 +458,9 @@ def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
     levels = [int(c) for c in args.concurrency.split(",") if c]
+    os.environ["AMANAT_GROUP_COMMIT"] = "1" if args.group_commit == "on" else "0"
     out: dict[str, Any] = {"workers": args.workers, "threads": args.threads,
-                           "duration_s": args.duration}
+                           "group_commit": args.group_commit, "duration_s": args.duration}
     with workdir(args.keep) as work:
         out["database"] = setup_django(work)
         if out["database"] == "sqlite":
@@ -468,10 +488,21 @@ def main() -> None:
             out["server_start_s"] = server.start()
             out["load"] = []
             for level in levels:
+                assert server.proc is not None
+                cpu, client_cpu = group_cpu_seconds(server.proc.pid), time.process_time()
+                load_before = os.getloadavg()[0]
                 phase = asyncio.run(run_load(server.port, level, args.duration,
                                              args.max_requests, tracked))
                 acked += phase.acked
-                out["load"].append(summary(phase, level))
+                result = summary(phase, level)
+                cpu = group_cpu_seconds(server.proc.pid) - cpu
+                ok = max(1, len(phase.acked))
+                result.update(server_cpu_ms_per_report=round(cpu * 1000 / ok, 2),
+                              client_cpu_ms_per_report=round(
+                                  (time.process_time() - client_cpu) * 1000 / ok, 2),
+                              load_average=[round(load_before, 1),
+                                            round(os.getloadavg()[0], 1)])
+                out["load"].append(result)
                 print(json.dumps(out["load"][-1]), file=sys.stderr)
             if not args.no_crash:
                 out["crash"], phase = crash_phase(server, args, make, sent)

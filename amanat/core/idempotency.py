@@ -34,6 +34,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from pydantic_core import to_jsonable_python
 
+from amanat.core import groupcommit
 from amanat.core.api_errors import error_response
 from amanat.core.models import IdempotencyRecord
 
@@ -100,12 +101,15 @@ def idempotent(
     payload: Any,
     run: Callable[[], Outcome],
     required: bool = False,
+    group_commit: bool = False,
 ) -> HttpResponse:
     """Run ``run`` at most once per (user, route, key); see the module's docstring.
 
     ``payload`` is the request body as the endpoint read it; ``run`` does the work
     (calling a service) and returns ``(status, body)``.  Exceptions from ``run`` (Http404,
-    say) propagate and nothing is stored.
+    say) propagate and nothing is stored.  ``group_commit``: reserve, run and store in
+    the process's shared write transaction (``amanat.core.groupcommit``) when that is on;
+    ``run`` must then only write (do the reads before calling this).
     """
     if not key:
         if required:
@@ -124,13 +128,17 @@ def idempotent(
     expired = found is not None and found.created_at < timezone.now() - RETENTION
     if found is not None and not expired:
         return _replay(found, digest)
-    try:
-        with transaction.atomic():
-            if expired:
-                records.filter(created_at__lt=timezone.now() - RETENTION).delete()
-            return _once(records, scope, digest, run)
-    except _Discard as failed:
-        return _json(failed.status, failed.body)
+
+    def write() -> HttpResponse:
+        try:
+            with transaction.atomic():
+                if expired:
+                    records.filter(created_at__lt=timezone.now() - RETENTION).delete()
+                return _once(records, scope, digest, run)
+        except _Discard as failed:
+            return _json(failed.status, failed.body)
+
+    return groupcommit.run(write) if group_commit else write()
 
 
 def _once(records: QuerySet[IdempotencyRecord], scope: dict[str, Any], digest: str,

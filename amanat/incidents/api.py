@@ -146,7 +146,7 @@ def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
                               detail="Idempotency-Key header required")
     resolved = _resolve(request, payload)
     return idempotency.idempotent(
-        request, key=key, payload=payload.dict(), required=True,
+        request, key=key, payload=payload.dict(), required=True, group_commit=True,
         run=lambda: _receive(request, payload, key, resolved),
     )
 

@@ -30,6 +30,7 @@ ATLAS_PAGES = {Kind.PROVINCE: "atlas:province", Kind.COUNTY: "atlas:county"}
 DRILLABLE = frozenset({Kind.COUNTRY, Kind.PROVINCE, Kind.COUNTY, Kind.DISTRICT,
                        Kind.RURAL_DISTRICT})
 IRAN_BOUNDS = [[25.0, 44.0], [39.8, 63.4]]
+BOUNDS_PAD = 0.3  # degrees (~30 km) around the outermost county centres
 JSON_COMPACT = {"separators": (",", ":"), "ensure_ascii": False}
 
 
@@ -141,7 +142,9 @@ def _bounds(points: list[list[Any]]) -> list[list[float]]:
         return IRAN_BOUNDS
     lats = [p[0] for p in counties]
     lons = [p[1] for p in counties]
-    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+    # One county is a point: give the box some size, or the map zooms in without end.
+    pad = BOUNDS_PAD
+    return [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
 
 
 def _labels() -> dict[str, Any]:

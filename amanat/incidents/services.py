@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from amanat.accounts.models import Agency
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
@@ -305,8 +305,10 @@ def _locked_error(case: Case) -> CaseLocked:
 def _transition(case: Case, target: str) -> str:
     if target not in TRANSITIONS[case.status]:
         src, dst = Status(case.status), Status(target)
+        with translation.override("en"):  # the English message stays English
+            src_en, dst_en = str(src.label), str(dst.label)
         raise IllegalTransition(
-            f"a {src.label} case cannot become {dst.label}",
+            f"a {src_en} case cannot become {dst_en}",
             f"پرونده در وضعیت «{STATUS_FA[src]}» نمی‌تواند به «{STATUS_FA[dst]}» برود",
             field="status",
         )

@@ -1,7 +1,8 @@
 """The national demo registry: about 59,000 clearly synthetic polling stations.
 
 ``seed_demo_stations`` places stations by population over the real geography loaded by
-``amanat import-geo`` and writes them in one transaction with one audit event.  It is
+``amanat import-geo`` and writes them in one transaction with one audit event (and, as
+after an import, queues an atlas recompute for when it commits).  It is
 deterministic for a seed (every random choice comes from a generator seeded with the
 seed and the county's code, and units are visited in code order) and idempotent (a
 station whose (county, code) already exists in the election is left alone).
@@ -55,6 +56,7 @@ from amanat.stations.models import (
     Status,
     Venue,
     fibre_overdue_q,
+    station_search_text,
 )
 from amanat.stations.services import WRITE_FIELDS, _insert_many
 from amanat.stations.validation import LAT_RANGE, LON_RANGE, validate_station
@@ -235,9 +237,13 @@ def seed_demo_stations(
     result = _summary(rows, counties)
     result.created, result.existing = len(creates), len(rows) - len(creates)
     if creates:
+        from amanat.atlas.services import atlas_enqueue_recompute
+
         with transaction.atomic():
             _insert_many(election.pk, creates, timezone.now())
             _audit(election, seed, target, result)
+            # As after an import: the atlas rescores the election once this commits.
+            atlas_enqueue_recompute(election.pk)
     return result
 
 
@@ -406,6 +412,7 @@ class _Generator:
         row.update(self._sensitivity())
         if rng.random() < INCOMPLETE_RATE:
             _make_incomplete(row, rng.choice(_INCOMPLETE_KINDS))
+        row["search_text"] = station_search_text(row["code"], row["name"])
         row["h3_cell"] = (
             h3.latlng_to_cell(row["latitude"], row["longitude"], H3_RESOLUTION)
             if row["latitude"] is not None else ""

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from amanat.geo.paths import under
+from amanat.lib.persian import search_key
 
 H3_RESOLUTION = 7
 
@@ -64,6 +65,11 @@ def fibre_overdue_q() -> models.Q:
     )
 
 
+def station_search_text(code: str, name: str) -> str:
+    """What the list's text search matches: both keys, "|" keeps them apart."""
+    return f"{search_key(code)}|{search_key(name)}"[:255]
+
+
 class StationQuerySet(models.QuerySet["Station"]):
     def within_path(self, path: str) -> StationQuerySet:
         """Stations at or below the unit with materialised path ``path`` (scope filter)."""
@@ -102,6 +108,9 @@ class Station(models.Model):
     # Path of ``unit`` (or of ``county`` when no unit is known), copied here so that scope
     # filters are one indexed prefix match instead of a join.
     unit_path = models.CharField(max_length=255, editable=False)
+    # search_key of the code and the name, so the list's text search is one LIKE on a
+    # plain column instead of a regular expression per row (see station_search_text).
+    search_text = models.CharField(max_length=255, editable=False, blank=True)
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("address"), max_length=500, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
@@ -148,6 +157,14 @@ class Station(models.Model):
             models.Index(fields=["election", "cctv"], name="stations_election_cctv"),
             models.Index(fields=["election", "fibre"], name="stations_election_fibre"),
             models.Index(fields=["election", "status"], name="stations_election_status"),
+            # The list's sort orders.
+            models.Index(fields=["election", "name"], name="stations_election_name"),
+            models.Index(fields=["election", "expected_voters"], name="stations_election_voters"),
+            models.Index(fields=["election", "updated_at"], name="stations_election_updated"),
+            # PostgreSQL answers unit_path LIKE 'prefix%' from a pattern-ops index; other
+            # databases ignore opclasses (SQLite uses the range form, see geo.paths).
+            models.Index(fields=["unit_path"], name="stations_path_pattern",
+                         opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

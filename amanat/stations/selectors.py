@@ -8,7 +8,6 @@ joins; each readiness table is one aggregate query.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -101,14 +100,6 @@ def _prefixes(path: str) -> list[str]:
     return ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
 
 
-def text_pattern(text: str) -> str:
-    """A regular expression matching ``text`` whatever the spaces, ZWNJs, letter forms
-    (ي/ی, ك/ک) and digits (stored names are normalised; the query is reduced to its
-    search key and may match across a space or ZWNJ)."""
-    key = search_key(text)
-    return "[ \u200c]*".join(re.escape(char) for char in key)
-
-
 def filter_stations(stations: StationQuerySet, filters: dict[str, Any]) -> StationQuerySet:
     """Apply the list's cleaned filters; every condition is on the station row itself."""
     if filters.get("province") is not None:
@@ -134,9 +125,9 @@ def filter_stations(stations: StationQuerySet, filters: dict[str, Any]) -> Stati
     if filters.get("status"):
         stations = stations.filter(status=filters["status"])
     text = (filters.get("q") or "").strip()
-    if text and search_key(text):
-        pattern = text_pattern(text)
-        stations = stations.filter(Q(code__iregex=pattern) | Q(name__iregex=pattern))
+    key = search_key(text)
+    if key:
+        stations = stations.filter(search_text__contains=key)
     return stations
 
 

@@ -25,12 +25,18 @@ from amanat.geo.models import AdminUnit, Constituency
 from amanat.lib.tabular import Cell, Format, Table, TabularError, csv_chunks, read_table
 from amanat.lib.tabular import write_table as _write_table
 from amanat.stations import tabular as st
-from amanat.stations.models import H3_RESOLUTION, VALIDATED_FIELDS, Station
+from amanat.stations.models import (
+    H3_RESOLUTION,
+    VALIDATED_FIELDS,
+    Station,
+    station_search_text,
+)
 from amanat.stations.validation import FieldError, validate_station
 
 # Model attributes the import sets; compared to decide updated vs unchanged.
 WRITE_FIELDS = (
-    "code", "county_id", "unit_id", "constituency_id", "unit_path", "name", "address",
+    "code", "county_id", "unit_id", "constituency_id", "unit_path", "search_text", "name",
+    "address",
     "latitude", "longitude", "h3_cell", "venue", "kind", "route", "expected_voters",
     "capacity", "cctv", "cameras", "fibre", "fibre_date", "power_backup", "evoting_planned",
     "evoting_ready", "accessible", "sensitive", "sensitivity_reason", "status",
@@ -39,7 +45,7 @@ WRITE_FIELDS = (
 # Parsed-row keys that are copied to the model unchanged.
 _PLAIN_FIELDS = tuple(
     f for f in WRITE_FIELDS
-    if f not in {"county_id", "unit_id", "constituency_id", "unit_path", "h3_cell"}
+    if f not in {"county_id", "unit_id", "constituency_id", "unit_path", "search_text", "h3_cell"}
 )
 UNIT_KINDS = ("city", "rural_district", "village")
 _WRITE_BATCH = 5000
@@ -355,6 +361,7 @@ def _resolve(
     values.update(
         county_id=county_id, unit_id=unit_id, constituency_id=constituency_id,
         unit_path=unit_path,
+        search_text=station_search_text(row["code"], row["name"]),
         h3_cell=h3.latlng_to_cell(lat, lon, H3_RESOLUTION) if lat is not None else "",
     )
     return values
@@ -508,8 +515,9 @@ def station_export(
 
 
 def _derive(station: Station) -> None:
-    """Fields computed from others: the scope path and the map cell."""
+    """Fields computed from others: the scope path, the search key and the map cell."""
     station.unit_path = (station.unit or station.county).path
+    station.search_text = station_search_text(station.code, station.name)
     if station.latitude is not None and station.longitude is not None:
         station.h3_cell = h3.latlng_to_cell(station.latitude, station.longitude, H3_RESOLUTION)
     else:
@@ -572,7 +580,8 @@ def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> 
     errors = validate_station(row)
     if errors:
         raise StationInvalid(errors)
-    tracked = [f for f in WRITE_FIELDS if f != "h3_cell"] + ["h3_cell"]
+    # Derived fields that say nothing new to a reader of the log stay out of the diff.
+    tracked = [f for f in WRITE_FIELDS if f not in ("h3_cell", "search_text")] + ["h3_cell"]
     names = [f.removesuffix("_id") for f in tracked]
     before = audit_snapshot(station, names)
     for name, value in data.items():

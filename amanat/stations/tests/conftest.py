@@ -74,10 +74,10 @@ def tmp_file(tmp_path: Any) -> Any:
 
 
 def make_station(election: Election, county: AdminUnit, code: str, **values: Any) -> Any:
-    """A station with its derived unit_path filled in (as station_save would)."""
+    """A station with its derived fields filled in (as station_save would)."""
     import h3
 
-    from amanat.stations.models import Station
+    from amanat.stations.models import Station, station_search_text
 
     unit_obj = values.pop("unit", None)
     values.setdefault("name", f"شعبه {code}")
@@ -85,7 +85,8 @@ def make_station(election: Election, county: AdminUnit, code: str, **values: Any
         values["h3_cell"] = h3.latlng_to_cell(values["latitude"], values["longitude"], 7)
     return Station.objects.create(
         election=election, county=county, unit=unit_obj, code=code,
-        unit_path=(unit_obj or county).path, **values,
+        unit_path=(unit_obj or county).path,
+        search_text=station_search_text(code, values["name"]), **values,
     )
 
 

@@ -5,16 +5,6 @@
 (function () {
   "use strict";
 
-  function readConfig() {
-    var island = document.getElementById("atlas-points");
-    if (!island) return null;
-    try {
-      return JSON.parse(island.textContent);
-    } catch (err) {
-      return null;
-    }
-  }
-
   function popupContent(point, element) {
     // DOM nodes, not HTML strings: names come from data files.
     var box = document.createElement("div");
@@ -42,20 +32,14 @@
 
   function draw() {
     var element = document.getElementById("atlas-map");
-    var config = readConfig();
+    var config = AmanatMap.readIsland("atlas-points");
     if (!element || !config || typeof L === "undefined") return;
     var points = config.points || [];
     if (points.length === 0) {
-      element.classList.add("amanat-map-empty");
-      element.textContent = element.dataset.emptyText || "—";
-      element.dataset.ready = "true";
+      AmanatMap.showEmpty(element);
       return;
     }
-    var map = L.map(element, { zoomSnap: 0.25, attributionControl: Boolean(config.tileUrl) });
-    L.control.scale({ imperial: false }).addTo(map);
-    if (config.tileUrl) {
-      L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.attribution || "" }).addTo(map);
-    }
+    var map = AmanatMap.create(element, config, { zoomSnap: 0.25 });
     var bounds = [];
     points.forEach(function (point) {
       var latlng = [point.lat, point.lon];
@@ -79,9 +63,5 @@
     element.dataset.ready = "true";
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
-    draw();
-  }
+  AmanatMap.onReady(draw);
 })();

@@ -40,6 +40,7 @@
     this.notes = {};
     this.map = L.map(element, {
       preferCanvas: true,
+      maxZoom: 18, // without tiles Leaflet has no zoom limit of its own
       zoomSnap: 0.5,
       attributionControl: Boolean(config.tileUrl),
     });

@@ -4,16 +4,6 @@
 (function () {
   "use strict";
 
-  function readConfig() {
-    var island = document.getElementById("unit-points");
-    if (!island) return null;
-    try {
-      return JSON.parse(island.textContent);
-    } catch (err) {
-      return null;
-    }
-  }
-
   function popupContent(point) {
     // Build DOM nodes rather than HTML strings: names come from data files.
     var box = document.createElement("div");
@@ -30,23 +20,17 @@
 
   function draw() {
     var element = document.getElementById("unit-map");
-    var config = readConfig();
+    var config = AmanatMap.readIsland("unit-points");
     if (!element || !config || typeof L === "undefined") return;
     var points = config.points || [];
     if (points.length === 0) {
-      element.classList.add("amanat-map-empty");
-      element.textContent = element.dataset.emptyText || "—";
+      AmanatMap.showEmpty(element);
       return;
     }
-    var map = L.map(element, {
+    var map = AmanatMap.create(element, config, {
       zoomControl: true,
-      zoomSnap: 0.25,
-      attributionControl: Boolean(config.tileUrl),
+      zoomSnap: 0.25
     });
-    L.control.scale({ imperial: false }).addTo(map);
-    if (config.tileUrl) {
-      L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.attribution || "" }).addTo(map);
-    }
     var bounds = [];
     points.forEach(function (point) {
       var latlng = [point.lat, point.lon];
@@ -69,9 +53,5 @@
     element.dataset.ready = "true";
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
-    draw();
-  }
+  AmanatMap.onReady(draw);
 })();

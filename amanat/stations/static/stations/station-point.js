@@ -5,16 +5,6 @@
 (function () {
   "use strict";
 
-  function readConfig() {
-    var island = document.getElementById("station-point");
-    if (!island) return null;
-    try {
-      return JSON.parse(island.textContent);
-    } catch (err) {
-      return null;
-    }
-  }
-
   function label(point) {
     // DOM nodes, not HTML strings: names come from uploaded spreadsheets.
     var box = document.createElement("div");
@@ -27,19 +17,14 @@
 
   function draw() {
     var element = document.getElementById("station-map");
-    var config = readConfig();
+    var config = AmanatMap.readIsland("station-point");
     if (!element || !config || typeof L === "undefined") return;
     var points = config.points || [];
     if (points.length === 0) {
-      element.classList.add("amanat-map-empty");
-      element.textContent = element.dataset.emptyText || "—";
+      AmanatMap.showEmpty(element);
       return;
     }
-    var map = L.map(element, { zoomControl: true, attributionControl: Boolean(config.tileUrl) });
-    L.control.scale({ imperial: false }).addTo(map);
-    if (config.tileUrl) {
-      L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.attribution || "" }).addTo(map);
-    }
+    var map = AmanatMap.create(element, config, { zoomControl: true });
     var point = points[0];
     L.circleMarker([point.lat, point.lon], {
       radius: 9, color: "#b08d3c", weight: 3, fillColor: "#f3d98b", fillOpacity: 0.9,
@@ -48,9 +33,5 @@
     element.dataset.ready = "true";
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
-    draw();
-  }
+  AmanatMap.onReady(draw);
 })();

@@ -1,0 +1,107 @@
+"""Group commit (amanat/core/groupcommit.py): one transaction for many requests' writes,
+each acknowledged only after that transaction committed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import DatabaseError, connection
+
+from amanat.core import groupcommit
+from amanat.core.groupcommit import GroupCommitter, _Job
+from amanat.core.models import IdempotencyRecord
+
+
+def _record(user: Any, key: str) -> IdempotencyRecord:
+    return IdempotencyRecord.objects.create(
+        user=user, route="POST /test", key=key, request_hash="x", status_code=201,
+        response_body={},
+    )
+
+
+def _keys() -> set[str]:
+    return set(IdempotencyRecord.objects.values_list("key", flat=True))
+
+
+@pytest.fixture
+def user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="writer", password=None)
+
+
+@pytest.mark.django_db
+def test_off_or_inside_a_transaction_the_work_runs_inline(user: Any, settings: Any) -> None:
+    settings.AMANAT_GROUP_COMMIT = True  # but the test already runs inside a transaction
+    committer = GroupCommitter()
+    record = committer.run(lambda: _record(user, "inline"))
+    assert record.pk and _keys() == {"inline"}
+    assert committer.batches == 0
+    settings.AMANAT_GROUP_COMMIT = False
+    assert not groupcommit.enabled()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_job_is_rolled_back_alone(user: Any) -> None:
+    def boom() -> None:
+        _record(user, "bad")
+        raise ValueError("refused")
+
+    jobs = [_Job(lambda: _record(user, "a")), _Job(boom), _Job(lambda: _record(user, "b"))]
+    GroupCommitter().commit_batch(jobs)
+    assert all(job.done.is_set() for job in jobs)
+    assert isinstance(jobs[1].error, ValueError)
+    assert jobs[0].error is None and jobs[2].error is None
+    assert _keys() == {"a", "b"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_commit_fails_no_job_is_acknowledged(user: Any) -> None:
+    jobs = [_Job(lambda: _record(user, "a")), _Job(lambda: _record(user, "b"))]
+    with mock.patch.object(connection, "commit", side_effect=DatabaseError("disk full")):
+        GroupCommitter().commit_batch(jobs)
+    assert all(isinstance(job.error, DatabaseError) for job in jobs)
+    assert all(job.done.is_set() for job in jobs)
+    assert _keys() == set()
+
+
+@pytest.fixture
+def writer(settings: Any) -> Iterator[GroupCommitter]:
+    settings.AMANAT_GROUP_COMMIT = True
+    committer = GroupCommitter()
+    yield committer
+    committer.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_callers_share_commits_and_get_their_own_answers(
+    user: Any, writer: GroupCommitter
+) -> None:
+    answers: dict[int, Any] = {}
+    gate = threading.Barrier(12)
+
+    def call(n: int) -> None:
+        gate.wait()
+        try:
+            answers[n] = writer.run(lambda: _record(user, f"k{n}").key)
+        except Exception as exc:
+            answers[n] = exc
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers == {n: f"k{n}" for n in range(12)}
+    assert _keys() == {f"k{n}" for n in range(12)}  # committed when run() returned
+    assert writer.jobs == 12 and 1 <= writer.batches <= 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_reaches_its_caller_only(user: Any, writer: GroupCommitter) -> None:
+    with pytest.raises(ValueError, match="refused"):
+        writer.run(lambda: (_record(user, "x"), (_ for _ in ()).throw(ValueError("refused"))))
+    assert writer.run(lambda: _record(user, "y").key) == "y"
+    assert _keys() == {"y"}
