@@ -15,17 +15,19 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from amanat.accounts.models import Agency
 from amanat.councils import services
 from amanat.councils.models import ActionStatus, Council, CouncilKind
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
-from amanat.lib.jalali import from_jalali
 
 # (county code, province code) of the demo councils' areas.
 DEMO_COUNTIES = (("2321", "23"), ("0808", "08"))
-MEETING_DAYS = ((1404, 10, 15), (1404, 11, 13), (1404, 12, 12))
+# Days before today of the three past meetings: the demo's incidents are from the last
+# two weeks, so the later meetings find serious cases to carry.
+MEETING_DAYS_AGO = (12, 6, 1)
 TOPICS = (
     "بررسی آمادگی شعب حساس و نیروهای تأمین",
     "گزارش پیشرفت اتصال فیبر نوری شعب تمام‌الکترونیک",
@@ -71,7 +73,7 @@ def _council(unit: AdminUnit) -> Council:
 
 
 def _meeting(council: Council, index: int, result: DemoCouncils) -> None:
-    day = from_jalali(*MEETING_DAYS[index])
+    day = timezone.localdate() - datetime.timedelta(days=MEETING_DAYS_AGO[index])
     meeting = services.meeting_create(
         council=council, held_on=day, starts_at=datetime.time(10, 0),
         place=f"سالن جلسات {'استانداری' if council.unit.kind == Kind.PROVINCE else 'فرمانداری'}",
@@ -110,6 +112,6 @@ def seed_demo_councils(election: Election | None = None) -> DemoCouncils:
             result.councils += 1
             if council.meetings.exists():
                 continue
-            for index in range(len(MEETING_DAYS)):
+            for index in range(len(MEETING_DAYS_AGO)):
                 _meeting(council, index, result)
     return result

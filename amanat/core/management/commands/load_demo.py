@@ -11,13 +11,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from amanat.accounts.demo import DEMO_PASSWORD, demo_totp_secret, seed_demo_users
+from amanat.atlas.demo import seed_demo_atlas
+from amanat.councils.demo import seed_demo_councils
 from amanat.elections.demo import seed_example_election
 from amanat.geo.services import geo_import
+from amanat.incidents.demo import seed_demo_incidents
 from amanat.stations.demo import seed_demo_stations
 
 
 class Command(BaseCommand):
-    help = "Load the national demo data (geography, the example election, demo sign-ins)."
+    help = ("Load the national demo: geography, the example election, ~59,000 stations, "
+            "sign-ins, incidents and cases, security councils and the security atlas.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
@@ -32,6 +36,11 @@ class Command(BaseCommand):
         self.stdout.write(f"election: {election}")
         self.stdout.write(f"stations: {seed_demo_stations(election=election)}")
         users = seed_demo_users()
+        # Incidents after stations (reports name stations), councils after incidents
+        # (serious cases go on their agendas), the atlas last (it scores all of them).
+        self.stdout.write(f"incidents: {seed_demo_incidents(election)}")
+        self.stdout.write(f"councils: {seed_demo_councils(election)}")
+        self.stdout.write(f"atlas: {seed_demo_atlas(election)}")
         self.stdout.write(self.style.SUCCESS("demo data loaded"))
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
         for demo, needs_2fa in users:
