@@ -224,6 +224,12 @@ def _step(case: Case, *, action: str, actor: Any, before: dict[str, Any],
     old, new = audit_diff(before, _fields(case, CASE_AUDIT_FIELDS))
     audit_record(action=f"incidents.case.{action}", actor=actor, unit=case.unit, obj=case,
                  before=old or None, after=new or None, extra=extra)
+    if case.station_id is not None:
+        # The atlas's incident factor reads open and recent cases: rescore the station,
+        # its county and province once this step has committed.
+        from amanat.atlas.services import atlas_enqueue_station_changed
+
+        atlas_enqueue_station_changed(case.station_id)
 
 
 def _already_joined(report: Report) -> None:
