@@ -92,9 +92,11 @@ def _tier(score: float, thresholds: tuple[float, float, float]) -> int:
 
 def _explain(codes: tuple[str, ...], values: list[float], contributions: list[float]
              ) -> dict[str, Any]:
-    items = [{"code": c, "value": v, "contribution": x}
-             for c, v, x in zip(codes, values, contributions, strict=True) if x > 0]
-    items.sort(key=lambda i: -i["contribution"])
+    items: list[dict[str, Any]] = [
+        {"code": c, "value": v, "contribution": x}
+        for c, v, x in zip(codes, values, contributions, strict=True) if x > 0
+    ]
+    items.sort(key=lambda i: -float(i["contribution"]))
     return {"score": sum(contributions), "factors": items}
 
 
@@ -255,7 +257,7 @@ def main() -> None:
         mismatches = sum(1 for k, v in fast_values.items()
                          if abs(naive_values.get(k, -1.0) - v) > 1e-9)
         atlas_recompute(election=election)
-        provinces = defaultdict(int)
+        provinces: defaultdict[str, int] = defaultdict(int)
         for path in Station.objects.filter(election=election).values_list("unit_path", flat=True):
             provinces[path.split("/")[1]] += 1
         largest = max(provinces, key=lambda p: provinces[p])
