@@ -183,3 +183,21 @@ def can_nationally(user: AnyUser, action: str, model_label: str) -> bool:
     country with a role the policy allows."""
     allowed = policy.roles_allowed(model_label, action)
     return any(m.role in allowed and m.unit.kind == Kind.COUNTRY for m in _memberships(user))
+
+
+def token_station_ids(request: Any) -> set[int] | None:
+    """The stations an API request's token is bound to, or None when it is not bound.
+
+    A field device's token reaches only its stations, inside its user's scope; every
+    station-level API endpoint narrows by this after the usual scope check.
+    """
+    from amanat.accounts.models import ApiToken
+
+    token = getattr(request, "auth", None)
+    if not isinstance(token, ApiToken):
+        return None
+    cached: set[int] | None = getattr(token, "_amanat_station_ids", None)
+    if cached is None:
+        cached = set(token.stations.values_list("pk", flat=True))
+        token._amanat_station_ids = cached  # type: ignore[attr-defined]
+    return cached or None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amanat.accounts import access, policy
+from amanat.accounts.access import scope_queryset
 from amanat.accounts.models import (
     MEMBERSHIP_UNIT_KINDS,
     Agency,
@@ -212,7 +214,7 @@ def api_token_digest(plaintext: str) -> str:
 
 @transaction.atomic
 def api_token_issue(
-    *, user: User, name: str, ttl_days: int, actor: User
+    *, user: User, name: str, ttl_days: int, actor: User, stations: Iterable[Any] = ()
 ) -> tuple[ApiToken, str]:
     """Create a token; the plaintext is returned once and never stored."""
     if actor.pk != user.pk and not access.can(actor, policy.CHANGE, "accounts.membership", None):
@@ -229,11 +231,21 @@ def api_token_issue(
         token_hash=api_token_digest(plaintext),
         expires_at=timezone.now() + timedelta(days=ttl_days),
     )
+    bound = list(stations)
+    if bound:
+        from amanat.stations.models import Station
+
+        reachable = scope_queryset(user, Station.objects.filter(pk__in=[s.pk for s in bound]),
+                                   action=policy.VIEW, path_field="unit_path")
+        if reachable.count() != len({s.pk for s in bound}):
+            raise ValidationError(_("A token can only be bound to stations its user reaches."))
+        token.stations.set(bound)
     _audit(
         action="api_token.issue",
         actor=actor,
         obj=token,
-        after={"user": user.pk, "name": name, "expires_at": token.expires_at.isoformat()},
+        after={"user": user.pk, "name": name, "expires_at": token.expires_at.isoformat(),
+               "stations": sorted(s.pk for s in bound)},
     )
     return token, plaintext
 

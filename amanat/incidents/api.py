@@ -113,6 +113,10 @@ def _resolve(request: HttpRequest, payload: ReportIn) -> _Resolved | tuple[int, 
         station, unit = _place(payload, election)
         if not access.can(request.user, policy.CREATE, selectors.REPORT, unit):
             return 404, {"detail": "Not Found"}
+        bound = access.token_station_ids(request)
+        if bound is not None and (station is None or station.pk not in bound):
+            # A field device reports only for the stations its token names.
+            return 404, {"detail": "Not Found"}
         return _Resolved(station, unit, election, _category(payload.category))
     except IncidentError as error:
         return 422, error_body([error])

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from amanat.accounts import policy
-from amanat.accounts.access import can
+from amanat.accounts.access import can, token_station_ids
 from amanat.core.api_errors import ErrorOut, bilingual_error, error_body
 from amanat.core.idempotency import Outcome, idempotent
 from amanat.elections.models import Election
@@ -318,8 +318,12 @@ def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Status
     if election is None:  # no election at all yet
         return Status(200, page)
     yes_no = {True: "yes", False: "no", None: None}
+    reachable = selectors.stations_for_user(request.user, election)
+    bound = token_station_ids(request)
+    if bound is not None:
+        reachable = reachable.filter(pk__in=bound)
     stations = selectors.filter_stations(
-        selectors.stations_for_user(request.user, election),
+        reachable,
         {
             "province": province, "county": county, "sensitive": yes_no[filters.sensitive],
             "ready": yes_no[filters.ready], "cctv": filters.cctv, "fibre": filters.fibre,
@@ -345,7 +349,16 @@ def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Status
     url_name="station", summary="One station (404 outside your scope)",
 )
 def station_get(request: HttpRequest, station_id: int) -> StationOut:
-    return station_out(selectors.station_detail(request.user, station_id))
+    return station_out(_station(request, station_id))
+
+
+def _station(request: HttpRequest, station_id: int, *, write: bool = False) -> StationModel:
+    """The station if the user reaches it and the token (if bound) names it; else 404."""
+    station = selectors.station_detail(request.user, station_id, write=write)
+    bound = token_station_ids(request)
+    if bound is not None and station.pk not in bound:
+        raise Http404("not found")
+    return station
 
 
 @router.patch(
@@ -360,7 +373,7 @@ def station_patch(
         None, alias="Idempotency-Key", description="optional; replays a retried request"
     ),
 ) -> HttpResponse:
-    station = selectors.station_detail(request.user, station_id, write=True)
+    station = _station(request, station_id, write=True)
     sent = payload.model_dump(exclude_unset=True, mode="json")
     changes = payload.model_dump(exclude_unset=True)
     return idempotent(
