@@ -162,3 +162,35 @@ def factor_rows(explanation: dict[str, Any], lang: str) -> list[dict[str, Any]]:
                      "contribution": item["contribution"]})
     return rows
 
+
+
+@dataclass(frozen=True)
+class Change:
+    """One county between two snapshot dates (None where it had no score that day)."""
+
+    unit: AdminUnit
+    before: tuple[float, int] | None
+    after: tuple[float, int] | None
+
+    @property
+    def delta(self) -> float:
+        if self.before is None or self.after is None:
+            return 0.0
+        return self.after[0] - self.before[0]
+
+
+def compare_snapshots(user: AnyUser, earlier: Snapshot, later: Snapshot) -> list[Change]:
+    """Counties in the user's scope with their score and tier on both dates, the largest
+    rise first: two snapshot rows and one query for the counties."""
+    counties = scope_queryset(
+        user, AdminUnit.objects.filter(kind="county").select_related("parent"),
+        action=policy.VIEW, path_field="path", model_label=SCORE_LABEL,
+    )
+
+    def entry(snap: Snapshot, unit: AdminUnit) -> tuple[float, int] | None:
+        found = snap.scores.get(str(unit.pk))
+        return (float(found[0]), int(found[1])) if found else None
+
+    rows = [Change(unit, entry(earlier, unit), entry(later, unit)) for unit in counties]
+    rows = [r for r in rows if r.before is not None or r.after is not None]
+    return sorted(rows, key=lambda r: (-r.delta, r.unit.code))

@@ -6,6 +6,7 @@ app_name = "atlas"
 urlpatterns = [
     path("", views.national, name="national"),
     path("thresholds/", views.thresholds, name="thresholds"),
+    path("compare/", views.compare, name="compare"),
     path("province/<int:unit_id>/", views.province, name="province"),
     path("county/<int:unit_id>/", views.county, name="county"),
     path("county/<int:unit_id>/atlas.pdf", views.county_pdf, name="county_pdf"),

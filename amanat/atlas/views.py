@@ -226,3 +226,24 @@ def _national_url() -> str:
     from django.urls import reverse
 
     return reverse("atlas:national")
+
+
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """County scores on two snapshot dates side by side: what rose, what fell."""
+    if not can(request.user, policy.VIEW, selectors.SCORE_LABEL, None):
+        raise Http404("not found")
+    election = _election(request)
+    available = selectors.snapshots(election, limit=365)
+    by_day = {snap.taken_on.isoformat(): snap for snap in available}
+    later = by_day.get(request.GET.get("to", "")) or (available[0] if available else None)
+    earlier = by_day.get(request.GET.get("from", "")) or (
+        available[1] if len(available) > 1 else later
+    )
+    if earlier and later and earlier.taken_on > later.taken_on:
+        earlier, later = later, earlier
+    rows = selectors.compare_snapshots(request.user, earlier, later) if later else []
+    return render(request, "atlas/compare.html", {
+        "election": election, "snapshots": available, "earlier": earlier, "later": later,
+        "rows": rows,
+    })

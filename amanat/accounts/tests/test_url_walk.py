@@ -281,6 +281,7 @@ EXPECTATIONS: dict[str, Expect] = {
     # election security atlas: scores viewable in scope; inputs and PDF export by policy
     "atlas:national": Expect(LIST, "atlas.score"),
     "atlas:thresholds": Expect(NATIONAL, "atlas.tierthreshold", action="change"),
+    "atlas:compare": Expect(LIST, "atlas.score"),
     "atlas:province": Expect(OBJECT, "atlas.score", objects=_atlas_provinces),
     "atlas:county": Expect(OBJECT, "atlas.score", objects=_atlas_counties),
     "atlas:county_pdf": Expect(POST_ONLY, objects=_atlas_counties),

@@ -196,3 +196,25 @@ def test_map_data_is_json_island(scored: AtlasWorld, personas: Any) -> None:
     start = body.index('<script id="atlas-points" type="application/json">')
     data = json.loads(body[start:].split(">", 1)[1].split("</script>", 1)[0])
     assert {p["name"] for p in data["points"]} == {"كرمان", "رفسنجان"} or len(data["points"]) == 2
+
+
+def test_compare_two_dates_shows_what_rose(scored: AtlasWorld, personas: Any) -> None:
+    from amanat.atlas.models import Snapshot
+
+    geo = scored.geo
+    day = datetime.date(2026, 5, 1)
+    Snapshot.objects.create(election=scored.election, taken_on=day, scores={
+        str(geo.gharchak.pk): [40.0, 3], str(geo.kerman_county.pk): [70.0, 1]})
+    Snapshot.objects.create(election=scored.election, taken_on=day + datetime.timedelta(7),
+                            scores={str(geo.gharchak.pk): [55.5, 2],
+                                    str(geo.kerman_county.pk): [60.0, 1]})
+    response = _client(personas.admin).get(
+        reverse("atlas:compare"), {"from": "2026-05-08", "to": "2026-05-01"})  # either order
+    rows = response.context["rows"]
+    assert [(r.unit.pk, r.delta) for r in rows[:2]] == [
+        (geo.gharchak.pk, 15.5), (geo.kerman_county.pk, -10.0)]
+    assert response.context["earlier"].taken_on == day
+
+    governor = _client(personas.gharchak_governor).get(reverse("atlas:compare"))
+    assert [r.unit.pk for r in governor.context["rows"]] == [geo.gharchak.pk]
+    assert _client(personas.outsider).get(reverse("atlas:compare")).status_code == 404
