@@ -242,7 +242,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     )
     if earlier and later and earlier.taken_on > later.taken_on:
         earlier, later = later, earlier
-    rows = selectors.compare_snapshots(request.user, earlier, later) if later else []
+    rows = selectors.compare_snapshots(request.user, earlier, later) if earlier and later else []
     return render(request, "atlas/compare.html", {
         "election": election, "snapshots": available, "earlier": earlier, "later": later,
         "rows": rows,
