@@ -217,3 +217,28 @@ def test_concurrent_duplicates_run_once(django_user_model: Any) -> None:
     assert len(runs) == 1
     assert answers == [(201, {"done": True})] * 2
     assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_prune_command_removes_expired_records_only() -> None:
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    user = get_user_model().objects.create_user(username="device-owner")
+    now = timezone.now()
+    old = IdempotencyRecord.objects.create(
+        user=user, route="POST /api/v1/x", key="old", request_hash="0" * 64,
+        status_code=201, response_body={},
+    )
+    day_old = now - datetime.timedelta(hours=25)
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=day_old)
+    IdempotencyRecord.objects.create(
+        user=user, route="POST /api/v1/x", key="new", request_hash="0" * 64,
+        status_code=201, response_body={},
+    )
+    out = StringIO()
+    call_command("prune", stdout=out)
+    assert "idempotency records removed: 1" in out.getvalue()
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
