@@ -271,3 +271,9 @@ def action_item_set_status(*, item: ActionItem, status: str, actor: Any, note: s
         audit_record(action=f"councils.action.{status}", actor=actor,
                      unit=item.decision.meeting.council.unit, obj=item, before=old, after=new)
     return item
+
+
+def agenda_export_record(*, meeting: Meeting, actor: Any) -> None:
+    """A printed agenda leaves the system: record who took it (exports are audited)."""
+    audit_record(action="councils.agenda.export", actor=actor, unit=meeting.council.unit,
+                 obj=meeting, extra={"format": "pdf"})

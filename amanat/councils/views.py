@@ -224,6 +224,7 @@ def action_add(request: HttpRequest, decision_id: int) -> HttpResponse:
 def agenda_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, meeting_id)
     data = pdf.agenda_pdf(meeting, selectors.meeting_agenda(meeting))
+    services.agenda_export_record(meeting=meeting, actor=request.user)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="agenda-{meeting.council_id}-{meeting.number}.pdf"')

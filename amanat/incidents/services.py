@@ -467,3 +467,10 @@ def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: Any,
               extra={"report": report.reference,
                      "evidence": list(report.evidence.values_list("sha256", flat=True))})
     return report
+
+
+def evidence_download_record(*, evidence: Evidence, actor: Any) -> None:
+    """Evidence leaving the system is recorded: who took which file of which report."""
+    report = evidence.report
+    audit_record(action="incidents.evidence.download", actor=actor, unit=report.unit,
+                 obj=evidence, extra={"report": report.reference})

@@ -271,6 +271,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError as error:
         raise Http404("file missing") from error
+    services.evidence_download_record(evidence=evidence, actor=request.user)
     response = FileResponse(handle, content_type=evidence.content_type, as_attachment=True,
                             filename=f"{evidence.report.reference}-{evidence.pk}."
                             + str(evidence.file.name).rsplit(".", 1)[-1])

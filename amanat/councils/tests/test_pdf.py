@@ -11,6 +11,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
+from amanat.audit.models import Event
 from amanat.councils import services
 from amanat.councils.tests.conftest import DAY, World, client_for
 
@@ -45,6 +46,9 @@ def test_agenda_pdf_has_council_date_cases_and_attendees(world: World) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    export = Event.objects.get(action="councils.agenda.export")
+    assert export.object_id == str(meeting.pk)
+    assert export.actor_name == world.personas.gharchak_governor.username
     text = pdftotext(response.content)
     assert world.gharchak.name in text
     # The Jalali date with Persian digits, year first (not reversed by the extraction).

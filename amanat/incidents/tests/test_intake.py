@@ -237,8 +237,12 @@ def test_evidence_download_is_scoped(world: World) -> None:
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF
     assert "attachment" in response["Content-Disposition"]
+    downloads = Event.objects.filter(action="incidents.evidence.download")
+    assert [(e.actor_name, e.object_id) for e in downloads] == [
+        (world.personas.gharchak_governor.username, str(item.pk))]
     for who in ("kerman_governor", "outsider", "police", "inspector"):
         assert client_for(getattr(world.personas, who)).get(url).status_code == 404, who
+    assert downloads.count() == 1  # refused downloads are not recorded as downloads
     assert Client().get(url).status_code == 302  # to sign-in
     # Once the case is routed to the police, the police officer may download it.
     case = services.case_open_from_report(report=received.report, actor=world.personas.admin)
