@@ -137,6 +137,10 @@ def _database() -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        # Keep each thread's connection: opening one (PRAGMAs, Django's SQL functions)
+        # cost more CPU than the whole report insert (docs/intake-load.md).
+        "CONN_MAX_AGE": None,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # WAL lets readers run beside the writer; FULL makes a commit durable
             # before it is acknowledged; IMMEDIATE takes the write lock up front so

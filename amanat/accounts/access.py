@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.http import Http404
 
 from amanat.accounts import policy
-from amanat.accounts.models import Membership, Role
+from amanat.accounts.models import Agency, Membership, Role
+from amanat.core import sql
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 
@@ -32,11 +33,29 @@ def _memberships(user: AnyUser) -> list[Membership]:
         return []
     cached: list[Membership] | None = getattr(user, "_amanat_memberships", None)
     if cached is None:
-        cached = list(
-            Membership.objects.active().filter(user=user).select_related("unit", "agency")
-        )
+        cached = _load_memberships(user.pk)
         user._amanat_memberships = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _load_memberships(user_id: int) -> list[Membership]:
+    """``Membership.objects.active().filter(user=…).select_related("unit", "agency")``.
+
+    Every request of a signed-in user or token runs this, so it is written in plain SQL
+    (amanat.core.sql): three indexed lookups instead of one compiled ORM query.
+    """
+    rows = sql.fetch(
+        Membership,
+        "SELECT * FROM accounts_membership WHERE user_id = %s AND active",
+        [user_id],
+    )
+    units = sql.by_ids(AdminUnit, (m.unit_id for m in rows))
+    agencies = sql.by_ids(Agency, (m.agency_id for m in rows if m.agency_id))
+    for membership in rows:
+        sql.attach(membership, "unit", units[membership.unit_id])
+        sql.attach(membership, "agency", agencies.get(membership.agency_id or 0))
+    rows.sort(key=lambda m: (m.unit.path, m.role, m.pk))  # the model's ordering
+    return rows
 
 
 def user_memberships(user: AnyUser) -> list[Membership]:
@@ -198,6 +217,11 @@ def token_station_ids(request: Any) -> set[int] | None:
         return None
     cached: set[int] | None = getattr(token, "_amanat_station_ids", None)
     if cached is None:
-        cached = set(token.stations.values_list("pk", flat=True))
+        with connection.cursor() as cursor:  # plain SQL: asked on every API request
+            cursor.execute(
+                "SELECT station_id FROM accounts_apitoken_stations WHERE apitoken_id = %s",
+                [token.pk],
+            )
+            cached = {row[0] for row in cursor.fetchall()}
         token._amanat_station_ids = cached  # type: ignore[attr-defined]
     return cached or None

@@ -32,6 +32,7 @@ from amanat.accounts.models import (
     Membership,
     Role,
 )
+from amanat.core import groupcommit, sql
 from amanat.geo.models import AdminUnit
 
 logger = logging.getLogger("amanat.accounts")
@@ -265,18 +266,27 @@ def api_token_authenticate(plaintext: str) -> ApiToken | None:
     """The usable token for this bearer string, or None; marks it used."""
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
-    token = (
-        ApiToken.objects.usable()
-        .select_related("user")
-        .filter(token_hash=api_token_digest(plaintext))
-        .first()
+    now = timezone.now()
+    # Every API request runs this: plain SQL (amanat.core.sql), the same conditions as
+    # ``ApiToken.objects.usable()``.
+    token = sql.fetch_first(
+        ApiToken,
+        "SELECT t.* FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id"
+        " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
+        " AND u.is_active",
+        [api_token_digest(plaintext), sql.db_datetime(now)],
     )
     if token is None:
         return None
-    now = timezone.now()
+    sql.attach(token, "user", sql.fetch_first(
+        User, "SELECT * FROM auth_user WHERE id = %s", [token.user_id]))
     # Writing on every call would serialise field devices on one row; once a minute is enough.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # A write: with group commit on, queued with the reports' writes rather than
+        # waiting on SQLite's lock beside them.
+        groupcommit.run(
+            lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        )
         token.last_used_at = now
     return token
 

@@ -10,6 +10,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +22,7 @@ from amanat.accounts import access, policy, services
 from amanat.accounts.forms import ApiTokenIssueForm, MembershipGrantForm, TokenForm
 from amanat.accounts.middleware import second_factor_not_required
 from amanat.accounts.models import ApiToken, Membership
+from amanat.stations.models import Station
 
 
 class LoginView(auth_views.LoginView):
@@ -97,8 +99,11 @@ def _profile_context(request: HttpRequest) -> dict[str, object]:
         "memberships": access.user_memberships(user),
         "has_totp": services.user_has_totp(user),  # type: ignore[arg-type]
         "needs_totp": access.needs_second_factor(user),
-        "tokens": ApiToken.objects.filter(user=user),  # type: ignore[misc]
-        "token_form": ApiTokenIssueForm(),
+        "tokens": ApiToken.objects.filter(user=user).prefetch_related(  # type: ignore[misc]
+            Prefetch("stations", Station.objects.select_related("county").order_by(
+                "county__code", "code"))
+        ),
+        "token_form": ApiTokenIssueForm(user=user),
         "can_manage": access.can(user, policy.VIEW, "accounts.membership", None),
     }
 
@@ -109,13 +114,14 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_issue(request: HttpRequest) -> HttpResponse:
-    form = ApiTokenIssueForm(request.POST)
+    form = ApiTokenIssueForm(request.POST, user=request.user)
     context = _profile_context(request)
     if form.is_valid():
         token, plaintext = services.api_token_issue(
             user=request.user,  # type: ignore[arg-type]
             name=form.cleaned_data["name"],
             ttl_days=form.cleaned_data["ttl_days"],
+            stations=form.cleaned_data["stations"],
             actor=request.user,  # type: ignore[arg-type]
         )
         # Shown once, in this response only; the database keeps the digest.

@@ -23,12 +23,13 @@ from typing import IO, Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amanat import __version__
 from amanat.audit.models import ChainHead, Checkpoint, Event
+from amanat.core import sql
 from amanat.verify import (
     FORMAT_VERSION,
     GENESIS_HASH,
@@ -125,7 +126,12 @@ def _lock_head() -> ChainHead:
     On PostgreSQL the row lock serialises appenders; on SQLite the project's IMMEDIATE
     transactions already hold the database write lock.
     """
-    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    # Every audited change runs this: plain SQL (amanat.core.sql).
+    head = sql.fetch_first(
+        ChainHead, "SELECT * FROM audit_chainhead WHERE id = 1 FOR UPDATE"
+        if connection.features.has_select_for_update
+        else "SELECT * FROM audit_chainhead WHERE id = 1"
+    )
     if head is not None:
         return head
     last = Event.objects.order_by("-seq").first()
@@ -217,8 +223,12 @@ def audit_record(
             prev_hash=head.last_hash,
         )
         event.hash = event_hash(event_fields(event))
-        event.save(force_insert=True)
-        ChainHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
+        sql.insert(event)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE audit_chainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
+                [event.seq, event.hash],
+            )
     return event
 
 

@@ -28,13 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from pydantic_core import to_jsonable_python
 
-from amanat.core import groupcommit
+from amanat.core import groupcommit, sql
 from amanat.core.api_errors import error_response
 from amanat.core.models import IdempotencyRecord
 
@@ -124,7 +124,7 @@ def idempotent(
     # Look before taking the write lock: a retry is answered with a read only.  A record
     # is only ever stored complete (reservation and answer commit together), so what is
     # seen here can be replayed as it is.
-    found = _find(records)
+    found = _find(request.user.pk, str(scope["route"]), key)
     expired = found is not None and found.created_at < timezone.now() - RETENTION
     if found is not None and not expired:
         return _replay(found, digest)
@@ -144,12 +144,10 @@ def idempotent(
 def _once(records: QuerySet[IdempotencyRecord], scope: dict[str, Any], digest: str,
           run: Callable[[], Outcome]) -> HttpResponse:
     """Inside the caller's transaction: reserve the key and run, or replay on a clash."""
-    try:
-        with transaction.atomic():  # a savepoint: the outer transaction survives a clash
-            record = IdempotencyRecord.objects.create(
-                **scope, request_hash=digest, status_code=0, response_body={}
-            )
-    except IntegrityError:
+    record = IdempotencyRecord(**scope, request_hash=digest, status_code=0, response_body={})
+    # The unique constraint decides between concurrent first uses; ON CONFLICT instead of
+    # an IntegrityError in a savepoint keeps the hot path short (amanat.core.sql).
+    if not sql.insert(record, skip_conflicts=True):
         # A concurrent request with this key committed first: answer as it did.
         return _replay(records.get(), digest)
     status, body = run()
@@ -157,12 +155,18 @@ def _once(records: QuerySet[IdempotencyRecord], scope: dict[str, Any], digest: s
     if not 200 <= status < 300:
         raise _Discard(status, data)
     record.status_code, record.response_body = status, data
-    record.save(update_fields=["status_code", "response_body"])
+    sql.update(record, ["status_code", "response_body"])
     return _json(status, data)
 
 
-def _find(records: QuerySet[IdempotencyRecord]) -> IdempotencyRecord | None:
-    return records.first()
+def _find(user_id: int | None, route: str, key: str) -> IdempotencyRecord | None:
+    # Every keyed write asks this first: plain SQL on the unique key (amanat.core.sql).
+    return sql.fetch_first(
+        IdempotencyRecord,
+        "SELECT * FROM core_idempotencyrecord"
+        ' WHERE user_id = %s AND route = %s AND "key" = %s',
+        [user_id, route, key],
+    )
 
 
 def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:

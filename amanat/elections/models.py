@@ -13,12 +13,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class ElectionQuerySet(models.QuerySet["Election"]):
+class ElectionManager(models.Manager["Election"]):
     def current(self, *, today: datetime.date | None = None) -> Election | None:
-        """The next election from ``today`` on; failing that, the most recent one."""
+        """The next election from ``today`` on; failing that, the most recent one.
+
+        Every report submission asks this: plain SQL (amanat.core.sql), one query.
+        """
+        from amanat.core import sql
+
         today = today or timezone.localdate()
-        upcoming = self.filter(election_day__gte=today).order_by("election_day", "pk").first()
-        return upcoming or self.order_by("-election_day", "-pk").first()
+        return sql.fetch_first(
+            self.model,
+            "SELECT * FROM elections_election ORDER BY"
+            " CASE WHEN election_day >= %s THEN 0 ELSE 1 END,"
+            " CASE WHEN election_day >= %s THEN election_day END,"
+            " election_day DESC,"
+            " CASE WHEN election_day >= %s THEN id ELSE -id END LIMIT 1",
+            [today, today, today],
+        )
 
 
 class Election(models.Model):
@@ -29,7 +41,7 @@ class Election(models.Model):
     election_day = models.DateField(_("election day"))
     description = models.TextField(_("description"), blank=True)
 
-    objects = ElectionQuerySet.as_manager()
+    objects = ElectionManager()
 
     class Meta:
         verbose_name = _("election")

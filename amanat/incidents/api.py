@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from pydantic import Field
 
 from amanat.accounts import access, policy
-from amanat.core import idempotency
+from amanat.core import idempotency, sql
 from amanat.core.api_errors import ErrorOut, error_body, error_response
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
@@ -65,11 +64,7 @@ def _report_out(report: Any) -> ReportOut:
 
 
 def _category(code: str) -> Category:
-    # One query for both spellings; the category code wins over another's SMS code.
-    matches = selectors.active_categories().filter(
-        Q(code=code) | Q(sms_code=code.strip().upper())
-    )
-    found = min(matches, key=lambda c: c.code != code, default=None)
+    found = selectors.category_by_code(code)
     if found is None:
         raise IncidentError(f"unknown category {code!r}", f"دسته «{code}» شناخته نیست",
                             field="category")
@@ -83,7 +78,7 @@ def _place(payload: ReportIn, election: Election | None) -> tuple[Station | None
             raise IncidentError(f"no polling station {payload.station_code!r}",
                                 f"شعبه «{payload.station_code}» یافت نشد", field="station_code")
         return station, station.unit or station.county
-    unit = AdminUnit.objects.filter(pk=payload.unit_id).first() if payload.unit_id else None
+    unit = sql.by_ids(AdminUnit, [payload.unit_id or 0]).get(payload.unit_id or 0)
     if unit is None:
         raise IncidentError("give station_code or unit_id",
                             "کد شعبه (station_code) یا واحد (unit_id) را بدهید", field="unit_id")

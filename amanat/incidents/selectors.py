@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Role
+from amanat.core import sql
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
@@ -230,16 +231,29 @@ def parse_station_code(text: str) -> tuple[str, str] | None:
 
 
 def find_station(election: Election | None, text: str) -> Station | None:
-    """The station of ``election`` named by "county code-station code", or None."""
+    """The station of ``election`` named by "county code-station code", or None.
+
+    With its county, unit and election loaded.  Every API and SMS report asks this:
+    plain SQL (amanat.core.sql) on the station's unique (election, county, code).
+    """
     parsed = parse_station_code(text)
     if election is None or parsed is None:
         return None
     county, code = parsed
-    return (
-        Station.objects.select_related("county", "unit", "election")
-        .filter(election=election, county__kind=Kind.COUNTY, county__code=county, code=code)
-        .first()
+    station = sql.fetch_first(
+        Station,
+        "SELECT s.* FROM stations_station s JOIN geo_adminunit c"
+        " ON c.id = s.county_id WHERE c.kind = %s AND c.code = %s"
+        " AND s.election_id = %s AND s.code = %s",
+        [Kind.COUNTY, county, election.pk, code],
     )
+    if station is None:
+        return None
+    units = sql.by_ids(AdminUnit, [station.county_id, station.unit_id or station.county_id])
+    sql.attach(station, "county", units[station.county_id])
+    sql.attach(station, "unit", units.get(station.unit_id or 0))
+    sql.attach(station, "election", election)
+    return station
 
 
 def active_categories() -> QuerySet[Category]:
@@ -249,4 +263,16 @@ def active_categories() -> QuerySet[Category]:
 
 
 def category_by_sms_code(code: str) -> Category | None:
-    return active_categories().filter(sms_code=code.strip().upper()).first()
+    return category_by_code(code, sms_only=True)
+
+
+def category_by_code(code: str, *, sms_only: bool = False) -> Category | None:
+    """The active category with this code or SMS code (the code wins over another
+    category's SMS code); plain SQL, as every report asks it (amanat.core.sql)."""
+    sms = code.strip().upper()
+    rows = sql.fetch(
+        Category,
+        "SELECT * FROM incidents_category WHERE active AND (sms_code = %s OR code = %s)",
+        [sms, "" if sms_only else code],
+    )
+    return min(rows, key=lambda c: c.code != code, default=None)

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 
 from amanat.accounts.models import Agency
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
+from amanat.core import sql
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents.errors import CaseLocked, IllegalTransition, IncidentError
@@ -130,10 +131,6 @@ def report_receive(
     cleaned = _clean_text(text)
     place, election = _place(station, unit, election)
     with transaction.atomic():
-        if client_key:
-            found = Report.objects.filter(channel=channel, client_key=client_key).first()
-            if found is not None:
-                return Received(found, False)
         report = Report(
             channel=channel, election=election, station=station, unit=place,
             unit_path=place.path, category=category, text=text.strip(),
@@ -142,13 +139,11 @@ def report_receive(
             submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
             corrects=corrects,
         )
-        try:
-            _insert_report(report)
-        except IntegrityError:
-            if not client_key:
-                raise
-            # A concurrent request with the same key committed first.
-            return Received(Report.objects.get(channel=channel, client_key=client_key), False)
+        if not _insert_report(report):
+            # This key is stored already: a retry, or a concurrent copy committed first.
+            found = _report_by_key(channel, client_key or "")
+            assert found is not None
+            return Received(found, False)
         stored = [_evidence_store(report, f) for f in evidence]
         audit_record(
             action="incidents.report.receive", actor=actor,
@@ -160,18 +155,26 @@ def report_receive(
     return Received(report, True)
 
 
-def _insert_report(report: Report) -> None:
-    """Insert with a fresh reference; a (very unlikely) clash of references is retried."""
+def _report_by_key(channel: str, client_key: str) -> Report | None:
+    # Every API and SMS report asks this: plain SQL on the unique (channel, client_key).
+    return sql.fetch_first(
+        Report, "SELECT * FROM incidents_report WHERE channel = %s AND client_key = %s",
+        [channel, client_key],
+    )
+
+
+def _insert_report(report: Report) -> bool:
+    """Insert with a fresh reference; False if the report's client key is stored already.
+
+    ``ON CONFLICT DO NOTHING`` instead of catching an IntegrityError in a savepoint: the
+    API's hot path (amanat.core.sql).  A (very unlikely) clash of references is retried.
+    """
     for _attempt in range(5):
         report.reference = _reference("R-")
-        try:
-            with transaction.atomic():
-                report.save(force_insert=True)
-            return
-        except IntegrityError:
-            if Report.objects.filter(reference=report.reference).exists():
-                continue
-            raise
+        if sql.insert(report, skip_conflicts=True):
+            return True
+        if report.client_key and _report_by_key(report.channel, report.client_key):
+            return False
     raise IntegrityError("could not draw a unique reference number")
 
 

@@ -181,7 +181,7 @@ def test_a_duplicate_that_commits_first_is_replayed(
     our insert; the unique constraint turns our insert into a replay."""
     work = Work()
     call(user, "k1", {"x": 1}, work)
-    monkeypatch.setattr(idempotency, "_find", lambda records: None)
+    monkeypatch.setattr(idempotency, "_find", lambda *lookup: None)
     response = call(user, "k1", {"x": 1}, work)
     assert response.status_code == 201 and response[REPLAYED_HEADER] == "true"
     assert work.runs == 1

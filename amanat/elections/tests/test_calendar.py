@@ -91,8 +91,14 @@ def test_current_election_is_the_next_one_then_the_latest() -> None:
     assert Election.objects.current(today=datetime.date(2026, 2, 9)) == soon
     assert Election.objects.current(today=datetime.date(2026, 5, 15)) == soon
     assert Election.objects.current(today=datetime.date(2030, 1, 1)).slug == "later"
-    assert Election.objects.filter(pk=old.pk).current(today=datetime.date(2026, 1, 1)) == old
-    assert Election.objects.none().current() is None
+    # Two rounds on one day: the first created among upcoming ones, the last among past.
+    twin = services.election_create(name="later 2", slug="later-2",
+                                    election_day=datetime.date(2028, 5, 1))
+    assert Election.objects.current(today=datetime.date(2027, 1, 1)).slug == "later"
+    assert Election.objects.current(today=datetime.date(2030, 1, 1)) == twin
+    assert old.election_day < datetime.date(2026, 1, 1)
+    Election.objects.all().delete()
+    assert Election.objects.current() is None
 
 
 def test_services_validate(example: Election) -> None:
