@@ -203,25 +203,55 @@ def audit_record(
     / AnonymousUser, then ``actor_name`` names the system, CLI or attempted username);
     ``unit`` is a geo.AdminUnit or None; give ``obj`` or ``object_type``+``object_id``.
     """
+    return audit_append(audit_event(
+        action=action, actor=actor, actor_name=actor_name, unit=unit, obj=obj,
+        object_type=object_type, object_id=object_id, before=before, after=after, extra=extra,
+    ))
+
+
+def audit_event(
+    *,
+    action: str,
+    actor: Any = None,
+    actor_name: str | None = None,
+    unit: Any = None,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Event:
+    """The event ``audit_record`` would append, not yet in the chain (no seq or hash).
+
+    Built outside the write transaction where that transaction is the bottleneck (the
+    intake's group commit); ``audit_append`` must follow in the transaction of the change.
+    """
     actor_id, name = _actor_fields(actor, actor_name)
     otype, oid = _object_fields(obj, object_type, object_id)
-    with transaction.atomic():
+    return Event(
+        actor_id=actor_id,
+        actor_name=name[:150],
+        unit_id=unit.pk if unit is not None else None,
+        unit_path=getattr(unit, "path", "") if unit is not None else "",
+        action=action,
+        object_type=otype,
+        object_id=oid,
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+        extra=jsonable(extra) if extra is not None else None,
+    )
+
+
+def audit_append(event: Event) -> Event:
+    """Chain and store an event from ``audit_event``, in the caller's transaction.
+
+    No savepoint of its own (one statement pair fewer on every audited change): if
+    appending fails, the caller's whole change is rolled back with it, as it must be.
+    """
+    with transaction.atomic(savepoint=False):
         head = _lock_head()
-        event = Event(
-            seq=head.last_seq + 1,
-            time=timezone.now(),
-            actor_id=actor_id,
-            actor_name=name[:150],
-            unit_id=unit.pk if unit is not None else None,
-            unit_path=getattr(unit, "path", "") if unit is not None else "",
-            action=action,
-            object_type=otype,
-            object_id=oid,
-            before=jsonable(before) if before is not None else None,
-            after=jsonable(after) if after is not None else None,
-            extra=jsonable(extra) if extra is not None else None,
-            prev_hash=head.last_hash,
-        )
+        event.seq, event.prev_hash, event.time = head.last_seq + 1, head.last_hash, timezone.now()
         event.hash = event_hash(event_fields(event))
         sql.insert(event)
         with connection.cursor() as cursor:

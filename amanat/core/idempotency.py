@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from pydantic_core import to_jsonable_python
@@ -120,7 +119,6 @@ def idempotent(
         return error_response([MALFORMED])
     digest = request_digest(payload)
     scope = {"user": request.user, "route": f"{request.method} {request.path}"[:255], "key": key}
-    records = IdempotencyRecord.objects.filter(**scope)
     # Look before taking the write lock: a retry is answered with a read only.  A record
     # is only ever stored complete (reservation and answer commit together), so what is
     # seen here can be replayed as it is.
@@ -133,15 +131,16 @@ def idempotent(
         try:
             with transaction.atomic():
                 if expired:
-                    records.filter(created_at__lt=timezone.now() - RETENTION).delete()
-                return _once(records, scope, digest, run)
+                    IdempotencyRecord.objects.filter(
+                        **scope, created_at__lt=timezone.now() - RETENTION).delete()
+                return _once(scope, digest, run)
         except _Discard as failed:
             return _json(failed.status, failed.body)
 
     return groupcommit.run(write) if group_commit else write()
 
 
-def _once(records: QuerySet[IdempotencyRecord], scope: dict[str, Any], digest: str,
+def _once(scope: dict[str, Any], digest: str,
           run: Callable[[], Outcome]) -> HttpResponse:
     """Inside the caller's transaction: reserve the key and run, or replay on a clash."""
     record = IdempotencyRecord(**scope, request_hash=digest, status_code=0, response_body={})
@@ -149,7 +148,7 @@ def _once(records: QuerySet[IdempotencyRecord], scope: dict[str, Any], digest: s
     # an IntegrityError in a savepoint keeps the hot path short (amanat.core.sql).
     if not sql.insert(record, skip_conflicts=True):
         # A concurrent request with this key committed first: answer as it did.
-        return _replay(records.get(), digest)
+        return _replay(IdempotencyRecord.objects.get(**scope), digest)
     status, body = run()
     data = to_jsonable_python(body)
     if not 200 <= status < 300:

@@ -16,22 +16,74 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 M = TypeVar("M", bound=models.Model)
 
 
+def _db() -> BaseDatabaseWrapper:
+    # The wrapper itself, not the ``connection`` proxy: every attribute of the proxy is a
+    # thread-local lookup, and a row of twenty fields makes dozens of them.
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return _db().ops.quote_name(model._meta.db_table)
 
 
 def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
-    """Model instances for a SELECT of the model's table (``SELECT t.* ...``)."""
-    return list(model._default_manager.raw(sql, params))
+    """Model instances for a SELECT of all the model's columns (``SELECT t.* ...``).
+
+    What ``Manager.raw`` does, with the column order and converters worked out once per
+    model and column list rather than on every query.
+    """
+    db = _db()
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = tuple(column[0] for column in cursor.description)
+        rows = cursor.fetchall()
+    order, converters, attnames = _reading(db, model, columns)
+    found = []
+    for row in rows:
+        values = [row[i] for i in order]
+        for position, functions, expression in converters:
+            for function in functions:
+                values[position] = function(values[position], expression, db)
+        found.append(model.from_db(db.alias, attnames, values))
+    return found
 
 
 def fetch_first(model: type[M], sql: str, params: Sequence[Any] = ()) -> M | None:
-    return next(iter(model._default_manager.raw(sql, params)), None)
+    found = fetch(model, sql, params)
+    return found[0] if found else None
+
+
+Converter = tuple[int, list[Any], Any]
+Reading = tuple[list[int], list[Converter], list[str]]
+_READINGS: dict[tuple[type[models.Model], str, tuple[str, ...]], Reading] = {}
+
+
+def _reading(db: BaseDatabaseWrapper, model: type[models.Model], columns: tuple[str, ...]
+             ) -> Reading:
+    """Where each of the model's fields is among ``columns``, and its converters."""
+    key = (model, db.vendor, columns)
+    if key not in _READINGS:
+        index = {name: i for i, name in enumerate(columns)}
+        fields = model._meta.concrete_fields
+        missing = [f.column for f in fields if f.column not in index]
+        if missing:
+            raise ValueError(f"{model.__name__}: the SELECT lacks columns {missing}")
+        converters: list[Converter] = []
+        for position, field in enumerate(fields):
+            expression = field.get_col(model._meta.db_table)
+            functions = [*db.ops.get_db_converters(expression),
+                         *field.get_db_converters(db)]
+            if functions:
+                converters.append((position, functions, expression))
+        _READINGS[key] = ([index[str(f.column)] for f in fields], converters,
+                          [f.attname for f in fields])
+    return _READINGS[key]
 
 
 def by_ids(model: type[M], ids: Iterable[int]) -> dict[int, M]:
@@ -40,7 +92,7 @@ def by_ids(model: type[M], ids: Iterable[int]) -> dict[int, M]:
     if not wanted:
         return {}
     marks = ", ".join(["%s"] * len(wanted))
-    pk = connection.ops.quote_name(model._meta.pk.column or "id")
+    pk = _db().ops.quote_name(model._meta.pk.column or "id")
     # Only names from the model's own metadata and %s marks go into the text.
     query = f"SELECT * FROM {table(model)} WHERE {pk} IN ({marks})"  # noqa: S608
     rows = fetch(model, query, wanted)
@@ -55,7 +107,7 @@ def attach(instance: models.Model, field_name: str, related: models.Model | None
 
 def db_datetime(value: datetime.datetime) -> Any:
     """A datetime as this database's column stores it (naive UTC text on SQLite)."""
-    return connection.ops.adapt_datetimefield_value(value)
+    return _db().ops.adapt_datetimefield_value(value)
 
 
 # --- writes -------------------------------------------------------------------------------
@@ -64,11 +116,11 @@ _INSERTS: dict[tuple[type[models.Model], str, bool], tuple[str, list[models.Fiel
 
 
 def _insert_statement(
-    model: type[models.Model], skip_conflicts: bool
+    db: BaseDatabaseWrapper, model: type[models.Model], skip_conflicts: bool
 ) -> tuple[str, list[models.Field[Any, Any]]]:
-    key = (model, connection.vendor, skip_conflicts)
+    key = (model, db.vendor, skip_conflicts)
     if key not in _INSERTS:
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         fields = [f for f in model._meta.concrete_fields if not f.auto_created
                   and not (f.primary_key and f.db_returning)]
         columns = ", ".join(quote(str(f.column)) for f in fields)
@@ -91,27 +143,29 @@ def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:
     ``skip_conflicts``: a row that would break a unique constraint is not inserted
     (``ON CONFLICT DO NOTHING``, no savepoint needed) and False is returned.
     """
-    statement, fields = _insert_statement(type(instance), skip_conflicts)
-    params = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    db = _db()
+    statement, fields = _insert_statement(db, type(instance), skip_conflicts)
+    params = [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(statement, params)
         row = cursor.fetchone()
     if row is None:
         return False
     instance.pk = row[0]
-    instance._state.adding, instance._state.db = False, connection.alias
+    instance._state.adding, instance._state.db = False, db.alias
     return True
 
 
 def update(instance: models.Model, names: Sequence[str]) -> None:
     """UPDATE these fields of a stored instance (``save(update_fields=…)`` without the ORM)."""
-    quote = connection.ops.quote_name
+    db = _db()
+    quote = db.ops.quote_name
     fields = [instance._meta.get_field(name) for name in names]
     assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
-    params = [f.get_db_prep_save(getattr(instance, f.attname), connection)  # type: ignore[union-attr]
+    params = [f.get_db_prep_save(getattr(instance, f.attname), db)  # type: ignore[union-attr]
               for f in fields]
     pk = quote(instance._meta.pk.column or "id")
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table(type(instance))} SET {assignments} WHERE {pk} = %s",  # noqa: S608
             [*params, instance.pk],

@@ -12,7 +12,6 @@ import datetime
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -85,18 +84,10 @@ def _place(payload: ReportIn, election: Election | None) -> tuple[Station | None
     return None, unit
 
 
-@dataclass(frozen=True)
-class _Resolved:
-    """What a report names, looked up before the write transaction (see ``_resolve``)."""
-
-    station: Station | None
-    unit: AdminUnit
-    election: Election | None
-    category: Category
-
-
-def _resolve(request: HttpRequest, payload: ReportIn) -> _Resolved | tuple[int, Any]:
-    """Look up the station, place and category and check scope: reads only.
+def _prepare(request: HttpRequest, payload: ReportIn, key: str
+             ) -> services.PreparedReport | tuple[int, Any]:
+    """Look up the station, place and category, check scope and build the report: no
+    writes.
 
     Done before ``idempotent`` opens its transaction so that the database write lock
     (SQLite) or the audit chain head (PostgreSQL) is held only for the inserts: under
@@ -112,23 +103,19 @@ def _resolve(request: HttpRequest, payload: ReportIn) -> _Resolved | tuple[int, 
         if bound is not None and (station is None or station.pk not in bound):
             # A field device reports only for the stations its token names.
             return 404, {"detail": "Not Found"}
-        return _Resolved(station, unit, election, _category(payload.category))
-    except IncidentError as error:
-        return 422, error_body([error])
-
-
-def _receive(request: HttpRequest, payload: ReportIn, key: str,
-             resolved: _Resolved | tuple[int, Any]) -> tuple[int, Any]:
-    if not isinstance(resolved, _Resolved):
-        return resolved
-    try:
-        received = services.report_receive(
-            channel=Channel.API, category=resolved.category, text=payload.text,
-            station=resolved.station, unit=resolved.unit, election=resolved.election,
-            actor=request.user, payload=payload.dict(), client_key=f"{request.user.pk}:{key}",
+        return services.report_prepare(
+            channel=Channel.API, category=_category(payload.category), text=payload.text,
+            station=station, unit=unit, election=election, actor=request.user,
+            payload=payload.dict(), client_key=f"{request.user.pk}:{key}",
         )
     except IncidentError as error:
         return 422, error_body([error])
+
+
+def _store(prepared: services.PreparedReport | tuple[int, Any]) -> tuple[int, Any]:
+    if not isinstance(prepared, services.PreparedReport):
+        return prepared
+    received = services.report_store(prepared)
     return (201 if received.created else 200), _report_out(received.report)
 
 
@@ -143,10 +130,10 @@ def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
     if not key:
         return error_response([idempotency.MISSING], status=400,
                               detail="Idempotency-Key header required")
-    resolved = _resolve(request, payload)
+    prepared = _prepare(request, payload, key)
     return idempotency.idempotent(
         request, key=key, payload=payload.dict(), required=True, group_commit=True,
-        run=lambda: _receive(request, payload, key, resolved),
+        run=lambda: _store(prepared),
     )
 
 

@@ -20,7 +20,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from amanat.accounts.models import Agency
-from amanat.audit.services import audit_diff, audit_record, audit_snapshot
+from amanat.audit.models import Event
+from amanat.audit.services import (
+    audit_append,
+    audit_diff,
+    audit_event,
+    audit_record,
+    audit_snapshot,
+    jsonable,
+)
 from amanat.core import sql
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
@@ -126,32 +134,78 @@ def report_receive(
     With ``client_key`` (an API idempotency key, an SMS message id) a repeat of a key
     already stored on this channel returns the stored report, ``created=False``.
     """
+    return report_store(report_prepare(
+        channel=channel, category=category, text=text, station=station, unit=unit,
+        election=election, contact=contact, payload=payload, client_key=client_key,
+        actor=actor, evidence=evidence, corrects=corrects,
+    ))
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    """A checked report and its audit event, built before the write transaction."""
+
+    report: Report
+    event: Event
+    evidence: tuple[CheckedFile, ...]
+
+
+def report_prepare(
+    *,
+    channel: str,
+    category: Category,
+    text: str,
+    station: Station | None = None,
+    unit: AdminUnit | None = None,
+    election: Election | None = None,
+    contact: str = "",
+    payload: Mapping[str, Any] | None = None,
+    client_key: str | None = None,
+    actor: Any = None,
+    evidence: Iterable[CheckedFile] = (),
+    corrects: Report | None = None,
+) -> PreparedReport:
+    """Everything ``report_receive`` does before writing: the checks, the row (with a
+    drawn reference number) and the audit event.  ``report_store`` writes them; the API
+    calls the two apart so that its shared write transaction holds only the inserts
+    (amanat.core.groupcommit)."""
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     cleaned = _clean_text(text)
     place, election = _place(station, unit, election)
-    with transaction.atomic():
-        report = Report(
-            channel=channel, election=election, station=station, unit=place,
-            unit_path=place.path, category=category, text=text.strip(),
-            text_normalized=cleaned, contact=normalize(contact)[:200],
-            payload=dict(payload or {}), client_key=client_key or None,
-            submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
-            corrects=corrects,
-        )
-        if not _insert_report(report):
+    signed_in = getattr(actor, "is_authenticated", False)
+    report = Report(
+        reference=_reference("R-"), channel=channel, election=election, station=station,
+        unit=place, unit_path=place.path, category=category, text=text.strip(),
+        text_normalized=cleaned, contact=normalize(contact)[:200],
+        payload=dict(payload or {}), client_key=client_key or None,
+        submitted_by=actor if signed_in else None, corrects=corrects,
+    )
+    files = tuple(evidence)
+    event = audit_event(
+        action="incidents.report.receive", actor=actor,
+        actor_name=None if signed_in else f"{channel}",
+        unit=place, obj=report, after=_fields(report, REPORT_AUDIT_FIELDS),
+        extra={"text_sha256": hashlib.sha256(cleaned.encode()).hexdigest(),
+               "evidence": [hashlib.sha256(f.data).hexdigest() for f in files]},
+    )
+    return PreparedReport(report, event, files)
+
+
+def report_store(prepared: PreparedReport) -> Received:
+    """Write a prepared report, its evidence files and its audit event, in one transaction."""
+    report = prepared.report
+    # No savepoint when called inside a transaction: a failure rolls the caller back.
+    with transaction.atomic(savepoint=False):
+        if not _insert_report(prepared):
             # This key is stored already: a retry, or a concurrent copy committed first.
-            found = _report_by_key(channel, client_key or "")
+            found = _report_by_key(report.channel, report.client_key or "")
             assert found is not None
             return Received(found, False)
-        stored = [_evidence_store(report, f) for f in evidence]
-        audit_record(
-            action="incidents.report.receive", actor=actor,
-            actor_name=None if getattr(actor, "is_authenticated", False) else f"{channel}",
-            unit=place, obj=report, after=_fields(report, REPORT_AUDIT_FIELDS),
-            extra={"text_sha256": hashlib.sha256(cleaned.encode()).hexdigest(),
-                   "evidence": [e.sha256 for e in stored]},
-        )
+        for checked in prepared.evidence:
+            _evidence_store(report, checked)
+        prepared.event.object_id = str(report.pk)
+        audit_append(prepared.event)
     return Received(report, True)
 
 
@@ -163,18 +217,21 @@ def _report_by_key(channel: str, client_key: str) -> Report | None:
     )
 
 
-def _insert_report(report: Report) -> bool:
-    """Insert with a fresh reference; False if the report's client key is stored already.
+def _insert_report(prepared: PreparedReport) -> bool:
+    """Insert; False if the report's client key is stored already.
 
     ``ON CONFLICT DO NOTHING`` instead of catching an IntegrityError in a savepoint: the
-    API's hot path (amanat.core.sql).  A (very unlikely) clash of references is retried.
+    API's hot path (amanat.core.sql).  A (very unlikely) clash of reference numbers is
+    retried with a new one.
     """
+    report = prepared.report
     for _attempt in range(5):
-        report.reference = _reference("R-")
         if sql.insert(report, skip_conflicts=True):
             return True
         if report.client_key and _report_by_key(report.channel, report.client_key):
             return False
+        report.reference = _reference("R-")
+        prepared.event.after = jsonable(_fields(report, REPORT_AUDIT_FIELDS))
     raise IntegrityError("could not draw a unique reference number")
 
 
