@@ -106,23 +106,26 @@ class GroupCommitter:
             first = work_queue.get()
             if first is None:
                 break
-            jobs = [first]
-            while len(jobs) < self.max_batch:
-                try:
-                    job = work_queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    work_queue.put(None)  # finish this batch, then stop
-                    break
-                jobs.append(job)
-            self.commit_batch(jobs)
+            # Take the turn first, then the batch: what arrived while the other processes
+            # wrote joins this commit instead of waiting for the next one.
+            with _writers_take_turns(self.alias):
+                jobs = [first]
+                while len(jobs) < self.max_batch:
+                    try:
+                        job = work_queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        work_queue.put(None)  # finish this batch, then stop
+                        break
+                    jobs.append(job)
+                self.commit_batch(jobs)
         connections[self.alias].close()
 
     def commit_batch(self, jobs: list[_Job[Any]]) -> None:
         """Run the jobs in one transaction; wake them only after it committed (or failed)."""
         try:
-            with _writers_take_turns(self.alias), transaction.atomic(using=self.alias):
+            with transaction.atomic(using=self.alias):
                 for job in jobs:
                     self._run_one(job)
                 # Atomic would roll back silently on exit: make that an error for everyone.
