@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=models.Model)
 
@@ -139,12 +140,16 @@ def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:
 
     The same values as ``save(force_insert=True)`` (each field's ``pre_save`` and
     ``get_db_prep_save``), without compiling a query each time and without the
-    ``pre_save``/``post_save`` signals (the hot-path models have no receivers).
+    ``pre_save``/``post_save`` signals: a model that has receivers is refused.
     ``skip_conflicts``: a row that would break a unique constraint is not inserted
     (``ON CONFLICT DO NOTHING``, no savepoint needed) and False is returned.
     """
+    model = type(instance)
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        # A receiver would silently not run: use save() for such a model.
+        raise ValueError(f"{model.__name__} has save signal receivers; use save()")
     db = _db()
-    statement, fields = _insert_statement(db, type(instance), skip_conflicts)
+    statement, fields = _insert_statement(db, model, skip_conflicts)
     params = [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
     with db.cursor() as cursor:
         cursor.execute(statement, params)

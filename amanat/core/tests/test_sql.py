@@ -1,0 +1,53 @@
+"""amanat.core.sql: the hot path's plain SQL stores and reads what the ORM would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db.models.signals import post_save
+
+from amanat.core import sql
+from amanat.core.models import IdempotencyRecord
+
+
+@pytest.mark.django_db
+def test_insert_and_fetch_round_trip_as_the_orm(django_user_model: Any) -> None:
+    user = django_user_model.objects.create_user(username="u1")
+    record = IdempotencyRecord(user=user, route="POST /x", key="k", request_hash="h",
+                               status_code=0, response_body={"a": ["ب", 1]})
+    assert sql.insert(record, skip_conflicts=True)
+    stored = IdempotencyRecord.objects.get(pk=record.pk)
+    assert stored.response_body == {"a": ["ب", 1]} and stored.created_at is not None
+    fetched = sql.fetch_first(IdempotencyRecord,
+                              "SELECT * FROM core_idempotencyrecord WHERE id = %s", [record.pk])
+    assert fetched is not None and fetched.created_at == stored.created_at
+    assert fetched.response_body == stored.response_body
+    # The same (user, route, key) again: not inserted, no exception, nothing changed.
+    again = IdempotencyRecord(user=user, route="POST /x", key="k", request_hash="other",
+                              status_code=0, response_body={})
+    assert not sql.insert(again, skip_conflicts=True)
+    assert IdempotencyRecord.objects.get().request_hash == "h"
+
+
+@pytest.mark.django_db
+def test_fetch_refuses_a_select_missing_columns() -> None:
+    with pytest.raises(ValueError, match="lacks columns"):
+        sql.fetch(IdempotencyRecord, "SELECT id FROM core_idempotencyrecord")
+
+
+@pytest.mark.django_db
+def test_insert_refuses_a_model_with_save_receivers(django_user_model: Any) -> None:
+    user = django_user_model.objects.create_user(username="u2")
+
+    def receiver(**kwargs: Any) -> None:
+        pass
+
+    post_save.connect(receiver, sender=IdempotencyRecord)
+    try:
+        with pytest.raises(ValueError, match="receivers"):
+            sql.insert(IdempotencyRecord(user=user, route="r", key="k", request_hash="h",
+                                         status_code=0, response_body={}))
+    finally:
+        post_save.disconnect(receiver, sender=IdempotencyRecord)
+    assert not IdempotencyRecord.objects.exists()
