@@ -14,7 +14,11 @@ its own savepoint inside ONE transaction, commits, and only then wakes the reque
 - isolation between jobs: a job that raises is rolled back to its savepoint and gets its
   exception back; the others commit;
 - order: jobs run one after another in the writer's transaction, so the audit chain and
-  unique constraints see each other's rows exactly as with separate transactions.
+  unique constraints see each other's rows exactly as with separate transactions;
+- together: a job may also offer its work in a form that the writer can do for many jobs
+  at once (``Together``: one INSERT for a batch's rows instead of several statements per
+  job).  If that fails, its writes are rolled back to a savepoint and every job of the
+  group runs its own ``work`` as above, so the result is the same either way.
 
 Off unless ``AMANAT_GROUP_COMMIT`` is set (setting or environment); always inline when
 the caller is already inside a transaction (tests, services that call services), since
@@ -25,10 +29,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -37,6 +42,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.transaction import TransactionManagementError
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 MAX_BATCH = 64  # bounds one transaction's length and so the wait of its first job
 
 
@@ -49,9 +55,26 @@ def enabled() -> bool:
     return bool(value)
 
 
+@dataclass(frozen=True)
+class Together:
+    """A job's work in a form the writer can do for many jobs at once.
+
+    The writer calls ``write_many`` with the ``item`` of every job of a batch that has
+    the same ``write_many``, in its transaction and in a savepoint of its own.  It must
+    return one result per item, in order (each job's result), or raise: then the
+    savepoint is rolled back and each job runs its ``work`` instead.  Why: every
+    statement the writer runs is a moment in which the database's write lock waits for
+    the writer to get Python's GIL back from the request threads (docs/intake-load.md).
+    """
+
+    write_many: Callable[[list[Any]], Sequence[Any]]
+    item: Any
+
+
 @dataclass
 class _Job(Generic[T]):
     work: Callable[[], T]
+    together: Together | None = None
     done: threading.Event = field(default_factory=threading.Event)
     result: T | None = None
     error: BaseException | None = None
@@ -68,19 +91,24 @@ class GroupCommitter:
         self._pid: int | None = None
         self.batches = 0  # counters for tests and the benchmark's notes
         self.jobs = 0
+        self.together = 0  # jobs done by a Together's write_many
+        self.apart = 0  # jobs whose Together failed and that ran their own work
 
-    def run(self, work: Callable[[], T]) -> T:
-        """Run ``work`` in a transaction that has committed when this returns."""
+    def run(self, work: Callable[[], T], together: Together | None = None) -> T | Any:
+        """Run ``work`` in a transaction that has committed when this returns.
+
+        Returns what ``work`` returned, or what ``together.write_many`` gave this job.
+        """
         if not enabled() or connections[self.alias].in_atomic_block:
             with transaction.atomic(using=self.alias):
                 return work()
         self._ensure_writer()
-        job: _Job[T] = _Job(work)
+        job: _Job[T] = _Job(work, together)
         self._queue.put(job)
         job.done.wait()
         if job.error is not None:
             raise job.error
-        return job.result  # type: ignore[return-value]
+        return job.result
 
     def _ensure_writer(self) -> None:
         pid = os.getpid()
@@ -119,15 +147,18 @@ class GroupCommitter:
                         work_queue.put(None)  # finish this batch, then stop
                         break
                     jobs.append(job)
-                self.commit_batch(jobs)
+                self.commit_batch(jobs, wake=False)
+            # Wake the requests only now: woken threads take the GIL, and the next writer
+            # waits for this one to let go of the turn.
+            _wake(jobs)
         connections[self.alias].close()
 
-    def commit_batch(self, jobs: list[_Job[Any]]) -> None:
-        """Run the jobs in one transaction; wake them only after it committed (or failed)."""
+    def commit_batch(self, jobs: list[_Job[Any]], wake: bool = True) -> None:
+        """Run the jobs in one transaction; wake them (``wake``) only after it committed
+        or failed."""
         try:
             with transaction.atomic(using=self.alias):
-                for job in jobs:
-                    self._run_one(job)
+                self._run_all(jobs)
                 # Atomic would roll back silently on exit: make that an error for everyone.
                 if connections[self.alias].needs_rollback:
                     raise TransactionManagementError("the batch was marked for rollback")
@@ -139,8 +170,41 @@ class GroupCommitter:
         finally:
             self.batches += 1
             self.jobs += len(jobs)
-            for job in jobs:
-                job.done.set()
+            if wake:
+                _wake(jobs)
+
+    def _run_all(self, jobs: list[_Job[Any]]) -> None:
+        groups: dict[Callable[[list[Any]], Sequence[Any]], list[_Job[Any]]] = {}
+        for job in jobs:
+            if job.together is None:
+                self._run_one(job)
+            else:
+                groups.setdefault(job.together.write_many, []).append(job)
+        for write_many, group in groups.items():
+            if self._run_together(write_many, group):
+                self.together += len(group)
+                continue
+            self.apart += len(group)
+            for job in group:
+                self._run_one(job)
+
+    def _run_together(self, write_many: Callable[[list[Any]], Sequence[Any]],
+                      group: list[_Job[Any]]) -> bool:
+        try:
+            with transaction.atomic(using=self.alias):  # a savepoint: undone if it fails
+                results = list(write_many([job.together.item for job in group  # type: ignore[union-attr]
+                                           ]))
+                if len(results) != len(group):
+                    raise ValueError(f"{write_many!r} gave {len(results)} results "
+                                     f"for {len(group)} items")
+        except Exception as exc:
+            # Expected now and then (a key that a concurrent request took); each job's own
+            # work handles it and answers for it.
+            logger.info("group commit: %s together failed (%r); one by one", write_many, exc)
+            return False
+        for job, result in zip(group, results, strict=True):
+            job.result = result
+        return True
 
     def _run_one(self, job: _Job[Any]) -> None:
         try:
@@ -148,6 +212,11 @@ class GroupCommitter:
                 job.result = job.work()
         except Exception as exc:
             job.error = exc
+
+
+def _wake(jobs: list[_Job[Any]]) -> None:
+    for job in jobs:
+        job.done.set()
 
 
 @contextlib.contextmanager
@@ -174,10 +243,10 @@ def _writers_take_turns(alias: str) -> Iterator[None]:
 committer = GroupCommitter()
 
 
-def run(work: Callable[[], T]) -> T:
+def run(work: Callable[[], T], together: Together | None = None) -> T | Any:
     """Run ``work`` (database writes) so that it has committed when this returns.
 
     With group commit on, on the process's writer thread together with other requests'
-    work; otherwise inline in its own transaction.
+    work (``together``: see ``Together``); otherwise inline in its own transaction.
     """
-    return committer.run(work)
+    return committer.run(work, together)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from pydantic_core import to_jsonable_python
@@ -77,6 +77,22 @@ REUSED = KeyProblem(
 )
 
 
+@dataclass(frozen=True)
+class Planned:
+    """``run``'s work in a form the group-commit writer can do for many requests at once.
+
+    ``store_many(items)`` stores the ``item`` of every request of a batch in one go, in
+    the caller's transaction, or raises having written nothing its savepoint would keep
+    (then each request runs ``run``); ``answer`` is what ``run`` returns when it stores
+    the item.  Used where the shared write transaction is the bottleneck: report intake
+    (amanat.core.groupcommit.Together, docs/intake-load.md).
+    """
+
+    store_many: Callable[[list[Any]], None]
+    item: Any
+    answer: Outcome
+
+
 class _Discard(Exception):
     """Roll the reservation back: the work failed, there is nothing to replay."""
 
@@ -101,6 +117,7 @@ def idempotent(
     run: Callable[[], Outcome],
     required: bool = False,
     group_commit: bool = False,
+    planned: Planned | None = None,
 ) -> HttpResponse:
     """Run ``run`` at most once per (user, route, key); see the module's docstring.
 
@@ -108,7 +125,8 @@ def idempotent(
     (calling a service) and returns ``(status, body)``.  Exceptions from ``run`` (Http404,
     say) propagate and nothing is stored.  ``group_commit``: reserve, run and store in
     the process's shared write transaction (``amanat.core.groupcommit``) when that is on;
-    ``run`` must then only write (do the reads before calling this).
+    ``run`` must then only write (do the reads before calling this), and ``planned``
+    lets the writer store this request together with others.
     """
     if not key:
         if required:
@@ -137,7 +155,33 @@ def idempotent(
         except _Discard as failed:
             return _json(failed.status, failed.body)
 
-    return groupcommit.run(write) if group_commit else write()
+    if not group_commit:
+        return write()
+    together = None
+    if planned is not None and not expired:
+        status, body = planned.answer
+        record = IdempotencyRecord(**scope, request_hash=digest, status_code=status,
+                                   response_body=to_jsonable_python(body))
+        together = groupcommit.Together(_store_planned, (record, planned))
+    done = groupcommit.run(write, together)
+    if isinstance(done, HttpResponse):
+        return done
+    return _json(*done)
+
+
+def _store_planned(items: list[tuple[IdempotencyRecord, Planned]]) -> list[Outcome]:
+    """``groupcommit.Together.write_many`` for planned requests: their complete records
+    (reservation and answer at once) in one INSERT, then each kind's ``store_many``."""
+    records = [record for record, _ in items]
+    if sql.insert_many(records, skip_conflicts=True) != len(records):
+        # A concurrent request took one of these keys: each request on its own replays.
+        raise IntegrityError("an idempotency key is taken")
+    kinds: dict[Callable[[list[Any]], None], list[Any]] = {}
+    for _, planned in items:
+        kinds.setdefault(planned.store_many, []).append(planned.item)
+    for store_many, stored in kinds.items():
+        store_many(stored)
+    return [(record.status_code, record.response_body) for record in records]
 
 
 def _once(scope: dict[str, Any], digest: str,

@@ -131,9 +131,15 @@ def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
         return error_response([idempotency.MISSING], status=400,
                               detail="Idempotency-Key header required")
     prepared = _prepare(request, payload, key)
+    planned = None
+    if isinstance(prepared, services.PreparedReport):
+        # What _store answers when it stores the report: the writer can then store it
+        # with the batch's other reports in one INSERT (idempotency.Planned).
+        planned = idempotency.Planned(services.report_store_many, prepared,
+                                      (201, _report_out(prepared.report)))
     return idempotency.idempotent(
         request, key=key, payload=payload.dict(), required=True, group_commit=True,
-        run=lambda: _store(prepared),
+        run=lambda: _store(prepared), planned=planned,
     )
 
 

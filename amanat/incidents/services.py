@@ -23,6 +23,7 @@ from amanat.accounts.models import Agency
 from amanat.audit.models import Event
 from amanat.audit.services import (
     audit_append,
+    audit_append_many,
     audit_diff,
     audit_event,
     audit_record,
@@ -207,6 +208,30 @@ def report_store(prepared: PreparedReport) -> Received:
         prepared.event.object_id = str(report.pk)
         audit_append(prepared.event)
     return Received(report, True)
+
+
+class NotStoredTogether(Exception):
+    """``report_store_many`` could not store the lot as it is; store each on its own."""
+
+
+def report_store_many(prepared: Sequence[PreparedReport]) -> None:
+    """Write many prepared reports (no evidence files) and their events: one INSERT each.
+
+    For the API's group commit, where the shared write transaction is the bottleneck.
+    All or nothing: if a report's key is stored already or a reference number clashes,
+    this raises ``NotStoredTogether`` having written nothing that the caller's savepoint
+    does not undo, and each report then goes through ``report_store``, which handles
+    those cases one by one.
+    """
+    if any(item.evidence for item in prepared):
+        raise NotStoredTogether("evidence files are stored one report at a time")
+    with transaction.atomic(savepoint=False):
+        reports = [item.report for item in prepared]
+        if sql.insert_many(reports, match="reference", skip_conflicts=True) != len(reports):
+            raise NotStoredTogether("a key or a reference number is taken")
+        for item in prepared:
+            item.event.object_id = str(item.report.pk)
+        audit_append_many([item.event for item in prepared])
 
 
 def _report_by_key(channel: str, client_key: str) -> Report | None:

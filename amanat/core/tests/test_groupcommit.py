@@ -105,3 +105,52 @@ def test_an_error_reaches_its_caller_only(user: Any, writer: GroupCommitter) -> 
         writer.run(lambda: (_record(user, "x"), (_ for _ in ()).throw(ValueError("refused"))))
     assert writer.run(lambda: _record(user, "y").key) == "y"
     assert _keys() == {"y"}
+
+
+def _write_many(calls: list[list[str]]) -> Any:
+    def write_many(keys: list[str]) -> list[str]:
+        calls.append(keys)
+        IdempotencyRecord.objects.bulk_create([
+            IdempotencyRecord(user_id=IdempotencyRecord.objects.values_list(
+                "user_id", flat=True).first(), route="POST /test", key=key, request_hash="x",
+                status_code=201, response_body={}) for key in keys])
+        if "clash" in keys:
+            raise ValueError("one of these cannot go together")
+        return [f"together {key}" for key in keys]
+    return write_many
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_together_are_written_in_one_call_and_get_their_own_results(user: Any) -> None:
+    _record(user, "seed")
+    calls: list[list[str]] = []
+    write_many = _write_many(calls)
+    jobs = [_Job(lambda n=n: f"alone k{n}", groupcommit.Together(write_many, f"k{n}"))
+            for n in range(3)]
+    jobs.append(_Job(lambda: _record(user, "single").key))
+    committer = GroupCommitter()
+    committer.commit_batch(jobs)
+    assert calls == [["k0", "k1", "k2"]]
+    assert [job.result for job in jobs] == ["together k0", "together k1", "together k2",
+                                            "single"]
+    assert _keys() == {"seed", "single", "k0", "k1", "k2"}
+    assert (committer.together, committer.apart) == (3, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_together_fails_its_writes_are_undone_and_each_job_runs_alone(
+    user: Any,
+) -> None:
+    _record(user, "seed")
+    calls: list[list[str]] = []
+    write_many = _write_many(calls)
+    jobs = [_Job(lambda key=key: _record(user, f"alone-{key}").key,
+                 groupcommit.Together(write_many, key)) for key in ("a", "clash", "b")]
+    committer = GroupCommitter()
+    committer.commit_batch(jobs)
+    assert calls == [["a", "clash", "b"]]
+    assert [job.result for job in jobs] == ["alone-a", "alone-clash", "alone-b"]
+    assert all(job.error is None for job in jobs)
+    # Nothing of the failed attempt is left: only what each job wrote on its own.
+    assert _keys() == {"seed", "alone-a", "alone-clash", "alone-b"}
+    assert (committer.together, committer.apart) == (0, 3)

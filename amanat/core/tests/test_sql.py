@@ -51,3 +51,25 @@ def test_insert_refuses_a_model_with_save_receivers(django_user_model: Any) -> N
     finally:
         post_save.disconnect(receiver, sender=IdempotencyRecord)
     assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_insert_many_stores_every_row_and_matches_keys_by_a_unique_field(
+    django_user_model: Any,
+) -> None:
+    user = django_user_model.objects.create_user(username="u3")
+    taken = IdempotencyRecord.objects.create(user=user, route="POST /x", key="k1",
+                                             request_hash="first", status_code=201,
+                                             response_body={})
+    records = [IdempotencyRecord(user=user, route="POST /x", key=f"k{n}", request_hash=f"h{n}",
+                                 status_code=201, response_body={"n": n}) for n in range(1, 5)]
+    # k1 is taken: three of four rows go in, with one statement and no exception.
+    assert sql.insert_many(records, match="request_hash", skip_conflicts=True) == 3
+    stored = {r.key: r for r in IdempotencyRecord.objects.all()}
+    assert stored["k1"].request_hash == "first" and stored["k1"].pk == taken.pk
+    for record in records[1:]:
+        assert record.pk == stored[record.key].pk  # each instance got its own row's key
+        assert stored[record.key].response_body == record.response_body
+    assert records[0].pk is None
+    with pytest.raises(ValueError, match="one model"):
+        sql.insert_many([records[0], user])

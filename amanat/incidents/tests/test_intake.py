@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from amanat.accounts.services import api_token_issue
 from amanat.audit.models import Event
+from amanat.audit.services import audit_chain_problem
 from amanat.incidents import evidence, services
 from amanat.incidents.models import Evidence, Report
 from amanat.incidents.spam import form_token
@@ -269,3 +271,42 @@ def test_staff_form_with_evidence(world: World) -> None:
     })
     assert "station_code" in response.context["form"].errors
     assert Report.objects.count() == 1
+
+
+def _prepared(world: World, n: int, client_key: str | None = None) -> services.PreparedReport:
+    return services.report_prepare(
+        channel="api", category=world.category("vote_buying"), text=f"گزارش شماره {n}",
+        station=world.gharchak_station, actor=world.personas.inspector,
+        client_key=client_key or f"device:{n}",
+    )
+
+
+def test_reports_stored_together_are_chained_and_keyed_like_one_by_one(world: World) -> None:
+    """``report_store_many``: the group-commit writer's one INSERT for a batch."""
+    services.report_receive(channel="web", category=world.category("vote_buying"),
+                            text="پیش از دسته", station=world.gharchak_station,
+                            actor=world.personas.inspector)
+    batch = [_prepared(world, n) for n in range(5)]
+    services.report_store_many(batch)
+    stored = {r.reference: r for r in Report.objects.filter(channel="api")}
+    assert sorted(stored) == sorted(item.report.reference for item in batch)
+    for item in batch:
+        assert item.report.pk == stored[item.report.reference].pk
+        assert item.event.object_id == str(item.report.pk)
+    events = Event.objects.filter(action="incidents.report.receive").order_by("seq")
+    assert [e.object_id for e in events][1:] == [str(item.report.pk) for item in batch]
+    assert audit_chain_problem() is None
+
+
+def test_reports_that_cannot_go_together_are_refused_whole(world: World) -> None:
+    services.report_store(_prepared(world, 1, client_key="device:taken"))
+    batch = [_prepared(world, 2), _prepared(world, 3, client_key="device:taken")]
+    with pytest.raises(services.NotStoredTogether), transaction.atomic():
+        services.report_store_many(batch)
+    assert Report.objects.count() == 1  # the caller's savepoint undid the partial insert
+    with_file = services.report_prepare(
+        channel="api", category=world.category("vote_buying"), text="با پیوست",
+        station=world.gharchak_station, evidence=[evidence.check_bytes(PDF, "proof.pdf")])
+    with pytest.raises(services.NotStoredTogether):
+        services.report_store_many([with_file])
+    assert Report.objects.count() == 1 and audit_chain_problem() is None
