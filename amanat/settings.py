@@ -105,6 +105,17 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The API's own chain (amanat/core/handlers.py, served by amanat.wsgi): bearer tokens
+# and JSON only, so no sessions, CSRF, sign-in, second factor, messages, lockouts,
+# static files or CSP.
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "amanat.core.handlers.AnonymousUntilTokenMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
 ROOT_URLCONF = "amanat.urls"
 WSGI_APPLICATION = "amanat.wsgi.application"
 

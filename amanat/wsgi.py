@@ -1,8 +1,15 @@
-"""WSGI entry point for gunicorn and other servers."""
+"""WSGI entry point for gunicorn and other servers.
+
+``/api/`` runs through its own middleware chain (amanat.core.handlers).
+"""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amanat.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+from amanat.core.handlers import PathDispatch  # noqa: E402  (needs the apps set up)
+
+application = PathDispatch()

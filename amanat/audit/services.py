@@ -267,11 +267,8 @@ def audit_append_many(events: Sequence[Event]) -> None:
             event.seq, event.prev_hash, event.time = seq, prev, now
             event.hash = prev = event_hash(event_fields(event))
         sql.insert_many(events, match="seq")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE audit_chainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
-                [seq, prev],
-            )
+        sql.execute("UPDATE audit_chainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
+                    [seq, prev])
 
 
 # --- checking the stored chain ------------------------------------------------------------

@@ -3,9 +3,10 @@
 Compiling an ORM query costs this machine 0.4–1 ms of Python; running the same SELECT
 on an indexed column costs SQLite about 0.02 ms.  A report submitted from a field device
 makes about ten such lookups (token, memberships, election, station, category, the
-idempotency key, the audit chain head), so they are written here as plain SQL and
-turned into model instances by ``Manager.raw`` (docs/intake-load.md).  Everything else
-uses the ORM.
+idempotency key, the audit chain head), so they are written here as plain SQL, run on
+the connection's driver cursor and turned into model instances with the ORM's own
+converters; the writes of a report go in with statements built once per model
+(docs/intake-load.md, decision 0002).  Everything else uses the ORM.
 
 The statements are literal strings naming the tables; values always go as parameters.
 """
@@ -13,6 +14,7 @@ The statements are literal strings naming the tables; values always go as parame
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -29,6 +31,56 @@ def _db() -> BaseDatabaseWrapper:
     return connections[DEFAULT_DB_ALIAS]
 
 
+_FORMAT_MARK = re.compile(r"(?<!%)%s")
+_NATIVE: dict[tuple[str, str], str] = {}
+
+
+def _native(db: BaseDatabaseWrapper, statement: str) -> str:
+    """The statement in the driver's own placeholder style, worked out once per text."""
+    key = (db.vendor, statement)
+    if key not in _NATIVE:
+        # SQLite's driver takes ``?``; Django's SQLite cursor converts with a regular
+        # expression on every execute.  psycopg takes ``%s`` as Django writes it.
+        _NATIVE[key] = (_FORMAT_MARK.sub("?", statement).replace("%%", "%")
+                        if db.vendor == "sqlite" else statement)
+    return _NATIVE[key]
+
+
+def _run(statement: str, params: Sequence[Any]) -> tuple[Any, list[tuple[Any, ...]], int]:
+    """Execute on the connection's driver cursor: (description, rows, rowcount).
+
+    Django's cursor wraps every execute in several layers (thread and event-loop checks,
+    error translation, SQL conversion, debug logging) that cost more than SQLite takes
+    to run an indexed SELECT or a small INSERT.  This keeps what matters of them: the
+    connection's health check and thread check, the refusal to run in a transaction
+    that must roll back, and Django's database exceptions.  When queries are being
+    logged (DEBUG, tests counting queries) it uses Django's cursor, so they are seen.
+    """
+    db = _db()
+    if db.queries_logged:
+        with db.cursor() as cursor:
+            cursor.execute(statement, params)
+            rows = cursor.fetchall() if cursor.description else []
+            return cursor.description, rows, cursor.rowcount
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    db.validate_no_broken_transaction()
+    with db.wrap_database_errors:
+        cursor = db.connection.cursor()
+        try:
+            cursor.execute(_native(db, statement), params)
+            rows = cursor.fetchall() if cursor.description else []
+            return cursor.description, rows, cursor.rowcount
+        finally:
+            cursor.close()
+
+
+def execute(statement: str, params: Sequence[Any] = ()) -> int:
+    """Run one statement (an UPDATE, say) the same way; returns the row count."""
+    return _run(statement, params)[2]
+
+
 def table(model: type[models.Model]) -> str:
     return _db().ops.quote_name(model._meta.db_table)
 
@@ -40,10 +92,8 @@ def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     model and column list rather than on every query.
     """
     db = _db()
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = tuple(column[0] for column in cursor.description)
-        rows = cursor.fetchall()
+    description, rows, _ = _run(sql, params)
+    columns = tuple(column[0] for column in description)
     order, converters, attnames = _reading(db, model, columns)
     found = []
     for row in rows:
@@ -164,12 +214,10 @@ def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:
     db = _db()
     statement, fields = _insert_statement(db, model, skip_conflicts, 1, "")
     params = [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
-    with db.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    if row is None:
+    _, rows, _ = _run(statement, params)
+    if not rows:
         return False
-    _stored(instance, row[0], db.alias)
+    _stored(instance, rows[0][0], db.alias)
     return True
 
 
@@ -194,9 +242,7 @@ def insert_many(instances: Sequence[models.Model], *, match: str = "",
     statement, fields = _insert_statement(db, model, skip_conflicts, len(instances), match)
     params = [f.get_db_prep_save(f.pre_save(instance, add=True), db)
               for instance in instances for f in fields]
-    with db.cursor() as cursor:
-        cursor.execute(statement, params)
-        rows = cursor.fetchall()
+    _, rows, _ = _run(statement, params)
     if match:
         attname = model._meta.get_field(match).attname  # type: ignore[union-attr]
         by_value = {getattr(instance, attname): instance for instance in instances}
@@ -214,8 +260,5 @@ def update(instance: models.Model, names: Sequence[str]) -> None:
     params = [f.get_db_prep_save(getattr(instance, f.attname), db)  # type: ignore[union-attr]
               for f in fields]
     pk = quote(instance._meta.pk.column or "id")
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table(type(instance))} SET {assignments} WHERE {pk} = %s",  # noqa: S608
-            [*params, instance.pk],
-        )
+    execute(f"UPDATE {table(type(instance))} SET {assignments} WHERE {pk} = %s",  # noqa: S608
+            [*params, instance.pk])

@@ -1,0 +1,88 @@
+"""The served WSGI application (amanat.wsgi): the API's own middleware chain, the site's
+full one, each reached by its path."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+from amanat.accounts import services
+from amanat.accounts.testing import Personas
+from amanat.wsgi import application
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction() -> Iterator[None]:
+    # A real handler closes "old" connections around each request; the test's
+    # transaction must survive (Django's test client does the same).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def serve(path: str, *, method: str = "GET", body: bytes = b"",
+          headers: dict[str, str] | None = None) -> tuple[int, dict[str, list[str]], bytes]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
+        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver",
+        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/json", "wsgi.errors": io.StringIO(),
+    }
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]],
+                       exc_info: Any = None) -> None:
+        answer["status"] = int(status.split()[0])
+        answer["headers"] = {}
+        for name, value in response_headers:
+            answer["headers"].setdefault(name.lower(), []).append(value)
+
+    content = b"".join(application(environ, start_response))
+    return answer["status"], answer["headers"], content
+
+
+def test_the_api_answers_through_its_own_chain(personas: Personas) -> None:
+    _, token = services.api_token_issue(user=personas.inspector, name="device", ttl_days=1,
+                                        actor=personas.inspector)
+    status, headers, content = serve("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert status == 200
+    assert json.loads(content)["username"] == personas.inspector.username
+    # The security headers stay; the site's session, CSRF cookie and CSP do not apply.
+    assert headers["x-content-type-options"] == ["nosniff"]
+    assert headers["x-frame-options"] == ["DENY"]
+    assert "set-cookie" not in headers and "content-security-policy" not in headers
+
+
+def test_the_api_refuses_without_a_token_and_its_open_endpoints_see_no_user() -> None:
+    status, _, content = serve("/api/v1/me")
+    assert status == 401 and json.loads(content) == {"detail": "Unauthorized"}
+    # The SMS webhook takes no token: it checks its signature and answers in Persian.
+    status, _, content = serve("/api/v1/incidents/sms", method="POST", body=b"{}",
+                               headers={"X-Amanat-Signature": "sha256=00"})
+    assert status == 401 and json.loads(content)["error"] == "signature"
+    status, _, content = serve("/api/v1/openapi.json")
+    assert status == 200 and "/api/v1/incidents/reports" in json.loads(content)["paths"]
+
+
+def test_the_site_keeps_its_full_chain(settings: Any) -> None:
+    status, headers, _ = serve("/accounts/login/")
+    assert status == 200
+    assert "content-security-policy" in headers
+    assert any(cookie.strip().startswith(f"{settings.CSRF_COOKIE_NAME}=")
+               for cookie in headers["set-cookie"])
+    # Signed out, a site page sends to the sign-in page (login required everywhere).
+    status, headers, _ = serve("/stations/")
+    assert status == 302 and headers["location"][0].startswith("/accounts/login/")
