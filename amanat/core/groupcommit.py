@@ -55,19 +55,23 @@ def enabled() -> bool:
     return bool(value)
 
 
+WriteMany = Callable[[list[Any]], Sequence[Any]]
+
+
 @dataclass(frozen=True)
 class Together:
     """A job's work in a form the writer can do for many jobs at once.
 
     The writer calls ``write_many`` with the ``item`` of every job of a batch that has
-    the same ``write_many``, in its transaction and in a savepoint of its own.  It must
-    return one result per item, in order (each job's result), or raise: then the
-    savepoint is rolled back and each job runs its ``work`` instead.  Why: every
+    the same ``write_many``, in its transaction (in a savepoint of its own unless the
+    group is the whole batch).  It must only write to the database and return one
+    result per item, in order (each job's result), or raise: then what it wrote is
+    rolled back (the savepoint, or the whole batch) and each job runs its ``work``.  Why: every
     statement the writer runs is a moment in which the database's write lock waits for
     the writer to get Python's GIL back from the request threads (docs/intake-load.md).
     """
 
-    write_many: Callable[[list[Any]], Sequence[Any]]
+    write_many: WriteMany
     item: Any
 
 
@@ -157,11 +161,14 @@ class GroupCommitter:
         """Run the jobs in one transaction; wake them (``wake``) only after it committed
         or failed."""
         try:
-            with transaction.atomic(using=self.alias):
-                self._run_all(jobs)
-                # Atomic would roll back silently on exit: make that an error for everyone.
-                if connections[self.alias].needs_rollback:
-                    raise TransactionManagementError("the batch was marked for rollback")
+            whole = _one_group(jobs)
+            try:
+                self._transaction(jobs, whole)
+            except _Apart:
+                # The batch was one Together group, written without a savepoint of its
+                # own, and it failed: all of it is rolled back; now each job alone.
+                self.apart += len(jobs)
+                self._transaction(jobs, None, alone=True)
         except BaseException as exc:
             for job in jobs:
                 job.result, job.error = None, job.error or exc
@@ -173,8 +180,35 @@ class GroupCommitter:
             if wake:
                 _wake(jobs)
 
+    def _transaction(self, jobs: list[_Job[Any]], whole: WriteMany | None,
+                     alone: bool = False) -> None:
+        with transaction.atomic(using=self.alias):
+            if whole is not None:
+                self._run_whole(whole, jobs)
+            elif alone:
+                for job in jobs:
+                    self._run_one(job)
+            else:
+                self._run_all(jobs)
+            # Atomic would roll back silently on exit: make that an error for everyone.
+            if connections[self.alias].needs_rollback:
+                raise TransactionManagementError("the batch was marked for rollback")
+
+    def _run_whole(self, write_many: WriteMany, jobs: list[_Job[Any]]) -> None:
+        """The common case under load: every job of the batch goes together.  No
+        savepoint (two statements fewer in the writer's turn): if it fails, the caller
+        rolls the transaction back and runs each job alone."""
+        try:
+            results = _results(write_many, jobs)
+        except Exception as exc:
+            logger.info("group commit: %s together failed (%r); one by one", write_many, exc)
+            raise _Apart from exc
+        for job, result in zip(jobs, results, strict=True):
+            job.result = result
+        self.together += len(jobs)
+
     def _run_all(self, jobs: list[_Job[Any]]) -> None:
-        groups: dict[Callable[[list[Any]], Sequence[Any]], list[_Job[Any]]] = {}
+        groups: dict[WriteMany, list[_Job[Any]]] = {}
         for job in jobs:
             if job.together is None:
                 self._run_one(job)
@@ -188,15 +222,10 @@ class GroupCommitter:
             for job in group:
                 self._run_one(job)
 
-    def _run_together(self, write_many: Callable[[list[Any]], Sequence[Any]],
-                      group: list[_Job[Any]]) -> bool:
+    def _run_together(self, write_many: WriteMany, group: list[_Job[Any]]) -> bool:
         try:
             with transaction.atomic(using=self.alias):  # a savepoint: undone if it fails
-                results = list(write_many([job.together.item for job in group  # type: ignore[union-attr]
-                                           ]))
-                if len(results) != len(group):
-                    raise ValueError(f"{write_many!r} gave {len(results)} results "
-                                     f"for {len(group)} items")
+                results = _results(write_many, group)
         except Exception as exc:
             # Expected now and then (a key that a concurrent request took); each job's own
             # work handles it and answers for it.
@@ -212,6 +241,28 @@ class GroupCommitter:
                 job.result = job.work()
         except Exception as exc:
             job.error = exc
+
+
+class _Apart(Exception):
+    """A batch written together failed: roll it back and run each job alone."""
+
+
+def _one_group(jobs: list[_Job[Any]]) -> WriteMany | None:
+    """The ``write_many`` that every job of the batch shares, if they all share one."""
+    first = jobs[0].together if jobs else None
+    if first is None:
+        return None
+    if all(job.together is not None and job.together.write_many is first.write_many
+           for job in jobs):
+        return first.write_many
+    return None
+
+
+def _results(write_many: WriteMany, jobs: list[_Job[Any]]) -> list[Any]:
+    results = list(write_many([job.together.item for job in jobs]))  # type: ignore[union-attr]
+    if len(results) != len(jobs):
+        raise ValueError(f"{write_many!r} gave {len(results)} results for {len(jobs)} items")
+    return results
 
 
 def _wake(jobs: list[_Job[Any]]) -> None:

@@ -138,19 +138,26 @@ def test_jobs_together_are_written_in_one_call_and_get_their_own_results(user: A
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("with_a_single_job", [False, True])
 def test_when_together_fails_its_writes_are_undone_and_each_job_runs_alone(
-    user: Any,
+    user: Any, with_a_single_job: bool
 ) -> None:
+    """Whether the group is the whole batch (no savepoint: the batch is redone) or
+    shares it with another job (a savepoint), the outcome is the same."""
     _record(user, "seed")
     calls: list[list[str]] = []
     write_many = _write_many(calls)
     jobs = [_Job(lambda key=key: _record(user, f"alone-{key}").key,
                  groupcommit.Together(write_many, key)) for key in ("a", "clash", "b")]
+    if with_a_single_job:
+        jobs.insert(1, _Job(lambda: _record(user, "single").key))
     committer = GroupCommitter()
     committer.commit_batch(jobs)
     assert calls == [["a", "clash", "b"]]
-    assert [job.result for job in jobs] == ["alone-a", "alone-clash", "alone-b"]
+    assert [job.result for job in jobs if job.together] == ["alone-a", "alone-clash",
+                                                             "alone-b"]
     assert all(job.error is None for job in jobs)
     # Nothing of the failed attempt is left: only what each job wrote on its own.
-    assert _keys() == {"seed", "alone-a", "alone-clash", "alone-b"}
+    single = {"single"} if with_a_single_job else set()
+    assert _keys() == {"seed", "alone-a", "alone-clash", "alone-b", *single}
     assert (committer.together, committer.apart) == (0, 3)
