@@ -57,6 +57,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from amanat.core.management.commands.serve import (  # noqa: E402  (after the path)
+    DEFAULT_THREADS,
+    default_workers,
+)
+
 PATH = "/api/v1/incidents/reports"
 TEXTS = [
     "پخش پول در صف رأی‌دهندگان",
@@ -418,8 +423,9 @@ def parse_args() -> argparse.Namespace:
                         help="comma-separated connection counts, one phase each")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per phase")
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap per phase")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16)
+    # amanat serve's own defaults (2 x cores processes, 12 threads each).
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--baseline-duration", type=float, default=20.0,
                         help="seconds of GET /api/v1/me (0: skip), the same run's baseline")
     parser.add_argument("--stations", type=int, default=3000)

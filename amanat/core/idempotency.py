@@ -162,22 +162,25 @@ def idempotent(
         status, body = planned.answer
         record = IdempotencyRecord(**scope, request_hash=digest, status_code=status,
                                    response_body=to_jsonable_python(body))
-        together = groupcommit.Together(_store_planned, (record, planned))
+        together = groupcommit.Together(_store_planned,
+                                        (record, sql.row_values(record), planned))
     done = groupcommit.run(write, together)
     if isinstance(done, HttpResponse):
         return done
     return _json(*done)
 
 
-def _store_planned(items: list[tuple[IdempotencyRecord, Planned]]) -> list[Outcome]:
+def _store_planned(items: list[tuple[IdempotencyRecord, list[Any], Planned]]
+                   ) -> list[Outcome]:
     """``groupcommit.Together.write_many`` for planned requests: their complete records
     (reservation and answer at once) in one INSERT, then each kind's ``store_many``."""
-    records = [record for record, _ in items]
-    if sql.insert_many(records, skip_conflicts=True) != len(records):
+    records = [record for record, _, _ in items]
+    rows = [row for _, row, _ in items]
+    if sql.insert_many(records, skip_conflicts=True, rows=rows) != len(records):
         # A concurrent request took one of these keys: each request on its own replays.
         raise IntegrityError("an idempotency key is taken")
     kinds: dict[Callable[[list[Any]], None], list[Any]] = {}
-    for _, planned in items:
+    for _, _, planned in items:
         kinds.setdefault(planned.store_many, []).append(planned.item)
     for store_many, stored in kinds.items():
         store_many(stored)

@@ -221,8 +221,17 @@ def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:
     return True
 
 
+def row_values(instance: models.Model) -> list[Any]:
+    """The values ``insert`` sends for this instance, worked out ahead (``insert_many``'s
+    ``rows``): outside the shared write transaction, where the time is not serial."""
+    db = _db()
+    _, fields = _insert_statement(db, type(instance), False, 1, "")
+    return [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
+
+
 def insert_many(instances: Sequence[models.Model], *, match: str = "",
-                skip_conflicts: bool = False) -> int:
+                skip_conflicts: bool = False,
+                rows: Sequence[Sequence[Any]] | None = None) -> int:
     """INSERT instances of one model in ONE statement; returns how many rows went in.
 
     ``insert`` for many rows: where a shared write transaction is the bottleneck, each
@@ -230,7 +239,9 @@ def insert_many(instances: Sequence[models.Model], *, match: str = "",
     wait to get Python's GIL back), so a batch's rows go together.  ``match`` names a
     unique field whose value tells which stored row is which instance (the order of
     ``RETURNING`` rows is not defined); each stored instance gets its primary key.
-    Without ``match`` only the count is known and the instances get no key.
+    Without ``match`` only the count is known and the instances get no key.  ``rows``:
+    each instance's ``row_values``, if worked out already (the instances must not have
+    changed since).
     """
     if not instances:
         return 0
@@ -240,15 +251,20 @@ def insert_many(instances: Sequence[models.Model], *, match: str = "",
     _refuse_receivers(model)
     db = _db()
     statement, fields = _insert_statement(db, model, skip_conflicts, len(instances), match)
-    params = [f.get_db_prep_save(f.pre_save(instance, add=True), db)
-              for instance in instances for f in fields]
-    _, rows, _ = _run(statement, params)
+    if rows is None:
+        params = [f.get_db_prep_save(f.pre_save(instance, add=True), db)
+                  for instance in instances for f in fields]
+    else:
+        if len(rows) != len(instances) or any(len(row) != len(fields) for row in rows):
+            raise ValueError("rows must hold one row_values() per instance")
+        params = [value for row in rows for value in row]
+    _, stored, _ = _run(statement, params)
     if match:
         attname = model._meta.get_field(match).attname  # type: ignore[union-attr]
         by_value = {getattr(instance, attname): instance for instance in instances}
-        for pk, value in rows:
+        for pk, value in stored:
             _stored(by_value[value], pk, db.alias)
-    return len(rows)
+    return len(stored)
 
 
 def update(instance: models.Model, names: Sequence[str]) -> None:

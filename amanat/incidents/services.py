@@ -149,6 +149,9 @@ class PreparedReport:
     report: Report
     event: Event
     evidence: tuple[CheckedFile, ...]
+    # The report's INSERT values (sql.row_values), worked out before the shared write
+    # transaction; report_store_many uses them.
+    row: list[Any]
 
 
 def report_prepare(
@@ -190,7 +193,7 @@ def report_prepare(
         extra={"text_sha256": hashlib.sha256(cleaned.encode()).hexdigest(),
                "evidence": [hashlib.sha256(f.data).hexdigest() for f in files]},
     )
-    return PreparedReport(report, event, files)
+    return PreparedReport(report, event, files, sql.row_values(report))
 
 
 def report_store(prepared: PreparedReport) -> Received:
@@ -227,7 +230,9 @@ def report_store_many(prepared: Sequence[PreparedReport]) -> None:
         raise NotStoredTogether("evidence files are stored one report at a time")
     with transaction.atomic(savepoint=False):
         reports = [item.report for item in prepared]
-        if sql.insert_many(reports, match="reference", skip_conflicts=True) != len(reports):
+        rows = [item.row for item in prepared]
+        if sql.insert_many(reports, match="reference", skip_conflicts=True,
+                           rows=rows) != len(reports):
             raise NotStoredTogether("a key or a reference number is taken")
         for item in prepared:
             item.event.object_id = str(item.report.pk)
