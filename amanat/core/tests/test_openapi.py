@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core import signals
-from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
@@ -23,6 +22,7 @@ from schemathesis.checks import not_a_server_error
 from amanat.accounts import services as accounts
 from amanat.elections.models import Election
 from amanat.stations.tests.conftest import make_station
+from amanat.wsgi import application
 
 SCHEMA_URL = "/api/v1/openapi.json"
 STATION_PATHS = {"/api/v1/stations/", "/api/v1/stations/{station_id}"}
@@ -137,9 +137,10 @@ def fuzz_world(small_geo: Any, personas: Any, keep_connection: None) -> dict[str
     return {"token": token, "stations": stations}
 
 
-# Loaded once, at collection, through the WSGI app as a client would (the document is
-# public and reading it touches no database).  Cases are then sent to the same app.
-schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, get_wsgi_application())
+# Loaded once, at collection, through the served WSGI app (amanat.wsgi: the API under
+# its own middleware chain) as a client would (the document is public and reading it
+# touches no database).  Cases are then sent to the same app.
+schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, application)
 
 
 @schema.parametrize()
