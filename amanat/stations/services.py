@@ -113,6 +113,15 @@ class _Plan:
     county_ids: set[int] = field(default_factory=set)
 
 
+def import_errors_download_record(*, import_id: str, owner_id: int, unit: AdminUnit | None,
+                                  actor: Any) -> None:
+    """An import's error report leaving the system is recorded, as evidence downloads
+    are: it repeats rows of the uploaded file."""
+    _audit(action="stations.import.errors_download", actor=actor, unit=unit,
+           object_type="stations.import", object_id=import_id,
+           extra={"uploaded_by": owner_id})
+
+
 def station_import(
     *,
     election: Any,

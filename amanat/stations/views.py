@@ -38,6 +38,7 @@ from amanat.stations.selectors import LABEL
 from amanat.stations.services import (
     ImportReport,
     StationInvalid,
+    import_errors_download_record,
     station_export_audited,
     station_import,
     station_update,
@@ -275,7 +276,12 @@ def import_errors(request: HttpRequest, import_id: str) -> FileResponse:
         raise Http404("not found")
     if not stored.errors_path.is_file():
         raise Http404("not found")
-    return FileResponse(stored.errors_path.open("rb"), as_attachment=True,
+    handle = stored.errors_path.open("rb")
+    import_errors_download_record(
+        import_id=stored.id, owner_id=stored.owner_id, actor=request.user,
+        unit=AdminUnit.objects.filter(pk=stored.unit_id).first() if stored.unit_id else None,
+    )
+    return FileResponse(handle, as_attachment=True,
                         filename=uploads.download_name(stored),
                         content_type=uploads.CONTENT_TYPES[stored.ext])
 

@@ -117,3 +117,26 @@ def test_unit_page_draws_its_map_offline(signed_in_page, geo):
     crumbs = page.locator("[data-testid=breadcrumbs] li").all_inner_texts()
     assert crumbs[-2:] == ["ایران", "کرمان"]
     assert seen["errors"] == []
+
+
+@pytest.mark.parametrize(("width", "box", "button"), [
+    (1200, False, True),  # the menu fills the bar: a search button instead of the box
+    (1500, True, False),
+    (800, True, False),  # the collapsed menu (opened below) has room for the box
+])
+def test_place_search_is_reachable_from_the_navbar_at_every_width(
+    signed_in_page, geo, width, box, button
+):
+    page = signed_in_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(page.base_url + "/")
+    if width < 992:
+        page.locator(".navbar-toggler").click()
+        page.locator("#nav-search").wait_for(state="visible")
+    assert page.locator("#nav-search").is_visible() == box
+    link = page.locator("[data-testid=nav-search-link]")
+    assert link.is_visible() == button
+    if button:
+        link.click()
+        page.wait_for_url(re.compile(r"/geo/search/"))
+        assert page.locator("#geo-q").is_visible()

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from amanat.audit.models import Event
+from amanat.audit.services import audit_chain_problem
 from amanat.stations.models import Station
 from amanat.stations.tests.conftest import Registry
 from amanat.stations.tests.test_views import client_for
@@ -145,6 +146,12 @@ def test_error_report_download_and_who_may_read_it(
     assert client_for(p.tehran_officer).get(url).status_code == 200
     assert client_for(p.admin).get(url).status_code == 200
     assert governor.get(reverse("stations:import_errors", args=["not-a-uuid"])).status_code == 404
+    # Each download is in the audit log, with who took it; refused ones are not.
+    downloads = Event.objects.filter(action="stations.import.errors_download")
+    assert [(e.actor_name, e.object_id, e.unit_id) for e in downloads.order_by("seq")] == [
+        (who.username, response.context["stored"].id, registry.geo.gharchak.pk)
+        for who in (p.gharchak_governor, p.tehran_officer, p.admin)]
+    assert audit_chain_problem() is None
 
 
 def test_governor_may_not_import_rows_for_another_county(
