@@ -18,7 +18,8 @@ DEFAULT_THREADS = 12
 
 
 def default_workers() -> int:
-    return max(2, 2 * (os.cpu_count() or 1))
+    # Capped: every worker is another writer taking turns on SQLite's one write lock.
+    return min(8, max(2, 2 * (os.cpu_count() or 1)))
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=default_workers(),
-                            help="gunicorn worker processes (default: twice the cores)")
+                            help="gunicorn worker processes (default: twice the cores, 2 to 8)")
         parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                             help="request threads per worker")
         parser.add_argument(
