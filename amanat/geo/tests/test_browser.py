@@ -120,9 +120,9 @@ def test_unit_page_draws_its_map_offline(signed_in_page, geo):
 
 
 @pytest.mark.parametrize(("width", "box", "button"), [
-    (1200, False, True),  # the menu fills the bar: a search button instead of the box
+    (1250, False, True),  # the menu fills the bar: a search button instead of the box
     (1500, True, False),
-    (800, True, False),  # the collapsed menu (opened below) has room for the box
+    (1000, True, False),  # the menu is folded away (opened below), with the box in it
 ])
 def test_place_search_is_reachable_from_the_navbar_at_every_width(
     signed_in_page, geo, width, box, button
@@ -130,7 +130,7 @@ def test_place_search_is_reachable_from_the_navbar_at_every_width(
     page = signed_in_page
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(page.base_url + "/")
-    if width < 992:
+    if width < 1200:
         page.locator(".navbar-toggler").click()
         page.locator("#nav-search").wait_for(state="visible")
     assert page.locator("#nav-search").is_visible() == box
