@@ -307,4 +307,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AMANAT_LOG_LEVEL", "WARNING")},
+    # The intake writers' load, once a minute per server process (core/groupcommit.py).
+    "loggers": {"amanat.core.groupcommit": {"level": "INFO"}},
 }

@@ -33,6 +33,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -97,6 +98,7 @@ class GroupCommitter:
         self.jobs = 0
         self.together = 0  # jobs done by a Together's write_many
         self.apart = 0  # jobs whose Together failed and that ran their own work
+        self.load = WriterLoad()
 
     def run(self, work: Callable[[], T], together: Together | None = None) -> T | Any:
         """Run ``work`` in a transaction that has committed when this returns.
@@ -140,7 +142,9 @@ class GroupCommitter:
                 break
             # Take the turn first, then the batch: what arrived while the other processes
             # wrote joins this commit instead of waiting for the next one.
+            asked = time.perf_counter()
             with _writers_take_turns(self.alias):
+                got = time.perf_counter()
                 jobs = [first]
                 while len(jobs) < self.max_batch:
                     try:
@@ -152,9 +156,11 @@ class GroupCommitter:
                         break
                     jobs.append(job)
                 self.commit_batch(jobs, wake=False)
+                done = time.perf_counter()
             # Wake the requests only now: woken threads take the GIL, and the next writer
             # waits for this one to let go of the turn.
             _wake(jobs)
+            self.load.add(len(jobs), waited=got - asked, held=done - got, now=done)
         connections[self.alias].close()
 
     def commit_batch(self, jobs: list[_Job[Any]], wake: bool = True) -> None:
@@ -241,6 +247,39 @@ class GroupCommitter:
                 job.result = job.work()
         except Exception as exc:
             job.error = exc
+
+
+@dataclass
+class WriterLoad:
+    """How busy this process's writer is, logged once a minute (``amanat.core.groupcommit``
+    at INFO): the share of time it held the writers' turn and waited for it.  Held close
+    to 100 % across the processes means the serial path is the limit (docs/intake-load.md).
+    """
+
+    every: float = 60.0
+    since: float = field(default_factory=time.perf_counter)
+    batches: int = 0
+    jobs: int = 0
+    waited: float = 0.0
+    held: float = 0.0
+
+    def add(self, jobs: int, *, waited: float, held: float, now: float) -> None:
+        self.batches += 1
+        self.jobs += jobs
+        self.waited += waited
+        self.held += held
+        if now - self.since >= self.every:
+            self.log(now)
+
+    def log(self, now: float) -> None:
+        span = max(now - self.since, 1e-9)
+        logger.info(
+            "group commit, pid %s: %d reports in %d batches (%.1f a batch) in %.0f s;"
+            " the writer held the turn %.0f %% of the time and waited for it %.0f %%",
+            os.getpid(), self.jobs, self.batches, self.jobs / max(self.batches, 1), span,
+            100 * self.held / span, 100 * self.waited / span,
+        )
+        self.since, self.batches, self.jobs, self.waited, self.held = now, 0, 0, 0.0, 0.0
 
 
 class _Apart(Exception):

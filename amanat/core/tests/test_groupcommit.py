@@ -3,7 +3,9 @@ each acknowledged only after that transaction committed."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -161,3 +163,18 @@ def test_when_together_fails_its_writes_are_undone_and_each_job_runs_alone(
     single = {"single"} if with_a_single_job else set()
     assert _keys() == {"seed", "alone-a", "alone-clash", "alone-b", *single}
     assert (committer.together, committer.apart) == (0, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_logs_how_busy_it_is(
+    user: Any, writer: GroupCommitter, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer.load.every = 0.0  # a line after every batch instead of once a minute
+    with caplog.at_level(logging.INFO, logger="amanat.core.groupcommit"):
+        assert writer.run(lambda: _record(user, "k1").key) == "k1"
+        deadline = time.monotonic() + 5  # the writer logs after waking its caller
+        while not caplog.records and time.monotonic() < deadline:
+            time.sleep(0.01)
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "1 reports in 1 batches" in line and "held the turn" in line
+    assert (writer.load.batches, writer.load.jobs) == (0, 0)  # a new window began
