@@ -197,9 +197,6 @@ def group_cpu(pgid: int) -> dict[int, float]:
     return found
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    return sum(group_cpu(pgid).values())
-
 
 def _answers(port: int) -> bool:
     try:

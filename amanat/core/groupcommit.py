@@ -201,12 +201,14 @@ class GroupCommitter:
                 raise TransactionManagementError("the batch was marked for rollback")
 
     def _run_whole(self, write_many: WriteMany, jobs: list[_Job[Any]]) -> None:
-        """The common case under load: every job of the batch goes together.  No
-        savepoint (two statements fewer in the writer's turn): if it fails, the caller
-        rolls the transaction back and runs each job alone."""
+        """Do these jobs with one ``write_many`` call, or raise ``_Apart``.  When they
+        are the whole batch (the common case under load) no savepoint is needed, two
+        statements fewer in the writer's turn: the caller rolls the batch back."""
         try:
             results = _results(write_many, jobs)
         except Exception as exc:
+            # Expected now and then (a key that a concurrent request took); each job's own
+            # work handles it and answers for it.
             logger.info("group commit: %s together failed (%r); one by one", write_many, exc)
             raise _Apart from exc
         for job, result in zip(jobs, results, strict=True):
@@ -221,25 +223,13 @@ class GroupCommitter:
             else:
                 groups.setdefault(job.together.write_many, []).append(job)
         for write_many, group in groups.items():
-            if self._run_together(write_many, group):
-                self.together += len(group)
-                continue
-            self.apart += len(group)
-            for job in group:
-                self._run_one(job)
-
-    def _run_together(self, write_many: WriteMany, group: list[_Job[Any]]) -> bool:
-        try:
-            with transaction.atomic(using=self.alias):  # a savepoint: undone if it fails
-                results = _results(write_many, group)
-        except Exception as exc:
-            # Expected now and then (a key that a concurrent request took); each job's own
-            # work handles it and answers for it.
-            logger.info("group commit: %s together failed (%r); one by one", write_many, exc)
-            return False
-        for job, result in zip(group, results, strict=True):
-            job.result = result
-        return True
+            try:
+                with transaction.atomic(using=self.alias):  # a savepoint: undone if it fails
+                    self._run_whole(write_many, group)
+            except _Apart:
+                self.apart += len(group)
+                for job in group:
+                    self._run_one(job)
 
     def _run_one(self, job: _Job[Any]) -> None:
         try:

@@ -212,9 +212,8 @@ def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:
     model = type(instance)
     _refuse_receivers(model)
     db = _db()
-    statement, fields = _insert_statement(db, model, skip_conflicts, 1, "")
-    params = [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
-    _, rows, _ = _run(statement, params)
+    statement, _ = _insert_statement(db, model, skip_conflicts, 1, "")
+    _, rows, _ = _run(statement, row_values(instance))
     if not rows:
         return False
     _stored(instance, rows[0][0], db.alias)
@@ -222,8 +221,8 @@ def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:
 
 
 def row_values(instance: models.Model) -> list[Any]:
-    """The values ``insert`` sends for this instance, worked out ahead (``insert_many``'s
-    ``rows``): outside the shared write transaction, where the time is not serial."""
+    """The values ``insert`` sends for this instance; ``insert_many`` takes them worked
+    out ahead (``rows``), outside the shared write transaction where time is serial."""
     db = _db()
     _, fields = _insert_statement(db, type(instance), False, 1, "")
     return [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
@@ -252,12 +251,10 @@ def insert_many(instances: Sequence[models.Model], *, match: str = "",
     db = _db()
     statement, fields = _insert_statement(db, model, skip_conflicts, len(instances), match)
     if rows is None:
-        params = [f.get_db_prep_save(f.pre_save(instance, add=True), db)
-                  for instance in instances for f in fields]
-    else:
-        if len(rows) != len(instances) or any(len(row) != len(fields) for row in rows):
-            raise ValueError("rows must hold one row_values() per instance")
-        params = [value for row in rows for value in row]
+        rows = [row_values(instance) for instance in instances]
+    elif len(rows) != len(instances) or any(len(row) != len(fields) for row in rows):
+        raise ValueError("rows must hold one row_values() per instance")
+    params = [value for row in rows for value in row]
     _, stored, _ = _run(statement, params)
     if match:
         attname = model._meta.get_field(match).attname  # type: ignore[union-attr]

@@ -84,7 +84,7 @@ def _place(payload: ReportIn, election: Election | None) -> tuple[Station | None
     return None, unit
 
 
-def _prepare(request: HttpRequest, payload: ReportIn, key: str
+def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key: str
              ) -> services.PreparedReport | tuple[int, Any]:
     """Look up the station, place and category, check scope and build the report: no
     writes.
@@ -106,7 +106,7 @@ def _prepare(request: HttpRequest, payload: ReportIn, key: str
         return services.report_prepare(
             channel=Channel.API, category=_category(payload.category), text=payload.text,
             station=station, unit=unit, election=election, actor=request.user,
-            payload=payload.dict(), client_key=f"{request.user.pk}:{key}",
+            payload=sent, client_key=f"{request.user.pk}:{key}",
         )
     except IncidentError as error:
         return 422, error_body([error])
@@ -130,7 +130,8 @@ def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
     if not key:
         return error_response([idempotency.MISSING], status=400,
                               detail="Idempotency-Key header required")
-    prepared = _prepare(request, payload, key)
+    sent = payload.dict()
+    prepared = _prepare(request, payload, sent, key)
     planned = None
     if isinstance(prepared, services.PreparedReport):
         # What _store answers when it stores the report: the writer can then store it
@@ -138,7 +139,7 @@ def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
         planned = idempotency.Planned(services.report_store_many, prepared,
                                       (201, _report_out(prepared.report)))
     return idempotency.idempotent(
-        request, key=key, payload=payload.dict(), required=True, group_commit=True,
+        request, key=key, payload=sent, required=True, group_commit=True,
         run=lambda: _store(prepared), planned=planned,
     )
 
