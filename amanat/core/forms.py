@@ -30,6 +30,15 @@ def jalali_error_message(error: JalaliDateError) -> str:
         detail = gettext("month %(month)s does not exist; months run from 1 to 12") % n
     elif error.reason == "year":
         detail = gettext("year %(year)s is outside the supported range") % n
+    elif error.reason == "era":
+        low, _, high = error.hint.partition("-")
+        n |= {"low": localize_digits(low), "high": localize_digits(high)}
+        detail = gettext("year %(year)s is too far from today; enter a year from %(low)s "
+                         "to %(high)s") % n
+    elif error.reason == "gregorian":
+        n["jalali"] = localize_digits(error.hint)
+        detail = gettext("this looks like a Gregorian date; as a Jalali date it is "
+                         "%(jalali)s") % n
     else:
         detail = gettext("write the year, month and day separated by a slash")
     return gettext("Enter a valid Jalali date such as 1404/10/21: %(detail)s.") % {

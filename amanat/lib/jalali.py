@@ -32,7 +32,14 @@ MONTH_NAMES_EN = (
 MIN_YEAR = jdatetime.MINYEAR
 MAX_YEAR = jdatetime.MAXYEAR
 
-Reason = Literal["format", "year", "month", "day"]
+Reason = Literal["format", "year", "month", "day", "era", "gregorian"]
+
+# Dates people enter belong to this election's era: a year further than this from today is
+# a typing or column mistake (1304 for 1404, 9999, a Gregorian year), not a real date.
+ERA_YEARS_BEFORE = 30
+ERA_YEARS_AFTER = 10
+# A four-digit year in this range typed into a Jalali field is a Gregorian date.
+_GREGORIAN_YEARS = range(1900, 2200)
 Lang = Literal["fa", "en"]
 
 # Separators people type: slash, hyphen, full stop, the Arabic date/decimal separators and
@@ -67,21 +74,26 @@ class JalaliDateError(ValueError):
         year: int | None = None,
         month: int | None = None,
         day: int | None = None,
+        hint: str = "",
     ) -> None:
         self.reason: Reason = reason
+        # "era": the allowed years as "low-high"; "gregorian": the Jalali date it would be.
+        self.hint = hint
         self.text = text
         self.year = year
         self.month = month
         self.day = day
-        self.message_en = _message(reason, year, month, day, lang="en", text=text)
-        self.message_fa = _message(reason, year, month, day, lang="fa", text=text)
+        self.message_en = _message(reason, year, month, day, lang="en", text=text, hint=hint)
+        self.message_fa = _message(reason, year, month, day, lang="fa", text=text, hint=hint)
         super().__init__(self.message_en)
 
 
 def _message(
     reason: Reason, year: int | None, month: int | None, day: int | None, *, lang: Lang,
-    text: str,
+    text: str, hint: str = "",
 ) -> str:
+    if reason in ("era", "gregorian"):
+        return _era_message(reason, year, lang=lang, text=text, hint=hint)
     if lang == "en":
         if reason == "format":
             return f"{text!r} is not a date in year/month/day form, such as 1404/10/21"
@@ -106,6 +118,41 @@ def _message(
         f"روز {fa(str(day))} در ماه {fa(str(month))} ({MONTH_NAMES_FA[month - 1]}) "
         f"سال {fa(str(year))} وجود ندارد"
     )
+
+
+def _era_message(reason: Reason, year: int | None, *, lang: Lang, text: str, hint: str) -> str:
+    fa = to_persian_digits
+    if reason == "gregorian":
+        if lang == "en":
+            return f"{text!r} looks like a Gregorian date; as a Jalali date it is {hint}"
+        return f"«{fa(text)}» تاریخ میلادی به نظر می‌رسد؛ برابر خورشیدی آن {fa(hint)} است"
+    low, _, high = hint.partition("-")
+    if lang == "en":
+        return f"year {year} is too far from today; enter a year from {low} to {high}"
+    return f"سال {fa(str(year))} از امروز بسیار دور است؛ سالی از {fa(low)} تا {fa(high)} بدهید"
+
+
+def era_years(today: datetime.date | None = None) -> tuple[int, int]:
+    """The first and last Jalali year a date entered today may fall in."""
+    year = to_jalali(today or datetime.date.today()).year
+    return year - ERA_YEARS_BEFORE, year + ERA_YEARS_AFTER
+
+
+def check_era(value: datetime.date, *, today: datetime.date | None = None) -> datetime.date:
+    """``value`` itself when its year is of this election's era, else JalaliDateError("era").
+
+    Every date stored from a form, the API, an import or SMS passes through this, so that
+    one mistyped year cannot be stored (and then break every page that shows it).
+    """
+    low, high = era_years(today)
+    # Gregorian bounds: jdatetime cannot represent every Gregorian year (e.g. 9999).
+    if not (from_jalali(low, 1, 1) <= value < from_jalali(high + 1, 1, 1)):
+        try:
+            year = to_jalali(value).year
+        except (ValueError, OverflowError):  # beyond what jdatetime represents
+            year = value.year - 621
+        raise JalaliDateError("era", year=year, hint=f"{low}-{high}")
+    return value
 
 
 def is_leap(year: int) -> bool:
@@ -148,13 +195,31 @@ def to_jalali(value: datetime.date) -> JalaliDate:
     return JalaliDate(j.year, j.month, j.day)
 
 
-def parse_jalali_date(text: str) -> datetime.date:
-    """Read a Jalali date typed by a person, e.g. ``1404/10/21`` or ``۱۴۰۴-۱۰-۲۱``."""
+def parse_jalali_date(text: str, *, any_year: bool = False) -> datetime.date:
+    """Read a Jalali date typed by a person, e.g. ``1404/10/21`` or ``۱۴۰۴-۱۰-۲۱``.
+
+    Unless ``any_year``, the date must be of this election's era (``check_era``) and a
+    Gregorian-looking year is refused with its Jalali equivalent.
+    """
     cleaned = _INVISIBLE.sub("", to_ascii_digits(text)).strip()
     match = _DATE_RE.match(cleaned)
     if match is None:
         raise JalaliDateError("format", text=text.strip())
-    return from_jalali(int(match["y"]), int(match["m"]), int(match["d"]))
+    year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+    if any_year:
+        return from_jalali(year, month, day)
+    if year in _GREGORIAN_YEARS:
+        _refuse_gregorian(cleaned, year, month, day)
+    return check_era(from_jalali(year, month, day))
+
+
+def _refuse_gregorian(text: str, year: int, month: int, day: int) -> None:
+    try:
+        as_jalali = format_jalali(datetime.date(year, month, day), persian_digits=False)
+    except ValueError:
+        raise JalaliDateError("era", year=year, hint="-".join(map(str, era_years()))) from None
+    raise JalaliDateError("gregorian", text=text, year=year, month=month, day=day,
+                          hint=as_jalali)
 
 
 def format_jalali(

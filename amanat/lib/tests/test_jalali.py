@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from persiantools.jdatetime import JalaliDate as IndependentJalaliDate
 
+from amanat.lib import jalali
 from amanat.lib.jalali import (
     JalaliDate,
     JalaliDateError,
@@ -19,6 +20,7 @@ from amanat.lib.jalali import (
     parse_jalali_date,
     to_jalali,
 )
+from amanat.lib.persian import to_persian_digits
 
 FIRST = from_jalali(1300, 1, 1)
 LAST = from_jalali(1500, 12, days_in_month(1500, 12))
@@ -61,14 +63,14 @@ dates = st.dates(min_value=FIRST, max_value=LAST)
        pad=st.sampled_from(["", " ", "  \t", "\u200f"]))
 def test_formatted_text_parses_back(day: datetime.date, sep: str, persian: bool, pad: str) -> None:
     text = format_jalali(day, persian_digits=persian).replace("/", sep)
-    assert parse_jalali_date(pad + text + pad) == day
+    assert parse_jalali_date(pad + text + pad, any_year=True) == day
 
 
 @given(day=dates)
 def test_arabic_indic_digits_and_unpadded_parts(day: datetime.date) -> None:
     j = to_jalali(day)
     arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-    assert parse_jalali_date(f"{j.year}/{j.month}/{j.day}".translate(arabic)) == day
+    assert parse_jalali_date(f"{j.year}/{j.month}/{j.day}".translate(arabic), any_year=True) == day
 
 
 @pytest.mark.parametrize(
@@ -151,7 +153,7 @@ def test_any_day_past_month_end_is_refused(year: int, month: int, extra: int,
     if persian:
         text = text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     with pytest.raises(JalaliDateError) as caught:
-        parse_jalali_date(text)
+        parse_jalali_date(text, any_year=True)
     assert caught.value.reason == "day"
     assert f"day {day} does not exist in month {month}" in caught.value.message_en
 
@@ -159,7 +161,7 @@ def test_any_day_past_month_end_is_refused(year: int, month: int, extra: int,
 @given(year=st.integers(1300, 1500), month=st.integers(13, 99), day=st.integers(1, 31))
 def test_any_month_past_12_is_refused(year: int, month: int, day: int) -> None:
     with pytest.raises(JalaliDateError) as caught:
-        parse_jalali_date(f"{year}/{month}/{day}")
+        parse_jalali_date(f"{year}/{month}/{day}", any_year=True)
     assert caught.value.reason == "month"
 
 
@@ -167,3 +169,36 @@ def test_leap_years_follow_the_calendar() -> None:
     assert [y for y in range(1395, 1412) if days_in_month(y, 12) == 30] == [
         1395, 1399, 1403, 1408,
     ]
+
+
+# --- this election's era (issue 11: 1304 and 2026-02-19 were accepted) ----------------
+
+
+@pytest.mark.parametrize("text", ["1304/05/05", "1600/01/01", "1450/01/01"])
+def test_a_year_far_from_today_is_refused_with_the_allowed_years(text: str) -> None:
+    with pytest.raises(JalaliDateError) as caught:
+        parse_jalali_date(text)
+    low, high = jalali.era_years()
+    assert caught.value.reason == "era"
+    assert f"{low} to {high}" in caught.value.message_en
+    assert to_persian_digits(str(low)) in caught.value.message_fa
+
+
+def test_a_gregorian_date_is_named_with_its_jalali_equivalent() -> None:
+    with pytest.raises(JalaliDateError) as caught:
+        parse_jalali_date("2026-02-19")
+    assert caught.value.reason == "gregorian"
+    assert caught.value.hint == "1404/11/30"
+    assert "Gregorian" in caught.value.message_en and "۱۴۰۴/۱۱/۳۰" in caught.value.message_fa
+
+
+def test_a_date_of_this_era_is_accepted() -> None:
+    assert parse_jalali_date("1404/11/30") == datetime.date(2026, 2, 19)
+
+
+@pytest.mark.parametrize("value", [datetime.date(9999, 12, 31), datetime.date(1, 1, 1),
+                                   datetime.date(1900, 1, 1)])
+def test_check_era_refuses_extreme_gregorian_dates(value: datetime.date) -> None:
+    with pytest.raises(JalaliDateError) as caught:
+        jalali.check_era(value)
+    assert caught.value.reason == "era"
