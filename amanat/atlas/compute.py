@@ -4,8 +4,8 @@ Full recompute: one ``values_list`` query for the stations of the election, one 
 counties, provinces, histories, assessments, national tiers, thresholds and incident
 load; vectorised factors and roll-ups (``np.bincount``); explanations serialised once per
 *distinct* factor vector (station factors take few values, so a few hundred JSON strings
-serve 59,000 stations); results replaced with a DELETE and one prepared INSERT run by
-``executemany`` per table, in one transaction. The province of one changed station is
+serve 59,000 stations); results replaced with a DELETE and one bulk insert
+(``core.bulk``) per table, in one transaction. The province of one changed station is
 recomputed the same way, restricted to its province, writing only the rows that can
 have changed (the station, its county, its province).
 """
@@ -33,11 +33,10 @@ from amanat.atlas.models import (
     UnitLevel,
     UnitScore,
 )
+from amanat.core import bulk
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.stations.models import Station, Status
-
-_BATCH = 5000
 
 
 @dataclass
@@ -74,7 +73,7 @@ def _station_arrays(rows: list[tuple[Any, ...]], county_ids: list[int],
                     load: dict[int, float]) -> tuple[Any, Any, Any, list[int]]:
     """Station factor values, voters, county index and ids from the numeric rows of
     ``_station_rows`` (one numpy conversion, no per-row Python)."""
-    k = len(fx.STATION_CODES)
+    k = len(fx.STATION_FACTORS)
     if not rows:
         return np.zeros((0, k)), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
     table = np.array(rows, dtype=np.float64)
@@ -88,12 +87,10 @@ def _station_arrays(rows: list[tuple[Any, ...]], county_ids: list[int],
     station_ids = ids.tolist()
     incidents = (np.array([load.get(i, 0.0) for i in station_ids]) if load
                  else np.zeros(len(station_ids)))
-    cols = fx.StationColumns(
-        sensitive=table[:, 2] > 0, cctv=table[:, 3], evoting_planned=table[:, 4] > 0,
-        fibre=table[:, 5], expected_voters=table[:, 6], capacity=table[:, 7],
-        mobile=table[:, 8] > 0, village=table[:, 9] > 0, incident_load=incidents,
-    )
-    return (fx.station_factor_values(cols), table[:, 6].astype(np.int64),
+    # Columns 0 and 1 are the id and county id, then station_sql_columns() in its order.
+    named = {name: table[:, 2 + i] for i, name in enumerate(fx.station_sql_columns())}
+    cols = fx.StationColumns.from_columns(named, incidents)
+    return (fx.station_factor_values(cols), cols.expected_voters.astype(np.int64),
             index.astype(np.int64), station_ids)
 
 
@@ -102,7 +99,8 @@ def _station_rows(election: Any, province: AdminUnit | None) -> list[tuple[Any, 
     stations = Station.objects.filter(election=election, status=Status.ACTIVE)
     if province is not None:
         stations = stations.filter(under("unit_path", province.path))
-    columns = fx.station_sql_columns()
+    # Prefixed: an annotation may not take the name of a model field.
+    columns = {f"in_{name}": sql for name, sql in fx.station_sql_columns().items()}
     qs = stations.annotate(**columns).values_list("pk", "county_id", *columns)
     return _fetch(qs)
 
@@ -149,22 +147,24 @@ def _floors(election: Any, county_ids: list[int], scope: list[int] | None) -> An
     return np.array([by_county.get(pk, 0) for pk in county_ids], dtype=np.int64)
 
 
-def _county_values(election: Any, county_ids: list[int], scope: list[int] | None) -> Any:
-    """Columns: annulled history, assessments, national tier (COUNTY_FACTORS[1:])."""
+def _county_values(election: Any, county_ids: list[int], scope: list[int] | None
+                   ) -> dict[str, Any]:
+    """The county factors read from the database, by code (the high-risk share is
+    computed from the station tiers in scoring)."""
     histories = CountyHistory.objects.filter(election=election, annulled=True)
     if scope is not None:
         histories = histories.filter(county_id__in=scope)
     annulled = set(histories.values_list("county_id", flat=True))
     assessed = latest_assessments(election, scope)
     floors = _floors(election, county_ids, scope)
-    values = np.zeros((len(county_ids), 3))
+    history, assessments = np.zeros(len(county_ids)), np.zeros(len(county_ids))
     for i, pk in enumerate(county_ids):
-        values[i, 0] = 1.0 if pk in annulled else 0.0
+        history[i] = 1.0 if pk in annulled else 0.0
         scores = assessed.get(pk)
         if scores:
-            values[i, 1] = sum(fx.assessment_value(s) for s in scores.values()) / len(scores)
-    values[:, 2] = fx.national_tier_value(floors)
-    return values
+            assessments[i] = sum(fx.assessment_value(s) for s in scores.values()) / len(scores)
+    return {"annulled_history": history, "assessments": assessments,
+            "national_tier": fx.national_tier_value(floors)}
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -184,12 +184,6 @@ def _station_explanations(level: scoring.LevelScores) -> list[str]:
                                            ensure_ascii=False)
         texts.append(text)
     return texts
-
-
-def _executemany(sql: str, params: list[tuple[Any, ...]]) -> None:
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), _BATCH):
-            cursor.executemany(sql, params[start:start + _BATCH])
 
 
 def _station_params(election_id: int, loaded: Loaded, result: scoring.AtlasResult,
@@ -217,17 +211,17 @@ def _unit_params(election_id: int, ids: list[int], level: scoring.LevelScores, k
     ]
 
 
-# Table names come from our models, never from input.
-_STATION_INSERT = (
-    f"INSERT INTO {StationScore._meta.db_table} "  # noqa: S608
-    "(election_id, station_id, county_id, value, tier, explanation, computed_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
-)
-_UNIT_INSERT = (
-    f"INSERT INTO {UnitScore._meta.db_table} "  # noqa: S608
-    "(election_id, unit_id, level, value, tier, computed_tier, floor_applied, explanation, "
-    "voters, members, computed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
+_STATION_FIELDS = ("election_id", "station_id", "county_id", "value", "tier", "explanation",
+                   "computed_at")
+_UNIT_FIELDS = ("election_id", "unit_id", "level", "value", "tier", "computed_tier",
+                "floor_applied", "explanation", "voters", "members", "computed_at")
+# Explanations are serialised once per distinct vector and the time stamp adapted once.
+_READY = ("explanation", "computed_at")
+
+
+def _write(stations: list[tuple[Any, ...]], units: list[tuple[Any, ...]]) -> None:
+    bulk.insert_rows(StationScore, _STATION_FIELDS, stations, ready=_READY)
+    bulk.insert_rows(UnitScore, _UNIT_FIELDS, units, ready=_READY)
 
 
 @dataclass
@@ -254,8 +248,7 @@ def recompute_all(election: Any) -> RecomputeCounts:
     with transaction.atomic():
         StationScore.objects.filter(election=election).delete()
         UnitScore.objects.filter(election=election).delete()
-        _executemany(_STATION_INSERT, stations)
-        _executemany(_UNIT_INSERT, units)
+        _write(stations, units)
     return RecomputeCounts(len(stations), len(loaded.county_ids), len(loaded.province_ids))
 
 
@@ -281,5 +274,4 @@ def recompute_province(election: Any, province: AdminUnit, *, station_ids: set[i
         old_stations.delete()
         UnitScore.objects.filter(election=election, unit_id__in=[row[1] for row in units]
                                  ).delete()
-        _executemany(_STATION_INSERT, stations)
-        _executemany(_UNIT_INSERT, units)
+        _write(stations, units)

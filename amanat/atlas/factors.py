@@ -16,6 +16,7 @@ docs/atlas-method.md; ``amanat.atlas.scoring`` turns values and weights into sco
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -131,19 +132,19 @@ def _flag(condition: Q) -> Case:
     return Case(When(condition, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
 
 
+# The station inputs the factors read, each a numeric SQL expression so that the
+# recompute reads 59,000 rows of plain numbers in one query; named like StationColumns.
 def station_sql_columns() -> dict[str, Any]:
-    """The raw station inputs of the factors as numeric SQL expressions, so that the
-    recompute reads 59,000 rows of plain numbers in one query (order = StationColumns)."""
     return {
-        "a_sensitive": _flag(Q(sensitive=True)),
-        "a_cctv": _mapped("cctv", CCTV_VALUE),
-        "a_evoting": _flag(Q(evoting_planned=True)),
-        "a_fibre": _mapped("fibre", FIBRE_VALUE),
-        "a_voters": Cast("expected_voters", FloatField()),
-        "a_capacity": Coalesce(Cast("capacity", FloatField()), Value(0.0)),
-        "a_mobile": _flag(Q(kind="mobile")),
+        "sensitive": _flag(Q(sensitive=True)),
+        "cctv": _mapped("cctv", CCTV_VALUE),
+        "evoting_planned": _flag(Q(evoting_planned=True)),
+        "fibre": _mapped("fibre", FIBRE_VALUE),
+        "expected_voters": Cast("expected_voters", FloatField()),
+        "capacity": Coalesce(Cast("capacity", FloatField()), Value(0.0)),
+        "mobile": _flag(Q(kind="mobile")),
         # A village segment in the unit's materialised path ("…/V<code>/").
-        "a_village": _flag(Q(unit_path__contains="/V")),
+        "village": _flag(Q(unit_path__contains="/V")),
     }
 
 
@@ -161,21 +162,42 @@ class StationColumns:
     village: npt.NDArray[np.bool_]
     incident_load: FloatArray
 
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, FloatArray], incident_load: FloatArray
+                     ) -> StationColumns:
+        """From ``station_sql_columns``' numbers read back by name (flags as booleans)."""
+        return cls(
+            sensitive=columns["sensitive"] > 0, cctv=columns["cctv"],
+            evoting_planned=columns["evoting_planned"] > 0, fibre=columns["fibre"],
+            expected_voters=columns["expected_voters"], capacity=columns["capacity"],
+            mobile=columns["mobile"] > 0, village=columns["village"] > 0,
+            incident_load=incident_load,
+        )
+
+
+def matrix(factors: tuple[Factor, ...], columns: Mapping[str, npt.NDArray[Any]]
+           ) -> FloatArray:
+    """The (rows × factors) matrix with each factor's column taken by its code, so that no
+    column depends on its position in a list kept elsewhere."""
+    if set(columns) != {f.code for f in factors}:
+        raise ValueError(f"factor columns {sorted(columns)} do not match the catalogue")
+    return np.column_stack([np.asarray(columns[f.code], dtype=np.float64) for f in factors])
+
 
 def station_factor_values(cols: StationColumns) -> FloatArray:
-    """The (stations × STATION_CODES) matrix of factor values in 0–1."""
+    """The (stations × STATION_FACTORS) matrix of factor values in 0–1."""
     n = cols.sensitive.shape[0]
-    values = np.zeros((n, len(STATION_CODES)), dtype=np.float64)
-    values[:, 0] = cols.sensitive
-    values[:, 1] = cols.cctv
-    values[:, 2] = np.where(cols.evoting_planned, cols.fibre, 0.0)
     known = cols.capacity > 0
     over = np.divide(cols.expected_voters - cols.capacity, cols.capacity * OVER_CAPACITY_SPAN,
                      out=np.zeros(n), where=known)
-    values[:, 3] = np.clip(over, 0.0, 1.0)
-    values[:, 4] = np.where(cols.mobile, 1.0, np.where(cols.village, 0.5, 0.0))
-    values[:, 5] = 1.0 - np.exp(-np.maximum(cols.incident_load, 0.0) / INCIDENT_SCALE)
-    return values
+    return matrix(STATION_FACTORS, {
+        "sensitive": cols.sensitive,
+        "no_cctv": cols.cctv,
+        "no_fibre_evoting": np.where(cols.evoting_planned, cols.fibre, 0.0),
+        "over_capacity": np.clip(over, 0.0, 1.0),
+        "mobile_remote": np.where(cols.mobile, 1.0, np.where(cols.village, 0.5, 0.0)),
+        "incidents": 1.0 - np.exp(-np.maximum(cols.incident_load, 0.0) / INCIDENT_SCALE),
+    })
 
 
 def national_tier_value(tier: npt.NDArray[np.int64]) -> FloatArray:

@@ -20,6 +20,7 @@ tier is a floor: its tier is never a higher number (lower risk) than the nationa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,14 +54,13 @@ class AtlasInputs:
     """Everything one recompute needs, as arrays.
 
     ``county_values`` holds the county factors other than the high-risk share (computed
-    here): annulled history, assessments, national tier (columns in COUNTY_FACTORS order
-    minus the first). ``county_floor`` is the national tier (1–4) or 0 for none.
+    here), by factor code. ``county_floor`` is the national tier (1–4) or 0 for none.
     """
 
     station_values: FloatArray  # (n, len(STATION_CODES)) in 0–1
     station_voters: IntArray  # (n,)
     station_county: IntArray  # (n,) index into counties
-    county_values: FloatArray  # (m, 3) in 0–1
+    county_values: Mapping[str, FloatArray]  # {code: (m,)} in 0–1
     county_floor: IntArray  # (m,) 0 or 1–4
     county_province: IntArray  # (m,) index into provinces
     n_provinces: int
@@ -155,9 +155,9 @@ def _high_risk_share(index: IntArray, tier: IntArray, size: int) -> FloatArray:
 
 
 def score_counties(stations: LevelScores, inputs: AtlasInputs) -> LevelScores:
-    m = inputs.county_values.shape[0]
+    m = inputs.county_floor.shape[0]
     share = _high_risk_share(inputs.station_county, stations.tier, m)
-    own = np.column_stack([share, inputs.county_values])
+    own = fx.matrix(fx.COUNTY_FACTORS, {"high_risk_share": share, **inputs.county_values})
     values, contributions, voters, members = _roll_up(
         stations, inputs.station_county, m, inputs.weights.station_mean, own,
         inputs.weights.county,
@@ -173,7 +173,8 @@ def score_provinces(counties: LevelScores, inputs: AtlasInputs) -> LevelScores:
     p = inputs.n_provinces
     share = _high_risk_share(inputs.county_province, counties.tier, p)
     values, contributions, voters, members = _roll_up(
-        counties, inputs.county_province, p, inputs.weights.county_mean, share[:, None],
+        counties, inputs.county_province, p, inputs.weights.county_mean,
+        fx.matrix(fx.PROVINCE_FACTORS, {"high_risk_counties": share}),
         inputs.weights.province,
     )
     score = contributions.sum(axis=1)

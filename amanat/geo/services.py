@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import h3
-from django.db import connection, transaction
-from django.db.models import Field
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from amanat.core import bulk
 from amanat.geo.models import KIND_LETTER, AdminUnit, Kind, Placement
 from amanat.lib.persian import normalize, search_key
 
@@ -30,7 +30,6 @@ COLUMNS = ("kind", "code", "parent_kind", "parent_code", "name", "latitude", "lo
 # Fields the importer owns; a unit is "unchanged" when all of them already match.
 FIELDS = ("name", "name_key", "parent_id", "path", "depth", "latitude", "longitude",
           "placement", "h3_cell", "population")
-UPDATE_FIELDS = [f.removesuffix("_id") for f in FIELDS]
 # What the file alone determines: FIELDS without parent_id, which needs the database.
 VALUE_FIELDS = tuple(f for f in FIELDS if f != "parent_id")
 _PARENT = FIELDS.index("parent_id")
@@ -40,10 +39,6 @@ _KINDS = frozenset(Kind.values)
 _PLACEMENTS = frozenset(Placement.values)
 _COUNTRY = str(Kind.COUNTRY.value)
 _LETTER = {str(kind.value): letter for kind, letter in KIND_LETTER.items()}
-# SQLite allows 999 variables per statement in Django's accounting; PostgreSQL far more.
-SQLITE_BATCH = 999 // (len(FIELDS) + 2) - 1
-POSTGRES_BATCH = 2000
-INSERT_CHUNK = 5000
 FULL_SCAN_ABOVE = 5000
 
 Key = tuple[str, str]  # (kind, code)
@@ -320,7 +315,7 @@ def _apply_level(
     result: ImportResult,
 ) -> None:
     to_create: list[tuple[Any, ...]] = []
-    to_update: list[AdminUnit] = []
+    to_update: list[tuple[int, tuple[Any, ...]]] = []
     for row in rows:
         key = (row.kind, row.code)
         parent_id = ids[row.parent] if row.parent else None
@@ -329,48 +324,15 @@ def _apply_level(
             to_create.append((row.kind, row.code, *values))
             result.created[row.kind] += 1
         elif values != current[key]:
-            fields = dict(zip(FIELDS, values, strict=True))
-            to_update.append(AdminUnit(pk=ids[key], kind=row.kind, code=row.code, **fields))
+            to_update.append((ids[key], values))
             result.updated[row.kind] += 1
         else:
             result.unchanged[row.kind] += 1
     if to_update:
-        batch = SQLITE_BATCH if connection.vendor == "sqlite" else POSTGRES_BATCH
-        AdminUnit.objects.bulk_update(to_update, UPDATE_FIELDS, batch_size=batch)
+        bulk.update_rows(AdminUnit, FIELDS, to_update)
     if to_create:
-        _insert(to_create)
+        bulk.insert_rows(AdminUnit, ("kind", "code", *FIELDS), to_create)
         _remember_ids({row.kind for row in rows}, ids)
-
-
-def _insert(records: list[tuple[Any, ...]]) -> None:
-    """Insert new units, values already in their database types.
-
-    bulk_create spends most of its time preparing every field of every model instance,
-    and SQLite caps it at 999 variables a statement (76 units).  On SQLite one prepared
-    statement run per row (executemany) is fastest and has no variable limit; on
-    PostgreSQL COPY streams the rows in one command.
-    """
-    quote = connection.ops.quote_name
-    table = quote(AdminUnit._meta.db_table)
-    columns = ", ".join(quote(_column(name)) for name in ("kind", "code", *FIELDS))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Identifiers come from the model's metadata; rows are sent as data.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for record in records:
-                    copy.write_row(record)
-            return
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-            table, columns, ", ".join(["%s"] * (len(FIELDS) + 2))
-        )
-        for start in range(0, len(records), INSERT_CHUNK):
-            cursor.executemany(sql, records[start:start + INSERT_CHUNK])
-
-
-def _column(name: str) -> str:
-    model_field = AdminUnit._meta.get_field(name.removesuffix("_id"))
-    assert isinstance(model_field, Field)
-    return str(model_field.column)
 
 
 def _remember_ids(kinds: set[str], ids: dict[Key, int]) -> None:

@@ -2,8 +2,8 @@
 
 The import reads the whole file, parses and validates every row against dictionaries
 preloaded with one query each (counties, units, constituencies, existing stations), and
-writes only if no row has an error: creates with ``bulk_create`` and changed rows with
-one prepared ``UPDATE`` run by ``executemany``, all in one transaction, with one audit
+writes only if no row has an error: creates and changed rows through ``core.bulk``, all
+in one transaction, with one audit
 event summarising the import.  No query is made per row.
 """
 
@@ -18,9 +18,10 @@ from typing import IO, Any, Literal
 
 import h3
 from django.db import connection, transaction
-from django.db.models import Field, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from amanat.core import bulk
 from amanat.geo.models import AdminUnit, Constituency
 from amanat.lib.tabular import Cell, Format, Table, TabularError, csv_chunks, read_table
 from amanat.lib.tabular import write_table as _write_table
@@ -48,7 +49,6 @@ _PLAIN_FIELDS = tuple(
     if f not in {"county_id", "unit_id", "constituency_id", "unit_path", "search_text", "h3_cell"}
 )
 UNIT_KINDS = ("city", "rural_district", "village")
-_WRITE_BATCH = 5000
 
 
 def _audit(**kw: Any) -> None:
@@ -418,56 +418,17 @@ def _apply(election: Any, plan: _Plan, report: ImportReport, actor: Any) -> None
             atlas_enqueue_recompute(election.pk)
 
 
-# Bulk writes are prepared statements run by executemany: Django's bulk_create spends
-# most of its time compiling SQL (SQLite allows only 999 parameters, i.e. ~30 rows, a
-# statement) and bulk_update's CASE chains are slower still.  Values are already of the
-# field types; only dates need the backend's adaptation.
-def _columns(names: tuple[str, ...]) -> tuple[list[str], list[int]]:
-    meta = Station._meta
-    fields = [meta.get_field(name.removesuffix("_id")) for name in names]
-    assert all(isinstance(f, Field) for f in fields)
-    date_positions = [i for i, f in enumerate(fields) if f.get_internal_type() == "DateField"]
-    return [str(f.column) for f in fields if isinstance(f, Field)], date_positions
-
-
-def _params(values: dict[str, Any], date_positions: list[int]) -> list[Any]:
-    params = [values[name] for name in WRITE_FIELDS]
-    for i in date_positions:
-        params[i] = connection.ops.adapt_datefield_value(params[i])
-    return params
-
-
-def _execute_batches(sql: str, params: list[list[Any]]) -> None:
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), _WRITE_BATCH):
-            cursor.executemany(sql, params[start:start + _WRITE_BATCH])
-
-
 def _insert_many(election_id: int, creates: list[dict[str, Any]], now: datetime.datetime) -> None:
-    if not creates:
-        return
-    quote = connection.ops.quote_name
-    columns, dates = _columns(WRITE_FIELDS)
-    names = ", ".join(quote(c) for c in [*columns, "election_id", "created_at", "updated_at"])
-    marks = ", ".join(["%s"] * (len(columns) + 3))
-    # Identifiers come from the model's own metadata and are quoted; values are parameters.
-    sql = f"INSERT INTO {quote(Station._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
     stamp = connection.ops.adapt_datetimefield_value(now)
-    _execute_batches(sql, [[*_params(v, dates), election_id, stamp, stamp] for v in creates])
+    rows = ([*(v[name] for name in WRITE_FIELDS), election_id, stamp, stamp] for v in creates)
+    bulk.insert_rows(Station, (*WRITE_FIELDS, "election_id", "created_at", "updated_at"), rows,
+                     ready=("created_at", "updated_at"))
 
 
 def _update_many(updates: list[tuple[int, dict[str, Any]]], now: datetime.datetime) -> None:
-    if not updates:
-        return
-    quote = connection.ops.quote_name
-    columns, dates = _columns(WRITE_FIELDS)
-    assignments = ", ".join(f"{quote(c)} = %s" for c in [*columns, "updated_at"])
-    sql = (
-        f"UPDATE {quote(Station._meta.db_table)} SET {assignments} "  # noqa: S608
-        f"WHERE {quote('id')} = %s"
-    )
     stamp = connection.ops.adapt_datetimefield_value(now)
-    _execute_batches(sql, [[*_params(v, dates), stamp, pk] for pk, v in updates])
+    rows = ((pk, [*(v[name] for name in WRITE_FIELDS), stamp]) for pk, v in updates)
+    bulk.update_rows(Station, (*WRITE_FIELDS, "updated_at"), rows, ready=("updated_at",))
 
 
 def write_error_report(

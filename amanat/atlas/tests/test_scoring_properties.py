@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +34,8 @@ def atlas_inputs(draw: st.DrawFn) -> scoring.AtlasInputs:
     floor = np.array(draw(st.lists(st.integers(0, 4), min_size=m, max_size=m)), dtype=np.int64)
     annulled = draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=m, max_size=m))
     assessed = draw(st.lists(unit_float, min_size=m, max_size=m))
-    county_values = np.column_stack([annulled, assessed, fx.national_tier_value(floor)])
+    county_values = {"annulled_history": np.array(annulled), "assessments": np.array(assessed),
+                     "national_tier": fx.national_tier_value(floor)}
     t3 = draw(st.floats(1, 30))
     t2 = draw(st.floats(t3 + 1, 60))
     t1 = draw(st.floats(t2 + 1, 100))
@@ -146,3 +148,20 @@ def test_station_factor_values_follow_the_catalogue() -> None:
         [0.0, 0.4, 0.5, 0.0, 0.5, 0.0],
         [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     ])
+
+
+def test_factor_columns_are_taken_by_code_not_position() -> None:
+    """A missing, extra or misspelt factor column is refused rather than shifting the rest."""
+    ones = np.ones(2)
+    with pytest.raises(ValueError, match="do not match"):
+        fx.matrix(fx.PROVINCE_FACTORS, {"high_risk_countiez": ones})
+    with pytest.raises(ValueError, match="do not match"):
+        fx.matrix(fx.PROVINCE_FACTORS, {"high_risk_counties": ones, "extra": ones})
+    shuffled = {"assessments": np.full(2, 0.5), "high_risk_share": np.zeros(2),
+                "national_tier": ones, "annulled_history": np.full(2, 0.25)}
+    np.testing.assert_allclose(fx.matrix(fx.COUNTY_FACTORS, shuffled)[0], [0, 0.25, 0.5, 1])
+
+
+def test_station_sql_columns_name_every_station_input() -> None:
+    fields = {f.name for f in dataclasses.fields(fx.StationColumns)} - {"incident_load"}
+    assert set(fx.station_sql_columns()) == fields
