@@ -15,16 +15,6 @@
     return Math.max(low, Math.min(high, value));
   }
 
-  function readIsland(id) {
-    var island = document.getElementById(id);
-    if (!island) return null;
-    try {
-      return JSON.parse(island.textContent);
-    } catch (err) {
-      return null;
-    }
-  }
-
   function CellMap(element, config, options) {
     this.element = element;
     this.config = config;
@@ -204,7 +194,7 @@
   CellMap.start = function (Child, elementId, configId) {
     function run() {
       var element = document.getElementById(elementId);
-      var config = readIsland(configId);
+      var config = AmanatMap.readIsland(configId);
       if (!element || !config || typeof L === "undefined") return;
       element.amanatMap = new Child(element, config).map;
     }
