@@ -23,19 +23,11 @@ from amanat.atlas.forms import AssessmentForm, NationalTierForm, ThresholdsForm
 from amanat.atlas.models import TierThreshold, UnitLevel, UnitScore
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
+from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations.models import Station
 
 TIER_COLOURS = {1: "#b02a37", 2: "#e8590c", 3: "#f0ad00", 4: "#2f9e44"}
-
-
-def _election(request: HttpRequest) -> Election:
-    slug = request.GET.get("election") or None
-    election = (Election.objects.filter(slug=slug).first() if slug
-                else Election.objects.current())
-    if election is None:
-        raise Http404("no election")
-    return election
 
 
 def _lang() -> str:
@@ -68,7 +60,7 @@ def _map_config(rows: list[UnitScore]) -> dict[str, Any]:
 def national(request: HttpRequest) -> HttpResponse:
     if not can(request.user, policy.VIEW, selectors.SCORE_LABEL, None):
         raise Http404("not found")
-    election = _election(request)
+    election = election_for_request(request, required=True)
     counties = list(selectors.unit_scores(request.user, election, UnitLevel.COUNTY))
     provinces = list(selectors.unit_scores(request.user, election, UnitLevel.PROVINCE))
     return render(request, "atlas/national.html", {
@@ -82,7 +74,7 @@ def national(request: HttpRequest) -> HttpResponse:
 @require_GET
 def province(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.get_unit_for_user(request.user, unit_id, Kind.PROVINCE)
-    election = _election(request)
+    election = election_for_request(request, required=True)
     counties = list(selectors.unit_scores(request.user, election, UnitLevel.COUNTY, unit))
     score = selectors.unit_score(election, unit)
     return render(request, "atlas/province.html", {
@@ -117,7 +109,7 @@ def county_context(request: HttpRequest | None, election: Election, unit: AdminU
 @require_GET
 def county(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY)
-    election = _election(request)
+    election = election_for_request(request, required=True)
     context = county_context(request, election, unit)
     user = request.user
     context |= {
@@ -134,7 +126,7 @@ def county_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
     """The printed atlas of a county (POST: the download is recorded in the audit log)."""
     unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY,
                                        action=policy.EXPORT)
-    election = _election(request)
+    election = election_for_request(request, required=True)
     from amanat.atlas import pdf
 
     data = pdf.county_pdf_audited(election=election, county=unit, actor=request.user)
@@ -155,7 +147,7 @@ def _agencies_for(request: HttpRequest, unit: AdminUnit) -> Any:
 def assessment_new(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY, action=policy.CREATE,
                                        label="atlas.assessment")
-    election = _election(request)
+    election = election_for_request(request, required=True)
     stations = Station.objects.filter(election=election, county=unit).order_by("code")
     form = AssessmentForm(request.POST or None, agencies=_agencies_for(request, unit),
                           stations=stations.only("pk", "code", "name"),
@@ -187,7 +179,7 @@ def _county_url(unit: AdminUnit) -> str:
 def tier_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY, action=policy.CHANGE,
                                        label="atlas.nationaltier")
-    election = _election(request)
+    election = election_for_request(request, required=True)
     current = selectors.national_tier(election, unit)
     form = NationalTierForm(request.POST or None, initial={
         "tier": current.tier if current else None, "note": current.note if current else ""})
@@ -204,7 +196,7 @@ def tier_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
 def thresholds(request: HttpRequest) -> HttpResponse:
     if not can_nationally(request.user, policy.CHANGE, "atlas.tierthreshold"):
         raise Http404("not found")
-    election = _election(request)
+    election = election_for_request(request, required=True)
     row = TierThreshold.objects.filter(election=election).first() or TierThreshold(
         election=election)
     form = ThresholdsForm(request.POST or None, initial={
@@ -233,7 +225,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     """County scores on two snapshot dates side by side: what rose, what fell."""
     if not can(request.user, policy.VIEW, selectors.SCORE_LABEL, None):
         raise Http404("not found")
-    election = _election(request)
+    election = election_for_request(request, required=True)
     available = selectors.snapshots(election, limit=365)
     by_day = {snap.taken_on.isoformat(): snap for snap in available}
     later = by_day.get(request.GET.get("to", "")) or (available[0] if available else None)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from typing import Literal, overload
+
+from django.core.management.base import CommandError
+from django.http import Http404, HttpRequest
 
 from amanat.elections.models import Election, Milestone
 
@@ -28,3 +32,36 @@ def milestone_due(election: Election, code: str) -> datetime.date:
 
 def current_election() -> Election | None:
     return Election.objects.current()
+
+
+def election_for(slug: str | None) -> Election | None:
+    """The election named by ``slug`` or, without one, the current election.
+
+    The one way every page, API endpoint and command picks its election.
+    """
+    if slug:
+        return Election.objects.filter(slug=slug).first()
+    return Election.objects.current()
+
+
+@overload
+def election_for_request(request: HttpRequest) -> Election | None: ...
+@overload
+def election_for_request(request: HttpRequest, *, required: Literal[True]) -> Election: ...
+def election_for_request(request: HttpRequest, *, required: bool = False) -> Election | None:
+    """The election of ``?election=<slug>`` or the current one; 404 for an unknown slug,
+    and when ``required`` also when there is no election at all."""
+    slug = request.GET.get("election") or None
+    election = election_for(slug)
+    if election is None and (slug or required):
+        raise Http404("no such election")
+    return election
+
+
+def election_for_command(slug: str | None) -> Election:
+    """``election_for`` for management commands: a CommandError saying what is missing."""
+    election = election_for(slug)
+    if election is None:
+        raise CommandError(f"no election with slug {slug!r}" if slug else
+                           "there is no election yet; create one first or pass --election")
+    return election

@@ -29,6 +29,7 @@ from amanat.accounts.access import can, token_station_ids
 from amanat.core.api_errors import ErrorOut, bilingual_error, error_body
 from amanat.core.idempotency import Outcome, idempotent
 from amanat.elections.models import Election
+from amanat.elections.selectors import election_for
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import JalaliDateError, format_jalali, parse_jalali_date
 from amanat.lib.persian import normalize, to_ascii_digits
@@ -290,7 +291,7 @@ def _unit_by_code(kind: Kind, code: str | None, errors: list[FieldError]) -> Adm
 
 
 def _election(slug: str | None, errors: list[FieldError]) -> Election | None:
-    election = selectors.election_for(slug)
+    election = election_for(slug)
     if slug and election is None:
         errors.append(FieldError(
             "election", f"there is no election {slug!r}", f"انتخاباتی با شناسه «{slug}» وجود ندارد"

@@ -21,6 +21,7 @@ from amanat.accounts import policy
 from amanat.accounts.access import can
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
+from amanat.elections.selectors import election_for_request
 from amanat.geo.models import Kind
 from amanat.stations import map as stations_map
 from amanat.stations import selectors
@@ -37,14 +38,6 @@ JSON_COMPACT = {"separators": (",", ":"), "ensure_ascii": False}
 def _require_view(request: HttpRequest) -> None:
     if not can(request.user, policy.VIEW, LABEL, None):
         raise Http404("not found")
-
-
-def _election(request: HttpRequest) -> Election | None:
-    slug = request.GET.get("election") or None
-    election = selectors.election_for(slug)
-    if slug and election is None:
-        raise Http404("no such election")
-    return election
 
 
 def _filter_form(request: HttpRequest) -> StationFilterForm:
@@ -96,7 +89,7 @@ def _labels() -> dict[str, str]:
 @require_GET
 def station_map(request: HttpRequest) -> HttpResponse:
     _require_view(request)
-    election = _election(request)
+    election = election_for_request(request)
     context: dict[str, Any] = {
         "election": election, "elections": Election.objects.only("pk", "slug", "name"),
     }
@@ -151,7 +144,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
     """Cells or stations for ``zoom`` and ``bbox`` (see ``stations.map``), compressed:
     the national view is a few hundred cells, a few kilobytes gzipped."""
     _require_view(request)
-    election = _election(request)
+    election = election_for_request(request)
     if election is None:
         raise Http404("no election")
     try:

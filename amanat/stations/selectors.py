@@ -55,13 +55,6 @@ LIST_FIELDS = (
 )
 
 
-def election_for(slug: str | None) -> Election | None:
-    """The election named by ``slug`` or, without one, the current election."""
-    if slug:
-        return Election.objects.filter(slug=slug).first()
-    return Election.objects.current()
-
-
 def stations_for_user(
     user: AnyUser, election: Election, *, action: str = policy.VIEW
 ) -> StationQuerySet:

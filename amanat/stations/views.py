@@ -30,6 +30,7 @@ from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_paths
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
+from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations import selectors, uploads
 from amanat.stations.forms import StationFilterForm, StationForm, StationImportForm
@@ -57,14 +58,6 @@ def today() -> datetime.date:
 def _require(request: HttpRequest, action: str) -> None:
     if not can(request.user, action, LABEL, None):
         raise Http404("not found")
-
-
-def _election(request: HttpRequest) -> Election | None:
-    slug = request.GET.get("election") or None
-    election = selectors.election_for(slug)
-    if slug and election is None:
-        raise Http404("no such election")
-    return election
 
 
 # --- list and export --------------------------------------------------------------------
@@ -97,7 +90,7 @@ def _query(request: HttpRequest, *drop: str) -> str:
 @require_GET
 def station_list(request: HttpRequest) -> HttpResponse:
     _require(request, policy.VIEW)
-    election = _election(request)
+    election = election_for_request(request)
     context: dict[str, Any] = {
         "election": election,
         "elections": Election.objects.only("pk", "slug", "name"),
@@ -117,7 +110,7 @@ def station_list(request: HttpRequest) -> HttpResponse:
 
 def _export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
     _require(request, policy.EXPORT)
-    election = _election(request)
+    election = election_for_request(request)
     if election is None:
         raise Http404("no election")
     form, stations = _filtered(request, election, policy.EXPORT)
@@ -292,7 +285,7 @@ def import_errors(request: HttpRequest, import_id: str) -> FileResponse:
 @require_GET
 def readiness(request: HttpRequest) -> HttpResponse:
     _require(request, policy.VIEW)
-    election = _election(request)
+    election = election_for_request(request)
     context: dict[str, Any] = {
         "election": election, "elections": Election.objects.only("pk", "slug", "name"),
     }
@@ -315,7 +308,7 @@ def readiness_county(request: HttpRequest, unit_id: int) -> HttpResponse:
         request.user, AdminUnit, unit_id, path_field="path",
         queryset=AdminUnit.objects.filter(kind=Kind.COUNTY).select_related("parent"),
     )
-    election = _election(request)
+    election = election_for_request(request)
     context: dict[str, Any] = {"county": county, "election": election}
     if election is None:
         return render(request, "stations/readiness_county.html", context)

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from amanat.atlas import pdf, services
 from amanat.audit.services import audit_record, cli_actor
 from amanat.elections.models import Election
+from amanat.elections.selectors import election_for_command
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                             help="skip the recompute and snapshot")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        election = self._election(options["election"])
+        election = election_for_command(options["election"])
         counties = self._counties(options["county"], options["province"])
         if (options["county"] or options["province"]) and not options["pdf"]:
             raise CommandError("--county and --province choose PDFs: add --pdf")
@@ -47,13 +48,6 @@ class Command(BaseCommand):
                 f"{result.provinces} provinces in {result.seconds:.2f} s; snapshot taken"))
         if options["pdf"]:
             self._write_pdfs(election, counties, options["out"], actor)
-
-    def _election(self, slug: str | None) -> Election:
-        election = (Election.objects.filter(slug=slug).first() if slug
-                    else Election.objects.current())
-        if election is None:
-            raise CommandError(f"no election {slug!r}" if slug else "no election exists")
-        return election
 
     def _counties(self, county: str | None, province: str | None) -> list[AdminUnit]:
         if county and province:

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from amanat.elections.selectors import election_for_command
 from amanat.geo.models import AdminUnit
 from amanat.lib.tabular import Format
-from amanat.stations.management.commands.import_stations import election_for
 from amanat.stations.models import Station
 from amanat.stations.services import station_export
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--county", help="only this county (official county code)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        election = election_for(options["election"])
+        election = election_for_command(options["election"])
         queryset = Station.objects.filter(election=election)
         if options["county"]:
             county = AdminUnit.objects.filter(kind="county", code=options["county"]).first()

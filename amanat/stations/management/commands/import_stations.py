@@ -8,25 +8,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from amanat.elections.models import Election
+from amanat.elections.selectors import election_for_command
 from amanat.lib.tabular import Format
 from amanat.stations.services import ImportReport, station_import, write_error_report
 
 # Printing tens of thousands of errors helps nobody; the --errors-out file has them all.
 MAX_PRINTED = 1000
 
-
-def election_for(slug: str | None) -> Election:
-    """The election named by ``slug``, or the current one."""
-    if slug:
-        election = Election.objects.filter(slug=slug).first()
-        if election is None:
-            raise CommandError(f"no election with slug {slug!r}")
-        return election
-    current = Election.objects.current()
-    if current is None:
-        raise CommandError("there is no election yet; create one first or pass --election")
-    return current
 
 
 class Command(BaseCommand):
@@ -46,7 +34,7 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
-        election = election_for(options["election"])
+        election = election_for_command(options["election"])
         report = station_import(
             election=election, file_path=path, dry_run=options["dry_run"]
         )
