@@ -18,10 +18,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from amanat.atlas.models import StationScore
+from amanat.atlas.selectors import TIER_COLOURS, county_atlas
 from amanat.geo.models import AdminUnit
 from amanat.lib.jalali import format_jalali
 
-TIER_COLOURS = {1: "#b02a37", 2: "#e8590c", 3: "#f0ad00", 4: "#2f9e44"}
 MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 600.0, 380.0, 20.0
 
 
@@ -73,11 +73,9 @@ def _station_points(election: Any, county: AdminUnit) -> list[tuple[float, float
 
 
 def county_html(election: Any, county: AdminUnit, *, today: Any = None) -> str:
-    from amanat.atlas.views import county_context
-
     today = today or timezone.localdate()
     with translation.override("fa"):
-        context = county_context(None, election, county)
+        context = county_atlas(election, county, "fa")
         centre = ((county.latitude, county.longitude)
                   if county.latitude is not None and county.longitude is not None else None)
         context |= {

@@ -21,6 +21,7 @@ from amanat.atlas.models import (
     StationScore,
     UnitScore,
 )
+from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.stations.models import Cctv, Fibre, Station, Status
 
@@ -194,3 +195,26 @@ def compare_snapshots(user: AnyUser, earlier: Snapshot, later: Snapshot) -> list
     rows = [Change(unit, entry(earlier, unit), entry(later, unit)) for unit in counties]
     rows = [r for r in rows if r.before is not None or r.after is not None]
     return sorted(rows, key=lambda r: (-r.delta, r.unit.code))
+
+
+TIER_COLOURS = {1: "#b02a37", 2: "#e8590c", 3: "#f0ad00", 4: "#2f9e44"}
+
+
+def county_atlas(election: Election, unit: AdminUnit, lang: str) -> dict[str, Any]:
+    """What the county page and the printed atlas show (factor names in ``lang``)."""
+    score = unit_score(election, unit)
+    tier = score.tier if score else None
+    return {
+        "election": election, "unit": unit, "score": score,
+        "factors": factor_rows(score.explanation, lang) if score else [],
+        "stations": [
+            {"row": s, "factors": factor_rows(s.explanation, lang)[:3]}
+            for s in riskiest_stations(election, unit)
+        ],
+        "assessments": assessments(election, unit),
+        "national_tier": national_tier(election, unit),
+        "history": county_history(election, unit),
+        "gaps": county_gaps(election, unit, tier),
+        "trend": trend(election, unit),
+        "tier_colours": TIER_COLOURS,
+    }

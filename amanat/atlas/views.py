@@ -21,13 +21,12 @@ from amanat.accounts.models import Agency
 from amanat.atlas import selectors, services
 from amanat.atlas.forms import AssessmentForm, NationalTierForm, ThresholdsForm
 from amanat.atlas.models import TierThreshold, UnitLevel, UnitScore
+from amanat.atlas.selectors import TIER_COLOURS
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations.models import Station
-
-TIER_COLOURS = {1: "#b02a37", 2: "#e8590c", 3: "#f0ad00", 4: "#2f9e44"}
 
 
 def _lang() -> str:
@@ -85,32 +84,11 @@ def province(request: HttpRequest, unit_id: int) -> HttpResponse:
     })
 
 
-def county_context(request: HttpRequest | None, election: Election, unit: AdminUnit
-                   ) -> dict[str, Any]:
-    """What the county page and the printed atlas show."""
-    score = selectors.unit_score(election, unit)
-    tier = score.tier if score else None
-    return {
-        "election": election, "unit": unit, "score": score,
-        "factors": selectors.factor_rows(score.explanation, _lang()) if score else [],
-        "stations": [
-            {"row": s, "factors": selectors.factor_rows(s.explanation, _lang())[:3]}
-            for s in selectors.riskiest_stations(election, unit)
-        ],
-        "assessments": selectors.assessments(election, unit),
-        "national_tier": selectors.national_tier(election, unit),
-        "history": selectors.county_history(election, unit),
-        "gaps": selectors.county_gaps(election, unit, tier),
-        "trend": selectors.trend(election, unit),
-        "tier_colours": TIER_COLOURS,
-    }
-
-
 @require_GET
 def county(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY)
     election = election_for_request(request, required=True)
-    context = county_context(request, election, unit)
+    context = selectors.county_atlas(election, unit, _lang())
     user = request.user
     context |= {
         "map_config": _map_config([context["score"]] if context["score"] else []),
