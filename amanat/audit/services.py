@@ -396,9 +396,9 @@ class _Refusal(Exception):
         self.reason, self.message, self.facts = reason, message, facts
 
 
-def _lost_state(path: Path, problem: str) -> _Refusal:
+def _lost_state(path: Path, problem: str, *, missing: bool = False) -> _Refusal:
     return _Refusal(
-        "no_state" if problem == "missing" else "bad_state",
+        "no_state" if missing else "bad_state",
         _(
             "this signer has no usable record of the last checkpoint it signed "
             "(%(path)s: %(problem)s), so it cannot tell whether the log was rewritten since. "
@@ -414,21 +414,21 @@ def _read_state(key_path: Path, public: str) -> SignedCheckpoint | None:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise _lost_state(path, "missing") from None
+        raise _lost_state(path, _("the file is missing"), missing=True) from None
     except (OSError, ValueError):
-        raise _lost_state(path, "unreadable") from None
+        raise _lost_state(path, _("the file cannot be read")) from None
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-        raise _lost_state(path, "not a signer state file")
+        raise _lost_state(path, _("not a signer state file"))
     text = state.get("checkpoint")
     if text is None:
         return None
     try:
         signed = parse_checkpoint(text if isinstance(text, str) else "", name=str(path))
     except CheckpointError:
-        raise _lost_state(path, "its checkpoint is malformed") from None
+        raise _lost_state(path, _("its checkpoint is malformed")) from None
     # Only this key's own signature makes the state believable.
     if signed.key != public or check_checkpoints([signed], bytes.fromhex(public)) is not None:
-        raise _lost_state(path, "its checkpoint is not signed by this key")
+        raise _lost_state(path, _("its checkpoint is not signed by this key"))
     return signed
 
 

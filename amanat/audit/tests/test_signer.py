@@ -104,7 +104,7 @@ def test_a_state_that_is_not_this_keys_own_is_refused(populated, signing_key, se
     _refused(match="not signed by this key")
 
     state.write_text("not json")
-    _refused(match="unreadable")
+    _refused(match="the file cannot be read")
 
     state.write_text(good)
     _sign()

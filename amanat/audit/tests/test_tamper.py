@@ -31,8 +31,8 @@ def _drop_triggers() -> None:
             cursor.execute("ALTER TABLE audit_checkpoint DISABLE TRIGGER USER")
             return
         for table in ("audit_event", "audit_checkpoint"):
-            cursor.execute(f"DROP TRIGGER {table}_no_update")
-            cursor.execute(f"DROP TRIGGER {table}_no_delete")
+            cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+            cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
 
 
 def _rechain(edit: Callable[[Event], None]) -> None:

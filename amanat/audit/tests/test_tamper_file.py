@@ -54,8 +54,8 @@ def _rewrite_history(database: Path) -> None:
     """The attacker's script: falsify event 5, re-hash everything, remove checkpoints."""
     db = sqlite3.connect(database)
     for table in ("audit_event", "audit_checkpoint"):
-        db.execute(f"DROP TRIGGER {table}_no_update")
-        db.execute(f"DROP TRIGGER {table}_no_delete")
+        db.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+        db.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
     rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_event ORDER BY seq").fetchall()
     prev = verify.GENESIS_HASH
     for record in map(_record, rows):
