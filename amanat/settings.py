@@ -6,6 +6,7 @@ SQLite is the default database; ``DATABASE_URL`` switches to PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -15,6 +16,14 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+
+from amanat.lib.files import PRIVATE_DIR, PRIVATE_FILE, PRIVATE_UMASK, create_private, private_dir
+
+# Before anything is created: the database and its -wal/-shm, the generated secret key,
+# the audit key and its state, evidence and other uploads, exports and logs are for this
+# account only (files 0600, folders 0700).  Every entry point (amanat, manage.py, the
+# WSGI server's workers, tests) loads these settings first, so this one line covers them.
+os.umask(PRIVATE_UMASK)
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -42,13 +51,12 @@ def _secret_key() -> str:
     if key:
         return key
     key_file = VAR_DIR / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(64)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
-    return key
+    if not key_file.exists():
+        # Created whole and 0600 in one step; a process starting at the same moment
+        # keeps the key of whichever wrote first.
+        with contextlib.suppress(FileExistsError):
+            create_private(key_file, secrets.token_urlsafe(64).encode("ascii"))
+    return key_file.read_text().strip()
 
 
 PRODUCTION = os.environ.get("AMANAT_ENV", "development") == "production"
@@ -144,7 +152,7 @@ def _database() -> dict[str, Any]:
         config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         return config
     path = Path(os.environ.get("AMANAT_SQLITE_PATH", VAR_DIR / "amanat.sqlite3"))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
@@ -216,6 +224,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("AMANAT_MEDIA_ROOT", VAR_DIR / "media"))
+# Django chmods every stored upload (evidence) to these, whatever the umask says.
+FILE_UPLOAD_PERMISSIONS = PRIVATE_FILE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = PRIVATE_DIR
 
 TASKS = {
     "default": {

@@ -142,7 +142,9 @@ def parse_checkpoint(text: str, name: str = "") -> Checkpoint:
 def _check_checkpoint_values(values: dict[str, str]) -> None:
     checks = {
         "log-id": _UUID.match(values["log-id"]),
-        "size": values["size"].isascii() and values["size"].isdigit(),
+        # At most a 64-bit count, like the database's seq column.
+        "size": values["size"].isascii() and values["size"].isdigit()
+        and len(values["size"]) <= 19 and int(values["size"]) < 2**63,
         "root": _HEX64.match(values["root"]),
         "time": _TIME.match(values["time"]),
         "key": _HEX64.match(values["key"]),
@@ -211,28 +213,110 @@ def check_checkpoints(checkpoints: Sequence[Checkpoint], trusted: bytes | None) 
     return None
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """(line position, parsed record or None when malformed), skipping blank lines."""
-    position = 0
-    with path.open(encoding="utf-8") as handle:
-        for raw in handle:
-            if not raw.strip():
-                continue
-            position += 1
-            yield position, _parse_record(raw)
+# A JSON value as read from a line, or why the line was refused.
+Parsed = dict[str, Any] | str
+_INT64 = 2**63
+_EVENT_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+_STRINGS = ("time", "actor_name", "unit_path", "action", "object_type", "object_id")
+_OBJECTS = ("before", "after", "extra")
 
 
-def _parse_record(raw: str) -> dict[str, Any] | None:
-    try:
-        record = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(record, dict) or set(record) != {*EVENT_FIELDS, "hash"}:
-        return None
-    seq = record["seq"]
-    if not isinstance(seq, int) or isinstance(seq, bool) or not isinstance(record["hash"], str):
-        return None
+class _Malformed(ValueError):
+    pass
+
+
+def _records(path: Path) -> Iterator[tuple[int, Parsed]]:
+    """(line number, parsed record or the reason it is refused), one per line.
+
+    Read as bytes: the hash covers one exact encoding, so nothing is decoded, normalised
+    or skipped before the check (no newline translation, no blank lines).
+    """
+    with path.open("rb") as handle:
+        for position, raw in enumerate(handle, start=1):
+            try:
+                yield position, _parse_record(raw[:-1] if raw.endswith(b"\n") else raw)
+            except _Malformed as exc:
+                yield position, f"line {position} {exc}"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Parsers disagree on which of two equal keys wins, so a line that has them could
+    # be read as two different events: refused rather than guessed.
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in record:
+            raise _Malformed(f"repeats the key {key!r}")
+        record[key] = value
     return record
+
+
+def _no_constant(name: str) -> Any:
+    raise _Malformed(f"holds {name}, which JSON does not allow")
+
+
+def _parse_record(raw: bytes) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+        record = json.loads(
+            text, object_pairs_hook=_unique_keys, parse_constant=_no_constant,
+            parse_float=_no_float,
+        )
+    except UnicodeDecodeError as exc:
+        raise _Malformed("is not UTF-8") from exc
+    except RecursionError as exc:
+        raise _Malformed("is nested too deeply") from exc
+    except _Malformed:
+        raise
+    except ValueError as exc:
+        raise _Malformed(f"is not JSON ({exc})") from exc
+    if not isinstance(record, dict):
+        raise _Malformed("is not a JSON object")
+    _check_shape(record)
+    try:
+        canonical = canonical_bytes(record)
+    except (TypeError, ValueError) as exc:
+        raise _Malformed("cannot be encoded canonically (is it valid Unicode?)") from exc
+    if canonical != raw:
+        raise _Malformed(
+            "is not in the canonical encoding (keys sorted, no spaces, characters written "
+            "as themselves, one LF at the end), so it could be read differently elsewhere"
+        )
+    return record
+
+
+def _no_float(text: str) -> Any:
+    raise _Malformed(f"holds the number {text[:20]}; audit records hold no fractions")
+
+
+def _check_shape(record: dict[str, Any]) -> None:
+    """The 15 keys with the types docs/audit-log.md gives them, and nothing else."""
+    if set(record) != {*EVENT_FIELDS, "hash"}:
+        missing = sorted({*EVENT_FIELDS, "hash"} - set(record))
+        extra = sorted(set(record) - {*EVENT_FIELDS, "hash"})
+        raise _Malformed(f"does not have the 15 keys of a v1 record (missing {missing}, "
+                         f"unexpected {extra})")
+    if record["v"] != FORMAT_VERSION or isinstance(record["v"], bool):
+        raise _Malformed(f"has format version {str(record['v'])[:20]}, not {FORMAT_VERSION}")
+    if not _is_int(record["seq"], low=1):
+        raise _Malformed("has no positive 64-bit integer seq")
+    for key in ("actor_id", "unit_id"):
+        if record[key] is not None and not _is_int(record[key], low=-_INT64):
+            raise _Malformed(f"has a {key} that is not a 64-bit integer or null")
+    for key in _STRINGS:
+        if not isinstance(record[key], str):
+            raise _Malformed(f"has a {key} that is not a string")
+    for key in _OBJECTS:
+        if record[key] is not None and not isinstance(record[key], dict):
+            raise _Malformed(f"has a {key} that is not an object or null")
+    if not _EVENT_TIME.match(record["time"]):
+        raise _Malformed("has a time not in the form YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    for key in ("prev_hash", "hash"):
+        if not isinstance(record[key], str) or not _HEX64.match(record[key]):
+            raise _Malformed(f"has a {key} that is not 64 lower-case hex digits")
+
+
+def _is_int(value: Any, *, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value < _INT64
 
 
 def verify_log(
@@ -248,7 +332,7 @@ def verify_log(
         problem = _check_record(path, position, record, prev)
         if problem:
             return Result(count, 0, problem)
-        assert record is not None
+        assert isinstance(record, dict)
         prev, count = record["hash"], position
         if position in wanted:
             roots[position] = prev
@@ -266,13 +350,13 @@ def verify_log(
 
 
 def _check_record(
-    path: Path, position: int, record: dict[str, Any] | None, prev: str
+    path: Path, position: int, record: Parsed, prev: str
 ) -> Problem | None:
-    if record is None:
-        return Problem("malformed", f"line {position} is not a v1 audit record", position)
+    if isinstance(record, str):
+        return Problem("malformed", record, position)
     seq = record["seq"]
     if seq > position:
-        if any(r is not None and r["seq"] == position for _, r in _records(path)):
+        if any(isinstance(r, dict) and r["seq"] == position for _, r in _records(path)):
             detail = f"seq {seq} appears where seq {position} belongs: out of order"
             return Problem("reordered", detail, position)
         return Problem("deleted", f"gap: events {position}..{seq - 1} are missing", position)
@@ -298,16 +382,18 @@ def _classify_broken_link(
     """Work out what happened when an event no longer links to the one before it.
 
     An event's hash covers its own seq, so an event moved to another seq can be
-    recognised by finding the seq at which its fields hash to its stored hash.
+    recognised by finding the seq at which its fields hash to its stored hash. The seqs
+    tried are bounded by the number of lines (never by a seq read from the file, which
+    can be anything): an event moved further than that is reported as altered.
     """
-    hashes, upper = _scan(path)
+    hashes, lines = _scan(path)
     predecessor_present = record["prev_hash"] in hashes
     if computed == record["hash"]:
         if predecessor_present:
             return Problem("inserted", "a forged event precedes this one", position - 1)
         return Problem("altered", "the event before it was replaced or rewritten", position - 1)
     original = next(
-        (s for s in range(1, upper + 2) if event_hash({**record, "seq": s}) == record["hash"]),
+        (s for s in range(1, 2 * lines + 2) if event_hash({**record, "seq": s}) == record["hash"]),
         None,
     )
     if original is None:
@@ -323,14 +409,13 @@ def _classify_broken_link(
 
 
 def _scan(path: Path) -> tuple[set[str], int]:
+    """Every stored hash in the file, and its number of lines."""
     hashes: set[str] = set()
-    upper = 0
-    for position, record in _records(path):
-        upper = position
-        if record is not None:
+    lines = 0
+    for lines, record in _records(path):  # noqa: B007 - the last line number is the count
+        if isinstance(record, dict):
             hashes.add(record["hash"])
-            upper = max(upper, record["seq"])
-    return hashes, upper
+    return hashes, lines
 
 
 # --- command line -------------------------------------------------------------------------

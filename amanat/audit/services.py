@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import enum
+import fcntl
 import getpass
 import json
-import os
+import logging
 import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path, PurePath
@@ -23,21 +25,26 @@ from typing import IO, Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amanat import __version__
 from amanat.audit.models import ChainHead, Checkpoint, Event
 from amanat.core import sql
+from amanat.lib.files import create_private, write_private
 from amanat.verify import (
     FORMAT_VERSION,
     GENESIS_HASH,
+    CheckpointError,
+    check_checkpoints,
     checkpoint_body,
     checkpoint_text,
     event_hash,
     export_line,
+    parse_checkpoint,
 )
+from amanat.verify import Checkpoint as SignedCheckpoint
 
 SYSTEM_ACTOR = "system"
 
@@ -295,11 +302,26 @@ def audit_chain_problem(*, start: int = 1) -> str | None:
     return None
 
 
-# --- keys and checkpoints -----------------------------------------------------------------
+# --- keys, the signer's state and checkpoints ---------------------------------------------
+#
+# The signer keeps the last checkpoint it signed in a state file next to its key, outside
+# the database. Before signing it re-hashes the whole log from the database and refuses
+# unless the log still reaches that checkpoint's size with that root: a consistency check
+# as in Certificate Transparency, which makes a rewritten and re-hashed history (with the
+# checkpoint rows deleted) unsignable. See docs/audit-log.md, section 2.
+
+STATE_FORMAT = "amanat-audit-signer-state v1"
+
+logger = logging.getLogger("amanat.audit")
 
 
 def audit_key_path() -> Path:
     return Path(getattr(settings, "AMANAT_AUDIT_KEY", settings.VAR_DIR / "audit_ed25519.pem"))
+
+
+def audit_state_path(key_path: Path) -> Path:
+    """Where the signer with this key records the last checkpoint it signed."""
+    return key_path.with_name(key_path.name + ".state")
 
 
 def public_key_hex(key: Ed25519PrivateKey) -> str:
@@ -307,24 +329,39 @@ def public_key_hex(key: Ed25519PrivateKey) -> str:
     return raw.hex()
 
 
+def _state_bytes(checkpoint: str | None) -> bytes:
+    return (json.dumps({"format": STATE_FORMAT, "checkpoint": checkpoint}) + "\n").encode()
+
+
 def audit_keygen(*, path: Path | None = None) -> str:
-    """Create the checkpoint signing key (never overwriting one); return the public key."""
+    """Create the checkpoint signing key (never overwriting one); return the public key.
+
+    The key starts with a state that says it has signed nothing yet, so its first
+    checkpoint needs no ``--new-series``; a key without its state has lost it.
+    """
     path = path or audit_key_path()
-    if path.exists():
-        raise AuditError(_("%(path)s already exists; refusing to overwrite it") % {"path": path})
+    state = audit_state_path(path)
+    for existing in (path, state):
+        if existing.exists():
+            raise AuditError(
+                _("%(path)s already exists; refusing to overwrite it") % {"path": existing}
+            )
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # O_EXCL: never clobber a key created at the same moment; 0600: the key is a secret.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    try:
+        # Whole, 0600, and never clobbering a key created at the same moment.
+        create_private(path, pem)
+    except FileExistsError as exc:
+        raise AuditError(
+            _("%(path)s already exists; refusing to overwrite it") % {"path": path}
+        ) from exc
     public = public_key_hex(key)
-    path.with_name(path.name + ".pub").write_text(public + "\n")
+    write_private(path.with_name(path.name + ".pub"), (public + "\n").encode("ascii"))
+    write_private(state, _state_bytes(None))
     return public
 
 
@@ -340,43 +377,224 @@ def _load_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def audit_checkpoint_create(*, key_path: Path | None = None) -> Checkpoint:
-    """Sign (log id, size, root hash, time) after re-checking the chain since the last one.
+@contextmanager
+def _signer_lock(key_path: Path) -> Iterator[None]:
+    """One signer per key at a time, so the state file moves only forward."""
+    with key_path.open("rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    Re-checking first means a checkpoint never blesses events tampered with since.
-    """
-    key = _load_key(key_path or audit_key_path())
-    with transaction.atomic():
-        head = _lock_head()
-        previous = Checkpoint.objects.order_by("-size").first()
-        problem = audit_chain_problem(start=previous.size + 1 if previous else 1)
-        if problem is None and previous is not None and previous.size:
-            anchor = Event.objects.filter(seq=previous.size).first()
-            if anchor is None or anchor.hash != previous.root:
-                problem = _("the log no longer matches checkpoint %(size)s") % {
-                    "size": previous.size
-                }
+
+class _Refusal(Exception):
+    """The signer will not sign; ``reason`` is a stable code, ``facts`` go into the log."""
+
+    def __init__(self, reason: str, message: str, **facts: int | str | None) -> None:
+        super().__init__(message)
+        self.reason, self.message, self.facts = reason, message, facts
+
+
+def _lost_state(path: Path, problem: str, *, missing: bool = False) -> _Refusal:
+    return _Refusal(
+        "no_state" if missing else "bad_state",
+        _(
+            "this signer has no usable record of the last checkpoint it signed "
+            "(%(path)s: %(problem)s), so it cannot tell whether the log was rewritten since. "
+            "If the state was lost and you know why, run `amanat audit-checkpoint "
+            "--new-series`: the new checkpoints will not be linked to the earlier ones."
+        ) % {"path": path, "problem": problem},
+    )
+
+
+def _read_state(key_path: Path, public: str) -> SignedCheckpoint | None:
+    """The last checkpoint this key signed, None if it has signed none; else _Refusal."""
+    path = audit_state_path(key_path)
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _lost_state(path, _("the file is missing"), missing=True) from None
+    except (OSError, ValueError):
+        raise _lost_state(path, _("the file cannot be read")) from None
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        raise _lost_state(path, _("not a signer state file"))
+    text = state.get("checkpoint")
+    if text is None:
+        return None
+    try:
+        signed = parse_checkpoint(text if isinstance(text, str) else "", name=str(path))
+    except CheckpointError:
+        raise _lost_state(path, _("its checkpoint is malformed")) from None
+    # Only this key's own signature makes the state believable.
+    if signed.key != public or check_checkpoints([signed], bytes.fromhex(public)) is not None:
+        raise _lost_state(path, _("its checkpoint is not signed by this key"))
+    return signed
+
+
+@dataclass(frozen=True)
+class _Walk:
+    size: int  # events 1..size are present, linked, and hash to their stored hashes
+    root: str
+    roots: dict[int, str]  # the recomputed root at each size asked for, where reached
+    problem: str | None
+
+
+def _walk_chain(sizes: set[int]) -> _Walk:
+    """Re-hash every event from seq 1: the signer trusts no stored hash or checkpoint row."""
+    roots, prev, size = {0: GENESIS_HASH}, GENESIS_HASH, 0
+    for event in Event.objects.order_by("seq").iterator(chunk_size=2000):
+        problem = None
+        if event.seq != size + 1:
+            problem = _("expected event %(seq)s, found %(found)s") % {
+                "seq": size + 1, "found": event.seq,
+            }
+        elif event.prev_hash != prev or event_hash(event_fields(event)) != event.hash:
+            problem = _("event %(seq)s does not match its hash chain") % {"seq": event.seq}
         if problem:
-            raise AuditError(_("refusing to sign: %(problem)s") % {"problem": problem})
-        last = Event.objects.order_by("-seq").first()
-        now = timezone.now().replace(microsecond=0)
-        body = checkpoint_body(
-            log_id=str(head.log_id),
-            size=last.seq if last else 0,
-            root=last.hash if last else GENESIS_HASH,
-            time=now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            key=public_key_hex(key),
-        )
-        signature = key.sign(body.encode("utf-8"))
-        return Checkpoint.objects.create(
-            log_id=head.log_id,
-            size=last.seq if last else 0,
-            root=last.hash if last else GENESIS_HASH,
-            time=now,
-            public_key=public_key_hex(key),
-            signature=base64.b64encode(signature).decode("ascii"),
-            text=checkpoint_text(body, signature),
-        )
+            return _Walk(size, prev, roots, problem)
+        prev, size = event.hash, event.seq
+        if size in sizes:
+            roots[size] = prev
+    return _Walk(size, prev, roots, None)
+
+
+def _check_consistency(walk: _Walk, signed: SignedCheckpoint | None, log_id: str) -> None:
+    """Raise _Refusal unless the log is intact and extends what this signer signed."""
+    facts: dict[str, int | str | None] = {
+        "signed_size": signed.size if signed else 0,
+        "signed_root": signed.root if signed else GENESIS_HASH,
+        "database_size": walk.size,
+    }
+    if walk.problem:
+        raise _Refusal("broken_chain", walk.problem, **facts)
+    if signed is None:
+        return
+    if signed.log_id != log_id:
+        raise _Refusal("other_log", _(
+            "the database holds log %(found)s, but this signer signs log %(log)s"
+        ) % {"found": log_id, "log": signed.log_id}, **facts, database_log_id=log_id)
+    if walk.size < signed.size:
+        raise _Refusal("truncated", _(
+            "the database holds %(found)s events, but this signer signed %(size)s at "
+            "%(time)s: events were removed"
+        ) % {"found": walk.size, "size": signed.size, "time": signed.time}, **facts)
+    if walk.roots.get(signed.size) != signed.root:
+        raise _Refusal("rewritten", _(
+            "the first %(size)s events no longer hash to the root this signer signed at "
+            "%(time)s: history was rewritten"
+        ) % {"size": signed.size, "time": signed.time}, **facts)
+
+
+def _sign(key: Ed25519PrivateKey, *, log_id: uuid.UUID, size: int, root: str) -> Checkpoint:
+    now = timezone.now().replace(microsecond=0)
+    body = checkpoint_body(
+        log_id=str(log_id),
+        size=size,
+        root=root,
+        time=now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        key=public_key_hex(key),
+    )
+    signature = key.sign(body.encode("utf-8"))
+    return Checkpoint.objects.create(
+        log_id=log_id,
+        size=size,
+        root=root,
+        time=now,
+        public_key=public_key_hex(key),
+        signature=base64.b64encode(signature).decode("ascii"),
+        text=checkpoint_text(body, signature),
+    )
+
+
+def _start_series(
+    key_path: Path, public: str, walk: _Walk, actor_name: str | None
+) -> tuple[int, str]:
+    """Record, inside the first checkpoint of the series, that the link was cut and why."""
+    try:
+        replaced = _read_state(key_path, public)
+        state = "empty" if replaced is None else "present"
+    except _Refusal as refusal:
+        replaced, state = None, refusal.reason
+    event = audit_record(
+        action="audit.checkpoint_new_series",
+        actor_name=actor_name,
+        object_type="audit.checkpoint",
+        extra={
+            "key": public,
+            "state": state,
+            "replaced_size": replaced.size if replaced else None,
+            "replaced_root": replaced.root if replaced else None,
+            "replaced_matches": (
+                walk.roots.get(replaced.size) == replaced.root if replaced else None
+            ),
+        },
+    )
+    return event.seq, event.hash
+
+
+def _record_refusal(refusal: _Refusal, public: str, actor_name: str | None) -> None:
+    """Leave the refusal in the log too (a forger can erase it; see docs/audit-log.md)."""
+    logger.error("audit checkpoint refused (%s): %s", refusal.reason, refusal.message)
+    try:
+        with transaction.atomic():
+            audit_record(
+                action="audit.checkpoint_refused",
+                actor_name=actor_name,
+                object_type="audit.checkpoint",
+                extra={"disposition": "failure", "reason": refusal.reason, "key": public,
+                       **refusal.facts},
+            )
+    except DatabaseError:
+        logger.exception("the refused checkpoint could not be recorded in the audit log")
+
+
+def audit_checkpoint_create(
+    *, key_path: Path | None = None, new_series: bool = False, actor_name: str | None = None
+) -> Checkpoint:
+    """Sign (log id, size, root hash, time) once the log is shown to extend the last one.
+
+    Refuses (AuditError, plus an ``audit.checkpoint_refused`` event and an error in the
+    server log) when the chain is broken, when the log no longer reaches the checkpoint
+    this signer last signed with the same root, or when the signer has lost its record
+    of that checkpoint and ``new_series`` is not given.
+    """
+    key_path = key_path or audit_key_path()
+    key = _load_key(key_path)
+    public = public_key_hex(key)
+    with _signer_lock(key_path):
+        try:
+            with transaction.atomic():
+                checkpoint = _checked_checkpoint(key, key_path, new_series, actor_name)
+        except _Refusal as refusal:
+            _record_refusal(refusal, public, actor_name)
+            raise AuditError(
+                _("refusing to sign: %(problem)s") % {"problem": refusal.message}
+            ) from None
+        # After the commit: a state never names a checkpoint that was rolled back.
+        try:
+            write_private(audit_state_path(key_path), _state_bytes(checkpoint.text))
+        except OSError as exc:
+            raise AuditError(_(
+                "checkpoint %(size)s was stored, but the signer state %(path)s could not be "
+                "written (%(error)s); do not publish it, fix the file and sign again"
+            ) % {"size": checkpoint.size, "path": audit_state_path(key_path),
+                 "error": exc}) from exc
+    return checkpoint
+
+
+def _checked_checkpoint(
+    key: Ed25519PrivateKey, key_path: Path, new_series: bool, actor_name: str | None
+) -> Checkpoint:
+    head = _lock_head()
+    public = public_key_hex(key)
+    signed = None if new_series else _read_state(key_path, public)
+    walk = _walk_chain({signed.size} if signed else set())
+    _check_consistency(walk, signed, str(head.log_id))
+    size, root = walk.size, walk.root
+    if new_series:
+        size, root = _start_series(key_path, public, walk, actor_name)
+    return _sign(key, log_id=head.log_id, size=size, root=root)
 
 
 # --- export -------------------------------------------------------------------------------

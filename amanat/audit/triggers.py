@@ -1,90 +1,104 @@
-"""Database triggers that make ``audit_event`` append-only, per database vendor.
+"""Database triggers that make the audit tables append-only, per database vendor.
 
-The application never updates or deletes events; these triggers make sure nobody else
-does either, short of an administrator who disables them (which the hash chain and the
-signed checkpoints then expose). TRUNCATE of an *empty* table is allowed on PostgreSQL
-because Django's test flush truncates every table at once; an empty log loses nothing.
+The application never updates or deletes events or checkpoints; these triggers make sure
+nobody else does either, short of an administrator who disables them (which the hash
+chain, the signed checkpoints and the signer's own record of what it signed then expose).
+TRUNCATE of an *empty* table is allowed on PostgreSQL because Django's test flush
+truncates every table at once; an empty table loses nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-TABLE = "audit_event"
-
-SQLITE_INSTALL = [
-    f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only: UPDATE refused'); END",
-    f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only: DELETE refused'); END",
-]
-SQLITE_REMOVE = [
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_update",
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_delete",
-]
-
-POSTGRES_INSTALL = [
-    """
-    CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'TRUNCATE' AND NOT EXISTS (SELECT 1 FROM audit_event) THEN
-            RETURN NULL;
-        END IF;
-        RAISE EXCEPTION 'audit_event is append-only: % refused', TG_OP
-            USING ERRCODE = 'insufficient_privilege';
-    END;
-    $$
-    """,
-    f"CREATE TRIGGER {TABLE}_no_update_delete BEFORE UPDATE OR DELETE ON {TABLE} "
-    f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only()",
-    f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only()",
-]
-POSTGRES_REMOVE = [
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_update_delete ON {TABLE}",
-    f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
-    f"DROP FUNCTION IF EXISTS {TABLE}_append_only()",
-]
+EVENT_TABLE = "audit_event"
+CHECKPOINT_TABLE = "audit_checkpoint"
+# Every audit table the database keeps append-only (each installed by its migration).
+APPEND_ONLY_TABLES = (EVENT_TABLE, CHECKPOINT_TABLE)
 
 
-def _statements(connection: BaseDatabaseWrapper, *, install: bool) -> list[str]:
+def _sqlite(table: str, install: bool) -> list[str]:
+    if not install:
+        return [f"DROP TRIGGER IF EXISTS {table}_no_update",
+                f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END",
+    ]
+
+
+def _postgres(table: str, install: bool) -> list[str]:
+    function = f"{table}_append_only"
+    if not install:
+        return [f"DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table}",
+                f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+                f"DROP FUNCTION IF EXISTS {function}()"]
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'TRUNCATE' AND NOT EXISTS (SELECT 1 FROM {table}) THEN
+                RETURN NULL;
+            END IF;
+            RAISE EXCEPTION '{table} is append-only: % refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END;
+        $$
+        """,  # noqa: S608 - the table name is ours, never input
+        f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+    ]
+
+
+def _statements(connection: BaseDatabaseWrapper, table: str, *, install: bool) -> list[str]:
+    if table not in APPEND_ONLY_TABLES:
+        raise ValueError(f"{table} is not an audit table")
     if connection.vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_REMOVE
+        return _sqlite(table, install)
     if connection.vendor == "postgresql":
-        return POSTGRES_INSTALL if install else POSTGRES_REMOVE
+        return _postgres(table, install)
     raise NotImplementedError(f"no append-only triggers for {connection.vendor}")
 
 
-def install(connection: BaseDatabaseWrapper) -> None:
+def install(connection: BaseDatabaseWrapper, table: str = EVENT_TABLE) -> None:
     with connection.cursor() as cursor:
-        for sql in _statements(connection, install=True):
+        for sql in _statements(connection, table, install=True):
             cursor.execute(sql)
 
 
-def remove(connection: BaseDatabaseWrapper) -> None:
+def remove(connection: BaseDatabaseWrapper, table: str = EVENT_TABLE) -> None:
     with connection.cursor() as cursor:
-        for sql in _statements(connection, install=False):
+        for sql in _statements(connection, table, install=False):
             cursor.execute(sql)
 
 
 @contextmanager
-def disabled(connection: BaseDatabaseWrapper) -> Iterator[None]:
+def disabled(
+    connection: BaseDatabaseWrapper, tables: Sequence[str] = APPEND_ONLY_TABLES
+) -> Iterator[None]:
     """Switch the triggers off for a block: for tamper tests and test clean-up only."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER USER")
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         return
-    remove(connection)
+    for table in tables:
+        remove(connection, table)
     try:
         yield
     finally:
-        install(connection)
+        for table in tables:
+            install(connection, table)

@@ -261,3 +261,148 @@ def test_reordered_lines_in_the_file_are_detected(signed, tmp_path, capsys):
     capsys.readouterr()
     assert verify.main([str(export), str(checkpoint), "--public-key", public]) == 1
     assert capsys.readouterr().out.startswith("FAIL: seq 3: reordered:")
+
+
+# --- hostile input: the verifier's work is bounded, and one line means one event -----------
+
+
+def _rewrite_lines(export: Path, change) -> None:
+    """Apply ``change(position, record) -> str | None`` to each line (None: unchanged)."""
+    lines = export.read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines):
+        new = change(n + 1, json.loads(line))
+        if new is not None:
+            lines[n] = new
+    export.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+def _canonical(record: dict) -> str:
+    return verify.canonical_bytes(record).decode()
+
+
+def _verify_subprocess(export: Path, checkpoint: Path, public: str) -> subprocess.CompletedProcess:
+    # A timeout only so that the old verifier fails instead of hanging the suite.
+    return subprocess.run(
+        [str(VERIFY_BIN), str(export), str(checkpoint), "--public-key", public],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+
+
+def test_a_huge_seq_cannot_make_the_verifier_run_long(signed, tmp_path):
+    """It searched every seq up to the largest one in the file (issue 11: killed at 45 s)."""
+    checkpoint, public = signed
+    export = _export(tmp_path)
+
+    def change(position: int, record: dict) -> str | None:
+        if position == 4:  # edited without re-hashing, and its link broken
+            return _canonical({**record, "action": "forged", "prev_hash": "ab" * 32})
+        if position == 8:
+            return _canonical({**record, "seq": 2**62})
+        return None
+
+    _rewrite_lines(export, change)
+    done = _verify_subprocess(export, checkpoint, public)
+    assert done.returncode == 1
+    assert done.stdout.startswith("FAIL: seq 4: altered: hash mismatch and broken link")
+
+
+def test_gaps_and_huge_seqs_are_reported_at_once(signed, tmp_path, capsys):
+    checkpoint, public = signed
+    export = _export(tmp_path)
+    _rewrite_lines(export, lambda p, r: _canonical({**r, "seq": 2**63 - 1}) if p == 3 else None)
+    capsys.readouterr()
+    assert verify.main([str(export), str(checkpoint), "--public-key", public]) == 1
+    assert capsys.readouterr().out.startswith("FAIL: seq 3: deleted: gap: events 3..")
+
+    _rewrite_lines(export, lambda p, r: _canonical({**r, "seq": 2**63}) if p == 3 else None)
+    assert verify.main([str(export), str(checkpoint), "--public-key", public]) == 1
+    assert "no positive 64-bit integer seq" in capsys.readouterr().out
+
+    huge = checkpoint.read_text().replace("size: 8", "size: " + "9" * 5000)
+    checkpoint.write_text(huge)
+    assert verify.main([str(export), str(checkpoint), "--public-key", public]) == 2
+    assert "malformed 'size' value" in capsys.readouterr().err
+
+
+def _duplicate_action(position: int, record: dict) -> str | None:
+    # Python keeps the last "action", other parsers the first: two readings of one line.
+    if position != 2:
+        return None
+    line = _canonical(record)
+    return line.replace('"action":', '"action":"station.delete","action":', 1)
+
+
+def _spaced(position: int, record: dict) -> str | None:
+    return json.dumps(record, sort_keys=True) if position == 2 else None
+
+
+def _escaped(position: int, record: dict) -> str | None:
+    # A \u escape for a character that the canonical form writes as itself.
+    if position != 1:
+        return None
+    return _canonical(record).replace('"action":"auth.login"', '"action":"auth.\\u006cogin"')
+
+
+def _crlf(position: int, record: dict) -> str | None:
+    return _canonical(record) + "\r" if position == 2 else None
+
+
+def _float_rehashed(position: int, record: dict) -> str | None:
+    if position != 8:
+        return None
+    record = {**record, "extra": {"url": "/atlas/", "weight": 1.5}}
+    return _canonical({**record, "hash": verify.event_hash(record)})
+
+
+def _version_2(position: int, record: dict) -> str | None:
+    if position != 8:
+        return None
+    record = {**record, "v": 2}
+    return _canonical({**record, "hash": verify.event_hash(record)})
+
+
+def _action_not_a_string(position: int, record: dict) -> str | None:
+    if position != 8:
+        return None
+    record = {**record, "action": ["access.denied"]}
+    return _canonical({**record, "hash": verify.event_hash(record)})
+
+
+AMBIGUOUS = {
+    "duplicate key": (_duplicate_action, "FAIL: seq 2: malformed: line 2 repeats the key 'action'"),
+    "spaces": (_spaced, "FAIL: seq 2: malformed: line 2 is not in the canonical encoding"),
+    "escapes": (_escaped, "FAIL: seq 1: malformed: line 1 is not in the canonical"),
+    "crlf": (_crlf, "FAIL: seq 2: malformed: line 2 is not in the canonical encoding"),
+    "float": (_float_rehashed, "FAIL: seq 8: malformed: line 8 holds the number 1.5"),
+    "version": (_version_2, "FAIL: seq 8: malformed: line 8 has format version 2, not 1"),
+    "type": (_action_not_a_string, "FAIL: seq 8: malformed: line 8 has a action that is not"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(AMBIGUOUS))
+def test_lines_that_could_be_read_two_ways_are_rejected(kind, signed, tmp_path, capsys):
+    """Each of these passed before issue 11: the hash matched what Python happened to read."""
+    checkpoint, public = signed
+    export = _export(tmp_path)
+    change, expected = AMBIGUOUS[kind]
+    _rewrite_lines(export, change)
+    capsys.readouterr()
+    assert verify.main([str(export), str(checkpoint), "--public-key", public]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(expected), out
+
+
+def test_lines_that_are_not_utf8_or_json_are_named(signed, tmp_path, capsys):
+    checkpoint, public = signed
+    export = _export(tmp_path)
+    raw = export.read_bytes().split(b"\n")
+    raw[2] = raw[2].replace(b"station.update", b"station.\xffupdate")
+    raw[4] = b""
+    export.write_bytes(b"\n".join(raw))
+    capsys.readouterr()
+    assert verify.main([str(export), str(checkpoint), "--public-key", public]) == 1
+    assert capsys.readouterr().out.startswith("FAIL: seq 3: malformed: line 3 is not UTF-8")
+    raw[2] = raw[2].replace(b"station.\xffupdate", b"station.update")
+    export.write_bytes(b"\n".join(raw))
+    assert verify.main([str(export), str(checkpoint), "--public-key", public]) == 1
+    assert capsys.readouterr().out.startswith("FAIL: seq 5: malformed: line 5 is not JSON")
