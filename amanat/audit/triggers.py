@@ -1,104 +1,34 @@
-"""Database triggers that make the audit tables append-only, per database vendor.
+"""The audit tables are append-only at the database (``core.append_only``).
 
-The application never updates or deletes events or checkpoints; these triggers make sure
+The application never updates or deletes events or checkpoints; the triggers make sure
 nobody else does either, short of an administrator who disables them (which the hash
 chain, the signed checkpoints and the signer's own record of what it signed then expose).
-TRUNCATE of an *empty* table is allowed on PostgreSQL because Django's test flush
-truncates every table at once; an empty table loses nothing.
+Each table's triggers are installed by the migration that creates it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from amanat.core import append_only
+
 EVENT_TABLE = "audit_event"
 CHECKPOINT_TABLE = "audit_checkpoint"
-# Every audit table the database keeps append-only (each installed by its migration).
 APPEND_ONLY_TABLES = (EVENT_TABLE, CHECKPOINT_TABLE)
 
 
-def _sqlite(table: str, install: bool) -> list[str]:
-    if not install:
-        return [f"DROP TRIGGER IF EXISTS {table}_no_update",
-                f"DROP TRIGGER IF EXISTS {table}_no_delete"]
-    return [
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END",
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END",
-    ]
-
-
-def _postgres(table: str, install: bool) -> list[str]:
-    function = f"{table}_append_only"
-    if not install:
-        return [f"DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table}",
-                f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
-                f"DROP FUNCTION IF EXISTS {function}()"]
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP = 'TRUNCATE' AND NOT EXISTS (SELECT 1 FROM {table}) THEN
-                RETURN NULL;
-            END IF;
-            RAISE EXCEPTION '{table} is append-only: % refused', TG_OP
-                USING ERRCODE = 'insufficient_privilege';
-        END;
-        $$
-        """,  # noqa: S608 - the table name is ours, never input
-        f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-    ]
-
-
-def _statements(connection: BaseDatabaseWrapper, table: str, *, install: bool) -> list[str]:
-    if table not in APPEND_ONLY_TABLES:
-        raise ValueError(f"{table} is not an audit table")
-    if connection.vendor == "sqlite":
-        return _sqlite(table, install)
-    if connection.vendor == "postgresql":
-        return _postgres(table, install)
-    raise NotImplementedError(f"no append-only triggers for {connection.vendor}")
-
-
 def install(connection: BaseDatabaseWrapper, table: str = EVENT_TABLE) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, table, install=True):
-            cursor.execute(sql)
+    append_only.install(connection, table)
 
 
 def remove(connection: BaseDatabaseWrapper, table: str = EVENT_TABLE) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, table, install=False):
-            cursor.execute(sql)
+    append_only.remove(connection, table)
 
 
-@contextmanager
-def disabled(
-    connection: BaseDatabaseWrapper, tables: Sequence[str] = APPEND_ONLY_TABLES
-) -> Iterator[None]:
-    """Switch the triggers off for a block: for tamper tests and test clean-up only."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                for table in tables:
-                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-        return
-    for table in tables:
-        remove(connection, table)
-    try:
-        yield
-    finally:
-        for table in tables:
-            install(connection, table)
+def disabled(connection: BaseDatabaseWrapper, tables: Sequence[str] = APPEND_ONLY_TABLES
+             ) -> AbstractContextManager[None]:
+    """Switch the audit triggers off for a block: tamper tests and test clean-up only."""
+    return append_only.disabled(connection, tables)
