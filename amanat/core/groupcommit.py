@@ -196,9 +196,12 @@ class GroupCommitter:
                     self._run_one(job)
             else:
                 self._run_all(jobs)
-            # Atomic would roll back silently on exit: make that an error for everyone.
+            # Atomic would roll back silently on exit: make that an error for everyone,
+            # raised from the job's error that caused it, so that a full disk is still
+            # recognised as one (amanat/core/outage.py) by the jobs that did not fail.
             if connections[self.alias].needs_rollback:
-                raise TransactionManagementError("the batch was marked for rollback")
+                cause = next((job.error for job in jobs if job.error is not None), None)
+                raise TransactionManagementError("the batch was marked for rollback") from cause
 
     def _run_whole(self, write_many: WriteMany, jobs: list[_Job[Any]]) -> None:
         """Do these jobs with one ``write_many`` call, or raise ``_Apart``.  When they
