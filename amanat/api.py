@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import DatabaseError, InterfaceError
+from django.db import Error as DatabaseDriverError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
@@ -30,7 +30,7 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer amt_…``; expired, revoked and disabled-user tokens fail (401)."""
 
     # Read into the document's security scheme (ninja takes every ``openapi_*`` attribute).
-    openapi_bearerFormat = "amt_…"  # noqa: N815
+    openapi_bearerFormat = "amt_…"
     openapi_description = (
         "An API token from your profile page (/accounts/profile/): "
         "`Authorization: Bearer amt_…`. It acts as its user, with the same roles and scope."
@@ -60,7 +60,8 @@ class AmanatApi(NinjaAPI):
         return operation.view_func.__name__
 
 
-def on_database_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+# ``exc`` is a django.db.Error (ninja's stubs type the handler loosely).
+def on_database_error(request: HttpRequest, exc: Any) -> HttpResponse:
     """A database that cannot serve now is 503 with Retry-After (core/outage.py)."""
     outage = outage_of(exc)
     if outage is None:
@@ -78,8 +79,8 @@ api = AmanatApi(
 )
 # Unreadable parameters and bodies get the API's bilingual error body (core/api_errors).
 install_error_handlers(api)
-api.add_exception_handler(DatabaseError, on_database_error)
-api.add_exception_handler(InterfaceError, on_database_error)
+# Every error of the database driver (Django's wrappers all derive from django.db.Error).
+api.add_exception_handler(DatabaseDriverError, on_database_error)
 api.add_router("/stations/", stations_router)
 api.add_router("/incidents/", incidents_router)
 
