@@ -73,6 +73,18 @@ def station(small_geo: Any, personas: Personas) -> str:
     return f"{small_geo.gharchak.code}-0042"
 
 
+def _until_full(cursor: Any, insert: str) -> None:
+    """Run ``insert`` until the database says its disk is full."""
+    for _ in range(100_000):
+        try:
+            cursor.execute(insert)
+        except OperationalError as exc:
+            found = outage.outage_of(exc)
+            assert found is not None and found.reason == "disk_full", exc
+            return
+    pytest.fail("the disk never filled up")
+
+
 def _fill_sqlite() -> Callable[[], None]:
     """Cap the database at its current size and use up its free pages.
 
@@ -83,9 +95,7 @@ def _fill_sqlite() -> Callable[[], None]:
         cursor.execute("PRAGMA page_count")
         pages = cursor.fetchone()[0]
         cursor.execute(f"PRAGMA max_page_count = {pages}")
-        with contextlib.suppress(OperationalError):
-            for _ in range(100_000):  # ends with "database or disk is full"
-                cursor.execute("INSERT INTO outage_filler VALUES (zeroblob(1000))")
+        _until_full(cursor, "INSERT INTO outage_filler VALUES (zeroblob(1000))")
 
     def free() -> None:
         with connection.cursor() as cursor:
@@ -112,10 +122,9 @@ def _fill_postgres(tmp: Path) -> Callable[[], None]:
         cursor.execute(f"CREATE TABLESPACE {space} LOCATION '{mount}'")
         cursor.execute(f"ALTER TABLE incidents_report SET TABLESPACE {space}")
         cursor.execute(f"CREATE TABLE outage_filler (b bytea) TABLESPACE {space}")
-        with contextlib.suppress(OperationalError):
-            for _ in range(10_000):  # ends with "could not extend file": disk full
-                cursor.execute(
-                    "INSERT INTO outage_filler SELECT decode(repeat('00', 8000), 'hex')")
+        # Stored as it is: compressed zeros would never fill the disk.
+        cursor.execute("ALTER TABLE outage_filler ALTER b SET STORAGE EXTERNAL")
+        _until_full(cursor, "INSERT INTO outage_filler SELECT decode(repeat('00', 8000), 'hex')")
 
     def free() -> None:
         with connection.cursor() as cursor:
@@ -143,6 +152,7 @@ def full_disk(station: str) -> Iterator[Callable[[], None]]:
 
     yield free_once
     free_once()
+    groupcommit.committer.stop()  # the writer the retry started
     shutil.rmtree(tmp, ignore_errors=True)
 
 
