@@ -143,20 +143,28 @@ class GroupCommitter:
             # Take the turn first, then the batch: what arrived while the other processes
             # wrote joins this commit instead of waiting for the next one.
             asked = time.perf_counter()
-            with _writers_take_turns(self.alias):
-                got = time.perf_counter()
-                jobs = [first]
-                while len(jobs) < self.max_batch:
-                    try:
-                        job = work_queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if job is None:
-                        work_queue.put(None)  # finish this batch, then stop
-                        break
-                    jobs.append(job)
-                self.commit_batch(jobs, wake=False)
-                done = time.perf_counter()
+            jobs = [first]
+            try:
+                with _writers_take_turns(self.alias):
+                    got = time.perf_counter()
+                    while len(jobs) < self.max_batch:
+                        try:
+                            job = work_queue.get_nowait()
+                        except queue.Empty:
+                            break
+                        if job is None:
+                            work_queue.put(None)  # finish this batch, then stop
+                            break
+                        jobs.append(job)
+                    self.commit_batch(jobs, wake=False)
+                    done = time.perf_counter()
+            except OSError as exc:
+                # The turn's lock file cannot be opened (a full disk, say): the batch fails
+                # like a failed commit, and the writer lives on (else its requests would
+                # wait for ever).
+                for job in jobs:
+                    job.result, job.error = None, job.error or exc
+                got = done = time.perf_counter()
             # Wake the requests only now: woken threads take the GIL, and the next writer
             # waits for this one to let go of the turn.
             _wake(jobs)

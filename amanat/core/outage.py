@@ -17,6 +17,7 @@ the middleware raises (sessions, sign-in) before a view runs.  Any other databas
 
 from __future__ import annotations
 
+import errno
 import logging
 import sqlite3
 import sys
@@ -57,6 +58,8 @@ _POSTGRES: dict[str, Reason] = {
     "55P03": "locked",  # lock not available (lock_timeout)
     "58030": "io_error",
 }
+
+_DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 
 _MESSAGES: dict[Reason, tuple[str, str]] = {
     "disk_full": ("the database's disk is full", "دیسک پایگاه داده پر است"),
@@ -111,7 +114,10 @@ def outage_of(exc: BaseException) -> Outage | None:
     """The outage behind ``exc``, or None when waiting would not help."""
     for error in _chain(exc):
         reason: Reason | None = None
-        if isinstance(error, sqlite3.Error):
+        if isinstance(error, OSError) and error.errno in _DISK_FULL_ERRNOS:
+            # Not the database's own error: a file beside it (group commit's lock file).
+            reason = "disk_full"
+        elif isinstance(error, sqlite3.Error):
             code = getattr(error, "sqlite_errorcode", None)
             reason = _SQLITE.get(code & 0xFF) if isinstance(code, int) else None
         else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import json
 import logging
 import os
@@ -312,3 +313,7 @@ def test_other_database_errors_are_not_outages() -> None:
             assert outage.outage_of(exc) is None
         else:
             pytest.fail("the query should have failed")
+    # A file beside the database (group commit's lock file) on a full disk is one, though.
+    full = outage.outage_of(OSError(errno.ENOSPC, "No space left on device"))
+    assert full is not None and full.reason == "disk_full"
+    assert outage.outage_of(OSError(errno.EACCES, "Permission denied")) is None
