@@ -1,23 +1,40 @@
-"""The HTTP API under /api/v1/: django-ninja, bearer tokens, explicit schemas."""
+"""The HTTP API under /api/v1/: django-ninja, bearer tokens, explicit schemas.
+
+The OpenAPI document it serves is the contract a generated client is built from
+(amanat/core/tests/test_generated_client.py): every header an operation needs is a
+declared parameter or security scheme, and every error answer is declared with its
+schema (``complete_openapi``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.db import Error as DatabaseDriverError
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.security import HttpBearer
 
 from amanat.accounts import access
 from amanat.accounts.models import ApiToken
 from amanat.accounts.services import api_token_authenticate
-from amanat.core.api_errors import install_error_handlers
+from amanat.core.api_errors import ErrorOut, complete_openapi, install_error_handlers
+from amanat.core.outage import outage_of, unavailable
 from amanat.incidents.api import router as incidents_router
 from amanat.stations.api import router as stations_router
 
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer amt_…``; expired, revoked and disabled-user tokens fail (401)."""
+
+    # Read into the document's security scheme (ninja takes every ``openapi_*`` attribute).
+    openapi_bearerFormat = "amt_…"
+    openapi_description = (
+        "An API token from your profile page (/accounts/profile/): "
+        "`Authorization: Bearer amt_…`. It acts as its user, with the same roles and scope."
+    )
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         api_token = api_token_authenticate(token)
@@ -28,7 +45,31 @@ class TokenAuth(HttpBearer):
         return api_token
 
 
-api = NinjaAPI(
+class AmanatApi(NinjaAPI):
+    """ninja's API with the document a client generator needs."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        complete_openapi(document)
+        return document
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        # The view's name (``report_create``), not its module path: generated clients
+        # name their functions after it.  ninja warns if two views share one.
+        return operation.view_func.__name__
+
+
+# ``exc`` is a django.db.Error (ninja's stubs type the handler loosely).
+def on_database_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    """A database that cannot serve now is 503 with Retry-After (core/outage.py)."""
+    outage = outage_of(exc)
+    if outage is None:
+        raise exc  # a bug, not an outage: Django's 500
+    return unavailable(request, outage)
+
+
+api = AmanatApi(
     version="1",
     title="Amanat API",
     urls_namespace="api",
@@ -38,6 +79,8 @@ api = NinjaAPI(
 )
 # Unreadable parameters and bodies get the API's bilingual error body (core/api_errors).
 install_error_handlers(api)
+# Every error of the database driver (Django's wrappers all derive from django.db.Error).
+api.add_exception_handler(DatabaseDriverError, on_database_error)
 api.add_router("/stations/", stations_router)
 api.add_router("/incidents/", incidents_router)
 
@@ -74,7 +117,7 @@ def _unit_out(unit: Any) -> UnitOut:
     )
 
 
-@api.get("/me", response=MeOut, url_name="me", tags=["accounts"])
+@api.get("/me", response={200: MeOut, 401: ErrorOut}, url_name="me", tags=["accounts"])
 def me(request: HttpRequest) -> MeOut:
     user = request.user
     memberships = [
@@ -89,6 +132,7 @@ def me(request: HttpRequest) -> MeOut:
     return MeOut(username=user.get_username(), memberships=memberships)
 
 
-@api.get("/units/{unit_id}", response=UnitOut, url_name="unit", tags=["geo"])
+@api.get("/units/{unit_id}", response={200: UnitOut, 401: ErrorOut, 404: ErrorOut},
+         url_name="unit", tags=["geo"])
 def unit_detail(request: HttpRequest, unit_id: int) -> UnitOut:
     return _unit_out(access.get_unit_for_user(request.user, unit_id))

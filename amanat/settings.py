@@ -171,12 +171,18 @@ def _database() -> dict[str, Any]:
                 "PRAGMA cache_size=-65536;"
             ),
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            # How long a writer waits for the lock before "database is locked" (503).
+            "timeout": float(os.environ.get("AMANAT_SQLITE_TIMEOUT", "20")),
         },
     }
 
 
 DATABASES = {"default": _database()}
+# A database that is full, locked or unreachable answers 503 with this Retry-After
+# (seconds), and logs one ALARM line per kind per AMANAT_OUTAGE_ALARM_EVERY seconds and
+# server process (amanat/core/outage.py, docs/deployment.md).
+AMANAT_RETRY_AFTER = int(os.environ.get("AMANAT_RETRY_AFTER", "30"))
+AMANAT_OUTAGE_ALARM_EVERY = float(os.environ.get("AMANAT_OUTAGE_ALARM_EVERY", "60"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2id first; tuned for about 30 ms a hash (see docs/decisions/0001-password-hashing.md).

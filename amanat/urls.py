@@ -6,6 +6,9 @@ from django.views.i18n import set_language
 from amanat.api import api
 from amanat.incidents import views as incidents_views
 
+# A database that is full, locked or unreachable is a 503 with Retry-After, not a 500.
+handler500 = "amanat.core.outage.server_error"
+
 urlpatterns = [
     # The language switch must work on the sign-in page too, before anyone signs in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -1,19 +1,25 @@
 """The API's error body: ``{"detail": …, "errors": [{field, message_en, message_fa}]}``.
 
-Every 4xx the API answers has this shape, so a field device shows the same Persian and
-English messages whatever went wrong: a broken rule of a service (422), a value pydantic
-could not read (422, translated here), a reused idempotency key (422), a missing or
-expired token (401) or an object outside the caller's scope (404).
+Every error the API answers has this shape, so a field device shows the same Persian and
+English messages whatever went wrong: a body that is not JSON or a missing required
+header (400), a missing or expired token (401), an object outside the caller's scope
+(404), a broken rule of a service, a value pydantic could not read (translated here) or
+a reused idempotency key (422), a database that cannot serve now (503, with
+``Retry-After``: amanat/core/outage.py).
+
+``complete_openapi`` declares these answers in the OpenAPI document wherever the shared
+plumbing can give them, so that a generated client knows every status it may receive.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 from pydantic_core import PydanticCustomError
 
 from amanat.lib.persian import to_persian_digits
@@ -141,6 +147,22 @@ def translate_validation_errors(errors: Iterable[Mapping[str, Any]]) -> dict[str
     return {"detail": INVALID_DETAIL, "errors": out}
 
 
+@dataclass(frozen=True)
+class RequestProblem:
+    """An error about the request as a whole, not one of its fields."""
+
+    field: str
+    message_en: str
+    message_fa: str
+
+
+UNREADABLE_BODY = RequestProblem(
+    "body", "the request body is not valid JSON", "بدنه درخواست JSON معتبر نیست"
+)
+# ninja's words when the body cannot be parsed (ninja/params/models.py).
+_UNPARSABLE = "Cannot parse request body"
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Answer unreadable parameters and bodies with the API's bilingual error body."""
 
@@ -148,4 +170,87 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(request, translate_validation_errors(exc.errors), status=422)
 
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if exc.status_code == 400 and str(exc).startswith(_UNPARSABLE):
+            return error_response([UNREADABLE_BODY], status=400, detail=_UNPARSABLE)
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
     api.add_exception_handler(ValidationError, on_validation_error)
+    api.add_exception_handler(HttpError, on_http_error)
+
+
+# --- the answers in the OpenAPI document -----------------------------------------------
+
+_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
+ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+RETRY_AFTER = {
+    "description": "seconds to wait before sending the same request again",
+    "schema": {"type": "integer", "minimum": 1},
+}
+REPLAYED = {
+    "description": "`true` when this is the stored answer to an earlier request with the"
+    " same Idempotency-Key (nothing was done again)",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+_WHY: Mapping[str, str] = {
+    "400": "the body is not JSON, or a required header is missing",
+    "401": "no valid bearer token: missing, expired or revoked, or its user is disabled",
+    "404": "no such object, or outside your scope (never 403)",
+    "422": "a value cannot be read or breaks a rule; every problem is listed, nothing changed",
+    "503": "the database is unavailable (disk full, locked or unreachable); nothing changed:"
+    " send the same request again (same Idempotency-Key) after Retry-After seconds",
+}
+
+
+def complete_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare on every operation the error answers the shared plumbing can give.
+
+    Operations declare what their own code answers; what follows from the API's common
+    parts is added here, from the same facts that cause it: a security requirement (the
+    token check: 401), a parameter or body (ninja's validation: 422), a body (unreadable
+    JSON: 400), a path parameter (the access helpers: 404), and the database (503 with
+    ``Retry-After``, amanat/core/outage.py).  Answers an operation declared itself are
+    kept; an ``Idempotency-Key`` operation's success answers name ``Idempotent-Replayed``.
+    """
+    _add_error_schemas(document)
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in _METHODS:
+                _complete_operation(operation)
+    return document
+
+
+def _complete_operation(operation: dict[str, Any]) -> None:
+    # ninja keys the answers by int; JSON makes them strings anyway.
+    responses = {str(status): answer for status, answer in operation.get("responses", {}).items()}
+    operation["responses"] = responses
+    parameters = operation.get("parameters", [])
+    body = "requestBody" in operation
+    wanted = {"503"}
+    if operation.get("security"):
+        wanted.add("401")
+    if any(p.get("in") == "path" for p in parameters):
+        wanted.add("404")
+    if parameters or body:
+        wanted.add("422")
+    if body:
+        wanted.add("400")
+    for status in sorted(wanted):
+        responses.setdefault(status, {
+            "description": _WHY[status],
+            "content": {"application/json": {"schema": ERROR_REF}},
+        })
+    responses["503"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
+    if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+        for status, answer in responses.items():
+            if status.startswith("2"):
+                answer.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED
+
+
+def _add_error_schemas(document: dict[str, Any]) -> None:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    if "ErrorOut" in schemas:
+        return
+    schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    schemas["ErrorOut"] = schema

@@ -143,20 +143,28 @@ class GroupCommitter:
             # Take the turn first, then the batch: what arrived while the other processes
             # wrote joins this commit instead of waiting for the next one.
             asked = time.perf_counter()
-            with _writers_take_turns(self.alias):
-                got = time.perf_counter()
-                jobs = [first]
-                while len(jobs) < self.max_batch:
-                    try:
-                        job = work_queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if job is None:
-                        work_queue.put(None)  # finish this batch, then stop
-                        break
-                    jobs.append(job)
-                self.commit_batch(jobs, wake=False)
-                done = time.perf_counter()
+            jobs = [first]
+            try:
+                with _writers_take_turns(self.alias):
+                    got = time.perf_counter()
+                    while len(jobs) < self.max_batch:
+                        try:
+                            job = work_queue.get_nowait()
+                        except queue.Empty:
+                            break
+                        if job is None:
+                            work_queue.put(None)  # finish this batch, then stop
+                            break
+                        jobs.append(job)
+                    self.commit_batch(jobs, wake=False)
+                    done = time.perf_counter()
+            except OSError as exc:
+                # The turn's lock file cannot be opened (a full disk, say): the batch fails
+                # like a failed commit, and the writer lives on (else its requests would
+                # wait for ever).
+                for job in jobs:
+                    job.result, job.error = None, job.error or exc
+                got = done = time.perf_counter()
             # Wake the requests only now: woken threads take the GIL, and the next writer
             # waits for this one to let go of the turn.
             _wake(jobs)
@@ -196,9 +204,12 @@ class GroupCommitter:
                     self._run_one(job)
             else:
                 self._run_all(jobs)
-            # Atomic would roll back silently on exit: make that an error for everyone.
+            # Atomic would roll back silently on exit: make that an error for everyone,
+            # raised from the job's error that caused it, so that a full disk is still
+            # recognised as one (amanat/core/outage.py) by the jobs that did not fail.
             if connections[self.alias].needs_rollback:
-                raise TransactionManagementError("the batch was marked for rollback")
+                cause = next((job.error for job in jobs if job.error is not None), None)
+                raise TransactionManagementError("the batch was marked for rollback") from cause
 
     def _run_whole(self, write_many: WriteMany, jobs: list[_Job[Any]]) -> None:
         """Do these jobs with one ``write_many`` call, or raise ``_Apart``.  When they

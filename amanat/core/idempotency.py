@@ -47,6 +47,21 @@ KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 Outcome = tuple[int, Any]
 
 
+def key_parameter(*, required: bool) -> dict[str, Any]:
+    """The header as an OpenAPI parameter, for an operation that reads it itself (a
+    missing required key is 400, as the IETF draft asks, not a validation error)."""
+    return {
+        "in": "header",
+        "name": HEADER,
+        "required": required,
+        "description": "a new random value (a UUID, say) for each new request; the same"
+        " value when retrying it. A retry gets the first answer again; the same key with"
+        " another body is 422." + (" Missing: 400." if required else ""),
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+                   "pattern": KEY_RE.pattern},
+    }
+
+
 @dataclass(frozen=True)
 class KeyProblem:
     """The error of a missing, malformed or reused key (shape of stations' FieldError)."""

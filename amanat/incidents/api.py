@@ -122,6 +122,8 @@ def _store(prepared: services.PreparedReport | tuple[int, Any]) -> tuple[int, An
 @router.post(
     "/reports", url_name="incidents_report_create",
     response={200: ReportOut, 201: ReportOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    # Read by the view itself (a missing key is 400), so declared here for clients.
+    openapi_extra={"parameters": [idempotency.key_parameter(required=True)]},
 )
 def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
     """Submit a report. ``Idempotency-Key`` is required: a retry with the same key and
@@ -211,8 +213,31 @@ def _sms_body(raw: bytes) -> dict[str, Any] | None:
     return data
 
 
-@router.post("/sms", auth=None, url_name="incidents_sms",
-             response={200: SmsOut, 400: SmsOut, 401: SmsOut, 422: SmsOut})
+class SmsIn(Schema):
+    """The gateway's body (documentation only: the view reads the raw, signed bytes)."""
+
+    message_id: str = Field(max_length=200, description="the gateway's id; a retry repeats it")
+    sender: str | None = Field(None, max_length=200)
+    text: str = Field(description="CATEGORY COUNTY-STATION free text, e.g. VB 2321-0042 …")
+
+
+@router.post(
+    "/sms", auth=None, url_name="incidents_sms",
+    response={200: SmsOut, 400: SmsOut, 401: SmsOut, 422: SmsOut},
+    # The body is read raw (its HMAC is checked first), so ninja cannot see it: declare
+    # the signature header and the body's shape here.
+    openapi_extra={
+        "parameters": [{
+            "in": "header", "name": SIGNATURE_HEADER, "required": True,
+            "description": "sha256=<hex HMAC-SHA256 of the raw body with the shared secret>",
+            "schema": {"type": "string"},
+        }],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": SmsIn.model_json_schema()}},
+        },
+    },
+)
 def sms_webhook(request: HttpRequest) -> HttpResponse:
     """The SMS gateway's webhook. Body (JSON): ``{"message_id", "sender", "text"}``; the
     text is ``CATEGORY COUNTY-STATION free text``, e.g. ``VB 2321-0042 …``. Signed:
