@@ -123,7 +123,8 @@ def nginx(live_server: Any, tmp_path: Path, settings: Any) -> Iterator[int]:
     https_port = _free_port()
     conf = _config(tmp_path, upstream=upstream, http_port=_free_port(), https_port=https_port)
     error_log = tmp_path / "error.log"
-    process = subprocess.Popen([  # noqa: S603 - a fixed binary and a generated config
+    # A fixed binary and a generated configuration.
+    process = subprocess.Popen([
         NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(error_log),
         "-g", f"daemon off; pid {tmp_path / 'nginx.pid'}; error_log {error_log} warn;",
     ])
