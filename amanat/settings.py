@@ -102,6 +102,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Proxy headers (X-Forwarded-*) count only from AMANAT_TRUSTED_PROXIES: dropped
+    # from anyone else before the security middleware reads X-Forwarded-Proto.
+    "amanat.core.clientaddr.UntrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -127,6 +130,7 @@ MIDDLEWARE = [
 # and JSON only, so no sessions, CSRF, sign-in, second factor, messages, lockouts,
 # static files or CSP.
 API_MIDDLEWARE = [
+    "amanat.core.clientaddr.UntrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

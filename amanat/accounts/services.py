@@ -148,18 +148,17 @@ def failure_record(*, action: str, username: str, ip: str, address: str,
     /64, which is also what the summary names); ``ip`` is recorded in the first event.
     """
     now = now or timezone.now()
+    username, address = username[:150], address[:64]  # the columns' lengths
     failure_windows_close(now=now)
     start = _window_start(now, settings.AMANAT_FAILURE_AUDIT_WINDOW)
-    key_user, key_address = _failure_key(
-        action=action, username=username[:150], address=address[:64], start=start
-    )
-    if not _failure_count(action=action, username=key_user, address=key_address, start=start):
+    key = _failure_key(action=action, username=username, address=address, start=start)
+    if not _failure_count(action=action, username=key[0], address=key[1], start=start):
         return
     extra: dict[str, Any] = {"ip": ip}
-    if (key_user, key_address) != (username[:150], address[:64]):
+    if key != (username, address):
         # From here on this window's failures are counted together: say so.
-        extra["counted_together"] = "address" if key_address else "all"
-    _audit(action=action, actor_name=username[:150], extra=extra)
+        extra["counted_together"] = "address" if key[1] else "all"
+    _audit(action=action, actor_name=username, extra=extra)
 
 
 def failure_windows_close(*, now: datetime.datetime | None = None) -> int:

@@ -15,11 +15,12 @@ for, so garbage never becomes a fresh identity.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("amanat.core.clientaddr")
 
@@ -105,3 +106,27 @@ def client_limit_address(request: HttpRequest) -> str:
         network = ip_network(f"{address}/{IPV6_LIMIT_PREFIX}", strict=False)
         return str(network.network_address)
     return str(address)
+
+
+# Headers only a reverse proxy may set: the client's address (read above) and the
+# scheme (Django's SECURE_PROXY_SSL_HEADER believes X-Forwarded-Proto from anyone).
+PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                 "HTTP_X_FORWARDED_PORT", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
+
+
+class UntrustedProxyHeadersMiddleware:
+    """Drop the proxy headers of a connection that does not come from a trusted proxy,
+    before anything reads them: a client that reaches the app directly cannot then
+    claim HTTPS (no redirect, "secure" request) any more than another address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        peer = _parse(str(request.META.get("REMOTE_ADDR") or ""))
+        if peer is None or not _is_trusted(peer, trusted_proxies()):
+            if peer is not None:
+                _warn_untrusted_header(request, peer)
+            for name in PROXY_HEADERS:
+                request.META.pop(name, None)
+        return self.get_response(request)

@@ -7,10 +7,14 @@ show them counting by it.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import RequestFactory
 
 from amanat.core.clientaddr import client_address, client_limit_address
@@ -81,3 +85,48 @@ def test_a_bad_trusted_proxy_entry_stops_the_start(monkeypatch: pytest.MonkeyPat
     assert project_settings._trusted_proxies() == []
     monkeypatch.delenv("AMANAT_TRUSTED_PROXIES")
     assert project_settings._trusted_proxies() == ["127.0.0.1", "::1"]
+
+
+@pytest.fixture
+def _keep_the_test_transaction() -> Iterator[None]:
+    # As in test_handlers.py: a real handler closes "old" connections around a request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def _served_status(path: str, peer: str, headers: dict[str, str]) -> int:
+    """One GET from ``peer`` through the application as amanat.wsgi serves it (the
+    site's chain and the API's), built now: middleware reads settings when built."""
+    from amanat.core.handlers import PathDispatch
+
+    application = PathDispatch()
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
+        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver",
+        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "REMOTE_ADDR": peer,
+        "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO(),
+    }
+    environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
+    status: list[int] = []
+
+    def start_response(line: str, response_headers: Any, exc_info: Any = None) -> None:
+        status.append(int(line.split()[0]))
+
+    b"".join(application(environ, start_response))
+    return status[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_keep_the_test_transaction")
+@pytest.mark.parametrize("path", ["/accounts/login/", "/api/v1/openapi.json"])
+def test_only_a_trusted_proxy_may_say_the_request_came_over_https(settings: Any,
+                                                                  path: str) -> None:
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    claim = {"X-Forwarded-Proto": "https"}
+    assert _served_status(path, "10.0.0.5", claim) == 200
+    # Straight to the app, claiming HTTPS: redirected to HTTPS like any plain request.
+    assert _served_status(path, "198.51.100.9", claim) == 301
