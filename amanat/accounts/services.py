@@ -139,13 +139,14 @@ def _failure_count(*, action: str, username: str, address: str,
 
 @transaction.atomic
 def failure_record(*, action: str, username: str, ip: str, address: str,
-                   now: datetime.datetime | None = None) -> None:
+                   actor: User | None = None, now: datetime.datetime | None = None) -> None:
     """Record one failed attempt by ``username`` from ``ip`` without writing an audit
     event for each: the first of its key in the window is one, the rest are counted
     and summed up when the window has closed (``failure_windows_close``).
 
     ``address`` is what the counts key on: the client's limit address (an IPv6 client's
-    /64, which is also what the summary names); ``ip`` is recorded in the first event.
+    /64, which is also what the summary names); ``ip`` is recorded in the first event,
+    and ``actor`` (a user who got as far as the second factor) in the first event too.
     """
     now = now or timezone.now()
     username, address = username[:150], address[:64]  # the columns' lengths
@@ -158,7 +159,7 @@ def failure_record(*, action: str, username: str, ip: str, address: str,
     if key != (username, address):
         # From here on this window's failures are counted together: say so.
         extra["counted_together"] = "address" if key[1] else "all"
-    _audit(action=action, actor_name=username, extra=extra)
+    _audit(action=action, actor=actor, actor_name=username, extra=extra)
 
 
 def failure_windows_close(*, now: datetime.datetime | None = None) -> int:
@@ -427,7 +428,10 @@ def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(token):
             return device
-    _audit(action="auth.totp_failed", actor=user)
+    # Counted like failed sign-ins: whoever holds the password can send wrong codes
+    # without end (django-otp's throttling refuses them, but each was an event).
+    failure_record(action="auth.totp_failed", username=user.get_username(), ip="",
+                   address="", actor=user)
     return None
 
 

@@ -190,3 +190,22 @@ def test_a_flood_of_failures_cannot_grow_the_audit_log_without_bound(
     assert {e.extra["ip"]: e.extra["failures"] for e in summaries} == {
         "198.51.100.7": 6, None: 9}
     assert not FailureWindow.objects.exists()
+
+
+def test_wrong_second_factor_codes_are_counted_not_written_each(personas: Personas) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from amanat.accounts.testing import sign_in
+
+    officer = personas.tehran_officer
+    TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    client = Client()
+    sign_in(client, officer, verified=False)
+    for _ in range(6):
+        assert client.post(reverse("accounts_otp_verify"), {"token": "000000"}).status_code == 200
+    failed = Event.objects.filter(action__startswith="auth.totp_failed")
+    assert [(e.action, e.actor_id) for e in failed] == [("auth.totp_failed", officer.pk)]
+    _close_windows()
+    call_command("failures_summarize", stdout=io.StringIO())
+    summary = Event.objects.get(action="auth.totp_failed_repeated")
+    assert summary.actor_name == officer.username and summary.extra["failures"] == 6
