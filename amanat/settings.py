@@ -10,12 +10,14 @@ import contextlib
 import os
 import secrets
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from amanat.lib.files import PRIVATE_DIR, PRIVATE_FILE, PRIVATE_UMASK, create_private, private_dir
 
@@ -59,11 +61,27 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def _trusted_proxies() -> list[str]:
+    """Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For is
+    believed (amanat/core/clientaddr.py); a typo must stop the start, not trust nobody."""
+    entries = env_list("AMANAT_TRUSTED_PROXIES", "127.0.0.1,::1")
+    for entry in entries:
+        try:
+            ip_network(entry, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"AMANAT_TRUSTED_PROXIES: {entry!r} is not an address or network"
+            ) from error
+    return entries
+
+
 PRODUCTION = os.environ.get("AMANAT_ENV", "development") == "production"
 DEBUG = env_bool("AMANAT_DEBUG", default=False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("AMANAT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("AMANAT_CSRF_TRUSTED_ORIGINS")
+# The reverse proxies in front (docs/deployment.md): by default one on this machine.
+AMANAT_TRUSTED_PROXIES = _trusted_proxies()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -92,6 +110,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Proxy headers (X-Forwarded-*) count only from AMANAT_TRUSTED_PROXIES: dropped
+    # from anyone else before the security middleware reads X-Forwarded-Proto.
+    "amanat.core.clientaddr.UntrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -117,6 +138,7 @@ MIDDLEWARE = [
 # and JSON only, so no sessions, CSRF, sign-in, second factor, messages, lockouts,
 # static files or CSP.
 API_MIDDLEWARE = [
+    "amanat.core.clientaddr.UntrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -271,13 +293,26 @@ AMANAT_API_PREFIX = "/api/"
 AMANAT_SESSION_IDLE_SECONDS = 30 * 60
 AMANAT_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 OTP_TOTP_ISSUER = "Amanat"
-# Five failures for one username from one address lock that pair for 15 minutes.
+# Five failures for one username from one address lock that pair for 15 minutes, and
+# AMANAT_SIGN_IN_ADDRESS_LIMIT failures from one address, whatever the usernames, lock
+# the address (amanat/accounts/lockout.py).  The address is the client's, read through
+# the trusted proxies (amanat/core/clientaddr.py).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
+AXES_HANDLER = "amanat.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "amanat.accounts.lockout.axes_client_address"
+AMANAT_SIGN_IN_ADDRESS_LIMIT = 20
+# Failed sign-ins in the audit log: the first per (username, address) per window is an
+# event at once, the rest are counted and summed up in one event when the window has
+# closed; past the caps, an address's (or everyone's) further failures share one count,
+# so a flood cannot grow the log without bound (amanat/accounts/services.py).
+AMANAT_FAILURE_AUDIT_WINDOW = timedelta(minutes=15)
+AMANAT_FAILURE_AUDIT_PER_ADDRESS = 5
+AMANAT_FAILURE_AUDIT_PER_WINDOW = 200
 
 
 def _tile_origin(url: str) -> list[str]:

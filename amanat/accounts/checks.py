@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import get_hashers
 from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 
+from amanat.core.clientaddr import trusted_proxies
+
 REQUIRED_MIDDLEWARE = (
     "amanat.accounts.middleware.SessionLifetimeMiddleware",
     "amanat.accounts.middleware.AmanatLoginRequiredMiddleware",
@@ -47,7 +49,21 @@ def check_accounts_settings(app_configs: Any = None, **kwargs: Any) -> list[Chec
         messages.append(
             Warning("Sign-in lockout is off or allows more than 10 failures.", id="amanat.W003")
         )
+    messages.extend(_trusted_proxy_messages())
     return messages
+
+
+def _trusted_proxy_messages() -> list[CheckMessage]:
+    """A trusted network wider than a /8 (/32 for IPv6) trusts the internet: anyone could
+    then choose the address lockouts and limits count them by."""
+    wide = [str(n) for n in trusted_proxies() if n.prefixlen < (8 if n.version == 4 else 32)]
+    if not wide:
+        return []
+    return [Warning(
+        f"AMANAT_TRUSTED_PROXIES trusts whole networks: {', '.join(wide)}.",
+        hint="Name the reverse proxies' own addresses (docs/deployment.md).",
+        id="amanat.W004",
+    )]
 
 
 def _csp_problems() -> list[str]:

@@ -145,3 +145,31 @@ class ApiToken(models.Model):
             and self.expires_at > timezone.now()
             and self.user.is_active
         )
+
+
+class FailureWindow(models.Model):
+    """Failed attempts (e.g. sign-ins) per key per fixed window, counted for the audit log.
+
+    The audit log is append-only, so a count cannot grow inside an event: the first
+    failure of a key in a window is an event at once, later ones only add to ``count``
+    here, and once the window has closed one summary event records the count and the
+    row goes (``services.failure_windows_close``).  Empty ``username`` (and ``address``)
+    is the shared count of an address (of everyone) past the caps.
+    """
+
+    action = models.CharField(max_length=60)
+    username = models.CharField(max_length=150, blank=True)
+    address = models.CharField(max_length=64, blank=True)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "username", "address", "window_start"],
+                name="accounts_failurewindow_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.username}@{self.address}: {self.count}"

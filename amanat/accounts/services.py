@@ -6,6 +6,7 @@ through ``_audit``, the single place this app talks to the audit log.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import secrets
@@ -13,11 +14,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,10 +32,12 @@ from amanat.accounts.models import (
     MEMBERSHIP_UNIT_KINDS,
     Agency,
     ApiToken,
+    FailureWindow,
     Membership,
     Role,
 )
 from amanat.core import groupcommit, sql
+from amanat.core.clientaddr import client_address, client_limit_address
 from amanat.geo.models import AdminUnit
 
 logger = logging.getLogger("amanat.accounts")
@@ -68,20 +73,123 @@ def access_denied_record(*, user: AnyUser, model_label: str, pk: Any, action: st
 
 
 def _client_ip(request: HttpRequest | None) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    return client_address(request) if request is not None else ""
 
 
 def sign_in_record(*, user: User, request: HttpRequest | None) -> None:
     _audit(action="auth.sign_in", actor=user, extra={"ip": _client_ip(request)})
+    # A quiet moment to write the counts of failure windows that have closed.
+    failure_windows_close()
 
 
 def sign_in_failed_record(*, username: str, request: HttpRequest | None) -> None:
-    # The password never reaches the log; the username is what was typed.
-    _audit(
-        action="auth.sign_in_failed",
-        actor_name=username[:150],
-        extra={"ip": _client_ip(request)},
+    # The password never reaches the log; the username is what was typed.  Counted,
+    # not one event per failure: anyone can fail to sign in, as often as they like.
+    failure_record(
+        action=SIGN_IN_FAILED, username=username, ip=_client_ip(request),
+        address=client_limit_address(request) if request is not None else "",
     )
+
+
+# --- failed attempts in the audit log ------------------------------------------------
+
+SIGN_IN_FAILED = "auth.sign_in_failed"
+REPEATED_SUFFIX = "_repeated"
+
+
+def _window_start(now: datetime.datetime, window: timedelta) -> datetime.datetime:
+    seconds = int(window.total_seconds())
+    epoch = int(now.timestamp())
+    return datetime.datetime.fromtimestamp(epoch - epoch % seconds, tz=datetime.UTC)
+
+
+def _failure_key(*, action: str, username: str, address: str,
+                 start: datetime.datetime) -> tuple[str, str]:
+    """The (username, address) a failure is counted under: its own, or, once the window
+    holds as many keys as the caps allow, the address's shared count (empty username)
+    or everyone's (both empty).  This is the rate limit in front of the audit log."""
+    rows = FailureWindow.objects.filter(action=action, window_start=start)
+    if rows.filter(username=username, address=address).exists():
+        return username, address
+    if rows.count() >= int(settings.AMANAT_FAILURE_AUDIT_PER_WINDOW):
+        return "", ""
+    if rows.filter(address=address).count() >= int(settings.AMANAT_FAILURE_AUDIT_PER_ADDRESS):
+        return "", address
+    return username, address
+
+
+def _failure_count(*, action: str, username: str, address: str,
+                   start: datetime.datetime) -> bool:
+    """Add one to the window's count; True if this was its first failure."""
+    row = FailureWindow.objects.filter(
+        action=action, username=username, address=address, window_start=start
+    )
+    if row.update(count=F("count") + 1):
+        return False
+    try:
+        with transaction.atomic():
+            FailureWindow.objects.create(
+                action=action, username=username, address=address, window_start=start
+            )
+    except IntegrityError:  # a concurrent first failure created it
+        row.update(count=F("count") + 1)
+        return False
+    return True
+
+
+@transaction.atomic
+def failure_record(*, action: str, username: str, ip: str, address: str,
+                   actor: User | None = None, now: datetime.datetime | None = None) -> None:
+    """Record one failed attempt by ``username`` from ``ip`` without writing an audit
+    event for each: the first of its key in the window is one, the rest are counted
+    and summed up when the window has closed (``failure_windows_close``).
+
+    ``address`` is what the counts key on: the client's limit address (an IPv6 client's
+    /64, which is also what the summary names); ``ip`` is recorded in the first event,
+    and ``actor`` (a user who got as far as the second factor) in the first event too.
+    """
+    now = now or timezone.now()
+    username, address = username[:150], address[:64]  # the columns' lengths
+    failure_windows_close(now=now)
+    start = _window_start(now, settings.AMANAT_FAILURE_AUDIT_WINDOW)
+    key = _failure_key(action=action, username=username, address=address, start=start)
+    if not _failure_count(action=action, username=key[0], address=key[1], start=start):
+        return
+    extra: dict[str, Any] = {"ip": ip}
+    if key != (username, address):
+        # From here on this window's failures are counted together: say so.
+        extra["counted_together"] = "address" if key[1] else "all"
+    _audit(action=action, actor=actor, actor_name=username, extra=extra)
+
+
+def failure_windows_close(*, now: datetime.datetime | None = None) -> int:
+    """Write one ``<action>_repeated`` event for each closed window that counted more
+    than its first failure, and drop the closed windows; returns the events written.
+
+    Runs at the next failure, the next sign-in and ``amanat prune``.  Each row is taken
+    by deleting it, so two processes closing at once never write a summary twice.
+    """
+    now = now or timezone.now()
+    window = settings.AMANAT_FAILURE_AUDIT_WINDOW
+    written = 0
+    closed = FailureWindow.objects.filter(window_start__lte=now - window)
+    for row in closed.order_by("window_start", "pk"):
+        with transaction.atomic():
+            deleted, _ = FailureWindow.objects.filter(pk=row.pk).delete()
+            if not deleted or row.count < 2:
+                continue
+            _audit(
+                action=row.action + REPEATED_SUFFIX,
+                actor_name=row.username or None,
+                extra={
+                    "ip": row.address or None,
+                    "failures": row.count,
+                    "window_start": row.window_start.isoformat(),
+                    "window_end": (row.window_start + window).isoformat(),
+                },
+            )
+            written += 1
+    return written
 
 
 def _on_logged_in(sender: Any, request: HttpRequest, user: User, **kw: Any) -> None:
@@ -320,7 +428,10 @@ def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(token):
             return device
-    _audit(action="auth.totp_failed", actor=user)
+    # Counted like failed sign-ins: whoever holds the password can send wrong codes
+    # without end (django-otp's throttling refuses them, but each was an event).
+    failure_record(action="auth.totp_failed", username=user.get_username(), ip="",
+                   address="", actor=user)
     return None
 
 

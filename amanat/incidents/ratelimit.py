@@ -2,7 +2,9 @@
 
 Django's default cache is per process (LocMem), so a limit kept there would multiply by
 the number of workers; a row per (key, window) in the database holds across all of
-them.  Client addresses are stored only as a keyed hash.
+them.  Client addresses are stored only as a keyed hash.  Callers key on
+``amanat.core.clientaddr.client_limit_address``: the client behind the trusted reverse
+proxies, an IPv6 client by its /64.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amanat.accounts import access, policy
 from amanat.accounts.models import Agency
+from amanat.core.clientaddr import client_limit_address
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents import ratelimit, selectors, services
@@ -309,10 +310,6 @@ def category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
 # --- public pages -------------------------------------------------------------------------
 
 
-def _client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def public_report(request: HttpRequest) -> HttpResponse:
@@ -322,7 +319,7 @@ def public_report(request: HttpRequest) -> HttpResponse:
                             election=election)
     if request.method == "POST":
         limit = int(getattr(settings, "AMANAT_PUBLIC_REPORT_LIMIT", PUBLIC_LIMIT))
-        key = ratelimit.client_key("public-report", _client_address(request))
+        key = ratelimit.client_key("public-report", client_limit_address(request))
         if not ratelimit.hit(key, limit=limit, window=PUBLIC_WINDOW):
             return render(request, "incidents/public_limited.html", status=429)
         if form.is_valid():
@@ -370,7 +367,7 @@ def public_status(request: HttpRequest) -> HttpResponse:
     form = StatusLookupForm(request.GET or None)
     result: dict[str, Any] | None = None
     if form.is_bound:
-        key = ratelimit.client_key("public-status", _client_address(request))
+        key = ratelimit.client_key("public-status", client_limit_address(request))
         if not ratelimit.hit(key, limit=STATUS_LOOKUP_LIMIT, window=PUBLIC_WINDOW):
             return render(request, "incidents/public_limited.html", status=429)
     if form.is_valid():

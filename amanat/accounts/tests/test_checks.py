@@ -65,6 +65,8 @@ def _ids(**overrides: object) -> set[str]:
         ({"SESSION_COOKIE_AGE": 13 * 3600}, "amanat.W002"),
         ({"PASSWORD_HASHERS": ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]}, "amanat.W001"),
         ({"AXES_FAILURE_LIMIT": 50}, "amanat.W003"),
+        ({"AMANAT_TRUSTED_PROXIES": ["127.0.0.1", "0.0.0.0/0"]}, "amanat.W004"),
+        ({"AMANAT_TRUSTED_PROXIES": ["2001:db8::/16"]}, "amanat.W004"),
     ],
 )
 def test_project_checks_catch_weak_settings(overrides: dict[str, object], expected: str) -> None:

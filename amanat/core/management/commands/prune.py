@@ -2,6 +2,8 @@
 
 Idempotency records answer retries for 24 hours; finished background-task results are
 kept for a week for diagnosis.  Neither is evidence: the audit log keeps what happened.
+Closed windows of failed sign-ins are summed up in the audit log and dropped
+(``amanat failures-summarize``; called by name, as core does not import accounts).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ TASK_RESULTS_KEPT_DAYS = 7
 
 
 class Command(BaseCommand):
-    help = "Delete expired idempotency records and old finished task results."
+    help = ("Delete expired idempotency records and old finished task results; write the "
+            "summaries of closed failed-sign-in windows.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         removed = idempotency_cleanup()
         self.stdout.write(f"idempotency records removed: {removed}")
         call_command("prune_db_task_results", min_age_days=TASK_RESULTS_KEPT_DAYS,
                      verbosity=options["verbosity"])
+        call_command("failures_summarize", stdout=self.stdout)

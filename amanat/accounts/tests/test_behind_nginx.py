@@ -1,0 +1,269 @@
+"""Sign-in lockout behind a real nginx, configured as docs/deployment.md says.
+
+Debian's nginx runs in the foreground with the documentation's site block (ports, the
+upstream and the certificate replaced) in front of a live server of the app.  Clients
+connect from different loopback addresses (127.0.0.2, 127.0.0.3, …), so nginx sees them
+as different clients, exactly as it would see addresses on the internet; nginx reaches
+the app from 127.0.0.1, the trusted proxy.  127.0.0.4 plays a load balancer in front of
+nginx, also trusted, that passes its clients' addresses on in X-Forwarded-For.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axes.models import AccessAttempt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.contrib.auth.models import User
+
+from amanat.accounts.testing import Personas
+from amanat.audit.models import Event
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "deployment.md"
+PASSWORD = "a-long-test-passphrase-1404"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+LOAD_BALANCER = "127.0.0.4"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _nginx_missing() -> str | None:
+    if os.path.exists(NGINX):
+        return None
+    return "nginx not found: the proxy test needs Debian's nginx package"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _documented_site() -> str:
+    """The nginx block of docs/deployment.md, unchanged."""
+    found = re.search(r"```nginx\n(.*?)```", DOCS.read_text(), re.S)
+    assert found, "docs/deployment.md has no nginx block"
+    return found.group(1)
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "amanat.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def _config(folder: Path, *, upstream: str, http_port: int, https_port: int) -> Path:
+    """The documented site with only the machine-specific parts replaced, inside the
+    minimal main configuration a foreground nginx in a temporary folder needs."""
+    cert, key = _self_signed(folder)
+    site = _documented_site()
+    for old, new in [
+        ("server 127.0.0.1:8000;", f"server {upstream};"),
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
+        ("/etc/ssl/amanat/fullchain.pem", str(cert)),
+        ("/etc/ssl/amanat/privkey.pem", str(key)),
+    ]:
+        assert old in site, f"docs/deployment.md's nginx block no longer has {old!r}"
+        site = site.replace(old, new)
+    temp = "\n".join(f"    {kind}_temp_path {folder / kind};"
+                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    # CI runs as root: nginx's workers would switch to "nobody", who cannot use the
+    # temporary folder; as anyone else the directive does not apply.
+    user = "user root;" if os.geteuid() == 0 else ""
+    path = folder / "nginx.conf"
+    path.write_text(f"""{user}
+worker_processes 1;
+events {{ worker_connections 64; }}
+http {{
+    access_log {folder / "access.log"};
+{temp}
+{site}
+}}
+""")
+    return path
+
+
+@pytest.fixture
+def nginx(live_server: Any, tmp_path: Path, settings: Any) -> Iterator[int]:
+    """nginx in front of the live server; yields its HTTPS port."""
+    problem = _nginx_missing()
+    if problem:
+        if os.environ.get("AMANAT_REQUIRE_NGINX"):
+            pytest.fail(f"{problem} (AMANAT_REQUIRE_NGINX is set)")
+        pytest.skip(problem)
+    settings.AMANAT_TRUSTED_PROXIES = ["127.0.0.1", LOAD_BALANCER]
+    upstream = live_server.url.removeprefix("http://")
+    https_port = _free_port()
+    conf = _config(tmp_path, upstream=upstream, http_port=_free_port(), https_port=https_port)
+    error_log = tmp_path / "error.log"
+    # A fixed binary and a generated configuration.
+    process = subprocess.Popen([
+        NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(error_log),
+        "-g", f"daemon off; pid {tmp_path / 'nginx.pid'}; error_log {error_log} warn;",
+    ])
+    try:
+        _wait_for(process, https_port, error_log)
+        yield https_port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _wait_for(process: subprocess.Popen[bytes], port: int, error_log: Path) -> None:
+    for _ in range(200):
+        if process.poll() is not None:
+            log = error_log.read_text() if error_log.exists() else ""
+            pytest.fail(f"nginx exited with {process.returncode}: {log}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail("nginx did not start listening")
+
+
+@dataclass
+class WebClient:
+    """A browser at ``source`` (a loopback address of its own): cookies, CSRF token."""
+
+    host: str
+    port: int
+    source: str
+    tls: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self.tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
+            return http.client.HTTPSConnection(self.host, self.port, timeout=30,
+                                               source_address=(self.source, 0),
+                                               context=context)
+        return http.client.HTTPConnection(self.host, self.port, timeout=30,
+                                          source_address=(self.source, 0))
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        headers = dict(self.headers)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = self._connection()
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    def sign_in(self, username: str, password: str) -> int:
+        """Open the sign-in page, then post the form; the answer's status."""
+        status, page = self.request("GET", "/accounts/login/")
+        assert status == 200, page[:500]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token
+        from urllib.parse import urlencode
+
+        form = urlencode({"csrfmiddlewaretoken": token.group(1), "username": username,
+                          "password": password})
+        return self.request("POST", "/accounts/login/", form)[0]
+
+
+@pytest.fixture
+def governor(personas: Personas) -> User:
+    user = personas.gharchak_governor
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def _through_nginx(port: int, source: str, forwarded: str | None = None) -> WebClient:
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return WebClient("127.0.0.1", port, source, headers=headers)
+
+
+def test_clients_through_nginx_are_counted_separately(nginx: int, governor: User) -> None:
+    attacker = _through_nginx(nginx, "127.0.0.2")
+    for _ in range(5):
+        assert attacker.sign_in(governor.username, "wrong") in {200, 429}
+    assert attacker.sign_in(governor.username, PASSWORD) == 429
+    # Another client of the same nginx is not locked out with the attacker.
+    assert _through_nginx(nginx, "127.0.0.3").sign_in(governor.username, PASSWORD) == 302
+    # Nor are two clients that the load balancer in front of nginx names apart.
+    behind_lb = _through_nginx(nginx, LOAD_BALANCER, forwarded="198.51.100.1")
+    for _ in range(5):
+        behind_lb.sign_in(governor.username, "wrong")
+    assert behind_lb.sign_in(governor.username, PASSWORD) == 429
+    other = _through_nginx(nginx, LOAD_BALANCER, forwarded="198.51.100.2")
+    assert other.sign_in(governor.username, PASSWORD) == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {
+        "127.0.0.2", "198.51.100.1"}
+    sign_ins = Event.objects.filter(action="auth.sign_in").order_by("seq")
+    assert [e.extra["ip"] for e in sign_ins] == ["127.0.0.3", "198.51.100.2"]
+
+
+def test_a_forged_header_counts_by_the_connection(nginx: int, live_server: Any,
+                                                  governor: User) -> None:
+    host, port = live_server.url.removeprefix("http://").rsplit(":", 1)
+    # Straight to the app, not through a trusted proxy: a new made-up address each time.
+    for n in range(5):
+        forger = WebClient(host, int(port), "127.0.0.2", tls=False,
+                           headers={"X-Forwarded-For": f"192.0.2.{n}"})
+        assert forger.sign_in(governor.username, "wrong") in {200, 429}
+    forger = WebClient(host, int(port), "127.0.0.2", tls=False,
+                       headers={"X-Forwarded-For": "192.0.2.99"})
+    assert forger.sign_in(governor.username, PASSWORD) == 429
+    # Through nginx, a client's own header is kept to the left of its real address.
+    spoof = _through_nginx(nginx, "127.0.0.3", forwarded="192.0.2.50")
+    for _ in range(5):
+        spoof.sign_in(governor.username, "wrong")
+    assert _through_nginx(nginx, "127.0.0.3", forwarded="192.0.2.51").sign_in(
+        governor.username, PASSWORD) == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {
+        "127.0.0.2", "127.0.0.3"}
+
+
+def test_many_usernames_from_one_address_through_nginx_are_locked(
+    nginx: int, governor: User, settings: Any
+) -> None:
+    settings.AMANAT_SIGN_IN_ADDRESS_LIMIT = 6
+    sprayer = _through_nginx(nginx, "127.0.0.2")
+    for n in range(6):  # one password per username: no pair comes near its limit of 5
+        assert sprayer.sign_in(f"clerk{n}", "Winter1404!") in {200, 429}
+    assert sprayer.sign_in(governor.username, PASSWORD) == 429
+    assert _through_nginx(nginx, "127.0.0.3").sign_in(governor.username, PASSWORD) == 302
+    # The audit log has one event per name (the caps are higher), all from 127.0.0.2.
+    failed = Event.objects.filter(action="auth.sign_in_failed")
+    assert {e.extra["ip"] for e in failed} == {"127.0.0.2"}
