@@ -622,8 +622,9 @@ def _write_jsonl(out: IO[str], events: Iterator[Event]) -> tuple[int, str]:
     return count, root
 
 
-# Actions that report a refusal or failure ("auth.login_failed", "access.denied").
-_FAILURE_ACTION = re.compile(r"(^|[._])(failed|denied)$")
+# Actions that report a refusal or failure ("auth.sign_in_failed", "access.denied", and
+# the count of a window's repeated failures, "auth.sign_in_failed_repeated").
+_FAILURE_ACTION = re.compile(r"(^|[._])(failed|denied)($|_repeated$)")
 
 
 def _nist_event(event: Event) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from amanat import verify
+from amanat.audit.services import audit_record
 from amanat.audit import triggers
 from amanat.audit.models import ChainHead, Checkpoint, Event
 from amanat.audit.services import audit_export, event_fields
@@ -406,3 +407,16 @@ def test_lines_that_are_not_utf8_or_json_are_named(signed, tmp_path, capsys):
     export.write_bytes(b"\n".join(raw))
     assert verify.main([str(export), str(checkpoint), "--public-key", public]) == 1
     assert capsys.readouterr().out.startswith("FAIL: seq 5: malformed: line 5 is not JSON")
+
+
+@pytest.mark.django_db
+def test_a_window_of_repeated_failures_is_a_failure_in_the_nist_export(tmp_path):
+    audit_record(action="auth.sign_in_failed_repeated", actor=None, actor_name="someone",
+                 extra={"count": 40})
+    audit_record(action="auth.sign_in", actor=None, actor_name="someone")
+    path = tmp_path / "log.json"
+    call_command("audit_export", "--out", str(path), "--format", "nist")
+    events = json.loads(path.read_text(encoding="utf-8"))["Device"][0]["Event"]
+    dispositions = {e["Id"]: e["Disposition"] for e in events}
+    assert dispositions["auth.sign_in_failed_repeated"] == "failure"
+    assert dispositions["auth.sign_in"] == "success"
