@@ -13,10 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from amanat import verify
-from amanat.audit.services import audit_record
 from amanat.audit import triggers
 from amanat.audit.models import ChainHead, Checkpoint, Event
-from amanat.audit.services import audit_export, event_fields
+from amanat.audit.services import audit_export, audit_record, event_fields
 
 VERIFY_BIN = Path(sys.executable).parent / "amanat-verify"
 
