@@ -325,3 +325,40 @@ def test_the_atlas_recomputes_whatever_is_stored(poisoned: Poisoned) -> None:
     if response.status_code != 200 or not response.content.startswith(b"%PDF"):
         failed.append(f"atlas.pdf: {response.status_code}")
     assert not failed, "\n".join(failed)
+
+
+# --- hostile query strings on list, map and dashboard pages ------------------------------
+
+HOSTILE = ["99999999999999999999", "9223372036854775808", "-1", "0", "²", "۱۲", "1e400",
+           "nan", "", "1304/05/05", "9999/12/29", "x" * 300]
+FILTERS = {
+    "/stations/": ["province", "county", "page", "sort", "election", "q"],
+    "/stations/map/data/": ["province", "county", "zoom", "bbox"],
+    "/stations/readiness/": ["election"],
+    "/incidents/": ["category", "agency", "unit", "page", "status"],
+    "/incidents/reports/": ["page"],
+    "/incidents/dashboard/": ["unit"],
+    "/incidents/map/": ["category", "open"],
+    "/incidents/map/data/": ["category", "zoom", "bbox"],
+    "/councils/": ["page"],
+    "/councils/actions/": ["status", "page", "overdue"],
+    "/atlas/": ["election"],
+    "/atlas/compare/": ["from", "to", "election"],
+    "/audit/": ["unit", "since", "until", "page", "object_id"],
+    "/geo/": ["page"],
+    "/geo/search/": ["q", "kind"],
+}
+
+
+def test_list_map_and_dashboard_filters_never_answer_a_server_error(poisoned: Poisoned
+                                                                    ) -> None:
+    client = _client(poisoned.personas.admin)
+    client.raise_request_exception = False
+    failed = []
+    for url, names in FILTERS.items():
+        for name in names:
+            for value in HOSTILE:
+                response = client.get(url, {name: value})
+                if response.status_code >= 500:
+                    failed.append(f"{url}?{name}={value[:30]}: {response.status_code}")
+    assert not failed, "\n".join(failed)
