@@ -362,3 +362,15 @@ def test_list_map_and_dashboard_filters_never_answer_a_server_error(poisoned: Po
                 if response.status_code >= 500:
                     failed.append(f"{url}?{name}={value[:30]}: {response.status_code}")
     assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize("value", [FAR_FUTURE, FAR_PAST, LAST_MOMENT, FIRST_MOMENT,
+                                   datetime.datetime.max, datetime.datetime.min])
+def test_the_date_filters_show_any_stored_value(value: Any) -> None:
+    from django.utils import translation
+
+    from amanat.core.templatetags.persian import jdate, jdate_long, jdatetime_filter
+
+    for language in ("fa", "en"):
+        with translation.override(language):
+            assert jdate(value) and jdate_long(value) and jdatetime_filter(value)
