@@ -36,7 +36,9 @@ from amanat.atlas.models import (
 from amanat.core import bulk
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
+from amanat.lib.limits import INT_MAX
 from amanat.stations.models import Station, Status
+from amanat.stations.validation import MAX_VOTERS
 
 
 @dataclass
@@ -84,6 +86,10 @@ def _station_arrays(rows: list[tuple[Any, ...]], county_ids: list[int],
     pos = np.clip(np.searchsorted(sorted_ids, county), 0, len(sorted_ids) - 1)
     keep = sorted_ids[pos] == county  # stations of counties outside the tree are skipped
     table, ids, index = table[keep], ids[keep], order[pos[keep]]
+    # Counts outside the plausible range (stored before input was checked, or by hand)
+    # are read as its nearest end: one such row must neither overflow the county's sum
+    # of voters nor stop the recompute for everyone.
+    table[:, 6:8] = np.clip(np.nan_to_num(table[:, 6:8]), 0, MAX_VOTERS)
     station_ids = ids.tolist()
     incidents = (np.array([load.get(i, 0.0) for i in station_ids]) if load
                  else np.zeros(len(station_ids)))
@@ -206,7 +212,7 @@ def _unit_params(election_id: int, ids: list[int], level: scoring.LevelScores, k
         (election_id, pk, kind, float(level.score[i]), int(level.tier[i]),
          int(level.computed_tier[i]), bool(level.floor_applied[i]),
          json.dumps(scoring.explanation(level, i), ensure_ascii=False),
-         int(level.voters[i]), int(level.members[i]), now)
+         min(int(level.voters[i]), INT_MAX), int(level.members[i]), now)
         for i, pk in enumerate(ids) if only is None or pk in only
     ]
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
 from amanat.atlas.models import Tier
-from amanat.core.forms import JalaliDateField
+from amanat.core.forms import IdsChoiceField, JalaliDateField
 from amanat.stations.models import Station
 
 SCORE_CHOICES = [
@@ -24,7 +24,7 @@ class AssessmentForm(forms.Form):
     justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
                                     label=_("Justification"), max_length=4000)
     assessed_on = JalaliDateField(label=_("Assessed on"))
-    stations = forms.ModelMultipleChoiceField(
+    stations = IdsChoiceField(
         queryset=Station.objects.none(), required=False, label=_("Flag stations"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )

@@ -21,6 +21,7 @@ from amanat.atlas.models import StationScore
 from amanat.atlas.selectors import TIER_COLOURS, county_atlas
 from amanat.geo.models import AdminUnit
 from amanat.lib.jalali import format_jalali
+from amanat.stations.map import earth_q, on_earth
 
 MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 600.0, 380.0, 20.0
 
@@ -64,9 +65,9 @@ def map_svg(points: list[tuple[float, float, int]], centre: tuple[float, float] 
 
 
 def _station_points(election: Any, county: AdminUnit) -> list[tuple[float, float, int]]:
+    # Only coordinates that can be drawn (finite, on the globe): see stations.map.EARTH.
     rows = StationScore.objects.filter(
-        election=election, county=county, station__latitude__isnull=False,
-        station__longitude__isnull=False,
+        earth_q("station__latitude", "station__longitude"), election=election, county=county,
     ).values_list("station__latitude", "station__longitude", "tier")
     return [(float(lat), float(lon), int(tier)) for lat, lon, tier in rows
             if lat is not None and lon is not None]
@@ -76,8 +77,8 @@ def county_html(election: Any, county: AdminUnit, *, today: Any = None) -> str:
     today = today or timezone.localdate()
     with translation.override("fa"):
         context = county_atlas(election, county, "fa")
-        centre = ((county.latitude, county.longitude)
-                  if county.latitude is not None and county.longitude is not None else None)
+        lat, lon = county.latitude, county.longitude
+        centre = (lat, lon) if lat is not None and lon is not None and on_earth(lat, lon) else None
         context |= {
             "map_svg": map_svg(_station_points(election, county), centre),
             "font_regular": font_url("Regular"), "font_bold": font_url("Bold"),

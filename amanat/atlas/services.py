@@ -30,6 +30,7 @@ from amanat.atlas.models import (
     UnitScore,
 )
 from amanat.geo.models import AdminUnit, Kind
+from amanat.lib.jalali import era_problem
 
 
 def _audit(**kw: Any) -> None:
@@ -95,6 +96,10 @@ def assessment_create(
     if assessed_on > timezone.localdate():
         raise AtlasInvalid("assessed_on", "The assessment date cannot be in the future.",
                            "تاریخ ارزیابی نمی‌تواند در آینده باشد.")
+    problem = era_problem(assessed_on)
+    if problem is not None:
+        raise AtlasInvalid("assessed_on", f"The assessment date: {problem.message_en}.",
+                           f"تاریخ ارزیابی: {problem.message_fa}.")
     flagged = list(stations)
     if any(s.county_id != county.pk or s.election_id != election.pk for s in flagged):
         raise AtlasInvalid("stations", "Flagged stations must be in the assessed county.",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from amanat.core.templatetags.persian import localize_digits, persian_active
 from amanat.lib.jalali import JalaliDateError, format_jalali, jalali_month_name, parse_jalali_date
+from amanat.lib.limits import parse_id
 
 
 def jalali_error_message(error: JalaliDateError) -> str:
@@ -84,3 +85,20 @@ class JalaliDateField(forms.Field):
             return parse_jalali_date(str(value))
         except JalaliDateError as error:
             raise ValidationError(jalali_error_message(error), code=error.reason) from error
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField whose values must be ids (``lib.limits.parse_id``).
+
+    Django checks each value alone with an exact lookup (which tolerates any integer)
+    but then fetches them with ``pk__in``, which the database driver fails on for a
+    number past 64 bits: a crafted form would answer 500 instead of "not a valid choice".
+    """
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            for pk in value:
+                if pk not in self.empty_values and parse_id(pk) is None:
+                    raise ValidationError(self.error_messages["invalid_pk_value"],
+                                          code="invalid_pk_value", params={"pk": pk})
+        return super().clean(value)

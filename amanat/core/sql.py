@@ -22,6 +22,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.signals import post_save, pre_save
 
+from amanat.lib.limits import ID_MAX
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -138,8 +140,12 @@ def _reading(db: BaseDatabaseWrapper, model: type[models.Model], columns: tuple[
 
 
 def by_ids(model: type[M], ids: Iterable[int]) -> dict[int, M]:
-    """``{pk: instance}`` for these primary keys, in one query."""
-    wanted = sorted(set(ids))
+    """``{pk: instance}`` for these primary keys, in one query.
+
+    An id no column can hold (below 1, past 64 bits) matches nothing: the driver would
+    fail on it rather than find no row.
+    """
+    wanted = sorted({pk for pk in ids if 1 <= pk <= ID_MAX})
     if not wanted:
         return {}
     marks = ", ".join(["%s"] * len(wanted))

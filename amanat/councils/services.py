@@ -31,6 +31,7 @@ from amanat.councils.models import (
 from amanat.councils.selectors import end_of_day, serious_open_cases
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents.models import Case
+from amanat.lib.jalali import era_problem
 from amanat.lib.persian import normalize
 
 COUNCIL_UNIT_KINDS = (Kind.PROVINCE, Kind.COUNTY)
@@ -53,6 +54,18 @@ def _text(value: str, *, field: str, en: str, fa: str, limit: int | None = None)
         raise CouncilError(f"{en} is longer than {limit} characters",
                            f"{fa} بیش از حد مجاز بلند است", field=field)
     return cleaned
+
+
+def _date(value: datetime.date | None, *, field: str, en: str, fa: str) -> datetime.date:
+    """A date given, of this election's era (lib.jalali.check_era): forms check it too,
+    but no caller may store a date that would break the pages showing it."""
+    if value is None:
+        raise CouncilError(f"{en} is missing", f"{fa} را وارد کنید", field=field)
+    problem = era_problem(value)
+    if problem is not None:
+        raise CouncilError(f"{en}: {problem.message_en}", f"{fa}: {problem.message_fa}",
+                           field=field)
+    return value
 
 
 # --- councils ---------------------------------------------------------------------------
@@ -108,9 +121,7 @@ def meeting_create(
     A case stays on each new agenda while it is open and serious, and drops off once
     resolved or dismissed.
     """
-    if held_on is None:
-        raise CouncilError("the meeting date is missing", "تاریخ جلسه را وارد کنید",
-                           field="held_on")
+    held_on = _date(held_on, field="held_on", en="the meeting date", fa="تاریخ جلسه")
     with transaction.atomic():
         # Serialise meeting creation per council so that numbers never collide.
         council = Council.objects.select_for_update().select_related("unit").get(pk=council.pk)
@@ -143,9 +154,8 @@ def meeting_update(*, meeting: Meeting, changes: Mapping[str, Any], actor: Any) 
         raise ValueError(f"not editable: {sorted(unknown)}")
     if "status" in changes and changes["status"] not in MeetingStatus.values:
         raise CouncilError("unknown meeting status", "وضعیت جلسه نامعتبر است", field="status")
-    if "held_on" in changes and changes["held_on"] is None:
-        raise CouncilError("the meeting date is missing", "تاریخ جلسه را وارد کنید",
-                           field="held_on")
+    if "held_on" in changes:
+        _date(changes["held_on"], field="held_on", en="the meeting date", fa="تاریخ جلسه")
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().select_related("council__unit").get(
             pk=meeting.pk)
@@ -229,8 +239,7 @@ ACTION_FIELDS = ["decision", "text", "owner", "due_on", "status", "done_note", "
 def action_item_add(*, decision: Decision, text: str, owner: Agency, due_on: datetime.date,
                     actor: Any) -> ActionItem:
     text = _text(text, field="text", en="the action", fa="شرح اقدام", limit=2000)
-    if due_on is None:
-        raise CouncilError("the due date is missing", "مهلت انجام را وارد کنید", field="due_on")
+    due_on = _date(due_on, field="due_on", en="the due date", fa="مهلت انجام")
     if due_on < decision.meeting.held_on:
         raise CouncilError("the due date is before the meeting",
                            "مهلت انجام پیش از تاریخ جلسه است", field="due_on")

@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from amanat.core.forms import jalali_error_message
 from amanat.elections.models import Contest, Election, Milestone, Phase
 from amanat.geo.models import Constituency
+from amanat.lib.jalali import era_problem
 
 Actor = AbstractBaseUser | AnonymousUser | None  # None: the system itself (seed, import)
 
@@ -32,6 +34,18 @@ def _audit(action: str, *, actor: Actor, obj: models.Model, data: dict[str, Any]
                  obj=obj, before=before or None, after=after)
 
 
+def _in_era(**dates: datetime.date) -> None:
+    """Calendar dates of this election's era only (lib.jalali.check_era), whoever calls:
+    the forms check the same, but a far date stored any other way breaks the calendar."""
+    errors = {}
+    for field, value in dates.items():
+        problem = era_problem(value)
+        if problem is not None:
+            errors[field] = ValidationError(jalali_error_message(problem), code="era")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def election_create(
     *,
@@ -41,6 +55,7 @@ def election_create(
     description: str = "",
     actor: Actor = None,
 ) -> Election:
+    _in_era(election_day=election_day)
     election = Election(name=name, slug=slug, election_day=election_day, description=description)
     election.full_clean()
     election.save()
@@ -79,6 +94,7 @@ def phase_set(
     actor: Actor = None,
 ) -> Phase:
     """Create or move the ``kind`` phase of ``election``."""
+    _in_era(start=start, end=end)
     if end < start:
         raise ValidationError(_("A phase cannot end before it starts."), code="phase_order")
     phase, _created = Phase.objects.update_or_create(
@@ -101,6 +117,7 @@ def milestone_create(
     description: str = "",
     actor: Actor = None,
 ) -> Milestone:
+    _in_era(due=due)
     milestone = Milestone(election=election, code=code, name=name, due=due, phase=phase,
                           description=description)
     milestone.full_clean()
@@ -113,6 +130,7 @@ def milestone_create(
 @transaction.atomic
 def milestone_update(*, milestone: Milestone, due: datetime.date, actor: Actor) -> Milestone:
     """Move a milestone to a new due date (the record of the old date lives in the audit log)."""
+    _in_era(due=due)
     # Lock the row so two editors cannot both read the same "before" value.
     locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
     before = locked.due

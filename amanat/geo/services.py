@@ -9,6 +9,7 @@ import gc
 import gzip
 import hashlib
 import io
+import math
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,11 @@ from amanat.lib.persian import normalize, search_key
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "iran_units.csv.gz"
 H3_RESOLUTION = 7
+# Where a unit of Iran can be (its bounding box with a margin for border places) and how
+# many people it can hold: a value outside is a broken file, and the import refuses it.
+LAT_RANGE = (24.0, 41.0)
+LON_RANGE = (43.0, 64.5)
+MAX_POPULATION = 200_000_000
 COLUMNS = ("kind", "code", "parent_kind", "parent_code", "name", "latitude", "longitude",
            "placement", "population")
 # Fields the importer owns; a unit is "unchanged" when all of them already match.
@@ -245,8 +251,18 @@ def _values(rec: _Record, unit_path: str, depth: int) -> tuple[Any, ...]:
     """The row's VALUE_FIELDS, in order."""
     name, name_key = _names(rec[_N])
     lat, lon, placement, cell = _point(rec[_LAT], rec[_LON], rec[_PL])
-    population = int(rec[_POP]) if rec[_POP] else None
-    return (name, name_key, unit_path, depth, lat, lon, placement, cell, population)
+    return (name, name_key, unit_path, depth, lat, lon, placement, cell,
+            _population(rec[_POP]))
+
+
+def _population(text: str) -> int | None:
+    try:
+        population = int(text) if text else None
+    except ValueError:
+        population = -1
+    if population is not None and not 0 <= population <= MAX_POPULATION:
+        raise GeoImportError(_("Bad population %(value)r.") % {"value": text})
+    return population
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -258,17 +274,21 @@ def _names(raw: str) -> tuple[str, str]:
 @functools.lru_cache(maxsize=1 << 14)
 def _point(lat_text: str, lon_text: str, placement: str) -> tuple[Any, ...]:
     """(lat, lon, placement, H3 cell); cached: most villages share their county's point."""
-    lat, lon = _float(lat_text), _float(lon_text)
+    lat, lon = _float(lat_text, LAT_RANGE), _float(lon_text, LON_RANGE)
     if lat is None or lon is None:
         return None, None, str(Placement.NONE), ""
     return lat, lon, placement, h3.latlng_to_cell(lat, lon, H3_RESOLUTION)
 
 
-def _float(text: str) -> float | None:
+def _float(text: str, bounds: tuple[float, float]) -> float | None:
     try:
-        return float(text) if text else None
-    except ValueError as exc:
-        raise GeoImportError(_("Bad coordinate %(value)r.") % {"value": text}) from exc
+        value = float(text) if text else None
+    except ValueError:
+        value = math.nan
+    # Not finite or outside Iran: NaN fails the comparison too.
+    if value is not None and not bounds[0] <= value <= bounds[1]:
+        raise GeoImportError(_("Bad coordinate %(value)r.") % {"value": text})
+    return value
 
 
 def _levels(rows: dict[str, list[_Row]]) -> list[str]:

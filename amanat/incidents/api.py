@@ -27,6 +27,7 @@ from amanat.geo.models import AdminUnit
 from amanat.incidents import selectors, services
 from amanat.incidents.errors import IncidentError
 from amanat.incidents.models import Category, Channel, Report
+from amanat.lib.limits import ID_MAX
 from amanat.lib.persian import normalize
 from amanat.stations.models import Station
 
@@ -40,7 +41,8 @@ class ReportIn(Schema):
     category: str = Field(max_length=40, description="category code or SMS code, e.g. VB")
     station_code: str | None = Field(None, max_length=30,
                                      description="county code-station code, e.g. 2321-0042")
-    unit_id: int | None = Field(None, description="a unit (county or below) when no station")
+    unit_id: int | None = Field(None, ge=1, le=ID_MAX,
+                                description="a unit (county or below) when no station")
     text: str = Field(min_length=1, max_length=5000)
 
 
@@ -77,10 +79,14 @@ def _place(payload: ReportIn, election: Election | None) -> tuple[Station | None
             raise IncidentError(f"no polling station {payload.station_code!r}",
                                 f"شعبه «{payload.station_code}» یافت نشد", field="station_code")
         return station, station.unit or station.county
-    unit = sql.by_ids(AdminUnit, [payload.unit_id or 0]).get(payload.unit_id or 0)
-    if unit is None:
+    if payload.unit_id is None:
         raise IncidentError("give station_code or unit_id",
                             "کد شعبه (station_code) یا واحد (unit_id) را بدهید", field="unit_id")
+    unit = sql.by_ids(AdminUnit, [payload.unit_id]).get(payload.unit_id)
+    if unit is None:
+        raise IncidentError(f"there is no place with unit_id {payload.unit_id}",
+                            f"محلی با شناسه (unit_id) {payload.unit_id} وجود ندارد",
+                            field="unit_id")
     return None, unit
 
 

@@ -239,7 +239,7 @@ def map_cells(cases: QuerySet[Case], res: int, bbox: stations_map.BBox | None,
     rolled: dict[str, list[int]] = {}
     unplaced = 0
     for lat, lon, worst, n, n_open, n_overdue in groups:
-        if lat is None or lon is None:
+        if lat is None or lon is None or not stations_map.on_earth(lat, lon):
             unplaced += n
             continue
         entry = rolled.setdefault(_cell(lat, lon, res), [0, 0, 0, 0])
@@ -262,7 +262,7 @@ def map_places(cases: QuerySet[Case], bbox: stations_map.BBox | None, *, english
     """The cases in view grouped by place (several cases at one station share a marker),
     at most ``PLACE_CAP`` cases."""
     now = now or timezone.now()
-    qs = placed(cases).filter(lat__isnull=False, lon__isnull=False)
+    qs = placed(cases).filter(_in(stations_map.EARTH))
     if bbox is not None:
         qs = qs.filter(_in(bbox))
     name = "category__name_en" if english else "category__name_fa"

@@ -23,7 +23,8 @@ from amanat.core.templatetags.persian import persian_active
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.incidents import dashboard, selectors
-from amanat.incidents.models import CaseQuerySet, Severity, Status
+from amanat.incidents.models import CaseQuerySet, Category, Severity, Status
+from amanat.lib.limits import parse_id
 from amanat.stations import map as stations_map
 
 ATLAS_PAGES = {Kind.PROVINCE: "atlas:province", Kind.COUNTY: "atlas:county"}
@@ -63,7 +64,8 @@ def _focus(request: HttpRequest) -> AdminUnit:
     raw = request.GET.get("unit", "")
     if not raw:
         return _home_unit(request.user)
-    unit = AdminUnit.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    pk = parse_id(raw)
+    unit = AdminUnit.objects.filter(pk=pk).first() if pk is not None else None
     if unit is None or not access.can(request.user, policy.VIEW, selectors.CASE, unit):
         raise Http404("not found")
     return unit
@@ -174,9 +176,11 @@ def _filtered(cases: CaseQuerySet, filters: dict[str, str]) -> CaseQuerySet:
         cases = cases.open()
     category = filters.get("category", "")
     if category:
-        if not category.isdigit():
+        pk = parse_id(category)
+        # An id no category has is refused, not answered with an empty map.
+        if pk is None or not Category.objects.filter(pk=pk).exists():
             raise FilterError("category")
-        cases = cases.filter(category_id=int(category))
+        cases = cases.filter(category_id=pk)
     return cases
 
 
@@ -188,7 +192,8 @@ def case_map(request: HttpRequest) -> HttpResponse:
     categories = list(selectors.active_categories())
     config = {
         "dataUrl": reverse("incidents:map_data"),
-        "query": "&".join(f"{k}={v}" for k, v in filters.items() if v.isdigit() or k == "open"),
+        "query": "&".join(f"{k}={v}" for k, v in filters.items()
+                          if k == "open" or parse_id(v) is not None),
         "caseUrl": reverse("incidents:case", args=[0]),
         "tileUrl": settings.AMANAT_TILE_URL,
         "attribution": settings.AMANAT_TILE_ATTRIBUTION,
@@ -221,7 +226,7 @@ def case_map_data(request: HttpRequest) -> JsonResponse:
     try:
         cases = _filtered(selectors.scope_cases(request.user), _map_filters(request))
     except FilterError:
-        return _error("category", "category must be a category id",
-                      "دسته (category) باید شناسه یک دسته باشد")
+        return _error("category", "category must be the id of a violation category",
+                      "دسته (category) باید شناسه یکی از دسته‌های تخلف باشد")
     data = dashboard.map_data(cases, query, english=_english())
     return JsonResponse(data, json_dumps_params=JSON_COMPACT)

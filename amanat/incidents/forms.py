@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from amanat.incidents import evidence as evidence_check
 from amanat.incidents import selectors, spam
 from amanat.incidents.errors import EvidenceInvalid
 from amanat.incidents.evidence import CheckedFile
-from amanat.incidents.models import Category, Severity, Status
+from amanat.incidents.models import MAX_RESPONSE_HOURS, Category, Severity, Status
 from amanat.stations.models import Station
 
 
@@ -241,6 +242,10 @@ class CategoryForm(forms.ModelForm[Category]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        hours = cast(forms.IntegerField, self.fields["response_hours"])
+        hours.min_value, hours.max_value = 1, MAX_RESPONSE_HOURS
+        hours.validators += [MinValueValidator(1), MaxValueValidator(MAX_RESPONSE_HOURS)]
+        hours.widget.attrs.update({"min": 1, "max": MAX_RESPONSE_HOURS})
         _style(self)
         self.fields["active"].widget.attrs["class"] = "form-check-input"
 

@@ -19,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 # agenda until closed.
 SERIOUS_SEVERITY = 3
 SEVERITY_MIN, SEVERITY_MAX = 1, 4
+# A response-time target beyond a year is a typing mistake (and a due date computed from
+# a huge one does not fit a datetime).
+MAX_RESPONSE_HOURS = 24 * 366
 
 
 class Severity(models.IntegerChoices):
@@ -60,7 +63,9 @@ class Category(models.Model):
 
     @property
     def response_time(self) -> datetime.timedelta:
-        return datetime.timedelta(hours=self.response_hours)
+        # A target stored before it was checked is read as at most a year, so a case's
+        # due date can always be computed.
+        return datetime.timedelta(hours=max(0, min(self.response_hours, MAX_RESPONSE_HOURS)))
 
 
 class Channel(models.TextChoices):

@@ -160,6 +160,16 @@ def case_list(user: AnyUser, *, status: str = "", category: int | None = None,
 # --- duplicates -------------------------------------------------------------------------
 
 
+def _around(moment: datetime.datetime, window: datetime.timedelta
+            ) -> tuple[datetime.datetime, datetime.datetime]:
+    """``moment`` ± ``window``, stopping at the ends of the calendar (a stored time near
+    year 1 or 9999 must not fail the page that shows it)."""
+    low = datetime.datetime.min.replace(tzinfo=moment.tzinfo)
+    high = datetime.datetime.max.replace(tzinfo=moment.tzinfo)
+    return (moment - window if moment - low > window else low,
+            moment + window if high - moment > window else high)
+
+
 def duplicate_candidates(user: AnyUser, report: Report) -> list[tuple[Case, int]]:
     """Open cases in scope that may describe the same event as ``report``, best first.
 
@@ -168,10 +178,10 @@ def duplicate_candidates(user: AnyUser, report: Report) -> list[tuple[Case, int]
     token_set_ratio ≥ 70, which ignores word order and extra words).
     """
     place = Q(station_id=report.station_id) if report.station_id else Q(unit_id=report.unit_id)
+    early, late = _around(report.received_at, DUPLICATE_WINDOW)
     candidates = (
         scope_cases(user, case_queryset()).open().filter(place, category_id=report.category_id)
-        .filter(opened_at__gte=report.received_at - DUPLICATE_WINDOW,
-                opened_at__lte=report.received_at + DUPLICATE_WINDOW)
+        .filter(opened_at__gte=early, opened_at__lte=late)
         .order_by("-opened_at")[:200]
     )
     text = normalize(report.text_normalized)

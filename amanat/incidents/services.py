@@ -32,10 +32,11 @@ from amanat.audit.services import (
 )
 from amanat.core import sql
 from amanat.elections.models import Election
-from amanat.geo.models import AdminUnit
+from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents.errors import CaseLocked, IllegalTransition, IncidentError
 from amanat.incidents.evidence import MAX_FILES, CheckedFile
 from amanat.incidents.models import (
+    MAX_RESPONSE_HOURS,
     SEVERITY_MAX,
     SEVERITY_MIN,
     TRANSITIONS,
@@ -49,6 +50,7 @@ from amanat.incidents.models import (
     Report,
     Status,
 )
+from amanat.lib.jalali import era_problem
 from amanat.lib.persian import normalize, to_persian_digits
 from amanat.stations.models import Station
 
@@ -88,12 +90,16 @@ REPORT_AUDIT_FIELDS = ("reference", "channel", "election", "station", "unit", "c
                        "received_at", "submitted_by", "corrects")
 
 
+# A report happens somewhere in a county: a province or the country is not a place.
+_ABOVE_COUNTY = frozenset({Kind.COUNTRY, Kind.PROVINCE})
+
+
 def _place(
     station: Station | None, unit: AdminUnit | None, election: Election | None
 ) -> tuple[AdminUnit, Election | None]:
     if station is not None:
         return station.unit or station.county, election or station.election
-    if unit is None:
+    if unit is None or unit.kind in _ABOVE_COUNTY:
         raise IncidentError(
             "give a polling station or a place (county or below)",
             "شعبه اخذ رأی یا محل رویداد (شهرستان یا پایین‌تر) را مشخص کنید",
@@ -288,6 +294,13 @@ def category_update(*, category: Category, changes: Mapping[str, Any], actor: An
     unknown = set(changes) - set(CATEGORY_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    hours = changes.get("response_hours", category.response_hours)
+    if not isinstance(hours, int) or not 1 <= hours <= MAX_RESPONSE_HOURS:
+        raise IncidentError(
+            f"the response-time target must be from 1 to {MAX_RESPONSE_HOURS} hours",
+            f"هدف زمان پاسخ باید از ۱ تا {to_persian_digits(str(MAX_RESPONSE_HOURS))} ساعت باشد",
+            field="response_hours",
+        )
     with transaction.atomic():
         before = _fields(category, CATEGORY_FIELDS)
         for name, value in changes.items():
@@ -464,6 +477,10 @@ def case_refer(*, case: Case, actor: Any, office: str, referred_on: datetime.dat
     if not office:
         raise IncidentError("name the office the case is referred to",
                             "مرجع ارجاع را بنویسید", field="office")
+    problem = era_problem(referred_on)
+    if problem is not None:
+        raise IncidentError(f"referral date: {problem.message_en}",
+                            f"تاریخ ارجاع: {problem.message_fa}", field="referred_on")
     with transaction.atomic():
         case = _move(case, target=Status.REFERRED, action="refer", actor=actor, note=note,
                      extra={"office": office, "referred_on": referred_on,

@@ -38,6 +38,7 @@ from amanat.incidents.forms import (
     StatusLookupForm,
 )
 from amanat.incidents.models import Case, CaseReport, Channel, Report, Status
+from amanat.lib.limits import parse_id
 
 PER_PAGE = 50
 PUBLIC_LIMIT = 10  # public submissions per client address per window
@@ -170,7 +171,8 @@ def _unit_filter(request: HttpRequest) -> AdminUnit | None:
     raw = request.GET.get("unit", "")
     if not raw:
         return None
-    unit = AdminUnit.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    pk = parse_id(raw)
+    unit = AdminUnit.objects.filter(pk=pk).first() if pk is not None else None
     if unit is None:
         raise Http404("no such unit")
     return unit

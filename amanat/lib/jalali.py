@@ -32,7 +32,7 @@ MONTH_NAMES_EN = (
 MIN_YEAR = jdatetime.MINYEAR
 MAX_YEAR = jdatetime.MAXYEAR
 
-Reason = Literal["format", "year", "month", "day", "era", "gregorian"]
+Reason = Literal["format", "iso", "year", "month", "day", "era", "gregorian"]
 
 # Dates people enter belong to this election's era: a year further than this from today is
 # a typing or column mistake (1304 for 1404, 9999, a Gregorian year), not a real date.
@@ -94,6 +94,10 @@ def _message(
 ) -> str:
     if reason in ("era", "gregorian"):
         return _era_message(reason, year, lang=lang, text=text, hint=hint)
+    if reason == "iso":
+        if lang == "en":
+            return f"{text!r} is not a valid date (YYYY-MM-DD, such as 2026-02-19)"
+        return f"«{text}» تاریخ معتبری به شکل سال-ماه-روز (مانند ۲۰۲۶-۰۲-۱۹) نیست"
     if lang == "en":
         if reason == "format":
             return f"{text!r} is not a date in year/month/day form, such as 1404/10/21"
@@ -213,6 +217,43 @@ def parse_jalali_date(text: str, *, any_year: bool = False) -> datetime.date:
     return check_era(from_jalali(year, month, day))
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# An ISO date's first four digits from here on are a Gregorian year; below, a Jalali one
+# (1300s and 1400s) written with hyphens.
+_FIRST_GREGORIAN_YEAR = 1700
+
+
+def parse_date(text: str) -> datetime.date:
+    """A date as a device or another system sends it: ISO ``2026-02-19`` or Jalali
+    ``1404/11/30`` (Persian digits too), of this election's era (``check_era``).
+
+    The API's one date reader; people's forms take Jalali only (``parse_jalali_date``).
+    """
+    cleaned = _INVISIBLE.sub("", to_ascii_digits(text)).strip()
+    if _ISO_DATE.match(cleaned) and int(cleaned[:4]) >= _FIRST_GREGORIAN_YEAR:
+        try:
+            value = datetime.date.fromisoformat(cleaned)
+        except ValueError:
+            raise JalaliDateError("iso", text=text.strip()) from None
+        low, high = era_years()
+        if era_problem(value) is not None:
+            # Said in the calendar the date was written in: Gregorian years.
+            first, last = from_jalali(low, 1, 1), from_jalali(high + 1, 1, 1)
+            raise JalaliDateError("era", year=value.year, hint=f"{first.year}-{last.year}")
+        return value
+    return parse_jalali_date(cleaned)
+
+
+def era_problem(value: datetime.date) -> JalaliDateError | None:
+    """``check_era``'s refusal of ``value``, or None: for rule checks that collect every
+    problem instead of stopping at the first."""
+    try:
+        check_era(value)
+    except JalaliDateError as error:
+        return error
+    return None
+
+
 def _refuse_gregorian(text: str, year: int, month: int, day: int) -> None:
     try:
         as_jalali = format_jalali(datetime.date(year, month, day), persian_digits=False)
@@ -231,9 +272,16 @@ def format_jalali(
 ) -> str:
     """``1404/10/21`` (numeric) or ``21 دی 1404`` (long), with Persian digits by default.
 
-    ``lang`` picks the month names of the long form (Persian or romanised).
+    ``lang`` picks the month names of the long form (Persian or romanised).  Never fails:
+    a date the Jalali calendar library cannot represent (before 622 or after about 9998,
+    stored before the era rule or by hand) is shown as its Gregorian ISO date, so one
+    such row cannot take a page or an export down.
     """
-    j = to_jalali(value)
+    try:
+        j = to_jalali(value)
+    except (ValueError, OverflowError):
+        text = value.isoformat()[:10]
+        return to_persian_digits(text) if persian_digits else text
     if fmt == "long":
         text = f"{j.day} {jalali_month_name(j.month, lang=lang)} {j.year}"
     else:

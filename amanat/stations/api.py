@@ -10,7 +10,7 @@ Enumerations travel as their English codes; each has a Persian ``*_label`` besid
 from __future__ import annotations
 
 import datetime
-import re
+import math
 from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,21 +31,25 @@ from amanat.core.idempotency import Outcome, idempotent
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
 from amanat.geo.models import AdminUnit, Kind
-from amanat.lib.jalali import JalaliDateError, format_jalali, parse_jalali_date
-from amanat.lib.persian import normalize, to_ascii_digits
+from amanat.lib.jalali import (
+    ERA_YEARS_AFTER,
+    ERA_YEARS_BEFORE,
+    JalaliDateError,
+    format_jalali,
+    parse_date,
+)
+from amanat.lib.persian import normalize
 from amanat.stations import selectors
 from amanat.stations.models import Cctv, Fibre, StationKind, Venue
 from amanat.stations.models import Station as StationModel
 from amanat.stations.models import Status as StationStatus
 from amanat.stations.services import StationInvalid, station_update
-from amanat.stations.validation import FieldError
+from amanat.stations.validation import MAX_CAMERAS, MAX_VOTERS, FieldError
 
 router = Router(tags=["stations"])
 
 MAX_PAGE_SIZE = 500
 # Column limits of the Station model: longer values would fail in the database.
-MAX_INT = 2_147_483_647
-MAX_SMALLINT = 32_767
 MAX_TEXT = 2000
 
 
@@ -75,28 +79,15 @@ Address = Annotated[str, StringConstraints(max_length=500), AfterValidator(_clea
 LongText = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_clean_text)]
 
 
-_ISO_YEAR = re.compile(r"^\s*(\d{4})-")
-
-
 def _parse_date(value: Any) -> Any:
-    """ISO ``2026-02-19`` or Jalali ``1404/11/30`` (Persian digits too): a ``date``.
-
-    Years from 1700 on are Gregorian; earlier ones are Jalali (1300s and 1400s).
-    """
+    """ISO ``2026-02-19`` or Jalali ``1404/11/30`` (Persian digits too), of this election's
+    era: ``lib.jalali.parse_date``, the one reader of dates sent to the API."""
+    if isinstance(value, datetime.date):
+        value = value.isoformat()
     if not isinstance(value, str):
         return value
-    text = to_ascii_digits(value).strip()
-    iso = _ISO_YEAR.match(text)
-    if iso and int(iso[1]) >= 1700:
-        try:
-            return datetime.date.fromisoformat(text)
-        except ValueError:
-            raise bilingual_error(
-                f"{value!r} is not a valid date (YYYY-MM-DD)",
-                f"«{value}» تاریخ معتبری به شکل سال-ماه-روز نیست",
-            ) from None
     try:
-        return parse_jalali_date(text)
+        return parse_date(value)
     except JalaliDateError as exc:
         raise bilingual_error(exc.message_en, exc.message_fa) from None
 
@@ -106,7 +97,12 @@ DateInput = Annotated[
     BeforeValidator(_parse_date),
     WithJsonSchema({
         "type": "string",
-        "description": "ISO date (2026-02-19) or Jalali date (1404/11/30)",
+        "format": "date",
+        "description": (
+            "ISO date (2026-02-19) or Jalali date (1404/11/30), within this election's "
+            f"era: Jalali years from {ERA_YEARS_BEFORE} before to {ERA_YEARS_AFTER} after "
+            "the current one"
+        ),
         "examples": ["2026-02-19", "1404/11/30"],
     }),
 ]
@@ -199,15 +195,17 @@ class StationPatch(Schema):
 
     name: Name | None = None
     address: Address | None = None
+    # Out of Iran or not finite: refused by stations.validation with the allowed box.
     latitude: float | None = None
     longitude: float | None = None
     venue: Venue | None = None
     kind: StationKind | None = None
     route: LongText | None = None
-    expected_voters: int | None = Field(None, le=MAX_INT)
-    capacity: int | None = Field(None, le=MAX_INT)
+    # Station counts: stations.validation's plausible range (inside the columns).
+    expected_voters: int | None = Field(None, ge=0, le=MAX_VOTERS)
+    capacity: int | None = Field(None, ge=0, le=MAX_VOTERS)
     cctv: Cctv | None = None
-    cameras: int | None = Field(None, le=MAX_SMALLINT)
+    cameras: int | None = Field(None, ge=0, le=MAX_CAMERAS)
     fibre: Fibre | None = None
     fibre_planned_date: DateInput | None = None
     power_backup: bool | None = None
@@ -237,6 +235,12 @@ def _label(choices: Any, value: str) -> str:
         return value
 
 
+def _finite(value: float | None) -> float | None:
+    """A stored infinity or NaN (never accepted, but possible in old rows) has no JSON
+    form: sent as unknown rather than as invalid JSON that breaks the client."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def station_out(station: StationModel) -> StationOut:
     """The API's view of a station (election, county and unit loaded with it)."""
     unit = station.unit
@@ -256,7 +260,8 @@ def station_out(station: StationModel) -> StationOut:
             id=unit.pk, kind=unit.kind, code=unit.code, name=unit.name
         ),
         unit_path=station.unit_path, address=station.address,
-        latitude=station.latitude, longitude=station.longitude, h3_cell=station.h3_cell,
+        latitude=_finite(station.latitude), longitude=_finite(station.longitude),
+        h3_cell=station.h3_cell,
         venue=Venue(station.venue), kind=StationKind(station.kind), route=station.route,
         expected_voters=station.expected_voters, capacity=station.capacity,
         cctv=Cctv(station.cctv), cameras=station.cameras, fibre=Fibre(station.fibre),

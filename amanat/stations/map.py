@@ -123,9 +123,29 @@ def parse_map_query(params: Mapping[str, Any]) -> MapQuery:
 # --- cells -------------------------------------------------------------------------------
 
 
+# The whole globe: coordinates outside it (or not finite: SQL range comparisons leave out
+# infinities and NaN) cannot be drawn, and as JSON ("Infinity") they would break the map
+# for everyone.  Such rows are counted as unplaced instead.
+EARTH: BBox = (-180.0, -90.0, 180.0, 90.0)
+
+
+def on_earth(lat: float, lon: float) -> bool:
+    return in_box(lat, lon, EARTH)
+
+
+def earth_q(lat: str = "latitude", lon: str = "longitude") -> Q:
+    """Rows whose coordinates (the fields named) can be placed on the map."""
+    return Q(**{f"{lon}__gte": EARTH[0], f"{lat}__gte": EARTH[1],
+                f"{lon}__lte": EARTH[2], f"{lat}__lte": EARTH[3]})
+
+
 @lru_cache(maxsize=64_000)
-def parent_cell(cell: str, res: int) -> str:
-    return cell if res == H3_RESOLUTION else h3.cell_to_parent(cell, res)
+def parent_cell(cell: str, res: int) -> str | None:
+    """The cell of ``res`` holding the stored res-7 ``cell``; None if it is no H3 cell."""
+    try:
+        return cell if res == H3_RESOLUTION else str(h3.cell_to_parent(cell, res))
+    except (ValueError, h3.H3BaseException):
+        return None
 
 
 @lru_cache(maxsize=64_000)
@@ -170,10 +190,11 @@ def map_cells(stations: QuerySet[Station], res: int, bbox: BBox | None) -> dict[
     rolled: dict[str, list[int]] = {}
     unplaced = 0
     for cell, n, ready in groups:
-        if not cell:
+        parent = parent_cell(cell, res) if cell else None
+        if parent is None:
             unplaced += n  # no coordinates: counted, not drawn
             continue
-        entry = rolled.setdefault(parent_cell(cell, res), [0, 0])
+        entry = rolled.setdefault(parent, [0, 0])
         entry[0] += n
         entry[1] += ready
     cells = []
@@ -192,7 +213,7 @@ def map_cells(stations: QuerySet[Station], res: int, bbox: BBox | None) -> dict[
 
 def map_stations(stations: QuerySet[Station], bbox: BBox | None) -> dict[str, Any]:
     """The stations in view, at most ``STATION_CAP`` (``truncated`` says when cut)."""
-    placed = stations.filter(latitude__isnull=False, longitude__isnull=False)
+    placed = stations.filter(earth_q())
     if bbox is not None:
         placed = placed.filter(longitude__gte=bbox[0], latitude__gte=bbox[1],
                                longitude__lte=bbox[2], latitude__lte=bbox[3])
@@ -233,8 +254,7 @@ def unit_points(user: AnyUser) -> list[list[Any]]:
         path_field="path",
     )
     units = AdminUnit.objects.filter(
-        Q(kind=Kind.PROVINCE) | Q(pk__in=counties.values("pk")),
-        latitude__isnull=False, longitude__isnull=False,
+        Q(kind=Kind.PROVINCE) | Q(pk__in=counties.values("pk")), earth_q(),
     ).order_by("kind", "path")
     points: list[list[Any]] = []
     for lat, lon, kind, name in units.values_list("latitude", "longitude", "kind", "name"):

@@ -13,6 +13,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amanat.lib.jalali import era_problem
 from amanat.lib.persian import to_persian_digits
 
 # Iran's bounding box, with a small margin for border stations.
@@ -20,6 +21,11 @@ LAT_RANGE = (25.0, 39.8)
 LON_RANGE = (44.0, 63.4)
 # Station codes: ASCII letters and digits, optionally with hyphens, as counties number them.
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,19}$")
+# The largest plausible counts of one station (far inside their columns: PostgreSQL
+# integer and smallint).  A larger number is a typing or column mistake.
+MAX_VOTERS = 100_000
+MAX_CAMERAS = 100
+COUNT_LIMITS = {"expected_voters": MAX_VOTERS, "capacity": MAX_VOTERS, "cameras": MAX_CAMERAS}
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ def validate_station(
     errors += _identity(row, county_codes)
     errors += _coordinates(row)
     errors += _counts(row)
+    errors += _dates(row)
     errors += _conditional(row)
     return errors
 
@@ -121,6 +128,14 @@ def _counts(row: Mapping[str, Any]) -> list[FieldError]:
                 f"{en} cannot be negative ({value})",
                 f"{fa} نمی‌تواند منفی باشد ({_fa(value)})",
             ))
+        elif value is not None and value > COUNT_LIMITS[name]:
+            limit = COUNT_LIMITS[name]
+            errors.append(FieldError(
+                name,
+                f"{en} {value} is too large for one station (at most {limit:,})",
+                f"{fa} {_fa(value)} برای یک شعبه بیش از اندازه است "
+                f"(حداکثر {_fa(f'{limit:,}').replace(',', '٬')})",
+            ))
     cctv, cameras = row.get("cctv") or "none", row.get("cameras") or 0
     if cctv == "none" and cameras > 0:
         errors.append(FieldError(
@@ -135,6 +150,19 @@ def _counts(row: Mapping[str, Any]) -> list[FieldError]:
             "شعبه دارای دوربین مدار بسته باید دست‌کم یک دوربین داشته باشد",
         ))
     return errors
+
+
+def _dates(row: Mapping[str, Any]) -> list[FieldError]:
+    """Dates of this election's era only (lib.jalali.check_era), named by their field."""
+    value = row.get("fibre_date")
+    problem = era_problem(value) if value is not None else None
+    if problem is None:
+        return []
+    return [FieldError(
+        "fibre_date",
+        f"fibre planned date: {problem.message_en}",
+        f"تاریخ برنامه‌ریزی‌شده فیبر: {problem.message_fa}",
+    )]
 
 
 def _conditional(row: Mapping[str, Any]) -> list[FieldError]:

@@ -32,10 +32,25 @@ def localize_digits(text: str) -> str:
     return to_persian_digits(text) if persian_active() else text
 
 
+def _local(value: datetime.datetime) -> datetime.datetime:
+    """An aware datetime in Tehran time (TIME_ZONE); a naive one as it is.
+
+    A time within a few hours of the calendar's ends (year 1 or 9999, stored by hand or
+    before input was checked) cannot be moved to another zone: it is shown as stored
+    rather than failing the page.
+    """
+    if not timezone.is_aware(value):
+        return value
+    try:
+        return timezone.localtime(value)
+    except (OverflowError, ValueError):
+        return value
+
+
 def _as_local_date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         # An aware datetime is shown on the calendar day it is in Tehran (TIME_ZONE).
-        return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+        return _local(value).date()
     if isinstance(value, datetime.date):
         return value
     return None
@@ -68,7 +83,7 @@ def jdatetime_filter(value: Any) -> str:
     """Jalali date and 24-hour local time, e.g. ``۱۴۰۴/۱۰/۲۱ ۰۹:۳۰``."""
     if not isinstance(value, datetime.datetime):
         return _jalali(value, "numeric")
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    local = _local(value)
     return _jalali(local, "numeric") + " " + localize_digits(local.strftime("%H:%M"))
 
 

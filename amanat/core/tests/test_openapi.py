@@ -3,7 +3,11 @@ answer with its schema), and true under fuzzing.
 
 The schemathesis test generates requests from the document itself (a bounded,
 derandomised number per operation) and sends them to the WSGI app with a valid token:
-whatever it sends, the API must answer without a server error.
+whatever it sends, the API must answer without a server error.  Besides random values it
+sends boundary values: its coverage phase tries each declared minimum and maximum (and
+one past them, in negative mode), and dates are drawn from the ends of the calendar and
+of this election's era as well as from anywhere in between (issue 11: 9999-12-31 and
+2**63 answered 500).
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from django.core import signals
 from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from amanat.accounts import services as accounts
 from amanat.elections.models import Election
+from amanat.lib.jalali import era_years, from_jalali, to_jalali
 from amanat.stations.tests.conftest import make_station
 from amanat.wsgi import application
 
@@ -172,10 +179,35 @@ def fuzz_world(small_geo: Any, personas: Any, keep_connection: None) -> dict[str
     return {"token": token, "stations": stations}
 
 
+def _boundary_dates() -> list[str]:
+    """Dates at the edges: of the calendar, of the Gregorian/Jalali split of the date
+    reader, and of this election's era (one day inside and outside), ISO and Jalali."""
+    low, high = era_years()
+    first, end = from_jalali(low, 1, 1), from_jalali(high + 1, 1, 1)
+    day = datetime.timedelta(days=1)
+    edges = [first - day, first, end - day, end]
+    jalali = ["{}/{:02d}/{:02d}".format(*to_jalali(d)) for d in edges]
+    return [
+        "0001-01-01", "9999-12-31", "1699-12-31", "1700-01-01", "2026-02-30", "0000-00-00",
+        *(d.isoformat() for d in edges), *jalali, "1304/05/05", "9377/12/29", "۱۴۰۴/۱۱/۳۰",
+    ]
+
+
+# Every "format: date" field (the API's dates) draws from the edges half of the time.
+schemathesis.openapi.format("date", st.one_of(
+    st.sampled_from(_boundary_dates()),
+    st.dates(min_value=datetime.date(1, 1, 1)).map(datetime.date.isoformat),
+))
+
 # Loaded once, at collection, through the served WSGI app (amanat.wsgi: the API under
 # its own middleware chain) as a client would (the document is public and reading it
 # touches no database).  Cases are then sent to the same app.
 schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, application)
+# Stated rather than left to the defaults: the coverage phase is where the boundary
+# values of every declared minimum and maximum come from, and negative mode sends values
+# just outside them.
+schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 
 
 @schema.parametrize()
@@ -195,3 +227,85 @@ def test_the_api_never_answers_with_a_server_error(case: Any, fuzz_world: dict[s
         case.path_parameters["station_id"] = fuzz_world["stations"][station_id % 4 // 2].pk
     response = case.call(headers={"Authorization": f"Bearer {fuzz_world['token']}"})
     case.validate_response(response, checks=[not_a_server_error])
+
+
+# --- boundary values, every one of them -------------------------------------------------
+
+# Integers past every column (64-bit) and past PostgreSQL's integer (32-bit).
+BOUNDARY_INTS = [0, -1, 2**31 - 1, 2**31, 2**63 - 1, 2**63, -(2**63) - 1, 10**20]
+# Bodies that pass the schema, so that one boundary value at a time reaches the code
+# behind it (a 422 for the base body would test nothing).
+BASE_BODIES = {
+    ("POST", "/api/v1/incidents/reports"): {"category": "VB", "text": "گزارش"},
+}
+
+
+def _merged(prop: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema with its non-null ``anyOf`` branch folded in (pydantic writes
+    ``X | None`` that way)."""
+    merged = dict(prop)
+    for branch in prop.get("anyOf", []):
+        if branch.get("type") != "null":
+            merged |= branch
+    return merged
+
+
+def _boundaries(prop: dict[str, Any]) -> list[Any]:
+    prop = _merged(prop)
+    if prop.get("format") == "date":
+        return _boundary_dates()
+    if prop.get("type") != "integer":
+        return []
+    edges = [v for key in ("minimum", "maximum") if key in prop
+             for v in (prop[key] - 1, prop[key], prop[key] + 1)]
+    return edges + BOUNDARY_INTS
+
+
+def _boundary_cases(document: dict[str, Any]) -> list[tuple[str, str, str, str, Any]]:
+    """(method, path, where, name, value) for each integer and date the API reads."""
+    found = []
+    components = document["components"]["schemas"]
+    for path, method, op in operations(document):
+        for param in op.get("parameters", []):
+            for value in _boundaries(param["schema"]):
+                found.append((method.upper(), path, param["in"], param["name"], value))
+        body = (op.get("requestBody") or {}).get("content", {}).get("application/json", {})
+        ref = body.get("schema", {}).get("$ref", "")
+        properties = components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+        for name, prop in properties.items():
+            for value in _boundaries(prop):
+                found.append((method.upper(), path, "body", name, value))
+    return found
+
+
+@pytest.mark.django_db
+def test_the_api_answers_every_boundary_value_without_a_server_error(
+    document: dict[str, Any], fuzz_world: dict[str, Any],
+) -> None:
+    """Each integer and date parameter or body field, one at a time, at and past its
+    declared bounds, past the columns' widths and at the ends of the calendar."""
+    cases = _boundary_cases(document)
+    fields = {(m, p, name) for m, p, _, name, _ in cases}
+    assert {("PATCH", "/api/v1/stations/{station_id}", "fibre_planned_date"),
+            ("POST", "/api/v1/incidents/reports", "unit_id"),
+            ("GET", "/api/v1/stations/", "page_size")} <= fields
+    station = fuzz_world["stations"][0].pk
+    failures = []
+    for number, (method, path, where, name, value) in enumerate(cases):
+        path_parameters = {p: station for p in ("station_id", "unit_id") if f"{{{p}}}" in path}
+        query: dict[str, Any] = {}
+        body = dict(BASE_BODIES.get((method, path), {})) if method != "GET" else None
+        if where == "path":
+            path_parameters[name] = value
+        elif where == "query":
+            query[name] = value
+        elif where == "body":
+            assert body is not None
+            body[name] = value
+        case = schema[path][method].Case(path_parameters=path_parameters, query=query,
+                                         **({"body": body} if body is not None else {}))
+        response = case.call(headers={"Authorization": f"Bearer {fuzz_world['token']}",
+                                      "Idempotency-Key": f"boundary-{number}"})
+        if response.status_code >= 500:
+            failures.append(f"{method} {path} {where}.{name}={value!r}: {response.status_code}")
+    assert not failures, "\n".join(failures)
