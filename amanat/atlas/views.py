@@ -23,6 +23,7 @@ from amanat.atlas.forms import AssessmentForm, NationalTierForm, ThresholdsForm
 from amanat.atlas.models import TierThreshold, UnitLevel, UnitScore
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
+from amanat.elections.selectors import get_election_for_user
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations.models import Station
 
@@ -31,7 +32,7 @@ TIER_COLOURS = {1: "#b02a37", 2: "#e8590c", 3: "#f0ad00", 4: "#2f9e44"}
 
 def _election(request: HttpRequest) -> Election:
     slug = request.GET.get("election") or None
-    election = (Election.objects.filter(slug=slug).first() if slug
+    election = (get_election_for_user(request.user, slug) if slug
                 else Election.objects.current())
     if election is None:
         raise Http404("no election")

@@ -63,10 +63,7 @@ def _focus(request: HttpRequest) -> AdminUnit:
     raw = request.GET.get("unit", "")
     if not raw:
         return _home_unit(request.user)
-    unit = AdminUnit.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
-    if unit is None or not access.can(request.user, policy.VIEW, selectors.CASE, unit):
-        raise Http404("not found")
-    return unit
+    return selectors.get_case_unit_for_user(request.user, raw)
 
 
 def _cases(request: HttpRequest, focus: AdminUnit) -> CaseQuerySet:

@@ -85,17 +85,34 @@ class _IntakeForm(forms.Form):
         code = (data.get("station_code") or "").strip()
         station: Station | None = None
         if code:
-            station = selectors.find_station(self.election, code)
+            station = self.find_station(code)
             if station is None:
-                self.add_error("station_code", _("No polling station has this code."))
+                self.add_error("station_code", self.unknown_station)
         elif not data.get("county"):
             self.add_error("county", _("Give a polling station code or choose a county."))
         data["station"] = station
         return data
 
 
+    unknown_station = _("No polling station has this code.")
+
+    def find_station(self, code: str) -> Station | None:
+        # The public may report at any station of the country.
+        return selectors.find_station(self.election, code)
+
+
 class StaffReportForm(_IntakeForm):
-    pass
+    """Staff file reports only where they may: a station out of their scope is looked for
+    in the scope and answered like one that does not exist."""
+
+    unknown_station = _("No polling station has this code in your area.")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def find_station(self, code: str) -> Station | None:
+        return selectors.find_station_for_user(self.user, self.election, code)
 
 
 class PublicReportForm(_IntakeForm):

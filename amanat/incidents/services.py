@@ -384,11 +384,12 @@ def _for_update(case: Case, actor: Any) -> Case:
     fresh = Case.objects.select_for_update().select_related("unit", "category").get(pk=case.pk)
     holder = fresh.lock_holder()
     if holder is not None and holder != getattr(actor, "pk", None):
-        raise _locked_error(fresh)
+        raise locked_error(fresh)
     return fresh
 
 
-def _locked_error(case: Case) -> CaseLocked:
+def locked_error(case: Case) -> CaseLocked:
+    """The refusal naming who holds the case's edit lock and until when."""
     name = case.locked_by.get_username() if case.locked_by else "?"
     until = timezone.localtime(case.locked_until).strftime("%H:%M") if case.locked_until else ""
     return CaseLocked(

@@ -75,9 +75,17 @@ def test_api_errors_are_specific_and_scoped(world: World) -> None:
     assert unknown.json()["errors"][0]["field"] == "station_code"
     category = api_post(world, {**BODY, "category": "ZZ"}, "k3")
     assert category.json()["errors"][0]["field"] == "category"
-    # A Gharchak inspector cannot report for a Kerman station.
+    # A Gharchak inspector cannot report for a Kerman station, and cannot tell it from
+    # one that does not exist: the same answer, and a Kerman place by id likewise.
     outside = api_post(world, {**BODY, "station_code": "815-0007"}, "k4")
-    assert outside.status_code == 404
+    assert outside.status_code == 422
+    assert outside.json()["errors"] == [{**unknown.json()["errors"][0],
+                                         "message_en": "no polling station '815-0007' in your area",
+                                         "message_fa": "شعبه «815-0007» در حوزه شما یافت نشد"}]
+    kerman = world.kerman_station.unit or world.kerman_station.county
+    for unit_id in (kerman.pk, 10**6):
+        place = api_post(world, {**BODY, "station_code": None, "unit_id": unit_id}, f"u{unit_id}")
+        assert place.status_code == 422 and place.json()["errors"][0]["field"] == "unit_id"
     no_token = Client().post(API, data=BODY, content_type="application/json",
                              headers={"Idempotency-Key": "k5"})
     assert no_token.status_code == 401
@@ -235,7 +243,9 @@ def test_evidence_download_is_scoped(world: World) -> None:
     )
     item = received.report.evidence.get()
     url = reverse("incidents:evidence", args=[item.pk])
-    response = client_for(world.personas.gharchak_governor).get(url)
+    governor = client_for(world.personas.gharchak_governor)
+    assert governor.get(url).status_code == 405  # a GET never writes
+    response = governor.post(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF
     assert "attachment" in response["Content-Disposition"]
@@ -243,14 +253,14 @@ def test_evidence_download_is_scoped(world: World) -> None:
     assert [(e.actor_name, e.object_id) for e in downloads] == [
         (world.personas.gharchak_governor.username, str(item.pk))]
     for who in ("kerman_governor", "outsider", "police", "inspector"):
-        assert client_for(getattr(world.personas, who)).get(url).status_code == 404, who
+        assert client_for(getattr(world.personas, who)).post(url).status_code == 404, who
     assert downloads.count() == 1  # refused downloads are not recorded as downloads
     assert Client().get(url).status_code == 302  # to sign-in
     # Once the case is routed to the police, the police officer may download it.
     case = services.case_open_from_report(report=received.report, actor=world.personas.admin)
     services.case_triage(case=case, actor=world.personas.admin)
     services.case_assign(case=case, actor=world.personas.admin)
-    assert client_for(world.personas.police).get(url).status_code == 200
+    assert client_for(world.personas.police).post(url).status_code == 200
 
 
 def test_staff_form_with_evidence(world: World) -> None:
