@@ -22,6 +22,7 @@ from pydantic import Field
 from amanat.accounts import access
 from amanat.core import idempotency
 from amanat.core.api_errors import ErrorOut, error_body, error_response
+from amanat.core.api_parser import clean_strings
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import selectors, services
@@ -214,7 +215,9 @@ def _sms_body(raw: bytes) -> dict[str, Any] | None:
         return None
     if not data["message_id"].strip() or len(data["message_id"]) > 200:
         return None
-    return data
+    # The same cleaning as every other interface's free text (core.api_parser).
+    cleaned: dict[str, Any] = clean_strings(data)
+    return cleaned
 
 
 @router.post("/sms", auth=None, url_name="incidents_sms",

@@ -49,7 +49,7 @@ from amanat.incidents.models import (
     Report,
     Status,
 )
-from amanat.lib.persian import normalize, to_persian_digits
+from amanat.lib.persian import clean_text, normalize, to_persian_digits
 from amanat.stations.models import Station
 
 # RFC 4648 base32 without padding: upper case letters and 2–7, easy to read out and type.
@@ -180,7 +180,7 @@ def report_prepare(
     signed_in = getattr(actor, "is_authenticated", False)
     report = Report(
         reference=_reference("R-"), channel=channel, election=election, station=station,
-        unit=place, unit_path=place.path, category=category, text=text.strip(),
+        unit=place, unit_path=place.path, category=category, text=clean_text(text),
         text_normalized=cleaned, contact=normalize(contact)[:200],
         payload=dict(payload or {}), client_key=client_key or None,
         submitted_by=actor if signed_in else None, corrects=corrects,

@@ -320,3 +320,31 @@ def test_reports_that_cannot_go_together_are_refused_whole(world: World) -> None
     with pytest.raises(services.NotStoredTogether):
         services.report_store_many([with_file])
     assert Report.objects.count() == 1 and audit_chain_problem() is None
+
+
+# --- free text is cleaned at every interface ----------------------------------------------
+
+SPOOF = "\ufeffپول\u200b در\u202e 01 تعاس\u202c ازای\u2066 رأی\u2069 می\u200c\u200cدادند\r\nخط دوم"
+CLEAN = "پول در 01 تعاس ازای رأی می\u200cدادند\nخط دوم"
+
+
+def test_bidi_and_invisible_characters_never_reach_staff(world: World) -> None:
+    """The public form, the staff form, the API and SMS store the same cleaned text:
+    no override can reverse what staff read, no zero-width character hides in it."""
+    public = Client().post(reverse("public_report"),
+                           public_form(world, text=SPOOF, contact="\u202e0912"))
+    assert public.status_code == 200 and "reference" in public.context
+    staff = client_for(world.personas.inspector).post(reverse("incidents:report_new"), {
+        "category": world.category("vote_buying").pk, "station_code": "2310-0042",
+        "text": SPOOF})
+    assert staff.status_code == 302
+    assert api_post(world, {**BODY, "text": SPOOF}, "clean-1").status_code == 201
+    sms = sms_post(Client(), {"message_id": "clean-1", "text": f"VB 2310-0042 {SPOOF}"})
+    assert sms.status_code == 200, sms.content
+    reports = list(Report.objects.order_by("pk"))
+    assert [r.channel for r in reports] == ["public", "web", "api", "sms"]
+    assert {r.text for r in reports} == {CLEAN}
+    assert reports[0].contact == "0912"
+    page = client_for(world.personas.gharchak_governor).get(
+        reverse("incidents:report", args=[reports[0].pk])).content.decode()
+    assert "\u202e" not in page and "\u200b" not in page
