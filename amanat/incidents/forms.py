@@ -135,6 +135,8 @@ class PublicReportForm(_IntakeForm):
         if data.get("website"):
             raise ValidationError(_("The form could not be accepted."), code="honeypot")
         problem = spam.token_problem(self.data.get("token", ""))
+        if problem == "used":
+            raise token_used_error()
         if problem == "too_fast":
             raise ValidationError(_("The form was sent too quickly; please check it and "
                                     "send it again."), code="too_fast")
@@ -142,6 +144,12 @@ class PublicReportForm(_IntakeForm):
             raise ValidationError(_("The form has expired; please send it again."),
                                   code="expired")
         return data
+
+
+def token_used_error() -> ValidationError:
+    return ValidationError(_("This form has already been sent, and the report was received "
+                             "once. To send another report, open the form again."),
+                           code="used")
 
 
 class StatusLookupForm(forms.Form):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +26,7 @@ from amanat.accounts import access, policy
 from amanat.accounts.models import Agency
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
-from amanat.incidents import ratelimit, selectors, services
+from amanat.incidents import ratelimit, selectors, services, spam
 from amanat.incidents.errors import IncidentError
 from amanat.incidents.forms import (
     STEPS,
@@ -35,6 +36,7 @@ from amanat.incidents.forms import (
     PublicReportForm,
     StaffReportForm,
     StatusLookupForm,
+    token_used_error,
 )
 from amanat.incidents.models import Case, CaseReport, Channel, Report, Status
 
@@ -332,6 +334,10 @@ def _client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
+class TokenSpent(Exception):
+    """The public form's token was spent by another request."""
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def public_report(request: HttpRequest) -> HttpResponse:
@@ -348,13 +354,20 @@ def public_report(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             station = data["station"]
             try:
-                received = services.report_receive(
-                    channel=Channel.PUBLIC, category=data["category"], text=data["text"],
-                    station=station, unit=None if station else data["county"],
-                    election=election, contact=data.get("contact", ""),
-                    evidence=[data["evidence"]] if data["evidence"] else [],
-                    payload={"form": "public"},
-                )
+                # The token is spent in the report's transaction: a replay (or a
+                # concurrent copy) stores nothing, a refused report spends nothing.
+                with transaction.atomic():
+                    if not spam.token_spend(form.data.get("token", "")):
+                        raise TokenSpent
+                    received = services.report_receive(
+                        channel=Channel.PUBLIC, category=data["category"], text=data["text"],
+                        station=station, unit=None if station else data["county"],
+                        election=election, contact=data.get("contact", ""),
+                        evidence=[data["evidence"]] if data["evidence"] else [],
+                        payload={"form": "public"},
+                    )
+            except TokenSpent:
+                form.add_error(None, token_used_error())
             except IncidentError as error:
                 form.add_error(None, error.message(get_language()))
             else:

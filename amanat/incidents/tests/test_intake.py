@@ -348,3 +348,36 @@ def test_bidi_and_invisible_characters_never_reach_staff(world: World) -> None:
     page = client_for(world.personas.gharchak_governor).get(
         reverse("incidents:report", args=[reports[0].pk])).content.decode()
     assert "\u202e" not in page and "\u200b" not in page
+
+
+# --- the public form's token is single-use --------------------------------------------------
+
+
+def test_a_replayed_public_form_is_refused_and_writes_nothing(world: World) -> None:
+    from amanat.incidents import spam
+    from amanat.incidents.models import UsedFormToken
+
+    data = public_form(world)
+    first = Client(REMOTE_ADDR="10.0.1.1").post(reverse("public_report"), data)
+    assert first.context["reference"]
+    reports, events = Report.objects.count(), Event.objects.count()
+    replay = Client(REMOTE_ADDR="10.0.1.2").post(reverse("public_report"), data)
+    assert replay.status_code == 200 and "reference" not in replay.context
+    errors = replay.context["form"].non_field_errors().as_data()
+    assert [e.code for e in errors] == ["used"]
+    assert "already been sent" in str(errors[0].message)
+    assert (Report.objects.count(), Event.objects.count()) == (reports, events)
+    # A race past the form's check: the second spend of one token fails at the database.
+    token = spam.form_token(issued_at=0.0 + 1e9)
+    assert spam.token_spend(token) and not spam.token_spend(token)
+    assert spam.token_problem(token) == "used"
+    assert UsedFormToken.objects.count() == 2
+
+
+def test_a_refused_public_form_does_not_spend_its_token(world: World) -> None:
+    data = public_form(world, station_code="", county="")
+    refused = Client().post(reverse("public_report"), data)
+    assert refused.context["form"].errors and Report.objects.count() == 0
+    county = world.gharchak_station.county_id
+    fixed = Client().post(reverse("public_report"), {**data, "county": county})
+    assert fixed.context["reference"] and Report.objects.count() == 1
