@@ -21,6 +21,7 @@ from amanat.accounts import access
 from amanat.accounts.models import ApiToken
 from amanat.accounts.services import api_token_authenticate
 from amanat.core.api_errors import ErrorOut, complete_openapi, install_error_handlers
+from amanat.core.api_parser import CleanTextParser
 from amanat.core.outage import outage_of, unavailable
 from amanat.incidents.api import router as incidents_router
 from amanat.stations.api import router as stations_router
@@ -76,6 +77,8 @@ api = AmanatApi(
     auth=TokenAuth(),
     # The interactive docs page loads scripts from a CDN, which the CSP forbids.
     docs_url=None,
+    # Every string of every request is cleaned text (bidi and invisible characters out).
+    parser=CleanTextParser(),
 )
 # Unreadable parameters and bodies get the API's bilingual error body (core/api_errors).
 install_error_handlers(api)

@@ -18,10 +18,11 @@ from django.db.models import Q
 from django.http import Http404
 
 from amanat.accounts import policy
-from amanat.accounts.models import Agency, Membership, Role
+from amanat.accounts.models import Agency, ApiToken, Membership, Role
 from amanat.core import sql
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
+from amanat.lib.limits import parse_id
 
 M = TypeVar("M", bound=models.Model)
 AnyUser = User | AnonymousUser
@@ -149,24 +150,61 @@ def get_object_for_user(
     action: str | None = None,
     path_field: str = "unit__path",
     queryset: models.QuerySet[M] | None = None,
+    model_label: str | None = None,
 ) -> M:
     """The object if the user may view it (or change it with ``write``); else Http404.
 
-    A denied attempt on an object that exists is recorded as an ``access.denied`` event.
+    The scope narrows the query itself, so nothing out of scope is ever loaded.
+    ``model_label`` names the policy entry when the object is governed by another's (a
+    council decision by its meeting's).  A denied attempt on an object that exists is
+    recorded as an ``access.denied`` event.
     """
     action = action or (policy.CHANGE if write else policy.VIEW)
+    # An id that is no id (text, negative, past 64 bits) is not found without a query:
+    # the database driver would fail on it rather than find nothing.
+    key = parse_id(pk)
+    if key is None:
+        raise Http404("not found")
     base = queryset if queryset is not None else model._default_manager.all()
+    scoped = scope_queryset(user, base, action=action, path_field=path_field,
+                            model_label=model_label)
     try:
-        return scope_queryset(user, base, action=action, path_field=path_field).get(pk=pk)
-    except (ObjectDoesNotExist, ValueError, TypeError):
+        return scoped.get(pk=key)
+    except ObjectDoesNotExist:
         pass
-    try:
-        exists = model._default_manager.filter(pk=pk).exists()
-    except (ValueError, TypeError):
-        exists = False
-    if exists:
-        _deny(user, model, pk, action)
+    if model._default_manager.filter(pk=key).exists():
+        _deny(user, model, key, action)
     raise Http404("not found")
+
+
+def get_national_object_for_user(
+    user: AnyUser,
+    queryset: models.QuerySet[M],
+    *,
+    action: str,
+    model_label: str,
+    national: bool = False,
+    **lookup: Any,
+) -> M:
+    """A unit-less object (an election, a checkpoint, a category) named by ``lookup``.
+
+    The policy is asked first and the object fetched only when it allows: anywhere in
+    the user's scope, or with ``national`` only through a membership at the country.
+    Not allowed and not found are the same 404.
+    """
+    allowed = (can_nationally(user, action, model_label) if national
+               else can(user, action, model_label, None))
+    if not allowed:
+        raise Http404("not found")
+    if "pk" in lookup:
+        # As in get_object_for_user: an id that is no id is not found, without a query.
+        lookup["pk"] = parse_id(lookup["pk"])
+        if lookup["pk"] is None:
+            raise Http404("not found")
+    try:
+        return queryset.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404("not found") from None
 
 
 def get_unit_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> AdminUnit:
@@ -181,6 +219,17 @@ def get_membership_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> M
         write=write,
         queryset=Membership.objects.select_related("user", "unit", "agency", "created_by"),
     )
+
+
+def get_api_token_for_user(user: AnyUser, pk: Any) -> ApiToken:
+    """One of the user's own API tokens: tokens are personal, so another user's id is
+    simply not found."""
+    if not user.is_authenticated:
+        raise Http404("not found")
+    try:
+        return ApiToken.objects.get(pk=pk, user_id=user.pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404("not found") from None
 
 
 def grantable_roles(actor: AnyUser, unit: AdminUnit) -> list[Role]:
@@ -210,8 +259,6 @@ def token_station_ids(request: Any) -> set[int] | None:
     A field device's token reaches only its stations, inside its user's scope; every
     station-level API endpoint narrows by this after the usual scope check.
     """
-    from amanat.accounts.models import ApiToken
-
     token = getattr(request, "auth", None)
     if not isinstance(token, ApiToken):
         return None

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts import access, policy
 from amanat.accounts.models import MEMBERSHIP_UNIT_KINDS, Agency, Role
+from amanat.core.forms import CleanCharField
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents.selectors import parse_station_code
@@ -20,7 +21,7 @@ from amanat.stations.selectors import stations_for_user
 
 
 class TokenForm(forms.Form):
-    token = forms.CharField(
+    token = CleanCharField(
         label=_("Six-digit code"),
         min_length=6,
         max_length=8,
@@ -31,11 +32,11 @@ class TokenForm(forms.Form):
 
 
 class ApiTokenIssueForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = CleanCharField(label=_("Name"), max_length=100)
     ttl_days = forms.IntegerField(
         label=_("Valid for (days)"), min_value=1, max_value=365, initial=30
     )
-    stations = forms.CharField(
+    stations = CleanCharField(
         label=_("Polling stations (optional)"), required=False, max_length=2000,
         help_text=_("Station codes of the current election, county code-station code, "
                     "separated by spaces or commas: 2321-0042 2321-0043. A token bound "
@@ -81,7 +82,7 @@ class ApiTokenIssueForm(forms.Form):
 
 
 class MembershipGrantForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    username = CleanCharField(label=_("Username"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=AdminUnit.objects.none())
     agency = forms.ModelChoiceField(

@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -135,8 +135,7 @@ def token_issue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    # Tokens are personal: another user's id is simply not found.
-    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    token = access.get_api_token_for_user(request.user, token_id)
     services.api_token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The token was revoked."))
     return redirect("accounts_profile")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
 from amanat.atlas.models import Tier
-from amanat.core.forms import IdsChoiceField, JalaliDateField
+from amanat.core.forms import CleanCharField, IdsChoiceField, JalaliDateField
 from amanat.stations.models import Station
 
 SCORE_CHOICES = [
@@ -21,7 +21,7 @@ SCORE_CHOICES = [
 class AssessmentForm(forms.Form):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Agency"))
     score = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, label=_("Risk rating"))
-    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
+    justification = CleanCharField(widget=forms.Textarea(attrs={"rows": 4}),
                                     label=_("Justification"), max_length=4000)
     assessed_on = JalaliDateField(label=_("Assessed on"))
     stations = IdsChoiceField(
@@ -43,7 +43,7 @@ class NationalTierForm(forms.Form):
     tier = forms.TypedChoiceField(
         choices=[("", _("No national tier")), *Tier.choices], coerce=int,
         empty_value=None, required=False, label=_("National tier"))
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+    note = CleanCharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                            label=_("Note"), max_length=2000)
 
 

@@ -31,6 +31,7 @@ from amanat.atlas.models import (
 )
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import era_problem
+from amanat.lib.persian import clean_text
 
 
 def _audit(**kw: Any) -> None:
@@ -107,7 +108,7 @@ def assessment_create(
     with transaction.atomic():
         assessment = Assessment.objects.create(
             election=election, agency=agency, county=county, score=score,
-            justification=justification.strip(), assessed_on=assessed_on, author=author,
+            justification=clean_text(justification), assessed_on=assessed_on, author=author,
         )
         assessment.stations.set(flagged)
         _audit(action="atlas.assessment.create", actor=author, unit=county, obj=assessment,

@@ -9,8 +9,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from amanat.accounts import policy
-from amanat.accounts.access import AnyUser, can_nationally, scope_queryset
-from amanat.audit.models import Event
+from amanat.accounts.access import (
+    AnyUser,
+    can_nationally,
+    get_national_object_for_user,
+    scope_queryset,
+)
+from amanat.audit.models import Checkpoint, Event
 from amanat.geo.models import AdminUnit
 from amanat.geo.paths import under
 
@@ -22,6 +27,13 @@ def events_for_user(user: AnyUser) -> QuerySet[Event]:
         return events
     return scope_queryset(user, events, action=policy.VIEW, path_field="unit_path",
                           model_label="audit.event")
+
+
+def get_checkpoint_for_user(user: AnyUser, pk: Any) -> Checkpoint:
+    """A signed checkpoint, for whoever may read the audit log (checkpoints hold only the
+    log's size and root, no events)."""
+    return get_national_object_for_user(user, Checkpoint.objects.all(), action=policy.VIEW,
+                                        model_label="audit.event", pk=pk)
 
 
 def _day_start(day: dt.date) -> dt.datetime:

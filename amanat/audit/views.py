@@ -7,7 +7,7 @@ import tempfile
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from amanat.accounts import policy
 from amanat.accounts.access import can, can_nationally
@@ -44,9 +44,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_POST
 def export(request: HttpRequest) -> FileResponse:
-    """The whole log as JSON Lines (or NIST 1500-101 JSON); the download is itself audited."""
+    """The whole log as JSON Lines (or NIST 1500-101 JSON); the download is itself audited,
+    so it is a POST (a GET, a link from anywhere, must not write)."""
     if not can_nationally(request.user, policy.EXPORT, "audit.event"):
         raise Http404("not found")
     fmt = "nist" if request.GET.get("format") == "nist" else "jsonl"
@@ -68,10 +69,7 @@ def checkpoint_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def checkpoint_text(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
-    _require(request, policy.VIEW)
-    checkpoint = Checkpoint.objects.filter(pk=checkpoint_id).first()
-    if checkpoint is None:
-        raise Http404("not found")
+    checkpoint = selectors.get_checkpoint_for_user(request.user, checkpoint_id)
     response = HttpResponse(checkpoint.text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="checkpoint-{checkpoint.size}.txt"'
     return response

@@ -1,4 +1,5 @@
-"""Form fields shared by all apps: Jalali dates typed and shown the way people write them."""
+"""Form fields shared by all apps: free text cleaned of invisible characters, and Jalali
+dates typed and shown the way people write them."""
 
 from __future__ import annotations
 
@@ -7,11 +8,37 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext
 
 from amanat.core.templatetags.persian import localize_digits, persian_active
 from amanat.lib.jalali import JalaliDateError, format_jalali, jalali_month_name, parse_jalali_date
 from amanat.lib.limits import parse_id
+from amanat.lib.persian import clean_text
+
+
+class CleanCharField(forms.CharField):
+    """A text field whose value is cleaned by ``lib.persian.clean_text``: no bidi
+    controls, zero-width or other invisible characters reach a service, ZWNJ tidied.
+
+    Every text field of the project's forms is one (or comes from ``clean_formfield``);
+    ``core/tests/test_forms.py`` walks all forms and fails on a plain ``CharField``.
+    A ``Textarea`` keeps its line breaks; a one-line box gets one line.  Length limits
+    apply to the cleaned text.
+    """
+
+    def to_python(self, value: Any) -> str | None:
+        text: str | None = super().to_python(value)
+        if not text:
+            return text
+        return clean_text(text, multiline=isinstance(self.widget, forms.Textarea))
+
+
+def clean_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    """``formfield_callback`` for model forms: text columns get a ``CleanCharField``."""
+    if isinstance(db_field, models.CharField | models.TextField) and not db_field.choices:
+        kwargs.setdefault("form_class", CleanCharField)
+    return db_field.formfield(**kwargs)
 
 
 def jalali_error_message(error: JalaliDateError) -> str:

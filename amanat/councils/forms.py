@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
-from amanat.core.forms import JalaliDateField
+from amanat.core.forms import CleanCharField, JalaliDateField
 from amanat.councils.models import ActionStatus, AgendaItem, MeetingStatus
 from amanat.lib.persian import normalize, to_ascii_digits
 
@@ -52,25 +52,25 @@ ATTENDEES_HELP = _("One attendee per line: name — post or agency.")
 class MeetingCreateForm(_Styled):
     held_on = JalaliDateField(label=_("Date"))
     starts_at = PersianTimeField(label=_("Time"), required=False)
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    attendees = forms.CharField(label=_("Attendees"), required=False, help_text=ATTENDEES_HELP,
+    place = CleanCharField(label=_("Place"), max_length=200, required=False)
+    attendees = CleanCharField(label=_("Attendees"), required=False, help_text=ATTENDEES_HELP,
                                 widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class MeetingEditForm(MeetingCreateForm):
     status = forms.ChoiceField(label=_("Status"), choices=MeetingStatus.choices)
-    minutes = forms.CharField(label=_("Minutes"), required=False,
+    minutes = CleanCharField(label=_("Minutes"), required=False,
                               widget=forms.Textarea(attrs={"rows": 10}))
 
 
 class AgendaItemForm(_Styled):
-    case_number = forms.CharField(
+    case_number = CleanCharField(
         label=_("Case number (optional)"), max_length=16, required=False,
         help_text=_("A case of this council's area, e.g. C-ABCDEFGHIJ."),
     )
-    title = forms.CharField(label=_("Title"), max_length=300, required=False,
+    title = CleanCharField(label=_("Title"), max_length=300, required=False,
                             help_text=_("Leave empty to use the case number and category."))
-    note = forms.CharField(label=_("Note"), required=False,
+    note = CleanCharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean_case_number(self) -> str:
@@ -91,7 +91,7 @@ class AgendaChoiceField(forms.ModelChoiceField):
 class DecisionForm(_Styled):
     agenda_item = AgendaChoiceField(label=_("Agenda item (optional)"),
                                     queryset=AgendaItem.objects.none(), required=False)
-    text = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}))
+    text = CleanCharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args: Any, meeting: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,11 +107,11 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 
 class ActionItemForm(_Styled):
-    text = forms.CharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = CleanCharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 3}))
     owner = AgencyChoiceField(label=_("Owner agency"), queryset=Agency.objects.order_by("code"))
     due_on = JalaliDateField(label=_("Due date"))
 
 
 class ActionStatusForm(_Styled):
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    note = CleanCharField(label=_("Note"), required=False, max_length=2000)

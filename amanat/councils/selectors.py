@@ -17,7 +17,7 @@ from django.utils import timezone
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Role
-from amanat.councils.models import ActionItem, ActionStatus, Council, Meeting
+from amanat.councils.models import ActionItem, ActionStatus, Council, Decision, Meeting
 from amanat.geo.paths import under
 from amanat.incidents.models import Case
 
@@ -26,6 +26,7 @@ MEETING = "councils.meeting"
 ACTION = "councils.actionitem"
 
 MEETING_PATH = "council__unit_path"
+DECISION_PATH = "meeting__council__unit_path"
 ACTION_PATH = "decision__meeting__council__unit_path"
 
 
@@ -68,6 +69,15 @@ def get_meeting_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) -
     return access.get_object_for_user(
         user, Meeting, pk, action=action, path_field=MEETING_PATH,
         queryset=Meeting.objects.select_related("council__unit", "created_by"),
+    )
+
+
+def get_decision_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) -> Decision:
+    """A decision, under the policy of its meeting (decisions are part of the minutes)."""
+    return access.get_object_for_user(
+        user, Decision, pk, action=action, path_field=DECISION_PATH, model_label=MEETING,
+        queryset=Decision.objects.select_related("meeting__council__unit",
+                                                 "meeting__created_by"),
     )
 
 

@@ -32,7 +32,7 @@ from amanat.councils.selectors import end_of_day, serious_open_cases
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents.models import Case
 from amanat.lib.jalali import era_problem
-from amanat.lib.persian import normalize
+from amanat.lib.persian import clean_text, normalize
 
 COUNCIL_UNIT_KINDS = (Kind.PROVINCE, Kind.COUNTY)
 MEETING_FIELDS = ("council", "number", "held_on", "starts_at", "place", "status", "attendees",
@@ -128,7 +128,7 @@ def meeting_create(
         last = council.meetings.aggregate(n=Max("number"))["n"] or 0
         meeting = Meeting.objects.create(
             council=council, number=last + 1, held_on=held_on, starts_at=starts_at,
-            place=normalize(place or ""), attendees=(attendees or "").strip(),
+            place=normalize(place or ""), attendees=clean_text(attendees or ""),
             created_by=_user(actor),
         )
         cases = list(serious_open_cases(council, opened_before=end_of_day(held_on)))
@@ -164,7 +164,7 @@ def meeting_update(*, meeting: Meeting, changes: Mapping[str, Any], actor: Any) 
             if name in ("place", "minutes"):
                 value = normalize(value or "")
             elif name == "attendees":
-                value = (value or "").strip()
+                value = clean_text(value or "")
             setattr(meeting, name, value)
         meeting.save()
         old, new = audit_diff(before, audit_snapshot(meeting, list(MEETING_FIELDS)))

@@ -28,7 +28,7 @@ from amanat.councils.forms import (
     MeetingCreateForm,
     MeetingEditForm,
 )
-from amanat.councils.models import ActionStatus, Decision, Meeting
+from amanat.councils.models import ActionStatus, Meeting
 from amanat.incidents.models import Case
 from amanat.incidents.selectors import scope_cases
 
@@ -201,11 +201,8 @@ def decision_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def action_add(request: HttpRequest, decision_id: int) -> HttpResponse:
-    decision = Decision.objects.filter(pk=decision_id).only("meeting_id").first()
-    if decision is None:
-        raise Http404("not found")
-    meeting = _meeting_for_change(request, decision.meeting_id)
-    decision = Decision.objects.select_related("meeting__council__unit").get(pk=decision_id)
+    decision = selectors.get_decision_for_user(request.user, decision_id, action=policy.CHANGE)
+    meeting = decision.meeting
     form = ActionItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -221,7 +218,10 @@ def action_add(request: HttpRequest, decision_id: int) -> HttpResponse:
                       cancel=meeting_url(meeting.pk))
 
 
+@require_POST
 def agenda_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The printable agenda.  POST: the export is recorded in the audit log, and a GET (a
+    link from anywhere) must not write."""
     meeting = selectors.get_meeting_for_user(request.user, meeting_id)
     data = pdf.agenda_pdf(meeting, selectors.meeting_agenda(meeting))
     services.agenda_export_record(meeting=meeting, actor=request.user)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import CommandError
 from django.http import Http404, HttpRequest
 
+from amanat.accounts import policy
+from amanat.accounts.access import AnyUser, get_national_object_for_user
 from amanat.elections.models import Election, Milestone
+
+MILESTONE = "elections.milestone"
 
 
 def milestone_due(election: Election, code: str) -> datetime.date:
@@ -65,3 +70,22 @@ def election_for_command(slug: str | None) -> Election:
         raise CommandError(f"no election with slug {slug!r}" if slug else
                            "there is no election yet; create one first or pass --election")
     return election
+def get_election_for_user(user: AnyUser, slug: str) -> Election:
+    """An election by slug.  Calendars are national reference data: every signed-in user
+    reads them (sign-in itself is required by the middleware)."""
+    if not user.is_authenticated:
+        raise Http404("not found")
+    try:
+        return Election.objects.get(slug=slug)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404("not found") from None
+
+
+def get_milestone_for_user(user: AnyUser, pk: Any, *, slug: str, action: str = policy.CHANGE
+                           ) -> Milestone:
+    """A milestone of the election ``slug``; changed only by country-level roles the
+    policy allows (the calendar is national)."""
+    return get_national_object_for_user(
+        user, Milestone.objects.select_related("election"), action=action,
+        model_label=MILESTONE, national=True, pk=pk, election__slug=slug,
+    )

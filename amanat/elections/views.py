@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can_nationally
-from amanat.elections import services
+from amanat.elections import selectors, services
 from amanat.elections.forms import MilestoneDueForm
-from amanat.elections.models import Election, Milestone
+from amanat.elections.models import Election
 
 
 def _can_edit_calendar(user: AnyUser) -> bool:
@@ -48,7 +48,7 @@ def election_list(request: HttpRequest) -> HttpResponse:
 
 
 def election_calendar(request: HttpRequest, slug: str) -> HttpResponse:
-    election = get_object_or_404(Election, slug=slug)
+    election = selectors.get_election_for_user(request.user, slug)
     today = timezone.localdate()
     contests = election.contests.annotate(constituency_count=Count("constituencies"))
     rows = [(m, Countdown(m.days_left(today))) for m in election.milestones.all()]
@@ -66,12 +66,8 @@ def election_calendar(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_edit(request: HttpRequest, slug: str, milestone_id: int) -> HttpResponse:
-    if not _can_edit_calendar(request.user):
-        # Out of reach looks like absent (see docs/access-policy.md).
-        raise Http404("not found")
-    milestone = get_object_or_404(
-        Milestone.objects.select_related("election"), pk=milestone_id, election__slug=slug
-    )
+    # Out of reach looks like absent (see docs/access-policy.md).
+    milestone = selectors.get_milestone_for_user(request.user, milestone_id, slug=slug)
     form = MilestoneDueForm(request.POST or None, initial={"due": milestone.due})
     if request.method == "POST" and form.is_valid():
         services.milestone_update(milestone=milestone, due=form.cleaned_data["due"],

@@ -15,20 +15,21 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from pydantic import Field
 
-from amanat.accounts import access, policy
-from amanat.core import idempotency, sql
+from amanat.accounts import access
+from amanat.core import idempotency
 from amanat.core.api_errors import ErrorOut, error_body, error_response
+from amanat.core.api_parser import clean_strings
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import selectors, services
 from amanat.incidents.errors import IncidentError
 from amanat.incidents.models import Category, Channel, Report
 from amanat.lib.limits import ID_MAX
-from amanat.lib.persian import normalize
+from amanat.lib.persian import normalize, to_persian_digits
 from amanat.stations.models import Station
 
 router = Router(tags=["incidents"])
@@ -72,22 +73,26 @@ def _category(code: str) -> Category:
     return found
 
 
-def _place(payload: ReportIn, election: Election | None) -> tuple[Station | None, AdminUnit]:
+def _place(request: HttpRequest, payload: ReportIn, election: Election | None
+           ) -> tuple[Station | None, AdminUnit]:
+    """The station or place, looked for only where the caller may file reports: one out
+    of reach gets the same answer as one that does not exist."""
     if payload.station_code:
-        station = selectors.find_station(election, payload.station_code)
+        station = selectors.find_station_for_user(request.user, election, payload.station_code)
         if station is None:
-            raise IncidentError(f"no polling station {payload.station_code!r}",
-                                f"شعبه «{payload.station_code}» یافت نشد", field="station_code")
+            raise IncidentError(f"no polling station {payload.station_code!r} in your area",
+                                f"شعبه «{payload.station_code}» در حوزه شما یافت نشد",
+                                field="station_code")
         return station, station.unit or station.county
     if payload.unit_id is None:
         raise IncidentError("give station_code or unit_id",
                             "کد شعبه (station_code) یا واحد (unit_id) را بدهید", field="unit_id")
-    unit = sql.by_ids(AdminUnit, [payload.unit_id]).get(payload.unit_id)
-    if unit is None:
-        raise IncidentError(f"there is no place with unit_id {payload.unit_id}",
-                            f"محلی با شناسه (unit_id) {payload.unit_id} وجود ندارد",
-                            field="unit_id")
-    return None, unit
+    try:
+        return None, selectors.get_report_unit_for_user(request.user, payload.unit_id)
+    except Http404:
+        raise IncidentError(f"no place {payload.unit_id} in your area",
+                            f"واحد {to_persian_digits(str(payload.unit_id))} در حوزه شما "
+                            "یافت نشد", field="unit_id") from None
 
 
 def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key: str
@@ -102,9 +107,7 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
     """
     election = Election.objects.current()
     try:
-        station, unit = _place(payload, election)
-        if not access.can(request.user, policy.CREATE, selectors.REPORT, unit):
-            return 404, {"detail": "Not Found"}
+        station, unit = _place(request, payload, election)
         bound = access.token_station_ids(request)
         if bound is not None and (station is None or station.pk not in bound):
             # A field device reports only for the stations its token names.
@@ -216,7 +219,9 @@ def _sms_body(raw: bytes) -> dict[str, Any] | None:
         return None
     if not data["message_id"].strip() or len(data["message_id"]) > 200:
         return None
-    return data
+    # The same cleaning as every other interface's free text (core.api_parser).
+    cleaned: dict[str, Any] = clean_strings(data)
+    return cleaned
 
 
 class SmsIn(Schema):

@@ -64,11 +64,7 @@ def _focus(request: HttpRequest) -> AdminUnit:
     raw = request.GET.get("unit", "")
     if not raw:
         return _home_unit(request.user)
-    pk = parse_id(raw)
-    unit = AdminUnit.objects.filter(pk=pk).first() if pk is not None else None
-    if unit is None or not access.can(request.user, policy.VIEW, selectors.CASE, unit):
-        raise Http404("not found")
-    return unit
+    return selectors.get_case_unit_for_user(request.user, raw)
 
 
 def _cases(request: HttpRequest, focus: AdminUnit) -> CaseQuerySet:

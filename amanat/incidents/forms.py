@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
-from amanat.core.forms import JalaliDateField
+from amanat.core.forms import CleanCharField, JalaliDateField, clean_formfield
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import evidence as evidence_check
@@ -53,14 +53,14 @@ class _IntakeForm(forms.Form):
     """Category, place (a station code or a county), text and an optional evidence file."""
 
     category = CategoryChoiceField(label=_("Category"), queryset=Category.objects.none())
-    station_code = forms.CharField(
+    station_code = CleanCharField(
         label=_("Polling station code (optional)"), required=False, max_length=30,
         help_text=_("County code, a dash, station code: 2321-0042"),
     )
     county = forms.ModelChoiceField(
         label=_("County"), queryset=AdminUnit.objects.none(), required=False
     )
-    text = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}),
+    text = CleanCharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}),
                            max_length=5000)
     evidence = forms.FileField(label=_("Evidence file (optional)"), required=False,
                                help_text=_("JPEG or PNG image, PDF or plain text; at most 10 MB"))
@@ -86,27 +86,44 @@ class _IntakeForm(forms.Form):
         code = (data.get("station_code") or "").strip()
         station: Station | None = None
         if code:
-            station = selectors.find_station(self.election, code)
+            station = self.find_station(code)
             if station is None:
-                self.add_error("station_code", _("No polling station has this code."))
+                self.add_error("station_code", self.unknown_station)
         elif not data.get("county"):
             self.add_error("county", _("Give a polling station code or choose a county."))
         data["station"] = station
         return data
 
 
+    unknown_station = _("No polling station has this code.")
+
+    def find_station(self, code: str) -> Station | None:
+        # The public may report at any station of the country.
+        return selectors.find_station(self.election, code)
+
+
 class StaffReportForm(_IntakeForm):
-    pass
+    """Staff file reports only where they may: a station out of their scope is looked for
+    in the scope and answered like one that does not exist."""
+
+    unknown_station = _("No polling station has this code in your area.")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def find_station(self, code: str) -> Station | None:
+        return selectors.find_station_for_user(self.user, self.election, code)
 
 
 class PublicReportForm(_IntakeForm):
-    contact = forms.CharField(
+    contact = CleanCharField(
         label=_("Phone or email (optional)"), required=False, max_length=200,
         help_text=_("Only if you want to be contacted; it is never required."),
     )
     # Honeypot: hidden from people by CSS; bots fill it.
-    website = forms.CharField(required=False, label=_("Leave this field empty"))
-    token = forms.CharField(widget=forms.HiddenInput)
+    website = CleanCharField(required=False, label=_("Leave this field empty"))
+    token = CleanCharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,6 +136,8 @@ class PublicReportForm(_IntakeForm):
         if data.get("website"):
             raise ValidationError(_("The form could not be accepted."), code="honeypot")
         problem = spam.token_problem(self.data.get("token", ""))
+        if problem == "used":
+            raise token_used_error()
         if problem == "too_fast":
             raise ValidationError(_("The form was sent too quickly; please check it and "
                                     "send it again."), code="too_fast")
@@ -128,8 +147,14 @@ class PublicReportForm(_IntakeForm):
         return data
 
 
+def token_used_error() -> ValidationError:
+    return ValidationError(_("This form has already been sent, and the report was received "
+                             "once. To send another report, open the form again."),
+                           code="used")
+
+
 class StatusLookupForm(forms.Form):
-    reference = forms.CharField(label=_("Reference number"), max_length=20)
+    reference = CleanCharField(label=_("Reference number"), max_length=20)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -143,7 +168,7 @@ class StatusLookupForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), required=False,
+    note = CleanCharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -173,10 +198,10 @@ class AssignForm(NoteForm):
 
 
 class ReferForm(NoteForm):
-    office = forms.CharField(label=_("Office referred to"), max_length=200,
+    office = CleanCharField(label=_("Office referred to"), max_length=200,
                              initial="دادستانی")
     referred_on = JalaliDateField(label=_("Referral date"))
-    their_reference = forms.CharField(label=_("Their reference number"), required=False,
+    their_reference = CleanCharField(label=_("Their reference number"), required=False,
                                       max_length=100)
     field_order = ["office", "referred_on", "their_reference", "note"]
 
@@ -187,7 +212,7 @@ class ReferForm(NoteForm):
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}),
+    outcome = CleanCharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}),
                               max_length=5000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -237,6 +262,7 @@ class CaseFilterForm(forms.Form):
 class CategoryForm(forms.ModelForm[Category]):
     class Meta:
         model = Category
+        formfield_callback = clean_formfield
         fields = ["name_fa", "name_en", "sms_code", "agency", "severity", "response_hours",
                   "active"]
 
@@ -255,7 +281,7 @@ class CaseEvidenceForm(forms.Form):
 
     evidence = forms.FileField(label=_("Evidence file"),
                                help_text=_("JPEG or PNG image, PDF or plain text; at most 10 MB"))
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+    note = CleanCharField(label=_("Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

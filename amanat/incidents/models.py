@@ -372,3 +372,18 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.window_start}: {self.count}"
+
+
+class UsedFormToken(models.Model):
+    """A public form's anti-spam token that has been spent (``incidents.spam``).
+
+    In the database, so that a token is single-use across every server process: the
+    primary key makes the second insert of a token fail, whichever process tries.  Rows
+    older than the token's lifetime are deleted as new ones come in.
+    """
+
+    nonce = models.CharField(max_length=64, primary_key=True)
+    used_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.nonce} {self.used_at}"

@@ -38,6 +38,7 @@ from amanat.stations.models import Station
 CASE = "incidents.case"
 REPORT = "incidents.report"
 CATEGORY = "incidents.category"
+EVIDENCE = "incidents.evidence"
 
 DUPLICATE_WINDOW = datetime.timedelta(hours=48)
 DUPLICATE_MIN_SCORE = 70
@@ -95,6 +96,14 @@ def get_case_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Case:
                                       queryset=qs)
 
 
+def get_case_unit_for_user(user: AnyUser, pk: Any) -> AdminUnit:
+    """A unit at which the user may see cases: the dashboard's drill-down and the case
+    list's ``?unit=`` filter."""
+    return access.get_object_for_user(user, AdminUnit, pk, path_field="path",
+                                      model_label=CASE,
+                                      queryset=AdminUnit.objects.select_related("parent"))
+
+
 def get_report_for_user(user: AnyUser, pk: Any) -> Report:
     return access.get_object_for_user(
         user, Report, pk, path_field="unit_path",
@@ -103,25 +112,33 @@ def get_report_for_user(user: AnyUser, pk: Any) -> Report:
 
 
 def get_evidence_for_user(user: AnyUser, pk: Any) -> Evidence:
-    """Evidence of a report the user may read, or of a case the user may see; else 404."""
-    evidence = Evidence.objects.select_related("report").filter(pk=pk).first()
-    if evidence is None:
-        raise Http404("not found")
-    if scope_reports(user).filter(pk=evidence.report_id).exists():
-        return evidence
-    if scope_cases(user).filter(links__report_id=evidence.report_id).exists():
-        return evidence
-    access.get_object_for_user(user, Report, evidence.report_id, path_field="unit_path")
-    raise Http404("not found")  # pragma: no cover - the line above raised
+    """Evidence of a report the user may read, or of a case the user may see; else 404.
+
+    Both scopes narrow the query itself: evidence out of reach is never loaded.
+    """
+    reachable = (Q(report__in=scope_reports(user).values("pk"))
+                 | Q(report__case_link__case__in=scope_cases(user).values("pk")))
+    try:
+        return Evidence.objects.select_related("report").filter(reachable).get(pk=pk)
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        pass
+    try:
+        exists = Evidence.objects.filter(pk=pk).exists()
+    except (ValueError, TypeError):
+        exists = False
+    if exists:
+        from amanat.accounts.services import access_denied_record
+
+        access_denied_record(user=user, model_label=EVIDENCE, pk=pk, action=policy.VIEW)
+    raise Http404("not found")
 
 
 def get_category_for_user(user: AnyUser, pk: Any) -> Category:
-    if not access.can_nationally(user, policy.CHANGE, CATEGORY):
-        raise Http404("not found")
-    category = Category.objects.select_related("agency").filter(pk=pk).first()
-    if category is None:
-        raise Http404("not found")
-    return category
+    """A category, for national administrators only (categories are edited nationally)."""
+    return access.get_national_object_for_user(
+        user, Category.objects.select_related("agency"), action=policy.CHANGE,
+        model_label=CATEGORY, national=True, pk=pk,
+    )
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -240,23 +257,30 @@ def parse_station_code(text: str) -> tuple[str, str] | None:
     return county, station
 
 
-def find_station(election: Election | None, text: str) -> Station | None:
+def find_station(election: Election | None, text: str, *, within: list[str] | None = None
+                 ) -> Station | None:
     """The station of ``election`` named by "county code-station code", or None.
 
-    With its county, unit and election loaded.  Every API and SMS report asks this:
-    plain SQL (amanat.core.sql) on the station's unique (election, county, code).
+    With ``within`` (unit path prefixes, from ``access.scope_paths``), only a station in
+    one of those subtrees: the scope is part of the query, so a station out of reach is
+    never loaded.  With its county, unit and election loaded.  Every API and SMS report
+    asks this: plain SQL (amanat.core.sql) on the station's unique (election, county,
+    code).
     """
     parsed = parse_station_code(text)
-    if election is None or parsed is None:
+    if election is None or parsed is None or within == []:
         return None
     county, code = parsed
-    station = sql.fetch_first(
-        Station,
-        "SELECT s.* FROM stations_station s JOIN geo_adminunit c"
-        " ON c.id = s.county_id WHERE c.kind = %s AND c.code = %s"
-        " AND s.election_id = %s AND s.code = %s",
-        [Kind.COUNTY, county, election.pk, code],
-    )
+    query = ("SELECT s.* FROM stations_station s JOIN geo_adminunit c"
+             " ON c.id = s.county_id WHERE c.kind = %s AND c.code = %s"
+             " AND s.election_id = %s AND s.code = %s")
+    params: list[Any] = [Kind.COUNTY, county, election.pk, code]
+    if within is not None and not any(path.count("/") == 1 for path in within):
+        # substr rather than LIKE: a path never needs escaping (SQLite and PostgreSQL).
+        query += " AND (" + " OR ".join(["substr(s.unit_path, 1, %s) = %s"] * len(within)) + ")"
+        for path in within:
+            params += [len(path), path]
+    station = sql.fetch_first(Station, query, params)
     if station is None:
         return None
     units = sql.by_ids(AdminUnit, [station.county_id, station.unit_id or station.county_id])
@@ -264,6 +288,20 @@ def find_station(election: Election | None, text: str) -> Station | None:
     sql.attach(station, "unit", units.get(station.unit_id or 0))
     sql.attach(station, "election", election)
     return station
+
+
+def find_station_for_user(user: AnyUser, election: Election | None, text: str
+                          ) -> Station | None:
+    """The station named by ``text`` if the user may file reports there; else None, the
+    same answer as for a code that does not exist."""
+    return find_station(election, text,
+                        within=access.scope_paths(user, REPORT, policy.CREATE))
+
+
+def get_report_unit_for_user(user: AnyUser, pk: Any) -> AdminUnit:
+    """A place (county or below) where the user may file reports; else 404."""
+    return access.get_object_for_user(user, AdminUnit, pk, path_field="path",
+                                      action=policy.CREATE, model_label=REPORT)
 
 
 def active_categories() -> QuerySet[Category]:

@@ -51,7 +51,7 @@ from amanat.incidents.models import (
     Status,
 )
 from amanat.lib.jalali import era_problem
-from amanat.lib.persian import normalize, to_persian_digits
+from amanat.lib.persian import clean_text, normalize, to_persian_digits
 from amanat.stations.models import Station
 
 # RFC 4648 base32 without padding: upper case letters and 2–7, easy to read out and type.
@@ -186,7 +186,7 @@ def report_prepare(
     signed_in = getattr(actor, "is_authenticated", False)
     report = Report(
         reference=_reference("R-"), channel=channel, election=election, station=station,
-        unit=place, unit_path=place.path, category=category, text=text.strip(),
+        unit=place, unit_path=place.path, category=category, text=clean_text(text),
         text_normalized=cleaned, contact=normalize(contact)[:200],
         payload=dict(payload or {}), client_key=client_key or None,
         submitted_by=actor if signed_in else None, corrects=corrects,
@@ -397,11 +397,12 @@ def _for_update(case: Case, actor: Any) -> Case:
     fresh = Case.objects.select_for_update().select_related("unit", "category").get(pk=case.pk)
     holder = fresh.lock_holder()
     if holder is not None and holder != getattr(actor, "pk", None):
-        raise _locked_error(fresh)
+        raise locked_error(fresh)
     return fresh
 
 
-def _locked_error(case: Case) -> CaseLocked:
+def locked_error(case: Case) -> CaseLocked:
+    """The refusal naming who holds the case's edit lock and until when."""
     name = case.locked_by.get_username() if case.locked_by else "?"
     until = timezone.localtime(case.locked_until).strftime("%H:%M") if case.locked_until else ""
     return CaseLocked(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +27,7 @@ from amanat.accounts.models import Agency
 from amanat.core.clientaddr import client_limit_address
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
-from amanat.incidents import ratelimit, selectors, services
+from amanat.incidents import ratelimit, selectors, services, spam
 from amanat.incidents.errors import IncidentError
 from amanat.incidents.forms import (
     STEPS,
@@ -36,9 +37,9 @@ from amanat.incidents.forms import (
     PublicReportForm,
     StaffReportForm,
     StatusLookupForm,
+    token_used_error,
 )
 from amanat.incidents.models import Case, CaseReport, Channel, Report, Status
-from amanat.lib.limits import parse_id
 
 PER_PAGE = 50
 PUBLIC_LIMIT = 10  # public submissions per client address per window
@@ -73,7 +74,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     election = Election.objects.current()
     counties = _scoped_counties(request, policy.CREATE, selectors.REPORT)
     form = StaffReportForm(request.POST or None, request.FILES or None, counties=counties,
-                           election=election)
+                           election=election, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         station = data["station"]
@@ -167,15 +168,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _unit_filter(request: HttpRequest) -> AdminUnit | None:
-    """``?unit=`` (from the dashboard): cases at or below that unit; unknown is 404."""
+    """``?unit=`` (from the dashboard): cases at or below that unit; a unit the user may
+    not see cases at, or none, is 404."""
     raw = request.GET.get("unit", "")
     if not raw:
         return None
-    pk = parse_id(raw)
-    unit = AdminUnit.objects.filter(pk=pk).first() if pk is not None else None
-    if unit is None:
-        raise Http404("no such unit")
-    return unit
+    return selectors.get_case_unit_for_user(request.user, raw)
 
 
 def _timeline(case: Case) -> list[dict[str, Any]]:
@@ -234,8 +232,17 @@ def _run_step(step: str, case: Case, data: dict[str, Any], actor: Any) -> Case:
     return services.case_dismiss(case=case, actor=actor, outcome=data["outcome"])
 
 
+BEGIN = "begin"  # the POST field that opens a step form (takes the edit lock)
+
+
 @require_http_methods(["GET", "POST"])
 def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
+    """A step of the case: POST ``begin`` takes the edit lock and shows the form (a
+    redirect to GET); GET only shows it; POST with the form's fields runs the step.
+
+    A GET never writes: a link from another site must not lock a case or add to the
+    audit log.
+    """
     if step not in STEPS:
         raise Http404("no such step")
     case = selectors.get_case_for_user(request.user, case_id, write=True)
@@ -243,11 +250,18 @@ def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
         messages.error(request, _("This step is not possible for the case in its present "
                                   "status."))
         return redirect("incidents:case", case_id=case.pk)
-    form = _step_form(step, request.POST if request.method == "POST" else None, case)
+    holder = case.lock_holder()
+    if holder is not None and holder != request.user.pk:
+        _error(request, services.locked_error(case))
+        return redirect("incidents:case", case_id=case.pk)
+    begin = request.method == "POST" and BEGIN in request.POST
+    form = _step_form(step, request.POST if request.method == "POST" and not begin else None,
+                      case)
     try:
-        if request.method == "GET":
-            case = services.case_lock(case=case, actor=request.user)
-        elif form.is_valid():
+        if begin:
+            services.case_lock(case=case, actor=request.user)
+            return redirect("incidents:case_step", case_id=case.pk, step=step)
+        if request.method == "POST" and form.is_valid():
             _run_step(step, case, form.cleaned_data, request.user)
             return redirect("incidents:case", case_id=case.pk)
     except IncidentError as error:
@@ -255,6 +269,7 @@ def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
         return redirect("incidents:case", case_id=case.pk)
     return render(request, "incidents/case_step.html", {
         "case": case, "form": form, "step": step, "label": STEPS[step][2],
+        "locked_to_me": holder == request.user.pk,
     })
 
 
@@ -268,7 +283,10 @@ def case_unlock(request: HttpRequest, case_id: int) -> HttpResponse:
     return redirect("incidents:case", case_id=case.pk)
 
 
+@require_POST
 def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+    """The file, as an attachment.  POST: the download is recorded in the audit log, and
+    a GET (a link from anywhere) must not write."""
     evidence = selectors.get_evidence_for_user(request.user, evidence_id)
     try:
         handle = evidence.file.open("rb")
@@ -300,7 +318,8 @@ def category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
     form = CategoryForm(request.POST or None, instance=category)
     if request.method == "POST" and form.is_valid():
         services.category_update(
-            category=selectors.Category.objects.get(pk=category.pk),
+            # The form changed ``category`` in place; the service compares with a fresh copy.
+            category=selectors.get_category_for_user(request.user, category.pk),
             changes={name: form.cleaned_data[name] for name in form.changed_data},
             actor=request.user,
         )
@@ -310,6 +329,10 @@ def category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
 
 
 # --- public pages -------------------------------------------------------------------------
+
+
+class TokenSpent(Exception):
+    """The public form's token was spent by another request."""
 
 
 @login_not_required
@@ -328,13 +351,20 @@ def public_report(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             station = data["station"]
             try:
-                received = services.report_receive(
-                    channel=Channel.PUBLIC, category=data["category"], text=data["text"],
-                    station=station, unit=None if station else data["county"],
-                    election=election, contact=data.get("contact", ""),
-                    evidence=[data["evidence"]] if data["evidence"] else [],
-                    payload={"form": "public"},
-                )
+                # The token is spent in the report's transaction: a replay (or a
+                # concurrent copy) stores nothing, a refused report spends nothing.
+                with transaction.atomic():
+                    if not spam.token_spend(form.data.get("token", "")):
+                        raise TokenSpent
+                    received = services.report_receive(
+                        channel=Channel.PUBLIC, category=data["category"], text=data["text"],
+                        station=station, unit=None if station else data["county"],
+                        election=election, contact=data.get("contact", ""),
+                        evidence=[data["evidence"]] if data["evidence"] else [],
+                        payload={"form": "public"},
+                    )
+            except TokenSpent:
+                form.add_error(None, token_used_error())
             except IncidentError as error:
                 form.add_error(None, error.message(get_language()))
             else:

@@ -9,6 +9,11 @@ Two levels:
   spaces and lower-case Latin, so «كرمان», «کرمان» and «کر‌مان» all give the same key.
 
 Both are idempotent: applying them twice gives the same result as once.
+
+``clean_text`` is for free text as people typed it (report texts, notes, minutes): it
+keeps letters, digits and line breaks as written and removes only what is invisible or
+reorders what is shown (see ``INVISIBLE``).  Every free-text input of every interface
+goes through it (forms, API, SMS, imports); ``normalize`` does the same removal.
 """
 
 from __future__ import annotations
@@ -37,8 +42,28 @@ _DIGITS.update({ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")})
 _TABLE = {ord(k): v for k, v in _LETTERS.items()} | _DIGITS
 # Harakat, superscript alef, small high marks and tatweel carry no meaning for matching.
 _MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-# Other invisible joiners and marks that registries paste in by accident.
-_INVISIBLE = re.compile("[\u200b\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+# Removed from all text: every invisible format character (Unicode category Cf) except
+# ZWNJ, which Persian spelling needs (می‌روم) and which is kept and tidied.  That is the
+# bidi controls that can make text read differently from how it is stored (LRM, RLM,
+# ALM, the embeddings and overrides U+202A-202E, the isolates U+2066-2069), the zero-
+# width space, joiner and word joiner, the BOM, the soft hyphen, invisible operators,
+# interlinear annotation marks and tag characters; plus the few invisible characters of
+# other categories that serve the same tricks (combining grapheme joiner, Hangul
+# fillers, Khmer inherent vowels).  The Cf signs that are drawn (Arabic number signs
+# U+0600-0605, end of ayah U+06DD, and the like) stay.
+INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b\u200d-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+    "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0"
+)
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+# Control characters other than tab and line feed (a carriage return is a line end).
+# NUL is left for the interfaces to refuse with a message (Django forms and the API
+# schemas do): it is never typed, only sent.
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_ENDS = re.compile("\r\n?|[\x85\u2028\u2029\x0b\x0c]")
+_BLANK_LINES = re.compile("\n{3,}")
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZWNJ_RUN = re.compile(ZWNJ + "{2,}")
 # Any run of spaces and ZWNJs holding a ZWNJ (e.g. "ZWNJ space ZWNJ") in one match, so
@@ -47,17 +72,40 @@ _ZWNJ_SPACE = re.compile("[ " + ZWNJ + "]*" + ZWNJ + "[ " + ZWNJ + "]*")
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
-def normalize(text: str) -> str:
-    """Readable canonical form of ``text`` for storage and display."""
+def _tidy_line(line: str) -> str:
+    """Spaces collapsed; ZWNJ runs made one, and dropped where they join nothing."""
+    line = _SPACES.sub(" ", line)
+    line = _ZWNJ_RUN.sub(ZWNJ, line)
+    # A ZWNJ next to a space, or at either end, joins nothing.
+    line = _ZWNJ_SPACE.sub(lambda m: " " if " " in m.group(0) else ZWNJ, line)
+    return line.strip(" " + ZWNJ)
+
+
+def clean_text(text: str, *, multiline: bool = True) -> str:
+    """Free text as typed, minus what is invisible or reorders what is shown.
+
+    NFC; ``INVISIBLE`` and control characters removed; line ends made ``\n`` (or, with
+    ``multiline=False``, spaces); on each line spaces collapsed and ZWNJ tidied; at most
+    one blank line in a row; no blank lines at either end.  Letters and digits are kept
+    as written.  Idempotent.
+    """
     text = unicodedata.normalize("NFC", text)
+    text = _LINE_ENDS.sub("\n", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROLS.sub("", text)
+    if not multiline:
+        return _tidy_line(text.replace("\n", " "))
+    text = "\n".join(_tidy_line(line) for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip("\n")
+
+
+def normalize(text: str) -> str:
+    """Readable canonical form of ``text`` for storage and display: one line, Persian
+    letter forms and ASCII digits (see the module's docstring)."""
+    text = clean_text(text, multiline=False)
     text = text.translate(_TABLE)
     text = _MARKS.sub("", text)
-    text = _INVISIBLE.sub("", text)
-    text = _SPACES.sub(" ", text)
-    text = _ZWNJ_RUN.sub(ZWNJ, text)
-    # A ZWNJ next to a space, or at either end, joins nothing.
-    text = _ZWNJ_SPACE.sub(lambda m: " " if " " in m.group(0) else ZWNJ, text)
-    return text.strip(" " + ZWNJ)
+    return _tidy_line(text)
 
 
 def search_key(text: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from amanat.core.forms import JalaliDateField, JalaliDateInput
+from amanat.core.forms import CleanCharField, JalaliDateField, JalaliDateInput, clean_formfield
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
@@ -51,7 +51,7 @@ class StationFilterForm(forms.Form):
     """The list's filters.  Province and county lists are loaded once (the user's scope)
     and checked in Python, so the page makes the same queries whatever is chosen."""
 
-    q = forms.CharField(label=_("Code or name"), required=False, max_length=100)
+    q = CleanCharField(label=_("Code or name"), required=False, max_length=100)
     province = forms.TypedChoiceField(label=_("Province"), required=False, coerce=int)
     county = forms.TypedChoiceField(label=_("County"), required=False, coerce=int)
     ready = forms.ChoiceField(
@@ -118,6 +118,7 @@ class StationForm(forms.ModelForm[Station]):
 
     class Meta:
         model = Station
+        formfield_callback = clean_formfield
         fields = EDITABLE_FIELDS
         widgets = {
             "route": forms.Textarea(attrs={"rows": 2}),

@@ -16,8 +16,12 @@ from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
+from django.http import Http404
 from django.utils import timezone
 
+from amanat.accounts import policy
+from amanat.accounts.access import AnyUser, scope_queryset
+from amanat.geo.models import AdminUnit
 from amanat.stations.services import ImportReport, write_error_report
 
 Ext = Literal["csv", "xlsx"]
@@ -86,6 +90,26 @@ def import_load(import_id: str) -> StoredImport | None:
     if data.get("id") != key or data.get("ext") not in CONTENT_TYPES:
         return None
     return StoredImport(**data)
+
+
+def get_import_for_user(user: AnyUser, import_id: str) -> StoredImport:
+    """A rejected upload kept for its error report: for its uploader and for whoever may
+    create stations over the uploader's whole area; 404 for everyone else.
+
+    The scope is in the upload's own metadata (a file, not a row), so it is read first;
+    nothing of the upload reaches the caller before the check.
+    """
+    stored = import_load(import_id)
+    if stored is None or not user.is_authenticated:
+        raise Http404("not found")
+    if stored.owner_id == user.pk:
+        return stored
+    if stored.unit_id is not None and scope_queryset(
+        user, AdminUnit.objects.filter(pk=stored.unit_id), action=policy.CREATE,
+        path_field="path", model_label="stations.station",
+    ).exists():
+        return stored
+    raise Http404("not found")
 
 
 def download_name(stored: StoredImport) -> str:

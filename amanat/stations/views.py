@@ -24,7 +24,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_paths
@@ -131,12 +131,14 @@ def _export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpRespo
                         content_type=uploads.CONTENT_TYPES["xlsx"])
 
 
-@require_GET
+# Exports and the error report are POST: each download is recorded in the audit log, and
+# a GET (a link from anywhere) must not write.  The filters stay in the query string.
+@require_POST
 def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, "csv")
 
 
-@require_GET
+@require_POST
 def export_xlsx(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, "xlsx")
 
@@ -170,7 +172,7 @@ def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
     form = StationForm(request.POST or None, instance=station)
     if request.method == "POST" and form.is_valid():
         # The form checked the rules; the service checks again and writes + audits.
-        fresh = Station.objects.select_related("county", "unit").get(pk=station.pk)
+        fresh = selectors.station_detail(request.user, station.pk, write=True)
         try:
             station_update(station=fresh, data=form.changed_data_values(), actor=request.user)
         except StationInvalid as exc:
@@ -253,20 +255,10 @@ def _run_import(request: HttpRequest, form: StationImportForm) -> dict[str, Any]
     return context
 
 
-def _may_read_import(user: AnyUser, stored: uploads.StoredImport) -> bool:
-    if stored.owner_id == user.pk:
-        return True
-    unit = AdminUnit.objects.filter(pk=stored.unit_id).first() if stored.unit_id else None
-    return unit is not None and can(user, policy.CREATE, LABEL, unit)
-
-
-@require_GET
+@require_POST
 def import_errors(request: HttpRequest, import_id: str) -> FileResponse:
-    """The error report of a rejected upload: for its uploader and whoever may create
-    stations over the uploader's whole area; 404 for everyone else."""
-    stored = uploads.import_load(import_id)
-    if stored is None or not _may_read_import(request.user, stored):
-        raise Http404("not found")
+    """The error report of a rejected upload (see ``uploads.get_import_for_user``)."""
+    stored = uploads.get_import_for_user(request.user, import_id)
     if not stored.errors_path.is_file():
         raise Http404("not found")
     handle = stored.errors_path.open("rb")

@@ -258,7 +258,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "elections:calendar": Expect(SIGNED_IN, objects=_election),
     # audit log: national auditors and administrators (the policy's audit.event entry)
     "audit:events": Expect(LIST, "audit.event"),
-    "audit:export": Expect(NATIONAL, "audit.event", action="export"),
+    "audit:export": Expect(POST_ONLY),  # audited download: POST (a GET never writes)
     "audit:checkpoints": Expect(LIST, "audit.event"),
     "audit:checkpoint": Expect(LIST, "audit.event", objects=_checkpoint),
     "elections:milestone_edit": Expect(
@@ -268,12 +268,10 @@ EXPECTATIONS: dict[str, Expect] = {
     "stations:list": Expect(LIST, "stations.station"),
     "stations:detail": Expect(OBJECT, "stations.station", objects=_stations),
     "stations:edit": Expect(OBJECT, "stations.station", action="change", objects=_stations),
-    "stations:export_csv": Expect(LIST, "stations.station", action="export"),
-    "stations:export_xlsx": Expect(LIST, "stations.station", action="export"),
+    "stations:export_csv": Expect(POST_ONLY),  # audited downloads: POST
+    "stations:export_xlsx": Expect(POST_ONLY),
     "stations:import": Expect(LIST, "stations.station", action="create"),
-    "stations:import_errors": Expect(
-        OBJECT, "stations.station", action="create", objects=_station_import
-    ),
+    "stations:import_errors": Expect(POST_ONLY, objects=_station_import),
     "stations:readiness": Expect(LIST, "stations.station"),
     "stations:map": Expect(LIST, "stations.station"),
     "stations:map_data": Expect(LIST, "stations.station"),
@@ -302,7 +300,7 @@ EXPECTATIONS: dict[str, Expect] = {
                                   objects=_meetings),
     "councils:decision_add": Expect(OBJECT, "councils.meeting", action="change",
                                     objects=_meetings),
-    "councils:agenda_pdf": Expect(OBJECT, "councils.meeting", objects=_meetings),
+    "councils:agenda_pdf": Expect(POST_ONLY, objects=_meetings),  # audited download
     "councils:action_add": Expect(OBJECT, "councils.meeting", action="change",
                                   objects=_decisions),
     "councils:actions": Expect(LIST, "councils.actionitem"),
@@ -324,7 +322,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "incidents:report": Expect(OBJECT, "incidents.report", objects=_incident_reports),
     "incidents:report_open_case": Expect(POST_ONLY, objects=_incident_reports),
     "incidents:report_attach": Expect(POST_ONLY, objects=_incident_reports),
-    "incidents:evidence": Expect(OBJECT, "incidents.report", objects=_incident_evidence),
+    "incidents:evidence": Expect(POST_ONLY, objects=_incident_evidence),  # audited
     "incidents:categories": Expect(LIST, "incidents.category"),
     "incidents:category_edit": Expect(NATIONAL, "incidents.category", action="change",
                                       objects=_incident_categories),

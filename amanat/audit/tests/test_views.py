@@ -65,7 +65,7 @@ def test_the_log_is_hidden_from_other_roles(client: Client, personas: Any, who: 
     sign_in(client, getattr(personas, who))
     assert client.get(reverse("audit:events")).status_code == 404
     before = Event.objects.exclude(action="access.denied").count()
-    assert client.get(reverse("audit:export")).status_code == 404
+    assert client.post(reverse("audit:export")).status_code == 404
     # A refused download is not an export: nothing but a denial may be recorded.
     assert not Event.objects.filter(action="audit.export").exists()
     assert Event.objects.exclude(action="access.denied").count() == before
@@ -79,7 +79,8 @@ def test_download_is_audited_and_verifies(client: Client, personas: Any, logged:
     public_key = audit_keygen()
     checkpoint = audit_checkpoint_create()
     sign_in(client, personas.auditor)
-    response = client.get(reverse("audit:export"))
+    assert client.get(reverse("audit:export")).status_code == 405  # a GET never writes
+    response = client.post(reverse("audit:export"))
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
     lines = [json.loads(line) for line in body.splitlines()]

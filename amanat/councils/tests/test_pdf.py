@@ -41,8 +41,11 @@ def test_agenda_pdf_has_council_date_cases_and_attendees(world: World) -> None:
         council=world.gharchak, held_on=DAY + datetime.timedelta(days=7),
         starts_at=datetime.time(9, 30), place="فرمانداری قرچک",
         attendees="فرماندار قرچک\nفرمانده انتظامی", actor=world.personas.admin)
-    response = client_for(world.personas.gharchak_governor).get(
-        reverse("councils:agenda_pdf", args=[meeting.pk]))
+    governor = client_for(world.personas.gharchak_governor)
+    url = reverse("councils:agenda_pdf", args=[meeting.pk])
+    assert governor.get(url).status_code == 405  # a GET never writes
+    assert not Event.objects.filter(action="councils.agenda.export").exists()
+    response = governor.post(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
@@ -66,5 +69,5 @@ def test_agenda_pdf_is_scoped(world: World) -> None:
     meeting = services.meeting_create(council=world.kerman, held_on=DAY,
                                       actor=world.personas.admin)
     for who in (world.personas.gharchak_governor, world.personas.police):
-        response = client_for(who).get(reverse("councils:agenda_pdf", args=[meeting.pk]))
+        response = client_for(who).post(reverse("councils:agenda_pdf", args=[meeting.pk]))
         assert response.status_code == 404

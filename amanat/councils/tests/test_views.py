@@ -53,9 +53,9 @@ def test_kerman_governor_gets_404_on_gharchak(world: World) -> None:
                 reverse("councils:meeting_new", args=[world.gharchak.pk]),
                 reverse("councils:meeting", args=[meeting.pk]),
                 reverse("councils:meeting_edit", args=[meeting.pk]),
-                reverse("councils:agenda_add", args=[meeting.pk]),
-                reverse("councils:agenda_pdf", args=[meeting.pk])):
+                reverse("councils:agenda_add", args=[meeting.pk])):
         assert kerman.get(url).status_code == 404, url
+    assert kerman.post(reverse("councils:agenda_pdf", args=[meeting.pk])).status_code == 404
     response = kerman.post(reverse("councils:meeting_new", args=[world.gharchak.pk]),
                            {"held_on": "1404/11/20"})
     assert response.status_code == 404
@@ -228,3 +228,26 @@ def test_meeting_page_makes_a_constant_number_of_queries(world: World,
     assert meeting2.agenda.count() == 6
     url2 = reverse("councils:meeting", args=[meeting2.pk])
     assert count_queries(lambda: client.get(url2)) == small
+
+
+def test_a_decision_out_of_scope_is_never_loaded(world: World) -> None:
+    """The action form fetches its decision through the scope helper: out of scope is 404,
+    nothing is written, and the denied attempt names the decision itself."""
+    meeting = _meeting(world)
+    decision = services.decision_add(meeting=meeting, text="تشدید گشت",
+                                     actor=world.personas.admin)
+    kerman = client_for(world.personas.kerman_governor)
+    url = reverse("councils:action_add", args=[decision.pk])
+    before = ActionItem.objects.count()
+    assert kerman.get(url).status_code == 404
+    assert kerman.post(url, {"text": "x", "owner": Agency.objects.get(code="police").pk,
+                             "due_on": "1404/11/30"}).status_code == 404
+    assert ActionItem.objects.count() == before
+    denied = Event.objects.filter(action="access.denied",
+                                  actor_id=world.personas.kerman_governor.pk)
+    assert {(e.object_type, e.object_id) for e in denied} == {
+        ("councils.decision", str(decision.pk))}
+    missing = reverse("councils:action_add", args=[decision.pk + 1000])
+    assert kerman.get(missing).status_code == 404
+    assert denied.count() == 2  # a decision that does not exist is no attempt on anything
+    assert client_for(world.personas.gharchak_governor).get(url).status_code == 200

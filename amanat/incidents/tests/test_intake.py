@@ -75,9 +75,17 @@ def test_api_errors_are_specific_and_scoped(world: World) -> None:
     assert unknown.json()["errors"][0]["field"] == "station_code"
     category = api_post(world, {**BODY, "category": "ZZ"}, "k3")
     assert category.json()["errors"][0]["field"] == "category"
-    # A Gharchak inspector cannot report for a Kerman station.
+    # A Gharchak inspector cannot report for a Kerman station, and cannot tell it from
+    # one that does not exist: the same answer, and a Kerman place by id likewise.
     outside = api_post(world, {**BODY, "station_code": "815-0007"}, "k4")
-    assert outside.status_code == 404
+    assert outside.status_code == 422
+    assert outside.json()["errors"] == [{**unknown.json()["errors"][0],
+                                         "message_en": "no polling station '815-0007' in your area",
+                                         "message_fa": "شعبه «815-0007» در حوزه شما یافت نشد"}]
+    kerman = world.kerman_station.unit or world.kerman_station.county
+    for unit_id in (kerman.pk, 10**6):
+        place = api_post(world, {**BODY, "station_code": None, "unit_id": unit_id}, f"u{unit_id}")
+        assert place.status_code == 422 and place.json()["errors"][0]["field"] == "unit_id"
     no_token = Client().post(API, data=BODY, content_type="application/json",
                              headers={"Idempotency-Key": "k5"})
     assert no_token.status_code == 401
@@ -235,7 +243,9 @@ def test_evidence_download_is_scoped(world: World) -> None:
     )
     item = received.report.evidence.get()
     url = reverse("incidents:evidence", args=[item.pk])
-    response = client_for(world.personas.gharchak_governor).get(url)
+    governor = client_for(world.personas.gharchak_governor)
+    assert governor.get(url).status_code == 405  # a GET never writes
+    response = governor.post(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF
     assert "attachment" in response["Content-Disposition"]
@@ -243,14 +253,14 @@ def test_evidence_download_is_scoped(world: World) -> None:
     assert [(e.actor_name, e.object_id) for e in downloads] == [
         (world.personas.gharchak_governor.username, str(item.pk))]
     for who in ("kerman_governor", "outsider", "police", "inspector"):
-        assert client_for(getattr(world.personas, who)).get(url).status_code == 404, who
+        assert client_for(getattr(world.personas, who)).post(url).status_code == 404, who
     assert downloads.count() == 1  # refused downloads are not recorded as downloads
     assert Client().get(url).status_code == 302  # to sign-in
     # Once the case is routed to the police, the police officer may download it.
     case = services.case_open_from_report(report=received.report, actor=world.personas.admin)
     services.case_triage(case=case, actor=world.personas.admin)
     services.case_assign(case=case, actor=world.personas.admin)
-    assert client_for(world.personas.police).get(url).status_code == 200
+    assert client_for(world.personas.police).post(url).status_code == 200
 
 
 def test_staff_form_with_evidence(world: World) -> None:
@@ -310,3 +320,64 @@ def test_reports_that_cannot_go_together_are_refused_whole(world: World) -> None
     with pytest.raises(services.NotStoredTogether):
         services.report_store_many([with_file])
     assert Report.objects.count() == 1 and audit_chain_problem() is None
+
+
+# --- free text is cleaned at every interface ----------------------------------------------
+
+SPOOF = "\ufeffپول\u200b در\u202e 01 تعاس\u202c ازای\u2066 رأی\u2069 می\u200c\u200cدادند\r\nخط دوم"
+CLEAN = "پول در 01 تعاس ازای رأی می\u200cدادند\nخط دوم"
+
+
+def test_bidi_and_invisible_characters_never_reach_staff(world: World) -> None:
+    """The public form, the staff form, the API and SMS store the same cleaned text:
+    no override can reverse what staff read, no zero-width character hides in it."""
+    public = Client().post(reverse("public_report"),
+                           public_form(world, text=SPOOF, contact="\u202e0912"))
+    assert public.status_code == 200 and "reference" in public.context
+    staff = client_for(world.personas.inspector).post(reverse("incidents:report_new"), {
+        "category": world.category("vote_buying").pk, "station_code": "2310-0042",
+        "text": SPOOF})
+    assert staff.status_code == 302
+    assert api_post(world, {**BODY, "text": SPOOF}, "clean-1").status_code == 201
+    sms = sms_post(Client(), {"message_id": "clean-1", "text": f"VB 2310-0042 {SPOOF}"})
+    assert sms.status_code == 200, sms.content
+    reports = list(Report.objects.order_by("pk"))
+    assert [r.channel for r in reports] == ["public", "web", "api", "sms"]
+    assert {r.text for r in reports} == {CLEAN}
+    assert reports[0].contact == "0912"
+    page = client_for(world.personas.gharchak_governor).get(
+        reverse("incidents:report", args=[reports[0].pk])).content.decode()
+    assert "\u202e" not in page and "\u200b" not in page
+
+
+# --- the public form's token is single-use --------------------------------------------------
+
+
+def test_a_replayed_public_form_is_refused_and_writes_nothing(world: World) -> None:
+    from amanat.incidents import spam
+    from amanat.incidents.models import UsedFormToken
+
+    data = public_form(world)
+    first = Client(REMOTE_ADDR="10.0.1.1").post(reverse("public_report"), data)
+    assert first.context["reference"]
+    reports, events = Report.objects.count(), Event.objects.count()
+    replay = Client(REMOTE_ADDR="10.0.1.2").post(reverse("public_report"), data)
+    assert replay.status_code == 200 and "reference" not in replay.context
+    errors = replay.context["form"].non_field_errors().as_data()
+    assert [e.code for e in errors] == ["used"]
+    assert "already been sent" in str(errors[0].message)
+    assert (Report.objects.count(), Event.objects.count()) == (reports, events)
+    # A race past the form's check: the second spend of one token fails at the database.
+    token = spam.form_token(issued_at=0.0 + 1e9)
+    assert spam.token_spend(token) and not spam.token_spend(token)
+    assert spam.token_problem(token) == "used"
+    assert UsedFormToken.objects.count() == 2
+
+
+def test_a_refused_public_form_does_not_spend_its_token(world: World) -> None:
+    data = public_form(world, station_code="", county="")
+    refused = Client().post(reverse("public_report"), data)
+    assert refused.context["form"].errors and Report.objects.count() == 0
+    county = world.gharchak_station.county_id
+    fixed = Client().post(reverse("public_report"), {**data, "county": county})
+    assert fixed.context["reference"] and Report.objects.count() == 1

@@ -105,3 +105,42 @@ def test_navbar_links_to_cases_for_those_who_may_see_them(world: World) -> None:
         world.personas.police).get("/").content.decode()
     assert 'data-testid="nav-incidents"' not in client_for(
         world.personas.inspector).get("/").content.decode()
+
+
+def test_unit_filters_and_evidence_are_fetched_in_scope(world: World) -> None:
+    """``?unit=`` on the case list and the dashboard, and evidence downloads, go through the
+    scope helpers: a unit out of scope is 404 (it was shown as an empty filter before)
+    and a denied evidence download is recorded against the evidence."""
+    from amanat.incidents.evidence import check_bytes
+
+    governor = client_for(world.personas.gharchak_governor)
+    kerman_county = world.kerman_station.county
+    assert governor.get(reverse("incidents:cases"),
+                        {"unit": kerman_county.pk}).status_code == 404
+    assert governor.get(reverse("incidents:dashboard"),
+                        {"unit": kerman_county.pk}).status_code == 404
+    own = governor.get(reverse("incidents:cases"), {"unit": world.gharchak_station.county_id})
+    assert own.status_code == 200 and own.context["unit"] == world.gharchak_station.county
+    report = services.report_receive(
+        channel="web", category=world.category("intimidation"), text="مدرک",
+        station=world.kerman_station, actor=world.personas.admin,
+        evidence=[check_bytes(b"%PDF-1.4 x", "x.pdf")]).report
+    evidence = report.evidence.get()
+    url = reverse("incidents:evidence", args=[evidence.pk])
+    assert governor.post(url).status_code == 404
+    denied = Event.objects.filter(action="access.denied",
+                                  actor_id=world.personas.gharchak_governor.pk)
+    assert ("incidents.evidence", str(evidence.pk)) in {
+        (e.object_type, e.object_id) for e in denied}
+
+
+def test_staff_cannot_tell_a_station_out_of_scope_from_a_missing_one(world: World) -> None:
+    inspector = client_for(world.personas.inspector)
+    answers = []
+    for code in (f"{world.kerman_station.county.code}-{world.kerman_station.code}", "2310-9999"):
+        response = inspector.post(reverse("incidents:report_new"), {
+            "category": world.category("intimidation").pk, "station_code": code,
+            "text": "گزارش"})
+        answers.append(response.context["form"].errors["station_code"])
+    assert answers[0] == answers[1]
+    assert not Event.objects.filter(action="incidents.report.receive").exists()

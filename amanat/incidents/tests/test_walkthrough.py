@@ -67,8 +67,9 @@ def test_public_report_to_closure(world: World) -> None:
     assert status_of(world, case, "tehran_officer") == 200
     assert status_of(world, case, "auditor") == 200
 
-    # 3. Triage (opening the step form locks the case to the governor).
+    # 3. Triage (opening the step form, a POST, locks the case to the governor).
     step = reverse("incidents:case_step", args=[case.pk, "triage"])
+    assert governor.post(step, {"begin": "1"})["Location"] == step
     assert governor.get(step).status_code == 200
     case.refresh_from_db()
     assert case.locked_by == world.personas.gharchak_governor

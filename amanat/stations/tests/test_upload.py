@@ -130,7 +130,8 @@ def test_error_report_download_and_who_may_read_it(
 ) -> None:
     response = upload(governor, registry, "s.csv", BAD)
     url = reverse("stations:import_errors", args=[response.context["stored"].id])
-    download = governor.get(url)
+    assert governor.get(url).status_code == 405  # a GET never writes
+    download = governor.post(url)
     assert download.status_code == 200
     assert "attachment" in download["Content-Disposition"]
     assert "s.csv" not in download["Content-Disposition"]
@@ -139,13 +140,13 @@ def test_error_report_download_and_who_may_read_it(
     assert rows[0][-1] == "error / خطا"
     assert "نام شعبه لازم است" in rows[1][-1] and rows[3][-1] == ""
     p = registry.personas
-    assert client_for(p.kerman_governor).get(url).status_code == 404
-    assert client_for(p.police).get(url).status_code == 404
-    assert client_for(p.outsider).get(url).status_code == 404
+    assert client_for(p.kerman_governor).post(url).status_code == 404
+    assert client_for(p.police).post(url).status_code == 404
+    assert client_for(p.outsider).post(url).status_code == 404
     # Those who may create stations over the uploader's whole county may read it.
-    assert client_for(p.tehran_officer).get(url).status_code == 200
-    assert client_for(p.admin).get(url).status_code == 200
-    assert governor.get(reverse("stations:import_errors", args=["not-a-uuid"])).status_code == 404
+    assert client_for(p.tehran_officer).post(url).status_code == 200
+    assert client_for(p.admin).post(url).status_code == 200
+    assert governor.post(reverse("stations:import_errors", args=["not-a-uuid"])).status_code == 404
     # Each download is in the audit log, with who took it; refused ones are not.
     downloads = Event.objects.filter(action="stations.import.errors_download")
     assert [(e.actor_name, e.object_id, e.unit_id) for e in downloads.order_by("seq")] == [
@@ -185,7 +186,8 @@ def csv_rows(response: Any) -> list[list[str]]:
 
 def test_export_csv_is_scoped_filtered_and_audited(registry: Registry) -> None:
     client = client_for(registry.personas.gharchak_governor)
-    response = client.get(reverse("stations:export_csv"))
+    assert client.get(reverse("stations:export_csv")).status_code == 405  # GET never writes
+    response = client.post(reverse("stations:export_csv"))
     assert response.status_code == 200
     rows = csv_rows(response)
     assert rows[0][0] == "کد شعبه"
@@ -193,7 +195,7 @@ def test_export_csv_is_scoped_filtered_and_audited(registry: Registry) -> None:
     event = Event.objects.get(action="station.export")
     assert event.actor_name == "gharchak_governor"
     assert event.extra["format"] == "csv" and event.extra["election"] == "councils-1405"
-    filtered = csv_rows(client.get(reverse("stations:export_csv"), {"ready": "no"}))
+    filtered = csv_rows(client.post(reverse("stations:export_csv") + "?ready=no"))
     assert sorted(r[0] for r in filtered[1:]) == ["102", "103", "104"]
     assert Event.objects.filter(action="station.export").count() == 2
     assert Event.objects.filter(action="station.export").last().extra["filters"] == {  # type: ignore[union-attr]
@@ -202,7 +204,7 @@ def test_export_csv_is_scoped_filtered_and_audited(registry: Registry) -> None:
 
 
 def test_export_xlsx_national(registry: Registry) -> None:
-    response = client_for(registry.personas.auditor).get(reverse("stations:export_xlsx"))
+    response = client_for(registry.personas.auditor).post(reverse("stations:export_xlsx"))
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     sheet = book.active
@@ -213,6 +215,6 @@ def test_export_xlsx_national(registry: Registry) -> None:
 def test_export_denied_to_view_only_roles(registry: Registry) -> None:
     for persona in (registry.personas.police, registry.personas.inspector):
         client = client_for(persona)
-        assert client.get(reverse("stations:export_csv")).status_code == 404
-        assert client.get(reverse("stations:export_xlsx")).status_code == 404
+        assert client.post(reverse("stations:export_csv")).status_code == 404
+        assert client.post(reverse("stations:export_xlsx")).status_code == 404
     assert not Event.objects.filter(action="station.export").exists()
