@@ -13,6 +13,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amanat.lib.geodesy import Area
 from amanat.lib.persian import to_persian_digits
 
 # Iran's bounding box, with a small margin for border stations.
@@ -104,6 +105,29 @@ def _coordinates(row: Mapping[str, Any]) -> list[FieldError]:
             f"({_fa(LON_RANGE[0])} تا {_fa(LON_RANGE[1])})",
         ))
     return errors
+
+
+def near_county(lat: float, lon: float, area: Area | None) -> FieldError | None:
+    """An error when the point lies far from its county: further from the county's
+    point than its own towns and villages reach, with a margin (``Area.limit_km``).
+    ``area`` None (nothing in the county has coordinates) checks nothing."""
+    if area is None:
+        return None
+    distance = area.distance_km(lat, lon)
+    limit = area.limit_km
+    if distance <= limit:
+        return None
+    km, lim = round(distance), round(limit)
+    swapped = area.distance_km(lon, lat) <= limit
+    hint_en = "; latitude and longitude look swapped" if swapped else ""
+    hint_fa = "؛ جای عرض و طول جغرافیایی عوض شده است" if swapped else ""
+    return FieldError(
+        "latitude",
+        f"the point ({lat}, {lon}) is {km:,} km from county {area.name}; its places lie "
+        f"within {lim:,} km{hint_en}",
+        f"نقطه ({_fa(lat)}، {_fa(lon)}) {_fa(km)} کیلومتر از شهرستان {area.name} فاصله دارد؛ "
+        f"آبادی‌های آن در شعاع {_fa(lim)} کیلومتری‌اند{hint_fa}",
+    )
 
 
 def _counts(row: Mapping[str, Any]) -> list[FieldError]:

@@ -30,6 +30,7 @@ from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_paths
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
+from amanat.geo.codes import canonical_unit_code
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations import selectors, uploads
 from amanat.stations.forms import StationFilterForm, StationForm, StationImportForm
@@ -209,7 +210,7 @@ def _scope_unit(user: AnyUser) -> AdminUnit | None:
 
 def _allowed_county_codes(user: AnyUser) -> set[str]:
     counties = selectors.scoped_units(user, Kind.COUNTY, action=policy.CREATE)
-    return set(counties.values_list("code", flat=True))
+    return {canonical_unit_code("county", c) for c in counties.values_list("code", flat=True)}
 
 
 def _report_context(report: ImportReport) -> dict[str, Any]:
