@@ -25,7 +25,7 @@ from amanat.geo.codes import canonical_unit_code, unit_code_candidates
 from amanat.geo.models import AdminUnit, Constituency
 from amanat.geo.selectors import unit_area
 from amanat.lib.geodesy import Area
-from amanat.lib.persian import to_persian_digits
+from amanat.lib.persian import to_ascii_digits, to_persian_digits
 from amanat.lib.tabular import (
     HEADER_SCAN_ROWS,
     Cell,
@@ -212,6 +212,16 @@ def station_import(
     if not dry_run:
         _apply(election, plan, report, actor)
     return report
+
+
+def import_unknown_columns(*, data: bytes, filename: str) -> list[st.UnknownColumn]:
+    """The headers of a file that match no column (what a mapping must decide); the
+    rows are not read.  Empty when the file cannot be read or has no header."""
+    try:
+        table = read_table(data, filename=filename, is_header=st.header_found)
+    except TabularError:
+        return []
+    return st.map_headers(table.headers).unknown
 
 
 def _read_source(
@@ -417,6 +427,7 @@ def _plan_row(
 
 
 def _clash_error(code: str, county_code: str, stored: list[str]) -> FieldError:
+    stored = sorted(stored)
     listed = ", ".join(stored)
     return FieldError(
         "code",
@@ -644,7 +655,11 @@ def station_export(
 
 
 def _derive(station: Station) -> None:
-    """Fields computed from others: the scope path, the search key and the map cell."""
+    """Fields computed from others: the scope path, the search key and the map cell.
+
+    A new station's code is put in its canonical form (stations.codes)."""
+    if station.pk is None:
+        station.code = canonical_station_code(to_ascii_digits(station.code))
     station.unit_path = (station.unit or station.county).path
     station.search_text = station_search_text(station.code, station.name)
     if station.latitude is not None and station.longitude is not None:
@@ -707,6 +722,11 @@ def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> 
         raise TypeError(f"station_update cannot change {sorted(unknown)}")
     row = {f: data.get(f, getattr(station, f)) for f in VALIDATED_FIELDS}
     errors = validate_station(row)
+    point = (row["latitude"], row["longitude"])
+    # Only a point being changed is checked: an old one stays editable around it.
+    if not errors and None not in point and point != (station.latitude, station.longitude):
+        far = near_county(point[0], point[1], unit_area(station.county.path))
+        errors += [far] if far is not None else []
     if errors:
         raise StationInvalid(errors)
     # Derived fields that say nothing new to a reader of the log stay out of the diff.

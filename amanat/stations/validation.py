@@ -118,15 +118,12 @@ def near_county(lat: float, lon: float, area: Area | None) -> FieldError | None:
     if distance <= limit:
         return None
     km, lim = round(distance), round(limit)
-    swapped = area.distance_km(lon, lat) <= limit
-    hint_en = "; latitude and longitude look swapped" if swapped else ""
-    hint_fa = "؛ جای عرض و طول جغرافیایی عوض شده است" if swapped else ""
     return FieldError(
         "latitude",
         f"the point ({lat}, {lon}) is {km:,} km from county {area.name}; its places lie "
-        f"within {lim:,} km{hint_en}",
+        f"within {lim:,} km of it",
         f"نقطه ({_fa(lat)}، {_fa(lon)}) {_fa(km)} کیلومتر از شهرستان {area.name} فاصله دارد؛ "
-        f"آبادی‌های آن در شعاع {_fa(lim)} کیلومتری‌اند{hint_fa}",
+        f"آبادی‌های آن در شعاع {_fa(lim)} کیلومتری‌اند",
     )
 
 
