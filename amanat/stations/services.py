@@ -326,9 +326,10 @@ def _plan_import(
         kept.append((number, cells))
         report.total_rows += 1
         errors = _plan_row(cells, hmap, lookups, seen, number, plan, memo)
+        # Persian messages quote cells and codes: their digits are shown in Persian too.
         report.errors += [
             RowError(number, hmap.header_for(e.field), _raw(cells, hmap, e.field), e.field,
-                     e.message_en, e.message_fa)
+                     e.message_en, _fa(e.message_fa))
             for e in errors
         ]
     if report.total_rows == 0:
@@ -468,7 +469,8 @@ def _merge(parsed: dict[str, Any], current: dict[str, Any] | None) -> dict[str, 
 def _resolve(
     row: dict[str, Any], county: tuple[int, str], lookups: _Lookups, errors: list[FieldError]
 ) -> dict[str, Any]:
-    """Model values of a valid row: foreign keys, denormalised path and H3 cell."""
+    """Model values of a valid row: foreign keys, denormalised path and H3 cell; empty
+    (with the reason in ``errors``) when the row is not valid."""
     county_id, county_path = county
     unit_id, unit_path = None, county_path
     if "_unit" in row:
@@ -492,12 +494,11 @@ def _resolve(
                 f"there is no constituency with code {row['constituency_code']}",
                 f"حوزه انتخابیه‌ای با کد {_fa(row['constituency_code'])} وجود ندارد",
             ))
+    if errors:  # a cell that could not be read left its field out of the row
+        return {}
     values = {k: row[k] for k in _PLAIN_FIELDS}
     lat, lon = row["latitude"], row["longitude"]
-    # Only a valid row is written; the cell is computed only for a complete, checked point.
-    cell = ""
-    if not errors and lat is not None and lon is not None:
-        cell = h3.latlng_to_cell(lat, lon, H3_RESOLUTION)
+    cell = "" if lat is None or lon is None else h3.latlng_to_cell(lat, lon, H3_RESOLUTION)
     values.update(
         county_id=county_id, unit_id=unit_id, constituency_id=constituency_id,
         unit_path=unit_path,

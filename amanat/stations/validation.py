@@ -59,7 +59,7 @@ def _identity(row: Mapping[str, Any], county_codes: Container[str] | None) -> li
         errors.append(FieldError(
             "code",
             f"station code {code!r} must be 1-20 letters, digits or hyphens",
-            f"کد شعبه «{code}» باید ۱ تا ۲۰ حرف لاتین، رقم یا خط تیره باشد",
+            f"کد شعبه «{_fa(code)}» باید ۱ تا ۲۰ حرف لاتین، رقم یا خط تیره باشد",
         ))
     if not row.get("name"):
         errors.append(FieldError("name", "name is required", "نام شعبه لازم است"))

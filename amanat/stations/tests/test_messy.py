@@ -6,6 +6,7 @@ checks what was stored (or that nothing was).
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 import json
@@ -501,3 +502,45 @@ def test_export_then_import_of_the_messy_data_changes_nothing(
     assert (report["created"], report["updated"]) == (0, 0)
     assert report["unchanged"] == len(before)
     assert snapshot() == before
+
+
+# --- no cell can crash the import --------------------------------------------------------------
+
+NASTY_CELLS: list[Any] = [
+    None, "", " ", "abc", "nan", "inf", "-inf", "1e999", "-1", "0", "1.5", "1,5", "1,234,5",
+    "99999999999999999999", 10**20, -5, 1.5, 1e308, True, False, "\x00", "a\x00b", "٫", ",",
+    "/", "--", "1404/13/40", "2026-02-30", "9999/99/99", "x" * 5000, "=1+1", "'", "بله",
+    "دارد", "۱۲۳۴۵۶۷۸۹۰۱۲۳۴۵۶۷۸", datetime.datetime(9999, 12, 31), datetime.datetime(1900, 1, 1),
+    datetime.time(10, 0), "\u202e\u200f", "ندارد",
+]
+
+
+@pytest.mark.parametrize("value", NASTY_CELLS, ids=range(len(NASTY_CELLS)))
+def test_no_cell_value_in_any_column_crashes_the_import(registry: Registry, value: Any) -> None:
+    """Every column of the sheet gets the value, one column per row, beside a valid row
+    of data; the import answers with a report (accepted or row errors), never raises."""
+    from amanat.stations import tabular as st
+    from amanat.stations.services import station_import
+
+    headers = [c.header_fa for c in st.COLUMNS if c.name != "kind"]
+    valid = {"کد شعبه": 1, "کد شهرستان": 815, "نام": "شعبه", "عرض جغرافیایی": 30.3,
+             "طول جغرافیایی": 57.0, "دوربین": "زنده", "تعداد دوربین": 1}
+    rows = []
+    for number, header in enumerate(headers, start=1):
+        row = {**valid, "کد شعبه": 900 + number, header: value}
+        rows.append([row.get(h) for h in headers])
+    if isinstance(value, str) and "\x00" in value:  # XLSX cannot hold it; CSV can
+        out = io.StringIO()
+        csv.writer(out).writerows([headers, *rows])
+        data, name = out.getvalue().encode(), "nasty.csv"
+    else:
+        data, name = xlsx(headers, *rows), "nasty.xlsx"
+    before = snapshot()
+    for dry_run in (True, False):
+        report = station_import(election=registry.election, fileobj=io.BytesIO(data),
+                                filename=name, dry_run=dry_run)
+        assert report.total_rows == len(headers) or report.rejected
+        if report.rejected:
+            assert snapshot() == before
+            for error in report.errors:
+                assert not ASCII_DIGIT.search(error.message_fa), error.message_fa
