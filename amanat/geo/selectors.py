@@ -13,6 +13,8 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
 from amanat.geo.models import AdminUnit, Kind
+from amanat.geo.paths import under
+from amanat.lib.geodesy import Area, area_of
 from amanat.lib.persian import search_key
 
 # A map with more markers than this is unreadable and slow to draw on a small machine.
@@ -124,3 +126,24 @@ def _ancestors_by_path(units: Sequence[AdminUnit]) -> dict[str, AdminUnit]:
         return {}
     ancestors = AdminUnit.objects.filter(path__in=paths).exclude(kind=Kind.COUNTRY)
     return {a.path: a for a in ancestors}
+
+
+def unit_area(path: str) -> Area | None:
+    """The unit at ``path`` as a circle around its point reaching its furthest placed
+    descendant (one query); None when neither it nor anything in it has coordinates."""
+    rows = AdminUnit.objects.filter(
+        under("path", path), latitude__isnull=False, longitude__isnull=False
+    ).values_list("path", "name", "latitude", "longitude")
+    centre: tuple[float, float] | None = None
+    name = ""
+    places: list[tuple[float, float]] = []
+    for unit_path, unit_name, lat, lon in rows.iterator(chunk_size=5000):
+        if lat is None or lon is None:  # excluded by the query; narrows the types
+            continue
+        if unit_path == path:
+            centre, name = (lat, lon), unit_name
+        else:
+            places.append((lat, lon))
+    if not name:
+        name = AdminUnit.objects.filter(path=path).values_list("name", flat=True).first() or ""
+    return area_of(name, centre, places)

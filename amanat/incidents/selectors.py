@@ -22,6 +22,7 @@ from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Role
 from amanat.core import sql
 from amanat.elections.models import Election
+from amanat.geo.codes import canonical_unit_code
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.incidents.models import (
@@ -33,6 +34,7 @@ from amanat.incidents.models import (
     Report,
 )
 from amanat.lib.persian import normalize, to_ascii_digits
+from amanat.stations.codes import canonical_station_code
 from amanat.stations.models import Station
 
 CASE = "incidents.case"
@@ -271,10 +273,13 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
     if election is None or parsed is None or within == []:
         return None
     county, code = parsed
+    # As typed or in the canonical form (a phone or a spreadsheet drops leading zeros:
+    # "808-1" is county 0808, station 0001).
     query = ("SELECT s.* FROM stations_station s JOIN geo_adminunit c"
-             " ON c.id = s.county_id WHERE c.kind = %s AND c.code = %s"
-             " AND s.election_id = %s AND s.code = %s")
-    params: list[Any] = [Kind.COUNTY, county, election.pk, code]
+             " ON c.id = s.county_id WHERE c.kind = %s AND c.code IN (%s, %s)"
+             " AND s.election_id = %s AND s.code IN (%s, %s)")
+    params: list[Any] = [Kind.COUNTY, county, canonical_unit_code("county", county),
+                         election.pk, code, canonical_station_code(code)]
     if within is not None and not any(path.count("/") == 1 for path in within):
         # substr rather than LIKE: a path never needs escaping (SQLite and PostgreSQL).
         query += " AND (" + " OR ".join(["substr(s.unit_path, 1, %s) = %s"] * len(within)) + ")"

@@ -1,7 +1,10 @@
 """Reading and writing spreadsheets (CSV and XLSX), Django-free.
 
 Reading gives a header row and an iterator of data rows, each paired with the row
-number the user sees in a spreadsheet program (the header is row 1).  CSV comes as
+number the user sees in a spreadsheet program.  Real files often have a title row or two
+above the header and an instructions sheet before the data: given ``is_header``, the
+reader looks for the header among the first ``HEADER_SCAN_ROWS`` rows of each sheet in
+turn (CSV: of the file) and starts the data below it.  CSV comes as
 UTF-8 with or without a BOM, UTF-16 with a BOM (Excel's "Unicode text"), or, failing
 UTF-8, Windows-1256 (what Persian Windows Excel writes); the delimiter is sniffed from
 the header line.  XLSX is read with python-calamine and written with openpyxl.
@@ -17,7 +20,7 @@ import codecs
 import csv
 import datetime
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
@@ -30,6 +33,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED_PREFIXES = (*FORMULA_PREFIXES, "'")
 _DELIMITERS = (",", ";", "\t")
 _CELL_TYPES = (str, int, float, bool, datetime.date, datetime.time, type(None))
+# How far down a sheet the header row is looked for (title rows, notes, blank rows).
+HEADER_SCAN_ROWS = 30
+HeaderTest = Callable[[list[str]], bool]
 
 
 class TabularError(ValueError):
@@ -41,6 +47,26 @@ class TabularError(ValueError):
         self.message_fa = message_fa
 
 
+class HeaderNotFound(TabularError):
+    """No row passed the caller's header test; ``sheets`` were searched (CSV: none
+    named) down to row ``HEADER_SCAN_ROWS`` each.  The caller knows what it looked for
+    and says so in its own message."""
+
+    def __init__(self, sheets: list[str]) -> None:
+        self.sheets = sheets
+        names = "، ".join(sheets)
+        super().__init__(
+            f"no header row in the first {HEADER_SCAN_ROWS} rows"
+            + (f" of the sheets {', '.join(sheets)}" if sheets else ""),
+            f"در {_fa_number(HEADER_SCAN_ROWS)} سطر نخست"
+            + (f" برگه‌های {names}" if sheets else "") + " سطر عنوان پیدا نشد",
+        )
+
+
+def _fa_number(value: int) -> str:
+    return str(value).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
 @dataclass
 class Table:
     headers: list[str]
@@ -48,6 +74,8 @@ class Table:
     rows: Iterator[tuple[int, list[Cell]]]
     format: Format
     warnings: list[str] = field(default_factory=list)
+    sheet: str = ""  # the XLSX sheet read
+    header_row: int = 1  # the header's row number as a spreadsheet shows it
 
 
 def escape_formula(value: str) -> str:
@@ -76,12 +104,19 @@ def detect_format(filename: str) -> Format:
     )
 
 
-def read_table(data: bytes, *, filename: str) -> Table:
-    """Parse ``data`` (the whole file) as CSV or XLSX, chosen by the file name."""
+def read_table(
+    data: bytes, *, filename: str, is_header: HeaderTest | None = None
+) -> Table:
+    """Parse ``data`` (the whole file) as CSV or XLSX, chosen by the file name.
+
+    Without ``is_header`` the first non-empty row of the first sheet is the header.  With
+    it, the header is the first row (of the first ``HEADER_SCAN_ROWS`` of each sheet, in
+    sheet order) that it accepts; ``HeaderNotFound`` when there is none.
+    """
     fmt = detect_format(filename)
     if fmt == "xlsx" or data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
-    return _read_csv(data)
+        return _read_xlsx(data, is_header)
+    return _read_csv(data, is_header)
 
 
 def decode_text(data: bytes) -> tuple[str, list[str]]:
@@ -104,31 +139,51 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
         ]
 
 
-def _sniff_delimiter(first_line: str) -> str:
-    return max(_DELIMITERS, key=first_line.count)
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter used most on one line among the first ones (a title line above the
+    header may have none)."""
+    return max(_DELIMITERS, key=lambda d: max((line.count(d) for line in lines), default=0))
 
 
-def _read_csv(data: bytes) -> Table:
+def _find_header(
+    numbered: Iterator[tuple[int, list[str]]], is_header: HeaderTest | None
+) -> tuple[int, list[str]] | None:
+    """The header among the first rows of ``numbered`` (consumed up to it)."""
+    for number, cells in numbered:
+        if number > HEADER_SCAN_ROWS and is_header is not None:
+            return None
+        if not any(cells):
+            continue
+        if is_header is None or is_header(cells):
+            return number, cells
+    return None
+
+
+def _read_csv(data: bytes, is_header: HeaderTest | None = None) -> Table:
     text, warnings = decode_text(data)
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
+    first_lines = text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_lines))
+    # Excel shows each CSV record as one row, even with line breaks inside quotes.
+    records = enumerate(reader, start=1)
     try:
-        headers = next(reader)
-    except StopIteration:
-        raise _empty() from None
+        found = _find_header(((n, [c.strip() for c in r]) for n, r in records), is_header)
     except csv.Error as exc:
         raise _unreadable(str(exc)) from exc
+    if found is None:
+        if is_header is None or not text.strip():
+            raise _empty()
+        raise HeaderNotFound([])
+    header_row, headers = found
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:
-        # Excel shows each CSV record as one row, even with line breaks inside quotes.
         try:
-            for number, record in enumerate(reader, start=2):
+            for number, record in records:
                 if any(value.strip() for value in record):
                     yield number, list(record)
         except csv.Error as exc:
             raise _unreadable(str(exc)) from exc
 
-    return Table([h.strip() for h in headers], rows(), "csv", warnings)
+    return Table(headers, rows(), "csv", warnings, header_row=header_row)
 
 
 def _xlsx_cell(value: Any) -> Cell:
@@ -140,26 +195,48 @@ def _xlsx_cell(value: Any) -> Cell:
     return value if isinstance(value, _CELL_TYPES) else str(value)
 
 
-def _read_xlsx(data: bytes) -> Table:
-    """Read the first sheet with calamine (a Rust reader; openpyxl is ~4× slower here)."""
+def _header_text(value: Any) -> str:
+    cell = _xlsx_cell(value)
+    return "" if cell is None else str(cell).strip()
+
+
+def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
+    """Read the data sheet with calamine (a Rust reader; openpyxl is ~4× slower here).
+
+    The data sheet is the first one (without ``is_header``), else the first visible
+    worksheet with a header row: an instructions sheet before it is passed over.
+    """
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = [
+            m.name for m in book.sheets_metadata
+            if str(m.typ).endswith("WorkSheet") and str(m.visible).endswith(".Visible")
+        ] or list(book.sheet_names[:1])
+        if is_header is None:
+            names = names[:1]
+        for name in names:
+            # calamine pads the rows above the used range, so row numbers count from
+            # the sheet's top as a spreadsheet shows them.
+            source = enumerate(book.get_sheet_by_name(name).iter_rows(), start=1)
+            found = _find_header(((n, [_header_text(c) for c in r]) for n, r in source),
+                                 is_header)
+            if found is not None:
+                return _xlsx_table(name, found, source)
     except (CalamineError, ValueError, OSError) as exc:
         raise _unreadable(str(exc)) from exc
-    # calamine pads the rows above the used range; the header is the first non-empty
-    # row, and row numbers count from the sheet's top as a spreadsheet shows them.
-    source = enumerate(sheet.iter_rows(), start=1)
-    headers: list[str] = []
-    for _number, header_cells in source:
-        headers = [str(_xlsx_cell(c) or "").strip() for c in header_cells]
-        if any(headers):
-            break
+    if is_header is None:
+        raise _empty()
+    raise HeaderNotFound(names)
+
+
+def _xlsx_table(
+    name: str, found: tuple[int, list[str]], source: Iterator[tuple[int, list[Any]]]
+) -> Table:
+    header_row, headers = found
     while headers and not headers[-1]:
         headers.pop()
-    if not headers:
-        raise _empty()
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:
         for number, values in source:
@@ -167,7 +244,7 @@ def _read_xlsx(data: bytes) -> Table:
             if any(c is not None for c in cells):
                 yield number, cells
 
-    return Table(headers, rows(), "xlsx")
+    return Table(headers, rows(), "xlsx", sheet=name, header_row=header_row)
 
 
 def _empty() -> TabularError:

@@ -18,6 +18,7 @@ from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.geo.paths import under
 from amanat.lib.persian import normalize
+from amanat.stations import tabular as st
 from amanat.stations.models import VALIDATED_FIELDS, Cctv, Fibre, Station, Status
 from amanat.stations.selectors import DEFAULT_SORT, SORTS
 from amanat.stations.services import EDITABLE_FIELDS, UNIT_KINDS
@@ -202,3 +203,55 @@ class StationImportForm(forms.Form):
             raise forms.ValidationError(_("The file is larger than 50 MB."))
         upload.amanat_ext = ext
         return upload
+
+
+class ColumnMappingForm(forms.Form):
+    """The upload's second step: what each column we do not recognise holds.
+
+    One choice per such column: a field (the likely ones first) or "ignore".  The file
+    itself waits on the server (``uploads.import_store``) under ``import_id``.
+    """
+
+    import_id = forms.CharField(widget=forms.HiddenInput)
+    dry_run = forms.BooleanField(
+        label=_("Check only (dry run): nothing is saved"), required=False
+    )
+
+    def __init__(self, unknown: list[st.UnknownColumn], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unknown = unknown
+        fa = persian_active()
+        for index, column in enumerate(unknown):
+            likely = [c for name in column.candidates[:5] for c in st.COLUMNS if c.name == name]
+            others = [c for c in st.COLUMNS if c not in likely]
+            choices: list[Any] = [("", _("Choose…")), (st.IGNORE, _("Ignore this column"))]
+            if likely:
+                choices.append((_("Likely"), [(c.name, _field_label(c, fa)) for c in likely]))
+            choices.append((_("Other fields"), [(c.name, _field_label(c, fa)) for c in others]))
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=column.header,
+                choices=choices,
+                error_messages={"required": _("Choose a field or ignore the column.")},
+            )
+        _style(self)
+
+    def column_fields(self) -> list[forms.BoundField]:
+        return [self[f"column_{i}"] for i in range(len(self.unknown))]
+
+    def mapping(self) -> dict[str, str]:
+        """header -> column name or ``ignore``, for ``station_import(mapping=...)``."""
+        return {
+            column.header: self.cleaned_data[f"column_{i}"]
+            for i, column in enumerate(self.unknown)
+        }
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        _mark_invalid(self)
+        return valid
+
+
+def _field_label(column: st.Column, fa: bool) -> str:
+    if fa:
+        return f"{column.header_fa} ({column.name})"
+    return f"{column.header_en} ({column.header_fa})"

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from amanat.geo.paths import under
-from amanat.lib.persian import search_key
+from amanat.lib.persian import search_key, to_ascii_digits
 
 H3_RESOLUTION = 7
 
@@ -182,9 +182,15 @@ class Station(models.Model):
         )
 
     def clean(self) -> None:
-        """The same rules as the importer (stations.validation), for forms and the admin."""
+        """The same rules as the importer (stations.validation), for forms and the admin.
+
+        The code is put in its canonical form first (stations.codes), so that the
+        uniqueness check that follows compares ``1`` with a stored ``0001``.
+        """
+        from amanat.stations.codes import canonical_station_code
         from amanat.stations.validation import validate_station
 
+        self.code = canonical_station_code(to_ascii_digits(self.code or ""))
         row: dict[str, Any] = {f: getattr(self, f) for f in VALIDATED_FIELDS}
         errors = validate_station(row)
         if errors:

@@ -22,17 +22,31 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from amanat.core import bulk
+from amanat.geo.codes import canonical_unit_code, unit_code_candidates
 from amanat.geo.models import AdminUnit, Constituency
-from amanat.lib.tabular import Cell, Format, Table, TabularError, csv_chunks, read_table
+from amanat.geo.selectors import unit_area
+from amanat.lib.geodesy import Area
+from amanat.lib.persian import to_ascii_digits, to_persian_digits
+from amanat.lib.tabular import (
+    HEADER_SCAN_ROWS,
+    Cell,
+    Format,
+    HeaderNotFound,
+    Table,
+    TabularError,
+    csv_chunks,
+    read_table,
+)
 from amanat.lib.tabular import write_table as _write_table
 from amanat.stations import tabular as st
+from amanat.stations.codes import canonical_station_code
 from amanat.stations.models import (
     H3_RESOLUTION,
     VALIDATED_FIELDS,
     Station,
     station_search_text,
 )
-from amanat.stations.validation import FieldError, validate_station
+from amanat.stations.validation import FieldError, near_county, validate_station
 
 # Model attributes the import sets; compared to decide updated vs unchanged.
 WRITE_FIELDS = (
@@ -49,6 +63,18 @@ _PLAIN_FIELDS = tuple(
     if f not in {"county_id", "unit_id", "constituency_id", "unit_path", "search_text", "h3_cell"}
 )
 UNIT_KINDS = ("city", "rural_district", "village")
+# The fields each rule of validate_station reads, by the field its error names: when one
+# of them could not be read, the rule ran on a default and its error would mislead.
+_RULE_INPUTS = {
+    "latitude": {"latitude", "longitude"}, "longitude": {"latitude", "longitude"},
+    "cameras": {"cctv", "cameras"}, "route": {"kind", "route"},
+    "sensitivity_reason": {"sensitive", "sensitivity_reason"},
+    "closed_reason": {"status", "closed_reason"}, "fibre_date": {"fibre", "fibre_date"},
+}
+
+
+def _fa(value: object) -> str:
+    return to_persian_digits(str(value))
 
 
 def _audit(**kw: Any) -> None:
@@ -81,6 +107,10 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    # Headers matching no column and not mapped: the import stops until they are.
+    unknown_columns: list[st.UnknownColumn] = field(default_factory=list)
+    sheet: str = ""  # the XLSX sheet read
+    header_row: int = 1  # where the header was found (title rows above it are skipped)
     # The file as read, kept only when it was rejected (for write_error_report).
     headers: list[str] = field(default_factory=list)
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
@@ -101,9 +131,17 @@ class _Lookups:
     counties: dict[str, tuple[int, str]]  # code -> (id, path)
     units: dict[str, list[tuple[int, str]]]  # code -> [(id, path)]
     constituencies: dict[str, int]
-    existing: dict[tuple[int, str], dict[str, Any]]  # (county id, code) -> values
+    # (county id, canonical code) -> values; clashes: keys two stored codes share.
+    existing: dict[tuple[int, str], dict[str, Any]]
+    clashes: dict[tuple[int, str], list[str]]
     # County codes the importing user may write to; None means every county.
     allowed: Container[str] | None = None
+    areas: dict[str, Area | None] = field(default_factory=dict)  # county path -> area
+
+    def area(self, county_path: str) -> Area | None:
+        if county_path not in self.areas:
+            self.areas[county_path] = unit_area(county_path)
+        return self.areas[county_path]
 
 
 @dataclass
@@ -131,27 +169,37 @@ def station_import(
     actor: Any = None,
     dry_run: bool = False,
     allowed_county_codes: Container[str] | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX of stations into ``election``: all rows or none.
 
     Rows upsert by (election, county, code).  Columns absent from the file keep their
     current values on existing stations and take defaults on new ones.  With
     ``allowed_county_codes`` (the importing user's scope), a row for any other county is
-    an error.
+    an error (codes in canonical form, ``geo.codes.canonical_unit_code``).  ``mapping``
+    (header -> column name, alias or ``"ignore"``) decides headers the importer does not
+    recognise; any left undecided reject the file, listed in
+    ``report.unknown_columns`` with the fields each could be.
     """
     data, filename = _read_source(file_path, fileobj, filename)
     report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest())
     report.dry_run = dry_run
     try:
-        table = read_table(data, filename=filename)
+        table = read_table(
+            data, filename=filename, is_header=lambda row: st.header_found(row, mapping)
+        )
+    except HeaderNotFound as exc:
+        report.errors.append(_no_header_error(exc))
+        return report
     except TabularError as exc:
         report.errors.append(RowError(1, "", "", "", exc.message_en, exc.message_fa))
         return report
-    report.format = table.format
+    report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
     report.warnings += table.warnings
     del data
-    hmap = st.map_headers(table.headers)
+    hmap = st.map_headers(table.headers, mapping)
     report.ignored_columns = hmap.ignored
+    report.unknown_columns = hmap.unknown
     if _header_errors(hmap, report):
         report.headers, report.rows = table.headers, list(table.rows)
         return report
@@ -166,6 +214,16 @@ def station_import(
     return report
 
 
+def import_unknown_columns(*, data: bytes, filename: str) -> list[st.UnknownColumn]:
+    """The headers of a file that match no column (what a mapping must decide); the
+    rows are not read.  Empty when the file cannot be read or has no header."""
+    try:
+        table = read_table(data, filename=filename, is_header=st.header_found)
+    except TabularError:
+        return []
+    return st.map_headers(table.headers).unknown
+
+
 def _read_source(
     file_path: str | Path | None, fileobj: IO[bytes] | None, filename: str | None
 ) -> tuple[bytes, str]:
@@ -177,43 +235,80 @@ def _read_source(
     return fileobj.read(), str(filename or getattr(fileobj, "name", None) or "upload.csv")
 
 
+def _no_header_error(exc: HeaderNotFound) -> RowError:
+    """Say exactly what was looked for, and where."""
+    required = [c for c in st.COLUMNS if c.name in st.REQUIRED_COLUMNS]
+    names_en = ", ".join(f"{c.header_en} ({c.header_fa})" for c in required)
+    names_fa = "، ".join(f"«{c.header_fa}»" for c in required)
+    where_en = f"the first {HEADER_SCAN_ROWS} rows"
+    where_fa = f"{_fa(HEADER_SCAN_ROWS)} سطر نخست"
+    if exc.sheets:
+        where_en += " of the sheets " + ", ".join(exc.sheets)
+        where_fa += " برگه‌های " + "، ".join(exc.sheets)
+    return RowError(
+        1, "", "", "",
+        f"no header row found: looked in {where_en} for a row naming at least two of "
+        f"{names_en}, or three known columns (see docs/stations.md for the accepted names)",
+        f"سطر عنوان پیدا نشد: در {where_fa} سطری جست‌وجو شد که دست‌کم دو ستون از "
+        f"{names_fa} یا سه ستون شناخته‌شده را نام ببرد",
+    )
+
+
 def _header_errors(hmap: st.HeaderMap, report: ImportReport) -> bool:
+    row = report.header_row
     for name in hmap.missing:
         column = next(c for c in st.COLUMNS if c.name == name)
         report.errors.append(RowError(
-            1, column.header_fa, "", name,
+            row, column.header_fa, "", name,
             f"required column {column.header_en!r} ({column.header_fa}) is missing",
             f"ستون لازم «{column.header_fa}» ({column.header_en}) در پرونده نیست",
         ))
     for header in hmap.duplicates:
         report.errors.append(RowError(
-            1, header, header, "",
+            row, header, header, "",
             f"column {header!r} repeats another column with the same meaning",
             f"ستون «{header}» تکرار ستون دیگری با همان معناست",
+        ))
+    for unknown in hmap.unknown:
+        fields_en, fields_fa = unknown.describe()
+        report.errors.append(RowError(
+            row, unknown.header, unknown.header, "",
+            f"column {unknown.header!r} is not recognised; it could be: {fields_en}. "
+            "Map it to a field or mark it ignored",
+            f"ستون «{_fa(unknown.header)}» شناخته نشد؛ می‌تواند یکی از این‌ها باشد: "
+            f"{fields_fa}. آن را به یک ستون نسبت دهید یا نادیده بگیرید",
         ))
     return report.rejected
 
 
 def _load_lookups(election: Any, need_units: bool) -> _Lookups:
+    # Codes are keyed in their canonical form, so that 808 finds county 0808 and 1
+    # finds station 0001 (see geo.codes and stations.codes).
     counties = {
-        code: (pk, path)
+        canonical_unit_code("county", code): (pk, path)
         for code, pk, path in AdminUnit.objects.filter(kind="county").values_list(
             "code", "pk", "path"
         )
     }
     units: dict[str, list[tuple[int, str]]] = {}
     if need_units:
-        rows = AdminUnit.objects.filter(kind__in=UNIT_KINDS).values_list("code", "pk", "path")
-        for code, pk, path in rows.iterator(chunk_size=10000):
-            units.setdefault(code, []).append((pk, path))
+        rows = AdminUnit.objects.filter(kind__in=UNIT_KINDS).values_list(
+            "kind", "code", "pk", "path"
+        )
+        for kind, code, pk, path in rows.iterator(chunk_size=10000):
+            units.setdefault(canonical_unit_code(kind, code), []).append((pk, path))
     constituencies = dict(Constituency.objects.values_list("code", "pk"))
-    existing = {}
+    existing: dict[tuple[int, str], dict[str, Any]] = {}
+    clashes: dict[tuple[int, str], list[str]] = {}
     values = Station.objects.filter(election=election).values(
         "pk", *WRITE_FIELDS, "unit__code", "constituency__code"
     )
     for row in values.iterator(chunk_size=10000):
-        existing[(row["county_id"], row["code"])] = row
-    return _Lookups(counties, units, constituencies, existing)
+        key = (row["county_id"], canonical_station_code(row["code"]))
+        if key in existing:  # stored before codes were canonical (see migration 0003)
+            clashes.setdefault(key, [existing[key]["code"]]).append(row["code"])
+        existing[key] = row
+    return _Lookups(counties, units, constituencies, existing, clashes)
 
 
 def _plan_import(
@@ -231,14 +326,16 @@ def _plan_import(
         kept.append((number, cells))
         report.total_rows += 1
         errors = _plan_row(cells, hmap, lookups, seen, number, plan, memo)
+        # Persian messages quote cells and codes: their digits are shown in Persian too.
         report.errors += [
             RowError(number, hmap.header_for(e.field), _raw(cells, hmap, e.field), e.field,
-                     e.message_en, e.message_fa)
+                     e.message_en, _fa(e.message_fa))
             for e in errors
         ]
     if report.total_rows == 0:
         report.errors.append(RowError(
-            2, "", "", "", "the file has no station rows", "پرونده هیچ سطر شعبه‌ای ندارد"
+            report.header_row + 1, "", "", "", "the file has no station rows",
+            "پرونده هیچ سطر شعبه‌ای ندارد",
         ))
     return plan, kept
 
@@ -293,17 +390,16 @@ def _plan_row(
     current = lookups.existing.get((county[0], code)) if county else None
     row = _merge(parsed, current)
     bad = {e.field for e in errors}
-    if bad & {"latitude", "longitude"}:
-        bad |= {"latitude", "longitude"}
     errors += [e for e in validate_station(row, county_codes=lookups.counties)
-               if e.field not in bad]
+               if not _RULE_INPUTS.get(e.field, {e.field}) & bad]
     if code and county_code:
         first = seen.setdefault((county_code, code), number)
         if first != number:
             errors.append(FieldError(
                 "code",
                 f"station {code} of county {county_code} already appears on row {first}",
-                f"شعبه {code} شهرستان {county_code} پیش‌تر در سطر {first} آمده است",
+                f"شعبه {_fa(code)} شهرستان {_fa(county_code)} پیش‌تر در سطر {_fa(first)} "
+                "آمده است",
             ))
     if county is None:
         return errors
@@ -311,18 +407,45 @@ def _plan_row(
         errors.append(FieldError(
             "county_code",
             f"county {county_code} is outside your area",
-            f"شهرستان {county_code} خارج از حوزه دسترسی شماست",
+            f"شهرستان {_fa(county_code)} خارج از حوزه دسترسی شماست",
         ))
         return errors
+    clash = lookups.clashes.get((county[0], code))
+    if clash:
+        errors.append(_clash_error(code, county_code, clash))
     values = _resolve(row, county, lookups, errors)
     if errors:
         return errors
+    far = _far_from_county(row, county[1], lookups)
+    if far is not None:
+        return [far]
     plan.county_ids.add(county[0])
     if current is None:
         plan.creates.append(values)
     elif any(current[k] != values[k] for k in WRITE_FIELDS):
         plan.updates.append((current["pk"], values))
     return errors
+
+
+def _clash_error(code: str, county_code: str, stored: list[str]) -> FieldError:
+    stored = sorted(stored)
+    listed = ", ".join(stored)
+    return FieldError(
+        "code",
+        f"county {county_code} has stations {listed} that all mean station {code}; "
+        "merge or renumber them before importing",
+        f"شهرستان {_fa(county_code)} شعبه‌های {_fa('، '.join(stored))} دارد که همه به شعبه "
+        f"{_fa(code)} اشاره دارند؛ پیش از درون‌برد آن‌ها را یکی یا دوباره شماره‌گذاری کنید",
+    )
+
+
+def _far_from_county(
+    row: dict[str, Any], county_path: str, lookups: _Lookups
+) -> FieldError | None:
+    lat, lon = row["latitude"], row["longitude"]
+    if lat is None or lon is None:
+        return None
+    return near_county(lat, lon, lookups.area(county_path))
 
 
 def _merge(parsed: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
@@ -338,20 +461,26 @@ def _merge(parsed: dict[str, Any], current: dict[str, Any] | None) -> dict[str, 
     for key, value in parsed.items():
         # A blank cell in a column that is present means "the default", not "keep".
         row[key] = st.DEFAULTS.get(key) if value is None else value
+    if current is not None:
+        row["code"] = current["code"]  # the row names it in another spelling (1 for 0001)
     return row
 
 
 def _resolve(
     row: dict[str, Any], county: tuple[int, str], lookups: _Lookups, errors: list[FieldError]
 ) -> dict[str, Any]:
-    """Model values of a valid row: foreign keys, denormalised path and H3 cell."""
+    """Model values of a valid row: foreign keys, denormalised path and H3 cell; empty
+    (with the reason in ``errors``) when the row is not valid."""
     county_id, county_path = county
     unit_id, unit_path = None, county_path
     if "_unit" in row:
         unit_id, unit_path = row["_unit"]
     elif row["unit_code"]:
-        matches = [u for u in lookups.units.get(row["unit_code"], ())
-                   if u[1].startswith(county_path)]
+        # A code typed as a number lost its leading zeros: try each official width.
+        matches = list({
+            u for key in unit_code_candidates(row["unit_code"], UNIT_KINDS)
+            for u in lookups.units.get(key, ()) if u[1].startswith(county_path)
+        })
         if len(matches) == 1:
             unit_id, unit_path = matches[0]
         else:
@@ -363,15 +492,18 @@ def _resolve(
             errors.append(FieldError(
                 "constituency_code",
                 f"there is no constituency with code {row['constituency_code']}",
-                f"حوزه انتخابیه‌ای با کد {row['constituency_code']} وجود ندارد",
+                f"حوزه انتخابیه‌ای با کد {_fa(row['constituency_code'])} وجود ندارد",
             ))
+    if errors:  # a cell that could not be read left its field out of the row
+        return {}
     values = {k: row[k] for k in _PLAIN_FIELDS}
     lat, lon = row["latitude"], row["longitude"]
+    cell = "" if lat is None or lon is None else h3.latlng_to_cell(lat, lon, H3_RESOLUTION)
     values.update(
         county_id=county_id, unit_id=unit_id, constituency_id=constituency_id,
         unit_path=unit_path,
         search_text=station_search_text(row["code"], row["name"]),
-        h3_cell=h3.latlng_to_cell(lat, lon, H3_RESOLUTION) if lat is not None else "",
+        h3_cell=cell,
     )
     return values
 
@@ -381,12 +513,12 @@ def _unit_error(code: str, county_code: str, found: int) -> FieldError:
         return FieldError(
             "unit_code",
             f"there is no city, rural district or village with code {code} in county {county_code}",
-            f"در شهرستان {county_code} شهر، دهستان یا روستایی با کد {code} وجود ندارد",
+            f"در شهرستان {_fa(county_code)} شهر، دهستان یا روستایی با کد {_fa(code)} وجود ندارد",
         )
     return FieldError(
         "unit_code",
         f"code {code} names {found} units in county {county_code}; it is ambiguous",
-        f"کد {code} در شهرستان {county_code} به {found} واحد اشاره دارد و مبهم است",
+        f"کد {_fa(code)} در شهرستان {_fa(county_code)} به {_fa(found)} واحد اشاره دارد و مبهم است",
     )
 
 
@@ -442,7 +574,7 @@ def write_error_report(
             f"{label}{error.message_fa} / {error.message_en}"
         )
     headers = [*report.headers, st.ERROR_HEADER]
-    file_errors = by_row.pop(1, [])
+    file_errors = by_row.pop(report.header_row, [])
     rows: list[list[Cell]] = []
     if file_errors:
         rows.append([*([""] * len(report.headers)), " | ".join(file_errors)])
@@ -485,7 +617,11 @@ def station_export(
 
 
 def _derive(station: Station) -> None:
-    """Fields computed from others: the scope path, the search key and the map cell."""
+    """Fields computed from others: the scope path, the search key and the map cell.
+
+    A new station's code is put in its canonical form (stations.codes)."""
+    if station.pk is None:
+        station.code = canonical_station_code(to_ascii_digits(station.code))
     station.unit_path = (station.unit or station.county).path
     station.search_text = station_search_text(station.code, station.name)
     if station.latitude is not None and station.longitude is not None:
@@ -548,6 +684,11 @@ def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> 
         raise TypeError(f"station_update cannot change {sorted(unknown)}")
     row = {f: data.get(f, getattr(station, f)) for f in VALIDATED_FIELDS}
     errors = validate_station(row)
+    point = (row["latitude"], row["longitude"])
+    # Only a point being changed is checked: an old one stays editable around it.
+    if not errors and None not in point and point != (station.latitude, station.longitude):
+        far = near_county(point[0], point[1], unit_area(station.county.path))
+        errors += [far] if far is not None else []
     if errors:
         raise StationInvalid(errors)
     # Derived fields that say nothing new to a reader of the log stay out of the diff.

@@ -1,22 +1,31 @@
 """The station spreadsheet: its columns, header aliases and cell parsing/formatting.
 
-Headers match in Persian or English, compared by ``search_key`` so that Arabic/Persian
-letter forms, ZWNJ, spaces, underscores and hyphens do not matter.  Cells accept Persian
-and Arabic-Indic digits, yes/no and enum values in both languages, and Jalali dates.
-Export writes the first (Persian) header of each column and Persian enum labels, which
-the parser reads back to the same values.
+Headers match in Persian or English, compared by ``header_key`` so that Arabic/Persian
+letter forms, ZWNJ, spaces, digits, punctuation and a unit in brackets do not matter;
+each column has the variants county offices write (``COLUMNS``).  A header that matches
+no column stops the import until it is mapped to a field or ignored.  Cells accept
+Persian and Arabic-Indic digits and separators, yes/no in the same spellings in every
+yes/no column, enum values in both languages, Jalali dates of this election's era, and
+codes typed as numbers (their lost leading zeros are put back).  Export writes the first
+(Persian) header of each column and Persian enum labels, which the parser reads back to
+the same values.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass
+import difflib
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from amanat.lib.jalali import JalaliDateError, format_jalali, parse_jalali_date
-from amanat.lib.persian import normalize, search_key
+from amanat.geo.codes import EXCEL_DIGITS, canonical_unit_code
+from amanat.lib.jalali import JalaliDateError, check_era, format_jalali, parse_jalali_date
+from amanat.lib.persian import ZWNJ, normalize, search_key, to_persian_digits
 from amanat.lib.tabular import Cell, unescape_formula
+from amanat.stations.codes import canonical_station_code
 
 
 class CellError(ValueError):
@@ -26,127 +35,247 @@ class CellError(ValueError):
         self.message_fa = message_fa
 
 
+def _fa(value: object) -> str:
+    return to_persian_digits(str(value))
+
+
+_HEADER_PUNCTUATION = str.maketrans("", "", "_-*:()[].,،/\\?؟#«»\"'!|")
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
 def header_key(text: str) -> str:
     """Comparison key of a header: search_key without punctuation people add."""
-    key = search_key(text)
-    for char in "_-*:()[].":
-        key = key.replace(char, "")
-    return key
+    return search_key(text).replace("ئ", "ی").translate(_HEADER_PUNCTUATION)
+
+
+def header_keys(text: str) -> list[str]:
+    """The keys a header may match by: as written, then without a bracketed unit
+    («ظرفیت (نفر)») or a leading row number («۳- نام»)."""
+    keys = [header_key(text)]
+    bare = _BRACKETS.sub("", text)
+    bare = re.sub(r"^\s*\d+\s*[-.)]\s*", "", normalize(bare))
+    if header_key(bare) != keys[0]:
+        keys.append(header_key(bare))
+    return [k for k in keys if k]
 
 
 def _text(value: Cell) -> str:
     """A cell as stripped text (numbers from XLSX without a spurious ``.0``)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime.datetime | datetime.date):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     return unescape_formula(str(value).strip())
 
 
+# Control characters (other than tab and line breaks) are never meant and PostgreSQL
+# refuses NUL in text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def parse_text(value: Cell) -> str:
-    return normalize(_text(value))
+    return normalize(_CONTROL.sub("", _text(value)))
+
+
+def text_parser(max_length: int) -> Callable[[Cell], str]:
+    """``parse_text`` that refuses text longer than the model's column."""
+
+    def parse(value: Cell) -> str:
+        text = parse_text(value)
+        if len(text) > max_length:
+            raise CellError(
+                f"the text is {len(text)} characters long; at most {max_length} fit",
+                f"متن {_fa(len(text))} نویسه است؛ بیش از {_fa(max_length)} نویسه جا نمی‌شود",
+            )
+        return text
+
+    return parse
+
+
+def _code_text(value: Cell) -> str:
+    # normalize also turns Persian/Arabic-Indic digits into ASCII ones.
+    return normalize(_CONTROL.sub("", _text(value))).replace(" ", "")
 
 
 def parse_code(value: Cell) -> str:
-    if isinstance(value, str) and value.isascii() and value.isalnum():
-        return value
-    # normalize also turns Persian/Arabic-Indic digits into ASCII ones.
-    return normalize(_text(value)).replace(" ", "")
+    """A station code in its canonical form (``stations.codes``)."""
+    return canonical_station_code(_code_text(value))
 
 
-def _number_text(value: Cell) -> str:
-    text = normalize(_text(value))
-    # Arabic decimal and thousands separators, then plain thousands commas.
-    return text.replace("\u066b", ".").replace("\u066c", "").replace(",", "").replace(" ", "")
+def parse_county_code(value: Cell) -> str:
+    """A county code zero-padded to the official width (Excel drops leading zeros)."""
+    return canonical_unit_code("county", _code_text(value))
+
+
+def parse_unit_code(value: Cell) -> str:
+    """A city/rural district/village code as typed; the import tries each width."""
+    code = _code_text(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and len(code) > EXCEL_DIGITS:
+        raise CellError(
+            f"code {code} was typed as a number and a spreadsheet keeps only {EXCEL_DIGITS} "
+            "digits of it; format the column as text and type the code again",
+            f"کد {_fa(code)} به شکل عدد وارد شده و برنامه صفحه‌گسترده فقط {_fa(EXCEL_DIGITS)} "
+            "رقم آن را نگه می‌دارد؛ قالب ستون را متن کنید و کد را دوباره بنویسید",
+        )
+    return code
+
+
+def parse_constituency_code(value: Cell) -> str:
+    return _code_text(value)
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+# After digits are ASCII: thousands grouped by commas, e.g. 1,234,567 or 1,234.5.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_SEPARATOR_SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u066c']")
+
+
+def _number(value: Cell, *, decimal_comma: bool) -> float | None:
+    """A number typed by a person, or None for a blank cell.
+
+    Digits may be Persian or Arabic-Indic; the decimal separator a full stop, the Arabic
+    decimal separator (٫) or, in a number with no full stop, one comma or slash (how
+    many Persian keyboards and hands write decimals).  Thousands may be grouped with
+    commas, the Arabic thousands separator (٬), spaces or apostrophes.  With
+    ``decimal_comma`` (coordinates, which never have thousands) a comma is always the
+    decimal separator.
+    """
+    if isinstance(value, bool):
+        raise _not_a_number(_text(value))
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _not_a_number(_text(value))
+        return float(value)
+    raw = _text(value)
+    text = normalize(raw).replace("\u066b", ".").replace("،", ",").replace("\u2212", "-")
+    text = _SEPARATOR_SPACES.sub("", text)
+    if not text:
+        return None
+    if "." not in text and text.count("/") == 1:
+        text = text.replace("/", ".")
+    if "." not in text and text.count(",") == 1 and (decimal_comma or not _GROUPED.match(text)):
+        text = text.replace(",", ".")
+    elif _GROUPED.match(text):
+        text = text.replace(",", "")
+    if not _PLAIN.match(text):
+        raise _not_a_number(raw)
+    return float(text)
+
+
+def _not_a_number(raw: str) -> CellError:
+    return CellError(f"{raw!r} is not a number", f"«{_fa(raw)}» عدد نیست")
 
 
 def parse_float(value: Cell) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        # Fast path: float() reads ASCII and Persian digits alike; the rest goes through
-        # normalisation (Arabic separators, stray marks).
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    text = _number_text(value)
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise CellError(f"{text!r} is not a number", f"«{text}» عدد نیست") from None
+    return _number(value, decimal_comma=False)
 
 
-def parse_int(value: Cell) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value)  # fast path, as in parse_float
-        except ValueError:
-            pass
-    text = _number_text(value)
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise CellError(
-            f"{text!r} is not a whole number", f"«{text}» عدد صحیح نیست"
-        ) from None
+def parse_coordinate(value: Cell) -> float | None:
+    return _number(value, decimal_comma=True)
 
 
-_YES = {"1", "true", "yes", "y", "بله", "بلی", "آری", "اری", "دارد", "هست", "است", "✓", "x"}
-_NO = {"0", "false", "no", "n", "خیر", "نه", "ندارد", "نیست", "نمی‌باشد", "-", "×"}
-_YES_KEYS = {search_key(v) for v in _YES}
-_NO_KEYS = {search_key(v) for v in _NO}
+# The largest values the model's integer columns hold (PositiveIntegerField and
+# PositiveSmallIntegerField on every supported database).
+INT_MAX = 2_147_483_647
+SMALL_INT_MAX = 32_767
 
 
-def parse_bool(value: Cell) -> bool | None:
+def int_parser(max_value: int = INT_MAX) -> Callable[[Cell], int | None]:
+    def parse(value: Cell) -> int | None:
+        number = _number(value, decimal_comma=False)
+        if number is None:
+            return None
+        if not number.is_integer():
+            raw = _text(value)
+            raise CellError(f"{raw!r} is not a whole number", f"«{_fa(raw)}» عدد صحیح نیست")
+        if abs(number) > max_value:
+            raw = _text(value)
+            raise CellError(
+                f"{raw} is too large (at most {max_value:,})",
+                f"{_fa(raw)} بیش از اندازه بزرگ است (دست‌بالا {_fa(max_value)})",
+            )
+        return int(number)
+
+    return parse
+
+
+parse_int = int_parser()
+
+
+# --- yes/no, enums, dates --------------------------------------------------------------
+
+# Every yes/no column, and the yes/no spellings of fibre, CCTV and «سیار», take these.
+YES = ("بله", "بلی", "آری", "آره", "دارد", "هست", "است", "می‌باشد", "مجهز", "yes", "y",
+       "true", "1", "✓", "✔", "x")
+NO = ("خیر", "نه", "ندارد", "نیست", "نمی‌باشد", "فاقد", "no", "n", "false", "0", "-", "×",
+      "✗")
+_YES_KEYS = {search_key(v) for v in YES}
+_NO_KEYS = {search_key(v) for v in NO}
+_YES_NO_EN = "yes/no, بله/خیر, دارد/ندارد, 1/0"
+_YES_NO_FA = "بله/خیر، دارد/ندارد، ۱/۰"
+
+
+def yes_no(value: Cell) -> bool | None:
+    """True or False for a yes/no spelling, None for a blank cell or anything else."""
     if isinstance(value, bool):
         return value
     key = search_key(_text(value))
-    if not key:
-        return None
     if key in _YES_KEYS:
         return True
     if key in _NO_KEYS:
         return False
+    return None
+
+
+def parse_bool(value: Cell) -> bool | None:
+    flag = yes_no(value)
+    if flag is not None or not search_key(_text(value)):
+        return flag
     raise CellError(
-        f"{_text(value)!r} is not yes/no (use yes/no, بله/خیر, دارد/ندارد, 1/0)",
-        f"«{_text(value)}» بله/خیر نیست (بله/خیر، دارد/ندارد، ۱/۰ بنویسید)",
+        f"{_text(value)!r} is not yes/no (use {_YES_NO_EN})",
+        f"«{_fa(_text(value))}» بله/خیر نیست ({_YES_NO_FA} بنویسید)",
     )
 
 
 def parse_date(value: Cell) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()  # a real date cell in Excel is Gregorian
-    if isinstance(value, datetime.date):
-        return value
-    text = _text(value)
-    if not text:
-        return None
     try:
-        return parse_jalali_date(text)
+        if isinstance(value, datetime.datetime):
+            return check_era(value.date())  # a real date cell in Excel is Gregorian
+        if isinstance(value, datetime.date):
+            return check_era(value)
+        text = _text(value)
+        return parse_jalali_date(text) if text else None
     except JalaliDateError as exc:
         raise CellError(exc.message_en, exc.message_fa) from None
 
 
 @dataclass(frozen=True)
 class Enum:
-    """Values of one choice field: stored value -> Persian label, plus extra spellings."""
+    """Values of one choice field: stored value -> Persian label, plus extra spellings.
+
+    ``yes``/``no`` are the values a yes/no spelling stands for (``None``: it says
+    nothing about this field, and the error tells what to write instead).
+    """
 
     labels_fa: dict[str, str]
     extra: dict[str, str]
+    yes: str | None = None
+    no: str | None = None
+    yes_hint: tuple[str, str] | None = None  # (en, fa) when a plain "yes" is not enough
 
     def lookup(self) -> dict[str, str]:
-        table = {search_key(v): v for v in self.labels_fa}
+        table: dict[str, str] = {}
+        if self.yes is not None:
+            table |= dict.fromkeys(_YES_KEYS, self.yes)
+        if self.no is not None:
+            table |= dict.fromkeys(_NO_KEYS, self.no)
+        table |= {search_key(v): v for v in self.labels_fa}
         table |= {search_key(v.replace("_", " ")): v for v in self.labels_fa}
         table |= {search_key(label): v for v, label in self.labels_fa.items()}
         table |= {search_key(alias): v for alias, v in self.extra.items()}
@@ -164,13 +293,19 @@ VENUE = Enum(
 KIND = Enum({"fixed": "ثابت", "mobile": "سیار"}, {"static": "fixed"})
 CCTV = Enum(
     {"none": "ندارد", "recorded": "ضبط", "live": "زنده"},
-    {"no": "none", "بدون": "none", "خیر": "none", "ضبطی": "recorded", "ضبط شده": "recorded",
-     "ضبط‌شده": "recorded", "آنلاین": "live", "برخط": "live", "online": "live"},
+    {"بدون": "none", "ضبطی": "recorded", "ضبط شده": "recorded", "ضبط‌شده": "recorded",
+     "آنلاین": "live", "برخط": "live", "online": "live"},
+    no="none",
+    yes_hint=(
+        "it says the station has CCTV but not which kind: write recorded or live",
+        "می‌گوید شعبه دوربین دارد اما نه از چه نوع: ضبط یا زنده بنویسید",
+    ),
 )
 FIBRE = Enum(
     {"connected": "متصل", "planned": "در دست اجرا", "none": "ندارد"},
-    {"fiber": "connected", "وصل": "connected", "دارد": "connected", "yes": "connected",
-     "برنامه‌ریزی شده": "planned", "برنامه ریزی شده": "planned", "no": "none", "خیر": "none"},
+    {"fiber": "connected", "وصل": "connected", "برنامه‌ریزی شده": "planned",
+     "برنامه ریزی شده": "planned"},
+    yes="connected", no="none",
 )
 STATUS = Enum(
     {"active": "فعال", "closed": "بسته"},
@@ -182,6 +317,9 @@ def enum_parser(enum: Enum) -> Callable[[Cell], str | None]:
     table = enum.lookup()
     allowed_en = ", ".join(enum.labels_fa)
     allowed_fa = "، ".join(enum.labels_fa.values())
+    if enum.no is not None or enum.yes is not None:
+        allowed_en += f" (or {_YES_NO_EN})" if enum.yes else " (or no/خیر)"
+        allowed_fa += f" (یا {_YES_NO_FA})" if enum.yes else " (یا خیر)"
 
     def parse(value: Cell) -> str | None:
         text = _text(value)
@@ -190,9 +328,14 @@ def enum_parser(enum: Enum) -> Callable[[Cell], str | None]:
         try:
             return table[search_key(text)]
         except KeyError:
-            raise CellError(
-                f"{text!r} is not one of: {allowed_en}", f"«{text}» یکی از این‌ها نیست: {allowed_fa}"
-            ) from None
+            pass
+        if enum.yes_hint is not None and yes_no(value):
+            en, fa = enum.yes_hint
+            raise CellError(f"{text!r} {en}", f"«{_fa(text)}» {fa}")
+        raise CellError(
+            f"{text!r} is not one of: {allowed_en}",
+            f"«{_fa(text)}» یکی از این‌ها نیست: {allowed_fa}",
+        )
 
     return parse
 
@@ -200,6 +343,9 @@ def enum_parser(enum: Enum) -> Callable[[Cell], str | None]:
 def parse_mobile(value: Cell) -> str | None:
     flag = parse_bool(value)
     return None if flag is None else ("mobile" if flag else "fixed")
+
+
+# --- columns -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -214,52 +360,84 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("code", "code", "کد شعبه", "code", parse_code,
-           ("station code", "station_code", "شماره شعبه", "کد")),
-    Column("county_code", "county_code", "کد شهرستان", "county code", parse_code, ("county",)),
-    Column("unit_code", "unit_code", "کد شهر یا آبادی", "unit code", parse_code,
-           ("کد آبادی", "کد واحد", "کد روستا", "کد شهر", "place code")),
+           ("station code", "station no", "station number", "station", "شماره شعبه", "کد",
+            "شعبه", "کد شعبه اخذ رای", "شماره شعبه اخذ رای")),
+    Column("county_code", "county_code", "کد شهرستان", "county code", parse_county_code,
+           ("county", "کد شهرستان محل شعبه", "شماره شهرستان")),
+    Column("unit_code", "unit_code", "کد شهر یا آبادی", "unit code", parse_unit_code,
+           ("کد آبادی", "کد واحد", "کد روستا", "کد شهر", "کد دهستان", "کد شهر یا روستا",
+            "کد محل", "place code", "city or village code")),
     Column("constituency_code", "constituency_code", "کد حوزه انتخابیه", "constituency code",
-           parse_code, ("constituency", "کد حوزه")),
-    Column("name", "name", "نام", "name", parse_text, ("نام شعبه", "station name", "نام محل")),
-    Column("address", "address", "نشانی", "address", parse_text, ("آدرس",)),
-    Column("latitude", "latitude", "عرض جغرافیایی", "latitude", parse_float, ("lat", "عرض")),
-    Column("longitude", "longitude", "طول جغرافیایی", "longitude", parse_float,
-           ("lon", "lng", "long", "طول")),
-    Column("venue", "venue", "نوع مکان", "venue", enum_parser(VENUE), ("venue type", "نوع محل")),
-    Column("mobile", "kind", "سیار", "mobile", parse_mobile, ("is mobile",)),
-    Column("kind", "kind", "نوع شعبه", "kind", enum_parser(KIND), ("ثابت/سیار",)),
-    Column("route", "route", "مسیر", "route", parse_text, ("مسیر شعبه سیار",)),
+           parse_constituency_code,
+           ("constituency", "کد حوزه", "کد حوزه انتخابی", "حوزه انتخابیه")),
+    Column("name", "name", "نام", "name", text_parser(200),
+           ("نام شعبه", "station name", "نام محل", "محل شعبه", "نام مکان", "محل استقرار",
+            "محل استقرار شعبه", "نام محل استقرار", "نام محل شعبه")),
+    Column("address", "address", "نشانی", "address", text_parser(500),
+           ("آدرس", "نشانی شعبه", "آدرس شعبه", "نشانی محل", "آدرس محل")),
+    Column("latitude", "latitude", "عرض جغرافیایی", "latitude", parse_coordinate,
+           ("lat", "عرض", "y", "عرض شمالی")),
+    Column("longitude", "longitude", "طول جغرافیایی", "longitude", parse_coordinate,
+           ("lon", "lng", "long", "طول", "x", "طول شرقی")),
+    Column("venue", "venue", "نوع مکان", "venue", enum_parser(VENUE),
+           ("venue type", "نوع محل", "نوع ساختمان", "کاربری مکان", "نوع مکان شعبه",
+            "نوع محل استقرار")),
+    Column("mobile", "kind", "سیار", "mobile", parse_mobile,
+           ("is mobile", "شعبه سیار", "سیار است")),
+    Column("kind", "kind", "نوع شعبه", "kind", enum_parser(KIND),
+           ("ثابت/سیار", "ثابت یا سیار", "station kind")),
+    Column("route", "route", "مسیر", "route", parse_text,
+           ("مسیر شعبه سیار", "مسیر حرکت", "مسیر سیار")),
     Column("expected_voters", "expected_voters", "رای دهندگان", "expected voters", parse_int,
-           ("voters", "تعداد رای دهندگان", "رای دهندگان پیش بینی شده")),
-    Column("capacity", "capacity", "ظرفیت", "capacity", parse_int, ()),
-    Column("cctv", "cctv", "دوربین", "cctv", enum_parser(CCTV), ("دوربین مدار بسته",)),
-    Column("cameras", "cameras", "تعداد دوربین", "cameras", parse_int, ("camera count",)),
-    Column("fibre", "fibre", "فیبر", "fibre", enum_parser(FIBRE), ("fiber", "فیبر نوری")),
+           ("voters", "eligible voters", "تعداد رای دهندگان", "رای دهندگان پیش بینی شده",
+            "پیش بینی تعداد رای دهندگان", "تعداد رای دهنده", "واجدین", "واجدین شرایط",
+            "تعداد واجدین", "تعداد واجدین شرایط", "تعداد واجد شرایط",
+            "جمعیت واجد شرایط")),
+    Column("capacity", "capacity", "ظرفیت", "capacity", parse_int,
+           ("ظرفیت شعبه", "ظرفیت پذیرش", "ظرفیت محل", "ظرفیت رای دهندگان")),
+    Column("cctv", "cctv", "دوربین", "cctv", enum_parser(CCTV),
+           ("دوربین مدار بسته", "وضعیت دوربین", "سامانه دوربین", "نوع دوربین")),
+    Column("cameras", "cameras", "تعداد دوربین", "cameras", int_parser(SMALL_INT_MAX),
+           ("camera count", "number of cameras", "تعداد دوربین ها",
+            "تعداد دوربین مدار بسته")),
+    Column("fibre", "fibre", "فیبر", "fibre", enum_parser(FIBRE),
+           ("fiber", "فیبر نوری", "وضعیت فیبر", "اتصال فیبر", "fibre status")),
     Column("fibre_date", "fibre_date", "تاریخ فیبر", "fibre date", parse_date,
-           ("fiber date", "fibre planned date", "تاریخ اتصال فیبر")),
+           ("fiber date", "fibre planned date", "تاریخ اتصال فیبر", "تاریخ فیبر نوری",
+            "تاریخ برنامه ریزی فیبر", "تاریخ اتصال")),
     Column("power_backup", "power_backup", "برق اضطراری", "power backup", parse_bool,
-           ("مولد برق", "generator")),
+           ("مولد برق", "generator", "ژنراتور", "برق پشتیبان", "برق اضطراری دارد")),
     Column("evoting_planned", "evoting_planned", "رای گیری الکترونیکی", "e-voting planned",
-           parse_bool, ("evoting", "e-voting", "الکترونیکی")),
+           parse_bool, ("evoting", "e-voting", "الکترونیکی", "رای گیری الکترونیک",
+                        "الکترونیک")),
     Column("evoting_ready", "evoting_ready", "آمادگی تجهیزات الکترونیکی",
-           "e-voting equipment ready", parse_bool, ("evoting ready", "e-voting ready")),
+           "e-voting equipment ready", parse_bool,
+           ("evoting ready", "e-voting ready", "آمادگی تجهیزات", "تجهیزات الکترونیکی آماده",
+            "آمادگی تجهیزات الکترونیک")),
     Column("accessible", "accessible", "دسترس پذیر", "accessible", parse_bool,
-           ("مناسب سازی برای معلولان", "دسترسی معلولان")),
+           ("مناسب سازی برای معلولان", "دسترسی معلولان", "مناسب سازی",
+            "مناسب سازی شده", "دسترسی جانبازان و معلولان")),
     Column("sensitive", "sensitive", "حساس", "sensitive", parse_bool, ("شعبه حساس",)),
     Column("sensitivity_reason", "sensitivity_reason", "دلیل حساسیت", "sensitivity reason",
            parse_text, ("علت حساسیت",)),
-    Column("status", "status", "وضعیت", "status", enum_parser(STATUS), ()),
+    Column("status", "status", "وضعیت", "status", enum_parser(STATUS),
+           ("وضعیت شعبه", "station status")),
     Column("closed_reason", "closed_reason", "دلیل بسته بودن", "closed reason", parse_text,
-           ("علت بسته بودن", "دلیل تعطیلی")),
+           ("علت بسته بودن", "دلیل تعطیلی", "علت تعطیلی")),
 )
 REQUIRED_COLUMNS = ("code", "county_code", "name")
 # The column write_error_report adds; ignored when a corrected error report comes back.
 ERROR_HEADER = "error / خطا"
+# Row counters carry no station data: passed over without asking.
+ROW_NUMBER_HEADERS = ("ردیف", "row", "#", "شماره ردیف", "ردیف شماره", "no")
+IGNORE = "ignore"  # the mapping target that drops a column
 
 _BY_KEY: dict[str, Column] = {}
 for _column in COLUMNS:
     for _alias in (_column.name, _column.header_fa, _column.header_en, *_column.aliases):
         _BY_KEY.setdefault(header_key(_alias), _column)
+_BY_NAME = {c.name: c for c in COLUMNS}
+_SKIP_KEYS = {header_key(h) for h in (*ROW_NUMBER_HEADERS, ERROR_HEADER)}
 
 # The default of each parsed field for a new station (blank cells give these too).
 DEFAULTS: dict[str, Any] = {
@@ -272,6 +450,34 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def column_for(text: str) -> Column | None:
+    """The column a header (or a mapping target: name or any alias) names."""
+    for key in header_keys(text):
+        if key in _BY_KEY:
+            return _BY_KEY[key]
+    return None
+
+
+def mapping_target(text: str) -> Column | str | None:
+    """What a mapping's right-hand side names: a column, ``IGNORE``, or None."""
+    if header_key(text) in {IGNORE, header_key("نادیده"), header_key("نادیده گرفتن")}:
+        return IGNORE
+    return _BY_NAME.get(text.strip()) or column_for(text)
+
+
+@dataclass
+class UnknownColumn:
+    header: str
+    candidates: list[str]  # column names it could be, most likely first
+
+    def describe(self) -> tuple[str, str]:
+        names = [_BY_NAME[c] for c in self.candidates]
+        return (
+            ", ".join(f"{c.name} ({c.header_fa})" for c in names),
+            "، ".join(f"«{c.header_fa}» ({c.name})" for c in names),
+        )
+
+
 @dataclass
 class HeaderMap:
     columns: list[tuple[int, Column]]  # (index in the file, column)
@@ -279,6 +485,7 @@ class HeaderMap:
     ignored: list[str]
     duplicates: list[str]
     missing: list[str]
+    unknown: list[UnknownColumn] = field(default_factory=list)
 
     def header_for(self, field: str) -> str:
         """The header the user wrote for ``field``, or our Persian one if absent."""
@@ -297,24 +504,76 @@ class HeaderMap:
         return None
 
 
-def map_headers(headers: list[str]) -> HeaderMap:
+def _mapping_keys(mapping: Mapping[str, str] | None) -> dict[str, Column | str]:
+    """The user's mapping keyed by header_key; targets already checked by the caller."""
+    result: dict[str, Column | str] = {}
+    for header, target in (mapping or {}).items():
+        resolved = mapping_target(target)
+        if resolved is not None:
+            result[header_key(header)] = resolved
+    return result
+
+
+def map_headers(headers: list[str], mapping: Mapping[str, str] | None = None) -> HeaderMap:
+    """Match the file's headers to columns; ``mapping`` (header -> column name, alias or
+    ``IGNORE``) decides headers we do not recognise, and overrides those we do."""
+    chosen = _mapping_keys(mapping)
     columns: list[tuple[int, Column]] = []
-    ignored, duplicates = [], []
+    ignored, duplicates, unknown_headers = [], [], []
     seen: set[str] = set()
     for index, header in enumerate(headers):
         key = header_key(header)
-        column = _BY_KEY.get(key)
-        if column is None:
-            if key and key != header_key(ERROR_HEADER):
-                ignored.append(header)
+        target: Column | str | None = chosen.get(key) if key else None
+        if target is None:
+            target = column_for(header)
+        if target == IGNORE or (target is None and key in _SKIP_KEYS):
+            ignored.append(header)
             continue
-        if column.field in seen:
+        if not isinstance(target, Column):
+            if key:
+                unknown_headers.append(header)
+            continue
+        if target.field in seen:
             duplicates.append(header)
             continue
-        seen.add(column.field)
-        columns.append((index, column))
+        seen.add(target.field)
+        columns.append((index, target))
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
-    return HeaderMap(columns, headers, ignored, duplicates, missing)
+    free = [c for c in COLUMNS if c.field not in seen]
+    unknown = [UnknownColumn(h, _candidates(h, free)) for h in unknown_headers]
+    return HeaderMap(columns, headers, ignored, duplicates, missing, unknown)
+
+
+def _candidates(header: str, free: list[Column]) -> list[str]:
+    """Columns not yet in the file that ``header`` may mean: by shared words and by
+    similar spelling, else every free column."""
+    words = {w for w in normalize(header).replace(ZWNJ, " ").split() if len(w) > 1}
+    key = header_key(header)
+    scored: list[tuple[float, int, str]] = []
+    for order, column in enumerate(free):
+        names = (column.header_fa, column.header_en, *column.aliases)
+        shared = max(len(words & set(normalize(n).replace(ZWNJ, " ").split()))
+                     for n in names)
+        similar = max(difflib.SequenceMatcher(None, key, header_key(n)).ratio() for n in names)
+        score = shared + (similar if similar >= 0.6 else 0.0)
+        if score > 0:
+            scored.append((-score, order, column.name))
+    if not scored:
+        return [c.name for c in free]
+    return [name for _score, _order, name in sorted(scored)[:5]]
+
+
+
+def header_found(headers: list[str], mapping: Mapping[str, str] | None = None) -> bool:
+    """Whether a row is the header: it names at least two of the required columns, or
+    three columns of any kind (a title row names none; an instructions table one)."""
+    chosen = _mapping_keys(mapping)
+    fields = set()
+    for header in headers:
+        target = chosen.get(header_key(header)) or column_for(header)
+        if isinstance(target, Column):
+            fields.add(target.name)
+    return len(fields & set(REQUIRED_COLUMNS)) >= 2 or len(fields) >= 3
 
 
 # Export: header and formatter per column, in the order of COLUMNS (kind only via «سیار»).

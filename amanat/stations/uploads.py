@@ -1,15 +1,18 @@
 """Uploaded station files kept on the server for their error report.
 
-A rejected upload is kept in ``MEDIA_ROOT/imports/<uuid>/`` under generated names (never
-the name the user gave, which is only recorded in ``meta.json`` for display): the file
-itself, its error report and who may read them.  Files are served only through the
-scoped view ``stations:import_errors``, never by the web server from MEDIA_ROOT.
+A rejected upload, or one waiting for its uploader to say what unrecognised columns hold
+(the upload page's mapping step), is kept in ``MEDIA_ROOT/imports/<uuid>/`` under
+generated names (never the name the user gave, which is only recorded in ``meta.json``
+for display): the file itself, its error report and who may read them.  Files are served
+only through the scoped view ``stations:import_errors``, never by the web server from
+MEDIA_ROOT.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import shutil
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -75,6 +78,11 @@ def import_store(
 
 def import_write_errors(stored: StoredImport, report: ImportReport) -> None:
     write_error_report(report, stored.errors_path, format=stored.ext)
+
+
+def import_discard(stored: StoredImport) -> None:
+    """Remove a waiting upload once it has been imported (it repeats station data)."""
+    shutil.rmtree(stored.directory, ignore_errors=True)
 
 
 def import_load(import_id: str) -> StoredImport | None:

@@ -13,6 +13,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amanat.lib.geodesy import Area
 from amanat.lib.jalali import era_problem
 from amanat.lib.persian import to_persian_digits
 
@@ -65,7 +66,7 @@ def _identity(row: Mapping[str, Any], county_codes: Container[str] | None) -> li
         errors.append(FieldError(
             "code",
             f"station code {code!r} must be 1-20 letters, digits or hyphens",
-            f"کد شعبه «{code}» باید ۱ تا ۲۰ حرف لاتین، رقم یا خط تیره باشد",
+            f"کد شعبه «{_fa(code)}» باید ۱ تا ۲۰ حرف لاتین، رقم یا خط تیره باشد",
         ))
     if not row.get("name"):
         errors.append(FieldError("name", "name is required", "نام شعبه لازم است"))
@@ -111,6 +112,26 @@ def _coordinates(row: Mapping[str, Any]) -> list[FieldError]:
             f"({_fa(LON_RANGE[0])} تا {_fa(LON_RANGE[1])})",
         ))
     return errors
+
+
+def near_county(lat: float, lon: float, area: Area | None) -> FieldError | None:
+    """An error when the point lies far from its county: further from the county's
+    point than its own towns and villages reach, with a margin (``Area.limit_km``).
+    ``area`` None (nothing in the county has coordinates) checks nothing."""
+    if area is None:
+        return None
+    distance = area.distance_km(lat, lon)
+    limit = area.limit_km
+    if distance <= limit:
+        return None
+    km, lim = round(distance), round(limit)
+    return FieldError(
+        "latitude",
+        f"the point ({lat}, {lon}) is {km:,} km from county {area.name}; its places lie "
+        f"within {lim:,} km of it",
+        f"نقطه ({_fa(lat)}، {_fa(lon)}) {_fa(km)} کیلومتر از شهرستان {area.name} فاصله دارد؛ "
+        f"آبادی‌های آن در شعاع {_fa(lim)} کیلومتری‌اند",
+    )
 
 
 def _counts(row: Mapping[str, Any]) -> list[FieldError]:

@@ -31,15 +31,22 @@ from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_path
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
+from amanat.geo.codes import canonical_unit_code
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations import selectors, uploads
-from amanat.stations.forms import StationFilterForm, StationForm, StationImportForm
+from amanat.stations.forms import (
+    ColumnMappingForm,
+    StationFilterForm,
+    StationForm,
+    StationImportForm,
+)
 from amanat.stations.models import Station, StationQuerySet
 from amanat.stations.selectors import LABEL
 from amanat.stations.services import (
     ImportReport,
     StationInvalid,
     import_errors_download_record,
+    import_unknown_columns,
     station_export_audited,
     station_import,
     station_update,
@@ -204,7 +211,7 @@ def _scope_unit(user: AnyUser) -> AdminUnit | None:
 
 def _allowed_county_codes(user: AnyUser) -> set[str]:
     counties = selectors.scoped_units(user, Kind.COUNTY, action=policy.CREATE)
-    return set(counties.values_list("code", flat=True))
+    return {canonical_unit_code("county", c) for c in counties.values_list("code", flat=True)}
 
 
 def _report_context(report: ImportReport) -> dict[str, Any]:
@@ -220,38 +227,101 @@ def _report_context(report: ImportReport) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 def station_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a file (step 1); when it has columns we do not recognise, the file waits on
+    the server and the page asks what each holds (step 2, ``step=map``)."""
     _require(request, policy.CREATE)
     current = Election.objects.current()
+    if request.method == "POST" and request.POST.get("step") == "map":
+        form = StationImportForm(initial={"election": current.slug if current else None})
+        context: dict[str, Any] = {"form": form, **_run_mapped_import(request)}
+        return render(request, "stations/station_upload.html", context)
     form = StationImportForm(
         request.POST or None, request.FILES or None,
         initial={"election": current.slug if current else None},
     )
-    context: dict[str, Any] = {"form": form}
+    context = {"form": form}
     if request.method == "POST" and form.is_valid():
         context.update(_run_import(request, form))
     return render(request, "stations/station_upload.html", context)
 
 
-def _run_import(request: HttpRequest, form: StationImportForm) -> dict[str, Any]:
+def _store(request: HttpRequest, data: bytes, ext: uploads.Ext, election: Election,
+           name: str) -> uploads.StoredImport:
     assert request.user.pk is not None
+    unit = _scope_unit(request.user)
+    return uploads.import_store(
+        data=data, ext=ext, owner_id=request.user.pk, unit_id=unit.pk if unit else None,
+        election_id=election.pk, original_name=name,
+    )
+
+
+def _import(request: HttpRequest, *, election: Election, data: bytes, filename: str,
+            dry_run: bool, mapping: dict[str, str] | None = None) -> ImportReport:
+    return station_import(
+        election=election, fileobj=io.BytesIO(data), filename=filename,
+        actor=request.user, dry_run=dry_run, mapping=mapping,
+        allowed_county_codes=_allowed_county_codes(request.user),
+    )
+
+
+def _run_import(request: HttpRequest, form: StationImportForm) -> dict[str, Any]:
     upload = form.cleaned_data["file"]
     election: Election = form.cleaned_data["election"]
     data = upload.read()
-    report = station_import(
-        election=election, fileobj=io.BytesIO(data), filename=upload.name,
-        actor=request.user, dry_run=form.cleaned_data["dry_run"],
-        allowed_county_codes=_allowed_county_codes(request.user),
-    )
+    dry_run = form.cleaned_data["dry_run"]
+    report = _import(request, election=election, data=data, filename=upload.name,
+                     dry_run=dry_run)
+    if report.unknown_columns:
+        stored = _store(request, data, upload.amanat_ext, election, upload.name)
+        mapping_form = ColumnMappingForm(
+            report.unknown_columns, initial={"import_id": stored.id, "dry_run": dry_run}
+        )
+        return {"mapping_form": mapping_form, "mapping_report": report,
+                **_header_problems(report)}
     context = _report_context(report)
     if report.rejected:
-        unit = _scope_unit(request.user)
-        stored = uploads.import_store(
-            data=data, ext=upload.amanat_ext, owner_id=request.user.pk,
-            unit_id=unit.pk if unit else None, election_id=election.pk,
-            original_name=upload.name,
-        )
+        stored = _store(request, data, upload.amanat_ext, election, upload.name)
         uploads.import_write_errors(stored, report)
         context["stored"] = stored
+    return context
+
+
+def _header_problems(report: ImportReport) -> dict[str, Any]:
+    """File-level errors other than the columns being asked about (missing columns)."""
+    fa = persian_active()
+    unknown = {u.header for u in report.unknown_columns}
+    return {"header_errors": [e.message_fa if fa else e.message_en for e in report.errors
+                              if e.column not in unknown]}
+
+
+def _run_mapped_import(request: HttpRequest) -> dict[str, Any]:
+    """Step 2: import the waiting file with the user's column mapping.  Only its
+    uploader may; anyone else (or a stale id) gets 404."""
+    stored = uploads.import_load(request.POST.get("import_id", ""))
+    if stored is None or stored.owner_id != request.user.pk or not stored.upload_path.is_file():
+        raise Http404("not found")
+    election = Election.objects.filter(pk=stored.election_id).first()
+    if election is None:
+        raise Http404("no such election")
+    data = stored.upload_path.read_bytes()
+    unknown = import_unknown_columns(data=data, filename=stored.original_name)
+    mapping_form = ColumnMappingForm(unknown, request.POST)
+    if not mapping_form.is_valid():
+        return {"mapping_form": mapping_form}
+    report = _import(request, election=election, data=data, filename=stored.original_name,
+                     dry_run=mapping_form.cleaned_data["dry_run"],
+                     mapping=mapping_form.mapping())
+    context = _report_context(report)
+    if report.rejected:
+        uploads.import_write_errors(stored, report)
+        context["stored"] = stored
+    elif report.dry_run:
+        # Checked: offer the same choices again to import for real, file still waiting.
+        context["mapping_form"] = ColumnMappingForm(
+            unknown, initial={**mapping_form.cleaned_data, "dry_run": False}
+        )
+    else:
+        uploads.import_discard(stored)
     return context
 
 

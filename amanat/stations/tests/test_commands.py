@@ -22,7 +22,7 @@ def test_import_then_export_by_county(geo: Any, election: Any, tmp_file: Any, tm
     out = tmp_path / "kerman.xlsx"
     call_command("export_stations", "--out", str(out), "--county", "815")
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
-    assert [r[0] for r in rows[1:]] == ["102"]
+    assert [r[0] for r in rows[1:]] == ["0102"]
 
 
 def test_dry_run_uses_the_current_election(geo: Any, election: Any, tmp_file: Any,

@@ -22,9 +22,9 @@ def stations(geo: Any, election: Any, tmp_file: Any) -> Any:
     report = station_import(election=election, file_path=tmp_file("s.csv", csv_text(HEADERS, ROWS)))
     assert not report.rejected, report.errors
     # Text that a spreadsheet would run as a formula, saved by hand (as the admin might).
-    Station.objects.filter(code="102").update(address=NASTY[0], route=NASTY[2],
+    Station.objects.filter(code="0102").update(address=NASTY[0], route=NASTY[2],
                                               sensitivity_reason=NASTY[5], closed_reason=NASTY[6])
-    Station.objects.filter(code="101").update(address=NASTY[1], route=NASTY[3])
+    Station.objects.filter(code="0101").update(address=NASTY[1], route=NASTY[3])
     return Station.objects.filter(election=election)
 
 
@@ -47,14 +47,14 @@ def test_csv_export_is_a_stream_with_persian_headers_and_escaped_text(stations: 
 
 
 def test_xlsx_export_escapes_text_but_keeps_numbers(stations: Any) -> None:
-    Station.objects.filter(code="101").update(expected_voters=0, latitude=35.5)
+    Station.objects.filter(code="0101").update(expected_voters=0, latitude=35.5)
     out = io.BytesIO()
     station_export(queryset=stations, stream=out, format="xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "کد شعبه"
     by_code = {r[0]: r for r in rows[1:]}
-    school = by_code["101"]
+    school = by_code["0101"]
     assert school[5] == "'+98 21 5555"
     assert school[6] == 35.5 and isinstance(school[6], float)
     assert school[11] == 0
@@ -72,4 +72,4 @@ def test_export_then_import_is_unchanged(stations: Any, election: Any, tmp_path:
     assert not report.rejected, report.errors
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
     assert list(stations.order_by("code").values()) == before
-    assert Station.objects.get(code="102").sensitivity_reason == "'=quoted"
+    assert Station.objects.get(code="0102").sensitivity_reason == "'=quoted"

@@ -51,7 +51,7 @@ def xlsx_bytes(headers: list[str], rows: list[list[Any]]) -> bytes:
 
 
 def assert_imported(geo: Any) -> None:
-    school = Station.objects.get(code="101")
+    school = Station.objects.get(code="0101")
     assert school.county == geo.gharchak
     assert school.unit == geo.gharchak_city
     assert school.unit_path == geo.gharchak_city.path
@@ -68,7 +68,7 @@ def assert_imported(geo: Any) -> None:
     assert school.power_backup and school.sensitive
     assert school.sensitivity_reason == "نزدیک مرز استان"
     assert school.status == "active"
-    mosque = Station.objects.get(code="102")
+    mosque = Station.objects.get(code="0102")
     assert (mosque.county, mosque.unit, mosque.kind) == (geo.kerman, geo.village, "mobile")
     assert mosque.unit_path == geo.village.path
     assert mosque.route == "باغین - اختیارآباد"
@@ -113,7 +113,7 @@ def test_csv_encodings_with_bom(geo: Any, election: Any, tmp_file: Any, encoding
     report = station_import(election=election, file_path=path)
     assert not report.rejected, report.errors
     assert report.created == 2
-    assert Station.objects.get(code="101").name == "مدرسه شهید رجائی"
+    assert Station.objects.get(code="0101").name == "مدرسه شهید رجائی"
 
 
 def test_english_headers_and_fileobj(geo: Any, election: Any) -> None:
@@ -124,7 +124,7 @@ def test_english_headers_and_fileobj(geo: Any, election: Any) -> None:
         filename="x.csv",
     )
     assert not report.rejected, report.errors
-    station = Station.objects.get(code="7")
+    station = Station.objects.get(code="0007")
     assert (station.cctv, station.cameras, station.unit_path) == ("recorded", 2, geo.gharchak.path)
 
 
@@ -201,7 +201,7 @@ def test_reimport_counts_unchanged_and_updated(geo: Any, election: Any, tmp_file
     changed = station_import(election=election,
                              file_path=tmp_file("c.csv", csv_text(HEADERS, rows)))
     assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 1)
-    assert Station.objects.get(code="102").expected_voters == 350
+    assert Station.objects.get(code="0102").expected_voters == 350
     assert Station.objects.count() == 2
     assert Event.objects.filter(action="station.import").count() == 3
 
@@ -211,7 +211,7 @@ def test_absent_columns_keep_current_values(geo: Any, election: Any, tmp_file: A
     partial = "کد شعبه,کد شهرستان,نام,ظرفیت\n101,2310,مدرسه شهید رجائی,1600\n"
     report = station_import(election=election, file_path=tmp_file("p.csv", partial))
     assert (report.updated, report.unchanged) == (1, 0), report.errors
-    school = Station.objects.get(code="101")
+    school = Station.objects.get(code="0101")
     assert (school.capacity, school.cctv, school.cameras) == (1600, "live", 4)
     assert school.sensitive
 
@@ -260,5 +260,5 @@ def test_xlsx_gregorian_date_cell_and_gaps(geo: Any, election: Any, tmp_file: An
     fixed.save(out)
     report = station_import(election=election, file_path=tmp_file("h.xlsx", out.getvalue()))
     assert not report.rejected, report.errors
-    assert Station.objects.get(code="5").fibre_date == datetime.date(2026, 2, 19)
-    assert Station.objects.get(code="6").fibre_date == datetime.date(2026, 2, 19)
+    assert Station.objects.get(code="0005").fibre_date == datetime.date(2026, 2, 19)
+    assert Station.objects.get(code="0006").fibre_date == datetime.date(2026, 2, 19)

@@ -66,7 +66,7 @@ def test_good_csv_creates_and_updates(registry: Registry, governor: Client) -> N
     report = response.context["report"]
     assert (report.created, report.updated, report.unchanged) == (1, 1, 1)
     assert "import-done" in response.content.decode()
-    created = Station.objects.get(code="105")
+    created = Station.objects.get(code="0105")
     assert (created.county, created.cameras) == (registry.geo.gharchak, 2)
     assert Station.objects.get(pk=registry.g_no_cctv.pk).name == "مسجد جامع"
     event = Event.objects.get(action="station.import")
@@ -96,7 +96,7 @@ def test_good_xlsx(registry: Registry, media_root: Any) -> None:
     report = response.context["report"]
     assert not report.rejected, report.errors
     assert (report.created, report.updated, report.unchanged) == (2, 1, 1)
-    assert Station.objects.get(code="302").county == registry.geo.rafsanjan
+    assert Station.objects.get(code="0302").county == registry.geo.rafsanjan
 
 
 def test_bad_file_lists_errors_in_persian_and_writes_nothing(

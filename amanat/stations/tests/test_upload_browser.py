@@ -52,13 +52,13 @@ def test_bad_row_then_fixed_file_then_list_and_map(
     text = errors.first.inner_text()
     assert "۳" in text  # the spreadsheet row, in Persian digits
     assert "دوربین" in text
-    assert not Station.objects.filter(code__in=["110", "111"]).exists()
+    assert not Station.objects.filter(code__in=["0110", "0111"]).exists()
 
     fixed = tmp_path / "شعب قرچک (اصلاح‌شده).csv"
     fixed.write_text(HEADER + GOOD_ROW + FIXED_ROW, encoding="utf-8")
     _upload(page, fixed)
     page.locator("[data-testid=import-done]").wait_for()
-    station = Station.objects.get(code="110", county=registry.geo.gharchak)
+    station = Station.objects.get(code="0110", county=registry.geo.gharchak)
     assert station.cameras == 2 and station.latitude == pytest.approx(35.46)
 
     page.goto(page.base_url + "/stations/?q=110")

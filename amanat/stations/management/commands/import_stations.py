@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from amanat.elections.selectors import election_for_command
 from amanat.lib.tabular import Format
+from amanat.stations import tabular as st
 from amanat.stations.services import ImportReport, station_import, write_error_report
 
 # Printing tens of thousands of errors helps nobody; the --errors-out file has them all.
@@ -29,14 +30,24 @@ class Command(BaseCommand):
             help="when rejected, write the rows plus an error column here (.csv or .xlsx)",
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--map", action="append", default=[], metavar="HEADER=FIELD",
+            help="read the column HEADER as FIELD (a field name such as capacity, or any "
+                 "accepted header); repeatable",
+        )
+        parser.add_argument(
+            "--ignore", action="append", default=[], metavar="HEADER",
+            help="leave the column HEADER out of the import; repeatable",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
         election = election_for_command(options["election"])
+        mapping = column_mapping(options["map"], options["ignore"])
         report = station_import(
-            election=election, file_path=path, dry_run=options["dry_run"]
+            election=election, file_path=path, dry_run=options["dry_run"], mapping=mapping
         )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
@@ -55,6 +66,9 @@ class Command(BaseCommand):
     def _print(self, report: ImportReport) -> None:
         for warning in report.warnings:
             self.stderr.write(f"warning: {warning}")
+        if report.sheet or report.header_row != 1:
+            sheet = f"sheet «{report.sheet}», " if report.sheet else ""
+            self.stderr.write(f"read {sheet}header on row {report.header_row}")
         if report.ignored_columns:
             self.stderr.write(f"ignored columns: {', '.join(report.ignored_columns)}")
         for error in report.errors[:MAX_PRINTED]:
@@ -64,6 +78,13 @@ class Command(BaseCommand):
             )
         if len(report.errors) > MAX_PRINTED:
             self.stderr.write(f"... and {len(report.errors) - MAX_PRINTED} more errors")
+        for unknown in report.unknown_columns:
+            field = unknown.candidates[0] if unknown.candidates else "FIELD"
+            self.stderr.write(
+                f"to import column «{unknown.header}», run again with "
+                f"--map '{unknown.header}={field}' (or another field), or with "
+                f"--ignore '{unknown.header}' to leave it out"
+            )
         if not report.rejected:
             verb = "would import" if report.dry_run else "imported"
             self.stdout.write(self.style.SUCCESS(
@@ -71,3 +92,20 @@ class Command(BaseCommand):
                 f"{report.updated} updated, {report.unchanged} unchanged "
                 f"(sha256 {report.sha256})"
             ))
+
+
+def column_mapping(maps: list[str], ignores: list[str]) -> dict[str, str]:
+    """``--map HEADER=FIELD`` and ``--ignore HEADER`` as one mapping; unknown fields are
+    refused with the list of field names."""
+    mapping: dict[str, str] = {}
+    for item in maps:
+        header, sep, target = item.rpartition("=")
+        if not sep or not header.strip() or not target.strip():
+            raise CommandError(f"--map {item!r}: write it as HEADER=FIELD")
+        if st.mapping_target(target) is None:
+            names = ", ".join(c.name for c in st.COLUMNS)
+            raise CommandError(f"--map {item!r}: {target!r} is not a field; fields: {names}")
+        mapping[header.strip()] = target.strip()
+    for header in ignores:
+        mapping[header.strip()] = st.IGNORE
+    return mapping
