@@ -183,6 +183,17 @@ def get_membership_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> M
     )
 
 
+def get_user_for_totp_reset(user: AnyUser, pk: Any) -> User:
+    """The user whose second factor ``user`` may reset: national administrators reach
+    every active user; anyone else gets 404 (an attempt on an existing user is recorded)."""
+    target = User.objects.filter(pk=pk, is_active=True).first() if str(pk).isdigit() else None
+    if target is not None and can_nationally(user, policy.DELETE, "otp_totp.totpdevice"):
+        return target
+    if target is not None:
+        _deny(user, User, pk, policy.DELETE)
+    raise Http404("not found")
+
+
 def grantable_roles(actor: AnyUser, unit: AdminUnit) -> list[Role]:
     """Roles ``actor`` may grant at ``unit``: national-only roles need a national admin."""
     if not can(actor, policy.CREATE, "accounts.membership", unit):
