@@ -128,14 +128,15 @@ class SecondFactorMiddleware:
         if request.path_info.startswith(settings.AMANAT_API_PREFIX):
             return None  # bearer tokens, no sessions
         user = request.user
-        if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+        # django-otp's middleware adds is_verified() to the user.
+        if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]
             return None
         if not must_verify(user):
             return None
         exemption = getattr(view_func, BEFORE_SECOND_FACTOR, None)
         if exemption == ALWAYS:
             return None
-        has_device = user_has_totp(user)  # type: ignore[arg-type]
+        has_device = user_has_totp(user)
         if exemption == UNTIL_ENROLLED and not has_device:
             return None
         if not getattr(view_func, "login_required", True):

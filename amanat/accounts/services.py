@@ -332,6 +332,7 @@ def _totp_replace_allowed(user: User, verified_with: Device | None) -> bool:
 
 
 def _totp_replace_check(user: User, verified_with: Device | None) -> None:
+    """Refuse (and record, outside the transaction that a refusal rolls back)."""
     if not _totp_replace_allowed(user, verified_with):
         access_denied_record(
             user=user, model_label="otp_totp.totpdevice", pk=None, action=policy.CREATE
@@ -341,7 +342,12 @@ def _totp_replace_check(user: User, verified_with: Device | None) -> None:
         )
 
 
-@transaction.atomic
+def _totp_replace_recheck(user: User, verified_with: Device | None) -> None:
+    """The same rule inside the write's transaction (a device confirmed meanwhile)."""
+    if not _totp_replace_allowed(user, verified_with):
+        raise PermissionDenied(_("Verify with your current authenticator before you replace it."))
+
+
 def totp_enrolment_start(
     *, user: User, verified_with: Device | None, pending_id: int | None = None
 ) -> TOTPDevice:
@@ -352,15 +358,16 @@ def totp_enrolment_start(
     a moment) can never become the confirmed device later.
     """
     _totp_replace_check(user, verified_with)
-    pending = TOTPDevice.objects.filter(user=user, confirmed=False)
-    device = pending.filter(pk=pending_id).first() if pending_id is not None else None
-    if device is None:
-        pending.delete()
-        device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+    with transaction.atomic():
+        _totp_replace_recheck(user, verified_with)
+        pending = TOTPDevice.objects.filter(user=user, confirmed=False)
+        device = pending.filter(pk=pending_id).first() if pending_id is not None else None
+        if device is None:
+            pending.delete()
+            device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
     return device
 
 
-@transaction.atomic
 def totp_enrolment_confirm(
     *, user: User, device: TOTPDevice, token: str, verified_with: Device | None
 ) -> bool:
@@ -369,12 +376,14 @@ def totp_enrolment_confirm(
     Replacing a confirmed device needs a session verified with it (``verified_with``).
     """
     _totp_replace_check(user, verified_with)
-    if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
-        return False
-    replaced, _deleted = TOTPDevice.objects.filter(user=user, confirmed=True).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    _audit(action="auth.totp_enrol", actor=user, obj=device, extra={"replaced": replaced})
+    with transaction.atomic():
+        _totp_replace_recheck(user, verified_with)
+        if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
+            return False
+        replaced, _deleted = TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        _audit(action="auth.totp_enrol", actor=user, obj=device, extra={"replaced": replaced})
     return True
 
 
@@ -387,7 +396,6 @@ def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
     return None
 
 
-@transaction.atomic
 def totp_reset(*, user: User, actor: User | None, actor_name: str | None = None) -> int:
     """Remove every TOTP device of ``user`` (a lost phone) and end all their sessions.
 
@@ -405,16 +413,17 @@ def totp_reset(*, user: User, actor: User | None, actor_name: str | None = None)
                 _("Replace your own authenticator from your profile page, or ask another "
                   "national administrator.")
             )
-    removed, _deleted = TOTPDevice.objects.filter(user=user).delete()
-    ended = _user_sessions_end(user)
-    _audit(
-        action="auth.totp_reset",
-        actor=actor,
-        actor_name=None if actor is not None else (actor_name or "cli"),
-        object_type="auth.user",
-        object_id=str(user.pk),
-        extra={"devices_removed": removed, "sessions_ended": ended},
-    )
+    with transaction.atomic():
+        removed, _deleted = TOTPDevice.objects.filter(user=user).delete()
+        ended = _user_sessions_end(user)
+        _audit(
+            action="auth.totp_reset",
+            actor=actor,
+            actor_name=None if actor is not None else (actor_name or "cli"),
+            object_type="auth.user",
+            object_id=str(user.pk),
+            extra={"devices_removed": removed, "sessions_ended": ended},
+        )
     return removed
 
 

@@ -68,7 +68,7 @@ PENDING_DEVICE = "_amanat_totp_pending"
 def _verified_device(request: HttpRequest) -> Device | None:
     """The device this session passed TOTP with, or None."""
     user = request.user
-    if user.is_authenticated and user.is_verified():  # type: ignore[union-attr]
+    if user.is_authenticated and user.is_verified():  # type: ignore[attr-defined]
         device: Device | None = getattr(user, "otp_device", None)
         return device
     return None
@@ -144,11 +144,11 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @require_POST
 def otp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """A national administrator removes another user's authenticator (a lost phone)."""
+    target = access.get_user_for_totp_reset(request.user, user_id)
     if _verified_device(request) is None:
         # The middleware already asks national roles for TOTP; this act never runs on a
         # password alone, whatever the roles' rules become.
         raise Http404("not found")
-    target = access.get_user_for_totp_reset(request.user, user_id)
     try:
         removed = services.totp_reset(user=target, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as error:
