@@ -48,3 +48,21 @@ def test_public_answers_keep_their_caching(small_geo: object) -> None:
         assert response.status_code == 200, url
         assert "private" not in response.get("Cache-Control", ""), url
     assert "max-age" in client.get("/static/amanat/img/emblem.svg")["Cache-Control"]
+
+
+def test_served_api_chain_marks_token_answers_private(personas: Personas) -> None:
+    """Production serves /api/ through its own middleware chain (amanat.core.handlers)."""
+    from django.test import RequestFactory
+
+    from amanat.core.handlers import PathDispatch
+
+    user = personas.gharchak_governor
+    _, plaintext = services.api_token_issue(user=user, name="t", ttl_days=1, actor=user)
+    environ = RequestFactory().get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {plaintext}"}).environ
+    answers: list[tuple[str, list[tuple[str, str]]]] = []
+    body = b"".join(PathDispatch()(environ, lambda status, headers, *a: answers.append(
+        (status, headers))))
+    status, headers = answers[0]
+    assert status.startswith("200") and b"gharchak_governor" in body
+    assert ("Cache-Control", PRIVATE) in headers
