@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "amanat.accounts.middleware.SessionLifetimeMiddleware",
     "amanat.accounts.middleware.AmanatLoginRequiredMiddleware",
     "amanat.accounts.middleware.SecondFactorMiddleware",
+    # Answers to a signed-in user: Cache-Control: private, no-store.
+    "amanat.accounts.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -143,6 +145,7 @@ API_MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "amanat.core.handlers.AnonymousUntilTokenMiddleware",
+    "amanat.accounts.middleware.PrivatePagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -230,6 +230,16 @@ def get_api_token_for_user(user: AnyUser, pk: Any) -> ApiToken:
         return ApiToken.objects.get(pk=pk, user_id=user.pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404("not found") from None
+def get_user_for_totp_reset(user: AnyUser, pk: Any) -> User:
+    """The user whose second factor ``user`` may reset: national administrators reach
+    every active user; anyone else gets 404 (an attempt on an existing user is recorded)."""
+    key = parse_id(pk)
+    target = User.objects.filter(pk=key, is_active=True).first() if key is not None else None
+    if target is not None and can_nationally(user, policy.DELETE, "otp_totp.totpdevice"):
+        return target
+    if target is not None:
+        _deny(user, User, pk, policy.DELETE)
+    raise Http404("not found")
 
 
 def grantable_roles(actor: AnyUser, unit: AdminUnit) -> list[Role]:

@@ -1,6 +1,14 @@
 from django.contrib import admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amanat.accounts.models import Agency, ApiToken, Membership
+
+# django-otp's device admin would let staff add a device with a key they know to anyone's
+# account, or remove one, with no audit entry. Devices change only through enrolment (by
+# their owner, verified) and the audited reset (a national administrator or
+# ``amanat otp-reset``).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 @admin.register(Agency)

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
@@ -24,10 +26,31 @@ SEEN_RESOLUTION = 60
 View = Callable[..., HttpResponseBase]
 
 
+# How a view may be reached by a session that has not passed the second factor yet.
+BEFORE_SECOND_FACTOR = "_amanat_before_second_factor"
+ALWAYS = "always"  # sign-in, sign-out, verification
+UNTIL_ENROLLED = "until_enrolled"  # enrolment: only while the user has no confirmed device
+
+
 def second_factor_not_required(view: View) -> View:
-    """Mark a view reachable before the second factor (enrolment, verification)."""
-    view.second_factor_required = False  # type: ignore[attr-defined]
+    """Mark a view reachable before the second factor (sign-in, sign-out, verification)."""
+    setattr(view, BEFORE_SECOND_FACTOR, ALWAYS)
     return view
+
+
+def second_factor_not_required_until_enrolled(view: View) -> View:
+    """Mark a view reachable before the second factor only while the user has no confirmed
+    device (enrolment): once one exists, a password alone must never replace it."""
+    setattr(view, BEFORE_SECOND_FACTOR, UNTIL_ENROLLED)
+    return view
+
+
+def must_verify(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether this signed-in user's session must pass TOTP: required by their roles, or
+    they have a device (an enrolled factor that is never asked for protects nothing)."""
+    if not user.is_authenticated:
+        return False
+    return needs_second_factor(user) or user_has_totp(user)  # type: ignore[arg-type]
 
 
 # Framework views that must work signed out: the language switch on the sign-in page
@@ -84,7 +107,14 @@ class SessionLifetimeMiddleware:
 
 
 class SecondFactorMiddleware:
-    """Send users who need TOTP and have not verified it to enrolment or verification."""
+    """Until this session has passed TOTP, a user who must pass it reaches only sign-in,
+    sign-out, verification and (before they have a device) enrolment.
+
+    Public pages (``@login_not_required``) stay reachable, as they are signed out, but they
+    see an anonymous user: a password alone must not act under the user's name anywhere.
+    Everything else is sent to verification (or enrolment), POSTs included, before the
+    view runs.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -96,19 +126,49 @@ class SecondFactorMiddleware:
         self, request: HttpRequest, view_func: View, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
         if request.path_info.startswith(settings.AMANAT_API_PREFIX):
+            return None  # bearer tokens, no sessions
+        user = request.user
+        # django-otp's middleware adds is_verified() to the user.
+        if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]
             return None
-        if not getattr(view_func, "second_factor_required", True):
+        if not must_verify(user):
+            return None
+        exemption = getattr(view_func, BEFORE_SECOND_FACTOR, None)
+        if exemption == ALWAYS:
+            return None
+        has_device = user_has_totp(user)
+        if exemption == UNTIL_ENROLLED and not has_device:
             return None
         if not getattr(view_func, "login_required", True):
+            request.user = AnonymousUser()
             return None
-        user = request.user
-        if not user.is_authenticated or not needs_second_factor(user):
-            return None
-        if user.is_verified():  # type: ignore[attr-defined]  # django-otp adds it
-            return None
-        target = "accounts_otp_verify" if user_has_totp(user) else "accounts_otp_enrol"
+        target = "accounts_otp_verify" if has_device else "accounts_otp_enrol"
         response = redirect(target)
-        response["Location"] += "?next=" + _quote(request.get_full_path())
+        if request.method == "GET":
+            response["Location"] += "?next=" + _quote(request.get_full_path())
+        return response
+
+
+class PrivatePagesMiddleware:
+    """Answers to a signed-in user (a session or an API token) are ``private, no-store``.
+
+    They carry scoped data (lists, exports, evidence, tokens shown once): no shared cache
+    may keep them and no browser may keep them on disk or show them again from history
+    after sign-out. Static files (WhiteNoise answers before this runs) and pages served
+    signed out keep whatever caching they had. Runs in the site's and the API's chain; on
+    the API the token check has named ``request.user`` by the time the answer passes.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "private, no-store"
+            if response.has_header("Expires"):
+                del response["Expires"]
         return response
 
 

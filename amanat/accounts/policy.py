@@ -92,6 +92,9 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "atlas.requiredmeasure": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     "atlas.tierthreshold": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     "accounts.agency": {VIEW: ALL_ROLES},
+    # A user's second-factor devices: only a national administrator may remove them (the
+    # reset of a lost phone); everyone manages their own through enrolment.
+    "otp_totp.totpdevice": {DELETE: frozenset({Role.NATIONAL_ADMIN})},
     "accounts.membership": {
         VIEW: MEMBERSHIP_MANAGERS | {Role.AUDITOR},
         CHANGE: MEMBERSHIP_MANAGERS,

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amanat.accounts import access, policy
@@ -46,6 +47,8 @@ AnyUser = User | AnonymousUser
 
 TOKEN_PREFIX = "amt_"  # noqa: S105 - a marker that makes leaked tokens greppable
 MAX_TOKEN_TTL_DAYS = 365
+# The policy entry for second-factor devices (a reset is deleting them).
+TOTP_DEVICE = "otp_totp.totpdevice"
 
 
 def _audit(**kw: Any) -> None:
@@ -287,11 +290,14 @@ def membership_revoke(*, actor: User, membership: Membership) -> Membership:
 # --- users ---------------------------------------------------------------------------
 
 
-def _user_sessions_end(user: User) -> int:
-    """Delete the database sessions of ``user``; one pass over live sessions."""
+def _user_sessions_end(user: User, *, keep: str | None = None) -> int:
+    """Delete the database sessions of ``user`` but ``keep`` (a session key); one pass
+    over live sessions."""
     ended = 0
     user_pk = str(user.pk)
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key == keep:
+            continue
         if session.get_decoded().get("_auth_user_id") == user_pk:
             session.delete()
             ended += 1
@@ -312,6 +318,26 @@ def user_deactivate(*, actor: User | None, user: User) -> None:
         object_id=str(user.pk),
         extra={"sessions_ended": ended},
     )
+
+
+@transaction.atomic
+def user_password_change(*, user: User, password: str, keep_session: str | None) -> int:
+    """Set ``user``'s new password and end their other sessions (all but ``keep_session``).
+
+    The caller (the view's form) has checked the current password and the validators.
+    The audit entry names the user and how many sessions ended, never password material.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    ended = _user_sessions_end(user, keep=keep_session)
+    _audit(
+        action="user.password_change",
+        actor=user,
+        object_type="auth.user",
+        object_id=str(user.pk),
+        extra={"sessions_ended": ended},
+    )
+    return ended
 
 
 # --- API tokens ----------------------------------------------------------------------
@@ -402,24 +428,70 @@ def api_token_authenticate(plaintext: str) -> ApiToken | None:
 # --- second factor -------------------------------------------------------------------
 
 
-@transaction.atomic
-def totp_enrolment_start(*, user: User) -> TOTPDevice:
-    """An unconfirmed TOTP device for the user (reused until confirmed)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+def _totp_replace_allowed(user: User, verified_with: Device | None) -> bool:
+    """A user without a confirmed device may enrol; one with a device only from a session
+    verified with one of those devices (else a password alone would replace the factor)."""
+    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True)
+    if not confirmed.exists():
+        return True
+    return isinstance(verified_with, TOTPDevice) and confirmed.filter(
+        pk=verified_with.pk
+    ).exists()
+
+
+def _totp_replace_check(user: User, verified_with: Device | None) -> None:
+    """Refuse (and record, outside the transaction that a refusal rolls back)."""
+    if not _totp_replace_allowed(user, verified_with):
+        access_denied_record(
+            user=user, model_label="otp_totp.totpdevice", pk=None, action=policy.CREATE
+        )
+        raise PermissionDenied(
+            _("Verify with your current authenticator before you replace it.")
+        )
+
+
+def _totp_replace_recheck(user: User, verified_with: Device | None) -> None:
+    """The same rule inside the write's transaction (a device confirmed meanwhile)."""
+    if not _totp_replace_allowed(user, verified_with):
+        raise PermissionDenied(_("Verify with your current authenticator before you replace it."))
+
+
+def totp_enrolment_start(
+    *, user: User, verified_with: Device | None, pending_id: int | None = None
+) -> TOTPDevice:
+    """The unconfirmed TOTP device this session is enrolling (``pending_id``), or a new one.
+
+    A secret is shown to one session only: a new enrolment drops the user's other
+    unconfirmed devices, so a secret seen elsewhere (by someone who had the password for
+    a moment) can never become the confirmed device later.
+    """
+    _totp_replace_check(user, verified_with)
+    with transaction.atomic():
+        _totp_replace_recheck(user, verified_with)
+        pending = TOTPDevice.objects.filter(user=user, confirmed=False)
+        device = pending.filter(pk=pending_id).first() if pending_id is not None else None
+        if device is None:
+            pending.delete()
+            device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
     return device
 
 
-@transaction.atomic
-def totp_enrolment_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
-    """Confirm the device if ``token`` matches; older confirmed devices are removed."""
-    if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
-        return False
-    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    _audit(action="auth.totp_enrol", actor=user, obj=device)
+def totp_enrolment_confirm(
+    *, user: User, device: TOTPDevice, token: str, verified_with: Device | None
+) -> bool:
+    """Confirm the device if ``token`` matches; older confirmed devices are removed.
+
+    Replacing a confirmed device needs a session verified with it (``verified_with``).
+    """
+    _totp_replace_check(user, verified_with)
+    with transaction.atomic():
+        _totp_replace_recheck(user, verified_with)
+        if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
+            return False
+        replaced, _deleted = TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        _audit(action="auth.totp_enrol", actor=user, obj=device, extra={"replaced": replaced})
     return True
 
 
@@ -433,6 +505,37 @@ def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
     failure_record(action="auth.totp_failed", username=user.get_username(), ip="",
                    address="", actor=user)
     return None
+
+
+def totp_reset(*, user: User, actor: User | None, actor_name: str | None = None) -> int:
+    """Remove every TOTP device of ``user`` (a lost phone) and end all their sessions.
+
+    A national administrator's act (``actor``, checked here again) or the server's
+    command line (``actor=None`` and ``actor_name``). The user then signs in with the
+    password and enrols a new device. Returns the number of devices removed.
+    """
+    if actor is not None:
+        if not access.can_nationally(actor, policy.DELETE, TOTP_DEVICE):
+            access_denied_record(user=actor, model_label=TOTP_DEVICE, pk=user.pk,
+                                 action=policy.DELETE)
+            raise PermissionDenied(_("Only a national administrator may reset a second factor."))
+        if actor.pk == user.pk:
+            raise ValidationError(
+                _("Replace your own authenticator from your profile page, or ask another "
+                  "national administrator.")
+            )
+    with transaction.atomic():
+        removed, _deleted = TOTPDevice.objects.filter(user=user).delete()
+        ended = _user_sessions_end(user)
+        _audit(
+            action="auth.totp_reset",
+            actor=actor,
+            actor_name=None if actor is not None else (actor_name or "cli"),
+            object_type="auth.user",
+            object_id=str(user.pk),
+            extra={"devices_removed": removed, "sessions_ended": ended},
+        )
+    return removed
 
 
 def user_has_totp(user: User) -> bool:

@@ -8,19 +8,27 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_otp.models import Device
 
 from amanat.accounts import access, policy, services
 from amanat.accounts.forms import ApiTokenIssueForm, MembershipGrantForm, TokenForm
-from amanat.accounts.middleware import second_factor_not_required
+from amanat.accounts.middleware import (
+    second_factor_not_required,
+    second_factor_not_required_until_enrolled,
+)
 from amanat.accounts.models import ApiToken, Membership
 from amanat.stations.models import Station
 
@@ -36,11 +44,11 @@ logout_view = second_factor_not_required(
 )
 
 
-def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/"
+def _next_url(request: HttpRequest, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
-    return "/"
+    return default
 
 
 # --- second factor -------------------------------------------------------------------
@@ -54,14 +62,56 @@ def _qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-@second_factor_not_required
+PENDING_DEVICE = "_amanat_totp_pending"
+
+
+def _verified_device(request: HttpRequest) -> Device | None:
+    """The device this session passed TOTP with, or None."""
+    user = request.user
+    if user.is_authenticated and user.is_verified():  # type: ignore[attr-defined]
+        device: Device | None = getattr(user, "otp_device", None)
+        return device
+    return None
+
+
+def _to_verification(request: HttpRequest) -> HttpResponse:
+    response = redirect("accounts_otp_verify")
+    response["Location"] += "?" + urlencode({"next": request.get_full_path()})
+    return response
+
+
+@second_factor_not_required_until_enrolled
 @require_http_methods(["GET", "POST"])
 def otp_enrol(request: HttpRequest) -> HttpResponse:
-    device = services.totp_enrolment_start(user=request.user)  # type: ignore[arg-type]
+    """Set up (or, from a verified session, replace) the authenticator.
+
+    The middleware lets an unverified session in only while the user has no confirmed
+    device; the check here holds for users the middleware does not ask (no role needs
+    it), and the service checks again under its transaction.
+    """
+    user: User = request.user  # type: ignore[assignment]
+    verified_with = _verified_device(request)
+    if verified_with is None and services.user_has_totp(user):
+        return _to_verification(request)
+    try:
+        device = services.totp_enrolment_start(
+            user=user, verified_with=verified_with,
+            pending_id=request.session.get(PENDING_DEVICE),
+        )
+    except PermissionDenied:
+        return _to_verification(request)
+    request.session[PENDING_DEVICE] = device.pk
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
-        if services.totp_enrolment_confirm(user=request.user, device=device, token=token):  # type: ignore[arg-type]
+        try:
+            confirmed = services.totp_enrolment_confirm(
+                user=user, device=device, token=token, verified_with=verified_with
+            )
+        except PermissionDenied:
+            return _to_verification(request)
+        if confirmed:
+            del request.session[PENDING_DEVICE]
             otp_login(request, device)
             messages.success(request, _("Two-step sign-in is on."))
             return redirect(_next_url(request))
@@ -71,6 +121,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         "qr": _qr_data_uri(device.config_url),
         "secret": base64.b32encode(device.bin_key).decode(),
         "next": _next_url(request),
+        "replacing": verified_with is not None,
     }
     return render(request, "accounts/otp_enrol.html", context)
 
@@ -88,6 +139,49 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@require_POST
+def otp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A national administrator removes another user's authenticator (a lost phone)."""
+    target = access.get_user_for_totp_reset(request.user, user_id)
+    if _verified_device(request) is None:
+        # The middleware already asks national roles for TOTP; this act never runs on a
+        # password alone, whatever the roles' rules become.
+        raise Http404("not found")
+    try:
+        removed = services.totp_reset(user=target, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if removed:
+            messages.success(request, _("Two-step sign-in of %(user)s was reset; their "
+                                        "sessions were ended.") % {"user": target.username})
+        else:
+            messages.info(request, _("%(user)s had no authenticator.")
+                          % {"user": target.username})
+    return redirect(_next_url(request, default=reverse("accounts_memberships")))
+
+
+# --- password ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password: the current one, Django's validators, other sessions
+    end (this one stays)."""
+    user: User = request.user  # type: ignore[assignment]
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_password_change(
+            user=user, password=form.cleaned_data["new_password1"],
+            keep_session=request.session.session_key,
+        )
+        update_session_auth_hash(request, user)  # keeps this session, with a new key
+        messages.success(request, _("Your password was changed. Your other sessions "
+                                    "were signed out."))
+        return redirect("accounts_profile")
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 # --- profile and API tokens ----------------------------------------------------------
@@ -128,9 +222,8 @@ def token_issue(request: HttpRequest) -> HttpResponse:
         context.update(new_token=token, plaintext=plaintext)
     else:
         context["token_form"] = form
-    response = render(request, "accounts/profile.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
+    # Shown once: like every signed-in answer, ``private, no-store`` (PrivatePagesMiddleware).
+    return render(request, "accounts/profile.html", context)
 
 
 @require_POST
@@ -166,7 +259,16 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
     can_revoke = membership.active and access.can(
         request.user, policy.DELETE, "accounts.membership", membership.unit
     )
-    context = {"membership": membership, "can_revoke": can_revoke}
+    can_reset_totp = (
+        membership.user_id != request.user.pk
+        and access.can_nationally(request.user, policy.DELETE, services.TOTP_DEVICE)
+    )
+    context = {
+        "membership": membership,
+        "can_revoke": can_revoke,
+        "can_reset_totp": can_reset_totp,
+        "user_has_totp": services.user_has_totp(membership.user),
+    }
     return render(request, "accounts/membership_detail.html", context)
 
 

@@ -104,7 +104,7 @@ def test_profile_issues_shows_once_and_revokes(client: Client, personas: Persona
     assert response.status_code == 200
     token = ApiToken.objects.get(user=personas.inspector)
     assert response.context["plaintext"].startswith("amt_")
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
     assert personas.inspector.username.encode() in client.get(reverse("accounts_profile")).content
     later = client.get(reverse("accounts_profile")).content
     assert response.context["plaintext"].encode() not in later

@@ -1,34 +1,52 @@
-"""Walk every URL for every persona and compare each answer with the policy.
+"""Walk every URL for every persona, by GET and by POST, and compare each answer with the
+policy.
 
 Each route must be listed in ``EXPECTATIONS`` (url name → what the policy says about it);
 a new view without an entry makes ``test_every_url_answers_as_the_policy_says`` fail.
 Objects in path parameters are taken both inside and outside each persona's scope, and
 the expected answer comes from ``access.can`` (the policy table plus unit paths).
+
+Every route is also POSTed: without a CSRF token (refused with 403, nothing written), and
+with a valid one (allowed: the view acts; denied: 404/403 and nothing written but the
+``access.denied`` audit entry). Each POST runs in a savepoint that is rolled back, so one
+persona's allowed write does not change what the next one sees.
+
+``test_password_only_sessions_reach_nothing_but_sign_in`` walks every route once more as
+users who must pass TOTP and have only given their password.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.db import connection, transaction
+from django.db.models import Max
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amanat.accounts import access, services
-from amanat.accounts.models import Membership
+from amanat.accounts.access import needs_second_factor
+from amanat.accounts.models import ApiToken, Membership
 from amanat.accounts.testing import Personas, sign_in
+from amanat.audit.models import Event
 from amanat.geo.models import AdminUnit
 
 # Routes not walked, each with its reason.
 SKIPPED_NAMESPACES = {
-    "admin": "Django admin: OTPAdminSite requires a verified second factor; staff only.",
+    "admin": "Django admin: OTPAdminSite; walked by test_admin_refuses_password_only_staff.",
 }
 SKIPPED_NAMES = {
-    "set_language": "i18n language switch: POST only, sets a cookie, reachable signed out.",
     "api:api-root": "django-ninja's root marker; it serves nothing (404 for everyone).",
 }
 
@@ -38,7 +56,27 @@ SIGNED_IN = "signed_in"  # any signed-in user (API: any valid token)
 LIST = "list"  # allowed if the role may act anywhere; otherwise 404/403
 OBJECT = "object"  # a path parameter names an object: allowed in scope, else 404
 NATIONAL = "national"  # unit-less national object: allowed for country-level roles only
-POST_ONLY = "post_only"  # a GET must be refused with 405 (writes tested elsewhere)
+OWN = "own"  # a personal object (an API token): its owner only ("_owner" in the case), else 404
+WEBHOOK = "webhook"  # signed by a gateway, not by a user: refused without the signature
+# The old kind for POST-only routes said nothing about who may post; an entry that still
+# uses it is reported: give the route's policy with one of the kinds above and
+# ``post_only=True``.
+POST_ONLY = "post_only"
+
+# What a session that has given only the password may reach when its user must pass TOTP
+# (besides PUBLIC pages, which it sees signed out): "always", or "until_enrolled" (only
+# while the user has no confirmed device). Everything else sends it to verification.
+BEFORE_SECOND_FACTOR = {
+    "login": "always",
+    "logout": "always",
+    "accounts_otp_verify": "always",
+    "accounts_otp_enrol": "until_enrolled",
+}
+
+# Who also POSTs without the token (see _walk_one).
+CSRF_WITHOUT_TOKEN_AS = frozenset({"anonymous", "admin"})
+# A CSRF token the walk's clients hold in their cookie and send with their POSTs.
+CSRF_TOKEN = ("walk" + "0123456789" * 3)[:32]
 
 
 @dataclass
@@ -49,9 +87,12 @@ class World:
     milestone: Any = None
     checkpoint: Any = None
     tokens: dict[str, str] = field(default_factory=dict)
+    token_ids: dict[str, int] = field(default_factory=dict)
 
 
 ObjectsFn = Callable[[World], list[tuple[dict[str, Any], AdminUnit | None]]]
+# The form data of the walk's POST for one case (default: none but the CSRF token).
+PostFn = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -60,6 +101,8 @@ class Expect:
     model: str | None = None
     action: str = "view"
     objects: ObjectsFn | None = None
+    post_only: bool = False  # a GET is refused with 405
+    post: PostFn | None = None
 
 
 def _units(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
@@ -84,8 +127,18 @@ def _checkpoint(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"checkpoint_id": world.checkpoint.pk}, None)]
 
 
-def _any_token(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
-    return [({"token_id": 1}, None)]
+def _tokens(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """Each persona's walk token; ``_owner`` (not a URL part) says whose it is."""
+    personas = dict(world.personas.items())
+    return [({"token_id": pk, "_owner": personas[who].pk}, None)
+            for who, pk in world.token_ids.items()]
+
+
+def _totp_users(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """A user with an authenticator (the Tehran officer's, made when they sign in)."""
+    officer = world.personas.tehran_officer
+    TOTPDevice.objects.get_or_create(user=officer, name="test", defaults={"confirmed": True})
+    return [({"user_id": officer.pk}, None)]
 
 
 def _walk_stations(world: World) -> list[Any]:
@@ -205,8 +258,14 @@ def _incident_case_steps(world: World) -> list[tuple[dict[str, Any], AdminUnit |
 
 
 def _incident_reports(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
-    return [({"report_id": e.report_id}, e.report.unit)
-            for e in _walk_incidents(world)["evidence"]]
+    """Each loose report, with the case of the same county (``_case``, for attaching)."""
+    walked = _walk_incidents(world)
+    return [({"report_id": e.report_id, "_case": c.pk}, e.report.unit)
+            for e, c in zip(walked["evidence"], walked["cases"], strict=True)]
+
+
+def _attach_to_case(case: dict[str, Any]) -> dict[str, Any]:
+    return {"case": case["_case"]}
 
 
 def _incident_evidence(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
@@ -231,16 +290,23 @@ def _atlas_provinces(world: World) -> list[tuple[dict[str, Any], AdminUnit | Non
 EXPECTATIONS: dict[str, Expect] = {
     # accounts
     "login": Expect(PUBLIC),
-    "logout": Expect(POST_ONLY),
+    "logout": Expect(SIGNED_IN, post_only=True),
+    "set_language": Expect(PUBLIC),
     "accounts_profile": Expect(SIGNED_IN),
+    "accounts_password_change": Expect(SIGNED_IN),
     "accounts_otp_enrol": Expect(SIGNED_IN),
     "accounts_otp_verify": Expect(SIGNED_IN),
-    "accounts_token_issue": Expect(POST_ONLY),
-    "accounts_token_revoke": Expect(POST_ONLY, objects=_any_token),
+    # resetting someone's lost authenticator: national administrators only
+    "accounts_otp_reset": Expect(NATIONAL, "otp_totp.totpdevice", action="delete",
+                                 objects=_totp_users, post_only=True),
+    "accounts_token_issue": Expect(SIGNED_IN, post_only=True),
+    "accounts_token_revoke": Expect(OWN, objects=_tokens, post_only=True),
     "accounts_memberships": Expect(LIST, "accounts.membership"),
-    "accounts_membership_grant": Expect(POST_ONLY),
+    "accounts_membership_grant": Expect(LIST, "accounts.membership", action="create",
+                                        post_only=True),
     "accounts_membership": Expect(OBJECT, "accounts.membership", objects=_memberships),
-    "accounts_membership_revoke": Expect(POST_ONLY, objects=_memberships),
+    "accounts_membership_revoke": Expect(OBJECT, "accounts.membership", action="delete",
+                                         objects=_memberships, post_only=True),
     # API
     "api:openapi-json": Expect(PUBLIC),
     "api:me": Expect(SIGNED_IN),
@@ -258,7 +324,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "elections:calendar": Expect(SIGNED_IN, objects=_election),
     # audit log: national auditors and administrators (the policy's audit.event entry)
     "audit:events": Expect(LIST, "audit.event"),
-    "audit:export": Expect(POST_ONLY),  # audited download: POST (a GET never writes)
+    # audited downloads are POST (a GET never writes)
+    "audit:export": Expect(NATIONAL, "audit.event", action="export", post_only=True),
     "audit:checkpoints": Expect(LIST, "audit.event"),
     "audit:checkpoint": Expect(LIST, "audit.event", objects=_checkpoint),
     "elections:milestone_edit": Expect(
@@ -268,10 +335,12 @@ EXPECTATIONS: dict[str, Expect] = {
     "stations:list": Expect(LIST, "stations.station"),
     "stations:detail": Expect(OBJECT, "stations.station", objects=_stations),
     "stations:edit": Expect(OBJECT, "stations.station", action="change", objects=_stations),
-    "stations:export_csv": Expect(POST_ONLY),  # audited downloads: POST
-    "stations:export_xlsx": Expect(POST_ONLY),
+    "stations:export_csv": Expect(LIST, "stations.station", action="export", post_only=True),
+    "stations:export_xlsx": Expect(LIST, "stations.station", action="export", post_only=True),
     "stations:import": Expect(LIST, "stations.station", action="create"),
-    "stations:import_errors": Expect(POST_ONLY, objects=_station_import),
+    "stations:import_errors": Expect(
+        OBJECT, "stations.station", action="create", objects=_station_import, post_only=True
+    ),
     "stations:readiness": Expect(LIST, "stations.station"),
     "stations:map": Expect(LIST, "stations.station"),
     "stations:map_data": Expect(LIST, "stations.station"),
@@ -282,7 +351,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "atlas:compare": Expect(LIST, "atlas.score"),
     "atlas:province": Expect(OBJECT, "atlas.score", objects=_atlas_provinces),
     "atlas:county": Expect(OBJECT, "atlas.score", objects=_atlas_counties),
-    "atlas:county_pdf": Expect(POST_ONLY, objects=_atlas_counties),
+    "atlas:county_pdf": Expect(OBJECT, "atlas.score", action="export",
+                               objects=_atlas_counties, post_only=True),
     "atlas:assessment_new": Expect(OBJECT, "atlas.assessment", action="create",
                                    objects=_atlas_counties),
     "atlas:tier_edit": Expect(OBJECT, "atlas.nationaltier", action="change",
@@ -300,11 +370,13 @@ EXPECTATIONS: dict[str, Expect] = {
                                   objects=_meetings),
     "councils:decision_add": Expect(OBJECT, "councils.meeting", action="change",
                                     objects=_meetings),
-    "councils:agenda_pdf": Expect(POST_ONLY, objects=_meetings),  # audited download
+    "councils:agenda_pdf": Expect(OBJECT, "councils.meeting", objects=_meetings,
+                                  post_only=True),  # audited download
     "councils:action_add": Expect(OBJECT, "councils.meeting", action="change",
                                   objects=_decisions),
     "councils:actions": Expect(LIST, "councils.actionitem"),
-    "councils:action_status": Expect(POST_ONLY, objects=_council_actions),
+    "councils:action_status": Expect(OBJECT, "councils.actionitem", action="change",
+                                     objects=_council_actions, post_only=True),
     # violations and crimes: agency officers see cases routed to their agency (the walk's
     # cases are routed to the police, the officer's agency); evidence of a report in no case
     # follows the report's scope; the public report and status pages need no account
@@ -312,24 +384,34 @@ EXPECTATIONS: dict[str, Expect] = {
     "incidents:case": Expect(OBJECT, "incidents.case", objects=_incident_cases),
     "incidents:case_step": Expect(OBJECT, "incidents.case", action="change",
                                   objects=_incident_case_steps),
-    "incidents:case_unlock": Expect(POST_ONLY, objects=_incident_cases),
-    "incidents:case_evidence": Expect(POST_ONLY, objects=_incident_cases),
+    "incidents:case_unlock": Expect(OBJECT, "incidents.case", action="change",
+                                    objects=_incident_cases, post_only=True),
+    "incidents:case_evidence": Expect(OBJECT, "incidents.case", action="change",
+                                      objects=_incident_cases, post_only=True),
     "incidents:dashboard": Expect(LIST, "incidents.case"),
     "incidents:map": Expect(LIST, "incidents.case"),
     "incidents:map_data": Expect(LIST, "incidents.case"),
     "incidents:reports": Expect(LIST, "incidents.report"),
     "incidents:report_new": Expect(LIST, "incidents.report", action="create"),
     "incidents:report": Expect(OBJECT, "incidents.report", objects=_incident_reports),
-    "incidents:report_open_case": Expect(POST_ONLY, objects=_incident_reports),
-    "incidents:report_attach": Expect(POST_ONLY, objects=_incident_reports),
-    "incidents:evidence": Expect(POST_ONLY, objects=_incident_evidence),  # audited
+    # triage: reading the report and changing cases in its county (the change roles are
+    # a subset of the report's readers)
+    "incidents:report_open_case": Expect(OBJECT, "incidents.case", action="change",
+                                         objects=_incident_reports, post_only=True),
+    "incidents:report_attach": Expect(OBJECT, "incidents.case", action="change",
+                                      objects=_incident_reports, post_only=True,
+                                      post=_attach_to_case),
+    # audited download: POST (a GET never writes)
+    "incidents:evidence": Expect(OBJECT, "incidents.report", objects=_incident_evidence,
+                                 post_only=True),
     "incidents:categories": Expect(LIST, "incidents.category"),
     "incidents:category_edit": Expect(NATIONAL, "incidents.category", action="change",
                                       objects=_incident_categories),
     "public_report": Expect(PUBLIC),
     "public_report_status": Expect(PUBLIC),
-    "api:incidents_report_create": Expect(POST_ONLY),
-    "api:incidents_sms": Expect(POST_ONLY),
+    "api:incidents_report_create": Expect(LIST, "incidents.report", action="create",
+                                          post_only=True),
+    "api:incidents_sms": Expect(WEBHOOK, post_only=True),
 }
 
 # Views that do not yet follow the policy, owned by other apps. Each entry must still
@@ -351,10 +433,11 @@ class Violation:
     url: str
     status: int
     expected: str
+    method: str = "GET"
 
     def __str__(self) -> str:
         return (
-            f"{self.name} as {self.who}: GET {self.url} → {self.status}, "
+            f"{self.name} as {self.who}: {self.method} {self.url} → {self.status}, "
             f"expected {self.expected}"
         )
 
@@ -397,9 +480,10 @@ def build_world(geo: Any, personas: Personas) -> World:
         signature="x", text="amanat-audit-checkpoint v1\n",
     )
     for who, user in personas.items():
-        _, world.tokens[who] = services.api_token_issue(
+        token, world.tokens[who] = services.api_token_issue(
             user=user, name="walk", ttl_days=1, actor=user
         )
+        world.token_ids[who] = token.pk
     return world
 
 
@@ -411,20 +495,98 @@ def _url(route: Route, kwargs: dict[str, Any]) -> str:
     return "/" + path
 
 
+# --- requests -------------------------------------------------------------------------
+
+# Tables a refused request may still write: its own session (sign-in bookkeeping) and the
+# audit log, where only ``access.denied`` entries may appear.
+SESSION_TABLES = frozenset({"django_session"})
+AUDIT_TABLES = frozenset({"audit_event", "audit_chainhead"})
+DENIAL_EVENTS = frozenset({"access.denied"})
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)"?',
+                    re.IGNORECASE)
+# Marking an API token used (once a minute) is bookkeeping of the token check itself.
+_TOKEN_STAMP = re.compile(r'^\s*UPDATE\s+"?accounts_apitoken"?\s+SET\s+"?last_used_at"?\s*=\s*'
+                          r'%s\s+WHERE', re.IGNORECASE)
+
+
+@dataclass
+class Writes:
+    """What one request wrote: tables, and the actions of new audit entries."""
+
+    tables: set[str] = field(default_factory=set)
+    events: list[str] = field(default_factory=list)
+
+    def leaked(self) -> list[str]:
+        """Writes a refused request must not make."""
+        leaks = sorted(self.tables - SESSION_TABLES - AUDIT_TABLES)
+        return leaks + [f"audit {a}" for a in self.events if a not in DENIAL_EVENTS]
+
+
+def walk_client(user: User | None = None, *, verified: bool = True) -> Client:
+    """A client that enforces CSRF like a browser and holds the walk's CSRF cookie."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    if user is not None:
+        sign_in(client, user, verified=verified)
+    client.cookies[settings.CSRF_COOKIE_NAME] = CSRF_TOKEN
+    return client
+
+
+def post_rolled_back(
+    client: Client, url: str, data: dict[str, Any], *, api: bool,
+    headers: dict[str, str] | None = None,
+) -> tuple[Any, Writes]:
+    """POST in a savepoint that is then rolled back, recording every write it made; the
+    client's cookies (its session) are put back as well."""
+    writes = Writes()
+
+    def spy(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        match = _WRITE.match(sql)
+        if match and not _TOKEN_STAMP.match(sql):
+            writes.tables.add(match.group(1).lower())
+        return execute(sql, params, many, context)
+
+    cookies = copy.deepcopy(client.cookies)
+    last = Event.objects.aggregate(last=Max("seq"))["last"] or 0
+    with transaction.atomic():
+        with connection.execute_wrapper(spy):
+            if api:
+                # The token in the header too: the schema view is a plain Django view.
+                response = client.post(url, data="{}", content_type="application/json",
+                                       headers={**(headers or {}), "X-CSRFToken": CSRF_TOKEN})
+            else:
+                response = client.post(url, data, headers=headers)
+        writes.events = list(Event.objects.filter(seq__gt=last).values_list("action", flat=True))
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return response, writes
+
+
 def _login_redirect(response: Any) -> bool:
     return response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
+def _signed_out(response: Any) -> bool:
+    """The answer ended the session (signing out sends one to the sign-in page)."""
+    cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
+    return cookie is not None and not cookie.value
+
+
 def _allowed_ok(response: Any) -> bool:
     # 302 within the same area (e.g. verification page sending to enrolment) is fine.
-    if response.status_code == 200:
+    if response.status_code in (200, 204):
         return True
     return response.status_code == 302 and not _login_redirect(response)
 
 
-def _is_allowed(expect: Expect, user: AbstractBaseUser, unit: AdminUnit | None) -> bool:
-    if expect.kind in (PUBLIC, SIGNED_IN, POST_ONLY):
+def _is_allowed(
+    expect: Expect, user: AbstractBaseUser, kwargs: dict[str, Any], unit: AdminUnit | None
+) -> bool:
+    if expect.kind in (PUBLIC, SIGNED_IN):
         return True
+    if expect.kind == WEBHOOK:
+        return False
+    if expect.kind == OWN:
+        return bool(kwargs.get("_owner") == user.pk)
     assert expect.model is not None
     if expect.kind == NATIONAL:
         return access.can_nationally(user, expect.action, expect.model)
@@ -433,69 +595,234 @@ def _is_allowed(expect: Expect, user: AbstractBaseUser, unit: AdminUnit | None) 
     return access.can(user, expect.action, expect.model, unit)
 
 
-def _check(expect: Expect, response: Any, allowed: bool | None, api: bool) -> str | None:
-    """None when the response matches; otherwise what was expected."""
+def _check_get(expect: Expect, response: Any, allowed: bool | None, api: bool) -> str | None:
+    """None when the answer to a GET matches; otherwise what was expected."""
     status = response.status_code
     if allowed is None:  # anonymous
         if expect.kind == PUBLIC:
-            return None if status == 200 else "200 (public)"
-        if api and expect.kind == POST_ONLY:
+            return None if _allowed_ok(response) else "200 (public)"
+        if api and expect.post_only:
             # django-ninja refuses the method (405) before it checks the token.
             return None if status in (401, 405) else "401 or 405 (POST only, no token)"
         if api:
             return None if status == 401 else "401 (no token)"
         return None if _login_redirect(response) else "302 to sign-in"
-    if expect.kind == POST_ONLY:
+    if expect.post_only:
         return None if status == 405 else "405 (POST only)"
     if allowed:
         return None if _allowed_ok(response) else "200 (allowed)"
-    if expect.kind == OBJECT:
+    if expect.kind in (OBJECT, OWN):
         return None if status == 404 else "404 (outside scope)"
     return None if status in (403, 404) else "403/404 (not allowed)"
 
 
+def _check_private(response: Any, allowed: bool | None) -> str | None:
+    """Every answer to a signed-in user (session or token) is kept out of caches."""
+    if allowed is None or response.status_code in (401, 405):
+        return None  # signed out, or refused before the token was looked at
+    value = response.get("Cache-Control", "")
+    return None if value == "private, no-store" else f"Cache-Control: private, no-store ({value!r})"
+
+
+def _check_post(
+    expect: Expect, response: Any, writes: Writes, allowed: bool | None, api: bool, csrf: bool
+) -> str | None:
+    """None when the answer to a POST (and what it wrote) matches the policy."""
+    status = response.status_code
+    if status >= 500:
+        return "no server error"
+    problems = [_post_refusal(expect, response, allowed, api, csrf)]
+    if not ((allowed or expect.kind == PUBLIC) and csrf):
+        leaks = writes.leaked()
+        problems.append(f"nothing written, wrote {leaks}" if leaks else None)
+    return "; ".join(p for p in problems if p) or None
+
+
+def _post_refusal(
+    expect: Expect, response: Any, allowed: bool | None, api: bool, csrf: bool
+) -> str | None:
+    status = response.status_code
+    if not api and not csrf:
+        return None if status == 403 else "403 (no CSRF token)"
+    if expect.kind == WEBHOOK:
+        return None if status in (400, 401, 403) else "401 (no gateway signature)"
+    if allowed is None and expect.kind != PUBLIC:  # anonymous
+        if api:
+            return None if status in (401, 405) else "401 (no token)"
+        return None if _login_redirect(response) else "302 to sign-in"
+    method_refused = status == 405 and not expect.post_only
+    if allowed or expect.kind == PUBLIC:
+        ok = status not in (401, 403, 404, 405) and (
+            not _login_redirect(response) or _signed_out(response))
+        return None if ok or method_refused else "an answer from the view (allowed)"
+    if method_refused:
+        return None
+    if api:  # the body may be refused (400/422) before the scope is looked at
+        return None if 400 <= status < 500 else "4xx (not allowed)"
+    if expect.kind in (OBJECT, OWN):
+        return None if status == 404 else "404 (outside scope)"
+    return None if status in (403, 404) else "403/404 (not allowed)"
+
+
+def _post_data(expect: Expect, kwargs: dict[str, Any], csrf: bool) -> dict[str, Any]:
+    data = expect.post(kwargs) if expect.post else {}
+    return {**data, "csrfmiddlewaretoken": CSRF_TOKEN} if csrf else data
+
+
+def _cases(expect: Expect, world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return expect.objects(world) if expect.objects else [({}, None)]
+
+
+def _route_problem(route: Route, expect: Expect | None) -> str | None:
+    if expect is None:
+        return "an entry in EXPECTATIONS (policy for this URL)"
+    if expect.kind == POST_ONLY:
+        return "a policy: Expect(<kind>, model, action, objects, post_only=True)"
+    if route.params and expect.objects is None:
+        return "an objects function"
+    return None
+
+
 def walk(world: World, only: set[str] | None = None) -> list[Violation]:
-    """Request every route (or those named in ``only``) as every persona and anonymously;
-    list the mismatches."""
+    """Request every route (or those named in ``only``) as every persona and anonymously,
+    by GET and by POST; list the mismatches."""
     violations: list[Violation] = []
-    clients: dict[str, Client] = {}
-    for who, user in world.personas.items():
-        clients[who] = sign_in(Client(), user)
-    anonymous = Client()
+    clients = {who: walk_client(user) for who, user in world.personas.items()}
+    anonymous = walk_client()
     for route in iter_routes():
         if only is not None and route.name not in only:
             continue
         expect = EXPECTATIONS.get(route.name)
-        if expect is None:
-            violations.append(Violation(route.name, "-", "/" + route.route, 0,
-                                        "an entry in EXPECTATIONS (policy for this URL)"))
+        problem = _route_problem(route, expect)
+        if problem or expect is None:
+            violations.append(Violation(route.name, "-", "/" + route.route, 0, problem or ""))
             continue
         api = route.name.startswith("api:")
-        if route.params and expect.objects is None:
-            violations.append(Violation(route.name, "-", route.route, 0, "an objects function"))
-            continue
-        cases = expect.objects(world) if expect.objects else [({}, None)]
-        for kwargs, unit in cases:
+        for kwargs, unit in _cases(expect, world):
             url = _url(route, kwargs)
-            response = anonymous.get(url)
-            problem = _check(expect, response, None, api)
-            if problem:
-                violations.append(
-                    Violation(route.name, "anonymous", url, response.status_code, problem)
-                )
+            violations += _walk_one(expect, url, route.name, "anonymous", anonymous, None,
+                                    kwargs, api)
             for who, user in world.personas.items():
-                if api:
-                    headers = {"Authorization": f"Bearer {world.tokens[who]}"}
-                    response = anonymous.get(url, headers=headers)
-                else:
-                    response = clients[who].get(url)
-                allowed = _is_allowed(expect, user, unit)
-                problem = _check(expect, response, allowed, api)
-                if problem:
-                    violations.append(
-                        Violation(route.name, who, url, response.status_code, problem)
-                    )
+                headers = {"Authorization": f"Bearer {world.tokens[who]}"} if api else None
+                client = anonymous if api else clients[who]
+                allowed = _is_allowed(expect, user, kwargs, unit)
+                violations += _walk_one(expect, url, route.name, who, client, allowed, kwargs,
+                                        api, headers)
     return violations
+
+
+def _walk_one(
+    expect: Expect, url: str, name: str, who: str, client: Client, allowed: bool | None,
+    kwargs: dict[str, Any], api: bool, headers: dict[str, str] | None = None,
+) -> list[Violation]:
+    """GET, POST with a CSRF token and (on the site) POST without one: the mismatches."""
+    found: list[Violation] = []
+    response = client.get(url, headers=headers)
+    problem = _check_get(expect, response, allowed, api) or _check_private(
+        response, None if api and expect.kind == PUBLIC else allowed)
+    if problem:
+        found.append(Violation(name, who, url, response.status_code, problem))
+    # A POST without the token is refused by the CSRF check before anything that depends
+    # on the user runs; it is sent signed out and as the persona allowed the most.
+    without_token = not api and who in CSRF_WITHOUT_TOKEN_AS
+    for csrf in (True, False) if without_token else (True,):
+        response, writes = post_rolled_back(client, url, _post_data(expect, kwargs, csrf),
+                                            api=api, headers=headers)
+        problem = _check_post(expect, response, writes, allowed, api, csrf)
+        if problem:
+            method = "POST" if csrf else "POST (no CSRF token)"
+            found.append(Violation(name, who, url, response.status_code, problem, method))
+    return found
+
+
+# --- sessions that have not passed the second factor --------------------------------
+
+
+def walk_before_second_factor(world: World, only: set[str] | None = None) -> list[Violation]:
+    """Every route, by GET and POST, as each user who must pass TOTP with a password-only
+    session: without a device yet, and with one (also a county governor who enrolled
+    although the role does not require it)."""
+    cases = []
+    for route in iter_routes():
+        expect = EXPECTATIONS.get(route.name)
+        if (only is None or route.name in only) and _route_problem(route, expect) is None:
+            assert expect is not None
+            cases += [(route, expect, kwargs) for kwargs, _unit in _cases(expect, world)]
+    users = [(who, u) for who, u in world.personas.items() if needs_second_factor(u)]
+    states = [(who, u, False) for who, u in users] + [(who, u, True) for who, u in users]
+    states.append(("gharchak_governor", world.personas.gharchak_governor, True))
+    violations: list[Violation] = []
+    for who, user, enrolled in states:
+        TOTPDevice.objects.filter(user=user).delete()
+        if enrolled:
+            TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        client = walk_client(user, verified=False)
+        label = f"{who} (password only, {'enrolled' if enrolled else 'no device'})"
+        for route, expect, kwargs in cases:
+            violations += _walk_unverified(route, expect, kwargs, label, client, enrolled)
+    return violations
+
+
+def _reachable_unverified(name: str, expect: Expect, enrolled: bool) -> bool:
+    rule = BEFORE_SECOND_FACTOR.get(name)
+    if expect.kind == PUBLIC or rule == "always":
+        return True
+    return rule == "until_enrolled" and not enrolled
+
+
+def _walk_unverified(
+    route: Route, expect: Expect, kwargs: dict[str, Any], who: str, client: Client,
+    enrolled: bool,
+) -> list[Violation]:
+    url, api = _url(route, kwargs), route.name.startswith("api:")
+    target = reverse("accounts_otp_verify" if enrolled else "accounts_otp_enrol")
+    found = []
+    for method in ("GET", "POST"):
+        writes = Writes()
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response, writes = post_rolled_back(client, url, _post_data(expect, kwargs, True),
+                                                api=api)
+        status = response.status_code
+        if status >= 500:
+            problem: str | None = "no server error"
+        elif _reachable_unverified(route.name, expect, enrolled):
+            problem = None
+        elif api:
+            problem = None if status in (401, 405) else "401 (a session is no API token)"
+        elif status != 302 or not response["Location"].startswith(target):
+            problem = f"302 to {target} (second factor not passed)"
+        else:
+            leaks = writes.leaked()
+            problem = f"nothing written, wrote {leaks}" if leaks else None
+        if problem:
+            found.append(Violation(route.name, who, url, status, problem, method))
+    return found
+
+
+def iter_admin_urls() -> Iterator[tuple[str, str]]:
+    """(name, URL) of every Django admin route, parameters filled with an existing app
+    label or the id 1."""
+    from django.contrib import admin
+    from django.urls import NoReverseMatch
+
+    labels = sorted({model._meta.app_label for model in admin.site._registry})
+
+    def patterns(entries: list[Any], namespace: str | None) -> Iterator[tuple[str, Any]]:
+        for entry in entries:
+            if isinstance(entry, URLResolver):
+                yield from patterns(entry.url_patterns, entry.namespace or namespace)
+            elif namespace == "admin" and entry.name:
+                yield entry.name, entry
+
+    for name, entry in patterns(get_resolver().url_patterns, None):
+        params = entry.pattern.regex.groupindex
+        kwargs = {p: (labels[0] if p == "app_label" else "1") for p in params}
+        try:
+            yield name, reverse(f"admin:{name}", kwargs=kwargs)
+        except NoReverseMatch:  # pragma: no cover - every admin route takes these
+            yield name, f"<cannot build admin:{name}>"
 
 
 @pytest.fixture
@@ -550,3 +877,90 @@ def test_walk_fails_on_an_unlisted_url(world: World, monkeypatch: pytest.MonkeyP
     monkeypatch.delitem(EXPECTATIONS, "accounts_profile")
     violations = walk(world, only={"accounts_profile"})
     assert any(v.name == "accounts_profile" and "EXPECTATIONS" in v.expected for v in violations)
+
+
+@pytest.mark.django_db
+def test_password_only_sessions_reach_nothing_but_sign_in(world: World) -> None:
+    """The review's bypass: a password alone opened enrolment, replaced the device and
+    reached the audit export; now only sign-in, verification, sign-out (and enrolment
+    before there is a device) answer, and no POST writes anything."""
+    violations = walk_before_second_factor(world)
+    assert not violations, "\n".join(map(str, violations))
+
+
+@pytest.mark.django_db
+def test_admin_refuses_password_only_staff(small_geo: Any) -> None:
+    boss = User.objects.create_superuser("boss", password=None)
+    problems = []
+    for enrolled in (False, True):
+        TOTPDevice.objects.filter(user=boss).delete()
+        if enrolled:
+            TOTPDevice.objects.create(user=boss, name="phone", confirmed=True)
+        client = walk_client(boss, verified=False)
+        target = reverse("accounts_otp_verify" if enrolled else "accounts_otp_enrol")
+        for name, url in iter_admin_urls():
+            if name in ("login", "logout"):  # signing in (with the code) and out
+                continue
+            response = client.get(url)
+            posted, writes = post_rolled_back(client, url, {"csrfmiddlewaretoken": CSRF_TOKEN},
+                                              api=False)
+            for method, answer in (("GET", response), ("POST", posted)):
+                if answer.status_code != 302 or not answer["Location"].startswith(target):
+                    problems.append(f"{method} {url} → {answer.status_code}")
+            if writes.leaked():
+                problems.append(f"POST {url} wrote {writes.leaked()}")
+    assert not problems, "\n".join(problems)
+    assert len(list(iter_admin_urls())) > 50  # the walk reached the model pages
+
+
+@pytest.mark.django_db
+def test_walk_catches_a_password_only_session_let_through(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amanat.accounts.middleware import SecondFactorMiddleware
+
+    monkeypatch.setattr(SecondFactorMiddleware, "process_view", lambda *a: None)
+    violations = walk_before_second_factor(world, only={"audit:export", "accounts_otp_enrol"})
+    caught = {(v.name, v.who.split(" ")[0]) for v in violations}
+    assert ("audit:export", "admin") in caught
+    assert ("accounts_otp_enrol", "admin") not in caught or any(
+        v.name == "accounts_otp_enrol" and "enrolled" in v.who for v in violations)
+
+
+@pytest.mark.django_db
+def test_walk_catches_a_write_outside_scope(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token revoke that forgets whose token it is: the POST walk sees the write."""
+
+    @require_POST
+    def leaky_revoke(request: Any, token_id: int) -> HttpResponse:
+        ApiToken.objects.filter(pk=token_id).update(name="revoked by someone else")
+        return HttpResponse(status=302, headers={"Location": "/accounts/profile/"})
+
+    pattern = next(p for p in get_resolver().url_patterns if str(p.pattern) == "accounts/")
+    revoke = next(p for p in pattern.url_patterns if p.name == "accounts_token_revoke")
+    monkeypatch.setattr(revoke, "callback", leaky_revoke)
+    violations = walk(world, only={"accounts_token_revoke"})
+    leaks = [v for v in violations if "accounts_apitoken" in v.expected]
+    assert any(v.who == "kerman_governor" and v.method == "POST" for v in leaks), violations
+
+
+@pytest.mark.django_db
+def test_walk_catches_a_view_without_csrf_protection(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pattern = next(p for p in get_resolver().url_patterns if str(p.pattern) == "accounts/")
+    grant = next(p for p in pattern.url_patterns if p.name == "accounts_membership_grant")
+    monkeypatch.setattr(grant.callback, "csrf_exempt", True, raising=False)
+    violations = walk(world, only={"accounts_membership_grant"})
+    assert any(v.method == "POST (no CSRF token)" for v in violations), violations
+
+
+@pytest.mark.django_db
+def test_walk_refuses_an_entry_without_a_post_policy(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(EXPECTATIONS, "logout", Expect(POST_ONLY))
+    violations = walk(world, only={"logout"})
+    assert any("post_only=True" in v.expected for v in violations)

@@ -38,6 +38,6 @@ def test_evidence_files_and_folders_are_private(world: World, settings: Any) -> 
     assert _mode(path) == 0o600
     assert _mode(path.parent) == _mode(media) == 0o700
     # Still served to those allowed: the server reads it as its own account.
-    response = client_for(world.personas.gharchak_governor).get(
+    response = client_for(world.personas.gharchak_governor).post(
         reverse("incidents:evidence", args=[item.pk]))
     assert b"".join(response.streaming_content) == PDF

@@ -1,0 +1,213 @@
+"""The second factor cannot be replaced or skipped with a password alone (issue 11, §1).
+
+The review signed in as a national user with the password only, opened enrolment, got a
+new secret, confirmed it (which verified the session) and so deleted the real device.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from amanat.accounts import services
+from amanat.accounts.models import ApiToken, Membership
+from amanat.accounts.testing import Personas, sign_in, totp_code
+from amanat.audit.models import Event
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-passphrase-1404"
+ENROL = "/accounts/2fa/enrol/"
+VERIFY = "/accounts/2fa/verify/"
+
+
+@pytest.fixture
+def admin(personas: Personas) -> User:
+    """The ministry administrator, with a password and a real authenticator."""
+    user = personas.admin
+    user.set_password(PASSWORD)
+    user.save()
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
+def _password_only(user: User) -> Client:
+    """Signed in through the sign-in page with the password, nothing more."""
+    client = Client()
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _sessions_of(user: User) -> int:
+    return sum(s.get_decoded().get("_auth_user_id") == str(user.pk)
+               for s in Session.objects.all())
+
+
+def test_password_alone_cannot_replace_the_device(admin: User) -> None:
+    real = TOTPDevice.objects.get(user=admin)
+    client = _password_only(admin)
+    page = client.get(ENROL)
+    assert page.status_code == 302 and page["Location"].startswith(VERIFY)
+    assert not TOTPDevice.objects.filter(user=admin, confirmed=False).exists()  # no secret
+    # Even a code from a device made some other way does not go through the page.
+    planted = TOTPDevice.objects.create(user=admin, name="planted", confirmed=False)
+    posted = client.post(ENROL, {"token": totp_code(planted)})
+    assert posted.status_code == 302 and posted["Location"].startswith(VERIFY)
+    assert TOTPDevice.objects.get(pk=real.pk).confirmed
+    assert not TOTPDevice.objects.get(pk=planted.pk).confirmed
+    # … and the session is still not verified: the audit export stays out of reach.
+    export = client.get(reverse("audit:export"))
+    assert export.status_code == 302 and export["Location"].startswith(VERIFY)
+
+
+def test_service_refuses_to_replace_without_the_current_device(admin: User) -> None:
+    planted = TOTPDevice.objects.create(user=admin, name="planted", confirmed=False)
+    with pytest.raises(PermissionDenied):
+        services.totp_enrolment_confirm(user=admin, device=planted,
+                                        token=totp_code(planted), verified_with=None)
+    with pytest.raises(PermissionDenied):
+        services.totp_enrolment_start(user=admin, verified_with=None)
+    assert TOTPDevice.objects.filter(user=admin, confirmed=True).count() == 1
+    assert Event.objects.filter(action="access.denied",
+                                object_type="otp_totp.totpdevice").count() == 2
+
+
+def test_verified_session_replaces_the_device(admin: User) -> None:
+    old = TOTPDevice.objects.get(user=admin)
+    client = _password_only(admin)
+    assert client.post(VERIFY, {"token": totp_code(old)}).status_code == 302
+    page = client.get(ENROL)
+    assert page.status_code == 200 and page.context["replacing"]
+    new = TOTPDevice.objects.get(user=admin, confirmed=False)
+    assert client.post(ENROL, {"token": totp_code(new), "next": "/"}).status_code == 302
+    assert list(TOTPDevice.objects.filter(user=admin).values_list("pk", flat=True)) == [new.pk]
+    event = Event.objects.get(action="auth.totp_enrol")
+    assert event.extra == {"replaced": 1} and event.actor_id == admin.pk
+    assert client.get(reverse("audit:export")).status_code == 200
+
+
+def test_enrolled_county_user_must_verify_too(personas: Personas) -> None:
+    """A device is asked for even where the role does not require one; otherwise the
+    password alone could replace it."""
+    governor = personas.gharchak_governor
+    device = TOTPDevice.objects.create(user=governor, name="phone", confirmed=True)
+    client = sign_in(Client(), governor, verified=False)
+    for url in (reverse("accounts_profile"), ENROL, reverse("stations:list")):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(VERIFY), url
+    assert client.post(VERIFY, {"token": totp_code(device)}).status_code == 302
+    assert client.get(reverse("accounts_profile")).status_code == 200
+
+
+def test_a_shown_secret_belongs_to_one_session(personas: Personas) -> None:
+    """Someone who had the password for a moment and saw a secret cannot have it become
+    the user's device later."""
+    officer = personas.tehran_officer
+    intruder = sign_in(Client(), officer, verified=False)
+    assert intruder.get(ENROL).status_code == 200
+    seen = TOTPDevice.objects.get(user=officer, confirmed=False)
+    owner = sign_in(Client(), officer, verified=False)
+    assert owner.get(ENROL).status_code == 200
+    assert not TOTPDevice.objects.filter(pk=seen.pk).exists()
+    mine = TOTPDevice.objects.get(user=officer, confirmed=False)
+    assert owner.post(ENROL, {"token": totp_code(mine)}).status_code == 302
+    # The intruder's session now meets a confirmed device it was never verified with.
+    response = intruder.post(ENROL, {"token": "123456"})
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+    assert list(TOTPDevice.objects.filter(user=officer).values_list("pk", flat=True)) == [
+        mine.pk]
+
+
+def test_password_only_session_cannot_issue_an_api_token(admin: User) -> None:
+    client = _password_only(admin)
+    response = client.post(reverse("accounts_token_issue"), {"name": "x", "ttl_days": 30})
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+    assert not ApiToken.objects.filter(user=admin).exists()
+
+
+def test_public_pages_see_a_password_only_session_as_signed_out(admin: User) -> None:
+    client = _password_only(admin)
+    page = client.get(reverse("public_report"))
+    assert page.status_code == 200
+    assert not page.context["user"].is_authenticated
+
+
+# --- reset of a lost device -----------------------------------------------------------
+
+
+def test_national_admin_resets_a_lost_device(personas: Personas) -> None:
+    officer = personas.tehran_officer
+    officer_session = sign_in(Client(), officer)
+    assert _sessions_of(officer) == 1
+    admin = sign_in(Client(), personas.admin)
+    membership = Membership.objects.get(user=officer)
+    page = admin.get(reverse("accounts_membership", args=[membership.pk]))
+    assert b'data-testid="totp-reset"' in page.content
+    response = admin.post(reverse("accounts_otp_reset", args=[officer.pk]),
+                          {"next": f"/accounts/memberships/{membership.pk}/"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/memberships/{membership.pk}/"
+    assert not TOTPDevice.objects.filter(user=officer).exists()
+    assert _sessions_of(officer) == 0
+    assert officer_session.get(reverse("accounts_profile"))["Location"].startswith(
+        reverse("login"))
+    event = Event.objects.get(action="auth.totp_reset")
+    assert event.actor_id == personas.admin.pk and event.object_id == str(officer.pk)
+    assert event.extra == {"devices_removed": 1, "sessions_ended": 1}
+
+
+@pytest.mark.parametrize("who", ["auditor", "tehran_officer", "gharchak_governor"])
+def test_only_a_national_admin_may_reset(personas: Personas, who: str) -> None:
+    target = personas.tehran_officer if who != "tehran_officer" else personas.auditor
+    TOTPDevice.objects.get_or_create(user=target, name="test", defaults={"confirmed": True})
+    client = sign_in(Client(), getattr(personas, who))
+    response = client.post(reverse("accounts_otp_reset", args=[target.pk]))
+    assert response.status_code == 404
+    assert TOTPDevice.objects.filter(user=target).exists()
+    assert not Event.objects.filter(action="auth.totp_reset").exists()
+    assert Event.objects.filter(action="access.denied", object_id=str(target.pk)).exists()
+
+
+def test_reset_needs_a_verified_session(admin: User, personas: Personas) -> None:
+    officer = personas.tehran_officer
+    TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    client = _password_only(admin)
+    response = client.post(reverse("accounts_otp_reset", args=[officer.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+    assert TOTPDevice.objects.filter(user=officer).exists()
+
+
+def test_admin_cannot_reset_their_own_device_from_the_web(personas: Personas) -> None:
+    client = sign_in(Client(), personas.admin)
+    response = client.post(reverse("accounts_otp_reset", args=[personas.admin.pk]))
+    assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=personas.admin).exists()
+
+
+def test_otp_reset_command(personas: Personas, capsys: Any) -> None:
+    officer = personas.tehran_officer
+    sign_in(Client(), officer)  # a session and a device
+    call_command("otp_reset", officer.username)
+    assert "1 device(s) removed" in capsys.readouterr().out
+    assert not TOTPDevice.objects.filter(user=officer).exists()
+    assert _sessions_of(officer) == 0
+    event = Event.objects.get(action="auth.totp_reset")
+    assert event.actor_id is None and event.actor_name.startswith("cli")
+    with pytest.raises(CommandError):
+        call_command("otp_reset", "nobody")
+
+
+def test_device_admin_is_not_offered(client: Client, small_geo: Any) -> None:
+    """Devices change only through enrolment and the audited reset, not the admin."""
+    boss = User.objects.create_superuser("boss", password=None)
+    sign_in(client, boss)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
