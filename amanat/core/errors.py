@@ -39,7 +39,8 @@ class RuleError(Exception):
         self.field = field
         if code is not None:
             self.code = code
-        super().__init__(self.render("en"))
+        # The message is rendered when shown, in the reader's language (not here).
+        super().__init__(self.code, field)
 
     @property
     def message(self) -> str:
@@ -76,4 +77,5 @@ def _display(value: Any) -> Any:
 
 
 def messages(errors: Iterable[RuleError]) -> list[str]:
+    """The errors' messages in the active language."""
     return [error.message for error in errors]

@@ -92,7 +92,7 @@ def test_verified_session_replaces_the_device(admin: User) -> None:
     assert list(TOTPDevice.objects.filter(user=admin).values_list("pk", flat=True)) == [new.pk]
     event = Event.objects.get(action="auth.totp_enrol")
     assert event.extra == {"replaced": 1} and event.actor_id == admin.pk
-    assert client.get(reverse("audit:export")).status_code == 200
+    assert client.get(reverse("audit:events")).status_code == 200
 
 
 def test_enrolled_county_user_must_verify_too(personas: Personas) -> None:
