@@ -50,8 +50,12 @@ def test_public_answers_keep_their_caching(small_geo: object) -> None:
     assert "max-age" in client.get("/static/amanat/img/emblem.svg")["Cache-Control"]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_served_api_chain_marks_token_answers_private(personas: Personas) -> None:
-    """Production serves /api/ through its own middleware chain (amanat.core.handlers)."""
+    """Production serves /api/ through its own middleware chain (amanat.core.handlers).
+
+    A real transaction: the served handler closes a connection left inside a test's
+    atomic block at the end of the request, as production's would."""
     from django.test import RequestFactory
 
     from amanat.core.handlers import PathDispatch
