@@ -64,7 +64,7 @@ def _secret_key() -> str:
 def _trusted_proxies() -> list[str]:
     """Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For is
     believed (amanat/core/clientaddr.py); a typo must stop the start, not trust nobody."""
-    entries = env_list("AMANAT_TRUSTED_PROXIES", "127.0.0.1,::1")
+    entries = env_list("AMANAT_TRUSTED_PROXIES", "")
     for entry in entries:
         try:
             ip_network(entry, strict=False)
@@ -80,7 +80,9 @@ DEBUG = env_bool("AMANAT_DEBUG", default=False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("AMANAT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("AMANAT_CSRF_TRUSTED_ORIGINS")
-# The reverse proxies in front (docs/deployment.md): by default one on this machine.
+# The reverse proxies in front (docs/deployment.md). None by default: `amanat serve`
+# answers on 127.0.0.1, so trusting the loopback would let every local client (or a
+# tunnel) name its own address in X-Forwarded-For.
 AMANAT_TRUSTED_PROXIES = _trusted_proxies()
 
 INSTALLED_APPS = [

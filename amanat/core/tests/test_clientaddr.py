@@ -83,7 +83,7 @@ def test_a_bad_trusted_proxy_entry_stops_the_start(monkeypatch: pytest.MonkeyPat
         project_settings._trusted_proxies()
     monkeypatch.setenv("AMANAT_TRUSTED_PROXIES", "")
     assert project_settings._trusted_proxies() == []
-    monkeypatch.delenv("AMANAT_TRUSTED_PROXIES")
+    monkeypatch.setenv("AMANAT_TRUSTED_PROXIES", "127.0.0.1,::1")
     assert project_settings._trusted_proxies() == ["127.0.0.1", "::1"]
 
 
@@ -130,3 +130,12 @@ def test_only_a_trusted_proxy_may_say_the_request_came_over_https(settings: Any,
     assert _served_status(path, "10.0.0.5", claim) == 200
     # Straight to the app, claiming HTTPS: redirected to HTTPS like any plain request.
     assert _served_status(path, "198.51.100.9", claim) == 301
+
+
+def test_no_proxy_is_trusted_unless_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default trusts nobody: `amanat serve` answers on the loopback, so a local client
+    (or a tunnel) writing X-Forwarded-For must not be believed."""
+    from amanat.settings import _trusted_proxies
+
+    monkeypatch.delenv("AMANAT_TRUSTED_PROXIES", raising=False)
+    assert _trusted_proxies() == []
