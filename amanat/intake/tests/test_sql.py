@@ -1,4 +1,4 @@
-"""amanat.core.sql: the hot path's plain SQL stores and reads what the ORM would."""
+"""amanat.intake.sql: the hot path's plain SQL stores and reads what the ORM would."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.db.models.signals import post_save
 
-from amanat.core import sql
 from amanat.core.models import IdempotencyRecord
+from amanat.intake import sql
 
 
 @pytest.mark.django_db
