@@ -2,7 +2,9 @@
 
 Every function is keyword-only, runs in one transaction and appends an audit event in
 it.  ``report_receive`` is the single door for every channel (staff form, public form,
-API, SMS): it stores the raw report first, and nothing else happens to it until triage.
+SMS): it stores the raw report first, and nothing else happens to it until triage.  The
+API's report intake (amanat/intake/) runs the same ``report_prepare`` and stores a batch
+of reports its own way, falling back to ``report_store`` for one that cannot go with it.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ makes about ten such lookups (token, memberships, election, station, category, t
 idempotency key, the audit chain head), so they are written here as plain SQL, run on
 the connection's driver cursor and turned into model instances with the ORM's own
 converters; the writes of a report go in with statements built once per model
-(docs/intake-load.md, decision 0002).  Everything else uses the ORM.
+(docs/intake-load.md, decision 0002).  Only the intake uses this (README.md); everything
+else uses the ORM.
 
 The statements are literal strings naming the tables; values always go as parameters.
 """

@@ -29,6 +29,9 @@ class Answer:
     def json(self) -> Any:
         return json.loads(self.content)
 
+    def __iter__(self) -> Iterator[Any]:  # status, headers, content = serve(...)
+        return iter((self.status, self.headers, self.content))
+
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
         return values[0] if values else None
