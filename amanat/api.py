@@ -19,11 +19,12 @@ from ninja.security import HttpBearer
 
 from amanat.accounts import access
 from amanat.accounts.models import ApiToken
-from amanat.accounts.services import api_token_authenticate
 from amanat.core.api_errors import ErrorOut, complete_openapi, install_error_handlers
 from amanat.core.api_parser import CleanTextParser
 from amanat.core.outage import outage_of, unavailable
 from amanat.incidents.api import router as incidents_router
+from amanat.intake.api import router as intake_router
+from amanat.intake.auth import token_authenticate
 from amanat.stations.api import router as stations_router
 
 
@@ -38,7 +39,7 @@ class TokenAuth(HttpBearer):
     )
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        api_token = api_token_authenticate(token)
+        api_token = token_authenticate(token)
         if api_token is None:
             return None
         # Views and access helpers see the token's user as the request user.
@@ -86,6 +87,8 @@ install_error_handlers(api)
 api.add_exception_handler(DatabaseDriverError, on_database_error)
 api.add_router("/stations/", stations_router)
 api.add_router("/incidents/", incidents_router)
+# The report intake, the election-day hot path (amanat/intake/README.md).
+api.add_router("/incidents/", intake_router)
 
 
 class UnitOut(Schema):

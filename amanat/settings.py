@@ -138,7 +138,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# The API's own chain (amanat/core/handlers.py, served by amanat.wsgi): bearer tokens
+# The API's own chain (amanat/intake/handlers.py, served by amanat.wsgi): bearer tokens
 # and JSON only, so no sessions, CSRF, sign-in, second factor, messages, lockouts,
 # static files or CSP.
 API_MIDDLEWARE = [
@@ -146,7 +146,7 @@ API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "amanat.core.handlers.AnonymousUntilTokenMiddleware",
+    "amanat.intake.handlers.AnonymousUntilTokenMiddleware",
     "amanat.accounts.middleware.PrivatePagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -365,5 +365,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AMANAT_LOG_LEVEL", "WARNING")},
     # The intake writers' load, once a minute per server process (core/groupcommit.py).
-    "loggers": {"amanat.core.groupcommit": {"level": "INFO"}},
+    "loggers": {"amanat.intake.groupcommit": {"level": "INFO"}},
 }

@@ -1,6 +1,6 @@
 """WSGI entry point for gunicorn and other servers.
 
-``/api/`` runs through its own middleware chain (amanat.core.handlers).
+``/api/`` runs through its own middleware chain (amanat.intake.handlers).
 """
 
 import os
@@ -10,6 +10,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amanat.settings")
 django.setup(set_prefix=False)
 
-from amanat.core.handlers import PathDispatch  # noqa: E402  (needs the apps set up)
+from amanat.intake.handlers import PathDispatch  # noqa: E402  (needs the apps set up)
 
 application = PathDispatch()

@@ -428,7 +428,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--stations", type=int, default=3000)
     parser.add_argument("--inspectors", type=int, default=20)
     parser.add_argument("--group-commit", choices=["on", "off"], default="on",
-                        help="AMANAT_GROUP_COMMIT for the server (amanat/core/groupcommit.py)")
+                        help="AMANAT_GROUP_COMMIT for the server (amanat/intake/groupcommit.py)")
     parser.add_argument("--no-crash", action="store_true")
     parser.add_argument("--crash-concurrency", type=int, default=16)
     parser.add_argument("--kill-after", type=float, default=10.0)

@@ -18,8 +18,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from amanat.accounts import policy
-from amanat.accounts.models import Agency, ApiToken, Membership, Role
-from amanat.core import sql
+from amanat.accounts.models import ApiToken, Membership, Role
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.lib.limits import parse_id
@@ -40,23 +39,15 @@ def _memberships(user: AnyUser) -> list[Membership]:
 
 
 def _load_memberships(user_id: int) -> list[Membership]:
-    """``Membership.objects.active().filter(user=…).select_related("unit", "agency")``.
+    return list(Membership.objects.active().filter(user_id=user_id)
+                .select_related("unit", "agency"))
 
-    Every request of a signed-in user or token runs this, so it is written in plain SQL
-    (amanat.core.sql): three indexed lookups instead of one compiled ORM query.
-    """
-    rows = sql.fetch(
-        Membership,
-        "SELECT * FROM accounts_membership WHERE user_id = %s AND active",
-        [user_id],
-    )
-    units = sql.by_ids(AdminUnit, (m.unit_id for m in rows))
-    agencies = sql.by_ids(Agency, (m.agency_id for m in rows if m.agency_id))
-    for membership in rows:
-        sql.attach(membership, "unit", units[membership.unit_id])
-        sql.attach(membership, "agency", agencies.get(membership.agency_id or 0))
-    rows.sort(key=lambda m: (m.unit.path, m.role, m.pk))  # the model's ordering
-    return rows
+
+def remember_memberships(user: User, memberships: list[Membership]) -> None:
+    """Give the request's user memberships loaded elsewhere (active ones, with unit and
+    agency, in the model's order): the API's token check loads them with the token
+    (amanat/intake/auth.py), and every scope check of the request reads them here."""
+    user._amanat_memberships = memberships  # type: ignore[attr-defined]
 
 
 def user_memberships(user: AnyUser) -> list[Membership]:

@@ -37,7 +37,6 @@ from amanat.accounts.models import (
     Membership,
     Role,
 )
-from amanat.core import groupcommit, sql
 from amanat.core.clientaddr import client_address, client_limit_address
 from amanat.geo.models import AdminUnit
 
@@ -393,35 +392,6 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         _audit(action="api_token.revoke", actor=actor, obj=token)
-    return token
-
-
-def api_token_authenticate(plaintext: str) -> ApiToken | None:
-    """The usable token for this bearer string, or None; marks it used."""
-    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
-        return None
-    now = timezone.now()
-    # Every API request runs this: plain SQL (amanat.core.sql), the same conditions as
-    # ``ApiToken.objects.usable()``.
-    token = sql.fetch_first(
-        ApiToken,
-        "SELECT t.* FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id"
-        " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
-        " AND u.is_active",
-        [api_token_digest(plaintext), sql.db_datetime(now)],
-    )
-    if token is None:
-        return None
-    sql.attach(token, "user", sql.fetch_first(
-        User, "SELECT * FROM auth_user WHERE id = %s", [token.user_id]))
-    # Writing on every call would serialise field devices on one row; once a minute is enough.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        # A write: with group commit on, queued with the reports' writes rather than
-        # waiting on SQLite's lock beside them.
-        groupcommit.run(
-            lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        )
-        token.last_used_at = now
     return token
 
 

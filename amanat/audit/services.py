@@ -25,13 +25,12 @@ from typing import IO, Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amanat import __version__
 from amanat.audit.models import ChainHead, Checkpoint, Event
-from amanat.core import sql
 from amanat.lib.files import create_private, write_private
 from amanat.verify import (
     FORMAT_VERSION,
@@ -127,18 +126,13 @@ def audit_diff(
 # --- appending ----------------------------------------------------------------------------
 
 
-def _lock_head() -> ChainHead:
+def audit_lock_head() -> ChainHead:
     """Lock the chain head for this transaction, recreating it if it was lost.
 
     On PostgreSQL the row lock serialises appenders; on SQLite the project's IMMEDIATE
     transactions already hold the database write lock.
     """
-    # Every audited change runs this: plain SQL (amanat.core.sql).
-    head = sql.fetch_first(
-        ChainHead, "SELECT * FROM audit_chainhead WHERE id = 1 FOR UPDATE"
-        if connection.features.has_select_for_update
-        else "SELECT * FROM audit_chainhead WHERE id = 1"
-    )
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
     if head is not None:
         return head
     last = Event.objects.order_by("-seq").first()
@@ -231,8 +225,8 @@ def audit_event(
 ) -> Event:
     """The event ``audit_record`` would append, not yet in the chain (no seq or hash).
 
-    Built outside the write transaction where that transaction is the bottleneck (the
-    intake's group commit); ``audit_append`` must follow in the transaction of the change.
+    ``audit_append`` must follow in the transaction of the change.  The intake builds
+    its events before its shared write transaction (amanat/intake/README.md).
     """
     actor_id, name = _actor_fields(actor, actor_name)
     otype, oid = _object_fields(obj, object_type, object_id)
@@ -253,29 +247,26 @@ def audit_event(
 def audit_append(event: Event) -> Event:
     """Chain and store an event from ``audit_event``, in the caller's transaction.
 
-    No savepoint of its own (one statement pair fewer on every audited change): if
-    appending fails, the caller's whole change is rolled back with it, as it must be.
+    No savepoint of its own: if appending fails, the caller's whole change is rolled
+    back with it, as it must be.
     """
-    audit_append_many([event])
+    with transaction.atomic(savepoint=False):
+        head = audit_lock_head()
+        audit_chain([event], after=head)
+        event.save(force_insert=True)
+        ChainHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
     return event
 
 
-def audit_append_many(events: Sequence[Event]) -> None:
-    """Chain and store events from ``audit_event`` in this order, with one INSERT.
-
-    For a writer that stores many requests' changes in one transaction (the intake's
-    group commit): one look at the chain head and one INSERT for the lot.
-    """
-    with transaction.atomic(savepoint=False):
-        head = _lock_head()
-        seq, prev, now = head.last_seq, head.last_hash, timezone.now()
-        for event in events:
-            seq += 1
-            event.seq, event.prev_hash, event.time = seq, prev, now
-            event.hash = prev = event_hash(event_fields(event))
-        sql.insert_many(events, match="seq")
-        sql.execute("UPDATE audit_chainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
-                    [seq, prev])
+def audit_chain(events: Sequence[Event], *, after: ChainHead) -> None:
+    """Give the events, in this order, the sequence numbers, time and hashes that follow
+    the chain head ``after`` (locked by the caller); the caller stores them and moves the
+    head to the last one."""
+    seq, prev, now = after.last_seq, after.last_hash, timezone.now()
+    for event in events:
+        seq += 1
+        event.seq, event.prev_hash, event.time = seq, prev, now
+        event.hash = prev = event_hash(event_fields(event))
 
 
 # --- checking the stored chain ------------------------------------------------------------
@@ -586,7 +577,7 @@ def audit_checkpoint_create(
 def _checked_checkpoint(
     key: Ed25519PrivateKey, key_path: Path, new_series: bool, actor_name: str | None
 ) -> Checkpoint:
-    head = _lock_head()
+    head = audit_lock_head()
     public = public_key_hex(key)
     signed = None if new_series else _read_state(key_path, public)
     walk = _walk_chain({signed.size} if signed else set())

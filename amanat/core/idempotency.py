@@ -16,6 +16,10 @@ same key run the work once: the reservation row is inserted in the same transact
 the work, and the unique constraint makes the second insert wait for the first
 transaction and then fail, after which the second request replays the first's answer.
 Records live 24 hours (``idempotency_cleanup``).
+
+This is the one way for every API create.  The report intake (amanat/intake/) runs the
+same steps with its look in plain SQL and its write under group commit, built from the
+public pieces here (``key_problem``, ``key_scope``, ``store_once``, ``replay``).
 """
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from pydantic_core import to_jsonable_python
 
-from amanat.core import groupcommit, sql
 from amanat.core.api_errors import error_response
 from amanat.core.models import IdempotencyRecord
 
@@ -92,22 +95,6 @@ REUSED = KeyProblem(
 )
 
 
-@dataclass(frozen=True)
-class Planned:
-    """``run``'s work in a form the group-commit writer can do for many requests at once.
-
-    ``store_many(items)`` stores the ``item`` of every request of a batch in one go, in
-    the caller's transaction, or raises having written nothing its savepoint would keep
-    (then each request runs ``run``); ``answer`` is what ``run`` returns when it stores
-    the item.  Used where the shared write transaction is the bottleneck: report intake
-    (amanat.core.groupcommit.Together, docs/intake-load.md).
-    """
-
-    store_many: Callable[[list[Any]], None]
-    item: Any
-    answer: Outcome
-
-
 class _Discard(Exception):
     """Roll the reservation back: the work failed, there is nothing to replay."""
 
@@ -131,114 +118,96 @@ def idempotent(
     payload: Any,
     run: Callable[[], Outcome],
     required: bool = False,
-    group_commit: bool = False,
-    planned: Planned | None = None,
 ) -> HttpResponse:
     """Run ``run`` at most once per (user, route, key); see the module's docstring.
 
     ``payload`` is the request body as the endpoint read it; ``run`` does the work
     (calling a service) and returns ``(status, body)``.  Exceptions from ``run`` (Http404,
-    say) propagate and nothing is stored.  ``group_commit``: reserve, run and store in
-    the process's shared write transaction (``amanat.core.groupcommit``) when that is on;
-    ``run`` must then only write (do the reads before calling this), and ``planned``
-    lets the writer store this request together with others.
+    say) propagate and nothing is stored.
     """
+    problem = key_problem(key, required=required)
+    if problem is not None:
+        return error_response([problem])
     if not key:
-        if required:
-            return error_response([MISSING])
         status, body = run()
-        return _json(status, to_jsonable_python(body))
-    if not KEY_RE.match(key):
-        return error_response([MALFORMED])
+        return answer(status, to_jsonable_python(body))
     digest = request_digest(payload)
-    scope = {"user": request.user, "route": f"{request.method} {request.path}"[:255], "key": key}
+    scope = key_scope(request, key)
     # Look before taking the write lock: a retry is answered with a read only.  A record
     # is only ever stored complete (reservation and answer commit together), so what is
     # seen here can be replayed as it is.
-    found = _find(request.user.pk, str(scope["route"]), key)
-    expired = found is not None and found.created_at < timezone.now() - RETENTION
-    if found is not None and not expired:
-        return _replay(found, digest)
-
-    def write() -> HttpResponse:
-        try:
-            with transaction.atomic():
-                if expired:
-                    IdempotencyRecord.objects.filter(
-                        **scope, created_at__lt=timezone.now() - RETENTION).delete()
-                return _once(scope, digest, run)
-        except _Discard as failed:
-            return _json(failed.status, failed.body)
-
-    if not group_commit:
-        return write()
-    together = None
-    if planned is not None and not expired:
-        status, body = planned.answer
-        record = IdempotencyRecord(**scope, request_hash=digest, status_code=status,
-                                   response_body=to_jsonable_python(body))
-        together = groupcommit.Together(_store_planned,
-                                        (record, sql.row_values(record), planned))
-    done = groupcommit.run(write, together)
-    if isinstance(done, HttpResponse):
-        return done
-    return _json(*done)
+    found = _find(scope)
+    if found is not None and not expired(found):
+        return replay(found, digest)
+    return store_once(scope, digest, run, expired=found is not None)
 
 
-def _store_planned(items: list[tuple[IdempotencyRecord, list[Any], Planned]]
-                   ) -> list[Outcome]:
-    """``groupcommit.Together.write_many`` for planned requests: their complete records
-    (reservation and answer at once) in one INSERT, then each kind's ``store_many``."""
-    records = [record for record, _, _ in items]
-    rows = [row for _, row, _ in items]
-    if sql.insert_many(records, skip_conflicts=True, rows=rows) != len(records):
-        # A concurrent request took one of these keys: each request on its own replays.
-        raise IntegrityError("an idempotency key is taken")
-    kinds: dict[Callable[[list[Any]], None], list[Any]] = {}
-    for _, _, planned in items:
-        kinds.setdefault(planned.store_many, []).append(planned.item)
-    for store_many, stored in kinds.items():
-        store_many(stored)
-    return [(record.status_code, record.response_body) for record in records]
+def _find(scope: dict[str, Any]) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(**scope).first()
+
+
+def key_problem(key: str | None, *, required: bool) -> KeyProblem | None:
+    """What is wrong with the header's value, if anything (no key is fine unless
+    ``required``)."""
+    if not key:
+        return MISSING if required else None
+    return None if KEY_RE.match(key) else MALFORMED
+
+
+def key_scope(request: HttpRequest, key: str) -> dict[str, Any]:
+    """The record's unique key: the user, the route (method and path) and the key."""
+    return {"user": request.user, "route": f"{request.method} {request.path}"[:255],
+            "key": key}
+
+
+def expired(record: IdempotencyRecord) -> bool:
+    return record.created_at < timezone.now() - RETENTION
+
+
+def store_once(scope: dict[str, Any], digest: str, run: Callable[[], Outcome], *,
+               expired: bool) -> HttpResponse:
+    """Reserve the key, run and store the answer in one transaction (a savepoint of the
+    caller's, if any); a key taken meanwhile is replayed.  ``expired``: an old record
+    under this key is deleted first."""
+    try:
+        with transaction.atomic():
+            if expired:
+                IdempotencyRecord.objects.filter(
+                    **scope, created_at__lt=timezone.now() - RETENTION).delete()
+            return _once(scope, digest, run)
+    except _Discard as failed:
+        return answer(failed.status, failed.body)
 
 
 def _once(scope: dict[str, Any], digest: str,
           run: Callable[[], Outcome]) -> HttpResponse:
     """Inside the caller's transaction: reserve the key and run, or replay on a clash."""
     record = IdempotencyRecord(**scope, request_hash=digest, status_code=0, response_body={})
-    # The unique constraint decides between concurrent first uses; ON CONFLICT instead of
-    # an IntegrityError in a savepoint keeps the hot path short (amanat.core.sql).
-    if not sql.insert(record, skip_conflicts=True):
+    try:
+        with transaction.atomic():  # the unique constraint decides between first uses
+            record.save(force_insert=True)
+    except IntegrityError:
         # A concurrent request with this key committed first: answer as it did.
-        return _replay(IdempotencyRecord.objects.get(**scope), digest)
+        return replay(IdempotencyRecord.objects.get(**scope), digest)
     status, body = run()
     data = to_jsonable_python(body)
     if not 200 <= status < 300:
         raise _Discard(status, data)
     record.status_code, record.response_body = status, data
-    sql.update(record, ["status_code", "response_body"])
-    return _json(status, data)
+    record.save(update_fields=["status_code", "response_body"])
+    return answer(status, data)
 
 
-def _find(user_id: int | None, route: str, key: str) -> IdempotencyRecord | None:
-    # Every keyed write asks this first: plain SQL on the unique key (amanat.core.sql).
-    return sql.fetch_first(
-        IdempotencyRecord,
-        "SELECT * FROM core_idempotencyrecord"
-        ' WHERE user_id = %s AND route = %s AND "key" = %s',
-        [user_id, route, key],
-    )
-
-
-def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:
+def replay(record: IdempotencyRecord, digest: str) -> HttpResponse:
+    """The stored answer, marked as a replay; 422 if the body differs from the first."""
     if record.request_hash != digest:
         return error_response([REUSED])
-    response = _json(record.status_code, record.response_body)
+    response = answer(record.status_code, record.response_body)
     response[REPLAYED_HEADER] = "true"
     return response
 
 
-def _json(status: int, data: Any) -> HttpResponse:
+def answer(status: int, data: Any) -> HttpResponse:
     return JsonResponse(data, status=status, safe=False)
 
 

@@ -15,22 +15,20 @@ from django.utils.translation import gettext_lazy as _
 
 class ElectionManager(models.Manager["Election"]):
     def current(self, *, today: datetime.date | None = None) -> Election | None:
-        """The next election from ``today`` on; failing that, the most recent one.
+        """The next election from ``today`` on; failing that, the most recent one."""
+        return next(iter(self.raw(*current_query(today))), None)
 
-        Every report submission asks this: plain SQL (amanat.core.sql), one query.
-        """
-        from amanat.core import sql
 
-        today = today or timezone.localdate()
-        return sql.fetch_first(
-            self.model,
-            "SELECT * FROM elections_election ORDER BY"
+def current_query(today: datetime.date | None = None) -> tuple[str, list[datetime.date]]:
+    """``Election.objects.current()``'s SELECT; the report intake runs the same text in
+    plain SQL (amanat/intake/lookups.py)."""
+    today = today or timezone.localdate()
+    return ("SELECT * FROM elections_election ORDER BY"
             " CASE WHEN election_day >= %s THEN 0 ELSE 1 END,"
             " CASE WHEN election_day >= %s THEN election_day END,"
             " election_day DESC,"
             " CASE WHEN election_day >= %s THEN id ELSE -id END LIMIT 1",
-            [today, today, today],
-        )
+            [today, today, today])
 
 
 class Election(models.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -20,7 +21,6 @@ from rapidfuzz import fuzz
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Role
-from amanat.core import sql
 from amanat.elections.models import Election
 from amanat.geo.codes import canonical_unit_code
 from amanat.geo.models import AdminUnit, Kind
@@ -265,10 +265,24 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
 
     With ``within`` (unit path prefixes, from ``access.scope_paths``), only a station in
     one of those subtrees: the scope is part of the query, so a station out of reach is
-    never loaded.  With its county, unit and election loaded.  Every API and SMS report
-    asks this: plain SQL (amanat.core.sql) on the station's unique (election, county,
-    code).
+    never loaded.  With its county, unit and election loaded.
     """
+    query = station_query(election, text, within=within)
+    if query is None or election is None:
+        return None
+    station = next(iter(Station.objects.raw(*query)), None)
+    if station is None:
+        return None
+    return station_placed(station, AdminUnit.objects.in_bulk(station_unit_ids(station)),
+                          election)
+
+
+def station_query(election: Election | None, text: str, *, within: list[str] | None = None
+                  ) -> tuple[str, list[Any]] | None:
+    """``find_station``'s SELECT of all the station's columns and its parameters, or None
+    when nothing can match.  One text for both readers: ``find_station`` here and the
+    intake's plain-SQL lookup (amanat/intake/lookups.py), on the station's unique
+    (election, county, code)."""
     parsed = parse_station_code(text)
     if election is None or parsed is None or within == []:
         return None
@@ -285,13 +299,19 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
         query += " AND (" + " OR ".join(["substr(s.unit_path, 1, %s) = %s"] * len(within)) + ")"
         for path in within:
             params += [len(path), path]
-    station = sql.fetch_first(Station, query, params)
-    if station is None:
-        return None
-    units = sql.by_ids(AdminUnit, [station.county_id, station.unit_id or station.county_id])
-    sql.attach(station, "county", units[station.county_id])
-    sql.attach(station, "unit", units.get(station.unit_id or 0))
-    sql.attach(station, "election", election)
+    return query, params
+
+
+def station_unit_ids(station: Station) -> list[int]:
+    return [station.county_id, station.unit_id or station.county_id]
+
+
+def station_placed(station: Station, units: dict[int, AdminUnit], election: Election
+                   ) -> Station:
+    """The station with its county, unit and election set (as ``select_related``)."""
+    station.county = units[station.county_id]
+    station.unit = units.get(station.unit_id or 0)
+    station.election = election
     return station
 
 
@@ -321,11 +341,16 @@ def category_by_sms_code(code: str) -> Category | None:
 
 def category_by_code(code: str, *, sms_only: bool = False) -> Category | None:
     """The active category with this code or SMS code (the code wins over another
-    category's SMS code); plain SQL, as every report asks it (amanat.core.sql)."""
+    category's SMS code)."""
+    return category_pick(Category.objects.raw(*category_query(code, sms_only=sms_only)), code)
+
+
+def category_query(code: str, *, sms_only: bool = False) -> tuple[str, list[Any]]:
+    """``category_by_code``'s SELECT; the intake runs the same text in plain SQL."""
     sms = code.strip().upper()
-    rows = sql.fetch(
-        Category,
-        "SELECT * FROM incidents_category WHERE active AND (sms_code = %s OR code = %s)",
-        [sms, "" if sms_only else code],
-    )
+    return ("SELECT * FROM incidents_category WHERE active AND (sms_code = %s OR code = %s)",
+            [sms, "" if sms_only else code])
+
+
+def category_pick(rows: Iterable[Category], code: str) -> Category | None:
     return min(rows, key=lambda c: c.code != code, default=None)

@@ -2,7 +2,9 @@
 
 Every function is keyword-only, runs in one transaction and appends an audit event in
 it.  ``report_receive`` is the single door for every channel (staff form, public form,
-API, SMS): it stores the raw report first, and nothing else happens to it until triage.
+SMS): it stores the raw report first, and nothing else happens to it until triage.  The
+API's report intake (amanat/intake/) runs the same ``report_prepare`` and stores a batch
+of reports its own way, falling back to ``report_store`` for one that cannot go with it.
 """
 
 from __future__ import annotations
@@ -23,14 +25,12 @@ from amanat.accounts.models import Agency
 from amanat.audit.models import Event
 from amanat.audit.services import (
     audit_append,
-    audit_append_many,
     audit_diff,
     audit_event,
     audit_record,
     audit_snapshot,
     jsonable,
 )
-from amanat.core import sql
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents.errors import CaseLocked, IllegalTransition, IncidentError
@@ -155,9 +155,6 @@ class PreparedReport:
     report: Report
     event: Event
     evidence: tuple[CheckedFile, ...]
-    # The report's INSERT values (sql.row_values), worked out before the shared write
-    # transaction; report_store_many uses them.
-    row: list[Any]
 
 
 def report_prepare(
@@ -176,9 +173,9 @@ def report_prepare(
     corrects: Report | None = None,
 ) -> PreparedReport:
     """Everything ``report_receive`` does before writing: the checks, the row (with a
-    drawn reference number) and the audit event.  ``report_store`` writes them; the API
-    calls the two apart so that its shared write transaction holds only the inserts
-    (amanat.core.groupcommit)."""
+    drawn reference number) and the audit event.  ``report_store`` writes them; the
+    API's intake (amanat/intake/reports.py) stores them its own way, so that its shared
+    write transaction holds only the inserts."""
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     cleaned = _clean_text(text)
@@ -199,7 +196,7 @@ def report_prepare(
         extra={"text_sha256": hashlib.sha256(cleaned.encode()).hexdigest(),
                "evidence": [hashlib.sha256(f.data).hexdigest() for f in files]},
     )
-    return PreparedReport(report, event, files, sql.row_values(report))
+    return PreparedReport(report, event, files)
 
 
 def report_store(prepared: PreparedReport) -> Received:
@@ -219,55 +216,24 @@ def report_store(prepared: PreparedReport) -> Received:
     return Received(report, True)
 
 
-class NotStoredTogether(Exception):
-    """``report_store_many`` could not store the lot as it is; store each on its own."""
-
-
-def report_store_many(prepared: Sequence[PreparedReport]) -> None:
-    """Write many prepared reports (no evidence files) and their events: one INSERT each.
-
-    For the API's group commit, where the shared write transaction is the bottleneck.
-    All or nothing: if a report's key is stored already or a reference number clashes,
-    this raises ``NotStoredTogether`` having written nothing that the caller's savepoint
-    does not undo, and each report then goes through ``report_store``, which handles
-    those cases one by one.
-    """
-    if any(item.evidence for item in prepared):
-        raise NotStoredTogether("evidence files are stored one report at a time")
-    with transaction.atomic(savepoint=False):
-        reports = [item.report for item in prepared]
-        rows = [item.row for item in prepared]
-        if sql.insert_many(reports, match="reference", skip_conflicts=True,
-                           rows=rows) != len(reports):
-            raise NotStoredTogether("a key or a reference number is taken")
-        for item in prepared:
-            item.event.object_id = str(item.report.pk)
-        audit_append_many([item.event for item in prepared])
-
-
 def _report_by_key(channel: str, client_key: str) -> Report | None:
-    # Every API and SMS report asks this: plain SQL on the unique (channel, client_key).
-    return sql.fetch_first(
-        Report, "SELECT * FROM incidents_report WHERE channel = %s AND client_key = %s",
-        [channel, client_key],
-    )
+    return Report.objects.filter(channel=channel, client_key=client_key).first()
 
 
 def _insert_report(prepared: PreparedReport) -> bool:
-    """Insert; False if the report's client key is stored already.
-
-    ``ON CONFLICT DO NOTHING`` instead of catching an IntegrityError in a savepoint: the
-    API's hot path (amanat.core.sql).  A (very unlikely) clash of reference numbers is
-    retried with a new one.
-    """
+    """Insert; False if the report's client key is stored already.  A (very unlikely)
+    clash of reference numbers is retried with a new one."""
     report = prepared.report
     for _attempt in range(5):
-        if sql.insert(report, skip_conflicts=True):
+        try:
+            with transaction.atomic():
+                report.save(force_insert=True)
             return True
-        if report.client_key and _report_by_key(report.channel, report.client_key):
-            return False
-        report.reference = _reference("R-")
-        prepared.event.after = jsonable(_fields(report, REPORT_AUDIT_FIELDS))
+        except IntegrityError:
+            if report.client_key and _report_by_key(report.channel, report.client_key):
+                return False
+            report.reference = _reference("R-")
+            prepared.event.after = jsonable(_fields(report, REPORT_AUDIT_FIELDS))
     raise IntegrityError("could not draw a unique reference number")
 
 

@@ -52,13 +52,13 @@ def test_public_answers_keep_their_caching(small_geo: object) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_served_api_chain_marks_token_answers_private(personas: Personas) -> None:
-    """Production serves /api/ through its own middleware chain (amanat.core.handlers).
+    """Production serves /api/ through its own middleware chain (amanat.intake.handlers).
 
     A real transaction: the served handler closes a connection left inside a test's
     atomic block at the end of the request, as production's would."""
     from django.test import RequestFactory
 
-    from amanat.core.handlers import PathDispatch
+    from amanat.intake.handlers import PathDispatch
 
     user = personas.gharchak_governor
     _, plaintext = services.api_token_issue(user=user, name="t", ttl_days=1, actor=user)

@@ -100,7 +100,7 @@ def _keep_the_test_transaction() -> Iterator[None]:
 def _served_status(path: str, peer: str, headers: dict[str, str]) -> int:
     """One GET from ``peer`` through the application as amanat.wsgi serves it (the
     site's chain and the API's), built now: middleware reads settings when built."""
-    from amanat.core.handlers import PathDispatch
+    from amanat.intake.handlers import PathDispatch
 
     application = PathDispatch()
     environ: dict[str, Any] = {

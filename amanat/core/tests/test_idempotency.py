@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import RequestFactory
 from django.utils import timezone
 
-from amanat.core import groupcommit, idempotency
+from amanat.core import idempotency
 from amanat.core.idempotency import (
     REPLAYED_HEADER,
     Outcome,
@@ -242,34 +242,3 @@ def test_prune_command_removes_expired_records_only() -> None:
     call_command("prune", stdout=out)
     assert "idempotency records removed: 1" in out.getvalue()
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_planned_request_is_stored_by_the_writer_and_a_taken_key_replayed(
-    django_user_model: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With group commit, a request whose answer is known beforehand (``Planned``) is
-    stored with its batch's others in one go; if its key is taken meanwhile, it falls
-    back to its own work, which replays the stored answer."""
-    settings.AMANAT_GROUP_COMMIT = True
-    user = django_user_model.objects.create_user(username="planner")
-    stored: list[Any] = []
-    work = Work()
-    planned = idempotency.Planned(stored.extend, "item-1", (201, {"id": 7}))
-    try:
-        first = call(user, "k1", {"x": 1}, work, group_commit=True, planned=planned)
-        assert (first.status_code, body(first)) == (201, {"id": 7})
-        assert REPLAYED_HEADER not in first
-        assert stored == ["item-1"] and work.runs == 0
-        record = IdempotencyRecord.objects.get()
-        assert (record.status_code, record.response_body) == (201, {"id": 7})
-        # The race: the look-up misses the key, which is then taken when the writer runs.
-        monkeypatch.setattr(idempotency, "_find", lambda *lookup: None)
-        again = call(user, "k1", {"x": 1}, work, group_commit=True,
-                     planned=idempotency.Planned(stored.extend, "item-2", (201, {"id": 8})))
-        assert (again.status_code, body(again)) == (201, {"id": 7})
-        assert again[REPLAYED_HEADER] == "true"
-        assert stored == ["item-1"] and work.runs == 0
-        assert IdempotencyRecord.objects.count() == 1
-    finally:
-        groupcommit.committer.stop()

@@ -36,11 +36,12 @@ from django.test import Client
 from amanat.accounts.services import api_token_issue
 from amanat.accounts.testing import Personas
 from amanat.audit.models import Event
-from amanat.core import groupcommit, outage
+from amanat.core import outage
 from amanat.core.models import IdempotencyRecord
 from amanat.elections.models import Election
 from amanat.incidents.models import Report
 from amanat.incidents.tests.conftest import seed_categories
+from amanat.intake import groupcommit
 from amanat.stations.tests.conftest import make_station
 
 pytestmark = pytest.mark.django_db(transaction=True)

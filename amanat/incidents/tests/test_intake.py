@@ -1,5 +1,6 @@
-"""Intake from every channel: API (idempotency), SMS (signature, dedupe, errors), public
-form (honeypot, fill time, rate limit), evidence checks and the scoped download."""
+"""Intake from every channel but the API (amanat/intake/tests): SMS (signature, dedupe,
+errors), public form (honeypot, fill time, rate limit), evidence checks and the scoped
+download."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from amanat.accounts.services import api_token_issue
 from amanat.audit.models import Event
-from amanat.audit.services import audit_chain_problem
 from amanat.incidents import evidence, services
 from amanat.incidents.models import Evidence, Report
 from amanat.incidents.spam import form_token
@@ -22,74 +21,9 @@ from amanat.incidents.tests.conftest import World, client_for, public_form, sms_
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/incidents/reports"
+BODY = {"category": "VB", "station_code": "2310-0042", "text": "پول در ازای رأی"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n"
-
-
-def token_for(user: Any) -> str:
-    _, plaintext = api_token_issue(user=user, name="device", ttl_days=1, actor=user)
-    return plaintext
-
-
-def api_post(world: World, body: dict[str, Any], key: str | None, user: Any = None) -> Any:
-    headers = {"Authorization": f"Bearer {token_for(user or world.personas.inspector)}"}
-    if key is not None:
-        headers["Idempotency-Key"] = key
-    return Client().post(API, data=body, content_type="application/json", headers=headers)
-
-
-BODY = {"category": "VB", "station_code": "2310-0042", "text": "پول در ازای رأی"}
-
-
-# --- API ----------------------------------------------------------------------------------
-
-
-def test_api_report_with_idempotency(world: World) -> None:
-    first = api_post(world, BODY, "key-1")
-    assert first.status_code == 201, first.content
-    reference = first.json()["reference"]
-    assert reference.startswith("R-") and len(reference) == 12
-    again = api_post(world, BODY, "key-1")
-    assert again.status_code == 201 and again.json()["reference"] == reference
-    assert again["Idempotent-Replayed"] == "true"
-    assert Report.objects.count() == 1
-    other = api_post(world, {**BODY, "text": "متن دیگر"}, "key-1")
-    assert other.status_code == 422
-    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
-    assert Report.objects.count() == 1
-    report = Report.objects.get()
-    assert report.channel == "api" and report.submitted_by == world.personas.inspector
-
-
-def test_api_needs_an_idempotency_key(world: World) -> None:
-    response = api_post(world, BODY, None)
-    assert response.status_code == 400
-    error = response.json()["errors"][0]
-    assert "Idempotency-Key" in error["message_en"] and error["message_fa"]
-    assert Report.objects.count() == 0
-
-
-def test_api_errors_are_specific_and_scoped(world: World) -> None:
-    unknown = api_post(world, {**BODY, "station_code": "2310-9999"}, "k2")
-    assert unknown.status_code == 422
-    assert unknown.json()["errors"][0]["field"] == "station_code"
-    category = api_post(world, {**BODY, "category": "ZZ"}, "k3")
-    assert category.json()["errors"][0]["field"] == "category"
-    # A Gharchak inspector cannot report for a Kerman station, and cannot tell it from
-    # one that does not exist: the same answer, and a Kerman place by id likewise.
-    outside = api_post(world, {**BODY, "station_code": "815-0007"}, "k4")
-    assert outside.status_code == 422
-    assert outside.json()["errors"] == [{**unknown.json()["errors"][0],
-                                         "message_en": "no polling station '815-0007' in your area",
-                                         "message_fa": "شعبه «815-0007» در حوزه شما یافت نشد"}]
-    kerman = world.kerman_station.unit or world.kerman_station.county
-    for unit_id in (kerman.pk, 10**6):
-        place = api_post(world, {**BODY, "station_code": None, "unit_id": unit_id}, f"u{unit_id}")
-        assert place.status_code == 422 and place.json()["errors"][0]["field"] == "unit_id"
-    no_token = Client().post(API, data=BODY, content_type="application/json",
-                             headers={"Idempotency-Key": "k5"})
-    assert no_token.status_code == 401
-    assert Report.objects.count() == 0
 
 
 # --- SMS ----------------------------------------------------------------------------------
@@ -283,49 +217,19 @@ def test_staff_form_with_evidence(world: World) -> None:
     assert Report.objects.count() == 1
 
 
-def _prepared(world: World, n: int, client_key: str | None = None) -> services.PreparedReport:
-    return services.report_prepare(
-        channel="api", category=world.category("vote_buying"), text=f"گزارش شماره {n}",
-        station=world.gharchak_station, actor=world.personas.inspector,
-        client_key=client_key or f"device:{n}",
-    )
-
-
-def test_reports_stored_together_are_chained_and_keyed_like_one_by_one(world: World) -> None:
-    """``report_store_many``: the group-commit writer's one INSERT for a batch."""
-    services.report_receive(channel="web", category=world.category("vote_buying"),
-                            text="پیش از دسته", station=world.gharchak_station,
-                            actor=world.personas.inspector)
-    batch = [_prepared(world, n) for n in range(5)]
-    services.report_store_many(batch)
-    stored = {r.reference: r for r in Report.objects.filter(channel="api")}
-    assert sorted(stored) == sorted(item.report.reference for item in batch)
-    for item in batch:
-        assert item.report.pk == stored[item.report.reference].pk
-        assert item.event.object_id == str(item.report.pk)
-    events = Event.objects.filter(action="incidents.report.receive").order_by("seq")
-    assert [e.object_id for e in events][1:] == [str(item.report.pk) for item in batch]
-    assert audit_chain_problem() is None
-
-
-def test_reports_that_cannot_go_together_are_refused_whole(world: World) -> None:
-    services.report_store(_prepared(world, 1, client_key="device:taken"))
-    batch = [_prepared(world, 2), _prepared(world, 3, client_key="device:taken")]
-    with pytest.raises(services.NotStoredTogether), transaction.atomic():
-        services.report_store_many(batch)
-    assert Report.objects.count() == 1  # the caller's savepoint undid the partial insert
-    with_file = services.report_prepare(
-        channel="api", category=world.category("vote_buying"), text="با پیوست",
-        station=world.gharchak_station, evidence=[evidence.check_bytes(PDF, "proof.pdf")])
-    with pytest.raises(services.NotStoredTogether):
-        services.report_store_many([with_file])
-    assert Report.objects.count() == 1 and audit_chain_problem() is None
-
-
 # --- free text is cleaned at every interface ----------------------------------------------
 
 SPOOF = "\ufeffپول\u200b در\u202e 01 تعاس\u202c ازای\u2066 رأی\u2069 می\u200c\u200cدادند\r\nخط دوم"
 CLEAN = "پول در 01 تعاس ازای رأی می\u200cدادند\nخط دوم"
+
+
+def api_post(world: World, body: dict[str, Any], key: str, user: Any = None) -> Any:
+    """The report API through the test client, for checks of what it stores; its own
+    tests (amanat/intake/tests) go through the served application with group commit on."""
+    user = user or world.personas.inspector
+    _, token = api_token_issue(user=user, name="device", ttl_days=1, actor=user)
+    return Client().post(API, data=body, content_type="application/json",
+                         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
 
 
 def test_bidi_and_invisible_characters_never_reach_staff(world: World) -> None:

@@ -53,7 +53,7 @@ class Command(BaseCommand):
             subprocess.Popen(
                 [sys.executable, "-m", "amanat.cli", "db_worker"], start_new_session=False
             )
-        # Group commit (amanat/core/groupcommit.py): concurrent writes of the API's hot
+        # Group commit (amanat/intake/groupcommit.py): concurrent writes of the API's hot
         # path share one durable commit.  On unless the environment says otherwise.
         os.environ.setdefault("AMANAT_GROUP_COMMIT", "1")
         # exec so that signals (Ctrl-C, SIGTERM) reach gunicorn directly.

@@ -6,7 +6,8 @@ makes about ten such lookups (token, memberships, election, station, category, t
 idempotency key, the audit chain head), so they are written here as plain SQL, run on
 the connection's driver cursor and turned into model instances with the ORM's own
 converters; the writes of a report go in with statements built once per model
-(docs/intake-load.md, decision 0002).  Everything else uses the ORM.
+(docs/intake-load.md, decision 0002).  Only the intake uses this (README.md); everything
+else uses the ORM.
 
 The statements are literal strings naming the tables; values always go as parameters.
 """
@@ -14,7 +15,9 @@ The statements are literal strings naming the tables; values always go as parame
 from __future__ import annotations
 
 import datetime
+import logging
 import re
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -25,6 +28,7 @@ from django.db.models.signals import post_save, pre_save
 from amanat.lib.limits import ID_MAX
 
 M = TypeVar("M", bound=models.Model)
+_backends_log = logging.getLogger("django.db.backends")
 
 
 def _db() -> BaseDatabaseWrapper:
@@ -55,19 +59,17 @@ def _run(statement: str, params: Sequence[Any]) -> tuple[Any, list[tuple[Any, ..
     error translation, SQL conversion, debug logging) that cost more than SQLite takes
     to run an indexed SELECT or a small INSERT.  This keeps what matters of them: the
     connection's health check and thread check, the refusal to run in a transaction
-    that must roll back, and Django's database exceptions.  When queries are being
-    logged (DEBUG, tests counting queries) it uses Django's cursor, so they are seen.
+    that must roll back, and Django's database exceptions.  The same path runs whether
+    or not queries are logged (DEBUG, tests counting queries): when they are, the
+    statement is recorded here as Django's debug cursor would record it.
     """
     db = _db()
-    if db.queries_logged:
-        with db.cursor() as cursor:
-            cursor.execute(statement, params)
-            rows = cursor.fetchall() if cursor.description else []
-            return cursor.description, rows, cursor.rowcount
     db.close_if_health_check_failed()
     db.ensure_connection()
     db.validate_thread_sharing()
     db.validate_no_broken_transaction()
+    logged = db.queries_logged
+    start = time.monotonic() if logged else 0.0
     with db.wrap_database_errors:
         cursor = db.connection.cursor()
         try:
@@ -75,7 +77,20 @@ def _run(statement: str, params: Sequence[Any]) -> tuple[Any, list[tuple[Any, ..
             rows = cursor.fetchall() if cursor.description else []
             return cursor.description, rows, cursor.rowcount
         finally:
+            if logged:  # a failed statement too, as Django records it
+                _record(db, cursor, statement, params, time.monotonic() - start)
             cursor.close()
+
+
+def _record(db: BaseDatabaseWrapper, cursor: Any, statement: str, params: Sequence[Any],
+            duration: float) -> None:
+    """What ``CursorDebugWrapper`` records: the statement in ``connection.queries``
+    (``assertNumQueries``, the debug toolbar) and on the ``django.db.backends`` logger."""
+    text = db.ops.last_executed_query(cursor, statement, params)
+    db.queries_log.append({"sql": text, "time": f"{duration:.3f}"})
+    _backends_log.debug("(%.3f) %s; args=%s; alias=%s", duration, text, params, db.alias,
+                        extra={"duration": duration, "sql": text, "params": params,
+                               "alias": db.alias})
 
 
 def execute(statement: str, params: Sequence[Any] = ()) -> int:

@@ -252,7 +252,7 @@ class GroupCommitter:
 
 @dataclass
 class WriterLoad:
-    """How busy this process's writer is, logged once a minute (``amanat.core.groupcommit``
+    """How busy this process's writer is, logged once a minute (``amanat.intake.groupcommit``
     at INFO): the share of time it held the writers' turn and waited for it.  Held close
     to 100 % across the processes means the serial path is the limit (docs/intake-load.md).
     """

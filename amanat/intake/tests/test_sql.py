@@ -1,14 +1,16 @@
-"""amanat.core.sql: the hot path's plain SQL stores and reads what the ORM would."""
+"""amanat.intake.sql: the hot path's plain SQL stores and reads what the ORM would."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
 
-from amanat.core import sql
 from amanat.core.models import IdempotencyRecord
+from amanat.intake import sql
 
 
 @pytest.mark.django_db
@@ -73,3 +75,20 @@ def test_insert_many_stores_every_row_and_matches_keys_by_a_unique_field(
     assert records[0].pk is None
     with pytest.raises(ValueError, match="one model"):
         sql.insert_many([records[0], user])
+
+
+@pytest.mark.django_db
+def test_logged_queries_are_recorded_as_django_records_them(django_user_model: Any) -> None:
+    """One path whether or not queries are logged: the driver's cursor, and the
+    statement recorded in ``connection.queries`` (what query-counting tests read)."""
+    django_user_model.objects.create_user(username="logged")
+    with CaptureQueriesContext(connection) as logged:
+        found = sql.fetch(django_user_model, "SELECT * FROM auth_user WHERE username = %s",
+                          ["logged"])
+        with pytest.raises(DatabaseError), transaction.atomic():
+            sql.execute("SELECT * FROM no_such_table WHERE id = %s", [1])
+    assert [user.username for user in found] == ["logged"]
+    statements = [query["sql"] for query in logged.captured_queries]
+    assert "SELECT * FROM auth_user WHERE username = 'logged'" in statements
+    assert any("no_such_table" in (text or "") for text in statements)
+    assert all(float(query["time"]) >= 0 for query in logged.captured_queries)

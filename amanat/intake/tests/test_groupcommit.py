@@ -1,4 +1,4 @@
-"""Group commit (amanat/core/groupcommit.py): one transaction for many requests' writes,
+"""Group commit (amanat/intake/groupcommit.py): one transaction for many requests' writes,
 each acknowledged only after that transaction committed."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from unittest import mock
 import pytest
 from django.db import DatabaseError, connection
 
-from amanat.core import groupcommit
-from amanat.core.groupcommit import GroupCommitter, _Job
 from amanat.core.models import IdempotencyRecord
+from amanat.intake import groupcommit
+from amanat.intake.groupcommit import GroupCommitter, _Job
 
 
 def _record(user: Any, key: str) -> IdempotencyRecord:
@@ -170,7 +170,7 @@ def test_the_writer_logs_how_busy_it_is(
     user: Any, writer: GroupCommitter, caplog: pytest.LogCaptureFixture
 ) -> None:
     writer.load.every = 0.0  # a line after every batch instead of once a minute
-    with caplog.at_level(logging.INFO, logger="amanat.core.groupcommit"):
+    with caplog.at_level(logging.INFO, logger="amanat.intake.groupcommit"):
         assert writer.run(lambda: _record(user, "k1").key) == "k1"
         deadline = time.monotonic() + 5  # the writer logs after waking its caller
         while not caplog.records and time.monotonic() < deadline:

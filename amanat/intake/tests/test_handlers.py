@@ -1,9 +1,8 @@
-"""The served WSGI application (amanat.wsgi): the API's own middleware chain, the site's
-full one, each reached by its path."""
+"""The served WSGI application (amanat.wsgi): the API's own middleware chain
+(amanat.intake.handlers), the site's full one, each reached by its path."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +13,7 @@ from django.db import close_old_connections
 
 from amanat.accounts import services
 from amanat.accounts.testing import Personas
-from amanat.wsgi import application
+from amanat.intake.tests.conftest import serve
 
 pytestmark = pytest.mark.django_db
 
@@ -28,30 +27,6 @@ def _keep_the_test_transaction() -> Iterator[None]:
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
-
-
-def serve(path: str, *, method: str = "GET", body: bytes = b"",
-          headers: dict[str, str] | None = None) -> tuple[int, dict[str, list[str]], bytes]:
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver",
-        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": "application/json", "wsgi.errors": io.StringIO(),
-    }
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    answer: dict[str, Any] = {}
-
-    def start_response(status: str, response_headers: list[tuple[str, str]],
-                       exc_info: Any = None) -> None:
-        answer["status"] = int(status.split()[0])
-        answer["headers"] = {}
-        for name, value in response_headers:
-            answer["headers"].setdefault(name.lower(), []).append(value)
-
-    content = b"".join(application(environ, start_response))
-    return answer["status"], answer["headers"], content
 
 
 def test_the_api_answers_through_its_own_chain(personas: Personas) -> None:

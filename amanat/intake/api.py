@@ -1,0 +1,147 @@
+"""Report intake for field devices: ``POST /api/v1/incidents/reports`` (bearer token;
+``Idempotency-Key`` required), the election-day hot path (README.md).
+
+The same checks, row and audit event as every channel (``incidents.services.
+report_prepare``); the lookups in plain SQL (``lookups``), the write under group commit
+with the batch's other reports (``idempotency``, ``reports``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Router, Schema
+from pydantic import Field
+
+from amanat.accounts import access, policy
+from amanat.core import idempotency as core_idempotency
+from amanat.core.api_errors import ErrorOut, error_body, error_response
+from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit
+from amanat.incidents import selectors, services
+from amanat.incidents.errors import IncidentError
+from amanat.incidents.models import Category, Channel
+from amanat.intake import idempotency, lookups, reports
+from amanat.lib.limits import ID_MAX
+from amanat.lib.persian import to_persian_digits
+from amanat.stations.models import Station
+
+router = Router(tags=["incidents"])
+
+
+class ReportIn(Schema):
+    category: str = Field(max_length=40, description="category code or SMS code, e.g. VB")
+    station_code: str | None = Field(None, max_length=30,
+                                     description="county code-station code, e.g. 2321-0042")
+    unit_id: int | None = Field(None, ge=1, le=ID_MAX,
+                                description="a unit (county or below) when no station")
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class ReportOut(Schema):
+    reference: str
+    channel: str
+    received_at: datetime.datetime
+    station_code: str | None
+    unit_id: int
+    category: str
+
+
+def _report_out(report: Any) -> ReportOut:
+    station = report.station
+    return ReportOut(
+        reference=report.reference, channel=report.channel, received_at=report.received_at,
+        station_code=f"{station.county.code}-{station.code}" if station else None,
+        unit_id=report.unit_id, category=report.category.code,
+    )
+
+
+def _category(code: str) -> Category:
+    found = lookups.category_by_code(code)
+    if found is None:
+        raise IncidentError(f"unknown category {code!r}", f"دسته «{code}» شناخته نیست",
+                            field="category")
+    return found
+
+
+def _place(request: HttpRequest, payload: ReportIn, election: Election | None
+           ) -> tuple[Station | None, AdminUnit]:
+    """The station or place, looked for only where the caller may file reports: one out
+    of reach gets the same answer as one that does not exist."""
+    if payload.station_code:
+        within = access.scope_paths(request.user, selectors.REPORT, policy.CREATE)
+        station = lookups.find_station(election, payload.station_code, within=within)
+        if station is None:
+            raise IncidentError(f"no polling station {payload.station_code!r} in your area",
+                                f"شعبه «{payload.station_code}» در حوزه شما یافت نشد",
+                                field="station_code")
+        return station, station.unit or station.county
+    if payload.unit_id is None:
+        raise IncidentError("give station_code or unit_id",
+                            "کد شعبه (station_code) یا واحد (unit_id) را بدهید", field="unit_id")
+    try:
+        return None, selectors.get_report_unit_for_user(request.user, payload.unit_id)
+    except Http404:
+        raise IncidentError(f"no place {payload.unit_id} in your area",
+                            f"واحد {to_persian_digits(str(payload.unit_id))} در حوزه شما "
+                            "یافت نشد", field="unit_id") from None
+
+
+def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key: str
+             ) -> services.PreparedReport | tuple[int, Any]:
+    """Look up the station, place and category, check scope and build the report: no
+    writes.
+
+    Done before ``idempotent`` opens its transaction so that the database write lock
+    (SQLite) or the audit chain head (PostgreSQL) is held only for the inserts: under
+    load that lock is the bottleneck.  A refusal is returned, not raised, and answered
+    from inside ``idempotent`` so that a retry of a stored request still gets its replay.
+    """
+    election = lookups.current_election()
+    try:
+        station, unit = _place(request, payload, election)
+        bound = access.token_station_ids(request)
+        if bound is not None and (station is None or station.pk not in bound):
+            # A field device reports only for the stations its token names.
+            return 404, {"detail": "Not Found"}
+        return services.report_prepare(
+            channel=Channel.API, category=_category(payload.category), text=payload.text,
+            station=station, unit=unit, election=election, actor=request.user,
+            payload=sent, client_key=f"{request.user.pk}:{key}",
+        )
+    except IncidentError as error:
+        return 422, error_body([error])
+
+
+def _store(prepared: services.PreparedReport | tuple[int, Any]) -> tuple[int, Any]:
+    if not isinstance(prepared, services.PreparedReport):
+        return prepared
+    received = services.report_store(prepared)
+    return (201 if received.created else 200), _report_out(received.report)
+
+
+@router.post(
+    "/reports", url_name="incidents_report_create",
+    response={200: ReportOut, 201: ReportOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    # Read by the view itself (a missing key is 400), so declared here for clients.
+    openapi_extra={"parameters": [core_idempotency.key_parameter(required=True)]},
+)
+def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
+    """Submit a report. ``Idempotency-Key`` is required: a retry with the same key and
+    body gets the original answer; the same key with another body gets 422."""
+    key = request.headers.get(core_idempotency.HEADER, "")
+    if not key:
+        return error_response([core_idempotency.MISSING], status=400,
+                              detail="Idempotency-Key header required")
+    sent = payload.dict()
+    prepared = _prepare(request, payload, sent, key)
+    planned = None
+    if isinstance(prepared, services.PreparedReport):
+        # What _store answers when it stores the report: the writer can then store it
+        # with the batch's other reports in one INSERT (idempotency.Planned).
+        planned = idempotency.Planned(reports.store_many, reports.ready(prepared),
+                                      (201, _report_out(prepared.report)))
+    return idempotency.idempotent(request, key=key, payload=sent,
+                                  run=lambda: _store(prepared), planned=planned)

@@ -1,0 +1,69 @@
+"""The API's bearer-token check, with the token's user and memberships: plain SQL, as
+every API request runs it first (README.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from amanat.accounts import access
+from amanat.accounts.models import Agency, ApiToken, Membership
+from amanat.accounts.services import TOKEN_PREFIX, api_token_digest
+from amanat.geo.models import AdminUnit
+from amanat.intake import groupcommit, sql
+
+# Writing on every call would serialise field devices on one row; once a minute is enough.
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+def token_authenticate(plaintext: str) -> ApiToken | None:
+    """The usable token for this bearer string, or None; marks it used.
+
+    The same conditions as ``ApiToken.objects.usable()``; the token's user comes loaded,
+    with its active memberships handed to ``accounts.access`` for the request's scope
+    checks.
+    """
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    now = timezone.now()
+    token = sql.fetch_first(
+        ApiToken,
+        "SELECT t.* FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id"
+        " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
+        " AND u.is_active",
+        [api_token_digest(plaintext), sql.db_datetime(now)],
+    )
+    if token is None:
+        return None
+    user = sql.fetch_first(User, "SELECT * FROM auth_user WHERE id = %s", [token.user_id])
+    if user is None:  # deleted meanwhile
+        return None
+    sql.attach(token, "user", user)
+    access.remember_memberships(user, _memberships(user.pk))
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
+        # A write: with group commit on, queued with the reports' writes rather than
+        # waiting on SQLite's lock beside them.
+        groupcommit.run(
+            lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        )
+        token.last_used_at = now
+    return token
+
+
+def _memberships(user_id: int) -> list[Membership]:
+    """``Membership.objects.active().filter(user=…).select_related("unit", "agency")``:
+    three indexed lookups instead of one compiled ORM query."""
+    rows = sql.fetch(
+        Membership,
+        "SELECT * FROM accounts_membership WHERE user_id = %s AND active",
+        [user_id],
+    )
+    units = sql.by_ids(AdminUnit, (m.unit_id for m in rows))
+    agencies = sql.by_ids(Agency, (m.agency_id for m in rows if m.agency_id))
+    for membership in rows:
+        sql.attach(membership, "unit", units[membership.unit_id])
+        sql.attach(membership, "agency", agencies.get(membership.agency_id or 0))
+    rows.sort(key=lambda m: (m.unit.path, m.role, m.pk))  # the model's ordering
+    return rows

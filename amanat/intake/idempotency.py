@@ -1,0 +1,93 @@
+"""``Idempotency-Key`` for the report API: ``core.idempotency.idempotent``'s steps, with
+the look in plain SQL and the write under group commit, together with the batch's
+other reports (README.md).
+
+The key's checks, the replay and the write of a request alone are core's
+(``key_problem``, ``replay``, ``store_once``): only the look and the batch are here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from pydantic_core import to_jsonable_python
+
+from amanat.core import idempotency
+from amanat.core.api_errors import error_response
+from amanat.core.idempotency import Outcome
+from amanat.core.models import IdempotencyRecord
+from amanat.intake import groupcommit, sql
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A request's work in a form the group-commit writer can do for many at once.
+
+    ``store_many(items)`` stores the ``item`` of every request of a batch in one go, in
+    the caller's transaction, or raises having written nothing its savepoint would keep
+    (then each request runs its own work); ``answer`` is what that work returns when it
+    stores the item.  The answer being known before the write, the idempotency record
+    goes in complete, with the batch's others in one INSERT.
+    """
+
+    store_many: Callable[[list[Any]], None]
+    item: Any
+    answer: Outcome
+
+
+def idempotent(request: HttpRequest, *, key: str, payload: Any,
+               run: Callable[[], Outcome], planned: Planned | None) -> HttpResponse:
+    """Run ``run`` at most once per (user, route, key), in the process's shared write
+    transaction; ``run`` must only write (the reads are done before calling this)."""
+    problem = idempotency.key_problem(key, required=True)
+    if problem is not None:
+        return error_response([problem])
+    digest = idempotency.request_digest(payload)
+    scope = idempotency.key_scope(request, key)
+    # Look before queueing for the writer: a retry is answered with a read only.
+    found = _find(request.user.pk, str(scope["route"]), key)
+    expired = found is not None and idempotency.expired(found)
+    if found is not None and not expired:
+        return idempotency.replay(found, digest)
+    together = None
+    if planned is not None and not expired:
+        status, body = planned.answer
+        record = IdempotencyRecord(**scope, request_hash=digest, status_code=status,
+                                   response_body=to_jsonable_python(body))
+        together = groupcommit.Together(_store_planned,
+                                        (record, sql.row_values(record), planned))
+    done = groupcommit.run(
+        lambda: idempotency.store_once(scope, digest, run, expired=expired), together)
+    if isinstance(done, HttpResponse):
+        return done
+    return idempotency.answer(*done)
+
+
+def _store_planned(items: list[tuple[IdempotencyRecord, list[Any], Planned]]
+                   ) -> list[Outcome]:
+    """``groupcommit.Together.write_many`` for planned requests: their complete records
+    (reservation and answer at once) in one INSERT, then each kind's ``store_many``."""
+    records = [record for record, _, _ in items]
+    rows = [row for _, row, _ in items]
+    if sql.insert_many(records, skip_conflicts=True, rows=rows) != len(records):
+        # A concurrent request took one of these keys: each request on its own replays.
+        raise IntegrityError("an idempotency key is taken")
+    kinds: dict[Callable[[list[Any]], None], list[Any]] = {}
+    for _, _, planned in items:
+        kinds.setdefault(planned.store_many, []).append(planned.item)
+    for store_many, stored in kinds.items():
+        store_many(stored)
+    return [(record.status_code, record.response_body) for record in records]
+
+
+def _find(user_id: int | None, route: str, key: str) -> IdempotencyRecord | None:
+    return sql.fetch_first(
+        IdempotencyRecord,
+        "SELECT * FROM core_idempotencyrecord"
+        ' WHERE user_id = %s AND route = %s AND "key" = %s',
+        [user_id, route, key],
+    )
