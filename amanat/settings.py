@@ -172,6 +172,9 @@ TEMPLATES = [
     }
 ]
 
+# Every form renders through the project's templates and Bootstrap classes (core/forms.py).
+FORM_RENDERER = "amanat.core.forms.FormRenderer"
+
 
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")

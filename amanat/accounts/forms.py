@@ -26,7 +26,8 @@ class TokenForm(forms.Form):
         min_length=6,
         max_length=8,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr"}
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr",
+                   "autofocus": True}
         ),
     )
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from amanat.core.forms import CleanCharField, JalaliDateField
+from amanat.core.forms import CleanCharField, FilterForm, JalaliDateField
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(FilterForm):
     unit = forms.IntegerField(label=_("Unit id"), required=False, min_value=1)
     actor = CleanCharField(label=_("Actor"), required=False, max_length=150)
     action = CleanCharField(label=_("Action"), required=False, max_length=100)

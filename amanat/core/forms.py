@@ -1,4 +1,5 @@
-"""Form fields shared by all apps: free text cleaned of invisible characters, and Jalali
+"""Form rendering and form fields shared by all apps: the project's form renderer (Bootstrap
+classes and templates for every form), free text cleaned of invisible characters, and Jalali
 dates typed and shown the way people write them."""
 
 from __future__ import annotations
@@ -9,12 +10,85 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext
 
 from amanat.core.templatetags.persian import localize_digits, persian_active
 from amanat.lib.jalali import JalaliDateError, format_jalali, jalali_month_name, parse_jalali_date
 from amanat.lib.limits import parse_id
 from amanat.lib.persian import clean_text
+
+# --- rendering ---------------------------------------------------------------------------
+#
+# Every form is drawn by ``{{ form }}``: the renderer below (settings.FORM_RENDERER) picks
+# the templates in core/templates/forms/ and a bound field that gives each widget its
+# Bootstrap class, so no template writes a label/field/errors loop and no form sets classes
+# by hand.  docs/where-things-go.md says which layout to choose.
+
+FORM_TEMPLATE = "forms/div.html"  # fields one under another
+GRID_TEMPLATE = "forms/grid.html"  # long forms: fields side by side in columns
+FILTERS_TEMPLATE = "forms/filters.html"  # a GET filter bar: small widgets in one row
+
+# Values typed in Latin script whatever the page's direction.
+_LTR_INPUT_TYPES = frozenset({"password", "email", "url", "number", "tel"})
+_LTR_AUTOCOMPLETE = frozenset({"username", "current-password", "new-password",
+                               "one-time-code", "email", "tel"})
+
+
+def widget_css_class(widget: forms.Widget, *, compact: bool = False) -> str:
+    """The Bootstrap 5 class of a widget: what makes every form look the same."""
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return "form-check-input"
+    if isinstance(widget, forms.Select):  # SelectMultiple too
+        return "form-select form-select-sm" if compact else "form-select"
+    return "form-control form-control-sm" if compact else "form-control"
+
+
+class BootstrapBoundField(forms.BoundField):
+    """A bound field whose widget renders with its Bootstrap class, ``is-invalid`` when
+    refused, and ``dir="ltr"`` for values typed in Latin script (passwords, usernames,
+    numbers).  Django adds ``aria-invalid`` and ``aria-describedby`` (help text and the
+    ``<id>_error`` element that forms/field.html writes)."""
+
+    def build_widget_attrs(
+        self, attrs: dict[str, Any], widget: forms.Widget | None = None
+    ) -> dict[str, Any]:
+        widget = widget or self.field.widget
+        built: dict[str, Any] = super().build_widget_attrs(attrs, widget)
+        if widget.is_hidden:
+            return built
+        own = f"{widget.attrs.get('class', '')} {built.get('class', '')}".split()
+        css = widget_css_class(widget, compact=getattr(self.form, "compact", False)).split()
+        if self.errors:
+            css.append("is-invalid")
+        built["class"] = " ".join(dict.fromkeys(css + own))
+        if "dir" not in widget.attrs and self._typed_in_latin(widget):
+            built["dir"] = "ltr"
+        return built
+
+    @staticmethod
+    def _typed_in_latin(widget: forms.Widget) -> bool:
+        return (getattr(widget, "input_type", None) in _LTR_INPUT_TYPES
+                or widget.attrs.get("autocomplete") in _LTR_AUTOCOMPLETE)
+
+
+class FormRenderer(DjangoTemplates):
+    """settings.FORM_RENDERER: the project's form and field-group templates."""
+
+    form_template_name = FORM_TEMPLATE
+    field_template_name = "forms/field.html"
+    bound_field_class = BootstrapBoundField
+
+
+class FilterForm(forms.Form):
+    """Base of the GET filter bars above lists: small widgets side by side.
+
+    The page writes ``<form class="row g-2 align-items-end">{{ form }}`` and its buttons
+    in ``<div class="col-auto">``; forms/filters.html writes one column per field.
+    """
+
+    template_name = FILTERS_TEMPLATE
+    compact = True
 
 
 class CleanCharField(forms.CharField):

@@ -9,24 +9,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
-from amanat.core.forms import CleanCharField, JalaliDateField
+from amanat.core.forms import GRID_TEMPLATE, CleanCharField, JalaliDateField
 from amanat.councils.models import ActionStatus, AgendaItem, MeetingStatus
 from amanat.lib.persian import normalize, to_ascii_digits
 
 
-def _style(form: forms.BaseForm) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput | forms.CheckboxInput):
-            continue
-        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        widget.attrs.setdefault("class", css)
+class _GridForm(forms.Form):
+    """The councils' forms are drawn in columns (councils/form.html writes ``{{ form }}``)."""
 
-
-class _Styled(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _style(self)
+    template_name = GRID_TEMPLATE
 
 
 class TimeInput(forms.TimeInput):
@@ -49,7 +40,7 @@ class PersianTimeField(forms.TimeField):
 ATTENDEES_HELP = _("One attendee per line: name — post or agency.")
 
 
-class MeetingCreateForm(_Styled):
+class MeetingCreateForm(_GridForm):
     held_on = JalaliDateField(label=_("Date"))
     starts_at = PersianTimeField(label=_("Time"), required=False)
     place = CleanCharField(label=_("Place"), max_length=200, required=False)
@@ -63,7 +54,7 @@ class MeetingEditForm(MeetingCreateForm):
                               widget=forms.Textarea(attrs={"rows": 10}))
 
 
-class AgendaItemForm(_Styled):
+class AgendaItemForm(_GridForm):
     case_number = CleanCharField(
         label=_("Case number (optional)"), max_length=16, required=False,
         help_text=_("A case of this council's area, e.g. C-ABCDEFGHIJ."),
@@ -88,7 +79,7 @@ class AgendaChoiceField(forms.ModelChoiceField):
         return f"{obj.order}. {obj.title}"
 
 
-class DecisionForm(_Styled):
+class DecisionForm(_GridForm):
     agenda_item = AgendaChoiceField(label=_("Agenda item (optional)"),
                                     queryset=AgendaItem.objects.none(), required=False)
     text = CleanCharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}))
@@ -106,12 +97,12 @@ class AgencyChoiceField(forms.ModelChoiceField):
         return str(obj.name_en if english else obj.name_fa)
 
 
-class ActionItemForm(_Styled):
+class ActionItemForm(_GridForm):
     text = CleanCharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 3}))
     owner = AgencyChoiceField(label=_("Owner agency"), queryset=Agency.objects.order_by("code"))
     due_on = JalaliDateField(label=_("Due date"))
 
 
-class ActionStatusForm(_Styled):
+class ActionStatusForm(_GridForm):
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
     note = CleanCharField(label=_("Note"), required=False, max_length=2000)

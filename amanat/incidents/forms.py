@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
-from amanat.core.forms import CleanCharField, JalaliDateField, clean_formfield
+from amanat.core.forms import CleanCharField, FilterForm, JalaliDateField, clean_formfield
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import evidence as evidence_check
@@ -21,15 +21,6 @@ from amanat.incidents.errors import EvidenceInvalid
 from amanat.incidents.evidence import CheckedFile
 from amanat.incidents.models import MAX_RESPONSE_HOURS, Category, Severity, Status
 from amanat.stations.models import Station
-
-
-def _style(form: forms.BaseForm) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput):
-            continue
-        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        widget.attrs.setdefault("class", css)
 
 
 def _model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
@@ -47,6 +38,15 @@ def _english() -> bool:
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name_en if _english() else obj.name_fa)
+
+
+class HoneypotField(CleanCharField):
+    """A field hidden from people (its template draws it off-screen) that bots fill."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+        self.template_name = "incidents/_honeypot.html"
+        self.widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
 
 
 class _IntakeForm(forms.Form):
@@ -70,7 +70,6 @@ class _IntakeForm(forms.Form):
         self.election = election
         _model_field(self, "category").queryset = selectors.active_categories()
         _model_field(self, "county").queryset = counties
-        _style(self)
 
     def clean_evidence(self) -> CheckedFile | None:
         upload = self.cleaned_data.get("evidence")
@@ -121,13 +120,11 @@ class PublicReportForm(_IntakeForm):
         label=_("Phone or email (optional)"), required=False, max_length=200,
         help_text=_("Only if you want to be contacted; it is never required."),
     )
-    # Honeypot: hidden from people by CSS; bots fill it.
-    website = CleanCharField(required=False, label=_("Leave this field empty"))
+    website = HoneypotField(label=_("Leave this field empty"))
     token = CleanCharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         if not self.is_bound:
             self.initial["token"] = spam.form_token()
 
@@ -156,10 +153,6 @@ def token_used_error() -> ValidationError:
 class StatusLookupForm(forms.Form):
     reference = CleanCharField(label=_("Reference number"), max_length=20)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _style(self)
-
     def clean_reference(self) -> str:
         return str(self.cleaned_data["reference"]).strip().upper()
 
@@ -170,10 +163,6 @@ class StatusLookupForm(forms.Form):
 class NoteForm(forms.Form):
     note = CleanCharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _style(self)
 
 
 class TriageForm(NoteForm):
@@ -208,16 +197,11 @@ class ReferForm(NoteForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.order_fields(self.field_order)
-        _style(self)
 
 
 class OutcomeForm(forms.Form):
     outcome = CleanCharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}),
                               max_length=5000)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _style(self)
 
 
 # step name → (target status, form class, button label)
@@ -231,7 +215,7 @@ STEPS: dict[str, tuple[str, type[forms.Form], Any]] = {
 }
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(FilterForm):
     status = forms.ChoiceField(
         label=_("Status"), required=False,
         choices=[("", _("Any")), ("open", _("Open")), *Status.choices],
@@ -252,11 +236,6 @@ class CaseFilterForm(forms.Form):
         _choice_field(self, "agency").choices = [("", _("Any"))] + [
             (a.pk, a.name_en if english else a.name_fa) for a in agencies
         ]
-        for name, field in self.fields.items():
-            if name != "overdue":
-                field.widget.attrs["class"] = "form-select form-select-sm"
-            else:
-                field.widget.attrs["class"] = "form-check-input"
 
 
 class CategoryForm(forms.ModelForm[Category]):
@@ -272,8 +251,6 @@ class CategoryForm(forms.ModelForm[Category]):
         hours.min_value, hours.max_value = 1, MAX_RESPONSE_HOURS
         hours.validators += [MinValueValidator(1), MaxValueValidator(MAX_RESPONSE_HOURS)]
         hours.widget.attrs.update({"min": 1, "max": MAX_RESPONSE_HOURS})
-        _style(self)
-        self.fields["active"].widget.attrs["class"] = "form-check-input"
 
 
 class CaseEvidenceForm(forms.Form):
@@ -283,10 +260,6 @@ class CaseEvidenceForm(forms.Form):
                                help_text=_("JPEG or PNG image, PDF or plain text; at most 10 MB"))
     note = CleanCharField(label=_("Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _style(self)
 
     def clean_evidence(self) -> CheckedFile:
         try:

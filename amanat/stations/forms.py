@@ -6,13 +6,21 @@ shows each broken rule on its field in the active language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from amanat.core.forms import CleanCharField, JalaliDateField, JalaliDateInput, clean_formfield
+from amanat.core.forms import (
+    GRID_TEMPLATE,
+    CleanCharField,
+    FilterForm,
+    JalaliDateField,
+    JalaliDateInput,
+    clean_formfield,
+)
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
@@ -28,29 +36,13 @@ YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-def _style(form: forms.BaseForm) -> None:
-    """Bootstrap classes on every widget (templates render fields as they come)."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select form-select-sm"
-        else:
-            css = "form-control form-control-sm"
-        widget.attrs["class"] = css
-
-
-def _mark_invalid(form: forms.BaseForm) -> None:
-    for name in form.errors:
-        if name in form.fields:
-            widget = form.fields[name].widget
-            widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
-
-
-class StationFilterForm(forms.Form):
+class StationFilterForm(FilterForm):
     """The list's filters.  Province and county lists are loaded once (the user's scope)
-    and checked in Python, so the page makes the same queries whatever is chosen."""
+    and checked in Python, so the page makes the same queries whatever is chosen.
+
+    ``only`` keeps some of the filters (the map page offers four).  The sort order rides
+    along hidden: the table's column headers choose it.
+    """
 
     q = CleanCharField(label=_("Code or name"), required=False, max_length=100)
     province = forms.TypedChoiceField(label=_("Province"), required=False, coerce=int)
@@ -77,12 +69,16 @@ class StationFilterForm(forms.Form):
             ("voters", _("Expected voters")), ("-voters", _("Expected voters (descending)")),
             ("updated", _("Updated")), ("-updated", _("Recently updated")),
         ],
+        widget=forms.HiddenInput,
     )
 
     def __init__(
-        self, data: Any, *, provinces: list[AdminUnit], counties: list[AdminUnit]
+        self, data: Any, *, provinces: list[AdminUnit], counties: list[AdminUnit],
+        only: Sequence[str] | None = None,
     ) -> None:
         super().__init__(data)
+        if only is not None:
+            self.fields = {name: self.fields[name] for name in only}
         self.provinces = {u.pk: u for u in provinces}
         self.counties = {u.pk: u for u in counties}
         any_choice = [("", _("All"))]
@@ -94,7 +90,6 @@ class StationFilterForm(forms.Form):
         chosen = self._chosen_province(data)
         shown = [u for u in counties if chosen is None or u.path.startswith(chosen.path)]
         county_field.choices = any_choice + [(u.pk, u.name) for u in shown]
-        _style(self)
 
     def _chosen_province(self, data: Any) -> AdminUnit | None:
         try:
@@ -113,6 +108,9 @@ class StationFilterForm(forms.Form):
 
 class StationForm(forms.ModelForm[Station]):
     """Edit one station.  Identity (election, county, code) is not editable."""
+
+    template_name = GRID_TEMPLATE
+    compact = True  # some twenty fields: small widgets keep the form on one screen
 
     fibre_date = JalaliDateField(label=_("fibre planned date"), required=False,
                                  widget=JalaliDateInput())
@@ -137,7 +135,6 @@ class StationForm(forms.ModelForm[Station]):
             .only("pk", "name", "code", "kind").order_by("name", "pk")
         )
         self._rule_errors = False
-        _style(self)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -171,12 +168,6 @@ class StationForm(forms.ModelForm[Station]):
     def changed_data_values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
 
-    def is_valid(self) -> bool:
-        valid = super().is_valid()
-        _mark_invalid(self)
-        return valid
-
-
 class StationImportForm(forms.Form):
     election = forms.ModelChoiceField(
         label=_("Election"), queryset=Election.objects.order_by("-election_day", "pk"),
@@ -189,10 +180,6 @@ class StationImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label=_("Check only (dry run): nothing is saved"), required=False
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _style(self)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -233,10 +220,7 @@ class ColumnMappingForm(forms.Form):
                 choices=choices,
                 error_messages={"required": _("Choose a field or ignore the column.")},
             )
-        _style(self)
-
-    def column_fields(self) -> list[forms.BoundField]:
-        return [self[f"column_{i}"] for i in range(len(self.unknown))]
+        self.order_fields([f"column_{i}" for i in range(len(unknown))] + ["dry_run"])
 
     def mapping(self) -> dict[str, str]:
         """header -> column name or ``ignore``, for ``station_import(mapping=...)``."""
@@ -244,12 +228,6 @@ class ColumnMappingForm(forms.Form):
             column.header: self.cleaned_data[f"column_{i}"]
             for i, column in enumerate(self.unknown)
         }
-
-    def is_valid(self) -> bool:
-        valid = super().is_valid()
-        _mark_invalid(self)
-        return valid
-
 
 def _field_label(column: st.Column, fa: bool) -> str:
     if fa:

@@ -7,6 +7,7 @@ through the scope filter on ``unit_path``; out of scope is 404, never 403.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -40,11 +41,12 @@ def _require_view(request: HttpRequest) -> None:
         raise Http404("not found")
 
 
-def _filter_form(request: HttpRequest) -> StationFilterForm:
+def _filter_form(request: HttpRequest, only: Sequence[str] | None = None) -> StationFilterForm:
     return StationFilterForm(
         request.GET,
         provinces=list(selectors.scoped_units(request.user, Kind.PROVINCE)),
         counties=list(selectors.scoped_units(request.user, Kind.COUNTY)),
+        only=only,
     )
 
 
@@ -95,10 +97,8 @@ def station_map(request: HttpRequest) -> HttpResponse:
     }
     if election is None:
         return render(request, "stations/map.html", context)
-    form = _filter_form(request)
     units = stations_map.unit_points(request.user)
-    context["form"] = form
-    context["fields"] = [form[name] for name in PAGE_FILTERS]
+    context["form"] = _filter_form(request, only=PAGE_FILTERS)
     context["map_config"] = {
         "dataUrl": reverse("stations:map_data"),
         "query": _data_query(request, election),

@@ -36,7 +36,7 @@ def test_persian_digits_round_trip_and_a_bad_date_is_explained(admin_page: Any) 
 
     page.fill("input[name=due]", "۱۴۰۳/۱۲/۳۱")  # 1403 is not a leap year: no 31 Esfand
     page.locator("[data-testid=milestone-form] button[type=submit]").click()
-    error = page.locator("[data-testid=due-error]").inner_text()
+    error = page.locator("[data-testid=error-due]").inner_text()
     assert "۳۱" in error and "اسفند" in error
     fibre.refresh_from_db()
     assert fibre.due == from_jalali(1404, 11, 30)

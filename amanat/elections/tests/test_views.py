@@ -179,7 +179,7 @@ def test_empty_date_is_refused(client: Client, example: Election, staff: Any) ->
     sign_in(client, staff)
     response = client.post(_edit_url(_fibre(example)), {"due": "  "})
     assert response.status_code == 200
-    assert 'data-testid="due-error"' in response.content.decode()
+    assert 'data-testid="error-due"' in response.content.decode()
     assert _fibre(example).due == from_jalali(1404, 11, 30)
 
 
@@ -240,5 +240,5 @@ def _row(html: str, code: str) -> str:
 
 
 def _error(html: str) -> str:
-    start = html.index('data-testid="due-error"')
+    start = html.index('data-testid="error-due"')
     return html[start:html.index("</div>", start)]
