@@ -31,6 +31,7 @@ FILTERS_TEMPLATE = "forms/filters.html"  # a GET filter bar: small widgets in on
 
 # Values typed in Latin script whatever the page's direction.
 _LTR_INPUT_TYPES = frozenset({"password", "email", "url", "number", "tel"})
+_LTR_INPUT_MODES = frozenset({"numeric", "decimal"})
 _LTR_AUTOCOMPLETE = frozenset({"username", "current-password", "new-password",
                                "one-time-code", "email", "tel"})
 
@@ -49,6 +50,14 @@ class BootstrapBoundField(forms.BoundField):
     refused, and ``dir="ltr"`` for values typed in Latin script (passwords, usernames,
     numbers).  Django adds ``aria-invalid`` and ``aria-describedby`` (help text and the
     ``<id>_error`` element that forms/field.html writes)."""
+
+    def as_widget(self, widget: forms.Widget | None = None, attrs: dict[str, Any] | None = None,
+                  only_initial: bool = False) -> Any:
+        own = widget or self.field.widget
+        if isinstance(own, forms.NumberInput):
+            decimal = not isinstance(self.field, forms.IntegerField)
+            widget = NumberTextInput(own.attrs, decimal=decimal)
+        return super().as_widget(widget, attrs, only_initial)
 
     def build_widget_attrs(
         self, attrs: dict[str, Any], widget: forms.Widget | None = None
@@ -69,7 +78,23 @@ class BootstrapBoundField(forms.BoundField):
     @staticmethod
     def _typed_in_latin(widget: forms.Widget) -> bool:
         return (getattr(widget, "input_type", None) in _LTR_INPUT_TYPES
+                or widget.attrs.get("inputmode") in _LTR_INPUT_MODES
                 or widget.attrs.get("autocomplete") in _LTR_AUTOCOMPLETE)
+
+
+class NumberTextInput(forms.TextInput):
+    """A number typed as text: a browser's ``type=number`` box drops Persian digits
+    («۱۲۰۰» becomes empty), while the fields' own parsing (Python's int, float and
+    Decimal) reads them.  ``inputmode`` still brings up the phone's digit keypad; the
+    field's validators keep its limits."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, decimal: bool = False) -> None:
+        keep = {k: v for k, v in (attrs or {}).items() if k not in ("min", "max", "step")}
+        super().__init__({"inputmode": "decimal" if decimal else "numeric", **keep})
+
+    def format_value(self, value: Any) -> str | None:
+        text: str | None = super().format_value(value)
+        return localize_digits(text) if text else text
 
 
 class FormRenderer(DjangoTemplates):

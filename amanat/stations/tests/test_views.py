@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -326,3 +327,15 @@ def test_view_only_role_cannot_edit(registry: Registry) -> None:
     assert response.status_code == 404
     station.refresh_from_db()
     assert station.name == "دبستان فردوسی"
+
+
+def test_number_boxes_take_persian_digits_as_typed(registry: Registry, governor: Client) -> None:
+    """A browser's type=number box drops «۱۲۰۰» before it is sent: counts are text boxes
+    with the digit keypad, shown and read in Persian digits."""
+    station = registry.g_no_cctv
+    page = governor.get(reverse("stations:edit", args=[station.pk])).content.decode()
+    box = re.search(r'<input[^>]*name="expected_voters"[^>]*>', page)
+    assert box is not None
+    assert 'type="text"' in box[0] and 'inputmode="numeric"' in box[0]
+    assert 'value="۵۰۰"' in box[0] and 'dir="ltr"' in box[0]
+    assert 'type="number"' not in page
