@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "amanat.accounts",
+    "amanat.site",
 ]
 
 MIDDLEWARE = [

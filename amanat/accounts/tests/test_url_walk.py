@@ -315,7 +315,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:station": Expect(OBJECT, "stations.station", objects=_stations),
     # home, geography (official divisions: reference data for every signed-in user,
     # unit pages scoped like every other object)
-    "core:home": Expect(SIGNED_IN),
+    "site:home": Expect(SIGNED_IN),
     "geo:index": Expect(SIGNED_IN),
     "geo:search": Expect(SIGNED_IN),
     "geo:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
