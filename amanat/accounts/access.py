@@ -19,6 +19,7 @@ from django.http import Http404
 
 from amanat.accounts import policy
 from amanat.accounts.models import Agency, ApiToken, Membership, Role
+from amanat.audit.services import audit_record
 from amanat.core import sql
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
@@ -135,10 +136,15 @@ def needs_second_factor(user: AnyUser) -> bool:
     return any(m.unit.kind in (Kind.COUNTRY, Kind.PROVINCE) for m in _memberships(user))
 
 
-def _deny(user: AnyUser, model: type[models.Model], pk: Any, action: str) -> None:
-    from amanat.accounts.services import access_denied_record
-
-    access_denied_record(user=user, model_label=model._meta.label_lower, pk=pk, action=action)
+def access_denied_record(*, user: AnyUser, model_label: str, pk: Any, action: str) -> None:
+    """An attempt on an object that exists but is out of reach: an ``access.denied`` event."""
+    audit_record(
+        action="access.denied",
+        actor=user if isinstance(user, User) else None,
+        object_type=model_label,
+        object_id=str(pk),
+        extra={"attempted": action},
+    )
 
 
 def get_object_for_user(
@@ -173,7 +179,8 @@ def get_object_for_user(
     except ObjectDoesNotExist:
         pass
     if model._default_manager.filter(pk=key).exists():
-        _deny(user, model, key, action)
+        access_denied_record(user=user, model_label=model._meta.label_lower, pk=key,
+                             action=action)
     raise Http404("not found")
 
 
@@ -238,7 +245,7 @@ def get_user_for_totp_reset(user: AnyUser, pk: Any) -> User:
     if target is not None and can_nationally(user, policy.DELETE, "otp_totp.totpdevice"):
         return target
     if target is not None:
-        _deny(user, User, pk, policy.DELETE)
+        access_denied_record(user=user, model_label="auth.user", pk=pk, action=policy.DELETE)
     raise Http404("not found")
 
 

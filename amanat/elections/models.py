@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amanat.core import sql
+
 
 class ElectionManager(models.Manager["Election"]):
     def current(self, *, today: datetime.date | None = None) -> Election | None:
@@ -19,8 +21,6 @@ class ElectionManager(models.Manager["Election"]):
 
         Every report submission asks this: plain SQL (amanat.core.sql), one query.
         """
-        from amanat.core import sql
-
         today = today or timezone.localdate()
         return sql.fetch_first(
             self.model,

@@ -129,9 +129,7 @@ def get_evidence_for_user(user: AnyUser, pk: Any) -> Evidence:
     except (ValueError, TypeError):
         exists = False
     if exists:
-        from amanat.accounts.services import access_denied_record
-
-        access_denied_record(user=user, model_label=EVIDENCE, pk=pk, action=policy.VIEW)
+        access.access_denied_record(user=user, model_label=EVIDENCE, pk=pk, action=policy.VIEW)
     raise Http404("not found")
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.geo.paths import under
 from amanat.lib.persian import search_key, to_ascii_digits
+from amanat.stations.codes import canonical_station_code
+from amanat.stations.validation import validate_station
 
 H3_RESOLUTION = 7
 
@@ -187,9 +189,6 @@ class Station(models.Model):
         The code is put in its canonical form first (stations.codes), so that the
         uniqueness check that follows compares ``1`` with a stored ``0001``.
         """
-        from amanat.stations.codes import canonical_station_code
-        from amanat.stations.validation import validate_station
-
         self.code = canonical_station_code(to_ascii_digits(self.code or ""))
         row: dict[str, Any] = {f: getattr(self, f) for f in VALIDATED_FIELDS}
         errors = validate_station(row)

@@ -15,7 +15,7 @@ from typing import Any, Literal, cast
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
 
 from amanat.accounts import policy
-from amanat.accounts.access import AnyUser, scope_paths, scope_queryset
+from amanat.accounts.access import AnyUser, get_object_for_user, scope_paths, scope_queryset
 from amanat.audit.models import Event
 from amanat.elections.models import Election, Milestone, MilestoneCode
 from amanat.elections.selectors import milestone_due
@@ -136,8 +136,6 @@ def station_rows(stations: QuerySet[Station], sort: str) -> QuerySet[Station]:
 
 def station_detail(user: AnyUser, pk: Any, *, write: bool = False) -> Station:
     """One station the user may view (or change with ``write``); Http404 otherwise."""
-    from amanat.accounts.access import get_object_for_user
-
     return get_object_for_user(
         user, Station, pk, write=write, path_field="unit_path",
         queryset=Station.objects.select_related(
