@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
@@ -268,24 +268,3 @@ def can_nationally(user: AnyUser, action: str, model_label: str) -> bool:
     country with a role the policy allows."""
     allowed = policy.roles_allowed(model_label, action)
     return any(m.role in allowed and m.unit.kind == Kind.COUNTRY for m in _memberships(user))
-
-
-def token_station_ids(request: Any) -> set[int] | None:
-    """The stations an API request's token is bound to, or None when it is not bound.
-
-    A field device's token reaches only its stations, inside its user's scope; every
-    station-level API endpoint narrows by this after the usual scope check.
-    """
-    token = getattr(request, "auth", None)
-    if not isinstance(token, ApiToken):
-        return None
-    cached: set[int] | None = getattr(token, "_amanat_station_ids", None)
-    if cached is None:
-        with connection.cursor() as cursor:  # plain SQL: asked on every API request
-            cursor.execute(
-                "SELECT station_id FROM accounts_apitoken_stations WHERE apitoken_id = %s",
-                [token.pk],
-            )
-            cached = {row[0] for row in cursor.fetchall()}
-        token._amanat_station_ids = cached  # type: ignore[attr-defined]
-    return cached or None

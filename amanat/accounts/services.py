@@ -10,7 +10,6 @@ import datetime
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +27,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amanat.accounts import access, policy
-from amanat.accounts.access import access_denied_record, scope_queryset
+from amanat.accounts.access import access_denied_record
 from amanat.accounts.models import (
     MEMBERSHIP_UNIT_KINDS,
     Agency,
@@ -334,7 +333,7 @@ def api_token_digest(plaintext: str) -> str:
 
 @transaction.atomic
 def api_token_issue(
-    *, user: User, name: str, ttl_days: int, actor: User, stations: Iterable[Any] = ()
+    *, user: User, name: str, ttl_days: int, actor: User
 ) -> tuple[ApiToken, str]:
     """Create a token; the plaintext is returned once and never stored."""
     if actor.pk != user.pk and not access.can(actor, policy.CHANGE, "accounts.membership", None):
@@ -351,21 +350,11 @@ def api_token_issue(
         token_hash=api_token_digest(plaintext),
         expires_at=timezone.now() + timedelta(days=ttl_days),
     )
-    bound = list(stations)
-    if bound:
-        from amanat.stations.models import Station
-
-        reachable = scope_queryset(user, Station.objects.filter(pk__in=[s.pk for s in bound]),
-                                   action=policy.VIEW, path_field="unit_path")
-        if reachable.count() != len({s.pk for s in bound}):
-            raise ValidationError(_("A token can only be bound to stations its user reaches."))
-        token.stations.set(bound)
     audit_record(
         action="api_token.issue",
         actor=actor,
         obj=token,
-        after={"user": user.pk, "name": name, "expires_at": token.expires_at.isoformat(),
-               "stations": sorted(s.pk for s in bound)},
+        after={"user": user.pk, "name": name, "expires_at": token.expires_at.isoformat()},
     )
     return token, plaintext
 

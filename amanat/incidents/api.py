@@ -19,7 +19,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from pydantic import Field
 
-from amanat.accounts import access
 from amanat.core import idempotency
 from amanat.core.api_errors import ErrorOut, error_body, error_response
 from amanat.core.api_parser import clean_strings
@@ -31,6 +30,7 @@ from amanat.incidents.models import Category, Channel, Report
 from amanat.lib.limits import ID_MAX
 from amanat.lib.persian import normalize, to_persian_digits
 from amanat.stations.models import Station
+from amanat.stations.selectors import token_station_ids
 
 router = Router(tags=["incidents"])
 
@@ -108,7 +108,7 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
     election = Election.objects.current()
     try:
         station, unit = _place(request, payload, election)
-        bound = access.token_station_ids(request)
+        bound = token_station_ids(request)
         if bound is not None and (station is None or station.pk not in bound):
             # A field device reports only for the stations its token names.
             return 404, {"detail": "Not Found"}

@@ -199,6 +199,32 @@ class Station(models.Model):
             )
 
 
+class TokenStation(models.Model):
+    """A station an API token is bound to.
+
+    A field device's token reaches only the stations it is bound to (within its user's
+    scope); a token bound to none reaches the user's whole scope (a script at
+    headquarters).  The binding lives here, not on the token: accounts sits below the
+    stations and knows nothing of them (docs/decisions/0003-layers.md).
+    """
+
+    token = models.ForeignKey("accounts.ApiToken", on_delete=models.CASCADE,
+                              related_name="station_bindings")
+    station = models.ForeignKey(Station, on_delete=models.CASCADE,
+                                related_name="token_bindings")
+
+    class Meta:
+        verbose_name = _("token station")
+        verbose_name_plural = _("token stations")
+        constraints = [
+            models.UniqueConstraint(fields=["token", "station"],
+                                    name="stations_tokenstation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} → {self.station_id}"
+
+
 VALIDATED_FIELDS = (
     "code", "name", "address", "latitude", "longitude", "venue", "kind", "route",
     "expected_voters", "capacity", "cctv", "cameras", "fibre", "fibre_date", "power_backup",

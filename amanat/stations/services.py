@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
 import h3
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from amanat.accounts import policy
+from amanat.accounts.access import scope_queryset
+from amanat.accounts.models import ApiToken
+from amanat.accounts.services import api_token_issue
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
 from amanat.core import bulk, changes
 from amanat.geo.codes import canonical_unit_code, unit_code_candidates
@@ -45,6 +52,7 @@ from amanat.stations.models import (
     H3_RESOLUTION,
     VALIDATED_FIELDS,
     Station,
+    TokenStation,
     station_search_text,
 )
 from amanat.stations.validation import FieldError, near_county, validate_station
@@ -714,3 +722,24 @@ def station_export_audited(
                      object_type="stations.station", object_id=None,
                      extra={**extra, "format": format})
     return station_export(queryset=queryset, stream=stream, format=format)
+
+
+# --- API tokens bound to stations -----------------------------------------------------------
+
+
+@transaction.atomic
+def station_token_issue(*, user: User, name: str, ttl_days: int, actor: User,
+                        stations: Iterable[Station] = ()) -> tuple[ApiToken, str]:
+    """Issue an API token (``accounts.services.api_token_issue``) bound to ``stations``, in
+    one transaction: a field device's token reaches only them, none means the user's whole
+    scope.  Every station must be in the user's scope."""
+    token, plaintext = api_token_issue(user=user, name=name, ttl_days=ttl_days, actor=actor)
+    bound = sorted({s.pk for s in stations})
+    if bound:
+        reachable = scope_queryset(user, Station.objects.filter(pk__in=bound),
+                                   action=policy.VIEW, path_field="unit_path")
+        if reachable.count() != len(bound):
+            raise ValidationError(_("A token can only be bound to stations its user reaches."))
+        TokenStation.objects.bulk_create(TokenStation(token=token, station_id=pk) for pk in bound)
+        audit_record(action="api_token.bind", actor=actor, obj=token, after={"stations": bound})
+    return token, plaintext
