@@ -23,12 +23,13 @@ from amanat.stations.services import station_token_issue
 
 
 def _context(request: HttpRequest) -> dict[str, object]:
+    user: User = request.user  # type: ignore[assignment]  # signed in (the middleware)
     bindings = TokenStation.objects.select_related("station", "station__county").order_by(
         "station__county__code", "station__code")
     return {
-        "tokens": ApiToken.objects.filter(user_id=request.user.pk).prefetch_related(
+        "tokens": ApiToken.objects.filter(user=user).prefetch_related(
             Prefetch("station_bindings", bindings)),
-        "token_form": ApiTokenIssueForm(user=request.user),
+        "token_form": ApiTokenIssueForm(user=user),
     }
 
 
