@@ -36,8 +36,10 @@ demo: install
 serve: install
 	$(BIN)/amanat serve --port $(PORT)
 
+# ruff, and the layer contract in pyproject.toml (imports point down: docs/decisions/0003).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy amanat bench scripts

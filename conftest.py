@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import pytest
 
@@ -322,3 +322,42 @@ def signed_in_page(browser_page: Any, viewer: Any) -> Any:
         [{"name": cookie.key, "value": cookie.value, "url": browser_page.base_url}]
     )
     return browser_page
+
+
+class AuditEvents(Sequence[dict[str, Any]]):
+    """The audit events stored since the fixture started, oldest first, read from the log."""
+
+    def __init__(self) -> None:
+        from django.db.models import Max
+
+        from amanat.audit.models import Event
+
+        self.after = Event.objects.aggregate(last=Max("seq"))["last"] or 0
+
+    def _rows(self) -> list[dict[str, Any]]:
+        from amanat.audit.models import Event
+
+        return list(Event.objects.filter(seq__gt=self.after).order_by("seq").values(
+            "action", "actor_id", "actor_name", "object_type", "object_id", "before",
+            "after", "extra"))
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        return self._rows()[index]
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list) and self._rows() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@pytest.fixture
+def audit_events(db: None) -> AuditEvents:
+    """Every event recorded from here on, in order."""
+    return AuditEvents()

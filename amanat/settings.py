@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "amanat.accounts",
+    "amanat.site",
 ]
 
 MIDDLEWARE = [

@@ -25,5 +25,5 @@ urlpatterns = [
     # Public pages (no account): report a violation, check a report's status.
     path("report/", incidents_views.public_report, name="public_report"),
     path("report/status/", incidents_views.public_status, name="public_report_status"),
-    path("", include("amanat.core.urls")),
+    path("", include("amanat.site.urls")),
 ]

@@ -243,7 +243,7 @@ def main() -> None:
             shutil.copy(args.db, db_path)
         setup_django(db_path)
         from amanat.atlas.models import StationScore
-        from amanat.atlas.services import atlas_recompute, atlas_station_changed
+        from amanat.atlas.recompute import atlas_recompute, atlas_station_changed
         from amanat.geo.models import AdminUnit
         from amanat.stations.models import Station
 

@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
 from amanat.accounts import policy
 from amanat.accounts.models import ApiToken, Membership, Role
+from amanat.audit.services import audit_record
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.lib.limits import parse_id
@@ -126,10 +127,15 @@ def needs_second_factor(user: AnyUser) -> bool:
     return any(m.unit.kind in (Kind.COUNTRY, Kind.PROVINCE) for m in _memberships(user))
 
 
-def _deny(user: AnyUser, model: type[models.Model], pk: Any, action: str) -> None:
-    from amanat.accounts.services import access_denied_record
-
-    access_denied_record(user=user, model_label=model._meta.label_lower, pk=pk, action=action)
+def access_denied_record(*, user: AnyUser, model_label: str, pk: Any, action: str) -> None:
+    """An attempt on an object that exists but is out of reach: an ``access.denied`` event."""
+    audit_record(
+        action="access.denied",
+        actor=user if isinstance(user, User) else None,
+        object_type=model_label,
+        object_id=str(pk),
+        extra={"attempted": action},
+    )
 
 
 def get_object_for_user(
@@ -164,7 +170,8 @@ def get_object_for_user(
     except ObjectDoesNotExist:
         pass
     if model._default_manager.filter(pk=key).exists():
-        _deny(user, model, key, action)
+        access_denied_record(user=user, model_label=model._meta.label_lower, pk=key,
+                             action=action)
     raise Http404("not found")
 
 
@@ -229,7 +236,7 @@ def get_user_for_totp_reset(user: AnyUser, pk: Any) -> User:
     if target is not None and can_nationally(user, policy.DELETE, "otp_totp.totpdevice"):
         return target
     if target is not None:
-        _deny(user, User, pk, policy.DELETE)
+        access_denied_record(user=user, model_label="auth.user", pk=pk, action=policy.DELETE)
     raise Http404("not found")
 
 
@@ -252,24 +259,3 @@ def can_nationally(user: AnyUser, action: str, model_label: str) -> bool:
     country with a role the policy allows."""
     allowed = policy.roles_allowed(model_label, action)
     return any(m.role in allowed and m.unit.kind == Kind.COUNTRY for m in _memberships(user))
-
-
-def token_station_ids(request: Any) -> set[int] | None:
-    """The stations an API request's token is bound to, or None when it is not bound.
-
-    A field device's token reaches only its stations, inside its user's scope; every
-    station-level API endpoint narrows by this after the usual scope check.
-    """
-    token = getattr(request, "auth", None)
-    if not isinstance(token, ApiToken):
-        return None
-    cached: set[int] | None = getattr(token, "_amanat_station_ids", None)
-    if cached is None:
-        with connection.cursor() as cursor:  # plain SQL: asked on every API request
-            cursor.execute(
-                "SELECT station_id FROM accounts_apitoken_stations WHERE apitoken_id = %s",
-                [token.pk],
-            )
-            cached = {row[0] for row in cursor.fetchall()}
-        token._amanat_station_ids = cached  # type: ignore[attr-defined]
-    return cached or None

@@ -29,7 +29,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     # The digest is useless to an operator and the plaintext is never stored.
     list_display = ("name", "user", "expires_at", "revoked_at", "last_used_at")
     exclude = ("token_hash",)
-    readonly_fields = ("user", "name", "stations", "expires_at", "last_used_at")
+    readonly_fields = ("user", "name", "expires_at", "last_used_at")
 
     def has_add_permission(self, request: object) -> bool:  # tokens come from the service
         return False

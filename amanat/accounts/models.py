@@ -118,11 +118,7 @@ class ApiToken(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    # A field device's token reaches only these stations (within its user's scope); no
-    # stations means the user's whole scope (a script at headquarters).
-    stations = models.ManyToManyField(
-        "stations.Station", blank=True, related_name="api_tokens", verbose_name=_("stations")
-    )
+    # The stations a field device's token is bound to: stations.TokenStation.
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

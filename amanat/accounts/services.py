@@ -1,7 +1,7 @@
 """Writes for accounts: memberships, API tokens, second factor, sign-in events.
 
 Every function that changes state runs in one transaction and records an audit event
-through ``_audit``, the single place this app talks to the audit log.
+through ``audit_record``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import datetime
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +27,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amanat.accounts import access, policy
-from amanat.accounts.access import scope_queryset
+from amanat.accounts.access import access_denied_record
 from amanat.accounts.models import (
     MEMBERSHIP_UNIT_KINDS,
     Agency,
@@ -37,6 +36,7 @@ from amanat.accounts.models import (
     Membership,
     Role,
 )
+from amanat.audit.services import audit_record
 from amanat.core.clientaddr import client_address, client_limit_address
 from amanat.geo.models import AdminUnit
 
@@ -50,12 +50,6 @@ MAX_TOKEN_TTL_DAYS = 365
 TOTP_DEVICE = "otp_totp.totpdevice"
 
 
-def _audit(**kw: Any) -> None:
-    """Record an audit event; the one wiring point between accounts and the audit app."""
-    from amanat.audit.services import audit_record
-
-    audit_record(**kw)
-
 
 def _actor(user: AnyUser | None) -> User | None:
     return user if isinstance(user, User) else None
@@ -64,22 +58,12 @@ def _actor(user: AnyUser | None) -> User | None:
 # --- access and sign-in events -------------------------------------------------------
 
 
-def access_denied_record(*, user: AnyUser, model_label: str, pk: Any, action: str) -> None:
-    _audit(
-        action="access.denied",
-        actor=_actor(user),
-        object_type=model_label,
-        object_id=str(pk),
-        extra={"attempted": action},
-    )
-
-
 def _client_ip(request: HttpRequest | None) -> str:
     return client_address(request) if request is not None else ""
 
 
 def sign_in_record(*, user: User, request: HttpRequest | None) -> None:
-    _audit(action="auth.sign_in", actor=user, extra={"ip": _client_ip(request)})
+    audit_record(action="auth.sign_in", actor=user, extra={"ip": _client_ip(request)})
     # A quiet moment to write the counts of failure windows that have closed.
     failure_windows_close()
 
@@ -161,7 +145,7 @@ def failure_record(*, action: str, username: str, ip: str, address: str,
     if key != (username, address):
         # From here on this window's failures are counted together: say so.
         extra["counted_together"] = "address" if key[1] else "all"
-    _audit(action=action, actor=actor, actor_name=username, extra=extra)
+    audit_record(action=action, actor=actor, actor_name=username, extra=extra)
 
 
 def failure_windows_close(*, now: datetime.datetime | None = None) -> int:
@@ -180,7 +164,7 @@ def failure_windows_close(*, now: datetime.datetime | None = None) -> int:
             deleted, _ = FailureWindow.objects.filter(pk=row.pk).delete()
             if not deleted or row.count < 2:
                 continue
-            _audit(
+            audit_record(
                 action=row.action + REPEATED_SUFFIX,
                 actor_name=row.username or None,
                 extra={
@@ -252,7 +236,7 @@ def membership_grant(
     membership = Membership.objects.create(
         user=user, role=role, unit=unit, agency=agency, created_by=actor
     )
-    _audit(
+    audit_record(
         action="membership.grant",
         actor=actor,
         unit=unit,
@@ -275,7 +259,7 @@ def membership_revoke(*, actor: User, membership: Membership) -> Membership:
     before = _membership_snapshot(membership)
     membership.active = False
     membership.save(update_fields=["active"])
-    _audit(
+    audit_record(
         action="membership.revoke",
         actor=actor,
         unit=membership.unit,
@@ -310,7 +294,7 @@ def user_deactivate(*, actor: User | None, user: User) -> None:
     user.save(update_fields=["is_active"])
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     ended = _user_sessions_end(user)
-    _audit(
+    audit_record(
         action="user.deactivate",
         actor=actor,
         object_type="auth.user",
@@ -329,7 +313,7 @@ def user_password_change(*, user: User, password: str, keep_session: str | None)
     user.set_password(password)
     user.save(update_fields=["password"])
     ended = _user_sessions_end(user, keep=keep_session)
-    _audit(
+    audit_record(
         action="user.password_change",
         actor=user,
         object_type="auth.user",
@@ -348,7 +332,7 @@ def api_token_digest(plaintext: str) -> str:
 
 @transaction.atomic
 def api_token_issue(
-    *, user: User, name: str, ttl_days: int, actor: User, stations: Iterable[Any] = ()
+    *, user: User, name: str, ttl_days: int, actor: User
 ) -> tuple[ApiToken, str]:
     """Create a token; the plaintext is returned once and never stored."""
     if actor.pk != user.pk and not access.can(actor, policy.CHANGE, "accounts.membership", None):
@@ -365,21 +349,11 @@ def api_token_issue(
         token_hash=api_token_digest(plaintext),
         expires_at=timezone.now() + timedelta(days=ttl_days),
     )
-    bound = list(stations)
-    if bound:
-        from amanat.stations.models import Station
-
-        reachable = scope_queryset(user, Station.objects.filter(pk__in=[s.pk for s in bound]),
-                                   action=policy.VIEW, path_field="unit_path")
-        if reachable.count() != len({s.pk for s in bound}):
-            raise ValidationError(_("A token can only be bound to stations its user reaches."))
-        token.stations.set(bound)
-    _audit(
+    audit_record(
         action="api_token.issue",
         actor=actor,
         obj=token,
-        after={"user": user.pk, "name": name, "expires_at": token.expires_at.isoformat(),
-               "stations": sorted(s.pk for s in bound)},
+        after={"user": user.pk, "name": name, "expires_at": token.expires_at.isoformat()},
     )
     return token, plaintext
 
@@ -391,7 +365,7 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        _audit(action="api_token.revoke", actor=actor, obj=token)
+        audit_record(action="api_token.revoke", actor=actor, obj=token)
     return token
 
 
@@ -461,7 +435,7 @@ def totp_enrolment_confirm(
         replaced, _deleted = TOTPDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        _audit(action="auth.totp_enrol", actor=user, obj=device, extra={"replaced": replaced})
+        audit_record(action="auth.totp_enrol", actor=user, obj=device, extra={"replaced": replaced})
     return True
 
 
@@ -497,7 +471,7 @@ def totp_reset(*, user: User, actor: User | None, actor_name: str | None = None)
     with transaction.atomic():
         removed, _deleted = TOTPDevice.objects.filter(user=user).delete()
         ended = _user_sessions_end(user)
-        _audit(
+        audit_record(
             action="auth.totp_reset",
             actor=actor,
             actor_name=None if actor is not None else (actor_name or "cli"),
@@ -531,6 +505,6 @@ def membership_grant_system(
         user=user, role=role, unit=unit, agency=agency, active=True
     )
     if created:
-        _audit(action="membership.grant", actor=None, actor_name=actor_name, unit=unit,
-               obj=membership, after=_membership_snapshot(membership))
+        audit_record(action="membership.grant", actor=None, actor_name=actor_name, unit=unit,
+                     obj=membership, after=_membership_snapshot(membership))
     return membership

@@ -11,8 +11,6 @@ urlpatterns = [
     path("2fa/verify/", views.otp_verify, name="accounts_otp_verify"),
     path("users/<int:user_id>/2fa/reset/", views.otp_reset, name="accounts_otp_reset"),
     path("password/", views.password_change, name="accounts_password_change"),
-    path("tokens/", views.token_issue, name="accounts_token_issue"),
-    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="accounts_token_revoke"),
     path("memberships/", views.membership_list, name="accounts_memberships"),
     path("memberships/grant/", views.membership_grant, name="accounts_membership_grant"),
     path(

@@ -1,4 +1,7 @@
-"""Sign-in, second factor, profile with API tokens, membership management."""
+"""Sign-in, second factor, profile, membership management.
+
+The API token page (tokens bound to stations) is ``stations.token_views``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,13 +26,12 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 
 from amanat.accounts import access, policy, services
-from amanat.accounts.forms import ApiTokenIssueForm, MembershipGrantForm, TokenForm
+from amanat.accounts.forms import MembershipGrantForm, TokenForm
 from amanat.accounts.middleware import (
     second_factor_not_required,
     second_factor_not_required_until_enrolled,
 )
-from amanat.accounts.models import ApiToken, Membership
-from amanat.stations.models import Station
+from amanat.accounts.models import Membership
 
 
 class LoginView(auth_views.LoginView):
@@ -184,7 +185,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-# --- profile and API tokens ----------------------------------------------------------
+# --- profile ----------------------------------------------------------
 
 
 def _profile_context(request: HttpRequest) -> dict[str, object]:
@@ -193,45 +194,12 @@ def _profile_context(request: HttpRequest) -> dict[str, object]:
         "memberships": access.user_memberships(user),
         "has_totp": services.user_has_totp(user),  # type: ignore[arg-type]
         "needs_totp": access.needs_second_factor(user),
-        "tokens": ApiToken.objects.filter(user=user).prefetch_related(  # type: ignore[misc]
-            Prefetch("stations", Station.objects.select_related("county").order_by(
-                "county__code", "code"))
-        ),
-        "token_form": ApiTokenIssueForm(user=user),
         "can_manage": access.can(user, policy.VIEW, "accounts.membership", None),
     }
 
 
 def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", _profile_context(request))
-
-
-@require_POST
-def token_issue(request: HttpRequest) -> HttpResponse:
-    form = ApiTokenIssueForm(request.POST, user=request.user)
-    context = _profile_context(request)
-    if form.is_valid():
-        token, plaintext = services.api_token_issue(
-            user=request.user,  # type: ignore[arg-type]
-            name=form.cleaned_data["name"],
-            ttl_days=form.cleaned_data["ttl_days"],
-            stations=form.cleaned_data["stations"],
-            actor=request.user,  # type: ignore[arg-type]
-        )
-        # Shown once, in this response only; the database keeps the digest.
-        context.update(new_token=token, plaintext=plaintext)
-    else:
-        context["token_form"] = form
-    # Shown once: like every signed-in answer, ``private, no-store`` (PrivatePagesMiddleware).
-    return render(request, "accounts/profile.html", context)
-
-
-@require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = access.get_api_token_for_user(request.user, token_id)
-    services.api_token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, _("The token was revoked."))
-    return redirect("accounts_profile")
 
 
 # --- memberships ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from amanat.accounts.models import Agency
-from amanat.atlas import services
+from amanat.atlas import recompute, services
 from amanat.atlas.models import (
     Assessment,
     CheckCode,
@@ -28,6 +28,7 @@ from amanat.atlas.models import (
     RequiredMeasure,
     TierThreshold,
 )
+from amanat.audit.services import audit_record
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.persian import search_key
 
@@ -128,8 +129,6 @@ def _seed_inputs(election: Any, seed: int) -> tuple[int, int, int]:
 
 def seed_demo_atlas(election: Any, *, seed: int = 1405) -> DemoAtlasResult:
     """Seed the demo atlas for ``election`` and compute its scores (see module doc)."""
-    from amanat.audit.services import audit_record
-
     added = (0, 0, 0)
     with transaction.atomic():
         TierThreshold.objects.get_or_create(election=election)
@@ -140,6 +139,6 @@ def seed_demo_atlas(election: Any, *, seed: int = 1405) -> DemoAtlasResult:
                      object_type="elections.election", object_id=election.pk,
                      extra={"assessments": added[0], "national_tiers": added[1],
                             "annulled": added[2], "measures": measures, "seed": seed})
-    result = services.atlas_recompute(election=election, actor_name="system:demo")
+    result = recompute.atlas_recompute(election=election, actor_name="system:demo")
     services.snapshot_take(election=election, actor_name="system:demo")
     return DemoAtlasResult(added[0], added[1], added[2], result.stations, result.counties)

@@ -22,9 +22,10 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from django.apps import apps
 from django.db.models import Case, FloatField, Q, Value, When
 from django.db.models.functions import Cast, Coalesce
+
+from amanat.incidents.selectors import open_case_load
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -109,17 +110,9 @@ OVER_CAPACITY_SPAN = 0.5  # 50% above capacity saturates the factor
 def incident_load(election: Any) -> dict[int, float]:
     """Incident load per station of ``election`` ({station id: load}; absent means 0).
 
-    The one place the atlas reads incidents. Empty (all zeros) while ``amanat.incidents``
-    is not installed or does not offer ``selectors.open_case_load`` yet.
+    The one place the atlas reads incidents.
     """
-    if not apps.is_installed("amanat.incidents"):
-        return {}
-    from amanat.incidents import selectors
-
-    load_fn = getattr(selectors, "open_case_load", None)
-    if load_fn is None:
-        return {}
-    return {int(k): float(v) for k, v in load_fn(election).items()}
+    return {int(k): float(v) for k, v in open_case_load(election).items()}
 
 
 def _mapped(field: str, mapping: dict[str, float]) -> Case:

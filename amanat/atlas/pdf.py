@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from amanat.atlas.models import StationScore
 from amanat.atlas.selectors import TIER_COLOURS, county_atlas
+from amanat.audit.services import audit_record
 from amanat.geo.models import AdminUnit
 from amanat.lib.jalali import format_jalali
 from amanat.stations.map import earth_q, on_earth
@@ -99,8 +100,6 @@ def county_pdf(election: Any, county: AdminUnit, *, today: Any = None) -> bytes:
 
 def county_pdf_audited(*, election: Any, county: AdminUnit, actor: Any) -> bytes:
     """The county's printed atlas for a person: the download is an audit event."""
-    from amanat.audit.services import audit_record
-
     with transaction.atomic():
         audit_record(action="atlas.export_pdf", actor=actor, unit=county,
                      object_type="geo.adminunit", object_id=county.pk,

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
-from django.http import Http404
 
 from amanat.accounts import policy
-from amanat.accounts.access import AnyUser, scope_queryset
+from amanat.accounts.access import AnyUser, get_object_for_user, scope_queryset
 from amanat.atlas import factors as fx
 from amanat.atlas.models import (
     Assessment,
@@ -29,21 +28,12 @@ SCORE_LABEL = "atlas.score"
 RISKIEST_STATIONS = 20
 
 
-def get_unit_for_user(user: AnyUser, pk: Any, kind: str, *, action: str = policy.VIEW,
-                      label: str = SCORE_LABEL) -> AdminUnit:
-    """A county or province the user may ``action`` atlas objects of ``label`` at; else 404
-    (a denied attempt on an existing unit is recorded)."""
-    units = AdminUnit.objects.filter(kind=kind).select_related("parent")
-    found = scope_queryset(user, units, action=action, path_field="path", model_label=label)
-    try:
-        return found.get(pk=pk)
-    except (AdminUnit.DoesNotExist, ValueError, TypeError):
-        pass
-    if units.filter(pk=pk).exists():
-        from amanat.accounts.services import access_denied_record
-
-        access_denied_record(user=user, model_label=label, pk=pk, action=action)
-    raise Http404("not found")
+def get_atlas_unit_for_user(user: AnyUser, pk: Any, kind: str, *, action: str = policy.VIEW,
+                            label: str = SCORE_LABEL) -> AdminUnit:
+    """A county or province the user may ``action`` atlas objects of ``label`` at; else 404."""
+    return get_object_for_user(
+        user, AdminUnit, pk, action=action, path_field="path", model_label=label,
+        queryset=AdminUnit.objects.filter(kind=kind).select_related("parent"))
 
 
 def unit_scores(user: AnyUser, election: Any, level: str,

@@ -3,23 +3,22 @@
 Inputs change through ``assessment_create``, ``national_tier_set``, ``county_history_set``,
 ``thresholds_set`` and ``required_measure_save``; each writes one audit event in its own
 transaction and, on commit, enqueues the recompute of what it affects (a django-tasks task,
-so the request does not wait for it). ``atlas_recompute`` rebuilds everything (audited);
-``atlas_station_changed`` and ``atlas_county_changed`` rebuild one province's rows. Score
-rows are derived data: they are not audited row by row, the inputs they come from are.
+so the request does not wait for it); stations and incidents ask for the same through
+their change notices (``atlas_on_change``, see ``core.changes``).  The recomputes
+themselves are in ``atlas.recompute``. Score rows are derived data: they are not audited
+row by row, the inputs they come from are.
 """
 
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from amanat.atlas import compute
+from amanat.atlas import tasks
 from amanat.atlas.models import (
     Assessment,
     CountyHistory,
@@ -29,15 +28,11 @@ from amanat.atlas.models import (
     TierThreshold,
     UnitScore,
 )
+from amanat.audit.services import audit_record, audit_snapshot
+from amanat.core import changes
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import era_problem
 from amanat.lib.persian import clean_text
-
-
-def _audit(**kw: Any) -> None:
-    from amanat.audit.services import audit_record
-
-    audit_record(**kw)
 
 
 class AtlasInvalid(ValueError):
@@ -62,21 +57,25 @@ def _require_county(unit: AdminUnit) -> None:
 def atlas_enqueue_station_changed(station_id: int) -> None:
     """Call after a station is saved (inside or outside a transaction): its score, its
     county and its province are recomputed by a task once the change has committed."""
-    from amanat.atlas.tasks import station_changed
-
-    transaction.on_commit(lambda: station_changed.enqueue(station_id))
+    transaction.on_commit(lambda: tasks.station_changed.enqueue(station_id))
 
 
 def atlas_enqueue_county_changed(election_id: int, county_id: int) -> None:
-    from amanat.atlas.tasks import county_changed
-
-    transaction.on_commit(lambda: county_changed.enqueue(election_id, county_id))
+    transaction.on_commit(lambda: tasks.county_changed.enqueue(election_id, county_id))
 
 
 def atlas_enqueue_recompute(election_id: int) -> None:
-    from amanat.atlas.tasks import recompute
+    transaction.on_commit(lambda: tasks.recompute.enqueue(election_id))
 
-    transaction.on_commit(lambda: recompute.enqueue(election_id))
+
+def atlas_on_change(change: changes.Change) -> None:
+    """The atlas's listener for stations' and incidents' change notices (core.changes),
+    registered in ``AtlasConfig.ready``."""
+    match change:
+        case changes.StationChanged(station_id=station_id):
+            atlas_enqueue_station_changed(station_id)
+        case changes.ElectionStationsChanged(election_id=election_id):
+            atlas_enqueue_recompute(election_id)
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -111,10 +110,10 @@ def assessment_create(
             justification=clean_text(justification), assessed_on=assessed_on, author=author,
         )
         assessment.stations.set(flagged)
-        _audit(action="atlas.assessment.create", actor=author, unit=county, obj=assessment,
-               after={"agency": agency.code, "score": score, "assessed_on": assessed_on,
-                      "justification": assessment.justification,
-                      "stations": [s.pk for s in flagged]})
+        audit_record(action="atlas.assessment.create", actor=author, unit=county, obj=assessment,
+                     after={"agency": agency.code, "score": score, "assessed_on": assessed_on,
+                            "justification": assessment.justification,
+                            "stations": [s.pk for s in flagged]})
         atlas_enqueue_county_changed(election.pk, county.pk)
     return assessment
 
@@ -139,9 +138,9 @@ def national_tier_set(
                 election=election, county=county,
                 defaults={"tier": tier, "note": note, "set_by": actor, "set_at": timezone.now()},
             )
-        _audit(action="atlas.national_tier.set", actor=actor, unit=county,
-               object_type="atlas.nationaltier", object_id=county.pk, before=before,
-               after={"tier": tier, "note": note, "election": election.slug})
+        audit_record(action="atlas.national_tier.set", actor=actor, unit=county,
+                     object_type="atlas.nationaltier", object_id=county.pk, before=before,
+                     after={"tier": tier, "note": note, "election": election.slug})
         atlas_enqueue_county_changed(election.pk, county.pk)
     return result
 
@@ -158,8 +157,8 @@ def county_history_set(
         history.annulled, history.note, history.set_by = annulled, note, actor
         history.set_at = timezone.now()
         history.save()
-        _audit(action="atlas.county_history.set", actor=actor, unit=county, obj=history,
-               before=before, after={"annulled": annulled, "note": note})
+        audit_record(action="atlas.county_history.set", actor=actor, unit=county, obj=history,
+                     before=before, after={"annulled": annulled, "note": note})
         atlas_enqueue_county_changed(election.pk, county.pk)
     return history
 
@@ -180,81 +179,24 @@ def thresholds_set(
         row.tier1_min, row.tier2_min, row.tier3_min = tier1_min, tier2_min, tier3_min
         row.set_by, row.set_at = actor, timezone.now()
         row.save()
-        _audit(action="atlas.thresholds.set", actor=actor, obj=row, before=before,
-               after={"tier1_min": tier1_min, "tier2_min": tier2_min, "tier3_min": tier3_min,
-                      "election": election.slug})
+        audit_record(action="atlas.thresholds.set", actor=actor, obj=row, before=before,
+                     after={"tier1_min": tier1_min, "tier2_min": tier2_min,
+                            "tier3_min": tier3_min, "election": election.slug})
         atlas_enqueue_recompute(election.pk)
     return row
 
 
 def required_measure_save(*, measure: RequiredMeasure, actor: Any) -> RequiredMeasure:
-    from amanat.audit.services import audit_snapshot
-
     created = measure.pk is None
     with transaction.atomic():
         measure.save()
-        _audit(action="atlas.required_measure.create" if created
-               else "atlas.required_measure.update",
-               actor=actor, obj=measure, after=audit_snapshot(measure))
+        audit_record(action="atlas.required_measure.create" if created
+                     else "atlas.required_measure.update",
+                     actor=actor, obj=measure, after=audit_snapshot(measure))
     return measure
 
 
 # --- recomputing --------------------------------------------------------------------------
-
-
-@dataclass
-class RecomputeResult:
-    stations: int
-    counties: int
-    provinces: int
-    seconds: float
-
-
-def atlas_recompute(*, election: Any, actor: Any = None, actor_name: str | None = None
-                    ) -> RecomputeResult:
-    """Recompute every station, county and province score of ``election``."""
-    started = time.perf_counter()
-    with transaction.atomic():
-        counts = compute.recompute_all(election)
-        seconds = time.perf_counter() - started
-        _audit(action="atlas.recompute", actor=actor, actor_name=actor_name,
-               object_type="elections.election", object_id=election.pk,
-               extra={"stations": counts.stations, "counties": counts.counties,
-                      "provinces": counts.provinces})
-    return RecomputeResult(counts.stations, counts.counties, counts.provinces, seconds)
-
-
-def _province_of(county: AdminUnit) -> AdminUnit | None:
-    if county.parent_id is None:
-        return None
-    return AdminUnit.objects.filter(pk=county.parent_id, kind=Kind.PROVINCE).first()
-
-
-def atlas_station_changed(*, station_id: int) -> bool:
-    """Recompute one station, its county and its province; False if it no longer exists.
-
-    A station that was closed loses its score row, and its county and province are
-    recomputed without it."""
-    from amanat.stations.models import Station
-
-    station = Station.objects.select_related("county", "election").filter(pk=station_id).first()
-    if station is None:
-        return False
-    province = _province_of(station.county)
-    if province is None:
-        return False
-    compute.recompute_province(station.election, province, station_ids={station.pk},
-                               county_ids={station.county_id})
-    return True
-
-
-def atlas_county_changed(*, election: Any, county: AdminUnit) -> None:
-    """Recompute a county and its province after a county input changed (station scores
-    depend on station factors only, so they stay)."""
-    province = _province_of(county)
-    if province is None:
-        return
-    compute.recompute_province(election, province, station_ids=set(), county_ids={county.pk})
 
 
 def snapshot_take(*, election: Any, actor: Any = None, actor_name: str | None = None,
@@ -270,6 +212,6 @@ def snapshot_take(*, election: Any, actor: Any = None, actor_name: str | None = 
         snapshot, _ = Snapshot.objects.update_or_create(
             election=election, taken_on=day,
             defaults={"scores": scores, "taken_at": timezone.now()})
-        _audit(action="atlas.snapshot", actor=actor, actor_name=actor_name, obj=snapshot,
-               extra={"election": election.slug, "day": day, "units": len(scores)})
+        audit_record(action="atlas.snapshot", actor=actor, actor_name=actor_name, obj=snapshot,
+                     extra={"election": election.slug, "day": day, "units": len(scores)})
     return snapshot

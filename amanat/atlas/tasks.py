@@ -4,29 +4,26 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from amanat.atlas import services
+from amanat.atlas import recompute as rc
+from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit
 
 
 @task()
 def station_changed(station_id: int) -> bool:
-    return services.atlas_station_changed(station_id=station_id)
+    return rc.atlas_station_changed(station_id=station_id)
 
 
 @task()
 def county_changed(election_id: int, county_id: int) -> None:
-    from amanat.elections.models import Election
-    from amanat.geo.models import AdminUnit
-
     election = Election.objects.filter(pk=election_id).first()
     county = AdminUnit.objects.filter(pk=county_id).first()
     if election is not None and county is not None:
-        services.atlas_county_changed(election=election, county=county)
+        rc.atlas_county_changed(election=election, county=county)
 
 
 @task()
 def recompute(election_id: int) -> None:
-    from amanat.elections.models import Election
-
     election = Election.objects.filter(pk=election_id).first()
     if election is not None:
-        services.atlas_recompute(election=election, actor_name="system:atlas")
+        rc.atlas_recompute(election=election, actor_name="system:atlas")

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from amanat.accounts import policy
 from amanat.accounts.access import can, can_nationally, user_memberships
 from amanat.accounts.models import Agency
-from amanat.atlas import selectors, services
+from amanat.atlas import pdf, selectors, services
 from amanat.atlas.forms import AssessmentForm, NationalTierForm, ThresholdsForm
 from amanat.atlas.models import TierThreshold, UnitLevel, UnitScore
 from amanat.atlas.selectors import TIER_COLOURS
@@ -72,7 +72,7 @@ def national(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def province(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.PROVINCE)
+    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.PROVINCE)
     election = election_for_request(request, required=True)
     counties = list(selectors.unit_scores(request.user, election, UnitLevel.COUNTY, unit))
     score = selectors.unit_score(election, unit)
@@ -86,7 +86,7 @@ def province(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @require_GET
 def county(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY)
+    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.COUNTY)
     election = election_for_request(request, required=True)
     context = selectors.county_atlas(election, unit, _lang())
     user = request.user
@@ -102,11 +102,9 @@ def county(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_POST
 def county_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
     """The printed atlas of a county (POST: the download is recorded in the audit log)."""
-    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY,
-                                       action=policy.EXPORT)
+    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.COUNTY,
+                                             action=policy.EXPORT)
     election = election_for_request(request, required=True)
-    from amanat.atlas import pdf
-
     data = pdf.county_pdf_audited(election=election, county=unit, actor=request.user)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="atlas-{unit.code}.pdf"'
@@ -123,8 +121,8 @@ def _agencies_for(request: HttpRequest, unit: AdminUnit) -> Any:
 
 @require_http_methods(["GET", "POST"])
 def assessment_new(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY, action=policy.CREATE,
-                                       label="atlas.assessment")
+    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.COUNTY,
+                                             action=policy.CREATE, label="atlas.assessment")
     election = election_for_request(request, required=True)
     stations = Station.objects.filter(election=election, county=unit).order_by("code")
     form = AssessmentForm(request.POST or None, agencies=_agencies_for(request, unit),
@@ -155,8 +153,8 @@ def _county_url(unit: AdminUnit) -> str:
 
 @require_http_methods(["GET", "POST"])
 def tier_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = selectors.get_unit_for_user(request.user, unit_id, Kind.COUNTY, action=policy.CHANGE,
-                                       label="atlas.nationaltier")
+    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.COUNTY,
+                                             action=policy.CHANGE, label="atlas.nationaltier")
     election = election_for_request(request, required=True)
     current = selectors.national_tier(election, unit)
     form = NationalTierForm(request.POST or None, initial={

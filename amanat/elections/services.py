@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from amanat.audit.services import audit_record
 from amanat.core.forms import jalali_error_message
 from amanat.elections.models import Contest, Election, Milestone, Phase
 from amanat.geo.models import Constituency
@@ -25,8 +26,6 @@ def _audit(action: str, *, actor: Actor, obj: models.Model, data: dict[str, Any]
     ``data`` holds JSON-ready values; a value of the form {"before": x, "after": y} is a
     changed field, anything else is recorded as the new state.
     """
-    from amanat.audit.services import audit_record
-
     before = {k: v["before"] for k, v in data.items() if isinstance(v, dict) and "before" in v}
     after = {k: (v["after"] if k in before else v) for k, v in data.items()}
     user = actor if actor is not None and actor.is_authenticated else None

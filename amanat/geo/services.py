@@ -20,6 +20,7 @@ import h3
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from amanat.audit.services import audit_record
 from amanat.core import bulk
 from amanat.geo.models import KIND_LETTER, AdminUnit, Kind, Placement
 from amanat.lib.persian import normalize, search_key
@@ -116,8 +117,6 @@ def geo_import(
 
 
 def _audit_import(source: Path, result: ImportResult, actor: Any, actor_name: str | None) -> None:
-    from amanat.audit.services import audit_record
-
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     audit_record(
         action="geo.import", actor=actor, actor_name=actor_name or "system",

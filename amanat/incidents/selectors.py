@@ -33,8 +33,8 @@ from amanat.incidents.models import (
     Evidence,
     Report,
 )
-from amanat.lib.persian import normalize, to_ascii_digits
-from amanat.stations.codes import canonical_station_code
+from amanat.lib.persian import normalize
+from amanat.stations.codes import canonical_station_code, parse_station_code
 from amanat.stations.models import Station
 
 CASE = "incidents.case"
@@ -129,9 +129,7 @@ def get_evidence_for_user(user: AnyUser, pk: Any) -> Evidence:
     except (ValueError, TypeError):
         exists = False
     if exists:
-        from amanat.accounts.services import access_denied_record
-
-        access_denied_record(user=user, model_label=EVIDENCE, pk=pk, action=policy.VIEW)
+        access.access_denied_record(user=user, model_label=EVIDENCE, pk=pk, action=policy.VIEW)
     raise Http404("not found")
 
 
@@ -248,15 +246,6 @@ def open_case_load(election: Election, *, now: datetime.datetime | None = None
 
 
 # --- lookups for intake -----------------------------------------------------------------
-
-
-def parse_station_code(text: str) -> tuple[str, str] | None:
-    """"2321-0042" (county code, dash, station code) → ("2321", "0042"); else None."""
-    cleaned = to_ascii_digits(normalize(text or "")).replace(" ", "").replace("/", "-")
-    county, sep, station = cleaned.partition("-")
-    if not sep or not county.isdigit() or not station:
-        return None
-    return county, station
 
 
 def find_station(election: Election | None, text: str, *, within: list[str] | None = None

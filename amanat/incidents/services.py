@@ -31,6 +31,7 @@ from amanat.audit.services import (
     audit_snapshot,
     jsonable,
 )
+from amanat.core import changes
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents.errors import CaseLocked, IllegalTransition, IncidentError
@@ -294,11 +295,9 @@ def _step(case: Case, *, action: str, actor: Any, before: dict[str, Any],
     audit_record(action=f"incidents.case.{action}", actor=actor, unit=case.unit, obj=case,
                  before=old or None, after=new or None, extra=extra)
     if case.station_id is not None:
-        # The atlas's incident factor reads open and recent cases: rescore the station,
-        # its county and province once this step has committed.
-        from amanat.atlas.services import atlas_enqueue_station_changed
-
-        atlas_enqueue_station_changed(case.station_id)
+        # The atlas's incident factor reads open and recent cases: it rescores the
+        # station, its county and province once this step has committed.
+        changes.announce(changes.StationChanged(station_id=case.station_id))
 
 
 def _already_joined(report: Report) -> None:

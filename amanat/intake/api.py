@@ -27,6 +27,7 @@ from amanat.intake import idempotency, lookups, reports
 from amanat.lib.limits import ID_MAX
 from amanat.lib.persian import to_persian_digits
 from amanat.stations.models import Station
+from amanat.stations.selectors import token_station_ids
 
 router = Router(tags=["incidents"])
 
@@ -102,7 +103,7 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
     election = lookups.current_election()
     try:
         station, unit = _place(request, payload, election)
-        bound = access.token_station_ids(request)
+        bound = token_station_ids(request)
         if bound is not None and (station is None or station.pk not in bound):
             # A field device reports only for the stations its token names.
             return 404, {"detail": "Not Found"}

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from amanat.stations.models import Station
+from amanat.stations.models import Station, TokenStation
 from amanat.stations.services import station_save
 
 
@@ -26,4 +26,18 @@ class StationAdmin(admin.ModelAdmin[Station]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Stations are closed (status), not deleted: assignments and reports point at them.
+        return False
+
+
+@admin.register(TokenStation)
+class TokenStationAdmin(admin.ModelAdmin[TokenStation]):
+    """The stations API tokens are bound to; bindings come from the token page's service."""
+
+    list_display = ("token", "station")
+    raw_id_fields = ("token", "station")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

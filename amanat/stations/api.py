@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from amanat.accounts import policy
-from amanat.accounts.access import can, token_station_ids
+from amanat.accounts.access import can
 from amanat.core.api_errors import ErrorOut, bilingual_error, error_body
 from amanat.core.idempotency import Outcome, idempotent
 from amanat.elections.models import Election
@@ -325,7 +325,7 @@ def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Status
         return Status(200, page)
     yes_no = {True: "yes", False: "no", None: None}
     reachable = selectors.stations_for_user(request.user, election)
-    bound = token_station_ids(request)
+    bound = selectors.token_station_ids(request)
     if bound is not None:
         reachable = reachable.filter(pk__in=bound)
     stations = selectors.filter_stations(
@@ -361,7 +361,7 @@ def station_get(request: HttpRequest, station_id: int) -> StationOut:
 def _station(request: HttpRequest, station_id: int, *, write: bool = False) -> StationModel:
     """The station if the user reaches it and the token (if bound) names it; else 404."""
     station = selectors.station_detail(request.user, station_id, write=write)
-    bound = token_station_ids(request)
+    bound = selectors.token_station_ids(request)
     if bound is not None and station.pk not in bound:
         raise Http404("not found")
     return station

@@ -10,6 +10,8 @@ as ``12-A``) are stored in upper case.  Migration 0003 put existing codes in thi
 
 from __future__ import annotations
 
+from amanat.lib.persian import normalize, to_ascii_digits
+
 STATION_CODE_WIDTH = 4
 
 
@@ -19,3 +21,12 @@ def canonical_station_code(code: str) -> str:
     if code.isascii() and code.isdigit():
         return str(int(code)).zfill(STATION_CODE_WIDTH)
     return code.upper() if code.isascii() else code
+
+
+def parse_station_code(text: str) -> tuple[str, str] | None:
+    """"2321-0042" (county code, dash, station code) → ("2321", "0042"); else None."""
+    cleaned = to_ascii_digits(normalize(text or "")).replace(" ", "").replace("/", "-")
+    county, sep, station = cleaned.partition("-")
+    if not sep or not county.isdigit() or not station:
+        return None
+    return county, station

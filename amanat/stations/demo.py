@@ -45,6 +45,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from amanat.audit.services import audit_record
+from amanat.core import changes
 from amanat.geo.models import KIND_LETTER, AdminUnit, Constituency, Kind, Placement
 from amanat.lib.persian import normalize, search_key
 from amanat.stations.models import (
@@ -237,19 +239,15 @@ def seed_demo_stations(
     result = _summary(rows, counties)
     result.created, result.existing = len(creates), len(rows) - len(creates)
     if creates:
-        from amanat.atlas.services import atlas_enqueue_recompute
-
         with transaction.atomic():
             _insert_many(election.pk, creates, timezone.now())
             _audit(election, seed, target, result)
             # As after an import: the atlas rescores the election once this commits.
-            atlas_enqueue_recompute(election.pk)
+            changes.announce(changes.ElectionStationsChanged(election_id=election.pk))
     return result
 
 
 def _audit(election: Any, seed: int, target: int, result: DemoResult) -> None:
-    from amanat.audit.services import audit_record
-
     audit_record(
         action="station.demo_seed", actor_name="demo", object_type="stations.station",
         object_id=None,

@@ -6,13 +6,16 @@ shows each broken rule on its field in the active language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from amanat.accounts.access import AnyUser
 from amanat.core.forms import (
     GRID_TEMPLATE,
     CleanCharField,
@@ -23,12 +26,13 @@ from amanat.core.forms import (
 )
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
-from amanat.geo.models import AdminUnit
+from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.lib.persian import normalize
 from amanat.stations import tabular as st
+from amanat.stations.codes import parse_station_code
 from amanat.stations.models import VALIDATED_FIELDS, Cctv, Fibre, Station, Status
-from amanat.stations.selectors import DEFAULT_SORT, SORTS
+from amanat.stations.selectors import DEFAULT_SORT, SORTS, stations_for_user
 from amanat.stations.services import EDITABLE_FIELDS, UNIT_KINDS
 from amanat.stations.validation import validate_station
 
@@ -233,3 +237,53 @@ def _field_label(column: st.Column, fa: bool) -> str:
     if fa:
         return f"{column.header_fa} ({column.name})"
     return f"{column.header_en} ({column.header_fa})"
+
+
+class ApiTokenIssueForm(forms.Form):
+    name = CleanCharField(label=_("Name"), max_length=100)
+    ttl_days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=365, initial=30
+    )
+    stations = CleanCharField(
+        label=_("Polling stations (optional)"), required=False, max_length=2000,
+        help_text=_("Station codes of the current election, county code-station code, "
+                    "separated by spaces or commas: 2321-0042 2321-0043. A token bound "
+                    "to stations reaches only them; empty means your whole area."),
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "ltr"}),
+    )
+
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_stations(self) -> list[Station]:
+        """The named stations of the current election in the user's scope.
+
+        A station outside the scope gets the same message as one that does not exist,
+        so that the form does not reveal what exists elsewhere.
+        """
+        codes = list(dict.fromkeys(
+            c for c in re.split(r"[\s,،;]+", normalize(self.cleaned_data["stations"])) if c
+        ))
+        parsed = {code: parse_station_code(code) for code in codes}
+        election = Election.objects.current()
+        found: dict[tuple[str, str], Station] = {}
+        wanted = [p for p in parsed.values() if p is not None]
+        if wanted and election is not None:
+            condition = Q()
+            for county, code in wanted:
+                condition |= Q(county__code=county, code=code)
+            stations = stations_for_user(self.user, election).filter(
+                condition, county__kind=Kind.COUNTY
+            ).select_related("county")
+            found = {(s.county.code, s.code): s for s in stations}
+        missing = [code for code, p in parsed.items() if p is None or p not in found]
+        if missing:
+            raise forms.ValidationError([
+                forms.ValidationError(
+                    _("No polling station “%(code)s” in the current election within your area."),
+                    code="unknown_station", params={"code": code},
+                )
+                for code in missing
+            ])
+        return list(found.values())

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.geo.paths import under
 from amanat.lib.persian import search_key, to_ascii_digits
+from amanat.stations.codes import canonical_station_code
+from amanat.stations.validation import validate_station
 
 H3_RESOLUTION = 7
 
@@ -187,9 +189,6 @@ class Station(models.Model):
         The code is put in its canonical form first (stations.codes), so that the
         uniqueness check that follows compares ``1`` with a stored ``0001``.
         """
-        from amanat.stations.codes import canonical_station_code
-        from amanat.stations.validation import validate_station
-
         self.code = canonical_station_code(to_ascii_digits(self.code or ""))
         row: dict[str, Any] = {f: getattr(self, f) for f in VALIDATED_FIELDS}
         errors = validate_station(row)
@@ -198,6 +197,32 @@ class Station(models.Model):
                 {e.field if e.field in VALIDATED_FIELDS else "__all__": e.message_en
                  for e in errors}
             )
+
+
+class TokenStation(models.Model):
+    """A station an API token is bound to.
+
+    A field device's token reaches only the stations it is bound to (within its user's
+    scope); a token bound to none reaches the user's whole scope (a script at
+    headquarters).  The binding lives here, not on the token: accounts sits below the
+    stations and knows nothing of them (docs/decisions/0003-layers.md).
+    """
+
+    token = models.ForeignKey("accounts.ApiToken", on_delete=models.CASCADE,
+                              related_name="station_bindings")
+    station = models.ForeignKey(Station, on_delete=models.CASCADE,
+                                related_name="token_bindings")
+
+    class Meta:
+        verbose_name = _("token station")
+        verbose_name_plural = _("token stations")
+        constraints = [
+            models.UniqueConstraint(fields=["token", "station"],
+                                    name="stations_tokenstation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} → {self.station_id}"
 
 
 VALIDATED_FIELDS = (

@@ -12,10 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from django.db import connection
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
 
 from amanat.accounts import policy
-from amanat.accounts.access import AnyUser, scope_paths, scope_queryset
+from amanat.accounts.access import AnyUser, get_object_for_user, scope_paths, scope_queryset
+from amanat.accounts.models import ApiToken
 from amanat.audit.models import Event
 from amanat.elections.models import Election, Milestone, MilestoneCode
 from amanat.elections.selectors import milestone_due
@@ -136,8 +138,6 @@ def station_rows(stations: QuerySet[Station], sort: str) -> QuerySet[Station]:
 
 def station_detail(user: AnyUser, pk: Any, *, write: bool = False) -> Station:
     """One station the user may view (or change with ``write``); Http404 otherwise."""
-    from amanat.accounts.access import get_object_for_user
-
     return get_object_for_user(
         user, Station, pk, write=write, path_field="unit_path",
         queryset=Station.objects.select_related(
@@ -264,3 +264,24 @@ def readiness_total(rows: Iterable[Readiness], name: str) -> Readiness:
     for row in rows:
         total.add(row)
     return total
+
+
+def token_station_ids(request: Any) -> set[int] | None:
+    """The stations an API request's token is bound to, or None when it is not bound.
+
+    A field device's token reaches only its stations, inside its user's scope; every
+    station-level API endpoint narrows by this after the usual scope check.
+    """
+    token = getattr(request, "auth", None)
+    if not isinstance(token, ApiToken):
+        return None
+    cached: set[int] | None = getattr(token, "_amanat_station_ids", None)
+    if cached is None:
+        with connection.cursor() as cursor:  # plain SQL: asked on every API request
+            cursor.execute(
+                "SELECT station_id FROM stations_tokenstation WHERE token_id = %s",
+                [token.pk],
+            )
+            cached = {row[0] for row in cursor.fetchall()}
+        token._amanat_station_ids = cached  # type: ignore[attr-defined]
+    return cached or None

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
 import h3
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from amanat.core import bulk
+from amanat.accounts import policy
+from amanat.accounts.access import scope_queryset
+from amanat.accounts.models import ApiToken
+from amanat.accounts.services import api_token_issue
+from amanat.audit.services import audit_diff, audit_record, audit_snapshot
+from amanat.core import bulk, changes
 from amanat.geo.codes import canonical_unit_code, unit_code_candidates
 from amanat.geo.models import AdminUnit, Constituency
 from amanat.geo.selectors import unit_area
@@ -44,6 +52,7 @@ from amanat.stations.models import (
     H3_RESOLUTION,
     VALIDATED_FIELDS,
     Station,
+    TokenStation,
     station_search_text,
 )
 from amanat.stations.validation import FieldError, near_county, validate_station
@@ -76,12 +85,6 @@ _RULE_INPUTS = {
 def _fa(value: object) -> str:
     return to_persian_digits(str(value))
 
-
-def _audit(**kw: Any) -> None:
-    """The one door to the audit log (imported late: audit imports models of every app)."""
-    from amanat.audit.services import audit_record
-
-    audit_record(**kw)
 
 
 @dataclass
@@ -155,9 +158,9 @@ def import_errors_download_record(*, import_id: str, owner_id: int, unit: AdminU
                                   actor: Any) -> None:
     """An import's error report leaving the system is recorded, as evidence downloads
     are: it repeats rows of the uploaded file."""
-    _audit(action="stations.import.errors_download", actor=actor, unit=unit,
-           object_type="stations.import", object_id=import_id,
-           extra={"uploaded_by": owner_id})
+    audit_record(action="stations.import.errors_download", actor=actor, unit=unit,
+                 object_type="stations.import", object_id=import_id,
+                 extra={"uploaded_by": owner_id})
 
 
 def station_import(
@@ -530,7 +533,7 @@ def _apply(election: Any, plan: _Plan, report: ImportReport, actor: Any) -> None
         unit = None
         if len(plan.county_ids) == 1:
             unit = AdminUnit.objects.get(pk=next(iter(plan.county_ids)))
-        _audit(
+        audit_record(
             action="station.import",
             actor=actor,
             actor_name=None if actor is not None else "import",
@@ -545,9 +548,7 @@ def _apply(election: Any, plan: _Plan, report: ImportReport, actor: Any) -> None
             },
         )
         if plan.creates or plan.updates:
-            from amanat.atlas.services import atlas_enqueue_recompute
-
-            atlas_enqueue_recompute(election.pk)
+            changes.announce(changes.ElectionStationsChanged(election_id=election.pk))
 
 
 def _insert_many(election_id: int, creates: list[dict[str, Any]], now: datetime.datetime) -> None:
@@ -630,11 +631,9 @@ def _derive(station: Station) -> None:
         station.h3_cell = ""
 
 
-def _atlas_station_changed(station: Station) -> None:
-    """The atlas rescores the station, its county and province once this commits."""
-    from amanat.atlas.services import atlas_enqueue_station_changed
-
-    atlas_enqueue_station_changed(station.pk)
+def _station_changed(station: Station) -> None:
+    """Tell the apps above (the atlas rescores the station, its county and province)."""
+    changes.announce(changes.StationChanged(station_id=station.pk))
 
 
 def station_save(*, station: Station, actor: Any = None) -> Station:
@@ -643,12 +642,12 @@ def station_save(*, station: Station, actor: Any = None) -> Station:
     created = station.pk is None
     with transaction.atomic():
         station.save()
-        _audit(
+        audit_record(
             action="station.create" if created else "station.update",
             actor=actor, unit=station.county, obj=station,
             after={f: getattr(station, f) for f in WRITE_FIELDS},
         )
-        _atlas_station_changed(station)
+        _station_changed(station)
     return station
 
 
@@ -677,8 +676,6 @@ def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> 
     The rules are checked again here (forms check first, to show them per field), so no
     caller can store a station the importer would refuse.  Nothing changes when invalid.
     """
-    from amanat.audit.services import audit_diff, audit_snapshot
-
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"station_update cannot change {sorted(unknown)}")
@@ -703,9 +700,9 @@ def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> 
         return station
     with transaction.atomic():
         station.save()
-        _audit(action="station.update", actor=actor, unit=station.county, obj=station,
-               before=old, after=new)
-        _atlas_station_changed(station)
+        audit_record(action="station.update", actor=actor, unit=station.county, obj=station,
+                     before=old, after=new)
+        _station_changed(station)
     return station
 
 
@@ -721,7 +718,28 @@ def station_export_audited(
     """``station_export`` for a person: the download is recorded as ``station.export``
     (with its filters in ``extra``) before the first byte leaves."""
     with transaction.atomic():
-        _audit(action="station.export", actor=actor, unit=unit,
-               object_type="stations.station", object_id=None,
-               extra={**extra, "format": format})
+        audit_record(action="station.export", actor=actor, unit=unit,
+                     object_type="stations.station", object_id=None,
+                     extra={**extra, "format": format})
     return station_export(queryset=queryset, stream=stream, format=format)
+
+
+# --- API tokens bound to stations -----------------------------------------------------------
+
+
+@transaction.atomic
+def station_token_issue(*, user: User, name: str, ttl_days: int, actor: User,
+                        stations: Iterable[Station] = ()) -> tuple[ApiToken, str]:
+    """Issue an API token (``accounts.services.api_token_issue``) bound to ``stations``, in
+    one transaction: a field device's token reaches only them, none means the user's whole
+    scope.  Every station must be in the user's scope."""
+    token, plaintext = api_token_issue(user=user, name=name, ttl_days=ttl_days, actor=actor)
+    bound = sorted({s.pk for s in stations})
+    if bound:
+        reachable = scope_queryset(user, Station.objects.filter(pk__in=bound),
+                                   action=policy.VIEW, path_field="unit_path")
+        if reachable.count() != len(bound):
+            raise ValidationError(_("A token can only be bound to stations its user reaches."))
+        TokenStation.objects.bulk_create(TokenStation(token=token, station_id=pk) for pk in bound)
+        audit_record(action="api_token.bind", actor=actor, obj=token, after={"stations": bound})
+    return token, plaintext

@@ -100,7 +100,7 @@ def test_openapi_schema_is_served(client: Client) -> None:
 
 def test_profile_issues_shows_once_and_revokes(client: Client, personas: Personas) -> None:
     sign_in(client, personas.inspector)
-    response = client.post(reverse("accounts_token_issue"), {"name": "tablet", "ttl_days": 10})
+    response = client.post(reverse("stations:api_token_issue"), {"name": "tablet", "ttl_days": 10})
     assert response.status_code == 200
     token = ApiToken.objects.get(user=personas.inspector)
     assert response.context["plaintext"].startswith("amt_")
@@ -108,7 +108,7 @@ def test_profile_issues_shows_once_and_revokes(client: Client, personas: Persona
     assert personas.inspector.username.encode() in client.get(reverse("accounts_profile")).content
     later = client.get(reverse("accounts_profile")).content
     assert response.context["plaintext"].encode() not in later
-    client.post(reverse("accounts_token_revoke", args=[token.pk]))
+    client.post(reverse("stations:api_token_revoke", args=[token.pk]))
     token.refresh_from_db()
     assert token.revoked_at is not None
 
@@ -118,6 +118,6 @@ def test_cannot_revoke_someone_elses_token(client: Client, personas: Personas) -
         user=personas.police, name="d", ttl_days=1, actor=personas.police
     )
     sign_in(client, personas.admin)
-    assert client.post(reverse("accounts_token_revoke", args=[token.pk])).status_code == 404
+    assert client.post(reverse("stations:api_token_revoke", args=[token.pk])).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None

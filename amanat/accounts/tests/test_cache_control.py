@@ -20,7 +20,7 @@ PRIVATE = "private, no-store"
 
 def test_signed_in_pages_are_private(personas: Personas) -> None:
     client = sign_in(Client(), personas.gharchak_governor)
-    for url in (reverse("core:home"), reverse("accounts_profile"), reverse("geo:index")):
+    for url in (reverse("site:home"), reverse("accounts_profile"), reverse("geo:index")):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["Cache-Control"] == PRIVATE, url

@@ -129,7 +129,7 @@ def test_a_shown_secret_belongs_to_one_session(personas: Personas) -> None:
 
 def test_password_only_session_cannot_issue_an_api_token(admin: User) -> None:
     client = _password_only(admin)
-    response = client.post(reverse("accounts_token_issue"), {"name": "x", "ttl_days": 30})
+    response = client.post(reverse("stations:api_token_issue"), {"name": "x", "ttl_days": 30})
     assert response.status_code == 302 and response["Location"].startswith(VERIFY)
     assert not ApiToken.objects.filter(user=admin).exists()
 

@@ -299,8 +299,6 @@ EXPECTATIONS: dict[str, Expect] = {
     # resetting someone's lost authenticator: national administrators only
     "accounts_otp_reset": Expect(NATIONAL, "otp_totp.totpdevice", action="delete",
                                  objects=_totp_users, post_only=True),
-    "accounts_token_issue": Expect(SIGNED_IN, post_only=True),
-    "accounts_token_revoke": Expect(OWN, objects=_tokens, post_only=True),
     "accounts_memberships": Expect(LIST, "accounts.membership"),
     "accounts_membership_grant": Expect(LIST, "accounts.membership", action="create",
                                         post_only=True),
@@ -315,7 +313,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:station": Expect(OBJECT, "stations.station", objects=_stations),
     # home, geography (official divisions: reference data for every signed-in user,
     # unit pages scoped like every other object)
-    "core:home": Expect(SIGNED_IN),
+    "site:home": Expect(SIGNED_IN),
     "geo:index": Expect(SIGNED_IN),
     "geo:search": Expect(SIGNED_IN),
     "geo:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
@@ -345,6 +343,10 @@ EXPECTATIONS: dict[str, Expect] = {
     "stations:map": Expect(LIST, "stations.station"),
     "stations:map_data": Expect(LIST, "stations.station"),
     "stations:readiness_county": Expect(OBJECT, "stations.station", objects=_station_counties),
+    # A personal page: the user's own API tokens and their stations.
+    "stations:api_tokens": Expect(SIGNED_IN),
+    "stations:api_token_issue": Expect(SIGNED_IN, post_only=True),
+    "stations:api_token_revoke": Expect(OWN, objects=_tokens, post_only=True),
     # election security atlas: scores viewable in scope; inputs and PDF export by policy
     "atlas:national": Expect(LIST, "atlas.score"),
     "atlas:thresholds": Expect(NATIONAL, "atlas.tierthreshold", action="change"),
@@ -938,10 +940,10 @@ def test_walk_catches_a_write_outside_scope(
         ApiToken.objects.filter(pk=token_id).update(name="revoked by someone else")
         return HttpResponse(status=302, headers={"Location": "/accounts/profile/"})
 
-    pattern = next(p for p in get_resolver().url_patterns if str(p.pattern) == "accounts/")
-    revoke = next(p for p in pattern.url_patterns if p.name == "accounts_token_revoke")
+    pattern = next(p for p in get_resolver().url_patterns if str(p.pattern) == "stations/")
+    revoke = next(p for p in pattern.url_patterns if p.name == "api_token_revoke")
     monkeypatch.setattr(revoke, "callback", leaky_revoke)
-    violations = walk(world, only={"accounts_token_revoke"})
+    violations = walk(world, only={"stations:api_token_revoke"})
     leaks = [v for v in violations if "accounts_apitoken" in v.expected]
     assert any(v.who == "kerman_governor" and v.method == "POST" for v in leaks), violations
 

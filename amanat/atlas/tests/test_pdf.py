@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from amanat.accounts.models import Agency
 from amanat.accounts.testing import sign_in
-from amanat.atlas import pdf, services
+from amanat.atlas import pdf, recompute, services
 from amanat.atlas.demo import seed_required_measures
 from amanat.atlas.tests.conftest import AtlasWorld
 from amanat.audit.models import Event
@@ -50,7 +50,7 @@ def gharchak_scored(atlas_world: AtlasWorld) -> AtlasWorld:
         county=atlas_world.geo.gharchak, score=4, justification="گزارش میدانی",
         assessed_on=datetime.date(2026, 1, 3), author=None)
     seed_required_measures()
-    services.atlas_recompute(election=atlas_world.election)
+    recompute.atlas_recompute(election=atlas_world.election)
     return atlas_world
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import math
 from typing import Any
 
 import pytest
 
 from amanat.accounts.models import Agency
-from amanat.atlas import services
+from amanat.atlas import recompute, services
 from amanat.atlas.models import Assessment, StationScore, UnitScore
 from amanat.atlas.tests.conftest import AtlasWorld
 from amanat.audit.models import Event
@@ -43,7 +42,7 @@ def _score(election: Any, unit: Any) -> UnitScore:
 def test_full_recompute_gives_the_documented_values(atlas_world: AtlasWorld) -> None:
     world, geo = atlas_world, atlas_world.geo
     _inputs(world)
-    result = services.atlas_recompute(election=world.election)
+    result = recompute.atlas_recompute(election=world.election)
     assert (result.stations, result.counties, result.provinces) == (3, 3, 2)
 
     s1 = 100 * (3 + 2 + 1.5 + 1) / W_STATION
@@ -76,7 +75,7 @@ def test_full_recompute_gives_the_documented_values(atlas_world: AtlasWorld) -> 
 
 def test_stored_explanations_add_up_and_name_the_factors(atlas_world: AtlasWorld) -> None:
     _inputs(atlas_world)
-    services.atlas_recompute(election=atlas_world.election)
+    recompute.atlas_recompute(election=atlas_world.election)
     rows = list(StationScore.objects.all()) + list(UnitScore.objects.all())
     for row in rows:
         total = sum(f["contribution"] for f in row.explanation["factors"])
@@ -97,22 +96,22 @@ def _all_scores(election: Any) -> dict[tuple[str, int], float]:
 def test_a_station_change_updates_station_county_and_province(atlas_world: AtlasWorld) -> None:
     world = atlas_world
     _inputs(world)
-    services.atlas_recompute(election=world.election)
+    recompute.atlas_recompute(election=world.election)
     before = _score(world.election, world.geo.gharchak).value
     world.s2.cctv = "none"
     world.s2.save()
-    assert services.atlas_station_changed(station_id=world.s2.pk)
+    assert recompute.atlas_station_changed(station_id=world.s2.pk)
     incremental = _all_scores(world.election)
     assert _score(world.election, world.geo.gharchak).value > before
-    services.atlas_recompute(election=world.election)
+    recompute.atlas_recompute(election=world.election)
     assert incremental == pytest.approx(_all_scores(world.election))
 
 
 def test_closing_a_station_removes_its_score(atlas_world: AtlasWorld) -> None:
-    services.atlas_recompute(election=atlas_world.election)
+    recompute.atlas_recompute(election=atlas_world.election)
     atlas_world.s1.status = "closed"
     atlas_world.s1.save()
-    services.atlas_station_changed(station_id=atlas_world.s1.pk)
+    recompute.atlas_station_changed(station_id=atlas_world.s1.pk)
     assert not StationScore.objects.filter(station=atlas_world.s1).exists()
     assert _score(atlas_world.election, atlas_world.geo.gharchak).members == 1
 
@@ -120,7 +119,7 @@ def test_closing_a_station_removes_its_score(atlas_world: AtlasWorld) -> None:
 def test_the_enqueued_task_runs_on_commit(
     atlas_world: AtlasWorld, django_capture_on_commit_callbacks: Any
 ) -> None:
-    services.atlas_recompute(election=atlas_world.election)
+    recompute.atlas_recompute(election=atlas_world.election)
     world = atlas_world
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         world.s2.sensitive = True
@@ -135,7 +134,7 @@ def test_an_assessment_updates_its_county_on_commit(
     atlas_world: AtlasWorld, django_capture_on_commit_callbacks: Any
 ) -> None:
     world = atlas_world
-    services.atlas_recompute(election=world.election)
+    recompute.atlas_recompute(election=world.election)
     before = _score(world.election, world.geo.kerman_county).value
     with django_capture_on_commit_callbacks(execute=True):
         services.assessment_create(
@@ -178,7 +177,7 @@ def test_thresholds_change_retiers_and_is_audited(
     atlas_world: AtlasWorld, django_capture_on_commit_callbacks: Any
 ) -> None:
     world = atlas_world
-    services.atlas_recompute(election=world.election)
+    recompute.atlas_recompute(election=world.election)
     assert StationScore.objects.get(station=world.s3).tier == 4
     with django_capture_on_commit_callbacks(execute=True):
         services.thresholds_set(election=world.election, tier1_min=50, tier2_min=30,
@@ -204,41 +203,11 @@ def test_national_tier_can_be_cleared(atlas_world: AtlasWorld) -> None:
 
 
 def test_snapshot_copies_unit_scores(atlas_world: AtlasWorld) -> None:
-    services.atlas_recompute(election=atlas_world.election)
+    recompute.atlas_recompute(election=atlas_world.election)
     snap = services.snapshot_take(election=atlas_world.election, day=datetime.date(2026, 1, 5))
     assert set(snap.scores) == {str(u.unit_id) for u in UnitScore.objects.all()}
     again = services.snapshot_take(election=atlas_world.election, day=datetime.date(2026, 1, 5))
     assert again.pk == snap.pk
-
-
-def test_incident_load_hook_raises_the_station_score(
-    atlas_world: AtlasWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from amanat.atlas import factors
-    from amanat.incidents import selectors as incident_selectors
-
-    services.atlas_recompute(election=atlas_world.election)
-    before = StationScore.objects.get(station=atlas_world.s2).value
-    monkeypatch.setattr(incident_selectors, "open_case_load",
-                        lambda election: {atlas_world.s2.pk: 4.0}, raising=False)
-    assert factors.incident_load(atlas_world.election) == {atlas_world.s2.pk: 4.0}
-    services.atlas_recompute(election=atlas_world.election)
-    after = StationScore.objects.get(station=atlas_world.s2)
-    assert after.value == pytest.approx(before + 100 * 3 * (1 - math.exp(-1)) / W_STATION)
-    assert after.explanation["factors"][0]["code"] == "incidents"
-
-
-def test_incident_load_is_empty_without_the_incidents_app(
-    atlas_world: AtlasWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from django.apps import apps
-
-    from amanat.atlas import factors
-
-    real = apps.is_installed
-    monkeypatch.setattr(apps, "is_installed", lambda name: name != "amanat.incidents"
-                        and real(name))
-    assert factors.incident_load(atlas_world.election) == {}
 
 
 def test_demo_seed_marks_gharchak_annulled_and_scores_everything(

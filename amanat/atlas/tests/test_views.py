@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from amanat.accounts.models import Agency
 from amanat.accounts.testing import sign_in
-from amanat.atlas import services
+from amanat.atlas import recompute, services
 from amanat.atlas.demo import seed_required_measures
 from amanat.atlas.models import Assessment, NationalTier, TierThreshold
 from amanat.atlas.tests.conftest import AtlasWorld, make_station
@@ -28,7 +28,7 @@ def scored(atlas_world: AtlasWorld) -> AtlasWorld:
     services.national_tier_set(election=atlas_world.election,
                                county=atlas_world.geo.kerman_county, tier=1, actor=None)
     seed_required_measures()
-    services.atlas_recompute(election=atlas_world.election)
+    recompute.atlas_recompute(election=atlas_world.election)
     return atlas_world
 
 
@@ -59,7 +59,8 @@ def test_a_county_governor_sees_only_his_county(scored: AtlasWorld, personas: An
     assert client.get(reverse("atlas:county", args=[scored.geo.gharchak.pk])).status_code == 200
     denied = client.get(reverse("atlas:county", args=[scored.geo.kerman_county.pk]))
     assert denied.status_code == 404
-    assert Event.objects.filter(action="access.denied", object_type="atlas.score").exists()
+    assert Event.objects.filter(action="access.denied", object_type="geo.adminunit",
+                                object_id=str(scored.geo.kerman_county.pk)).exists()
 
 
 def test_county_page_shows_tier_explanation_gaps_and_assessments(
@@ -99,7 +100,7 @@ def test_national_page_query_count_does_not_grow(
     for i in range(5):
         make_station(scored.election, scored.geo.rafsanjan, scored.geo.rafsanjan, f"9{i}",
                      sensitive=True)
-    services.atlas_recompute(election=scored.election)
+    recompute.atlas_recompute(election=scored.election)
     assert count_queries(lambda: client.get(url)) == before
 
 
@@ -120,7 +121,7 @@ def test_county_page_query_count_does_not_grow(
         make_station(scored.election, scored.geo.gharchak, scored.geo.gharchak_city, f"8{i}")
     assess("fata")
     assess("intelligence")
-    services.atlas_recompute(election=scored.election)
+    recompute.atlas_recompute(election=scored.election)
     assert count_queries(lambda: client.get(url)) == before
 
 

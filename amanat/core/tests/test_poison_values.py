@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from amanat.accounts.models import Agency
 from amanat.accounts.testing import Personas, sign_in
-from amanat.atlas import services as atlas
+from amanat.atlas import recompute as atlas
 from amanat.atlas.models import Assessment, TierThreshold, UnitScore
 from amanat.councils import services as councils
 from amanat.councils.models import ActionItem, AgendaItem, Council, Decision, Meeting

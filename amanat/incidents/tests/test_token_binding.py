@@ -6,18 +6,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from amanat.accounts.services import api_token_issue
 from amanat.incidents.models import Report
 from amanat.incidents.tests.conftest import World
 from amanat.stations.models import Station
+from amanat.stations.services import station_token_issue
 
 BODY = {"category": "VB", "text": "پول در ازای رأی"}
 
 
 def _device(world: World, *stations: Station) -> dict[str, str]:
     user = world.personas.inspector
-    _, plaintext = api_token_issue(user=user, name="tablet", ttl_days=1, actor=user,
-                                   stations=stations)
+    _, plaintext = station_token_issue(user=user, name="tablet", ttl_days=1, actor=user,
+                                       stations=stations)
     return {"Authorization": f"Bearer {plaintext}"}
 
 

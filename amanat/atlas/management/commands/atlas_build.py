@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from amanat.atlas import pdf, services
+from amanat.atlas import pdf, recompute, services
 from amanat.audit.services import audit_record, cli_actor
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_command
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError("--county and --province choose PDFs: add --pdf")
         actor = cli_actor()
         if not options["no_recompute"]:
-            result = services.atlas_recompute(election=election, actor_name=actor)
+            result = recompute.atlas_recompute(election=election, actor_name=actor)
             services.snapshot_take(election=election, actor_name=actor)
             self.stdout.write(self.style.SUCCESS(
                 f"recomputed {result.stations} stations, {result.counties} counties, "

@@ -1,4 +1,4 @@
-"""The application shell: home page with national figures."""
+"""The home page: national figures of the geography."""
 
 from __future__ import annotations
 
@@ -24,4 +24,4 @@ def home(request: HttpRequest) -> HttpResponse:
     figures = [
         {"kind": kind.value, "label": kind.label, "count": counts[kind]} for kind in HOME_KINDS
     ]
-    return render(request, "core/home.html", {"figures": figures})
+    return render(request, "site/home.html", {"figures": figures})

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_shows_national_figures_in_persian_digits(viewer_client, small_geo):
-    response = viewer_client.get(reverse("core:home"))
+    response = viewer_client.get(reverse("site:home"))
     assert response.status_code == 200
     figures = {f["kind"]: f["count"] for f in response.context["figures"]}
     assert figures == {
@@ -34,7 +34,7 @@ def test_home_shows_national_figures_in_persian_digits(viewer_client, small_geo)
 
 def test_home_is_one_query_whatever_the_size(viewer_client, small_geo, count_queries):
     def home():
-        return viewer_client.get(reverse("core:home"))
+        return viewer_client.get(reverse("site:home"))
 
     shell = count_queries(lambda: viewer_client.get(reverse("geo:search")))
     assert count_queries(home) == shell + 1
@@ -46,20 +46,20 @@ def test_home_is_one_query_whatever_the_size(viewer_client, small_geo, count_que
 
 
 def test_home_needs_sign_in(client, db):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("site:home"))
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/"
 
 
 def test_home_with_empty_database_shows_zeros(client, django_user_model):
     client.force_login(django_user_model.objects.create_user(username="newcomer"))
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("site:home"))
     assert response.status_code == 200
     assert all(f["count"] == 0 for f in response.context["figures"])
 
 
 def test_base_is_persian_rtl_by_default(viewer_client):
-    html = viewer_client.get(reverse("core:home")).content.decode()
+    html = viewer_client.get(reverse("site:home")).content.decode()
     assert '<html lang="fa" dir="rtl">' in html
     assert "/static/vendor/bootstrap/css/bootstrap.rtl.min.css" in html
     assert "/static/vendor/vazirmatn/Vazirmatn-font-face.css" in html
@@ -71,7 +71,7 @@ def test_base_is_persian_rtl_by_default(viewer_client):
 
 def test_base_has_no_inline_script_or_event_handler(viewer_client, small_geo):
     for url in [
-        reverse("core:home"),
+        reverse("site:home"),
         reverse("geo:index"),
         reverse("geo:unit", args=[small_geo.kerman_county.pk]),
         reverse("geo:search") + "?q=کرمان",
@@ -88,7 +88,7 @@ def test_language_switch_to_english_and_back(viewer_client):
     assert response.status_code == 302
     assert response["Location"] == "/geo/"
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("site:home")).content.decode()
     assert '<html lang="en" dir="ltr">' in html
     assert "/static/vendor/bootstrap/css/bootstrap.min.css" in html
     assert "bootstrap.rtl" not in html
@@ -119,7 +119,7 @@ def test_language_switch_rejects_unknown_language_and_foreign_next(viewer_client
 def test_navbar_shows_username_when_signed_in(client, django_user_model):
     user = django_user_model.objects.create_user(username="kerman.governor", password="x" * 16)
     client.force_login(user)
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("site:home")).content.decode()
     assert ">kerman.governor</a>" in html and 'data-testid="username"' in html
 
 

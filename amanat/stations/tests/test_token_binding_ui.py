@@ -1,4 +1,4 @@
-"""Binding an API token to polling stations from the profile page."""
+"""Binding an API token to polling stations on the token page (linked from the profile)."""
 
 from __future__ import annotations
 
@@ -55,8 +55,12 @@ def place(small_geo: Any, personas: Personas) -> Place:
 
 
 def _issue(client: Client, stations: str, **extra: Any) -> Any:
-    return client.post(reverse("accounts_token_issue"),
+    return client.post(reverse("stations:api_token_issue"),
                        {"name": "tablet", "ttl_days": 10, "stations": stations}, **extra)
+
+
+def _bound(token: ApiToken) -> set[Station]:
+    return {b.station for b in token.station_bindings.all()}
 
 
 def _report(plaintext: str, station_code: str, key: str) -> int:
@@ -75,11 +79,14 @@ def test_token_bound_to_two_stations_reaches_only_them(
     response = _issue(client, "2310-0042, 2310-0043")
     assert response.status_code == 200
     token = ApiToken.objects.get(user=personas.inspector)
-    assert set(token.stations.all()) == {place.first, place.second}
-    issued = [e for e in audit_events if e["action"] == "api_token.issue"]
-    assert issued[0]["after"]["stations"] == sorted([place.first.pk, place.second.pk])
+    assert _bound(token) == {place.first, place.second}
+    tokens = [e for e in audit_events if e["action"].startswith("api_token.")]
+    assert actions(tokens) == ["api_token.issue", "api_token.bind"]
+    assert tokens[1]["after"]["stations"] == sorted([place.first.pk, place.second.pk])
 
-    listed = client.get(reverse("accounts_profile")).content.decode()
+    profile = client.get(reverse("accounts_profile")).content.decode()
+    assert reverse("stations:api_tokens") in profile
+    listed = client.get(reverse("stations:api_tokens")).content.decode()
     assert to_persian_digits("2310-0042") in listed and to_persian_digits("2310-0043") in listed
     assert to_persian_digits("2310-0044") not in listed
 
@@ -128,13 +135,15 @@ def test_persian_digits_and_separators_are_accepted(
     response = _issue(client, "۲۳۱۰-۰۰۴۲، ۲۳۱۰/۰۰۴۳\n2310-0042")
     assert "plaintext" in response.context
     token = ApiToken.objects.get(user=personas.inspector)
-    assert set(token.stations.all()) == {place.first, place.second}
+    assert _bound(token) == {place.first, place.second}
 
 
 def test_no_stations_keeps_the_whole_area(
-    client: Client, personas: Personas, place: Place
+    client: Client, personas: Personas, place: Place, audit_events: list[dict[str, Any]]
 ) -> None:
     sign_in(client, personas.inspector)
     response = _issue(client, "")
     assert "plaintext" in response.context
-    assert not ApiToken.objects.get(user=personas.inspector).stations.exists()
+    assert not ApiToken.objects.get(user=personas.inspector).station_bindings.exists()
+    assert "api_token.issue" in actions(audit_events)
+    assert "api_token.bind" not in actions(audit_events)

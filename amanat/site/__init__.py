@@ -1,0 +1,1 @@
+"""The site: what spans every app (the home page, the national demo); the top layer."""
