@@ -89,10 +89,12 @@ def clean_text(text: str, *, multiline: bool = True) -> str:
     one blank line in a row; no blank lines at either end.  Letters and digits are kept
     as written.  Idempotent.
     """
-    text = unicodedata.normalize("NFC", text)
     text = _LINE_ENDS.sub("\n", text)
     text = _INVISIBLE.sub("", text)
     text = _CONTROLS.sub("", text)
+    # NFC after the removals: a removed joiner between two combining marks lets them be
+    # reordered, which NFC done first would leave to a second pass (not idempotent).
+    text = unicodedata.normalize("NFC", text)
     if not multiline:
         return _tidy_line(text.replace("\n", " "))
     text = "\n".join(_tidy_line(line) for line in text.split("\n"))

@@ -106,3 +106,10 @@ def test_clean_text_is_idempotent_and_leaves_nothing_invisible(text: str) -> Non
         # NUL stays for the interfaces to refuse (forms and API schemas do).
         assert not any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\u200c\x00"
                        and ord(c) not in DRAWN_FORMAT for c in once)
+
+
+def test_clean_text_is_idempotent_when_a_removed_joiner_separated_two_marks() -> None:
+    """Found by hypothesis: a combining grapheme joiner between two marks, once removed,
+    lets NFC reorder them, so NFC must come after the removals."""
+    text = "\u064b\u034f\u064e"
+    assert clean_text(clean_text(text)) == clean_text(text)
