@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -25,7 +26,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.models import Device
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
 from amanat.accounts import access, policy
 from amanat.accounts.access import scope_queryset
@@ -457,42 +459,67 @@ def _totp_replace_recheck(user: User, verified_with: Device | None) -> None:
 
 
 def totp_enrolment_start(
-    *, user: User, verified_with: Device | None, pending_id: int | None = None
+    *, user: User, verified_with: Device | None, pending_key: str | None = None
 ) -> TOTPDevice:
-    """The unconfirmed TOTP device this session is enrolling (``pending_id``), or a new one.
+    """The device this session is enrolling, not saved: its secret is ``pending_key``
+    (the one this session was shown before) or a new one.  Nothing is written: the
+    caller keeps the secret in the session until a code from it is confirmed.
 
-    A secret is shown to one session only: a new enrolment drops the user's other
-    unconfirmed devices, so a secret seen elsewhere (by someone who had the password for
-    a moment) can never become the confirmed device later.
+    A secret belongs to the session that was shown it: another session (someone who
+    had the password for a moment) has its own, and once one of them is confirmed the
+    others meet a confirmed device they were not verified with, and are refused.
     """
     _totp_replace_check(user, verified_with)
-    with transaction.atomic():
-        _totp_replace_recheck(user, verified_with)
-        pending = TOTPDevice.objects.filter(user=user, confirmed=False)
-        device = pending.filter(pk=pending_id).first() if pending_id is not None else None
-        if device is None:
-            pending.delete()
-            device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
-    return device
+    key = pending_key if pending_key is not None and _is_totp_key(pending_key) else default_key()
+    return TOTPDevice(user=user, name="TOTP", key=key, confirmed=False)
+
+
+def _is_totp_key(key: str) -> bool:
+    try:
+        key_validator(key)
+    except ValidationError:
+        return False
+    return True
+
+
+def _totp_code_match(device: TOTPDevice, token: str) -> TOTP | None:
+    """``device``'s TOTP at the time step whose code ``token`` is (within the device's
+    tolerance), or None.  django-otp's algorithm on the key alone: ``verify_token``
+    would save the device (its throttling and last use), and an enrolling device is not
+    saved until it is confirmed."""
+    if not token.isascii() or not token.isdigit():
+        return None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return totp if totp.verify(int(token), device.tolerance) else None
 
 
 def totp_enrolment_confirm(
-    *, user: User, device: TOTPDevice, token: str, verified_with: Device | None
-) -> bool:
-    """Confirm the device if ``token`` matches; older confirmed devices are removed.
+    *, user: User, key: str, token: str, verified_with: Device | None
+) -> TOTPDevice | None:
+    """Store the device with secret ``key`` (shown to this session by
+    ``totp_enrolment_start``) as confirmed if ``token`` is its current code, replacing
+    the user's earlier devices; None if the code is wrong.
 
     Replacing a confirmed device needs a session verified with it (``verified_with``).
     """
     _totp_replace_check(user, verified_with)
+    if not _is_totp_key(key):
+        return None
+    device = TOTPDevice(user=user, name="TOTP", key=key, confirmed=False)
+    matched = _totp_code_match(device, token)
+    if matched is None:
+        return None
     with transaction.atomic():
         _totp_replace_recheck(user, verified_with)
-        if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
-            return False
-        replaced, _deleted = TOTPDevice.objects.filter(user=user, confirmed=True).delete()
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        devices = TOTPDevice.objects.filter(user=user)
+        replaced = devices.filter(confirmed=True).count()
+        devices.delete()  # the confirmed ones, and unconfirmed rows of older versions
+        # As verify_token would: the code just used cannot verify a session again.
+        device.confirmed, device.last_t, device.drift = True, matched.t(), matched.drift
+        device.save()
         _audit(action="auth.totp_enrol", actor=user, obj=device, extra={"replaced": replaced})
-    return True
+    return device
 
 
 def totp_verify(*, user: User, token: str) -> TOTPDevice | None:

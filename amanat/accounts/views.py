@@ -62,7 +62,9 @@ def _qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-PENDING_DEVICE = "_amanat_totp_pending"
+# The secret this session is enrolling, until a code from it is confirmed: kept here,
+# not in the database, so that showing the enrolment page writes nothing.
+PENDING_SECRET = "_amanat_totp_pending_key"  # noqa: S105 - a session key's name
 
 
 def _verified_device(request: HttpRequest) -> Device | None:
@@ -96,23 +98,24 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     try:
         device = services.totp_enrolment_start(
             user=user, verified_with=verified_with,
-            pending_id=request.session.get(PENDING_DEVICE),
+            pending_key=request.session.get(PENDING_SECRET),
         )
     except PermissionDenied:
         return _to_verification(request)
-    request.session[PENDING_DEVICE] = device.pk
+    if request.session.get(PENDING_SECRET) != device.key:
+        request.session[PENDING_SECRET] = device.key
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["token"]
         try:
             confirmed = services.totp_enrolment_confirm(
-                user=user, device=device, token=token, verified_with=verified_with
+                user=user, key=device.key, token=form.cleaned_data["token"],
+                verified_with=verified_with,
             )
         except PermissionDenied:
             return _to_verification(request)
-        if confirmed:
-            del request.session[PENDING_DEVICE]
-            otp_login(request, device)
+        if confirmed is not None:
+            del request.session[PENDING_SECRET]
+            otp_login(request, confirmed)
             messages.success(request, _("Two-step sign-in is on."))
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid. Try the next one."))
