@@ -226,7 +226,17 @@ def _membership_snapshot(m: Membership) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
+def _refuse(*, user: User, model_label: str, pk: Any, action: str, message: str) -> None:
+    """Record a refused attempt and raise PermissionDenied.
+
+    Called before the write's transaction opens, never inside it: the refusal rolls
+    that transaction back, and the record of it with it (the newer services do the
+    same, e.g. ``_totp_replace_check``).
+    """
+    access_denied_record(user=user, model_label=model_label, pk=pk, action=action)
+    raise PermissionDenied(message)
+
+
 def membership_grant(
     *,
     actor: User,
@@ -241,51 +251,48 @@ def membership_grant(
     if unit.kind not in MEMBERSHIP_UNIT_KINDS:
         raise ValidationError(_("Roles are held at the country, a province or a county."))
     if role not in access.grantable_roles(actor, unit):
-        access_denied_record(
-            user=actor, model_label="accounts.membership", pk=None, action=policy.CREATE
-        )
-        raise PermissionDenied(_("You may not grant this role at this unit."))
+        _refuse(user=actor, model_label="accounts.membership", pk=None, action=policy.CREATE,
+                message=_("You may not grant this role at this unit."))
     if role == Role.AGENCY_OFFICER and agency is None:
         raise ValidationError(_("An agency officer needs an agency."))
-    existing = Membership.objects.active().filter(
-        user=user, role=role, unit=unit, agency=agency
-    ).first()
-    if existing is not None:
-        return existing
-    membership = Membership.objects.create(
-        user=user, role=role, unit=unit, agency=agency, created_by=actor
-    )
-    _audit(
-        action="membership.grant",
-        actor=actor,
-        unit=unit,
-        obj=membership,
-        after=_membership_snapshot(membership),
-    )
+    with transaction.atomic():
+        existing = Membership.objects.active().filter(
+            user=user, role=role, unit=unit, agency=agency
+        ).first()
+        if existing is not None:
+            return existing
+        membership = Membership.objects.create(
+            user=user, role=role, unit=unit, agency=agency, created_by=actor
+        )
+        _audit(
+            action="membership.grant",
+            actor=actor,
+            unit=unit,
+            obj=membership,
+            after=_membership_snapshot(membership),
+        )
     return membership
 
 
-@transaction.atomic
 def membership_revoke(*, actor: User, membership: Membership) -> Membership:
     """End a membership; the actor must be allowed to delete memberships at its unit."""
     if not access.can(actor, policy.DELETE, "accounts.membership", membership.unit):
-        access_denied_record(
-            user=actor, model_label="accounts.membership", pk=membership.pk, action=policy.DELETE
+        _refuse(user=actor, model_label="accounts.membership", pk=membership.pk,
+                action=policy.DELETE, message=_("You may not revoke this membership."))
+    with transaction.atomic():
+        if not membership.active:
+            return membership
+        before = _membership_snapshot(membership)
+        membership.active = False
+        membership.save(update_fields=["active"])
+        _audit(
+            action="membership.revoke",
+            actor=actor,
+            unit=membership.unit,
+            obj=membership,
+            before=before,
+            after=_membership_snapshot(membership),
         )
-        raise PermissionDenied(_("You may not revoke this membership."))
-    if not membership.active:
-        return membership
-    before = _membership_snapshot(membership)
-    membership.active = False
-    membership.save(update_fields=["active"])
-    _audit(
-        action="membership.revoke",
-        actor=actor,
-        unit=membership.unit,
-        obj=membership,
-        before=before,
-        after=_membership_snapshot(membership),
-    )
     return membership
 
 
