@@ -6,12 +6,13 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from amanat.audit.admin import AuditedModelAdmin
 from amanat.stations.models import Station
 from amanat.stations.services import station_save
 
 
 @admin.register(Station)
-class StationAdmin(admin.ModelAdmin[Station]):
+class StationAdmin(AuditedModelAdmin[Station]):
     list_display = ("code", "name", "county", "unit", "kind", "cctv", "fibre", "sensitive",
                     "status", "election")
     list_filter = ("election", "status", "sensitive", "cctv", "fibre", "kind", "venue")
