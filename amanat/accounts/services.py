@@ -96,9 +96,19 @@ def sign_in_failed_record(*, username: str, request: HttpRequest | None) -> None
     )
 
 
+def password_check_failed_record(*, user: User, request: HttpRequest) -> None:
+    """A wrong current password on the password page (lockout.password_check_failed):
+    counted per window like failed sign-ins, never one event per failure."""
+    failure_record(
+        action=PASSWORD_CHECK_FAILED, username=user.get_username(), ip=_client_ip(request),
+        address=client_limit_address(request), actor=user,
+    )
+
+
 # --- failed attempts in the audit log ------------------------------------------------
 
 SIGN_IN_FAILED = "auth.sign_in_failed"
+PASSWORD_CHECK_FAILED = "auth.password_check_failed"  # noqa: S105 - an audit action
 REPEATED_SUFFIX = "_repeated"
 
 

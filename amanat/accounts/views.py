@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.models import Device
 
-from amanat.accounts import access, policy, services
+from amanat.accounts import access, lockout, policy, services
 from amanat.accounts.forms import ApiTokenIssueForm, MembershipGrantForm, TokenForm
 from amanat.accounts.middleware import (
     second_factor_not_required,
@@ -175,15 +175,23 @@ def password_change(request: HttpRequest) -> HttpResponse:
     end (this one stays)."""
     user: User = request.user  # type: ignore[assignment]
     form = PasswordChangeForm(user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.user_password_change(
-            user=user, password=form.cleaned_data["new_password1"],
-            keep_session=request.session.session_key,
-        )
-        update_session_auth_hash(request, user)  # keeps this session, with a new key
-        messages.success(request, _("Your password was changed. Your other sessions "
-                                    "were signed out."))
-        return redirect("accounts_profile")
+    if request.method == "POST":
+        # Guessing the current password is guessing at sign-in: the same lockout, asked
+        # before the password is checked.
+        refused = lockout.password_check_refused(request, user)
+        if refused is not None:
+            return refused
+        if form.is_valid():
+            services.user_password_change(
+                user=user, password=form.cleaned_data["new_password1"],
+                keep_session=request.session.session_key,
+            )
+            update_session_auth_hash(request, user)  # keeps this session, with a new key
+            messages.success(request, _("Your password was changed. Your other sessions "
+                                        "were signed out."))
+            return redirect("accounts_profile")
+        if form.has_error("old_password", "password_incorrect"):
+            lockout.password_check_failed(request, user)
     return render(request, "accounts/password_change.html", {"form": form})
 
 
