@@ -30,6 +30,7 @@ from amanat.core.api_errors import ErrorOut, bilingual_error, error_body
 from amanat.core.idempotency import Outcome, idempotent
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
+from amanat.geo.codes import canonical_unit_code
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import (
     ERA_YEARS_AFTER,
@@ -38,7 +39,7 @@ from amanat.lib.jalali import (
     format_jalali,
     parse_date,
 )
-from amanat.lib.persian import normalize
+from amanat.lib.persian import normalize, to_persian_digits
 from amanat.stations import selectors
 from amanat.stations.models import Cctv, Fibre, StationKind, Venue
 from amanat.stations.models import Station as StationModel
@@ -174,8 +175,10 @@ class StationFilters(Schema):
     election: Slug | None = Field(
         None, description="election slug; default: the current election"
     )
-    province: ShortText | None = Field(None, description="province code")
-    county: ShortText | None = Field(None, description="county code")
+    province: ShortText | None = Field(
+        None, description="province code (808 finds 0808); outside your scope: 422")
+    county: ShortText | None = Field(
+        None, description="county code (808 finds 0808); outside your scope: 422")
     sensitive: bool | None = None
     cctv: Literal["none", "recorded", "live", "any"] | None = None
     fibre: Fibre | None = None
@@ -281,16 +284,23 @@ def station_out(station: StationModel) -> StationOut:
 # --- list ------------------------------------------------------------------------------
 
 
-def _unit_by_code(kind: Kind, code: str | None, errors: list[FieldError]) -> AdminUnit | None:
+def _unit_by_code(user: Any, kind: Kind, code: str | None, errors: list[FieldError]
+                  ) -> AdminUnit | None:
+    """The province or county with ``code`` among those the caller's scope touches
+    (``selectors.scoped_units``, the list page's choices), the code as typed or in its
+    canonical zero-padded form (a spreadsheet's ``808`` is county ``0808``), as the
+    intake compares them.  One outside the scope gets the same answer as one that does
+    not exist."""
     if not code:
         return None
-    found = AdminUnit.objects.filter(kind=kind, code=code).order_by("pk").first()
+    typed = {code, canonical_unit_code(str(kind), code)}
+    found = selectors.scoped_units(user, kind).filter(code__in=typed).order_by("pk").first()
     if found is None:
         province = kind == Kind.PROVINCE
         name_en, name_fa = ("province", "استانی") if province else ("county", "شهرستانی")
         errors.append(FieldError(
-            str(kind), f"there is no {name_en} with code {code}",
-            f"{name_fa} با کد {code} وجود ندارد",
+            str(kind), f"there is no {name_en} with code {code} in your area",
+            f"{name_fa} با کد {to_persian_digits(code)} در حوزه شما وجود ندارد",
         ))
     return found
 
@@ -316,8 +326,8 @@ def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Status
         raise Http404("not found")
     errors: list[FieldError] = []
     election = _election(filters.election, errors)
-    province = _unit_by_code(Kind.PROVINCE, filters.province, errors)
-    county = _unit_by_code(Kind.COUNTY, filters.county, errors)
+    province = _unit_by_code(request.user, Kind.PROVINCE, filters.province, errors)
+    county = _unit_by_code(request.user, Kind.COUNTY, filters.county, errors)
     if errors:
         return Status(422, error_body(errors))
     page = StationPage(count=0, page=filters.page, page_size=filters.page_size, results=[])
