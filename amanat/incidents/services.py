@@ -412,14 +412,19 @@ def locked_error(case: Case) -> CaseLocked:
     )
 
 
+def _status_en(value: str) -> str:
+    """The English label of a status; a stored value outside the choices as it is."""
+    with translation.override("en"):  # the English message stays English
+        return str(Status(value).label) if value in Status.values else value
+
+
 def _transition(case: Case, target: str) -> str:
-    if target not in TRANSITIONS[case.status]:
-        src, dst = Status(case.status), Status(target)
-        with translation.override("en"):  # the English message stays English
-            src_en, dst_en = str(src.label), str(dst.label)
+    # A case in a status outside the choices (an old row) has no way on: refused, not 500.
+    if target not in case.next_statuses():
+        src_fa, dst_fa = STATUS_FA.get(case.status, case.status), STATUS_FA.get(target, target)
         raise IllegalTransition(
-            f"a {src_en} case cannot become {dst_en}",
-            f"پرونده در وضعیت «{STATUS_FA[src]}» نمی‌تواند به «{STATUS_FA[dst]}» برود",
+            f"a {_status_en(case.status)} case cannot become {_status_en(target)}",
+            f"پرونده در وضعیت «{src_fa}» نمی‌تواند به «{dst_fa}» برود",
             field="status",
         )
     previous = case.status

@@ -125,6 +125,17 @@ class PlaceOut(Schema):
     name: str
 
 
+# A value stored outside its choices (an older version, a restore, the shell; input never
+# stores one) is answered as stored rather than failing the whole answer: the schema is
+# "the enumeration, or else a string", which a generated client reads as such.
+_AS_STORED = Field(union_mode="left_to_right")
+VenueOut = Annotated[Venue | str, _AS_STORED]
+KindOut = Annotated[StationKind | str, _AS_STORED]
+CctvOut = Annotated[Cctv | str, _AS_STORED]
+FibreOut = Annotated[Fibre | str, _AS_STORED]
+StatusOut = Annotated[StationStatus | str, _AS_STORED]
+
+
 class StationOut(Schema):
     id: int
     election: str = Field(description="the election's slug")
@@ -137,17 +148,17 @@ class StationOut(Schema):
     latitude: float | None
     longitude: float | None
     h3_cell: str
-    venue: Venue
+    venue: VenueOut
     venue_label: str
-    kind: StationKind
+    kind: KindOut
     kind_label: str
     route: str
     expected_voters: int
     capacity: int | None
-    cctv: Cctv
+    cctv: CctvOut
     cctv_label: str
     cameras: int
-    fibre: Fibre
+    fibre: FibreOut
     fibre_label: str
     fibre_planned_date: datetime.date | None
     fibre_planned_date_jalali: str | None
@@ -157,7 +168,7 @@ class StationOut(Schema):
     accessible: bool
     sensitive: bool
     sensitivity_reason: str
-    status: StationStatus
+    status: StatusOut
     status_label: str
     closed_reason: str
     ready: bool = Field(description="ready for election day (CCTV, power, fibre/e-voting)")
@@ -265,9 +276,9 @@ def station_out(station: StationModel) -> StationOut:
         unit_path=station.unit_path, address=station.address,
         latitude=_finite(station.latitude), longitude=_finite(station.longitude),
         h3_cell=station.h3_cell,
-        venue=Venue(station.venue), kind=StationKind(station.kind), route=station.route,
+        venue=station.venue, kind=station.kind, route=station.route,
         expected_voters=station.expected_voters, capacity=station.capacity,
-        cctv=Cctv(station.cctv), cameras=station.cameras, fibre=Fibre(station.fibre),
+        cctv=station.cctv, cameras=station.cameras, fibre=station.fibre,
         fibre_planned_date=station.fibre_date,
         fibre_planned_date_jalali=(
             format_jalali(station.fibre_date, persian_digits=False)
@@ -276,7 +287,7 @@ def station_out(station: StationModel) -> StationOut:
         power_backup=station.power_backup, evoting_planned=station.evoting_planned,
         evoting_ready=station.evoting_ready, accessible=station.accessible,
         sensitive=station.sensitive, sensitivity_reason=station.sensitivity_reason,
-        status=StationStatus(station.status), closed_reason=station.closed_reason,
+        status=station.status, closed_reason=station.closed_reason,
         ready=station.is_ready, updated_at=station.updated_at, **labels,
     )
 
