@@ -39,7 +39,6 @@ from amanat.incidents.models import (
     MAX_RESPONSE_HOURS,
     SEVERITY_MAX,
     SEVERITY_MIN,
-    TRANSITIONS,
     Case,
     CaseReport,
     CaseStep,
