@@ -411,18 +411,21 @@ def locked_error(case: Case) -> CaseLocked:
     )
 
 
-def _status_en(value: str) -> str:
-    """The English label of a status; a stored value outside the choices as it is."""
+def _status_labels(value: str) -> tuple[str, str]:
+    """The English and Persian labels of a status; a stored value outside the choices
+    as it is."""
+    if value not in Status.values:
+        return value, value
     with translation.override("en"):  # the English message stays English
-        return str(Status(value).label) if value in Status.values else value
+        return str(Status(value).label), STATUS_FA[Status(value)]
 
 
 def _transition(case: Case, target: str) -> str:
     # A case in a status outside the choices (an old row) has no way on: refused, not 500.
     if target not in case.next_statuses():
-        src_fa, dst_fa = STATUS_FA.get(case.status, case.status), STATUS_FA.get(target, target)
+        (src_en, src_fa), (dst_en, dst_fa) = _status_labels(case.status), _status_labels(target)
         raise IllegalTransition(
-            f"a {_status_en(case.status)} case cannot become {_status_en(target)}",
+            f"a {src_en} case cannot become {dst_en}",
             f"پرونده در وضعیت «{src_fa}» نمی‌تواند به «{dst_fa}» برود",
             field="status",
         )

@@ -392,7 +392,7 @@ def public_status_text(report: Report) -> str:
     if link is None:
         return _("Received; waiting for review")
     # A status outside the choices (an old row) tells the public no more than "received".
-    return str(PUBLIC_STATUS.get(link, PUBLIC_STATUS[Status.NEW]))
+    return str(PUBLIC_STATUS[Status(link) if link in Status.values else Status.NEW])
 
 
 @login_not_required
