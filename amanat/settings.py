@@ -314,6 +314,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 AXES_HANDLER = "amanat.accounts.lockout.LockoutHandler"
 AXES_CLIENT_IP_CALLABLE = "amanat.accounts.lockout.axes_client_address"
+# axes keeps a failed request's form data; wrong current passwords on the password page
+# count too, and no password typed there may be kept ("password" is always masked).
+AXES_SENSITIVE_PARAMETERS = ["old_password", "new_password1", "new_password2"]
 AMANAT_SIGN_IN_ADDRESS_LIMIT = 20
 # Failed sign-ins in the audit log: the first per (username, address) per window is an
 # event at once, the rest are counted and summed up in one event when the window has

@@ -7,6 +7,11 @@ usernames stays under the limit for each pair.  So failures from one address, wh
 the usernames, are summed over axes' own attempt rows (same cool-off), and
 ``AMANAT_SIGN_IN_ADDRESS_LIMIT`` of them lock the address.  It is higher than the pair's
 limit: a county office behind one NAT address shares it.
+
+A wrong current password on the password page (a signed-in session, left open, say) is
+a guess at the password like a failed sign-in: it is counted by the same rules
+(``password_check_failed``), and a locked pair or address may not try again there
+either (``password_check_refused``).
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from typing import Any
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Sum
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from amanat.core.clientaddr import client_limit_address
 
@@ -64,3 +72,30 @@ class LockoutHandler(AxesDatabaseHandler):
                 and _address_locked(request):
             request.axes_locked_out = True  # type: ignore[attr-defined]
             request.axes_credentials = credentials  # type: ignore[attr-defined]
+
+
+def _credentials(user: User) -> dict[str, Any]:
+    return {"username": user.get_username()}
+
+
+def password_check_refused(request: HttpRequest, user: User) -> HttpResponse | None:
+    """The lockout answer (429) if ``user`` may not try a password from this address now,
+    as at sign-in; else None.  Asked before the password is checked at all."""
+    credentials = _credentials(user)
+    if AxesProxyHandler.is_allowed(request, credentials):
+        return None
+    response: HttpResponse = get_lockout_response(request, None, credentials)
+    return response
+
+
+def password_check_failed(request: HttpRequest, user: User) -> None:
+    """A wrong current password typed by ``user``'s session: counted as a failed sign-in
+    of that username from this address (the failure that reaches a limit gets the
+    lockout page at once, through axes' middleware) and recorded like one
+    (``auth.password_check_failed``, counted per window as failed sign-ins are)."""
+    from amanat.accounts.services import password_check_failed_record
+
+    AxesProxyHandler.user_login_failed(
+        sender=password_check_failed, credentials=_credentials(user), request=request
+    )
+    password_check_failed_record(user=user, request=request)

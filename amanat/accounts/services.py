@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.models import Device
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
 from amanat.accounts import access, policy
 from amanat.accounts.access import access_denied_record
@@ -77,9 +79,19 @@ def sign_in_failed_record(*, username: str, request: HttpRequest | None) -> None
     )
 
 
+def password_check_failed_record(*, user: User, request: HttpRequest) -> None:
+    """A wrong current password on the password page (lockout.password_check_failed):
+    counted per window like failed sign-ins, never one event per failure."""
+    failure_record(
+        action=PASSWORD_CHECK_FAILED, username=user.get_username(), ip=_client_ip(request),
+        address=client_limit_address(request), actor=user,
+    )
+
+
 # --- failed attempts in the audit log ------------------------------------------------
 
 SIGN_IN_FAILED = "auth.sign_in_failed"
+PASSWORD_CHECK_FAILED = "auth.password_check_failed"  # noqa: S105 - an audit action
 REPEATED_SUFFIX = "_repeated"
 
 
@@ -207,7 +219,17 @@ def _membership_snapshot(m: Membership) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
+def _refuse(*, user: User, model_label: str, pk: Any, action: str, message: str) -> None:
+    """Record a refused attempt and raise PermissionDenied.
+
+    Called before the write's transaction opens, never inside it: the refusal rolls
+    that transaction back, and the record of it with it (the newer services do the
+    same, e.g. ``_totp_replace_check``).
+    """
+    access_denied_record(user=user, model_label=model_label, pk=pk, action=action)
+    raise PermissionDenied(message)
+
+
 def membership_grant(
     *,
     actor: User,
@@ -222,51 +244,48 @@ def membership_grant(
     if unit.kind not in MEMBERSHIP_UNIT_KINDS:
         raise ValidationError(_("Roles are held at the country, a province or a county."))
     if role not in access.grantable_roles(actor, unit):
-        access_denied_record(
-            user=actor, model_label="accounts.membership", pk=None, action=policy.CREATE
-        )
-        raise PermissionDenied(_("You may not grant this role at this unit."))
+        _refuse(user=actor, model_label="accounts.membership", pk=None, action=policy.CREATE,
+                message=_("You may not grant this role at this unit."))
     if role == Role.AGENCY_OFFICER and agency is None:
         raise ValidationError(_("An agency officer needs an agency."))
-    existing = Membership.objects.active().filter(
-        user=user, role=role, unit=unit, agency=agency
-    ).first()
-    if existing is not None:
-        return existing
-    membership = Membership.objects.create(
-        user=user, role=role, unit=unit, agency=agency, created_by=actor
-    )
-    audit_record(
-        action="membership.grant",
-        actor=actor,
-        unit=unit,
-        obj=membership,
-        after=_membership_snapshot(membership),
-    )
+    with transaction.atomic():
+        existing = Membership.objects.active().filter(
+            user=user, role=role, unit=unit, agency=agency
+        ).first()
+        if existing is not None:
+            return existing
+        membership = Membership.objects.create(
+            user=user, role=role, unit=unit, agency=agency, created_by=actor
+        )
+        audit_record(
+            action="membership.grant",
+            actor=actor,
+            unit=unit,
+            obj=membership,
+            after=_membership_snapshot(membership),
+        )
     return membership
 
 
-@transaction.atomic
 def membership_revoke(*, actor: User, membership: Membership) -> Membership:
     """End a membership; the actor must be allowed to delete memberships at its unit."""
     if not access.can(actor, policy.DELETE, "accounts.membership", membership.unit):
-        access_denied_record(
-            user=actor, model_label="accounts.membership", pk=membership.pk, action=policy.DELETE
+        _refuse(user=actor, model_label="accounts.membership", pk=membership.pk,
+                action=policy.DELETE, message=_("You may not revoke this membership."))
+    with transaction.atomic():
+        if not membership.active:
+            return membership
+        before = _membership_snapshot(membership)
+        membership.active = False
+        membership.save(update_fields=["active"])
+        audit_record(
+            action="membership.revoke",
+            actor=actor,
+            unit=membership.unit,
+            obj=membership,
+            before=before,
+            after=_membership_snapshot(membership),
         )
-        raise PermissionDenied(_("You may not revoke this membership."))
-    if not membership.active:
-        return membership
-    before = _membership_snapshot(membership)
-    membership.active = False
-    membership.save(update_fields=["active"])
-    audit_record(
-        action="membership.revoke",
-        actor=actor,
-        unit=membership.unit,
-        obj=membership,
-        before=before,
-        after=_membership_snapshot(membership),
-    )
     return membership
 
 
@@ -401,42 +420,67 @@ def _totp_replace_recheck(user: User, verified_with: Device | None) -> None:
 
 
 def totp_enrolment_start(
-    *, user: User, verified_with: Device | None, pending_id: int | None = None
+    *, user: User, verified_with: Device | None, pending_key: str | None = None
 ) -> TOTPDevice:
-    """The unconfirmed TOTP device this session is enrolling (``pending_id``), or a new one.
+    """The device this session is enrolling, not saved: its secret is ``pending_key``
+    (the one this session was shown before) or a new one.  Nothing is written: the
+    caller keeps the secret in the session until a code from it is confirmed.
 
-    A secret is shown to one session only: a new enrolment drops the user's other
-    unconfirmed devices, so a secret seen elsewhere (by someone who had the password for
-    a moment) can never become the confirmed device later.
+    A secret belongs to the session that was shown it: another session (someone who
+    had the password for a moment) has its own, and once one of them is confirmed the
+    others meet a confirmed device they were not verified with, and are refused.
     """
     _totp_replace_check(user, verified_with)
-    with transaction.atomic():
-        _totp_replace_recheck(user, verified_with)
-        pending = TOTPDevice.objects.filter(user=user, confirmed=False)
-        device = pending.filter(pk=pending_id).first() if pending_id is not None else None
-        if device is None:
-            pending.delete()
-            device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
-    return device
+    key = pending_key if pending_key is not None and _is_totp_key(pending_key) else default_key()
+    return TOTPDevice(user=user, name="TOTP", key=key, confirmed=False)
+
+
+def _is_totp_key(key: str) -> bool:
+    try:
+        key_validator(key)
+    except ValidationError:
+        return False
+    return True
+
+
+def _totp_code_match(device: TOTPDevice, token: str) -> TOTP | None:
+    """``device``'s TOTP at the time step whose code ``token`` is (within the device's
+    tolerance), or None.  django-otp's algorithm on the key alone: ``verify_token``
+    would save the device (its throttling and last use), and an enrolling device is not
+    saved until it is confirmed."""
+    if not token.isascii() or not token.isdigit():
+        return None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return totp if totp.verify(int(token), device.tolerance) else None
 
 
 def totp_enrolment_confirm(
-    *, user: User, device: TOTPDevice, token: str, verified_with: Device | None
-) -> bool:
-    """Confirm the device if ``token`` matches; older confirmed devices are removed.
+    *, user: User, key: str, token: str, verified_with: Device | None
+) -> TOTPDevice | None:
+    """Store the device with secret ``key`` (shown to this session by
+    ``totp_enrolment_start``) as confirmed if ``token`` is its current code, replacing
+    the user's earlier devices; None if the code is wrong.
 
     Replacing a confirmed device needs a session verified with it (``verified_with``).
     """
     _totp_replace_check(user, verified_with)
+    if not _is_totp_key(key):
+        return None
+    device = TOTPDevice(user=user, name="TOTP", key=key, confirmed=False)
+    matched = _totp_code_match(device, token)
+    if matched is None:
+        return None
     with transaction.atomic():
         _totp_replace_recheck(user, verified_with)
-        if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
-            return False
-        replaced, _deleted = TOTPDevice.objects.filter(user=user, confirmed=True).delete()
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        devices = TOTPDevice.objects.filter(user=user)
+        replaced = devices.filter(confirmed=True).count()
+        devices.delete()  # the confirmed ones, and unconfirmed rows of older versions
+        # As verify_token would: the code just used cannot verify a session again.
+        device.confirmed, device.last_t, device.drift = True, matched.t(), matched.drift
+        device.save()
         audit_record(action="auth.totp_enrol", actor=user, obj=device, extra={"replaced": replaced})
-    return True
+    return device
 
 
 def totp_verify(*, user: User, token: str) -> TOTPDevice | None:

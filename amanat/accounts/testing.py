@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import time
 from dataclasses import dataclass, fields
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -85,3 +88,22 @@ def totp_code(device: TOTPDevice) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"
+
+
+# The key to type by hand: 20 random bytes are 32 base32 letters, shown in a <code>.
+_SHOWN_SECRET = re.compile(r"<code[^>]*>\s*([A-Z2-7]{32})\s*</code>")
+
+
+def enrolment_secret(page: HttpResponse) -> str:
+    """The secret the enrolment page shows to be typed by hand (base32)."""
+    found = _SHOWN_SECRET.search(page.content.decode())
+    assert found is not None, "the enrolment page shows no secret"
+    return found.group(1)
+
+
+def secret_code(secret: str) -> str:
+    """The current code of an authenticator app set up with ``secret`` (base32), with
+    django-otp's defaults (30 s steps, 6 digits)."""
+    totp = TOTP(base64.b32decode(secret))
+    totp.time = time.time()
+    return f"{totp.token():06d}"

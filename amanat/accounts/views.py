@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.models import Device
 
-from amanat.accounts import access, policy, services
+from amanat.accounts import access, lockout, policy, services
 from amanat.accounts.forms import MembershipGrantForm, TokenForm
 from amanat.accounts.middleware import (
     second_factor_not_required,
@@ -63,7 +63,9 @@ def _qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-PENDING_DEVICE = "_amanat_totp_pending"
+# The secret this session is enrolling, until a code from it is confirmed: kept here,
+# not in the database, so that showing the enrolment page writes nothing.
+PENDING_SECRET = "_amanat_totp_pending_key"  # noqa: S105 - a session key's name
 
 
 def _verified_device(request: HttpRequest) -> Device | None:
@@ -97,23 +99,24 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     try:
         device = services.totp_enrolment_start(
             user=user, verified_with=verified_with,
-            pending_id=request.session.get(PENDING_DEVICE),
+            pending_key=request.session.get(PENDING_SECRET),
         )
     except PermissionDenied:
         return _to_verification(request)
-    request.session[PENDING_DEVICE] = device.pk
+    if request.session.get(PENDING_SECRET) != device.key:
+        request.session[PENDING_SECRET] = device.key
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["token"]
         try:
             confirmed = services.totp_enrolment_confirm(
-                user=user, device=device, token=token, verified_with=verified_with
+                user=user, key=device.key, token=form.cleaned_data["token"],
+                verified_with=verified_with,
             )
         except PermissionDenied:
             return _to_verification(request)
-        if confirmed:
-            del request.session[PENDING_DEVICE]
-            otp_login(request, device)
+        if confirmed is not None:
+            del request.session[PENDING_SECRET]
+            otp_login(request, confirmed)
             messages.success(request, _("Two-step sign-in is on."))
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid. Try the next one."))
@@ -173,15 +176,23 @@ def password_change(request: HttpRequest) -> HttpResponse:
     end (this one stays)."""
     user: User = request.user  # type: ignore[assignment]
     form = PasswordChangeForm(user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.user_password_change(
-            user=user, password=form.cleaned_data["new_password1"],
-            keep_session=request.session.session_key,
-        )
-        update_session_auth_hash(request, user)  # keeps this session, with a new key
-        messages.success(request, _("Your password was changed. Your other sessions "
-                                    "were signed out."))
-        return redirect("accounts_profile")
+    if request.method == "POST":
+        # Guessing the current password is guessing at sign-in: the same lockout, asked
+        # before the password is checked.
+        refused = lockout.password_check_refused(request, user)
+        if refused is not None:
+            return refused
+        if form.is_valid():
+            services.user_password_change(
+                user=user, password=form.cleaned_data["new_password1"],
+                keep_session=request.session.session_key,
+            )
+            update_session_auth_hash(request, user)  # keeps this session, with a new key
+            messages.success(request, _("Your password was changed. Your other sessions "
+                                        "were signed out."))
+            return redirect("accounts_profile")
+        if form.has_error("old_password", "password_incorrect"):
+            lockout.password_check_failed(request, user)
     return render(request, "accounts/password_change.html", {"form": form})
 
 

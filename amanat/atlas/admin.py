@@ -12,12 +12,13 @@ from amanat.accounts import policy
 from amanat.accounts.access import can_nationally
 from amanat.atlas.models import RequiredMeasure
 from amanat.atlas.services import required_measure_save
+from amanat.audit.admin import AuditedModelAdmin
 
 LABEL = "atlas.requiredmeasure"
 
 
 @admin.register(RequiredMeasure)
-class RequiredMeasureAdmin(admin.ModelAdmin[RequiredMeasure]):
+class RequiredMeasureAdmin(AuditedModelAdmin[RequiredMeasure]):
     list_display = ("description_fa", "description_en", "tier", "scope", "check_code", "active")
     list_filter = ("tier", "scope", "active")
 

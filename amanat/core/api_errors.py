@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic_core import PydanticCustomError
 
 from amanat.lib.persian import to_persian_digits
@@ -161,10 +161,18 @@ UNREADABLE_BODY = RequestProblem(
 )
 # ninja's words when the body cannot be parsed (ninja/params/models.py).
 _UNPARSABLE = "Cannot parse request body"
+UNAUTHORIZED = RequestProblem(
+    "Authorization",
+    "a valid API token is needed: Authorization: Bearer amt_… (a missing, expired or "
+    "revoked token, or one of a disabled user, is refused)",
+    "توکن معتبر API لازم است: Authorization: Bearer amt_… (توکنِ نفرستاده، منقضی یا "
+    "باطل‌شده، یا توکن کاربرِ غیرفعال پذیرفته نمی‌شود)",
+)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    """Answer unreadable parameters and bodies with the API's bilingual error body."""
+    """Answer unreadable parameters and bodies, and missing or bad tokens (401), with the
+    API's bilingual error body."""
 
     # ``exc`` is a ValidationError (ninja's stubs type the handler loosely).
     def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
@@ -175,8 +183,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
             return error_response([UNREADABLE_BODY], status=400, detail=_UNPARSABLE)
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
+    # ninja's own answer is {"detail": "Unauthorized"}: the API's error body instead, with
+    # the challenge RFC 6750 asks for.
+    def on_unauthorized(request: HttpRequest, exc: Any) -> HttpResponse:
+        response = error_response([UNAUTHORIZED], status=401, detail="Unauthorized")
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+
     api.add_exception_handler(ValidationError, on_validation_error)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(AuthenticationError, on_unauthorized)
 
 
 # --- the answers in the OpenAPI document -----------------------------------------------

@@ -9,12 +9,13 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from amanat.audit.admin import AuditedModelAdmin
 from amanat.councils.models import ActionItem, Council, Meeting
 from amanat.councils.services import council_create
 
 
 @admin.register(Council)
-class CouncilAdmin(admin.ModelAdmin[Council]):
+class CouncilAdmin(AuditedModelAdmin[Council]):
     list_display = ("name", "kind", "unit")
     list_filter = ("kind",)
     search_fields = ("name",)
@@ -39,7 +40,7 @@ class CouncilAdmin(admin.ModelAdmin[Council]):
         return False
 
 
-class _ReadOnly(admin.ModelAdmin[Any]):
+class _ReadOnly(AuditedModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from amanat.audit.admin import AuditedModelAdmin
 from amanat.elections.models import Contest, Election, Milestone, Phase
 
 
@@ -26,7 +27,7 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Election)
-class ElectionAdmin(admin.ModelAdmin):
+class ElectionAdmin(AuditedModelAdmin[Election]):
     list_display = ["name", "slug", "election_day"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -34,7 +35,7 @@ class ElectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(AuditedModelAdmin[Milestone]):
     list_display = ["name", "election", "code", "due", "phase"]
     list_filter = ["election", "phase"]
     search_fields = ["name", "code"]

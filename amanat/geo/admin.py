@@ -6,12 +6,13 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from amanat.audit.admin import AuditedModelAdmin
 from amanat.geo.models import AdminUnit, Constituency
 from amanat.lib.persian import search_key
 
 
 @admin.register(AdminUnit)
-class AdminUnitAdmin(admin.ModelAdmin[AdminUnit]):
+class AdminUnitAdmin(AuditedModelAdmin[AdminUnit]):
     """Units come from the official divisions file (amanat import-geo), never by hand."""
 
     list_display = ("name", "kind", "code", "parent", "placement", "population")
@@ -39,7 +40,7 @@ class AdminUnitAdmin(admin.ModelAdmin[AdminUnit]):
 
 
 @admin.register(Constituency)
-class ConstituencyAdmin(admin.ModelAdmin[Constituency]):
+class ConstituencyAdmin(AuditedModelAdmin[Constituency]):
     list_display = ("code", "name", "province")
     list_filter = ("province",)
     search_fields = ("code", "name")

@@ -6,12 +6,13 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from amanat.audit.admin import AuditedModelAdmin
 from amanat.incidents.models import Case, Category, Report
 from amanat.incidents.services import CATEGORY_FIELDS, category_update
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin[Category]):
+class CategoryAdmin(AuditedModelAdmin[Category]):
     list_display = ("sms_code", "name_fa", "name_en", "agency", "severity", "response_hours",
                     "active")
     list_select_related = ("agency",)
@@ -32,7 +33,7 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin[Report]):
+class ReportAdmin(AuditedModelAdmin[Report]):
     """Read-only: reports are append-only."""
 
     list_display = ("reference", "channel", "received_at", "category", "unit")
@@ -50,7 +51,7 @@ class ReportAdmin(admin.ModelAdmin[Report]):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin[Case]):
+class CaseAdmin(AuditedModelAdmin[Case]):
     """Read-only here: cases change only through their steps (the case pages)."""
 
     list_display = ("number", "status", "severity", "category", "agency", "unit", "due_at")

@@ -267,7 +267,8 @@ class Case(models.Model):
         return self.is_open and self.due_at < timezone.now()
 
     def next_statuses(self) -> frozenset[str]:
-        return TRANSITIONS[self.status]
+        # None from a status outside the choices (an old row): shown, never moved on.
+        return TRANSITIONS.get(self.status, frozenset())
 
     def lock_holder(self, now: datetime.datetime | None = None) -> int | None:
         """The id of the user holding an unexpired lock, if any."""
@@ -344,7 +345,9 @@ class CaseStep(models.Model):
 
     @property
     def to_status_label(self) -> str:
-        return str(Status(self.to_status).label) if self.to_status else ""
+        if self.to_status in Status.values:
+            return str(Status(self.to_status).label)
+        return self.to_status  # empty, or a stored value outside the choices
 
 
 STEP_LABELS = {

@@ -40,7 +40,6 @@ from amanat.incidents.models import (
     MAX_RESPONSE_HOURS,
     SEVERITY_MAX,
     SEVERITY_MIN,
-    TRANSITIONS,
     Case,
     CaseReport,
     CaseStep,
@@ -377,14 +376,22 @@ def locked_error(case: Case) -> CaseLocked:
     )
 
 
+def _status_labels(value: str) -> tuple[str, str]:
+    """The English and Persian labels of a status; a stored value outside the choices
+    as it is."""
+    if value not in Status.values:
+        return value, value
+    with translation.override("en"):  # the English message stays English
+        return str(Status(value).label), STATUS_FA[Status(value)]
+
+
 def _transition(case: Case, target: str) -> str:
-    if target not in TRANSITIONS[case.status]:
-        src, dst = Status(case.status), Status(target)
-        with translation.override("en"):  # the English message stays English
-            src_en, dst_en = str(src.label), str(dst.label)
+    # A case in a status outside the choices (an old row) has no way on: refused, not 500.
+    if target not in case.next_statuses():
+        (src_en, src_fa), (dst_en, dst_fa) = _status_labels(case.status), _status_labels(target)
         raise IllegalTransition(
             f"a {src_en} case cannot become {dst_en}",
-            f"پرونده در وضعیت «{STATUS_FA[src]}» نمی‌تواند به «{STATUS_FA[dst]}» برود",
+            f"پرونده در وضعیت «{src_fa}» نمی‌تواند به «{dst_fa}» برود",
             field="status",
         )
     previous = case.status

@@ -391,7 +391,8 @@ def public_status_text(report: Report) -> str:
                                                           flat=True).first()
     if link is None:
         return _("Received; waiting for review")
-    return str(PUBLIC_STATUS[Status(link)])
+    # A status outside the choices (an old row) tells the public no more than "received".
+    return str(PUBLIC_STATUS[Status(link) if link in Status.values else Status.NEW])
 
 
 @login_not_required

@@ -6,12 +6,13 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from amanat.audit.admin import AuditedModelAdmin
 from amanat.stations.models import Station, TokenStation
 from amanat.stations.services import station_save
 
 
 @admin.register(Station)
-class StationAdmin(admin.ModelAdmin[Station]):
+class StationAdmin(AuditedModelAdmin[Station]):
     list_display = ("code", "name", "county", "unit", "kind", "cctv", "fibre", "sensitive",
                     "status", "election")
     list_filter = ("election", "status", "sensitive", "cctv", "fibre", "kind", "venue")
@@ -30,7 +31,7 @@ class StationAdmin(admin.ModelAdmin[Station]):
 
 
 @admin.register(TokenStation)
-class TokenStationAdmin(admin.ModelAdmin[TokenStation]):
+class TokenStationAdmin(AuditedModelAdmin[TokenStation]):
     """The stations API tokens are bound to; bindings come from the token page's service."""
 
     list_display = ("token", "station")

@@ -30,6 +30,7 @@ from amanat.core.api_errors import ErrorOut, bilingual_error, error_body
 from amanat.core.idempotency import Outcome, idempotent
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
+from amanat.geo.codes import canonical_unit_code
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import (
     ERA_YEARS_AFTER,
@@ -38,7 +39,7 @@ from amanat.lib.jalali import (
     format_jalali,
     parse_date,
 )
-from amanat.lib.persian import normalize
+from amanat.lib.persian import normalize, to_persian_digits
 from amanat.stations import selectors
 from amanat.stations.models import Cctv, Fibre, StationKind, Venue
 from amanat.stations.models import Station as StationModel
@@ -124,6 +125,17 @@ class PlaceOut(Schema):
     name: str
 
 
+# A value stored outside its choices (an older version, a restore, the shell; input never
+# stores one) is answered as stored rather than failing the whole answer: the schema is
+# "the enumeration, or else a string", which a generated client reads as such.
+_AS_STORED = Field(union_mode="left_to_right")
+VenueOut = Annotated[Venue | str, _AS_STORED]
+KindOut = Annotated[StationKind | str, _AS_STORED]
+CctvOut = Annotated[Cctv | str, _AS_STORED]
+FibreOut = Annotated[Fibre | str, _AS_STORED]
+StatusOut = Annotated[StationStatus | str, _AS_STORED]
+
+
 class StationOut(Schema):
     id: int
     election: str = Field(description="the election's slug")
@@ -136,17 +148,17 @@ class StationOut(Schema):
     latitude: float | None
     longitude: float | None
     h3_cell: str
-    venue: Venue
+    venue: VenueOut
     venue_label: str
-    kind: StationKind
+    kind: KindOut
     kind_label: str
     route: str
     expected_voters: int
     capacity: int | None
-    cctv: Cctv
+    cctv: CctvOut
     cctv_label: str
     cameras: int
-    fibre: Fibre
+    fibre: FibreOut
     fibre_label: str
     fibre_planned_date: datetime.date | None
     fibre_planned_date_jalali: str | None
@@ -156,7 +168,7 @@ class StationOut(Schema):
     accessible: bool
     sensitive: bool
     sensitivity_reason: str
-    status: StationStatus
+    status: StatusOut
     status_label: str
     closed_reason: str
     ready: bool = Field(description="ready for election day (CCTV, power, fibre/e-voting)")
@@ -174,8 +186,10 @@ class StationFilters(Schema):
     election: Slug | None = Field(
         None, description="election slug; default: the current election"
     )
-    province: ShortText | None = Field(None, description="province code")
-    county: ShortText | None = Field(None, description="county code")
+    province: ShortText | None = Field(
+        None, description="province code (808 finds 0808); outside your scope: 422")
+    county: ShortText | None = Field(
+        None, description="county code (808 finds 0808); outside your scope: 422")
     sensitive: bool | None = None
     cctv: Literal["none", "recorded", "live", "any"] | None = None
     fibre: Fibre | None = None
@@ -262,9 +276,9 @@ def station_out(station: StationModel) -> StationOut:
         unit_path=station.unit_path, address=station.address,
         latitude=_finite(station.latitude), longitude=_finite(station.longitude),
         h3_cell=station.h3_cell,
-        venue=Venue(station.venue), kind=StationKind(station.kind), route=station.route,
+        venue=station.venue, kind=station.kind, route=station.route,
         expected_voters=station.expected_voters, capacity=station.capacity,
-        cctv=Cctv(station.cctv), cameras=station.cameras, fibre=Fibre(station.fibre),
+        cctv=station.cctv, cameras=station.cameras, fibre=station.fibre,
         fibre_planned_date=station.fibre_date,
         fibre_planned_date_jalali=(
             format_jalali(station.fibre_date, persian_digits=False)
@@ -273,7 +287,7 @@ def station_out(station: StationModel) -> StationOut:
         power_backup=station.power_backup, evoting_planned=station.evoting_planned,
         evoting_ready=station.evoting_ready, accessible=station.accessible,
         sensitive=station.sensitive, sensitivity_reason=station.sensitivity_reason,
-        status=StationStatus(station.status), closed_reason=station.closed_reason,
+        status=station.status, closed_reason=station.closed_reason,
         ready=station.is_ready, updated_at=station.updated_at, **labels,
     )
 
@@ -281,16 +295,23 @@ def station_out(station: StationModel) -> StationOut:
 # --- list ------------------------------------------------------------------------------
 
 
-def _unit_by_code(kind: Kind, code: str | None, errors: list[FieldError]) -> AdminUnit | None:
+def _unit_by_code(user: Any, kind: Kind, code: str | None, errors: list[FieldError]
+                  ) -> AdminUnit | None:
+    """The province or county with ``code`` among those the caller's scope touches
+    (``selectors.scoped_units``, the list page's choices), the code as typed or in its
+    canonical zero-padded form (a spreadsheet's ``808`` is county ``0808``), as the
+    intake compares them.  One outside the scope gets the same answer as one that does
+    not exist."""
     if not code:
         return None
-    found = AdminUnit.objects.filter(kind=kind, code=code).order_by("pk").first()
+    typed = {code, canonical_unit_code(str(kind), code)}
+    found = selectors.scoped_units(user, kind).filter(code__in=typed).order_by("pk").first()
     if found is None:
         province = kind == Kind.PROVINCE
         name_en, name_fa = ("province", "استانی") if province else ("county", "شهرستانی")
         errors.append(FieldError(
-            str(kind), f"there is no {name_en} with code {code}",
-            f"{name_fa} با کد {code} وجود ندارد",
+            str(kind), f"there is no {name_en} with code {code} in your area",
+            f"{name_fa} با کد {to_persian_digits(code)} در حوزه شما وجود ندارد",
         ))
     return found
 
@@ -316,8 +337,8 @@ def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Status
         raise Http404("not found")
     errors: list[FieldError] = []
     election = _election(filters.election, errors)
-    province = _unit_by_code(Kind.PROVINCE, filters.province, errors)
-    county = _unit_by_code(Kind.COUNTY, filters.county, errors)
+    province = _unit_by_code(request.user, Kind.PROVINCE, filters.province, errors)
+    county = _unit_by_code(request.user, Kind.COUNTY, filters.county, errors)
     if errors:
         return Status(422, error_body(errors))
     page = StationPage(count=0, page=filters.page, page_size=filters.page_size, results=[])

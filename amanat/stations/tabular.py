@@ -269,6 +269,11 @@ class Enum:
     no: str | None = None
     yes_hint: tuple[str, str] | None = None  # (en, fa) when a plain "yes" is not enough
 
+    def label(self, value: str) -> str:
+        """The Persian label of a stored value; a value outside the choices (never
+        accepted, but possible in old rows) as stored, so one row cannot stop an export."""
+        return self.labels_fa.get(value, value)
+
     def lookup(self) -> dict[str, str]:
         table: dict[str, str] = {}
         if self.yes is not None:
@@ -594,14 +599,14 @@ EXPORT_COLUMNS: tuple[tuple[str, Callable[[dict[str, Any]], Cell]], ...] = (
     ("نشانی", lambda r: r["address"]),
     ("عرض جغرافیایی", lambda r: r["latitude"]),
     ("طول جغرافیایی", lambda r: r["longitude"]),
-    ("نوع مکان", lambda r: VENUE.labels_fa[r["venue"]]),
+    ("نوع مکان", lambda r: VENUE.label(r["venue"])),
     ("سیار", lambda r: _yes_no(r["kind"] == "mobile")),
     ("مسیر", lambda r: r["route"]),
     ("رای دهندگان", lambda r: r["expected_voters"]),
     ("ظرفیت", lambda r: r["capacity"]),
-    ("دوربین", lambda r: CCTV.labels_fa[r["cctv"]]),
+    ("دوربین", lambda r: CCTV.label(r["cctv"])),
     ("تعداد دوربین", lambda r: r["cameras"]),
-    ("فیبر", lambda r: FIBRE.labels_fa[r["fibre"]]),
+    ("فیبر", lambda r: FIBRE.label(r["fibre"])),
     ("تاریخ فیبر", lambda r: _jalali(r["fibre_date"])),
     ("برق اضطراری", lambda r: _yes_no(r["power_backup"])),
     ("رای گیری الکترونیکی", lambda r: _yes_no(r["evoting_planned"])),
@@ -609,7 +614,7 @@ EXPORT_COLUMNS: tuple[tuple[str, Callable[[dict[str, Any]], Cell]], ...] = (
     ("دسترس پذیر", lambda r: _yes_no(r["accessible"])),
     ("حساس", lambda r: _yes_no(r["sensitive"])),
     ("دلیل حساسیت", lambda r: r["sensitivity_reason"]),
-    ("وضعیت", lambda r: STATUS.labels_fa[r["status"]]),
+    ("وضعیت", lambda r: STATUS.label(r["status"])),
     ("دلیل بسته بودن", lambda r: r["closed_reason"]),
 )
 EXPORT_VALUE_FIELDS = (

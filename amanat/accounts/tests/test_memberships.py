@@ -144,3 +144,33 @@ def test_denied_access_and_grants_reach_the_audit_log(
     )
     grant = Event.objects.get(action="membership.grant")
     assert grant.after["role"] == Role.OBSERVER and grant.unit_id == small_geo.gharchak.pk
+
+
+def test_a_refused_grant_is_recorded(client: Client, personas: Personas, small_geo: Any,
+                                     newcomer: User) -> None:
+    """The refusal rolled back the grant's transaction, and the record of the refusal
+    with it: it is written before that transaction opens."""
+    from amanat.audit.models import Event
+
+    sign_in(client, personas.tehran_officer)
+    response = client.post(reverse("accounts_membership_grant"), {
+        "username": "newcomer", "role": Role.NATIONAL_ADMIN, "unit": small_geo.tehran.pk,
+    })
+    assert response.status_code == 400
+    assert not Membership.objects.filter(user=newcomer).exists()
+    denied = Event.objects.get(action="access.denied")
+    assert denied.actor_id == personas.tehran_officer.pk
+    assert denied.object_type == "accounts.membership"
+    assert denied.extra == {"attempted": "create"}
+
+
+def test_a_refused_revoke_is_recorded(personas: Personas) -> None:
+    from amanat.audit.models import Event
+
+    kerman = Membership.objects.get(user=personas.kerman_governor)
+    with pytest.raises(PermissionDenied):
+        services.membership_revoke(actor=personas.gharchak_governor, membership=kerman)
+    kerman.refresh_from_db()
+    assert kerman.active
+    denied = Event.objects.get(action="access.denied")
+    assert (denied.object_id, denied.extra) == (str(kerman.pk), {"attempted": "delete"})

@@ -135,3 +135,33 @@ def test_password_rules_speak_persian(governor: User, new: str, persian: str) ->
     assert "This password" not in page and "characters" not in page
     governor.refresh_from_db()
     assert governor.check_password(OLD)
+
+
+def test_wrong_current_passwords_count_like_failed_sign_ins(governor: User) -> None:
+    """A session left open is no way round the sign-in lockout: five wrong current
+    passwords lock the (username, address) pair, here and at sign-in."""
+    from axes.models import AccessAttempt
+
+    client = _signed_in(governor)
+    answers = [_change(client, f"guess number {i}", NEW) for i in range(5)]
+    assert [a.status_code for a in answers] == [200] * 4 + [429]  # type: ignore[attr-defined]
+    # Locked: even the right password is not checked, and nothing changes.
+    assert _change(client, OLD, NEW).status_code == 429  # type: ignore[attr-defined]
+    governor.refresh_from_db()
+    assert governor.check_password(OLD)
+    assert Client().post(reverse("login"), {"username": governor.username,
+                                            "password": OLD}).status_code == 429
+    # Recorded as sign-in failures are: the first at once, the rest counted.
+    event = Event.objects.get(action="auth.password_check_failed")
+    assert event.actor_id == governor.pk and event.actor_name == governor.username
+    # axes keeps the failed form's data: no password typed there.
+    kept = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "guess number" not in kept and NEW not in kept and OLD not in kept
+
+
+def test_other_refusals_are_not_counted(governor: User) -> None:
+    client = _signed_in(governor)
+    for _ in range(6):
+        assert _change(client, OLD, "short").status_code == 200  # type: ignore[attr-defined]
+    assert _change(client, OLD, NEW).status_code == 302  # type: ignore[attr-defined]
+    assert not Event.objects.filter(action="auth.password_check_failed").exists()

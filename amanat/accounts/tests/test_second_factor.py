@@ -6,6 +6,7 @@ new secret, confirmed it (which verified the session) and so deleted the real de
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -17,9 +18,15 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from amanat.accounts import services
+from amanat.accounts import services, views
 from amanat.accounts.models import ApiToken, Membership
-from amanat.accounts.testing import Personas, sign_in, totp_code
+from amanat.accounts.testing import (
+    Personas,
+    enrolment_secret,
+    secret_code,
+    sign_in,
+    totp_code,
+)
 from amanat.audit.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -57,26 +64,30 @@ def test_password_alone_cannot_replace_the_device(admin: User) -> None:
     client = _password_only(admin)
     page = client.get(ENROL)
     assert page.status_code == 302 and page["Location"].startswith(VERIFY)
-    assert not TOTPDevice.objects.filter(user=admin, confirmed=False).exists()  # no secret
-    # Even a code from a device made some other way does not go through the page.
-    planted = TOTPDevice.objects.create(user=admin, name="planted", confirmed=False)
-    posted = client.post(ENROL, {"token": totp_code(planted)})
+    assert views.PENDING_SECRET not in client.session  # no secret shown
+    # Even a secret this session holds some other way (shown before the device was
+    # confirmed, say) does not go through the page.
+    secret = base64.b32encode(bytes(range(20))).decode()
+    session = client.session
+    session[views.PENDING_SECRET] = bytes(range(20)).hex()
+    session.save()
+    posted = client.post(ENROL, {"token": secret_code(secret)})
     assert posted.status_code == 302 and posted["Location"].startswith(VERIFY)
+    assert list(TOTPDevice.objects.filter(user=admin)) == [real]
     assert TOTPDevice.objects.get(pk=real.pk).confirmed
-    assert not TOTPDevice.objects.get(pk=planted.pk).confirmed
     # … and the session is still not verified: the audit export stays out of reach.
     export = client.get(reverse("audit:export"))
     assert export.status_code == 302 and export["Location"].startswith(VERIFY)
 
 
 def test_service_refuses_to_replace_without_the_current_device(admin: User) -> None:
-    planted = TOTPDevice.objects.create(user=admin, name="planted", confirmed=False)
+    key = bytes(range(20)).hex()
+    code = secret_code(base64.b32encode(bytes(range(20))).decode())
     with pytest.raises(PermissionDenied):
-        services.totp_enrolment_confirm(user=admin, device=planted,
-                                        token=totp_code(planted), verified_with=None)
+        services.totp_enrolment_confirm(user=admin, key=key, token=code, verified_with=None)
     with pytest.raises(PermissionDenied):
         services.totp_enrolment_start(user=admin, verified_with=None)
-    assert TOTPDevice.objects.filter(user=admin, confirmed=True).count() == 1
+    assert TOTPDevice.objects.filter(user=admin).count() == 1
     assert Event.objects.filter(action="access.denied",
                                 object_type="otp_totp.totpdevice").count() == 2
 
@@ -87,12 +98,37 @@ def test_verified_session_replaces_the_device(admin: User) -> None:
     assert client.post(VERIFY, {"token": totp_code(old)}).status_code == 302
     page = client.get(ENROL)
     assert page.status_code == 200 and page.context["replacing"]
-    new = TOTPDevice.objects.get(user=admin, confirmed=False)
-    assert client.post(ENROL, {"token": totp_code(new), "next": "/"}).status_code == 302
-    assert list(TOTPDevice.objects.filter(user=admin).values_list("pk", flat=True)) == [new.pk]
+    secret = enrolment_secret(page)
+    assert list(TOTPDevice.objects.filter(user=admin)) == [old]  # the page wrote nothing
+    assert client.post(ENROL, {"token": secret_code(secret), "next": "/"}).status_code == 302
+    new = TOTPDevice.objects.get(user=admin)
+    assert new.pk != old.pk and new.confirmed
+    assert base64.b32encode(new.bin_key).decode() == secret
     event = Event.objects.get(action="auth.totp_enrol")
     assert event.extra == {"replaced": 1} and event.actor_id == admin.pk
+    assert event.object_id == str(new.pk)
     assert client.get(reverse("audit:events")).status_code == 200
+
+
+def test_enrolment_keeps_one_secret_per_session_and_writes_only_on_confirmation(
+    personas: Personas,
+) -> None:
+    officer = personas.tehran_officer
+    client = sign_in(Client(), officer, verified=False)
+    first = enrolment_secret(client.get(ENROL))
+    assert enrolment_secret(client.get(ENROL)) == first  # reloading shows the same
+    wrong = client.post(ENROL, {"token": "000000"})
+    assert wrong.status_code == 200 and enrolment_secret(wrong) == first
+    assert not TOTPDevice.objects.filter(user=officer).exists()
+    assert not Event.objects.filter(action="auth.totp_enrol").exists()
+    # A code is good once: it confirms the device, and cannot verify a session again.
+    code = secret_code(first)
+    assert client.post(ENROL, {"token": code}).status_code == 302
+    device = TOTPDevice.objects.get(user=officer, confirmed=True)
+    assert views.PENDING_SECRET not in client.session
+    other = sign_in(Client(), officer, verified=False)
+    assert other.post(VERIFY, {"token": code}).status_code == 200
+    assert TOTPDevice.objects.filter(user=officer).get() == device
 
 
 def test_enrolled_county_user_must_verify_too(personas: Personas) -> None:
@@ -113,18 +149,16 @@ def test_a_shown_secret_belongs_to_one_session(personas: Personas) -> None:
     the user's device later."""
     officer = personas.tehran_officer
     intruder = sign_in(Client(), officer, verified=False)
-    assert intruder.get(ENROL).status_code == 200
-    seen = TOTPDevice.objects.get(user=officer, confirmed=False)
+    seen = enrolment_secret(intruder.get(ENROL))
     owner = sign_in(Client(), officer, verified=False)
-    assert owner.get(ENROL).status_code == 200
-    assert not TOTPDevice.objects.filter(pk=seen.pk).exists()
-    mine = TOTPDevice.objects.get(user=officer, confirmed=False)
-    assert owner.post(ENROL, {"token": totp_code(mine)}).status_code == 302
+    mine = enrolment_secret(owner.get(ENROL))
+    assert mine != seen
+    assert owner.post(ENROL, {"token": secret_code(mine)}).status_code == 302
     # The intruder's session now meets a confirmed device it was never verified with.
-    response = intruder.post(ENROL, {"token": "123456"})
+    response = intruder.post(ENROL, {"token": secret_code(seen)})
     assert response.status_code == 302 and response["Location"].startswith(VERIFY)
-    assert list(TOTPDevice.objects.filter(user=officer).values_list("pk", flat=True)) == [
-        mine.pk]
+    device = TOTPDevice.objects.get(user=officer)
+    assert base64.b32encode(device.bin_key).decode() == mine
 
 
 def test_password_only_session_cannot_issue_an_api_token(admin: User) -> None:

@@ -73,13 +73,13 @@ class Poisoned:
 
 
 def _stations(election: Election, geo: Any) -> list[Station]:
-    """Four Gharchak stations, each carrying another set of extremes."""
+    """Five Gharchak stations, each carrying another set of extremes."""
     g = geo.gharchak
     stations = [
         make_station(election, g, code, unit=geo.gharchak_city, cctv="live", cameras=1,
                      fibre="planned", fibre_date=datetime.date(2026, 3, 1),
                      latitude=35.4, longitude=51.5, expected_voters=100)
-        for code in ("901", "902", "903", "904")
+        for code in ("901", "902", "903", "904", "905")
     ]
     Station.objects.filter(pk=stations[0].pk).update(
         fibre_date=FAR_FUTURE, expected_voters=big(INT_MAX), capacity=big(INT_MAX),
@@ -96,6 +96,10 @@ def _stations(election: Election, geo: Any) -> list[Station]:
     )
     Station.objects.filter(pk=stations[3].pk).update(
         latitude=math.inf, longitude=-math.inf, code="X" * (LONG if SQLITE else 20),
+    )
+    # Every enumeration outside its choices (the fields' lengths hold "bogus").
+    Station.objects.filter(pk=stations[4].pk).update(
+        venue="bogus", kind="bogus", cctv="bogus", fibre="bogus", status="bogus",
     )
     return stations
 
@@ -116,6 +120,13 @@ def _incidents(geo: Any, personas: Personas, station: Station) -> tuple[Case, Re
     Referral.objects.filter(case=case).update(referred_on=FAR_FUTURE, office=long_text(200),
                                               their_reference="")
     CaseStep.objects.filter(case=case).update(at=LAST_MOMENT)
+    # A status outside the choices, on a second case and on a step of the first.
+    other = incidents.case_open_from_report(
+        report=incidents.report_receive(channel=Channel.WEB, category=category, text="دوم",
+                                        station=station).report, actor=personas.admin)
+    Case.objects.filter(pk=other.pk).update(status="bogus")
+    step = CaseStep.objects.filter(case=case).order_by("pk").last()
+    CaseStep.objects.filter(pk=step.pk).update(to_status="bogus")
     # Reports are append-only: the extremes come as new rows.
     for moment in (FIRST_MOMENT, LAST_MOMENT):
         Report.objects.create(
@@ -198,6 +209,8 @@ def _pages(w: Poisoned) -> Iterator[str]:
     for station in w.stations:
         yield f"/stations/{station.pk}/"
         yield f"/stations/{station.pk}/edit/"
+    for case in Case.objects.all():
+        yield f"/incidents/cases/{case.pk}/"
     yield from ["/incidents/", "/incidents/?status=open", f"/incidents/cases/{w.case.pk}/",
                 "/incidents/reports/", f"/incidents/reports/{w.report.pk}/",
                 "/incidents/dashboard/", f"/incidents/dashboard/?unit={g.gharchak.pk}",
@@ -208,6 +221,10 @@ def _pages(w: Poisoned) -> Iterator[str]:
                 f"/incidents/cases/{w.case.pk}/step/resolve/"]
     for report in Report.objects.filter(reference__startswith="R-POISON"):
         yield f"/incidents/reports/{report.pk}/"
+    # The public status of every report with a case (one in a status outside the choices).
+    for reference in Report.objects.filter(case_link__isnull=False).values_list(
+            "reference", flat=True):
+        yield f"/report/status/?reference={reference}"
     yield from ["/councils/", f"/councils/{w.council.pk}/", f"/councils/meetings/{w.meeting.pk}/",
                 f"/councils/meetings/{w.meeting.pk}/edit/",
                 f"POST /councils/meetings/{w.meeting.pk}/agenda.pdf", "/councils/actions/",

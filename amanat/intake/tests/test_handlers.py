@@ -42,8 +42,13 @@ def test_the_api_answers_through_its_own_chain(personas: Personas) -> None:
 
 
 def test_the_api_refuses_without_a_token_and_its_open_endpoints_see_no_user() -> None:
-    status, _, content = serve("/api/v1/me")
-    assert status == 401 and json.loads(content) == {"detail": "Unauthorized"}
+    status, headers, content = serve("/api/v1/me")
+    # The API's error body, like every other error answer, with the RFC 6750 challenge.
+    body = json.loads(content)
+    assert status == 401 and body["detail"] == "Unauthorized"
+    [error] = body["errors"]
+    assert error["field"] == "Authorization" and error["message_en"] and error["message_fa"]
+    assert headers["www-authenticate"] == ['Bearer realm="api"']
     # The SMS webhook takes no token: it checks its signature and answers in Persian.
     status, _, content = serve("/api/v1/incidents/sms", method="POST", body=b"{}",
                                headers={"X-Amanat-Signature": "sha256=00"})

@@ -89,8 +89,15 @@ def test_list_is_scoped_to_the_gharchak_governor(registry: Registry, governor: A
     assert response.status_code == 200
     assert codes(response) == ["101", "102", "103", "104"]
     assert response.json()["count"] == 4
-    # Asking for Kerman gives nothing, not Kerman's stations.
-    assert governor.get(LIST, {"county": "815"}).json()["count"] == 0
+    # Asking for Kerman gives nothing, not Kerman's stations: the answer of an unknown
+    # code, so a probe cannot tell which codes exist outside the scope.
+    kerman, unknown = governor.get(LIST, {"county": "815"}), governor.get(LIST, {"county": "9999"})
+    assert kerman.status_code == unknown.status_code == 422
+    assert kerman.json()["errors"][0]["message_en"] == (
+        "there is no county with code 815 in your area")
+    assert governor.get(LIST, {"province": "8"}).status_code == 422
+    # The governor's own province is in reach (its filter gives his stations).
+    assert codes(governor.get(LIST, {"province": "23"})) == ["101", "102", "103", "104"]
 
 
 @pytest.mark.parametrize(
@@ -345,3 +352,17 @@ def test_patch_rejected_by_the_rules_keeps_the_key_free(
     assert not IdempotencyRecord.objects.exists()
     assert governor.patch(one(station), {"cameras": 4}, key=key).status_code == 200
     assert Station.objects.get(pk=station.pk).cameras == 4
+
+
+@pytest.mark.parametrize("typed", ["0808", "808", "۸۰۸", "۰۸۰۸"])
+def test_list_filters_compare_codes_in_their_canonical_form(
+    registry: Registry, admin: Api, typed: str
+) -> None:
+    """A spreadsheet's 808 (or a phone's Persian digits) is county 0808."""
+    from amanat.stations.tests.conftest import unit
+
+    bam = unit("county", "0808", "بم", registry.geo.kerman_province)
+    make_station(registry.election, bam, "0001")
+    response = admin.get(LIST, {"county": typed})
+    assert response.status_code == 200, response.content
+    assert codes(response) == ["0001"]
