@@ -246,6 +246,10 @@ def membership_grant(
     if role not in access.grantable_roles(actor, unit):
         _refuse(user=actor, model_label="accounts.membership", pk=None, action=policy.CREATE,
                 message=_("You may not grant this role at this unit."))
+    if user.pk == actor.pk:
+        # Separation of duties: nobody widens their own powers; another manager must.
+        _refuse(user=actor, model_label="accounts.membership", pk=None, action=policy.CREATE,
+                message=_("You may not grant a role to yourself; ask another administrator."))
     if role == Role.AGENCY_OFFICER and agency is None:
         raise ValidationError(_("An agency officer needs an agency."))
     with transaction.atomic():
@@ -332,14 +336,22 @@ def user_password_change(*, user: User, password: str, keep_session: str | None)
     user.set_password(password)
     user.save(update_fields=["password"])
     ended = _user_sessions_end(user, keep=keep_session)
+    revoked = _user_tokens_revoke(user)
     audit_record(
         action="user.password_change",
         actor=user,
         object_type="auth.user",
         object_id=str(user.pk),
-        extra={"sessions_ended": ended},
+        extra={"sessions_ended": ended, "tokens_revoked": revoked},
     )
     return ended
+
+
+def _user_tokens_revoke(user: User) -> int:
+    """Revoke the user's API tokens: a password changed or a second factor reset (a
+    suspected compromise) must not leave a token issued from a stolen session working."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
 
 
 # --- API tokens ----------------------------------------------------------------------
@@ -483,15 +495,19 @@ def totp_enrolment_confirm(
     return device
 
 
-def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
-    """The confirmed device that accepts ``token``, or None (recorded)."""
+def totp_verify(*, user: User, token: str, request: HttpRequest | None = None
+                ) -> TOTPDevice | None:
+    """The confirmed device that accepts ``token``, or None (recorded, with the client's
+    address as sign-in failures are)."""
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(token):
             return device
     # Counted like failed sign-ins: whoever holds the password can send wrong codes
     # without end (django-otp's throttling refuses them, but each was an event).
-    failure_record(action="auth.totp_failed", username=user.get_username(), ip="",
-                   address="", actor=user)
+    failure_record(action="auth.totp_failed", username=user.get_username(),
+                   ip=client_address(request) if request is not None else "",
+                   address=client_limit_address(request) if request is not None else "",
+                   actor=user)
     return None
 
 
@@ -515,13 +531,15 @@ def totp_reset(*, user: User, actor: User | None, actor_name: str | None = None)
     with transaction.atomic():
         removed, _deleted = TOTPDevice.objects.filter(user=user).delete()
         ended = _user_sessions_end(user)
+        revoked = _user_tokens_revoke(user)
         audit_record(
             action="auth.totp_reset",
             actor=actor,
             actor_name=None if actor is not None else (actor_name or "cli"),
             object_type="auth.user",
             object_id=str(user.pk),
-            extra={"devices_removed": removed, "sessions_ended": ended},
+            extra={"devices_removed": removed, "sessions_ended": ended,
+                   "tokens_revoked": revoked},
         )
     return removed
 

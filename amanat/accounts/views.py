@@ -116,7 +116,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             return _to_verification(request)
         if confirmed is not None:
             del request.session[PENDING_SECRET]
-            otp_login(request, confirmed)
+            _second_factor_passed(request, confirmed)
             messages.success(request, _("Two-step sign-in is on."))
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid. Try the next one."))
@@ -130,6 +130,13 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/otp_enrol.html", context)
 
 
+def _second_factor_passed(request: HttpRequest, device: Device) -> None:
+    """Mark the session verified under a new session key: a session id planted in the
+    browser before the code was typed must not become a verified session."""
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 @second_factor_not_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
@@ -137,9 +144,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect("accounts_otp_enrol")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.totp_verify(user=request.user, token=form.cleaned_data["token"])  # type: ignore[arg-type]
+        device = services.totp_verify(user=request.user, token=form.cleaned_data["token"],  # type: ignore[arg-type]
+                                      request=request)
         if device is not None:
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})

@@ -11,6 +11,7 @@ from django.urls import reverse
 from amanat.accounts import services
 from amanat.accounts.models import Membership, Role
 from amanat.accounts.testing import Personas, sign_in
+from amanat.audit.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +175,19 @@ def test_a_refused_revoke_is_recorded(personas: Personas) -> None:
     assert kerman.active
     denied = Event.objects.get(action="access.denied")
     assert (denied.object_id, denied.extra) == (str(kerman.pk), {"attempted": "delete"})
+
+
+def test_nobody_grants_a_role_to_themselves(client: Client, personas: Personas,
+                                            small_geo: Any) -> None:
+    """Separation of duties: a governor may grant roles in his county, not to himself."""
+    governor = personas.gharchak_governor
+    sign_in(client, governor)
+    before = Membership.objects.filter(user=governor).count()
+    response = client.post(reverse("accounts_membership_grant"), {
+        "username": governor.username, "role": Role.SECURITY_COMMITTEE,
+        "unit": small_geo.gharchak.pk,
+    })
+    assert response.status_code == 400  # refused like any other ungrantable role
+    assert "yourself" in response.content.decode() or "خودتان" in response.content.decode()
+    assert Membership.objects.filter(user=governor).count() == before
+    assert Event.objects.filter(action="access.denied", actor_id=governor.pk).exists()

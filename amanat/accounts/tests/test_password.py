@@ -60,7 +60,7 @@ def test_change_keeps_this_session_and_ends_the_others(governor: User) -> None:
     assert Session.objects.count() == 1
     event = Event.objects.get(action="user.password_change")
     assert event.actor_id == governor.pk and event.object_id == str(governor.pk)
-    assert event.extra == {"sessions_ended": 1}
+    assert event.extra == {"sessions_ended": 1, "tokens_revoked": 0}
     recorded = json.dumps([event.before, event.after, event.extra])
     assert OLD not in recorded and NEW not in recorded and governor.password not in recorded
 

@@ -196,7 +196,7 @@ def test_national_admin_resets_a_lost_device(personas: Personas) -> None:
         reverse("login"))
     event = Event.objects.get(action="auth.totp_reset")
     assert event.actor_id == personas.admin.pk and event.object_id == str(officer.pk)
-    assert event.extra == {"devices_removed": 1, "sessions_ended": 1}
+    assert event.extra == {"devices_removed": 1, "sessions_ended": 1, "tokens_revoked": 0}
 
 
 @pytest.mark.parametrize("who", ["auditor", "tehran_officer", "gharchak_governor"])
@@ -245,3 +245,34 @@ def test_device_admin_is_not_offered(client: Client, small_geo: Any) -> None:
     boss = User.objects.create_superuser("boss", password=None)
     sign_in(client, boss)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+
+
+def test_passing_the_second_factor_renews_the_session_key(admin: User) -> None:
+    """A session id planted before the code was typed does not become a verified one."""
+    client = _password_only(admin)
+    planted = client.cookies["sessionid"].value
+    device = TOTPDevice.objects.get(user=admin)
+    response = client.post(VERIFY, {"token": totp_code(device), "next": "/"})
+    assert response.status_code == 302
+    assert client.cookies["sessionid"].value != planted
+    stale = Client()
+    stale.cookies["sessionid"] = planted
+    assert stale.get(reverse("accounts_profile"))["Location"].startswith(reverse("login"))
+
+
+def test_a_wrong_code_is_recorded_with_the_client_address(admin: User) -> None:
+    client = Client(REMOTE_ADDR="10.20.30.40")
+    client.post(reverse("login"), {"username": admin.username, "password": PASSWORD})
+    client.post(VERIFY, {"token": "000000", "next": "/"})
+    event = Event.objects.get(action="auth.totp_failed")
+    assert event.extra["ip"] == "10.20.30.40"
+
+
+def test_a_reset_revokes_the_users_api_tokens(personas: Personas) -> None:
+    officer = personas.tehran_officer
+    token, _plain = services.api_token_issue(user=officer, name="device", ttl_days=30,
+                                             actor=officer)
+    services.totp_reset(user=officer, actor=personas.admin)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert Event.objects.get(action="auth.totp_reset").extra["tokens_revoked"] == 1
