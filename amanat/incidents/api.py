@@ -16,6 +16,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from pydantic import Field
 
@@ -23,13 +26,13 @@ from amanat.accounts import access
 from amanat.core import idempotency
 from amanat.core.api_errors import ErrorOut, error_body, error_response
 from amanat.core.api_parser import clean_strings
+from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import selectors, services
-from amanat.incidents.errors import IncidentError
 from amanat.incidents.models import Category, Channel, Report
 from amanat.lib.limits import ID_MAX
-from amanat.lib.persian import normalize, to_persian_digits
+from amanat.lib.persian import normalize
 from amanat.stations.models import Station
 
 router = Router(tags=["incidents"])
@@ -68,8 +71,8 @@ def _report_out(report: Any) -> ReportOut:
 def _category(code: str) -> Category:
     found = selectors.category_by_code(code)
     if found is None:
-        raise IncidentError(f"unknown category {code!r}", f"دسته «{code}» شناخته نیست",
-                            field="category")
+        raise RuleError(_("unknown category “%(category)s”"), code="unknown_category",
+                        field="category", category=code)
     return found
 
 
@@ -80,19 +83,17 @@ def _place(request: HttpRequest, payload: ReportIn, election: Election | None
     if payload.station_code:
         station = selectors.find_station_for_user(request.user, election, payload.station_code)
         if station is None:
-            raise IncidentError(f"no polling station {payload.station_code!r} in your area",
-                                f"شعبه «{payload.station_code}» در حوزه شما یافت نشد",
-                                field="station_code")
+            raise RuleError(_("no polling station “%(station)s” in your area"),
+                            code="unknown_station", field="station_code",
+                            station=payload.station_code)
         return station, station.unit or station.county
     if payload.unit_id is None:
-        raise IncidentError("give station_code or unit_id",
-                            "کد شعبه (station_code) یا واحد (unit_id) را بدهید", field="unit_id")
+        raise RuleError(_("give station_code or unit_id"), code="required", field="unit_id")
     try:
         return None, selectors.get_report_unit_for_user(request.user, payload.unit_id)
     except Http404:
-        raise IncidentError(f"no place {payload.unit_id} in your area",
-                            f"واحد {to_persian_digits(str(payload.unit_id))} در حوزه شما "
-                            "یافت نشد", field="unit_id") from None
+        raise RuleError(_("no place %(unit)s in your area"), code="unknown_unit",
+                        field="unit_id", unit=payload.unit_id) from None
 
 
 def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key: str
@@ -117,8 +118,8 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
             station=station, unit=unit, election=election, actor=request.user,
             payload=sent, client_key=f"{request.user.pk}:{key}",
         )
-    except IncidentError as error:
-        return 422, error_body([error])
+    except RuleError as error:
+        return error.status, error_body([error])
 
 
 def _store(prepared: services.PreparedReport | tuple[int, Any]) -> tuple[int, Any]:
@@ -171,6 +172,19 @@ def _sms_answer(status: int, **fields: Any) -> JsonResponse:
     return JsonResponse(SmsOut(**fields).dict(), status=status)
 
 
+def _sms_problem(status: int, problem: RuleError) -> JsonResponse:
+    """A refusal: the reply the gateway relays to the sender is Persian (whoever sends an
+    SMS reads Persian), ``message_en`` for the gateway's operators."""
+    return _sms_answer(status, ok=False, error=problem.code, message_en=problem.render("en"),
+                       reply=problem.render("fa"))
+
+
+def _thanks(reference: str) -> str:
+    with translation.override("fa"):
+        return gettext("Your report was recorded as number %(reference)s. Thank you.") % {
+            "reference": reference}
+
+
 def _signature_ok(raw: bytes, header: str) -> bool:
     secret = getattr(settings, "AMANAT_SMS_SECRET", "")
     if not secret or not header:
@@ -180,31 +194,24 @@ def _signature_ok(raw: bytes, header: str) -> bool:
     return hmac.compare_digest(given.lower(), expected)
 
 
-class SmsProblem(IncidentError):
-    def __init__(self, code: str, message_en: str, message_fa: str) -> None:
-        super().__init__(message_en, message_fa)
-        self.code = code
-
-
-FORMAT_HELP = "نمونه: VB 2321-0042 شرح رویداد"
 
 
 def _parse_sms(text: str, election: Election | None) -> tuple[Category, Station, str]:
     # The text is stored as sent; only the two codes are normalised (Persian digits…).
     parts = text.strip().split(None, 2)
     if len(parts) < 3 or not parts[2].strip():
-        raise SmsProblem("format", "expected: CATEGORY COUNTY-STATION text",
-                         f"قالب پیامک درست نیست. {FORMAT_HELP}")
+        raise RuleError(_("expected: CATEGORY COUNTY-STATION text, e.g. VB 2321-0042 what "
+                          "happened"), code="format")
     code, station_code, body = normalize(parts[0]), normalize(parts[1]), parts[2]
     category = selectors.category_by_sms_code(code)
     if category is None:
-        raise SmsProblem("unknown_category", f"unknown category code {code!r}",
-                         f"کد تخلف «{code}» شناخته نیست. {FORMAT_HELP}")
+        raise RuleError(_("unknown category code “%(category)s”; e.g. VB 2321-0042 what "
+                          "happened"), code="unknown_category", category=code)
     station = selectors.find_station(election, station_code)
     if station is None:
-        raise SmsProblem("unknown_station", f"unknown polling station {station_code!r}",
-                         f"شعبه «{station_code}» یافت نشد؛ کد شهرستان و کد شعبه را با خط تیره "
-                         "بنویسید، مانند 2321-0042")
+        raise RuleError(_("unknown polling station “%(station)s”; write the county code and "
+                          "the station code with a hyphen, e.g. 2321-0042"),
+                        code="unknown_station", station=station_code)
     return category, station, body
 
 
@@ -255,19 +262,18 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
     ``X-Amanat-Signature: sha256=<hex HMAC-SHA256 of the raw body>``."""
     raw = request.body[: MAX_SMS_BODY + 1]
     if not _signature_ok(raw, request.headers.get(SIGNATURE_HEADER, "")):
-        return _sms_answer(401, ok=False, error="signature", message_en="bad signature",
-                           reply="امضای درخواست نامعتبر است")
+        return _sms_problem(401, RuleError(_("the request's signature is not valid"),
+                                           code="signature"))
     data = _sms_body(raw) if len(raw) <= MAX_SMS_BODY else None
     if data is None:
-        return _sms_answer(400, ok=False, error="body",
-                           message_en="body must be JSON with message_id and text",
-                           reply="بدنه درخواست باید JSON با message_id و text باشد")
+        return _sms_problem(400, RuleError(_("the body must be JSON with message_id and text"),
+                                           code="body"))
     # A gateway retry: answer as the first time, before parsing anything again.
     known = Report.objects.filter(channel=Channel.SMS, client_key=data["message_id"].strip()
                                   ).values_list("reference", flat=True).first()
     if known:
         return _sms_answer(200, ok=True, reference=known, duplicate=True,
-                           reply=f"گزارش شما با شماره {known} ثبت شد. سپاس.")
+                           reply=_thanks(known))
     election = Election.objects.current()
     try:
         category, station, body = _parse_sms(data["text"], election)
@@ -276,9 +282,8 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
             election=election, contact=str(data.get("sender") or "")[:200], payload=data,
             client_key=data["message_id"].strip(),
         )
-    except IncidentError as problem:
-        return _sms_answer(422, ok=False, error=getattr(problem, "code", "invalid"),
-                           message_en=problem.message_en, reply=problem.message_fa)
+    except RuleError as problem:
+        return _sms_problem(422, problem)
     reference = received.report.reference
     return _sms_answer(200, ok=True, reference=reference, duplicate=not received.created,
-                       reply=f"گزارش شما با شماره {reference} ثبت شد. سپاس.")
+                       reply=_thanks(reference))
