@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amanat.core.models import in_language
 from amanat.geo.models import AdminUnit, Kind
 
 
@@ -34,7 +35,12 @@ class Agency(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name_fa
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (the rows hold both)."""
+        return in_language(self.name_fa, self.name_en)
 
 
 class Role(models.TextChoices):

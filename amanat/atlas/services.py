@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from amanat.atlas import tasks
 from amanat.atlas.models import (
@@ -30,25 +31,17 @@ from amanat.atlas.models import (
 )
 from amanat.audit.services import audit_record, audit_snapshot
 from amanat.core import changes
+from amanat.core.errors import RuleError
+from amanat.core.forms import jalali_problem
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import era_problem
 from amanat.lib.persian import clean_text
 
 
-class AtlasInvalid(ValueError):
-    """Refused input: a message in English and Persian, and the field it concerns."""
-
-    def __init__(self, field: str, message_en: str, message_fa: str) -> None:
-        super().__init__(message_en)
-        self.field = field
-        self.message_en = message_en
-        self.message_fa = message_fa
-
-
 def _require_county(unit: AdminUnit) -> None:
     if unit.kind != Kind.COUNTY:
-        raise AtlasInvalid("county", f"{unit.name} is not a county.",
-                           f"«{unit.name}» شهرستان نیست.")
+        raise RuleError(_("“%(unit)s” is not a county."), code="not_a_county", field="county",
+                        unit=unit.name)
 
 
 # --- enqueueing recomputes ----------------------------------------------------------------
@@ -88,22 +81,22 @@ def assessment_create(
     """Record an agency's rating of a county; it supersedes the agency's earlier ones."""
     _require_county(county)
     if not 1 <= score <= 5:
-        raise AtlasInvalid("score", "The rating must be between 1 and 5.",
-                           "امتیاز باید بین ۱ تا ۵ باشد.")
+        raise RuleError(_("The rating must be between 1 and 5."), code="out_of_range",
+                        field="score")
     if not justification.strip():
-        raise AtlasInvalid("justification", "Write the justification of the rating.",
-                           "دلیل این ارزیابی را بنویسید.")
+        raise RuleError(_("Write the justification of the rating."), code="required",
+                        field="justification")
     if assessed_on > timezone.localdate():
-        raise AtlasInvalid("assessed_on", "The assessment date cannot be in the future.",
-                           "تاریخ ارزیابی نمی‌تواند در آینده باشد.")
+        raise RuleError(_("The assessment date cannot be in the future."), code="future",
+                        field="assessed_on")
     problem = era_problem(assessed_on)
     if problem is not None:
-        raise AtlasInvalid("assessed_on", f"The assessment date: {problem.message_en}.",
-                           f"تاریخ ارزیابی: {problem.message_fa}.")
+        raise RuleError(_("The assessment date: %(problem)s."), code=problem.reason,
+                        field="assessed_on", problem=jalali_problem(problem))
     flagged = list(stations)
     if any(s.county_id != county.pk or s.election_id != election.pk for s in flagged):
-        raise AtlasInvalid("stations", "Flagged stations must be in the assessed county.",
-                           "شعب علامت‌خورده باید در همان شهرستان باشند.")
+        raise RuleError(_("Flagged stations must be in the assessed county."),
+                        code="other_county", field="stations")
     with transaction.atomic():
         assessment = Assessment.objects.create(
             election=election, agency=agency, county=county, score=score,
@@ -124,8 +117,7 @@ def national_tier_set(
     """Set (or with ``tier=None`` clear) the national tier of a county."""
     _require_county(county)
     if tier is not None and tier not in (1, 2, 3, 4):
-        raise AtlasInvalid("tier", "The tier must be 1, 2, 3 or 4.",
-                           "سطح باید ۱، ۲، ۳ یا ۴ باشد.")
+        raise RuleError(_("The tier must be 1, 2, 3 or 4."), code="out_of_range", field="tier")
     with transaction.atomic():
         current = NationalTier.objects.filter(election=election, county=county).first()
         before = {"tier": current.tier, "note": current.note} if current else {"tier": None}
@@ -134,7 +126,7 @@ def national_tier_set(
             if current:
                 current.delete()
         else:
-            result, _ = NationalTier.objects.update_or_create(
+            result, _created = NationalTier.objects.update_or_create(
                 election=election, county=county,
                 defaults={"tier": tier, "note": note, "set_by": actor, "set_at": timezone.now()},
             )
@@ -168,10 +160,8 @@ def thresholds_set(
 ) -> TierThreshold:
     """Change the tier thresholds of an election: 100 ≥ tier 1 > tier 2 > tier 3 > 0."""
     if not 100 >= tier1_min > tier2_min > tier3_min > 0:
-        raise AtlasInvalid(
-            "tier1_min",
-            "Thresholds must decrease from tier 1 to tier 3, between 0 and 100.",
-            "آستانه‌ها باید از سطح ۱ تا ۳ کاهش یابند و بین ۰ و ۱۰۰ باشند.")
+        raise RuleError(_("Thresholds must decrease from tier 1 to tier 3, between 0 and 100."),
+                        code="thresholds_order", field="tier1_min")
     with transaction.atomic():
         row, created = TierThreshold.objects.get_or_create(election=election)
         before = None if created else {"tier1_min": row.tier1_min, "tier2_min": row.tier2_min,

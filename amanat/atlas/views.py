@@ -22,6 +22,7 @@ from amanat.atlas import pdf, selectors, services
 from amanat.atlas.forms import AssessmentForm, NationalTierForm, ThresholdsForm
 from amanat.atlas.models import TierThreshold, UnitLevel, UnitScore
 from amanat.atlas.selectors import TIER_COLOURS
+from amanat.core.errors import RuleError
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
@@ -135,9 +136,8 @@ def assessment_new(request: HttpRequest, unit_id: int) -> HttpResponse:
                 election=election, agency=data["agency"], county=unit, score=data["score"],
                 justification=data["justification"], assessed_on=data["assessed_on"],
                 author=request.user, stations=data["stations"])
-        except services.AtlasInvalid as exc:
-            form.add_error(exc.field if exc.field in form.fields else None,
-                           exc.message_fa if persian_active() else exc.message_en)
+        except RuleError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("The assessment was recorded."))
             return redirect(f"{_county_url(unit)}?election={election.slug}")
@@ -180,8 +180,8 @@ def thresholds(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.thresholds_set(election=election, actor=request.user, **form.cleaned_data)
-        except services.AtlasInvalid as exc:
-            form.add_error(None, exc.message_fa if persian_active() else exc.message_en)
+        except RuleError as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, _("The thresholds were saved; the atlas is being "
                                         "recomputed."))

@@ -1,11 +1,13 @@
-"""The API's error body: ``{"detail": …, "errors": [{field, message_en, message_fa}]}``.
+"""The API's error body: ``{"detail": …, "errors": [{field, code, message}]}``.
 
-Every error the API answers has this shape, so a field device shows the same Persian and
-English messages whatever went wrong: a body that is not JSON or a missing required
+Every error the API answers has this shape, in the request's language (LocaleMiddleware:
+``Accept-Language``, Persian by default): a body that is not JSON or a missing required
 header (400), a missing or expired token (401), an object outside the caller's scope
-(404), a broken rule of a service, a value pydantic could not read (translated here) or
-a reused idempotency key (422), a database that cannot serve now (503, with
-``Retry-After``: amanat/core/outage.py).
+(404), a broken rule of a service (``amanat.core.errors.RuleError``), a value pydantic
+could not read (translated here) or a reused idempotency key (422), a database that
+cannot serve now (503, with ``Retry-After``: amanat/core/outage.py).  ``code`` is the
+machine-readable kind of problem (``missing``, ``too_long``, ``locked``, …), the same in
+every language.
 
 ``complete_openapi`` declares these answers in the OpenAPI document wherever the shared
 plumbing can give them, so that a generated client knows every status it may receive.
@@ -14,21 +16,22 @@ plumbing can give them, so that a generated client knows every status it may rec
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic_core import PydanticCustomError
 
-from amanat.lib.persian import to_persian_digits
+from amanat.core.errors import RuleError
 
 
 class FieldErrorOut(Schema):
     field: str
-    message_en: str
-    message_fa: str
+    code: str
+    message: str
 
 
 class ErrorOut(Schema):
@@ -36,69 +39,59 @@ class ErrorOut(Schema):
     errors: list[FieldErrorOut] = []
 
 
-class FieldErrorLike(Protocol):
-    """stations.validation.FieldError, RowError and the like."""
-
-    @property
-    def field(self) -> str: ...
-    @property
-    def message_en(self) -> str: ...
-    @property
-    def message_fa(self) -> str: ...
+INVALID_DETAIL = _("The request is invalid; see errors.")
 
 
-INVALID_DETAIL = "The request is invalid; see errors."
-
-
-def error_body(errors: Iterable[FieldErrorLike], detail: str = INVALID_DETAIL) -> dict[str, Any]:
+def error_body(errors: Iterable[RuleError], detail: str | Promise = INVALID_DETAIL
+               ) -> dict[str, Any]:
+    """The body, its messages in the active language (the request's)."""
     return {
-        "detail": detail,
-        "errors": [
-            {"field": e.field, "message_en": e.message_en, "message_fa": e.message_fa}
-            for e in errors
-        ],
+        "detail": str(detail),
+        "errors": [{"field": e.field, "code": e.code, "message": e.message} for e in errors],
     }
 
 
 def error_response(
-    errors: Iterable[FieldErrorLike], *, status: int = 422, detail: str = INVALID_DETAIL
+    errors: Iterable[RuleError], *, status: int = 422, detail: str | Promise = INVALID_DETAIL
 ) -> HttpResponse:
     return JsonResponse(error_body(errors, detail), status=status)
 
 
-# --- pydantic's messages in Persian ---------------------------------------------------
+# --- pydantic's errors, translated ------------------------------------------------------
 
-# Persian for the pydantic error types the API's schemas can raise; ``{x}`` fields come
-# from the error's context.  Anything else falls back to a general message.
-_FA: Mapping[str, str] = {
-    "missing": "این مقدار لازم است",
-    "int_parsing": "باید عدد صحیح باشد",
-    "int_type": "باید عدد صحیح باشد",
-    "int_from_float": "باید عدد صحیح باشد",
-    "float_parsing": "باید عدد باشد",
-    "float_type": "باید عدد باشد",
-    "bool_parsing": "باید true یا false باشد",
-    "bool_type": "باید true یا false باشد",
-    "string_type": "باید متن باشد",
-    "string_too_long": "حداکثر {max_length} نویسه مجاز است",
-    "string_too_short": "دست‌کم {min_length} نویسه لازم است",
-    "literal_error": "مقدار مجاز نیست؛ یکی از این‌ها را بدهید: {expected}",
-    "enum": "مقدار مجاز نیست؛ یکی از این‌ها را بدهید: {expected}",
-    "greater_than_equal": "باید دست‌کم {ge} باشد",
-    "greater_than": "باید بیشتر از {gt} باشد",
-    "less_than_equal": "باید حداکثر {le} باشد",
-    "less_than": "باید کمتر از {lt} باشد",
-    "date_parsing": "تاریخ باید به شکل ۲۰۲۶-۰۲-۱۹ یا ۱۴۰۴/۱۱/۳۰ باشد",
-    "date_from_datetime_parsing": "تاریخ باید به شکل ۲۰۲۶-۰۲-۱۹ یا ۱۴۰۴/۱۱/۳۰ باشد",
-    "json_invalid": "بدنه درخواست JSON معتبر نیست",
-    "model_attributes_type": "بدنه درخواست باید یک شیء JSON باشد",
-    "dict_type": "بدنه درخواست باید یک شیء JSON باشد",
-    "extra_forbidden": "این فیلد شناخته نیست",
-    "value_error": "مقدار نامعتبر است",
+# The pydantic error types the API's schemas can raise, worded for the catalog;
+# ``%(x)s`` come from the error's context.  Anything else is ``_INVALID``.
+_MESSAGES: Mapping[str, Promise] = {
+    "missing": _("this value is required"),
+    "int_parsing": _("must be a whole number"),
+    "int_type": _("must be a whole number"),
+    "int_from_float": _("must be a whole number"),
+    "float_parsing": _("must be a number"),
+    "float_type": _("must be a number"),
+    "bool_parsing": _("must be true or false"),
+    "bool_type": _("must be true or false"),
+    "string_type": _("must be text"),
+    "string_too_long": _("at most %(max_length)s characters are allowed"),
+    "string_too_short": _("at least %(min_length)s characters are needed"),
+    "literal_error": _("not an allowed value; give one of: %(expected)s"),
+    "enum": _("not an allowed value; give one of: %(expected)s"),
+    "greater_than_equal": _("must be at least %(ge)s"),
+    "greater_than": _("must be greater than %(gt)s"),
+    "less_than_equal": _("must be at most %(le)s"),
+    "less_than": _("must be less than %(lt)s"),
+    "date_parsing": _("the date must look like 2026-02-19 or 1404/11/30"),
+    "date_from_datetime_parsing": _("the date must look like 2026-02-19 or 1404/11/30"),
+    "json_invalid": _("the request body is not valid JSON"),
+    "model_attributes_type": _("the request body must be a JSON object"),
+    "dict_type": _("the request body must be a JSON object"),
+    "extra_forbidden": _("this field is not known"),
+    "value_error": _("the value is invalid"),
 }
-_FA_DEFAULT = "مقدار نامعتبر است"
+_INVALID = _("the value is invalid")
 # Where a parameter comes from: not part of the field name the client sees.
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+# The context key of an error raised by our own validators (``rule_error``).
+_RULE = "amanat_rule"
 
 
 def _field(loc: Sequence[Any], body_params: int) -> str:
@@ -111,62 +104,43 @@ def _field(loc: Sequence[Any], body_params: int) -> str:
     return ".".join(parts)
 
 
-def _message_fa(error: Mapping[str, Any]) -> str:
-    ctx = {k: to_persian_digits(str(v)) if isinstance(v, int | float) else v
-           for k, v in (error.get("ctx") or {}).items()}
-    # Our own validators raise ``bilingual_error``s that carry their Persian message.
-    if "message_fa" in ctx:
-        return str(ctx["message_fa"])
-    template = _FA.get(str(error.get("type")), _FA_DEFAULT)
+def rule_error(error: RuleError) -> PydanticCustomError:
+    """For pydantic validators: a rule error that reaches the client as it is."""
+    return PydanticCustomError(error.code, str(error.render("en")), {_RULE: error})
+
+
+def _rule_error(error: Mapping[str, Any], field: str) -> RuleError:
+    """One of pydantic's errors as a rule error about ``field``."""
+    ctx = dict(error.get("ctx") or {})
+    own = ctx.get(_RULE)
+    if isinstance(own, RuleError):
+        return own.with_field(field)
+    kind = str(error.get("type"))
+    template = _MESSAGES.get(kind, _INVALID)
+    params = {k: v for k, v in ctx.items() if isinstance(v, int | float | str)}
+    rule = RuleError(template, code=kind, field=field, **params)
     try:
-        return template.format(**ctx)
-    except (KeyError, IndexError):
-        return _FA_DEFAULT
-
-
-def bilingual_error(message_en: str, message_fa: str) -> PydanticCustomError:
-    """For pydantic validators: an error whose Persian message reaches the client."""
-    return PydanticCustomError("amanat_invalid", message_en, {"message_fa": message_fa})
-
-
-def _message_en(error: Mapping[str, Any]) -> str:
-    message = str(error.get("msg", "invalid value"))
-    return message.removeprefix("Value error, ")
+        rule.render("en")
+    except (KeyError, ValueError, TypeError):  # a context this type does not usually carry
+        rule = RuleError(_INVALID, code=kind, field=field)
+    return rule
 
 
 def translate_validation_errors(errors: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """ninja's list of pydantic errors → the API's error body."""
-    out = []
-    for error in errors:
-        field = _field(error.get("loc") or (), body_params=1)
-        out.append({
-            "field": field,
-            "message_en": _message_en(error),
-            "message_fa": _message_fa(error),
-        })
-    return {"detail": INVALID_DETAIL, "errors": out}
+    return error_body(
+        _rule_error(error, _field(error.get("loc") or (), body_params=1)) for error in errors
+    )
 
 
-@dataclass(frozen=True)
-class RequestProblem:
-    """An error about the request as a whole, not one of its fields."""
-
-    field: str
-    message_en: str
-    message_fa: str
-
-
-UNREADABLE_BODY = RequestProblem(
-    "body", "the request body is not valid JSON", "بدنه درخواست JSON معتبر نیست"
-)
+UNREADABLE_BODY = RuleError(_("the request body is not valid JSON"), code="json_invalid",
+                            field="body")
 # ninja's words when the body cannot be parsed (ninja/params/models.py).
 _UNPARSABLE = "Cannot parse request body"
-UNAUTHORIZED = RequestProblem(
-    "Authorization",
-    "a valid API token is needed: Authorization: Bearer amt_… (a missing, expired or "
-    "revoked token, or one of a disabled user, is refused)",
-    "توکن معتبر API لازم است: Authorization: Bearer amt_… (توکنِ نفرستاده، منقضی یا "
-    "باطل‌شده، یا توکن کاربرِ غیرفعال پذیرفته نمی‌شود)",
+UNAUTHORIZED = RuleError(
+    _("a valid API token is needed: Authorization: Bearer amt_… (a missing, expired or "
+      "revoked token, or one of a disabled user, is refused)"),
+    code="unauthorized", field="Authorization",
 )
 
 
@@ -180,7 +154,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         if exc.status_code == 400 and str(exc).startswith(_UNPARSABLE):
-            return error_response([UNREADABLE_BODY], status=400, detail=_UNPARSABLE)
+            return error_response([UNREADABLE_BODY], status=400,
+                                  detail=_("Cannot parse the request body"))
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
     # ninja's own answer is {"detail": "Unauthorized"}: the API's error body instead, with
@@ -190,9 +165,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
 
+    def on_rule_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        return error_response([exc], status=exc.status)
+
     api.add_exception_handler(ValidationError, on_validation_error)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(AuthenticationError, on_unauthorized)
+    api.add_exception_handler(RuleError, on_rule_error)
 
 
 # --- the answers in the OpenAPI document -----------------------------------------------

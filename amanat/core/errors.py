@@ -20,8 +20,15 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-from amanat.core.templatetags.persian import jdate, localize_digits
+from amanat.core.templatetags.persian import (
+    ARABIC_THOUSANDS_SEPARATOR,
+    jdate,
+    localize_digits,
+    persian_active,
+)
+from amanat.lib.tabular import CP1256_WARNING, HEADER_SCAN_ROWS, TabularError
 
 ALL = "__all__"  # the error concerns the whole input, not one field
 
@@ -57,21 +64,44 @@ class RuleError(Exception):
 
     def with_field(self, field: str) -> RuleError:
         """The same error about another field (a nested value, a spreadsheet column)."""
-        return type(self)(self.template, code=self.code, field=field, **self.params)
+        # Not copy.copy: an exception is copied by calling its class with its args.
+        moved = type(self).__new__(type(self))
+        moved.__dict__.update(self.__dict__)
+        moved.args = (self.code, field)
+        moved.field = field
+        return moved
 
     def __str__(self) -> str:
         return self.message
 
 
+class Grouped(int):
+    """A number shown with thousands grouped: 100,000 in English, ۱۰۰٬۰۰۰ in Persian."""
+
+
+class Digits(str):
+    """Text whose digits follow the language (a cell or code quoted in a message).
+
+    Other text parameters are shown as they are: a reference or a file name is typed
+    back exactly.
+    """
+
+
 def _display(value: Any) -> Any:
     """A parameter as it is shown: Jalali dates, digits of the active language."""
+    if isinstance(value, RuleError):
+        return value.message
     if isinstance(value, Promise):
         return str(value)
     if isinstance(value, datetime.date):
         return jdate(value)
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, Grouped):
+        grouped = f"{value:,}"
+        return localize_digits(grouped.replace(",", ARABIC_THOUSANDS_SEPARATOR)
+                               if persian_active() else grouped)
+    if isinstance(value, int | float | Digits):
         return localize_digits(str(value))
     return value
 
@@ -79,3 +109,27 @@ def _display(value: Any) -> Any:
 def messages(errors: Iterable[RuleError]) -> list[str]:
     """The errors' messages in the active language."""
     return [error.message for error in errors]
+
+
+_TABLE_PROBLEMS = {
+    "format": _("“%(filename)s” is neither a CSV nor an XLSX file"),
+    "utf16": _("the file starts with a UTF-16 mark but is not valid UTF-16"),
+    "empty": _("the file is empty: no header row"),
+    "unreadable": _("the file cannot be read as a table: %(detail)s"),
+    "no_header": _("no header row in the first %(rows)s rows"),
+}
+_TABLE_WARNINGS = {
+    CP1256_WARNING: _("the file is not UTF-8; it was read as Windows-1256 (Arabic/Persian "
+                      "Windows)"),
+}
+
+
+def tabular_error(error: TabularError) -> RuleError:
+    """A spreadsheet that cannot be read (``lib.tabular``), as a rule error."""
+    return RuleError(_TABLE_PROBLEMS[error.reason], code=error.reason,
+                     filename=error.filename, detail=error.detail, rows=HEADER_SCAN_ROWS)
+
+
+def tabular_warning(code: str) -> RuleError:
+    """A note about how a spreadsheet was read (``Table.warnings``)."""
+    return RuleError(_TABLE_WARNINGS.get(code, code), code=code)

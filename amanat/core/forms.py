@@ -11,8 +11,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.renderers import DjangoTemplates
+from django.utils.functional import lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from amanat.core.errors import ALL, Digits, RuleError
 from amanat.core.templatetags.persian import localize_digits, persian_active
 from amanat.lib.jalali import JalaliDateError, format_jalali, jalali_month_name, parse_jalali_date
 from amanat.lib.limits import parse_id
@@ -140,33 +143,44 @@ def clean_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Fi
     return db_field.formfield(**kwargs)
 
 
-def jalali_error_message(error: JalaliDateError) -> str:
-    """The reason a typed date was refused, in the active language.
+# The month's name in the reader's language, looked up when the message is shown.
+_month_name = lazy(
+    lambda month: jalali_month_name(month, lang="fa" if persian_active() else "en"), str)
 
-    Built from the error's reason and numbers with gettext (rather than taking
-    ``error.message_fa``) so that every language the site offers gets its own message.
-    """
-    n = {k: localize_digits(str(v)) for k, v in
-         {"year": error.year, "month": error.month, "day": error.day}.items()}
+
+def jalali_problem(error: JalaliDateError, *, field: str = ALL) -> RuleError:
+    """Why a date was refused, as a rule error translated when it is shown: the one way
+    a ``lib.jalali`` refusal reaches people (forms, the API, imports, services)."""
+    numbers = {"year": error.year, "month": error.month, "day": error.day}
     if error.reason == "day" and error.month is not None:
-        n["month_name"] = jalali_month_name(error.month, lang="fa" if persian_active() else "en")
-        detail = gettext(
-            "day %(day)s does not exist in month %(month)s (%(month_name)s) of %(year)s"
-        ) % n
-    elif error.reason == "month":
-        detail = gettext("month %(month)s does not exist; months run from 1 to 12") % n
-    elif error.reason == "year":
-        detail = gettext("year %(year)s is outside the supported range") % n
-    elif error.reason == "era":
-        low, _, high = error.hint.partition("-")
-        n |= {"low": localize_digits(low), "high": localize_digits(high)}
-        detail = gettext("year %(year)s is too far from today; enter a year from %(low)s "
-                         "to %(high)s") % n
-    elif error.reason == "gregorian":
-        n["jalali"] = localize_digits(error.hint)
-        detail = gettext("this looks like a Gregorian date; as a Jalali date it is "
-                         "%(jalali)s") % n
-    else:
+        template = _("day %(day)s does not exist in month %(month)s (%(month_name)s) of "
+                     "%(year)s")
+        return RuleError(template, code="day", field=field, month_name=_month_name(error.month),
+                         **numbers)
+    if error.reason in ("era", "gregorian", "iso", "format"):
+        low, _sep, high = error.hint.partition("-")
+        return RuleError(_REASONS[error.reason], code=error.reason, field=field,
+                         text=Digits(error.text), jalali=Digits(error.hint), low=Digits(low),
+                         high=Digits(high), **numbers)
+    return RuleError(_REASONS[error.reason], code=error.reason, field=field, **numbers)
+
+
+_REASONS = {
+    "month": _("month %(month)s does not exist; months run from 1 to 12"),
+    "year": _("year %(year)s is outside the supported range"),
+    "era": _("year %(year)s is too far from today; enter a year from %(low)s to %(high)s"),
+    "gregorian": _("this looks like a Gregorian date; as a Jalali date it is "
+             "%(jalali)s"),
+    "iso": _("“%(text)s” is not a valid date (YYYY-MM-DD, such as 2026-02-19)"),
+    "format": _("“%(text)s” is not a date in year/month/day form, such as 1404/10/21"),
+    "day": _("that day does not exist in the Jalali calendar"),
+}
+
+
+def jalali_error_message(error: JalaliDateError) -> str:
+    """The message of a date field that refused what was typed, in the active language."""
+    detail: RuleError | str = jalali_problem(error)
+    if error.reason == "format":
         detail = gettext("write the year, month and day separated by a slash")
     return gettext("Enter a valid Jalali date such as 1404/10/21: %(detail)s.") % {
         "detail": detail

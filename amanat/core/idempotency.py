@@ -29,15 +29,16 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from pydantic_core import to_jsonable_python
 
 from amanat.core.api_errors import error_response
+from amanat.core.errors import RuleError
 from amanat.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -65,33 +66,20 @@ def key_parameter(*, required: bool) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class KeyProblem:
-    """The error of a missing, malformed or reused key (shape of stations' FieldError)."""
-
-    field: str
-    message_en: str
-    message_fa: str
-
-
-MISSING = KeyProblem(
-    HEADER,
-    "this request needs an Idempotency-Key header (a new random value, e.g. a UUID, "
-    "for each new request; the same value when retrying it)",
-    "این درخواست سرآیند Idempotency-Key لازم دارد (برای هر درخواست تازه یک مقدار تصادفی "
-    "تازه مانند UUID و هنگام تکرار همان درخواست همان مقدار)",
+# The errors of a missing, malformed or reused key.
+MISSING = RuleError(
+    gettext_lazy("this request needs an Idempotency-Key header (a new random value, e.g. a UUID, "
+      "for each new request; the same value when retrying it)"),
+    code="key_missing", field=HEADER,
 )
-MALFORMED = KeyProblem(
-    HEADER,
-    "the Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID, say)",
-    "کلید Idempotency-Key باید ۱ تا ۲۵۵ نویسه لاتین دیدنی باشد (مانند یک UUID)",
+MALFORMED = RuleError(
+    gettext_lazy("the Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID, say)"),
+    code="key_malformed", field=HEADER,
 )
-REUSED = KeyProblem(
-    HEADER,
-    "this Idempotency-Key was already used for a different request body; "
-    "use a new key for a new request",
-    "این کلید Idempotency-Key پیش‌تر برای درخواستی با بدنه دیگر به کار رفته است؛ "
-    "برای درخواست تازه کلید تازه بسازید",
+REUSED = RuleError(
+    gettext_lazy("this Idempotency-Key was already used for a different request body; "
+      "use a new key for a new request"),
+    code="key_reused", field=HEADER,
 )
 
 
@@ -146,7 +134,7 @@ def _find(scope: dict[str, Any]) -> IdempotencyRecord | None:
     return IdempotencyRecord.objects.filter(**scope).first()
 
 
-def key_problem(key: str | None, *, required: bool) -> KeyProblem | None:
+def key_problem(key: str | None, *, required: bool) -> RuleError | None:
     """What is wrong with the header's value, if anything (no key is fine unless
     ``required``)."""
     if not key:

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
+
+
+def in_language(name_fa: str, name_en: str) -> str:
+    """The name of a row named in both languages (categories, agencies) for the active
+    language: English in the English interface (when it has one), Persian otherwise."""
+    english = (get_language() or "fa").startswith("en")
+    return name_en if english and name_en else name_fa
 
 
 class IdempotencyRecord(models.Model):

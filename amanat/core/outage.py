@@ -30,9 +30,12 @@ from typing import Literal
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 
 from amanat.core.api_errors import error_body
+from amanat.core.errors import RuleError
 
 logger = logging.getLogger(__name__)
 
@@ -61,12 +64,12 @@ _POSTGRES: dict[str, Reason] = {
 
 _DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 
-_MESSAGES: dict[Reason, tuple[str, str]] = {
-    "disk_full": ("the database's disk is full", "دیسک پایگاه داده پر است"),
-    "locked": ("the database is busy (locked)", "پایگاه داده مشغول (قفل) است"),
-    "unreachable": ("the database cannot be reached", "به پایگاه داده دسترسی نیست"),
-    "io_error": ("the database cannot write to its disk",
-                 "پایگاه داده نمی‌تواند روی دیسک بنویسد"),
+_MESSAGES: dict[Reason, Promise] = {
+    "disk_full": _("the database's disk is full; nothing was stored: try again later"),
+    "locked": _("the database is busy (locked); nothing was stored: try again later"),
+    "unreachable": _("the database cannot be reached; nothing was stored: try again later"),
+    "io_error": _("the database cannot write to its disk; nothing was stored: try again "
+                  "later"),
 }
 
 
@@ -78,12 +81,8 @@ class Outage:
     cause: str
 
     @property
-    def message_en(self) -> str:
-        return f"{_MESSAGES[self.reason][0]}; nothing was stored: try again later"
-
-    @property
-    def message_fa(self) -> str:
-        return f"{_MESSAGES[self.reason][1]}؛ چیزی ذخیره نشد: کمی بعد دوباره بفرستید"
+    def error(self) -> RuleError:
+        return RuleError(_MESSAGES[self.reason], code=self.reason, field="")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -180,7 +179,7 @@ def unavailable(request: HttpRequest, outage: Outage) -> HttpResponse:
     alarm(outage, request)
     response: HttpResponse
     if request.path.startswith(settings.AMANAT_API_PREFIX):
-        body = error_body([_OutageError(outage)], detail="Service unavailable; retry later")
+        body = error_body([outage.error], detail=_("Service unavailable; retry later"))
         response = JsonResponse(body, status=503)
     else:
         # No base template: its navigation would ask the database again.
@@ -191,20 +190,6 @@ def unavailable(request: HttpRequest, outage: Outage) -> HttpResponse:
     # Django logs every 5xx answer (django.request); the alarm above replaces that line.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
-
-
-@dataclass(frozen=True)
-class _OutageError:
-    outage: Outage
-    field: str = ""
-
-    @property
-    def message_en(self) -> str:
-        return self.outage.message_en
-
-    @property
-    def message_fa(self) -> str:
-        return self.outage.message_fa
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

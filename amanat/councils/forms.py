@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
@@ -93,8 +92,7 @@ class DecisionForm(_GridForm):
 
 class AgencyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        english = (get_language() or "fa").startswith("en")
-        return str(obj.name_en if english else obj.name_fa)
+        return str(obj.name)
 
 
 class ActionItemForm(_GridForm):

@@ -23,15 +23,6 @@ class CouncilKind(models.TextChoices):
     OTHER = "other", _("Other committee")
 
 
-# Persian names for the PDF agenda, which is always Persian whatever the UI language.
-COUNCIL_KIND_FA = {
-    CouncilKind.SECURITY_COUNCIL: "شورای تأمین",
-    CouncilKind.SECURITY_COMMITTEE: "کمیته امنیت انتخابات",
-    CouncilKind.EXECUTIVE_BOARD: "هیأت اجرایی",
-    CouncilKind.OTHER: "کمیته",
-}
-
-
 class Council(models.Model):
     unit = models.ForeignKey(
         "geo.AdminUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")

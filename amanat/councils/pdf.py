@@ -12,8 +12,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from amanat.councils.models import COUNCIL_KIND_FA, CouncilKind, Meeting
-from amanat.incidents.services import STATUS_FA
+from amanat.councils.models import Meeting
 from amanat.lib.jalali import format_jalali
 from amanat.lib.pdf import html_to_pdf, vazirmatn_font_face_css
 from amanat.lib.persian import to_persian_digits
@@ -34,6 +33,12 @@ ul { margin: 0; padding-right: 14pt; }
 
 
 def agenda_context(meeting: Meeting, agenda: list[Any]) -> dict[str, Any]:
+    """The agenda is always Persian, whatever the UI language: labels from the catalog."""
+    with translation.override("fa"):
+        return _agenda_context(meeting, agenda)
+
+
+def _agenda_context(meeting: Meeting, agenda: list[Any]) -> dict[str, Any]:
     council = meeting.council
     rows = []
     for item in agenda:
@@ -44,12 +49,12 @@ def agenda_context(meeting: Meeting, agenda: list[Any]) -> dict[str, Any]:
             "note": item.note,
             "case": case.number if case else "",
             "serious": bool(case and case.is_serious),
-            "status": STATUS_FA.get(case.status, case.status) if case else "",
+            "status": str(case.get_status_display()) if case else "",
             "carried": item.carried_over,
         })
     return {
         "council": council.name,
-        "kind": COUNCIL_KIND_FA[CouncilKind(council.kind)],
+        "kind": str(council.get_kind_display()),
         "unit": council.unit.name,
         "number": to_persian_digits(str(meeting.number)),
         "date": format_jalali(meeting.held_on, persian_digits=True),

@@ -14,10 +14,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
-from amanat.councils.errors import CouncilError
+from amanat.core.errors import RuleError
+from amanat.core.forms import jalali_problem
 from amanat.councils.models import (
     ActionItem,
     ActionStatus,
@@ -46,25 +49,25 @@ def _user(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _text(value: str, *, field: str, en: str, fa: str, limit: int | None = None) -> str:
+def _text(value: str, *, field: str, label: Promise, limit: int | None = None) -> str:
     cleaned = normalize(value or "")
     if not cleaned:
-        raise CouncilError(f"{en} is empty", f"{fa} خالی است", field=field)
+        raise RuleError(_("%(label)s is empty"), code="required", field=field, label=label)
     if limit is not None and len(cleaned) > limit:
-        raise CouncilError(f"{en} is longer than {limit} characters",
-                           f"{fa} بیش از حد مجاز بلند است", field=field)
+        raise RuleError(_("%(label)s is longer than %(limit)s characters"), code="too_long",
+                        field=field, label=label, limit=limit)
     return cleaned
 
 
-def _date(value: datetime.date | None, *, field: str, en: str, fa: str) -> datetime.date:
+def _date(value: datetime.date | None, *, field: str, label: Promise) -> datetime.date:
     """A date given, of this election's era (lib.jalali.check_era): forms check it too,
     but no caller may store a date that would break the pages showing it."""
     if value is None:
-        raise CouncilError(f"{en} is missing", f"{fa} را وارد کنید", field=field)
+        raise RuleError(_("%(label)s is missing"), code="required", field=field, label=label)
     problem = era_problem(value)
     if problem is not None:
-        raise CouncilError(f"{en}: {problem.message_en}", f"{fa}: {problem.message_fa}",
-                           field=field)
+        raise RuleError(_("%(label)s: %(problem)s"), code=problem.reason, field=field,
+                        label=label, problem=jalali_problem(problem))
     return value
 
 
@@ -73,16 +76,15 @@ def _date(value: datetime.date | None, *, field: str, en: str, fa: str) -> datet
 
 def council_create(*, unit: AdminUnit, kind: str, name: str, actor: Any) -> Council:
     if unit.kind not in COUNCIL_UNIT_KINDS:
-        raise CouncilError("a council belongs to a province or a county",
-                           "شورا باید به استان یا شهرستان تعلق داشته باشد", field="unit")
+        raise RuleError(_("a council belongs to a province or a county"), code="unit_kind",
+                        field="unit")
     if kind not in CouncilKind.values:
-        raise CouncilError(f"unknown council kind {kind!r}", "نوع شورا نامعتبر است",
-                           field="kind")
-    name = _text(name, field="name", en="the council's name", fa="نام شورا", limit=200)
+        raise RuleError(_("unknown council kind “%(kind)s”"), code="unknown_kind",
+                        field="kind", kind=kind)
+    name = _text(name, field="name", label=_("the council's name"), limit=200)
     with transaction.atomic():
         if Council.objects.filter(unit=unit, kind=kind, name=name).exists():
-            raise CouncilError("this council already exists", "این شورا پیش‌تر ثبت شده است",
-                               field="name")
+            raise RuleError(_("this council already exists"), code="exists", field="name")
         council = Council.objects.create(unit=unit, unit_path=unit.path, kind=kind, name=name)
         audit_record(action="councils.council.create", actor=actor, unit=unit, obj=council,
                      after=audit_snapshot(council, ["unit", "kind", "name"]))
@@ -121,7 +123,7 @@ def meeting_create(
     A case stays on each new agenda while it is open and serious, and drops off once
     resolved or dismissed.
     """
-    held_on = _date(held_on, field="held_on", en="the meeting date", fa="تاریخ جلسه")
+    held_on = _date(held_on, field="held_on", label=_("the meeting date"))
     with transaction.atomic():
         # Serialise meeting creation per council so that numbers never collide.
         council = Council.objects.select_for_update().select_related("unit").get(pk=council.pk)
@@ -153,9 +155,9 @@ def meeting_update(*, meeting: Meeting, changes: Mapping[str, Any], actor: Any) 
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     if "status" in changes and changes["status"] not in MeetingStatus.values:
-        raise CouncilError("unknown meeting status", "وضعیت جلسه نامعتبر است", field="status")
+        raise RuleError(_("unknown meeting status"), code="unknown_status", field="status")
     if "held_on" in changes:
-        _date(changes["held_on"], field="held_on", en="the meeting date", fa="تاریخ جلسه")
+        _date(changes["held_on"], field="held_on", label=_("the meeting date"))
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().select_related("council__unit").get(
             pk=meeting.pk)
@@ -179,10 +181,8 @@ def meeting_update(*, meeting: Meeting, changes: Mapping[str, Any], actor: Any) 
 
 def _case_in_council(case: Case, council: Council) -> None:
     if not case.unit_path.startswith(council.unit_path):
-        raise CouncilError(
-            f"case {case.number} is outside this council's area",
-            f"پرونده {case.number} خارج از حوزه این شورا است", field="case",
-        )
+        raise RuleError(_("case %(number)s is outside this council's area"),
+                        code="out_of_scope", field="case", number=case.number)
 
 
 def agenda_item_add(*, meeting: Meeting, actor: Any, title: str = "", case: Case | None = None,
@@ -192,14 +192,13 @@ def agenda_item_add(*, meeting: Meeting, actor: Any, title: str = "", case: Case
     if case is not None:
         _case_in_council(case, council)
         title = title or case_agenda_title(case)
-    title = _text(title, field="title", en="the agenda item's title", fa="عنوان دستور جلسه",
+    title = _text(title, field="title", label=_("the agenda item's title"),
                   limit=MAX_TITLE)
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if case is not None and meeting.agenda.filter(case=case).exists():
-            raise CouncilError(f"case {case.number} is already on this agenda",
-                               f"پرونده {case.number} پیش‌تر در دستور این جلسه است",
-                               field="case")
+            raise RuleError(_("case %(number)s is already on this agenda"),
+                            code="already_on_agenda", field="case", number=case.number)
         last = meeting.agenda.aggregate(n=Max("order"))["n"] or 0
         carried = case is not None and bool(_carried_case_ids(council, [case.pk]))
         item = AgendaItem.objects.create(meeting=meeting, order=last + 1, title=title,
@@ -216,10 +215,10 @@ def agenda_item_add(*, meeting: Meeting, actor: Any, title: str = "", case: Case
 
 def decision_add(*, meeting: Meeting, text: str, actor: Any,
                  agenda_item: AgendaItem | None = None) -> Decision:
-    text = _text(text, field="text", en="the decision", fa="متن مصوبه", limit=5000)
+    text = _text(text, field="text", label=_("the decision"), limit=5000)
     if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
-        raise CouncilError("the agenda item belongs to another meeting",
-                           "این بند دستور جلسه از جلسه دیگری است", field="agenda_item")
+        raise RuleError(_("the agenda item belongs to another meeting"),
+                        code="other_meeting", field="agenda_item")
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().select_related("council__unit").get(
             pk=meeting.pk)
@@ -238,11 +237,11 @@ ACTION_FIELDS = ["decision", "text", "owner", "due_on", "status", "done_note", "
 
 def action_item_add(*, decision: Decision, text: str, owner: Agency, due_on: datetime.date,
                     actor: Any) -> ActionItem:
-    text = _text(text, field="text", en="the action", fa="شرح اقدام", limit=2000)
-    due_on = _date(due_on, field="due_on", en="the due date", fa="مهلت انجام")
+    text = _text(text, field="text", label=_("the action"), limit=2000)
+    due_on = _date(due_on, field="due_on", label=_("the due date"))
     if due_on < decision.meeting.held_on:
-        raise CouncilError("the due date is before the meeting",
-                           "مهلت انجام پیش از تاریخ جلسه است", field="due_on")
+        raise RuleError(_("the due date is before the meeting"), code="before_meeting",
+                        field="due_on")
     with transaction.atomic():
         item = ActionItem.objects.create(decision=decision, text=text, owner=owner,
                                          due_on=due_on)
@@ -256,17 +255,16 @@ def action_item_set_status(*, item: ActionItem, status: str, actor: Any, note: s
                            ) -> ActionItem:
     """Mark an open action done or cancelled (with a note), or reopen a closed one."""
     if status not in ActionStatus.values:
-        raise CouncilError("unknown action status", "وضعیت اقدام نامعتبر است", field="status")
+        raise RuleError(_("unknown action status"), code="unknown_status", field="status")
     note = normalize(note or "")
     if status == ActionStatus.CANCELLED and not note:
-        raise CouncilError("say why the action is cancelled", "دلیل لغو اقدام را بنویسید",
-                           field="note")
+        raise RuleError(_("say why the action is cancelled"), code="required", field="note")
     with transaction.atomic():
         item = ActionItem.objects.select_for_update().select_related(
             "decision__meeting__council__unit").get(pk=item.pk)
         if item.status == status:
-            raise CouncilError("the action already has this status",
-                               "اقدام هم‌اکنون در همین وضعیت است", field="status")
+            raise RuleError(_("the action already has this status"), code="unchanged",
+                            field="status")
         before = audit_snapshot(item, ACTION_FIELDS)
         item.status = status
         if status == ActionStatus.OPEN:

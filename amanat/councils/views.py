@@ -13,13 +13,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amanat.accounts import access, policy
+from amanat.core.errors import RuleError
 from amanat.councils import pdf, selectors, services
-from amanat.councils.errors import CouncilError
 from amanat.councils.forms import (
     ActionItemForm,
     ActionStatusForm,
@@ -40,9 +39,9 @@ def _require(request: HttpRequest, action: str, label: str) -> None:
         raise Http404("not found")
 
 
-def _form_error(form: Any, error: CouncilError) -> None:
+def _form_error(form: Any, error: RuleError) -> None:
     field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message(get_language()))
+    form.add_error(field, error.message)
 
 
 def _form_page(request: HttpRequest, form: Any, *, title: str, meeting: Meeting | None = None,
@@ -93,7 +92,7 @@ def meeting_new(request: HttpRequest, council_id: int) -> HttpResponse:
             meeting = services.meeting_create(
                 council=council, held_on=data["held_on"], starts_at=data["starts_at"],
                 place=data["place"], attendees=data["attendees"], actor=request.user)
-        except CouncilError as error:
+        except RuleError as error:
             _form_error(form, error)
         else:
             messages.success(request, _("Meeting created; serious open cases are on its "
@@ -144,7 +143,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
             services.meeting_update(meeting=meeting, changes=changes, actor=request.user)
-        except CouncilError as error:
+        except RuleError as error:
             _form_error(form, error)
         else:
             messages.success(request, _("Meeting saved."))
@@ -173,7 +172,7 @@ def agenda_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
             try:
                 services.agenda_item_add(meeting=meeting, title=data["title"], case=case,
                                          note=data["note"], actor=request.user)
-            except CouncilError as error:
+            except RuleError as error:
                 _form_error(form, error)
             else:
                 return redirect("councils:meeting", meeting_id=meeting.pk)
@@ -191,7 +190,7 @@ def decision_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
             decision = services.decision_add(meeting=meeting, text=form.cleaned_data["text"],
                                              agenda_item=form.cleaned_data["agenda_item"],
                                              actor=request.user)
-        except CouncilError as error:
+        except RuleError as error:
             _form_error(form, error)
         else:
             return redirect(f"{meeting_url(meeting.pk)}#decision-{decision.pk}")
@@ -209,7 +208,7 @@ def action_add(request: HttpRequest, decision_id: int) -> HttpResponse:
         try:
             services.action_item_add(decision=decision, text=data["text"], owner=data["owner"],
                                      due_on=data["due_on"], actor=request.user)
-        except CouncilError as error:
+        except RuleError as error:
             _form_error(form, error)
         else:
             return redirect(f"{meeting_url(meeting.pk)}#decision-{decision.pk}")
@@ -264,8 +263,8 @@ def action_status(request: HttpRequest, action_id: int) -> HttpResponse:
         try:
             services.action_item_set_status(item=item, status=form.cleaned_data["status"],
                                             note=form.cleaned_data["note"], actor=request.user)
-        except CouncilError as error:
-            messages.error(request, error.message(get_language()))
+        except RuleError as error:
+            messages.error(request, error.message)
         else:
             messages.success(request, _("Action updated."))
     back = request.POST.get("next", "")

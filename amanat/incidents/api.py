@@ -15,13 +15,16 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from pydantic import Field
 
 from amanat.core.api_parser import clean_strings
+from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.incidents import selectors, services
-from amanat.incidents.errors import IncidentError
 from amanat.incidents.models import Category, Channel, Report
 from amanat.lib.persian import normalize
 from amanat.stations.models import Station
@@ -48,6 +51,19 @@ def _sms_answer(status: int, **fields: Any) -> JsonResponse:
     return JsonResponse(SmsOut(**fields).dict(), status=status)
 
 
+def _sms_problem(status: int, problem: RuleError) -> JsonResponse:
+    """A refusal: the reply the gateway relays to the sender is Persian (whoever sends an
+    SMS reads Persian), ``message_en`` for the gateway's operators."""
+    return _sms_answer(status, ok=False, error=problem.code, message_en=problem.render("en"),
+                       reply=problem.render("fa"))
+
+
+def _thanks(reference: str) -> str:
+    with translation.override("fa"):
+        return gettext("Your report was recorded as number %(reference)s. Thank you.") % {
+            "reference": reference}
+
+
 def _signature_ok(raw: bytes, header: str) -> bool:
     secret = getattr(settings, "AMANAT_SMS_SECRET", "")
     if not secret or not header:
@@ -57,31 +73,24 @@ def _signature_ok(raw: bytes, header: str) -> bool:
     return hmac.compare_digest(given.lower(), expected)
 
 
-class SmsProblem(IncidentError):
-    def __init__(self, code: str, message_en: str, message_fa: str) -> None:
-        super().__init__(message_en, message_fa)
-        self.code = code
-
-
-FORMAT_HELP = "نمونه: VB 2321-0042 شرح رویداد"
 
 
 def _parse_sms(text: str, election: Election | None) -> tuple[Category, Station, str]:
     # The text is stored as sent; only the two codes are normalised (Persian digits…).
     parts = text.strip().split(None, 2)
     if len(parts) < 3 or not parts[2].strip():
-        raise SmsProblem("format", "expected: CATEGORY COUNTY-STATION text",
-                         f"قالب پیامک درست نیست. {FORMAT_HELP}")
+        raise RuleError(_("expected: CATEGORY COUNTY-STATION text, e.g. VB 2321-0042 what "
+                          "happened"), code="format")
     code, station_code, body = normalize(parts[0]), normalize(parts[1]), parts[2]
     category = selectors.category_by_sms_code(code)
     if category is None:
-        raise SmsProblem("unknown_category", f"unknown category code {code!r}",
-                         f"کد تخلف «{code}» شناخته نیست. {FORMAT_HELP}")
+        raise RuleError(_("unknown category code “%(category)s”; e.g. VB 2321-0042 what "
+                          "happened"), code="unknown_category", category=code)
     station = selectors.find_station(election, station_code)
     if station is None:
-        raise SmsProblem("unknown_station", f"unknown polling station {station_code!r}",
-                         f"شعبه «{station_code}» یافت نشد؛ کد شهرستان و کد شعبه را با خط تیره "
-                         "بنویسید، مانند 2321-0042")
+        raise RuleError(_("unknown polling station “%(station)s”; write the county code and "
+                          "the station code with a hyphen, e.g. 2321-0042"),
+                        code="unknown_station", station=station_code)
     return category, station, body
 
 
@@ -132,19 +141,18 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
     ``X-Amanat-Signature: sha256=<hex HMAC-SHA256 of the raw body>``."""
     raw = request.body[: MAX_SMS_BODY + 1]
     if not _signature_ok(raw, request.headers.get(SIGNATURE_HEADER, "")):
-        return _sms_answer(401, ok=False, error="signature", message_en="bad signature",
-                           reply="امضای درخواست نامعتبر است")
+        return _sms_problem(401, RuleError(_("the request's signature is not valid"),
+                                           code="signature"))
     data = _sms_body(raw) if len(raw) <= MAX_SMS_BODY else None
     if data is None:
-        return _sms_answer(400, ok=False, error="body",
-                           message_en="body must be JSON with message_id and text",
-                           reply="بدنه درخواست باید JSON با message_id و text باشد")
+        return _sms_problem(400, RuleError(_("the body must be JSON with message_id and text"),
+                                           code="body"))
     # A gateway retry: answer as the first time, before parsing anything again.
     known = Report.objects.filter(channel=Channel.SMS, client_key=data["message_id"].strip()
                                   ).values_list("reference", flat=True).first()
     if known:
         return _sms_answer(200, ok=True, reference=known, duplicate=True,
-                           reply=f"گزارش شما با شماره {known} ثبت شد. سپاس.")
+                           reply=_thanks(known))
     election = Election.objects.current()
     try:
         category, station, body = _parse_sms(data["text"], election)
@@ -153,9 +161,8 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
             election=election, contact=str(data.get("sender") or "")[:200], payload=data,
             client_key=data["message_id"].strip(),
         )
-    except IncidentError as problem:
-        return _sms_answer(422, ok=False, error=getattr(problem, "code", "invalid"),
-                           message_en=problem.message_en, reply=problem.message_fa)
+    except RuleError as problem:
+        return _sms_problem(422, problem)
     reference = received.report.reference
     return _sms_answer(200, ok=True, reference=reference, duplicate=not received.created,
-                       reply=f"گزارش شما با شماره {reference} ثبت شد. سپاس.")
+                       reply=_thanks(reference))

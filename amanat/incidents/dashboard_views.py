@@ -14,11 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
+from amanat.core.errors import RuleError
 from amanat.core.templatetags.persian import persian_active
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
@@ -158,8 +160,7 @@ def _labels() -> dict[str, Any]:
     }
 
 
-class FilterError(ValueError):
-    """A malformed map filter (named by the exception's argument)."""
+_BAD_CATEGORY = gettext_lazy("category must be the id of a violation category")
 
 
 def _map_filters(request: HttpRequest) -> dict[str, str]:
@@ -175,7 +176,7 @@ def _filtered(cases: CaseQuerySet, filters: dict[str, str]) -> CaseQuerySet:
         pk = parse_id(category)
         # An id no category has is refused, not answered with an empty map.
         if pk is None or not Category.objects.filter(pk=pk).exists():
-            raise FilterError("category")
+            raise RuleError(_BAD_CATEGORY, code="category", field="category")
         cases = cases.filter(category_id=pk)
     return cases
 
@@ -202,12 +203,10 @@ def case_map(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _error(field: str, message_en: str, message_fa: str) -> JsonResponse:
-    return JsonResponse(
-        {"error": message_fa if persian_active() else message_en, "field": field,
-         "message_en": message_en, "message_fa": message_fa},
-        status=400, json_dumps_params=JSON_COMPACT,
-    )
+def _error(error: RuleError) -> JsonResponse:
+    """400 with the message in the request's language (as the stations map answers)."""
+    return JsonResponse({"error": error.message, "field": error.field, "code": error.code},
+                        status=400, json_dumps_params=JSON_COMPACT)
 
 
 @gzip_page
@@ -218,11 +217,10 @@ def case_map_data(request: HttpRequest) -> JsonResponse:
     try:
         query = stations_map.parse_map_query(request.GET)
     except stations_map.MapParamError as error:
-        return _error(error.field, error.message_en, error.message_fa)
+        return _error(error)
     try:
         cases = _filtered(selectors.scope_cases(request.user), _map_filters(request))
-    except FilterError:
-        return _error("category", "category must be the id of a violation category",
-                      "دسته (category) باید شناسه یکی از دسته‌های تخلف باشد")
+    except RuleError as error:
+        return _error(error)
     data = dashboard.map_data(cases, query, english=_english())
     return JsonResponse(data, json_dumps_params=JSON_COMPACT)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
-from amanat.incidents.errors import EvidenceInvalid
-from amanat.lib.persian import to_persian_digits
+from amanat.core.errors import RuleError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -53,18 +53,12 @@ def sniff(data: bytes) -> tuple[str, str] | None:
 def check_bytes(data: bytes, original_name: str = "") -> CheckedFile:
     if len(data) > MAX_BYTES:
         mb = MAX_BYTES // (1024 * 1024)
-        raise EvidenceInvalid(
-            f"{original_name or 'the file'} is larger than {mb} MB",
-            f"پرونده {original_name} بزرگ‌تر از {to_persian_digits(str(mb))} مگابایت است",
-            field="evidence",
-        )
+        raise RuleError(_("“%(name)s” is larger than %(limit)s MB"), code="too_large",
+                        field="evidence", name=original_name, limit=mb)
     found = sniff(data)
     if found is None:
-        raise EvidenceInvalid(
-            f"{original_name or 'the file'} is not a JPEG or PNG image, a PDF or plain text",
-            f"پرونده {original_name} تصویر JPEG یا PNG، PDF یا متن ساده نیست",
-            field="evidence",
-        )
+        raise RuleError(_("“%(name)s” is not a JPEG or PNG image, a PDF or plain text"),
+                        code="file_type", field="evidence", name=original_name)
     return CheckedFile(data, found[0], found[1], original_name[:255])
 
 

@@ -8,16 +8,15 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
+from amanat.core.errors import RuleError
 from amanat.core.forms import CleanCharField, FilterForm, JalaliDateField, clean_formfield
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import evidence as evidence_check
 from amanat.incidents import selectors, spam
-from amanat.incidents.errors import EvidenceInvalid
 from amanat.incidents.evidence import CheckedFile
 from amanat.incidents.models import MAX_RESPONSE_HOURS, Category, Severity, Status
 from amanat.stations.models import Station
@@ -31,13 +30,9 @@ def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
-def _english() -> bool:
-    return (get_language() or "fa").startswith("en")
-
-
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name_en if _english() else obj.name_fa)
+        return str(obj.name)
 
 
 class HoneypotField(CleanCharField):
@@ -77,8 +72,8 @@ class _IntakeForm(forms.Form):
             return None
         try:
             return evidence_check.check_upload(upload)
-        except EvidenceInvalid as error:
-            raise ValidationError(error.message(get_language())) from error
+        except RuleError as error:
+            raise ValidationError(error.message, code=error.code) from error
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -229,12 +224,11 @@ class CaseFilterForm(FilterForm):
     def __init__(self, *args: Any, categories: list[Category], agencies: list[Agency],
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        english = _english()
         _choice_field(self, "category").choices = [("", _("Any"))] + [
-            (c.pk, c.name_en if english else c.name_fa) for c in categories
+            (c.pk, c.name) for c in categories
         ]
         _choice_field(self, "agency").choices = [("", _("Any"))] + [
-            (a.pk, a.name_en if english else a.name_fa) for a in agencies
+            (a.pk, a.name) for a in agencies
         ]
 
 
@@ -264,5 +258,5 @@ class CaseEvidenceForm(forms.Form):
     def clean_evidence(self) -> CheckedFile:
         try:
             return evidence_check.check_upload(self.cleaned_data["evidence"])
-        except EvidenceInvalid as error:
-            raise ValidationError(error.message(get_language())) from error
+        except RuleError as error:
+            raise ValidationError(error.message, code=error.code) from error

@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amanat.core.models import in_language
+
 # Cases at or above this severity are "serious": security councils keep them on their
 # agenda until closed.
 SERIOUS_SEVERITY = 3
@@ -59,7 +61,12 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name_fa
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (the rows hold both)."""
+        return in_language(self.name_fa, self.name_en)
 
     @property
     def response_time(self) -> datetime.timedelta:

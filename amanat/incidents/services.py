@@ -19,7 +19,8 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
 from amanat.audit.models import Event
@@ -32,9 +33,10 @@ from amanat.audit.services import (
     jsonable,
 )
 from amanat.core import changes
+from amanat.core.errors import Digits, RuleError
+from amanat.core.forms import jalali_problem
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
-from amanat.incidents.errors import CaseLocked, IllegalTransition, IncidentError
 from amanat.incidents.evidence import MAX_FILES, CheckedFile
 from amanat.incidents.models import (
     MAX_RESPONSE_HOURS,
@@ -51,7 +53,7 @@ from amanat.incidents.models import (
     Status,
 )
 from amanat.lib.jalali import era_problem
-from amanat.lib.persian import clean_text, normalize, to_persian_digits
+from amanat.lib.persian import clean_text, normalize
 from amanat.stations.models import Station
 
 # RFC 4648 base32 without padding: upper case letters and 2–7, easy to read out and type.
@@ -59,13 +61,6 @@ _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 REFERENCE_LENGTH = 10  # 50 random bits: not guessable, and collisions are retried
 LOCK_MINUTES = 15
 MAX_TEXT = 5000
-
-STATUS_FA = {
-    Status.NEW: "تازه", Status.TRIAGED: "بررسی اولیه شده", Status.ASSIGNED: "واگذار شده",
-    Status.IN_PROGRESS: "در دست اقدام", Status.REFERRED: "ارجاع شده",
-    Status.RESOLVED: "رسیدگی شده", Status.DISMISSED: "بایگانی شده",
-}
-
 
 def _reference(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_B32) for _ in range(REFERENCE_LENGTH))
@@ -100,24 +95,18 @@ def _place(
     if station is not None:
         return station.unit or station.county, election or station.election
     if unit is None or unit.kind in _ABOVE_COUNTY:
-        raise IncidentError(
-            "give a polling station or a place (county or below)",
-            "شعبه اخذ رأی یا محل رویداد (شهرستان یا پایین‌تر) را مشخص کنید",
-            field="unit",
-        )
+        raise RuleError(_("give a polling station or a place (county or below)"),
+                        code="no_place", field="unit")
     return unit, election or Election.objects.current()
 
 
 def _clean_text(text: str) -> str:
     cleaned = normalize(text or "")
     if not cleaned:
-        raise IncidentError("the report text is empty", "متن گزارش خالی است", field="text")
+        raise RuleError(_("the report text is empty"), code="required", field="text")
     if len(cleaned) > MAX_TEXT:
-        raise IncidentError(
-            f"the report text is longer than {MAX_TEXT} characters",
-            f"متن گزارش بیش از {to_persian_digits(str(MAX_TEXT))} نویسه است",
-            field="text",
-        )
+        raise RuleError(_("the report text is longer than %(limit)s characters"),
+                        code="too_long", field="text", limit=MAX_TEXT)
     return cleaned
 
 
@@ -262,11 +251,8 @@ def category_update(*, category: Category, changes: Mapping[str, Any], actor: An
         raise ValueError(f"not editable: {sorted(unknown)}")
     hours = changes.get("response_hours", category.response_hours)
     if not isinstance(hours, int) or not 1 <= hours <= MAX_RESPONSE_HOURS:
-        raise IncidentError(
-            f"the response-time target must be from 1 to {MAX_RESPONSE_HOURS} hours",
-            f"هدف زمان پاسخ باید از ۱ تا {to_persian_digits(str(MAX_RESPONSE_HOURS))} ساعت باشد",
-            field="response_hours",
-        )
+        raise RuleError(_("the response-time target must be from 1 to %(limit)s hours"),
+                        code="out_of_range", field="response_hours", limit=MAX_RESPONSE_HOURS)
     with transaction.atomic():
         before = _fields(category, CATEGORY_FIELDS)
         for name, value in changes.items():
@@ -301,11 +287,8 @@ def _step(case: Case, *, action: str, actor: Any, before: dict[str, Any],
 
 def _already_joined(report: Report) -> None:
     if CaseReport.objects.filter(report=report).exists():
-        raise IncidentError(
-            f"report {report.reference} already belongs to a case",
-            f"گزارش {report.reference} پیش‌تر به پرونده‌ای پیوسته است",
-            field="report",
-        )
+        raise RuleError(_("report %(reference)s already belongs to a case"),
+                        code="already_joined", field="report", reference=report.reference)
 
 
 def case_open_from_report(*, report: Report, actor: Any, now: datetime.datetime | None = None
@@ -342,10 +325,8 @@ def case_attach_report(*, case: Case, report: Report, actor: Any) -> Case:
     with transaction.atomic():
         case = _for_update(case, actor)
         if not case.is_open:
-            raise IllegalTransition(
-                "a closed case takes no new reports; open a new case",
-                "پرونده بسته گزارش تازه نمی‌پذیرد؛ پرونده تازه باز کنید",
-            )
+            raise RuleError(_("a closed case takes no new reports; open a new case"),
+                            code="illegal_transition")
         _already_joined(report)
         CaseReport.objects.create(case=case, report=report, attached_by=_user(actor))
         _step(case, action="attach", actor=actor, before=_fields(case, CASE_AUDIT_FIELDS),
@@ -365,35 +346,28 @@ def _for_update(case: Case, actor: Any) -> Case:
     return fresh
 
 
-def locked_error(case: Case) -> CaseLocked:
+def locked_error(case: Case) -> RuleError:
     """The refusal naming who holds the case's edit lock and until when."""
     name = case.locked_by.get_username() if case.locked_by else "?"
     until = timezone.localtime(case.locked_until).strftime("%H:%M") if case.locked_until else ""
-    return CaseLocked(
-        f"case {case.number} is being edited by {name} until {until}; try again later",
-        f"پرونده {case.number} تا ساعت {to_persian_digits(until)} در دست ویرایش {name} است؛ "
-        "بعداً دوباره تلاش کنید",
+    return RuleError(
+        _("case %(number)s is being edited by %(user)s until %(until)s; try again later"),
+        code="locked", number=case.number, user=name, until=Digits(until),
     )
 
 
-def _status_labels(value: str) -> tuple[str, str]:
-    """The English and Persian labels of a status; a stored value outside the choices
-    as it is."""
-    if value not in Status.values:
-        return value, value
-    with translation.override("en"):  # the English message stays English
-        return str(Status(value).label), STATUS_FA[Status(value)]
+def _status_label(value: str) -> Any:
+    """A status's (lazy) label; a stored value outside the choices as it is."""
+    return Status(value).label if value in Status.values else value
 
 
 def _transition(case: Case, target: str) -> str:
     # A case in a status outside the choices (an old row) has no way on: refused, not 500.
     if target not in case.next_statuses():
-        (src_en, src_fa), (dst_en, dst_fa) = _status_labels(case.status), _status_labels(target)
-        raise IllegalTransition(
-            f"a {src_en} case cannot become {dst_en}",
-            f"پرونده در وضعیت «{src_fa}» نمی‌تواند به «{dst_fa}» برود",
-            field="status",
-        )
+        # The labels are lazy: said in the reader's language with the message.
+        raise RuleError(_("a case that is “%(source)s” cannot become “%(target)s”"),
+                        code="illegal_transition", field="status",
+                        source=_status_label(case.status), target=_status_label(target))
     previous = case.status
     case.status = target
     return previous
@@ -424,8 +398,8 @@ def case_triage(*, case: Case, actor: Any, severity: int | None = None,
         changes["due_at"] = case.opened_at + category.response_time
     if severity is not None:
         if not SEVERITY_MIN <= severity <= SEVERITY_MAX:
-            raise IncidentError("severity must be 1 to 4", "شدت باید از ۱ تا ۴ باشد",
-                                field="severity")
+            raise RuleError(_("severity must be 1 to 4"), code="out_of_range",
+                            field="severity")
         changes["severity"] = severity
     return _move(case, target=Status.TRIAGED, action="triage", actor=actor, note=note,
                  changes=changes)
@@ -448,12 +422,12 @@ def case_refer(*, case: Case, actor: Any, office: str, referred_on: datetime.dat
     """Refer to the prosecutor or another body, recording office, date and their number."""
     office = normalize(office)
     if not office:
-        raise IncidentError("name the office the case is referred to",
-                            "مرجع ارجاع را بنویسید", field="office")
+        raise RuleError(_("name the office the case is referred to"), code="required",
+                        field="office")
     problem = era_problem(referred_on)
     if problem is not None:
-        raise IncidentError(f"referral date: {problem.message_en}",
-                            f"تاریخ ارجاع: {problem.message_fa}", field="referred_on")
+        raise RuleError(_("referral date: %(problem)s"), code=problem.reason,
+                        field="referred_on", problem=jalali_problem(problem))
     with transaction.atomic():
         case = _move(case, target=Status.REFERRED, action="refer", actor=actor, note=note,
                      extra={"office": office, "referred_on": referred_on,
@@ -467,8 +441,8 @@ def case_refer(*, case: Case, actor: Any, office: str, referred_on: datetime.dat
 def _outcome(outcome: str) -> str:
     cleaned = normalize(outcome or "")
     if not cleaned:
-        raise IncidentError("write the outcome before closing the case",
-                            "پیش از بستن پرونده نتیجه را بنویسید", field="outcome")
+        raise RuleError(_("write the outcome before closing the case"), code="required",
+                        field="outcome")
     return cleaned
 
 
@@ -523,18 +497,15 @@ def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: Any,
     have passed ``evidence.check_upload`` (the same size and type rules as intake).
     """
     if not files:
-        raise IncidentError("choose an evidence file", "پرونده مدرک را انتخاب کنید",
-                            field="evidence")
+        raise RuleError(_("choose an evidence file"), code="required", field="evidence")
     if len(files) > MAX_FILES:
-        raise IncidentError(
-            f"at most {MAX_FILES} files at once",
-            f"حداکثر {to_persian_digits(str(MAX_FILES))} پرونده در هر بار", field="evidence",
-        )
+        raise RuleError(_("at most %(limit)s files at once"), code="too_many",
+                        field="evidence", limit=MAX_FILES)
     with transaction.atomic():
         case = _for_update(case, actor)
         if not case.is_open:
-            raise IllegalTransition("a closed case takes no new evidence",
-                                    "پرونده بسته مدرک تازه نمی‌پذیرد")
+            raise RuleError(_("a closed case takes no new evidence"),
+                            code="illegal_transition")
         text = normalize(note) or f"مدرک تازه برای پرونده {case.number}"
         report = report_receive(
             channel=Channel.WEB, category=case.category, text=text, station=case.station,

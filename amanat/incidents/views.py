@@ -18,17 +18,17 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amanat.accounts import access, policy
 from amanat.accounts.models import Agency
 from amanat.core.clientaddr import client_limit_address
+from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents import ratelimit, selectors, services, spam
-from amanat.incidents.errors import IncidentError
 from amanat.incidents.forms import (
     STEPS,
     CaseEvidenceForm,
@@ -55,8 +55,8 @@ def _page(request: HttpRequest, qs: QuerySet[Any]) -> Any:
     return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def _error(request: HttpRequest, error: IncidentError) -> None:
-    messages.error(request, error.message(get_language()))
+def _error(request: HttpRequest, error: RuleError) -> None:
+    messages.error(request, error.message)
 
 
 # --- staff intake and triage ---------------------------------------------------------------
@@ -89,8 +89,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     evidence=[data["evidence"]] if data["evidence"] else [],
                     payload={"form": "staff"},
                 )
-            except IncidentError as error:
-                form.add_error(None, error.message(get_language()))
+            except RuleError as error:
+                form.add_error(None, error.message)
             else:
                 messages.success(request, _("Report %(ref)s received.")
                                  % {"ref": received.report.reference})
@@ -129,7 +129,7 @@ def report_open_case(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report_for_triage(request, report_id)
     try:
         case = services.case_open_from_report(report=report, actor=request.user)
-    except IncidentError as error:
+    except RuleError as error:
         _error(request, error)
         return redirect("incidents:report", report_id=report.pk)
     return redirect("incidents:case", case_id=case.pk)
@@ -141,7 +141,7 @@ def report_attach(request: HttpRequest, report_id: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, request.POST.get("case"), write=True)
     try:
         services.case_attach_report(case=case, report=report, actor=request.user)
-    except IncidentError as error:
+    except RuleError as error:
         _error(request, error)
         return redirect("incidents:report", report_id=report.pk)
     return redirect("incidents:case", case_id=case.pk)
@@ -264,7 +264,7 @@ def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             _run_step(step, case, form.cleaned_data, request.user)
             return redirect("incidents:case", case_id=case.pk)
-    except IncidentError as error:
+    except RuleError as error:
         _error(request, error)
         return redirect("incidents:case", case_id=case.pk)
     return render(request, "incidents/case_step.html", {
@@ -278,7 +278,7 @@ def case_unlock(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, case_id, write=True)
     try:
         services.case_unlock(case=case, actor=request.user)
-    except IncidentError as error:
+    except RuleError as error:
         _error(request, error)
     return redirect("incidents:case", case_id=case.pk)
 
@@ -365,8 +365,8 @@ def public_report(request: HttpRequest) -> HttpResponse:
                     )
             except TokenSpent:
                 form.add_error(None, token_used_error())
-            except IncidentError as error:
-                form.add_error(None, error.message(get_language()))
+            except RuleError as error:
+                form.add_error(None, error.message)
             else:
                 return render(request, "incidents/public_thanks.html",
                               {"reference": received.report.reference})
@@ -424,7 +424,7 @@ def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         report = services.case_evidence_add(case=case, files=[form.cleaned_data["evidence"]],
                                             note=form.cleaned_data["note"], actor=request.user)
-    except IncidentError as error:
+    except RuleError as error:
         _error(request, error)
     else:
         messages.success(request, _("Evidence added to the case (report %(ref)s).")

@@ -12,20 +12,20 @@ import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from pydantic import Field
 
 from amanat.accounts import access, policy
 from amanat.core import idempotency as core_idempotency
 from amanat.core.api_errors import ErrorOut, error_body, error_response
+from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import selectors, services
-from amanat.incidents.errors import IncidentError
 from amanat.incidents.models import Category, Channel
 from amanat.intake import idempotency, lookups, reports
 from amanat.lib.limits import ID_MAX
-from amanat.lib.persian import to_persian_digits
 from amanat.stations.models import Station
 from amanat.stations.selectors import token_station_ids
 
@@ -62,8 +62,8 @@ def _report_out(report: Any) -> ReportOut:
 def _category(code: str) -> Category:
     found = lookups.category_by_code(code)
     if found is None:
-        raise IncidentError(f"unknown category {code!r}", f"دسته «{code}» شناخته نیست",
-                            field="category")
+        raise RuleError(_("unknown category “%(category)s”"), code="unknown_category",
+                        field="category", category=code)
     return found
 
 
@@ -75,19 +75,17 @@ def _place(request: HttpRequest, payload: ReportIn, election: Election | None
         within = access.scope_paths(request.user, selectors.REPORT, policy.CREATE)
         station = lookups.find_station(election, payload.station_code, within=within)
         if station is None:
-            raise IncidentError(f"no polling station {payload.station_code!r} in your area",
-                                f"شعبه «{payload.station_code}» در حوزه شما یافت نشد",
-                                field="station_code")
+            raise RuleError(_("no polling station “%(station)s” in your area"),
+                            code="unknown_station", field="station_code",
+                            station=payload.station_code)
         return station, station.unit or station.county
     if payload.unit_id is None:
-        raise IncidentError("give station_code or unit_id",
-                            "کد شعبه (station_code) یا واحد (unit_id) را بدهید", field="unit_id")
+        raise RuleError(_("give station_code or unit_id"), code="required", field="unit_id")
     try:
         return None, selectors.get_report_unit_for_user(request.user, payload.unit_id)
     except Http404:
-        raise IncidentError(f"no place {payload.unit_id} in your area",
-                            f"واحد {to_persian_digits(str(payload.unit_id))} در حوزه شما "
-                            "یافت نشد", field="unit_id") from None
+        raise RuleError(_("no place %(unit)s in your area"), code="unknown_unit",
+                        field="unit_id", unit=payload.unit_id) from None
 
 
 def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key: str
@@ -112,7 +110,7 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
             station=station, unit=unit, election=election, actor=request.user,
             payload=sent, client_key=f"{request.user.pk}:{key}",
         )
-    except IncidentError as error:
+    except RuleError as error:
         return 422, error_body([error])
 
 

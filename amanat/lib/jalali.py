@@ -5,10 +5,9 @@ People read and type dates in the Jalali calendar; the database stores Gregorian
 what people type (ASCII, Persian or Arabic-Indic digits; ``/``, ``-`` or ``.`` between the
 parts) and formats dates for display.
 
-Parsing errors carry a machine-readable ``reason`` plus the offending numbers, and a
-ready message in English and in Persian: the command line and CSV import have no Django
-translation machinery, while the Django layer builds its own gettext message from
-``reason`` and the numbers.
+Parsing errors carry a machine-readable ``reason`` plus the offending text and numbers,
+and no message: the Django layer (``amanat.core.forms.jalali_problem``) turns them into a
+rule error translated by gettext, the one way for forms, the API and imports.
 """
 
 from __future__ import annotations
@@ -62,8 +61,9 @@ class JalaliDate(NamedTuple):
 class JalaliDateError(ValueError):
     """A date that cannot be parsed or does not exist in the Jalali calendar.
 
-    ``reason`` is one of ``format``, ``year``, ``month``, ``day``; ``year``, ``month`` and
-    ``day`` hold the numbers that were read (``None`` when the text could not be read).
+    ``reason`` is one of ``format``, ``iso``, ``year``, ``month``, ``day``, ``era``,
+    ``gregorian``; ``year``, ``month`` and ``day`` hold the numbers that were read (``None``
+    when the text could not be read), ``text`` what was typed.
     """
 
     def __init__(
@@ -83,57 +83,8 @@ class JalaliDateError(ValueError):
         self.year = year
         self.month = month
         self.day = day
-        self.message_en = _message(reason, year, month, day, lang="en", text=text, hint=hint)
-        self.message_fa = _message(reason, year, month, day, lang="fa", text=text, hint=hint)
-        super().__init__(self.message_en)
-
-
-def _message(
-    reason: Reason, year: int | None, month: int | None, day: int | None, *, lang: Lang,
-    text: str, hint: str = "",
-) -> str:
-    if reason in ("era", "gregorian"):
-        return _era_message(reason, year, lang=lang, text=text, hint=hint)
-    if reason == "iso":
-        if lang == "en":
-            return f"{text!r} is not a valid date (YYYY-MM-DD, such as 2026-02-19)"
-        return f"«{text}» تاریخ معتبری به شکل سال-ماه-روز (مانند ۲۰۲۶-۰۲-۱۹) نیست"
-    if lang == "en":
-        if reason == "format":
-            return f"{text!r} is not a date in year/month/day form, such as 1404/10/21"
-        if reason == "year":
-            return f"year {year} is outside the supported range {MIN_YEAR}-{MAX_YEAR}"
-        if reason == "month":
-            return f"month {month} does not exist; months run from 1 to 12"
-        assert month is not None
-        return (
-            f"day {day} does not exist in month {month} ({MONTH_NAMES_EN[month - 1]}) of {year}"
-        )
-    if reason == "format":
-        return f"«{text}» تاریخی به شکل سال/ماه/روز مانند ۱۴۰۴/۱۰/۲۱ نیست"
-    fa = to_persian_digits
-    if reason == "year":
-        low, high = fa(str(MIN_YEAR)), fa(str(MAX_YEAR))
-        return f"سال {fa(str(year))} خارج از بازه پشتیبانی‌شده {low} تا {high} است"
-    if reason == "month":
-        return f"ماه {fa(str(month))} وجود ندارد؛ ماه‌ها از ۱ تا ۱۲ هستند"
-    assert month is not None
-    return (
-        f"روز {fa(str(day))} در ماه {fa(str(month))} ({MONTH_NAMES_FA[month - 1]}) "
-        f"سال {fa(str(year))} وجود ندارد"
-    )
-
-
-def _era_message(reason: Reason, year: int | None, *, lang: Lang, text: str, hint: str) -> str:
-    fa = to_persian_digits
-    if reason == "gregorian":
-        if lang == "en":
-            return f"{text!r} looks like a Gregorian date; as a Jalali date it is {hint}"
-        return f"«{fa(text)}» تاریخ میلادی به نظر می‌رسد؛ برابر خورشیدی آن {fa(hint)} است"
-    low, _, high = hint.partition("-")
-    if lang == "en":
-        return f"year {year} is too far from today; enter a year from {low} to {high}"
-    return f"سال {fa(str(year))} از امروز بسیار دور است؛ سالی از {fa(low)} تا {fa(high)} بدهید"
+        # For logs and tracebacks only: people read core.forms.jalali_problem's message.
+        super().__init__(reason, text or (year, month, day), hint)
 
 
 def era_years(today: datetime.date | None = None) -> tuple[int, int]:

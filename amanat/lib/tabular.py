@@ -38,13 +38,21 @@ HEADER_SCAN_ROWS = 30
 HeaderTest = Callable[[list[str]], bool]
 
 
-class TabularError(ValueError):
-    """A file that cannot be read as a table at all (not a row-level problem)."""
+TableProblem = Literal["format", "utf16", "empty", "unreadable", "no_header"]
 
-    def __init__(self, message_en: str, message_fa: str) -> None:
-        super().__init__(message_en)
-        self.message_en = message_en
-        self.message_fa = message_fa
+
+class TabularError(ValueError):
+    """A file that cannot be read as a table at all (not a row-level problem).
+
+    ``reason`` says what (the Django layer words it: ``amanat.core.errors.tabular_error``);
+    ``filename`` or ``detail`` (the reader's own words) say more.
+    """
+
+    def __init__(self, reason: TableProblem, *, filename: str = "", detail: str = "") -> None:
+        super().__init__(reason, filename or detail)
+        self.reason: TableProblem = reason
+        self.filename = filename
+        self.detail = detail
 
 
 class HeaderNotFound(TabularError):
@@ -53,18 +61,12 @@ class HeaderNotFound(TabularError):
     and says so in its own message."""
 
     def __init__(self, sheets: list[str]) -> None:
+        super().__init__("no_header", detail=", ".join(sheets))
         self.sheets = sheets
-        names = "، ".join(sheets)
-        super().__init__(
-            f"no header row in the first {HEADER_SCAN_ROWS} rows"
-            + (f" of the sheets {', '.join(sheets)}" if sheets else ""),
-            f"در {_fa_number(HEADER_SCAN_ROWS)} سطر نخست"
-            + (f" برگه‌های {names}" if sheets else "") + " سطر عنوان پیدا نشد",
-        )
 
 
-def _fa_number(value: int) -> str:
-    return str(value).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+# A warning about how a file was read: the file was not UTF-8 and was read as cp1256.
+CP1256_WARNING = "cp1256"
 
 
 @dataclass
@@ -73,7 +75,7 @@ class Table:
     # (row number as a spreadsheet shows it, cells); blank rows are left out.
     rows: Iterator[tuple[int, list[Cell]]]
     format: Format
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # codes: CP1256_WARNING
     sheet: str = ""  # the XLSX sheet read
     header_row: int = 1  # the header's row number as a spreadsheet shows it
 
@@ -98,10 +100,7 @@ def detect_format(filename: str) -> Format:
         return "xlsx"
     if lower.endswith((".csv", ".txt", ".tsv")):
         return "csv"
-    raise TabularError(
-        f"{filename!r} is neither a CSV nor an XLSX file",
-        f"پرونده «{filename}» نه CSV است نه XLSX",
-    )
+    raise TabularError("format", filename=filename)
 
 
 def read_table(
@@ -127,16 +126,11 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
         try:
             return data.decode("utf-16"), []
         except UnicodeDecodeError as exc:
-            raise TabularError(
-                "the file starts with a UTF-16 mark but is not valid UTF-16",
-                "پرونده با نشانه UTF-16 آغاز می‌شود اما UTF-16 معتبر نیست",
-            ) from exc
+            raise TabularError("utf16") from exc
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError:
-        return data.decode("cp1256", errors="replace"), [
-            "the file is not UTF-8; it was read as Windows-1256 (Arabic/Persian Windows)"
-        ]
+        return data.decode("cp1256", errors="replace"), [CP1256_WARNING]
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -248,14 +242,11 @@ def _xlsx_table(
 
 
 def _empty() -> TabularError:
-    return TabularError("the file is empty: no header row", "پرونده خالی است: سطر عنوان ندارد")
+    return TabularError("empty")
 
 
 def _unreadable(detail: str) -> TabularError:
-    return TabularError(
-        f"the file cannot be read as a table: {detail}",
-        f"پرونده را نمی‌توان به شکل جدول خواند: {detail}",
-    )
+    return TabularError("unreadable", detail=detail)
 
 
 def _csv_text(value: Cell) -> str:

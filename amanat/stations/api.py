@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import (
     AfterValidator,
@@ -26,7 +27,9 @@ from pydantic import (
 
 from amanat.accounts import policy
 from amanat.accounts.access import can
-from amanat.core.api_errors import ErrorOut, bilingual_error, error_body
+from amanat.core.api_errors import ErrorOut, error_body, rule_error
+from amanat.core.errors import RuleError
+from amanat.core.forms import jalali_problem
 from amanat.core.idempotency import Outcome, idempotent
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
@@ -39,13 +42,13 @@ from amanat.lib.jalali import (
     format_jalali,
     parse_date,
 )
-from amanat.lib.persian import normalize, to_persian_digits
+from amanat.lib.persian import normalize
 from amanat.stations import selectors
 from amanat.stations.models import Cctv, Fibre, StationKind, Venue
 from amanat.stations.models import Station as StationModel
 from amanat.stations.models import Status as StationStatus
 from amanat.stations.services import StationInvalid, station_update
-from amanat.stations.validation import MAX_CAMERAS, MAX_VOTERS, FieldError
+from amanat.stations.validation import MAX_CAMERAS, MAX_VOTERS
 
 router = Router(tags=["stations"])
 
@@ -62,13 +65,11 @@ def _clean_text(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise bilingual_error(
-            "text contains invalid characters", "متن نویسه‌های نامعتبر دارد"
+        raise rule_error(
+            RuleError(_("text contains invalid characters"), code="invalid_characters")
         ) from None
     if "\x00" in value:
-        raise bilingual_error(
-            "text cannot contain NUL characters", "متن نمی‌تواند نویسه NUL داشته باشد"
-        )
+        raise rule_error(RuleError(_("text cannot contain NUL characters"), code="nul"))
     return normalize(value)
 
 
@@ -90,7 +91,7 @@ def _parse_date(value: Any) -> Any:
     try:
         return parse_date(value)
     except JalaliDateError as exc:
-        raise bilingual_error(exc.message_en, exc.message_fa) from None
+        raise rule_error(jalali_problem(exc)) from None
 
 
 DateInput = Annotated[
@@ -295,7 +296,7 @@ def station_out(station: StationModel) -> StationOut:
 # --- list ------------------------------------------------------------------------------
 
 
-def _unit_by_code(user: Any, kind: Kind, code: str | None, errors: list[FieldError]
+def _unit_by_code(user: Any, kind: Kind, code: str | None, errors: list[RuleError]
                   ) -> AdminUnit | None:
     """The province or county with ``code`` among those the caller's scope touches
     (``selectors.scoped_units``, the list page's choices), the code as typed or in its
@@ -307,21 +308,18 @@ def _unit_by_code(user: Any, kind: Kind, code: str | None, errors: list[FieldErr
     typed = {code, canonical_unit_code(str(kind), code)}
     found = selectors.scoped_units(user, kind).filter(code__in=typed).order_by("pk").first()
     if found is None:
-        province = kind == Kind.PROVINCE
-        name_en, name_fa = ("province", "استانی") if province else ("county", "شهرستانی")
-        errors.append(FieldError(
-            str(kind), f"there is no {name_en} with code {code} in your area",
-            f"{name_fa} با کد {to_persian_digits(code)} در حوزه شما وجود ندارد",
-        ))
+        missing = (_("there is no province with code %(unit)s in your area")
+                   if kind == Kind.PROVINCE
+                   else _("there is no county with code %(unit)s in your area"))
+        errors.append(RuleError(missing, code="unknown_unit", field=str(kind), unit=code))
     return found
 
 
-def _election(slug: str | None, errors: list[FieldError]) -> Election | None:
+def _election(slug: str | None, errors: list[RuleError]) -> Election | None:
     election = election_for(slug)
     if slug and election is None:
-        errors.append(FieldError(
-            "election", f"there is no election {slug!r}", f"انتخاباتی با شناسه «{slug}» وجود ندارد"
-        ))
+        errors.append(RuleError(_("there is no election “%(slug)s”"), code="unknown_election",
+                                field="election", slug=slug))
     return election
 
 
@@ -335,7 +333,7 @@ def station_list(request: HttpRequest, filters: Query[StationFilters]) -> Status
     # Like the list page: a user with no role that may view stations gets 404.
     if not can(request.user, policy.VIEW, selectors.LABEL, None):
         raise Http404("not found")
-    errors: list[FieldError] = []
+    errors: list[RuleError] = []
     election = _election(filters.election, errors)
     province = _unit_by_code(request.user, Kind.PROVINCE, filters.province, errors)
     county = _unit_by_code(request.user, Kind.COUNTY, filters.county, errors)
@@ -411,7 +409,7 @@ def station_patch(
 
 def _patch(station: StationModel, sent: dict[str, Any], actor: Any) -> Outcome:
     errors = [
-        FieldError(name, f"{name} cannot be null", f"مقدار {name} نمی‌تواند خالی (null) باشد")
+        RuleError(_("%(name)s cannot be null"), code="null", field=name, name=name)
         for name, value in sent.items() if value is None and name not in _NULLABLE
     ]
     if errors:
@@ -421,7 +419,6 @@ def _patch(station: StationModel, sent: dict[str, Any], actor: Any) -> Outcome:
         station_update(station=station, data=data, actor=actor)
     except StationInvalid as invalid:
         return 422, error_body(
-            FieldError(_API_FIELD.get(e.field, e.field), e.message_en, e.message_fa)
-            for e in invalid.errors
+            e.with_field(_API_FIELD.get(e.field, e.field)) for e in invalid.errors
         )
     return 200, station_out(station)

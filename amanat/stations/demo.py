@@ -541,7 +541,7 @@ def _check(rows: list[dict[str, Any]]) -> None:
         errors = validate_station(row)
         if errors:
             raise AssertionError(f"demo station {row['code']} of county {row['county_id']} "
-                                 f"is invalid: {[e.message_en for e in errors]}")
+                                 f"is invalid: {[e.render('en') for e in errors]}")
         missing = set(WRITE_FIELDS) - set(row)
         if missing:
             raise AssertionError(f"demo station row lacks {sorted(missing)}")

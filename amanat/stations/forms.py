@@ -155,17 +155,16 @@ class StationForm(forms.ModelForm[Station]):
         failed = set(self.errors)
         if failed & {"latitude", "longitude"}:
             failed |= {"latitude", "longitude"}
-        fa = persian_active()
         for error in validate_station(row):
             if error.field in failed:
                 continue  # the field's own error (not a number, say) already says it
             self._rule_errors = True
             field = error.field if error.field in self.fields else None
-            self.add_error(field, error.message_fa if fa else error.message_en)
+            self.add_error(field, error.message)
 
     def _post_clean(self) -> None:
-        # The model's clean() runs the same rules again with English messages only;
-        # when the rules already failed here (in the active language) skip it.
+        # The model's clean() runs the same rules again; when they already failed here
+        # (each on its field) skip it rather than say everything twice.
         if not self._rule_errors:
             super()._post_clean()  # type: ignore[misc]
 

@@ -26,9 +26,12 @@ from typing import Any, cast
 
 import h3
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, scope_queryset
+from amanat.core.errors import RuleError
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations.models import H3_RESOLUTION, Station, ready_q
 
@@ -40,14 +43,10 @@ STATION_CAP = 5_000
 COORD_DIGITS = 4  # ~11 m: finer than a circle on screen, and short in JSON
 
 
-class MapParamError(ValueError):
-    """A bad map parameter, with the message in both languages."""
+class MapParamError(RuleError):
+    """A bad map parameter (answered 400 by the map's data view)."""
 
-    def __init__(self, field: str, message_en: str, message_fa: str) -> None:
-        super().__init__(message_en)
-        self.field = field
-        self.message_en = message_en
-        self.message_fa = message_fa
+    status = 400
 
 
 BBox = tuple[float, float, float, float]  # west, south, east, north
@@ -78,20 +77,20 @@ def _parse_zoom(raw: str | None) -> int:
         zoom = -1
     if not MIN_ZOOM <= zoom <= MAX_ZOOM:
         raise MapParamError(
-            "zoom",
-            f"zoom must be a whole number from {MIN_ZOOM} to {MAX_ZOOM}; got {raw!r}.",
-            f"بزرگ‌نمایی (zoom) باید عددی صحیح از {MIN_ZOOM} تا {MAX_ZOOM} باشد؛ "
-            f"مقدار داده‌شده: {raw!r}.",
+            _("zoom must be a whole number from %(low)s to %(high)s; got “%(value)s”."),
+            code="zoom", field="zoom", low=MIN_ZOOM, high=MAX_ZOOM, value=raw,
         )
     return zoom
 
 
-def _bbox_error(raw: str, why_en: str, why_fa: str) -> MapParamError:
+_FOUR_NUMBERS = _("four numbers")
+_IN_ORDER = _("west < east within ±180, south < north within ±90")
+
+
+def _bbox_error(raw: str, why: Promise) -> MapParamError:
     return MapParamError(
-        "bbox",
-        f"bbox must be west,south,east,north in degrees ({why_en}); got {raw!r}.",
-        f"محدوده (bbox) باید به شکل غرب,جنوب,شرق,شمال بر حسب درجه باشد ({why_fa})؛ "
-        f"مقدار داده‌شده: {raw!r}.",
+        _("bbox must be west,south,east,north in degrees (%(why)s); got “%(value)s”."),
+        code="bbox", field="bbox", why=why, value=raw,
     )
 
 
@@ -103,15 +102,12 @@ def _parse_bbox(raw: str | None) -> BBox | None:
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        raise _bbox_error(raw, "four numbers", "چهار عدد") from None
+        raise _bbox_error(raw, _FOUR_NUMBERS) from None
     if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
-        raise _bbox_error(raw, "four numbers", "چهار عدد")
+        raise _bbox_error(raw, _FOUR_NUMBERS)
     west, south, east, north = numbers
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise _bbox_error(
-            raw, "west < east within ±180, south < north within ±90",
-            "غرب کوچک‌تر از شرق در بازه ±۱۸۰ و جنوب کوچک‌تر از شمال در بازه ±۹۰",
-        )
+        raise _bbox_error(raw, _IN_ORDER)
     return west, south, east, north
 
 

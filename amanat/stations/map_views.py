@@ -115,11 +115,9 @@ def station_map(request: HttpRequest) -> HttpResponse:
 
 
 def _bad_request(error: stations_map.MapParamError) -> JsonResponse:
-    message = error.message_fa if persian_active() else error.message_en
     return JsonResponse(
-        {"error": message, "field": error.field, "message_en": error.message_en,
-         "message_fa": error.message_fa},
-        status=400, json_dumps_params=JSON_COMPACT,
+        {"error": error.message, "field": error.field, "code": error.code},
+        status=error.status, json_dumps_params=JSON_COMPACT,
     )
 
 

@@ -194,7 +194,7 @@ class Station(models.Model):
         errors = validate_station(row)
         if errors:
             raise ValidationError(
-                {e.field if e.field in VALIDATED_FIELDS else "__all__": e.message_en
+                {e.field if e.field in VALIDATED_FIELDS else "__all__": e.message
                  for e in errors}
             )
 

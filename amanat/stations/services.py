@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts import policy
 from amanat.accounts.access import scope_queryset
@@ -30,11 +30,12 @@ from amanat.accounts.models import ApiToken
 from amanat.accounts.services import api_token_issue
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
 from amanat.core import bulk, changes
+from amanat.core.errors import Digits, RuleError, tabular_error, tabular_warning
 from amanat.geo.codes import canonical_unit_code, unit_code_candidates
 from amanat.geo.models import AdminUnit, Constituency
 from amanat.geo.selectors import unit_area
 from amanat.lib.geodesy import Area
-from amanat.lib.persian import to_ascii_digits, to_persian_digits
+from amanat.lib.persian import to_ascii_digits
 from amanat.lib.tabular import (
     HEADER_SCAN_ROWS,
     Cell,
@@ -55,7 +56,7 @@ from amanat.stations.models import (
     TokenStation,
     station_search_text,
 )
-from amanat.stations.validation import FieldError, near_county, validate_station
+from amanat.stations.validation import near_county, validate_station
 
 # Model attributes the import sets; compared to decide updated vs unchanged.
 WRITE_FIELDS = (
@@ -82,19 +83,20 @@ _RULE_INPUTS = {
 }
 
 
-def _fa(value: object) -> str:
-    return to_persian_digits(str(value))
 
 
+class RowError(RuleError):
+    """A rule error about one row of an imported file, and the cell it is about."""
 
-@dataclass
-class RowError:
-    row: int  # as the spreadsheet shows it: the header is row 1
-    column: str
-    value: str
-    field: str
-    message_en: str
-    message_fa: str
+    def __init__(self, error: RuleError, *, row: int, column: str = "", value: str = "") -> None:
+        super().__init__(error.template, code=error.code, field=error.field, **error.params)
+        self.row = row  # as the spreadsheet shows it: the header is row 1
+        self.column = column
+        self.value = value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "value": self.value,
+                "field": self.field, "code": self.code, "message": self.message}
 
 
 @dataclass
@@ -108,7 +110,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[RuleError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     # Headers matching no column and not mapped: the import stops until they are.
     unknown_columns: list[st.UnknownColumn] = field(default_factory=list)
@@ -123,8 +125,17 @@ class ImportReport:
         return bool(self.errors)
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The report as JSON-ready data, its messages in the active language."""
+        errors, warnings = self.errors, self.warnings
+        self.errors, self.warnings, headers, rows = [], [], self.headers, self.rows
+        self.headers, self.rows = [], []
+        try:
+            data = asdict(self)
+        finally:
+            self.errors, self.warnings, self.headers, self.rows = errors, warnings, headers, rows
         del data["headers"], data["rows"]
+        data["errors"] = [e.as_dict() for e in errors]
+        data["warnings"] = [w.message for w in warnings]
         data["rejected"] = self.rejected
         return data
 
@@ -195,10 +206,10 @@ def station_import(
         report.errors.append(_no_header_error(exc))
         return report
     except TabularError as exc:
-        report.errors.append(RowError(1, "", "", "", exc.message_en, exc.message_fa))
+        report.errors.append(RowError(tabular_error(exc), row=1))
         return report
     report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
-    report.warnings += table.warnings
+    report.warnings += [tabular_warning(code) for code in table.warnings]
     del data
     hmap = st.map_headers(table.headers, mapping)
     report.ignored_columns = hmap.ignored
@@ -241,46 +252,41 @@ def _read_source(
 def _no_header_error(exc: HeaderNotFound) -> RowError:
     """Say exactly what was looked for, and where."""
     required = [c for c in st.COLUMNS if c.name in st.REQUIRED_COLUMNS]
-    names_en = ", ".join(f"{c.header_en} ({c.header_fa})" for c in required)
-    names_fa = "، ".join(f"«{c.header_fa}»" for c in required)
-    where_en = f"the first {HEADER_SCAN_ROWS} rows"
-    where_fa = f"{_fa(HEADER_SCAN_ROWS)} سطر نخست"
+    names = ", ".join(f"{c.header_en} ({c.header_fa})" for c in required)
     if exc.sheets:
-        where_en += " of the sheets " + ", ".join(exc.sheets)
-        where_fa += " برگه‌های " + "، ".join(exc.sheets)
-    return RowError(
-        1, "", "", "",
-        f"no header row found: looked in {where_en} for a row naming at least two of "
-        f"{names_en}, or three known columns (see docs/stations.md for the accepted names)",
-        f"سطر عنوان پیدا نشد: در {where_fa} سطری جست‌وجو شد که دست‌کم دو ستون از "
-        f"{names_fa} یا سه ستون شناخته‌شده را نام ببرد",
-    )
+        error = RuleError(
+            _("no header row found: looked in the first %(rows)s rows of the sheets "
+              "%(sheets)s for a row naming at least two of %(names)s, or three known columns "
+              "(see docs/stations.md for the accepted names)"),
+            code="no_header", rows=HEADER_SCAN_ROWS, sheets=", ".join(exc.sheets), names=names)
+    else:
+        error = RuleError(
+            _("no header row found: looked in the first %(rows)s rows for a row naming at "
+              "least two of %(names)s, or three known columns (see docs/stations.md for the "
+              "accepted names)"),
+            code="no_header", rows=HEADER_SCAN_ROWS, names=names)
+    return RowError(error, row=1)
 
 
 def _header_errors(hmap: st.HeaderMap, report: ImportReport) -> bool:
     row = report.header_row
     for name in hmap.missing:
         column = next(c for c in st.COLUMNS if c.name == name)
-        report.errors.append(RowError(
-            row, column.header_fa, "", name,
-            f"required column {column.header_en!r} ({column.header_fa}) is missing",
-            f"ستون لازم «{column.header_fa}» ({column.header_en}) در پرونده نیست",
-        ))
+        missing = RuleError(_("required column “%(header)s” (%(header_fa)s) is missing"),
+                            code="missing_column", field=name, header=column.header_en,
+                            header_fa=column.header_fa)
+        report.errors.append(RowError(missing, row=row, column=column.header_fa))
     for header in hmap.duplicates:
-        report.errors.append(RowError(
-            row, header, header, "",
-            f"column {header!r} repeats another column with the same meaning",
-            f"ستون «{header}» تکرار ستون دیگری با همان معناست",
-        ))
+        repeated = RuleError(_("column “%(header)s” repeats another column with the same "
+                               "meaning"), code="duplicate_column", header=Digits(header))
+        report.errors.append(RowError(repeated, row=row, column=header, value=header))
     for unknown in hmap.unknown:
-        fields_en, fields_fa = unknown.describe()
-        report.errors.append(RowError(
-            row, unknown.header, unknown.header, "",
-            f"column {unknown.header!r} is not recognised; it could be: {fields_en}. "
-            "Map it to a field or mark it ignored",
-            f"ستون «{_fa(unknown.header)}» شناخته نشد؛ می‌تواند یکی از این‌ها باشد: "
-            f"{fields_fa}. آن را به یک ستون نسبت دهید یا نادیده بگیرید",
-        ))
+        unknown_error = RuleError(
+            _("column “%(header)s” is not recognised; it could be: %(fields)s. Map it to a "
+              "field or mark it ignored"),
+            code="unknown_column", header=Digits(unknown.header), fields=unknown.describe())
+        report.errors.append(RowError(unknown_error, row=row, column=unknown.header,
+                                      value=unknown.header))
     return report.rejected
 
 
@@ -324,21 +330,21 @@ def _plan_import(
     plan = _Plan()
     seen: dict[tuple[str, str], int] = {}
     kept: list[tuple[int, list[Cell]]] = []
-    memo: list[dict[Cell, Any]] = [{} for _ in hmap.columns]
+    memo: list[dict[Cell, Any]] = [{} for _column in hmap.columns]
     for number, cells in table.rows:
         kept.append((number, cells))
         report.total_rows += 1
         errors = _plan_row(cells, hmap, lookups, seen, number, plan, memo)
         # Persian messages quote cells and codes: their digits are shown in Persian too.
         report.errors += [
-            RowError(number, hmap.header_for(e.field), _raw(cells, hmap, e.field), e.field,
-                     e.message_en, _fa(e.message_fa))
+            RowError(e, row=number, column=hmap.header_for(e.field),
+                     value=_raw(cells, hmap, e.field))
             for e in errors
         ]
     if report.total_rows == 0:
         report.errors.append(RowError(
-            report.header_row + 1, "", "", "", "the file has no station rows",
-            "پرونده هیچ سطر شعبه‌ای ندارد",
+            RuleError(_("the file has no station rows"), code="no_rows"),
+            row=report.header_row + 1,
         ))
     return plan, kept
 
@@ -352,14 +358,14 @@ def _raw(cells: list[Cell], hmap: st.HeaderMap, field_name: str) -> str:
 
 def _parse_cells(
     cells: list[Cell], hmap: st.HeaderMap, memo: list[dict[Cell, Any]]
-) -> tuple[dict[str, Any], list[FieldError]]:
+) -> tuple[dict[str, Any], list[RuleError]]:
     """Parse the cells of the mapped columns.
 
     Columns repeat their values a lot (yes/no, enum labels, county codes), so each
     column memoises its parse results, errors included: most cells cost a dict lookup.
     """
     parsed: dict[str, Any] = {}
-    errors: list[FieldError] = []
+    errors: list[RuleError] = []
     width = len(cells)
     for (index, column), seen in zip(hmap.columns, memo, strict=True):
         value = cells[index] if index < width else None
@@ -368,10 +374,10 @@ def _parse_cells(
         except KeyError:
             try:
                 result = column.parse(value)
-            except st.CellError as exc:
-                result = FieldError(column.field, exc.message_en, exc.message_fa)
+            except RuleError as exc:
+                result = exc.with_field(column.field)
             seen[value] = result
-        if isinstance(result, FieldError):
+        if isinstance(result, RuleError):
             errors.append(result)
         else:
             parsed[column.field] = result
@@ -386,7 +392,7 @@ def _plan_row(
     number: int,
     plan: _Plan,
     memo: list[dict[Cell, Any]],
-) -> list[FieldError]:
+) -> list[RuleError]:
     parsed, errors = _parse_cells(cells, hmap, memo)
     code, county_code = parsed.get("code") or "", parsed.get("county_code") or ""
     county = lookups.counties.get(county_code)
@@ -398,20 +404,17 @@ def _plan_row(
     if code and county_code:
         first = seen.setdefault((county_code, code), number)
         if first != number:
-            errors.append(FieldError(
-                "code",
-                f"station {code} of county {county_code} already appears on row {first}",
-                f"شعبه {_fa(code)} شهرستان {_fa(county_code)} پیش‌تر در سطر {_fa(first)} "
-                "آمده است",
+            errors.append(RuleError(
+                _("station %(station)s of county %(county)s already appears on row %(first)s"),
+                code="duplicate_station", field="code", station=Digits(code),
+                county=Digits(county_code), first=first,
             ))
     if county is None:
         return errors
     if lookups.allowed is not None and county_code not in lookups.allowed:
-        errors.append(FieldError(
-            "county_code",
-            f"county {county_code} is outside your area",
-            f"شهرستان {_fa(county_code)} خارج از حوزه دسترسی شماست",
-        ))
+        errors.append(RuleError(_("county %(county)s is outside your area"),
+                                code="out_of_scope", field="county_code",
+                                county=Digits(county_code)))
         return errors
     clash = lookups.clashes.get((county[0], code))
     if clash:
@@ -430,21 +433,18 @@ def _plan_row(
     return errors
 
 
-def _clash_error(code: str, county_code: str, stored: list[str]) -> FieldError:
-    stored = sorted(stored)
-    listed = ", ".join(stored)
-    return FieldError(
-        "code",
-        f"county {county_code} has stations {listed} that all mean station {code}; "
-        "merge or renumber them before importing",
-        f"شهرستان {_fa(county_code)} شعبه‌های {_fa('، '.join(stored))} دارد که همه به شعبه "
-        f"{_fa(code)} اشاره دارند؛ پیش از درون‌برد آن‌ها را یکی یا دوباره شماره‌گذاری کنید",
+def _clash_error(code: str, county_code: str, stored: list[str]) -> RuleError:
+    return RuleError(
+        _("county %(county)s has stations %(stored)s that all mean station %(station)s; "
+          "merge or renumber them before importing"),
+        code="code_clash", field="code", county=Digits(county_code),
+        stored=Digits(", ".join(sorted(stored))), station=Digits(code),
     )
 
 
 def _far_from_county(
     row: dict[str, Any], county_path: str, lookups: _Lookups
-) -> FieldError | None:
+) -> RuleError | None:
     lat, lon = row["latitude"], row["longitude"]
     if lat is None or lon is None:
         return None
@@ -470,7 +470,7 @@ def _merge(parsed: dict[str, Any], current: dict[str, Any] | None) -> dict[str, 
 
 
 def _resolve(
-    row: dict[str, Any], county: tuple[int, str], lookups: _Lookups, errors: list[FieldError]
+    row: dict[str, Any], county: tuple[int, str], lookups: _Lookups, errors: list[RuleError]
 ) -> dict[str, Any]:
     """Model values of a valid row: foreign keys, denormalised path and H3 cell; empty
     (with the reason in ``errors``) when the row is not valid."""
@@ -492,10 +492,10 @@ def _resolve(
     if row["constituency_code"]:
         constituency_id = lookups.constituencies.get(row["constituency_code"])
         if constituency_id is None:
-            errors.append(FieldError(
-                "constituency_code",
-                f"there is no constituency with code {row['constituency_code']}",
-                f"حوزه انتخابیه‌ای با کد {_fa(row['constituency_code'])} وجود ندارد",
+            errors.append(RuleError(
+                _("there is no constituency with code %(constituency)s"),
+                code="unknown_constituency", field="constituency_code",
+                constituency=Digits(row["constituency_code"]),
             ))
     if errors:  # a cell that could not be read left its field out of the row
         return {}
@@ -511,17 +511,17 @@ def _resolve(
     return values
 
 
-def _unit_error(code: str, county_code: str, found: int) -> FieldError:
+def _unit_error(code: str, county_code: str, found: int) -> RuleError:
     if found == 0:
-        return FieldError(
-            "unit_code",
-            f"there is no city, rural district or village with code {code} in county {county_code}",
-            f"در شهرستان {_fa(county_code)} شهر، دهستان یا روستایی با کد {_fa(code)} وجود ندارد",
+        return RuleError(
+            _("there is no city, rural district or village with code %(unit)s in county "
+              "%(county)s"),
+            code="unknown_unit", field="unit_code", unit=Digits(code), county=Digits(county_code),
         )
-    return FieldError(
-        "unit_code",
-        f"code {code} names {found} units in county {county_code}; it is ambiguous",
-        f"کد {_fa(code)} در شهرستان {_fa(county_code)} به {_fa(found)} واحد اشاره دارد و مبهم است",
+    return RuleError(
+        _("code %(unit)s names %(found)s units in county %(county)s; it is ambiguous"),
+        code="ambiguous_unit", field="unit_code", unit=Digits(code), found=found,
+        county=Digits(county_code),
     )
 
 
@@ -571,8 +571,9 @@ def write_error_report(
     by_row: dict[int, list[str]] = {}
     for error in report.errors:
         label = f"[{error.column}] " if error.column else ""
+        # The file goes to county offices whatever the uploader's language: both.
         by_row.setdefault(error.row, []).append(
-            f"{label}{error.message_fa} / {error.message_en}"
+            f"{label}{error.render('fa')} / {error.render('en')}"
         )
     headers = [*report.headers, st.ERROR_HEADER]
     file_errors = by_row.pop(report.header_row, [])
@@ -661,11 +662,13 @@ EDITABLE_FIELDS = (
 )
 
 
-class StationInvalid(ValueError):
-    """``station_update`` refused the data: the rules of stations.validation failed."""
+class StationInvalid(RuleError):
+    """``station_update`` refused the data: the rules of stations.validation failed
+    (every one in ``errors``; the first is this error's own message)."""
 
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(e.message_en for e in errors))
+    def __init__(self, errors: list[RuleError]) -> None:
+        first = errors[0]
+        super().__init__(first.template, code=first.code, field=first.field, **first.params)
         self.errors = errors
 
 

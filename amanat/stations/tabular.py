@@ -21,23 +21,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from amanat.core.errors import Digits, Grouped, RuleError
+from amanat.core.forms import jalali_problem
 from amanat.geo.codes import EXCEL_DIGITS, canonical_unit_code
 from amanat.lib.jalali import JalaliDateError, check_era, format_jalali, parse_jalali_date
-from amanat.lib.persian import ZWNJ, normalize, search_key, to_persian_digits
+from amanat.lib.persian import ZWNJ, normalize, search_key
 from amanat.lib.tabular import Cell, unescape_formula
 from amanat.stations.codes import canonical_station_code
-
-
-class CellError(ValueError):
-    def __init__(self, message_en: str, message_fa: str) -> None:
-        super().__init__(message_en)
-        self.message_en = message_en
-        self.message_fa = message_fa
-
-
-def _fa(value: object) -> str:
-    return to_persian_digits(str(value))
-
 
 _HEADER_PUNCTUATION = str.maketrans("", "", "_-*:()[].,،/\\?؟#«»\"'!|")
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -87,9 +80,9 @@ def text_parser(max_length: int) -> Callable[[Cell], str]:
     def parse(value: Cell) -> str:
         text = parse_text(value)
         if len(text) > max_length:
-            raise CellError(
-                f"the text is {len(text)} characters long; at most {max_length} fit",
-                f"متن {_fa(len(text))} نویسه است؛ بیش از {_fa(max_length)} نویسه جا نمی‌شود",
+            raise RuleError(
+                _("the text is %(length)s characters long; at most %(limit)s fit"),
+                code="too_long", length=len(text), limit=max_length,
             )
         return text
 
@@ -115,11 +108,10 @@ def parse_unit_code(value: Cell) -> str:
     """A city/rural district/village code as typed; the import tries each width."""
     code = _code_text(value)
     if isinstance(value, int | float) and not isinstance(value, bool) and len(code) > EXCEL_DIGITS:
-        raise CellError(
-            f"code {code} was typed as a number and a spreadsheet keeps only {EXCEL_DIGITS} "
-            "digits of it; format the column as text and type the code again",
-            f"کد {_fa(code)} به شکل عدد وارد شده و برنامه صفحه‌گسترده فقط {_fa(EXCEL_DIGITS)} "
-            "رقم آن را نگه می‌دارد؛ قالب ستون را متن کنید و کد را دوباره بنویسید",
+        raise RuleError(
+            _("code %(unit)s was typed as a number and a spreadsheet keeps only %(digits)s "
+              "digits of it; format the column as text and type the code again"),
+            code="code_as_number", unit=Digits(code), digits=EXCEL_DIGITS,
         )
     return code
 
@@ -168,8 +160,8 @@ def _number(value: Cell, *, decimal_comma: bool) -> float | None:
     return float(text)
 
 
-def _not_a_number(raw: str) -> CellError:
-    return CellError(f"{raw!r} is not a number", f"«{_fa(raw)}» عدد نیست")
+def _not_a_number(raw: str) -> RuleError:
+    return RuleError(_("“%(value)s” is not a number"), code="not_a_number", value=Digits(raw))
 
 
 def parse_float(value: Cell) -> float | None:
@@ -193,13 +185,12 @@ def int_parser(max_value: int = INT_MAX) -> Callable[[Cell], int | None]:
             return None
         if not number.is_integer():
             raw = _text(value)
-            raise CellError(f"{raw!r} is not a whole number", f"«{_fa(raw)}» عدد صحیح نیست")
+            raise RuleError(_("“%(value)s” is not a whole number"), code="not_whole",
+                            value=Digits(raw))
         if abs(number) > max_value:
             raw = _text(value)
-            raise CellError(
-                f"{raw} is too large (at most {max_value:,})",
-                f"{_fa(raw)} بیش از اندازه بزرگ است (دست‌بالا {_fa(max_value)})",
-            )
+            raise RuleError(_("%(value)s is too large (at most %(limit)s)"), code="too_large",
+                            value=Digits(raw), limit=Grouped(max_value))
         return int(number)
 
     return parse
@@ -217,8 +208,8 @@ NO = ("خیر", "نه", "ندارد", "نیست", "نمی‌باشد", "فاقد
       "✗")
 _YES_KEYS = {search_key(v) for v in YES}
 _NO_KEYS = {search_key(v) for v in NO}
-_YES_NO_EN = "yes/no, بله/خیر, دارد/ندارد, 1/0"
-_YES_NO_FA = "بله/خیر، دارد/ندارد، ۱/۰"
+# The spellings an error suggests (the file's vocabulary, the same in every language).
+YES_NO_HINT = "yes/no, بله/خیر, دارد/ندارد, 1/0"
 
 
 def yes_no(value: Cell) -> bool | None:
@@ -237,10 +228,8 @@ def parse_bool(value: Cell) -> bool | None:
     flag = yes_no(value)
     if flag is not None or not search_key(_text(value)):
         return flag
-    raise CellError(
-        f"{_text(value)!r} is not yes/no (use {_YES_NO_EN})",
-        f"«{_fa(_text(value))}» بله/خیر نیست ({_YES_NO_FA} بنویسید)",
-    )
+    raise RuleError(_("“%(value)s” is not yes/no (use %(allowed)s)"), code="not_yes_no",
+                    value=Digits(_text(value)), allowed=Digits(YES_NO_HINT))
 
 
 def parse_date(value: Cell) -> datetime.date | None:
@@ -252,7 +241,7 @@ def parse_date(value: Cell) -> datetime.date | None:
         text = _text(value)
         return parse_jalali_date(text) if text else None
     except JalaliDateError as exc:
-        raise CellError(exc.message_en, exc.message_fa) from None
+        raise jalali_problem(exc) from None
 
 
 @dataclass(frozen=True)
@@ -267,7 +256,7 @@ class Enum:
     extra: dict[str, str]
     yes: str | None = None
     no: str | None = None
-    yes_hint: tuple[str, str] | None = None  # (en, fa) when a plain "yes" is not enough
+    yes_hint: Promise | None = None  # said when a plain "yes" is not enough
 
     def label(self, value: str) -> str:
         """The Persian label of a stored value; a value outside the choices (never
@@ -301,10 +290,8 @@ CCTV = Enum(
     {"بدون": "none", "ضبطی": "recorded", "ضبط شده": "recorded", "ضبط‌شده": "recorded",
      "آنلاین": "live", "برخط": "live", "online": "live"},
     no="none",
-    yes_hint=(
-        "it says the station has CCTV but not which kind: write recorded or live",
-        "می‌گوید شعبه دوربین دارد اما نه از چه نوع: ضبط یا زنده بنویسید",
-    ),
+    yes_hint=_("“%(value)s” says the station has CCTV but not which kind: write recorded "
+               "or live"),
 )
 FIBRE = Enum(
     {"connected": "متصل", "planned": "در دست اجرا", "none": "ندارد"},
@@ -320,11 +307,10 @@ STATUS = Enum(
 
 def enum_parser(enum: Enum) -> Callable[[Cell], str | None]:
     table = enum.lookup()
-    allowed_en = ", ".join(enum.labels_fa)
-    allowed_fa = "، ".join(enum.labels_fa.values())
+    # The values in both spellings the file may use (vocabulary, not translation).
+    allowed = ", ".join(f"{value} ({label})" for value, label in enum.labels_fa.items())
     if enum.no is not None or enum.yes is not None:
-        allowed_en += f" (or {_YES_NO_EN})" if enum.yes else " (or no/خیر)"
-        allowed_fa += f" (یا {_YES_NO_FA})" if enum.yes else " (یا خیر)"
+        allowed += f"; {YES_NO_HINT}" if enum.yes else "; no/خیر"
 
     def parse(value: Cell) -> str | None:
         text = _text(value)
@@ -335,12 +321,9 @@ def enum_parser(enum: Enum) -> Callable[[Cell], str | None]:
         except KeyError:
             pass
         if enum.yes_hint is not None and yes_no(value):
-            en, fa = enum.yes_hint
-            raise CellError(f"{text!r} {en}", f"«{_fa(text)}» {fa}")
-        raise CellError(
-            f"{text!r} is not one of: {allowed_en}",
-            f"«{_fa(text)}» یکی از این‌ها نیست: {allowed_fa}",
-        )
+            raise RuleError(enum.yes_hint, code="which_kind", value=Digits(text))
+        raise RuleError(_("“%(value)s” is not one of: %(allowed)s"), code="not_a_choice",
+                        value=Digits(text), allowed=Digits(allowed))
 
     return parse
 
@@ -475,12 +458,9 @@ class UnknownColumn:
     header: str
     candidates: list[str]  # column names it could be, most likely first
 
-    def describe(self) -> tuple[str, str]:
-        names = [_BY_NAME[c] for c in self.candidates]
-        return (
-            ", ".join(f"{c.name} ({c.header_fa})" for c in names),
-            "، ".join(f"«{c.header_fa}» ({c.name})" for c in names),
-        )
+    def describe(self) -> str:
+        """The candidate columns by both their names (the file's vocabulary)."""
+        return ", ".join(f"{_BY_NAME[c].name} ({_BY_NAME[c].header_fa})" for c in self.candidates)
 
 
 @dataclass

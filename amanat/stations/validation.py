@@ -1,8 +1,8 @@
 """The rules a polling station must satisfy: the one place they are written down.
 
-``validate_station`` is pure (no database, no Django): it takes a row of already parsed
-values (keys as the Station model's fields, plus ``county_code``) and returns every
-broken rule as a ``FieldError`` with the message in English and Persian.  The importer,
+``validate_station`` is pure (no database): it takes a row of already parsed values (keys
+as the Station model's fields, plus ``county_code``) and returns every broken rule as a
+``RuleError`` naming its field, translated when it is shown.  The importer,
 the model's ``clean`` (forms, admin) and the API all call it.
 """
 
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
+from amanat.core.errors import Digits, Grouped, RuleError
+from amanat.core.forms import jalali_problem
 from amanat.lib.geodesy import Area
 from amanat.lib.jalali import era_problem
-from amanat.lib.persian import to_persian_digits
 
 # Iran's bounding box, with a small margin for border stations.
 LAT_RANGE = (25.0, 39.8)
@@ -29,26 +31,15 @@ MAX_CAMERAS = 100
 COUNT_LIMITS = {"expected_voters": MAX_VOTERS, "capacity": MAX_VOTERS, "cameras": MAX_CAMERAS}
 
 
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message_en: str
-    message_fa: str
-
-
-def _fa(value: object) -> str:
-    return to_persian_digits(str(value))
-
-
 def validate_station(
     row: Mapping[str, Any], *, county_codes: Container[str] | None = None
-) -> list[FieldError]:
+) -> list[RuleError]:
     """Every rule ``row`` breaks; an empty list means the station is valid.
 
     ``county_codes``, when given, is the set of known county codes to check
     ``row["county_code"]`` against.
     """
-    errors: list[FieldError] = []
+    errors: list[RuleError] = []
     errors += _identity(row, county_codes)
     errors += _coordinates(row)
     errors += _counts(row)
@@ -57,64 +48,55 @@ def validate_station(
     return errors
 
 
-def _identity(row: Mapping[str, Any], county_codes: Container[str] | None) -> list[FieldError]:
+def _identity(row: Mapping[str, Any], county_codes: Container[str] | None) -> list[RuleError]:
     errors = []
     code = row.get("code") or ""
     if not code:
-        errors.append(FieldError("code", "station code is required", "کد شعبه لازم است"))
+        errors.append(RuleError(_("station code is required"), code="required", field="code"))
     elif not CODE_RE.match(code):
-        errors.append(FieldError(
-            "code",
-            f"station code {code!r} must be 1-20 letters, digits or hyphens",
-            f"کد شعبه «{_fa(code)}» باید ۱ تا ۲۰ حرف لاتین، رقم یا خط تیره باشد",
+        errors.append(RuleError(
+            _("station code “%(station)s” must be 1-20 letters, digits or hyphens"),
+            code="code_format", field="code", station=Digits(code),
         ))
     if not row.get("name"):
-        errors.append(FieldError("name", "name is required", "نام شعبه لازم است"))
+        errors.append(RuleError(_("name is required"), code="required", field="name"))
     if county_codes is not None:
         county = row.get("county_code") or ""
         if not county:
-            errors.append(
-                FieldError("county_code", "county code is required", "کد شهرستان لازم است")
-            )
+            errors.append(RuleError(_("county code is required"), code="required",
+                                    field="county_code"))
         elif county not in county_codes:
-            errors.append(FieldError(
-                "county_code",
-                f"there is no county with code {county}",
-                f"شهرستانی با کد {_fa(county)} وجود ندارد",
-            ))
+            errors.append(RuleError(_("there is no county with code %(county)s"),
+                                    code="unknown_county", field="county_code",
+                                    county=Digits(county)))
     return errors
 
 
-def _coordinates(row: Mapping[str, Any]) -> list[FieldError]:
+def _coordinates(row: Mapping[str, Any]) -> list[RuleError]:
     lat, lon = row.get("latitude"), row.get("longitude")
     if lat is None and lon is None:
         return []
     if lat is None or lon is None:
         missing = "latitude" if lat is None else "longitude"
-        return [FieldError(
-            missing,
-            "latitude and longitude must be given together",
-            "عرض و طول جغرافیایی باید با هم داده شوند",
-        )]
+        return [RuleError(_("latitude and longitude must be given together"),
+                          code="coordinates_pair", field=missing)]
     errors = []
     if not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
-        errors.append(FieldError(
-            "latitude",
-            f"latitude {lat} is outside Iran ({LAT_RANGE[0]} to {LAT_RANGE[1]})",
-            f"عرض جغرافیایی {_fa(lat)} بیرون از ایران است "
-            f"({_fa(LAT_RANGE[0])} تا {_fa(LAT_RANGE[1])})",
+        errors.append(RuleError(
+            _("latitude %(value)s is outside Iran (%(low)s to %(high)s)"),
+            code="outside_iran", field="latitude", value=lat, low=LAT_RANGE[0],
+            high=LAT_RANGE[1],
         ))
     if not LON_RANGE[0] <= lon <= LON_RANGE[1]:
-        errors.append(FieldError(
-            "longitude",
-            f"longitude {lon} is outside Iran ({LON_RANGE[0]} to {LON_RANGE[1]})",
-            f"طول جغرافیایی {_fa(lon)} بیرون از ایران است "
-            f"({_fa(LON_RANGE[0])} تا {_fa(LON_RANGE[1])})",
+        errors.append(RuleError(
+            _("longitude %(value)s is outside Iran (%(low)s to %(high)s)"),
+            code="outside_iran", field="longitude", value=lon, low=LON_RANGE[0],
+            high=LON_RANGE[1],
         ))
     return errors
 
 
-def near_county(lat: float, lon: float, area: Area | None) -> FieldError | None:
+def near_county(lat: float, lon: float, area: Area | None) -> RuleError | None:
     """An error when the point lies far from its county: further from the county's
     point than its own towns and villages reach, with a margin (``Area.limit_km``).
     ``area`` None (nothing in the county has coordinates) checks nothing."""
@@ -124,88 +106,66 @@ def near_county(lat: float, lon: float, area: Area | None) -> FieldError | None:
     limit = area.limit_km
     if distance <= limit:
         return None
-    km, lim = round(distance), round(limit)
-    return FieldError(
-        "latitude",
-        f"the point ({lat}, {lon}) is {km:,} km from county {area.name}; its places lie "
-        f"within {lim:,} km of it",
-        f"نقطه ({_fa(lat)}، {_fa(lon)}) {_fa(km)} کیلومتر از شهرستان {area.name} فاصله دارد؛ "
-        f"آبادی‌های آن در شعاع {_fa(lim)} کیلومتری‌اند",
+    return RuleError(
+        _("the point (%(lat)s, %(lon)s) is %(km)s km from county %(county)s; its places lie "
+          "within %(limit)s km of it"),
+        code="far_from_county", field="latitude", lat=lat, lon=lon,
+        km=Grouped(round(distance)), county=area.name, limit=Grouped(round(limit)),
     )
 
 
-def _counts(row: Mapping[str, Any]) -> list[FieldError]:
+_COUNT_LABELS = {
+    "expected_voters": _("expected voters"),
+    "capacity": _("capacity"),
+    "cameras": _("camera count"),
+}
+
+
+def _counts(row: Mapping[str, Any]) -> list[RuleError]:
     errors = []
-    labels = {
-        "expected_voters": ("expected voters", "تعداد رأی‌دهندگان"),
-        "capacity": ("capacity", "ظرفیت"),
-        "cameras": ("camera count", "تعداد دوربین"),
-    }
-    for name, (en, fa) in labels.items():
+    for name, label in _COUNT_LABELS.items():
         value = row.get(name)
         if value is not None and value < 0:
-            errors.append(FieldError(
-                name,
-                f"{en} cannot be negative ({value})",
-                f"{fa} نمی‌تواند منفی باشد ({_fa(value)})",
-            ))
+            errors.append(RuleError(_("%(label)s cannot be negative (%(value)s)"),
+                                    code="negative", field=name, label=label, value=value))
         elif value is not None and value > COUNT_LIMITS[name]:
-            limit = COUNT_LIMITS[name]
-            errors.append(FieldError(
-                name,
-                f"{en} {value} is too large for one station (at most {limit:,})",
-                f"{fa} {_fa(value)} برای یک شعبه بیش از اندازه است "
-                f"(حداکثر {_fa(f'{limit:,}').replace(',', '٬')})",
+            errors.append(RuleError(
+                _("%(label)s %(value)s is too large for one station (at most %(limit)s)"),
+                code="too_large", field=name, label=label, value=value,
+                limit=Grouped(COUNT_LIMITS[name]),
             ))
     cctv, cameras = row.get("cctv") or "none", row.get("cameras") or 0
     if cctv == "none" and cameras > 0:
-        errors.append(FieldError(
-            "cameras",
-            "a station without CCTV cannot have cameras",
-            "شعبه بدون دوربین مدار بسته نمی‌تواند تعداد دوربین داشته باشد",
-        ))
+        errors.append(RuleError(_("a station without CCTV cannot have cameras"),
+                                code="cameras_without_cctv", field="cameras"))
     elif cctv != "none" and cameras <= 0:
-        errors.append(FieldError(
-            "cameras",
-            "a station with CCTV needs a camera count of at least 1",
-            "شعبه دارای دوربین مدار بسته باید دست‌کم یک دوربین داشته باشد",
-        ))
+        errors.append(RuleError(_("a station with CCTV needs a camera count of at least 1"),
+                                code="cctv_without_cameras", field="cameras"))
     return errors
 
 
-def _dates(row: Mapping[str, Any]) -> list[FieldError]:
+def _dates(row: Mapping[str, Any]) -> list[RuleError]:
     """Dates of this election's era only (lib.jalali.check_era), named by their field."""
     value = row.get("fibre_date")
     problem = era_problem(value) if value is not None else None
     if problem is None:
         return []
-    return [FieldError(
-        "fibre_date",
-        f"fibre planned date: {problem.message_en}",
-        f"تاریخ برنامه‌ریزی‌شده فیبر: {problem.message_fa}",
-    )]
+    return [RuleError(_("fibre planned date: %(problem)s"), code=problem.reason,
+                      field="fibre_date", problem=jalali_problem(problem))]
 
 
-def _conditional(row: Mapping[str, Any]) -> list[FieldError]:
+def _conditional(row: Mapping[str, Any]) -> list[RuleError]:
     errors = []
     if row.get("kind") == "mobile" and not row.get("route"):
-        errors.append(FieldError(
-            "route", "a mobile station needs a route", "شعبه سیار باید مسیر داشته باشد"
-        ))
+        errors.append(RuleError(_("a mobile station needs a route"), code="required",
+                                field="route"))
     if row.get("sensitive") and not row.get("sensitivity_reason"):
-        errors.append(FieldError(
-            "sensitivity_reason",
-            "a sensitive station needs a reason",
-            "برای شعبه حساس دلیل حساسیت لازم است",
-        ))
+        errors.append(RuleError(_("a sensitive station needs a reason"), code="required",
+                                field="sensitivity_reason"))
     if row.get("status") == "closed" and not row.get("closed_reason"):
-        errors.append(FieldError(
-            "closed_reason", "a closed station needs a reason", "برای شعبه بسته دلیل لازم است"
-        ))
+        errors.append(RuleError(_("a closed station needs a reason"), code="required",
+                                field="closed_reason"))
     if row.get("fibre") == "planned" and row.get("fibre_date") is None:
-        errors.append(FieldError(
-            "fibre_date",
-            "planned fibre needs a planned date",
-            "برای فیبر در دست اجرا تاریخ برنامه‌ریزی‌شده لازم است",
-        ))
+        errors.append(RuleError(_("planned fibre needs a planned date"), code="required",
+                                field="fibre_date"))
     return errors

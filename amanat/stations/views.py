@@ -28,7 +28,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_paths
-from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.codes import canonical_unit_code
@@ -184,7 +183,7 @@ def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
             station_update(station=fresh, data=form.changed_data_values(), actor=request.user)
         except StationInvalid as exc:
             for error in exc.errors:
-                form.add_error(None, error.message_fa if persian_active() else error.message_en)
+                form.add_error(None, error.message)
         else:
             messages.success(request, _("The station was saved."))
             return redirect("stations:detail", station_id=station.pk)
@@ -215,10 +214,8 @@ def _allowed_county_codes(user: AnyUser) -> set[str]:
 
 
 def _report_context(report: ImportReport) -> dict[str, Any]:
-    fa = persian_active()
     errors = [
-        {"row": e.row, "column": e.column, "value": e.value,
-         "message": e.message_fa if fa else e.message_en}
+        {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
         for e in report.errors[:ERRORS_SHOWN]
     ]
     return {"report": report, "errors": errors,
@@ -288,10 +285,8 @@ def _run_import(request: HttpRequest, form: StationImportForm) -> dict[str, Any]
 
 def _header_problems(report: ImportReport) -> dict[str, Any]:
     """File-level errors other than the columns being asked about (missing columns)."""
-    fa = persian_active()
     unknown = {u.header for u in report.unknown_columns}
-    return {"header_errors": [e.message_fa if fa else e.message_en for e in report.errors
-                              if e.column not in unknown]}
+    return {"header_errors": [e.message for e in report.errors if e.column not in unknown]}
 
 
 def _run_mapped_import(request: HttpRequest) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from amanat.atlas import recompute, services
 from amanat.atlas.models import Assessment, StationScore, UnitScore
 from amanat.atlas.tests.conftest import AtlasWorld
 from amanat.audit.models import Event
+from amanat.core.errors import RuleError
 
 W_STATION = 3 + 2 + 1.5 + 1 + 1 + 3  # station weights
 W_COUNTY = 5 + 1.5 + 1.5 + 2 + 1  # station mean + county factors
@@ -157,16 +158,16 @@ def test_a_bad_assessment_is_refused_and_changes_nothing(
 ) -> None:
     data: dict[str, Any] = {"score": 3, "justification": "x",
                             "assessed_on": datetime.date(2026, 1, 1)} | kwargs
-    with pytest.raises(services.AtlasInvalid) as caught:
+    with pytest.raises(RuleError) as caught:
         services.assessment_create(election=atlas_world.election,
                                    agency=Agency.objects.get(code="police"),
                                    county=atlas_world.geo.gharchak, author=None, **data)
-    assert caught.value.field == field and caught.value.message_fa
+    assert caught.value.field == field and caught.value.render("fa")
     assert not Assessment.objects.exists()
 
 
 def test_a_flagged_station_must_be_in_the_county(atlas_world: AtlasWorld) -> None:
-    with pytest.raises(services.AtlasInvalid):
+    with pytest.raises(RuleError):
         services.assessment_create(
             election=atlas_world.election, agency=Agency.objects.get(code="police"),
             county=atlas_world.geo.gharchak, score=3, justification="x",
@@ -184,7 +185,7 @@ def test_thresholds_change_retiers_and_is_audited(
                                 tier3_min=10, actor=None)
     assert StationScore.objects.get(station=world.s3).tier == 3
     assert Event.objects.filter(action="atlas.thresholds.set").count() == 1
-    with pytest.raises(services.AtlasInvalid):
+    with pytest.raises(RuleError):
         services.thresholds_set(election=world.election, tier1_min=20, tier2_min=30,
                                 tier3_min=10, actor=None)
 
@@ -197,7 +198,7 @@ def test_national_tier_can_be_cleared(atlas_world: AtlasWorld) -> None:
                                actor=None)
     events = Event.objects.filter(action="atlas.national_tier.set").order_by("seq")
     assert [e.after["tier"] for e in events] == [1, None]
-    with pytest.raises(services.AtlasInvalid):
+    with pytest.raises(RuleError):
         services.national_tier_set(election=world.election, county=world.geo.tehran, tier=1,
                                    actor=None)
 

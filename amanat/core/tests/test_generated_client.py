@@ -98,10 +98,12 @@ def _module(name: str) -> Any:
     return importlib.import_module(f"{PACKAGE}.{name}")
 
 
-def _client(base_url: str, user: Any) -> Any:
+def _client(base_url: str, user: Any, language: str | None = None) -> Any:
     _, token = accounts.api_token_issue(user=user, name="generated client", ttl_days=1,
                                         actor=user)
-    return _module("client").AuthenticatedClient(base_url=base_url, token=token)
+    headers = {"Accept-Language": language} if language else {}
+    return _module("client").AuthenticatedClient(base_url=base_url, token=token,
+                                                 headers=headers)
 
 
 @pytest.fixture
@@ -141,15 +143,21 @@ def test_a_generated_client_files_a_report_once_reads_and_patches_stations(
         "api", gharchak, personas.inspector)
     assert IdempotencyRecord.objects.filter(key=key).count() == 1
 
-    # An error answer comes back as the declared schema, in both languages.
+    # An error answer comes back as the declared schema, in the language asked for
+    # (Persian by default).
+    unknown_station = models.ReportIn(category="VB", station_code="2310-9999", text="متن")
     unknown = report_create.sync_detailed(
-        client=inspector, idempotency_key=str(uuid.uuid4()),
-        body=models.ReportIn(category="VB", station_code="2310-9999", text="متن"),
-    )
+        client=inspector, idempotency_key=str(uuid.uuid4()), body=unknown_station)
     assert unknown.status_code == 422
     assert isinstance(unknown.parsed, models.ErrorOut)
-    assert unknown.parsed.errors[0].field == "station_code"
-    assert unknown.parsed.errors[0].message_fa
+    error = unknown.parsed.errors[0]
+    assert (error.field, error.code) == ("station_code", "unknown_station")
+    assert "شعبه" in error.message
+    english = report_create.sync_detailed(
+        client=_client(served, personas.inspector, "en"), idempotency_key=str(uuid.uuid4()),
+        body=unknown_station)
+    assert english.parsed.errors[0].message == "no polling station “2310-9999” in your area"
+    assert english.parsed.detail == "The request is invalid; see errors."
     assert Report.objects.count() == 1
 
     # Stations: read the governor's list, patch one, find it changed and audited.

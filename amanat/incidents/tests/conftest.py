@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -72,8 +73,10 @@ def world(small_geo: Any, personas: Personas, settings: Any, tmp_path: Any) -> W
     return World(small_geo, personas, election, gharchak, kerman)
 
 
-def client_for(user: Any) -> Client:
+def client_for(user: Any, language: str | None = None) -> Client:
     client = sign_in(Client(), user)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.get("/")  # settle the session so it stays out of query counts
     return client
 

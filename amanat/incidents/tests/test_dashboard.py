@@ -256,7 +256,9 @@ def test_map_rejects_bad_parameters_in_both_languages(cases: Fixture) -> None:
         response = _get(admin, MAP_DATA, **params)
         assert response.status_code == 400
         body = response.json()
-        assert body["message_en"] and body["message_fa"]
+        assert body["code"] and "(" in body["error"]  # Persian by default: «دسته (category)…»
+        english = client_for(admin, "en").get(MAP_DATA, params).json()
+        assert english["code"] == body["code"] and english["error"] != body["error"]
 
 
 def test_map_page_has_no_inline_script(cases: Fixture) -> None:

@@ -265,7 +265,8 @@ def test_a_replayed_public_form_is_refused_and_writes_nothing(world: World) -> N
     first = Client(REMOTE_ADDR="10.0.1.1").post(reverse("public_report"), data)
     assert first.context["reference"]
     reports, events = Report.objects.count(), Event.objects.count()
-    replay = Client(REMOTE_ADDR="10.0.1.2").post(reverse("public_report"), data)
+    replay = Client(REMOTE_ADDR="10.0.1.2", HTTP_ACCEPT_LANGUAGE="en").post(
+        reverse("public_report"), data)
     assert replay.status_code == 200 and "reference" not in replay.context
     errors = replay.context["form"].non_field_errors().as_data()
     assert [e.code for e in errors] == ["used"]

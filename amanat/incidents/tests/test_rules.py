@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amanat.audit.models import Event
+from amanat.core.errors import RuleError
 from amanat.incidents import selectors, services
-from amanat.incidents.errors import CaseLocked, IllegalTransition, IncidentError
 from amanat.incidents.models import Case, Report, Status
 from amanat.incidents.tests.conftest import World, client_for
 
@@ -40,12 +40,13 @@ def open_case(world: World, **kwargs: Any) -> Case:
 def test_illegal_transitions_are_refused_in_both_languages(world: World) -> None:
     case = open_case(world)
     actor = world.personas.admin
-    with pytest.raises(IllegalTransition) as error:
+    with pytest.raises(RuleError) as error:
         services.case_refer(case=case, actor=actor, office="دادستانی",
                             referred_on=datetime.date(2026, 6, 1))
-    assert "cannot become Referred" in error.value.message_en
-    assert "«تازه»" in error.value.message_fa and "«ارجاع شده»" in error.value.message_fa
-    with pytest.raises(IllegalTransition):
+    assert error.value.code == "illegal_transition"
+    assert "cannot become “Referred”" in error.value.render("en")
+    assert "«تازه»" in error.value.render("fa") and "«ارجاع شده»" in error.value.render("fa")
+    with pytest.raises(RuleError):
         services.case_assign(case=case, actor=actor)
     case.refresh_from_db()
     assert case.status == Status.NEW
@@ -58,15 +59,15 @@ def test_closed_cases_do_not_move(world: World) -> None:
     actor = world.personas.admin
     services.case_dismiss(case=case, actor=actor, outcome="گزارش بی‌پایه بود")
     for step in (services.case_triage, services.case_start):
-        with pytest.raises(IllegalTransition):
+        with pytest.raises(RuleError):
             step(case=case, actor=actor)
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(RuleError):
         services.case_attach_report(case=case, report=receive(world), actor=actor)
 
 
 def test_closing_needs_an_outcome(world: World) -> None:
     case = open_case(world)
-    with pytest.raises(IncidentError) as error:
+    with pytest.raises(RuleError) as error:
         services.case_dismiss(case=case, actor=world.personas.admin, outcome="  ")
     assert error.value.field == "outcome"
     case.refresh_from_db()
@@ -106,10 +107,11 @@ def test_a_case_under_edit_is_locked_to_its_editor(world: World) -> None:
     case = open_case(world)
     governor, admin = world.personas.gharchak_governor, world.personas.admin
     services.case_lock(case=case, actor=governor)
-    with pytest.raises(CaseLocked) as error:
+    with pytest.raises(RuleError) as error:
         services.case_triage(case=case, actor=admin)
-    assert "gharchak_governor" in error.value.message_en
-    assert "gharchak_governor" in error.value.message_fa
+    assert error.value.code == "locked"
+    assert "gharchak_governor" in error.value.render("en")
+    assert "gharchak_governor" in error.value.render("fa")
     # Another user opening the step form is sent back with the holder named.
     admin_client = client_for(admin)
     response = admin_client.post(reverse("incidents:case_step", args=[case.pk, "triage"]),
@@ -175,7 +177,7 @@ def test_reports_keep_a_normalised_copy_and_the_audit_log_no_text(world: World) 
 
 
 def test_empty_text_is_refused(world: World) -> None:
-    with pytest.raises(IncidentError) as error:
+    with pytest.raises(RuleError) as error:
         receive(world, text="   ")
     assert error.value.field == "text"
     assert Report.objects.count() == 0

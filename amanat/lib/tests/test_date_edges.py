@@ -42,12 +42,11 @@ def test_dates_outside_the_era_or_unreal_are_refused(text: str, reason: str) -> 
     with pytest.raises(JalaliDateError) as caught:
         parse_date(text)
     assert caught.value.reason == reason
-    assert caught.value.message_en and caught.value.message_fa
 
 
 def test_an_iso_date_outside_the_era_is_answered_in_gregorian_years() -> None:
     with pytest.raises(JalaliDateError) as caught:
         parse_date("9999-12-31")
     low, _high = era_years()
-    assert "year 9999" in caught.value.message_en
-    assert f"from {low + 621}" in caught.value.message_en
+    assert caught.value.year == 9999
+    assert caught.value.hint.startswith(f"{low + 621}-")

@@ -20,7 +20,6 @@ from amanat.lib.jalali import (
     parse_jalali_date,
     to_jalali,
 )
-from amanat.lib.persian import to_persian_digits
 
 FIRST = from_jalali(1300, 1, 1)
 LAST = from_jalali(1500, 12, days_in_month(1500, 12))
@@ -90,33 +89,26 @@ def test_parse_accepts(text: str, expected: datetime.date) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "reason", "en", "fa"),
+    ("text", "reason", "numbers"),
     [
-        ("1404/12/30", "day", "day 30 does not exist in month 12 (Esfand) of 1404",
-         "روز ۳۰ در ماه ۱۲ (اسفند) سال ۱۴۰۴ وجود ندارد"),
-        ("1403/12/31", "day", "day 31 does not exist in month 12 (Esfand) of 1403", "اسفند"),
-        ("1404/07/31", "day", "day 31 does not exist in month 7 (Mehr) of 1404", "مهر"),
-        ("1404/01/00", "day", "day 0 does not exist", "روز ۰"),
-        ("1404/13/01", "month", "month 13 does not exist", "ماه ۱۳ وجود ندارد"),
-        ("1404/00/10", "month", "month 0 does not exist", "ماه ۰"),
-        ("0000/01/01", "year", "year 0 is outside", "سال ۰"),
-        ("1404/10", "format", "is not a date in year/month/day form", "سال/ماه/روز"),
-        ("21/10/1404", "format", "year/month/day", "۱۴۰۴/۱۰/۲۱"),
-        ("1404/10-21", "format", "year/month/day", "سال/ماه/روز"),
-        ("", "format", "year/month/day", "سال/ماه/روز"),
-        ("tomorrow", "format", "'tomorrow'", "«tomorrow»"),
-        ("1404/100/1", "format", "year/month/day", "سال/ماه/روز"),
+        ("1404/12/30", "day", (1404, 12, 30)),
+        ("1404/13/01", "month", (1404, 13, 1)),
+        ("0000/01/01", "year", (0, 1, 1)),
+        ("1404/10", "format", (None, None, None)),
+        ("tomorrow", "format", (None, None, None)),
     ],
 )
-def test_impossible_dates_raise_with_reason(text: str, reason: str, en: str, fa: str) -> None:
+def test_impossible_dates_raise_with_reason_and_numbers(
+    text: str, reason: str, numbers: tuple[int | None, ...]
+) -> None:
+    """The reason and what was read, no message: the Django layer words it
+    (amanat/core/tests/test_errors.py checks the words in both languages)."""
     with pytest.raises(JalaliDateError) as caught:
         parse_jalali_date(text)
     error = caught.value
     assert isinstance(error, ValueError)
-    assert error.reason == reason
-    assert en in error.message_en
-    assert fa in error.message_fa
-    assert str(error) == error.message_en
+    assert (error.reason, (error.year, error.month, error.day)) == (reason, numbers)
+    assert error.text == (text if reason == "format" else "")
 
 
 def test_from_jalali_rejects_day_beyond_month() -> None:
@@ -154,8 +146,7 @@ def test_any_day_past_month_end_is_refused(year: int, month: int, extra: int,
         text = text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     with pytest.raises(JalaliDateError) as caught:
         parse_jalali_date(text, any_year=True)
-    assert caught.value.reason == "day"
-    assert f"day {day} does not exist in month {month}" in caught.value.message_en
+    assert (caught.value.reason, caught.value.month, caught.value.day) == ("day", month, day)
 
 
 @given(year=st.integers(1300, 1500), month=st.integers(13, 99), day=st.integers(1, 31))
@@ -179,9 +170,7 @@ def test_a_year_far_from_today_is_refused_with_the_allowed_years(text: str) -> N
     with pytest.raises(JalaliDateError) as caught:
         parse_jalali_date(text)
     low, high = jalali.era_years()
-    assert caught.value.reason == "era"
-    assert f"{low} to {high}" in caught.value.message_en
-    assert to_persian_digits(str(low)) in caught.value.message_fa
+    assert (caught.value.reason, caught.value.hint) == ("era", f"{low}-{high}")
 
 
 def test_a_gregorian_date_is_named_with_its_jalali_equivalent() -> None:
@@ -189,7 +178,6 @@ def test_a_gregorian_date_is_named_with_its_jalali_equivalent() -> None:
         parse_jalali_date("2026-02-19")
     assert caught.value.reason == "gregorian"
     assert caught.value.hint == "1404/11/30"
-    assert "Gregorian" in caught.value.message_en and "۱۴۰۴/۱۱/۳۰" in caught.value.message_fa
 
 
 def test_a_date_of_this_era_is_accepted() -> None:

@@ -161,8 +161,8 @@ def test_any_error_rejects_the_whole_file(geo: Any, election: Any, tmp_file: Any
     assert set(found) == set(expected)
     for key, (value, en, fa) in expected.items():
         assert found[key].value == value
-        assert en in found[key].message_en
-        assert fa in found[key].message_fa
+        assert en in found[key].render("en")
+        assert fa in found[key].render("fa")
 
 
 def test_error_report_lists_rows_with_an_error_column(geo: Any, election: Any,
@@ -229,7 +229,7 @@ def test_unit_must_lie_in_the_county(geo: Any, election: Any, tmp_file: Any) -> 
     text = "code,county_code,unit_code,name\n1,2310,815010101,a\n"
     report = station_import(election=election, file_path=tmp_file("u.csv", text))
     assert [(e.row, e.column) for e in report.errors] == [(2, "unit_code")]
-    assert "815010101" in report.errors[0].message_en
+    assert "815010101" in report.errors[0].render("en")
 
 
 def test_unreadable_and_empty_files(geo: Any, election: Any, tmp_file: Any) -> None:
@@ -238,7 +238,7 @@ def test_unreadable_and_empty_files(geo: Any, election: Any, tmp_file: Any) -> N
     for name, content in files:
         report = station_import(election=election, file_path=tmp_file(name, content))
         assert report.rejected, name
-        assert report.errors[0].message_fa
+        assert report.errors[0].render("fa")
     with pytest.raises(TypeError):
         station_import(election=election)
 

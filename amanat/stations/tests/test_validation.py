@@ -53,5 +53,5 @@ def test_rules(changes: dict[str, Any], expected: list[str]) -> None:
 
 def test_messages_are_in_both_languages() -> None:
     (error,) = validate_station(row(expected_voters=-3))
-    assert "negative" in error.message_en and "منفی" in error.message_fa
-    assert "۳" in error.message_fa
+    assert "negative" in error.render("en") and "منفی" in error.render("fa")
+    assert "۳" in error.render("fa")

@@ -74,7 +74,7 @@ class Command(BaseCommand):
         for error in report.errors[:MAX_PRINTED]:
             self.stderr.write(
                 f"row {error.row}, column «{error.column}», value «{error.value}»: "
-                f"{error.message_en} | {error.message_fa}"
+                f"{error.message}"
             )
         if len(report.errors) > MAX_PRINTED:
             self.stderr.write(f"... and {len(report.errors) - MAX_PRINTED} more errors")
