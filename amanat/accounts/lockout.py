@@ -28,6 +28,7 @@ from django.contrib.auth.models import User
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 
+from amanat.accounts.services import password_check_failed_record
 from amanat.core.clientaddr import client_limit_address
 
 
@@ -93,8 +94,6 @@ def password_check_failed(request: HttpRequest, user: User) -> None:
     of that username from this address (the failure that reaches a limit gets the
     lockout page at once, through axes' middleware) and recorded like one
     (``auth.password_check_failed``, counted per window as failed sign-ins are)."""
-    from amanat.accounts.services import password_check_failed_record
-
     AxesProxyHandler.user_login_failed(
         sender=password_check_failed, credentials=_credentials(user), request=request
     )

@@ -67,7 +67,7 @@ def _counties() -> Any:
 # Form class (module.qualname) -> how to build it bound to empty data, so that its
 # required fields are refused.  Base classes never drawn on a page map to None.
 FACTORIES: dict[str, Factory | None] = {
-    "amanat.accounts.forms.ApiTokenIssueForm":
+    "amanat.stations.forms.ApiTokenIssueForm":
         lambda ctx: ctx.form({}, user=ctx.personas.admin),
     "amanat.accounts.forms.MembershipGrantForm":
         lambda ctx: ctx.form({}, actor=ctx.personas.admin),
