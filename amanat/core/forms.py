@@ -34,6 +34,14 @@ class CleanCharField(forms.CharField):
         return clean_text(text, multiline=isinstance(self.widget, forms.Textarea))
 
 
+def text_limit(model: type[models.Model], name: str) -> int:
+    """The ``max_length`` of a model's text column, for a plain form's field: the form
+    refuses what the column's limit refuses (``core/tests/test_text_limits.py``)."""
+    limit = model._meta.get_field(name).max_length
+    assert limit is not None, f"{model.__name__}.{name} has no max_length"
+    return limit
+
+
 def clean_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     """``formfield_callback`` for model forms: text columns get a ``CleanCharField``."""
     if isinstance(db_field, models.CharField | models.TextField) and not db_field.choices:

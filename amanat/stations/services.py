@@ -29,6 +29,7 @@ from amanat.lib.geodesy import Area
 from amanat.lib.persian import to_ascii_digits, to_persian_digits
 from amanat.lib.tabular import (
     HEADER_SCAN_ROWS,
+    MAX_CELL_CHARS,
     Cell,
     Format,
     HeaderNotFound,
@@ -200,10 +201,17 @@ def station_import(
     hmap = st.map_headers(table.headers, mapping)
     report.ignored_columns = hmap.ignored
     report.unknown_columns = hmap.unknown
-    if _header_errors(hmap, report):
-        report.headers, report.rows = table.headers, list(table.rows)
+    try:
+        if _header_errors(hmap, report):
+            report.headers, report.rows = table.headers, list(table.rows)
+            return report
+        plan, rows = _plan_import(election, table, hmap, report, allowed_county_codes)
+    except TabularError as exc:  # the rest of the file could not be read (too many rows)
+        report.errors.append(
+            RowError(report.header_row, "", "", "", exc.message_en, exc.message_fa)
+        )
+        report.headers = table.headers
         return report
-    plan, rows = _plan_import(election, table, hmap, report, allowed_county_codes)
     if report.rejected:
         report.headers, report.rows = table.headers, rows
         return report
@@ -340,11 +348,30 @@ def _plan_import(
     return plan, kept
 
 
+# How much of a cell an error quotes: enough to find it, not a copy of a huge cell.
+QUOTED_CHARS = 200
+
+
 def _raw(cells: list[Cell], hmap: st.HeaderMap, field_name: str) -> str:
     index = hmap.index_for(field_name)
     if index is None or index >= len(cells) or cells[index] is None:
         return ""
-    return str(cells[index])
+    text = str(cells[index])
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "…"
+
+
+def _too_long(field_name: str, value: Cell) -> FieldError | None:
+    """A cell longer than any column holds, refused before it is parsed (a number or
+    code of thousands of characters would otherwise be worked on and quoted whole)."""
+    if not isinstance(value, str) or len(value) <= MAX_CELL_CHARS:
+        return None
+    return FieldError(
+        field_name,
+        f"cell too long: {len(value):,} characters; a cell may hold at most "
+        f"{MAX_CELL_CHARS:,}",
+        f"خانه بیش از اندازه بلند است: {_fa(len(value))} نویسه؛ هر خانه حداکثر "
+        f"{_fa(MAX_CELL_CHARS)} نویسه می‌تواند داشته باشد",
+    )
 
 
 def _parse_cells(
@@ -364,7 +391,7 @@ def _parse_cells(
             result = seen[value]
         except KeyError:
             try:
-                result = column.parse(value)
+                result = _too_long(column.field, value) or column.parse(value)
             except st.CellError as exc:
                 result = FieldError(column.field, exc.message_en, exc.message_fa)
             seen[value] = result
@@ -581,12 +608,25 @@ def write_error_report(
     width = len(report.headers)
     for number, cells in report.rows:
         padded = [*cells[:width], *([None] * (width - len(cells)))]
+        if format == "xlsx":
+            padded = [_fit_xlsx(cell) for cell in padded]
         rows.append([*padded, " | ".join(by_row.get(number, []))])
     if isinstance(path_or_stream, str | Path):
         with open(path_or_stream, "wb") as stream:
             _write_table(stream, headers, rows, format=format)
     else:
         _write_table(path_or_stream, headers, rows, format=format)
+
+
+_CUT_MARK = " …[cut]"
+
+
+def _fit_xlsx(cell: Cell) -> Cell:
+    """A cell of the uploaded file too long for XLSX (its row's error says so), cut with
+    a visible mark: XLSX cannot hold it, and a silent cut would pass for the original."""
+    if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+        return cell[:MAX_CELL_CHARS - len(_CUT_MARK) - 1] + _CUT_MARK
+    return cell
 
 
 def _export_rows(queryset: QuerySet[Station]) -> Iterator[list[Cell]]:

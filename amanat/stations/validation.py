@@ -27,6 +27,18 @@ CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,19}$")
 MAX_VOTERS = 100_000
 MAX_CAMERAS = 100
 COUNT_LIMITS = {"expected_voters": MAX_VOTERS, "capacity": MAX_VOTERS, "cameras": MAX_CAMERAS}
+# The longest text of each free-text field, in characters: the model's max_length, the
+# importer's cell check, the edit form and the API schema are all these numbers.  Each
+# fits an XLSX cell (lib.tabular.MAX_CELL_CHARS), so an export never cuts one.
+TEXT_LIMITS = {
+    "name": 200, "address": 500, "route": 2000, "sensitivity_reason": 2000,
+    "closed_reason": 2000,
+}
+_TEXT_LABELS = {
+    "name": ("name", "نام شعبه"), "address": ("address", "نشانی"),
+    "route": ("route", "مسیر"), "sensitivity_reason": ("sensitivity reason", "دلیل حساسیت"),
+    "closed_reason": ("closed reason", "دلیل بسته بودن"),
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,7 @@ def validate_station(
     """
     errors: list[FieldError] = []
     errors += _identity(row, county_codes)
+    errors += _lengths(row)
     errors += _coordinates(row)
     errors += _counts(row)
     errors += _dates(row)
@@ -81,6 +94,20 @@ def _identity(row: Mapping[str, Any], county_codes: Container[str] | None) -> li
                 "county_code",
                 f"there is no county with code {county}",
                 f"شهرستانی با کد {_fa(county)} وجود ندارد",
+            ))
+    return errors
+
+
+def _lengths(row: Mapping[str, Any]) -> list[FieldError]:
+    errors = []
+    for name, limit in TEXT_LIMITS.items():
+        value = row.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            en, fa = _TEXT_LABELS[name]
+            errors.append(FieldError(
+                name,
+                f"{en} is {len(value):,} characters long; at most {limit:,} are allowed",
+                f"{fa} {_fa(len(value))} نویسه است؛ حداکثر {_fa(limit)} نویسه مجاز است",
             ))
     return errors
 
