@@ -3,7 +3,9 @@
 Field devices retry when the network drops; a retry must not create a second incident
 or apply an edit twice.  An endpoint wraps its work in ``idempotent(...)``:
 
-- no key: the work runs (unless the endpoint requires a key: 422);
+- no key (no header at all): the work runs (unless the endpoint requires a key: 422);
+- a header that is not a key (empty, blank, over 255 or not visible ASCII): 422, as
+  any malformed key, never taken for "no key";
 - a new key: the work runs and, if it succeeded (2xx), its status and body are stored
   under (user, method + path, key) with a hash of the request body;
 - the same key and body again: the stored answer is replayed, status and body, with the
@@ -143,7 +145,7 @@ def idempotent(
     ``run`` must then only write (do the reads before calling this), and ``planned``
     lets the writer store this request together with others.
     """
-    if not key:
+    if key is None:
         if required:
             return error_response([MISSING])
         status, body = run()

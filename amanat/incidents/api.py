@@ -23,6 +23,7 @@ from amanat.accounts import access
 from amanat.core import idempotency
 from amanat.core.api_errors import ErrorOut, error_body, error_response
 from amanat.core.api_parser import clean_strings
+from amanat.core.api_types import Integer
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import selectors, services
@@ -42,7 +43,7 @@ class ReportIn(Schema):
     category: str = Field(max_length=40, description="category code or SMS code, e.g. VB")
     station_code: str | None = Field(None, max_length=30,
                                      description="county code-station code, e.g. 2321-0042")
-    unit_id: int | None = Field(None, ge=1, le=ID_MAX,
+    unit_id: Integer | None = Field(None, ge=1, le=ID_MAX,
                                 description="a unit (county or below) when no station")
     text: str = Field(min_length=1, max_length=5000)
 
@@ -137,8 +138,8 @@ def _store(prepared: services.PreparedReport | tuple[int, Any]) -> tuple[int, An
 def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
     """Submit a report. ``Idempotency-Key`` is required: a retry with the same key and
     body gets the original answer; the same key with another body gets 422."""
-    key = request.headers.get(idempotency.HEADER, "")
-    if not key:
+    key = request.headers.get(idempotency.HEADER)
+    if key is None:  # an empty or blank header is a malformed key: idempotent says so
         return error_response([idempotency.MISSING], status=400,
                               detail="Idempotency-Key header required")
     sent = payload.dict()

@@ -27,6 +27,7 @@ from pydantic import (
 from amanat.accounts import policy
 from amanat.accounts.access import can, token_station_ids
 from amanat.core.api_errors import ErrorOut, bilingual_error, error_body
+from amanat.core.api_types import Integer, Number
 from amanat.core.idempotency import Outcome, idempotent
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
@@ -202,16 +203,16 @@ class StationPatch(Schema):
     name: Name | None = None
     address: Address | None = None
     # Out of Iran or not finite: refused by stations.validation with the allowed box.
-    latitude: float | None = None
-    longitude: float | None = None
+    latitude: Number | None = None
+    longitude: Number | None = None
     venue: Venue | None = None
     kind: StationKind | None = None
     route: Route | None = None
     # Station counts: stations.validation's plausible range (inside the columns).
-    expected_voters: int | None = Field(None, ge=0, le=MAX_VOTERS)
-    capacity: int | None = Field(None, ge=0, le=MAX_VOTERS)
+    expected_voters: Integer | None = Field(None, ge=0, le=MAX_VOTERS)
+    capacity: Integer | None = Field(None, ge=0, le=MAX_VOTERS)
     cctv: Cctv | None = None
-    cameras: int | None = Field(None, ge=0, le=MAX_CAMERAS)
+    cameras: Integer | None = Field(None, ge=0, le=MAX_CAMERAS)
     fibre: Fibre | None = None
     fibre_planned_date: DateInput | None = None
     power_backup: bool | None = None
