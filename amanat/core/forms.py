@@ -37,9 +37,11 @@ class CleanCharField(forms.CharField):
 def text_limit(model: type[models.Model], name: str) -> int:
     """The ``max_length`` of a model's text column, for a plain form's field: the form
     refuses what the column's limit refuses (``core/tests/test_text_limits.py``)."""
-    limit = model._meta.get_field(name).max_length
-    assert limit is not None, f"{model.__name__}.{name} has no max_length"
-    return limit
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.max_length is not None, (
+        f"{model.__name__}.{name} has no max_length"
+    )
+    return field.max_length
 
 
 def clean_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
