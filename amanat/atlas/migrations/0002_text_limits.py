@@ -9,20 +9,28 @@ class Migration(migrations.Migration):
         ('atlas', '0001_initial'),
     ]
 
+    # A text column's max_length is checked by forms, services and the API, not by the
+    # database (TextField stays "text"): state only, so that SQLite does not rebuild the
+    # tables (which would drop their append-only triggers).
     operations = [
-        migrations.AlterField(
-            model_name='assessment',
-            name='justification',
-            field=models.TextField(max_length=4000, verbose_name='justification'),
-        ),
-        migrations.AlterField(
-            model_name='countyhistory',
-            name='note',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='note'),
-        ),
-        migrations.AlterField(
-            model_name='nationaltier',
-            name='note',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='note'),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[],
+            state_operations=[
+                migrations.AlterField(
+                    model_name='assessment',
+                    name='justification',
+                    field=models.TextField(max_length=4000, verbose_name='justification'),
+                ),
+                migrations.AlterField(
+                    model_name='countyhistory',
+                    name='note',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='note'),
+                ),
+                migrations.AlterField(
+                    model_name='nationaltier',
+                    name='note',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='note'),
+                ),
+            ],
         ),
     ]

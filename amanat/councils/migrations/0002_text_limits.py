@@ -9,35 +9,43 @@ class Migration(migrations.Migration):
         ('councils', '0001_initial'),
     ]
 
+    # A text column's max_length is checked by forms, services and the API, not by the
+    # database (TextField stays "text"): state only, so that SQLite does not rebuild the
+    # tables (which would drop their append-only triggers).
     operations = [
-        migrations.AlterField(
-            model_name='actionitem',
-            name='done_note',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='completion note'),
-        ),
-        migrations.AlterField(
-            model_name='actionitem',
-            name='text',
-            field=models.TextField(max_length=2000, verbose_name='action'),
-        ),
-        migrations.AlterField(
-            model_name='agendaitem',
-            name='note',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='note'),
-        ),
-        migrations.AlterField(
-            model_name='decision',
-            name='text',
-            field=models.TextField(max_length=4000, verbose_name='decision'),
-        ),
-        migrations.AlterField(
-            model_name='meeting',
-            name='attendees',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='attendees'),
-        ),
-        migrations.AlterField(
-            model_name='meeting',
-            name='minutes',
-            field=models.TextField(blank=True, max_length=20000, verbose_name='minutes'),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[],
+            state_operations=[
+                migrations.AlterField(
+                    model_name='actionitem',
+                    name='done_note',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='completion note'),
+                ),
+                migrations.AlterField(
+                    model_name='actionitem',
+                    name='text',
+                    field=models.TextField(max_length=2000, verbose_name='action'),
+                ),
+                migrations.AlterField(
+                    model_name='agendaitem',
+                    name='note',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='note'),
+                ),
+                migrations.AlterField(
+                    model_name='decision',
+                    name='text',
+                    field=models.TextField(max_length=4000, verbose_name='decision'),
+                ),
+                migrations.AlterField(
+                    model_name='meeting',
+                    name='attendees',
+                    field=models.TextField(blank=True, max_length=4000, verbose_name='attendees'),
+                ),
+                migrations.AlterField(
+                    model_name='meeting',
+                    name='minutes',
+                    field=models.TextField(blank=True, max_length=20000, verbose_name='minutes'),
+                ),
+            ],
         ),
     ]

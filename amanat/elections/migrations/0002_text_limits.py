@@ -9,15 +9,23 @@ class Migration(migrations.Migration):
         ('elections', '0001_initial'),
     ]
 
+    # A text column's max_length is checked by forms, services and the API, not by the
+    # database (TextField stays "text"): state only, so that SQLite does not rebuild the
+    # tables (which would drop their append-only triggers).
     operations = [
-        migrations.AlterField(
-            model_name='election',
-            name='description',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='milestone',
-            name='description',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='description'),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[],
+            state_operations=[
+                migrations.AlterField(
+                    model_name='election',
+                    name='description',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='milestone',
+                    name='description',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='description'),
+                ),
+            ],
         ),
     ]

@@ -9,35 +9,43 @@ class Migration(migrations.Migration):
         ('incidents', '0003_public_form_token'),
     ]
 
+    # A text column's max_length is checked by forms, services and the API, not by the
+    # database (TextField stays "text"): state only, so that SQLite does not rebuild the
+    # tables (which would drop their append-only triggers).
     operations = [
-        migrations.AlterField(
-            model_name='case',
-            name='outcome',
-            field=models.TextField(blank=True, max_length=5000, verbose_name='outcome'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='summary',
-            field=models.TextField(max_length=2000, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='casestep',
-            name='note',
-            field=models.TextField(blank=True, max_length=2000),
-        ),
-        migrations.AlterField(
-            model_name='referral',
-            name='note',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='note'),
-        ),
-        migrations.AlterField(
-            model_name='report',
-            name='text',
-            field=models.TextField(max_length=5000, verbose_name='text'),
-        ),
-        migrations.AlterField(
-            model_name='report',
-            name='text_normalized',
-            field=models.TextField(editable=False, max_length=5000),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[],
+            state_operations=[
+                migrations.AlterField(
+                    model_name='case',
+                    name='outcome',
+                    field=models.TextField(blank=True, max_length=5000, verbose_name='outcome'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='summary',
+                    field=models.TextField(max_length=2000, verbose_name='summary'),
+                ),
+                migrations.AlterField(
+                    model_name='casestep',
+                    name='note',
+                    field=models.TextField(blank=True, max_length=2000),
+                ),
+                migrations.AlterField(
+                    model_name='referral',
+                    name='note',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='note'),
+                ),
+                migrations.AlterField(
+                    model_name='report',
+                    name='text',
+                    field=models.TextField(max_length=5000, verbose_name='text'),
+                ),
+                migrations.AlterField(
+                    model_name='report',
+                    name='text_normalized',
+                    field=models.TextField(editable=False, max_length=5000),
+                ),
+            ],
         ),
     ]

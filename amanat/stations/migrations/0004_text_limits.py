@@ -9,20 +9,28 @@ class Migration(migrations.Migration):
         ('stations', '0003_canonical_station_codes'),
     ]
 
+    # A text column's max_length is checked by forms, services and the API, not by the
+    # database (TextField stays "text"): state only, so that SQLite does not rebuild the
+    # tables (which would drop their append-only triggers).
     operations = [
-        migrations.AlterField(
-            model_name='station',
-            name='closed_reason',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='closed reason'),
-        ),
-        migrations.AlterField(
-            model_name='station',
-            name='route',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='route (mobile stations)'),
-        ),
-        migrations.AlterField(
-            model_name='station',
-            name='sensitivity_reason',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='sensitivity reason'),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[],
+            state_operations=[
+                migrations.AlterField(
+                    model_name='station',
+                    name='closed_reason',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='closed reason'),
+                ),
+                migrations.AlterField(
+                    model_name='station',
+                    name='route',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='route (mobile stations)'),
+                ),
+                migrations.AlterField(
+                    model_name='station',
+                    name='sensitivity_reason',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='sensitivity reason'),
+                ),
+            ],
         ),
     ]
