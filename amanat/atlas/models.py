@@ -62,7 +62,7 @@ class CountyHistory(models.Model):
         limit_choices_to={"kind": "county"},
     )
     annulled = models.BooleanField(_("previous election annulled"), default=False)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -100,7 +100,7 @@ class Assessment(models.Model):
         "stations.Station", blank=True, related_name="+", verbose_name=_("flagged stations")
     )
     score = models.PositiveSmallIntegerField(_("risk rating (1–5)"))
-    justification = models.TextField(_("justification"))
+    justification = models.TextField(_("justification"), max_length=4000)
     assessed_on = models.DateField(_("assessed on"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
@@ -136,7 +136,7 @@ class NationalTier(models.Model):
         limit_choices_to={"kind": "county"},
     )
     tier = models.PositiveSmallIntegerField(_("national tier"), choices=Tier.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

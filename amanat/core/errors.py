@@ -117,6 +117,10 @@ _TABLE_PROBLEMS = {
     "empty": _("the file is empty: no header row"),
     "unreadable": _("the file cannot be read as a table: %(detail)s"),
     "no_header": _("no header row in the first %(rows)s rows"),
+    "too_many_rows": _("the file has rows down to row %(count)s; at most %(limit)s rows are "
+                       "read (delete the rows past the data, or split the file)"),
+    "too_many_columns": _("the sheet “%(detail)s” has values in %(count)s columns; at most "
+                          "%(limit)s are read (delete the columns past the data)"),
 }
 _TABLE_WARNINGS = {
     CP1256_WARNING: _("the file is not UTF-8; it was read as Windows-1256 (Arabic/Persian "
@@ -127,7 +131,8 @@ _TABLE_WARNINGS = {
 def tabular_error(error: TabularError) -> RuleError:
     """A spreadsheet that cannot be read (``lib.tabular``), as a rule error."""
     return RuleError(_TABLE_PROBLEMS[error.reason], code=error.reason,
-                     filename=error.filename, detail=error.detail, rows=HEADER_SCAN_ROWS)
+                     filename=error.filename, detail=error.detail, rows=HEADER_SCAN_ROWS,
+                     count=Grouped(error.count), limit=Grouped(error.limit))
 
 
 def tabular_warning(code: str) -> RuleError:

@@ -136,6 +136,16 @@ class CleanCharField(forms.CharField):
         return clean_text(text, multiline=isinstance(self.widget, forms.Textarea))
 
 
+def text_limit(model: type[models.Model], name: str) -> int:
+    """The ``max_length`` of a model's text column, for a plain form's field: the form
+    refuses what the column's limit refuses (``core/tests/test_text_limits.py``)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.max_length is not None, (
+        f"{model.__name__}.{name} has no max_length"
+    )
+    return field.max_length
+
+
 def clean_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     """``formfield_callback`` for model forms: text columns get a ``CleanCharField``."""
     if isinstance(db_field, models.CharField | models.TextField) and not db_field.choices:

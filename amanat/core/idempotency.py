@@ -3,7 +3,9 @@
 Field devices retry when the network drops; a retry must not create a second incident
 or apply an edit twice.  An endpoint wraps its work in ``idempotent(...)``:
 
-- no key: the work runs (unless the endpoint requires a key: 422);
+- no key (no header at all): the work runs (unless the endpoint requires a key: 422);
+- a header that is not a key (empty, blank, over 255 or not visible ASCII): 422, as
+  any malformed key, never taken for "no key";
 - a new key: the work runs and, if it succeeded (2xx), its status and body are stored
   under (user, method + path, key) with a hash of the request body;
 - the same key and body again: the stored answer is replayed, status and body, with the
@@ -137,7 +139,7 @@ def _find(scope: dict[str, Any]) -> IdempotencyRecord | None:
 def key_problem(key: str | None, *, required: bool) -> RuleError | None:
     """What is wrong with the header's value, if anything (no key is fine unless
     ``required``)."""
-    if not key:
+    if key is None:  # an empty or blank header is a malformed key, not a missing one
         return MISSING if required else None
     return None if KEY_RE.match(key) else MALFORMED
 

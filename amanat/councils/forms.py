@@ -8,8 +8,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
-from amanat.core.forms import GRID_TEMPLATE, CleanCharField, JalaliDateField
-from amanat.councils.models import ActionStatus, AgendaItem, MeetingStatus
+from amanat.core.forms import GRID_TEMPLATE, CleanCharField, JalaliDateField, text_limit
+from amanat.councils.models import (
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    Decision,
+    Meeting,
+    MeetingStatus,
+)
 from amanat.lib.persian import normalize, to_ascii_digits
 
 
@@ -44,13 +51,15 @@ class MeetingCreateForm(_GridForm):
     starts_at = PersianTimeField(label=_("Time"), required=False)
     place = CleanCharField(label=_("Place"), max_length=200, required=False)
     attendees = CleanCharField(label=_("Attendees"), required=False, help_text=ATTENDEES_HELP,
-                                widget=forms.Textarea(attrs={"rows": 4}))
+                                widget=forms.Textarea(attrs={"rows": 4}),
+                                max_length=text_limit(Meeting, "attendees"))
 
 
 class MeetingEditForm(MeetingCreateForm):
     status = forms.ChoiceField(label=_("Status"), choices=MeetingStatus.choices)
     minutes = CleanCharField(label=_("Minutes"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 10}))
+                              widget=forms.Textarea(attrs={"rows": 10}),
+                              max_length=text_limit(Meeting, "minutes"))
 
 
 class AgendaItemForm(_GridForm):
@@ -61,7 +70,8 @@ class AgendaItemForm(_GridForm):
     title = CleanCharField(label=_("Title"), max_length=300, required=False,
                             help_text=_("Leave empty to use the case number and category."))
     note = CleanCharField(label=_("Note"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=text_limit(AgendaItem, "note"))
 
     def clean_case_number(self) -> str:
         return to_ascii_digits(normalize(self.cleaned_data.get("case_number") or "")).upper()
@@ -81,7 +91,8 @@ class AgendaChoiceField(forms.ModelChoiceField):
 class DecisionForm(_GridForm):
     agenda_item = AgendaChoiceField(label=_("Agenda item (optional)"),
                                     queryset=AgendaItem.objects.none(), required=False)
-    text = CleanCharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}))
+    text = CleanCharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}),
+                          max_length=text_limit(Decision, "text"))
 
     def __init__(self, *args: Any, meeting: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,11 +107,13 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 
 class ActionItemForm(_GridForm):
-    text = CleanCharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = CleanCharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 3}),
+                          max_length=text_limit(ActionItem, "text"))
     owner = AgencyChoiceField(label=_("Owner agency"), queryset=Agency.objects.order_by("code"))
     due_on = JalaliDateField(label=_("Due date"))
 
 
 class ActionStatusForm(_GridForm):
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
-    note = CleanCharField(label=_("Note"), required=False, max_length=2000)
+    note = CleanCharField(label=_("Note"), required=False,
+                          max_length=text_limit(ActionItem, "done_note"))

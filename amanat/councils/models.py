@@ -65,8 +65,8 @@ class Meeting(models.Model):
     )
     # One attendee per line, "name — post or agency": councils seat officials of many
     # agencies, most of whom have no account here.
-    attendees = models.TextField(_("attendees"), blank=True)
-    minutes = models.TextField(_("minutes"), blank=True)
+    attendees = models.TextField(_("attendees"), max_length=4000, blank=True)
+    minutes = models.TextField(_("minutes"), max_length=20_000, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -102,7 +102,7 @@ class AgendaItem(models.Model):
     # Put there by the rule (a serious open case), not by a person.
     automatic = models.BooleanField(_("added by the serious-case rule"), default=False)
     carried_over = models.BooleanField(_("carried over"), default=False)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
 
     class Meta:
         verbose_name = _("agenda item")
@@ -128,7 +128,7 @@ class Decision(models.Model):
         verbose_name=_("agenda item"),
     )
     number = models.PositiveIntegerField(_("decision number"))
-    text = models.TextField(_("decision"))
+    text = models.TextField(_("decision"), max_length=4000)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -162,7 +162,7 @@ class ActionItem(models.Model):
     decision = models.ForeignKey(
         Decision, on_delete=models.PROTECT, related_name="actions", verbose_name=_("decision")
     )
-    text = models.TextField(_("action"))
+    text = models.TextField(_("action"), max_length=2000)
     owner = models.ForeignKey(
         "accounts.Agency", on_delete=models.PROTECT, related_name="+",
         verbose_name=_("owner agency"),
@@ -171,7 +171,7 @@ class ActionItem(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )
-    done_note = models.TextField(_("completion note"), blank=True)
+    done_note = models.TextField(_("completion note"), max_length=2000, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

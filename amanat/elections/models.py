@@ -37,7 +37,7 @@ class Election(models.Model):
     name = models.CharField(_("name"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=False)
     election_day = models.DateField(_("election day"))
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
 
     objects = ElectionManager()
 
@@ -129,7 +129,7 @@ class Milestone(models.Model):
     name = models.CharField(_("name"), max_length=300)
     due = models.DateField(_("due date"))
     phase = models.CharField(_("phase"), max_length=8, choices=PhaseKind.choices)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
 
     class Meta:
         verbose_name = _("milestone")

@@ -103,9 +103,9 @@ class Report(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="reports", verbose_name=_("category")
     )
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=5000)
     # ``lib.persian.normalize`` of the text: what search and duplicate matching read.
-    text_normalized = models.TextField(editable=False)
+    text_normalized = models.TextField(max_length=5000, editable=False)
     contact = models.CharField(_("contact (optional)"), max_length=200, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     payload = models.JSONField(_("raw payload"), default=dict, blank=True)
@@ -224,7 +224,7 @@ class Case(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW
     )
-    summary = models.TextField(_("summary"))
+    summary = models.TextField(_("summary"), max_length=2000)
     agency = models.ForeignKey(
         "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("assigned agency"),
@@ -232,7 +232,7 @@ class Case(models.Model):
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     due_at = models.DateTimeField(_("response due"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(_("outcome"), max_length=5000, blank=True)
     locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("locked by"),
@@ -310,7 +310,7 @@ class Referral(models.Model):
     office = models.CharField(_("office referred to"), max_length=200)
     referred_on = models.DateField(_("referral date"))
     their_reference = models.CharField(_("their reference number"), max_length=100, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -333,7 +333,7 @@ class CaseStep(models.Model):
     action = models.CharField(max_length=32)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(max_length=2000, blank=True)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

@@ -19,6 +19,7 @@ from pydantic import Field
 from amanat.accounts import access, policy
 from amanat.core import idempotency as core_idempotency
 from amanat.core.api_errors import ErrorOut, error_body, error_response
+from amanat.core.api_types import Integer
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
@@ -36,7 +37,7 @@ class ReportIn(Schema):
     category: str = Field(max_length=40, description="category code or SMS code, e.g. VB")
     station_code: str | None = Field(None, max_length=30,
                                      description="county code-station code, e.g. 2321-0042")
-    unit_id: int | None = Field(None, ge=1, le=ID_MAX,
+    unit_id: Integer | None = Field(None, ge=1, le=ID_MAX,
                                 description="a unit (county or below) when no station")
     text: str = Field(min_length=1, max_length=5000)
 
@@ -130,8 +131,8 @@ def _store(prepared: services.PreparedReport | tuple[int, Any]) -> tuple[int, An
 def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
     """Submit a report. ``Idempotency-Key`` is required: a retry with the same key and
     body gets the original answer; the same key with another body gets 422."""
-    key = request.headers.get(core_idempotency.HEADER, "")
-    if not key:
+    key = request.headers.get(core_idempotency.HEADER)
+    if key is None:  # an empty or blank header is a malformed key: idempotent says so
         return error_response([core_idempotency.MISSING], status=400,
                               detail="Idempotency-Key header required")
     sent = payload.dict()

@@ -9,6 +9,13 @@ UTF-8 with or without a BOM, UTF-16 with a BOM (Excel's "Unicode text"), or, fai
 UTF-8, Windows-1256 (what Persian Windows Excel writes); the delimiter is sniffed from
 the header line.  XLSX is read with python-calamine and written with openpyxl.
 
+Reading is bounded by the data, not by what a file declares: a sheet or file whose
+rows run past ``MAX_ROWS`` (counted to its last cell with a value), or an XLSX sheet
+whose cells run past ``MAX_COLUMNS``, is refused before its rows are read, so a small
+file with one cell at Z1048576 costs no more than its real content.  A cell may be as
+long as a spreadsheet allows (``MAX_CELL_CHARS``); the caller decides what is too long
+for each column.
+
 Writing escapes text cells that a spreadsheet would run as a formula (CSV injection) by
 prefixing an apostrophe; ``unescape_formula`` removes exactly that prefix again so that
 an exported file imports back unchanged.  Numbers stay numbers and are never escaped.
@@ -19,7 +26,10 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import html
 import io
+import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
@@ -36,9 +46,22 @@ _CELL_TYPES = (str, int, float, bool, datetime.date, datetime.time, type(None))
 # How far down a sheet the header row is looked for (title rows, notes, blank rows).
 HEADER_SCAN_ROWS = 30
 HeaderTest = Callable[[list[str]], bool]
+# The longest text a spreadsheet cell holds (Excel's limit): XLSX cannot carry more, so
+# no column may store more, and a longer cell is never cut silently on writing.
+MAX_CELL_CHARS = 32_767
+# The most rows read from one sheet or CSV file (the national registry has about 59,000
+# stations), and the most columns of one XLSX sheet (a station file has 25): calamine
+# holds every cell of a sheet's used rectangle in memory.
+MAX_ROWS = 100_000
+MAX_COLUMNS = 64
+# The csv module refuses fields over 128 KiB with an exception mid-file; the whole text is
+# in memory already, so its guard protects nothing and the length is judged by the
+# caller (with the row and column named).  Raised once, process-wide, never lowered.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 
-TableProblem = Literal["format", "utf16", "empty", "unreadable", "no_header"]
+TableProblem = Literal["format", "utf16", "empty", "unreadable", "no_header",
+                       "too_many_rows", "too_many_columns"]
 
 
 class TabularError(ValueError):
@@ -48,11 +71,13 @@ class TabularError(ValueError):
     ``filename`` or ``detail`` (the reader's own words) say more.
     """
 
-    def __init__(self, reason: TableProblem, *, filename: str = "", detail: str = "") -> None:
+    def __init__(self, reason: TableProblem, *, filename: str = "", detail: str = "",
+                 count: int = 0, limit: int = 0) -> None:
         super().__init__(reason, filename or detail)
         self.reason: TableProblem = reason
         self.filename = filename
         self.detail = detail
+        self.count, self.limit = count, limit  # too many rows or columns: found, allowed
 
 
 class HeaderNotFound(TabularError):
@@ -172,6 +197,8 @@ def _read_csv(data: bytes, is_header: HeaderTest | None = None) -> Table:
     def rows() -> Iterator[tuple[int, list[Cell]]]:
         try:
             for number, record in records:
+                if number > MAX_ROWS:
+                    raise _too_many_rows(number, "")
                 if any(value.strip() for value in record):
                     yield number, list(record)
         except csv.Error as exc:
@@ -210,7 +237,9 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
         ] or list(book.sheet_names[:1])
         if is_header is None:
             names = names[:1]
+        extents = _xlsx_extents(data)
         for name in names:
+            _check_extent(name, extents.get(name, (0, 0)))
             # calamine pads the rows above the used range, so row numbers count from
             # the sheet's top as a spreadsheet shows them.
             source = enumerate(book.get_sheet_by_name(name).iter_rows(), start=1)
@@ -218,11 +247,94 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
                                  is_header)
             if found is not None:
                 return _xlsx_table(name, found, source)
-    except (CalamineError, ValueError, OSError) as exc:
+    except TabularError:
+        raise
+    except (CalamineError, ValueError, OSError, zipfile.BadZipFile) as exc:
         raise _unreadable(str(exc)) from exc
     if is_header is None:
         raise _empty()
     raise HeaderNotFound(names)
+
+
+_TAG = re.compile(rb"<(?:\w+:)?(?:sheet|Relationship)\b[^>]*>")
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+# A cell with a value (a styled empty one has none) and its reference: as Excel, LibreOffice
+# and openpyxl write it (a literal start, which the regex engine finds fast), and in any
+# form (a namespace prefix, other attributes first), for parts written otherwise.
+_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>/]*>\s*<[vfi]')
+_ANY_VALUED_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>/]*>\s*<(?:\w+:)?[vfi]'
+)
+_CHUNK = 8 << 20
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    # Without namespace prefixes: a sheet's r:id is "id", a relationship's own is "Id".
+    return {k.decode().rpartition(":")[2]: html.unescape(v.decode("utf-8", "replace"))
+            for k, v in _ATTR.findall(tag)}
+
+
+def _xlsx_extents(data: bytes) -> dict[str, tuple[int, int]]:
+    """The last row and column holding a value in each sheet, by sheet name, read from
+    the sheet XML before calamine lays the whole rectangle out in memory."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        sheets = [_attrs(t) for t in _TAG.findall(_member(archive, "xl/workbook.xml"))]
+        rels = {a.get("Id", ""): a.get("Target", "") for a in (
+            _attrs(t) for t in _TAG.findall(_member(archive, "xl/_rels/workbook.xml.rels")))}
+        extents = {}
+        for sheet in sheets:
+            target = rels.get(sheet.get("id", ""), "")
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if "name" in sheet and part in names:
+                extents[sheet["name"]] = _extent(archive, part)
+    return extents
+
+
+def _member(archive: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        return archive.read(name)
+    except KeyError:
+        return b""
+
+
+def _extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
+    rows = columns = 0
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(_CHUNK):
+            text = tail + chunk
+            # A tag cut at the chunk's end is read again with the next chunk.
+            cut = text.rfind(b"<", max(0, len(text) - 512))
+            body, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
+            usual = body.count(b"<c ") == body.count(b'<c r="') and b":c " not in body
+            cells = (_VALUED_CELL if usual else _ANY_VALUED_CELL).findall(body)
+            if cells:
+                rows = max(rows, max(map(int, (r for _c, r in cells))))
+                widest = max({c for c, _r in cells}, key=lambda c: (len(c), c))
+                columns = max(columns, _column_number(widest))
+            if rows > MAX_ROWS or columns > MAX_COLUMNS:
+                break  # already too large: the rest need not be read
+    return rows, columns
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_extent(sheet: str, extent: tuple[int, int]) -> None:
+    rows, columns = extent
+    if rows > MAX_ROWS:
+        raise _too_many_rows(rows, sheet)
+    if columns > MAX_COLUMNS:
+        raise TabularError("too_many_columns", detail=sheet, count=columns, limit=MAX_COLUMNS)
+
+
+def _too_many_rows(rows: int, sheet: str) -> TabularError:
+    return TabularError("too_many_rows", detail=sheet, count=rows, limit=MAX_ROWS)
 
 
 def _xlsx_table(
@@ -313,9 +425,24 @@ def write_xlsx(
     sheet = workbook.create_sheet(sheet_title)
     sheet.sheet_view.rightToLeft = right_to_left
     sheet.append([escape_formula(h) for h in headers])
-    for row in rows:
-        sheet.append([_xlsx_value(v) for v in row])
+    try:
+        for row in rows:
+            sheet.append(_fitting([_xlsx_value(v) for v in row]))
+    except ValueError:
+        sheet.close()  # end openpyxl's row writer: nothing is left half written
+        raise
     workbook.save(stream)
+
+
+def _fitting(values: list[Cell]) -> list[Cell]:
+    """``values``, or ValueError: openpyxl would cut a longer text without a word."""
+    for value in values:
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            raise ValueError(
+                f"a cell of {len(value):,} characters does not fit in XLSX "
+                f"(at most {MAX_CELL_CHARS:,})"
+            )
+    return values
 
 
 def write_table(

@@ -28,6 +28,7 @@ from pydantic import (
 from amanat.accounts import policy
 from amanat.accounts.access import can
 from amanat.core.api_errors import ErrorOut, error_body, rule_error
+from amanat.core.api_types import Integer, Number
 from amanat.core.errors import RuleError
 from amanat.core.forms import jalali_problem
 from amanat.core.idempotency import Outcome, idempotent
@@ -48,13 +49,11 @@ from amanat.stations.models import Cctv, Fibre, StationKind, Venue
 from amanat.stations.models import Station as StationModel
 from amanat.stations.models import Status as StationStatus
 from amanat.stations.services import StationInvalid, station_update
-from amanat.stations.validation import MAX_CAMERAS, MAX_VOTERS
+from amanat.stations.validation import MAX_CAMERAS, MAX_VOTERS, TEXT_LIMITS
 
 router = Router(tags=["stations"])
 
 MAX_PAGE_SIZE = 500
-# Column limits of the Station model: longer values would fail in the database.
-MAX_TEXT = 2000
 
 
 # --- input types -----------------------------------------------------------------------
@@ -76,9 +75,17 @@ def _clean_text(value: str) -> str:
 # Text fields by their column's length (the check runs before normalising).
 ShortText = Annotated[str, StringConstraints(max_length=20), AfterValidator(_clean_text)]
 Slug = Annotated[str, StringConstraints(max_length=100), AfterValidator(_clean_text)]
-Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_clean_text)]
-Address = Annotated[str, StringConstraints(max_length=500), AfterValidator(_clean_text)]
-LongText = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_clean_text)]
+# Station text: the limits of stations.validation (TEXT_LIMITS), as on the edit page.
+Name = Annotated[str, StringConstraints(max_length=TEXT_LIMITS["name"]),
+                 AfterValidator(_clean_text)]
+Address = Annotated[str, StringConstraints(max_length=TEXT_LIMITS["address"]),
+                    AfterValidator(_clean_text)]
+Route = Annotated[str, StringConstraints(max_length=TEXT_LIMITS["route"]),
+                  AfterValidator(_clean_text)]
+Reason = Annotated[str, StringConstraints(max_length=TEXT_LIMITS["sensitivity_reason"]),
+                   AfterValidator(_clean_text)]
+ClosedReason = Annotated[str, StringConstraints(max_length=TEXT_LIMITS["closed_reason"]),
+                         AfterValidator(_clean_text)]
 
 
 def _parse_date(value: Any) -> Any:
@@ -211,16 +218,16 @@ class StationPatch(Schema):
     name: Name | None = None
     address: Address | None = None
     # Out of Iran or not finite: refused by stations.validation with the allowed box.
-    latitude: float | None = None
-    longitude: float | None = None
+    latitude: Number | None = None
+    longitude: Number | None = None
     venue: Venue | None = None
     kind: StationKind | None = None
-    route: LongText | None = None
+    route: Route | None = None
     # Station counts: stations.validation's plausible range (inside the columns).
-    expected_voters: int | None = Field(None, ge=0, le=MAX_VOTERS)
-    capacity: int | None = Field(None, ge=0, le=MAX_VOTERS)
+    expected_voters: Integer | None = Field(None, ge=0, le=MAX_VOTERS)
+    capacity: Integer | None = Field(None, ge=0, le=MAX_VOTERS)
     cctv: Cctv | None = None
-    cameras: int | None = Field(None, ge=0, le=MAX_CAMERAS)
+    cameras: Integer | None = Field(None, ge=0, le=MAX_CAMERAS)
     fibre: Fibre | None = None
     fibre_planned_date: DateInput | None = None
     power_backup: bool | None = None
@@ -228,9 +235,9 @@ class StationPatch(Schema):
     evoting_ready: bool | None = None
     accessible: bool | None = None
     sensitive: bool | None = None
-    sensitivity_reason: LongText | None = None
+    sensitivity_reason: Reason | None = None
     status: StationStatus | None = None
-    closed_reason: LongText | None = None
+    closed_reason: ClosedReason | None = None
 
 
 # API field name → model field name, where they differ.

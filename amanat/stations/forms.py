@@ -202,7 +202,7 @@ class ColumnMappingForm(forms.Form):
     itself waits on the server (``uploads.import_store``) under ``import_id``.
     """
 
-    import_id = CleanCharField(widget=forms.HiddenInput)
+    import_id = CleanCharField(widget=forms.HiddenInput, max_length=64)
     dry_run = forms.BooleanField(
         label=_("Check only (dry run): nothing is saved"), required=False
     )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from amanat.geo.paths import under
 from amanat.lib.persian import search_key, to_ascii_digits
 from amanat.stations.codes import canonical_station_code
-from amanat.stations.validation import validate_station
+from amanat.stations.validation import TEXT_LIMITS, validate_station
 
 H3_RESOLUTION = 7
 
@@ -113,8 +113,8 @@ class Station(models.Model):
     # search_key of the code and the name, so the list's text search is one LIKE on a
     # plain column instead of a regular expression per row (see station_search_text).
     search_text = models.CharField(max_length=255, editable=False, blank=True)
-    name = models.CharField(_("name"), max_length=200)
-    address = models.CharField(_("address"), max_length=500, blank=True)
+    name = models.CharField(_("name"), max_length=TEXT_LIMITS["name"])
+    address = models.CharField(_("address"), max_length=TEXT_LIMITS["address"], blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     h3_cell = models.CharField(max_length=16, blank=True, editable=False)
@@ -122,7 +122,9 @@ class Station(models.Model):
     kind = models.CharField(
         _("kind"), max_length=8, choices=StationKind.choices, default=StationKind.FIXED
     )
-    route = models.TextField(_("route (mobile stations)"), blank=True)
+    route = models.TextField(
+        _("route (mobile stations)"), max_length=TEXT_LIMITS["route"], blank=True
+    )
     expected_voters = models.PositiveIntegerField(_("expected voters"), default=0)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     cctv = models.CharField(_("CCTV"), max_length=8, choices=Cctv.choices, default=Cctv.NONE)
@@ -134,11 +136,15 @@ class Station(models.Model):
     evoting_ready = models.BooleanField(_("e-voting equipment ready"), default=False)
     accessible = models.BooleanField(_("accessible"), default=False)
     sensitive = models.BooleanField(_("sensitive"), default=False)
-    sensitivity_reason = models.TextField(_("sensitivity reason"), blank=True)
+    sensitivity_reason = models.TextField(
+        _("sensitivity reason"), max_length=TEXT_LIMITS["sensitivity_reason"], blank=True
+    )
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
     )
-    closed_reason = models.TextField(_("closed reason"), blank=True)
+    closed_reason = models.TextField(
+        _("closed reason"), max_length=TEXT_LIMITS["closed_reason"], blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

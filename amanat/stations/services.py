@@ -30,7 +30,7 @@ from amanat.accounts.models import ApiToken
 from amanat.accounts.services import api_token_issue
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
 from amanat.core import bulk, changes
-from amanat.core.errors import Digits, RuleError, tabular_error, tabular_warning
+from amanat.core.errors import Digits, Grouped, RuleError, tabular_error, tabular_warning
 from amanat.geo.codes import canonical_unit_code, unit_code_candidates
 from amanat.geo.models import AdminUnit, Constituency
 from amanat.geo.selectors import unit_area
@@ -38,6 +38,7 @@ from amanat.lib.geodesy import Area
 from amanat.lib.persian import to_ascii_digits
 from amanat.lib.tabular import (
     HEADER_SCAN_ROWS,
+    MAX_CELL_CHARS,
     Cell,
     Format,
     HeaderNotFound,
@@ -214,10 +215,15 @@ def station_import(
     hmap = st.map_headers(table.headers, mapping)
     report.ignored_columns = hmap.ignored
     report.unknown_columns = hmap.unknown
-    if _header_errors(hmap, report):
-        report.headers, report.rows = table.headers, list(table.rows)
+    try:
+        if _header_errors(hmap, report):
+            report.headers, report.rows = table.headers, list(table.rows)
+            return report
+        plan, rows = _plan_import(election, table, hmap, report, allowed_county_codes)
+    except TabularError as exc:  # the rest of the file could not be read (too many rows)
+        report.errors.append(RowError(tabular_error(exc), row=report.header_row))
+        report.headers = table.headers
         return report
-    plan, rows = _plan_import(election, table, hmap, report, allowed_county_codes)
     if report.rejected:
         report.headers, report.rows = table.headers, rows
         return report
@@ -349,11 +355,26 @@ def _plan_import(
     return plan, kept
 
 
+# How much of a cell an error quotes: enough to find it, not a copy of a huge cell.
+QUOTED_CHARS = 200
+
+
 def _raw(cells: list[Cell], hmap: st.HeaderMap, field_name: str) -> str:
     index = hmap.index_for(field_name)
     if index is None or index >= len(cells) or cells[index] is None:
         return ""
-    return str(cells[index])
+    text = str(cells[index])
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "…"
+
+
+def _too_long(field_name: str, value: Cell) -> RuleError | None:
+    """A cell longer than any column holds, refused before it is parsed (a number or
+    code of thousands of characters would otherwise be worked on and quoted whole)."""
+    if not isinstance(value, str) or len(value) <= MAX_CELL_CHARS:
+        return None
+    return RuleError(_("cell too long: %(length)s characters; a cell may hold at most "
+                       "%(limit)s"), code="too_long", field=field_name,
+                     length=Grouped(len(value)), limit=Grouped(MAX_CELL_CHARS))
 
 
 def _parse_cells(
@@ -373,7 +394,7 @@ def _parse_cells(
             result = seen[value]
         except KeyError:
             try:
-                result = column.parse(value)
+                result = _too_long(column.field, value) or column.parse(value)
             except RuleError as exc:
                 result = exc.with_field(column.field)
             seen[value] = result
@@ -583,12 +604,25 @@ def write_error_report(
     width = len(report.headers)
     for number, cells in report.rows:
         padded = [*cells[:width], *([None] * (width - len(cells)))]
+        if format == "xlsx":
+            padded = [_fit_xlsx(cell) for cell in padded]
         rows.append([*padded, " | ".join(by_row.get(number, []))])
     if isinstance(path_or_stream, str | Path):
         with open(path_or_stream, "wb") as stream:
             _write_table(stream, headers, rows, format=format)
     else:
         _write_table(path_or_stream, headers, rows, format=format)
+
+
+_CUT_MARK = " …[cut]"
+
+
+def _fit_xlsx(cell: Cell) -> Cell:
+    """A cell of the uploaded file too long for XLSX (its row's error says so), cut with
+    a visible mark: XLSX cannot hold it, and a silent cut would pass for the original."""
+    if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+        return cell[:MAX_CELL_CHARS - len(_CUT_MARK) - 1] + _CUT_MARK
+    return cell
 
 
 def _export_rows(queryset: QuerySet[Station]) -> Iterator[list[Cell]]:

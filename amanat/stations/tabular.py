@@ -31,6 +31,7 @@ from amanat.lib.jalali import JalaliDateError, check_era, format_jalali, parse_j
 from amanat.lib.persian import ZWNJ, normalize, search_key
 from amanat.lib.tabular import Cell, unescape_formula
 from amanat.stations.codes import canonical_station_code
+from amanat.stations.validation import TEXT_LIMITS
 
 _HEADER_PUNCTUATION = str.maketrans("", "", "_-*:()[].,،/\\?؟#«»\"'!|")
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -358,10 +359,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("constituency_code", "constituency_code", "کد حوزه انتخابیه", "constituency code",
            parse_constituency_code,
            ("constituency", "کد حوزه", "کد حوزه انتخابی", "حوزه انتخابیه")),
-    Column("name", "name", "نام", "name", text_parser(200),
+    Column("name", "name", "نام", "name", text_parser(TEXT_LIMITS["name"]),
            ("نام شعبه", "station name", "نام محل", "محل شعبه", "نام مکان", "محل استقرار",
             "محل استقرار شعبه", "نام محل استقرار", "نام محل شعبه")),
-    Column("address", "address", "نشانی", "address", text_parser(500),
+    Column("address", "address", "نشانی", "address", text_parser(TEXT_LIMITS["address"]),
            ("آدرس", "نشانی شعبه", "آدرس شعبه", "نشانی محل", "آدرس محل")),
     Column("latitude", "latitude", "عرض جغرافیایی", "latitude", parse_coordinate,
            ("lat", "عرض", "y", "عرض شمالی")),
@@ -374,7 +375,7 @@ COLUMNS: tuple[Column, ...] = (
            ("is mobile", "شعبه سیار", "سیار است")),
     Column("kind", "kind", "نوع شعبه", "kind", enum_parser(KIND),
            ("ثابت/سیار", "ثابت یا سیار", "station kind")),
-    Column("route", "route", "مسیر", "route", parse_text,
+    Column("route", "route", "مسیر", "route", text_parser(TEXT_LIMITS["route"]),
            ("مسیر شعبه سیار", "مسیر حرکت", "مسیر سیار")),
     Column("expected_voters", "expected_voters", "رای دهندگان", "expected voters", parse_int,
            ("voters", "eligible voters", "تعداد رای دهندگان", "رای دهندگان پیش بینی شده",
@@ -407,10 +408,11 @@ COLUMNS: tuple[Column, ...] = (
             "مناسب سازی شده", "دسترسی جانبازان و معلولان")),
     Column("sensitive", "sensitive", "حساس", "sensitive", parse_bool, ("شعبه حساس",)),
     Column("sensitivity_reason", "sensitivity_reason", "دلیل حساسیت", "sensitivity reason",
-           parse_text, ("علت حساسیت",)),
+           text_parser(TEXT_LIMITS["sensitivity_reason"]), ("علت حساسیت",)),
     Column("status", "status", "وضعیت", "status", enum_parser(STATUS),
            ("وضعیت شعبه", "station status")),
-    Column("closed_reason", "closed_reason", "دلیل بسته بودن", "closed reason", parse_text,
+    Column("closed_reason", "closed_reason", "دلیل بسته بودن", "closed reason",
+           text_parser(TEXT_LIMITS["closed_reason"]),
            ("علت بسته بودن", "دلیل تعطیلی", "علت تعطیلی")),
 )
 REQUIRED_COLUMNS = ("code", "county_code", "name")

@@ -29,6 +29,17 @@ CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,19}$")
 MAX_VOTERS = 100_000
 MAX_CAMERAS = 100
 COUNT_LIMITS = {"expected_voters": MAX_VOTERS, "capacity": MAX_VOTERS, "cameras": MAX_CAMERAS}
+# The longest text of each free-text field, in characters: the model's max_length, the
+# importer's cell check, the edit form and the API schema are all these numbers.  Each
+# fits an XLSX cell (lib.tabular.MAX_CELL_CHARS), so an export never cuts one.
+TEXT_LIMITS = {
+    "name": 200, "address": 500, "route": 2000, "sensitivity_reason": 2000,
+    "closed_reason": 2000,
+}
+_TEXT_LABELS = {
+    "name": _("the station's name"), "address": _("the address"), "route": _("the route"),
+    "sensitivity_reason": _("the sensitivity reason"), "closed_reason": _("the closed reason"),
+}
 
 
 def validate_station(
@@ -41,6 +52,7 @@ def validate_station(
     """
     errors: list[RuleError] = []
     errors += _identity(row, county_codes)
+    errors += _lengths(row)
     errors += _coordinates(row)
     errors += _counts(row)
     errors += _dates(row)
@@ -69,6 +81,19 @@ def _identity(row: Mapping[str, Any], county_codes: Container[str] | None) -> li
             errors.append(RuleError(_("there is no county with code %(county)s"),
                                     code="unknown_county", field="county_code",
                                     county=Digits(county)))
+    return errors
+
+
+def _lengths(row: Mapping[str, Any]) -> list[RuleError]:
+    errors = []
+    for name, limit in TEXT_LIMITS.items():
+        value = row.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            errors.append(RuleError(
+                _("%(label)s is %(length)s characters long; at most %(limit)s are allowed"),
+                code="too_long", field=name, label=_TEXT_LABELS[name],
+                length=Grouped(len(value)), limit=Grouped(limit),
+            ))
     return errors
 
 
