@@ -33,7 +33,8 @@ def _body_schemas() -> list[type[Schema]]:
                 if "$ref" in media["schema"]:  # the SMS webhook reads its raw body
                     names.add(media["schema"]["$ref"].rsplit("/", 1)[1])
     found = {}
-    for module in ("amanat.stations.api", "amanat.incidents.api", "amanat.api"):
+    for module in ("amanat.stations.api", "amanat.incidents.api", "amanat.intake.api",
+                   "amanat.api"):
         for value in vars(importlib.import_module(module)).values():
             if isinstance(value, type) and issubclass(value, Schema) and value.__name__ in names:
                 found[value.__name__] = value
@@ -81,7 +82,7 @@ def test_a_station_patch_with_a_boolean_or_a_string_for_a_number_changes_nothing
     response = Api(registry.personas.admin).patch(one(station), body)
     assert response.status_code == 422, response.content
     (error,) = response.json()["errors"]
-    assert error["field"] == next(iter(body)) and error["message_fa"]
+    assert error["field"] == next(iter(body)) and error["message"]
     assert Station.objects.filter(pk=station.pk).values().get() == before
 
 

@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from amanat.lib.tabular import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, read_table
+from amanat.core.errors import tabular_error
+from amanat.lib.tabular import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, TabularError, read_table
 from amanat.stations.models import Station
 from amanat.stations.services import station_export, station_import
 from amanat.stations.tests.conftest import Registry
@@ -66,7 +67,7 @@ def test_a_huge_csv_cell_is_reported_by_the_command(
         call_command("import_stations", str(path), "--election", registry.election.slug,
                      *dry_run)
     err = capsys.readouterr().err
-    assert "row 2, column «مسیر»" in err and "cell too long: 200,000 characters" in err
+    assert "row 2, column «مسیر»" in err and "۲۰۰٬۰۰۰ نویسه" in err
     assert "Traceback" not in err
     assert snapshot() == before
 
@@ -79,8 +80,8 @@ def test_a_cell_longer_than_any_column_is_refused_whatever_the_column(
     report = station_import(election=registry.election, fileobj=io.BytesIO(content.encode()),
                             filename="s.csv")
     assert [(e.row, e.column) for e in report.errors] == [(2, "کد شعبه")]
-    assert "cell too long: 40,000 characters" in report.errors[0].message_en
-    assert "۴۰۰۰۰" in report.errors[0].message_fa
+    assert "cell too long: 40,000 characters" in report.errors[0].render("en")
+    assert "۴۰٬۰۰۰ نویسه" in report.errors[0].render("fa")
 
 
 # --- 3. work bounded by the data, not the declared size ---------------------------------
@@ -95,15 +96,17 @@ def test_an_xlsx_with_one_cell_at_the_last_row_is_refused_before_reading(
     response = upload(governor, registry, "s.xlsx", data)
     assert response.status_code == 200
     messages = [e["message"] for e in response.context["errors"]]
-    assert len(messages) == 1 and "۱۰۴۸۵۷۶" in messages[0] and "۱۰۰۰۰۰" in messages[0]
+    assert len(messages) == 1 and "۱٬۰۴۸٬۵۷۶" in messages[0] and "۱۰۰٬۰۰۰" in messages[0]
     assert snapshot() == before
 
 
 def test_an_xlsx_wider_than_the_column_limit_is_refused() -> None:
     far = openpyxl.utils.get_column_letter(MAX_COLUMNS + 1) + "2"
     data = _xlsx([["a", "b"], ["1", "2"]], far_cell=far)
-    with pytest.raises(ValueError, match=f"at most {MAX_COLUMNS} are read"):
+    with pytest.raises(TabularError) as refused:
         read_table(data, filename="s.xlsx")
+    assert (refused.value.reason, refused.value.limit) == ("too_many_columns", MAX_COLUMNS)
+    assert f"at most {MAX_COLUMNS} are read" in tabular_error(refused.value).render("en")
 
 
 def test_a_csv_with_too_many_rows_is_refused(registry: Registry) -> None:
@@ -112,7 +115,7 @@ def test_a_csv_with_too_many_rows_is_refused(registry: Registry) -> None:
                             filename="s.csv")
     assert report.rejected and not Station.objects.filter(code="0105").exists()
     assert [e.row for e in report.errors] == [1]
-    assert f"at most {MAX_ROWS:,} rows are read" in report.errors[0].message_en
+    assert f"at most {MAX_ROWS:,} rows are read" in report.errors[0].render("en")
 
 
 def test_the_last_data_row_ends_an_xlsx_read() -> None:

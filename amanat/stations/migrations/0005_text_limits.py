@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stations', '0003_canonical_station_codes'),
+        ('stations', '0004_token_stations'),
     ]
 
     # A text column's max_length is checked by forms, services and the API, not by the
