@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from amanat.audit.admin import AuditedModelAdmin
+from amanat.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
 from amanat.councils.models import ActionItem, Council, Meeting
 from amanat.councils.services import council_create
 
@@ -40,25 +40,14 @@ class CouncilAdmin(AuditedModelAdmin[Council]):
         return False
 
 
-class _ReadOnly(AuditedModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Meeting)
-class MeetingAdmin(_ReadOnly):
+class MeetingAdmin(ReadOnlyAdmin):
     list_display = ("council", "number", "held_on", "status")
     list_select_related = ("council",)
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(_ReadOnly):
+class ActionItemAdmin(ReadOnlyAdmin):
     list_display = ("text", "owner", "due_on", "status")
     list_filter = ("status", "owner")
     list_select_related = ("owner",)

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from amanat.audit.admin import AuditedModelAdmin
+from amanat.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
 from amanat.incidents.models import Case, Category, Report
 from amanat.incidents.services import CATEGORY_FIELDS, category_update
 
@@ -33,37 +33,19 @@ class CategoryAdmin(AuditedModelAdmin[Category]):
 
 
 @admin.register(Report)
-class ReportAdmin(AuditedModelAdmin[Report]):
+class ReportAdmin(ReadOnlyAdmin):
     """Read-only: reports are append-only."""
 
     list_display = ("reference", "channel", "received_at", "category", "unit")
     list_select_related = ("category", "unit")
     search_fields = ("reference",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Case)
-class CaseAdmin(AuditedModelAdmin[Case]):
+class CaseAdmin(ReadOnlyAdmin):
     """Read-only here: cases change only through their steps (the case pages)."""
 
     list_display = ("number", "status", "severity", "category", "agency", "unit", "due_at")
     list_filter = ("status", "severity", "category")
     list_select_related = ("category", "agency", "unit")
     search_fields = ("number",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
