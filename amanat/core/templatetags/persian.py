@@ -13,7 +13,7 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, get_language_bidi
 
@@ -130,6 +130,34 @@ def ltr(value: Any) -> SafeString:
     if value is None or value == "":
         return SafeString("")
     return format_html('<bdi dir="ltr">{}</bdi>', value)
+
+
+# A run that reads left to right inside Persian text: Latin letters or digits (any
+# script), joined by the punctuation codes, numbers, dates and addresses use.
+_LTR_JOINERS = set("-/.:_@+")
+_LTR_CHARS = "A-Za-z0-9\u06f0-\u06f9\u0660-\u0669"
+_LTR_TOKEN = re.compile(f"[{_LTR_CHARS}]+(?:[-/.:_@+][{_LTR_CHARS}]+)*")
+
+
+@register.filter(name="isolate_ltr")
+def isolate_ltr(value: Any) -> SafeString:
+    """Plain text (a help text, a message) escaped, with each code, reference, date or
+    Latin word in it isolated left to right (``ltr``), so that «کد 2321-0042» does not
+    show the code reversed.  Lone numbers read correctly as they are and stay bare.
+    Text that is already HTML (safe) is returned as it is."""
+    if isinstance(value, SafeString):
+        return value
+    text = str(value)
+    out: list[str] = []
+    last = 0
+    for match in _LTR_TOKEN.finditer(text):
+        token = match.group(0)
+        if not (_LTR_JOINERS & set(token) or any("a" <= c.lower() <= "z" for c in token)):
+            continue
+        out += [escape(text[last:match.start()]), str(ltr(token))]
+        last = match.end()
+    out.append(escape(text[last:]))
+    return SafeString("".join(out))
 
 
 @register.filter(name="facode")

@@ -100,7 +100,7 @@ def test_public_report_to_closure(world: World) -> None:
     case.refresh_from_db()
     assert case.status == Status.REFERRED
     referral = Referral.objects.get(case=case)
-    assert referral.their_reference == "1405-123"
+    assert referral.their_reference == "۱۴۰۵-۱۲۳"  # as typed (docs/incidents.md)
     assert referral.referred_on.isoformat() == "2026-06-10"
 
     # 6. Closure with an outcome.
@@ -157,3 +157,4 @@ def test_agency_officer_sees_only_cases_of_their_agency(world: World) -> None:
     assert police.get(reverse("incidents:case", args=[cyber_case.pk])).status_code == 404
     # The police officer has no triage page (reports are not routed yet).
     assert police.get(reverse("incidents:reports")).status_code == 404
+

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import re
 from pathlib import Path
-from typing import Any
 
 from django.test import Client
 from django.urls import reverse
