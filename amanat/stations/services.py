@@ -77,6 +77,11 @@ def _fa(value: object) -> str:
     return to_persian_digits(str(value))
 
 
+# Sheet names of the workbooks we write (Persian, like the headers).
+EXPORT_SHEET = "شعب"
+ERRORS_SHEET = "خطاهای شعب"
+
+
 def _audit(**kw: Any) -> None:
     """The one door to the audit log (imported late: audit imports models of every app)."""
     from amanat.audit.services import audit_record
@@ -584,9 +589,10 @@ def write_error_report(
         rows.append([*padded, " | ".join(by_row.get(number, []))])
     if isinstance(path_or_stream, str | Path):
         with open(path_or_stream, "wb") as stream:
-            _write_table(stream, headers, rows, format=format)
+            _write_table(stream, headers, rows, format=format, sheet_title=ERRORS_SHEET)
     else:
-        _write_table(path_or_stream, headers, rows, format=format)
+        _write_table(path_or_stream, headers, rows, format=format,
+                     sheet_title=ERRORS_SHEET)
 
 
 def _export_rows(queryset: QuerySet[Station]) -> Iterator[list[Cell]]:
@@ -612,7 +618,8 @@ def station_export(
         return csv_chunks(headers, _export_rows(queryset))
     if stream is None:
         raise TypeError("XLSX export needs a stream")
-    _write_table(stream, headers, _export_rows(queryset), format=format)
+    _write_table(stream, headers, _export_rows(queryset), format=format,
+                 sheet_title=EXPORT_SHEET)
     return None
 
 
