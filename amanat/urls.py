@@ -17,7 +17,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # After the API's own routes: a path without its slash, or no route at all, still
     # answers JSON.
-    re_path(r"^api/v1/", api_fallback),
+    re_path(r"^api/v1/", api_fallback, name="api_fallback"),
     path("geo/", include("amanat.geo.urls")),
     path("elections/", include("amanat.elections.urls")),
     path("audit/", include("amanat.audit.urls")),
