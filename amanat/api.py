@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import Error as DatabaseDriverError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
@@ -142,3 +145,23 @@ def me(request: HttpRequest) -> MeOut:
          url_name="unit", tags=["geo"])
 def unit_detail(request: HttpRequest, unit_id: int) -> UnitOut:
     return _unit_out(access.get_unit_for_user(request.user, unit_id))
+
+
+@login_not_required
+@csrf_exempt
+def api_fallback(request: HttpRequest) -> HttpResponse:
+    """Every path under /api/v1/ that no operation matches answers JSON, never HTML.
+
+    A path without its trailing slash is the same operation (``/api/v1/stations`` is
+    ``/api/v1/stations/``): Django's APPEND_SLASH would answer an HTML 301 that drops a
+    POST's body.  Anything else is the API's JSON 404.
+    """
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.namespace == api.urls_namespace:
+            response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+            return response
+    return JsonResponse({"detail": "Not Found"}, status=404)

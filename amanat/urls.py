@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
-from amanat.api import api
+from amanat.api import api, api_fallback
 from amanat.incidents import views as incidents_views
 
 # A database that is full, locked or unreachable is a 503 with Retry-After, not a 500.
@@ -15,6 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("amanat.accounts.urls")),
     path("api/v1/", api.urls),
+    # After the API's own routes: a path without its slash, or no route at all, still
+    # answers JSON.
+    re_path(r"^api/v1/", api_fallback, name="api_fallback"),
     path("geo/", include("amanat.geo.urls")),
     path("elections/", include("amanat.elections.urls")),
     path("audit/", include("amanat.audit.urls")),

@@ -140,7 +140,7 @@ def write_files(rows: list[list[Any]], folder: Path, baseline_rows: int) -> dict
             writer.writerow(headers)
             writer.writerows(subset)
     with open(paths["xlsx"], "wb") as f:
-        write_xlsx(f, headers, rows)
+        write_xlsx(f, headers, rows, sheet_title="شعب")
     return paths
 
 

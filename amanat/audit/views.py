@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from amanat.accounts import policy
 from amanat.accounts.access import can, can_nationally
 from amanat.audit import selectors
+from amanat.audit.display import describe_events
 from amanat.audit.forms import EventFilterForm
 from amanat.audit.models import Checkpoint
 from amanat.audit.services import audit_export
@@ -39,6 +40,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/event_list.html", {
         "form": form,
         "page": page,
+        "rows": describe_events(page.object_list),
         "query": query.urlencode(),
         "can_export": can_nationally(request.user, policy.EXPORT, "audit.event"),
     })

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.renderers import DjangoTemplates
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -214,8 +215,10 @@ class JalaliDateInput(forms.TextInput):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context(name, value, attrs)
-        # The placeholder follows the language at render time, not at import time.
-        context["widget"]["attrs"].setdefault("placeholder", localize_digits("1404/10/21"))
+        # The placeholder is today's date, in the language at render time: an example in
+        # the current year (a fixed one soon reads as a date in the past).
+        today = format_jalali(timezone.localdate(), persian_digits=persian_active())
+        context["widget"]["attrs"].setdefault("placeholder", today)
         return context
 
 

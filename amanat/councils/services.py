@@ -35,7 +35,7 @@ from amanat.councils.selectors import end_of_day, serious_open_cases
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents.models import Case
 from amanat.lib.jalali import era_problem
-from amanat.lib.persian import clean_text, normalize
+from amanat.lib.persian import clean_text
 
 COUNCIL_UNIT_KINDS = (Kind.PROVINCE, Kind.COUNTY)
 MEETING_FIELDS = ("council", "number", "held_on", "starts_at", "place", "status", "attendees",
@@ -50,7 +50,7 @@ def _user(actor: Any) -> Any:
 
 
 def _text(value: str, *, field: str, label: Promise, limit: int | None = None) -> str:
-    cleaned = normalize(value or "")
+    cleaned = clean_text(value or "")
     if not cleaned:
         raise RuleError(_("%(label)s is empty"), code="required", field=field, label=label)
     if limit is not None and len(cleaned) > limit:
@@ -130,7 +130,7 @@ def meeting_create(
         last = council.meetings.aggregate(n=Max("number"))["n"] or 0
         meeting = Meeting.objects.create(
             council=council, number=last + 1, held_on=held_on, starts_at=starts_at,
-            place=normalize(place or ""), attendees=clean_text(attendees or ""),
+            place=clean_text(place or "", multiline=False), attendees=clean_text(attendees or ""),
             created_by=_user(actor),
         )
         cases = list(serious_open_cases(council, opened_before=end_of_day(held_on)))
@@ -163,9 +163,9 @@ def meeting_update(*, meeting: Meeting, changes: Mapping[str, Any], actor: Any) 
             pk=meeting.pk)
         before = audit_snapshot(meeting, list(MEETING_FIELDS))
         for name, value in changes.items():
-            if name in ("place", "minutes"):
-                value = normalize(value or "")
-            elif name == "attendees":
+            if name == "place":
+                value = clean_text(value or "", multiline=False)
+            elif name in ("minutes", "attendees"):
                 value = clean_text(value or "")
             setattr(meeting, name, value)
         meeting.save()
@@ -203,7 +203,7 @@ def agenda_item_add(*, meeting: Meeting, actor: Any, title: str = "", case: Case
         carried = case is not None and bool(_carried_case_ids(council, [case.pk]))
         item = AgendaItem.objects.create(meeting=meeting, order=last + 1, title=title,
                                          case=case, carried_over=carried,
-                                         note=normalize(note or ""))
+                                         note=clean_text(note or ""))
         audit_record(action="councils.agenda.add", actor=actor, unit=council.unit, obj=item,
                      after=audit_snapshot(item, ["meeting", "order", "title", "case",
                                                  "carried_over", "note"]))
@@ -256,7 +256,7 @@ def action_item_set_status(*, item: ActionItem, status: str, actor: Any, note: s
     """Mark an open action done or cancelled (with a note), or reopen a closed one."""
     if status not in ActionStatus.values:
         raise RuleError(_("unknown action status"), code="unknown_status", field="status")
-    note = normalize(note or "")
+    note = clean_text(note or "")
     if status == ActionStatus.CANCELLED and not note:
         raise RuleError(_("say why the action is cancelled"), code="required", field="note")
     with transaction.atomic():

@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
@@ -184,7 +185,8 @@ class AssignForm(NoteForm):
 class ReferForm(NoteForm):
     office = CleanCharField(label=_("Office referred to"), max_length=200,
                              initial="دادستانی")
-    referred_on = JalaliDateField(label=_("Referral date"))
+    # A step records what has just happened: today unless the user says otherwise.
+    referred_on = JalaliDateField(label=_("Referral date"), initial=timezone.localdate)
     their_reference = CleanCharField(label=_("Their reference number"), required=False,
                                       max_length=100)
     field_order = ["office", "referred_on", "their_reference", "note"]

@@ -173,7 +173,7 @@ def report_prepare(
     report = Report(
         reference=_reference("R-"), channel=channel, election=election, station=station,
         unit=place, unit_path=place.path, category=category, text=clean_text(text),
-        text_normalized=cleaned, contact=normalize(contact)[:200],
+        text_normalized=cleaned, contact=clean_text(contact, multiline=False)[:200],
         payload=dict(payload or {}), client_key=client_key or None,
         submitted_by=actor if signed_in else None, corrects=corrects,
     )
@@ -301,7 +301,7 @@ def case_open_from_report(*, report: Report, actor: Any, now: datetime.datetime 
         case = Case(
             election=report.election, unit=report.unit, unit_path=report.unit_path,
             station=report.station, category=category, severity=category.severity,
-            status=Status.NEW, summary=report.text_normalized[:2000], opened_at=now,
+            status=Status.NEW, summary=report.text[:2000], opened_at=now,
             due_at=now + category.response_time,
         )
         for _attempt in range(5):
@@ -420,7 +420,7 @@ def case_start(*, case: Case, actor: Any, note: str = "") -> Case:
 def case_refer(*, case: Case, actor: Any, office: str, referred_on: datetime.date,
                their_reference: str = "", note: str = "") -> Case:
     """Refer to the prosecutor or another body, recording office, date and their number."""
-    office = normalize(office)
+    office = clean_text(office, multiline=False)
     if not office:
         raise RuleError(_("name the office the case is referred to"), code="required",
                         field="office")
@@ -432,14 +432,16 @@ def case_refer(*, case: Case, actor: Any, office: str, referred_on: datetime.dat
         case = _move(case, target=Status.REFERRED, action="refer", actor=actor, note=note,
                      extra={"office": office, "referred_on": referred_on,
                             "their_reference": their_reference})
-        Referral.objects.create(case=case, office=office, referred_on=referred_on,
-                                their_reference=normalize(their_reference), note=note,
-                                created_by=_user(actor))
+        Referral.objects.create(
+            case=case, office=office, referred_on=referred_on, note=note,
+            their_reference=clean_text(their_reference, multiline=False),
+            created_by=_user(actor),
+        )
     return case
 
 
 def _outcome(outcome: str) -> str:
-    cleaned = normalize(outcome or "")
+    cleaned = clean_text(outcome or "")
     if not cleaned:
         raise RuleError(_("write the outcome before closing the case"), code="required",
                         field="outcome")
@@ -506,7 +508,7 @@ def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: Any,
         if not case.is_open:
             raise RuleError(_("a closed case takes no new evidence"),
                             code="illegal_transition")
-        text = normalize(note) or f"مدرک تازه برای پرونده {case.number}"
+        text = clean_text(note) or f"مدرک تازه برای پرونده {case.number}"
         report = report_receive(
             channel=Channel.WEB, category=case.category, text=text, station=case.station,
             unit=case.unit, election=case.election, actor=actor, evidence=files,
@@ -514,7 +516,7 @@ def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: Any,
         ).report
         CaseReport.objects.create(case=case, report=report, attached_by=_user(actor))
         _step(case, action="evidence", actor=actor, before=_fields(case, CASE_AUDIT_FIELDS),
-              from_status=case.status, note=normalize(note),
+              from_status=case.status, note=clean_text(note),
               extra={"report": report.reference,
                      "evidence": list(report.evidence.values_list("sha256", flat=True))})
     return report

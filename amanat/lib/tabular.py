@@ -415,7 +415,7 @@ def write_xlsx(
     headers: Sequence[str],
     rows: Iterable[Sequence[Cell]],
     *,
-    sheet_title: str = "Sheet1",
+    sheet_title: str,
     right_to_left: bool = True,
 ) -> None:
     """Write an XLSX workbook with openpyxl's streaming (write-only) mode."""
@@ -451,10 +451,12 @@ def write_table(
     rows: Iterable[Sequence[Cell]],
     *,
     format: Format,
+    sheet_title: str,
 ) -> None:
-    """Write a whole table to a binary stream as CSV or XLSX."""
+    """Write a whole table to a binary stream as CSV or XLSX (its one sheet named
+    ``sheet_title``: a name that says what it holds, never "Sheet1")."""
     if format == "xlsx":
-        write_xlsx(stream, headers, rows)
+        write_xlsx(stream, headers, rows, sheet_title=sheet_title)
         return
     for chunk in csv_chunks(headers, rows):
         stream.write(chunk)

@@ -86,6 +86,11 @@ _RULE_INPUTS = {
 
 
 
+# Sheet names of the workbooks we write (Persian, like the headers).
+EXPORT_SHEET = "شعب"
+ERRORS_SHEET = "خطاهای شعب"
+
+
 class RowError(RuleError):
     """A rule error about one row of an imported file, and the cell it is about."""
 
@@ -609,9 +614,10 @@ def write_error_report(
         rows.append([*padded, " | ".join(by_row.get(number, []))])
     if isinstance(path_or_stream, str | Path):
         with open(path_or_stream, "wb") as stream:
-            _write_table(stream, headers, rows, format=format)
+            _write_table(stream, headers, rows, format=format, sheet_title=ERRORS_SHEET)
     else:
-        _write_table(path_or_stream, headers, rows, format=format)
+        _write_table(path_or_stream, headers, rows, format=format,
+                     sheet_title=ERRORS_SHEET)
 
 
 _CUT_MARK = " …[cut]"
@@ -648,7 +654,8 @@ def station_export(
         return csv_chunks(headers, _export_rows(queryset))
     if stream is None:
         raise TypeError("XLSX export needs a stream")
-    _write_table(stream, headers, _export_rows(queryset), format=format)
+    _write_table(stream, headers, _export_rows(queryset), format=format,
+                 sheet_title=EXPORT_SHEET)
     return None
 
 

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_paths
+from amanat.audit.display import describe_events
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.codes import canonical_unit_code
@@ -166,7 +167,7 @@ def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
     station = selectors.station_detail(request.user, station_id)
     return render(request, "stations/station_detail.html", {
         "station": station,
-        "history": selectors.station_history(station),
+        "history": describe_events(selectors.station_history(station)),
         "map_config": _map_config(station),
         "can_edit": can(request.user, policy.CHANGE, LABEL, station.unit or station.county),
     })

@@ -8,12 +8,14 @@ digits and romanised month names otherwise.  Empty values render as the empty st
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+import re
 from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, get_language_bidi
 
 from amanat.lib.jalali import format_jalali
 from amanat.lib.persian import to_persian_digits
@@ -21,6 +23,12 @@ from amanat.lib.persian import to_persian_digits
 register = template.Library()
 
 ARABIC_THOUSANDS_SEPARATOR = "\u066c"  # «٬», the separator Persian typography uses
+ARABIC_DECIMAL_SEPARATOR = "\u066b"  # «٫»
+ARABIC_PERCENT_SIGN = "\u066a"  # «٪»
+# A full stop or comma between two digits is a decimal or thousands separator (12.5,
+# 1,234 from floatformat and intcomma); anywhere else it is punctuation and stays.
+_NUMBER_PUNCTUATION = re.compile(r"(?<=\d)([.,])(?=\d)")
+_PERCENT = re.compile(r"(?<=\d)\s?%")
 
 
 def persian_active() -> bool:
@@ -97,8 +105,72 @@ def fadigits(value: Any) -> str:
         if persian_active():
             grouped = grouped.replace(",", ARABIC_THOUSANDS_SEPARATOR)
         return localize_digits(grouped)
-    if isinstance(value, float | Decimal) and persian_active():
-        return to_persian_digits(str(value)).replace(".", "\u066b")  # Arabic decimal separator
-    # Only digits change, so is_safe=True holds: safe input stays safe, unsafe input is
-    # still escaped by autoescaping.
-    return localize_digits(str(value))
+    # Only digits and the separators between them change, so is_safe=True holds: safe
+    # input stays safe, unsafe input is still escaped by autoescaping.
+    return localize_number(str(value))
+
+
+def localize_number(text: str) -> str:
+    """Digits, decimal and thousands separators and per cent signs of ``text`` in the
+    active language: «۱۲٫۵٪» and «۱٬۲۳۴» in Persian; ``text`` unchanged otherwise."""
+    if not persian_active():
+        return text
+    text = _NUMBER_PUNCTUATION.sub(
+        lambda m: ARABIC_DECIMAL_SEPARATOR if m.group(1) == "." else ARABIC_THOUSANDS_SEPARATOR,
+        text,
+    )
+    return to_persian_digits(_PERCENT.sub(ARABIC_PERCENT_SIGN, text))
+
+
+@register.filter(name="ltr")
+def ltr(value: Any) -> SafeString:
+    """A left-to-right token (a code, a reference, a phone number, an address of a web
+    page) isolated from the right-to-left text around it, so that «2321-0042» is not
+    shown as «0042-2321».  Escapes the value unless it is already safe."""
+    if value is None or value == "":
+        return SafeString("")
+    return format_html('<bdi dir="ltr">{}</bdi>', value)
+
+
+# A run that reads left to right inside Persian text: Latin letters or digits (any
+# script), joined by the punctuation codes, numbers, dates and addresses use.
+_LTR_JOINERS = set("-/.:_@+")
+_LTR_CHARS = "A-Za-z0-9\u06f0-\u06f9\u0660-\u0669"
+_LTR_TOKEN = re.compile(f"[{_LTR_CHARS}]+(?:[-/.:_@+][{_LTR_CHARS}]+)*")
+
+
+@register.filter(name="isolate_ltr")
+def isolate_ltr(value: Any) -> SafeString:
+    """Plain text (a help text, a message) escaped, with each code, reference, date or
+    Latin word in it isolated left to right (``ltr``), so that «کد 2321-0042» does not
+    show the code reversed.  Lone numbers read correctly as they are and stay bare.
+    Text that is already HTML (safe) is returned as it is."""
+    if isinstance(value, SafeString):
+        return value
+    text = str(value)
+    out: list[str] = []
+    last = 0
+    for match in _LTR_TOKEN.finditer(text):
+        token = match.group(0)
+        if not (_LTR_JOINERS & set(token) or any("a" <= c.lower() <= "z" for c in token)):
+            continue
+        out += [escape(text[last:match.start()]), str(ltr(token))]
+        last = match.end()
+    out.append(escape(text[last:]))
+    return SafeString("".join(out))
+
+
+@register.filter(name="facode")
+def facode(value: Any) -> SafeString:
+    """A code made of digits (a station, county or unit code): Persian digits in
+    Persian, kept left to right (``fadigits`` then ``ltr``)."""
+    if value is None or value == "":
+        return SafeString("")
+    return ltr(localize_digits(str(value)))
+
+
+@register.simple_tag(name="arrow")
+def arrow() -> str:
+    """An arrow pointing the way the page reads ("before → after"): ← in a right-to-left
+    language, → otherwise.  A literal → in Persian text points back to the start."""
+    return "\u2190" if get_language_bidi() else "\u2192"

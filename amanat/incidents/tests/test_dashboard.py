@@ -312,6 +312,22 @@ def test_governor_attaches_evidence_audited(cases: Fixture) -> None:
     assert reverse("incidents:evidence", args=[evidence.pk]) in page
 
 
+def test_evidence_note_and_referral_are_stored_as_typed(cases: Fixture) -> None:
+    """Letters stay as typed (docs/incidents.md): «مأمور» is not stored as «مامور», a
+    note keeps its line break, a reference its digits; only the search copy is
+    normalised."""
+    world = cases.world
+    case = cases.g_new
+    governor = client_for(world.personas.gharchak_governor)
+    url = reverse("incidents:case_evidence", args=[case.pk])
+    note = "گزارش مأمور\nسطر دوم"
+    assert governor.post(url, {"evidence": _upload(PNG), "note": note}).status_code == 302
+    report = Report.objects.get(case_link__case=case, payload__form="case_evidence")
+    assert report.text == note
+    assert report.text_normalized == "گزارش مامور سطر دوم"  # the search copy
+    assert CaseStep.objects.filter(case=case).latest("pk").note == note
+
+
 def test_evidence_attach_denied_outside_change_rights(cases: Fixture) -> None:
     world = cases.world
     url = reverse("incidents:case_evidence", args=[cases.g_overdue.pk])

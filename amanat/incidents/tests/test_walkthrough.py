@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from amanat.audit.models import Event
 from amanat.incidents.models import Case, CaseStep, Referral, Report, Status
 from amanat.incidents.tests.conftest import World, client_for, public_form
 from amanat.incidents.views import PUBLIC_STATUS
+from amanat.lib.jalali import format_jalali
+from amanat.lib.persian import to_persian_digits
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +94,11 @@ def test_public_report_to_closure(world: World) -> None:
 
     # 5. Work starts, then the case is referred to the prosecutor.
     governor.post(reverse("incidents:case_step", args=[case.pk, "start"]), {"note": ""})
+    # The referral date starts as today (Jalali, Persian digits); the placeholder too.
+    refer_page = governor.get(reverse("incidents:case_step", args=[case.pk, "refer"]))
+    today = to_persian_digits(format_jalali(timezone.localdate()))
+    assert f'value="{today}"' in refer_page.content.decode()
+    assert f'placeholder="{today}"' in refer_page.content.decode()
     response = governor.post(reverse("incidents:case_step", args=[case.pk, "refer"]), {
         "office": "دادستانی عمومی و انقلاب قرچک", "referred_on": "۱۴۰۵/۰۳/۲۰",
         "their_reference": "۱۴۰۵-۱۲۳", "note": "",
@@ -100,7 +107,7 @@ def test_public_report_to_closure(world: World) -> None:
     case.refresh_from_db()
     assert case.status == Status.REFERRED
     referral = Referral.objects.get(case=case)
-    assert referral.their_reference == "1405-123"
+    assert referral.their_reference == "۱۴۰۵-۱۲۳"  # as typed (docs/incidents.md)
     assert referral.referred_on.isoformat() == "2026-06-10"
 
     # 6. Closure with an outcome.
@@ -157,3 +164,4 @@ def test_agency_officer_sees_only_cases_of_their_agency(world: World) -> None:
     assert police.get(reverse("incidents:case", args=[cyber_case.pk])).status_code == 404
     # The police officer has no triage page (reports are not routed yet).
     assert police.get(reverse("incidents:reports")).status_code == 404
+

@@ -143,6 +143,36 @@ def test_list_pages(registry: Registry, admin: Api) -> None:
     ]
 
 
+def test_every_api_path_answers_json_with_or_without_its_slash(
+    registry: Registry, admin: Api
+) -> None:
+    """``/api/v1/stations`` is ``/api/v1/stations/`` (no HTML 301 that would drop a
+    POST's body); a path no operation has is the API's JSON 404, not Django's HTML."""
+    from django.urls import get_resolver
+
+    with_slash = admin.get("/api/v1/stations/")
+    without = admin.get("/api/v1/stations")
+    assert without.status_code == 200 and without["Content-Type"].startswith("application/json")
+    assert without.json() == with_slash.json()
+    # Every GET route of the API without its trailing slash.
+    api_patterns = [p for p in get_resolver().url_patterns if str(p.pattern) == "api/v1/"]
+    routes = [str(p.pattern) for p in api_patterns[0].url_patterns]  # type: ignore[attr-defined]
+    assert "stations/" in routes
+    for route in routes:
+        if "<" in route or not route.endswith("/"):
+            continue
+        response = admin.get("/api/v1/" + route.rstrip("/"))
+        assert response.status_code != 301, route
+        assert response["Content-Type"].startswith("application/json"), route
+    for missing in ("/api/v1/nothing", "/api/v1/nothing/", "/api/v1/stations/x/y"):
+        response = admin.get(missing)
+        assert response.status_code == 404, missing
+        assert response.json() == {"detail": "Not Found"}, missing
+    # Without a token the routed operation still refuses, in JSON.
+    anonymous = Client().get("/api/v1/stations")
+    assert anonymous.status_code == 401 and anonymous.json()
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

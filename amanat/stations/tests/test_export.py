@@ -8,6 +8,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from amanat.core.errors import RuleError
 from amanat.lib.tabular import escape_formula, unescape_formula
 from amanat.stations.models import Station
 from amanat.stations.services import station_export, station_import
@@ -73,3 +74,39 @@ def test_export_then_import_is_unchanged(stations: Any, election: Any, tmp_path:
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
     assert list(stations.order_by("code").values()) == before
     assert Station.objects.get(code="0102").sensitivity_reason == "'=quoted"
+
+
+def test_export_speaks_the_vocabulary_of_the_pages(stations: Any) -> None:
+    """The workbook says what the pages say: choice labels are the Persian labels of the
+    model's choices, headers are spelled with hamza and ZWNJ, the sheet is named; the
+    import reads the earlier spellings too."""
+    from django.utils import translation
+
+    from amanat.stations import tabular
+    from amanat.stations.models import Cctv, Fibre, StationKind, Status, Venue
+
+    with translation.override("fa"):
+        for enum, choices in ((tabular.CCTV, Cctv), (tabular.FIBRE, Fibre),
+                              (tabular.VENUE, Venue), (tabular.STATUS, Status),
+                              (tabular.KIND, StationKind)):
+            assert enum.labels_fa == {v: str(label) for v, label in choices.choices}
+    Station.objects.filter(code="0101").update(cctv="recorded", fibre="planned")
+    out = io.BytesIO()
+    station_export(queryset=stations, stream=out, format="xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+    assert book.sheetnames == ["شعب"]
+    rows = list(book.active.iter_rows(values_only=True))
+    header = list(rows[0])
+    assert "رأی‌دهندگان" in header and "دسترس‌پذیر" in header
+    assert "رأی‌گیری الکترونیکی" in header
+    assert not {"رای دهندگان", "دسترس پذیر", "رای گیری الکترونیکی"} & set(header)
+    school = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}["0101"]
+    assert school["دوربین"] == "ضبط‌شده" and school["فیبر"] == "برنامه‌ریزی‌شده"
+    # The import's error lists the same words; the old ones are still read.
+    parse = tabular.enum_parser(tabular.FIBRE)
+    with pytest.raises(RuleError) as refused:
+        parse("شاید")
+    assert "متصل، برنامه‌ریزی‌شده، هیچ" in refused.value.render("fa")
+    assert parse("در دست اجرا") == "planned" and parse("ندارد") == "none"
+    assert tabular.enum_parser(tabular.CCTV)("ضبط") == "recorded"
+    assert tabular.column_for("رای دهندگان") is tabular.column_for("رأی‌دهندگان")

@@ -4,6 +4,7 @@ stations when zoomed in, and falls back to the plain background when tiles fail.
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import h3
@@ -64,6 +65,10 @@ def test_map_draws_cells_offline_then_stations_when_zoomed_in(
 ) -> None:
     page = signed_in_page
     errors = open_map(page)
+    # The scale speaks the page's language: Persian digits and unit, no "500 m".
+    scale = page.locator("#station-map .leaflet-control-scale-line").inner_text()
+    assert re.search("[۰-۹]", scale) and not re.search("[0-9]", scale), scale
+    assert not re.search(r"\b(k?m)\b", scale), scale
     state = map_state(page)
     assert state["mode"] == "cells"
     assert int(state["count"]) >= 2 and state["total"] == "5"

@@ -64,7 +64,7 @@ def test_national_tables_after_the_deadline(
     total = response.context["total"]
     assert (total.stations, total.ready, total.overdue) == (7, 3, 1)
     body = response.content.decode()
-    assert "۳۳.۳٪" in body and "۱۰۰٪" in body  # Persian digits, no trailing ".0"
+    assert "۳۳٫۳٪" in body and "۱۰۰٪" in body  # Persian digits and decimal mark, no ".0"
     # One aggregate query per table, however many stations.
     before = count_queries(lambda: client.get(READINESS))
     for i in range(30):

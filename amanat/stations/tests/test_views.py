@@ -212,9 +212,9 @@ def test_detail_shows_fields_map_and_history(registry: Registry, governor: Clien
     assert "کانون فرهنگی" in body and "۱٬۳۰۰" in body
     assert 'id="station-point"' in body and "stations/station-point.js" in body
     history = list(response.context["history"])
-    assert [e.action for e in history] == ["station.update", "station.update"]
-    assert history[0].after == {"power_backup": False}  # newest first
-    assert history[1].before == {"expected_voters": 1200}
+    assert [row.event.action for row in history] == ["station.update", "station.update"]
+    assert history[0].event.after == {"power_backup": False}  # newest first
+    assert history[1].event.before == {"expected_voters": 1200}
 
 
 def test_detail_outside_scope_is_404(registry: Registry, governor: Client) -> None:

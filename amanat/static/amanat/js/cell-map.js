@@ -34,7 +34,7 @@
       zoomSnap: 0.5, // fit the country snugly; the server gets whole zoom levels
       attributionControl: Boolean(config.tileUrl),
     });
-    L.control.scale({ imperial: false }).addTo(this.map);
+    window.AmanatMap.scale(this.map);
     this.units = L.layerGroup().addTo(this.map);
     this.data = L.layerGroup().addTo(this.map);
     this.map.fitBounds(config.bounds, { padding: [16, 16] });

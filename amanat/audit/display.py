@@ -1,0 +1,339 @@
+"""The audit log as people read it: translated actions, labelled before/after values.
+
+The log stores what changed as plain JSON (field names, ids, ISO dates: see
+``audit_snapshot``), which is what the verifier hashes and what an export carries.  Every
+page that lists events shows them through :func:`describe_events` and the template
+``audit/_event_rows.html``: the action by its label, each changed field by the model
+field's verbose name, choices by their labels, dates in the Jalali calendar, numbers in
+the page's digits, related objects by name, and fields that only the software reads
+(search keys, paths, map cells, timestamps it keeps itself) left out.  The stored events
+never change.
+
+The action labels are one table here (strings only: naming an action imports nothing
+from the app that writes it); a test checks that every action the code writes has one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from amanat.audit.models import Event
+from amanat.core.templatetags.persian import (
+    fadigits,
+    jdate,
+    jdatetime_filter,
+    localize_digits,
+    localize_number,
+    ltr,
+)
+
+ACTION_LABELS: dict[str, Promise] = {
+    # accounts and sign-in
+    "auth.sign_in": _("Signed in"),
+    "auth.login": _("Signed in"),
+    "auth.sign_in_failed": _("Failed sign-in"),
+    "auth.login_failed": _("Failed sign-in"),
+    "auth.sign_in_failed_repeated": _("Repeated failed sign-ins"),
+    "auth.totp_enrol": _("Second factor set up"),
+    "auth.totp_failed": _("Wrong second-factor code"),
+    "auth.totp_failed_repeated": _("Repeated wrong second-factor codes"),
+    "auth.totp_reset": _("Second factor reset"),
+    "access.denied": _("Access denied"),
+    "membership.grant": _("Role granted"),
+    "membership.revoke": _("Role revoked"),
+    "user.deactivate": _("Account deactivated"),
+    "user.password_change": _("Password changed"),
+    "api_token.issue": _("API token issued"),
+    "api_token.revoke": _("API token revoked"),
+    # the audit log itself
+    "audit.export": _("Audit log downloaded"),
+    "audit.checkpoint_new_series": _("New checkpoint series"),
+    "audit.checkpoint_refused": _("Checkpoint refused"),
+    # geography and elections
+    "geo.import": _("Geography imported"),
+    "election.create": _("Election created"),
+    "contest.create": _("Contest created"),
+    "phase.set": _("Phase set"),
+    "milestone.create": _("Milestone created"),
+    "milestone.update": _("Milestone changed"),
+    # stations
+    "station.create": _("Station created"),
+    "station.update": _("Station changed"),
+    "station.delete": _("Station deleted"),
+    "station.import": _("Stations imported"),
+    "station.export": _("Stations downloaded"),
+    "station.demo_seed": _("Demo stations created"),
+    "stations.import.errors_download": _("Import errors downloaded"),
+    # incidents
+    "incidents.report.receive": _("Report received"),
+    "incidents.case.open": _("Case opened"),
+    "incidents.case.attach": _("Report joined"),
+    "incidents.case.triage": _("Triaged"),
+    "incidents.case.assign": _("Assigned to an agency"),
+    "incidents.case.start": _("Work started"),
+    "incidents.case.refer": _("Referred"),
+    "incidents.case.resolve": _("Resolved"),
+    "incidents.case.dismiss": _("Dismissed"),
+    "incidents.case.evidence": _("Evidence added"),
+    "incidents.case.lock": _("Case locked"),
+    "incidents.case.unlock": _("Case unlocked"),
+    "incidents.category.update": _("Category changed"),
+    "incidents.evidence.download": _("Evidence downloaded"),
+    "incidents.demo_seed": _("Demo incidents created"),
+    # councils
+    "councils.council.create": _("Council created"),
+    "councils.meeting.create": _("Meeting created"),
+    "councils.meeting.update": _("Meeting changed"),
+    "councils.agenda.add": _("Agenda item added"),
+    "councils.agenda.export": _("Agenda downloaded"),
+    "councils.decision.add": _("Decision added"),
+    "councils.action.add": _("Action item added"),
+    "councils.action.open": _("Action item reopened"),
+    "councils.action.done": _("Action item done"),
+    "councils.action.cancelled": _("Action item cancelled"),
+    # atlas
+    "atlas.assessment.create": _("Risk assessment added"),
+    "atlas.county_history.set": _("County history set"),
+    "atlas.national_tier.set": _("National tier set"),
+    "atlas.recompute": _("Risk scores recomputed"),
+    "atlas.required_measure.create": _("Required measure added"),
+    "atlas.snapshot": _("Risk scores saved for the day"),
+    "atlas.thresholds.set": _("Tier thresholds set"),
+    "atlas.export_pdf": _("County atlas downloaded"),
+    "atlas.demo_seed": _("Demo risk data created"),
+}
+
+# Keys of ``extra`` and of snapshots that no model field names (counts, file facts).
+KEY_LABELS: dict[str, Promise] = {
+    "created": _("created"), "updated": _("updated"), "unchanged": _("unchanged"),
+    "file": _("file"), "sha256": _("SHA-256 fingerprint"), "rows": _("rows"),
+    "election": _("election"), "ip": _("IP address"), "attempted": _("attempted"),
+    "reason": _("reason"), "format": _("format"), "count": _("count"),
+}
+
+# Never shown: what the software derives or keeps for itself.
+_HIDDEN_KEYS = {"id", "pk", "h3_cell", "search_text", "name_key", "unit_path", "path",
+                "created_at", "updated_at"}
+_EMPTY = "—"
+
+
+@dataclass
+class Change:
+    label: str
+    before: SafeString | str | None
+    after: SafeString | str | None
+
+
+@dataclass
+class EventView:
+    """One event as shown: ``changes`` pair before/after; ``details`` are ``extra``."""
+
+    event: Event
+    action_label: str
+    object_label: SafeString | str
+    changes: list[Change] = field(default_factory=list)
+    details: list[Change] = field(default_factory=list)
+
+
+def action_label(action: str) -> SafeString | str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else ltr(action)
+
+
+def _model(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+class _Names:
+    """Names of the related objects the shown events point at: one query per model."""
+
+    def __init__(self) -> None:
+        self.wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+        self.found: dict[tuple[type[models.Model], str], str] = {}
+
+    def want(self, model: type[models.Model], pk: Any) -> None:
+        # Ids only: some snapshots name a related object by slug or code instead.
+        if isinstance(pk, int) and not isinstance(pk, bool):
+            self.wanted[model].add(pk)
+        elif isinstance(pk, str) and pk.isdigit():
+            self.wanted[model].add(int(pk))
+
+    def load(self) -> None:
+        for model, pks in self.wanted.items():
+            for obj in model._default_manager.filter(pk__in=pks):
+                self.found[(model, str(obj.pk))] = localize_digits(str(obj))
+
+    def get(self, model: type[models.Model], pk: Any) -> str | None:
+        return self.found.get((model, str(pk)))
+
+
+def _shown(model: type[models.Model] | None, key: str) -> bool:
+    if key in _HIDDEN_KEYS or key.endswith(("_key", "_path")):
+        return False
+    found = _field(model, key)
+    return found is None or found.editable or found.is_relation
+
+
+def _label(model: type[models.Model] | None, key: str) -> str:
+    found = _field(model, key)
+    if found is not None:
+        return capfirst(str(found.verbose_name))
+    known = KEY_LABELS.get(key)
+    return capfirst(str(known)) if known is not None else ltr(key)
+
+
+def _number(value: Any) -> str:
+    try:
+        number: int | Decimal = value if isinstance(value, int) else Decimal(str(value))
+    except InvalidOperation:
+        return localize_digits(str(value))
+    return fadigits(number)
+
+
+def _value(value: Any, found: models.Field[Any, Any] | None, names: _Names) -> SafeString | str:
+    """One stored value in words: choice label, yes/no, Jalali date, name, number."""
+    if value is None or value == "" or value == []:
+        return _EMPTY
+    if isinstance(value, list):
+        return SafeString("، ".join(str(_value(v, found, names)) for v in value))
+    if isinstance(value, Mapping):
+        return SafeString("، ".join(f"{k}: {_value(v, None, names)}" for k, v in value.items()))
+    if isinstance(value, bool) or isinstance(found, models.BooleanField):
+        return str(_("Yes") if value else _("No"))
+    if found is not None and found.choices:
+        label = dict(found.flatchoices).get(value)
+        if label is not None:
+            return str(label)
+    if found is not None and found.is_relation and found.related_model is not None:
+        related = found.related_model
+        name = names.get(related, value) if isinstance(related, type) else None
+        if name is not None:
+            return name
+        if isinstance(value, int) or str(value).isdigit():
+            return ltr(f"#{localize_digits(str(value))}")
+        return ltr(str(value))  # a slug or code stands for the object
+    return _scalar(value, found)
+
+
+def _scalar(value: Any, found: models.Field[Any, Any] | None) -> SafeString | str:
+    if isinstance(found, models.DateTimeField) or (found is None and _is_iso_time(value)):
+        moment = parse_datetime(str(value))
+        if moment is not None:
+            return jdatetime_filter(moment)
+    if isinstance(found, models.DateField) or (found is None and _is_iso_date(value)):
+        day = parse_date(str(value))
+        if day is not None:
+            return jdate(day)
+    numeric = (models.IntegerField, models.FloatField, models.DecimalField)
+    if isinstance(value, int) or isinstance(found, numeric):
+        return _number(value)
+    text = str(value)
+    # A code or reference (no letters of a right-to-left script) keeps its order.
+    if not any("\u0600" <= ch <= "\u06ff" for ch in text):
+        return ltr(localize_number(text) if text.replace("-", "").isdigit() else text)
+    return localize_number(text)
+
+
+def _is_iso_date(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 10 and parse_date(value) is not None
+
+
+def _is_iso_time(value: Any) -> bool:
+    return isinstance(value, str) and "T" in value and parse_datetime(value) is not None
+
+
+def _want_names(event: Event, model: type[models.Model] | None, names: _Names) -> None:
+    if model is not None and event.object_id:
+        names.want(model, event.object_id)
+    for data in (event.before, event.after, event.extra):
+        if not isinstance(data, Mapping):
+            continue
+        for key, value in data.items():
+            found = _field(model, key)
+            if found is not None and found.is_relation and isinstance(found.related_model, type):
+                for one in value if isinstance(value, list) else [value]:
+                    names.want(found.related_model, one)
+
+
+def _changes(event: Event, model: type[models.Model] | None, names: _Names) -> list[Change]:
+    before = event.before if isinstance(event.before, Mapping) else {}
+    after = event.after if isinstance(event.after, Mapping) else {}
+    rows = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        if not _shown(model, key):
+            continue
+        found = _field(model, key)
+        rows.append(Change(
+            label=_label(model, key),
+            before=_value(before[key], found, names) if key in before else None,
+            after=_value(after[key], found, names) if key in after else None,
+        ))
+    return rows
+
+
+def _details(event: Event, model: type[models.Model] | None, names: _Names) -> list[Change]:
+    extra = event.extra if isinstance(event.extra, Mapping) else {}
+    return [Change(label=_label(model, key), before=None,
+                   after=_value(value, _field(model, key), names))
+            for key, value in extra.items() if _shown(model, key)]
+
+
+def _object_label(event: Event, model: type[models.Model] | None,
+                  names: _Names) -> SafeString | str:
+    if model is None:
+        return ltr(event.object_type) if event.object_type else ""
+    kind = capfirst(str(model._meta.verbose_name))
+    if not event.object_id:
+        return kind
+    name = names.get(model, event.object_id)
+    if name is not None:
+        return format_html("{} «{}»", kind, name)
+    return format_html("{} {}", kind, ltr(f"#{localize_digits(event.object_id)}"))
+
+
+def describe_events(events: Iterable[Event]) -> list[EventView]:
+    """The events as people read them (one query per kind of related object)."""
+    events = list(events)
+    names = _Names()
+    models_of = {e.seq: _model(e.object_type) if e.object_type else None for e in events}
+    for event in events:
+        _want_names(event, models_of[event.seq], names)
+    names.load()
+    return [
+        EventView(
+            event=event,
+            action_label=action_label(event.action),
+            object_label=_object_label(event, models_of[event.seq], names),
+            changes=_changes(event, models_of[event.seq], names),
+            details=_details(event, models_of[event.seq], names),
+        )
+        for event in events
+    ]
+

@@ -1,0 +1,67 @@
+"""Every main page fits a phone's width (390 px) in Persian: no sideways scrolling.
+
+An election's full name (~70 characters) in a picker once made the station, readiness,
+map and atlas pages 745-803 px wide; the shared stylesheet now lets every select, form
+and tool row shrink and wrap.  Wide tables scroll inside their own box, not the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from amanat.accounts.testing import sign_in
+from amanat.elections.demo import seed_example_election
+from amanat.stations.tests.conftest import make_station
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _phone_page(browser_page: Any, user: Any) -> Any:
+    client = sign_in(Client(), user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page = browser_page
+    page.context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": page.base_url}]
+    )
+    page.set_viewport_size(PHONE)
+    return page
+
+
+def _width(page: Any, path: str) -> tuple[int, int]:
+    response = page.goto(page.base_url + path)
+    assert response is not None and response.status == 200, path
+    scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    return int(scroll), int(inner)
+
+
+def test_main_pages_fit_a_phone_for_a_county_governor(
+    browser_page: Any, personas: Any, small_geo: Any
+) -> None:
+    election = seed_example_election()
+    assert len(election.name) > 60  # the name that used to widen the pickers
+    station = make_station(election, small_geo.gharchak, "2310-0042",
+                           name="دبستان شهید بهشتی، خیابان امام خمینی، کوچه شهید رجایی",
+                           latitude=35.43, longitude=51.57)
+    page = _phone_page(browser_page, personas.gharchak_governor)
+    paths = [
+        "/", "/stations/", "/stations/readiness/", "/stations/map/",
+        f"/stations/readiness/county/{small_geo.gharchak.pk}/", f"/stations/{station.pk}/",
+        f"/stations/{station.pk}/edit/", "/stations/import/", "/atlas/",
+        f"/atlas/county/{small_geo.gharchak.pk}/", "/incidents/", "/incidents/reports/",
+        "/incidents/reports/new/", "/incidents/dashboard/", "/incidents/map/", "/councils/",
+        "/councils/actions/", "/elections/", f"/elections/{election.slug}/", "/geo/",
+        f"/geo/unit/{small_geo.gharchak.pk}/", "/accounts/profile/", "/report/",
+        "/report/status/",
+    ]
+    too_wide = {}
+    for path in paths:
+        scroll, inner = _width(page, path)
+        if scroll > inner:
+            too_wide[path] = scroll
+    assert too_wide == {}, f"wider than the {PHONE['width']} px screen: {too_wide}"
