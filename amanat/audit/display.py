@@ -59,6 +59,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "user.password_change": _("Password changed"),
     "api_token.issue": _("API token issued"),
     "api_token.revoke": _("API token revoked"),
+    "api_token.bind": _("API token bound to stations"),
+    "admin.action": _("Bulk action in the back office"),
     # the audit log itself
     "audit.export": _("Audit log downloaded"),
     "audit.checkpoint_new_series": _("New checkpoint series"),

@@ -181,4 +181,4 @@ def test_xlsx_writing_refuses_a_cell_it_would_cut() -> None:
     from amanat.lib.tabular import write_xlsx
 
     with pytest.raises(ValueError, match="does not fit in XLSX"):
-        write_xlsx(io.BytesIO(), ["a"], [["x" * (MAX_CELL_CHARS + 1)]])
+        write_xlsx(io.BytesIO(), ["a"], [["x" * (MAX_CELL_CHARS + 1)]], sheet_title="a")
