@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amanat.accounts import access, policy
+from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Agency
 from amanat.core.clientaddr import client_limit_address
 from amanat.core.errors import RuleError
@@ -214,7 +215,7 @@ def _step_form(step: str, data: Any, case: Case) -> Any:
     return form_class(data, initial=initial)
 
 
-def _run_step(step: str, case: Case, data: dict[str, Any], actor: Any) -> Case:
+def _run_step(step: str, case: Case, data: dict[str, Any], actor: AnyUser) -> Case:
     note = data.get("note", "")
     if step == "triage":
         return services.case_triage(case=case, actor=actor, severity=data["severity"],

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from amanat.accounts import policy
-from amanat.accounts.access import can
+from amanat.accounts.access import AnyUser, can
 from amanat.core.api_errors import ErrorOut, error_body, rule_error
 from amanat.core.api_types import Integer, Number
 from amanat.core.errors import RuleError
@@ -414,7 +414,7 @@ def station_patch(
     )
 
 
-def _patch(station: StationModel, sent: dict[str, Any], actor: Any) -> Outcome:
+def _patch(station: StationModel, sent: dict[str, Any], actor: AnyUser) -> Outcome:
     errors = [
         RuleError(_("%(name)s cannot be null"), code="null", field=name, name=name)
         for name, value in sent.items() if value is None and name not in _NULLABLE
