@@ -7,8 +7,8 @@ shapes the Persian correctly. The template is ``atlas/county_pdf.html``.
 
 from __future__ import annotations
 
+import datetime
 import math
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -76,7 +76,8 @@ def _station_points(election: Election, county: AdminUnit) -> list[tuple[float, 
             if lat is not None and lon is not None]
 
 
-def county_html(election: Election, county: AdminUnit, *, today: Any = None) -> str:
+def county_html(election: Election, county: AdminUnit, *, today: datetime.date | None = None
+                ) -> str:
     today = today or timezone.localdate()
     with translation.override("fa"):
         context = county_atlas(election, county, "fa")
@@ -92,7 +93,8 @@ def county_html(election: Election, county: AdminUnit, *, today: Any = None) -> 
         return render_to_string("atlas/county_pdf.html", context)
 
 
-def county_pdf(election: Election, county: AdminUnit, *, today: Any = None) -> bytes:
+def county_pdf(election: Election, county: AdminUnit, *, today: datetime.date | None = None
+              ) -> bytes:
     from weasyprint import HTML
 
     html = county_html(election, county, today=today)

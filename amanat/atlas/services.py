@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
+from amanat.accounts.models import Agency
 from amanat.atlas import tasks
 from amanat.atlas.models import (
     Assessment,
@@ -38,6 +38,7 @@ from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import era_problem
 from amanat.lib.persian import clean_text
+from amanat.stations.models import Station
 
 
 def _require_county(unit: AdminUnit) -> None:
@@ -77,8 +78,8 @@ def atlas_on_change(change: changes.Change) -> None:
 
 
 def assessment_create(
-    *, election: Election, agency: Any, county: AdminUnit, score: int, justification: str,
-    assessed_on: datetime.date, author: AnyUser, stations: Iterable[Any] = (),
+    *, election: Election, agency: Agency, county: AdminUnit, score: int, justification: str,
+    assessed_on: datetime.date, author: AnyUser, stations: Iterable[Station] = (),
 ) -> Assessment:
     """Record an agency's rating of a county; it supersedes the agency's earlier ones."""
     _require_county(county)

@@ -8,8 +8,10 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Agency
 from amanat.core.errors import RuleError
 from amanat.core.forms import CleanCharField, FilterForm, JalaliDateField, clean_formfield
@@ -30,8 +32,8 @@ def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class CategoryChoiceField(forms.ModelChoiceField[Category]):
+    def label_from_instance(self, obj: Category) -> str:
         return str(obj.name)
 
 
@@ -60,7 +62,8 @@ class _IntakeForm(forms.Form):
     evidence = forms.FileField(label=_("Evidence file (optional)"), required=False,
                                help_text=_("JPEG or PNG image, PDF or plain text; at most 10 MB"))
 
-    def __init__(self, *args: Any, counties: Any, election: Election | None, **kwargs: Any):
+    def __init__(self, *args: Any, counties: QuerySet[AdminUnit], election: Election | None,
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.election = election
         _model_field(self, "category").queryset = selectors.active_categories()
@@ -102,7 +105,7 @@ class StaffReportForm(_IntakeForm):
 
     unknown_station = _("No polling station has this code in your area.")
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -67,7 +67,7 @@ def _reference(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_B32) for _ in range(REFERENCE_LENGTH))
 
 
-def _fields(obj: Any, names: Iterable[str]) -> dict[str, Any]:
+def _fields(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
     return audit_snapshot(obj, list(names))
 
 

@@ -303,7 +303,7 @@ def station_out(station: StationModel) -> StationOut:
 # --- list ------------------------------------------------------------------------------
 
 
-def _unit_by_code(user: Any, kind: Kind, code: str | None, errors: list[RuleError]
+def _unit_by_code(user: AnyUser, kind: Kind, code: str | None, errors: list[RuleError]
                   ) -> AdminUnit | None:
     """The province or county with ``code`` among those the caller's scope touches
     (``selectors.scoped_units``, the list page's choices), the code as typed or in its
