@@ -19,6 +19,7 @@ from itertools import repeat
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -146,7 +147,8 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _floors(election: Election, county_ids: list[int], scope: list[int] | None) -> Any:
+def _floors(election: Election, county_ids: list[int], scope: list[int] | None
+            ) -> npt.NDArray[np.int64]:
     tiers = NationalTier.objects.filter(election=election)
     if scope is not None:
         tiers = tiers.filter(county_id__in=scope)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +134,8 @@ def snapshots(election: Election, limit: int = 30) -> list[Snapshot]:
     return list(Snapshot.objects.filter(election=election).order_by("-taken_on")[:limit])
 
 
-def trend(election: Election, unit: AdminUnit, limit: int = 30) -> list[tuple[Any, float, int]]:
+def trend(election: Election, unit: AdminUnit, limit: int = 30
+          ) -> list[tuple[datetime.date, float, int]]:
     """(date, score, tier) of ``unit`` in the latest snapshots, oldest first."""
     points = []
     for snap in snapshots(election, limit):

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser
@@ -203,7 +204,7 @@ class OutcomeForm(forms.Form):
 
 
 # step name → (target status, form class, button label)
-STEPS: dict[str, tuple[str, type[forms.Form], Any]] = {
+STEPS: dict[str, tuple[str, type[forms.Form], str | Promise]] = {
     "triage": (Status.TRIAGED, TriageForm, _("Triage")),
     "assign": (Status.ASSIGNED, AssignForm, _("Assign to an agency")),
     "start": (Status.IN_PROGRESS, NoteForm, _("Start work")),

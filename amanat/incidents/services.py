@@ -20,6 +20,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
@@ -353,7 +354,7 @@ def locked_error(case: Case) -> RuleError:
     )
 
 
-def _status_label(value: str) -> Any:
+def _status_label(value: str) -> str | Promise:
     """A status's (lazy) label; a stored value outside the choices as it is."""
     return Status(value).label if value in Status.values else value
 

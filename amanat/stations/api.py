@@ -13,6 +13,7 @@ import datetime
 import math
 from typing import Annotated, Any, Literal
 
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -250,7 +251,7 @@ _NULLABLE = {"latitude", "longitude", "capacity", "fibre_planned_date"}
 # --- output ----------------------------------------------------------------------------
 
 
-def _label(choices: Any, value: str) -> str:
+def _label(choices: type[models.TextChoices], value: str) -> str:
     try:
         return str(choices(value).label)
     except ValueError:
