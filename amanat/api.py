@@ -25,6 +25,7 @@ from amanat.accounts.models import ApiToken
 from amanat.core.api_errors import ErrorOut, complete_openapi, install_error_handlers
 from amanat.core.api_parser import CleanTextParser
 from amanat.core.outage import outage_of, unavailable
+from amanat.geo.models import AdminUnit
 from amanat.incidents.api import router as incidents_router
 from amanat.intake.api import router as intake_router
 from amanat.intake.auth import token_authenticate
@@ -115,7 +116,7 @@ class MeOut(Schema):
     memberships: list[MembershipOut]
 
 
-def _unit_out(unit: Any) -> UnitOut:
+def _unit_out(unit: AdminUnit) -> UnitOut:
     return UnitOut(
         id=unit.pk,
         kind=unit.kind,

@@ -51,6 +51,12 @@ def remember_memberships(user: User, memberships: list[Membership]) -> None:
     user._amanat_memberships = memberships  # type: ignore[attr-defined]
 
 
+def signed_in(user: AnyUser | None) -> User | None:
+    """The user a row may point at (``submitted_by``, ``locked_by``, ``set_by``), or None
+    for an anonymous visitor and for the system (a command, the demo)."""
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
 def user_memberships(user: AnyUser) -> list[Membership]:
     return list(_memberships(user))
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from axes.admin import AccessAttemptAdmin
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
@@ -78,5 +76,5 @@ class ApiTokenAdmin(AuditedModelAdmin[ApiToken]):
     exclude = ("token_hash",)
     readonly_fields = ("user", "name", "expires_at", "last_used_at")
 
-    def has_add_permission(self, request: Any) -> bool:  # tokens come from the service
+    def has_add_permission(self, request: HttpRequest) -> bool:  # tokens come from the service
         return False

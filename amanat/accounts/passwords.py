@@ -8,9 +8,8 @@ numbers in the digits of the active language.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth import password_validation as django_rules
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,7 +25,7 @@ class MinimumLengthValidator(django_rules.MinimumLengthValidator):
             self.min_length,
         ) % {"min_length": localize_digits(str(self.min_length))}
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if len(password) < self.min_length:
             raise ValidationError(
                 _("This password is too short.") + " " + self._text(), code="password_too_short")
@@ -36,7 +35,7 @@ class MinimumLengthValidator(django_rules.MinimumLengthValidator):
 
 
 class CommonPasswordValidator(django_rules.CommonPasswordValidator):
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         try:
             super().validate(password, user)
         except ValidationError:
@@ -48,7 +47,7 @@ class CommonPasswordValidator(django_rules.CommonPasswordValidator):
 
 
 class NumericPasswordValidator(django_rules.NumericPasswordValidator):
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         try:
             super().validate(password, user)
         except ValidationError:

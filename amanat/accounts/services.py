@@ -53,10 +53,6 @@ TOTP_DEVICE = "otp_totp.totpdevice"
 
 
 
-def _actor(user: AnyUser | None) -> User | None:
-    return user if isinstance(user, User) else None
-
-
 # --- access and sign-in events -------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ import base64
 import re
 import time
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Protocol
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -22,6 +22,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amanat.accounts.access import needs_second_factor
 from amanat.accounts.models import Agency, Membership, Role
+from amanat.geo.models import AdminUnit
+
+
+class PersonaUnits(Protocol):
+    """The units the personas hold their memberships at."""
+
+    iran: AdminUnit
+    tehran: AdminUnit
+    gharchak: AdminUnit
+    kerman_county: AdminUnit
 
 
 @dataclass
@@ -46,13 +56,13 @@ def _user(username: str) -> User:
     return user
 
 
-def _member(username: str, role: str, unit: Any, agency: Agency | None = None) -> User:
+def _member(username: str, role: str, unit: AdminUnit, agency: Agency | None = None) -> User:
     user = _user(username)
     Membership.objects.create(user=user, role=role, unit=unit, agency=agency)
     return user
 
 
-def make_personas(geo: Any) -> Personas:
+def make_personas(geo: PersonaUnits) -> Personas:
     police = Agency.objects.get(code="police")
     return Personas(
         admin=_member("ministry_admin", Role.NATIONAL_ADMIN, geo.iran),

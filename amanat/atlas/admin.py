@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -22,18 +20,20 @@ class RequiredMeasureAdmin(AuditedModelAdmin[RequiredMeasure]):
     list_display = ("description_fa", "description_en", "tier", "scope", "check_code", "active")
     list_filter = ("tier", "scope", "active")
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: RequiredMeasure | None = None) -> bool:
         return can_nationally(request.user, policy.VIEW, LABEL) or super().has_view_permission(
             request, obj)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: RequiredMeasure | None = None
+                              ) -> bool:
         # The policy table decides: national administrators edit the road map.
         return can_nationally(request.user, policy.CHANGE, LABEL)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return can_nationally(request.user, policy.CHANGE, LABEL)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: RequiredMeasure | None = None
+                              ) -> bool:
         return False  # switch a measure off (active) instead: the audit trail keeps its history
 
     def has_module_permission(self, request: HttpRequest) -> bool:

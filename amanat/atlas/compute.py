@@ -19,6 +19,7 @@ from itertools import repeat
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ from amanat.atlas.models import (
     UnitScore,
 )
 from amanat.core import bulk
+from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.lib.limits import INT_MAX
@@ -51,12 +53,12 @@ class Loaded:
     province_ids: list[int]
 
 
-def thresholds_for(election: Any) -> tuple[float, float, float]:
+def thresholds_for(election: Election) -> tuple[float, float, float]:
     row = TierThreshold.objects.filter(election=election).first()
     return row.as_tuple() if row else scoring.DEFAULT_THRESHOLDS
 
 
-def latest_assessments(election: Any, county_ids: list[int] | None = None
+def latest_assessments(election: Election, county_ids: list[int] | None = None
                        ) -> dict[int, dict[int, int]]:
     """{county id: {agency id: score}} of the latest assessment per agency."""
     qs = Assessment.objects.filter(election=election)
@@ -100,7 +102,7 @@ def _station_arrays(rows: list[tuple[Any, ...]], county_ids: list[int],
             index.astype(np.int64), station_ids)
 
 
-def _station_rows(election: Any, province: AdminUnit | None) -> list[tuple[Any, ...]]:
+def _station_rows(election: Election, province: AdminUnit | None) -> list[tuple[Any, ...]]:
     """(id, county id, then the StationColumns inputs as numbers) of active stations."""
     stations = Station.objects.filter(election=election, status=Status.ACTIVE)
     if province is not None:
@@ -111,7 +113,7 @@ def _station_rows(election: Any, province: AdminUnit | None) -> list[tuple[Any, 
     return _fetch(qs)
 
 
-def load(election: Any, *, province: AdminUnit | None = None) -> Loaded:
+def load(election: Election, *, province: AdminUnit | None = None) -> Loaded:
     """The inputs for the whole election, or for one province only."""
     units = AdminUnit.objects.filter(kind__in=[Kind.PROVINCE, Kind.COUNTY])
     if province is not None:
@@ -145,7 +147,8 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _floors(election: Any, county_ids: list[int], scope: list[int] | None) -> Any:
+def _floors(election: Election, county_ids: list[int], scope: list[int] | None
+            ) -> npt.NDArray[np.int64]:
     tiers = NationalTier.objects.filter(election=election)
     if scope is not None:
         tiers = tiers.filter(county_id__in=scope)
@@ -153,7 +156,7 @@ def _floors(election: Any, county_ids: list[int], scope: list[int] | None) -> An
     return np.array([by_county.get(pk, 0) for pk in county_ids], dtype=np.int64)
 
 
-def _county_values(election: Any, county_ids: list[int], scope: list[int] | None
+def _county_values(election: Election, county_ids: list[int], scope: list[int] | None
                    ) -> dict[str, Any]:
     """The county factors read from the database, by code (the high-risk share is
     computed from the station tiers in scoring)."""
@@ -242,7 +245,7 @@ def _now() -> Any:
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
-def recompute_all(election: Any) -> RecomputeCounts:
+def recompute_all(election: Election) -> RecomputeCounts:
     """Replace every score of ``election`` (the caller audits)."""
     loaded = load(election)
     result = scoring.compute(loaded.inputs)
@@ -258,7 +261,7 @@ def recompute_all(election: Any) -> RecomputeCounts:
     return RecomputeCounts(len(stations), len(loaded.county_ids), len(loaded.province_ids))
 
 
-def recompute_province(election: Any, province: AdminUnit, *, station_ids: set[int] | None,
+def recompute_province(election: Election, province: AdminUnit, *, station_ids: set[int] | None,
                        county_ids: set[int] | None) -> None:
     """Recompute ``province`` and write the given stations (None: all), counties (None:
     all) and the province itself. A listed station that no longer scores (closed, moved

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +28,7 @@ from amanat.atlas.models import (
     TierThreshold,
 )
 from amanat.audit.services import audit_record
+from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.persian import search_key
 
@@ -91,7 +91,7 @@ def _gharchak() -> AdminUnit | None:
     return AdminUnit.objects.filter(kind=Kind.COUNTY, name_key=search_key("قرچک")).first()
 
 
-def _seed_inputs(election: Any, seed: int) -> tuple[int, int, int]:
+def _seed_inputs(election: Election, seed: int) -> tuple[int, int, int]:
     rng = random.Random(seed)
     counties = list(AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("code"))
     agencies = list(Agency.objects.filter(code__in=AGENCIES).order_by("code"))
@@ -127,7 +127,7 @@ def _seed_inputs(election: Any, seed: int) -> tuple[int, int, int]:
     return len(rows), len(tiered), annulled
 
 
-def seed_demo_atlas(election: Any, *, seed: int = 1405) -> DemoAtlasResult:
+def seed_demo_atlas(election: Election, *, seed: int = 1405) -> DemoAtlasResult:
     """Seed the demo atlas for ``election`` and compute its scores (see module doc)."""
     added = (0, 0, 0)
     with transaction.atomic():

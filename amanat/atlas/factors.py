@@ -25,6 +25,7 @@ import numpy.typing as npt
 from django.db.models import Case, FloatField, Q, Value, When
 from django.db.models.functions import Cast, Coalesce
 
+from amanat.elections.models import Election
 from amanat.incidents.selectors import open_case_load
 
 FloatArray = npt.NDArray[np.float64]
@@ -107,7 +108,7 @@ INCIDENT_SCALE = 4.0  # load at which the factor reaches 1 − 1/e
 OVER_CAPACITY_SPAN = 0.5  # 50% above capacity saturates the factor
 
 
-def incident_load(election: Any) -> dict[int, float]:
+def incident_load(election: Election) -> dict[int, float]:
     """Incident load per station of ``election`` ({station id: load}; absent means 0).
 
     The one place the atlas reads incidents.

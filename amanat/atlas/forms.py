@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
@@ -29,7 +30,8 @@ class AssessmentForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
-    def __init__(self, *args: Any, agencies: Any, stations: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], stations: QuerySet[Station],
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agency_field: Any = self.fields["agency"]
         agency_field.queryset = agencies

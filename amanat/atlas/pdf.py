@@ -7,8 +7,8 @@ shapes the Persian correctly. The template is ``atlas/county_pdf.html``.
 
 from __future__ import annotations
 
+import datetime
 import math
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,9 +17,11 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from amanat.accounts.access import AnyUser
 from amanat.atlas.models import StationScore
 from amanat.atlas.selectors import TIER_COLOURS, county_atlas
 from amanat.audit.services import audit_record
+from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.lib.jalali import format_jalali
 from amanat.stations.map import earth_q, on_earth
@@ -65,7 +67,7 @@ def map_svg(points: list[tuple[float, float, int]], centre: tuple[float, float] 
     return mark_safe(svg)  # noqa: S308 - built only from numbers and fixed strings above
 
 
-def _station_points(election: Any, county: AdminUnit) -> list[tuple[float, float, int]]:
+def _station_points(election: Election, county: AdminUnit) -> list[tuple[float, float, int]]:
     # Only coordinates that can be drawn (finite, on the globe): see stations.map.EARTH.
     rows = StationScore.objects.filter(
         earth_q("station__latitude", "station__longitude"), election=election, county=county,
@@ -74,7 +76,8 @@ def _station_points(election: Any, county: AdminUnit) -> list[tuple[float, float
             if lat is not None and lon is not None]
 
 
-def county_html(election: Any, county: AdminUnit, *, today: Any = None) -> str:
+def county_html(election: Election, county: AdminUnit, *, today: datetime.date | None = None
+                ) -> str:
     today = today or timezone.localdate()
     with translation.override("fa"):
         context = county_atlas(election, county, "fa")
@@ -90,7 +93,8 @@ def county_html(election: Any, county: AdminUnit, *, today: Any = None) -> str:
         return render_to_string("atlas/county_pdf.html", context)
 
 
-def county_pdf(election: Any, county: AdminUnit, *, today: Any = None) -> bytes:
+def county_pdf(election: Election, county: AdminUnit, *, today: datetime.date | None = None
+              ) -> bytes:
     from weasyprint import HTML
 
     html = county_html(election, county, today=today)
@@ -98,7 +102,7 @@ def county_pdf(election: Any, county: AdminUnit, *, today: Any = None) -> bytes:
     return data
 
 
-def county_pdf_audited(*, election: Any, county: AdminUnit, actor: Any) -> bytes:
+def county_pdf_audited(*, election: Election, county: AdminUnit, actor: AnyUser) -> bytes:
     """The county's printed atlas for a person: the download is an audit event."""
     with transaction.atomic():
         audit_record(action="atlas.export_pdf", actor=actor, unit=county,

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
+from amanat.accounts.access import AnyUser
 from amanat.atlas import compute
 from amanat.audit.services import audit_record
+from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations.models import Station
 
@@ -25,8 +26,8 @@ class RecomputeResult:
     seconds: float
 
 
-def atlas_recompute(*, election: Any, actor: Any = None, actor_name: str | None = None
-                    ) -> RecomputeResult:
+def atlas_recompute(*, election: Election, actor: AnyUser | None = None,
+                    actor_name: str | None = None) -> RecomputeResult:
     """Recompute every station, county and province score of ``election``."""
     started = time.perf_counter()
     with transaction.atomic():
@@ -61,7 +62,7 @@ def atlas_station_changed(*, station_id: int) -> bool:
     return True
 
 
-def atlas_county_changed(*, election: Any, county: AdminUnit) -> None:
+def atlas_county_changed(*, election: Election, county: AdminUnit) -> None:
     """Recompute a county and its province after a county input changed (station scores
     depend on station factors only, so they stay)."""
     province = _province_of(county)

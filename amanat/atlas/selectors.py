@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ def get_atlas_unit_for_user(user: AnyUser, pk: Any, kind: str, *, action: str = 
         queryset=AdminUnit.objects.filter(kind=kind).select_related("parent"))
 
 
-def unit_scores(user: AnyUser, election: Any, level: str,
+def unit_scores(user: AnyUser, election: Election, level: str,
                 within: AdminUnit | None = None) -> QuerySet[UnitScore]:
     """Scores of counties or provinces in the user's scope, highest first."""
     qs = UnitScore.objects.filter(election=election, level=level)
@@ -47,17 +48,17 @@ def unit_scores(user: AnyUser, election: Any, level: str,
     return qs.select_related("unit", "unit__parent").order_by("-value", "unit__code")
 
 
-def unit_score(election: Any, unit: AdminUnit) -> UnitScore | None:
+def unit_score(election: Election, unit: AdminUnit) -> UnitScore | None:
     return UnitScore.objects.filter(election=election, unit=unit).first()
 
 
-def riskiest_stations(election: Any, county: AdminUnit, limit: int = RISKIEST_STATIONS
+def riskiest_stations(election: Election, county: AdminUnit, limit: int = RISKIEST_STATIONS
                       ) -> list[StationScore]:
     return list(StationScore.objects.filter(election=election, county=county)
                 .select_related("station").order_by("-value", "station__code")[:limit])
 
 
-def assessments(election: Any, county: AdminUnit) -> list[Assessment]:
+def assessments(election: Election, county: AdminUnit) -> list[Assessment]:
     """Every assessment of the county, newest first; ``counts`` marks the one per agency
     that enters the score."""
     rows = list(Assessment.objects.filter(election=election, county=county)
@@ -70,12 +71,12 @@ def assessments(election: Any, county: AdminUnit) -> list[Assessment]:
     return rows
 
 
-def national_tier(election: Any, county: AdminUnit) -> NationalTier | None:
+def national_tier(election: Election, county: AdminUnit) -> NationalTier | None:
     return NationalTier.objects.filter(election=election, county=county).select_related(
         "set_by").first()
 
 
-def county_history(election: Any, county: AdminUnit) -> CountyHistory | None:
+def county_history(election: Election, county: AdminUnit) -> CountyHistory | None:
     return CountyHistory.objects.filter(election=election, county=county).first()
 
 
@@ -89,7 +90,7 @@ class MeasureStatus:
     missing: int = 0  # stations that fall short, for automatic checks
 
 
-def _station_counts(election: Any, county: AdminUnit) -> dict[str, int]:
+def _station_counts(election: Election, county: AdminUnit) -> dict[str, int]:
     """One aggregate query: how many active stations of the county fall short of each check."""
     active = Q(status=Status.ACTIVE)
     return Station.objects.filter(election=election, county=county).aggregate(
@@ -113,7 +114,7 @@ def required_measures(tier: int | None) -> list[RequiredMeasure]:
     return list(RequiredMeasure.objects.filter(active=True, tier__gte=tier))
 
 
-def county_gaps(election: Any, county: AdminUnit, tier: int | None) -> list[MeasureStatus]:
+def county_gaps(election: Election, county: AdminUnit, tier: int | None) -> list[MeasureStatus]:
     """Each required measure with its status; automatic checks read the registry."""
     measures = required_measures(tier)
     if not measures:
@@ -129,11 +130,12 @@ def county_gaps(election: Any, county: AdminUnit, tier: int | None) -> list[Meas
     return result
 
 
-def snapshots(election: Any, limit: int = 30) -> list[Snapshot]:
+def snapshots(election: Election, limit: int = 30) -> list[Snapshot]:
     return list(Snapshot.objects.filter(election=election).order_by("-taken_on")[:limit])
 
 
-def trend(election: Any, unit: AdminUnit, limit: int = 30) -> list[tuple[Any, float, int]]:
+def trend(election: Election, unit: AdminUnit, limit: int = 30
+          ) -> list[tuple[datetime.date, float, int]]:
     """(date, score, tier) of ``unit`` in the latest snapshots, oldest first."""
     points = []
     for snap in snapshots(election, limit):

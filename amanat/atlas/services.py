@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amanat.accounts.access import AnyUser, signed_in
+from amanat.accounts.models import Agency
 from amanat.atlas import tasks
 from amanat.atlas.models import (
     Assessment,
@@ -33,9 +34,11 @@ from amanat.audit.services import audit_record, audit_snapshot
 from amanat.core import changes
 from amanat.core.errors import RuleError
 from amanat.core.forms import jalali_problem
+from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import era_problem
 from amanat.lib.persian import clean_text
+from amanat.stations.models import Station
 
 
 def _require_county(unit: AdminUnit) -> None:
@@ -75,8 +78,8 @@ def atlas_on_change(change: changes.Change) -> None:
 
 
 def assessment_create(
-    *, election: Any, agency: Any, county: AdminUnit, score: int, justification: str,
-    assessed_on: datetime.date, author: Any, stations: Iterable[Any] = (),
+    *, election: Election, agency: Agency, county: AdminUnit, score: int, justification: str,
+    assessed_on: datetime.date, author: AnyUser, stations: Iterable[Station] = (),
 ) -> Assessment:
     """Record an agency's rating of a county; it supersedes the agency's earlier ones."""
     _require_county(county)
@@ -100,7 +103,8 @@ def assessment_create(
     with transaction.atomic():
         assessment = Assessment.objects.create(
             election=election, agency=agency, county=county, score=score,
-            justification=clean_text(justification), assessed_on=assessed_on, author=author,
+            justification=clean_text(justification), assessed_on=assessed_on,
+            author=signed_in(author),
         )
         assessment.stations.set(flagged)
         audit_record(action="atlas.assessment.create", actor=author, unit=county, obj=assessment,
@@ -112,7 +116,7 @@ def assessment_create(
 
 
 def national_tier_set(
-    *, election: Any, county: AdminUnit, tier: int | None, actor: Any, note: str = ""
+    *, election: Election, county: AdminUnit, tier: int | None, actor: AnyUser, note: str = ""
 ) -> NationalTier | None:
     """Set (or with ``tier=None`` clear) the national tier of a county."""
     _require_county(county)
@@ -128,7 +132,8 @@ def national_tier_set(
         else:
             result, _created = NationalTier.objects.update_or_create(
                 election=election, county=county,
-                defaults={"tier": tier, "note": note, "set_by": actor, "set_at": timezone.now()},
+                defaults={"tier": tier, "note": note, "set_by": signed_in(actor),
+                          "set_at": timezone.now()},
             )
         audit_record(action="atlas.national_tier.set", actor=actor, unit=county,
                      object_type="atlas.nationaltier", object_id=county.pk, before=before,
@@ -138,15 +143,15 @@ def national_tier_set(
 
 
 def county_history_set(
-    *, election: Any, county: AdminUnit, annulled: bool, note: str, actor: Any
+    *, election: Election, county: AdminUnit, annulled: bool, note: str, actor: AnyUser
 ) -> CountyHistory:
     _require_county(county)
     with transaction.atomic():
         history, created = CountyHistory.objects.get_or_create(
             election=election, county=county,
-            defaults={"annulled": annulled, "note": note, "set_by": actor})
+            defaults={"annulled": annulled, "note": note, "set_by": signed_in(actor)})
         before = None if created else {"annulled": history.annulled, "note": history.note}
-        history.annulled, history.note, history.set_by = annulled, note, actor
+        history.annulled, history.note, history.set_by = annulled, note, signed_in(actor)
         history.set_at = timezone.now()
         history.save()
         audit_record(action="atlas.county_history.set", actor=actor, unit=county, obj=history,
@@ -156,7 +161,7 @@ def county_history_set(
 
 
 def thresholds_set(
-    *, election: Any, tier1_min: float, tier2_min: float, tier3_min: float, actor: Any
+    *, election: Election, tier1_min: float, tier2_min: float, tier3_min: float, actor: AnyUser
 ) -> TierThreshold:
     """Change the tier thresholds of an election: 100 ≥ tier 1 > tier 2 > tier 3 > 0."""
     if not 100 >= tier1_min > tier2_min > tier3_min > 0:
@@ -167,7 +172,7 @@ def thresholds_set(
         before = None if created else {"tier1_min": row.tier1_min, "tier2_min": row.tier2_min,
                                        "tier3_min": row.tier3_min}
         row.tier1_min, row.tier2_min, row.tier3_min = tier1_min, tier2_min, tier3_min
-        row.set_by, row.set_at = actor, timezone.now()
+        row.set_by, row.set_at = signed_in(actor), timezone.now()
         row.save()
         audit_record(action="atlas.thresholds.set", actor=actor, obj=row, before=before,
                      after={"tier1_min": tier1_min, "tier2_min": tier2_min,
@@ -176,7 +181,7 @@ def thresholds_set(
     return row
 
 
-def required_measure_save(*, measure: RequiredMeasure, actor: Any) -> RequiredMeasure:
+def required_measure_save(*, measure: RequiredMeasure, actor: AnyUser) -> RequiredMeasure:
     created = measure.pk is None
     with transaction.atomic():
         measure.save()
@@ -189,7 +194,8 @@ def required_measure_save(*, measure: RequiredMeasure, actor: Any) -> RequiredMe
 # --- recomputing --------------------------------------------------------------------------
 
 
-def snapshot_take(*, election: Any, actor: Any = None, actor_name: str | None = None,
+def snapshot_take(*, election: Election, actor: AnyUser | None = None,
+                  actor_name: str | None = None,
                   day: datetime.date | None = None) -> Snapshot:
     """Copy today's county and province scores into a dated snapshot (replacing the day's)."""
     day = day or timezone.localdate()

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -112,7 +113,7 @@ def county_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
     return response
 
 
-def _agencies_for(request: HttpRequest, unit: AdminUnit) -> Any:
+def _agencies_for(request: HttpRequest, unit: AdminUnit) -> QuerySet[Agency]:
     """An agency officer assesses for their own agency; others may pick any agency."""
     own = {m.agency_id for m in user_memberships(request.user)
            if m.agency_id and unit.path.startswith(m.unit.path)}

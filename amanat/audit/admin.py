@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 
 from amanat.audit.models import Checkpoint, Event
 from amanat.audit.services import audit_record
+from amanat.geo.models import AdminUnit
 
 # An admin action: (modeladmin, request, queryset) -> a response or None.
 Action = Callable[..., Any]
@@ -31,12 +32,11 @@ Action = Callable[..., Any]
 ACTION_IDS = 1000
 
 
-def _unit_of(obj: models.Model) -> Any:
-    """The unit an object belongs to, for the event's scope (geo.AdminUnit duck-typed:
-    the audit app does not import geo)."""
+def _unit_of(obj: models.Model) -> AdminUnit | None:
+    """The unit an object belongs to (its ``unit`` or ``county``), for the event's scope."""
     for name in ("unit", "county"):
         unit = getattr(obj, name, None)
-        if unit is not None and hasattr(unit, "path"):
+        if isinstance(unit, AdminUnit):
             return unit
     return None
 
@@ -117,10 +117,10 @@ class ReadOnlyAdmin(AuditedModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 

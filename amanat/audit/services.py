@@ -25,12 +25,14 @@ from typing import IO, Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amanat import __version__
 from amanat.audit.models import ChainHead, Checkpoint, Event
+from amanat.geo.models import AdminUnit
 from amanat.lib.files import create_private, write_private
 from amanat.verify import (
     FORMAT_VERSION,
@@ -151,7 +153,8 @@ def audit_lock_head() -> ChainHead:
     return ChainHead.objects.select_for_update().get(pk=1)
 
 
-def _actor_fields(actor: Any, actor_name: str | None) -> tuple[int | None, str]:
+def _actor_fields(actor: User | AnonymousUser | None, actor_name: str | None
+                  ) -> tuple[int | None, str]:
     if actor is not None and getattr(actor, "is_authenticated", False):
         return actor.pk, actor_name or actor.get_username()
     return None, actor_name or SYSTEM_ACTOR
@@ -188,9 +191,9 @@ def event_fields(event: Event) -> dict[str, Any]:
 def audit_record(
     *,
     action: str,
-    actor: Any = None,
+    actor: User | AnonymousUser | None = None,
     actor_name: str | None = None,
-    unit: Any = None,
+    unit: AdminUnit | None = None,
     obj: models.Model | None = None,
     object_type: str | None = None,
     object_id: str | int | None = None,
@@ -213,9 +216,9 @@ def audit_record(
 def audit_event(
     *,
     action: str,
-    actor: Any = None,
+    actor: User | AnonymousUser | None = None,
     actor_name: str | None = None,
-    unit: Any = None,
+    unit: AdminUnit | None = None,
     obj: models.Model | None = None,
     object_type: str | None = None,
     object_id: str | int | None = None,
@@ -665,7 +668,8 @@ def _write_nist(out: IO[str], events: Iterator[Event], log_id: uuid.UUID) -> tup
 
 
 def audit_export(
-    *, out: IO[str], fmt: str = "jsonl", actor: Any = None, actor_name: str | None = None
+    *, out: IO[str], fmt: str = "jsonl", actor: User | AnonymousUser | None = None,
+    actor_name: str | None = None
 ) -> ExportResult:
     """Write the log (JSON Lines, or NIST 1500-101 with fmt="nist"), then log the export."""
     if fmt not in {"jsonl", "nist"}:

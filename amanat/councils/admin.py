@@ -3,8 +3,6 @@ and their parts are read-only here (the pages write them, with audit entries).""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -23,7 +21,8 @@ class CouncilAdmin(AuditedModelAdmin[Council]):
     list_select_related = ("unit",)
     readonly_fields = ("unit_path", "created_at")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Council | None = None
+                            ) -> tuple[str, ...]:
         # Existing councils are read-only: their meetings hang on the unit and kind.
         if obj is not None:
             return ("unit", "kind", "name", "unit_path", "created_at")
@@ -36,7 +35,7 @@ class CouncilAdmin(AuditedModelAdmin[Council]):
                                      actor=request.user)
             obj.pk = created.pk
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Council | None = None) -> bool:
         return False
 
 

@@ -83,8 +83,8 @@ class AgendaItemForm(_GridForm):
         return data
 
 
-class AgendaChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class AgendaChoiceField(forms.ModelChoiceField[AgendaItem]):
+    def label_from_instance(self, obj: AgendaItem) -> str:
         return f"{obj.order}. {obj.title}"
 
 
@@ -94,15 +94,15 @@ class DecisionForm(_GridForm):
     text = CleanCharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}),
                           max_length=text_limit(Decision, "text"))
 
-    def __init__(self, *args: Any, meeting: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["agenda_item"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = meeting.agenda.order_by("order")
 
 
-class AgencyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class AgencyChoiceField(forms.ModelChoiceField[Agency]):
+    def label_from_instance(self, obj: Agency) -> str:
         return str(obj.name)
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from amanat.accounts.access import AnyUser, signed_in
 from amanat.accounts.models import Agency
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
 from amanat.core.errors import RuleError
@@ -45,10 +46,6 @@ MEETING_EDITABLE = frozenset({"held_on", "starts_at", "place", "status", "attend
 MAX_TITLE = 300
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def _text(value: str, *, field: str, label: Promise, limit: int | None = None) -> str:
     cleaned = clean_text(value or "")
     if not cleaned:
@@ -74,7 +71,7 @@ def _date(value: datetime.date | None, *, field: str, label: Promise) -> datetim
 # --- councils ---------------------------------------------------------------------------
 
 
-def council_create(*, unit: AdminUnit, kind: str, name: str, actor: Any) -> Council:
+def council_create(*, unit: AdminUnit, kind: str, name: str, actor: AnyUser | None) -> Council:
     if unit.kind not in COUNCIL_UNIT_KINDS:
         raise RuleError(_("a council belongs to a province or a county"), code="unit_kind",
                         field="unit")
@@ -110,7 +107,7 @@ def meeting_create(
     *,
     council: Council,
     held_on: datetime.date,
-    actor: Any,
+    actor: AnyUser | None,
     starts_at: datetime.time | None = None,
     place: str = "",
     attendees: str = "",
@@ -131,7 +128,7 @@ def meeting_create(
         meeting = Meeting.objects.create(
             council=council, number=last + 1, held_on=held_on, starts_at=starts_at,
             place=clean_text(place or "", multiline=False), attendees=clean_text(attendees or ""),
-            created_by=_user(actor),
+            created_by=signed_in(actor),
         )
         cases = list(serious_open_cases(council, opened_before=end_of_day(held_on)))
         carried = _carried_case_ids(council, [c.pk for c in cases])
@@ -149,7 +146,8 @@ def meeting_create(
     return meeting
 
 
-def meeting_update(*, meeting: Meeting, changes: Mapping[str, Any], actor: Any) -> Meeting:
+def meeting_update(*, meeting: Meeting, changes: Mapping[str, Any], actor: AnyUser | None
+                   ) -> Meeting:
     """Change a meeting's date, time, place, status, attendees or minutes."""
     unknown = set(changes) - MEETING_EDITABLE
     if unknown:
@@ -185,7 +183,8 @@ def _case_in_council(case: Case, council: Council) -> None:
                         code="out_of_scope", field="case", number=case.number)
 
 
-def agenda_item_add(*, meeting: Meeting, actor: Any, title: str = "", case: Case | None = None,
+def agenda_item_add(*, meeting: Meeting, actor: AnyUser | None, title: str = "",
+                    case: Case | None = None,
                     note: str = "") -> AgendaItem:
     """Add an item by hand: a topic, or a case of the council's area (any severity)."""
     council = meeting.council
@@ -213,7 +212,7 @@ def agenda_item_add(*, meeting: Meeting, actor: Any, title: str = "", case: Case
 # --- decisions and action items -----------------------------------------------------------
 
 
-def decision_add(*, meeting: Meeting, text: str, actor: Any,
+def decision_add(*, meeting: Meeting, text: str, actor: AnyUser | None,
                  agenda_item: AgendaItem | None = None) -> Decision:
     text = _text(text, field="text", label=_("the decision"), limit=5000)
     if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
@@ -236,7 +235,7 @@ ACTION_FIELDS = ["decision", "text", "owner", "due_on", "status", "done_note", "
 
 
 def action_item_add(*, decision: Decision, text: str, owner: Agency, due_on: datetime.date,
-                    actor: Any) -> ActionItem:
+                    actor: AnyUser | None) -> ActionItem:
     text = _text(text, field="text", label=_("the action"), limit=2000)
     due_on = _date(due_on, field="due_on", label=_("the due date"))
     if due_on < decision.meeting.held_on:
@@ -251,7 +250,7 @@ def action_item_add(*, decision: Decision, text: str, owner: Agency, due_on: dat
     return item
 
 
-def action_item_set_status(*, item: ActionItem, status: str, actor: Any, note: str = ""
+def action_item_set_status(*, item: ActionItem, status: str, actor: AnyUser | None, note: str = ""
                            ) -> ActionItem:
     """Mark an open action done or cancelled (with a note), or reopen a closed one."""
     if status not in ActionStatus.values:
@@ -270,7 +269,7 @@ def action_item_set_status(*, item: ActionItem, status: str, actor: Any, note: s
         if status == ActionStatus.OPEN:
             item.closed_at, item.closed_by = None, None
         else:
-            item.closed_at, item.closed_by = timezone.now(), _user(actor)
+            item.closed_at, item.closed_by = timezone.now(), signed_in(actor)
         if note:
             item.done_note = note
         item.save()
@@ -280,7 +279,7 @@ def action_item_set_status(*, item: ActionItem, status: str, actor: Any, note: s
     return item
 
 
-def agenda_export_record(*, meeting: Meeting, actor: Any) -> None:
+def agenda_export_record(*, meeting: Meeting, actor: AnyUser | None) -> None:
     """A printed agenda leaves the system: record who took it (exports are audited)."""
     audit_record(action="councils.agenda.export", actor=actor, unit=meeting.council.unit,
                  obj=meeting, extra={"format": "pdf"})

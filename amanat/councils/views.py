@@ -7,8 +7,7 @@ Out of scope is 404.
 
 from __future__ import annotations
 
-from typing import Any
-
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,7 +26,7 @@ from amanat.councils.forms import (
     MeetingCreateForm,
     MeetingEditForm,
 )
-from amanat.councils.models import ActionStatus, Meeting
+from amanat.councils.models import ActionStatus, Council, Meeting
 from amanat.incidents.models import Case
 from amanat.incidents.selectors import scope_cases
 
@@ -39,13 +38,14 @@ def _require(request: HttpRequest, action: str, label: str) -> None:
         raise Http404("not found")
 
 
-def _form_error(form: Any, error: RuleError) -> None:
+def _form_error(form: forms.BaseForm, error: RuleError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
 
 
-def _form_page(request: HttpRequest, form: Any, *, title: str, meeting: Meeting | None = None,
-               council: Any = None, cancel: str) -> HttpResponse:
+def _form_page(request: HttpRequest, form: forms.BaseForm, *, title: str,
+               meeting: Meeting | None = None,
+               council: Council | None = None, cancel: str) -> HttpResponse:
     return render(request, "councils/form.html", {
         "form": form, "title": title, "meeting": meeting,
         "council": council or (meeting.council if meeting else None), "cancel": cancel,

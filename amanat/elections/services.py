@@ -6,18 +6,18 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.services import audit_record
 from amanat.core.forms import jalali_error_message
 from amanat.elections.models import Contest, Election, Milestone, Phase
 from amanat.geo.models import Constituency
 from amanat.lib.jalali import era_problem
 
-Actor = AbstractBaseUser | AnonymousUser | None  # None: the system itself (seed, import)
+Actor = AnyUser | None  # None: the system itself (seed, import)
 
 
 def _audit(action: str, *, actor: Actor, obj: models.Model, data: dict[str, Any]) -> None:
@@ -28,7 +28,7 @@ def _audit(action: str, *, actor: Actor, obj: models.Model, data: dict[str, Any]
     """
     before = {k: v["before"] for k, v in data.items() if isinstance(v, dict) and "before" in v}
     after = {k: (v["after"] if k in before else v) for k, v in data.items()}
-    user = actor if actor is not None and actor.is_authenticated else None
+    user = signed_in(actor)
     audit_record(action=action, actor=user, actor_name=None if user else "system",
                  obj=obj, before=before or None, after=after)
 

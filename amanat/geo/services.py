@@ -20,6 +20,7 @@ import h3
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from amanat.accounts.access import AnyUser
 from amanat.audit.services import audit_record
 from amanat.core import bulk
 from amanat.geo.models import KIND_LETTER, AdminUnit, Kind, Placement
@@ -93,7 +94,7 @@ class _Row:
 
 
 def geo_import(
-    *, path: Path | str | None = None, actor: Any = None, actor_name: str | None = None
+    *, path: Path | str | None = None, actor: AnyUser | None = None, actor_name: str | None = None
 ) -> ImportResult:
     """Upsert every unit of the data file by (kind, code), in one transaction.
 
@@ -116,7 +117,8 @@ def geo_import(
     return result
 
 
-def _audit_import(source: Path, result: ImportResult, actor: Any, actor_name: str | None) -> None:
+def _audit_import(source: Path, result: ImportResult, actor: AnyUser | None,
+                  actor_name: str | None) -> None:
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     audit_record(
         action="geo.import", actor=actor, actor_name=actor_name or "system",

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -28,7 +26,7 @@ class CategoryAdmin(AuditedModelAdmin[Category]):
                    if name in CATEGORY_FIELDS}
         category_update(category=fresh, changes=changes, actor=request.user)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Category | None = None) -> bool:
         return False  # reports and cases point at categories; deactivate instead
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -71,7 +70,7 @@ def _ref(rng: random.Random, prefix: str) -> str:
     return prefix + "".join(rng.choice(_B32) for _ in range(10))
 
 
-def _report(rng: random.Random, election: Election, station: Any, category: Category,
+def _report(rng: random.Random, election: Election, station: Station, category: Category,
             i: int, seed: int, received: datetime.datetime) -> Report:
     text = rng.choice(TEMPLATES.get(category.code, TEMPLATES["other"])).format(
         place=f"شعبه {station.code} ({station.name})")

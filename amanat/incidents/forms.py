@@ -8,9 +8,12 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Agency
 from amanat.core.errors import RuleError
 from amanat.core.forms import CleanCharField, FilterForm, JalaliDateField, clean_formfield
@@ -31,8 +34,8 @@ def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class CategoryChoiceField(forms.ModelChoiceField[Category]):
+    def label_from_instance(self, obj: Category) -> str:
         return str(obj.name)
 
 
@@ -61,7 +64,8 @@ class _IntakeForm(forms.Form):
     evidence = forms.FileField(label=_("Evidence file (optional)"), required=False,
                                help_text=_("JPEG or PNG image, PDF or plain text; at most 10 MB"))
 
-    def __init__(self, *args: Any, counties: Any, election: Election | None, **kwargs: Any):
+    def __init__(self, *args: Any, counties: QuerySet[AdminUnit], election: Election | None,
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.election = election
         _model_field(self, "category").queryset = selectors.active_categories()
@@ -103,7 +107,7 @@ class StaffReportForm(_IntakeForm):
 
     unknown_station = _("No polling station has this code in your area.")
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
 
@@ -202,7 +206,7 @@ class OutcomeForm(forms.Form):
 
 
 # step name → (target status, form class, button label)
-STEPS: dict[str, tuple[str, type[forms.Form], Any]] = {
+STEPS: dict[str, tuple[str, type[forms.Form], str | Promise]] = {
     "triage": (Status.TRIAGED, TriageForm, _("Triage")),
     "assign": (Status.ASSIGNED, AssignForm, _("Assign to an agency")),
     "start": (Status.IN_PROGRESS, NoteForm, _("Start work")),

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from amanat.accounts.access import AnyUser, signed_in
 from amanat.accounts.models import Agency
 from amanat.audit.models import Event
 from amanat.audit.services import (
@@ -66,7 +68,7 @@ def _reference(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_B32) for _ in range(REFERENCE_LENGTH))
 
 
-def _fields(obj: Any, names: Iterable[str]) -> dict[str, Any]:
+def _fields(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
     return audit_snapshot(obj, list(names))
 
 
@@ -121,7 +123,7 @@ def report_receive(
     contact: str = "",
     payload: Mapping[str, Any] | None = None,
     client_key: str | None = None,
-    actor: Any = None,
+    actor: AnyUser | None = None,
     evidence: Iterable[CheckedFile] = (),
     corrects: Report | None = None,
 ) -> Received:
@@ -157,7 +159,7 @@ def report_prepare(
     contact: str = "",
     payload: Mapping[str, Any] | None = None,
     client_key: str | None = None,
-    actor: Any = None,
+    actor: AnyUser | None = None,
     evidence: Iterable[CheckedFile] = (),
     corrects: Report | None = None,
 ) -> PreparedReport:
@@ -169,18 +171,18 @@ def report_prepare(
         raise ValueError(f"unknown channel {channel!r}")
     cleaned = _clean_text(text)
     place, election = _place(station, unit, election)
-    signed_in = getattr(actor, "is_authenticated", False)
+    user = signed_in(actor)
     report = Report(
         reference=_reference("R-"), channel=channel, election=election, station=station,
         unit=place, unit_path=place.path, category=category, text=clean_text(text),
         text_normalized=cleaned, contact=clean_text(contact, multiline=False)[:200],
         payload=dict(payload or {}), client_key=client_key or None,
-        submitted_by=actor if signed_in else None, corrects=corrects,
+        submitted_by=user, corrects=corrects,
     )
     files = tuple(evidence)
     event = audit_event(
         action="incidents.report.receive", actor=actor,
-        actor_name=None if signed_in else f"{channel}",
+        actor_name=None if user else f"{channel}",
         unit=place, obj=report, after=_fields(report, REPORT_AUDIT_FIELDS),
         extra={"text_sha256": hashlib.sha256(cleaned.encode()).hexdigest(),
                "evidence": [hashlib.sha256(f.data).hexdigest() for f in files]},
@@ -244,7 +246,7 @@ CATEGORY_FIELDS = ("name_fa", "name_en", "agency", "severity", "response_hours",
                    "sms_code")
 
 
-def category_update(*, category: Category, changes: Mapping[str, Any], actor: Any) -> Category:
+def category_update(*, category: Category, changes: Mapping[str, Any], actor: AnyUser) -> Category:
     """Change a category's names, agency, severity or response target (national admins)."""
     unknown = set(changes) - set(CATEGORY_FIELDS)
     if unknown:
@@ -271,11 +273,11 @@ CASE_AUDIT_FIELDS = ("number", "status", "severity", "category", "agency", "unit
                      "due_at", "closed_at", "outcome")
 
 
-def _step(case: Case, *, action: str, actor: Any, before: dict[str, Any],
+def _step(case: Case, *, action: str, actor: AnyUser, before: dict[str, Any],
           from_status: str = "", note: str = "", extra: Mapping[str, Any] | None = None) -> None:
     CaseStep.objects.create(case=case, action=action, from_status=from_status,
                             to_status=case.status, note=note,
-                            actor=actor if getattr(actor, "is_authenticated", False) else None)
+                            actor=signed_in(actor))
     old, new = audit_diff(before, _fields(case, CASE_AUDIT_FIELDS))
     audit_record(action=f"incidents.case.{action}", actor=actor, unit=case.unit, obj=case,
                  before=old or None, after=new or None, extra=extra)
@@ -291,7 +293,7 @@ def _already_joined(report: Report) -> None:
                         code="already_joined", field="report", reference=report.reference)
 
 
-def case_open_from_report(*, report: Report, actor: Any, now: datetime.datetime | None = None
+def case_open_from_report(*, report: Report, actor: AnyUser, now: datetime.datetime | None = None
                           ) -> Case:
     """Open a new case for a report: the category's severity and response-time target."""
     now = now or timezone.now()
@@ -310,17 +312,13 @@ def case_open_from_report(*, report: Report, actor: Any, now: datetime.datetime 
                 break
         case.save(force_insert=True)
         CaseReport.objects.create(case=case, report=report, attached_at=now,
-                                  attached_by=_user(actor))
+                                  attached_by=signed_in(actor))
         _step(case, action="open", actor=actor, before={},
               extra={"report": report.reference})
     return case
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def case_attach_report(*, case: Case, report: Report, actor: Any) -> Case:
+def case_attach_report(*, case: Case, report: Report, actor: AnyUser) -> Case:
     """Join a report to an existing open case (a duplicate or a follow-up)."""
     with transaction.atomic():
         case = _for_update(case, actor)
@@ -328,7 +326,7 @@ def case_attach_report(*, case: Case, report: Report, actor: Any) -> Case:
             raise RuleError(_("a closed case takes no new reports; open a new case"),
                             code="illegal_transition")
         _already_joined(report)
-        CaseReport.objects.create(case=case, report=report, attached_by=_user(actor))
+        CaseReport.objects.create(case=case, report=report, attached_by=signed_in(actor))
         _step(case, action="attach", actor=actor, before=_fields(case, CASE_AUDIT_FIELDS),
               from_status=case.status, extra={"report": report.reference})
     return case
@@ -337,7 +335,7 @@ def case_attach_report(*, case: Case, report: Report, actor: Any) -> Case:
 # --- cases: the state machine -----------------------------------------------------------
 
 
-def _for_update(case: Case, actor: Any) -> Case:
+def _for_update(case: Case, actor: AnyUser) -> Case:
     """Re-read the case locked for this transaction; refuse if someone else holds it."""
     fresh = Case.objects.select_for_update().select_related("unit", "category").get(pk=case.pk)
     holder = fresh.lock_holder()
@@ -356,7 +354,7 @@ def locked_error(case: Case) -> RuleError:
     )
 
 
-def _status_label(value: str) -> Any:
+def _status_label(value: str) -> str | Promise:
     """A status's (lazy) label; a stored value outside the choices as it is."""
     return Status(value).label if value in Status.values else value
 
@@ -373,7 +371,7 @@ def _transition(case: Case, target: str) -> str:
     return previous
 
 
-def _move(case: Case, *, target: str, action: str, actor: Any, note: str = "",
+def _move(case: Case, *, target: str, action: str, actor: AnyUser, note: str = "",
           changes: Mapping[str, Any] | None = None,
           extra: Mapping[str, Any] | None = None) -> Case:
     with transaction.atomic():
@@ -389,7 +387,7 @@ def _move(case: Case, *, target: str, action: str, actor: Any, note: str = "",
     return case
 
 
-def case_triage(*, case: Case, actor: Any, severity: int | None = None,
+def case_triage(*, case: Case, actor: AnyUser, severity: int | None = None,
                 category: Category | None = None, note: str = "") -> Case:
     """Confirm or correct category and severity; the response clock follows severity."""
     changes: dict[str, Any] = {}
@@ -405,7 +403,8 @@ def case_triage(*, case: Case, actor: Any, severity: int | None = None,
                  changes=changes)
 
 
-def case_assign(*, case: Case, actor: Any, agency: Agency | None = None, note: str = "") -> Case:
+def case_assign(*, case: Case, actor: AnyUser, agency: Agency | None = None, note: str = ""
+                ) -> Case:
     """Route the case to an agency: the category's responsible agency unless another is
     chosen."""
     chosen = agency or case.category.agency
@@ -413,11 +412,11 @@ def case_assign(*, case: Case, actor: Any, agency: Agency | None = None, note: s
                  changes={"agency": chosen})
 
 
-def case_start(*, case: Case, actor: Any, note: str = "") -> Case:
+def case_start(*, case: Case, actor: AnyUser, note: str = "") -> Case:
     return _move(case, target=Status.IN_PROGRESS, action="start", actor=actor, note=note)
 
 
-def case_refer(*, case: Case, actor: Any, office: str, referred_on: datetime.date,
+def case_refer(*, case: Case, actor: AnyUser, office: str, referred_on: datetime.date,
                their_reference: str = "", note: str = "") -> Case:
     """Refer to the prosecutor or another body, recording office, date and their number."""
     office = clean_text(office, multiline=False)
@@ -435,7 +434,7 @@ def case_refer(*, case: Case, actor: Any, office: str, referred_on: datetime.dat
         Referral.objects.create(
             case=case, office=office, referred_on=referred_on, note=note,
             their_reference=clean_text(their_reference, multiline=False),
-            created_by=_user(actor),
+            created_by=signed_in(actor),
         )
     return case
 
@@ -448,12 +447,12 @@ def _outcome(outcome: str) -> str:
     return cleaned
 
 
-def case_resolve(*, case: Case, actor: Any, outcome: str) -> Case:
+def case_resolve(*, case: Case, actor: AnyUser, outcome: str) -> Case:
     return _move(case, target=Status.RESOLVED, action="resolve", actor=actor,
                  changes={"outcome": _outcome(outcome), "closed_at": timezone.now()})
 
 
-def case_dismiss(*, case: Case, actor: Any, outcome: str) -> Case:
+def case_dismiss(*, case: Case, actor: AnyUser, outcome: str) -> Case:
     return _move(case, target=Status.DISMISSED, action="dismiss", actor=actor,
                  changes={"outcome": _outcome(outcome), "closed_at": timezone.now()})
 
@@ -461,12 +460,12 @@ def case_dismiss(*, case: Case, actor: Any, outcome: str) -> Case:
 # --- cases: edit locks --------------------------------------------------------------------
 
 
-def case_lock(*, case: Case, actor: Any, minutes: int = LOCK_MINUTES) -> Case:
+def case_lock(*, case: Case, actor: AnyUser, minutes: int = LOCK_MINUTES) -> Case:
     """Lock the case to ``actor`` for a while; renewing one's own lock extends it."""
     with transaction.atomic():
         case = _for_update(case, actor)
         renewing = case.lock_holder() == actor.pk
-        case.locked_by = actor
+        case.locked_by = signed_in(actor)
         case.locked_until = timezone.now() + datetime.timedelta(minutes=minutes)
         case.save(update_fields=["locked_by", "locked_until", "updated_at"])
         if not renewing:
@@ -475,7 +474,7 @@ def case_lock(*, case: Case, actor: Any, minutes: int = LOCK_MINUTES) -> Case:
     return case
 
 
-def case_unlock(*, case: Case, actor: Any) -> Case:
+def case_unlock(*, case: Case, actor: AnyUser) -> Case:
     with transaction.atomic():
         case = _for_update(case, actor)
         if case.lock_holder() is None:
@@ -489,7 +488,7 @@ def case_unlock(*, case: Case, actor: Any) -> Case:
 # --- cases: more evidence -------------------------------------------------------------
 
 
-def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: Any,
+def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: AnyUser,
                       note: str = "") -> Report:
     """Attach more evidence files to an open case.
 
@@ -514,7 +513,7 @@ def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: Any,
             unit=case.unit, election=case.election, actor=actor, evidence=files,
             payload={"form": "case_evidence", "case": case.number},
         ).report
-        CaseReport.objects.create(case=case, report=report, attached_by=_user(actor))
+        CaseReport.objects.create(case=case, report=report, attached_by=signed_in(actor))
         _step(case, action="evidence", actor=actor, before=_fields(case, CASE_AUDIT_FIELDS),
               from_status=case.status, note=clean_text(note),
               extra={"report": report.reference,
@@ -522,7 +521,7 @@ def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: Any,
     return report
 
 
-def evidence_download_record(*, evidence: Evidence, actor: Any) -> None:
+def evidence_download_record(*, evidence: Evidence, actor: AnyUser) -> None:
     """Evidence leaving the system is recorded: who took which file of which report."""
     report = evidence.report
     audit_record(action="incidents.evidence.download", actor=actor, unit=report.unit,

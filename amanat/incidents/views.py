@@ -8,13 +8,14 @@ Out of scope is 404.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
-from django.db import transaction
+from django.core.paginator import Page, Paginator
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amanat.accounts import access, policy
+from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Agency
 from amanat.core.clientaddr import client_limit_address
 from amanat.core.errors import RuleError
@@ -51,7 +53,10 @@ def _require(request: HttpRequest, action: str, label: str) -> None:
         raise Http404("not found")
 
 
-def _page(request: HttpRequest, qs: QuerySet[Any]) -> Any:
+M = TypeVar("M", bound=models.Model)
+
+
+def _page(request: HttpRequest, qs: QuerySet[M]) -> Page[M]:
     return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
 
 
@@ -204,7 +209,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     })
 
 
-def _step_form(step: str, data: Any, case: Case) -> Any:
+def _step_form(step: str, data: Any, case: Case) -> forms.Form:
     form_class = STEPS[step][1]
     initial: dict[str, Any] = {}
     if step == "triage":
@@ -214,7 +219,7 @@ def _step_form(step: str, data: Any, case: Case) -> Any:
     return form_class(data, initial=initial)
 
 
-def _run_step(step: str, case: Case, data: dict[str, Any], actor: Any) -> Case:
+def _run_step(step: str, case: Case, data: dict[str, Any], actor: AnyUser) -> Case:
     note = data.get("note", "")
     if step == "triage":
         return services.case_triage(case=case, actor=actor, severity=data["severity"],

@@ -24,7 +24,7 @@ from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import selectors, services
-from amanat.incidents.models import Category, Channel
+from amanat.incidents.models import Category, Channel, Report
 from amanat.intake import idempotency, lookups, reports
 from amanat.lib.limits import ID_MAX
 from amanat.stations.models import Station
@@ -51,7 +51,7 @@ class ReportOut(Schema):
     category: str
 
 
-def _report_out(report: Any) -> ReportOut:
+def _report_out(report: Report) -> ReportOut:
     station = report.station
     return ReportOut(
         reference=report.reference, channel=report.channel, received_at=report.received_at,

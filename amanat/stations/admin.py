@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -25,7 +23,7 @@ class StationAdmin(AuditedModelAdmin[Station]):
                    change: bool) -> None:
         station_save(station=obj, actor=request.user)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Station | None = None) -> bool:
         # Stations are closed (status), not deleted: assignments and reports point at them.
         return False
 
@@ -40,5 +38,5 @@ class TokenStationAdmin(AuditedModelAdmin[TokenStation]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: TokenStation | None = None) -> bool:
         return False

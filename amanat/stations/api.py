@@ -13,6 +13,7 @@ import datetime
 import math
 from typing import Annotated, Any, Literal
 
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,7 @@ from pydantic import (
 )
 
 from amanat.accounts import policy
-from amanat.accounts.access import can
+from amanat.accounts.access import AnyUser, can
 from amanat.core.api_errors import ErrorOut, error_body, rule_error
 from amanat.core.api_types import Integer, Number
 from amanat.core.errors import RuleError
@@ -250,7 +251,7 @@ _NULLABLE = {"latitude", "longitude", "capacity", "fibre_planned_date"}
 # --- output ----------------------------------------------------------------------------
 
 
-def _label(choices: Any, value: str) -> str:
+def _label(choices: type[models.TextChoices], value: str) -> str:
     try:
         return str(choices(value).label)
     except ValueError:
@@ -303,7 +304,7 @@ def station_out(station: StationModel) -> StationOut:
 # --- list ------------------------------------------------------------------------------
 
 
-def _unit_by_code(user: Any, kind: Kind, code: str | None, errors: list[RuleError]
+def _unit_by_code(user: AnyUser, kind: Kind, code: str | None, errors: list[RuleError]
                   ) -> AdminUnit | None:
     """The province or county with ``code`` among those the caller's scope touches
     (``selectors.scoped_units``, the list page's choices), the code as typed or in its
@@ -414,7 +415,7 @@ def station_patch(
     )
 
 
-def _patch(station: StationModel, sent: dict[str, Any], actor: Any) -> Outcome:
+def _patch(station: StationModel, sent: dict[str, Any], actor: AnyUser) -> Outcome:
     errors = [
         RuleError(_("%(name)s cannot be null"), code="null", field=name, name=name)
         for name, value in sent.items() if value is None and name not in _NULLABLE

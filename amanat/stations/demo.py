@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from amanat.audit.services import audit_record
 from amanat.core import changes
+from amanat.elections.models import Election
 from amanat.geo.models import KIND_LETTER, AdminUnit, Constituency, Kind, Placement
 from amanat.lib.persian import normalize, search_key
 from amanat.stations.models import (
@@ -217,7 +218,7 @@ class _County:
 
 
 def seed_demo_stations(
-    *, election: Any, seed: int = DEFAULT_SEED, target: int = DEFAULT_TARGET,
+    *, election: Election, seed: int = DEFAULT_SEED, target: int = DEFAULT_TARGET,
     check: bool = False,
 ) -> DemoResult:
     """Create the demo stations of ``election`` that do not exist yet.
@@ -247,7 +248,7 @@ def seed_demo_stations(
     return result
 
 
-def _audit(election: Any, seed: int, target: int, result: DemoResult) -> None:
+def _audit(election: Election, seed: int, target: int, result: DemoResult) -> None:
     audit_record(
         action="station.demo_seed", actor_name="demo", object_type="stations.station",
         object_id=None,
@@ -361,7 +362,7 @@ def _allocate(counties: list[_County], target: int) -> None:
 # --- stations ---------------------------------------------------------------------------
 
 
-def _county_rows(county: _County, election: Any, seed: int) -> list[dict[str, Any]]:
+def _county_rows(county: _County, election: Election, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(f"{seed}/county/{county.code}")
     per_city = apportion(county.urban, [p.weight for p in county.cities],
                          [rng.random() for _ in county.cities])
@@ -382,7 +383,7 @@ def _county_rows(county: _County, election: Any, seed: int) -> list[dict[str, An
 class _Generator:
     """Builds the station rows of one county from its random generator."""
 
-    def __init__(self, rng: random.Random, county: _County, election: Any) -> None:
+    def __init__(self, rng: random.Random, county: _County, election: Election) -> None:
         self.rng, self.county, self.profile = rng, county, county.profile
         self.day: datetime.date = election.election_day
 

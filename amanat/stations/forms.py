@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -184,7 +185,7 @@ class StationImportForm(forms.Form):
         label=_("Check only (dry run): nothing is saved"), required=False
     )
 
-    def clean_file(self) -> Any:
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         ext = Path(upload.name or "").suffix.lower().lstrip(".")
         if ext not in ("csv", "xlsx"):

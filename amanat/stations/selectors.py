@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 
 from django.db import connection
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
+from django.http import HttpRequest
 
 from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, get_object_for_user, scope_paths, scope_queryset
@@ -266,7 +267,7 @@ def readiness_total(rows: Iterable[Readiness], name: str) -> Readiness:
     return total
 
 
-def token_station_ids(request: Any) -> set[int] | None:
+def token_station_ids(request: HttpRequest) -> set[int] | None:
     """The stations an API request's token is bound to, or None when it is not bound.
 
     A field device's token reaches only its stations, inside its user's scope; every

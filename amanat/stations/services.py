@@ -25,12 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts import policy
-from amanat.accounts.access import scope_queryset
+from amanat.accounts.access import AnyUser, scope_queryset
 from amanat.accounts.models import ApiToken
 from amanat.accounts.services import api_token_issue
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
 from amanat.core import bulk, changes
 from amanat.core.errors import Digits, Grouped, RuleError, tabular_error, tabular_warning
+from amanat.elections.models import Election
 from amanat.geo.codes import canonical_unit_code, unit_code_candidates
 from amanat.geo.models import AdminUnit, Constituency
 from amanat.geo.selectors import unit_area
@@ -172,7 +173,7 @@ class _Plan:
 
 
 def import_errors_download_record(*, import_id: str, owner_id: int, unit: AdminUnit | None,
-                                  actor: Any) -> None:
+                                  actor: AnyUser) -> None:
     """An import's error report leaving the system is recorded, as evidence downloads
     are: it repeats rows of the uploaded file."""
     audit_record(action="stations.import.errors_download", actor=actor, unit=unit,
@@ -182,11 +183,11 @@ def import_errors_download_record(*, import_id: str, owner_id: int, unit: AdminU
 
 def station_import(
     *,
-    election: Any,
+    election: Election,
     file_path: str | Path | None = None,
     fileobj: IO[bytes] | None = None,
     filename: str | None = None,
-    actor: Any = None,
+    actor: AnyUser | None = None,
     dry_run: bool = False,
     allowed_county_codes: Container[str] | None = None,
     mapping: Mapping[str, str] | None = None,
@@ -301,7 +302,7 @@ def _header_errors(hmap: st.HeaderMap, report: ImportReport) -> bool:
     return report.rejected
 
 
-def _load_lookups(election: Any, need_units: bool) -> _Lookups:
+def _load_lookups(election: Election, need_units: bool) -> _Lookups:
     # Codes are keyed in their canonical form, so that 808 finds county 0808 and 1
     # finds station 0001 (see geo.codes and stations.codes).
     counties = {
@@ -332,7 +333,7 @@ def _load_lookups(election: Any, need_units: bool) -> _Lookups:
 
 
 def _plan_import(
-    election: Any, table: Table, hmap: st.HeaderMap, report: ImportReport,
+    election: Election, table: Table, hmap: st.HeaderMap, report: ImportReport,
     allowed: Container[str] | None = None,
 ) -> tuple[_Plan, list[tuple[int, list[Cell]]]]:
     """Parse and check every row; returns what to write and the rows as read."""
@@ -551,7 +552,8 @@ def _unit_error(code: str, county_code: str, found: int) -> RuleError:
     )
 
 
-def _apply(election: Any, plan: _Plan, report: ImportReport, actor: Any) -> None:
+def _apply(election: Election, plan: _Plan, report: ImportReport, actor: AnyUser | None
+           ) -> None:
     now = timezone.now()
     with transaction.atomic():
         _insert_many(election.pk, plan.creates, now)
@@ -678,7 +680,7 @@ def _station_changed(station: Station) -> None:
     changes.announce(changes.StationChanged(station_id=station.pk))
 
 
-def station_save(*, station: Station, actor: Any = None) -> Station:
+def station_save(*, station: Station, actor: AnyUser | None = None) -> Station:
     """Save one station edited by hand (admin, forms): derived fields and an audit event."""
     _derive(station)
     created = station.pk is None
@@ -713,7 +715,7 @@ class StationInvalid(RuleError):
         self.errors = errors
 
 
-def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> Station:
+def station_update(*, station: Station, data: Mapping[str, Any], actor: AnyUser) -> Station:
     """Change the editable fields of ``station`` from ``data`` (missing keys keep their
     value); audited with the before and after of the changed fields only.
 
@@ -753,7 +755,7 @@ def station_update(*, station: Station, data: Mapping[str, Any], actor: Any) -> 
 def station_export_audited(
     *,
     queryset: QuerySet[Station],
-    actor: Any,
+    actor: AnyUser,
     extra: Mapping[str, Any],
     unit: AdminUnit | None = None,
     stream: IO[bytes] | None = None,
