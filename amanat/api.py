@@ -22,7 +22,7 @@ from ninja.security import HttpBearer
 
 from amanat.accounts import access
 from amanat.accounts.models import ApiToken
-from amanat.core.api_errors import ErrorOut, complete_openapi, install_error_handlers
+from amanat.core.api_errors import NOT_FOUND, ErrorOut, complete_openapi, install_error_handlers
 from amanat.core.api_parser import CleanTextParser
 from amanat.core.outage import outage_of, unavailable
 from amanat.geo.models import AdminUnit
@@ -165,4 +165,4 @@ def api_fallback(request: HttpRequest) -> HttpResponse:
         if match is not None and match.namespace == api.urls_namespace:
             response: HttpResponse = match.func(request, *match.args, **match.kwargs)
             return response
-    return JsonResponse({"detail": "Not Found"}, status=404)
+    return JsonResponse(NOT_FOUND, status=404)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
@@ -35,8 +35,13 @@ class FieldErrorOut(Schema):
 
 
 class ErrorOut(Schema):
+    # Required, so a generated client can always iterate it: an answer with no field
+    # errors (404, 503) sends an empty list.
     detail: str
-    errors: list[FieldErrorOut] = []
+    errors: list[FieldErrorOut]
+
+
+NOT_FOUND = {"detail": "Not Found", "errors": []}
 
 
 INVALID_DETAIL = _("The request is invalid; see errors.")
@@ -156,7 +161,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 400 and str(exc).startswith(_UNPARSABLE):
             return error_response([UNREADABLE_BODY], status=400,
                                   detail=_("Cannot parse the request body"))
-        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+        return api.create_response(request, {"detail": str(exc), "errors": []},
+                                   status=exc.status_code)
+
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, NOT_FOUND, status=404)
 
     # ninja's own answer is {"detail": "Unauthorized"}: the API's error body instead, with
     # the challenge RFC 6750 asks for.
@@ -170,6 +179,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     api.add_exception_handler(ValidationError, on_validation_error)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(AuthenticationError, on_unauthorized)
     api.add_exception_handler(RuleError, on_rule_error)
 

@@ -14,11 +14,11 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from amanat.accounts import access, policy
 from amanat.core import idempotency as core_idempotency
-from amanat.core.api_errors import ErrorOut, error_body, error_response
+from amanat.core.api_errors import NOT_FOUND, ErrorOut, error_body, error_response
 from amanat.core.api_types import Integer
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
@@ -34,6 +34,9 @@ router = Router(tags=["incidents"])
 
 
 class ReportIn(Schema):
+    # An unknown field is a mistake the device should hear of, not be silently dropped.
+    model_config = ConfigDict(extra="forbid")
+
     category: str = Field(max_length=40, description="category code or SMS code, e.g. VB")
     station_code: str | None = Field(None, max_length=30,
                                      description="county code-station code, e.g. 2321-0042")
@@ -105,7 +108,7 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
         bound = token_station_ids(request)
         if bound is not None and (station is None or station.pk not in bound):
             # A field device reports only for the stations its token names.
-            return 404, {"detail": "Not Found"}
+            return 404, NOT_FOUND
         return services.report_prepare(
             channel=Channel.API, category=_category(payload.category), text=payload.text,
             station=station, unit=unit, election=election, actor=request.user,

@@ -309,3 +309,11 @@ def test_the_api_answers_every_boundary_value_without_a_server_error(
         if response.status_code >= 500:
             failures.append(f"{method} {path} {where}.{name}={value!r}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_error_answers_always_list_their_errors() -> None:
+    """A generated client iterates ErrorOut.errors without checking for it first."""
+    from amanat.api import api
+
+    schema = api.get_openapi_schema()["components"]["schemas"]["ErrorOut"]
+    assert set(schema["required"]) == {"detail", "errors"}

@@ -139,3 +139,19 @@ def test_concurrent_reports_and_retries_share_commits(
     assert IdempotencyRecord.objects.filter(status_code=0).count() == 0
     assert IdempotencyRecord.objects.count() == 11
     assert group_commit.jobs - jobs >= 11  # every report went through the writer
+
+
+def test_an_unknown_field_is_refused_not_dropped(world: World) -> None:
+    token = token_for(world.personas.inspector)
+    refused = post_report(token, {**BODY, "priority": "high"}, "extra-1")
+    assert refused.status == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["priority"]
+    assert Report.objects.count() == 0
+
+
+def test_every_error_answer_carries_its_list_of_errors(world: World) -> None:
+    """ErrorOut.errors is required: a generated client iterates it without a check."""
+    token = token_for(world.personas.inspector)
+    unknown = post_report(token, {**BODY, "station_code": "9999-9999"}, "e-1")
+    assert unknown.status == 422 and unknown.json()["errors"]
+    assert post_report(None, BODY, "e-2").json()["errors"][0]["field"] == "Authorization"
