@@ -8,7 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
-from amanat.core.forms import GRID_TEMPLATE, CleanCharField, JalaliDateField, text_limit
+from amanat.core.forms import (
+    FILTERS_TEMPLATE,
+    GRID_TEMPLATE,
+    CleanCharField,
+    JalaliDateField,
+    text_limit,
+)
 from amanat.councils.models import (
     ActionItem,
     ActionStatus,
@@ -113,7 +119,11 @@ class ActionItemForm(_GridForm):
     due_on = JalaliDateField(label=_("Due date"))
 
 
-class ActionStatusForm(_GridForm):
+class ActionStatusForm(forms.Form):
+    """One row's status change in an action table: compact fields in a row."""
+
+    template_name = FILTERS_TEMPLATE
+    compact = True
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
     note = CleanCharField(label=_("Note"), required=False,
                           max_length=text_limit(ActionItem, "done_note"))

@@ -70,7 +70,6 @@ def council_detail(request: HttpRequest, council_id: int) -> HttpResponse:
     return render(request, "councils/council_detail.html", {
         "council": council, "meetings": meetings, "actions": actions, "today": today,
         "changeable": selectors.changeable_action_ids(request.user, actions),
-        "status_form": ActionStatusForm(),
         "can_create": access.can(request.user, policy.CREATE, selectors.MEETING, council.unit),
         "serious_cases": list(selectors.serious_open_cases(council)[:100])
         if access.can(request.user, policy.VIEW, "incidents.case", council.unit) else None,
@@ -125,7 +124,6 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "agenda": selectors.meeting_agenda(meeting), "decisions": decisions,
         "today": selectors.today(), "can_change": can_change,
         "changeable": selectors.changeable_action_ids(request.user, actions),
-        "status_form": ActionStatusForm(),
         "can_see_cases": access.can(request.user, policy.VIEW, "incidents.case", unit),
     })
 
@@ -248,7 +246,6 @@ def action_list(request: HttpRequest) -> HttpResponse:
         "page": page, "query": query.urlencode(), "status": status, "overdue": overdue,
         "statuses": ActionStatus.choices, "today": selectors.today(),
         "changeable": selectors.changeable_action_ids(request.user, list(page.object_list)),
-        "status_form": ActionStatusForm(),
         "can_open_meeting": access.can(request.user, policy.VIEW, selectors.MEETING, None),
     })
 
