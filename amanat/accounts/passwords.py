@@ -11,8 +11,9 @@ from __future__ import annotations
 from django.contrib.auth import password_validation as django_rules
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from amanat.core.templatetags.persian import localize_digits
 
@@ -34,25 +35,30 @@ class MinimumLengthValidator(django_rules.MinimumLengthValidator):
         return self._text()
 
 
-class CommonPasswordValidator(django_rules.CommonPasswordValidator):
+class _Reworded:
+    """Django's check, refused and described in the project's words."""
+
+    refusal: Promise
+    help: Promise
+    code: str
+
     def validate(self, password: str, user: User | None = None) -> None:
         try:
-            super().validate(password, user)
+            super().validate(password, user)  # type: ignore[misc]
         except ValidationError:
-            raise ValidationError(_("This password is too common."),
-                                  code="password_too_common") from None
+            raise ValidationError(str(self.refusal), code=self.code) from None
 
     def get_help_text(self) -> str:
-        return _("The password must not be a commonly used one.")
+        return str(self.help)
 
 
-class NumericPasswordValidator(django_rules.NumericPasswordValidator):
-    def validate(self, password: str, user: User | None = None) -> None:
-        try:
-            super().validate(password, user)
-        except ValidationError:
-            raise ValidationError(_("This password is entirely numeric."),
-                                  code="password_entirely_numeric") from None
+class CommonPasswordValidator(_Reworded, django_rules.CommonPasswordValidator):
+    refusal = gettext_lazy("This password is too common.")
+    help = gettext_lazy("The password must not be a commonly used one.")
+    code = "password_too_common"
 
-    def get_help_text(self) -> str:
-        return _("The password must not be entirely numeric.")
+
+class NumericPasswordValidator(_Reworded, django_rules.NumericPasswordValidator):
+    refusal = gettext_lazy("This password is entirely numeric.")
+    help = gettext_lazy("The password must not be entirely numeric.")
+    code = "password_entirely_numeric"

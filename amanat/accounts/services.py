@@ -311,7 +311,7 @@ def user_deactivate(*, actor: User | None, user: User) -> None:
     """Disable a user: sign-in, sessions and tokens stop working at once."""
     user.is_active = False
     user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    _user_tokens_revoke(user)
     ended = _user_sessions_end(user)
     audit_record(
         action="user.deactivate",
