@@ -26,7 +26,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -223,10 +223,13 @@ def _value(value: Any, found: models.Field[Any, Any] | None, names: _Names) -> S
     """One stored value in words: choice label, yes/no, Jalali date, name, number."""
     if value is None or value == "" or value == []:
         return _EMPTY
+    # A list or mapping is joined here, so each part is escaped here (a part that is
+    # already HTML, ``ltr``'s, stays as it is): the values are what people typed.
     if isinstance(value, list):
-        return SafeString("، ".join(str(_value(v, found, names)) for v in value))
+        return format_html_join("، ", "{}", ((_value(v, found, names),) for v in value))
     if isinstance(value, Mapping):
-        return SafeString("، ".join(f"{k}: {_value(v, None, names)}" for k, v in value.items()))
+        return format_html_join("، ", "{}: {}",
+                                ((k, _value(v, None, names)) for k, v in value.items()))
     if isinstance(value, bool) or isinstance(found, models.BooleanField):
         return str(_("Yes") if value else _("No"))
     if found is not None and found.choices:

@@ -103,3 +103,20 @@ def test_object_pages_link_to_their_history(client: Client, personas: Any,
     sign_in(client, personas.gharchak_governor)
     html = client.get(reverse("geo:unit", args=[small_geo.gharchak.pk])).content.decode()
     assert 'data-testid="history-link"' not in html
+
+
+def test_typed_values_in_lists_and_mappings_are_escaped(client: Client, personas: Any,
+                                                        small_geo: Any) -> None:
+    """What people typed reaches the log inside lists and mappings too (an export's
+    filters, several names): the auditor's page shows it as text, never as markup."""
+    audit_record(action="station.export", actor=personas.gharchak_governor,
+                 unit=small_geo.gharchak, object_type="stations.station",
+                 extra={"filters": {"q": "<b id=injected>شعبه</b>"}, "format": "csv"})
+    audit_record(action="station.update", actor=personas.gharchak_governor,
+                 unit=small_geo.gharchak, object_type="stations.station", object_id=7,
+                 after={"names": ["<i id=listed>مسجد</i>", "دبستان"]})
+    sign_in(client, personas.auditor)
+    html = client.get(reverse("audit:events")).content.decode()
+    assert "<b id=injected>" not in html and "<i id=listed>" not in html
+    assert "&lt;b id=injected&gt;شعبه&lt;/b&gt;" in html
+    assert "&lt;i id=listed&gt;مسجد&lt;/i&gt;" in html
