@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field
 from amanat.accounts import access, policy
 from amanat.core import idempotency as core_idempotency
 from amanat.core.api_errors import NOT_FOUND, ErrorOut, error_body, error_response
-from amanat.core.api_types import Integer
+from amanat.core.api_types import Integer, Text
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
@@ -37,12 +37,12 @@ class ReportIn(Schema):
     # An unknown field is a mistake the device should hear of, not be silently dropped.
     model_config = ConfigDict(extra="forbid")
 
-    category: str = Field(max_length=40, description="category code or SMS code, e.g. VB")
-    station_code: str | None = Field(None, max_length=30,
-                                     description="county code-station code, e.g. 2321-0042")
+    category: Text = Field(max_length=40, description="category code or SMS code, e.g. VB")
+    station_code: Text | None = Field(None, max_length=30,
+                                      description="county code-station code, e.g. 2321-0042")
     unit_id: Integer | None = Field(None, ge=1, le=ID_MAX,
                                 description="a unit (county or below) when no station")
-    text: str = Field(min_length=1, max_length=5000)
+    text: Text = Field(min_length=1, max_length=5000)
 
 
 class ReportOut(Schema):

@@ -29,7 +29,7 @@ from pydantic import (
 from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can
 from amanat.core.api_errors import ErrorOut, error_body, rule_error
-from amanat.core.api_types import Integer, Number
+from amanat.core.api_types import Integer, Number, storable_text
 from amanat.core.errors import RuleError
 from amanat.core.forms import jalali_problem
 from amanat.core.idempotency import Outcome, idempotent
@@ -68,9 +68,7 @@ def _clean_text(value: str) -> str:
         raise rule_error(
             RuleError(_("text contains invalid characters"), code="invalid_characters")
         ) from None
-    if "\x00" in value:
-        raise rule_error(RuleError(_("text cannot contain NUL characters"), code="nul"))
-    return normalize(value)
+    return normalize(storable_text(value))
 
 
 # Text fields by their column's length (the check runs before normalising).

@@ -64,6 +64,30 @@ def test_every_number_of_every_request_body_refuses_booleans_and_strings() -> No
     assert checked >= 4 * 6  # stations: 5 numbers; incidents: unit_id
 
 
+def _text_fields(schema: type[Schema]) -> list[str]:
+    """The fields the document declares as free strings (not dates, not choices)."""
+    fields = []
+    for name, prop in schema.model_json_schema()["properties"].items():
+        for kind in prop.get("anyOf", [prop]):
+            if kind.get("type") == "string" and "format" not in kind and "enum" not in kind:
+                fields.append(name)
+                break
+    return fields
+
+
+def test_every_string_of_every_request_body_refuses_nul() -> None:
+    """NUL cannot be stored (PostgreSQL refuses it): a 422 naming the field, never a
+    database error or a stored NUL."""
+    checked = 0
+    for schema in _body_schemas():
+        for name in _text_fields(schema):
+            errors = _errors(schema, {name: "a\x00b"})
+            assert any(e["loc"] == (name,) and e["type"] == "nul" for e in errors), (
+                schema.__name__, name, errors)
+            checked += 1
+    assert checked >= 3  # incidents: category, station_code, text; stations: its texts
+
+
 def _errors(schema: type[Schema], data: dict[str, Any]) -> list[Any]:
     try:
         schema.model_validate(data)

@@ -155,3 +155,15 @@ def test_every_error_answer_carries_its_list_of_errors(world: World) -> None:
     unknown = post_report(token, {**BODY, "station_code": "9999-9999"}, "e-1")
     assert unknown.status == 422 and unknown.json()["errors"]
     assert post_report(None, BODY, "e-2").json()["errors"][0]["field"] == "Authorization"
+
+
+@pytest.mark.parametrize("field", ["text", "category", "station_code"])
+def test_a_nul_character_is_refused_by_name_and_nothing_is_stored(world: World,
+                                                                  field: str) -> None:
+    """PostgreSQL cannot store NUL: the device hears which field, nothing is written."""
+    token = token_for(world.personas.inspector)
+    refused = post_report(token, {**BODY, field: BODY[field] + "\x00"}, f"nul-{field}")
+    assert refused.status == 422, refused.content
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [(field, "nul")]
+    assert Report.objects.count() == 0
+    assert not IdempotencyRecord.objects.exists()
