@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.db import Error as DatabaseDriverError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, resolve
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
@@ -22,7 +22,13 @@ from ninja.security import HttpBearer
 
 from amanat.accounts import access
 from amanat.accounts.models import ApiToken
-from amanat.core.api_errors import NOT_FOUND, ErrorOut, complete_openapi, install_error_handlers
+from amanat.core.api_errors import (
+    ErrorOut,
+    complete_openapi,
+    install_error_handlers,
+    json_not_allowed,
+    not_found_body,
+)
 from amanat.core.api_parser import CleanTextParser
 from amanat.core.outage import outage_of, unavailable
 from amanat.geo.models import AdminUnit
@@ -59,6 +65,14 @@ class AmanatApi(NinjaAPI):
         document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         complete_openapi(document)
         return document
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        # Every path's view answers a method it lacks (405) with the API's error body.
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = json_not_allowed(pattern.callback)
+        return patterns
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
         # The view's name (``report_create``), not its module path: generated clients
@@ -165,4 +179,4 @@ def api_fallback(request: HttpRequest) -> HttpResponse:
         if match is not None and match.namespace == api.urls_namespace:
             response: HttpResponse = match.func(request, *match.args, **match.kwargs)
             return response
-    return JsonResponse(NOT_FOUND, status=404)
+    return JsonResponse(not_found_body(), status=404)

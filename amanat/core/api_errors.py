@@ -15,10 +15,11 @@ plumbing can give them, so that a generated client knows every status it may rec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
@@ -41,10 +42,15 @@ class ErrorOut(Schema):
     errors: list[FieldErrorOut]
 
 
-NOT_FOUND = {"detail": "Not Found", "errors": []}
-
-
 INVALID_DETAIL = _("The request is invalid; see errors.")
+NOT_FOUND_DETAIL = _("Not found: no such object, or not in your area.")
+UNAUTHORIZED_DETAIL = _("Unauthorized: an API token is needed.")
+NOT_ALLOWED_DETAIL = _("This method is not allowed here.")
+
+
+def not_found_body() -> dict[str, Any]:
+    """The 404 body in the request's language: no field is at fault."""
+    return error_body([], NOT_FOUND_DETAIL)
 
 
 def error_body(errors: Iterable[RuleError], detail: str | Promise = INVALID_DETAIL
@@ -165,12 +171,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
                                    status=exc.status_code)
 
     def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
-        return api.create_response(request, NOT_FOUND, status=404)
+        return api.create_response(request, not_found_body(), status=404)
 
     # ninja's own answer is {"detail": "Unauthorized"}: the API's error body instead, with
     # the challenge RFC 6750 asks for.
     def on_unauthorized(request: HttpRequest, exc: Any) -> HttpResponse:
-        response = error_response([UNAUTHORIZED], status=401, detail="Unauthorized")
+        response = error_response([UNAUTHORIZED], status=401, detail=UNAUTHORIZED_DETAIL)
         response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
 
@@ -182,6 +188,27 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(AuthenticationError, on_unauthorized)
     api.add_exception_handler(RuleError, on_rule_error)
+
+
+def json_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """``view`` (an API path's), with its 405 answered as the API's JSON error body.
+
+    ninja answers a method a path does not have with a plain-text "Method not allowed";
+    the ``Allow`` header is kept.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+                "application/json"):
+            return response
+        answer = JsonResponse(error_body([], NOT_ALLOWED_DETAIL), status=405)
+        if response.has_header("Allow"):
+            answer["Allow"] = response["Allow"]
+        return answer
+
+    return wrapper
 
 
 # --- the answers in the OpenAPI document -----------------------------------------------

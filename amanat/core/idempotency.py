@@ -74,6 +74,7 @@ MISSING = RuleError(
       "for each new request; the same value when retrying it)"),
     code="key_missing", field=HEADER,
 )
+MISSING_DETAIL = gettext_lazy("An Idempotency-Key header is required.")
 MALFORMED = RuleError(
     gettext_lazy("the Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID, say)"),
     code="key_malformed", field=HEADER,

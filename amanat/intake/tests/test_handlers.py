@@ -45,7 +45,7 @@ def test_the_api_refuses_without_a_token_and_its_open_endpoints_see_no_user() ->
     status, headers, content = serve("/api/v1/me")
     # The API's error body, like every other error answer, with the RFC 6750 challenge.
     body = json.loads(content)
-    assert status == 401 and body["detail"] == "Unauthorized"
+    assert status == 401 and body["detail"]  # worded in the request's language
     [error] = body["errors"]
     assert error["field"] == "Authorization" and error["code"] == "unauthorized"
     assert error["message"]
@@ -56,6 +56,38 @@ def test_the_api_refuses_without_a_token_and_its_open_endpoints_see_no_user() ->
     assert status == 401 and json.loads(content)["error"] == "signature"
     status, _, content = serve("/api/v1/openapi.json")
     assert status == 200 and "/api/v1/incidents/reports" in json.loads(content)["paths"]
+
+
+@pytest.mark.parametrize(("path", "method", "status"), [
+    ("/api/v1/me", "GET", 401),                     # no token
+    ("/api/v1/units/999999", "GET", 404),           # routed: no such unit in scope
+    ("/api/v1/nothing", "GET", 404),                # no route at all
+    ("/api/v1/me", "POST", 405),                    # a method the path lacks
+    ("/api/v1/stations/1", "DELETE", 405),
+    ("/api/v1/incidents/reports", "POST", 400),     # no Idempotency-Key
+    ("/api/v1/units/x", "GET", 422),                # a path parameter unread
+])
+def test_every_error_answer_is_the_error_body_in_the_request_language(
+    personas: Personas, path: str, method: str, status: int
+) -> None:
+    """Whatever the status, the body is ``{detail, errors}`` and ``detail`` is worded in
+    the request's language (Persian by default), not a fixed English phrase."""
+    _, token = services.api_token_issue(user=personas.inspector, name="d", ttl_days=1,
+                                        actor=personas.inspector)
+    auth = {} if status == 401 else {"Authorization": f"Bearer {token}"}
+    body = b'{"category": "VB", "unit_id": 1, "text": "x"}' if method == "POST" else b""
+    details = {}
+    for language in ("fa", "en"):
+        answer = serve(path, method=method, body=body,
+                       headers={**auth, "Accept-Language": language})
+        assert answer.status == status, (language, answer.content)
+        assert (answer.header("Content-Type") or "").startswith("application/json"), answer.content
+        parsed = answer.json()
+        assert set(parsed) == {"detail", "errors"} and isinstance(parsed["errors"], list)
+        details[language] = parsed["detail"]
+    assert details["fa"] != details["en"], details
+    if status == 405:
+        assert answer.header("Allow")
 
 
 def test_the_site_keeps_its_full_chain(settings: Any) -> None:

