@@ -1,4 +1,9 @@
-"""``amanat audit-export``: write the audit log as JSON Lines or NIST 1500-101 JSON."""
+"""``amanat audit-export``: write the audit log as JSON Lines or NIST 1500-101 JSON.
+
+The file is written whatever the log holds (a broken log is evidence too), then the
+stored chain is re-hashed: if it no longer verifies, the command says so and fails, so
+that whoever exports is not handed a tampered log without a word.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from amanat.audit.services import AuditError, audit_export, cli_actor
+from amanat.audit.services import AuditError, audit_chain_problem, audit_export, cli_actor
 
 
 class Command(BaseCommand):
@@ -29,3 +34,10 @@ class Command(BaseCommand):
             _("Exported %(size)s events to %(path)s (root %(root)s).")
             % {"size": result.size, "path": path, "root": result.root}
         )
+        problem = audit_chain_problem()
+        if problem is not None:
+            raise CommandError(
+                _("The audit log does not verify: %(problem)s. The export was written; "
+                  "check it with amanat-verify and the signed checkpoints.")
+                % {"problem": problem}
+            )
