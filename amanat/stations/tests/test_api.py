@@ -410,3 +410,13 @@ def test_list_filters_compare_codes_in_their_canonical_form(
     response = admin.get(LIST, {"county": typed})
     assert response.status_code == 200, response.content
     assert codes(response) == ["0001"]
+
+
+def test_a_nul_in_a_query_parameter_is_the_apis_422_not_the_sites_400(
+    registry: Registry, governor: Api
+) -> None:
+    """The site refuses query strings holding NUL before any view (core.querystring);
+    the API keeps its own answer, per field, in JSON."""
+    response = governor.get("/api/v1/stations/", {"q": "a\x00b"})
+    assert response.status_code == 422, response.content
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("q", "nul")]
