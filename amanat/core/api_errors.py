@@ -3,8 +3,9 @@
 Every error the API answers has this shape, in the request's language (LocaleMiddleware:
 ``Accept-Language``, Persian by default): a body that is not JSON or a missing required
 header (400), a missing or expired token (401), an object outside the caller's scope
-(404), a broken rule of a service (``amanat.core.errors.RuleError``), a value pydantic
-could not read (translated here) or a reused idempotency key (422), a database that
+(404), a method the path lacks (405, ``json_not_allowed``), a broken rule of a service
+(``amanat.core.errors.RuleError``), a value pydantic could not read (translated here)
+or a reused idempotency key (422), a database that
 cannot serve now (503, with ``Retry-After``: amanat/core/outage.py).  ``code`` is the
 machine-readable kind of problem (``missing``, ``too_long``, ``locked``, …), the same in
 every language.
