@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import Error as DatabaseDriverError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
@@ -22,7 +22,12 @@ from ninja.security import HttpBearer
 
 from amanat.accounts import access
 from amanat.accounts.models import ApiToken
-from amanat.core.api_errors import NOT_FOUND, ErrorOut, complete_openapi, install_error_handlers
+from amanat.core.api_errors import (
+    ErrorOut,
+    complete_openapi,
+    install_error_handlers,
+    not_found_response,
+)
 from amanat.core.api_parser import CleanTextParser
 from amanat.core.outage import outage_of, unavailable
 from amanat.geo.models import AdminUnit
@@ -165,4 +170,4 @@ def api_fallback(request: HttpRequest) -> HttpResponse:
         if match is not None and match.namespace == api.urls_namespace:
             response: HttpResponse = match.func(request, *match.args, **match.kwargs)
             return response
-    return JsonResponse(NOT_FOUND, status=404)
+    return not_found_response()

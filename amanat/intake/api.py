@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field
 
 from amanat.accounts import access, policy
 from amanat.core import idempotency as core_idempotency
-from amanat.core.api_errors import NOT_FOUND, ErrorOut, error_body, error_response
+from amanat.core.api_errors import ErrorOut, error_body, error_response, not_found_body
 from amanat.core.api_types import Integer
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
@@ -108,7 +108,7 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
         bound = token_station_ids(request)
         if bound is not None and (station is None or station.pk not in bound):
             # A field device reports only for the stations its token names.
-            return 404, NOT_FOUND
+            return 404, not_found_body()
         return services.report_prepare(
             channel=Channel.API, category=_category(payload.category), text=payload.text,
             station=station, unit=unit, election=election, actor=request.user,
@@ -137,7 +137,7 @@ def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
     key = request.headers.get(core_idempotency.HEADER)
     if key is None:  # an empty or blank header is a malformed key: idempotent says so
         return error_response([core_idempotency.MISSING], status=400,
-                              detail="Idempotency-Key header required")
+                              detail=_("Idempotency-Key header required"))
     sent = payload.dict()
     prepared = _prepare(request, payload, sent, key)
     planned = None

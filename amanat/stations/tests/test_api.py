@@ -165,9 +165,9 @@ def test_every_api_path_answers_json_with_or_without_its_slash(
         assert response.status_code != 301, route
         assert response["Content-Type"].startswith("application/json"), route
     for missing in ("/api/v1/nothing", "/api/v1/nothing/", "/api/v1/stations/x/y"):
-        response = admin.get(missing)
+        response = admin.get(missing, language="en")
         assert response.status_code == 404, missing
-        assert response.json() == {"detail": "Not Found", "errors": []}, missing
+        assert response.json() == {"detail": "Not found", "errors": []}, missing
     # Without a token the routed operation still refuses, in JSON.
     anonymous = Client().get("/api/v1/stations")
     assert anonymous.status_code == 401 and anonymous.json()
