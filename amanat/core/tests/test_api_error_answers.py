@@ -33,8 +33,9 @@ def _keep_the_test_transaction() -> Iterator[None]:
 
 @pytest.fixture
 def token(personas: Personas) -> str:
-    _, plaintext = services.api_token_issue(user=personas.gharchak_governor, name="client", ttl_days=1,
-                                            actor=personas.gharchak_governor)
+    governor = personas.gharchak_governor
+    _, plaintext = services.api_token_issue(user=governor, name="client", ttl_days=1,
+                                            actor=governor)
     return plaintext
 
 
