@@ -36,6 +36,7 @@ from amanat.core.templatetags.persian import (
     fadigits,
     jdate,
     jdatetime_filter,
+    list_separator,
     localize_digits,
     localize_number,
     ltr,
@@ -224,9 +225,10 @@ def _value(value: Any, found: models.Field[Any, Any] | None, names: _Names) -> S
     if value is None or value == "" or value == []:
         return _EMPTY
     if isinstance(value, list):
-        return SafeString("، ".join(str(_value(v, found, names)) for v in value))
+        return SafeString(list_separator().join(str(_value(v, found, names)) for v in value))
     if isinstance(value, Mapping):
-        return SafeString("، ".join(f"{k}: {_value(v, None, names)}" for k, v in value.items()))
+        return SafeString(list_separator().join(
+            f"{k}: {_value(v, None, names)}" for k, v in value.items()))
     if isinstance(value, bool) or isinstance(found, models.BooleanField):
         return str(_("Yes") if value else _("No"))
     if found is not None and found.choices:
