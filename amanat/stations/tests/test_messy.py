@@ -258,7 +258,8 @@ def test_persian_header_variants_fill_their_fields(doors: Doors) -> None:
 
 
 @pytest.mark.parametrize("header", ["تعداد‌ واجدین ", "تعداد واجدين", "ظرفیت (نفر)",
-                                    "۳- ظرفیت", "Expected_Voters", "عرض جغرافیائی"])
+                                    "۳- ظرفیت", "Expected_Voters", "عرض جغرافیائی",
+                                    "نام محل استقرار شعبه", "نشانی محل استقرار شعبه"])
 def test_spelling_of_a_header_does_not_matter(header: str) -> None:
     from amanat.stations import tabular as st
 
