@@ -12,8 +12,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import Error as DatabaseDriverError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import Resolver404, URLPattern, URLResolver, resolve
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
@@ -26,8 +26,7 @@ from amanat.core.api_errors import (
     ErrorOut,
     complete_openapi,
     install_error_handlers,
-    json_not_allowed,
-    not_found_body,
+    not_found_response,
 )
 from amanat.core.api_parser import CleanTextParser
 from amanat.core.outage import outage_of, unavailable
@@ -65,14 +64,6 @@ class AmanatApi(NinjaAPI):
         document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         complete_openapi(document)
         return document
-
-    def _get_urls(self) -> list[URLResolver | URLPattern]:
-        # Every path's view answers a method it lacks (405) with the API's error body.
-        patterns = super()._get_urls()
-        for pattern in patterns:
-            if isinstance(pattern, URLPattern):
-                pattern.callback = json_not_allowed(pattern.callback)
-        return patterns
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
         # The view's name (``report_create``), not its module path: generated clients
@@ -179,4 +170,4 @@ def api_fallback(request: HttpRequest) -> HttpResponse:
         if match is not None and match.namespace == api.urls_namespace:
             response: HttpResponse = match.func(request, *match.args, **match.kwargs)
             return response
-    return JsonResponse(not_found_body(), status=404)
+    return not_found_response()

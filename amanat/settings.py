@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Under /api/: Django's own HTML error pages (405, 400) become the API's error body.
+    "amanat.core.api_errors.ApiErrorBodyMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A query string holding NUL is a 400 (PostgreSQL cannot compare text with it).
     "amanat.core.querystring.NulQueryStringMiddleware",
@@ -148,6 +150,7 @@ API_MIDDLEWARE = [
     "amanat.core.clientaddr.UntrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "amanat.core.api_errors.ApiErrorBodyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "amanat.intake.handlers.AnonymousUntilTokenMiddleware",
     "amanat.accounts.middleware.PrivatePagesMiddleware",

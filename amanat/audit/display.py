@@ -36,6 +36,7 @@ from amanat.core.templatetags.persian import (
     fadigits,
     jdate,
     jdatetime_filter,
+    list_separator,
     localize_digits,
     localize_number,
     ltr,
@@ -223,12 +224,12 @@ def _value(value: Any, found: models.Field[Any, Any] | None, names: _Names) -> S
     """One stored value in words: choice label, yes/no, Jalali date, name, number."""
     if value is None or value == "" or value == []:
         return _EMPTY
-    # A list or mapping is joined here, so each part is escaped here (a part that is
-    # already HTML, ``ltr``'s, stays as it is): the values are what people typed.
     if isinstance(value, list):
-        return format_html_join("، ", "{}", ((_value(v, found, names),) for v in value))
+        # Each part is escaped here (a part that is already HTML, ``ltr``'s, stays as it
+        # is): the values are what people typed.
+        return format_html_join(list_separator(), "{}", ((_value(v, found, names),) for v in value))
     if isinstance(value, Mapping):
-        return format_html_join("، ", "{}: {}",
+        return format_html_join(list_separator(), "{}: {}",
                                 ((k, _value(v, None, names)) for k, v in value.items()))
     if isinstance(value, bool) or isinstance(found, models.BooleanField):
         return str(_("Yes") if value else _("No"))

@@ -3,10 +3,12 @@
 Every error the API answers has this shape, in the request's language (LocaleMiddleware:
 ``Accept-Language``, Persian by default): a body that is not JSON or a missing required
 header (400), a missing or expired token (401), an object outside the caller's scope
-(404), a method the path lacks (405, ``json_not_allowed``), a broken rule of a service
-(``amanat.core.errors.RuleError``), a value pydantic could not read (translated here)
-or a reused idempotency key (422), a database that
-cannot serve now (503, with ``Retry-After``: amanat/core/outage.py).  ``code`` is the
+(404), a method the path does not take (405), a body over Django's size limit (413), a
+broken rule of a service (``amanat.core.errors.RuleError``), a value pydantic could not
+read (translated here) or a reused idempotency key (422), a database that cannot serve
+now (503, with ``Retry-After``: amanat/core/outage.py).  Whatever else answers an error
+under /api/ outside ninja's handlers (Django's own 400 and 405 pages) is rewritten into
+this shape by ``ApiErrorBodyMiddleware``.  ``code`` is the
 machine-readable kind of problem (``missing``, ``too_long``, ``locked``, …), the same in
 every language.
 
@@ -16,18 +18,19 @@ plumbing can give them, so that a generated client knows every status it may rec
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic_core import PydanticCustomError
 
-from amanat.core.errors import RuleError
+from amanat.core.errors import Grouped, RuleError
 
 
 class FieldErrorOut(Schema):
@@ -44,14 +47,20 @@ class ErrorOut(Schema):
 
 
 INVALID_DETAIL = _("The request is invalid; see errors.")
-NOT_FOUND_DETAIL = _("Not found: no such object, or not in your area.")
-UNAUTHORIZED_DETAIL = _("Unauthorized: an API token is needed.")
-NOT_ALLOWED_DETAIL = _("This method is not allowed here.")
+NOT_FOUND_DETAIL = _("Not found")
+# The detail of an error answer that has no rule error of its own, by status.
+_STATUS_DETAILS: Mapping[int, Promise] = {
+    400: _("The request cannot be read"),
+    401: _("Unauthorized"),
+    404: NOT_FOUND_DETAIL,
+    405: _("This method is not allowed here; the Allow header lists those that are"),
+    413: _("The request body is too large"),
+}
+_OTHER_DETAIL = _("The request cannot be served")
 
 
-def not_found_body() -> dict[str, Any]:
-    """The 404 body in the request's language: no field is at fault."""
-    return error_body([], NOT_FOUND_DETAIL)
+def status_detail(status: int) -> Promise:
+    return _STATUS_DETAILS.get(status, _OTHER_DETAIL)
 
 
 def error_body(errors: Iterable[RuleError], detail: str | Promise = INVALID_DETAIL
@@ -67,6 +76,16 @@ def error_response(
     errors: Iterable[RuleError], *, status: int = 422, detail: str | Promise = INVALID_DETAIL
 ) -> HttpResponse:
     return JsonResponse(error_body(errors, detail), status=status)
+
+
+def not_found_body() -> dict[str, Any]:
+    """The 404 body (no such object, or outside the caller's scope), in the active
+    language."""
+    return error_body([], NOT_FOUND_DETAIL)
+
+
+def not_found_response() -> HttpResponse:
+    return JsonResponse(not_found_body(), status=404)
 
 
 # --- pydantic's errors, translated ------------------------------------------------------
@@ -154,6 +173,9 @@ UNAUTHORIZED = RuleError(
       "revoked token, or one of a disabled user, is refused)"),
     code="unauthorized", field="Authorization",
 )
+TOO_LARGE = RuleError(_("the request body is larger than the %(limit)s bytes allowed"),
+                      code="too_large", field="body",
+                      limit=Grouped(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0))
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -168,16 +190,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 400 and str(exc).startswith(_UNPARSABLE):
             return error_response([UNREADABLE_BODY], status=400,
                                   detail=_("Cannot parse the request body"))
-        return api.create_response(request, {"detail": str(exc), "errors": []},
-                                   status=exc.status_code)
+        return error_response([], status=exc.status_code, detail=status_detail(exc.status_code))
 
     def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
-        return api.create_response(request, not_found_body(), status=404)
+        return not_found_response()
+
+    def on_too_large(request: HttpRequest, exc: Any) -> HttpResponse:
+        return error_response([TOO_LARGE], status=413, detail=status_detail(413))
 
     # ninja's own answer is {"detail": "Unauthorized"}: the API's error body instead, with
     # the challenge RFC 6750 asks for.
     def on_unauthorized(request: HttpRequest, exc: Any) -> HttpResponse:
-        response = error_response([UNAUTHORIZED], status=401, detail=UNAUTHORIZED_DETAIL)
+        response = error_response([UNAUTHORIZED], status=401, detail=status_detail(401))
         response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
 
@@ -187,29 +211,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, on_validation_error)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(RequestDataTooBig, on_too_large)
     api.add_exception_handler(AuthenticationError, on_unauthorized)
     api.add_exception_handler(RuleError, on_rule_error)
-
-
-def json_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """``view`` (an API path's), with its 405 answered as the API's JSON error body.
-
-    ninja answers a method a path does not have with a plain-text "Method not allowed";
-    the ``Allow`` header is kept.
-    """
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        if response.status_code != 405 or response.get("Content-Type", "").startswith(
-                "application/json"):
-            return response
-        answer = JsonResponse(error_body([], NOT_ALLOWED_DETAIL), status=405)
-        if response.has_header("Allow"):
-            answer["Allow"] = response["Allow"]
-        return answer
-
-    return wrapper
 
 
 # --- the answers in the OpenAPI document -----------------------------------------------
@@ -229,6 +233,7 @@ _WHY: Mapping[str, str] = {
     "400": "the body is not JSON, or a required header is missing",
     "401": "no valid bearer token: missing, expired or revoked, or its user is disabled",
     "404": "no such object, or outside your scope (never 403)",
+    "413": "the body is larger than the server accepts; nothing changed",
     "422": "a value cannot be read or breaks a rule; every problem is listed, nothing changed",
     "503": "the database is unavailable (disk full, locked or unreachable); nothing changed:"
     " send the same request again (same Idempotency-Key) after Retry-After seconds",
@@ -267,7 +272,7 @@ def _complete_operation(operation: dict[str, Any]) -> None:
     if parameters or body:
         wanted.add("422")
     if body:
-        wanted.add("400")
+        wanted.update(("400", "413"))
     for status in sorted(wanted):
         responses.setdefault(status, {
             "description": _WHY[status],
@@ -287,3 +292,36 @@ def _add_error_schemas(document: dict[str, Any]) -> None:
     schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schema.pop("$defs", {}))
     schemas["ErrorOut"] = schema
+
+
+# --- error answers from outside ninja ----------------------------------------------------
+
+# Headers of the original answer that the client still needs.
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class ApiErrorBodyMiddleware:
+    """Under /api/, an error answer that is not JSON becomes the API's error body.
+
+    Django answers some requests before or around ninja's handlers: 405 for a method a
+    path does not take (ninja's PathView), 400 for a suspicious request (Django's
+    handler400: a header it refuses, too many fields), each as an HTML or plain-text page
+    that no client can parse.  Placed after LocaleMiddleware in both chains (the site's
+    and the API's, amanat/intake/handlers.py), so the detail is in the request's language.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        self.prefix = settings.AMANAT_API_PREFIX
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = self.get_response(request)
+        if (response.status_code < 400 or not request.path.startswith(self.prefix)
+                or response.get("Content-Type", "").startswith("application/json")):
+            return response
+        status = response.status_code
+        replaced = error_response([], status=status, detail=status_detail(status))
+        for name in _KEPT_HEADERS:
+            if name in response:
+                replaced[name] = response[name]
+        return replaced

@@ -188,7 +188,7 @@ class AssignForm(NoteForm):
 
 class ReferForm(NoteForm):
     office = CleanCharField(label=_("Office referred to"), max_length=200,
-                             initial="دادستانی")
+                             initial=_("Prosecutor's office"))
     # A step records what has just happened: today unless the user says otherwise.
     referred_on = JalaliDateField(label=_("Referral date"), initial=timezone.localdate)
     their_reference = CleanCharField(label=_("Their reference number"), required=False,

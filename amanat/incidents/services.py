@@ -507,7 +507,8 @@ def case_evidence_add(*, case: Case, files: Sequence[CheckedFile], actor: AnyUse
         if not case.is_open:
             raise RuleError(_("a closed case takes no new evidence"),
                             code="illegal_transition")
-        text = clean_text(note) or f"مدرک تازه برای پرونده {case.number}"
+        text = clean_text(note) or str(_("New evidence for case %(number)s")
+                                        % {"number": case.number})
         report = report_receive(
             channel=Channel.WEB, category=case.category, text=text, station=case.station,
             unit=case.unit, election=case.election, actor=actor, evidence=files,

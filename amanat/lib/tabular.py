@@ -92,6 +92,9 @@ class HeaderNotFound(TabularError):
 
 # A warning about how a file was read: the file was not UTF-8 and was read as cp1256.
 CP1256_WARNING = "cp1256"
+# A warning: a formula cell of the data sheet has no saved value (the program that wrote
+# the file did not compute it), so it was read as empty.
+FORMULA_WARNING = "formula_without_value"
 
 
 @dataclass
@@ -239,14 +242,18 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
             names = names[:1]
         extents = _xlsx_extents(data)
         for name in names:
-            _check_extent(name, extents.get(name, (0, 0)))
+            rows, columns, unsaved = extents.get(name, (0, 0, False))
+            _check_extent(name, (rows, columns))
             # calamine pads the rows above the used range, so row numbers count from
             # the sheet's top as a spreadsheet shows them.
             source = enumerate(book.get_sheet_by_name(name).iter_rows(), start=1)
             found = _find_header(((n, [_header_text(c) for c in r]) for n, r in source),
                                  is_header)
             if found is not None:
-                return _xlsx_table(name, found, source)
+                table = _xlsx_table(name, found, source)
+                if unsaved:
+                    table.warnings.append(FORMULA_WARNING)
+                return table
     except TabularError:
         raise
     except (CalamineError, ValueError, OSError, zipfile.BadZipFile) as exc:
@@ -274,9 +281,10 @@ def _attrs(tag: bytes) -> dict[str, str]:
             for k, v in _ATTR.findall(tag)}
 
 
-def _xlsx_extents(data: bytes) -> dict[str, tuple[int, int]]:
+def _xlsx_extents(data: bytes) -> dict[str, tuple[int, int, bool]]:
     """The last row and column holding a value in each sheet, by sheet name, read from
-    the sheet XML before calamine lays the whole rectangle out in memory."""
+    the sheet XML before calamine lays the whole rectangle out in memory; and whether
+    the sheet has a formula without a saved value (calamine reads it as empty)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
         sheets = [_attrs(t) for t in _TAG.findall(_member(archive, "xl/workbook.xml"))]
@@ -298,8 +306,16 @@ def _member(archive: zipfile.ZipFile, name: str) -> bytes:
         return b""
 
 
-def _extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
+# A formula whose cell closes with no computed value: no <v>, or an empty one.
+_UNSAVED_FORMULA = re.compile(
+    rb"<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+
+
+def _extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int, bool]:
     rows = columns = 0
+    unsaved = False
     tail = b""
     with archive.open(part) as stream:
         while chunk := stream.read(_CHUNK):
@@ -309,13 +325,14 @@ def _extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
             body, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
             usual = body.count(b"<c ") == body.count(b'<c r="') and b":c " not in body
             cells = (_VALUED_CELL if usual else _ANY_VALUED_CELL).findall(body)
+            unsaved = unsaved or (b"f>" in body and _UNSAVED_FORMULA.search(body) is not None)
             if cells:
                 rows = max(rows, max(map(int, (r for _c, r in cells))))
                 widest = max({c for c, _r in cells}, key=lambda c: (len(c), c))
                 columns = max(columns, _column_number(widest))
             if rows > MAX_ROWS or columns > MAX_COLUMNS:
                 break  # already too large: the rest need not be read
-    return rows, columns
+    return rows, columns, unsaved
 
 
 def _column_number(letters: bytes) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 
 import pytest
@@ -62,6 +63,20 @@ def test_a_county_governor_sees_only_his_county(scored: AtlasWorld, personas: An
     assert Event.objects.filter(action="access.denied", object_type="geo.adminunit",
                                 object_id=str(scored.geo.kerman_county.pk)).exists()
 
+
+@pytest.mark.parametrize("persona", ["gharchak_governor", "admin"])
+def test_every_atlas_link_on_the_county_page_opens(scored: AtlasWorld, personas: Any,
+                                                   persona: str) -> None:
+    """The breadcrumb names the province; it links there only for who may open it."""
+    client = _client(getattr(personas, persona))
+    html = client.get(reverse("atlas:county", args=[scored.geo.gharchak.pk])).content.decode()
+    assert scored.geo.tehran.name in html
+    links = set(re.findall(r'href="(/atlas/[^"]+)"', html.replace("&amp;", "&")))
+    province = reverse("atlas:province", args=[scored.geo.tehran.pk])
+    assert any(link.startswith(province) for link in links) == (persona == "admin")
+    for link in links:
+        if not link.endswith(".pdf"):
+            assert client.get(link).status_code == 200, link
 
 def test_county_page_shows_tier_explanation_gaps_and_assessments(
     scored: AtlasWorld, personas: Any

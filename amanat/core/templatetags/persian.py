@@ -122,6 +122,16 @@ def localize_number(text: str) -> str:
     return to_persian_digits(_PERCENT.sub(ARABIC_PERCENT_SIGN, text))
 
 
+ARABIC_COMMA = "\u060c"  # «،»
+
+
+@register.simple_tag(name="listsep")
+def list_separator() -> str:
+    """What goes between the items of a list in the active language: «، » in Persian,
+    ", " otherwise (``{% listsep %}`` between the items of a ``{% for %}``)."""
+    return f"{ARABIC_COMMA} " if persian_active() else ", "
+
+
 @register.filter(name="ltr")
 def ltr(value: Any) -> SafeString:
     """A left-to-right token (a code, a reference, a phone number, an address of a web

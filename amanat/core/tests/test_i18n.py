@@ -72,3 +72,25 @@ def test_every_string_of_the_code_is_in_the_persian_catalog(tmp_path: Path) -> N
     assert missing == [], (
         "run `.venv/bin/amanat makemessages -l fa -l en` in amanat/ and translate: "
         f"{missing[:10]}")
+
+
+# Templates that may hold Persian letters: the language switch names Persian in Persian,
+# and the printed county atlas and council agenda are official Persian documents.
+PERSIAN_TEMPLATES = {"includes/navbar.html", "atlas/county_pdf.html",
+                     "councils/agenda_pdf.html"}
+
+
+def test_no_page_template_holds_persian_text() -> None:
+    """Persian in a page template shows in the English interface too (a «، » between
+    items, a «٪» after a number): words go through {% translate %}, punctuation through
+    the language-aware filters and tags of core/templatetags/persian.py."""
+    amanat = Path(settings.BASE_DIR)
+    found = []
+    for path in sorted(amanat.glob("**/templates/**/*.html")):
+        name = str(path).split("/templates/", 1)[1]
+        if name in PERSIAN_TEMPLATES:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if any("\u0600" <= c <= "\u06ff" for c in line):
+                found.append(f"{name}:{number}")
+    assert found == []

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from amanat.accounts import services
 from amanat.accounts.testing import sign_in
 from amanat.elections.demo import seed_example_election
 from amanat.stations.tests.conftest import make_station
@@ -65,3 +66,28 @@ def test_main_pages_fit_a_phone_for_a_county_governor(
         if scroll > inner:
             too_wide[path] = scroll
     assert too_wide == {}, f"wider than the {PHONE['width']} px screen: {too_wide}"
+
+
+def test_a_long_unbroken_word_wraps_on_a_phone(
+    browser_page: Any, personas: Any, small_geo: Any
+) -> None:
+    """A name typed without spaces, or a pasted code quoted back in an error message,
+    wraps: once a token's stations field with a 300-letter word made the token page
+    1306 px wide, and a long agenda item its meeting page 1556 px."""
+    word = "ي" * 150
+    election = seed_example_election()
+    station = make_station(election, small_geo.gharchak, "2310-0042", name=word)
+    governor = personas.gharchak_governor
+    services.api_token_issue(user=governor, name=word, ttl_days=1, actor=governor)
+    page = _phone_page(browser_page, governor)
+    for path in (f"/stations/{station.pk}/", "/stations/tokens/"):
+        scroll, inner = _width(page, path)
+        assert scroll <= inner, (path, scroll)
+    page.fill("#id_name", "x")
+    page.fill("#id_stations", word * 2)
+    page.locator("form[action$='/tokens/issue/'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("[data-testid=error-stations]").is_visible()
+    scroll, inner = page.evaluate(
+        "[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner, ("/stations/tokens/issue/", scroll)

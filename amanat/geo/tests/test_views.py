@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
+from amanat.accounts.testing import make_personas, sign_in
+from amanat.audit.models import Event
 from conftest import make_unit
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +232,34 @@ def test_search_form_works_without_javascript(viewer_client, small_geo):
     assert 'method="get" action="/geo/search/"' in html
     assert 'name="q"' in html
     assert 'hx-get="/geo/search/"' in html
+
+
+# --- links only to what the reader may open ------------------------------------------
+
+
+def _unit_links(html: str) -> set[str]:
+    return set(re.findall(r'href="(/geo/unit/\d+/)"', html))
+
+
+@pytest.mark.parametrize("persona", ["gharchak_governor", "police", "inspector"])
+def test_a_county_persona_is_linked_only_to_units_it_may_open(client, small_geo, persona):
+    """A county's staff read the province list and search every place, but a link to a
+    unit out of their scope would be a 404 (and an access.denied audit event): such
+    units are named, not linked."""
+    user = getattr(make_personas(small_geo), persona)
+    sign_in(client, user)
+    county = small_geo.gharchak
+    pages = [reverse("geo:index"), reverse("geo:unit", args=[county.pk]),
+             reverse("geo:search") + "?q=%D8%B1"]  # «ر»: Tehran, Kerman, their places
+    links: set[str] = set()
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        links |= _unit_links(response.content.decode())
+    assert reverse("geo:unit", args=[county.pk]) in links | set(pages)
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    html = client.get(reverse("geo:index")).content.decode()
+    assert "کرمان" in html  # still listed, as text
+    assert reverse("geo:unit", args=[small_geo.kerman_province.pk]) not in html
+    assert not Event.objects.filter(action="access.denied").exists()

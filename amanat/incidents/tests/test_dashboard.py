@@ -20,6 +20,7 @@ from amanat.atlas.factors import incident_load
 from amanat.audit.models import Event
 from amanat.core.templatetags.persian import jdate
 from amanat.incidents import dashboard, services
+from amanat.incidents.forms import ReferForm
 from amanat.incidents.models import Case, CaseStep, Evidence, Report
 from amanat.incidents.tests.conftest import World, client_for
 
@@ -359,3 +360,20 @@ def test_bad_evidence_is_rejected_and_nothing_changes(cases: Fixture) -> None:
     assert any("بسته" in str(m) or "closed" in str(m) for m in response.context["messages"])
     assert _counts() == before
     assert Agency.objects.exists()  # the seeded agencies are untouched
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_texts_the_system_writes_are_in_the_users_language(cases: Fixture,
+                                                          language: str) -> None:
+    """Evidence without a note gets a line saying what it is, and a referral's office a
+    suggestion: in the page's language, not always in Persian."""
+    case = cases.g_new
+    governor = client_for(cases.world.personas.gharchak_governor, language)
+    url = reverse("incidents:case_evidence", args=[case.pk])
+    assert governor.post(url, {"evidence": _upload(PNG)}).status_code == 302
+    text = Report.objects.get(case_link__case=case, payload__form="case_evidence").text
+    assert case.number in text
+    assert any("\u0600" <= c <= "\u06ff" for c in text) == (language == "fa")
+    with translation.override(language):
+        office = str(ReferForm().fields["office"].initial)
+    assert any("\u0600" <= c <= "\u06ff" for c in office) == (language == "fa")

@@ -42,7 +42,7 @@ def test_the_api_answers_through_its_own_chain(personas: Personas) -> None:
 
 
 def test_the_api_refuses_without_a_token_and_its_open_endpoints_see_no_user() -> None:
-    status, headers, content = serve("/api/v1/me")
+    status, headers, content = serve("/api/v1/me", headers={"Accept-Language": "en"})
     # The API's error body, like every other error answer, with the RFC 6750 challenge.
     body = json.loads(content)
     assert status == 401 and body["detail"]  # worded in the request's language

@@ -258,7 +258,8 @@ def test_persian_header_variants_fill_their_fields(doors: Doors) -> None:
 
 
 @pytest.mark.parametrize("header", ["تعداد‌ واجدین ", "تعداد واجدين", "ظرفیت (نفر)",
-                                    "۳- ظرفیت", "Expected_Voters", "عرض جغرافیائی"])
+                                    "۳- ظرفیت", "Expected_Voters", "عرض جغرافیائی",
+                                    "نام محل استقرار شعبه", "نشانی محل استقرار شعبه"])
 def test_spelling_of_a_header_does_not_matter(header: str) -> None:
     from amanat.stations import tabular as st
 
@@ -544,3 +545,18 @@ def test_no_cell_value_in_any_column_crashes_the_import(registry: Registry, valu
             assert snapshot() == before
             for error in report.errors:
                 assert not ASCII_DIGIT.search(error.render("fa")), error.render("fa")
+
+
+def test_a_formula_without_a_saved_value_is_named_not_dropped_silently(doors: Doors) -> None:
+    """openpyxl (and some exports) write a formula without its computed value: the
+    cell reads as empty, and both doors say so; a saved value is read as usual."""
+    head = ["کد شعبه", "کد شهرستان", "نام", "ظرفیت"]
+    unsaved = xlsx(head, ["901", "815", "شعبه", "=1000+500"])
+    accepted, printed = doors.command("f.xlsx", unsaved, "--dry-run")
+    assert accepted, printed
+    assert "formula cells have no saved value" in printed
+    response = doors.page("f.xlsx", unsaved, dry_run="on")
+    assert "formula cells have no saved value" in response.content.decode()
+    plain = xlsx(head, ["901", "815", "شعبه", 1500])
+    accepted, printed = doors.command("p.xlsx", plain, "--dry-run")
+    assert accepted and "formula" not in printed

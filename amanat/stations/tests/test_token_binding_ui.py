@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,3 +148,16 @@ def test_no_stations_keeps_the_whole_area(
     assert not ApiToken.objects.get(user=personas.inspector).station_bindings.exists()
     assert "api_token.issue" in actions(audit_events)
     assert "api_token.bind" not in actions(audit_events)
+
+
+@pytest.mark.parametrize(("language", "separator"), [("en", "2310-0042, 2310-0043"),
+                                                     ("fa", "۲۳۱۰-۰۰۴۲، ۲۳۱۰-۰۰۴۳")])
+def test_the_bound_stations_are_listed_in_the_page_language(
+    client: Client, personas: Personas, place: Place, language: str, separator: str
+) -> None:
+    sign_in(client, personas.inspector)
+    _issue(client, "2310-0042 2310-0043")
+    listed = client.get(reverse("stations:api_tokens"), HTTP_ACCEPT_LANGUAGE=language)
+    cell = re.search(r'data-testid="token-stations">(.*?)</td>', listed.content.decode())
+    assert cell is not None
+    assert re.sub(r"<[^>]+>", "", cell.group(1)) == separator
