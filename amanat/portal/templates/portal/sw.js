@@ -14,7 +14,12 @@ workbox.core.clientsClaim();
 workbox.precaching.precacheAndRoute(CONFIG.precache);
 workbox.precaching.cleanupOutdatedCaches();
 
-var keep = new workbox.strategies.NetworkFirst({ cacheName: PAGES, networkTimeoutSeconds: 5 });
+// ignoreVary: the answers vary on Cookie and Accept-Language, which a navigation and the
+// install-time fetch below send differently; the cache holds one user's copy anyway (it is
+// emptied on "sign out and clear this device").
+var keep = new workbox.strategies.NetworkFirst({
+  cacheName: PAGES, networkTimeoutSeconds: 5, matchOptions: { ignoreVary: true },
+});
 workbox.routing.registerRoute(function (options) {
   var path = options.url.pathname;
   return options.url.origin === self.location.origin &&
