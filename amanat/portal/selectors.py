@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -72,29 +73,54 @@ class FinderResult:
     more: bool = False
 
 
-def _station_units(stations: QuerySet[Station]) -> QuerySet[AdminUnit]:
+@dataclass(frozen=True)
+class Place:
+    pk: int
+    name_key: str
+    depth: int
+
+
+# The places holding published stations, per process: a search reads ~15,000 names at
+# national scale, which costs seconds as a query per search and nothing from memory.
+# The key changes when a station is added, closed or reopened, or the list republished.
+_PLACES: dict[tuple[Any, ...], list[Place]] = {}
+
+
+def _station_places(stations: QuerySet[Station]) -> list[Place]:
     """The places that hold published stations: their own unit, county and province."""
-    counties = stations.values("county_id")
-    return AdminUnit.objects.filter(
-        Q(pk__in=stations.values("unit_id")) | Q(pk__in=counties)
-        | Q(pk__in=AdminUnit.objects.filter(pk__in=counties).values("parent_id")),
-        kind__in=FINDER_KINDS,
-    )
+    fingerprint = stations.order_by().aggregate(n=Count("id"), last=Max("id"),
+                                                 changed=Max("updated_at"))
+    key = (*tuple(sorted(fingerprint.items())), str(stations.query))
+    if key not in _PLACES:
+        ids = set(stations.order_by().values_list("unit_id", flat=True).distinct())
+        counties = set(stations.order_by().values_list("county_id", flat=True).distinct())
+        ids |= counties
+        ids |= set(AdminUnit.objects.filter(pk__in=counties).values_list("parent_id", flat=True))
+        rows = AdminUnit.objects.filter(kind__in=FINDER_KINDS).values_list("pk", "name_key",
+                                                                          "depth")
+        places = [Place(pk, name_key, depth) for pk, name_key, depth in rows if pk in ids]
+        _PLACES.clear()  # one election's list at a time
+        _PLACES[key] = places
+    return _PLACES[key]
 
 
-def _exact_units(places: QuerySet[AdminUnit], key: str) -> list[AdminUnit]:
-    return list(places.filter(name_key__contains=key).order_by("depth", "name_key", "pk")[:20])
+def _units(ids: list[int]) -> list[AdminUnit]:
+    return list(AdminUnit.objects.filter(pk__in=ids).order_by("depth", "name_key", "pk"))
 
 
-def _fuzzy_units(places: QuerySet[AdminUnit], key: str) -> list[AdminUnit]:
+def _exact_units(places: list[Place], key: str) -> list[AdminUnit]:
+    found = sorted((p for p in places if key in p.name_key), key=lambda p: (p.depth, p.name_key))
+    return _units([p.pk for p in found[:20]])
+
+
+def _fuzzy_units(places: list[Place], key: str) -> list[AdminUnit]:
     """Places whose normalised name is close to ``key``: a letter wrong, missing or
     swapped (ق for غ, ث for س…), as people spell village names they have only heard."""
-    names = dict(places.values_list("pk", "name_key"))
+    names = {p.pk: p.name_key for p in places}
     matches = process.extract(key, names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
                               limit=FUZZY_UNITS)
     best = matches[0][1] if matches else 0
-    ids = [pk for _name, score, pk in matches if score >= best - 5]
-    return list(AdminUnit.objects.filter(pk__in=ids).order_by("depth", "name_key"))
+    return _units([pk for _name, score, pk in matches if score >= best - 5])
 
 
 def station_find(pub: Publication, query: str) -> FinderResult:
@@ -106,15 +132,20 @@ def station_find(pub: Publication, query: str) -> FinderResult:
     stations = published_stations(pub)
     if not key or not pub.published:
         return result
-    places = _station_units(stations)
+    places = _station_places(stations)
     units = _exact_units(places, key)
-    if not units and not stations.filter(search_text__contains=key).exists():
-        units = _fuzzy_units(places, key)
-        result.approximate = bool(units)
     condition = Q(search_text__contains=key)
     for unit in units:
         condition |= under("unit_path", unit.path)
     found = list(stations.filter(condition)[:FINDER_LIMIT + 1])
+    if not found:
+        units = _fuzzy_units(places, key)
+        result.approximate = bool(units)
+        if units:
+            condition = Q()
+            for unit in units:
+                condition |= under("unit_path", unit.path)
+            found = list(stations.filter(condition)[:FINDER_LIMIT + 1])
     result.more = len(found) > FINDER_LIMIT
     result.stations = found[:FINDER_LIMIT]
     result.units = units
