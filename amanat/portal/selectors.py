@@ -1,6 +1,6 @@
 """Public reads: the published polling stations, the station finder and the report
 statistics of the open data.  Nothing here needs an account, so nothing here may return
-a field that is not published (``opendata.STATION_FIELDS`` lists them)."""
+a field that is not published (``opendata.STATION_COLUMNS`` lists them)."""
 
 from __future__ import annotations
 

@@ -262,3 +262,10 @@ def test_open_data_list_queries_do_not_grow(client: Client, published: World,
         client.get("/find/", {"q": "قرچک"})
     with django_assert_max_num_queries(8):  # no exact match: a second, approximate search
         client.get("/find/", {"q": "قرچق"})
+
+
+def test_field_app_links_the_police_to_their_cases(world: World) -> None:
+    police = client_for(world.personas.police).get("/field/").content.decode()
+    assert 'data-testid="field-cases"' in police and 'data-testid="nav-field"' in police
+    inspector = client_for(world.personas.inspector).get("/field/").content.decode()
+    assert 'data-testid="field-cases"' not in inspector
