@@ -186,6 +186,7 @@ def test_inspector_files_offline_and_each_report_arrives_once(
     # The worker is installed (shell and stations cached) and controls the page.
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert _scroll_width(page) <= PHONE["width"]
 
     context.set_offline(True)
     _file(page, "گزارش یکم بدون اینترنت", "one.png")
