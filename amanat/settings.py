@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "csp",
     "amanat.accounts",
     "amanat.site",
+    "amanat.portal",
 ]
 
 MIDDLEWARE = [
@@ -258,6 +259,11 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/vazirmatn", NODE_MODULES / "vazirmatn"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    # The field app (amanat/portal): the IndexedDB queue and the service worker's modules.
+    ("vendor/dexie", NODE_MODULES / "dexie" / "dist"),
+    *[(f"vendor/{name}", NODE_MODULES / name / "build") for name in (
+        "workbox-sw", "workbox-core", "workbox-routing", "workbox-strategies",
+        "workbox-precaching", "workbox-expiration")],
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

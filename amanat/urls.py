@@ -28,5 +28,7 @@ urlpatterns = [
     # Public pages (no account): report a violation, check a report's status.
     path("report/", incidents_views.public_report, name="public_report"),
     path("report/status/", incidents_views.public_status, name="public_report_status"),
+    # The public portal and the field app (amanat/portal/urls.py).
+    path("", include("amanat.portal.urls")),
     path("", include("amanat.site.urls")),
 ]

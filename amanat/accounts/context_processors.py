@@ -7,7 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 
 from amanat.accounts import policy
-from amanat.accounts.access import can
+from amanat.accounts.access import can, user_memberships
+from amanat.accounts.models import Role
+
+# Roles that work at the stations and get the field app in the menu (amanat/portal).
+FIELD_ROLES = frozenset({Role.FIELD_INSPECTOR, Role.AGENCY_OFFICER})
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -23,4 +27,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "incident_reports": can(user, policy.VIEW, "incidents.report", None),
         "councils": can(user, policy.VIEW, "councils.council", None),
         "council_actions": can(user, policy.VIEW, "councils.actionitem", None),
+        "report_new": can(user, policy.CREATE, "incidents.report", None),
+        "field_app": any(m.role in FIELD_ROLES for m in user_memberships(user)),
     }}

@@ -127,6 +127,9 @@ class PublicReportForm(_IntakeForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["token"] = spam.form_token()
+        # A phone opens its camera for the evidence (a photo is what a witness has).
+        self.fields["evidence"].widget.attrs.update({"accept": "image/*",
+                                                     "capture": "environment"})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

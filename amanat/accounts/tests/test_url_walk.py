@@ -281,6 +281,10 @@ def _incident_categories(world: World) -> list[tuple[dict[str, Any], AdminUnit |
              None)]
 
 
+def _open_data_formats(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"fmt": "csv"}, None), ({"fmt": "json"}, None)]
+
+
 def _atlas_counties(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.filter(kind="county")]
 
@@ -315,7 +319,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:station": Expect(OBJECT, "stations.station", objects=_stations),
     # home, geography (official divisions: reference data for every signed-in user,
     # unit pages scoped like every other object)
-    "site:home": Expect(SIGNED_IN),
+    # signed out: the public portal's home (amanat/portal); signed in: the work page
+    "site:home": Expect(PUBLIC),
     "geo:index": Expect(SIGNED_IN),
     "geo:search": Expect(SIGNED_IN),
     "geo:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
@@ -416,6 +421,19 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:incidents_report_create": Expect(LIST, "incidents.report", action="create",
                                           post_only=True),
     "api:incidents_sms": Expect(WEBHOOK, post_only=True),
+    # the public portal (no account) and the field app (amanat/portal)
+    "portal:finder": Expect(PUBLIC),
+    "portal:finder_places": Expect(PUBLIC),
+    "portal:open_data": Expect(PUBLIC),
+    "portal:dictionary": Expect(PUBLIC),
+    "portal:open_stations": Expect(PUBLIC, objects=_open_data_formats),
+    "portal:open_statistics": Expect(PUBLIC, objects=_open_data_formats),
+    "portal:awareness": Expect(PUBLIC),
+    "portal:field_manifest": Expect(PUBLIC),
+    "portal:field_sw": Expect(PUBLIC),
+    "portal:field": Expect(LIST, "incidents.report", action="create"),
+    "portal:field_stations": Expect(LIST, "incidents.report", action="create"),
+    "portal:field_report": Expect(LIST, "incidents.report", action="create", post_only=True),
 }
 
 # Views that do not yet follow the policy, owned by other apps. Each entry must still

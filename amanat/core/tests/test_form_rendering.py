@@ -93,6 +93,9 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.incidents.forms.PublicReportForm": lambda ctx: ctx.form(
         {}, counties=_counties(), election=None),
     "amanat.incidents.forms.StatusLookupForm": lambda ctx: ctx.form({}),
+    "amanat.portal.forms.StationFinderForm": lambda ctx: ctx.form({}),
+    "amanat.portal.forms.FieldReportForm": lambda ctx: ctx.form(
+        {}, counties=_counties(), election=None, user=ctx.personas.inspector),
     "amanat.incidents.forms.NoteForm": lambda ctx: ctx.form({"note": "x" * 3000}),
     "amanat.incidents.forms.TriageForm": lambda ctx: ctx.form({}),
     "amanat.incidents.forms.AssignForm": lambda ctx: ctx.form({}),

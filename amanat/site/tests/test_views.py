@@ -45,10 +45,13 @@ def test_home_is_one_query_whatever_the_size(viewer_client, small_geo, count_que
     assert 'class="amanat-stat-value">۲۸</div>' in response.content.decode()
 
 
-def test_home_needs_sign_in(client, db):
+def test_signed_out_home_is_the_public_portal(client, db):
+    # Issue 17: a visitor is not sent to the sign-in page; the portal's home links it.
     response = client.get(reverse("site:home"))
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/"
+    assert response.status_code == 200
+    assert b'data-testid="public-home"' in response.content
+    assert b'href="/accounts/login/"' in response.content
+    assert "figures" not in response.context
 
 
 def test_home_with_empty_database_shows_zeros(client, django_user_model):
