@@ -23,4 +23,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "incident_reports": can(user, policy.VIEW, "incidents.report", None),
         "councils": can(user, policy.VIEW, "councils.council", None),
         "council_actions": can(user, policy.VIEW, "councils.actionitem", None),
+        "plans": can(user, policy.VIEW, "plans.localisation", None),
+        "plan_measures": can(user, policy.VIEW, "plans.measure", None),
     }}

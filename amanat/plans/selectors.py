@@ -305,7 +305,7 @@ def compliance(user: AnyUser, directive: Directive) -> tuple[list[Compliance],
     n_required = directive.measures.count()
     rows: list[Compliance] = []
     for county in counties:
-        c: dict[str, int] = counts.get(county.pk, {})
+        c: dict[str, Any] = dict(counts.get(county.pk) or {})
         loc = locs.get(county.pk)
         overdue = c.get("overdue", 0)
         if loc is None and directive.localise_by < day:
