@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
 from amanat.atlas import factors as atlas_factors
-from amanat.core.forms import GRID_TEMPLATE, CleanCharField, JalaliDateField, text_limit
+from amanat.core.forms import (
+    FILTERS_TEMPLATE,
+    GRID_TEMPLATE,
+    CleanCharField,
+    JalaliDateField,
+    text_limit,
+)
 from amanat.core.models import in_language
 from amanat.geo.models import AdminUnit
 from amanat.plans.models import (
@@ -123,6 +129,10 @@ class LocalisationForm(_GridForm):
 
 
 class StepCloseForm(forms.Form):
+    """One step's result in a playbook run's table: compact fields in a row."""
+
+    template_name = FILTERS_TEMPLATE
+    compact = True
     status = forms.ChoiceField(label=_("Result"), choices=[
         (StepStatus.DONE, StepStatus.DONE.label), (StepStatus.SKIPPED, StepStatus.SKIPPED.label)])
     note = CleanCharField(label=_("Note"), required=False, max_length=2000)
