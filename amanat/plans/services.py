@@ -350,10 +350,11 @@ def localisation_start(*, directive: Directive, unit: AdminUnit, actor: AnyUser 
     """A unit starts localising an issued directive: its measures become the unit's,
     with the directive's deadlines, to adapt and add to."""
     _check_local_unit(unit)
-    if directive.status != DirectiveStatus.ISSUED:
-        raise RuleError(_("only an issued directive is localised"), code="not_issued",
-                        field="directive")
     with transaction.atomic():
+        directive = Directive.objects.get(pk=directive.pk)
+        if directive.status != DirectiveStatus.ISSUED:
+            raise RuleError(_("only an issued directive is localised"), code="not_issued",
+                            field="directive")
         try:
             with transaction.atomic():
                 loc = Localisation.objects.create(
@@ -573,10 +574,11 @@ def plan_advance(*, plan: SecurityPlan, to: str, actor: AnyUser | None) -> Secur
 def plan_comment(*, plan: SecurityPlan, agency: Agency, text: str, actor: AnyUser | None
                  ) -> PlanComment:
     text = _text(text, field="text", label=_("the comment"), limit=4000)
-    if plan.status != PlanStatus.IN_REVIEW:
-        raise RuleError(_("comments are taken while the plan is with the agencies"),
-                        code="not_in_review", field="text")
     with transaction.atomic():
+        plan = SecurityPlan.objects.select_for_update().select_related("unit").get(pk=plan.pk)
+        if plan.status != PlanStatus.IN_REVIEW:
+            raise RuleError(_("comments are taken while the plan is with the agencies"),
+                            code="not_in_review", field="text")
         comment = PlanComment.objects.create(plan=plan, agency=agency, text=text,
                                              author=signed_in(actor))
         audit_record(action="plans.plan.comment", actor=actor, unit=plan.unit, obj=comment,
