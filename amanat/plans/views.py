@@ -87,8 +87,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     directive = S.current_directive(election)
     rows, provinces, total = (S.compliance(request.user, directive) if directive
                               else ([], [], None))
+    # The provincial dashboard: one province's counties (a row of the province table).
+    province = next((p.unit for p in provinces
+                     if str(p.unit.pk) == request.GET.get("province")), None)
+    if province is not None:
+        rows = [r for r in rows if r.unit.parent_id == province.pk]
+        total = next(p for p in provinces if p.unit.pk == province.pk)
     return render(request, "plans/dashboard.html", {
         "election": election, "directive": directive, "rows": rows, "provinces": provinces,
+        "province": province,
         "total": total, "states": S.rollup(rows),
         "can_localise": access.can(request.user, policy.CREATE, S.LOCALISATION, None),
         "map_config": {

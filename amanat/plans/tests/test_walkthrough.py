@@ -101,6 +101,10 @@ def test_directive_to_dashboard(world: World) -> None:
     gharchak = next(r for r in rows if r.unit == geo.gharchak)
     assert (gharchak.done, gharchak.total, gharchak.state) == (1, 3, "approved")
     assert page.context["total"].localised == 1
+    # The provincial view: Tehran's counties only, with Tehran's roll-up.
+    tehran = admin.get(reverse("plans:dashboard"), {"province": geo.tehran.pk}).context
+    assert [r.unit for r in tehran["rows"]] == [geo.gharchak]
+    assert (tehran["total"].done, tehran["total"].total) == (1, 3)
     # Kerman's governor sees only Kerman.
     assert [r.unit for r in kerman.get(reverse("plans:dashboard")).context["rows"]] == [
         geo.kerman_county]
