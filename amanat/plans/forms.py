@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import validate_slug
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -61,8 +62,8 @@ def factor_choices() -> list[tuple[str, str]]:
 
 
 class ThreatForm(_GridForm):
-    code = forms.SlugField(label=_("Code"), max_length=40,
-                           help_text=_("Latin letters, digits and hyphens, e.g. road-blocks."))
+    code = CleanCharField(label=_("Code"), max_length=40, validators=[validate_slug],
+                          help_text=_("Latin letters, digits and hyphens, e.g. road-blocks."))
     name_fa = CleanCharField(label=_("Name (Persian)"), max_length=200)
     name_en = CleanCharField(label=_("Name (English)"), max_length=200, required=False)
     description = CleanCharField(label=_("Description"), required=False,
@@ -111,8 +112,8 @@ class MeasureReportForm(_GridForm):
 
 
 class DirectiveForm(_GridForm):
-    code = forms.SlugField(label=_("Code"), max_length=40,
-                           help_text=_("The same code for every version of the directive."))
+    code = CleanCharField(label=_("Code"), max_length=40, validators=[validate_slug],
+                          help_text=_("The same code for every version of the directive."))
     title = CleanCharField(label=_("Title"), max_length=300)
     text = CleanCharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}),
                           max_length=text_limit(Directive, "text"))

@@ -8,6 +8,7 @@ councils' own service (``agenda_item_add``), scheduled after a new meeting commi
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,7 @@ SYSTEM = "system:plans"
 MEASURE_FIELDS = ["unit", "threat", "title", "phase", "kind", "owner", "due_on", "status",
                   "evidence", "source"]
 LOCAL_UNIT_KINDS = (Kind.PROVINCE, Kind.COUNTY)
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 
 
 def _text(value: str, *, field: str, label: Promise, limit: int, required: bool = True
@@ -102,6 +104,13 @@ def _choice(value: str, choices: Sequence[str], *, field: str) -> str:
     return value
 
 
+def _slug(code: str) -> str:
+    if not SLUG.fullmatch(code or ""):
+        raise RuleError(_("a code holds only Latin letters, digits, hyphens and underscores"),
+                        code="code", field="code")
+    return code
+
+
 def _county(unit: AdminUnit) -> None:
     if unit.kind != Kind.COUNTY:
         raise RuleError(_("this belongs to a county"), code="unit_kind", field="unit")
@@ -116,6 +125,7 @@ def threat_create(*, code: str, name_fa: str, actor: AnyUser | None,
     """A threat of the national catalogue (``unit`` None) or a county's local threat."""
     if unit is not None:
         _county(unit)
+    code = _slug(code)
     name_fa = _text(name_fa, field="name_fa", label=_("the threat's name"), limit=200)
     unknown = [f for f in factors if f not in atlas_factors.CATALOGUE]
     if unknown:
@@ -283,6 +293,7 @@ def directive_create(*, election: Election, code: str, title: str, text: str,
                      localise_by: datetime.date, actor: AnyUser | None,
                      measures: Sequence[MeasureSpec] = ()) -> Directive:
     """A draft directive; a draft with the code of an issued one is its next version."""
+    code = _slug(code)
     title = _text(title, field="title", label=_("the directive's title"), limit=300)
     text = _text(text, field="text", label=_("the directive's text"), limit=20_000)
     localise_by = _date(localise_by, field="localise_by", label=_("the localisation deadline"))
@@ -430,6 +441,7 @@ def scenario_create(*, code: str, threat: Threat, title: str, playbook: dict[str
     documented CACAO-shaped structure, ``plans.playbooks``)."""
     if unit is not None:
         _county(unit)
+    code = _slug(code)
     title = _text(title, field="title", label=_("the scenario's title"), limit=300)
     playbooks.validate(playbook)
     for role in alert_roles:
