@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "amanat.incidents",
     "amanat.atlas",
     "amanat.councils",
+    "amanat.plans",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

@@ -29,4 +29,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "council_actions": can(user, policy.VIEW, "councils.actionitem", None),
         "report_new": can(user, policy.CREATE, "incidents.report", None),
         "field_app": any(m.role in FIELD_ROLES for m in user_memberships(user)),
+        "plans": can(user, policy.VIEW, "plans.localisation", None),
+        "plan_measures": can(user, policy.VIEW, "plans.measure", None),
     }}

@@ -91,6 +91,37 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "atlas.nationaltier": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     "atlas.requiredmeasure": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     "atlas.tierthreshold": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    # plans: the catalogue is read by every role; a county's threats, measures, scenarios
+    # and alerts by its committee; agency officers also report the measures their agency
+    # owns (plans.selectors); directives are written by the ministry, localisations by
+    # each unit, approved by its governor (plans.approval).
+    "plans.threat": {VIEW: ALL_ROLES, CREATE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+                     CHANGE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE}},
+    "plans.measure": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AGENCY_OFFICER, Role.AUDITOR},
+        CREATE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+        CHANGE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AGENCY_OFFICER},
+    },
+    "plans.directive": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AUDITOR},
+        CREATE: frozenset({Role.NATIONAL_ADMIN}), CHANGE: frozenset({Role.NATIONAL_ADMIN}),
+    },
+    "plans.localisation": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AUDITOR},
+        CREATE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+        CHANGE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+    },
+    "plans.approval": {CHANGE: frozenset({Role.GOVERNOR})},
+    "plans.scenario": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AGENCY_OFFICER, Role.AUDITOR},
+        CHANGE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+    },
+    "plans.securityplan": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AGENCY_OFFICER, Role.AUDITOR},
+        CHANGE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+        CREATE: frozenset({Role.AGENCY_OFFICER, Role.SECURITY_COMMITTEE}),  # comments
+        EXPORT: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AUDITOR},
+    },
     "accounts.agency": {VIEW: ALL_ROLES},
     # A user's second-factor devices: only a national administrator may remove them (the
     # reset of a lost phone); everyone manages their own through enrolment.

@@ -30,7 +30,14 @@ class ElectionStationsChanged:
     election_id: int
 
 
-Change = StationChanged | ElectionStationsChanged
+@dataclass(frozen=True)
+class MeetingCreated:
+    """A council meeting was created (plans puts overdue measures on its agenda)."""
+
+    meeting_id: int
+
+
+Change = StationChanged | ElectionStationsChanged | MeetingCreated
 Listener = Callable[[Change], None]
 
 _listeners: list[Listener] = []

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from amanat.accounts.access import AnyUser, signed_in
 from amanat.accounts.models import Agency
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
+from amanat.core import changes
 from amanat.core.errors import RuleError
 from amanat.core.forms import jalali_problem
 from amanat.councils.models import (
@@ -143,6 +144,8 @@ def meeting_create(
             extra={"agenda_cases": [c.number for c in cases],
                    "carried_over": sorted(c.number for c in cases if c.pk in carried)},
         )
+        # Apps above (plans: overdue measures) add their own items once this commits.
+        changes.announce(changes.MeetingCreated(meeting_id=meeting.pk))
     return meeting
 
 

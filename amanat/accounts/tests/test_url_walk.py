@@ -293,6 +293,115 @@ def _atlas_provinces(world: World) -> list[tuple[dict[str, Any], AdminUnit | Non
     return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.filter(kind="province")]
 
 
+def _walk_plans(world: World) -> dict[str, Any]:
+    """Per county (Gharchak, Kerman): the localisation of an issued directive with a
+    measure owned by the police, an alert of a national scenario, a playbook run with a
+    step, and a security plan (created once per world)."""
+    from amanat.accounts.models import Agency
+    from amanat.plans import models as plans
+    from amanat.plans.playbooks import build
+
+    found = plans.Directive.objects.filter(code="walk").first()
+    if found is not None:
+        return {
+            "directive": found, "scenario": plans.Scenario.objects.get(code="walk"),
+            "localisations": list(plans.Localisation.objects.order_by("pk")),
+            "measures": list(plans.Measure.objects.order_by("pk")),
+            "alerts": list(plans.Alert.objects.order_by("pk")),
+            "runs": list(plans.PlaybookRun.objects.order_by("pk")),
+            "steps": list(plans.RunStep.objects.order_by("pk")),
+            "plans": list(plans.SecurityPlan.objects.order_by("pk")),
+        }
+    police = Agency.objects.get(code="police")
+    directive = plans.Directive.objects.create(
+        election=world.election, code="walk", title="walk", text="walk", status="issued",
+        localise_by=datetime.date(2026, 3, 1))
+    measure = plans.DirectiveMeasure.objects.create(
+        directive=directive, order=1, title="walk", phase="before", owner=police,
+        due_on=datetime.date(2026, 3, 1))
+    threat = plans.Threat.objects.create(code="walk", name_fa="walk")
+    scenario = plans.Scenario.objects.create(
+        code="walk", threat=threat, title="walk", alert_roles=["governor"],
+        playbook=build("walk", "walk", [("police", "walk")]))
+    indicator = plans.Indicator.objects.create(scenario=scenario, kind="open_serious_cases",
+                                               threshold=1)
+    for unit in (world.geo.gharchak, world.geo.kerman_county):
+        loc = plans.Localisation.objects.create(directive=directive, unit=unit,
+                                                unit_path=unit.path)
+        plans.Measure.objects.create(
+            election=world.election, unit=unit, unit_path=unit.path, title="walk",
+            phase="before", owner=police, due_on=datetime.date(2026, 3, 1),
+            source="directive", localisation=loc, directive_measure=measure)
+        alert = plans.Alert.objects.create(indicator=indicator, unit=unit, unit_path=unit.path,
+                                           value=2, threshold=1, roles=["governor"])
+        run = plans.PlaybookRun.objects.create(scenario=scenario, alert=alert, unit=unit,
+                                               unit_path=unit.path)
+        plans.RunStep.objects.create(run=run, order=1, step_id="action--1", title="walk",
+                                     owner=police)
+        plans.SecurityPlan.objects.create(election=world.election, unit=unit,
+                                          unit_path=unit.path, summary="walk",
+                                          status="in_review")
+    return _walk_plans(world)
+
+
+def _plans_directives(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"directive_id": _walk_plans(world)["directive"].pk}, None)]
+
+
+def _plans_localise(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """Start localising the walk's directive in each county (both started already: the
+    allowed POST answers with its refusal)."""
+    directive = _walk_plans(world)["directive"]
+    return [({"directive_id": directive.pk, "unit_id": u.pk}, u)
+            for u in (world.geo.gharchak, world.geo.kerman_county)]
+
+
+def _plans_localisations(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"localisation_id": loc.pk}, loc.unit)
+            for loc in _walk_plans(world)["localisations"]]
+
+
+def _plans_measures(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"measure_id": m.pk}, m.unit) for m in _walk_plans(world)["measures"]]
+
+
+def _plans_scenarios(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"scenario_id": _walk_plans(world)["scenario"].pk}, None)]
+
+
+def _plans_run_start(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    scenario = _walk_plans(world)["scenario"]
+    return [({"scenario_id": scenario.pk, "unit_id": u.pk}, u)
+            for u in (world.geo.gharchak, world.geo.kerman_county)]
+
+
+def _plans_alerts(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"alert_id": a.pk}, a.unit) for a in _walk_plans(world)["alerts"]]
+
+
+def _plans_runs(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"run_id": r.pk}, r.unit) for r in _walk_plans(world)["runs"]]
+
+
+def _plans_steps(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"step_id": s.pk}, s.run.unit) for s in _walk_plans(world)["steps"]]
+
+
+def _plans_security_plans(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"plan_id": p.pk}, p.unit) for p in _walk_plans(world)["plans"]]
+
+
+def _plans_counties(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    _walk_plans(world)
+    return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.filter(kind="county")]
+
+
+def _plans_threat_rate(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    threat = _walk_plans(world)["scenario"].threat
+    return [({"unit_id": u.pk, "threat_id": threat.pk}, u)
+            for u in AdminUnit.objects.filter(kind="county")]
+
+
 EXPECTATIONS: dict[str, Expect] = {
     # accounts
     "login": Expect(PUBLIC),
@@ -386,6 +495,59 @@ EXPECTATIONS: dict[str, Expect] = {
     "councils:actions": Expect(LIST, "councils.actionitem"),
     "councils:action_status": Expect(OBJECT, "councils.actionitem", action="change",
                                      objects=_council_actions, post_only=True),
+    # security plans: the catalogue for every role; a county's plan, measures, scenarios
+    # and alerts in scope; agency officers report their agency's measures (the walk's are
+    # the police's); directives by the ministry; approval by the governor only
+    "plans:dashboard": Expect(LIST, "plans.localisation"),
+    "plans:work": Expect(LIST, "plans.measure"),
+    "plans:threats": Expect(LIST, "plans.threat"),
+    "plans:county": Expect(OBJECT, "plans.measure", objects=_plans_counties),
+    "plans:threat_new": Expect(OBJECT, "plans.threat", action="create",
+                               objects=_plans_counties),
+    "plans:threat_rate": Expect(OBJECT, "plans.threat", action="change",
+                                objects=_plans_threat_rate),
+    "plans:measure_new": Expect(OBJECT, "plans.measure", action="create",
+                                objects=_plans_counties),
+    "plans:tier_measures": Expect(OBJECT, "plans.measure", action="create",
+                                  objects=_plans_counties, post_only=True),
+    "plans:measure_report": Expect(OBJECT, "plans.measure", action="change",
+                                   objects=_plans_measures),
+    "plans:directives": Expect(LIST, "plans.directive"),
+    "plans:directive_new": Expect(NATIONAL, "plans.directive", action="create"),
+    "plans:directive": Expect(LIST, "plans.directive", objects=_plans_directives),
+    "plans:directive_measure_add": Expect(NATIONAL, "plans.directive", action="change",
+                                          objects=_plans_directives),
+    "plans:directive_issue": Expect(NATIONAL, "plans.directive", action="change",
+                                    objects=_plans_directives, post_only=True),
+    "plans:localise": Expect(OBJECT, "plans.localisation", action="create",
+                             objects=_plans_localise, post_only=True),
+    "plans:localisation": Expect(OBJECT, "plans.localisation", objects=_plans_localisations),
+    "plans:localisation_edit": Expect(OBJECT, "plans.localisation", action="change",
+                                      objects=_plans_localisations),
+    "plans:localisation_measure_add": Expect(OBJECT, "plans.localisation", action="change",
+                                             objects=_plans_localisations),
+    "plans:localisation_approve": Expect(OBJECT, "plans.approval", action="change",
+                                         objects=_plans_localisations, post_only=True),
+    "plans:scenarios": Expect(LIST, "plans.scenario"),
+    "plans:scenario": Expect(LIST, "plans.scenario", objects=_plans_scenarios),
+    "plans:scenario_playbook": Expect(LIST, "plans.scenario", objects=_plans_scenarios),
+    "plans:run_start": Expect(OBJECT, "plans.scenario", action="change",
+                              objects=_plans_run_start, post_only=True),
+    "plans:alerts": Expect(LIST, "plans.scenario"),
+    "plans:alert_ack": Expect(OBJECT, "plans.scenario", action="change",
+                              objects=_plans_alerts, post_only=True),
+    "plans:run": Expect(OBJECT, "plans.scenario", objects=_plans_runs),
+    "plans:step_close": Expect(OBJECT, "plans.scenario", action="change",
+                               objects=_plans_steps, post_only=True),
+    "plans:plan": Expect(OBJECT, "plans.securityplan", objects=_plans_counties),
+    "plans:plan_edit": Expect(OBJECT, "plans.securityplan", action="change",
+                              objects=_plans_counties),
+    "plans:plan_advance": Expect(OBJECT, "plans.securityplan", action="change",
+                                 objects=_plans_security_plans, post_only=True),
+    "plans:plan_comment": Expect(OBJECT, "plans.securityplan", action="create",
+                                 objects=_plans_security_plans, post_only=True),
+    "plans:plan_pdf": Expect(OBJECT, "plans.securityplan", action="export",
+                             objects=_plans_security_plans, post_only=True),  # audited
     # violations and crimes: agency officers see cases routed to their agency (the walk's
     # cases are routed to the police, the officer's agency); evidence of a report in no case
     # follows the report's scope; the public report and status pages need no account

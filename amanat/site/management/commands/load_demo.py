@@ -16,6 +16,7 @@ from amanat.councils.demo import seed_demo_councils
 from amanat.elections.demo import seed_example_election
 from amanat.geo.services import geo_import
 from amanat.incidents.demo import seed_demo_incidents
+from amanat.plans.demo import seed_demo_plans
 from amanat.stations.demo import seed_demo_stations
 
 
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(f"incidents: {seed_demo_incidents(election)}")
         self.stdout.write(f"councils: {seed_demo_councils(election)}")
         self.stdout.write(f"atlas: {seed_demo_atlas(election)}")
+        # Plans after the atlas (tiers, explanations) and the incidents (indicators).
+        self.stdout.write(f"plans: {seed_demo_plans(election)}")
         self.stdout.write(self.style.SUCCESS("demo data loaded"))
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
         for demo, needs_2fa in users:
