@@ -1,0 +1,193 @@
+"""The signed-in home ("my work"): each role's own items, rolled up for national and
+provincial users, links only to pages the role can open, constant queries."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from amanat.accounts.models import Agency
+from amanat.accounts.testing import Personas, sign_in
+from amanat.councils import services as councils
+from amanat.councils.models import CouncilKind
+from amanat.councils.tests.conftest import seed_categories
+from amanat.elections.models import Election, Milestone
+from amanat.incidents import services as incidents
+from amanat.incidents.models import Case, Category, Channel, Report
+from amanat.stations.models import Cctv, Fibre
+from amanat.stations.tests.conftest import make_station
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Office:
+    geo: Any
+    personas: Personas
+    election: Election
+    gharchak_report: Report
+    kerman_report: Report
+    late_case: Case
+    kerman_case: Case
+    meeting: Any
+
+
+def _report(unit: Any, text: str, category: str = "vote_buying") -> Report:
+    return incidents.report_receive(channel=Channel.WEB, text=text, unit=unit,
+                                    category=Category.objects.get(code=category)).report
+
+
+def _case(unit: Any, text: str, category: str, opened: datetime.datetime) -> Case:
+    report = _report(unit, text, category)
+    return incidents.case_open_from_report(report=report, actor=None, now=opened)
+
+
+@pytest.fixture
+def office(small_geo: Any, personas: Personas) -> Office:
+    seed_categories()
+    today = timezone.localdate()
+    now = timezone.now()
+    election = Election.objects.create(name="انتخابات آزمایشی", slug="test-election",
+                                       election_day=today + datetime.timedelta(days=40))
+    Milestone.objects.create(election=election, code="fibre_status_due", phase="before",
+                             name="اعلام وضعیت فیبر", due=today + datetime.timedelta(days=3))
+    Milestone.objects.create(election=election, code="stations_final", phase="before",
+                             name="قطعی شدن شعب", due=today + datetime.timedelta(days=20))
+    make_station(election, small_geo.gharchak, "2310-0001", cctv=Cctv.NONE,
+                 evoting_planned=True, fibre=Fibre.NONE)
+    make_station(election, small_geo.gharchak, "2310-0002", cctv=Cctv.LIVE)
+    make_station(election, small_geo.kerman_county, "0815-0001", cctv=Cctv.NONE)
+    gharchak_report = _report(small_geo.gharchak, "گزارش قرچک منتظر بررسی")
+    kerman_report = _report(small_geo.kerman_county, "گزارش کرمان منتظر بررسی")
+    # Vote buying is police work: a case assigned later reaches the police officer.
+    late_case = _case(small_geo.gharchak, "پرونده دیرکرد قرچک", "vote_buying",
+                      now - datetime.timedelta(days=10))
+    kerman_case = _case(small_geo.kerman_county, "پرونده تازه کرمان", "vote_buying", now)
+    council = councils.council_create(unit=small_geo.gharchak,
+                                      kind=CouncilKind.SECURITY_COUNCIL,
+                                      name="شورای تأمین شهرستان قرچک", actor=None)
+    meeting = councils.meeting_create(council=council, actor=None,
+                                      held_on=today + datetime.timedelta(days=2))
+    councils.agenda_item_add(meeting=meeting, title="آمادگی شعب حساس", actor=None)
+    decision = councils.decision_add(meeting=meeting, text="گشت بیشتر", actor=None)
+    councils.action_item_add(decision=decision, text="گشت در محدوده شعب",
+                             owner=Agency.objects.get(code="police"),
+                             due_on=today + datetime.timedelta(days=4), actor=None)
+    return Office(small_geo, personas, election, gharchak_report, kerman_report, late_case,
+                  kerman_case, meeting)
+
+
+def _client(user: Any) -> Client:
+    client = sign_in(Client(), user)
+    client.get("/")
+    return client
+
+
+def _html(client: Client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _main_links(html: str) -> list[str]:
+    main = html[html.index('<main id="main"'):html.index("</main>")]
+    return sorted({href.replace("&amp;", "&") for href in re.findall(r'href="([^"#]+)"', main)
+                   if href.startswith("/")})
+
+
+def test_county_governor_sees_his_own_work_only(office: Office):
+    html = _html(_client(office.personas.gharchak_governor))
+    assert office.gharchak_report.reference in html
+    assert office.kerman_report.reference not in html
+    assert f'href="/incidents/cases/{office.late_case.pk}/"' in html
+    assert f'href="/incidents/cases/{office.kerman_case.pk}/"' not in html
+    assert f'href="/councils/meetings/{office.meeting.pk}/"' in html
+    assert "آمادگی شعب حساس" in html  # the next meeting's agenda
+    assert "اعلام وضعیت فیبر" in html  # due in three days
+    assert "قطعی شدن شعب" not in html  # due in twenty
+    assert "گشت در محدوده شعب" in html  # the measure due this week
+    assert 'data-testid="rollup"' not in html
+
+
+def test_county_governor_figures_count_his_county(office: Office):
+    response = _client(office.personas.gharchak_governor).get("/")
+    work = response.context["work"]
+    assert (work.total.untriaged, work.total.overdue, work.total.no_cctv,
+            work.total.no_fibre, work.total.actions_due) == (1, 1, 1, 1, 1)
+    html = response.content.decode()
+    assert 'data-testid="figure-overdue"' in html
+    assert "<bdi" in html  # references read left to right inside Persian text
+
+
+def test_national_user_sees_provinces_worst_first(office: Office):
+    response = _client(office.personas.admin).get("/")
+    work = response.context["work"]
+    assert work.rollup_kind == "province"
+    assert [a.unit.code for a in work.areas] == ["23", "8"]  # Tehran has the late case
+    tehran, kerman = work.areas
+    assert (tehran.overdue, tehran.untriaged, tehran.no_cctv) == (1, 1, 1)
+    assert (kerman.overdue, kerman.untriaged, kerman.no_cctv) == (0, 1, 1)
+    assert tehran.next_meeting == office.meeting.held_on
+    html = response.content.decode()
+    assert f"/incidents/?unit={office.geo.tehran.pk}&amp;status=open&amp;overdue=on" in html
+    assert f"/stations/?cctv=none&amp;province={office.geo.kerman_province.pk}" in html
+
+
+def test_provincial_user_sees_counties(office: Office):
+    work = _client(office.personas.tehran_officer).get("/").context["work"]
+    assert work.rollup_kind == "county"
+    assert [a.unit.code for a in work.areas] == ["2310"]
+    assert work.total.untriaged == 1
+    assert office.kerman_report not in work.reports
+
+
+def test_agency_officer_sees_only_cases_routed_to_his_agency(office: Office):
+    client = _client(office.personas.police)
+    work = client.get("/").context["work"]
+    assert not work.sees_reports and not work.sees_meetings
+    assert work.cases == []  # the late case is not routed yet
+    incidents.case_triage(case=office.late_case, actor=office.personas.admin)
+    incidents.case_assign(case=Case.objects.get(pk=office.late_case.pk),
+                          actor=office.personas.admin)
+    work = client.get("/").context["work"]
+    assert [c.pk for c in work.cases] == [office.late_case.pk]
+    assert [m.text for m in work.measures] == ["گشت در محدوده شعب"]
+
+
+def test_roles_without_work_see_what_to_do(office: Office):
+    html = _html(_client(office.personas.outsider))
+    assert 'data-testid="no-work"' in html
+    inspector = _html(_client(office.personas.inspector))
+    assert 'data-testid="reports"' not in inspector  # inspectors do not triage
+    assert 'data-testid="figure-no-cctv"' in inspector
+
+
+@pytest.mark.parametrize("persona", ["admin", "tehran_officer", "gharchak_governor",
+                                     "kerman_governor", "police", "inspector", "auditor",
+                                     "outsider"])
+def test_every_link_on_the_home_page_opens_for_its_persona(office: Office, persona: str):
+    client = _client(getattr(office.personas, persona))
+    links = _main_links(_html(client))
+    assert links
+    for link in links:
+        status = client.get(link).status_code
+        assert status == 200, (persona, link, status)
+
+
+def test_home_queries_do_not_grow_with_the_country(office: Office, count_queries):
+    client = _client(office.personas.admin)
+    before = count_queries(lambda: client.get("/"))
+    now = timezone.now()
+    for i in range(6):
+        unit = office.geo.kerman_county if i % 2 else office.geo.gharchak
+        _case(unit, f"پرونده {i}", "vote_buying", now - datetime.timedelta(days=i))
+        _report(unit, f"گزارش {i}")
+        make_station(office.election, unit, f"{unit.code}-9{i:03d}", cctv=Cctv.NONE)
+    assert count_queries(lambda: client.get("/")) == before
+    assert _client(office.personas.admin).get("/").context["work"].total.untriaged == 8
