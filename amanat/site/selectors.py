@@ -15,6 +15,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     Count,
     Expression,
@@ -29,6 +31,7 @@ from django.utils import timezone
 
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
+from amanat.core import changes
 from amanat.councils import selectors as council_selectors
 from amanat.councils.models import ActionItem, ActionStatus, AgendaItem, Meeting, MeetingStatus
 from amanat.elections.models import Election, Milestone
@@ -167,12 +170,35 @@ def _spread(rows: list[dict[str, Any]], areas: dict[str, Area], total: Area) -> 
             area.add(figures)
 
 
-def _county_heads(segments: int) -> dict[int, str]:
-    """County id → the head of its path at ``segments`` (its province's or its own)."""
-    if not segments:
-        return {}
-    paths = AdminUnit.objects.filter(kind=Kind.COUNTY).values_list("pk", "path")
-    return {pk: "/".join(path.split("/")[:segments]) + "/" for pk, path in paths}
+GAPS_CACHE_KEY = "site:county-gaps"
+GAPS_SECONDS = 60
+
+
+def county_gaps(election: Election) -> list[tuple[str, int, int]]:
+    """(county path, stations without CCTV, e-voting stations without fibre) of every
+    county with stations in ``election``.
+
+    The one read of the page that grows with the country (a pass over ~59,000 stations),
+    so it is kept for a minute in the cache and forgotten as soon as a station changes
+    (``forget_gaps``, listening to ``core.changes``).  Scope is applied by the caller:
+    memberships sit at counties or above, so a county's row is wholly in or out.
+    """
+    kept: dict[int, list[tuple[str, int, int]]] = cache.get(GAPS_CACHE_KEY) or {}
+    if election.pk not in kept:
+        grouped = (Station.objects.filter(election=election).order_by()
+                   .values("county__path").annotate(
+                       no_cctv=Count("pk", filter=Q(cctv=Cctv.NONE)),
+                       no_fibre=Count("pk", filter=Q(evoting_planned=True)
+                                      & ~Q(fibre=Fibre.CONNECTED))))
+        kept[election.pk] = [(row["county__path"], row["no_cctv"], row["no_fibre"])
+                             for row in grouped]
+        cache.set(GAPS_CACHE_KEY, kept, GAPS_SECONDS)
+    return kept[election.pk]
+
+
+def forget_gaps(change: changes.Change) -> None:
+    """A station changed: the next home page counts the gaps again (after commit)."""
+    transaction.on_commit(lambda: cache.delete(GAPS_CACHE_KEY))
 
 
 def my_work(user: AnyUser, *, election: Election | None,
@@ -210,19 +236,11 @@ def my_work(user: AnyUser, *, election: Election | None,
 
     work.sees_stations = access.can(user, policy.VIEW, STATION, None)
     if work.sees_stations and election is not None:
-        stations = access.scope_queryset(user, Station.objects.filter(election=election),
-                                         action=policy.VIEW, path_field="unit_path")
-        # Grouped by the county column rather than by a piece of the path: an integer
-        # group over ~59,000 rows is the cheapest read of the page.
-        grouped = stations.order_by().values("county_id").annotate(
-            stations=Count("pk"),
-            no_cctv=Count("pk", filter=Q(cctv=Cctv.NONE)),
-            no_fibre=Count("pk", filter=Q(evoting_planned=True) & ~Q(fibre=Fibre.CONNECTED)),
-        )
-        rows: list[dict[str, Any]] = [dict(row) for row in grouped]
-        heads = _county_heads(segments)
-        for row in rows:
-            row["head"] = heads.get(row.pop("county_id"), "")
+        paths = access.scope_paths(user, STATION, policy.VIEW)
+        rows = [{"head": "/".join(path.split("/")[:segments]) + "/" if segments else "",
+                 "no_cctv": no_cctv, "no_fibre": no_fibre}
+                for path, no_cctv, no_fibre in county_gaps(election)
+                if any(path.startswith(prefix) for prefix in paths)]
         _spread(rows, areas, total)
 
     work.sees_meetings = access.can(user, policy.VIEW, MEETING, None)

@@ -191,3 +191,20 @@ def test_home_queries_do_not_grow_with_the_country(office: Office, count_queries
         make_station(office.election, unit, f"{unit.code}-9{i:03d}", cctv=Cctv.NONE)
     assert count_queries(lambda: client.get("/")) == before
     assert _client(office.personas.admin).get("/").context["work"].total.untriaged == 8
+
+
+def test_a_station_edit_shows_on_the_next_home_page(office: Office,
+                                                    django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from amanat.core import changes
+    from amanat.stations.models import Station
+
+    client = _client(office.personas.gharchak_governor)
+    assert client.get("/").context["work"].total.no_cctv == 1
+    station = Station.objects.get(code="2310-0001")
+    # What station_update does: change the row, announce it in the same transaction.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        Station.objects.filter(pk=station.pk).update(cctv=Cctv.LIVE)
+        changes.announce(changes.StationChanged(station_id=station.pk))
+    assert client.get("/").context["work"].total.no_cctv == 0
