@@ -59,6 +59,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "membership.revoke": _("Role revoked"),
     "user.deactivate": _("Account deactivated"),
     "user.password_change": _("Password changed"),
+    "profile.language": _("Language chosen"),
     "api_token.issue": _("API token issued"),
     "api_token.revoke": _("API token revoked"),
     "api_token.bind": _("API token bound to stations"),
