@@ -12,8 +12,8 @@ from amanat.core.forms import CleanCharField, FilterForm, JalaliDateField
 
 
 def _actions() -> list[tuple[str, str]]:
-    return [("", str(_("Any"))), *sorted(((code, str(label)) for code, label in ACTION_LABELS.items()),
-                                    key=lambda pair: pair[1])]
+    labelled = ((code, str(label)) for code, label in ACTION_LABELS.items())
+    return [("", str(_("Any"))), *sorted(labelled, key=lambda pair: pair[1])]
 
 
 def _record_types() -> list[tuple[str, str]]:

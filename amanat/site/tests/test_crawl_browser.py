@@ -13,7 +13,6 @@ from django.conf import settings
 from django.test import Client
 
 from amanat.accounts.testing import sign_in
-from amanat.site.tests.test_my_work import office  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
