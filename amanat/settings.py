@@ -121,7 +121,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Persian unless the user chose English (not the browser's Accept-Language).
+    "amanat.accounts.middleware.PersianFirstLocaleMiddleware",
     # Under /api/: Django's own HTML error pages (405, 400) become the API's error body.
     "amanat.core.api_errors.ApiErrorBodyMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
-from django.views.i18n import set_language
 
+from amanat.accounts import views as accounts_views
 from amanat.api import api, api_fallback
 from amanat.incidents import views as incidents_views
 
@@ -11,7 +10,8 @@ handler500 = "amanat.core.outage.server_error"
 
 urlpatterns = [
     # The language switch must work on the sign-in page too, before anyone signs in.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The choice is remembered on a signed-in user's profile (accounts.views).
+    path("i18n/setlang/", accounts_views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("amanat.accounts.urls")),
     path("api/v1/", api.urls),

@@ -13,10 +13,12 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
+from django.utils import translation
 
 from amanat.accounts.access import needs_second_factor
-from amanat.accounts.services import user_has_totp
+from amanat.accounts.services import LANGUAGE_SESSION_KEY, user_has_totp
 
 SIGNED_IN_AT = "_amanat_signed_in_at"
 SEEN_AT = "_amanat_seen_at"
@@ -56,6 +58,28 @@ def must_verify(user: AbstractBaseUser | AnonymousUser) -> bool:
 # Framework views that must work signed out: the language switch on the sign-in page
 # (it only sets a cookie and redirects to a same-site address).
 LOGIN_EXEMPT_URL_NAMES = frozenset({"set_language"})
+
+
+class PersianFirstLocaleMiddleware(LocaleMiddleware):
+    """Persian for everyone unless they chose English: the user's choice (the session's
+    copy of their profile's language, or the switch's cookie before sign-in), never the
+    browser's Accept-Language (office computers often run English browsers)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith(settings.AMANAT_API_PREFIX):
+            # A client program asks for its language (the served API's own chain,
+            # settings.API_MIDDLEWARE, does the same with Django's LocaleMiddleware).
+            super().process_request(request)
+            return
+        supported = dict(settings.LANGUAGES)
+        session = getattr(request, "session", None)
+        language = session.get(LANGUAGE_SESSION_KEY) if session is not None else None
+        if language not in supported:
+            language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class AmanatLoginRequiredMiddleware(LoginRequiredMiddleware):

@@ -175,3 +175,23 @@ class FailureWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.username}@{self.address}: {self.count}"
+
+
+class Profile(models.Model):
+    """A user's own settings: the language pages open in (empty: Persian, the default).
+
+    Read once at sign-in into the session (``services.sign_in_record``), so pages cost no
+    extra query; changed by the language switch while signed in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    # A code of settings.LANGUAGES (checked by services.profile_language_set).
+    language = models.CharField(_("language"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language or settings.LANGUAGE_CODE}"

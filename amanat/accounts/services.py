@@ -24,6 +24,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
@@ -36,10 +37,12 @@ from amanat.accounts.models import (
     ApiToken,
     FailureWindow,
     Membership,
+    Profile,
     Role,
 )
 from amanat.audit.services import audit_record
 from amanat.core.clientaddr import client_address, client_limit_address
+from amanat.core.errors import RuleError
 from amanat.geo.models import AdminUnit
 
 logger = logging.getLogger("amanat.accounts")
@@ -60,8 +63,18 @@ def _client_ip(request: HttpRequest | None) -> str:
     return client_address(request) if request is not None else ""
 
 
+# The session's copy of the profile's language (amanat.accounts.middleware reads it).
+LANGUAGE_SESSION_KEY = "amanat_language"
+
+
 def sign_in_record(*, user: User, request: HttpRequest | None) -> None:
     audit_record(action="auth.sign_in", actor=user, extra={"ip": _client_ip(request)})
+    if request is not None and hasattr(request, "session"):
+        # The language the user chose once follows them to every computer they sign
+        # in on (read here once, so pages cost no query for it).
+        language = Profile.objects.filter(user=user).values_list("language", flat=True).first()
+        if language:
+            request.session[LANGUAGE_SESSION_KEY] = language
     # A quiet moment to write the counts of failure windows that have closed.
     failure_windows_close()
 
@@ -184,6 +197,22 @@ def failure_windows_close(*, now: datetime.datetime | None = None) -> int:
             )
             written += 1
     return written
+
+
+def profile_language_set(*, actor: User, language: str) -> Profile:
+    """Remember ``language`` (a code of ``settings.LANGUAGES``) on the user's profile."""
+    if language not in dict(settings.LANGUAGES):
+        raise RuleError(gettext_lazy("Unknown language %(language)s."), code="language",
+                        field="language", language=language)
+    with transaction.atomic():
+        profile, _created = Profile.objects.select_for_update().get_or_create(user=actor)
+        if profile.language != language:
+            audit_record(action="profile.language", actor=actor, object_type="accounts.profile",
+                         object_id=profile.pk, before={"language": profile.language},
+                         after={"language": language})
+            profile.language = language
+            profile.save(update_fields=["language"])
+    return profile
 
 
 def _on_logged_in(sender: Any, request: HttpRequest, user: User, **kw: Any) -> None:

@@ -10,18 +10,21 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 from django_otp.models import Device
 
@@ -297,3 +300,16 @@ def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
     messages.success(request, _("The membership was revoked."))
     return redirect("accounts_membership", membership_id=membership.pk)
 
+
+
+@login_not_required
+def language_switch(request: HttpRequest) -> HttpResponseBase:
+    """Django's language switch, and the choice kept: in the session (so it holds over
+    sign-in) and, for a signed-in user, on their profile (so it follows them)."""
+    response = set_language(request)
+    language = request.POST.get("language", "") if request.method == "POST" else ""
+    if language in dict(settings.LANGUAGES):
+        request.session[services.LANGUAGE_SESSION_KEY] = language
+        if request.user.is_authenticated:
+            services.profile_language_set(actor=request.user, language=language)
+    return response

@@ -25,6 +25,7 @@ from amanat.atlas.models import (
     MeasureScope,
     NationalTier,
     RequiredMeasure,
+    Snapshot,
     TierThreshold,
 )
 from amanat.audit.services import audit_record
@@ -140,5 +141,32 @@ def seed_demo_atlas(election: Election, *, seed: int = 1405) -> DemoAtlasResult:
                      extra={"assessments": added[0], "national_tiers": added[1],
                             "annulled": added[2], "measures": measures, "seed": seed})
     result = recompute.atlas_recompute(election=election, actor_name="system:demo")
-    services.snapshot_take(election=election, actor_name="system:demo")
+    today = services.snapshot_take(election=election, actor_name="system:demo")
+    _seed_history(election, today, seed)
     return DemoAtlasResult(added[0], added[1], added[2], result.stations, result.counties)
+
+
+# Days before the load day of the synthetic earlier snapshots (the comparison page and the
+# trend lines have a history to show).
+HISTORY_DAYS_AGO = (90, 60, 30)
+
+
+def _seed_history(election: Election, latest: Snapshot, seed: int) -> int:
+    """Earlier snapshots made from the load day's scores with a deterministic drift
+    (synthetic: scores rose towards election day); none when the election has some."""
+    if Snapshot.objects.filter(election=election).exclude(pk=latest.pk).exists():
+        return 0
+    rng = random.Random(seed)
+    rows = []
+    for days in HISTORY_DAYS_AGO:
+        factor = 1 - days / 400  # further back, somewhat lower
+        scores = {unit: [round(max(0.0, value * factor * rng.uniform(0.9, 1.05)), 4), tier]
+                  for unit, (value, tier) in latest.scores.items()}
+        rows.append(Snapshot(election=election, scores=scores,
+                             taken_on=latest.taken_on - datetime.timedelta(days=days)))
+    with transaction.atomic():
+        Snapshot.objects.bulk_create(rows)
+        audit_record(action="atlas.demo_seed", actor_name="system:demo",
+                     object_type="elections.election", object_id=election.pk,
+                     extra={"history_snapshots": [r.taken_on for r in rows], "seed": seed})
+    return len(rows)

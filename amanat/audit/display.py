@@ -15,8 +15,9 @@ from the app that writes it); a test checks that every action the code writes ha
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
@@ -58,6 +60,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "membership.revoke": _("Role revoked"),
     "user.deactivate": _("Account deactivated"),
     "user.password_change": _("Password changed"),
+    "profile.language": _("Language chosen"),
     "api_token.issue": _("API token issued"),
     "api_token.revoke": _("API token revoked"),
     "api_token.bind": _("API token bound to stations"),
@@ -141,15 +144,35 @@ class Change:
     after: SafeString | str | None
 
 
+# Where a record of each type is read: (URL name, how the URL takes the id).  Only types
+# with a page of their own; the link is shown to a reader whose roles may open it.
+OBJECT_PAGES: dict[str, str] = {
+    "stations.station": "stations:detail",
+    "incidents.case": "incidents:case",
+    "incidents.report": "incidents:report",
+    "councils.council": "councils:council",
+    "councils.meeting": "councils:meeting",
+    "geo.adminunit": "geo:unit",
+    "accounts.membership": "accounts_membership",
+}
+
+
 @dataclass
 class EventView:
-    """One event as shown: ``changes`` pair before/after; ``details`` are ``extra``."""
+    """One event as shown: ``changes`` pair before/after; ``details`` are ``extra``.
+
+    ``sentence`` says it in the reader's language (who did what to which record, when,
+    from where); ``object_url`` is the record's page when the reader may open it;
+    ``raw`` is the stored event as JSON, for the reader who wants it as it is."""
 
     event: Event
     action_label: str
     object_label: SafeString | str
     changes: list[Change] = field(default_factory=list)
     details: list[Change] = field(default_factory=list)
+    sentence: SafeString | str = ""
+    object_url: str = ""
+    raw: str = ""
 
 
 def action_label(action: str) -> SafeString | str:
@@ -324,22 +347,80 @@ def _object_label(event: Event, model: type[models.Model] | None,
     return format_html("{} {}", kind, ltr(f"#{localize_digits(event.object_id)}"))
 
 
-def describe_events(events: Iterable[Event]) -> list[EventView]:
-    """The events as people read them (one query per kind of related object)."""
+def actor_label(name: str) -> SafeString | str:
+    """Who acted: a user name, or the software itself (``system:…``, ``cli:<user>``)."""
+    if name.startswith("system:") or not name:
+        return str(_("the system"))
+    if name.startswith("cli:"):
+        return format_html(str(_("the command line (as {})")), ltr(name.removeprefix("cli:")))
+    return ltr(name)
+
+
+def event_sentence(event: Event, action: str, record: SafeString | str) -> SafeString:
+    """«gharchak_governor — Station changed: Station «…», 1405/09/11 10:32, from 10.0.0.5»."""
+    extra = event.extra if isinstance(event.extra, Mapping) else {}
+    address = extra.get("ip") or extra.get("address")
+    if record:
+        text = format_html(str(_("{who} — {what}: {record}, {when}")), who=actor_label(
+            event.actor_name), what=action, record=record, when=jdatetime_filter(event.time))
+    else:
+        text = format_html(str(_("{who} — {what}, {when}")), who=actor_label(event.actor_name),
+                           what=action, when=jdatetime_filter(event.time))
+    if address:
+        text = format_html(str(_("{sentence}, from {address}")), sentence=text,
+                           address=ltr(str(address)))
+    return text
+
+
+def raw_event(event: Event) -> str:
+    """The stored event as JSON, Persian and joiners as themselves (no ``\\u200c``)."""
+    return json.dumps({
+        "seq": event.seq, "time": event.time.isoformat(), "actor_id": event.actor_id,
+        "actor_name": event.actor_name, "unit_id": event.unit_id,
+        "unit_path": event.unit_path, "action": event.action,
+        "object_type": event.object_type, "object_id": event.object_id,
+        "before": event.before, "after": event.after, "extra": event.extra,
+        "prev_hash": event.prev_hash, "hash": event.hash,
+    }, ensure_ascii=False, indent=2, default=str)
+
+
+def object_url(event: Event, opens: Callable[[str], bool] | None) -> str:
+    name = OBJECT_PAGES.get(event.object_type)
+    if name is None or not event.object_id.isdigit() or opens is None:
+        return ""
+    if not opens(event.object_type):
+        return ""
+    try:
+        return reverse(name, args=[int(event.object_id)])
+    except NoReverseMatch:
+        return ""
+
+
+def describe_events(events: Iterable[Event], *, opens: Callable[[str], bool] | None = None
+                    ) -> list[EventView]:
+    """The events as people read them (one query per kind of related object).
+
+    ``opens(object_type)`` says whether the reader may open records of that type; with
+    it, each event links to its record's page."""
     events = list(events)
     names = _Names()
     models_of = {e.seq: _model(e.object_type) if e.object_type else None for e in events}
     for event in events:
         _want_names(event, models_of[event.seq], names)
     names.load()
-    return [
-        EventView(
+    views = []
+    for event in events:
+        label = action_label(event.action)
+        record = _object_label(event, models_of[event.seq], names)
+        views.append(EventView(
             event=event,
-            action_label=action_label(event.action),
-            object_label=_object_label(event, models_of[event.seq], names),
+            action_label=label,
+            object_label=record,
             changes=_changes(event, models_of[event.seq], names),
             details=_details(event, models_of[event.seq], names),
-        )
-        for event in events
-    ]
+            sentence=event_sentence(event, label, record),
+            object_url=object_url(event, opens),
+            raw=raw_event(event),
+        ))
+    return views
 

@@ -48,7 +48,7 @@ def filter_events(events: QuerySet[Event], filters: dict[str, Any]) -> QuerySet[
     if filters.get("actor"):
         events = events.filter(actor_name__icontains=filters["actor"])
     if filters.get("action"):
-        events = events.filter(action__startswith=filters["action"])
+        events = events.filter(action=filters["action"])
     if filters.get("object_type"):
         events = events.filter(object_type=filters["object_type"])
     if filters.get("object_id"):

@@ -40,7 +40,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/event_list.html", {
         "form": form,
         "page": page,
-        "rows": describe_events(page.object_list),
+        "rows": describe_events(page.object_list, opens=lambda label: can(
+            request.user, policy.VIEW, label, None)),
         "query": query.urlencode(),
         "can_export": can_nationally(request.user, policy.EXPORT, "audit.event"),
     })

@@ -1,7 +1,8 @@
 """Demo security councils: Gharchak (2321) and Kerman (0808) counties and their provinces.
 
-``seed_demo_councils(election)`` creates a security council for each of the four units
-and three past meetings per council, on fixed Jalali dates, through the real services:
+``seed_demo_councils(election)`` creates a security council for each of the four units,
+three past meetings per council over the months before the load day and the next one a
+few days ahead (dates counted from the load day), through the real services:
 each agenda gets the serious open cases of the council's area by the rule (so a case
 rides from meeting to meeting while open), one topic of its own, a decision and two
 action items.  Run it after the incidents demo so that there are cases to carry.
@@ -25,9 +26,11 @@ from amanat.geo.models import AdminUnit, Kind
 
 # (county code, province code) of the demo councils' areas.
 DEMO_COUNTIES = (("2321", "23"), ("0808", "08"))
-# Days before today of the three past meetings: the demo's incidents are from the last
-# two weeks, so the later meetings find serious cases to carry.
-MEETING_DAYS_AGO = (12, 6, 1)
+# Days before the load day of the three past meetings (the demo's incidents go back four
+# months, so each finds serious cases to carry), and days after it of the next one.
+MEETING_DAYS_AGO = (70, 35, 7)
+NEXT_MEETING_IN = 5
+NEXT_TOPIC = "برنامه تأمین امنیت روز رأی‌گیری و آمادگی شعب حساس"
 TOPICS = (
     "بررسی آمادگی شعب حساس و نیروهای تأمین",
     "گزارش پیشرفت اتصال فیبر نوری شعب تمام‌الکترونیک",
@@ -114,4 +117,17 @@ def seed_demo_councils(election: Election | None = None) -> DemoCouncils:
                 continue
             for index in range(len(MEETING_DAYS_AGO)):
                 _meeting(council, index, result)
+            _next_meeting(council, result)
     return result
+
+
+def _next_meeting(council: Council, result: DemoCouncils) -> None:
+    """The coming meeting: planned, its agenda carrying the serious open cases."""
+    meeting = services.meeting_create(
+        council=council, held_on=timezone.localdate() + datetime.timedelta(days=NEXT_MEETING_IN),
+        starts_at=datetime.time(10, 0), attendees=ATTENDEES, actor=None,
+        place=f"سالن جلسات {'استانداری' if council.unit.kind == Kind.PROVINCE else 'فرمانداری'}",
+    )
+    result.meetings += 1
+    result.agenda_cases += meeting.agenda.count()
+    services.agenda_item_add(meeting=meeting, title=NEXT_TOPIC, actor=None)

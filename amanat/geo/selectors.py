@@ -22,15 +22,6 @@ MAP_POINT_CAP = 3000
 SEARCH_LIMIT = 50
 
 
-def unit_counts_by_kind() -> dict[str, int]:
-    """Number of units of each kind in the country, in one query."""
-    rows = AdminUnit.objects.order_by().values("kind").annotate(n=Count("id"))
-    counts = {kind.value: 0 for kind in Kind}
-    for row in rows:
-        counts[row["kind"]] = row["n"]
-    return counts
-
-
 def province_list() -> QuerySet[AdminUnit]:
     """Provinces with the number of their direct children (counties)."""
     return (

@@ -2,7 +2,12 @@
 
 ``seed_demo_incidents(election, seed=1405)`` spreads a few thousand reports over the
 election's stations with Persian texts made from templates per category, opens cases for
-most of them and moves the cases through every state. Bulk inserts and one summary audit
+most of them and moves the cases through every state.
+
+Dates tell one story, counted back from the day the demo is loaded (never after it):
+reports over the last ``HISTORY_DAYS``; a closed case may be any age, while most open
+cases are still inside their response time and only about one in ``LATE_ONE_IN`` is late,
+as in an office that keeps up with its work. Bulk inserts and one summary audit
 event keep it fast; running it again for the same seed changes nothing.
 """
 
@@ -53,6 +58,8 @@ TEMPLATES: dict[str, list[str]] = {
                           "قطع برق در {place} و نبود برق اضطراری"],
     "other": ["گزارش مردمی درباره {place}"],
 }
+HISTORY_DAYS = 120
+LATE_ONE_IN = 6
 # Share of cases left in each state (the rest of the reports stay untriaged).
 STATE_WEIGHTS = [
     (Status.NEW, 20), (Status.TRIAGED, 10), (Status.ASSIGNED, 15), (Status.IN_PROGRESS, 15),
@@ -97,28 +104,46 @@ def seed_demo_incidents(election: Election, *, seed: int = 1405, count: int = 30
     rng = random.Random(seed)
     now = now or timezone.now()
     reports = []
+    states = [s for s, w in STATE_WEIGHTS for _ in range(w)]
+    plan: list[Status | None] = []
     for i in range(count):
-        received = now - datetime.timedelta(minutes=rng.randint(0, 14 * 24 * 60))
-        reports.append(_report(rng, election, rng.choice(stations), rng.choice(categories), i,
-                               seed, received))
+        category = rng.choice(categories)
+        # The state is drawn first: how old a report can be depends on it.
+        status = rng.choice(states) if rng.random() < 0.8 else None
+        received = now - _age(rng, status, category)
+        plan.append(status)
+        reports.append(_report(rng, election, rng.choice(stations), category, i, seed,
+                               received))
     with transaction.atomic():
         Report.objects.bulk_create(reports, batch_size=500)
         stored = list(Report.objects.filter(payload__demo=seed).select_related("category")
                       .order_by("pk"))
-        cases = _cases(rng, stored, election, now)
+        cases = _cases(rng, stored, plan, election, now)
         audit_record(action="incidents.demo_seed", actor_name=cli_actor(),
                      object_type="elections.election", object_id=election.pk,
                      extra={"seed": seed, "reports": len(stored), "cases": cases})
     return DemoIncidents(len(stored), cases)
 
 
-def _cases(rng: random.Random, reports: list[Report], election: Election,
-           now: datetime.datetime) -> int:
-    states = [s for s, w in STATE_WEIGHTS for _ in range(w)]
-    chosen = [r for r in reports if rng.random() < 0.8]
+def _age(rng: random.Random, status: Status | None, category: Category
+         ) -> datetime.timedelta:
+    """How long before the load day a report came in, so the dates tell one story."""
+    limit = category.response_time or datetime.timedelta(hours=24)
+    if status in (Status.RESOLVED, Status.DISMISSED):
+        return datetime.timedelta(minutes=rng.randint(3 * 24 * 60, HISTORY_DAYS * 24 * 60))
+    if status is None:  # waiting for triage: the last few days
+        return datetime.timedelta(minutes=rng.randint(5, 4 * 24 * 60))
+    if rng.randrange(LATE_ONE_IN) == 0:  # late: past its response time
+        seconds = int(limit.total_seconds())
+        return datetime.timedelta(seconds=rng.randint(seconds + 3600, seconds + 21 * 86400))
+    return datetime.timedelta(seconds=rng.randint(300, int(limit.total_seconds() * 0.9)))
+
+
+def _cases(rng: random.Random, reports: list[Report], plan: list[Status | None],
+           election: Election, now: datetime.datetime) -> int:
+    chosen = [(r, s) for r, s in zip(reports, plan, strict=True) if s is not None]
     cases: list[Case] = []
-    for report in chosen:
-        status = rng.choice(states)
+    for report, status in chosen:
         category = report.category
         closed = status in (Status.RESOLVED, Status.DISMISSED)
         cases.append(Case(
@@ -128,7 +153,7 @@ def _cases(rng: random.Random, reports: list[Report], election: Election,
             agency=category.agency if status not in (Status.NEW, Status.TRIAGED) else None,
             opened_at=report.received_at,
             due_at=report.received_at + category.response_time,
-            closed_at=report.received_at + datetime.timedelta(hours=rng.randint(1, 72))
+            closed_at=min(now, report.received_at + datetime.timedelta(hours=rng.randint(1, 72)))
             if closed else None,
             outcome="[نمونه] رسیدگی و مختومه شد" if closed else "",
         ))
@@ -136,7 +161,7 @@ def _cases(rng: random.Random, reports: list[Report], election: Election,
     saved = list(Case.objects.filter(number__in=[c.number for c in cases]).order_by("pk"))
     by_number = {c.number: c for c in saved}
     links, steps, referrals = [], [], []
-    for report, case in zip(chosen, cases, strict=True):
+    for (report, _status), case in zip(chosen, cases, strict=True):
         stored = by_number[case.number]
         links.append(CaseReport(case=stored, report=report, attached_at=report.received_at))
         steps.append(CaseStep(case=stored, action="open", to_status=Status.NEW,
@@ -144,7 +169,8 @@ def _cases(rng: random.Random, reports: list[Report], election: Election,
         if case.status == Status.REFERRED or (case.status == Status.RESOLVED
                                               and rng.random() < 0.3):
             referrals.append(Referral(case=stored, office="دادستانی عمومی و انقلاب",
-                                      referred_on=timezone.localdate(now),
+                                      referred_on=min(timezone.localdate(now), timezone.localdate(
+                                          report.received_at + datetime.timedelta(days=1))),
                                       their_reference=f"{rng.randint(1000, 9999)}"))
     CaseReport.objects.bulk_create(links, batch_size=500)
     CaseStep.objects.bulk_create(steps, batch_size=500)

@@ -62,7 +62,10 @@ class StationFilterForm(FilterForm):
         choices=[("", _("Any")), ("any", _("Has CCTV")), *Cctv.choices],
     )
     fibre = forms.ChoiceField(label=_("Fibre"), required=False,
-                              choices=[("", _("Any")), *Fibre.choices])
+                              choices=[("", _("Any")), ("missing", _("Not connected")),
+                                       *Fibre.choices])
+    evoting_planned = forms.ChoiceField(label=_("E-voting planned"), required=False,
+                                        choices=YES_NO)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any")), *Status.choices])
     sort = forms.ChoiceField(

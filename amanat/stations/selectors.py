@@ -116,7 +116,9 @@ def filter_stations(stations: StationQuerySet, filters: dict[str, Any]) -> Stati
         stations = stations.exclude(cctv=Cctv.NONE)
     elif cctv:
         stations = stations.filter(cctv=cctv)
-    if filters.get("fibre"):
+    if filters.get("fibre") == "missing":
+        stations = stations.exclude(fibre=Fibre.CONNECTED)
+    elif filters.get("fibre"):
         stations = stations.filter(fibre=filters["fibre"])
     if filters.get("status"):
         stations = stations.filter(status=filters["status"])

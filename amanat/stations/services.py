@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TypeVar
 
 import h3
 from django.contrib.auth.models import User
@@ -83,6 +83,8 @@ _RULE_INPUTS = {
     "sensitivity_reason": {"sensitive", "sensitivity_reason"},
     "closed_reason": {"status", "closed_reason"}, "fibre_date": {"fibre", "fibre_date"},
 }
+
+T = TypeVar("T")
 
 
 
@@ -644,21 +646,31 @@ def station_export(
     queryset: QuerySet[Station],
     stream: IO[bytes] | None = None,
     format: Literal["csv", "xlsx"] = "csv",
+    on_row: Callable[[], None] | None = None,
 ) -> Iterator[bytes] | None:
     """Export stations with Persian headers, formula-injection safe.
 
     CSV without ``stream`` returns a generator of byte chunks (for a
     StreamingHttpResponse); with ``stream`` it writes there.  XLSX needs ``stream`` and
-    is written with openpyxl's write-only mode.
+    is written with openpyxl's write-only mode.  ``on_row`` is called after each row (a
+    command's progress bar).
     """
     headers = [header for header, _fmt in st.EXPORT_COLUMNS]
+    rows = _export_rows(queryset)
+    if on_row is not None:
+        rows = _counted(rows, on_row)
     if format == "csv" and stream is None:
-        return csv_chunks(headers, _export_rows(queryset))
+        return csv_chunks(headers, rows)
     if stream is None:
         raise TypeError("XLSX export needs a stream")
-    _write_table(stream, headers, _export_rows(queryset), format=format,
-                 sheet_title=EXPORT_SHEET)
+    _write_table(stream, headers, rows, format=format, sheet_title=EXPORT_SHEET)
     return None
+
+
+def _counted(rows: Iterable[T], on_row: Callable[[], None]) -> Iterator[T]:
+    for row in rows:
+        yield row
+        on_row()
 
 
 def _derive(station: Station) -> None:

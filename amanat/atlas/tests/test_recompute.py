@@ -222,7 +222,11 @@ def test_demo_seed_marks_gharchak_annulled_and_scores_everything(
     assert NationalTier.objects.filter(county=atlas_world.geo.gharchak, tier=2).exists()
     assert Assessment.objects.filter(county=atlas_world.geo.gharchak).values(
         "agency").distinct().count() >= 2
-    assert RequiredMeasure.objects.exists() and Snapshot.objects.count() == 1
+    # The load day's snapshot and three earlier ones (90, 60 and 30 days before it).
+    assert RequiredMeasure.objects.exists() and Snapshot.objects.count() == 4
+    days = sorted(Snapshot.objects.values_list("taken_on", flat=True))
+    assert [(days[-1] - d).days for d in days] == [90, 60, 30, 0]
     assert result.counties_scored == 3
     again = seed_demo_atlas(atlas_world.election)
     assert again.assessments == 0
+    assert Snapshot.objects.count() == 4

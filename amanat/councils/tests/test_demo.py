@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from amanat.councils.demo import seed_demo_councils
 from amanat.councils.models import ActionItem, AgendaItem, Council, Meeting
@@ -47,18 +49,21 @@ def test_demo_councils_carry_serious_cases_and_are_idempotent(demo_geo: dict[str
     case = open_case(demo_geo["gharchak"])
     minor = open_case(demo_geo["kerman"], "other")
     result = seed_demo_councils()
-    assert (result.councils, result.meetings) == (4, 12)
+    assert (result.councils, result.meetings) == (4, 16)  # three held and the next one
     county = Council.objects.get(unit=demo_geo["gharchak"])
     province = Council.objects.get(unit__code="23", unit__kind="province")
     for council in (county, province):
         items = AgendaItem.objects.filter(meeting__council=council, case=case).order_by(
             "meeting__number")
-        assert [i.carried_over for i in items] == [False, True, True]
+        assert [i.carried_over for i in items] == [False, True, True, True]
     assert not AgendaItem.objects.filter(case=minor).exists()
     assert not AgendaItem.objects.filter(meeting__council__unit__code__in=["0808", "08"],
                                          case__isnull=False).exists()
     assert set(ActionItem.objects.values_list("status", flat=True)) == {"open", "done"}
     assert Meeting.objects.filter(status="held").count() == 12
+    today = timezone.localdate()
+    assert Meeting.objects.filter(status="planned", held_on__gt=today).count() == 4
+    assert Meeting.objects.filter(held_on__lt=today - datetime.timedelta(days=60)).exists()
 
     before = _snapshot()
     assert str(seed_demo_councils()).startswith("4 councils, 0 meetings")

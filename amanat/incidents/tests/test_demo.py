@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from amanat.audit.models import Event
@@ -23,3 +25,20 @@ def test_demo_incidents(world: World) -> None:
     assert seed_demo_incidents(world.election, seed=7, count=300).reports == 0
     assert Report.objects.count() == 300
     assert first[0].startswith("R-")
+
+
+def test_demo_dates_tell_one_story(world: World) -> None:
+    from django.utils import timezone
+
+    from amanat.incidents.demo import HISTORY_DAYS
+
+    now = timezone.now()
+    seed_demo_incidents(world.election, seed=11, count=300, now=now)
+    received = list(Report.objects.values_list("received_at", flat=True))
+    assert max(received) <= now  # no report after the day the demo is loaded
+    assert min(received) < now - datetime.timedelta(days=30)  # spread over months
+    assert min(received) >= now - datetime.timedelta(days=HISTORY_DAYS)
+    open_cases = Case.objects.open()
+    late = open_cases.filter(due_at__lt=now).count()
+    assert 0 < late < open_cases.count() / 3  # some late, most within their time
+    assert not Case.objects.filter(closed_at__gt=now).exists()

@@ -52,3 +52,15 @@ def test_unknown_election_and_county(geo: Any, election: Any, tmp_file: Any,
         call_command("import_stations", str(tmp_file("s.csv", "x")), "--election", "nope")
     with pytest.raises(CommandError, match="no county"):
         call_command("export_stations", "--out", str(tmp_path / "o.csv"), "--county", "1")
+
+
+def test_export_shows_progress_on_standard_error(geo: Any, election: Any, tmp_file: Any,
+                                                 tmp_path: Any, capsys: Any) -> None:
+    call_command("import_stations", str(tmp_file("s.csv", csv_text(HEADERS, ROWS))),
+                 "--election", election.slug)
+    capsys.readouterr()
+    call_command("export_stations", "--out", str(tmp_path / "all.csv"))
+    captured = capsys.readouterr()
+    assert "2/2" in captured.err  # rows done of rows, with the bar and time left
+    assert "100%" in captured.err
+    assert "2/2" not in captured.out  # the command's own output stays clean

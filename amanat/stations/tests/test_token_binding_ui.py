@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -121,7 +122,8 @@ def test_unreadable_codes_are_each_named_in_persian_and_english(
     client: Client, personas: Personas, place: Place
 ) -> None:
     sign_in(client, personas.inspector)
-    response = _issue(client, "abc 2310-0042 2310-9999", HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the user chose English
+    response = _issue(client, "abc 2310-0042 2310-9999")
     page = response.content.decode()
     assert page.count("in the current election within your area.") == 2
     assert "No polling station “abc” in the current election within your area." in page

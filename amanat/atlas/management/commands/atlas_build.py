@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from amanat.atlas import pdf, recompute, services
 from amanat.audit.services import audit_record, cli_actor
+from amanat.core.progress import track
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_command
 from amanat.geo.models import AdminUnit, Kind
@@ -67,7 +68,8 @@ class Command(BaseCommand):
     def _write_pdfs(self, election: Election, counties: list[AdminUnit], out: Path,
                     actor: str) -> None:
         out.mkdir(parents=True, exist_ok=True)
-        for county in counties:
+        # All 448 counties take minutes: a bar with the time left on standard error.
+        for county in track(counties, "county atlases (PDF)"):
             path = out / f"atlas-{election.slug}-{county.code}.pdf"
             path.write_bytes(pdf.county_pdf(election, county))
             self.stdout.write(f"wrote {path}")

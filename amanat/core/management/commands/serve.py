@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -15,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandParser
 # so fewer threads per process keep the writers' turns short.  Measured on 2 cores
 # (docs/intake-load.md): 2 x 16 gave about 500 reports/s, 4 x 12 about 600/s.
 DEFAULT_THREADS = 12
+# How long the task worker may take to finish its task after the server has stopped.
+WORKER_GRACE_SECONDS = 30
 
 
 def default_workers() -> int:
@@ -47,14 +50,37 @@ class Command(BaseCommand):
             "--threads", str(options["threads"]),
             "--access-logfile", "-",
         ]
-        if not options["no_worker"]:
-            # Background tasks (atlas rescoring and the like) run in a database-backed
-            # worker; it shares the terminal's process group, so Ctrl-C stops both.
-            subprocess.Popen(
-                [sys.executable, "-m", "amanat.cli", "db_worker"], start_new_session=False
-            )
         # Group commit (amanat/intake/groupcommit.py): concurrent writes of the API's hot
         # path share one durable commit.  On unless the environment says otherwise.
         os.environ.setdefault("AMANAT_GROUP_COMMIT", "1")
-        # exec so that signals (Ctrl-C, SIGTERM) reach gunicorn directly.
-        os.execv(sys.executable, argv)  # noqa: S606
+        if options["no_worker"]:
+            # exec so that signals (Ctrl-C, SIGTERM) reach gunicorn directly.
+            os.execv(sys.executable, argv)  # noqa: S606
+        # Background tasks (atlas rescoring and the like) run in a database-backed worker
+        # beside the server.  This process stays as their parent so that SIGTERM (a
+        # service manager's stop) ends both, not the server alone.
+        worker = subprocess.Popen([sys.executable, "-m", "amanat.cli", "db_worker"])
+        server = subprocess.Popen(argv)  # noqa: S603 - our own argv, no shell
+        sys.exit(supervise(server, worker))
+
+
+def supervise(server: subprocess.Popen[bytes], worker: subprocess.Popen[bytes]) -> int:
+    """Pass SIGTERM and SIGINT to both children; when the server ends, end the worker.
+    Returns the server's exit status."""
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in (server, worker):
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = server.wait()
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        worker.wait(timeout=WORKER_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    return code

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from amanat.core.progress import progress_bar
 from amanat.elections.selectors import election_for_command
 from amanat.geo.models import AdminUnit
 from amanat.lib.tabular import Format
@@ -32,6 +33,9 @@ class Command(BaseCommand):
             queryset = queryset.filter(county=county)
         out: Path = options["out"]
         fmt: Format = "xlsx" if out.suffix.lower() == ".xlsx" else "csv"
-        with open(out, "wb") as stream:
-            station_export(queryset=queryset, stream=stream, format=fmt)
+        # A national export is ~59,000 rows: a bar with the time left on standard error.
+        with open(out, "wb") as stream, progress_bar() as bar:
+            task = bar.add_task(f"stations → {out.name}", total=queryset.count())
+            station_export(queryset=queryset, stream=stream, format=fmt,
+                           on_row=lambda: bar.advance(task))
         self.stdout.write(self.style.SUCCESS(f"wrote {queryset.count()} stations to {out}"))
