@@ -318,6 +318,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "site:home": Expect(SIGNED_IN),
     "geo:index": Expect(SIGNED_IN),
     "geo:search": Expect(SIGNED_IN),
+    "geo:basemap": Expect(SIGNED_IN),
     "geo:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
     # elections calendar: national dates, read by everyone signed in
     "elections:list": Expect(SIGNED_IN),

@@ -35,7 +35,7 @@
     var config = AmanatMap.readIsland("atlas-points");
     if (!element || !config || typeof L === "undefined") return;
     var points = config.points || [];
-    if (points.length === 0) {
+    if (points.length === 0 && !config.focus) {
       AmanatMap.showEmpty(element);
       return;
     }
@@ -55,7 +55,9 @@
         .bindTooltip(point.name)
         .addTo(map);
     });
-    if (bounds.length === 1) {
+    if (bounds.length === 0) {
+      map.setView([32.4, 53.7], 5); // Iran; the base map then zooms to the focused unit
+    } else if (bounds.length === 1) {
       map.setView(bounds[0], 9);
     } else {
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 10 });

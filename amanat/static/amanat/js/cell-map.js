@@ -40,6 +40,13 @@
     this.map.fitBounds(config.bounds, { padding: [16, 16] });
     this.addTiles();
     this.drawUnits(!config.tileUrl);
+    var self = this;
+    // The vector base map names provinces and counties itself: the centres' permanent
+    // labels then go.
+    window.AmanatMap.basemap(this.map, config.focus || null, function (bounds) {
+      if (self.element.dataset.basemap === "ready") self.drawUnits(false);
+      if (bounds && bounds.isValid()) self.map.fitBounds(bounds, { padding: [16, 16] });
+    });
     this.map.on("moveend", this.schedule, this);
     this.map.on("zoomend", this.zoomClass, this);
     this.zoomClass();
@@ -58,6 +65,7 @@
   CellMap.prototype.addTiles = function () {
     var config = this.config;
     if (!config.tileUrl) return;
+    this.element.dataset.tiles = "true";
     var self = this;
     var loaded = false;
     var layer = L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.attribution || "" });
@@ -70,7 +78,7 @@
       self.map.removeLayer(layer);
       self.element.dataset.tiles = "unavailable";
       self.note("tiles", self.labels.noTiles);
-      self.drawUnits(true);
+      self.drawUnits(self.element.dataset.basemap !== "ready");
     });
     layer.addTo(this.map);
   };
