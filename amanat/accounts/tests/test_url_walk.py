@@ -319,6 +319,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "geo:index": Expect(SIGNED_IN),
     "geo:search": Expect(SIGNED_IN),
     "geo:basemap": Expect(SIGNED_IN),
+    "site:guide": Expect(SIGNED_IN),
+    "site:guide_page": Expect(SIGNED_IN, objects=lambda world: [({"page": "governor"}, None)]),
     "geo:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
     # elections calendar: national dates, read by everyone signed in
     "elections:list": Expect(SIGNED_IN),

@@ -90,8 +90,9 @@
   }
 
   // Draw the base map under `map`'s data; `focus` (a unit id) is outlined and the map
-  // zooms to it.  Calls `done(focusBounds or null)` once drawn.
-  function basemap(map, focus, done) {
+  // zooms to it.  Calls `done(focusBounds or null)` once drawn.  `ownProvinceLabels`: the
+  // map names the provinces itself (the cell maps), so only county names are added.
+  function basemap(map, focus, done, ownProvinceLabels) {
     var element = map.getContainer();
     if (!map.getPane("amanatBase")) {
       map.createPane("amanatBase").style.zIndex = 250; // above tiles, under the data
@@ -148,7 +149,8 @@
       var countyLabels = labelLayer(data.counties.features, "amanat-county-label");
       function showLabels() {
         var zoom = map.getZoom();
-        var wantProvinces = zoom >= PROVINCE_LABELS_FROM && zoom < COUNTY_LABELS_FROM;
+        var wantProvinces = !ownProvinceLabels && zoom >= PROVINCE_LABELS_FROM &&
+          zoom < COUNTY_LABELS_FROM;
         var wantCounties = zoom >= COUNTY_LABELS_FROM;
         if (wantProvinces !== map.hasLayer(provinceLabels)) {
           if (wantProvinces) provinceLabels.addTo(map); else map.removeLayer(provinceLabels);

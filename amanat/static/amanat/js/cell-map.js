@@ -41,12 +41,10 @@
     this.addTiles();
     this.drawUnits(!config.tileUrl);
     var self = this;
-    // The vector base map names provinces and counties itself: the centres' permanent
-    // labels then go.
+    // The vector base map under the cells; the province names stay this map's own.
     window.AmanatMap.basemap(this.map, config.focus || null, function (bounds) {
-      if (self.element.dataset.basemap === "ready") self.drawUnits(false);
       if (bounds && bounds.isValid()) self.map.fitBounds(bounds, { padding: [16, 16] });
-    });
+    }, true);
     this.map.on("moveend", this.schedule, this);
     this.map.on("zoomend", this.zoomClass, this);
     this.zoomClass();
@@ -78,7 +76,7 @@
       self.map.removeLayer(layer);
       self.element.dataset.tiles = "unavailable";
       self.note("tiles", self.labels.noTiles);
-      self.drawUnits(self.element.dataset.basemap !== "ready");
+      self.drawUnits(true);
     });
     layer.addTo(this.map);
   };
