@@ -173,15 +173,15 @@ def fatext(value: Any) -> SafeString:
     if value is None:
         return SafeString("")
     text = str(value)
+    if not get_language_bidi():
+        return SafeString(escape(text))  # a left-to-right page reads them as they are
     out: list[str] = []
     last = 0
     for match in _LTR_TOKEN.finditer(text):
         token = match.group(0)
         latin = any("a" <= c.lower() <= "z" for c in token)
         shown: str
-        if latin and not (get_language_bidi() or _LTR_JOINERS & set(token)):
-            shown = escape(token)  # a Latin word in a left-to-right page needs nothing
-        elif latin:
+        if latin:
             shown = str(ltr(token))
         elif _LTR_JOINERS & set(token) and not _DECIMAL.fullmatch(token):
             shown = str(ltr(localize_digits(token)))

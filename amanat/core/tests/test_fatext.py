@@ -20,9 +20,8 @@ def test_persian_text_gets_persian_numbers_and_isolated_codes() -> None:
     assert render("مدرسه ABC", "fa") == 'مدرسه <bdi dir="ltr">ABC</bdi>'
 
 
-def test_english_text_keeps_latin_digits_and_isolates_only_codes() -> None:
-    assert render("Station 2321-0042 score 27.1", "en") == (
-        'Station <bdi dir="ltr">2321-0042</bdi> score 27.1')
+def test_english_text_is_left_as_it_is() -> None:
+    assert render("Station 2321-0042 score 27.1 <", "en") == "Station 2321-0042 score 27.1 &lt;"
 
 
 def test_markup_is_escaped_and_safe_html_left_alone() -> None:
