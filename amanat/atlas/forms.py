@@ -21,7 +21,10 @@ SCORE_CHOICES = [
 
 class AssessmentForm(forms.Form):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Agency"))
-    score = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, label=_("Risk rating"))
+    score = forms.TypedChoiceField(
+        choices=SCORE_CHOICES, coerce=int, label=_("Risk rating"),
+        help_text=_("Your agency's view of the county: 1 is low risk, 5 very high risk. A "
+                    "newer assessment of the same agency replaces this one in the score."))
     justification = CleanCharField(widget=forms.Textarea(attrs={"rows": 4}),
                                     label=_("Justification"), max_length=4000)
     assessed_on = JalaliDateField(label=_("Assessed on"))
@@ -44,13 +47,18 @@ class AssessmentForm(forms.Form):
 class NationalTierForm(forms.Form):
     tier = forms.TypedChoiceField(
         choices=[("", _("No national tier")), *Tier.choices], coerce=int,
-        empty_value=None, required=False, label=_("National tier"))
+        empty_value=None, required=False, label=_("National tier"),
+        help_text=_("Tier 1 is the highest risk. A national tier is a floor: the county is "
+                    "shown at this tier, or a higher risk if its score says so."))
     note = CleanCharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                            label=_("Note"), max_length=2000)
 
 
 class ThresholdsForm(forms.Form):
-    tier1_min = forms.FloatField(label=_("Tier 1 from score"), min_value=0, max_value=100)
+    tier1_min = forms.FloatField(
+        label=_("Tier 1 from score"), min_value=0, max_value=100,
+        help_text=_("Scores run from 0 to 100. A county scoring at least this is tier 1 "
+                    "(highest risk); the three values must fall: tier 1 > tier 2 > tier 3 > 0."))
     tier2_min = forms.FloatField(label=_("Tier 2 from score"), min_value=0, max_value=100)
     tier3_min = forms.FloatField(label=_("Tier 3 from score"), min_value=0, max_value=100)
 

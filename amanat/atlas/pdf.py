@@ -1,6 +1,7 @@
 """The printed atlas of a county: a Persian right-to-left PDF made with WeasyPrint.
 
-The map is an SVG drawn here from station and unit coordinates (no tiles, works offline);
+The map is an SVG drawn here from the offline base map (Iran's outline, the county's area
+and its neighbours', ``geo.boundaries``) and station coordinates (no tiles, works offline);
 the text is set in Vazirmatn, loaded from node_modules with a file:// URL so that Pango
 shapes the Persian correctly. The template is ``atlas/county_pdf.html``.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +24,7 @@ from amanat.atlas.models import StationScore
 from amanat.atlas.selectors import TIER_COLOURS, county_atlas
 from amanat.audit.services import audit_record
 from amanat.elections.models import Election
+from amanat.geo import boundaries
 from amanat.geo.models import AdminUnit
 from amanat.lib.jalali import format_jalali
 from amanat.stations.map import earth_q, on_earth
@@ -34,11 +37,16 @@ def font_url(weight: str = "Regular") -> str:
     return path.resolve().as_uri()
 
 
-def map_svg(points: list[tuple[float, float, int]], centre: tuple[float, float] | None
-            ) -> SafeString:
-    """Stations as dots coloured by tier on a plain background, north up; the county's
-    seat (``centre``) as a ring. Equirectangular, with longitude scaled by cos(latitude)."""
+def map_svg(points: list[tuple[float, float, int]], centre: tuple[float, float] | None,
+            area: boundaries.Area | None = None,
+            neighbours: list[boundaries.Area] | None = None) -> SafeString:
+    """Stations as dots coloured by tier over the county's ``area`` and the ``neighbours``'
+    outlines and Iran's, north up; the county's seat (``centre``) as a ring.
+    Equirectangular, with longitude scaled by cos(latitude)."""
     coords = [(lat, lon) for lat, lon, _ in points] + ([centre] if centre else [])
+    if area is not None:
+        south, west, north, east = area.bounds
+        coords += [(south, west), (north, east)]
     if not coords:
         return mark_safe("")
     lats, lons = [c[0] for c in coords], [c[1] for c in coords]
@@ -52,7 +60,25 @@ def map_svg(points: list[tuple[float, float, int]], centre: tuple[float, float] 
         return (MAP_WIDTH / 2 + (lon - mid_lon) * k * scale,
                 MAP_HEIGHT / 2 - (lat - mid_lat) * scale)
 
-    shapes = [f'<rect width="{MAP_WIDTH:.0f}" height="{MAP_HEIGHT:.0f}" fill="#eef1f4"/>']
+    def path(geometry: Any, attributes: str) -> str:
+        rings = []
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            for ring in (polygon.exterior, *polygon.interiors):
+                pts = [xy(lat, lon) for lon, lat in ring.coords]
+                rings.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in pts) + "Z")
+        return f'<path d="{"".join(rings)}" fill-rule="evenodd" {attributes}/>' if rings else ""
+
+    shapes = [f'<rect width="{MAP_WIDTH:.0f}" height="{MAP_HEIGHT:.0f}" fill="#e3e6e4"/>']
+    shapes.append(path(boundaries.iran_outline(), 'fill="#fbfaf4" stroke="#24473a" '
+                                                  'stroke-width="1.5" class="country"'))
+    for other in neighbours or []:
+        dash = ' stroke-dasharray="3 3"' if other.approx else ""
+        shapes.append(path(other.geometry, f'fill="none" stroke="#8c9a94" stroke-width="0.8"'
+                                           f'{dash} class="neighbour"'))
+    if area is not None:
+        dash = ' stroke-dasharray="6 4"' if area.approx else ""
+        shapes.append(path(area.geometry, f'fill="#f3d98b" fill-opacity="0.3" stroke="#b08d3c" '
+                                          f'stroke-width="2.5"{dash} class="county"'))
     # Highest risk drawn last, on top.
     for lat, lon, tier in sorted(points, key=lambda p: -p[2]):
         x, y = xy(lat, lon)
@@ -63,8 +89,19 @@ def map_svg(points: list[tuple[float, float, int]], centre: tuple[float, float] 
         shapes.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="none" stroke="#1b3a5b" '
                       'stroke-width="2.5"/>')
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH:.0f} '
-           f'{MAP_HEIGHT:.0f}" width="100%">{"".join(shapes)}</svg>')
+           f'{MAP_HEIGHT:.0f}" width="100%" overflow="hidden">{"".join(shapes)}</svg>')
     return mark_safe(svg)  # noqa: S308 - built only from numbers and fixed strings above
+
+
+def _county_areas(county: AdminUnit) -> tuple[boundaries.Area | None, list[boundaries.Area]]:
+    """The county's area and the areas of the counties that touch it."""
+    current = boundaries.areas()
+    area = current.of(county.pk)
+    if area is None:
+        return None, []
+    near = area.geometry.buffer(0.05)
+    return area, [c for c in current.counties
+                  if c.unit_id != county.pk and c.geometry.intersects(near)]
 
 
 def _station_points(election: Election, county: AdminUnit) -> list[tuple[float, float, int]]:
@@ -83,8 +120,10 @@ def county_html(election: Election, county: AdminUnit, *, today: datetime.date |
         context = county_atlas(election, county, "fa")
         lat, lon = county.latitude, county.longitude
         centre = (lat, lon) if lat is not None and lon is not None and on_earth(lat, lon) else None
+        area, neighbours = _county_areas(county)
         context |= {
-            "map_svg": map_svg(_station_points(election, county), centre),
+            "map_svg": map_svg(_station_points(election, county), centre, area, neighbours),
+            "area_approx": area is None or area.approx,
             "font_regular": font_url("Regular"), "font_bold": font_url("Bold"),
             "date_fa": format_jalali(today, fmt="long"),
             "date_numeric": format_jalali(today),

@@ -52,9 +52,10 @@ def _map_points(rows: list[UnitScore]) -> list[dict[str, Any]]:
     ]
 
 
-def _map_config(rows: list[UnitScore]) -> dict[str, Any]:
+def _map_config(rows: list[UnitScore], focus: AdminUnit | None = None) -> dict[str, Any]:
+    """The map's data; ``focus``, a province or county, is outlined and zoomed to."""
     return {"tileUrl": settings.AMANAT_TILE_URL, "attribution": settings.AMANAT_TILE_ATTRIBUTION,
-            "points": _map_points(rows)}
+            "points": _map_points(rows), "focus": focus.pk if focus else None}
 
 
 @require_GET
@@ -81,7 +82,7 @@ def province(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(request, "atlas/province.html", {
         "election": election, "unit": unit, "score": score,
         "factors": selectors.factor_rows(score.explanation, _lang()) if score else [],
-        "counties": _explained(counties), "map_config": _map_config(counties),
+        "counties": _explained(counties), "map_config": _map_config(counties, unit),
         "trend": selectors.trend(election, unit),
     })
 
@@ -93,7 +94,7 @@ def county(request: HttpRequest, unit_id: int) -> HttpResponse:
     context = selectors.county_atlas(election, unit, _lang())
     user = request.user
     context |= {
-        "map_config": _map_config([context["score"]] if context["score"] else []),
+        "map_config": _map_config([context["score"]] if context["score"] else [], unit),
         "can_assess": can(user, policy.CREATE, "atlas.assessment", unit),
         "can_tier": can(user, policy.CHANGE, "atlas.nationaltier", unit),
         "can_export": can(user, policy.EXPORT, selectors.SCORE_LABEL, unit),

@@ -71,6 +71,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "audit.checkpoint_refused": _("Checkpoint refused"),
     # geography and elections
     "geo.import": _("Geography imported"),
+    "geo.import_boundaries": _("Boundaries imported"),
     "election.create": _("Election created"),
     "contest.create": _("Contest created"),
     "phase.set": _("Phase set"),

@@ -227,6 +227,11 @@ class JalaliDateField(forms.Field):
 
     widget = JalaliDateInput
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Every date field says how to write a date, unless the form says more.
+        kwargs.setdefault("help_text", _("Jalali year/month/day, e.g. 1404/11/30"))
+        super().__init__(*args, **kwargs)
+
     def to_python(self, value: Any) -> datetime.date | None:
         if value in self.empty_values:
             return None

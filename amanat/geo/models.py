@@ -114,3 +114,32 @@ class Constituency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Boundary(models.Model):
+    """An installation's official boundary of a province or county (``import-boundaries``).
+
+    Without one, maps draw an approximate area computed from the units' points
+    (``geo.boundaries``) and say so.
+    """
+
+    unit = models.OneToOneField(
+        AdminUnit, on_delete=models.CASCADE, related_name="boundary",
+        limit_choices_to={"kind__in": [Kind.PROVINCE, Kind.COUNTY]},
+    )
+    # GeoJSON Polygon or MultiPolygon, WGS84 degrees, simplified for drawing.
+    geometry = models.JSONField(_("geometry"))
+    west = models.FloatField()
+    south = models.FloatField()
+    east = models.FloatField()
+    north = models.FloatField()
+    source = models.CharField(_("source file"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("boundary")
+        verbose_name_plural = _("boundaries")
+
+    def __str__(self) -> str:
+        return str(self.unit)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
+from amanat.core.collation import persian
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.lib.geodesy import Area, area_of
@@ -27,7 +28,7 @@ def province_list() -> QuerySet[AdminUnit]:
     return (
         AdminUnit.objects.of_kind(Kind.PROVINCE)
         .annotate(n_children=Count("children"))
-        .order_by("name_key")
+        .order_by(persian("name"), "pk")
     )
 
 
@@ -36,7 +37,7 @@ def unit_children(unit: AdminUnit) -> QuerySet[AdminUnit]:
     return (
         AdminUnit.objects.filter(parent=unit)
         .annotate(n_children=Count("children"))
-        .order_by("kind", "name_key", "pk")
+        .order_by("kind", persian("name"), "pk")
     )
 
 
@@ -94,7 +95,7 @@ def unit_search(query: str, *, kind: str = "", limit: int = SEARCH_LIMIT) -> lis
                 output_field=IntegerField(),
             )
         )
-        .order_by("rank", "depth", "name_key", "pk")
+        .order_by("rank", "depth", persian("name"), "pk")
     )
     if kind:
         units = units.filter(kind=kind)

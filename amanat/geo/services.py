@@ -9,6 +9,7 @@ import gc
 import gzip
 import hashlib
 import io
+import json
 import math
 import operator
 from collections.abc import Iterator
@@ -17,13 +18,19 @@ from pathlib import Path
 from typing import Any
 
 import h3
+import shapefile
+import shapely
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from shapely.geometry import mapping, shape
+from shapely.validation import explain_validity
 
 from amanat.accounts.access import AnyUser
 from amanat.audit.services import audit_record
 from amanat.core import bulk
-from amanat.geo.models import KIND_LETTER, AdminUnit, Kind, Placement
+from amanat.core.errors import RuleError
+from amanat.geo.models import KIND_LETTER, AdminUnit, Boundary, Kind, Placement
 from amanat.lib.persian import normalize, search_key
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "iran_units.csv.gz"
@@ -361,3 +368,190 @@ def _remember_ids(kinds: set[str], ids: dict[Key, int]) -> None:
         "pk", "kind", "code"
     ).iterator(chunk_size=10_000):
         ids[(kind, code)] = pk
+
+
+# --- official boundaries ----------------------------------------------------------------
+
+# Stored geometry is simplified to about 10 m and rounded to 5 decimals (about 1 m).
+BOUNDARY_TOLERANCE = 0.0001
+BOUNDARY_DECIMALS = 5
+_GEOMETRY_TYPES = frozenset({"Polygon", "MultiPolygon"})
+
+
+@dataclass
+class BoundaryImportResult:
+    provinces: int = 0
+    counties: int = 0
+    codes: list[str] = field(default_factory=list)
+
+
+def boundaries_import(
+    *, path: Path | str, actor: AnyUser | None = None, actor_name: str | None = None,
+    code_field: str = "code",
+) -> BoundaryImportResult:
+    """Store an installation's official province and county boundaries, all or nothing.
+
+    The file is GeoJSON (a FeatureCollection) or an ESRI shapefile (``.shp`` beside its
+    ``.dbf``, or a ``.zip`` holding them), in WGS84 degrees.  Each feature names its
+    unit by official code in the property ``code_field`` (a 2-digit code is a province,
+    a 4-digit code a county).  Every feature is checked first: an unknown code, a code
+    given twice, a geometry that is not a valid polygon or that lies outside Iran is
+    refused, and then nothing is stored.  One audit event records the file and its codes.
+    """
+    source = Path(path)
+    features = _read_boundary_file(source, code_field)
+    errors: list[RuleError] = []
+    checked: list[tuple[str, Any]] = []
+    for number, (value, geometry) in enumerate(features, start=1):
+        try:
+            code = _boundary_code(value, number, code_field)
+            checked.append((code, _boundary_geometry(geometry, number, code)))
+        except RuleError as exc:
+            errors.append(exc)
+    units = _units_by_code({code for code, _geometry in checked})
+    seen: set[int] = set()
+    resolved: list[tuple[AdminUnit, Any]] = []
+    for code, geometry in checked:
+        unit = units.get(code)
+        if unit is None:
+            errors.append(RuleError(
+                gettext_lazy("No province or county has the code %(unit_code)s: check the "
+                             "code field."), code="unknown_code", unit_code=code))
+        elif unit.pk in seen:
+            errors.append(RuleError(gettext_lazy("The code %(unit_code)s is given twice."),
+                                    code="duplicate", unit_code=code))
+        else:
+            seen.add(unit.pk)
+            resolved.append((unit, geometry))
+    if not features:
+        errors.append(RuleError(gettext_lazy("The file holds no boundaries."), code="empty"))
+    if errors:
+        raise BoundaryImportError(errors)
+    result = BoundaryImportResult()
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    with transaction.atomic():
+        for unit, geometry in resolved:
+            west, south, east, north = geometry.bounds
+            Boundary.objects.update_or_create(unit=unit, defaults={
+                "geometry": _rounded(mapping(geometry)), "west": west, "south": south,
+                "east": east, "north": north, "source": source.name[:200], "sha256": digest,
+            })
+            if unit.kind == Kind.PROVINCE:
+                result.provinces += 1
+            else:
+                result.counties += 1
+            result.codes.append(unit.code)
+        audit_record(
+            action="geo.import_boundaries", actor=actor, actor_name=actor_name or "system",
+            object_type="geo.boundary",
+            extra={"file": source.name, "sha256": digest, "provinces": result.provinces,
+                   "counties": result.counties, "codes": result.codes},
+        )
+    return result
+
+
+class BoundaryImportError(Exception):
+    """The boundary file was refused; ``errors`` says why, feature by feature."""
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _read_boundary_file(source: Path, code_field: str) -> list[tuple[Any, Any]]:
+    """(code, GeoJSON geometry) of each feature of a GeoJSON file or a shapefile."""
+    suffix = source.suffix.lower()
+    try:
+        if suffix in (".shp", ".zip"):
+            with shapefile.Reader(str(source)) as reader:
+                names = [f[0] for f in reader.fields[1:]]
+                field_name = _pick_field(names, code_field)
+                return [(rec.record.as_dict().get(field_name) if field_name else None,
+                         rec.shape.__geo_interface__ if rec.shape.shapeType else None)
+                        for rec in reader.iterShapeRecords()]
+        data = json.loads(source.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, shapefile.ShapefileException) as exc:
+        raise BoundaryImportError([RuleError(
+            gettext_lazy("Cannot read %(file)s as GeoJSON or a shapefile: %(error)s"),
+            code="unreadable", file=source.name, error=str(exc))]) from exc
+    items = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise BoundaryImportError([RuleError(
+            gettext_lazy("%(file)s is not a GeoJSON FeatureCollection."),
+            code="not_collection", file=source.name)])
+    out = []
+    for item in items:
+        properties = item.get("properties") if isinstance(item, dict) else None
+        properties = properties if isinstance(properties, dict) else {}
+        field_name = _pick_field(list(properties), code_field)
+        out.append((properties.get(field_name) if field_name else None,
+                    item.get("geometry") if isinstance(item, dict) else None))
+    return out
+
+
+def _pick_field(names: list[str], wanted: str) -> str | None:
+    """The field called ``wanted``, in any letter case."""
+    for name in names:
+        if name.lower() == wanted.lower():
+            return name
+    return None
+
+
+def _boundary_code(value: Any, number: int, code_field: str) -> str:
+    text = str(value).strip() if value is not None else ""
+    if text.endswith(".0"):  # a shapefile's numeric field
+        text = text[:-2]
+    if not (text.isascii() and text.isdigit() and len(text) <= 4):
+        raise RuleError(
+            gettext_lazy("Feature %(number)s: %(column)s %(value)s is not the official code "
+                         "of a province or a county (up to 4 digits)."),
+            code="bad_code", number=number, column=code_field, value=text or "-")
+    return text
+
+
+def _units_by_code(codes: set[str]) -> dict[str, AdminUnit]:
+    """Provinces and counties by code as written in the file: the stored code, or the
+    stored code without its zero padding (a shapefile's numeric field drops it)."""
+    wanted = codes | {c.zfill(2) for c in codes} | {c.zfill(4) for c in codes}
+    found: dict[str, AdminUnit] = {}
+    rows = AdminUnit.objects.filter(kind__in=[Kind.PROVINCE, Kind.COUNTY], code__in=wanted)
+    for unit in rows.order_by("depth"):
+        for code in codes:
+            if code.zfill(len(unit.code)) == unit.code:
+                found.setdefault(code, unit)
+    return found
+
+
+def _boundary_geometry(geometry: Any, number: int, code: str) -> Any:
+    if not isinstance(geometry, dict) or geometry.get("type") not in _GEOMETRY_TYPES:
+        raise RuleError(gettext_lazy("Feature %(number)s (code %(unit_code)s): the geometry is "
+                                     "not a polygon."), code="not_polygon", number=number,
+                        unit_code=code)
+    try:
+        shaped = shape(geometry)
+    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise RuleError(gettext_lazy("Feature %(number)s (code %(unit_code)s): the polygon cannot "
+                                     "be read (%(error)s)."), code="bad_polygon", number=number,
+                        unit_code=code, error=str(exc)) from exc
+    if shaped.is_empty or not shaped.is_valid:
+        reason = "empty" if shaped.is_empty else explain_validity(shaped)
+        raise RuleError(gettext_lazy("Feature %(number)s (code %(unit_code)s): the polygon is not "
+                                     "valid (%(reason)s)."), code="invalid_polygon",
+                        number=number, unit_code=code, reason=reason)
+    west, south, east, north = shaped.bounds
+    if not (LON_RANGE[0] <= west and east <= LON_RANGE[1] and LAT_RANGE[0] <= south
+            and north <= LAT_RANGE[1]):
+        raise RuleError(gettext_lazy("Feature %(number)s (code %(unit_code)s): the polygon lies "
+                                     "outside Iran; coordinates must be WGS84 longitude and "
+                                     "latitude in degrees."), code="outside", number=number,
+                        unit_code=code)
+    return shapely.set_precision(shaped.simplify(BOUNDARY_TOLERANCE, preserve_topology=True),
+                                 10 ** -BOUNDARY_DECIMALS)
+
+
+def _rounded(geo: Any) -> dict[str, Any]:
+    def rnd(coords: Any) -> Any:
+        if isinstance(coords, (int, float)):
+            return round(float(coords), BOUNDARY_DECIMALS)
+        return [rnd(c) for c in coords]
+    return {"type": geo["type"], "coordinates": rnd(geo["coordinates"])}

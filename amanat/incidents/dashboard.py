@@ -34,6 +34,7 @@ from django.utils import timezone
 from amanat.geo.models import AdminUnit
 from amanat.geo.paths import under
 from amanat.incidents.models import CLOSED_STATUSES, Case, Status
+from amanat.lib.collation import persian_key
 from amanat.stations import map as stations_map
 
 DAYS = 30
@@ -169,7 +170,7 @@ def by_unit(cases: QuerySet[Case], focus: AdminUnit,
         row.direct = key == focus.path
         row.label = row.unit.name if row.unit else key
         rows.append(row)
-    rows.sort(key=lambda r: (r.direct, -r.n, r.label))
+    rows.sort(key=lambda r: (r.direct, -r.n, persian_key(r.label)))
     return _scale(rows)
 
 

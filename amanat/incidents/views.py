@@ -27,6 +27,7 @@ from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Agency
 from amanat.core.clientaddr import client_limit_address
+from amanat.core.collation import persian
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
@@ -68,7 +69,7 @@ def _error(request: HttpRequest, error: RuleError) -> None:
 
 
 def _scoped_counties(request: HttpRequest, action: str, label: str) -> QuerySet[AdminUnit]:
-    units = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
+    units = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(persian("name"), "pk")
     return access.scope_queryset(request.user, units, action=action, path_field="path",
                                  model_label=label)
 
@@ -344,7 +345,7 @@ class TokenSpent(Exception):
 @require_http_methods(["GET", "POST"])
 def public_report(request: HttpRequest) -> HttpResponse:
     election = Election.objects.current()
-    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
+    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(persian("name"), "pk")
     form = PublicReportForm(request.POST or None, request.FILES or None, counties=counties,
                             election=election)
     if request.method == "POST":

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import guide, views
 
 app_name = "site"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("guide/", guide.guide, name="guide"),
+    path("guide/<slug:page>/", guide.guide, name="guide_page"),
 ]

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser
+from amanat.core.collation import persian
 from amanat.core.forms import (
     GRID_TEMPLATE,
     CleanCharField,
@@ -140,7 +141,7 @@ class StationForm(forms.ModelForm[Station]):
         assert isinstance(unit_field, forms.ModelChoiceField)
         unit_field.queryset = (
             AdminUnit.objects.filter(under("path", county.path), kind__in=UNIT_KINDS)
-            .only("pk", "name", "code", "kind").order_by("name", "pk")
+            .only("pk", "name", "code", "kind").order_by(persian("name"), "pk")
         )
         self._rule_errors = False
 

@@ -20,10 +20,12 @@ from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, get_object_for_user, scope_paths, scope_queryset
 from amanat.accounts.models import ApiToken
 from amanat.audit.models import Event
+from amanat.core.collation import persian
 from amanat.elections.models import Election, Milestone, MilestoneCode
 from amanat.elections.selectors import milestone_due
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
+from amanat.lib.collation import persian_key
 from amanat.lib.persian import search_key
 from amanat.stations.models import (
     Cctv,
@@ -88,7 +90,7 @@ def scoped_units(
     units = units.filter(condition)
     if province is not None:
         units = units.filter(under("path", province.path))
-    return units.order_by("name", "pk")
+    return units.order_by(persian("name"), "pk")
 
 
 def _prefixes(path: str) -> list[str]:
@@ -249,7 +251,8 @@ def readiness_table(
         )
     )
     table = [_readiness(row) for row in rows]
-    table.sort(key=lambda r: (-(r.ready_pct or 0), r.overdue, r.name, r.unit_id or 0))
+    table.sort(key=lambda r: (-(r.ready_pct or 0), r.overdue, persian_key(r.name),
+                              r.unit_id or 0))
     return table
 
 

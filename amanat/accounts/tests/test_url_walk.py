@@ -432,6 +432,9 @@ EXPECTATIONS: dict[str, Expect] = {
     "site:home": Expect(PUBLIC),
     "geo:index": Expect(SIGNED_IN),
     "geo:search": Expect(SIGNED_IN),
+    "geo:basemap": Expect(SIGNED_IN),
+    "site:guide": Expect(SIGNED_IN),
+    "site:guide_page": Expect(SIGNED_IN, objects=lambda world: [({"page": "governor"}, None)]),
     "geo:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
     # elections calendar: national dates, read by everyone signed in
     "elections:list": Expect(SIGNED_IN),

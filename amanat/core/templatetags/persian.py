@@ -170,6 +170,42 @@ def isolate_ltr(value: Any) -> SafeString:
     return SafeString("".join(out))
 
 
+@register.filter(name="fatext", is_safe=True)
+def fatext(value: Any) -> SafeString:
+    """Free text written by people or data files (a station's or a place's name, a note)
+    for display: escaped; each code, reference, date or Latin word isolated left to right
+    (``ltr``; a code of digits in Persian digits in Persian, «شعبه ۲۳۲۱-۰۰۴۲»); each lone
+    number in the active language's digits and separators (``localize_number``).  The one
+    helper for numbers and codes inside text; ``facode`` is for a code on its own.  Text
+    that is already HTML (safe) is returned as it is."""
+    if isinstance(value, SafeString):
+        return value
+    if value is None:
+        return SafeString("")
+    text = str(value)
+    if not get_language_bidi():
+        return SafeString(escape(text))  # a left-to-right page reads them as they are
+    out: list[str] = []
+    last = 0
+    for match in _LTR_TOKEN.finditer(text):
+        token = match.group(0)
+        latin = any("a" <= c.lower() <= "z" for c in token)
+        shown: str
+        if latin:
+            shown = str(ltr(token))
+        elif _LTR_JOINERS & set(token) and not _DECIMAL.fullmatch(token):
+            shown = str(ltr(localize_digits(token)))
+        else:
+            shown = escape(localize_number(token))
+        out += [escape(text[last:match.start()]), shown]
+        last = match.end()
+    out.append(escape(text[last:]))
+    return SafeString("".join(out))
+
+
+_DECIMAL = re.compile(r"\d+\.\d+")
+
+
 @register.filter(name="facode")
 def facode(value: Any) -> SafeString:
     """A code made of digits (a station, county or unit code): Persian digits in

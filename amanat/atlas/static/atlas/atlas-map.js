@@ -5,6 +5,11 @@
 (function () {
   "use strict";
 
+  // Numbers in the page's language: Persian digits and «٫» in Persian (Intl knows both).
+  var lang = document.documentElement.lang || "fa";
+  var integer = new Intl.NumberFormat(lang);
+  var decimal = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
   function popupContent(point, element) {
     // DOM nodes, not HTML strings: names come from data files.
     var box = document.createElement("div");
@@ -15,8 +20,8 @@
     box.appendChild(link);
     var line = document.createElement("div");
     line.className = "small";
-    line.textContent = element.dataset.tierLabel + " " + point.tier + " · " +
-      element.dataset.scoreLabel + " " + point.score +
+    line.textContent = element.dataset.tierLabel + " " + integer.format(point.tier) + " · " +
+      element.dataset.scoreLabel + " " + decimal.format(point.score) +
       (point.floor ? " · " + element.dataset.floorLabel : "");
     box.appendChild(line);
     var list = document.createElement("ul");
@@ -35,7 +40,7 @@
     var config = AmanatMap.readIsland("atlas-points");
     if (!element || !config || typeof L === "undefined") return;
     var points = config.points || [];
-    if (points.length === 0) {
+    if (points.length === 0 && !config.focus) {
       AmanatMap.showEmpty(element);
       return;
     }
@@ -55,7 +60,9 @@
         .bindTooltip(point.name)
         .addTo(map);
     });
-    if (bounds.length === 1) {
+    if (bounds.length === 0) {
+      map.setView([32.4, 53.7], 5); // Iran; the base map then zooms to the focused unit
+    } else if (bounds.length === 1) {
       map.setView(bounds[0], 9);
     } else {
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 10 });

@@ -40,6 +40,11 @@
     this.map.fitBounds(config.bounds, { padding: [16, 16] });
     this.addTiles();
     this.drawUnits(!config.tileUrl);
+    var self = this;
+    // The vector base map under the cells; the province names stay this map's own.
+    window.AmanatMap.basemap(this.map, config.focus || null, function (bounds) {
+      if (bounds && bounds.isValid()) self.map.fitBounds(bounds, { padding: [16, 16] });
+    }, true);
     this.map.on("moveend", this.schedule, this);
     this.map.on("zoomend", this.zoomClass, this);
     this.zoomClass();
@@ -58,6 +63,7 @@
   CellMap.prototype.addTiles = function () {
     var config = this.config;
     if (!config.tileUrl) return;
+    this.element.dataset.tiles = "true";
     var self = this;
     var loaded = false;
     var layer = L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.attribution || "" });

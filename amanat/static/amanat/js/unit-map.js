@@ -23,7 +23,7 @@
     var config = AmanatMap.readIsland("unit-points");
     if (!element || !config || typeof L === "undefined") return;
     var points = config.points || [];
-    if (points.length === 0) {
+    if (points.length === 0 && !config.focus) {
       AmanatMap.showEmpty(element);
       return;
     }
@@ -45,7 +45,9 @@
         .bindPopup(popupContent(point))
         .addTo(map);
     });
-    if (bounds.length === 1) {
+    if (bounds.length === 0) {
+      map.setView([32.4, 53.7], 5); // Iran; the base map then zooms to the focused unit
+    } else if (bounds.length === 1) {
       map.setView(bounds[0], 9);
     } else {
       map.fitBounds(bounds, { padding: [32, 32], maxZoom: 11 });

@@ -74,7 +74,12 @@
     var code = this.config.persian
       ? String(station[5]).replace(/[0-9]/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹"[d]; })
       : String(station[5]);
-    link.textContent = code + " " + station[6];
+    // The code isolated left to right, so «2321-0042» is not reversed in Persian text.
+    var bdi = document.createElement("bdi");
+    bdi.dir = "ltr";
+    bdi.textContent = code;
+    link.appendChild(bdi);
+    link.appendChild(document.createTextNode(" " + station[6]));
     box.appendChild(link);
     this.line(box, station[3] ? this.labels.ready : this.labels.notReady);
     if (sensitive) this.line(box, this.labels.sensitive, "text-danger fw-semibold");
