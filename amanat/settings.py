@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "amanat.elections",
     "amanat.audit",
     "amanat.stations",
+    "amanat.candidates",
     "amanat.incidents",
     "amanat.atlas",
     "amanat.councils",
