@@ -288,6 +288,45 @@ def _atlas_counties(world: World) -> list[tuple[dict[str, Any], AdminUnit | None
 def _atlas_provinces(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.filter(kind="province")]
 
+def _candidate_rows(world: World) -> dict[str, list[Any]]:
+    from amanat.candidates.tests.review_factories import walk_rows
+
+    return walk_rows(world.election, world.geo, world.personas.admin)
+
+
+def _candidacies(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"candidacy_id": c.pk}, c.county) for c in _candidate_rows(world)["candidacies"]]
+
+
+def _candidate_inquiries(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"inquiry_id": q.pk}, q.candidacy.county)
+            for q in _candidate_rows(world)["inquiries"]]
+
+
+def _candidate_decisions(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"decision_id": d.pk}, d.candidacy.county)
+            for d in _candidate_rows(world)["decisions"]]
+
+
+def _candidate_complaints(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"complaint_id": c.pk}, c.candidacy.county)
+            for c in _candidate_rows(world)["complaints"]]
+
+
+def _final_entries(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"entry_id": e.pk}, e.candidacy.county) for e in _candidate_rows(world)["entries"]]
+
+
+def _final_constituencies(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"contest_id": e.final_list.contest_id,
+              "constituency_id": e.final_list.constituency_id},
+             e.final_list.constituency.unit) for e in _candidate_rows(world)["entries"]]
+
+
+def _final_lists(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"list_id": e.final_list_id}, None) for e in _candidate_rows(world)["entries"][:1]]
+
+
 
 EXPECTATIONS: dict[str, Expect] = {
     # accounts
@@ -413,6 +452,37 @@ EXPECTATIONS: dict[str, Expect] = {
                                       objects=_incident_categories),
     "public_report": Expect(PUBLIC),
     "public_report_status": Expect(PUBLIC),
+    # candidates, the review half (issue 13): inquiries for the boards and the county
+    # offices (answers only on an audited POST for the boards), decisions and complaints by
+    # the boards, final lists published by the offices, public final lists and open data
+    "candidates_review:queue": Expect(LIST, "candidates.candidacy"),
+    "candidates_review:inquiries": Expect(LIST, "candidates.inquiry", action="create"),
+    "candidates_review:inquiry_send": Expect(LIST, "candidates.inquiry", action="create"),
+    "candidates_review:inquiry_import": Expect(LIST, "candidates.inquiry", action="change"),
+    "candidates_review:inquiry_answer": Expect(OBJECT, "candidates.inquiry", action="change",
+                                               objects=_candidate_inquiries),
+    "candidates_review:review": Expect(OBJECT, "candidates.candidacy", objects=_candidacies),
+    "candidates_review:answers": Expect(OBJECT, "candidates.inquiry", objects=_candidacies,
+                                        post_only=True),
+    "candidates_review:decide": Expect(OBJECT, "candidates.reviewdecision", action="create",
+                                       objects=_candidacies, post_only=True),
+    "candidates_review:check": Expect(OBJECT, "candidates.reviewdecision", action="create",
+                                      objects=_candidate_decisions, post_only=True),
+    "candidates_review:complaint_file": Expect(OBJECT, "candidates.complaint", action="create",
+                                               objects=_candidacies, post_only=True),
+    "candidates_review:complaint_decide": Expect(OBJECT, "candidates.complaint",
+                                                 action="change",
+                                                 objects=_candidate_complaints, post_only=True),
+    "candidates_review:withdraw": Expect(OBJECT, "candidates.finallist", action="change",
+                                         objects=_final_entries, post_only=True),
+    "candidates_review:final_lists": Expect(LIST, "candidates.finallist", action="change"),
+    "candidates_review:publish": Expect(OBJECT, "candidates.finallist", action="change",
+                                        objects=_final_constituencies, post_only=True),
+    "public_final_lists": Expect(PUBLIC),
+    "public_final_list": Expect(PUBLIC, objects=_final_lists),
+    "public_final_list_csv": Expect(PUBLIC, objects=_final_lists),
+    "public_final_list_json": Expect(PUBLIC, objects=_final_lists),
+    "public_final_list_pdf": Expect(PUBLIC, objects=_final_lists),
     "api:incidents_report_create": Expect(LIST, "incidents.report", action="create",
                                           post_only=True),
     "api:incidents_sms": Expect(WEBHOOK, post_only=True),

@@ -79,6 +79,19 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.atlas.forms.ThresholdsForm": lambda ctx: ctx.form({}),
     "amanat.audit.forms.EventFilterForm": lambda ctx: ctx.form({"since": "1404/13/01"}),
     "amanat.core.forms.FilterForm": None,
+    "amanat.candidates.review_forms.ReviewFilterForm": lambda ctx: ctx.form(
+        {"state": "x"}, counties=list(_counties())),
+    "amanat.candidates.review_forms.InquiryFilterForm": lambda ctx: ctx.form(
+        {"county": "x"}, counties=list(_counties())),
+    "amanat.candidates.review_forms.InquirySendForm": lambda ctx: ctx.form(
+        {}, counties=list(_counties())),
+    "amanat.candidates.review_forms.InquiryAnswerForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.InquiryImportForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.DecisionForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.CheckForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.ComplaintForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.ComplaintDecisionForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.WithdrawForm": lambda ctx: ctx.form({}),
     "amanat.councils.forms._GridForm": None,
     "amanat.councils.forms.ActionItemForm": lambda ctx: ctx.form({}),
     "amanat.councils.forms.ActionStatusForm": lambda ctx: ctx.form({}),
