@@ -40,7 +40,7 @@ from amanat.candidates.models import (
     ReviewDecision,
     State,
 )
-from amanat.elections.models import Contest, Election, Milestone
+from amanat.elections.models import Contest, Election, Milestone, MilestoneCode
 from amanat.geo.models import AdminUnit
 
 CANDIDACY = "candidates.candidacy"
@@ -49,10 +49,8 @@ DECISION = "candidates.reviewdecision"
 COMPLAINT = "candidates.complaint"
 FINAL_LIST = "candidates.finallist"
 
-# Milestone codes of the candidate review (elections.models.MilestoneCode on the cand
-# branch names the same codes).
-REGISTRATION_CLOSES = "candidate_registration_closes"
-COMPLAINTS_CLOSE = "candidate_complaints_close"
+REGISTRATION_CLOSES = MilestoneCode.REGISTRATION_CLOSES
+COMPLAINTS_CLOSE = MilestoneCode.CANDIDATE_COMPLAINTS_CLOSE
 
 
 # --- dates ------------------------------------------------------------------------------------
