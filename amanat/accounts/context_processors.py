@@ -23,4 +23,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "incident_reports": can(user, policy.VIEW, "incidents.report", None),
         "councils": can(user, policy.VIEW, "councils.council", None),
         "council_actions": can(user, policy.VIEW, "councils.actionitem", None),
+        "candidates": can(user, policy.VIEW, "candidates.candidacy", None),
     }}

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from amanat.accounts.demo import DEMO_PASSWORD, demo_totp_secret, seed_demo_users
 from amanat.atlas.demo import seed_demo_atlas
+from amanat.candidates.demo import seed_demo_candidates
 from amanat.candidates.review_demo import seed_demo_candidate_review
 from amanat.councils.demo import seed_demo_councils
 from amanat.elections.demo import seed_example_election
@@ -37,6 +38,8 @@ class Command(BaseCommand):
         self.stdout.write(f"election: {election}")
         self.stdout.write(f"stations: {seed_demo_stations(election=election)}")
         users = seed_demo_users()
+        # Candidates after the users (county staff confirm and enter them).
+        self.stdout.write(f"candidates: {seed_demo_candidates(election)}")
         # Incidents after stations (reports name stations), councils after incidents
         # (serious cases go on their agendas), the atlas last (it scores all of them).
         self.stdout.write(f"incidents: {seed_demo_incidents(election)}")
