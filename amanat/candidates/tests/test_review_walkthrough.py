@@ -335,3 +335,36 @@ def _upload(text: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("answers.csv", text.encode("utf-8"), content_type="text/csv")
+
+
+def test_inquiry_answers_through_the_api(world: dict[str, Any]) -> None:
+    from amanat.accounts import services as accounts
+    from amanat.candidates import review_services as services
+
+    people = world["g"]
+    services.inquiry_batch_send(actor=world["exec"], election=world["election"],
+                                unit=world["geo"].gharchak, kind="police",
+                                candidacies=people, due=TODAY + DAY)
+    _token, raw = accounts.api_token_issue(user=world["exec"], name="t", ttl_days=1,
+                                           actor=world["exec"])
+    client = Client()
+    url = "/api/v1/candidate-review/inquiry-answers"
+    headers = {"Authorization": f"Bearer {raw}"}
+    bad = client.post(url, {"answers": [{"reference": people[0].reference,
+                                         "authority": "police", "answer": "adverse"}]},
+                      content_type="application/json", headers=headers)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["code"] == "reference_required"
+    assert not Inquiry.objects.exclude(answer="pending").exists()
+    good = client.post(url, {"answers": [{"reference": p.reference, "authority": "police",
+                                          "answer": "clear"} for p in people]},
+                       content_type="application/json", headers=headers)
+    assert good.status_code == 200 and good.json() == {"applied": 3}
+    # Kerman's board: Gharchak's inquiries are not found.
+    _t, kraw = accounts.api_token_issue(user=world["kerman_exec"], name="k", ttl_days=1,
+                                        actor=world["kerman_exec"])
+    other = client.post(url, {"answers": [{"reference": people[0].reference,
+                                           "authority": "judiciary", "answer": "clear"}]},
+                        content_type="application/json",
+                        headers={"Authorization": f"Bearer {kraw}"})
+    assert other.status_code == 422 and other.json()["errors"][0]["code"] == "not_found"
