@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 
 from amanat.accounts import access
 from amanat.accounts.models import ApiToken
+from amanat.candidates.api import router as candidates_router
 from amanat.core.api_errors import NOT_FOUND, ErrorOut, complete_openapi, install_error_handlers
 from amanat.core.api_parser import CleanTextParser
 from amanat.core.outage import outage_of, unavailable
@@ -91,6 +92,7 @@ install_error_handlers(api)
 api.add_exception_handler(DatabaseDriverError, on_database_error)
 api.add_router("/stations/", stations_router)
 api.add_router("/incidents/", incidents_router)
+api.add_router("/candidates/", candidates_router)
 # The report intake, the election-day hot path (amanat/intake/README.md).
 api.add_router("/incidents/", intake_router)
 

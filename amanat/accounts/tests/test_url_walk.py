@@ -474,6 +474,8 @@ EXPECTATIONS: dict[str, Expect] = {
     # downloads are audited POSTs; constituencies' seats are national; pre-registration
     # is public (steps two and three send back to step one without a registration under way)
     "candidates:list": Expect(LIST, "candidates.candidacy"),
+    "api:candidates": Expect(LIST, "candidates.candidacy"),
+    "api:candidate": Expect(OBJECT, "candidates.candidacy", objects=_candidacies),
     "candidates:new": Expect(LIST, "candidates.candidacy", action="create"),
     "candidates:detail": Expect(OBJECT, "candidates.candidacy", objects=_candidacies),
     "candidates:confirm": Expect(OBJECT, "candidates.candidacy", action="change",

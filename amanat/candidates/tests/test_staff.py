@@ -36,6 +36,13 @@ def _register(world: World, n: int, *, county: Any = None, city: Any = None,
             residence_years=3, mobile="09121112233"))
 
 
+def _token(user: Any) -> dict[str, str]:
+    from amanat.accounts import services as accounts
+
+    _token, plaintext = accounts.api_token_issue(user=user, name="t", ttl_days=1, actor=user)
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
 def _doc_type(code: str) -> DocumentType:
     return DocumentType.objects.get(contest_kind="city_council", code=code)
 
@@ -44,7 +51,7 @@ def test_list_is_scoped_filtered_and_constant_in_queries(
         world: World, client: Client, django_assert_max_num_queries: Any) -> None:
     for n in range(3):
         _register(world, n)
-    kerman = _register(world, 10, county=world.geo.kerman_county, city=world.geo.kerman_city)
+    kerman = _register(world, 100, county=world.geo.kerman_county, city=world.geo.kerman_city)
     sign_in(client, world.personas.admin)
     url = reverse("candidates:list")
     client.get(url)
@@ -57,11 +64,12 @@ def test_list_is_scoped_filtered_and_constant_in_queries(
         html = client.get(url).content.decode()
     assert html.count('data-testid="candidate-row"') == 24
     # Filters: county, state, text (a national ID, Persian digits and all).
-    html = client.get(url, {"county": world.geo.kerman_county.pk}).content.decode()
+    html = client.get(url, {"county": world.geo.kerman_county.pk},
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert html.count('data-testid="candidate-row"') == 1 and kerman.reference in html
     assert client.get(url, {"state": "registered"}).content.decode().count(
         'data-testid="candidate-row"') == 0
-    html = client.get(url, {"q": nid(10)}).content.decode()
+    html = client.get(url, {"q": nid(100)}).content.decode()
     assert html.count('data-testid="candidate-row"') == 1
 
 
@@ -72,6 +80,7 @@ def test_a_kerman_officer_sees_no_gharchak_candidate(world: World, client: Clien
                                         checked=check_bytes(PDF, "id.pdf"))
     kerman = _register(world, 2, county=world.geo.kerman_county, city=world.geo.kerman_city)
     sign_in(client, world.personas.kerman_governor)
+    client.cookies["django_language"] = "en"
     html = client.get(reverse("candidates:list")).content.decode()
     assert kerman.reference in html and gharchak.reference not in html
     html = client.get(reverse("candidates:list"), {"q": gharchak.national_id}).content.decode()
@@ -85,9 +94,13 @@ def test_a_kerman_officer_sees_no_gharchak_candidate(world: World, client: Clien
     assert gharchak.state == State.PRE_REGISTERED
     assert Event.objects.filter(action="access.denied").count() == 4
     # The API too.
-    response = client.get("/api/v1/candidates", {"election": world.election.slug})
+    headers = _token(world.personas.kerman_governor)
+    response = client.get("/api/v1/candidates", {"election": world.election.slug},
+                          headers=headers)
+    assert response.status_code == 200
     assert gharchak.reference not in response.content.decode()
-    assert client.get(f"/api/v1/candidates/{gharchak.pk}").status_code == 404
+    assert kerman.reference in response.content.decode()
+    assert client.get(f"/api/v1/candidates/{gharchak.pk}", headers=headers).status_code == 404
 
 
 def test_dossier_confirm_reject_and_download(world: World, client: Client) -> None:
@@ -145,12 +158,13 @@ def test_an_auditor_reads_but_cannot_confirm(world: World, client: Client) -> No
 
 def test_the_api_lists_and_shows_candidates_in_scope(world: World, client: Client) -> None:
     candidacy = _register(world, 1)
-    sign_in(client, world.personas.gharchak_governor)
-    response = client.get("/api/v1/candidates", {"election": world.election.slug})
+    headers = _token(world.personas.gharchak_governor)
+    response = client.get("/api/v1/candidates", {"election": world.election.slug},
+                          headers=headers)
     assert response.status_code == 200
     (row,) = response.json()["items"]
     assert row["reference"] == candidacy.reference
     assert row["national_id"].endswith(candidacy.national_id[-4:])
     assert candidacy.national_id not in response.content.decode()  # masked in the list
-    detail = client.get(f"/api/v1/candidates/{candidacy.pk}").json()
+    detail = client.get(f"/api/v1/candidates/{candidacy.pk}", headers=headers).json()
     assert detail["state"] == "pre_registered" and detail["constituency"]["code"].startswith("CT-")
