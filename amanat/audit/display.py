@@ -117,6 +117,15 @@ ACTION_LABELS: dict[str, Promise] = {
     "atlas.thresholds.set": _("Tier thresholds set"),
     "atlas.export_pdf": _("County atlas downloaded"),
     "atlas.demo_seed": _("Demo risk data created"),
+    # candidates
+    "candidates.constituencies.load": _("Constituencies loaded from the geography"),
+    "candidates.constituency.update": _("Constituency changed"),
+    "candidates.candidacy.register": _("Candidate registered"),
+    "candidates.register.refused": _("Candidate registration refused"),
+    "candidates.candidacy.confirm": _("Candidate registration confirmed"),
+    "candidates.document.upload": _("Dossier document received"),
+    "candidates.document.reject": _("Dossier document rejected"),
+    "candidates.document.download": _("Dossier document downloaded"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

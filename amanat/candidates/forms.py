@@ -158,16 +158,19 @@ class WalkInForm(_NationalIdMobile, _PersonForm):
     field_order = ["national_id", "mobile"]
 
 
+class DocumentTypeChoiceField(forms.ModelChoiceField[DocumentType]):
+    def label_from_instance(self, obj: DocumentType) -> str:
+        return in_language(obj.name_fa, obj.name_en)
+
+
 class DocumentUploadForm(forms.Form):
-    document_type = forms.ModelChoiceField(label=_("Document"),
-                                           queryset=DocumentType.objects.none())
+    document_type = DocumentTypeChoiceField(label=_("Document"),
+                                            queryset=DocumentType.objects.none())
     file = forms.FileField(label=_("File"), help_text=_("JPEG or PNG image or PDF; at most 5 MB"))
 
     def __init__(self, *args: Any, types: QuerySet[DocumentType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = _model_field(self, "document_type")
-        field.queryset = types
-        field.label_from_instance = lambda t: in_language(t.name_fa, t.name_en)  # type: ignore[method-assign]
+        _model_field(self, "document_type").queryset = types
 
     def clean_file(self) -> CheckedFile:
         try:

@@ -55,9 +55,9 @@ from amanat.lib.persian import normalize, search_key, to_ascii_digits
 COUNCIL_KINDS = {ContestKind.CITY_COUNCIL: (ConstituencyKind.CITY,),
                  ContestKind.VILLAGE_COUNCIL: (ConstituencyKind.VILLAGE,
                                                ConstituencyKind.RURAL_DISTRICT)}
-CODE_PREFIX = {ConstituencyKind.CITY: "CT-", ConstituencyKind.VILLAGE: "VL-",
+CODE_PREFIX: dict[str, str] = {ConstituencyKind.CITY: "CT-", ConstituencyKind.VILLAGE: "VL-",
                ConstituencyKind.RURAL_DISTRICT: "RD-", ConstituencyKind.PROVINCE: "AE-"}
-NAME_PREFIX = {ConstituencyKind.CITY: "شهر", ConstituencyKind.VILLAGE: "روستای",
+NAME_PREFIX: dict[str, str] = {ConstituencyKind.CITY: "شهر", ConstituencyKind.VILLAGE: "روستای",
                ConstituencyKind.RURAL_DISTRICT: "دهستان"}
 
 
@@ -71,7 +71,7 @@ class LoadResult:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
-def _council_units(scope: AdminUnit | None) -> list[tuple[str, AdminUnit]]:
+def _council_units(scope: AdminUnit | None) -> list[tuple[ConstituencyKind, AdminUnit]]:
     """Cities; villages whose population is known; rural districts for the rest."""
     units = AdminUnit.objects.all() if scope is None else AdminUnit.objects.within(scope)
     cities = units.filter(kind=Kind.CITY)

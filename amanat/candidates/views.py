@@ -249,7 +249,7 @@ def document_upload(request: HttpRequest, candidacy_id: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
     return redirect("candidates:detail", candidacy_id=candidacy.pk)
 
 

@@ -106,7 +106,7 @@ def test_online_pre_registration_from_code_to_documents(world: World, client: Cl
     assert Event.objects.filter(action="candidates.document.upload").count() == 1
 
 
-class open_upload:  # noqa: N801 - a context manager used like open()
+class open_upload:
     def __init__(self, name: str, data: bytes) -> None:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -178,8 +178,9 @@ def test_a_minute_after_the_window_closes_is_refused_with_its_dates(
         closes + datetime.timedelta(days=1), datetime.time(0, 1)))
     monkeypatch.setattr(timezone, "now", lambda: after)
     html = _start(client, world, nid(6), lang="en").content.decode()
-    from amanat.core.templatetags.persian import jdate
     from django.utils import translation
+
+    from amanat.core.templatetags.persian import jdate
     with translation.override("en"):
         assert f"open from {jdate(opens)} to the end of {jdate(closes)}; it is closed" in html
     assert not notify.outbox

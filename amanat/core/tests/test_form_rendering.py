@@ -115,6 +115,24 @@ FACTORIES: dict[str, Factory | None] = {
         {"category": "x"}, categories=[], agencies=[]),
     "amanat.incidents.forms.CategoryForm": lambda ctx: ctx.form({}),
     "amanat.incidents.forms.CaseEvidenceForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.forms._NationalIdMobile": None,
+    "amanat.candidates.forms._PersonForm": None,
+    "amanat.candidates.forms.PlaceForm": lambda ctx: ctx.form(
+        {}, contests=_model("elections.Contest").objects.none(), counties=_counties()),
+    "amanat.candidates.forms.PreRegisterStartForm": lambda ctx: ctx.form(
+        {"national_id": "1234567890"}, contests=_model("elections.Contest").objects.none(),
+        counties=_counties()),
+    "amanat.candidates.forms.PreRegisterForm": lambda ctx: ctx.form(
+        {"birth_date": "1404/13/01"}, constituencies=_model("geo.Constituency").objects.all()),
+    "amanat.candidates.forms.WalkInForm": lambda ctx: ctx.form(
+        {"mobile": "12"}, constituencies=_model("geo.Constituency").objects.all()),
+    "amanat.candidates.forms.DocumentUploadForm": lambda ctx: ctx.form(
+        {}, types=_model("candidates.DocumentType").objects.all()),
+    "amanat.candidates.forms.DocumentRejectForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.forms.CandidateFilterForm": lambda ctx: ctx.form(
+        {"state": "x"}, counties=_counties()),
+    "amanat.candidates.forms.ConstituencyFilterForm": lambda ctx: ctx.form({"kind": "x"}),
+    "amanat.candidates.forms.ConstituencyForm": lambda ctx: ctx.form({}),
     "amanat.stations.forms.StationFilterForm": lambda ctx: ctx.form(
         {"province": "x"}, provinces=[], counties=[]),
     "amanat.stations.forms.StationForm": lambda ctx: ctx.form({}, instance=_station(ctx)),
