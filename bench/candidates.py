@@ -329,8 +329,8 @@ def bench_registration(election: Any, rate: float, duration: float) -> dict[str,
                 "contest": contest.pk, "county": county.pk, "national_id": nid,
                 "mobile": f"0935{index:07d}"})
             if response.status_code == 302 and notify.outbox:
-                code = re.search(r"(\d{6})", notify.outbox[-1].text)
-                pending.append((client, code.group(1) if code else ""))
+                found = re.search(r"(\d{6})", notify.outbox[-1].text)
+                pending.append((client, found.group(1) if found else ""))
                 notify.outbox.clear()
             else:
                 refused += 1
