@@ -368,3 +368,23 @@ def test_inquiry_answers_through_the_api(world: dict[str, Any]) -> None:
                         content_type="application/json",
                         headers={"Authorization": f"Bearer {kraw}"})
     assert other.status_code == 422 and other.json()["errors"][0]["code"] == "not_found"
+
+
+def test_bulk_insert_takes_a_column_named_like_a_key(world: dict[str, Any]) -> None:
+    """core.bulk: ``national_id`` is a column, not the key of a ``national`` relation."""
+    from amanat.core.bulk import insert_rows
+
+    a = world["g"][0]
+    count = insert_rows(Candidacy, ["reference", "election_id", "contest", "constituency_id",
+                                    "county_id", "unit_path", "state", "channel",
+                                    "national_id", "first_name", "last_name", "gender",
+                                    "birth_date", "education", "mobile", "search_text",
+                                    "created_at", "updated_at", "father_name", "occupation",
+                                    "address", "residence_years"],
+                        [["BULK1", a.election_id, a.contest_id, a.constituency_id,
+                          a.county_id, a.unit_path, "registered", "walk_in",
+                          f.national_id(987654), "x", "y", "male", datetime.date(1980, 1, 1),
+                          5, "09120000000", "x y", timezone.now(), timezone.now(), "", "",
+                          "", 0]])
+    assert count == 1
+    assert Candidacy.objects.get(reference="BULK1").national_id == f.national_id(987654)
