@@ -291,10 +291,11 @@ def _atlas_provinces(world: World) -> list[tuple[dict[str, Any], AdminUnit | Non
 def _candidate_rows(world: World) -> dict[str, list[Any]]:
     from amanat.candidates.tests.review_factories import walk_rows
 
+    _walk_candidates(world)  # the registration half's rows first (made in an empty table)
     return walk_rows(world.election, world.geo, world.personas.admin)
 
 
-def _candidacies(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+def _review_candidacies(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"candidacy_id": c.pk}, c.county) for c in _candidate_rows(world)["candidacies"]]
 
 
@@ -325,7 +326,6 @@ def _final_constituencies(world: World) -> list[tuple[dict[str, Any], AdminUnit 
 
 def _final_lists(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"list_id": e.final_list_id}, None) for e in _candidate_rows(world)["entries"][:1]]
-
 
 
 def _walk_candidates(world: World) -> list[Any]:
@@ -515,15 +515,15 @@ EXPECTATIONS: dict[str, Expect] = {
     "candidates_review:inquiry_import": Expect(LIST, "candidates.inquiry", action="change"),
     "candidates_review:inquiry_answer": Expect(OBJECT, "candidates.inquiry", action="change",
                                                objects=_candidate_inquiries),
-    "candidates_review:review": Expect(OBJECT, "candidates.candidacy", objects=_candidacies),
-    "candidates_review:answers": Expect(OBJECT, "candidates.inquiry", objects=_candidacies,
+    "candidates_review:review": Expect(OBJECT, "candidates.candidacy", objects=_review_candidacies),
+    "candidates_review:answers": Expect(OBJECT, "candidates.inquiry", objects=_review_candidacies,
                                         post_only=True),
     "candidates_review:decide": Expect(OBJECT, "candidates.reviewdecision", action="create",
-                                       objects=_candidacies, post_only=True),
+                                       objects=_review_candidacies, post_only=True),
     "candidates_review:check": Expect(OBJECT, "candidates.reviewdecision", action="create",
                                       objects=_candidate_decisions, post_only=True),
     "candidates_review:complaint_file": Expect(OBJECT, "candidates.complaint", action="create",
-                                               objects=_candidacies, post_only=True),
+                                               objects=_review_candidacies, post_only=True),
     "candidates_review:complaint_decide": Expect(OBJECT, "candidates.complaint",
                                                  action="change",
                                                  objects=_candidate_complaints, post_only=True),

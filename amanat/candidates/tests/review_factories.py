@@ -55,6 +55,10 @@ def contest(election: Election, kind: str = ContestKind.CITY_COUNCIL) -> Contest
 
 def constituency(unit: AdminUnit, province: AdminUnit, *, kind: str = ConstituencyKind.CITY,
                  seats: int = 5) -> Constituency:
+    # One constituency per (kind, unit): reuse one made elsewhere (the URL walk's own).
+    existing = Constituency.objects.filter(kind=kind, unit=unit).first()
+    if existing is not None:
+        return existing
     found, _created = Constituency.objects.get_or_create(
         code=f"T-{unit.code}-{kind}",
         defaults={"name": f"{unit.name}", "kind": kind, "province": province, "unit": unit,
