@@ -11,7 +11,7 @@ import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from amanat.accounts import policy
 from amanat.accounts.access import can
@@ -69,12 +69,12 @@ class CandidateOut(CandidateRow):
 
 
 class CandidateFilters(Schema):
-    election: str | None = None
-    county: str | None = None
+    election: str | None = Field(None, max_length=100)
+    county: str | None = Field(None, max_length=20)
     state: State | None = None
-    q: str | None = None
-    page: int = 1
-    page_size: int = 50
+    q: str | None = Field(None, max_length=100)
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 def _row(c: Candidacy, *, masked: bool = True) -> dict[str, Any]:
