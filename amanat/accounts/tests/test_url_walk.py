@@ -338,8 +338,10 @@ def _walk_candidates(world: World) -> list[Any]:
     from amanat.geo.models import Constituency
     from amanat.lib.nationalid import with_check_digit
 
-    if Candidacy.objects.exists():
-        return list(Candidacy.objects.select_related("county").order_by("pk"))
+    if Candidacy.objects.filter(reference__in=("W0", "W1")).exists():
+        # Only these two: the review's walk rows (TW…) are candidacies too.
+        return list(Candidacy.objects.filter(reference__in=("W0", "W1"))
+                    .select_related("county").order_by("pk"))
     election = world.election
     for code, due in (("candidate_registration_opens", election.election_day.replace(day=1)),
                       ("candidate_registration_closes", election.election_day)):
