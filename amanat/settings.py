@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "amanat.elections",
     "amanat.audit",
     "amanat.stations",
+    "amanat.candidates",
     "amanat.incidents",
     "amanat.atlas",
     "amanat.councils",
@@ -294,6 +295,8 @@ AMANAT_TILE_ATTRIBUTION = os.environ.get("AMANAT_TILE_ATTRIBUTION", "")
 # Shared secret of the SMS gateway: it signs each webhook body with HMAC-SHA256
 # (amanat/incidents/sms.py).  Empty refuses every SMS webhook call.
 AMANAT_SMS_SECRET = os.environ.get("AMANAT_SMS_SECRET", "")
+# Outgoing SMS (one-time codes): the backend class (amanat/core/notify.py).
+AMANAT_SMS_BACKEND = os.environ.get("AMANAT_SMS_BACKEND", "amanat.core.notify.LogBackend")
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

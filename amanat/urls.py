@@ -25,11 +25,15 @@ urlpatterns = [
     path("atlas/", include("amanat.atlas.urls")),
     path("incidents/", include("amanat.incidents.urls")),
     path("councils/", include("amanat.councils.urls")),
+    path("candidates/review/", include("amanat.candidates.review_urls")),
+    path("candidates/", include("amanat.candidates.urls")),
     path("plans/", include("amanat.plans.urls")),
     # Public pages (no account): report a violation, check a report's status.
     path("report/", incidents_views.public_report, name="public_report"),
     path("report/status/", incidents_views.public_status, name="public_report_status"),
     # The public portal and the field app (amanat/portal/urls.py).
     path("", include("amanat.portal.urls")),
+    # The published final lists of candidates, with open data (no account).
+    path("final-lists/", include("amanat.candidates.public_urls")),
     path("", include("amanat.site.urls")),
 ]

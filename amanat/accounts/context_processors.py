@@ -31,4 +31,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "field_app": any(m.role in FIELD_ROLES for m in user_memberships(user)),
         "plans": can(user, policy.VIEW, "plans.localisation", None),
         "plan_measures": can(user, policy.VIEW, "plans.measure", None),
+        "candidates": can(user, policy.VIEW, "candidates.candidacy", None),
     }}

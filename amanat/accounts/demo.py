@@ -38,6 +38,9 @@ DEMO_USERS = [
     DemoUser("demo.kerman", Role.GOVERNOR, Kind.COUNTY, "0808"),
     DemoUser("demo.police", Role.AGENCY_OFFICER, Kind.COUNTY, "2321", "police"),
     DemoUser("demo.inspector", Role.FIELD_INSPECTOR, Kind.COUNTY, "2321"),
+    # The candidate review: Gharchak's executive board, Tehran province's supervision board.
+    DemoUser("demo.gharchak.board", Role.EXECUTIVE_BOARD, Kind.COUNTY, "2321"),
+    DemoUser("demo.tehran.supervision", Role.SUPERVISION_BOARD, Kind.PROVINCE, "23"),
 ]
 
 

@@ -50,6 +50,7 @@ class Role(models.TextChoices):
     SECURITY_COMMITTEE = "security_committee", _("Security committee member")
     INSPECTION_BOARD = "inspection_board", _("Inspection board member")
     EXECUTIVE_BOARD = "executive_board", _("Executive board member")
+    SUPERVISION_BOARD = "supervision_board", _("Supervision board member")
     AGENCY_OFFICER = "agency_officer", _("Agency officer")
     FIELD_INSPECTOR = "field_inspector", _("Field inspector")
     AUDITOR = "auditor", _("Auditor")

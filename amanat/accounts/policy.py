@@ -25,10 +25,15 @@ MEMBERSHIP_MANAGERS: Final = frozenset({Role.NATIONAL_ADMIN, Role.HQ_STAFF, Role
 # Roles only a national administrator may grant: they reach the whole country or
 # the audit log.
 NATIONAL_ONLY_ROLES: Final = frozenset({Role.NATIONAL_ADMIN, Role.AUDITOR})
+# Candidates: the county offices that register candidates, and the two review boards.
+CANDIDATE_STAFF: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD}
+BOARDS: Final = frozenset({Role.EXECUTIVE_BOARD, Role.SUPERVISION_BOARD})
 
 POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "geo.adminunit": {VIEW: ALL_ROLES, EXPORT: ADMINS | {Role.GOVERNOR}},
-    "geo.constituency": {VIEW: ALL_ROLES},
+    # Constituencies and their seats: loaded from the geography, edited nationally.
+    "geo.constituency": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN}),
+                         CREATE: frozenset({Role.NATIONAL_ADMIN})},
     "elections.election": {
         VIEW: ALL_ROLES,
         CHANGE: frozenset({Role.NATIONAL_ADMIN}),
@@ -122,6 +127,38 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CREATE: frozenset({Role.AGENCY_OFFICER, Role.SECURITY_COMMITTEE}),  # comments
         EXPORT: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AUDITOR},
     },
+    # candidates (issue 13): county offices register and confirm, the boards review;
+    # inquiry answers are confidential to the boards (the national ones reach everything
+    # through a country membership) and every read of them is audited.
+    "candidates.candidacy": {
+        VIEW: CANDIDATE_STAFF | {Role.SUPERVISION_BOARD, Role.INSPECTION_BOARD, Role.AUDITOR},
+        CREATE: CANDIDATE_STAFF,
+        CHANGE: CANDIDATE_STAFF,
+        EXPORT: ADMINS | {Role.AUDITOR},
+    },
+    "candidates.document": {
+        VIEW: CANDIDATE_STAFF | {Role.SUPERVISION_BOARD},
+        CHANGE: CANDIDATE_STAFF,
+    },
+    "candidates.inquiry": {
+        VIEW: BOARDS,
+        CREATE: CANDIDATE_STAFF,
+        CHANGE: BOARDS,
+    },
+    "candidates.reviewdecision": {
+        VIEW: BOARDS | ADMINS | {Role.AUDITOR},
+        CREATE: BOARDS,
+    },
+    "candidates.complaint": {
+        VIEW: BOARDS | ADMINS | {Role.GOVERNOR, Role.AUDITOR},
+        CREATE: CANDIDATE_STAFF,
+        CHANGE: frozenset({Role.SUPERVISION_BOARD}),
+    },
+    "candidates.finallist": {
+        VIEW: ALL_ROLES,
+        CHANGE: ADMINS | {Role.EXECUTIVE_BOARD},
+    },
+    "candidates.eligibilityrule": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     "accounts.agency": {VIEW: ALL_ROLES},
     # A user's second-factor devices: only a national administrator may remove them (the
     # reset of a lost phone); everyone manages their own through enrolment.

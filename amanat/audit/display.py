@@ -122,6 +122,30 @@ ACTION_LABELS: dict[str, Promise] = {
     "atlas.thresholds.set": _("Tier thresholds set"),
     "atlas.export_pdf": _("County atlas downloaded"),
     "atlas.demo_seed": _("Demo risk data created"),
+    # candidates
+    "candidates.constituencies.load": _("Constituencies loaded from the geography"),
+    "candidates.constituency.update": _("Constituency changed"),
+    "candidates.candidacy.register": _("Candidate registered"),
+    "candidates.register.refused": _("Candidate registration refused"),
+    "candidates.candidacy.confirm": _("Candidate registration confirmed"),
+    "candidates.document.upload": _("Dossier document received"),
+    "candidates.document.reject": _("Dossier document rejected"),
+    "candidates.document.download": _("Dossier document downloaded"),
+    # the review half (issue 13)
+    "candidates.inquiry.send": _("Inquiries sent"),
+    "candidates.inquiry.answer": _("Inquiry answer recorded"),
+    "candidates.inquiry.answer_batch": _("Inquiry answers recorded in bulk"),
+    "candidates.inquiry.view": _("Confidential inquiry answers viewed"),
+    "candidates.decision.make": _("Executive board decision"),
+    "candidates.decision.confirmed": _("Decision confirmed by the supervision board"),
+    "candidates.decision.overturned": _("Decision overturned by the supervision board"),
+    "candidates.decision.refused": _("Board decision refused"),
+    "candidates.complaint.file": _("Candidate complaint recorded"),
+    "candidates.complaint.refused": _("Candidate complaint refused"),
+    "candidates.complaint.upheld": _("Candidate complaint upheld"),
+    "candidates.complaint.rejected": _("Candidate complaint rejected"),
+    "candidates.final_list.publish": _("Final list published"),
+    "candidates.final_list.withdraw": _("Withdrawal from the final list recorded"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

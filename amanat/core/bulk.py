@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from itertools import islice
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 
 BATCH = 5000
@@ -32,8 +33,12 @@ Row = Sequence[Any]
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
-    field = model._meta.get_field(name.removesuffix("_id") if name.endswith("_id")
-                                  and name != "id" else name)
+    try:
+        # A column whose own name ends in "_id" (``national_id``) is found as it is; a
+        # foreign key's ``county_id`` by its field ``county``.
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = model._meta.get_field(name.removesuffix("_id"))
     if not isinstance(field, models.Field) or field.column is None:
         raise ValueError(f"{model.__name__}.{name} is not a column")
     return field

@@ -5,20 +5,20 @@ by-election in Tehran province", all on one election day.
 
 Choices, documented here because they are not official:
 
-* **Election day 1405/02/25 (a Friday) is synthetic.**  Councils elections are usually held
-  on the same day as a national election; we picked a plausible Friday in Ordibehesht 1405.
-  The other dates follow the source documents: candidate registration opens on 21 Dey 1404
-  and each county reports its fibre status by the end of Bahman 1404 (1404/11/30).  The
-  remaining milestones (registration closes, final station list, complaints close) are
-  synthetic, placed where such deadlines usually fall.
-* **Council constituencies: one per county.**  In law each city and each village elects
-  its own council, which would mean ~100,000 constituencies, most of one village.  The
-  platform plans, staffs and secures elections per county headquarters, so a council
-  constituency here is the county (code ``CC-<county code>``); both council contests
-  (city and village) share these constituencies.  A finer split can be added later
-  without changing the contest model.
+* **The dates are computed from the day the demo is loaded** (issue 18): a real upcoming
+  election, whatever day it is shown. On load day candidate registration is on its last
+  day (it opened six days before and closes at the end of the day), the boards' review
+  is under way, and election day is the first Friday seven weeks or more ahead. Every
+  deadline falls on load day or later, so nothing is overdue when the demo starts; only
+  the opening of registration lies in the past. The offsets are in ``SCHEDULE``.
+* **One constituency per county** (``CC-<county code>``, a group of counties) stays for
+  the station registry, which files each station under one; no contest uses them.
+* **Council constituencies are the law's** (a city, a village, or a rural district, with
+  seats by population): the ``candidates`` app loads them from the geography
+  (``amanat load-constituencies``, and the demo) and attaches them to the two council
+  contests; this seed creates the contests only.
 * **Assembly of Experts by-election: one constituency, Tehran province**, holding every
-  county of the province (code ``AE-<province code>``).
+  county of the province (code ``AE-<province code>``, kind ``province``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from amanat.elections import services
 from amanat.elections.models import (
@@ -35,38 +36,54 @@ from amanat.elections.models import (
     MilestoneCode,
     PhaseKind,
 )
-from amanat.geo.models import AdminUnit, Constituency, Kind
-from amanat.lib.jalali import from_jalali
+from amanat.geo.models import AdminUnit, Constituency, ConstituencyKind, Kind
 from amanat.lib.persian import search_key
 
 SLUG = "councils-7-1405"
-ELECTION_DAY = (1405, 2, 25)  # synthetic, see the module docstring
+# Election day: the first Friday at least this many days after load day.
+WEEKS_AHEAD = 7
+FRIDAY = 4
 
 
 class SeedError(RuntimeError):
     """The seed cannot run, e.g. because geography has not been imported yet."""
 
 
-def _d(y: int, m: int, d: int) -> datetime.date:
-    return from_jalali(y, m, d)
-
-
-MILESTONES: list[tuple[str, str, datetime.date, str]] = [
-    (MilestoneCode.REGISTRATION_OPENS, "آغاز ثبت‌نام داوطلبان", _d(1404, 10, 21), PhaseKind.BEFORE),
-    (MilestoneCode.REGISTRATION_CLOSES, "پایان ثبت‌نام داوطلبان", _d(1404, 10, 27),
+# (code, name, days from load day — or, with "E", from election day —, phase)
+SCHEDULE: list[tuple[str, str, str, int, str]] = [
+    (MilestoneCode.REGISTRATION_OPENS, "آغاز ثبت‌نام داوطلبان", "L", -6, PhaseKind.BEFORE),
+    (MilestoneCode.REGISTRATION_CLOSES, "پایان ثبت‌نام داوطلبان", "L", 0, PhaseKind.BEFORE),
+    (MilestoneCode.REVIEW_ENDS, "پایان رسیدگی هیئت‌های اجرایی به صلاحیت داوطلبان", "L", 7,
      PhaseKind.BEFORE),
-    (MilestoneCode.FIBRE_STATUS_DUE, "اعلام وضعیت فیبر نوری شعب", _d(1404, 11, 30),
+    (MilestoneCode.FIBRE_STATUS_DUE, "اعلام وضعیت فیبر نوری شعب", "L", 10, PhaseKind.BEFORE),
+    (MilestoneCode.SUPERVISION_ENDS, "پایان رسیدگی هیئت‌های نظارت", "L", 14, PhaseKind.BEFORE),
+    (MilestoneCode.CANDIDATE_COMPLAINTS_CLOSE, "پایان رسیدگی به شکایات داوطلبان", "L", 21,
      PhaseKind.BEFORE),
-    (MilestoneCode.STATIONS_FINAL, "قطعی شدن فهرست شعب اخذ رأی", _d(1405, 2, 10), PhaseKind.BEFORE),
-    (MilestoneCode.ELECTION_DAY, "روز رأی‌گیری", _d(*ELECTION_DAY), PhaseKind.DURING),
-    (MilestoneCode.COMPLAINTS_CLOSE, "پایان مهلت رسیدگی به شکایات", _d(1405, 3, 10),
-     PhaseKind.AFTER),
+    (MilestoneCode.FINAL_LIST, "اعلام فهرست نهایی نامزدها", "L", 28, PhaseKind.BEFORE),
+    (MilestoneCode.STATIONS_FINAL, "قطعی شدن فهرست شعب اخذ رأی", "E", -15, PhaseKind.BEFORE),
+    (MilestoneCode.ELECTION_DAY, "روز رأی‌گیری", "E", 0, PhaseKind.DURING),
+    (MilestoneCode.COMPLAINTS_CLOSE, "پایان مهلت رسیدگی به شکایات", "E", 16, PhaseKind.AFTER),
 ]
 
 
+def election_day_for(load_day: datetime.date) -> datetime.date:
+    earliest = load_day + datetime.timedelta(weeks=WEEKS_AHEAD)
+    return earliest + datetime.timedelta(days=(FRIDAY - earliest.weekday()) % 7)
+
+
+def milestones_for(load_day: datetime.date, election_day: datetime.date | None = None
+                   ) -> list[tuple[str, str, datetime.date, str]]:
+    """The calendar of an election loaded on ``load_day``: (code, name, due, phase)."""
+    day = election_day or election_day_for(load_day)
+    return [(code, name, (load_day if base == "L" else day) + datetime.timedelta(days=offset),
+             phase) for code, name, base, offset, phase in SCHEDULE]
+
+
 @transaction.atomic
-def seed_example_election() -> Election:
-    """Create (or complete) the example election; running it again changes nothing."""
+def seed_example_election(*, load_day: datetime.date | None = None) -> Election:
+    """Create (or complete) the example election, its dates counted from ``load_day``
+    (default: today); running it again changes nothing, dates included."""
+    load_day = load_day or timezone.localdate()
     provinces = list(AdminUnit.objects.of_kind(Kind.PROVINCE))
     counties = list(AdminUnit.objects.of_kind(Kind.COUNTY))
     tehran = next((p for p in provinces if p.name_key == search_key("تهران")), None)
@@ -76,26 +93,27 @@ def seed_example_election() -> Election:
         name="هفتمین دوره انتخابات شوراهای اسلامی شهر و روستا و میان‌دوره‌ای مجلس خبرگان "
              "رهبری در استان تهران",
         slug=SLUG,
-        election_day=_d(*ELECTION_DAY),
-        description="نمونه آزمایشی (ساختگی): تاریخ روز رأی‌گیری فرضی است.",
+        election_day=election_day_for(load_day),
+        description="نمونه آزمایشی (ساختگی): تاریخ‌ها از روز بارگذاری نمونه حساب شده‌اند.",
     )
-    county_seats = _county_constituencies(provinces, counties)
+    _county_constituencies(provinces, counties)
     tehran_counties = [c for c in counties if c.path.startswith(tehran.path)]
     experts = _province_constituency(tehran, tehran_counties)
-    _contest(election, ContestKind.CITY_COUNCIL, "هفتمین دوره شوراهای اسلامی شهر", False,
-             county_seats)
+    # Council constituencies come from the candidates app's loader (see the docstring).
+    _contest(election, ContestKind.CITY_COUNCIL, "هفتمین دوره شوراهای اسلامی شهر", False, [])
     _contest(election, ContestKind.VILLAGE_COUNCIL, "هفتمین دوره شوراهای اسلامی روستا", False,
-             county_seats)
+             [])
     _contest(election, ContestKind.ASSEMBLY_OF_EXPERTS,
              "میان‌دوره‌ای مجلس خبرگان رهبری، استان تهران", True, [experts])
-    _calendar(election)
+    _calendar(election, load_day_of(election, load_day))
     return election
 
 
 def _county_constituencies(
     provinces: list[AdminUnit], counties: list[AdminUnit]
 ) -> list[Constituency]:
-    """One council constituency per county, created in bulk (448 nationally)."""
+    """One constituency per county (``CC-<code>``, a group of counties), created in bulk
+    (448 nationally): the station registry files each station under one."""
     existing = {c.code: c for c in Constituency.objects.filter(code__startswith="CC-")}
     by_county: dict[str, AdminUnit] = {f"CC-{c.code}": c for c in counties}
     missing = [code for code in by_county if code not in existing]
@@ -125,7 +143,9 @@ def _province_of(county: AdminUnit, provinces: list[AdminUnit]) -> AdminUnit:
 def _province_constituency(province: AdminUnit, counties: list[AdminUnit]) -> Constituency:
     constituency, _created = Constituency.objects.get_or_create(
         code=f"AE-{province.code}",
-        defaults={"name": f"حوزه انتخابیه استان {province.name}", "province": province},
+        defaults={"name": f"حوزه انتخابیه استان {province.name}", "province": province,
+                  "kind": ConstituencyKind.PROVINCE, "unit": province,
+                  "unit_path": province.path, "seats": 1},
     )
     constituency.counties.add(*counties)
     return constituency
@@ -142,19 +162,29 @@ def _contest(
         contest.constituencies.add(*seats)
 
 
-def _calendar(election: Election) -> None:
+def load_day_of(election: Election, load_day: datetime.date) -> datetime.date:
+    """The load day the election's dates were counted from (an election loaded earlier
+    keeps its calendar: a second run adds only what is missing)."""
+    opens = election.milestones.filter(code=MilestoneCode.REGISTRATION_OPENS).first()
+    if opens is None:
+        return load_day
+    return opens.due - datetime.timedelta(days=SCHEDULE[0][3])
+
+
+def _calendar(election: Election, load_day: datetime.date) -> None:
     day = election.election_day
+    milestones = milestones_for(load_day, day)
     phases = {
-        PhaseKind.BEFORE: (MILESTONES[0][2], day - datetime.timedelta(days=1)),
+        PhaseKind.BEFORE: (milestones[0][2], day - datetime.timedelta(days=1)),
         PhaseKind.DURING: (day, day),
-        PhaseKind.AFTER: (day + datetime.timedelta(days=1), MILESTONES[-1][2]),
+        PhaseKind.AFTER: (day + datetime.timedelta(days=1), milestones[-1][2]),
     }
     existing_phases = set(election.phases.values_list("kind", flat=True))
     for kind, (start, end) in phases.items():
         if kind not in existing_phases:
             services.phase_set(election=election, kind=kind, start=start, end=end)
     existing = set(election.milestones.values_list("code", flat=True))
-    for code, name, due, phase in MILESTONES:
+    for code, name, due, phase in milestones:
         if code not in existing:
             services.milestone_create(election=election, code=code, name=name, due=due,
                                       phase=phase)

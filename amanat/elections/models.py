@@ -115,6 +115,14 @@ class MilestoneCode:
 
     REGISTRATION_OPENS = "candidate_registration_opens"
     REGISTRATION_CLOSES = "candidate_registration_closes"
+    # The candidate review (candidates app, issue 13): the executive boards decide by
+    # REVIEW_ENDS, the supervision boards confirm or overturn by SUPERVISION_ENDS,
+    # complaints are filed and decided by CANDIDATE_COMPLAINTS_CLOSE, and the final list
+    # is published on FINAL_LIST.
+    REVIEW_ENDS = "candidate_review_ends"
+    SUPERVISION_ENDS = "candidate_supervision_ends"
+    CANDIDATE_COMPLAINTS_CLOSE = "candidate_complaints_close"
+    FINAL_LIST = "candidate_final_list"
     FIBRE_STATUS_DUE = "fibre_status_due"
     STATIONS_FINAL = "stations_final"
     ELECTION_DAY = "election_day"

@@ -94,11 +94,30 @@ class AdminUnit(models.Model):
         return AdminUnit.objects.filter(path__in=prefixes).order_by("depth")
 
 
+class ConstituencyKind(models.TextChoices):
+    """What a constituency is in law (docs/decisions/0003-layers.md, candidates)."""
+
+    # A grouping of counties (the first demo's one-per-county council seats; parliament).
+    COUNTIES = "counties", _("Group of counties")
+    CITY = "city", _("City")
+    VILLAGE = "village", _("Village")
+    RURAL_DISTRICT = "rural_district", _("Rural district")
+    PROVINCE = "province", _("Province")
+
+
 class Constituency(models.Model):
-    """An electoral district (حوزه انتخابیه): a grouping of one or more counties."""
+    """An electoral district (حوزه انتخابیه).
+
+    Council elections are held per city and per village (or rural district): such a
+    constituency is one unit (``unit``) with its number of seats set by population
+    (``candidates.seats``). The Assembly of Experts elects per province. The older kind,
+    a grouping of counties, stays for the contests that use it.
+    """
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=ConstituencyKind.choices,
+                            default=ConstituencyKind.COUNTIES)
     province = models.ForeignKey(
         AdminUnit, on_delete=models.PROTECT, related_name="constituencies",
         limit_choices_to={"kind": Kind.PROVINCE},
@@ -106,11 +125,30 @@ class Constituency(models.Model):
     counties = models.ManyToManyField(
         AdminUnit, related_name="county_constituencies", limit_choices_to={"kind": Kind.COUNTY}
     )
+    # The city, village, rural district or province the constituency is (empty for a
+    # grouping of counties).
+    unit = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="unit_constituencies", verbose_name=_("unit"),
+    )
+    # Copied from ``unit`` (or the province) so that scope filters are one prefix test.
+    unit_path = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+    seats = models.PositiveSmallIntegerField(_("seats"), default=0)
+    reserve_seats = models.PositiveSmallIntegerField(_("reserve seats"), default=0)
+    # The population the seats were set from, and whether it is known (geography data
+    # holds populations for matched places only; an unknown one gives the smallest band).
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    # Seats set by hand (an administrator's edit) are kept when the loader runs again.
+    seats_edited = models.BooleanField(_("seats set by hand"), default=False)
 
     class Meta:
         verbose_name = _("constituency")
         verbose_name_plural = _("constituencies")
         ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "unit"], condition=models.Q(unit__isnull=False),
+                                    name="geo_constituency_kind_unit"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -292,6 +292,101 @@ def _atlas_counties(world: World) -> list[tuple[dict[str, Any], AdminUnit | None
 def _atlas_provinces(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.filter(kind="province")]
 
+def _candidate_rows(world: World) -> dict[str, list[Any]]:
+    from amanat.candidates.tests.review_factories import walk_rows
+
+    _walk_candidates(world)  # the registration half's rows first (made in an empty table)
+    return walk_rows(world.election, world.geo, world.personas.admin)
+
+
+def _review_candidacies(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"candidacy_id": c.pk}, c.county) for c in _candidate_rows(world)["candidacies"]]
+
+
+def _candidate_inquiries(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"inquiry_id": q.pk}, q.candidacy.county)
+            for q in _candidate_rows(world)["inquiries"]]
+
+
+def _candidate_decisions(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"decision_id": d.pk}, d.candidacy.county)
+            for d in _candidate_rows(world)["decisions"]]
+
+
+def _candidate_complaints(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"complaint_id": c.pk}, c.candidacy.county)
+            for c in _candidate_rows(world)["complaints"]]
+
+
+def _final_entries(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"entry_id": e.pk}, e.candidacy.county) for e in _candidate_rows(world)["entries"]]
+
+
+def _final_constituencies(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"contest_id": e.final_list.contest_id,
+              "constituency_id": e.final_list.constituency_id},
+             e.final_list.constituency.unit) for e in _candidate_rows(world)["entries"]]
+
+
+def _final_lists(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"list_id": e.final_list_id}, None) for e in _candidate_rows(world)["entries"][:1]]
+
+
+def _walk_candidates(world: World) -> list[Any]:
+    """A city council contest with a city constituency in Gharchak and one in Kerman, a
+    pre-registered candidacy in each, each with one document (created once per world)."""
+    from amanat.candidates import services as candidates
+    from amanat.candidates.files import check_bytes
+    from amanat.candidates.models import Candidacy, DocumentType
+    from amanat.elections.models import Contest, Milestone, PhaseKind
+    from amanat.geo.models import Constituency
+    from amanat.lib.nationalid import with_check_digit
+
+    if Candidacy.objects.filter(reference__in=("W0", "W1")).exists():
+        # Only these two: the review's walk rows (TW…) are candidacies too.
+        return list(Candidacy.objects.filter(reference__in=("W0", "W1"))
+                    .select_related("county").order_by("pk"))
+    election = world.election
+    for code, due in (("candidate_registration_opens", election.election_day.replace(day=1)),
+                      ("candidate_registration_closes", election.election_day)):
+        Milestone.objects.get_or_create(election=election, code=code, defaults={
+            "name": code, "due": due, "phase": PhaseKind.BEFORE})
+    contest, _ = Contest.objects.get_or_create(election=election, kind="city_council",
+                                               name="walk council")
+    doc_type, _ = DocumentType.objects.get_or_create(
+        contest_kind="city_council", code="id_card",
+        defaults={"name_fa": "walk", "name_en": "walk", "allowed_types": ["pdf"]})
+    candidacies = []
+    for n, (county, city) in enumerate(((world.geo.gharchak, world.geo.gharchak_city),
+                                        (world.geo.kerman_county, world.geo.kerman_city))):
+        constituency = Constituency.objects.create(
+            code=f"CT-W{n}", name=f"walk {n}", kind="city", province=city.parent.parent.parent,
+            unit=city, unit_path=city.path, seats=5)
+        contest.constituencies.add(constituency)
+        candidacy = Candidacy.objects.create(
+            reference=f"W{n}", election=election, contest=contest, constituency=constituency,
+            county=county, unit_path=county.path, state="pre_registered", channel="online",
+            national_id=with_check_digit(f"00000010{n}"), first_name="walk", last_name=str(n),
+            gender="male", birth_date=datetime.date(1980, 1, 1), education=5,
+            mobile="09120000000", search_text="walk")
+        candidates.document_upload(actor=world.personas.admin, candidacy=candidacy,
+                                   document_type=doc_type,
+                                   checked=check_bytes(b"%PDF-1.4 walk", "walk.pdf"))
+        candidacies.append(candidacy)
+    return candidacies
+
+
+def _candidacies(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"candidacy_id": c.pk}, c.county) for c in _walk_candidates(world)]
+
+
+def _candidate_documents(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"document_id": c.documents.get().pk}, c.county) for c in _walk_candidates(world)]
+
+
+def _constituencies(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"constituency_id": c.constituency_id}, None) for c in _walk_candidates(world)]
+
 
 def _walk_plans(world: World) -> dict[str, Any]:
     """Per county (Gharchak, Kerman): the localisation of an issued directive with a
@@ -583,6 +678,39 @@ EXPECTATIONS: dict[str, Expect] = {
                                       objects=_incident_categories),
     "public_report": Expect(PUBLIC),
     "public_report_status": Expect(PUBLIC),
+    # candidates, the review half (issue 13): inquiries for the boards and the county
+    # offices (answers only on an audited POST for the boards), decisions and complaints by
+    # the boards, final lists published by the offices, public final lists and open data
+    "candidates_review:queue": Expect(LIST, "candidates.candidacy"),
+    "candidates_review:inquiries": Expect(LIST, "candidates.inquiry", action="create"),
+    "candidates_review:inquiry_send": Expect(LIST, "candidates.inquiry", action="create"),
+    "candidates_review:inquiry_import": Expect(LIST, "candidates.inquiry", action="change"),
+    "candidates_review:inquiry_answer": Expect(OBJECT, "candidates.inquiry", action="change",
+                                               objects=_candidate_inquiries),
+    "candidates_review:review": Expect(OBJECT, "candidates.candidacy", objects=_review_candidacies),
+    "candidates_review:answers": Expect(OBJECT, "candidates.inquiry", objects=_review_candidacies,
+                                        post_only=True),
+    "candidates_review:decide": Expect(OBJECT, "candidates.reviewdecision", action="create",
+                                       objects=_review_candidacies, post_only=True),
+    "candidates_review:check": Expect(OBJECT, "candidates.reviewdecision", action="create",
+                                      objects=_candidate_decisions, post_only=True),
+    "candidates_review:complaint_file": Expect(OBJECT, "candidates.complaint", action="create",
+                                               objects=_review_candidacies, post_only=True),
+    "candidates_review:complaint_decide": Expect(OBJECT, "candidates.complaint",
+                                                 action="change",
+                                                 objects=_candidate_complaints, post_only=True),
+    "candidates_review:withdraw": Expect(OBJECT, "candidates.finallist", action="change",
+                                         objects=_final_entries, post_only=True),
+    "candidates_review:final_lists": Expect(LIST, "candidates.finallist", action="change"),
+    "candidates_review:publish": Expect(OBJECT, "candidates.finallist", action="change",
+                                        objects=_final_constituencies, post_only=True),
+    "api:candidates_inquiry_answers": Expect(LIST, "candidates.inquiry", action="change",
+                                             post_only=True),
+    "public_final_lists": Expect(PUBLIC),
+    "public_final_list": Expect(PUBLIC, objects=_final_lists),
+    "public_final_list_csv": Expect(PUBLIC, objects=_final_lists),
+    "public_final_list_json": Expect(PUBLIC, objects=_final_lists),
+    "public_final_list_pdf": Expect(PUBLIC, objects=_final_lists),
     "api:incidents_report_create": Expect(LIST, "incidents.report", action="create",
                                           post_only=True),
     "api:incidents_sms": Expect(WEBHOOK, post_only=True),
@@ -599,6 +727,28 @@ EXPECTATIONS: dict[str, Expect] = {
     "portal:field": Expect(LIST, "incidents.report", action="create"),
     "portal:field_stations": Expect(LIST, "incidents.report", action="create"),
     "portal:field_report": Expect(LIST, "incidents.report", action="create", post_only=True),
+    # candidates: county staff register and confirm in their scope, the boards read;
+    # downloads are audited POSTs; constituencies' seats are national; pre-registration
+    # is public (steps two and three send back to step one without a registration under way)
+    "candidates:list": Expect(LIST, "candidates.candidacy"),
+    "api:candidates": Expect(LIST, "candidates.candidacy"),
+    "api:candidate": Expect(OBJECT, "candidates.candidacy", objects=_candidacies),
+    "candidates:new": Expect(LIST, "candidates.candidacy", action="create"),
+    "candidates:detail": Expect(OBJECT, "candidates.candidacy", objects=_candidacies),
+    "candidates:confirm": Expect(OBJECT, "candidates.candidacy", action="change",
+                                 objects=_candidacies, post_only=True),
+    "candidates:document_upload": Expect(OBJECT, "candidates.candidacy", action="change",
+                                         objects=_candidacies, post_only=True),
+    "candidates:document": Expect(OBJECT, "candidates.document",
+                                  objects=_candidate_documents, post_only=True),
+    "candidates:document_reject": Expect(OBJECT, "candidates.document", action="change",
+                                         objects=_candidate_documents, post_only=True),
+    "candidates:constituencies": Expect(LIST, "geo.constituency"),
+    "candidates:constituency_edit": Expect(NATIONAL, "geo.constituency", action="change",
+                                           objects=_constituencies),
+    "candidates:register": Expect(PUBLIC),
+    "candidates:register_confirm": Expect(PUBLIC),
+    "candidates:register_documents": Expect(PUBLIC),
 }
 
 # Views that do not yet follow the policy, owned by other apps. Each entry must still

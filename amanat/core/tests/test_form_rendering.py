@@ -79,6 +79,19 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.atlas.forms.ThresholdsForm": lambda ctx: ctx.form({}),
     "amanat.audit.forms.EventFilterForm": lambda ctx: ctx.form({"since": "1404/13/01"}),
     "amanat.core.forms.FilterForm": None,
+    "amanat.candidates.review_forms.ReviewFilterForm": lambda ctx: ctx.form(
+        {"state": "x"}, counties=list(_counties())),
+    "amanat.candidates.review_forms.InquiryFilterForm": lambda ctx: ctx.form(
+        {"county": "x"}, counties=list(_counties())),
+    "amanat.candidates.review_forms.InquirySendForm": lambda ctx: ctx.form(
+        {}, counties=list(_counties())),
+    "amanat.candidates.review_forms.InquiryAnswerForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.InquiryImportForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.DecisionForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.CheckForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.ComplaintForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.ComplaintDecisionForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.review_forms.WithdrawForm": lambda ctx: ctx.form({}),
     "amanat.councils.forms._GridForm": None,
     "amanat.councils.forms.ActionItemForm": lambda ctx: ctx.form({}),
     "amanat.councils.forms.ActionStatusForm": lambda ctx: ctx.form({}),
@@ -117,6 +130,24 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.plans.forms.PlanForm": lambda ctx: ctx.form({}),
     "amanat.plans.forms.PlanAdvanceForm": lambda ctx: ctx.form({}),
     "amanat.plans.forms.PlanCommentForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.forms._NationalIdMobile": None,
+    "amanat.candidates.forms._PersonForm": None,
+    "amanat.candidates.forms.PlaceForm": lambda ctx: ctx.form(
+        {}, contests=_model("elections.Contest").objects.none(), counties=_counties()),
+    "amanat.candidates.forms.PreRegisterStartForm": lambda ctx: ctx.form(
+        {"national_id": "1234567890"}, contests=_model("elections.Contest").objects.none(),
+        counties=_counties()),
+    "amanat.candidates.forms.PreRegisterForm": lambda ctx: ctx.form(
+        {"birth_date": "1404/13/01"}, constituencies=_model("geo.Constituency").objects.all()),
+    "amanat.candidates.forms.WalkInForm": lambda ctx: ctx.form(
+        {"mobile": "12"}, constituencies=_model("geo.Constituency").objects.all()),
+    "amanat.candidates.forms.DocumentUploadForm": lambda ctx: ctx.form(
+        {}, types=_model("candidates.DocumentType").objects.all()),
+    "amanat.candidates.forms.DocumentRejectForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.forms.CandidateFilterForm": lambda ctx: ctx.form(
+        {"state": "x"}, counties=_counties()),
+    "amanat.candidates.forms.ConstituencyFilterForm": lambda ctx: ctx.form({"kind": "x"}),
+    "amanat.candidates.forms.ConstituencyForm": lambda ctx: ctx.form({}),
     "amanat.stations.forms.StationFilterForm": lambda ctx: ctx.form(
         {"province": "x"}, provinces=[], counties=[]),
     "amanat.stations.forms.StationForm": lambda ctx: ctx.form({}, instance=_station(ctx)),

@@ -8,11 +8,15 @@ import pytest
 from amanat.elections.demo import seed_example_election
 from amanat.elections.models import Election
 
+# The demo's dates are counted from the day it is loaded; the tests load it on 1404/11/20
+# (2026-02-09), the day ``today`` pins.
+LOAD_DAY = datetime.date(2026, 2, 9)
+
 
 @pytest.fixture
 def example(small_geo: Any) -> Election:
     """The issue's example election over the small hand-made geography (root conftest)."""
-    return seed_example_election()
+    return seed_example_election(load_day=LOAD_DAY)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.test import Client
 from amanat.accounts.testing import sign_in
 from amanat.elections.demo import seed_example_election
 from amanat.elections.models import MilestoneCode
+from amanat.elections.tests.conftest import LOAD_DAY
 from amanat.lib.jalali import from_jalali
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,7 +30,7 @@ def admin_page(browser_page: Any, personas: Any) -> Any:
 
 def test_persian_digits_round_trip_and_a_bad_date_is_explained(admin_page: Any) -> None:
     page = admin_page
-    election = seed_example_election()
+    election = seed_example_election(load_day=LOAD_DAY)
     fibre = election.milestones.get(code=MilestoneCode.FIBRE_STATUS_DUE)
     page.goto(f"{page.base_url}/elections/{election.slug}/")
     page.locator(f'[data-code="{fibre.code}"] a[href$="/edit/"]').click()

@@ -21,6 +21,7 @@ from amanat.elections.models import (
     PhaseKind,
 )
 from amanat.elections.selectors import milestone_due
+from amanat.elections.tests.conftest import LOAD_DAY
 from amanat.geo.models import Constituency
 from amanat.lib.jalali import from_jalali, to_jalali
 
@@ -28,10 +29,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_builds_the_example_election(example: Election, small_geo: Any) -> None:
-    assert milestone_due(example, MilestoneCode.REGISTRATION_OPENS) == from_jalali(1404, 10, 21)
+    # Loaded on 1404/11/20 (a Monday): registration opened six days before and closes
+    # that day, election day is the first Friday seven weeks on (1405/01/14).
+    assert milestone_due(example, MilestoneCode.REGISTRATION_OPENS) == from_jalali(1404, 11, 14)
+    assert milestone_due(example, MilestoneCode.REGISTRATION_CLOSES) == LOAD_DAY
     assert milestone_due(example, MilestoneCode.FIBRE_STATUS_DUE) == from_jalali(1404, 11, 30)
     assert milestone_due(example, MilestoneCode.ELECTION_DAY) == example.election_day
-    assert to_jalali(example.election_day)[:2] == (1405, 2)
+    assert to_jalali(example.election_day) == (1405, 1, 14)
+    assert example.election_day.weekday() == 4  # a Friday
 
     kinds = {c.kind: c for c in example.contests.all()}
     assert set(kinds) == {
@@ -43,18 +48,14 @@ def test_seed_builds_the_example_election(example: Election, small_geo: Any) -> 
     assert tehran.province == small_geo.tehran
     assert set(tehran.counties.all()) == {small_geo.gharchak}
 
-    # Councils: one constituency per county, nationwide, each in its own province.
-    council = kinds[ContestKind.CITY_COUNCIL].constituencies.all()
-    assert {(c.counties.get(), c.province) for c in council} == {
-        (small_geo.gharchak, small_geo.tehran),
-        (small_geo.kerman_county, small_geo.kerman_province),
-        (small_geo.rafsanjan, small_geo.kerman_province),
-    }
-    assert set(kinds[ContestKind.VILLAGE_COUNCIL].constituencies.all()) == set(council)
+    assert (tehran.kind, tehran.unit, tehran.seats) == ("province", small_geo.tehran, 1)
+    # Council constituencies (cities, villages) are the candidates app's loader's to add
+    # (amanat/candidates/tests/test_constituencies.py).
+    assert not kinds[ContestKind.CITY_COUNCIL].constituencies.exists()
 
     phases = {p.kind: p for p in example.phases.all()}
     assert phases[PhaseKind.DURING].start == phases[PhaseKind.DURING].end == example.election_day
-    assert phases[PhaseKind.BEFORE].start == from_jalali(1404, 10, 21)
+    assert phases[PhaseKind.BEFORE].start == from_jalali(1404, 11, 14)
     assert phases[PhaseKind.BEFORE].end < example.election_day < phases[PhaseKind.AFTER].start
 
 
@@ -64,7 +65,7 @@ def test_seed_is_idempotent_and_keeps_edits(example: Election) -> None:
     counts = (Election.objects.count(), Contest.objects.count(), Phase.objects.count(),
               Milestone.objects.count(), Constituency.objects.count(),
               Constituency.counties.through.objects.count())
-    again = seed_example_election()
+    again = seed_example_election(load_day=LOAD_DAY + datetime.timedelta(days=40))
     assert again.pk == example.pk
     assert counts == (Election.objects.count(), Contest.objects.count(), Phase.objects.count(),
                       Milestone.objects.count(), Constituency.objects.count(),
@@ -110,7 +111,7 @@ def test_services_validate(example: Election) -> None:
     with pytest.raises(ValidationError):
         services.milestone_create(election=example, code=MilestoneCode.ELECTION_DAY, name="x",
                                   due=datetime.date(2026, 5, 1), phase=PhaseKind.DURING)
-    assert example.phases.get(kind=PhaseKind.AFTER).end == from_jalali(1405, 3, 10)
+    assert example.phases.get(kind=PhaseKind.AFTER).end == from_jalali(1405, 1, 30)
 
 
 def test_phase_order_is_also_a_database_rule(example: Election) -> None:
@@ -133,3 +134,21 @@ def test_audit_hook_is_called_once_per_change(
         "election": example.slug, "code": MilestoneCode.FIBRE_STATUS_DUE,
         "due": {"before": "2026-02-19", "after": "2026-02-18"},
     })]
+
+
+def test_no_deadline_has_passed_on_load_day() -> None:
+    """Issue 18: whatever day the demo is loaded, every deadline is that day or later and
+    election day is weeks ahead; only the opening of registration lies behind."""
+    from amanat.elections.demo import milestones_for
+
+    for load_day in (datetime.date(2026, 12, 2), datetime.date(2027, 3, 20), LOAD_DAY):
+        dues = {code: due for code, _name, due, _phase in milestones_for(load_day)}
+        past = {code for code, due in dues.items() if due < load_day}
+        assert past == {MilestoneCode.REGISTRATION_OPENS}
+        assert dues[MilestoneCode.REGISTRATION_CLOSES] == load_day
+        assert dues[MilestoneCode.ELECTION_DAY] - load_day >= datetime.timedelta(weeks=7)
+        order = [MilestoneCode.REGISTRATION_CLOSES, MilestoneCode.REVIEW_ENDS,
+                 MilestoneCode.SUPERVISION_ENDS, MilestoneCode.CANDIDATE_COMPLAINTS_CLOSE,
+                 MilestoneCode.FINAL_LIST, MilestoneCode.STATIONS_FINAL,
+                 MilestoneCode.ELECTION_DAY, MilestoneCode.COMPLAINTS_CLOSE]
+        assert [dues[c] for c in order] == sorted(dues[c] for c in order)

@@ -40,7 +40,7 @@ def test_list_shows_elections_with_jalali_day(client: Client, example: Election,
     html = response.content.decode()
     assert response.status_code == 200
     assert example.name in html
-    assert "۲۵ اردیبهشت ۱۴۰۵" in html
+    assert "۱۴ فروردین ۱۴۰۵" in html
     assert _calendar_url(example) in html
 
 
@@ -57,16 +57,16 @@ def test_calendar_in_persian(client: Client, example: Election, today: Any,
     response = client.get(_calendar_url(example), HTTP_ACCEPT_LANGUAGE="fa")
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("۱۴۰۴/۱۰/۲۱", "۱۴۰۴/۱۱/۳۰", "۱۴۰۵/۰۲/۲۵", "آغاز ثبت‌نام داوطلبان"):
+    for text in ("۱۴۰۴/۱۱/۱۴", "۱۴۰۴/۱۱/۳۰", "۱۴۰۵/۰۱/۱۴", "آغاز ثبت‌نام داوطلبان"):
         assert text in html
     for contest in example.contests.all():
         assert contest.name in html
     assert "1404/11/30" not in html
     # Today is pinned to 1404/11/20: the fibre deadline is 10 days ahead, registration
-    # opened 29 days ago (Dey has 30 days); there is no edit link for a non-staff reader.
+    # opened 6 days ago and closes today; there is no edit link for a non-staff reader.
     row = _row(html, MilestoneCode.FIBRE_STATUS_DUE)
     assert "۱۰" in row
-    assert "۲۹" in _row(html, MilestoneCode.REGISTRATION_OPENS)
+    assert "۶" in _row(html, MilestoneCode.REGISTRATION_OPENS)
     assert "/edit/" not in html
 
 
@@ -77,9 +77,9 @@ def test_calendar_in_english_counts_days(client: Client, example: Election, toda
     html = client.get(_calendar_url(example)).content.decode()
     assert "1404/11/30" in html
     assert "10 days remaining" in _row(html, MilestoneCode.FIBRE_STATUS_DUE)
-    assert "29 days overdue" in _row(html, MilestoneCode.REGISTRATION_OPENS)
-    assert "23 days overdue" in _row(html, MilestoneCode.REGISTRATION_CLOSES)
-    assert "in 95 days" in html  # to election day, 1405/02/25
+    assert "6 days overdue" in _row(html, MilestoneCode.REGISTRATION_OPENS)
+    assert "Due today" in _row(html, MilestoneCode.REGISTRATION_CLOSES)
+    assert "in 53 days" in html  # to election day, 1405/01/14
 
 
 def test_calendar_singular_and_today(client: Client, example: Election, outsider: Any,
@@ -94,7 +94,7 @@ def test_calendar_singular_and_today(client: Client, example: Election, outsider
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: from_jalali(1404, 11, 30))
     html = client.get(_calendar_url(example)).content.decode()
     assert "Due today" in _row(html, MilestoneCode.FIBRE_STATUS_DUE)
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: from_jalali(1405, 2, 26))
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: from_jalali(1405, 1, 15))
     html = client.get(_calendar_url(example)).content.decode()
     assert "1 day ago" in html
 

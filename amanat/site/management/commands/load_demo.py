@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from amanat.accounts.demo import DEMO_PASSWORD, demo_totp_secret, seed_demo_users
 from amanat.atlas.demo import seed_demo_atlas
+from amanat.candidates.demo import seed_demo_candidates
+from amanat.candidates.review_demo import seed_demo_candidate_review
 from amanat.councils.demo import seed_demo_councils
 from amanat.elections.demo import seed_example_election
 from amanat.geo.services import geo_import
@@ -37,10 +39,14 @@ class Command(BaseCommand):
         self.stdout.write(f"election: {election}")
         self.stdout.write(f"stations: {seed_demo_stations(election=election)}")
         users = seed_demo_users()
+        # Candidates after the users (county staff confirm and enter them).
+        self.stdout.write(f"candidates: {seed_demo_candidates(election)}")
         # Incidents after stations (reports name stations), councils after incidents
         # (serious cases go on their agendas), the atlas last (it scores all of them).
         self.stdout.write(f"incidents: {seed_demo_incidents(election)}")
         self.stdout.write(f"councils: {seed_demo_councils(election)}")
+        # The candidates' review, complaints and the by-election's final list.
+        self.stdout.write(f"candidate review: {seed_demo_candidate_review(election)}")
         self.stdout.write(f"atlas: {seed_demo_atlas(election)}")
         # Plans after the atlas (tiers, explanations) and the incidents (indicators).
         self.stdout.write(f"plans: {seed_demo_plans(election)}")

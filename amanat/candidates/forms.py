@@ -1,0 +1,210 @@
+"""Forms of the candidates pages. Forms validate what was typed; services write (and
+apply the rules: window, one candidacy, eligibility)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from amanat.candidates import files
+from amanat.candidates.files import CheckedFile
+from amanat.candidates.models import (
+    Candidacy,
+    DocumentType,
+    EducationLevel,
+    Gender,
+    State,
+)
+from amanat.candidates.services import PersonData, mobile_checked, national_id_checked
+from amanat.core.errors import RuleError
+from amanat.core.forms import (
+    CleanCharField,
+    FilterForm,
+    JalaliDateField,
+    jalali_error_message,
+    text_limit,
+)
+from amanat.core.models import in_language
+from amanat.elections.models import Contest
+from amanat.geo.models import AdminUnit, Constituency, ConstituencyKind
+from amanat.lib.jalali import JalaliDateError, parse_jalali_date
+
+
+def _model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
+
+
+def _rule(error: RuleError) -> ValidationError:
+    return ValidationError(error.message, code=error.code)
+
+
+class _NationalIdMobile(forms.Form):
+    national_id = CleanCharField(label=_("National ID"), max_length=20,
+                                 help_text=_("Ten digits, as on the national ID card"))
+    mobile = CleanCharField(label=_("Mobile number"), max_length=20,
+                            help_text=_("The number the confirmation code is sent to"))
+
+    def clean_national_id(self) -> str:
+        try:
+            return national_id_checked(self.cleaned_data["national_id"])
+        except RuleError as error:
+            raise _rule(error) from error
+
+    def clean_mobile(self) -> str:
+        try:
+            return mobile_checked(self.cleaned_data["mobile"])
+        except RuleError as error:
+            raise _rule(error) from error
+
+
+class BirthDateField(JalaliDateField):
+    """A Jalali date of any year (the project's date fields keep to years near today)."""
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return parse_jalali_date(str(value), any_year=True)
+        except JalaliDateError as error:
+            raise ValidationError(jalali_error_message(error), code=error.reason) from error
+
+
+class ConstituencyChoiceField(forms.ModelChoiceField[Constituency]):
+    def label_from_instance(self, obj: Constituency) -> str:
+        return f"{obj.name} ({obj.code})"
+
+
+class ContestChoiceField(forms.ModelChoiceField[Contest]):
+    def label_from_instance(self, obj: Contest) -> str:
+        return obj.name
+
+
+class PlaceForm(forms.Form):
+    """Step one of registration: the contest and the county office."""
+
+    contest = ContestChoiceField(label=_("Contest"), queryset=Contest.objects.none())
+    county = forms.ModelChoiceField(label=_("County"), queryset=AdminUnit.objects.none())
+
+    def __init__(self, *args: Any, contests: QuerySet[Contest], counties: QuerySet[AdminUnit],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "contest").queryset = contests
+        _model_field(self, "county").queryset = counties
+
+
+class PreRegisterStartForm(PlaceForm, _NationalIdMobile):
+    """The public form's first step: who, where, and the number to confirm."""
+
+
+class _PersonForm(forms.Form):
+    constituency = ConstituencyChoiceField(label=_("Constituency"),
+                                           queryset=Constituency.objects.none())
+    first_name = CleanCharField(label=_("First name"),
+                                max_length=text_limit(Candidacy, "first_name"))
+    last_name = CleanCharField(label=_("Last name"), max_length=text_limit(Candidacy, "last_name"))
+    father_name = CleanCharField(label=_("Father's name"),
+                                 max_length=text_limit(Candidacy, "father_name"))
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    birth_date = BirthDateField(label=_("Date of birth"))
+    education = forms.TypedChoiceField(label=_("Education"), choices=EducationLevel.choices,
+                                       coerce=int)
+    residence_years = forms.IntegerField(label=_("Years of residence in the constituency"),
+                                         min_value=0, max_value=120)
+    occupation = CleanCharField(label=_("Occupation"), required=False,
+                                max_length=text_limit(Candidacy, "occupation"))
+    address = CleanCharField(label=_("Address"), required=False, widget=forms.Textarea(
+        attrs={"rows": 2}), max_length=text_limit(Candidacy, "address"))
+    holds_listed_office = forms.BooleanField(
+        label=_("I hold an office whose holders must resign before registering"),
+        required=False)
+    resigned_on = BirthDateField(label=_("Date my resignation was accepted"), required=False)
+    truthful = forms.BooleanField(label=_("I declare the information given to be true"))
+
+    def __init__(self, *args: Any, constituencies: QuerySet[Constituency], **kwargs: Any
+                 ) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "constituency").queryset = constituencies
+
+    def person(self, *, national_id: str, mobile: str) -> PersonData:
+        data = self.cleaned_data
+        return PersonData(
+            national_id=national_id, first_name=data["first_name"], last_name=data["last_name"],
+            father_name=data["father_name"], gender=data["gender"],
+            birth_date=data["birth_date"], education=data["education"],
+            residence_years=data["residence_years"], mobile=mobile,
+            occupation=data.get("occupation") or "", address=data.get("address") or "",
+            holds_listed_office=bool(data.get("holds_listed_office")),
+            resigned_on=data.get("resigned_on"))
+
+
+class PreRegisterForm(_PersonForm):
+    """The public form's second step: the code sent by SMS, and the person."""
+
+    code = CleanCharField(label=_("Confirmation code"), max_length=10,
+                          help_text=_("The six digits sent to your mobile"))
+    field_order = ["code"]
+
+
+class WalkInForm(_NationalIdMobile, _PersonForm):
+    """Direct entry by county staff for a candidate at the office."""
+
+    field_order = ["national_id", "mobile"]
+
+
+class DocumentTypeChoiceField(forms.ModelChoiceField[DocumentType]):
+    def label_from_instance(self, obj: DocumentType) -> str:
+        return in_language(obj.name_fa, obj.name_en)
+
+
+class DocumentUploadForm(forms.Form):
+    document_type = DocumentTypeChoiceField(label=_("Document"),
+                                            queryset=DocumentType.objects.none())
+    file = forms.FileField(label=_("File"), help_text=_("JPEG or PNG image or PDF; at most 5 MB"))
+
+    def __init__(self, *args: Any, types: QuerySet[DocumentType], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "document_type").queryset = types
+
+    def clean_file(self) -> CheckedFile:
+        try:
+            return files.check_upload(self.cleaned_data["file"])
+        except RuleError as error:
+            raise _rule(error) from error
+
+
+class DocumentRejectForm(forms.Form):
+    reason = CleanCharField(label=_("Reason for rejection"), max_length=500)
+
+
+class CandidateFilterForm(FilterForm):
+    county = forms.ModelChoiceField(label=_("County"), queryset=AdminUnit.objects.none(),
+                                    required=False)
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", _("All states")), *State.choices])
+    q = CleanCharField(label=_("Name, national ID or tracking code"), required=False,
+                       max_length=100)
+
+    def __init__(self, *args: Any, counties: QuerySet[AdminUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "county").queryset = counties
+
+
+class ConstituencyFilterForm(FilterForm):
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("All kinds")), *ConstituencyKind.choices])
+    q = CleanCharField(label=_("Name or code"), required=False, max_length=100)
+
+
+class ConstituencyForm(forms.ModelForm[Constituency]):
+    name = CleanCharField(label=_("Name"), max_length=text_limit(Constituency, "name"))
+
+    class Meta:
+        model = Constituency
+        fields = ["name", "seats", "reserve_seats", "population"]

@@ -1,0 +1,271 @@
+"""Reads of the second half of the candidate process: inquiries, review history,
+complaints, the final list (issue 13).
+
+Inquiry answers are confidential: ``scoped_inquiries`` reaches them only for the roles
+the policy gives ``candidates.inquiry`` (the boards; national ones through a membership
+at the country); the pages that show them do it on an audited POST.
+
+Dates: a contest's candidate dates are the election's milestones, unless the calendar
+holds a milestone for that kind of contest (``<code>__<contest kind>``): the Assembly of
+Experts by-election runs its candidate review on its own dates.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from amanat.accounts import policy
+from amanat.accounts.access import (
+    AnyUser,
+    get_object_for_user,
+    scope_paths,
+    scope_queryset,
+    user_memberships,
+)
+from amanat.candidates.models import (
+    Board,
+    Candidacy,
+    Complaint,
+    ComplaintOutcome,
+    FinalList,
+    FinalListEntry,
+    Inquiry,
+    InquiryAnswer,
+    InquiryBatch,
+    ReviewDecision,
+    State,
+)
+from amanat.elections.models import Contest, Election, Milestone, MilestoneCode
+from amanat.geo.models import AdminUnit
+
+CANDIDACY = "candidates.candidacy"
+INQUIRY = "candidates.inquiry"
+DECISION = "candidates.reviewdecision"
+COMPLAINT = "candidates.complaint"
+FINAL_LIST = "candidates.finallist"
+
+REGISTRATION_CLOSES = MilestoneCode.REGISTRATION_CLOSES
+COMPLAINTS_CLOSE = MilestoneCode.CANDIDATE_COMPLAINTS_CLOSE
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+def contest_due(contest: Contest, code: str) -> datetime.date | None:
+    """The due date of milestone ``code`` for ``contest``: its kind's own, else the
+    election's; None when the calendar has neither."""
+    dues = dict(Milestone.objects.filter(
+        election_id=contest.election_id, code__in=[code, f"{code}__{contest.kind}"],
+    ).values_list("code", "due"))
+    return dues.get(f"{code}__{contest.kind}") or dues.get(code)
+
+
+def complaints_window(contest: Contest) -> tuple[datetime.date | None, datetime.date | None]:
+    """From the close of registration (review starts) to the close of complaints."""
+    return contest_due(contest, REGISTRATION_CLOSES), contest_due(contest, COMPLAINTS_CLOSE)
+
+
+def final_decision_day(contest: Contest) -> datetime.date | None:
+    """The last day decisions (complaints included) are taken: the list follows it."""
+    return contest_due(contest, COMPLAINTS_CLOSE)
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+
+def holds_role(user: AnyUser, role: str, unit: AdminUnit) -> bool:
+    """Whether ``user`` holds ``role`` at ``unit`` or above it."""
+    return any(m.role == role and unit.path.startswith(m.unit.path)
+               for m in user_memberships(user))
+
+
+def open_executive_decision(candidacy: Candidacy) -> int | None:
+    """The executive decision awaiting the supervision board, if any (its id)."""
+    pk: int | None = (ReviewDecision.objects
+                      .filter(candidacy=candidacy, board=Board.EXECUTIVE,
+                              reviewed_by__isnull=True)
+                      .values_list("pk", flat=True).first())
+    return pk
+
+
+# --- scope --------------------------------------------------------------------------------------
+
+
+def get_candidacy_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) -> Candidacy:
+    return get_object_for_user(
+        user, Candidacy, pk, action=action, path_field="unit_path", model_label=CANDIDACY,
+        queryset=Candidacy.objects.select_related("contest", "constituency", "county",
+                                                  "election"))
+
+
+def scoped_inquiries(user: AnyUser, action: str = policy.VIEW) -> QuerySet[Inquiry]:
+    return scope_queryset(user, Inquiry.objects.all(), action=action,
+                          path_field="candidacy__unit_path", model_label=INQUIRY)
+
+
+def inquiry_paths(user: AnyUser, action: str = policy.CHANGE) -> list[str]:
+    return scope_paths(user, INQUIRY, action)
+
+
+def get_inquiry_for_user(user: AnyUser, pk: Any, *, action: str = policy.CHANGE) -> Inquiry:
+    return get_object_for_user(
+        user, Inquiry, pk, action=action, path_field="candidacy__unit_path",
+        model_label=INQUIRY,
+        queryset=Inquiry.objects.select_related("candidacy__county", "batch"))
+
+
+def get_decision_for_user(user: AnyUser, pk: Any) -> ReviewDecision:
+    return get_object_for_user(
+        user, ReviewDecision, pk, action=policy.CREATE, path_field="candidacy__unit_path",
+        model_label=DECISION,
+        queryset=ReviewDecision.objects.select_related("candidacy__county",
+                                                       "candidacy__contest"))
+
+
+def get_complaint_for_user(user: AnyUser, pk: Any, *, action: str = policy.CHANGE
+                           ) -> Complaint:
+    return get_object_for_user(
+        user, Complaint, pk, action=action, path_field="candidacy__unit_path",
+        model_label=COMPLAINT,
+        queryset=Complaint.objects.select_related("candidacy__county", "candidacy__contest"))
+
+
+def get_entry_for_user(user: AnyUser, pk: Any) -> FinalListEntry:
+    return get_object_for_user(
+        user, FinalListEntry, pk, action=policy.CHANGE, path_field="candidacy__unit_path",
+        model_label=FINAL_LIST,
+        queryset=FinalListEntry.objects.select_related("final_list", "candidacy__county"))
+
+
+# --- inquiries ---------------------------------------------------------------------------------
+
+
+def county_inquiries(user: AnyUser, *, election: Election, county: AdminUnit | None,
+                     late_only: bool, today: datetime.date | None = None
+                     ) -> QuerySet[Inquiry]:
+    """Inquiries in reach, pending ones first by due date; ``late_only``: pending past due.
+    The answer is not read here (only its being pending)."""
+    today = today or timezone.localdate()
+    qs = scoped_inquiries(user).filter(candidacy__election=election)
+    if county is not None:
+        qs = qs.filter(candidacy__unit_path__startswith=county.path)
+    if late_only:
+        qs = qs.filter(answer=InquiryAnswer.PENDING, due__lt=today)
+    return (qs.select_related("candidacy", "batch")
+            .only("pk", "kind", "due", "answer", "batch__reference", "candidacy__reference",
+                  "candidacy__first_name", "candidacy__last_name", "candidacy__unit_path")
+            .order_by("due", "candidacy_id", "kind"))
+
+
+def awaiting_inquiry(user: AnyUser, *, election: Election, county: AdminUnit, kind: str
+                     ) -> QuerySet[Candidacy]:
+    """Candidacies of the county not yet asked of ``kind``'s authority."""
+    return (scope_queryset(user, Candidacy.objects.all(), action=policy.CREATE,
+                           path_field="unit_path", model_label=INQUIRY)
+            .filter(election=election, unit_path__startswith=county.path,
+                    state__in=[State.REGISTERED, State.UNDER_REVIEW])
+            .exclude(inquiries__kind=kind))
+
+
+def batches(user: AnyUser, *, election: Election, county: AdminUnit | None
+            ) -> QuerySet[InquiryBatch]:
+    qs = scope_queryset(user, InquiryBatch.objects.filter(election=election),
+                        action=policy.CREATE, path_field="unit_path", model_label=INQUIRY)
+    if county is not None:
+        qs = qs.filter(unit_path__startswith=county.path)
+    return qs.select_related("unit").annotate(size=Count("inquiries"),
+                       pending=Count("inquiries", filter=Q(
+                           inquiries__answer=InquiryAnswer.PENDING)))
+
+
+# --- the review page ----------------------------------------------------------------------------
+
+
+@dataclass
+class Review:
+    candidacy: Candidacy
+    decisions: list[ReviewDecision]
+    open_decision: ReviewDecision | None
+    complaint: Complaint | None
+    inquiries: list[Inquiry]
+    entry: FinalListEntry | None
+
+
+def review(candidacy: Candidacy) -> Review:
+    decisions = list(ReviewDecision.objects.filter(candidacy=candidacy)
+                     .select_related("decided_by", "reviews").order_by("decided_at", "pk"))
+    checked = {d.reviews_id for d in decisions if d.reviews_id}
+    open_decision = next((d for d in decisions
+                          if d.board == Board.EXECUTIVE and d.pk not in checked), None)
+    return Review(
+        candidacy=candidacy, decisions=decisions, open_decision=open_decision,
+        complaint=Complaint.objects.filter(candidacy=candidacy).select_related(
+            "decided_by").first(),
+        # Without the answer: kind, due date and whether it is answered.
+        inquiries=list(Inquiry.objects.filter(candidacy=candidacy)
+                       .only("pk", "kind", "due", "answer", "answered_at", "candidacy_id")),
+        entry=FinalListEntry.objects.filter(candidacy=candidacy)
+        .select_related("final_list").first(),
+    )
+
+
+def inquiry_answers(candidacy: Candidacy) -> list[Inquiry]:
+    """The confidential answers (the caller checks the role and audits the read)."""
+    return list(Inquiry.objects.filter(candidacy=candidacy).select_related("recorded_by",
+                                                                          "batch"))
+
+
+def complaints(user: AnyUser, *, election: Election, county: AdminUnit | None,
+               pending_only: bool) -> QuerySet[Complaint]:
+    qs = scope_queryset(user, Complaint.objects.filter(candidacy__election=election),
+                        action=policy.VIEW, path_field="candidacy__unit_path",
+                        model_label=COMPLAINT)
+    if county is not None:
+        qs = qs.filter(candidacy__unit_path__startswith=county.path)
+    if pending_only:
+        qs = qs.filter(outcome=ComplaintOutcome.PENDING)
+    return qs.select_related("candidacy").order_by("filed_at", "pk")
+
+
+# --- the final list (public) --------------------------------------------------------------------
+
+
+def published_lists(election: Election | None = None) -> QuerySet[FinalList]:
+    qs = FinalList.objects.filter(published_at__isnull=False)
+    if election is not None:
+        qs = qs.filter(contest__election=election)
+    return (qs.select_related("contest", "constituency")
+            .annotate(size=Count("entries"))
+            .order_by("contest_id", "constituency__code"))
+
+
+def get_published_list(pk: Any) -> FinalList | None:
+    from_pk = FinalList.objects.filter(published_at__isnull=False).select_related(
+        "contest__election", "constituency").prefetch_related(
+        Prefetch("entries", queryset=FinalListEntry.objects.order_by("ballot_order")
+                 .select_related("candidacy")))
+    try:
+        return from_pk.get(pk=int(pk))
+    except (FinalList.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def publishable(user: AnyUser, *, election: Election) -> QuerySet[Any]:
+    """(contest, constituency) pairs in reach that have qualified candidates and no
+    published list yet."""
+    paths = scope_paths(user, FINAL_LIST, policy.CHANGE)
+    qs = Candidacy.objects.filter(election=election, state=State.QUALIFIED,
+                                  final_entry__isnull=True)
+    if not any(p.count("/") == 1 for p in paths):
+        condition = Q(pk__in=[])
+        for path in paths:
+            condition |= Q(constituency__unit_path__startswith=path)
+        qs = qs.filter(condition)
+    return (qs.values("contest_id", "contest__name", "constituency_id", "constituency__name",
+                      "constituency__code")
+            .annotate(qualified=Count("pk")).order_by("contest_id", "constituency__code"))

@@ -1,0 +1,481 @@
+"""Pages of the second half of the candidate process (issue 13): the review queue, the
+four inquiries (batches, answers one by one or from a file, late ones per county), a
+candidacy's review page (decisions, complaint, confidential answers on an audited POST),
+the staff's final lists and the public final list with its open data and printable PDF.
+
+Views fetch through ``review_selectors`` (scope helpers; out of scope is 404) and write
+through ``review_services``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from amanat.accounts import access, policy
+from amanat.audit.services import audit_record
+from amanat.candidates import review_pdf
+from amanat.candidates import review_selectors as rs
+from amanat.candidates import review_services as services
+from amanat.candidates.models import Candidacy, FinalList, State
+from amanat.candidates.review_forms import (
+    CheckForm,
+    ComplaintDecisionForm,
+    ComplaintForm,
+    DecisionForm,
+    InquiryAnswerForm,
+    InquiryFilterForm,
+    InquiryImportForm,
+    InquirySendForm,
+    ReviewFilterForm,
+    WithdrawForm,
+)
+from amanat.core.errors import RuleError, tabular_error
+from amanat.elections.models import Contest, Election
+from amanat.elections.selectors import election_for_request
+from amanat.geo.models import AdminUnit, Constituency, Kind
+from amanat.lib.tabular import TabularError, read_table
+
+PER_PAGE = 50
+LICENCE = "CC BY 4.0 — https://creativecommons.org/licenses/by/4.0/"
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+def _require(request: HttpRequest, action: str, label: str) -> None:
+    if not access.can(request.user, action, label, None):
+        raise Http404("not found")
+
+
+def _form_error(form: forms.BaseForm, error: RuleError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _election(request: HttpRequest) -> Election:
+    election = election_for_request(request)
+    if election is None:
+        raise Http404("no election")
+    return election
+
+
+def _counties(user: Any, label: str, action: str) -> list[AdminUnit]:
+    return list(access.scope_queryset(user, AdminUnit.objects.filter(kind=Kind.COUNTY),
+                                      action=action, path_field="path", model_label=label)
+                .order_by("name"))
+
+
+def _county(counties: list[AdminUnit], pk: int | None) -> AdminUnit | None:
+    if pk is None:
+        return None
+    return next((c for c in counties if c.pk == pk), None)
+
+
+# --- the review queue -------------------------------------------------------------------------
+
+
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Candidacies in reach by state, linked to their review pages."""
+    _require(request, policy.VIEW, rs.CANDIDACY)
+    election = _election(request)
+    counties = _counties(request.user, rs.CANDIDACY, policy.VIEW)
+    form = ReviewFilterForm(request.GET or None, counties=counties)
+    qs = access.scope_queryset(request.user, Candidacy.objects.filter(election=election),
+                               action=policy.VIEW, path_field="unit_path",
+                               model_label=rs.CANDIDACY).exclude(
+        state__in=[State.PRE_REGISTERED, State.CANCELLED])
+    if form.is_valid():
+        county = _county(counties, form.cleaned_data["county"])
+        if county is not None:
+            qs = qs.filter(unit_path__startswith=county.path)
+        if form.cleaned_data["state"]:
+            qs = qs.filter(state=form.cleaned_data["state"])
+    qs = qs.select_related("county", "constituency").only(
+        "pk", "reference", "first_name", "last_name", "state", "county__name",
+        "constituency__name", "created_at").order_by("-created_at", "-pk")
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "candidates/review_queue.html", {
+        "form": form, "page": page, "election": election,
+        "can_inquire": access.can(request.user, policy.CREATE, rs.INQUIRY, None),
+        "can_publish": access.can(request.user, policy.CHANGE, rs.FINAL_LIST, None),
+    })
+
+
+# --- inquiries ----------------------------------------------------------------------------------
+
+
+def inquiries(request: HttpRequest) -> HttpResponse:
+    """Inquiries sent from the offices in reach, late ones first; never the answers."""
+    _require(request, policy.CREATE, rs.INQUIRY)
+    election = _election(request)
+    counties = _counties(request.user, rs.INQUIRY, policy.CREATE)
+    form = InquiryFilterForm(request.GET or None, counties=counties)
+    county, late = None, False
+    if form.is_valid():
+        county, late = _county(counties, form.cleaned_data["county"]), form.cleaned_data["late"]
+    qs = rs.county_inquiries(request.user, election=election, county=county, late_only=late)
+    qs = access.scope_queryset(request.user, qs, action=policy.CREATE,
+                               path_field="candidacy__unit_path", model_label=rs.INQUIRY)
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "candidates/inquiries.html", {
+        "form": form, "page": page, "election": election, "late": late,
+        "batches": list(rs.batches(request.user, election=election, county=county)[:20]),
+        "today": timezone.localdate(),
+        "can_answer": access.can(request.user, policy.CHANGE, rs.INQUIRY, None),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def inquiry_send(request: HttpRequest) -> HttpResponse:
+    _require(request, policy.CREATE, rs.INQUIRY)
+    election = _election(request)
+    counties = _counties(request.user, rs.INQUIRY, policy.CREATE)
+    form = InquirySendForm(request.POST or None, counties=counties)
+    if request.method == "POST" and form.is_valid():
+        county = _county(counties, form.cleaned_data["county"])
+        assert county is not None  # the field's choices are the counties in reach
+        kind = form.cleaned_data["kind"]
+        waiting = list(rs.awaiting_inquiry(request.user, election=election, county=county,
+                                           kind=kind).only("pk"))
+        try:
+            batch = services.inquiry_batch_send(
+                actor=request.user, election=election, unit=county, kind=kind,
+                candidacies=waiting, due=form.cleaned_data["due"])
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Batch %(reference)s sent: %(count)s inquiries.")
+                             % {"reference": batch.reference, "count": len(waiting)})
+            return redirect("candidates_review:inquiries")
+    return render(request, "candidates/review_form.html", {
+        "form": form, "title": _("Send inquiries"),
+        "cancel": reverse("candidates_review:inquiries")})
+
+
+@require_http_methods(["GET", "POST"])
+def inquiry_answer(request: HttpRequest, inquiry_id: int) -> HttpResponse:
+    inquiry = rs.get_inquiry_for_user(request.user, inquiry_id, action=policy.CHANGE)
+    form = InquiryAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.inquiry_answer(actor=request.user, inquiry=inquiry, **form.cleaned_data)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Answer recorded."))
+            return redirect("candidates_review:inquiries")
+    return render(request, "candidates/review_form.html", {
+        "form": form, "candidacy": inquiry.candidacy,
+        "title": _("Answer of %(authority)s") % {"authority": inquiry.get_kind_display()},
+        "cancel": reverse("candidates_review:inquiries")})
+
+
+IMPORT_COLUMNS = ("reference", "authority", "answer", "adverse_reference", "note")
+
+
+def _answer_rows(data: bytes, filename: str) -> list[services.AnswerRow]:
+    table = read_table(data, filename=filename)
+    headers = [str(h or "").strip().lower() for h in table.headers]
+    missing = [c for c in IMPORT_COLUMNS[:3] if c not in headers]
+    if missing:
+        raise RuleError(_("The file has no column %(columns)s."), code="columns",
+                        field="file", columns=", ".join(missing))
+    at = {name: headers.index(name) for name in IMPORT_COLUMNS if name in headers}
+
+    def cell(cells: list[Any], name: str) -> str:
+        i = at.get(name)
+        return "" if i is None or i >= len(cells) or cells[i] is None else str(cells[i]).strip()
+
+    return [services.AnswerRow(line=line, reference=cell(cells, "reference").upper(),
+                               kind=cell(cells, "authority"), answer=cell(cells, "answer"),
+                               adverse_reference=cell(cells, "adverse_reference"),
+                               note=cell(cells, "note"))
+            for line, cells in table.rows]
+
+
+@require_http_methods(["GET", "POST"])
+def inquiry_import(request: HttpRequest) -> HttpResponse:
+    """Answers from a spreadsheet, all or nothing."""
+    _require(request, policy.CHANGE, rs.INQUIRY)
+    election = _election(request)
+    form = InquiryImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_IMPORT_BYTES:
+                raise RuleError(_("The file is too large."), code="too_large", field="file")
+            try:
+                rows = _answer_rows(upload.read(), upload.name)
+            except TabularError as error:
+                raise tabular_error(error).with_field("file") from error
+            result = services.inquiry_answers_apply(
+                actor=request.user, election=election,
+                paths=rs.inquiry_paths(request.user), rows=rows)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            if result.errors:
+                errors = [_("Line %(line)s: %(error)s") % {"line": line, "error": e.message}
+                          for line, e in result.errors]
+                form.add_error(None, _("Nothing was stored; correct the lines below."))
+            else:
+                messages.success(request, _("%(count)s answers recorded.")
+                                 % {"count": result.applied})
+                return redirect("candidates_review:inquiries")
+    return render(request, "candidates/review_form.html", {
+        "form": form, "title": _("Import inquiry answers"), "multipart": True,
+        "errors": errors, "cancel": reverse("candidates_review:inquiries")})
+
+
+# --- a candidacy's review ------------------------------------------------------------------------
+
+
+def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) -> dict[str, Any]:
+    user, unit = request.user, candidacy.county
+    data = rs.review(candidacy)
+    can_decide = (access.can(user, policy.CREATE, rs.DECISION, unit)
+                  and rs.holds_role(user, "executive_board", unit))
+    can_check = (access.can(user, policy.CREATE, rs.DECISION, unit)
+                 and rs.holds_role(user, "supervision_board", unit))
+    context = {
+        "candidacy": candidacy, "review": data,
+        "see_decisions": access.can(user, policy.VIEW, rs.DECISION, unit),
+        "see_complaint": access.can(user, policy.VIEW, rs.COMPLAINT, unit),
+        "see_answers": access.can(user, policy.VIEW, rs.INQUIRY, unit),
+        "decide_form": DecisionForm() if can_decide and candidacy.state in services.REVIEWABLE
+        and data.open_decision is None else None,
+        "check_form": CheckForm() if can_check and data.open_decision is not None else None,
+        "complaint_form": ComplaintForm()
+        if access.can(user, policy.CREATE, rs.COMPLAINT, unit)
+        and candidacy.state == State.DISQUALIFIED and data.complaint is None else None,
+        "complaint_decision_form": ComplaintDecisionForm()
+        if data.complaint is not None and data.complaint.outcome == "pending"
+        and access.can(user, policy.CHANGE, rs.COMPLAINT, unit)
+        and rs.holds_role(user, "supervision_board", unit) else None,
+        "withdraw_form": WithdrawForm()
+        if data.entry is not None and data.entry.withdrawn_at is None
+        and access.can(user, policy.CHANGE, rs.FINAL_LIST, unit) else None,
+        "answers": None,
+    }
+    context.update(extra)
+    return context
+
+
+def candidacy_review(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    candidacy = rs.get_candidacy_for_user(request.user, candidacy_id)
+    return render(request, "candidates/review.html", _review_context(request, candidacy))
+
+
+@require_POST
+def candidacy_answers(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    """The confidential inquiry answers, shown on a POST that is recorded in the log."""
+    candidacy = rs.get_candidacy_for_user(request.user, candidacy_id)
+    if not access.can(request.user, policy.VIEW, rs.INQUIRY, candidacy.county):
+        access.access_denied_record(user=request.user, model_label=rs.INQUIRY,
+                                    pk=candidacy.pk, action=policy.VIEW)
+        raise Http404("not found")
+    answers = rs.inquiry_answers(candidacy)
+    with transaction.atomic():
+        audit_record(action="candidates.inquiry.view", actor=request.user,
+                     unit=candidacy.county, obj=candidacy,
+                     extra={"inquiries": [a.pk for a in answers]})
+    return render(request, "candidates/review.html",
+                  _review_context(request, candidacy, answers=answers))
+
+
+def _review_post(request: HttpRequest, candidacy: Candidacy, form: forms.Form, name: str,
+                 act: Any) -> HttpResponse:
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("candidates_review:review", candidacy_id=candidacy.pk)
+    return render(request, "candidates/review.html",
+                  _review_context(request, candidacy, **{name: form}), status=422)
+
+
+@require_POST
+def candidacy_decide(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    candidacy = rs.get_candidacy_for_user(request.user, candidacy_id)
+    if not access.can(request.user, policy.CREATE, rs.DECISION, candidacy.county):
+        access.access_denied_record(user=request.user, model_label=rs.DECISION,
+                                    pk=candidacy.pk, action=policy.CREATE)
+        raise Http404("not found")
+    return _review_post(request, candidacy, DecisionForm(request.POST), "decide_form",
+                        lambda d: services.decision_make(actor=request.user,
+                                                         candidacy=candidacy, **d))
+
+
+@require_POST
+def decision_check(request: HttpRequest, decision_id: int) -> HttpResponse:
+    decision = rs.get_decision_for_user(request.user, decision_id)
+    candidacy = rs.get_candidacy_for_user(request.user, decision.candidacy_id)
+    return _review_post(request, candidacy, CheckForm(request.POST), "check_form",
+                        lambda d: services.decision_check(actor=request.user,
+                                                          decision=decision, **d))
+
+
+@require_POST
+def complaint_file(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    candidacy = rs.get_candidacy_for_user(request.user, candidacy_id)
+    if not access.can(request.user, policy.CREATE, rs.COMPLAINT, candidacy.county):
+        access.access_denied_record(user=request.user, model_label=rs.COMPLAINT,
+                                    pk=candidacy.pk, action=policy.CREATE)
+        raise Http404("not found")
+    return _review_post(request, candidacy, ComplaintForm(request.POST), "complaint_form",
+                        lambda d: services.complaint_file(actor=request.user,
+                                                          candidacy=candidacy, **d))
+
+
+@require_POST
+def complaint_decide(request: HttpRequest, complaint_id: int) -> HttpResponse:
+    complaint = rs.get_complaint_for_user(request.user, complaint_id)
+    candidacy = rs.get_candidacy_for_user(request.user, complaint.candidacy_id)
+    return _review_post(request, candidacy, ComplaintDecisionForm(request.POST),
+                        "complaint_decision_form",
+                        lambda d: services.complaint_decide(actor=request.user,
+                                                            complaint=complaint, **d))
+
+
+@require_POST
+def entry_withdraw(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = rs.get_entry_for_user(request.user, entry_id)
+    candidacy = rs.get_candidacy_for_user(request.user, entry.candidacy_id)
+    return _review_post(request, candidacy, WithdrawForm(request.POST), "withdraw_form",
+                        lambda d: services.final_list_withdraw(actor=request.user,
+                                                               entry=entry, **d))
+
+
+# --- final lists (staff) -----------------------------------------------------------------------
+
+
+def final_lists(request: HttpRequest) -> HttpResponse:
+    _require(request, policy.CHANGE, rs.FINAL_LIST)
+    election = _election(request)
+    return render(request, "candidates/final_lists.html", {
+        "election": election,
+        "publishable": list(rs.publishable(request.user, election=election)[:200]),
+        "published": list(rs.published_lists(election)[:200]),
+    })
+
+
+def _constituency_unit(constituency: Constituency) -> AdminUnit:
+    return constituency.unit or constituency.province
+
+
+@require_POST
+def final_list_publish(request: HttpRequest, contest_id: int, constituency_id: int
+                       ) -> HttpResponse:
+    contest = Contest.objects.filter(pk=contest_id).first()
+    constituency = (Constituency.objects.select_related("unit", "province")
+                    .filter(pk=constituency_id).first())
+    if contest is None or constituency is None:
+        raise Http404("not found")
+    if not access.can(request.user, policy.CHANGE, rs.FINAL_LIST,
+                      _constituency_unit(constituency)):
+        access.access_denied_record(user=request.user, model_label="geo.constituency",
+                                    pk=constituency.pk, action=policy.CHANGE)
+        raise Http404("not found")
+    try:
+        final = services.final_list_publish(actor=request.user, contest=contest,
+                                            constituency=constituency)
+    except RuleError as error:
+        messages.error(request, error.message)
+        return redirect("candidates_review:final_lists")
+    messages.success(request, _("The final list is published."))
+    return redirect("public_final_list", list_id=final.pk)
+
+
+# --- the public final list ----------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def public_final_lists(request: HttpRequest) -> HttpResponse:
+    return render(request, "candidates/public_final_lists.html", {
+        "lists": list(rs.published_lists()[:500])})
+
+
+def _published(list_id: int) -> FinalList:
+    final = rs.get_published_list(list_id)
+    if final is None:
+        raise Http404("not found")
+    return final
+
+
+@login_not_required
+@require_GET
+def public_final_list(request: HttpRequest, list_id: int) -> HttpResponse:
+    final = _published(list_id)
+    return render(request, "candidates/public_final_list.html", {
+        "final": final, "entries": list(final.entries.all()), "licence": LICENCE})
+
+
+def open_rows(final: FinalList) -> list[dict[str, Any]]:
+    return [{"ballot_order": e.ballot_order, "name": e.ballot_name,
+             "tracking_code": e.candidacy.reference,
+             "withdrawn": e.withdrawn_at is not None,
+             "withdrawn_at": e.withdrawn_at.isoformat() if e.withdrawn_at else None,
+             "withdrawal_note": e.withdrawal_note}
+            for e in final.entries.all()]
+
+
+@login_not_required
+@require_GET
+def public_final_list_json(request: HttpRequest, list_id: int) -> HttpResponse:
+    final = _published(list_id)
+    assert final.published_at is not None
+    body = {"licence": LICENCE, "election": final.contest.election.name,
+            "contest": final.contest.name, "constituency": final.constituency.name,
+            "constituency_code": final.constituency.code,
+            "published_at": final.published_at.isoformat(), "candidates": open_rows(final)}
+    response = HttpResponse(json.dumps(body, ensure_ascii=False, indent=1),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="final-list-{final.pk}.json"'
+    return response
+
+
+@login_not_required
+@require_GET
+def public_final_list_csv(request: HttpRequest, list_id: int) -> HttpResponse:
+    final = _published(list_id)
+    out = io.StringIO()
+    out.write(f"# licence: {LICENCE}\n")
+    writer = csv.writer(out)
+    writer.writerow(["ballot_order", "name", "tracking_code", "withdrawn", "withdrawn_at",
+                     "withdrawal_note"])
+    for row in open_rows(final):
+        writer.writerow([row["ballot_order"], row["name"], row["tracking_code"],
+                         "yes" if row["withdrawn"] else "no", row["withdrawn_at"] or "",
+                         row["withdrawal_note"]])
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="final-list-{final.pk}.csv"'
+    return response
+
+
+@login_not_required
+@require_GET
+def public_final_list_pdf(request: HttpRequest, list_id: int) -> HttpResponse:
+    final = _published(list_id)
+    response = HttpResponse(review_pdf.final_list_pdf(final, list(final.entries.all()),
+                                                      licence=LICENCE),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="final-list-{final.pk}.pdf"'
+    return response
+

@@ -1,0 +1,207 @@
+"""Reads of the candidates app: scope, the list, the dossier, the registration window.
+
+Scope: a candidacy is reached through the path of the county office it registered with
+(``unit_path``), so a Kerman officer's every query carries a prefix that no Gharchak
+candidacy matches. Out of scope is 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from amanat.accounts import policy
+from amanat.accounts.access import (
+    AnyUser,
+    can,
+    get_national_object_for_user,
+    get_object_for_user,
+    scope_queryset,
+)
+from amanat.candidates import law
+from amanat.candidates.models import (
+    Candidacy,
+    Document,
+    DocumentStatus,
+    DocumentType,
+    EligibilityRule,
+)
+from amanat.elections.models import Election, Milestone, MilestoneCode
+from amanat.geo.models import AdminUnit, Constituency, Kind
+from amanat.lib.persian import search_key
+
+CANDIDACY = "candidates.candidacy"
+DOCUMENT = "candidates.document"
+CONSTITUENCY = "geo.constituency"
+
+
+def registration_window(election: Election) -> tuple[datetime.date | None, datetime.date | None]:
+    """The first and last day of candidate registration, from the calendar."""
+    dues = dict(Milestone.objects.filter(
+        election=election,
+        code__in=[MilestoneCode.REGISTRATION_OPENS, MilestoneCode.REGISTRATION_CLOSES],
+    ).values_list("code", "due"))
+    return dues.get(MilestoneCode.REGISTRATION_OPENS), dues.get(MilestoneCode.REGISTRATION_CLOSES)
+
+
+def rules_for(contest_kind: str) -> list[EligibilityRule]:
+    return list(EligibilityRule.objects.filter(contest_kind=contest_kind, active=True)
+                .select_related("document_type"))
+
+
+def document_types_for(contest_kind: str) -> list[DocumentType]:
+    return list(DocumentType.objects.filter(contest_kind=contest_kind))
+
+
+# --- scope ----------------------------------------------------------------------------------
+
+
+def scoped_candidacies(user: AnyUser, action: str = policy.VIEW) -> QuerySet[Candidacy]:
+    return scope_queryset(user, Candidacy.objects.all(), action=action, path_field="unit_path",
+                          model_label=CANDIDACY)
+
+
+def get_candidacy_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) -> Candidacy:
+    return get_object_for_user(
+        user, Candidacy, pk, action=action, path_field="unit_path", model_label=CANDIDACY,
+        queryset=Candidacy.objects.select_related("contest", "constituency", "county",
+                                                  "election", "created_by", "confirmed_by"))
+
+
+def get_document_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) -> Document:
+    return get_object_for_user(
+        user, Document, pk, action=action, path_field="candidacy__unit_path",
+        model_label=DOCUMENT,
+        queryset=Document.objects.select_related("candidacy__county", "document_type"))
+
+
+def scoped_counties(user: AnyUser, action: str = policy.VIEW) -> QuerySet[AdminUnit]:
+    units = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
+    return scope_queryset(user, units, action=action, path_field="path", model_label=CANDIDACY)
+
+
+def get_county_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) -> AdminUnit:
+    county: AdminUnit = get_object_for_user(
+        user, AdminUnit, pk, action=action, path_field="path", model_label=CANDIDACY,
+        queryset=AdminUnit.objects.filter(kind=Kind.COUNTY))
+    return county
+
+
+def candidacy_list(user: AnyUser, *, election: Election, county: AdminUnit | None = None,
+                   state: str = "", text: str = "") -> QuerySet[Candidacy]:
+    """The staff list: scoped, filtered, with what the rows show in the same query."""
+    qs = scoped_candidacies(user).filter(election=election)
+    if county is not None:
+        qs = qs.filter(unit_path__startswith=county.path)
+    if state:
+        qs = qs.filter(state=state)
+    key = search_key(text) if text else ""
+    if key:
+        qs = qs.filter(search_text__contains=key)
+    return qs.select_related("constituency", "county", "contest").order_by("-created_at", "-pk")
+
+
+# --- the dossier ----------------------------------------------------------------------------
+
+
+def document_status(candidacy: Candidacy) -> dict[int, str]:
+    """Document type id → status of its latest upload (absent: missing)."""
+    latest: dict[int, str] = {}
+    for type_id, status in (Document.objects.filter(candidacy=candidacy)
+                            .order_by("document_type_id", "-uploaded_at", "-pk")
+                            .values_list("document_type_id", "status")):
+        latest.setdefault(type_id, status)
+    return latest
+
+
+@dataclass(frozen=True)
+class DossierLine:
+    document_type: DocumentType
+    status: str
+    latest: Document | None
+    history: list[Document]
+
+    @property
+    def status_label(self) -> str:
+        return str(DocumentStatus(self.status).label)
+
+
+@dataclass(frozen=True)
+class Dossier:
+    candidacy: Candidacy
+    documents: list[DossierLine]
+    rules: list[law.RuleResult]
+    declarations: list[Any]
+    relatives: list[Any]
+
+    @property
+    def complete(self) -> bool:
+        return all(line.status == DocumentStatus.RECEIVED for line in self.documents
+                   if line.document_type.required)
+
+
+def dossier(candidacy: Candidacy) -> Dossier:
+    types = document_types_for(candidacy.contest.kind)
+    uploads: dict[int, list[Document]] = {}
+    for doc in (Document.objects.filter(candidacy=candidacy)
+                .select_related("uploaded_by", "reviewed_by")
+                .order_by("-uploaded_at", "-pk")):
+        uploads.setdefault(doc.document_type_id, []).append(doc)
+    lines = [DossierLine(t, uploads[t.pk][0].status if t.pk in uploads
+                         else DocumentStatus.MISSING,
+                         uploads.get(t.pk, [None])[0], uploads.get(t.pk, []))
+             for t in types]
+    declarations = list(candidacy.declarations.all())
+    office = next((d for d in declarations if d.code == "holds_listed_office"), None)
+    resigned = next((d for d in declarations if d.code == "resigned"), None)
+    person = law.Person(birth_date=candidacy.birth_date, education=candidacy.education,
+                        residence_years=candidacy.residence_years,
+                        holds_listed_office=bool(office and office.value),
+                        resigned_on=resigned.date if resigned else None)
+    opens, _closes = registration_window(candidacy.election)
+    results = law.evaluate(rules_for(candidacy.contest.kind), person,
+                           election_day=candidacy.election.election_day,
+                           registration_opens=opens,
+                           documents={line.document_type.pk: line.status for line in lines})
+    return Dossier(candidacy, lines, results, declarations, list(candidacy.relatives.all()))
+
+
+# --- constituencies -------------------------------------------------------------------------
+
+
+def constituency_list(*, kind: str = "", text: str = "", province: AdminUnit | None = None
+                      ) -> QuerySet[Constituency]:
+    qs = Constituency.objects.select_related("province", "unit").order_by("code")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if province is not None:
+        qs = qs.filter(province=province)
+    if text:
+        qs = qs.filter(name__icontains=text.strip()) | qs.filter(code__icontains=text.strip())
+    return qs
+
+
+def get_constituency_for_user(user: AnyUser, pk: Any, *, action: str = policy.CHANGE
+                              ) -> Constituency:
+    """Constituencies are national: changed only through a country membership."""
+    return get_national_object_for_user(
+        user, Constituency.objects.select_related("province", "unit"), action=action,
+        model_label=CONSTITUENCY, national=True, pk=pk)
+
+
+def contest_constituencies(contest_id: int, county: AdminUnit) -> QuerySet[Constituency]:
+    """The contest's constituencies a county office registers for: inside the county, or
+    the province-wide one around it."""
+    province_path = county.path.rsplit("/", 2)[0] + "/"
+    return (Constituency.objects.filter(contests__id=contest_id)
+            .filter(unit_path__startswith=county.path)
+            | Constituency.objects.filter(contests__id=contest_id, unit_path=province_path)
+            ).order_by("kind", "name")
+
+
+def may(user: AnyUser, action: str, unit: AdminUnit | None, label: str = CANDIDACY) -> bool:
+    return can(user, action, label, unit)
+

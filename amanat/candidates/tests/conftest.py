@@ -1,0 +1,67 @@
+"""Fixtures of the candidates tests: the small geography with populations, the demo
+election loaded today (registration open until tonight), its law constituencies, and
+the personas, plus a Gharchak executive board member and a Tehran supervision board
+member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from amanat.accounts.models import Membership, Role
+from amanat.accounts.testing import Personas, make_personas
+from amanat.candidates.services import constituencies_load
+from amanat.core import notify
+from amanat.elections.demo import seed_example_election
+from amanat.elections.models import Contest, ContestKind, Election
+from amanat.geo.models import Constituency
+from amanat.lib.nationalid import with_check_digit
+from conftest import make_unit
+
+
+@dataclass
+class World:
+    geo: Any
+    personas: Personas
+    election: Election
+    board: Any
+    supervision: Any
+
+    def contest(self, kind: str) -> Contest:
+        return self.election.contests.get(kind=kind)
+
+    @property
+    def city_council(self) -> Contest:
+        return self.contest(ContestKind.CITY_COUNCIL)
+
+    def city(self, unit: Any) -> Constituency:
+        return Constituency.objects.get(kind="city", unit=unit)
+
+
+def nid(n: int) -> str:
+    """A valid national ID, different for each ``n``."""
+    return with_check_digit(f"{123_450_000 + n:09d}")
+
+
+@pytest.fixture
+def world(small_geo: Any, settings: Any, tmp_path: Any, django_user_model: Any) -> World:
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
+    notify.outbox.clear()
+    small_geo.kerman_city.population = 537_718
+    small_geo.kerman_city.save()
+    small_geo.villages[0].population = 2_100
+    small_geo.villages[0].save()
+    district = small_geo.gharchak_central
+    make_unit("city", "231002", "تهران", district, population=8_700_000)
+    personas = make_personas(small_geo)
+    election = seed_example_election()
+    constituencies_load(election=election)
+    board = django_user_model.objects.create_user(username="gharchak_board")
+    Membership.objects.create(user=board, role=Role.EXECUTIVE_BOARD, unit=small_geo.gharchak)
+    supervision = django_user_model.objects.create_user(username="tehran_supervision")
+    Membership.objects.create(user=supervision, role=Role.SUPERVISION_BOARD,
+                              unit=small_geo.tehran)
+    return World(small_geo, personas, election, board, supervision)

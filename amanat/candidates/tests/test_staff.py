@@ -1,0 +1,170 @@
+"""Staff pages: the scoped list (constant query count), the dossier with eligibility and
+documents, confirmation, document rejection and audited downloads; a Kerman officer
+sees no Gharchak candidate anywhere."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from amanat.accounts.testing import sign_in
+from amanat.audit.models import Event
+from amanat.candidates import services
+from amanat.candidates.files import check_bytes
+from amanat.candidates.models import Candidacy, Channel, Document, DocumentType, State
+from amanat.candidates.tests.conftest import World, nid
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4 test"
+
+
+def _register(world: World, n: int, *, county: Any = None, city: Any = None,
+              channel: str = Channel.ONLINE, education: int = 6) -> Candidacy:
+    county = county or world.geo.gharchak
+    city = city or world.geo.gharchak_city
+    return services.candidacy_register(
+        actor=None if channel == Channel.ONLINE else world.personas.admin,
+        contest=world.city_council, constituency=world.city(city), channel=channel,
+        person=services.PersonData(
+            national_id=nid(n), first_name=f"نام{n}", last_name="کریمی", father_name="علی",
+            gender="male", birth_date=datetime.date(1980, 1, 1), education=education,
+            residence_years=3, mobile="09121112233"))
+
+
+def _token(user: Any) -> dict[str, str]:
+    from amanat.accounts import services as accounts
+
+    _token, plaintext = accounts.api_token_issue(user=user, name="t", ttl_days=1, actor=user)
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+def _doc_type(code: str) -> DocumentType:
+    return DocumentType.objects.get(contest_kind="city_council", code=code)
+
+
+def test_list_is_scoped_filtered_and_constant_in_queries(
+        world: World, client: Client, django_assert_max_num_queries: Any) -> None:
+    for n in range(3):
+        _register(world, n)
+    kerman = _register(world, 100, county=world.geo.kerman_county, city=world.geo.kerman_city)
+    sign_in(client, world.personas.admin)
+    url = reverse("candidates:list")
+    client.get(url)
+    with django_assert_max_num_queries(14):
+        html = client.get(url).content.decode()
+    assert html.count('data-testid="candidate-row"') == 4
+    for n in range(3, 23):
+        _register(world, n)
+    with django_assert_max_num_queries(14):
+        html = client.get(url).content.decode()
+    assert html.count('data-testid="candidate-row"') == 24
+    # Filters: county, state, text (a national ID, Persian digits and all).
+    html = client.get(url, {"county": world.geo.kerman_county.pk},
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert html.count('data-testid="candidate-row"') == 1 and kerman.reference in html
+    assert client.get(url, {"state": "registered"}).content.decode().count(
+        'data-testid="candidate-row"') == 0
+    html = client.get(url, {"q": nid(100)}).content.decode()
+    assert html.count('data-testid="candidate-row"') == 1
+
+
+def test_a_kerman_officer_sees_no_gharchak_candidate(world: World, client: Client) -> None:
+    gharchak = _register(world, 1)
+    document = services.document_upload(actor=None, candidacy=gharchak,
+                                        document_type=_doc_type("id_card"),
+                                        checked=check_bytes(PDF, "id.pdf"))
+    kerman = _register(world, 2, county=world.geo.kerman_county, city=world.geo.kerman_city)
+    sign_in(client, world.personas.kerman_governor)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("candidates:list")).content.decode()
+    assert kerman.reference in html and gharchak.reference not in html
+    html = client.get(reverse("candidates:list"), {"q": gharchak.national_id}).content.decode()
+    assert gharchak.reference not in html
+    assert client.get(reverse("candidates:detail", args=[gharchak.pk])).status_code == 404
+    assert client.post(reverse("candidates:confirm", args=[gharchak.pk])).status_code == 404
+    assert client.post(reverse("candidates:document", args=[document.pk])).status_code == 404
+    assert client.post(reverse("candidates:document_reject", args=[document.pk]),
+                       {"reason": "x"}).status_code == 404
+    gharchak.refresh_from_db()
+    assert gharchak.state == State.PRE_REGISTERED
+    assert Event.objects.filter(action="access.denied").count() == 4
+    # The API too.
+    headers = _token(world.personas.kerman_governor)
+    response = client.get("/api/v1/candidates", {"election": world.election.slug},
+                          headers=headers)
+    assert response.status_code == 200
+    assert gharchak.reference not in response.content.decode()
+    assert kerman.reference in response.content.decode()
+    assert client.get(f"/api/v1/candidates/{gharchak.pk}", headers=headers).status_code == 404
+
+
+def test_dossier_confirm_reject_and_download(world: World, client: Client) -> None:
+    candidacy = _register(world, 1, education=3)  # a diploma: the city rule wants a degree
+    sign_in(client, world.personas.gharchak_governor)
+    url = reverse("candidates:detail", args=[candidacy.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-verdict="not_met"' in html  # education
+    assert 'data-verdict="needs_document"' in html  # age proven by the birth certificate
+    assert 'data-status="missing"' in html
+    # Confirm the pre-registration.
+    assert client.post(reverse("candidates:confirm", args=[candidacy.pk])).status_code == 302
+    candidacy.refresh_from_db()
+    assert candidacy.state == State.REGISTERED
+    assert candidacy.confirmed_by == world.personas.gharchak_governor
+    assert Event.objects.filter(action="candidates.candidacy.confirm").count() == 1
+    # Upload a birth certificate through the page; a PNG "degree" that is text is refused.
+    with open(__file__, "rb") as not_a_pdf:
+        client.post(reverse("candidates:document_upload", args=[candidacy.pk]),
+                    {"document_type": _doc_type("degree").pk, "file": not_a_pdf})
+    assert not Document.objects.exists()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(reverse("candidates:document_upload", args=[candidacy.pk]),
+                {"document_type": _doc_type("birth_certificate").pk,
+                 "file": SimpleUploadedFile("bc.pdf", PDF)})
+    document = Document.objects.get()
+    html = client.get(url).content.decode()
+    assert 'data-status="received"' in html
+    # Rejection needs a reason.
+    client.post(reverse("candidates:document_reject", args=[document.pk]), {"reason": ""})
+    document.refresh_from_db()
+    assert document.status == "received"
+    client.post(reverse("candidates:document_reject", args=[document.pk]),
+                {"reason": "ناخوانا"})
+    document.refresh_from_db()
+    assert (document.status, document.rejection_reason) == ("rejected", "ناخوانا")
+    # Downloads: POST only, audited.
+    assert client.get(reverse("candidates:document", args=[document.pk])).status_code == 405
+    response = client.post(reverse("candidates:document", args=[document.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert "attachment" in response["Content-Disposition"]
+    assert Event.objects.filter(action="candidates.document.download").count() == 1
+
+
+def test_an_auditor_reads_but_cannot_confirm(world: World, client: Client) -> None:
+    candidacy = _register(world, 1)
+    sign_in(client, world.personas.auditor)
+    assert client.get(reverse("candidates:detail", args=[candidacy.pk])).status_code == 200
+    assert client.post(reverse("candidates:confirm", args=[candidacy.pk])).status_code == 404
+    candidacy.refresh_from_db()
+    assert candidacy.state == State.PRE_REGISTERED
+
+
+def test_the_api_lists_and_shows_candidates_in_scope(world: World, client: Client) -> None:
+    candidacy = _register(world, 1)
+    headers = _token(world.personas.gharchak_governor)
+    response = client.get("/api/v1/candidates", {"election": world.election.slug},
+                          headers=headers)
+    assert response.status_code == 200
+    (row,) = response.json()["items"]
+    assert row["reference"] == candidacy.reference
+    assert row["national_id"].endswith(candidacy.national_id[-4:])
+    assert candidacy.national_id not in response.content.decode()  # masked in the list
+    detail = client.get(f"/api/v1/candidates/{candidacy.pk}", headers=headers).json()
+    assert detail["state"] == "pre_registered" and detail["constituency"]["code"].startswith("CT-")

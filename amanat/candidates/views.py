@@ -1,0 +1,321 @@
+"""Pages of the candidates app: public pre-registration (no account), the staff list,
+the dossier, walk-in entry, confirmation, documents, and the constituencies' seats.
+
+Views fetch through the scope helpers in ``selectors`` (out of scope is 404) and write
+through ``services``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from amanat.accounts import policy
+from amanat.accounts.access import can, can_nationally
+from amanat.candidates import selectors, services
+from amanat.candidates.forms import (
+    CandidateFilterForm,
+    ConstituencyFilterForm,
+    ConstituencyForm,
+    DocumentRejectForm,
+    DocumentUploadForm,
+    PlaceForm,
+    PreRegisterForm,
+    PreRegisterStartForm,
+    WalkInForm,
+)
+from amanat.candidates.models import Candidacy, Channel, DocumentType, State
+from amanat.core.errors import RuleError
+from amanat.elections.models import Contest, Election
+from amanat.elections.selectors import election_for_request
+from amanat.geo.models import AdminUnit, Kind
+
+PER_PAGE = 50
+SESSION_KEY = "candidate_registration"
+SESSION_DONE = "candidate_registered"
+
+
+def _error(request: HttpRequest, error: RuleError) -> None:
+    messages.error(request, error.message)
+
+
+def _contests(election: Election | None) -> QuerySet[Contest]:
+    if election is None:
+        return Contest.objects.none()
+    return Contest.objects.filter(election=election).order_by("pk")
+
+
+# --- public pre-registration ------------------------------------------------------------------
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def register_start(request: HttpRequest) -> HttpResponse:
+    """Step one: contest, county office, national ID and mobile; a code is texted."""
+    election = Election.objects.current()
+    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
+    form = PreRegisterStartForm(request.POST or None, contests=_contests(election),
+                                counties=counties)
+    window = selectors.registration_window(election) if election else (None, None)
+    if request.method == "POST" and form.is_valid() and election is not None:
+        data = form.cleaned_data
+        try:
+            services.window_check(election)
+            code = services.mobile_code_send(national_id=data["national_id"],
+                                             mobile=data["mobile"])
+        except RuleError as error:
+            form.add_error(None, error.message)
+        else:
+            request.session[SESSION_KEY] = {
+                "code": code.pk, "national_id": data["national_id"], "mobile": data["mobile"],
+                "contest": data["contest"].pk, "county": data["county"].pk,
+            }
+            return redirect("candidates:register_confirm")
+    return render(request, "candidates/register_start.html",
+                  {"form": form, "election": election, "window": window})
+
+
+def _pending(request: HttpRequest) -> dict[str, Any] | None:
+    pending = request.session.get(SESSION_KEY)
+    return pending if isinstance(pending, dict) else None
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def register_confirm(request: HttpRequest) -> HttpResponse:
+    """Step two: the code and the candidate's details; stores the pre-registration."""
+    pending = _pending(request)
+    if pending is None:
+        return redirect("candidates:register")
+    contest = Contest.objects.select_related("election").filter(pk=pending["contest"]).first()
+    county = AdminUnit.objects.filter(pk=pending["county"], kind=Kind.COUNTY).first()
+    if contest is None or county is None:
+        request.session.pop(SESSION_KEY, None)
+        return redirect("candidates:register")
+    form = PreRegisterForm(request.POST or None,
+                           constituencies=selectors.contest_constituencies(contest.pk, county))
+    if request.method == "POST" and form.is_valid():
+        try:
+            code = services.mobile_code_verify(
+                code_id=pending["code"], national_id=pending["national_id"],
+                mobile=pending["mobile"], code=form.cleaned_data["code"])
+            candidacy = services.candidacy_register(
+                actor=None, contest=contest, constituency=form.cleaned_data["constituency"],
+                county=county, channel=Channel.ONLINE, mobile_confirmed_at=timezone.now(),
+                person=form.person(national_id=pending["national_id"],
+                                   mobile=pending["mobile"]))
+            services.mobile_code_use(code=code)
+        except RuleError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            request.session.pop(SESSION_KEY, None)
+            request.session[SESSION_DONE] = candidacy.pk
+            return redirect("candidates:register_documents")
+    return render(request, "candidates/register_confirm.html",
+                  {"form": form, "contest": contest, "county": county,
+                   "mobile": pending["mobile"]})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def register_documents(request: HttpRequest) -> HttpResponse:
+    """Step three: the pre-registered candidate uploads the dossier's documents (this
+    browser session only)."""
+    candidacy = Candidacy.objects.select_related("contest", "election").filter(
+        pk=request.session.get(SESSION_DONE) or 0).first()
+    if candidacy is None:
+        return redirect("candidates:register")
+    types = DocumentType.objects.filter(contest_kind=candidacy.contest.kind)
+    form = DocumentUploadForm(request.POST or None, request.FILES or None, types=types)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_upload(actor=None, candidacy=candidacy,
+                                     document_type=form.cleaned_data["document_type"],
+                                     checked=form.cleaned_data["file"])
+        except RuleError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Document received."))
+            return redirect("candidates:register_documents")
+    status = selectors.document_status(candidacy)
+    lines = [(t, status.get(t.pk, "missing")) for t in types]
+    return render(request, "candidates/register_documents.html",
+                  {"candidacy": candidacy, "form": form, "lines": lines})
+
+
+# --- staff: list, dossier, walk-in ------------------------------------------------------------
+
+
+def candidate_list(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, policy.VIEW, selectors.CANDIDACY, None):
+        raise Http404("not found")
+    election = election_for_request(request, required=True)
+    counties = selectors.scoped_counties(request.user)
+    form = CandidateFilterForm(request.GET or None, counties=counties)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {"county": form.cleaned_data["county"],
+                   "state": form.cleaned_data["state"], "text": form.cleaned_data["q"] or ""}
+    qs = selectors.candidacy_list(request.user, election=election, **filters)
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "candidates/candidate_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "election": election,
+        "can_create": can(request.user, policy.CREATE, selectors.CANDIDACY, None),
+    })
+
+
+def candidate_detail(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    candidacy = selectors.get_candidacy_for_user(request.user, candidacy_id)
+    can_change = can(request.user, policy.CHANGE, selectors.CANDIDACY, candidacy.county)
+    types = DocumentType.objects.filter(contest_kind=candidacy.contest.kind)
+    return render(request, "candidates/candidate_detail.html", {
+        "c": candidacy, "dossier": selectors.dossier(candidacy), "can_change": can_change,
+        "can_confirm": can_change and candidacy.state == State.PRE_REGISTERED,
+        "upload_form": DocumentUploadForm(types=types) if can_change else None,
+        "reject_form": DocumentRejectForm() if can_change else None,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def candidate_new(request: HttpRequest) -> HttpResponse:
+    """Direct entry by county staff: pick the contest and county, then the person."""
+    if not can(request.user, policy.CREATE, selectors.CANDIDACY, None):
+        raise Http404("not found")
+    election = election_for_request(request, required=True)
+    counties = selectors.scoped_counties(request.user, policy.CREATE)
+    place = PlaceForm(request.GET if "contest" in request.GET else None,
+                      contests=_contests(election), counties=counties)
+    if not place.is_valid():
+        return render(request, "candidates/candidate_new.html", {"place": place})
+    contest, county = place.cleaned_data["contest"], place.cleaned_data["county"]
+    form = WalkInForm(request.POST or None,
+                      constituencies=selectors.contest_constituencies(contest.pk, county))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            candidacy = services.candidacy_register(
+                actor=request.user, contest=contest, constituency=data["constituency"],
+                county=county, channel=Channel.WALK_IN,
+                person=form.person(national_id=data["national_id"], mobile=data["mobile"]))
+        except RuleError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Candidate registered; tracking code %(ref)s.")
+                             % {"ref": candidacy.reference})
+            return redirect("candidates:detail", candidacy_id=candidacy.pk)
+    return render(request, "candidates/candidate_new.html",
+                  {"place": place, "form": form, "contest": contest, "county": county})
+
+
+@require_POST
+def candidate_confirm(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    candidacy = selectors.get_candidacy_for_user(request.user, candidacy_id,
+                                                 action=policy.CHANGE)
+    try:
+        services.candidacy_confirm(actor=request.user, candidacy=candidacy)
+    except RuleError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Registration confirmed."))
+    return redirect("candidates:detail", candidacy_id=candidacy.pk)
+
+
+@require_POST
+def document_upload(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    candidacy = selectors.get_candidacy_for_user(request.user, candidacy_id,
+                                                 action=policy.CHANGE)
+    types = DocumentType.objects.filter(contest_kind=candidacy.contest.kind)
+    form = DocumentUploadForm(request.POST, request.FILES, types=types)
+    if form.is_valid():
+        try:
+            services.document_upload(actor=request.user, candidacy=candidacy,
+                                     document_type=form.cleaned_data["document_type"],
+                                     checked=form.cleaned_data["file"])
+        except RuleError as error:
+            _error(request, error)
+        else:
+            messages.success(request, _("Document received."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, str(message))
+    return redirect("candidates:detail", candidacy_id=candidacy.pk)
+
+
+@require_POST
+def document_reject(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.get_document_for_user(request.user, document_id, action=policy.CHANGE)
+    form = DocumentRejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.document_reject(actor=request.user, document=document,
+                                     reason=form.cleaned_data["reason"])
+        except RuleError as error:
+            _error(request, error)
+        else:
+            messages.success(request, _("Document rejected."))
+    else:
+        messages.error(request, _("Give the reason the document is rejected."))
+    return redirect("candidates:detail", candidacy_id=document.candidacy_id)
+
+
+@require_POST
+def document_download(request: HttpRequest, document_id: int) -> FileResponse:
+    """The file as an attachment; POST, because the download is audited."""
+    document = selectors.get_document_for_user(request.user, document_id)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("file missing") from error
+    services.document_download_record(actor=request.user, document=document)
+    ext = str(document.file.name).rsplit(".", 1)[-1]
+    response = FileResponse(handle, content_type=document.content_type, as_attachment=True,
+                            filename=f"{document.candidacy.reference}-{document.pk}.{ext}")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- constituencies (national administrators edit) ------------------------------------------
+
+
+def constituency_list(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, policy.VIEW, selectors.CONSTITUENCY, None):
+        raise Http404("not found")
+    form = ConstituencyFilterForm(request.GET or None)
+    kind = text = ""
+    if form.is_valid():
+        kind, text = form.cleaned_data["kind"], form.cleaned_data["q"] or ""
+    qs = selectors.constituency_list(kind=kind, text=text)
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "candidates/constituency_list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "can_change": can_nationally(request.user, policy.CHANGE, selectors.CONSTITUENCY),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def constituency_edit(request: HttpRequest, constituency_id: int) -> HttpResponse:
+    constituency = selectors.get_constituency_for_user(request.user, constituency_id)
+    form = ConstituencyForm(request.POST or None, instance=constituency)
+    if request.method == "POST" and form.is_valid():
+        services.constituency_update(
+            actor=request.user,
+            constituency=selectors.get_constituency_for_user(request.user, constituency.pk),
+            changes={name: form.cleaned_data[name] for name in form.changed_data})
+        messages.success(request, _("Constituency saved."))
+        return redirect("candidates:constituencies")
+    return render(request, "candidates/constituency_edit.html",
+                  {"form": form, "constituency": constituency})
