@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, fields
 from typing import Protocol
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.http import HttpResponse
@@ -117,3 +118,9 @@ def secret_code(secret: str) -> str:
     totp = TOTP(base64.b32decode(secret))
     totp.time = time.time()
     return f"{totp.token():06d}"
+
+
+def in_language(client: Client, language: str) -> Client:
+    """``client`` with the language a user chose (the pages ignore Accept-Language)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client

@@ -15,6 +15,7 @@ from amanat.accounts.access import can
 from amanat.candidates import review_selectors as rs
 from amanat.candidates import review_services as services
 from amanat.core.api_errors import ErrorOut, error_body
+from amanat.core.api_types import Text
 from amanat.elections.selectors import election_for
 
 router = Router(tags=["candidates"])
@@ -23,15 +24,15 @@ MAX_ANSWERS = 20_000
 
 
 class AnswerIn(Schema):
-    reference: str = Field(max_length=16, description="the candidate's tracking code")
+    reference: Text = Field(max_length=16, description="the candidate's tracking code")
     authority: Literal["intelligence", "police", "judiciary", "civil_registry"]
     answer: Literal["clear", "adverse", "no_answer"]
-    adverse_reference: str = Field("", max_length=200)
-    note: str = Field("", max_length=2000)
+    adverse_reference: Text = Field("", max_length=200)
+    note: Text = Field("", max_length=2000)
 
 
 class AnswersIn(Schema):
-    election: str | None = Field(None, description="slug; default the current election")
+    election: Text | None = Field(None, description="slug; default the current election")
     answers: list[AnswerIn] = Field(max_length=MAX_ANSWERS, min_length=1)
 
 

@@ -43,7 +43,8 @@ def _totp(device: TOTPDevice) -> str:
 
 
 def test_anonymous_is_sent_to_sign_in(client: Client, small_geo: Any) -> None:
-    response = client.get("/")
+    # The home page is the public portal's for a signed-out visitor; the work pages are not.
+    response = client.get("/geo/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert client.get(reverse("login")).status_code == 200
@@ -101,8 +102,10 @@ def test_enrolled_officer_must_verify_each_session(client: Client, personas: Per
     officer = personas.tehran_officer
     device = TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
     sign_in(client, officer, verified=False)
-    response = client.get("/")
+    response = client.get("/geo/")
     assert response["Location"].startswith(reverse("accounts_otp_verify"))
+    # The home page is public: a password alone sees it signed out, not the work page.
+    assert b'data-testid="work-figures"' not in client.get("/").content
     assert client.post(reverse("accounts_otp_verify"), {"token": "123"}).status_code == 200
     response = client.post(
         reverse("accounts_otp_verify"), {"token": _totp(device), "next": "/accounts/profile/"}

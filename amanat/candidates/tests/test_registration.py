@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import in_language, sign_in
 from amanat.audit.models import Event
 from amanat.candidates import services
 from amanat.candidates.models import (
@@ -47,9 +47,9 @@ def _start(client: Client, world: World, national_id: str, *, lang: str = "fa") 
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(reverse("candidates:register"), {
+        return in_language(client, lang).post(reverse("candidates:register"), {
             "contest": world.city_council.pk, "county": world.geo.gharchak.pk,
-            "national_id": national_id, "mobile": "09121234567"}, HTTP_ACCEPT_LANGUAGE=lang)
+            "national_id": national_id, "mobile": "09121234567"})
 
 
 def _errors(response: Any) -> list[str]:
@@ -93,9 +93,8 @@ def test_online_pre_registration_from_code_to_documents(world: World, client: Cl
     photo = DocumentType.objects.get(contest_kind="city_council", code="photo")
     # A PDF is not a photo: refused, nothing stored.
     with open_upload("photo.pdf", PDF) as upload:
-        response = client.post(reverse("candidates:register_documents"),
-                               {"document_type": photo.pk, "file": upload},
-                               HTTP_ACCEPT_LANGUAGE="en")
+        response = in_language(client, "en").post(reverse("candidates:register_documents"),
+                               {"document_type": photo.pk, "file": upload})
     assert "must be JPG, PNG" in response.content.decode()
     assert not Document.objects.exists()
     with open_upload("photo.png", b"\x89PNG\r\n\x1a\n0000") as upload:
@@ -131,9 +130,9 @@ def test_wrong_check_digit_is_refused_in_both_languages(world: World, client: Cl
 
 def test_a_wrong_code_stores_nothing(world: World, client: Client) -> None:
     _start(client, world, nid(3))
-    response = client.post(reverse("candidates:register_confirm"), _person(
+    response = in_language(client, "en").post(reverse("candidates:register_confirm"), _person(
         code="000000" if _code() != "000000" else "111111",
-        constituency=world.city(world.geo.gharchak_city).pk), HTTP_ACCEPT_LANGUAGE="en")
+        constituency=world.city(world.geo.gharchak_city).pk))
     assert "not the one we sent" in response.content.decode()
     assert not Candidacy.objects.exists()
     assert MobileCode.objects.get().attempts == 1
@@ -146,9 +145,8 @@ def test_a_second_candidacy_anywhere_in_the_election_is_refused_and_audited(
     sign_in(staff, world.personas.kerman_governor)
     url = reverse("candidates:new") + (f"?contest={world.city_council.pk}"
                                        f"&county={world.geo.kerman_county.pk}")
-    response = staff.post(url, _person(national_id=nid(4), mobile="09131234567",
-                                       constituency=world.city(world.geo.kerman_city).pk),
-                          HTTP_ACCEPT_LANGUAGE="en")
+    response = in_language(staff, "en").post(url, _person(national_id=nid(4), mobile="09131234567",
+                                       constituency=world.city(world.geo.kerman_city).pk))
     assert "one candidacy per person" in response.content.decode()
     assert Candidacy.objects.count() == 1
     refused = Event.objects.get(action="candidates.register.refused")
@@ -219,10 +217,9 @@ def test_too_young_is_refused_at_registration(world: World, client: Client) -> N
     sign_in(client, world.personas.gharchak_governor)
     url = reverse("candidates:new") + (f"?contest={world.city_council.pk}"
                                        f"&county={world.geo.gharchak.pk}")
-    response = client.post(url, _person(national_id=nid(8), mobile="09121234567",
+    response = in_language(client, "en").post(url, _person(national_id=nid(8), mobile="09121234567",
                                         birth_date="1390/01/01",
-                                        constituency=world.city(world.geo.gharchak_city).pk),
-                           HTTP_ACCEPT_LANGUAGE="en")
+                                        constituency=world.city(world.geo.gharchak_city).pk))
     assert "At least 25 full years" in response.content.decode()
     assert not Candidacy.objects.exists()
     assert Event.objects.get(action="candidates.register.refused").extra["code"] == "ineligible"

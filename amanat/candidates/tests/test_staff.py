@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import in_language, sign_in
 from amanat.audit.models import Event
 from amanat.candidates import services
 from amanat.candidates.files import check_bytes
@@ -64,8 +64,8 @@ def test_list_is_scoped_filtered_and_constant_in_queries(
         html = client.get(url).content.decode()
     assert html.count('data-testid="candidate-row"') == 24
     # Filters: county, state, text (a national ID, Persian digits and all).
-    html = client.get(url, {"county": world.geo.kerman_county.pk},
-                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = in_language(client, "en").get(
+        url, {"county": world.geo.kerman_county.pk}).content.decode()
     assert html.count('data-testid="candidate-row"') == 1 and kerman.reference in html
     assert client.get(url, {"state": "registered"}).content.decode().count(
         'data-testid="candidate-row"') == 0
@@ -107,7 +107,7 @@ def test_dossier_confirm_reject_and_download(world: World, client: Client) -> No
     candidacy = _register(world, 1, education=3)  # a diploma: the city rule wants a degree
     sign_in(client, world.personas.gharchak_governor)
     url = reverse("candidates:detail", args=[candidacy.pk])
-    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = in_language(client, "en").get(url).content.decode()
     assert 'data-verdict="not_met"' in html  # education
     assert 'data-verdict="needs_document"' in html  # age proven by the birth certificate
     assert 'data-status="missing"' in html

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from amanat.accounts.services import api_token_issue
+from amanat.accounts.testing import in_language
 from amanat.audit.models import Event
 from amanat.incidents import evidence, services
 from amanat.incidents.models import Evidence, Report
@@ -265,7 +266,7 @@ def test_a_replayed_public_form_is_refused_and_writes_nothing(world: World) -> N
     first = Client(REMOTE_ADDR="10.0.1.1").post(reverse("public_report"), data)
     assert first.context["reference"]
     reports, events = Report.objects.count(), Event.objects.count()
-    replay = Client(REMOTE_ADDR="10.0.1.2", HTTP_ACCEPT_LANGUAGE="en").post(
+    replay = in_language(Client(REMOTE_ADDR="10.0.1.2"), "en").post(
         reverse("public_report"), data)
     assert replay.status_code == 200 and "reference" not in replay.context
     errors = replay.context["form"].non_field_errors().as_data()

@@ -44,7 +44,7 @@ def test_signed_out_home_links_every_public_page(client: Client, world: World) -
 def test_signed_in_home_is_the_work_page(world: World) -> None:
     page = client_for(world.personas.gharchak_governor).get("/").content.decode()
     assert 'data-testid="public-home"' not in page
-    assert 'data-testid="figures"' in page
+    assert 'data-testid="work-figures"' in page
 
 
 def test_inspector_menu_has_the_report_form_and_the_field_app(world: World) -> None:

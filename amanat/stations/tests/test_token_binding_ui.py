@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amanat.accounts.models import ApiToken
-from amanat.accounts.testing import Personas, sign_in
+from amanat.accounts.testing import Personas, in_language, sign_in
 from amanat.accounts.tests.conftest import actions
 from amanat.elections.models import Election
 from amanat.incidents.models import Report
@@ -112,7 +112,9 @@ def test_station_outside_scope_is_refused_like_an_unknown_one(
         assert response.status_code == 200
         page = response.content.decode()
         assert page.count("در انتخابات جاری و در حوزه شما یافت نشد") == 1
-        assert f"شعبه «{code}» در انتخابات جاری و در حوزه شما یافت نشد." in page
+        # The code isolated left to right, in the page's digits.
+        isolated = f'<bdi dir="ltr">{to_persian_digits(code)}</bdi>'
+        assert f"شعبه «{isolated}» در انتخابات جاری و در حوزه شما یافت نشد." in page
         assert "plaintext" not in response.context
     assert not ApiToken.objects.exists()
     assert "api_token.issue" not in actions(audit_events)
@@ -159,7 +161,7 @@ def test_the_bound_stations_are_listed_in_the_page_language(
 ) -> None:
     sign_in(client, personas.inspector)
     _issue(client, "2310-0042 2310-0043")
-    listed = client.get(reverse("stations:api_tokens"), HTTP_ACCEPT_LANGUAGE=language)
+    listed = in_language(client, language).get(reverse("stations:api_tokens"))
     cell = re.search(r'data-testid="token-stations">(.*?)</td>', listed.content.decode())
     assert cell is not None
     assert re.sub(r"<[^>]+>", "", cell.group(1)) == separator
