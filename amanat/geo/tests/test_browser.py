@@ -82,7 +82,7 @@ def test_search_works_without_javascript(browser_page, viewer, geo):
 def test_home_is_rtl_and_english_is_ltr(signed_in_page, geo):
     page = signed_in_page
     seen = watch(page)
-    page.goto(page.base_url + "/")
+    page.goto(page.base_url + "/geo/")
     assert page.evaluate("document.dir") == "rtl"
     assert page.evaluate("document.documentElement.lang") == "fa"
     assert status_of(seen, "/static/vendor/bootstrap/css/bootstrap.rtl.min.css") == 200
@@ -90,8 +90,9 @@ def test_home_is_rtl_and_english_is_ltr(signed_in_page, geo):
     assert status_of(seen, "/static/amanat/css/amanat.css") == 200
     font = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert font.startswith("Vazirmatn"), font
-    # The province figure, in Persian digits.
-    assert page.locator("[data-kind=province] .amanat-stat-value").inner_text() == "۲"
+    # Kerman's number of counties, in Persian digits.
+    kerman = page.locator("[data-testid=province-table] tbody tr").filter(has_text="کرمان")
+    assert kerman.locator("td.text-end").inner_text() == "۲"
 
     # Wait for the English stylesheet's own response rather than assume it has come.
     with page.expect_response(lambda r: r.url.endswith("/bootstrap/css/bootstrap.min.css")
@@ -100,7 +101,7 @@ def test_home_is_rtl_and_english_is_ltr(signed_in_page, geo):
     assert stylesheet.value.status == 200
     page.wait_for_function("document.dir === 'ltr'")
     assert page.evaluate("document.documentElement.lang") == "en"
-    assert page.locator("[data-kind=province] .amanat-stat-value").inner_text() == "2"
+    assert kerman.locator("td.text-end").inner_text() == "2"
     assert "Geography" in page.locator("nav").first.inner_text()
 
     page.click("[data-testid=lang-switch]")
