@@ -488,6 +488,10 @@ def candidacy_confirm(*, actor: AnyUser, candidacy: Candidacy) -> Candidacy:
 def document_upload(*, actor: AnyUser | None, candidacy: Candidacy,
                     document_type: DocumentType, checked: CheckedFile) -> Document:
     """Store a dossier file (checked types only) as received."""
+    if actor is None:
+        # The candidate online sends documents only while registration is open; after it,
+        # county staff receive them (the same window as the registration itself).
+        window_check(candidacy.election)
     if document_type.contest_kind != candidacy.contest.kind:
         raise RuleError(_("%(type)s is not a document of this contest."), code="document_type",
                         field="document_type", type=document_type.name_en)

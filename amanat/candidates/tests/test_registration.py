@@ -239,3 +239,20 @@ def test_a_kerman_officer_cannot_enter_a_gharchak_candidate(world: World,
 def test_national_id_helper_matches_the_lib() -> None:
     assert services.national_id_checked(with_check_digit("000000017")) == \
         with_check_digit("000000017")
+
+
+def test_online_documents_after_the_window_closes_are_refused(
+        world: World, client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _register_online(client, world, nid(2)).status_code == 302
+    _opens, closes = registration_window(world.election)
+    assert closes
+    after = timezone.make_aware(datetime.datetime.combine(
+        closes + datetime.timedelta(days=1), datetime.time(0, 1)))
+    monkeypatch.setattr(timezone, "now", lambda: after)
+    photo = DocumentType.objects.get(contest_kind="city_council", code="photo")
+    with open_upload("photo.png", b"\x89PNG\r\n\x1a\n0000") as upload:
+        response = in_language(client, "en").post(reverse("candidates:register_documents"),
+                                                  {"document_type": photo.pk, "file": upload})
+    assert response.status_code == 200
+    assert "it is closed" in response.content.decode()
+    assert not Document.objects.exists()
