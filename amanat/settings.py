@@ -317,6 +317,10 @@ AUTHENTICATION_BACKENDS = [
 AMANAT_API_PREFIX = "/api/"
 AMANAT_SESSION_IDLE_SECONDS = 30 * 60
 AMANAT_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+# Election day for field roles (inspectors, police): a session signed in from this hour on
+# election day lasts until this hour after midnight (Tehran time), idle or not.
+AMANAT_FIELD_DAY_START_HOUR = int(os.environ.get("AMANAT_FIELD_DAY_START_HOUR", "5"))
+AMANAT_FIELD_DAY_END_HOUR = int(os.environ.get("AMANAT_FIELD_DAY_END_HOUR", "3"))
 OTP_TOTP_ISSUER = "Amanat"
 # Five failures for one username from one address lock that pair for 15 minutes, and
 # AMANAT_SIGN_IN_ADDRESS_LIMIT failures from one address, whatever the usernames, lock

@@ -50,6 +50,11 @@ def check_accounts_settings(app_configs: Any = None, **kwargs: Any) -> list[Chec
             Warning("Sign-in lockout is off or allows more than 10 failures.", id="amanat.W003")
         )
     messages.extend(_trusted_proxy_messages())
+    hours = (settings.AMANAT_FIELD_DAY_START_HOUR, settings.AMANAT_FIELD_DAY_END_HOUR)
+    if not all(0 <= hour <= 23 for hour in hours):
+        messages.append(Error(
+            "AMANAT_FIELD_DAY_START_HOUR and AMANAT_FIELD_DAY_END_HOUR must be hours 0-23.",
+            id="amanat.E003"))
     return messages
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -17,11 +19,15 @@ from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import translation
 
-from amanat.accounts.access import needs_second_factor
+from amanat.accounts import policy
+from amanat.accounts.access import AnyUser, needs_second_factor, user_memberships
 from amanat.accounts.services import LANGUAGE_SESSION_KEY, user_has_totp
+from amanat.elections.models import Election
 
 SIGNED_IN_AT = "_amanat_signed_in_at"
 SEEN_AT = "_amanat_seen_at"
+# The end (epoch seconds) of an election-day field session, 0 when the session is ordinary.
+FIELD_UNTIL = "_amanat_field_until"
 # Refreshing "last seen" on every request would write the session on every request.
 SEEN_RESOLUTION = 60
 
@@ -96,8 +102,36 @@ class AmanatLoginRequiredMiddleware(LoginRequiredMiddleware):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
+def field_day_session_end(user: AnyUser, signed_in: int) -> int:
+    """When a session signed in at ``signed_in`` may last the whole election day: the
+    end of that day's field window (epoch seconds), else 0.
+
+    Inspectors and police at a village station cannot sign in again every half hour with
+    a phone on a poor network, so a user whose every role is a field role, signed in
+    within an election day's window (from ``AMANAT_FIELD_DAY_START_HOUR`` on the day to
+    ``AMANAT_FIELD_DAY_END_HOUR`` after midnight, Tehran time), keeps the session to the
+    window's end. Office roles see far more personal data and keep the ordinary limits.
+    """
+    roles = {m.role for m in user_memberships(user)}
+    if not roles or not roles <= policy.FIELD_ROLES:
+        return 0
+    zone = ZoneInfo(settings.TIME_ZONE)
+    at = datetime.datetime.fromtimestamp(signed_in, zone)
+    # A sign-in after midnight may still belong to the previous day's window.
+    for day in (at.date(), at.date() - datetime.timedelta(days=1)):
+        start = datetime.datetime.combine(
+            day, datetime.time(settings.AMANAT_FIELD_DAY_START_HOUR), zone)
+        end = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time(settings.AMANAT_FIELD_DAY_END_HOUR),
+            zone)
+        if start <= at < end and Election.objects.filter(election_day=day).exists():
+            return int(end.timestamp())
+    return 0
+
+
 class SessionLifetimeMiddleware:
-    """End sessions after 30 idle minutes or 12 hours, and those of disabled users."""
+    """End sessions after 30 idle minutes or 12 hours, and those of disabled users; a
+    field role's session signed in on election day lasts the day instead."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -119,15 +153,32 @@ class SessionLifetimeMiddleware:
         now = int(time.time())
         signed_in = session.setdefault(SIGNED_IN_AT, now)
         seen = session.get(SEEN_AT, now)
-        if (
-            now - seen > settings.AMANAT_SESSION_IDLE_SECONDS
-            or now - signed_in > settings.AMANAT_SESSION_ABSOLUTE_SECONDS
-        ):
+        refresh = now - seen >= SEEN_RESOLUTION or SEEN_AT not in session
+        if refresh:
+            # Roles may change during the day: the field session is re-derived as often
+            # as "last seen" is written, never trusted for longer.
+            self._field_session(request, signed_in, now)
+        if now < session.get(FIELD_UNTIL, 0):
+            expired = False
+        else:
+            expired = (now - seen > settings.AMANAT_SESSION_IDLE_SECONDS
+                       or now - signed_in > settings.AMANAT_SESSION_ABSOLUTE_SECONDS)
+        if expired:
             logout(request)
             return True
-        if now - seen >= SEEN_RESOLUTION or SEEN_AT not in session:
+        if refresh:
             session[SEEN_AT] = now
         return False
+
+    @staticmethod
+    def _field_session(request: HttpRequest, signed_in: int, now: int) -> None:
+        session = request.session
+        until = field_day_session_end(request.user, signed_in)
+        if until != session.get(FIELD_UNTIL, 0):
+            session[FIELD_UNTIL] = until
+            # The cookie and the stored session last as long as the day (or go back to
+            # the ordinary age when the user is no longer field-only).
+            session.set_expiry(until - now if until > now else None)
 
 
 class SecondFactorMiddleware:

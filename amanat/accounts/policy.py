@@ -28,6 +28,9 @@ NATIONAL_ONLY_ROLES: Final = frozenset({Role.NATIONAL_ADMIN, Role.AUDITOR})
 # Candidates: the county offices that register candidates, and the two review boards.
 CANDIDATE_STAFF: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD}
 BOARDS: Final = frozenset({Role.EXECUTIVE_BOARD, Role.SUPERVISION_BOARD})
+# Roles that work at the stations on election day: a user holding only these keeps one
+# session for the whole day (accounts.middleware.field_day_session_end).
+FIELD_ROLES: Final = frozenset({Role.FIELD_INSPECTOR, Role.AGENCY_OFFICER})
 
 POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "geo.adminunit": {VIEW: ALL_ROLES, EXPORT: ADMINS | {Role.GOVERNOR}},
