@@ -9,6 +9,7 @@ so that ids do not reveal what exists.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -20,6 +21,7 @@ from django.http import Http404
 from amanat.accounts import policy
 from amanat.accounts.models import ApiToken, Membership, Role
 from amanat.audit.services import audit_record
+from amanat.core.models import Job
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.lib.limits import parse_id
@@ -234,6 +236,24 @@ def get_api_token_for_user(user: AnyUser, pk: Any) -> ApiToken:
         return ApiToken.objects.get(pk=pk, user_id=user.pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404("not found") from None
+def get_job_for_user(user: AnyUser, pk: Any) -> Job:
+    """A job (long work started from a page) the user started: its progress is theirs
+    alone. Another user's job is not found (the attempt is recorded)."""
+    try:
+        key = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("not found") from None
+    if not user.is_authenticated:
+        raise Http404("not found")
+    job = Job.objects.filter(pk=key).first()
+    if job is None:
+        raise Http404("not found")
+    if job.user_id != user.pk:
+        access_denied_record(user=user, model_label="core.job", pk=key, action=policy.VIEW)
+        raise Http404("not found")
+    return job
+
+
 def get_user_for_totp_reset(user: AnyUser, pk: Any) -> User:
     """The user whose second factor ``user`` may reset: national administrators reach
     every active user; anyone else gets 404 (an attempt on an existing user is recorded)."""

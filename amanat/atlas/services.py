@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,9 +33,10 @@ from amanat.atlas.models import (
     UnitScore,
 )
 from amanat.audit.services import audit_record, audit_snapshot
-from amanat.core import changes
+from amanat.core import changes, jobs
 from amanat.core.errors import RuleError
 from amanat.core.forms import jalali_problem
+from amanat.core.models import Job
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import era_problem
@@ -60,8 +63,8 @@ def atlas_enqueue_county_changed(election_id: int, county_id: int) -> None:
     transaction.on_commit(lambda: tasks.county_changed.enqueue(election_id, county_id))
 
 
-def atlas_enqueue_recompute(election_id: int) -> None:
-    transaction.on_commit(lambda: tasks.recompute.enqueue(election_id))
+def atlas_enqueue_recompute(election_id: int, job_id: str | None = None) -> None:
+    transaction.on_commit(lambda: tasks.recompute.enqueue(election_id, job_id))
 
 
 def atlas_on_change(change: changes.Change) -> None:
@@ -162,8 +165,9 @@ def county_history_set(
 
 def thresholds_set(
     *, election: Election, tier1_min: float, tier2_min: float, tier3_min: float, actor: AnyUser
-) -> TierThreshold:
-    """Change the tier thresholds of an election: 100 ≥ tier 1 > tier 2 > tier 3 > 0."""
+) -> Job | None:
+    """Change the tier thresholds of an election: 100 ≥ tier 1 > tier 2 > tier 3 > 0. The
+    atlas is recomputed in the background: the job's page follows it."""
     if not 100 >= tier1_min > tier2_min > tier3_min > 0:
         raise RuleError(_("Thresholds must decrease from tier 1 to tier 3, between 0 and 100."),
                         code="thresholds_order", field="tier1_min")
@@ -177,8 +181,15 @@ def thresholds_set(
         audit_record(action="atlas.thresholds.set", actor=actor, obj=row, before=before,
                      after={"tier1_min": tier1_min, "tier2_min": tier2_min,
                             "tier3_min": tier3_min, "election": election.slug})
-        atlas_enqueue_recompute(election.pk)
-    return row
+        job = None
+        if row.set_by is not None:
+            job = jobs.job_create(
+                kind="atlas.recompute", user_id=row.set_by.pk,
+                title=_("Atlas recompute for %(election)s") % {"election": election.name},
+                result_url=reverse("atlas:national") + "?" + urlencode(
+                    {"election": election.slug}))
+        atlas_enqueue_recompute(election.pk, str(job.pk) if job else None)
+    return job
 
 
 def required_measure_save(*, measure: RequiredMeasure, actor: AnyUser) -> RequiredMeasure:

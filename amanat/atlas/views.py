@@ -181,12 +181,15 @@ def thresholds(request: HttpRequest) -> HttpResponse:
         "tier1_min": row.tier1_min, "tier2_min": row.tier2_min, "tier3_min": row.tier3_min})
     if request.method == "POST" and form.is_valid():
         try:
-            services.thresholds_set(election=election, actor=request.user, **form.cleaned_data)
+            job = services.thresholds_set(election=election, actor=request.user,
+                                          **form.cleaned_data)
         except RuleError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("The thresholds were saved; the atlas is being "
                                         "recomputed."))
+            if job is not None:
+                return redirect("site:job", job.pk)
             return redirect(f"{_national_url()}?election={election.slug}")
     return render(request, "atlas/thresholds_form.html",
                   {"form": form, "election": election, "row": row})

@@ -40,6 +40,7 @@ from amanat.accounts.access import needs_second_factor
 from amanat.accounts.models import ApiToken, Membership
 from amanat.accounts.testing import Personas, sign_in
 from amanat.audit.models import Event
+from amanat.core import jobs
 from amanat.geo.models import AdminUnit
 
 # Routes not walked, each with its reason.
@@ -134,6 +135,12 @@ def _tokens(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     personas = dict(world.personas.items())
     return [({"token_id": pk, "_owner": personas[who].pk}, None)
             for who, pk in world.token_ids.items()]
+
+
+def _jobs(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """A job each persona started from a page: its progress is its starter's only."""
+    return [({"pk": str(jobs.job_create(kind="walk", title=who, user_id=user.pk).pk),
+              "_owner": user.pk}, None) for who, user in world.personas.items()]
 
 
 def _totp_users(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
@@ -529,6 +536,9 @@ EXPECTATIONS: dict[str, Expect] = {
     "geo:search": Expect(SIGNED_IN),
     "geo:basemap": Expect(SIGNED_IN),
     "site:guide": Expect(SIGNED_IN),
+    "site:jobs": Expect(SIGNED_IN),
+    "site:job": Expect(OWN, objects=_jobs),
+    "site:job_status": Expect(OWN, objects=_jobs),
     "site:guide_page": Expect(SIGNED_IN, objects=lambda world: [({"page": "governor"}, None)]),
     "geo:unit": Expect(OBJECT, "geo.adminunit", objects=_units),
     # elections calendar: national dates, read by everyone signed in
