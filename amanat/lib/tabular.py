@@ -106,6 +106,9 @@ class Table:
     warnings: list[str] = field(default_factory=list)  # codes: CP1256_WARNING
     sheet: str = ""  # the XLSX sheet read
     header_row: int = 1  # the header's row number as a spreadsheet shows it
+    # The last row's number as far as it is known before reading them (the sheet's
+    # extent, the CSV's line count): for a progress bar, never for checks.  0 = unknown.
+    last_row: int = 0
 
 
 def escape_formula(value: str) -> str:
@@ -207,7 +210,8 @@ def _read_csv(data: bytes, is_header: HeaderTest | None = None) -> Table:
         except csv.Error as exc:
             raise _unreadable(str(exc)) from exc
 
-    return Table(headers, rows(), "csv", warnings, header_row=header_row)
+    return Table(headers, rows(), "csv", warnings, header_row=header_row,
+                 last_row=text.count("\n") + 1)
 
 
 def _xlsx_cell(value: Any) -> Cell:
@@ -251,6 +255,7 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
                                  is_header)
             if found is not None:
                 table = _xlsx_table(name, found, source)
+                table.last_row = rows
                 if unsaved:
                     table.warnings.append(FORMULA_WARNING)
                 return table

@@ -75,6 +75,8 @@ _PLAIN_FIELDS = tuple(
     if f not in {"county_id", "unit_id", "constituency_id", "unit_path", "search_text", "h3_cell"}
 )
 UNIT_KINDS = ("city", "rural_district", "village")
+# Rows checked between two progress reports of an import.
+PROGRESS_EVERY = 500
 # The fields each rule of validate_station reads, by the field its error names: when one
 # of them could not be read, the rule ran on a default and its error would mislead.
 _RULE_INPUTS = {
@@ -193,6 +195,7 @@ def station_import(
     dry_run: bool = False,
     allowed_county_codes: Container[str] | None = None,
     mapping: Mapping[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX of stations into ``election``: all rows or none.
 
@@ -202,7 +205,8 @@ def station_import(
     an error (codes in canonical form, ``geo.codes.canonical_unit_code``).  ``mapping``
     (header -> column name, alias or ``"ignore"``) decides headers the importer does not
     recognise; any left undecided reject the file, listed in
-    ``report.unknown_columns`` with the fields each could be.
+    ``report.unknown_columns`` with the fields each could be.  ``progress(row, last_row)``
+    is called as the rows are checked (the command's bar).
     """
     data, filename = _read_source(file_path, fileobj, filename)
     report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest())
@@ -227,7 +231,8 @@ def station_import(
         if _header_errors(hmap, report):
             report.headers, report.rows = table.headers, list(table.rows)
             return report
-        plan, rows = _plan_import(election, table, hmap, report, allowed_county_codes)
+        plan, rows = _plan_import(election, table, hmap, report, allowed_county_codes,
+                                  progress)
     except TabularError as exc:  # the rest of the file could not be read (too many rows)
         report.errors.append(RowError(tabular_error(exc), row=report.header_row))
         report.headers = table.headers
@@ -337,6 +342,7 @@ def _load_lookups(election: Election, need_units: bool) -> _Lookups:
 def _plan_import(
     election: Election, table: Table, hmap: st.HeaderMap, report: ImportReport,
     allowed: Container[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[_Plan, list[tuple[int, list[Cell]]]]:
     """Parse and check every row; returns what to write and the rows as read."""
     lookups = _load_lookups(election, need_units=hmap.index_for("unit_code") is not None)
@@ -348,6 +354,8 @@ def _plan_import(
     for number, cells in table.rows:
         kept.append((number, cells))
         report.total_rows += 1
+        if progress is not None and report.total_rows % PROGRESS_EVERY == 0:
+            progress(number, table.last_row)
         errors = _plan_row(cells, hmap, lookups, seen, number, plan, memo)
         # Persian messages quote cells and codes: their digits are shown in Persian too.
         report.errors += [

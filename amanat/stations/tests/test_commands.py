@@ -64,3 +64,16 @@ def test_export_shows_progress_on_standard_error(geo: Any, election: Any, tmp_fi
     assert "2/2" in captured.err  # rows done of rows, with the bar and time left
     assert "100%" in captured.err
     assert "2/2" not in captured.out  # the command's own output stays clean
+
+
+def test_import_shows_progress_on_standard_error(geo: Any, election: Any, tmp_file: Any,
+                                                 capsys: Any) -> None:
+    # 1,200 rows (copies of one with new codes): enough for the bar to be reported on.
+    row = ROWS[1]
+    rows = [[str(1000 + n), *row[1:]] for n in range(1200)]
+    call_command("import_stations", str(tmp_file("many.csv", csv_text(HEADERS, rows))),
+                 "--election", election.slug)
+    captured = capsys.readouterr()
+    assert "1200/1200" in captured.err and "100%" in captured.err
+    assert "1200/1200" not in captured.out
+    assert Station.objects.filter(election=election).count() == 1200

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from amanat.core.progress import progress_bar
 from amanat.elections.selectors import election_for_command
 from amanat.lib.tabular import Format
 from amanat.stations import tabular as st
@@ -46,9 +47,17 @@ class Command(BaseCommand):
             raise CommandError(f"{path} is not a file")
         election = election_for_command(options["election"])
         mapping = column_mapping(options["map"], options["ignore"])
-        report = station_import(
-            election=election, file_path=path, dry_run=options["dry_run"], mapping=mapping
-        )
+        with progress_bar() as bar:
+            task = bar.add_task("checking rows", total=None)
+
+            def checked(row: int, last_row: int) -> None:
+                bar.update(task, completed=row, total=max(last_row, row) or None)
+
+            report = station_import(election=election, file_path=path,
+                                    dry_run=options["dry_run"], mapping=mapping,
+                                    progress=checked)
+            bar.update(task, description="done", total=report.total_rows,
+                       completed=report.total_rows)
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         else:
