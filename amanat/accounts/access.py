@@ -146,6 +146,16 @@ def access_denied_record(*, user: AnyUser, model_label: str, pk: Any, action: st
     )
 
 
+def require(user: AnyUser, action: str, model_label: str, unit: AdminUnit | None, *,
+            pk: Any) -> None:
+    """Go on only if ``user`` may ``action`` a ``model_label`` at ``unit``; otherwise the
+    attempt on object ``pk`` is recorded and the answer is 404, as for an object out of
+    scope (a decision on a candidacy the user can see but not decide)."""
+    if not can(user, action, model_label, unit):
+        access_denied_record(user=user, model_label=model_label, pk=pk, action=action)
+        raise Http404("not found")
+
+
 def get_object_for_user(
     user: AnyUser,
     model: type[M],

@@ -283,10 +283,7 @@ def candidacy_review(request: HttpRequest, candidacy_id: int) -> HttpResponse:
 def candidacy_answers(request: HttpRequest, candidacy_id: int) -> HttpResponse:
     """The confidential inquiry answers, shown on a POST that is recorded in the log."""
     candidacy = rs.get_candidacy_for_user(request.user, candidacy_id)
-    if not access.can(request.user, policy.VIEW, rs.INQUIRY, candidacy.county):
-        access.access_denied_record(user=request.user, model_label=rs.INQUIRY,
-                                    pk=candidacy.pk, action=policy.VIEW)
-        raise Http404("not found")
+    access.require(request.user, policy.VIEW, rs.INQUIRY, candidacy.county, pk=candidacy.pk)
     answers = rs.inquiry_answers(candidacy)
     with transaction.atomic():
         audit_record(action="candidates.inquiry.view", actor=request.user,
@@ -313,10 +310,7 @@ def _review_post(request: HttpRequest, candidacy: Candidacy, form: forms.Form, n
 @require_POST
 def candidacy_decide(request: HttpRequest, candidacy_id: int) -> HttpResponse:
     candidacy = rs.get_candidacy_for_user(request.user, candidacy_id)
-    if not access.can(request.user, policy.CREATE, rs.DECISION, candidacy.county):
-        access.access_denied_record(user=request.user, model_label=rs.DECISION,
-                                    pk=candidacy.pk, action=policy.CREATE)
-        raise Http404("not found")
+    access.require(request.user, policy.CREATE, rs.DECISION, candidacy.county, pk=candidacy.pk)
     return _review_post(request, candidacy, DecisionForm(request.POST), "decide_form",
                         lambda d: services.decision_make(actor=request.user,
                                                          candidacy=candidacy, **d))
@@ -334,10 +328,7 @@ def decision_check(request: HttpRequest, decision_id: int) -> HttpResponse:
 @require_POST
 def complaint_file(request: HttpRequest, candidacy_id: int) -> HttpResponse:
     candidacy = rs.get_candidacy_for_user(request.user, candidacy_id)
-    if not access.can(request.user, policy.CREATE, rs.COMPLAINT, candidacy.county):
-        access.access_denied_record(user=request.user, model_label=rs.COMPLAINT,
-                                    pk=candidacy.pk, action=policy.CREATE)
-        raise Http404("not found")
+    access.require(request.user, policy.CREATE, rs.COMPLAINT, candidacy.county, pk=candidacy.pk)
     return _review_post(request, candidacy, ComplaintForm(request.POST), "complaint_form",
                         lambda d: services.complaint_file(actor=request.user,
                                                           candidacy=candidacy, **d))
