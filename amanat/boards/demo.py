@@ -51,7 +51,7 @@ def _plan() -> list[tuple[str, str, str, tuple[str, ...]]]:
     ]
 
 
-_SIGNER = {
+_SIGNER: dict[str, str] = {
     BoardKind.SUPERVISION: "هیئت نظارت استان",
 }
 

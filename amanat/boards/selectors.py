@@ -89,7 +89,7 @@ def require_complete(*, election: Election, kind: str, unit: AdminUnit) -> None:
     state = completeness_for(election=election, kind=kind, unit=unit)
     if state.complete:
         return
-    names = {"board": BoardKind(kind).label, "unit": unit.name, "size": state.size,
+    names: dict[str, Any] = {"board": BoardKind(kind).label, "unit": unit.name, "size": state.size,
              "serving": state.serving, "reference": state.legal_reference}
     if state.board is None:
         raise RuleError(_("The %(board)s of %(unit)s has not been appointed (%(size)s "

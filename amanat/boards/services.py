@@ -90,7 +90,8 @@ def board_create(*, actor: AnyUser | None, election: Election, kind: str, unit: 
         raise RuleError(_("Unknown kind of board."), code="unknown_kind", field="kind")
     law = rule(kind)
     if unit.kind not in law.unit_kinds:
-        raise RuleError(_("A %(board)s is formed at a %(levels)s, not at %(unit)s."),
+        raise RuleError(_("%(unit)s cannot have a %(board)s: it is formed at the level of "
+                          "%(levels)s."),
                         code="wrong_level", field="unit", board=BoardKind(kind).label,
                         levels=" / ".join(str(Kind(k).label) for k in law.unit_kinds),
                         unit=unit.name)
