@@ -98,6 +98,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "incidents.case.resolve": _("Resolved"),
     "incidents.case.dismiss": _("Dismissed"),
     "incidents.case.evidence": _("Evidence added"),
+    "incidents.case.candidate": _("Candidate named"),
     "incidents.case.lock": _("Case locked"),
     "incidents.case.unlock": _("Case unlocked"),
     "incidents.category.update": _("Category changed"),

@@ -148,6 +148,8 @@ FACTORIES: dict[str, Factory | None] = {
         {"state": "x"}, counties=_counties()),
     "amanat.candidates.forms.ConstituencyFilterForm": lambda ctx: ctx.form({"kind": "x"}),
     "amanat.candidates.forms.ConstituencyForm": lambda ctx: ctx.form({}),
+    "amanat.incidents.forms.CaseCandidateForm": lambda ctx: ctx.form({"candidacy": "x"},
+                                                                     candidates=[]),
     "amanat.boards.forms.BoardFilterForm": lambda ctx: ctx.form(
         {"unit": "x"}, units=[ctx.small_geo.gharchak]),
     "amanat.boards.forms.BoardForm": lambda ctx: ctx.form({}, units=[ctx.small_geo.gharchak]),
