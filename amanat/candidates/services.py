@@ -223,10 +223,12 @@ def mobile_checked(text: str, *, field: str = "mobile") -> str:
 # --- the registration window -----------------------------------------------------------------
 
 
-def window_check(election: Election, *, now: datetime.datetime | None = None) -> None:
-    """Refuse unless ``now`` falls in the registration window (both days whole, Iran
-    time). The message gives the window's Jalali dates."""
-    opens, closes = selectors.registration_window(election)
+def window_check(election: Election, *, contest: Contest | None = None,
+                 now: datetime.datetime | None = None) -> None:
+    """Refuse unless ``now`` falls in the registration window of ``contest`` (its own, or
+    the election's; both days whole, Iran time). The message gives the window's Jalali
+    dates."""
+    opens, closes = selectors.registration_window(election, contest)
     today = timezone.localdate(now or timezone.now())
     if opens is None or closes is None:
         raise RuleError(_("The calendar of %(election)s has no candidate registration "
@@ -372,7 +374,7 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
                         constituency=constituency.name, contest=contest.name)
     office = county_of(constituency, county)
     try:
-        window_check(election, now=now)
+        window_check(election, contest=contest, now=now)
         _eligibility_bars(contest, person)
         return _register(actor=actor, contest=contest, constituency=constituency,
                          office=office, person=person, national_id=national_id,
@@ -385,7 +387,7 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
 
 
 def _eligibility_bars(contest: Contest, person: PersonData) -> None:
-    opens, _closes = selectors.registration_window(contest.election)
+    opens, _closes = selectors.registration_window(contest.election, contest)
     rules = [r for r in selectors.rules_for(contest.kind) if r.blocks_registration]
     results = law.evaluate(rules, _person(person), election_day=contest.election.election_day,
                            registration_opens=opens)
@@ -491,7 +493,7 @@ def document_upload(*, actor: AnyUser | None, candidacy: Candidacy,
     if actor is None:
         # The candidate online sends documents only while registration is open; after it,
         # county staff receive them (the same window as the registration itself).
-        window_check(candidacy.election)
+        window_check(candidacy.election, contest=candidacy.contest)
     if document_type.contest_kind != candidacy.contest.kind:
         raise RuleError(_("%(type)s is not a document of this contest."), code="document_type",
                         field="document_type", type=document_type.name_en)

@@ -65,11 +65,13 @@ def register_start(request: HttpRequest) -> HttpResponse:
     counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
     form = PreRegisterStartForm(request.POST or None, contests=_contests(election),
                                 counties=counties)
-    window = selectors.registration_window(election) if election else (None, None)
+    # Each contest's own registration window (the by-election's may differ).
+    windows = [(c, *selectors.registration_window(election, c))
+               for c in _contests(election)] if election else []
     if request.method == "POST" and form.is_valid() and election is not None:
         data = form.cleaned_data
         try:
-            services.window_check(election)
+            services.window_check(election, contest=data["contest"])
             code = services.mobile_code_send(national_id=data["national_id"],
                                              mobile=data["mobile"])
         except RuleError as error:
@@ -81,7 +83,7 @@ def register_start(request: HttpRequest) -> HttpResponse:
             }
             return redirect("candidates:register_confirm")
     return render(request, "candidates/register_start.html",
-                  {"form": form, "election": election, "window": window})
+                  {"form": form, "election": election, "windows": windows})
 
 
 def _pending(request: HttpRequest) -> dict[str, Any] | None:

@@ -256,3 +256,41 @@ def test_online_documents_after_the_window_closes_are_refused(
     assert response.status_code == 200
     assert "it is closed" in response.content.decode()
     assert not Document.objects.exists()
+
+
+def test_each_contest_registers_in_its_own_window(world: World, client: Client) -> None:
+    """The by-election's own milestones (``<code>__assembly_of_experts``) make its window;
+    the councils keep the election's. Refused outside it with its own Jalali dates."""
+    from django.utils import translation
+
+    from amanat.core.templatetags.persian import jdate
+    from amanat.elections.models import ContestKind, Milestone, PhaseKind
+
+    today = timezone.localdate()
+    ae = world.contest(ContestKind.ASSEMBLY_OF_EXPERTS)
+    own = (today - datetime.timedelta(days=20), today - datetime.timedelta(days=10))
+    for code, due in zip(("candidate_registration_opens", "candidate_registration_closes"),
+                         own, strict=True):
+        Milestone.objects.create(election=world.election, code=f"{code}__{ae.kind}",
+                                 name=code, due=due, phase=PhaseKind.BEFORE)
+    assert registration_window(world.election, ae) == own
+    council = registration_window(world.election, world.city_council)
+    assert council == registration_window(world.election) and council != own
+    services.window_check(world.election, contest=world.city_council)  # open today
+    with pytest.raises(services.RuleError) as caught:
+        services.window_check(world.election, contest=ae)
+    assert caught.value.code == "window_closed"
+    with translation.override("en"):
+        assert (f"open from {jdate(own[0])} to the end of {jdate(own[1])}; it is closed"
+                in caught.value.message)
+    # The public form refuses the by-election and sends no code; it shows both windows.
+    response = in_language(client, "en").post(reverse("candidates:register"), {
+        "contest": ae.pk, "county": world.geo.gharchak.pk, "national_id": nid(41),
+        "mobile": "09121234567"})
+    html = response.content.decode()
+    with translation.override("en"):
+        assert f"to the end of {jdate(own[1])}; it is closed" in html
+        assert html.count('data-testid="window"') == world.election.contests.count()
+    assert not notify.outbox
+    # The councils still register.
+    assert _start(client, world, nid(42)).status_code == 302
