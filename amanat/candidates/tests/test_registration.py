@@ -294,3 +294,33 @@ def test_each_contest_registers_in_its_own_window(world: World, client: Client) 
     assert not notify.outbox
     # The councils still register.
     assert _start(client, world, nid(42)).status_code == 302
+
+
+def test_codes_are_limited_per_client_address(world: World, client: Client,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """One connection may ask for only so many codes an hour, whatever the numbers; the
+    refusal says so (429), sends nothing and stores nothing; another address is not held
+    back. The codes table keeps a keyed hash, never the address."""
+    from django.test import TestCase
+
+    from amanat.candidates.models import MobileCode
+
+    monkeypatch.setattr(services, "CODES_PER_ADDRESS_PER_HOUR", 2)
+
+    def ask(n: int, address: str) -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return in_language(client, "en").post(reverse("candidates:register"), {
+                "contest": world.city_council.pk, "county": world.geo.gharchak.pk,
+                "national_id": nid(60 + n), "mobile": f"0912123456{n}"},
+                REMOTE_ADDR=address)
+
+    assert ask(1, "203.0.113.7").status_code == 302
+    assert ask(2, "203.0.113.7").status_code == 302
+    refused = ask(3, "203.0.113.7")
+    assert refused.status_code == 429
+    assert "Too many confirmation codes were asked for from your connection" in \
+        refused.content.decode()
+    assert MobileCode.objects.count() == 2 and len(notify.outbox) == 2
+    assert ask(4, "198.51.100.9").status_code == 302
+    assert not MobileCode.objects.filter(client_key__contains="203.0.113.7").exists()
+    assert MobileCode.objects.values("client_key").distinct().count() == 2
