@@ -125,3 +125,31 @@ def test_replace_and_chair_through_the_pages(small_geo: Any, personas: Any,
     assert 'data-testid="history-table"' in page
     assert Event.objects.filter(action="boards.member.replace").count() == 1
     assert Event.objects.filter(action="boards.member.chair").count() == 1
+
+
+def test_the_review_page_says_the_board_is_incomplete_and_refuses(
+        small_geo: Any, election: Election) -> None:
+    from amanat.accounts.models import Role
+    from amanat.candidates.models import ReviewDecision
+    from amanat.candidates.tests import review_factories as f
+
+    race = f.contest(election)
+    seat = f.constituency(small_geo.gharchak_city, small_geo.tehran)
+    candidacy = f.candidacy(contest=race, constituency=seat, county=small_geo.gharchak)
+    executive = f.member("exec_page", Role.EXECUTIVE_BOARD, small_geo.gharchak)
+    client = _client(executive)
+    page = client.get(reverse("candidates_review:review", args=[candidacy.pk]))
+    html = page.content.decode()
+    assert 'data-testid="board-incomplete"' in html and "has not been appointed" in html
+    response = client.post(reverse("candidates_review:decide", args=[candidacy.pk]),
+                           {"outcome": "qualified"})
+    assert "A board acts only when it is complete" in response.content.decode()
+    assert not ReviewDecision.objects.exists()
+    complete_board(election=election, kind=BoardKind.COUNTY_EXECUTIVE, unit=small_geo.gharchak,
+                   users=[executive])
+    page = client.get(reverse("candidates_review:review", args=[candidacy.pk]))
+    assert 'data-testid="board-incomplete"' not in page.content.decode()
+    response = client.post(reverse("candidates_review:decide", args=[candidacy.pk]),
+                           {"outcome": "qualified"})
+    assert response.status_code in (200, 302)
+    assert ReviewDecision.objects.count() == 1
