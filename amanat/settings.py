@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "amanat.elections",
     "amanat.audit",
     "amanat.stations",
+    "amanat.boards",
     "amanat.candidates",
     "amanat.incidents",
     "amanat.atlas",

@@ -162,6 +162,13 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CHANGE: ADMINS | {Role.EXECUTIVE_BOARD},
     },
     "candidates.eligibilityrule": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    # boards (issue 14): formed and staffed by the governor's act; a county sees its own
+    # boards, a province its own and its counties' (amanat/boards).
+    "boards.board": {
+        VIEW: ADMINS | {Role.GOVERNOR, Role.AUDITOR},
+        CREATE: ADMINS | {Role.GOVERNOR},
+        CHANGE: ADMINS | {Role.GOVERNOR},
+    },
     "accounts.agency": {VIEW: ALL_ROLES},
     # A user's second-factor devices: only a national administrator may remove them (the
     # reset of a lost phone); everyone manages their own through enrolment.

@@ -98,6 +98,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "incidents.case.resolve": _("Resolved"),
     "incidents.case.dismiss": _("Dismissed"),
     "incidents.case.evidence": _("Evidence added"),
+    "incidents.case.candidate": _("Candidate named"),
     "incidents.case.lock": _("Case locked"),
     "incidents.case.unlock": _("Case unlocked"),
     "incidents.category.update": _("Category changed"),
@@ -148,6 +149,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "candidates.complaint.rejected": _("Candidate complaint rejected"),
     "candidates.final_list.publish": _("Final list published"),
     "candidates.final_list.withdraw": _("Withdrawal from the final list recorded"),
+    # boards (issue 14)
+    "boards.board.create": _("Board formed"),
+    "boards.member.appoint": _("Board member appointed"),
+    "boards.member.replace": _("Board member replaced"),
+    "boards.member.end": _("Board member's service ended"),
+    "boards.member.chair": _("Board chair set"),
     # security plans
     "plans.threat.create": _("Threat added"),
     "plans.threat.rate": _("Threat rated"),

@@ -92,7 +92,6 @@ def seed_demo_candidates(election: Election) -> DemoCandidates:
         return DemoCandidates(loaded, 0)
     created = 0
     contests = {c.kind: c for c in election.contests.all()}
-    start = timezone.make_aware(datetime.datetime.combine(opens, datetime.time(9, 0)))
     for index, person in enumerate(PEOPLE):
         (first, last, father, gender, year, education, kind, county_code, channel, confirmed,
          uploaded, rejected) = person
@@ -108,6 +107,11 @@ def seed_demo_candidates(election: Election) -> DemoCandidates:
             continue
         membership = _staff(county)
         staff = membership.user if membership else None
+        # Each contest registers in its own window (the by-election's may differ).
+        opens, closes = registration_window(election, contest)
+        if opens is None or closes is None:
+            continue
+        start = timezone.make_aware(datetime.datetime.combine(opens, datetime.time(9, 0)))
         at = min(start + datetime.timedelta(hours=7 * index),
                  timezone.make_aware(datetime.datetime.combine(closes, datetime.time(12, 0))))
         with transaction.atomic():

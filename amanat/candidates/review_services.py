@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from amanat.accounts.access import AnyUser, signed_in
 from amanat.accounts.models import Role
 from amanat.audit.services import audit_record, audit_snapshot
+from amanat.boards.models import BoardKind
+from amanat.boards.selectors import require_complete
 from amanat.candidates import review_selectors as rs
 from amanat.candidates.models import (
     Board,
@@ -289,6 +291,16 @@ def _require_role(actor: AnyUser, role: str, unit: AdminUnit) -> None:
                         else Board.SUPERVISION.label)
 
 
+def _board_ready(*, actor: AnyUser, kind: str, candidacy: Candidacy, action: str) -> None:
+    """Refuse (and record the attempt) while the board that would act is incomplete
+    (amanat/boards: a board acts only with all its members by law and a chair)."""
+    try:
+        require_complete(election=candidacy.election, kind=kind, unit=candidacy.county)
+    except RuleError as error:
+        raise _refusal(actor=actor, action=action, obj=candidacy, unit=candidacy.county,
+                       error=error) from None
+
+
 def decision_make(*, actor: AnyUser, candidacy: Candidacy, outcome: str, legal_article: str = "",
                   reasons: str = "", now: datetime.datetime | None = None) -> ReviewDecision:
     """The county executive board decides: qualified, or disqualified under an article."""
@@ -297,6 +309,8 @@ def decision_make(*, actor: AnyUser, candidacy: Candidacy, outcome: str, legal_a
         raise RuleError(_("The executive board decides qualified or disqualified."),
                         code="unknown_outcome", field="outcome")
     _require_role(actor, Role.EXECUTIVE_BOARD, unit)
+    _board_ready(actor=actor, kind=BoardKind.COUNTY_EXECUTIVE, candidacy=candidacy,
+                 action="candidates.decision.refused")
     article, text = _article(legal_article), _reasons(reasons)
     if outcome == Outcome.DISQUALIFIED and not article:
         raise _refusal(actor=actor, action="candidates.decision.refused", obj=candidacy,
@@ -339,6 +353,8 @@ def decision_check(*, actor: AnyUser, decision: ReviewDecision, outcome: str,
         raise RuleError(_("The supervision board confirms or overturns."),
                         code="unknown_outcome", field="outcome")
     _require_role(actor, Role.SUPERVISION_BOARD, unit)
+    _board_ready(actor=actor, kind=BoardKind.SUPERVISION, candidacy=candidacy,
+                 action="candidates.decision.refused")
     checker = signed_in(actor)
     if checker is not None and decision.decided_by_id == checker.pk:
         raise _refusal(actor=actor, action="candidates.decision.refused", obj=candidacy,
@@ -424,6 +440,8 @@ def complaint_decide(*, actor: AnyUser, complaint: Complaint, outcome: str,
         raise RuleError(_("A complaint is upheld or rejected."), code="unknown_outcome",
                         field="outcome")
     _require_role(actor, Role.SUPERVISION_BOARD, unit)
+    _board_ready(actor=actor, kind=BoardKind.SUPERVISION, candidacy=candidacy,
+                 action="candidates.complaint.refused")
     article = _article(legal_article)
     text = _reasons(decision_text)
     if outcome == ComplaintOutcome.REJECTED and not article:

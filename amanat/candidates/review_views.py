@@ -28,6 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from amanat.accounts import access, policy
 from amanat.audit.services import audit_record
+from amanat.boards.models import BoardKind
+from amanat.boards.selectors import require_complete
 from amanat.candidates import review_pdf
 from amanat.candidates import review_selectors as rs
 from amanat.candidates import review_services as services
@@ -270,8 +272,22 @@ def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) ->
         and access.can(user, policy.CHANGE, rs.FINAL_LIST, unit) else None,
         "answers": None,
     }
+    # A board acts only when complete (amanat/boards): say so before its form is used.
+    context["executive_problem"] = (_board_problem(BoardKind.COUNTY_EXECUTIVE, candidacy)
+                                    if context["decide_form"] else None)
+    context["supervision_problem"] = (
+        _board_problem(BoardKind.SUPERVISION, candidacy)
+        if context["check_form"] or context["complaint_decision_form"] else None)
     context.update(extra)
     return context
+
+
+def _board_problem(kind: str, candidacy: Candidacy) -> str | None:
+    try:
+        require_complete(election=candidacy.election, kind=kind, unit=candidacy.county)
+    except RuleError as error:
+        return error.message
+    return None
 
 
 def candidacy_review(request: HttpRequest, candidacy_id: int) -> HttpResponse:

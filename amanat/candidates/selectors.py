@@ -29,7 +29,7 @@ from amanat.candidates.models import (
     DocumentType,
     EligibilityRule,
 )
-from amanat.elections.models import Election, Milestone, MilestoneCode
+from amanat.elections.models import Contest, Election, Milestone, MilestoneCode
 from amanat.geo.models import AdminUnit, Constituency, Kind
 from amanat.lib.persian import search_key
 
@@ -38,13 +38,23 @@ DOCUMENT = "candidates.document"
 CONSTITUENCY = "geo.constituency"
 
 
-def registration_window(election: Election) -> tuple[datetime.date | None, datetime.date | None]:
-    """The first and last day of candidate registration, from the calendar."""
-    dues = dict(Milestone.objects.filter(
-        election=election,
-        code__in=[MilestoneCode.REGISTRATION_OPENS, MilestoneCode.REGISTRATION_CLOSES],
-    ).values_list("code", "due"))
-    return dues.get(MilestoneCode.REGISTRATION_OPENS), dues.get(MilestoneCode.REGISTRATION_CLOSES)
+def registration_window(election: Election, contest: Contest | None = None
+                        ) -> tuple[datetime.date | None, datetime.date | None]:
+    """The first and last day of candidate registration, from the calendar.
+
+    With ``contest``: that contest's own window. The calendar may hold milestones for one
+    kind of contest (``<code>__<contest kind>``, as the review's dates do): each end of the
+    window is the contest's own when there is one, else the election's. So the Assembly of
+    Experts by-election and the council elections of one election can differ.
+    """
+    codes = [MilestoneCode.REGISTRATION_OPENS, MilestoneCode.REGISTRATION_CLOSES]
+    own = [f"{code}__{contest.kind}" for code in codes] if contest is not None else []
+    dues = dict(Milestone.objects.filter(election=election, code__in=codes + own)
+                .values_list("code", "due"))
+    opens, closes = (dues.get(f"{code}__{contest.kind}") if contest is not None else None
+                     for code in codes)
+    return (opens or dues.get(MilestoneCode.REGISTRATION_OPENS),
+            closes or dues.get(MilestoneCode.REGISTRATION_CLOSES))
 
 
 def rules_for(contest_kind: str) -> list[EligibilityRule]:
@@ -161,7 +171,7 @@ def dossier(candidacy: Candidacy) -> Dossier:
                         residence_years=candidacy.residence_years,
                         holds_listed_office=bool(office and office.value),
                         resigned_on=resigned.date if resigned else None)
-    opens, _closes = registration_window(candidacy.election)
+    opens, _closes = registration_window(candidacy.election, candidacy.contest)
     results = law.evaluate(rules_for(candidacy.contest.kind), person,
                            election_day=candidacy.election.election_day,
                            registration_opens=opens,

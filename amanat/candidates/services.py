@@ -223,10 +223,12 @@ def mobile_checked(text: str, *, field: str = "mobile") -> str:
 # --- the registration window -----------------------------------------------------------------
 
 
-def window_check(election: Election, *, now: datetime.datetime | None = None) -> None:
-    """Refuse unless ``now`` falls in the registration window (both days whole, Iran
-    time). The message gives the window's Jalali dates."""
-    opens, closes = selectors.registration_window(election)
+def window_check(election: Election, *, contest: Contest | None = None,
+                 now: datetime.datetime | None = None) -> None:
+    """Refuse unless ``now`` falls in the registration window of ``contest`` (its own, or
+    the election's; both days whole, Iran time). The message gives the window's Jalali
+    dates."""
+    opens, closes = selectors.registration_window(election, contest)
     today = timezone.localdate(now or timezone.now())
     if opens is None or closes is None:
         raise RuleError(_("The calendar of %(election)s has no candidate registration "
@@ -246,26 +248,48 @@ def window_check(election: Election, *, now: datetime.datetime | None = None) ->
 CODE_LIFETIME = datetime.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 CODES_PER_HOUR = 5
+# Codes asked for from one connection (the client's address, an IPv6 /64) in an hour: a
+# county office or a family behind one address registers several people, a script
+# texting strangers many more. Counted on the codes themselves, like the per-number limit.
+CODES_PER_ADDRESS_PER_HOUR = 20
 
 
 def _code_hash(code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-def mobile_code_send(*, national_id: str, mobile: str,
+def _client_key(address: str) -> str:
+    """A keyed hash of the client's address (as ``incidents.ratelimit.client_key``): the
+    codes table never holds a readable IP address."""
+    if not address:
+        return ""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"codes:{address}".encode(),
+                      hashlib.sha256)
+    return digest.hexdigest()[:40]
+
+
+def mobile_code_send(*, national_id: str, mobile: str, client_address: str = "",
                      now: datetime.datetime | None = None) -> MobileCode:
-    """Make a six-digit code and text it to ``mobile`` (a few per hour per number)."""
+    """Make a six-digit code and text it to ``mobile``: a few per hour per number, and a
+    limited number per hour per client address (``core.clientaddr.client_limit_address``)."""
     now = now or timezone.now()
+    client = _client_key(client_address)
+    hour_ago = now - datetime.timedelta(hours=1)
     with transaction.atomic():
-        recent = MobileCode.objects.filter(mobile=mobile,
-                                           created_at__gte=now - datetime.timedelta(hours=1))
+        if client and MobileCode.objects.filter(
+                client_key=client, created_at__gte=hour_ago).count() \
+                >= CODES_PER_ADDRESS_PER_HOUR:
+            raise RuleError(_("Too many confirmation codes were asked for from your "
+                              "connection (at most %(limit)s an hour); try again in an hour."),
+                            code="address_limit", limit=CODES_PER_ADDRESS_PER_HOUR)
+        recent = MobileCode.objects.filter(mobile=mobile, created_at__gte=hour_ago)
         if recent.count() >= CODES_PER_HOUR:
             raise RuleError(_("Too many codes were sent to this number; try again in an "
                               "hour."), code="codes_limit", field="mobile")
         code = f"{secrets.randbelow(10**6):06d}"
         row = MobileCode.objects.create(national_id=national_id, mobile=mobile,
                                         code_hash=_code_hash(code), created_at=now,
-                                        expires_at=now + CODE_LIFETIME)
+                                        expires_at=now + CODE_LIFETIME, client_key=client)
         with translation.override("fa"):
             text = gettext("Amanat candidate registration code: %(code)s") % {"code": code}
         notify.sms_send(to=mobile, text=text)
@@ -372,7 +396,7 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
                         constituency=constituency.name, contest=contest.name)
     office = county_of(constituency, county)
     try:
-        window_check(election, now=now)
+        window_check(election, contest=contest, now=now)
         _eligibility_bars(contest, person)
         return _register(actor=actor, contest=contest, constituency=constituency,
                          office=office, person=person, national_id=national_id,
@@ -385,7 +409,7 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
 
 
 def _eligibility_bars(contest: Contest, person: PersonData) -> None:
-    opens, _closes = selectors.registration_window(contest.election)
+    opens, _closes = selectors.registration_window(contest.election, contest)
     rules = [r for r in selectors.rules_for(contest.kind) if r.blocks_registration]
     results = law.evaluate(rules, _person(person), election_day=contest.election.election_day,
                            registration_opens=opens)
@@ -491,7 +515,7 @@ def document_upload(*, actor: AnyUser | None, candidacy: Candidacy,
     if actor is None:
         # The candidate online sends documents only while registration is open; after it,
         # county staff receive them (the same window as the registration itself).
-        window_check(candidacy.election)
+        window_check(candidacy.election, contest=candidacy.contest)
     if document_type.contest_kind != candidacy.contest.kind:
         raise RuleError(_("%(type)s is not a document of this contest."), code="document_type",
                         field="document_type", type=document_type.name_en)

@@ -34,6 +34,7 @@ from amanat.candidates.forms import (
     WalkInForm,
 )
 from amanat.candidates.models import Candidacy, Channel, DocumentType, State
+from amanat.core.clientaddr import client_limit_address
 from amanat.core.errors import RuleError
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
@@ -65,15 +66,21 @@ def register_start(request: HttpRequest) -> HttpResponse:
     counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
     form = PreRegisterStartForm(request.POST or None, contests=_contests(election),
                                 counties=counties)
-    window = selectors.registration_window(election) if election else (None, None)
+    # Each contest's own registration window (the by-election's may differ).
+    windows = [(c, *selectors.registration_window(election, c))
+               for c in _contests(election)] if election else []
+    status = 200
     if request.method == "POST" and form.is_valid() and election is not None:
         data = form.cleaned_data
         try:
-            services.window_check(election)
+            services.window_check(election, contest=data["contest"])
             code = services.mobile_code_send(national_id=data["national_id"],
-                                             mobile=data["mobile"])
+                                             mobile=data["mobile"],
+                                             client_address=client_limit_address(request))
         except RuleError as error:
             form.add_error(None, error.message)
+            if error.code == "address_limit":
+                status = 429  # too many requests from this connection
         else:
             request.session[SESSION_KEY] = {
                 "code": code.pk, "national_id": data["national_id"], "mobile": data["mobile"],
@@ -81,7 +88,7 @@ def register_start(request: HttpRequest) -> HttpResponse:
             }
             return redirect("candidates:register_confirm")
     return render(request, "candidates/register_start.html",
-                  {"form": form, "election": election, "window": window})
+                  {"form": form, "election": election, "windows": windows}, status=status)
 
 
 def _pending(request: HttpRequest) -> dict[str, Any] | None:

@@ -269,3 +269,18 @@ class CaseEvidenceForm(forms.Form):
             return evidence_check.check_upload(self.cleaned_data["evidence"])
         except RuleError as error:
             raise ValidationError(error.message, code=error.code) from error
+
+
+class CaseCandidateForm(forms.Form):
+    """Name the candidate a campaign violation is about, from the county's candidates."""
+
+    candidacy = forms.TypedChoiceField(label=_("Candidate"), required=False, coerce=int,
+                                       empty_value=None)
+    note = CleanCharField(label=_("Note"), required=False, max_length=2000,
+                          widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, candidates: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["candidacy"])
+        field.choices = [("", _("None"))] + [
+            (c.pk, f"{c.first_name} {c.last_name} ({c.reference})") for c in candidates]

@@ -233,6 +233,12 @@ class Case(models.Model):
     due_at = models.DateTimeField(_("response due"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), max_length=5000, blank=True)
+    # The candidate a campaign violation is about (issue 13): set on the case by staff
+    # from the county's candidates (a report stays as received, append-only).
+    candidacy = models.ForeignKey(
+        "candidates.Candidacy", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="incident_cases", verbose_name=_("candidate"),
+    )
     locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("locked by"),
@@ -361,6 +367,7 @@ STEP_LABELS = {
     "open": _("Case opened"), "attach": _("Report joined"), "triage": _("Triaged"),
     "assign": _("Assigned to an agency"), "start": _("Work started"), "refer": _("Referred"),
     "resolve": _("Resolved"), "dismiss": _("Dismissed"), "evidence": _("Evidence added"),
+    "candidate": _("Candidate named"),
 }
 
 

@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Role
+from amanat.candidates.models import Candidacy, State
 from amanat.elections.models import Election
 from amanat.geo.codes import canonical_unit_code
 from amanat.geo.models import AdminUnit, Kind
@@ -87,7 +88,8 @@ def scope_reports(user: AnyUser, qs: QuerySet[Report] | None = None) -> QuerySet
 
 
 def case_queryset() -> CaseQuerySet:
-    return Case.objects.select_related("unit", "station", "category", "agency", "locked_by")
+    return Case.objects.select_related("unit", "station", "category", "agency", "locked_by",
+                                       "candidacy")
 
 
 def get_case_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Case:
@@ -96,6 +98,22 @@ def get_case_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Case:
     qs = case_queryset() if extra is None else case_queryset().filter(extra)
     return access.get_object_for_user(user, Case, pk, action=action, path_field="unit_path",
                                       queryset=qs)
+
+
+CANDIDACY = "candidates.candidacy"
+
+
+def candidates_for_case(user: AnyUser, case: Case) -> QuerySet[Candidacy]:
+    """The candidates a case may name: registered with the county office of the case's
+    place, in its election, and in the user's reach for candidates."""
+    segments = case.unit_path.split("/")[:-1]
+    prefixes = ["/".join(segments[:i]) + "/" for i in range(1, len(segments) + 1)]
+    qs = Candidacy.objects.filter(unit_path__in=prefixes).exclude(
+        state__in=[State.PRE_REGISTERED, State.CANCELLED])
+    if case.election_id is not None:
+        qs = qs.filter(election_id=case.election_id)
+    return access.scope_queryset(user, qs, action=policy.VIEW, path_field="unit_path",
+                                 model_label=CANDIDACY)
 
 
 def get_case_unit_for_user(user: AnyUser, pk: Any) -> AdminUnit:

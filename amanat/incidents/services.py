@@ -34,6 +34,7 @@ from amanat.audit.services import (
     audit_snapshot,
     jsonable,
 )
+from amanat.candidates.models import Candidacy
 from amanat.core import changes
 from amanat.core.errors import Digits, RuleError
 from amanat.core.forms import jalali_problem
@@ -455,6 +456,38 @@ def case_resolve(*, case: Case, actor: AnyUser, outcome: str) -> Case:
 def case_dismiss(*, case: Case, actor: AnyUser, outcome: str) -> Case:
     return _move(case, target=Status.DISMISSED, action="dismiss", actor=actor,
                  changes={"outcome": _outcome(outcome), "closed_at": timezone.now()})
+
+
+# --- cases: the candidate a campaign violation is about ------------------------------------
+
+
+def case_candidate_set(*, case: Case, actor: AnyUser, candidacy: Candidacy | None,
+                       note: str = "") -> Case:
+    """Name the candidate the case is about (or clear it): a candidate registered with the
+    county office of the case's place, in the case's election. Audited; the case's status
+    does not change."""
+    note = clean_text(note or "")[:2000]
+    with transaction.atomic():
+        case = _for_update(case, actor)
+        before = _fields(case, CASE_AUDIT_FIELDS)
+        if candidacy is not None:
+            if not case.unit_path.startswith(candidacy.unit_path):
+                raise RuleError(_("Candidate %(reference)s is not registered in the county "
+                                  "of this case."), code="other_county", field="candidacy",
+                                reference=candidacy.reference)
+            if case.election_id is not None and candidacy.election_id != case.election_id:
+                raise RuleError(_("Candidate %(reference)s stands in another election."),
+                                code="other_election", field="candidacy",
+                                reference=candidacy.reference)
+        previous = case.candidacy
+        if (previous.pk if previous else None) == (candidacy.pk if candidacy else None):
+            return case
+        case.candidacy = candidacy
+        case.save(update_fields=["candidacy", "updated_at"])
+        _step(case, action="candidate", actor=actor, before=before, from_status=case.status,
+              note=note, extra={"before": previous.reference if previous else None,
+                                "after": candidacy.reference if candidacy else None})
+    return case
 
 
 # --- cases: edit locks --------------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Agency
+from amanat.candidates.review_selectors import get_candidacy_for_user
 from amanat.core.clientaddr import client_limit_address
 from amanat.core.collation import persian
 from amanat.core.errors import RuleError
@@ -34,6 +35,7 @@ from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents import ratelimit, selectors, services, spam
 from amanat.incidents.forms import (
     STEPS,
+    CaseCandidateForm,
     CaseEvidenceForm,
     CaseFilterForm,
     CategoryForm,
@@ -436,3 +438,43 @@ def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.success(request, _("Evidence added to the case (report %(ref)s).")
                          % {"ref": report.reference})
     return redirect("incidents:case", case_id=case.pk)
+
+
+# --- the candidate a case is about (issue 13) ---------------------------------------------
+
+MAX_CANDIDATES = 1000
+
+
+@require_http_methods(["GET", "POST"])
+def case_candidate(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Name the candidate a campaign violation is about, from the candidates of the case's
+    county in the user's reach (those who may change the case)."""
+    case = selectors.get_case_for_user(request.user, case_id, write=True)
+    choices = list(selectors.candidates_for_case(request.user, case)
+                   .only("pk", "first_name", "last_name", "reference")
+                   .order_by("last_name", "first_name", "pk")[:MAX_CANDIDATES])
+    form = CaseCandidateForm(request.POST or None, candidates=choices,
+                             initial={"candidacy": case.candidacy_id})
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["candidacy"]
+        candidacy = next((c for c in choices if c.pk == chosen), None)
+        try:
+            services.case_candidate_set(case=case, actor=request.user, candidacy=candidacy,
+                                        note=form.cleaned_data["note"])
+        except RuleError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Candidate named on the case.") if candidacy
+                             else _("The case names no candidate now."))
+            return redirect("incidents:case", case_id=case.pk)
+    return render(request, "incidents/case_candidate.html", {"case": case, "form": form})
+
+
+def candidate_cases(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    """The cases about one candidate (linked from the candidate's dossier): those of the
+    cases in the user's reach."""
+    candidacy = get_candidacy_for_user(request.user, candidacy_id)
+    cases = list(selectors.scope_cases(request.user).filter(candidacy=candidacy)
+                 .select_related("category", "unit").order_by("-opened_at", "-pk")[:200])
+    return render(request, "incidents/candidate_cases.html",
+                  {"candidacy": candidacy, "cases": cases})

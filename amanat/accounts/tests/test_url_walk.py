@@ -395,6 +395,25 @@ def _constituencies(world: World) -> list[tuple[dict[str, Any], AdminUnit | None
     return [({"constituency_id": c.constituency_id}, None) for c in _walk_candidates(world)]
 
 
+def _walk_boards(world: World) -> list[Any]:
+    """A complete three-person inspection board in Gharchak and one in Kerman."""
+    from amanat.boards.demo import complete_board
+    from amanat.boards.models import BoardKind
+
+    return [complete_board(election=world.election, kind=BoardKind.COUNTY_INSPECTION,
+                           unit=unit)[0]
+            for unit in (world.geo.gharchak, world.geo.kerman_county)]
+
+
+def _boards(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"board_id": b.pk}, b.unit) for b in _walk_boards(world)]
+
+
+def _board_members(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"member_id": b.members.filter(is_chair=False).first().pk}, b.unit)
+            for b in _walk_boards(world)]
+
+
 def _walk_plans(world: World) -> dict[str, Any]:
     """Per county (Gharchak, Kerman): the localisation of an issued directive with a
     measure owned by the police, an alert of a national scenario, a playbook run with a
@@ -667,6 +686,9 @@ EXPECTATIONS: dict[str, Expect] = {
                                     objects=_incident_cases, post_only=True),
     "incidents:case_evidence": Expect(OBJECT, "incidents.case", action="change",
                                       objects=_incident_cases, post_only=True),
+    "incidents:case_candidate": Expect(OBJECT, "incidents.case", action="change",
+                                       objects=_incident_cases),
+    "incidents:candidate_cases": Expect(OBJECT, "candidates.candidacy", objects=_candidacies),
     "incidents:dashboard": Expect(LIST, "incidents.case"),
     "incidents:map": Expect(LIST, "incidents.case"),
     "incidents:map_data": Expect(LIST, "incidents.case"),
@@ -740,6 +762,17 @@ EXPECTATIONS: dict[str, Expect] = {
     # candidates: county staff register and confirm in their scope, the boards read;
     # downloads are audited POSTs; constituencies' seats are national; pre-registration
     # is public (steps two and three send back to step one without a registration under way)
+    # boards (issue 14): the governor's office forms boards and appoints their members.
+    "boards:list": Expect(LIST, "boards.board"),
+    "boards:new": Expect(LIST, "boards.board", action="create"),
+    "boards:detail": Expect(OBJECT, "boards.board", objects=_boards),
+    "boards:member_new": Expect(OBJECT, "boards.board", action="change", objects=_boards),
+    "boards:member_replace": Expect(OBJECT, "boards.board", action="change",
+                                    objects=_board_members),
+    "boards:member_end": Expect(OBJECT, "boards.board", action="change",
+                                objects=_board_members),
+    "boards:member_chair": Expect(OBJECT, "boards.board", action="change",
+                                  objects=_board_members, post_only=True),
     "candidates:list": Expect(LIST, "candidates.candidacy"),
     "api:candidates": Expect(LIST, "candidates.candidacy"),
     "api:candidate": Expect(OBJECT, "candidates.candidacy", objects=_candidacies),

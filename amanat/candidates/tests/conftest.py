@@ -12,6 +12,8 @@ import pytest
 
 from amanat.accounts.models import Membership, Role
 from amanat.accounts.testing import Personas, make_personas
+from amanat.boards.demo import complete_board
+from amanat.boards.models import BoardKind
 from amanat.candidates.services import constituencies_load
 from amanat.core import notify
 from amanat.elections.demo import seed_example_election
@@ -64,4 +66,9 @@ def world(small_geo: Any, settings: Any, tmp_path: Any, django_user_model: Any) 
     supervision = django_user_model.objects.create_user(username="tehran_supervision")
     Membership.objects.create(user=supervision, role=Role.SUPERVISION_BOARD,
                               unit=small_geo.tehran)
+    # The boards that act are complete (amanat/boards refuses an incomplete one).
+    complete_board(election=election, kind=BoardKind.COUNTY_EXECUTIVE, unit=small_geo.gharchak,
+                   users=[board])
+    complete_board(election=election, kind=BoardKind.SUPERVISION, unit=small_geo.tehran,
+                   users=[supervision])
     return World(small_geo, personas, election, board, supervision)

@@ -256,3 +256,71 @@ def test_online_documents_after_the_window_closes_are_refused(
     assert response.status_code == 200
     assert "it is closed" in response.content.decode()
     assert not Document.objects.exists()
+
+
+def test_each_contest_registers_in_its_own_window(world: World, client: Client) -> None:
+    """The by-election's own milestones (``<code>__assembly_of_experts``) make its window;
+    the councils keep the election's. Refused outside it with its own Jalali dates."""
+    from django.utils import translation
+
+    from amanat.core.templatetags.persian import jdate
+    from amanat.elections.models import ContestKind, Milestone, PhaseKind
+
+    today = timezone.localdate()
+    ae = world.contest(ContestKind.ASSEMBLY_OF_EXPERTS)
+    own = (today - datetime.timedelta(days=20), today - datetime.timedelta(days=10))
+    for code, due in zip(("candidate_registration_opens", "candidate_registration_closes"),
+                         own, strict=True):
+        Milestone.objects.create(election=world.election, code=f"{code}__{ae.kind}",
+                                 name=code, due=due, phase=PhaseKind.BEFORE)
+    assert registration_window(world.election, ae) == own
+    council = registration_window(world.election, world.city_council)
+    assert council == registration_window(world.election) and council != own
+    services.window_check(world.election, contest=world.city_council)  # open today
+    with pytest.raises(services.RuleError) as caught:
+        services.window_check(world.election, contest=ae)
+    assert caught.value.code == "window_closed"
+    with translation.override("en"):
+        assert (f"open from {jdate(own[0])} to the end of {jdate(own[1])}; it is closed"
+                in caught.value.message)
+    # The public form refuses the by-election and sends no code; it shows both windows.
+    response = in_language(client, "en").post(reverse("candidates:register"), {
+        "contest": ae.pk, "county": world.geo.gharchak.pk, "national_id": nid(41),
+        "mobile": "09121234567"})
+    html = response.content.decode()
+    with translation.override("en"):
+        assert f"to the end of {jdate(own[1])}; it is closed" in html
+        assert html.count('data-testid="window"') == world.election.contests.count()
+    assert not notify.outbox
+    # The councils still register.
+    assert _start(client, world, nid(42)).status_code == 302
+
+
+def test_codes_are_limited_per_client_address(world: World, client: Client,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """One connection may ask for only so many codes an hour, whatever the numbers; the
+    refusal says so (429), sends nothing and stores nothing; another address is not held
+    back. The codes table keeps a keyed hash, never the address."""
+    from django.test import TestCase
+
+    from amanat.candidates.models import MobileCode
+
+    monkeypatch.setattr(services, "CODES_PER_ADDRESS_PER_HOUR", 2)
+
+    def ask(n: int, address: str) -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return in_language(client, "en").post(reverse("candidates:register"), {
+                "contest": world.city_council.pk, "county": world.geo.gharchak.pk,
+                "national_id": nid(60 + n), "mobile": f"0912123456{n}"},
+                REMOTE_ADDR=address)
+
+    assert ask(1, "203.0.113.7").status_code == 302
+    assert ask(2, "203.0.113.7").status_code == 302
+    refused = ask(3, "203.0.113.7")
+    assert refused.status_code == 429
+    assert "Too many confirmation codes were asked for from your connection" in \
+        refused.content.decode()
+    assert MobileCode.objects.count() == 2 and len(notify.outbox) == 2
+    assert ask(4, "198.51.100.9").status_code == 302
+    assert not MobileCode.objects.filter(client_key__contains="203.0.113.7").exists()
+    assert MobileCode.objects.values("client_key").distinct().count() == 2

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from amanat.accounts.models import Role
+from amanat.boards import demo as boards_demo
 from amanat.candidates import review_demo
 from amanat.candidates.models import (
     Candidacy,
@@ -45,6 +46,13 @@ def test_review_demo(small_geo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     f.constituency(small_geo.kerman_city, small_geo.kerman_province)
     f.member("gov", Role.GOVERNOR, small_geo.gharchak)
     f.member("kgov", Role.GOVERNOR, small_geo.kerman_county)
+
+    # The boards first, as load-demo does (an incomplete board may not decide).
+    monkeypatch.setattr(boards_demo, "GHARCHAK", small_geo.gharchak.code)
+    monkeypatch.setattr(boards_demo, "KERMAN_COUNTY", small_geo.kerman_county.code)
+    monkeypatch.setattr(boards_demo, "TEHRAN", small_geo.tehran.code)
+    monkeypatch.setattr(boards_demo, "KERMAN_PROVINCE", small_geo.kerman_province.code)
+    assert boards_demo.seed_demo_boards(election).boards == 8
 
     result = review_demo.seed_demo_candidate_review(election)
     assert result.final_lists == 1, str(result)

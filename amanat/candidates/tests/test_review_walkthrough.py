@@ -21,6 +21,8 @@ from django.utils import timezone
 from amanat.accounts.models import Membership, Role
 from amanat.accounts.testing import sign_in
 from amanat.audit.models import Event
+from amanat.boards.demo import complete_board
+from amanat.boards.models import BoardKind
 from amanat.candidates.models import (
     Candidacy,
     Complaint,
@@ -80,6 +82,11 @@ def world(small_geo: Any, personas: Any) -> dict[str, Any]:
     both = f.member("both_boards", Role.EXECUTIVE_BOARD, small_geo.gharchak)
     Membership.objects.create(user=both, role=Role.SUPERVISION_BOARD, unit=small_geo.tehran)
     kerman_exec = f.member("exec_kerman", Role.EXECUTIVE_BOARD, small_geo.kerman_county)
+    # The boards that act are complete (amanat/boards refuses an incomplete one).
+    for kind, unit, users in ((BoardKind.COUNTY_EXECUTIVE, small_geo.gharchak, [executive]),
+                              (BoardKind.COUNTY_EXECUTIVE, small_geo.kerman_county, []),
+                              (BoardKind.SUPERVISION, small_geo.tehran, [supervision])):
+        complete_board(election=election, kind=kind, unit=unit, users=users)
     return {"election": election, "race": race, "seat": g_seat, "g": gharchak, "k": kerman,
             "exec": executive, "sup": supervision, "both": both, "kerman_exec": kerman_exec,
             "personas": personas, "geo": small_geo}

@@ -148,6 +148,14 @@ FACTORIES: dict[str, Factory | None] = {
         {"state": "x"}, counties=_counties()),
     "amanat.candidates.forms.ConstituencyFilterForm": lambda ctx: ctx.form({"kind": "x"}),
     "amanat.candidates.forms.ConstituencyForm": lambda ctx: ctx.form({}),
+    "amanat.incidents.forms.CaseCandidateForm": lambda ctx: ctx.form({"candidacy": "x"},
+                                                                     candidates=[]),
+    "amanat.boards.forms.BoardFilterForm": lambda ctx: ctx.form(
+        {"unit": "x"}, units=[ctx.small_geo.gharchak]),
+    "amanat.boards.forms.BoardForm": lambda ctx: ctx.form({}, units=[ctx.small_geo.gharchak]),
+    "amanat.boards.forms.MemberForm": lambda ctx: ctx.form({"national_id": "x"}),
+    "amanat.boards.forms.ReplaceForm": lambda ctx: ctx.form({}),
+    "amanat.boards.forms.EndForm": lambda ctx: ctx.form({}),
     "amanat.stations.forms.StationFilterForm": lambda ctx: ctx.form(
         {"province": "x"}, provinces=[], counties=[]),
     "amanat.stations.forms.StationForm": lambda ctx: ctx.form({}, instance=_station(ctx)),

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from amanat.accounts.demo import DEMO_PASSWORD, demo_totp_secret, seed_demo_users
 from amanat.atlas.demo import seed_demo_atlas
+from amanat.boards.demo import seed_demo_boards
 from amanat.candidates.demo import seed_demo_candidates
 from amanat.candidates.review_demo import seed_demo_candidate_review
 from amanat.councils.demo import seed_demo_councils
@@ -45,6 +46,8 @@ class Command(BaseCommand):
         # (serious cases go on their agendas), the atlas last (it scores all of them).
         self.stdout.write(f"incidents: {seed_demo_incidents(election)}")
         self.stdout.write(f"councils: {seed_demo_councils(election)}")
+        # The boards before the candidates' review (an incomplete board may not decide).
+        self.stdout.write(f"boards: {seed_demo_boards(election)}")
         # The candidates' review, complaints and the by-election's final list.
         self.stdout.write(f"candidate review: {seed_demo_candidate_review(election)}")
         self.stdout.write(f"atlas: {seed_demo_atlas(election)}")
