@@ -420,13 +420,22 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
               channel: str, mobile_confirmed_at: datetime.datetime | None,
               now: datetime.datetime) -> Candidacy:
     election = contest.election
-    if Candidacy.objects.filter(election=election, national_id=national_id,
-                                state__in=LIVE_STATES).exists():
+    live = Candidacy.objects.filter(election=election, national_id=national_id,
+                                    state__in=LIVE_STATES)
+    # An online pre-registration proves only that someone holds *a* mobile number, not
+    # that they are the person of the national ID: anyone could pre-register another
+    # person's ID and so bar that person from standing. The person registering at the
+    # office, seen with their card, replaces an unconfirmed online pre-registration.
+    supersede = channel == Channel.WALK_IN and live.exists() and not live.exclude(
+        state=State.PRE_REGISTERED, channel=Channel.ONLINE).exists()
+    if live.exists() and not supersede:
         raise _duplicate(election, national_id)
     user = signed_in(actor)
     first, last = normalize(person.first_name), normalize(person.last_name)
     try:
         with transaction.atomic():
+            if supersede:
+                _supersede(actor=actor, live=live, now=now)
             reference = _new_reference()
             while Candidacy.objects.filter(reference=reference).exists():
                 reference = _new_reference()
@@ -463,6 +472,21 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
             raise _duplicate(election, national_id) from error
         raise
     return candidacy
+
+
+def _supersede(*, actor: AnyUser | None, live: Any, now: datetime.datetime) -> None:
+    """Cancel the unconfirmed online pre-registrations of the person now registering in
+    person (inside the registration's transaction); refused if one was confirmed
+    meanwhile."""
+    for old in live.select_for_update().select_related("county"):
+        if (old.state, old.channel) != (State.PRE_REGISTERED, Channel.ONLINE):
+            raise _duplicate(old.election, old.national_id)
+        old.state = State.CANCELLED
+        old.save(update_fields=["state", "updated_at"])
+        audit_record(action="candidates.candidacy.supersede", actor=signed_in(actor),
+                     unit=old.county, obj=old,
+                     before={"state": State.PRE_REGISTERED},
+                     after={"state": State.CANCELLED, "reason": "walk_in_registration"})
 
 
 def candidacy_confirm(*, actor: AnyUser, candidacy: Candidacy) -> Candidacy:
