@@ -48,7 +48,7 @@ from amanat.core.errors import RuleError, tabular_error
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Constituency, Kind
-from amanat.lib.tabular import TabularError, read_table
+from amanat.lib.tabular import TabularError, escape_formula, read_table
 
 PER_PAGE = 50
 LICENCE = "CC BY 4.0 — https://creativecommons.org/licenses/by/4.0/"
@@ -461,9 +461,10 @@ def public_final_list_csv(request: HttpRequest, list_id: int) -> HttpResponse:
     writer.writerow(["ballot_order", "name", "tracking_code", "withdrawn", "withdrawn_at",
                      "withdrawal_note"])
     for row in open_rows(final):
-        writer.writerow([row["ballot_order"], row["name"], row["tracking_code"],
-                         "yes" if row["withdrawn"] else "no", row["withdrawn_at"] or "",
-                         row["withdrawal_note"]])
+        # Names come from the public registration form: escaped like every export.
+        writer.writerow([row["ballot_order"], escape_formula(row["name"]),
+                         row["tracking_code"], "yes" if row["withdrawn"] else "no",
+                         row["withdrawn_at"] or "", escape_formula(row["withdrawal_note"])])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="final-list-{final.pk}.csv"'
     return response

