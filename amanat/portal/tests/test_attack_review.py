@@ -34,3 +34,32 @@ def test_open_data_csv_does_not_carry_formulas(client: Client, published: World)
     assert row["address"] == "'@SUM(A1)"
     # Numbers stay numbers (a negative longitude is not text).
     assert row["latitude"] == "35.43"
+
+
+def test_a_report_queued_by_one_user_is_not_filed_under_the_next(world: World) -> None:
+    """Shared device: the inspector queues a report offline and signs out through the
+    menu; the police officer signs in on the same phone and the outbox sends. The report
+    must not be filed as the officer's."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from amanat.incidents.models import Report
+    from amanat.portal.tests.conftest import client_for
+
+    inspector, officer = world.personas.inspector, world.personas.police
+    page = client_for(inspector).get("/field/").content.decode()
+    assert f'data-user="{inspector.pk}"' in page
+    data = {"category": world.category("vote_buying").pk, "station_code": "2310-0042",
+            "county": "", "text": "پخش پول جلوی شعبه", "queued_by": str(inspector.pk),
+            "evidence": SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+                                           content_type="image/png")}
+    response = client_for(officer).post("/field/reports/", data,
+                                        headers={"Idempotency-Key": "shared-1"})
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["code"] == "other_user"
+    assert not Report.objects.exists()
+    # Its writer sends it.
+    data["evidence"].seek(0)
+    response = client_for(inspector).post("/field/reports/", data,
+                                          headers={"Idempotency-Key": "shared-1"})
+    assert response.status_code == 201
+    assert Report.objects.get().submitted_by == inspector
