@@ -46,3 +46,26 @@ def test_public_final_list_csv_does_not_carry_formulas(world: World) -> None:
                            if not line.startswith("#")))
     assert rows[1][1] == "'" + FORMULA + " @SUM(1)"
     assert rows[1][5] == "'+1-2"
+
+
+def test_registration_pages_with_the_visitors_data_are_not_stored(world: World,
+                                                                  client: Client) -> None:
+    """Signed out, the registration steps show the candidate's mobile number and tracking
+    code from their session: no shared cache or browser history may keep them."""
+    from amanat.candidates.tests.test_registration import _code, _person, _start
+    from amanat.candidates.tests.conftest import nid
+
+    assert "no-store" not in client.get(reverse("candidates:register")).get(
+        "Cache-Control", "")
+    assert _start(client, world, nid(21)).status_code == 302
+    page = client.get(reverse("candidates:register_confirm"))
+    assert 'name="code"' in page.content.decode()
+    assert page["Cache-Control"] == "private, no-store"
+    response = client.post(reverse("candidates:register_confirm"), _person(
+        code=_code(), constituency=world.city(world.geo.gharchak_city).pk))
+    assert response.status_code == 302
+    page = client.get(reverse("candidates:register_documents"))
+    assert page.status_code == 200 and page["Cache-Control"] == "private, no-store"
+    # A public page that reads nothing of the visitor keeps its caching.
+    assert "no-store" not in Client().get(reverse("public_final_lists")).get(
+        "Cache-Control", "")
