@@ -509,6 +509,9 @@ def candidacy_confirm(*, actor: AnyUser, candidacy: Candidacy) -> Candidacy:
 # --- documents --------------------------------------------------------------------------------
 
 
+PUBLIC_UPLOADS_PER_TYPE = 3
+
+
 def document_upload(*, actor: AnyUser | None, candidacy: Candidacy,
                     document_type: DocumentType, checked: CheckedFile) -> Document:
     """Store a dossier file (checked types only) as received."""
@@ -527,6 +530,15 @@ def document_upload(*, actor: AnyUser | None, candidacy: Candidacy,
     if candidacy.state not in LIVE_STATES or candidacy.state == State.WITHDRAWN:
         raise RuleError(_("This candidacy takes no more documents."), code="state")
     user = signed_in(actor)
+    if user is None and Document.objects.filter(
+            candidacy=candidacy, document_type=document_type,
+            uploaded_by__isnull=True).count() >= PUBLIC_UPLOADS_PER_TYPE:
+        # Every upload is kept (the dossier's history): without a limit one registration
+        # code let anyone fill the disk with 5 MB files, signed out.
+        raise RuleError(_("%(type)s has been sent %(count)s times online; bring any "
+                          "correction to the county office."), code="upload_limit",
+                        field="file", type=document_type.name_en,
+                        count=PUBLIC_UPLOADS_PER_TYPE)
     with transaction.atomic():
         document = Document(
             candidacy=candidacy, document_type=document_type, status=DocumentStatus.RECEIVED,

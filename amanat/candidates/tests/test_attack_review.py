@@ -69,3 +69,27 @@ def test_registration_pages_with_the_visitors_data_are_not_stored(world: World,
     # A public page that reads nothing of the visitor keeps its caching.
     assert "no-store" not in Client().get(reverse("public_final_lists")).get(
         "Cache-Control", "")
+
+
+def test_online_uploads_are_limited_per_document_type(world: World, client: Client) -> None:
+    """One registration code must not let a visitor store files without end (every
+    upload is kept as the dossier's history)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from amanat.candidates.models import Document, DocumentType
+    from amanat.candidates.services import PUBLIC_UPLOADS_PER_TYPE
+    from amanat.candidates.tests.conftest import nid
+    from amanat.candidates.tests.test_registration import _register_online
+
+    assert _register_online(client, world, nid(22)).status_code == 302
+    photo = DocumentType.objects.get(contest_kind="city_council", code="photo")
+    url = reverse("candidates:register_documents")
+    for i in range(PUBLIC_UPLOADS_PER_TYPE):
+        upload = SimpleUploadedFile(f"p{i}.png", b"\x89PNG\r\n\x1a\n" + bytes([i]) * 64)
+        assert client.post(url, {"document_type": photo.pk, "file": upload}
+                           ).status_code == 302
+    upload = SimpleUploadedFile("more.png", b"\x89PNG\r\n\x1a\n" + b"x" * 64)
+    response = client.post(url, {"document_type": photo.pk, "file": upload},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert Document.objects.count() == PUBLIC_UPLOADS_PER_TYPE
