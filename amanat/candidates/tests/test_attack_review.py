@@ -93,3 +93,28 @@ def test_online_uploads_are_limited_per_document_type(world: World, client: Clie
                            HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert Document.objects.count() == PUBLIC_UPLOADS_PER_TYPE
+
+
+def test_a_final_list_is_published_only_for_a_constituency_of_its_contest(
+        world: World) -> None:
+    """The contest and the constituency both come from the publish URL: an executive
+    board member must not publish an (empty) final list of another contest."""
+    from amanat.accounts.models import Role
+    from amanat.accounts.testing import sign_in
+    from amanat.elections.models import ContestKind
+
+    today = datetime.date.today()
+    f.calendar(world.election, closes=today - datetime.timedelta(days=5),
+               complaints_close=today - datetime.timedelta(days=2))
+    village = world.contest(ContestKind.VILLAGE_COUNCIL)
+    seat = world.city(world.geo.gharchak_city)  # a city: not in the village contest
+    assert not village.constituencies.filter(pk=seat.pk).exists()
+    board = Client()
+    sign_in(board, f.member("board_publisher", Role.EXECUTIVE_BOARD, world.geo.gharchak))
+    url = reverse("candidates_review:publish", args=[village.pk, seat.pk])
+    assert board.post(url).status_code == 302
+    assert not FinalList.objects.filter(published_at__isnull=False).exists()
+    # The city contest's own list is published.
+    url = reverse("candidates_review:publish", args=[world.city_council.pk, seat.pk])
+    assert board.post(url).status_code == 302
+    assert FinalList.objects.get(published_at__isnull=False).contest == world.city_council
