@@ -252,7 +252,17 @@ def test_a_shared_phone_keeps_each_users_queue_to_themselves(
     context.set_offline(True)
     _file(page, "گزارش بازرس روی گوشی مشترک", "shared.png")
     _unsent(page, 1)
+    assert page.evaluate("caches.has('amanat-field-pages')")
+    # Signed out: the sign-in page, where signing out lands, drops the cached app page
+    # and station list of the inspector.
     context.clear_cookies()
+    context.set_offline(False)
+    page.goto(page.base_url + "/accounts/login/")
+    for _i in range(50):
+        if not page.evaluate("caches.has('amanat-field-pages')"):
+            break
+        page.wait_for_timeout(100)
+    assert not page.evaluate("caches.has('amanat-field-pages')")
     _sign_in(page, officer)
     context.set_offline(False)
     _open_field(page)
