@@ -52,8 +52,8 @@ def test_registration_pages_with_the_visitors_data_are_not_stored(world: World,
                                                                   client: Client) -> None:
     """Signed out, the registration steps show the candidate's mobile number and tracking
     code from their session: no shared cache or browser history may keep them."""
-    from amanat.candidates.tests.test_registration import _code, _person, _start
     from amanat.candidates.tests.conftest import nid
+    from amanat.candidates.tests.test_registration import _code, _person, _start
 
     assert "no-store" not in client.get(reverse("candidates:register")).get(
         "Cache-Control", "")
@@ -118,3 +118,24 @@ def test_a_final_list_is_published_only_for_a_constituency_of_its_contest(
     url = reverse("candidates_review:publish", args=[world.city_council.pk, seat.pk])
     assert board.post(url).status_code == 302
     assert FinalList.objects.get(published_at__isnull=False).contest == world.city_council
+
+
+def test_the_documents_step_ends_when_the_visitor_leaves(
+        world: World, client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a shared computer the next person, in the same browser session (hours long),
+    must not reach the last candidate's dossier page and upload into it."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from amanat.candidates.tests.conftest import nid
+    from amanat.candidates.tests.test_registration import _register_online
+
+    assert _register_online(client, world, nid(23)).status_code == 302
+    url = reverse("candidates:register_documents")
+    assert client.get(url).status_code == 200
+    later = timezone.now() + datetime.timedelta(
+        seconds=settings.AMANAT_SESSION_IDLE_SECONDS + 60)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "candidates:register")
