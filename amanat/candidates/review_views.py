@@ -10,6 +10,7 @@ through ``review_services``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -470,13 +472,27 @@ def public_final_list_csv(request: HttpRequest, list_id: int) -> HttpResponse:
     return response
 
 
+def _final_list_pdf(final: FinalList) -> bytes:
+    """The PDF, rendered once per version of the list (publication, withdrawals): it is
+    public and takes a second or more of CPU to draw, so that anyone repeating the request
+    would otherwise occupy the server's workers."""
+    entries = list(final.entries.all())
+    version = hashlib.sha256(repr((final.pk, final.published_at, [
+        (e.pk, e.ballot_order, e.ballot_name, e.withdrawn_at) for e in entries])).encode()
+    ).hexdigest()[:32]
+    key = f"candidates:final-list-pdf:{final.pk}:{version}"
+    data: bytes | None = cache.get(key)
+    if data is None:
+        data = review_pdf.final_list_pdf(final, entries, licence=LICENCE)
+        cache.set(key, data, timeout=24 * 60 * 60)
+    return data
+
+
 @login_not_required
 @require_GET
 def public_final_list_pdf(request: HttpRequest, list_id: int) -> HttpResponse:
     final = _published(list_id)
-    response = HttpResponse(review_pdf.final_list_pdf(final, list(final.entries.all()),
-                                                      licence=LICENCE),
-                            content_type="application/pdf")
+    response = HttpResponse(_final_list_pdf(final), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="final-list-{final.pk}.pdf"'
     return response
 

@@ -139,3 +139,30 @@ def test_the_documents_step_ends_when_the_visitor_leaves(
     response = client.get(url)
     assert response.status_code == 302 and response["Location"] == reverse(
         "candidates:register")
+
+
+def test_the_public_pdf_is_drawn_once_per_version_of_the_list(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The public PDF costs a second or more of CPU: repeating the request must not draw
+    it again (anyone could keep the workers busy); a withdrawal draws the new version."""
+    from django.core.cache import cache
+
+    from amanat.candidates import review_pdf
+
+    cache.clear()
+    drawn: list[int] = []
+    real = review_pdf.html_to_pdf
+
+    def counting(*args: Any, **kwargs: Any) -> bytes:
+        drawn.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(review_pdf, "html_to_pdf", counting)
+    final = _published(world)
+    url = reverse("public_final_list_pdf", args=[final.pk])
+    first = Client().get(url)
+    assert first.status_code == 200 and first.content.startswith(b"%PDF")
+    again = Client().get(url)
+    assert again.content == first.content and len(drawn) == 1
+    FinalListEntry.objects.filter(final_list=final).update(withdrawn_at=None)
+    assert Client().get(url).status_code == 200 and len(drawn) == 2
