@@ -665,12 +665,16 @@ class MobileCode(models.Model):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+    # A keyed hash of the requesting client's address (never the address itself): the
+    # codes asked for from one address are limited, as the numbers texted are.
+    client = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("mobile confirmation code")
         verbose_name_plural = _("mobile confirmation codes")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["mobile", "created_at"], name="candidates_code_mobile")]
+        indexes = [models.Index(fields=["mobile", "created_at"], name="candidates_code_mobile"),
+                   models.Index(fields=["client", "created_at"], name="candidates_code_client")]
 
     def __str__(self) -> str:
         return f"{self.mobile} {self.created_at:%Y-%m-%d %H:%M}"

@@ -246,26 +246,46 @@ def window_check(election: Election, *, now: datetime.datetime | None = None) ->
 CODE_LIFETIME = datetime.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 CODES_PER_HOUR = 5
+# Codes asked for from one client address in an hour (a mobile operator's shared address
+# carries many people at once, so this is well above one person's need).
+CODES_PER_ADDRESS_HOUR = 30
+
+
+def client_hash(address: str) -> str:
+    """A keyed hash of a client address: codes never hold a readable address."""
+    if not address:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), f"code-client:{address}".encode(),
+                    hashlib.sha256).hexdigest()[:64]
 
 
 def _code_hash(code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-def mobile_code_send(*, national_id: str, mobile: str,
+def mobile_code_send(*, national_id: str, mobile: str, client: str = "",
                      now: datetime.datetime | None = None) -> MobileCode:
-    """Make a six-digit code and text it to ``mobile`` (a few per hour per number)."""
+    """Make a six-digit code and text it to ``mobile`` (a few per hour per number, and a
+    limit per client address: every text costs money and reaches a real person, so one
+    visitor must not text number after number). ``client`` is the requesting address."""
     now = now or timezone.now()
+    client = client_hash(client)
+    hour_ago = now - datetime.timedelta(hours=1)
     with transaction.atomic():
-        recent = MobileCode.objects.filter(mobile=mobile,
-                                           created_at__gte=now - datetime.timedelta(hours=1))
+        recent = MobileCode.objects.filter(mobile=mobile, created_at__gte=hour_ago)
         if recent.count() >= CODES_PER_HOUR:
             raise RuleError(_("Too many codes were sent to this number; try again in an "
                               "hour."), code="codes_limit", field="mobile")
+        limit = int(getattr(settings, "AMANAT_REGISTRATION_CODES_PER_ADDRESS",
+                            CODES_PER_ADDRESS_HOUR))
+        if client and MobileCode.objects.filter(client=client,
+                                                created_at__gte=hour_ago).count() >= limit:
+            raise RuleError(_("Too many codes were asked for from this connection; try "
+                              "again in an hour."), code="codes_limit_client")
         code = f"{secrets.randbelow(10**6):06d}"
         row = MobileCode.objects.create(national_id=national_id, mobile=mobile,
                                         code_hash=_code_hash(code), created_at=now,
-                                        expires_at=now + CODE_LIFETIME)
+                                        expires_at=now + CODE_LIFETIME, client=client)
         with translation.override("fa"):
             text = gettext("Amanat candidate registration code: %(code)s") % {"code": code}
         notify.sms_send(to=mobile, text=text)

@@ -35,6 +35,7 @@ from amanat.candidates.forms import (
     WalkInForm,
 )
 from amanat.candidates.models import Candidacy, Channel, DocumentType, State
+from amanat.core.clientaddr import client_limit_address
 from amanat.core.errors import RuleError
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
@@ -72,7 +73,8 @@ def register_start(request: HttpRequest) -> HttpResponse:
         try:
             services.window_check(election)
             code = services.mobile_code_send(national_id=data["national_id"],
-                                             mobile=data["mobile"])
+                                             mobile=data["mobile"],
+                                             client=client_limit_address(request))
         except RuleError as error:
             form.add_error(None, error.message)
         else:

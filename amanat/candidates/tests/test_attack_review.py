@@ -166,3 +166,32 @@ def test_the_public_pdf_is_drawn_once_per_version_of_the_list(
     assert again.content == first.content and len(drawn) == 1
     FinalListEntry.objects.filter(final_list=final).update(withdrawn_at=None)
     assert Client().get(url).status_code == 200 and len(drawn) == 2
+
+
+def test_one_connection_cannot_text_number_after_number(
+        world: World, settings: Any) -> None:
+    """Each code is a paid text to a real person: the limit per number (5 an hour) did not
+    stop one visitor from texting any number of different numbers."""
+    from django.test import TestCase
+
+    from amanat.candidates.models import MobileCode
+    from amanat.candidates.tests.conftest import nid
+    from amanat.core import notify
+
+    settings.AMANAT_REGISTRATION_CODES_PER_ADDRESS = 3
+
+    def start(n: int, address: str) -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return Client(REMOTE_ADDR=address).post(reverse("candidates:register"), {
+                "contest": world.city_council.pk, "county": world.geo.gharchak.pk,
+                "national_id": nid(30 + n), "mobile": f"0912000{n:04d}"})
+
+    for n in range(3):
+        assert start(n, "203.0.113.9").status_code == 302
+    refused = start(3, "203.0.113.9")
+    assert refused.status_code == 200 and len(notify.outbox) == 3
+    assert MobileCode.objects.count() == 3
+    # The address is kept only as a keyed hash.
+    assert "203.0.113.9" not in str(list(MobileCode.objects.values_list("client", flat=True)))
+    # Another connection is not held back.
+    assert start(4, "198.51.100.7").status_code == 302
