@@ -229,9 +229,11 @@ class PrivatePagesMiddleware:
 
     They carry scoped data (lists, exports, evidence, tokens shown once): no shared cache
     may keep them and no browser may keep them on disk or show them again from history
-    after sign-out. Static files (WhiteNoise answers before this runs) and pages served
-    signed out keep whatever caching they had. Runs in the site's and the API's chain; on
-    the API the token check has named ``request.user`` by the time the answer passes.
+    after sign-out. So are pages a signed-out visitor sees built from their own session
+    (the candidate's registration steps). Static files (WhiteNoise answers before this
+    runs) and other pages served signed out keep whatever caching they had. Runs in the
+    site's and the API's chain; on the API the token check has named ``request.user`` by
+    the time the answer passes.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -240,7 +242,11 @@ class PrivatePagesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        session = getattr(request, "session", None)
+        # A signed-out visitor's own session data read by the page (the candidate's
+        # registration steps: their mobile number, their tracking code) is as private.
+        visitor_data = session is not None and session.accessed and not session.is_empty()
+        if (user is not None and user.is_authenticated) or visitor_data:
             response["Cache-Control"] = "private, no-store"
             if response.has_header("Expires"):
                 del response["Expires"]

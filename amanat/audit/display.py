@@ -131,6 +131,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "candidates.candidacy.register": _("Candidate registered"),
     "candidates.register.refused": _("Candidate registration refused"),
     "candidates.candidacy.confirm": _("Candidate registration confirmed"),
+    "candidates.candidacy.supersede": _("Online pre-registration replaced by registration "
+                                        "in person"),
     "candidates.document.upload": _("Dossier document received"),
     "candidates.document.reject": _("Dossier document rejected"),
     "candidates.document.download": _("Dossier document downloaded"),

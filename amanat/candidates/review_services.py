@@ -476,6 +476,12 @@ def final_list_publish(*, actor: AnyUser, contest: Contest, constituency: Consti
     ballot's order (alphabetical by last name, then first name). Only after the final
     decision date, and only once nothing in the constituency awaits a decision."""
     moment = _now(now)
+    if not contest.constituencies.filter(pk=constituency.pk).exists():
+        # Both come from the URL: without this an empty "final list" of any contest was
+        # published for any constituency in the publisher's reach.
+        raise RuleError(_("%(constituency)s is not a constituency of %(contest)s."),
+                        code="constituency", constituency=constituency.name,
+                        contest=contest.name)
     final_day = rs.final_decision_day(contest)
     if final_day is None:
         raise RuleError(_("The calendar has no final decision date for candidates."),

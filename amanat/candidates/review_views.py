@@ -10,6 +10,7 @@ through ``review_services``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -50,7 +52,7 @@ from amanat.core.errors import RuleError, tabular_error
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Constituency, Kind
-from amanat.lib.tabular import TabularError, read_table
+from amanat.lib.tabular import TabularError, escape_formula, read_table
 
 PER_PAGE = 50
 LICENCE = "CC BY 4.0 — https://creativecommons.org/licenses/by/4.0/"
@@ -468,21 +470,36 @@ def public_final_list_csv(request: HttpRequest, list_id: int) -> HttpResponse:
     writer.writerow(["ballot_order", "name", "tracking_code", "withdrawn", "withdrawn_at",
                      "withdrawal_note"])
     for row in open_rows(final):
-        writer.writerow([row["ballot_order"], row["name"], row["tracking_code"],
-                         "yes" if row["withdrawn"] else "no", row["withdrawn_at"] or "",
-                         row["withdrawal_note"]])
+        # Names come from the public registration form: escaped like every export.
+        writer.writerow([row["ballot_order"], escape_formula(row["name"]),
+                         row["tracking_code"], "yes" if row["withdrawn"] else "no",
+                         row["withdrawn_at"] or "", escape_formula(row["withdrawal_note"])])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="final-list-{final.pk}.csv"'
     return response
+
+
+def _final_list_pdf(final: FinalList) -> bytes:
+    """The PDF, rendered once per version of the list (publication, withdrawals): it is
+    public and takes a second or more of CPU to draw, so that anyone repeating the request
+    would otherwise occupy the server's workers."""
+    entries = list(final.entries.all())
+    version = hashlib.sha256(repr((final.pk, final.published_at, [
+        (e.pk, e.ballot_order, e.ballot_name, e.withdrawn_at) for e in entries])).encode()
+    ).hexdigest()[:32]
+    key = f"candidates:final-list-pdf:{final.pk}:{version}"
+    data: bytes | None = cache.get(key)
+    if data is None:
+        data = review_pdf.final_list_pdf(final, entries, licence=LICENCE)
+        cache.set(key, data, timeout=24 * 60 * 60)
+    return data
 
 
 @login_not_required
 @require_GET
 def public_final_list_pdf(request: HttpRequest, list_id: int) -> HttpResponse:
     final = _published(list_id)
-    response = HttpResponse(review_pdf.final_list_pdf(final, list(final.entries.all()),
-                                                      licence=LICENCE),
-                            content_type="application/pdf")
+    response = HttpResponse(_final_list_pdf(final), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="final-list-{final.pk}.pdf"'
     return response
 

@@ -444,13 +444,22 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
               channel: str, mobile_confirmed_at: datetime.datetime | None,
               now: datetime.datetime) -> Candidacy:
     election = contest.election
-    if Candidacy.objects.filter(election=election, national_id=national_id,
-                                state__in=LIVE_STATES).exists():
+    live = Candidacy.objects.filter(election=election, national_id=national_id,
+                                    state__in=LIVE_STATES)
+    # An online pre-registration proves only that someone holds *a* mobile number, not
+    # that they are the person of the national ID: anyone could pre-register another
+    # person's ID and so bar that person from standing. The person registering at the
+    # office, seen with their card, replaces an unconfirmed online pre-registration.
+    supersede = channel == Channel.WALK_IN and live.exists() and not live.exclude(
+        state=State.PRE_REGISTERED, channel=Channel.ONLINE).exists()
+    if live.exists() and not supersede:
         raise _duplicate(election, national_id)
     user = signed_in(actor)
     first, last = normalize(person.first_name), normalize(person.last_name)
     try:
         with transaction.atomic():
+            if supersede:
+                _supersede(actor=actor, live=live, now=now)
             reference = _new_reference()
             while Candidacy.objects.filter(reference=reference).exists():
                 reference = _new_reference()
@@ -489,6 +498,21 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
     return candidacy
 
 
+def _supersede(*, actor: AnyUser | None, live: Any, now: datetime.datetime) -> None:
+    """Cancel the unconfirmed online pre-registrations of the person now registering in
+    person (inside the registration's transaction); refused if one was confirmed
+    meanwhile."""
+    for old in live.select_for_update().select_related("county"):
+        if (old.state, old.channel) != (State.PRE_REGISTERED, Channel.ONLINE):
+            raise _duplicate(old.election, old.national_id)
+        old.state = State.CANCELLED
+        old.save(update_fields=["state", "updated_at"])
+        audit_record(action="candidates.candidacy.supersede", actor=signed_in(actor),
+                     unit=old.county, obj=old,
+                     before={"state": State.PRE_REGISTERED},
+                     after={"state": State.CANCELLED, "reason": "walk_in_registration"})
+
+
 def candidacy_confirm(*, actor: AnyUser, candidacy: Candidacy) -> Candidacy:
     """County staff confirm an online pre-registration after seeing the person."""
     with transaction.atomic():
@@ -509,6 +533,9 @@ def candidacy_confirm(*, actor: AnyUser, candidacy: Candidacy) -> Candidacy:
 # --- documents --------------------------------------------------------------------------------
 
 
+PUBLIC_UPLOADS_PER_TYPE = 3
+
+
 def document_upload(*, actor: AnyUser | None, candidacy: Candidacy,
                     document_type: DocumentType, checked: CheckedFile) -> Document:
     """Store a dossier file (checked types only) as received."""
@@ -527,6 +554,15 @@ def document_upload(*, actor: AnyUser | None, candidacy: Candidacy,
     if candidacy.state not in LIVE_STATES or candidacy.state == State.WITHDRAWN:
         raise RuleError(_("This candidacy takes no more documents."), code="state")
     user = signed_in(actor)
+    if user is None and Document.objects.filter(
+            candidacy=candidacy, document_type=document_type,
+            uploaded_by__isnull=True).count() >= PUBLIC_UPLOADS_PER_TYPE:
+        # Every upload is kept (the dossier's history): without a limit one registration
+        # code let anyone fill the disk with 5 MB files, signed out.
+        raise RuleError(_("%(type)s has been sent %(count)s times online; bring any "
+                          "correction to the county office."), code="upload_limit",
+                        field="file", type=document_type.name_en,
+                        count=PUBLIC_UPLOADS_PER_TYPE)
     with transaction.atomic():
         document = Document(
             candidacy=candidacy, document_type=document_type, status=DocumentStatus.RECEIVED,

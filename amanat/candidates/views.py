@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -125,11 +126,26 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             request.session.pop(SESSION_KEY, None)
-            request.session[SESSION_DONE] = candidacy.pk
+            request.session[SESSION_DONE] = {"id": candidacy.pk,
+                                             "seen": int(timezone.now().timestamp())}
             return redirect("candidates:register_documents")
     return render(request, "candidates/register_confirm.html",
                   {"form": form, "contest": contest, "county": county,
                    "mobile": pending["mobile"]})
+
+
+def _registered_id(request: HttpRequest) -> int:
+    """The candidacy this browser registered, while the visitor keeps using the page: on
+    a shared computer the next person must not reach the last candidate's dossier (the
+    session itself lives for hours). Idle as long as a signed-in session may be."""
+    done = request.session.get(SESSION_DONE)
+    now = int(timezone.now().timestamp())
+    if not isinstance(done, dict) or not isinstance(done.get("seen"), int) \
+            or now - done["seen"] > settings.AMANAT_SESSION_IDLE_SECONDS:
+        request.session.pop(SESSION_DONE, None)
+        return 0
+    request.session[SESSION_DONE] = {**done, "seen": now}
+    return int(done.get("id") or 0)
 
 
 @login_not_required
@@ -138,7 +154,7 @@ def register_documents(request: HttpRequest) -> HttpResponse:
     """Step three: the pre-registered candidate uploads the dossier's documents (this
     browser session only)."""
     candidacy = Candidacy.objects.select_related("contest", "election").filter(
-        pk=request.session.get(SESSION_DONE) or 0).first()
+        pk=_registered_id(request)).first()
     if candidacy is None:
         return redirect("candidates:register")
     types = DocumentType.objects.filter(contest_kind=candidacy.contest.kind)

@@ -19,6 +19,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from amanat.lib.tabular import escape_formula
 from amanat.portal.selectors import StatCell
 from amanat.stations.models import Station
 
@@ -154,6 +155,10 @@ def _csv_value(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        # Names and addresses are typed by people: a cell a spreadsheet would run as a
+        # formula (=, +, -, @) gets the protective apostrophe, as every export does.
+        return escape_formula(value)
     return str(value)
 
 

@@ -234,6 +234,15 @@ def field_report(request: HttpRequest) -> HttpResponse:
     once) stores it once and gets the same reference (200 instead of 201).
     """
     _require_field(request)
+    # The outbox lives in the browser, not in the session: on a shared device a report
+    # queued by one user would otherwise be filed under whoever signs in next. The page
+    # stamps each report with its writer; another user's is kept for its writer (403:
+    # the outbox holds it as "sign in again").
+    writer = request.POST.get("queued_by", "")
+    if writer and writer != str(request.user.pk):
+        return error_response([RuleError(
+            _("This report was written on this device by another user; it is sent when "
+              "they sign in."), code="other_user")], status=403)
     key = request.headers.get(idempotency.HEADER)
     problem = idempotency.key_problem(key, required=True)
     if problem is not None or key is None:

@@ -80,6 +80,7 @@ def candidacy(*, contest: Contest, constituency: Constituency, county: AdminUnit
               ) -> Candidacy:
     n = next(_serial)
     nid = national_id(100000 + n)
+    contest.constituencies.add(constituency)  # as registration requires
     last = last_name or f"نامزد{n}"
     reference = f"TC{n:08d}"
     return Candidacy.objects.create(

