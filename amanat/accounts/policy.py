@@ -28,6 +28,9 @@ NATIONAL_ONLY_ROLES: Final = frozenset({Role.NATIONAL_ADMIN, Role.AUDITOR})
 # Candidates: the county offices that register candidates, and the two review boards.
 CANDIDATE_STAFF: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD}
 BOARDS: Final = frozenset({Role.EXECUTIVE_BOARD, Role.SUPERVISION_BOARD})
+# Training (issue 14): the headquarters and governors run courses and sessions; the
+# auditor reads (national IDs masked).
+TRAINING_STAFF: Final = ADMINS | {Role.GOVERNOR}
 
 POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "geo.adminunit": {VIEW: ALL_ROLES, EXPORT: ADMINS | {Role.GOVERNOR}},
@@ -159,6 +162,32 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CHANGE: ADMINS | {Role.EXECUTIVE_BOARD},
     },
     "candidates.eligibilityrule": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    # training (issue 14): courses are given at the country, a province or a county and
+    # read below it too (training.selectors.visible_courses), edited only in scope;
+    # sessions, enrolments and completions are the county's.  "training.personaldata"
+    # VIEW: who sees national IDs and mobiles unmasked.
+    "training.course": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        CHANGE: TRAINING_STAFF,
+    },
+    "training.session": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        CHANGE: TRAINING_STAFF,
+    },
+    "training.enrolment": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        CHANGE: TRAINING_STAFF,
+        EXPORT: TRAINING_STAFF | {Role.AUDITOR},
+    },
+    "training.completion": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        EXPORT: TRAINING_STAFF | {Role.AUDITOR},
+    },
+    "training.personaldata": {VIEW: TRAINING_STAFF},
     "accounts.agency": {VIEW: ALL_ROLES},
     # A user's second-factor devices: only a national administrator may remove them (the
     # reset of a lost phone); everyone manages their own through enrolment.

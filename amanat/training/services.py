@@ -336,6 +336,7 @@ class AttendanceRow:
     full_name: str
     mobile: str = ""
     attended: bool = True
+    problem: RuleError | None = None  # a cell the sheet reader could not read
 
 
 @dataclass
@@ -356,6 +357,8 @@ def attendance_import(*, actor: AnyUser | None, session: Session,
     seen: dict[str, int] = {}
     for row in rows:
         try:
+            if row.problem is not None:
+                raise row.problem
             nid = national_id_checked(row.national_id)
             name = full_name_checked(row.full_name)
             phone = mobile_checked(row.mobile)
