@@ -230,6 +230,9 @@ class Attempt(models.Model):
         ordering = ["-created_at", "pk"]
         indexes = [models.Index(fields=["course", "national_id"])]
 
+    def __str__(self) -> str:
+        return f"{self.full_name}: {self.score}"
+
 
 class Completion(models.Model):
     """A person passed a course: what staffing checks and the certificate shows."""

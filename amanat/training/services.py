@@ -167,7 +167,8 @@ def parse_questions(text: str) -> list[QuestionData]:
     for number, block in enumerate(
             [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()], start=1):
         lines = [line.strip() for line in block.strip().split("\n") if line.strip()]
-        question, choices, correct = lines[0], [], 0
+        question, correct = lines[0], 0
+        choices: list[str] = []
         for line in lines[1:]:
             if line.startswith("*"):
                 if correct:

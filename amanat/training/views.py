@@ -238,9 +238,9 @@ def course_enrol(request: HttpRequest, course_id: int) -> HttpResponse:
             messages.success(request, _("%(name)s was enrolled.")
                              % {"name": form.cleaned_data["full_name"]})
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
     return redirect("training:course", course_id=course.pk)
 
 
@@ -349,9 +349,9 @@ def session_enrol(request: HttpRequest, session_id: int) -> HttpResponse:
             messages.success(request, _("%(name)s was enrolled.")
                              % {"name": form.cleaned_data["full_name"]})
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
     return redirect("training:session", session_id=session.pk)
 
 
@@ -446,7 +446,7 @@ def _verify_url(request: HttpRequest, code: str) -> str:
 
 
 @require_GET
-def certificate(request: HttpRequest, completion_id: int) -> HttpResponse:
+def certificate(request: HttpRequest, completion_id: int) -> FileResponse:
     completion = get_object_for_user(
         request.user, Completion, completion_id,
         queryset=Completion.objects.select_related("course", "course__election", "unit"))
