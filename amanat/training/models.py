@@ -80,7 +80,7 @@ class Course(models.Model):
                                         "for."))
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), max_length=2000, blank=True)
-    material = models.TextField(_("material"), max_length=50_000, blank=True,
+    material = models.TextField(_("material"), max_length=30_000, blank=True,
                                 help_text=_("The lessons: paragraphs separated by a blank "
                                             "line; a line starting with # is a heading."))
     delivery = models.CharField(_("delivery"), max_length=16, choices=Delivery.choices,

@@ -445,7 +445,7 @@ def _verify_url(request: HttpRequest, code: str) -> str:
     return request.build_absolute_uri(reverse("training_verify")) + f"?code={code}"
 
 
-@require_GET
+@require_POST
 def certificate(request: HttpRequest, completion_id: int) -> FileResponse:
     completion = get_object_for_user(
         request.user, Completion, completion_id,

@@ -822,7 +822,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "training:session_export": Expect(OBJECT, "training.enrolment", action="export",
                                       objects=_training_session_exports, post_only=True),
     "training:certificate": Expect(OBJECT, "training.completion",
-                                   objects=_training_completions),
+                                   objects=_training_completions, post_only=True),
     "training_public": Expect(PUBLIC),
     "training_public_course": Expect(PUBLIC, objects=_training_public),
     "training_verify": Expect(PUBLIC),

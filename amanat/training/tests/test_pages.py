@@ -163,7 +163,7 @@ def test_certificate_pdf_and_public_check(world: World) -> None:
                                 people=[(nid(9), "Maryam Karimi")], score=80)
     completion = Completion.objects.get(national_id=nid(9))
     client = _client(world.personas.admin)
-    response = client.get(reverse("training:certificate", args=[completion.pk]))
+    response = client.post(reverse("training:certificate", args=[completion.pk]))
     assert response["Content-Type"] == "application/pdf"
     text = _pdf_text(b"".join(response.streaming_content))
     assert "Maryam Karimi" in text
@@ -195,9 +195,10 @@ def test_kerman_sees_no_gharchak_session_or_attendee(world: World) -> None:
     for name, args in (("training:session", [world.gharchak_session.pk]),
                        ("training:session_edit", [world.gharchak_session.pk]),
                        ("training:attendance_import", [world.gharchak_session.pk]),
-                       ("training:certificate", [completion.pk]),
                        ("training:course_edit", [world.inspector_course.pk])):
         assert kerman.get(reverse(name, args=args)).status_code == 404, name
+    assert kerman.post(reverse("training:certificate",
+                               args=[completion.pk])).status_code == 404
     body = kerman.get(reverse("training:completions",
                               args=[world.inspector_course.pk])).content.decode()
     assert "Gharchak Person" not in body
