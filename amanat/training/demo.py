@@ -37,9 +37,11 @@ LAW = ("# آنچه تخلف است\n\n"
        "# پیامدها\n\n"
        "تخلفات گزارش و پیگیری می‌شوند و مرتکب طبق قانون مجازات می‌شود.")
 
-QUESTIONS = ("خرید رأی چه حکمی دارد؟\n* جرم انتخاباتی است\n- مجاز است\n- فقط در روز رأی‌گیری ممنوع است\n\n"
+QUESTIONS = ("خرید رأی چه حکمی دارد؟\n* جرم انتخاباتی است\n- مجاز است\n"
+             "- فقط در روز رأی‌گیری ممنوع است\n\n"
              "تبلیغ نامزدها در محل شعبه در روز رأی‌گیری:\n- مجاز است\n* ممنوع است\n\n"
-             "اگر در شعبه تخلفی دیدید چه می‌کنید؟\n* در صورت‌جلسه ثبت و گزارش می‌کنم\n- نادیده می‌گیرم")
+             "اگر در شعبه تخلفی دیدید چه می‌کنید؟\n* در صورت‌جلسه ثبت و گزارش می‌کنم\n"
+             "- نادیده می‌گیرم")
 
 # (post or audience, title, summary, delivery, public)
 COURSES: list[tuple[str, str, str, str, bool]] = [
@@ -146,7 +148,7 @@ def seed_demo_training(election: Election) -> DemoTraining:
                             "place": place, "trainer": trainer, "capacity": capacity,
                             "starts_at": base + datetime.timedelta(days=days)})
                     made_sessions += 1
-                for i in range(enrol):
+                for _ in range(enrol):
                     person += 1
                     nid = _nid(person)
                     if Enrolment.objects.filter(course=course, national_id=nid).exists():

@@ -26,9 +26,9 @@ h1 { font-size: 24pt; margin: 0 0 8mm; color: #1f4e79; text-align: center; }
 .name { font-size: 20pt; font-weight: 700; text-align: center; margin: 6mm 0; }
 .course { font-size: 16pt; text-align: center; margin: 4mm 0 10mm; }
 .meta { margin-top: 8mm; }
-.code { direction: ltr; unicode-bidi: embed; font-weight: 700; letter-spacing: 1pt; }
+.code { direction: ltr; font-weight: 700; letter-spacing: 1pt; }
 .qr { position: absolute; left: 14mm; bottom: 12mm; width: 32mm; height: 32mm; }
-.url { direction: ltr; unicode-bidi: embed; font-size: 9pt; color: #444; }
+.url { direction: ltr; text-align: right; font-size: 9pt; color: #444; }
 """
 
 
