@@ -273,3 +273,50 @@ def test_course_create_and_edit_through_pages(world: World) -> None:
                            {"questions": "Q?\n* yes\n- no"})
     assert response.status_code == 302 and course.questions.count() == 1
     assert Event.objects.filter(action="training.course.create").count() >= 1
+
+
+def test_self_paced_enrolment_and_completion_by_attendance(world: World) -> None:
+    client = _client(world.personas.gharchak_governor)
+    client.post(reverse("training:course_enrol", args=[world.candidates_course.pk]),
+                {"national_id": nid(20), "full_name": "Self Paced"})
+    enrolment = Enrolment.objects.get(national_id=nid(20))
+    assert enrolment.session is None and enrolment.unit == world.geo.gharchak
+    # a course without an assessment completes by attendance
+    course = services.course_create(actor=None, election=world.election, unit=world.geo.iran,
+                                    data={"audience": "security", "title": "Police"})
+    session = services.session_create(actor=None, course=course, unit=world.geo.gharchak,
+                                      data={"place": "Hall", "trainer": "T", "capacity": 3,
+                                            "starts_at": world.gharchak_session.starts_at})
+    _enrol(client, session, 21)
+    _enrol(client, session, 22)
+    present = Enrolment.objects.get(course=course, national_id=nid(21))
+    client.post(reverse("training:attendance", args=[session.pk]), {"attended": [present.pk]})
+    client.post(reverse("training:session_complete", args=[session.pk]))
+    assert set(Completion.objects.filter(course=course)
+               .values_list("national_id", flat=True)) == {nid(21)}
+    # the inspectors' course has an assessment: attendance alone does not complete it
+    client.post(reverse("training:session_complete", args=[world.gharchak_session.pk]))
+    assert not Completion.objects.filter(course=world.inspector_course).exists()
+
+
+def test_session_capacity_cannot_drop_below_the_enrolled(world: World) -> None:
+    client = _client(world.personas.gharchak_governor)
+    _enrol(client, world.gharchak_session, 1)
+    _enrol(client, world.gharchak_session, 2)
+    page = client.post(reverse("training:session_edit", args=[world.gharchak_session.pk]), {
+        "place": "Hall", "trainer": "T", "day": "1405/10/01", "time": "09:30",
+        "capacity": 1}).content.decode()
+    assert "the capacity cannot be lower" in page
+    world.gharchak_session.refresh_from_db()
+    assert world.gharchak_session.capacity == 2
+
+
+def test_course_list_is_constant_in_queries(world: World, count_queries: Any) -> None:
+    client = _client(world.personas.admin)
+    url = reverse("training:courses")
+    client.get(url)
+    before = count_queries(lambda: client.get(url))
+    for i in range(5):
+        services.course_create(actor=None, election=world.election, unit=world.geo.gharchak,
+                               data={"audience": "security", "title": f"Extra {i}"})
+    assert count_queries(lambda: client.get(url)) == before
