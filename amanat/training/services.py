@@ -252,7 +252,13 @@ def session_update(*, actor: AnyUser | None, session: Session,
         for name in SESSION_FIELDS:
             if name in data:
                 setattr(session, name, data[name])
-        session.save()
+        try:
+            with transaction.atomic():
+                session.save(update_fields=list(SESSION_FIELDS))
+        except IntegrityError:  # enrolments taken meanwhile: the database refuses
+            raise RuleError(_("%(count)s people are enrolled; the capacity cannot be "
+                              "lower."), code="capacity_below_enrolled", field="capacity",
+                            count=Session.objects.get(pk=session.pk).enrolled) from None
         audit_record(action="training.session.update", actor=actor, unit=session.unit,
                      obj=session, before=before,
                      after={k: getattr(session, k) for k in SESSION_FIELDS})
@@ -384,6 +390,7 @@ def attendance_import(*, actor: AnyUser | None, session: Session,
                     Enrolment.objects.select_for_update().filter(
                         course=course, national_id__in=list(seen))}
         new: list[Enrolment] = []
+        joining = 0
         for row, nid, name, phone in checked:
             enrolment = existing.get(nid)
             if enrolment is not None and enrolment.session_id not in (None, session.pk):
@@ -398,20 +405,23 @@ def attendance_import(*, actor: AnyUser | None, session: Session,
                                      attended_at=now if row.attended else None,
                                      created_by=signed_in(actor)))
             else:
+                if enrolment.session_id is None:
+                    joining += 1  # a self-paced enrolment now takes a place here
                 enrolment.session = session
                 enrolment.attended = row.attended
                 enrolment.attended_at = now if row.attended else None
                 enrolment.save(update_fields=["session", "attended", "attended_at"])
         locked = Session.objects.select_for_update().get(pk=session.pk)
-        if locked.enrolled + len(new) > locked.capacity:
+        if locked.enrolled + len(new) + joining > locked.capacity:
             result.errors.append((0, RuleError(
                 _("The sheet adds %(new)s people to a session with %(free)s free places."),
-                code="session_full", new=len(new), free=locked.free_places)))
+                code="session_full", new=len(new) + joining, free=locked.free_places)))
         if result.errors:
             transaction.set_rollback(True)
             return result
         Enrolment.objects.bulk_create(new)
-        Session.objects.filter(pk=session.pk).update(enrolled=F("enrolled") + len(new))
+        Session.objects.filter(pk=session.pk).update(
+            enrolled=F("enrolled") + len(new) + joining)
         result.enrolled = len(new)
         result.attended = sum(1 for row, *_rest in checked if row.attended)
         audit_record(action="training.attendance.import", actor=actor, unit=session.unit,

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -53,6 +54,7 @@ from amanat.training.selectors import COMPLETION, COURSE, ENROLMENT, SESSION
 from amanat.training.tabular import attendance_rows
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+PER_PAGE = 100
 PERSONAL = "training.personaldata"
 
 
@@ -433,11 +435,12 @@ def session_complete(request: HttpRequest, session_id: int) -> HttpResponse:
 def completions(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id)
     _require(request, policy.VIEW, COMPLETION)
-    rows = selectors.completions_for(request.user, course)[:500]
+    page = Paginator(selectors.completions_for(request.user, course).order_by(
+        "full_name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "training/completions.html", {
-        "course": course, "completions": rows,
+        "course": course, "page": page,
         "can_export": can(request.user, policy.EXPORT, COMPLETION, None),
-        "unmasked_units": {c.unit_id for c in rows if _unmasked(request, c.unit)},
+        "unmasked_units": {c.unit_id for c in page if _unmasked(request, c.unit)},
     })
 
 
