@@ -320,3 +320,22 @@ def test_course_list_is_constant_in_queries(world: World, count_queries: Any) ->
         services.course_create(actor=None, election=world.election, unit=world.geo.gharchak,
                                data={"audience": "security", "title": f"Extra {i}"})
     assert count_queries(lambda: client.get(url)) == before
+
+
+def test_attendance_sheet_with_english_headers_and_lost_leading_zeros(world: World) -> None:
+    from amanat.lib.nationalid import with_check_digit
+
+    leading = with_check_digit("001234567")
+    assert leading.startswith("00")
+    buffer = io.BytesIO()
+    write_table(buffer, ["National ID", "Full name", "Attended"],
+                [[int(leading), "Zero Lead", "yes"], [nid(30), "Plain", "no"]],
+                format="xlsx", sheet_title="attendance")
+    buffer.seek(0)
+    buffer.name = "sheet.xlsx"
+    client = _client(world.personas.kerman_governor)
+    response = client.post(reverse("training:attendance_import",
+                                   args=[world.kerman_session.pk]), {"file": buffer})
+    assert response.status_code == 302
+    assert Enrolment.objects.get(national_id=leading).attended
+    assert not Enrolment.objects.get(national_id=nid(30)).attended
