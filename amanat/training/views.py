@@ -140,6 +140,8 @@ def course_new(request: HttpRequest) -> HttpResponse:
     units = _units_for(request, COURSE, policy.CREATE,
                        kinds=(Kind.COUNTRY, Kind.PROVINCE, Kind.COUNTY))
     form = CourseForm(request.POST or None, units=units)
+    if request.method == "POST" and election is None:
+        form.add_error(None, _("There is no election yet."))
     if request.method == "POST" and form.is_valid() and election is not None:
         data = dict(form.cleaned_data)
         unit = data.pop("unit")
