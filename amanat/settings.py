@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "amanat.stations",
     "amanat.boards",
     "amanat.candidates",
+    "amanat.training",
     "amanat.incidents",
     "amanat.atlas",
     "amanat.councils",

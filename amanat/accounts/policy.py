@@ -31,6 +31,9 @@ BOARDS: Final = frozenset({Role.EXECUTIVE_BOARD, Role.SUPERVISION_BOARD})
 # Roles that work at the stations on election day: a user holding only these keeps one
 # session for the whole day (accounts.middleware.field_day_session_end).
 FIELD_ROLES: Final = frozenset({Role.FIELD_INSPECTOR, Role.AGENCY_OFFICER})
+# Training (issue 14): the headquarters and governors run courses and sessions; the
+# auditor reads (national IDs masked).
+TRAINING_STAFF: Final = ADMINS | {Role.GOVERNOR}
 
 POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "geo.adminunit": {VIEW: ALL_ROLES, EXPORT: ADMINS | {Role.GOVERNOR}},
@@ -169,6 +172,32 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CREATE: ADMINS | {Role.GOVERNOR},
         CHANGE: ADMINS | {Role.GOVERNOR},
     },
+    # training (issue 14): courses are given at the country, a province or a county and
+    # read below it too (training.selectors.visible_courses), edited only in scope;
+    # sessions, enrolments and completions are the county's.  "training.personaldata"
+    # VIEW: who sees national IDs and mobiles unmasked.
+    "training.course": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        CHANGE: TRAINING_STAFF,
+    },
+    "training.session": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        CHANGE: TRAINING_STAFF,
+    },
+    "training.enrolment": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        CHANGE: TRAINING_STAFF,
+        EXPORT: TRAINING_STAFF | {Role.AUDITOR},
+    },
+    "training.completion": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        EXPORT: TRAINING_STAFF | {Role.AUDITOR},
+    },
+    "training.personaldata": {VIEW: TRAINING_STAFF},
     "accounts.agency": {VIEW: ALL_ROLES},
     # A user's second-factor devices: only a national administrator may remove them (the
     # reset of a lost phone); everyone manages their own through enrolment.

@@ -184,6 +184,20 @@ ACTION_LABELS: dict[str, Promise] = {
     "plans.plan.sent": _("Security plan sent to the province"),
     "plans.plan.comment": _("Comment added to the security plan"),
     "plans.plan.export": _("Security plan downloaded"),
+    # training (issue 14)
+    "training.course.create": _("Training course created"),
+    "training.course.update": _("Training course changed"),
+    "training.questions.replace": _("Assessment questions saved"),
+    "training.session.create": _("Training session added"),
+    "training.session.update": _("Training session changed"),
+    "training.enrolment.create": _("Person enrolled on a course"),
+    "training.attendance.mark": _("Attendance taken"),
+    "training.attendance.import": _("Attendance sheet imported"),
+    "training.attendance.export": _("Attendance list downloaded"),
+    "training.attempt.record": _("Assessment answers recorded"),
+    "training.completion.record": _("Course completions recorded"),
+    "training.completions.export": _("Course completions downloaded"),
+    "training.certificate.download": _("Training certificate downloaded"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).
