@@ -289,7 +289,8 @@ def test_the_password_leads_to_the_second_factor_not_to_a_signed_out_home(admin:
     # The sign-in page opened again (the home's sign-in link) goes there too, not home.
     again = client.get(reverse("login"))
     assert again.status_code == 302 and again["Location"].startswith(VERIFY)
-    verified = client.post(again["Location"], {"token": totp_code(TOTPDevice.objects.get(user=admin))})
+    device = TOTPDevice.objects.get(user=admin)
+    verified = client.post(again["Location"], {"token": totp_code(device)})
     assert verified.status_code == 302
     # Verified, the sign-in page sends the user on, as before.
     assert client.get(reverse("login"))["Location"] == "/"

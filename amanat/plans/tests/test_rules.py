@@ -23,8 +23,8 @@ from amanat.plans import evaluate, indicators, playbooks, services
 from amanat.plans.models import (
     Directive,
     DirectiveStatus,
-    Localisation,
     IndicatorKind,
+    Localisation,
     Measure,
     MeasureAgendaItem,
     ThreatRating,
