@@ -283,3 +283,10 @@ def test_station_names_and_addresses_show_persian_digits(client: Client, publish
         assert "کوچه ۱۵، پلاک ۱۳۱" in page and "کوچه 15" not in page
         assert "دبستان فردوسی ۲" in page
         assert "۲۳۱۰" in page and "۰۰۴۲" in page
+
+
+def test_finder_finds_a_station_by_its_full_code(client: Client, published: World) -> None:
+    """User review 2026-12: the code the finder shows, «۲۳۱۰-۰۰۴۲», found nothing."""
+    for query in ("2310-0042", "۲۳۱۰-۰۰۴۲", "2310-42"):
+        page = client.get("/find/", {"q": query}).content.decode()
+        assert "دبستان فردوسی" in page and "مسجد جامع" not in page, query
