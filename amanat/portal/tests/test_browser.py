@@ -233,3 +233,15 @@ def test_inspector_files_offline_and_each_report_arrives_once(
     assert Report.objects.filter(text="گزارش سوم").count() == 1
     assert Report.objects.count() == 3
     assert page.locator("[data-testid=sent-item]").count() == 3
+
+
+def test_dictionary_types_are_not_broken_mid_word_on_a_phone(phone: Any, world_live: World
+                                                             ) -> None:
+    """User review 2026-12: «bool ean», «inte ger», «num ber» on a 390 px phone."""
+    phone.goto(phone.base_url + "/open-data/dictionary/")
+    lines = phone.evaluate("""() => [
+        ...document.querySelectorAll('.portal-table tbody td:nth-child(2)')].map(td => {
+          const r = document.createRange(); r.selectNodeContents(td);
+          return [td.textContent.trim(), r.getClientRects().length]; })""")
+    assert lines and all(count == 1 for _type, count in lines), lines
+    assert _scroll_width(phone) <= PHONE["width"]
