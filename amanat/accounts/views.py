@@ -31,6 +31,7 @@ from django_otp.models import Device
 from amanat.accounts import access, lockout, policy, services
 from amanat.accounts.forms import MembershipGrantForm, TokenForm
 from amanat.accounts.middleware import (
+    must_verify,
     second_factor_not_required,
     second_factor_not_required_until_enrolled,
 )
@@ -40,6 +41,23 @@ from amanat.accounts.models import Membership
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        """Where the password sends the user, through the second factor when their
+        session still needs it: the home and the other public pages show a session that
+        has not passed TOTP as signed out, so sending it there looked like a failed
+        sign-in, and the page's sign-in link came back here and there again."""
+        target = super().get_success_url()
+        user = self.request.user
+        if not must_verify(user) or _is_verified(user):
+            return target
+        step = "accounts_otp_verify" if services.user_has_totp(user) else "accounts_otp_enrol"  # type: ignore[arg-type]
+        return reverse(step) + "?" + urlencode({"next": target})
+
+
+def _is_verified(user: object) -> bool:
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified()) if callable(is_verified) else False
 
 
 login_view = second_factor_not_required(LoginView.as_view())

@@ -47,6 +47,7 @@ from amanat.core.bulk import update_rows
 from amanat.core.errors import RuleError
 from amanat.elections.models import Contest, Election
 from amanat.geo.models import AdminUnit, Constituency
+from amanat.lib.collation import persian_key
 from amanat.lib.persian import clean_text, search_key
 
 MAX_ARTICLE = 200
@@ -502,9 +503,11 @@ def final_list_publish(*, actor: AnyUser, contest: Contest, constituency: Consti
         if pending:
             raise RuleError(_("%(count)s candidacies of this constituency still await a "
                               "decision."), code="pending", count=pending)
+        # The ballot is in Persian alphabetical order of surname, then given name (code
+        # point order put پ چ ژ گ after ی).
         qualified = sorted(base.filter(state=State.QUALIFIED),
-                           key=lambda c: (search_key(c.last_name), search_key(c.first_name),
-                                          c.reference))
+                           key=lambda c: (persian_key(search_key(c.last_name)),
+                                          persian_key(search_key(c.first_name)), c.reference))
         FinalListEntry.objects.bulk_create([
             FinalListEntry(final_list=final, candidacy=c, ballot_order=i,
                            ballot_name=f"{c.first_name} {c.last_name}")

@@ -48,6 +48,7 @@ from amanat.candidates.review_forms import (
     ReviewFilterForm,
     WithdrawForm,
 )
+from amanat.core.collation import persian
 from amanat.core.errors import RuleError, tabular_error
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
@@ -78,7 +79,7 @@ def _election(request: HttpRequest) -> Election:
 def _counties(user: Any, label: str, action: str) -> list[AdminUnit]:
     return list(access.scope_queryset(user, AdminUnit.objects.filter(kind=Kind.COUNTY),
                                       action=action, path_field="path", model_label=label)
-                .order_by("name"))
+                .order_by(persian("name"), "pk"))
 
 
 def _county(counties: list[AdminUnit], pk: int | None) -> AdminUnit | None:

@@ -29,6 +29,7 @@ from amanat.candidates.models import (
     DocumentType,
     EligibilityRule,
 )
+from amanat.core.collation import persian
 from amanat.elections.models import Contest, Election, Milestone, MilestoneCode
 from amanat.geo.models import AdminUnit, Constituency, Kind
 from amanat.lib.persian import search_key
@@ -89,7 +90,7 @@ def get_document_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) 
 
 
 def scoped_counties(user: AnyUser, action: str = policy.VIEW) -> QuerySet[AdminUnit]:
-    units = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
+    units = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(persian("name"), "pk")
     return scope_queryset(user, units, action=action, path_field="path", model_label=CANDIDACY)
 
 
@@ -209,7 +210,7 @@ def contest_constituencies(contest_id: int, county: AdminUnit) -> QuerySet[Const
     return (Constituency.objects.filter(contests__id=contest_id)
             .filter(unit_path__startswith=county.path)
             | Constituency.objects.filter(contests__id=contest_id, unit_path=province_path)
-            ).order_by("kind", "name")
+            ).order_by("kind", persian("name"), "pk")
 
 
 def may(user: AnyUser, action: str, unit: AdminUnit | None, label: str = CANDIDACY) -> bool:

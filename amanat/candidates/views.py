@@ -36,6 +36,7 @@ from amanat.candidates.forms import (
 )
 from amanat.candidates.models import Candidacy, Channel, DocumentType, State
 from amanat.core.clientaddr import client_limit_address
+from amanat.core.collation import persian
 from amanat.core.errors import RuleError
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
@@ -65,7 +66,7 @@ def _contests(election: Election | None) -> QuerySet[Contest]:
 def register_start(request: HttpRequest) -> HttpResponse:
     """Step one: contest, county office, national ID and mobile; a code is texted."""
     election = Election.objects.current()
-    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
+    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(persian("name"), "pk")
     form = PreRegisterStartForm(request.POST or None, contests=_contests(election),
                                 counties=counties)
     # Each contest's own registration window (the by-election's may differ).

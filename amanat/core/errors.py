@@ -28,7 +28,7 @@ from amanat.core.templatetags.persian import (
     localize_digits,
     persian_active,
 )
-from amanat.lib.tabular import CP1256_WARNING, FORMULA_WARNING, HEADER_SCAN_ROWS, TabularError
+from amanat.lib.tabular import CP1256_WARNING, HEADER_SCAN_ROWS, TabularError
 
 ALL = "__all__"  # the error concerns the whole input, not one field
 
@@ -121,12 +121,13 @@ _TABLE_PROBLEMS = {
                        "read (delete the rows past the data, or split the file)"),
     "too_many_columns": _("the sheet “%(detail)s” has values in %(count)s columns; at most "
                           "%(limit)s are read (delete the columns past the data)"),
+    "formula_without_value": _("formula cells of the sheet “%(detail)s” have no saved "
+                               "value, so their values are unknown: open the file in Excel "
+                               "or LibreOffice, save it, and upload it again"),
 }
 _TABLE_WARNINGS = {
     CP1256_WARNING: _("the file is not UTF-8; it was read as Windows-1256 (Arabic/Persian "
                       "Windows)"),
-    FORMULA_WARNING: _("some formula cells have no saved value and were read as empty: "
-                       "open the file in Excel or LibreOffice, save it, and upload it again"),
 }
 
 

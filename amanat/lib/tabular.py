@@ -61,7 +61,7 @@ csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 
 TableProblem = Literal["format", "utf16", "empty", "unreadable", "no_header",
-                       "too_many_rows", "too_many_columns"]
+                       "too_many_rows", "too_many_columns", "formula_without_value"]
 
 
 class TabularError(ValueError):
@@ -92,9 +92,8 @@ class HeaderNotFound(TabularError):
 
 # A warning about how a file was read: the file was not UTF-8 and was read as cp1256.
 CP1256_WARNING = "cp1256"
-# A warning: a formula cell of the data sheet has no saved value (the program that wrote
-# the file did not compute it), so it was read as empty.
-FORMULA_WARNING = "formula_without_value"
+# A refusal: a formula cell of the data sheet has no saved value (the program that wrote
+# the file did not compute it), so the value is unknown: "formula_without_value".
 
 
 @dataclass
@@ -254,10 +253,12 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
             found = _find_header(((n, [_header_text(c) for c in r]) for n, r in source),
                                  is_header)
             if found is not None:
+                if unsaved:
+                    # Its value is unknown: read as empty it overwrote the stored value
+                    # (a station's 1,390 voters became 0) under a mere warning.
+                    raise TabularError("formula_without_value", detail=name)
                 table = _xlsx_table(name, found, source)
                 table.last_row = rows
-                if unsaved:
-                    table.warnings.append(FORMULA_WARNING)
                 return table
     except TabularError:
         raise

@@ -189,7 +189,10 @@ def county(request: HttpRequest, unit_id: int) -> HttpResponse:
         "scenarios": [s for s in S.scenarios_for(user) if s.unit_id in (None, unit.pk)],
         "alerts": alerts, "runs": S.runs_in(unit),
         "plan": SecurityPlan.objects.filter(election=election, unit=unit).first(),
-        "localisations": Localisation.objects.filter(unit=unit).select_related("directive"),
+        # Only for the roles that can open them (a police officer reads the county's
+        # measures, not the directives' localisations: the links were 404s).
+        "localisations": Localisation.objects.filter(unit=unit).select_related("directive")
+        if access.can(user, policy.VIEW, S.LOCALISATION, unit) else None,
         "can_threat": access.can(user, policy.CREATE, S.THREAT, unit),
         "can_rate": access.can(user, policy.CHANGE, S.THREAT, unit),
         "can_measure": access.can(user, policy.CREATE, S.MEASURE, unit),

@@ -18,6 +18,7 @@ from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.incidents.models import Category, Report
 from amanat.lib.persian import search_key
+from amanat.stations.codes import canonical_station_code, parse_station_code
 from amanat.stations.models import Station, Status
 
 FINDER_LIMIT = 100  # stations shown for one search
@@ -135,6 +136,12 @@ def station_find(pub: Publication, query: str) -> FinderResult:
     places = _station_places(stations)
     units = _exact_units(places, key)
     condition = Q(search_text__contains=key)
+    # A station's full code as the finder and the field app show it, «۲۳۲۱-۰۰۴۲»: the
+    # county's code, a dash, the station's (the stored search text has the station's only).
+    full_code = parse_station_code(query)
+    if full_code is not None:
+        condition |= Q(county__code=full_code[0],
+                       code=canonical_station_code(full_code[1]))
     for unit in units:
         condition |= under("unit_path", unit.path)
     found = list(stations.filter(condition)[:FINDER_LIMIT + 1])

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from amanat.accounts import access, policy
 from amanat.core import idempotency
 from amanat.core.api_errors import error_body, error_response
+from amanat.core.collation import persian
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election, Milestone
 from amanat.geo.models import AdminUnit, Kind
@@ -200,7 +201,7 @@ def _require_field(request: HttpRequest) -> None:
 
 
 def _field_counties(request: HttpRequest) -> Any:
-    units = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("name")
+    units = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(persian("name"), "pk")
     return access.scope_queryset(request.user, units, action=policy.CREATE, path_field="path",
                                  model_label=incident_selectors.REPORT)
 

@@ -276,3 +276,30 @@ def test_a_reset_revokes_the_users_api_tokens(personas: Personas) -> None:
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert Event.objects.get(action="auth.totp_reset").extra["tokens_revoked"] == 1
+
+
+def test_the_password_leads_to_the_second_factor_not_to_a_signed_out_home(admin: User) -> None:
+    """User review 2026-12: the national administrator typed the password and landed on
+    the public home, shown signed out; its sign-in link came back to the home again."""
+    client = Client()
+    response = client.post(reverse("login"), {"username": admin.username,
+                                               "password": PASSWORD, "next": "/plans/"})
+    assert response.status_code == 302
+    assert response["Location"] == VERIFY + "?next=%2Fplans%2F"
+    # The sign-in page opened again (the home's sign-in link) goes there too, not home.
+    again = client.get(reverse("login"))
+    assert again.status_code == 302 and again["Location"].startswith(VERIFY)
+    device = TOTPDevice.objects.get(user=admin)
+    verified = client.post(again["Location"], {"token": totp_code(device)})
+    assert verified.status_code == 302
+    # Verified, the sign-in page sends the user on, as before.
+    assert client.get(reverse("login"))["Location"] == "/"
+
+
+def test_a_user_without_the_second_factor_signs_in_straight_home(personas: Personas) -> None:
+    user = personas.gharchak_governor
+    user.set_password(PASSWORD)
+    user.save()
+    response = Client().post(reverse("login"), {"username": user.username,
+                                                "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"

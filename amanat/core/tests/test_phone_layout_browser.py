@@ -91,3 +91,21 @@ def test_a_long_unbroken_word_wraps_on_a_phone(
     scroll, inner = page.evaluate(
         "[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner, ("/stations/tokens/issue/", scroll)
+
+
+@pytest.mark.parametrize("width", [1200, 1280, 1366])
+def test_the_header_fits_a_laptop_for_a_role_with_every_section(
+    browser_page: Any, personas: Any, small_geo: Any, width: int
+) -> None:
+    """User review 2026-12: the county governor's ten sections pushed the sign-out button
+    off a 1366 px laptop screen (the page scrolled 96 px sideways); the sections now take
+    a second line instead."""
+    seed_example_election()
+    page = _phone_page(browser_page, personas.gharchak_governor)
+    page.set_viewport_size({"width": width, "height": 768})
+    for path in ("/", "/stations/"):
+        scroll, inner = _width(page, path)
+        assert scroll <= inner, (path, scroll, inner)
+        assert page.locator("#main-nav .nav-link").count() >= 9
+        box = page.locator("form[action='/accounts/logout/'] button").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= inner

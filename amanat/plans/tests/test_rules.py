@@ -24,6 +24,7 @@ from amanat.plans.models import (
     Directive,
     DirectiveStatus,
     IndicatorKind,
+    Localisation,
     Measure,
     MeasureAgendaItem,
     ThreatRating,
@@ -171,3 +172,28 @@ def test_list_pages_make_a_constant_number_of_queries(
         assert admin.get(reverse("plans:alerts")).status_code == 200
     assert Category.objects.exists() and Membership.objects.filter(role=Role.GOVERNOR).exists()
     assert Council.objects.count() == 0
+
+
+def test_every_link_on_the_county_page_opens_for_the_roles_that_read_it(world: World) -> None:
+    """User review 2026-12: the police officer's county page linked the directives'
+    localisations, which the role cannot open (404)."""
+    geo, p = world.geo, world.personas
+    directive = services.directive_create(
+        election=world.election, code="d-1", title="دستورالعمل", text="متن",
+        localise_by=TODAY + datetime.timedelta(days=5), actor=None,
+        measures=[services.MeasureSpec(title="گشت", phase="before", owner=world.agency("police"),
+                                       due_on=TODAY + datetime.timedelta(days=9))])
+    services.directive_issue(directive=directive, actor=None)
+    services.localisation_start(directive=directive, unit=geo.gharchak, actor=None)
+    _measure(world, geo.gharchak, 3)
+    county = reverse("plans:county", args=[geo.gharchak.pk])
+    for user in (p.police, p.gharchak_governor):
+        client = client_for(user)
+        page = client.get(county)
+        assert page.status_code == 200
+        links = set(re.findall(r'href="(/[^"#?]*)', page.content.decode()))
+        assert links
+        broken = [link for link in sorted(links) if client.get(link).status_code == 404]
+        assert broken == [], (user.username, broken)
+    assert reverse("plans:localisation", args=[Localisation.objects.get().pk]) in \
+        client_for(p.gharchak_governor).get(county).content.decode()

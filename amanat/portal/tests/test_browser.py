@@ -17,6 +17,7 @@ from django.test import Client
 from amanat.accounts.testing import sign_in
 from amanat.incidents.models import Report
 from amanat.portal.tests.conftest import World
+from amanat.stations.models import Station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -276,3 +277,36 @@ def test_a_shared_phone_keeps_each_users_queue_to_themselves(
     _open_field(page)
     _unsent(page, 0)
     assert Report.objects.get().submitted_by == inspector
+def test_dictionary_types_are_not_broken_mid_word_on_a_phone(phone: Any, world_live: World
+                                                             ) -> None:
+    """User review 2026-12: «bool ean», «inte ger», «num ber» on a 390 px phone."""
+    phone.goto(phone.base_url + "/open-data/dictionary/")
+    lines = phone.evaluate("""() => [
+        ...document.querySelectorAll('.portal-table tbody td:nth-child(2)')].map(td => {
+          const r = document.createRange(); r.selectNodeContents(td);
+          return [td.textContent.trim(), r.getClientRects().length]; })""")
+    assert lines and all(count == 1 for _type, count in lines), lines
+    assert _scroll_width(phone) <= PHONE["width"]
+
+
+def test_near_me_cards_write_digits_in_persian(_browser: Any, live_server: Any,
+                                                wipe_audit_log: None, world_live: World
+                                                ) -> None:
+    """User review 2026-12: the "near me" cards, drawn in the browser, read «۸:00–۱۸:00»,
+    «2310-0042», «کوچه 15» and «km» on a Persian page."""
+    Station.objects.filter(pk=world_live.gharchak_station.pk).update(
+        address="خیابان امام، کوچه 15")
+    context = _browser.new_context(locale="fa-IR", viewport=PHONE, permissions=["geolocation"],
+                                   geolocation={"latitude": 35.43, "longitude": 51.57})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(live_server.url + "/find/")
+        page.click("[data-testid=near-me]")
+        card = page.locator("[data-testid=finder-station]").first
+        card.wait_for()
+        text = card.inner_text()
+        assert "کوچه ۱۵" in text and "۲۳۱۰-۰۰۴۲" in text and "کیلومتر" in text, text
+        assert not any(c.isascii() and c.isdigit() for c in text), text
+    finally:
+        context.close()

@@ -269,3 +269,24 @@ def test_field_app_links_the_police_to_their_cases(world: World) -> None:
     assert 'data-testid="field-cases"' in police and 'data-testid="nav-field"' in police
     inspector = client_for(world.personas.inspector).get("/field/").content.decode()
     assert 'data-testid="field-cases"' not in inspector
+
+
+def test_station_names_and_addresses_show_persian_digits(client: Client, published: World
+                                                         ) -> None:
+    """User review 2026-12: the finder and the field app showed «کوچه 15، پلاک 131» and
+    «2321-0001» in Latin digits on Persian pages (free text goes through fatext)."""
+    Station.objects.filter(pk=published.gharchak_station.pk).update(
+        name="دبستان فردوسی 2", address="خیابان امام، کوچه 15، پلاک 131")
+    found = client.get("/find/", {"q": "قرچک"}).content.decode()
+    field = client_for(published.personas.inspector).get("/field/").content.decode()
+    for page in (found, field):
+        assert "کوچه ۱۵، پلاک ۱۳۱" in page and "کوچه 15" not in page
+        assert "دبستان فردوسی ۲" in page
+        assert "۲۳۱۰" in page and "۰۰۴۲" in page
+
+
+def test_finder_finds_a_station_by_its_full_code(client: Client, published: World) -> None:
+    """User review 2026-12: the code the finder shows, «۲۳۱۰-۰۰۴۲», found nothing."""
+    for query in ("2310-0042", "۲۳۱۰-۰۰۴۲", "2310-42"):
+        page = client.get("/find/", {"q": query}).content.decode()
+        assert "دبستان فردوسی" in page and "مسجد جامع" not in page, query

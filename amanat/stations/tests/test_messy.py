@@ -547,16 +547,20 @@ def test_no_cell_value_in_any_column_crashes_the_import(registry: Registry, valu
                 assert not ASCII_DIGIT.search(error.render("fa")), error.render("fa")
 
 
-def test_a_formula_without_a_saved_value_is_named_not_dropped_silently(doors: Doors) -> None:
-    """openpyxl (and some exports) write a formula without its computed value: the
-    cell reads as empty, and both doors say so; a saved value is read as usual."""
+def test_a_formula_without_a_saved_value_refuses_the_file(doors: Doors) -> None:
+    """openpyxl (and some exports) write a formula without its computed value: its value
+    is unknown, so the file is refused at both doors and nothing changes (user review
+    2026-12: read as empty under a warning, it set a station's 1,390 voters to 0)."""
     head = ["کد شعبه", "کد شهرستان", "نام", "ظرفیت"]
-    unsaved = xlsx(head, ["901", "815", "شعبه", "=1000+500"])
-    accepted, printed = doors.command("f.xlsx", unsaved, "--dry-run")
-    assert accepted, printed
-    assert "formula cells have no saved value" in printed
-    response = doors.page("f.xlsx", unsaved, dry_run="on")
-    assert "formula cells have no saved value" in response.content.decode()
     plain = xlsx(head, ["901", "815", "شعبه", 1500])
-    accepted, printed = doors.command("p.xlsx", plain, "--dry-run")
+    accepted, printed = doors.command("p.xlsx", plain)
     assert accepted and "formula" not in printed
+    station = Station.objects.get(county__code="815", name="شعبه")
+    unsaved = xlsx(head, ["901", "815", "شعبه", "=1000+600"])
+    accepted, printed = doors.command("f.xlsx", unsaved)
+    assert not accepted
+    assert "formula cells of the sheet" in printed and "no saved value" in printed
+    response = doors.page("f.xlsx", unsaved)
+    assert "formula cells of the sheet" in response.content.decode()
+    station.refresh_from_db()
+    assert station.capacity == 1500

@@ -19,6 +19,14 @@
     return 12742 * Math.asin(Math.sqrt(h));
   }
 
+  // Digits inside text (an address, a code, an hour) as the page's language writes them:
+  // the server renders the same cards through fatext/facode.
+  var PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
+  function localDigits(text) {
+    if ((document.documentElement.lang || "fa") !== "fa") return String(text);
+    return String(text).replace(/[0-9]/g, function (d) { return PERSIAN_DIGITS[Number(d)]; });
+  }
+
   function number(value, digits) {
     var lang = document.documentElement.lang || "fa";
     return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(value);
@@ -63,15 +71,15 @@
       var el = node.querySelector("[data-field=" + name + "]");
       if (el) el.textContent = text;
     }
-    set("name", record.name);
-    set("code", record.station_code);
+    set("name", localDigits(record.name));
+    set("code", localDigits(record.station_code));
     set("place", [record.place, record.county, record.province].filter(Boolean).join(" · "));
-    set("address", record.address);
-    set("hours", number(Number(record.opens.slice(0, 2)), 0) + ":" + record.opens.slice(3) +
-      "–" + number(Number(record.closes.slice(0, 2)), 0) + ":" + record.closes.slice(3));
+    set("address", localDigits(record.address || ""));
+    set("hours", localDigits(record.opens + "–" + record.closes));
     var access = node.querySelector("[data-field=accessible]");
     access.textContent = record.accessible ? access.dataset.yes : access.dataset.no;
-    set("distance", "· " + number(distance, 1) + " km");
+    var far = node.querySelector("[data-field=distance]");
+    set("distance", "· " + number(distance, 1) + " " + (far ? far.dataset.unit : "km"));
     item.appendChild(node);
   }
 
