@@ -57,6 +57,9 @@ TAKEN = "taken"
 REASONS = (NO_ONE_OF_KIND, NONE_IN_REACH, TAKEN)
 # Dense distance blocks are at most this many cells (float64: ~32 MB).
 _BLOCK_CELLS = 4_000_000
+# A group of n people living at the same point reaches at least enough stations to seat
+# REACH_FACTOR × n of them in each kind they may take.
+REACH_FACTOR = 2
 
 
 @dataclass(frozen=True)
@@ -104,16 +107,29 @@ class _Slot:
 
 
 @dataclass
+class _Group:
+    """Free people who are interchangeable: same home point, kinds, gender and refusals."""
+
+    lat: float
+    lon: float
+    kinds: frozenset[str]
+    gender: str
+    forbidden: frozenset[int]  # station ids
+    members: list[int]  # person ids, ascending
+
+
+@dataclass
 class _Problem:
     posts: dict[int, Post]
-    people: list[Person]  # the free people (not pinned anywhere)
+    groups: list[_Group]
     by_id: dict[int, Person]  # every person given
     slots: list[_Slot]
     pinned: dict[int, int]  # post id -> person id
-    # arcs: person index (into people), slot index, metres
-    arc_person: np.ndarray
+    # arcs: group index, slot index, metres, capacity
+    arc_group: np.ndarray
     arc_slot: np.ndarray
     arc_metres: np.ndarray
+    arc_cap: np.ndarray
     kinds_present: frozenset[str]
     build_seconds: float
 
@@ -128,8 +144,20 @@ def _prepare(
     by_id = {p.id: p for p in everyone}
     pinned = {p.id: p.pinned for p in post_map.values() if p.pinned is not None}
     used = set(pinned.values())
-    free = [p for p in everyone if p.id not in used and p.kinds]
     kinds_present = frozenset(k for p in everyone for k in p.kinds)
+    refused: dict[int, set[int]] = {}
+    for person_id, station_id in forbidden:
+        refused.setdefault(person_id, set()).add(station_id)
+    groups_by_key: dict[tuple[float, float, frozenset[str], str, frozenset[int]], _Group] = {}
+    for person in sorted(everyone, key=lambda p: p.id):
+        if person.id in used or not person.kinds:
+            continue
+        refusals = frozenset(refused.get(person.id, ()))
+        key = (person.lat, person.lon, person.kinds, person.gender, refusals)
+        group = groups_by_key.get(key)
+        if group is None:
+            group = groups_by_key[key] = _Group(*key, members=[])
+        group.members.append(person.id)
 
     station_point: dict[int, tuple[float, float]] = {}
     grouped: dict[tuple[int, str], list[int]] = {}
@@ -141,9 +169,13 @@ def _prepare(
         _Slot(station, kind, *station_point[station], ids)
         for (station, kind), ids in sorted(grouped.items())
     ]
-    arc_person, arc_slot, arc_metres = _arcs(free, slots, forbidden, max_km, neighbours)
+    groups = list(groups_by_key.values())
+    arc_group, arc_slot, arc_metres = _arcs(groups, slots, max_km, neighbours)
+    sizes = np.array([len(g.members) for g in groups] or [0], dtype=np.int64)
+    caps = np.array([len(s.posts) for s in slots] or [0], dtype=np.int64)
+    arc_cap = np.minimum(sizes[arc_group], caps[arc_slot])
     return _Problem(
-        post_map, free, by_id, slots, pinned, arc_person, arc_slot, arc_metres,
+        post_map, groups, by_id, slots, pinned, arc_group, arc_slot, arc_metres, arc_cap,
         kinds_present, time.perf_counter() - started,
     )
 
@@ -163,104 +195,105 @@ def _haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
 
 
 def _arcs(
-    people: Sequence[Person], slots: Sequence[_Slot], forbidden: Iterable[tuple[int, int]],
-    max_km: float | None, neighbours: int | None,
+    groups: Sequence[_Group], slots: Sequence[_Slot], max_km: float | None,
+    neighbours: int | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Person → slot arcs: per kind, each person's nearest stations with an open post of
-    that kind, within ``max_km`` and not forbidden."""
+    """Group → slot arcs: per kind, each group's nearest stations with an open post of
+    that kind — at least ``neighbours`` of them (not counting refused ones) and, for a
+    group of n people, as many more as it takes for their posts of that kind to reach
+    REACH_FACTOR × n — then those within ``max_km`` and not refused."""
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
-    if not people or not slots:
+    if not groups or not slots:
         return empty
-    forbidden_by_person: dict[int, set[int]] = {}
-    for person_id, station_id in forbidden:
-        forbidden_by_person.setdefault(person_id, set()).add(station_id)
-    p_lat = np.array([p.lat for p in people], dtype=np.float64)
-    p_lon = np.array([p.lon for p in people], dtype=np.float64)
+    g_lat = np.array([g.lat for g in groups], dtype=np.float64)
+    g_lon = np.array([g.lon for g in groups], dtype=np.float64)
     s_lat = np.array([s.lat for s in slots], dtype=np.float64)
     s_lon = np.array([s.lon for s in slots], dtype=np.float64)
-    lat0 = float(np.mean(np.concatenate([p_lat, s_lat])))
-    p_xy = _project(p_lat, p_lon, lat0)
+    lat0 = float(np.mean(np.concatenate([g_lat, s_lat])))
+    g_xy = _project(g_lat, g_lon, lat0)
     s_xy = _project(s_lat, s_lon, lat0)
-    # Forbidden pairs as (person index, station id) codes for a vectorised test.
-    station_ids = np.array([s.station for s in slots], dtype=np.int64)
-    stride = int(station_ids.max()) + 1 if len(station_ids) else 1
-    index_of = {p.id: i for i, p in enumerate(people)}
-    bad_codes = np.array(sorted(
-        index_of[pid] * stride + sid
-        for pid, sids in forbidden_by_person.items() if pid in index_of
-        for sid in sids if 0 <= sid < stride
-    ), dtype=np.int64)
+    sizes = np.array([len(g.members) for g in groups], dtype=np.int64)
+    refusals = np.array([len(g.forbidden) for g in groups], dtype=np.int64)
 
     tails: list[np.ndarray] = []
     heads: list[np.ndarray] = []
     for kind in sorted({s.kind for s in slots}):
         slot_idx = np.array([i for i, s in enumerate(slots) if s.kind == kind], dtype=np.int64)
-        person_idx = np.array(
-            [i for i, p in enumerate(people) if kind in p.kinds], dtype=np.int64
+        group_idx = np.array(
+            [i for i, g in enumerate(groups) if kind in g.kinds], dtype=np.int64
         )
-        if not len(slot_idx) or not len(person_idx):
+        if not len(slot_idx) or not len(group_idx):
             continue
         n_slots = len(slot_idx)
-        extra = max(
-            (len(forbidden_by_person.get(people[i].id, ())) for i in person_idx), default=0
-        )
-        want = n_slots if not neighbours else min(n_slots, neighbours + extra)
         kind_xy = s_xy[slot_idx]
+        kind_cap = np.array([len(slots[i].posts) for i in slot_idx], dtype=np.int64)
         chunk = max(1, _BLOCK_CELLS // n_slots)
-        for start in range(0, len(person_idx), chunk):
-            block = person_idx[start:start + chunk]
-            diff_x = p_xy[block, 0][:, None] - kind_xy[None, :, 0]
-            diff_y = p_xy[block, 1][:, None] - kind_xy[None, :, 1]
+        for start in range(0, len(group_idx), chunk):
+            block = group_idx[start:start + chunk]
+            diff_x = g_xy[block, 0][:, None] - kind_xy[None, :, 0]
+            diff_y = g_xy[block, 1][:, None] - kind_xy[None, :, 1]
             d2 = diff_x * diff_x + diff_y * diff_y
-            if want < n_slots:
-                near = np.argpartition(d2, want - 1, axis=1)[:, :want]
-                # Keep the nearest first so that dropping forbidden ones keeps the order.
-                order = np.argsort(np.take_along_axis(d2, near, axis=1), axis=1)
-                near = np.take_along_axis(near, order, axis=1)
+            if not neighbours:
+                near = np.broadcast_to(np.arange(n_slots), d2.shape)
+                count = np.full(len(block), n_slots)
             else:
                 near = np.argsort(d2, axis=1)
-            tails.append(np.repeat(block, near.shape[1]))
-            heads.append(slot_idx[near].ravel())
+                seats = np.cumsum(kind_cap[near], axis=1)
+                by_seats = (seats < REACH_FACTOR * sizes[block][:, None]).sum(axis=1) + 1
+                count = np.minimum(
+                    n_slots, np.maximum(neighbours + refusals[block], by_seats)
+                )
+            mask = np.arange(n_slots)[None, :] < count[:, None]
+            rows, cols = np.nonzero(mask)
+            tails.append(block[rows])
+            heads.append(slot_idx[near[rows, cols]])
     if not tails:
         return empty
     tail = np.concatenate(tails)
     head = np.concatenate(heads)
     keep = np.ones(len(tail), dtype=bool)
-    if len(bad_codes):
-        keep &= ~np.isin(tail * stride + station_ids[head], bad_codes)
-    metres = _haversine_m(p_lat[tail], p_lon[tail], s_lat[head], s_lon[head])
+    if refusals.any():
+        # (group, station) pairs as one integer each for a vectorised membership test.
+        station_ids = np.array([s.station for s in slots], dtype=np.int64)
+        low, stride = int(station_ids.min()), int(station_ids.max() - station_ids.min()) + 1
+        bad = np.array(sorted(
+            g * stride + (sid - low) for g in np.flatnonzero(refusals).tolist()
+            for sid in groups[g].forbidden if low <= sid < low + stride
+        ), dtype=np.int64)
+        keep &= ~np.isin(tail * stride + (station_ids[head] - low), bad)
+    metres = _haversine_m(g_lat[tail], g_lon[tail], s_lat[head], s_lon[head])
     if max_km is not None:
         keep &= metres <= max_km * 1000
-    tail, head, metres = tail[keep], head[keep], metres[keep]
-    if neighbours and len(bad_codes):
-        # Forbidden stations were over-fetched: keep each (person, kind) nearest ``neighbours``.
-        kinds_of_head = np.array([KINDS.index(s.kind) if s.kind in KINDS else len(KINDS)
-                                  for s in slots], dtype=np.int64)[head]
-        group = tail * (len(KINDS) + 1) + kinds_of_head
-        order = np.lexsort((metres, group))
-        tail, head, metres, group = tail[order], head[order], metres[order], group[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
-        rank = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
-        sel = rank < neighbours
-        tail, head, metres = tail[sel], head[sel], metres[sel]
-    return tail.astype(np.int64), head.astype(np.int64), np.rint(metres).astype(np.int64)
+    return tail[keep], head[keep], np.rint(metres[keep]).astype(np.int64)
+
+
+def _seat(problem: _Problem, arc_flow: np.ndarray) -> dict[int, list[int]]:
+    """Slot index -> person ids, from the units of flow on each group → slot arc (the
+    people of a group are interchangeable: taken in id order)."""
+    taken = [0] * len(problem.groups)
+    filled: dict[int, list[int]] = {}
+    for a in np.flatnonzero(arc_flow > 0).tolist():
+        g, units = int(problem.arc_group[a]), int(arc_flow[a])
+        members = problem.groups[g].members
+        filled.setdefault(int(problem.arc_slot[a]), []).extend(
+            members[taken[g]:taken[g] + units])
+        taken[g] += units
+    return filled
 
 
 def _finish(
     problem: _Problem, filled: dict[int, list[int]], status: str, started: float,
     extra: dict[str, float] | None = None,
 ) -> Result:
-    """The result from each slot's chosen people (slot index -> person indices)."""
+    """The result from each slot's chosen people (slot index -> person ids)."""
     assignment = dict(problem.pinned)
     unfilled: dict[int, str] = {}
     reachable = np.zeros(len(problem.slots), dtype=bool)
     reachable[problem.arc_slot] = True
     for index, slot in enumerate(problem.slots):
-        chosen = filled.get(index, [])
         # Interchangeable posts: people in id order to posts in id order (stable output).
-        chosen = sorted(chosen, key=lambda i: problem.people[i].id)
-        for post_id, person_index in zip(slot.posts, chosen, strict=False):
-            assignment[post_id] = problem.people[person_index].id
+        chosen = sorted(filled.get(index, []))
+        assignment.update(zip(slot.posts, chosen, strict=False))
         for post_id in slot.posts[len(chosen):]:
             if slot.kind not in problem.kinds_present:
                 unfilled[post_id] = NO_ONE_OF_KIND
@@ -309,40 +342,34 @@ def solve(
 
     started = time.perf_counter()
     problem = _prepare(posts, people, forbidden_stations, max_km, neighbours)
-    n_people, n_slots = len(problem.people), len(problem.slots)
-    if not n_slots or not len(problem.arc_slot):
+    n_groups, n_slots, n_arcs = len(problem.groups), len(problem.slots), len(problem.arc_slot)
+    if not n_slots or not n_arcs:
         return _finish(problem, {}, "OPTIMAL", started)
 
     source, sink = 0, 1
-    person_node = 2  # + person index
-    slot_node = person_node + n_people  # + slot index
+    group_node = 2  # + group index
+    slot_node = group_node + n_groups  # + slot index
     next_node = slot_node + n_slots
-    tails = [np.full(n_people, source, np.int64), problem.arc_person + person_node]
-    heads = [np.arange(n_people, dtype=np.int64) + person_node, np.zeros(0, np.int64)]
-    caps = [np.ones(n_people, np.int64), np.ones(len(problem.arc_person), np.int64)]
-    costs = [np.zeros(n_people, np.int64), problem.arc_metres]
+    sizes = np.array([len(g.members) for g in problem.groups], dtype=np.int64)
     arc_head = problem.arc_slot + slot_node
-
+    extra_arcs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     if gender_balance:
         arc_head, extra_arcs, next_node = _gender_gadgets(problem, arc_head, slot_node, next_node)
-        for t, h, c, k in extra_arcs:
-            tails.append(t)
-            heads.append(h)
-            caps.append(c)
-            costs.append(k)
-    heads[1] = arc_head
     slot_caps = np.array([len(s.posts) for s in problem.slots], dtype=np.int64)
-    tails.append(np.arange(n_slots, dtype=np.int64) + slot_node)
-    heads.append(np.full(n_slots, sink, np.int64))
-    caps.append(slot_caps)
-    costs.append(np.zeros(n_slots, np.int64))
-
+    parts = [
+        # source -> group, then group -> slot (these arcs are numbered n_groups...)
+        (np.full(n_groups, source, np.int64), np.arange(n_groups, dtype=np.int64) + group_node,
+         sizes, np.zeros(n_groups, np.int64)),
+        (problem.arc_group + group_node, arc_head, problem.arc_cap, problem.arc_metres),
+        *extra_arcs,
+        (np.arange(n_slots, dtype=np.int64) + slot_node, np.full(n_slots, sink, np.int64),
+         slot_caps, np.zeros(n_slots, np.int64)),
+    ]
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps),
-        np.concatenate(costs),
+        *(np.concatenate([part[i] for part in parts]) for i in range(4))
     )
-    supply = int(min(n_people, slot_caps.sum()))
+    supply = int(min(sizes.sum(), slot_caps.sum()))
     flow.set_node_supply(source, supply)
     flow.set_node_supply(sink, -supply)
     built = time.perf_counter()
@@ -351,11 +378,7 @@ def solve(
     status_name = getattr(status, "name", str(status))
     filled: dict[int, list[int]] = {}
     if status_name in ("OPTIMAL", "FEASIBLE"):
-        first = n_people  # the person -> slot arcs follow the source arcs
-        arc_ids = np.arange(first, first + len(problem.arc_person))
-        used = np.flatnonzero(flow.flows(arc_ids) > 0)
-        for a in used:
-            filled.setdefault(int(problem.arc_slot[a]), []).append(int(problem.arc_person[a]))
+        filled = _seat(problem, flow.flows(np.arange(n_groups, n_groups + n_arcs)))
     return _finish(problem, filled, status_name, started, {
         "network_seconds": built - started - problem.build_seconds,
         "flow_seconds": solved - built,
@@ -398,11 +421,12 @@ def _gender_gadgets(
             c += [1, len(slot.posts)]
             k += [-bonus, 0]
     if gadget:
-        genders = np.array([p.gender for p in problem.people], dtype=object)
+        genders = np.array([g.gender for g in problem.groups], dtype=object)[problem.arc_group]
         new_head = arc_head.copy()
-        for (index, gender), node in gadget.items():
-            sel = (problem.arc_slot == index) & (genders[problem.arc_person] == gender)
-            new_head[sel] = node
+        for a in np.flatnonzero(genders != "").tolist():
+            gadget_node = gadget.get((int(problem.arc_slot[a]), genders[a]))
+            if gadget_node is not None:
+                new_head[a] = gadget_node
         arc_head = new_head
     arrays = [(np.array(t, np.int64), np.array(h, np.int64), np.array(c, np.int64),
                np.array(k, np.int64))]
@@ -417,15 +441,15 @@ def greedy(
     """The baseline: the same arcs, taken nearest pair first."""
     started = time.perf_counter()
     problem = _prepare(posts, people, forbidden_stations, max_km, neighbours)
-    left = [len(s.posts) for s in problem.slots]
-    taken = np.zeros(len(problem.people), dtype=bool)
-    filled: dict[int, list[int]] = {}
-    order = np.lexsort((problem.arc_slot, problem.arc_person, problem.arc_metres))
+    left = np.array([len(s.posts) for s in problem.slots] or [0], dtype=np.int64)
+    free = np.array([len(g.members) for g in problem.groups] or [0], dtype=np.int64)
+    arc_flow = np.zeros(len(problem.arc_slot), dtype=np.int64)
+    order = np.lexsort((problem.arc_slot, problem.arc_group, problem.arc_metres))
     for a in order.tolist():
-        person, slot = int(problem.arc_person[a]), int(problem.arc_slot[a])
-        if taken[person] or not left[slot]:
-            continue
-        taken[person] = True
-        left[slot] -= 1
-        filled.setdefault(slot, []).append(person)
-    return _finish(problem, filled, "GREEDY", started)
+        g, slot = int(problem.arc_group[a]), int(problem.arc_slot[a])
+        units = min(free[g], left[slot])
+        if units:
+            free[g] -= units
+            left[slot] -= units
+            arc_flow[a] = units
+    return _finish(problem, _seat(problem, arc_flow), "GREEDY", started)

@@ -310,3 +310,16 @@ def test_solve_matches_brute_force_on_small_random_counties() -> None:
         base = greedy(posts, people, forbidden_stations=forbidden, max_km=18 * U)
         check_rules(posts, people, base, forbidden, max_km=18 * U)
         assert (len(base.assignment), -base.total_km) <= (filled, -km + 0.01)
+
+
+def test_people_sharing_a_home_point_reach_enough_stations() -> None:
+    # Homes are administrative units' points, so a city's people share one point.  Four
+    # people at x=0, four stations at x=1..4 with one member post each, neighbours=1:
+    # the crowd still reaches enough stations to fill all four (1+2+3+4 = 10U).
+    posts = [post(i, i, "member", i) for i in range(1, 5)]
+    people = [person(10 + i, 0, "member") for i in range(4)]
+    for run in (solve, greedy):
+        result = run(posts, people, neighbours=1)
+        assert len(result.assignment) == 4
+        assert result.total_km == pytest.approx(10 * U)
+        check_rules(posts, people, result)
