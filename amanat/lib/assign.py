@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -57,8 +58,8 @@ TAKEN = "taken"
 REASONS = (NO_ONE_OF_KIND, NONE_IN_REACH, TAKEN)
 # Dense distance blocks are at most this many cells (float64: ~32 MB).
 _BLOCK_CELLS = 4_000_000
-# A group of n people living at the same point reaches at least enough stations to seat
-# REACH_FACTOR × n of them in each kind they may take.
+# People living at the same point (n of them who may take a kind) reach at least enough
+# stations to seat REACH_FACTOR × n of them in that kind.
 REACH_FACTOR = 2
 
 
@@ -199,9 +200,10 @@ def _arcs(
     neighbours: int | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Group → slot arcs: per kind, each group's nearest stations with an open post of
-    that kind — at least ``neighbours`` of them (not counting refused ones) and, for a
-    group of n people, as many more as it takes for their posts of that kind to reach
-    REACH_FACTOR × n — then those within ``max_km`` and not refused."""
+    that kind — at least ``neighbours`` of them (not counting refused ones) and, when n
+    free people living at the group's point may take the kind, as many more as it takes
+    for their posts of that kind to reach REACH_FACTOR × n — then those within
+    ``max_km`` and not refused."""
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
     if not groups or not slots:
         return empty
@@ -212,8 +214,14 @@ def _arcs(
     lat0 = float(np.mean(np.concatenate([g_lat, s_lat])))
     g_xy = _project(g_lat, g_lon, lat0)
     s_xy = _project(s_lat, s_lon, lat0)
-    sizes = np.array([len(g.members) for g in groups], dtype=np.int64)
     refusals = np.array([len(g.forbidden) for g in groups], dtype=np.int64)
+    # A crowd is everyone free at the same point who may take the kind (whatever else
+    # they may take, their gender or refusals): its groups all rank the stations alike,
+    # so each must reach far enough for the whole crowd.
+    crowd: Counter[tuple[float, float, str]] = Counter()
+    for g in groups:
+        for kind in g.kinds:
+            crowd[(g.lat, g.lon, kind)] += len(g.members)
 
     tails: list[np.ndarray] = []
     heads: list[np.ndarray] = []
@@ -230,6 +238,8 @@ def _arcs(
         chunk = max(1, _BLOCK_CELLS // n_slots)
         for start in range(0, len(group_idx), chunk):
             block = group_idx[start:start + chunk]
+            crowds = np.array([crowd[(groups[g].lat, groups[g].lon, kind)]
+                               for g in block.tolist()], dtype=np.int64)
             diff_x = g_xy[block, 0][:, None] - kind_xy[None, :, 0]
             diff_y = g_xy[block, 1][:, None] - kind_xy[None, :, 1]
             d2 = diff_x * diff_x + diff_y * diff_y
@@ -239,7 +249,7 @@ def _arcs(
             else:
                 near = np.argsort(d2, axis=1)
                 seats = np.cumsum(kind_cap[near], axis=1)
-                by_seats = (seats < REACH_FACTOR * sizes[block][:, None]).sum(axis=1) + 1
+                by_seats = (seats < REACH_FACTOR * crowds[:, None]).sum(axis=1) + 1
                 count = np.minimum(
                     n_slots, np.maximum(neighbours + refusals[block], by_seats)
                 )
