@@ -2,40 +2,49 @@
 
 The model (docs/staffing-assignment.md has the long form):
 
-* **Posts** of the same station and kind are interchangeable, so they are grouped into
-  one *slot* ``(station, kind)`` whose capacity is the number of its open (unpinned)
-  posts.  A pinned post is kept as is and its person counts as used.
-* **Arcs.**  For every kind a person may take, an arc goes from the person to each of
-  the ``neighbours`` nearest stations with an open post of that kind (nearest on an
-  equirectangular projection around the input's mean latitude), dropping those further
-  than ``max_km`` (great-circle) and the (person, station) pairs in
-  ``forbidden_stations``.  The arc's cost is the great-circle distance home → station
-  in whole metres.  ``neighbours=None`` (or 0) keeps every station.
-* **Network.**  source → person (capacity 1), person → slot (capacity 1, cost metres),
-  slot → sink (capacity = open posts).  OR-Tools' ``SimpleMinCostFlow`` solves it with
-  ``solve_max_flow_with_min_cost``: the *number of filled posts is maximised first*
-  and only then the cost minimised, so the objective is lexicographic by construction
-  (no big-M on the count).  ``status`` is the solver's own word ("OPTIMAL", ...);
-  optimality is over the arcs built (the ``neighbours`` / ``max_km`` reach).
-* **Gender balance** (``gender_balance=True``): at a station with at least two member
-  posts, the member slot is entered through three nodes: women, men and unknown.  The
-  women's node has one arc of capacity 1 carrying a *bonus* (negative cost) into the
-  slot plus a plain arc for the rest, the men's node likewise (none when a pinned
-  member already is a woman, respectively a man).  The bonus exceeds any possible
-  change of the total distance, so among the assignments that fill the most posts the
-  solver takes one that maximises the number of (station, gender) pairs covered — i.e.
-  every station has a woman and a man among its members whenever the people in reach
-  allow it without leaving a post unfilled — and then the least total distance.
+* **Slots.**  Posts of the same station and kind are interchangeable, so they are one
+  *slot* ``(station, kind)`` whose capacity is its number of open (unpinned) posts.  A
+  pinned post is kept as is and its person counts as used (pinning a person to two
+  posts is a ``ValueError``; a pinned person missing from ``people`` is kept, without a
+  distance).  A station's point is that of its lowest post id.
+* **Groups.**  Free people with the same home point, kinds, gender and refused stations
+  are interchangeable (homes are administrative units' points, so a city's people
+  share one): they are one node whose supply is their number.  People with no kinds
+  take nothing.
+* **Reach (arcs).**  For every kind a group may take, an arc goes to its nearest
+  stations with an open post of that kind (nearest on an equirectangular projection
+  around the input's mean latitude): at least ``neighbours`` of them (plus as many as
+  the group refuses), and more until their posts of the kind seat ``REACH_FACTOR`` (2)
+  times everyone free at that point who may take the kind — so a city's crowd reaches
+  far enough for all of it.  Then arcs longer than ``max_km`` (great-circle) and the
+  refused (person, station) pairs of ``forbidden_stations`` are dropped.
+  ``neighbours=None`` (or 0) keeps every station.  Cost: the great-circle distance
+  home → station in whole metres.
+* **Network.**  source → group (capacity: its size), group → slot (capacity: the
+  smaller of the two, cost: metres), slot → sink (capacity: open posts).  OR-Tools'
+  ``SimpleMinCostFlow.solve_max_flow_with_min_cost`` maximises the number of filled
+  posts first and only then minimises the cost: the objective is lexicographic by
+  construction (no big-M on the count).  ``status`` is the solver's own word
+  ("OPTIMAL", ...); optimality is over the arcs built (the reach above).
+* **Gender balance** (``gender_balance=True``).  At a station with at least two member
+  posts the member slot is entered through a women's and a men's node (people of
+  unknown gender go straight in).  Each has one arc of capacity 1 into the slot with a
+  *bonus* (negative cost) and a plain arc for the rest; there is no women's (men's)
+  node where a pinned member already is a woman (a man).  The bonus exceeds any
+  possible change of the total distance, so the result fills the most posts; among
+  those, it covers the most (station, gender) pairs — every such station gets a woman
+  and a man among its members whenever the people in reach allow it without leaving a
+  post unfilled; among those, the least total distance.
 * **Unfilled posts** get a reason: ``no_one_of_kind`` (no person in ``people`` may take
-  this kind at all), ``none_in_reach`` (some may, but none has an arc to this station:
-  too far, outside their ``neighbours`` nearest, or refused by ``forbidden_stations``),
-  ``taken`` (people in reach exist but all were used for other posts).
-* ``greedy`` is the baseline: the same arcs taken nearest pair first.
-* Limits: the nearest-station search is a dense numpy scan, chunked (people × stations
-  per kind), meant for one county at a time (a large county: a few thousand stations,
-  tens of thousands of people); the min-cost flow has no time limit of its own
-  (``time_limit_s`` is accepted for interface stability and reported as exceeded only
-  in ``Result.seconds``).
+  this kind at all), ``none_in_reach`` (some may, but no arc reaches this station: too
+  far, outside the reach, or refused by ``forbidden_stations``), ``taken`` (some reach
+  it but the optimum — or the greedy order — used them elsewhere).
+* Among interchangeable posts of a slot, people go in id order to posts in id order.
+* ``greedy`` is the baseline: the same arcs, nearest pair first.
+* Limits.  The nearest-station search is a dense numpy scan per kind (groups × stations,
+  in blocks of ``_BLOCK_CELLS``), meant for one county at a time.  The min-cost flow has
+  no time limit of its own: ``time_limit_s`` is accepted for interface stability and not
+  enforced (the largest county takes seconds, bench/staff_assign.py).
 """
 
 from __future__ import annotations
@@ -145,6 +154,9 @@ def _prepare(
     by_id = {p.id: p for p in everyone}
     pinned = {p.id: p.pinned for p in post_map.values() if p.pinned is not None}
     used = set(pinned.values())
+    if len(used) < len(pinned):
+        twice = sorted(pid for pid, n in Counter(pinned.values()).items() if n > 1)
+        raise ValueError(f"people pinned to more than one post: {twice}")
     kinds_present = frozenset(k for p in everyone for k in p.kinds)
     refused: dict[int, set[int]] = {}
     for person_id, station_id in forbidden:

@@ -323,3 +323,17 @@ def test_people_sharing_a_home_point_reach_enough_stations() -> None:
         assert len(result.assignment) == 4
         assert result.total_km == pytest.approx(10 * U)
         check_rules(posts, people, result)
+
+
+def test_a_person_pinned_twice_is_refused() -> None:
+    posts = [post(1, 1, "member", 0, pinned=5), post(2, 2, "member", 10, pinned=5)]
+    for run in (solve, greedy):
+        with pytest.raises(ValueError, match=r"\[5\]"):
+            run(posts, [person(5, 0, "member")])
+
+
+def test_a_pinned_person_absent_from_people_is_kept_without_distance() -> None:
+    posts = [post(1, 1, "member", 0, pinned=99), post(2, 1, "member", 0)]
+    result = solve(posts, [person(1, 3, "member")])
+    assert result.assignment == {1: 99, 2: 1}
+    assert result.total_km == pytest.approx(3 * U)
