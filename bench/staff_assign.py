@@ -240,7 +240,9 @@ def run_county(county: County, seed: int, offsets: tuple[int, int, int],
             kwargs["gender_balance"] = balance
         result = run(data["posts"], data["people"], **kwargs)
         check(data, result)
+        kind_of = {p.id: p.kind for p in data["posts"]}
         out[label] = {
+            "unfilled_by_kind": Counter(kind_of[p] for p in result.unfilled),
             "seconds": result.seconds, "status": result.status,
             "filled": len(result.assignment), "unfilled": Counter(result.unfilled.values()),
             "km": result.total_km, "arcs": result.arcs,
@@ -260,8 +262,10 @@ def summary(rows: list[dict[str, Any]], label: str) -> dict[str, Any]:
     seconds = [p["seconds"] for p in parts]
     filled = sum(p["filled"] for p in parts)
     unfilled: Counter[str] = Counter()
+    by_kind: Counter[str] = Counter()
     for p in parts:
         unfilled.update(p["unfilled"])
+        by_kind.update(p["unfilled_by_kind"])
     largest = max(rows, key=lambda r: r["posts"])
     slowest = max(rows, key=lambda r: r[label]["seconds"])
     km = sum(p["km"] for p in parts)
@@ -280,6 +284,7 @@ def summary(rows: list[dict[str, Any]], label: str) -> dict[str, Any]:
                            "seconds": round(slowest[label]["seconds"], 2)},
         "statuses": dict(Counter(p["status"] for p in parts)),
         "filled": filled, "unfilled": dict(unfilled), "unfilled_total": sum(unfilled.values()),
+        "unfilled_by_kind": dict(by_kind),
         "total_km": round(km), "mean_km": round(km / filled, 2) if filled else None,
         "arcs": sum(p["arcs"] for p in parts),
         "stations_with_woman_and_man": sum(p["balanced"] for p in parts),
