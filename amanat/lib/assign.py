@@ -70,6 +70,10 @@ _BLOCK_CELLS = 4_000_000
 # People living at the same point (n of them who may take a kind) reach at least enough
 # stations to seat REACH_FACTOR × n of them in that kind.
 REACH_FACTOR = 2
+# Each station's open posts of a kind reach at least this many of the nearest groups.
+REVERSE_FLOOR = 10
+# Rounds of widening the reach towards the posts and people left over (``_widen``).
+WIDEN_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,34 @@ class _Problem:
     arc_cap: np.ndarray
     kinds_present: frozenset[str]
     build_seconds: float
+    geometry: _Geometry | None = None
+    max_km: float | None = None
+    neighbours: int | None = None
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.array([len(g.members) for g in self.groups], dtype=np.int64)
+
+    @property
+    def caps(self) -> np.ndarray:
+        return np.array([len(s.posts) for s in self.slots], dtype=np.int64)
+
+    def set_arcs(self, tail: np.ndarray, head: np.ndarray, metres: np.ndarray) -> None:
+        """Replace the arcs (each (group, slot) pair once, in pair order)."""
+        self.arc_group, self.arc_slot, self.arc_metres = tail, head, metres
+        self.arc_cap = np.minimum(self.sizes[tail], self.caps[head]) if len(tail) else tail
+
+
+@dataclass
+class _Geometry:
+    g_lat: np.ndarray
+    g_lon: np.ndarray
+    s_lat: np.ndarray
+    s_lon: np.ndarray
+    g_xy: np.ndarray  # float32 kilometres around the centre
+    s_xy: np.ndarray
+    refusals: np.ndarray  # per group: how many stations it refuses
+    crowd: np.ndarray  # per (group, kind index): everyone free at its point who may take it
 
 
 def _prepare(
@@ -183,14 +215,44 @@ def _prepare(
         for (station, kind), ids in sorted(grouped.items())
     ]
     groups = list(groups_by_key.values())
-    arc_group, arc_slot, arc_metres = _arcs(groups, slots, max_km, neighbours)
-    sizes = np.array([len(g.members) for g in groups] or [0], dtype=np.int64)
-    caps = np.array([len(s.posts) for s in slots] or [0], dtype=np.int64)
-    arc_cap = np.minimum(sizes[arc_group], caps[arc_slot])
-    return _Problem(
-        post_map, groups, by_id, slots, pinned, arc_group, arc_slot, arc_metres, arc_cap,
-        kinds_present, time.perf_counter() - started,
+    empty = np.zeros(0, np.int64)
+    problem = _Problem(post_map, groups, by_id, slots, pinned, empty, empty, empty, empty,
+                       kinds_present, 0.0, _geometry(groups, slots), max_km, neighbours)
+    if problem.geometry is not None:
+        tail, head = _candidates(problem, problem.sizes, problem.caps, initial=True)
+        problem.set_arcs(*_keep(problem, tail, head))
+    problem.build_seconds = time.perf_counter() - started
+    return problem
+
+
+def _geometry(groups: Sequence[_Group], slots: Sequence[_Slot]) -> _Geometry | None:
+    if not groups or not slots:
+        return None
+    g_lat = np.array([g.lat for g in groups], dtype=np.float64)
+    g_lon = np.array([g.lon for g in groups], dtype=np.float64)
+    s_lat = np.array([s.lat for s in slots], dtype=np.float64)
+    s_lon = np.array([s.lon for s in slots], dtype=np.float64)
+    lat0 = float(np.mean(np.concatenate([g_lat, s_lat])))
+    lon0 = float(np.mean(np.concatenate([g_lon, s_lon])))
+    # A crowd is everyone free at the same point who may take the kind (whatever else
+    # they may take, their gender or refusals): its groups all rank the stations alike,
+    # so each must reach far enough for the whole crowd.
+    at_point: Counter[tuple[float, float, str]] = Counter()
+    for g in groups:
+        for kind in g.kinds:
+            at_point[(g.lat, g.lon, kind)] += len(g.members)
+    crowd = np.array([[at_point[(g.lat, g.lon, kind)] for kind in _slot_kinds(slots)]
+                      for g in groups], dtype=np.int64)
+    return _Geometry(
+        g_lat, g_lon, s_lat, s_lon,
+        _project(g_lat - lat0, g_lon - lon0, lat0).astype(np.float32),
+        _project(s_lat - lat0, s_lon - lon0, lat0).astype(np.float32),
+        np.array([len(g.forbidden) for g in groups], dtype=np.int64), crowd,
     )
+
+
+def _slot_kinds(slots: Sequence[_Slot]) -> list[str]:
+    return sorted({s.kind for s in slots})
 
 
 def _project(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
@@ -207,86 +269,139 @@ def _haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
     return 2 * EARTH_RADIUS_KM * 1000 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
-def _arcs(
-    groups: Sequence[_Group], slots: Sequence[_Slot], max_km: float | None,
-    neighbours: int | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group → slot arcs: per kind, each group's nearest stations with an open post of
-    that kind — at least ``neighbours`` of them (not counting refused ones) and, when n
-    free people living at the group's point may take the kind, as many more as it takes
-    for their posts of that kind to reach REACH_FACTOR × n — then those within
-    ``max_km`` and not refused."""
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
-    if not groups or not slots:
-        return empty
-    g_lat = np.array([g.lat for g in groups], dtype=np.float64)
-    g_lon = np.array([g.lon for g in groups], dtype=np.float64)
-    s_lat = np.array([s.lat for s in slots], dtype=np.float64)
-    s_lon = np.array([s.lon for s in slots], dtype=np.float64)
-    lat0 = float(np.mean(np.concatenate([g_lat, s_lat])))
-    g_xy = _project(g_lat, g_lon, lat0)
-    s_xy = _project(s_lat, s_lon, lat0)
-    refusals = np.array([len(g.forbidden) for g in groups], dtype=np.int64)
-    # A crowd is everyone free at the same point who may take the kind (whatever else
-    # they may take, their gender or refusals): its groups all rank the stations alike,
-    # so each must reach far enough for the whole crowd.
-    crowd: Counter[tuple[float, float, str]] = Counter()
-    for g in groups:
-        for kind in g.kinds:
-            crowd[(g.lat, g.lon, kind)] += len(g.members)
-
+def _candidates(
+    problem: _Problem, g_weight: np.ndarray, s_weight: np.ndarray, *, initial: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(group, slot) pairs in reach, per kind, among groups with ``g_weight`` > 0 free
+    people and slots with ``s_weight`` > 0 open posts: each group's nearest slots (at
+    least ``neighbours`` plus its refusals, until they seat REACH_FACTOR × its crowd —
+    or, when widening, × its free people) and each slot's nearest groups (at least
+    REVERSE_FLOOR, until they hold REACH_FACTOR × its open posts)."""
+    geo, groups, slots, neighbours = (problem.geometry, problem.groups, problem.slots,
+                                      problem.neighbours)
+    assert geo is not None
     tails: list[np.ndarray] = []
     heads: list[np.ndarray] = []
-    for kind in sorted({s.kind for s in slots}):
-        slot_idx = np.array([i for i, s in enumerate(slots) if s.kind == kind], dtype=np.int64)
-        group_idx = np.array(
-            [i for i, g in enumerate(groups) if kind in g.kinds], dtype=np.int64
-        )
+    for k, kind in enumerate(_slot_kinds(slots)):
+        slot_idx = np.array([i for i, s in enumerate(slots)
+                             if s.kind == kind and s_weight[i] > 0], dtype=np.int64)
+        group_idx = np.array([i for i, g in enumerate(groups)
+                              if kind in g.kinds and g_weight[i] > 0], dtype=np.int64)
         if not len(slot_idx) or not len(group_idx):
             continue
-        n_slots = len(slot_idx)
-        kind_xy = s_xy[slot_idx]
-        kind_cap = np.array([len(slots[i].posts) for i in slot_idx], dtype=np.int64)
-        chunk = max(1, _BLOCK_CELLS // n_slots)
-        for start in range(0, len(group_idx), chunk):
-            block = group_idx[start:start + chunk]
-            crowds = np.array([crowd[(groups[g].lat, groups[g].lon, kind)]
-                               for g in block.tolist()], dtype=np.int64)
-            diff_x = g_xy[block, 0][:, None] - kind_xy[None, :, 0]
-            diff_y = g_xy[block, 1][:, None] - kind_xy[None, :, 1]
-            d2 = diff_x * diff_x + diff_y * diff_y
-            if not neighbours:
-                near = np.broadcast_to(np.arange(n_slots), d2.shape)
-                count = np.full(len(block), n_slots)
-            else:
-                near = np.argsort(d2, axis=1)
-                seats = np.cumsum(kind_cap[near], axis=1)
-                by_seats = (seats < REACH_FACTOR * crowds[:, None]).sum(axis=1) + 1
-                count = np.minimum(
-                    n_slots, np.maximum(neighbours + refusals[block], by_seats)
-                )
-            mask = np.arange(n_slots)[None, :] < count[:, None]
-            rows, cols = np.nonzero(mask)
-            tails.append(block[rows])
-            heads.append(slot_idx[near[rows, cols]])
+        if not neighbours:
+            tails.append(np.repeat(group_idx, len(slot_idx)))
+            heads.append(np.tile(slot_idx, len(group_idx)))
+            continue
+        target = geo.crowd[group_idx, k] if initial else g_weight[group_idx]
+        rows, cols = _nearest(geo.g_xy[group_idx], geo.s_xy[slot_idx], s_weight[slot_idx],
+                              neighbours + geo.refusals[group_idx], REACH_FACTOR * target)
+        tails.append(group_idx[rows])
+        heads.append(slot_idx[cols])
+        rows, cols = _nearest(geo.s_xy[slot_idx], geo.g_xy[group_idx], g_weight[group_idx],
+                              np.full(len(slot_idx), min(neighbours, REVERSE_FLOOR)),
+                              REACH_FACTOR * s_weight[slot_idx])
+        tails.append(group_idx[cols])
+        heads.append(slot_idx[rows])
     if not tails:
-        return empty
-    tail = np.concatenate(tails)
-    head = np.concatenate(heads)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pair = np.unique(np.concatenate(tails) * len(slots) + np.concatenate(heads))
+    return pair // len(slots), pair % len(slots)
+
+
+def _keep(problem: _Problem, tail: np.ndarray, head: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs within ``max_km`` and not refused, with their distance in metres."""
+    geo, groups, slots = problem.geometry, problem.groups, problem.slots
+    assert geo is not None
     keep = np.ones(len(tail), dtype=bool)
-    if refusals.any():
+    if geo.refusals.any() and len(tail):
         # (group, station) pairs as one integer each for a vectorised membership test.
         station_ids = np.array([s.station for s in slots], dtype=np.int64)
         low, stride = int(station_ids.min()), int(station_ids.max() - station_ids.min()) + 1
         bad = np.array(sorted(
-            g * stride + (sid - low) for g in np.flatnonzero(refusals).tolist()
+            g * stride + (sid - low) for g in np.flatnonzero(geo.refusals).tolist()
             for sid in groups[g].forbidden if low <= sid < low + stride
         ), dtype=np.int64)
         keep &= ~np.isin(tail * stride + (station_ids[head] - low), bad)
-    metres = _haversine_m(g_lat[tail], g_lon[tail], s_lat[head], s_lon[head])
-    if max_km is not None:
-        keep &= metres <= max_km * 1000
+    metres = _haversine_m(geo.g_lat[tail], geo.g_lon[tail], geo.s_lat[head], geo.s_lon[head])
+    if problem.max_km is not None:
+        keep &= metres <= problem.max_km * 1000
     return tail[keep], head[keep], np.rint(metres[keep]).astype(np.int64)
+
+
+def _widen(problem: _Problem, arc_flow: np.ndarray) -> np.ndarray | None:
+    """Add the arcs in reach between the groups with people left and the slots with
+    posts left (the first arcs' reach can miss them: dense centres, sparse edges).
+    Returns the old flows mapped onto the new arcs, or None when nothing was added."""
+    used = np.bincount(problem.arc_group, arc_flow, len(problem.groups)).astype(np.int64)
+    seated = np.bincount(problem.arc_slot, arc_flow, len(problem.slots)).astype(np.int64)
+    free, left = problem.sizes - used, problem.caps - seated
+    if not free.any() or not left.any():
+        return None
+    tail, head = _candidates(problem, free, left, initial=False)
+    n = len(problem.slots)
+    old = problem.arc_group * n + problem.arc_slot
+    new = tail * n + head
+    fresh = ~np.isin(new, old)
+    if not fresh.any():
+        return None
+    tail, head, metres = _keep(problem, tail[fresh], head[fresh])
+    if not len(tail):
+        return None
+    pair = np.concatenate([old, tail * n + head])
+    order = np.argsort(pair, kind="stable")
+    flows = np.concatenate([arc_flow, np.zeros(len(tail), np.int64)])[order]
+    problem.set_arcs(pair[order] // n, pair[order] % n,
+                     np.concatenate([problem.arc_metres, metres])[order])
+    return flows
+
+
+def _nearest(
+    rows_xy: np.ndarray, cols_xy: np.ndarray, weight: np.ndarray, floor: np.ndarray,
+    target: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) pairs: each row's nearest columns, at least ``floor`` of them and
+    until their ``weight`` adds up to ``target`` (or every column).  A dense scan in
+    blocks of rows; a partial sort first, a full sort only for the rows it leaves short."""
+    n_cols = len(cols_xy)
+    out_rows: list[np.ndarray] = []
+    out_cols: list[np.ndarray] = []
+    chunk = max(1, _BLOCK_CELLS // n_cols)
+    for start in range(0, len(rows_xy), chunk):
+        block = np.arange(start, min(len(rows_xy), start + chunk))
+        d2 = ((rows_xy[block, 0][:, None] - cols_xy[None, :, 0]) ** 2
+              + (rows_xy[block, 1][:, None] - cols_xy[None, :, 1]) ** 2)
+        first = min(n_cols, int(floor[block].max()))
+        if first < n_cols:
+            part = np.argpartition(d2, first - 1, axis=1)[:, :first]
+            order = np.argsort(np.take_along_axis(d2, part, axis=1), axis=1)
+            near = np.take_along_axis(part, order, axis=1)
+            enough = weight[near].sum(axis=1) >= target[block]
+            short = np.flatnonzero(~enough)
+            if len(short):
+                r, c = _prefix(np.argsort(d2[short], axis=1), weight, floor[block][short],
+                               target[block][short])
+                out_rows.append(block[short][r])
+                out_cols.append(c)
+            block, near = block[enough], near[enough]
+        else:
+            near = np.argsort(d2, axis=1)
+        r, c = _prefix(near, weight, floor[block], target[block])
+        out_rows.append(block[r])
+        out_cols.append(c)
+    return np.concatenate(out_rows), np.concatenate(out_cols)
+
+
+def _prefix(near: np.ndarray, weight: np.ndarray, floor: np.ndarray,
+            target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of each row's first columns in ``near`` (sorted nearest first): at
+    least ``floor`` of them, and until their weight reaches ``target``."""
+    total = np.cumsum(weight[near], axis=1)
+    by_weight = (total < target[:, None]).sum(axis=1) + 1
+    count = np.minimum(near.shape[1], np.maximum(floor, by_weight))
+    rows, cols = np.nonzero(np.arange(near.shape[1])[None, :] < count[:, None])
+    return rows, near[rows, cols]
 
 
 def _seat(problem: _Problem, arc_flow: np.ndarray) -> dict[int, list[int]]:
@@ -357,27 +472,46 @@ def solve(
     posts: Iterable[Post], people: Iterable[Person], *,
     forbidden_stations: Iterable[tuple[int, int]] = frozenset(), max_km: float | None = None,
     neighbours: int | None = 40, gender_balance: bool = False, time_limit_s: float = 60.0,
+    widen_rounds: int = WIDEN_ROUNDS,
 ) -> Result:
     """Fill the most posts, then least total distance (and, with ``gender_balance``,
     a woman and a man among each station's members wherever possible in between)."""
+    started = time.perf_counter()
+    problem = _prepare(posts, people, forbidden_stations, max_km, neighbours)
+    timings = {"network_seconds": 0.0, "flow_seconds": 0.0, "widen_seconds": 0.0,
+               "rounds": 0.0}
+    while True:
+        status, arc_flow = _flow(problem, gender_balance, timings)
+        timings["rounds"] += 1
+        if status not in ("OPTIMAL", "FEASIBLE") or timings["rounds"] > widen_rounds:
+            break
+        mark = time.perf_counter()
+        widened = _widen(problem, arc_flow)
+        timings["widen_seconds"] += time.perf_counter() - mark
+        if widened is None:
+            break
+    filled = _seat(problem, arc_flow) if status in ("OPTIMAL", "FEASIBLE") else {}
+    return _finish(problem, filled, status, started, timings)
+
+
+def _flow(problem: _Problem, gender_balance: bool, timings: dict[str, float]
+          ) -> tuple[str, np.ndarray]:
+    """One max-flow-min-cost over the current arcs: (status, flow on each arc)."""
     from ortools.graph.python import min_cost_flow
 
     started = time.perf_counter()
-    problem = _prepare(posts, people, forbidden_stations, max_km, neighbours)
     n_groups, n_slots, n_arcs = len(problem.groups), len(problem.slots), len(problem.arc_slot)
-    if not n_slots or not n_arcs:
-        return _finish(problem, {}, "OPTIMAL", started)
-
+    if not n_arcs:
+        return "OPTIMAL", np.zeros(0, np.int64)
     source, sink = 0, 1
     group_node = 2  # + group index
     slot_node = group_node + n_groups  # + slot index
     next_node = slot_node + n_slots
-    sizes = np.array([len(g.members) for g in problem.groups], dtype=np.int64)
+    sizes, slot_caps = problem.sizes, problem.caps
     arc_head = problem.arc_slot + slot_node
     extra_arcs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     if gender_balance:
         arc_head, extra_arcs, next_node = _gender_gadgets(problem, arc_head, slot_node, next_node)
-    slot_caps = np.array([len(s.posts) for s in problem.slots], dtype=np.int64)
     parts = [
         # source -> group, then group -> slot (these arcs are numbered n_groups...)
         (np.full(n_groups, source, np.int64), np.arange(n_groups, dtype=np.int64) + group_node,
@@ -397,14 +531,12 @@ def solve(
     built = time.perf_counter()
     status = flow.solve_max_flow_with_min_cost()
     solved = time.perf_counter()
-    status_name = getattr(status, "name", str(status))
-    filled: dict[int, list[int]] = {}
-    if status_name in ("OPTIMAL", "FEASIBLE"):
-        filled = _seat(problem, flow.flows(np.arange(n_groups, n_groups + n_arcs)))
-    return _finish(problem, filled, status_name, started, {
-        "network_seconds": built - started - problem.build_seconds,
-        "flow_seconds": solved - built,
-    })
+    timings["network_seconds"] += built - started
+    timings["flow_seconds"] += solved - built
+    name = getattr(status, "name", str(status))
+    if name not in ("OPTIMAL", "FEASIBLE"):
+        return name, np.zeros(n_arcs, np.int64)
+    return name, np.asarray(flow.flows(np.arange(n_groups, n_groups + n_arcs)), np.int64)
 
 
 def _gender_gadgets(
@@ -458,20 +590,31 @@ def _gender_gadgets(
 def greedy(
     posts: Iterable[Post], people: Iterable[Person], *,
     forbidden_stations: Iterable[tuple[int, int]] = frozenset(), max_km: float | None = None,
-    neighbours: int | None = 40,
+    neighbours: int | None = 40, widen_rounds: int = WIDEN_ROUNDS,
 ) -> Result:
-    """The baseline: the same arcs, taken nearest pair first."""
+    """The baseline: the same arcs (widened the same way), taken nearest pair first."""
     started = time.perf_counter()
     problem = _prepare(posts, people, forbidden_stations, max_km, neighbours)
-    left = np.array([len(s.posts) for s in problem.slots] or [0], dtype=np.int64)
-    free = np.array([len(g.members) for g in problem.groups] or [0], dtype=np.int64)
     arc_flow = np.zeros(len(problem.arc_slot), dtype=np.int64)
-    order = np.lexsort((problem.arc_slot, problem.arc_group, problem.arc_metres))
-    for a in order.tolist():
-        g, slot = int(problem.arc_group[a]), int(problem.arc_slot[a])
-        units = min(free[g], left[slot])
-        if units:
-            free[g] -= units
-            left[slot] -= units
-            arc_flow[a] = units
+    for round_ in range(widen_rounds + 1):
+        free = problem.sizes - np.bincount(
+            problem.arc_group, arc_flow, len(problem.groups)).astype(np.int64)
+        left = problem.caps - np.bincount(
+            problem.arc_slot, arc_flow, len(problem.slots)).astype(np.int64)
+        unused = np.flatnonzero(arc_flow == 0)
+        order = unused[np.lexsort((problem.arc_slot[unused], problem.arc_group[unused],
+                                   problem.arc_metres[unused]))]
+        for a in order.tolist():
+            g, slot = int(problem.arc_group[a]), int(problem.arc_slot[a])
+            units = min(free[g], left[slot])
+            if units:
+                free[g] -= units
+                left[slot] -= units
+                arc_flow[a] = units
+        if round_ == widen_rounds:
+            break
+        widened = _widen(problem, arc_flow)
+        if widened is None:
+            break
+        arc_flow = widened
     return _finish(problem, _seat(problem, arc_flow), "GREEDY", started)
