@@ -21,6 +21,8 @@ counties with their cities and villages, their points and GeoNames populations):
   member 85%, representative 15%, inspector 20% (independently; someone with none becomes
   a member): about 1.1 representatives, 6.5 members and 1.5 inspectors per station for
   1, 5 and 1 posts, so representatives are tight.  Gender: 40% f, 55% m, 5% unknown.
+  ``--home-jitter-km σ`` moves every home by a normal offset (a stress test: every
+  person their own point, so their own node and arcs).
 * **Conflicts**: 2% of the people refuse the 3 stations nearest their home (an inspector
   in their own neighbourhood, a relative standing there).
 
@@ -140,7 +142,7 @@ def allocate(counties: list[County], stations: int, people: int, rng: random.Ran
 
 
 def build_county(county: County, seed: int, first_post: int, first_person: int,
-                 first_station: int) -> dict[str, Any]:
+                 first_station: int, home_jitter_km: float = 0.0) -> dict[str, Any]:
     """The posts, people and refusals of one county (deterministic for the seed)."""
     rng = random.Random(f"{seed}/{county.code}")
     nprng = np.random.default_rng(rng.randrange(2**32))
@@ -182,7 +184,11 @@ def build_county(county: County, seed: int, first_post: int, first_person: int,
             place = rng.choices(county.places, place_weights)[0]
         kinds = frozenset(k for k, rate in KIND_RATES.items() if rng.random() < rate)
         gender = rng.choices(("f", "m", ""), (0.40, 0.55, 0.05))[0]
-        people.append(Person(first_person + i, place.lat, place.lon,
+        lat, lon = place.lat, place.lon
+        if home_jitter_km:  # stress: every home its own point
+            dy, dx = nprng.normal(0, home_jitter_km, 2)
+            lat, lon = lat + dy / 111.2, lon + dx / (111.2 * math.cos(math.radians(lat)))
+        people.append(Person(first_person + i, lat, lon,
                              kinds or frozenset({"member"}), gender))
     # Refusals: the stations nearest the home.
     forbidden: set[tuple[int, int]] = set()
@@ -225,8 +231,9 @@ def check(data: dict[str, Any], result: Result) -> None:
 
 
 def run_county(county: County, seed: int, offsets: tuple[int, int, int],
-               gender_balance: bool, neighbours: int) -> dict[str, Any]:
-    data = build_county(county, seed, *offsets)
+               gender_balance: bool, neighbours: int,
+               home_jitter_km: float = 0.0) -> dict[str, Any]:
+    data = build_county(county, seed, *offsets, home_jitter_km=home_jitter_km)
     out: dict[str, Any] = {"county": county.code, "name": county.name,
                            "stations": data["stations"], "posts": len(data["posts"]),
                            "people": len(data["people"]), "pinned": data["pinned"],
@@ -302,6 +309,8 @@ def main() -> None:
     parser.add_argument("--neighbours", type=int, default=40)
     parser.add_argument("--no-gender-balance", action="store_true")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--home-jitter-km", type=float, default=0.0,
+                        help="stress: move each home by N(0, σ km) so no two share a point")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     started = time.perf_counter()
@@ -320,7 +329,8 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         futures = [pool.submit(run_county, county, args.seed, offsets,
-                               not args.no_gender_balance, args.neighbours)
+                               not args.no_gender_balance, args.neighbours,
+                               args.home_jitter_km)
                    for county, offsets in jobs]
         for future in as_completed(futures):
             rows.append(future.result())
@@ -337,6 +347,7 @@ def main() -> None:
         "note": "machine shared with other engineers; wall time includes building the "
                 "synthetic population and the greedy baseline",
         "gender_balance": not args.no_gender_balance, "neighbours": args.neighbours,
+        "home_jitter_km": args.home_jitter_km,
         "counties": len(rows), "stations": sum(r["stations"] for r in rows),
         "posts": sum(r["posts"] for r in rows), "people": sum(r["people"] for r in rows),
         "pinned": sum(r["pinned"] for r in rows),

@@ -11,15 +11,17 @@ The model (docs/staffing-assignment.md has the long form):
   are interchangeable (homes are administrative units' points, so a city's people
   share one): they are one node whose supply is their number.  People with no kinds
   take nothing.
-* **Reach (arcs).**  For every kind a group may take, an arc goes to its nearest
-  stations with an open post of that kind (nearest on an equirectangular projection
-  around the input's mean latitude): at least ``neighbours`` of them (plus as many as
-  the group refuses), and more until their posts of the kind seat ``REACH_FACTOR`` (2)
-  times everyone free at that point who may take the kind — so a city's crowd reaches
-  far enough for all of it.  Then arcs longer than ``max_km`` (great-circle) and the
-  refused (person, station) pairs of ``forbidden_stations`` are dropped.
-  ``neighbours=None`` (or 0) keeps every station.  Cost: the great-circle distance
-  home → station in whole metres.
+* **Reach (arcs).**  Per kind, on an equirectangular projection around the input's
+  centre: each group reaches its nearest stations with an open post of that kind — at
+  least ``neighbours`` (plus as many as it refuses), and more until their posts of the
+  kind seat ``REACH_FACTOR`` (2) times everyone free at that point who may take the kind,
+  so a city's crowd reaches far enough for all of it; and each station's open posts of
+  the kind reach their nearest groups — at least ``REVERSE_FLOOR`` (10), until they hold
+  twice as many people as posts.  Arcs longer than ``max_km`` (great-circle) and the
+  refused (person, station) pairs of ``forbidden_stations`` are dropped.  After a solve,
+  up to ``widen_rounds`` (3) rounds add the same kind of reach between the people and
+  the posts left over, and solve again.  ``neighbours=None`` (or 0) builds every pair.
+  Cost: the great-circle distance home → station in whole metres.
 * **Network.**  source → group (capacity: its size), group → slot (capacity: the
   smaller of the two, cost: metres), slot → sink (capacity: open posts).  OR-Tools'
   ``SimpleMinCostFlow.solve_max_flow_with_min_cost`` maximises the number of filled
@@ -40,11 +42,14 @@ The model (docs/staffing-assignment.md has the long form):
   far, outside the reach, or refused by ``forbidden_stations``), ``taken`` (some reach
   it but the optimum — or the greedy order — used them elsewhere).
 * Among interchangeable posts of a slot, people go in id order to posts in id order.
-* ``greedy`` is the baseline: the same arcs, nearest pair first.
+* ``greedy`` is the baseline: the same arcs (widened the same way), nearest pair first.
 * Limits.  The nearest-station search is a dense numpy scan per kind (groups × stations,
-  in blocks of ``_BLOCK_CELLS``), meant for one county at a time.  The min-cost flow has
-  no time limit of its own: ``time_limit_s`` is accepted for interface stability and not
-  enforced (the largest county takes seconds, bench/staff_assign.py).
+  in blocks of ``_BLOCK_CELLS``), meant for one county at a time.  The reach is built
+  for homes at units' points (few distinct points); with every person at their own
+  point and people and stations spread very differently, it can miss fillable posts
+  (docs/staffing-assignment.md, "Limits").  A min-cost flow cannot be stopped midway:
+  ``time_limit_s`` only stops the widening rounds once it has passed (each solve is
+  still exact over its arcs; the largest county takes seconds, bench/staff_assign.py).
 """
 
 from __future__ import annotations
@@ -483,7 +488,8 @@ def solve(
     while True:
         status, arc_flow = _flow(problem, gender_balance, timings)
         timings["rounds"] += 1
-        if status not in ("OPTIMAL", "FEASIBLE") or timings["rounds"] > widen_rounds:
+        if (status not in ("OPTIMAL", "FEASIBLE") or timings["rounds"] > widen_rounds
+                or time.perf_counter() - started > time_limit_s):
             break
         mark = time.perf_counter()
         widened = _widen(problem, arc_flow)
