@@ -487,6 +487,12 @@ def solve(
                "rounds": 0.0}
     while True:
         status, arc_flow = _flow(problem, gender_balance, timings)
+        if status == "BAD_COST_RANGE" and gender_balance:
+            # The bonus outgrew the solver's cost range (not seen below national
+            # scale): solve without gender balance rather than not at all.
+            gender_balance = False
+            timings["balance_dropped"] = 1.0
+            status, arc_flow = _flow(problem, gender_balance, timings)
         timings["rounds"] += 1
         if (status not in ("OPTIMAL", "FEASIBLE") or timings["rounds"] > widen_rounds
                 or time.perf_counter() - started > time_limit_s):
