@@ -70,7 +70,7 @@ NO_ONE_OF_KIND = "no_one_of_kind"
 NONE_IN_REACH = "none_in_reach"
 TAKEN = "taken"
 REASONS = (NO_ONE_OF_KIND, NONE_IN_REACH, TAKEN)
-# Dense distance blocks are at most this many cells (float64: ~32 MB).
+# Dense distance blocks are at most this many cells (float32: ~16 MB).
 _BLOCK_CELLS = 4_000_000
 # People living at the same point (n of them who may take a kind) reach at least enough
 # stations to seat REACH_FACTOR × n of them in that kind.
@@ -107,7 +107,7 @@ class Result:
     status: str  # the solver's own word, or "GREEDY"
     total_km: float  # sum of home -> station distances of the assignment (pinned included)
     seconds: float
-    arcs: int = 0  # person -> slot arcs built
+    arcs: int = 0  # group -> slot arcs built (people alike form one group)
     balanced_stations: int = 0  # stations (≥ 2 member posts) with a woman and a man member
     balance_stations: int = 0  # stations with ≥ 2 member posts
     extra: dict[str, float] = field(default_factory=dict)  # timings of the phases
@@ -199,7 +199,7 @@ def _prepare(
     for person_id, station_id in forbidden:
         refused.setdefault(person_id, set()).add(station_id)
     groups_by_key: dict[tuple[float, float, frozenset[str], str, frozenset[int]], _Group] = {}
-    for person in sorted(everyone, key=lambda p: p.id):
+    for person in sorted(by_id.values(), key=lambda p: p.id):  # an id once
         if person.id in used or not person.kinds:
             continue
         refusals = frozenset(refused.get(person.id, ()))
