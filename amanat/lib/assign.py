@@ -79,6 +79,8 @@ REACH_FACTOR = 2
 REVERSE_FLOOR = 10
 # Rounds of widening the reach towards the posts and people left over (``_widen``).
 WIDEN_ROUNDS = 3
+# Widening also plans the leftovers coarsely on a grid of this many cells a side.
+GUIDE_GRID = 16
 
 
 @dataclass(frozen=True)
@@ -345,6 +347,8 @@ def _widen(problem: _Problem, arc_flow: np.ndarray) -> np.ndarray | None:
     if not free.any() or not left.any():
         return None
     tail, head = _candidates(problem, free, left, initial=False)
+    guided_tail, guided_head = _guided(problem, free, left)
+    tail, head = np.concatenate([tail, guided_tail]), np.concatenate([head, guided_head])
     n = len(problem.slots)
     old = problem.arc_group * n + problem.arc_slot
     new = tail * n + head
@@ -360,6 +364,80 @@ def _widen(problem: _Problem, arc_flow: np.ndarray) -> np.ndarray | None:
     problem.set_arcs(pair[order] // n, pair[order] % n,
                      np.concatenate([problem.arc_metres, metres])[order])
     return flows
+
+
+def _guided(problem: _Problem, free: np.ndarray, left: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs that a coarse plan says are needed: per kind, the people and posts left
+    over are binned in a GUIDE_GRID × GUIDE_GRID grid over their extent, a min-cost flow
+    between the cells (centroid distances) decides which cells should serve which, and
+    each such pair of cells gets nearest-neighbour arcs between its groups and slots.
+    This reaches across a county when people and stations are spread differently
+    (people crowded in a centre, stations spread around it), which nearest-neighbour
+    reach alone cannot."""
+    from ortools.graph.python import min_cost_flow
+
+    geo, groups, slots = problem.geometry, problem.groups, problem.slots
+    assert geo is not None
+    neighbours = problem.neighbours or 1
+    tails: list[np.ndarray] = [np.zeros(0, np.int64)]
+    heads: list[np.ndarray] = [np.zeros(0, np.int64)]
+    for kind in _slot_kinds(slots):
+        g_idx = np.array([i for i, g in enumerate(groups) if kind in g.kinds and free[i] > 0],
+                         dtype=np.int64)
+        s_idx = np.array([i for i, s in enumerate(slots) if s.kind == kind and left[i] > 0],
+                         dtype=np.int64)
+        if not len(g_idx) or not len(s_idx):
+            continue
+        g_xy, s_xy = geo.g_xy[g_idx].astype(np.float64), geo.s_xy[s_idx].astype(np.float64)
+        low = np.minimum(g_xy.min(axis=0), s_xy.min(axis=0))
+        span = float(max((np.maximum(g_xy.max(axis=0), s_xy.max(axis=0)) - low).max(), 1e-3))
+        size = span / GUIDE_GRID * (1 + 1e-9)
+        g_inv, supply, g_centre = _cells(g_xy, free[g_idx].astype(np.float64), low, size)
+        s_inv, demand, s_centre = _cells(s_xy, left[s_idx].astype(np.float64), low, size)
+        n_g, n_s = len(supply), len(demand)
+        pair_g = np.repeat(np.arange(n_g), n_s)
+        pair_s = np.tile(np.arange(n_s), n_g)
+        metres = np.rint(1000 * np.hypot(*(g_centre[pair_g] - s_centre[pair_s]).T)).astype(
+            np.int64)
+        flow = min_cost_flow.SimpleMinCostFlow()
+        flow.add_arcs_with_capacity_and_unit_cost(
+            np.concatenate([np.zeros(n_g, np.int64), 2 + pair_g,
+                            2 + n_g + np.arange(n_s)]),
+            np.concatenate([2 + np.arange(n_g), 2 + n_g + pair_s, np.ones(n_s, np.int64)]),
+            np.concatenate([supply, np.minimum(supply[pair_g], demand[pair_s]), demand]),
+            np.concatenate([np.zeros(n_g, np.int64), metres, np.zeros(n_s, np.int64)]),
+        )
+        units = int(min(supply.sum(), demand.sum()))
+        flow.set_node_supply(0, units)
+        flow.set_node_supply(1, -units)
+        if getattr(flow.solve_max_flow_with_min_cost(), "name", "") != "OPTIMAL":
+            continue
+        used = flow.flows(np.arange(n_g, n_g + len(pair_g))) > 0
+        for gc, sc in zip(pair_g[used].tolist(), pair_s[used].tolist(), strict=True):
+            gi, si = g_idx[g_inv == gc], s_idx[s_inv == sc]
+            rows, cols = _nearest(geo.g_xy[gi], geo.s_xy[si], left[si],
+                                  np.full(len(gi), min(neighbours, len(si))),
+                                  REACH_FACTOR * free[gi])
+            tails.append(gi[rows])
+            heads.append(si[cols])
+            rows, cols = _nearest(geo.s_xy[si], geo.g_xy[gi], free[gi],
+                                  np.full(len(si), min(REVERSE_FLOOR, len(gi))),
+                                  REACH_FACTOR * left[si])
+            tails.append(gi[cols])
+            heads.append(si[rows])
+    return np.concatenate(tails), np.concatenate(heads)
+
+
+def _cells(xy: np.ndarray, weight: np.ndarray, low: np.ndarray, size: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grid cells of points: (each point's cell index, weight per cell, weighted centre)."""
+    cell = np.floor((xy - low) / size).astype(np.int64)
+    _, inverse = np.unique(cell[:, 0] * GUIDE_GRID + cell[:, 1], return_inverse=True)
+    total = np.bincount(inverse, weight)
+    centre = np.stack([np.bincount(inverse, weight * xy[:, 0]),
+                       np.bincount(inverse, weight * xy[:, 1])], axis=1) / total[:, None]
+    return inverse, total.astype(np.int64), centre
 
 
 def _nearest(

@@ -355,3 +355,22 @@ def test_the_reach_widens_towards_posts_and_people_left_over() -> None:
         assert len(result.assignment) == 6
         assert result.total_km == pytest.approx(19.5 * U)
         check_rules(posts, people, result)
+
+
+def test_a_crowded_centre_still_fills_stations_spread_around_it() -> None:
+    # 60 people at distinct points within 0.5U of the centre, 60 one-post stations on a
+    # ring 20U out, neighbours=2: everyone's nearest stations are nearly the same few and
+    # each station's nearest people too; the coarse plan of the widening still fills all.
+    import math
+    import random
+
+    rng = random.Random(3)
+    posts = [Post(i, i, "member", 20 * 0.01 * math.sin(i / 60 * 2 * math.pi),
+                  20 * 0.01 * math.cos(i / 60 * 2 * math.pi)) for i in range(60)]
+    people = [Person(100 + i, rng.uniform(-0.005, 0.005), rng.uniform(-0.005, 0.005),
+                     frozenset({"member"})) for i in range(60)]
+    assert len(solve(posts, people, neighbours=2, widen_rounds=0).assignment) < 60
+    for run in (solve, greedy):
+        result = run(posts, people, neighbours=2)
+        assert len(result.assignment) == 60
+        check_rules(posts, people, result)
