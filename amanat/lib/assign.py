@@ -19,8 +19,9 @@ The model (docs/staffing-assignment.md has the long form):
   the kind reach their nearest groups — at least ``REVERSE_FLOOR`` (10), until they hold
   twice as many people as posts.  Arcs longer than ``max_km`` (great-circle) and the
   refused (person, station) pairs of ``forbidden_stations`` are dropped.  After a solve,
-  up to ``widen_rounds`` (3) rounds add the same kind of reach between the people and
-  the posts left over, and solve again.  ``neighbours=None`` (or 0) builds every pair.
+  up to ``widen_rounds`` (3) rounds add reach between the people and the posts left
+  over — the same nearest-neighbour reach among them, and the arcs a coarse plan on a
+  grid asks for (``_guided``) — and solve again.  ``neighbours=None`` (or 0) builds every pair.
   Cost: the great-circle distance home → station in whole metres.
 * **Network.**  source → group (capacity: its size), group → slot (capacity: the
   smaller of the two, cost: metres), slot → sink (capacity: open posts).  OR-Tools'
