@@ -414,20 +414,37 @@ def _guided(problem: _Problem, free: np.ndarray, left: np.ndarray
         flow.set_node_supply(1, -units)
         if getattr(flow.solve_max_flow_with_min_cost(), "name", "") != "OPTIMAL":
             continue
-        used = flow.flows(np.arange(n_g, n_g + len(pair_g))) > 0
-        for gc, sc in zip(pair_g[used].tolist(), pair_s[used].tolist(), strict=True):
-            gi, si = g_idx[g_inv == gc], s_idx[s_inv == sc]
+        pair_flow = np.asarray(flow.flows(np.arange(n_g, n_g + len(pair_g))), np.int64)
+        used = np.flatnonzero(pair_flow > 0)
+        for gc, sc, units in zip(pair_g[used].tolist(), pair_s[used].tolist(),
+                                 pair_flow[used].tolist(), strict=True):
+            # Only as much of each cell as the plan moves (twice over), the part nearest
+            # the other cell, so that arcs stay in proportion to the flow.
+            gi = _towards(g_idx[g_inv == gc], geo.g_xy, s_centre[sc], free,
+                          REACH_FACTOR * units)
+            si = _towards(s_idx[s_inv == sc], geo.s_xy, g_centre[gc], left,
+                          REACH_FACTOR * units)
+            floor = min(neighbours, REVERSE_FLOOR)
             rows, cols = _nearest(geo.g_xy[gi], geo.s_xy[si], left[si],
-                                  np.full(len(gi), min(neighbours, len(si))),
+                                  np.full(len(gi), min(floor, len(si))),
                                   REACH_FACTOR * free[gi])
             tails.append(gi[rows])
             heads.append(si[cols])
             rows, cols = _nearest(geo.s_xy[si], geo.g_xy[gi], free[gi],
-                                  np.full(len(si), min(REVERSE_FLOOR, len(gi))),
+                                  np.full(len(si), min(floor, len(gi))),
                                   REACH_FACTOR * left[si])
             tails.append(gi[cols])
             heads.append(si[rows])
     return np.concatenate(tails), np.concatenate(heads)
+
+
+def _towards(idx: np.ndarray, xy: np.ndarray, point: np.ndarray, weight: np.ndarray,
+             amount: int) -> np.ndarray:
+    """The members of ``idx`` nearest ``point`` whose ``weight`` first adds up to
+    ``amount`` (all of them if it never does)."""
+    order = idx[np.argsort(((xy[idx].astype(np.float64) - point) ** 2).sum(axis=1))]
+    count = int((np.cumsum(weight[order]) < amount).sum()) + 1
+    return order[:count]
 
 
 def _cells(xy: np.ndarray, weight: np.ndarray, low: np.ndarray, size: float
