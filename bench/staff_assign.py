@@ -35,6 +35,7 @@ Reported: wall time, per-county seconds (max, p95), the largest county, statuses
 filled and unfilled posts by reason, total and mean km, stations with a woman and a man.
 
     .venv/bin/python bench/staff_assign.py [--scale 1.0] [--workers 2] [--seed 14]
+        [--only 2301] [--home-jitter-km 3 --time-limit 600]
 
 Prints JSON (a line per 50 counties to stderr as it goes).
 """
@@ -232,7 +233,7 @@ def check(data: dict[str, Any], result: Result) -> None:
 
 def run_county(county: County, seed: int, offsets: tuple[int, int, int],
                gender_balance: bool, neighbours: int,
-               home_jitter_km: float = 0.0) -> dict[str, Any]:
+               home_jitter_km: float = 0.0, time_limit: float = 60.0) -> dict[str, Any]:
     data = build_county(county, seed, *offsets, home_jitter_km=home_jitter_km)
     out: dict[str, Any] = {"county": county.code, "name": county.name,
                            "stations": data["stations"], "posts": len(data["posts"]),
@@ -245,6 +246,7 @@ def run_county(county: County, seed: int, offsets: tuple[int, int, int],
                                   "neighbours": neighbours}
         if run is solve:
             kwargs["gender_balance"] = balance
+            kwargs["time_limit_s"] = time_limit
         result = run(data["posts"], data["people"], **kwargs)
         check(data, result)
         kind_of = {p.id: p.kind for p in data["posts"]}
@@ -309,6 +311,8 @@ def main() -> None:
     parser.add_argument("--neighbours", type=int, default=40)
     parser.add_argument("--no-gender-balance", action="store_true")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--only", default="", help="comma list of county codes (e.g. 2301)")
+    parser.add_argument("--time-limit", type=float, default=60.0, help="solve's time_limit_s")
     parser.add_argument("--home-jitter-km", type=float, default=0.0,
                         help="stress: move each home by N(0, σ km) so no two share a point")
     args = parser.parse_args()
@@ -325,12 +329,14 @@ def main() -> None:
         post_id += n * len(POSTS)
         station_id += n
         person_id += county.people
+    if args.only:
+        jobs = [j for j in jobs if j[0].code in set(args.only.split(","))]
     jobs.sort(key=lambda j: -(j[0].urban_stations + j[0].rural_stations))  # largest first
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         futures = [pool.submit(run_county, county, args.seed, offsets,
                                not args.no_gender_balance, args.neighbours,
-                               args.home_jitter_km)
+                               args.home_jitter_km, args.time_limit)
                    for county, offsets in jobs]
         for future in as_completed(futures):
             rows.append(future.result())
