@@ -8,6 +8,7 @@ Optima are computed by hand in the comments and cross-checked by brute force.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import pytest
 
@@ -374,3 +375,42 @@ def test_a_crowded_centre_still_fills_stations_spread_around_it() -> None:
         result = run(posts, people, neighbours=2)
         assert len(result.assignment) == 60
         check_rules(posts, people, result)
+
+
+def cover(posts: list[Post], people: list[Person], assignment: dict[int, int]) -> int:
+    """(station, gender) pairs among the members of stations with ≥ 2 member posts."""
+    gender = {p.id: p.gender for p in people}
+    members = Counter(p.station for p in posts if p.kind == "member")
+    seen = {(p.station, gender[assignment[p.id]]) for p in posts
+            if p.kind == "member" and p.id in assignment}
+    return sum(1 for s, g in seen if members[s] >= 2 and g)
+
+
+def test_gender_balance_matches_brute_force_on_small_random_counties() -> None:
+    # Lexicographic: most posts, then most (station, gender) pairs among stations with
+    # two or more member posts, then least distance — checked against every assignment.
+    import random
+
+    rng = random.Random(7)
+    for _ in range(40):
+        posts = [post(i + 1, s, rng.choice(("member", "member", "inspector")), s * 10)
+                 for i, s in enumerate(rng.choices(range(2), k=5))]
+        people = [person(100 + i, rng.uniform(-5, 15), *rng.sample(("member", "inspector"),
+                         rng.randrange(1, 3)), gender=rng.choice("fm"))
+                  for i in range(rng.randrange(2, 7))]
+        best = None
+        choices = [[None] + [w for w in people if p.kind in w.kinds] for p in posts]
+        for combo in itertools.product(*choices):
+            chosen = [c.id for c in combo if c is not None]
+            if len(chosen) != len(set(chosen)):
+                continue
+            assignment = {p.id: c.id for p, c in zip(posts, combo, strict=True) if c}
+            km = sum(distance_km(c.lat, c.lon, p.lat, p.lon)
+                     for p, c in zip(posts, combo, strict=True) if c)
+            key = (len(chosen), cover(posts, people, assignment), -km)
+            best = key if best is None or key > best else best
+        assert best is not None
+        result = solve(posts, people, gender_balance=True, neighbours=2)
+        check_rules(posts, people, result)
+        assert (len(result.assignment), cover(posts, people, result.assignment)) == best[:2]
+        assert result.total_km == pytest.approx(-best[2], abs=0.01)
