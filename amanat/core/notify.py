@@ -125,7 +125,7 @@ class KannelBackend:
         sender = getattr(settings, "AMANAT_KANNEL_FROM", "")
         if sender:
             params["from"] = sender
-        query = urllib.parse.urlencode(params, encoding="utf-8")
+        query = urllib.parse.urlencode(params, encoding="utf-8", quote_via=urllib.parse.quote)
         timeout = float(getattr(settings, "AMANAT_KANNEL_TIMEOUT", 5))
         try:
             with urllib.request.urlopen(f"{url}?{query}", timeout=timeout) as response:
