@@ -714,6 +714,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:incidents_report_create": Expect(LIST, "incidents.report", action="create",
                                           post_only=True),
     "api:incidents_sms": Expect(WEBHOOK, post_only=True),
+    "api:sms_kannel": Expect(WEBHOOK),
     # the public portal (no account) and the field app (amanat/portal)
     "portal:finder": Expect(PUBLIC),
     "portal:finder_places": Expect(PUBLIC),
