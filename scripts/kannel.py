@@ -160,7 +160,7 @@ class KannelHarness:
                 return
             for process in self.processes:
                 if process.poll() is not None:
-                    raise RuntimeError(f"Kannel: {process.args[0]} exited while waiting "
+                    raise RuntimeError(f"Kannel: {process.args!r} exited while waiting "
                                        f"for {what}; logs in {self.dir}")
             time.sleep(0.1)
         raise RuntimeError(f"Kannel: timed out waiting for {what}; logs in {self.dir}")
@@ -239,7 +239,7 @@ class KannelHarness:
         if randomize:
             args += ["-z", str(randomize)]
         with open(self.dir / name, "wb") as out:
-            process = subprocess.Popen(args + [f"{sender} {to} {kind} {data}"], stdout=out,
+            process = subprocess.Popen([*args, f"{sender} {to} {kind} {data}"], stdout=out,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             # fakesmsc stays connected after its last message: end it once it said so.

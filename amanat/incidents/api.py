@@ -21,7 +21,7 @@ from pydantic import Field
 
 from amanat.core.api_parser import clean_strings
 from amanat.core.errors import RuleError
-from amanat.core.sms import SmsIn
+from amanat.core.sms import SmsIn as Message
 from amanat.incidents import sms
 
 router = Router(tags=["incidents"])
@@ -117,9 +117,9 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
     if data is None:
         return _sms_problem(400, RuleError(_("the body must be JSON with message_id and text"),
                                            code="body"))
-    message = SmsIn(message_id=data["message_id"].strip(),
-                    sender=str(data.get("sender") or "")[:200], receiver="",
-                    text=data["text"])
+    message = Message(message_id=data["message_id"].strip(),
+                      sender=str(data.get("sender") or "")[:200], receiver="",
+                      text=data["text"])
     try:
         reference, created = sms.receive(message, payload=data)
     except RuleError as problem:

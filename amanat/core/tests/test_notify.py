@@ -45,23 +45,19 @@ def dead_gateway(settings: Any) -> None:
 def test_a_refused_transaction_sends_nothing_and_keeps_no_record(settings: Any) -> None:
     settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
     notify.outbox.clear()
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        try:
-            with transaction.atomic():
-                notify.sms_send(to="09121234567", text="کد: ۱۲۳")
-                raise RuntimeError("refused")
-        except RuntimeError:
-            pass
+    with TestCase.captureOnCommitCallbacks(execute=True), pytest.raises(RuntimeError), \
+            transaction.atomic():
+        notify.sms_send(to="09121234567", text="کد: ۱۲۳")
+        raise RuntimeError("refused")
     assert not notify.outbox and not OutboundMessage.objects.exists()
 
 
 def test_a_message_is_sent_after_commit_and_its_record_kept(settings: Any) -> None:
     settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
     notify.outbox.clear()
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        with transaction.atomic():
-            notify.sms_send(to="09121234567", text="سلام", purpose="test")
-            assert not notify.outbox  # not before the commit
+    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+        notify.sms_send(to="09121234567", text="سلام", purpose="test")
+        assert not notify.outbox  # not before the commit
     assert notify.outbox == [notify.SmsMessage(to="09121234567", text="سلام")]
     sent = OutboundMessage.objects.get()
     assert (sent.status, sent.attempts, sent.text) == ("sent", 1, "سلام")
@@ -69,9 +65,9 @@ def test_a_message_is_sent_after_commit_and_its_record_kept(settings: Any) -> No
 
 def test_a_gateway_that_is_down_does_not_fail_the_request_and_is_retried(
         dead_gateway: None, caplog: Any) -> None:
-    with caplog.at_level(logging.WARNING, logger="amanat.notify"):
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            message = notify.sms_send(to="09121234567", text="کد: ۱۲۳", sensitive=True)
+    caplog.set_level(logging.WARNING, logger="amanat.notify")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        message = notify.sms_send(to="09121234567", text="کد: ۱۲۳", sensitive=True)
     message.refresh_from_db()
     # The immediate task backend cannot defer: the message waits queued for its retry.
     assert message.status == "queued" and message.attempts == 1
