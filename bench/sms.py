@@ -2,11 +2,12 @@
 
 ``--messages`` reports (``VB 2310-0042 …``, each from its own phone) are injected at
 Kannel's fake SMS centre (fakesmsc, as fast as it sends); bearerbox passes them to
-smsbox, smsbox calls Amanat's get-url (a threaded WSGI server in this process, SQLite in
-a temporary folder), Amanat stores each raw message and its report and sends the Persian
-reply through sendsms back to the fake SMS centre.  Measured from the first message
-injected until every message is stored and every reply has arrived; ``lost`` counts
-messages never stored, ``replies_lost`` replies never seen at the fake SMS centre.
+smsbox, smsbox calls Amanat's get-url (``amanat serve``: gunicorn and the task worker as
+deployed, SQLite in a temporary folder), Amanat stores each raw message and its report,
+and the task worker sends the Persian reply through sendsms back to the fake SMS centre.
+Measured from the first message injected until every message is stored and every reply
+has arrived; ``lost`` counts messages never stored, ``replies_lost`` replies never seen
+at the fake SMS centre.
 
 The baseline, in the same run: the same number of messages sent straight to the get-url
 endpoint by ``--clients`` concurrent HTTP clients (no Kannel on the way in; the replies
@@ -21,8 +22,11 @@ Prints JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -47,7 +51,7 @@ def setup_django(db_path: Path, harness: kannel.KannelHarness) -> None:
     os.environ["AMANAT_SQLITE_PATH"] = str(db_path)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amanat.settings")
     os.environ.update(harness.env())
-    os.environ["AMANAT_TASK_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+    os.environ["AMANAT_VAR_DIR"] = str(db_path.parent)
     import django
 
     django.setup()
@@ -79,30 +83,34 @@ def prepare() -> None:
 
 
 class Server:
-    """Amanat's WSGI application on a threaded server in this process."""
+    """``amanat serve`` (gunicorn and the task worker, as deployed) in its own session."""
 
-    def __init__(self, port: int) -> None:
-        from django.core.handlers.wsgi import WSGIHandler
-        from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-
-        class Quiet(WSGIRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadedWSGIServer(("127.0.0.1", port), Quiet,
-                                        allow_reuse_address=True)
-        self.httpd.daemon_threads = True
-        self.httpd.set_app(WSGIHandler())
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+    def __init__(self, port: int, log: Path) -> None:
+        self.port, self.log = port, log
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        self.thread.start()
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "amanat.cli", "serve", "--port", str(self.port)],
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+        deadline = time.monotonic() + 90
+        while not kannel._listening(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"amanat serve did not start: see {self.log}")
+            time.sleep(0.2)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
 
 
 def _stored(prefix: str) -> int:
@@ -181,7 +189,7 @@ def main() -> None:
             get_url=f"http://127.0.0.1:{port}/api/v1/sms/kannel", secret=SECRET)
         setup_django(Path(tmp) / "sms.sqlite3", harness)
         prepare()
-        with harness, Server(port) as server:
+        with harness, Server(port, Path(tmp) / "serve.log") as server:
             kannel_result = through_kannel(harness, args.messages, args.timeout)
             direct_result = direct(server, harness, args.messages, args.clients,
                                    args.timeout)

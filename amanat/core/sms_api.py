@@ -84,7 +84,7 @@ def _answer(status: int, **fields: object) -> JsonResponse:
 
 @router.get(
     "/kannel", auth=None, url_name="sms_kannel",
-    response={200: KannelOut, 400: KannelOut, 403: KannelOut},
+    response={200: KannelOut, 403: KannelOut, 422: KannelOut},
     openapi_extra={"parameters": [
         {"in": "query", "name": name, "required": name in ("key", "id", "from"),
          "description": description, "schema": {"type": "string"}}
@@ -119,7 +119,7 @@ def kannel_receive(request: HttpRequest) -> JsonResponse:
     # The same cleaning as every other interface's text (bidi and invisible characters).
     cleaned: dict[str, str] = clean_strings(fields)
     if not cleaned["id"] or len(cleaned["id"]) > 100 or not cleaned["from"]:
-        return _answer(400, ok=False, error="id and from are required")
+        return _answer(422, ok=False, error="id and from are required")
     message = sms.SmsIn(message_id=cleaned["id"], sender=cleaned["from"][:40],
                         receiver=cleaned["to"][:40], text=cleaned["text"])
     received = sms.sms_receive(message, coding=coding, gateway_time=cleaned["time"])

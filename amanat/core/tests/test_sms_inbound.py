@@ -55,8 +55,8 @@ def test_no_secret_configured_refuses_everyone(settings: Any) -> None:
 
 
 def test_a_message_without_id_or_sender_is_refused() -> None:
-    assert _get(_query(id="")).status_code == 400
-    assert _get(_query(**{"from": ""})).status_code == 400
+    assert _get(_query(id="")).status_code == 422
+    assert _get(_query(**{"from": ""})).status_code == 422
     assert not InboundSms.objects.exists()
 
 
