@@ -79,7 +79,9 @@ def decode_text(raw: bytes, coding: str, charset: str) -> str:
 
 
 def _answer(status: int, **fields: object) -> JsonResponse:
-    return JsonResponse(KannelOut(**fields).dict(), status=status)  # type: ignore[arg-type]
+    response = JsonResponse(KannelOut(**fields).dict(), status=status)  # type: ignore[arg-type]
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @router.get(

@@ -936,6 +936,8 @@ def _is_allowed(
 def _check_get(expect: Expect, response: Any, allowed: bool | None, api: bool) -> str | None:
     """None when the answer to a GET matches; otherwise what was expected."""
     status = response.status_code
+    if expect.kind == WEBHOOK:  # a gateway's GET (Kannel's get-url): refused without it
+        return None if status in (400, 401, 403) else "401/403 (no gateway secret)"
     if allowed is None:  # anonymous
         if expect.kind == PUBLIC:
             return None if _allowed_ok(response) else "200 (public)"
@@ -982,8 +984,9 @@ def _post_refusal(
     status = response.status_code
     if not api and not csrf:
         return None if status == 403 else "403 (no CSRF token)"
-    if expect.kind == WEBHOOK:
-        return None if status in (400, 401, 403) else "401 (no gateway signature)"
+    if expect.kind == WEBHOOK:  # a GET-only one refuses the method first
+        refused = status in (400, 401, 403) or (status == 405 and not expect.post_only)
+        return None if refused else "401 (no gateway signature)"
     if allowed is None and expect.kind != PUBLIC:  # anonymous
         if api:
             return None if status in (401, 405) else "401 (no token)"
