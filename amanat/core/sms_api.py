@@ -6,7 +6,7 @@ site cannot make a browser act here (the reason GETs are otherwise read-only).  
 caller proves it is the gateway twice: the shared secret ``AMANAT_KANNEL_SECRET`` in
 the URL (Kannel's get-url cannot add a header) and its address in
 ``AMANAT_KANNEL_ALLOW`` (``core.clientaddr``, so behind a trusted proxy the proxy's
-header counts).  Anyone else gets 403 and nothing is stored.
+header counts).  Anyone else gets 401 and nothing is stored.
 
 The answer is for the gateway, not the sender (the sms-service has ``max-messages = 0``):
 the reply goes back through sendsms (``core.sms``).  A failure answers 5xx, and smsbox
@@ -86,7 +86,7 @@ def _answer(status: int, **fields: object) -> JsonResponse:
 
 @router.get(
     "/kannel", auth=None, url_name="sms_kannel",
-    response={200: KannelOut, 403: KannelOut, 422: KannelOut},
+    response={200: KannelOut, 401: KannelOut, 422: KannelOut},
     openapi_extra={"parameters": [
         {"in": "query", "name": name, "required": name in ("key", "id", "from"),
          "description": description, "schema": {"type": "string"}}
@@ -107,7 +107,7 @@ def kannel_receive(request: HttpRequest) -> JsonResponse:
     if not gateway_allowed(request) or not _secret_ok(
             _params(request).get("key", b"").decode("latin-1")):
         log.warning("SMS gateway call refused from %s", client_ip(request))
-        return _answer(403, ok=False, error="forbidden")
+        return _answer(401, ok=False, error="not the gateway")
     params = _params(request)
     coding = params.get("coding", b"").decode("latin-1")
     charset = params.get("charset", b"").decode("latin-1")

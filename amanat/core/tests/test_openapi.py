@@ -38,7 +38,7 @@ STATION_SCHEMAS = {"StationOut", "StationPage", "StationPatch", "ErrorOut", "Fie
 # The SMS gateway's webhook answers its own shape (with the SMS reply) for what its code
 # decides; the database's 503 is the API's error body there too.
 OWN_ERROR_SHAPE = {("POST /api/v1/incidents/sms", status) for status in ("400", "401", "422")} | {
-    ("GET /api/v1/sms/kannel", status) for status in ("403", "422")}
+    ("GET /api/v1/sms/kannel", status) for status in ("401", "422")}
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 

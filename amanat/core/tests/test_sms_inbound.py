@@ -43,15 +43,15 @@ def _query(text: str = "O#1234#1", **over: str) -> str:
 
 
 def test_a_wrong_secret_or_address_is_refused_and_nothing_stored() -> None:
-    assert _get(_query(key="wrong")).status_code == 403
-    assert _get(_query(key="")).status_code == 403
-    assert _get(_query(), address="10.1.2.3").status_code == 403
+    assert _get(_query(key="wrong")).status_code == 401
+    assert _get(_query(key="")).status_code == 401
+    assert _get(_query(), address="10.1.2.3").status_code == 401
     assert not InboundSms.objects.exists() and not notify.outbox
 
 
 def test_no_secret_configured_refuses_everyone(settings: Any) -> None:
     settings.AMANAT_KANNEL_SECRET = ""
-    assert _get(_query(key="")).status_code == 403
+    assert _get(_query(key="")).status_code == 401
 
 
 def test_a_message_without_id_or_sender_is_refused() -> None:
