@@ -226,7 +226,7 @@ def deliver(message_id: int) -> datetime.timedelta | None:
         return None
     message.status = OutboundMessage.Status.SENT
     message.sent_at = timezone.now()
-    message.gateway_answer = answer[:200]
+    message.gateway_answer = str(answer or "")[:200]  # a backend may answer None
     if message.sensitive:
         message.text = REDACTED
     message.save(update_fields=["attempts", "status", "sent_at", "gateway_answer", "text"])
