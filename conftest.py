@@ -361,3 +361,59 @@ class AuditEvents(Sequence[dict[str, Any]]):
 def audit_events(db: None) -> AuditEvents:
     """Every event recorded from here on, in order."""
     return AuditEvents()
+
+
+# --- the SMS gateway ---------------------------------------------------------------------
+
+KANNEL_SECRET = "test-kannel-secret"  # noqa: S105  (the tests' throwaway gateway)
+
+
+def _kannel_module() -> Any:
+    """scripts/kannel.py, the same start-up logic as scripts/with-kannel."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if "amanat_kannel_harness" in sys.modules:
+        return sys.modules["amanat_kannel_harness"]
+    script = Path(__file__).resolve().parent / "scripts" / "kannel.py"
+    spec = importlib.util.spec_from_file_location("amanat_kannel_harness", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["amanat_kannel_harness"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def kannel_gateway(live_server: Any) -> Iterator[Any]:
+    """Kannel (bearerbox, smsbox, the fake SMS centre) for the session, its get-url on
+    the live server.  Skipped only when Kannel is not installed and
+    AMANAT_REQUIRE_KANNEL is unset (CI sets it: there it fails instead)."""
+    module = _kannel_module()
+    if not module.installed():
+        problem = "Kannel is not installed (apt-get install kannel kannel-extras)"
+        if os.environ.get("AMANAT_REQUIRE_KANNEL"):
+            pytest.fail(f"{problem} (AMANAT_REQUIRE_KANNEL is set)")
+        pytest.skip(problem)
+    harness = module.KannelHarness(get_url=f"{live_server.url}/api/v1/sms/kannel",
+                                   secret=KANNEL_SECRET)
+    harness.start()
+    try:
+        yield harness
+    finally:
+        harness.stop()
+
+
+@pytest.fixture
+def kannel(kannel_gateway: Any, settings: Any) -> Any:
+    """The running gateway, with Amanat set to send through it and accept its get-url;
+    tasks run at once (no worker in tests).  Needs a transactional database (the live
+    server's thread writes)."""
+    settings.AMANAT_SMS_BACKEND = "amanat.core.notify.KannelBackend"
+    settings.AMANAT_KANNEL_SENDSMS_URL = kannel_gateway.sendsms_url
+    settings.AMANAT_KANNEL_USER = kannel_gateway.user
+    settings.AMANAT_KANNEL_PASSWORD = kannel_gateway.password
+    settings.AMANAT_KANNEL_SECRET = KANNEL_SECRET
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    return kannel_gateway

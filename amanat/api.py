@@ -32,6 +32,7 @@ from amanat.core.api_errors import (
 )
 from amanat.core.api_parser import CleanTextParser
 from amanat.core.outage import outage_of, unavailable
+from amanat.core.sms_api import router as sms_router
 from amanat.geo.models import AdminUnit
 from amanat.incidents.api import router as incidents_router
 from amanat.intake.api import router as intake_router
@@ -102,6 +103,8 @@ api.add_router("/candidates/", candidates_router)
 api.add_router("/candidate-review/", candidate_review_router)
 # The report intake, the election-day hot path (amanat/intake/README.md).
 api.add_router("/incidents/", intake_router)
+# Incoming SMS from the Kannel gateway (docs/sms.md).
+api.add_router("/sms/", sms_router)
 
 
 class UnitOut(Schema):

@@ -299,6 +299,30 @@ AMANAT_TILE_ATTRIBUTION = os.environ.get("AMANAT_TILE_ATTRIBUTION", "")
 AMANAT_SMS_SECRET = os.environ.get("AMANAT_SMS_SECRET", "")
 # Outgoing SMS (one-time codes): the backend class (amanat/core/notify.py).
 AMANAT_SMS_BACKEND = os.environ.get("AMANAT_SMS_BACKEND", "amanat.core.notify.LogBackend")
+# Kannel (docs/sms.md): outgoing SMS through smsbox's sendsms interface ...
+AMANAT_KANNEL_SENDSMS_URL = os.environ.get("AMANAT_KANNEL_SENDSMS_URL", "")
+AMANAT_KANNEL_USER = os.environ.get("AMANAT_KANNEL_USER", "")
+AMANAT_KANNEL_PASSWORD = os.environ.get("AMANAT_KANNEL_PASSWORD", "")
+AMANAT_KANNEL_FROM = os.environ.get("AMANAT_KANNEL_FROM", "")
+AMANAT_KANNEL_TIMEOUT = float(os.environ.get("AMANAT_KANNEL_TIMEOUT", "5"))
+# ... and incoming SMS through its get-url: the shared secret in the URL (empty refuses
+# every call) and the addresses smsbox calls from (amanat/core/sms_api.py).
+AMANAT_KANNEL_SECRET = os.environ.get("AMANAT_KANNEL_SECRET", "")
+AMANAT_KANNEL_ALLOW = env_list("AMANAT_KANNEL_ALLOW", "127.0.0.1,::1")
+
+# E-mail (officials' alerts, amanat/core/notify.py): Django's SMTP backend when
+# EMAIL_HOST is set, the console otherwise (development).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "amanat@localhost")
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

@@ -292,7 +292,7 @@ def mobile_code_send(*, national_id: str, mobile: str, client_address: str = "",
                                         expires_at=now + CODE_LIFETIME, client_key=client)
         with translation.override("fa"):
             text = gettext("Amanat candidate registration code: %(code)s") % {"code": code}
-        notify.sms_send(to=mobile, text=text)
+        notify.sms_send(to=mobile, text=text, purpose="candidates.mobile_code", sensitive=True)
     return row
 
 

@@ -91,3 +91,79 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+class OutboundMessage(models.Model):
+    """One message the platform sent or is sending (SMS or e-mail): the outbox.
+
+    Written in the caller's transaction (a refused registration leaves no row and sends
+    nothing); the delivery runs after commit in a background task with retries
+    (``amanat.core.notify``).  An operator sees what was sent to whom and when, and what
+    failed and why.  The text of a sensitive message (a one-time code) is blanked once it
+    is delivered or given up on.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "SMS"
+        EMAIL = "email", "e-mail"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # A mobile number or an e-mail address; shown masked (notify.mask_phone).
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=255, blank=True)
+    text = models.TextField()
+    # What the message is for, e.g. "candidates.mobile_code", "sms.reply".
+    purpose = models.CharField(max_length=60, blank=True)
+    sensitive = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    # The gateway's answer to the last attempt (Kannel: "0: Accepted for delivery").
+    gateway_answer = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="core_outbox_status")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.pk} {self.status}"
+
+
+class InboundSms(models.Model):
+    """One SMS that reached the platform through the gateway, kept as received.
+
+    Stored before anything reads it, so that a message no handler understands (or one
+    whose handling failed) is still there for review.  The gateway's message id is the
+    idempotency key: a retried delivery finds its row and makes no second record
+    (``amanat.core.sms``).
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "pending"
+        ACCEPTED = "accepted", "accepted"
+        REFUSED = "refused", "refused"
+        UNKNOWN = "unknown", "not understood"
+
+    gateway_id = models.CharField(max_length=100, unique=True)
+    sender = models.CharField(max_length=40)
+    receiver = models.CharField(max_length=40, blank=True)
+    text = models.TextField(blank=True)
+    # The data coding the gateway reported (0 GSM/UTF-8 text, 1 binary, 2 UCS-2).
+    coding = models.CharField(max_length=4, blank=True)
+    # The gateway's time of the message, as it sent it.
+    gateway_time = models.CharField(max_length=40, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Which handler claimed it ("incidents", later "operations"), and what came of it.
+    handler = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices,
+                               default=Outcome.PENDING)
+    error = models.CharField(max_length=60, blank=True)
+    reference = models.CharField(max_length=40, blank=True)
+    reply = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.gateway_id} {self.outcome}"

@@ -1,8 +1,8 @@
 """The incidents API: the SMS gateway's webhook.
 
 ``POST /api/v1/incidents/sms`` (no token: the gateway signs the raw body with
-HMAC-SHA256 and the shared secret ``AMANAT_SMS_SECRET``) calls
-``services.report_receive`` like the web forms.  Field devices' reports
+HMAC-SHA256 and the shared secret ``AMANAT_SMS_SECRET``) stores the report through
+``incidents.sms`` like Kannel's get-url (``core.sms_api``) does.  Field devices' reports
 (``POST /api/v1/incidents/reports``) are the election-day hot path: amanat/intake/api.py.
 """
 
@@ -15,19 +15,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from pydantic import Field
 
 from amanat.core.api_parser import clean_strings
 from amanat.core.errors import RuleError
-from amanat.elections.models import Election
-from amanat.incidents import selectors, services
-from amanat.incidents.models import Category, Channel, Report
-from amanat.lib.persian import normalize
-from amanat.stations.models import Station
+from amanat.core.sms import SmsIn as Message
+from amanat.incidents import sms
 
 router = Router(tags=["incidents"])
 
@@ -58,12 +53,6 @@ def _sms_problem(status: int, problem: RuleError) -> JsonResponse:
                        reply=problem.render("fa"))
 
 
-def _thanks(reference: str) -> str:
-    with translation.override("fa"):
-        return gettext("Your report was recorded as number %(reference)s. Thank you.") % {
-            "reference": reference}
-
-
 def _signature_ok(raw: bytes, header: str) -> bool:
     secret = getattr(settings, "AMANAT_SMS_SECRET", "")
     if not secret or not header:
@@ -73,25 +62,6 @@ def _signature_ok(raw: bytes, header: str) -> bool:
     return hmac.compare_digest(given.lower(), expected)
 
 
-
-
-def _parse_sms(text: str, election: Election | None) -> tuple[Category, Station, str]:
-    # The text is stored as sent; only the two codes are normalised (Persian digits…).
-    parts = text.strip().split(None, 2)
-    if len(parts) < 3 or not parts[2].strip():
-        raise RuleError(_("expected: CATEGORY COUNTY-STATION text, e.g. VB 2321-0042 what "
-                          "happened"), code="format")
-    code, station_code, body = normalize(parts[0]), normalize(parts[1]), parts[2]
-    category = selectors.category_by_sms_code(code)
-    if category is None:
-        raise RuleError(_("unknown category code “%(category)s”; e.g. VB 2321-0042 what "
-                          "happened"), code="unknown_category", category=code)
-    station = selectors.find_station(election, station_code)
-    if station is None:
-        raise RuleError(_("unknown polling station “%(station)s”; write the county code and "
-                          "the station code with a hyphen, e.g. 2321-0042"),
-                        code="unknown_station", station=station_code)
-    return category, station, body
 
 
 def _sms_body(raw: bytes) -> dict[str, Any] | None:
@@ -147,22 +117,12 @@ def sms_webhook(request: HttpRequest) -> HttpResponse:
     if data is None:
         return _sms_problem(400, RuleError(_("the body must be JSON with message_id and text"),
                                            code="body"))
-    # A gateway retry: answer as the first time, before parsing anything again.
-    known = Report.objects.filter(channel=Channel.SMS, client_key=data["message_id"].strip()
-                                  ).values_list("reference", flat=True).first()
-    if known:
-        return _sms_answer(200, ok=True, reference=known, duplicate=True,
-                           reply=_thanks(known))
-    election = Election.objects.current()
+    message = Message(message_id=data["message_id"].strip(),
+                      sender=str(data.get("sender") or "")[:200], receiver="",
+                      text=data["text"])
     try:
-        category, station, body = _parse_sms(data["text"], election)
-        received = services.report_receive(
-            channel=Channel.SMS, category=category, text=body, station=station,
-            election=election, contact=str(data.get("sender") or "")[:200], payload=data,
-            client_key=data["message_id"].strip(),
-        )
+        reference, created = sms.receive(message, payload=data)
     except RuleError as problem:
         return _sms_problem(422, problem)
-    reference = received.report.reference
-    return _sms_answer(200, ok=True, reference=reference, duplicate=not received.created,
-                       reply=_thanks(reference))
+    return _sms_answer(200, ok=True, reference=reference, duplicate=not created,
+                       reply=sms.thanks(reference))

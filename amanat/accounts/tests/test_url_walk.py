@@ -785,6 +785,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:incidents_report_create": Expect(LIST, "incidents.report", action="create",
                                           post_only=True),
     "api:incidents_sms": Expect(WEBHOOK, post_only=True),
+    "api:sms_kannel": Expect(WEBHOOK),
     # the public portal (no account) and the field app (amanat/portal)
     "portal:finder": Expect(PUBLIC),
     "portal:finder_places": Expect(PUBLIC),
@@ -1055,6 +1056,9 @@ def _is_allowed(
 def _check_get(expect: Expect, response: Any, allowed: bool | None, api: bool) -> str | None:
     """None when the answer to a GET matches; otherwise what was expected."""
     status = response.status_code
+    if expect.kind == WEBHOOK and not expect.post_only:
+        # A gateway's GET (Kannel's get-url): refused without its secret.
+        return None if status == 401 else "401 (no gateway secret)"
     if allowed is None:  # anonymous
         if expect.kind == PUBLIC:
             return None if _allowed_ok(response) else "200 (public)"
@@ -1101,8 +1105,9 @@ def _post_refusal(
     status = response.status_code
     if not api and not csrf:
         return None if status == 403 else "403 (no CSRF token)"
-    if expect.kind == WEBHOOK:
-        return None if status in (400, 401, 403) else "401 (no gateway signature)"
+    if expect.kind == WEBHOOK:  # a GET-only one refuses the method first
+        refused = status in (400, 401, 403) or (status == 405 and not expect.post_only)
+        return None if refused else "401 (no gateway signature)"
     if allowed is None and expect.kind != PUBLIC:  # anonymous
         if api:
             return None if status in (401, 405) else "401 (no token)"
