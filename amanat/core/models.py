@@ -114,7 +114,7 @@ class OutboundMessage(models.Model):
     # A mobile number or an e-mail address; shown masked (notify.mask_phone).
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=255, blank=True)
-    text = models.TextField()
+    text = models.TextField(max_length=20000)
     # What the message is for, e.g. "candidates.mobile_code", "sms.reply".
     purpose = models.CharField(max_length=60, blank=True)
     sensitive = models.BooleanField(default=False)
@@ -151,7 +151,7 @@ class InboundSms(models.Model):
     gateway_id = models.CharField(max_length=100, unique=True)
     sender = models.CharField(max_length=40)
     receiver = models.CharField(max_length=40, blank=True)
-    text = models.TextField(blank=True)
+    text = models.TextField(max_length=20000, blank=True)
     # The data coding the gateway reported (0 GSM/UTF-8 text, 1 binary, 2 UCS-2).
     coding = models.CharField(max_length=4, blank=True)
     # The gateway's time of the message, as it sent it.
@@ -163,7 +163,7 @@ class InboundSms(models.Model):
                                default=Outcome.PENDING)
     error = models.CharField(max_length=60, blank=True)
     reference = models.CharField(max_length=40, blank=True)
-    reply = models.TextField(blank=True)
+    reply = models.TextField(max_length=2000, blank=True)
 
     def __str__(self) -> str:
         return f"{self.gateway_id} {self.outcome}"

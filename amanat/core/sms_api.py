@@ -123,7 +123,7 @@ def kannel_receive(request: HttpRequest) -> JsonResponse:
     if not cleaned["id"] or len(cleaned["id"]) > 100 or not cleaned["from"]:
         return _answer(422, ok=False, error="id and from are required")
     message = sms.SmsIn(message_id=cleaned["id"], sender=cleaned["from"][:40],
-                        receiver=cleaned["to"][:40], text=cleaned["text"])
+                        receiver=cleaned["to"][:40], text=cleaned["text"][:20000])
     received = sms.sms_receive(message, coding=coding, gateway_time=cleaned["time"])
     log.debug("SMS %s from %s stored", message.message_id, mask_phone(message.sender))
     return _answer(200, ok=True, duplicate=received.duplicate, outcome=received.row.outcome)
