@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "amanat.audit",
     "amanat.stations",
     "amanat.candidates",
+    "amanat.staffing",
     "amanat.incidents",
     "amanat.atlas",
     "amanat.councils",
