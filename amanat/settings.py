@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "amanat.audit",
     "amanat.stations",
     "amanat.candidates",
+    "amanat.training",
     "amanat.staffing",
     "amanat.incidents",
     "amanat.atlas",
