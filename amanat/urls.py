@@ -28,6 +28,7 @@ urlpatterns = [
     path("candidates/review/", include("amanat.candidates.review_urls")),
     path("candidates/", include("amanat.candidates.urls")),
     path("plans/", include("amanat.plans.urls")),
+    path("staffing/", include("amanat.staffing.urls")),
     # Public pages (no account): report a violation, check a report's status.
     path("report/", incidents_views.public_report, name="public_report"),
     path("report/status/", incidents_views.public_status, name="public_report_status"),

@@ -32,4 +32,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "plans": can(user, policy.VIEW, "plans.localisation", None),
         "plan_measures": can(user, policy.VIEW, "plans.measure", None),
         "candidates": can(user, policy.VIEW, "candidates.candidacy", None),
+        "staffing": can(user, policy.VIEW, "staffing.roster", None),
     }}

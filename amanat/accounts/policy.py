@@ -28,6 +28,10 @@ NATIONAL_ONLY_ROLES: Final = frozenset({Role.NATIONAL_ADMIN, Role.AUDITOR})
 # Candidates: the county offices that register candidates, and the two review boards.
 CANDIDATE_STAFF: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD}
 BOARDS: Final = frozenset({Role.EXECUTIVE_BOARD, Role.SUPERVISION_BOARD})
+# Station staffing: the governor writes, headquarters, boards and the auditor read.
+STAFFING_WRITERS: Final = frozenset({Role.NATIONAL_ADMIN, Role.GOVERNOR})
+STAFFING_READERS: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD, Role.INSPECTION_BOARD,
+                                    Role.SUPERVISION_BOARD, Role.AUDITOR}
 
 POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "geo.adminunit": {VIEW: ALL_ROLES, EXPORT: ADMINS | {Role.GOVERNOR}},
@@ -159,6 +163,21 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CHANGE: ADMINS | {Role.EXECUTIVE_BOARD},
     },
     "candidates.eligibilityrule": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    # staffing (issue 14): the people who staff the stations and their posts.  The county
+    # governor keeps the register and the roster; the boards and the auditor read it.
+    # National IDs and mobiles are shown unmasked ("staffing.personaldata") only to the
+    # governor (who appoints and calls the people) and the national administrator; every
+    # other role sees them masked in lists, pages and exports, and each unmasked person
+    # page is audited.
+    "staffing.person": {
+        VIEW: STAFFING_READERS, CREATE: STAFFING_WRITERS, CHANGE: STAFFING_WRITERS,
+        EXPORT: STAFFING_WRITERS | {Role.HQ_STAFF, Role.AUDITOR},
+    },
+    "staffing.personaldata": {VIEW: STAFFING_WRITERS},
+    "staffing.assignment": {VIEW: STAFFING_READERS, CHANGE: STAFFING_WRITERS,
+                            EXPORT: STAFFING_WRITERS | {Role.HQ_STAFF, Role.AUDITOR}},
+    # Running the solver and approving the roster: the county's governor (and the ministry).
+    "staffing.roster": {VIEW: STAFFING_READERS, CHANGE: STAFFING_WRITERS},
     "accounts.agency": {VIEW: ALL_ROLES},
     # A user's second-factor devices: only a national administrator may remove them (the
     # reset of a lost phone); everyone manages their own through enrolment.
