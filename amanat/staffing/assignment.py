@@ -69,6 +69,7 @@ def _district_name(path: str, names: Mapping[str, str]) -> str:
 
 
 Progress = Callable[[int, str], None]
+ROUNDS = 4  # solver rounds at most (see roster_assign)
 
 
 def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | None = None,
@@ -133,33 +134,58 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
             if all(checker.station_barred(person, station, k) for k in kinds):
                 forbidden.add((person.pk, station.pk))
     report(35, "solver")
-    result = assign.solve(solver_posts, solver_people, forbidden_stations=frozenset(forbidden),
-                          gender_balance=gender_balance, time_limit_s=time_limit_s)
+    # A rule about one kind of post (an inspector at home) that the forbidden pairs could
+    # not express for a person who may take other posts too is checked on the result;
+    # a refused pair is forbidden and the posts still open are solved again.
+    taken: dict[int, Person] = {}
+    open_keys = dict(open_posts)
+    reasons: dict[int, str] = {}
+    status, total_km = "", 0.0
+    for _round in range(ROUNDS):
+        result = assign.solve(
+            [p for p in solver_posts if p.id in open_keys],
+            [p for p in solver_people if p.id not in {x.pk for x in taken.values()}],
+            forbidden_stations=frozenset(forbidden), gender_balance=gender_balance,
+            time_limit_s=time_limit_s)
+        status = status or result.status
+        total_km += result.total_km
+        reasons = dict(result.unfilled)
+        refused = False
+        for key, (station, post, _slot) in list(open_keys.items()):
+            person_id = result.assignment.get(key)
+            person = people_by_id.get(person_id) if person_id is not None else None
+            if person is None:
+                continue
+            if checker.problems(person, station, post):
+                forbidden.add((person.pk, station.pk))
+                refused = True
+                reasons[key] = "taken"
+                continue
+            taken[key] = person
+            del open_keys[key]
+        if not refused:
+            break
+        report(min(80, 45 + 10 * (_round + 1)), "solver")
     unfilled: Counter[tuple[str, str, str]] = Counter()
     names = dict(AdminUnit.objects.filter(kind=Kind.DISTRICT, path__startswith=county.path)
                  .values_list("path", "name"))
-    # A post-kind-specific rule the forbidden pairs could not express (an inspector at
-    # home who may also be a member) is refused here and the post left open.
     creates: list[Assignment] = []
     now = timezone.now()
     for key, (station, post, slot) in open_posts.items():
-        person_id = result.assignment.get(key)
-        person = people_by_id.get(person_id) if person_id is not None else None
-        if person is not None and checker.problems(person, station, post):
-            person = None
-        if person is None:
-            reason = result.unfilled.get(key, "taken")
+        chosen = taken.get(key)
+        if chosen is None:
+            reason = reasons.get(key, "taken")
             unfilled[(_district_name(station.unit_path, names), post, reason)] += 1
             continue
         creates.append(Assignment(
             election=election, station=station, county=county, unit_path=station.unit_path,
-            post=post, slot=slot, person=person, pinned=False, source=Source.SOLVER,
+            post=post, slot=slot, person=chosen, pinned=False, source=Source.SOLVER,
             created_at=now, distance_km=None))
     report(85, "store")
     with transaction.atomic():
         Assignment.objects.bulk_create(creates, batch_size=500)
         roster.run_state, roster.run_percent, roster.run_stage = RunState.DONE, 100, "done"
-        roster.run_status, roster.run_total_km = result.status, round(result.total_km, 1)
+        roster.run_status, roster.run_total_km = status, round(total_km, 1)
         roster.run_seconds = round(time.monotonic() - started, 2)
         roster.run_filled = len(creates)
         roster.run_unfilled = [
@@ -169,7 +195,7 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
         roster.save()
         audit_record(action="staffing.roster.assign", actor=actor, unit=county, obj=roster,
                      after={"filled": len(creates), "unfilled": sum(unfilled.values()),
-                            "status": result.status, "total_km": roster.run_total_km})
+                            "status": status, "total_km": roster.run_total_km})
     return roster
 
 

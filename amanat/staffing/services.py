@@ -301,7 +301,7 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
         assignment.delete()
 
 
-def roster_approve(*, actor: AnyUser, roster: Roster) -> Roster:
+def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
     roster_unlocked(roster)
     with transaction.atomic():
         roster.state, roster.approved_at = RosterState.APPROVED, timezone.now()
