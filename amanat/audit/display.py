@@ -175,6 +175,21 @@ ACTION_LABELS: dict[str, Promise] = {
     "plans.plan.sent": _("Security plan sent to the province"),
     "plans.plan.comment": _("Comment added to the security plan"),
     "plans.plan.export": _("Security plan downloaded"),
+    # station staffing
+    "staffing.person.create": _("Person added to the staff register"),
+    "staffing.person.update": _("Staff register entry changed"),
+    "staffing.person.read": _("Person's national ID and mobile viewed"),
+    "staffing.people.import": _("People imported into the staff register"),
+    "staffing.people.export": _("Staff register downloaded"),
+    "staffing.assignment.set": _("Person assigned to a station post"),
+    "staffing.assignment.clear": _("Person removed from a station post"),
+    "staffing.roster.assign_queued": _("Station staff assignment started"),
+    "staffing.roster.assign": _("Station staff assigned by the solver"),
+    "staffing.roster.approve": _("Station staff roster approved"),
+    "staffing.roster.reopen": _("Station staff roster reopened"),
+    "staffing.roster.export": _("Station staff roster downloaded"),
+    "staffing.roster.pdf": _("Station staff roster printed"),
+    "staffing.letter.pdf": _("Appointment letter printed"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

@@ -28,7 +28,8 @@ from amanat.stations.models import Station, Status
 def post_slots(members: int = DEFAULT_MEMBERS_PER_STATION) -> list[tuple[str, int]]:
     """Every (post, slot) of a station: one representative, the members, one inspector,
     one police officer."""
-    return ([(StationPost.REPRESENTATIVE, 1)]
+    slots: list[tuple[str, int]] = [(StationPost.REPRESENTATIVE, 1)]
+    return (slots
             + [(StationPost.MEMBER, i) for i in range(1, members + 1)]
             + [(StationPost.INSPECTOR, 1), (StationPost.POLICE, 1)])
 
@@ -57,7 +58,7 @@ def roster_unlocked(roster: Roster) -> None:
 
 # --- the solver ------------------------------------------------------------------------------
 
-GENDER_CODE = {Gender.FEMALE: "f", Gender.MALE: "m"}
+GENDER_CODE: dict[str, str] = {Gender.FEMALE: "f", Gender.MALE: "m"}
 
 
 def _district_name(path: str, names: Mapping[str, str]) -> str:
@@ -70,6 +71,12 @@ def _district_name(path: str, names: Mapping[str, str]) -> str:
 
 Progress = Callable[[int, str], None]
 ROUNDS = 4  # solver rounds at most (see roster_assign)
+# Every person reaches every station of a county of up to this many stations; beyond, the
+# nearest NEIGHBOURS per kind.  Homes are the points of administrative units, so many
+# people share one point and a small nearest-stations cut would leave a city's far
+# stations out of everyone's reach.
+ALL_STATIONS_UNTIL = 1500
+NEIGHBOURS = 200
 
 
 def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | None = None,
@@ -128,6 +135,8 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
         lon = home.longitude if home and home.longitude is not None else county_point[1]
         solver_people.append(assign.Person(person.pk, lat, lon, kinds,
                                            GENDER_CODE.get(person.gender, "")))
+        if person.national_id not in checker.relatives and kinds != {StationPost.INSPECTOR}:
+            continue  # no station-level rule can bar this person
         for station in stations:
             # Station-level rules: bar the station when they bar every post the person may
             # take there (the inspector rule bars only the inspector's post: checked below).
@@ -146,22 +155,23 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
             [p for p in solver_posts if p.id in open_keys],
             [p for p in solver_people if p.id not in {x.pk for x in taken.values()}],
             forbidden_stations=frozenset(forbidden), gender_balance=gender_balance,
-            time_limit_s=time_limit_s)
+            time_limit_s=time_limit_s,
+            neighbours=None if len(stations) <= ALL_STATIONS_UNTIL else NEIGHBOURS)
         status = status or result.status
         total_km += result.total_km
         reasons = dict(result.unfilled)
         refused = False
         for key, (station, post, _slot) in list(open_keys.items()):
             person_id = result.assignment.get(key)
-            person = people_by_id.get(person_id) if person_id is not None else None
-            if person is None:
+            found = people_by_id.get(person_id) if person_id is not None else None
+            if found is None:
                 continue
-            if checker.problems(person, station, post):
-                forbidden.add((person.pk, station.pk))
+            if checker.problems(found, station, post):
+                forbidden.add((found.pk, station.pk))
                 refused = True
                 reasons[key] = "taken"
                 continue
-            taken[key] = person
+            taken[key] = found
             del open_keys[key]
         if not refused:
             break

@@ -20,8 +20,9 @@ from amanat.lib.persian import search_key
 from amanat.lib.tabular import Cell, unescape_formula
 from amanat.stations import tabular as st
 
-POST_FA = {StationPost.REPRESENTATIVE: "نماینده فرماندار", StationPost.MEMBER: "عضو شعبه",
-           StationPost.INSPECTOR: "بازرس", StationPost.POLICE: "مأمور انتظامی"}
+POST_FA: dict[str, str] = {
+    StationPost.REPRESENTATIVE: "نماینده فرماندار", StationPost.MEMBER: "عضو شعبه",
+    StationPost.INSPECTOR: "بازرس", StationPost.POLICE: "مأمور انتظامی"}
 _POST_ALIASES = {"نماینده": StationPost.REPRESENTATIVE, "نماینده فرمانداری":
                  StationPost.REPRESENTATIVE, "عضو": StationPost.MEMBER,
                  "عضو هیئت اجرایی شعبه": StationPost.MEMBER, "ناظر": StationPost.INSPECTOR,

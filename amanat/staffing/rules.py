@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -77,8 +78,8 @@ def rules_seed() -> int:
     return created
 
 
-def _refusal(rule: ConflictRule, template: object, code: str, **params: object) -> RuleError:
-    return RuleError(template, code=f"rule_{code}", rule=rule.name,  # type: ignore[arg-type]
+def _refusal(rule: ConflictRule, template: Any, code: str, **params: Any) -> RuleError:
+    return RuleError(template, code=f"rule_{code}", rule=rule.name,
                      reference=rule.legal_reference, **params)
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("person/<int:pk>/", views.person_detail, name="person"),
     path("person/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("station/<int:pk>/", views.station_posts, name="station"),
+    path("station/<int:pk>/assign/", views.station_assign, name="station_assign"),
     path("station/<int:pk>/roster.pdf", views.station_roster_pdf, name="station_roster_pdf"),
     path("letter/<int:pk>.pdf", views.letter_pdf, name="letter_pdf"),
 ]

@@ -16,13 +16,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amanat.accounts import policy
 from amanat.accounts.access import can
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
+from amanat.lib.limits import parse_id
 from amanat.lib.nationalid import normalize_national_id
 from amanat.lib.persian import search_key
 from amanat.staffing import pdf, selectors, services
@@ -54,6 +55,7 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
 # --- counties ---------------------------------------------------------------------------------
 
 
+@require_GET
 def county_list(request: HttpRequest) -> HttpResponse:
     counties = selectors.counties_for_user(request.user)
     if not counties.exists():
@@ -63,6 +65,7 @@ def county_list(request: HttpRequest) -> HttpResponse:
     return render(request, "staffing/county_list.html", {"election": election, "rows": rows})
 
 
+@require_GET
 def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk)
     election = _election(request)
@@ -91,6 +94,7 @@ def county_assign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staffing:county", pk=county.pk)
 
 
+@require_GET
 def county_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's progress as a small fragment (the county page reloads while it runs)."""
     county = selectors.get_county_for_user(request.user, pk)
@@ -114,6 +118,7 @@ def county_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staffing:county", pk=county.pk)
 
 
+@require_POST
 def county_roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk)
     if not can(request.user, policy.EXPORT, "staffing.assignment", county):
@@ -125,6 +130,7 @@ def county_roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(data, f"roster-{county.code}.xlsx", XLSX)
 
 
+@require_POST
 def county_roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk)
     election = _election(request)
@@ -135,6 +141,7 @@ def county_roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # --- people -----------------------------------------------------------------------------------
 
 
+@require_GET
 def people_list(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk)
     people = selectors.people_for_user(request.user, county)
@@ -156,6 +163,7 @@ def people_list(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+@require_POST
 def people_export(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk)
     if not can(request.user, policy.EXPORT, "staffing.person", county):
@@ -203,6 +211,7 @@ def person_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "staffing/person_form.html", {"county": county, "form": form})
 
 
+@require_GET
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.get_person_for_user(request.user, pk)
     election = _election(request)
@@ -244,55 +253,67 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- a station's posts ------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-def station_posts(request: HttpRequest, pk: int) -> HttpResponse:
-    station = selectors.get_station_for_user(request.user, pk)
-    slots = selectors.station_slots(station)
-    can_change = can(request.user, policy.CHANGE, "staffing.assignment", station.county)
-    choices = [(f"{s.post}:{s.slot}", f"{s.label} {s.slot}" if s.post == "member" else s.label)
-               for s in slots]
-    form = AssignForm(request.POST or None, slots=choices)
-    if request.method == "POST":
-        if not can_change:
-            raise Http404("not found")
-        if request.POST.get("clear"):
-            assignment = Assignment.objects.filter(station=station,
-                                                   pk=request.POST.get("clear")).first()
-            if assignment is not None:
-                try:
-                    services.assignment_clear(actor=request.user, assignment=assignment)
-                except RuleError as error:
-                    messages.error(request, error.message)
-            return redirect("staffing:station", pk=station.pk)
-        if form.is_valid():
-            post, slot = form.cleaned_data["slot"].split(":")
-            nid = normalize_national_id(form.cleaned_data["national_id"])
-            person = selectors.people_for_user(request.user, station.county).filter(
-                national_id=nid).first()
-            if person is None:
-                form.add_error("national_id", _("No person with this national ID is "
-                                                "registered in the county."))
-            else:
-                try:
-                    services.assignment_set(actor=request.user, station=station, post=post,
-                                            slot=int(slot), person=person)
-                except RuleError as error:
-                    form.add_error(None, error.message)
-                else:
-                    return redirect("staffing:station", pk=station.pk)
-    unmasked = selectors.sees_personal_data(request.user, station.county)
+def _slot_choices(slots: list[selectors.Slot]) -> list[tuple[str, str]]:
+    return [(f"{s.post}:{s.slot}", f"{s.label} {s.slot}" if s.post == "member" else s.label)
+            for s in slots]
+
+
+def _station_page(request: HttpRequest, station: Any, form: AssignForm) -> HttpResponse:
     return render(request, "staffing/station_posts.html", {
-        "station": station, "slots": slots, "form": form, "can_change": can_change,
-        "unmasked": unmasked, "roster": roster_for(station.election, station.county),
+        "station": station, "slots": selectors.station_slots(station), "form": form,
+        "can_change": can(request.user, policy.CHANGE, "staffing.assignment", station.county),
+        "roster": roster_for(station.election, station.county),
     })
 
 
+@require_GET
+def station_posts(request: HttpRequest, pk: int) -> HttpResponse:
+    station = selectors.get_station_for_user(request.user, pk)
+    form = AssignForm(slots=_slot_choices(selectors.station_slots(station)))
+    return _station_page(request, station, form)
+
+
+@require_POST
+def station_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign a person to a post by hand, or remove one (``clear``); every rule checked."""
+    station = selectors.get_station_for_user(request.user, pk, write=True)
+    if request.POST.get("clear"):
+        key = parse_id(request.POST.get("clear")) or 0
+        assignment = Assignment.objects.filter(station=station, pk=key).first()
+        if assignment is not None:
+            try:
+                services.assignment_clear(actor=request.user, assignment=assignment)
+            except RuleError as error:
+                messages.error(request, error.message)
+        return redirect("staffing:station", pk=station.pk)
+    form = AssignForm(request.POST, slots=_slot_choices(selectors.station_slots(station)))
+    if form.is_valid():
+        post, slot = form.cleaned_data["slot"].split(":")
+        nid = normalize_national_id(form.cleaned_data["national_id"])
+        person = selectors.people_for_user(request.user, station.county).filter(
+            national_id=nid).first()
+        if person is None:
+            form.add_error("national_id", _("No person with this national ID is "
+                                            "registered in the county."))
+        else:
+            try:
+                services.assignment_set(actor=request.user, station=station, post=post,
+                                        slot=int(slot), person=person)
+            except RuleError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect("staffing:station", pk=station.pk)
+    return _station_page(request, station, form)
+
+
+@require_POST
 def station_roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.get_station_for_user(request.user, pk)
     data = pdf.station_roster_pdf(actor=request.user, station=station)
     return _download(data, f"station-{station.code}.pdf", "application/pdf")
 
 
+@require_POST
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = Assignment.objects.filter(pk=pk).select_related("station").first()
     if assignment is None:
@@ -308,6 +329,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_not_required
+@require_GET
 def verify(request: HttpRequest) -> HttpResponse:
     """Check an appointment letter's code: name, post and station only."""
     form = VerifyForm(request.GET or None)

@@ -25,7 +25,7 @@ def _client(client: Any, user: Any) -> Any:
 
 
 def _assign(client: Any, station: Any, slot: str, person: Any) -> Any:
-    return client.post(reverse("staffing:station", args=[station.pk]),
+    return client.post(reverse("staffing:station_assign", args=[station.pk]),
                        {"slot": slot, "national_id": person.national_id}, follow=True)
 
 
@@ -36,14 +36,14 @@ def test_kerman_governor_sees_no_gharchak_person(world: Any, client: Any) -> Non
     assert c.get(reverse("staffing:person", args=[gharchak.pk])).status_code == 404
     assert c.get(reverse("staffing:person", args=[kerman.pk])).status_code == 200
     assert c.get(reverse("staffing:people", args=[world.geo.gharchak.pk])).status_code == 404
-    assert c.get(reverse("staffing:people_export",
-                         args=[world.geo.gharchak.pk])).status_code == 404
+    assert c.post(reverse("staffing:people_export",
+                          args=[world.geo.gharchak.pk])).status_code == 404
     assert c.get(reverse("staffing:county", args=[world.geo.gharchak.pk])).status_code == 404
     assert c.get(reverse("staffing:station", args=[world.city_station.pk])).status_code == 404
     page = c.get(reverse("staffing:counties"))
     assert page.status_code == 200
     assert world.geo.gharchak.name not in {r.county.name for r in page.context["rows"]}
-    export = c.get(reverse("staffing:people_export", args=[world.geo.kerman_county.pk]))
+    export = c.post(reverse("staffing:people_export", args=[world.geo.kerman_county.pk]))
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     ids = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert ids == {kerman.national_id}
@@ -99,7 +99,7 @@ def test_not_allowed_post_and_other_roles(world: Any, client: Any) -> None:
     assert "is not among their posts" in response.content.decode()
     client.logout()
     hq = _client(client, world.personas.tehran_officer)
-    response = hq.post(reverse("staffing:station", args=[world.city_station.pk]),
+    response = hq.post(reverse("staffing:station_assign", args=[world.city_station.pk]),
                        {"slot": "member:1", "national_id": member.national_id})
     assert response.status_code == 404
     assert not Assignment.objects.exists()
