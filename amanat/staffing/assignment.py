@@ -70,7 +70,9 @@ def _district_name(path: str, names: Mapping[str, str]) -> str:
 
 
 Progress = Callable[[int, str], None]
-ROUNDS = 4  # solver rounds at most (see roster_assign)
+ROUNDS = 3  # solver rounds per phase at most (see roster_assign)
+PHASES = (frozenset({StationPost.INSPECTOR}),
+          frozenset({StationPost.REPRESENTATIVE, StationPost.MEMBER, StationPost.POLICE}))
 # Every person reaches every station of a county of up to this many stations; beyond, the
 # nearest NEIGHBOURS per kind.  Homes are the points of administrative units, so many
 # people share one point and a small nearest-stations cut would leave a city's far
@@ -123,59 +125,79 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
             open_posts[key] = (station, post, slot)
             solver_posts.append(assign.Post(key, station.pk, post, lat, lon))
     report(20, "rules")
-    solver_people: list[assign.Person] = []
     people_by_id = {p.pk: p for p in people}
-    forbidden: set[tuple[int, int]] = set()
+    eligible = {p.pk: checker.eligible_posts(p) for p in people}
+    points: dict[int, tuple[float, float]] = {}
     for person in people:
-        kinds = checker.eligible_posts(person)
-        if not kinds:
-            continue
         home = person.home_unit
-        lat = home.latitude if home and home.latitude is not None else county_point[0]
-        lon = home.longitude if home and home.longitude is not None else county_point[1]
-        solver_people.append(assign.Person(person.pk, lat, lon, kinds,
-                                           GENDER_CODE.get(person.gender, "")))
-        if person.national_id not in checker.relatives and kinds != {StationPost.INSPECTOR}:
-            continue  # no station-level rule can bar this person
-        for station in stations:
-            # Station-level rules: bar the station when they bar every post the person may
-            # take there (the inspector rule bars only the inspector's post: checked below).
-            if all(checker.station_barred(person, station, k) for k in kinds):
-                forbidden.add((person.pk, station.pk))
-    report(35, "solver")
-    # A rule about one kind of post (an inspector at home) that the forbidden pairs could
-    # not express for a person who may take other posts too is checked on the result;
-    # a refused pair is forbidden and the posts still open are solved again.
+        points[person.pk] = (
+            home.latitude if home and home.latitude is not None else county_point[0],
+            home.longitude if home and home.longitude is not None else county_point[1])
+    neighbourhood: dict[int | None, set[int]] = {}
+
+    def barred(person: Person, kinds: frozenset[str]) -> set[int]:
+        """Stations where station-level rules bar ``person`` from every one of ``kinds``."""
+        if person.national_id in checker.relatives:
+            return {st.pk for st in stations
+                    if all(checker.station_barred(person, st, k) for k in kinds)}
+        if kinds != {StationPost.INSPECTOR}:
+            return set()
+        if person.home_unit_id not in neighbourhood:
+            neighbourhood[person.home_unit_id] = {
+                st.pk for st in stations
+                if checker.station_barred(person, st, StationPost.INSPECTOR)}
+        return neighbourhood[person.home_unit_id]
+
+    # Inspectors first, then the other posts with the people left: the inspector's
+    # neighbourhood rule bars one kind of post, so each phase's forbidden pairs are exact;
+    # inspectors, the scarcest, are filled first.
     taken: dict[int, Person] = {}
-    open_keys = dict(open_posts)
     reasons: dict[int, str] = {}
     status, total_km = "", 0.0
-    for _round in range(ROUNDS):
-        result = assign.solve(
-            [p for p in solver_posts if p.id in open_keys],
-            [p for p in solver_people if p.id not in {x.pk for x in taken.values()}],
-            forbidden_stations=frozenset(forbidden), gender_balance=gender_balance,
-            time_limit_s=time_limit_s,
-            neighbours=None if len(stations) <= ALL_STATIONS_UNTIL else NEIGHBOURS)
-        status = status or result.status
-        total_km += result.total_km
-        reasons = dict(result.unfilled)
-        refused = False
-        for key, (station, post, _slot) in list(open_keys.items()):
-            person_id = result.assignment.get(key)
-            found = people_by_id.get(person_id) if person_id is not None else None
-            if found is None:
+    reach = None if len(stations) <= ALL_STATIONS_UNTIL else NEIGHBOURS
+    for phase, phase_kinds in enumerate(PHASES):
+        open_keys = {k: v for k, v in open_posts.items() if v[1] in phase_kinds}
+        used = {x.pk for x in taken.values()}
+        solver_people: list[assign.Person] = []
+        forbidden: set[tuple[int, int]] = set()
+        for person in people:
+            kinds = eligible[person.pk] & phase_kinds
+            if not kinds or person.pk in used:
                 continue
-            if checker.problems(found, station, post):
-                forbidden.add((found.pk, station.pk))
-                refused = True
-                reasons[key] = "taken"
-                continue
-            taken[key] = found
-            del open_keys[key]
-        if not refused:
-            break
-        report(min(80, 45 + 10 * (_round + 1)), "solver")
+            lat, lon = points[person.pk]
+            solver_people.append(assign.Person(person.pk, lat, lon, kinds,
+                                               GENDER_CODE.get(person.gender, "")))
+            forbidden |= {(person.pk, sid) for sid in barred(person, kinds)}
+        report(35 + 25 * phase, "solver")
+        for _round in range(ROUNDS):
+            if not open_keys:
+                break
+            taken_ids = {x.pk for x in taken.values()}
+            result = assign.solve(
+                [p for p in solver_posts if p.id in open_keys],
+                [p for p in solver_people if p.id not in taken_ids],
+                forbidden_stations=frozenset(forbidden), gender_balance=gender_balance,
+                time_limit_s=time_limit_s, neighbours=reach)
+            status = status if status and status != "OPTIMAL" else result.status
+            total_km += result.total_km
+            reasons.update(result.unfilled)
+            refused = False
+            for key, (station, post, _slot) in list(open_keys.items()):
+                person_id = result.assignment.get(key)
+                found = people_by_id.get(person_id) if person_id is not None else None
+                if found is None:
+                    continue
+                # Every assignment passes the rules before it is stored (a guard: the
+                # forbidden pairs already express them).
+                if checker.problems(found, station, post):
+                    forbidden.add((found.pk, station.pk))
+                    refused = True
+                    reasons[key] = "taken"
+                    continue
+                taken[key] = found
+                del open_keys[key]
+            if not refused:
+                break
     unfilled: Counter[tuple[str, str, str]] = Counter()
     names = dict(AdminUnit.objects.filter(kind=Kind.DISTRICT, path__startswith=county.path)
                  .values_list("path", "name"))
@@ -185,7 +207,7 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
         chosen = taken.get(key)
         if chosen is None:
             reason = reasons.get(key, "taken")
-            unfilled[(_district_name(station.unit_path, names), post, reason)] += 1
+            unfilled[(_district_name(station.unit_path, names), str(post), reason)] += 1
             continue
         creates.append(Assignment(
             election=election, station=station, county=county, unit_path=station.unit_path,

@@ -5,7 +5,7 @@ approved in Gharchak and left for review in Kerman.
 
 For each active station of the county: one person for each post, living in the
 station's place (inspectors in the next station's place, so that they do not inspect
-their own neighbourhood), plus about a tenth more of each kind as spares, some of them
+their own neighbourhood), plus about a sixth more of each kind as spares, some of them
 untrained.  Completions go through the training service.  Running it twice changes
 nothing.
 """
@@ -44,7 +44,7 @@ COURSE_TITLES: dict[str, str] = {StationPost.REPRESENTATIVE: "دوره نمای�
                  StationPost.MEMBER: "دوره اعضای شعب اخذ رأی",
                  StationPost.INSPECTOR: "دوره بازرسان شعب",
                  StationPost.POLICE: "دوره مأموران انتظامی شعب"}
-SPARE_SHARE = 10  # one spare in ten of each kind
+SPARE_SHARE = 6  # one spare in six of each kind
 UNTRAINED_EVERY = 3  # every third spare is untrained
 
 

@@ -22,6 +22,7 @@ from amanat.accounts import policy
 from amanat.accounts.access import can
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
+from amanat.elections.posts import StationPost
 from amanat.elections.selectors import election_for_request
 from amanat.lib.limits import parse_id
 from amanat.lib.nationalid import normalize_national_id
@@ -73,8 +74,12 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.station_rows(election, county)
     can_change = can(request.user, policy.CHANGE, "staffing.roster", county)
     running = roster.run_state in (RunState.QUEUED, RunState.RUNNING)
+    labels = dict(StationPost.choices)
+    unfilled = [{**row, "post": labels.get(row["post"], row["post"])}
+                for row in roster.run_unfilled]
     return render(request, "staffing/county_detail.html", {
         "election": election, "county": county, "roster": roster, "rows": rows,
+        "unfilled": unfilled,
         "can_change": can_change, "running": running,
         "staffed": sum(1 for r in rows if r.staffed),
         "people": Person.objects.filter(county=county).count(),
