@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "station.export": _("Stations downloaded"),
     "station.demo_seed": _("Demo stations created"),
     "stations.import.errors_download": _("Import errors downloaded"),
+    "stations.staffed.update": _("Stations' staffed state updated"),
     # incidents
     "incidents.report.receive": _("Report received"),
     "incidents.case.open": _("Case opened"),

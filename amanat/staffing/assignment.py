@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,7 @@ from amanat.lib import assign
 from amanat.staffing.models import Assignment, Gender, Person, Roster, RunState, Source
 from amanat.staffing.rules import Checker
 from amanat.stations.models import Station, Status
+from amanat.stations.services import stations_staffed_set
 
 # --- the posts of a station ------------------------------------------------------------------
 
@@ -48,6 +50,16 @@ def roster_for(election: Election, county: AdminUnit) -> Roster:
     roster, _made = Roster.objects.get_or_create(
         election=election, county=county, defaults={"unit_path": county.path})
     return roster
+
+
+def staffed_sync(*, election: Election, county: AdminUnit, actor: AnyUser | None = None) -> int:
+    """Tell the stations which of the county's stations have every post filled."""
+    per_station = len(post_slots(members_per_station(election)))
+    staffed = {sid for sid, n in Assignment.objects.filter(election=election, county=county)
+               .order_by().values_list("station_id").annotate(n=Count("pk"))
+               if n >= per_station}
+    return stations_staffed_set(election=election, county=county, staffed_ids=staffed,
+                                actor=actor)
 
 
 def roster_unlocked(roster: Roster) -> None:
@@ -228,6 +240,7 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
         audit_record(action="staffing.roster.assign", actor=actor, unit=county, obj=roster,
                      after={"filled": len(creates), "unfilled": sum(unfilled.values()),
                             "status": status, "total_km": roster.run_total_km})
+        staffed_sync(election=election, county=county, actor=actor)
     return roster
 
 

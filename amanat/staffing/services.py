@@ -24,7 +24,13 @@ from amanat.lib.persian import normalize, search_key
 from amanat.lib.tabular import Cell, TabularError, read_table, write_table
 from amanat.staffing import people_table as pt
 from amanat.staffing import tasks
-from amanat.staffing.assignment import members_per_station, post_slots, roster_for, roster_unlocked
+from amanat.staffing.assignment import (
+    members_per_station,
+    post_slots,
+    roster_for,
+    roster_unlocked,
+    staffed_sync,
+)
 from amanat.staffing.models import (
     Assignment,
     Gender,
@@ -287,6 +293,7 @@ def assignment_set(*, actor: AnyUser, station: Station, post: str, slot: int,
                      obj=assignment, before=before,
                      after={"station": station.code, "post": post, "slot": slot,
                             "person": person.national_id})
+        staffed_sync(election=election, county=station.county, actor=actor)
     return assignment
 
 
@@ -299,6 +306,7 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
                                              "post": assignment.post, "slot": assignment.slot,
                                              "person": assignment.person.national_id})
         assignment.delete()
+        staffed_sync(election=assignment.election, county=assignment.county, actor=actor)
 
 
 def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:

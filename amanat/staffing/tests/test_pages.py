@@ -15,6 +15,7 @@ from amanat.audit.models import Event
 from amanat.elections.posts import StationPost
 from amanat.staffing.models import Assignment, ConflictRule, Person, Roster
 from amanat.staffing.tests.conftest import full_staff, nid
+from amanat.stations.models import Station
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,8 @@ def test_run_button_approval_locks_and_reopen(world: Any, client: Any,
     assert roster.run_state == "done" and roster.run_filled == 8
     page = c.get(reverse("staffing:county", args=[county.pk]))
     assert sum(row.filled for row in page.context["rows"]) == 8
+    # The stations' staffed state (readiness) follows the roster.
+    assert Station.objects.filter(staffed=True).count() == page.context["staffed"]
     assert 'data-testid="unfilled"' in page.content.decode()  # the second station
     c.post(reverse("staffing:county_approve", args=[county.pk]))
     roster.refresh_from_db()
