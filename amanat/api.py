@@ -24,6 +24,7 @@ from amanat.accounts import access
 from amanat.accounts.models import ApiToken
 from amanat.candidates.api import router as candidates_router
 from amanat.candidates.review_api import router as candidate_review_router
+from amanat.staffing.api import router as staffing_router
 from amanat.core.api_errors import (
     ErrorOut,
     complete_openapi,
@@ -99,6 +100,7 @@ api.add_exception_handler(DatabaseDriverError, on_database_error)
 api.add_router("/stations/", stations_router)
 api.add_router("/incidents/", incidents_router)
 api.add_router("/candidates/", candidates_router)
+api.add_router("/staffing/", staffing_router)
 api.add_router("/candidate-review/", candidate_review_router)
 # The report intake, the election-day hot path (amanat/intake/README.md).
 api.add_router("/incidents/", intake_router)

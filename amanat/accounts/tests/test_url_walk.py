@@ -424,6 +424,11 @@ def _staffing_stations(world: World) -> list[tuple[dict[str, Any], AdminUnit | N
     return [({"pk": s.pk}, s.unit) for s in _walk_stations(world)]
 
 
+def _staffing_api_stations(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    _walk_staffing(world)
+    return [({"station_id": s.pk}, s.unit) for s in _walk_stations(world)]
+
+
 def _staffing_letters(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     from amanat.staffing.models import Assignment
 
@@ -797,6 +802,8 @@ EXPECTATIONS: dict[str, Expect] = {
     # boards and the auditor read; downloads (audited) are POSTs; a letter's code is
     # checked publicly
     "staffing:counties": Expect(LIST, "staffing.roster"),
+    "api:staffing_station_posts": Expect(OBJECT, "staffing.assignment",
+                                         objects=_staffing_api_stations),
     "staffing:verify": Expect(PUBLIC),
     "staffing:county": Expect(OBJECT, "staffing.roster", objects=_staffing_counties),
     "staffing:county_progress": Expect(OBJECT, "staffing.roster", objects=_staffing_counties),

@@ -66,3 +66,29 @@ def _constituency(world: Any) -> Any:
     return Constituency.objects.create(code="CT-X", name="x", kind="city",
                                        province=world.geo.tehran, unit=world.geo.gharchak_city,
                                        unit_path=world.geo.gharchak_city.path, seats=5)
+
+
+def test_assignment_matches_the_hand_computed_optimum(world: Any, capsys: Any) -> None:
+    """Each station's own people are nearest: the optimum puts the city's people at the
+    city station and the rural district's at the rural one, except the inspectors, who
+    swap (neither may inspect at home), and the total distance is the two inspectors'."""
+    g = world.geo
+    city_people = {p.pk for p in full_staff(world, home=g.gharchak_city)}
+    rural_people = {p.pk for p in full_staff(world, home=g.qaleh_now)}
+    call_command("staff_assign", county="2310")
+    for a in Assignment.objects.select_related("person"):
+        if a.post == StationPost.INSPECTOR:
+            assert a.person.home_unit_id != a.station.unit_id
+        elif a.station == world.city_station:
+            assert a.person_id in city_people
+        else:
+            assert a.person_id in rural_people
+    roster = Roster.objects.get(county=g.gharchak)
+    assert roster.run_filled == 16 and roster.run_unfilled == []
+    # Homes are the units' points: city (35.43, 51.57), rural district (35.38, 51.55);
+    # stations stand at the same points, so only the two inspectors travel.
+    from amanat.lib.geodesy import distance_km
+
+    expected = 2 * distance_km(35.43, 51.57, 35.38, 51.55)
+    assert abs(roster.run_total_km - expected) < 0.2
+    _rules_hold(world)

@@ -190,3 +190,26 @@ def test_import_command_refuses_bad_national_id(world: Any, tmp_path: Any) -> No
     path.write_bytes(_csv([f"{nid(5)},زهرا,کریمی,بازرس,"]))
     call_command("import_people", str(path), county="2310")
     assert Person.objects.get().county == world.geo.gharchak
+
+
+def test_api_station_posts_scoped_and_masked(world: Any, client: Any) -> None:
+    from amanat.accounts import services as accounts
+
+    person = world.person(posts=(StationPost.MEMBER,))
+    c = _client(client, world.personas.gharchak_governor)
+    _assign(c, world.city_station, "member:1", person)
+    url = f"/api/v1/staffing/stations/{world.city_station.pk}/posts"
+
+    def get(user: Any) -> Any:
+        _token, raw = accounts.api_token_issue(user=user, name="t", ttl_days=1, actor=user)
+        return client.get(url, headers={"Authorization": f"Bearer {raw}"})
+
+    answer = get(world.personas.gharchak_governor)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["code"] == "1" and not body["staffed"]
+    held = [p for p in body["posts"] if p["filled"]]
+    assert held[0]["national_id"] == person.national_id
+    assert get(world.personas.kerman_governor).status_code == 404
+    masked = get(world.personas.tehran_officer).json()
+    assert [p for p in masked["posts"] if p["filled"]][0]["national_id"].startswith("******")
