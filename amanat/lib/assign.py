@@ -2,46 +2,56 @@
 
 The model (docs/staffing-assignment.md has the long form):
 
-* **Posts** of the same station and kind are interchangeable, so they are grouped into
-  one *slot* ``(station, kind)`` whose capacity is the number of its open (unpinned)
-  posts.  A pinned post is kept as is and its person counts as used.
-* **Arcs.**  For every kind a person may take, an arc goes from the person to each of
-  the ``neighbours`` nearest stations with an open post of that kind (nearest on an
-  equirectangular projection around the input's mean latitude), dropping those further
-  than ``max_km`` (great-circle) and the (person, station) pairs in
-  ``forbidden_stations``.  The arc's cost is the great-circle distance home → station
-  in whole metres.  ``neighbours=None`` (or 0) keeps every station.
-* **Network.**  source → person (capacity 1), person → slot (capacity 1, cost metres),
-  slot → sink (capacity = open posts).  OR-Tools' ``SimpleMinCostFlow`` solves it with
-  ``solve_max_flow_with_min_cost``: the *number of filled posts is maximised first*
-  and only then the cost minimised, so the objective is lexicographic by construction
-  (no big-M on the count).  ``status`` is the solver's own word ("OPTIMAL", ...);
-  optimality is over the arcs built (the ``neighbours`` / ``max_km`` reach).
-* **Gender balance** (``gender_balance=True``): at a station with at least two member
-  posts, the member slot is entered through three nodes: women, men and unknown.  The
-  women's node has one arc of capacity 1 carrying a *bonus* (negative cost) into the
-  slot plus a plain arc for the rest, the men's node likewise (none when a pinned
-  member already is a woman, respectively a man).  The bonus exceeds any possible
-  change of the total distance, so among the assignments that fill the most posts the
-  solver takes one that maximises the number of (station, gender) pairs covered — i.e.
-  every station has a woman and a man among its members whenever the people in reach
-  allow it without leaving a post unfilled — and then the least total distance.
+* **Slots.**  Posts of the same station and kind are interchangeable, so they are one
+  *slot* ``(station, kind)`` whose capacity is its number of open (unpinned) posts.  A
+  pinned post is kept as is and its person counts as used (pinning a person to two
+  posts is a ``ValueError``; a pinned person missing from ``people`` is kept, without a
+  distance).  A station's point is that of its lowest post id.
+* **Groups.**  Free people with the same home point, kinds, gender and refused stations
+  are interchangeable (homes are administrative units' points, so a city's people
+  share one): they are one node whose supply is their number.  People with no kinds
+  take nothing.
+* **Reach (arcs).**  For every kind a group may take, an arc goes to its nearest
+  stations with an open post of that kind (nearest on an equirectangular projection
+  around the input's mean latitude): at least ``neighbours`` of them (plus as many as
+  the group refuses), and more until their posts of the kind seat ``REACH_FACTOR`` (2)
+  times everyone free at that point who may take the kind — so a city's crowd reaches
+  far enough for all of it.  Then arcs longer than ``max_km`` (great-circle) and the
+  refused (person, station) pairs of ``forbidden_stations`` are dropped.
+  ``neighbours=None`` (or 0) keeps every station.  Cost: the great-circle distance
+  home → station in whole metres.
+* **Network.**  source → group (capacity: its size), group → slot (capacity: the
+  smaller of the two, cost: metres), slot → sink (capacity: open posts).  OR-Tools'
+  ``SimpleMinCostFlow.solve_max_flow_with_min_cost`` maximises the number of filled
+  posts first and only then minimises the cost: the objective is lexicographic by
+  construction (no big-M on the count).  ``status`` is the solver's own word
+  ("OPTIMAL", ...); optimality is over the arcs built (the reach above).
+* **Gender balance** (``gender_balance=True``).  At a station with at least two member
+  posts the member slot is entered through a women's and a men's node (people of
+  unknown gender go straight in).  Each has one arc of capacity 1 into the slot with a
+  *bonus* (negative cost) and a plain arc for the rest; there is no women's (men's)
+  node where a pinned member already is a woman (a man).  The bonus exceeds any
+  possible change of the total distance, so the result fills the most posts; among
+  those, it covers the most (station, gender) pairs — every such station gets a woman
+  and a man among its members whenever the people in reach allow it without leaving a
+  post unfilled; among those, the least total distance.
 * **Unfilled posts** get a reason: ``no_one_of_kind`` (no person in ``people`` may take
-  this kind at all), ``none_in_reach`` (some may, but none has an arc to this station:
-  too far, outside their ``neighbours`` nearest, or refused by ``forbidden_stations``),
-  ``taken`` (people in reach exist but all were used for other posts).
-* ``greedy`` is the baseline: the same arcs taken nearest pair first.
-* Limits: the nearest-station search is a dense numpy scan, chunked (people × stations
-  per kind), meant for one county at a time (a large county: a few thousand stations,
-  tens of thousands of people); the min-cost flow has no time limit of its own
-  (``time_limit_s`` is accepted for interface stability and reported as exceeded only
-  in ``Result.seconds``).
+  this kind at all), ``none_in_reach`` (some may, but no arc reaches this station: too
+  far, outside the reach, or refused by ``forbidden_stations``), ``taken`` (some reach
+  it but the optimum — or the greedy order — used them elsewhere).
+* Among interchangeable posts of a slot, people go in id order to posts in id order.
+* ``greedy`` is the baseline: the same arcs, nearest pair first.
+* Limits.  The nearest-station search is a dense numpy scan per kind (groups × stations,
+  in blocks of ``_BLOCK_CELLS``), meant for one county at a time.  The min-cost flow has
+  no time limit of its own: ``time_limit_s`` is accepted for interface stability and not
+  enforced (the largest county takes seconds, bench/staff_assign.py).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -57,6 +67,13 @@ TAKEN = "taken"
 REASONS = (NO_ONE_OF_KIND, NONE_IN_REACH, TAKEN)
 # Dense distance blocks are at most this many cells (float64: ~32 MB).
 _BLOCK_CELLS = 4_000_000
+# People living at the same point (n of them who may take a kind) reach at least enough
+# stations to seat REACH_FACTOR × n of them in that kind.
+REACH_FACTOR = 2
+# Each station's open posts of a kind reach at least this many of the nearest groups.
+REVERSE_FLOOR = 10
+# Rounds of widening the reach towards the posts and people left over (``_widen``).
+WIDEN_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -104,18 +121,59 @@ class _Slot:
 
 
 @dataclass
+class _Group:
+    """Free people who are interchangeable: same home point, kinds, gender and refusals."""
+
+    lat: float
+    lon: float
+    kinds: frozenset[str]
+    gender: str
+    forbidden: frozenset[int]  # station ids
+    members: list[int]  # person ids, ascending
+
+
+@dataclass
 class _Problem:
     posts: dict[int, Post]
-    people: list[Person]  # the free people (not pinned anywhere)
+    groups: list[_Group]
     by_id: dict[int, Person]  # every person given
     slots: list[_Slot]
     pinned: dict[int, int]  # post id -> person id
-    # arcs: person index (into people), slot index, metres
-    arc_person: np.ndarray
+    # arcs: group index, slot index, metres, capacity
+    arc_group: np.ndarray
     arc_slot: np.ndarray
     arc_metres: np.ndarray
+    arc_cap: np.ndarray
     kinds_present: frozenset[str]
     build_seconds: float
+    geometry: _Geometry | None = None
+    max_km: float | None = None
+    neighbours: int | None = None
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.array([len(g.members) for g in self.groups], dtype=np.int64)
+
+    @property
+    def caps(self) -> np.ndarray:
+        return np.array([len(s.posts) for s in self.slots], dtype=np.int64)
+
+    def set_arcs(self, tail: np.ndarray, head: np.ndarray, metres: np.ndarray) -> None:
+        """Replace the arcs (each (group, slot) pair once, in pair order)."""
+        self.arc_group, self.arc_slot, self.arc_metres = tail, head, metres
+        self.arc_cap = np.minimum(self.sizes[tail], self.caps[head]) if len(tail) else tail
+
+
+@dataclass
+class _Geometry:
+    g_lat: np.ndarray
+    g_lon: np.ndarray
+    s_lat: np.ndarray
+    s_lon: np.ndarray
+    g_xy: np.ndarray  # float32 kilometres around the centre
+    s_xy: np.ndarray
+    refusals: np.ndarray  # per group: how many stations it refuses
+    crowd: np.ndarray  # per (group, kind index): everyone free at its point who may take it
 
 
 def _prepare(
@@ -128,8 +186,23 @@ def _prepare(
     by_id = {p.id: p for p in everyone}
     pinned = {p.id: p.pinned for p in post_map.values() if p.pinned is not None}
     used = set(pinned.values())
-    free = [p for p in everyone if p.id not in used and p.kinds]
+    if len(used) < len(pinned):
+        twice = sorted(pid for pid, n in Counter(pinned.values()).items() if n > 1)
+        raise ValueError(f"people pinned to more than one post: {twice}")
     kinds_present = frozenset(k for p in everyone for k in p.kinds)
+    refused: dict[int, set[int]] = {}
+    for person_id, station_id in forbidden:
+        refused.setdefault(person_id, set()).add(station_id)
+    groups_by_key: dict[tuple[float, float, frozenset[str], str, frozenset[int]], _Group] = {}
+    for person in sorted(everyone, key=lambda p: p.id):
+        if person.id in used or not person.kinds:
+            continue
+        refusals = frozenset(refused.get(person.id, ()))
+        key = (person.lat, person.lon, person.kinds, person.gender, refusals)
+        group = groups_by_key.get(key)
+        if group is None:
+            group = groups_by_key[key] = _Group(*key, members=[])
+        group.members.append(person.id)
 
     station_point: dict[int, tuple[float, float]] = {}
     grouped: dict[tuple[int, str], list[int]] = {}
@@ -141,11 +214,45 @@ def _prepare(
         _Slot(station, kind, *station_point[station], ids)
         for (station, kind), ids in sorted(grouped.items())
     ]
-    arc_person, arc_slot, arc_metres = _arcs(free, slots, forbidden, max_km, neighbours)
-    return _Problem(
-        post_map, free, by_id, slots, pinned, arc_person, arc_slot, arc_metres,
-        kinds_present, time.perf_counter() - started,
+    groups = list(groups_by_key.values())
+    empty = np.zeros(0, np.int64)
+    problem = _Problem(post_map, groups, by_id, slots, pinned, empty, empty, empty, empty,
+                       kinds_present, 0.0, _geometry(groups, slots), max_km, neighbours)
+    if problem.geometry is not None:
+        tail, head = _candidates(problem, problem.sizes, problem.caps, initial=True)
+        problem.set_arcs(*_keep(problem, tail, head))
+    problem.build_seconds = time.perf_counter() - started
+    return problem
+
+
+def _geometry(groups: Sequence[_Group], slots: Sequence[_Slot]) -> _Geometry | None:
+    if not groups or not slots:
+        return None
+    g_lat = np.array([g.lat for g in groups], dtype=np.float64)
+    g_lon = np.array([g.lon for g in groups], dtype=np.float64)
+    s_lat = np.array([s.lat for s in slots], dtype=np.float64)
+    s_lon = np.array([s.lon for s in slots], dtype=np.float64)
+    lat0 = float(np.mean(np.concatenate([g_lat, s_lat])))
+    lon0 = float(np.mean(np.concatenate([g_lon, s_lon])))
+    # A crowd is everyone free at the same point who may take the kind (whatever else
+    # they may take, their gender or refusals): its groups all rank the stations alike,
+    # so each must reach far enough for the whole crowd.
+    at_point: Counter[tuple[float, float, str]] = Counter()
+    for g in groups:
+        for kind in g.kinds:
+            at_point[(g.lat, g.lon, kind)] += len(g.members)
+    crowd = np.array([[at_point[(g.lat, g.lon, kind)] for kind in _slot_kinds(slots)]
+                      for g in groups], dtype=np.int64)
+    return _Geometry(
+        g_lat, g_lon, s_lat, s_lon,
+        _project(g_lat - lat0, g_lon - lon0, lat0).astype(np.float32),
+        _project(s_lat - lat0, s_lon - lon0, lat0).astype(np.float32),
+        np.array([len(g.forbidden) for g in groups], dtype=np.int64), crowd,
     )
+
+
+def _slot_kinds(slots: Sequence[_Slot]) -> list[str]:
+    return sorted({s.kind for s in slots})
 
 
 def _project(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
@@ -162,105 +269,168 @@ def _haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
     return 2 * EARTH_RADIUS_KM * 1000 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
-def _arcs(
-    people: Sequence[Person], slots: Sequence[_Slot], forbidden: Iterable[tuple[int, int]],
-    max_km: float | None, neighbours: int | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Person → slot arcs: per kind, each person's nearest stations with an open post of
-    that kind, within ``max_km`` and not forbidden."""
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
-    if not people or not slots:
-        return empty
-    forbidden_by_person: dict[int, set[int]] = {}
-    for person_id, station_id in forbidden:
-        forbidden_by_person.setdefault(person_id, set()).add(station_id)
-    p_lat = np.array([p.lat for p in people], dtype=np.float64)
-    p_lon = np.array([p.lon for p in people], dtype=np.float64)
-    s_lat = np.array([s.lat for s in slots], dtype=np.float64)
-    s_lon = np.array([s.lon for s in slots], dtype=np.float64)
-    lat0 = float(np.mean(np.concatenate([p_lat, s_lat])))
-    p_xy = _project(p_lat, p_lon, lat0)
-    s_xy = _project(s_lat, s_lon, lat0)
-    # Forbidden pairs as (person index, station id) codes for a vectorised test.
-    station_ids = np.array([s.station for s in slots], dtype=np.int64)
-    stride = int(station_ids.max()) + 1 if len(station_ids) else 1
-    index_of = {p.id: i for i, p in enumerate(people)}
-    bad_codes = np.array(sorted(
-        index_of[pid] * stride + sid
-        for pid, sids in forbidden_by_person.items() if pid in index_of
-        for sid in sids if 0 <= sid < stride
-    ), dtype=np.int64)
-
+def _candidates(
+    problem: _Problem, g_weight: np.ndarray, s_weight: np.ndarray, *, initial: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(group, slot) pairs in reach, per kind, among groups with ``g_weight`` > 0 free
+    people and slots with ``s_weight`` > 0 open posts: each group's nearest slots (at
+    least ``neighbours`` plus its refusals, until they seat REACH_FACTOR × its crowd —
+    or, when widening, × its free people) and each slot's nearest groups (at least
+    REVERSE_FLOOR, until they hold REACH_FACTOR × its open posts)."""
+    geo, groups, slots, neighbours = (problem.geometry, problem.groups, problem.slots,
+                                      problem.neighbours)
+    assert geo is not None
     tails: list[np.ndarray] = []
     heads: list[np.ndarray] = []
-    for kind in sorted({s.kind for s in slots}):
-        slot_idx = np.array([i for i, s in enumerate(slots) if s.kind == kind], dtype=np.int64)
-        person_idx = np.array(
-            [i for i, p in enumerate(people) if kind in p.kinds], dtype=np.int64
-        )
-        if not len(slot_idx) or not len(person_idx):
+    for k, kind in enumerate(_slot_kinds(slots)):
+        slot_idx = np.array([i for i, s in enumerate(slots)
+                             if s.kind == kind and s_weight[i] > 0], dtype=np.int64)
+        group_idx = np.array([i for i, g in enumerate(groups)
+                              if kind in g.kinds and g_weight[i] > 0], dtype=np.int64)
+        if not len(slot_idx) or not len(group_idx):
             continue
-        n_slots = len(slot_idx)
-        extra = max(
-            (len(forbidden_by_person.get(people[i].id, ())) for i in person_idx), default=0
-        )
-        want = n_slots if not neighbours else min(n_slots, neighbours + extra)
-        kind_xy = s_xy[slot_idx]
-        chunk = max(1, _BLOCK_CELLS // n_slots)
-        for start in range(0, len(person_idx), chunk):
-            block = person_idx[start:start + chunk]
-            diff_x = p_xy[block, 0][:, None] - kind_xy[None, :, 0]
-            diff_y = p_xy[block, 1][:, None] - kind_xy[None, :, 1]
-            d2 = diff_x * diff_x + diff_y * diff_y
-            if want < n_slots:
-                near = np.argpartition(d2, want - 1, axis=1)[:, :want]
-                # Keep the nearest first so that dropping forbidden ones keeps the order.
-                order = np.argsort(np.take_along_axis(d2, near, axis=1), axis=1)
-                near = np.take_along_axis(near, order, axis=1)
-            else:
-                near = np.argsort(d2, axis=1)
-            tails.append(np.repeat(block, near.shape[1]))
-            heads.append(slot_idx[near].ravel())
+        if not neighbours:
+            tails.append(np.repeat(group_idx, len(slot_idx)))
+            heads.append(np.tile(slot_idx, len(group_idx)))
+            continue
+        target = geo.crowd[group_idx, k] if initial else g_weight[group_idx]
+        rows, cols = _nearest(geo.g_xy[group_idx], geo.s_xy[slot_idx], s_weight[slot_idx],
+                              neighbours + geo.refusals[group_idx], REACH_FACTOR * target)
+        tails.append(group_idx[rows])
+        heads.append(slot_idx[cols])
+        rows, cols = _nearest(geo.s_xy[slot_idx], geo.g_xy[group_idx], g_weight[group_idx],
+                              np.full(len(slot_idx), min(neighbours, REVERSE_FLOOR)),
+                              REACH_FACTOR * s_weight[slot_idx])
+        tails.append(group_idx[cols])
+        heads.append(slot_idx[rows])
     if not tails:
-        return empty
-    tail = np.concatenate(tails)
-    head = np.concatenate(heads)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pair = np.unique(np.concatenate(tails) * len(slots) + np.concatenate(heads))
+    return pair // len(slots), pair % len(slots)
+
+
+def _keep(problem: _Problem, tail: np.ndarray, head: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs within ``max_km`` and not refused, with their distance in metres."""
+    geo, groups, slots = problem.geometry, problem.groups, problem.slots
+    assert geo is not None
     keep = np.ones(len(tail), dtype=bool)
-    if len(bad_codes):
-        keep &= ~np.isin(tail * stride + station_ids[head], bad_codes)
-    metres = _haversine_m(p_lat[tail], p_lon[tail], s_lat[head], s_lon[head])
-    if max_km is not None:
-        keep &= metres <= max_km * 1000
-    tail, head, metres = tail[keep], head[keep], metres[keep]
-    if neighbours and len(bad_codes):
-        # Forbidden stations were over-fetched: keep each (person, kind) nearest ``neighbours``.
-        kinds_of_head = np.array([KINDS.index(s.kind) if s.kind in KINDS else len(KINDS)
-                                  for s in slots], dtype=np.int64)[head]
-        group = tail * (len(KINDS) + 1) + kinds_of_head
-        order = np.lexsort((metres, group))
-        tail, head, metres, group = tail[order], head[order], metres[order], group[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
-        rank = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
-        sel = rank < neighbours
-        tail, head, metres = tail[sel], head[sel], metres[sel]
-    return tail.astype(np.int64), head.astype(np.int64), np.rint(metres).astype(np.int64)
+    if geo.refusals.any() and len(tail):
+        # (group, station) pairs as one integer each for a vectorised membership test.
+        station_ids = np.array([s.station for s in slots], dtype=np.int64)
+        low, stride = int(station_ids.min()), int(station_ids.max() - station_ids.min()) + 1
+        bad = np.array(sorted(
+            g * stride + (sid - low) for g in np.flatnonzero(geo.refusals).tolist()
+            for sid in groups[g].forbidden if low <= sid < low + stride
+        ), dtype=np.int64)
+        keep &= ~np.isin(tail * stride + (station_ids[head] - low), bad)
+    metres = _haversine_m(geo.g_lat[tail], geo.g_lon[tail], geo.s_lat[head], geo.s_lon[head])
+    if problem.max_km is not None:
+        keep &= metres <= problem.max_km * 1000
+    return tail[keep], head[keep], np.rint(metres[keep]).astype(np.int64)
+
+
+def _widen(problem: _Problem, arc_flow: np.ndarray) -> np.ndarray | None:
+    """Add the arcs in reach between the groups with people left and the slots with
+    posts left (the first arcs' reach can miss them: dense centres, sparse edges).
+    Returns the old flows mapped onto the new arcs, or None when nothing was added."""
+    used = np.bincount(problem.arc_group, arc_flow, len(problem.groups)).astype(np.int64)
+    seated = np.bincount(problem.arc_slot, arc_flow, len(problem.slots)).astype(np.int64)
+    free, left = problem.sizes - used, problem.caps - seated
+    if not free.any() or not left.any():
+        return None
+    tail, head = _candidates(problem, free, left, initial=False)
+    n = len(problem.slots)
+    old = problem.arc_group * n + problem.arc_slot
+    new = tail * n + head
+    fresh = ~np.isin(new, old)
+    if not fresh.any():
+        return None
+    tail, head, metres = _keep(problem, tail[fresh], head[fresh])
+    if not len(tail):
+        return None
+    pair = np.concatenate([old, tail * n + head])
+    order = np.argsort(pair, kind="stable")
+    flows = np.concatenate([arc_flow, np.zeros(len(tail), np.int64)])[order]
+    problem.set_arcs(pair[order] // n, pair[order] % n,
+                     np.concatenate([problem.arc_metres, metres])[order])
+    return flows
+
+
+def _nearest(
+    rows_xy: np.ndarray, cols_xy: np.ndarray, weight: np.ndarray, floor: np.ndarray,
+    target: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) pairs: each row's nearest columns, at least ``floor`` of them and
+    until their ``weight`` adds up to ``target`` (or every column).  A dense scan in
+    blocks of rows; a partial sort first, a full sort only for the rows it leaves short."""
+    n_cols = len(cols_xy)
+    out_rows: list[np.ndarray] = []
+    out_cols: list[np.ndarray] = []
+    chunk = max(1, _BLOCK_CELLS // n_cols)
+    for start in range(0, len(rows_xy), chunk):
+        block = np.arange(start, min(len(rows_xy), start + chunk))
+        d2 = ((rows_xy[block, 0][:, None] - cols_xy[None, :, 0]) ** 2
+              + (rows_xy[block, 1][:, None] - cols_xy[None, :, 1]) ** 2)
+        first = min(n_cols, int(floor[block].max()))
+        if first < n_cols:
+            part = np.argpartition(d2, first - 1, axis=1)[:, :first]
+            order = np.argsort(np.take_along_axis(d2, part, axis=1), axis=1)
+            near = np.take_along_axis(part, order, axis=1)
+            enough = weight[near].sum(axis=1) >= target[block]
+            short = np.flatnonzero(~enough)
+            if len(short):
+                r, c = _prefix(np.argsort(d2[short], axis=1), weight, floor[block][short],
+                               target[block][short])
+                out_rows.append(block[short][r])
+                out_cols.append(c)
+            block, near = block[enough], near[enough]
+        else:
+            near = np.argsort(d2, axis=1)
+        r, c = _prefix(near, weight, floor[block], target[block])
+        out_rows.append(block[r])
+        out_cols.append(c)
+    return np.concatenate(out_rows), np.concatenate(out_cols)
+
+
+def _prefix(near: np.ndarray, weight: np.ndarray, floor: np.ndarray,
+            target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of each row's first columns in ``near`` (sorted nearest first): at
+    least ``floor`` of them, and until their weight reaches ``target``."""
+    total = np.cumsum(weight[near], axis=1)
+    by_weight = (total < target[:, None]).sum(axis=1) + 1
+    count = np.minimum(near.shape[1], np.maximum(floor, by_weight))
+    rows, cols = np.nonzero(np.arange(near.shape[1])[None, :] < count[:, None])
+    return rows, near[rows, cols]
+
+
+def _seat(problem: _Problem, arc_flow: np.ndarray) -> dict[int, list[int]]:
+    """Slot index -> person ids, from the units of flow on each group → slot arc (the
+    people of a group are interchangeable: taken in id order)."""
+    taken = [0] * len(problem.groups)
+    filled: dict[int, list[int]] = {}
+    for a in np.flatnonzero(arc_flow > 0).tolist():
+        g, units = int(problem.arc_group[a]), int(arc_flow[a])
+        members = problem.groups[g].members
+        filled.setdefault(int(problem.arc_slot[a]), []).extend(
+            members[taken[g]:taken[g] + units])
+        taken[g] += units
+    return filled
 
 
 def _finish(
     problem: _Problem, filled: dict[int, list[int]], status: str, started: float,
     extra: dict[str, float] | None = None,
 ) -> Result:
-    """The result from each slot's chosen people (slot index -> person indices)."""
+    """The result from each slot's chosen people (slot index -> person ids)."""
     assignment = dict(problem.pinned)
     unfilled: dict[int, str] = {}
     reachable = np.zeros(len(problem.slots), dtype=bool)
     reachable[problem.arc_slot] = True
     for index, slot in enumerate(problem.slots):
-        chosen = filled.get(index, [])
         # Interchangeable posts: people in id order to posts in id order (stable output).
-        chosen = sorted(chosen, key=lambda i: problem.people[i].id)
-        for post_id, person_index in zip(slot.posts, chosen, strict=False):
-            assignment[post_id] = problem.people[person_index].id
+        chosen = sorted(filled.get(index, []))
+        assignment.update(zip(slot.posts, chosen, strict=False))
         for post_id in slot.posts[len(chosen):]:
             if slot.kind not in problem.kinds_present:
                 unfilled[post_id] = NO_ONE_OF_KIND
@@ -302,64 +472,71 @@ def solve(
     posts: Iterable[Post], people: Iterable[Person], *,
     forbidden_stations: Iterable[tuple[int, int]] = frozenset(), max_km: float | None = None,
     neighbours: int | None = 40, gender_balance: bool = False, time_limit_s: float = 60.0,
+    widen_rounds: int = WIDEN_ROUNDS,
 ) -> Result:
     """Fill the most posts, then least total distance (and, with ``gender_balance``,
     a woman and a man among each station's members wherever possible in between)."""
+    started = time.perf_counter()
+    problem = _prepare(posts, people, forbidden_stations, max_km, neighbours)
+    timings = {"network_seconds": 0.0, "flow_seconds": 0.0, "widen_seconds": 0.0,
+               "rounds": 0.0}
+    while True:
+        status, arc_flow = _flow(problem, gender_balance, timings)
+        timings["rounds"] += 1
+        if status not in ("OPTIMAL", "FEASIBLE") or timings["rounds"] > widen_rounds:
+            break
+        mark = time.perf_counter()
+        widened = _widen(problem, arc_flow)
+        timings["widen_seconds"] += time.perf_counter() - mark
+        if widened is None:
+            break
+    filled = _seat(problem, arc_flow) if status in ("OPTIMAL", "FEASIBLE") else {}
+    return _finish(problem, filled, status, started, timings)
+
+
+def _flow(problem: _Problem, gender_balance: bool, timings: dict[str, float]
+          ) -> tuple[str, np.ndarray]:
+    """One max-flow-min-cost over the current arcs: (status, flow on each arc)."""
     from ortools.graph.python import min_cost_flow
 
     started = time.perf_counter()
-    problem = _prepare(posts, people, forbidden_stations, max_km, neighbours)
-    n_people, n_slots = len(problem.people), len(problem.slots)
-    if not n_slots or not len(problem.arc_slot):
-        return _finish(problem, {}, "OPTIMAL", started)
-
+    n_groups, n_slots, n_arcs = len(problem.groups), len(problem.slots), len(problem.arc_slot)
+    if not n_arcs:
+        return "OPTIMAL", np.zeros(0, np.int64)
     source, sink = 0, 1
-    person_node = 2  # + person index
-    slot_node = person_node + n_people  # + slot index
+    group_node = 2  # + group index
+    slot_node = group_node + n_groups  # + slot index
     next_node = slot_node + n_slots
-    tails = [np.full(n_people, source, np.int64), problem.arc_person + person_node]
-    heads = [np.arange(n_people, dtype=np.int64) + person_node, np.zeros(0, np.int64)]
-    caps = [np.ones(n_people, np.int64), np.ones(len(problem.arc_person), np.int64)]
-    costs = [np.zeros(n_people, np.int64), problem.arc_metres]
+    sizes, slot_caps = problem.sizes, problem.caps
     arc_head = problem.arc_slot + slot_node
-
+    extra_arcs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     if gender_balance:
         arc_head, extra_arcs, next_node = _gender_gadgets(problem, arc_head, slot_node, next_node)
-        for t, h, c, k in extra_arcs:
-            tails.append(t)
-            heads.append(h)
-            caps.append(c)
-            costs.append(k)
-    heads[1] = arc_head
-    slot_caps = np.array([len(s.posts) for s in problem.slots], dtype=np.int64)
-    tails.append(np.arange(n_slots, dtype=np.int64) + slot_node)
-    heads.append(np.full(n_slots, sink, np.int64))
-    caps.append(slot_caps)
-    costs.append(np.zeros(n_slots, np.int64))
-
+    parts = [
+        # source -> group, then group -> slot (these arcs are numbered n_groups...)
+        (np.full(n_groups, source, np.int64), np.arange(n_groups, dtype=np.int64) + group_node,
+         sizes, np.zeros(n_groups, np.int64)),
+        (problem.arc_group + group_node, arc_head, problem.arc_cap, problem.arc_metres),
+        *extra_arcs,
+        (np.arange(n_slots, dtype=np.int64) + slot_node, np.full(n_slots, sink, np.int64),
+         slot_caps, np.zeros(n_slots, np.int64)),
+    ]
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps),
-        np.concatenate(costs),
+        *(np.concatenate([part[i] for part in parts]) for i in range(4))
     )
-    supply = int(min(n_people, slot_caps.sum()))
+    supply = int(min(sizes.sum(), slot_caps.sum()))
     flow.set_node_supply(source, supply)
     flow.set_node_supply(sink, -supply)
     built = time.perf_counter()
     status = flow.solve_max_flow_with_min_cost()
     solved = time.perf_counter()
-    status_name = getattr(status, "name", str(status))
-    filled: dict[int, list[int]] = {}
-    if status_name in ("OPTIMAL", "FEASIBLE"):
-        first = n_people  # the person -> slot arcs follow the source arcs
-        arc_ids = np.arange(first, first + len(problem.arc_person))
-        used = np.flatnonzero(flow.flows(arc_ids) > 0)
-        for a in used:
-            filled.setdefault(int(problem.arc_slot[a]), []).append(int(problem.arc_person[a]))
-    return _finish(problem, filled, status_name, started, {
-        "network_seconds": built - started - problem.build_seconds,
-        "flow_seconds": solved - built,
-    })
+    timings["network_seconds"] += built - started
+    timings["flow_seconds"] += solved - built
+    name = getattr(status, "name", str(status))
+    if name not in ("OPTIMAL", "FEASIBLE"):
+        return name, np.zeros(n_arcs, np.int64)
+    return name, np.asarray(flow.flows(np.arange(n_groups, n_groups + n_arcs)), np.int64)
 
 
 def _gender_gadgets(
@@ -398,11 +575,12 @@ def _gender_gadgets(
             c += [1, len(slot.posts)]
             k += [-bonus, 0]
     if gadget:
-        genders = np.array([p.gender for p in problem.people], dtype=object)
+        genders = np.array([g.gender for g in problem.groups], dtype=object)[problem.arc_group]
         new_head = arc_head.copy()
-        for (index, gender), node in gadget.items():
-            sel = (problem.arc_slot == index) & (genders[problem.arc_person] == gender)
-            new_head[sel] = node
+        for a in np.flatnonzero(genders != "").tolist():
+            gadget_node = gadget.get((int(problem.arc_slot[a]), genders[a]))
+            if gadget_node is not None:
+                new_head[a] = gadget_node
         arc_head = new_head
     arrays = [(np.array(t, np.int64), np.array(h, np.int64), np.array(c, np.int64),
                np.array(k, np.int64))]
@@ -412,20 +590,31 @@ def _gender_gadgets(
 def greedy(
     posts: Iterable[Post], people: Iterable[Person], *,
     forbidden_stations: Iterable[tuple[int, int]] = frozenset(), max_km: float | None = None,
-    neighbours: int | None = 40,
+    neighbours: int | None = 40, widen_rounds: int = WIDEN_ROUNDS,
 ) -> Result:
-    """The baseline: the same arcs, taken nearest pair first."""
+    """The baseline: the same arcs (widened the same way), taken nearest pair first."""
     started = time.perf_counter()
     problem = _prepare(posts, people, forbidden_stations, max_km, neighbours)
-    left = [len(s.posts) for s in problem.slots]
-    taken = np.zeros(len(problem.people), dtype=bool)
-    filled: dict[int, list[int]] = {}
-    order = np.lexsort((problem.arc_slot, problem.arc_person, problem.arc_metres))
-    for a in order.tolist():
-        person, slot = int(problem.arc_person[a]), int(problem.arc_slot[a])
-        if taken[person] or not left[slot]:
-            continue
-        taken[person] = True
-        left[slot] -= 1
-        filled.setdefault(slot, []).append(person)
-    return _finish(problem, filled, "GREEDY", started)
+    arc_flow = np.zeros(len(problem.arc_slot), dtype=np.int64)
+    for round_ in range(widen_rounds + 1):
+        free = problem.sizes - np.bincount(
+            problem.arc_group, arc_flow, len(problem.groups)).astype(np.int64)
+        left = problem.caps - np.bincount(
+            problem.arc_slot, arc_flow, len(problem.slots)).astype(np.int64)
+        unused = np.flatnonzero(arc_flow == 0)
+        order = unused[np.lexsort((problem.arc_slot[unused], problem.arc_group[unused],
+                                   problem.arc_metres[unused]))]
+        for a in order.tolist():
+            g, slot = int(problem.arc_group[a]), int(problem.arc_slot[a])
+            units = min(free[g], left[slot])
+            if units:
+                free[g] -= units
+                left[slot] -= units
+                arc_flow[a] = units
+        if round_ == widen_rounds:
+            break
+        widened = _widen(problem, arc_flow)
+        if widened is None:
+            break
+        arc_flow = widened
+    return _finish(problem, _seat(problem, arc_flow), "GREEDY", started)

@@ -310,3 +310,48 @@ def test_solve_matches_brute_force_on_small_random_counties() -> None:
         base = greedy(posts, people, forbidden_stations=forbidden, max_km=18 * U)
         check_rules(posts, people, base, forbidden, max_km=18 * U)
         assert (len(base.assignment), -base.total_km) <= (filled, -km + 0.01)
+
+
+def test_people_sharing_a_home_point_reach_enough_stations() -> None:
+    # Homes are administrative units' points, so a city's people share one point.  Four
+    # people at x=0, four stations at x=1..4 with one member post each, neighbours=1:
+    # the crowd still reaches enough stations to fill all four (1+2+3+4 = 10U).
+    posts = [post(i, i, "member", i) for i in range(1, 5)]
+    people = [person(10 + i, 0, "member") for i in range(4)]
+    for run in (solve, greedy):
+        result = run(posts, people, neighbours=1)
+        assert len(result.assignment) == 4
+        assert result.total_km == pytest.approx(10 * U)
+        check_rules(posts, people, result)
+
+
+def test_a_person_pinned_twice_is_refused() -> None:
+    posts = [post(1, 1, "member", 0, pinned=5), post(2, 2, "member", 10, pinned=5)]
+    for run in (solve, greedy):
+        with pytest.raises(ValueError, match=r"\[5\]"):
+            run(posts, [person(5, 0, "member")])
+
+
+def test_a_pinned_person_absent_from_people_is_kept_without_distance() -> None:
+    posts = [post(1, 1, "member", 0, pinned=99), post(2, 1, "member", 0)]
+    result = solve(posts, [person(1, 3, "member")])
+    assert result.assignment == {1: 99, 2: 1}
+    assert result.total_km == pytest.approx(3 * U)
+
+
+def test_the_reach_widens_towards_posts_and_people_left_over() -> None:
+    # Six people just apart at x=0, 0.1, ..., 0.5 and six stations at x=1..6 (one member
+    # post each), neighbours=1: each person reaches the stations seating two (S1, S2),
+    # each station the people making two (those at 0.4 and 0.5), so the first arcs fill
+    # only 4.  Widening links the people left over to the posts left over: all 6.  With
+    # everyone left of every station, any full assignment costs 21 - 1.5 = 19.5U.
+    posts = [post(i, i, "member", i) for i in range(1, 7)]
+    people = [person(10 + i, i / 10, "member") for i in range(6)]
+    assert len(solve(posts, people, neighbours=1, widen_rounds=0).assignment) == 4
+    # (Nearest first even spends the two people at 0.4 and 0.5 on S1 and S2: 2.)
+    assert len(greedy(posts, people, neighbours=1, widen_rounds=0).assignment) == 2
+    for run in (solve, greedy):
+        result = run(posts, people, neighbours=1)
+        assert len(result.assignment) == 6
+        assert result.total_km == pytest.approx(19.5 * U)
+        check_rules(posts, people, result)
