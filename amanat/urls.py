@@ -29,6 +29,10 @@ urlpatterns = [
     path("candidates/", include("amanat.candidates.urls")),
     path("plans/", include("amanat.plans.urls")),
     path("staffing/", include("amanat.staffing.urls")),
+    # Training: the public awareness material and certificate check (no account), then
+    # the staff pages.
+    path("training/", include("amanat.training.public_urls")),
+    path("training/", include("amanat.training.urls")),
     # Public pages (no account): report a violation, check a report's status.
     path("report/", incidents_views.public_report, name="public_report"),
     path("report/status/", incidents_views.public_status, name="public_report_status"),

@@ -33,4 +33,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "plan_measures": can(user, policy.VIEW, "plans.measure", None),
         "candidates": can(user, policy.VIEW, "candidates.candidacy", None),
         "staffing": can(user, policy.VIEW, "staffing.roster", None),
+        "training": can(user, policy.VIEW, "training.course", None),
     }}

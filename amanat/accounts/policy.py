@@ -32,6 +32,9 @@ BOARDS: Final = frozenset({Role.EXECUTIVE_BOARD, Role.SUPERVISION_BOARD})
 STAFFING_WRITERS: Final = frozenset({Role.NATIONAL_ADMIN, Role.GOVERNOR})
 STAFFING_READERS: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD, Role.INSPECTION_BOARD,
                                     Role.SUPERVISION_BOARD, Role.AUDITOR}
+# Training (issue 14): the headquarters and governors run courses and sessions; the
+# auditor reads (national IDs masked).
+TRAINING_STAFF: Final = ADMINS | {Role.GOVERNOR}
 
 POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "geo.adminunit": {VIEW: ALL_ROLES, EXPORT: ADMINS | {Role.GOVERNOR}},
@@ -178,6 +181,32 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
                             EXPORT: STAFFING_WRITERS | {Role.HQ_STAFF, Role.AUDITOR}},
     # Running the solver and approving the roster: the county's governor (and the ministry).
     "staffing.roster": {VIEW: STAFFING_READERS, CHANGE: STAFFING_WRITERS},
+    # training (issue 14): courses are given at the country, a province or a county and
+    # read below it too (training.selectors.visible_courses), edited only in scope;
+    # sessions, enrolments and completions are the county's.  "training.personaldata"
+    # VIEW: who sees national IDs and mobiles unmasked.
+    "training.course": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        CHANGE: TRAINING_STAFF,
+    },
+    "training.session": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        CHANGE: TRAINING_STAFF,
+    },
+    "training.enrolment": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        CHANGE: TRAINING_STAFF,
+        EXPORT: TRAINING_STAFF | {Role.AUDITOR},
+    },
+    "training.completion": {
+        VIEW: TRAINING_STAFF | {Role.AUDITOR},
+        CREATE: TRAINING_STAFF,
+        EXPORT: TRAINING_STAFF | {Role.AUDITOR},
+    },
+    "training.personaldata": {VIEW: TRAINING_STAFF},
     "accounts.agency": {VIEW: ALL_ROLES},
     # A user's second-factor devices: only a national administrator may remove them (the
     # reset of a lost phone); everyone manages their own through enrolment.

@@ -191,6 +191,20 @@ ACTION_LABELS: dict[str, Promise] = {
     "staffing.roster.export": _("Station staff roster downloaded"),
     "staffing.roster.pdf": _("Station staff roster printed"),
     "staffing.letter.pdf": _("Appointment letter printed"),
+    # training (issue 14)
+    "training.course.create": _("Training course created"),
+    "training.course.update": _("Training course changed"),
+    "training.questions.replace": _("Assessment questions saved"),
+    "training.session.create": _("Training session added"),
+    "training.session.update": _("Training session changed"),
+    "training.enrolment.create": _("Person enrolled on a course"),
+    "training.attendance.mark": _("Attendance taken"),
+    "training.attendance.import": _("Attendance sheet imported"),
+    "training.attendance.export": _("Attendance list downloaded"),
+    "training.attempt.record": _("Assessment answers recorded"),
+    "training.completion.record": _("Course completions recorded"),
+    "training.completions.export": _("Course completions downloaded"),
+    "training.certificate.download": _("Training certificate downloaded"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

@@ -38,6 +38,7 @@ from amanat.core.errors import RuleError
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
+from amanat.training import selectors as training_selectors
 
 PER_PAGE = 50
 SESSION_KEY = "candidate_registration"
@@ -184,6 +185,8 @@ def candidate_detail(request: HttpRequest, candidacy_id: int) -> HttpResponse:
         "can_confirm": can_change and candidacy.state == State.PRE_REGISTERED,
         "upload_form": DocumentUploadForm(types=types) if can_change else None,
         "reject_form": DocumentRejectForm() if can_change else None,
+        "training_status": training_selectors.candidate_course_status(
+            election=candidacy.election, national_id=candidacy.national_id),
     })
 
 

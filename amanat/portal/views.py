@@ -37,6 +37,7 @@ from amanat.incidents.models import Channel
 from amanat.portal import opendata, selectors
 from amanat.portal.forms import FieldReportForm, StationFinderForm
 from amanat.stations.models import Station
+from amanat.training import selectors as training_selectors
 
 FORMATS = ("csv", "json")
 FIELD_STATION_LIMIT = 500
@@ -183,9 +184,11 @@ def open_statistics(request: HttpRequest, fmt: str) -> HttpResponse | StreamingH
 @login_not_required
 @require_GET
 def awareness(request: HttpRequest) -> HttpResponse:
-    """Material for voters and candidates from the training courses: the courses arrive
-    with the training issue (14); until then, the page says what the public can do now."""
-    return render(request, "portal/awareness.html", {})
+    """Material for voters and candidates: what the public can do now, and the training
+    courses published for voters and candidates (amanat.training)."""
+    election = Election.objects.current()
+    return render(request, "portal/awareness.html",
+                  {"courses": training_selectors.public_courses(election)})
 
 
 # --- the field app ----------------------------------------------------------------------

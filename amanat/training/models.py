@@ -80,7 +80,7 @@ class Course(models.Model):
                                         "for."))
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), max_length=2000, blank=True)
-    material = models.TextField(_("material"), max_length=50_000, blank=True,
+    material = models.TextField(_("material"), max_length=30_000, blank=True,
                                 help_text=_("The lessons: paragraphs separated by a blank "
                                             "line; a line starting with # is a heading."))
     delivery = models.CharField(_("delivery"), max_length=16, choices=Delivery.choices,
@@ -229,6 +229,9 @@ class Attempt(models.Model):
         verbose_name_plural = _("assessment attempts")
         ordering = ["-created_at", "pk"]
         indexes = [models.Index(fields=["course", "national_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.full_name}: {self.score}"
 
 
 class Completion(models.Model):

@@ -144,7 +144,7 @@ def mask_national_id(value: str) -> str:
 
 
 def mask_name(full_name: str) -> str:
-    """A name as the public verification page shows it: each word's first letter,
-    then dots (the holder recognises it; a stranger learns little)."""
+    """A name as the public verification page shows it: the first word whole, the
+    others by their first letter (the holder recognises it; a stranger learns little)."""
     words = full_name.split()
-    return " ".join(w[0] + "…" if len(w) > 1 else w for w in words)
+    return " ".join([*words[:1], *(w[0] + "…" for w in words[1:])])

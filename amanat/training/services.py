@@ -167,7 +167,8 @@ def parse_questions(text: str) -> list[QuestionData]:
     for number, block in enumerate(
             [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()], start=1):
         lines = [line.strip() for line in block.strip().split("\n") if line.strip()]
-        question, choices, correct = lines[0], [], 0
+        question, correct = lines[0], 0
+        choices: list[str] = []
         for line in lines[1:]:
             if line.startswith("*"):
                 if correct:
@@ -336,6 +337,7 @@ class AttendanceRow:
     full_name: str
     mobile: str = ""
     attended: bool = True
+    problem: RuleError | None = None  # a cell the sheet reader could not read
 
 
 @dataclass
@@ -356,6 +358,8 @@ def attendance_import(*, actor: AnyUser | None, session: Session,
     seen: dict[str, int] = {}
     for row in rows:
         try:
+            if row.problem is not None:
+                raise row.problem
             nid = national_id_checked(row.national_id)
             name = full_name_checked(row.full_name)
             phone = mobile_checked(row.mobile)

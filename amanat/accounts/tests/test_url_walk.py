@@ -332,6 +332,45 @@ def _final_lists(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"list_id": e.final_list_id}, None) for e in _candidate_rows(world)["entries"][:1]]
 
 
+
+def _training(world: World) -> dict[str, list[Any]]:
+    from amanat.training.tests.factories import walk_rows
+
+    return walk_rows(world.election, world.geo)
+
+
+def _training_courses(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """A national course is read by every role that reads courses (unit None); a county
+    course only in its county's scope."""
+    return [({"course_id": c.pk}, None if c.unit.kind == "country" else c.unit)
+            for c in _training(world)["courses"] if not c.public]
+
+
+def _training_courses_to_edit(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"course_id": c.pk}, c.unit) for c in _training(world)["courses"]
+            if not c.public]
+
+
+def _training_public(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"course_id": c.pk}, None) for c in _training(world)["public"]]
+
+
+def _training_sessions(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"session_id": s.pk}, s.unit) for s in _training(world)["sessions"]]
+
+
+def _training_session_exports(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"session_id": s.pk, "fmt": "csv"}, s.unit) for s in _training(world)["sessions"]]
+
+
+def _training_exports(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({**kwargs, "fmt": "xlsx"}, unit) for kwargs, unit in _training_courses(world)]
+
+
+def _training_completions(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"completion_id": c.pk}, c.unit) for c in _training(world)["completions"]]
+
+
 def _walk_candidates(world: World) -> list[Any]:
     """A city council contest with a city constituency in Gharchak and one in Kerman, a
     pre-registered candidacy in each, each with one document (created once per world)."""
@@ -832,6 +871,44 @@ EXPECTATIONS: dict[str, Expect] = {
                                           objects=_staffing_stations, post_only=True),
     "staffing:letter_pdf": Expect(OBJECT, "staffing.assignment", action="change",
                                   objects=_staffing_letters, post_only=True),
+    # training (issue 14): national courses are read by every role that reads courses,
+    # county ones in scope; sessions, attendance and completions are the county's;
+    # downloads and exports are audited; the awareness material and the certificate
+    # check are public
+    "training:courses": Expect(LIST, "training.course"),
+    "training:course_new": Expect(LIST, "training.course", action="create"),
+    "training:course": Expect(OBJECT, "training.course", objects=_training_courses),
+    "training:course_edit": Expect(OBJECT, "training.course", action="change",
+                                   objects=_training_courses_to_edit),
+    "training:questions": Expect(OBJECT, "training.course", action="change",
+                                 objects=_training_courses_to_edit),
+    "training:course_enrol": Expect(OBJECT, "training.enrolment", action="create",
+                                    objects=_training_courses, post_only=True),
+    "training:assessment": Expect(OBJECT, "training.enrolment", action="create",
+                                  objects=_training_courses),
+    "training:session_new": Expect(OBJECT, "training.session", action="create",
+                                   objects=_training_courses),
+    "training:completions": Expect(OBJECT, "training.completion", objects=_training_courses),
+    "training:completions_export": Expect(OBJECT, "training.completion", action="export",
+                                          objects=_training_exports, post_only=True),
+    "training:session": Expect(OBJECT, "training.session", objects=_training_sessions),
+    "training:session_edit": Expect(OBJECT, "training.session", action="change",
+                                    objects=_training_sessions),
+    "training:session_enrol": Expect(OBJECT, "training.enrolment", action="create",
+                                     objects=_training_sessions, post_only=True),
+    "training:attendance": Expect(OBJECT, "training.enrolment", action="change",
+                                  objects=_training_sessions, post_only=True),
+    "training:attendance_import": Expect(OBJECT, "training.enrolment", action="change",
+                                         objects=_training_sessions),
+    "training:session_complete": Expect(OBJECT, "training.completion", action="create",
+                                        objects=_training_sessions, post_only=True),
+    "training:session_export": Expect(OBJECT, "training.enrolment", action="export",
+                                      objects=_training_session_exports, post_only=True),
+    "training:certificate": Expect(OBJECT, "training.completion",
+                                   objects=_training_completions, post_only=True),
+    "training_public": Expect(PUBLIC),
+    "training_public_course": Expect(PUBLIC, objects=_training_public),
+    "training_verify": Expect(PUBLIC),
 }
 
 # Views that do not yet follow the policy, owned by other apps. Each entry must still

@@ -148,6 +148,17 @@ FACTORIES: dict[str, Factory | None] = {
         {"state": "x"}, counties=_counties()),
     "amanat.candidates.forms.ConstituencyFilterForm": lambda ctx: ctx.form({"kind": "x"}),
     "amanat.candidates.forms.ConstituencyForm": lambda ctx: ctx.form({}),
+    "amanat.training.forms.CourseFilterForm": lambda ctx: ctx.form({"audience": "x"}),
+    "amanat.training.forms.CourseForm": lambda ctx: ctx.form(
+        {}, units=_model("geo.AdminUnit").objects.all()),
+    "amanat.training.forms.QuestionsForm": lambda ctx: ctx.form({"questions": "Q\n- a"}),
+    "amanat.training.forms.SessionForm": lambda ctx: ctx.form(
+        {"day": "1404/13/01"}, units=_model("geo.AdminUnit").objects.all()),
+    "amanat.training.forms.PersonForm": lambda ctx: ctx.form({"national_id": "123"}),
+    "amanat.training.forms.AttemptForm": lambda ctx: ctx.form(
+        {}, questions=list(_model("training.Question").objects.all())),
+    "amanat.training.forms.AttendanceImportForm": lambda ctx: ctx.form({}),
+    "amanat.training.forms.VerifyForm": lambda ctx: ctx.form({}),
     "amanat.stations.forms.StationFilterForm": lambda ctx: ctx.form(
         {"province": "x"}, provinces=[], counties=[]),
     "amanat.stations.forms.StationForm": lambda ctx: ctx.form({}, instance=_station(ctx)),

@@ -30,7 +30,7 @@ def test_record_completions_is_idempotent_and_audited_once(world: Any) -> None:
                                        people=people, score=90) == 2
     assert Event.objects.filter(action="training.completion.record").count() == before + 1
     assert services.record_completions(actor=None, course=world.inspector_course,
-                                       people=people + [(nid(3), "Reza")]) == 1
+                                       people=[*people, (nid(3), "Reza")]) == 1
     assert Completion.objects.filter(course=world.inspector_course).count() == 3
     assert selectors.passed_national_ids(
         election=world.election, post=StationPost.INSPECTOR) == {nid(1), nid(2), nid(3)}

@@ -21,6 +21,7 @@ from amanat.incidents.demo import seed_demo_incidents
 from amanat.plans.demo import seed_demo_plans
 from amanat.staffing.demo import seed_demo_staffing
 from amanat.stations.demo import seed_demo_stations
+from amanat.training.demo import seed_demo_training
 
 
 class Command(BaseCommand):
@@ -40,6 +41,8 @@ class Command(BaseCommand):
         self.stdout.write(f"election: {election}")
         self.stdout.write(f"stations: {seed_demo_stations(election=election)}")
         users = seed_demo_users()
+        # Training before candidates and staffing (they read completions by national ID).
+        self.stdout.write(f"training: {seed_demo_training(election)}")
         # Candidates after the users (county staff confirm and enter them).
         self.stdout.write(f"candidates: {seed_demo_candidates(election)}")
         # Incidents after stations (reports name stations), councils after incidents

@@ -1,0 +1,72 @@
+"""The attendance sheet: its columns, header variants and cells (the station import's
+machinery: ``lib.tabular`` reads the file, ``stations.tabular`` compares headers and
+reads yes/no and text the same way)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from amanat.core.errors import RuleError, tabular_error
+from amanat.lib.tabular import Cell, HeaderNotFound, TabularError, read_table
+from amanat.stations.tabular import header_keys, parse_bool, parse_text
+from amanat.training.services import AttendanceRow
+
+# The first spelling of each column is what an export writes.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "national_id": ("کد ملی", "national id", "کدملی", "شماره ملی", "nid", "national code"),
+    "full_name": ("نام و نام خانوادگی", "full name", "name", "نام", "نام کامل"),
+    "mobile": ("تلفن همراه", "mobile", "موبایل", "شماره همراه", "تلفن", "phone"),
+    "attended": ("حضور", "attended", "حاضر", "attendance", "present"),
+}
+_KEYS = {key: name for name, spellings in COLUMNS.items() for s in spellings
+         for key in header_keys(s)}
+REQUIRED = ("national_id", "full_name")
+
+
+def column_of(header: str) -> str | None:
+    for key in header_keys(header or ""):
+        if key in _KEYS:
+            return _KEYS[key]
+    return None
+
+
+def _is_header(cells: list[str]) -> bool:
+    found = {column_of(c) for c in cells}
+    return all(name in found for name in REQUIRED)
+
+
+def attendance_rows(data: bytes, filename: str) -> list[AttendanceRow]:
+    """The sheet's rows; a cell that cannot be read (yes/no) is the row's ``problem``."""
+    try:
+        table = read_table(data, filename=filename, is_header=_is_header)
+    except HeaderNotFound as error:
+        raise RuleError(_("No header row with the columns national ID and full name was "
+                          "found."), code="no_header", field="file") from error
+    except TabularError as error:
+        raise tabular_error(error).with_field("file") from error
+    at: dict[str, int] = {}
+    for i, header in enumerate(table.headers):
+        name = column_of(header)
+        if name is not None and name not in at:
+            at[name] = i
+
+    def cell(cells: list[Cell], name: str) -> Cell:
+        i = at.get(name)
+        return None if i is None or i >= len(cells) else cells[i]
+
+    rows: list[AttendanceRow] = []
+    for line, cells in table.rows:
+        problem = None
+        try:
+            attended = parse_bool(cell(cells, "attended"))
+        except RuleError as error:
+            attended, problem = None, error
+        nid = parse_text(cell(cells, "national_id"))
+        if nid.isdigit() and 8 <= len(nid) < 10:
+            nid = nid.zfill(10)  # a number in a spreadsheet loses its leading zeros
+        rows.append(AttendanceRow(
+            line=line, national_id=nid,
+            full_name=parse_text(cell(cells, "full_name")),
+            mobile=parse_text(cell(cells, "mobile")),
+            attended=True if attended is None else attended, problem=problem))
+    return rows
