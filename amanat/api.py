@@ -24,7 +24,6 @@ from amanat.accounts import access
 from amanat.accounts.models import ApiToken
 from amanat.candidates.api import router as candidates_router
 from amanat.candidates.review_api import router as candidate_review_router
-from amanat.staffing.api import router as staffing_router
 from amanat.core.api_errors import (
     ErrorOut,
     complete_openapi,
@@ -37,6 +36,7 @@ from amanat.geo.models import AdminUnit
 from amanat.incidents.api import router as incidents_router
 from amanat.intake.api import router as intake_router
 from amanat.intake.auth import token_authenticate
+from amanat.staffing.api import router as staffing_router
 from amanat.stations.api import router as stations_router
 
 

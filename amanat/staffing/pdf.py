@@ -47,7 +47,8 @@ def _render(template: str, context: dict[str, Any]) -> bytes:
 def _rows(assignments: list[Assignment]) -> list[dict[str, Any]]:
     assignments.sort(key=lambda a: (a.station.code, ORDER.get(a.post, 9), a.slot))
     return [{"station": a.station, "post": POST_FA.get(a.post, a.post), "slot": a.slot,
-             "name": a.person.full_name, "code": a.verification_code} for a in assignments]
+             "member": a.post == StationPost.MEMBER, "name": a.person.full_name,
+             "code": a.verification_code} for a in assignments]
 
 
 def station_roster_pdf(*, actor: AnyUser, station: Station) -> bytes:

@@ -212,4 +212,4 @@ def test_api_station_posts_scoped_and_masked(world: Any, client: Any) -> None:
     assert held[0]["national_id"] == person.national_id
     assert get(world.personas.kerman_governor).status_code == 404
     masked = get(world.personas.tehran_officer).json()
-    assert [p for p in masked["posts"] if p["filled"]][0]["national_id"].startswith("******")
+    assert next(p for p in masked["posts"] if p["filled"])["national_id"].startswith("******")
