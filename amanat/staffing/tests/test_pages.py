@@ -213,3 +213,27 @@ def test_api_station_posts_scoped_and_masked(world: Any, client: Any) -> None:
     assert get(world.personas.kerman_governor).status_code == 404
     masked = get(world.personas.tehran_officer).json()
     assert next(p for p in masked["posts"] if p["filled"])["national_id"].startswith("******")
+
+
+def test_pdfs_and_roster_export_are_audited(world: Any, client: Any) -> None:
+    person = world.person(posts=(StationPost.MEMBER,))
+    c = _client(client, world.personas.gharchak_governor)
+    _assign(c, world.city_station, "member:1", person)
+    assignment = Assignment.objects.get()
+    for url in (reverse("staffing:station_roster_pdf", args=[world.city_station.pk]),
+                reverse("staffing:county_roster_pdf", args=[world.geo.gharchak.pk]),
+                reverse("staffing:letter_pdf", args=[assignment.pk])):
+        answer = c.post(url)
+        assert answer.status_code == 200 and answer.content.startswith(b"%PDF"), url
+        assert c.get(url).status_code == 405
+    export = c.post(reverse("staffing:county_roster_xlsx", args=[world.geo.gharchak.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert rows[0][4] == person.national_id and rows[0][8] == assignment.verification_code
+    actions = list(Event.objects.values_list("action", flat=True))
+    assert actions.count("staffing.roster.pdf") == 2
+    assert {"staffing.letter.pdf", "staffing.roster.export"} <= set(actions)
+    # A person's page shows the post, the station and the training.
+    page = c.get(reverse("staffing:person", args=[person.pk]))
+    assert world.city_station.name in page.content.decode()
+    assert page.context["training"] == [("Station member", True)]
