@@ -153,8 +153,11 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
             row=table.header_row, column=column.header_fa))
     if report.errors:
         return report
+    # A code shared by units of several kinds (a district and its city) names the most
+    # specific: deeper units come later and win.
     units = {u.code: u for u in AdminUnit.objects.within(county).filter(
-        kind__in=[Kind.CITY, Kind.RURAL_DISTRICT, Kind.VILLAGE, Kind.DISTRICT])}
+        kind__in=[Kind.CITY, Kind.RURAL_DISTRICT, Kind.VILLAGE, Kind.DISTRICT]
+    ).order_by("depth", "pk")}
     rows: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for number, cells in table.rows:
@@ -197,13 +200,13 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
     for _number, row in rows:
         current = existing.get(row["national_id"])
         person = current or Person(county=county)
-        before = None if current is None else _person_state(current)
+        before = None if current is None else (_person_state(current), current.mobile)
         for name, value in row.items():
             setattr(person, name, value)
         _derive(person)
         if current is None:
             creates.append(person)
-        elif before != _person_state(person) or current.mobile != row.get("mobile", ""):
+        elif before != (_person_state(person), person.mobile):
             updates.append(person)
     report.created, report.updated = len(creates), len(updates)
     report.unchanged = report.total_rows - report.created - report.updated

@@ -190,6 +190,16 @@ def test_import_command_refuses_bad_national_id(world: Any, tmp_path: Any) -> No
     path.write_bytes(_csv([f"{nid(5)},زهرا,کریمی,بازرس,"]))
     call_command("import_people", str(path), county="2310")
     assert Person.objects.get().county == world.geo.gharchak
+    out = io.StringIO()
+    call_command("import_people", str(path), county="2310", stdout=out)
+    assert "0 created, 0 updated, 1 unchanged" in out.getvalue()
+    path.write_bytes(_csv([f"{nid(5)},زهرا,کریمی,بازرس / عضو,231001"]))
+    call_command("import_people", str(path), county="2310", stdout=out)
+    assert "0 created, 1 updated" in out.getvalue()
+    assert Person.objects.get().post_list == ["inspector", "member"]
+    # The Kerman county cannot take a Gharchak person.
+    with pytest.raises(CommandError):
+        call_command("import_people", str(path), county="815")
 
 
 def test_api_station_posts_scoped_and_masked(world: Any, client: Any) -> None:
