@@ -46,6 +46,13 @@ def members_per_station(election: Election) -> int:
 
 
 
+def roster_read(election: Election, county: AdminUnit) -> Roster:
+    """The county's roster, or an unsaved draft when none exists yet (pages read it by
+    GET, which writes nothing)."""
+    return (Roster.objects.filter(election=election, county=county).first()
+            or Roster(election=election, county=county, unit_path=county.path))
+
+
 def roster_for(election: Election, county: AdminUnit) -> Roster:
     roster, _made = Roster.objects.get_or_create(
         election=election, county=county, defaults={"unit_path": county.path})

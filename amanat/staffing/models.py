@@ -99,7 +99,7 @@ class ConflictRule(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
     legal_reference = models.CharField(_("legal reference"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

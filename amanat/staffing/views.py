@@ -29,7 +29,7 @@ from amanat.lib.nationalid import normalize_national_id
 from amanat.lib.persian import search_key
 from amanat.staffing import pdf, selectors, services
 from amanat.staffing import people_table as pt
-from amanat.staffing.assignment import roster_for
+from amanat.staffing.assignment import roster_for, roster_read
 from amanat.staffing.forms import (
     AssignForm,
     PeopleFilterForm,
@@ -70,7 +70,7 @@ def county_list(request: HttpRequest) -> HttpResponse:
 def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk)
     election = _election(request)
-    roster = roster_for(election, county)
+    roster = roster_read(election, county)
     rows = selectors.station_rows(election, county)
     can_change = can(request.user, policy.CHANGE, "staffing.roster", county)
     running = roster.run_state in (RunState.QUEUED, RunState.RUNNING)
@@ -103,7 +103,7 @@ def county_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def county_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's progress as a small fragment (the county page reloads while it runs)."""
     county = selectors.get_county_for_user(request.user, pk)
-    roster = roster_for(_election(request), county)
+    roster = roster_read(_election(request), county)
     return render(request, "staffing/_progress.html", {"roster": roster})
 
 
@@ -216,11 +216,15 @@ def person_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "staffing/person_form.html", {"county": county, "form": form})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person: post, station, training.  The national ID and mobile are masked; a role
+    with the need shows them with a POST (``reveal``), and that read is audited (a GET
+    writes nothing)."""
     person = selectors.get_person_for_user(request.user, pk)
     election = _election(request)
-    unmasked = selectors.sees_personal_data(request.user, person.county)
+    may_reveal = selectors.sees_personal_data(request.user, person.county)
+    unmasked = may_reveal and request.method == "POST" and bool(request.POST.get("reveal"))
     if unmasked:
         services.person_read_record(actor=request.user, person=person)
     assignment = (Assignment.objects.filter(election=election, person=person)
@@ -230,6 +234,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "national_id": person.national_id if unmasked else pt.mask_national_id(
             person.national_id),
         "mobile": person.mobile if unmasked else pt.mask_mobile(person.mobile),
+        "may_reveal": may_reveal and not unmasked,
         "training": selectors.person_training(election, person),
         "can_change": can(request.user, policy.CHANGE, "staffing.person", person.county),
     })
@@ -267,7 +272,7 @@ def _station_page(request: HttpRequest, station: Any, form: AssignForm) -> HttpR
     return render(request, "staffing/station_posts.html", {
         "station": station, "slots": selectors.station_slots(station), "form": form,
         "can_change": can(request.user, policy.CHANGE, "staffing.assignment", station.county),
-        "roster": roster_for(station.election, station.county),
+        "roster": roster_read(station.election, station.county),
     })
 
 

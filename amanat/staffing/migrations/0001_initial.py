@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('legal_reference', models.CharField(max_length=300, verbose_name='legal reference')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
                 ('active', models.BooleanField(default=True, verbose_name='active')),
             ],
             options={

@@ -57,7 +57,11 @@ def test_masking_per_role(world: Any, client: Any, django_user_model: Any) -> No
     page = governor.get(reverse("staffing:people", args=[world.geo.gharchak.pk]))
     assert person.national_id in page.content.decode()
     detail = governor.get(reverse("staffing:person", args=[person.pk]))
+    assert detail.context["national_id"] != person.national_id  # a GET shows it masked
+    assert not Event.objects.filter(action="staffing.person.read").exists()
+    detail = governor.post(reverse("staffing:person", args=[person.pk]), {"reveal": "1"})
     assert detail.context["national_id"] == person.national_id
+    assert detail.context["mobile"] == person.mobile
     assert Event.objects.filter(action="staffing.person.read", object_id=str(person.pk)).exists()
     client.logout()
     hq = _client(client, world.personas.tehran_officer)
@@ -65,7 +69,7 @@ def test_masking_per_role(world: Any, client: Any, django_user_model: Any) -> No
     assert page.status_code == 200
     assert person.national_id not in page.content.decode()
     assert "******" + person.national_id[-4:] in page.context["rows"][0][1]
-    detail = hq.get(reverse("staffing:person", args=[person.pk]))
+    detail = hq.post(reverse("staffing:person", args=[person.pk]), {"reveal": "1"})
     assert detail.context["national_id"] != person.national_id
     assert detail.context["mobile"] != person.mobile
 
