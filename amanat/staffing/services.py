@@ -288,10 +288,18 @@ def assignment_set(*, actor: AnyUser, station: Station, post: str, slot: int,
         if current is not None:
             before = {"person": current.person.national_id}
             current.delete()
-        assignment = Assignment.objects.create(
-            election=election, station=station, county=station.county,
-            unit_path=station.unit_path, post=post, slot=slot, person=person, pinned=pinned,
-            source=Source.MANUAL, created_by=signed_in(actor))
+        try:
+            with transaction.atomic():
+                assignment = Assignment.objects.create(
+                    election=election, station=station, county=station.county,
+                    unit_path=station.unit_path, post=post, slot=slot, person=person,
+                    pinned=pinned, source=Source.MANUAL, created_by=signed_in(actor))
+        except IntegrityError:
+            # The database keeps one post per person per election even with the rule
+            # switched off (staffing_one_post_per_election), and one person per slot.
+            raise RuleError(_("%(name)s already holds a post in this election, or the post "
+                              "was just filled; reload the page."), code="post_taken",
+                            name=person.full_name) from None
         audit_record(action="staffing.assignment.set", actor=actor, unit=station.county,
                      obj=assignment, before=before,
                      after={"station": station.code, "post": post, "slot": slot,

@@ -95,6 +95,11 @@ def test_manual_assignment_refusals_name_the_rule(world: Any, client: Any) -> No
     ConflictRule.objects.filter(code="inspector_home").update(active=False)
     _assign(c, world.city_station, "inspector:1", inspector)
     assert Assignment.objects.filter(person=inspector).exists()
+    # One post per person is also the database's rule: switched off, it still refuses.
+    ConflictRule.objects.filter(code="one_post").update(active=False)
+    response = _assign(c, world.rural_station, "member:1", ok)
+    assert "already holds a post in this election, or the post" in response.content.decode()
+    assert Assignment.objects.filter(person=ok).count() == 1
 
 
 def test_not_allowed_post_and_other_roles(world: Any, client: Any) -> None:
