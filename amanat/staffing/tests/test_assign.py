@@ -92,3 +92,20 @@ def test_assignment_matches_the_hand_computed_optimum(world: Any, capsys: Any) -
     expected = 2 * distance_km(35.43, 51.57, 35.38, 51.55)
     assert abs(roster.run_total_km - expected) < 0.2
     _rules_hold(world)
+
+
+def test_all_counties_and_approval_refuses_a_new_run(world: Any, capsys: Any) -> None:
+    from django.core.management import CommandError
+
+    from amanat.staffing.services import roster_approve
+
+    full_staff(world)
+    world.person(county=world.geo.kerman_county, home=world.geo.kerman_city)
+    call_command("staff_assign", all=True)
+    out = capsys.readouterr().out
+    assert "2310" in out and "815" in out
+    roster = Roster.objects.get(county=world.geo.gharchak)
+    roster_approve(actor=None, roster=roster)
+    with pytest.raises(CommandError):
+        call_command("staff_assign", county="2310")
+    assert "قفل شده" in capsys.readouterr().err  # commands speak Persian
