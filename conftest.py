@@ -237,6 +237,7 @@ def _is_transactional(request: pytest.FixtureRequest) -> bool:
 REFERENCE_SEEDS = [
     ("amanat.accounts.migrations.0002_seed_agencies", "accounts", "agency"),
     ("amanat.incidents.migrations.0002_seed_categories_and_triggers", "incidents", "category"),
+    ("amanat.staffing.migrations.0002_seed_rules", "staffing", "conflictrule"),
 ]
 
 

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "amanat.boards",
     "amanat.candidates",
     "amanat.training",
+    "amanat.staffing",
     "amanat.incidents",
     "amanat.atlas",
     "amanat.councils",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("candidates/", include("amanat.candidates.urls")),
     path("plans/", include("amanat.plans.urls")),
     path("boards/", include("amanat.boards.urls")),
+    path("staffing/", include("amanat.staffing.urls")),
     # Training: the public awareness material and certificate check (no account), then
     # the staff pages.
     path("training/", include("amanat.training.public_urls")),

@@ -33,5 +33,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "plan_measures": can(user, policy.VIEW, "plans.measure", None),
         "candidates": can(user, policy.VIEW, "candidates.candidacy", None),
         "boards": can(user, policy.VIEW, "boards.board", None),
+        "staffing": can(user, policy.VIEW, "staffing.roster", None),
         "training": can(user, policy.VIEW, "training.course", None),
     }}

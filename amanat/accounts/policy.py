@@ -31,6 +31,10 @@ BOARDS: Final = frozenset({Role.EXECUTIVE_BOARD, Role.SUPERVISION_BOARD})
 # Roles that work at the stations on election day: a user holding only these keeps one
 # session for the whole day (accounts.middleware.field_day_session_end).
 FIELD_ROLES: Final = frozenset({Role.FIELD_INSPECTOR, Role.AGENCY_OFFICER})
+# Station staffing: the governor writes, headquarters, boards and the auditor read.
+STAFFING_WRITERS: Final = frozenset({Role.NATIONAL_ADMIN, Role.GOVERNOR})
+STAFFING_READERS: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD, Role.INSPECTION_BOARD,
+                                    Role.SUPERVISION_BOARD, Role.AUDITOR}
 # Training (issue 14): the headquarters and governors run courses and sessions; the
 # auditor reads (national IDs masked).
 TRAINING_STAFF: Final = ADMINS | {Role.GOVERNOR}
@@ -172,6 +176,21 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CREATE: ADMINS | {Role.GOVERNOR},
         CHANGE: ADMINS | {Role.GOVERNOR},
     },
+    # staffing (issue 14): the people who staff the stations and their posts.  The county
+    # governor keeps the register and the roster; the boards and the auditor read it.
+    # National IDs and mobiles are shown unmasked ("staffing.personaldata") only to the
+    # governor (who appoints and calls the people) and the national administrator; every
+    # other role sees them masked in lists, pages and exports, and each unmasked person
+    # page is audited.
+    "staffing.person": {
+        VIEW: STAFFING_READERS, CREATE: STAFFING_WRITERS, CHANGE: STAFFING_WRITERS,
+        EXPORT: STAFFING_WRITERS | {Role.HQ_STAFF, Role.AUDITOR},
+    },
+    "staffing.personaldata": {VIEW: STAFFING_WRITERS},
+    "staffing.assignment": {VIEW: STAFFING_READERS, CHANGE: STAFFING_WRITERS,
+                            EXPORT: STAFFING_WRITERS | {Role.HQ_STAFF, Role.AUDITOR}},
+    # Running the solver and approving the roster: the county's governor (and the ministry).
+    "staffing.roster": {VIEW: STAFFING_READERS, CHANGE: STAFFING_WRITERS},
     # training (issue 14): courses are given at the country, a province or a county and
     # read below it too (training.selectors.visible_courses), edited only in scope;
     # sessions, enrolments and completions are the county's.  "training.personaldata"

@@ -135,6 +135,9 @@ class Station(models.Model):
     evoting_planned = models.BooleanField(_("e-voting planned"), default=False)
     evoting_ready = models.BooleanField(_("e-voting equipment ready"), default=False)
     accessible = models.BooleanField(_("accessible"), default=False)
+    # Every post of the station filled for the election: written by the staffing app
+    # (through ``services.stations_staffed_set``), read by the readiness figures.
+    staffed = models.BooleanField(_("staffed"), default=False, editable=False)
     sensitive = models.BooleanField(_("sensitive"), default=False)
     sensitivity_reason = models.TextField(
         _("sensitivity reason"), max_length=TEXT_LIMITS["sensitivity_reason"], blank=True

@@ -175,6 +175,7 @@ class Readiness:
     fibre: int = 0
     power: int = 0
     ready: int = 0
+    staffed: int = 0
     sensitive: int = 0
     overdue: int = 0
 
@@ -199,9 +200,14 @@ class Readiness:
     def ready_pct(self) -> float | None:
         return self._pct(self.ready, self.stations)
 
+    @property
+    def staffed_pct(self) -> float | None:
+        """Share with every post filled (station staffing)."""
+        return self._pct(self.staffed, self.stations)
+
     def add(self, other: Readiness) -> None:
-        for name in ("stations", "cctv", "evoting", "fibre", "power", "ready", "sensitive",
-                     "overdue"):
+        for name in ("stations", "cctv", "evoting", "fibre", "power", "ready", "staffed",
+                     "sensitive", "overdue"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -246,6 +252,7 @@ def readiness_table(
             n_fibre=Count("pk", filter=Q(evoting_planned=True, fibre=Fibre.CONNECTED)),
             n_power=Count("pk", filter=Q(power_backup=True)),
             n_ready=Count("pk", filter=ready_q()),
+            n_staffed=Count("pk", filter=Q(staffed=True)),
             n_sensitive=Count("pk", filter=Q(sensitive=True)),
             n_overdue=overdue_count,
         )
@@ -261,6 +268,7 @@ def _readiness(row: Mapping[str, Any]) -> Readiness:
         unit_id=row["g_id"], name=row["g_name"] or "", code=row["g_code"] or "",
         stations=row["n_stations"], cctv=row["n_cctv"], evoting=row["n_evoting"],
         fibre=row["n_fibre"], power=row["n_power"], ready=row["n_ready"],
+        staffed=row["n_staffed"],
         sensitive=row["n_sensitive"], overdue=row["n_overdue"],
     )
 

@@ -809,3 +809,19 @@ def station_token_issue(*, user: User, name: str, ttl_days: int, actor: User,
         TokenStation.objects.bulk_create(TokenStation(token=token, station_id=pk) for pk in bound)
         audit_record(action="api_token.bind", actor=actor, obj=token, after={"stations": bound})
     return token, plaintext
+
+
+def stations_staffed_set(*, election: Election, county: AdminUnit, staffed_ids: set[int],
+                         actor: AnyUser | None = None) -> int:
+    """Mark which stations of ``county`` have every post filled (the staffing app says;
+    the readiness figures read it).  One audit entry when anything changed; returns how
+    many stations changed."""
+    stations = Station.objects.filter(election=election, county=county)
+    with transaction.atomic():
+        on = stations.filter(pk__in=staffed_ids, staffed=False).update(staffed=True)
+        off = stations.exclude(pk__in=staffed_ids).filter(staffed=True).update(staffed=False)
+        if on or off:
+            audit_record(action="stations.staffed.update", actor=actor, unit=county,
+                         object_type="stations.station", object_id=county.code,
+                         extra={"staffed": on, "unstaffed": off})
+    return on + off

@@ -451,6 +451,53 @@ def _boards(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
 def _board_members(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"member_id": b.members.filter(is_chair=False).first().pk}, b.unit)
             for b in _walk_boards(world)]
+def _walk_staffing(world: World) -> list[Any]:
+    """A person in Gharchak and one in Kerman, each assigned to the walk's station of
+    their county (created once per world; the rules are switched off for the walk's
+    assignment, which is written directly)."""
+    from amanat.staffing.models import Assignment, Person
+    from amanat.staffing.tests.conftest import nid
+
+    stations = _walk_stations(world)
+    people = []
+    for n, station in enumerate(stations):
+        person, _ = Person.objects.get_or_create(
+            national_id=nid(900 + n), defaults={
+                "county": station.county, "home_unit": station.unit,
+                "unit_path": station.unit_path, "first_name": "walk", "last_name": str(n),
+                "posts": "member"})
+        Assignment.objects.get_or_create(
+            election=world.election, station=station, post="member", slot=1, defaults={
+                "county": station.county, "unit_path": station.unit_path, "person": person})
+        people.append(person)
+    return people
+
+
+def _staffing_people(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"pk": p.pk}, p.home_unit) for p in _walk_staffing(world)]
+
+
+def _staffing_counties(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    _walk_staffing(world)
+    return [({"pk": u.pk}, u) for u in AdminUnit.objects.filter(kind="county")]
+
+
+def _staffing_stations(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    _walk_staffing(world)
+    return [({"pk": s.pk}, s.unit) for s in _walk_stations(world)]
+
+
+def _staffing_api_stations(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    _walk_staffing(world)
+    return [({"station_id": s.pk}, s.unit) for s in _walk_stations(world)]
+
+
+def _staffing_letters(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    from amanat.staffing.models import Assignment
+
+    _walk_staffing(world)
+    return [({"pk": a.pk}, a.station.unit) for a in Assignment.objects.select_related(
+        "station__unit")]
 
 
 def _walk_plans(world: World) -> dict[str, Any]:
@@ -832,6 +879,40 @@ EXPECTATIONS: dict[str, Expect] = {
     "candidates:register": Expect(PUBLIC),
     "candidates:register_confirm": Expect(PUBLIC),
     "candidates:register_documents": Expect(PUBLIC),
+    # station staffing: the governor keeps the register and the roster, headquarters,
+    # boards and the auditor read; downloads (audited) are POSTs; a letter's code is
+    # checked publicly
+    "staffing:counties": Expect(LIST, "staffing.roster"),
+    "api:staffing_station_posts": Expect(OBJECT, "staffing.assignment",
+                                         objects=_staffing_api_stations),
+    "staffing:verify": Expect(PUBLIC),
+    "staffing:county": Expect(OBJECT, "staffing.roster", objects=_staffing_counties),
+    "staffing:county_progress": Expect(OBJECT, "staffing.roster", objects=_staffing_counties),
+    "staffing:county_assign": Expect(OBJECT, "staffing.roster", action="change",
+                                     objects=_staffing_counties, post_only=True),
+    "staffing:county_approve": Expect(OBJECT, "staffing.roster", action="change",
+                                      objects=_staffing_counties, post_only=True),
+    "staffing:county_roster_xlsx": Expect(OBJECT, "staffing.assignment", action="export",
+                                          objects=_staffing_counties, post_only=True),
+    "staffing:county_roster_pdf": Expect(OBJECT, "staffing.roster",
+                                         objects=_staffing_counties, post_only=True),
+    "staffing:people": Expect(OBJECT, "staffing.person", objects=_staffing_counties),
+    "staffing:person_new": Expect(OBJECT, "staffing.person", action="create",
+                                  objects=_staffing_counties),
+    "staffing:people_import": Expect(OBJECT, "staffing.person", action="create",
+                                     objects=_staffing_counties),
+    "staffing:people_export": Expect(OBJECT, "staffing.person", action="export",
+                                     objects=_staffing_counties, post_only=True),
+    "staffing:person": Expect(OBJECT, "staffing.person", objects=_staffing_people),
+    "staffing:person_edit": Expect(OBJECT, "staffing.person", action="change",
+                                   objects=_staffing_people),
+    "staffing:station": Expect(OBJECT, "staffing.assignment", objects=_staffing_stations),
+    "staffing:station_assign": Expect(OBJECT, "staffing.assignment", action="change",
+                                      objects=_staffing_stations, post_only=True),
+    "staffing:station_roster_pdf": Expect(OBJECT, "staffing.assignment",
+                                          objects=_staffing_stations, post_only=True),
+    "staffing:letter_pdf": Expect(OBJECT, "staffing.assignment", action="change",
+                                  objects=_staffing_letters, post_only=True),
     # training (issue 14): national courses are read by every role that reads courses,
     # county ones in scope; sessions, attendance and completions are the county's;
     # downloads and exports are audited; the awareness material and the certificate

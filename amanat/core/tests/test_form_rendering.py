@@ -167,6 +167,13 @@ FACTORIES: dict[str, Factory | None] = {
         {}, questions=list(_model("training.Question").objects.all())),
     "amanat.training.forms.AttendanceImportForm": lambda ctx: ctx.form({}),
     "amanat.training.forms.VerifyForm": lambda ctx: ctx.form({}),
+    "amanat.staffing.forms.PersonForm": lambda ctx: ctx.form(
+        {"national_id": "123"}, county=ctx.small_geo.gharchak),
+    "amanat.staffing.forms.PeopleImportForm": lambda ctx: ctx.form({}),
+    "amanat.staffing.forms.PeopleFilterForm": lambda ctx: ctx.form({"post": "x"}),
+    "amanat.staffing.forms.AssignForm": lambda ctx: ctx.form(
+        {"slot": "x"}, slots=[("member:1", "member")]),
+    "amanat.staffing.forms.VerifyForm": lambda ctx: ctx.form({}),
     "amanat.stations.forms.StationFilterForm": lambda ctx: ctx.form(
         {"province": "x"}, provinces=[], counties=[]),
     "amanat.stations.forms.StationForm": lambda ctx: ctx.form({}, instance=_station(ctx)),

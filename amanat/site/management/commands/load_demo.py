@@ -20,6 +20,7 @@ from amanat.elections.demo import seed_example_election
 from amanat.geo.services import geo_import
 from amanat.incidents.demo import seed_demo_incidents
 from amanat.plans.demo import seed_demo_plans
+from amanat.staffing.demo import seed_demo_staffing
 from amanat.stations.demo import seed_demo_stations
 from amanat.training.demo import seed_demo_training
 
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(f"boards: {seed_demo_boards(election)}")
         # The candidates' review, complaints and the by-election's final list.
         self.stdout.write(f"candidate review: {seed_demo_candidate_review(election)}")
+        self.stdout.write(f"station staff: {seed_demo_staffing(election)}")
         self.stdout.write(f"atlas: {seed_demo_atlas(election)}")
         # Plans after the atlas (tiers, explanations) and the incidents (indicators).
         self.stdout.write(f"plans: {seed_demo_plans(election)}")

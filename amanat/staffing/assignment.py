@@ -1,0 +1,253 @@
+"""The county's roster and the solver run (``roster_assign``): below the services and the
+background task, which both call it."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amanat.accounts.access import AnyUser
+from amanat.audit.services import audit_record
+from amanat.core.errors import RuleError
+from amanat.elections.models import Election
+from amanat.elections.posts import DEFAULT_MEMBERS_PER_STATION, StationPost
+from amanat.geo.models import AdminUnit, Kind
+from amanat.lib import assign
+from amanat.staffing.models import Assignment, Gender, Person, Roster, RunState, Source
+from amanat.staffing.rules import Checker
+from amanat.stations.models import Station, Status
+from amanat.stations.services import stations_staffed_set
+
+# --- the posts of a station ------------------------------------------------------------------
+
+
+def post_slots(members: int = DEFAULT_MEMBERS_PER_STATION) -> list[tuple[str, int]]:
+    """Every (post, slot) of a station: one representative, the members, one inspector,
+    one police officer."""
+    slots: list[tuple[str, int]] = [(StationPost.REPRESENTATIVE, 1)]
+    return (slots
+            + [(StationPost.MEMBER, i) for i in range(1, members + 1)]
+            + [(StationPost.INSPECTOR, 1), (StationPost.POLICE, 1)])
+
+
+def posts_per_station(election: Election) -> int:
+    return len(post_slots(members_per_station(election)))
+
+
+def members_per_station(election: Election) -> int:
+    """Members per station in ``election`` (the default until a contest sets its own)."""
+    return DEFAULT_MEMBERS_PER_STATION
+
+
+
+def roster_read(election: Election, county: AdminUnit) -> Roster:
+    """The county's roster, or an unsaved draft when none exists yet (pages read it by
+    GET, which writes nothing)."""
+    return (Roster.objects.filter(election=election, county=county).first()
+            or Roster(election=election, county=county, unit_path=county.path))
+
+
+def roster_for(election: Election, county: AdminUnit) -> Roster:
+    roster, _made = Roster.objects.get_or_create(
+        election=election, county=county, defaults={"unit_path": county.path})
+    return roster
+
+
+def staffed_sync(*, election: Election, county: AdminUnit, actor: AnyUser | None = None) -> int:
+    """Tell the stations which of the county's stations have every post filled."""
+    per_station = len(post_slots(members_per_station(election)))
+    staffed = {sid for sid, n in Assignment.objects.filter(election=election, county=county)
+               .order_by().values_list("station_id").annotate(n=Count("pk"))
+               if n >= per_station}
+    return stations_staffed_set(election=election, county=county, staffed_ids=staffed,
+                                actor=actor)
+
+
+def roster_unlocked(roster: Roster) -> None:
+    if roster.locked:
+        raise RuleError(_("The roster of %(county)s is approved and locked; reopen it to "
+                          "change it."), code="roster_locked", county=roster.county.name)
+
+
+# --- the solver ------------------------------------------------------------------------------
+
+GENDER_CODE: dict[str, str] = {Gender.FEMALE: "f", Gender.MALE: "m"}
+
+
+def _district_name(path: str, names: Mapping[str, str]) -> str:
+    for segment in path.split("/"):
+        if segment.startswith("D"):
+            prefix = path[: path.index(segment) + len(segment) + 1]
+            return names.get(prefix, "")
+    return ""
+
+
+Progress = Callable[[int, str], None]
+ROUNDS = 3  # solver rounds per phase at most (see roster_assign)
+PHASES = (frozenset({StationPost.INSPECTOR}),
+          frozenset({StationPost.REPRESENTATIVE, StationPost.MEMBER, StationPost.POLICE}))
+# Every person reaches every station of a county of up to this many stations; beyond, the
+# nearest NEIGHBOURS per kind.  Homes are the points of administrative units, so many
+# people share one point and a small nearest-stations cut would leave a city's far
+# stations out of everyone's reach.
+ALL_STATIONS_UNTIL = 1500
+NEIGHBOURS = 200
+
+
+def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | None = None,
+                  progress: Progress | None = None, time_limit_s: float = 60.0,
+                  gender_balance: bool = False) -> Roster:
+    """Fill the county's open posts with the solver: posts set by hand (pinned) kept, the
+    solver's earlier proposal replaced; every assignment passes the rules before it is
+    stored; what could not be filled is kept per district, post and reason."""
+    roster = roster_for(election, county)
+    roster_unlocked(roster)
+
+    def report(percent: int, stage: str) -> None:
+        Roster.objects.filter(pk=roster.pk).update(run_state=RunState.RUNNING,
+                                                   run_percent=percent, run_stage=stage)
+        if progress is not None:
+            progress(percent, stage)
+
+    started = time.monotonic()
+    report(5, "inputs")
+    stations = list(Station.objects.filter(election=election, county=county,
+                                           status=Status.ACTIVE).select_related("unit"))
+    slots = post_slots(members_per_station(election))
+    Assignment.objects.filter(election=election, county=county, pinned=False).delete()
+    held = {(a.station_id, a.post, a.slot) for a in Assignment.objects.filter(
+        election=election, county=county)}
+    posted = set(Assignment.objects.filter(election=election).values_list("person_id",
+                                                                          flat=True))
+    people = [p for p in Person.objects.filter(county=county, available=True)
+              .select_related("home_unit", "county") if p.pk not in posted]
+    checker = Checker.load(election, people)
+    county_point = (county.latitude or 0.0, county.longitude or 0.0)
+    open_posts: dict[int, tuple[Station, str, int]] = {}
+    solver_posts: list[assign.Post] = []
+    for station in stations:
+        lat = station.latitude if station.latitude is not None else (
+            station.unit.latitude if station.unit and station.unit.latitude else county_point[0])
+        lon = station.longitude if station.longitude is not None else (
+            station.unit.longitude if station.unit and station.unit.longitude
+            else county_point[1])
+        for post, slot in slots:
+            if (station.pk, post, slot) in held:
+                continue
+            key = len(open_posts) + 1
+            open_posts[key] = (station, post, slot)
+            solver_posts.append(assign.Post(key, station.pk, post, lat, lon))
+    report(20, "rules")
+    people_by_id = {p.pk: p for p in people}
+    eligible = {p.pk: checker.eligible_posts(p) for p in people}
+    points: dict[int, tuple[float, float]] = {}
+    for person in people:
+        home = person.home_unit
+        points[person.pk] = (
+            home.latitude if home and home.latitude is not None else county_point[0],
+            home.longitude if home and home.longitude is not None else county_point[1])
+    neighbourhood: dict[int | None, set[int]] = {}
+
+    def barred(person: Person, kinds: frozenset[str]) -> set[int]:
+        """Stations where station-level rules bar ``person`` from every one of ``kinds``."""
+        if person.national_id in checker.relatives:
+            return {st.pk for st in stations
+                    if all(checker.station_barred(person, st, k) for k in kinds)}
+        if kinds != {StationPost.INSPECTOR}:
+            return set()
+        if person.home_unit_id not in neighbourhood:
+            neighbourhood[person.home_unit_id] = {
+                st.pk for st in stations
+                if checker.station_barred(person, st, StationPost.INSPECTOR)}
+        return neighbourhood[person.home_unit_id]
+
+    # Inspectors first, then the other posts with the people left: the inspector's
+    # neighbourhood rule bars one kind of post, so each phase's forbidden pairs are exact;
+    # inspectors, the scarcest, are filled first.
+    taken: dict[int, Person] = {}
+    reasons: dict[int, str] = {}
+    status, total_km = "", 0.0
+    reach = None if len(stations) <= ALL_STATIONS_UNTIL else NEIGHBOURS
+    for phase, phase_kinds in enumerate(PHASES):
+        open_keys = {k: v for k, v in open_posts.items() if v[1] in phase_kinds}
+        used = {x.pk for x in taken.values()}
+        solver_people: list[assign.Person] = []
+        forbidden: set[tuple[int, int]] = set()
+        for person in people:
+            kinds = eligible[person.pk] & phase_kinds
+            if not kinds or person.pk in used:
+                continue
+            lat, lon = points[person.pk]
+            solver_people.append(assign.Person(person.pk, lat, lon, kinds,
+                                               GENDER_CODE.get(person.gender, "")))
+            forbidden |= {(person.pk, sid) for sid in barred(person, kinds)}
+        report(35 + 25 * phase, "solver")
+        for _round in range(ROUNDS):
+            if not open_keys:
+                break
+            taken_ids = {x.pk for x in taken.values()}
+            result = assign.solve(
+                [p for p in solver_posts if p.id in open_keys],
+                [p for p in solver_people if p.id not in taken_ids],
+                forbidden_stations=frozenset(forbidden), gender_balance=gender_balance,
+                time_limit_s=time_limit_s, neighbours=reach)
+            status = status if status and status != "OPTIMAL" else result.status
+            total_km += result.total_km
+            reasons.update(result.unfilled)
+            refused = False
+            for key, (station, post, _slot) in list(open_keys.items()):
+                person_id = result.assignment.get(key)
+                found = people_by_id.get(person_id) if person_id is not None else None
+                if found is None:
+                    continue
+                # Every assignment passes the rules before it is stored (a guard: the
+                # forbidden pairs already express them).
+                if checker.problems(found, station, post):
+                    forbidden.add((found.pk, station.pk))
+                    refused = True
+                    reasons[key] = "taken"
+                    continue
+                taken[key] = found
+                del open_keys[key]
+            if not refused:
+                break
+    unfilled: Counter[tuple[str, str, str]] = Counter()
+    names = dict(AdminUnit.objects.filter(kind=Kind.DISTRICT, path__startswith=county.path)
+                 .values_list("path", "name"))
+    creates: list[Assignment] = []
+    now = timezone.now()
+    for key, (station, post, slot) in open_posts.items():
+        chosen = taken.get(key)
+        if chosen is None:
+            reason = reasons.get(key, "taken")
+            unfilled[(_district_name(station.unit_path, names), str(post), reason)] += 1
+            continue
+        creates.append(Assignment(
+            election=election, station=station, county=county, unit_path=station.unit_path,
+            post=post, slot=slot, person=chosen, pinned=False, source=Source.SOLVER,
+            created_at=now, distance_km=None))
+    report(85, "store")
+    with transaction.atomic():
+        Assignment.objects.bulk_create(creates, batch_size=500)
+        roster.run_state, roster.run_percent, roster.run_stage = RunState.DONE, 100, "done"
+        roster.run_status, roster.run_total_km = status, round(total_km, 1)
+        roster.run_seconds = round(time.monotonic() - started, 2)
+        roster.run_filled = len(creates)
+        roster.run_unfilled = [
+            {"district": d, "post": p, "reason": r, "count": n}
+            for (d, p, r), n in sorted(unfilled.items())]
+        roster.run_at = now
+        roster.save()
+        audit_record(action="staffing.roster.assign", actor=actor, unit=county, obj=roster,
+                     after={"filled": len(creates), "unfilled": sum(unfilled.values()),
+                            "status": status, "total_km": roster.run_total_km})
+        staffed_sync(election=election, county=county, actor=actor)
+    return roster
+
+

@@ -1,0 +1,69 @@
+"""Forms of the staffing pages: they check the shape of what was typed; the services
+check the rules (RuleError, shown on the form)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from amanat.core.forms import GRID_TEMPLATE, CleanCharField, FilterForm
+from amanat.elections.posts import StationPost
+from amanat.geo.models import AdminUnit, Kind
+from amanat.staffing.models import Gender
+
+
+class PersonForm(forms.Form):
+    template_name = GRID_TEMPLATE
+
+    national_id = CleanCharField(label=_("National ID"), max_length=20)
+    first_name = CleanCharField(label=_("First name"), max_length=100)
+    last_name = CleanCharField(label=_("Last name"), max_length=100)
+    gender = forms.ChoiceField(label=_("Gender"), required=False,
+                               choices=[("", "—"), *Gender.choices])
+    mobile = CleanCharField(label=_("Mobile number"), max_length=20, required=False)
+    home_unit = forms.ModelChoiceField(label=_("Home place"), queryset=AdminUnit.objects.none(),
+                                       required=False)
+    employer = CleanCharField(label=_("Employer"), max_length=200, required=False)
+    posts = forms.MultipleChoiceField(label=_("Posts they may take"),
+                                      choices=StationPost.choices, required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    available = forms.BooleanField(label=_("Available on election day"), required=False,
+                                   initial=True)
+
+    def __init__(self, *args: Any, county: AdminUnit | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if county is not None:
+            field = self.fields["home_unit"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = AdminUnit.objects.within(county).filter(
+                kind__in=[Kind.DISTRICT, Kind.CITY, Kind.RURAL_DISTRICT, Kind.VILLAGE]
+            ).order_by("path")
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (CSV or XLSX)"))
+    dry_run = forms.BooleanField(label=_("Check only, store nothing"), required=False)
+
+
+class PeopleFilterForm(FilterForm):
+    q = CleanCharField(label=_("Search"), max_length=100, required=False)
+    post = forms.ChoiceField(label=_("Post"), required=False,
+                             choices=[("", _("Any")), *StationPost.choices])
+
+
+class AssignForm(forms.Form):
+    slot = forms.ChoiceField(label=_("Post"))
+    national_id = CleanCharField(label=_("National ID of the person"), max_length=20)
+
+    def __init__(self, *args: Any, slots: list[tuple[str, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["slot"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = slots or []
+
+
+class VerifyForm(forms.Form):
+    code = CleanCharField(label=_("Verification code"), max_length=20)

@@ -1,0 +1,172 @@
+"""The people spreadsheet: its columns, header variants and cell parsing (the station
+import's vocabulary: ``stations.tabular.header_key``, yes/no spellings, Persian digits).
+
+Headers match in Persian or English by ``header_key``; the posts column takes the post
+values or their Persian names, separated by commas, «،» or «/»; a post the contest does
+not have refuses the row."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from amanat.core.errors import Digits, RuleError
+from amanat.elections.posts import StationPost
+from amanat.lib.persian import search_key
+from amanat.lib.tabular import Cell, unescape_formula
+from amanat.stations import tabular as st
+
+POST_FA: dict[str, str] = {
+    StationPost.REPRESENTATIVE: "نماینده فرماندار", StationPost.MEMBER: "عضو شعبه",
+    StationPost.INSPECTOR: "بازرس", StationPost.POLICE: "مأمور انتظامی"}
+_POST_ALIASES = {"نماینده": StationPost.REPRESENTATIVE, "نماینده فرمانداری":
+                 StationPost.REPRESENTATIVE, "عضو": StationPost.MEMBER,
+                 "عضو هیئت اجرایی شعبه": StationPost.MEMBER, "ناظر": StationPost.INSPECTOR,
+                 "بازرس شعبه": StationPost.INSPECTOR, "پلیس": StationPost.POLICE,
+                 "نیروی انتظامی": StationPost.POLICE, "مامور انتظامی": StationPost.POLICE,
+                 "انتظامی": StationPost.POLICE, "police officer": StationPost.POLICE,
+                 "governor's representative": StationPost.REPRESENTATIVE}
+_POSTS: dict[str, str] = {}
+for _value in StationPost.values:
+    _POSTS[search_key(_value)] = _value
+    _POSTS[search_key(POST_FA[_value])] = _value
+for _alias, _value in _POST_ALIASES.items():
+    _POSTS[search_key(_alias)] = _value
+_SPLIT = re.compile(r"[,،;؛/|+]")
+
+GENDERS = {search_key(x): v for x, v in (
+    ("female", "female"), ("f", "female"), ("زن", "female"), ("خانم", "female"),
+    ("مونث", "female"), ("male", "male"), ("m", "male"), ("مرد", "male"), ("آقا", "male"),
+    ("مذکر", "male"))}
+
+
+def cell_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return unescape_formula(str(value).strip())
+
+
+def parse_posts(value: Cell) -> str:
+    found: set[str] = set()
+    for part in _SPLIT.split(st.parse_text(value)):
+        if not part.strip():
+            continue
+        post = _POSTS.get(search_key(part))
+        if post is None:
+            allowed = ", ".join(f"{v} ({POST_FA[v]})" for v in StationPost.values)
+            raise RuleError(_("“%(value)s” is not a post of this contest's stations; the posts "
+                              "are: %(allowed)s"), code="unknown_post",
+                            value=Digits(part.strip()), allowed=allowed)
+        found.add(post)
+    return ",".join(sorted(found))
+
+
+def parse_gender(value: Cell) -> str:
+    text = st.parse_text(value)
+    if not text:
+        return ""
+    try:
+        return GENDERS[search_key(text)]
+    except KeyError:
+        raise RuleError(_("“%(value)s” is not a gender (write زن or مرد)"), code="gender",
+                        value=Digits(text)) from None
+
+
+def parse_code(value: Cell) -> str:
+    return cell_text(value).replace(" ", "")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header_fa: str
+    header_en: str
+    parse: Callable[[Cell], Any]
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("national_id", "کد ملی", "national ID", parse_code,
+           ("national id", "national code", "کدملی", "شماره ملی", "شناسه ملی")),
+    Column("first_name", "نام", "first name", st.text_parser(100), ("اسم", "name")),
+    Column("last_name", "نام خانوادگی", "last name", st.text_parser(100),
+           ("نام فامیلی", "فامیلی", "surname", "family name")),
+    Column("gender", "جنسیت", "gender", parse_gender, ("جنس", "sex")),
+    Column("mobile", "تلفن همراه", "mobile", parse_code,
+           ("موبایل", "شماره همراه", "شماره موبایل", "همراه", "mobile number", "phone")),
+    Column("home_unit_code", "کد محل سکونت", "home place code", parse_code,
+           ("کد محل", "کد آبادی", "کد شهر یا روستا", "home unit", "home code")),
+    Column("employer", "محل کار", "employer", st.text_parser(200),
+           ("دستگاه", "دستگاه محل خدمت", "اداره", "سازمان")),
+    Column("posts", "سمت‌ها", "posts", parse_posts,
+           ("سمت", "نقش", "نقش‌ها", "سمت های مجاز", "roles", "post")),
+    Column("available", "آماده به کار", "available", st.parse_bool,
+           ("در دسترس", "حضور در روز انتخابات", "availability")),
+)
+REQUIRED = ("national_id", "first_name", "last_name")
+BY_NAME = {c.name: c for c in COLUMNS}
+_BY_KEY: dict[str, Column] = {}
+for _column in COLUMNS:
+    for _alias in (_column.name, _column.header_fa, _column.header_en, *_column.aliases):
+        _BY_KEY.setdefault(st.header_key(_alias), _column)
+_SKIP = {st.header_key(h) for h in (*st.ROW_NUMBER_HEADERS, st.ERROR_HEADER)}
+# Person fields an import writes.
+WRITTEN = ["first_name", "last_name", "gender", "mobile", "employer", "posts", "available",
+           "home_unit"]
+
+
+def column_for(header: str) -> Column | None:
+    for key in st.header_keys(header):
+        if key in _BY_KEY:
+            return _BY_KEY[key]
+    return None
+
+
+def header_found(row: list[str]) -> bool:
+    names = {c.name for h in row if (c := column_for(h)) is not None}
+    return "national_id" in names and len(names) >= 2
+
+
+def map_headers(headers: list[str]) -> tuple[list[tuple[int, Column]], list[str], list[str]]:
+    """(index, column) of the known headers, the unknown ones, the missing required."""
+    columns: list[tuple[int, Column]] = []
+    unknown: list[str] = []
+    for index, header in enumerate(headers):
+        if not header.strip() or st.header_key(header) in _SKIP:
+            continue
+        column = column_for(header)
+        if column is None:
+            unknown.append(header)
+        elif all(c.name != column.name for _i, c in columns):
+            columns.append((index, column))
+    present = {c.name for _i, c in columns}
+    return columns, unknown, [n for n in REQUIRED if n not in present]
+
+
+EXPORT_HEADERS = [c.header_fa for c in COLUMNS]
+
+
+def mask_national_id(value: str) -> str:
+    return "******" + value[-4:] if value else ""
+
+
+def mask_mobile(value: str) -> str:
+    return value[:4] + "****" + value[-3:] if len(value) == 11 else ""
+
+
+def export_row(person: Any, *, masked: bool) -> list[Cell]:
+    gender = {"female": "زن", "male": "مرد"}.get(person.gender, "")
+    return [
+        mask_national_id(person.national_id) if masked else person.national_id,
+        person.first_name, person.last_name, gender,
+        mask_mobile(person.mobile) if masked else person.mobile,
+        person.home_unit.code if person.home_unit else "", person.employer,
+        "، ".join(POST_FA[p] for p in person.post_list if p in POST_FA),
+        "بله" if person.available else "خیر",
+    ]

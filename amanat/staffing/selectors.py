@@ -1,0 +1,148 @@
+"""Reads of the staffing app, always through the scope helpers (out of scope is 404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from amanat.accounts import policy
+from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_queryset
+from amanat.elections.models import Election
+from amanat.elections.posts import StationPost
+from amanat.geo.models import AdminUnit, Kind
+from amanat.staffing.assignment import members_per_station, post_slots
+from amanat.staffing.models import Assignment, Person, Roster
+from amanat.stations.models import Station, Status
+from amanat.training import selectors as training
+
+
+def people_for_user(user: AnyUser, county: AdminUnit | None = None) -> QuerySet[Person]:
+    qs = scope_queryset(user, Person.objects.select_related("county", "home_unit"),
+                        action=policy.VIEW, path_field="unit_path")
+    return qs.filter(county=county) if county is not None else qs
+
+
+def get_person_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Person:
+    return get_object_for_user(user, Person, pk, write=write, path_field="unit_path",
+                               queryset=Person.objects.select_related("county", "home_unit"))
+
+
+def sees_personal_data(user: AnyUser, unit: AdminUnit | None) -> bool:
+    """Whether national IDs and mobiles are shown unmasked (``staffing.personaldata``)."""
+    return can(user, policy.VIEW, "staffing.personaldata", unit)
+
+
+def counties_for_user(user: AnyUser) -> QuerySet[AdminUnit]:
+    return scope_queryset(user, AdminUnit.objects.filter(kind=Kind.COUNTY),
+                          action=policy.VIEW, path_field="path",
+                          model_label="staffing.roster").order_by("name")
+
+
+def get_county_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> AdminUnit:
+    return get_object_for_user(user, AdminUnit, pk, write=write, path_field="path",
+                               queryset=AdminUnit.objects.filter(kind=Kind.COUNTY),
+                               model_label="staffing.roster")
+
+
+def get_station_for_user(user: AnyUser, pk: Any, election: Election | None = None,
+                         *, write: bool = False) -> Station:
+    qs = Station.objects.select_related("county", "unit", "election")
+    return get_object_for_user(user, Station, pk, write=write, path_field="unit_path",
+                               queryset=qs, model_label="staffing.assignment")
+
+
+@dataclass
+class CountyRow:
+    county: AdminUnit
+    stations: int = 0
+    posts: int = 0
+    filled: int = 0
+    state: str = ""
+    run_state: str = ""
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.filled / self.posts) if self.posts else 0
+
+
+def county_rows(election: Election, counties: QuerySet[AdminUnit]) -> list[CountyRow]:
+    """Stations, posts and filled posts per county: three queries whatever the count."""
+    per_station = len(post_slots(members_per_station(election)))
+    rows = {c.pk: CountyRow(county=c) for c in counties}
+    for county_id, n in (Station.objects.filter(election=election, status=Status.ACTIVE,
+                                                county_id__in=list(rows)).order_by()
+                         .values_list("county_id").annotate(n=Count("pk"))):
+        rows[county_id].stations, rows[county_id].posts = n, n * per_station
+    for county_id, n in (Assignment.objects.filter(election=election, county_id__in=list(rows))
+                         .order_by().values_list("county_id").annotate(n=Count("pk"))):
+        rows[county_id].filled = n
+    for roster in Roster.objects.filter(election=election, county_id__in=list(rows)):
+        rows[roster.county_id].state = roster.get_state_display()
+        rows[roster.county_id].run_state = roster.run_state
+    return list(rows.values())
+
+
+@dataclass
+class StationRow:
+    station: Station
+    filled: int = 0
+    posts: int = 0
+    assignments: dict[tuple[str, int], Assignment] = field(default_factory=dict)
+
+    @property
+    def staffed(self) -> bool:
+        return self.filled >= self.posts
+
+
+def station_rows(election: Election, county: AdminUnit) -> list[StationRow]:
+    slots = post_slots(members_per_station(election))
+    stations = Station.objects.filter(election=election, county=county,
+                                      status=Status.ACTIVE).select_related("unit")
+    rows = {s.pk: StationRow(station=s, posts=len(slots)) for s in stations}
+    for station_id, n in (Assignment.objects.filter(election=election, county=county)
+                          .order_by().values_list("station_id").annotate(n=Count("pk"))):
+        if station_id in rows:
+            rows[station_id].filled = n
+    return list(rows.values())
+
+
+@dataclass
+class Slot:
+    post: str
+    slot: int
+    label: str
+    assignment: Assignment | None
+
+
+def station_slots(station: Station) -> list[Slot]:
+    slots = post_slots(members_per_station(station.election))
+    held = {(a.post, a.slot): a for a in Assignment.objects.filter(station=station)
+            .select_related("person")}
+    labels = dict(StationPost.choices)
+    return [Slot(post, slot, str(labels[post]), held.get((post, slot))) for post, slot in slots]
+
+
+def staffed_station_ids(election: Election, station_ids: list[int]) -> set[int]:
+    """The stations among ``station_ids`` whose every post is filled."""
+    per_station = len(post_slots(members_per_station(election)))
+    return {sid for sid, n in Assignment.objects.filter(
+        election=election, station_id__in=station_ids).order_by()
+        .values_list("station_id").annotate(n=Count("pk")) if n >= per_station}
+
+
+def person_training(election: Election, person: Person) -> list[tuple[str, bool]]:
+    """(post label, completed) for each post the person may take."""
+    labels = dict(StationPost.choices)
+    return [(str(labels.get(post, post)), person.national_id in training.passed_national_ids(
+        election=election, post=post, national_ids=[person.national_id]))
+        for post in person.post_list]
+
+
+def assignment_by_code(code: str) -> Assignment | None:
+    code = "".join(ch for ch in code.upper() if ch.isalnum())[:12]
+    if not code:
+        return None
+    return (Assignment.objects.select_related("person", "station", "county", "election")
+            .filter(verification_code=code).first())

@@ -1,0 +1,384 @@
+"""Writes of the staffing app: the people register, assignments (by hand and by the
+solver), the roster's approval; every write one transaction with its audit entry."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amanat.accounts.access import AnyUser, signed_in
+from amanat.audit.services import audit_record
+from amanat.candidates.services import mobile_checked, national_id_checked
+from amanat.core.errors import RuleError, tabular_error, tabular_warning
+from amanat.elections.models import Election
+from amanat.elections.posts import StationPost
+from amanat.geo.models import AdminUnit, Kind
+from amanat.lib.persian import normalize, search_key
+from amanat.lib.tabular import Cell, TabularError, read_table, write_table
+from amanat.staffing import people_table as pt
+from amanat.staffing import tasks
+from amanat.staffing.assignment import (
+    members_per_station,
+    post_slots,
+    roster_for,
+    roster_unlocked,
+    staffed_sync,
+)
+from amanat.staffing.models import (
+    Assignment,
+    Gender,
+    Person,
+    Roster,
+    RosterState,
+    RunState,
+    Source,
+)
+from amanat.staffing.rules import check
+from amanat.stations.models import Station
+from amanat.stations.services import ImportReport, RowError
+
+# --- people ----------------------------------------------------------------------------------
+
+PERSON_FIELDS = ("national_id", "first_name", "last_name", "gender", "mobile", "employer",
+                 "posts", "available", "home_unit")
+
+
+def _person_state(person: Person) -> dict[str, Any]:
+    # Personal data is not repeated into the audit log: the national ID is the key.
+    return {"national_id": person.national_id, "first_name": person.first_name,
+            "last_name": person.last_name, "posts": person.posts,
+            "available": person.available, "home_unit": person.home_unit_id,
+            "employer": person.employer, "gender": person.gender}
+
+
+def posts_checked(values: Iterable[str], *, field: str = "posts") -> str:
+    chosen = sorted({v for v in values if v})
+    unknown = [v for v in chosen if v not in StationPost.values]
+    if unknown:
+        raise RuleError(_("“%(value)s” is not a station post; the posts are: %(allowed)s"),
+                        code="unknown_post", field=field, value=unknown[0],
+                        allowed=", ".join(str(label) for label in StationPost.labels))
+    return ",".join(chosen)
+
+
+def home_unit_checked(county: AdminUnit, unit: AdminUnit | None) -> AdminUnit | None:
+    if unit is not None and not unit.path.startswith(county.path):
+        raise RuleError(_("The home place must lie in the county %(county)s."),
+                        code="home_outside_county", field="home_unit", county=county.name)
+    return unit
+
+
+def _derive(person: Person) -> None:
+    person.first_name = normalize(person.first_name)
+    person.last_name = normalize(person.last_name)
+    person.employer = normalize(person.employer)
+    person.unit_path = person.home_unit.path if person.home_unit else person.county.path
+    person.search_text = "|".join(search_key(x) for x in (
+        person.first_name, person.last_name, person.national_id))[:400]
+
+
+def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, Any],
+                person: Person | None = None) -> Person:
+    """Create (``person`` None) or update a person of ``county``; the national ID is
+    checked (its check digit), the mobile put in its one form."""
+    nid = national_id_checked(str(data.get("national_id") or ""))
+    mobile = mobile_checked(data["mobile"]) if data.get("mobile") else ""
+    posts = posts_checked(data.get("posts") or [])
+    home = home_unit_checked(county, data.get("home_unit"))
+    gender = data.get("gender") or ""
+    if gender and gender not in Gender.values:
+        raise RuleError(_("Choose a gender from the list."), code="gender", field="gender")
+    creating = person is None
+    before = None if person is None else _person_state(person)
+    if person is None:
+        person = Person(county=county)
+    person.national_id, person.mobile, person.posts, person.home_unit = nid, mobile, posts, home
+    person.first_name = str(data.get("first_name") or "")
+    person.last_name = str(data.get("last_name") or "")
+    person.gender, person.employer = gender, str(data.get("employer") or "")
+    person.available = bool(data.get("available", True))
+    _derive(person)
+    if not person.first_name or not person.last_name:
+        raise RuleError(_("Enter the first and last name."), code="name", field="last_name")
+    try:
+        with transaction.atomic():
+            person.save()
+            audit_record(action="staffing.person.create" if creating else
+                         "staffing.person.update", actor=actor, unit=county, obj=person,
+                         before=before, after=_person_state(person))
+    except IntegrityError:
+        raise RuleError(_("A person with national ID %(nid)s is already registered."),
+                        code="duplicate_national_id", field="national_id", nid=nid) from None
+    return person
+
+
+def person_read_record(*, actor: AnyUser, person: Person) -> None:
+    """The unmasked national ID and mobile were shown: recorded."""
+    audit_record(action="staffing.person.read", actor=actor, unit=person.county, obj=person)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUser | None,
+                  dry_run: bool = False) -> ImportReport:
+    """Import people into ``county`` from a CSV or XLSX: all rows or none.  Rows upsert
+    by national ID; a national ID registered with another county is refused."""
+    report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest(),
+                          dry_run=dry_run)
+    try:
+        table = read_table(data, filename=filename, is_header=pt.header_found)
+    except TabularError as exc:
+        report.errors.append(RowError(tabular_error(exc), row=1))
+        return report
+    report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
+    report.warnings += [tabular_warning(code) for code in table.warnings]
+    columns, unknown, missing = pt.map_headers(table.headers)
+    for header in unknown:
+        report.errors.append(RowError(RuleError(
+            _("column “%(header)s” is not recognised"), code="unknown_column", header=header),
+            row=table.header_row, column=header, value=header))
+    for name in missing:
+        column = pt.BY_NAME[name]
+        report.errors.append(RowError(RuleError(
+            _("required column “%(header)s” (%(header_fa)s) is missing"),
+            code="missing_column", header=column.header_en, header_fa=column.header_fa),
+            row=table.header_row, column=column.header_fa))
+    if report.errors:
+        return report
+    # A code shared by units of several kinds (a district and its city) names the most
+    # specific: deeper units come later and win.
+    units = {u.code: u for u in AdminUnit.objects.within(county).filter(
+        kind__in=[Kind.CITY, Kind.RURAL_DISTRICT, Kind.VILLAGE, Kind.DISTRICT]
+    ).order_by("depth", "pk")}
+    rows: list[tuple[int, dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+    for number, cells in table.rows:
+        report.total_rows += 1
+        parsed: dict[str, Any] = {}
+        for index, column in columns:
+            value: Cell = cells[index] if index < len(cells) else None
+            try:
+                parsed[column.name] = column.parse(value)
+            except RuleError as error:
+                report.errors.append(RowError(error.with_field(column.name), row=number,
+                                              column=column.header_fa,
+                                              value=pt.cell_text(value)))
+        if any(e.row == number for e in report.errors):
+            continue
+        try:
+            row = _row_checked(county, parsed, units)
+        except RuleError as error:
+            report.errors.append(RowError(error, row=number))
+            continue
+        if row["national_id"] in seen:
+            report.errors.append(RowError(RuleError(
+                _("national ID %(nid)s repeats row %(other)s"), code="duplicate_row",
+                nid=row["national_id"], other=seen[row["national_id"]]), row=number))
+            continue
+        seen[row["national_id"]] = number
+        rows.append((number, row))
+    existing = {p.national_id: p for p in Person.objects.filter(national_id__in=list(seen))
+                .select_related("county", "home_unit")}
+    for number, row in rows:
+        current = existing.get(row["national_id"])
+        if current is not None and current.county_id != county.pk:
+            report.errors.append(RowError(RuleError(
+                _("national ID %(nid)s is registered with another county"),
+                code="other_county", nid=row["national_id"]), row=number))
+    if report.errors:
+        return report
+    creates: list[Person] = []
+    updates: list[Person] = []
+    for _number, row in rows:
+        current = existing.get(row["national_id"])
+        person = current or Person(county=county)
+        before = None if current is None else (_person_state(current), current.mobile)
+        for name, value in row.items():
+            setattr(person, name, value)
+        _derive(person)
+        if current is None:
+            creates.append(person)
+        elif before != (_person_state(person), person.mobile):
+            updates.append(person)
+    report.created, report.updated = len(creates), len(updates)
+    report.unchanged = report.total_rows - report.created - report.updated
+    if dry_run:
+        return report
+    with transaction.atomic():
+        Person.objects.bulk_create(creates, batch_size=500)
+        now = timezone.now()
+        for person in updates:
+            person.updated_at = now
+        Person.objects.bulk_update(updates, [*pt.WRITTEN, "unit_path", "search_text",
+                                             "updated_at"], batch_size=500)
+        audit_record(action="staffing.people.import", actor=actor, unit=county,
+                     object_type="staffing.person", object_id=county.code,
+                     extra={"filename": filename, "sha256": report.sha256,
+                            "created": report.created, "updated": report.updated})
+    return report
+
+
+def _row_checked(county: AdminUnit, parsed: dict[str, Any],
+                 units: Mapping[str, AdminUnit]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "national_id": national_id_checked(parsed.get("national_id") or ""),
+        "first_name": parsed.get("first_name") or "", "last_name": parsed.get("last_name") or "",
+        "gender": parsed.get("gender") or "", "employer": parsed.get("employer") or "",
+        "posts": parsed.get("posts") or "",
+        "available": True if parsed.get("available") is None else parsed["available"],
+        "mobile": mobile_checked(parsed["mobile"]) if parsed.get("mobile") else "",
+        "home_unit": None,
+    }
+    if not row["first_name"] or not row["last_name"]:
+        raise RuleError(_("Enter the first and last name."), code="name", field="last_name")
+    code = parsed.get("home_unit_code") or ""
+    if code:
+        unit = units.get(code)
+        if unit is None:
+            raise RuleError(
+                _("no city, village or district with code %(unit)s in the county %(county)s"),
+                code="home_unknown", unit=code, county=county.name)
+        row["home_unit"] = unit
+    return row
+
+
+def people_export(*, actor: AnyUser, county: AdminUnit | None, people: QuerySet[Person],
+                  masked: bool) -> bytes:
+    """The people as XLSX (headers in Persian, read back by the import); audited."""
+    rows = [pt.export_row(p, masked=masked) for p in people.select_related("home_unit")]
+    stream = io.BytesIO()
+    write_table(stream, pt.EXPORT_HEADERS, rows, format="xlsx", sheet_title="افراد")
+    data = stream.getvalue()
+    audit_record(action="staffing.people.export", actor=actor, unit=county,
+                 object_type="staffing.person", object_id=county.code if county else "",
+                 extra={"rows": len(rows), "masked": masked})
+    return data
+
+
+# --- assignments -----------------------------------------------------------------------------
+
+
+def _slot_checked(election: Election, post: str, slot: int) -> None:
+    if (post, slot) not in post_slots(members_per_station(election)):
+        raise RuleError(_("Station posts have no “%(post)s” number %(slot)s."),
+                        code="no_such_post", field="post", post=post, slot=slot)
+
+
+def assignment_set(*, actor: AnyUser, station: Station, post: str, slot: int,
+                   person: Person, pinned: bool = True) -> Assignment:
+    """Put ``person`` into ``post``/``slot`` of ``station`` by hand: every rule checked
+    (RuleError naming the rule), the county's roster unlocked; replaces whoever held the
+    slot.  A post set by hand is pinned: the solver keeps it."""
+    election = station.election
+    _slot_checked(election, post, slot)
+    roster = roster_for(election, station.county)
+    roster_unlocked(roster)
+    current = Assignment.objects.filter(station=station, post=post, slot=slot).first()
+    check(election=election, person=person, station=station, post=post, replacing=current)
+    with transaction.atomic():
+        before = None
+        if current is not None:
+            before = {"person": current.person.national_id}
+            current.delete()
+        try:
+            with transaction.atomic():
+                assignment = Assignment.objects.create(
+                    election=election, station=station, county=station.county,
+                    unit_path=station.unit_path, post=post, slot=slot, person=person,
+                    pinned=pinned, source=Source.MANUAL, created_by=signed_in(actor))
+        except IntegrityError:
+            # The database keeps one post per person per election even with the rule
+            # switched off (staffing_one_post_per_election), and one person per slot.
+            raise RuleError(_("%(name)s already holds a post in this election, or the post "
+                              "was just filled; reload the page."), code="post_taken",
+                            name=person.full_name) from None
+        audit_record(action="staffing.assignment.set", actor=actor, unit=station.county,
+                     obj=assignment, before=before,
+                     after={"station": station.code, "post": post, "slot": slot,
+                            "person": person.national_id})
+        staffed_sync(election=election, county=station.county, actor=actor)
+    return assignment
+
+
+def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
+    roster = roster_for(assignment.election, assignment.county)
+    roster_unlocked(roster)
+    with transaction.atomic():
+        audit_record(action="staffing.assignment.clear", actor=actor, unit=assignment.county,
+                     obj=assignment, before={"station": assignment.station.code,
+                                             "post": assignment.post, "slot": assignment.slot,
+                                             "person": assignment.person.national_id})
+        assignment.delete()
+        staffed_sync(election=assignment.election, county=assignment.county, actor=actor)
+
+
+def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
+    roster_unlocked(roster)
+    with transaction.atomic():
+        roster.state, roster.approved_at = RosterState.APPROVED, timezone.now()
+        roster.approved_by = signed_in(actor)
+        roster.save(update_fields=["state", "approved_at", "approved_by"])
+        filled = Assignment.objects.filter(election=roster.election,
+                                           county=roster.county).count()
+        audit_record(action="staffing.roster.approve", actor=actor, unit=roster.county,
+                     obj=roster, after={"filled": filled})
+    return roster
+
+
+def roster_reopen(*, actor: AnyUser, roster: Roster) -> Roster:
+    if not roster.locked:
+        raise RuleError(_("The roster is not approved."), code="roster_not_approved")
+    with transaction.atomic():
+        roster.state, roster.approved_at, roster.approved_by = RosterState.DRAFT, None, None
+        roster.save(update_fields=["state", "approved_at", "approved_by"])
+        audit_record(action="staffing.roster.reopen", actor=actor, unit=roster.county,
+                     obj=roster)
+    return roster
+
+
+def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUnit) -> Roster:
+    """Queue the solver for the county (a background task after commit)."""
+    roster = roster_for(election, county)
+    roster_unlocked(roster)
+    if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
+        raise RuleError(_("An assignment run for this county is already under way."),
+                        code="run_under_way")
+    with transaction.atomic():
+        roster.run_state, roster.run_percent, roster.run_stage = RunState.QUEUED, 0, "queued"
+        roster.save(update_fields=["run_state", "run_percent", "run_stage"])
+        audit_record(action="staffing.roster.assign_queued", actor=actor, unit=county,
+                     obj=roster)
+        roster_id, user_id = roster.pk, getattr(signed_in(actor), "pk", None)
+        transaction.on_commit(lambda: tasks.roster_assign_task.enqueue(roster_id, user_id))
+    return roster
+
+
+ROSTER_HEADERS = ["کد شعبه", "نام شعبه", "سمت", "ردیف", "کد ملی", "نام", "نام خانوادگی",
+                  "تلفن همراه", "کد تأیید"]
+
+
+def roster_export(*, actor: AnyUser, election: Election, county: AdminUnit,
+                  masked: bool) -> bytes:
+    """The county's assignments as XLSX; audited."""
+    rows: list[list[Cell]] = []
+    for a in (Assignment.objects.filter(election=election, county=county)
+              .select_related("person", "station").order_by("station__code", "post", "slot")):
+        p = a.person
+        rows.append([a.station.code, a.station.name, pt.POST_FA.get(a.post, a.post), a.slot,
+                     pt.mask_national_id(p.national_id) if masked else p.national_id,
+                     p.first_name, p.last_name,
+                     pt.mask_mobile(p.mobile) if masked else p.mobile, a.verification_code])
+    stream = io.BytesIO()
+    write_table(stream, ROSTER_HEADERS, rows, format="xlsx", sheet_title="عوامل شعب")
+    audit_record(action="staffing.roster.export", actor=actor, unit=county,
+                 object_type="staffing.roster", object_id=county.code,
+                 extra={"rows": len(rows), "masked": masked})
+    return stream.getvalue()

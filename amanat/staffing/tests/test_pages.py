@@ -1,0 +1,258 @@
+"""The staffing pages: scope, masking, the rules on manual assignment, import, the solver
+button, approval and its lock, audit entries."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from amanat.accounts.testing import in_language, sign_in
+from amanat.audit.models import Event
+from amanat.elections.posts import StationPost
+from amanat.staffing.models import Assignment, ConflictRule, Person, Roster
+from amanat.staffing.tests.conftest import full_staff, nid
+from amanat.stations.models import Station
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(client: Any, user: Any) -> Any:
+    sign_in(client, user)
+    return in_language(client, "en")
+
+
+def _assign(client: Any, station: Any, slot: str, person: Any) -> Any:
+    return client.post(reverse("staffing:station_assign", args=[station.pk]),
+                       {"slot": slot, "national_id": person.national_id}, follow=True)
+
+
+def test_kerman_governor_sees_no_gharchak_person(world: Any, client: Any) -> None:
+    gharchak = world.person()
+    kerman = world.person(county=world.geo.kerman_county, home=world.geo.kerman_city)
+    c = _client(client, world.personas.kerman_governor)
+    assert c.get(reverse("staffing:person", args=[gharchak.pk])).status_code == 404
+    assert c.get(reverse("staffing:person", args=[kerman.pk])).status_code == 200
+    assert c.get(reverse("staffing:people", args=[world.geo.gharchak.pk])).status_code == 404
+    assert c.post(reverse("staffing:people_export",
+                          args=[world.geo.gharchak.pk])).status_code == 404
+    assert c.get(reverse("staffing:county", args=[world.geo.gharchak.pk])).status_code == 404
+    assert c.get(reverse("staffing:station", args=[world.city_station.pk])).status_code == 404
+    page = c.get(reverse("staffing:counties"))
+    assert page.status_code == 200
+    assert world.geo.gharchak.name not in {r.county.name for r in page.context["rows"]}
+    export = c.post(reverse("staffing:people_export", args=[world.geo.kerman_county.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    ids = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert ids == {kerman.national_id}
+    assert Event.objects.filter(action="staffing.people.export").count() == 1
+
+
+def test_masking_per_role(world: Any, client: Any, django_user_model: Any) -> None:
+    person = world.person()
+    governor = _client(client, world.personas.gharchak_governor)
+    page = governor.get(reverse("staffing:people", args=[world.geo.gharchak.pk]))
+    assert person.national_id in page.content.decode()
+    detail = governor.get(reverse("staffing:person", args=[person.pk]))
+    assert detail.context["national_id"] != person.national_id  # a GET shows it masked
+    assert not Event.objects.filter(action="staffing.person.read").exists()
+    detail = governor.post(reverse("staffing:person", args=[person.pk]), {"reveal": "1"})
+    assert detail.context["national_id"] == person.national_id
+    assert detail.context["mobile"] == person.mobile
+    assert Event.objects.filter(action="staffing.person.read", object_id=str(person.pk)).exists()
+    client.logout()
+    hq = _client(client, world.personas.tehran_officer)
+    page = hq.get(reverse("staffing:people", args=[world.geo.gharchak.pk]))
+    assert page.status_code == 200
+    assert person.national_id not in page.content.decode()
+    assert "******" + person.national_id[-4:] in page.context["rows"][0][1]
+    detail = hq.post(reverse("staffing:person", args=[person.pk]), {"reveal": "1"})
+    assert detail.context["national_id"] != person.national_id
+    assert detail.context["mobile"] != person.mobile
+
+
+def test_manual_assignment_refusals_name_the_rule(world: Any, client: Any) -> None:
+    c = _client(client, world.personas.gharchak_governor)
+    untrained = world.person(posts=(StationPost.MEMBER,), trained=False)
+    response = _assign(c, world.city_station, "member:1", untrained)
+    assert "has not completed the course" in response.content.decode()
+    assert "گذراندن دوره آموزشی سمت" in response.content.decode()  # the rule's name (data)
+    inspector = world.person(posts=(StationPost.INSPECTOR,), home=world.geo.gharchak_city)
+    response = _assign(c, world.city_station, "inspector:1", inspector)
+    assert "own neighbourhood" in response.content.decode()
+    assert not Assignment.objects.exists()
+    ok = world.person(posts=(StationPost.MEMBER,))
+    response = _assign(c, world.city_station, "member:1", ok)
+    assert Assignment.objects.filter(person=ok, station=world.city_station).exists()
+    response = _assign(c, world.rural_station, "member:1", ok)
+    assert "already holds a post" in response.content.decode()
+    assert Assignment.objects.count() == 1
+    assert Event.objects.filter(action="staffing.assignment.set").count() == 1
+    # A rule switched off in the table is no longer checked.
+    ConflictRule.objects.filter(code="inspector_home").update(active=False)
+    _assign(c, world.city_station, "inspector:1", inspector)
+    assert Assignment.objects.filter(person=inspector).exists()
+    # One post per person is also the database's rule: switched off, it still refuses.
+    ConflictRule.objects.filter(code="one_post").update(active=False)
+    response = _assign(c, world.rural_station, "member:1", ok)
+    assert "already holds a post in this election, or the post" in response.content.decode()
+    assert Assignment.objects.filter(person=ok).count() == 1
+
+
+def test_not_allowed_post_and_other_roles(world: Any, client: Any) -> None:
+    c = _client(client, world.personas.gharchak_governor)
+    member = world.person(posts=(StationPost.MEMBER,))
+    response = _assign(c, world.city_station, "police:1", member)
+    assert "is not among their posts" in response.content.decode()
+    client.logout()
+    hq = _client(client, world.personas.tehran_officer)
+    response = hq.post(reverse("staffing:station_assign", args=[world.city_station.pk]),
+                       {"slot": "member:1", "national_id": member.national_id})
+    assert response.status_code == 404
+    assert not Assignment.objects.exists()
+
+
+def test_run_button_approval_locks_and_reopen(world: Any, client: Any,
+                                              django_capture_on_commit_callbacks: Any) -> None:
+    full_staff(world)
+    c = _client(client, world.personas.gharchak_governor)
+    county = world.geo.gharchak
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("staffing:county_assign", args=[county.pk]))
+    roster = Roster.objects.get(county=county)
+    assert roster.run_state == "done" and roster.run_filled == 8
+    page = c.get(reverse("staffing:county", args=[county.pk]))
+    assert sum(row.filled for row in page.context["rows"]) == 8
+    # The stations' staffed state (readiness) follows the roster.
+    assert Station.objects.filter(staffed=True).count() == page.context["staffed"]
+    assert 'data-testid="unfilled"' in page.content.decode()  # the second station
+    c.post(reverse("staffing:county_approve", args=[county.pk]))
+    roster.refresh_from_db()
+    assert roster.locked
+    extra = world.person(posts=(StationPost.MEMBER,))
+    response = _assign(c, world.rural_station, "member:1", extra)
+    assert "approved and locked" in response.content.decode()
+    assert not Assignment.objects.filter(person=extra).exists()
+    c.post(reverse("staffing:county_approve", args=[county.pk]), {"reopen": "1"})
+    roster.refresh_from_db()
+    assert not roster.locked
+    actions = set(Event.objects.values_list("action", flat=True))
+    assert {"staffing.roster.approve", "staffing.roster.reopen",
+            "staffing.roster.assign"} <= actions
+    assignment = Assignment.objects.first()
+    assert assignment is not None
+    verify = client.get(reverse("staffing:verify"), {"code": assignment.verification_code})
+    assert assignment.person.full_name in verify.content.decode()
+    assert assignment.person.national_id not in verify.content.decode()
+
+
+def _csv(rows: list[str]) -> bytes:
+    return ("\n".join(["کد ملی,نام,نام خانوادگی,سمت‌ها,کد محل سکونت", *rows])).encode()
+
+
+def test_import_refuses_bad_rows_and_stores_nothing(world: Any, client: Any) -> None:
+    c = _client(client, world.personas.gharchak_governor)
+    url = reverse("staffing:people_import", args=[world.geo.gharchak.pk])
+    bad = "1234567890"
+    data = _csv([f"{nid(901)},علی,رضایی,عضو شعبه,231001", f"{bad},زهرا,کریمی,بازرس,",
+                 f"{nid(902)},حسن,موسوی,رئیس شعبه,"])
+    response = c.post(url, {"file": io.BytesIO(data) | _named("people.csv")})
+    body = response.content.decode()
+    assert "rejected" in body
+    assert "check digit" in body or "national ID" in body
+    assert "is not a post of this contest" in body
+    assert not Person.objects.exists()
+    good = _csv([f"{nid(901)},علی,رضایی,عضو شعبه / بازرس,231001",
+                 f"{nid(903)},زهرا,کریمی,پلیس,"])
+    response = c.post(url, {"file": _upload(good)})
+    assert response.status_code == 302
+    person = Person.objects.get(national_id=nid(901))
+    assert person.post_list == ["inspector", "member"]
+    assert person.home_unit == world.geo.gharchak_city
+    assert Event.objects.filter(action="staffing.people.import").count() == 1
+
+
+class _named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __ror__(self, stream: io.BytesIO) -> io.BytesIO:
+        stream.name = self.name  # type: ignore[attr-defined]
+        return stream
+
+
+def _upload(data: bytes) -> io.BytesIO:
+    return io.BytesIO(data) | _named("people.csv")
+
+
+def test_import_command_refuses_bad_national_id(world: Any, tmp_path: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "p.csv"
+    path.write_bytes(_csv(["1234567890,زهرا,کریمی,بازرس,"]))
+    with pytest.raises(CommandError):
+        call_command("import_people", str(path), county="2310")
+    assert not Person.objects.exists()
+    path.write_bytes(_csv([f"{nid(5)},زهرا,کریمی,بازرس,"]))
+    call_command("import_people", str(path), county="2310")
+    assert Person.objects.get().county == world.geo.gharchak
+    out = io.StringIO()
+    call_command("import_people", str(path), county="2310", stdout=out)
+    assert "0 created, 0 updated, 1 unchanged" in out.getvalue()
+    path.write_bytes(_csv([f"{nid(5)},زهرا,کریمی,بازرس / عضو,231001"]))
+    call_command("import_people", str(path), county="2310", stdout=out)
+    assert "0 created, 1 updated" in out.getvalue()
+    assert Person.objects.get().post_list == ["inspector", "member"]
+    # The Kerman county cannot take a Gharchak person.
+    with pytest.raises(CommandError):
+        call_command("import_people", str(path), county="815")
+
+
+def test_api_station_posts_scoped_and_masked(world: Any, client: Any) -> None:
+    from amanat.accounts import services as accounts
+
+    person = world.person(posts=(StationPost.MEMBER,))
+    c = _client(client, world.personas.gharchak_governor)
+    _assign(c, world.city_station, "member:1", person)
+    url = f"/api/v1/staffing/stations/{world.city_station.pk}/posts"
+
+    def get(user: Any) -> Any:
+        _token, raw = accounts.api_token_issue(user=user, name="t", ttl_days=1, actor=user)
+        return client.get(url, headers={"Authorization": f"Bearer {raw}"})
+
+    answer = get(world.personas.gharchak_governor)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["code"] == "1" and not body["staffed"]
+    held = [p for p in body["posts"] if p["filled"]]
+    assert held[0]["national_id"] == person.national_id
+    assert get(world.personas.kerman_governor).status_code == 404
+    masked = get(world.personas.tehran_officer).json()
+    assert next(p for p in masked["posts"] if p["filled"])["national_id"].startswith("******")
+
+
+def test_pdfs_and_roster_export_are_audited(world: Any, client: Any) -> None:
+    person = world.person(posts=(StationPost.MEMBER,))
+    c = _client(client, world.personas.gharchak_governor)
+    _assign(c, world.city_station, "member:1", person)
+    assignment = Assignment.objects.get()
+    for url in (reverse("staffing:station_roster_pdf", args=[world.city_station.pk]),
+                reverse("staffing:county_roster_pdf", args=[world.geo.gharchak.pk]),
+                reverse("staffing:letter_pdf", args=[assignment.pk])):
+        answer = c.post(url)
+        assert answer.status_code == 200 and answer.content.startswith(b"%PDF"), url
+        assert c.get(url).status_code == 405
+    export = c.post(reverse("staffing:county_roster_xlsx", args=[world.geo.gharchak.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert rows[0][4] == person.national_id and rows[0][8] == assignment.verification_code
+    actions = list(Event.objects.values_list("action", flat=True))
+    assert actions.count("staffing.roster.pdf") == 2
+    assert {"staffing.letter.pdf", "staffing.roster.export"} <= set(actions)
+    # A person's page shows the post, the station and the training.
+    page = c.get(reverse("staffing:person", args=[person.pk]))
+    assert world.city_station.name in page.content.decode()
+    assert page.context["training"] == [("Station member", True)]

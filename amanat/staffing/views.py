@@ -1,0 +1,352 @@
+"""Pages of the staffing app: the counties' rosters, a county's people and stations, a
+person, a station's posts, the solver run with its progress, approval, exports, PDFs and
+the public check of an appointment letter's code.
+
+Views fetch through ``selectors`` (scope; out of scope is 404) and write through
+``services``; a refusal (RuleError) is shown as the page's error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from amanat.accounts import policy
+from amanat.accounts.access import can
+from amanat.core.errors import RuleError
+from amanat.elections.models import Election
+from amanat.elections.posts import StationPost
+from amanat.elections.selectors import election_for_request
+from amanat.lib.limits import parse_id
+from amanat.lib.nationalid import normalize_national_id
+from amanat.lib.persian import search_key
+from amanat.staffing import pdf, selectors, services
+from amanat.staffing import people_table as pt
+from amanat.staffing.assignment import roster_for, roster_read
+from amanat.staffing.forms import (
+    AssignForm,
+    PeopleFilterForm,
+    PeopleImportForm,
+    PersonForm,
+    VerifyForm,
+)
+from amanat.staffing.models import Assignment, Person, RunState
+
+PER_PAGE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _election(request: HttpRequest) -> Election:
+    return election_for_request(request, required=True)
+
+
+def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- counties ---------------------------------------------------------------------------------
+
+
+@require_GET
+def county_list(request: HttpRequest) -> HttpResponse:
+    counties = selectors.counties_for_user(request.user)
+    if not counties.exists():
+        raise Http404("not found")
+    election = _election(request)
+    rows = selectors.county_rows(election, counties)
+    return render(request, "staffing/county_list.html", {"election": election, "rows": rows})
+
+
+@require_GET
+def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    county = selectors.get_county_for_user(request.user, pk)
+    election = _election(request)
+    roster = roster_read(election, county)
+    rows = selectors.station_rows(election, county)
+    can_change = can(request.user, policy.CHANGE, "staffing.roster", county)
+    running = roster.run_state in (RunState.QUEUED, RunState.RUNNING)
+    labels = dict(StationPost.choices)
+    unfilled = [{**row, "post": labels.get(row["post"], row["post"])}
+                for row in roster.run_unfilled]
+    return render(request, "staffing/county_detail.html", {
+        "election": election, "county": county, "roster": roster, "rows": rows,
+        "unfilled": unfilled,
+        "can_change": can_change, "running": running,
+        "staffed": sum(1 for r in rows if r.staffed),
+        "people": Person.objects.filter(county=county).count(),
+    })
+
+
+@require_POST
+def county_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    county = selectors.get_county_for_user(request.user, pk, write=True)
+    try:
+        services.roster_assign_enqueue(actor=request.user, election=_election(request),
+                                       county=county)
+    except RuleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The assignment is running; this page shows its progress."))
+    return redirect("staffing:county", pk=county.pk)
+
+
+@require_GET
+def county_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's progress as a small fragment (the county page reloads while it runs)."""
+    county = selectors.get_county_for_user(request.user, pk)
+    roster = roster_read(_election(request), county)
+    return render(request, "staffing/_progress.html", {"roster": roster})
+
+
+@require_POST
+def county_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    county = selectors.get_county_for_user(request.user, pk, write=True)
+    roster = roster_for(_election(request), county)
+    try:
+        if request.POST.get("reopen"):
+            services.roster_reopen(actor=request.user, roster=roster)
+            messages.success(request, _("The roster is reopened for changes."))
+        else:
+            services.roster_approve(actor=request.user, roster=roster)
+            messages.success(request, _("The roster is approved and locked."))
+    except RuleError as error:
+        messages.error(request, error.message)
+    return redirect("staffing:county", pk=county.pk)
+
+
+@require_POST
+def county_roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    county = selectors.get_county_for_user(request.user, pk)
+    if not can(request.user, policy.EXPORT, "staffing.assignment", county):
+        raise Http404("not found")
+    election = _election(request)
+    masked = not selectors.sees_personal_data(request.user, county)
+    data = services.roster_export(actor=request.user, election=election, county=county,
+                                  masked=masked)
+    return _download(data, f"roster-{county.code}.xlsx", XLSX)
+
+
+@require_POST
+def county_roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    county = selectors.get_county_for_user(request.user, pk)
+    election = _election(request)
+    data = pdf.county_roster_pdf(actor=request.user, election=election, county=county)
+    return _download(data, f"roster-{county.code}.pdf", "application/pdf")
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+@require_GET
+def people_list(request: HttpRequest, pk: int) -> HttpResponse:
+    county = selectors.get_county_for_user(request.user, pk)
+    people = selectors.people_for_user(request.user, county)
+    form = PeopleFilterForm(request.GET or None)
+    if form.is_valid():
+        if form.cleaned_data["q"]:
+            people = people.filter(search_text__contains=search_key(form.cleaned_data["q"]))
+        if form.cleaned_data["post"]:
+            people = people.filter(posts__contains=form.cleaned_data["post"])
+    page = Paginator(people.order_by("last_name", "first_name", "pk"), PER_PAGE).get_page(
+        request.GET.get("page"))
+    unmasked = selectors.sees_personal_data(request.user, county)
+    return render(request, "staffing/people_list.html", {
+        "county": county, "page": page, "form": form, "unmasked": unmasked,
+        "can_create": can(request.user, policy.CREATE, "staffing.person", county),
+        "can_export": can(request.user, policy.EXPORT, "staffing.person", county),
+        "rows": [(p, p.national_id if unmasked else pt.mask_national_id(p.national_id),
+                  p.mobile if unmasked else pt.mask_mobile(p.mobile)) for p in page],
+    })
+
+
+@require_POST
+def people_export(request: HttpRequest, pk: int) -> HttpResponse:
+    county = selectors.get_county_for_user(request.user, pk)
+    if not can(request.user, policy.EXPORT, "staffing.person", county):
+        raise Http404("not found")
+    masked = not selectors.sees_personal_data(request.user, county)
+    data = services.people_export(actor=request.user, county=county, masked=masked,
+                                  people=selectors.people_for_user(request.user, county))
+    return _download(data, f"people-{county.code}.xlsx", XLSX)
+
+
+@require_http_methods(["GET", "POST"])
+def people_import(request: HttpRequest, pk: int) -> HttpResponse:
+    county = selectors.get_county_for_user(request.user, pk)
+    if not can(request.user, policy.CREATE, "staffing.person", county):
+        raise Http404("not found")
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = services.people_import(county=county, data=upload.read(),
+                                        filename=upload.name, actor=request.user,
+                                        dry_run=form.cleaned_data["dry_run"])
+        if not report.rejected and not report.dry_run:
+            messages.success(request, _("%(created)s people added, %(updated)s updated.")
+                             % {"created": report.created, "updated": report.updated})
+            return redirect("staffing:people", pk=county.pk)
+    return render(request, "staffing/people_import.html",
+                  {"county": county, "form": form, "report": report})
+
+
+@require_http_methods(["GET", "POST"])
+def person_new(request: HttpRequest, pk: int) -> HttpResponse:
+    county = selectors.get_county_for_user(request.user, pk)
+    if not can(request.user, policy.CREATE, "staffing.person", county):
+        raise Http404("not found")
+    form = PersonForm(request.POST or None, county=county)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_save(actor=request.user, county=county,
+                                          data=form.cleaned_data)
+        except RuleError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("staffing:person", pk=person.pk)
+    return render(request, "staffing/person_form.html", {"county": county, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person: post, station, training.  The national ID and mobile are masked; a role
+    with the need shows them with a POST (``reveal``), and that read is audited (a GET
+    writes nothing)."""
+    person = selectors.get_person_for_user(request.user, pk)
+    election = _election(request)
+    may_reveal = selectors.sees_personal_data(request.user, person.county)
+    unmasked = may_reveal and request.method == "POST" and bool(request.POST.get("reveal"))
+    if unmasked:
+        services.person_read_record(actor=request.user, person=person)
+    assignment = (Assignment.objects.filter(election=election, person=person)
+                  .select_related("station").first())
+    return render(request, "staffing/person_detail.html", {
+        "person": person, "assignment": assignment, "election": election,
+        "national_id": person.national_id if unmasked else pt.mask_national_id(
+            person.national_id),
+        "mobile": person.mobile if unmasked else pt.mask_mobile(person.mobile),
+        "may_reveal": may_reveal and not unmasked,
+        "training": selectors.person_training(election, person),
+        "can_change": can(request.user, policy.CHANGE, "staffing.person", person.county),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.get_person_for_user(request.user, pk, write=True)
+    initial = {"national_id": person.national_id, "first_name": person.first_name,
+               "last_name": person.last_name, "gender": person.gender, "mobile": person.mobile,
+               "home_unit": person.home_unit, "employer": person.employer,
+               "posts": person.post_list, "available": person.available}
+    form = PersonForm(request.POST or None, county=person.county, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_save(actor=request.user, county=person.county,
+                                 data=form.cleaned_data, person=person)
+        except RuleError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("staffing:person", pk=person.pk)
+    return render(request, "staffing/person_form.html",
+                  {"county": person.county, "form": form, "person": person})
+
+
+# --- a station's posts ------------------------------------------------------------------------
+
+
+def _slot_choices(slots: list[selectors.Slot]) -> list[tuple[str, str]]:
+    return [(f"{s.post}:{s.slot}", f"{s.label} {s.slot}" if s.post == "member" else s.label)
+            for s in slots]
+
+
+def _station_page(request: HttpRequest, station: Any, form: AssignForm) -> HttpResponse:
+    return render(request, "staffing/station_posts.html", {
+        "station": station, "slots": selectors.station_slots(station), "form": form,
+        "can_change": can(request.user, policy.CHANGE, "staffing.assignment", station.county),
+        "roster": roster_read(station.election, station.county),
+    })
+
+
+@require_GET
+def station_posts(request: HttpRequest, pk: int) -> HttpResponse:
+    station = selectors.get_station_for_user(request.user, pk)
+    form = AssignForm(slots=_slot_choices(selectors.station_slots(station)))
+    return _station_page(request, station, form)
+
+
+@require_POST
+def station_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign a person to a post by hand, or remove one (``clear``); every rule checked."""
+    station = selectors.get_station_for_user(request.user, pk, write=True)
+    if request.POST.get("clear"):
+        key = parse_id(request.POST.get("clear")) or 0
+        assignment = Assignment.objects.filter(station=station, pk=key).first()
+        if assignment is not None:
+            try:
+                services.assignment_clear(actor=request.user, assignment=assignment)
+            except RuleError as error:
+                messages.error(request, error.message)
+        return redirect("staffing:station", pk=station.pk)
+    form = AssignForm(request.POST, slots=_slot_choices(selectors.station_slots(station)))
+    if form.is_valid():
+        post, slot = form.cleaned_data["slot"].split(":")
+        nid = normalize_national_id(form.cleaned_data["national_id"])
+        person = selectors.people_for_user(request.user, station.county).filter(
+            national_id=nid).first()
+        if person is None:
+            form.add_error("national_id", _("No person with this national ID is "
+                                            "registered in the county."))
+        else:
+            try:
+                services.assignment_set(actor=request.user, station=station, post=post,
+                                        slot=int(slot), person=person)
+            except RuleError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect("staffing:station", pk=station.pk)
+    return _station_page(request, station, form)
+
+
+@require_POST
+def station_roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    station = selectors.get_station_for_user(request.user, pk)
+    data = pdf.station_roster_pdf(actor=request.user, station=station)
+    return _download(data, f"station-{station.code}.pdf", "application/pdf")
+
+
+@require_POST
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = Assignment.objects.filter(pk=pk).select_related("station").first()
+    if assignment is None:
+        raise Http404("not found")
+    station = selectors.get_station_for_user(request.user, assignment.station_id)
+    if not can(request.user, policy.CHANGE, "staffing.assignment", station.county):
+        raise Http404("not found")
+    data = pdf.letter_pdf(actor=request.user, assignment=assignment)
+    return _download(data, f"letter-{assignment.verification_code}.pdf", "application/pdf")
+
+
+# --- public -------------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def verify(request: HttpRequest) -> HttpResponse:
+    """Check an appointment letter's code: name, post and station only."""
+    form = VerifyForm(request.GET or None)
+    found: Any = None
+    checked = False
+    if form.is_valid():
+        checked = True
+        found = selectors.assignment_by_code(form.cleaned_data["code"])
+    return render(request, "staffing/verify.html",
+                  {"form": form, "found": found, "checked": checked})
