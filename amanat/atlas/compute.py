@@ -134,6 +134,8 @@ def load(election: Election, *, province: AdminUnit | None = None) -> Loaded:
         county_province=np.array([province_index.get(parent or 0, 0) for _, parent in counties],
                                  dtype=np.int64),
         n_provinces=len(provinces), thresholds=thresholds_for(election),
+        province_floor=_floors(election, [pk for pk, _ in provinces],
+                               None if province is None else [province.pk]),
     )
     return Loaded(inputs, station_ids, county_ids, [pk for pk, _ in provinces])
 
@@ -147,13 +149,14 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _floors(election: Election, county_ids: list[int], scope: list[int] | None
+def _floors(election: Election, unit_ids: list[int], scope: list[int] | None
             ) -> npt.NDArray[np.int64]:
+    """The national tier (0 for none) of each of ``unit_ids``, counties or provinces."""
     tiers = NationalTier.objects.filter(election=election)
     if scope is not None:
         tiers = tiers.filter(county_id__in=scope)
-    by_county = dict(tiers.values_list("county_id", "tier"))
-    return np.array([by_county.get(pk, 0) for pk in county_ids], dtype=np.int64)
+    by_unit = dict(tiers.values_list("county_id", "tier"))
+    return np.array([by_unit.get(pk, 0) for pk in unit_ids], dtype=np.int64)
 
 
 def _county_values(election: Election, county_ids: list[int], scope: list[int] | None

@@ -126,14 +126,15 @@ class Assessment(models.Model):
 
 
 class NationalTier(models.Model):
-    """The National Security Council's tier for a county: a floor under the computed tier."""
+    """The National Security Council's tier for a county or a province: a floor under the
+    computed tier (the field keeps its name ``county``; a province is allowed too)."""
 
     election = models.ForeignKey(
         "elections.Election", on_delete=models.CASCADE, related_name="+"
     )
     county = models.ForeignKey(
         "geo.AdminUnit", on_delete=models.PROTECT, related_name="+",
-        limit_choices_to={"kind": "county"},
+        limit_choices_to={"kind__in": ["county", "province"]},
     )
     tier = models.PositiveSmallIntegerField(_("national tier"), choices=Tier.choices)
     note = models.TextField(_("note"), max_length=2000, blank=True)

@@ -60,6 +60,10 @@ def atlas_enqueue_county_changed(election_id: int, county_id: int) -> None:
     transaction.on_commit(lambda: tasks.county_changed.enqueue(election_id, county_id))
 
 
+def atlas_enqueue_province_changed(election_id: int, province_id: int) -> None:
+    transaction.on_commit(lambda: tasks.province_changed.enqueue(election_id, province_id))
+
+
 def atlas_enqueue_recompute(election_id: int) -> None:
     transaction.on_commit(lambda: tasks.recompute.enqueue(election_id))
 
@@ -118,8 +122,10 @@ def assessment_create(
 def national_tier_set(
     *, election: Election, county: AdminUnit, tier: int | None, actor: AnyUser, note: str = ""
 ) -> NationalTier | None:
-    """Set (or with ``tier=None`` clear) the national tier of a county."""
-    _require_county(county)
+    """Set (or with ``tier=None`` clear) the national tier of a county or a province."""
+    if county.kind not in (Kind.COUNTY, Kind.PROVINCE):
+        raise RuleError(_("“%(unit)s” is neither a county nor a province."),
+                        code="not_a_county", field="county", unit=county.name)
     if tier is not None and tier not in (1, 2, 3, 4):
         raise RuleError(_("The tier must be 1, 2, 3 or 4."), code="out_of_range", field="tier")
     with transaction.atomic():
@@ -138,7 +144,10 @@ def national_tier_set(
         audit_record(action="atlas.national_tier.set", actor=actor, unit=county,
                      object_type="atlas.nationaltier", object_id=county.pk, before=before,
                      after={"tier": tier, "note": note, "election": election.slug})
-        atlas_enqueue_county_changed(election.pk, county.pk)
+        if county.kind == Kind.PROVINCE:
+            atlas_enqueue_province_changed(election.pk, county.pk)
+        else:
+            atlas_enqueue_county_changed(election.pk, county.pk)
     return result
 
 

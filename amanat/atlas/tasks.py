@@ -23,6 +23,14 @@ def county_changed(election_id: int, county_id: int) -> None:
 
 
 @task()
+def province_changed(election_id: int, province_id: int) -> None:
+    election = Election.objects.filter(pk=election_id).first()
+    province = AdminUnit.objects.filter(pk=province_id).first()
+    if election is not None and province is not None:
+        rc.atlas_province_changed(election=election, province=province)
+
+
+@task()
 def recompute(election_id: int) -> None:
     election = Election.objects.filter(pk=election_id).first()
     if election is not None:

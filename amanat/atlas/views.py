@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -84,6 +85,9 @@ def province(request: HttpRequest, unit_id: int) -> HttpResponse:
         "factors": selectors.factor_rows(score.explanation, _lang()) if score else [],
         "counties": _explained(counties), "map_config": _map_config(counties, unit),
         "trend": selectors.trend(election, unit),
+        "national_tier": selectors.national_tier(election, unit),
+        "can_tier": can(request.user, policy.CHANGE, "atlas.nationaltier", unit),
+        "can_export": can(request.user, policy.EXPORT, selectors.SCORE_LABEL, unit),
     })
 
 
@@ -111,6 +115,18 @@ def county_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
     data = pdf.county_pdf_audited(election=election, county=unit, actor=request.user)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="atlas-{unit.code}.pdf"'
+    return response
+
+
+@require_POST
+def province_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The printed atlas of a province (POST: the download is recorded in the audit log)."""
+    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.PROVINCE,
+                                             action=policy.EXPORT)
+    election = election_for_request(request, required=True)
+    data = pdf.province_pdf_audited(election=election, province=unit, actor=request.user)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="atlas-province-{unit.code}.pdf"'
     return response
 
 
@@ -148,14 +164,17 @@ def assessment_new(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 def _county_url(unit: AdminUnit) -> str:
-    from django.urls import reverse
-
     return reverse("atlas:county", args=[unit.pk])
 
 
+def _province_url(unit: AdminUnit) -> str:
+    return reverse("atlas:province", args=[unit.pk])
+
+
 @require_http_methods(["GET", "POST"])
-def tier_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.COUNTY,
+def tier_edit(request: HttpRequest, unit_id: int, kind: str = Kind.COUNTY) -> HttpResponse:
+    """The national tier of a county or (``kind`` province) a province."""
+    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, kind,
                                              action=policy.CHANGE, label="atlas.nationaltier")
     election = election_for_request(request, required=True)
     current = selectors.national_tier(election, unit)
@@ -165,7 +184,8 @@ def tier_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
         services.national_tier_set(election=election, county=unit, tier=form.cleaned_data["tier"],
                                    note=form.cleaned_data["note"], actor=request.user)
         messages.success(request, _("The national tier was saved."))
-        return redirect(f"{_county_url(unit)}?election={election.slug}")
+        back = _province_url(unit) if kind == Kind.PROVINCE else _county_url(unit)
+        return redirect(f"{back}?election={election.slug}")
     return render(request, "atlas/tier_form.html",
                   {"form": form, "unit": unit, "election": election, "current": current})
 
@@ -193,8 +213,6 @@ def thresholds(request: HttpRequest) -> HttpResponse:
 
 
 def _national_url() -> str:
-    from django.urls import reverse
-
     return reverse("atlas:national")
 
 
