@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 
 from amanat.accounts import access
 from amanat.accounts.models import ApiToken
+from amanat.atlas.api import router as atlas_router
 from amanat.candidates.api import router as candidates_router
 from amanat.candidates.review_api import router as candidate_review_router
 from amanat.core.api_errors import (
@@ -100,6 +101,7 @@ api.add_router("/stations/", stations_router)
 api.add_router("/incidents/", incidents_router)
 api.add_router("/candidates/", candidates_router)
 api.add_router("/candidate-review/", candidate_review_router)
+api.add_router("/atlas/", atlas_router)
 # The report intake, the election-day hot path (amanat/intake/README.md).
 api.add_router("/incidents/", intake_router)
 

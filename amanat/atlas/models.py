@@ -264,3 +264,30 @@ class RequiredMeasure(models.Model):
 
     def __str__(self) -> str:
         return self.description_fa
+
+
+class FactorCatalogue(models.Model):
+    """One version of the factor catalogue's weights and parameters, set by a national
+    administrator (append-only: an edit is a new version; the highest version is in
+    force; without any row the defaults of ``atlas.factors`` apply, version 0)."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    weights = models.JSONField(_("weights"), default=dict)  # {factor code: weight}
+    station_mean_weight = models.FloatField(_("weight of the stations' mean in a county"))
+    county_mean_weight = models.FloatField(_("weight of the counties' mean in a province"))
+    incident_scale = models.FloatField(_("incident load scale"))
+    over_capacity_span = models.FloatField(_("share above capacity that counts fully"))
+    note = models.TextField(_("reason for the change"), max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("factor catalogue version")
+        verbose_name_plural = _("factor catalogue versions")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

@@ -48,6 +48,13 @@ def unit_scores(user: AnyUser, election: Election, level: str,
     return qs.select_related("unit", "unit__parent").order_by("-value", "unit__code")
 
 
+def unit_scores_in_scope(user: AnyUser, election: Election) -> QuerySet[UnitScore]:
+    """County and province scores in the user's scope (the API's one-unit read)."""
+    qs = UnitScore.objects.filter(election=election)
+    return scope_queryset(user, qs, action=policy.VIEW, path_field="unit__path",
+                          model_label=SCORE_LABEL).select_related("unit", "unit__parent")
+
+
 def unit_score(election: Election, unit: AdminUnit) -> UnitScore | None:
     return UnitScore.objects.filter(election=election, unit=unit).first()
 

@@ -6,6 +6,8 @@ app_name = "atlas"
 urlpatterns = [
     path("", views.national, name="national"),
     path("thresholds/", views.thresholds, name="thresholds"),
+    path("factors/", views.factors, name="factors"),
+    path("factors/edit/", views.factors_edit, name="factors_edit"),
     path("compare/", views.compare, name="compare"),
     path("province/<int:unit_id>/", views.province, name="province"),
     path("province/<int:unit_id>/tier/", views.tier_edit, {"kind": "province"},

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from amanat.accounts import policy
 from amanat.accounts.access import can, can_nationally, user_memberships
 from amanat.accounts.models import Agency
-from amanat.atlas import pdf, selectors, services
-from amanat.atlas.forms import AssessmentForm, NationalTierForm, ThresholdsForm
-from amanat.atlas.models import TierThreshold, UnitLevel, UnitScore
+from amanat.atlas import catalogue, pdf, selectors, services
+from amanat.atlas import factors as fx
+from amanat.atlas.forms import AssessmentForm, CatalogueForm, NationalTierForm, ThresholdsForm
+from amanat.atlas.models import FactorCatalogue, TierThreshold, UnitLevel, UnitScore
 from amanat.atlas.selectors import TIER_COLOURS
 from amanat.core.errors import RuleError
 from amanat.core.templatetags.persian import persian_active
@@ -210,6 +211,56 @@ def thresholds(request: HttpRequest) -> HttpResponse:
             return redirect(f"{_national_url()}?election={election.slug}")
     return render(request, "atlas/thresholds_form.html",
                   {"form": form, "election": election, "row": row})
+
+
+CATALOGUE_LABEL = "atlas.factorcatalogue"
+
+
+@require_GET
+def factors(request: HttpRequest) -> HttpResponse:
+    """The factor catalogue in force (weights and parameters) and its versions."""
+    if not can(request.user, policy.VIEW, selectors.SCORE_LABEL, None):
+        raise Http404("not found")
+    current = catalogue.current()
+    lang = _lang()
+    rows = [{"factor": f, "name": f.name_fa if lang == "fa" else f.name_en,
+             "weight": current.weight(f.code)} for f in fx.CATALOGUE.values()]
+    return render(request, "atlas/factors.html", {
+        "current": current, "rows": rows,
+        "can_edit": can_nationally(request.user, policy.CHANGE, CATALOGUE_LABEL),
+        "versions": FactorCatalogue.objects.select_related("created_by")[:20],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def factors_edit(request: HttpRequest) -> HttpResponse:
+    """National administrators change the weights and parameters: a new version of the
+    catalogue, audited before → after, then a recompute in the background."""
+    if not can_nationally(request.user, policy.CHANGE, CATALOGUE_LABEL):
+        raise Http404("not found")
+    current = catalogue.current()
+    initial: dict[str, Any] = {f"w_{code}": current.weight(code) for code in fx.CATALOGUE}
+    initial |= {"station_mean_weight": current.station_mean,
+                "county_mean_weight": current.county_mean,
+                "incident_scale": current.incident_scale,
+                "over_capacity_span": current.over_capacity_span}
+    form = CatalogueForm(request.POST or None, initial=initial, lang=_lang())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.catalogue_set(
+                weights=form.weights(), station_mean_weight=data["station_mean_weight"],
+                county_mean_weight=data["county_mean_weight"],
+                incident_scale=data["incident_scale"],
+                over_capacity_span=data["over_capacity_span"], note=data["note"],
+                actor=request.user)
+        except RuleError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The new weights were saved; the atlas is being "
+                                        "recomputed."))
+            return redirect(reverse("atlas:factors"))
+    return render(request, "atlas/factors_form.html", {"form": form, "current": current})
 
 
 def _national_url() -> str:

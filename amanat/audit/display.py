@@ -122,6 +122,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "atlas.required_measure.create": _("Required measure added"),
     "atlas.snapshot": _("Risk scores saved for the day"),
     "atlas.thresholds.set": _("Tier thresholds set"),
+    "atlas.catalogue.set": _("Factor weights changed (new catalogue version)"),
     "atlas.export_pdf": _("County atlas downloaded"),
     "atlas.demo_seed": _("Demo risk data created"),
     # candidates

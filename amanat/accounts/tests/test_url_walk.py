@@ -292,6 +292,11 @@ def _atlas_counties(world: World) -> list[tuple[dict[str, Any], AdminUnit | None
 def _atlas_provinces(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.filter(kind="province")]
 
+
+def _atlas_units(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """Counties and provinces: the units the atlas scores (the world is recomputed)."""
+    return _atlas_counties(world) + _atlas_provinces(world)
+
 def _candidate_rows(world: World) -> dict[str, list[Any]]:
     from amanat.candidates.tests.review_factories import walk_rows
 
@@ -564,6 +569,15 @@ EXPECTATIONS: dict[str, Expect] = {
     # election security atlas: scores viewable in scope; inputs and PDF export by policy
     "atlas:national": Expect(LIST, "atlas.score"),
     "atlas:thresholds": Expect(NATIONAL, "atlas.tierthreshold", action="change"),
+    "atlas:factors": Expect(LIST, "atlas.score"),
+    "atlas:factors_edit": Expect(NATIONAL, "atlas.factorcatalogue", action="change"),
+    "atlas:province_tier_edit": Expect(OBJECT, "atlas.nationaltier", action="change",
+                                       objects=_atlas_provinces),
+    "atlas:province_pdf": Expect(OBJECT, "atlas.score", action="export",
+                                 objects=_atlas_provinces, post_only=True),
+    "api:atlas_units": Expect(LIST, "atlas.score"),
+    "api:atlas_unit": Expect(OBJECT, "atlas.score", objects=_atlas_units),
+    "api:atlas_factors": Expect(LIST, "atlas.score"),
     "atlas:compare": Expect(LIST, "atlas.score"),
     "atlas:province": Expect(OBJECT, "atlas.score", objects=_atlas_provinces),
     "atlas:county": Expect(OBJECT, "atlas.score", objects=_atlas_counties),
@@ -816,6 +830,11 @@ def build_world(geo: Any, personas: Personas) -> World:
         time=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), public_key="00" * 32,
         signature="x", text="amanat-audit-checkpoint v1\n",
     )
+    # The atlas scores every county and province (no stations: the county factors only),
+    # so that the atlas API's one-unit read has a row in scope.
+    from amanat.atlas.recompute import atlas_recompute
+
+    atlas_recompute(election=world.election)
     for who, user in personas.items():
         token, world.tokens[who] = services.api_token_issue(
             user=user, name="walk", ttl_days=1, actor=user

@@ -77,6 +77,7 @@ FACTORIES: dict[str, Factory | None] = {
         stations=_model("stations.Station").objects.none()),
     "amanat.atlas.forms.NationalTierForm": lambda ctx: ctx.form({"note": "x" * 3000}),
     "amanat.atlas.forms.ThresholdsForm": lambda ctx: ctx.form({}),
+    "amanat.atlas.forms.CatalogueForm": lambda ctx: ctx.form({"w_sensitive": "-1"}),
     "amanat.audit.forms.EventFilterForm": lambda ctx: ctx.form({"since": "1404/13/01"}),
     "amanat.core.forms.FilterForm": None,
     "amanat.candidates.review_forms.ReviewFilterForm": lambda ctx: ctx.form(
