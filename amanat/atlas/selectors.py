@@ -97,21 +97,32 @@ class MeasureStatus:
     missing: int = 0  # stations that fall short, for automatic checks
 
 
+def _shortfall_counts() -> dict[str, Count]:
+    """For each automatic check, the count of active stations that fall short of it."""
+    active = Q(status=Status.ACTIVE)
+    return {
+        CheckCode.CCTV_LIVE_AT_SENSITIVE: Count("pk", filter=active & Q(sensitive=True)
+                                                & ~Q(cctv=Cctv.LIVE)),
+        CheckCode.CCTV_AT_ALL: Count("pk", filter=active & Q(cctv=Cctv.NONE)),
+        CheckCode.POWER_BACKUP_ALL: Count("pk", filter=active & Q(power_backup=False)),
+        CheckCode.FIBRE_FOR_EVOTING: Count("pk", filter=active & Q(evoting_planned=True)
+                                           & ~Q(fibre=Fibre.CONNECTED)),
+        CheckCode.WITHIN_CAPACITY: Count("pk", filter=active & Q(
+            capacity__isnull=False, expected_voters__gt=F("capacity"))),
+    }
+
+
 def _station_counts(election: Election, county: AdminUnit) -> dict[str, int]:
     """One aggregate query: how many active stations of the county fall short of each check."""
-    active = Q(status=Status.ACTIVE)
     return Station.objects.filter(election=election, county=county).aggregate(
-        **{
-            CheckCode.CCTV_LIVE_AT_SENSITIVE: Count("pk", filter=active & Q(sensitive=True)
-                                                    & ~Q(cctv=Cctv.LIVE)),
-            CheckCode.CCTV_AT_ALL: Count("pk", filter=active & Q(cctv=Cctv.NONE)),
-            CheckCode.POWER_BACKUP_ALL: Count("pk", filter=active & Q(power_backup=False)),
-            CheckCode.FIBRE_FOR_EVOTING: Count("pk", filter=active & Q(evoting_planned=True)
-                                               & ~Q(fibre=Fibre.CONNECTED)),
-            CheckCode.WITHIN_CAPACITY: Count("pk", filter=active & Q(
-                capacity__isnull=False, expected_voters__gt=F("capacity"))),
-        }
-    )
+        **_shortfall_counts())
+
+
+def station_shortfalls(election: Election, county_ids: list[int]) -> dict[int, dict[str, int]]:
+    """One grouped query for many counties: {county id: {check code: stations short}}."""
+    rows = (Station.objects.filter(election=election, county_id__in=county_ids)
+            .values("county_id").annotate(**_shortfall_counts()).order_by())
+    return {row.pop("county_id"): row for row in rows}
 
 
 def required_measures(tier: int | None) -> list[RequiredMeasure]:

@@ -6,6 +6,7 @@ app_name = "plans"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("work/", views.work_list, name="work"),
+    path("gaps/", views.gaps, name="gaps"),
     path("threats/", views.threat_list, name="threats"),
     path("county/<int:unit_id>/", views.county, name="county"),
     path("county/<int:unit_id>/threats/new/", views.threat_new, name="threat_new"),

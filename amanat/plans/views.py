@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from amanat.core.errors import RuleError
 from amanat.core.templatetags.persian import localize_number, persian_active
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
-from amanat.geo.models import AdminUnit
+from amanat.geo.models import AdminUnit, Kind
 from amanat.plans import pdf, playbooks, selectors, services
 from amanat.plans.forms import (
     DirectiveForm,
@@ -163,6 +164,36 @@ def work_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/work_list.html", {
         "page": page, "overdue": overdue, "today": S.today(),
         "query": "overdue=1" if overdue else ""})
+
+
+def gaps(request: HttpRequest) -> HttpResponse:
+    """The national list of gaps by tier: which measures each county's tier requires are
+    missing or not done, worst first (highest-risk tier, then most gaps); scoped, with
+    filters by province, tier and county (a county out of scope is 404)."""
+    _require(request, policy.VIEW, S.MEASURE)
+    election = _election(request)
+    province = county = None
+    query = {}
+    if request.GET.get("province"):
+        province = S.get_unit_for_user(request.user, request.GET["province"], S.MEASURE,
+                                       kinds=(Kind.PROVINCE,))
+        query["province"] = province.pk
+    if request.GET.get("county"):
+        county = S.get_unit_for_user(request.user, request.GET["county"], S.MEASURE)
+        query["county"] = county.pk
+    tier = request.GET.get("tier")
+    tier_value = int(tier) if tier in ("1", "2", "3", "4") else None
+    if tier_value:
+        query["tier"] = tier_value
+    rows, summary = S.tier_gaps(request.user, election, province=province, tier=tier_value)
+    if county is not None:
+        rows = [r for r in rows if r.unit.pk == county.pk]
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "plans/gaps.html", {
+        "election": election, "page": page, "summary": sorted(summary.items()),
+        "province": province, "county": county, "tier": tier_value,
+        "query": urlencode(query),
+    })
 
 
 # --- threats -------------------------------------------------------------------------------------

@@ -612,6 +612,7 @@ EXPECTATIONS: dict[str, Expect] = {
     # the police's); directives by the ministry; approval by the governor only
     "plans:dashboard": Expect(LIST, "plans.localisation"),
     "plans:work": Expect(LIST, "plans.measure"),
+    "plans:gaps": Expect(LIST, "plans.measure"),
     "plans:threats": Expect(LIST, "plans.threat"),
     "plans:county": Expect(OBJECT, "plans.measure", objects=_plans_counties),
     "plans:threat_new": Expect(OBJECT, "plans.threat", action="create",
