@@ -120,9 +120,10 @@ def _station_counts(election: Election, county: AdminUnit) -> dict[str, int]:
 
 def station_shortfalls(election: Election, county_ids: list[int]) -> dict[int, dict[str, int]]:
     """One grouped query for many counties: {county id: {check code: stations short}}."""
+    checks = _shortfall_counts()
     rows = (Station.objects.filter(election=election, county_id__in=county_ids)
-            .values("county_id").annotate(**_shortfall_counts()).order_by())
-    return {row.pop("county_id"): row for row in rows}
+            .values_list("county_id").annotate(**checks).order_by())
+    return {row[0]: dict(zip(checks, row[1:], strict=True)) for row in rows}
 
 
 def required_measures(tier: int | None) -> list[RequiredMeasure]:

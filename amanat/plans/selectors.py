@@ -29,6 +29,7 @@ from amanat.plans.models import (
     AlertStatus,
     Directive,
     DirectiveStatus,
+    Indicator,
     Localisation,
     LocalisationStatus,
     Measure,
@@ -116,8 +117,17 @@ def get_localisation_for_user(user: AnyUser, pk: Any, *, action: str = policy.VI
         queryset=Localisation.objects.select_related("unit", "directive", "approved_by"))
 
 
-def get_scenario_for_user(user: AnyUser, pk: Any) -> Scenario:
-    """National scenarios are read by every role the policy allows; a county's by scope."""
+def can_edit_scenario(user: AnyUser, scenario: Scenario) -> bool:
+    """A national scenario is edited by national roles that may change scenarios; a
+    county's by the roles that may change them in the county."""
+    if scenario.unit_id is None:
+        return access.can_nationally(user, policy.CHANGE, SCENARIO)
+    return access.can(user, policy.CHANGE, SCENARIO, scenario.unit)
+
+
+def get_scenario_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Scenario:
+    """National scenarios are read by every role the policy allows; a county's by scope.
+    With ``write``, only those who may edit it (``can_edit_scenario``); else 404."""
     if not access.can(user, policy.VIEW, SCENARIO, None):
         raise Http404("not found")
     paths = access.scope_paths(user, SCENARIO, policy.VIEW)
@@ -130,7 +140,21 @@ def get_scenario_for_user(user: AnyUser, pk: Any) -> Scenario:
         access.access_denied_record(user=user, model_label=SCENARIO, pk=pk,
                                     action=policy.VIEW)
         raise Http404("not found")
+    if write and not can_edit_scenario(user, scenario):
+        access.access_denied_record(user=user, model_label=SCENARIO, pk=pk,
+                                    action=policy.CHANGE)
+        raise Http404("not found")
     return scenario
+
+
+def get_indicator_for_user(user: AnyUser, pk: Any) -> Indicator:
+    """An indicator of a scenario the user may edit; else 404."""
+    indicator = (Indicator.objects.select_related("scenario", "category").filter(pk=pk).first()
+                 if parse_id(pk) is not None else None)
+    if indicator is None:
+        raise Http404("not found")
+    get_scenario_for_user(user, indicator.scenario_id, write=True)
+    return indicator
 
 
 def get_alert_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Alert:

@@ -32,13 +32,18 @@ from amanat.plans import pdf, playbooks, selectors, services
 from amanat.plans.forms import (
     DirectiveForm,
     DirectiveMeasureForm,
+    IndicatorEditForm,
+    IndicatorForm,
     LocalisationForm,
     MeasureForm,
     MeasureReportForm,
     PlanAdvanceForm,
     PlanCommentForm,
     PlanForm,
+    ScenarioEditForm,
+    ScenarioForm,
     StepCloseForm,
+    StepForm,
     ThreatForm,
     ThreatRatingForm,
 )
@@ -489,7 +494,11 @@ def localisation_approve(request: HttpRequest, localisation_id: int) -> HttpResp
 
 def scenario_list(request: HttpRequest) -> HttpResponse:
     _require(request, policy.VIEW, S.SCENARIO)
+    user = request.user
     return render(request, "plans/scenario_list.html", {
+        "can_national": access.can_nationally(user, policy.CHANGE, S.SCENARIO),
+        "own_counties": [u for u in access.user_units(user) if u.kind == "county"
+                         and access.can(user, policy.CHANGE, S.SCENARIO, u)],
         "scenarios": S.scenarios_for(request.user)[:300],
         "alerts": S.alerts_for_user(request.user)})
 
@@ -502,11 +511,140 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
                 and scenario.unit_id in (None, u.pk)]
     agencies = {a.code: a for a in Agency.objects.all()}
     return render(request, "plans/scenario_detail.html", {
-        "scenario": scenario,
+        "scenario": scenario, "can_edit": S.can_edit_scenario(user, scenario),
         "steps": [(step, agencies.get(step.agent))
                   for step in playbooks.ordered_steps(scenario.playbook)],
         "indicators": scenario.indicators.select_related("category"), "counties": counties,
     })
+
+
+def scenario_url(scenario_id: int) -> str:
+    return reverse("plans:scenario", args=[scenario_id])
+
+
+@require_http_methods(["GET", "POST"])
+def scenario_new(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    """A new scenario: national (the national roles) or a county's own (its committee)."""
+    unit = None
+    if unit_id is None:
+        if not access.can_nationally(request.user, policy.CHANGE, S.SCENARIO):
+            raise Http404("not found")
+        cancel = reverse("plans:scenarios")
+    else:
+        unit = S.get_unit_for_user(request.user, unit_id, S.SCENARIO, action=policy.CHANGE)
+        cancel = county_url(unit.pk)
+    form = ScenarioForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            scenario = services.scenario_create(
+                code=data["code"], threat=data["threat"], title=data["title"], unit=unit,
+                description=data["description"], alert_roles=data["alert_roles"],
+                playbook=playbooks.build(data["code"], data["title"], [
+                    (data["first_step_agency"].code, data["first_step"])]),
+                actor=request.user)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The scenario was created."))
+            return redirect(scenario_url(scenario.pk))
+    return _form_page(request, form, title=_("New scenario"), cancel=cancel, unit=unit)
+
+
+@require_http_methods(["GET", "POST"])
+def scenario_edit(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = S.get_scenario_for_user(request.user, scenario_id, write=True)
+    form = ScenarioEditForm(request.POST or None, initial={
+        "title": scenario.title, "description": scenario.description,
+        "alert_roles": scenario.alert_roles, "active": scenario.active})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.scenario_update(scenario=scenario, title=data["title"],
+                                     description=data["description"],
+                                     alert_roles=data["alert_roles"], active=data["active"],
+                                     actor=request.user)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The scenario was saved."))
+            return redirect(scenario_url(scenario.pk))
+    return _form_page(request, form, title=_("Edit the scenario"),
+                      cancel=scenario_url(scenario.pk), unit=scenario.unit)
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_new(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = S.get_scenario_for_user(request.user, scenario_id, write=True)
+    form = IndicatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.indicator_add(scenario=scenario, actor=request.user,
+                                   spec=services.IndicatorSpec(
+                                       kind=data["kind"], threshold=data["threshold"],
+                                       window_minutes=data["window_minutes"],
+                                       category=data["category"]))
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The indicator was added."))
+            return redirect(scenario_url(scenario.pk))
+    return _form_page(request, form, title=_("New indicator"),
+                      cancel=scenario_url(scenario.pk), unit=scenario.unit)
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request: HttpRequest, indicator_id: int) -> HttpResponse:
+    indicator = S.get_indicator_for_user(request.user, indicator_id)
+    form = IndicatorEditForm(request.POST or None, initial={
+        "threshold": indicator.threshold, "window_minutes": indicator.window_minutes,
+        "category": indicator.category})
+    back = scenario_url(indicator.scenario_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.indicator_update(indicator=indicator, threshold=data["threshold"],
+                                      window_minutes=data["window_minutes"],
+                                      category=data["category"], actor=request.user)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The indicator was saved."))
+            return redirect(back)
+    return _form_page(request, form, title=_("Edit the indicator"), cancel=back,
+                      unit=indicator.scenario.unit)
+
+
+@require_http_methods(["GET", "POST"])
+def step_new(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = S.get_scenario_for_user(request.user, scenario_id, write=True)
+    form = StepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.playbook_step_add(scenario=scenario, agency=data["agency"],
+                                       name=data["name"], position=data["position"],
+                                       actor=request.user)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The step was added to the playbook."))
+            return redirect(scenario_url(scenario.pk))
+    return _form_page(request, form, title=_("New playbook step"),
+                      cancel=scenario_url(scenario.pk), unit=scenario.unit)
+
+
+@require_POST
+def step_remove(request: HttpRequest, scenario_id: int, position: int) -> HttpResponse:
+    scenario = S.get_scenario_for_user(request.user, scenario_id, write=True)
+    try:
+        services.playbook_step_remove(scenario=scenario, position=position, actor=request.user)
+    except RuleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The step was removed from the playbook."))
+    return redirect(scenario_url(scenario.pk))
 
 
 def scenario_playbook(request: HttpRequest, scenario_id: int) -> JsonResponse:

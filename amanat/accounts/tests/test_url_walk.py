@@ -469,6 +469,15 @@ def _plans_scenarios(world: World) -> list[tuple[dict[str, Any], AdminUnit | Non
     return [({"scenario_id": _walk_plans(world)["scenario"].pk}, None)]
 
 
+def _plans_indicators(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    scenario = _walk_plans(world)["scenario"]
+    return [({"indicator_id": i.pk}, None) for i in scenario.indicators.all()]
+
+
+def _plans_step_positions(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"scenario_id": _walk_plans(world)["scenario"].pk, "position": 1}, None)]
+
+
 def _plans_run_start(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     scenario = _walk_plans(world)["scenario"]
     return [({"scenario_id": scenario.pk, "unit_id": u.pk}, u)
@@ -644,6 +653,20 @@ EXPECTATIONS: dict[str, Expect] = {
     "plans:scenarios": Expect(LIST, "plans.scenario"),
     "plans:scenario": Expect(LIST, "plans.scenario", objects=_plans_scenarios),
     "plans:scenario_playbook": Expect(LIST, "plans.scenario", objects=_plans_scenarios),
+    # Scenario editing: the walk's scenario is national, edited by national roles only.
+    "plans:scenario_new": Expect(NATIONAL, "plans.scenario", action="change"),
+    "plans:county_scenario_new": Expect(OBJECT, "plans.scenario", action="change",
+                                        objects=_plans_counties),
+    "plans:scenario_edit": Expect(NATIONAL, "plans.scenario", action="change",
+                                  objects=_plans_scenarios),
+    "plans:indicator_new": Expect(NATIONAL, "plans.scenario", action="change",
+                                  objects=_plans_scenarios),
+    "plans:indicator_edit": Expect(NATIONAL, "plans.scenario", action="change",
+                                   objects=_plans_indicators),
+    "plans:step_new": Expect(NATIONAL, "plans.scenario", action="change",
+                             objects=_plans_scenarios),
+    "plans:step_remove": Expect(NATIONAL, "plans.scenario", action="change",
+                                objects=_plans_step_positions, post_only=True),
     "plans:run_start": Expect(OBJECT, "plans.scenario", action="change",
                               objects=_plans_run_start, post_only=True),
     "plans:alerts": Expect(LIST, "plans.scenario"),
