@@ -37,6 +37,7 @@ from amanat.geo.models import AdminUnit
 from amanat.incidents.api import router as incidents_router
 from amanat.intake.api import router as intake_router
 from amanat.intake.auth import token_authenticate
+from amanat.plans.api import router as plans_router
 from amanat.stations.api import router as stations_router
 
 
@@ -102,6 +103,7 @@ api.add_router("/incidents/", incidents_router)
 api.add_router("/candidates/", candidates_router)
 api.add_router("/candidate-review/", candidate_review_router)
 api.add_router("/atlas/", atlas_router)
+api.add_router("/plans/", plans_router)
 # The report intake, the election-day hot path (amanat/intake/README.md).
 api.add_router("/incidents/", intake_router)
 

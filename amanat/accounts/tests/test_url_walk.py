@@ -587,6 +587,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:atlas_units": Expect(LIST, "atlas.score"),
     "api:atlas_unit": Expect(OBJECT, "atlas.score", objects=_atlas_units),
     "api:atlas_factors": Expect(LIST, "atlas.score"),
+    "api:plans_compliance": Expect(LIST, "plans.localisation"),
+    "api:plans_county_measures": Expect(OBJECT, "plans.measure", objects=_plans_counties),
     "atlas:compare": Expect(LIST, "atlas.score"),
     "atlas:province": Expect(OBJECT, "atlas.score", objects=_atlas_provinces),
     "atlas:county": Expect(OBJECT, "atlas.score", objects=_atlas_counties),
