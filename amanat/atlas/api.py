@@ -11,11 +11,12 @@ explanation's contributions add up to the score (docs/atlas-method.md).
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
+from pydantic import StringConstraints
 
 from amanat.accounts import policy
 from amanat.accounts.access import can
@@ -27,6 +28,7 @@ from amanat.core.api_types import Text
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
 from amanat.geo.models import AdminUnit
+from amanat.lib.limits import parse_id
 from amanat.stations.models import Station
 from amanat.stations.selectors import token_station_ids
 
@@ -73,11 +75,16 @@ class UnitScorePage(Schema):
     results: list[UnitScoreOut]
 
 
+# Query text: no NUL (a 422, not a database error), bounded like the columns it matches.
+Slug = Annotated[Text, StringConstraints(max_length=100)]
+Code = Annotated[Text, StringConstraints(max_length=20)]
+
+
 class UnitFilters(Schema):
-    election: str | None = Field(None, description="election slug (default: the current one)")
+    election: Slug | None = Field(None, description="election slug (default: the current one)")
     level: Literal["county", "province"] = "county"
-    province: str | None = Field(None, description="official code of a province: its "
-                                                   "counties (or itself) only")
+    province: Code | None = Field(None, description="official code of a province: its "
+                                                    "counties (or itself) only")
     tier: int | None = Field(None, ge=1, le=4, description="only units at this tier")
 
 
@@ -175,8 +182,11 @@ def atlas_units(request: HttpRequest, filters: Query[UnitFilters]) -> UnitScoreP
 @router.get("/units/{unit_id}", response={200: UnitScoreOut, 401: ErrorOut, 404: ErrorOut},
             url_name="atlas_unit", summary="One county's or province's score, tier and "
                                            "explanation (404 outside your scope)")
-def atlas_unit(request: HttpRequest, unit_id: int, election: str | None = None) -> UnitScoreOut:
+def atlas_unit(request: HttpRequest, unit_id: int, election: Slug | None = None
+               ) -> UnitScoreOut:
     _require_view(request)
+    if parse_id(unit_id) is None:  # out of the id range: no such unit
+        raise Http404("not found")
     chosen = _election(election)
     qs = selectors.unit_scores_in_scope(request.user, chosen).filter(unit_id=unit_id)
     bound = _bound_units(request, chosen)

@@ -10,9 +10,11 @@ reader's language beside them.
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
+from pydantic import StringConstraints
 
 from amanat.accounts import access, policy
 from amanat.core.api_errors import ErrorOut
@@ -60,9 +62,14 @@ class ComplianceOut(Schema):
                                                         "most overdue")
 
 
+# Query text: no NUL (a 422, not a database error), bounded like the columns it matches.
+Slug = Annotated[Text, StringConstraints(max_length=100)]
+Code = Annotated[Text, StringConstraints(max_length=20)]
+
+
 class ComplianceFilters(Schema):
-    election: str | None = Field(None, description="election slug (default: the current one)")
-    province: str | None = Field(None, description="official code of a province")
+    election: Slug | None = Field(None, description="election slug (default: the current one)")
+    province: Code | None = Field(None, description="official code of a province")
 
 
 class MeasureOut(Schema):
@@ -130,7 +137,7 @@ def plans_compliance(request: HttpRequest, filters: Query[ComplianceFilters]) ->
             url_name="plans_county_measures",
             summary="A county's measures by phase (404 outside your scope)")
 def plans_county_measures(request: HttpRequest, unit_id: int,
-                          election: str | None = None) -> MeasuresOut:
+                          election: Slug | None = None) -> MeasuresOut:
     unit = S.get_unit_for_user(request.user, unit_id, S.MEASURE)
     chosen = _election(election)
     day = S.today()
