@@ -531,7 +531,7 @@ def indicator_update(*, indicator: Indicator, threshold: float, window_minutes: 
     """Change an indicator's threshold, window and category (its kind stays)."""
     _indicator_check(indicator.kind, threshold, window_minutes)
     with transaction.atomic():
-        indicator = Indicator.objects.select_for_update().select_related(
+        indicator = Indicator.objects.select_for_update(of=("self",)).select_related(
             "scenario__unit", "category").get(pk=indicator.pk)
         before = _indicator_state(indicator)
         indicator.threshold, indicator.window_minutes = threshold, window_minutes
@@ -565,7 +565,7 @@ def playbook_step_add(*, scenario: Scenario, agency: Agency, name: str,
     at the end); the playbook is rebuilt in the documented CACAO shape."""
     name = _text(name, field="name", label=_("the step"), limit=300)
     with transaction.atomic():
-        scenario = Scenario.objects.select_for_update().select_related("unit").get(
+        scenario = Scenario.objects.select_for_update(of=("self",)).select_related("unit").get(
             pk=scenario.pk)
         before = _steps(scenario)
         steps = list(before)
@@ -579,7 +579,7 @@ def playbook_step_remove(*, scenario: Scenario, position: int, actor: AnyUser | 
                          ) -> Scenario:
     """Remove the step at ``position`` (1-based); a playbook keeps at least one step."""
     with transaction.atomic():
-        scenario = Scenario.objects.select_for_update().select_related("unit").get(
+        scenario = Scenario.objects.select_for_update(of=("self",)).select_related("unit").get(
             pk=scenario.pk)
         before = _steps(scenario)
         if not 1 <= position <= len(before):
