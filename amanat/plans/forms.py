@@ -161,6 +161,9 @@ def _role_choices() -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in Role.choices]
 
 
+ROLES_HELP = _("None: only national and provincial staff see its alerts.")
+
+
 class CategoryChoiceField(forms.ModelChoiceField[Category]):
     def label_from_instance(self, obj: Category) -> str:
         return in_language(obj.name_fa, obj.name_en)
@@ -184,7 +187,7 @@ class ScenarioForm(_GridForm):
                                  max_length=text_limit(Scenario, "description"))
     alert_roles = forms.MultipleChoiceField(
         label=_("Roles alerted"), choices=_role_choices, widget=forms.CheckboxSelectMultiple,
-        initial=[Role.GOVERNOR])
+        initial=[Role.GOVERNOR], required=False, help_text=ROLES_HELP)
     first_step_agency = AgencyChoiceField(label=_("First step: owner agency"),
                                           queryset=Agency.objects.order_by("code"))
     first_step = CleanCharField(label=_("First step"), max_length=300)
@@ -203,7 +206,8 @@ class ScenarioEditForm(_GridForm):
                                  widget=forms.Textarea(attrs={"rows": 3}),
                                  max_length=text_limit(Scenario, "description"))
     alert_roles = forms.MultipleChoiceField(
-        label=_("Roles alerted"), choices=_role_choices, widget=forms.CheckboxSelectMultiple)
+        label=_("Roles alerted"), choices=_role_choices, widget=forms.CheckboxSelectMultiple,
+        required=False, help_text=ROLES_HELP)
     active = forms.BooleanField(label=_("Evaluated (active)"), required=False)
 
 

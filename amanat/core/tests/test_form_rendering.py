@@ -131,6 +131,11 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.plans.forms.PlanForm": lambda ctx: ctx.form({}),
     "amanat.plans.forms.PlanAdvanceForm": lambda ctx: ctx.form({}),
     "amanat.plans.forms.PlanCommentForm": lambda ctx: ctx.form({}),
+    "amanat.plans.forms.ScenarioForm": lambda ctx: ctx.form({"code": "a b"}),
+    "amanat.plans.forms.ScenarioEditForm": lambda ctx: ctx.form({}),
+    "amanat.plans.forms.IndicatorForm": lambda ctx: ctx.form({"threshold": "0"}),
+    "amanat.plans.forms.IndicatorEditForm": lambda ctx: ctx.form({"window_minutes": "0"}),
+    "amanat.plans.forms.StepForm": lambda ctx: ctx.form({"position": "0"}),
     "amanat.candidates.forms._NationalIdMobile": None,
     "amanat.candidates.forms._PersonForm": None,
     "amanat.candidates.forms.PlaceForm": lambda ctx: ctx.form(
