@@ -338,9 +338,9 @@ class AuditEvents(Sequence[dict[str, Any]]):
     def _rows(self) -> list[dict[str, Any]]:
         from amanat.audit.models import Event
 
-        return list(Event.objects.filter(seq__gt=self.after).order_by("seq").values(
-            "action", "actor_id", "actor_name", "object_type", "object_id", "before",
-            "after", "extra"))
+        return [dict(row) for row in Event.objects.filter(seq__gt=self.after).order_by(
+            "seq").values("action", "actor_id", "actor_name", "object_type", "object_id",
+                          "before", "after", "extra")]
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...

@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 
 from amanat.accounts import access
 from amanat.accounts.models import ApiToken
+from amanat.atlas.api import router as atlas_router
 from amanat.candidates.api import router as candidates_router
 from amanat.candidates.review_api import router as candidate_review_router
 from amanat.core.api_errors import (
@@ -37,6 +38,7 @@ from amanat.geo.models import AdminUnit
 from amanat.incidents.api import router as incidents_router
 from amanat.intake.api import router as intake_router
 from amanat.intake.auth import token_authenticate
+from amanat.plans.api import router as plans_router
 from amanat.staffing.api import router as staffing_router
 from amanat.stations.api import router as stations_router
 
@@ -103,6 +105,8 @@ api.add_router("/incidents/", incidents_router)
 api.add_router("/candidates/", candidates_router)
 api.add_router("/staffing/", staffing_router)
 api.add_router("/candidate-review/", candidate_review_router)
+api.add_router("/atlas/", atlas_router)
+api.add_router("/plans/", plans_router)
 # The report intake, the election-day hot path (amanat/intake/README.md).
 api.add_router("/incidents/", intake_router)
 # Incoming SMS from the Kannel gateway (docs/sms.md).

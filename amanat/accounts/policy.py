@@ -106,6 +106,8 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "atlas.nationaltier": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     "atlas.requiredmeasure": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     "atlas.tierthreshold": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    # The factor catalogue's weights and parameters (versioned, atlas.catalogue).
+    "atlas.factorcatalogue": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     # plans: the catalogue is read by every role; a county's threats, measures, scenarios
     # and alerts by its committee; agency officers also report the measures their agency
     # owns (plans.selectors); directives are written by the ministry, localisations by

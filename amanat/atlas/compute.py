@@ -23,8 +23,8 @@ import numpy.typing as npt
 from django.db import connection, transaction
 from django.utils import timezone
 
+from amanat.atlas import catalogue, scoring
 from amanat.atlas import factors as fx
-from amanat.atlas import scoring
 from amanat.atlas.models import (
     Assessment,
     CountyHistory,
@@ -74,7 +74,8 @@ def latest_assessments(election: Election, county_ids: list[int] | None = None
 
 
 def _station_arrays(rows: list[tuple[Any, ...]], county_ids: list[int],
-                    load: dict[int, float]) -> tuple[Any, Any, Any, list[int]]:
+                    load: dict[int, float], cat: catalogue.Catalogue = catalogue.DEFAULT
+                    ) -> tuple[Any, Any, Any, list[int]]:
     """Station factor values, voters, county index and ids from the numeric rows of
     ``_station_rows`` (one numpy conversion, no per-row Python)."""
     k = len(fx.STATION_FACTORS)
@@ -98,7 +99,9 @@ def _station_arrays(rows: list[tuple[Any, ...]], county_ids: list[int],
     # Columns 0 and 1 are the id and county id, then station_sql_columns() in its order.
     named = {name: table[:, 2 + i] for i, name in enumerate(fx.station_sql_columns())}
     cols = fx.StationColumns.from_columns(named, incidents)
-    return (fx.station_factor_values(cols), cols.expected_voters.astype(np.int64),
+    values = fx.station_factor_values(cols, incident_scale=cat.incident_scale,
+                                      over_capacity_span=cat.over_capacity_span)
+    return (values, cols.expected_voters.astype(np.int64),
             index.astype(np.int64), station_ids)
 
 
@@ -124,8 +127,9 @@ def load(election: Election, *, province: AdminUnit | None = None) -> Loaded:
         (provinces if kind == Kind.PROVINCE else counties).append((pk, parent_id))
     province_index = {pk: i for i, (pk, _) in enumerate(provinces)}
     county_ids = [pk for pk, _ in counties]
+    cat = catalogue.current()  # the weights and parameters in force
     values, voters, station_county, station_ids = _station_arrays(
-        _station_rows(election, province), county_ids, fx.incident_load(election))
+        _station_rows(election, province), county_ids, fx.incident_load(election), cat)
     scope = None if province is None else county_ids
     inputs = scoring.AtlasInputs(
         station_values=values, station_voters=voters, station_county=station_county,
@@ -134,6 +138,9 @@ def load(election: Election, *, province: AdminUnit | None = None) -> Loaded:
         county_province=np.array([province_index.get(parent or 0, 0) for _, parent in counties],
                                  dtype=np.int64),
         n_provinces=len(provinces), thresholds=thresholds_for(election),
+        weights=cat.scoring_weights(),
+        province_floor=_floors(election, [pk for pk, _ in provinces],
+                               None if province is None else [province.pk]),
     )
     return Loaded(inputs, station_ids, county_ids, [pk for pk, _ in provinces])
 
@@ -147,13 +154,14 @@ def _fetch(qs: Any) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _floors(election: Election, county_ids: list[int], scope: list[int] | None
+def _floors(election: Election, unit_ids: list[int], scope: list[int] | None
             ) -> npt.NDArray[np.int64]:
+    """The national tier (0 for none) of each of ``unit_ids``, counties or provinces."""
     tiers = NationalTier.objects.filter(election=election)
     if scope is not None:
         tiers = tiers.filter(county_id__in=scope)
-    by_county = dict(tiers.values_list("county_id", "tier"))
-    return np.array([by_county.get(pk, 0) for pk in county_ids], dtype=np.int64)
+    by_unit = dict(tiers.values_list("county_id", "tier"))
+    return np.array([by_unit.get(pk, 0) for pk in unit_ids], dtype=np.int64)
 
 
 def _county_values(election: Election, county_ids: list[int], scope: list[int] | None

@@ -10,8 +10,10 @@ belong to the electoral process itself (infrastructure, logistics, operations), 
 ones to its context (security environment, history, incidents).
 
 Station factors are computed here, vectorised with numpy over every station at once;
-county factors are loaded by ``amanat.atlas.compute``. The weights are the defaults of
-docs/atlas-method.md; ``amanat.atlas.scoring`` turns values and weights into scores.
+county factors are loaded by ``amanat.atlas.compute``. The weights here are the defaults
+of docs/atlas-method.md (catalogue version 0); a national administrator edits them as new
+versions of ``atlas.catalogue``, which the recompute reads; ``amanat.atlas.scoring`` turns
+values and weights into scores.
 """
 
 from __future__ import annotations
@@ -178,11 +180,13 @@ def matrix(factors: tuple[Factor, ...], columns: Mapping[str, npt.NDArray[Any]]
     return np.column_stack([np.asarray(columns[f.code], dtype=np.float64) for f in factors])
 
 
-def station_factor_values(cols: StationColumns) -> FloatArray:
-    """The (stations × STATION_FACTORS) matrix of factor values in 0–1."""
+def station_factor_values(cols: StationColumns, *, incident_scale: float = INCIDENT_SCALE,
+                          over_capacity_span: float = OVER_CAPACITY_SPAN) -> FloatArray:
+    """The (stations × STATION_FACTORS) matrix of factor values in 0–1; the two
+    parameters come from the catalogue version in force (``atlas.catalogue``)."""
     n = cols.sensitive.shape[0]
     known = cols.capacity > 0
-    over = np.divide(cols.expected_voters - cols.capacity, cols.capacity * OVER_CAPACITY_SPAN,
+    over = np.divide(cols.expected_voters - cols.capacity, cols.capacity * over_capacity_span,
                      out=np.zeros(n), where=known)
     return matrix(STATION_FACTORS, {
         "sensitive": cols.sensitive,
@@ -190,7 +194,7 @@ def station_factor_values(cols: StationColumns) -> FloatArray:
         "no_fibre_evoting": np.where(cols.evoting_planned, cols.fibre, 0.0),
         "over_capacity": np.clip(over, 0.0, 1.0),
         "mobile_remote": np.where(cols.mobile, 1.0, np.where(cols.village, 0.5, 0.0)),
-        "incidents": 1.0 - np.exp(-np.maximum(cols.incident_load, 0.0) / INCIDENT_SCALE),
+        "incidents": 1.0 - np.exp(-np.maximum(cols.incident_load, 0.0) / incident_scale),
     })
 
 

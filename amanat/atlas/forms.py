@@ -1,4 +1,5 @@
-"""Forms of the atlas: an agency's assessment, a county's national tier, the thresholds."""
+"""Forms of the atlas: an agency's assessment, a county's national tier, the thresholds,
+the factor catalogue's weights and parameters."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.models import Agency
+from amanat.atlas import factors as fx
 from amanat.atlas.models import Tier
 from amanat.core.forms import CleanCharField, IdsChoiceField, JalaliDateField
 from amanat.stations.models import Station
@@ -69,3 +71,42 @@ class ThresholdsForm(forms.Form):
             raise forms.ValidationError(
                 _("Thresholds must decrease from tier 1 to tier 3 and stay above 0."))
         return data
+
+
+LEVEL_LABELS = {"station": _("station factor"), "county": _("county factor"),
+                "province": _("province factor")}
+
+
+class CatalogueForm(forms.Form):
+    """The weights of every factor and the catalogue's parameters; a new version when
+    saved. One weight field per factor of ``atlas.factors`` (``w_<code>``), labelled with
+    the factor's name in the reader's language."""
+
+    station_mean_weight = forms.FloatField(
+        label=_("Weight of the stations' mean in a county score"), min_value=0.01,
+        max_value=100)
+    county_mean_weight = forms.FloatField(
+        label=_("Weight of the counties' mean in a province score"), min_value=0.01,
+        max_value=100)
+    incident_scale = forms.FloatField(
+        label=_("Incident load scale"), min_value=0.01, max_value=1000,
+        help_text=_("The incident load at which the incidents factor reaches 0.63 (1 − 1/e)."))
+    over_capacity_span = forms.FloatField(
+        label=_("Share above capacity that counts fully"), min_value=0.01, max_value=10,
+        help_text=_("0.5: a station 50% above its capacity has the factor at 1."))
+    note = CleanCharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason for the "
+                          "change"), max_length=2000)
+
+    def __init__(self, *args: Any, lang: str = "fa", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        weights = {}
+        for factor in fx.CATALOGUE.values():
+            name = factor.name_fa if lang == "fa" else factor.name_en
+            weights[f"w_{factor.code}"] = forms.FloatField(
+                label=name, min_value=0, max_value=100,
+                help_text=LEVEL_LABELS[factor.level])
+        # The weights first, then the parameters and the reason.
+        self.fields = {**weights, **self.fields}
+
+    def weights(self) -> dict[str, float]:
+        return {code: float(self.cleaned_data[f"w_{code}"]) for code in fx.CATALOGUE}

@@ -126,14 +126,15 @@ class Assessment(models.Model):
 
 
 class NationalTier(models.Model):
-    """The National Security Council's tier for a county: a floor under the computed tier."""
+    """The National Security Council's tier for a county or a province: a floor under the
+    computed tier (the field keeps its name ``county``; a province is allowed too)."""
 
     election = models.ForeignKey(
         "elections.Election", on_delete=models.CASCADE, related_name="+"
     )
     county = models.ForeignKey(
         "geo.AdminUnit", on_delete=models.PROTECT, related_name="+",
-        limit_choices_to={"kind": "county"},
+        limit_choices_to={"kind__in": ["county", "province"]},
     )
     tier = models.PositiveSmallIntegerField(_("national tier"), choices=Tier.choices)
     note = models.TextField(_("note"), max_length=2000, blank=True)
@@ -263,3 +264,30 @@ class RequiredMeasure(models.Model):
 
     def __str__(self) -> str:
         return self.description_fa
+
+
+class FactorCatalogue(models.Model):
+    """One version of the factor catalogue's weights and parameters, set by a national
+    administrator (append-only: an edit is a new version; the highest version is in
+    force; without any row the defaults of ``atlas.factors`` apply, version 0)."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    weights = models.JSONField(_("weights"), default=dict)  # {factor code: weight}
+    station_mean_weight = models.FloatField(_("weight of the stations' mean in a county"))
+    county_mean_weight = models.FloatField(_("weight of the counties' mean in a province"))
+    incident_scale = models.FloatField(_("incident load scale"))
+    over_capacity_span = models.FloatField(_("share above capacity that counts fully"))
+    note = models.TextField(_("reason for the change"), max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("factor catalogue version")
+        verbose_name_plural = _("factor catalogue versions")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

@@ -1,9 +1,12 @@
-"""The printed atlas of a county: a Persian right-to-left PDF made with WeasyPrint.
+"""The printed atlas of a county or a province: Persian right-to-left PDFs made with
+WeasyPrint.
 
 The map is an SVG drawn here from the offline base map (Iran's outline, the county's area
 and its neighbours', ``geo.boundaries``) and station coordinates (no tiles, works offline);
 the text is set in Vazirmatn, loaded from node_modules with a file:// URL so that Pango
-shapes the Persian correctly. The template is ``atlas/county_pdf.html``.
+shapes the Persian correctly. The templates are ``atlas/county_pdf.html`` and
+``atlas/province_pdf.html`` (the province's score and map of its counties by tier, then
+a summary of each county).
 """
 
 from __future__ import annotations
@@ -20,8 +23,15 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from amanat.accounts.access import AnyUser
-from amanat.atlas.models import StationScore
-from amanat.atlas.selectors import TIER_COLOURS, county_atlas
+from amanat.atlas.models import NationalTier, StationScore, UnitLevel, UnitScore
+from amanat.atlas.selectors import (
+    TIER_COLOURS,
+    county_atlas,
+    county_gaps,
+    factor_rows,
+    national_tier,
+    unit_score,
+)
 from amanat.audit.services import audit_record
 from amanat.elections.models import Election
 from amanat.geo import boundaries
@@ -148,3 +158,66 @@ def county_pdf_audited(*, election: Election, county: AdminUnit, actor: AnyUser)
                      object_type="geo.adminunit", object_id=county.pk,
                      extra={"election": election.slug})
     return county_pdf(election, county)
+
+
+def _province_areas(province: AdminUnit) -> tuple[boundaries.Area | None, list[boundaries.Area]]:
+    """The province's area and its counties' areas."""
+    current = boundaries.areas()
+    return current.of(province.pk), [c for c in current.counties
+                                     if c.parent_id == province.pk]
+
+
+def province_html(election: Election, province: AdminUnit, *,
+                  today: datetime.date | None = None) -> str:
+    """The printed province atlas: its score and tier (with the national floor), the map
+    of its counties coloured by tier, the counties by score, and each county's summary
+    (tier, score, main factors, national tier, required measures and gaps)."""
+    today = today or timezone.localdate()
+    with translation.override("fa"):
+        score = unit_score(election, province)
+        rows = list(UnitScore.objects.filter(
+            election=election, level=UnitLevel.COUNTY, unit__parent=province)
+            .select_related("unit").order_by("-value", "unit__code"))
+        floors = {t.county_id: t for t in _national_tiers(election, [r.unit_id for r in rows])}
+        counties = [{"row": r, "factors": factor_rows(r.explanation, "fa")[:4],
+                     "national_tier": floors.get(r.unit_id),
+                     "gaps": county_gaps(election, r.unit, r.tier)} for r in rows]
+        points = [(float(r.unit.latitude), float(r.unit.longitude), int(r.tier)) for r in rows
+                  if r.unit.latitude is not None and r.unit.longitude is not None
+                  and on_earth(r.unit.latitude, r.unit.longitude)]
+        area, county_areas = _province_areas(province)
+        tiers = {t: sum(1 for r in rows if r.tier == t) for t in (1, 2, 3, 4)}
+        context = {
+            "election": election, "unit": province, "score": score,
+            "factors": factor_rows(score.explanation, "fa") if score else [],
+            "national_tier": national_tier(election, province),
+            "counties": counties, "tiers": tiers,
+            "map_svg": map_svg(points, None, area, county_areas),
+            "area_approx": area is None or area.approx,
+            "font_regular": font_url("Regular"), "font_bold": font_url("Bold"),
+            "date_fa": format_jalali(today, fmt="long"),
+            "date_numeric": format_jalali(today),
+        }
+        return render_to_string("atlas/province_pdf.html", context)
+
+
+def _national_tiers(election: Election, unit_ids: list[int]) -> list[NationalTier]:
+    return list(NationalTier.objects.filter(election=election, county_id__in=unit_ids))
+
+
+def province_pdf(election: Election, province: AdminUnit, *,
+                 today: datetime.date | None = None) -> bytes:
+    from weasyprint import HTML
+
+    html = province_html(election, province, today=today)
+    data: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return data
+
+
+def province_pdf_audited(*, election: Election, province: AdminUnit, actor: AnyUser) -> bytes:
+    """The province's printed atlas for a person: the download is an audit event."""
+    with transaction.atomic():
+        audit_record(action="atlas.export_pdf", actor=actor, unit=province,
+                     object_type="geo.adminunit", object_id=province.pk,
+                     extra={"election": election.slug, "level": "province"})
+    return province_pdf(election, province)

@@ -69,3 +69,11 @@ def atlas_county_changed(*, election: Election, county: AdminUnit) -> None:
     if province is None:
         return
     compute.recompute_province(election, province, station_ids=set(), county_ids={county.pk})
+
+
+def atlas_province_changed(*, election: Election, province: AdminUnit) -> None:
+    """Recompute a province after its own input (its national tier) changed: only its
+    row can change."""
+    if province.kind != Kind.PROVINCE:
+        return
+    compute.recompute_province(election, province, station_ids=set(), county_ids=set())

@@ -14,8 +14,9 @@ so an explanation's contributions add up to its score by construction:
 * province: likewise from its counties (weighted by their voters) plus the share of
   high-risk counties.
 
-Tiers: 1 is the highest risk, 4 the lowest (docs/atlas-method.md). A county's national
-tier is a floor: its tier is never a higher number (lower risk) than the national tier.
+Tiers: 1 is the highest risk, 4 the lowest (docs/atlas-method.md). A county's or a
+province's national tier is a floor: its tier is never a higher number (lower risk) than
+the national tier.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class AtlasInputs:
     n_provinces: int
     thresholds: tuple[float, float, float] = DEFAULT_THRESHOLDS
     weights: Weights = field(default_factory=Weights)
+    province_floor: IntArray | None = None  # (p,) 0 or 1–4; None: no province floors
 
 
 @dataclass
@@ -178,9 +180,12 @@ def score_provinces(counties: LevelScores, inputs: AtlasInputs) -> LevelScores:
         inputs.weights.province,
     )
     score = contributions.sum(axis=1)
-    tier = tiers_for(score, inputs.thresholds)
-    return LevelScores(fx.PROVINCE_CODES, values, contributions, score, tier, tier,
-                       np.zeros(p, dtype=bool), voters, members)
+    computed = tiers_for(score, inputs.thresholds)
+    floor = (inputs.province_floor if inputs.province_floor is not None
+             else np.zeros(p, dtype=np.int64))
+    tier, floored = apply_floor(computed, floor)
+    return LevelScores(fx.PROVINCE_CODES, values, contributions, score, computed, tier,
+                       floored, voters, members)
 
 
 def compute(inputs: AtlasInputs) -> AtlasResult:

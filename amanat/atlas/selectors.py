@@ -48,6 +48,13 @@ def unit_scores(user: AnyUser, election: Election, level: str,
     return qs.select_related("unit", "unit__parent").order_by("-value", "unit__code")
 
 
+def unit_scores_in_scope(user: AnyUser, election: Election) -> QuerySet[UnitScore]:
+    """County and province scores in the user's scope (the API's one-unit read)."""
+    qs = UnitScore.objects.filter(election=election)
+    return scope_queryset(user, qs, action=policy.VIEW, path_field="unit__path",
+                          model_label=SCORE_LABEL).select_related("unit", "unit__parent")
+
+
 def unit_score(election: Election, unit: AdminUnit) -> UnitScore | None:
     return UnitScore.objects.filter(election=election, unit=unit).first()
 
@@ -90,21 +97,33 @@ class MeasureStatus:
     missing: int = 0  # stations that fall short, for automatic checks
 
 
+def _shortfall_counts() -> dict[str, Count]:
+    """For each automatic check, the count of active stations that fall short of it."""
+    active = Q(status=Status.ACTIVE)
+    return {
+        CheckCode.CCTV_LIVE_AT_SENSITIVE: Count("pk", filter=active & Q(sensitive=True)
+                                                & ~Q(cctv=Cctv.LIVE)),
+        CheckCode.CCTV_AT_ALL: Count("pk", filter=active & Q(cctv=Cctv.NONE)),
+        CheckCode.POWER_BACKUP_ALL: Count("pk", filter=active & Q(power_backup=False)),
+        CheckCode.FIBRE_FOR_EVOTING: Count("pk", filter=active & Q(evoting_planned=True)
+                                           & ~Q(fibre=Fibre.CONNECTED)),
+        CheckCode.WITHIN_CAPACITY: Count("pk", filter=active & Q(
+            capacity__isnull=False, expected_voters__gt=F("capacity"))),
+    }
+
+
 def _station_counts(election: Election, county: AdminUnit) -> dict[str, int]:
     """One aggregate query: how many active stations of the county fall short of each check."""
-    active = Q(status=Status.ACTIVE)
     return Station.objects.filter(election=election, county=county).aggregate(
-        **{
-            CheckCode.CCTV_LIVE_AT_SENSITIVE: Count("pk", filter=active & Q(sensitive=True)
-                                                    & ~Q(cctv=Cctv.LIVE)),
-            CheckCode.CCTV_AT_ALL: Count("pk", filter=active & Q(cctv=Cctv.NONE)),
-            CheckCode.POWER_BACKUP_ALL: Count("pk", filter=active & Q(power_backup=False)),
-            CheckCode.FIBRE_FOR_EVOTING: Count("pk", filter=active & Q(evoting_planned=True)
-                                               & ~Q(fibre=Fibre.CONNECTED)),
-            CheckCode.WITHIN_CAPACITY: Count("pk", filter=active & Q(
-                capacity__isnull=False, expected_voters__gt=F("capacity"))),
-        }
-    )
+        **_shortfall_counts())
+
+
+def station_shortfalls(election: Election, county_ids: list[int]) -> dict[int, dict[str, int]]:
+    """One grouped query for many counties: {county id: {check code: stations short}}."""
+    checks = _shortfall_counts()
+    rows = (Station.objects.filter(election=election, county_id__in=county_ids)
+            .values_list("county_id").annotate(**checks).order_by())
+    return {row[0]: dict(zip(checks, row[1:], strict=True)) for row in rows}
 
 
 def required_measures(tier: int | None) -> list[RequiredMeasure]:

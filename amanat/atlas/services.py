@@ -22,10 +22,12 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
 from amanat.accounts.models import Agency
-from amanat.atlas import tasks
+from amanat.atlas import catalogue, tasks
+from amanat.atlas import factors as fx
 from amanat.atlas.models import (
     Assessment,
     CountyHistory,
+    FactorCatalogue,
     NationalTier,
     RequiredMeasure,
     Snapshot,
@@ -61,6 +63,10 @@ def atlas_enqueue_station_changed(station_id: int) -> None:
 
 def atlas_enqueue_county_changed(election_id: int, county_id: int) -> None:
     transaction.on_commit(lambda: tasks.county_changed.enqueue(election_id, county_id))
+
+
+def atlas_enqueue_province_changed(election_id: int, province_id: int) -> None:
+    transaction.on_commit(lambda: tasks.province_changed.enqueue(election_id, province_id))
 
 
 def atlas_enqueue_recompute(election_id: int, job_id: str | None = None) -> None:
@@ -121,8 +127,10 @@ def assessment_create(
 def national_tier_set(
     *, election: Election, county: AdminUnit, tier: int | None, actor: AnyUser, note: str = ""
 ) -> NationalTier | None:
-    """Set (or with ``tier=None`` clear) the national tier of a county."""
-    _require_county(county)
+    """Set (or with ``tier=None`` clear) the national tier of a county or a province."""
+    if county.kind not in (Kind.COUNTY, Kind.PROVINCE):
+        raise RuleError(_("“%(unit)s” is neither a county nor a province."),
+                        code="not_a_county", field="county", unit=county.name)
     if tier is not None and tier not in (1, 2, 3, 4):
         raise RuleError(_("The tier must be 1, 2, 3 or 4."), code="out_of_range", field="tier")
     with transaction.atomic():
@@ -141,7 +149,10 @@ def national_tier_set(
         audit_record(action="atlas.national_tier.set", actor=actor, unit=county,
                      object_type="atlas.nationaltier", object_id=county.pk, before=before,
                      after={"tier": tier, "note": note, "election": election.slug})
-        atlas_enqueue_county_changed(election.pk, county.pk)
+        if county.kind == Kind.PROVINCE:
+            atlas_enqueue_province_changed(election.pk, county.pk)
+        else:
+            atlas_enqueue_county_changed(election.pk, county.pk)
     return result
 
 
@@ -190,6 +201,51 @@ def thresholds_set(
                     {"election": election.slug}))
         atlas_enqueue_recompute(election.pk, str(job.pk) if job else None)
     return job
+
+
+MAX_WEIGHT = 100.0
+
+
+def catalogue_set(*, weights: dict[str, float], station_mean_weight: float,
+                  county_mean_weight: float, incident_scale: float, over_capacity_span: float,
+                  note: str, actor: AnyUser) -> FactorCatalogue:
+    """A new version of the factor catalogue (weights 0–100, each level with a positive
+    total; positive parameters), audited with the version before and after; every
+    election with scores is recomputed in the background."""
+    unknown = sorted(set(weights) - set(fx.CATALOGUE))
+    if unknown:
+        raise RuleError(_("Unknown factor: %(factor)s."), code="unknown_factor",
+                        factor=", ".join(unknown))
+    if any(not 0 <= float(w) <= MAX_WEIGHT for w in weights.values()):
+        raise RuleError(_("Each weight must be between 0 and 100."), code="out_of_range",
+                        field="weights")
+    full = {code: float(weights.get(code, f.weight)) for code, f in fx.CATALOGUE.items()}
+    if sum(full[f.code] for f in fx.STATION_FACTORS) <= 0:
+        raise RuleError(_("At least one station factor needs a weight above 0."),
+                        code="no_station_weight", field="weights")
+    if not (0 < station_mean_weight <= MAX_WEIGHT and 0 < county_mean_weight <= MAX_WEIGHT):
+        raise RuleError(_("The weights of the means must be above 0 and at most 100."),
+                        code="out_of_range", field="station_mean_weight")
+    if not (0 < incident_scale <= 1000 and 0 < over_capacity_span <= 10):
+        raise RuleError(_("The incident scale must be above 0 (at most 1000) and the share "
+                          "above capacity above 0 (at most 10)."),
+                        code="out_of_range", field="incident_scale")
+    if not note.strip():
+        raise RuleError(_("Write the reason for the change."), code="required", field="note")
+    with transaction.atomic():
+        before = catalogue.current()
+        row = FactorCatalogue.objects.create(
+            version=before.version + 1, weights=full, station_mean_weight=station_mean_weight,
+            county_mean_weight=county_mean_weight, incident_scale=incident_scale,
+            over_capacity_span=over_capacity_span, note=clean_text(note),
+            created_by=signed_in(actor))
+        audit_record(action="atlas.catalogue.set", actor=actor, obj=row,
+                     before=before.as_dict(),
+                     after={**catalogue.of(row).as_dict(), "note": row.note})
+        for election_id in (UnitScore.objects.order_by().values_list("election_id", flat=True)
+                            .distinct()):
+            atlas_enqueue_recompute(election_id)
+    return row
 
 
 def required_measure_save(*, measure: RequiredMeasure, actor: AnyUser) -> RequiredMeasure:

@@ -25,6 +25,14 @@ def county_changed(election_id: int, county_id: int) -> None:
 
 
 @task()
+def province_changed(election_id: int, province_id: int) -> None:
+    election = Election.objects.filter(pk=election_id).first()
+    province = AdminUnit.objects.filter(pk=province_id).first()
+    if election is not None and province is not None:
+        rc.atlas_province_changed(election=election, province=province)
+
+
+@task()
 def recompute(election_id: int, job_id: str | None = None) -> None:
     """The whole atlas of an election; as a job when a person started it from a page."""
     def work(report: jobs.Report) -> str | None:

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,9 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from amanat.accounts import policy
 from amanat.accounts.access import can, can_nationally, user_memberships
 from amanat.accounts.models import Agency
-from amanat.atlas import pdf, selectors, services
-from amanat.atlas.forms import AssessmentForm, NationalTierForm, ThresholdsForm
-from amanat.atlas.models import TierThreshold, UnitLevel, UnitScore
+from amanat.atlas import catalogue, pdf, selectors, services
+from amanat.atlas import factors as fx
+from amanat.atlas.forms import AssessmentForm, CatalogueForm, NationalTierForm, ThresholdsForm
+from amanat.atlas.models import FactorCatalogue, TierThreshold, UnitLevel, UnitScore
 from amanat.atlas.selectors import TIER_COLOURS
 from amanat.core.errors import RuleError
 from amanat.core.templatetags.persian import persian_active
@@ -84,6 +86,9 @@ def province(request: HttpRequest, unit_id: int) -> HttpResponse:
         "factors": selectors.factor_rows(score.explanation, _lang()) if score else [],
         "counties": _explained(counties), "map_config": _map_config(counties, unit),
         "trend": selectors.trend(election, unit),
+        "national_tier": selectors.national_tier(election, unit),
+        "can_tier": can(request.user, policy.CHANGE, "atlas.nationaltier", unit),
+        "can_export": can(request.user, policy.EXPORT, selectors.SCORE_LABEL, unit),
     })
 
 
@@ -111,6 +116,18 @@ def county_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
     data = pdf.county_pdf_audited(election=election, county=unit, actor=request.user)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="atlas-{unit.code}.pdf"'
+    return response
+
+
+@require_POST
+def province_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The printed atlas of a province (POST: the download is recorded in the audit log)."""
+    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.PROVINCE,
+                                             action=policy.EXPORT)
+    election = election_for_request(request, required=True)
+    data = pdf.province_pdf_audited(election=election, province=unit, actor=request.user)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="atlas-province-{unit.code}.pdf"'
     return response
 
 
@@ -148,14 +165,17 @@ def assessment_new(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 def _county_url(unit: AdminUnit) -> str:
-    from django.urls import reverse
-
     return reverse("atlas:county", args=[unit.pk])
 
 
+def _province_url(unit: AdminUnit) -> str:
+    return reverse("atlas:province", args=[unit.pk])
+
+
 @require_http_methods(["GET", "POST"])
-def tier_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.COUNTY,
+def tier_edit(request: HttpRequest, unit_id: int, kind: str = Kind.COUNTY) -> HttpResponse:
+    """The national tier of a county or (``kind`` province) a province."""
+    unit = selectors.get_atlas_unit_for_user(request.user, unit_id, kind,
                                              action=policy.CHANGE, label="atlas.nationaltier")
     election = election_for_request(request, required=True)
     current = selectors.national_tier(election, unit)
@@ -165,7 +185,8 @@ def tier_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
         services.national_tier_set(election=election, county=unit, tier=form.cleaned_data["tier"],
                                    note=form.cleaned_data["note"], actor=request.user)
         messages.success(request, _("The national tier was saved."))
-        return redirect(f"{_county_url(unit)}?election={election.slug}")
+        back = _province_url(unit) if kind == Kind.PROVINCE else _county_url(unit)
+        return redirect(f"{back}?election={election.slug}")
     return render(request, "atlas/tier_form.html",
                   {"form": form, "unit": unit, "election": election, "current": current})
 
@@ -195,9 +216,57 @@ def thresholds(request: HttpRequest) -> HttpResponse:
                   {"form": form, "election": election, "row": row})
 
 
-def _national_url() -> str:
-    from django.urls import reverse
+CATALOGUE_LABEL = "atlas.factorcatalogue"
 
+
+@require_GET
+def factors(request: HttpRequest) -> HttpResponse:
+    """The factor catalogue in force (weights and parameters) and its versions."""
+    if not can(request.user, policy.VIEW, selectors.SCORE_LABEL, None):
+        raise Http404("not found")
+    current = catalogue.current()
+    lang = _lang()
+    rows = [{"factor": f, "name": f.name_fa if lang == "fa" else f.name_en,
+             "weight": current.weight(f.code)} for f in fx.CATALOGUE.values()]
+    return render(request, "atlas/factors.html", {
+        "current": current, "rows": rows,
+        "can_edit": can_nationally(request.user, policy.CHANGE, CATALOGUE_LABEL),
+        "versions": FactorCatalogue.objects.select_related("created_by")[:20],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def factors_edit(request: HttpRequest) -> HttpResponse:
+    """National administrators change the weights and parameters: a new version of the
+    catalogue, audited before → after, then a recompute in the background."""
+    if not can_nationally(request.user, policy.CHANGE, CATALOGUE_LABEL):
+        raise Http404("not found")
+    current = catalogue.current()
+    initial: dict[str, Any] = {f"w_{code}": current.weight(code) for code in fx.CATALOGUE}
+    initial |= {"station_mean_weight": current.station_mean,
+                "county_mean_weight": current.county_mean,
+                "incident_scale": current.incident_scale,
+                "over_capacity_span": current.over_capacity_span}
+    form = CatalogueForm(request.POST or None, initial=initial, lang=_lang())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.catalogue_set(
+                weights=form.weights(), station_mean_weight=data["station_mean_weight"],
+                county_mean_weight=data["county_mean_weight"],
+                incident_scale=data["incident_scale"],
+                over_capacity_span=data["over_capacity_span"], note=data["note"],
+                actor=request.user)
+        except RuleError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The new weights were saved; the atlas is being "
+                                        "recomputed."))
+            return redirect(reverse("atlas:factors"))
+    return render(request, "atlas/factors_form.html", {"form": form, "current": current})
+
+
+def _national_url() -> str:
     return reverse("atlas:national")
 
 

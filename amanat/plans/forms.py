@@ -9,7 +9,7 @@ from django.core.validators import validate_slug
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from amanat.accounts.models import Agency
+from amanat.accounts.models import Agency, Role
 from amanat.atlas import factors as atlas_factors
 from amanat.core.forms import (
     FILTERS_TEMPLATE,
@@ -20,8 +20,10 @@ from amanat.core.forms import (
 )
 from amanat.core.models import in_language
 from amanat.geo.models import AdminUnit
+from amanat.incidents.models import Category
 from amanat.plans.models import (
     Directive,
+    IndicatorKind,
     Localisation,
     Measure,
     MeasureKind,
@@ -29,6 +31,7 @@ from amanat.plans.models import (
     Phase,
     PlanComment,
     PlanStatus,
+    Scenario,
     SecurityPlan,
     StepStatus,
     Threat,
@@ -152,3 +155,84 @@ class PlanAdvanceForm(forms.Form):
 class PlanCommentForm(_GridForm):
     text = CleanCharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}),
                           max_length=text_limit(PlanComment, "text"))
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in Role.choices]
+
+
+ROLES_HELP = _("None: only national and provincial staff see its alerts.")
+
+
+class CategoryChoiceField(forms.ModelChoiceField[Category]):
+    def label_from_instance(self, obj: Category) -> str:
+        return in_language(obj.name_fa, obj.name_en)
+
+
+def _categories() -> CategoryChoiceField:
+    return CategoryChoiceField(
+        label=_("Category"), queryset=Category.objects.order_by("position", "code"),
+        required=False, help_text=_("Only reports or cases of this category (optional)."))
+
+
+class ScenarioForm(_GridForm):
+    """A new scenario: its threat, the roles alerted and the playbook's first step."""
+
+    code = CleanCharField(label=_("Code"), max_length=40, validators=[validate_slug],
+                          help_text=_("Latin letters, digits and hyphens, e.g. road-blocks."))
+    title = CleanCharField(label=_("Title"), max_length=300)
+    threat = ThreatChoiceField(label=_("Threat"), queryset=Threat.objects.none())
+    description = CleanCharField(label=_("Description"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 3}),
+                                 max_length=text_limit(Scenario, "description"))
+    alert_roles = forms.MultipleChoiceField(
+        label=_("Roles alerted"), choices=_role_choices, widget=forms.CheckboxSelectMultiple,
+        initial=[Role.GOVERNOR], required=False, help_text=ROLES_HELP)
+    first_step_agency = AgencyChoiceField(label=_("First step: owner agency"),
+                                          queryset=Agency.objects.order_by("code"))
+    first_step = CleanCharField(label=_("First step"), max_length=300)
+
+    def __init__(self, *args: Any, unit: AdminUnit | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["threat"]
+        assert isinstance(field, forms.ModelChoiceField)
+        scope = Q(unit__isnull=True) | (Q(unit=unit) if unit is not None else Q(pk__in=[]))
+        field.queryset = Threat.objects.filter(scope, active=True).order_by("code")
+
+
+class ScenarioEditForm(_GridForm):
+    title = CleanCharField(label=_("Title"), max_length=300)
+    description = CleanCharField(label=_("Description"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 3}),
+                                 max_length=text_limit(Scenario, "description"))
+    alert_roles = forms.MultipleChoiceField(
+        label=_("Roles alerted"), choices=_role_choices, widget=forms.CheckboxSelectMultiple,
+        required=False, help_text=ROLES_HELP)
+    active = forms.BooleanField(label=_("Evaluated (active)"), required=False)
+
+
+class IndicatorForm(_GridForm):
+    kind = forms.ChoiceField(label=_("Indicator"), choices=IndicatorKind.choices)
+    category = _categories()
+    threshold = forms.FloatField(label=_("Threshold"), min_value=0.001,
+                                 help_text=_("An alert fires when the county's value is at or "
+                                             "above it."))
+    window_minutes = forms.IntegerField(
+        label=_("Window (minutes)"), min_value=1, max_value=7 * 24 * 60, initial=60,
+        help_text=_("For reports per hour: the minutes counted back from now."))
+
+
+class IndicatorEditForm(IndicatorForm):
+    """An indicator's threshold, window and category; its kind stays."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"]
+
+
+class StepForm(_GridForm):
+    agency = AgencyChoiceField(label=_("Owner agency"), queryset=Agency.objects.order_by("code"))
+    name = CleanCharField(label=_("Step"), max_length=300)
+    position = forms.IntegerField(label=_("Position"), min_value=1, max_value=100,
+                                  required=False,
+                                  help_text=_("1 is the first step; empty: at the end."))

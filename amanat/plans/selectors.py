@@ -17,7 +17,8 @@ from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Role
 from amanat.atlas import factors as atlas_factors
-from amanat.atlas.selectors import unit_score
+from amanat.atlas.models import RequiredMeasure, UnitLevel, UnitScore
+from amanat.atlas.selectors import station_shortfalls, unit_score
 from amanat.core.models import in_language
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
@@ -28,6 +29,7 @@ from amanat.plans.models import (
     AlertStatus,
     Directive,
     DirectiveStatus,
+    Indicator,
     Localisation,
     LocalisationStatus,
     Measure,
@@ -115,8 +117,17 @@ def get_localisation_for_user(user: AnyUser, pk: Any, *, action: str = policy.VI
         queryset=Localisation.objects.select_related("unit", "directive", "approved_by"))
 
 
-def get_scenario_for_user(user: AnyUser, pk: Any) -> Scenario:
-    """National scenarios are read by every role the policy allows; a county's by scope."""
+def can_edit_scenario(user: AnyUser, scenario: Scenario) -> bool:
+    """A national scenario is edited by national roles that may change scenarios; a
+    county's by the roles that may change them in the county."""
+    if scenario.unit_id is None:
+        return access.can_nationally(user, policy.CHANGE, SCENARIO)
+    return access.can(user, policy.CHANGE, SCENARIO, scenario.unit)
+
+
+def get_scenario_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Scenario:
+    """National scenarios are read by every role the policy allows; a county's by scope.
+    With ``write``, only those who may edit it (``can_edit_scenario``); else 404."""
     if not access.can(user, policy.VIEW, SCENARIO, None):
         raise Http404("not found")
     paths = access.scope_paths(user, SCENARIO, policy.VIEW)
@@ -129,7 +140,21 @@ def get_scenario_for_user(user: AnyUser, pk: Any) -> Scenario:
         access.access_denied_record(user=user, model_label=SCENARIO, pk=pk,
                                     action=policy.VIEW)
         raise Http404("not found")
+    if write and not can_edit_scenario(user, scenario):
+        access.access_denied_record(user=user, model_label=SCENARIO, pk=pk,
+                                    action=policy.CHANGE)
+        raise Http404("not found")
     return scenario
+
+
+def get_indicator_for_user(user: AnyUser, pk: Any) -> Indicator:
+    """An indicator of a scenario the user may edit; else 404."""
+    indicator = (Indicator.objects.select_related("scenario", "category").filter(pk=pk).first()
+                 if parse_id(pk) is not None else None)
+    if indicator is None:
+        raise Http404("not found")
+    get_scenario_for_user(user, indicator.scenario_id, write=True)
+    return indicator
 
 
 def get_alert_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Alert:
@@ -285,12 +310,17 @@ def compliance(user: AnyUser, directive: Directive) -> tuple[list[Compliance],
     """Per county in the user's scope, per province, and for the whole scope: localised
     or not, measures done out of the directive's, overdue; worst first.  Four queries
     whatever the number of counties."""
+    # Only the columns the dashboard shows: 448 counties and their localisations are
+    # built as model instances on every request.
     counties = list(access.scope_queryset(
-        user, AdminUnit.objects.filter(kind=Kind.COUNTY).select_related("parent"),
+        user, AdminUnit.objects.filter(kind=Kind.COUNTY).select_related("parent")
+        .only("name", "path", "kind", "parent_id", "latitude", "longitude",
+              "parent__name", "parent__path", "parent__kind"),
         action=policy.VIEW, path_field="path", model_label=LOCALISATION))
     ids = [c.pk for c in counties]
     locs = {loc.unit_id: loc for loc in Localisation.objects.filter(directive=directive,
-                                                                    unit_id__in=ids)}
+                                                                    unit_id__in=ids)
+            .only("pk", "unit_id", "status", "directive_id")}
     day = today()
     counts = {
         row["unit_id"]: row for row in
@@ -378,3 +408,84 @@ def rollup(rows: list[Compliance]) -> dict[str, int]:
     for r in rows:
         out[r.state] += 1
     return dict(out)
+
+
+# --- gaps by tier ------------------------------------------------------------------------------
+
+
+@dataclass
+class Gap:
+    """One requirement of a county's tier that is not met: ``state`` is "missing" (not
+    taken on as a measure), "open" (a measure, not done) or "registry" (the measure is
+    closed but the registry check still finds stations short)."""
+
+    required: RequiredMeasure
+    state: str
+    measure: Measure | None = None
+    short: int = 0  # active stations that fall short, for automatic checks
+    overdue: bool = False
+
+
+@dataclass
+class CountyGaps:
+    unit: AdminUnit
+    tier: int
+    floor: bool
+    required: int
+    gaps: list[Gap] = field(default_factory=list)
+
+    def sort_key(self) -> tuple[int, int, str]:
+        """Worst first: the highest-risk tier, then the most gaps."""
+        return (self.tier, -len(self.gaps), self.unit.path)
+
+
+def tier_gaps(user: AnyUser, election: Election, *, province: AdminUnit | None = None,
+              tier: int | None = None) -> tuple[list[CountyGaps], dict[int, dict[str, int]]]:
+    """The required measures of each county's tier that are missing or not done, per county
+    in the user's scope, worst first; and per tier the counties, those with gaps and the
+    gaps. Five queries whatever the number of counties (the atlas's required measures are
+    carried out as plans measures: one concept)."""
+    counties_qs = AdminUnit.objects.filter(kind=Kind.COUNTY).select_related("parent").only(
+        "name", "path", "kind", "code", "parent_id", "parent__name", "parent__path",
+        "parent__kind")
+    if province is not None:
+        counties_qs = counties_qs.filter(parent=province)
+    counties = {c.pk: c for c in access.scope_queryset(
+        user, counties_qs, action=policy.VIEW, path_field="path", model_label=MEASURE)}
+    scores = UnitScore.objects.filter(election=election, level=UnitLevel.COUNTY,
+                                      unit_id__in=list(counties))
+    if tier is not None:
+        scores = scores.filter(tier=tier)
+    tiers = {pk: (t, floor) for pk, t, floor
+             in scores.values_list("unit_id", "tier", "floor_applied")}
+    required = list(RequiredMeasure.objects.filter(active=True).order_by("tier", "pk"))
+    measures = {(m.unit_id, m.required_measure_id): m for m in Measure.objects.filter(
+        election=election, unit_id__in=list(tiers), required_measure__isnull=False)
+        .only("pk", "unit_id", "required_measure_id", "status", "due_on")}
+    checked = any(r.check_code for r in required)
+    short = station_shortfalls(election, list(tiers)) if checked and tiers else {}
+    day = today()
+    rows: list[CountyGaps] = []
+    summary: dict[int, dict[str, int]] = {t: {"counties": 0, "with_gaps": 0, "gaps": 0}
+                                          for t in (1, 2, 3, 4)}
+    for pk, (county_tier, floor) in tiers.items():
+        applies = [r for r in required if r.tier >= county_tier]
+        row = CountyGaps(unit=counties[pk], tier=county_tier, floor=floor, required=len(applies))
+        for req in applies:
+            measure = measures.get((pk, req.pk))
+            lacking = int((short.get(pk) or {}).get(req.check_code, 0) or 0) \
+                if req.check_code else 0
+            if measure is None:
+                row.gaps.append(Gap(req, "missing", short=lacking))
+            elif measure.status not in CLOSED_MEASURE_STATUSES:
+                row.gaps.append(Gap(req, "open", measure, lacking, measure.due_on < day))
+            elif lacking:
+                row.gaps.append(Gap(req, "registry", measure, lacking))
+        agg = summary[county_tier]
+        agg["counties"] += 1
+        agg["with_gaps"] += bool(row.gaps)
+        agg["gaps"] += len(row.gaps)
+        if row.gaps:
+            rows.append(row)
+    rows.sort(key=CountyGaps.sort_key)
+    return rows, summary

@@ -471,6 +471,127 @@ def scenario_create(*, code: str, threat: Threat, title: str, playbook: dict[str
     return scenario
 
 
+def _scenario_state(scenario: Scenario) -> dict[str, Any]:
+    return {"title": scenario.title, "description": scenario.description,
+            "alert_roles": list(scenario.alert_roles), "active": scenario.active}
+
+
+def scenario_update(*, scenario: Scenario, title: str, description: str,
+                    alert_roles: Sequence[str], active: bool, actor: AnyUser | None
+                    ) -> Scenario:
+    """Change a scenario's title, description, alerted roles and whether it is evaluated."""
+    title = _text(title, field="title", label=_("the scenario's title"), limit=300)
+    description = _text(description, field="description", label=_("the description"),
+                        limit=4000, required=False)
+    for role in alert_roles:
+        _choice(role, Role.values, field="alert_roles")
+    with transaction.atomic():
+        scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
+        before = _scenario_state(scenario)
+        scenario.title, scenario.description = title, description
+        scenario.alert_roles, scenario.active = list(alert_roles), bool(active)
+        scenario.save(update_fields=["title", "description", "alert_roles", "active"])
+        audit_record(action="plans.scenario.update", actor=actor, unit=scenario.unit,
+                     obj=scenario, before=before, after=_scenario_state(scenario))
+    return scenario
+
+
+def _indicator_check(kind: str, threshold: float, window_minutes: int) -> None:
+    _choice(kind, IndicatorKind.values, field="kind")
+    if not threshold > 0:
+        raise RuleError(_("a threshold and a window are positive"), code="range",
+                        field="threshold")
+    if not 0 < window_minutes <= 7 * 24 * 60:
+        raise RuleError(_("the window is between 1 minute and 7 days"), code="range",
+                        field="window_minutes")
+
+
+def _indicator_state(indicator: Indicator) -> dict[str, Any]:
+    return {"kind": indicator.kind, "threshold": indicator.threshold,
+            "window_minutes": indicator.window_minutes,
+            "category": indicator.category.code if indicator.category else None}
+
+
+def indicator_add(*, scenario: Scenario, spec: IndicatorSpec, actor: AnyUser | None
+                  ) -> Indicator:
+    """A new trigger indicator of a scenario (evaluated from the next run on)."""
+    _indicator_check(spec.kind, spec.threshold, spec.window_minutes)
+    with transaction.atomic():
+        indicator = Indicator.objects.create(
+            scenario=scenario, kind=spec.kind, threshold=spec.threshold,
+            window_minutes=spec.window_minutes, category=spec.category)
+        audit_record(action="plans.indicator.create", actor=actor, unit=scenario.unit,
+                     obj=indicator, after={**_indicator_state(indicator),
+                                           "scenario": scenario.code})
+    return indicator
+
+
+def indicator_update(*, indicator: Indicator, threshold: float, window_minutes: int,
+                     category: Any, actor: AnyUser | None) -> Indicator:
+    """Change an indicator's threshold, window and category (its kind stays)."""
+    _indicator_check(indicator.kind, threshold, window_minutes)
+    with transaction.atomic():
+        indicator = Indicator.objects.select_for_update(of=("self",)).select_related(
+            "scenario__unit", "category").get(pk=indicator.pk)
+        before = _indicator_state(indicator)
+        indicator.threshold, indicator.window_minutes = threshold, window_minutes
+        indicator.category = category
+        indicator.save(update_fields=["threshold", "window_minutes", "category"])
+        audit_record(action="plans.indicator.update", actor=actor,
+                     unit=indicator.scenario.unit, obj=indicator, before=before,
+                     after=_indicator_state(indicator))
+    return indicator
+
+
+def _steps(scenario: Scenario) -> list[tuple[str, str]]:
+    return [(step.agent, step.name) for step in playbooks.ordered_steps(scenario.playbook)]
+
+
+def _playbook_save(scenario: Scenario, steps: list[tuple[str, str]], *, action: str,
+                   actor: AnyUser | None, before: list[tuple[str, str]]) -> Scenario:
+    playbook = playbooks.build(scenario.code, scenario.title, steps)
+    playbooks.validate(playbook)
+    scenario.playbook = playbook
+    scenario.save(update_fields=["playbook"])
+    audit_record(action=action, actor=actor, unit=scenario.unit, obj=scenario,
+                 before={"steps": [list(s) for s in before]},
+                 after={"steps": [list(s) for s in steps]})
+    return scenario
+
+
+def playbook_step_add(*, scenario: Scenario, agency: Agency, name: str,
+                      position: int | None, actor: AnyUser | None) -> Scenario:
+    """Insert a step (owner agency, name) in the playbook at ``position`` (1-based; None:
+    at the end); the playbook is rebuilt in the documented CACAO shape."""
+    name = _text(name, field="name", label=_("the step"), limit=300)
+    with transaction.atomic():
+        scenario = Scenario.objects.select_for_update(of=("self",)).select_related("unit").get(
+            pk=scenario.pk)
+        before = _steps(scenario)
+        steps = list(before)
+        at = len(steps) if position is None else min(max(position, 1), len(steps) + 1) - 1
+        steps.insert(at, (agency.code, name))
+        return _playbook_save(scenario, steps, action="plans.playbook.step_add", actor=actor,
+                              before=before)
+
+
+def playbook_step_remove(*, scenario: Scenario, position: int, actor: AnyUser | None
+                         ) -> Scenario:
+    """Remove the step at ``position`` (1-based); a playbook keeps at least one step."""
+    with transaction.atomic():
+        scenario = Scenario.objects.select_for_update(of=("self",)).select_related("unit").get(
+            pk=scenario.pk)
+        before = _steps(scenario)
+        if not 1 <= position <= len(before):
+            raise RuleError(_("there is no such step"), code="no_step", field="position")
+        if len(before) == 1:
+            raise RuleError(_("a playbook keeps at least one step"), code="last_step",
+                            field="position")
+        steps = before[:position - 1] + before[position:]
+        return _playbook_save(scenario, steps, action="plans.playbook.step_remove",
+                              actor=actor, before=before)
+
+
 def alert_acknowledge(*, alert: Alert, actor: AnyUser | None) -> Alert:
     with transaction.atomic():
         alert = Alert.objects.select_for_update().select_related("unit").get(pk=alert.pk)

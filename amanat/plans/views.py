@@ -15,26 +15,35 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amanat.accounts import access, policy
 from amanat.accounts.models import Agency
 from amanat.core.errors import RuleError
+from amanat.core.templatetags.persian import localize_number, persian_active
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
-from amanat.geo.models import AdminUnit
+from amanat.geo.models import AdminUnit, Kind
 from amanat.plans import pdf, playbooks, selectors, services
 from amanat.plans.forms import (
     DirectiveForm,
     DirectiveMeasureForm,
+    IndicatorEditForm,
+    IndicatorForm,
     LocalisationForm,
     MeasureForm,
     MeasureReportForm,
     PlanAdvanceForm,
     PlanCommentForm,
     PlanForm,
+    ScenarioEditForm,
+    ScenarioForm,
     StepCloseForm,
+    StepForm,
     ThreatForm,
     ThreatRatingForm,
 )
@@ -79,6 +88,48 @@ def county_url(unit_id: int) -> str:
 # --- dashboard and work list ---------------------------------------------------------------------
 
 
+def _url_pattern(name: str) -> str:
+    """The URL of ``name`` with one integer argument, as a ``str.format`` pattern (one
+    ``reverse`` for a table instead of one per row)."""
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
+
+
+def county_rows_html(rows: list[S.Compliance]) -> SafeString:
+    """The county rows of the compliance table, built in one pass.
+
+    448 rows through the template language cost two ``{% url %}`` and five filters each
+    (most of the page's time, docs/benchmarks.md): here the two URLs are patterns
+    reversed once, the status labels are looked up once, and the numbers are localised
+    per row; every text from the database is escaped."""
+    county, localisation = _url_pattern("plans:county"), _url_pattern("plans:localisation")
+    labels = {value: escape(label) for value, label in LocalisationStatus.choices}
+    missing = '<span class="badge text-bg-danger">{}</span>'.format(escape(_("Not localised")))
+    # The language is read once for the table, not once per number.
+    digits = (str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹\u066c") if persian_active()
+              else str.maketrans("", ""))
+    percent_sign = localize_number("1%")[1:]
+
+    def num(value: int) -> str:
+        return f"{value:,}".translate(digits)
+
+    out = []
+    for r in rows:
+        loc = r.localisation
+        state = (f'<a href="{localisation.format(loc.pk)}">{labels.get(loc.status, "")}</a>'
+                 if loc is not None else missing)
+        overdue = num(r.overdue)
+        if r.overdue:
+            overdue = f'<span class="text-danger">{overdue}</span>'
+        parent = r.unit.parent
+        out.append(
+            f'<tr data-testid="compliance-row" data-state="{escape(r.state)}">'
+            f'<td><a href="{county.format(r.unit.pk)}">{escape(r.unit.name)}</a></td>'
+            f'<td>{escape(parent.name) if parent is not None else ""}</td>'
+            f"<td>{state}</td><td>{num(r.done)} / {num(r.total)}</td>"
+            f"<td>{num(r.percent)}{percent_sign}</td><td>{overdue}</td></tr>")
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped or a number
+
+
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Compliance with the current directive per county, worst first, with the province
     roll-up and a map."""
@@ -95,6 +146,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         total = next(p for p in provinces if p.unit.pk == province.pk)
     return render(request, "plans/dashboard.html", {
         "election": election, "directive": directive, "rows": rows, "provinces": provinces,
+        "county_rows": county_rows_html(rows),
         "province": province,
         "total": total, "states": S.rollup(rows),
         "can_localise": access.can(request.user, policy.CREATE, S.LOCALISATION, None),
@@ -117,6 +169,36 @@ def work_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/work_list.html", {
         "page": page, "overdue": overdue, "today": S.today(),
         "query": "overdue=1" if overdue else ""})
+
+
+def gaps(request: HttpRequest) -> HttpResponse:
+    """The national list of gaps by tier: which measures each county's tier requires are
+    missing or not done, worst first (highest-risk tier, then most gaps); scoped, with
+    filters by province, tier and county (a county out of scope is 404)."""
+    _require(request, policy.VIEW, S.MEASURE)
+    election = _election(request)
+    province = county = None
+    query = {}
+    if request.GET.get("province"):
+        province = S.get_unit_for_user(request.user, request.GET["province"], S.MEASURE,
+                                       kinds=(Kind.PROVINCE,))
+        query["province"] = province.pk
+    if request.GET.get("county"):
+        county = S.get_unit_for_user(request.user, request.GET["county"], S.MEASURE)
+        query["county"] = county.pk
+    tier = request.GET.get("tier")
+    tier_value = int(tier) if tier in ("1", "2", "3", "4") else None
+    if tier_value:
+        query["tier"] = tier_value
+    rows, summary = S.tier_gaps(request.user, election, province=province, tier=tier_value)
+    if county is not None:
+        rows = [r for r in rows if r.unit.pk == county.pk]
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "plans/gaps.html", {
+        "election": election, "page": page, "summary": sorted(summary.items()),
+        "province": province, "county": county, "tier": tier_value,
+        "query": urlencode(query),
+    })
 
 
 # --- threats -------------------------------------------------------------------------------------
@@ -415,7 +497,11 @@ def localisation_approve(request: HttpRequest, localisation_id: int) -> HttpResp
 
 def scenario_list(request: HttpRequest) -> HttpResponse:
     _require(request, policy.VIEW, S.SCENARIO)
+    user = request.user
     return render(request, "plans/scenario_list.html", {
+        "can_national": access.can_nationally(user, policy.CHANGE, S.SCENARIO),
+        "own_counties": [u for u in access.user_units(user) if u.kind == "county"
+                         and access.can(user, policy.CHANGE, S.SCENARIO, u)],
         "scenarios": S.scenarios_for(request.user)[:300],
         "alerts": S.alerts_for_user(request.user)})
 
@@ -428,11 +514,140 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
                 and scenario.unit_id in (None, u.pk)]
     agencies = {a.code: a for a in Agency.objects.all()}
     return render(request, "plans/scenario_detail.html", {
-        "scenario": scenario,
+        "scenario": scenario, "can_edit": S.can_edit_scenario(user, scenario),
         "steps": [(step, agencies.get(step.agent))
                   for step in playbooks.ordered_steps(scenario.playbook)],
         "indicators": scenario.indicators.select_related("category"), "counties": counties,
     })
+
+
+def scenario_url(scenario_id: int) -> str:
+    return reverse("plans:scenario", args=[scenario_id])
+
+
+@require_http_methods(["GET", "POST"])
+def scenario_new(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    """A new scenario: national (the national roles) or a county's own (its committee)."""
+    unit = None
+    if unit_id is None:
+        if not access.can_nationally(request.user, policy.CHANGE, S.SCENARIO):
+            raise Http404("not found")
+        cancel = reverse("plans:scenarios")
+    else:
+        unit = S.get_unit_for_user(request.user, unit_id, S.SCENARIO, action=policy.CHANGE)
+        cancel = county_url(unit.pk)
+    form = ScenarioForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            scenario = services.scenario_create(
+                code=data["code"], threat=data["threat"], title=data["title"], unit=unit,
+                description=data["description"], alert_roles=data["alert_roles"],
+                playbook=playbooks.build(data["code"], data["title"], [
+                    (data["first_step_agency"].code, data["first_step"])]),
+                actor=request.user)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The scenario was created."))
+            return redirect(scenario_url(scenario.pk))
+    return _form_page(request, form, title=_("New scenario"), cancel=cancel, unit=unit)
+
+
+@require_http_methods(["GET", "POST"])
+def scenario_edit(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = S.get_scenario_for_user(request.user, scenario_id, write=True)
+    form = ScenarioEditForm(request.POST or None, initial={
+        "title": scenario.title, "description": scenario.description,
+        "alert_roles": scenario.alert_roles, "active": scenario.active})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.scenario_update(scenario=scenario, title=data["title"],
+                                     description=data["description"],
+                                     alert_roles=data["alert_roles"], active=data["active"],
+                                     actor=request.user)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The scenario was saved."))
+            return redirect(scenario_url(scenario.pk))
+    return _form_page(request, form, title=_("Edit the scenario"),
+                      cancel=scenario_url(scenario.pk), unit=scenario.unit)
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_new(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = S.get_scenario_for_user(request.user, scenario_id, write=True)
+    form = IndicatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.indicator_add(scenario=scenario, actor=request.user,
+                                   spec=services.IndicatorSpec(
+                                       kind=data["kind"], threshold=data["threshold"],
+                                       window_minutes=data["window_minutes"],
+                                       category=data["category"]))
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The indicator was added."))
+            return redirect(scenario_url(scenario.pk))
+    return _form_page(request, form, title=_("New indicator"),
+                      cancel=scenario_url(scenario.pk), unit=scenario.unit)
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request: HttpRequest, indicator_id: int) -> HttpResponse:
+    indicator = S.get_indicator_for_user(request.user, indicator_id)
+    form = IndicatorEditForm(request.POST or None, initial={
+        "threshold": indicator.threshold, "window_minutes": indicator.window_minutes,
+        "category": indicator.category})
+    back = scenario_url(indicator.scenario_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.indicator_update(indicator=indicator, threshold=data["threshold"],
+                                      window_minutes=data["window_minutes"],
+                                      category=data["category"], actor=request.user)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The indicator was saved."))
+            return redirect(back)
+    return _form_page(request, form, title=_("Edit the indicator"), cancel=back,
+                      unit=indicator.scenario.unit)
+
+
+@require_http_methods(["GET", "POST"])
+def step_new(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = S.get_scenario_for_user(request.user, scenario_id, write=True)
+    form = StepForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.playbook_step_add(scenario=scenario, agency=data["agency"],
+                                       name=data["name"], position=data["position"],
+                                       actor=request.user)
+        except RuleError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The step was added to the playbook."))
+            return redirect(scenario_url(scenario.pk))
+    return _form_page(request, form, title=_("New playbook step"),
+                      cancel=scenario_url(scenario.pk), unit=scenario.unit)
+
+
+@require_POST
+def step_remove(request: HttpRequest, scenario_id: int, position: int) -> HttpResponse:
+    scenario = S.get_scenario_for_user(request.user, scenario_id, write=True)
+    try:
+        services.playbook_step_remove(scenario=scenario, position=position, actor=request.user)
+    except RuleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The step was removed from the playbook."))
+    return redirect(scenario_url(scenario.pk))
 
 
 def scenario_playbook(request: HttpRequest, scenario_id: int) -> JsonResponse:

@@ -299,6 +299,11 @@ def _atlas_counties(world: World) -> list[tuple[dict[str, Any], AdminUnit | None
 def _atlas_provinces(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.filter(kind="province")]
 
+
+def _atlas_units(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """Counties and provinces: the units the atlas scores (the world is recomputed)."""
+    return _atlas_counties(world) + _atlas_provinces(world)
+
 def _candidate_rows(world: World) -> dict[str, list[Any]]:
     from amanat.candidates.tests.review_factories import walk_rows
 
@@ -576,6 +581,15 @@ def _plans_scenarios(world: World) -> list[tuple[dict[str, Any], AdminUnit | Non
     return [({"scenario_id": _walk_plans(world)["scenario"].pk}, None)]
 
 
+def _plans_indicators(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    scenario = _walk_plans(world)["scenario"]
+    return [({"indicator_id": i.pk}, None) for i in scenario.indicators.all()]
+
+
+def _plans_step_positions(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"scenario_id": _walk_plans(world)["scenario"].pk, "position": 1}, None)]
+
+
 def _plans_run_start(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     scenario = _walk_plans(world)["scenario"]
     return [({"scenario_id": scenario.pk, "unit_id": u.pk}, u)
@@ -679,6 +693,17 @@ EXPECTATIONS: dict[str, Expect] = {
     # election security atlas: scores viewable in scope; inputs and PDF export by policy
     "atlas:national": Expect(LIST, "atlas.score"),
     "atlas:thresholds": Expect(NATIONAL, "atlas.tierthreshold", action="change"),
+    "atlas:factors": Expect(LIST, "atlas.score"),
+    "atlas:factors_edit": Expect(NATIONAL, "atlas.factorcatalogue", action="change"),
+    "atlas:province_tier_edit": Expect(OBJECT, "atlas.nationaltier", action="change",
+                                       objects=_atlas_provinces),
+    "atlas:province_pdf": Expect(OBJECT, "atlas.score", action="export",
+                                 objects=_atlas_provinces, post_only=True),
+    "api:atlas_units": Expect(LIST, "atlas.score"),
+    "api:atlas_unit": Expect(OBJECT, "atlas.score", objects=_atlas_units),
+    "api:atlas_factors": Expect(LIST, "atlas.score"),
+    "api:plans_compliance": Expect(LIST, "plans.localisation"),
+    "api:plans_county_measures": Expect(OBJECT, "plans.measure", objects=_plans_counties),
     "atlas:compare": Expect(LIST, "atlas.score"),
     "atlas:province": Expect(OBJECT, "atlas.score", objects=_atlas_provinces),
     "atlas:county": Expect(OBJECT, "atlas.score", objects=_atlas_counties),
@@ -713,6 +738,7 @@ EXPECTATIONS: dict[str, Expect] = {
     # the police's); directives by the ministry; approval by the governor only
     "plans:dashboard": Expect(LIST, "plans.localisation"),
     "plans:work": Expect(LIST, "plans.measure"),
+    "plans:gaps": Expect(LIST, "plans.measure"),
     "plans:threats": Expect(LIST, "plans.threat"),
     "plans:county": Expect(OBJECT, "plans.measure", objects=_plans_counties),
     "plans:threat_new": Expect(OBJECT, "plans.threat", action="create",
@@ -744,6 +770,20 @@ EXPECTATIONS: dict[str, Expect] = {
     "plans:scenarios": Expect(LIST, "plans.scenario"),
     "plans:scenario": Expect(LIST, "plans.scenario", objects=_plans_scenarios),
     "plans:scenario_playbook": Expect(LIST, "plans.scenario", objects=_plans_scenarios),
+    # Scenario editing: the walk's scenario is national, edited by national roles only.
+    "plans:scenario_new": Expect(NATIONAL, "plans.scenario", action="change"),
+    "plans:county_scenario_new": Expect(OBJECT, "plans.scenario", action="change",
+                                        objects=_plans_counties),
+    "plans:scenario_edit": Expect(NATIONAL, "plans.scenario", action="change",
+                                  objects=_plans_scenarios),
+    "plans:indicator_new": Expect(NATIONAL, "plans.scenario", action="change",
+                                  objects=_plans_scenarios),
+    "plans:indicator_edit": Expect(NATIONAL, "plans.scenario", action="change",
+                                   objects=_plans_indicators),
+    "plans:step_new": Expect(NATIONAL, "plans.scenario", action="change",
+                             objects=_plans_scenarios),
+    "plans:step_remove": Expect(NATIONAL, "plans.scenario", action="change",
+                                objects=_plans_step_positions, post_only=True),
     "plans:run_start": Expect(OBJECT, "plans.scenario", action="change",
                               objects=_plans_run_start, post_only=True),
     "plans:alerts": Expect(LIST, "plans.scenario"),
@@ -1018,6 +1058,11 @@ def build_world(geo: Any, personas: Personas) -> World:
         time=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), public_key="00" * 32,
         signature="x", text="amanat-audit-checkpoint v1\n",
     )
+    # The atlas scores every county and province (no stations: the county factors only),
+    # so that the atlas API's one-unit read has a row in scope.
+    from amanat.atlas.recompute import atlas_recompute
+
+    atlas_recompute(election=world.election)
     for who, user in personas.items():
         token, world.tokens[who] = services.api_token_issue(
             user=user, name="walk", ttl_days=1, actor=user

@@ -198,9 +198,10 @@ def test_national_tier_can_be_cleared(atlas_world: AtlasWorld) -> None:
                                actor=None)
     events = Event.objects.filter(action="atlas.national_tier.set").order_by("seq")
     assert [e.after["tier"] for e in events] == [1, None]
+    # Counties and provinces have national tiers (test_province.py); a district has none.
     with pytest.raises(RuleError):
-        services.national_tier_set(election=world.election, county=world.geo.tehran, tier=1,
-                                   actor=None)
+        services.national_tier_set(election=world.election, county=world.geo.gharchak_central,
+                                   tier=1, actor=None)
 
 
 def test_snapshot_copies_unit_scores(atlas_world: AtlasWorld) -> None:

@@ -39,7 +39,10 @@ def atlas_inputs(draw: st.DrawFn) -> scoring.AtlasInputs:
     t3 = draw(st.floats(1, 30))
     t2 = draw(st.floats(t3 + 1, 60))
     t1 = draw(st.floats(t2 + 1, 100))
+    province_floor = np.array(draw(st.lists(st.integers(0, 4), min_size=n_provinces,
+                                            max_size=n_provinces)), dtype=np.int64)
     return scoring.AtlasInputs(
+        province_floor=province_floor,
         station_values=values, station_voters=voters, station_county=station_county,
         county_values=county_values, county_floor=floor,
         county_province=np.array(draw(st.lists(st.integers(0, n_provinces - 1), min_size=m,
@@ -86,6 +89,18 @@ def test_the_national_tier_is_a_floor(inputs: scoring.AtlasInputs) -> None:
         explained = scoring.explanation(counties, row)
         assert ("floor" in explained) == bool(counties.computed_tier[row] > counties.tier[row])
         assert counties.tier[row] == min(counties.computed_tier[row], floor[row] or 4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(atlas_inputs())
+def test_the_national_tier_is_a_floor_for_provinces(inputs: scoring.AtlasInputs) -> None:
+    provinces = scoring.compute(inputs).provinces
+    floor = inputs.province_floor
+    assert floor is not None
+    for row in range(len(floor)):
+        assert provinces.tier[row] == min(provinces.computed_tier[row], floor[row] or 4)
+        explained = scoring.explanation(provinces, row)
+        assert ("floor" in explained) == bool(provinces.computed_tier[row] > provinces.tier[row])
 
 
 def _assert_not_lower(before: scoring.AtlasResult, after: scoring.AtlasResult) -> None:

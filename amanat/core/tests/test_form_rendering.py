@@ -77,6 +77,7 @@ FACTORIES: dict[str, Factory | None] = {
         stations=_model("stations.Station").objects.none()),
     "amanat.atlas.forms.NationalTierForm": lambda ctx: ctx.form({"note": "x" * 3000}),
     "amanat.atlas.forms.ThresholdsForm": lambda ctx: ctx.form({}),
+    "amanat.atlas.forms.CatalogueForm": lambda ctx: ctx.form({"w_sensitive": "-1"}),
     "amanat.audit.forms.EventFilterForm": lambda ctx: ctx.form({"since": "1404/13/01"}),
     "amanat.core.forms.FilterForm": None,
     "amanat.candidates.review_forms.ReviewFilterForm": lambda ctx: ctx.form(
@@ -130,6 +131,11 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.plans.forms.PlanForm": lambda ctx: ctx.form({}),
     "amanat.plans.forms.PlanAdvanceForm": lambda ctx: ctx.form({}),
     "amanat.plans.forms.PlanCommentForm": lambda ctx: ctx.form({}),
+    "amanat.plans.forms.ScenarioForm": lambda ctx: ctx.form({"code": "a b"}),
+    "amanat.plans.forms.ScenarioEditForm": lambda ctx: ctx.form({}),
+    "amanat.plans.forms.IndicatorForm": lambda ctx: ctx.form({"threshold": "0"}),
+    "amanat.plans.forms.IndicatorEditForm": lambda ctx: ctx.form({"window_minutes": "0"}),
+    "amanat.plans.forms.StepForm": lambda ctx: ctx.form({"position": "0"}),
     "amanat.candidates.forms._NationalIdMobile": None,
     "amanat.candidates.forms._PersonForm": None,
     "amanat.candidates.forms.PlaceForm": lambda ctx: ctx.form(

@@ -75,9 +75,10 @@ def test_every_string_of_the_code_is_in_the_persian_catalog(tmp_path: Path) -> N
 
 
 # Templates that may hold Persian letters: the language switch names Persian in Persian,
-# and the printed county atlas and council agenda are official Persian documents.
+# and the printed county and province atlases and council agenda are official Persian
+# documents.
 PERSIAN_TEMPLATES = {"includes/navbar.html", "atlas/county_pdf.html",
-                     "councils/agenda_pdf.html"}
+                     "atlas/province_pdf.html", "councils/agenda_pdf.html"}
 
 
 def test_no_page_template_holds_persian_text() -> None:

@@ -2,7 +2,9 @@
 
     amanat atlas-build [--election SLUG]                 recompute everything + snapshot
     amanat atlas-build --pdf --county CODE [--out DIR]  also write that county's atlas
-    amanat atlas-build --pdf --province CODE [--out DIR] one atlas per county of the province
+    amanat atlas-build --pdf --province CODE [--out DIR] the province's atlas (its counties'
+                                                         summaries, map, tiers)
+    amanat atlas-build --pdf --province CODE --counties  also one atlas per county of it
     amanat atlas-build --pdf [--out DIR]                 one atlas per county of the country
     amanat atlas-build --pdf --no-recompute ...          PDFs from the stored scores only
 """
@@ -31,6 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--pdf", action="store_true", help="write printed atlases (PDF)")
         parser.add_argument("--county", help="official code of one county")
         parser.add_argument("--province", help="official code of one province")
+        parser.add_argument("--counties", action="store_true",
+                            help="with --province: also each county's own atlas")
         parser.add_argument("--out", type=Path, default=Path("."), help="folder for the PDFs")
         parser.add_argument("--no-recompute", action="store_true",
                             help="skip the recompute and snapshot")
@@ -47,8 +51,22 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(
                 f"recomputed {result.stations} stations, {result.counties} counties, "
                 f"{result.provinces} provinces in {result.seconds:.2f} s; snapshot taken"))
+        if options["pdf"] and options["province"]:
+            self._write_province(election, options["province"], options["out"], actor)
+            if not options["counties"]:
+                return
         if options["pdf"]:
             self._write_pdfs(election, counties, options["out"], actor)
+
+    def _write_province(self, election: Election, code: str, out: Path, actor: str) -> None:
+        province = AdminUnit.objects.get(kind=Kind.PROVINCE, code=code)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"atlas-{election.slug}-province-{province.code}.pdf"
+        path.write_bytes(pdf.province_pdf(election, province))
+        self.stdout.write(f"wrote {path}")
+        audit_record(action="atlas.export_pdf", actor_name=actor, unit=province,
+                     object_type="geo.adminunit", object_id=province.pk,
+                     extra={"election": election.slug, "level": "province", "out": str(out)})
 
     def _counties(self, county: str | None, province: str | None) -> list[AdminUnit]:
         if county and province:
