@@ -137,7 +137,8 @@ class Station(models.Model):
     accessible = models.BooleanField(_("accessible"), default=False)
     # Every post of the station filled for the election: written by the staffing app
     # (through ``services.stations_staffed_set``), read by the readiness figures.
-    staffed = models.BooleanField(_("staffed"), default=False, editable=False)
+    # db_default: the bulk writers (imports, the demo) leave the column to the database.
+    staffed = models.BooleanField(_("staffed"), default=False, db_default=False, editable=False)
     sensitive = models.BooleanField(_("sensitive"), default=False)
     sensitivity_reason = models.TextField(
         _("sensitivity reason"), max_length=TEXT_LIMITS["sensitivity_reason"], blank=True

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='station',
             name='staffed',
-            field=models.BooleanField(default=False, editable=False, verbose_name='staffed'),
+            field=models.BooleanField(db_default=False, default=False, editable=False, verbose_name='staffed'),
         ),
     ]
