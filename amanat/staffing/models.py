@@ -190,6 +190,9 @@ class Roster(models.Model):
     run_state = models.CharField(max_length=10, choices=RunState.choices,
                                  default=RunState.IDLE)
     run_percent = models.PositiveSmallIntegerField(default=0)
+    # The run's job (core.jobs): its page follows the run for the person who started it.
+    run_job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
     run_stage = models.CharField(max_length=32, blank=True)
     run_status = models.CharField(max_length=32, blank=True)
     run_total_km = models.FloatField(null=True, blank=True)

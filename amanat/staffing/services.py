@@ -10,12 +10,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.services import audit_record
 from amanat.candidates.services import mobile_checked, national_id_checked
+from amanat.core import jobs
 from amanat.core.errors import RuleError, tabular_error, tabular_warning
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
@@ -352,12 +354,19 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
         raise RuleError(_("An assignment run for this county is already under way."),
                         code="run_under_way")
     with transaction.atomic():
+        user = signed_in(actor)
+        roster.run_job = None if user is None else jobs.job_create(
+            kind="staffing.assign", user_id=user.pk, total=100,
+            title=_("Station staff assignment in %(county)s") % {"county": county.name},
+            result_url=reverse("staffing:county", args=[county.pk]))
         roster.run_state, roster.run_percent, roster.run_stage = RunState.QUEUED, 0, "queued"
-        roster.save(update_fields=["run_state", "run_percent", "run_stage"])
+        roster.save(update_fields=["run_state", "run_percent", "run_stage", "run_job"])
         audit_record(action="staffing.roster.assign_queued", actor=actor, unit=county,
                      obj=roster)
-        roster_id, user_id = roster.pk, getattr(signed_in(actor), "pk", None)
-        transaction.on_commit(lambda: tasks.roster_assign_task.enqueue(roster_id, user_id))
+        roster_id, user_id = roster.pk, getattr(user, "pk", None)
+        job_id = str(roster.run_job.pk) if roster.run_job else None
+        transaction.on_commit(
+            lambda: tasks.roster_assign_task.enqueue(roster_id, user_id, job_id))
     return roster
 
 

@@ -90,12 +90,14 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def county_assign(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk, write=True)
     try:
-        services.roster_assign_enqueue(actor=request.user, election=_election(request),
-                                       county=county)
+        roster = services.roster_assign_enqueue(actor=request.user, election=_election(request),
+                                                county=county)
     except RuleError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("The assignment is running; this page shows its progress."))
+        if roster.run_job_id is not None:
+            # The job's page follows the run and links back here when it is over.
+            return redirect("site:job", roster.run_job_id)
     return redirect("staffing:county", pk=county.pk)
 
 

@@ -121,9 +121,14 @@ def test_run_button_approval_locks_and_reopen(world: Any, client: Any,
     c = _client(client, world.personas.gharchak_governor)
     county = world.geo.gharchak
     with django_capture_on_commit_callbacks(execute=True):
-        c.post(reverse("staffing:county_assign", args=[county.pk]))
+        started = c.post(reverse("staffing:county_assign", args=[county.pk]))
     roster = Roster.objects.get(county=county)
     assert roster.run_state == "done" and roster.run_filled == 8
+    # The run is followed on its job's page, which says when it is over and links back.
+    assert started["Location"] == reverse("site:job", args=[roster.run_job_id])
+    job = c.get(started["Location"]).content.decode()
+    assert 'data-testid="job-done"' in job
+    assert reverse("staffing:county", args=[county.pk]) in job
     page = c.get(reverse("staffing:county", args=[county.pk]))
     assert sum(row.filled for row in page.context["rows"]) == 8
     # The stations' staffed state (readiness) follows the roster.
