@@ -5,6 +5,7 @@ Each step is idempotent, so running ``amanat load-demo`` twice leaves one copy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from amanat.atlas.demo import seed_demo_atlas
 from amanat.boards.demo import seed_demo_boards
 from amanat.candidates.demo import seed_demo_candidates
 from amanat.candidates.review_demo import seed_demo_candidate_review
+from amanat.core.progress import progress_bar
 from amanat.councils.demo import seed_demo_councils
 from amanat.elections.demo import seed_example_election
 from amanat.geo.services import geo_import
@@ -33,31 +35,53 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("load-demo creates demo accounts with a public password; "
                                "it does not run with AMANAT_ENV=production.")
-        result = geo_import()
-        created, updated = sum(result.created.values()), sum(result.updated.values())
-        unchanged = sum(result.unchanged.values())
-        self.stdout.write(f"geography: {created} created, {updated} updated, "
-                          f"{unchanged} unchanged")
-        election = seed_example_election()
-        self.stdout.write(f"election: {election}")
-        self.stdout.write(f"stations: {seed_demo_stations(election=election)}")
-        users = seed_demo_users()
-        # Training before candidates and staffing (they read completions by national ID).
-        self.stdout.write(f"training: {seed_demo_training(election)}")
-        # Candidates after the users (county staff confirm and enter them).
-        self.stdout.write(f"candidates: {seed_demo_candidates(election)}")
-        # Incidents after stations (reports name stations), councils after incidents
-        # (serious cases go on their agendas), the atlas last (it scores all of them).
-        self.stdout.write(f"incidents: {seed_demo_incidents(election)}")
-        self.stdout.write(f"councils: {seed_demo_councils(election)}")
-        # The boards before the candidates' review (an incomplete board may not decide).
-        self.stdout.write(f"boards: {seed_demo_boards(election)}")
-        # The candidates' review, complaints and the by-election's final list.
-        self.stdout.write(f"candidate review: {seed_demo_candidate_review(election)}")
-        self.stdout.write(f"station staff: {seed_demo_staffing(election)}")
-        self.stdout.write(f"atlas: {seed_demo_atlas(election)}")
-        # Plans after the atlas (tiers, explanations) and the incidents (indicators).
-        self.stdout.write(f"plans: {seed_demo_plans(election)}")
+        election: Any = None
+
+        def geography() -> str:
+            result = geo_import()
+            created, updated = sum(result.created.values()), sum(result.updated.values())
+            return (f"{created} created, {updated} updated, "
+                    f"{sum(result.unchanged.values())} unchanged")
+
+        def example_election() -> str:
+            nonlocal election
+            election = seed_example_election()
+            return str(election)
+
+        users: list[Any] = []
+
+        def sign_ins() -> str:
+            users.extend(seed_demo_users())
+            return f"{len(users)} demo users"
+
+        # (what, relative cost for the estimate of the time left, the step). The order
+        # matters: training before candidates and staffing (they read completions by
+        # national ID); candidates after the users (county staff confirm them); incidents
+        # after stations (reports name stations), councils after incidents (serious cases
+        # go on their agendas); the boards before the candidates' review (an incomplete
+        # board may not decide); the atlas after all it scores; plans after the atlas
+        # (tiers) and the incidents (indicators).
+        steps: list[tuple[str, int, Callable[[], object]]] = [
+            ("geography", 10, geography),
+            ("election", 1, example_election),
+            ("stations", 20, lambda: seed_demo_stations(election=election)),
+            ("users", 1, sign_ins),
+            ("training", 2, lambda: seed_demo_training(election)),
+            ("candidates", 6, lambda: seed_demo_candidates(election)),
+            ("incidents", 20, lambda: seed_demo_incidents(election)),
+            ("councils", 3, lambda: seed_demo_councils(election)),
+            ("boards", 1, lambda: seed_demo_boards(election)),
+            ("candidate review", 3, lambda: seed_demo_candidate_review(election)),
+            ("station staff", 10, lambda: seed_demo_staffing(election)),
+            ("atlas", 15, lambda: seed_demo_atlas(election)),
+            ("plans", 5, lambda: seed_demo_plans(election)),
+        ]
+        with progress_bar() as bar:
+            task = bar.add_task("demo", total=sum(cost for _what, cost, _step in steps))
+            for what, cost, step in steps:
+                bar.update(task, description=what)
+                self.stdout.write(f"{what}: {step()}")
+                bar.advance(task, cost)
         self.stdout.write(self.style.SUCCESS("demo data loaded"))
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
         for demo, needs_2fa in users:
