@@ -30,12 +30,17 @@ def _can_edit_calendar(user: AnyUser) -> bool:
 
 @dataclass(frozen=True)
 class Countdown:
-    """Whole days from today until a date: positive ahead, zero today, negative past."""
+    """Whole days from today until a date: positive ahead, zero today, negative past.
+
+    A milestone is a date in the law's calendar (registration opens, the fibre status is
+    due), not a task with a state: once it is behind us it is passed, never "overdue"
+    (what was due then is tracked by the work itself: cases, measures, readiness)."""
 
     days: int
 
     @property
     def overdue(self) -> int:
+        """Days since a date that has passed."""
         return -self.days
 
 
