@@ -192,6 +192,26 @@ def case_list(user: AnyUser, *, status: str = "", category: int | None = None,
     return qs.order_by("-opened_at", "-pk")
 
 
+def my_cases(user: AnyUser, *, limit: int = 20) -> list[tuple[Case, bool]]:
+    """A field user's own cases (the field app), newest first, each with whether the user
+    may open it: those holding a report they filed (whose status the reporter may follow,
+    as a citizen follows theirs by reference, even without the right to read cases), and
+    for an agency officer those routed to their agency within their scope."""
+    me = access.signed_in(user)
+    if me is None:
+        return []
+    agencies = {m.agency_id for m in access.user_memberships(user)
+                if m.role == Role.AGENCY_OFFICER and m.agency_id is not None}
+    routed = scope_cases(user, Case.objects.all()).filter(agency_id__in=agencies)
+    mine = (case_queryset().filter(Q(links__report__submitted_by=me)
+                                   | Q(pk__in=routed.values("pk")))
+            .distinct().order_by("-opened_at", "-pk")[:limit])
+    cases = list(mine)
+    readable = set(scope_cases(user, Case.objects.filter(pk__in=[c.pk for c in cases]))
+                   .values_list("pk", flat=True))
+    return [(case, case.pk in readable) for case in cases]
+
+
 # --- duplicates -------------------------------------------------------------------------
 
 

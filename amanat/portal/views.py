@@ -226,6 +226,7 @@ def field_app(request: HttpRequest) -> HttpResponse:
     stations = _field_stations(request, election)
     return render(request, "portal/field.html", {
         "form": form, "stations": stations, "election": election,
+        "cases": incident_selectors.my_cases(request.user),
     })
 
 

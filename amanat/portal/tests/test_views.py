@@ -290,3 +290,45 @@ def test_finder_finds_a_station_by_its_full_code(client: Client, published: Worl
     for query in ("2310-0042", "۲۳۱۰-۰۰۴۲", "2310-42"):
         page = client.get("/find/", {"q": query}).content.decode()
         assert "دبستان فردوسی" in page and "مسجد جامع" not in page, query
+
+
+def test_field_app_lists_my_cases(world: World) -> None:
+    """The field app shows a field user's own cases: those holding a report they filed,
+    and for a police officer those routed to the police; never another's."""
+    from amanat.incidents import services as incident_services
+    from amanat.incidents.models import Case
+
+    inspector = client_for(world.personas.inspector)
+    assert 'data-testid="no-cases"' in inspector.get("/field/").content.decode()
+    _field_post(inspector, world, "c-1")
+    mine = incident_services.case_open_from_report(report=Report.objects.get(),
+                                                   actor=world.personas.gharchak_governor)
+    # A case from someone else's report, in the same county, not routed to the police.
+    public_report = Report.objects.create(
+        election=world.election, channel="web", category=world.category("vote_buying"),
+        unit=world.geo.gharchak_city, unit_path=world.geo.gharchak_city.path,
+        text="گزارش دیگری")
+    other = incident_services.case_open_from_report(report=public_report,
+                                                    actor=world.personas.gharchak_governor)
+    Case.objects.filter(pk=other.pk).update(agency=None)
+    page = inspector.get("/field/").content.decode()
+    # The inspector follows the status of the case of their report (without the right to
+    # read cases, so without a link to the case page), and sees no other case.
+    assert 'data-testid="my-cases"' in page
+    assert _plain(mine.number) in page and _plain(other.number) not in page
+    assert f"/incidents/cases/{mine.pk}/" not in page
+    # The police officer sees the case routed to the police, not the unrouted one.
+    from amanat.accounts.models import Membership
+
+    police_agency = Membership.objects.filter(user=world.personas.police).first().agency_id
+    Case.objects.filter(pk=mine.pk).update(agency_id=police_agency)  # routed to the police
+    police = client_for(world.personas.police).get("/field/").content.decode()
+    assert f"/incidents/cases/{mine.pk}/" in police
+    assert _plain(other.number) not in police
+
+
+def _plain(number: str) -> str:
+    """A case number as the Persian page writes it (Persian digits)."""
+    from amanat.lib.persian import to_persian_digits
+
+    return to_persian_digits(number)
