@@ -261,3 +261,21 @@ def test_pdfs_and_roster_export_are_audited(world: Any, client: Any) -> None:
     page = c.get(reverse("staffing:person", args=[person.pk]))
     assert world.city_station.name in page.content.decode()
     assert page.context["training"] == [("Station member", True)]
+
+
+def test_last_run_says_the_solver_status_in_words(world: Any, client: Any,
+                                                   django_capture_on_commit_callbacks: Any
+                                                   ) -> None:
+    """The county page told the governor 'OPTIMAL' (the solver's own word, in English)."""
+    full_staff(world)
+    c = _client(client, world.personas.gharchak_governor)
+    county = world.geo.gharchak
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("staffing:county_assign", args=[county.pk]))
+    Roster.objects.filter(county=county).update(run_status="OPTIMAL")
+    page = c.get(reverse("staffing:county", args=[county.pk])).content.decode()
+    assert "OPTIMAL" not in page
+    assert "the best assignment possible" in page
+    Roster.objects.filter(county=county).update(run_status="NOT_SOLVED")
+    page = c.get(reverse("staffing:county", args=[county.pk])).content.decode()
+    assert "NOT_SOLVED" not in page and "the solver stopped early" in page
