@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import Digits, RuleError
 from amanat.elections.posts import StationPost
+from amanat.lib.nationalid import national_id_from_cell
 from amanat.lib.persian import search_key
 from amanat.lib.tabular import Cell, unescape_formula
 from amanat.stations import tabular as st
@@ -82,6 +83,10 @@ def parse_code(value: Cell) -> str:
     return cell_text(value).replace(" ", "")
 
 
+def parse_national_id(value: Cell) -> str:
+    return national_id_from_cell(cell_text(value))
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -92,7 +97,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("national_id", "کد ملی", "national ID", parse_code,
+    Column("national_id", "کد ملی", "national ID", parse_national_id,
            ("national id", "national code", "کدملی", "شماره ملی", "شناسه ملی")),
     Column("first_name", "نام", "first name", st.text_parser(100), ("اسم", "name")),
     Column("last_name", "نام خانوادگی", "last name", st.text_parser(100),

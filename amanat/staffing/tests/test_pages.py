@@ -14,6 +14,7 @@ from amanat.accounts.testing import in_language, sign_in
 from amanat.audit.models import Event
 from amanat.elections.posts import StationPost
 from amanat.staffing.models import Assignment, ConflictRule, Person, Roster
+from amanat.lib.nationalid import with_check_digit
 from amanat.staffing.tests.conftest import full_staff, nid
 from amanat.stations.models import Station
 
@@ -279,3 +280,43 @@ def test_last_run_says_the_solver_status_in_words(world: Any, client: Any,
     Roster.objects.filter(county=county).update(run_status="NOT_SOLVED")
     page = c.get(reverse("staffing:county", args=[county.pk])).content.decode()
     assert "NOT_SOLVED" not in page and "the solver stopped early" in page
+
+
+def _xlsx(rows: list[list[Any]]) -> io.BytesIO:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out | _named("people.xlsx")
+
+
+def test_import_of_a_real_spreadsheet_keeps_national_ids_that_lost_their_zeros(
+        world: Any, client: Any) -> None:
+    """A county's Excel file: Arabic ي/ك in the headers, national IDs typed as numbers (the
+    leading zeros gone), a mobile without its 0, empty rows. It was refused with "the
+    national ID has ten digits" and no column or value to find the cell by."""
+    c = _client(client, world.personas.gharchak_governor)
+    url = reverse("staffing:people_import", args=[world.geo.gharchak.pk])
+    zero_led = [with_check_digit("001234567"), with_check_digit("031234567")]
+    header = ["كد ملي", "نام", "نام خانوادگي", "جنسيت", "تلفن همراه", "سمت‌ها"]
+    bad = _xlsx([header, [1234567890, "علي", "كريمي", "مرد", 9121234567, "عضو شعبه"]])
+    body = c.post(url, {"file": bad}).content.decode()
+    assert "rejected" in body
+    row = body.split('1234567890')[0].rsplit("<tr", 1)[1]
+    assert "کد ملی" in row  # the column the refusal is about
+    assert not Person.objects.exists()
+    good = _xlsx([header,
+                  [int(zero_led[0]), "علي", "كريمي", "مرد", 9121234567, "عضو شعبه"],
+                  [None] * 6,
+                  [],
+                  [int(zero_led[1]), "زهرا", "رضايي", "زن", "09351234567", "بازرس"],
+                  [None, None]])
+    response = c.post(url, {"file": good})
+    assert response.status_code == 302, response.content.decode()
+    first = Person.objects.get(national_id=zero_led[0])
+    assert (first.first_name, first.mobile) == ("علی", "09121234567")
+    assert Person.objects.filter(national_id=zero_led[1]).exists()
