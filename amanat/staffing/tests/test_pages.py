@@ -320,3 +320,24 @@ def test_import_of_a_real_spreadsheet_keeps_national_ids_that_lost_their_zeros(
     first = Person.objects.get(national_id=zero_led[0])
     assert (first.first_name, first.mobile) == ("علی", "09121234567")
     assert Person.objects.filter(national_id=zero_led[1]).exists()
+
+
+def test_appointment_letter_gives_the_full_check_address_and_persian_codes(
+        world: Any, client: Any, tmp_path: Any) -> None:
+    """The printed letter sent its holder to "/staffing/verify/" (a path, useless on paper)
+    and printed the station code in Latin digits inside the Persian sentence."""
+    from amanat.atlas.tests.test_pdf import pdftotext
+
+    person = world.person(posts=(StationPost.MEMBER,))
+    c = _client(client, world.personas.gharchak_governor)
+    _assign(c, world.city_station, "member:1", person)
+    assignment = Assignment.objects.get()
+    answer = c.post(reverse("staffing:letter_pdf", args=[assignment.pk]))
+    text = pdftotext(answer.content, tmp_path)
+    flat = "".join(text.split())
+    assert "http://testserver/staffing/verify/?code=" + assignment.verification_code in flat
+    latin_code = world.city_station.code
+    assert any(ch.isdigit() for ch in latin_code)
+    sentence = flat.replace(assignment.verification_code, "")  # random hex may hold digits
+    assert latin_code not in sentence
+    assert "".join("۰۱۲۳۴۵۶۷۸۹"[int(ch)] if ch.isdigit() else ch for ch in latin_code) in flat
