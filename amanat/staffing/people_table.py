@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import Digits, RuleError
@@ -60,7 +61,12 @@ def parse_posts(value: Cell) -> str:
             continue
         post = _POSTS.get(search_key(part))
         if post is None:
-            allowed = ", ".join(f"{v} ({POST_FA[v]})" for v in StationPost.values)
+            # In the reader's language: the Persian names (also what the file should say)
+            # on a Persian page, the English ones with their codes on an English page.
+            if (get_language() or "fa").startswith("fa"):
+                allowed = "، ".join(POST_FA[v] for v in StationPost.values)
+            else:
+                allowed = ", ".join(f"{p.label} ({p.value})" for p in StationPost)
             raise RuleError(_("“%(value)s” is not a post of this contest's stations; the posts "
                               "are: %(allowed)s"), code="unknown_post",
                             value=Digits(part.strip()), allowed=allowed)

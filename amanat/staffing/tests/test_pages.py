@@ -341,3 +341,16 @@ def test_appointment_letter_gives_the_full_check_address_and_persian_codes(
     sentence = flat.replace(assignment.verification_code, "")  # random hex may hold digits
     assert latin_code not in sentence
     assert "".join("۰۱۲۳۴۵۶۷۸۹"[int(ch)] if ch.isdigit() else ch for ch in latin_code) in flat
+
+
+def test_unknown_post_lists_the_posts_in_the_readers_language(world: Any, client: Any) -> None:
+    """A Persian page listed the posts as "representative (نماینده فرماندار), member (…)":
+    English codes first, mid-sentence."""
+    sign_in(client, world.personas.gharchak_governor)
+    url = reverse("staffing:people_import", args=[world.geo.gharchak.pk])
+    data = _csv([f"{nid(904)},علی,رضایی,رئیس شعبه,"])
+    body = in_language(client, "fa").post(url, {"file": _upload(data)}).content.decode()
+    assert "رئیس شعبه" in body and "نماینده فرماندار، عضو شعبه، بازرس، مأمور انتظامی" in body
+    assert "representative" not in body
+    body = in_language(client, "en").post(url, {"file": _upload(data)}).content.decode()
+    assert "Governor&#x27;s representative (representative)" in body
