@@ -13,8 +13,8 @@ from django.urls import reverse
 from amanat.accounts.testing import in_language, sign_in
 from amanat.audit.models import Event
 from amanat.elections.posts import StationPost
-from amanat.staffing.models import Assignment, ConflictRule, Person, Roster
 from amanat.lib.nationalid import with_check_digit
+from amanat.staffing.models import Assignment, ConflictRule, Person, Roster
 from amanat.staffing.tests.conftest import full_staff, nid
 from amanat.stations.models import Station
 
