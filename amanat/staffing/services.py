@@ -179,12 +179,11 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
             row = _row_checked(county, parsed, units)
         except RuleError as error:
             # The row's refusal names its column and the value read, like a cell's.
-            column = pt.BY_NAME.get({"home_unit": "home_unit_code"}.get(error.field, error.field))
-            index = next((i for i, c in columns if c is column), None)
+            about = pt.BY_NAME.get({"home_unit": "home_unit_code"}.get(error.field, error.field))
+            at = next((i for i, c in columns if c is about), None)
             report.errors.append(RowError(
-                error, row=number, column=column.header_fa if column else "",
-                value=pt.cell_text(cells[index]) if index is not None and index < len(cells)
-                else ""))
+                error, row=number, column=about.header_fa if about else "",
+                value=pt.cell_text(cells[at]) if at is not None and at < len(cells) else ""))
             continue
         if row["national_id"] in seen:
             report.errors.append(RowError(RuleError(
