@@ -28,6 +28,7 @@ from amanat.boards.law import rule
 from amanat.boards.models import Board, BoardKind, BoardMember
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
+from amanat.lib.jalali import to_jalali
 from amanat.lib.nationalid import with_check_digit
 
 GHARCHAK, KERMAN_COUNTY, TEHRAN, KERMAN_PROVINCE = "2321", "0808", "23", "08"
@@ -87,7 +88,7 @@ def complete_board(*, election: Election, kind: str, unit: AdminUnit,
         signer = _SIGNER.get(kind, f"استاندار {unit.name}" if unit.kind == Kind.PROVINCE
                              else f"فرماندار {unit.name}")
         board = services.board_create(actor=None, election=election, kind=kind, unit=unit,
-                                      act_number=f"{unit.code}/{kind[:3]}/{day.year}",
+                                      act_number=_act_number(unit, kind, day),
                                       act_date=day, appointed_by=signer)
     serving = list(board.members.serving())
     taken = {m.user_id for m in serving}
@@ -135,3 +136,9 @@ def seed_demo_boards(election: Election) -> DemoBoards:
     if not result.boards and not result.members:
         result.note = "already loaded"
     return result
+
+
+def _act_number(unit: AdminUnit, kind: str, day: datetime.date) -> str:
+    """An act number as an Iranian office writes it: Jalali year / unit / serial (it was
+    "2321/cou/2026": an English slug and a Gregorian year on a Persian decree)."""
+    return f"{to_jalali(day).year}/{unit.code}/{list(BoardKind.values).index(kind) + 1}"

@@ -21,6 +21,16 @@ def normalize_national_id(text: str) -> str:
     return "".join(ch for ch in to_ascii_digits(text) if ch not in " -\u200c\t")
 
 
+def national_id_from_cell(text: str) -> str:
+    """A national ID read from a spreadsheet: a number cell (or a CSV saved by Excel) loses
+    its leading zeros (0012345679 becomes 12345679), so eight or nine digits get them back;
+    the check digit still decides whether the result is a national ID."""
+    value = normalize_national_id(text)
+    if value.isascii() and value.isdigit() and 8 <= len(value) < 10:
+        return value.zfill(10)
+    return value
+
+
 def national_id_problem(text: str) -> Problem | None:
     """Why ``text`` is not a valid national ID, or None when it is."""
     value = normalize_national_id(text)

@@ -216,3 +216,15 @@ class Roster(models.Model):
     @property
     def locked(self) -> bool:
         return self.state == RosterState.APPROVED
+
+    @property
+    def run_status_label(self) -> str:
+        """The solver's word (OPTIMAL, FEASIBLE, GREEDY, ...) in the reader's language."""
+        labels = {
+            "OPTIMAL": _("the best assignment possible"),
+            "FEASIBLE": _("a good assignment, not proven the best"),
+            "GREEDY": _("a quick assignment (nearest first)"),
+        }
+        if not self.run_status:
+            return ""
+        return str(labels.get(self.run_status, _("the solver stopped early")))

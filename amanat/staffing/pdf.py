@@ -71,9 +71,12 @@ def county_roster_pdf(*, actor: AnyUser, election: Election, county: AdminUnit) 
     return data
 
 
-def letter_pdf(*, actor: AnyUser, assignment: Assignment) -> bytes:
+def letter_pdf(*, actor: AnyUser, assignment: Assignment, verify_url: str) -> bytes:
+    """``verify_url``: the public check's full address with the letter's code (a paper
+    letter needs the site's address, not a path)."""
     data = _render("staffing/letter_pdf.html", {
         "a": assignment, "post": POST_FA.get(assignment.post, assignment.post),
+        "verify_url": verify_url,
         "election": assignment.election, "county": assignment.county})
     audit_record(action="staffing.letter.pdf", actor=actor, unit=assignment.county,
                  obj=assignment)

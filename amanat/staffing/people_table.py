@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import Digits, RuleError
 from amanat.elections.posts import StationPost
+from amanat.lib.nationalid import national_id_from_cell
 from amanat.lib.persian import search_key
 from amanat.lib.tabular import Cell, unescape_formula
 from amanat.stations import tabular as st
@@ -59,7 +61,12 @@ def parse_posts(value: Cell) -> str:
             continue
         post = _POSTS.get(search_key(part))
         if post is None:
-            allowed = ", ".join(f"{v} ({POST_FA[v]})" for v in StationPost.values)
+            # In the reader's language: the Persian names (also what the file should say)
+            # on a Persian page, the English ones with their codes on an English page.
+            if (get_language() or "fa").startswith("fa"):
+                allowed = "، ".join(POST_FA[v] for v in StationPost.values)
+            else:
+                allowed = ", ".join(f"{p.label} ({p.value})" for p in StationPost)
             raise RuleError(_("“%(value)s” is not a post of this contest's stations; the posts "
                               "are: %(allowed)s"), code="unknown_post",
                             value=Digits(part.strip()), allowed=allowed)
@@ -82,6 +89,10 @@ def parse_code(value: Cell) -> str:
     return cell_text(value).replace(" ", "")
 
 
+def parse_national_id(value: Cell) -> str:
+    return national_id_from_cell(cell_text(value))
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -92,7 +103,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("national_id", "کد ملی", "national ID", parse_code,
+    Column("national_id", "کد ملی", "national ID", parse_national_id,
            ("national id", "national code", "کدملی", "شماره ملی", "شناسه ملی")),
     Column("first_name", "نام", "first name", st.text_parser(100), ("اسم", "name")),
     Column("last_name", "نام خانوادگی", "last name", st.text_parser(100),

@@ -178,7 +178,12 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         try:
             row = _row_checked(county, parsed, units)
         except RuleError as error:
-            report.errors.append(RowError(error, row=number))
+            # The row's refusal names its column and the value read, like a cell's.
+            about = pt.BY_NAME.get({"home_unit": "home_unit_code"}.get(error.field, error.field))
+            at = next((i for i, c in columns if c is about), None)
+            report.errors.append(RowError(
+                error, row=number, column=about.header_fa if about else "",
+                value=pt.cell_text(cells[at]) if at is not None and at < len(cells) else ""))
             continue
         if row["national_id"] in seen:
             report.errors.append(RowError(RuleError(
@@ -247,7 +252,7 @@ def _row_checked(county: AdminUnit, parsed: dict[str, Any],
         if unit is None:
             raise RuleError(
                 _("no city, village or district with code %(unit)s in the county %(county)s"),
-                code="home_unknown", unit=code, county=county.name)
+                code="home_unknown", field="home_unit", unit=code, county=county.name)
         row["home_unit"] = unit
     return row
 

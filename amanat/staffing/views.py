@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -333,7 +334,9 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     station = selectors.get_station_for_user(request.user, assignment.station_id)
     if not can(request.user, policy.CHANGE, "staffing.assignment", station.county):
         raise Http404("not found")
-    data = pdf.letter_pdf(actor=request.user, assignment=assignment)
+    verify_url = (request.build_absolute_uri(reverse("staffing:verify"))
+                  + f"?code={assignment.verification_code}")
+    data = pdf.letter_pdf(actor=request.user, assignment=assignment, verify_url=verify_url)
     return _download(data, f"letter-{assignment.verification_code}.pdf", "application/pdf")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import RuleError, tabular_error
+from amanat.lib.nationalid import national_id_from_cell
 from amanat.lib.tabular import Cell, HeaderNotFound, TabularError, read_table
 from amanat.stations.tabular import header_keys, parse_bool, parse_text
 from amanat.training.services import AttendanceRow
@@ -61,9 +62,7 @@ def attendance_rows(data: bytes, filename: str) -> list[AttendanceRow]:
             attended = parse_bool(cell(cells, "attended"))
         except RuleError as error:
             attended, problem = None, error
-        nid = parse_text(cell(cells, "national_id"))
-        if nid.isdigit() and 8 <= len(nid) < 10:
-            nid = nid.zfill(10)  # a number in a spreadsheet loses its leading zeros
+        nid = national_id_from_cell(parse_text(cell(cells, "national_id")))
         rows.append(AttendanceRow(
             line=line, national_id=nid,
             full_name=parse_text(cell(cells, "full_name")),

@@ -153,3 +153,18 @@ def test_the_review_page_says_the_board_is_incomplete_and_refuses(
                            {"outcome": "qualified"})
     assert response.status_code in (200, 302)
     assert ReviewDecision.objects.count() == 1
+
+
+def test_a_mixed_act_number_is_isolated_from_the_date_next_to_it(
+        small_geo: Any, personas: Any, election: Election) -> None:
+    """An act number like 2321/cou/2026 ran into the Jalali date beside it on a Persian page
+    ("cou/2026 — ۱۴۰۵/۰۷/۱۱/۲۳۲۱"): it was not isolated, only its digits were changed."""
+    client = _client(personas.gharchak_governor, "fa")
+    response = client.post(reverse("boards:new"), {
+        "kind": BoardKind.COUNTY_INSPECTION, "unit": small_geo.gharchak.pk,
+        "act_number": "2321/cou/2026", "act_date": _day(), "appointed_by": "فرماندار قرچک"})
+    assert response.status_code == 302
+    board = Board.objects.get()
+    for url in (reverse("boards:list"), reverse("boards:detail", args=[board.pk])):
+        page = client.get(url).content.decode()
+        assert '<bdi dir="ltr">2321/cou/2026</bdi>' in page, url

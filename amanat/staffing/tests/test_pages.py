@@ -13,6 +13,7 @@ from django.urls import reverse
 from amanat.accounts.testing import in_language, sign_in
 from amanat.audit.models import Event
 from amanat.elections.posts import StationPost
+from amanat.lib.nationalid import with_check_digit
 from amanat.staffing.models import Assignment, ConflictRule, Person, Roster
 from amanat.staffing.tests.conftest import full_staff, nid
 from amanat.stations.models import Station
@@ -261,3 +262,95 @@ def test_pdfs_and_roster_export_are_audited(world: Any, client: Any) -> None:
     page = c.get(reverse("staffing:person", args=[person.pk]))
     assert world.city_station.name in page.content.decode()
     assert page.context["training"] == [("Station member", True)]
+
+
+def test_last_run_says_the_solver_status_in_words(world: Any, client: Any,
+                                                   django_capture_on_commit_callbacks: Any
+                                                   ) -> None:
+    """The county page told the governor 'OPTIMAL' (the solver's own word, in English)."""
+    full_staff(world)
+    c = _client(client, world.personas.gharchak_governor)
+    county = world.geo.gharchak
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("staffing:county_assign", args=[county.pk]))
+    Roster.objects.filter(county=county).update(run_status="OPTIMAL")
+    page = c.get(reverse("staffing:county", args=[county.pk])).content.decode()
+    assert "OPTIMAL" not in page
+    assert "the best assignment possible" in page
+    Roster.objects.filter(county=county).update(run_status="NOT_SOLVED")
+    page = c.get(reverse("staffing:county", args=[county.pk])).content.decode()
+    assert "NOT_SOLVED" not in page and "the solver stopped early" in page
+
+
+def _xlsx(rows: list[list[Any]]) -> io.BytesIO:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out | _named("people.xlsx")
+
+
+def test_import_of_a_real_spreadsheet_keeps_national_ids_that_lost_their_zeros(
+        world: Any, client: Any) -> None:
+    """A county's Excel file: Arabic ي/ك in the headers, national IDs typed as numbers (the
+    leading zeros gone), a mobile without its 0, empty rows. It was refused with "the
+    national ID has ten digits" and no column or value to find the cell by."""
+    c = _client(client, world.personas.gharchak_governor)
+    url = reverse("staffing:people_import", args=[world.geo.gharchak.pk])
+    zero_led = [with_check_digit("001234567"), with_check_digit("031234567")]
+    header = ["كد ملي", "نام", "نام خانوادگي", "جنسيت", "تلفن همراه", "سمت‌ها"]
+    bad = _xlsx([header, [1234567890, "علي", "كريمي", "مرد", 9121234567, "عضو شعبه"]])
+    body = c.post(url, {"file": bad}).content.decode()
+    assert "rejected" in body
+    row = body.split('1234567890')[0].rsplit("<tr", 1)[1]
+    assert "کد ملی" in row  # the column the refusal is about
+    assert not Person.objects.exists()
+    good = _xlsx([header,
+                  [int(zero_led[0]), "علي", "كريمي", "مرد", 9121234567, "عضو شعبه"],
+                  [None] * 6,
+                  [],
+                  [int(zero_led[1]), "زهرا", "رضايي", "زن", "09351234567", "بازرس"],
+                  [None, None]])
+    response = c.post(url, {"file": good})
+    assert response.status_code == 302, response.content.decode()
+    first = Person.objects.get(national_id=zero_led[0])
+    assert (first.first_name, first.mobile) == ("علی", "09121234567")
+    assert Person.objects.filter(national_id=zero_led[1]).exists()
+
+
+def test_appointment_letter_gives_the_full_check_address_and_persian_codes(
+        world: Any, client: Any, tmp_path: Any) -> None:
+    """The printed letter sent its holder to "/staffing/verify/" (a path, useless on paper)
+    and printed the station code in Latin digits inside the Persian sentence."""
+    from amanat.atlas.tests.test_pdf import pdftotext
+
+    person = world.person(posts=(StationPost.MEMBER,))
+    c = _client(client, world.personas.gharchak_governor)
+    _assign(c, world.city_station, "member:1", person)
+    assignment = Assignment.objects.get()
+    answer = c.post(reverse("staffing:letter_pdf", args=[assignment.pk]))
+    text = pdftotext(answer.content, tmp_path)
+    flat = "".join(text.split())
+    assert "http://testserver/staffing/verify/?code=" + assignment.verification_code in flat
+    latin_code = world.city_station.code
+    assert any(ch.isdigit() for ch in latin_code)
+    sentence = flat.replace(assignment.verification_code, "")  # random hex may hold digits
+    assert latin_code not in sentence
+    assert "".join("۰۱۲۳۴۵۶۷۸۹"[int(ch)] if ch.isdigit() else ch for ch in latin_code) in flat
+
+
+def test_unknown_post_lists_the_posts_in_the_readers_language(world: Any, client: Any) -> None:
+    """A Persian page listed the posts as "representative (نماینده فرماندار), member (…)":
+    English codes first, mid-sentence."""
+    sign_in(client, world.personas.gharchak_governor)
+    url = reverse("staffing:people_import", args=[world.geo.gharchak.pk])
+    data = _csv([f"{nid(904)},علی,رضایی,رئیس شعبه,"])
+    body = in_language(client, "fa").post(url, {"file": _upload(data)}).content.decode()
+    assert "رئیس شعبه" in body and "نماینده فرماندار، عضو شعبه، بازرس، مأمور انتظامی" in body
+    assert "representative" not in body
+    body = in_language(client, "en").post(url, {"file": _upload(data)}).content.decode()
+    assert "Governor&#x27;s representative (representative)" in body
