@@ -42,7 +42,7 @@ from amanat.staffing.models import (
     RunState,
     Source,
 )
-from amanat.staffing.rules import check
+from amanat.staffing.rules import Checker, check
 from amanat.stations.models import Station
 from amanat.stations.services import ImportReport, RowError
 
@@ -86,6 +86,30 @@ def _derive(person: Person) -> None:
         person.first_name, person.last_name, person.national_id))[:400]
 
 
+IDENTITY_FIELDS = ("national_id", "first_name", "last_name")
+
+
+def held_posts_checked(person: Person, before: Mapping[str, Any] | None) -> None:
+    """A change to a person who holds posts must leave every post one the rules allow:
+    the national ID, the posts, the availability and the home place are what the rules
+    read (an edit must not turn the holder into a candidate, an untrained person or a
+    neighbour of the station), and the identity of a holder in an approved roster does
+    not change.  Raises the first refusal."""
+    if person.pk is None:
+        return
+    held = list(Assignment.objects.filter(person_id=person.pk)
+                .select_related("station", "election", "county"))
+    for assignment in held:
+        identity_changed = before is not None and any(
+            before.get(name) != getattr(person, name) for name in IDENTITY_FIELDS)
+        if identity_changed:
+            roster_unlocked(roster_for(assignment.election, assignment.county))
+        problems = Checker.load(assignment.election, [person]).problems(
+            person, assignment.station, assignment.post, replacing=assignment)
+        if problems:
+            raise problems[0]
+
+
 def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, Any],
                 person: Person | None = None) -> Person:
     """Create (``person`` None) or update a person of ``county``; the national ID is
@@ -109,6 +133,8 @@ def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, 
     _derive(person)
     if not person.first_name or not person.last_name:
         raise RuleError(_("Enter the first and last name."), code="name", field="last_name")
+    if not creating:
+        held_posts_checked(person, before)
     try:
         with transaction.atomic():
             person.save()
@@ -209,7 +235,13 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         if current is None:
             creates.append(person)
         elif before != (_person_state(person), person.mobile):
+            try:
+                held_posts_checked(person, before[0])
+            except RuleError as error:
+                report.errors.append(RowError(error, row=_number))
             updates.append(person)
+    if report.errors:
+        return report
     report.created, report.updated = len(creates), len(updates)
     report.unchanged = report.total_rows - report.created - report.updated
     if dry_run:

@@ -261,3 +261,55 @@ def test_pdfs_and_roster_export_are_audited(world: Any, client: Any) -> None:
     page = c.get(reverse("staffing:person", args=[person.pk]))
     assert world.city_station.name in page.content.decode()
     assert page.context["training"] == [("Station member", True)]
+
+
+def test_editing_a_holder_cannot_bypass_the_rules(world: Any, client: Any) -> None:
+    """An edit of a person who holds a post is checked against the rules for that post:
+    the national ID cannot become a candidate's, the post cannot be dropped, the holder
+    cannot be made unavailable, and an approved roster's holder keeps their identity."""
+    from amanat.candidates.models import Candidacy
+    from amanat.staffing.tests.test_assign import _constituency
+
+    c = _client(client, world.personas.gharchak_governor)
+    holder = world.person(posts=(StationPost.MEMBER,))
+    _assign(c, world.city_station, "member:1", holder)
+    assert Assignment.objects.filter(person=holder).exists()
+    candidate_nid = nid(900)
+    Candidacy.objects.create(
+        reference="T9", election=world.election, contest=world.election.contests.first(),
+        constituency_id=_constituency(world).pk, county=world.geo.gharchak,
+        unit_path=world.geo.gharchak.path, channel="walk_in", national_id=candidate_nid,
+        first_name="x", last_name="y", gender="male", birth_date="1980-01-01", education=5,
+        mobile="09120000000", state="registered")
+    url = reverse("staffing:person_edit", args=[holder.pk])
+    form = {"national_id": holder.national_id, "first_name": holder.first_name,
+            "last_name": holder.last_name, "mobile": holder.mobile, "gender": "",
+            "home_unit": world.geo.gharchak_city.pk, "posts": ["member"], "available": "on",
+            "employer": ""}
+    for change, says in (({"national_id": candidate_nid}, "is a candidate"),
+                         ({"national_id": nid(901)}, "has not completed the course"),
+                         ({"posts": ["police"]}, "is not among their posts"),
+                         ({"available": ""}, "is not available")):
+        response = c.post(url, {**form, **change})
+        assert response.status_code == 200, change
+        assert says in response.content.decode(), change
+        holder.refresh_from_db()
+        assert holder.national_id == form["national_id"] and holder.post_list == ["member"]
+        assert holder.available
+    # An ordinary change still goes through.
+    assert c.post(url, {**form, "mobile": "09127654321"}).status_code == 302
+    # The import is held to the same rules: nothing stored.
+    data = ("کد ملی,نام,نام خانوادگی,سمت‌ها,در دسترس\n"
+            f"{holder.national_id},{holder.first_name},{holder.last_name},پلیس,بله\n").encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    response = c.post(reverse("staffing:people_import", args=[world.geo.gharchak.pk]),
+                      {"file": SimpleUploadedFile("people.csv", data)})
+    assert "is not among their posts" in response.content.decode()
+    holder.refresh_from_db()
+    assert holder.post_list == ["member"]
+    # In an approved roster the holder's identity is fixed.
+    c.post(reverse("staffing:county_approve", args=[world.geo.gharchak.pk]))
+    response = c.post(url, {**form, "last_name": "دیگری"})
+    assert "approved and locked" in response.content.decode()
+    holder.refresh_from_db()
+    assert holder.last_name != "دیگری"
