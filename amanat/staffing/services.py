@@ -31,6 +31,7 @@ from amanat.staffing.assignment import (
     post_slots,
     roster_for,
     roster_unlocked,
+    roster_write_lock,
     staffed_sync,
 )
 from amanat.staffing.models import (
@@ -318,6 +319,7 @@ def assignment_set(*, actor: AnyUser, station: Station, post: str, slot: int,
     current = Assignment.objects.filter(station=station, post=post, slot=slot).first()
     check(election=election, person=person, station=station, post=post, replacing=current)
     with transaction.atomic():
+        roster_write_lock(roster)
         before = None
         if current is not None:
             before = {"person": current.person.national_id}
@@ -346,6 +348,7 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
     roster = roster_for(assignment.election, assignment.county)
     roster_unlocked(roster)
     with transaction.atomic():
+        roster_write_lock(roster)
         audit_record(action="staffing.assignment.clear", actor=actor, unit=assignment.county,
                      obj=assignment, before={"station": assignment.station.code,
                                              "post": assignment.post, "slot": assignment.slot,
@@ -357,6 +360,10 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
 def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
     roster_unlocked(roster)
     with transaction.atomic():
+        roster = roster_write_lock(roster)
+        if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
+            raise RuleError(_("An assignment run for this county is under way; approve the "
+                              "roster when it has finished."), code="run_under_way")
         roster.state, roster.approved_at = RosterState.APPROVED, timezone.now()
         roster.approved_by = signed_in(actor)
         roster.save(update_fields=["state", "approved_at", "approved_by"])
@@ -368,9 +375,10 @@ def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
 
 
 def roster_reopen(*, actor: AnyUser, roster: Roster) -> Roster:
-    if not roster.locked:
-        raise RuleError(_("The roster is not approved."), code="roster_not_approved")
     with transaction.atomic():
+        roster = Roster.objects.select_for_update().select_related("county").get(pk=roster.pk)
+        if not roster.locked:
+            raise RuleError(_("The roster is not approved."), code="roster_not_approved")
         roster.state, roster.approved_at, roster.approved_by = RosterState.DRAFT, None, None
         roster.save(update_fields=["state", "approved_at", "approved_by"])
         audit_record(action="staffing.roster.reopen", actor=actor, unit=roster.county,
@@ -382,10 +390,11 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
     """Queue the solver for the county (a background task after commit)."""
     roster = roster_for(election, county)
     roster_unlocked(roster)
-    if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
-        raise RuleError(_("An assignment run for this county is already under way."),
-                        code="run_under_way")
     with transaction.atomic():
+        roster = roster_write_lock(roster)
+        if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
+            raise RuleError(_("An assignment run for this county is already under way."),
+                            code="run_under_way")
         user = signed_in(actor)
         roster.run_job = None if user is None else jobs.job_create(
             kind="staffing.assign", user_id=user.pk, total=100,

@@ -313,3 +313,39 @@ def test_editing_a_holder_cannot_bypass_the_rules(world: Any, client: Any) -> No
     assert "approved and locked" in response.content.decode()
     holder.refresh_from_db()
     assert holder.last_name != "دیگری"
+
+
+def test_approval_and_the_solver_run_do_not_overwrite_each_other(
+        world: Any, client: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """The governor cannot approve while a run is queued, and a run that finds the roster
+    approved when it stores keeps the approval and stores nothing (the run's final save
+    used to write the state it had read at its start back: the approval vanished)."""
+    full_staff(world)
+    c = _client(client, world.personas.gharchak_governor)
+    county = world.geo.gharchak
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        c.post(reverse("staffing:county_assign", args=[county.pk]))
+    refused = c.post(reverse("staffing:county_approve", args=[county.pk]), follow=True)
+    assert "under way" in refused.content.decode()
+    roster = Roster.objects.get(county=county)
+    assert not roster.locked
+    # A second request approves the roster while the solver is already past its start.
+    from amanat.staffing.assignment import roster_assign
+    from amanat.staffing.models import RosterState
+
+    def approve_during_run(percent: int, stage: str) -> None:
+        if stage == "store":
+            Roster.objects.filter(pk=roster.pk).update(state=RosterState.APPROVED)
+
+    with pytest.raises(Exception, match="approved and locked"):
+        roster_assign(election=world.election, county=county, progress=approve_during_run)
+    roster.refresh_from_db()
+    assert roster.locked
+    assert not Assignment.objects.exists()
+    for callback in queued:  # the queued task itself finds the roster approved
+        try:
+            callback()
+        except Exception:
+            pass
+    roster.refresh_from_db()
+    assert roster.locked and not Assignment.objects.exists()
