@@ -349,3 +349,20 @@ def test_approval_and_the_solver_run_do_not_overwrite_each_other(
             pass
     roster.refresh_from_db()
     assert roster.locked and not Assignment.objects.exists()
+
+
+def test_import_refuses_an_oversized_file_before_reading_it(world: Any, client: Any,
+                                                            monkeypatch: Any) -> None:
+    """The people import has a size limit like every other import (it read any upload
+    whole into memory)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from amanat.staffing import forms as staffing_forms
+
+    monkeypatch.setattr(staffing_forms, "MAX_IMPORT_BYTES", 1000, raising=False)
+    c = _client(client, world.personas.gharchak_governor)
+    rows = [f"{nid(1000 + i)},علی,رضایی,عضو شعبه," for i in range(40)]
+    response = c.post(reverse("staffing:people_import", args=[world.geo.gharchak.pk]),
+                      {"file": SimpleUploadedFile("people.csv", _csv(rows))})
+    assert "larger than" in response.content.decode()
+    assert not Person.objects.exists()
