@@ -226,7 +226,7 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         return report
     creates: list[Person] = []
     updates: list[Person] = []
-    for _number, row in rows:
+    for number, row in rows:
         current = existing.get(row["national_id"])
         person = current or Person(county=county)
         before = None if current is None else (_person_state(current), current.mobile)
@@ -237,9 +237,9 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
             creates.append(person)
         elif before != (_person_state(person), person.mobile):
             try:
-                held_posts_checked(person, before[0])
+                held_posts_checked(person, before[0] if before is not None else None)
             except RuleError as error:
-                report.errors.append(RowError(error, row=_number))
+                report.errors.append(RowError(error, row=number))
             updates.append(person)
     if report.errors:
         return report
