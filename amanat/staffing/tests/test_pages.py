@@ -150,6 +150,10 @@ def test_run_button_approval_locks_and_reopen(world: Any, client: Any,
             "staffing.roster.assign"} <= actions
     assignment = Assignment.objects.first()
     assert assignment is not None
+    # The public check vouches for a letter only while the roster is approved.
+    verify = client.get(reverse("staffing:verify"), {"code": assignment.verification_code})
+    assert 'data-testid="not-verified"' in verify.content.decode()
+    c.post(reverse("staffing:county_approve", args=[county.pk]))
     verify = client.get(reverse("staffing:verify"), {"code": assignment.verification_code})
     assert assignment.person.full_name in verify.content.decode()
     assert assignment.person.national_id not in verify.content.decode()
