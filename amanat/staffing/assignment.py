@@ -75,6 +75,16 @@ def roster_unlocked(roster: Roster) -> None:
                           "change it."), code="roster_locked", county=roster.county.name)
 
 
+def roster_write_lock(roster: Roster) -> Roster:
+    """The roster's row locked until the transaction ends, read again, and refused when it
+    is approved: every write to a county's posts calls this inside its transaction, so an
+    approval (which takes the same lock) is either before the write (refused) or after it
+    (and sees it).  A check before the transaction alone would let an approval in between."""
+    fresh = Roster.objects.select_for_update().select_related("county").get(pk=roster.pk)
+    roster_unlocked(fresh)
+    return fresh
+
+
 # --- the solver ------------------------------------------------------------------------------
 
 GENDER_CODE: dict[str, str] = {Gender.FEMALE: "f", Gender.MALE: "m"}
@@ -120,11 +130,13 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
     stations = list(Station.objects.filter(election=election, county=county,
                                            status=Status.ACTIVE).select_related("unit"))
     slots = post_slots(members_per_station(election))
-    Assignment.objects.filter(election=election, county=county, pinned=False).delete()
+    # The solver's earlier proposal is replaced: read as gone here, deleted in the same
+    # transaction as the new one is stored (an approval meanwhile keeps it untouched).
+    proposal = Assignment.objects.filter(election=election, county=county, pinned=False)
     held = {(a.station_id, a.post, a.slot) for a in Assignment.objects.filter(
-        election=election, county=county)}
-    posted = set(Assignment.objects.filter(election=election).values_list("person_id",
-                                                                          flat=True))
+        election=election, county=county, pinned=True)}
+    posted = set(Assignment.objects.filter(election=election)
+                 .exclude(pk__in=proposal.values("pk")).values_list("person_id", flat=True))
     people = [p for p in Person.objects.filter(county=county, available=True)
               .select_related("home_unit", "county") if p.pk not in posted]
     checker = Checker.load(election, people)
@@ -234,6 +246,9 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
             created_at=now, distance_km=None))
     report(85, "store")
     with transaction.atomic():
+        # Approved while the solver ran (or reopened and approved): nothing is stored.
+        roster = roster_write_lock(roster)
+        proposal.delete()
         Assignment.objects.bulk_create(creates, batch_size=500)
         roster.run_state, roster.run_percent, roster.run_stage = RunState.DONE, 100, "done"
         roster.run_status, roster.run_total_km = status, round(total_km, 1)
@@ -243,7 +258,10 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
             {"district": d, "post": p, "reason": r, "count": n}
             for (d, p, r), n in sorted(unfilled.items())]
         roster.run_at = now
-        roster.save()
+        # Only the run's fields: the approval state is the governor's, never the solver's.
+        roster.save(update_fields=["run_state", "run_percent", "run_stage", "run_status",
+                                   "run_total_km", "run_seconds", "run_filled",
+                                   "run_unfilled", "run_at"])
         audit_record(action="staffing.roster.assign", actor=actor, unit=county, obj=roster,
                      after={"filled": len(creates), "unfilled": sum(unfilled.values()),
                             "status": status, "total_km": roster.run_total_km})

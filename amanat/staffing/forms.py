@@ -42,9 +42,19 @@ class PersonForm(forms.Form):
             ).order_by("path")
 
 
+# A people spreadsheet of a county is a few megabytes; the file is read into memory.
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
 class PeopleImportForm(forms.Form):
     file = forms.FileField(label=_("Spreadsheet (CSV or XLSX)"))
     dry_run = forms.BooleanField(label=_("Check only, store nothing"), required=False)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB."), code="too_large")
+        return upload
 
 
 class PeopleFilterForm(FilterForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_queryset
@@ -13,7 +13,7 @@ from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
 from amanat.staffing.assignment import members_per_station, post_slots
-from amanat.staffing.models import Assignment, Person, Roster
+from amanat.staffing.models import Assignment, Person, Roster, RosterState
 from amanat.stations.models import Station, Status
 from amanat.training import selectors as training
 
@@ -144,5 +144,9 @@ def assignment_by_code(code: str) -> Assignment | None:
     code = "".join(ch for ch in code.upper() if ch.isalnum())[:12]
     if not code:
         return None
+    # A letter is an appointment only once the county's roster is approved: a proposal
+    # of the solver or a reopened roster's post is not vouched for to the public.
+    approved = Roster.objects.filter(election=OuterRef("election"), county=OuterRef("county"),
+                                     state=RosterState.APPROVED)
     return (Assignment.objects.select_related("person", "station", "county", "election")
-            .filter(verification_code=code).first())
+            .filter(Exists(approved), verification_code=code).first())

@@ -31,6 +31,7 @@ from amanat.staffing.assignment import (
     post_slots,
     roster_for,
     roster_unlocked,
+    roster_write_lock,
     staffed_sync,
 )
 from amanat.staffing.models import (
@@ -42,7 +43,7 @@ from amanat.staffing.models import (
     RunState,
     Source,
 )
-from amanat.staffing.rules import check
+from amanat.staffing.rules import Checker, check
 from amanat.stations.models import Station
 from amanat.stations.services import ImportReport, RowError
 
@@ -86,6 +87,30 @@ def _derive(person: Person) -> None:
         person.first_name, person.last_name, person.national_id))[:400]
 
 
+IDENTITY_FIELDS = ("national_id", "first_name", "last_name")
+
+
+def held_posts_checked(person: Person, before: Mapping[str, Any] | None) -> None:
+    """A change to a person who holds posts must leave every post one the rules allow:
+    the national ID, the posts, the availability and the home place are what the rules
+    read (an edit must not turn the holder into a candidate, an untrained person or a
+    neighbour of the station), and the identity of a holder in an approved roster does
+    not change.  Raises the first refusal."""
+    if person.pk is None:
+        return
+    held = list(Assignment.objects.filter(person_id=person.pk)
+                .select_related("station", "election", "county"))
+    for assignment in held:
+        identity_changed = before is not None and any(
+            before.get(name) != getattr(person, name) for name in IDENTITY_FIELDS)
+        if identity_changed:
+            roster_unlocked(roster_for(assignment.election, assignment.county))
+        problems = Checker.load(assignment.election, [person]).problems(
+            person, assignment.station, assignment.post, replacing=assignment)
+        if problems:
+            raise problems[0]
+
+
 def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, Any],
                 person: Person | None = None) -> Person:
     """Create (``person`` None) or update a person of ``county``; the national ID is
@@ -109,6 +134,8 @@ def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, 
     _derive(person)
     if not person.first_name or not person.last_name:
         raise RuleError(_("Enter the first and last name."), code="name", field="last_name")
+    if not creating:
+        held_posts_checked(person, before)
     try:
         with transaction.atomic():
             person.save()
@@ -204,7 +231,7 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         return report
     creates: list[Person] = []
     updates: list[Person] = []
-    for _number, row in rows:
+    for number, row in rows:
         current = existing.get(row["national_id"])
         person = current or Person(county=county)
         before = None if current is None else (_person_state(current), current.mobile)
@@ -214,7 +241,13 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         if current is None:
             creates.append(person)
         elif before != (_person_state(person), person.mobile):
+            try:
+                held_posts_checked(person, before[0] if before is not None else None)
+            except RuleError as error:
+                report.errors.append(RowError(error, row=number))
             updates.append(person)
+    if report.errors:
+        return report
     report.created, report.updated = len(creates), len(updates)
     report.unchanged = report.total_rows - report.created - report.updated
     if dry_run:
@@ -291,6 +324,7 @@ def assignment_set(*, actor: AnyUser, station: Station, post: str, slot: int,
     current = Assignment.objects.filter(station=station, post=post, slot=slot).first()
     check(election=election, person=person, station=station, post=post, replacing=current)
     with transaction.atomic():
+        roster_write_lock(roster)
         before = None
         if current is not None:
             before = {"person": current.person.national_id}
@@ -319,6 +353,7 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
     roster = roster_for(assignment.election, assignment.county)
     roster_unlocked(roster)
     with transaction.atomic():
+        roster_write_lock(roster)
         audit_record(action="staffing.assignment.clear", actor=actor, unit=assignment.county,
                      obj=assignment, before={"station": assignment.station.code,
                                              "post": assignment.post, "slot": assignment.slot,
@@ -330,6 +365,10 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
 def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
     roster_unlocked(roster)
     with transaction.atomic():
+        roster = roster_write_lock(roster)
+        if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
+            raise RuleError(_("An assignment run for this county is under way; approve the "
+                              "roster when it has finished."), code="run_under_way")
         roster.state, roster.approved_at = RosterState.APPROVED, timezone.now()
         roster.approved_by = signed_in(actor)
         roster.save(update_fields=["state", "approved_at", "approved_by"])
@@ -341,9 +380,10 @@ def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
 
 
 def roster_reopen(*, actor: AnyUser, roster: Roster) -> Roster:
-    if not roster.locked:
-        raise RuleError(_("The roster is not approved."), code="roster_not_approved")
     with transaction.atomic():
+        roster = Roster.objects.select_for_update().select_related("county").get(pk=roster.pk)
+        if not roster.locked:
+            raise RuleError(_("The roster is not approved."), code="roster_not_approved")
         roster.state, roster.approved_at, roster.approved_by = RosterState.DRAFT, None, None
         roster.save(update_fields=["state", "approved_at", "approved_by"])
         audit_record(action="staffing.roster.reopen", actor=actor, unit=roster.county,
@@ -355,10 +395,11 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
     """Queue the solver for the county (a background task after commit)."""
     roster = roster_for(election, county)
     roster_unlocked(roster)
-    if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
-        raise RuleError(_("An assignment run for this county is already under way."),
-                        code="run_under_way")
     with transaction.atomic():
+        roster = roster_write_lock(roster)
+        if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
+            raise RuleError(_("An assignment run for this county is already under way."),
+                            code="run_under_way")
         user = signed_in(actor)
         roster.run_job = None if user is None else jobs.job_create(
             kind="staffing.assign", user_id=user.pk, total=100,

@@ -317,10 +317,20 @@ def enrol(*, actor: AnyUser | None, course: Course, session: Session | None = No
     return enrolment
 
 
+def session_held(session: Session) -> None:
+    """Attendance and the completions it brings are facts of a session that has taken
+    place: refused before the session starts (a session dated next month could otherwise
+    make people "trained" for the staffing rule today)."""
+    if session.starts_at > timezone.now():
+        raise RuleError(_("This session has not started yet: attendance and completions "
+                          "are recorded once it has started."), code="session_not_started")
+
+
 def attendance_mark(*, actor: AnyUser | None, session: Session,
                     attended: Iterable[int]) -> int:
     """The session's checklist: exactly the enrolments in ``attended`` attended.
     Returns how many attended."""
+    session_held(session)
     wanted = set(attended)
     now = timezone.now()
     with transaction.atomic():
@@ -358,6 +368,7 @@ def attendance_import(*, actor: AnyUser | None, session: Session,
     """An attendance sheet, all or nothing: people not yet enrolled are enrolled at the
     session (within its capacity), and each row's attendance is set.  Any bad row:
     nothing is stored and every bad row is reported with its line."""
+    session_held(session)
     result = ImportResult()
     course = session.course
     checked: list[tuple[AttendanceRow, str, str, str]] = []

@@ -367,8 +367,13 @@ def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
                              action=policy.CHANGE)
         raise Http404("not found")
     ids = [k for k in (parse_id(v) for v in request.POST.getlist("attended")) if k]
-    count = services.attendance_mark(actor=request.user, session=session, attended=ids)
-    messages.success(request, _("Attendance saved: %(count)s attended.") % {"count": count})
+    try:
+        count = services.attendance_mark(actor=request.user, session=session, attended=ids)
+    except RuleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Attendance saved: %(count)s attended.")
+                         % {"count": count})
     return redirect("training:session", session_id=session.pk)
 
 
@@ -418,6 +423,11 @@ def session_complete(request: HttpRequest, session_id: int) -> HttpResponse:
         access_denied_record(user=request.user, model_label=SESSION, pk=session.pk,
                              action=policy.CREATE)
         raise Http404("not found")
+    try:
+        services.session_held(session)
+    except RuleError as error:
+        messages.error(request, error.message)
+        return redirect("training:session", session_id=session.pk)
     if session.course.questions.exists():
         messages.error(request, _("This course has an assessment: people complete it by "
                                   "passing the assessment."))

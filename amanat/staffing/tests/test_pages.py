@@ -3,6 +3,7 @@ button, approval and its lock, audit entries."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from typing import Any
 
@@ -150,6 +151,10 @@ def test_run_button_approval_locks_and_reopen(world: Any, client: Any,
             "staffing.roster.assign"} <= actions
     assignment = Assignment.objects.first()
     assert assignment is not None
+    # The public check vouches for a letter only while the roster is approved.
+    verify = client.get(reverse("staffing:verify"), {"code": assignment.verification_code})
+    assert 'data-testid="not-verified"' in verify.content.decode()
+    c.post(reverse("staffing:county_approve", args=[county.pk]))
     verify = client.get(reverse("staffing:verify"), {"code": assignment.verification_code})
     assert assignment.person.full_name in verify.content.decode()
     assert assignment.person.national_id not in verify.content.decode()
@@ -354,3 +359,104 @@ def test_unknown_post_lists_the_posts_in_the_readers_language(world: Any, client
     assert "representative" not in body
     body = in_language(client, "en").post(url, {"file": _upload(data)}).content.decode()
     assert "Governor&#x27;s representative (representative)" in body
+def test_editing_a_holder_cannot_bypass_the_rules(world: Any, client: Any) -> None:
+    """An edit of a person who holds a post is checked against the rules for that post:
+    the national ID cannot become a candidate's, the post cannot be dropped, the holder
+    cannot be made unavailable, and an approved roster's holder keeps their identity."""
+    from amanat.candidates.models import Candidacy
+    from amanat.staffing.tests.test_assign import _constituency
+
+    c = _client(client, world.personas.gharchak_governor)
+    holder = world.person(posts=(StationPost.MEMBER,))
+    _assign(c, world.city_station, "member:1", holder)
+    assert Assignment.objects.filter(person=holder).exists()
+    candidate_nid = nid(900)
+    Candidacy.objects.create(
+        reference="T9", election=world.election, contest=world.election.contests.first(),
+        constituency_id=_constituency(world).pk, county=world.geo.gharchak,
+        unit_path=world.geo.gharchak.path, channel="walk_in", national_id=candidate_nid,
+        first_name="x", last_name="y", gender="male", birth_date="1980-01-01", education=5,
+        mobile="09120000000", state="registered")
+    url = reverse("staffing:person_edit", args=[holder.pk])
+    form = {"national_id": holder.national_id, "first_name": holder.first_name,
+            "last_name": holder.last_name, "mobile": holder.mobile, "gender": "",
+            "home_unit": world.geo.gharchak_city.pk, "posts": ["member"], "available": "on",
+            "employer": ""}
+    for change, says in (({"national_id": candidate_nid}, "is a candidate"),
+                         ({"national_id": nid(901)}, "has not completed the course"),
+                         ({"posts": ["police"]}, "is not among their posts"),
+                         ({"available": ""}, "is not available")):
+        response = c.post(url, {**form, **change})
+        assert response.status_code == 200, change
+        assert says in response.content.decode(), change
+        holder.refresh_from_db()
+        assert holder.national_id == form["national_id"] and holder.post_list == ["member"]
+        assert holder.available
+    # An ordinary change still goes through.
+    assert c.post(url, {**form, "mobile": "09127654321"}).status_code == 302
+    # The import is held to the same rules: nothing stored.
+    data = ("کد ملی,نام,نام خانوادگی,سمت‌ها,در دسترس\n"
+            f"{holder.national_id},{holder.first_name},{holder.last_name},پلیس,بله\n").encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    response = c.post(reverse("staffing:people_import", args=[world.geo.gharchak.pk]),
+                      {"file": SimpleUploadedFile("people.csv", data)})
+    assert "is not among their posts" in response.content.decode()
+    holder.refresh_from_db()
+    assert holder.post_list == ["member"]
+    # In an approved roster the holder's identity is fixed.
+    c.post(reverse("staffing:county_approve", args=[world.geo.gharchak.pk]))
+    response = c.post(url, {**form, "last_name": "دیگری"})
+    assert "approved and locked" in response.content.decode()
+    holder.refresh_from_db()
+    assert holder.last_name != "دیگری"
+
+
+def test_approval_and_the_solver_run_do_not_overwrite_each_other(
+        world: Any, client: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """The governor cannot approve while a run is queued, and a run that finds the roster
+    approved when it stores keeps the approval and stores nothing (the run's final save
+    used to write the state it had read at its start back: the approval vanished)."""
+    full_staff(world)
+    c = _client(client, world.personas.gharchak_governor)
+    county = world.geo.gharchak
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        c.post(reverse("staffing:county_assign", args=[county.pk]))
+    refused = c.post(reverse("staffing:county_approve", args=[county.pk]), follow=True)
+    assert "under way" in refused.content.decode()
+    roster = Roster.objects.get(county=county)
+    assert not roster.locked
+    # A second request approves the roster while the solver is already past its start.
+    from amanat.staffing.assignment import roster_assign
+    from amanat.staffing.models import RosterState
+
+    def approve_during_run(percent: int, stage: str) -> None:
+        if stage == "store":
+            Roster.objects.filter(pk=roster.pk).update(state=RosterState.APPROVED)
+
+    with pytest.raises(Exception, match="approved and locked"):
+        roster_assign(election=world.election, county=county, progress=approve_during_run)
+    roster.refresh_from_db()
+    assert roster.locked
+    assert not Assignment.objects.exists()
+    for callback in queued:  # the queued task itself finds the roster approved
+        with contextlib.suppress(Exception):
+            callback()
+    roster.refresh_from_db()
+    assert roster.locked and not Assignment.objects.exists()
+
+
+def test_import_refuses_an_oversized_file_before_reading_it(world: Any, client: Any,
+                                                            monkeypatch: Any) -> None:
+    """The people import has a size limit like every other import (it read any upload
+    whole into memory)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from amanat.staffing import forms as staffing_forms
+
+    monkeypatch.setattr(staffing_forms, "MAX_IMPORT_BYTES", 1000, raising=False)
+    c = _client(client, world.personas.gharchak_governor)
+    rows = [f"{nid(1000 + i)},علی,رضایی,عضو شعبه," for i in range(40)]
+    response = c.post(reverse("staffing:people_import", args=[world.geo.gharchak.pk]),
+                      {"file": SimpleUploadedFile("people.csv", _csv(rows))})
+    assert "larger than" in response.content.decode()
+    assert not Person.objects.exists()

@@ -58,7 +58,8 @@ def world(small_geo: Any) -> World:
             "audience": Audience.VOTERS, "title": "Voters' guide",
             "summary": "Your rights", "material": "# Secret ballot\n\nNobody may watch.",
             "public": True, "delivery": Delivery.SELF_PACED})
-    start = timezone.now() + datetime.timedelta(days=3)
+    # Held two days ago: attendance is recorded only for a session that has started.
+    start = timezone.now() - datetime.timedelta(days=2)
     gharchak = services.session_create(
         actor=None, course=inspector, unit=small_geo.gharchak,
         data={"place": "Gharchak hall", "starts_at": start, "trainer": "Trainer G",

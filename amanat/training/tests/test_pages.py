@@ -339,3 +339,33 @@ def test_attendance_sheet_with_english_headers_and_lost_leading_zeros(world: Wor
     assert response.status_code == 302
     assert Enrolment.objects.get(national_id=leading).attended
     assert not Enrolment.objects.get(national_id=nid(30)).attended
+
+
+def test_no_attendance_or_completion_before_the_session(world: World) -> None:
+    """A session dated in the future takes no attendance, no attendance sheet and no
+    completion by attendance (people were "trained" for the staffing rule by a session
+    that had not happened)."""
+    import datetime
+
+    from django.utils import timezone
+
+    session = world.gharchak_session
+    client = _client(world.personas.gharchak_governor)
+    _enrol(client, session, 40, "Future Person")
+    enrolment = session.enrolments.get(national_id=nid(40))
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() + datetime.timedelta(days=30))
+    page = client.post(reverse("training:attendance", args=[session.pk]),
+                       {"attended": [enrolment.pk]}, follow=True)
+    assert "has not started yet" in page.content.decode()
+    enrolment.refresh_from_db()
+    assert not enrolment.attended
+    page = client.post(reverse("training:attendance_import", args=[session.pk]),
+                       {"file": _sheet([[1, nid(40), "Future Person", "", "بله"]],
+                                       fmt="csv")})
+    assert "has not started yet" in page.content.decode()
+    # Attendance marked while the session was dated in the past, then moved forward.
+    Enrolment.objects.filter(pk=enrolment.pk).update(attended=True)
+    page = client.post(reverse("training:session_complete", args=[session.pk]), follow=True)
+    assert "has not started yet" in page.content.decode()
+    assert not Completion.objects.filter(national_id=nid(40)).exists()
