@@ -13,6 +13,8 @@ from django.db import models
 from django.forms.renderers import DjangoTemplates
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +101,36 @@ class NumberTextInput(forms.TextInput):
     def format_value(self, value: Any) -> str | None:
         text: str | None = super().format_value(value)
         return localize_digits(text) if text else text
+
+
+class LongSelect(forms.Select):
+    """A select of many options (the 448 counties) drawn without a template per option.
+
+    Django's ``Select`` includes ``select_option.html`` (and ``attrs.html``) once per
+    option: for the county list that was most of a page's CPU. The options here are
+    joined in Python into the same markup; the ``<select>`` itself is Django's template.
+    """
+
+    template_name = "forms/long_select.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None
+                    ) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        parts: list[str] = []
+        for group_name, options, _index in context["widget"]["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            for option in options:
+                flags = "".join(
+                    f" {key}" if val is True else str(format_html(' {}="{}"', key, val))
+                    for key, val in option["attrs"].items() if val is not False)
+                parts.append(format_html('<option value="{}"{}>{}</option>',
+                                         str(option["value"]), mark_safe(flags),  # noqa: S308
+                                         option["label"]))
+            if group_name:
+                parts.append("</optgroup>")
+        context["widget"]["options_html"] = mark_safe("\n  ".join(parts))  # noqa: S308
+        return context
 
 
 class FormRenderer(DjangoTemplates):
