@@ -26,6 +26,7 @@ from amanat.core.forms import (
     CleanCharField,
     FilterForm,
     JalaliDateField,
+    ListedModelChoiceField,
     LongSelect,
     jalali_error_message,
     text_limit,
@@ -186,7 +187,7 @@ class DocumentRejectForm(forms.Form):
 
 
 class CandidateFilterForm(FilterForm):
-    county = forms.ModelChoiceField(label=_("County"), queryset=AdminUnit.objects.none(),
+    county = ListedModelChoiceField(label=_("County"), queryset=AdminUnit.objects.none(),
                                     required=False, widget=LongSelect)
     state = forms.ChoiceField(label=_("State"), required=False,
                               choices=[("", _("All states")), *State.choices])
