@@ -265,6 +265,10 @@ class Candidacy(models.Model):
             # the election's every candidacy.
             models.Index(fields=["election", "-created_at", "-id"],
                          name="candidates_election_created"),
+            # The text filter's count reads this index, not the rows (SQLite: a fifth of
+            # the pages).
+            models.Index(fields=["election", "search_text", "state"],
+                         name="candidates_search_state"),
             # PostgreSQL: the county filter's unit_path LIKE 'prefix%' (SQLite: a range).
             models.Index(fields=["unit_path"], name="candidates_path_pattern",
                          opclasses=["varchar_pattern_ops"]),

@@ -16,6 +16,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='candidacy',
+            index=models.Index(fields=['election', 'search_text', 'state'], name='candidates_search_state'),
+        ),
+        migrations.AddIndex(
+            model_name='candidacy',
             index=models.Index(fields=['unit_path'], name='candidates_path_pattern', opclasses=['varchar_pattern_ops']),
         ),
     ]
