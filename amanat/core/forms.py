@@ -151,10 +151,12 @@ class ListedModelChoiceField(forms.ModelChoiceField):
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
             return None
-        if isinstance(value, self.queryset.model):
+        queryset = self.queryset
+        assert queryset is not None  # set by the form before it is bound
+        if isinstance(value, queryset.model):
             value = getattr(value, self.to_field_name or "pk")
         key = self.to_field_name or "pk"
-        for obj in self.queryset:
+        for obj in queryset:
             if str(getattr(obj, key)) == str(value):
                 return obj
         raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
