@@ -15,15 +15,18 @@ today (registration open until tonight), the law's constituencies, and ``--candi
    inquiry_answers_apply``: checks, one bulk update, one audit entry). Baseline: the
    per-inquiry service (``inquiry_answer``: a transaction, a save and an audit entry per
    answer) on ``--naive-rows`` other inquiries, extrapolated to 10,000.
-3. **The public registration endpoint at 50 requests per second for a minute**: the two
-   public steps (``/candidates/register/`` then ``/candidates/register/confirm/`` with the
-   texted code), paced open-loop at ``--rate`` requests per second for ``--duration``
-   seconds from one client per registration; afterwards every registration that was
-   answered with its redirect must be in the database (nothing lost). Reported: requests
-   sent, achieved rate, latency p50/p95/max, lateness behind the schedule, stored.
+3. **The public registration endpoint at 50 requests per second for a minute**, against
+   ``amanat serve`` (gunicorn) on this file over loopback HTTP (``bench_registration_http``):
+   each registrant a browser on its own connection and address (GET the form, POST it,
+   GET the confirmation, POST it with the texted code, read from the file SMS backend),
+   registrations started open-loop so the requests are due at ``--rate`` per second for
+   ``--duration`` seconds on ``--clients`` threads; afterwards every registration that was
+   answered with its redirect must be in the database (nothing lost). Reported: requests,
+   achieved rate, latency p50/p95/max (and per step), lateness, stored, lost.
+   ``--in-process``: the two POSTs through the test Client instead (server time only).
 
     .venv/bin/python bench/candidates.py [--candidates 300000] [--repeat 5]
-        [--rate 50] [--duration 60]
+        [--rate 50] [--duration 60] [--db KEPT.sqlite3] [--skip list,answers,registration]
 
 Prints JSON. The machine is shared: compare with the baselines of the same run.
 """
