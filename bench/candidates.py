@@ -15,15 +15,18 @@ today (registration open until tonight), the law's constituencies, and ``--candi
    inquiry_answers_apply``: checks, one bulk update, one audit entry). Baseline: the
    per-inquiry service (``inquiry_answer``: a transaction, a save and an audit entry per
    answer) on ``--naive-rows`` other inquiries, extrapolated to 10,000.
-3. **The public registration endpoint at 50 requests per second for a minute**: the two
-   public steps (``/candidates/register/`` then ``/candidates/register/confirm/`` with the
-   texted code), paced open-loop at ``--rate`` requests per second for ``--duration``
-   seconds from one client per registration; afterwards every registration that was
-   answered with its redirect must be in the database (nothing lost). Reported: requests
-   sent, achieved rate, latency p50/p95/max, lateness behind the schedule, stored.
+3. **The public registration endpoint at 50 requests per second for a minute**, against
+   ``amanat serve`` (gunicorn) on this file over loopback HTTP (``bench_registration_http``):
+   each registrant a browser on its own connection and address (GET the form, POST it,
+   GET the confirmation, POST it with the texted code, read from the file SMS backend),
+   registrations started open-loop so the requests are due at ``--rate`` per second for
+   ``--duration`` seconds on ``--clients`` threads; afterwards every registration that was
+   answered with its redirect must be in the database (nothing lost). Reported: requests,
+   achieved rate, latency p50/p95/max (and per step), lateness, stored, lost.
+   ``--in-process``: the two POSTs through the test Client instead (server time only).
 
     .venv/bin/python bench/candidates.py [--candidates 300000] [--repeat 5]
-        [--rate 50] [--duration 60]
+        [--rate 50] [--duration 60] [--db KEPT.sqlite3] [--skip list,answers,registration]
 
 Prints JSON. The machine is shared: compare with the baselines of the same run.
 """
@@ -136,6 +139,21 @@ def prepare(total: int) -> dict[str, Any]:
         cursor.execute("ANALYZE")
     return {"election": election, "contest": contest, "counties": counties,
             "prepare_s": round(time.perf_counter() - started, 1)}
+
+
+def reopen(total: int) -> dict[str, Any]:
+    """The world of a kept ``--db`` file (prepared by an earlier run)."""
+    from amanat.candidates.models import Candidacy
+    from amanat.elections.models import Election
+    from amanat.geo.models import AdminUnit, Kind
+
+    election = Election.objects.order_by("pk").first()
+    assert election is not None
+    found = Candidacy.objects.filter(reference__startswith="B").count()
+    assert found == total, f"the kept file holds {found} candidates, not {total}"
+    return {"election": election, "contest": election.contests.get(kind="city_council"),
+            "counties": list(AdminUnit.objects.filter(kind=Kind.COUNTY).order_by("code")),
+            "prepare_s": 0.0}
 
 
 def admin_client() -> Any:
@@ -292,7 +310,16 @@ def bench_answers(election: Any, counties: list[Any], naive_rows: int) -> dict[s
             "target_s": TARGET_ANSWERS_S, "meets_target": bulk_s < TARGET_ANSWERS_S}
 
 
+def run_offset() -> int:
+    """Where this run's registrants are numbered from: a kept ``--db`` holds the earlier
+    runs' people (one national ID registers once), numbers and addresses (a few codes an
+    hour each); a run a minute later starts 100,000 further on."""
+    return int(time.time()) // 60 % 1000 * 100_000
+
+
 def bench_registration(election: Any, rate: float, duration: float) -> dict[str, Any]:
+    from http.cookies import SimpleCookie
+
     from django.test import Client
 
     from amanat.candidates.models import Candidacy
@@ -310,7 +337,10 @@ def bench_registration(election: Any, rate: float, duration: float) -> dict[str,
     done: list[str] = []
     sent, index = 0, 0
     begin = time.perf_counter()
-    pending: list[tuple[Client, str]] = []
+    pending: list[tuple[SimpleCookie[str], str, str]] = []
+    first = run_offset()
+    client = Client()
+    client.get("/candidates/register/")  # the handler's middleware loaded once, up front
     while True:
         due = begin + sent * interval
         if due - begin >= duration:
@@ -322,27 +352,32 @@ def bench_registration(election: Any, rate: float, duration: float) -> dict[str,
         start = time.perf_counter()
         # Alternate the two steps: start a new registration, finish the oldest started.
         if sent % 2 == 0 or not pending:
-            # Each registrant from its own address (198.18.0.0/15, the benchmarking
-            # range): the public form limits codes per client address.
-            client = Client(REMOTE_ADDR=f"198.18.{index // 250 % 256}.{index % 250 + 1}")
-            nid = national_id(700_000_000 + index)
+            # Each registrant with its own cookies (its session) and its own address
+            # (198.18.0.0/15, the benchmarking range: the public form limits codes per
+            # client address), on one handler: a new test Client per registrant would
+            # load the middleware (WhiteNoise indexes every static file) in the measured
+            # request.
+            cookies: SimpleCookie[str] = SimpleCookie()
+            address = f"198.18.{(first + index) // 250 % 256}.{(first + index) % 250 + 1}"
+            client.cookies = cookies
+            nid = national_id(700_000_000 + first + index)
             index += 1
             response = client.post("/candidates/register/", {
                 "contest": contest.pk, "county": county.pk, "national_id": nid,
-                "mobile": f"0935{index:07d}"})
+                "mobile": f"0935{(first + index) % 10**7:07d}"}, REMOTE_ADDR=address)
             if response.status_code == 302 and notify.outbox:
                 found = re.search(r"(\d{6})", notify.outbox[-1].text)
-                pending.append((client, found.group(1) if found else ""))
+                pending.append((client.cookies, address, found.group(1) if found else ""))
                 notify.outbox.clear()
             else:
                 refused += 1
         else:
-            client, code = pending.pop(0)
+            client.cookies, address, code = pending.pop(0)
             response = client.post("/candidates/register/confirm/", {
                 "code": code, "constituency": seat.pk, "first_name": "داوطلب",
                 "last_name": f"آزمون{sent}", "father_name": "پدر", "gender": "male",
                 "birth_date": "1360/05/10", "education": "5", "residence_years": "10",
-                "occupation": "", "address": "", "truthful": "on"})
+                "occupation": "", "address": "", "truthful": "on"}, REMOTE_ADDR=address)
             if response.status_code == 302:
                 done.append(code)
             else:
@@ -359,6 +394,221 @@ def bench_registration(election: Any, rate: float, duration: float) -> dict[str,
             "unfinished_at_end": len(pending)}
 
 
+# --- registration over HTTP against a served app -----------------------------------------
+
+
+class FileSmsBackend:
+    """The served app's SMS gateway in this benchmark: each message appended as one line
+    (``to<TAB>text``) to ``$AMANAT_BENCH_SMS_FILE``, delivered in the request (like the
+    memory backend), so the client reads its code as a registrant reads the text."""
+
+    background = False
+
+    def send(self, message: Any) -> str:
+        line = f"{message.to}\t{message.text}\n".encode()
+        fd = os.open(os.environ["AMANAT_BENCH_SMS_FILE"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:
+            os.write(fd, line)  # one write of a short line: atomic with O_APPEND
+        finally:
+            os.close(fd)
+        return "filed"
+
+
+class Browser:
+    """One registrant's browser: a keep-alive HTTP/1.1 connection and its cookies."""
+
+    def __init__(self, port: int, address: str) -> None:
+        import http.client
+
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+        self.address = address
+
+    def request(self, method: str, path: str, form: dict[str, Any] | None = None
+                ) -> tuple[int, str]:
+        from urllib.parse import urlencode
+
+        headers = {"Host": "127.0.0.1", "X-Forwarded-For": self.address,
+                   "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, text
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    return found.group(1) if found else ""
+
+
+class Codes:
+    """The texted codes, read from the benchmark's SMS file by mobile number."""
+
+    def __init__(self, path: Path) -> None:
+        import threading
+
+        self.path, self.offset, self.found = path, 0, {}  # type: ignore[var-annotated]
+        self.lock = threading.Lock()
+
+    def of(self, mobile: str) -> str:
+        with self.lock:
+            if mobile not in self.found and self.path.exists():
+                with self.path.open("rb") as f:
+                    f.seek(self.offset)
+                    data = f.read()
+                complete = data[: data.rfind(b"\n") + 1]
+                self.offset += len(complete)
+                for line in complete.decode().splitlines():
+                    to, _, text = line.partition("\t")
+                    digits = re.search(r"(\d{6})", text)
+                    if digits:
+                        self.found[to] = digits.group(1)
+            return str(self.found.pop(mobile, ""))
+
+
+def bench_registration_http(election: Any, db_path: Path, rate: float, duration: float,
+                            workers: int, threads: int, clients: int) -> dict[str, Any]:
+    """Registrants' browsers against ``amanat serve`` (gunicorn) over loopback HTTP.
+
+    Each registration is the four requests of a browser: GET the form, POST it (a code is
+    texted), GET the confirmation form, POST it with the code. Registrations start paced
+    open-loop so that the requests arrive at ``rate`` per second for ``duration``
+    seconds, each from its own client address (``X-Forwarded-For`` from a trusted proxy,
+    as behind the production reverse proxy), on ``clients`` concurrent threads.
+    """
+    import socket
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from amanat.candidates.models import Candidacy
+    from amanat.geo.models import AdminUnit, Constituency, Kind
+    from amanat.lib.persian import search_key
+
+    contest = election.contests.get(kind="city_council")
+    county = AdminUnit.objects.get(kind=Kind.COUNTY, name_key=search_key("قرچک"))
+    seat = Constituency.objects.filter(kind="city", unit_path__startswith=county.path).first()
+    assert seat is not None
+    before = Candidacy.objects.count()
+    connections.close_all()  # the server is the writer from here on
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    work = Path(tempfile.mkdtemp(prefix="amanat-bench-reg-"))
+    sms = work / "sms.txt"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AMANAT_SQLITE_PATH": str(db_path),
+           "AMANAT_ALLOWED_HOSTS": "127.0.0.1", "AMANAT_TRUSTED_PROXIES": "127.0.0.1",
+           "AMANAT_SMS_BACKEND": "bench.candidates.FileSmsBackend",
+           "AMANAT_BENCH_SMS_FILE": str(sms), "AMANAT_VAR_DIR": str(work)}
+    log = (work / "server.log").open("ab")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "amanat.cli", "serve", "--port", str(port), "--no-worker",
+         "--workers", str(workers), "--threads", str(threads)],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=ROOT)
+    codes = Codes(sms)
+    first = run_offset()
+    steps = ("form", "start", "confirm_form", "confirm")
+    latencies: dict[str, list[float]] = {step: [] for step in steps}
+    lateness: list[float] = []
+    done: list[str] = []
+    failed: list[str] = []
+
+    def register(index: int, due: float) -> None:
+        lateness.append(max(0.0, time.perf_counter() - due) * 1000)
+        n = first + index
+        browser = Browser(port, f"198.18.{n // 250 % 256}.{n % 250 + 1}")
+        nid, mobile = national_id(700_000_000 + n), f"0935{n % 10**7:07d}"
+        try:
+            for step in steps:
+                start = time.perf_counter()
+                if step == "form":
+                    status, html = browser.request("GET", "/candidates/register/")
+                    ok = status == 200
+                elif step == "start":
+                    status, html = browser.request("POST", "/candidates/register/", {
+                        "csrfmiddlewaretoken": csrf_of(html), "contest": contest.pk,
+                        "county": county.pk, "national_id": nid, "mobile": mobile})
+                    ok = status == 302
+                elif step == "confirm_form":
+                    status, html = browser.request("GET", "/candidates/register/confirm/")
+                    ok = status == 200
+                else:
+                    status, html = browser.request("POST", "/candidates/register/confirm/", {
+                        "csrfmiddlewaretoken": csrf_of(html), "code": codes.of(mobile),
+                        "constituency": seat.pk, "first_name": "داوطلب",
+                        "last_name": f"آزمون{index}", "father_name": "پدر",
+                        "gender": "male", "birth_date": "1360/05/10", "education": "5",
+                        "residence_years": "10", "occupation": "", "address": "",
+                        "truthful": "on"})
+                    ok = status == 302
+                latencies[step].append((time.perf_counter() - start) * 1000)
+                if not ok:
+                    found = re.search(r'class="[^"]*(?:invalid-feedback|errorlist|alert-danger)'
+                                      r'[^"]*"[^>]*>(.{0,200})', html, re.S)
+                    failed.append(f"{step}: {status} {found.group(1) if found else ''}")
+                    return
+            done.append(nid)
+        except OSError as error:
+            failed.append(repr(error))
+        finally:
+            browser.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start: see {work / 'server.log'}")
+            with contextlib.suppress(OSError):
+                Browser(port, "198.18.255.1").request("GET", "/candidates/register/")
+                break
+            time.sleep(0.3)
+        interval = len(steps) / rate
+        begin = time.perf_counter()
+        started = 0
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            while started * interval < duration:
+                due = begin + started * interval
+                now = time.perf_counter()
+                if now < due:
+                    time.sleep(due - now)
+                pool.submit(register, started, due)
+                started += 1
+        elapsed = time.perf_counter() - begin
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+        log.close()
+    stored = Candidacy.objects.filter(national_id__in=done).count()
+    requests = sum(len(v) for v in latencies.values())
+    every = [ms for values in latencies.values() for ms in values]
+    return {"served_by": f"amanat serve: {workers} workers x {threads} threads, SQLite WAL",
+            "clients": clients, "target_rate": rate, "duration_s": round(elapsed, 1),
+            "registrations_started": started, "requests": requests,
+            "achieved_rate": round(requests / elapsed, 1),
+            "p50_ms": pct(every, 0.5) if every else None,
+            "p95_ms": pct(every, 0.95) if every else None,
+            "max_ms": round(max(every), 1) if every else None,
+            "per_step_p50_p95_ms": {step: [pct(v, 0.5), pct(v, 0.95)]
+                                    for step, v in latencies.items() if v},
+            "late_p95_ms": pct(lateness, 0.95),
+            "registrations_completed": len(done), "stored": stored,
+            "lost": len(done) - stored, "failed": len(failed),
+            "failures": sorted(set(failed))[:5],
+            "candidacies_added": Candidacy.objects.count() - before}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=300_000)
@@ -366,12 +616,24 @@ def main() -> None:
     parser.add_argument("--naive-rows", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--in-process", action="store_true",
+                        help="registration through the test Client in this process "
+                             "(server time only) instead of over HTTP")
+    parser.add_argument("--workers", type=int, default=4, help="amanat serve --workers")
+    parser.add_argument("--threads", type=int, default=4, help="amanat serve --threads")
+    parser.add_argument("--clients", type=int, default=32,
+                        help="concurrent registrants' browsers (threads)")
     parser.add_argument("--skip", default="", help="comma list: list,answers,registration")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="keep the prepared SQLite file here and reuse it when it exists "
+                             "(to iterate on one part: --skip answers,registration)")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     with tempfile.TemporaryDirectory(prefix="amanat-bench-") as tmp:
-        setup_django(Path(tmp) / "candidates.sqlite3")
-        world = prepare(args.candidates)
+        db_path = args.db or Path(tmp) / "candidates.sqlite3"
+        reuse = db_path.exists()
+        setup_django(db_path)
+        world = reopen(args.candidates) if reuse else prepare(args.candidates)
         out: dict[str, Any] = {"candidates": args.candidates, "prepare_s": world["prepare_s"],
                                "cpus": os.cpu_count(),
                                "note": "machine shared with other engineers"}
@@ -381,8 +643,13 @@ def main() -> None:
                                            args.naive_rows)
             print(json.dumps(out["answers"]), file=sys.stderr, flush=True)
         if "registration" not in skip:
-            out["registration"] = bench_registration(world["election"], args.rate,
-                                                     args.duration)
+            if args.in_process:
+                out["registration"] = bench_registration(world["election"], args.rate,
+                                                         args.duration)
+            else:
+                out["registration"] = bench_registration_http(
+                    world["election"], db_path, args.rate, args.duration, args.workers,
+                    args.threads, args.clients)
             print(json.dumps(out["registration"]), file=sys.stderr, flush=True)
         if "list" not in skip:
             out["list"] = bench_list(args.repeat, world["counties"])

@@ -26,6 +26,8 @@ from amanat.core.forms import (
     CleanCharField,
     FilterForm,
     JalaliDateField,
+    ListedModelChoiceField,
+    LongSelect,
     jalali_error_message,
     text_limit,
 )
@@ -90,7 +92,8 @@ class PlaceForm(forms.Form):
     """Step one of registration: the contest and the county office."""
 
     contest = ContestChoiceField(label=_("Contest"), queryset=Contest.objects.none())
-    county = forms.ModelChoiceField(label=_("County"), queryset=AdminUnit.objects.none())
+    county = forms.ModelChoiceField(label=_("County"), queryset=AdminUnit.objects.none(),
+                                    widget=LongSelect)
 
     def __init__(self, *args: Any, contests: QuerySet[Contest], counties: QuerySet[AdminUnit],
                  **kwargs: Any) -> None:
@@ -184,8 +187,8 @@ class DocumentRejectForm(forms.Form):
 
 
 class CandidateFilterForm(FilterForm):
-    county = forms.ModelChoiceField(label=_("County"), queryset=AdminUnit.objects.none(),
-                                    required=False)
+    county = ListedModelChoiceField(label=_("County"), queryset=AdminUnit.objects.none(),
+                                    required=False, widget=LongSelect)
     state = forms.ChoiceField(label=_("State"), required=False,
                               choices=[("", _("All states")), *State.choices])
     q = CleanCharField(label=_("Name, national ID or tracking code"), required=False,

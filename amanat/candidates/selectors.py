@@ -11,7 +11,9 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import StrIndex
+from django.db.models.lookups import GreaterThan
 
 from amanat.accounts import policy
 from amanat.accounts.access import (
@@ -32,6 +34,7 @@ from amanat.candidates.models import (
 from amanat.core.collation import persian
 from amanat.elections.models import Contest, Election, Milestone, MilestoneCode
 from amanat.geo.models import AdminUnit, Constituency, Kind
+from amanat.geo.paths import under
 from amanat.lib.persian import search_key
 
 CANDIDACY = "candidates.candidacy"
@@ -106,12 +109,16 @@ def candidacy_list(user: AnyUser, *, election: Election, county: AdminUnit | Non
     """The staff list: scoped, filtered, with what the rows show in the same query."""
     qs = scoped_candidacies(user).filter(election=election)
     if county is not None:
-        qs = qs.filter(unit_path__startswith=county.path)
+        # A range on SQLite (its LIKE never uses an index), LIKE 'prefix%' elsewhere.
+        qs = qs.filter(under("unit_path", county.path))
     if state:
         qs = qs.filter(state=state)
     key = search_key(text) if text else ""
     if key:
-        qs = qs.filter(search_text__contains=key)
+        # The key is in the text: ``instr``/``strpos`` rather than ``LIKE '%key%'``, the
+        # same rows (both sides are search keys, already case-folded) at a third of the
+        # cost per row on SQLite, which reads every row of the election for it.
+        qs = qs.filter(GreaterThan(StrIndex("search_text", Value(key)), 0))
     return qs.select_related("constituency", "county", "contest").order_by("-created_at", "-pk")
 
 

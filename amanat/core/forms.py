@@ -13,6 +13,8 @@ from django.db import models
 from django.forms.renderers import DjangoTemplates
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +101,66 @@ class NumberTextInput(forms.TextInput):
     def format_value(self, value: Any) -> str | None:
         text: str | None = super().format_value(value)
         return localize_digits(text) if text else text
+
+
+class LongSelect(forms.Select):
+    """A select of many options (the 448 counties) drawn without a template per option.
+
+    Django's ``Select`` includes ``select_option.html`` (and ``attrs.html``) once per
+    option: for the county list that was most of a page's CPU. The options here are
+    joined in Python into the same markup; the ``<select>`` itself is Django's template.
+    """
+
+    template_name = "forms/long_select.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None
+                    ) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        parts: list[str] = []
+        for group_name, options, _index in context["widget"]["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            for option in options:
+                flags = "".join(
+                    f" {key}" if val is True else str(format_html(' {}="{}"', key, val))
+                    for key, val in option["attrs"].items() if val is not False)
+                parts.append(format_html('<option value="{}"{}>{}</option>',
+                                         str(option["value"]), mark_safe(flags),  # noqa: S308
+                                         option["label"]))
+            if group_name:
+                parts.append("</optgroup>")
+        context["widget"]["options_html"] = mark_safe("\n  ".join(parts))  # noqa: S308
+        return context
+
+
+class _ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:  # the field's own queryset: read once, then cached
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A model choice that is always drawn (a filter form's select): the options and the
+    chosen value come from one query, so choosing a value costs no query of its own and
+    a filtered page as many queries as an unfiltered one."""
+
+    iterator = _ListedChoiceIterator
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        queryset = self.queryset
+        assert queryset is not None  # set by the form before it is bound
+        if isinstance(value, queryset.model):
+            value = getattr(value, self.to_field_name or "pk")
+        key = self.to_field_name or "pk"
+        for obj in queryset:
+            if str(getattr(obj, key)) == str(value):
+                return obj
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                              params={"value": value})
 
 
 class FormRenderer(DjangoTemplates):

@@ -168,3 +168,38 @@ def test_the_api_lists_and_shows_candidates_in_scope(world: World, client: Clien
     assert candidacy.national_id not in response.content.decode()  # masked in the list
     detail = client.get(f"/api/v1/candidates/{candidacy.pk}", headers=headers).json()
     assert detail["state"] == "pre_registered" and detail["constituency"]["code"].startswith("CT-")
+
+
+def test_list_query_count_is_the_same_for_every_filter(world: World, client: Client) -> None:
+    """County, state, text, page and their combinations: each page with rows costs the
+    same queries as the unfiltered list (nothing per row, nothing per filter); a filter
+    that finds nothing one fewer (no page of rows to read)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(30):
+        _register(world, n)
+    _register(world, 100, county=world.geo.kerman_county, city=world.geo.kerman_city)
+    sign_in(client, world.personas.admin)
+    url = reverse("candidates:list")
+    gharchak, kerman = world.geo.gharchak.pk, world.geo.kerman_county.pk
+    queries = [{}, {"page": 2}, {"page": 99}, {"county": gharchak}, {"county": kerman},
+               {"state": "pre_registered"}, {"state": "qualified"}, {"q": "کریمی"},
+               {"q": nid(100)}, {"q": "zzzz"}, {"county": gharchak, "state": "pre_registered"},
+               {"county": kerman, "q": "نام"}, {"county": gharchak, "q": "zzzz"},
+               {"state": "pre_registered", "q": nid(3)[:6]},
+               {"county": gharchak, "state": "pre_registered", "q": "نام1", "page": 2}]
+    client.get(url)
+    counts, empty = {}, {}
+    for query in queries:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, query)
+        assert response.status_code == 200
+        rows = response.content.decode().count('data-testid="candidate-row"')
+        (counts if rows else empty)[str(query)] = len(captured)
+    assert len(counts) >= 10 and len(set(counts.values())) == 1, counts
+    assert set(counts.values()) <= set(range(1, 15)), counts
+    assert empty and set(empty.values()) == {next(iter(counts.values())) - 1}, empty
+    # A county outside the choices is refused as before (the list unfiltered).
+    html = in_language(client, "en").get(url, {"county": 999999}).content.decode()
+    assert "Select a valid choice" in html
