@@ -337,7 +337,7 @@ def bench_registration(election: Any, rate: float, duration: float) -> dict[str,
     done: list[str] = []
     sent, index = 0, 0
     begin = time.perf_counter()
-    pending: list[tuple[SimpleCookie[str], str, str]] = []
+    pending: list[tuple[SimpleCookie, str, str]] = []
     first = run_offset()
     client = Client()
     client.get("/candidates/register/")  # the handler's middleware loaded once, up front
@@ -357,7 +357,7 @@ def bench_registration(election: Any, rate: float, duration: float) -> dict[str,
             # client address), on one handler: a new test Client per registrant would
             # load the middleware (WhiteNoise indexes every static file) in the measured
             # request.
-            cookies: SimpleCookie[str] = SimpleCookie()
+            cookies: SimpleCookie = SimpleCookie()
             address = f"198.18.{(first + index) // 250 % 256}.{(first + index) % 250 + 1}"
             client.cookies = cookies
             nid = national_id(700_000_000 + first + index)
