@@ -4,7 +4,6 @@ in Persian, readable as text; the download is an audited POST of an allowed role
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import pytest
