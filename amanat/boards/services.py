@@ -21,31 +21,13 @@ from amanat.audit.services import audit_record
 from amanat.boards.law import rule
 from amanat.boards.models import Board, BoardKind, BoardMember
 from amanat.core.errors import Digits, RuleError
+from amanat.core.identity import national_id_checked
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
-from amanat.lib.nationalid import national_id_problem, normalize_national_id
 from amanat.lib.persian import clean_text
 
 MAX_NAME = 200
 MAX_REASON = 500
-
-# The same words as the candidates' registration (one catalog entry each).
-_NID_PROBLEMS = {
-    "digits": _("The national ID may hold only digits."),
-    "length": _("The national ID has ten digits."),
-    "repeated": _("%(value)s is not a national ID that is issued."),
-    "check_digit": _("%(value)s is not a valid national ID: its check digit is wrong. "
-                     "Check the number on the card."),
-}
-
-
-def national_id_checked(text: str, *, field: str = "national_id") -> str:
-    problem = national_id_problem(text or "")
-    if problem is not None:
-        raise RuleError(_NID_PROBLEMS[problem], code=f"national_id_{problem}", field=field,
-                        value=Digits(normalize_national_id(text or "")))
-    return normalize_national_id(text)
-
 
 def masked(national_id: str) -> str:
     return "******" + national_id[-4:]

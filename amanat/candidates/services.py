@@ -44,10 +44,10 @@ from amanat.candidates.models import (
 )
 from amanat.core import notify
 from amanat.core.errors import Digits, RuleError
+from amanat.core.identity import mobile_checked, national_id_checked
 from amanat.core.models import in_language
 from amanat.elections.models import Contest, ContestKind, Election
 from amanat.geo.models import AdminUnit, Constituency, ConstituencyKind, Kind
-from amanat.lib.nationalid import national_id_problem, normalize_national_id
 from amanat.lib.persian import normalize, search_key, to_ascii_digits
 
 # --- constituencies ------------------------------------------------------------------------
@@ -189,36 +189,7 @@ def constituency_update(*, actor: AnyUser, constituency: Constituency,
     return fresh
 
 
-# --- checks of what people type -----------------------------------------------------------
-
-_NID_PROBLEMS = {
-    "digits": _("The national ID may hold only digits."),
-    "length": _("The national ID has ten digits."),
-    "repeated": _("%(value)s is not a national ID that is issued."),
-    "check_digit": _("%(value)s is not a valid national ID: its check digit is wrong. "
-                     "Check the number on the card."),
-}
-
-
-def national_id_checked(text: str, *, field: str = "national_id") -> str:
-    problem = national_id_problem(text)
-    if problem is not None:
-        raise RuleError(_NID_PROBLEMS[problem], code=f"national_id_{problem}", field=field,
-                        value=Digits(normalize_national_id(text)))
-    return normalize_national_id(text)
-
-
-def mobile_checked(text: str, *, field: str = "mobile") -> str:
-    digits = "".join(ch for ch in to_ascii_digits(text) if ch.isdigit())
-    if digits.startswith("98") and len(digits) == 12:
-        digits = "0" + digits[2:]
-    if len(digits) == 10 and digits.startswith("9"):
-        digits = "0" + digits
-    if not (len(digits) == 11 and digits.startswith("09")):
-        raise RuleError(_("Enter a mobile number of the form 09121234567."), code="mobile",
-                        field=field)
-    return digits
-
+# --- checks of what people type: core.identity (national_id_checked, mobile_checked) -------
 
 # --- the registration window -----------------------------------------------------------------
 

@@ -30,13 +30,18 @@ def vazirmatn_font_face_css(node_modules: Path, family: str = "Vazirmatn") -> st
     return "\n".join(rules)
 
 
+# Every printed document: a numbered list in a Persian document counts in Persian digits
+# («۱.» not «1.»), as the pages do.
+BASE_CSS = "html:lang(fa) ol { list-style-type: persian; }\n"
+
+
 def html_to_pdf(html: str, *, css: str = "", base_url: str | None = None) -> bytes:
     """Render an HTML document (and extra CSS) to PDF bytes."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    stylesheets = [CSS(string=css, font_config=fonts)] if css else []
+    stylesheets = [CSS(string=BASE_CSS + css, font_config=fonts)]
     result: bytes = HTML(string=html, base_url=base_url).write_pdf(
         stylesheets=stylesheets, font_config=fonts
     )

@@ -14,9 +14,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from amanat.atlas.selectors import national_tier, unit_score
+from amanat.core.templatetags.persian import localize_number
 from amanat.lib.jalali import format_jalali
 from amanat.lib.pdf import html_to_pdf, vazirmatn_font_face_css
-from amanat.lib.persian import to_persian_digits
 from amanat.plans import playbooks, selectors
 from amanat.plans.models import Phase, Scenario, SecurityPlan
 
@@ -35,7 +35,11 @@ th { background: #eee; }
 
 
 def _fa(value: Any) -> str:
-    return to_persian_digits(str(value))
+    """A number as the Persian text writes it: Persian digits and the Persian decimal
+    separator («۲۷٫۲», not «۲۷.۲»); a whole float without its «.0»."""
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else round(value, 1)
+    return localize_number(str(value))
 
 
 def plan_context(plan: SecurityPlan) -> dict[str, Any]:
@@ -54,7 +58,7 @@ def plan_context(plan: SecurityPlan) -> dict[str, Any]:
             "approved": format_jalali(plan.approved_at.date(), persian_digits=True)
             if plan.approved_at else "",
             "summary": plan.summary,
-            "score": _fa(f"{score.value:.1f}") if score else "",
+            "score": _fa(round(float(score.value), 1)) if score else "",
             "tier": str(score.get_tier_display()) if score else "",
             "national_tier": str(tier.get_tier_display()) if tier else "",
             "threats": [{"name": r.threat.name_fa, "likelihood": _fa(r.likelihood),

@@ -9,7 +9,6 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("county/<int:pk>/", views.county_detail, name="county"),
     path("county/<int:pk>/assign/", views.county_assign, name="county_assign"),
-    path("county/<int:pk>/progress/", views.county_progress, name="county_progress"),
     path("county/<int:pk>/approve/", views.county_approve, name="county_approve"),
     path("county/<int:pk>/roster.xlsx", views.county_roster_xlsx, name="county_roster_xlsx"),
     path("county/<int:pk>/roster.pdf", views.county_roster_pdf, name="county_roster_pdf"),

@@ -102,14 +102,6 @@ def county_assign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staffing:county", pk=county.pk)
 
 
-@require_GET
-def county_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """The run's progress as a small fragment (the county page reloads while it runs)."""
-    county = selectors.get_county_for_user(request.user, pk)
-    roster = roster_read(_election(request), county)
-    return render(request, "staffing/_progress.html", {"roster": roster})
-
-
 @require_POST
 def county_approve(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk, write=True)

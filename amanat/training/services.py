@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.services import audit_record
+from amanat.core import identity
 from amanat.core.errors import Digits, RuleError
+from amanat.core.identity import national_id_checked
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
-from amanat.lib.nationalid import national_id_problem, normalize_national_id
-from amanat.lib.persian import normalize, to_ascii_digits
+from amanat.lib.persian import normalize
 from amanat.training.models import (
     PUBLIC_AUDIENCES,
     Attempt,
@@ -41,24 +42,6 @@ SESSION_FIELDS = ("place", "starts_at", "trainer", "capacity")
 
 # --- checks of what people type -----------------------------------------------------------
 
-_NID_PROBLEMS = {
-    "digits": _("The national ID may hold only digits."),
-    "length": _("The national ID has ten digits."),
-    "repeated": _("%(value)s is not a national ID that is issued."),
-    "check_digit": _("%(value)s is not a valid national ID: its check digit is wrong. "
-                     "Check the number on the card."),
-}
-
-
-def national_id_checked(text: str, *, field: str = "national_id") -> str:
-    """The national ID as stored, or a RuleError saying what is wrong with it."""
-    problem = national_id_problem(text)
-    if problem is not None:
-        raise RuleError(_NID_PROBLEMS[problem], code=f"national_id_{problem}", field=field,
-                        value=Digits(normalize_national_id(text)))
-    return normalize_national_id(text)
-
-
 def full_name_checked(text: str, *, field: str = "full_name") -> str:
     name = " ".join(normalize(text or "").split())
     if not name:
@@ -71,17 +54,7 @@ def full_name_checked(text: str, *, field: str = "full_name") -> str:
 
 def mobile_checked(text: str, *, field: str = "mobile") -> str:
     """An optional mobile number: empty, or 09xxxxxxxxx."""
-    digits = "".join(ch for ch in to_ascii_digits(text or "") if ch.isdigit())
-    if not digits:
-        return ""
-    if digits.startswith("98") and len(digits) == 12:
-        digits = "0" + digits[2:]
-    if len(digits) == 10 and digits.startswith("9"):
-        digits = "0" + digits
-    if not (len(digits) == 11 and digits.startswith("09")):
-        raise RuleError(_("Enter a mobile number of the form 09121234567."), code="mobile",
-                        field=field)
-    return digits
+    return identity.mobile_checked(text, field=field, required=False)
 
 
 def _course_checked(data: Mapping[str, Any]) -> None:

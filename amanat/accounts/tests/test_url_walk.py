@@ -927,7 +927,6 @@ EXPECTATIONS: dict[str, Expect] = {
                                          objects=_staffing_api_stations),
     "staffing:verify": Expect(PUBLIC),
     "staffing:county": Expect(OBJECT, "staffing.roster", objects=_staffing_counties),
-    "staffing:county_progress": Expect(OBJECT, "staffing.roster", objects=_staffing_counties),
     "staffing:county_assign": Expect(OBJECT, "staffing.roster", action="change",
                                      objects=_staffing_counties, post_only=True),
     "staffing:county_approve": Expect(OBJECT, "staffing.roster", action="change",

@@ -3,6 +3,7 @@ in Persian, readable as text; the download is an audited POST of an allowed role
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -41,4 +42,7 @@ def test_gharchak_plan_pdf_reads_in_persian(demo: dict[str, Any],  # noqa: F811
                      "استقرار مأموران انتظامی در شعب حساس", "موج خرید رأی در یک شهرستان",
                      "اعزام گشت به محل‌های گزارش‌شده", "اطلس"):
         assert expected.replace("\u200c", "") in text, expected
+    # Numbers in Persian: no Latin digits, and no ASCII decimal point between digits.
+    assert not re.search(r"[0-9]", text), re.findall(r".{10}[0-9].{10}", text)[:3]
+    assert not re.search(r"[۰-۹]\.[۰-۹]", text)
     assert Event.objects.filter(action="plans.plan.export", actor_id=governor.pk).count() == 1
