@@ -226,25 +226,31 @@ def _self_paced_unit(request: HttpRequest, course: Course) -> AdminUnit | None:
     return None
 
 
+def _enrol_from_form(request: HttpRequest, **where: Any) -> None:
+    """Enrol the person of the posted form (in a session, or self-paced at a unit); what
+    happened is told in a message on the page the view goes back to."""
+    form = PersonForm(request.POST)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
+        return
+    try:
+        services.enrol(actor=request.user, **where, **form.cleaned_data)
+    except RuleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s was enrolled.")
+                         % {"name": form.cleaned_data["full_name"]})
+
+
 @require_POST
 def course_enrol(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id)
     unit = _self_paced_unit(request, course)
     if unit is None:
         raise Http404("not found")
-    form = PersonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.enrol(actor=request.user, course=course, unit=unit, **form.cleaned_data)
-        except RuleError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("%(name)s was enrolled.")
-                             % {"name": form.cleaned_data["full_name"]})
-    else:
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, str(problem))
+    _enrol_from_form(request, course=course, unit=unit)
     return redirect("training:course", course_id=course.pk)
 
 
@@ -342,20 +348,7 @@ def session_enrol(request: HttpRequest, session_id: int) -> HttpResponse:
         access_denied_record(user=request.user, model_label=SESSION, pk=session.pk,
                              action=policy.CREATE)
         raise Http404("not found")
-    form = PersonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.enrol(actor=request.user, course=session.course, session=session,
-                           **form.cleaned_data)
-        except RuleError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("%(name)s was enrolled.")
-                             % {"name": form.cleaned_data["full_name"]})
-    else:
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, str(problem))
+    _enrol_from_form(request, course=session.course, session=session)
     return redirect("training:session", session_id=session.pk)
 
 
