@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from amanat.accounts import services
 from amanat.accounts.testing import sign_in
@@ -86,8 +87,7 @@ def test_a_long_unbroken_word_wraps_on_a_phone(
     page.fill("#id_name", "x")
     page.fill("#id_stations", word * 2)
     page.locator("form[action$='/tokens/issue/'] button[type=submit]").click()
-    page.wait_for_load_state()
-    assert page.locator("[data-testid=error-stations]").is_visible()
+    expect(page.locator("[data-testid=error-stations]")).to_be_visible()
     scroll, inner = page.evaluate(
         "[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner, ("/stations/tokens/issue/", scroll)

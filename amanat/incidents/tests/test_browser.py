@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from amanat.accounts.testing import sign_in
 from amanat.incidents import services
@@ -49,7 +50,7 @@ def test_public_report_gives_a_reference_that_shows_its_status(
     page.fill("[data-testid=status-form] input[name=reference]", reference.lower())
     page.locator("[data-testid=status-form] button[type=submit]").click()
     status = page.locator("[data-testid=status]")
-    assert status.is_visible()
+    expect(status).to_be_visible()
     assert page.locator("[data-testid=status-missing]").count() == 0
 
 

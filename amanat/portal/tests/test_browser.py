@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from amanat.accounts.testing import sign_in
 from amanat.incidents.models import Report
@@ -99,6 +100,8 @@ def test_visitor_files_a_report_from_home_on_a_phone(phone: Any, world_live: Wor
     page.goto(page.base_url + "/")
     page.locator("[data-testid=home-report-link]").click()
     form = page.locator("[data-testid=public-report-form]")
+    # The click starts a navigation: measure the new page, not the one unloading.
+    form.wait_for()
     assert _scroll_width(page) <= PHONE["width"]
     evidence = form.locator("input[name=evidence]")
     assert evidence.get_attribute("accept") == "image/*"
@@ -121,7 +124,7 @@ def test_station_found_by_a_misspelt_village_name(phone: Any, world_live: World)
     page.goto(page.base_url + "/find/")
     page.locator("[data-testid=finder-form] input[name=q]").fill("اختیازآباد")
     page.locator("[data-testid=finder-form] button[type=submit]").click()
-    assert page.locator("[data-testid=finder-approximate]").is_visible()
+    expect(page.locator("[data-testid=finder-approximate]")).to_be_visible()
     station = page.locator("[data-testid=finder-station]")
     assert station.count() == 1 and "مسجد جامع" in station.inner_text()
     page.wait_for_selector("[data-testid=finder-map][data-ready=true]")
