@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "amanat.atlas",
     "amanat.councils",
     "amanat.plans",
+    "amanat.operations",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

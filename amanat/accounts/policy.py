@@ -38,6 +38,9 @@ STAFFING_READERS: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD, Role.IN
 # Training (issue 14): the headquarters and governors run courses and sessions; the
 # auditor reads (national IDs masked).
 TRAINING_STAFF: Final = ADMINS | {Role.GOVERNOR}
+# Election day: who watches the dashboard, the flags and the alerts.
+DAY_WATCHERS: Final = ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.INSPECTION_BOARD,
+                                Role.SUPERVISION_BOARD, Role.AUDITOR}
 
 POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "geo.adminunit": {VIEW: ALL_ROLES, EXPORT: ADMINS | {Role.GOVERNOR}},
@@ -139,6 +142,23 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CREATE: frozenset({Role.AGENCY_OFFICER, Role.SECURITY_COMMITTEE}),  # comments
         EXPORT: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.AUDITOR},
     },
+    # Election day (issue 16): field inspectors and the governor's office check stations
+    # in; the headquarters, the governor and the security committee watch, verify
+    # flagged figures and handle alerts; the boards and the auditor read.
+    "operations.checkin": {
+        VIEW: DAY_WATCHERS | {Role.FIELD_INSPECTOR},
+        CREATE: ADMINS | {Role.GOVERNOR, Role.FIELD_INSPECTOR},
+        # Verifying or correcting a flagged check-in.
+        CHANGE: ADMINS | {Role.GOVERNOR},
+    },
+    "operations.alert": {
+        VIEW: DAY_WATCHERS,
+        CHANGE: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE},
+    },
+    # The rules, the windows and the day's settings are national.
+    "operations.qualityrule": {VIEW: DAY_WATCHERS, CHANGE: frozenset({Role.NATIONAL_ADMIN}),
+                               CREATE: frozenset({Role.NATIONAL_ADMIN})},
+    "operations.window": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
     # candidates (issue 13): county offices register and confirm, the boards review;
     # inquiry answers are confidential to the boards (the national ones reach everything
     # through a country membership) and every read of them is audited.

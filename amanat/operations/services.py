@@ -1,0 +1,324 @@
+"""Writes of election day: the windows, the stations' day, check-ins and what they
+change.  Every write has its audit entry in the same transaction.
+
+A check-in goes in two steps, as a report does (``incidents.services``):
+``checkin_prepare`` checks it, runs the quality rules and builds the row, its flags and
+its audit event without writing; ``checkin_store`` writes them in one transaction and
+moves the station's day on.  The web form and the SMS handler call ``checkin_record``
+(both steps); the field API's intake stores prepared check-ins with its batch.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amanat.accounts.access import AnyUser, signed_in
+from amanat.audit.models import Event
+from amanat.audit.services import audit_append, audit_event, audit_record
+from amanat.core import bulk
+from amanat.core.errors import RuleError
+from amanat.elections.models import Election
+from amanat.elections.posts import StationPost
+from amanat.operations import quality
+from amanat.operations.models import (
+    Checkin,
+    CheckinState,
+    DaySettings,
+    Flag,
+    Kind,
+    QualityRule,
+    Source,
+    StationDay,
+    Window,
+)
+from amanat.stations.models import Station
+
+# No station has more voters than this: a larger number is a typing error, refused.
+MAX_VOTERS = 20_000
+# Staff present at one post.
+MAX_STAFF = 20
+CHECKIN_AUDIT_FIELDS = ("station_id", "window_id", "kind", "source", "staff", "materials",
+                        "cameras", "network", "voters", "total", "incidents", "state")
+
+
+# -- the day's settings and windows --------------------------------------------------
+
+def day_settings(election: Election) -> DaySettings:
+    found, _created = DaySettings.objects.get_or_create(election=election)
+    return found
+
+
+# The default day: (kind, code, label, opens, closes) in local time on election day;
+# a closing time before its opening is on the next day (counting goes past midnight).
+DEFAULT_WINDOWS = (
+    (Kind.OPENING, "O", "07:00", "06:30", "09:00"),
+    (Kind.TURNOUT, "T1", "10:00", "09:45", "10:45"),
+    (Kind.TURNOUT, "T2", "14:00", "13:45", "14:45"),
+    (Kind.TURNOUT, "T3", "18:00", "17:45", "18:45"),
+    (Kind.CLOSING, "C", "closing", "18:00", "03:00"),
+    (Kind.INCIDENT, "I", "all day", "06:00", "03:00"),
+)
+
+
+def _local(day: datetime.date, clock: str) -> datetime.datetime:
+    hour, minute = (int(part) for part in clock.split(":"))
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def windows_default_create(*, election: Election, actor: AnyUser | None) -> list[Window]:
+    """The default windows on the election's day, for an election that has none."""
+    if Window.objects.filter(election=election).exists():
+        return list(Window.objects.filter(election=election))
+    made = []
+    with transaction.atomic():
+        for position, (kind, code, label, opens, closes) in enumerate(DEFAULT_WINDOWS):
+            opens_at = _local(election.election_day, opens)
+            closes_at = _local(election.election_day, closes)
+            if closes_at <= opens_at:
+                closes_at += datetime.timedelta(days=1)
+            made.append(Window.objects.create(
+                election=election, kind=kind, code=code, label=label, opens_at=opens_at,
+                closes_at=closes_at, position=position))
+        audit_record(action="operations.windows.create", actor=actor,
+                     object_type="elections.election", object_id=election.pk,
+                     after={"windows": [w.code for w in made]})
+    return made
+
+
+def window_for(election: Election, code: str, at: datetime.datetime) -> Window:
+    """The window named ``code`` if it is open at ``at``; a RuleError that says when it
+    is open otherwise."""
+    window = Window.objects.filter(election=election, code=code.strip().upper()).first()
+    if window is None:
+        raise RuleError(_("unknown check-in code “%(given)s”"), code="unknown_window",
+                        field="window", given=code)
+    if not window.is_open(at):
+        raise RuleError(
+            _("the %(window)s check-in is accepted from %(opens)s to %(closes)s only"),
+            code="window_closed", field="window", window=window.label,
+            opens=timezone.localtime(window.opens_at), closes=timezone.localtime(window.closes_at))
+    return window
+
+
+def day_prepare(*, election: Election) -> int:
+    """A day row for every active station of the election that has none; returns how
+    many were added.  Idempotent: the silent-station watch calls it on every run."""
+    have = StationDay.objects.filter(election=election).values("station_id")
+    stations = (Station.objects.filter(election=election).exclude(pk__in=have)
+                .values_list("pk", "county_id", "county__parent_id", "unit_path",
+                             "expected_voters"))
+    rows = [(election.pk, pk, county, province, path, registered)
+            for pk, county, province, path, registered in stations.iterator()]
+    if not rows:
+        return 0
+    with transaction.atomic():
+        count = bulk.insert_rows(
+            StationDay, ["election", "station", "county", "province", "unit_path", "registered"],
+            rows)
+        audit_record(action="operations.day.prepare", actor=None,
+                     object_type="elections.election", object_id=election.pk,
+                     after={"stations": count})
+    return count
+
+
+# -- check-ins -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Values:
+    """What a check-in says; which parts are required depends on its kind."""
+
+    staff: Mapping[str, int] = field(default_factory=dict)
+    materials: bool | None = None
+    cameras: bool | None = None
+    network: bool | None = None
+    voters: int | None = None
+    total: int | None = None
+    incidents: str = ""
+    note: str = ""
+
+
+@dataclass
+class PreparedCheckin:
+    checkin: Checkin
+    fired: list[quality.Fired]
+    event: Event
+
+
+@dataclass(frozen=True)
+class Received:
+    checkin: Checkin
+    created: bool
+
+
+def _check_values(kind: str, values: Values) -> None:
+    """Refuse what cannot be true or is missing for the kind; over-the-register figures
+    are not refused here: a quality rule flags them."""
+    errors = []
+    for post, count in values.staff.items():
+        if post not in StationPost.values:
+            errors.append(RuleError(_("unknown post “%(post)s”"), code="unknown_post",
+                                    field="staff", post=post))
+        elif not 0 <= count <= MAX_STAFF:
+            errors.append(RuleError(_("staff present must be between 0 and %(limit)s"),
+                                    code="out_of_range", field="staff", limit=MAX_STAFF))
+    for name in ("voters", "total"):
+        number = getattr(values, name)
+        if number is not None and not 0 <= number <= MAX_VOTERS:
+            errors.append(RuleError(_("%(number)s is not a possible number of voters"),
+                                    code="out_of_range", field=name, number=number))
+    required = {Kind.TURNOUT: "voters", Kind.CLOSING: "total", Kind.INCIDENT: "incidents"}
+    needed = required.get(Kind(kind))
+    if needed and getattr(values, needed) in (None, ""):
+        errors.append(RuleError(_("this check-in needs %(name)s"), code="required",
+                                field=needed, name=Checkin._meta.get_field(needed).verbose_name))
+    if kind == Kind.OPENING and not values.staff:
+        errors.append(RuleError(_("say which staff are present"), code="required",
+                                field="staff"))
+    if errors:
+        raise errors[0] if len(errors) == 1 else RuleErrors(errors)
+
+
+class RuleErrors(RuleError):
+    """Several refusals of one check-in; ``errors`` lists them."""
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        first = errors[0]
+        super().__init__(first.template, code=first.code, field=first.field, **first.params)
+        self.errors = errors
+
+
+def _rule_values(station: Station, day: StationDay | None, window: Window, values: Values,
+                 at: datetime.datetime, other: int | None) -> dict[str, Any]:
+    def flag(value: bool | None) -> int | None:
+        return None if value is None else int(value)
+    return {
+        "voters": values.voters, "total": values.total,
+        "registered": day.registered if day else station.expected_voters,
+        "previous_voters": (day.voters or 0) if day else 0,
+        "other_voters": other,
+        "staff": sum(values.staff.values()) if values.staff else None,
+        "inspector": (int(values.staff.get(StationPost.INSPECTOR, 0) > 0)
+                      if values.staff else None),
+        "cameras": flag(values.cameras), "network": flag(values.network),
+        "materials": flag(values.materials),
+        "minutes": max(0, int((at - window.opens_at).total_seconds() // 60)),
+    }
+
+
+def _other_voters(station: Station, window: Window, reporter_key: str) -> int | None:
+    """Another reporter's turnout for the same station and window, if any."""
+    others = (Checkin.objects.filter(station=station, window=window, voters__isnull=False)
+              .exclude(reporter_key_q(reporter_key)).values_list("voters", flat=True)[:1])
+    return next(iter(others), None)
+
+
+def reporter_key_q(reporter_key: str) -> Q:
+    """Check-ins from the same reporter (a user "u:<id>" or a phone "p:<number>")."""
+    kind, _sep, value = reporter_key.partition(":")
+    if kind == "u":
+        return Q(reporter_id=int(value))
+    return Q(sender=value)
+
+
+def checkin_prepare(
+    *, station: Station, window: Window, values: Values, source: str,
+    actor: AnyUser | None = None, sender: str = "", person_id: int | None = None,
+    client_key: str | None = None, at: datetime.datetime | None = None,
+    rules: list[QualityRule] | None = None,
+) -> PreparedCheckin:
+    """Check a check-in and run the quality rules on it: no writes."""
+    if source not in Source.values:
+        raise ValueError(f"unknown source {source!r}")
+    at = at or timezone.now()
+    _check_values(window.kind, values)
+    user = signed_in(actor)
+    day = StationDay.objects.filter(election_id=station.election_id, station=station).first()
+    reporter_key = f"u:{user.pk}" if user else f"p:{sender}"
+    other = _other_voters(station, window, reporter_key) if values.voters is not None else None
+    active = rules if rules is not None else list(QualityRule.objects.filter(active=True))
+    fired = quality.evaluate(active, window.kind,
+                             _rule_values(station, day, window, values, at, other))
+    checkin = Checkin(
+        election_id=station.election_id, station=station, county_id=station.county_id,
+        unit_path=station.unit_path, window=window, kind=window.kind, source=source,
+        client_key=client_key or None, reporter=user, sender=sender, person_id=person_id,
+        received_at=at, staff=dict(values.staff), materials=values.materials,
+        cameras=values.cameras, network=values.network, voters=values.voters,
+        total=values.total, incidents=values.incidents.strip()[:100],
+        note=values.note.strip()[:1000],
+        state=CheckinState.QUARANTINED if fired else CheckinState.ACCEPTED,
+    )
+    event = audit_event(
+        action="operations.checkin.receive", actor=actor,
+        actor_name=None if user else source, obj=checkin,
+        object_type="operations.checkin",
+        after={name: getattr(checkin, name) for name in CHECKIN_AUDIT_FIELDS},
+        extra={"flags": [f.rule.code for f in fired]},
+    )
+    # The station's own path, without fetching its unit.
+    event.unit_id, event.unit_path = station.unit_id or station.county_id, station.unit_path
+    return PreparedCheckin(checkin, fired, event)
+
+
+def checkin_store(prepared: PreparedCheckin) -> Received:
+    """Write a prepared check-in, its flags, the station's day and the audit event, in
+    one transaction.  A check-in whose client key is stored already is not stored again:
+    the stored one is returned."""
+    checkin = prepared.checkin
+    with transaction.atomic(savepoint=False):
+        try:
+            with transaction.atomic():
+                checkin.save(force_insert=True)
+        except IntegrityError:
+            found = Checkin.objects.filter(client_key=checkin.client_key).first()
+            if found is None:
+                raise
+            return Received(found, False)
+        Flag.objects.bulk_create([
+            Flag(checkin=checkin, rule=fired.rule, election_id=checkin.election_id,
+                 station_id=checkin.station_id, county_id=checkin.county_id,
+                 unit_path=checkin.unit_path, values=fired.values, created_at=checkin.received_at)
+            for fired in prepared.fired])
+        stationday_move(checkin, flags=len(prepared.fired))
+        prepared.event.object_id = str(checkin.pk)
+        audit_append(prepared.event)
+    return Received(checkin, True)
+
+
+def checkin_record(**kwargs: Any) -> Received:
+    """Check and store one check-in (the web form and the SMS handler)."""
+    return checkin_store(checkin_prepare(**kwargs))
+
+
+def stationday_move(checkin: Checkin, *, flags: int) -> None:
+    """Move the station's day on with a stored check-in: last heard from, opened or
+    closed, and the published figures when the check-in is not in quarantine."""
+    station = checkin.station
+    day, _created = StationDay.objects.get_or_create(
+        election_id=checkin.election_id, station_id=checkin.station_id,
+        defaults={"county_id": station.county_id,
+                  "province_id": station.county.parent_id or station.county_id,
+                  "unit_path": station.unit_path, "registered": station.expected_voters})
+    at = checkin.received_at
+    if day.last_heard_at is None or at >= day.last_heard_at:
+        day.last_heard_at, day.last_kind = at, checkin.kind
+    if checkin.kind == Kind.OPENING and day.opened_at is None:
+        day.opened_at = at
+    if checkin.kind == Kind.CLOSING:
+        day.closed_at = at
+    if checkin.state != CheckinState.QUARANTINED:
+        if checkin.voters is not None:
+            day.voters = checkin.voters
+        if checkin.total is not None:
+            day.total = checkin.total
+    day.flagged += flags
+    day.silent_since = None
+    day.save()
