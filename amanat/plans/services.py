@@ -8,6 +8,8 @@ councils' own service (``agenda_item_add``), scheduled after a new meeting commi
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import era_problem
 from amanat.lib.persian import clean_text
-from amanat.plans import playbooks, tasks
+from amanat.plans import pdf, playbooks, tasks
 from amanat.plans.models import (
     CLOSED_MEASURE_STATUSES,
     LEVEL_MAX,
@@ -695,12 +697,19 @@ def plan_advance(*, plan: SecurityPlan, to: str, actor: AnyUser | None) -> Secur
                             code="order", field="status", **{"from": plan.get_status_display()})
         now = timezone.now()
         plan.status = to
+        extra = None
         if to == PlanStatus.APPROVED:
             plan.approved_at, plan.approved_by = now, signed_in(actor)
+            # What the governor approves is what is printed and sent from now on.
+            plan.approved_content = pdf.plan_content(plan)
+            extra = {"content_sha256": hashlib.sha256(json.dumps(
+                plan.approved_content, sort_keys=True, ensure_ascii=False).encode()
+            ).hexdigest()}
         if to == PlanStatus.SENT:
             plan.sent_at = now
         plan.save()
-        audit_record(action=f"plans.plan.{to}", actor=actor, unit=plan.unit, obj=plan)
+        audit_record(action=f"plans.plan.{to}", actor=actor, unit=plan.unit, obj=plan,
+                     extra=extra)
     return plan
 
 

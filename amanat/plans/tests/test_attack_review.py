@@ -1,0 +1,63 @@
+"""Attack review 2026-12 of the plans and the finished atlas
+(docs/reviews/2026-12-attack-plans.md): each test fails without its fix."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from amanat.audit.models import Event
+from amanat.councils.tests.test_pdf import pdftotext
+from amanat.lib.jalali import format_jalali
+from amanat.plans.models import SecurityPlan
+from amanat.plans.tests.conftest import World, client_for
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(pdftotext(pdf).replace("\u200c", "").split())
+
+
+def test_the_approved_plan_prints_what_the_governor_approved(world: World) -> None:
+    """The plan PDF was drawn from the county's data of the moment: after the governor's
+    approval the committee changed the measures and the PDF still said "approved by the
+    governor" over content the governor never saw, and sent it to the province."""
+    geo = world.geo
+    governor = client_for(world.personas.gharchak_governor)
+    measure = {"title": "گشت شبانه در شعب", "phase": "before", "kind": "preventive",
+               "owner": world.agency("police").pk,
+               "due_on": format_jalali(TODAY + datetime.timedelta(days=3))}
+    assert governor.post(reverse("plans:measure_new", args=[geo.gharchak.pk]),
+                         measure).status_code == 302
+    assert governor.post(reverse("plans:plan_edit", args=[geo.gharchak.pk]),
+                         {"summary": "طرح شهرستان"}).status_code == 302
+    plan = SecurityPlan.objects.get(unit=geo.gharchak)
+    advance = reverse("plans:plan_advance", args=[plan.pk])
+    for step in ("in_review", "approved"):
+        assert governor.post(advance, {"to": step}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == "approved" and plan.approved_content is not None
+    # After the approval the county changes what the plan is made of.
+    assert governor.post(reverse("plans:measure_new", args=[geo.gharchak.pk]),
+                         {**measure, "title": "اقدام افزوده پس از تصویب"}).status_code == 302
+    pdf_url = reverse("plans:plan_pdf", args=[plan.pk])
+    text = _text(governor.post(pdf_url).content)
+    assert "گشت شبانه در شعب" in text
+    assert "اقدام افزوده پس از تصویب" not in text
+    # Sent to the province: the same content, with the live status.
+    assert governor.post(advance, {"to": "sent"}).status_code == 302
+    text = _text(governor.post(pdf_url).content)
+    assert "اقدام افزوده پس از تصویب" not in text and "ارسال" in text
+    # The approval's audit entry carries the content's hash.
+    event = Event.objects.get(action="plans.plan.approved")
+    plan.refresh_from_db()
+    digest = hashlib.sha256(json.dumps(plan.approved_content, sort_keys=True,
+                                       ensure_ascii=False).encode()).hexdigest()
+    assert event.extra == {"content_sha256": digest}
