@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 
 import pytest
@@ -61,3 +62,30 @@ def test_the_approved_plan_prints_what_the_governor_approved(world: World) -> No
     digest = hashlib.sha256(json.dumps(plan.approved_content, sort_keys=True,
                                        ensure_ascii=False).encode()).hexdigest()
     assert event.extra == {"content_sha256": digest}
+
+
+def test_alert_audit_entries_name_their_county(world: World) -> None:
+    """The periodic evaluation recorded `plans.alert.fire` and `plans.alert.clear` without
+    a unit: the audit log filtered by the county did not show its alerts."""
+    from django.core.management import call_command
+
+    from amanat.plans import playbooks, services
+    from amanat.plans.models import IndicatorKind
+
+    services.scenario_create(
+        code="late", threat=world.threat("power_network_outage"), title="اقدامات معوق",
+        actor=world.personas.admin,
+        playbook=playbooks.build("late", "x", [("election_hq", "پیگیری")]),
+        indicators_=[services.IndicatorSpec(kind=IndicatorKind.OVERDUE_MEASURES,
+                                            threshold=1)])
+    late = services.measure_create(
+        election=world.election, unit=world.geo.gharchak, title="گشت", phase="before",
+        owner=world.agency("police"), due_on=TODAY - datetime.timedelta(days=1),
+        actor=world.personas.admin)
+    call_command("plans_evaluate", "--election", world.election.slug, stdout=io.StringIO())
+    services.measure_report(measure=late, status="done", evidence="انجام شد", actor=None)
+    call_command("plans_evaluate", "--election", world.election.slug, stdout=io.StringIO())
+    for action in ("plans.alert.fire", "plans.alert.clear"):
+        event = Event.objects.get(action=action)
+        assert (event.unit_id, event.unit_path) == (world.geo.gharchak.pk,
+                                                    world.geo.gharchak.path), action
