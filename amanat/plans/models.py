@@ -457,6 +457,12 @@ class PlaybookRun(models.Model):
         verbose_name = _("playbook run")
         verbose_name_plural = _("playbook runs")
         ordering = ["-started_at", "-pk"]
+        constraints = [
+            # One live response per scenario and county (a double click started two).
+            models.UniqueConstraint(fields=["scenario", "unit"],
+                                    condition=models.Q(status="running"),
+                                    name="plans_run_one_running"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.scenario_id}@{self.unit_id}"

@@ -89,3 +89,42 @@ def test_alert_audit_entries_name_their_county(world: World) -> None:
         event = Event.objects.get(action=action)
         assert (event.unit_id, event.unit_path) == (world.geo.gharchak.pk,
                                                     world.geo.gharchak.path), action
+
+
+def test_a_double_submit_is_a_refusal_not_a_500(world: World, monkeypatch) -> None:
+    """The creates checked for an existing row and then inserted: a second request that
+    passed the check before the first committed (a double click) hit the unique
+    constraint and was a 500; starting a playbook twice made two live responses. The
+    check is blinded here to play the second request of the race."""
+    from django.db.models import QuerySet
+
+    from amanat.plans.models import PlaybookRun, Scenario, Threat
+
+    real = QuerySet.exists
+
+    def blind(self: QuerySet) -> bool:
+        return False if self.model in (Threat, Scenario, PlaybookRun) else real(self)
+
+    monkeypatch.setattr(QuerySet, "exists", blind)
+    geo = world.geo
+    governor = client_for(world.personas.gharchak_governor)
+    threat = {"code": "road-blocks", "name_fa": "بستن راه", "name_en": "", "description": "",
+              "impact": "3"}
+    url = reverse("plans:threat_new", args=[geo.gharchak.pk])
+    assert governor.post(url, threat).status_code == 302
+    again = governor.post(url, threat)
+    assert again.status_code == 200 and again.context["form"].errors
+    scenario = {"code": "market-unrest", "title": "ناآرامی بازار",
+                "threat": world.threat("station_unrest").pk, "description": "",
+                "alert_roles": ["governor"], "first_step_agency": world.agency("police").pk,
+                "first_step": "استقرار گشت"}
+    url = reverse("plans:county_scenario_new", args=[geo.gharchak.pk])
+    assert governor.post(url, scenario).status_code == 302
+    again = governor.post(url, scenario)
+    assert again.status_code == 200 and again.context["form"].errors
+    made = Scenario.objects.get(code="market-unrest")
+    start = reverse("plans:run_start", args=[made.pk, geo.gharchak.pk])
+    assert governor.post(start).status_code == 302
+    assert governor.post(start)["Location"] == reverse("plans:county", args=[geo.gharchak.pk])
+    assert PlaybookRun.objects.filter(scenario=made, status="running").count() == 1
+    assert Threat.objects.filter(code="road-blocks").count() == 1
