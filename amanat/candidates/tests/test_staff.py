@@ -17,6 +17,7 @@ from amanat.candidates import services
 from amanat.candidates.files import check_bytes
 from amanat.candidates.models import Candidacy, Channel, Document, DocumentType, State
 from amanat.candidates.tests.conftest import World, nid
+from amanat.stations.models import Station, TokenStation
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +211,6 @@ def test_a_field_devices_token_reads_only_its_stations_counties(world: World,
     """Attack review 2026-12 (plans): a token bound to stations (a field device) reached
     every candidacy of its user's scope through the API, with the full national ID."""
     from amanat.accounts import services as accounts
-    from amanat.stations.models import Station, TokenStation
 
     gharchak = _register(world, 1)
     kerman = _register(world, 2, county=world.geo.kerman_county, city=world.geo.kerman_city)

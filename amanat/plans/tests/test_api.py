@@ -14,6 +14,7 @@ from amanat.accounts.services import api_token_issue
 from amanat.plans import services
 from amanat.plans.models import Measure
 from amanat.plans.tests.conftest import World
+from amanat.stations.models import TokenStation
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -71,8 +72,6 @@ def test_a_field_devices_token_reaches_only_its_stations_counties(localised: Wor
     """Attack review 2026-12: a token bound to stations (a field device) read the
     compliance of every county of its user's scope and any county's measures; the atlas
     API narrowed it to the stations' counties, the plans API did not."""
-    from amanat.stations.models import TokenStation
-
     world = localised
     token, plaintext = api_token_issue(user=world.personas.admin, name="phone", ttl_days=1,
                                        actor=world.personas.admin)

@@ -9,13 +9,22 @@ import io
 import json
 
 import pytest
+from django.core.management import call_command
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from amanat.audit.models import Event
 from amanat.councils.tests.test_pdf import pdftotext
 from amanat.lib.jalali import format_jalali
-from amanat.plans.models import SecurityPlan
+from amanat.plans import playbooks, services
+from amanat.plans.models import (
+    IndicatorKind,
+    PlaybookRun,
+    Scenario,
+    SecurityPlan,
+    Threat,
+)
 from amanat.plans.tests.conftest import World, client_for
 
 pytestmark = pytest.mark.django_db
@@ -67,11 +76,6 @@ def test_the_approved_plan_prints_what_the_governor_approved(world: World) -> No
 def test_alert_audit_entries_name_their_county(world: World) -> None:
     """The periodic evaluation recorded `plans.alert.fire` and `plans.alert.clear` without
     a unit: the audit log filtered by the county did not show its alerts."""
-    from django.core.management import call_command
-
-    from amanat.plans import playbooks, services
-    from amanat.plans.models import IndicatorKind
-
     services.scenario_create(
         code="late", threat=world.threat("power_network_outage"), title="اقدامات معوق",
         actor=world.personas.admin,
@@ -96,10 +100,6 @@ def test_a_double_submit_is_a_refusal_not_a_500(world: World, monkeypatch) -> No
     passed the check before the first committed (a double click) hit the unique
     constraint and was a 500; starting a playbook twice made two live responses. The
     check is blinded here to play the second request of the race."""
-    from django.db.models import QuerySet
-
-    from amanat.plans.models import PlaybookRun, Scenario, Threat
-
     real = QuerySet.exists
 
     def blind(self: QuerySet) -> bool:
