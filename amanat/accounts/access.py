@@ -126,13 +126,17 @@ def is_national(user: AnyUser) -> bool:
     return any(m.unit.kind == Kind.COUNTRY for m in _memberships(user))
 
 
+# Memberships at these units need the second factor (TOTP) at sign-in.
+SECOND_FACTOR_UNIT_KINDS = (Kind.COUNTRY, Kind.PROVINCE)
+
+
 def needs_second_factor(user: AnyUser) -> bool:
     """National and provincial memberships, and staff, must sign in with TOTP."""
     if not user.is_authenticated:
         return False
     if getattr(user, "is_staff", False):
         return True
-    return any(m.unit.kind in (Kind.COUNTRY, Kind.PROVINCE) for m in _memberships(user))
+    return any(m.unit.kind in SECOND_FACTOR_UNIT_KINDS for m in _memberships(user))
 
 
 def access_denied_record(*, user: AnyUser, model_label: str, pk: Any, action: str) -> None:

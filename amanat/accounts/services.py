@@ -283,6 +283,7 @@ def membership_grant(
         ).first()
         if existing is not None:
             return existing
+        passed_second_factor = _second_factor_asked(user)
         membership = Membership.objects.create(
             user=user, role=role, unit=unit, agency=agency, created_by=actor
         )
@@ -292,8 +293,32 @@ def membership_grant(
             unit=unit,
             obj=membership,
             after=_membership_snapshot(membership),
+            extra=_tokens_end_with_new_second_factor(user, unit, passed_second_factor),
         )
     return membership
+
+
+def _second_factor_asked(user: User) -> bool:
+    """Whether the user's sign-ins already ask for the second factor (a national or
+    provincial role, staff, or a device of their own): then every session that issued
+    one of their API tokens passed it."""
+    return (user.is_staff or user_has_totp(user)
+            or Membership.objects.active().filter(
+                user=user, unit__kind__in=access.SECOND_FACTOR_UNIT_KINDS).exists())
+
+
+def _tokens_end_with_new_second_factor(user: User, unit: AdminUnit, asked_before: bool
+                                       ) -> dict[str, int] | None:
+    """A grant that makes the second factor required ends the user's API tokens.
+
+    They were issued by a session that passed the password alone, and a token acts with
+    every role its user holds now: kept, it would carry the national or provincial role
+    the second factor protects without the factor ever being asked (attack review
+    2026-12, docs/reviews/2026-12-attack-plans.md). The user issues a new one after
+    signing in with the factor. Returns the audit entry's extra, or None."""
+    if asked_before or unit.kind not in access.SECOND_FACTOR_UNIT_KINDS:
+        return None
+    return {"tokens_revoked": _user_tokens_revoke(user)}
 
 
 def membership_revoke(*, actor: User, membership: Membership) -> Membership:
@@ -588,10 +613,12 @@ def membership_grant_system(
         raise ValidationError(_("Roles are held at the country, a province or a county."))
     if role == Role.AGENCY_OFFICER and agency is None:
         raise ValidationError(_("An agency officer needs an agency."))
+    asked_before = _second_factor_asked(user)
     membership, created = Membership.objects.get_or_create(
         user=user, role=role, unit=unit, agency=agency, active=True
     )
     if created:
         audit_record(action="membership.grant", actor=None, actor_name=actor_name, unit=unit,
-                     obj=membership, after=_membership_snapshot(membership))
+                     obj=membership, after=_membership_snapshot(membership),
+                     extra=_tokens_end_with_new_second_factor(user, unit, asked_before))
     return membership

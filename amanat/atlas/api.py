@@ -29,8 +29,7 @@ from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
 from amanat.geo.models import AdminUnit
 from amanat.lib.limits import parse_id
-from amanat.stations.models import Station
-from amanat.stations.selectors import token_station_ids
+from amanat.stations.selectors import token_unit_ids
 
 router = Router(tags=["atlas"])
 
@@ -116,13 +115,8 @@ def _election(slug: str | None) -> Election:
 
 def _bound_units(request: HttpRequest, election: Election) -> Q | None:
     """For a token bound to stations: its stations' counties and their provinces."""
-    bound = token_station_ids(request)
-    if bound is None:
-        return None
-    counties = set(Station.objects.filter(pk__in=bound, election=election)
-                   .values_list("county_id", "county__parent_id"))
-    ids = {c for c, _p in counties} | {p for _c, p in counties if p}
-    return Q(unit_id__in=ids)
+    ids = token_unit_ids(request, election)
+    return None if ids is None else Q(unit_id__in=ids)
 
 
 def _score_out(row: UnitScore, election: Election, tiers: dict[int, int]) -> UnitScoreOut:

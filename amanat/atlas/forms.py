@@ -96,6 +96,10 @@ class CatalogueForm(forms.Form):
         help_text=_("0.5: a station 50% above its capacity has the factor at 1."))
     note = CleanCharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason for the "
                           "change"), max_length=2000)
+    # The version the form was opened on: saving over a newer one is refused, not a
+    # silent undo of the other administrator's weights.
+    base_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0,
+                                      max_value=2**31 - 1)
 
     def __init__(self, *args: Any, lang: str = "fa", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

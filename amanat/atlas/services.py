@@ -15,7 +15,7 @@ import datetime
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -208,7 +208,8 @@ MAX_WEIGHT = 100.0
 
 def catalogue_set(*, weights: dict[str, float], station_mean_weight: float,
                   county_mean_weight: float, incident_scale: float, over_capacity_span: float,
-                  note: str, actor: AnyUser) -> FactorCatalogue:
+                  note: str, actor: AnyUser, base_version: int | None = None
+                  ) -> FactorCatalogue:
     """A new version of the factor catalogue (weights 0–100, each level with a positive
     total; positive parameters), audited with the version before and after; every
     election with scores is recomputed in the background."""
@@ -232,19 +233,40 @@ def catalogue_set(*, weights: dict[str, float], station_mean_weight: float,
                         code="out_of_range", field="incident_scale")
     if not note.strip():
         raise RuleError(_("Write the reason for the change."), code="required", field="note")
-    with transaction.atomic():
-        before = catalogue.current()
-        row = FactorCatalogue.objects.create(
-            version=before.version + 1, weights=full, station_mean_weight=station_mean_weight,
-            county_mean_weight=county_mean_weight, incident_scale=incident_scale,
-            over_capacity_span=over_capacity_span, note=clean_text(note),
-            created_by=signed_in(actor))
-        audit_record(action="atlas.catalogue.set", actor=actor, obj=row,
-                     before=before.as_dict(),
-                     after={**catalogue.of(row).as_dict(), "note": row.note})
-        for election_id in (UnitScore.objects.order_by().values_list("election_id", flat=True)
-                            .distinct()):
-            atlas_enqueue_recompute(election_id)
+    try:
+        with transaction.atomic():
+            return _catalogue_save(full, station_mean_weight, county_mean_weight,
+                                   incident_scale, over_capacity_span, note, actor,
+                                   base_version)
+    except IntegrityError:  # another administrator's version took the number meanwhile
+        raise _catalogue_changed() from None
+
+
+def _catalogue_changed() -> RuleError:
+    return RuleError(_("The catalogue was changed by someone else since this page was "
+                       "opened; open it again to see their values."), code="stale",
+                     field="note")
+
+
+def _catalogue_save(full: dict[str, float], station_mean_weight: float,
+                    county_mean_weight: float, incident_scale: float,
+                    over_capacity_span: float, note: str, actor: AnyUser,
+                    base_version: int | None) -> FactorCatalogue:
+    """The new version, inside the caller's transaction (``catalogue_set``)."""
+    before = catalogue.current()
+    if base_version is not None and base_version != before.version:
+        raise _catalogue_changed()
+    row = FactorCatalogue.objects.create(
+        version=before.version + 1, weights=full, station_mean_weight=station_mean_weight,
+        county_mean_weight=county_mean_weight, incident_scale=incident_scale,
+        over_capacity_span=over_capacity_span, note=clean_text(note),
+        created_by=signed_in(actor))
+    audit_record(action="atlas.catalogue.set", actor=actor, obj=row,
+                 before=before.as_dict(),
+                 after={**catalogue.of(row).as_dict(), "note": row.note})
+    for election_id in (UnitScore.objects.order_by().values_list("election_id", flat=True)
+                        .distinct()):
+        atlas_enqueue_recompute(election_id)
     return row
 
 

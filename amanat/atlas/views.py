@@ -246,7 +246,8 @@ def factors_edit(request: HttpRequest) -> HttpResponse:
     initial |= {"station_mean_weight": current.station_mean,
                 "county_mean_weight": current.county_mean,
                 "incident_scale": current.incident_scale,
-                "over_capacity_span": current.over_capacity_span}
+                "over_capacity_span": current.over_capacity_span,
+                "base_version": current.version}
     form = CatalogueForm(request.POST or None, initial=initial, lang=_lang())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -256,7 +257,7 @@ def factors_edit(request: HttpRequest) -> HttpResponse:
                 county_mean_weight=data["county_mean_weight"],
                 incident_scale=data["incident_scale"],
                 over_capacity_span=data["over_capacity_span"], note=data["note"],
-                actor=request.user)
+                actor=request.user, base_version=data["base_version"])
         except RuleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

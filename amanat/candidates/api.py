@@ -20,6 +20,7 @@ from amanat.candidates.models import Candidacy, State
 from amanat.core.api_errors import ErrorOut
 from amanat.elections.selectors import election_for
 from amanat.geo.models import AdminUnit, Kind
+from amanat.stations.selectors import token_unit_ids
 
 router = Router(tags=["candidates"])
 
@@ -104,6 +105,9 @@ def candidate_list(request: HttpRequest, filters: Query[CandidateFilters]) -> Ca
             code=filters.county.zfill(4)).first() or AdminUnit(kind=Kind.COUNTY, path="-/")
     qs = selectors.candidacy_list(request.user, election=election, county=county,
                                   state=filters.state or "", text=filters.q or "")
+    bound = token_unit_ids(request, election)
+    if bound is not None:  # a field device: its stations' counties only
+        qs = qs.filter(county_id__in=bound)
     size = max(1, min(filters.page_size, MAX_PAGE_SIZE))
     page = max(1, filters.page)
     rows = list(qs[(page - 1) * size: page * size])
@@ -115,6 +119,9 @@ def candidate_list(request: HttpRequest, filters: Query[CandidateFilters]) -> Ca
             url_name="candidate", summary="One candidacy and its dossier (404 outside scope)")
 def candidate_get(request: HttpRequest, candidacy_id: int) -> CandidateOut:
     candidacy = selectors.get_candidacy_for_user(request.user, candidacy_id)
+    bound = token_unit_ids(request)
+    if bound is not None and candidacy.county_id not in bound:  # a field device
+        raise Http404("not found")
     dossier = selectors.dossier(candidacy)
     return CandidateOut(
         **_row(candidacy, masked=False), father_name=candidacy.father_name,

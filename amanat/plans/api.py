@@ -3,7 +3,8 @@ directive per county, and a county's measures by phase).
 
 Scoped like the pages: the compliance rows are the counties the caller may see
 (``selectors.compliance``); a county's measures need the right to see its measures, and
-another county is 404. Enumerations travel as their English codes with a label in the
+another county is 404. A token bound to stations (a field device) reaches only its
+stations' counties. Enumerations travel as their English codes with a label in the
 reader's language beside them.
 """
 
@@ -23,6 +24,7 @@ from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
 from amanat.plans import selectors as S
 from amanat.plans.models import CLOSED_MEASURE_STATUSES, Measure
+from amanat.stations.selectors import token_unit_ids
 
 router = Router(tags=["plans"])
 
@@ -117,6 +119,9 @@ def plans_compliance(request: HttpRequest, filters: Query[ComplianceFilters]) ->
     election = _election(filters.election)
     directive = S.current_directive(election)
     rows = S.compliance(request.user, directive)[0] if directive else []
+    bound = token_unit_ids(request, election)
+    if bound is not None:  # a field device: its stations' counties only
+        rows = [r for r in rows if r.unit.pk in bound]
     if filters.province:
         rows = [r for r in rows if r.unit.parent is not None
                 and r.unit.parent.code == filters.province]
@@ -140,6 +145,9 @@ def plans_county_measures(request: HttpRequest, unit_id: int,
                           election: Slug | None = None) -> MeasuresOut:
     unit = S.get_unit_for_user(request.user, unit_id, S.MEASURE)
     chosen = _election(election)
+    bound = token_unit_ids(request, chosen)
+    if bound is not None and unit.pk not in bound:  # a field device: its counties only
+        raise Http404("not found")
     day = S.today()
     measures: list[Measure] = [m for phase in S.county_measures(chosen, unit).values()
                                for m in phase]

@@ -18,6 +18,7 @@ from amanat.audit.services import audit_record
 from amanat.councils import services as councils
 from amanat.councils.models import Meeting
 from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit
 from amanat.geo.paths import under
 from amanat.lib.jalali import format_jalali
 from amanat.plans import indicators
@@ -75,6 +76,8 @@ def indicators_evaluate(*, election: Election, now: datetime.datetime | None = N
             for county_id, path in counties.items():
                 if scope is not None and county_id != scope:
                     continue
+                # The audit entries' unit: its id and path are all they keep (no query).
+                county = AdminUnit(pk=county_id, path=path)
                 value = per_county.get(county_id, 0.0)
                 alert = live.get((indicator.pk, county_id))
                 if value >= indicator.threshold and alert is None:
@@ -83,6 +86,7 @@ def indicators_evaluate(*, election: Election, now: datetime.datetime | None = N
                         threshold=indicator.threshold, roles=indicator.scenario.alert_roles,
                         fired_at=now)
                     audit_record(action="plans.alert.fire", actor=actor, actor_name=SYSTEM,
+                                 unit=county,
                                  obj=alert, object_type="plans.alert",
                                  extra={"indicator": indicator.kind, "value": value,
                                         "threshold": indicator.threshold,
@@ -93,6 +97,7 @@ def indicators_evaluate(*, election: Election, now: datetime.datetime | None = N
                     alert.status, alert.cleared_at = AlertStatus.CLEARED, now
                     alert.save(update_fields=["status", "cleared_at"])
                     audit_record(action="plans.alert.clear", actor=actor, actor_name=SYSTEM,
+                                 unit=county,
                                  obj=alert, extra={"value": value})
                     result.cleared.append(alert)
     return result

@@ -457,6 +457,12 @@ class PlaybookRun(models.Model):
         verbose_name = _("playbook run")
         verbose_name_plural = _("playbook runs")
         ordering = ["-started_at", "-pk"]
+        constraints = [
+            # One live response per scenario and county (a double click started two).
+            models.UniqueConstraint(fields=["scenario", "unit"],
+                                    condition=models.Q(status="running"),
+                                    name="plans_run_one_running"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.scenario_id}@{self.unit_id}"
@@ -518,6 +524,11 @@ class SecurityPlan(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+")
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What the governor approved (threats, measures, scenarios, comments as the PDF prints
+    # them), kept at approval: the approved and sent plan prints this, not the county's
+    # data as it has changed since (attack review 2026-12). Its SHA-256 is in the
+    # approval's audit entry.
+    approved_content = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

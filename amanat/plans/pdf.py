@@ -18,7 +18,7 @@ from amanat.core.templatetags.persian import localize_number
 from amanat.lib.jalali import format_jalali
 from amanat.lib.pdf import html_to_pdf, vazirmatn_font_face_css
 from amanat.plans import playbooks, selectors
-from amanat.plans.models import Phase, Scenario, SecurityPlan
+from amanat.plans.models import Phase, PlanStatus, Scenario, SecurityPlan
 
 PLAN_CSS = """
 @page { size: A4; margin: 18mm 16mm; }
@@ -42,7 +42,25 @@ def _fa(value: Any) -> str:
     return localize_number(str(value))
 
 
+def plan_status(plan: SecurityPlan) -> dict[str, str]:
+    """The plan's status line: always the live one (approved, then sent)."""
+    with translation.override("fa"):
+        return {"status": str(plan.get_status_display()),
+                "approved": format_jalali(plan.approved_at.date(), persian_digits=True)
+                if plan.approved_at else ""}
+
+
 def plan_context(plan: SecurityPlan) -> dict[str, Any]:
+    """What the plan prints. An approved (or sent) plan prints the content kept at its
+    approval (``plan_content``), whatever the county has changed since."""
+    if plan.approved_content is not None and plan.status in (PlanStatus.APPROVED,
+                                                             PlanStatus.SENT):
+        return {**plan.approved_content, **plan_status(plan), "as_approved": True}
+    return {**plan_content(plan), **plan_status(plan)}
+
+
+def plan_content(plan: SecurityPlan) -> dict[str, Any]:
+    """The plan's content from the county's data now (JSON: kept at approval)."""
     with translation.override("fa"):
         election, unit = plan.election, plan.unit
         score = unit_score(election, unit)
@@ -54,9 +72,6 @@ def plan_context(plan: SecurityPlan) -> dict[str, Any]:
         return {
             "unit": unit.name, "province": unit.parent.name if unit.parent else "",
             "election": election.name,
-            "status": str(plan.get_status_display()),
-            "approved": format_jalali(plan.approved_at.date(), persian_digits=True)
-            if plan.approved_at else "",
             "summary": plan.summary,
             "score": _fa(round(float(score.value), 1)) if score else "",
             "tier": str(score.get_tier_display()) if score else "",

@@ -8,8 +8,11 @@ councils' own service (``agenda_item_add``), scheduled after a new meeting commi
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +35,7 @@ from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import era_problem
 from amanat.lib.persian import clean_text
-from amanat.plans import playbooks, tasks
+from amanat.plans import pdf, playbooks, tasks
 from amanat.plans.models import (
     CLOSED_MEASURE_STATUSES,
     LEVEL_MAX,
@@ -111,6 +114,21 @@ def _slug(code: str) -> str:
     return code
 
 
+SAME_MOMENT = _("someone else saved the same thing at the same moment; open the page again")
+
+
+@contextmanager
+def _unique(message: Promise, *, code: str, field: str) -> Iterator[None]:
+    """Inserts whose uniqueness was checked first: a concurrent request (a double
+    submit) that inserted the same row between the check and the insert is the same
+    refusal as the check's, not a database error (a 500)."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise RuleError(message, code=code, field=field) from None
+
+
 def _county(unit: AdminUnit) -> None:
     if unit.kind != Kind.COUNTY:
         raise RuleError(_("this belongs to a county"), code="unit_kind", field="unit")
@@ -132,16 +150,17 @@ def threat_create(*, code: str, name_fa: str, actor: AnyUser | None,
         raise RuleError(_("unknown atlas factor “%(factor)s”"), code="unknown_factor",
                         field="factors", factor=unknown[0])
     impact = _level(impact, field="impact", label=_("the impact"))
+    exists = _("a threat with this code already exists")
     with transaction.atomic():
         if Threat.objects.filter(unit=unit, code=code).exists():
-            raise RuleError(_("a threat with this code already exists"), code="exists",
-                            field="code")
-        threat = Threat.objects.create(
-            code=code, unit=unit, unit_path=unit.path if unit else "", name_fa=name_fa,
-            name_en=clean_text(name_en or "", multiline=False),
-            description=clean_text(description or ""), factors=list(factors), impact=impact,
-            source=clean_text(source or "", multiline=False), created_by=signed_in(actor),
-        )
+            raise RuleError(exists, code="exists", field="code")
+        with _unique(exists, code="exists", field="code"):
+            threat = Threat.objects.create(
+                code=code, unit=unit, unit_path=unit.path if unit else "", name_fa=name_fa,
+                name_en=clean_text(name_en or "", multiline=False),
+                description=clean_text(description or ""), factors=list(factors),
+                impact=impact, source=clean_text(source or "", multiline=False),
+                created_by=signed_in(actor))
         audit_record(action="plans.threat.create", actor=actor, unit=unit, obj=threat,
                      after=audit_snapshot(threat, ["code", "unit", "name_fa", "factors",
                                                    "impact"]))
@@ -168,7 +187,8 @@ def threat_rate(*, election: Election, threat: Threat, unit: AdminUnit, likeliho
                                   unit_path=unit.path)
         rating.likelihood, rating.impact, rating.note = likelihood, impact, note
         rating.set_by, rating.set_at = signed_in(actor), timezone.now()
-        rating.save()
+        with _unique(SAME_MOMENT, code="concurrent", field="likelihood"):
+            rating.save()
         old, new = audit_diff(before, audit_snapshot(rating, ["likelihood", "impact", "note"]))
         audit_record(action="plans.threat.rate", actor=actor, unit=unit, obj=rating,
                      before=old, after=new, extra={"threat": threat.code})
@@ -254,11 +274,11 @@ def measures_from_tier(*, election: Election, county: AdminUnit, actor: AnyUser 
         for required in required_measures(score.tier):
             if required.pk in have:
                 continue
-            created.append(Measure.objects.create(
-                election=election, unit=county, unit_path=county.path,
-                title=required.description_fa, phase=Phase.BEFORE, owner=owner, due_on=due,
-                source=MeasureSource.TIER, required_measure=required,
-            ))
+            with _unique(SAME_MOMENT, code="concurrent", field="unit"):
+                created.append(Measure.objects.create(
+                    election=election, unit=county, unit_path=county.path,
+                    title=required.description_fa, phase=Phase.BEFORE, owner=owner,
+                    due_on=due, source=MeasureSource.TIER, required_measure=required))
         audit_record(action="plans.measure.from_tier", actor=actor, unit=county,
                      object_type="geo.adminunit", object_id=county.pk,
                      extra={"tier": score.tier, "measures": [m.pk for m in created]})
@@ -300,12 +320,14 @@ def directive_create(*, election: Election, code: str, title: str, text: str,
     with transaction.atomic():
         last = Directive.objects.filter(election=election, code=code).aggregate(
             v=Max("version"))["v"] or 0
+        exists = _("a draft of this directive already exists")
         if Directive.objects.filter(election=election, code=code,
                                     status=DirectiveStatus.DRAFT).exists():
-            raise RuleError(_("a draft of this directive already exists"), code="exists",
-                            field="code")
-        directive = Directive.objects.create(election=election, code=code, version=last + 1,
-                                             title=title, text=text, localise_by=localise_by)
+            raise RuleError(exists, code="exists", field="code")
+        with _unique(exists, code="exists", field="code"):
+            directive = Directive.objects.create(
+                election=election, code=code, version=last + 1, title=title, text=text,
+                localise_by=localise_by)
         audit_record(action="plans.directive.create", actor=actor, obj=directive,
                      after=audit_snapshot(directive, ["code", "version", "title",
                                                       "localise_by"]))
@@ -452,13 +474,14 @@ def scenario_create(*, code: str, threat: Threat, title: str, playbook: dict[str
             raise RuleError(_("a threshold and a window are positive"), code="range",
                             field="threshold")
     with transaction.atomic():
+        exists = _("a scenario with this code already exists")
         if Scenario.objects.filter(unit=unit, code=code).exists():
-            raise RuleError(_("a scenario with this code already exists"), code="exists",
-                            field="code")
-        scenario = Scenario.objects.create(
-            code=code, unit=unit, unit_path=unit.path if unit else "", threat=threat,
-            title=title, description=clean_text(description or ""), playbook=playbook,
-            alert_roles=list(alert_roles))
+            raise RuleError(exists, code="exists", field="code")
+        with _unique(exists, code="exists", field="code"):
+            scenario = Scenario.objects.create(
+                code=code, unit=unit, unit_path=unit.path if unit else "", threat=threat,
+                title=title, description=clean_text(description or ""), playbook=playbook,
+                alert_roles=list(alert_roles))
         Indicator.objects.bulk_create([
             Indicator(scenario=scenario, kind=s.kind, threshold=s.threshold,
                       window_minutes=s.window_minutes, category=s.category)
@@ -614,12 +637,14 @@ def playbook_start(*, scenario: Scenario, unit: AdminUnit, actor: AnyUser | None
     steps = playbooks.ordered_steps(scenario.playbook)
     agencies = {a.code: a for a in Agency.objects.all()}
     with transaction.atomic():
+        running = _("this playbook is already running in this county")
         if PlaybookRun.objects.filter(scenario=scenario, unit=unit,
                                       status=RunStatus.RUNNING).exists():
-            raise RuleError(_("this playbook is already running in this county"),
-                            code="running", field="scenario")
-        run = PlaybookRun.objects.create(scenario=scenario, alert=alert, unit=unit,
-                                         unit_path=unit.path, started_by=signed_in(actor))
+            raise RuleError(running, code="running", field="scenario")
+        with _unique(running, code="running", field="scenario"):
+            run = PlaybookRun.objects.create(scenario=scenario, alert=alert, unit=unit,
+                                             unit_path=unit.path,
+                                             started_by=signed_in(actor))
         RunStep.objects.bulk_create([
             RunStep(run=run, order=position, step_id=step.id, title=step.name[:300],
                     owner=agencies.get(step.agent))
@@ -695,12 +720,19 @@ def plan_advance(*, plan: SecurityPlan, to: str, actor: AnyUser | None) -> Secur
                             code="order", field="status", **{"from": plan.get_status_display()})
         now = timezone.now()
         plan.status = to
+        extra = None
         if to == PlanStatus.APPROVED:
             plan.approved_at, plan.approved_by = now, signed_in(actor)
+            # What the governor approves is what is printed and sent from now on.
+            plan.approved_content = pdf.plan_content(plan)
+            extra = {"content_sha256": hashlib.sha256(json.dumps(
+                plan.approved_content, sort_keys=True, ensure_ascii=False).encode()
+            ).hexdigest()}
         if to == PlanStatus.SENT:
             plan.sent_at = now
         plan.save()
-        audit_record(action=f"plans.plan.{to}", actor=actor, unit=plan.unit, obj=plan)
+        audit_record(action=f"plans.plan.{to}", actor=actor, unit=plan.unit, obj=plan,
+                     extra=extra)
     return plan
 
 

@@ -299,3 +299,22 @@ def token_station_ids(request: HttpRequest) -> set[int] | None:
             cached = {row[0] for row in cursor.fetchall()}
         token._amanat_station_ids = cached  # type: ignore[attr-defined]
     return cached or None
+
+
+def token_unit_ids(request: HttpRequest, election: Election | None = None) -> set[int] | None:
+    """The counties of the stations an API request's token is bound to, and their
+    provinces; None when the token is not bound.
+
+    Every county-level API read (the atlas, the plans, candidacies) narrows by this
+    after the usual scope check, as the station-level reads narrow by
+    ``token_station_ids``: a field device's token reaches no county but its stations'
+    (attack review 2026-12, docs/reviews/2026-12-attack-plans.md). ``election``: only
+    that election's stations."""
+    bound = token_station_ids(request)
+    if bound is None:
+        return None
+    stations = Station.objects.filter(pk__in=bound)
+    if election is not None:
+        stations = stations.filter(election=election)
+    pairs = set(stations.values_list("county_id", "county__parent_id"))
+    return {c for c, _p in pairs} | {p for _c, p in pairs if p}

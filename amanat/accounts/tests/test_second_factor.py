@@ -303,3 +303,48 @@ def test_a_user_without_the_second_factor_signs_in_straight_home(personas: Perso
     response = Client().post(reverse("login"), {"username": user.username,
                                                 "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_a_role_that_needs_the_second_factor_ends_tokens_issued_without_it(
+        admin: User, personas: Personas, small_geo: Any) -> None:
+    """Attack review 2026-12 (plans): a county governor signs in with the password alone
+    (no second factor is asked at a county) and issues an API token; later the governor
+    is given a provincial role. The token acted with the new role — the province's
+    atlas, compliance and measures — without the second factor ever being asked."""
+    governor = personas.gharchak_governor
+    governor.set_password(PASSWORD)
+    governor.save()
+    page = _password_only(governor).post(reverse("stations:api_token_issue"),
+                                         {"name": "laptop", "ttl_days": 365})
+    plaintext = page.context["plaintext"]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+    assert Client().get("/api/v1/me", **bearer).status_code == 200
+
+    ministry = sign_in(Client(), admin)
+    granted = ministry.post(reverse("accounts_membership_grant"), {
+        "username": governor.username, "role": "hq_staff", "unit": small_geo.tehran.pk})
+    assert granted.status_code == 302
+    assert Membership.objects.active().filter(user=governor, unit=small_geo.tehran).exists()
+
+    # The token no longer works; the grant's audit entry says it ended.
+    assert Client().get("/api/v1/me", **bearer).status_code == 401
+    assert Client().get("/api/v1/plans/compliance/", **bearer).status_code == 401
+    assert ApiToken.objects.get(user=governor).revoked_at is not None
+    event = Event.objects.filter(action="membership.grant").latest("seq")
+    assert event.extra == {"tokens_revoked": 1}
+    # A role at a county, or a user already asked for the factor, keeps its tokens.
+    _token, plain = services.api_token_issue(user=admin, name="script", ttl_days=30,
+                                             actor=admin)
+    services.membership_grant_system(user=admin, role="hq_staff", unit=small_geo.tehran,
+                                     actor_name="cli")
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 200
+
+
+def test_a_role_granted_from_the_command_line_ends_tokens_issued_without_it(
+        personas: Personas, small_geo: Any) -> None:
+    officer = personas.gharchak_governor
+    _token, plain = services.api_token_issue(user=officer, name="d", ttl_days=30,
+                                              actor=officer)
+    call_command("grant_role", officer.username, "national_admin", small_geo.iran.code)
+    response = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {plain}")
+    assert response.status_code == 401

@@ -80,3 +80,22 @@ def test_only_the_national_admin_edits(atlas_world: AtlasWorld, personas: Any) -
         assert client.post(URL, _form(w_sensitive="0")).status_code == 404
     assert not FactorCatalogue.objects.exists()
     assert reverse("atlas:factors_edit") == URL
+
+
+def test_a_save_over_a_newer_version_is_refused(atlas_world: AtlasWorld,
+                                               personas: Any) -> None:
+    """Attack review 2026-12 (plans): two administrators open the form on version 0; the
+    second save silently put back every weight the first had changed (a new version
+    made of stale values), and two saves at once were a 500 (the version is unique)."""
+    first, second = (sign_in(Client(), personas.admin) for _ in range(2))
+    opened = second.get(URL)
+    assert opened.context["form"].initial["base_version"] == 0
+    assert first.post(URL, _form(w_sensitive="0", base_version="0")).status_code == 302
+    stale = second.post(URL, _form(w_no_cctv="9", base_version="0"))
+    assert stale.status_code == 200 and stale.context["form"].errors
+    assert catalogue.current().version == 1 and catalogue.current().weight("sensitive") == 0
+    assert Event.objects.filter(action="atlas.catalogue.set").count() == 1
+    # Opened again, the save goes through.
+    assert second.post(URL, _form(w_sensitive="0", w_no_cctv="9",
+                                  base_version="1")).status_code == 302
+    assert catalogue.current().version == 2

@@ -17,6 +17,7 @@ from amanat.candidates import services
 from amanat.candidates.files import check_bytes
 from amanat.candidates.models import Candidacy, Channel, Document, DocumentType, State
 from amanat.candidates.tests.conftest import World, nid
+from amanat.stations.models import Station, TokenStation
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +204,28 @@ def test_list_query_count_is_the_same_for_every_filter(world: World, client: Cli
     # A county outside the choices is refused as before (the list unfiltered).
     html = in_language(client, "en").get(url, {"county": 999999}).content.decode()
     assert "Select a valid choice" in html
+
+
+def test_a_field_devices_token_reads_only_its_stations_counties(world: World,
+                                                                 client: Client) -> None:
+    """Attack review 2026-12 (plans): a token bound to stations (a field device) reached
+    every candidacy of its user's scope through the API, with the full national ID."""
+    from amanat.accounts import services as accounts
+
+    gharchak = _register(world, 1)
+    kerman = _register(world, 2, county=world.geo.kerman_county, city=world.geo.kerman_city)
+    station = Station.objects.create(
+        election=world.election, county=world.geo.kerman_county, unit=world.geo.kerman_city,
+        unit_path=world.geo.kerman_city.path, code="0007", name="مسجد جامع")
+    token, plaintext = accounts.api_token_issue(user=world.personas.admin, name="phone",
+                                                ttl_days=1, actor=world.personas.admin)
+    TokenStation.objects.create(token=token, station=station)
+    device = {"Authorization": f"Bearer {plaintext}"}
+    listed = client.get("/api/v1/candidates", {"election": world.election.slug},
+                        headers=device).content.decode()
+    assert kerman.reference in listed and gharchak.reference not in listed
+    assert client.get(f"/api/v1/candidates/{gharchak.pk}", headers=device).status_code == 404
+    assert client.get(f"/api/v1/candidates/{kerman.pk}", headers=device).status_code == 200
+    # Unbound, the same user reads both.
+    assert client.get(f"/api/v1/candidates/{gharchak.pk}",
+                      headers=_token(world.personas.admin)).status_code == 200

@@ -14,6 +14,7 @@ from amanat.accounts.services import api_token_issue
 from amanat.plans import services
 from amanat.plans.models import Measure
 from amanat.plans.tests.conftest import World
+from amanat.stations.models import TokenStation
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -65,3 +66,22 @@ def test_a_countys_measures_and_denied_paths(localised: World) -> None:
     assert _get(world.personas.gharchak_governor, other).status_code == 404
     assert Client().get(url).status_code == 401
     assert Measure.objects.count() == 2
+
+
+def test_a_field_devices_token_reaches_only_its_stations_counties(localised: World) -> None:
+    """Attack review 2026-12: a token bound to stations (a field device) read the
+    compliance of every county of its user's scope and any county's measures; the atlas
+    API narrowed it to the stations' counties, the plans API did not."""
+    world = localised
+    token, plaintext = api_token_issue(user=world.personas.admin, name="phone", ttl_days=1,
+                                       actor=world.personas.admin)
+    TokenStation.objects.create(token=token, station=world.kerman_station)
+    device = {"Authorization": f"Bearer {plaintext}"}
+    body = Client().get("/api/v1/plans/compliance/", headers=device).json()
+    assert [r["county"]["code"] for r in body["results"]] == ["815"]
+    gharchak = f"/api/v1/plans/counties/{world.geo.gharchak.pk}/measures/"
+    assert Client().get(gharchak, headers=device).status_code == 404
+    kerman = f"/api/v1/plans/counties/{world.geo.kerman_county.pk}/measures/"
+    assert Client().get(kerman, headers=device).status_code == 200
+    # Unbound, the same user reads every county.
+    assert _get(world.personas.admin, gharchak).status_code == 200
