@@ -328,7 +328,12 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("not found")
     verify_url = (request.build_absolute_uri(reverse("staffing:verify"))
                   + f"?code={assignment.verification_code}")
-    data = pdf.letter_pdf(actor=request.user, assignment=assignment, verify_url=verify_url)
+    try:
+        data = pdf.letter_pdf(actor=request.user, assignment=assignment,
+                              verify_url=verify_url)
+    except RuleError as error:
+        messages.error(request, error.message)
+        return redirect("staffing:station", pk=station.pk)
     return _download(data, f"letter-{assignment.verification_code}.pdf", "application/pdf")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from amanat.accounts.testing import in_language, sign_in
@@ -250,6 +251,7 @@ def test_pdfs_and_roster_export_are_audited(world: Any, client: Any) -> None:
     c = _client(client, world.personas.gharchak_governor)
     _assign(c, world.city_station, "member:1", person)
     assignment = Assignment.objects.get()
+    c.post(reverse("staffing:county_approve", args=[world.geo.gharchak.pk]))
     for url in (reverse("staffing:station_roster_pdf", args=[world.city_station.pk]),
                 reverse("staffing:county_roster_pdf", args=[world.geo.gharchak.pk]),
                 reverse("staffing:letter_pdf", args=[assignment.pk])):
@@ -337,6 +339,7 @@ def test_appointment_letter_gives_the_full_check_address_and_persian_codes(
     c = _client(client, world.personas.gharchak_governor)
     _assign(c, world.city_station, "member:1", person)
     assignment = Assignment.objects.get()
+    c.post(reverse("staffing:county_approve", args=[world.geo.gharchak.pk]))
     answer = c.post(reverse("staffing:letter_pdf", args=[assignment.pk]))
     text = pdftotext(answer.content, tmp_path)
     flat = "".join(text.split())
@@ -460,3 +463,29 @@ def test_import_refuses_an_oversized_file_before_reading_it(world: Any, client: 
                       {"file": SimpleUploadedFile("people.csv", _csv(rows))})
     assert "larger than" in response.content.decode()
     assert not Person.objects.exists()
+
+
+def test_no_appointment_letter_from_a_draft_roster(world: Any, client: Any) -> None:
+    """A letter printed from a draft roster named someone the governor could still move
+    or remove: refused (naming the county), nothing recorded, until the roster is approved;
+    another county's governor gets 404."""
+    person = world.person(posts=(StationPost.MEMBER,))
+    c = _client(client, world.personas.gharchak_governor)
+    _assign(c, world.city_station, "member:1", person)
+    assignment = Assignment.objects.get()
+    url = reverse("staffing:letter_pdf", args=[assignment.pk])
+    answer = c.post(url, follow=True)
+    body = answer.content.decode()
+    assert not answer.content.startswith(b"%PDF")
+    assert "still a draft: approve it before printing appointment letters" in body
+    assert world.geo.gharchak.name in body
+    assert not Event.objects.filter(action="staffing.letter.pdf").exists()
+    persian = in_language(client, "fa").post(url, follow=True).content.decode()
+    assert "پیش‌نویس" in persian
+    other = _client(Client(), world.personas.kerman_governor)
+    assert other.post(url).status_code == 404
+    c = _client(client, world.personas.gharchak_governor)
+    c.post(reverse("staffing:county_approve", args=[world.geo.gharchak.pk]))
+    answer = c.post(url)
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    assert Event.objects.filter(action="staffing.letter.pdf").count() == 1
