@@ -19,6 +19,7 @@ from amanat.audit.services import audit_record
 from amanat.candidates.services import mobile_checked, national_id_checked
 from amanat.core import jobs
 from amanat.core.errors import RuleError, tabular_error, tabular_warning
+from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
@@ -54,7 +55,7 @@ PERSON_FIELDS = ("national_id", "first_name", "last_name", "gender", "mobile", "
 
 
 def _person_state(person: Person) -> dict[str, Any]:
-    # Personal data is not repeated into the audit log: the national ID is the key.
+    """What an edit compares (the national ID in full: the rules read it)."""
     return {"national_id": person.national_id, "first_name": person.first_name,
             "last_name": person.last_name, "posts": person.posts,
             "available": person.available, "home_unit": person.home_unit_id,
@@ -139,6 +140,7 @@ def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, 
     try:
         with transaction.atomic():
             person.save()
+            # The audit log masks the national ID (audit_record); the mobile is not written.
             audit_record(action="staffing.person.create" if creating else
                          "staffing.person.update", actor=actor, unit=county, obj=person,
                          before=before, after=_person_state(person))
@@ -146,11 +148,6 @@ def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, 
         raise RuleError(_("A person with national ID %(nid)s is already registered."),
                         code="duplicate_national_id", field="national_id", nid=nid) from None
     return person
-
-
-def person_read_record(*, actor: AnyUser, person: Person) -> None:
-    """The unmasked national ID and mobile were shown: recorded."""
-    audit_record(action="staffing.person.read", actor=actor, unit=person.county, obj=person)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -327,7 +324,7 @@ def assignment_set(*, actor: AnyUser, station: Station, post: str, slot: int,
         roster_write_lock(roster)
         before = None
         if current is not None:
-            before = {"person": current.person.national_id}
+            before = {"person": current.person_id}
             current.delete()
         try:
             with transaction.atomic():
@@ -344,7 +341,7 @@ def assignment_set(*, actor: AnyUser, station: Station, post: str, slot: int,
         audit_record(action="staffing.assignment.set", actor=actor, unit=station.county,
                      obj=assignment, before=before,
                      after={"station": station.code, "post": post, "slot": slot,
-                            "person": person.national_id})
+                            "person": person.pk})
         staffed_sync(election=election, county=station.county, actor=actor)
     return assignment
 
@@ -357,7 +354,7 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
         audit_record(action="staffing.assignment.clear", actor=actor, unit=assignment.county,
                      obj=assignment, before={"station": assignment.station.code,
                                              "post": assignment.post, "slot": assignment.slot,
-                                             "person": assignment.person.national_id})
+                                             "person": assignment.person_id})
         assignment.delete()
         staffed_sync(election=assignment.election, county=assignment.county, actor=actor)
 
@@ -428,9 +425,9 @@ def roster_export(*, actor: AnyUser, election: Election, county: AdminUnit,
               .select_related("person", "station").order_by("station__code", "post", "slot")):
         p = a.person
         rows.append([a.station.code, a.station.name, pt.POST_FA.get(a.post, a.post), a.slot,
-                     pt.mask_national_id(p.national_id) if masked else p.national_id,
+                     mask_national_id(p.national_id) if masked else p.national_id,
                      p.first_name, p.last_name,
-                     pt.mask_mobile(p.mobile) if masked else p.mobile, a.verification_code])
+                     mask_mobile(p.mobile) if masked else p.mobile, a.verification_code])
     stream = io.BytesIO()
     write_table(stream, ROSTER_HEADERS, rows, format="xlsx", sheet_title="عوامل شعب")
     audit_record(action="staffing.roster.export", actor=actor, unit=county,

@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amanat.accounts import policy
+from amanat.accounts import personaldata, policy
 from amanat.accounts.access import can
 from amanat.core.errors import RuleError
+from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.elections.selectors import election_for_request
@@ -29,7 +30,6 @@ from amanat.lib.limits import parse_id
 from amanat.lib.nationalid import normalize_national_id
 from amanat.lib.persian import search_key
 from amanat.staffing import pdf, selectors, services
-from amanat.staffing import people_table as pt
 from amanat.staffing.assignment import roster_for, roster_read
 from amanat.staffing.forms import (
     AssignForm,
@@ -153,13 +153,13 @@ def people_list(request: HttpRequest, pk: int) -> HttpResponse:
             people = people.filter(posts__contains=form.cleaned_data["post"])
     page = Paginator(people.order_by("last_name", "first_name", "pk"), PER_PAGE).get_page(
         request.GET.get("page"))
-    unmasked = selectors.sees_personal_data(request.user, county)
+    # A list is read by GET, which records nothing: masked for everyone (a person's page
+    # shows them in full through the audited reveal, an export is recorded).
     return render(request, "staffing/people_list.html", {
-        "county": county, "page": page, "form": form, "unmasked": unmasked,
+        "county": county, "page": page, "form": form,
         "can_create": can(request.user, policy.CREATE, "staffing.person", county),
         "can_export": can(request.user, policy.EXPORT, "staffing.person", county),
-        "rows": [(p, p.national_id if unmasked else pt.mask_national_id(p.national_id),
-                  p.mobile if unmasked else pt.mask_mobile(p.mobile)) for p in page],
+        "rows": [(p, mask_national_id(p.national_id), mask_mobile(p.mobile)) for p in page],
     })
 
 
@@ -218,18 +218,15 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     writes nothing)."""
     person = selectors.get_person_for_user(request.user, pk)
     election = _election(request)
-    may_reveal = selectors.sees_personal_data(request.user, person.county)
-    unmasked = may_reveal and request.method == "POST" and bool(request.POST.get("reveal"))
-    if unmasked:
-        services.person_read_record(actor=request.user, person=person)
+    shown = personaldata.reveal(
+        request, allowed=selectors.sees_personal_data(request.user, person.county),
+        action="staffing.person.read", unit=person.county, obj=person)
     assignment = (Assignment.objects.filter(election=election, person=person)
                   .select_related("station").first())
     return render(request, "staffing/person_detail.html", {
         "person": person, "assignment": assignment, "election": election,
-        "national_id": person.national_id if unmasked else pt.mask_national_id(
-            person.national_id),
-        "mobile": person.mobile if unmasked else pt.mask_mobile(person.mobile),
-        "may_reveal": may_reveal and not unmasked,
+        "national_id": shown.national_id(person.national_id),
+        "mobile": shown.mobile(person.mobile), "shown": shown,
         "training": selectors.person_training(election, person),
         "can_change": can(request.user, policy.CHANGE, "staffing.person", person.county),
     })
