@@ -167,3 +167,24 @@ class InboundSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway_id} {self.outcome}"
+
+
+class RateCounter(models.Model):
+    """Requests per key (a hashed client address) per fixed window, for the rate limits
+    of the public pages (``amanat.core.ratelimit``).
+
+    In the database, not Django's cache: the default cache is per process, and a limit
+    must hold across every server process.
+    """
+
+    key = models.CharField(max_length=100)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="core_rate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start}: {self.count}"

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from amanat.accounts import personaldata, policy
 from amanat.accounts.access import can
+from amanat.core import ratelimit
 from amanat.core.errors import RuleError
 from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.models import Election
@@ -339,6 +340,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_not_required
 @require_GET
+@ratelimit.public_lookup("staffing-verify")
 def verify(request: HttpRequest) -> HttpResponse:
     """Check an appointment letter's code: name, post and station only."""
     form = VerifyForm(request.GET or None)

@@ -30,6 +30,7 @@ from amanat.accounts.access import (
     user_memberships,
 )
 from amanat.audit.services import audit_record
+from amanat.core import ratelimit
 from amanat.core.errors import RuleError
 from amanat.core.identity import mask_national_id
 from amanat.elections.models import Election
@@ -547,6 +548,7 @@ def public_course(request: HttpRequest, course_id: int) -> HttpResponse:
 
 @login_not_required
 @require_GET
+@ratelimit.public_lookup("training-verify")
 def verify(request: HttpRequest) -> HttpResponse:
     """Check a certificate's code: only the holder's name (partly masked), the course
     and the date are shown."""
