@@ -80,6 +80,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of the work (its start, each report): a job that has given
+    # none for ``core.jobs.STALE_AFTER`` has lost its worker (``core.jobs.job_stale``).
+    beat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -33,6 +33,8 @@ from amanat.staffing.assignment import (
     roster_for,
     roster_unlocked,
     roster_write_lock,
+    run_stale,
+    run_under_way,
     staffed_sync,
 )
 from amanat.staffing.models import (
@@ -363,7 +365,7 @@ def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
     roster_unlocked(roster)
     with transaction.atomic():
         roster = roster_write_lock(roster)
-        if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
+        if run_under_way(roster):
             raise RuleError(_("An assignment run for this county is under way; approve the "
                               "roster when it has finished."), code="run_under_way")
         roster.state, roster.approved_at = RosterState.APPROVED, timezone.now()
@@ -394,18 +396,25 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
     roster_unlocked(roster)
     with transaction.atomic():
         roster = roster_write_lock(roster)
-        if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
+        if run_under_way(roster):
             raise RuleError(_("An assignment run for this county is already under way."),
                             code="run_under_way")
+        # A run whose worker died (no sign of life for too long) is closed and started
+        # again; the audit entry says so.
+        restarted = run_stale(roster)
+        if restarted:
+            jobs.job_abandon(roster.run_job_id)
         user = signed_in(actor)
         roster.run_job = None if user is None else jobs.job_create(
             kind="staffing.assign", user_id=user.pk, total=100,
             title=_("Station staff assignment in %(county)s") % {"county": county.name},
             result_url=reverse("staffing:county", args=[county.pk]))
         roster.run_state, roster.run_percent, roster.run_stage = RunState.QUEUED, 0, "queued"
-        roster.save(update_fields=["run_state", "run_percent", "run_stage", "run_job"])
+        roster.run_beat_at = timezone.now()
+        roster.save(update_fields=["run_state", "run_percent", "run_stage", "run_job",
+                                   "run_beat_at"])
         audit_record(action="staffing.roster.assign_queued", actor=actor, unit=county,
-                     obj=roster)
+                     obj=roster, extra={"restarted_stale_run": True} if restarted else None)
         roster_id, user_id = roster.pk, getattr(user, "pk", None)
         job_id = str(roster.run_job.pk) if roster.run_job else None
         transaction.on_commit(

@@ -31,7 +31,7 @@ from amanat.lib.limits import parse_id
 from amanat.lib.nationalid import normalize_national_id
 from amanat.lib.persian import search_key
 from amanat.staffing import pdf, selectors, services
-from amanat.staffing.assignment import roster_for, roster_read
+from amanat.staffing.assignment import roster_for, roster_read, run_stale
 from amanat.staffing.forms import (
     AssignForm,
     PeopleFilterForm,
@@ -39,7 +39,7 @@ from amanat.staffing.forms import (
     PersonForm,
     VerifyForm,
 )
-from amanat.staffing.models import Assignment, Person, RunState
+from amanat.staffing.models import Assignment, Person
 
 PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,14 +75,17 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roster = roster_read(election, county)
     rows = selectors.station_rows(election, county)
     can_change = can(request.user, policy.CHANGE, "staffing.roster", county)
-    running = roster.run_state in (RunState.QUEUED, RunState.RUNNING)
+    # A run whose worker died stays "running": after a while without a sign of life the
+    # page says so and the governor may start it again.
+    stale = run_stale(roster)
+    running = roster.run_busy and not stale
     labels = dict(StationPost.choices)
     unfilled = [{**row, "post": labels.get(row["post"], row["post"])}
                 for row in roster.run_unfilled]
     return render(request, "staffing/county_detail.html", {
         "election": election, "county": county, "roster": roster, "rows": rows,
         "unfilled": unfilled,
-        "can_change": can_change, "running": running,
+        "can_change": can_change, "running": running, "stale": stale,
         "staffed": sum(1 for r in rows if r.staffed),
         "people": Person.objects.filter(county=county).count(),
     })

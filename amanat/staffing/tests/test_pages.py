@@ -544,3 +544,59 @@ def test_the_auditor_reads_staffing_events_without_national_ids(world: Any, clie
     # The person is named on the new entries.
     person.refresh_from_db()
     assert person.full_name == "نفر تازه" and person.full_name in log
+
+
+def test_a_run_whose_worker_died_can_be_started_again(
+        world: Any, client: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """A roster stayed "running" for ever after its worker died: the button stayed
+    disabled and the service refused every new run. Now a run without a sign of life for
+    core.jobs.STALE_AFTER is said stale on the page, and the governor starts it again
+    (the dead job closed, the restart recorded); a live run is still refused, and another
+    county's governor gets 404."""
+    import datetime
+
+    from django.utils import timezone
+
+    from amanat.core import jobs
+    from amanat.core.models import Job, JobStatus
+    from amanat.staffing.models import RunState
+
+    full_staff(world)
+    county = world.geo.gharchak
+    c = _client(client, world.personas.gharchak_governor)
+    dead_job = jobs.job_create(kind="staffing.assign", title="run", total=100,
+                               user_id=world.personas.gharchak_governor.pk)
+    old = timezone.now() - datetime.timedelta(hours=2)
+    Job.objects.filter(pk=dead_job.pk).update(status=JobStatus.RUNNING, started_at=old,
+                                              beat_at=old)
+    Roster.objects.create(election=world.election, county=county, unit_path=county.path,
+                          run_state=RunState.RUNNING, run_percent=35, run_stage="solver",
+                          run_job=dead_job, run_beat_at=old)
+    url = reverse("staffing:county", args=[county.pk])
+    # A live run (a sign of life a minute ago) is still under way: refused.
+    Roster.objects.filter(county=county).update(
+        run_beat_at=timezone.now() - datetime.timedelta(minutes=1))
+    page = c.get(url).content.decode()
+    assert 'data-testid="run-stale"' not in page
+    assert 'data-testid="run-assign" disabled' in page
+    answer = c.post(reverse("staffing:county_assign", args=[county.pk]), follow=True)
+    assert "already under way" in answer.content.decode()
+    assert not Event.objects.filter(action="staffing.roster.assign_queued").exists()
+    # Two hours without a sign of life: the page says so and the button is offered.
+    Roster.objects.filter(county=county).update(run_beat_at=old)
+    page = c.get(url).content.decode()
+    assert 'data-testid="run-stale"' in page and "has probably stopped" in page
+    assert 'data-testid="run-assign" disabled' not in page
+    other = _client(Client(), world.personas.kerman_governor)
+    assert other.post(reverse("staffing:county_assign", args=[county.pk])).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("staffing:county_assign", args=[county.pk]))
+    roster = Roster.objects.get(county=county)
+    assert roster.run_state == RunState.DONE and roster.run_filled > 0
+    dead_job.refresh_from_db()
+    assert dead_job.status == JobStatus.FAILED and dead_job.finished_at is not None
+    assert roster.run_job_id != dead_job.pk
+    queued = Event.objects.get(action="staffing.roster.assign_queued")
+    assert queued.extra == {"restarted_stale_run": True}
+    page = c.get(url).content.decode()
+    assert 'data-testid="run-stale"' not in page
