@@ -191,6 +191,10 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CHANGE: ADMINS | {Role.EXECUTIVE_BOARD},
     },
     "candidates.eligibilityrule": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    # VIEW: who may show a candidate's national ID and mobile in full (the offices that
+    # register and call the candidate), each time through the audited reveal
+    # (accounts.personaldata); everyone else sees them masked.
+    "candidates.personaldata": {VIEW: CANDIDATE_STAFF},
     # boards (issue 14): formed and staffed by the governor's act; a county sees its own
     # boards, a province its own and its counties' (amanat/boards).
     "boards.board": {
@@ -198,12 +202,15 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
         CREATE: ADMINS | {Role.GOVERNOR},
         CHANGE: ADMINS | {Role.GOVERNOR},
     },
+    # VIEW: who may show the members' national IDs in full (the governor who appoints
+    # them), each time through the audited reveal; the auditor sees them masked.
+    "boards.personaldata": {VIEW: ADMINS | {Role.GOVERNOR}},
     # staffing (issue 14): the people who staff the stations and their posts.  The county
     # governor keeps the register and the roster; the boards and the auditor read it.
-    # National IDs and mobiles are shown unmasked ("staffing.personaldata") only to the
-    # governor (who appoints and calls the people) and the national administrator; every
-    # other role sees them masked in lists, pages and exports, and each unmasked person
-    # page is audited.
+    # National IDs and mobiles are masked on every page and answer; only the governor (who
+    # appoints and calls the people) and the national administrator ("staffing.personaldata")
+    # may show them in full, on a person's page through the audited reveal or in a
+    # recorded export.
     "staffing.person": {
         VIEW: STAFFING_READERS, CREATE: STAFFING_WRITERS, CHANGE: STAFFING_WRITERS,
         EXPORT: STAFFING_WRITERS | {Role.HQ_STAFF, Role.AUDITOR},

@@ -15,6 +15,7 @@ from the app that writes it); a test checks that every action the code writes ha
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -34,6 +35,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from amanat.audit.models import Event
+from amanat.core.identity import mask_personal
 from amanat.core.templatetags.persian import (
     fadigits,
     jdate,
@@ -133,6 +135,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "candidates.candidacy.register": _("Candidate registered"),
     "candidates.register.refused": _("Candidate registration refused"),
     "candidates.candidacy.confirm": _("Candidate registration confirmed"),
+    "candidates.candidacy.read": _("Candidate's national ID and mobile viewed"),
     "candidates.candidacy.supersede": _("Online pre-registration replaced by registration "
                                         "in person"),
     "candidates.document.upload": _("Dossier document received"),
@@ -159,6 +162,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "boards.member.replace": _("Board member replaced"),
     "boards.member.end": _("Board member's service ended"),
     "boards.member.chair": _("Board chair set"),
+    "boards.board.read": _("Board members' national IDs viewed"),
     # security plans
     "plans.threat.create": _("Threat added"),
     "plans.threat.rate": _("Threat rated"),
@@ -208,6 +212,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "staffing.letter.pdf": _("Appointment letter printed"),
     # training (issue 14)
     "training.course.create": _("Training course created"),
+    "training.session.read": _("Training session's national IDs and mobiles viewed"),
     "training.course.update": _("Training course changed"),
     "training.questions.replace": _("Assessment questions saved"),
     "training.session.create": _("Training session added"),
@@ -495,13 +500,24 @@ def object_url(event: Event, opens: Callable[[str], bool] | None) -> str:
         return ""
 
 
+def _masked(event: Event) -> Event:
+    shown = copy.copy(event)
+    shown.before, shown.after, shown.extra = (mask_personal(event.before),
+                                              mask_personal(event.after),
+                                              mask_personal(event.extra))
+    return shown
+
+
 def describe_events(events: Iterable[Event], *, opens: Callable[[str], bool] | None = None
                     ) -> list[EventView]:
     """The events as people read them (one query per kind of related object).
 
     ``opens(object_type)`` says whether the reader may open records of that type; with
     it, each event links to its record's page."""
-    events = list(events)
+    # National IDs and mobiles written into older entries (staffing named people by
+    # national ID) are shown masked, like everywhere else; the stored entry and its hash
+    # are untouched (the signed export carries them as written).
+    events = [_masked(e) for e in events]
     names = _Names()
     models_of = {e.seq: _model(e.object_type) if e.object_type else None for e in events}
     for event in events:

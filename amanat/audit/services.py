@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from amanat import __version__
 from amanat.audit.models import ChainHead, Checkpoint, Event
+from amanat.core.identity import mask_personal
 from amanat.geo.models import AdminUnit
 from amanat.lib.files import create_private, write_private
 from amanat.verify import (
@@ -241,9 +242,11 @@ def audit_event(
         action=action,
         object_type=otype,
         object_id=oid,
-        before=jsonable(before) if before is not None else None,
-        after=jsonable(after) if after is not None else None,
-        extra=jsonable(extra) if extra is not None else None,
+        # National IDs and mobiles never enter the log in full (the auditor reads it):
+        # masked under their keys whatever the caller passed (core.identity).
+        before=mask_personal(jsonable(before)) if before is not None else None,
+        after=mask_personal(jsonable(after)) if after is not None else None,
+        extra=mask_personal(jsonable(extra)) if extra is not None else None,
     )
 
 

@@ -21,17 +21,13 @@ from amanat.audit.services import audit_record
 from amanat.boards.law import rule
 from amanat.boards.models import Board, BoardKind, BoardMember
 from amanat.core.errors import Digits, RuleError
-from amanat.core.identity import national_id_checked
+from amanat.core.identity import mask_national_id, national_id_checked
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.persian import clean_text
 
 MAX_NAME = 200
 MAX_REASON = 500
-
-def masked(national_id: str) -> str:
-    return "******" + national_id[-4:]
-
 
 def _text(value: str, *, field: str, limit: int, required: bool = True) -> str:
     text = clean_text(value or "", multiline=False)
@@ -59,7 +55,7 @@ def _linked_user(user: User | None, board: Board) -> User | None:
 
 
 def _snapshot(member: BoardMember) -> dict[str, object]:
-    return {"full_name": member.full_name, "national_id": masked(member.national_id),
+    return {"full_name": member.full_name, "national_id": mask_national_id(member.national_id),
             "user": member.user_id, "is_chair": member.is_chair,
             "appointed_on": member.appointed_on.isoformat(),
             "ended_on": member.ended_on.isoformat() if member.ended_on else None}

@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from amanat.accounts import access, policy
+from amanat.accounts import access, personaldata, policy
 from amanat.boards import selectors, services
 from amanat.boards.forms import BoardFilterForm, BoardForm, EndForm, MemberForm, ReplaceForm
 from amanat.boards.law import rules
@@ -26,6 +26,8 @@ from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
+
+PERSONAL_DATA = "boards.personaldata"
 
 
 def _election(request: HttpRequest) -> Election:
@@ -97,17 +99,26 @@ def board_new(request: HttpRequest) -> HttpResponse:
         "form": form, "title": _("Form a board"), "cancel": reverse("boards:list")})
 
 
+@require_http_methods(["GET", "POST"])
 def board_detail(request: HttpRequest, board_id: int) -> HttpResponse:
+    """A board: members masked by default; the governor shows their national IDs with a
+    POST (``reveal``), recorded (accounts.personaldata)."""
     board = selectors.get_board_for_user(request.user, board_id)
     members = list(board.members.select_related("user", "replaced_by").order_by(
         "ended_on", "-is_chair", "appointed_on", "pk"))
     state = selectors.completeness(board)
     can_change = access.can(request.user, policy.CHANGE, BOARD, board.unit)
+    shown = personaldata.reveal(
+        request, allowed=access.can(request.user, policy.VIEW, PERSONAL_DATA, board.unit),
+        action="boards.board.read", unit=board.unit, obj=board)
+    serving = [m for m in members if m.ended_on is None]
+    for member in serving:
+        member.shown_national_id = shown.national_id(  # type: ignore[attr-defined]
+            member.national_id)
     return render(request, "boards/board_detail.html", {
-        "board": board, "state": state, "can_change": can_change,
-        "serving": [m for m in members if m.ended_on is None],
-        "history": [m for m in members if m.ended_on is not None],
-        "show_ids": can_change})
+        "board": board, "state": state, "can_change": can_change, "serving": serving,
+        "history": [m for m in members if m.ended_on is not None], "shown": shown,
+        "reveal_label": _("Show the national IDs (recorded)")})
 
 
 def member_new(request: HttpRequest, board_id: int) -> HttpResponse:

@@ -1,8 +1,10 @@
 """Candidates over HTTP: ``/api/v1/candidates/`` (the scoped list) and
 ``/api/v1/candidates/{id}`` (one candidacy with its dossier's document statuses).
 
-Scoped like the pages (``selectors``): outside the caller's scope is 404. The list masks
-national IDs (the last four digits); the detail, like the dossier page, shows it whole.
+Scoped like the pages (``selectors``): outside the caller's scope is 404. National IDs are
+masked (the last four digits) in the list and the detail alike: an answer read by GET
+records nothing, so the full number is only on the dossier page through its audited
+reveal (accounts.personaldata).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from amanat.accounts.access import can
 from amanat.candidates import selectors
 from amanat.candidates.models import Candidacy, State
 from amanat.core.api_errors import ErrorOut
+from amanat.core.identity import mask_national_id
 from amanat.elections.selectors import election_for
 from amanat.geo.models import AdminUnit, Kind
 from amanat.stations.selectors import token_unit_ids
@@ -78,11 +81,11 @@ class CandidateFilters(Schema):
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
-def _row(c: Candidacy, *, masked: bool = True) -> dict[str, Any]:
+def _row(c: Candidacy) -> dict[str, Any]:
     return {
         "id": c.pk, "reference": c.reference, "first_name": c.first_name,
         "last_name": c.last_name,
-        "national_id": ("******" + c.national_id[-4:]) if masked else c.national_id,
+        "national_id": mask_national_id(c.national_id),
         "state": c.state, "channel": c.channel, "contest": c.contest_id,
         "constituency": ConstituencyOut(id=c.constituency.pk, code=c.constituency.code,
                                         name=c.constituency.name, kind=c.constituency.kind,
@@ -124,7 +127,7 @@ def candidate_get(request: HttpRequest, candidacy_id: int) -> CandidateOut:
         raise Http404("not found")
     dossier = selectors.dossier(candidacy)
     return CandidateOut(
-        **_row(candidacy, masked=False), father_name=candidacy.father_name,
+        **_row(candidacy), father_name=candidacy.father_name,
         birth_date=candidacy.birth_date, education=candidacy.education,
         documents=[DocumentOut(type=line.document_type.code, status=line.status)
                    for line in dossier.documents],

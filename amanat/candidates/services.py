@@ -230,7 +230,7 @@ def _code_hash(code: str) -> str:
 
 
 def _client_key(address: str) -> str:
-    """A keyed hash of the client's address (as ``incidents.ratelimit.client_key``): the
+    """A keyed hash of the client's address (as ``core.ratelimit.client_key``): the
     codes table never holds a readable IP address."""
     if not address:
         return ""

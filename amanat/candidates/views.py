@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from amanat.accounts import policy
+from amanat.accounts import personaldata, policy
 from amanat.accounts.access import can, can_nationally
 from amanat.candidates import selectors, services
 from amanat.candidates.forms import (
@@ -46,6 +46,7 @@ from amanat.training import selectors as training_selectors
 PER_PAGE = 50
 SESSION_KEY = "candidate_registration"
 SESSION_DONE = "candidate_registered"
+PERSONAL_DATA = "candidates.personaldata"
 
 
 def _error(request: HttpRequest, error: RuleError) -> None:
@@ -200,12 +201,20 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_http_methods(["GET", "POST"])
 def candidate_detail(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    """The candidate's file: the national ID and mobile masked; the registering office
+    shows them with a POST (``reveal``), recorded (accounts.personaldata)."""
     candidacy = selectors.get_candidacy_for_user(request.user, candidacy_id)
     can_change = can(request.user, policy.CHANGE, selectors.CANDIDACY, candidacy.county)
+    shown = personaldata.reveal(
+        request, allowed=can(request.user, policy.VIEW, PERSONAL_DATA, candidacy.county),
+        action="candidates.candidacy.read", unit=candidacy.county, obj=candidacy)
     types = DocumentType.objects.filter(contest_kind=candidacy.contest.kind)
     return render(request, "candidates/candidate_detail.html", {
         "c": candidacy, "dossier": selectors.dossier(candidacy), "can_change": can_change,
+        "shown": shown, "national_id": shown.national_id(candidacy.national_id),
+        "mobile": shown.mobile(candidacy.mobile),
         "can_confirm": can_change and candidacy.state == State.PRE_REGISTERED,
         "upload_form": DocumentUploadForm(types=types) if can_change else None,
         "reject_form": DocumentRejectForm() if can_change else None,

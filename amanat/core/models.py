@@ -80,6 +80,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of the work (its start, each report): a job that has given
+    # none for ``core.jobs.STALE_AFTER`` has lost its worker (``core.jobs.job_stale``).
+    beat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -167,3 +170,24 @@ class InboundSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway_id} {self.outcome}"
+
+
+class RateCounter(models.Model):
+    """Requests per key (a hashed client address) per fixed window, for the rate limits
+    of the public pages (``amanat.core.ratelimit``).
+
+    In the database, not Django's cache: the default cache is per process, and a limit
+    must hold across every server process.
+    """
+
+    key = models.CharField(max_length=100)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="core_rate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start}: {self.count}"

@@ -371,26 +371,6 @@ STEP_LABELS = {
 }
 
 
-class RateCounter(models.Model):
-    """Requests per key (a hashed client address) per fixed window, for rate limits.
-
-    In the database, not Django's cache: the default cache is per process, and a limit
-    must hold across every server process.
-    """
-
-    key = models.CharField(max_length=100)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key", "window_start"], name="incidents_rate_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.window_start}: {self.count}"
-
-
 class UsedFormToken(models.Model):
     """A public form's anti-spam token that has been spent (``incidents.spam``).
 

@@ -27,12 +27,12 @@ from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.accounts.models import Agency
 from amanat.candidates.review_selectors import get_candidacy_for_user
-from amanat.core.clientaddr import client_limit_address
+from amanat.core import ratelimit
 from amanat.core.collation import persian
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
-from amanat.incidents import ratelimit, selectors, services, spam
+from amanat.incidents import selectors, services, spam
 from amanat.incidents.forms import (
     STEPS,
     CaseCandidateForm,
@@ -352,9 +352,10 @@ def public_report(request: HttpRequest) -> HttpResponse:
                             election=election)
     if request.method == "POST":
         limit = int(getattr(settings, "AMANAT_PUBLIC_REPORT_LIMIT", PUBLIC_LIMIT))
-        key = ratelimit.client_key("public-report", client_limit_address(request))
-        if not ratelimit.hit(key, limit=limit, window=PUBLIC_WINDOW):
-            return render(request, "incidents/public_limited.html", status=429)
+        if not ratelimit.allow(request, "public-report", limit=limit, window=PUBLIC_WINDOW):
+            return ratelimit.too_many(request, _(
+                "Too many reports were sent from your connection in a short time. Please "
+                "try again in an hour."))
         if form.is_valid():
             data = form.cleaned_data
             station = data["station"]
@@ -390,7 +391,6 @@ PUBLIC_STATUS = {
     Status.RESOLVED: gettext_lazy("Closed"),
     Status.DISMISSED: gettext_lazy("Closed"),
 }
-STATUS_LOOKUP_LIMIT = 60
 
 
 def public_status_text(report: Report) -> str:
@@ -404,13 +404,10 @@ def public_status_text(report: Report) -> str:
 
 
 @login_not_required
+@ratelimit.public_lookup("public-status")
 def public_status(request: HttpRequest) -> HttpResponse:
     form = StatusLookupForm(request.GET or None)
     result: dict[str, Any] | None = None
-    if form.is_bound:
-        key = ratelimit.client_key("public-status", client_limit_address(request))
-        if not ratelimit.hit(key, limit=STATUS_LOOKUP_LIMIT, window=PUBLIC_WINDOW):
-            return render(request, "incidents/public_limited.html", status=429)
     if form.is_valid():
         report = Report.objects.filter(reference=form.cleaned_data["reference"]).first()
         result = {"found": report is not None,

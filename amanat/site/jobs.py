@@ -22,7 +22,11 @@ def _context(job: Job) -> dict[str, object]:
     left = jobs.seconds_left(job)
     # Whole minutes, at least one: a countdown in seconds would only jitter.
     minutes = None if left is None else max(1, math.ceil(left / 60))
-    return {"job": job, "percent": percent, "minutes_left": minutes}
+    # A job whose worker died stays "running": after a while without a sign of life the
+    # page says so and stops waiting (core.jobs.job_stale).
+    stale = jobs.job_stale(job)
+    return {"job": job, "percent": percent, "minutes_left": None if stale else minutes,
+            "stale": stale}
 
 
 def job_page(request: HttpRequest, pk: str) -> HttpResponse:

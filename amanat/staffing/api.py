@@ -3,8 +3,9 @@ the posts of one station and who holds them.
 
 Scoped like the pages: the station through ``selectors.get_station_for_user`` (outside the
 caller's scope is 404), and a token bound to stations reaches only those.  National IDs
-are masked (the last four digits) for roles without the need
-(``staffing.personaldata``); mobiles are never sent.
+are always masked (the last four digits): an answer read by GET records nothing, so the
+full number is only on the person's page through its audited reveal; mobiles are never
+sent.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
 from amanat.core.api_errors import ErrorOut
-from amanat.staffing import people_table as pt
+from amanat.core.identity import mask_national_id
 from amanat.staffing import selectors
 from amanat.stations.selectors import token_station_ids
 
@@ -46,7 +47,6 @@ def station_posts(request: HttpRequest, station_id: int) -> StationPostsOut:
     if bound is not None and station_id not in bound:
         raise Http404("not found")
     station = selectors.get_station_for_user(request.user, station_id)
-    unmasked = selectors.sees_personal_data(request.user, station.county)
     posts = []
     for slot in selectors.station_slots(station):
         a = slot.assignment
@@ -54,7 +54,7 @@ def station_posts(request: HttpRequest, station_id: int) -> StationPostsOut:
         posts.append(PostOut(
             post=slot.post, slot=slot.slot, filled=a is not None,
             name=a.person.full_name if a else "",
-            national_id=nid if unmasked else pt.mask_national_id(nid),
+            national_id=mask_national_id(nid),
             verification_code=a.verification_code if a else ""))
     return StationPostsOut(station=station.pk, code=station.code, name=station.name,
                            staffed=all(p.filled for p in posts), posts=posts)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser
 from amanat.audit.services import audit_record
+from amanat.core import jobs
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.elections.posts import DEFAULT_MEMBERS_PER_STATION, StationPost
@@ -69,6 +70,17 @@ def staffed_sync(*, election: Election, county: AdminUnit, actor: AnyUser | None
                                 actor=actor)
 
 
+def run_stale(roster: Roster) -> bool:
+    """The county's run is queued or running but its worker has given no sign of life
+    for too long (core.jobs.is_stale): it died, and the run may be started again."""
+    return roster.run_busy and jobs.is_stale(roster.run_beat_at)
+
+
+def run_under_way(roster: Roster) -> bool:
+    """A run is queued or running and alive: another must wait for it."""
+    return roster.run_busy and not run_stale(roster)
+
+
 def roster_unlocked(roster: Roster) -> None:
     if roster.locked:
         raise RuleError(_("The roster of %(county)s is approved and locked; reopen it to "
@@ -121,7 +133,8 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
 
     def report(percent: int, stage: str) -> None:
         Roster.objects.filter(pk=roster.pk).update(run_state=RunState.RUNNING,
-                                                   run_percent=percent, run_stage=stage)
+                                                   run_percent=percent, run_stage=stage,
+                                                   run_beat_at=timezone.now())
         if progress is not None:
             progress(percent, stage)
 

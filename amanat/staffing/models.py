@@ -201,6 +201,9 @@ class Roster(models.Model):
     # [{"district": name, "post": post, "reason": code, "count": n}, ...]
     run_unfilled = models.JSONField(default=list, blank=True)
     run_at = models.DateTimeField(null=True, blank=True)
+    # The run's last sign of life (queued, each progress report): a run queued or running
+    # without one for core.jobs.STALE_AFTER has lost its worker and may be started again.
+    run_beat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("roster")
@@ -216,6 +219,10 @@ class Roster(models.Model):
     @property
     def locked(self) -> bool:
         return self.state == RosterState.APPROVED
+
+    @property
+    def run_busy(self) -> bool:
+        return self.run_state in (RunState.QUEUED, RunState.RUNNING)
 
     @property
     def run_status_label(self) -> str:

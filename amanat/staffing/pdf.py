@@ -10,14 +10,17 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser
 from amanat.audit.services import audit_record
+from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit
 from amanat.lib.jalali import format_jalali
 from amanat.lib.pdf import html_to_pdf, vazirmatn_font_face_css
+from amanat.staffing.assignment import roster_read
 from amanat.staffing.models import Assignment
 from amanat.staffing.people_table import POST_FA
 from amanat.stations.models import Station
@@ -73,7 +76,13 @@ def county_roster_pdf(*, actor: AnyUser, election: Election, county: AdminUnit) 
 
 def letter_pdf(*, actor: AnyUser, assignment: Assignment, verify_url: str) -> bytes:
     """``verify_url``: the public check's full address with the letter's code (a paper
-    letter needs the site's address, not a path)."""
+    letter needs the site's address, not a path).  Only from an approved roster: a draft
+    may still change, and a printed letter would name someone who may not serve (the
+    public check refuses a draft's codes too)."""
+    if not roster_read(assignment.election, assignment.county).locked:
+        raise RuleError(_("The roster of %(county)s is still a draft: approve it before "
+                          "printing appointment letters."), code="roster_draft",
+                        county=assignment.county.name)
     data = _render("staffing/letter_pdf.html", {
         "a": assignment, "post": POST_FA.get(assignment.post, assignment.post),
         "verify_url": verify_url,

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import Digits, RuleError
+from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.posts import StationPost
 from amanat.lib.nationalid import national_id_from_cell
 from amanat.lib.persian import search_key
@@ -161,14 +162,6 @@ def map_headers(headers: list[str]) -> tuple[list[tuple[int, Column]], list[str]
 
 
 EXPORT_HEADERS = [c.header_fa for c in COLUMNS]
-
-
-def mask_national_id(value: str) -> str:
-    return "******" + value[-4:] if value else ""
-
-
-def mask_mobile(value: str) -> str:
-    return value[:4] + "****" + value[-3:] if len(value) == 11 else ""
 
 
 def export_row(person: Any, *, masked: bool) -> list[Cell]:

@@ -19,6 +19,7 @@ from amanat.audit.services import audit_record
 from amanat.candidates.services import mobile_checked, national_id_checked
 from amanat.core import jobs
 from amanat.core.errors import RuleError, tabular_error, tabular_warning
+from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
@@ -32,6 +33,8 @@ from amanat.staffing.assignment import (
     roster_for,
     roster_unlocked,
     roster_write_lock,
+    run_stale,
+    run_under_way,
     staffed_sync,
 )
 from amanat.staffing.models import (
@@ -54,7 +57,7 @@ PERSON_FIELDS = ("national_id", "first_name", "last_name", "gender", "mobile", "
 
 
 def _person_state(person: Person) -> dict[str, Any]:
-    # Personal data is not repeated into the audit log: the national ID is the key.
+    """What an edit compares (the national ID in full: the rules read it)."""
     return {"national_id": person.national_id, "first_name": person.first_name,
             "last_name": person.last_name, "posts": person.posts,
             "available": person.available, "home_unit": person.home_unit_id,
@@ -139,6 +142,7 @@ def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, 
     try:
         with transaction.atomic():
             person.save()
+            # The audit log masks the national ID (audit_record); the mobile is not written.
             audit_record(action="staffing.person.create" if creating else
                          "staffing.person.update", actor=actor, unit=county, obj=person,
                          before=before, after=_person_state(person))
@@ -146,11 +150,6 @@ def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, 
         raise RuleError(_("A person with national ID %(nid)s is already registered."),
                         code="duplicate_national_id", field="national_id", nid=nid) from None
     return person
-
-
-def person_read_record(*, actor: AnyUser, person: Person) -> None:
-    """The unmasked national ID and mobile were shown: recorded."""
-    audit_record(action="staffing.person.read", actor=actor, unit=person.county, obj=person)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -327,7 +326,7 @@ def assignment_set(*, actor: AnyUser, station: Station, post: str, slot: int,
         roster_write_lock(roster)
         before = None
         if current is not None:
-            before = {"person": current.person.national_id}
+            before = {"person": current.person_id}
             current.delete()
         try:
             with transaction.atomic():
@@ -344,7 +343,7 @@ def assignment_set(*, actor: AnyUser, station: Station, post: str, slot: int,
         audit_record(action="staffing.assignment.set", actor=actor, unit=station.county,
                      obj=assignment, before=before,
                      after={"station": station.code, "post": post, "slot": slot,
-                            "person": person.national_id})
+                            "person": person.pk})
         staffed_sync(election=election, county=station.county, actor=actor)
     return assignment
 
@@ -357,7 +356,7 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
         audit_record(action="staffing.assignment.clear", actor=actor, unit=assignment.county,
                      obj=assignment, before={"station": assignment.station.code,
                                              "post": assignment.post, "slot": assignment.slot,
-                                             "person": assignment.person.national_id})
+                                             "person": assignment.person_id})
         assignment.delete()
         staffed_sync(election=assignment.election, county=assignment.county, actor=actor)
 
@@ -366,7 +365,7 @@ def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
     roster_unlocked(roster)
     with transaction.atomic():
         roster = roster_write_lock(roster)
-        if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
+        if run_under_way(roster):
             raise RuleError(_("An assignment run for this county is under way; approve the "
                               "roster when it has finished."), code="run_under_way")
         roster.state, roster.approved_at = RosterState.APPROVED, timezone.now()
@@ -397,18 +396,25 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
     roster_unlocked(roster)
     with transaction.atomic():
         roster = roster_write_lock(roster)
-        if roster.run_state in (RunState.QUEUED, RunState.RUNNING):
+        if run_under_way(roster):
             raise RuleError(_("An assignment run for this county is already under way."),
                             code="run_under_way")
+        # A run whose worker died (no sign of life for too long) is closed and started
+        # again; the audit entry says so.
+        restarted = run_stale(roster)
+        if restarted:
+            jobs.job_abandon(roster.run_job_id)
         user = signed_in(actor)
         roster.run_job = None if user is None else jobs.job_create(
             kind="staffing.assign", user_id=user.pk, total=100,
             title=_("Station staff assignment in %(county)s") % {"county": county.name},
             result_url=reverse("staffing:county", args=[county.pk]))
         roster.run_state, roster.run_percent, roster.run_stage = RunState.QUEUED, 0, "queued"
-        roster.save(update_fields=["run_state", "run_percent", "run_stage", "run_job"])
+        roster.run_beat_at = timezone.now()
+        roster.save(update_fields=["run_state", "run_percent", "run_stage", "run_job",
+                                   "run_beat_at"])
         audit_record(action="staffing.roster.assign_queued", actor=actor, unit=county,
-                     obj=roster)
+                     obj=roster, extra={"restarted_stale_run": True} if restarted else None)
         roster_id, user_id = roster.pk, getattr(user, "pk", None)
         job_id = str(roster.run_job.pk) if roster.run_job else None
         transaction.on_commit(
@@ -428,9 +434,9 @@ def roster_export(*, actor: AnyUser, election: Election, county: AdminUnit,
               .select_related("person", "station").order_by("station__code", "post", "slot")):
         p = a.person
         rows.append([a.station.code, a.station.name, pt.POST_FA.get(a.post, a.post), a.slot,
-                     pt.mask_national_id(p.national_id) if masked else p.national_id,
+                     mask_national_id(p.national_id) if masked else p.national_id,
                      p.first_name, p.last_name,
-                     pt.mask_mobile(p.mobile) if masked else p.mobile, a.verification_code])
+                     mask_mobile(p.mobile) if masked else p.mobile, a.verification_code])
     stream = io.BytesIO()
     write_table(stream, ROSTER_HEADERS, rows, format="xlsx", sheet_title="عوامل شعب")
     audit_record(action="staffing.roster.export", actor=actor, unit=county,

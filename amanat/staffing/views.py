@@ -19,9 +19,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amanat.accounts import policy
+from amanat.accounts import personaldata, policy
 from amanat.accounts.access import can
+from amanat.core import ratelimit
 from amanat.core.errors import RuleError
+from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.elections.selectors import election_for_request
@@ -29,8 +31,7 @@ from amanat.lib.limits import parse_id
 from amanat.lib.nationalid import normalize_national_id
 from amanat.lib.persian import search_key
 from amanat.staffing import pdf, selectors, services
-from amanat.staffing import people_table as pt
-from amanat.staffing.assignment import roster_for, roster_read
+from amanat.staffing.assignment import roster_for, roster_read, run_stale
 from amanat.staffing.forms import (
     AssignForm,
     PeopleFilterForm,
@@ -38,7 +39,7 @@ from amanat.staffing.forms import (
     PersonForm,
     VerifyForm,
 )
-from amanat.staffing.models import Assignment, Person, RunState
+from amanat.staffing.models import Assignment, Person
 
 PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,14 +75,17 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roster = roster_read(election, county)
     rows = selectors.station_rows(election, county)
     can_change = can(request.user, policy.CHANGE, "staffing.roster", county)
-    running = roster.run_state in (RunState.QUEUED, RunState.RUNNING)
+    # A run whose worker died stays "running": after a while without a sign of life the
+    # page says so and the governor may start it again.
+    stale = run_stale(roster)
+    running = roster.run_busy and not stale
     labels = dict(StationPost.choices)
     unfilled = [{**row, "post": labels.get(row["post"], row["post"])}
                 for row in roster.run_unfilled]
     return render(request, "staffing/county_detail.html", {
         "election": election, "county": county, "roster": roster, "rows": rows,
         "unfilled": unfilled,
-        "can_change": can_change, "running": running,
+        "can_change": can_change, "running": running, "stale": stale,
         "staffed": sum(1 for r in rows if r.staffed),
         "people": Person.objects.filter(county=county).count(),
     })
@@ -153,13 +157,13 @@ def people_list(request: HttpRequest, pk: int) -> HttpResponse:
             people = people.filter(posts__contains=form.cleaned_data["post"])
     page = Paginator(people.order_by("last_name", "first_name", "pk"), PER_PAGE).get_page(
         request.GET.get("page"))
-    unmasked = selectors.sees_personal_data(request.user, county)
+    # A list is read by GET, which records nothing: masked for everyone (a person's page
+    # shows them in full through the audited reveal, an export is recorded).
     return render(request, "staffing/people_list.html", {
-        "county": county, "page": page, "form": form, "unmasked": unmasked,
+        "county": county, "page": page, "form": form,
         "can_create": can(request.user, policy.CREATE, "staffing.person", county),
         "can_export": can(request.user, policy.EXPORT, "staffing.person", county),
-        "rows": [(p, p.national_id if unmasked else pt.mask_national_id(p.national_id),
-                  p.mobile if unmasked else pt.mask_mobile(p.mobile)) for p in page],
+        "rows": [(p, mask_national_id(p.national_id), mask_mobile(p.mobile)) for p in page],
     })
 
 
@@ -218,18 +222,15 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     writes nothing)."""
     person = selectors.get_person_for_user(request.user, pk)
     election = _election(request)
-    may_reveal = selectors.sees_personal_data(request.user, person.county)
-    unmasked = may_reveal and request.method == "POST" and bool(request.POST.get("reveal"))
-    if unmasked:
-        services.person_read_record(actor=request.user, person=person)
+    shown = personaldata.reveal(
+        request, allowed=selectors.sees_personal_data(request.user, person.county),
+        action="staffing.person.read", unit=person.county, obj=person)
     assignment = (Assignment.objects.filter(election=election, person=person)
                   .select_related("station").first())
     return render(request, "staffing/person_detail.html", {
         "person": person, "assignment": assignment, "election": election,
-        "national_id": person.national_id if unmasked else pt.mask_national_id(
-            person.national_id),
-        "mobile": person.mobile if unmasked else pt.mask_mobile(person.mobile),
-        "may_reveal": may_reveal and not unmasked,
+        "national_id": shown.national_id(person.national_id),
+        "mobile": shown.mobile(person.mobile), "shown": shown,
         "training": selectors.person_training(election, person),
         "can_change": can(request.user, policy.CHANGE, "staffing.person", person.county),
     })
@@ -328,7 +329,12 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("not found")
     verify_url = (request.build_absolute_uri(reverse("staffing:verify"))
                   + f"?code={assignment.verification_code}")
-    data = pdf.letter_pdf(actor=request.user, assignment=assignment, verify_url=verify_url)
+    try:
+        data = pdf.letter_pdf(actor=request.user, assignment=assignment,
+                              verify_url=verify_url)
+    except RuleError as error:
+        messages.error(request, error.message)
+        return redirect("staffing:station", pk=station.pk)
     return _download(data, f"letter-{assignment.verification_code}.pdf", "application/pdf")
 
 
@@ -337,6 +343,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_not_required
 @require_GET
+@ratelimit.public_lookup("staffing-verify")
 def verify(request: HttpRequest) -> HttpResponse:
     """Check an appointment letter's code: name, post and station only."""
     form = VerifyForm(request.GET or None)

@@ -139,10 +139,6 @@ def completion_by_code(code: str) -> Completion | None:
     return Completion.objects.select_related("course").filter(code=code).first()
 
 
-def mask_national_id(value: str) -> str:
-    return "******" + value[-4:] if value else ""
-
-
 def mask_name(full_name: str) -> str:
     """A name as the public verification page shows it: the first word whole, the
     others by their first letter (the holder recognises it; a stranger learns little)."""

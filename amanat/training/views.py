@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amanat.accounts import policy
+from amanat.accounts import personaldata, policy
 from amanat.accounts.access import (
     access_denied_record,
     can,
@@ -30,7 +30,9 @@ from amanat.accounts.access import (
     user_memberships,
 )
 from amanat.audit.services import audit_record
+from amanat.core import ratelimit
 from amanat.core.errors import RuleError
+from amanat.core.identity import mask_national_id
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
@@ -304,15 +306,23 @@ def session_new(request: HttpRequest, course_id: int) -> HttpResponse:
         "cancel": reverse("training:course", args=[course.pk])})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A session's attendance sheet: national IDs and mobiles masked; the training staff
+    show them with a POST (``reveal``), recorded (accounts.personaldata)."""
     session = _session(request, session_id)
     user, unit = request.user, session.unit
     can_change = can(user, policy.CHANGE, ENROLMENT, unit)
+    shown = personaldata.reveal(request, allowed=_unmasked(request, unit),
+                                action="training.session.read", unit=unit, obj=session)
+    enrolments = list(session.enrolments.all())
+    for e in enrolments:
+        e.shown_national_id = shown.national_id(e.national_id)  # type: ignore[attr-defined]
+        e.shown_mobile = shown.mobile(e.mobile)  # type: ignore[attr-defined]
     return render(request, "training/session_detail.html", {
         "session": session, "course": session.course,
-        "enrolments": session.enrolments.all(),
-        "unmasked": _unmasked(request, unit),
+        "enrolments": enrolments, "shown": shown,
+        "reveal_label": _("Show the national IDs and mobiles (recorded)"),
         "can_edit": can(user, policy.CHANGE, SESSION, unit),
         "enrol_form": PersonForm() if can(user, policy.CREATE, ENROLMENT, unit)
         and session.free_places else None,
@@ -445,7 +455,8 @@ def completions(request: HttpRequest, course_id: int) -> HttpResponse:
     return render(request, "training/completions.html", {
         "course": course, "page": page,
         "can_export": can(request.user, policy.EXPORT, COMPLETION, None),
-        "unmasked_units": {c.unit_id for c in page if _unmasked(request, c.unit)},
+        # A list read by GET records nothing: masked for everyone (an export is recorded).
+        "rows": [(c, mask_national_id(c.national_id)) for c in page],
     })
 
 
@@ -470,7 +481,7 @@ EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8",
 
 
 def _mask(value: str, unmasked: bool) -> str:
-    return value if unmasked else selectors.mask_national_id(value)
+    return value if unmasked else mask_national_id(value)
 
 
 @require_POST
@@ -537,6 +548,7 @@ def public_course(request: HttpRequest, course_id: int) -> HttpResponse:
 
 @login_not_required
 @require_GET
+@ratelimit.public_lookup("training-verify")
 def verify(request: HttpRequest) -> HttpResponse:
     """Check a certificate's code: only the holder's name (partly masked), the course
     and the date are shown."""

@@ -168,3 +168,31 @@ def test_a_mixed_act_number_is_isolated_from_the_date_next_to_it(
     for url in (reverse("boards:list"), reverse("boards:detail", args=[board.pk])):
         page = client.get(url).content.decode()
         assert '<bdi dir="ltr">2321/cou/2026</bdi>' in page, url
+
+
+def test_members_national_ids_are_masked_until_an_audited_reveal(
+        small_geo: Any, personas: Any, election: Election) -> None:
+    """The board page showed every member's full national ID to the governor on a plain
+    GET, unrecorded. Now masked for everyone; the governor shows them with a POST that is
+    recorded; the auditor cannot; Kerman gets 404."""
+    board, _n = complete_board(election=election, kind=BoardKind.COUNTY_INSPECTION,
+                               unit=small_geo.gharchak)
+    nid = board.members.first().national_id
+    url = reverse("boards:detail", args=[board.pk])
+    governor = _client(personas.gharchak_governor)
+    page = governor.get(url).content.decode()
+    assert nid not in page and "******" + nid[-4:] in page
+    assert 'data-testid="reveal"' in page
+    assert not Event.objects.filter(action="boards.board.read").exists()
+    page = governor.post(url, {"reveal": "1"}).content.decode()
+    assert nid in page and 'data-testid="reveal"' not in page
+    read = Event.objects.get(action="boards.board.read")
+    assert read.actor_id == personas.gharchak_governor.pk and read.object_id == str(board.pk)
+    page = _client(personas.auditor).post(url, {"reveal": "1"}).content.decode()
+    assert nid not in page and 'data-testid="reveal"' not in page
+    assert Event.objects.filter(action="boards.board.read").count() == 1
+    assert _client(personas.kerman_governor).post(url, {"reveal": "1"}).status_code == 404
+    # The audit log names the read in words.
+    log = _client(personas.auditor).get(reverse("audit:events")).content.decode()
+    assert "Board members&#x27; national IDs viewed" in log or \
+        "Board members' national IDs viewed" in log

@@ -167,8 +167,38 @@ def test_the_api_lists_and_shows_candidates_in_scope(world: World, client: Clien
     assert row["reference"] == candidacy.reference
     assert row["national_id"].endswith(candidacy.national_id[-4:])
     assert candidacy.national_id not in response.content.decode()  # masked in the list
-    detail = client.get(f"/api/v1/candidates/{candidacy.pk}", headers=headers).json()
-    assert detail["state"] == "pre_registered" and detail["constituency"]["code"].startswith("CT-")
+    detail = client.get(f"/api/v1/candidates/{candidacy.pk}", headers=headers)
+    assert detail.json()["state"] == "pre_registered"
+    assert detail.json()["constituency"]["code"].startswith("CT-")
+    # The detail is read by GET, unrecorded: masked too (the page reveals, recorded).
+    assert detail.json()["national_id"] == "******" + candidacy.national_id[-4:]
+    assert candidacy.national_id not in detail.content.decode()
+
+
+def test_the_dossier_masks_the_national_id_and_mobile_until_an_audited_reveal(
+        world: World) -> None:
+    """The candidate's file showed the full national ID and mobile to every reader on a
+    plain GET, unrecorded. Now masked; the registering office shows them with a POST that
+    is recorded; the auditor cannot; a Kerman governor gets 404."""
+    candidacy = _register(world, 1)
+    url = reverse("candidates:detail", args=[candidacy.pk])
+    governor = in_language(sign_in(Client(), world.personas.gharchak_governor), "en")
+    page = governor.get(url).content.decode()
+    assert candidacy.national_id not in page and candidacy.mobile not in page
+    assert "******" + candidacy.national_id[-4:] in page and 'data-testid="reveal"' in page
+    assert not Event.objects.filter(action="candidates.candidacy.read").exists()
+    page = governor.post(url, {"reveal": "1"}).content.decode()
+    assert candidacy.national_id in page and candidacy.mobile in page
+    read = Event.objects.get(action="candidates.candidacy.read")
+    assert read.actor_id == world.personas.gharchak_governor.pk
+    assert read.object_id == str(candidacy.pk)
+    auditor = in_language(sign_in(Client(), world.personas.auditor), "en")
+    page = auditor.post(url, {"reveal": "1"}).content.decode()
+    assert candidacy.national_id not in page and 'data-testid="reveal"' not in page
+    assert Event.objects.filter(action="candidates.candidacy.read").count() == 1
+    kerman = sign_in(Client(), world.personas.kerman_governor)
+    assert kerman.post(url, {"reveal": "1"}).status_code == 404
+    assert Event.objects.filter(action="candidates.candidacy.read").count() == 1
 
 
 def test_list_query_count_is_the_same_for_every_filter(world: World, client: Client) -> None:

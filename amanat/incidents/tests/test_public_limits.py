@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from amanat.incidents import views
 from amanat.incidents.models import Report
 from amanat.incidents.tests.conftest import World, public_form
 
@@ -54,12 +53,13 @@ def test_public_form_limit_ignores_a_header_from_outside_the_proxies(world: Worl
 def test_status_lookup_limit_counts_an_ipv6_client_by_its_64(world: World, settings: Any,
                                                             limited: None) -> None:
     settings.AMANAT_TRUSTED_PROXIES = ["::1"]
+    settings.AMANAT_PUBLIC_LOOKUP_LIMIT = 5
     lookups = [
         Client(REMOTE_ADDR="::1", HTTP_X_FORWARDED_FOR=f"2001:db8:5:6::{n + 1:x}")
         .get(reverse("public_report_status"), {"reference": "R-0000000000"}).status_code
-        for n in range(views.STATUS_LOOKUP_LIMIT + 1)
+        for n in range(5 + 1)
     ]
-    assert lookups[:-1] == [200] * views.STATUS_LOOKUP_LIMIT and lookups[-1] == 429
+    assert lookups[:-1] == [200] * 5 and lookups[-1] == 429
     fresh = Client(REMOTE_ADDR="::1", HTTP_X_FORWARDED_FOR="2001:db8:5:7::1")
     answer = fresh.get(reverse("public_report_status"), {"reference": "R-0000000000"})
     assert answer.status_code == 200

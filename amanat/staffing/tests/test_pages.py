@@ -9,6 +9,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from amanat.accounts.testing import in_language, sign_in
@@ -57,7 +58,9 @@ def test_masking_per_role(world: Any, client: Any, django_user_model: Any) -> No
     person = world.person()
     governor = _client(client, world.personas.gharchak_governor)
     page = governor.get(reverse("staffing:people", args=[world.geo.gharchak.pk]))
-    assert person.national_id in page.content.decode()
+    # A list is read by GET, unrecorded: masked for the governor too.
+    assert person.national_id not in page.content.decode()
+    assert person.mobile not in page.content.decode()
     detail = governor.get(reverse("staffing:person", args=[person.pk]))
     assert detail.context["national_id"] != person.national_id  # a GET shows it masked
     assert not Event.objects.filter(action="staffing.person.read").exists()
@@ -239,7 +242,9 @@ def test_api_station_posts_scoped_and_masked(world: Any, client: Any) -> None:
     body = answer.json()
     assert body["code"] == "1" and not body["staffed"]
     held = [p for p in body["posts"] if p["filled"]]
-    assert held[0]["national_id"] == person.national_id
+    # Read by GET, unrecorded: masked for the governor too.
+    assert held[0]["national_id"] == "******" + person.national_id[-4:]
+    assert person.national_id not in answer.content.decode()
     assert get(world.personas.kerman_governor).status_code == 404
     masked = get(world.personas.tehran_officer).json()
     assert next(p for p in masked["posts"] if p["filled"])["national_id"].startswith("******")
@@ -250,6 +255,7 @@ def test_pdfs_and_roster_export_are_audited(world: Any, client: Any) -> None:
     c = _client(client, world.personas.gharchak_governor)
     _assign(c, world.city_station, "member:1", person)
     assignment = Assignment.objects.get()
+    c.post(reverse("staffing:county_approve", args=[world.geo.gharchak.pk]))
     for url in (reverse("staffing:station_roster_pdf", args=[world.city_station.pk]),
                 reverse("staffing:county_roster_pdf", args=[world.geo.gharchak.pk]),
                 reverse("staffing:letter_pdf", args=[assignment.pk])):
@@ -337,6 +343,7 @@ def test_appointment_letter_gives_the_full_check_address_and_persian_codes(
     c = _client(client, world.personas.gharchak_governor)
     _assign(c, world.city_station, "member:1", person)
     assignment = Assignment.objects.get()
+    c.post(reverse("staffing:county_approve", args=[world.geo.gharchak.pk]))
     answer = c.post(reverse("staffing:letter_pdf", args=[assignment.pk]))
     text = pdftotext(answer.content, tmp_path)
     flat = "".join(text.split())
@@ -460,3 +467,136 @@ def test_import_refuses_an_oversized_file_before_reading_it(world: Any, client: 
                       {"file": SimpleUploadedFile("people.csv", _csv(rows))})
     assert "larger than" in response.content.decode()
     assert not Person.objects.exists()
+
+
+def test_no_appointment_letter_from_a_draft_roster(world: Any, client: Any) -> None:
+    """A letter printed from a draft roster named someone the governor could still move
+    or remove: refused (naming the county), nothing recorded, until the roster is approved;
+    another county's governor gets 404."""
+    person = world.person(posts=(StationPost.MEMBER,))
+    c = _client(client, world.personas.gharchak_governor)
+    _assign(c, world.city_station, "member:1", person)
+    assignment = Assignment.objects.get()
+    url = reverse("staffing:letter_pdf", args=[assignment.pk])
+    answer = c.post(url, follow=True)
+    body = answer.content.decode()
+    assert not answer.content.startswith(b"%PDF")
+    assert "still a draft: approve it before printing appointment letters" in body
+    assert world.geo.gharchak.name in body
+    assert not Event.objects.filter(action="staffing.letter.pdf").exists()
+    persian = in_language(client, "fa").post(url, follow=True).content.decode()
+    assert "پیش‌نویس" in persian
+    other = _client(Client(), world.personas.kerman_governor)
+    assert other.post(url).status_code == 404
+    c = _client(client, world.personas.gharchak_governor)
+    c.post(reverse("staffing:county_approve", args=[world.geo.gharchak.pk]))
+    answer = c.post(url)
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    assert Event.objects.filter(action="staffing.letter.pdf").count() == 1
+
+
+def test_the_auditor_reads_staffing_events_without_national_ids(world: Any, client: Any
+                                                                 ) -> None:
+    """Staffing wrote people's full national IDs into the audit log (a person's edit, an
+    assignment's "person"), and the auditor's log showed them. Written masked (the person
+    by id) from now on; an older entry that holds one is shown masked."""
+    from django.db import transaction
+
+    from amanat.audit.services import audit_append, audit_event, audit_record
+
+    person = world.person(posts=(StationPost.MEMBER,))
+    c = _client(client, world.personas.gharchak_governor)
+    c.post(reverse("staffing:person_edit", args=[person.pk]), {
+        "national_id": person.national_id, "first_name": "نفر", "last_name": "تازه",
+        "mobile": person.mobile, "posts": [StationPost.MEMBER], "available": "on",
+        "home_unit": person.home_unit.pk})
+    assert Event.objects.filter(action="staffing.person.update").exists()
+    _assign(c, world.city_station, "member:1", person)
+    assignment = Assignment.objects.get()
+    c.post(reverse("staffing:station_assign", args=[world.city_station.pk]),
+           {"clear": assignment.pk})
+    staffing = Event.objects.filter(action__startswith="staffing.")
+    assert {"staffing.assignment.set", "staffing.assignment.clear"} <= set(
+        staffing.values_list("action", flat=True))
+    for event in staffing:
+        for payload in (event.before, event.after, event.extra):
+            assert person.national_id not in str(payload), event.action
+            assert person.mobile not in str(payload), event.action
+    # Whatever a caller passes, the log gets it masked ...
+    written = audit_record(action="staffing.assignment.set",
+                           actor=world.personas.gharchak_governor, unit=world.geo.gharchak,
+                           obj=assignment, after={"person": person.national_id,
+                                                  "mobile": person.mobile})
+    assert written.after == {"person": "******" + person.national_id[-4:],
+                             "mobile": person.mobile[:4] + "****" + person.mobile[-3:]}
+    # ... and an entry written before the change, as staffing wrote them then, is shown
+    # masked.
+    old = audit_event(action="staffing.assignment.set",
+                      actor=world.personas.gharchak_governor, unit=world.geo.gharchak,
+                      obj=assignment)
+    old.after = {"station": "1", "post": "member", "slot": 1, "person": person.national_id}
+    with transaction.atomic():
+        audit_append(old)
+    auditor = _client(Client(), world.personas.auditor)
+    log = auditor.get(reverse("audit:events")).content.decode()
+    assert "******" + person.national_id[-4:] in log
+    assert person.national_id not in log
+    # The person is named on the new entries.
+    person.refresh_from_db()
+    assert person.full_name == "نفر تازه" and person.full_name in log
+
+
+def test_a_run_whose_worker_died_can_be_started_again(
+        world: Any, client: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """A roster stayed "running" for ever after its worker died: the button stayed
+    disabled and the service refused every new run. Now a run without a sign of life for
+    core.jobs.STALE_AFTER is said stale on the page, and the governor starts it again
+    (the dead job closed, the restart recorded); a live run is still refused, and another
+    county's governor gets 404."""
+    import datetime
+
+    from django.utils import timezone
+
+    from amanat.core import jobs
+    from amanat.core.models import Job, JobStatus
+    from amanat.staffing.models import RunState
+
+    full_staff(world)
+    county = world.geo.gharchak
+    c = _client(client, world.personas.gharchak_governor)
+    dead_job = jobs.job_create(kind="staffing.assign", title="run", total=100,
+                               user_id=world.personas.gharchak_governor.pk)
+    old = timezone.now() - datetime.timedelta(hours=2)
+    Job.objects.filter(pk=dead_job.pk).update(status=JobStatus.RUNNING, started_at=old,
+                                              beat_at=old)
+    Roster.objects.create(election=world.election, county=county, unit_path=county.path,
+                          run_state=RunState.RUNNING, run_percent=35, run_stage="solver",
+                          run_job=dead_job, run_beat_at=old)
+    url = reverse("staffing:county", args=[county.pk])
+    # A live run (a sign of life a minute ago) is still under way: refused.
+    Roster.objects.filter(county=county).update(
+        run_beat_at=timezone.now() - datetime.timedelta(minutes=1))
+    page = c.get(url).content.decode()
+    assert 'data-testid="run-stale"' not in page
+    assert 'data-testid="run-assign" disabled' in page
+    answer = c.post(reverse("staffing:county_assign", args=[county.pk]), follow=True)
+    assert "already under way" in answer.content.decode()
+    assert not Event.objects.filter(action="staffing.roster.assign_queued").exists()
+    # Two hours without a sign of life: the page says so and the button is offered.
+    Roster.objects.filter(county=county).update(run_beat_at=old)
+    page = c.get(url).content.decode()
+    assert 'data-testid="run-stale"' in page and "has probably stopped" in page
+    assert 'data-testid="run-assign" disabled' not in page
+    other = _client(Client(), world.personas.kerman_governor)
+    assert other.post(reverse("staffing:county_assign", args=[county.pk])).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("staffing:county_assign", args=[county.pk]))
+    roster = Roster.objects.get(county=county)
+    assert roster.run_state == RunState.DONE and roster.run_filled > 0
+    dead_job.refresh_from_db()
+    assert dead_job.status == JobStatus.FAILED and dead_job.finished_at is not None
+    assert roster.run_job_id != dead_job.pk
+    queued = Event.objects.get(action="staffing.roster.assign_queued")
+    assert queued.extra == {"restarted_stale_run": True}
+    page = c.get(url).content.decode()
+    assert 'data-testid="run-stale"' not in page

@@ -231,9 +231,22 @@ def test_national_ids_masked_for_the_auditor(world: World) -> None:
     assert nid(1) not in response.content.decode()
     assert Event.objects.filter(action="training.completions.export").exists()
     governor = _client(world.personas.gharchak_governor)
-    body = governor.get(reverse("training:session",
-                                args=[world.gharchak_session.pk])).content.decode()
-    assert nid(1) in body
+    url = reverse("training:session", args=[world.gharchak_session.pk])
+    # A GET shows them masked to the training staff too, and records nothing ...
+    body = governor.get(url).content.decode()
+    assert nid(1) not in body and "09121234567" not in body and 'data-testid="reveal"' in body
+    body = governor.get(reverse("training:completions",
+                                args=[world.inspector_course.pk])).content.decode()
+    assert nid(1) not in body
+    assert not Event.objects.filter(action="training.session.read").exists()
+    # ... the reveal (a POST) shows them, recorded; the auditor's reveal shows nothing.
+    body = governor.post(url, {"reveal": "1"}).content.decode()
+    assert nid(1) in body and "09121234567" in body
+    assert Event.objects.filter(action="training.session.read",
+                                actor_id=world.personas.gharchak_governor.pk).count() == 1
+    body = auditor.post(url, {"reveal": "1"}).content.decode()
+    assert nid(1) not in body and "09121234567" not in body
+    assert Event.objects.filter(action="training.session.read").count() == 1
     response = governor.post(reverse("training:completions_export",
                                      args=[world.inspector_course.pk, "csv"]))
     assert nid(1) in response.content.decode()
