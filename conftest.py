@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise
 # refuse ORM calls made from fixtures in that thread.
@@ -271,6 +273,17 @@ def _reseed_reference_data() -> None:
             continue
         if not apps.get_model(app_label, model).objects.exists():
             importlib.import_module(module).seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """Each test starts in the site's language, as each server process and command does.
+
+    A request activates its user's language in the thread (the locale middleware) and
+    Django leaves it active after the response; without this, a test that requested a
+    page in English made the next test's command print English."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
