@@ -184,14 +184,15 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     if not can(request.user, policy.VIEW, selectors.CANDIDACY, None):
         raise Http404("not found")
     election = election_for_request(request, required=True)
-    counties = selectors.scoped_counties(request.user)
+    # The 448 county options: their id, name and path only (path: the county filter).
+    counties = selectors.scoped_counties(request.user).only("id", "name", "path")
     form = CandidateFilterForm(request.GET or None, counties=counties)
     filters: dict[str, Any] = {}
     if form.is_valid():
         filters = {"county": form.cleaned_data["county"],
                    "state": form.cleaned_data["state"], "text": form.cleaned_data["q"] or ""}
-    qs = selectors.candidacy_list(request.user, election=election, **filters)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = selectors.candidacy_page(request.user, election=election, per_page=PER_PAGE,
+                                    number=request.GET.get("page"), **filters)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "candidates/candidate_list.html", {
