@@ -143,23 +143,37 @@ def _national(user: AnyUser) -> bool:
                for path in scope_paths(user, CANDIDACY, policy.VIEW))
 
 
-def candidacy_page(user: AnyUser, *, election: Election, number: Any, per_page: int,
-                   county: AdminUnit | None = None, state: str = "", text: str = "",
-                   columns: tuple[str, ...] = LIST_COLUMNS) -> Page:
-    """One page of the staff list: a count and a page of rows, two queries.
+def candidacy_rows(user: AnyUser, *, election: Election, county: AdminUnit | None = None,
+                   state: str = "", text: str = "",
+                   columns: tuple[str, ...] | None = LIST_COLUMNS
+                   ) -> tuple[int, QuerySet[Candidacy]]:
+    """The list's count and the rows to slice a page from (one query each).
 
     The count goes through the trigram index for a national text search; when it finds
     the key common (more than ``DENSE_MATCHES`` rows), the page is read by walking the
     list's order and testing each row (it stops at the page), else by sorting the rows
-    found (few).
+    found (few). ``columns``: only these are read (None: all).
     """
     def rows(walk: bool) -> QuerySet[Candidacy]:
-        return candidacy_list(user, election=election, county=county, state=state, text=text,
-                              walk=walk).only(*columns)
+        qs = candidacy_list(user, election=election, county=county, state=state, text=text,
+                            walk=walk)
+        return qs.only(*columns) if columns else qs
 
-    paginator = Paginator(rows(walk=False), per_page)
-    if text and paginator.count > DENSE_MATCHES:
-        paginator.object_list = rows(walk=True)  # the same rows, read another way
+    qs = rows(walk=False)
+    count = qs.count()
+    if text and count > DENSE_MATCHES:
+        qs = rows(walk=True)  # the same rows, read another way
+    return count, qs
+
+
+def candidacy_page(user: AnyUser, *, election: Election, number: Any, per_page: int,
+                   county: AdminUnit | None = None, state: str = "", text: str = "",
+                   columns: tuple[str, ...] | None = LIST_COLUMNS) -> Page:
+    """One page of the staff list (``candidacy_rows``): a count and a page, two queries."""
+    count, qs = candidacy_rows(user, election=election, county=county, state=state,
+                               text=text, columns=columns)
+    paginator = Paginator(qs, per_page)
+    paginator.__dict__["count"] = count  # known: the Paginator's cached count
     return paginator.get_page(number)
 
 

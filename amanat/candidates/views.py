@@ -66,12 +66,11 @@ def _contests(election: Election | None) -> QuerySet[Contest]:
 def register_start(request: HttpRequest) -> HttpResponse:
     """Step one: contest, county office, national ID and mobile; a code is texted."""
     election = Election.objects.current()
-    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(persian("name"), "pk")
+    # The 448 county options: id and name are all the form shows and checks.
+    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(
+        persian("name"), "pk").only("id", "name")
     form = PreRegisterStartForm(request.POST or None, contests=_contests(election),
                                 counties=counties)
-    # Each contest's own registration window (the by-election's may differ).
-    windows = [(c, *selectors.registration_window(election, c))
-               for c in _contests(election)] if election else []
     status = 200
     if request.method == "POST" and form.is_valid() and election is not None:
         data = form.cleaned_data
@@ -90,6 +89,10 @@ def register_start(request: HttpRequest) -> HttpResponse:
                 "contest": data["contest"].pk, "county": data["county"].pk,
             }
             return redirect("candidates:register_confirm")
+    # Each contest's own registration window (the by-election's may differ): shown on the
+    # form, so read only when the form is drawn.
+    windows = [(c, *selectors.registration_window(election, c))
+               for c in _contests(election)] if election else []
     return render(request, "candidates/register_start.html",
                   {"form": form, "election": election, "windows": windows}, status=status)
 
