@@ -11,9 +11,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet, Value
-from django.db.models.functions import StrIndex
-from django.db.models.lookups import GreaterThan
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 from amanat.accounts import policy
 from amanat.accounts.access import (
@@ -21,9 +20,10 @@ from amanat.accounts.access import (
     can,
     get_national_object_for_user,
     get_object_for_user,
+    scope_paths,
     scope_queryset,
 )
-from amanat.candidates import law
+from amanat.candidates import law, search
 from amanat.candidates.models import (
     Candidacy,
     Document,
@@ -104,9 +104,27 @@ def get_county_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) ->
     return county
 
 
+# When more rows than this hold the search key, a page is found sooner by walking the
+# list's order and testing each row than by sorting every row that holds it.
+DENSE_MATCHES = 1000
+# The columns the staff list shows (and its links and filters need).
+LIST_COLUMNS = ("id", "reference", "first_name", "last_name", "state", "channel",
+                "created_at", "constituency__id", "constituency__name", "county__id",
+                "county__name")
+
+
 def candidacy_list(user: AnyUser, *, election: Election, county: AdminUnit | None = None,
-                   state: str = "", text: str = "") -> QuerySet[Candidacy]:
-    """The staff list: scoped, filtered, with what the rows show in the same query."""
+                   state: str = "", text: str = "", walk: bool = False
+                   ) -> QuerySet[Candidacy]:
+    """The staff list: scoped, filtered, with what the rows show in the same query.
+
+    The text filter goes through the trigram index (``search.contains``) when the
+    search is national (no county chosen, a national scope): then the rows holding the
+    key are found directly instead of testing every candidacy of the election. Within a
+    county or a provincial scope the range is read anyway and each row is tested.
+    ``walk``: test each row even for a national search (``candidacy_page`` asks for it
+    when the key is common).
+    """
     qs = scoped_candidacies(user).filter(election=election)
     if county is not None:
         # A range on SQLite (its LIKE never uses an index), LIKE 'prefix%' elsewhere.
@@ -115,11 +133,48 @@ def candidacy_list(user: AnyUser, *, election: Election, county: AdminUnit | Non
         qs = qs.filter(state=state)
     key = search_key(text) if text else ""
     if key:
-        # The key is in the text: ``instr``/``strpos`` rather than ``LIKE '%key%'``, the
-        # same rows (both sides are search keys, already case-folded) at a third of the
-        # cost per row on SQLite, which reads every row of the election for it.
-        qs = qs.filter(GreaterThan(StrIndex("search_text", Value(key)), 0))
-    return qs.select_related("constituency", "county", "contest").order_by("-created_at", "-pk")
+        indexed = not walk and county is None and _national(user)
+        qs = qs.filter(search.contains(key, indexed=indexed))
+    return qs.select_related("constituency", "county").order_by("-created_at", "-pk")
+
+
+def _national(user: AnyUser) -> bool:
+    return any(path.count("/") == 1
+               for path in scope_paths(user, CANDIDACY, policy.VIEW))
+
+
+def candidacy_rows(user: AnyUser, *, election: Election, county: AdminUnit | None = None,
+                   state: str = "", text: str = "",
+                   columns: tuple[str, ...] | None = LIST_COLUMNS
+                   ) -> tuple[int, QuerySet[Candidacy]]:
+    """The list's count and the rows to slice a page from (one query each).
+
+    The count goes through the trigram index for a national text search; when it finds
+    the key common (more than ``DENSE_MATCHES`` rows), the page is read by walking the
+    list's order and testing each row (it stops at the page), else by sorting the rows
+    found (few). ``columns``: only these are read (None: all).
+    """
+    def rows(walk: bool) -> QuerySet[Candidacy]:
+        qs = candidacy_list(user, election=election, county=county, state=state, text=text,
+                            walk=walk)
+        return qs.only(*columns) if columns else qs
+
+    qs = rows(walk=False)
+    count = qs.count()
+    if text and count > DENSE_MATCHES:
+        qs = rows(walk=True)  # the same rows, read another way
+    return count, qs
+
+
+def candidacy_page(user: AnyUser, *, election: Election, number: Any, per_page: int,
+                   county: AdminUnit | None = None, state: str = "", text: str = "",
+                   columns: tuple[str, ...] | None = LIST_COLUMNS) -> Page:
+    """One page of the staff list (``candidacy_rows``): a count and a page, two queries."""
+    count, qs = candidacy_rows(user, election=election, county=county, state=state,
+                               text=text, columns=columns)
+    paginator = Paginator(qs, per_page)
+    paginator.__dict__["count"] = count  # known: the Paginator's cached count
+    return paginator.get_page(number)
 
 
 # --- the dossier ----------------------------------------------------------------------------

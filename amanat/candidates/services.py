@@ -415,8 +415,11 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
               channel: str, mobile_confirmed_at: datetime.datetime | None,
               now: datetime.datetime) -> Candidacy:
     election = contest.election
-    live = Candidacy.objects.filter(election=election, national_id=national_id,
-                                    state__in=LIVE_STATES)
+    # The live candidacies (LIVE_STATES: every state but cancelled), written as the
+    # condition of the unique index "one per person per election" so the database reads
+    # that index: with ``state IN (...)`` SQLite read every candidacy of the election.
+    live = Candidacy.objects.filter(election=election, national_id=national_id).exclude(
+        state=State.CANCELLED)
     # An online pre-registration proves only that someone holds *a* mobile number, not
     # that they are the person of the national ID: anyone could pre-register another
     # person's ID and so bar that person from standing. The person registering at the

@@ -67,12 +67,11 @@ def _contests(election: Election | None) -> QuerySet[Contest]:
 def register_start(request: HttpRequest) -> HttpResponse:
     """Step one: contest, county office, national ID and mobile; a code is texted."""
     election = Election.objects.current()
-    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(persian("name"), "pk")
+    # The 448 county options: id and name are all the form shows and checks.
+    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(
+        persian("name"), "pk").only("id", "name")
     form = PreRegisterStartForm(request.POST or None, contests=_contests(election),
                                 counties=counties)
-    # Each contest's own registration window (the by-election's may differ).
-    windows = [(c, *selectors.registration_window(election, c))
-               for c in _contests(election)] if election else []
     status = 200
     if request.method == "POST" and form.is_valid() and election is not None:
         data = form.cleaned_data
@@ -91,6 +90,10 @@ def register_start(request: HttpRequest) -> HttpResponse:
                 "contest": data["contest"].pk, "county": data["county"].pk,
             }
             return redirect("candidates:register_confirm")
+    # Each contest's own registration window (the by-election's may differ): shown on the
+    # form, so read only when the form is drawn.
+    windows = [(c, *selectors.registration_window(election, c))
+               for c in _contests(election)] if election else []
     return render(request, "candidates/register_start.html",
                   {"form": form, "election": election, "windows": windows}, status=status)
 
@@ -185,14 +188,15 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     if not can(request.user, policy.VIEW, selectors.CANDIDACY, None):
         raise Http404("not found")
     election = election_for_request(request, required=True)
-    counties = selectors.scoped_counties(request.user)
+    # The 448 county options: their id, name and path only (path: the county filter).
+    counties = selectors.scoped_counties(request.user).only("id", "name", "path")
     form = CandidateFilterForm(request.GET or None, counties=counties)
     filters: dict[str, Any] = {}
     if form.is_valid():
         filters = {"county": form.cleaned_data["county"],
                    "state": form.cleaned_data["state"], "text": form.cleaned_data["q"] or ""}
-    qs = selectors.candidacy_list(request.user, election=election, **filters)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = selectors.candidacy_page(request.user, election=election, per_page=PER_PAGE,
+                                    number=request.GET.get("page"), **filters)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "candidates/candidate_list.html", {

@@ -5,6 +5,7 @@ dates typed and shown the way people write them."""
 from __future__ import annotations
 
 import datetime
+import html
 from typing import Any
 
 from django import forms
@@ -115,20 +116,31 @@ class LongSelect(forms.Select):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None
                     ) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
+        # Not ChoiceWidget.get_context: its ``optgroups`` builds a dict per option (and
+        # copies the attrs for each), which the markup below does not need.
+        context = forms.Widget.get_context(self, name, value, attrs)
+        if self.allow_multiple_selected:
+            context["widget"]["attrs"]["multiple"] = True
+        wanted = set(context["widget"]["value"])
         parts: list[str] = []
-        for group_name, options, _index in context["widget"]["optgroups"]:
-            if group_name:
-                parts.append(format_html('<optgroup label="{}">', group_name))
-            for option in options:
-                flags = "".join(
-                    f" {key}" if val is True else str(format_html(' {}="{}"', key, val))
-                    for key, val in option["attrs"].items() if val is not False)
-                parts.append(format_html('<option value="{}"{}>{}</option>',
-                                         str(option["value"]), mark_safe(flags),  # noqa: S308
-                                         option["label"]))
-            if group_name:
+        chosen = False
+
+        def option(option_value: Any, label: Any) -> str:
+            nonlocal chosen
+            text = "" if option_value is None else str(option_value)
+            selected = (not chosen or self.allow_multiple_selected) and text in wanted
+            chosen = chosen or selected
+            shown = label.__html__() if hasattr(label, "__html__") else html.escape(str(label))
+            return (f'<option value="{html.escape(text)}"{" selected" if selected else ""}>'
+                    f"{shown}</option>")
+
+        for option_value, label in self.choices:
+            if isinstance(label, (list, tuple)):
+                parts.append(format_html('<optgroup label="{}">', option_value))
+                parts.extend(option(v, lab) for v, lab in label)
                 parts.append("</optgroup>")
+            else:
+                parts.append(option(option_value, label))
         context["widget"]["options_html"] = mark_safe("\n  ".join(parts))  # noqa: S308
         return context
 
