@@ -106,17 +106,11 @@ def candidate_list(request: HttpRequest, filters: Query[CandidateFilters]) -> Ca
     if filters.county:
         county = selectors.scoped_counties(request.user).filter(
             code=filters.county.zfill(4)).first() or AdminUnit(kind=Kind.COUNTY, path="-/")
-<<<<<<< HEAD
-    qs = selectors.candidacy_list(request.user, election=election, county=county,
-                                  state=filters.state or "", text=filters.q or "")
-    bound = token_unit_ids(request, election)
-    if bound is not None:  # a field device: its stations' counties only
-        qs = qs.filter(county_id__in=bound)
-=======
     count, qs = selectors.candidacy_rows(request.user, election=election, county=county,
                                          state=filters.state or "", text=filters.q or "",
-                                         columns=None)
->>>>>>> cand13
+                                         columns=None,
+                                         # a field device: its stations' counties only
+                                         counties=token_unit_ids(request, election))
     size = max(1, min(filters.page_size, MAX_PAGE_SIZE))
     page = max(1, filters.page)
     rows = list(qs[(page - 1) * size: page * size])

@@ -8,6 +8,7 @@ candidacy matches. Out of scope is 404.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,18 +146,22 @@ def _national(user: AnyUser) -> bool:
 
 def candidacy_rows(user: AnyUser, *, election: Election, county: AdminUnit | None = None,
                    state: str = "", text: str = "",
-                   columns: tuple[str, ...] | None = LIST_COLUMNS
+                   columns: tuple[str, ...] | None = LIST_COLUMNS,
+                   counties: Collection[int] | None = None,
                    ) -> tuple[int, QuerySet[Candidacy]]:
     """The list's count and the rows to slice a page from (one query each).
 
     The count goes through the trigram index for a national text search; when it finds
     the key common (more than ``DENSE_MATCHES`` rows), the page is read by walking the
     list's order and testing each row (it stops at the page), else by sorting the rows
-    found (few). ``columns``: only these are read (None: all).
+    found (few). ``columns``: only these are read (None: all). ``counties``: only these
+    (a field device's, ``stations.selectors.token_unit_ids``).
     """
     def rows(walk: bool) -> QuerySet[Candidacy]:
         qs = candidacy_list(user, election=election, county=county, state=state, text=text,
                             walk=walk)
+        if counties is not None:
+            qs = qs.filter(county_id__in=counties)
         return qs.only(*columns) if columns else qs
 
     qs = rows(walk=False)

@@ -30,6 +30,7 @@ from amanat.audit.services import audit_record
 from amanat.candidates import law, selectors
 from amanat.candidates.files import CheckedFile
 from amanat.candidates.models import (
+    LIVE,
     LIVE_STATES,
     Candidacy,
     Channel,
@@ -418,8 +419,7 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
     # The live candidacies (LIVE_STATES: every state but cancelled), written as the
     # condition of the unique index "one per person per election" so the database reads
     # that index: with ``state IN (...)`` SQLite read every candidacy of the election.
-    live = Candidacy.objects.filter(election=election, national_id=national_id).exclude(
-        state=State.CANCELLED)
+    live = Candidacy.objects.filter(LIVE, election=election, national_id=national_id)
     # An online pre-registration proves only that someone holds *a* mobile number, not
     # that they are the person of the national ID: anyone could pre-register another
     # person's ID and so bar that person from standing. The person registering at the

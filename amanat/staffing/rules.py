@@ -30,9 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from amanat.candidates.models import LIVE_STATES, Candidacy, DeclaredRelative
+from amanat.candidates.models import LIVE, Candidacy, DeclaredRelative, State
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
@@ -109,12 +110,12 @@ class Checker:
         checker = cls(election=election, rules=rules)
         if CANDIDATE in rules:
             checker.candidates = set(Candidacy.objects.filter(
-                election=election, state__in=LIVE_STATES, national_id__in=nids,
+                LIVE, election=election, national_id__in=nids,
             ).values_list("national_id", flat=True))
         if RELATIVE in rules:
             relatives: dict[str, list[tuple[int, str]]] = defaultdict(list)
             for nid, constituency, path in DeclaredRelative.objects.filter(
-                    candidacy__election=election, candidacy__state__in=LIVE_STATES,
+                    ~Q(candidacy__state=State.CANCELLED), candidacy__election=election,
                     national_id__in=nids).values_list(
                     "national_id", "candidacy__constituency_id",
                     "candidacy__constituency__unit_path"):
