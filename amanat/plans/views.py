@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -166,9 +166,12 @@ def work_list(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     page = Paginator(S.work_list(request.user, election, overdue_only=overdue),
                      PER_PAGE).get_page(request.GET.get("page"))
+    # The work list is where an owner reports (user review 2026-12: it had no report link,
+    # so an agency officer could not act on the list of what was due).
     return render(request, "plans/work_list.html", {
         "page": page, "overdue": overdue, "today": S.today(),
-        "query": "overdue=1" if overdue else ""})
+        "query": "overdue=1" if overdue else "",
+        "reportable": {m.pk for m in page.object_list if S.can_report(request.user, m)}})
 
 
 def gaps(request: HttpRequest) -> HttpResponse:
@@ -324,6 +327,12 @@ def measure_report(request: HttpRequest, measure_id: int) -> HttpResponse:
     measure = S.get_measure_for_user(request.user, measure_id, write=True)
     form = MeasureReportForm(request.POST or None,
                              initial={"status": measure.status, "evidence": measure.evidence})
+    # Back to the page the report was opened from (the work list, the localisation), else
+    # the county's plan; only an address of this site's plans pages.
+    back = request.GET.get("next", "")
+    if not (back.startswith("/plans/") and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
+        back = county_url(measure.unit_id)
     if request.method == "POST" and form.is_valid():
         try:
             services.measure_report(measure=measure, status=form.cleaned_data["status"],
@@ -332,9 +341,8 @@ def measure_report(request: HttpRequest, measure_id: int) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, _("Measure reported."))
-            return redirect("plans:county", unit_id=measure.unit_id)
-    return _form_page(request, form, title=measure.title, unit=measure.unit,
-                      cancel=county_url(measure.unit_id))
+            return redirect(back)
+    return _form_page(request, form, title=measure.title, unit=measure.unit, cancel=back)
 
 
 # --- directives and localisation -----------------------------------------------------------------
