@@ -65,3 +65,12 @@ def test_a_countys_measures_and_denied_paths(localised: World) -> None:
     assert _get(world.personas.gharchak_governor, other).status_code == 404
     assert Client().get(url).status_code == 401
     assert Measure.objects.count() == 2
+
+
+def test_an_unknown_province_code_is_not_an_empty_answer(localised: World) -> None:
+    """User review 2026-12 (a client generated from the OpenAPI document): «99» answered
+    200 with no rows, read as "no county has localised"; the atlas API answers 404."""
+    admin = localised.personas.admin
+    assert _get(admin, "/api/v1/plans/compliance/", {"province": "99"}).status_code == 404
+    assert _get(admin, "/api/v1/atlas/units/", {"province": "99"}).status_code == 404
+    assert _get(admin, "/api/v1/plans/compliance/", {"province": "8"}).json()["count"] == 2
