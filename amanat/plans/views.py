@@ -8,6 +8,8 @@ Out of scope is 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +21,7 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amanat.accounts import access, policy
@@ -729,6 +732,15 @@ def step_close(request: HttpRequest, step_id: int) -> HttpResponse:
 # --- the county security plan --------------------------------------------------------------------
 
 
+# The button that moves the plan on says what it does (user review 2026-12: it read the
+# next state's name, «Approved by the governor», «Sent to the province»).
+PLAN_ACTIONS: dict[PlanStatus, Any] = {
+    PlanStatus.IN_REVIEW: gettext_lazy("Send to the member agencies for comment"),
+    PlanStatus.APPROVED: gettext_lazy("Approve"),
+    PlanStatus.SENT: gettext_lazy("Send to the province"),
+}
+
+
 def plan_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = S.get_unit_for_user(request.user, unit_id, S.PLAN)
     election = _election(request)
@@ -742,7 +754,7 @@ def plan_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "unit": unit, "election": election, "plan": plan,
         "comments": plan.comments.select_related("agency", "author") if plan else [],
         "can_change": can_change, "next": nxt if can_change else None,
-        "next_label": PlanStatus(nxt).label if nxt else "",
+        "next_label": PLAN_ACTIONS[PlanStatus(nxt)] if nxt else "",
         "can_comment": plan is not None and plan.status == PlanStatus.IN_REVIEW
         and access.can(user, policy.CREATE, S.PLAN, unit),
         "can_export": plan is not None and access.can(user, policy.EXPORT, S.PLAN, unit),

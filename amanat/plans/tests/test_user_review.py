@@ -85,3 +85,22 @@ def test_counts_and_windows_in_persian_digits(world: World) -> None:
     assert "۳ گام باز" in county.decode()
     detail = governor.get(reverse("plans:scenario", args=[scenario.pk])).content.decode()
     assert "۹۰ دقیقه" in detail and "90 دقیقه" not in detail
+
+
+def test_the_plan_button_says_what_it_does(world: World) -> None:
+    """The button read the next state's name («مصوب فرماندار», «ارسال‌شده به استان»),
+    not the action."""
+    plan = services.plan_draft(election=world.election, unit=world.geo.gharchak,
+                               summary="طرح", actor=None)
+    governor = client_for(world.personas.gharchak_governor)
+    url = reverse("plans:plan", args=[world.geo.gharchak.pk])
+    for to, label in (("in_review", "ارسال برای نظر دستگاه‌های عضو"), ("approved", "تصویب"),
+                      ("sent", "ارسال به استان")):
+        page = governor.get(url).content.decode()
+        button = re.search(r'data-testid="plan-advance">([^<]*)<', page)
+        assert button is not None and button.group(1) == label, to
+        assert governor.post(reverse("plans:plan_advance", args=[plan.pk]),
+                             {"to": to}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == "sent"
+    assert 'data-testid="plan-advance"' not in governor.get(url).content.decode()
