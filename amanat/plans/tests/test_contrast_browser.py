@@ -56,3 +56,45 @@ def test_tier_badges_buttons_and_red_text_are_readable(browser_page: Any, world:
         if found := _contrast(page):
             problems[path] = found
     assert problems == {}
+
+
+LABEL_ON_A_CIRCLE = """() => {
+  const map = document.querySelector("#compliance-map");
+  const marks = Array.from(map.querySelectorAll("path.leaflet-interactive"))
+    .map(e => e.getBoundingClientRect());
+  const names = Array.from(map.querySelectorAll(".amanat-county-label > span"))
+    .filter(e => e.getBoundingClientRect().width > 0);
+  const hidden = names.filter(e => {
+    const l = e.getBoundingClientRect();
+    return marks.some(m => {
+      const x = m.x + m.width / 2, y = m.y + m.height / 2;
+      return x > l.left && x < l.right && y > l.top && y < l.bottom;
+    });
+  }).map(e => e.textContent);
+  return [names.length, marks.length, hidden];
+}"""
+
+
+def test_county_names_are_not_under_the_compliance_circles(browser_page: Any,
+                                                           world: World) -> None:
+    """User review 2026-12: the compliance map drew each county's circle on the middle of
+    its name («ق●ک» for قرچک)."""
+    directive = services.directive_create(
+        election=world.election, code="d", title="دستورالعمل", text="متن", actor=None,
+        localise_by=timezone.localdate() + datetime.timedelta(days=5),
+        measures=[services.MeasureSpec(title="گشت", phase="before",
+                                       owner=world.agency("police"),
+                                       due_on=timezone.localdate())])
+    services.directive_issue(directive=directive, actor=None)
+    client = sign_in(Client(), world.personas.admin)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page = browser_page
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
+                               "url": page.base_url}])
+    # One province: the map zooms in far enough to write the counties' names.
+    page.goto(page.base_url + f"/plans/?province={world.geo.tehran.pk}")
+    page.wait_for_selector("#compliance-map[data-ready=true]")
+    page.locator("#compliance-map .amanat-county-label").first.wait_for(state="attached")
+    names, marks, hidden = page.evaluate(LABEL_ON_A_CIRCLE)
+    assert names and marks
+    assert hidden == []
