@@ -13,12 +13,21 @@ from amanat.accounts.models import Agency
 from amanat.atlas import factors as fx
 from amanat.atlas.models import Tier
 from amanat.core.forms import CleanCharField, DecimalTextField, IdsChoiceField, JalaliDateField
+from amanat.core.templatetags.persian import localize_digits
 from amanat.stations.models import Station
 
 SCORE_CHOICES = [
     (1, _("1 — low risk")), (2, "2"), (3, _("3 — moderate")), (4, "4"),
     (5, _("5 — very high risk")),
 ]
+
+
+class StationsField(IdsChoiceField):
+    """Stations to flag, each as «code · name» with the code in the reader's digits (user
+    review 2026-12: the options read «0001 دبستان نور» on a Persian page)."""
+
+    def label_from_instance(self, obj: Station) -> str:
+        return f"{localize_digits(obj.code)} · {obj.name}"
 
 
 class AssessmentForm(forms.Form):
@@ -30,7 +39,7 @@ class AssessmentForm(forms.Form):
     justification = CleanCharField(widget=forms.Textarea(attrs={"rows": 4}),
                                     label=_("Justification"), max_length=4000)
     assessed_on = JalaliDateField(label=_("Assessed on"))
-    stations = IdsChoiceField(
+    stations = StationsField(
         queryset=Station.objects.none(), required=False, label=_("Flag stations"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
