@@ -216,9 +216,8 @@ class DecimalTextField(forms.FloatField):
     2026-12: the atlas weights). ``core/tests/test_clean_text.py`` fails on a plain
     ``FloatField`` or ``DecimalField`` in a form."""
 
-    def to_python(self, value: Any) -> float | None:
-        result: float | None = super().to_python(_latin_number(value))
-        return result
+    def to_python(self, value: Any) -> Any:  # float or None (the stubs say int)
+        return super().to_python(_latin_number(value))
 
 
 class DecimalNumberField(forms.DecimalField):
