@@ -246,7 +246,13 @@ def threat_rate(request: HttpRequest, unit_id: int, threat_id: int) -> HttpRespo
     if threat is None:
         raise Http404("not found")
     election = _election(request)
-    form = ThreatRatingForm(request.POST or None)
+    # The form starts from the level the county page shows (user review 2026-12: it
+    # started at 1 × 1, so a governor adding a note lowered a 2 × 5 threat to 1).
+    shown = next((row for row in S.threat_levels(election, unit)
+                  if row.threat.pk == threat.pk), None)
+    initial = ({"likelihood": shown.likelihood, "impact": shown.impact, "note": shown.note}
+               if shown else {})
+    form = ThreatRatingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -104,3 +104,23 @@ def test_the_plan_button_says_what_it_does(world: World) -> None:
     plan.refresh_from_db()
     assert plan.status == "sent"
     assert 'data-testid="plan-advance"' not in governor.get(url).content.decode()
+
+
+def test_the_rating_form_starts_from_the_level_the_county_page_shows(world: World) -> None:
+    """The form started at 1 × 1 whatever the page showed: a governor who only added a
+    note lowered the threat."""
+    from amanat.plans import selectors
+
+    gharchak = world.geo.gharchak
+    rated = world.threat("vote_buying")
+    services.threat_rate(election=world.election, threat=rated, unit=gharchak, likelihood=3,
+                         impact=4, note="گزارش‌های مردمی", actor=None)
+    governor = client_for(world.personas.gharchak_governor)
+    for row in selectors.threat_levels(world.election, gharchak):
+        url = reverse("plans:threat_rate", args=[gharchak.pk, row.threat.pk])
+        form = governor.get(url).context["form"]
+        assert (form["likelihood"].value(), form["impact"].value()) == (
+            row.likelihood, row.impact), row.threat.code
+    page = governor.get(reverse("plans:threat_rate", args=[gharchak.pk, rated.pk]))
+    body = page.content.decode()
+    assert re.search(r'<option value="3" selected>', body) and "گزارش‌های مردمی" in body
