@@ -83,7 +83,8 @@ class UnitFilters(Schema):
     election: Slug | None = Field(None, description="election slug (default: the current one)")
     level: Literal["county", "province"] = "county"
     province: Code | None = Field(None, description="official code of a province: its "
-                                                    "counties (or itself) only")
+                                                    "counties (or itself) only; an unknown "
+                                                    "code: 404")
     tier: int | None = Field(None, ge=1, le=4, description="only units at this tier")
 
 

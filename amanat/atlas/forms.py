@@ -12,13 +12,22 @@ from django.utils.translation import gettext_lazy as _
 from amanat.accounts.models import Agency
 from amanat.atlas import factors as fx
 from amanat.atlas.models import Tier
-from amanat.core.forms import CleanCharField, IdsChoiceField, JalaliDateField
+from amanat.core.forms import CleanCharField, DecimalTextField, IdsChoiceField, JalaliDateField
+from amanat.core.templatetags.persian import localize_digits
 from amanat.stations.models import Station
 
 SCORE_CHOICES = [
     (1, _("1 — low risk")), (2, "2"), (3, _("3 — moderate")), (4, "4"),
     (5, _("5 — very high risk")),
 ]
+
+
+class StationsField(IdsChoiceField):
+    """Stations to flag, each as «code · name» with the code in the reader's digits (user
+    review 2026-12: the options read «0001 دبستان نور» on a Persian page)."""
+
+    def label_from_instance(self, obj: Station) -> str:
+        return f"{localize_digits(obj.code)} · {obj.name}"
 
 
 class AssessmentForm(forms.Form):
@@ -30,7 +39,7 @@ class AssessmentForm(forms.Form):
     justification = CleanCharField(widget=forms.Textarea(attrs={"rows": 4}),
                                     label=_("Justification"), max_length=4000)
     assessed_on = JalaliDateField(label=_("Assessed on"))
-    stations = IdsChoiceField(
+    stations = StationsField(
         queryset=Station.objects.none(), required=False, label=_("Flag stations"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
@@ -57,12 +66,12 @@ class NationalTierForm(forms.Form):
 
 
 class ThresholdsForm(forms.Form):
-    tier1_min = forms.FloatField(
+    tier1_min = DecimalTextField(
         label=_("Tier 1 from score"), min_value=0, max_value=100,
         help_text=_("Scores run from 0 to 100. A county scoring at least this is tier 1 "
                     "(highest risk); the three values must fall: tier 1 > tier 2 > tier 3 > 0."))
-    tier2_min = forms.FloatField(label=_("Tier 2 from score"), min_value=0, max_value=100)
-    tier3_min = forms.FloatField(label=_("Tier 3 from score"), min_value=0, max_value=100)
+    tier2_min = DecimalTextField(label=_("Tier 2 from score"), min_value=0, max_value=100)
+    tier3_min = DecimalTextField(label=_("Tier 3 from score"), min_value=0, max_value=100)
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
@@ -82,16 +91,16 @@ class CatalogueForm(forms.Form):
     saved. One weight field per factor of ``atlas.factors`` (``w_<code>``), labelled with
     the factor's name in the reader's language."""
 
-    station_mean_weight = forms.FloatField(
+    station_mean_weight = DecimalTextField(
         label=_("Weight of the stations' mean in a county score"), min_value=0.01,
         max_value=100)
-    county_mean_weight = forms.FloatField(
+    county_mean_weight = DecimalTextField(
         label=_("Weight of the counties' mean in a province score"), min_value=0.01,
         max_value=100)
-    incident_scale = forms.FloatField(
+    incident_scale = DecimalTextField(
         label=_("Incident load scale"), min_value=0.01, max_value=1000,
         help_text=_("The incident load at which the incidents factor reaches 0.63 (1 − 1/e)."))
-    over_capacity_span = forms.FloatField(
+    over_capacity_span = DecimalTextField(
         label=_("Share above capacity that counts fully"), min_value=0.01, max_value=10,
         help_text=_("0.5: a station 50% above its capacity has the factor at 1."))
     note = CleanCharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason for the "
@@ -106,7 +115,7 @@ class CatalogueForm(forms.Form):
         weights = {}
         for factor in fx.CATALOGUE.values():
             name = factor.name_fa if lang == "fa" else factor.name_en
-            weights[f"w_{factor.code}"] = forms.FloatField(
+            weights[f"w_{factor.code}"] = DecimalTextField(
                 label=name, min_value=0, max_value=100,
                 help_text=LEVEL_LABELS[factor.level])
         # The weights first, then the parameters and the reason.

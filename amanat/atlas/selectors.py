@@ -208,7 +208,7 @@ def compare_snapshots(user: AnyUser, earlier: Snapshot, later: Snapshot) -> list
     return sorted(rows, key=lambda r: (-r.delta, r.unit.code))
 
 
-TIER_COLOURS = {1: "#b02a37", 2: "#e8590c", 3: "#f0ad00", 4: "#2f9e44"}
+TIER_COLOURS = {1: "#b02a37", 2: "#c2410c", 3: "#f0ad00", 4: "#237032"}
 
 
 def county_atlas(election: Election, unit: AdminUnit, lang: str) -> dict[str, Any]:

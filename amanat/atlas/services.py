@@ -209,10 +209,11 @@ MAX_WEIGHT = 100.0
 def catalogue_set(*, weights: dict[str, float], station_mean_weight: float,
                   county_mean_weight: float, incident_scale: float, over_capacity_span: float,
                   note: str, actor: AnyUser, base_version: int | None = None
-                  ) -> FactorCatalogue:
+                  ) -> tuple[FactorCatalogue, list[Job]]:
     """A new version of the factor catalogue (weights 0–100, each level with a positive
     total; positive parameters), audited with the version before and after; every
-    election with scores is recomputed in the background."""
+    election with scores is recomputed in the background, each as a job the person who
+    changed the weights follows to its end (as after new thresholds)."""
     unknown = sorted(set(weights) - set(fx.CATALOGUE))
     if unknown:
         raise RuleError(_("Unknown factor: %(factor)s."), code="unknown_factor",
@@ -251,8 +252,9 @@ def _catalogue_changed() -> RuleError:
 def _catalogue_save(full: dict[str, float], station_mean_weight: float,
                     county_mean_weight: float, incident_scale: float,
                     over_capacity_span: float, note: str, actor: AnyUser,
-                    base_version: int | None) -> FactorCatalogue:
-    """The new version, inside the caller's transaction (``catalogue_set``)."""
+                    base_version: int | None) -> tuple[FactorCatalogue, list[Job]]:
+    """The new version and its recompute jobs, inside the caller's transaction
+    (``catalogue_set``)."""
     before = catalogue.current()
     if base_version is not None and base_version != before.version:
         raise _catalogue_changed()
@@ -264,10 +266,19 @@ def _catalogue_save(full: dict[str, float], station_mean_weight: float,
     audit_record(action="atlas.catalogue.set", actor=actor, obj=row,
                  before=before.as_dict(),
                  after={**catalogue.of(row).as_dict(), "note": row.note})
-    for election_id in (UnitScore.objects.order_by().values_list("election_id", flat=True)
-                        .distinct()):
-        atlas_enqueue_recompute(election_id)
-    return row
+    made: list[Job] = []
+    scored = UnitScore.objects.order_by().values_list("election_id", flat=True).distinct()
+    for election in Election.objects.filter(pk__in=scored).order_by("pk"):
+        job = None
+        if row.created_by is not None:
+            job = jobs.job_create(
+                kind="atlas.recompute", user_id=row.created_by.pk,
+                title=_("Atlas recompute for %(election)s") % {"election": election.name},
+                result_url=reverse("atlas:national") + "?" + urlencode(
+                    {"election": election.slug}))
+            made.append(job)
+        atlas_enqueue_recompute(election.pk, str(job.pk) if job else None)
+    return row, made
 
 
 def required_measure_save(*, measure: RequiredMeasure, actor: AnyUser) -> RequiredMeasure:

@@ -226,7 +226,10 @@ def factors(request: HttpRequest) -> HttpResponse:
         raise Http404("not found")
     current = catalogue.current()
     lang = _lang()
+    # The level in words (user review 2026-12: the column showed «station», «county»).
+    levels = {"station": _("Station"), "county": _("County"), "province": _("Province")}
     rows = [{"factor": f, "name": f.name_fa if lang == "fa" else f.name_en,
+             "level": levels.get(f.level, f.level),
              "weight": current.weight(f.code)} for f in fx.CATALOGUE.values()]
     return render(request, "atlas/factors.html", {
         "current": current, "rows": rows,
@@ -252,7 +255,7 @@ def factors_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.catalogue_set(
+            _row, recomputes = services.catalogue_set(
                 weights=form.weights(), station_mean_weight=data["station_mean_weight"],
                 county_mean_weight=data["county_mean_weight"],
                 incident_scale=data["incident_scale"],
@@ -263,6 +266,13 @@ def factors_edit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The new weights were saved; the atlas is being "
                                         "recomputed."))
+            # The recompute's page shows its progress and says when it has finished
+            # (user review 2026-12: the factors page said "being recomputed" and nothing
+            # more); several elections: the list of the person's jobs.
+            if len(recomputes) == 1:
+                return redirect("site:job", recomputes[0].pk)
+            if recomputes:
+                return redirect("site:jobs")
             return redirect(reverse("atlas:factors"))
     return render(request, "atlas/factors_form.html", {"form": form, "current": current})
 

@@ -211,6 +211,34 @@ class CleanCharField(forms.CharField):
         return clean_text(text, multiline=isinstance(self.widget, forms.Textarea))
 
 
+def _latin_number(value: Any) -> Any:
+    """A typed number with the Persian decimal separator «٫» (U+066B) read as a full
+    stop and the Persian thousands separator «٬» dropped; Persian digits are read by
+    Python's ``float`` and ``Decimal`` themselves."""
+    if isinstance(value, str):
+        return value.strip().replace("\u066b", ".").replace("\u066c", "")
+    return value
+
+
+class DecimalTextField(forms.FloatField):
+    """A number with a fraction as people type it on a Persian page: Persian or Latin
+    digits, and the Persian decimal separator «٫» (what the pages show: «۳٫۵۰») as well
+    as a full stop. Python's ``float`` reads Persian digits but refuses «٫», so a plain
+    ``FloatField`` answered «enter a number» to a value copied from the page (user review
+    2026-12: the atlas weights). ``core/tests/test_clean_text.py`` fails on a plain
+    ``FloatField`` or ``DecimalField`` in a form."""
+
+    def to_python(self, value: Any) -> Any:  # float or None (the stubs say int)
+        return super().to_python(_latin_number(value))
+
+
+class DecimalNumberField(forms.DecimalField):
+    """``DecimalTextField`` for a model's ``DecimalField`` (``clean_formfield``)."""
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(_latin_number(value))
+
+
 def text_limit(model: type[models.Model], name: str) -> int:
     """The ``max_length`` of a model's text column, for a plain form's field: the form
     refuses what the column's limit refuses (``core/tests/test_text_limits.py``)."""
@@ -222,9 +250,14 @@ def text_limit(model: type[models.Model], name: str) -> int:
 
 
 def clean_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
-    """``formfield_callback`` for model forms: text columns get a ``CleanCharField``."""
+    """``formfield_callback`` for model forms: text columns get a ``CleanCharField``,
+    numbers with a fraction a field that reads «٫»."""
     if isinstance(db_field, models.CharField | models.TextField) and not db_field.choices:
         kwargs.setdefault("form_class", CleanCharField)
+    elif isinstance(db_field, models.DecimalField):
+        kwargs.setdefault("form_class", DecimalNumberField)
+    elif isinstance(db_field, models.FloatField):
+        kwargs.setdefault("form_class", DecimalTextField)
     return db_field.formfield(**kwargs)
 
 

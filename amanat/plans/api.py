@@ -22,6 +22,7 @@ from amanat.core.api_errors import ErrorOut
 from amanat.core.api_types import Text
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
+from amanat.geo.models import AdminUnit, Kind
 from amanat.plans import selectors as S
 from amanat.plans.models import CLOSED_MEASURE_STATUSES, Measure
 from amanat.stations.selectors import token_unit_ids
@@ -71,7 +72,8 @@ Code = Annotated[Text, StringConstraints(max_length=20)]
 
 class ComplianceFilters(Schema):
     election: Slug | None = Field(None, description="election slug (default: the current one)")
-    province: Code | None = Field(None, description="official code of a province")
+    province: Code | None = Field(None, description="official code of a province; "
+                                  "an unknown code: 404")
 
 
 class MeasureOut(Schema):
@@ -123,6 +125,10 @@ def plans_compliance(request: HttpRequest, filters: Query[ComplianceFilters]) ->
     if bound is not None:  # a field device: its stations' counties only
         rows = [r for r in rows if r.unit.pk in bound]
     if filters.province:
+        # An unknown code is not an empty answer (user review 2026-12: «99» gave 200 and
+        # no rows, as if no county had localised); as the atlas API's filter.
+        if not AdminUnit.objects.filter(kind=Kind.PROVINCE, code=filters.province).exists():
+            raise Http404("no such province")
         rows = [r for r in rows if r.unit.parent is not None
                 and r.unit.parent.code == filters.province]
     results = [ComplianceRowOut(

@@ -15,6 +15,7 @@ from amanat.core.forms import (
     FILTERS_TEMPLATE,
     GRID_TEMPLATE,
     CleanCharField,
+    DecimalTextField,
     JalaliDateField,
     text_limit,
 )
@@ -214,7 +215,7 @@ class ScenarioEditForm(_GridForm):
 class IndicatorForm(_GridForm):
     kind = forms.ChoiceField(label=_("Indicator"), choices=IndicatorKind.choices)
     category = _categories()
-    threshold = forms.FloatField(label=_("Threshold"), min_value=0.001,
+    threshold = DecimalTextField(label=_("Threshold"), min_value=0.001,
                                  help_text=_("An alert fires when the county's value is at or "
                                              "above it."))
     window_minutes = forms.IntegerField(

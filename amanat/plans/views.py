@@ -8,6 +8,8 @@ Out of scope is 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -16,9 +18,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amanat.accounts import access, policy
@@ -166,9 +169,12 @@ def work_list(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     page = Paginator(S.work_list(request.user, election, overdue_only=overdue),
                      PER_PAGE).get_page(request.GET.get("page"))
+    # The work list is where an owner reports (user review 2026-12: it had no report link,
+    # so an agency officer could not act on the list of what was due).
     return render(request, "plans/work_list.html", {
         "page": page, "overdue": overdue, "today": S.today(),
-        "query": "overdue=1" if overdue else ""})
+        "query": "overdue=1" if overdue else "",
+        "reportable": {m.pk for m in page.object_list if S.can_report(request.user, m)}})
 
 
 def gaps(request: HttpRequest) -> HttpResponse:
@@ -240,7 +246,13 @@ def threat_rate(request: HttpRequest, unit_id: int, threat_id: int) -> HttpRespo
     if threat is None:
         raise Http404("not found")
     election = _election(request)
-    form = ThreatRatingForm(request.POST or None)
+    # The form starts from the level the county page shows (user review 2026-12: it
+    # started at 1 × 1, so a governor adding a note lowered a 2 × 5 threat to 1).
+    shown = next((row for row in S.threat_levels(election, unit)
+                  if row.threat.pk == threat.pk), None)
+    initial = ({"likelihood": shown.likelihood, "impact": shown.impact, "note": shown.note}
+               if shown else {})
+    form = ThreatRatingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -324,6 +336,12 @@ def measure_report(request: HttpRequest, measure_id: int) -> HttpResponse:
     measure = S.get_measure_for_user(request.user, measure_id, write=True)
     form = MeasureReportForm(request.POST or None,
                              initial={"status": measure.status, "evidence": measure.evidence})
+    # Back to the page the report was opened from (the work list, the localisation), else
+    # the county's plan; only an address of this site's plans pages.
+    back = request.GET.get("next", "")
+    if not (back.startswith("/plans/") and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
+        back = county_url(measure.unit_id)
     if request.method == "POST" and form.is_valid():
         try:
             services.measure_report(measure=measure, status=form.cleaned_data["status"],
@@ -332,9 +350,8 @@ def measure_report(request: HttpRequest, measure_id: int) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, _("Measure reported."))
-            return redirect("plans:county", unit_id=measure.unit_id)
-    return _form_page(request, form, title=measure.title, unit=measure.unit,
-                      cancel=county_url(measure.unit_id))
+            return redirect(back)
+    return _form_page(request, form, title=measure.title, unit=measure.unit, cancel=back)
 
 
 # --- directives and localisation -----------------------------------------------------------------
@@ -721,6 +738,15 @@ def step_close(request: HttpRequest, step_id: int) -> HttpResponse:
 # --- the county security plan --------------------------------------------------------------------
 
 
+# The button that moves the plan on says what it does (user review 2026-12: it read the
+# next state's name, «Approved by the governor», «Sent to the province»).
+PLAN_ACTIONS: dict[PlanStatus, Any] = {
+    PlanStatus.IN_REVIEW: gettext_lazy("Send to the member agencies for comment"),
+    PlanStatus.APPROVED: gettext_lazy("Approve"),
+    PlanStatus.SENT: gettext_lazy("Send to the province"),
+}
+
+
 def plan_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = S.get_unit_for_user(request.user, unit_id, S.PLAN)
     election = _election(request)
@@ -734,7 +760,7 @@ def plan_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "unit": unit, "election": election, "plan": plan,
         "comments": plan.comments.select_related("agency", "author") if plan else [],
         "can_change": can_change, "next": nxt if can_change else None,
-        "next_label": PlanStatus(nxt).label if nxt else "",
+        "next_label": PLAN_ACTIONS[PlanStatus(nxt)] if nxt else "",
         "can_comment": plan is not None and plan.status == PlanStatus.IN_REVIEW
         and access.can(user, policy.CREATE, S.PLAN, unit),
         "can_export": plan is not None and access.can(user, policy.EXPORT, S.PLAN, unit),

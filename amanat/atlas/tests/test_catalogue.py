@@ -99,3 +99,27 @@ def test_a_save_over_a_newer_version_is_refused(atlas_world: AtlasWorld,
     assert second.post(URL, _form(w_sensitive="0", w_no_cctv="9",
                                   base_version="1")).status_code == 302
     assert catalogue.current().version == 2
+def test_weights_typed_as_the_page_shows_them_and_the_recompute_followed_to_its_end(
+        atlas_world: AtlasWorld, personas: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """User review 2026-12: the page shows «۳٫۵۰» but refused «۳٫۵» typed back («enter a
+    number»); after saving, the factors page said "being recomputed" and never that it
+    had finished (the thresholds edit already had a job page); the level column read
+    «station», «county» on a Persian page."""
+    from amanat.core.models import Job, JobStatus
+
+    recompute.atlas_recompute(election=atlas_world.election)
+    admin = sign_in(Client(), personas.admin)
+    admin.get("/")
+    listing = admin.get(LIST).content.decode()
+    assert ">station<" not in listing and ">county<" not in listing and ">شعبه<" in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(URL, _form(w_sensitive="۳٫۵", over_capacity_span="۰٫۷۵"))
+    assert response.status_code == 302, response.context["form"].errors
+    row = FactorCatalogue.objects.get()
+    assert row.weights["sensitive"] == 3.5 and row.over_capacity_span == 0.75
+    job = Job.objects.get(kind="atlas.recompute")
+    assert response["Location"] == reverse("site:job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    status = admin.get(reverse("site:job_status", args=[job.pk])).content.decode()
+    assert 'data-testid="job-done"' in status and reverse("atlas:national") in status

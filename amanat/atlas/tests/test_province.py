@@ -113,3 +113,15 @@ def test_province_pdf_download_and_command(scored: AtlasWorld, personas: Any, tm
                  "--counties", "--no-recompute", "--out", str(tmp_path))
     assert (tmp_path / "atlas-test-atlas-815.pdf").exists()
     assert "province-8.pdf" in capsys.readouterr().out
+
+
+def test_printed_atlases_number_their_pages_in_persian(scored: AtlasWorld,
+                                                       tmp_path: Path) -> None:
+    """User review 2026-12: the footers of the printed atlases read «1», «2»… in a
+    Persian document."""
+    kerman = scored.geo.kerman_province
+    for data in (pdf.province_pdf(scored.election, kerman, today=TODAY),
+                 pdf.county_pdf(scored.election, scored.geo.kerman_county, today=TODAY)):
+        lines = [line.strip() for line in pdftotext(data, tmp_path).splitlines()]
+        assert "۱" in lines
+        assert not [line for line in lines if re.fullmatch(r"[0-9]+", line)]

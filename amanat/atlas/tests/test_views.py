@@ -143,8 +143,11 @@ def test_county_page_query_count_does_not_grow(
 def test_agency_officer_assesses_for_own_agency(scored: AtlasWorld, personas: Any) -> None:
     client = _client(personas.police)
     url = reverse("atlas:assessment_new", args=[scored.geo.gharchak.pk])
-    form = client.get(url).context["form"]
+    page = client.get(url)
+    form = page.context["form"]
     assert list(form.fields["agency"].queryset.values_list("code", flat=True)) == ["police"]
+    # The stations to flag show their codes in Persian digits (user review 2026-12).
+    assert f'value="{scored.s1.pk}">۱۰۱ · ' in page.content.decode()
     police = Agency.objects.get(code="police")
     response = client.post(url, {"agency": police.pk, "score": "4",
                                  "justification": "گزارش میدانی", "assessed_on": "۱۴۰۴/۱۰/۱۲",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from django import forms
 
 import amanat
-from amanat.core.forms import CleanCharField
+from amanat.core.forms import CleanCharField, DecimalNumberField, DecimalTextField
 
 # Text fields that may stay plain, each with its reason.
 PLAIN_TEXT_FIELDS: dict[str, str] = {}
@@ -60,3 +60,35 @@ def test_clean_char_field_keeps_lines_only_in_a_textarea() -> None:
     assert form.is_valid(), form.errors  # the length limit applies to the cleaned text
     assert form.cleaned_data == {"title": "abc", "body": "یک\nدو"}
     assert not NoteForm({"title": "a\x00b"}).is_valid()  # NUL is refused, not dropped
+
+
+def test_every_number_with_a_fraction_reads_the_persian_decimal_separator() -> None:
+    """User review 2026-12: the atlas weights page shows «۳٫۵۰» and refused «۳٫۵» typed
+    back («enter a number»). Every fractional number field of every form (the catalogue's
+    weights are added when the form is made) is a DecimalTextField."""
+    from amanat.atlas.forms import CatalogueForm
+
+    plain = []
+    fields = [(f"{c.__module__}.{c.__qualname__}.{n}", f)
+              for c in _form_classes() for n, f in c.base_fields.items()]
+    fields += [(f"CatalogueForm.{n}", f) for n, f in CatalogueForm().fields.items()]
+    for label, field in fields:
+        if isinstance(field, forms.FloatField | forms.DecimalField) and not isinstance(
+                field, DecimalTextField | DecimalNumberField):
+            plain.append(label)
+    assert not plain, f"use amanat.core.forms.DecimalTextField: {plain}"
+
+
+def test_decimal_text_field_reads_persian_digits_and_separators() -> None:
+    field = DecimalTextField(min_value=0, max_value=100)
+    assert field.clean("۳٫۵") == 3.5
+    assert field.clean(" ۱۲٫۲۵ ") == 12.25
+    assert field.clean("۳.۵") == 3.5
+    assert field.clean("2.5") == 2.5
+    try:
+        field.clean("۳٫۵٫۱")
+    except forms.ValidationError:
+        pass
+    else:
+        raise AssertionError("two separators are not a number")
+    assert str(DecimalNumberField(max_digits=9, decimal_places=6).clean("۳۵٫۶۸۹۲")) == "35.6892"

@@ -85,3 +85,10 @@ def test_a_field_devices_token_reaches_only_its_stations_counties(localised: Wor
     assert Client().get(kerman, headers=device).status_code == 200
     # Unbound, the same user reads every county.
     assert _get(world.personas.admin, gharchak).status_code == 200
+def test_an_unknown_province_code_is_not_an_empty_answer(localised: World) -> None:
+    """User review 2026-12 (a client generated from the OpenAPI document): «99» answered
+    200 with no rows, read as "no county has localised"; the atlas API answers 404."""
+    admin = localised.personas.admin
+    assert _get(admin, "/api/v1/plans/compliance/", {"province": "99"}).status_code == 404
+    assert _get(admin, "/api/v1/atlas/units/", {"province": "99"}).status_code == 404
+    assert _get(admin, "/api/v1/plans/compliance/", {"province": "8"}).json()["count"] == 2
