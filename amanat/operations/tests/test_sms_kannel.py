@@ -120,13 +120,13 @@ def test_check_ins_by_sms_through_kannel_are_recorded_answered_flagged_and_watch
     # TODO(merge opswatch): ``amanat operations-watch`` (operations/watch.py) is written
     # on the opswatch branch.  Once both are merged, delete this ``if`` (keep its body):
     # the command must exist, and this part then runs in CI like the two above.
-    if "operations-watch" in get_commands():
+    if "operations_watch" in get_commands():
         from amanat.operations.models import Alert, AlertKind
 
         DaySettings.objects.update_or_create(election=day.election,
                                              defaults={"silent_after_minutes": 10})
         now = timezone.now() + datetime.timedelta(minutes=1)
-        call_command("operations-watch", "--election", day.election.slug,
+        call_command("operations_watch", "--election", day.election.slug,
                      "--now", now.isoformat())
         silent = Alert.objects.filter(election=day.election, kind=AlertKind.SILENT)
         assert list(silent.values_list("station_id", flat=True)) == [day.kerman_station.pk]
