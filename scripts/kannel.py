@@ -115,7 +115,7 @@ def parse_fakesmsc(output: str) -> list[Received]:
         if parts[2] != "udh":
             found.append(Received(parts[0], parts[1], _decode(parts[2], parts[3])))
             continue
-        udh_text, _kind, data = (parts[3].split(" ", 2) + ["", ""])[:3]
+        udh_text, _kind, data = [*parts[3].split(" ", 2), "", ""][:3]
         udh = urllib.parse.unquote_to_bytes(udh_text.replace("+", " "))
         if len(udh) < 6 or udh[1] != 0x00:  # not an 8-bit concatenation element
             found.append(Received(parts[0], parts[1], _part_text(

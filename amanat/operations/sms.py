@@ -48,6 +48,8 @@ from amanat.stations.models import Station
 log = logging.getLogger("amanat.sms")
 
 HANDLER = "operations"
+# Five UCS-2 parts of a concatenated SMS (the sendsms-user's max-messages = 5).
+MAX_REPLY = 5 * 67
 # The first letter of every window code (services.DEFAULT_WINDOWS), with what a phone's
 # Persian keyboard gives on the same key and a zero typed for the letter O.
 CODE_LETTERS = {"O": ("O", "0", "خ"), "T": ("T", "ف"), "C": ("C", "ز"), "I": ("I", "ه")}
@@ -168,7 +170,7 @@ def _flag(part: str, name: str, parsed: Parsed) -> bool:
 
 
 def _field_label(name: str) -> str:
-    return str(Checkin._meta.get_field(name).verbose_name)
+    return str(getattr(Checkin._meta.get_field(name), "verbose_name", name))
 
 
 def _pairs(parts: list[str], parsed: Parsed) -> list[tuple[str, str]]:
@@ -211,14 +213,15 @@ def _opening(parts: list[str], parsed: Parsed) -> services.Values:
                 raise Unreadable(_("“%(name)s” is given twice"), parsed, code="twice",
                                  name=name)
             flags[flag_name] = _flag(value, flag_name, parsed)
-            parsed.understood.append(
-                f"{_field_label(flag_name)}: {gettext('yes') if flags[flag_name] else gettext('no')}")
+            answer = gettext("yes") if flags[flag_name] else gettext("no")
+            parsed.understood.append(f"{_field_label(flag_name)}: {answer}")
         else:
             raise Unreadable(_("unknown part “%(name)s”: the opening has R (representative), "
                                "M (members), I (inspector), P (police), CAM (cameras), NET "
                                "(network) and MAT (materials)"), parsed, code="unknown_part",
                              name=name)
-    return services.Values(staff=staff, **flags)
+    return services.Values(staff=staff, cameras=flags.get("cameras"),
+                           network=flags.get("network"), materials=flags.get("materials"))
 
 
 def _one_number(parts: list[str], name: str, parsed: Parsed) -> int:
@@ -311,18 +314,19 @@ def _window(election: Election, code: str, at: object) -> Window:
 
 def _summary(parsed: Parsed, window: Window | None, station: Station | None) -> str:
     bits = []
+    code = ""  # as typed back: Latin, the way it is sent
     if window is not None:
         bits.append(window.get_kind_display() + (f" {window.label}"
                                                  if window.kind == Kind.TURNOUT else ""))
     elif parsed.code:
-        bits.append(gettext("code %(code)s") % {"code": parsed.code})
+        code = gettext("code %(code)s") % {"code": parsed.code}
     if station is not None:
         bits.append(gettext("station %(station)s") % {
             "station": f"{station.county.code}-{station.code}"})
     elif parsed.station_text:
         bits.append(gettext("station %(station)s") % {"station": parsed.station_text})
     bits += parsed.understood
-    return to_persian_digits("، ".join(bits))
+    return "، ".join([code] * bool(code) + [to_persian_digits(bit) for bit in bits])
 
 
 def _refusal(problem: RuleError, parsed: Parsed, window: Window | None,
@@ -332,14 +336,15 @@ def _refusal(problem: RuleError, parsed: Parsed, window: Window | None,
         understood = _summary(parsed, window, station)
         kind = window.kind if window else _KIND_BY_LETTER.get(parsed.code[:1], Kind.OPENING)
         example = EXAMPLE[Kind(kind)]
+        reply = ""
         if understood:
             reply = gettext("Not recorded. Understood: %(understood)s. Problem: %(problem)s. "
                             "Example: %(example)s") % {
                 "understood": understood, "problem": problem.message, "example": example}
-        else:
+        if not understood or len(reply) > MAX_REPLY:
             reply = gettext("Not recorded. Problem: %(problem)s. Example: %(example)s") % {
                 "problem": problem.message, "example": example}
-    return SmsAnswer(accepted=False, reply=reply, error=problem.code)
+    return SmsAnswer(accepted=False, reply=reply[:MAX_REPLY], error=problem.code)
 
 
 def _accepted(checkin: Checkin, parsed: Parsed, window: Window, station: Station) -> SmsAnswer:

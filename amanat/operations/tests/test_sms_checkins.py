@@ -189,8 +189,8 @@ def test_outside_its_window_a_check_in_is_refused_with_the_window(sms_day: Day) 
     row = send("T2#2310-0042#100")  # T2 is on the day, not now
     assert row.outcome == InboundSms.Outcome.REFUSED and row.error == "window_closed"
     assert not Checkin.objects.exists()
-    with translation.override("fa"):
-        assert gettext("Understood: %(understood)s").split("%")[0].strip() in row.reply
+    assert row.reply.startswith(fa("Not recorded. Understood: %(understood)s. Problem: "
+                                   "%(problem)s. Example: %(example)s").split("%")[0])
     assert "۲۳۱۰-۰۰۴۲" in row.reply and "۱۳:۴۵" in row.reply and "۱۴:۴۵" in row.reply
 
 
@@ -216,6 +216,7 @@ def test_malformed_or_impossible_messages_are_answered_and_nothing_stored(
     assert understood in row.reply
     assert not Checkin.objects.exists()
     assert notify.outbox[-1].text == row.reply and "#" in row.reply  # with an example
+    assert len(row.reply) <= 5 * 67  # five parts of a concatenated Persian SMS at most
 
 
 def test_the_same_message_delivered_twice_makes_one_record_and_one_reply(
