@@ -266,17 +266,28 @@ class KannelHarness:
         ``randomize``: fakesmsc's -z mask (1 sender, 4 the text's last word get random
         digits appended).
         """
-        if ucs2:
-            kind, data = "ucs2", urllib.parse.quote_from_bytes(text.encode("utf-16-be"))
-        else:
-            kind, data = "text", text
+        self.inject_many([(sender, to, text)], ucs2=ucs2, count=count, interval=interval,
+                         randomize=randomize, timeout=timeout)
+
+    def inject_many(self, messages: list[tuple[str, str, str]], *, ucs2: bool = False,
+                    count: int = 1, interval: float = 0, randomize: int = 0,
+                    timeout: float = 60) -> None:
+        """``count`` messages, each one of ``messages`` (sender, to, text) chosen at
+        random by fakesmsc: many phones from one fakesmsc (``inject`` sends one)."""
+        lines = []
+        for sender, to, text in messages:
+            if ucs2:
+                kind, data = "ucs2", urllib.parse.quote_from_bytes(text.encode("utf-16-be"))
+            else:
+                kind, data = "text", text
+            lines.append(f"{sender} {to} {kind} {data}")
         name = f"inject-{secrets.token_hex(4)}.out"
         args = [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["inject_port"]),
                 "-i", str(interval), "-m", str(count)]
         if randomize:
             args += ["-z", str(randomize)]
         with open(self.dir / name, "wb") as out:
-            process = subprocess.Popen([*args, f"{sender} {to} {kind} {data}"], stdout=out,
+            process = subprocess.Popen([*args, *lines], stdout=out,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             # fakesmsc stays connected after its last message: end it once it said so.
