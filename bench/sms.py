@@ -202,14 +202,15 @@ def warm_up(server: Server, clients: int) -> None:
 class Server:
     """``amanat serve`` (gunicorn and the task worker, as deployed) in its own session."""
 
-    def __init__(self, port: int, log: Path) -> None:
-        self.port, self.log = port, log
+    def __init__(self, port: int, log: Path, threads: int | None = None) -> None:
+        self.port, self.log, self.threads = port, log, threads
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "amanat.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "amanat.cli", "serve", "--port", str(self.port),
+                 *(["--threads", str(self.threads)] if self.threads else [])],
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                 env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
         deadline = time.monotonic() + 90
@@ -305,6 +306,8 @@ def main() -> None:
                         help="incident reports (default) or election-day check-ins")
     parser.add_argument("--stations", type=int, default=200,
                         help="checkins: stations (with one registered phone each) per path")
+    parser.add_argument("--serve-threads", type=int, default=None,
+                        help="request threads per server worker (default: amanat serve's)")
     args = parser.parse_args()
     if not kannel.installed():
         sys.exit("Kannel is not installed (apt-get install kannel kannel-extras)")
@@ -317,7 +320,7 @@ def main() -> None:
             pairs = prepare_checkins(args.stations)
         else:
             prepare()
-        with harness, Server(port, Path(tmp) / "serve.log") as server:
+        with harness, Server(port, Path(tmp) / "serve.log", args.serve_threads) as server:
             if args.mode == "checkins":
                 warm_up(server, args.clients)
                 kannel_result = checkins_through_kannel(
@@ -331,6 +334,7 @@ def main() -> None:
     print(json.dumps({
         "benchmark": "sms" if args.mode == "reports" else "sms-checkins",
         "load_average": round(os.getloadavg()[0], 1),
+        "serve_threads": args.serve_threads,
         "kannel": kannel_result,
         "baseline_direct": direct_result,
         "kannel_vs_direct_stored": round(kannel_result["stored_per_second"]
