@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import Digits, RuleError
 from amanat.core.identity import mobile_checked
+from amanat.core.models import InboundSms
 from amanat.core.notify import mask_phone
 from amanat.core.sms import SmsAnswer, SmsIn
 from amanat.elections.models import Election
@@ -382,7 +383,10 @@ def handle(message: SmsIn) -> SmsAnswer:
 def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
     known = (Checkin.objects.filter(client_key=client_key)
              .select_related("window", "station__county").first())
-    at = timezone.now()
+    # When Amanat first had the message: a retry handled after its window closed still
+    # counts from when it arrived (smsbox retries a call Amanat failed, 10 s apart).
+    at = (InboundSms.objects.filter(gateway_id=message.message_id)
+          .values_list("received_at", flat=True).first()) or timezone.now()
     election = Election.objects.current()
     posts = (Assignment.objects.filter(election=election, person__mobile=mobile)
              .select_related("person") if election and mobile else Assignment.objects.none())

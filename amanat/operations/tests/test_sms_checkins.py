@@ -241,3 +241,19 @@ def test_two_members_of_one_station_may_both_report(sms_day: Day) -> None:
     row = send("T1#2310-0042#121", sender=MEMBER)
     assert row.outcome == InboundSms.Outcome.ACCEPTED
     assert Checkin.objects.filter(station=sms_day.gharchak_station).count() == 2
+
+
+def test_a_message_handled_after_its_window_closed_counts_from_its_arrival(
+        sms_day: Day) -> None:
+    """smsbox retried a call Amanat failed: the message arrived in the window, its
+    handling comes after the window closed."""
+    now = timezone.now()
+    Window.objects.filter(election=sms_day.election, code="T1").update(
+        opens_at=now - datetime.timedelta(hours=1), closes_at=now - datetime.timedelta(minutes=1))
+    InboundSms.objects.create(gateway_id="late-1", sender=PHONE, text="T1#2310-0042#120")
+    InboundSms.objects.filter(gateway_id="late-1").update(
+        received_at=now - datetime.timedelta(minutes=5))
+    row = send("T1#2310-0042#120", message_id="late-1")
+    assert row.outcome == InboundSms.Outcome.ACCEPTED, row.reply
+    assert Checkin.objects.get().received_at == now - datetime.timedelta(minutes=5)
+    assert send("T1#2310-0042#121").error == "window_closed"  # one arriving now is late
