@@ -365,7 +365,9 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
         staffed_sync(election=assignment.election, county=assignment.county, actor=actor)
 
 
-def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
+def roster_approve(*, actor: AnyUser | None, roster: Roster, announce: bool = True) -> Roster:
+    """Approve the county's roster; ``announce``: tell the people assigned by SMS
+    (``assignments_announce``)."""
     roster_unlocked(roster)
     with transaction.atomic():
         roster = roster_write_lock(roster)
@@ -379,7 +381,8 @@ def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
                                            county=roster.county).count()
         audit_record(action="staffing.roster.approve", actor=actor, unit=roster.county,
                      obj=roster, after={"filled": filled})
-        assignments_announce(election=roster.election, county=roster.county)
+        if announce:
+            assignments_announce(election=roster.election, county=roster.county)
     return roster
 
 
