@@ -13,8 +13,16 @@ The baseline, in the same run: the same number of messages sent straight to the 
 endpoint by ``--clients`` concurrent HTTP clients (no Kannel on the way in; the replies
 still go out through Kannel), which is what Kannel's leg costs on top.
 
+``--mode checkins`` (issue 16) measures the election-day check-in path instead: every
+message is a turnout check-in ``T1#۲۳۱۰-NNNN#350`` (UCS-2, Persian digits) from the
+registered phone of one of ``--stations`` stations' staff, so each one is checked against
+staffing (phone and station), its window, the quality rules, stored as a check-in with
+the station's day moved on (operations.sms), and answered in Persian.  ``lost`` then
+counts messages that did not become a check-in.
+
     scripts/with-kannel is not needed: this starts its own Kannel (scripts/kannel.py).
     PYTHONPATH=$PWD .venv/bin/python bench/sms.py [--messages 500] [--clients 8]
+    PYTHONPATH=$PWD .venv/bin/python bench/sms.py --mode checkins [--stations 200]
 
 Prints JSON.
 """
@@ -31,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -82,17 +91,126 @@ def prepare() -> None:
                            code="0042", name="دبستان فردوسی")
 
 
+KANNEL_PHONES, DIRECT_PHONES = "0912", "0913"
+
+
+def prepare_checkins(stations: int) -> dict[str, list[tuple[str, str]]]:
+    """``prepare`` plus, for each path, ``stations`` stations with a representative whose
+    phone is registered, the default windows and the 10:00 turnout window open now.
+    Returns each path's (phone, station code) pairs."""
+    import datetime
+
+    from django.utils import timezone
+
+    from amanat.elections.models import Election
+    from amanat.geo.models import AdminUnit
+    from amanat.operations import services
+    from amanat.operations.models import Window
+    from amanat.staffing.models import Assignment, Person
+    from amanat.stations.models import Station
+
+    prepare()
+    election = Election.objects.get(slug="bench-1405")
+    county = AdminUnit.objects.get(kind="county", code="2310")
+    city = AdminUnit.objects.get(kind="city", code="231001001")
+    pairs: dict[str, list[tuple[str, str]]] = {KANNEL_PHONES: [], DIRECT_PHONES: []}
+    number = 100
+    for prefix in pairs:
+        for _n in range(stations):
+            number += 1
+            code = f"{number:04d}"
+            station = Station.objects.create(
+                election=election, county=county, unit=city, unit_path=city.path, code=code,
+                name=f"شعبه {code}", expected_voters=1000)
+            phone = f"{prefix}{number:07d}"
+            person = Person.objects.create(
+                county=county, home_unit=city, unit_path=city.path,
+                national_id=f"{number:010d}", first_name="نفر", last_name=code, mobile=phone)
+            Assignment.objects.create(election=election, station=station, county=county,
+                                      unit_path=city.path, post="representative", slot=1,
+                                      person=person)
+            pairs[prefix].append((phone, code))
+    services.windows_default_create(election=election, actor=None)
+    now = timezone.now()
+    Window.objects.filter(election=election, code="T1").update(
+        opens_at=now - datetime.timedelta(hours=1), closes_at=now + datetime.timedelta(hours=3))
+    services.day_prepare(election=election)
+    return pairs
+
+
+def _checkins(prefix: str) -> int:
+    from amanat.operations.models import Checkin
+
+    return Checkin.objects.filter(sender__startswith=prefix).count()
+
+
+def _checkin_text(code: str, voters: int) -> str:
+    from amanat.lib.persian import to_persian_digits
+
+    return to_persian_digits(f"T1#2310-{code}#{voters}")
+
+
+def checkins_through_kannel(harness: kannel.KannelHarness, pairs: list[tuple[str, str]],
+                            count: int, timeout: float) -> dict[str, Any]:
+    start = time.monotonic()
+    # fakesmsc picks one of the messages at random for each of the ``count``.
+    messages = [(phone, "3000", _checkin_text(code, 300 + n % 50))
+                for n, (phone, code) in enumerate(pairs)]
+    threading.Thread(target=harness.inject_many, args=(messages,), daemon=True, kwargs={
+        "ucs2": True, "count": count, "timeout": timeout}).start()
+    result = _wait(count, KANNEL_PHONES, harness, timeout, start)
+    made = _checkins(KANNEL_PHONES)
+    return result | {"checkins": made, "lost": count - made}
+
+
+def checkins_direct(server: Server, harness: kannel.KannelHarness,
+                    pairs: list[tuple[str, str]], count: int, clients: int,
+                    timeout: float) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{server.port}/api/v1/sms/kannel"
+
+    def one(n: int) -> int:
+        phone, code = pairs[n % len(pairs)]
+        query = urllib.parse.urlencode({
+            "key": SECRET, "id": f"checkin-{n}", "from": phone, "to": "3000",
+            "text": _checkin_text(code, 300 + n % 50), "coding": "0", "charset": "UTF-8"})
+        with urllib.request.urlopen(f"{url}?{query}", timeout=60) as answer:  # noqa: S310
+            status: int = answer.status
+            return status
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        statuses = list(pool.map(one, range(count)))
+    result = _wait(count, DIRECT_PHONES, harness, timeout, start)
+    made = _checkins(DIRECT_PHONES)
+    return result | {"clients": clients, "errors": sum(1 for s in statuses if s != 200),
+                     "checkins": made, "lost": count - made}
+
+
+def warm_up(server: Server, clients: int) -> None:
+    """Calls without the secret (answered 401, nothing stored) so that every server
+    worker has loaded Django before the first leg is timed."""
+    url = f"http://127.0.0.1:{server.port}/api/v1/sms/kannel?key=wrong&id=w&from=0"
+
+    def one(_n: int) -> None:
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(url, timeout=60).close()
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, range(clients * 4)))
+
+
 class Server:
     """``amanat serve`` (gunicorn and the task worker, as deployed) in its own session."""
 
-    def __init__(self, port: int, log: Path) -> None:
-        self.port, self.log = port, log
+    def __init__(self, port: int, log: Path, threads: int | None = None) -> None:
+        self.port, self.log, self.threads = port, log, threads
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "amanat.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "amanat.cli", "serve", "--port", str(self.port),
+                 *(["--threads", str(self.threads)] if self.threads else [])],
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                 env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
         deadline = time.monotonic() + 90
@@ -184,6 +302,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--mode", choices=("reports", "checkins"), default="reports",
+                        help="incident reports (default) or election-day check-ins")
+    parser.add_argument("--stations", type=int, default=200,
+                        help="checkins: stations (with one registered phone each) per path")
+    parser.add_argument("--serve-threads", type=int, default=None,
+                        help="request threads per server worker (default: amanat serve's)")
     args = parser.parse_args()
     if not kannel.installed():
         sys.exit("Kannel is not installed (apt-get install kannel kannel-extras)")
@@ -192,13 +316,25 @@ def main() -> None:
         harness = kannel.KannelHarness(
             get_url=f"http://127.0.0.1:{port}/api/v1/sms/kannel", secret=SECRET)
         setup_django(Path(tmp) / "sms.sqlite3", harness)
-        prepare()
-        with harness, Server(port, Path(tmp) / "serve.log") as server:
-            kannel_result = through_kannel(harness, args.messages, args.timeout)
-            direct_result = direct(server, harness, args.messages, args.clients,
-                                   args.timeout)
+        if args.mode == "checkins":
+            pairs = prepare_checkins(args.stations)
+        else:
+            prepare()
+        with harness, Server(port, Path(tmp) / "serve.log", args.serve_threads) as server:
+            if args.mode == "checkins":
+                warm_up(server, args.clients)
+                kannel_result = checkins_through_kannel(
+                    harness, pairs[KANNEL_PHONES], args.messages, args.timeout)
+                direct_result = checkins_direct(server, harness, pairs[DIRECT_PHONES],
+                                                args.messages, args.clients, args.timeout)
+            else:
+                kannel_result = through_kannel(harness, args.messages, args.timeout)
+                direct_result = direct(server, harness, args.messages, args.clients,
+                                       args.timeout)
     print(json.dumps({
-        "benchmark": "sms",
+        "benchmark": "sms" if args.mode == "reports" else "sms-checkins",
+        "load_average": round(os.getloadavg()[0], 1),
+        "serve_threads": args.serve_threads,
         "kannel": kannel_result,
         "baseline_direct": direct_result,
         "kannel_vs_direct_stored": round(kannel_result["stored_per_second"]

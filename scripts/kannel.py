@@ -84,17 +84,54 @@ def _decode(kind: str, data: str) -> str:
     return data
 
 
+def _part_text(data: bytes) -> str:
+    """A concatenated message's bytes: UCS-2 when they look like it (every high byte
+    that of ASCII, Arabic script or punctuation such as the ZWNJ), else plain text."""
+    high = data[0::2]
+    if len(data) % 2 == 0 and high and all(b in (0x00, 0x06, 0x20, 0xFB, 0xFE) for b in high):
+        return data.decode("utf-16-be", "replace")
+    return data.decode("utf-8", "replace")
+
+
 def parse_fakesmsc(output: str) -> list[Received]:
-    """fakesmsc's log lines ``Got message N: <from to type data>``."""
-    found = []
+    """fakesmsc's log lines ``Got message N: <from to type data>``.
+
+    A long message comes in parts (``from to udh UDH data DATA``, the UDH's concatenation
+    element naming the message, the part count and the part's number): its parts are
+    put together into one message, listed where its first part came.  fakesmsc does not
+    say a part's coding; Amanat sends every text that is not ASCII as UCS-2, so a part's
+    ``data`` that looks like UCS-2 is read as UCS-2 (``_part_text``).
+    """
+    found: list[Received | None] = []
+    pieces: dict[tuple[str, str, int], dict[int, bytes]] = {}
+    slots: dict[tuple[str, str, int], tuple[int, int, str]] = {}
     for line in output.splitlines():
         if "Got message" not in line or ": <" not in line:
             continue
         body = line.split(": <", 1)[1].rstrip().removesuffix(">")
         parts = body.split(" ", 3)
-        if len(parts) == 4:
+        if len(parts) != 4:
+            continue
+        if parts[2] != "udh":
             found.append(Received(parts[0], parts[1], _decode(parts[2], parts[3])))
-    return found
+            continue
+        udh_text, _kind, data = [*parts[3].split(" ", 2), "", ""][:3]
+        udh = urllib.parse.unquote_to_bytes(udh_text.replace("+", " "))
+        if len(udh) < 6 or udh[1] != 0x00:  # not an 8-bit concatenation element
+            found.append(Received(parts[0], parts[1], _part_text(
+                urllib.parse.unquote_to_bytes(data.replace("+", " ")))))
+            continue
+        key = (parts[0], parts[1], udh[3])
+        total, number = udh[4], udh[5]
+        if key not in pieces or number in pieces[key]:  # a new message with this reference
+            pieces[key] = {}
+            slots[key] = (len(found), total, data)
+            found.append(None)
+        pieces[key][number] = urllib.parse.unquote_to_bytes(data.replace("+", " "))
+        if len(pieces[key]) == total:
+            joined = b"".join(pieces[key][n] for n in sorted(pieces[key]))
+            found[slots[key][0]] = Received(parts[0], parts[1], _part_text(joined))
+    return [message for message in found if message is not None]
 
 
 class KannelHarness:
@@ -229,17 +266,28 @@ class KannelHarness:
         ``randomize``: fakesmsc's -z mask (1 sender, 4 the text's last word get random
         digits appended).
         """
-        if ucs2:
-            kind, data = "ucs2", urllib.parse.quote_from_bytes(text.encode("utf-16-be"))
-        else:
-            kind, data = "text", text
+        self.inject_many([(sender, to, text)], ucs2=ucs2, count=count, interval=interval,
+                         randomize=randomize, timeout=timeout)
+
+    def inject_many(self, messages: list[tuple[str, str, str]], *, ucs2: bool = False,
+                    count: int = 1, interval: float = 0, randomize: int = 0,
+                    timeout: float = 60) -> None:
+        """``count`` messages, each one of ``messages`` (sender, to, text) chosen at
+        random by fakesmsc: many phones from one fakesmsc (``inject`` sends one)."""
+        lines = []
+        for sender, to, text in messages:
+            if ucs2:
+                kind, data = "ucs2", urllib.parse.quote_from_bytes(text.encode("utf-16-be"))
+            else:
+                kind, data = "text", text
+            lines.append(f"{sender} {to} {kind} {data}")
         name = f"inject-{secrets.token_hex(4)}.out"
         args = [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["inject_port"]),
                 "-i", str(interval), "-m", str(count)]
         if randomize:
             args += ["-z", str(randomize)]
         with open(self.dir / name, "wb") as out:
-            process = subprocess.Popen([*args, f"{sender} {to} {kind} {data}"], stdout=out,
+            process = subprocess.Popen([*args, *lines], stdout=out,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             # fakesmsc stays connected after its last message: end it once it said so.

@@ -225,6 +225,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "training.completion.record": _("Course completions recorded"),
     "training.completions.export": _("Course completions downloaded"),
     "training.certificate.download": _("Training certificate downloaded"),
+    # election day by SMS (issue 16)
+    "operations.staff.remind": _("Station staff reminded by SMS"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

@@ -73,7 +73,9 @@ def register(name: str, handler: Handler, *, prefixes: tuple[str, ...] = (),
     from an app's ``AppConfig.ready``; registering a name again replaces it."""
     _registry.by_prefix[:] = [entry for entry in _registry.by_prefix if entry[0] != name]
     for prefix in prefixes:
-        _registry.by_prefix.append((name, normalize(prefix).upper(), handler))
+        # A trailing space is part of the prefix ("O " is not "OB"); normalize drops it.
+        key = normalize(prefix).upper() + (" " if prefix.endswith(" ") else "")
+        _registry.by_prefix.append((name, key, handler))
     # The longest prefix wins ("OC" before "O").
     _registry.by_prefix.sort(key=lambda entry: -len(entry[1]))
     if fallback:

@@ -24,9 +24,10 @@ from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.models import Event
 from amanat.audit.services import audit_append, audit_event, audit_record
 from amanat.core import bulk
-from amanat.core.errors import RuleError
+from amanat.core.errors import Digits, RuleError
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
+from amanat.lib.jalali import format_jalali
 from amanat.operations import quality
 from amanat.operations.models import (
     Checkin,
@@ -93,6 +94,16 @@ def windows_default_create(*, election: Election, actor: AnyUser | None) -> list
     return made
 
 
+def _clock(moment: datetime.datetime, at: datetime.datetime) -> object:
+    """A window's edge as said to a reporter: the time (13:45), and the Jalali date too
+    when it is not on the day of ``at``."""
+    local = timezone.localtime(moment)
+    clock = Digits(local.strftime("%H:%M"))
+    if local.date() == timezone.localtime(at).date():
+        return clock
+    return Digits(f"{format_jalali(local.date(), persian_digits=False)} {clock}")
+
+
 def window_for(election: Election, code: str, at: datetime.datetime) -> Window:
     """The window named ``code`` if it is open at ``at``; a RuleError that says when it
     is open otherwise."""
@@ -103,8 +114,8 @@ def window_for(election: Election, code: str, at: datetime.datetime) -> Window:
     if not window.is_open(at):
         raise RuleError(
             _("the %(window)s check-in is accepted from %(opens)s to %(closes)s only"),
-            code="window_closed", field="window", window=window.label,
-            opens=timezone.localtime(window.opens_at), closes=timezone.localtime(window.closes_at))
+            code="window_closed", field="window", window=Digits(window.label),
+            opens=_clock(window.opens_at, at), closes=_clock(window.closes_at, at))
     return window
 
 
@@ -158,6 +169,12 @@ class Received:
     created: bool
 
 
+# What each kind of check-in must carry: the value and its name in a refusal.
+REQUIRED = {Kind.TURNOUT: ("voters", _("voters so far")),
+            Kind.CLOSING: ("total", _("total votes")),
+            Kind.INCIDENT: ("incidents", _("incident codes"))}
+
+
 def _check_values(kind: str, values: Values) -> None:
     """Refuse what cannot be true or is missing for the kind; over-the-register figures
     are not refused here: a quality rule flags them."""
@@ -174,11 +191,10 @@ def _check_values(kind: str, values: Values) -> None:
         if number is not None and not 0 <= number <= MAX_VOTERS:
             errors.append(RuleError(_("%(number)s is not a possible number of voters"),
                                     code="out_of_range", field=name, number=number))
-    required = {Kind.TURNOUT: "voters", Kind.CLOSING: "total", Kind.INCIDENT: "incidents"}
-    needed = required.get(Kind(kind))
-    if needed and getattr(values, needed) in (None, ""):
+    needed = REQUIRED.get(Kind(kind))
+    if needed and getattr(values, needed[0]) in (None, ""):
         errors.append(RuleError(_("this check-in needs %(name)s"), code="required",
-                                field=needed, name=Checkin._meta.get_field(needed).verbose_name))
+                                field=needed[0], name=needed[1]))
     if kind == Kind.OPENING and not values.staff:
         errors.append(RuleError(_("say which staff are present"), code="required",
                                 field="staff"))

@@ -160,5 +160,7 @@ def seed_demo_staffing(election: Election) -> DemoStaffing:
         roster = roster_assign(election=election, county=county, time_limit_s=30.0)
         result.filled += roster.run_filled
         if approve:
-            services.roster_approve(actor=_governor(county), roster=roster)
+            # The demo's made-up people are not sent SMS (the log backend would print
+            # one line for each of them during load-demo).
+            services.roster_approve(actor=_governor(county), roster=roster, announce=False)
     return result

@@ -11,19 +11,22 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.services import audit_record
 from amanat.candidates.services import mobile_checked, national_id_checked
-from amanat.core import jobs
+from amanat.core import jobs, notify
 from amanat.core.errors import RuleError, tabular_error, tabular_warning
 from amanat.core.identity import mask_mobile, mask_national_id
+from amanat.core.models import OutboundMessage
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
-from amanat.lib.persian import normalize, search_key
+from amanat.lib.jalali import format_jalali
+from amanat.lib.persian import normalize, search_key, to_persian_digits
 from amanat.lib.tabular import Cell, TabularError, read_table, write_table
 from amanat.staffing import people_table as pt
 from amanat.staffing import tasks
@@ -361,7 +364,9 @@ def assignment_clear(*, actor: AnyUser, assignment: Assignment) -> None:
         staffed_sync(election=assignment.election, county=assignment.county, actor=actor)
 
 
-def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
+def roster_approve(*, actor: AnyUser | None, roster: Roster, announce: bool = True) -> Roster:
+    """Approve the county's roster; ``announce``: tell the people assigned by SMS
+    (``assignments_announce``)."""
     roster_unlocked(roster)
     with transaction.atomic():
         roster = roster_write_lock(roster)
@@ -375,7 +380,44 @@ def roster_approve(*, actor: AnyUser | None, roster: Roster) -> Roster:
                                            county=roster.county).count()
         audit_record(action="staffing.roster.approve", actor=actor, unit=roster.county,
                      obj=roster, after={"filled": filled})
+        if announce:
+            assignments_announce(election=roster.election, county=roster.county)
     return roster
+
+
+ANNOUNCED = "staffing.assigned"
+
+
+def assignments_announce(*, election: Election, county: AdminUnit) -> int:
+    """An SMS (core.notify, after commit) to each person assigned in the county whose
+    assignment was not announced yet: their post, station and the election day.  Called
+    when the roster is approved (a draft's assignments may still change); an assignment
+    is announced once (the outbox row's purpose names it), so a roster reopened and
+    approved again tells only the people newly assigned.  Returns how many were sent."""
+    prefix = f"{ANNOUNCED}:{election.pk}:"
+    done = set(OutboundMessage.objects.filter(purpose__startswith=prefix)
+               .values_list("purpose", flat=True))
+    sent = 0
+    assignments = (Assignment.objects.filter(election=election, county=county)
+                   .exclude(person__mobile="").select_related("person", "station")
+                   .order_by("pk"))
+    with translation.override("fa"):
+        for assignment in assignments.iterator(chunk_size=500):
+            key = f"{prefix}{assignment.pk}:{assignment.person_id}"
+            if key in done:
+                continue
+            station = assignment.station
+            text = gettext(
+                "%(name)s: you are assigned as %(post)s of polling station %(station)s "
+                "(%(station_name)s) for %(election)s on %(day)s.") % {
+                "name": assignment.person.full_name,
+                "post": StationPost(assignment.post).label,
+                "station": to_persian_digits(f"{county.code}-{station.code}"),
+                "station_name": station.name, "election": election.name,
+                "day": format_jalali(election.election_day, persian_digits=True)}
+            notify.sms_send(to=assignment.person.mobile, text=text, purpose=key)
+            sent += 1
+    return sent
 
 
 def roster_reopen(*, actor: AnyUser, roster: Roster) -> Roster:
