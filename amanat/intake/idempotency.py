@@ -37,6 +37,10 @@ class Planned:
     store_many: Callable[[list[Any]], None]
     item: Any
     answer: Outcome
+    # When the answer's body is known only once the item is stored (a check-in's id):
+    # ``complete(item)`` gives it after ``store_many``, and the record goes in after the
+    # items (``answer``'s body is then unused).
+    complete: Callable[[Any], Any] | None = None
 
 
 def idempotent(request: HttpRequest, *, key: str, payload: Any,
@@ -58,8 +62,8 @@ def idempotent(request: HttpRequest, *, key: str, payload: Any,
         status, body = planned.answer
         record = IdempotencyRecord(**scope, request_hash=digest, status_code=status,
                                    response_body=to_jsonable_python(body))
-        together = groupcommit.Together(_store_planned,
-                                        (record, sql.row_values(record), planned))
+        row = sql.row_values(record) if planned.complete is None else []
+        together = groupcommit.Together(_store_planned, (record, row, planned))
     done = groupcommit.run(
         lambda: idempotency.store_once(scope, digest, run, expired=expired), together)
     if isinstance(done, HttpResponse):
@@ -72,8 +76,9 @@ def _store_planned(items: list[tuple[IdempotencyRecord, list[Any], Planned]]
     """``groupcommit.Together.write_many`` for planned requests: their complete records
     (reservation and answer at once) in one INSERT, then each kind's ``store_many``."""
     records = [record for record, _, _ in items]
-    rows = [row for _, row, _ in items]
-    if sql.insert_many(records, skip_conflicts=True, rows=rows) != len(records):
+    known = [(record, row) for record, row, planned in items if planned.complete is None]
+    if known and sql.insert_many([record for record, _ in known], skip_conflicts=True,
+                                 rows=[row for _, row in known]) != len(known):
         # A concurrent request took one of these keys: each request on its own replays.
         raise IntegrityError("an idempotency key is taken")
     kinds: dict[Callable[[list[Any]], None], list[Any]] = {}
@@ -81,6 +86,13 @@ def _store_planned(items: list[tuple[IdempotencyRecord, list[Any], Planned]]
         kinds.setdefault(planned.store_many, []).append(planned.item)
     for store_many, stored in kinds.items():
         store_many(stored)
+    late = [record for record, _, planned in items if planned.complete is not None]
+    if late:
+        for record, _, planned in items:
+            if planned.complete is not None:
+                record.response_body = to_jsonable_python(planned.complete(planned.item))
+        if sql.insert_many(late, skip_conflicts=True) != len(late):
+            raise IntegrityError("an idempotency key is taken")  # all of it rolled back
     return [(record.status_code, record.response_body) for record in records]
 
 

@@ -20,6 +20,7 @@ from amanat.incidents.selectors import (
     station_unit_ids,
 )
 from amanat.intake import sql
+from amanat.operations.models import Checkin, QualityRule, StationDay, Window
 from amanat.stations.models import Station
 
 
@@ -43,3 +44,39 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
 def category_by_code(code: str) -> Category | None:
     """``incidents.selectors.category_by_code``."""
     return category_pick(sql.fetch(Category, *category_query(code)), code)
+
+
+# --- election day (operations): the field API's check-ins ---------------------------------
+
+
+def window_by_code(election: Election, code: str) -> Window | None:
+    """``Window.objects.filter(election=…, code=…).first()`` (``operations.services.
+    window_for``), on the (election, code) unique index."""
+    return sql.fetch_first(
+        Window, "SELECT * FROM operations_window WHERE election_id = %s AND code = %s",
+        [election.pk, code.strip().upper()])
+
+
+def station_day(station: Station) -> StationDay | None:
+    """The station's day row, as ``operations.services.checkin_prepare`` reads it."""
+    return sql.fetch_first(
+        StationDay,
+        "SELECT * FROM operations_stationday WHERE election_id = %s AND station_id = %s",
+        [station.election_id, station.pk])
+
+
+def quality_rules() -> list[QualityRule]:
+    """The active rules, as ``checkin_prepare`` reads them."""
+    return sql.fetch(QualityRule,
+                     "SELECT * FROM operations_qualityrule WHERE active ORDER BY code")
+
+
+def other_voters(station: Station, window: Window, user_id: int) -> int | None:
+    """``operations.services._other_voters`` for a signed-in reporter: another
+    reporter's turnout for the same station and window."""
+    found = sql.fetch_first(
+        Checkin,
+        "SELECT * FROM operations_checkin WHERE station_id = %s AND window_id = %s"
+        " AND voters IS NOT NULL AND (reporter_id IS NULL OR reporter_id <> %s) LIMIT 1",
+        [station.pk, window.pk, user_id])
+    return found.voters if found is not None else None
