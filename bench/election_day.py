@@ -340,7 +340,7 @@ def check_database(acked: list[dict[str, Any]], sent: set[str], retried: Phase,
     from amanat.operations.models import Checkin, CheckinState, Flag, Kind, StationDay
 
     close_old_connections()
-    stored = {key.split(":", 2)[2]: pk for key, pk in Checkin.objects.filter(
+    stored = {(key or "::").split(":", 2)[2]: pk for key, pk in Checkin.objects.filter(
         source="api").values_list("client_key", "pk")}
     lost = [a for a in acked if stored.get(a["key"]) != a["id"]]
     events = dict(Event.objects.filter(action="operations.checkin.receive")

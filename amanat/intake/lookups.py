@@ -9,6 +9,8 @@ names, which category a code means) is written once, and read two ways.
 
 from __future__ import annotations
 
+from typing import Any
+
 from amanat.elections.models import Election, current_query
 from amanat.geo.models import AdminUnit
 from amanat.incidents.models import Category
@@ -20,7 +22,7 @@ from amanat.incidents.selectors import (
     station_unit_ids,
 )
 from amanat.intake import sql
-from amanat.operations.models import Checkin, QualityRule, StationDay, Window
+from amanat.operations.models import QualityRule, StationDay, Window
 from amanat.stations.models import Station
 
 
@@ -65,18 +67,35 @@ def station_day(station: Station) -> StationDay | None:
         [station.election_id, station.pk])
 
 
+_rules: tuple[tuple[Any, ...], list[QualityRule]] | None = None
+
+
 def quality_rules() -> list[QualityRule]:
-    """The active rules, as ``checkin_prepare`` reads them."""
-    return sql.fetch(QualityRule,
-                     "SELECT * FROM operations_qualityrule WHERE active ORDER BY code")
+    """The active rules, as ``checkin_prepare`` reads them.
+
+    Kept by the process while the rules table is as it was: a look at its summary (one
+    row of numbers) instead of building every rule's instance for every check-in.  Any
+    change of a rule's row (saved, added, removed, switched off; an expression or kinds
+    edited even by a bulk update) changes the summary.
+    """
+    global _rules
+    version = tuple(sql.values(
+        "SELECT COUNT(*), MAX(id), MAX(updated_at), SUM(id * LENGTH(expression)),"
+        " SUM(id * LENGTH(kinds)) FROM operations_qualityrule WHERE active")[0])
+    cached = _rules
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    rules = sql.fetch(QualityRule,
+                      "SELECT * FROM operations_qualityrule WHERE active ORDER BY code")
+    _rules = (version, rules)
+    return rules
 
 
 def other_voters(station: Station, window: Window, user_id: int) -> int | None:
     """``operations.services._other_voters`` for a signed-in reporter: another
     reporter's turnout for the same station and window."""
-    found = sql.fetch_first(
-        Checkin,
-        "SELECT * FROM operations_checkin WHERE station_id = %s AND window_id = %s"
+    found = sql.values(
+        "SELECT voters FROM operations_checkin WHERE station_id = %s AND window_id = %s"
         " AND voters IS NOT NULL AND (reporter_id IS NULL OR reporter_id <> %s) LIMIT 1",
         [station.pk, window.pk, user_id])
-    return found.voters if found is not None else None
+    return int(found[0][0]) if found else None

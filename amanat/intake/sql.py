@@ -93,6 +93,12 @@ def _record(db: BaseDatabaseWrapper, cursor: Any, statement: str, params: Sequen
                                "alias": db.alias})
 
 
+def values(statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of a SELECT of plain values (a count, one column), as the driver gives
+    them: no model instances to build."""
+    return _run(statement, params)[1]
+
+
 def execute(statement: str, params: Sequence[Any] = ()) -> int:
     """Run one statement (an UPDATE, say) the same way; returns the row count."""
     return _run(statement, params)[2]

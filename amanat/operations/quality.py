@@ -75,8 +75,10 @@ def expression_check(expression: str) -> str:
     return expression.strip()
 
 
-def _evaluate(expression: str, values: Mapping[str, Any]) -> bool:
-    evaluator = SimpleEval(names=dict(values), functions=FUNCTIONS)
+def _evaluate(expression: str, values: Mapping[str, Any],
+              evaluator: SimpleEval | None = None) -> bool:
+    if evaluator is None:
+        evaluator = SimpleEval(names=dict(values), functions=FUNCTIONS)
     return bool(evaluator.eval(expression, previously_parsed=_parsed(expression)))
 
 
@@ -107,6 +109,7 @@ def evaluate(rules: Iterable[QualityRule], kind: str, values: Mapping[str, Any]
     """The rules for ``kind`` that fire on ``values``, with the values each one read.
     A rule that fails to evaluate (a division by zero on these values) does not fire."""
     fired = []
+    evaluator = None  # one for all the rules: the values are the same
     for rule in rules:
         if not rule.active or kind not in rule.kind_list:
             continue
@@ -116,7 +119,9 @@ def evaluate(rules: Iterable[QualityRule], kind: str, values: Mapping[str, Any]
         if any(values.get(name) is None for name in read):
             continue
         try:
-            hit = _evaluate(rule.expression, values)
+            if evaluator is None:
+                evaluator = SimpleEval(names=dict(values), functions=FUNCTIONS)
+            hit = _evaluate(rule.expression, values, evaluator)
         except Exception:  # noqa: S112 -- a rule that cannot run on these values is skipped
             continue
         if hit:
