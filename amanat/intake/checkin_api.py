@@ -121,10 +121,11 @@ def checkin_create(request: HttpRequest, payload: CheckinIn) -> HttpResponse:
         window = checkin.checkin.window.code
         if day is not None:
             # What _store answers when it stores the check-in, but for the id: the
-            # writer stores it with the batch's others and completes the answer then.
+            # writer stores it with the batch's others and puts the id in then.
+            answer = checkin_answer(checkin, code, window)
             planned = idempotency.Planned(
-                checkins.store_many, checkins.ready(checkin, day), (201, None),
-                complete=lambda item: checkin_answer(item.prepared, code, window))
+                checkins.store_many, checkins.ready(checkin, day), (201, answer),
+                complete=lambda item: {**answer, "id": item.prepared.checkin.pk})
     else:
         code, window = payload.station, payload.window
     return idempotency.idempotent(request, key=key, payload=sent,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
 from django.http import HttpRequest, HttpResponse
 from pydantic_core import to_jsonable_python
 
@@ -38,8 +38,9 @@ class Planned:
     item: Any
     answer: Outcome
     # When the answer's body is known only once the item is stored (a check-in's id):
-    # ``complete(item)`` gives it after ``store_many``, and the record goes in after the
-    # items (``answer``'s body is then unused).
+    # ``complete(item)`` gives it after ``store_many`` (JSON-ready, and cheap: it runs
+    # in the writer's turn), and the record goes in after the items (``answer``'s body
+    # is then unused).
     complete: Callable[[Any], Any] | None = None
 
 
@@ -62,8 +63,8 @@ def idempotent(request: HttpRequest, *, key: str, payload: Any,
         status, body = planned.answer
         record = IdempotencyRecord(**scope, request_hash=digest, status_code=status,
                                    response_body=to_jsonable_python(body))
-        row = sql.row_values(record) if planned.complete is None else []
-        together = groupcommit.Together(_store_planned, (record, row, planned))
+        together = groupcommit.Together(_store_planned,
+                                        (record, sql.row_values(record), planned))
     done = groupcommit.run(
         lambda: idempotency.store_once(scope, digest, run, expired=expired), together)
     if isinstance(done, HttpResponse):
@@ -86,12 +87,24 @@ def _store_planned(items: list[tuple[IdempotencyRecord, list[Any], Planned]]
         kinds.setdefault(planned.store_many, []).append(planned.item)
     for store_many, stored in kinds.items():
         store_many(stored)
-    late = [record for record, _, planned in items if planned.complete is not None]
+    late = [(record, row, planned) for record, row, planned in items
+            if planned.complete is not None]
     if late:
-        for record, _, planned in items:
-            if planned.complete is not None:
-                record.response_body = to_jsonable_python(planned.complete(planned.item))
-        if sql.insert_many(late, skip_conflicts=True) != len(late):
+        # The row was worked out in the request thread; only the body goes in now.
+        position = sql.row_position(IdempotencyRecord, "response_body")
+        body_field = IdempotencyRecord._meta.get_field("response_body")
+        database = connections[DEFAULT_DB_ALIAS]
+        rows = []
+        for record, row, planned in late:
+            complete = planned.complete
+            assert complete is not None
+            record.response_body = complete(planned.item)
+            row = list(row)
+            row[position] = body_field.get_db_prep_save(
+                record.response_body, database)
+            rows.append(row)
+        if sql.insert_many([record for record, _, _ in late], skip_conflicts=True,
+                           rows=rows) != len(late):
             raise IntegrityError("an idempotency key is taken")  # all of it rolled back
     return [(record.status_code, record.response_body) for record in records]
 

@@ -255,6 +255,12 @@ def row_values(instance: models.Model) -> list[Any]:
     return [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
 
 
+def row_position(model: type[models.Model], name: str) -> int:
+    """Where the field ``name`` is in ``row_values`` (to put one value in late)."""
+    _, fields = _insert_statement(_db(), model, False, 1, "")
+    return next(i for i, f in enumerate(fields) if f.name == name)
+
+
 def insert_many(instances: Sequence[models.Model], *, match: str = "",
                 skip_conflicts: bool = False,
                 rows: Sequence[Sequence[Any]] | None = None) -> int:

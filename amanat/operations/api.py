@@ -112,10 +112,10 @@ def station_label(station: Station) -> str:
 def checkin_answer(prepared: services.PreparedCheckin, station_code: str, window_code: str
                    ) -> dict[str, Any]:
     """The answer to a stored check-in (JSON-ready: it is also the idempotency record's
-    body); the id is the stored row's."""
+    body); the id is the stored row's (0 until it is stored: the intake puts it in)."""
     checkin = prepared.checkin
     return CheckinOut(
-        id=checkin.pk, station=station_code, window=window_code, kind=checkin.kind,
+        id=checkin.pk or 0, station=station_code, window=window_code, kind=checkin.kind,
         state=checkin.state, flags=[fired.rule.code for fired in prepared.fired],
         received_at=checkin.received_at,
     ).model_dump(mode="json")
