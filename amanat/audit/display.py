@@ -220,6 +220,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "training.completion.record": _("Course completions recorded"),
     "training.completions.export": _("Course completions downloaded"),
     "training.certificate.download": _("Training certificate downloaded"),
+    # election day (issue 16)
+    "operations.checkin.receive": _("Station check-in received"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).
