@@ -20,8 +20,10 @@ from amanat.accounts.services import api_token_issue
 from amanat.audit.models import Event
 from amanat.audit.services import audit_chain_problem
 from amanat.core.models import IdempotencyRecord
+from amanat.intake import checkins
 from amanat.intake.groupcommit import GroupCommitter
 from amanat.intake.tests.conftest import Answer, serve
+from amanat.operations import services
 from amanat.operations.models import Checkin, Flag, QualityRule, StationDay, Window
 from amanat.operations.tests.conftest import Day, day  # noqa: F401  (a fixture)
 from amanat.stations.models import TokenStation
@@ -273,3 +275,34 @@ def test_concurrent_checkins_and_retries_share_commits(
             "received_at", flat=True))
     assert Flag.objects.count() == 0
     assert group_commit.jobs - jobs >= 10
+
+
+def test_a_batch_with_one_station_twice_moves_its_day_in_order(field: Field) -> None:
+    """One statement may not touch a row twice (PostgreSQL refuses): the days go in
+    rounds of distinct stations, in the batch's order."""
+    stations = field.day
+    windows = {w.code: w for w in Window.objects.filter(election=stations.election)}
+    now = timezone.now()
+
+    def prepared(station: Any, code: str, values: services.Values, key: str,
+                 seconds: int) -> checkins.Ready:
+        ready = services.checkin_prepare(
+            station=station, window=windows[code], values=values, source="api",
+            actor=field.personas.admin, client_key=key,
+            at=now + datetime.timedelta(seconds=seconds))
+        return checkins.ready(ready, StationDay.objects.get(station=station))
+
+    batch = [
+        prepared(stations.gharchak_station, "O", services.Values(staff={"member": 5}), "b1", 0),
+        prepared(stations.kerman_station, "T1", services.Values(voters=40), "b2", 1),
+        prepared(stations.gharchak_station, "T1", services.Values(voters=70), "b3", 2),
+        prepared(stations.gharchak_station, "T2", services.Values(voters=900), "b4", 3),
+    ]
+    checkins.store_many(batch)
+    gharchak = StationDay.objects.get(station=stations.gharchak_station)
+    assert gharchak.opened_at == now and gharchak.last_heard_at == now + datetime.timedelta(
+        seconds=3)
+    assert gharchak.voters == 70 and gharchak.flagged == 1 and gharchak.last_kind == "turnout"
+    assert StationDay.objects.get(station=stations.kerman_station).voters == 40
+    assert Checkin.objects.count() == 4 and Flag.objects.get().checkin.client_key == "b4"
+    assert audit_chain_problem() is None
