@@ -38,6 +38,8 @@ from amanat.geo.models import AdminUnit
 from amanat.incidents.api import router as incidents_router
 from amanat.intake.api import router as intake_router
 from amanat.intake.auth import token_authenticate
+from amanat.intake.checkin_api import router as checkin_router
+from amanat.operations.api import router as operations_router
 from amanat.plans.api import router as plans_router
 from amanat.staffing.api import router as staffing_router
 from amanat.stations.api import router as stations_router
@@ -111,6 +113,10 @@ api.add_router("/plans/", plans_router)
 api.add_router("/incidents/", intake_router)
 # Incoming SMS from the Kannel gateway (docs/sms.md).
 api.add_router("/sms/", sms_router)
+# Election day (issue 16): a station's day; check-ins from field devices are the
+# election-day hot path, served by the intake (amanat/intake/README.md).
+api.add_router("/operations/", operations_router)
+api.add_router("/operations/", checkin_router)
 
 
 class UnitOut(Schema):

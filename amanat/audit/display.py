@@ -227,6 +227,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "training.certificate.download": _("Training certificate downloaded"),
     # election day by SMS (issue 16)
     "operations.staff.remind": _("Station staff reminded by SMS"),
+    # election day (issue 16)
+    "operations.checkin.receive": _("Station check-in received"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

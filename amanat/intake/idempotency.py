@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
 from django.http import HttpRequest, HttpResponse
 from pydantic_core import to_jsonable_python
 
@@ -37,6 +37,11 @@ class Planned:
     store_many: Callable[[list[Any]], None]
     item: Any
     answer: Outcome
+    # When the answer's body is known only once the item is stored (a check-in's id):
+    # ``complete(item)`` gives it after ``store_many`` (JSON-ready, and cheap: it runs
+    # in the writer's turn), and the record goes in after the items (``answer``'s body
+    # is then unused).
+    complete: Callable[[Any], Any] | None = None
 
 
 def idempotent(request: HttpRequest, *, key: str, payload: Any,
@@ -72,8 +77,9 @@ def _store_planned(items: list[tuple[IdempotencyRecord, list[Any], Planned]]
     """``groupcommit.Together.write_many`` for planned requests: their complete records
     (reservation and answer at once) in one INSERT, then each kind's ``store_many``."""
     records = [record for record, _, _ in items]
-    rows = [row for _, row, _ in items]
-    if sql.insert_many(records, skip_conflicts=True, rows=rows) != len(records):
+    known = [(record, row) for record, row, planned in items if planned.complete is None]
+    if known and sql.insert_many([record for record, _ in known], skip_conflicts=True,
+                                 rows=[row for _, row in known]) != len(known):
         # A concurrent request took one of these keys: each request on its own replays.
         raise IntegrityError("an idempotency key is taken")
     kinds: dict[Callable[[list[Any]], None], list[Any]] = {}
@@ -81,6 +87,25 @@ def _store_planned(items: list[tuple[IdempotencyRecord, list[Any], Planned]]
         kinds.setdefault(planned.store_many, []).append(planned.item)
     for store_many, stored in kinds.items():
         store_many(stored)
+    late = [(record, row, planned) for record, row, planned in items
+            if planned.complete is not None]
+    if late:
+        # The row was worked out in the request thread; only the body goes in now.
+        position = sql.row_position(IdempotencyRecord, "response_body")
+        body_field = IdempotencyRecord._meta.get_field("response_body")
+        database = connections[DEFAULT_DB_ALIAS]
+        rows = []
+        for record, row, planned in late:
+            complete = planned.complete
+            assert complete is not None
+            record.response_body = complete(planned.item)
+            row = list(row)
+            row[position] = body_field.get_db_prep_save(
+                record.response_body, database)
+            rows.append(row)
+        if sql.insert_many([record for record, _, _ in late], skip_conflicts=True,
+                           rows=rows) != len(late):
+            raise IntegrityError("an idempotency key is taken")  # all of it rolled back
     return [(record.status_code, record.response_body) for record in records]
 
 

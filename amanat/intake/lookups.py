@@ -9,6 +9,8 @@ names, which category a code means) is written once, and read two ways.
 
 from __future__ import annotations
 
+from typing import Any
+
 from amanat.elections.models import Election, current_query
 from amanat.geo.models import AdminUnit
 from amanat.incidents.models import Category
@@ -20,6 +22,7 @@ from amanat.incidents.selectors import (
     station_unit_ids,
 )
 from amanat.intake import sql
+from amanat.operations.models import QualityRule, StationDay, Window
 from amanat.stations.models import Station
 
 
@@ -43,3 +46,56 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
 def category_by_code(code: str) -> Category | None:
     """``incidents.selectors.category_by_code``."""
     return category_pick(sql.fetch(Category, *category_query(code)), code)
+
+
+# --- election day (operations): the field API's check-ins ---------------------------------
+
+
+def window_by_code(election: Election, code: str) -> Window | None:
+    """``Window.objects.filter(election=…, code=…).first()`` (``operations.services.
+    window_for``), on the (election, code) unique index."""
+    return sql.fetch_first(
+        Window, "SELECT * FROM operations_window WHERE election_id = %s AND code = %s",
+        [election.pk, code.strip().upper()])
+
+
+def station_day(station: Station) -> StationDay | None:
+    """The station's day row, as ``operations.services.checkin_prepare`` reads it."""
+    return sql.fetch_first(
+        StationDay,
+        "SELECT * FROM operations_stationday WHERE election_id = %s AND station_id = %s",
+        [station.election_id, station.pk])
+
+
+_rules: tuple[tuple[Any, ...], list[QualityRule]] | None = None
+
+
+def quality_rules() -> list[QualityRule]:
+    """The active rules, as ``checkin_prepare`` reads them.
+
+    Kept by the process while the rules table is as it was: a look at its summary (one
+    row of numbers) instead of building every rule's instance for every check-in.  Any
+    change of a rule's row (saved, added, removed, switched off; an expression or kinds
+    edited even by a bulk update) changes the summary.
+    """
+    global _rules
+    version = tuple(sql.values(
+        "SELECT COUNT(*), MAX(id), MAX(updated_at), SUM(id * LENGTH(expression)),"
+        " SUM(id * LENGTH(kinds)) FROM operations_qualityrule WHERE active")[0])
+    cached = _rules
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    rules = sql.fetch(QualityRule,
+                      "SELECT * FROM operations_qualityrule WHERE active ORDER BY code")
+    _rules = (version, rules)
+    return rules
+
+
+def other_voters(station: Station, window: Window, user_id: int) -> int | None:
+    """``operations.services._other_voters`` for a signed-in reporter: another
+    reporter's turnout for the same station and window."""
+    found = sql.values(
+        "SELECT voters FROM operations_checkin WHERE station_id = %s AND window_id = %s"
+        " AND voters IS NOT NULL AND (reporter_id IS NULL OR reporter_id <> %s) LIMIT 1",
+        [station.pk, window.pk, user_id])
+    return int(found[0][0]) if found else None

@@ -93,6 +93,12 @@ def _record(db: BaseDatabaseWrapper, cursor: Any, statement: str, params: Sequen
                                "alias": db.alias})
 
 
+def values(statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of a SELECT of plain values (a count, one column), as the driver gives
+    them: no model instances to build."""
+    return _run(statement, params)[1]
+
+
 def execute(statement: str, params: Sequence[Any] = ()) -> int:
     """Run one statement (an UPDATE, say) the same way; returns the row count."""
     return _run(statement, params)[2]
@@ -247,6 +253,12 @@ def row_values(instance: models.Model) -> list[Any]:
     db = _db()
     _, fields = _insert_statement(db, type(instance), False, 1, "")
     return [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
+
+
+def row_position(model: type[models.Model], name: str) -> int:
+    """Where the field ``name`` is in ``row_values`` (to put one value in late)."""
+    _, fields = _insert_statement(_db(), model, False, 1, "")
+    return next(i for i, f in enumerate(fields) if f.name == name)
 
 
 def insert_many(instances: Sequence[models.Model], *, match: str = "",

@@ -11,6 +11,7 @@ apply and does not fire.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,9 +75,27 @@ def expression_check(expression: str) -> str:
     return expression.strip()
 
 
-def _evaluate(expression: str, values: Mapping[str, Any]) -> bool:
-    evaluator = SimpleEval(names=dict(values), functions=FUNCTIONS)
-    return bool(evaluator.eval(expression))
+def _evaluate(expression: str, values: Mapping[str, Any],
+              evaluator: SimpleEval | None = None) -> bool:
+    if evaluator is None:
+        evaluator = SimpleEval(names=dict(values), functions=FUNCTIONS)
+    return bool(evaluator.eval(expression, previously_parsed=_parsed(expression)))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(expression: str) -> Any:
+    """The expression's tree as simpleeval parses it, once per text: every check-in
+    runs every rule (the field API's hot path, docs/intake-load.md)."""
+    return SimpleEval.parse(expression)
+
+
+@functools.lru_cache(maxsize=256)
+def _names_cached(expression: str) -> frozenset[str] | None:
+    """``names_read`` once per text; None for an expression that cannot run."""
+    try:
+        return frozenset(names_read(expression))
+    except RuleError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -90,17 +109,19 @@ def evaluate(rules: Iterable[QualityRule], kind: str, values: Mapping[str, Any]
     """The rules for ``kind`` that fire on ``values``, with the values each one read.
     A rule that fails to evaluate (a division by zero on these values) does not fire."""
     fired = []
+    evaluator = None  # one for all the rules: the values are the same
     for rule in rules:
         if not rule.active or kind not in rule.kind_list:
             continue
-        try:
-            read = names_read(rule.expression)
-        except RuleError:
+        read = _names_cached(rule.expression)
+        if read is None:
             continue
         if any(values.get(name) is None for name in read):
             continue
         try:
-            hit = _evaluate(rule.expression, values)
+            if evaluator is None:
+                evaluator = SimpleEval(names=dict(values), functions=FUNCTIONS)
+            hit = _evaluate(rule.expression, values, evaluator)
         except Exception:  # noqa: S112 -- a rule that cannot run on these values is skipped
             continue
         if hit:

@@ -108,6 +108,12 @@ def window_for(election: Election, code: str, at: datetime.datetime) -> Window:
     """The window named ``code`` if it is open at ``at``; a RuleError that says when it
     is open otherwise."""
     window = Window.objects.filter(election=election, code=code.strip().upper()).first()
+    return window_check(window, code, at)
+
+
+def window_check(window: Window | None, code: str, at: datetime.datetime) -> Window:
+    """``window_for``'s refusals for a window already looked up by its code (the field
+    API's intake looks it up in plain SQL)."""
     if window is None:
         raise RuleError(_("unknown check-in code “%(given)s”"), code="unknown_window",
                         field="window", given=code)
@@ -161,6 +167,17 @@ class PreparedCheckin:
     checkin: Checkin
     fired: list[quality.Fired]
     event: Event
+
+
+@dataclass(frozen=True)
+class Looked:
+    """What ``checkin_prepare`` reads before it decides, when the caller has read it
+    already (the field API's intake, in plain SQL): the station's day row, another
+    reporter's turnout for the same window, the active rules."""
+
+    day: StationDay | None
+    other_voters: int | None
+    rules: list[QualityRule]
 
 
 @dataclass(frozen=True)
@@ -248,18 +265,24 @@ def checkin_prepare(
     *, station: Station, window: Window, values: Values, source: str,
     actor: AnyUser | None = None, sender: str = "", person_id: int | None = None,
     client_key: str | None = None, at: datetime.datetime | None = None,
-    rules: list[QualityRule] | None = None,
+    rules: list[QualityRule] | None = None, looked: Looked | None = None,
 ) -> PreparedCheckin:
-    """Check a check-in and run the quality rules on it: no writes."""
+    """Check a check-in and run the quality rules on it: no writes.  ``looked``: what
+    it would read, read already by the caller."""
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
     at = at or timezone.now()
     _check_values(window.kind, values)
     user = signed_in(actor)
-    day = StationDay.objects.filter(election_id=station.election_id, station=station).first()
-    reporter_key = f"u:{user.pk}" if user else f"p:{sender}"
-    other = _other_voters(station, window, reporter_key) if values.voters is not None else None
-    active = rules if rules is not None else list(QualityRule.objects.filter(active=True))
+    if looked is not None:
+        day, other, active = looked.day, looked.other_voters, looked.rules
+    else:
+        day = StationDay.objects.filter(election_id=station.election_id,
+                                        station=station).first()
+        reporter_key = f"u:{user.pk}" if user else f"p:{sender}"
+        other = (_other_voters(station, window, reporter_key) if values.voters is not None
+                 else None)
+        active = rules if rules is not None else list(QualityRule.objects.filter(active=True))
     fired = quality.evaluate(active, window.kind,
                              _rule_values(station, day, window, values, at, other))
     checkin = Checkin(

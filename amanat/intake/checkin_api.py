@@ -1,0 +1,132 @@
+"""Election-day check-ins from field devices: ``POST /api/v1/operations/checkins``
+(bearer token; ``Idempotency-Key`` required), on the hot path as the report intake is
+(README.md, docs/intake-load.md).
+
+The schemas and the answer are the operations app's (``operations.api``); the checks,
+quality rules, row and audit event are ``operations.services.checkin_prepare``'s, as for
+every channel; the lookups are plain SQL (``lookups``) and the write goes under group
+commit with the batch's other check-ins (``idempotency``, ``checkins``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Router
+
+from amanat.accounts import access, policy
+from amanat.core import idempotency as core_idempotency
+from amanat.core.api_errors import ErrorOut, error_body, error_response, not_found_body
+from amanat.core.errors import RuleError
+from amanat.intake import checkins, idempotency, lookups
+from amanat.operations import services
+from amanat.operations.api import (
+    CHECKIN,
+    CheckinIn,
+    CheckinOut,
+    checkin_answer,
+    rule_errors,
+    station_label,
+    stored_answer,
+    values_of,
+)
+from amanat.operations.models import Source
+from amanat.stations.selectors import token_station_ids
+
+router = Router(tags=["operations"])
+CLIENT_KEY_MAX = 200  # operations.Checkin.client_key
+
+
+def client_key(user_id: int, key: str) -> str:
+    """The check-in's channel key: ``api:<user>:<Idempotency-Key>``; a long key by its
+    digest (the column holds 200 characters, a key 255)."""
+    found = f"api:{user_id}:{key}"
+    if len(found) <= CLIENT_KEY_MAX:
+        return found
+    return f"api:{user_id}:#{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+Prepared = tuple[services.PreparedCheckin, Any]  # the check-in and its day row (or None)
+
+
+def _prepare(request: HttpRequest, payload: CheckinIn, key: str) -> Prepared | tuple[int, Any]:
+    """Look up the station, window, day and rules, check scope and build the check-in:
+    no writes (before the shared write transaction, as the report intake).  A refusal is
+    returned, not raised, and answered from inside ``idempotent`` so that a retry of a
+    stored request still gets its replay."""
+    election = lookups.current_election()
+    user_id = int(request.user.pk or 0)  # the token's user (ninja refused requests without)
+    try:
+        within = access.scope_paths(request.user, CHECKIN, policy.CREATE)
+        station = lookups.find_station(election, payload.station, within=within)
+        if station is None or election is None:
+            raise RuleError(_("no polling station “%(station)s” in your area"),
+                            code="unknown_station", field="station", station=payload.station)
+        bound = token_station_ids(request)
+        if bound is not None and station.pk not in bound:
+            # A field device checks in only for the stations its token names.
+            return 404, not_found_body()
+        now = timezone.now()
+        window = services.window_check(lookups.window_by_code(election, payload.window),
+                                       payload.window, now)
+        day = lookups.station_day(station)
+        values = values_of(payload)
+        other = (lookups.other_voters(station, window, user_id)
+                 if values.voters is not None else None)
+        prepared = services.checkin_prepare(
+            station=station, window=window, values=values, source=Source.API,
+            actor=request.user, client_key=client_key(user_id, key), at=now,
+            looked=services.Looked(day, other, lookups.quality_rules()))
+    except RuleError as error:
+        return 422, error_body(rule_errors(error))
+    return prepared, day
+
+
+def _store(prepared: Prepared | tuple[int, Any], station: str, window: str
+           ) -> tuple[int, Any]:
+    """The ordinary path (``checkin_store``): alone, or when the batch cannot go together."""
+    if not isinstance(prepared[0], services.PreparedCheckin):
+        return prepared
+    received = services.checkin_store(prepared[0])
+    if received.created:
+        return 201, checkin_answer(prepared[0], station, window)
+    return 200, stored_answer(received.checkin)
+
+
+@router.post(
+    "/checkins", url_name="operations_checkin_create",
+    response={200: CheckinOut, 201: CheckinOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    # Read by the view itself (a missing key is 400), so declared here for clients.
+    openapi_extra={"parameters": [core_idempotency.key_parameter(required=True)]},
+)
+def checkin_create(request: HttpRequest, payload: CheckinIn) -> HttpResponse:
+    """Check a station in (opening, turnout, incident, closing) within its window.
+    ``Idempotency-Key`` is required: a retry with the same key and body gets the
+    original answer; the same key with another body gets 422.  The answer says whether
+    the check-in was accepted or quarantined, and which quality rules flagged it."""
+    key = request.headers.get(core_idempotency.HEADER)
+    if key is None:  # an empty or blank header is a malformed key: idempotent says so
+        return error_response([core_idempotency.MISSING], status=400,
+                              detail=core_idempotency.MISSING_DETAIL)
+    sent = payload.dict()
+    prepared = _prepare(request, payload, key)
+    planned = None
+    if isinstance(prepared[0], services.PreparedCheckin):
+        checkin, day = prepared
+        code = station_label(checkin.checkin.station)
+        window = checkin.checkin.window.code
+        if day is not None:
+            # What _store answers when it stores the check-in, but for the id: the
+            # writer stores it with the batch's others and puts the id in then.
+            answer = checkin_answer(checkin, code, window)
+            planned = idempotency.Planned(
+                checkins.store_many, checkins.ready(checkin, day), (201, answer),
+                complete=lambda item: {**answer, "id": item.prepared.checkin.pk})
+    else:
+        code, window = payload.station, payload.window
+    return idempotency.idempotent(request, key=key, payload=sent,
+                                  run=lambda: _store(prepared, code, window), planned=planned)

@@ -1,0 +1,170 @@
+"""The election-day field API: what a check-in says and answers, and a station's day.
+
+``POST /api/v1/operations/checkins`` is the election-day hot path and is served by the
+intake (amanat/intake/checkin_api.py, amanat/intake/README.md) with the schemas here;
+this module holds the schemas and the reads, written the ordinary way (ORM, scope
+through ``accounts.access``, a station a token is not bound to is not found).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field
+
+from amanat.accounts import access, policy
+from amanat.core.api_errors import ErrorOut
+from amanat.core.api_types import Integer, Text
+from amanat.core.errors import RuleError
+from amanat.elections.models import Election
+from amanat.incidents.selectors import find_station
+from amanat.operations import services
+from amanat.operations.models import Checkin, Flag, StationDay
+from amanat.stations.models import Station
+from amanat.stations.selectors import token_station_ids
+
+router = Router(tags=["operations"])
+
+CHECKIN = "operations.checkin"
+# Large enough for any station; the service refuses what is not possible with a message.
+NUMBER_LIMIT = 10**9
+
+
+class StaffIn(Schema):
+    """Staff present by post (elections.posts.StationPost)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    representative: Integer | None = Field(None, ge=0, le=services.MAX_STAFF)
+    member: Integer | None = Field(None, ge=0, le=services.MAX_STAFF)
+    inspector: Integer | None = Field(None, ge=0, le=services.MAX_STAFF)
+    police: Integer | None = Field(None, ge=0, le=services.MAX_STAFF)
+
+
+class CheckinIn(Schema):
+    # An unknown field is a mistake the device should hear of, not be silently dropped.
+    model_config = ConfigDict(extra="forbid")
+
+    station: Text = Field(max_length=30, description="county code-station code, e.g. 2310-0042")
+    window: Text = Field(max_length=8, description="O, T1, T2, T3, C or I")
+    staff: StaffIn | None = Field(None, description="opening: staff present by post")
+    materials: bool | None = Field(None, strict=True)
+    cameras: bool | None = Field(None, strict=True)
+    network: bool | None = Field(None, strict=True)
+    voters: Integer | None = Field(None, ge=0, le=NUMBER_LIMIT,
+                                   description="turnout so far (cumulative)")
+    total: Integer | None = Field(None, ge=0, le=NUMBER_LIMIT,
+                                  description="closing: the total of ballots cast")
+    incidents: Text = Field("", max_length=100,
+                            description="incident codes, space separated")
+    note: Text = Field("", max_length=1000)
+
+
+class CheckinOut(Schema):
+    id: int
+    station: str
+    window: str
+    kind: str
+    state: str  # accepted or quarantined
+    flags: list[str]  # the codes of the quality rules that flagged it
+    received_at: datetime.datetime
+
+
+class CheckinBrief(Schema):
+    id: int
+    window: str
+    kind: str
+    state: str
+    received_at: datetime.datetime
+
+
+class StationDayOut(Schema):
+    station: str
+    name: str
+    registered: int
+    last_heard_at: datetime.datetime | None
+    last_kind: str
+    opened_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    # Published figures: never a quarantined value.
+    voters: int | None
+    total: int | None
+    flagged: int
+    checkins: list[CheckinBrief]
+
+
+def values_of(payload: CheckinIn) -> services.Values:
+    staff = ({post: count for post, count in payload.staff.dict().items() if count is not None}
+             if payload.staff is not None else {})
+    return services.Values(
+        staff=staff, materials=payload.materials, cameras=payload.cameras,
+        network=payload.network, voters=payload.voters, total=payload.total,
+        incidents=payload.incidents, note=payload.note)
+
+
+def station_label(station: Station) -> str:
+    return f"{station.county.code}-{station.code}"
+
+
+def checkin_answer(prepared: services.PreparedCheckin, station_code: str, window_code: str
+                   ) -> dict[str, Any]:
+    """The answer to a stored check-in (JSON-ready: it is also the idempotency record's
+    body); the id is the stored row's (0 until it is stored: the intake puts it in)."""
+    checkin = prepared.checkin
+    return CheckinOut(
+        id=checkin.pk or 0, station=station_code, window=window_code, kind=checkin.kind,
+        state=checkin.state, flags=[fired.rule.code for fired in prepared.fired],
+        received_at=checkin.received_at,
+    ).model_dump(mode="json")
+
+
+def stored_answer(checkin: Checkin) -> dict[str, Any]:
+    """The answer for a check-in stored already (its key came again by another path)."""
+    flags = list(Flag.objects.filter(checkin=checkin).values_list("rule__code", flat=True))
+    station = Station.objects.select_related("county").get(pk=checkin.station_id)
+    return CheckinOut(
+        id=checkin.pk, station=station_label(station), window=checkin.window.code,
+        kind=checkin.kind, state=checkin.state, flags=flags, received_at=checkin.received_at,
+    ).model_dump(mode="json")
+
+
+def rule_errors(error: RuleError) -> list[RuleError]:
+    """Every refusal of a check-in (``services.RuleErrors`` carries several)."""
+    return list(getattr(error, "errors", [error]))
+
+
+def _station_for(request: HttpRequest, code: str, action: str) -> Station:
+    """The station named by ``code`` within the caller's scope for ``action`` and the
+    token's stations; 404 otherwise (out of reach is not found)."""
+    election = Election.objects.current()
+    station = find_station(election, code, within=access.scope_paths(request.user, CHECKIN,
+                                                                      action))
+    bound = token_station_ids(request)
+    if station is None or (bound is not None and station.pk not in bound):
+        raise Http404
+    return station
+
+
+@router.get("/stations/{station}/day", url_name="operations_station_day",
+            response={200: StationDayOut, 401: ErrorOut, 404: ErrorOut})
+def station_day(request: HttpRequest, station: str) -> StationDayOut:
+    """A station's day: when it was last heard from, opened and closed, and its published
+    figures (quarantined values never), with its check-ins, latest first."""
+    found = _station_for(request, station, policy.VIEW)
+    day = StationDay.objects.filter(election_id=found.election_id, station=found).first()
+    checkins = (Checkin.objects.filter(station=found).select_related("window")
+                .order_by("-received_at", "-pk")[:50])
+    return StationDayOut(
+        station=station_label(found), name=found.name,
+        registered=day.registered if day else found.expected_voters,
+        last_heard_at=day.last_heard_at if day else None,
+        last_kind=day.last_kind if day else "",
+        opened_at=day.opened_at if day else None, closed_at=day.closed_at if day else None,
+        voters=day.voters if day else None, total=day.total if day else None,
+        flagged=day.flagged if day else 0,
+        checkins=[CheckinBrief(id=c.pk, window=c.window.code, kind=c.kind, state=c.state,
+                               received_at=c.received_at) for c in checkins],
+    )
