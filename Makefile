@@ -48,13 +48,17 @@ migrations-check: install
 	AMANAT_SQLITE_PATH=:memory: $(BIN)/amanat makemigrations --check --dry-run
 
 test-sqlite: install
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser" -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not replica" -q
 
 # A throwaway cluster (scripts/with-postgres); without PostgreSQL installed this says so
 # plainly and goes on, unless AMANAT_REQUIRE_POSTGRES is set (CI sets it).
 test-postgres: install
-	@status=0; scripts/with-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser" -q \
-		|| status=$$?; \
+	@status=0; scripts/with-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) \
+		-m "not browser and not replica" -q || status=$$?; \
+	if [ $$status -eq 0 ]; then \
+		AMANAT_REQUIRE_REPLICA=1 scripts/with-postgres --replica $(BIN)/pytest -m replica -q \
+			-p no:randomly || status=$$?; \
+	fi; \
 	if [ $$status -eq 3 ] && [ -z "$$AMANAT_REQUIRE_POSTGRES" ]; then \
 		echo "*** PostgreSQL is not installed: the PostgreSQL suite was NOT run. ***"; \
 	elif [ $$status -ne 0 ]; then exit $$status; fi

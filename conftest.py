@@ -431,3 +431,18 @@ def kannel(kannel_gateway: Any, settings: Any) -> Any:
     settings.AMANAT_KANNEL_SECRET = KANNEL_SECRET
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     return kannel_gateway
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``replica`` need a streaming replica (``scripts/with-postgres
+    --replica``): skipped without one, unless AMANAT_REQUIRE_REPLICA is set (``make
+    test-postgres`` sets it: there they fail instead)."""
+    if item.get_closest_marker("replica") is None:
+        return
+    from django.conf import settings as django_settings
+
+    if "replica" not in django_settings.DATABASES:
+        problem = "no streaming replica (run under scripts/with-postgres --replica)"
+        if os.environ.get("AMANAT_REQUIRE_REPLICA"):
+            pytest.fail(f"{problem} (AMANAT_REQUIRE_REPLICA is set)")
+        pytest.skip(problem)

@@ -145,6 +145,8 @@ MIDDLEWARE = [
     # Answers to a signed-in user: Cache-Control: private, no-store.
     "amanat.accounts.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After a write, this user reads the primary for a while (amanat/core/replica.py).
+    "amanat.core.replica.RecentWriteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Axes wants to be last: it turns a locked-out sign-in into the lockout page.
@@ -180,6 +182,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "amanat.accounts.context_processors.navigation",
+                "amanat.core.replica.context",
             ],
             "builtins": ["amanat.core.templatetags.persian"],
         },
@@ -222,6 +225,17 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# A streaming replica for the pages that only read (amanat/core/replica.py): reads there
+# are at most AMANAT_REPLICA_MAX_LAG seconds old, and a user who wrote reads the primary
+# for AMANAT_REPLICA_STICKY_SECONDS.
+if os.environ.get("AMANAT_REPLICA_URL") and "postgres" in DATABASES["default"]["ENGINE"]:
+    DATABASES["replica"] = dict(dj_database_url.parse(
+        os.environ["AMANAT_REPLICA_URL"], conn_max_age=60, conn_health_checks=True))
+    # Tests: the replica serves the primary's test database (it replicates the cluster).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["amanat.core.replica.ReplicaRouter"]
+AMANAT_REPLICA_MAX_LAG = float(os.environ.get("AMANAT_REPLICA_MAX_LAG", "30"))
+AMANAT_REPLICA_STICKY_SECONDS = int(os.environ.get("AMANAT_REPLICA_STICKY_SECONDS", "30"))
 # A database that is full, locked or unreachable answers 503 with this Retry-After
 # (seconds), and logs one ALARM line per kind per AMANAT_OUTAGE_ALARM_EVERY seconds and
 # server process (amanat/core/outage.py, docs/deployment.md).

@@ -26,6 +26,7 @@ from amanat.atlas.forms import AssessmentForm, CatalogueForm, NationalTierForm, 
 from amanat.atlas.models import FactorCatalogue, TierThreshold, UnitLevel, UnitScore
 from amanat.atlas.selectors import TIER_COLOURS
 from amanat.core.errors import RuleError
+from amanat.core.replica import replica_read
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
@@ -61,6 +62,7 @@ def _map_config(rows: list[UnitScore], focus: AdminUnit | None = None) -> dict[s
 
 
 @require_GET
+@replica_read
 def national(request: HttpRequest) -> HttpResponse:
     if not can(request.user, policy.VIEW, selectors.SCORE_LABEL, None):
         raise Http404("not found")
@@ -76,6 +78,7 @@ def national(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@replica_read
 def province(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.PROVINCE)
     election = election_for_request(request, required=True)
@@ -93,6 +96,7 @@ def province(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @require_GET
+@replica_read
 def county(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.get_atlas_unit_for_user(request.user, unit_id, Kind.COUNTY)
     election = election_for_request(request, required=True)
@@ -282,6 +286,7 @@ def _national_url() -> str:
 
 
 @require_GET
+@replica_read
 def compare(request: HttpRequest) -> HttpResponse:
     """County scores on two snapshot dates side by side: what rose, what fell."""
     if not can(request.user, policy.VIEW, selectors.SCORE_LABEL, None):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.core.errors import RuleError
+from amanat.core.replica import replica_read
 from amanat.core.templatetags.persian import persian_active
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
@@ -113,6 +114,7 @@ def _columns(rows: list[dashboard.Row]) -> list[dict[str, Any]]:
 
 
 @require_GET
+@replica_read
 def case_dashboard(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     focus = _focus(request)
@@ -182,6 +184,7 @@ def _filtered(cases: CaseQuerySet, filters: dict[str, str]) -> CaseQuerySet:
 
 
 @require_GET
+@replica_read
 def case_map(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     points = stations_map.unit_points(request.user)
@@ -211,6 +214,7 @@ def _error(error: RuleError) -> JsonResponse:
 
 @gzip_page
 @require_GET
+@replica_read
 def case_map_data(request: HttpRequest) -> JsonResponse:
     """H3 cells with case counts, or the cases in view (see ``incidents.dashboard``)."""
     _require_view(request)

@@ -30,6 +30,7 @@ from amanat.candidates.review_selectors import get_candidacy_for_user
 from amanat.core import ratelimit
 from amanat.core.collation import persian
 from amanat.core.errors import RuleError
+from amanat.core.replica import replica_read
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents import selectors, services, spam
@@ -108,6 +109,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/report_new.html", {"form": form})
 
 
+@replica_read
 def report_list(request: HttpRequest) -> HttpResponse:
     _require(request, policy.VIEW, selectors.REPORT)
     page = _page(request, selectors.untriaged_reports(request.user))
@@ -158,6 +160,7 @@ def report_attach(request: HttpRequest, report_id: int) -> HttpResponse:
 # --- cases --------------------------------------------------------------------------------
 
 
+@replica_read
 def case_list(request: HttpRequest) -> HttpResponse:
     _require(request, policy.VIEW, selectors.CASE)
     categories = list(selectors.active_categories())

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amanat.accounts import access, policy
 from amanat.accounts.models import Agency
 from amanat.core.errors import RuleError
+from amanat.core.replica import replica_read
 from amanat.core.templatetags.persian import localize_number, persian_active
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
@@ -133,6 +134,7 @@ def county_rows_html(rows: list[S.Compliance]) -> SafeString:
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped or a number
 
 
+@replica_read
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Compliance with the current directive per county, worst first, with the province
     roll-up and a map."""
@@ -177,6 +179,7 @@ def work_list(request: HttpRequest) -> HttpResponse:
         "reportable": {m.pk for m in page.object_list if S.can_report(request.user, m)}})
 
 
+@replica_read
 def gaps(request: HttpRequest) -> HttpResponse:
     """The national list of gaps by tier: which measures each county's tier requires are
     missing or not done, worst first (highest-risk tier, then most gaps); scoped, with

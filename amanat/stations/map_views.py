@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from amanat.accounts import policy
 from amanat.accounts.access import can
+from amanat.core.replica import replica_read
 from amanat.core.templatetags.persian import persian_active
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
@@ -89,6 +90,7 @@ def _labels() -> dict[str, str]:
 
 
 @require_GET
+@replica_read
 def station_map(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     election = election_for_request(request)
@@ -138,6 +140,7 @@ def _filter_problem(form: StationFilterForm) -> JsonResponse:
 
 @gzip_page
 @require_GET
+@replica_read
 def map_data(request: HttpRequest) -> JsonResponse:
     """Cells or stations for ``zoom`` and ``bbox`` (see ``stations.map``), compressed:
     the national view is a few hundred cells, a few kilobytes gzipped."""

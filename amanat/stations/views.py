@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from amanat.accounts import policy
 from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_paths
 from amanat.audit.display import describe_events
+from amanat.core.replica import replica_read
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.codes import canonical_unit_code
@@ -95,6 +96,7 @@ def _query(request: HttpRequest, *drop: str) -> str:
 
 
 @require_GET
+@replica_read
 def station_list(request: HttpRequest) -> HttpResponse:
     _require(request, policy.VIEW)
     election = election_for_request(request)
@@ -141,11 +143,13 @@ def _export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpRespo
 # Exports and the error report are POST: each download is recorded in the audit log, and
 # a GET (a link from anywhere) must not write.  The filters stay in the query string.
 @require_POST
+@replica_read
 def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, "csv")
 
 
 @require_POST
+@replica_read
 def export_xlsx(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, "xlsx")
 
@@ -341,6 +345,7 @@ def import_errors(request: HttpRequest, import_id: str) -> FileResponse:
 
 
 @require_GET
+@replica_read
 def readiness(request: HttpRequest) -> HttpResponse:
     _require(request, policy.VIEW)
     election = election_for_request(request)
@@ -361,6 +366,7 @@ def readiness(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@replica_read
 def readiness_county(request: HttpRequest, unit_id: int) -> HttpResponse:
     county = get_object_for_user(
         request.user, AdminUnit, unit_id, path_field="path",
