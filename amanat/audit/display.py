@@ -220,6 +220,16 @@ ACTION_LABELS: dict[str, Promise] = {
     "training.completion.record": _("Course completions recorded"),
     "training.completions.export": _("Course completions downloaded"),
     "training.certificate.download": _("Training certificate downloaded"),
+    # election day (issue 16): the watch, alerts, flags and rules (opswatch)
+    "operations.day.prepare": _("Election-day station rows prepared"),
+    "operations.watch.run": _("Silent-station watch raised or escalated alerts"),
+    "operations.alert.acknowledge": _("Election-day alert acknowledged"),
+    "operations.alert.note": _("Note added to an election-day alert"),
+    "operations.alert.close": _("Election-day alert closed"),
+    "operations.flag.verify": _("Flagged check-in verified"),
+    "operations.flag.correct": _("Flagged check-in corrected"),
+    "operations.qualityrule.create": _("Quality rule added"),
+    "operations.qualityrule.update": _("Quality rule changed"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).
