@@ -77,7 +77,9 @@ class QualityRuleForm(forms.Form):
     description = CleanCharField(label=_("Description"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 2}),
                                  max_length=text_limit(QualityRule, "description"))
-    kinds = forms.MultipleChoiceField(label=_("Check-ins it reads"),
+    # Checked by the service (at least one): a refused checkbox group cannot point its
+    # boxes at the error.
+    kinds = forms.MultipleChoiceField(label=_("Check-ins it reads"), required=False,
                                       choices=Kind.choices,
                                       widget=forms.CheckboxSelectMultiple)
     expression = CleanCharField(label=_("Expression"), max_length=1000,
