@@ -230,6 +230,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "operations.flag.correct": _("Flagged check-in corrected"),
     "operations.qualityrule.create": _("Quality rule added"),
     "operations.qualityrule.update": _("Quality rule changed"),
+    "profile.mobile": _("Mobile number for alerts changed"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

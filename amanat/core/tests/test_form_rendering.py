@@ -192,6 +192,7 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.operations.watch_forms.FlagVerifyForm": lambda ctx: ctx.form({"note": "x" * 3000}),
     "amanat.operations.watch_forms.FlagCorrectForm": lambda ctx: ctx.form({"voters": "-1"}),
     "amanat.operations.watch_forms.QualityRuleForm": lambda ctx: ctx.form({}),
+    "amanat.accounts.forms.AlertContactForm": lambda ctx: ctx.form({"mobile": "x" * 30}),
 }
 
 
