@@ -23,7 +23,8 @@ the same moment changes nothing.
   its live silent alert, once; people close the alert.
 * An alert still **open** at the county (nobody acknowledged it)
   ``escalate_after_minutes`` after it was raised goes to the province (``level``,
-  ``escalated_at``).
+  ``escalated_at``), unless it is a silent alert whose station has been heard from
+  again.
 * The **officials** (memberships that may change alerts, ``operations.alert``) of the
   county hear of its new alerts, those of the province of its escalated ones: by SMS to
   the mobile on their profile and by e-mail to their address, through ``core.notify``
@@ -204,8 +205,12 @@ def _note_heard_again(election: Election, now: datetime.datetime,
 
 def _escalate(election: Election, now: datetime.datetime, before: datetime.datetime,
               result: WatchResult) -> list[Raised]:
-    due = Alert.objects.filter(election=election, level=AlertLevel.COUNTY,
-                               state=AlertState.OPEN, raised_at__lte=before)
+    # A silent alert whose station has been heard from again is not escalated.
+    back = StationDay.objects.filter(election=election, station_id=OuterRef("station_id"),
+                                     silent_since__isnull=True)
+    due = (Alert.objects.filter(election=election, level=AlertLevel.COUNTY,
+                                state=AlertState.OPEN, raised_at__lte=before)
+           .exclude(Q(kind=AlertKind.SILENT) & Exists(back)))
     rows = list(due.values_list("pk", "station_id", "county_id", "unit_path", "station__code"))
     if rows:
         Alert.objects.filter(pk__in=[row[0] for row in rows]).update(

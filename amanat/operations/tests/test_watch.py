@@ -152,6 +152,9 @@ def test_a_station_heard_again_gets_one_note_and_a_closed_alert_is_not_raised_ag
     services.alert_close(alert=gharchak, actor=None, note="called them")  # type: ignore[arg-type]
     run(day, "08:00")
     assert Alert.objects.filter(station=day.gharchak_station).count() == 1
+    # Heard from again: not escalated, though nobody acknowledged it.
+    kerman.refresh_from_db()
+    assert (kerman.level, kerman.state) == ("county", "open")
     # Heard again, then silent again: a new alert.
     checkin(day, day.gharchak_station, "T1", "10:00", Values(voters=50))
     run(day, "11:00")
