@@ -47,3 +47,13 @@ class MembershipGrantForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("No active user has this username."))
         return user
+
+
+class AlertContactForm(forms.Form):
+    """The mobile number election-day alerts reach the user at (operations.watch)."""
+
+    mobile = CleanCharField(
+        label=_("Mobile number for election-day alerts"), required=False, max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}),
+        help_text=_("Alerts about your area go here by SMS and to your e-mail address. "
+                    "Leave it empty for e-mail only."))

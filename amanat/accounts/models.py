@@ -189,6 +189,9 @@ class Profile(models.Model):
     )
     # A code of settings.LANGUAGES (checked by services.profile_language_set).
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # Where election-day alerts reach an official by SMS (operations.watch); empty: by
+    # e-mail only.
+    mobile = models.CharField(_("mobile number"), max_length=11, blank=True)
 
     class Meta:
         verbose_name = _("profile")

@@ -43,6 +43,7 @@ from amanat.accounts.models import (
 from amanat.audit.services import audit_record
 from amanat.core.clientaddr import client_address, client_limit_address
 from amanat.core.errors import RuleError
+from amanat.core.identity import mobile_checked
 from amanat.geo.models import AdminUnit
 
 logger = logging.getLogger("amanat.accounts")
@@ -622,3 +623,17 @@ def membership_grant_system(
                      obj=membership, after=_membership_snapshot(membership),
                      extra=_tokens_end_with_new_second_factor(user, unit, asked_before))
     return membership
+
+
+def profile_mobile_set(*, actor: User, mobile: str) -> Profile:
+    """The mobile number election-day alerts reach ``actor`` at (empty: none)."""
+    number = mobile_checked(mobile, required=False)
+    with transaction.atomic():
+        profile, _created = Profile.objects.select_for_update().get_or_create(user=actor)
+        if profile.mobile != number:
+            audit_record(action="profile.mobile", actor=actor, object_type="accounts.profile",
+                         object_id=profile.pk, before={"mobile": profile.mobile},
+                         after={"mobile": number})
+            profile.mobile = number
+            profile.save(update_fields=["mobile"])
+    return profile

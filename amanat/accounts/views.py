@@ -29,13 +29,14 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 
 from amanat.accounts import access, lockout, policy, services
-from amanat.accounts.forms import MembershipGrantForm, TokenForm
+from amanat.accounts.forms import AlertContactForm, MembershipGrantForm, TokenForm
 from amanat.accounts.middleware import (
     must_verify,
     second_factor_not_required,
     second_factor_not_required_until_enrolled,
 )
-from amanat.accounts.models import Membership
+from amanat.accounts.models import Membership, Profile
+from amanat.core.errors import RuleError
 
 
 class LoginView(auth_views.LoginView):
@@ -238,8 +239,23 @@ def _profile_context(request: HttpRequest) -> dict[str, object]:
     }
 
 
+@require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", _profile_context(request))
+    user = request.user
+    current = Profile.objects.filter(user_id=user.pk or 0).values_list("mobile", flat=True).first()
+    form = AlertContactForm(request.POST or None, initial={"mobile": current or ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_mobile_set(actor=user,  # type: ignore[arg-type]
+                                        mobile=form.cleaned_data["mobile"])
+        except RuleError as error:
+            form.add_error("mobile", error.message)
+        else:
+            messages.info(request, _("Your mobile number for alerts was saved."))
+            return redirect("accounts_profile")
+    return render(request, "accounts/profile.html", {**_profile_context(request),
+                                                     "contact_form": form},
+                  status=400 if form.errors else 200)
 
 
 # --- memberships ---------------------------------------------------------------------

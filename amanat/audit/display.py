@@ -229,6 +229,18 @@ ACTION_LABELS: dict[str, Promise] = {
     "operations.staff.remind": _("Station staff reminded by SMS"),
     # election day (issue 16)
     "operations.checkin.receive": _("Station check-in received"),
+    # election day (issue 16): the watch, alerts, flags and rules (opswatch)
+    "operations.day.prepare": _("Election-day station rows prepared"),
+    "operations.windows.create": _("Election-day check-in windows created"),
+    "operations.watch.run": _("Silent-station watch raised or escalated alerts"),
+    "operations.alert.acknowledge": _("Election-day alert acknowledged"),
+    "operations.alert.note": _("Note added to an election-day alert"),
+    "operations.alert.close": _("Election-day alert closed"),
+    "operations.flag.verify": _("Flagged check-in verified"),
+    "operations.flag.correct": _("Flagged check-in corrected"),
+    "operations.qualityrule.create": _("Quality rule added"),
+    "operations.qualityrule.update": _("Quality rule changed"),
+    "profile.mobile": _("Mobile number for alerts changed"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

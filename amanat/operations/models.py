@@ -28,6 +28,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amanat.core.models import in_language
+
 
 class Kind(models.TextChoices):
     OPENING = "opening", _("Opening")
@@ -204,7 +206,9 @@ class QualityRule(models.Model):
     ``previous_voters``, ...); true flags the check-in."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    # The name as data in both languages, as the threat catalogue holds it (Persian first).
+    name_fa = models.CharField(_("Persian name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     # The kinds of check-in it reads, comma separated (Kind values).
     kinds = models.CharField(_("check-in kinds"), max_length=60)
@@ -225,6 +229,11 @@ class QualityRule(models.Model):
     @property
     def kind_list(self) -> list[str]:
         return [kind for kind in self.kinds.split(",") if kind]
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (English falls back to Persian)."""
+        return in_language(self.name_fa, self.name_en)
 
 
 class FlagState(models.TextChoices):
@@ -325,8 +334,9 @@ class Alert(models.Model):
 
 class AlertNote(models.Model):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notes")
+    # Empty for the system's own notes (the watch: "heard from again").
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+")
+                               null=True, blank=True, related_name="+")
     text = models.TextField(_("note"), max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -28,12 +28,19 @@ from amanat.core.errors import Digits, RuleError
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.lib.jalali import format_jalali
+from amanat.lib.persian import clean_text
 from amanat.operations import quality
 from amanat.operations.models import (
+    PUBLISHED_STATES,
+    Alert,
+    AlertKind,
+    AlertNote,
+    AlertState,
     Checkin,
     CheckinState,
     DaySettings,
     Flag,
+    FlagState,
     Kind,
     QualityRule,
     Source,
@@ -361,3 +368,200 @@ def stationday_move(checkin: Checkin, *, flags: int) -> None:
     day.flagged += flags
     day.silent_since = None
     day.save()
+
+
+# -- alerts, flags and rules: what people do with them (opswatch) ----------------------
+
+ALERT_AUDIT_FIELDS = ("kind", "level", "state", "station_id")
+
+
+def _alert_snapshot(alert: Alert) -> dict[str, Any]:
+    return {name: getattr(alert, name) for name in ALERT_AUDIT_FIELDS}
+
+
+def _note_text(text: str) -> str:
+    return clean_text(text or "")[:2000]
+
+
+def alert_acknowledge(*, alert: Alert, actor: AnyUser) -> Alert:
+    """Someone at the county or the province has seen the alert and handles it: it is
+    not escalated any more."""
+    if alert.state != AlertState.OPEN:
+        raise RuleError(_("this alert is %(state)s already"), code="not_open",
+                        state=alert.get_state_display())
+    before = _alert_snapshot(alert)
+    with transaction.atomic():
+        alert.state = AlertState.ACKNOWLEDGED
+        alert.acknowledged_at, alert.acknowledged_by = timezone.now(), signed_in(actor)
+        alert.save(update_fields=["state", "acknowledged_at", "acknowledged_by"])
+        audit_record(action="operations.alert.acknowledge", actor=actor, obj=alert,
+                     object_type="operations.alert", before=before,
+                     after=_alert_snapshot(alert))
+    return alert
+
+
+def alert_note_add(*, alert: Alert, actor: AnyUser, text: str) -> AlertNote:
+    text = _note_text(text)
+    if not text:
+        raise RuleError(_("write the note"), code="required", field="text")
+    with transaction.atomic():
+        note = AlertNote.objects.create(alert=alert, author=signed_in(actor), text=text)
+        audit_record(action="operations.alert.note", actor=actor, obj=alert,
+                     object_type="operations.alert", after={"note": text})
+    return note
+
+
+def alert_close(*, alert: Alert, actor: AnyUser, note: str) -> Alert:
+    """Close an alert with a note that says how it was handled (required)."""
+    text = _note_text(note)
+    if alert.state == AlertState.CLOSED:
+        raise RuleError(_("this alert is %(state)s already"), code="not_open",
+                        state=alert.get_state_display())
+    if not text:
+        raise RuleError(_("say how the alert was handled before closing it"),
+                        code="required", field="note")
+    before = _alert_snapshot(alert)
+    with transaction.atomic():
+        AlertNote.objects.create(alert=alert, author=signed_in(actor), text=text)
+        alert.state = AlertState.CLOSED
+        alert.closed_at, alert.closed_by = timezone.now(), signed_in(actor)
+        alert.save(update_fields=["state", "closed_at", "closed_by"])
+        audit_record(action="operations.alert.close", actor=actor, obj=alert,
+                     object_type="operations.alert", before=before,
+                     after={**_alert_snapshot(alert), "note": text})
+    return alert
+
+
+def stationday_republish(*, election_id: int, station_id: int) -> None:
+    """The station's published figures and open flags from its check-ins: the latest
+    turnout and closing total not in quarantine, and the count of open flags."""
+    checkins = Checkin.objects.filter(election_id=election_id, station_id=station_id,
+                                      state__in=PUBLISHED_STATES).order_by("-received_at",
+                                                                           "-pk")
+    voters = checkins.filter(voters__isnull=False).values_list("voters", flat=True).first()
+    total = checkins.filter(total__isnull=False).values_list("total", flat=True).first()
+    flagged = Flag.objects.filter(election_id=election_id, station_id=station_id,
+                                  state=FlagState.OPEN).count()
+    StationDay.objects.filter(election_id=election_id, station_id=station_id).update(
+        voters=voters, total=total, flagged=flagged)
+
+
+def _flag_resolve(*, flag: Flag, actor: AnyUser, state: str, note: str,
+                  corrected: Mapping[str, int] | None) -> Checkin:
+    """Resolve every open flag of the flag's check-in and publish it."""
+    if flag.state != FlagState.OPEN:
+        raise RuleError(_("this flag is %(state)s already"), code="not_open",
+                        state=flag.get_state_display())
+    checkin = flag.checkin
+    before = {"state": checkin.state, "voters": checkin.voters, "total": checkin.total}
+    now, user = timezone.now(), signed_in(actor)
+    with transaction.atomic():
+        if corrected:
+            checkin.original = {**checkin.original,
+                                **{name: getattr(checkin, name) for name in corrected}}
+            for name, value in corrected.items():
+                setattr(checkin, name, value)
+        checkin.state = (CheckinState.CORRECTED if state == FlagState.CORRECTED
+                         else CheckinState.VERIFIED)
+        checkin.save(update_fields=["state", "voters", "total", "original"])
+        resolved = Flag.objects.filter(checkin=checkin, state=FlagState.OPEN).update(
+            state=state, resolved_at=now, resolved_by=user, note=note)
+        stationday_republish(election_id=checkin.election_id, station_id=checkin.station_id)
+        # Its quality alert is handled with it.
+        alerts = Alert.objects.filter(kind=AlertKind.QUALITY, flag__checkin=checkin).exclude(
+            state=AlertState.CLOSED)
+        for alert in alerts:
+            AlertNote.objects.create(alert=alert, author=user, text=note or str(
+                _("The flagged values were corrected.") if corrected
+                else _("The flagged values were verified.")))
+        alerts.update(state=AlertState.CLOSED, closed_at=now, closed_by=user)
+        audit_record(action=f"operations.flag.{'correct' if corrected else 'verify'}",
+                     actor=actor, obj=checkin, object_type="operations.checkin",
+                     before=before,
+                     after={"state": checkin.state, "voters": checkin.voters,
+                            "total": checkin.total},
+                     extra={"flags": resolved, "note": note})
+    return checkin
+
+
+def flag_verify(*, flag: Flag, actor: AnyUser, note: str = "") -> Checkin:
+    """The flagged values were right: the check-in is published as it came."""
+    return _flag_resolve(flag=flag, actor=actor, state=FlagState.VERIFIED,
+                         note=_note_text(note)[:1000], corrected=None)
+
+
+def flag_correct(*, flag: Flag, actor: AnyUser, voters: int | None = None,
+                 total: int | None = None, note: str = "") -> Checkin:
+    """A person gives the right figures: the check-in keeps the received ones in
+    ``original`` and is published with the new."""
+    checkin = flag.checkin
+    corrected = {}
+    needed = {Kind.TURNOUT: "voters", Kind.CLOSING: "total"}.get(Kind(checkin.kind))
+    for name, value in (("voters", voters), ("total", total)):
+        if value is None:
+            continue
+        if not 0 <= value <= MAX_VOTERS:
+            raise RuleError(_("%(number)s is not a possible number of voters"),
+                            code="out_of_range", field=name, number=value)
+        if getattr(checkin, name) is None and name != needed:
+            raise RuleError(_("this check-in has no figure “%(name)s” to correct"),
+                            code="not_there", field=name, name=name)
+        corrected[name] = value
+    if not corrected:
+        raise RuleError(_("give the right figure"), code="required",
+                        field=needed or "voters")
+    return _flag_resolve(flag=flag, actor=actor, state=FlagState.CORRECTED,
+                         note=_note_text(note)[:1000], corrected=corrected)
+
+
+RULE_AUDIT_FIELDS = ("code", "name_fa", "name_en", "description", "kinds", "expression",
+                     "active")
+
+
+def _rule_check(*, code: str, kinds: list[str], expression: str, rule: QualityRule | None
+                ) -> str:
+    if not kinds or any(kind not in Kind.values for kind in kinds):
+        raise RuleError(_("choose the kinds of check-in the rule reads"), code="required",
+                        field="kinds")
+    same = QualityRule.objects.filter(code=code)
+    if rule is not None:
+        same = same.exclude(pk=rule.pk)
+    if same.exists():
+        raise RuleError(_("another rule has the code “%(given)s”"), code="duplicate",
+                        field="code", given=code)
+    return quality.expression_check(expression)
+
+
+def qualityrule_save(*, rule: QualityRule | None, actor: AnyUser, code: str, name_fa: str,
+                     name_en: str, description: str, kinds: list[str], expression: str,
+                     active: bool) -> QualityRule:
+    """Add a rule (``rule`` None) or change one; its expression is checked first."""
+    expression = _rule_check(code=code, kinds=kinds, expression=expression, rule=rule)
+    before = ({name: getattr(rule, name) for name in RULE_AUDIT_FIELDS}
+              if rule is not None else None)
+    with transaction.atomic():
+        target = rule or QualityRule(code=code)
+        target.code, target.name_fa, target.name_en = code, clean_text(name_fa), name_en.strip()
+        target.description = clean_text(description)
+        target.kinds = ",".join(kind for kind in Kind.values if kind in kinds)
+        target.expression, target.active = expression, active
+        target.updated_by = signed_in(actor)
+        target.save()
+        audit_record(action="operations.qualityrule." + ("update" if rule else "create"),
+                     actor=actor, obj=target, object_type="operations.qualityrule",
+                     before=before,
+                     after={name: getattr(target, name) for name in RULE_AUDIT_FIELDS})
+    return target
+
+
+def qualityrule_switch(*, rule: QualityRule, actor: AnyUser, active: bool) -> QualityRule:
+    """Switch a rule on or off (off: it flags nothing from now on)."""
+    if rule.active == active:
+        return rule
+    with transaction.atomic():
+        rule.active, rule.updated_by = active, signed_in(actor)
+        rule.save(update_fields=["active", "updated_by", "updated_at"])
+        audit_record(action="operations.qualityrule.update", actor=actor, obj=rule,
+                     object_type="operations.qualityrule", before={"active": not active},
+                     after={"active": active})
+    return rule

@@ -20,6 +20,7 @@ from django.utils import timezone
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents.models import Case, Report
+from amanat.operations.models import StationDay
 from amanat.plans.models import Indicator, IndicatorKind, Measure
 from amanat.stations.models import Station, Status, ready_q
 
@@ -39,6 +40,9 @@ COLUMNS_READ: dict[str, tuple[str, ...]] = {
                                    "stations_station.election_id"),
     IndicatorKind.OVERDUE_MEASURES: ("plans_measure.unit_path", "plans_measure.status",
                                      "plans_measure.due_on", "plans_measure.election_id"),
+    IndicatorKind.SILENT_STATIONS: ("operations_stationday.county_id",
+                                    "operations_stationday.silent_since",
+                                    "operations_stationday.election_id"),
 }
 
 
@@ -109,4 +113,10 @@ class IndicatorValues:
             measures = (Measure.objects.overdue(today).filter(election=self.election)
                     .values_list("unit_path").annotate(n=Count("pk")).order_by())
             return by_county(measures, self.paths)
+        if kind == IndicatorKind.SILENT_STATIONS:
+            # The watch (operations.watch) keeps silent_since on the stations' day rows.
+            silent = (StationDay.objects.filter(election=self.election,
+                                                silent_since__isnull=False)
+                      .values_list("county_id").annotate(n=Count("pk")).order_by())
+            return {county: float(n) for county, n in silent}
         raise ValueError(f"unknown indicator kind {kind!r}")

@@ -373,6 +373,8 @@ class IndicatorKind(models.TextChoices):
     REPORTS_PER_HOUR = "reports_per_hour", _("Reports per hour")
     READINESS_GAPS = "readiness_gaps", _("Stations with readiness gaps")
     OVERDUE_MEASURES = "overdue_measures", _("Overdue measures")
+    # Issue 16: stations with a silent-station alert open (operations.watch).
+    SILENT_STATIONS = "silent_stations", _("Stations silent on election day")
 
 
 class Indicator(models.Model):

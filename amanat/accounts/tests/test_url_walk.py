@@ -623,6 +623,46 @@ def _plans_threat_rate(world: World) -> list[tuple[dict[str, Any], AdminUnit | N
             for u in AdminUnit.objects.filter(kind="county")]
 
 
+def _walk_operations(world: World) -> dict[str, Any]:
+    """Per walk station (Gharchak, Kerman): a flagged turnout check-in with its flag and
+    a silent and a quality alert (created once per world)."""
+    from amanat.operations import models as ops
+    from amanat.operations import services as ops_services
+
+    found = list(ops.Alert.objects.order_by("pk"))
+    if found:
+        return {"alerts": found, "flags": list(ops.Flag.objects.order_by("pk")),
+                "rule": ops.QualityRule.objects.order_by("pk").first()}
+    windows = {w.code: w for w in ops_services.windows_default_create(
+        election=world.election, actor=None)}
+    rule = ops.QualityRule.objects.get(code="turnout-above-registered")
+    for station in _walk_stations(world):
+        checkin = ops.Checkin.objects.create(
+            election=world.election, station=station, county=station.county,
+            unit_path=station.unit_path, window=windows["T1"], kind="turnout", source="web",
+            voters=900, state="quarantined")
+        flag = ops.Flag.objects.create(
+            checkin=checkin, rule=rule, election=world.election, station=station,
+            county=station.county, unit_path=station.unit_path, values={"voters": 900})
+        for kind, with_flag in (("silent", None), ("quality", flag)):
+            ops.Alert.objects.create(election=world.election, station=station,
+                                     county=station.county, unit_path=station.unit_path,
+                                     kind=kind, flag=with_flag)
+    return _walk_operations(world)
+
+
+def _ops_alerts(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"alert_id": a.pk}, a.station.unit) for a in _walk_operations(world)["alerts"]]
+
+
+def _ops_flags(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"flag_id": f.pk}, f.station.unit) for f in _walk_operations(world)["flags"]]
+
+
+def _ops_rules(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    return [({"rule_id": _walk_operations(world)["rule"].pk}, None)]
+
+
 EXPECTATIONS: dict[str, Expect] = {
     # accounts
     "login": Expect(PUBLIC),
@@ -990,6 +1030,30 @@ EXPECTATIONS: dict[str, Expect] = {
     "training_public": Expect(PUBLIC),
     "training_public_course": Expect(PUBLIC, objects=_training_public),
     "training_verify": Expect(PUBLIC),
+    # election day (issue 16), opswatch: alerts and flags in scope; rules national
+    "operations:alerts": Expect(LIST, "operations.alert"),
+    "operations:alert": Expect(OBJECT, "operations.alert", objects=_ops_alerts),
+    "operations:alert_acknowledge": Expect(OBJECT, "operations.alert", action="change",
+                                           objects=_ops_alerts, post_only=True),
+    "operations:alert_note": Expect(OBJECT, "operations.alert", action="change",
+                                    objects=_ops_alerts, post_only=True,
+                                    post=lambda kwargs: {"text": "walk"}),
+    "operations:alert_close": Expect(OBJECT, "operations.alert", action="change",
+                                     objects=_ops_alerts, post_only=True,
+                                     post=lambda kwargs: {"note": "walk"}),
+    "operations:flags": Expect(LIST, "operations.checkin"),
+    "operations:flag": Expect(OBJECT, "operations.checkin", objects=_ops_flags),
+    "operations:flag_verify": Expect(OBJECT, "operations.checkin", action="change",
+                                     objects=_ops_flags, post_only=True),
+    "operations:flag_correct": Expect(OBJECT, "operations.checkin", action="change",
+                                      objects=_ops_flags, post_only=True,
+                                      post=lambda kwargs: {"voters": 500}),
+    "operations:rules": Expect(LIST, "operations.qualityrule"),
+    "operations:rule_new": Expect(NATIONAL, "operations.qualityrule", action="create"),
+    "operations:rule_edit": Expect(NATIONAL, "operations.qualityrule", action="change",
+                                   objects=_ops_rules),
+    "operations:rule_switch": Expect(NATIONAL, "operations.qualityrule", action="change",
+                                     objects=_ops_rules, post_only=True),
 }
 
 # Views that do not yet follow the policy, owned by other apps. Each entry must still

@@ -185,6 +185,14 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.stations.forms.StationForm": lambda ctx: ctx.form({}, instance=_station(ctx)),
     "amanat.stations.forms.StationImportForm": lambda ctx: ctx.form({}),
     "amanat.stations.forms.ColumnMappingForm": lambda ctx: ctx.form(_unknown_columns(), {}),
+    # election day (opswatch)
+    "amanat.operations.watch_forms.AlertFilterForm": lambda ctx: ctx.form({"kind": "x"}),
+    "amanat.operations.watch_forms.AlertNoteForm": lambda ctx: ctx.form({}),
+    "amanat.operations.watch_forms.AlertCloseForm": lambda ctx: ctx.form({}),
+    "amanat.operations.watch_forms.FlagVerifyForm": lambda ctx: ctx.form({"note": "x" * 3000}),
+    "amanat.operations.watch_forms.FlagCorrectForm": lambda ctx: ctx.form({"voters": "-1"}),
+    "amanat.operations.watch_forms.QualityRuleForm": lambda ctx: ctx.form({}),
+    "amanat.accounts.forms.AlertContactForm": lambda ctx: ctx.form({"mobile": "x" * 30}),
 }
 
 

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('text', models.TextField(max_length=2000, verbose_name='note')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('alert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='operations.alert')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'ordering': ['created_at'],
@@ -133,7 +133,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('name_fa', models.CharField(max_length=200, verbose_name='Persian name')),
+                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='English name')),
                 ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
                 ('kinds', models.CharField(max_length=60, verbose_name='check-in kinds')),
                 ('expression', models.TextField(max_length=1000, verbose_name='expression')),

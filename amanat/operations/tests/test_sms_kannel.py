@@ -14,25 +14,24 @@ It never skips in CI (AMANAT_REQUIRE_KANNEL=1: the fixture fails without Kannel)
 from __future__ import annotations
 
 import datetime
-import importlib
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
-from django.apps import apps as django_apps
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from amanat.core.models import InboundSms
 from amanat.elections.posts import StationPost
 from amanat.operations.models import (
+    Alert,
+    AlertKind,
     Checkin,
     CheckinState,
     DaySettings,
     Flag,
-    QualityRule,
     StationDay,
 )
 from amanat.operations.tests.conftest import Day
@@ -69,17 +68,8 @@ def replies(kannel: Any, number: str, count: int) -> list[Any]:
         f"{count} replies to {number} at the fake SMS centre")
 
 
-def _quality_rules() -> None:
-    """The default rules (a data migration) again: a transactional test's flush empties
-    the table."""
-    if not QualityRule.objects.exists():
-        importlib.import_module(
-            "amanat.operations.migrations.0002_default_quality_rules").add(django_apps, None)
-
-
 def test_check_ins_by_sms_through_kannel_are_recorded_answered_flagged_and_watched(
         day: Day, kannel: Any) -> None:
-    _quality_rules()
     staff(day, day.gharchak_station, StationPost.REPRESENTATIVE, PHONE, 1)
     staff(day, day.kerman_station, StationPost.REPRESENTATIVE, "09121110007", 2)
     open_now(day, "O", "T1", "C", "I")
@@ -117,16 +107,9 @@ def test_check_ins_by_sms_through_kannel_are_recorded_answered_flagged_and_watch
 
     # 3. The Kerman station stays quiet: the watch raises an alert for it, not for
     # Gharchak, which was just heard from.
-    # TODO(merge opswatch): ``amanat operations-watch`` (operations/watch.py) is written
-    # on the opswatch branch.  Once both are merged, delete this ``if`` (keep its body):
-    # the command must exist, and this part then runs in CI like the two above.
-    if "operations_watch" in get_commands():
-        from amanat.operations.models import Alert, AlertKind
-
-        DaySettings.objects.update_or_create(election=day.election,
-                                             defaults={"silent_after_minutes": 10})
-        now = timezone.now() + datetime.timedelta(minutes=1)
-        call_command("operations_watch", "--election", day.election.slug,
-                     "--now", now.isoformat())
-        silent = Alert.objects.filter(election=day.election, kind=AlertKind.SILENT)
-        assert list(silent.values_list("station_id", flat=True)) == [day.kerman_station.pk]
+    DaySettings.objects.update_or_create(election=day.election,
+                                         defaults={"silent_after_minutes": 10})
+    now = timezone.now() + datetime.timedelta(minutes=1)
+    call_command("operations_watch", "--election", day.election.slug, "--now", now.isoformat())
+    silent = Alert.objects.filter(election=day.election, kind=AlertKind.SILENT)
+    assert list(silent.values_list("station_id", flat=True)) == [day.kerman_station.pk]
