@@ -547,7 +547,8 @@ def qualityrule_save(*, rule: QualityRule | None, actor: AnyUser, code: str, nam
         target.expression, target.active = expression, active
         target.updated_by = signed_in(actor)
         target.save()
-        audit_record(action="operations.qualityrule." + ("update" if rule else "create"),
+        audit_record(action=("operations.qualityrule.update" if rule
+                             else "operations.qualityrule.create"),
                      actor=actor, obj=target, object_type="operations.qualityrule",
                      before=before,
                      after={name: getattr(target, name) for name in RULE_AUDIT_FIELDS})

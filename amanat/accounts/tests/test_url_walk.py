@@ -492,6 +492,11 @@ def _staffing_stations(world: World) -> list[tuple[dict[str, Any], AdminUnit | N
     return [({"pk": s.pk}, s.unit) for s in _walk_stations(world)]
 
 
+def _operations_station_codes(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """The station-day API names a station as county code-station code."""
+    return [({"station": f"{s.county.code}-{s.code}"}, s.unit) for s in _walk_stations(world)]
+
+
 def _staffing_api_stations(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     _walk_staffing(world)
     return [({"station_id": s.pk}, s.unit) for s in _walk_stations(world)]
@@ -912,6 +917,10 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:incidents_report_create": Expect(LIST, "incidents.report", action="create",
                                           post_only=True),
     "api:incidents_sms": Expect(WEBHOOK, post_only=True),
+    "api:operations_checkin_create": Expect(LIST, "operations.checkin", action="create",
+                                            post_only=True),
+    "api:operations_station_day": Expect(OBJECT, "operations.checkin",
+                                         objects=_operations_station_codes),
     "api:sms_kannel": Expect(WEBHOOK),
     # the public portal (no account) and the field app (amanat/portal)
     "portal:finder": Expect(PUBLIC),

@@ -5,7 +5,6 @@ flags, the station's day, and concurrent check-ins sharing commits."""
 from __future__ import annotations
 
 import datetime
-import importlib
 import json
 import re
 import threading
@@ -24,7 +23,7 @@ from amanat.intake import checkins
 from amanat.intake.groupcommit import GroupCommitter
 from amanat.intake.tests.conftest import Answer, serve
 from amanat.operations import services
-from amanat.operations.models import Checkin, Flag, QualityRule, StationDay, Window
+from amanat.operations.models import Checkin, Flag, StationDay, Window
 from amanat.operations.tests.conftest import Day, day  # noqa: F401  (a fixture)
 from amanat.stations.models import TokenStation
 from amanat.stations.tests.conftest import make_station
@@ -53,19 +52,13 @@ class Field:
 
 @pytest.fixture
 def field(day: Day, personas: Any) -> Field:  # noqa: F811
-    """The day with its windows open now, but T3 (later today); the default rules (a
-    transactional test's flush drops the migration's rows)."""
+    """The day with its windows open now, but T3 (later today)."""
     now = timezone.now()
     for window in Window.objects.filter(election=day.election):
         later = window.code == "T3"
         window.opens_at = now + datetime.timedelta(hours=2 if later else -1)
         window.closes_at = now + datetime.timedelta(hours=3 if later else 1)
         window.save()
-    rules = importlib.import_module("amanat.operations.migrations.0002_default_quality_rules")
-    for code, name, description, kinds, expression in rules.RULES:
-        QualityRule.objects.get_or_create(code=code, defaults={
-            "name": name, "description": description, "kinds": kinds,
-            "expression": expression})
     field = Field(day, personas, "")
     field.token = field.token_for(personas.inspector)
     return field
