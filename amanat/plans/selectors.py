@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
-from amanat.accounts.models import Role
+from amanat.accounts.models import Membership, Role
 from amanat.atlas import factors as atlas_factors
 from amanat.atlas.models import RequiredMeasure, UnitLevel, UnitScore
 from amanat.atlas.selectors import station_shortfalls, unit_score
@@ -158,9 +159,26 @@ def get_indicator_for_user(user: AnyUser, pk: Any) -> Indicator:
 
 
 def get_alert_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Alert:
-    return access.get_object_for_user(
+    """An alert in scope; to act on it (acknowledge, start its playbook) it must also be
+    addressed to one of the user's roles there, as the lists show it (attack review
+    2026-12, P5): a role it does not name neither sees nor handles it."""
+    alert = access.get_object_for_user(
         user, Alert, pk, write=write, path_field="unit_path", model_label=SCENARIO,
         queryset=Alert.objects.select_related("unit", "indicator__scenario"))
+    if not addressed_to(alert, access.user_memberships(user)):
+        access.access_denied_record(user=user, model_label="plans.alert", pk=pk,
+                                    action=policy.CHANGE if write else policy.VIEW)
+        raise Http404("not found")
+    return alert
+
+
+# Roles that see every alert of their area, whoever it names.
+ALL_ALERTS_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.HQ_STAFF, Role.AUDITOR})
+
+
+def addressed_to(alert: Alert, memberships: Iterable[Membership]) -> bool:
+    roles = {m.role for m in memberships if alert.unit_path.startswith(m.unit.path)}
+    return bool(roles & set(alert.roles) or roles & ALL_ALERTS_ROLES)
 
 
 def get_run_for_user(user: AnyUser, pk: Any) -> PlaybookRun:
@@ -375,13 +393,8 @@ def alerts_for_user(user: AnyUser, *, live_only: bool = True) -> list[Alert]:
     qs = access.scope_queryset(user, qs, action=policy.VIEW, path_field="unit_path",
                                model_label=SCENARIO)
     memberships = access.user_memberships(user)
-    out = []
-    for alert in qs.order_by("-fired_at", "-pk")[:500]:
-        roles = {m.role for m in memberships if alert.unit_path.startswith(m.unit.path)}
-        if roles & set(alert.roles) or roles & {Role.NATIONAL_ADMIN, Role.HQ_STAFF,
-                                                Role.AUDITOR}:
-            out.append(alert)
-    return out
+    return [alert for alert in qs.order_by("-fired_at", "-pk")[:500]
+            if addressed_to(alert, memberships)]
 
 
 def scenarios_for(user: AnyUser) -> QuerySet[Scenario]:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser, signed_in
 from amanat.accounts.models import Agency, Role
 from amanat.atlas import factors as atlas_factors
@@ -241,6 +242,10 @@ def measure_report(*, measure: Measure, status: str, evidence: str, actor: AnyUs
     _choice(status, MeasureStatus.values, field="status")
     evidence = _text(evidence, field="evidence", label=_("the evidence"), limit=4000,
                      required=status in CLOSED_MEASURE_STATUSES)
+    if status == MeasureStatus.NOT_APPLICABLE and not _may_waive(actor, measure):
+        raise RuleError(_("only the province or the ministry may declare a required measure "
+                          "not applicable; report what was done with its evidence"),
+                        code="waiver_above_county", field="status")
     with transaction.atomic():
         measure = Measure.objects.select_for_update().select_related("unit").get(pk=measure.pk)
         before = audit_snapshot(measure, ["status", "evidence"])
@@ -253,6 +258,17 @@ def measure_report(*, measure: Measure, status: str, evidence: str, actor: AnyUs
         audit_record(action="plans.measure.report", actor=actor, unit=measure.unit,
                      obj=measure, before=old, after=new)
     return measure
+
+
+def _may_waive(actor: AnyUser | None, measure: Measure) -> bool:
+    """A county's own measure it may declare not applicable itself; the ministry's
+    (a directive's or the atlas tier's) only someone who may change measures above the
+    county: otherwise a county reached full compliance and an empty gaps list by waiving
+    what it was required to do (attack review 2026-12, P11).  No actor: the system."""
+    if measure.source == MeasureSource.LOCAL or actor is None:
+        return True
+    parent = measure.unit.parent
+    return parent is not None and access.can(actor, policy.CHANGE, "plans.measure", parent)
 
 
 def measures_from_tier(*, election: Election, county: AdminUnit, actor: AnyUser | None,

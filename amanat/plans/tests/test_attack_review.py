@@ -9,17 +9,21 @@ import io
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from amanat.accounts.models import Membership, Role
 from amanat.audit.models import Event
 from amanat.councils.tests.test_pdf import pdftotext
 from amanat.lib.jalali import format_jalali
 from amanat.plans import playbooks, services
 from amanat.plans.models import (
+    Alert,
     IndicatorKind,
+    MeasureSource,
     PlaybookRun,
     Scenario,
     SecurityPlan,
@@ -128,3 +132,61 @@ def test_a_double_submit_is_a_refusal_not_a_500(world: World, monkeypatch) -> No
     assert governor.post(start)["Location"] == reverse("plans:county", args=[geo.gharchak.pk])
     assert PlaybookRun.objects.filter(scenario=made, status="running").count() == 1
     assert Threat.objects.filter(code="road-blocks").count() == 1
+
+
+def _late_alert(world: World) -> Alert:
+    """An overdue county measure fires an alert addressed to the governor only."""
+    services.scenario_create(
+        code="late", threat=world.threat("power_network_outage"), title="اقدامات معوق",
+        actor=world.personas.admin, alert_roles=("governor",),
+        playbook=playbooks.build("late", "x", [("election_hq", "پیگیری")]),
+        indicators_=[services.IndicatorSpec(kind=IndicatorKind.OVERDUE_MEASURES,
+                                            threshold=1)])
+    services.measure_create(
+        election=world.election, unit=world.geo.gharchak, title="گشت", phase="before",
+        owner=world.agency("police"), due_on=TODAY - datetime.timedelta(days=1),
+        actor=world.personas.admin)
+    call_command("plans_evaluate", "--election", world.election.slug, stdout=io.StringIO())
+    return Alert.objects.get()
+
+
+def test_an_alert_is_handled_only_by_the_roles_it_names(world: World) -> None:
+    """P5: a security committee member could acknowledge, by its id, an alert addressed
+    to the governor only (which their own list did not show)."""
+    alert = _late_alert(world)
+    committee = User.objects.create_user("gharchak_committee", password="x" * 16)
+    Membership.objects.create(user=committee, role=Role.SECURITY_COMMITTEE,
+                              unit=world.geo.gharchak)
+    ack = reverse("plans:alert_ack", args=[alert.pk])
+    assert client_for(committee).post(ack).status_code == 404
+    alert.refresh_from_db()
+    assert alert.acknowledged_by is None
+    assert Event.objects.filter(action="access.denied", object_id=str(alert.pk)).exists()
+    assert client_for(world.personas.gharchak_governor).post(ack).status_code == 302
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == world.personas.gharchak_governor
+
+
+def test_a_county_cannot_waive_the_ministrys_measures(world: World) -> None:
+    """P11: a county declared a directive's or the tier's required measure "not
+    applicable" with any text, and it counted as complied and closed the tier gap."""
+    required = services.measure_create(
+        election=world.election, unit=world.geo.gharchak, title="دوربین ورودی‌ها",
+        phase="before", owner=world.agency("police"), actor=world.personas.admin,
+        due_on=TODAY + datetime.timedelta(days=3), source=MeasureSource.DIRECTIVE)
+    report = reverse("plans:measure_report", args=[required.pk])
+    waived = {"status": "not_applicable", "evidence": "لازم نیست"}
+    page = client_for(world.personas.gharchak_governor).post(report, waived)
+    assert page.status_code == 200 and "فقط استان یا وزارت" in page.content.decode()
+    required.refresh_from_db()
+    assert required.status != "not_applicable"
+    # The province may waive it; the county may still waive its own measures.
+    assert client_for(world.personas.tehran_officer).post(report, waived).status_code == 302
+    required.refresh_from_db()
+    assert required.status == "not_applicable"
+    own = services.measure_create(
+        election=world.election, unit=world.geo.gharchak, title="گشت محلی", phase="before",
+        owner=world.agency("police"), actor=world.personas.admin,
+        due_on=TODAY + datetime.timedelta(days=3))
+    assert client_for(world.personas.gharchak_governor).post(
+        reverse("plans:measure_report", args=[own.pk]), waived).status_code == 302
