@@ -30,6 +30,7 @@ urlpatterns = [
     path("plans/", include("amanat.plans.urls")),
     path("boards/", include("amanat.boards.urls")),
     path("staffing/", include("amanat.staffing.urls")),
+    path("operations/", include("amanat.operations.urls")),
     # Training: the public awareness material and certificate check (no account), then
     # the staff pages.
     path("training/", include("amanat.training.public_urls")),

@@ -220,6 +220,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "training.completion.record": _("Course completions recorded"),
     "training.completions.export": _("Course completions downloaded"),
     "training.certificate.download": _("Training certificate downloaded"),
+    # election day (issue 16): the dashboard's branch
+    "operations.windows.create": _("Election-day check-in windows created"),
+    "operations.windows.update": _("Election-day windows and settings changed"),
+    "operations.windows.retime": _("Election-day windows moved for a simulation"),
+    "operations.checkin.receive": _("Election-day check-in received"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

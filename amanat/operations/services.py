@@ -322,3 +322,76 @@ def stationday_move(checkin: Checkin, *, flags: int) -> None:
     day.flagged += flags
     day.silent_since = None
     day.save()
+
+
+# -- the windows page and the simulation (opsdash) -----------------------------------
+
+def windows_update(*, election: Election, times: Mapping[int, tuple[datetime.time, datetime.time]],
+                   silent_after_minutes: int, escalate_after_minutes: int,
+                   actor: AnyUser) -> list[Window]:
+    """Set each window's opening and closing time on election day (a closing time not
+    after the opening is on the next day) and the day's settings; one audit entry."""
+    windows = {w.pk: w for w in Window.objects.filter(election=election)}
+    settings = day_settings(election)
+    before = _day_snapshot(list(windows.values()), settings)
+    with transaction.atomic():
+        for pk, (opens, closes) in times.items():
+            window = windows.get(pk)
+            if window is None:
+                continue
+            opens_at = _local(election.election_day, opens.strftime("%H:%M"))
+            closes_at = _local(election.election_day, closes.strftime("%H:%M"))
+            if closes_at <= opens_at:
+                closes_at += datetime.timedelta(days=1)
+            if (window.opens_at, window.closes_at) != (opens_at, closes_at):
+                window.opens_at, window.closes_at = opens_at, closes_at
+                window.save(update_fields=["opens_at", "closes_at"])
+        settings.silent_after_minutes = silent_after_minutes
+        settings.escalate_after_minutes = escalate_after_minutes
+        settings.save()
+        after = _day_snapshot(list(windows.values()), settings)
+        audit_record(action="operations.windows.update", actor=actor,
+                     object_type="elections.election", object_id=election.pk,
+                     before=before, after=after)
+    return sorted(windows.values(), key=lambda w: (w.position, w.opens_at))
+
+
+def _day_snapshot(windows: list[Window], settings: DaySettings) -> dict[str, Any]:
+    return {
+        "windows": {w.code: [timezone.localtime(w.opens_at).strftime("%Y-%m-%d %H:%M"),
+                             timezone.localtime(w.closes_at).strftime("%Y-%m-%d %H:%M")]
+                    for w in sorted(windows, key=lambda w: w.position)},
+        "silent_after_minutes": settings.silent_after_minutes,
+        "escalate_after_minutes": settings.escalate_after_minutes,
+    }
+
+
+def windows_retime(*, election: Election, start: datetime.datetime, minutes: float,
+                   silent_after_minutes: int | None = None,
+                   actor: AnyUser | None) -> list[Window]:
+    """Compress the election's day onto ``minutes`` from ``start`` (the simulation):
+    every window keeps its place in the day, scaled from the first opening to the last
+    closing.  Audited: the day's real times are in the entry's ``before``."""
+    windows = list(Window.objects.filter(election=election))
+    if not windows:
+        windows = windows_default_create(election=election, actor=actor)
+    settings = day_settings(election)
+    before = _day_snapshot(windows, settings)
+    first = min(w.opens_at for w in windows)
+    span = (max(w.closes_at for w in windows) - first).total_seconds()
+    scale = minutes * 60 / span
+    with transaction.atomic():
+        for window in windows:
+            window.opens_at = start + datetime.timedelta(
+                seconds=(window.opens_at - first).total_seconds() * scale)
+            window.closes_at = start + datetime.timedelta(
+                seconds=(window.closes_at - first).total_seconds() * scale)
+            window.save(update_fields=["opens_at", "closes_at"])
+        if silent_after_minutes is not None:
+            settings.silent_after_minutes = silent_after_minutes
+            settings.save()
+        audit_record(action="operations.windows.retime", actor=actor,
+                     object_type="elections.election", object_id=election.pk,
+                     before=before, after=_day_snapshot(windows, settings),
+                     extra={"minutes": minutes})
+    return windows
