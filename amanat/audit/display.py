@@ -225,6 +225,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "operations.windows.update": _("Election-day windows and settings changed"),
     "operations.windows.retime": _("Election-day windows moved for a simulation"),
     "operations.checkin.receive": _("Election-day check-in received"),
+    "operations.checkin.bulk": _("Election-day check-ins written in bulk (simulation)"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).
