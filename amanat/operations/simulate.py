@@ -38,7 +38,7 @@ from amanat.staffing.models import Assignment
 from amanat.stations.models import Station
 
 # Share of the closing turnout reached by each turnout window, in order.
-TURNOUT_SHARES = (0.22, 0.55, 0.85)
+TURNOUT_SHARES = (0.25, 0.6, 0.95)
 # Share of the stations showing each anomaly.
 ANOMALY_SHARE = 0.002
 INCIDENT_SHARE = 0.01
@@ -181,7 +181,9 @@ class Simulation:
                                     incident_window.code, Values(incidents="VB"),
                                     *source(station_id)))
             if closing is not None:
-                total = max(previous, int(final))
+                # The last hour adds little: within the closing rule's margin of the
+                # last turnout.
+                total = int(previous * rng.uniform(1.0, 1.05))
                 plan.append(Planned(at(closing, 0.02, 0.3), station_id, closing.code,
                                     Values(total=total), *source(station_id)))
         plan.sort()

@@ -1,0 +1,76 @@
+"""``amanat simulate-election-day`` through the command: the windows re-timed onto now
+(audited), every station but the silent ones opens, reports and closes, anomalies are
+flagged and quarantined, and the dashboard's data shows it."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from amanat.audit.models import Event
+from amanat.operations import simulate
+from amanat.operations.models import Checkin, Flag, StationDay, Window
+from amanat.plans.tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def _run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("simulate_election_day", "--election", "test-day", "--start-in", "0",
+                 *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_a_compressed_day_fills_the_dashboard(day: Any, personas: Any, small_geo: Any) -> None:
+    before = timezone.now()
+    output = _run("--minutes", "0.05", "--silent", "1", "--seed", "7")
+    # The windows now lie on the compressed day, and the move is audited.
+    windows = list(Window.objects.filter(election=day.election))
+    assert all(w.opens_at >= before for w in windows)
+    assert max(w.closes_at for w in windows) <= before + timezone.timedelta(seconds=10)
+    event = Event.objects.get(action="operations.windows.retime")
+    assert event.before["windows"]["T1"][0].endswith("09:45")
+    assert "operations.windows.retime" in output
+    assert "SMS: skipped" in output
+    summary = json.loads(output.strip().splitlines()[-2])
+    assert summary["silent_stations"] == 1
+    # One station went silent (never opened, or opened and stopped); the other opened,
+    # reported its turnout in three windows and closed.
+    reporting = StationDay.objects.filter(election=day.election, closed_at__isnull=False)
+    assert reporting.count() == 1
+    [full] = reporting
+    kinds = sorted(Checkin.objects.filter(station_id=full.station_id)
+                   .values_list("window__code", flat=True))
+    assert {"O", "T1", "T2", "T3", "C"} <= set(kinds)
+    assert full.voters is not None and full.voters <= full.registered
+    data = client_for(personas.admin).get(
+        reverse("operations:dashboard_data", args=[small_geo.iran.pk])
+        + "?election=test-day").json()
+    assert data["totals"]["closed"] == 1
+    assert data["totals"]["voters"] > 0
+
+
+def test_anomalies_are_flagged_and_kept_out(day: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(simulate, "ANOMALY_SHARE", 0.5)
+    monkeypatch.setattr(simulate, "SINGLE_SHARE", 0.5)
+    output = _run("--minutes", "0.05", "--silent", "0", "--seed", "3")
+    summary = json.loads(output.strip().splitlines()[-2])
+    assert summary["anomalies"]
+    assert Flag.objects.exists()
+    # Every flagged check-in is quarantined and no published figure holds its value.
+    for flag in Flag.objects.select_related("checkin"):
+        assert flag.checkin.state == "quarantined"
+    for row in StationDay.objects.filter(election=day.election):
+        assert row.voters is None or row.voters <= row.registered
+
+
+def test_refuses_a_day_of_no_length(day: Any) -> None:
+    with pytest.raises(CommandError):
+        _run("--minutes", "0")
