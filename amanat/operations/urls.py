@@ -11,4 +11,5 @@ urlpatterns = [
     path("stations/<int:station_id>/", views.station_day, name="station_day"),
     path("stations/<int:station_id>/checkin/", views.checkin_new, name="checkin"),
     path("windows/", views.windows, name="windows"),
+    path("windows/edit/", views.windows_edit, name="windows_edit"),
 ]

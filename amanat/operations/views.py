@@ -6,7 +6,6 @@ Scope is ``operations.checkin`` through ``accounts.access``; out of scope is 404
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -86,9 +85,7 @@ def dashboard_data(request: HttpRequest, unit_id: int) -> JsonResponse:
     _require_view(request)
     election = _election(request)
     unit = selectors.get_dashboard_unit_for_user(request.user, unit_id)
-    response = JsonResponse(selectors.dashboard(election, unit), json_dumps_params=JSON_COMPACT)
-    response["Cache-Control"] = "no-store"
-    return response
+    return JsonResponse(selectors.dashboard(election, unit), json_dumps_params=JSON_COMPACT)
 
 
 # -- a station's day and the web check-in --------------------------------------------
@@ -133,42 +130,55 @@ def checkin_new(request: HttpRequest, station_id: int) -> HttpResponse:
 
 # -- the windows and the day's settings ----------------------------------------------
 
-@require_http_methods(["GET", "POST"])
+@require_GET
 def windows(request: HttpRequest) -> HttpResponse:
-    """The election's windows and settings; national administrators change them."""
+    """The election's windows and the day's settings: every role reads them."""
     if not access.can(request.user, policy.VIEW, selectors.WINDOW, None):
         raise Http404("not found")
     election = _election(request)
-    can_change = access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW)
-    if request.method == "POST" and not can_change:
-        access.access_denied_record(user=request.user, model_label=selectors.WINDOW,
-                                    pk=election.pk, action=policy.CHANGE)
-        raise Http404("not found")
     found = selectors.windows(election)
-    settings = services.day_settings(election) if found else None
-    form = None
-    if can_change and found and settings is not None:
-        initial: dict[str, Any] = {
-            "silent_after_minutes": settings.silent_after_minutes,
-            "escalate_after_minutes": settings.escalate_after_minutes}
-        for window in found:
-            initial[f"w{window.pk}_opens"] = timezone.localtime(window.opens_at).time()
-            initial[f"w{window.pk}_closes"] = timezone.localtime(window.closes_at).time()
-        form = DayForm(request.POST or None, windows=found, initial=initial)
-        if request.method == "POST" and "create" not in request.POST and form.is_valid():
-            services.windows_update(
-                election=election, times=form.times(),
-                silent_after_minutes=form.cleaned_data["silent_after_minutes"],
-                escalate_after_minutes=form.cleaned_data["escalate_after_minutes"],
-                actor=request.user)
-            messages.success(request, _("The windows and settings were saved."))
-            return redirect(reverse("operations:windows") + f"?election={election.slug}")
-    if request.method == "POST" and "create" in request.POST and not found:
-        services.windows_default_create(election=election, actor=request.user)
-        messages.success(request, _("The default windows were created."))
-        return redirect(reverse("operations:windows") + f"?election={election.slug}")
     return render(request, "operations/windows.html", {
-        "election": election, "windows": found, "settings": settings, "form": form,
-        "can_change": can_change, "now": timezone.now(),
-        "election_day": election.election_day or datetime.date.today(),
+        "election": election, "windows": found,
+        "settings": services.day_settings(election) if found else None,
+        "can_change": access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW),
+        "now": timezone.now(),
     })
+
+
+@require_http_methods(["GET", "POST"])
+def windows_edit(request: HttpRequest) -> HttpResponse:
+    """National administrators change the windows' times and the day's settings, or
+    create the default windows for an election that has none."""
+    if not access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW):
+        if request.method == "POST":
+            access.access_denied_record(user=request.user, model_label=selectors.WINDOW,
+                                        pk=request.GET.get("election", ""), action=policy.CHANGE)
+        raise Http404("not found")
+    election = _election(request)
+    back = reverse("operations:windows") + f"?election={election.slug}"
+    found = selectors.windows(election)
+    if not found:
+        if request.method == "POST" and "create" in request.POST:
+            services.windows_default_create(election=election, actor=request.user)
+            messages.success(request, _("The default windows were created."))
+            return redirect(back)
+        return render(request, "operations/windows_edit.html", {
+            "election": election, "form": None, "back": back})
+    settings = services.day_settings(election)
+    initial: dict[str, Any] = {
+        "silent_after_minutes": settings.silent_after_minutes,
+        "escalate_after_minutes": settings.escalate_after_minutes}
+    for window in found:
+        initial[f"w{window.pk}_opens"] = timezone.localtime(window.opens_at).time()
+        initial[f"w{window.pk}_closes"] = timezone.localtime(window.closes_at).time()
+    form = DayForm(request.POST or None, windows=found, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.windows_update(
+            election=election, times=form.times(),
+            silent_after_minutes=form.cleaned_data["silent_after_minutes"],
+            escalate_after_minutes=form.cleaned_data["escalate_after_minutes"],
+            actor=request.user)
+        messages.success(request, _("The windows and settings were saved."))
+        return redirect(back)
+    return render(request, "operations/windows_edit.html", {
+        "election": election, "form": form, "back": back})

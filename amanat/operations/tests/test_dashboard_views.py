@@ -243,7 +243,10 @@ def test_checkin_denied_paths(day: Any, personas: Any) -> None:
 
 def test_national_admin_changes_the_windows(day: Any, personas: Any) -> None:
     client = client_for(personas.admin)
-    url = reverse("operations:windows") + f"?election={day.election.slug}"
+    query = f"?election={day.election.slug}"
+    page = client.get(reverse("operations:windows") + query)
+    assert b'data-testid="windows-edit-link"' in page.content
+    url = reverse("operations:windows_edit") + query
     page = client.get(url)
     assert page.status_code == 200
     data = dict(page.context["form"].initial)
@@ -267,14 +270,18 @@ def test_national_admin_changes_the_windows(day: Any, personas: Any) -> None:
 
 
 def test_windows_page_denied_paths(day: Any, personas: Any) -> None:
-    url = reverse("operations:windows") + f"?election={day.election.slug}"
+    query = f"?election={day.election.slug}"
     governor = client_for(personas.gharchak_governor)
-    page = governor.get(url)
+    page = governor.get(reverse("operations:windows") + query)
     assert page.status_code == 200  # the times are public to every role
-    assert page.context["form"] is None
+    assert b'data-testid="windows-edit-link"' not in page.content
+    url = reverse("operations:windows_edit") + query
+    assert governor.get(url).status_code == 404
     assert governor.post(url, {"silent_after_minutes": "5"}).status_code == 404
     assert Event.objects.filter(action="operations.windows.update").count() == 0
     assert Event.objects.filter(action="access.denied").count() == 1
+    # The Tehran officer (headquarters, not national administrator) may not either.
+    assert client_for(personas.tehran_officer).get(url).status_code == 404
 
 
 def test_default_windows_created_from_the_page(personas: Any, small_geo: Any) -> None:
@@ -283,8 +290,9 @@ def test_default_windows_created_from_the_page(personas: Any, small_geo: Any) ->
     election = Election.objects.create(name="دیگر", slug="other",
                                        election_day=datetime.date(2026, 9, 1))
     client = client_for(personas.admin)
-    url = reverse("operations:windows") + "?election=other"
-    assert b'data-testid="windows-create"' in client.get(url).content
+    assert b'data-testid="windows-create"' in client.get(
+        reverse("operations:windows") + "?election=other").content
+    url = reverse("operations:windows_edit") + "?election=other"
     assert client.post(url, {"create": "1"}).status_code == 302
     assert Window.objects.filter(election=election).count() == 6
     assert Event.objects.filter(action="operations.windows.create").count() == 1
