@@ -40,8 +40,9 @@ class CheckinForm(forms.Form):
     def __init__(self, *args: Any, windows: list[Window] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.windows = {str(w.pk): w for w in windows or []}
-        self.fields["window"].choices = [(pk, f"{w.get_kind_display()} · {w.label}")
-                                         for pk, w in self.windows.items()]
+        choice: Any = self.fields["window"]
+        choice.choices = [(pk, f"{w.get_kind_display()} · {w.label}")
+                          for pk, w in self.windows.items()]
         # Staff present at opening, one box per post.
         for post, label in StationPost.choices:
             self.fields[f"staff_{post}"] = forms.IntegerField(

@@ -123,14 +123,14 @@ def _figures(at: Moment) -> dict[str, Any]:
     }
 
 
-def _row(values: dict[str, Any]) -> dict[str, Any]:
-    row = {name: int(values.get(name) or 0) for name in FIGURES}
+def _row(values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {name: int(values.get(name) or 0) for name in FIGURES}
     row["turnout"] = (round(100 * row["voters"] / row["registered"], 1)
                       if row["registered"] else None)
     return row
 
 
-def _station_state(day: dict[str, Any], at: Moment) -> str:
+def _station_state(day: Any, at: Moment) -> str:
     if day["closed_at"] is not None:
         return "closed"
     if day["last_heard_at"] is not None and day["last_heard_at"] >= at.cutoff:
@@ -150,12 +150,12 @@ def dashboard(election: Election, unit: AdminUnit, *,
     rows: list[dict[str, Any]] = []
     if unit.kind == Kind.COUNTY:
         level = "station"
-        found = (days.filter(county=unit)
+        stations: Any = (days.filter(county=unit)
                  .values("station_id", "station__code", "station__name", "station__latitude",
                          "station__longitude", "registered", "voters", "opened_at",
                          "last_heard_at", "closed_at", "flagged")
                  .order_by("station__code"))
-        for day in found:
+        for day in stations:
             state = _station_state(day, at)
             row = _row({
                 "stations": 1, "opened": day["opened_at"] is not None,
@@ -177,7 +177,8 @@ def dashboard(election: Election, unit: AdminUnit, *,
         scoped = (StationDay.objects.alias(scan_election=F("election_id") + 0)
                   .filter(scan_election=election.pk)
                   if unit.kind == Kind.COUNTRY else days.filter(province=unit))
-        found = list(scoped.values(f"{group}_id").annotate(**_figures(at)).order_by())
+        found: list[Any] = list(scoped.values(f"{group}_id").annotate(**_figures(at))
+                                .order_by())
         # The names in a second, small query: a join on every row costs more.
         names = {u["pk"]: u for u in AdminUnit.objects.filter(
             pk__in=[values[f"{group}_id"] for values in found]).values("pk", "name", "code")}

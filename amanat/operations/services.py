@@ -436,7 +436,7 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
                                    window_id__in=window_ids, voters__isnull=False)
             .values_list("station_id", "window_id", "reporter_id", "sender", "voters")):
         key = f"u:{reporter_id}" if reporter_id else f"p:{sender}"
-        reported.setdefault((station_id, window_id), []).append((key, voters))
+        reported.setdefault((station_id, window_id), []).append((key, voters or 0))
     user = signed_in(actor)
     checkins: list[Checkin] = []
     fired_for: list[list[quality.Fired]] = []

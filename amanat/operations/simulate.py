@@ -215,7 +215,7 @@ class Simulation:
             if due > now:
                 time.sleep(min(1.0, (due - now).total_seconds()))
                 continue
-            batch = []
+            batch: list[Planned] = []
             while position < len(plan) and plan[position].at <= now and len(batch) < BATCH:
                 batch.append(plan[position])
                 position += 1
@@ -287,7 +287,7 @@ class Simulation:
 
     def _api(self, planned: Planned, station: Station) -> None:
         values = planned.values
-        body = {"station_code": self._place(station), "window": planned.window}
+        body: dict[str, Any] = {"station_code": self._place(station), "window": planned.window}
         for name in ("voters", "total", "materials", "cameras", "network"):
             if getattr(values, name) is not None:
                 body[name] = getattr(values, name)

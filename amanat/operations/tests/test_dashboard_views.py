@@ -149,6 +149,11 @@ def test_navigation_links_for_the_roles_that_watch(day: Any, personas: Any) -> N
     assert b'data-testid="home-operations"' in home.content
     home = client_for(personas.police).get("/")
     assert b'data-testid="nav-operations"' not in home.content
+    # From a station's record to its day, and from the field app to the check-ins.
+    inspector = client_for(personas.inspector)
+    page = inspector.get(reverse("stations:detail", args=[day.gharchak_station.pk]))
+    assert b'data-testid="station-day-link"' in page.content
+    assert b'data-testid="field-checkin"' in inspector.get(reverse("portal:field")).content
 
 
 # -- the station's day and the web check-in ------------------------------------------

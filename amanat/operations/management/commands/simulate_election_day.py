@@ -3,6 +3,7 @@ election (``operations.simulate``), filling the live dashboard while it runs."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             seed=options["seed"], url=options["url"], token=options["token"],
             api_path=options["api_path"], sms_share=options["sms_share"],
             api_share=options["api_share"], write=self.stdout.write)
-        start = timezone.now() + timezone.timedelta(seconds=options["start_in"])
+        start = timezone.now() + datetime.timedelta(seconds=options["start_in"])
         windows = simulation.prepare(start)
         self.stdout.write(
             f"The windows of {election.slug} were moved onto a {options['minutes']:g}-minute "
