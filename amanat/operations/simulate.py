@@ -48,15 +48,15 @@ SINGLE_SHARE = 0.02
 BATCH = 2000
 
 
-@dataclass(order=True)
+@dataclass
 class Planned:
     at: datetime.datetime
-    station_id: int = field(compare=False)
-    window: str = field(compare=False)
-    values: Values = field(compare=False)
-    source: str = field(compare=False, default=Source.WEB)
-    sender: str = field(compare=False, default="")
-    anomaly: str = field(compare=False, default="")
+    station_id: int
+    window: str
+    values: Values
+    source: str = Source.WEB
+    sender: str = ""
+    anomaly: str = ""
 
 
 @dataclass
@@ -186,7 +186,7 @@ class Simulation:
                 total = int(previous * rng.uniform(1.0, 1.05))
                 plan.append(Planned(at(closing, 0.02, 0.3), station_id, closing.code,
                                     Values(total=total), *source(station_id)))
-        plan.sort()
+        plan.sort(key=lambda planned: planned.at)
         self.outcome.planned = len(plan)
         return plan
 
@@ -234,8 +234,11 @@ class Simulation:
         # Web check-ins: a share one by one through the web's own service, the rest in
         # one bulk write per batch (the same checks and rules; one audit entry).
         web = [p for p in batch if p.source == Source.WEB]
-        single = [p for p in web if self.random.random() < SINGLE_SHARE or p.sender]
-        many = [p for p in web if p not in single] if single else web
+        single: list[Planned] = []
+        many: list[Planned] = []
+        for planned in web:
+            (single if self.random.random() < SINGLE_SHARE or planned.sender
+             else many).append(planned)
         if many:
             result = services.checkins_bulk_record(
                 election=self.election, rules=rules, items=[

@@ -185,6 +185,10 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.stations.forms.StationForm": lambda ctx: ctx.form({}, instance=_station(ctx)),
     "amanat.stations.forms.StationImportForm": lambda ctx: ctx.form({}),
     "amanat.stations.forms.ColumnMappingForm": lambda ctx: ctx.form(_unknown_columns(), {}),
+    # election day (issue 16), the dashboard's branch
+    "amanat.operations.forms.CheckinForm": lambda ctx: ctx.form({"window": "x"}, windows=[]),
+    "amanat.operations.forms.DayForm": lambda ctx: ctx.form({"silent_after_minutes": "x"},
+                                                            windows=[]),
 }
 
 

@@ -41,6 +41,8 @@ def test_a_compressed_day_fills_the_dashboard(day: Any, personas: Any, small_geo
     assert "SMS: skipped" in output
     summary = json.loads(output.strip().splitlines()[-2])
     assert summary["silent_stations"] == 1
+    # Every planned check-in was recorded once, none lost between the two web paths.
+    assert sum(summary["recorded"].values()) == summary["planned"] == Checkin.objects.count()
     # One station went silent (never opened, or opened and stopped); the other opened,
     # reported its turnout in three windows and closed.
     reporting = StationDay.objects.filter(election=day.election, closed_at__isnull=False)
@@ -63,6 +65,7 @@ def test_anomalies_are_flagged_and_kept_out(day: Any, monkeypatch: Any) -> None:
     output = _run("--minutes", "0.05", "--silent", "0", "--seed", "3")
     summary = json.loads(output.strip().splitlines()[-2])
     assert summary["anomalies"]
+    assert sum(summary["recorded"].values()) == summary["planned"] == Checkin.objects.count()
     assert Flag.objects.exists()
     # Every flagged check-in is quarantined and no published figure holds its value.
     for flag in Flag.objects.select_related("checkin"):
