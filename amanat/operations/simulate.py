@@ -159,7 +159,7 @@ class Simulation:
                     network=rng.random() < 0.95), *source(station_id)))
             if index in silent:
                 continue
-            previous = 0
+            previous, last_at = 0, None
             for number, window in enumerate(turnouts):
                 share = TURNOUT_SHARES[min(number, len(TURNOUT_SHARES) - 1)]
                 voters = max(previous, int(final * share * rng.uniform(0.9, 1.1)))
@@ -169,7 +169,8 @@ class Simulation:
                         "above_registered"
                 elif index in down and number == 2 and previous > 20:
                     voters, anomaly = previous - rng.randint(10, 20), "going_down"
-                plan.append(Planned(at(window), station_id, window.code, Values(voters=voters),
+                last_at = at(window)
+                plan.append(Planned(last_at, station_id, window.code, Values(voters=voters),
                                     *source(station_id), anomaly=anomaly))
                 if index in disagree and number == 0:
                     plan.append(Planned(at(window, 0.6, 0.8), station_id, window.code,
@@ -184,7 +185,11 @@ class Simulation:
                 # The last hour adds little: within the closing rule's margin of the
                 # last turnout.
                 total = int(previous * rng.uniform(1.0, 1.05))
-                plan.append(Planned(at(closing, 0.02, 0.3), station_id, closing.code,
+                # A station closes after its last turnout report (the windows overlap).
+                closes = at(closing, 0.02, 0.3)
+                if last_at is not None and closes <= last_at:
+                    closes = last_at + datetime.timedelta(seconds=1)
+                plan.append(Planned(closes, station_id, closing.code,
                                     Values(total=total), *source(station_id)))
         plan.sort(key=lambda planned: planned.at)
         self.outcome.planned = len(plan)
