@@ -77,14 +77,22 @@ def sms_handler_registered() -> bool:
 
 
 def sms_text(code: str, place: str, values: Values) -> str:
-    """The check-in as a structured SMS in SmartElect's ``a#b#c`` style."""
+    """The check-in as a structured SMS in SmartElect's ``CODE#COUNTY-STATION#…`` style
+    (the operations SMS handler's format, docs/sms.md): ``T1#2321-0042#350``,
+    ``C#2321-0042#812``, ``I#2321-0042#VB``, ``O#2321-0042#R1#M4#I1#CAM1#NET1#MAT1``."""
     if values.voters is not None:
         return f"{code}#{place}#{values.voters}"
     if values.total is not None:
         return f"{code}#{place}#{values.total}"
     if values.incidents:
-        return f"{code}#{place}#{values.incidents}"
-    return f"{code}#{place}#{sum(values.staff.values())}"
+        return f"{code}#{place}#{'#'.join(values.incidents.split())}"
+    posts = {"representative": "R", "member": "M", "inspector": "I", "police": "P"}
+    parts = [f"{posts[post]}{count}" for post, count in values.staff.items() if post in posts]
+    for name, key in (("cameras", "CAM"), ("network", "NET"), ("materials", "MAT")):
+        flag = getattr(values, name)
+        if flag is not None:
+            parts.append(f"{key}{int(flag)}")
+    return "#".join([code, place, *parts])
 
 
 class Simulation:

@@ -77,3 +77,25 @@ def test_anomalies_are_flagged_and_kept_out(day: Any, monkeypatch: Any) -> None:
 def test_refuses_a_day_of_no_length(day: Any) -> None:
     with pytest.raises(CommandError):
         _run("--minutes", "0")
+
+
+def test_the_demo_hook_is_idempotent(day: Any) -> None:
+    from amanat.operations.demo import seed_demo_operations
+
+    Window.objects.filter(election=day.election).delete()
+    first = seed_demo_operations(day.election)
+    assert first.startswith("6 check-in windows")
+    assert seed_demo_operations(day.election) == "6 check-in windows, 0 station days prepared"
+    assert StationDay.objects.filter(election=day.election).count() == 2
+    assert Window.objects.filter(election=day.election).count() == 6
+
+
+def test_sms_text_is_the_handlers_format() -> None:
+    from amanat.operations.services import Values
+
+    opening = Values(staff={"representative": 1, "member": 4, "inspector": 1}, cameras=True,
+                     network=True, materials=False)
+    assert simulate.sms_text("O", "2321-0042", opening) == "O#2321-0042#R1#M4#I1#CAM1#NET1#MAT0"
+    assert simulate.sms_text("T1", "2321-0042", Values(voters=350)) == "T1#2321-0042#350"
+    assert simulate.sms_text("C", "2321-0042", Values(total=812)) == "C#2321-0042#812"
+    assert simulate.sms_text("I", "2321-0042", Values(incidents="VB EF")) == "I#2321-0042#VB#EF"
