@@ -302,8 +302,11 @@ class Simulation:
             self.outcome.refused[f"sms:{received.row.error or received.row.outcome}"] += 1
 
     def _api(self, planned: Planned, station: Station) -> None:
+        """POST the check-in to the field API (``/api/v1/operations/checkins``, the
+        intake's schema: ``station`` as county-station codes, ``window`` its code), with
+        the token and an Idempotency-Key; a refusal or a failure is counted, not fatal."""
         values = planned.values
-        body: dict[str, Any] = {"station_code": self._place(station), "window": planned.window}
+        body: dict[str, Any] = {"station": self._place(station), "window": planned.window}
         for name in ("voters", "total", "materials", "cameras", "network"):
             if getattr(values, name) is not None:
                 body[name] = getattr(values, name)

@@ -99,3 +99,34 @@ def test_sms_text_is_the_handlers_format() -> None:
     assert simulate.sms_text("T1", "2321-0042", Values(voters=350)) == "T1#2321-0042#350"
     assert simulate.sms_text("C", "2321-0042", Values(total=812)) == "C#2321-0042#812"
     assert simulate.sms_text("I", "2321-0042", Values(incidents="VB EF")) == "I#2321-0042#VB#EF"
+
+
+def test_sms_share_goes_through_the_registered_handler(day: Any, monkeypatch: Any) -> None:
+    from amanat.core import sms
+
+    seen: list[str] = []
+
+    def handler(message: sms.SmsIn) -> sms.SmsAnswer:
+        seen.append(message.text)
+        return sms.SmsAnswer(accepted=True, reply="ok")
+
+    monkeypatch.setattr(simulate.Simulation, "_phones", lambda self: {
+        day.gharchak_station.pk: "09120000001", day.kerman_station.pk: "09120000002"})
+    # A stand-in for the operations SMS handler (opssms's); the registry is put back
+    # after the test, whatever was registered in it.
+    monkeypatch.setattr(sms._registry, "by_prefix", list(sms._registry.by_prefix))
+    sms.register("operations", handler, prefixes=("O", "T", "C", "I"))
+    output = _run("--minutes", "0.05", "--silent", "0", "--sms-share", "1")
+    summary = json.loads(output.strip().splitlines()[-2])
+    assert "SMS: skipped" not in output
+    assert summary["recorded"].get("sms") == len(seen) > 0
+    assert any(text.startswith("T1#") for text in seen)
+
+
+def test_api_failures_are_counted_not_fatal(day: Any) -> None:
+    output = _run("--minutes", "0.05", "--silent", "0", "--url", "http://127.0.0.1:9",
+                  "--token", "x", "--api-share", "1")
+    summary = json.loads(output.strip().splitlines()[-2])
+    assert summary["refused"]
+    assert all(code.startswith("api:") for code in summary["refused"])
+    assert Checkin.objects.count() == 0
