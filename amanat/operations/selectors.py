@@ -144,7 +144,9 @@ def dashboard(election: Election, unit: AdminUnit, *,
               now: datetime.datetime | None = None) -> dict[str, Any]:
     """The day at ``unit`` (a country, province or county): its totals and one row per
     unit below it (per station in a county), from one query."""
-    settings, _created = DaySettings.objects.get_or_create(election=election)
+    # The defaults when the day has no settings yet: a read writes nothing.
+    settings = (DaySettings.objects.filter(election=election).first()
+                or DaySettings(election=election))
     at = moment(election, settings, now)
     days = StationDay.objects.filter(election=election)
     rows: list[dict[str, Any]] = []
