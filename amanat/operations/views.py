@@ -21,9 +21,10 @@ from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
+from amanat.lib.limits import parse_id
 from amanat.operations import selectors, services
 from amanat.operations.forms import CheckinForm, DayForm
-from amanat.operations.models import Source
+from amanat.operations.models import Source, Window
 
 # The page asks for fresh figures this often (the brief: at least every 30 s).
 REFRESH_SECONDS = 20
@@ -123,9 +124,24 @@ def checkin_new(request: HttpRequest, station_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The check-in was recorded."))
             return redirect("operations:station_day", station_id=station.pk)
+    if request.method == "POST" and "window" in form.errors:
+        _window_closed(form, election, request.POST.get("window", ""))
     return render(request, "operations/checkin_form.html", {
         "station": station, "election": election, "form": form, "windows": windows,
     })
+
+
+def _window_closed(form: CheckinForm, election: Election, raw: str) -> None:
+    """A window of the election that is not open now: say when it is (the service's
+    refusal), not only that the choice is not offered."""
+    key = parse_id(raw)
+    window = Window.objects.filter(election=election, pk=key).first() if key else None
+    if window is None:
+        return
+    try:
+        services.window_for(election, window.code, timezone.now())
+    except RuleError as error:
+        form.errors["window"] = form.error_class([error.message])
 
 
 # -- the windows and the day's settings ----------------------------------------------

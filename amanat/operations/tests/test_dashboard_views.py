@@ -220,6 +220,9 @@ def test_closed_window_is_not_offered_nor_accepted(day: Any, personas: Any) -> N
     window = Window.objects.get(election=day.election, code="T1")  # closed (June)
     response = client.post(url, {"window": window.pk, "voters": "10"})
     assert response.status_code == 200
+    # The service's refusal says when the window is open.
+    [message] = response.context["form"].errors["window"]
+    assert "10:00" in message
     assert Checkin.objects.count() == 0
 
 
