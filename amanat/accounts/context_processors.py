@@ -35,4 +35,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "boards": can(user, policy.VIEW, "boards.board", None),
         "staffing": can(user, policy.VIEW, "staffing.roster", None),
         "training": can(user, policy.VIEW, "training.course", None),
+        "operations": can(user, policy.VIEW, "operations.checkin", None),
     }}

@@ -241,6 +241,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "operations.qualityrule.create": _("Quality rule added"),
     "operations.qualityrule.update": _("Quality rule changed"),
     "profile.mobile": _("Mobile number for alerts changed"),
+    # election day (issue 16): the dashboard's branch
+    "operations.windows.update": _("Election-day windows and settings changed"),
+    "operations.windows.retime": _("Election-day windows moved for a simulation"),
+    "operations.checkin.bulk": _("Election-day check-ins written in bulk (simulation)"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).

@@ -566,3 +566,190 @@ def qualityrule_switch(*, rule: QualityRule, actor: AnyUser, active: bool) -> Qu
                      object_type="operations.qualityrule", before={"active": not active},
                      after={"active": active})
     return rule
+# -- the windows page and the simulation (opsdash) -----------------------------------
+
+def windows_update(*, election: Election, times: Mapping[int, tuple[datetime.time, datetime.time]],
+                   silent_after_minutes: int, escalate_after_minutes: int,
+                   actor: AnyUser) -> list[Window]:
+    """Set each window's opening and closing time on election day (a closing time not
+    after the opening is on the next day) and the day's settings; one audit entry."""
+    windows = {w.pk: w for w in Window.objects.filter(election=election)}
+    settings = day_settings(election)
+    before = _day_snapshot(list(windows.values()), settings)
+    with transaction.atomic():
+        for pk, (opens, closes) in times.items():
+            window = windows.get(pk)
+            if window is None:
+                continue
+            opens_at = _local(election.election_day, opens.strftime("%H:%M"))
+            closes_at = _local(election.election_day, closes.strftime("%H:%M"))
+            if closes_at <= opens_at:
+                closes_at += datetime.timedelta(days=1)
+            if (window.opens_at, window.closes_at) != (opens_at, closes_at):
+                window.opens_at, window.closes_at = opens_at, closes_at
+                window.save(update_fields=["opens_at", "closes_at"])
+        settings.silent_after_minutes = silent_after_minutes
+        settings.escalate_after_minutes = escalate_after_minutes
+        settings.save()
+        after = _day_snapshot(list(windows.values()), settings)
+        audit_record(action="operations.windows.update", actor=actor,
+                     object_type="elections.election", object_id=election.pk,
+                     before=before, after=after)
+    return sorted(windows.values(), key=lambda w: (w.position, w.opens_at))
+
+
+def _day_snapshot(windows: list[Window], settings: DaySettings) -> dict[str, Any]:
+    return {
+        "windows": {w.code: [timezone.localtime(w.opens_at).strftime("%Y-%m-%d %H:%M"),
+                             timezone.localtime(w.closes_at).strftime("%Y-%m-%d %H:%M")]
+                    for w in sorted(windows, key=lambda w: w.position)},
+        "silent_after_minutes": settings.silent_after_minutes,
+        "escalate_after_minutes": settings.escalate_after_minutes,
+    }
+
+
+def windows_retime(*, election: Election, start: datetime.datetime, minutes: float,
+                   silent_after_minutes: int | None = None,
+                   actor: AnyUser | None) -> list[Window]:
+    """Compress the election's day onto ``minutes`` from ``start`` (the simulation):
+    every window keeps its place in the day, scaled from the first opening to the last
+    closing.  Audited: the day's real times are in the entry's ``before``."""
+    windows = list(Window.objects.filter(election=election))
+    if not windows:
+        windows = windows_default_create(election=election, actor=actor)
+    settings = day_settings(election)
+    before = _day_snapshot(windows, settings)
+    first = min(w.opens_at for w in windows)
+    span = (max(w.closes_at for w in windows) - first).total_seconds()
+    scale = minutes * 60 / span
+    with transaction.atomic():
+        for window in windows:
+            window.opens_at = start + datetime.timedelta(
+                seconds=(window.opens_at - first).total_seconds() * scale)
+            window.closes_at = start + datetime.timedelta(
+                seconds=(window.closes_at - first).total_seconds() * scale)
+            window.save(update_fields=["opens_at", "closes_at"])
+        if silent_after_minutes is not None:
+            settings.silent_after_minutes = silent_after_minutes
+            settings.save()
+        audit_record(action="operations.windows.retime", actor=actor,
+                     object_type="elections.election", object_id=election.pk,
+                     before=before, after=_day_snapshot(windows, settings),
+                     extra={"minutes": minutes})
+    return windows
+
+
+@dataclass(frozen=True)
+class BulkCheckin:
+    """One check-in of a bulk write (the simulation): what ``checkin_prepare`` takes."""
+
+    station: Station
+    window: Window
+    values: Values
+    source: str
+    sender: str = ""
+    at: datetime.datetime | None = None
+
+
+@dataclass
+class BulkResult:
+    stored: int = 0
+    flagged: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+
+
+def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
+                         rules: list[QualityRule], actor: AnyUser | None = None,
+                         what: str = "simulation") -> BulkResult:
+    """Check and store many check-ins at once (the simulation's thousands per second),
+    as ``checkin_record`` would one by one: the same checks and quality rules, flags that
+    quarantine, the stations' days moved on; in one transaction with one audit entry for
+    the whole write (as every bulk write), not one per check-in."""
+    result = BulkResult()
+    station_ids = {item.station.pk for item in items}
+    days = {d.station_id: d for d in StationDay.objects.filter(election=election,
+                                                               station_id__in=station_ids)}
+    window_ids = {item.window.pk for item in items}
+    # Turnout already reported for the same station and window: (station, window) →
+    # [(reporter key, voters)], for the two-reporters rule.
+    reported: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    for station_id, window_id, reporter_id, sender, voters in (
+            Checkin.objects.filter(election=election, station_id__in=station_ids,
+                                   window_id__in=window_ids, voters__isnull=False)
+            .values_list("station_id", "window_id", "reporter_id", "sender", "voters")):
+        key = f"u:{reporter_id}" if reporter_id else f"p:{sender}"
+        reported.setdefault((station_id, window_id), []).append((key, voters or 0))
+    user = signed_in(actor)
+    checkins: list[Checkin] = []
+    fired_for: list[list[quality.Fired]] = []
+    moved: dict[int, StationDay] = {}
+    for item in items:
+        station, window, values = item.station, item.window, item.values
+        try:
+            _check_values(window.kind, values)
+        except RuleError as error:
+            result.refused[error.code or "refused"] = result.refused.get(error.code or "", 0) + 1
+            continue
+        at = item.at or timezone.now()
+        day = days.get(station.pk)
+        reporter_key = f"u:{user.pk}" if user else f"p:{item.sender}"
+        pair = (station.pk, window.pk)
+        other = next((voters for key, voters in reported.get(pair, []) if key != reporter_key),
+                     None) if values.voters is not None else None
+        fired = quality.evaluate(rules, window.kind,
+                                 _rule_values(station, day, window, values, at, other))
+        checkin = Checkin(
+            election_id=station.election_id, station=station, county_id=station.county_id,
+            unit_path=station.unit_path, window=window, kind=window.kind, source=item.source,
+            reporter=user, sender=item.sender, received_at=at, staff=dict(values.staff),
+            materials=values.materials, cameras=values.cameras, network=values.network,
+            voters=values.voters, total=values.total, incidents=values.incidents.strip()[:100],
+            note=values.note.strip()[:1000],
+            state=CheckinState.QUARANTINED if fired else CheckinState.ACCEPTED)
+        checkins.append(checkin)
+        fired_for.append(fired)
+        if values.voters is not None:
+            reported.setdefault(pair, []).append((reporter_key, values.voters))
+        if day is not None:
+            _day_move(day, checkin, flags=len(fired))
+            moved[day.pk] = day
+    with transaction.atomic():
+        Checkin.objects.bulk_create(checkins)
+        Flag.objects.bulk_create([
+            Flag(checkin=checkin, rule=one.rule, election_id=checkin.election_id,
+                 station_id=checkin.station_id, county_id=checkin.county_id,
+                 unit_path=checkin.unit_path, values=one.values, created_at=checkin.received_at)
+            for checkin, fired in zip(checkins, fired_for, strict=True) for one in fired])
+        bulk.update_rows(StationDay, DAY_MOVED_FIELDS,
+                         [(day.pk, tuple(getattr(day, name) for name in DAY_MOVED_FIELDS))
+                          for day in moved.values()])
+        result.stored = len(checkins)
+        result.flagged = sum(1 for fired in fired_for if fired)
+        audit_record(action="operations.checkin.bulk", actor=actor,
+                     actor_name=None if user else what,
+                     object_type="elections.election", object_id=election.pk,
+                     after={"stored": result.stored, "flagged": result.flagged},
+                     extra={"refused": result.refused, "what": what})
+    return result
+
+
+DAY_MOVED_FIELDS = ("last_heard_at", "last_kind", "opened_at", "closed_at", "voters", "total",
+                    "flagged", "silent_since")
+
+
+def _day_move(day: StationDay, checkin: Checkin, *, flags: int) -> None:
+    """``stationday_move`` on a loaded row, without saving it."""
+    at = checkin.received_at
+    if day.last_heard_at is None or at >= day.last_heard_at:
+        day.last_heard_at, day.last_kind = at, checkin.kind
+    if checkin.kind == Kind.OPENING and day.opened_at is None:
+        day.opened_at = at
+    if checkin.kind == Kind.CLOSING:
+        day.closed_at = at
+    if checkin.state != CheckinState.QUARANTINED:
+        if checkin.voters is not None:
+            day.voters = checkin.voters
+        if checkin.total is not None:
+            day.total = checkin.total
+    day.flagged += flags
+    day.silent_since = None

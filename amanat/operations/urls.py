@@ -1,6 +1,6 @@
 from django.urls import path
 
-from amanat.operations import watch_views
+from amanat.operations import views, watch_views
 
 app_name = "operations"
 urlpatterns = [
@@ -19,4 +19,12 @@ urlpatterns = [
     path("rules/new/", watch_views.rule_new, name="rule_new"),
     path("rules/<int:rule_id>/edit/", watch_views.rule_edit, name="rule_edit"),
     path("rules/<int:rule_id>/switch/", watch_views.rule_switch, name="rule_switch"),
+    # opsdash: the live dashboard, a station's day and the web check-in, the windows.
+    path("", views.dashboard, name="dashboard"),
+    path("unit/<int:unit_id>/", views.dashboard, name="dashboard_unit"),
+    path("unit/<int:unit_id>/data/", views.dashboard_data, name="dashboard_data"),
+    path("stations/<int:station_id>/", views.station_day, name="station_day"),
+    path("stations/<int:station_id>/checkin/", views.checkin_new, name="checkin"),
+    path("windows/", views.windows, name="windows"),
+    path("windows/edit/", views.windows_edit, name="windows_edit"),
 ]

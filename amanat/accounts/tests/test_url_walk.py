@@ -169,6 +169,12 @@ def _stations(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     return [({"station_id": s.pk}, s.unit) for s in _walk_stations(world)]
 
 
+def _ops_units(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
+    """The units an election-day dashboard is drawn for: the country, provinces, counties."""
+    return [({"unit_id": u.pk}, u)
+            for u in AdminUnit.objects.filter(kind__in=("country", "province", "county"))]
+
+
 def _station_counties(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
     _walk_stations(world)
     return [({"unit_id": u.pk}, u) for u in AdminUnit.objects.filter(kind="county")]
@@ -1063,6 +1069,16 @@ EXPECTATIONS: dict[str, Expect] = {
                                    objects=_ops_rules),
     "operations:rule_switch": Expect(NATIONAL, "operations.qualityrule", action="change",
                                      objects=_ops_rules, post_only=True),
+    # election day (issue 16), the dashboard's branch: the dashboard at the country, a
+    # province or a county; a station's day and its web check-in; the windows
+    "operations:dashboard": Expect(LIST, "operations.checkin"),
+    "operations:dashboard_unit": Expect(OBJECT, "operations.checkin", objects=_ops_units),
+    "operations:dashboard_data": Expect(OBJECT, "operations.checkin", objects=_ops_units),
+    "operations:station_day": Expect(OBJECT, "operations.checkin", objects=_stations),
+    "operations:checkin": Expect(OBJECT, "operations.checkin", action="create",
+                                 objects=_stations),
+    "operations:windows": Expect(LIST, "operations.window"),
+    "operations:windows_edit": Expect(NATIONAL, "operations.window", action="change"),
 }
 
 # Views that do not yet follow the policy, owned by other apps. Each entry must still

@@ -193,6 +193,10 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.operations.watch_forms.FlagCorrectForm": lambda ctx: ctx.form({"voters": "-1"}),
     "amanat.operations.watch_forms.QualityRuleForm": lambda ctx: ctx.form({}),
     "amanat.accounts.forms.AlertContactForm": lambda ctx: ctx.form({"mobile": "x" * 30}),
+    # election day (issue 16), the dashboard's branch
+    "amanat.operations.forms.CheckinForm": lambda ctx: ctx.form({"window": "x"}, windows=[]),
+    "amanat.operations.forms.DayForm": lambda ctx: ctx.form({"silent_after_minutes": "x"},
+                                                            windows=[]),
 }
 
 

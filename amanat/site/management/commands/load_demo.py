@@ -21,6 +21,7 @@ from amanat.councils.demo import seed_demo_councils
 from amanat.elections.demo import seed_example_election
 from amanat.geo.services import geo_import
 from amanat.incidents.demo import seed_demo_incidents
+from amanat.operations.demo import seed_demo_operations
 from amanat.plans.demo import seed_demo_plans
 from amanat.staffing.demo import seed_demo_staffing
 from amanat.stations.demo import seed_demo_stations
@@ -75,6 +76,7 @@ class Command(BaseCommand):
             ("station staff", 10, lambda: seed_demo_staffing(election)),
             ("atlas", 15, lambda: seed_demo_atlas(election)),
             ("plans", 5, lambda: seed_demo_plans(election)),
+            ("election day", 2, lambda: seed_demo_operations(election)),
         ]
         with progress_bar() as bar:
             task = bar.add_task("demo", total=sum(cost for _what, cost, _step in steps))

@@ -214,5 +214,7 @@
   window.AmanatMap = {
     readIsland: readIsland, showEmpty: showEmpty, create: create, onReady: onReady, scale: scale,
     basemap: basemap, withBasemap: withBasemap,
+    // The base map's features (provinces, counties), for maps that colour them.
+    fetchBasemap: fetchBasemap,
   };
 })();

@@ -1,0 +1,93 @@
+"""Forms of the election-day pages.  Forms validate; services write."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from amanat.core.forms import CleanCharField
+from amanat.elections.posts import StationPost
+from amanat.operations.models import Kind, Window
+from amanat.operations.services import Values
+
+YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
+
+
+def _yes_no(label: Any) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, choices=YES_NO, required=False,
+                                  coerce=lambda value: value == "yes", empty_value=None)
+
+
+class CheckinForm(forms.Form):
+    """A check-in from the web: the window (only the open ones are offered) and what the
+    station says.  Which parts are required is the service's decision (per kind)."""
+
+    window = forms.ChoiceField(label=_("Check-in"))
+    voters = forms.IntegerField(label=_("Voters so far"), required=False, min_value=0,
+                                help_text=_("Turnout: how many have voted since opening."))
+    total = forms.IntegerField(label=_("Total votes at closing"), required=False, min_value=0)
+    materials = _yes_no(_("Materials complete"))
+    cameras = _yes_no(_("Cameras recording"))
+    network = _yes_no(_("Network up"))
+    incidents = CleanCharField(label=_("Incident codes"), required=False, max_length=100,
+                               help_text=_("The incidents' codes, separated by spaces."))
+    note = CleanCharField(label=_("Note"), required=False, max_length=1000,
+                          widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, windows: list[Window] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.windows = {str(w.pk): w for w in windows or []}
+        choice: Any = self.fields["window"]
+        choice.choices = [(pk, f"{w.get_kind_display()} · {w.label}")
+                          for pk, w in self.windows.items()]
+        # Staff present at opening, one box per post.
+        for post, label in StationPost.choices:
+            self.fields[f"staff_{post}"] = forms.IntegerField(
+                label=_("Present: %(post)s") % {"post": label}, required=False,
+                min_value=0)
+
+    def chosen_window(self) -> Window:
+        return self.windows[self.cleaned_data["window"]]
+
+    def values(self) -> Values:
+        data = self.cleaned_data
+        kind = self.chosen_window().kind
+        staff = {post: data[f"staff_{post}"] for post in StationPost.values
+                 if data.get(f"staff_{post}") is not None}
+        return Values(
+            staff=staff if kind == Kind.OPENING else {},
+            materials=data.get("materials"), cameras=data.get("cameras"),
+            network=data.get("network"), voters=data.get("voters"), total=data.get("total"),
+            incidents=data.get("incidents") or "", note=data.get("note") or "")
+
+
+class DayForm(forms.Form):
+    """The day's settings and, per window, its opening and closing times on election
+    day (a closing time not after the opening is on the next day)."""
+
+    silent_after_minutes = forms.IntegerField(
+        label=_("Silent after (minutes)"), min_value=5, max_value=720,
+        help_text=_("A station heard from neither this long is silent."))
+    escalate_after_minutes = forms.IntegerField(
+        label=_("Escalate after (minutes)"), min_value=5, max_value=720,
+        help_text=_("An alert nobody acknowledged at the county for this long goes to the "
+                    "province."))
+
+    def __init__(self, *args: Any, windows: list[Window] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.windows = windows or []
+        for window in self.windows:
+            name = f"{window.get_kind_display()} · {window.label} ({window.code})"
+            self.fields[f"w{window.pk}_opens"] = forms.TimeField(
+                label=_("%(window)s: opens at") % {"window": name},
+                widget=forms.TimeInput(format="%H:%M", attrs={"dir": "ltr"}))
+            self.fields[f"w{window.pk}_closes"] = forms.TimeField(
+                label=_("%(window)s: closes at") % {"window": name},
+                widget=forms.TimeInput(format="%H:%M", attrs={"dir": "ltr"}))
+
+    def times(self) -> dict[int, tuple[datetime.time, datetime.time]]:
+        return {w.pk: (self.cleaned_data[f"w{w.pk}_opens"], self.cleaned_data[f"w{w.pk}_closes"])
+                for w in self.windows}

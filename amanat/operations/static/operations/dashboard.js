@@ -1,0 +1,215 @@
+// The election-day dashboard: totals, the table and the map, refreshed from the JSON
+// data answer (#ops-dashboard data-url) every data-refresh seconds without reloading.
+// No inline script (the Content-Security-Policy): the first figures are in the page, the
+// map's settings in the JSON island #ops-map-config.  Names come from data: DOM nodes,
+// never HTML strings.
+(function () {
+  "use strict";
+
+  var lang = document.documentElement.lang || "fa";
+  var integer = new Intl.NumberFormat(lang);
+  var percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
+  var BANDS = ["#e9ecef", "#d7ecd9", "#9fd3a6", "#4fa863", "#1b6b34"];
+  var STATES = { reporting: "#2e8b57", silent: "#c0392b", closed: "#495057", waiting: "#ced4da" };
+
+  function band(turnout) {
+    if (turnout === null || turnout === undefined || turnout <= 0) return 0;
+    if (turnout < 20) return 1;
+    if (turnout < 40) return 2;
+    if (turnout < 60) return 3;
+    return 4;
+  }
+
+  function formatTurnout(value) {
+    return value === null || value === undefined ? "—" : percent.format(value / 100);
+  }
+
+  function cell(text, end) {
+    var td = document.createElement("td");
+    if (end) td.className = "text-end";
+    td.textContent = text;
+    return td;
+  }
+
+  function Dashboard(root) {
+    this.root = root;
+    this.level = root.dataset.level;
+    this.map = null;
+    this.layers = {};
+    this.features = null;
+  }
+
+  Dashboard.prototype.link = function (row) {
+    var a = document.createElement("a");
+    if (this.level === "station") {
+      a.href = this.root.dataset.stationUrl.replace("/0/", "/" + row.id + "/");
+      a.textContent = row.code + " " + row.name;
+    } else {
+      a.href = this.root.dataset.unitUrl.replace("/0/", "/" + row.id + "/") + this.root.dataset.query;
+      a.textContent = row.name;
+    }
+    return a;
+  };
+
+  Dashboard.prototype.render = function (data) {
+    var self = this;
+    var totals = data.totals;
+    this.root.querySelectorAll("[data-figure]").forEach(function (el) {
+      var name = el.dataset.figure;
+      el.textContent = name === "turnout" ? formatTurnout(totals.turnout) : integer.format(totals[name]);
+    });
+    var updated = document.getElementById("ops-updated");
+    if (updated) {
+      updated.setAttribute("datetime", data.at);
+      updated.textContent = new Date(data.at).toLocaleTimeString(lang);
+    }
+    var body = document.getElementById("ops-rows");
+    if (body && data.rows.length) {
+      var fragment = document.createDocumentFragment();
+      data.rows.forEach(function (row) {
+        var tr = document.createElement("tr");
+        tr.setAttribute("data-testid", "ops-row");
+        tr.dataset.id = row.id;
+        var first = document.createElement("td");
+        first.appendChild(self.link(row));
+        tr.appendChild(first);
+        if (self.level === "station") {
+          var state = document.createElement("td");
+          var swatch = document.createElement("span");
+          swatch.className = "ops-swatch ops-state-" + row.state;
+          swatch.title = self.root.dataset["state" + row.state.charAt(0).toUpperCase() + row.state.slice(1)] || row.state;
+          state.appendChild(swatch);
+          tr.appendChild(state);
+        } else {
+          tr.appendChild(cell(integer.format(row.stations), true));
+        }
+        ["opened", "reporting", "silent", "closed", "flagged", "voters"].forEach(function (name) {
+          tr.appendChild(cell(integer.format(row[name]), true));
+        });
+        tr.appendChild(cell(formatTurnout(row.turnout), true));
+        fragment.appendChild(tr);
+      });
+      body.replaceChildren(fragment);
+    }
+    this.root.dataset.refreshedAt = data.at;
+    this.paint(data);
+  };
+
+  Dashboard.prototype.tooltip = function (row) {
+    var d = this.root.dataset;
+    return row.name + " · " + d.turnoutLabel + " " + formatTurnout(row.turnout) + " · " +
+      d.stationsLabel + " " + integer.format(row.stations) + " · " + d.silentLabel + " " +
+      integer.format(row.silent) + " · " + d.flaggedLabel + " " + integer.format(row.flagged);
+  };
+
+  // Colour the areas (provinces or counties) by turnout, or the stations by state.
+  Dashboard.prototype.paint = function (data) {
+    var self = this;
+    if (!this.map) return;
+    if (this.level === "station") {
+      data.rows.forEach(function (row) {
+        if (row.lat === null || row.lon === null) return;
+        var colour = STATES[row.state] || STATES.waiting;
+        var marker = self.layers[row.id];
+        if (!marker) {
+          marker = L.circleMarker([row.lat, row.lon], {
+            radius: 6, color: "#343a40", weight: 1, fillOpacity: 0.9, fillColor: colour,
+          }).addTo(self.map);
+          self.layers[row.id] = marker;
+        }
+        marker.setStyle({ fillColor: colour });
+        marker.bindTooltip(row.code + " " + row.name);
+      });
+      return;
+    }
+    if (!this.features) return;
+    var byId = {};
+    data.rows.forEach(function (row) { byId[row.id] = row; });
+    this.features.forEach(function (feature) {
+      var row = byId[feature.properties.id];
+      if (!row) return;
+      var layer = self.layers[row.id];
+      if (!layer) {
+        layer = L.geoJSON(feature, { style: { color: "#24473a", weight: 1, fillOpacity: 0.8 } });
+        layer.on("click", function () {
+          window.location.href = self.root.dataset.unitUrl.replace("/0/", "/" + row.id + "/") +
+            self.root.dataset.query;
+        });
+        layer.addTo(self.map);
+        self.layers[row.id] = layer;
+      }
+      layer.setStyle({ fillColor: BANDS[band(row.turnout)] });
+      layer.bindTooltip(self.tooltip(row));
+    });
+  };
+
+  Dashboard.prototype.drawMap = function (data) {
+    var self = this;
+    var element = document.getElementById("ops-map");
+    var config = AmanatMap.readIsland("ops-map-config") || {};
+    if (!element || typeof L === "undefined") return;
+    if (!data.rows.length) {
+      AmanatMap.showEmpty(element);
+      return;
+    }
+    this.map = AmanatMap.create(element, config, { zoomSnap: 0.25 });
+    this.map.setView([32.4, 53.7], 5);
+    if (this.level === "station") {
+      var points = data.rows.filter(function (r) { return r.lat !== null && r.lon !== null; })
+        .map(function (r) { return [r.lat, r.lon]; });
+      if (points.length) this.map.fitBounds(points, { padding: [20, 20], maxZoom: 12 });
+      this.paint(data);
+      element.dataset.ready = "true";
+      return;
+    }
+    AmanatMap.fetchBasemap().then(function (base) {
+      var collection = self.level === "province" ? base.provinces : base.counties;
+      self.features = collection.features;
+      self.paint(data);
+      var drawn = Object.keys(self.layers).map(function (id) { return self.layers[id]; });
+      if (drawn.length) {
+        var bounds = L.featureGroup(drawn).getBounds();
+        if (bounds.isValid()) self.map.fitBounds(bounds, { padding: [10, 10] });
+      }
+      element.dataset.ready = "true";
+    }).catch(function () {
+      element.dataset.ready = "true";
+    });
+  };
+
+  Dashboard.prototype.refresh = function () {
+    var self = this;
+    return fetch(this.root.dataset.url, {
+      credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store",
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (data) {
+      self.render(data);
+      self.root.dataset.state = "fresh";
+    }).catch(function () {
+      self.root.dataset.state = "stale";
+    });
+  };
+
+  function start() {
+    var root = document.getElementById("ops-dashboard");
+    if (!root) return;
+    var dashboard = new Dashboard(root);
+    var seconds = Math.max(2, Number(root.dataset.refresh) || 20);
+    // Keep the last answer for the map, which is drawn once the first one is in.
+    var render = dashboard.render;
+    dashboard.render = function (data) {
+      dashboard.last = data;
+      render.call(dashboard, data);
+    };
+    dashboard.refresh().then(function () {
+      dashboard.drawMap(dashboard.last || { rows: [] });
+    });
+    window.setInterval(function () {
+      if (document.visibilityState !== "hidden") dashboard.refresh();
+    }, seconds * 1000);
+  }
+
+  AmanatMap.onReady(start);
+})();

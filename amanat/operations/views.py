@@ -1,0 +1,200 @@
+"""Election-day pages: the live dashboard (country, province, county) and its JSON data,
+a station's day with the web check-in form, and the windows and settings page.
+
+Scope is ``operations.checkin`` through ``accounts.access``; out of scope is 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from amanat.accounts import access, policy
+from amanat.core.errors import RuleError
+from amanat.elections.models import Election
+from amanat.elections.selectors import election_for_request
+from amanat.geo.models import AdminUnit, Kind
+from amanat.lib.limits import parse_id
+from amanat.operations import selectors, services
+from amanat.operations.forms import CheckinForm, DayForm
+from amanat.operations.models import Source, Window
+
+# The page asks for fresh figures this often (the brief: at least every 30 s).
+REFRESH_SECONDS = 20
+JSON_COMPACT = {"separators": (",", ":"), "ensure_ascii": False}
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not access.can(request.user, policy.VIEW, selectors.CHECKIN, None):
+        raise Http404("not found")
+
+
+def _election(request: HttpRequest) -> Election:
+    return election_for_request(request, required=True)
+
+
+def _focus(request: HttpRequest, unit_id: int | None) -> AdminUnit:
+    if unit_id is None:
+        return selectors.home_unit(request.user)
+    return selectors.get_dashboard_unit_for_user(request.user, unit_id)
+
+
+def _breadcrumbs(request: HttpRequest, unit: AdminUnit) -> list[AdminUnit]:
+    """The unit's dashboard ancestors the user may also watch, outermost first."""
+    segments = unit.path.strip("/").split("/")
+    prefixes = ["/".join(segments[:i]) + "/" for i in range(1, len(segments))]
+    ancestors = AdminUnit.objects.filter(path__in=prefixes,
+                                         kind__in=selectors.DASHBOARD_KINDS).order_by("depth")
+    return [a for a in ancestors if access.can(request.user, policy.VIEW, selectors.CHECKIN, a)]
+
+
+def _refresh_seconds(request: HttpRequest) -> int:
+    """``?refresh=`` seconds (2 to 30; the training room and the tests), 20 otherwise."""
+    raw = request.GET.get("refresh", "")
+    return min(30, max(2, int(raw))) if raw.isdigit() else REFRESH_SECONDS
+
+
+@require_GET
+def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+    _require_view(request)
+    election = _election(request)
+    unit = _focus(request, unit_id)
+    data = selectors.dashboard(election, unit)
+    query = f"?election={election.slug}"
+    return render(request, "operations/dashboard.html", {
+        "election": election, "unit": unit, "data": data,
+        "breadcrumbs": _breadcrumbs(request, unit),
+        "data_url": reverse("operations:dashboard_data", args=[unit.pk]) + query,
+        "refresh_seconds": _refresh_seconds(request),
+        "map_config": {"focus": unit.pk if unit.kind != Kind.COUNTRY else None,
+                       "level": data["level"]},
+        "query": query,
+        "can_windows": access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW),
+    })
+
+
+@require_GET
+def dashboard_data(request: HttpRequest, unit_id: int) -> JsonResponse:
+    """The dashboard's figures as JSON, polled by the page."""
+    _require_view(request)
+    election = _election(request)
+    unit = selectors.get_dashboard_unit_for_user(request.user, unit_id)
+    return JsonResponse(selectors.dashboard(election, unit), json_dumps_params=JSON_COMPACT)
+
+
+# -- a station's day and the web check-in --------------------------------------------
+
+@require_GET
+def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
+    station = selectors.get_station_for_user(request.user, station_id)
+    election = station.election
+    found = selectors.station_day(election, station)
+    can_checkin = access.can(request.user, policy.CREATE, selectors.CHECKIN,
+                             station.unit or station.county)
+    return render(request, "operations/station_day.html", {
+        "station": station, "election": election, **found,
+        "can_checkin": can_checkin,
+        "open_windows": selectors.open_windows(election) if can_checkin else [],
+        "county": station.county,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def checkin_new(request: HttpRequest, station_id: int) -> HttpResponse:
+    station = selectors.get_station_for_user(request.user, station_id, action=policy.CREATE)
+    election = station.election
+    windows = selectors.open_windows(election)
+    form = CheckinForm(request.POST or None, windows=windows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_record(station=station, window=form.chosen_window(),
+                                    values=form.values(), source=Source.WEB,
+                                    actor=request.user)
+        except RuleError as error:
+            for one in getattr(error, "errors", [error]):
+                field = one.field if one.field in form.fields else None
+                form.add_error(field, one.message)
+        else:
+            messages.success(request, _("The check-in was recorded."))
+            return redirect("operations:station_day", station_id=station.pk)
+    if request.method == "POST" and "window" in form.errors:
+        _window_closed(form, election, request.POST.get("window", ""))
+    return render(request, "operations/checkin_form.html", {
+        "station": station, "election": election, "form": form, "windows": windows,
+    })
+
+
+def _window_closed(form: CheckinForm, election: Election, raw: str) -> None:
+    """A window of the election that is not open now: say when it is (the service's
+    refusal), not only that the choice is not offered."""
+    key = parse_id(raw)
+    window = Window.objects.filter(election=election, pk=key).first() if key else None
+    if window is None:
+        return
+    try:
+        services.window_for(election, window.code, timezone.now())
+    except RuleError as error:
+        form.errors["window"] = form.error_class([error.message])
+
+
+# -- the windows and the day's settings ----------------------------------------------
+
+@require_GET
+def windows(request: HttpRequest) -> HttpResponse:
+    """The election's windows and the day's settings: every role reads them."""
+    if not access.can(request.user, policy.VIEW, selectors.WINDOW, None):
+        raise Http404("not found")
+    election = _election(request)
+    found = selectors.windows(election)
+    return render(request, "operations/windows.html", {
+        "election": election, "windows": found,
+        "settings": services.day_settings(election) if found else None,
+        "can_change": access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW),
+        "now": timezone.now(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def windows_edit(request: HttpRequest) -> HttpResponse:
+    """National administrators change the windows' times and the day's settings, or
+    create the default windows for an election that has none."""
+    if not access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW):
+        if request.method == "POST":
+            access.access_denied_record(user=request.user, model_label=selectors.WINDOW,
+                                        pk=request.GET.get("election", ""), action=policy.CHANGE)
+        raise Http404("not found")
+    election = _election(request)
+    back = reverse("operations:windows") + f"?election={election.slug}"
+    found = selectors.windows(election)
+    if not found:
+        if request.method == "POST" and "create" in request.POST:
+            services.windows_default_create(election=election, actor=request.user)
+            messages.success(request, _("The default windows were created."))
+            return redirect(back)
+        return render(request, "operations/windows_edit.html", {
+            "election": election, "form": None, "back": back})
+    settings = services.day_settings(election)
+    initial: dict[str, Any] = {
+        "silent_after_minutes": settings.silent_after_minutes,
+        "escalate_after_minutes": settings.escalate_after_minutes}
+    for window in found:
+        initial[f"w{window.pk}_opens"] = timezone.localtime(window.opens_at).time()
+        initial[f"w{window.pk}_closes"] = timezone.localtime(window.closes_at).time()
+    form = DayForm(request.POST or None, windows=found, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.windows_update(
+            election=election, times=form.times(),
+            silent_after_minutes=form.cleaned_data["silent_after_minutes"],
+            escalate_after_minutes=form.cleaned_data["escalate_after_minutes"],
+            actor=request.user)
+        messages.success(request, _("The windows and settings were saved."))
+        return redirect(back)
+    return render(request, "operations/windows_edit.html", {
+        "election": election, "form": form, "back": back})
