@@ -149,8 +149,10 @@ class Simulation:
 
         def source(station_id: int) -> tuple[str, str]:
             roll = rng.random()
-            if roll < self.sms_share and station_id in phones:
-                return Source.SMS, phones[station_id]
+            if roll < self.sms_share:
+                # A station with no staff phone to send from reports on the web instead.
+                return (Source.SMS, phones[station_id]) if station_id in phones else (
+                    Source.WEB, "")
             if roll < self.sms_share + self.api_share:
                 return Source.API, ""
             return Source.WEB, ""

@@ -222,7 +222,7 @@ def test_closed_window_is_not_offered_nor_accepted(day: Any, personas: Any) -> N
     assert response.status_code == 200
     # The service's refusal says when the window is open.
     [message] = response.context["form"].errors["window"]
-    assert "10:00" in message
+    assert "۱۰:۰۰" in message
     assert Checkin.objects.count() == 0
 
 
