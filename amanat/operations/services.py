@@ -353,20 +353,7 @@ def stationday_move(checkin: Checkin, *, flags: int) -> None:
         defaults={"county_id": station.county_id,
                   "province_id": station.county.parent_id or station.county_id,
                   "unit_path": station.unit_path, "registered": station.expected_voters})
-    at = checkin.received_at
-    if day.last_heard_at is None or at >= day.last_heard_at:
-        day.last_heard_at, day.last_kind = at, checkin.kind
-    if checkin.kind == Kind.OPENING and day.opened_at is None:
-        day.opened_at = at
-    if checkin.kind == Kind.CLOSING:
-        day.closed_at = at
-    if checkin.state != CheckinState.QUARANTINED:
-        if checkin.voters is not None:
-            day.voters = checkin.voters
-        if checkin.total is not None:
-            day.total = checkin.total
-    day.flagged += flags
-    day.silent_since = None
+    _day_move(day, checkin, flags=flags)
     day.save()
 
 
@@ -738,7 +725,8 @@ DAY_MOVED_FIELDS = ("last_heard_at", "last_kind", "opened_at", "closed_at", "vot
 
 
 def _day_move(day: StationDay, checkin: Checkin, *, flags: int) -> None:
-    """``stationday_move`` on a loaded row, without saving it."""
+    """Move a loaded day row on with a check-in, without saving it (``stationday_move``
+    saves one; the bulk path saves many together)."""
     at = checkin.received_at
     if day.last_heard_at is None or at >= day.last_heard_at:
         day.last_heard_at, day.last_kind = at, checkin.kind

@@ -9,8 +9,10 @@ services write.  Out of scope is 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +27,7 @@ from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.operations import quality, services
 from amanat.operations import watch_selectors as S
-from amanat.operations.models import Checkin, Kind
+from amanat.operations.models import Alert, Checkin, Kind
 from amanat.operations.watch_forms import (
     AlertCloseForm,
     AlertFilterForm,
@@ -96,36 +98,40 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     return redirect("operations:alert", alert_id=alert.pk)
 
 
-@require_POST
-def alert_note(request: HttpRequest, alert_id: int) -> HttpResponse:
+def _alert_form_post(request: HttpRequest, alert_id: int, form_class: type[forms.Form],
+                     save: Callable[[Alert, dict[str, Any]], object], done: str,
+                     form_name: str) -> HttpResponse:
+    """A form posted on the alert's page: the service runs on the valid form; the page
+    comes back with the form's errors, or the alert with a message when it went through."""
     alert = S.get_alert_for_user(request.user, alert_id, write=True)
-    form = AlertNoteForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.alert_note_add(alert=alert, actor=request.user,
-                                    text=form.cleaned_data["text"])
+            save(alert, form.cleaned_data)
         except RuleError as error:
             _form_error(form, error)
         else:
-            messages.success(request, _("The note was added."))
+            messages.success(request, done)
             return redirect("operations:alert", alert_id=alert.pk)
-    return _alert_page(request, alert, note_form=form)
+    return _alert_page(request, alert, **{form_name: form})
+
+
+@require_POST
+def alert_note(request: HttpRequest, alert_id: int) -> HttpResponse:
+    return _alert_form_post(
+        request, alert_id, AlertNoteForm,
+        lambda alert, data: services.alert_note_add(alert=alert, actor=request.user,
+                                                    text=data["text"]),
+        _("The note was added."), "note_form")
 
 
 @require_POST
 def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = S.get_alert_for_user(request.user, alert_id, write=True)
-    form = AlertCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.alert_close(alert=alert, actor=request.user,
-                                 note=form.cleaned_data["note"])
-        except RuleError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("The alert was closed."))
-            return redirect("operations:alert", alert_id=alert.pk)
-    return _alert_page(request, alert, close_form=form)
+    return _alert_form_post(
+        request, alert_id, AlertCloseForm,
+        lambda alert, data: services.alert_close(alert=alert, actor=request.user,
+                                                 note=data["note"]),
+        _("The alert was closed."), "close_form")
 
 
 # --- quality flags -----------------------------------------------------------------------
