@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -159,7 +160,7 @@ class InboundSms(models.Model):
     coding = models.CharField(max_length=4, blank=True)
     # The gateway's time of the message, as it sent it.
     gateway_time = models.CharField(max_length=40, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Which handler claimed it ("incidents", later "operations"), and what came of it.
     handler = models.CharField(max_length=40, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices,

@@ -16,12 +16,13 @@ Persian ``reply`` goes back to the sender through ``notify.sms_send`` after comm
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from amanat.core import notify
@@ -41,6 +42,9 @@ class SmsIn:
     sender: str
     receiver: str
     text: str
+    # When it arrived, if not now: the election-day simulation replays a compressed
+    # day at its own clock (operations.simulate); the gateway leaves it to Amanat.
+    received_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,8 @@ def _store(message: SmsIn, coding: str, gateway_time: str) -> Received:
             row = InboundSms.objects.create(
                 gateway_id=message.message_id, sender=message.sender[:40],
                 receiver=message.receiver[:40], text=message.text[:MAX_TEXT],
-                coding=coding[:4], gateway_time=gateway_time[:40])
+                coding=coding[:4], gateway_time=gateway_time[:40],
+                received_at=message.received_at or timezone.now())
     except IntegrityError:  # a concurrent delivery of the same id stored it first
         return Received(InboundSms.objects.get(gateway_id=message.message_id), True)
     return Received(row, False)

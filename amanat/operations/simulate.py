@@ -296,7 +296,10 @@ class Simulation:
         message = sms.SmsIn(
             message_id=f"sim-{self.seed}-{station.pk}-{planned.window}-{planned.at.timestamp()}",
             sender=planned.sender, receiver="simulation",
-            text=sms_text(planned.window, self._place(station), planned.values))
+            text=sms_text(planned.window, self._place(station), planned.values),
+            # At the simulated moment, as the web path: a simulation behind its plan
+            # (a busy machine) would otherwise find the compressed windows closed.
+            received_at=planned.at)
         received = sms.sms_receive(message)
         if received.row.outcome == "accepted":
             self._count(planned, Source.SMS)
