@@ -133,6 +133,26 @@ def test_turnout_above_the_register_is_quarantined_and_not_published(field: Fiel
     assert audit_chain_problem() is None
 
 
+def test_two_reporters_who_disagree_are_flagged_and_one_reporter_is_not(field: Field
+                                                                        ) -> None:
+    """Another reporter's turnout for the same station and window is read with the
+    window and the station's day, in one statement: the reporter's own earlier figure
+    does not count, another's does, and a check-in without voters reads none."""
+    assert post(field.token, TURNOUT, "t1-a").json()["flags"] == []
+    again = post(field.token, {**TURNOUT, "voters": 200}, "t1-b")
+    assert again.status == 201 and again.json()["flags"] == []
+    governor = field.token_for(field.personas.gharchak_governor)
+    other = post(governor, {**TURNOUT, "voters": 300}, "t1-c")
+    assert other.status == 201, other.content
+    assert other.json()["flags"] == ["reporters-disagree"]
+    assert other.json()["state"] == "quarantined"
+    assert post(governor, {**TURNOUT, "window": "T2", "voters": 310}, "t2-c"
+                ).json()["flags"] == []  # another window: nobody else reported
+    opening = post(governor, {**OPENING, "window": "O"}, "o-c")
+    assert opening.status == 201 and opening.json()["flags"] == []
+    assert Flag.objects.get().checkin_id == other.json()["id"]
+
+
 def test_refusals_are_specific_and_nothing_is_stored(field: Field) -> None:
     personas = field.personas
     # Outside its window: what the window is and when it opens, Persian first.
