@@ -79,6 +79,7 @@ def setup_django(db_path: Path) -> None:
 def build(people_total: int, assignments_total: int, seed: int) -> dict[str, Any]:
     """The national world: geography, election, demo stations, people, posts, rosters."""
     from django.db import connection, transaction
+    from django.db.models import Count
     from django.utils import timezone
 
     from amanat.core.bulk import insert_rows
@@ -177,6 +178,10 @@ def build(people_total: int, assignments_total: int, seed: int) -> dict[str, Any
                              "run_unfilled"],
                     ([election.pk, pk, path, "approved" if i % 4 == 0 else "draft", "done",
                       100, "", "OPTIMAL", 0, []] for i, (pk, path) in enumerate(counties)))
+        # The stations' staffed flag, as staffing's staffed_sync keeps it.
+        full = (Assignment.objects.filter(election=election).order_by().values("station_id")
+                .annotate(n=Count("pk")).filter(n__gte=len(slots)).values("station_id"))
+        Station.objects.filter(election=election, pk__in=full).update(staffed=True)
     timings["assignments_s"] = round(time.perf_counter() - started - sum(timings.values()), 1)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -248,7 +253,7 @@ def naive() -> Iterator[None]:
     from amanat.staffing.models import Assignment, Person, Roster
     from amanat.stations.models import Station, Status
 
-    def county_rows(election: Any, counties: QuerySet[Any]) -> list[Any]:
+    def county_rows(election: Any, counties: Any) -> list[Any]:
         per_station = len(post_slots(members_per_station(election)))
         rows = []
         for county in counties:
@@ -263,12 +268,11 @@ def naive() -> Iterator[None]:
             rows.append(row)
         return rows
 
-    def station_rows(election: Any, county: Any) -> list[Any]:
+    def station_rows(election: Any, stations: Any) -> list[Any]:
         per_station = len(post_slots(members_per_station(election)))
         return [selectors.StationRow(station=s, posts=per_station,
                                      filled=Assignment.objects.filter(station=s).count())
-                for s in Station.objects.filter(election=election, county=county,
-                                                status=Status.ACTIVE)]
+                for s in stations]
 
     def people_for_user(user: Any, county: Any = None) -> QuerySet[Any]:
         qs = scope_queryset(user, Person.objects.all(), action=policy.VIEW,
