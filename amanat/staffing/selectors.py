@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +68,7 @@ class CountyRow:
         return round(100 * self.filled / self.posts) if self.posts else 0
 
 
-def county_rows(election: Election, counties: QuerySet[AdminUnit]) -> list[CountyRow]:
+def county_rows(election: Election, counties: Iterable[AdminUnit]) -> list[CountyRow]:
     """Stations, posts and filled posts per county: three queries whatever the count."""
     per_station = len(post_slots(members_per_station(election)))
     rows = {c.pk: CountyRow(county=c) for c in counties}
@@ -96,16 +97,32 @@ class StationRow:
         return self.filled >= self.posts
 
 
-def station_rows(election: Election, county: AdminUnit) -> list[StationRow]:
-    slots = post_slots(members_per_station(election))
-    stations = Station.objects.filter(election=election, county=county,
-                                      status=Status.ACTIVE).select_related("unit")
-    rows = {s.pk: StationRow(station=s, posts=len(slots)) for s in stations}
-    for station_id, n in (Assignment.objects.filter(election=election, county=county)
+def county_stations(election: Election, county: AdminUnit) -> QuerySet[Station]:
+    """The county's active stations in code order, only the columns the county page
+    shows (the code and name, the place's name)."""
+    return (Station.objects.filter(election=election, county=county, status=Status.ACTIVE)
+            .select_related("unit").only("pk", "code", "name", "county_id", "unit__name")
+            .order_by("code", "pk"))
+
+
+def station_rows(election: Election, stations: Iterable[Station]) -> list[StationRow]:
+    """A row per station of ``stations`` (one page of the county's) with its filled
+    posts: one grouped count whatever the county's size."""
+    per_station = len(post_slots(members_per_station(election)))
+    rows = {s.pk: StationRow(station=s, posts=per_station) for s in stations}
+    for station_id, n in (Assignment.objects.filter(election=election,
+                                                    station_id__in=list(rows))
                           .order_by().values_list("station_id").annotate(n=Count("pk"))):
-        if station_id in rows:
-            rows[station_id].filled = n
+        rows[station_id].filled = n
     return list(rows.values())
+
+
+def staffed_count(election: Election, county: AdminUnit) -> int:
+    """The county's active stations with every post filled: the stations' ``staffed``
+    flag, which the staffing services keep (``assignment.staffed_sync``) on every
+    change of the county's assignments."""
+    return Station.objects.filter(election=election, county=county, status=Status.ACTIVE,
+                                  staffed=True).count()
 
 
 @dataclass

@@ -42,6 +42,8 @@ from amanat.staffing.forms import (
 from amanat.staffing.models import Assignment, Person
 
 PER_PAGE = 50
+STATIONS_PER_PAGE = 100
+COUNTIES_PER_PAGE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -55,6 +57,14 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
+def _query(request: HttpRequest) -> str:
+    """The page's query string without ``page``: the pager's links keep the filters and
+    the election."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 # --- counties ---------------------------------------------------------------------------------
 
 
@@ -64,8 +74,13 @@ def county_list(request: HttpRequest) -> HttpResponse:
     if not counties.exists():
         raise Http404("not found")
     election = _election(request)
-    rows = selectors.county_rows(election, counties)
-    return render(request, "staffing/county_list.html", {"election": election, "rows": rows})
+    # A page of counties (the country has 448): the counts are read for its counties only.
+    page = Paginator(counties.only("pk", "name"), COUNTIES_PER_PAGE).get_page(
+        request.GET.get("page"))
+    rows = selectors.county_rows(election, page.object_list)
+    return render(request, "staffing/county_list.html",
+                  {"election": election, "rows": rows, "page": page,
+                   "query": _query(request)})
 
 
 @require_GET
@@ -73,7 +88,11 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk)
     election = _election(request)
     roster = roster_read(election, county)
-    rows = selectors.station_rows(election, county)
+    # A page of stations (the largest county has thousands): their filled posts in one
+    # grouped count, the county's staffed stations from the stations' flag.
+    page = Paginator(selectors.county_stations(election, county), STATIONS_PER_PAGE).get_page(
+        request.GET.get("page"))
+    rows = selectors.station_rows(election, page.object_list)
     can_change = can(request.user, policy.CHANGE, "staffing.roster", county)
     # A run whose worker died stays "running": after a while without a sign of life the
     # page says so and the governor may start it again.
@@ -84,9 +103,9 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for row in roster.run_unfilled]
     return render(request, "staffing/county_detail.html", {
         "election": election, "county": county, "roster": roster, "rows": rows,
-        "unfilled": unfilled,
+        "page": page, "query": _query(request), "unfilled": unfilled,
         "can_change": can_change, "running": running, "stale": stale,
-        "staffed": sum(1 for r in rows if r.staffed),
+        "staffed": selectors.staffed_count(election, county),
         "people": Person.objects.filter(county=county).count(),
     })
 
@@ -160,7 +179,7 @@ def people_list(request: HttpRequest, pk: int) -> HttpResponse:
     # A list is read by GET, which records nothing: masked for everyone (a person's page
     # shows them in full through the audited reveal, an export is recorded).
     return render(request, "staffing/people_list.html", {
-        "county": county, "page": page, "form": form,
+        "county": county, "page": page, "form": form, "query": _query(request),
         "can_create": can(request.user, policy.CREATE, "staffing.person", county),
         "can_export": can(request.user, policy.EXPORT, "staffing.person", county),
         "rows": [(p, mask_national_id(p.national_id), mask_mobile(p.mobile)) for p in page],

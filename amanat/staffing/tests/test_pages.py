@@ -600,3 +600,57 @@ def test_a_run_whose_worker_died_can_be_started_again(
     assert queued.extra == {"restarted_stale_run": True}
     page = c.get(url).content.decode()
     assert 'data-testid="run-stale"' not in page
+
+
+def test_county_page_pages_its_stations_and_counts_the_staffed_ones(
+        world: Any, client: Any, monkeypatch: Any) -> None:
+    """The county page shows a page of stations (the largest county has thousands); the
+    staffed figure is the county's, not the page's, and the pager keeps the election."""
+    from amanat.staffing import views
+
+    monkeypatch.setattr(views, "STATIONS_PER_PAGE", 1)
+    c = _client(client, world.personas.gharchak_governor)
+    url = reverse("staffing:county", args=[world.geo.gharchak.pk])
+    Station.objects.filter(pk=world.rural_station.pk).update(staffed=True)
+    first = c.get(url, {"election": world.election.slug})
+    assert [r.station.pk for r in first.context["rows"]] == [world.city_station.pk]
+    assert first.context["page"].paginator.count == 2
+    assert first.context["staffed"] == 1  # the rural station, on the second page
+    assert f"election={world.election.slug}&amp;page=2" in first.content.decode()
+    second = c.get(url, {"page": 2})
+    assert [r.station.pk for r in second.context["rows"]] == [world.rural_station.pk]
+    # The same number of queries whatever the number of stations on the page.
+    one = len(_queries_of(c, url))
+    monkeypatch.setattr(views, "STATIONS_PER_PAGE", 50)
+    assert len(_queries_of(c, url)) == one
+
+
+def _queries_of(client: Any, url: str) -> list[Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return captured.captured_queries
+
+
+def test_county_list_pages_the_counties_and_the_people_pager_keeps_the_search(
+        world: Any, client: Any, monkeypatch: Any) -> None:
+    from amanat.staffing import views
+
+    monkeypatch.setattr(views, "COUNTIES_PER_PAGE", 1)
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    c = _client(client, world.personas.admin)
+    first = c.get(reverse("staffing:counties"))
+    assert len(first.context["rows"]) == 1 and first.context["page"].paginator.count > 1
+    names = {c.get(reverse("staffing:counties"), {"page": n}).context["rows"][0].county.name
+             for n in range(1, first.context["page"].paginator.num_pages + 1)}
+    assert {world.geo.gharchak.name, world.geo.kerman_county.name} <= names
+    world.person(posts=(StationPost.INSPECTOR,))
+    world.person(posts=(StationPost.INSPECTOR,))
+    world.person(posts=(StationPost.MEMBER,))
+    page = c.get(reverse("staffing:people", args=[world.geo.gharchak.pk]),
+                 {"post": "inspector"})
+    assert page.context["page"].paginator.count == 2
+    assert page.context["query"] == "post=inspector"
+    assert "?post=inspector&amp;page=2" in page.content.decode()
