@@ -140,13 +140,19 @@ def _station_state(day: Any, at: Moment) -> str:
     return "waiting"
 
 
+def day_settings(election: Election) -> DaySettings:
+    """The election's day settings, or the defaults (unsaved) when it has none yet: a
+    page that only shows them writes nothing (``services.day_settings`` makes the row
+    for the writes)."""
+    return (DaySettings.objects.filter(election=election).first()
+            or DaySettings(election=election))
+
+
 def dashboard(election: Election, unit: AdminUnit, *,
               now: datetime.datetime | None = None) -> dict[str, Any]:
     """The day at ``unit`` (a country, province or county): its totals and one row per
     unit below it (per station in a county), from one query."""
-    # The defaults when the day has no settings yet: a read writes nothing.
-    settings = (DaySettings.objects.filter(election=election).first()
-                or DaySettings(election=election))
+    settings = day_settings(election)
     at = moment(election, settings, now)
     days = StationDay.objects.filter(election=election)
     rows: list[dict[str, Any]] = []

@@ -155,7 +155,7 @@ def windows(request: HttpRequest) -> HttpResponse:
     found = selectors.windows(election)
     return render(request, "operations/windows.html", {
         "election": election, "windows": found,
-        "settings": services.day_settings(election) if found else None,
+        "settings": selectors.day_settings(election) if found else None,
         "can_change": access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW),
         "now": timezone.now(),
     })
@@ -180,7 +180,7 @@ def windows_edit(request: HttpRequest) -> HttpResponse:
             return redirect(back)
         return render(request, "operations/windows_edit.html", {
             "election": election, "form": None, "back": back})
-    settings = services.day_settings(election)
+    settings = selectors.day_settings(election)
     initial: dict[str, Any] = {
         "silent_after_minutes": settings.silent_after_minutes,
         "escalate_after_minutes": settings.escalate_after_minutes}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import validate_slug
 from django.utils.translation import gettext_lazy as _
 
 from amanat.core.forms import CleanCharField, FilterForm, text_limit
@@ -67,9 +68,9 @@ class FlagCorrectForm(forms.Form):
 
 
 class QualityRuleForm(forms.Form):
-    code = forms.SlugField(label=_("Code"), max_length=40,
-                           help_text=_("Latin letters, digits and hyphens; it names the "
-                                       "rule in the audit log and the API."))
+    code = CleanCharField(label=_("Code"), max_length=40, validators=[validate_slug],
+                          help_text=_("Latin letters, digits and hyphens; it names the "
+                                      "rule in the audit log and the API."))
     name_fa = CleanCharField(label=_("Persian name"),
                              max_length=text_limit(QualityRule, "name_fa"))
     name_en = CleanCharField(label=_("English name"), required=False,
