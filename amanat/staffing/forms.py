@@ -75,5 +75,14 @@ class AssignForm(forms.Form):
         field.choices = slots or []
 
 
+class SolverRunForm(forms.Form):
+    """The county's "assign people to open posts" button and its option."""
+
+    gender_balance = forms.BooleanField(
+        label=_("Balance women and men at each station"), required=False,
+        help_text=_("Prefer a woman and a man among each station's staff where the "
+                    "register allows."))
+
+
 class VerifyForm(forms.Form):
     code = CleanCharField(label=_("Verification code"), max_length=20)

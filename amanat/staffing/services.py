@@ -432,8 +432,10 @@ def roster_reopen(*, actor: AnyUser, roster: Roster) -> Roster:
     return roster
 
 
-def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUnit) -> Roster:
-    """Queue the solver for the county (a background task after commit)."""
+def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUnit,
+                          gender_balance: bool = False) -> Roster:
+    """Queue the solver for the county (a background task after commit), with the
+    optional gender balance per station."""
     roster = roster_for(election, county)
     roster_unlocked(roster)
     with transaction.atomic():
@@ -455,12 +457,16 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
         roster.run_beat_at = timezone.now()
         roster.save(update_fields=["run_state", "run_percent", "run_stage", "run_job",
                                    "run_beat_at"])
+        extra = {"gender_balance": gender_balance}
+        if restarted:
+            extra["restarted_stale_run"] = True
         audit_record(action="staffing.roster.assign_queued", actor=actor, unit=county,
-                     obj=roster, extra={"restarted_stale_run": True} if restarted else None)
+                     obj=roster, extra=extra)
         roster_id, user_id = roster.pk, getattr(user, "pk", None)
         job_id = str(roster.run_job.pk) if roster.run_job else None
         transaction.on_commit(
-            lambda: tasks.roster_assign_task.enqueue(roster_id, user_id, job_id))
+            lambda: tasks.roster_assign_task.enqueue(roster_id, user_id, job_id,
+                                                     gender_balance))
     return roster
 
 

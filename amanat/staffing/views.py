@@ -37,6 +37,7 @@ from amanat.staffing.forms import (
     PeopleFilterForm,
     PeopleImportForm,
     PersonForm,
+    SolverRunForm,
     VerifyForm,
 )
 from amanat.staffing.models import Assignment, Person
@@ -105,6 +106,7 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "election": election, "county": county, "roster": roster, "rows": rows,
         "page": page, "query": _query(request), "unfilled": unfilled,
         "can_change": can_change, "running": running, "stale": stale,
+        "run_form": SolverRunForm(),
         "staffed": selectors.staffed_count(election, county),
         "people": Person.objects.filter(county=county).count(),
     })
@@ -113,9 +115,11 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def county_assign(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk, write=True)
+    form = SolverRunForm(request.POST)
+    balance = form.is_valid() and form.cleaned_data["gender_balance"]
     try:
         roster = services.roster_assign_enqueue(actor=request.user, election=_election(request),
-                                                county=county)
+                                                county=county, gender_balance=balance)
     except RuleError as error:
         messages.error(request, error.message)
     else:

@@ -654,3 +654,29 @@ def test_county_list_pages_the_counties_and_the_people_pager_keeps_the_search(
     assert page.context["page"].paginator.count == 2
     assert page.context["query"] == "post=inspector"
     assert "?post=inspector&amp;page=2" in page.content.decode()
+
+
+def test_the_run_button_offers_the_gender_balance(world: Any, client: Any,
+                                                  django_capture_on_commit_callbacks: Any
+                                                  ) -> None:
+    """The issue's optional gender balance per station was only on the command: the
+    county's button ran without it."""
+    # One station, in the city: five men live there, a woman in Qaleh-Now, farther.
+    Station.objects.filter(pk=world.rural_station.pk).delete()
+    for post in (StationPost.REPRESENTATIVE, StationPost.POLICE, StationPost.INSPECTOR):
+        world.person(posts=(post,), gender="male")
+    for _ in range(5):
+        world.person(posts=(StationPost.MEMBER,), gender="male")
+    woman = world.person(posts=(StationPost.MEMBER,), gender="female", home=world.geo.qaleh_now)
+    c = _client(client, world.personas.gharchak_governor)
+    county = world.geo.gharchak
+    page = c.get(reverse("staffing:county", args=[county.pk])).content.decode()
+    assert 'name="gender_balance"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("staffing:county_assign", args=[county.pk]))
+    assert not Assignment.objects.filter(person=woman).exists()  # the nearest five: men
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(reverse("staffing:county_assign", args=[county.pk]), {"gender_balance": "on"})
+    assert Assignment.objects.filter(person=woman).exists()
+    event = Event.objects.filter(action="staffing.roster.assign_queued").latest("seq")
+    assert event.extra["gender_balance"] is True
