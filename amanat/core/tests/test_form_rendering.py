@@ -40,6 +40,14 @@ def _model(label: str) -> Any:
     return apps.get_model(label)
 
 
+def _refused(form: Any) -> Any:
+    """A form no input can refuse (a lone checkbox), with the refusal a service gives
+    (a run already under way), as its view shows it."""
+    form.is_valid()
+    form.add_error(None, "An assignment run for this county is already under way.")
+    return form
+
+
 def _meeting(ctx: Any) -> Any:
     services = import_string("amanat.councils.services")
     council = services.council_create(unit=ctx.small_geo.gharchak, kind="security_council",
@@ -180,6 +188,8 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.staffing.forms.AssignForm": lambda ctx: ctx.form(
         {"slot": "x"}, slots=[("member:1", "member")]),
     "amanat.staffing.forms.VerifyForm": lambda ctx: ctx.form({}),
+    "amanat.staffing.forms.SolverRunForm": lambda ctx: _refused(
+        ctx.form({"gender_balance": "on"})),
     "amanat.stations.forms.StationFilterForm": lambda ctx: ctx.form(
         {"province": "x"}, provinces=[], counties=[]),
     "amanat.stations.forms.StationForm": lambda ctx: ctx.form({}, instance=_station(ctx)),
