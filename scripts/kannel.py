@@ -141,18 +141,21 @@ class KannelHarness:
         self.secret = secret or secrets.token_urlsafe(24)
         self._own_dir = workdir is None
         self.dir = workdir or Path(tempfile.mkdtemp(prefix="amanat-kannel-"))
-        taken: set[int] = set()
         self.ports: dict[str, int] = {}
-        for name in ("admin_port", "smsbox_port", "fake_port", "inject_port",
-                     "sendsms_port"):
-            self.ports[name] = free_port(taken)
-            taken.add(self.ports[name])
+        self._choose_ports()
         self.admin_password = secrets.token_urlsafe(12)
         self.user = "amanat"
         self.sender = "30001234"
         self.password = secrets.token_urlsafe(12)
         self.processes: list[subprocess.Popen[bytes]] = []
         self.receiver_log = self.dir / "fakesmsc.out"
+
+    def _choose_ports(self) -> None:
+        taken: set[int] = set()
+        for name in ("admin_port", "smsbox_port", "fake_port", "inject_port",
+                     "sendsms_port"):
+            self.ports[name] = free_port(taken)
+            taken.add(self.ports[name])
 
     @property
     def sendsms_url(self) -> str:
@@ -202,7 +205,26 @@ class KannelHarness:
             time.sleep(0.1)
         raise RuntimeError(f"Kannel: timed out waiting for {what}; logs in {self.dir}")
 
-    def start(self) -> KannelHarness:
+    def start(self, attempts: int = 3) -> KannelHarness:
+        """Start bearerbox, the fake SMS centre and smsbox.  A free port is only free
+        when it is chosen: another process (any outgoing connection takes one of the
+        same ephemeral ports) may bind it before bearerbox does, which then exits with
+        "Address already in use"; the harness then starts again on new ports."""
+        for attempt in range(attempts):
+            try:
+                return self._start_once()
+            except RuntimeError:
+                log = self.dir / "bearerbox.log"
+                clash = log.exists() and "Address already in use" in log.read_text(
+                    errors="replace")
+                self.stop_processes()
+                if not clash or attempt == attempts - 1:
+                    raise
+                log.unlink()
+                self._choose_ports()
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> KannelHarness:
         config = self._write_config()
         self._start([BEARERBOX, str(config)], "bearerbox.out")
         self._wait(lambda: "Status:" in self.status(), "bearerbox's admin port")
@@ -221,6 +243,11 @@ class KannelHarness:
         return self
 
     def stop(self) -> None:
+        self.stop_processes()
+        if self._own_dir and not os.environ.get("AMANAT_KEEP_KANNEL_LOGS"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def stop_processes(self) -> None:
         for process in reversed(self.processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -231,8 +258,6 @@ class KannelHarness:
                 process.kill()
                 process.wait()
         self.processes.clear()
-        if self._own_dir and not os.environ.get("AMANAT_KEEP_KANNEL_LOGS"):
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> KannelHarness:
         return self.start()
