@@ -87,6 +87,16 @@ class Digits(str):
     """
 
 
+class RuleErrors(RuleError):
+    """Several refusals of one input (every one in ``errors``); the first is this error's
+    own message, so a caller that shows one message shows the first."""
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        first = errors[0]
+        super().__init__(first.template, code=first.code, field=first.field, **first.params)
+        self.errors = errors
+
+
 def _display(value: Any) -> Any:
     """A parameter as it is shown: Jalali dates, digits of the active language."""
     if isinstance(value, RuleError):

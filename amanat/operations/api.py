@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field
 from amanat.accounts import access, policy
 from amanat.core.api_errors import ErrorOut
 from amanat.core.api_types import Integer, Text
-from amanat.core.errors import RuleError
+from amanat.core.errors import RuleError, RuleErrors
 from amanat.elections.models import Election
 from amanat.incidents.selectors import find_station
 from amanat.operations import services
@@ -132,8 +132,8 @@ def stored_answer(checkin: Checkin) -> dict[str, Any]:
 
 
 def rule_errors(error: RuleError) -> list[RuleError]:
-    """Every refusal of a check-in (``services.RuleErrors`` carries several)."""
-    return list(getattr(error, "errors", [error]))
+    """Every refusal of a check-in (``core.errors.RuleErrors`` carries several)."""
+    return list(error.errors) if isinstance(error, RuleErrors) else [error]
 
 
 def _station_for(request: HttpRequest, code: str, action: str) -> Station:

@@ -24,7 +24,7 @@ from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.models import Event
 from amanat.audit.services import audit_append, audit_event, audit_record
 from amanat.core import bulk
-from amanat.core.errors import Digits, RuleError
+from amanat.core.errors import Digits, RuleError, RuleErrors
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.lib.jalali import format_jalali
@@ -226,13 +226,6 @@ def _check_values(kind: str, values: Values) -> None:
         raise errors[0] if len(errors) == 1 else RuleErrors(errors)
 
 
-class RuleErrors(RuleError):
-    """Several refusals of one check-in; ``errors`` lists them."""
-
-    def __init__(self, errors: list[RuleError]) -> None:
-        first = errors[0]
-        super().__init__(first.template, code=first.code, field=first.field, **first.params)
-        self.errors = errors
 
 
 def _rule_values(station: Station, day: StationDay | None, window: Window, values: Values,

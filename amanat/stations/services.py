@@ -30,7 +30,14 @@ from amanat.accounts.models import ApiToken
 from amanat.accounts.services import api_token_issue
 from amanat.audit.services import audit_diff, audit_record, audit_snapshot
 from amanat.core import bulk, changes
-from amanat.core.errors import Digits, Grouped, RuleError, tabular_error, tabular_warning
+from amanat.core.errors import (
+    Digits,
+    Grouped,
+    RuleError,
+    RuleErrors,
+    tabular_error,
+    tabular_warning,
+)
 from amanat.elections.models import Election
 from amanat.geo.codes import canonical_unit_code, unit_code_candidates
 from amanat.geo.models import AdminUnit, Constituency
@@ -725,14 +732,9 @@ EDITABLE_FIELDS = (
 )
 
 
-class StationInvalid(RuleError):
+class StationInvalid(RuleErrors):
     """``station_update`` refused the data: the rules of stations.validation failed
-    (every one in ``errors``; the first is this error's own message)."""
-
-    def __init__(self, errors: list[RuleError]) -> None:
-        first = errors[0]
-        super().__init__(first.template, code=first.code, field=first.field, **first.params)
-        self.errors = errors
+    (every one in ``errors``)."""
 
 
 def station_update(*, station: Station, data: Mapping[str, Any], actor: AnyUser) -> Station:
