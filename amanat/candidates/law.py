@@ -79,6 +79,8 @@ def law_seed() -> int:
                     "name_fa": rule["name_fa"], "name_en": rule["name_en"],
                     "legal_reference": rule["legal_reference"],
                     "blocks_registration": rule.get("blocks_registration", False),
+                    "min_population": rule.get("min_population", 0),
+                    "max_population": rule.get("max_population"),
                     "document_type": types.get((kind, rule.get("document", ""))),
                     "position": position,
                 })

@@ -138,6 +138,11 @@ class EligibilityRule(models.Model):
     test = models.CharField(_("test"), max_length=20, choices=RuleCheck.choices)
     number = models.PositiveIntegerField(_("number"), null=True, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
+    # The constituencies the rule is for, by population (the law asks more schooling of
+    # a city council candidate above 20,000 people); see ``applies_to``.
+    min_population = models.PositiveIntegerField(_("from population"), default=0)
+    max_population = models.PositiveIntegerField(_("up to population"), null=True,
+                                                 blank=True)
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, null=True,
                                       blank=True, related_name="rules",
                                       verbose_name=_("proving document"))
@@ -162,6 +167,14 @@ class EligibilityRule(models.Model):
 
     def __str__(self) -> str:
         return self.name_en
+
+    def applies_to(self, population: int | None) -> bool:
+        """Whether the rule holds for a constituency of this population.  An unknown
+        population takes the rule that starts at 0, as it takes the smallest seat band."""
+        if population is None:
+            return self.min_population == 0
+        return self.min_population <= population and (
+            self.max_population is None or population <= self.max_population)
 
 
 # --- The candidacy -----------------------------------------------------------------------

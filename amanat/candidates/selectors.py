@@ -62,9 +62,11 @@ def registration_window(election: Election, contest: Contest | None = None
             closes or dues.get(MilestoneCode.REGISTRATION_CLOSES))
 
 
-def rules_for(contest_kind: str) -> list[EligibilityRule]:
-    return list(EligibilityRule.objects.filter(contest_kind=contest_kind, active=True)
-                .select_related("document_type"))
+def rules_for(contest_kind: str, population: int | None = None) -> list[EligibilityRule]:
+    """The active rules of a contest kind for a constituency of ``population``."""
+    rules = (EligibilityRule.objects.filter(contest_kind=contest_kind, active=True)
+             .select_related("document_type"))
+    return [rule for rule in rules if rule.applies_to(population)]
 
 
 def document_types_for(contest_kind: str) -> list[DocumentType]:
@@ -240,7 +242,8 @@ def dossier(candidacy: Candidacy) -> Dossier:
                         holds_listed_office=bool(office and office.value),
                         resigned_on=resigned.date if resigned else None)
     opens, _closes = registration_window(candidacy.election, candidacy.contest)
-    results = law.evaluate(rules_for(candidacy.contest.kind), person,
+    results = law.evaluate(rules_for(candidacy.contest.kind, candidacy.constituency.population),
+                           person,
                            election_day=candidacy.election.election_day,
                            registration_opens=opens,
                            documents={line.document_type.pk: line.status for line in lines})

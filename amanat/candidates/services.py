@@ -369,7 +369,7 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
     office = county_of(constituency, county)
     try:
         window_check(election, contest=contest, now=now)
-        _eligibility_bars(contest, person)
+        _eligibility_bars(contest, constituency, person)
         return _register(actor=actor, contest=contest, constituency=constituency,
                          office=office, person=person, national_id=national_id,
                          mobile=mobile, channel=channel,
@@ -380,9 +380,11 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
         raise
 
 
-def _eligibility_bars(contest: Contest, person: PersonData) -> None:
+def _eligibility_bars(contest: Contest, constituency: Constituency,
+                      person: PersonData) -> None:
     opens, _closes = selectors.registration_window(contest.election, contest)
-    rules = [r for r in selectors.rules_for(contest.kind) if r.blocks_registration]
+    rules = [r for r in selectors.rules_for(contest.kind, constituency.population)
+             if r.blocks_registration]
     results = law.evaluate(rules, _person(person), election_day=contest.election.election_day,
                            registration_opens=opens)
     for result in results:

@@ -77,11 +77,11 @@ def test_national_admin_edits_seats_with_an_audit_trail(world: World, client: Cl
     sign_in(client, world.personas.admin)
     url = reverse("candidates:constituency_edit", args=[kerman.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"name": kerman.name, "seats": 13, "reserve_seats": 6,
+    response = client.post(url, {"name": kerman.name, "seats": 13, "reserve_seats": 7,
                                  "population": 537_718})
     assert response.status_code == 302
     kerman.refresh_from_db()
-    assert (kerman.seats, kerman.reserve_seats, kerman.seats_edited) == (13, 6, True)
+    assert (kerman.seats, kerman.reserve_seats, kerman.seats_edited) == (13, 7, True)
     event = Event.objects.get(action="candidates.constituency.update")
     assert event.before == {"seats": 11}
     assert event.after["seats"] == 13
