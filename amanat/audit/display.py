@@ -244,6 +244,7 @@ ACTION_LABELS: dict[str, Promise] = {
     # election day (issue 16): the dashboard's branch
     "operations.windows.update": _("Election-day windows and settings changed"),
     "operations.windows.retime": _("Election-day windows moved for a simulation"),
+    "operations.windows.restore": _("Election-day windows put back on the real day"),
     "operations.checkin.bulk": _("Election-day check-ins written in bulk (simulation)"),
 }
 

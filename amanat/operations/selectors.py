@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
+from amanat.audit.models import Event
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.operations.models import Checkin, DaySettings, Flag, StationDay, Window
@@ -230,3 +231,21 @@ def open_windows(election: Election, at: datetime.datetime | None = None) -> lis
 
 def windows(election: Election) -> list[Window]:
     return list(Window.objects.filter(election=election))
+
+
+DAY_CHANGES = ("operations.windows.create", "operations.windows.update",
+               "operations.windows.retime", "operations.windows.restore")
+
+
+def day_before_simulation(election: Election) -> dict[str, Any] | None:
+    """The day's times before the simulation compressed them: the ``before`` of the
+    first of the retimes since the windows were last created or set by hand; None when
+    the last change was not a retime."""
+    real = None
+    changes = Event.objects.filter(object_type="elections.election", object_id=str(election.pk),
+                                   action__in=DAY_CHANGES).order_by("-seq")
+    for change in changes.only("action", "before").iterator():
+        if change.action != "operations.windows.retime":
+            break
+        real = change.before
+    return real

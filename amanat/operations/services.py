@@ -29,7 +29,7 @@ from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.lib.jalali import format_jalali
 from amanat.lib.persian import clean_text
-from amanat.operations import quality
+from amanat.operations import quality, selectors
 from amanat.operations.models import (
     PUBLISHED_STATES,
     Alert,
@@ -617,6 +617,36 @@ def windows_retime(*, election: Election, start: datetime.datetime, minutes: flo
                      before=before, after=_day_snapshot(windows, settings),
                      extra={"minutes": minutes})
     return windows
+
+
+def windows_restore(*, election: Election, actor: AnyUser | None) -> list[Window]:
+    """Put back the day's real times after a simulation (``windows_retime``): the windows
+    and the quiet period as they were before it.  Audited."""
+    real = selectors.day_before_simulation(election)
+    if not real:
+        raise RuleError(_("The windows of %(election)s are not on a simulated day: there is "
+                          "nothing to restore."), code="not_simulated", election=election.name)
+    windows = list(Window.objects.filter(election=election))
+    settings = day_settings(election)
+    before = _day_snapshot(windows, settings)
+    with transaction.atomic():
+        for window in windows:
+            times = real["windows"].get(window.code)
+            if times:
+                window.opens_at, window.closes_at = (_local_minute(t) for t in times)
+                window.save(update_fields=["opens_at", "closes_at"])
+        settings.silent_after_minutes = real["silent_after_minutes"]
+        settings.escalate_after_minutes = real["escalate_after_minutes"]
+        settings.save()
+        audit_record(action="operations.windows.restore", actor=actor,
+                     object_type="elections.election", object_id=election.pk,
+                     before=before, after=_day_snapshot(windows, settings))
+    return sorted(windows, key=lambda w: (w.position, w.opens_at))
+
+
+def _local_minute(text: str) -> datetime.datetime:
+    """A snapshot's local "YYYY-MM-DD HH:MM" as an aware moment."""
+    return timezone.make_aware(datetime.datetime.strptime(text, "%Y-%m-%d %H:%M"))
 
 
 @dataclass(frozen=True)

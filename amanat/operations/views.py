@@ -153,11 +153,12 @@ def windows(request: HttpRequest) -> HttpResponse:
         raise Http404("not found")
     election = _election(request)
     found = selectors.windows(election)
+    can_change = access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW)
     return render(request, "operations/windows.html", {
         "election": election, "windows": found,
         "settings": selectors.day_settings(election) if found else None,
-        "can_change": access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW),
-        "now": timezone.now(),
+        "can_change": can_change, "now": timezone.now(),
+        "simulated": can_change and selectors.day_before_simulation(election) is not None,
     })
 
 
@@ -180,6 +181,14 @@ def windows_edit(request: HttpRequest) -> HttpResponse:
             return redirect(back)
         return render(request, "operations/windows_edit.html", {
             "election": election, "form": None, "back": back})
+    if request.method == "POST" and "restore" in request.POST:
+        try:
+            services.windows_restore(election=election, actor=request.user)
+        except RuleError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The windows are back on the real day."))
+        return redirect(back)
     settings = selectors.day_settings(election)
     initial: dict[str, Any] = {
         "silent_after_minutes": settings.silent_after_minutes,

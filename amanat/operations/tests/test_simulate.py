@@ -130,3 +130,40 @@ def test_api_failures_are_counted_not_fatal(day: Any) -> None:
     assert summary["refused"]
     assert all(code.startswith("api:") for code in summary["refused"])
     assert Checkin.objects.count() == 0
+
+
+def _times() -> dict[str, tuple[Any, Any]]:
+    return {w.code: (w.opens_at, w.closes_at) for w in Window.objects.all()}
+
+
+def test_restore_puts_the_real_day_back_after_two_simulations(day: Any) -> None:
+    real = _times()
+    _run("--minutes", "0.05", "--silent", "0")
+    _run("--minutes", "0.05", "--silent", "0")  # the second's "before" is compressed
+    assert _times() != real
+    output = _run("--restore")
+    assert _times() == real
+    assert "back on the real day" in output
+    event = Event.objects.get(action="operations.windows.restore")
+    assert event.after["windows"]["T1"][0].endswith("09:45")
+    # Nothing left to restore: refused, nothing changes.
+    with pytest.raises(CommandError, match="nothing to restore"):
+        _run("--restore")
+    assert Event.objects.filter(action="operations.windows.restore").count() == 1
+
+
+def test_the_windows_page_offers_the_restore_to_a_national_administrator(
+        day: Any, personas: Any) -> None:
+    real = _times()
+    _run("--minutes", "0.05", "--silent", "0")
+    page = reverse("operations:windows") + "?election=test-day"
+    edit = reverse("operations:windows_edit") + "?election=test-day"
+    governor = client_for(personas.gharchak_governor)
+    assert 'data-testid="windows-restore"' not in governor.get(page).content.decode()
+    assert governor.post(edit, {"restore": "1"}).status_code == 404
+    assert _times() != real
+    admin = client_for(personas.admin)
+    assert 'data-testid="windows-restore"' in admin.get(page).content.decode()
+    assert admin.post(edit, {"restore": "1"}).status_code == 302
+    assert _times() == real
+    assert 'data-testid="windows-restore"' not in admin.get(page).content.decode()

@@ -11,8 +11,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from amanat.core.errors import RuleError
 from amanat.core.progress import progress_bar
+from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_command
+from amanat.operations import services
 from amanat.operations.simulate import Simulation, summary
 
 
@@ -23,8 +26,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--election", help="the election's slug (default: the current one)")
-        parser.add_argument("--minutes", type=float, required=True,
-                            help="how long the whole day takes, in minutes")
+        parser.add_argument("--minutes", type=float,
+                            help="how long the whole day takes, in minutes (required unless "
+                                 "--restore)")
         parser.add_argument("--silent", type=int, default=300,
                             help="how many stations go silent (default 300)")
         parser.add_argument("--seed", type=int, default=1405, help="random seed")
@@ -36,14 +40,20 @@ class Command(BaseCommand):
         parser.add_argument("--api-share", type=float, default=0.05)
         parser.add_argument("--start-in", type=float, default=3.0,
                             help="seconds from now to the first window's opening")
+        parser.add_argument("--restore", action="store_true",
+                            help="put the windows back on the real day after a simulation, "
+                                 "and do nothing else")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("simulate-election-day moves the election's windows and writes "
                                "check-ins; it does not run with AMANAT_ENV=production.")
-        if options["minutes"] <= 0:
-            raise CommandError("--minutes must be more than 0")
         election = election_for_command(options["election"])
+        if options["restore"]:
+            self._restore(election)
+            return
+        if options["minutes"] is None or options["minutes"] <= 0:
+            raise CommandError("--minutes must be more than 0")
         simulation = Simulation(
             election, minutes=options["minutes"], silent=max(0, options["silent"]),
             seed=options["seed"], url=options["url"], token=options["token"],
@@ -55,7 +65,8 @@ class Command(BaseCommand):
             f"The windows of {election.slug} were moved onto a {options['minutes']:g}-minute "
             f"day starting {timezone.localtime(start):%H:%M:%S} (audited: "
             f"operations.windows.retime; the real times are in its 'before'); a station is "
-            f"silent after 1 minute. Restore the real times on the windows page.")
+            f"silent after 1 minute. Put the real times back with --restore or on the "
+            f"windows page.")
         for window in windows:
             self.stdout.write(f"  {window.code:3} {timezone.localtime(window.opens_at):%H:%M:%S}"
                               f"–{timezone.localtime(window.closes_at):%H:%M:%S}")
@@ -76,3 +87,14 @@ class Command(BaseCommand):
             outcome = simulation.run(plan, windows, advance)
         self.stdout.write(json.dumps(summary(outcome), ensure_ascii=False))
         self.stdout.write(self.style.SUCCESS("election day simulated"))
+
+    def _restore(self, election: Election) -> None:
+        try:
+            windows = services.windows_restore(election=election, actor=None)
+        except RuleError as error:
+            raise CommandError(str(error.message)) from error
+        self.stdout.write(f"The windows of {election.slug} are back on the real day:")
+        for window in windows:
+            opens = timezone.localtime(window.opens_at)
+            closes = timezone.localtime(window.closes_at)
+            self.stdout.write(f"  {window.code:3} {opens:%Y-%m-%d %H:%M}–{closes:%H:%M}")
