@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from amanat.audit.models import Event
 from amanat.operations import simulate
@@ -147,7 +147,7 @@ def test_restore_puts_the_real_day_back_after_two_simulations(day: Any) -> None:
     event = Event.objects.get(action="operations.windows.restore")
     assert event.after["windows"]["T1"][0].endswith("09:45")
     # Nothing left to restore: refused, nothing changes.
-    with pytest.raises(CommandError, match="nothing to restore"):
+    with translation.override("en"), pytest.raises(CommandError, match="nothing to restore"):
         _run("--restore")
     assert Event.objects.filter(action="operations.windows.restore").count() == 1
 
