@@ -41,15 +41,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        bind = f"{options['host']}:{options['port']}"
-        self.stdout.write(f"Amanat: http://{bind}/")
-        argv = [
-            sys.executable, "-m", "gunicorn", "amanat.wsgi:application",
-            "--bind", bind,
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--access-logfile", "-",
-        ]
+        self.stdout.write(f"Amanat: http://{options['host']}:{options['port']}/")
+        argv = gunicorn_argv(host=options["host"], port=options["port"],
+                             workers=options["workers"], threads=options["threads"])
         # Group commit (amanat/intake/groupcommit.py): concurrent writes of the API's hot
         # path share one durable commit.  On unless the environment says otherwise.
         os.environ.setdefault("AMANAT_GROUP_COMMIT", "1")
@@ -62,6 +56,19 @@ class Command(BaseCommand):
         worker = subprocess.Popen([sys.executable, "-m", "amanat.cli", "db_worker"])
         server = subprocess.Popen(argv)  # noqa: S603 - our own argv, no shell
         sys.exit(supervise(server, worker))
+
+
+def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "amanat.wsgi:application",
+        # Server hooks: each worker collects cyclic garbage in a thread of its own, never
+        # in a request thread that may hold SQLite's write lock (amanat/core/gcthread.py).
+        "--config", "python:amanat.core.gunicorn_conf",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--access-logfile", "-",
+    ]
 
 
 def supervise(server: subprocess.Popen[bytes], worker: subprocess.Popen[bytes]) -> int:
