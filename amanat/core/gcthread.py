@@ -74,6 +74,8 @@ def start() -> None:
     if _collector is None:
         _collector = Collector()
         _collector.start()
+        logger.info("cyclic garbage collection in thread %s every %.1f s",
+                    THREAD_NAME, _collector.interval)
 
 
 def stop() -> None:
