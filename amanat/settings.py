@@ -201,7 +201,9 @@ def _database() -> dict[str, Any]:
     path = Path(os.environ.get("AMANAT_SQLITE_PATH", VAR_DIR / "amanat.sqlite3"))
     private_dir(path.parent)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite backend, closing the cursor of a failed BEGIN
+        # (amanat/core/sqlite/base.py says why).
+        "ENGINE": "amanat.core.sqlite",
         "NAME": path,
         # Keep each thread's connection: opening one (PRAGMAs, Django's SQL functions)
         # cost more CPU than the whole report insert (docs/intake-load.md).

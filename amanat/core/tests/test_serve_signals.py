@@ -71,7 +71,7 @@ def test_sigterm_stops_the_server_and_the_task_worker(tmp_path: Path) -> None:
         children = _children(serve.pid)
         commands = " ".join(Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")
                             for c in children if _alive(c))
-        assert "db_worker" in commands and "gunicorn" in commands
+        assert "task_worker" in commands and "gunicorn" in commands
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=90)
         deadline = time.monotonic() + 30

@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -18,6 +20,12 @@ from django.core.management.base import BaseCommand, CommandParser
 DEFAULT_THREADS = 12
 # How long the task worker may take to finish its task after the server has stopped.
 WORKER_GRACE_SECONDS = 30
+# How often serve looks whether the task worker still runs; a worker that ran this long
+# before it ended is started again after a second, one that ended sooner after twice
+# the previous wait, up to the longest.
+CHECK_SECONDS = 1.0
+WORKER_CALM_SECONDS = 60.0
+WORKER_LONGEST_WAIT_SECONDS = 60.0
 
 
 def default_workers() -> int:
@@ -37,19 +45,13 @@ class Command(BaseCommand):
                             help="request threads per worker")
         parser.add_argument(
             "--no-worker", action="store_true",
-            help="do not start a background task worker (db_worker) beside the server",
+            help="do not start a background task worker (task_worker) beside the server",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        bind = f"{options['host']}:{options['port']}"
-        self.stdout.write(f"Amanat: http://{bind}/")
-        argv = [
-            sys.executable, "-m", "gunicorn", "amanat.wsgi:application",
-            "--bind", bind,
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--access-logfile", "-",
-        ]
+        self.stdout.write(f"Amanat: http://{options['host']}:{options['port']}/")
+        argv = gunicorn_argv(host=options["host"], port=options["port"],
+                             workers=options["workers"], threads=options["threads"])
         # Group commit (amanat/intake/groupcommit.py): concurrent writes of the API's hot
         # path share one durable commit.  On unless the environment says otherwise.
         os.environ.setdefault("AMANAT_GROUP_COMMIT", "1")
@@ -59,28 +61,88 @@ class Command(BaseCommand):
         # Background tasks (atlas rescoring and the like) run in a database-backed worker
         # beside the server.  This process stays as their parent so that SIGTERM (a
         # service manager's stop) ends both, not the server alone.
-        worker = subprocess.Popen([sys.executable, "-m", "amanat.cli", "db_worker"])
+        # If the worker ends (an error it could not wait out), it is started again.
         server = subprocess.Popen(argv)  # noqa: S603 - our own argv, no shell
-        sys.exit(supervise(server, worker))
+        sys.exit(Supervisor(server, start_worker).run())
 
 
-def supervise(server: subprocess.Popen[bytes], worker: subprocess.Popen[bytes]) -> int:
-    """Pass SIGTERM and SIGINT to both children; when the server ends, end the worker.
-    Returns the server's exit status."""
+def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "amanat.wsgi:application",
+        # Server hooks: each worker collects cyclic garbage in a thread of its own, never
+        # in a request thread that may hold SQLite's write lock (amanat/core/gcthread.py).
+        "--config", "python:amanat.core.gunicorn_conf",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--access-logfile", "-",
+    ]
 
-    def forward(signum: int, _frame: object) -> None:
-        for child in (server, worker):
+
+def start_worker() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "amanat.cli", "task_worker"])
+
+
+class Supervisor:
+    """Passes SIGTERM and SIGINT to both children; starts the task worker again when it
+    ends while the server runs (waiting 1, 2, 4 … 60 s between starts while it keeps
+    ending within a minute); when the server ends, ends the worker."""
+
+    def __init__(self, server: subprocess.Popen[bytes],
+                 start: Callable[[], subprocess.Popen[bytes]], *,
+                 check_every: float = CHECK_SECONDS) -> None:
+        self.server, self.start, self.check_every = server, start, check_every
+        self.worker = start()
+        self.started_at = time.monotonic()
+        self.stopping = False
+        self.restarts = 0
+        self._wait = 0.5  # doubled before the first start again
+        self._next_start: float | None = None
+
+    def forward(self, signum: int, _frame: object) -> None:
+        self.stopping = True
+        for child in (self.server, self.worker):
             if child.poll() is None:
                 child.send_signal(signum)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    code = server.wait()
-    if worker.poll() is None:
-        worker.terminate()
-    try:
-        worker.wait(timeout=WORKER_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
-    return code
+    def run(self) -> int:
+        """Returns the server's exit status."""
+        signal.signal(signal.SIGTERM, self.forward)
+        signal.signal(signal.SIGINT, self.forward)
+        while True:
+            try:
+                code = self.server.wait(timeout=self.check_every)
+                break
+            except subprocess.TimeoutExpired:
+                self.check_worker()
+        self.stopping = True
+        self.stop_worker()
+        return code
+
+    def check_worker(self) -> None:
+        status = self.worker.poll()
+        if status is None or self.stopping:
+            return
+        now = time.monotonic()
+        if self._next_start is None:
+            # Quick deaths in a row (a broken setting, say) must not spin.
+            self._wait = (1.0 if now - self.started_at > WORKER_CALM_SECONDS
+                          else min(self._wait * 2, WORKER_LONGEST_WAIT_SECONDS))
+            self._next_start = now + self._wait
+            sys.stderr.write(f"amanat serve: the task worker ended (exit status {status}); "
+                             f"starting it again in {self._wait:.0f} s\n")
+            sys.stderr.flush()
+        if now >= self._next_start:
+            self._next_start = None
+            self.worker = self.start()
+            self.started_at = now
+            self.restarts += 1
+
+    def stop_worker(self) -> None:
+        if self.worker.poll() is None:
+            self.worker.terminate()
+        try:
+            self.worker.wait(timeout=WORKER_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.worker.kill()
+            self.worker.wait()
