@@ -40,6 +40,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -286,11 +287,13 @@ def measured(server: Server, concurrency: int, queue: collections.deque[Request]
     """A phase with the server's CPU per answered request and the load average."""
     assert server.proc is not None
     pgid = server.proc.pid
+    logged = server.log.stat().st_size
     before, client = group_cpu(pgid), time.process_time()
     load = os.getloadavg()[0]
     phase = asyncio.run(run_queue(server.port, concurrency, queue, args.duration,
                                   args.per_connection, **options))
     result = summary(phase, concurrency)
+    result["writer"] = writer_load(server.log, logged, phase.elapsed)
     if server.proc is not None and server.proc.pid == pgid:
         after = group_cpu(pgid)
         cpu = sum(after[pid] - before.get(pid, 0.0) for pid in after)
@@ -300,6 +303,39 @@ def measured(server: Server, concurrency: int, queue: collections.deque[Request]
         (time.process_time() - client) * 1000 / max(1, len(phase.latencies)), 2)
     result["load_average"] = [round(load, 1), round(os.getloadavg()[0], 1)]
     return result, phase
+
+
+WRITER_LINE = re.compile(
+    r"group commit, pid (\d+): (\d+) reports in (\d+) batches .*? in ([\d.]+) s;"
+    r" the writer held the turn (\d+) % of the time and waited for it (\d+) %;"
+    r" a turn ([\d.]+) ms, of which ([\d.]+) ms on a CPU and ([\d.]+) ms waiting for one")
+
+
+def writer_load(log: Path, offset: int, elapsed: float) -> dict[str, Any]:
+    """The writers' turns during a phase, from the lines each server process logs every
+    ``AMANAT_WRITER_LOG_EVERY`` seconds (``intake.groupcommit.WriterLoad``): batches,
+    check-ins a batch, the share of the phase in which some process held the writers'
+    turn (the serial part: near 100 % means it is the limit), and what a turn took.
+    The lines' windows straddle the phase's ends by up to that interval."""
+    with log.open("rb") as lines:
+        lines.seek(offset)
+        text = lines.read().decode(errors="replace")
+    found = [m.groups() for m in WRITER_LINE.finditer(text)]
+    if not found:
+        return {}
+    jobs = sum(int(g[1]) for g in found)
+    batches = sum(int(g[2]) for g in found)
+    held = sum(float(g[4]) / 100 * float(g[3]) for g in found)
+    span = sum(float(g[3]) for g in found) / len({g[0] for g in found})
+
+    def per_turn(position: int) -> float:
+        return round(sum(float(g[position]) * int(g[2]) for g in found) / max(batches, 1), 2)
+
+    return {"batches": batches, "check_ins_a_batch": round(jobs / max(batches, 1), 1),
+            "turn_held_share": round(held / max(span, elapsed, 1e-9), 2),
+            "turn_ms": per_turn(6), "turn_cpu_ms": per_turn(7),
+            "turn_waiting_for_a_cpu_ms": per_turn(8),
+            "turn_ms_per_check_in": round(held * 1000 / max(jobs, 1), 2)}
 
 
 class AmanatServer(Server):
@@ -442,6 +478,8 @@ def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
     os.environ["AMANAT_GROUP_COMMIT"] = "1"
+    # Each server process logs its writer's turns this often (writer_load reads them).
+    os.environ.setdefault("AMANAT_WRITER_LOG_EVERY", "5")
     out: dict[str, Any] = {"workers": args.workers, "threads": args.threads,
                            "concurrency": args.concurrency, "cpus": os.cpu_count(),
                            "load_average_at_start": [round(v, 1) for v in os.getloadavg()]}

@@ -146,7 +146,7 @@ class GroupCommitter:
             jobs = [first]
             try:
                 with _writers_take_turns(self.alias):
-                    got = time.perf_counter()
+                    got, cpu, queued = time.perf_counter(), time.thread_time(), _runqueue()
                     while len(jobs) < self.max_batch:
                         try:
                             job = work_queue.get_nowait()
@@ -158,6 +158,7 @@ class GroupCommitter:
                         jobs.append(job)
                     self.commit_batch(jobs, wake=False)
                     done = time.perf_counter()
+                    cpu, queued = time.thread_time() - cpu, _runqueue() - queued
             except OSError as exc:
                 # The turn's lock file cannot be opened (a full disk, say): the batch fails
                 # like a failed commit, and the writer lives on (else its requests would
@@ -165,10 +166,12 @@ class GroupCommitter:
                 for job in jobs:
                     job.result, job.error = None, job.error or exc
                 got = done = time.perf_counter()
+                cpu = queued = 0.0
             # Wake the requests only now: woken threads take the GIL, and the next writer
             # waits for this one to let go of the turn.
             _wake(jobs)
-            self.load.add(len(jobs), waited=got - asked, held=done - got, now=done)
+            self.load.add(len(jobs), waited=got - asked, held=done - got, cpu=cpu,
+                          queued=queued, now=done)
         connections[self.alias].close()
 
     def commit_batch(self, jobs: list[_Job[Any]], wake: bool = True) -> None:
@@ -250,37 +253,75 @@ class GroupCommitter:
             job.error = exc
 
 
+def _log_every() -> float:
+    """Seconds between two ``WriterLoad`` lines: ``AMANAT_WRITER_LOG_EVERY`` (the
+    benchmarks ask for a few seconds), else a minute."""
+    try:
+        return float(os.environ.get("AMANAT_WRITER_LOG_EVERY", "") or 60.0)
+    except ValueError:
+        return 60.0
+
+
 @dataclass
 class WriterLoad:
     """How busy this process's writer is, logged once a minute (``amanat.intake.groupcommit``
-    at INFO): the share of time it held the writers' turn and waited for it.  Held close
-    to 100 % across the processes means the serial path is the limit (docs/intake-load.md).
+    at INFO): the share of time it held the writers' turn and waited for it, and what a
+    turn took: the writer thread's CPU, and its waits for a CPU (Linux; the rest of a
+    turn is the commit's fsync and getting the GIL back after each statement).  Held
+    close to 100 % across the processes means the serial path is the limit
+    (docs/intake-load.md).  ``bench/election_day.py`` reads these lines.
     """
 
-    every: float = 60.0
+    every: float = field(default_factory=_log_every)
     since: float = field(default_factory=time.perf_counter)
     batches: int = 0
     jobs: int = 0
     waited: float = 0.0
     held: float = 0.0
+    cpu: float = 0.0
+    queued: float = 0.0
 
-    def add(self, jobs: int, *, waited: float, held: float, now: float) -> None:
+    def add(self, jobs: int, *, waited: float, held: float, now: float, cpu: float = 0.0,
+            queued: float = 0.0) -> None:
         self.batches += 1
         self.jobs += jobs
         self.waited += waited
         self.held += held
+        self.cpu += cpu
+        self.queued += queued
         if now - self.since >= self.every:
             self.log(now)
 
     def log(self, now: float) -> None:
         span = max(now - self.since, 1e-9)
+        batches = max(self.batches, 1)
         logger.info(
-            "group commit, pid %s: %d reports in %d batches (%.1f a batch) in %.0f s;"
-            " the writer held the turn %.0f %% of the time and waited for it %.0f %%",
-            os.getpid(), self.jobs, self.batches, self.jobs / max(self.batches, 1), span,
-            100 * self.held / span, 100 * self.waited / span,
+            "group commit, pid %s: %d reports in %d batches (%.1f a batch) in %.1f s;"
+            " the writer held the turn %.0f %% of the time and waited for it %.0f %%;"
+            " a turn %.2f ms, of which %.2f ms on a CPU and %.2f ms waiting for one",
+            os.getpid(), self.jobs, self.batches, self.jobs / batches, span,
+            100 * self.held / span, 100 * self.waited / span, 1000 * self.held / batches,
+            1000 * self.cpu / batches, 1000 * self.queued / batches,
         )
         self.since, self.batches, self.jobs, self.waited, self.held = now, 0, 0, 0.0, 0.0
+        self.cpu = self.queued = 0.0
+
+
+_SCHEDSTAT = "/proc/thread-self/schedstat"
+_schedstat_readable = os.path.exists(_SCHEDSTAT)
+
+
+def _runqueue() -> float:
+    """Seconds this thread has spent runnable but waiting for a CPU (Linux's schedstat;
+    0 elsewhere)."""
+    if not _schedstat_readable:
+        return 0.0
+    try:
+        with open(_SCHEDSTAT) as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
 
 
 class _Apart(Exception):

@@ -52,8 +52,12 @@ def _native(db: BaseDatabaseWrapper, statement: str) -> str:
     return _NATIVE[key]
 
 
-def _run(statement: str, params: Sequence[Any]) -> tuple[Any, list[tuple[Any, ...]], int]:
-    """Execute on the connection's driver cursor: (description, rows, rowcount).
+Ran = tuple[Any, list[tuple[Any, ...]], int, Any]
+
+
+def _run(statement: str, params: Sequence[Any]) -> Ran:
+    """Execute on the connection's driver cursor: (description, rows, rowcount,
+    lastrowid).
 
     Django's cursor wraps every execute in several layers (thread and event-loop checks,
     error translation, SQL conversion, debug logging) that cost more than SQLite takes
@@ -75,7 +79,7 @@ def _run(statement: str, params: Sequence[Any]) -> tuple[Any, list[tuple[Any, ..
         try:
             cursor.execute(_native(db, statement), params)
             rows = cursor.fetchall() if cursor.description else []
-            return cursor.description, rows, cursor.rowcount
+            return cursor.description, rows, cursor.rowcount, getattr(cursor, "lastrowid", None)
         finally:
             if logged:  # a failed statement too, as Django records it
                 _record(db, cursor, statement, params, time.monotonic() - start)
@@ -115,7 +119,7 @@ def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     model and column list rather than on every query.
     """
     db = _db()
-    description, rows, _ = _run(sql, params)
+    description, rows, _, _ = _run(sql, params)
     columns = tuple(column[0] for column in description)
     order, converters, attnames = _reading(db, model, columns)
     found = []
@@ -190,14 +194,17 @@ def db_datetime(value: datetime.datetime) -> Any:
 
 # --- writes -------------------------------------------------------------------------------
 
-_INSERTS: dict[tuple[type[models.Model], str, bool, int, str],
+_INSERTS: dict[tuple[type[models.Model], str, bool, int, str | None],
                tuple[str, list[models.Field[Any, Any]]]] = {}
 
 
 def _insert_statement(
     db: BaseDatabaseWrapper, model: type[models.Model], skip_conflicts: bool, rows: int,
-    match: str,
+    match: str | None,
 ) -> tuple[str, list[models.Field[Any, Any]]]:
+    """The INSERT for ``rows`` rows: ``RETURNING`` the primary key (and ``match``'s
+    column, if given); ``match`` None: no ``RETURNING`` at all (the row count is the
+    cursor's)."""
     key = (model, db.vendor, skip_conflicts, rows, match)
     if key not in _INSERTS:
         quote = db.ops.quote_name
@@ -206,12 +213,14 @@ def _insert_statement(
         columns = ", ".join(quote(str(f.column)) for f in fields)
         marks = ", ".join([f"({', '.join(['%s'] * len(fields))})"] * rows)
         conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
-        returning = quote(model._meta.pk.column or "id")
+        returning = ""
+        if match is not None:
+            returning = " RETURNING " + quote(model._meta.pk.column or "id")
         if match:
             returning += ", " + quote(str(model._meta.get_field(match).column))  # type: ignore[union-attr]
         # Only names from the model's own metadata and %s marks go into the text.
         statement = (f"INSERT INTO {table(model)} ({columns}) VALUES {marks}"  # noqa: S608
-                     f"{conflict} RETURNING {returning}")
+                     f"{conflict}{returning}")
         _INSERTS[key] = (statement, fields)
     return _INSERTS[key]
 
@@ -240,7 +249,7 @@ def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:
     _refuse_receivers(model)
     db = _db()
     statement, _ = _insert_statement(db, model, skip_conflicts, 1, "")
-    _, rows, _ = _run(statement, row_values(instance))
+    _, rows, _, _ = _run(statement, row_values(instance))
     if not rows:
         return False
     _stored(instance, rows[0][0], db.alias)
@@ -274,6 +283,15 @@ def insert_many(instances: Sequence[models.Model], *, match: str = "",
     Without ``match`` only the count is known and the instances get no key.  ``rows``:
     each instance's ``row_values``, if worked out already (the instances must not have
     changed since).
+
+    No ``RETURNING`` on SQLite (nor without ``match`` anywhere): the driver hands each
+    returned row over in a call of its own that lets go of Python's GIL, and in the
+    group-commit writer's turn each of those is a wait to get it back from the request
+    threads (docs/intake-load.md, "Election-day check-ins").  On SQLite the keys are
+    then the statement's last rowid and the ones before it, when every row went in:
+    SQLite numbers the rows of one INSERT one after another, in the order of VALUES
+    (one larger than the largest rowid so far, AUTOINCREMENT or not), and it has one
+    writer at a time.
     """
     if not instances:
         return 0
@@ -282,19 +300,47 @@ def insert_many(instances: Sequence[models.Model], *, match: str = "",
         raise ValueError("insert_many takes instances of one model")
     _refuse_receivers(model)
     db = _db()
-    statement, fields = _insert_statement(db, model, skip_conflicts, len(instances), match)
+    numbered = bool(match) and _numbered_rowids(db, model)
+    returning = match if match and not numbered else None
+    statement, fields = _insert_statement(db, model, skip_conflicts, len(instances),
+                                          returning)
     if rows is None:
         rows = [row_values(instance) for instance in instances]
     elif len(rows) != len(instances) or any(len(row) != len(fields) for row in rows):
         raise ValueError("rows must hold one row_values() per instance")
     params = [value for row in rows for value in row]
-    _, stored, _ = _run(statement, params)
+    _, stored, count, last = _run(statement, params)
+    if returning is None:
+        if numbered and count == len(instances):
+            for offset, instance in enumerate(instances, start=1 - count):
+                _stored(instance, last + offset, db.alias)
+        elif numbered and count:
+            # Some rows were skipped (a conflict): the ones that went in are still the
+            # last ``count`` rowids; which is which, by ``match`` (rare: one more read).
+            pk = db.ops.quote_name(model._meta.pk.column or "id")
+            column = db.ops.quote_name(str(model._meta.get_field(match).column))  # type: ignore[union-attr]
+            stored = values(f"SELECT {pk}, {column} FROM {table(model)}"  # noqa: S608
+                            f" WHERE {pk} BETWEEN %s AND %s", [last - count + 1, last])
+            _match(model, instances, stored, match, db.alias)
+        return count
     if match:
-        attname = model._meta.get_field(match).attname  # type: ignore[union-attr]
-        by_value = {getattr(instance, attname): instance for instance in instances}
-        for pk, value in stored:
-            _stored(by_value[value], pk, db.alias)
+        _match(model, instances, stored, match, db.alias)
     return len(stored)
+
+
+def _match(model: type[models.Model], instances: Sequence[models.Model],
+           stored: Sequence[tuple[Any, ...]], match: str, alias: str) -> None:
+    """Give each instance its stored row's key: ``stored`` holds (key, ``match``'s value)."""
+    attname = model._meta.get_field(match).attname  # type: ignore[union-attr]
+    by_value = {getattr(instance, attname): instance for instance in instances}
+    for pk, value in stored:
+        _stored(by_value[value], pk, alias)
+
+
+def _numbered_rowids(db: BaseDatabaseWrapper, model: type[models.Model]) -> bool:
+    """Whether a multi-row INSERT's keys can be told from its last rowid: SQLite, and a
+    primary key that is the rowid (an auto-incremented integer)."""
+    return db.vendor == "sqlite" and isinstance(model._meta.pk, models.fields.AutoFieldMixin)
 
 
 def update(instance: models.Model, names: Sequence[str]) -> None:

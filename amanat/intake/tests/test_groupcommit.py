@@ -177,4 +177,5 @@ def test_the_writer_logs_how_busy_it_is(
             time.sleep(0.01)
     [line] = [r.getMessage() for r in caplog.records]
     assert "1 reports in 1 batches" in line and "held the turn" in line
+    assert "ms on a CPU and" in line and "ms waiting for one" in line  # what a turn took
     assert (writer.load.batches, writer.load.jobs) == (0, 0)  # a new window began

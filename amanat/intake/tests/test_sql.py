@@ -78,6 +78,27 @@ def test_insert_many_stores_every_row_and_matches_keys_by_a_unique_field(
 
 
 @pytest.mark.django_db
+def test_insert_many_gives_every_instance_its_own_key_without_conflicts(
+    django_user_model: Any,
+) -> None:
+    """All rows in: each instance gets its row's key (on SQLite from the statement's last
+    rowid, with no RETURNING; the rows were numbered in the order sent)."""
+    user = django_user_model.objects.create_user(username="u4")
+    IdempotencyRecord.objects.create(user=user, route="POST /x", key="before",
+                                     request_hash="b", status_code=201, response_body={})
+    records = [IdempotencyRecord(user=user, route="POST /x", key=f"n{n}", request_hash=f"r{n}",
+                                 status_code=201, response_body={"n": n}) for n in range(5)]
+    assert sql.insert_many(records, match="request_hash", skip_conflicts=True) == 5
+    stored = dict(IdempotencyRecord.objects.values_list("request_hash", "pk"))
+    assert [record.pk for record in records] == [stored[f"r{n}"] for n in range(5)]
+    assert all(not record._state.adding for record in records)
+    # Without ``match``, only the count (no RETURNING anywhere).
+    more = [IdempotencyRecord(user=user, route="POST /x", key=key, request_hash=key,
+                              status_code=201, response_body={}) for key in ("n0", "m1")]
+    assert sql.insert_many(more, skip_conflicts=True) == 1
+
+
+@pytest.mark.django_db
 def test_logged_queries_are_recorded_as_django_records_them(django_user_model: Any) -> None:
     """One path whether or not queries are logged: the driver's cursor, and the
     statement recorded in ``connection.queries`` (what query-counting tests read)."""
