@@ -47,6 +47,8 @@ CANDIDATE = "candidate"
 RELATIVE = "relative"
 INSPECTOR_HOME = "inspector_home"
 TRAINING = "training"
+# Up to this many people, their posts are read by their ids; beyond, by their counties.
+_FEW = 500
 
 # The rules the app knows, with their wording (seeded by migration 0002 and rules_seed).
 SEED: list[tuple[str, str, str, str]] = [
@@ -105,6 +107,7 @@ class Checker:
 
     @classmethod
     def load(cls, election: Election, people: Iterable[Person]) -> Checker:
+        people = list(people)
         nids = sorted({p.national_id for p in people})
         rules = {r.code: r for r in ConflictRule.objects.filter(active=True)}
         checker = cls(election=election, rules=rules)
@@ -126,9 +129,15 @@ class Checker:
                 checker.trained[post] = set(training.passed_national_ids(
                     election=election, post=post, national_ids=nids))
         if ONE_POST in rules:
-            checker.posted = dict(Assignment.objects.filter(
-                election=election, person__in=[p.pk for p in people],
-            ).values_list("person_id", "station_id"))
+            # Many people (a county's run): by their counties (a person is registered
+            # with one), not tens of thousands of ids as query parameters.
+            wanted = {p.pk for p in people}
+            posts = Assignment.objects.filter(election=election)
+            posts = (posts.filter(person__in=wanted) if len(wanted) <= _FEW
+                     else posts.filter(person__county__in={p.county_id for p in people}))
+            checker.posted = {person_id: station_id for person_id, station_id
+                              in posts.values_list("person_id", "station_id")
+                              if person_id in wanted}
         return checker
 
     def eligible_posts(self, person: Person) -> frozenset[str]:
