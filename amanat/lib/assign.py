@@ -18,7 +18,9 @@ The model (docs/staffing-assignment.md has the long form):
   so a city's crowd reaches far enough for all of it; and each station's open posts of
   the kind reach their nearest groups — at least ``REVERSE_FLOOR`` (10), until they hold
   twice as many people as posts.  Arcs longer than ``max_km`` (great-circle) and the
-  refused (person, station) pairs of ``forbidden_stations`` are dropped.  After a solve,
+  refused (person, station) pairs of ``forbidden_stations`` are dropped (given as pairs
+  or, for large inputs, as person id -> frozenset of station ids, whose sets are shared
+  as given: ``refusals_by_person``).  After a solve,
   up to ``widen_rounds`` (3) rounds add reach between the people and the posts left
   over — the same nearest-neighbour reach among them, and the arcs a coarse plan on a
   grid asks for (``_guided``) — and solve again.  ``neighbours=None`` (or 0) builds every pair.
