@@ -300,6 +300,29 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def compare(baseline: list[dict[str, Any]], ours: list[dict[str, Any]]) -> dict[str, Any]:
+    """On the counties both variants finished: the same result, and the figures side by
+    side; and the counties the baseline did not finish."""
+    both = [(b, o) for b, o in zip(baseline, ours, strict=True)
+            if "error" not in b and "error" not in o]
+    return {
+        "counties_both_finished": len(both),
+        "same_filled_unfilled_km": all(
+            (b["filled"], b["unfilled"], b["total_km"]) == (o["filled"], o["unfilled"],
+                                                           o["total_km"]) for b, o in both),
+        "peak_rss_mb_max": {"baseline": max((b["peak_rss_mb"] for b, _o in both), default=0),
+                            "ours": max((o["peak_rss_mb"] for _b, o in both), default=0)},
+        "peak_rss_mb_sum": {"baseline": round(sum(b["peak_rss_mb"] for b, _o in both)),
+                            "ours": round(sum(o["peak_rss_mb"] for _b, o in both))},
+        "seconds_sum": {"baseline": round(sum(b["seconds"] for b, _o in both), 1),
+                        "ours": round(sum(o["seconds"] for _b, o in both), 1)},
+        "baseline_not_finished": [
+            {"county": b["county"], "error": b["error"], "peak_rss_mb": b.get("peak_rss_mb"),
+             "ours_peak_rss_mb": o.get("peak_rss_mb"), "ours_seconds": o.get("seconds")}
+            for b, o in zip(baseline, ours, strict=True) if "error" in b],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=PEOPLE)
@@ -356,6 +379,8 @@ def main() -> None:
         **{f"{name}_summary": summary(rows) for name, rows in results.items()},
         "counties": results,
     }
+    if args.baseline_ref:
+        out["ours_vs_baseline"] = compare(results["baseline"], results["ours"])
     print(json.dumps(out, ensure_ascii=False, indent=1))
 
 
