@@ -192,6 +192,9 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
     # frozenset per place, shared by everyone living there (a city's thousands of
     # inspectors and its thousands of stations would otherwise be millions of pairs).
     neighbourhood: dict[int | None, frozenset[int]] = {}
+    stations_by_place: dict[str, list[Station]] = {}
+    for station in stations:
+        stations_by_place.setdefault(station.unit_path, []).append(station)
     nothing: frozenset[int] = frozenset()
 
     def barred(person: Person, kinds: frozenset[str]) -> frozenset[int]:
@@ -202,9 +205,12 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
         if kinds != {StationPost.INSPECTOR}:
             return nothing
         if person.home_unit_id not in neighbourhood:
+            # Not a relative: the only station-level rule left reads the station's place,
+            # so one station of each place answers for all of that place's stations.
             neighbourhood[person.home_unit_id] = frozenset(
-                st.pk for st in stations
-                if checker.station_barred(person, st, StationPost.INSPECTOR)) or nothing
+                st.pk for place in stations_by_place.values()
+                if checker.station_barred(person, place[0], StationPost.INSPECTOR)
+                for st in place) or nothing
         return neighbourhood[person.home_unit_id]
 
     # Inspectors first, then the other posts with the people left: the inspector's
