@@ -18,7 +18,9 @@ The model (docs/staffing-assignment.md has the long form):
   so a city's crowd reaches far enough for all of it; and each station's open posts of
   the kind reach their nearest groups — at least ``REVERSE_FLOOR`` (10), until they hold
   twice as many people as posts.  Arcs longer than ``max_km`` (great-circle) and the
-  refused (person, station) pairs of ``forbidden_stations`` are dropped.  After a solve,
+  refused (person, station) pairs of ``forbidden_stations`` are dropped (given as pairs
+  or, for large inputs, as person id -> frozenset of station ids, whose sets are shared
+  as given: ``refusals_by_person``).  After a solve,
   up to ``widen_rounds`` (3) rounds add reach between the people and the posts left
   over — the same nearest-neighbour reach among them, and the arcs a coarse plan on a
   grid asks for (``_guided``) — and solve again.  ``neighbours=None`` (or 0) builds every pair.
@@ -58,7 +60,8 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,8 +187,27 @@ class _Geometry:
     crowd: np.ndarray  # per (group, kind index): everyone free at its point who may take it
 
 
+Refusals = Iterable[tuple[int, int]] | Mapping[int, AbstractSet[int]]
+_NONE: frozenset[int] = frozenset()
+
+
+def refusals_by_person(forbidden: Refusals) -> Mapping[int, frozenset[int]]:
+    """Person id -> the station ids refused to them, from either form ``solve`` takes:
+    (person, station) pairs, or such a mapping already.  A mapping's frozensets are kept
+    as they are (not copied): people who share one — everyone living in the same place,
+    under a rule that reads the place — share it here, in their group's key and in
+    memory, however many stations it holds."""
+    if isinstance(forbidden, Mapping):
+        return {person: stations if isinstance(stations, frozenset) else frozenset(stations)
+                for person, stations in forbidden.items() if stations}
+    pairs: dict[int, set[int]] = {}
+    for person_id, station_id in forbidden:
+        pairs.setdefault(person_id, set()).add(station_id)
+    return {person: frozenset(stations) for person, stations in pairs.items()}
+
+
 def _prepare(
-    posts: Iterable[Post], people: Iterable[Person], forbidden: Iterable[tuple[int, int]],
+    posts: Iterable[Post], people: Iterable[Person], forbidden: Refusals,
     max_km: float | None, neighbours: int | None,
 ) -> _Problem:
     started = time.perf_counter()
@@ -198,14 +220,12 @@ def _prepare(
         twice = sorted(pid for pid, n in Counter(pinned.values()).items() if n > 1)
         raise ValueError(f"people pinned to more than one post: {twice}")
     kinds_present = frozenset(k for p in everyone for k in p.kinds)
-    refused: dict[int, set[int]] = {}
-    for person_id, station_id in forbidden:
-        refused.setdefault(person_id, set()).add(station_id)
+    refused = refusals_by_person(forbidden)
     groups_by_key: dict[tuple[float, float, frozenset[str], str, frozenset[int]], _Group] = {}
     for person in sorted(by_id.values(), key=lambda p: p.id):  # an id once
         if person.id in used or not person.kinds:
             continue
-        refusals = frozenset(refused.get(person.id, ()))
+        refusals = refused.get(person.id, _NONE)
         key = (person.lat, person.lon, person.kinds, person.gender, refusals)
         group = groups_by_key.get(key)
         if group is None:
@@ -327,11 +347,12 @@ def _keep(problem: _Problem, tail: np.ndarray, head: np.ndarray
         # (group, station) pairs as one integer each for a vectorised membership test.
         station_ids = np.array([s.station for s in slots], dtype=np.int64)
         low, stride = int(station_ids.min()), int(station_ids.max() - station_ids.min()) + 1
-        bad = np.array(sorted(
-            g * stride + (sid - low) for g in np.flatnonzero(geo.refusals).tolist()
-            for sid in groups[g].forbidden if low <= sid < low + stride
-        ), dtype=np.int64)
-        keep &= ~np.isin(tail * stride + (station_ids[head] - low), bad)
+        codes: list[np.ndarray] = []
+        for g in np.flatnonzero(geo.refusals).tolist():
+            sids = np.fromiter(groups[g].forbidden, np.int64, len(groups[g].forbidden))
+            sids = sids[(sids >= low) & (sids < low + stride)]
+            codes.append(g * stride + (sids - low))
+        keep &= ~np.isin(tail * stride + (station_ids[head] - low), np.concatenate(codes))
     metres = _haversine_m(geo.g_lat[tail], geo.g_lon[tail], geo.s_lat[head], geo.s_lon[head])
     if problem.max_km is not None:
         keep &= metres <= problem.max_km * 1000
@@ -571,7 +592,7 @@ def _balance_counts(problem: _Problem, assignment: dict[int, int]) -> tuple[int,
 
 def solve(
     posts: Iterable[Post], people: Iterable[Person], *,
-    forbidden_stations: Iterable[tuple[int, int]] = frozenset(), max_km: float | None = None,
+    forbidden_stations: Refusals = frozenset(), max_km: float | None = None,
     neighbours: int | None = 40, gender_balance: bool = False, time_limit_s: float = 60.0,
     widen_rounds: int = WIDEN_ROUNDS,
 ) -> Result:
@@ -697,7 +718,7 @@ def _gender_gadgets(
 
 def greedy(
     posts: Iterable[Post], people: Iterable[Person], *,
-    forbidden_stations: Iterable[tuple[int, int]] = frozenset(), max_km: float | None = None,
+    forbidden_stations: Refusals = frozenset(), max_km: float | None = None,
     neighbours: int | None = 40, widen_rounds: int = WIDEN_ROUNDS,
 ) -> Result:
     """The baseline: the same arcs (widened the same way), taken nearest pair first."""

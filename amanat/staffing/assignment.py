@@ -148,11 +148,22 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
     proposal = Assignment.objects.filter(election=election, county=county, pinned=False)
     held = {(a.station_id, a.post, a.slot) for a in Assignment.objects.filter(
         election=election, county=county, pinned=True)}
-    posted = set(Assignment.objects.filter(election=election)
+    # People are registered with one county: only this county's posts can hold them.
+    posted = set(Assignment.objects.filter(election=election, person__county=county)
                  .exclude(pk__in=proposal.values("pk")).values_list("person_id", flat=True))
     people = [p for p in Person.objects.filter(county=county, available=True)
-              .select_related("home_unit", "county") if p.pk not in posted]
+              if p.pk not in posted]
+    # One instance per place (not one per person, as select_related would make).
+    places = AdminUnit.objects.in_bulk({p.home_unit_id for p in people if p.home_unit_id})
+    for person in people:
+        person.county = county
+        if person.home_unit_id is not None:
+            person.home_unit = places[person.home_unit_id]
     checker = Checker.load(election, people)
+    # ``people`` holds no one posted outside the proposal, and the proposal is replaced:
+    # a post a person holds in it does not bar them now (it did, and a second run
+    # refused everyone the first one had placed).
+    checker.posted = {}
     county_point = (county.latitude or 0.0, county.longitude or 0.0)
     open_posts: dict[int, tuple[Station, str, int]] = {}
     solver_posts: list[assign.Post] = []
@@ -177,19 +188,29 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
         points[person.pk] = (
             home.latitude if home and home.latitude is not None else county_point[0],
             home.longitude if home and home.longitude is not None else county_point[1])
-    neighbourhood: dict[int | None, set[int]] = {}
+    # The inspector's neighbourhood rule reads the home place only: its refusals are one
+    # frozenset per place, shared by everyone living there (a city's thousands of
+    # inspectors and its thousands of stations would otherwise be millions of pairs).
+    neighbourhood: dict[int | None, frozenset[int]] = {}
+    stations_by_place: dict[str, list[Station]] = {}
+    for station in stations:
+        stations_by_place.setdefault(station.unit_path, []).append(station)
+    nothing: frozenset[int] = frozenset()
 
-    def barred(person: Person, kinds: frozenset[str]) -> set[int]:
+    def barred(person: Person, kinds: frozenset[str]) -> frozenset[int]:
         """Stations where station-level rules bar ``person`` from every one of ``kinds``."""
         if person.national_id in checker.relatives:
-            return {st.pk for st in stations
-                    if all(checker.station_barred(person, st, k) for k in kinds)}
+            return frozenset(st.pk for st in stations
+                             if all(checker.station_barred(person, st, k) for k in kinds))
         if kinds != {StationPost.INSPECTOR}:
-            return set()
+            return nothing
         if person.home_unit_id not in neighbourhood:
-            neighbourhood[person.home_unit_id] = {
-                st.pk for st in stations
-                if checker.station_barred(person, st, StationPost.INSPECTOR)}
+            # Not a relative: the only station-level rule left reads the station's place,
+            # so one station of each place answers for all of that place's stations.
+            neighbourhood[person.home_unit_id] = frozenset(
+                st.pk for place in stations_by_place.values()
+                if checker.station_barred(person, place[0], StationPost.INSPECTOR)
+                for st in place) or nothing
         return neighbourhood[person.home_unit_id]
 
     # Inspectors first, then the other posts with the people left: the inspector's
@@ -203,7 +224,8 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
         open_keys = {k: v for k, v in open_posts.items() if v[1] in phase_kinds}
         used = {x.pk for x in taken.values()}
         solver_people: list[assign.Person] = []
-        forbidden: set[tuple[int, int]] = set()
+        # person id -> refused station ids (shared frozensets, never copied per person)
+        refusals: dict[int, frozenset[int]] = {}
         for person in people:
             kinds = eligible[person.pk] & phase_kinds
             if not kinds or person.pk in used:
@@ -211,7 +233,9 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
             lat, lon = points[person.pk]
             solver_people.append(assign.Person(person.pk, lat, lon, kinds,
                                                GENDER_CODE.get(person.gender, "")))
-            forbidden |= {(person.pk, sid) for sid in barred(person, kinds)}
+            stations_barred = barred(person, kinds)
+            if stations_barred:
+                refusals[person.pk] = stations_barred
         report(35 + 25 * phase, "solver")
         for _round in range(ROUNDS):
             if not open_keys:
@@ -220,7 +244,7 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
             result = assign.solve(
                 [p for p in solver_posts if p.id in open_keys],
                 [p for p in solver_people if p.id not in taken_ids],
-                forbidden_stations=frozenset(forbidden), gender_balance=gender_balance,
+                forbidden_stations=refusals, gender_balance=gender_balance,
                 time_limit_s=time_limit_s, neighbours=reach)
             status = status if status and status != "OPTIMAL" else result.status
             total_km += result.total_km
@@ -234,7 +258,7 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
                 # Every assignment passes the rules before it is stored (a guard: the
                 # forbidden pairs already express them).
                 if checker.problems(found, station, post):
-                    forbidden.add((found.pk, station.pk))
+                    refusals[found.pk] = refusals.get(found.pk, nothing) | {station.pk}
                     refused = True
                     reasons[key] = "taken"
                     continue

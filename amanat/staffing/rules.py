@@ -47,6 +47,8 @@ CANDIDATE = "candidate"
 RELATIVE = "relative"
 INSPECTOR_HOME = "inspector_home"
 TRAINING = "training"
+# Up to this many people, their posts are read by their ids; beyond, by their counties.
+_FEW = 500
 
 # The rules the app knows, with their wording (seeded by migration 0002 and rules_seed).
 SEED: list[tuple[str, str, str, str]] = [
@@ -105,6 +107,7 @@ class Checker:
 
     @classmethod
     def load(cls, election: Election, people: Iterable[Person]) -> Checker:
+        people = list(people)
         nids = sorted({p.national_id for p in people})
         rules = {r.code: r for r in ConflictRule.objects.filter(active=True)}
         checker = cls(election=election, rules=rules)
@@ -126,9 +129,15 @@ class Checker:
                 checker.trained[post] = set(training.passed_national_ids(
                     election=election, post=post, national_ids=nids))
         if ONE_POST in rules:
-            checker.posted = dict(Assignment.objects.filter(
-                election=election, person__in=[p.pk for p in people],
-            ).values_list("person_id", "station_id"))
+            # Many people (a county's run): by their counties (a person is registered
+            # with one), not tens of thousands of ids as query parameters.
+            wanted = {p.pk for p in people}
+            posts = Assignment.objects.filter(election=election)
+            posts = (posts.filter(person__in=wanted) if len(wanted) <= _FEW
+                     else posts.filter(person__county__in={p.county_id for p in people}))
+            checker.posted = {person_id: station_id for person_id, station_id
+                              in posts.values_list("person_id", "station_id")
+                              if person_id in wanted}
         return checker
 
     def eligible_posts(self, person: Person) -> frozenset[str]:
@@ -144,28 +153,41 @@ class Checker:
         return frozenset(posts)
 
     def station_barred(self, person: Person, station: Station, post: str) -> bool:
-        return bool(self._station_problems(person, station, post))
+        """Whether a station-level rule bars ``person`` from ``post`` at ``station`` (the
+        same tests as ``_station_problems``, without building the refusals: the solver
+        asks it for every place × station of a county)."""
+        return (self._relative_bars(person, station)
+                or self._home_bars(person, station, post))
+
+    def _relative_bars(self, person: Person, station: Station) -> bool:
+        if RELATIVE not in self.rules:
+            return False
+        return any(station.constituency_id == constituency
+                   or (path and station.unit_path.startswith(path))
+                   for constituency, path in self.relatives.get(person.national_id, []))
+
+    def _home_bars(self, person: Person, station: Station, post: str) -> bool:
+        if (INSPECTOR_HOME not in self.rules or post != StationPost.INSPECTOR
+                or not person.home_unit_id):
+            return False
+        home = person.home_unit
+        return home is not None and _neighbourhood(home.path, home.kind, station.unit_path)
 
     def _station_problems(self, person: Person, station: Station, post: str) -> list[RuleError]:
         problems: list[RuleError] = []
-        rule = self.rules.get(RELATIVE)
-        if rule is not None:
-            for constituency, path in self.relatives.get(person.national_id, []):
-                if station.constituency_id == constituency or (
-                        path and station.unit_path.startswith(path)):
-                    problems.append(_refusal(
-                        rule, _("%(name)s is a declared relative of a candidate in this "
-                                "station's constituency and cannot serve here. Rule “%(rule)s” "
-                                "(%(reference)s)."), RELATIVE, name=person.full_name))
-                    break
-        rule = self.rules.get(INSPECTOR_HOME)
-        if rule is not None and post == StationPost.INSPECTOR and person.home_unit_id:
+        if self._relative_bars(person, station):
+            problems.append(_refusal(
+                self.rules[RELATIVE],
+                _("%(name)s is a declared relative of a candidate in this "
+                  "station's constituency and cannot serve here. Rule “%(rule)s” "
+                  "(%(reference)s)."), RELATIVE, name=person.full_name))
+        if self._home_bars(person, station, post):
             home = person.home_unit
-            if home is not None and _neighbourhood(home.path, home.kind, station.unit_path):
-                problems.append(_refusal(
-                    rule, _("%(name)s lives in %(place)s and cannot inspect a station in their "
-                            "own neighbourhood. Rule “%(rule)s” (%(reference)s)."),
-                    INSPECTOR_HOME, name=person.full_name, place=home.name))
+            problems.append(_refusal(
+                self.rules[INSPECTOR_HOME],
+                _("%(name)s lives in %(place)s and cannot inspect a station in their "
+                  "own neighbourhood. Rule “%(rule)s” (%(reference)s)."),
+                INSPECTOR_HOME, name=person.full_name, place=home.name if home else ""))
         return problems
 
     def problems(self, person: Person, station: Station, post: str, *,

@@ -20,6 +20,7 @@ from amanat.lib.assign import (
     Post,
     Result,
     greedy,
+    refusals_by_person,
     solve,
 )
 from amanat.lib.geodesy import distance_km
@@ -159,6 +160,25 @@ def test_forbidden_pairs_are_never_used() -> None:
     assert result.total_km == pytest.approx(km)
     greedy_result = greedy(COUNTY_POSTS, COUNTY_PEOPLE, forbidden_stations=forbidden)
     check_rules(COUNTY_POSTS, COUNTY_PEOPLE, greedy_result, forbidden)
+
+
+def test_refusals_as_a_mapping_of_shared_sets_are_the_same_as_pairs() -> None:
+    # The form the staffing app passes: person -> station ids, one set shared by people
+    # of one place; the same result as the pairs, and the shared set is not copied.
+    pairs = frozenset({(103, 2), (104, 2)})
+    at_s2 = frozenset({2})
+    mapping = {103: at_s2, 104: at_s2}
+    by_pairs = solve(COUNTY_POSTS, COUNTY_PEOPLE, forbidden_stations=pairs)
+    by_mapping = solve(COUNTY_POSTS, COUNTY_PEOPLE, forbidden_stations=mapping)
+    assert by_mapping.assignment == by_pairs.assignment
+    assert by_mapping.total_km == pytest.approx(by_pairs.total_km)
+    check_rules(COUNTY_POSTS, COUNTY_PEOPLE, by_mapping, pairs)
+    assert greedy(COUNTY_POSTS, COUNTY_PEOPLE, forbidden_stations=mapping).assignment == (
+        greedy(COUNTY_POSTS, COUNTY_PEOPLE, forbidden_stations=pairs).assignment)
+    grouped = refusals_by_person(mapping)
+    assert grouped[103] is at_s2 and grouped[104] is at_s2
+    assert refusals_by_person(pairs) == {103: at_s2, 104: at_s2}
+    assert refusals_by_person({1: set(), 2: {5}}) == {2: frozenset({5})}
 
 
 def test_neighbours_and_max_km_limit_the_reach() -> None:

@@ -114,3 +114,49 @@ def test_all_counties_and_approval_refuses_a_new_run(world: Any, capsys: Any) ->
     with pytest.raises(CommandError), translation.override(settings.LANGUAGE_CODE):
         call_command("staff_assign", county="2310")
     assert "قفل شده" in capsys.readouterr().err  # commands speak Persian
+
+
+def test_a_second_run_replaces_the_proposal_with_the_same_one(world: Any, capsys: Any) -> None:
+    """The people of the earlier proposal are free again for the new run (their posts in
+    it are replaced): the second run fills as many posts, at the same distance."""
+    g = world.geo
+    full_staff(world, home=g.gharchak_city)
+    full_staff(world, home=g.qaleh_now)
+    call_command("staff_assign", county="2310")
+    first = Roster.objects.get(county=g.gharchak)
+    placed = set(Assignment.objects.values_list("station_id", "post", "slot", "person_id"))
+    call_command("staff_assign", county="2310")
+    second = Roster.objects.get(county=g.gharchak)
+    assert second.run_filled == first.run_filled == 16
+    assert second.run_unfilled == []
+    assert second.run_total_km == first.run_total_km
+    assert set(Assignment.objects.values_list("station_id", "post", "slot",
+                                              "person_id")) == placed
+    _rules_hold(world)
+
+
+def test_inspectors_of_one_place_share_its_refusals(world: Any, monkeypatch: Any) -> None:
+    """The neighbourhood rule's refused stations go to the solver once per home place
+    (one shared set), not as (person, station) pairs per person."""
+    from amanat.lib import assign
+
+    g = world.geo
+    for _ in range(3):
+        world.person(posts=(StationPost.INSPECTOR,), home=g.gharchak_city)
+    seen: list[Any] = []
+    solve = assign.solve
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["forbidden_stations"])
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(assign, "solve", spy)
+    call_command("staff_assign", county="2310")
+    refusals = seen[0]  # the inspectors' phase
+    assert len(refusals) == 3
+    shared = {id(stations) for stations in refusals.values()}
+    assert len(shared) == 1
+    assert next(iter(refusals.values())) == {world.city_station.pk}
+    # Each inspector went to the rural station or none: one post, three people.
+    inspectors = Assignment.objects.filter(post=StationPost.INSPECTOR)
+    assert [a.station_id for a in inspectors] == [world.rural_station.pk]
