@@ -35,6 +35,7 @@ from amanat.candidates.forms import (
     WalkInForm,
 )
 from amanat.candidates.models import Candidacy, Channel, DocumentType, State
+from amanat.core import ratelimit
 from amanat.core.clientaddr import client_limit_address
 from amanat.core.collation import persian
 from amanat.core.errors import RuleError
@@ -53,6 +54,29 @@ def _error(request: HttpRequest, error: RuleError) -> None:
     messages.error(request, error.message)
 
 
+# Form posts of the public registration (its three steps together) from one client
+# address an hour (``core.ratelimit``): a registrant sends a handful (the number, the
+# code, a few documents), a county office or an internet cafe behind one address a few
+# dozen registrants' worth; a script far more. Beyond it, 429 and nothing is read or kept.
+REGISTRATION_POSTS_PER_HOUR = 300
+RATE_SCOPE = "candidate-register"
+
+
+def registration_limit() -> int:
+    return int(getattr(settings, "AMANAT_CANDIDATE_REGISTRATION_LIMIT",
+                       REGISTRATION_POSTS_PER_HOUR))
+
+
+def _over_limit(request: HttpRequest) -> HttpResponse | None:
+    """Count a post of the public registration; the 429 page once over the limit."""
+    if request.method != "POST" or ratelimit.allow(request, RATE_SCOPE,
+                                                   limit=registration_limit()):
+        return None
+    return ratelimit.too_many(request, _(
+        "Too many registration steps were sent from your connection in a short time; "
+        "nothing was saved. Please try again in an hour."))
+
+
 def _contests(election: Election | None) -> QuerySet[Contest]:
     if election is None:
         return Contest.objects.none()
@@ -66,6 +90,8 @@ def _contests(election: Election | None) -> QuerySet[Contest]:
 @require_http_methods(["GET", "POST"])
 def register_start(request: HttpRequest) -> HttpResponse:
     """Step one: contest, county office, national ID and mobile; a code is texted."""
+    if (refused := _over_limit(request)) is not None:
+        return refused
     election = Election.objects.current()
     # The 448 county options: id and name are all the form shows and checks.
     counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(
@@ -107,6 +133,8 @@ def _pending(request: HttpRequest) -> dict[str, Any] | None:
 @require_http_methods(["GET", "POST"])
 def register_confirm(request: HttpRequest) -> HttpResponse:
     """Step two: the code and the candidate's details; stores the pre-registration."""
+    if (refused := _over_limit(request)) is not None:
+        return refused
     pending = _pending(request)
     if pending is None:
         return redirect("candidates:register")
@@ -159,6 +187,8 @@ def _registered_id(request: HttpRequest) -> int:
 def register_documents(request: HttpRequest) -> HttpResponse:
     """Step three: the pre-registered candidate uploads the dossier's documents (this
     browser session only)."""
+    if (refused := _over_limit(request)) is not None:
+        return refused
     candidacy = Candidacy.objects.select_related("contest", "election").filter(
         pk=_registered_id(request)).first()
     if candidacy is None:
