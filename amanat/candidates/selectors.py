@@ -45,21 +45,26 @@ CONSTITUENCY = "geo.constituency"
 
 def registration_window(election: Election, contest: Contest | None = None
                         ) -> tuple[datetime.date | None, datetime.date | None]:
-    """The first and last day of candidate registration, from the calendar.
+    """The first and last day of candidate registration.
 
-    With ``contest``: that contest's own window. The calendar may hold milestones for one
-    kind of contest (``<code>__<contest kind>``, as the review's dates do): each end of the
-    window is the contest's own when there is one, else the election's. So the Assembly of
-    Experts by-election and the council elections of one election can differ.
+    With ``contest``: that contest's own window. Each end is, in this order, the date set
+    on the contest itself (``Contest.registration_opens`` / ``registration_closes``: a
+    by-election, a constituency's race set apart), the calendar's milestone for its kind
+    of contest (``<code>__<contest kind>``, as the review's dates do), or the election's
+    milestone. So two contests of one election can register in different windows.
     """
     codes = [MilestoneCode.REGISTRATION_OPENS, MilestoneCode.REGISTRATION_CLOSES]
+    own_dates = ((contest.registration_opens, contest.registration_closes)
+                 if contest is not None else (None, None))
+    if all(own_dates):
+        return own_dates  # the contest's own: the calendar is not read
     own = [f"{code}__{contest.kind}" for code in codes] if contest is not None else []
     dues = dict(Milestone.objects.filter(election=election, code__in=codes + own)
                 .values_list("code", "due"))
     opens, closes = (dues.get(f"{code}__{contest.kind}") if contest is not None else None
                      for code in codes)
-    return (opens or dues.get(MilestoneCode.REGISTRATION_OPENS),
-            closes or dues.get(MilestoneCode.REGISTRATION_CLOSES))
+    return (own_dates[0] or opens or dues.get(MilestoneCode.REGISTRATION_OPENS),
+            own_dates[1] or closes or dues.get(MilestoneCode.REGISTRATION_CLOSES))
 
 
 def rules_for(contest_kind: str) -> list[EligibilityRule]:
