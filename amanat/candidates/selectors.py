@@ -110,6 +110,16 @@ def get_county_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) ->
     return county
 
 
+# The cases of the incidents app (a layer above; it links a case to a candidate) are
+# drawn on the dossier and the review page by incidents' own page, scoped there, for
+# whoever may see the candidate and cases at the candidate's county.
+CASE = "incidents.case"
+
+
+def show_cases(user: AnyUser, candidacy: Candidacy) -> bool:
+    return can(user, policy.VIEW, CASE, candidacy.county)
+
+
 # When more rows than this hold the search key, a page is found sooner by walking the
 # list's order and testing each row than by sorting every row that holds it.
 DENSE_MATCHES = 1000

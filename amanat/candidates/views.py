@@ -247,6 +247,7 @@ def candidate_detail(request: HttpRequest, candidacy_id: int) -> HttpResponse:
     types = DocumentType.objects.filter(contest_kind=candidacy.contest.kind)
     return render(request, "candidates/candidate_detail.html", {
         "c": candidacy, "dossier": selectors.dossier(candidacy), "can_change": can_change,
+        "show_cases": selectors.show_cases(request.user, candidacy),
         "shown": shown, "national_id": shown.national_id(candidacy.national_id),
         "mobile": shown.mobile(candidacy.mobile),
         "can_confirm": can_change and candidacy.state == State.PRE_REGISTERED,
