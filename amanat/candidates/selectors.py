@@ -43,6 +43,26 @@ DOCUMENT = "candidates.document"
 CONSTITUENCY = "geo.constituency"
 
 
+_WINDOW_CODES = (MilestoneCode.REGISTRATION_OPENS, MilestoneCode.REGISTRATION_CLOSES)
+
+
+def _window(contest: Contest | None, dues: dict[str, datetime.date]
+            ) -> tuple[datetime.date | None, datetime.date | None]:
+    ends = []
+    for code, own in zip(_WINDOW_CODES, (contest.registration_opens, contest.registration_closes)
+                         if contest is not None else (None, None), strict=True):
+        kind = dues.get(f"{code}__{contest.kind}") if contest is not None else None
+        ends.append(own or kind or dues.get(code))
+    return ends[0], ends[1]
+
+
+def _window_dues(election: Election, contests: Collection[Contest]) -> dict[str, datetime.date]:
+    codes = list(_WINDOW_CODES) + [f"{code}__{kind}" for code in _WINDOW_CODES
+                                   for kind in sorted({c.kind for c in contests})]
+    return dict(Milestone.objects.filter(election=election, code__in=codes)
+                .values_list("code", "due"))
+
+
 def registration_window(election: Election, contest: Contest | None = None
                         ) -> tuple[datetime.date | None, datetime.date | None]:
     """The first and last day of candidate registration.
@@ -53,18 +73,16 @@ def registration_window(election: Election, contest: Contest | None = None
     of contest (``<code>__<contest kind>``, as the review's dates do), or the election's
     milestone. So two contests of one election can register in different windows.
     """
-    codes = [MilestoneCode.REGISTRATION_OPENS, MilestoneCode.REGISTRATION_CLOSES]
-    own_dates = ((contest.registration_opens, contest.registration_closes)
-                 if contest is not None else (None, None))
-    if all(own_dates):
-        return own_dates  # the contest's own: the calendar is not read
-    own = [f"{code}__{contest.kind}" for code in codes] if contest is not None else []
-    dues = dict(Milestone.objects.filter(election=election, code__in=codes + own)
-                .values_list("code", "due"))
-    opens, closes = (dues.get(f"{code}__{contest.kind}") if contest is not None else None
-                     for code in codes)
-    return (own_dates[0] or opens or dues.get(MilestoneCode.REGISTRATION_OPENS),
-            own_dates[1] or closes or dues.get(MilestoneCode.REGISTRATION_CLOSES))
+    if contest is not None and contest.registration_opens and contest.registration_closes:
+        return contest.registration_opens, contest.registration_closes  # no calendar read
+    return _window(contest, _window_dues(election, [contest] if contest is not None else []))
+
+
+def registration_windows(election: Election, contests: Collection[Contest]
+                         ) -> list[tuple[Contest, datetime.date | None, datetime.date | None]]:
+    """Each contest's window (as ``registration_window``), the calendar read once."""
+    dues = _window_dues(election, contests)
+    return [(contest, *_window(contest, dues)) for contest in contests]
 
 
 def rules_for(contest_kind: str) -> list[EligibilityRule]:
