@@ -163,9 +163,9 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
             candidacy = services.candidacy_register(
                 actor=None, contest=contest, constituency=form.cleaned_data["constituency"],
                 county=county, channel=Channel.ONLINE, mobile_confirmed_at=timezone.now(),
+                mobile_code=code,  # spent in the registration's transaction
                 person=form.person(national_id=pending["national_id"],
                                    mobile=pending["mobile"]))
-            services.mobile_code_use(code=code)
         except RuleError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
