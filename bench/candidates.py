@@ -385,6 +385,7 @@ def bench_registration(election: Any, rate: float, duration: float) -> dict[str,
     before = Candidacy.objects.count()
     interval = 1.0 / rate
     latencies, lateness, refused = [], [], 0
+    cpu: list[float] = []  # this process's CPU per request: the server's, in-process
     done: list[str] = []
     sent, index = 0, 0
     begin = time.perf_counter()
@@ -401,6 +402,7 @@ def bench_registration(election: Any, rate: float, duration: float) -> dict[str,
             time.sleep(due - now)
         lateness.append(max(0.0, time.perf_counter() - due) * 1000)
         start = time.perf_counter()
+        cpu_start = time.process_time()
         # Alternate the two steps: start a new registration, finish the oldest started.
         if sent % 2 == 0 or not pending:
             # Each registrant with its own cookies (its session) and its own address
@@ -434,13 +436,17 @@ def bench_registration(election: Any, rate: float, duration: float) -> dict[str,
             else:
                 refused += 1
         latencies.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - cpu_start) * 1000)
         sent += 1
     elapsed = time.perf_counter() - begin
     stored = Candidacy.objects.count() - before
     return {"target_rate": rate, "duration_s": round(elapsed, 1), "requests": sent,
             "achieved_rate": round(sent / elapsed, 1), "p50_ms": pct(latencies, 0.5),
             "p95_ms": pct(latencies, 0.95), "max_ms": round(max(latencies), 1),
-            "late_p95_ms": pct(lateness, 0.95), "registrations_completed": len(done),
+            "late_p95_ms": pct(lateness, 0.95),
+            "cpu_ms_per_request_p50": pct(cpu, 0.5),
+            "cpu_ms_per_registration": round(sum(cpu) / max(len(done), 1), 1),
+            "registrations_completed": len(done),
             "stored": stored, "refused": refused, "lost": len(done) - stored,
             "unfinished_at_end": len(pending)}
 
@@ -526,6 +532,25 @@ class Codes:
                     if digits:
                         self.found[to] = digits.group(1)
             return str(self.found.pop(mobile, ""))
+
+
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user and system) of every process in the process group ``pgid`` (the
+    served app: gunicorn's master and its workers), with their reaped children's."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        # after the name: state, ppid, pgrp, ... utime (12th), stime, cutime, cstime
+        if int(fields[2]) == pgid:
+            total += sum(int(value) for value in fields[11:15])
+    return total / tick
 
 
 def bench_registration_http(election: Any, db_path: Path, rate: float, duration: float,
@@ -626,6 +651,10 @@ def bench_registration_http(election: Any, db_path: Path, rate: float, duration:
                 break
             time.sleep(0.3)
         interval = len(steps) / rate
+        # The served app's CPU while it serves the run (the machine is shared: seconds of
+        # CPU per request compare across runs where wall times do not).
+        server_cpu = group_cpu_s(server.pid)
+        client_cpu = time.process_time()
         begin = time.perf_counter()
         started = 0
         with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -637,6 +666,8 @@ def bench_registration_http(election: Any, db_path: Path, rate: float, duration:
                 pool.submit(register, started, due)
                 started += 1
         elapsed = time.perf_counter() - begin
+        server_cpu = group_cpu_s(server.pid) - server_cpu
+        client_cpu = time.process_time() - client_cpu
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
@@ -654,6 +685,10 @@ def bench_registration_http(election: Any, db_path: Path, rate: float, duration:
             "per_step_p50_p95_ms": {step: [pct(v, 0.5), pct(v, 0.95)]
                                     for step, v in latencies.items() if v},
             "late_p95_ms": pct(lateness, 0.95),
+            "server_cpu_s": round(server_cpu, 2),
+            "server_cpu_ms_per_request": round(server_cpu * 1000 / max(requests, 1), 1),
+            "server_cpu_ms_per_registration": round(server_cpu * 1000 / max(len(done), 1), 1),
+            "bench_client_cpu_s": round(client_cpu, 2),
             "registrations_completed": len(done), "stored": stored,
             "lost": len(done) - stored, "failed": len(failed),
             "failures": sorted(set(failed))[:5],

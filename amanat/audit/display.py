@@ -78,6 +78,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "geo.import_boundaries": _("Boundaries imported"),
     "election.create": _("Election created"),
     "contest.create": _("Contest created"),
+    "contest.registration": _("Contest's registration window set"),
     "phase.set": _("Phase set"),
     "milestone.create": _("Milestone created"),
     "milestone.update": _("Milestone changed"),

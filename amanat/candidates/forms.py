@@ -107,17 +107,20 @@ class PreRegisterStartForm(PlaceForm, _NationalIdMobile):
 
 
 class _PersonForm(forms.Form):
+    # LongSelect: the options joined in Python, not a template each (the public
+    # confirmation step is on the registration's hot path).
     constituency = ConstituencyChoiceField(label=_("Constituency"),
-                                           queryset=Constituency.objects.none())
+                                           queryset=Constituency.objects.none(),
+                                           widget=LongSelect)
     first_name = CleanCharField(label=_("First name"),
                                 max_length=text_limit(Candidacy, "first_name"))
     last_name = CleanCharField(label=_("Last name"), max_length=text_limit(Candidacy, "last_name"))
     father_name = CleanCharField(label=_("Father's name"),
                                  max_length=text_limit(Candidacy, "father_name"))
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=LongSelect)
     birth_date = BirthDateField(label=_("Date of birth"))
     education = forms.TypedChoiceField(label=_("Education"), choices=EducationLevel.choices,
-                                       coerce=int)
+                                       coerce=int, widget=LongSelect)
     residence_years = forms.IntegerField(label=_("Years of residence in the constituency"),
                                          min_value=0, max_value=120)
     occupation = CleanCharField(label=_("Occupation"), required=False,

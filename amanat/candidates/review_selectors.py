@@ -57,8 +57,14 @@ COMPLAINTS_CLOSE = MilestoneCode.CANDIDATE_COMPLAINTS_CLOSE
 
 
 def contest_due(contest: Contest, code: str) -> datetime.date | None:
-    """The due date of milestone ``code`` for ``contest``: its kind's own, else the
-    election's; None when the calendar has neither."""
+    """The due date of milestone ``code`` for ``contest``: the contest's own registration
+    dates where set (``Contest.registration_opens``/``closes``, as the registration
+    itself reads them), else its kind's milestone, else the election's; None when the
+    calendar has neither."""
+    own = {MilestoneCode.REGISTRATION_OPENS: contest.registration_opens,
+           MilestoneCode.REGISTRATION_CLOSES: contest.registration_closes}.get(code)
+    if own is not None:
+        return own
     dues = dict(Milestone.objects.filter(
         election_id=contest.election_id, code__in=[code, f"{code}__{contest.kind}"],
     ).values_list("code", "due"))

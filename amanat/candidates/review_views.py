@@ -32,7 +32,7 @@ from amanat.accounts import access, policy
 from amanat.audit.services import audit_record
 from amanat.boards.models import BoardKind
 from amanat.boards.selectors import require_complete
-from amanat.candidates import review_pdf
+from amanat.candidates import review_pdf, selectors
 from amanat.candidates import review_selectors as rs
 from amanat.candidates import review_services as services
 from amanat.candidates.models import Candidacy, FinalList, State
@@ -274,6 +274,7 @@ def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) ->
         if data.entry is not None and data.entry.withdrawn_at is None
         and access.can(user, policy.CHANGE, rs.FINAL_LIST, unit) else None,
         "answers": None,
+        "show_cases": selectors.show_cases(user, candidacy),
     }
     # A board acts only when complete (amanat/boards): say so before its form is used.
     context["executive_problem"] = (_board_problem(BoardKind.COUNTY_EXECUTIVE, candidacy)

@@ -43,23 +43,46 @@ DOCUMENT = "candidates.document"
 CONSTITUENCY = "geo.constituency"
 
 
+_WINDOW_CODES = (MilestoneCode.REGISTRATION_OPENS, MilestoneCode.REGISTRATION_CLOSES)
+
+
+def _window(contest: Contest | None, dues: dict[str, datetime.date]
+            ) -> tuple[datetime.date | None, datetime.date | None]:
+    ends = []
+    for code, own in zip(_WINDOW_CODES, (contest.registration_opens, contest.registration_closes)
+                         if contest is not None else (None, None), strict=True):
+        kind = dues.get(f"{code}__{contest.kind}") if contest is not None else None
+        ends.append(own or kind or dues.get(code))
+    return ends[0], ends[1]
+
+
+def _window_dues(election: Election, contests: Collection[Contest]) -> dict[str, datetime.date]:
+    codes = list(_WINDOW_CODES) + [f"{code}__{kind}" for code in _WINDOW_CODES
+                                   for kind in sorted({c.kind for c in contests})]
+    return dict(Milestone.objects.filter(election=election, code__in=codes)
+                .values_list("code", "due"))
+
+
 def registration_window(election: Election, contest: Contest | None = None
                         ) -> tuple[datetime.date | None, datetime.date | None]:
-    """The first and last day of candidate registration, from the calendar.
+    """The first and last day of candidate registration.
 
-    With ``contest``: that contest's own window. The calendar may hold milestones for one
-    kind of contest (``<code>__<contest kind>``, as the review's dates do): each end of the
-    window is the contest's own when there is one, else the election's. So the Assembly of
-    Experts by-election and the council elections of one election can differ.
+    With ``contest``: that contest's own window. Each end is, in this order, the date set
+    on the contest itself (``Contest.registration_opens`` / ``registration_closes``: a
+    by-election, a constituency's race set apart), the calendar's milestone for its kind
+    of contest (``<code>__<contest kind>``, as the review's dates do), or the election's
+    milestone. So two contests of one election can register in different windows.
     """
-    codes = [MilestoneCode.REGISTRATION_OPENS, MilestoneCode.REGISTRATION_CLOSES]
-    own = [f"{code}__{contest.kind}" for code in codes] if contest is not None else []
-    dues = dict(Milestone.objects.filter(election=election, code__in=codes + own)
-                .values_list("code", "due"))
-    opens, closes = (dues.get(f"{code}__{contest.kind}") if contest is not None else None
-                     for code in codes)
-    return (opens or dues.get(MilestoneCode.REGISTRATION_OPENS),
-            closes or dues.get(MilestoneCode.REGISTRATION_CLOSES))
+    if contest is not None and contest.registration_opens and contest.registration_closes:
+        return contest.registration_opens, contest.registration_closes  # no calendar read
+    return _window(contest, _window_dues(election, [contest] if contest is not None else []))
+
+
+def registration_windows(election: Election, contests: Collection[Contest]
+                         ) -> list[tuple[Contest, datetime.date | None, datetime.date | None]]:
+    """Each contest's window (as ``registration_window``), the calendar read once."""
+    dues = _window_dues(election, contests)
+    return [(contest, *_window(contest, dues)) for contest in contests]
 
 
 def rules_for(contest_kind: str, population: int | None = None) -> list[EligibilityRule]:
@@ -105,6 +128,16 @@ def get_county_for_user(user: AnyUser, pk: Any, *, action: str = policy.VIEW) ->
         user, AdminUnit, pk, action=action, path_field="path", model_label=CANDIDACY,
         queryset=AdminUnit.objects.filter(kind=Kind.COUNTY))
     return county
+
+
+# The cases of the incidents app (a layer above; it links a case to a candidate) are
+# drawn on the dossier and the review page by incidents' own page, scoped there, for
+# whoever may see the candidate and cases at the candidate's county.
+CASE = "incidents.case"
+
+
+def show_cases(user: AnyUser, candidacy: Candidacy) -> bool:
+    return can(user, policy.VIEW, CASE, candidacy.county)
 
 
 # When more rows than this hold the search key, a page is found sooner by walking the

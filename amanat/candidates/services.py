@@ -290,11 +290,6 @@ def mobile_code_verify(*, code_id: int, national_id: str, mobile: str, code: str
     return row
 
 
-def mobile_code_use(*, code: MobileCode) -> None:
-    """The code served its registration: it cannot be used again."""
-    MobileCode.objects.filter(pk=code.pk, used_at__isnull=True).update(used_at=timezone.now())
-
-
 # --- registration ---------------------------------------------------------------------------
 
 
@@ -350,8 +345,12 @@ def _new_reference() -> str:
 def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency: Constituency,
                        person: PersonData, channel: str, county: AdminUnit | None = None,
                        mobile_confirmed_at: datetime.datetime | None = None,
+                       mobile_code: MobileCode | None = None,
                        now: datetime.datetime | None = None) -> Candidacy:
     """Register a candidacy (online: pre-registered; at the office: registered).
+
+    ``mobile_code`` (online: the verified code) is spent in the registration's own
+    transaction: registered and spent together, or neither (one commit, not two).
 
     Refused, with nothing stored: outside the registration window, a national ID with a
     wrong check digit, a constituency not in the contest, an eligibility rule that bars
@@ -373,7 +372,8 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
         return _register(actor=actor, contest=contest, constituency=constituency,
                          office=office, person=person, national_id=national_id,
                          mobile=mobile, channel=channel,
-                         mobile_confirmed_at=mobile_confirmed_at, now=now)
+                         mobile_confirmed_at=mobile_confirmed_at, mobile_code=mobile_code,
+                         now=now)
     except RuleError as error:
         _refused(actor=actor, election=election, unit=office, error=error,
                  national_id=national_id, channel=channel)
@@ -416,7 +416,7 @@ def _duplicate(election: Election, national_id: str) -> RuleError:
 def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constituency,
               office: AdminUnit, person: PersonData, national_id: str, mobile: str,
               channel: str, mobile_confirmed_at: datetime.datetime | None,
-              now: datetime.datetime) -> Candidacy:
+              mobile_code: MobileCode | None, now: datetime.datetime) -> Candidacy:
     election = contest.election
     # The live candidacies (LIVE_STATES: every state but cancelled), written as the
     # condition of the unique index "one per person per election" so the database reads
@@ -466,6 +466,11 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
                          actor_name=None if user else "public", unit=office, obj=candidacy,
                          after={"state": candidacy.state, "channel": channel,
                                 "contest": contest.pk, "constituency": constituency.code})
+            if mobile_code is not None and not MobileCode.objects.filter(
+                    pk=mobile_code.pk, used_at__isnull=True).update(used_at=now):
+                # Spent meanwhile by another request with the same code: nothing stored.
+                raise RuleError(_("The code has expired; ask for a new one."),
+                                code="code_expired", field="code")
     except IntegrityError as error:
         # Two registrations of one person racing: the constraint decides.
         if "one_per_person" in str(error) or "UNIQUE" in str(error).upper():

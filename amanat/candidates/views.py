@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -35,12 +36,13 @@ from amanat.candidates.forms import (
     WalkInForm,
 )
 from amanat.candidates.models import Candidacy, Channel, DocumentType, State
+from amanat.core import ratelimit
 from amanat.core.clientaddr import client_limit_address
-from amanat.core.collation import persian
 from amanat.core.errors import RuleError
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
+from amanat.lib.collation import persian_key
 from amanat.training import selectors as training_selectors
 
 PER_PAGE = 50
@@ -51,6 +53,29 @@ PERSONAL_DATA = "candidates.personaldata"
 
 def _error(request: HttpRequest, error: RuleError) -> None:
     messages.error(request, error.message)
+
+
+# Form posts of the public registration (its three steps together) from one client
+# address an hour (``core.ratelimit``): a registrant sends a handful (the number, the
+# code, a few documents), a county office or an internet cafe behind one address a few
+# dozen registrants' worth; a script far more. Beyond it, 429 and nothing is read or kept.
+REGISTRATION_POSTS_PER_HOUR = 300
+RATE_SCOPE = "candidate-register"
+
+
+def registration_limit() -> int:
+    return int(getattr(settings, "AMANAT_CANDIDATE_REGISTRATION_LIMIT",
+                       REGISTRATION_POSTS_PER_HOUR))
+
+
+def _over_limit(request: HttpRequest) -> HttpResponse | None:
+    """Count a post of the public registration; the 429 page once over the limit."""
+    if request.method != "POST" or ratelimit.allow(request, RATE_SCOPE,
+                                                   limit=registration_limit()):
+        return None
+    return ratelimit.too_many(request, _(
+        "Too many registration steps were sent from your connection in a short time; "
+        "nothing was saved. Please try again in an hour."))
 
 
 def _contests(election: Election | None) -> QuerySet[Contest]:
@@ -66,10 +91,12 @@ def _contests(election: Election | None) -> QuerySet[Contest]:
 @require_http_methods(["GET", "POST"])
 def register_start(request: HttpRequest) -> HttpResponse:
     """Step one: contest, county office, national ID and mobile; a code is texted."""
+    if (refused := _over_limit(request)) is not None:
+        return refused
     election = Election.objects.current()
-    # The 448 county options: id and name are all the form shows and checks.
-    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).order_by(
-        persian("name"), "pk").only("id", "name")
+    # The chosen county is checked by its own query (one row); the 448 options are drawn
+    # from (id, name) pairs: model rows for them were half of this page's CPU.
+    counties = AdminUnit.objects.filter(kind=Kind.COUNTY).only("id", "name")
     form = PreRegisterStartForm(request.POST or None, contests=_contests(election),
                                 counties=counties)
     status = 200
@@ -91,9 +118,18 @@ def register_start(request: HttpRequest) -> HttpResponse:
             }
             return redirect("candidates:register_confirm")
     # Each contest's own registration window (the by-election's may differ): shown on the
-    # form, so read only when the form is drawn.
-    windows = [(c, *selectors.registration_window(election, c))
-               for c in _contests(election)] if election else []
+    # form, so read only when the form is drawn (the calendar in one query).
+    windows = (selectors.registration_windows(election, list(_contests(election)))
+               if election else [])
+    county = form.fields["county"]
+    assert isinstance(county, forms.ModelChoiceField)
+    empty = [] if county.empty_label is None else [("", county.empty_label)]
+    # Sorted here by ICU's sort key (the database's Persian order, core.collation): on
+    # SQLite, ORDER BY the collation calls back into Python for every comparison.
+    # (No ORDER BY at all: "ORDER BY id" led SQLite to walk every unit by its key.)
+    rows = sorted(AdminUnit.objects.filter(kind=Kind.COUNTY).order_by().values_list(
+        "id", "name"), key=lambda row: (persian_key(row[1]), row[0]))
+    county.widget.choices = [*empty, *rows]
     return render(request, "candidates/register_start.html",
                   {"form": form, "election": election, "windows": windows}, status=status)
 
@@ -107,6 +143,8 @@ def _pending(request: HttpRequest) -> dict[str, Any] | None:
 @require_http_methods(["GET", "POST"])
 def register_confirm(request: HttpRequest) -> HttpResponse:
     """Step two: the code and the candidate's details; stores the pre-registration."""
+    if (refused := _over_limit(request)) is not None:
+        return refused
     pending = _pending(request)
     if pending is None:
         return redirect("candidates:register")
@@ -125,9 +163,9 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
             candidacy = services.candidacy_register(
                 actor=None, contest=contest, constituency=form.cleaned_data["constituency"],
                 county=county, channel=Channel.ONLINE, mobile_confirmed_at=timezone.now(),
+                mobile_code=code,  # spent in the registration's transaction
                 person=form.person(national_id=pending["national_id"],
                                    mobile=pending["mobile"]))
-            services.mobile_code_use(code=code)
         except RuleError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -159,6 +197,8 @@ def _registered_id(request: HttpRequest) -> int:
 def register_documents(request: HttpRequest) -> HttpResponse:
     """Step three: the pre-registered candidate uploads the dossier's documents (this
     browser session only)."""
+    if (refused := _over_limit(request)) is not None:
+        return refused
     candidacy = Candidacy.objects.select_related("contest", "election").filter(
         pk=_registered_id(request)).first()
     if candidacy is None:
@@ -217,6 +257,7 @@ def candidate_detail(request: HttpRequest, candidacy_id: int) -> HttpResponse:
     types = DocumentType.objects.filter(contest_kind=candidacy.contest.kind)
     return render(request, "candidates/candidate_detail.html", {
         "c": candidacy, "dossier": selectors.dossier(candidacy), "can_change": can_change,
+        "show_cases": selectors.show_cases(request.user, candidacy),
         "shown": shown, "national_id": shown.national_id(candidacy.national_id),
         "mobile": shown.mobile(candidacy.mobile),
         "can_confirm": can_change and candidacy.state == State.PRE_REGISTERED,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,15 @@ class Contest(models.Model):
     constituencies = models.ManyToManyField(
         "geo.Constituency", related_name="contests", blank=True, verbose_name=_("constituencies")
     )
+    # The contest's own candidate registration window (a by-election, a constituency's
+    # race set apart): each end, where set, governs over the calendar's milestones
+    # (candidates.selectors.registration_window); empty: the calendar's.
+    registration_opens = models.DateField(
+        _("candidate registration opens"), null=True, blank=True,
+        help_text=_("Empty: the date in the election's calendar."))
+    registration_closes = models.DateField(
+        _("candidate registration closes"), null=True, blank=True,
+        help_text=_("The last day, whole. Empty: the date in the election's calendar."))
 
     class Meta:
         verbose_name = _("contest")
@@ -75,10 +85,22 @@ class Contest(models.Model):
         ordering = ["election", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["election", "name"], name="elections_contest_name"),
+            models.CheckConstraint(
+                condition=models.Q(registration_opens__isnull=True)
+                | models.Q(registration_closes__isnull=True)
+                | models.Q(registration_closes__gte=models.F("registration_opens")),
+                name="elections_contest_registration_order"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.registration_opens and self.registration_closes
+                and self.registration_closes < self.registration_opens):
+            raise ValidationError({"registration_closes": _(
+                "Registration cannot close before it opens.")}, code="registration_order")
 
 
 class PhaseKind(models.TextChoices):

@@ -84,6 +84,33 @@ def contest_create(
 
 
 @transaction.atomic
+def contest_registration_set(
+    *,
+    contest: Contest,
+    opens: datetime.date | None,
+    closes: datetime.date | None,
+    actor: Actor = None,
+) -> Contest:
+    """Set (or clear, with None) the contest's own candidate registration window: each
+    end set governs over the calendar's for this contest only. Audited."""
+    dates = {name: value for name, value in (("registration_opens", opens),
+                                              ("registration_closes", closes)) if value}
+    _in_era(**dates)
+    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    before = {"registration_opens": contest.registration_opens,
+              "registration_closes": contest.registration_closes}
+    contest.registration_opens, contest.registration_closes = opens, closes
+    contest.full_clean()
+    contest.save(update_fields=["registration_opens", "registration_closes"])
+    _audit("contest.registration", actor=actor, obj=contest, data={
+        name: {"before": value.isoformat() if value else None,
+               "after": (getattr(contest, name).isoformat() if getattr(contest, name)
+                         else None)}
+        for name, value in before.items()})
+    return contest
+
+
+@transaction.atomic
 def phase_set(
     *,
     election: Election,

@@ -207,8 +207,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     can_change = access.can(request.user, policy.CHANGE, selectors.CASE, case.unit)
     steps = [(name, label) for name, (target, _form, label) in STEPS.items()
              if target in case.next_statuses()] if can_change else []
+    # The candidate the case names: shown to whoever may also see that candidate (a
+    # security committee or an agency officer sees the case, not the candidates).
+    candidacy = case.candidacy
+    show_candidate = candidacy is not None and access.can(
+        request.user, policy.VIEW, selectors.CANDIDACY, candidacy.county)
     return render(request, "incidents/case_detail.html", {
         "case": case, "timeline": _timeline(case), "steps": steps, "can_change": can_change,
+        "show_candidate": show_candidate,
         "holder": case.locked_by if case.lock_holder() else None,
         "can_audit": access.can(request.user, policy.VIEW, "audit.event", None),
         "evidence_form": CaseEvidenceForm() if can_change and case.is_open else None,
@@ -471,10 +477,15 @@ def case_candidate(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def candidate_cases(request: HttpRequest, candidacy_id: int) -> HttpResponse:
-    """The cases about one candidate (linked from the candidate's dossier): those of the
-    cases in the user's reach."""
+    """The cases about one candidate, for whoever may see both the candidate and cases at
+    the candidate's county (else 404): those of the cases in the user's reach. The
+    candidate's dossier and review page draw the table in place (htmx asks with
+    ``HX-Request``: the table alone)."""
     candidacy = get_candidacy_for_user(request.user, candidacy_id)
+    if not access.can(request.user, policy.VIEW, selectors.CASE, candidacy.county):
+        raise Http404("not found")
     cases = list(selectors.scope_cases(request.user).filter(candidacy=candidacy)
                  .select_related("category", "unit").order_by("-opened_at", "-pk")[:200])
-    return render(request, "incidents/candidate_cases.html",
-                  {"candidacy": candidacy, "cases": cases})
+    template = ("incidents/_candidate_cases.html" if request.headers.get("HX-Request")
+                else "incidents/candidate_cases.html")
+    return render(request, template, {"candidacy": candidacy, "cases": cases})

@@ -106,6 +106,9 @@ class Expect:
     objects: ObjectsFn | None = None
     post_only: bool = False  # a GET is refused with 405
     post: PostFn | None = None
+    # Further object types the user must also be allowed to view at the unit (a page
+    # that shows both, e.g. the cases about a candidate).
+    also: tuple[str, ...] = ()
 
 
 def _units(world: World) -> list[tuple[dict[str, Any], AdminUnit | None]]:
@@ -865,7 +868,8 @@ EXPECTATIONS: dict[str, Expect] = {
                                       objects=_incident_cases, post_only=True),
     "incidents:case_candidate": Expect(OBJECT, "incidents.case", action="change",
                                        objects=_incident_cases),
-    "incidents:candidate_cases": Expect(OBJECT, "candidates.candidacy", objects=_candidacies),
+    "incidents:candidate_cases": Expect(OBJECT, "candidates.candidacy", objects=_candidacies,
+                                        also=("incidents.case",)),
     "incidents:dashboard": Expect(LIST, "incidents.case"),
     "incidents:map": Expect(LIST, "incidents.case"),
     "incidents:map_data": Expect(LIST, "incidents.case"),
@@ -1264,7 +1268,8 @@ def _is_allowed(
         return access.can_nationally(user, expect.action, expect.model)
     if expect.kind == LIST:
         return access.can(user, expect.action, expect.model, None)
-    return access.can(user, expect.action, expect.model, unit)
+    return access.can(user, expect.action, expect.model, unit) and all(
+        access.can(user, "view", label, unit) for label in expect.also)
 
 
 def _check_get(expect: Expect, response: Any, allowed: bool | None, api: bool) -> str | None:

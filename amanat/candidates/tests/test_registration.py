@@ -357,3 +357,36 @@ def test_codes_are_limited_per_client_address(world: World, client: Client,
     assert ask(4, "198.51.100.9").status_code == 302
     assert not MobileCode.objects.filter(client_key__contains="203.0.113.7").exists()
     assert MobileCode.objects.values("client_key").distinct().count() == 2
+
+
+def test_the_code_is_spent_with_the_registration_or_not_at_all(
+        world: World, client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One transaction registers and spends the code: a registration refused leaves the
+    code for a corrected try; a code spent meanwhile (two tabs racing) stores nothing."""
+    assert _start(client, world, nid(70)).status_code == 302
+    code = _code()
+    url = reverse("candidates:register_confirm")
+    place = world.city(world.geo.gharchak_city).pk
+    # Too young: refused by the rules, the code stays usable.
+    refused = in_language(client, "en").post(url, _person(code=code, constituency=place,
+                                                          birth_date="1400/01/01"))
+    assert refused.status_code == 200 and not Candidacy.objects.exists()
+    assert MobileCode.objects.get().used_at is None
+    # Spent by another request between the check of the code and the registration.
+    verify = services.mobile_code_verify
+
+    def spent_meanwhile(**kwargs: Any) -> MobileCode:
+        row = verify(**kwargs)
+        MobileCode.objects.filter(pk=row.pk).update(used_at=timezone.now())
+        return row
+
+    monkeypatch.setattr(services, "mobile_code_verify", spent_meanwhile)
+    response = in_language(client, "en").post(url, _person(code=code, constituency=place))
+    assert response.status_code == 200
+    assert "The code has expired" in response.content.decode()
+    assert not Candidacy.objects.exists()
+    monkeypatch.undo()
+    MobileCode.objects.update(used_at=None)
+    assert client.post(url, _person(code=code, constituency=place)).status_code == 302
+    assert Candidacy.objects.count() == 1
+    assert MobileCode.objects.get().used_at is not None
