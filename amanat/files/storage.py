@@ -82,7 +82,7 @@ class DatabaseStorage(Storage):
         found = self._rows().filter(name=name).values_list("created_at", flat=True).first()
         if found is None:
             raise FileNotFoundError(name)
-        return found  # type: ignore[no-any-return]
+        return found
 
     def get_created_time(self, name: str) -> datetime.datetime:
         return self._time(name)

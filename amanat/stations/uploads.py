@@ -110,7 +110,7 @@ def import_read(stored: StoredImport) -> bytes | None:
 def import_errors_open(stored: StoredImport) -> IO[Any] | None:
     """The error report, open for reading, or None when there is none."""
     try:
-        return default_storage.open(stored.errors_name, "rb")  # type: ignore[no-any-return]
+        return default_storage.open(stored.errors_name, "rb")
     except FileNotFoundError:
         return None
 

@@ -19,7 +19,7 @@ from amanat.files.storage import DatabaseStorage
 from amanat.incidents import evidence, services
 from amanat.incidents.models import Evidence, Report
 from amanat.incidents.tests.conftest import World, client_for, public_form
-from amanat.incidents.tests.conftest import world as world  # noqa: F401  (the fixture)
+from amanat.incidents.tests.conftest import world as world
 
 pytestmark = pytest.mark.django_db
 
