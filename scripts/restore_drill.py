@@ -22,12 +22,13 @@ Everything happens in a temporary folder with its own PostgreSQL clusters (Debia
 6. **restore**: the base backup unpacked into a new data folder, ``restore_command``
    reading ``archive/``, ``recovery_target_time`` = the target, ``recovery_target_action
    = promote``, ``recovery.signal``; started on a new port and waited for until promoted.
-7. **checks on the restored copy**: the reports before the target are there (their
-   evidence file readable), those after it are not; ``amanat audit-export`` then
-   ``amanat-verify`` with both published checkpoints and the public key from the signer's
-   backup; the signer restored from its own backup (``signer-restored/``) signs a new
-   checkpoint over the restored log (its state agrees: no ``--new-series``), which
-   ``amanat-verify`` accepts too.
+7. **checks on the restored copy**, from a new app host (an empty var folder): the
+   reports before the target are there, their evidence files readable (kept in the
+   database, ``AMANAT_FILE_STORAGE=database``: restored with it), those after it are
+   not; ``amanat audit-export`` then ``amanat-verify`` with both published checkpoints
+   and the public key from the signer's backup; the signer restored from its own backup
+   (``signer-restored/``) signs a new checkpoint over the restored log (its state
+   agrees: no ``--new-series``), which ``amanat-verify`` accepts too.
 
 Prints one JSON object (timings and counts) and exits 0 when every check held, 1 when one
 failed (the JSON says which), 3 when PostgreSQL is not installed.  Bounded: every wait has
@@ -141,6 +142,8 @@ class Drill:
             "AMANAT_VAR_DIR": str(self.work / host),
             "AMANAT_AUDIT_KEY": str(signer / "audit_ed25519.pem"),
             "DJANGO_SETTINGS_MODULE": "amanat.settings",
+            # Evidence in the database (decision 0006): the database backup holds it.
+            "AMANAT_FILE_STORAGE": "database",
         })
         return env
 
@@ -152,10 +155,11 @@ class Drill:
             raise DrillFailed(f"amanat {' '.join(args)}: {done.stdout}{done.stderr}"[-3000:])
         return done.stdout
 
-    def app(self, url: str, *args: str) -> dict[str, Any]:
+    def app(self, url: str, *args: str, host: str = "host-a") -> dict[str, Any]:
         """This file's own app step (``_app_main``) in a process of its own."""
         done = subprocess.run([sys.executable, __file__, "--app", *args],
-                              env=self.env(url, self.signer), capture_output=True, text=True,
+                              env=self.env(url, self.signer, host), capture_output=True,
+                              text=True,
                               timeout=TIMEOUT * 2, cwd=ROOT)
         if done.returncode != 0:
             raise DrillFailed(f"app step {args}: {done.stdout}{done.stderr}"[-3000:])
@@ -249,7 +253,8 @@ class Drill:
         self.result["restore_s"] = round(time.monotonic() - t, 1)
 
         # 7. Checks on the restored copy.
-        counts = self.app(restored_url, "count", "--evidence")
+        # Read on a new app host (an empty var folder): the files come from the database.
+        counts = self.app(restored_url, "count", "--evidence", host="host-new")
         self.check("reports_before_target_present",
                    counts["tags"].get(TAGS[0]) == before["count"]
                    and counts["tags"].get(TAGS[1]) == after["count"], counts["tags"])
@@ -257,6 +262,10 @@ class Drill:
                    counts["tags"])
         self.check("evidence_readable", counts["evidence_ok"] == counts["evidence"] > 0,
                    {"evidence": counts["evidence"], "readable": counts["evidence_ok"]})
+        on_disk = [str(p) for host in ("host-a", "host-new")
+                   for p in (self.work / host).rglob("*") if p.is_file()
+                   and p.name != "secret_key"]
+        self.check("no_files_on_app_hosts", on_disk == [], on_disk)
         self.check("audit_events_at_target",
                    counts["events"] == events_at_target,
                    {"restored": counts["events"], "at_target": events_at_target})
