@@ -4,16 +4,19 @@ working with it as the default storage, nothing written to MEDIA_ROOT."""
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from amanat.audit.models import Event
 from amanat.files.models import StoredFile
 from amanat.files.storage import DatabaseStorage
 from amanat.incidents import evidence, services
@@ -85,6 +88,34 @@ def test_evidence_is_kept_in_the_database_and_downloads(world: World,
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     assert client_for(world.personas.kerman_governor).post(url).status_code == 404
     assert not database_storage.exists()  # nothing on this host's disk
+
+
+def test_an_installation_switches_its_files_to_the_database(world: World, settings: Any,
+                                                            tmp_path: Any) -> None:
+    """Evidence stored on disk, copied with ``files-copy-media``, then served from the
+    database storage under the same name; a second run copies nothing."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    received = services.report_receive(
+        channel="web", category=world.category("vote_buying"), text="با پیوست",
+        station=world.gharchak_station, actor=world.personas.gharchak_governor,
+        evidence=[evidence.check_bytes(PDF, "proof.pdf")])
+    item = received.report.evidence.get()
+    assert (tmp_path / "media" / item.file.name).read_bytes() == PDF
+    assert StoredFile.objects.count() == 0
+    out = StringIO()
+    call_command("files_copy_media", stdout=out)
+    assert "copied 1 files" in out.getvalue()
+    event = Event.objects.get(action="files.copy_media")
+    assert event.extra == {"copied": 1, "already_there": 0, "bytes": len(PDF)}
+    call_command("files_copy_media", stdout=out)
+    assert "copied 0 files" in out.getvalue() and StoredFile.objects.count() == 1
+
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": {"BACKEND": "amanat.files.storage.DatabaseStorage"}}
+    settings.MEDIA_ROOT = tmp_path / "elsewhere"  # another host: nothing on its disk
+    response = client_for(world.personas.gharchak_governor).post(
+        reverse("incidents:evidence", args=[item.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
 
 
 def test_a_rejected_station_upload_and_its_error_report(world: World,
