@@ -29,6 +29,11 @@ Everything happens in a temporary folder with its own PostgreSQL clusters (Debia
    and the public key from the signer's backup; the signer restored from its own backup
    (``signer-restored/``) signs a new checkpoint over the restored log (its state
    agrees: no ``--new-series``), which ``amanat-verify`` accepts too.
+8. **a restore to too early a time** (an earlier target, taken before the last checkpoint
+   was signed): ``amanat-verify`` fails with ``truncated`` against the last published
+   checkpoint (and passes with the earlier one), the restored signer refuses to sign, and
+   ``audit-checkpoint --new-series`` starts a new series that verifies with the earlier
+   checkpoint: the procedure docs/deployment.md gives for that case.
 
 Prints one JSON object (timings and counts) and exits 0 when every check held, 1 when one
 failed (the JSON says which), 3 when PostgreSQL is not installed.  Bounded: every wait has
@@ -147,13 +152,14 @@ class Drill:
         })
         return env
 
-    def amanat(self, url: str, signer: Path, *args: str) -> str:
+    def amanat(self, url: str, signer: Path, *args: str, check: bool = True
+               ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run([sys.executable, "-m", "amanat.cli", *args],
                               env=self.env(url, signer), capture_output=True, text=True,
                               timeout=TIMEOUT * 2, cwd=ROOT)
-        if done.returncode != 0:
+        if check and done.returncode != 0:
             raise DrillFailed(f"amanat {' '.join(args)}: {done.stdout}{done.stderr}"[-3000:])
-        return done.stdout
+        return done
 
     def app(self, url: str, *args: str, host: str = "host-a") -> dict[str, Any]:
         """This file's own app step (``_app_main``) in a process of its own."""
@@ -165,15 +171,16 @@ class Drill:
             raise DrillFailed(f"app step {args}: {done.stdout}{done.stderr}"[-3000:])
         return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
-    def verify(self, export: Path, checkpoints: list[Path], public_key: Path) -> str:
+    def verify(self, export: Path, checkpoints: list[Path], public_key: Path,
+               check: bool = True) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "amanat.verify", str(export), *map(str, checkpoints),
              "--public-key", str(public_key)],
             capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)})
-        if done.returncode != 0:
+        if check and done.returncode != 0:
             raise DrillFailed(f"amanat-verify: {done.stdout}{done.stderr}")
-        return done.stdout.strip()
+        return (done.stdout + done.stderr).strip()
 
     def check(self, name: str, ok: bool, detail: Any = None) -> None:
         self.result["checks"][name] = detail if ok else {"failed": detail}
@@ -218,6 +225,10 @@ class Drill:
 
         # 4. Writes after the backup; the last published checkpoint; the signer's backup.
         after = self.app(url, "write", "--tag", TAGS[1], "--count", "5", "--evidence")
+        # A second, earlier target: before the last checkpoint was signed (step 8).
+        early = self.sql(url, "SELECT clock_timestamp()")
+        time.sleep(0.2)
+        self.app(url, "write", "--tag", "between-targets", "--count", "1")
         self.amanat(url, self.signer, "audit-checkpoint", "--out",
                     str(self.published / "2.txt"))
         signer_backup = self.work / "signer-backup"
@@ -235,21 +246,7 @@ class Drill:
 
         # 6. Restore to the target time.
         t = time.monotonic()
-        restored = self.owned_dir(self.work / "restored")
-        os.chmod(restored, 0o700)
-        subprocess.run([*self.as_owner, "tar", "-xzf", str(self.backup / "base.tar.gz"),
-                        "-C", str(restored)], check=True, timeout=TIMEOUT)
-        subprocess.run([*self.as_owner, "tar", "-xzf", str(self.backup / "pg_wal.tar.gz"),
-                        "-C", str(restored / "pg_wal")], check=True, timeout=TIMEOUT)
-        recovery = (f"restore_command = 'cp {self.archive}/%f %p'\n"
-                    f"recovery_target_time = '{target}'\n"
-                    "recovery_target_action = 'promote'\n")
-        subprocess.run([*self.as_owner, "sh", "-c",
-                        f"cat >> {restored}/postgresql.auto.conf && "
-                        f"touch {restored}/recovery.signal"],
-                       input=recovery.encode(), check=True, timeout=TIMEOUT)
-        restored_url = self.start(restored, free_port())
-        self._wait_promoted(restored_url)
+        restored_url = self.restore("restored", target)
         self.result["restore_s"] = round(time.monotonic() - t, 1)
 
         # 7. Checks on the restored copy.
@@ -284,8 +281,52 @@ class Drill:
         self.amanat(restored_url, signer_restored, "audit-export", "--out", str(export2))
         self.check("restored_signer_signs_on", True,
                    self.verify(export2, [*checkpoints, self.published / "3.txt"], public_key))
+
+        # 8. A restore to before the last published checkpoint: amanat-verify says the
+        # checkpoint's events are missing, the signer refuses; a new series once checked.
+        early_url = self.restore("restored-early", early)
+        export3 = self.work / "restored-early-audit.jsonl"
+        self.amanat(early_url, signer_backup, "audit-export", "--out", str(export3))
+        said = self.verify(export3, checkpoints, public_key, check=False)
+        self.check("early_restore_fails_verify", said.startswith("FAIL") and "truncated" in said,
+                   said)
+        self.check("early_restore_verifies_with_earlier_checkpoint", True,
+                   self.verify(export3, checkpoints[:1], public_key))
+        signer_early = self.work / "signer-early"
+        shutil.copytree(signer_backup, signer_early)
+        refused = self.amanat(early_url, signer_early, "audit-checkpoint", "--out",
+                              str(self.work / "refused.txt"), check=False)
+        self.check("early_restore_signer_refuses", refused.returncode != 0,
+                   (refused.stdout + refused.stderr).strip()[-300:])
+        self.amanat(early_url, signer_early, "audit-checkpoint", "--new-series", "--out",
+                    str(self.published / "4.txt"))
+        export4 = self.work / "restored-early-audit-2.jsonl"
+        self.amanat(early_url, signer_early, "audit-export", "--out", str(export4))
+        self.check("early_restore_new_series", True,
+                   self.verify(export4, [checkpoints[0], self.published / "4.txt"],
+                               public_key))
         self.result["total_s"] = round(time.monotonic() - t0, 1)
         self.result["ok"] = True
+
+    def restore(self, name: str, target: str) -> str:
+        """The base backup and the archive, replayed to ``target`` in a new data folder
+        on a new port, promoted; returns its URL."""
+        restored = self.owned_dir(self.work / name)
+        os.chmod(restored, 0o700)
+        subprocess.run([*self.as_owner, "tar", "-xzf", str(self.backup / "base.tar.gz"),
+                        "-C", str(restored)], check=True, timeout=TIMEOUT)
+        subprocess.run([*self.as_owner, "tar", "-xzf", str(self.backup / "pg_wal.tar.gz"),
+                        "-C", str(restored / "pg_wal")], check=True, timeout=TIMEOUT)
+        recovery = (f"restore_command = 'cp {self.archive}/%f %p'\n"
+                    f"recovery_target_time = '{target}'\n"
+                    "recovery_target_action = 'promote'\n")
+        subprocess.run([*self.as_owner, "sh", "-c",
+                        f"cat >> {restored}/postgresql.auto.conf && "
+                        f"touch {restored}/recovery.signal"],
+                       input=recovery.encode(), check=True, timeout=TIMEOUT)
+        url = self.start(restored, free_port())
+        self._wait_promoted(url, restored)
+        return url
 
     def _wait_archived(self, url: str, segment: str) -> None:
         deadline = time.monotonic() + TIMEOUT
@@ -296,7 +337,7 @@ class Drill:
         archiver = self.sql(url, "SELECT * FROM pg_stat_archiver")
         raise DrillFailed(f"WAL segment {segment} was not archived in {TIMEOUT} s: {archiver}")
 
-    def _wait_promoted(self, url: str) -> None:
+    def _wait_promoted(self, url: str, data: Path) -> None:
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             try:
@@ -306,7 +347,7 @@ class Drill:
                 pass
             time.sleep(0.2)
         raise DrillFailed("the restored copy did not reach its target and promote: "
-                          + (self.work / "restored.log").read_text()[-2000:])
+                          + (self.work / f"{data.name}.log").read_text()[-2000:])
 
     def cleanup(self) -> None:
         for data in list(self.running):

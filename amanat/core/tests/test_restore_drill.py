@@ -43,3 +43,9 @@ def test_a_backup_restores_to_a_point_in_time_and_its_audit_log_verifies() -> No
     assert checks["amanat_verify_last_published"].startswith("OK: ")
     assert checks["amanat_verify_last_published"].endswith(" 2 checkpoints verified")
     assert checks["restored_signer_signs_on"].endswith(" 3 checkpoints verified")
+    # Restored to before the last published checkpoint: the checkpoint shows it, the
+    # signer refuses, a new series starts after checking with the earlier checkpoint.
+    assert "truncated" in checks["early_restore_fails_verify"]
+    assert checks["early_restore_verifies_with_earlier_checkpoint"].startswith("OK: ")
+    assert checks["early_restore_signer_refuses"]
+    assert checks["early_restore_new_series"].endswith(" 2 checkpoints verified")
