@@ -33,7 +33,8 @@ def test_a_backup_restores_to_a_point_in_time_and_its_audit_log_verifies() -> No
     assert done.returncode == 0 and result["ok"], result.get("error", done.stderr[-3000:])
     checks = result["checks"]
     # Everything up to the target time came back, files included; nothing after it did.
-    assert checks["reports_before_target_present"] == {"before-backup": 6, "after-backup": 6}
+    assert checks["reports_before_target_present"] == {
+        "before-backup": 6, "after-backup": 6, "between-targets": 1}
     assert checks["evidence_readable"] == {"evidence": 2, "readable": 2}
     assert checks["no_files_on_app_hosts"] == []  # the files came back with the database
     assert checks["audit_events_at_target"]["restored"] == \
