@@ -48,16 +48,19 @@ migrations-check: install
 	AMANAT_SQLITE_PATH=:memory: $(BIN)/amanat makemigrations --check --dry-run
 
 test-sqlite: install
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not replica" -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not replica and not restore_drill" -q
 
 # A throwaway cluster (scripts/with-postgres); without PostgreSQL installed this says so
 # plainly and goes on, unless AMANAT_REQUIRE_POSTGRES is set (CI sets it).
 test-postgres: install
 	@status=0; scripts/with-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) \
-		-m "not browser and not replica" -q || status=$$?; \
+		-m "not browser and not replica and not restore_drill" -q || status=$$?; \
 	if [ $$status -eq 0 ]; then \
 		AMANAT_REQUIRE_REPLICA=1 scripts/with-postgres --replica $(BIN)/pytest -m replica -q \
 			-p no:randomly || status=$$?; \
+	fi; \
+	if [ $$status -eq 0 ]; then \
+		$(BIN)/pytest -m restore_drill -q -p no:randomly || status=$$?; \
 	fi; \
 	if [ $$status -eq 3 ] && [ -z "$$AMANAT_REQUIRE_POSTGRES" ]; then \
 		echo "*** PostgreSQL is not installed: the PostgreSQL suite was NOT run. ***"; \

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "amanat.core",
+    "amanat.files",
     "amanat.geo",
     "amanat.elections",
     "amanat.audit",
@@ -288,8 +289,19 @@ STATICFILES_DIRS = [
         "workbox-sw", "workbox-core", "workbox-routing", "workbox-strategies",
         "workbox-precaching", "workbox-expiration")],
 ]
+# Uploaded and kept files (evidence, candidates' documents, waiting station imports):
+# the local folder MEDIA_ROOT on one box; AMANAT_FILE_STORAGE=database keeps them in the
+# database, readable from every app server (docs/decisions/0006-files-in-postgresql.md).
+FILE_STORAGES = {
+    "filesystem": "django.core.files.storage.FileSystemStorage",
+    "database": "amanat.files.storage.DatabaseStorage",
+}
+_file_storage = os.environ.get("AMANAT_FILE_STORAGE", "filesystem")
+if _file_storage not in FILE_STORAGES:
+    raise ImproperlyConfigured(
+        f"AMANAT_FILE_STORAGE={_file_storage!r}: expected one of {', '.join(FILE_STORAGES)}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": FILE_STORAGES[_file_storage]},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

@@ -130,6 +130,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "atlas.catalogue.set": _("Factor weights changed (new catalogue version)"),
     "atlas.export_pdf": _("County atlas downloaded"),
     "atlas.demo_seed": _("Demo risk data created"),
+    # files (docs/decisions/0006-files-in-postgresql.md)
+    "files.copy_media": _("Uploaded files copied into the database"),
     # candidates
     "candidates.constituencies.load": _("Constituencies loaded from the geography"),
     "candidates.constituency.update": _("Constituency changed"),

@@ -305,9 +305,10 @@ class DocumentStatus(models.TextChoices):
 
 
 class Document(models.Model):
-    """One uploaded file of a dossier, stored under MEDIA_ROOT/candidates/ by a generated
-    name (like incident evidence). A new upload of the same type is a new row; the
-    latest row of a type is that type's status."""
+    """One uploaded file of a dossier, stored as candidates/<generated name> in the
+    default file storage (like incident evidence: MEDIA_ROOT, or the database). A new
+    upload of the same type is a new row; the latest row of a type is that type's
+    status."""
 
     candidacy = models.ForeignKey(Candidacy, on_delete=models.PROTECT,
                                   related_name="documents", verbose_name=_("candidacy"))

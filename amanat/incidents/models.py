@@ -144,7 +144,8 @@ class Report(models.Model):
 
 
 class Evidence(models.Model):
-    """A file sent with a report, stored under MEDIA_ROOT/evidence/ by a generated name."""
+    """A file sent with a report, stored as evidence/<generated name> in the default file
+    storage (MEDIA_ROOT, or the database: decision 0006)."""
 
     report = models.ForeignKey(
         Report, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("report")

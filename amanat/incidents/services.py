@@ -230,7 +230,8 @@ def _insert_report(prepared: PreparedReport) -> bool:
 
 
 def _evidence_store(report: Report, checked: CheckedFile) -> Evidence:
-    """Write the file under MEDIA_ROOT/evidence/ by a generated name, then its row."""
+    """Write the file as evidence/<generated name> in the default file storage (MEDIA_ROOT,
+    or the database: decision 0006), then its row, in the caller's transaction."""
     evidence = Evidence(
         report=report, original_name=checked.original_name, content_type=checked.content_type,
         size=len(checked.data), sha256=hashlib.sha256(checked.data).hexdigest(),

@@ -1,24 +1,28 @@
 """Uploaded station files kept on the server for their error report.
 
 A rejected upload, or one waiting for its uploader to say what unrecognised columns hold
-(the upload page's mapping step), is kept in ``MEDIA_ROOT/imports/<uuid>/`` under
-generated names (never the name the user gave, which is only recorded in ``meta.json``
-for display): the file itself, its error report and who may read them.  Files are served
-only through the scoped view ``stations:import_errors``, never by the web server from
-MEDIA_ROOT.
+(the upload page's mapping step), is kept under ``imports/<uuid>/`` in the default
+file storage (``MEDIA_ROOT`` on one box, the database with several app servers: the
+mapping step may reach another server than the upload) under generated names (never the
+name the user gave, which is only recorded in ``meta.json`` for display): the file
+itself, its error report and who may read them.  Files are served only through the scoped
+view ``stations:import_errors``, never by the web server from MEDIA_ROOT.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import io
 import json
 import shutil
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import IO, Any, Literal
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import Http404
 from django.utils import timezone
 
@@ -45,20 +49,33 @@ class StoredImport:
     created: str
 
     @property
-    def directory(self) -> Path:
-        return imports_root() / self.id
+    def directory(self) -> str:
+        return f"{IMPORTS}/{self.id}"
 
     @property
-    def upload_path(self) -> Path:
-        return self.directory / f"upload.{self.ext}"
+    def upload_name(self) -> str:
+        return f"{self.directory}/upload.{self.ext}"
 
     @property
-    def errors_path(self) -> Path:
-        return self.directory / f"errors.{self.ext}"
+    def errors_name(self) -> str:
+        return f"{self.directory}/errors.{self.ext}"
+
+    @property
+    def meta_name(self) -> str:
+        return f"{self.directory}/meta.json"
 
 
-def imports_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+IMPORTS = "imports"
+
+
+def _put(name: str, data: bytes) -> None:
+    """Write ``name`` in the default storage, replacing what was there (an error report
+    written again after another mapping)."""
+    default_storage.delete(name)
+    saved = default_storage.save(name, ContentFile(data))
+    if saved != name:  # the storage chose another name: the layout would be lost
+        default_storage.delete(saved)
+        raise OSError(f"could not store {name}")
 
 
 def import_store(
@@ -70,31 +87,53 @@ def import_store(
         election_id=election_id, original_name=Path(original_name).name[:200],
         created=timezone.now().isoformat(),
     )
-    stored.directory.mkdir(parents=True, mode=0o700)
-    stored.upload_path.write_bytes(data)
-    (stored.directory / "meta.json").write_text(json.dumps(asdict(stored)), encoding="utf-8")
+    _put(stored.upload_name, data)
+    _put(stored.meta_name, json.dumps(asdict(stored)).encode("utf-8"))
     return stored
 
 
 def import_write_errors(stored: StoredImport, report: ImportReport) -> None:
-    write_error_report(report, stored.errors_path, format=stored.ext)
+    buffer = io.BytesIO()
+    write_error_report(report, buffer, format=stored.ext)
+    _put(stored.errors_name, buffer.getvalue())
+
+
+def import_read(stored: StoredImport) -> bytes | None:
+    """The waiting upload's bytes, or None once it is gone."""
+    try:
+        with default_storage.open(stored.upload_name, "rb") as handle:
+            return bytes(handle.read())
+    except FileNotFoundError:
+        return None
+
+
+def import_errors_open(stored: StoredImport) -> IO[Any] | None:
+    """The error report, open for reading, or None when there is none."""
+    try:
+        return default_storage.open(stored.errors_name, "rb")
+    except FileNotFoundError:
+        return None
 
 
 def import_discard(stored: StoredImport) -> None:
     """Remove a waiting upload once it has been imported (it repeats station data)."""
-    shutil.rmtree(stored.directory, ignore_errors=True)
+    for name in (stored.upload_name, stored.errors_name, stored.meta_name):
+        default_storage.delete(name)
+    with contextlib.suppress(NotImplementedError):  # a local folder: its empty folder too
+        shutil.rmtree(default_storage.path(stored.directory), ignore_errors=True)
 
 
 def import_load(import_id: str) -> StoredImport | None:
-    """The stored import with this id, or None (a malformed id never touches the disk)."""
+    """The stored import with this id, or None (a malformed id never touches storage)."""
     try:
         key = str(uuid.UUID(import_id))
     except ValueError:
         return None
-    meta = imports_root() / key / "meta.json"
-    if not meta.is_file():
+    try:
+        with default_storage.open(f"{IMPORTS}/{key}/meta.json", "rb") as handle:
+            data = json.loads(handle.read().decode("utf-8"))
+    except FileNotFoundError:
         return None
-    data = json.loads(meta.read_text(encoding="utf-8"))
     if data.get("id") != key or data.get("ext") not in CONTENT_TYPES:
         return None
     return StoredImport(**data)

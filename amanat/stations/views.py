@@ -298,12 +298,14 @@ def _run_mapped_import(request: HttpRequest) -> dict[str, Any]:
     """Step 2: import the waiting file with the user's column mapping.  Only its
     uploader may; anyone else (or a stale id) gets 404."""
     stored = uploads.import_load(request.POST.get("import_id", ""))
-    if stored is None or stored.owner_id != request.user.pk or not stored.upload_path.is_file():
+    if stored is None or stored.owner_id != request.user.pk:
+        raise Http404("not found")
+    data = uploads.import_read(stored)
+    if data is None:
         raise Http404("not found")
     election = Election.objects.filter(pk=stored.election_id).first()
     if election is None:
         raise Http404("no such election")
-    data = stored.upload_path.read_bytes()
     unknown = import_unknown_columns(data=data, filename=stored.original_name)
     mapping_form = ColumnMappingForm(unknown, request.POST)
     if not mapping_form.is_valid():
@@ -329,9 +331,9 @@ def _run_mapped_import(request: HttpRequest) -> dict[str, Any]:
 def import_errors(request: HttpRequest, import_id: str) -> FileResponse:
     """The error report of a rejected upload (see ``uploads.get_import_for_user``)."""
     stored = uploads.get_import_for_user(request.user, import_id)
-    if not stored.errors_path.is_file():
+    handle = uploads.import_errors_open(stored)
+    if handle is None:
         raise Http404("not found")
-    handle = stored.errors_path.open("rb")
     import_errors_download_record(
         import_id=stored.id, owner_id=stored.owner_id, actor=request.user,
         unit=AdminUnit.objects.filter(pk=stored.unit_id).first() if stored.unit_id else None,

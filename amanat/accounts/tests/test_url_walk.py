@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Max
 from django.http import HttpResponse
@@ -190,7 +192,7 @@ def _station_import(world: World) -> list[tuple[dict[str, Any], AdminUnit | None
     governor, unit = world.personas.gharchak_governor, world.geo.gharchak
     stored = uploads.import_store(data=b"x", ext="csv", owner_id=governor.pk, unit_id=unit.pk,
                                   election_id=world.election.pk, original_name="x.csv")
-    stored.errors_path.write_bytes(b"error\n")
+    default_storage.save(stored.errors_name, ContentFile(b"error\n"))
     return [({"import_id": stored.id}, unit)]
 
 
