@@ -48,16 +48,22 @@ migrations-check: install
 	AMANAT_SQLITE_PATH=:memory: $(BIN)/amanat makemigrations --check --dry-run
 
 test-sqlite: install
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not replica" -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not replica and not failover" -q
 
 # A throwaway cluster (scripts/with-postgres); without PostgreSQL installed this says so
-# plainly and goes on, unless AMANAT_REQUIRE_POSTGRES is set (CI sets it).
+# plainly and goes on, unless AMANAT_REQUIRE_POSTGRES is set (CI sets it).  Then the
+# read routing against a streaming replica, and the failover drill against a primary with
+# a synchronous standby (docs/deployment.md), each on a cluster of its own.
 test-postgres: install
 	@status=0; scripts/with-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) \
-		-m "not browser and not replica" -q || status=$$?; \
+		-m "not browser and not replica and not failover" -q || status=$$?; \
 	if [ $$status -eq 0 ]; then \
 		AMANAT_REQUIRE_REPLICA=1 scripts/with-postgres --replica $(BIN)/pytest -m replica -q \
 			-p no:randomly || status=$$?; \
+	fi; \
+	if [ $$status -eq 0 ]; then \
+		AMANAT_REQUIRE_REPLICA=1 scripts/with-postgres --sync-standby $(BIN)/pytest -m failover \
+			-q -p no:randomly || status=$$?; \
 	fi; \
 	if [ $$status -eq 3 ] && [ -z "$$AMANAT_REQUIRE_POSTGRES" ]; then \
 		echo "*** PostgreSQL is not installed: the PostgreSQL suite was NOT run. ***"; \
