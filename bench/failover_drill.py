@@ -24,8 +24,9 @@ Run under ``scripts/with-postgres --sync-standby`` (a primary with a synchronous
    exactly one report; checkpoint 2 is signed by the same signer (it refuses a log that
    does not extend checkpoint 1), the log is exported and ``amanat-verify`` checks it
    against both checkpoints.
-5. **time without service**: from the kill to the first acknowledged report after it
-   (``unavailable_s``), and from the kill to the last one before it was answered.
+5. **time without service** (``unavailable_s``): from the kill to the first report
+   acknowledged after the promotion; and, for scale, the longest stretch without an
+   acknowledgement in the whole run (``longest_gap_s``).
 
 The drill kills processes, not the machine: the throwaway cluster skips fsync, which a
 SIGKILL does not need (the kernel keeps what was written).  A real failover adds the
@@ -39,6 +40,7 @@ import argparse
 import asyncio
 import contextlib
 import io
+import itertools
 import json
 import os
 import random
@@ -197,13 +199,28 @@ def main() -> None:
                 server.port, args.concurrency, args.duration, 10**6, tracked, failover,
                 timeout=10, per_connection=args.per_connection))
             out["load"] = load.summary(phase, args.concurrency)
-            killed = moments["killed"]
+            killed, promoted = moments["killed"], moments["promoted"]
             before = [a["at"] for a in phase.acked if a["at"] < killed]
             after = [a["at"] for a in phase.acked if a["at"] >= killed]
+            acks = sorted(a["at"] for a in phase.acked)
+            # The longest stretch without an acknowledgement: where it starts and ends
+            # (answers to commits made before the kill may still arrive just after it).
+            gap, gap_from, gap_to = max(((b - a, a, b) for a, b in itertools.pairwise(acks)),
+                                        default=(0.0, killed, killed))
             out["failover"] = {
                 "killed_at_s": round(killed - moments["start"], 2),
-                "promote_s": round(moments["promoted"] - killed, 2),
-                "unavailable_s": round(min(after) - killed, 2) if after else None,
+                "promote_s": round(promoted - killed, 2),
+                # Time without service: from the kill to the first report acknowledged
+                # after the promotion (answers that arrive between the kill and the
+                # promotion are of commits made before the kill).
+                "unavailable_s": round(
+                    min((at for at in acks if at >= promoted), default=promoted) - killed, 2)
+                if after else None,
+                # For scale: the longest stretch without an acknowledgement in the whole
+                # run, and where it was (a loaded machine pauses now and then anyway).
+                "longest_gap_s": round(gap, 2),
+                "longest_gap_from_kill_s": [round(gap_from - killed, 2),
+                                            round(gap_to - killed, 2)],
                 "acknowledged_before_kill": len(before),
                 "acknowledged_after_kill": len(after),
                 "in_flight_at_end": len(phase.pending),

@@ -36,6 +36,7 @@ def test_no_acknowledged_report_is_lost_when_the_standby_takes_over(tmp_path: Pa
         capture_output=True, text=True, timeout=400, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-4000:]
+    print(done.stdout)  # the drill's figures, shown when a check below fails
     drill = json.loads(done.stdout)
 
     # The app served from the primary, then from the promoted standby.
