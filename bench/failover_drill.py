@@ -227,6 +227,12 @@ def main() -> None:
             }
             retried = load.retry_pending(server.port, phase.pending)
             out["check"] = load.check_database(phase.acked, retried, sent)
+            # In doubt: committed on the standby, but the answer was lost with the
+            # primary (a 503 or a dropped connection).  Allowed (a retry with the same
+            # key gets the stored answer), and counted.
+            out["failover"]["stored_without_acknowledgement"] = (
+                out["check"]["reports"] - out["check"]["acknowledged"]
+                - out["check"]["retried_created"])
             out["after"] = serving_database()
             sign_checkpoint(key, checkpoints[1])
             out["audit"] = verify_export(work, public_key, checkpoints)
