@@ -48,16 +48,33 @@ migrations-check: install
 	AMANAT_SQLITE_PATH=:memory: $(BIN)/amanat makemigrations --check --dry-run
 
 test-sqlite: install
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not replica and not restore_drill" -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser and not replica and not restore_drill and not failover" -q
 
 # A throwaway cluster (scripts/with-postgres); without PostgreSQL installed this says so
-# plainly and goes on, unless AMANAT_REQUIRE_POSTGRES is set (CI sets it).
+# plainly and goes on, unless AMANAT_REQUIRE_POSTGRES is set (CI sets it).  Then, each on
+# a cluster of its own (docs/deployment.md, docs/decisions/0005): the read routing
+# against a streaming replica, through Django's connection pool; the failover drill
+# against a primary with a synchronous standby (the served app uses the pool); the
+# intake and audit appends through pgbouncer in transaction mode.
+POOLED_TESTS := amanat/intake amanat/audit/tests/test_record.py \
+	amanat/audit/tests/test_concurrency.py
 test-postgres: install
 	@status=0; scripts/with-postgres $(BIN)/pytest -n $(PYTEST_WORKERS) \
-		-m "not browser and not replica and not restore_drill" -q || status=$$?; \
+		-m "not browser and not replica and not restore_drill and not failover" -q || status=$$?; \
 	if [ $$status -eq 0 ]; then \
-		AMANAT_REQUIRE_REPLICA=1 scripts/with-postgres --replica $(BIN)/pytest -m replica -q \
-			-p no:randomly || status=$$?; \
+		AMANAT_DB_POOL=4 AMANAT_REQUIRE_REPLICA=1 scripts/with-postgres --replica \
+			$(BIN)/pytest -m replica -q -p no:randomly || status=$$?; \
+	fi; \
+	if [ $$status -eq 0 ]; then \
+		AMANAT_REQUIRE_REPLICA=1 scripts/with-postgres --sync-standby $(BIN)/pytest -m failover \
+			-q -p no:randomly || status=$$?; \
+	fi; \
+	if [ $$status -eq 0 ]; then \
+		if [ -n "$$AMANAT_REQUIRE_POSTGRES" ] || command -v pgbouncer >/dev/null \
+				|| [ -x /usr/sbin/pgbouncer ]; then \
+			scripts/with-postgres --pgbouncer $(BIN)/pytest $(POOLED_TESTS) -m "not failover" \
+				-q -p no:randomly || status=$$?; \
+		else echo "*** pgbouncer is not installed: the tests through it were NOT run. ***"; fi; \
 	fi; \
 	if [ $$status -eq 0 ]; then \
 		$(BIN)/pytest -m restore_drill -q -p no:randomly || status=$$?; \

@@ -436,8 +436,16 @@ def kannel(kannel_gateway: Any, settings: Any) -> Any:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Tests marked ``replica`` need a streaming replica (``scripts/with-postgres
-    --replica``): skipped without one, unless AMANAT_REQUIRE_REPLICA is set (``make
-    test-postgres`` sets it: there they fail instead)."""
+    --replica``), tests marked ``failover`` a primary with a synchronous standby
+    (``--sync-standby``): skipped without one, unless AMANAT_REQUIRE_REPLICA is set
+    (``make test-postgres`` sets it: there they fail instead)."""
+    if item.get_closest_marker("failover") is not None:
+        if not os.environ.get("AMANAT_FAILOVER_URL"):
+            problem = "no synchronous standby (run under scripts/with-postgres --sync-standby)"
+            if os.environ.get("AMANAT_REQUIRE_REPLICA"):
+                pytest.fail(f"{problem} (AMANAT_REQUIRE_REPLICA is set)")
+            pytest.skip(problem)
+        return
     if item.get_closest_marker("replica") is None:
         return
     from django.conf import settings as django_settings

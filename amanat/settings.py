@@ -194,11 +194,67 @@ TEMPLATES = [
 FORM_RENDERER = "amanat.core.forms.FormRenderer"
 
 
+def _split_hosts(url: str) -> tuple[str, list[str], list[str]]:
+    """libpq's host list (``postgres://u@h1:p1,h2:p2/db``), which dj_database_url cannot
+    parse: the URL with the first host only, and every host and port in order."""
+    parts = urlsplit(url)
+    userinfo, at, hostlist = parts.netloc.rpartition("@")
+    hosts, ports = [], []
+    for entry in hostlist.split(","):
+        host, colon, port = entry.rpartition(":")
+        if not colon or entry.endswith("]"):
+            host, port = entry, ""  # no port (a name, or a bracketed IPv6 address)
+        hosts.append(host)
+        ports.append(port)
+    first = f"{userinfo}{at}{hosts[0]}" + (f":{ports[0]}" if ports[0] else "")
+    return parts._replace(netloc=first).geturl(), hosts, ports
+
+
+def _postgres(url: str) -> dict[str, Any]:
+    """A PostgreSQL database from its URL (docs/deployment.md, "Connections").
+
+    * Several hosts (``postgres://amanat@db1:5432,db2:5432/amanat?target_session_attrs=
+      read-write``): libpq tries them in order and keeps the first that accepts writes,
+      so after a failover new connections find the promoted standby by themselves.
+    * ``AMANAT_DB_POOL`` (connections per server process; 0, the default: none):
+      Django's psycopg pool instead of one kept connection per thread
+      (docs/decisions/0005-connection-pooling.md).
+    * ``AMANAT_DB_PGBOUNCER=1``: the URL is a pgbouncer in transaction mode; no
+      server-side cursors (a cursor cannot outlive the transaction that lent the
+      server connection).  Prepared statements are off already (Django's default).
+    * ``AMANAT_DB_CONNECT_TIMEOUT`` seconds per host tried (default 5): a host that is
+      gone, not refusing, must not hold a request until the TCP timeout.
+    """
+    first, hosts, ports = _split_hosts(url)
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(first, conn_max_age=60, conn_health_checks=True))
+    if len(hosts) > 1:
+        config["HOST"] = ",".join(hosts)
+        config["PORT"] = ",".join(ports) if any(ports) else ""
+    options: dict[str, Any] = config.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", int(os.environ.get("AMANAT_DB_CONNECT_TIMEOUT", "5")))
+    pool = int(os.environ.get("AMANAT_DB_POOL", "0") or 0)
+    if pool > 0:
+        # Django's pool keeps and checks the connections itself: none kept per thread.
+        config["CONN_MAX_AGE"] = 0
+        options["pool"] = {
+            "min_size": min(pool, int(os.environ.get("AMANAT_DB_POOL_MIN", "2"))),
+            "max_size": pool,
+            # A request that finds every connection lent waits this long, then fails
+            # (503, amanat/core/outage.py): pool saturation shows as a slow pool.
+            "timeout": float(os.environ.get("AMANAT_DB_POOL_TIMEOUT", "10")),
+            "max_idle": 300,
+            "name": "amanat",
+        }
+    if env_bool("AMANAT_DB_PGBOUNCER"):
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return config
+
+
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
-        return config
+        return _postgres(url)
     path = Path(os.environ.get("AMANAT_SQLITE_PATH", VAR_DIR / "amanat.sqlite3"))
     private_dir(path.parent)
     return {
@@ -232,8 +288,7 @@ DATABASES = {"default": _database()}
 # are at most AMANAT_REPLICA_MAX_LAG seconds old, and a user who wrote reads the primary
 # for AMANAT_REPLICA_STICKY_SECONDS.
 if os.environ.get("AMANAT_REPLICA_URL") and "postgres" in DATABASES["default"]["ENGINE"]:
-    DATABASES["replica"] = dict(dj_database_url.parse(
-        os.environ["AMANAT_REPLICA_URL"], conn_max_age=60, conn_health_checks=True))
+    DATABASES["replica"] = _postgres(os.environ["AMANAT_REPLICA_URL"])
     # Tests: the replica serves the primary's test database (it replicates the cluster).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["amanat.core.replica.ReplicaRouter"]

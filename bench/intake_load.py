@@ -198,6 +198,44 @@ def group_cpu(pgid: int) -> dict[int, float]:
 
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def database_cpu() -> float | None:
+    """CPU seconds of the PostgreSQL primary of ``scripts/with-postgres`` (its postmaster,
+    its live processes, and those that ended: the postmaster's children's times) and of
+    its pgbouncer, if any; None when not known (another database)."""
+    data = os.environ.get("AMANAT_PG_PRIMARY_DATA")
+    if not data:
+        return None
+    try:
+        postmaster = int((Path(data) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = _stat(int(stat.parent.name))
+        if fields is None:
+            continue
+        pid = int(stat.parent.name)
+        if pid == postmaster:  # utime, stime, cutime, cstime
+            total += sum(int(v) for v in fields[11:15]) / tick
+        elif int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    bouncer = os.environ.get("AMANAT_PGBOUNCER_PID")
+    if bouncer:
+        with contextlib.suppress(OSError, ValueError):
+            fields = _stat(int(Path(bouncer).read_text().split()[0]))
+            if fields is not None:
+                total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
@@ -259,6 +297,8 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]
     """(status, body, keep-alive) of one HTTP/1.1 response with a Content-Length."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
+    if not lines[0].startswith("HTTP/1."):
+        raise ValueError(f"not an HTTP response: {head[:120]!r}")
     status = int(lines[0].split()[1])
     headers = {k.strip().lower(): v.strip() for k, _, v in
                (line.partition(":") for line in lines[1:] if line)}
@@ -300,7 +340,7 @@ async def one_connection(port: int, phase: Phase, stop_at: float, budget: list[i
         if 200 <= status < 300 and req.method == "POST":
             phase.acked.append({"key": req.key, "reference": json.loads(body)["reference"],
                                 "status": status, "token": req.token,
-                                "body": req.body.decode()})
+                                "body": req.body.decode(), "at": time.monotonic()})
         elif not 200 <= status < 300 and len(phase.errors) < 5:
             phase.errors.append(f"{status} {body[:200]!r}")
         sent_here += 1
@@ -489,11 +529,13 @@ def measure(server: Server, level: int, duration: float, max_requests: int, make
     """One load phase, with the server's and the client's CPU per answered request."""
     assert server.proc is not None
     before, client_cpu = group_cpu(server.proc.pid), time.process_time()
+    database_before = database_cpu()
     load_before = os.getloadavg()[0]
     phase = asyncio.run(run_load(server.port, level, duration, max_requests, make,
                                  per_connection=per_connection))
     result = summary(phase, level)
     after = group_cpu(server.proc.pid)
+    database_after = database_cpu()
     spent = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
     cpu = sum(spent.values())
     ok = max(1, len(phase.latencies))
@@ -503,6 +545,11 @@ def measure(server: Server, level: int, duration: float, max_requests: int, make
                   server_cpu_share=sorted((round(v / cpu, 2) for v in spent.values()
                                            if cpu and v / cpu >= 0.01), reverse=True),
                   server_cpu_ms_per_request=round(cpu * 1000 / ok, 2),
+                  # PostgreSQL's processes (and pgbouncer's), when scripts/with-postgres
+                  # started them: the app's and the database's CPU together.
+                  database_cpu_ms_per_request=None if database_before is None
+                  or database_after is None
+                  else round((database_after - database_before) * 1000 / ok, 2),
                   client_cpu_ms_per_request=round(
                       (time.process_time() - client_cpu) * 1000 / ok, 2),
                   load_average=[round(load_before, 1), round(os.getloadavg()[0], 1)])
@@ -520,6 +567,12 @@ def main() -> None:
         out["database"] = setup_django(work)
         if out["database"] == "sqlite":
             out["sqlite"] = "WAL, synchronous=FULL"
+        else:  # how the server processes reach PostgreSQL (docs/decisions/0005)
+            out["connections"] = (
+                "pgbouncer, transaction mode" if os.environ.get("AMANAT_DB_PGBOUNCER")
+                else f"psycopg pool of {os.environ['AMANAT_DB_POOL']} per process"
+                if os.environ.get("AMANAT_DB_POOL", "0") not in {"", "0"}
+                else "one kept per thread (CONN_MAX_AGE=60)")
         setup = prepare(args.stations, args.inspectors)
         out["prepare_s"], out["stations"] = setup["prepare_s"], setup["stations"]
         out["devices"] = len(setup["devices"])

@@ -98,8 +98,10 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _postgres_reason(exc: BaseException) -> Reason | None:
     # psycopg (3) names the code ``sqlstate``, psycopg2 ``pgcode``; both are optional
-    # installs, so they are recognised by module rather than imported.
-    if type(exc).__module__.split(".")[0] not in {"psycopg", "psycopg2"}:
+    # installs, so they are recognised by module rather than imported.  psycopg_pool's
+    # PoolTimeout (no connection to lend within AMANAT_DB_POOL_TIMEOUT: the server is
+    # unreachable, or the pool saturated) is an OperationalError without a code.
+    if type(exc).__module__.split(".")[0] not in {"psycopg", "psycopg2", "psycopg_pool"}:
         return None
     state = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     if state is None:

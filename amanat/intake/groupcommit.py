@@ -298,10 +298,10 @@ class WriterLoad:
         logger.info(
             "group commit, pid %s: %d reports in %d batches (%.1f a batch) in %.1f s;"
             " the writer held the turn %.0f %% of the time and waited for it %.0f %%;"
-            " a turn %.2f ms, of which %.2f ms on a CPU and %.2f ms waiting for one",
+            " a turn %.2f ms, of which %.2f ms on a CPU and %.2f ms waiting for one%s",
             os.getpid(), self.jobs, self.batches, self.jobs / batches, span,
             100 * self.held / span, 100 * self.waited / span, 1000 * self.held / batches,
-            1000 * self.cpu / batches, 1000 * self.queued / batches,
+            1000 * self.cpu / batches, 1000 * self.queued / batches, pool_saturation(),
         )
         self.since, self.batches, self.jobs, self.waited, self.held = now, 0, 0, 0.0, 0.0
         self.cpu = self.queued = 0.0
@@ -322,6 +322,25 @@ def _runqueue() -> float:
     except (OSError, ValueError, IndexError):
         return 0.0
 
+
+
+def pool_saturation(alias: str = DEFAULT_DB_ALIAS) -> str:
+    """With Django's psycopg pool (``AMANAT_DB_POOL``): how saturated this process's pool
+    was since the last call (its counters restart), for the writer's minute line.  Many
+    requests that waited, or any that timed out (503), mean too small a pool or a
+    database that does not keep up (docs/deployment.md)."""
+    pool = getattr(connections[alias], "pool", None)
+    if pool is None:
+        return ""
+    stats = pool.pop_stats()
+    return (
+        f"; connection pool: {stats.get('pool_size', 0)} of {stats.get('pool_max', 0)} open,"
+        f" {stats.get('pool_available', 0)} free, {stats.get('requests_num', 0)} lent,"
+        f" {stats.get('requests_queued', 0)} waited"
+        f" ({stats.get('requests_wait_ms', 0)} ms in all),"
+        f" {stats.get('requests_errors', 0)} timed out,"
+        f" {stats.get('connections_lost', 0)} lost"
+    )
 
 
 class _Apart(Exception):

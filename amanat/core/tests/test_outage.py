@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
+from psycopg_pool import PoolTimeout
 
 from amanat.accounts.services import api_token_issue
 from amanat.accounts.testing import Personas
@@ -319,3 +320,10 @@ def test_other_database_errors_are_not_outages() -> None:
     full = outage.outage_of(OSError(errno.ENOSPC, "No space left on device"))
     assert full is not None and full.reason == "disk_full"
     assert outage.outage_of(OSError(errno.EACCES, "Permission denied")) is None
+
+
+def test_a_pool_that_cannot_lend_a_connection_is_an_outage() -> None:
+    # Django's psycopg pool (AMANAT_DB_POOL) raises this when no connection came within
+    # its timeout: the server is unreachable, or every connection is lent.
+    found = outage.outage_of(PoolTimeout("couldn't get a connection after 10.00 sec"))
+    assert found is not None and found.reason == "unreachable"

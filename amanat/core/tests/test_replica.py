@@ -27,9 +27,14 @@ pytestmark = [pytest.mark.replica,
 
 
 def _replayed() -> None:
-    """Wait until the standby has replayed everything the primary wrote so far."""
+    """Wait until the standby has replayed everything the primary wrote so far.
+
+    The INSERT position, not ``pg_current_wal_lsn()`` (the WRITE position): the test
+    cluster commits with ``synchronous_commit=off``, so a commit returns before its WAL
+    is written, and a standby that had reached the write position could still miss the
+    last commits (the flaky Station.DoesNotExist read from the replica)."""
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
         target = cursor.fetchone()[0]
     for _attempt in range(200):
         with connections[REPLICA].cursor() as cursor:

@@ -179,3 +179,27 @@ def test_the_writer_logs_how_busy_it_is(
     assert "1 reports in 1 batches" in line and "held the turn" in line
     assert "ms on a CPU and" in line and "ms waiting for one" in line  # what a turn took
     assert (writer.load.batches, writer.load.jobs) == (0, 0)  # a new window began
+
+
+def test_the_minute_line_says_how_saturated_the_connection_pool_was(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    class Pool:
+        def pop_stats(self) -> dict[str, int]:
+            return {"pool_size": 8, "pool_max": 14, "pool_available": 3, "requests_num": 900,
+                    "requests_queued": 12, "requests_wait_ms": 340, "requests_errors": 1}
+
+    class Connection:
+        pool = Pool()
+
+    monkeypatch.setattr(groupcommit, "connections", {"default": Connection()})
+    note = groupcommit.pool_saturation()
+    assert "8 of 14 open, 3 free, 900 lent, 12 waited (340 ms in all), 1 timed out" in note
+
+
+def test_without_a_pool_the_minute_line_says_nothing_of_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    class Connection:  # SQLite's, or PostgreSQL's without AMANAT_DB_POOL
+        pool = None
+
+    monkeypatch.setattr(groupcommit, "connections", {"default": Connection()})
+    assert groupcommit.pool_saturation() == ""

@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 # Request threads mostly wait on the group commit (below): a dozen per worker give the
 # writer batches of 5-10 reports.  Processes rather than more threads: each worker's
@@ -49,6 +50,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Django's pool (AMANAT_DB_POOL, per process) lends a request thread a connection
+        # for its whole request, its wait for the group commit writer included, and the
+        # writer keeps one: fewer than threads + 1 and they wait on each other until the
+        # pool's timeout (docs/decisions/0005-connection-pooling.md).
+        pool = int(os.environ.get("AMANAT_DB_POOL", "0") or 0)
+        if 0 < pool <= options["threads"]:
+            raise CommandError(
+                _("AMANAT_DB_POOL (%(pool)s) must be at least the request threads plus one "
+                  "(%(needed)s): each request keeps its connection while the writer, which "
+                  "needs one too, commits its work.")
+                % {"pool": pool, "needed": options["threads"] + 1})
         self.stdout.write(f"Amanat: http://{options['host']}:{options['port']}/")
         argv = gunicorn_argv(host=options["host"], port=options["port"],
                              workers=options["workers"], threads=options["threads"])
