@@ -35,7 +35,7 @@ def test_a_figure_on_a_check_in_of_another_kind_is_not_published(
 
 @pytest.mark.xfail(strict=True, reason="F3: value-dependent rule cost")
 def test_a_rule_whose_cost_grows_with_the_values_is_refused() -> None:
-    """F2: cheap on the sample values (all 1), ~20 s (or gigabytes) per check-in on real
+    """F3: cheap on the sample values (all 1), ~20 s (or gigabytes) per check-in on real
     ones."""
     for expression in ("max(2, voters) ** (4000000 * min(1, voters - 1)) > 0",
                        'f"{voters:>{voters*100000}}" == ""'):
@@ -43,8 +43,8 @@ def test_a_rule_whose_cost_grows_with_the_values_is_refused() -> None:
             quality.expression_check(expression)
 
 
-@pytest.mark.xfail(strict=True, reason="F8: int('1²') crashes the SMS handler")
+@pytest.mark.xfail(strict=True, reason="F9: int('1²') crashes the SMS handler")
 def test_a_superscript_digit_in_an_sms_number_is_a_refusal_not_a_crash() -> None:
-    """F6: '1²'.isdigit() is True but int('1²') raises ValueError (a 500 to Kannel)."""
+    """F9: '1²'.isdigit() is True but int('1²') raises ValueError (a 500 to Kannel)."""
     with pytest.raises(sms.Unreadable):
         sms._number("1²", "voters", sms.Parsed())
