@@ -266,6 +266,10 @@ def _database() -> dict[str, Any]:
         # cost more CPU than the whole report insert (docs/intake-load.md).
         "CONN_MAX_AGE": None,
         "CONN_HEALTH_CHECKS": True,
+        # Tests: an in-memory database, as Django gives its own SQLite engine.  Said
+        # explicitly because pytest-django recognises that default only by the engine's
+        # name: for ours it would name each xdist worker's database "test_<path>_gwN".
+        "TEST": {"NAME": ":memory:"},
         "OPTIONS": {
             # WAL lets readers run beside the writer; FULL makes a commit durable
             # before it is acknowledged; IMMEDIATE takes the write lock up front so
