@@ -166,3 +166,96 @@ def test_the_public_pdf_is_drawn_once_per_version_of_the_list(
     assert again.content == first.content and len(drawn) == 1
     FinalListEntry.objects.filter(final_list=final).update(withdrawn_at=None)
     assert Client().get(url).status_code == 200 and len(drawn) == 2
+
+
+# --- Attack review 2, candidates and people (docs/reviews/2026-12-attack-candidates-people.md)
+
+
+def _board_world(small_geo: Any) -> dict[str, Any]:
+    """A Gharchak candidacy awaiting the executive board, the executive board of Gharchak
+    and the supervision board of Tehran complete, one user linked to a seat of each."""
+    from amanat.accounts.models import Role
+    from amanat.boards.demo import complete_board
+    from amanat.boards.models import BoardKind
+    from amanat.elections.models import Election
+
+    today = datetime.date.today()
+    day = datetime.timedelta(days=1)
+    election = Election.objects.create(name="round2", slug="round2",
+                                       election_day=today + 60 * day)
+    f.calendar(election, closes=today - 3 * day, complaints_close=today + 5 * day)
+    race = f.contest(election)
+    seat = f.constituency(small_geo.gharchak_city, small_geo.tehran)
+    candidacy = f.candidacy(contest=race, constituency=seat, county=small_geo.gharchak,
+                            last_name="رضایی")
+    second = f.candidacy(contest=race, constituency=seat, county=small_geo.gharchak,
+                         last_name="کریمی")
+    executive = f.member("exec_seat", Role.EXECUTIVE_BOARD, small_geo.gharchak)
+    exec2 = f.member("exec_seat2", Role.EXECUTIVE_BOARD, small_geo.gharchak)
+    supervision = f.member("sup_seat", Role.SUPERVISION_BOARD, small_geo.tehran)
+    other_sup = f.member("sup_other", Role.SUPERVISION_BOARD, small_geo.tehran)
+    outsider = f.member("exec_never_appointed", Role.EXECUTIVE_BOARD, small_geo.gharchak)
+    boards = {}
+    for kind, unit, users in ((BoardKind.COUNTY_EXECUTIVE, small_geo.gharchak,
+                               [executive, exec2]),
+                              (BoardKind.SUPERVISION, small_geo.tehran,
+                               [supervision, other_sup])):
+        boards[kind], _added = complete_board(election=election, kind=kind, unit=unit,
+                                              users=users)
+    return {"election": election, "c": candidacy, "second": second, "exec": executive, "exec2": exec2,
+            "sup": supervision, "other_sup": other_sup, "outsider": outsider,
+            "boards": boards}
+
+
+def _signed_in(user: Any) -> Client:
+    from amanat.accounts.testing import sign_in
+
+    client = Client()
+    sign_in(client, user)
+    return client
+
+
+@pytest.mark.xfail(strict=True, reason="F1 a member whose board service ended (or who "
+                   "never sat on the board) still decides candidacies through the role")
+def test_only_a_serving_board_member_decides(small_geo: Any, personas: Any) -> None:
+    """The executive board's decision and the supervision board's check are the boards'
+    acts: a user whose seat was ended or replaced (amanat/boards) must not take them with
+    the account role left behind, nor a role holder never appointed to the board."""
+    from amanat.boards.models import BoardKind
+    from amanat.boards.services import member_replace
+    from amanat.candidates.models import ReviewDecision
+
+    w = _board_world(small_geo)
+    board = w["boards"][BoardKind.COUNTY_EXECUTIVE]
+    seat = board.members.serving().get(user=w["exec"])
+    member_replace(actor=None, member=seat, full_name="عضو جانشین",
+                   national_id=f.national_id(777001), appointed_on=datetime.date.today(),
+                   reason="برکناری")
+    decide = reverse("candidates_review:decide", args=[w["c"].pk])
+    # The replaced member, and a role holder who never sat on the board: refused.
+    assert _signed_in(w["exec"]).post(decide, {"outcome": "qualified"}).status_code == 422
+    assert _signed_in(w["outsider"]).post(decide, {"outcome": "qualified"}).status_code == 422
+    assert not ReviewDecision.objects.filter(candidacy=w["c"]).exists()
+
+
+@pytest.mark.xfail(strict=True, reason="F1 a replaced supervision board member still "
+                   "confirms or overturns through the role")
+def test_only_a_serving_supervision_member_checks(small_geo: Any, personas: Any) -> None:
+    from amanat.boards.models import BoardKind
+    from amanat.boards.services import member_replace
+    from amanat.candidates.models import ReviewDecision
+
+    w = _board_world(small_geo)
+    assert _signed_in(w["exec2"]).post(
+        reverse("candidates_review:decide", args=[w["second"].pk]),
+        {"outcome": "qualified"}).status_code == 302
+    decision = ReviewDecision.objects.get(candidacy=w["second"])
+    board = w["boards"][BoardKind.SUPERVISION]
+    member_replace(actor=None, member=board.members.serving().get(user=w["sup"]),
+                   full_name="ناظر جانشین", national_id=f.national_id(777002),
+                   appointed_on=datetime.date.today(), reason="استعفا")
+    check = reverse("candidates_review:check", args=[decision.pk])
+    assert _signed_in(w["sup"]).post(check, {"outcome": "confirmed"}).status_code == 422
+    assert ReviewDecision.objects.filter(candidacy=w["second"]).count() == 1
+    # A serving member still checks.
+    assert _signed_in(w["other_sup"]).post(check, {"outcome": "confirmed"}).status_code == 302
