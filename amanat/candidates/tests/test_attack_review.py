@@ -318,3 +318,24 @@ def test_a_mobile_number_in_other_digits_is_the_same_number(world: World) -> Non
     assert statuses[-1] != 302
     assert set(MobileCode.objects.values_list("mobile", flat=True)) == {"09121234567"}
     assert {m.to for m in notify.outbox} == {"09121234567"}
+
+
+@pytest.mark.xfail(strict=True, reason="F4 a board member decides on their own candidacy "
+                   "(or a declared relative's)")
+def test_a_board_member_does_not_decide_their_own_candidacy(small_geo: Any,
+                                                            personas: Any) -> None:
+    from amanat.boards.models import BoardKind
+    from amanat.candidates.models import Candidacy, DeclaredRelative, ReviewDecision
+
+    w = _board_world(small_geo)
+    seat = w["boards"][BoardKind.COUNTY_EXECUTIVE].members.serving().get(user=w["exec"])
+    # The member stands in the election (registered at the county office like anyone).
+    Candidacy.objects.filter(pk=w["c"].pk).update(national_id=seat.national_id)
+    decide = reverse("candidates_review:decide", args=[w["c"].pk])
+    assert _signed_in(w["exec"]).post(decide, {"outcome": "qualified"}).status_code == 422
+    # Nor on a candidate who declared them a relative.
+    DeclaredRelative.objects.create(candidacy=w["second"], national_id=seat.national_id,
+                                    first_name="عضو", last_name="هیئت", relation="sibling")
+    decide = reverse("candidates_review:decide", args=[w["second"].pk])
+    assert _signed_in(w["exec"]).post(decide, {"outcome": "qualified"}).status_code == 422
+    assert not ReviewDecision.objects.exists()
