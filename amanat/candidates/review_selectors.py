@@ -27,6 +27,8 @@ from amanat.accounts.access import (
     scope_queryset,
     user_memberships,
 )
+from amanat.boards.models import BoardMember
+from amanat.boards.selectors import board_of
 from amanat.candidates.models import (
     Board,
     Candidacy,
@@ -88,6 +90,27 @@ def holds_role(user: AnyUser, role: str, unit: AdminUnit) -> bool:
     """Whether ``user`` holds ``role`` at ``unit`` or above it."""
     return any(m.role == role and unit.path.startswith(m.unit.path)
                for m in user_memberships(user))
+
+
+def board_seat(user: AnyUser, kind: str, candidacy: Candidacy) -> BoardMember | None:
+    """The serving seat ``user`` holds on the board of ``kind`` that acts for the
+    candidacy's county (amanat/boards: a member's account is linked to their seat), or
+    None. The review is the board's act: an account role without a serving seat (a member
+    replaced or whose service ended, a role holder never appointed) decides nothing."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    board = board_of(election=candidacy.election, kind=kind, unit=candidacy.county)
+    if board is None:
+        return None
+    seat: BoardMember | None = board.members.serving().filter(user_id=user.pk).first()
+    return seat
+
+
+def party_to(seat: BoardMember, candidacy: Candidacy) -> bool:
+    """Whether the member is the candidate or one of the candidate's declared relatives:
+    no one decides their own case."""
+    return (seat.national_id == candidacy.national_id
+            or candidacy.relatives.filter(national_id=seat.national_id).exists())
 
 
 def open_executive_decision(candidacy: Candidacy) -> int | None:

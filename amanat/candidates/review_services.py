@@ -292,6 +292,27 @@ def _require_role(actor: AnyUser, role: str, unit: AdminUnit) -> None:
                         else Board.SUPERVISION.label)
 
 
+def _require_seat(*, actor: AnyUser, kind: str, candidacy: Candidacy, action: str) -> None:
+    """Refuse (and record the attempt) unless ``actor`` holds a serving seat on the board
+    of ``kind`` acting for the candidacy (their account linked to it in amanat/boards),
+    and is neither the candidate nor a declared relative of the candidate."""
+    seat = rs.board_seat(actor, kind, candidacy)
+    board = (Board.EXECUTIVE.label if kind == BoardKind.COUNTY_EXECUTIVE
+             else Board.SUPERVISION.label)
+    if seat is None:
+        raise _refusal(actor=actor, action=action, obj=candidacy, unit=candidacy.county,
+                       error=RuleError(
+                           _("Only a serving member of the %(board)s may take this decision; "
+                             "your account is not linked to a serving seat on it."),
+                           code="not_a_member", field="outcome", board=board))
+    if rs.party_to(seat, candidacy):
+        raise _refusal(actor=actor, action=action, obj=candidacy, unit=candidacy.county,
+                       error=RuleError(
+                           _("A board member takes no part in the decision on their own "
+                             "candidacy or on a relative's."),
+                           code="party", field="outcome"))
+
+
 def _board_ready(*, actor: AnyUser, kind: str, candidacy: Candidacy, action: str) -> None:
     """Refuse (and record the attempt) while the board that would act is incomplete
     (amanat/boards: a board acts only with all its members by law and a chair)."""
@@ -312,6 +333,8 @@ def decision_make(*, actor: AnyUser, candidacy: Candidacy, outcome: str, legal_a
     _require_role(actor, Role.EXECUTIVE_BOARD, unit)
     _board_ready(actor=actor, kind=BoardKind.COUNTY_EXECUTIVE, candidacy=candidacy,
                  action="candidates.decision.refused")
+    _require_seat(actor=actor, kind=BoardKind.COUNTY_EXECUTIVE, candidacy=candidacy,
+                  action="candidates.decision.refused")
     article, text = _article(legal_article), _reasons(reasons)
     if outcome == Outcome.DISQUALIFIED and not article:
         raise _refusal(actor=actor, action="candidates.decision.refused", obj=candidacy,
@@ -356,6 +379,8 @@ def decision_check(*, actor: AnyUser, decision: ReviewDecision, outcome: str,
     _require_role(actor, Role.SUPERVISION_BOARD, unit)
     _board_ready(actor=actor, kind=BoardKind.SUPERVISION, candidacy=candidacy,
                  action="candidates.decision.refused")
+    _require_seat(actor=actor, kind=BoardKind.SUPERVISION, candidacy=candidacy,
+                  action="candidates.decision.refused")
     checker = signed_in(actor)
     if checker is not None and decision.decided_by_id == checker.pk:
         raise _refusal(actor=actor, action="candidates.decision.refused", obj=candidacy,
@@ -443,6 +468,8 @@ def complaint_decide(*, actor: AnyUser, complaint: Complaint, outcome: str,
     _require_role(actor, Role.SUPERVISION_BOARD, unit)
     _board_ready(actor=actor, kind=BoardKind.SUPERVISION, candidacy=candidacy,
                  action="candidates.complaint.refused")
+    _require_seat(actor=actor, kind=BoardKind.SUPERVISION, candidacy=candidacy,
+                  action="candidates.complaint.refused")
     article = _article(legal_article)
     text = _reasons(decision_text)
     if outcome == ComplaintOutcome.REJECTED and not article:

@@ -251,10 +251,14 @@ def inquiry_import(request: HttpRequest) -> HttpResponse:
 def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) -> dict[str, Any]:
     user, unit = request.user, candidacy.county
     data = rs.review(candidacy)
+    # A board's act: the role, and a serving seat on the board that acts for the county
+    # (amanat/boards); the service refuses the rest (a party to the case included).
     can_decide = (access.can(user, policy.CREATE, rs.DECISION, unit)
-                  and rs.holds_role(user, "executive_board", unit))
+                  and rs.holds_role(user, "executive_board", unit)
+                  and _may_sit(user, BoardKind.COUNTY_EXECUTIVE, candidacy))
     can_check = (access.can(user, policy.CREATE, rs.DECISION, unit)
-                 and rs.holds_role(user, "supervision_board", unit))
+                 and rs.holds_role(user, "supervision_board", unit)
+                 and _may_sit(user, BoardKind.SUPERVISION, candidacy))
     context = {
         "candidacy": candidacy, "review": data,
         "see_decisions": access.can(user, policy.VIEW, rs.DECISION, unit),
@@ -269,7 +273,8 @@ def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) ->
         "complaint_decision_form": ComplaintDecisionForm()
         if data.complaint is not None and data.complaint.outcome == "pending"
         and access.can(user, policy.CHANGE, rs.COMPLAINT, unit)
-        and rs.holds_role(user, "supervision_board", unit) else None,
+        and rs.holds_role(user, "supervision_board", unit)
+        and _may_sit(user, BoardKind.SUPERVISION, candidacy) else None,
         "withdraw_form": WithdrawForm()
         if data.entry is not None and data.entry.withdrawn_at is None
         and access.can(user, policy.CHANGE, rs.FINAL_LIST, unit) else None,
@@ -284,6 +289,13 @@ def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) ->
         if context["check_form"] or context["complaint_decision_form"] else None)
     context.update(extra)
     return context
+
+
+def _may_sit(user: Any, kind: str, candidacy: Candidacy) -> bool:
+    """Whether the board's form is offered: the user holds a serving seat, or the board is
+    not complete yet (the form then says why no one may act)."""
+    return (rs.board_seat(user, kind, candidacy) is not None
+            or _board_problem(kind, candidacy) is not None)
 
 
 def _board_problem(kind: str, candidacy: Candidacy) -> str | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from amanat.accounts import policy
 from amanat.accounts.access import (
@@ -168,10 +168,28 @@ def candidacy_list(user: AnyUser, *, election: Election, county: AdminUnit | Non
     if state:
         qs = qs.filter(state=state)
     key = search_key(text) if text else ""
-    if key:
+    if key and any(ch.isdigit() for ch in key) and not sees_national_ids(user):
+        # The key holds digits and the reader sees national IDs masked: a substring of
+        # ``search_text`` (which holds the national ID) would give the number away a digit
+        # at a time. Such a reader finds a candidate by the whole national ID or by the
+        # tracking code only.
+        qs = qs.filter(Q(national_id=key) | Q(reference__contains=key))
+    elif key:
         indexed = not walk and county is None and _national(user)
         qs = qs.filter(search.contains(key, indexed=indexed))
     return qs.select_related("constituency", "county").order_by("-created_at", "-pk")
+
+
+PERSONAL_DATA = "candidates.personaldata"
+
+
+def sees_national_ids(user: AnyUser) -> bool:
+    """Whether ``user`` may see national IDs in full (``candidates.personaldata``) wherever
+    they see candidacies; a reader who sees them masked anywhere in reach is treated as
+    seeing them masked (the list spans their whole reach)."""
+    shown = scope_paths(user, PERSONAL_DATA, policy.VIEW)
+    return all(any(path.startswith(p) for p in shown)
+               for path in scope_paths(user, CANDIDACY, policy.VIEW))
 
 
 def _national(user: AnyUser) -> bool:

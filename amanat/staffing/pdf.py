@@ -20,6 +20,7 @@ from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit
 from amanat.lib.jalali import format_jalali
 from amanat.lib.pdf import html_to_pdf, vazirmatn_font_face_css
+from amanat.staffing import rules
 from amanat.staffing.assignment import roster_read
 from amanat.staffing.models import Assignment
 from amanat.staffing.people_table import POST_FA
@@ -83,6 +84,10 @@ def letter_pdf(*, actor: AnyUser, assignment: Assignment, verify_url: str) -> by
         raise RuleError(_("The roster of %(county)s is still a draft: approve it before "
                           "printing appointment letters."), code="roster_draft",
                         county=assignment.county.name)
+    problems = rules.broken([assignment])
+    if problems:
+        raise RuleError(_("This post breaks a rule now, so its letter is not printed: "
+                          "%(problem)s"), code="rules_broken", problem=problems[0][1].message)
     data = _render("staffing/letter_pdf.html", {
         "a": assignment, "post": POST_FA.get(assignment.post, assignment.post),
         "verify_url": verify_url,

@@ -233,3 +233,22 @@ def check(*, election: Election, person: Person, station: Station, post: str,
                                                          replacing=replacing)
     if problems:
         raise problems[0]
+
+
+def broken(assignments: Iterable[Assignment]) -> list[tuple[Assignment, RuleError]]:
+    """The posts among ``assignments`` (of one election) that the rules refuse *now*,
+    each with its first reason. The rules are checked when a post is given, but the facts
+    they read change afterwards: the holder registers as a candidate, a candidate declares
+    them a relative, a pinned post is kept by the solver. Approval, the letter and the
+    public check call this so that none of them vouches for such a post."""
+    held = list(assignments)
+    if not held:
+        return []
+    checker = Checker.load(held[0].election, [a.person for a in held])
+    out = []
+    for assignment in held:
+        problems = checker.problems(assignment.person, assignment.station, assignment.post,
+                                    replacing=assignment)
+        if problems:
+            out.append((assignment, problems[0]))
+    return out

@@ -13,6 +13,7 @@ from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_quer
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
+from amanat.staffing import rules
 from amanat.staffing.assignment import members_per_station, post_slots
 from amanat.staffing.models import Assignment, Person, Roster, RosterState
 from amanat.stations.models import Station, Status
@@ -165,5 +166,10 @@ def assignment_by_code(code: str) -> Assignment | None:
     # of the solver or a reopened roster's post is not vouched for to the public.
     approved = Roster.objects.filter(election=OuterRef("election"), county=OuterRef("county"),
                                      state=RosterState.APPROVED)
-    return (Assignment.objects.select_related("person", "station", "county", "election")
-            .filter(Exists(approved), verification_code=code).first())
+    found = (Assignment.objects.select_related("person__home_unit", "station", "county",
+                                               "election")
+             .filter(Exists(approved), verification_code=code).first())
+    # Nor a post the rules refuse now (its holder has since become a candidate, ...).
+    if found is not None and rules.broken([found]):
+        return None
+    return found

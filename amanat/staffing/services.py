@@ -29,7 +29,7 @@ from amanat.lib.jalali import format_jalali
 from amanat.lib.persian import normalize, search_key, to_persian_digits
 from amanat.lib.tabular import Cell, TabularError, read_table, write_table
 from amanat.staffing import people_table as pt
-from amanat.staffing import tasks
+from amanat.staffing import rules, tasks
 from amanat.staffing.assignment import (
     members_per_station,
     post_slots,
@@ -373,6 +373,17 @@ def roster_approve(*, actor: AnyUser | None, roster: Roster, announce: bool = Tr
         if run_under_way(roster):
             raise RuleError(_("An assignment run for this county is under way; approve the "
                               "roster when it has finished."), code="run_under_way")
+        # The rules were checked when each post was given; what they read may have changed
+        # since (a holder now a candidate, a declared relative, a pinned post).
+        problems = rules.broken(Assignment.objects.filter(
+            election=roster.election, county=roster.county).select_related(
+            "election", "person__home_unit", "station"))
+        if problems:
+            assignment, error = problems[0]
+            raise RuleError(_("The roster cannot be approved: %(count)s posts break a rule "
+                              "now. First, station %(station)s: %(problem)s"),
+                            code="rules_broken", count=len(problems),
+                            station=assignment.station.code, problem=error.message)
         roster.state, roster.approved_at = RosterState.APPROVED, timezone.now()
         roster.approved_by = signed_in(actor)
         roster.save(update_fields=["state", "approved_at", "approved_by"])

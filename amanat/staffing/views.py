@@ -174,8 +174,15 @@ def people_list(request: HttpRequest, pk: int) -> HttpResponse:
     people = selectors.people_for_user(request.user, county)
     form = PeopleFilterForm(request.GET or None)
     if form.is_valid():
-        if form.cleaned_data["q"]:
-            people = people.filter(search_text__contains=search_key(form.cleaned_data["q"]))
+        key = search_key(form.cleaned_data["q"] or "")
+        if key and any(ch.isdigit() for ch in key) and not selectors.sees_personal_data(
+                request.user, county):
+            # National IDs are masked for this reader: a substring of ``search_text`` (which
+            # holds the national ID) would give the number away a digit at a time, so a
+            # key with digits finds a person by the whole national ID only.
+            people = people.filter(national_id=key)
+        elif key:
+            people = people.filter(search_text__contains=key)
         if form.cleaned_data["post"]:
             people = people.filter(posts__contains=form.cleaned_data["post"])
     page = Paginator(people.order_by("last_name", "first_name", "pk"), PER_PAGE).get_page(

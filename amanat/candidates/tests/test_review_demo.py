@@ -47,7 +47,9 @@ def test_review_demo(small_geo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     f.member("gov", Role.GOVERNOR, small_geo.gharchak)
     f.member("kgov", Role.GOVERNOR, small_geo.kerman_county)
 
-    # The boards first, as load-demo does (an incomplete board may not decide).
+    # The board accounts, then the boards, as load-demo does (an incomplete board may not
+    # decide; the accounts that decide sit on them).
+    review_demo._users()
     monkeypatch.setattr(boards_demo, "GHARCHAK", small_geo.gharchak.code)
     monkeypatch.setattr(boards_demo, "KERMAN_COUNTY", small_geo.kerman_county.code)
     monkeypatch.setattr(boards_demo, "TEHRAN", small_geo.tehran.code)

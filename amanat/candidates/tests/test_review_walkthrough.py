@@ -83,9 +83,12 @@ def world(small_geo: Any, personas: Any) -> dict[str, Any]:
     Membership.objects.create(user=both, role=Role.SUPERVISION_BOARD, unit=small_geo.tehran)
     kerman_exec = f.member("exec_kerman", Role.EXECUTIVE_BOARD, small_geo.kerman_county)
     # The boards that act are complete (amanat/boards refuses an incomplete one).
-    for kind, unit, users in ((BoardKind.COUNTY_EXECUTIVE, small_geo.gharchak, [executive]),
-                              (BoardKind.COUNTY_EXECUTIVE, small_geo.kerman_county, []),
-                              (BoardKind.SUPERVISION, small_geo.tehran, [supervision])):
+    # The accounts that act sit on the boards (a role alone decides nothing).
+    for kind, unit, users in ((BoardKind.COUNTY_EXECUTIVE, small_geo.gharchak,
+                               [executive, both]),
+                              (BoardKind.COUNTY_EXECUTIVE, small_geo.kerman_county,
+                               [kerman_exec]),
+                              (BoardKind.SUPERVISION, small_geo.tehran, [supervision, both])):
         complete_board(election=election, kind=kind, unit=unit, users=users)
     return {"election": election, "race": race, "seat": g_seat, "g": gharchak, "k": kerman,
             "exec": executive, "sup": supervision, "both": both, "kerman_exec": kerman_exec,

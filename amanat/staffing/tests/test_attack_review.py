@@ -40,8 +40,6 @@ def _becomes_candidate(world: World, national_id: str) -> Candidacy:
         mobile="09120000000", state="registered")
 
 
-@pytest.mark.xfail(strict=True, reason="F2 a post holder who becomes a candidate keeps "
-                   "the post: approval and the public letter check do not re-check the rules")
 def test_a_holder_who_becomes_a_candidate_is_not_approved_or_vouched_for(
         world: World, client: Any) -> None:
     c = _client(client, world.personas.gharchak_governor)
@@ -63,8 +61,6 @@ def test_a_holder_who_becomes_a_candidate_is_not_approved_or_vouched_for(
     assert 'data-testid="not-verified"' in verify.content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="F3 the people list's search matches inside national "
-                   "IDs: the boards and the auditor, who see them masked, recover them")
 def test_people_search_is_no_oracle_for_masked_national_ids(world: World,
                                                             client: Any) -> None:
     from amanat.lib.persian import search_key
