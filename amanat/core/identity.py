@@ -6,6 +6,7 @@ them is ``accounts.personaldata``'s audited POST."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import Digits, RuleError
 from amanat.lib.nationalid import national_id_problem, normalize_national_id
-from amanat.lib.persian import to_ascii_digits
 
 _NID_PROBLEMS = {
     "digits": _("The national ID may hold only digits."),
@@ -36,7 +36,10 @@ def national_id_checked(text: str, *, field: str = "national_id") -> str:
 def mobile_checked(text: str, *, field: str = "mobile", required: bool = True) -> str:
     """A mobile number as 09xxxxxxxxx (from +98…, 98…, 9… or Persian digits); an empty
     one is refused, or kept empty when not ``required``."""
-    digits = "".join(ch for ch in to_ascii_digits(text or "") if ch.isdigit())
+    # Every script's decimal digits read as the digit they are (fullwidth, Devanagari,
+    # mathematical, ...), the rest (spaces, dashes, superscripts) dropped: one number has
+    # one spelling, so the limits per number count it once and an SMS reaches it.
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in text or "" if ch.isdecimal())
     if not digits and not required:
         return ""
     if digits.startswith("98") and len(digits) == 12:
