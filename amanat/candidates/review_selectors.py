@@ -97,7 +97,7 @@ def board_seat(user: AnyUser, kind: str, candidacy: Candidacy) -> BoardMember | 
     candidacy's county (amanat/boards: a member's account is linked to their seat), or
     None. The review is the board's act: an account role without a serving seat (a member
     replaced or whose service ended, a role holder never appointed) decides nothing."""
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
         return None
     board = board_of(election=candidacy.election, kind=kind, unit=candidacy.county)
     if board is None:
