@@ -30,7 +30,7 @@ from amanat.elections.selectors import election_for_request
 from amanat.lib.limits import parse_id
 from amanat.lib.nationalid import normalize_national_id
 from amanat.lib.persian import search_key
-from amanat.staffing import pdf, selectors, services
+from amanat.staffing import pdf, rules, selectors, services
 from amanat.staffing.assignment import roster_for, roster_read, run_stale
 from amanat.staffing.forms import (
     AssignForm,
@@ -295,8 +295,14 @@ def _slot_choices(slots: list[selectors.Slot]) -> list[tuple[str, str]]:
 
 
 def _station_page(request: HttpRequest, station: Any, form: AssignForm) -> HttpResponse:
+    slots = selectors.station_slots(station)
+    # A post the rules refuse now (its holder has since become a candidate, ...) is
+    # flagged with the reason: approval and its letter are refused until it is changed.
+    broken = {a.pk: error.message for a, error in rules.broken(
+        [s.assignment for s in slots if s.assignment is not None])}
     return render(request, "staffing/station_posts.html", {
-        "station": station, "slots": selectors.station_slots(station), "form": form,
+        "station": station, "form": form,
+        "rows": [(s, broken.get(s.assignment.pk) if s.assignment else None) for s in slots],
         "can_change": can(request.user, policy.CHANGE, "staffing.assignment", station.county),
         "roster": roster_read(station.election, station.county),
     })

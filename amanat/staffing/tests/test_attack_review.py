@@ -59,6 +59,9 @@ def test_a_holder_who_becomes_a_candidate_is_not_approved_or_vouched_for(
     assert "candidate" in page.lower()
     verify = client.get(reverse("staffing:verify"), {"code": assignment.verification_code})
     assert 'data-testid="not-verified"' in verify.content.decode()
+    # The station page flags the post with the rule's reason.
+    station = c.get(reverse("staffing:station", args=[world.city_station.pk])).content.decode()
+    assert 'data-testid="rule-broken"' in station and "candidate" in station.lower()
 
 
 def test_people_search_is_no_oracle_for_masked_national_ids(world: World,
