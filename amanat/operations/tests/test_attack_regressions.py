@@ -14,7 +14,6 @@ from amanat.operations.tests.conftest import Day, at
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(strict=True, reason="F1: figures on other kinds are published")
 @pytest.mark.parametrize("code,clock,values", [
     ("I", "11:00", Values(incidents="VB", voters=19_999)),
     ("O", "07:05", Values(staff={"representative": 1}, voters=19_000, total=19_999)),

@@ -1,0 +1,217 @@
+"""What a check-in of each kind may carry, checked once for every channel (the web form,
+SMS, the simulation's bulk write; the field API in amanat/intake/tests/test_ckkinds_api.py):
+figures of another kind, incident codes, a closed station, numbers that are not numbers
+(reviews of December 2026: attack F1, F9, F11, F13, F14; officials' F1, F3, F6, F7, F17,
+F19, F22, F23)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from amanat.core.errors import RuleError, RuleErrors
+from amanat.core.models import InboundSms
+from amanat.operations import services
+from amanat.operations.models import Checkin, CheckinState, Flag, Kind, StationDay, Window
+from amanat.operations.services import BulkCheckin, Values
+from amanat.operations.tests.conftest import Day, at
+from amanat.operations.tests.test_sms_checkins import PHONE, send, sms_day  # noqa: F401
+from amanat.plans.tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _record(day: Day, code: str, clock: str, values: Values) -> Any:
+    window = services.window_for(day.election, code, at(clock))
+    return services.checkin_record(station=day.gharchak_station, window=window, values=values,
+                                   source="web", at=at(clock))
+
+
+def _codes(error: RuleError) -> list[str]:
+    return [one.code or "" for one in (error.errors if isinstance(error, RuleErrors)
+                                       else [error])]
+
+
+def _open_now(day: Day, *codes: str) -> None:
+    now = timezone.now()
+    Window.objects.filter(election=day.election, code__in=codes).update(
+        opens_at=now - datetime.timedelta(hours=1), closes_at=now + datetime.timedelta(hours=1))
+
+
+# -- F1: each kind carries its own values only ------------------------------------------
+
+@pytest.mark.parametrize("code,clock,values,refused", [
+    ("I", "11:00", Values(incidents="VB", voters=19_999), ["voters"]),
+    ("O", "07:05", Values(staff={"representative": 1}, voters=18_000, total=19_999),
+     ["voters", "total"]),
+    ("C", "19:00", Values(total=500, voters=19_999), ["voters"]),
+    ("T1", "10:01", Values(voters=120, staff={"member": 3}), ["staff"]),
+    ("T1", "10:01", Values(voters=120, cameras=True), ["cameras"]),
+    ("I", "11:00", Values(incidents="VB", total=3), ["total"]),
+])
+def test_a_value_the_kind_does_not_carry_is_refused_and_nothing_stored(
+        day: Day, code: str, clock: str, values: Values, refused: list[str]) -> None:
+    with pytest.raises(RuleError) as error:
+        _record(day, code, clock, values)
+    problems = error.value.errors if isinstance(error.value, RuleErrors) else [error.value]
+    assert sorted(p.field or "" for p in problems) == sorted(refused)
+    assert {p.code for p in problems} == {"not_carried"}
+    assert "does not carry" in problems[0].render("en")
+    assert "ندارد" in problems[0].render("fa")
+    assert Checkin.objects.count() == 0
+    station_day = StationDay.objects.get(station=day.gharchak_station)
+    assert (station_day.voters, station_day.total, station_day.last_heard_at) == (None, None,
+                                                                                  None)
+
+
+def test_each_kind_with_its_own_values_and_a_note_is_accepted(day: Day) -> None:
+    _record(day, "O", "07:05", Values(staff={"representative": 1}, materials=True,
+                                      cameras=True, network=False, note="n"))
+    _record(day, "T1", "10:01", Values(voters=120, note="n"))
+    _record(day, "I", "11:00", Values(incidents="vb", note="n"))
+    _record(day, "C", "19:00", Values(total=130, note="n"))
+    station_day = StationDay.objects.get(station=day.gharchak_station)
+    assert (station_day.voters, station_day.total) == (120, 130)
+
+
+def test_published_figures_come_only_from_the_kinds_that_carry_them(day: Day) -> None:
+    """Rows stored before the check (or by hand) do not reach the published figures: the
+    day is moved, and republished after a flag, from turnouts and closings only."""
+    _record(day, "T1", "10:01", Values(voters=120))
+    window = services.window_for(day.election, "I", at("11:00"))
+    stray = Checkin.objects.create(
+        election=day.election, station=day.gharchak_station,
+        county_id=day.gharchak_station.county_id, unit_path=day.gharchak_station.unit_path,
+        window=window, kind=Kind.INCIDENT, source="web", received_at=at("11:00"),
+        incidents="VB", voters=19_999, total=19_999)
+    services.stationday_move(stray, flags=0)
+    station_day = StationDay.objects.get(station=day.gharchak_station)
+    assert (station_day.voters, station_day.total) == (120, None)
+    services.stationday_republish(election_id=day.election.pk,
+                                  station_id=day.gharchak_station.pk)
+    station_day.refresh_from_db()
+    assert (station_day.voters, station_day.total) == (120, None)
+
+
+def test_the_simulations_bulk_write_refuses_what_the_kind_does_not_carry(day: Day) -> None:
+    windows = day.windows
+    items = [
+        BulkCheckin(day.gharchak_station, windows["I"], Values(incidents="VB", voters=19_999),
+                    "web", at=at("11:00")),
+        BulkCheckin(day.gharchak_station, windows["I"], Values(incidents="ZZ"), "web",
+                    at=at("11:01")),
+        BulkCheckin(day.gharchak_station, windows["T1"], Values(voters=100), "web",
+                    at=at("10:01")),
+    ]
+    result = services.checkins_bulk_record(election=day.election, items=items, rules=[])
+    assert result.stored == 1
+    assert result.refused == {"not_carried": 1, "unknown_category": 1}
+    assert StationDay.objects.get(station=day.gharchak_station).voters == 100
+
+
+def test_a_web_check_in_with_another_kinds_figure_is_refused(day: Day, personas: Any) -> None:
+    _open_now(day, "I")
+    client = client_for(personas.inspector)
+    client.cookies["django_language"] = "en"
+    window = Window.objects.get(election=day.election, code="I")
+    response = client.post(reverse("operations:checkin", args=[day.gharchak_station.pk]),
+                           {"window": window.pk, "incidents": "VB", "voters": "19000"})
+    assert response.status_code == 200
+    assert "does not carry" in response.content.decode()
+    assert Checkin.objects.count() == 0
+
+
+# -- F14 / F3: incident codes from the one list the SMS path reads ------------------------
+
+@pytest.mark.parametrize("language,expected", [("en", "unknown incident code"),
+                                                ("fa", "شناخته نیست")])
+def test_an_unknown_incident_code_is_refused_on_the_web(day: Day, personas: Any,
+                                                        language: str, expected: str) -> None:
+    _open_now(day, "I")
+    client = client_for(personas.inspector)
+    client.cookies["django_language"] = language
+    window = Window.objects.get(election=day.election, code="I")
+    response = client.post(reverse("operations:checkin", args=[day.gharchak_station.pk]),
+                           {"window": window.pk, "incidents": "VB NOPE <b>x</b>"})
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+    assert Checkin.objects.count() == 0
+
+
+def test_known_incident_codes_are_stored_in_their_canonical_form(day: Day) -> None:
+    received = _record(day, "I", "11:00", Values(incidents=" vb,  VB "))
+    assert received.checkin.incidents == "VB"
+    with pytest.raises(RuleError) as error:
+        _record(day, "I", "11:00", Values(incidents="VB ZZ"))
+    assert _codes(error.value) == ["unknown_category"]
+    assert "ZZ" in error.value.render("en")
+    assert Checkin.objects.count() == 1
+
+
+# -- F19: a closed station takes no more openings or turnouts ----------------------------
+
+def test_after_its_closing_a_station_refuses_openings_and_turnouts(day: Day) -> None:
+    _record(day, "T3", "18:01", Values(voters=300))
+    _record(day, "C", "18:10", Values(total=310))
+    for code, clock, values in (("T3", "18:20", Values(voters=320)),
+                                ("O", "18:20", Values(staff={"representative": 1}))):
+        window = Window.objects.get(election=day.election, code=code)
+        window.opens_at, window.closes_at = at("06:00"), at("23:00")
+        window.save()
+        with pytest.raises(RuleError) as error:
+            _record(day, code, clock, values)
+        assert error.value.code == "station_closed"
+        assert "closed at 18:10" in error.value.render("en")
+        assert "۱۸:۱۰" in error.value.render("fa")
+    # An incident and a second closing (a correction) still come.
+    _record(day, "I", "18:30", Values(incidents="VB"))
+    _record(day, "C", "18:40", Values(total=312))
+    assert Checkin.objects.count() == 4
+    station_day = StationDay.objects.get(station=day.gharchak_station)
+    assert (station_day.voters, station_day.total) == (300, 312)
+
+
+def test_a_closed_station_refuses_a_web_turnout(day: Day, personas: Any) -> None:
+    _open_now(day, "T1", "C")
+    services.checkin_record(station=day.gharchak_station, window=day.windows["C"],
+                            values=Values(total=10), source="web")
+    client = client_for(personas.inspector)
+    client.cookies["django_language"] = "en"
+    window = Window.objects.get(election=day.election, code="T1")
+    response = client.post(reverse("operations:checkin", args=[day.gharchak_station.pk]),
+                           {"window": window.pk, "voters": "20"})
+    assert response.status_code == 200
+    assert "after its closing" in response.content.decode()
+    assert Checkin.objects.count() == 1
+
+
+def test_a_closed_station_refuses_an_sms_turnout(sms_day: Day) -> None:  # noqa: F811
+    send("C#2310-0042#40")
+    row = send("T1#2310-0042#50")
+    assert row.outcome == InboundSms.Outcome.REFUSED, row.reply
+    assert "بسته" in row.reply
+    assert list(Checkin.objects.values_list("kind", flat=True)) == [Kind.CLOSING]
+
+
+def test_the_bulk_write_refuses_a_turnout_after_the_closing(day: Day) -> None:
+    windows = day.windows
+    items = [BulkCheckin(day.gharchak_station, windows["C"], Values(total=40), "web",
+                         at=at("18:10")),
+             BulkCheckin(day.gharchak_station, windows["T3"], Values(voters=50), "web",
+                         at=at("18:20"))]
+    result = services.checkins_bulk_record(election=day.election, items=items, rules=[])
+    assert (result.stored, result.refused) == (1, {"station_closed": 1})
+
+
+def test_quarantined_closing_still_closes(day: Day) -> None:
+    """A closing held for review is still a closing: the station is closed."""
+    _record(day, "T3", "18:01", Values(voters=300))
+    received = _record(day, "C", "18:10", Values(total=900))
+    assert received.checkin.state == CheckinState.QUARANTINED
+    assert Flag.objects.filter(checkin=received.checkin).exists()
+    with pytest.raises(RuleError):
+        _record(day, "T3", "18:20", Values(voters=320))
