@@ -36,7 +36,8 @@ def national_id_checked(text: str, *, field: str = "national_id") -> str:
 def mobile_checked(text: str, *, field: str = "mobile", required: bool = True) -> str:
     """A mobile number as 09xxxxxxxxx (from +98…, 98…, 9… or Persian digits); an empty
     one is refused, or kept empty when not ``required``."""
-    digits = "".join(ch for ch in to_ascii_digits(text or "") if ch.isdigit())
+    # ASCII digits only ("²" is a digit to str.isdigit and would be kept in the number).
+    digits = "".join(ch for ch in to_ascii_digits(text or "") if ch in "0123456789")
     if not digits and not required:
         return ""
     if digits.startswith("98") and len(digits) == 12:
@@ -71,7 +72,7 @@ def mask_personal_value(value: Any) -> Any:
     (an id number, an already masked value, a name)."""
     if isinstance(value, list):
         return [mask_personal_value(v) for v in value]
-    if not isinstance(value, str) or not value.isdigit():
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
         return value
     if len(value) == 10:
         return mask_national_id(value)

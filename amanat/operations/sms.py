@@ -40,7 +40,7 @@ from amanat.core.sms import SmsAnswer, SmsIn
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.incidents import selectors as incident_selectors
-from amanat.lib.persian import normalize, to_persian_digits
+from amanat.lib.persian import normalize, to_ascii_digits, to_persian_digits
 from amanat.operations import services
 from amanat.operations.models import Checkin, CheckinState, Kind, Window
 from amanat.staffing.models import Assignment
@@ -129,10 +129,25 @@ class Unreadable(RuleError):
         self.parsed = parsed
 
 
+# A minus sign right after a separator other than the dash (``#-5``) is a number's sign,
+# not a separator: it stays on the number, which is then refused (a count is never
+# below zero).  The dash between a county and a station code follows a digit.
+_SIGN = re.compile(r"(?<=[#*+,،;؛:/=|\\])\s*[-–—−](?=\s*[0-9])")
+MINUS = "−"
+
+
+def ascii_number(text: str) -> bool:
+    """Whether ``text`` is a whole number written in ASCII digits only (after
+    ``normalize``, Persian and Arabic-Indic digits are ASCII; ``²``, full-width or
+    mathematical digits are not numbers here)."""
+    return text.isascii() and text.isdigit()
+
+
 def tokens(text: str) -> list[str]:
     """The message's parts: normalised (digits, letter forms), upper case, the Persian
     keyboard's letters read as the Latin ones on the same keys, split at separators."""
     flat = normalize(text).upper().translate(_LAYOUT_TABLE)
+    flat = _SIGN.sub(MINUS, flat)
     return [part for part in _SPLIT.split(flat) if part]
 
 
@@ -144,17 +159,22 @@ def _code(parts: list[str]) -> tuple[str, list[str]]:
         head = "O" + head[1:]
     if head[:1] == "T" and len(head) == 2 and head[1] in "IL":
         head = "T1"
-    match = re.fullmatch(r"([OCI])(\d{3,})", head) or re.fullmatch(r"(T\d)(\d{3,})", head)
+    match = (re.fullmatch(r"([OCI])([0-9]{3,})", head)
+             or re.fullmatch(r"(T[0-9])([0-9]{3,})", head))
     if match:
         head, rest = match.group(1), [match.group(2), *rest]
-    if head == "T" and rest and re.fullmatch(r"\d", rest[0]):
+    if head == "T" and rest and re.fullmatch(r"[0-9]", rest[0]):
         head, rest = "T" + rest[0], rest[1:]
     return head, rest
 
 
 def _number(part: str, what: str, parsed: Parsed) -> int:
     fixed = part.translate(_NUMBER_TYPOS)
-    if not fixed.isdigit():
+    if fixed.startswith(MINUS) and ascii_number(fixed[1:]):
+        raise Unreadable(_("“%(part)s” is below zero: a count cannot be negative "
+                           "(%(what)s)"), parsed, code="negative",
+                         part=Digits("-" + part[1:]), what=what)
+    if not ascii_number(fixed):
         raise Unreadable(_("“%(part)s” is not a number (%(what)s)"), parsed, code="number",
                          part=Digits(part), what=what)
     return int(fixed)
@@ -263,7 +283,8 @@ def parse(text: str, window: Window | None = None) -> Parsed:
     if not parts:
         raise Unreadable(_("the message is empty"), parsed, code="format")
     parsed.code, rest = _code(parts)
-    if len(rest) >= 2 and rest[0].isdigit() and rest[1].translate(_NUMBER_TYPOS).isdigit():
+    if (len(rest) >= 2 and ascii_number(rest[0])
+            and ascii_number(rest[1].translate(_NUMBER_TYPOS))):
         parsed.station_text = f"{rest[0]}-{rest[1].translate(_NUMBER_TYPOS)}"
         rest = rest[2:]
     else:
@@ -293,7 +314,7 @@ def _rest(text: str) -> list[str]:
 
 def phone(sender: str) -> str:
     """The sender as staffing keeps mobiles (09…), from +98…, 0098…, 98… or 9…."""
-    digits = "".join(ch for ch in sender if ch.isdigit())
+    digits = "".join(ch for ch in to_ascii_digits(sender) if ch in "0123456789")
     if digits.startswith("0098"):
         digits = digits[2:]
     try:

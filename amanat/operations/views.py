@@ -22,6 +22,7 @@ from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.limits import parse_id
+from amanat.lib.persian import to_ascii_digits
 from amanat.operations import selectors, services
 from amanat.operations.forms import CheckinForm, DayForm
 from amanat.operations.models import Source, Window
@@ -57,8 +58,11 @@ def _breadcrumbs(request: HttpRequest, unit: AdminUnit) -> list[AdminUnit]:
 
 def _refresh_seconds(request: HttpRequest) -> int:
     """``?refresh=`` seconds (2 to 30; the training room and the tests), 20 otherwise."""
-    raw = request.GET.get("refresh", "")
-    return min(30, max(2, int(raw))) if raw.isdigit() else REFRESH_SECONDS
+    raw = to_ascii_digits(request.GET.get("refresh", "").strip())
+    # ASCII digits only: "²" is a digit to str.isdigit but not to int().
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
+        return REFRESH_SECONDS
+    return min(30, max(2, int(raw)))
 
 
 @require_GET

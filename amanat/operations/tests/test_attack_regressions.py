@@ -42,7 +42,6 @@ def test_a_rule_whose_cost_grows_with_the_values_is_refused() -> None:
             quality.expression_check(expression)
 
 
-@pytest.mark.xfail(strict=True, reason="F9: int('1²') crashes the SMS handler")
 def test_a_superscript_digit_in_an_sms_number_is_a_refusal_not_a_crash() -> None:
     """F9: '1²'.isdigit() is True but int('1²') raises ValueError (a 500 to Kannel)."""
     with pytest.raises(sms.Unreadable):

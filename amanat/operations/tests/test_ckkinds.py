@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amanat.core.errors import RuleError, RuleErrors
+from amanat.core.identity import mobile_checked
 from amanat.core.models import InboundSms
 from amanat.operations import services
 from amanat.operations.models import Checkin, CheckinState, Flag, Kind, StationDay, Window
@@ -215,3 +216,44 @@ def test_quarantined_closing_still_closes(day: Day) -> None:
     assert Flag.objects.filter(checkin=received.checkin).exists()
     with pytest.raises(RuleError):
         _record(day, "T3", "18:20", Values(voters=320))
+
+
+# -- F9, F11: numbers in an SMS and a query string -----------------------------------------
+
+@pytest.mark.parametrize("text", ["T1#2310-0042#1²", "T1#2310-0042#𝟏𝟐𝟑", "T1#2310-0042#１２",
+                                  "T1#²310-0042#12"])
+def test_digits_that_are_not_decimal_are_refused_not_a_crash(sms_day: Day,  # noqa: F811
+                                                             text: str) -> None:
+    row = send(text)
+    assert row.outcome == InboundSms.Outcome.REFUSED, (row.outcome, row.reply)
+    assert row.reply.startswith("ثبت نشد")
+    assert Checkin.objects.count() == 0
+
+
+@pytest.mark.parametrize("text", ["T1#2310-0042#-5", "T1#2310-0042# -5", "T1#2310-0042#–۵",
+                                  "C#2310-0042#-812"])
+def test_a_negative_number_is_refused_with_what_was_wrong(sms_day: Day,  # noqa: F811
+                                                          text: str) -> None:
+    row = send(text)
+    assert row.outcome == InboundSms.Outcome.REFUSED, row.reply
+    assert "منفی" in row.reply, row.reply
+    assert Checkin.objects.count() == 0
+    # The dash between the county and the station codes is still a separator.
+    accepted = send(text.replace("-5", "5").replace("–۵", "5").replace("-812", "812"))
+    assert accepted.outcome == InboundSms.Outcome.ACCEPTED, accepted.reply
+
+
+@pytest.mark.parametrize("raw", ["²", "𝟏𝟎", "۵", "99999999999999999999", "-3", ""])
+def test_the_dashboards_refresh_takes_only_decimal_digits(day: Day, personas: Any,
+                                                          raw: str) -> None:
+    client = client_for(personas.admin)
+    page = client.get(reverse("operations:dashboard"),
+                      {"election": day.election.slug, "refresh": raw})
+    assert page.status_code == 200
+    assert page.context["refresh_seconds"] == (5 if raw == "۵" else 20)
+
+
+def test_a_mobile_with_a_superscript_digit_is_refused() -> None:
+    with pytest.raises(RuleError):
+        mobile_checked("0912345678²")
+    assert mobile_checked("۰۹۱۲۳۴۵۶۷۸۹") == "09123456789"
