@@ -257,3 +257,22 @@ def test_a_mobile_with_a_superscript_digit_is_refused() -> None:
     with pytest.raises(RuleError):
         mobile_checked("0912345678²")
     assert mobile_checked("۰۹۱۲۳۴۵۶۷۸۹") == "09123456789"
+
+
+# -- F13: a station without a register ------------------------------------------------------
+
+@pytest.mark.parametrize("code,clock,values", [("T1", "10:01", Values(voters=19_999)),
+                                               ("C", "19:00", Values(total=19_999))])
+def test_a_figure_of_a_station_without_a_register_is_held_for_review(
+        day: Day, code: str, clock: str, values: Values) -> None:
+    StationDay.objects.filter(station=day.gharchak_station).update(registered=0)
+    received = _record(day, code, clock, values)
+    assert received.checkin.state == CheckinState.QUARANTINED
+    assert list(Flag.objects.values_list("rule__code", flat=True)) == ["register-unknown"]
+    station_day = StationDay.objects.get(station=day.gharchak_station)
+    assert (station_day.voters, station_day.total, station_day.flagged) == (None, None, 1)
+
+
+def test_a_station_with_a_register_is_not_held_by_the_register_rule(day: Day) -> None:
+    received = _record(day, "T1", "10:01", Values(voters=100))
+    assert received.checkin.state == CheckinState.ACCEPTED
