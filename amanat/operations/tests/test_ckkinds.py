@@ -276,3 +276,86 @@ def test_a_figure_of_a_station_without_a_register_is_held_for_review(
 def test_a_station_with_a_register_is_not_held_by_the_register_rule(day: Day) -> None:
     received = _record(day, "T1", "10:01", Values(voters=100))
     assert received.checkin.state == CheckinState.ACCEPTED
+
+
+# -- the web form: F22 (one record on a resend), F6 (the window stays), F7 (the kind's
+# fields, the incident codes, held for review) -------------------------------------------
+
+def _form_url(day: Day) -> str:
+    return reverse("operations:checkin", args=[day.gharchak_station.pk])
+
+
+def test_the_same_web_form_posted_twice_is_one_check_in(day: Day, personas: Any) -> None:
+    _open_now(day, "I")
+    client = client_for(personas.inspector)
+    client.cookies["django_language"] = "en"
+    form = client.get(_form_url(day)).context["form"]
+    key = form["client_key"].value()
+    assert key and 'type="hidden"' in str(form["client_key"])
+    window = Window.objects.get(election=day.election, code="I")
+    body = {"window": window.pk, "incidents": "VB", "note": "resend", "client_key": key}
+    first = client.post(_form_url(day), body)
+    again = client.post(_form_url(day), body, follow=True)
+    assert first.status_code == 302 and again.status_code == 200
+    assert Checkin.objects.count() == 1
+    assert "recorded already" in again.content.decode()
+    # Another form (another key) is another check-in; another user's key is theirs.
+    fresh = client.get(_form_url(day)).context["form"]["client_key"].value()
+    assert fresh != key
+    client.post(_form_url(day), {**body, "client_key": fresh})
+    governor = client_for(personas.gharchak_governor)
+    governor.post(_form_url(day), body)
+    assert Checkin.objects.count() == 3
+    # A key that is not a key is a form error, nothing stored.
+    bad = client.post(_form_url(day), {**body, "client_key": "<script>"})
+    assert bad.status_code == 200 and Checkin.objects.count() == 3
+
+
+def test_a_window_that_closed_while_filling_in_stays_chosen(day: Day, personas: Any) -> None:
+    _open_now(day, "T1")
+    client = client_for(personas.inspector)
+    client.cookies["django_language"] = "en"
+    opening = Window.objects.get(election=day.election, code="O")  # closed now
+    response = client.post(_form_url(day), {"window": opening.pk,
+                                            "staff_representative": "1"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form["window"].value() == str(opening.pk)
+    assert f'<option value="{opening.pk}" selected>' in str(form["window"])
+    assert "is accepted from" in " ".join(form.errors["window"])
+    assert Checkin.objects.count() == 0
+
+
+def test_the_form_marks_each_kinds_fields_and_lists_the_incident_codes(
+        day: Day, personas: Any) -> None:
+    _open_now(day, "O", "T1", "I")
+    client = client_for(personas.inspector)
+    client.cookies["django_language"] = "en"
+    page = client.get(_form_url(day))
+    form = page.context["form"]
+    names = list(form.fields)
+    assert names[:5] == ["window", "staff_representative", "staff_member", "staff_inspector",
+                         "staff_police"]
+    assert 'data-kinds="opening"' in str(form["staff_member"])
+    assert 'data-kinds="turnout"' in str(form["voters"])
+    assert 'data-kinds="closing"' in str(form["total"])
+    assert 'data-kinds="incident"' in str(form["incidents"])
+    assert "data-kinds" not in str(form["note"])
+    assert "data-window-kinds" in str(form["window"])
+    html = page.content.decode()
+    assert "VB Vote buying" in str(form.fields["incidents"].help_text)
+    assert "id_incidents_helptext" in html
+    assert "operations/checkin_form.js" in html
+
+
+def test_a_held_web_check_in_is_not_confirmed_as_plainly_recorded(day: Day,
+                                                                  personas: Any) -> None:
+    _open_now(day, "T1")
+    client = client_for(personas.inspector)
+    client.cookies["django_language"] = "en"
+    window = Window.objects.get(election=day.election, code="T1")
+    page = client.post(_form_url(day), {"window": window.pk, "voters": "900"}, follow=True)
+    html = page.content.decode()
+    assert "held for review" in html and "Turnout above the registered voters" in html
+    assert "The check-in was recorded." not in html
+    assert Checkin.objects.get().state == CheckinState.QUARANTINED
