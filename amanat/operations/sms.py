@@ -40,8 +40,9 @@ from amanat.core.sms import SmsAnswer, SmsIn
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.incidents import selectors as incident_selectors
+from amanat.incidents import sms as incident_sms
 from amanat.lib.persian import normalize, to_ascii_digits, to_persian_digits
-from amanat.operations import services
+from amanat.operations import selectors, services
 from amanat.operations.models import Checkin, CheckinState, Kind, Window
 from amanat.staffing.models import Assignment
 from amanat.stations.models import Station
@@ -351,13 +352,21 @@ def _summary(parsed: Parsed, window: Window | None, station: Station | None) -> 
     return "، ".join([code] * bool(code) + [to_persian_digits(bit) for bit in bits])
 
 
+def station_code(station: Station) -> str:
+    """A station as its staff write it in a message: county code-station code."""
+    return f"{station.county.code}-{station.code}"
+
+
 def _refusal(problem: RuleError, parsed: Parsed, window: Window | None,
-             station: Station | None) -> SmsAnswer:
-    """What was understood and what was wrong, in Persian."""
+             station: Station | None, home: str = "") -> SmsAnswer:
+    """What was understood and what was wrong, in Persian; the example is written with
+    ``home``, the sender's own station, when it is known."""
     with translation.override("fa"):
         understood = _summary(parsed, window, station)
         kind = window.kind if window else _KIND_BY_LETTER.get(parsed.code[:1], Kind.OPENING)
         example = EXAMPLE[Kind(kind)]
+        if home:
+            example = example.replace("2310-0042", home)
         reply = ""
         if understood:
             reply = gettext("Not recorded. Understood: %(understood)s. Problem: %(problem)s. "
@@ -372,7 +381,22 @@ def _refusal(problem: RuleError, parsed: Parsed, window: Window | None,
 def _accepted(checkin: Checkin, parsed: Parsed, window: Window, station: Station) -> SmsAnswer:
     with translation.override("fa"):
         summary = _summary(parsed, window, station)
-        if checkin.state == CheckinState.QUARANTINED:
+        rules = (selectors.checkin_rule_names(checkin)
+                 if checkin.state == CheckinState.QUARANTINED else [])
+        if rules:
+            # Which rule held it: a typing error is sent again, a true figure that another
+            # reporter or the last figure disagrees with is not (officials' review F23).
+            reply = gettext("Recorded as number %(reference)s: %(summary)s. Held for review "
+                            "before it is published: %(rules)s. Send it again only if it was "
+                            "a typing error.") % {
+                "reference": to_persian_digits(str(checkin.pk)), "summary": summary,
+                "rules": "، ".join(rules)}
+            if len(reply) > MAX_REPLY:
+                reply = gettext("Recorded as number %(reference)s. Held for review before it "
+                                "is published: %(rules)s. Send it again only if it was a "
+                                "typing error.") % {
+                    "reference": to_persian_digits(str(checkin.pk)), "rules": "، ".join(rules)}
+        elif checkin.state == CheckinState.QUARANTINED:
             reply = gettext("Recorded as number %(reference)s: %(summary)s. The figure looks "
                             "wrong and will be checked before it is published; send it again "
                             "if it was a typing error.") % {
@@ -410,10 +434,12 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
           .values_list("received_at", flat=True).first()) or timezone.now()
     election = Election.objects.current()
     posts = (Assignment.objects.filter(election=election, person__mobile=mobile)
-             .select_related("person") if election and mobile else Assignment.objects.none())
+             .select_related("person", "station__county")
+             if election and mobile else Assignment.objects.none())
     assignments = list(posts)
     if not assignments:
         return _unknown_sender(message, "unknown_sender")
+    home = station_code(assignments[0].station)
     parsed = Parsed()
     window: Window | None = None
     station: Station | None = None
@@ -439,7 +465,32 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
             station=station, window=window, values=parsed.values, source="sms",
             sender=mobile, person_id=mine[0].person_id, client_key=client_key, at=at)
     except Unreadable as problem:
-        return _refusal(problem, problem.parsed, window, station)
+        return _refusal(problem, problem.parsed, window, station, home)
     except RuleError as problem:
-        return _refusal(problem, parsed, window, station)
+        return _refusal(problem, parsed, window, station, home)
     return _accepted(received.checkin, parsed, window, station)
+
+
+# -- what no code claims: a report, or the check-in formats for a station's staff ------------
+
+def report_or_staff_help(message: SmsIn) -> SmsAnswer:
+    """``core.sms``'s fallback: a message no check-in code claims is an incident report
+    (``incidents.sms``).  When it cannot be read as one and the sender is registered as a
+    station's staff, the reply gives the check-in formats with the sender's own station
+    (officials' review F17), not the report's format."""
+    answer = incident_sms.handle(message)
+    if answer.accepted or answer.error not in ("format", "unknown_category"):
+        return answer
+    election = Election.objects.current()
+    mobile = phone(message.sender)
+    post = (Assignment.objects.filter(election=election, person__mobile=mobile)
+            .select_related("station__county").first() if election and mobile else None)
+    if post is None:
+        return answer
+    home = station_code(post.station)
+    with translation.override("fa"):
+        examples = "؛ ".join(f"{Kind(kind).label}: {example.replace('2310-0042', home)}"
+                            for kind, example in EXAMPLE.items())
+        reply = gettext("Not recorded: the message cannot be read. Check-ins for your "
+                        "station: %(examples)s") % {"examples": examples}
+    return SmsAnswer(accepted=False, reply=reply[:MAX_REPLY], error=answer.error)

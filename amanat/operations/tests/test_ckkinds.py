@@ -359,3 +359,40 @@ def test_a_held_web_check_in_is_not_confirmed_as_plainly_recorded(day: Day,
     assert "held for review" in html and "Turnout above the registered voters" in html
     assert "The check-in was recorded." not in html
     assert Checkin.objects.get().state == CheckinState.QUARANTINED
+
+
+# -- SMS replies: F23 (why a figure is held), F17 (the staff's own formats) -----------------
+
+def test_a_held_sms_figure_is_answered_with_the_rules_that_held_it(sms_day: Day  # noqa: F811
+                                                                   ) -> None:
+    assert send("T1#2310-0042#100").outcome == InboundSms.Outcome.ACCEPTED
+    row = send("T2#2310-0042#90".replace("T2", "T1"))
+    assert row.outcome == InboundSms.Outcome.ACCEPTED, row.reply
+    assert Checkin.objects.get(pk=row.reference).state == CheckinState.QUARANTINED
+    assert "کاهش مشارکت تجمعی" in row.reply, row.reply
+    assert "پیش از انتشار بررسی می‌شود" in row.reply and "Thank" not in row.reply
+    # The gateway's retry gets the same reason.
+    assert "کاهش مشارکت تجمعی" in send("x", message_id=row.gateway_id).reply
+
+
+def test_station_staff_who_cannot_be_read_get_their_check_in_formats(
+        sms_day: Day) -> None:  # noqa: F811
+    row = send("salam")
+    assert row.outcome == InboundSms.Outcome.REFUSED
+    assert "T1#2310-0042#350" in row.reply and "O#2310-0042#R1" in row.reply, row.reply
+    assert "شرح رویداد" not in row.reply
+    assert len(row.reply) <= 335
+    # Someone who is not station staff still gets the report's format; a report is a
+    # report.
+    stranger = send("salam", sender="09350000000")
+    assert "شرح رویداد" in stranger.reply
+    assert send("VB 2310-0042 پول در ازای رأی").outcome == InboundSms.Outcome.ACCEPTED
+
+
+def test_a_refusals_example_names_the_senders_station(sms_day: Day) -> None:  # noqa: F811
+    row = send("T1#2310-0042#abc")
+    assert row.outcome == InboundSms.Outcome.REFUSED
+    assert "T1#2310-0042#350" in row.reply
+    kerman = send("T1#9999-0001#12", sender="09121110007")
+    code = f"{sms_day.kerman_station.county.code}-{sms_day.kerman_station.code}"
+    assert f"T1#{code}#350" in kerman.reply, kerman.reply
