@@ -224,7 +224,9 @@ _INCIDENT_SPLIT = re.compile(r"[\s,،;#]+")
 
 def _carried(values: Values, name: str) -> bool:
     value = getattr(values, name)
-    return value not in (None, "", {})
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value != {}
 
 
 def incident_codes(text: str) -> str:
