@@ -267,3 +267,18 @@ def checkin_rule_names(checkin: Checkin) -> list[str]:
 def window_of(election: Election, pk: int | None) -> Window | None:
     """The election's window ``pk`` (a window posted with a form), or None."""
     return Window.objects.filter(election=election, pk=pk).first() if pk else None
+
+
+# What a closed station no longer takes (services.day_check refuses them on every channel).
+AFTER_CLOSING_REFUSED = ("opening", "turnout")
+
+
+def open_windows_for_station(election: Election, station: Station,
+                             at: datetime.datetime | None = None) -> list[Window]:
+    """The windows open now that the station may still check in for: after its closing,
+    no opening or turnout."""
+    at = at or timezone.now()
+    found = open_windows(election, at)
+    closed = (StationDay.objects.filter(election=election, station=station,
+                                        closed_at__lte=at).exists())
+    return [w for w in found if not (closed and w.kind in AFTER_CLOSING_REFUSED)]

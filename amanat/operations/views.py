@@ -106,7 +106,8 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
     return render(request, "operations/station_day.html", {
         "station": station, "election": election, **found,
         "can_checkin": can_checkin,
-        "open_windows": selectors.open_windows(election) if can_checkin else [],
+        "open_windows": (selectors.open_windows_for_station(election, station)
+                         if can_checkin else []),
         "county": station.county,
     })
 
@@ -115,7 +116,7 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
 def checkin_new(request: HttpRequest, station_id: int) -> HttpResponse:
     station = selectors.get_station_for_user(request.user, station_id, action=policy.CREATE)
     election = station.election
-    windows = selectors.open_windows(election)
+    windows = selectors.open_windows_for_station(election, station)
     if request.method == "POST":
         # The window chosen stays chosen when it closed while the form was filled in:
         # the refusal says when it was open (not another window selected instead).

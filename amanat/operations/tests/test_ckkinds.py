@@ -396,3 +396,21 @@ def test_a_refusals_example_names_the_senders_station(sms_day: Day) -> None:  # 
     kerman = send("T1#9999-0001#12", sender="09121110007")
     code = f"{sms_day.kerman_station.county.code}-{sms_day.kerman_station.code}"
     assert f"T1#{code}#350" in kerman.reply, kerman.reply
+
+
+def test_a_closed_stations_form_no_longer_offers_opening_or_turnout(day: Day,
+                                                                   personas: Any) -> None:
+    _open_now(day, "O", "T1", "C", "I")
+    client = client_for(personas.inspector)
+    offered = client.get(_form_url(day)).context["form"].windows
+    assert len(offered) == 4
+    services.checkin_record(station=day.gharchak_station, window=day.windows["C"],
+                            values=Values(total=10), source="web")
+    offered = client.get(_form_url(day)).context["form"].windows
+    assert sorted(w.code for w in offered.values()) == ["C", "I"]
+    page = client.get(reverse("operations:station_day", args=[day.gharchak_station.pk]))
+    assert sorted(w.code for w in page.context["open_windows"]) == ["C", "I"]
+    # Posted anyway (an old form): refused, as on every channel.
+    opening = Window.objects.get(election=day.election, code="O")
+    refused = client.post(_form_url(day), {"window": opening.pk, "staff_member": "3"})
+    assert refused.status_code == 200 and Checkin.objects.count() == 1
