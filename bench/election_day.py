@@ -182,7 +182,7 @@ def day_plan(devices: list[dict[str, Any]], rng: random.Random
             day.append(request(device, body))
             if window != "O" and rng.random() < 0.01:
                 day.append(request(device, {"window": "I", "incidents": rng.choice(
-                    ["VB", "CP", "EQ", "DS"]), "note": "گزارش از شعبه"}))
+                    ["VB", "CP", "EF", "SD"]), "note": "گزارش از شعبه"}))
     closings = []
     order = list(devices)
     rng.shuffle(order)

@@ -336,7 +336,7 @@ class _Names:
         # Ids only: some snapshots name a related object by slug or code instead.
         if isinstance(pk, int) and not isinstance(pk, bool):
             self.wanted[model].add(pk)
-        elif isinstance(pk, str) and pk.isdigit():
+        elif isinstance(pk, str) and pk.isascii() and pk.isdigit():
             self.wanted[model].add(int(pk))
 
     def load(self) -> None:

@@ -74,7 +74,7 @@ def mask_personal_value(value: Any) -> Any:
     (an id number, an already masked value, a name)."""
     if isinstance(value, list):
         return [mask_personal_value(v) for v in value]
-    if not isinstance(value, str) or not value.isdigit():
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
         return value
     if len(value) == 10:
         return mask_national_id(value)

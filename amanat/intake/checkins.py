@@ -54,8 +54,9 @@ def ready(prepared: PreparedCheckin, day: StationDay) -> Ready:
         day.registered, at, checkin.kind,
         at if checkin.kind == Kind.OPENING else None,
         at if checkin.kind == Kind.CLOSING else None,
-        checkin.voters if published else None,
-        checkin.total if published else None,
+        # Published figures from the kinds that carry them only (services.FIGURE_OF).
+        checkin.voters if published and checkin.kind == Kind.TURNOUT else None,
+        checkin.total if published and checkin.kind == Kind.CLOSING else None,
         len(prepared.fired),
     ]
     return Ready(prepared, sql.row_values(checkin), values)

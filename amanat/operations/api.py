@@ -50,16 +50,19 @@ class CheckinIn(Schema):
 
     station: Text = Field(max_length=30, description="county code-station code, e.g. 2310-0042")
     window: Text = Field(max_length=8, description="O, T1, T2, T3, C or I")
-    staff: StaffIn | None = Field(None, description="opening: staff present by post")
-    materials: bool | None = Field(None, strict=True)
-    cameras: bool | None = Field(None, strict=True)
-    network: bool | None = Field(None, strict=True)
+    # Each kind carries its own values only (services.CARRIES); another kind's value is
+    # refused with 422 ``not_carried``.
+    staff: StaffIn | None = Field(None, description="opening only: staff present by post")
+    materials: bool | None = Field(None, strict=True, description="opening only")
+    cameras: bool | None = Field(None, strict=True, description="opening only")
+    network: bool | None = Field(None, strict=True, description="opening only")
     voters: Integer | None = Field(None, ge=0, le=NUMBER_LIMIT,
-                                   description="turnout so far (cumulative)")
+                                   description="turnout only: voters so far (cumulative)")
     total: Integer | None = Field(None, ge=0, le=NUMBER_LIMIT,
-                                  description="closing: the total of ballots cast")
+                                  description="closing only: the total of ballots cast")
     incidents: Text = Field("", max_length=100,
-                            description="incident codes, space separated")
+                            description="incident only: the incident categories' SMS codes "
+                                        "(e.g. VB), space separated")
     note: Text = Field("", max_length=1000)
 
 

@@ -13,3 +13,7 @@ class OperationsConfig(AppConfig):
 
         # Check-ins by SMS: the window codes (O#…, T1#…, C#…, I#…; operations.sms).
         core_sms.register(sms.HANDLER, sms.handle, prefixes=sms.prefixes())
+        # What no code claims stays the incidents app's report (its handler, its name),
+        # but a station's staff who cannot be read get the check-in formats: this app's
+        # ready() runs after the incidents app's (INSTALLED_APPS), so this replaces it.
+        core_sms.register("incidents", sms.report_or_staff_help, fallback=True)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import json
+import uuid
 from typing import Any
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from amanat.core.forms import CleanCharField
 from amanat.elections.posts import StationPost
-from amanat.operations.models import Kind, Window
-from amanat.operations.services import Values
+from amanat.operations.models import Window
+from amanat.operations.services import CARRIES, Values
 
 YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -22,8 +25,13 @@ def _yes_no(label: Any) -> forms.TypedChoiceField:
 
 
 class CheckinForm(forms.Form):
-    """A check-in from the web: the window (only the open ones are offered) and what the
-    station says.  Which parts are required is the service's decision (per kind)."""
+    """A check-in from the web: the window (only the open ones are offered, and the one
+    just refused) and what the station says.  Each field belongs to the kinds that carry
+    it (``services.CARRIES``; the service refuses the others' values): its widget says so
+    in ``data-kinds`` and a small script shows the chosen kind's fields only; without the
+    script every field is shown and the service's refusal says what does not belong.
+    ``client_key``: drawn when the form is shown, so that the same form posted again (a
+    resend on a weak network) is one check-in."""
 
     window = forms.ChoiceField(label=_("Check-in"))
     voters = forms.IntegerField(label=_("Voters so far"), required=False, min_value=0,
@@ -36,29 +44,47 @@ class CheckinForm(forms.Form):
                                help_text=_("The incidents' codes, separated by spaces."))
     note = CleanCharField(label=_("Note"), required=False, max_length=1000,
                           widget=forms.Textarea(attrs={"rows": 2}))
+    client_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64,
+                                 validators=[RegexValidator(r"^[A-Za-z0-9-]{8,64}$")])
 
-    def __init__(self, *args: Any, windows: list[Window] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, windows: list[Window] | None = None,
+                 incident_codes: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("client_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
         self.windows = {str(w.pk): w for w in windows or []}
         choice: Any = self.fields["window"]
         choice.choices = [(pk, f"{w.get_kind_display()} · {w.label}")
                           for pk, w in self.windows.items()]
-        # Staff present at opening, one box per post.
+        choice.widget.attrs["data-window-kinds"] = json.dumps(
+            {pk: w.kind for pk, w in self.windows.items()})
+        # Staff present at opening, one box per post: first after the window (an
+        # opening's first question).
+        staff = {}
         for post, label in StationPost.choices:
-            self.fields[f"staff_{post}"] = forms.IntegerField(
+            staff[f"staff_{post}"] = forms.IntegerField(
                 label=_("Present: %(post)s") % {"post": label}, required=False,
                 min_value=0)
+        self.fields = {"window": self.fields.pop("window"), **staff, **self.fields}
+        for name, field in self.fields.items():
+            carried = "staff" if name.startswith("staff_") else name
+            kinds = [kind for kind, names in CARRIES.items() if carried in names]
+            if kinds:
+                field.widget.attrs["data-kinds"] = " ".join(kinds)
+        if incident_codes:
+            self.fields["incidents"].help_text = _(
+                "The incidents' codes, separated by spaces: %(codes)s.") % {
+                "codes": " · ".join(f"{code} {name}" for code, name in incident_codes)}
 
     def chosen_window(self) -> Window:
         return self.windows[self.cleaned_data["window"]]
 
     def values(self) -> Values:
         data = self.cleaned_data
-        kind = self.chosen_window().kind
         staff = {post: data[f"staff_{post}"] for post in StationPost.values
                  if data.get(f"staff_{post}") is not None}
         return Values(
-            staff=staff if kind == Kind.OPENING else {},
+            # Staff entered on another kind is passed on: the service refuses it.
+            staff=staff,
             materials=data.get("materials"), cameras=data.get("cameras"),
             network=data.get("network"), voters=data.get("voters"), total=data.get("total"),
             incidents=data.get("incidents") or "", note=data.get("note") or "")

@@ -249,3 +249,36 @@ def day_before_simulation(election: Election) -> dict[str, Any] | None:
             break
         real = change.before
     return real
+
+
+# -- the web check-in form (ckkinds) ----------------------------------------------------
+
+def checkin_by_key(client_key: str) -> Checkin | None:
+    """The check-in stored with this channel key, if any (a form posted again)."""
+    return Checkin.objects.filter(client_key=client_key).first()
+
+
+def checkin_rule_names(checkin: Checkin) -> list[str]:
+    """The names of the quality rules that flagged the check-in, in the active language."""
+    return [flag.rule.name for flag in
+            Flag.objects.filter(checkin=checkin).select_related("rule").order_by("pk")]
+
+
+def window_of(election: Election, pk: int | None) -> Window | None:
+    """The election's window ``pk`` (a window posted with a form), or None."""
+    return Window.objects.filter(election=election, pk=pk).first() if pk else None
+
+
+# What a closed station no longer takes (services.day_check refuses them on every channel).
+AFTER_CLOSING_REFUSED = ("opening", "turnout")
+
+
+def open_windows_for_station(election: Election, station: Station,
+                             at: datetime.datetime | None = None) -> list[Window]:
+    """The windows open now that the station may still check in for: after its closing,
+    no opening or turnout."""
+    at = at or timezone.now()
+    found = open_windows(election, at)
+    closed = (StationDay.objects.filter(election=election, station=station,
+                                        closed_at__lte=at).exists())
+    return [w for w in found if not (closed and w.kind in AFTER_CLOSING_REFUSED)]

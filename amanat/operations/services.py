@@ -10,7 +10,9 @@ moves the station's day on.  The web form and the SMS handler call ``checkin_rec
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,7 @@ from amanat.core import bulk
 from amanat.core.errors import Digits, RuleError, RuleErrors
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
+from amanat.incidents import selectors as incident_selectors
 from amanat.lib.jalali import format_jalali
 from amanat.lib.persian import clean_text
 from amanat.operations import quality, selectors
@@ -193,16 +196,87 @@ class Received:
     created: bool
 
 
+# The parts of a check-in that belong to one kind or another, as a refusal names them.
+CARRIED_LABELS = {"staff": _("staff present"), "materials": _("materials complete"),
+                  "cameras": _("cameras recording"), "network": _("network up"),
+                  "voters": _("voters so far"), "total": _("total votes"),
+                  "incidents": _("incident codes")}
 # What each kind of check-in must carry: the value and its name in a refusal.
 REQUIRED = {Kind.TURNOUT: ("voters", _("voters so far")),
             Kind.CLOSING: ("total", _("total votes")),
             Kind.INCIDENT: ("incidents", _("incident codes"))}
 
 
+# What each kind of check-in may carry (a note goes with any): anything else is refused,
+# not stored.  A turnout figure on an incident or opening check-in would skip the turnout
+# rules (they read turnout check-ins) and be published unchecked.
+CARRIES: dict[str, tuple[str, ...]] = {
+    Kind.OPENING: ("staff", "materials", "cameras", "network"),
+    Kind.TURNOUT: ("voters",),
+    Kind.CLOSING: ("total",),
+    Kind.INCIDENT: ("incidents",),
+}
+# The published figure of each kind that carries one (the station's day shows it).
+FIGURE_OF = {Kind.TURNOUT: "voters", Kind.CLOSING: "total"}
+# Incident codes in a check-in: separated by spaces or commas.
+_INCIDENT_SPLIT = re.compile(r"[\s,،;#]+")
+
+
+def _carried(values: Values, name: str) -> bool:
+    value = getattr(values, name)
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value != {}
+
+
+def incident_codes(text: str) -> str:
+    """The incident codes of a check-in, each an active incident category's SMS code (the
+    one list the SMS path reads too), as their canonical codes separated by spaces; an
+    unknown code is refused."""
+    codes: list[str] = []
+    for part in _INCIDENT_SPLIT.split(clean_text(text or "").upper()):
+        if not part:
+            continue
+        category = incident_selectors.category_by_sms_code(part)
+        if category is None:
+            raise RuleError(_("unknown incident code “%(given)s”"), code="unknown_category",
+                            field="incidents", given=part[:20])
+        if category.sms_code not in codes:
+            codes.append(category.sms_code)
+    return " ".join(codes)
+
+
+def values_checked(kind: str, values: Values) -> Values:
+    """``values`` as a check-in of ``kind`` stores them (the incident codes in their
+    canonical form), or a RuleError: what the kind does not carry, what is missing, what
+    cannot be true, an unknown incident code.  Every channel passes here (the web form,
+    the field API and its intake, SMS, the simulation's bulk write)."""
+    _check_values(kind, values)
+    if Kind(kind) == Kind.INCIDENT:
+        values = dataclasses.replace(values, incidents=incident_codes(values.incidents))
+    return values
+
+
+def day_check(kind: str, day: StationDay | None, at: datetime.datetime) -> None:
+    """A station that has closed takes no more openings or turnouts (incidents and a
+    corrected closing still come)."""
+    if (day is not None and day.closed_at is not None and day.closed_at <= at
+            and Kind(kind) in (Kind.OPENING, Kind.TURNOUT)):
+        raise RuleError(
+            _("this station closed at %(closed)s: it takes no %(kind)s check-in after its "
+              "closing"), code="station_closed", field="window",
+            closed=_clock(day.closed_at, at), kind=Kind(kind).label)
+
+
 def _check_values(kind: str, values: Values) -> None:
-    """Refuse what cannot be true or is missing for the kind; over-the-register figures
-    are not refused here: a quality rule flags them."""
+    """Refuse what cannot be true, is missing or does not belong to the kind;
+    over-the-register figures are not refused here: a quality rule flags them."""
     errors = []
+    for name, label in CARRIED_LABELS.items():
+        if _carried(values, name) and name not in CARRIES[Kind(kind)]:
+            errors.append(RuleError(
+                _("a check-in of the kind “%(kind)s” does not carry %(name)s"),
+                code="not_carried", field=name, kind=Kind(kind).label, name=label))
     for post, count in values.staff.items():
         if post not in StationPost.values:
             errors.append(RuleError(_("unknown post “%(post)s”"), code="unknown_post",
@@ -272,7 +346,7 @@ def checkin_prepare(
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
     at = at or timezone.now()
-    _check_values(window.kind, values)
+    values = values_checked(window.kind, values)
     user = signed_in(actor)
     if looked is not None:
         day, other, active = looked.day, looked.other_voters, looked.rules
@@ -283,6 +357,7 @@ def checkin_prepare(
         other = (_other_voters(station, window, reporter_key) if values.voters is not None
                  else None)
         active = rules if rules is not None else list(QualityRule.objects.filter(active=True))
+    day_check(window.kind, day, at)
     fired = quality.evaluate(active, window.kind,
                              _rule_values(station, day, window, values, at, other))
     checkin = Checkin(
@@ -418,8 +493,10 @@ def stationday_republish(*, election_id: int, station_id: int) -> None:
     checkins = Checkin.objects.filter(election_id=election_id, station_id=station_id,
                                       state__in=PUBLISHED_STATES).order_by("-received_at",
                                                                            "-pk")
-    voters = checkins.filter(voters__isnull=False).values_list("voters", flat=True).first()
-    total = checkins.filter(total__isnull=False).values_list("total", flat=True).first()
+    voters = (checkins.filter(kind=Kind.TURNOUT, voters__isnull=False)
+              .values_list("voters", flat=True).first())
+    total = (checkins.filter(kind=Kind.CLOSING, total__isnull=False)
+             .values_list("total", flat=True).first())
     flagged = Flag.objects.filter(election_id=election_id, station_id=station_id,
                                   state=FlagState.OPEN).count()
     StationDay.objects.filter(election_id=election_id, station_id=station_id).update(
@@ -695,13 +772,14 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
     moved: dict[int, StationDay] = {}
     for item in items:
         station, window, values = item.station, item.window, item.values
+        at = item.at or timezone.now()
+        day = days.get(station.pk)
         try:
-            _check_values(window.kind, values)
+            values = values_checked(window.kind, values)
+            day_check(window.kind, day, at)
         except RuleError as error:
             result.refused[error.code or "refused"] = result.refused.get(error.code or "", 0) + 1
             continue
-        at = item.at or timezone.now()
-        day = days.get(station.pk)
         reporter_key = f"u:{user.pk}" if user else f"p:{item.sender}"
         pair = (station.pk, window.pk)
         other = next((voters for key, voters in reported.get(pair, []) if key != reporter_key),
@@ -757,10 +835,11 @@ def _day_move(day: StationDay, checkin: Checkin, *, flags: int) -> None:
         day.opened_at = at
     if checkin.kind == Kind.CLOSING:
         day.closed_at = at
-    if checkin.state != CheckinState.QUARANTINED:
-        if checkin.voters is not None:
-            day.voters = checkin.voters
-        if checkin.total is not None:
-            day.total = checkin.total
+    # The published figures come from the kinds that carry them only (``FIGURE_OF``).
+    figure = FIGURE_OF.get(Kind(checkin.kind))
+    if checkin.state != CheckinState.QUARANTINED and figure is not None:
+        value = getattr(checkin, figure)
+        if value is not None:
+            setattr(day, figure, value)
     day.flagged += flags
     day.silent_since = None

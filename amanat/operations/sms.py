@@ -40,8 +40,9 @@ from amanat.core.sms import SmsAnswer, SmsIn
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.incidents import selectors as incident_selectors
-from amanat.lib.persian import normalize, to_persian_digits
-from amanat.operations import services
+from amanat.incidents import sms as incident_sms
+from amanat.lib.persian import normalize, to_ascii_digits, to_persian_digits
+from amanat.operations import selectors, services
 from amanat.operations.models import Checkin, CheckinState, Kind, Window
 from amanat.staffing.models import Assignment
 from amanat.stations.models import Station
@@ -129,10 +130,25 @@ class Unreadable(RuleError):
         self.parsed = parsed
 
 
+# A minus sign right after a separator other than the dash (``#-5``) is a number's sign,
+# not a separator: it stays on the number, which is then refused (a count is never
+# below zero).  The dash between a county and a station code follows a digit.
+_SIGN = re.compile(r"(?<=[#*+,،;؛:/=|\\])\s*[-–—−](?=\s*[0-9])")
+MINUS = "−"
+
+
+def ascii_number(text: str) -> bool:
+    """Whether ``text`` is a whole number written in ASCII digits only (after
+    ``normalize``, Persian and Arabic-Indic digits are ASCII; ``²``, full-width or
+    mathematical digits are not numbers here)."""
+    return text.isascii() and text.isdigit()
+
+
 def tokens(text: str) -> list[str]:
     """The message's parts: normalised (digits, letter forms), upper case, the Persian
     keyboard's letters read as the Latin ones on the same keys, split at separators."""
     flat = normalize(text).upper().translate(_LAYOUT_TABLE)
+    flat = _SIGN.sub(MINUS, flat)
     return [part for part in _SPLIT.split(flat) if part]
 
 
@@ -144,17 +160,22 @@ def _code(parts: list[str]) -> tuple[str, list[str]]:
         head = "O" + head[1:]
     if head[:1] == "T" and len(head) == 2 and head[1] in "IL":
         head = "T1"
-    match = re.fullmatch(r"([OCI])(\d{3,})", head) or re.fullmatch(r"(T\d)(\d{3,})", head)
+    match = (re.fullmatch(r"([OCI])([0-9]{3,})", head)
+             or re.fullmatch(r"(T[0-9])([0-9]{3,})", head))
     if match:
         head, rest = match.group(1), [match.group(2), *rest]
-    if head == "T" and rest and re.fullmatch(r"\d", rest[0]):
+    if head == "T" and rest and re.fullmatch(r"[0-9]", rest[0]):
         head, rest = "T" + rest[0], rest[1:]
     return head, rest
 
 
 def _number(part: str, what: str, parsed: Parsed) -> int:
     fixed = part.translate(_NUMBER_TYPOS)
-    if not fixed.isdigit():
+    if fixed.startswith(MINUS) and ascii_number(fixed[1:]):
+        raise Unreadable(_("“%(part)s” is below zero: a count cannot be negative "
+                           "(%(what)s)"), parsed, code="negative",
+                         part=Digits("-" + part[1:]), what=what)
+    if not ascii_number(fixed):
         raise Unreadable(_("“%(part)s” is not a number (%(what)s)"), parsed, code="number",
                          part=Digits(part), what=what)
     return int(fixed)
@@ -263,7 +284,8 @@ def parse(text: str, window: Window | None = None) -> Parsed:
     if not parts:
         raise Unreadable(_("the message is empty"), parsed, code="format")
     parsed.code, rest = _code(parts)
-    if len(rest) >= 2 and rest[0].isdigit() and rest[1].translate(_NUMBER_TYPOS).isdigit():
+    if (len(rest) >= 2 and ascii_number(rest[0])
+            and ascii_number(rest[1].translate(_NUMBER_TYPOS))):
         parsed.station_text = f"{rest[0]}-{rest[1].translate(_NUMBER_TYPOS)}"
         rest = rest[2:]
     else:
@@ -293,7 +315,7 @@ def _rest(text: str) -> list[str]:
 
 def phone(sender: str) -> str:
     """The sender as staffing keeps mobiles (09…), from +98…, 0098…, 98… or 9…."""
-    digits = "".join(ch for ch in sender if ch.isdigit())
+    digits = "".join(ch for ch in to_ascii_digits(sender) if ch in "0123456789")
     if digits.startswith("0098"):
         digits = digits[2:]
     try:
@@ -330,13 +352,21 @@ def _summary(parsed: Parsed, window: Window | None, station: Station | None) -> 
     return "، ".join([code] * bool(code) + [to_persian_digits(bit) for bit in bits])
 
 
+def station_code(station: Station) -> str:
+    """A station as its staff write it in a message: county code-station code."""
+    return f"{station.county.code}-{station.code}"
+
+
 def _refusal(problem: RuleError, parsed: Parsed, window: Window | None,
-             station: Station | None) -> SmsAnswer:
-    """What was understood and what was wrong, in Persian."""
+             station: Station | None, home: str = "") -> SmsAnswer:
+    """What was understood and what was wrong, in Persian; the example is written with
+    ``home``, the sender's own station, when it is known."""
     with translation.override("fa"):
         understood = _summary(parsed, window, station)
         kind = window.kind if window else _KIND_BY_LETTER.get(parsed.code[:1], Kind.OPENING)
         example = EXAMPLE[Kind(kind)]
+        if home:
+            example = example.replace("2310-0042", home)
         reply = ""
         if understood:
             reply = gettext("Not recorded. Understood: %(understood)s. Problem: %(problem)s. "
@@ -351,7 +381,22 @@ def _refusal(problem: RuleError, parsed: Parsed, window: Window | None,
 def _accepted(checkin: Checkin, parsed: Parsed, window: Window, station: Station) -> SmsAnswer:
     with translation.override("fa"):
         summary = _summary(parsed, window, station)
-        if checkin.state == CheckinState.QUARANTINED:
+        rules = (selectors.checkin_rule_names(checkin)
+                 if checkin.state == CheckinState.QUARANTINED else [])
+        if rules:
+            # Which rule held it: a typing error is sent again, a true figure that another
+            # reporter or the last figure disagrees with is not (officials' review F23).
+            reply = gettext("Recorded as number %(reference)s: %(summary)s. Held for review "
+                            "before it is published: %(rules)s. Send it again only if it was "
+                            "a typing error.") % {
+                "reference": to_persian_digits(str(checkin.pk)), "summary": summary,
+                "rules": "، ".join(rules)}
+            if len(reply) > MAX_REPLY:
+                reply = gettext("Recorded as number %(reference)s. Held for review before it "
+                                "is published: %(rules)s. Send it again only if it was a "
+                                "typing error.") % {
+                    "reference": to_persian_digits(str(checkin.pk)), "rules": "، ".join(rules)}
+        elif checkin.state == CheckinState.QUARANTINED:
             reply = gettext("Recorded as number %(reference)s: %(summary)s. The figure looks "
                             "wrong and will be checked before it is published; send it again "
                             "if it was a typing error.") % {
@@ -389,10 +434,12 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
           .values_list("received_at", flat=True).first()) or timezone.now()
     election = Election.objects.current()
     posts = (Assignment.objects.filter(election=election, person__mobile=mobile)
-             .select_related("person") if election and mobile else Assignment.objects.none())
+             .select_related("person", "station__county")
+             if election and mobile else Assignment.objects.none())
     assignments = list(posts)
     if not assignments:
         return _unknown_sender(message, "unknown_sender")
+    home = station_code(assignments[0].station)
     parsed = Parsed()
     window: Window | None = None
     station: Station | None = None
@@ -418,7 +465,32 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
             station=station, window=window, values=parsed.values, source="sms",
             sender=mobile, person_id=mine[0].person_id, client_key=client_key, at=at)
     except Unreadable as problem:
-        return _refusal(problem, problem.parsed, window, station)
+        return _refusal(problem, problem.parsed, window, station, home)
     except RuleError as problem:
-        return _refusal(problem, parsed, window, station)
+        return _refusal(problem, parsed, window, station, home)
     return _accepted(received.checkin, parsed, window, station)
+
+
+# -- what no code claims: a report, or the check-in formats for a station's staff ------------
+
+def report_or_staff_help(message: SmsIn) -> SmsAnswer:
+    """``core.sms``'s fallback: a message no check-in code claims is an incident report
+    (``incidents.sms``).  When it cannot be read as one and the sender is registered as a
+    station's staff, the reply gives the check-in formats with the sender's own station
+    (officials' review F17), not the report's format."""
+    answer = incident_sms.handle(message)
+    if answer.accepted or answer.error not in ("format", "unknown_category"):
+        return answer
+    election = Election.objects.current()
+    mobile = phone(message.sender)
+    post = (Assignment.objects.filter(election=election, person__mobile=mobile)
+            .select_related("station__county").first() if election and mobile else None)
+    if post is None:
+        return answer
+    home = station_code(post.station)
+    with translation.override("fa"):
+        examples = "؛ ".join(f"{Kind(kind).label}: {example.replace('2310-0042', home)}"
+                            for kind, example in EXAMPLE.items())
+        reply = gettext("Not recorded: the message cannot be read. Check-ins for your "
+                        "station: %(examples)s") % {"examples": examples}
+    return SmsAnswer(accepted=False, reply=reply[:MAX_REPLY], error=answer.error)

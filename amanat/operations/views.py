@@ -21,10 +21,12 @@ from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
+from amanat.incidents import selectors as incident_selectors
 from amanat.lib.limits import parse_id
+from amanat.lib.persian import to_ascii_digits
 from amanat.operations import selectors, services
 from amanat.operations.forms import CheckinForm, DayForm
-from amanat.operations.models import Source, Window
+from amanat.operations.models import Checkin, CheckinState, Source
 
 # The page asks for fresh figures this often (the brief: at least every 30 s).
 REFRESH_SECONDS = 20
@@ -57,8 +59,11 @@ def _breadcrumbs(request: HttpRequest, unit: AdminUnit) -> list[AdminUnit]:
 
 def _refresh_seconds(request: HttpRequest) -> int:
     """``?refresh=`` seconds (2 to 30; the training room and the tests), 20 otherwise."""
-    raw = request.GET.get("refresh", "")
-    return min(30, max(2, int(raw))) if raw.isdigit() else REFRESH_SECONDS
+    raw = to_ascii_digits(request.GET.get("refresh", "").strip())
+    # ASCII digits only: "²" is a digit to str.isdigit but not to int().
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
+        return REFRESH_SECONDS
+    return min(30, max(2, int(raw)))
 
 
 @require_GET
@@ -101,7 +106,8 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
     return render(request, "operations/station_day.html", {
         "station": station, "election": election, **found,
         "can_checkin": can_checkin,
-        "open_windows": selectors.open_windows(election) if can_checkin else [],
+        "open_windows": (selectors.open_windows_for_station(election, station)
+                         if can_checkin else []),
         "county": station.county,
     })
 
@@ -110,38 +116,53 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
 def checkin_new(request: HttpRequest, station_id: int) -> HttpResponse:
     station = selectors.get_station_for_user(request.user, station_id, action=policy.CREATE)
     election = station.election
-    windows = selectors.open_windows(election)
-    form = CheckinForm(request.POST or None, windows=windows)
+    windows = selectors.open_windows_for_station(election, station)
+    if request.method == "POST":
+        # The window chosen stays chosen when it closed while the form was filled in:
+        # the refusal says when it was open (not another window selected instead).
+        posted = selectors.window_of(election, parse_id(request.POST.get("window", "")))
+        if posted is not None and posted.pk not in {w.pk for w in windows}:
+            windows = [*windows, posted]
+    form = CheckinForm(request.POST or None, windows=windows, incident_codes=[
+        (category.sms_code, category.name)
+        for category in incident_selectors.active_categories() if category.sms_code])
     if request.method == "POST" and form.is_valid():
+        window = form.chosen_window()
+        key = form.cleaned_data.get("client_key")
+        client_key = f"web:{request.user.pk}:{key}" if key else None
+        stored = selectors.checkin_by_key(client_key) if client_key else None
+        if stored is not None:  # the same form posted again: one check-in
+            messages.info(request, _("This check-in was recorded already (number %(number)s); "
+                                     "it was not recorded again.") % {"number": stored.pk})
+            return redirect("operations:station_day", station_id=station.pk)
         try:
-            services.checkin_record(station=station, window=form.chosen_window(),
-                                    values=form.values(), source=Source.WEB,
-                                    actor=request.user)
+            services.window_check(window, window.code, timezone.now())
+            received = services.checkin_record(station=station, window=window,
+                                               values=form.values(), source=Source.WEB,
+                                               actor=request.user, client_key=client_key)
         except RuleError as error:
             for one in getattr(error, "errors", [error]):
                 field = one.field if one.field in form.fields else None
                 form.add_error(field, one.message)
         else:
-            messages.success(request, _("The check-in was recorded."))
+            _checkin_confirm(request, received.checkin)
             return redirect("operations:station_day", station_id=station.pk)
-    if request.method == "POST" and "window" in form.errors:
-        _window_closed(form, election, request.POST.get("window", ""))
     return render(request, "operations/checkin_form.html", {
         "station": station, "election": election, "form": form, "windows": windows,
     })
 
 
-def _window_closed(form: CheckinForm, election: Election, raw: str) -> None:
-    """A window of the election that is not open now: say when it is (the service's
-    refusal), not only that the choice is not offered."""
-    key = parse_id(raw)
-    window = Window.objects.filter(election=election, pk=key).first() if key else None
-    if window is None:
-        return
-    try:
-        services.window_for(election, window.code, timezone.now())
-    except RuleError as error:
-        form.errors["window"] = form.error_class([error.message])
+def _checkin_confirm(request: HttpRequest, checkin: Checkin) -> None:
+    """Recorded, or recorded and held for review with the rules that held it (its
+    figures are not published until a person verifies them)."""
+    if checkin.state == CheckinState.QUARANTINED:
+        messages.warning(request, _(
+            "The check-in was recorded as number %(number)s but is held for review: %(rules)s. "
+            "Its figures are not published until a person verifies them; if you made a "
+            "typing error, file it again with the right figure.") % {
+            "number": checkin.pk, "rules": "، ".join(selectors.checkin_rule_names(checkin))})
+    else:
+        messages.success(request, _("The check-in was recorded."))
 
 
 # -- the windows and the day's settings ----------------------------------------------

@@ -14,7 +14,6 @@ from amanat.operations.tests.conftest import Day, at
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(strict=True, reason="F1: figures on other kinds are published")
 @pytest.mark.parametrize("code,clock,values", [
     ("I", "11:00", Values(incidents="VB", voters=19_999)),
     ("O", "07:05", Values(staff={"representative": 1}, voters=19_000, total=19_999)),
@@ -43,7 +42,6 @@ def test_a_rule_whose_cost_grows_with_the_values_is_refused() -> None:
             quality.expression_check(expression)
 
 
-@pytest.mark.xfail(strict=True, reason="F9: int('1²') crashes the SMS handler")
 def test_a_superscript_digit_in_an_sms_number_is_a_refusal_not_a_crash() -> None:
     """F9: '1²'.isdigit() is True but int('1²') raises ValueError (a 500 to Kannel)."""
     with pytest.raises(sms.Unreadable):
