@@ -44,7 +44,7 @@ class CheckinForm(forms.Form):
                                help_text=_("The incidents' codes, separated by spaces."))
     note = CleanCharField(label=_("Note"), required=False, max_length=1000,
                           widget=forms.Textarea(attrs={"rows": 2}))
-    client_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64,
+    client_key = CleanCharField(required=False, widget=forms.HiddenInput, max_length=64,
                                  validators=[RegexValidator(r"^[A-Za-z0-9-]{8,64}$")])
 
     def __init__(self, *args: Any, windows: list[Window] | None = None,
