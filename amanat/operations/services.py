@@ -283,8 +283,9 @@ def checkin_prepare(
         other = (_other_voters(station, window, reporter_key) if values.voters is not None
                  else None)
         active = rules if rules is not None else list(QualityRule.objects.filter(active=True))
+    failures: list[quality.RuleFailure] = []
     fired = quality.evaluate(active, window.kind,
-                             _rule_values(station, day, window, values, at, other))
+                             _rule_values(station, day, window, values, at, other), failures)
     checkin = Checkin(
         election_id=station.election_id, station=station, county_id=station.county_id,
         unit_path=station.unit_path, window=window, kind=window.kind, source=source,
@@ -300,7 +301,8 @@ def checkin_prepare(
         actor_name=None if user else source, obj=checkin,
         object_type="operations.checkin",
         after={name: getattr(checkin, name) for name in CHECKIN_AUDIT_FIELDS},
-        extra={"flags": [f.rule.code for f in fired]},
+        extra={"flags": [f.rule.code for f in fired],
+               **({"rule_errors": [f.as_audit() for f in failures]} if failures else {})},
     )
     # The station's own path, without fetching its unit.
     event.unit_id, event.unit_path = station.unit_id or station.county_id, station.unit_path
@@ -692,6 +694,7 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
     user = signed_in(actor)
     checkins: list[Checkin] = []
     fired_for: list[list[quality.Fired]] = []
+    failures: list[quality.RuleFailure] = []
     moved: dict[int, StationDay] = {}
     for item in items:
         station, window, values = item.station, item.window, item.values
@@ -707,7 +710,8 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
         other = next((voters for key, voters in reported.get(pair, []) if key != reporter_key),
                      None) if values.voters is not None else None
         fired = quality.evaluate(rules, window.kind,
-                                 _rule_values(station, day, window, values, at, other))
+                                 _rule_values(station, day, window, values, at, other),
+                                 failures)
         checkin = Checkin(
             election_id=station.election_id, station=station, county_id=station.county_id,
             unit_path=station.unit_path, window=window, kind=window.kind, source=item.source,
@@ -739,8 +743,17 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
                      actor_name=None if user else what,
                      object_type="elections.election", object_id=election.pk,
                      after={"stored": result.stored, "flagged": result.flagged},
-                     extra={"refused": result.refused, "what": what})
+                     extra={"refused": result.refused, "what": what,
+                            **({"rule_errors": _failure_counts(failures)} if failures else {})})
     return result
+
+
+def _failure_counts(failures: list[quality.RuleFailure]) -> dict[str, int]:
+    """How many times each rule could not run in a bulk write (its audit entry)."""
+    counts: dict[str, int] = {}
+    for failure in failures:
+        counts[failure.code] = counts.get(failure.code, 0) + 1
+    return counts
 
 
 DAY_MOVED_FIELDS = ("last_heard_at", "last_kind", "opened_at", "closed_at", "voters", "total",
