@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
+from amanat.accounts.models import Profile
 from amanat.audit.models import Event
 from amanat.audit.services import audit_append, audit_event, audit_record
 from amanat.core import bulk
@@ -246,10 +247,12 @@ def _rule_values(station: Station, day: StationDay | None, window: Window, value
     }
 
 
-def _other_voters(station: Station, window: Window, reporter_key: str) -> int | None:
+def _other_voters(station: Station, window: Window, reporter_key: str,
+                  exclude: int | None = None) -> int | None:
     """Another reporter's turnout for the same station and window, if any."""
     others = (Checkin.objects.filter(station=station, window=window, voters__isnull=False)
-              .exclude(reporter_key_q(reporter_key)).values_list("voters", flat=True)[:1])
+              .exclude(reporter_key_q(reporter_key)).exclude(pk=exclude)
+              .values_list("voters", flat=True)[:1])
     return next(iter(others), None)
 
 
@@ -428,54 +431,142 @@ def stationday_republish(*, election_id: int, station_id: int) -> None:
         voters=voters, total=total, flagged=flagged)
 
 
+def _makers(checkin: Checkin) -> set[int]:
+    """The people who made a check-in's figures: its reporter, whoever corrected them, and
+    the signed-in user whose mobile sent it by SMS."""
+    makers = {checkin.reporter_id} if checkin.reporter_id else set()
+    makers |= set(Flag.objects.filter(checkin=checkin, state=FlagState.CORRECTED)
+                  .exclude(resolved_by=None).values_list("resolved_by", flat=True))
+    if checkin.sender:
+        from_profiles = Profile.objects.filter(mobile=checkin.sender)
+        makers |= set(from_profiles.values_list("user_id", flat=True))
+    return makers
+
+
+def _maker_check(*, flag: Flag, actor: AnyUser) -> None:
+    """Maker-checker: the figures of a quarantined check-in are verified or corrected by
+    someone other than who reported or corrected them (as ``candidates`` reviews are);
+    the refused attempt is audited."""
+    user = signed_in(actor)
+    if user is not None and user.pk in _makers(flag.checkin):
+        with transaction.atomic():
+            audit_record(action="operations.flag.refused", actor=actor, obj=flag.checkin,
+                         object_type="operations.checkin",
+                         extra={"code": "same_person", "flag": flag.pk})
+        raise RuleError(_("You reported or corrected these figures: another official must "
+                          "verify or correct them."), code="same_person")
+
+
+def _rule_values_again(checkin: Checkin, corrected: Mapping[str, int]) -> dict[str, Any]:
+    """The rules' values for a check-in with corrected figures, as when it came in: the
+    figure published before it, another reporter's for the same window."""
+    station, window = checkin.station, checkin.window
+    values = Values(staff=checkin.staff, materials=checkin.materials, cameras=checkin.cameras,
+                    network=checkin.network,
+                    voters=corrected.get("voters", checkin.voters),
+                    total=corrected.get("total", checkin.total))
+    day = StationDay.objects.filter(election_id=checkin.election_id,
+                                    station_id=checkin.station_id).first()
+    reporter_key = (f"u:{checkin.reporter_id}" if checkin.reporter_id
+                    else f"p:{checkin.sender}")
+    other = (_other_voters(station, window, reporter_key, exclude=checkin.pk)
+             if values.voters is not None else None)
+    found = _rule_values(station, day, window, values, checkin.received_at, other)
+    found["previous_voters"] = (
+        Checkin.objects.filter(election_id=checkin.election_id, station_id=checkin.station_id,
+                               state__in=PUBLISHED_STATES, voters__isnull=False,
+                               received_at__lte=checkin.received_at)
+        .exclude(pk=checkin.pk).order_by("-received_at", "-pk")
+        .values_list("voters", flat=True).first() or 0)
+    return found
+
+
 def _flag_resolve(*, flag: Flag, actor: AnyUser, state: str, note: str,
                   corrected: Mapping[str, int] | None) -> Checkin:
-    """Resolve every open flag of the flag's check-in and publish it."""
+    """Resolve every open flag of the flag's check-in and publish it; corrected figures
+    that still break a rule keep it in quarantine with new flags (and its quality alert
+    open) for another official."""
     if flag.state != FlagState.OPEN:
         raise RuleError(_("this flag is %(state)s already"), code="not_open",
                         state=flag.get_state_display())
+    _maker_check(flag=flag, actor=actor)
     checkin = flag.checkin
     before = {"state": checkin.state, "voters": checkin.voters, "total": checkin.total}
     now, user = timezone.now(), signed_in(actor)
+    refired: list[quality.Fired] = []
+    failures: list[quality.RuleFailure] = []
+    if corrected:
+        refired = quality.evaluate(QualityRule.objects.filter(active=True), checkin.kind,
+                                   _rule_values_again(checkin, corrected), failures)
     with transaction.atomic():
         if corrected:
             checkin.original = {**checkin.original,
                                 **{name: getattr(checkin, name) for name in corrected}}
             for name, value in corrected.items():
                 setattr(checkin, name, value)
-        checkin.state = (CheckinState.CORRECTED if state == FlagState.CORRECTED
-                         else CheckinState.VERIFIED)
+        if refired:
+            checkin.state = CheckinState.QUARANTINED
+        else:
+            checkin.state = (CheckinState.CORRECTED if state == FlagState.CORRECTED
+                             else CheckinState.VERIFIED)
         checkin.save(update_fields=["state", "voters", "total", "original"])
         resolved = Flag.objects.filter(checkin=checkin, state=FlagState.OPEN).update(
             state=state, resolved_at=now, resolved_by=user, note=note)
+        Flag.objects.bulk_create([
+            Flag(checkin=checkin, rule=fired.rule, election_id=checkin.election_id,
+                 station_id=checkin.station_id, county_id=checkin.county_id,
+                 unit_path=checkin.unit_path, values=fired.values, created_at=now)
+            for fired in refired])
         stationday_republish(election_id=checkin.election_id, station_id=checkin.station_id)
-        # Its quality alert is handled with it.
-        alerts = Alert.objects.filter(kind=AlertKind.QUALITY, flag__checkin=checkin).exclude(
-            state=AlertState.CLOSED)
+        # Its quality alert is handled with it (kept open, with a note, while the
+        # corrected figures are still flagged).
+        alerts = list(Alert.objects.filter(kind=AlertKind.QUALITY, flag__checkin=checkin)
+                      .exclude(state=AlertState.CLOSED))
+        if refired:
+            text = str(_("The figures were corrected but still break a rule: another "
+                         "official must verify them."))
+        else:
+            text = note or str(_("The flagged values were corrected.") if corrected
+                               else _("The flagged values were verified."))
         for alert in alerts:
-            AlertNote.objects.create(alert=alert, author=user, text=note or str(
-                _("The flagged values were corrected.") if corrected
-                else _("The flagged values were verified.")))
-        alerts.update(state=AlertState.CLOSED, closed_at=now, closed_by=user)
+            AlertNote.objects.create(alert=alert, author=user, text=text)
+            if refired:
+                continue
+            alert_before = _alert_snapshot(alert)
+            alert.state, alert.closed_at, alert.closed_by = AlertState.CLOSED, now, user
+            alert.save(update_fields=["state", "closed_at", "closed_by"])
+            audit_record(action="operations.alert.close", actor=actor, obj=alert,
+                         object_type="operations.alert", before=alert_before,
+                         after={**_alert_snapshot(alert), "note": text},
+                         extra={"flag": flag.pk})
         audit_record(action=f"operations.flag.{'correct' if corrected else 'verify'}",
                      actor=actor, obj=checkin, object_type="operations.checkin",
                      before=before,
                      after={"state": checkin.state, "voters": checkin.voters,
                             "total": checkin.total},
-                     extra={"flags": resolved, "note": note})
+                     extra={"flags": resolved, "note": note,
+                            "alerts": [alert.pk for alert in alerts],
+                            "flagged_again": [fired.rule.code for fired in refired],
+                            **({"rule_errors": [f.as_audit() for f in failures]}
+                               if failures else {})})
     return checkin
 
 
 def flag_verify(*, flag: Flag, actor: AnyUser, note: str = "") -> Checkin:
-    """The flagged values were right: the check-in is published as it came."""
+    """The flagged values were right: the check-in is published as it came.  A note
+    saying who confirmed them, and how, is required."""
+    text = _note_text(note)[:1000]
+    if not text:
+        raise RuleError(_("say who confirmed the figures, and how, before publishing them"),
+                        code="required", field="note")
     return _flag_resolve(flag=flag, actor=actor, state=FlagState.VERIFIED,
-                         note=_note_text(note)[:1000], corrected=None)
+                         note=text, corrected=None)
 
 
 def flag_correct(*, flag: Flag, actor: AnyUser, voters: int | None = None,
                  total: int | None = None, note: str = "") -> Checkin:
     """A person gives the right figures: the check-in keeps the received ones in
-    ``original`` and is published with the new."""
+    ``original`` and is published with the new, unless they still break a rule."""
     checkin = flag.checkin
     corrected = {}
     needed = {Kind.TURNOUT: "voters", Kind.CLOSING: "total"}.get(Kind(checkin.kind))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from amanat.accounts.testing import in_language, sign_in
 from amanat.audit.models import Event
 from amanat.operations import services
-from amanat.operations.models import Checkin, QualityRule, Window
+from amanat.operations.models import Checkin, Flag, QualityRule, StationDay, Window
 from amanat.operations.services import Values
 from amanat.operations.tests.conftest import Day, at
 
@@ -103,3 +103,78 @@ def test_a_rule_that_fails_at_check_in_is_logged_audited_and_the_check_in_kept(
     event = Event.objects.get(action="operations.checkin.receive", object_id=str(checkin.pk))
     assert [f["rule"] for f in event.extra["rule_errors"]] == ["broken"]
     assert client.get(reverse("operations:station_day", args=[station.pk])).status_code == 200
+
+
+# --- F2: maker-checker on quarantined figures; corrections go through the rules ---------
+
+
+def flag_of(checkin: Checkin, state: str = "open") -> Flag:
+    return Flag.objects.get(checkin=checkin, state=state)
+
+
+def test_the_reporter_cannot_verify_their_own_quarantined_figure(
+        day: Day, personas: Any) -> None:
+    """A governor checks in an impossible figure (900 of 800 registered) and tries to
+    verify it: refused (and the attempt audited); another official verifies it."""
+    open_now(day, "T1")
+    governor = sign_in(Client(), personas.gharchak_governor)
+    window = Window.objects.get(election=day.election, code="T1")
+    station = day.gharchak_station
+    assert governor.post(reverse("operations:checkin", args=[station.pk]),
+                         {"window": window.pk, "voters": "900"}).status_code == 302
+    checkin = Checkin.objects.get(station=station)
+    flag = flag_of(checkin)
+    for path in ("operations:flag_verify", "operations:flag_correct"):
+        refused = in_language(governor, "en").post(reverse(path, args=[flag.pk]),
+                                                   {"note": "ok", "voters": 700})
+        assert refused.status_code == 400
+        assert "another official" in refused.content.decode()
+    checkin.refresh_from_db()
+    assert checkin.state == "quarantined" and flag_of(checkin).pk == flag.pk
+    assert StationDay.objects.get(station=station).voters is None
+    assert Event.objects.filter(action="operations.flag.refused").count() == 2
+    assert not Event.objects.filter(action="operations.flag.verify").exists()
+    # Another official with the right role verifies it.
+    other = sign_in(Client(), personas.tehran_officer)
+    assert other.post(reverse("operations:flag_verify", args=[flag.pk]),
+                      {"note": "رئیس شعبه تلفنی تأیید کرد"}).status_code == 302
+    assert StationDay.objects.get(station=station).voters == 900
+
+
+def test_a_verification_needs_a_note(day: Day, personas: Any) -> None:
+    checkin = record(day, "T1", "10:00", voters=900)
+    flag = flag_of(checkin)
+    client = in_language(sign_in(Client(), personas.gharchak_governor), "en")
+    answer = client.post(reverse("operations:flag_verify", args=[flag.pk]), {"note": " "})
+    assert answer.status_code == 400 and "who confirmed the figures" in answer.content.decode()
+    checkin.refresh_from_db()
+    assert checkin.state == "quarantined"
+
+
+def test_a_correction_that_still_breaks_a_rule_stays_quarantined(
+        day: Day, personas: Any) -> None:
+    """Correcting 900 to 19,999 for an 800-voter station is not published: the corrected
+    check-in is flagged again, and the corrector cannot verify their own correction."""
+    checkin = record(day, "T1", "10:00", voters=900)
+    first = flag_of(checkin)
+    governor = sign_in(Client(), personas.gharchak_governor)
+    assert governor.post(reverse("operations:flag_correct", args=[first.pk]),
+                         {"voters": 19_999, "note": "x"}).status_code == 302
+    checkin.refresh_from_db()
+    assert (checkin.state, checkin.voters, checkin.original) == (
+        "quarantined", 19_999, {"voters": 900})
+    again = flag_of(checkin)
+    assert again.rule.code == "turnout-above-registered" and again.values["voters"] == 19_999
+    station_day = StationDay.objects.get(station=day.gharchak_station)
+    assert (station_day.voters, station_day.flagged) == (None, 1)
+    event = Event.objects.get(action="operations.flag.correct")
+    assert event.extra["flagged_again"] == ["turnout-above-registered"]
+    # The corrector made this figure: another official decides.
+    assert governor.post(reverse("operations:flag_verify", args=[again.pk]),
+                         {"note": "ok"}).status_code == 400
+    other = sign_in(Client(), personas.tehran_officer)
+    assert other.post(reverse("operations:flag_correct", args=[again.pk]),
+                      {"voters": 700, "note": "برگه شمارش"}).status_code == 302
+    checkin.refresh_from_db()
+    assert (checkin.state, checkin.voters) == ("corrected", 700)
+    assert StationDay.objects.get(station=day.gharchak_station).voters == 700
