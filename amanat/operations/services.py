@@ -332,6 +332,7 @@ def checkin_store(prepared: PreparedCheckin) -> Received:
                  unit_path=checkin.unit_path, values=fired.values, created_at=checkin.received_at)
             for fired in prepared.fired])
         stationday_move(checkin, flags=len(prepared.fired))
+        disputes_quarantine(prepared)
         prepared.event.object_id = str(checkin.pk)
         audit_append(prepared.event)
     return Received(checkin, True)
@@ -346,13 +347,61 @@ def stationday_move(checkin: Checkin, *, flags: int) -> None:
     """Move the station's day on with a stored check-in: last heard from, opened or
     closed, and the published figures when the check-in is not in quarantine."""
     station = checkin.station
-    day, _created = StationDay.objects.get_or_create(
-        election_id=checkin.election_id, station_id=checkin.station_id,
-        defaults={"county_id": station.county_id,
-                  "province_id": station.county.parent_id or station.county_id,
-                  "unit_path": station.unit_path, "registered": station.expected_voters})
-    _day_move(day, checkin, flags=flags)
-    day.save()
+    # Locked while it is moved on, and only the moved columns written: a check-in
+    # stored meanwhile by another path (the field API's upsert, another request) is
+    # not overwritten (attack F17).
+    with transaction.atomic(savepoint=False):
+        day, _created = StationDay.objects.select_for_update().get_or_create(
+            election_id=checkin.election_id, station_id=checkin.station_id,
+            defaults={"county_id": station.county_id,
+                      "province_id": station.county.parent_id or station.county_id,
+                      "unit_path": station.unit_path, "registered": station.expected_voters})
+        _day_move(day, checkin, flags=flags)
+        day.save(update_fields=DAY_MOVED_FIELDS)
+
+
+def _reporter_key(checkin: Checkin) -> str:
+    return f"u:{checkin.reporter_id}" if checkin.reporter_id else f"p:{checkin.sender}"
+
+
+def disputes_quarantine(prepared: PreparedCheckin) -> list[int]:
+    """``checkin_disputes`` for a prepared check-in just stored; its audit event (not
+    appended yet) names the check-ins taken back."""
+    disputed = checkin_disputes(prepared.checkin, prepared.fired)
+    if disputed:
+        prepared.event.extra = {**(prepared.event.extra or {}), "disputed": disputed}
+    return disputed
+
+
+def checkin_disputes(checkin: Checkin, fired: list[quality.Fired]) -> list[int]:
+    """Two reporters disagree (a rule that read ``other_voters`` fired): the other
+    reporters' published turnout for the same station and window is disputed too, and
+    is taken back into quarantine with a flag of the same rule until a person decides;
+    the station's published figures are worked out again.  Every channel's store calls
+    this in its transaction (attack F6).  Returns the check-ins taken back, which the
+    stored check-in's audit entry names."""
+    disputing = [one for one in fired if "other_voters" in one.values]
+    if not disputing or checkin.voters is None:
+        return []
+    others = list(Checkin.objects.select_for_update()
+                  .filter(election_id=checkin.election_id, station_id=checkin.station_id,
+                          window_id=checkin.window_id, state=CheckinState.ACCEPTED,
+                          voters__isnull=False)
+                  .exclude(pk=checkin.pk).exclude(reporter_key_q(_reporter_key(checkin)))
+                  .order_by("pk"))
+    if not others:
+        return []
+    for other in others:
+        other.state = CheckinState.QUARANTINED
+        other.save(update_fields=["state"])
+    Flag.objects.bulk_create([
+        Flag(checkin=other, rule=one.rule, election_id=other.election_id,
+             station_id=other.station_id, county_id=other.county_id,
+             unit_path=other.unit_path, created_at=checkin.received_at,
+             values={**one.values, "voters": other.voters, "other_voters": checkin.voters})
+        for other in others for one in disputing])
+    stationday_republish(election_id=checkin.election_id, station_id=checkin.station_id)
+    return [other.pk for other in others]
 
 
 # -- alerts, flags and rules: what people do with them (opswatch) ----------------------
@@ -423,12 +472,16 @@ def stationday_republish(*, election_id: int, station_id: int) -> None:
     checkins = Checkin.objects.filter(election_id=election_id, station_id=station_id,
                                       state__in=PUBLISHED_STATES).order_by("-received_at",
                                                                            "-pk")
-    voters = checkins.filter(voters__isnull=False).values_list("voters", flat=True).first()
-    total = checkins.filter(total__isnull=False).values_list("total", flat=True).first()
-    flagged = Flag.objects.filter(election_id=election_id, station_id=station_id,
-                                  state=FlagState.OPEN).count()
-    StationDay.objects.filter(election_id=election_id, station_id=station_id).update(
-        voters=voters, total=total, flagged=flagged)
+    with transaction.atomic(savepoint=False):
+        # The row locked first: an open flag stored meanwhile counts (attack F17).
+        list(StationDay.objects.select_for_update().filter(
+            election_id=election_id, station_id=station_id).values("pk"))
+        voters = checkins.filter(voters__isnull=False).values_list("voters", flat=True).first()
+        total = checkins.filter(total__isnull=False).values_list("total", flat=True).first()
+        flagged = Flag.objects.filter(election_id=election_id, station_id=station_id,
+                                      state=FlagState.OPEN).count()
+        StationDay.objects.filter(election_id=election_id, station_id=station_id).update(
+            voters=voters, total=total, flagged=flagged)
 
 
 def _makers(checkin: Checkin) -> set[int]:
@@ -768,10 +821,21 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
     as ``checkin_record`` would one by one: the same checks and quality rules, flags that
     quarantine, the stations' days moved on; in one transaction with one audit entry for
     the whole write (as every bulk write), not one per check-in."""
+    with transaction.atomic():
+        return _checkins_bulk_record(election=election, items=items, rules=rules,
+                                     actor=actor, what=what)
+
+
+def _checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
+                          rules: list[QualityRule], actor: AnyUser | None,
+                          what: str) -> BulkResult:
     result = BulkResult()
     station_ids = {item.station.pk for item in items}
-    days = {d.station_id: d for d in StationDay.objects.filter(election=election,
-                                                               station_id__in=station_ids)}
+    # Locked until the write commits, in one order: the days are moved on from what is
+    # read here, and a check-in stored meanwhile by another path must not be
+    # overwritten (attack F17).
+    days = {d.station_id: d for d in StationDay.objects.select_for_update()
+            .filter(election=election, station_id__in=station_ids).order_by("pk")}
     window_ids = {item.window.pk for item in items}
     # Turnout already reported for the same station and window: (station, window) →
     # [(reporter key, voters)], for the two-reporters rule.
@@ -828,6 +892,8 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
         bulk.update_rows(StationDay, DAY_MOVED_FIELDS,
                          [(day.pk, tuple(getattr(day, name) for name in DAY_MOVED_FIELDS))
                           for day in moved.values()])
+        disputed = [pk for checkin, fired in zip(checkins, fired_for, strict=True) if fired
+                    for pk in checkin_disputes(checkin, fired)]
         result.stored = len(checkins)
         result.flagged = sum(1 for fired in fired_for if fired)
         audit_record(action="operations.checkin.bulk", actor=actor,
@@ -835,6 +901,7 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
                      object_type="elections.election", object_id=election.pk,
                      after={"stored": result.stored, "flagged": result.flagged},
                      extra={"refused": result.refused, "what": what,
+                            **({"disputed": disputed} if disputed else {}),
                             **({"rule_errors": _failure_counts(failures)} if failures else {})})
     return result
 

@@ -178,3 +178,39 @@ def test_a_correction_that_still_breaks_a_rule_stays_quarantined(
     checkin.refresh_from_db()
     assert (checkin.state, checkin.voters) == ("corrected", 700)
     assert StationDay.objects.get(station=day.gharchak_station).voters == 700
+
+
+# --- F6: two reporters who disagree: the figure is disputed, not first-come ------------
+
+
+def test_disagreeing_reporters_quarantine_the_published_figure(
+        day: Day, personas: Any) -> None:
+    """The inspector reports 700, the governor 400 for the same window: neither is
+    published until a person decides; the audit entry of the second names the first."""
+    first = record(day, "T1", "10:00", actor=personas.inspector, voters=700)
+    assert first.state == "accepted"
+    assert StationDay.objects.get(station=day.gharchak_station).voters == 700
+    second = record(day, "T1", "10:05", actor=personas.gharchak_governor, voters=400)
+    first.refresh_from_db()
+    assert (first.state, second.state) == ("quarantined", "quarantined")
+    disputed = flag_of(first)
+    assert disputed.rule.code == "reporters-disagree"
+    assert disputed.values["voters"] == 700 and disputed.values["other_voters"] == 400
+    station_day = StationDay.objects.get(station=day.gharchak_station)
+    assert station_day.voters is None and station_day.flagged == 3  # 1 + disagree, went-down
+    event = Event.objects.get(action="operations.checkin.receive", object_id=str(second.pk))
+    assert event.extra["disputed"] == [first.pk]
+    # A person decides: the inspector's figure was right.
+    official = sign_in(Client(), personas.tehran_officer)
+    assert official.post(reverse("operations:flag_verify", args=[disputed.pk]),
+                         {"note": "با رئیس شعبه تماس گرفتم"}).status_code == 302
+    assert StationDay.objects.get(station=day.gharchak_station).voters == 700
+
+
+def test_the_same_reporter_again_or_an_agreeing_one_disputes_nothing(
+        day: Day, personas: Any) -> None:
+    first = record(day, "T1", "10:00", actor=personas.inspector, voters=700)
+    record(day, "T1", "10:05", actor=personas.gharchak_governor, voters=705)
+    first.refresh_from_db()
+    assert first.state == "accepted"
+    assert StationDay.objects.get(station=day.gharchak_station).voters == 705
