@@ -759,6 +759,7 @@ def windows_retime(*, election: Election, start: datetime.datetime, minutes: flo
             settings.silent_after_minutes = silent_after_minutes
             settings.save()
         audit_record(action="operations.windows.retime", actor=actor,
+                     actor_name=None if signed_in(actor) else "simulate-election-day",
                      object_type="elections.election", object_id=election.pk,
                      before=before, after=_day_snapshot(windows, settings),
                      extra={"minutes": minutes})
