@@ -58,6 +58,20 @@ LARGEST: Mapping[str, int] = {
     "other_voters": 20_000, "staff": 80, "inspector": 1, "cameras": 1, "network": 1,
     "materials": 1, "minutes": 2_160,
 }
+# What each name is called where a person reads a flag's values (user review F15).
+LABELS: Mapping[str, Any] = {
+    "voters": _("voters so far"),
+    "total": _("total votes"),
+    "registered": _("registered voters"),
+    "previous_voters": _("last published turnout"),
+    "other_voters": _("another reporter's turnout"),
+    "staff": _("staff present"),
+    "inspector": _("inspector present"),
+    "cameras": _("cameras recording"),
+    "network": _("network up"),
+    "materials": _("materials complete"),
+    "minutes": _("minutes since the window opened"),
+}
 FUNCTIONS = {"abs": abs, "min": min, "max": max}
 MAX_EXPRESSION = 1000
 # At most this many parts (names, numbers, operators, calls...) in an expression, and
@@ -252,3 +266,14 @@ def _failed(failures: list[RuleFailure] | None, rule: QualityRule, error: str,
     log.warning("quality rule %s could not run (%s) on %s", rule.code, error, values)
     if failures is not None:
         failures.append(RuleFailure(rule.code, error, values))
+
+
+def values_shown(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """A flag's values (or a check-in's figures as received) as a person reads them:
+    each name's label, in the order of ``LABELS``."""
+    order = list(LABELS)
+    return [(str(LABELS.get(name, name)), value)
+            for name, value in sorted(values.items(),
+                                      key=lambda item: (order.index(item[0])
+                                                        if item[0] in order else len(order),
+                                                        item[0]))]

@@ -45,10 +45,14 @@ class AlertCloseForm(forms.Form):
 
 
 class FlagVerifyForm(forms.Form):
-    note = CleanCharField(label=_("Note"), required=False,
+    # Publishing held-back figures is not one tap: a note and a confirmation (user F15).
+    note = CleanCharField(label=_("Note"),
                           widget=forms.Textarea(attrs={"rows": 2}),
                           max_length=text_limit(Checkin, "note"),
                           help_text=_("Who confirmed the figures, and how."))
+    confirm = forms.BooleanField(
+        label=_("I checked these figures with the station or another source: they are "
+                "right and may be published."))
 
 
 class FlagCorrectForm(forms.Form):

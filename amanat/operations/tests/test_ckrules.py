@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from amanat.accounts.testing import in_language, sign_in
 from amanat.audit.models import Event
+from amanat.core.errors import RuleError
 from amanat.operations import services
 from amanat.operations.models import Checkin, Flag, QualityRule, StationDay, Window
 from amanat.operations.services import Values
@@ -126,7 +127,8 @@ def test_the_reporter_cannot_verify_their_own_quarantined_figure(
     flag = flag_of(checkin)
     for path in ("operations:flag_verify", "operations:flag_correct"):
         refused = in_language(governor, "en").post(reverse(path, args=[flag.pk]),
-                                                   {"note": "ok", "voters": 700})
+                                                   {"note": "ok", "confirm": "on",
+                                                    "voters": 700})
         assert refused.status_code == 400
         assert "another official" in refused.content.decode()
     checkin.refresh_from_db()
@@ -137,18 +139,46 @@ def test_the_reporter_cannot_verify_their_own_quarantined_figure(
     # Another official with the right role verifies it.
     other = sign_in(Client(), personas.tehran_officer)
     assert other.post(reverse("operations:flag_verify", args=[flag.pk]),
-                      {"note": "رئیس شعبه تلفنی تأیید کرد"}).status_code == 302
+                      {"confirm": "on", "note": "رئیس شعبه تلفنی تأیید کرد"}).status_code == 302
     assert StationDay.objects.get(station=station).voters == 900
 
 
-def test_a_verification_needs_a_note(day: Day, personas: Any) -> None:
+@pytest.mark.parametrize("data", [{"confirm": "on", "note": " "}, {"note": "تأیید شد"}])
+def test_a_verification_needs_a_note_and_a_confirmation(day: Day, personas: Any,
+                                                       data: dict[str, str]) -> None:
+    """User F15: publishing held-back figures is not one tap."""
     checkin = record(day, "T1", "10:00", voters=900)
     flag = flag_of(checkin)
     client = in_language(sign_in(Client(), personas.gharchak_governor), "en")
-    answer = client.post(reverse("operations:flag_verify", args=[flag.pk]), {"note": " "})
-    assert answer.status_code == 400 and "who confirmed the figures" in answer.content.decode()
+    answer = client.post(reverse("operations:flag_verify", args=[flag.pk]), data)
+    assert answer.status_code == 400
+    assert 'data-testid="error-' + ("note" if "confirm" in data else "confirm") in (
+        answer.content.decode())
     checkin.refresh_from_db()
     assert checkin.state == "quarantined"
+    with pytest.raises(RuleError):  # the service too, whatever calls it
+        services.flag_verify(flag=flag, actor=personas.gharchak_governor, note="  ")
+
+
+def test_the_flag_pages_speak_in_words(day: Day, personas: Any) -> None:
+    """User F15: the values a rule read are named in words (not voters=900), the state is
+    said once, and "flag" is one word."""
+    checkin = record(day, "T1", "10:00", voters=900)
+    flag = flag_of(checkin)
+    client = in_language(sign_in(Client(), personas.gharchak_governor), "en")
+    page = client.get(reverse("operations:flag", args=[flag.pk])).content.decode()
+    assert "registered voters: 800" in page and "voters so far: 900" in page
+    assert "registered=" not in page
+    listing = client.get(reverse("operations:flags")).content.decode()
+    assert "registered voters: 800" in listing and "registered=" not in listing
+    other = sign_in(Client(), personas.tehran_officer)
+    other.post(reverse("operations:flag_correct", args=[flag.pk]), {"voters": 700, "note": "x"})
+    page = client.get(reverse("operations:flag", args=[flag.pk])).content.decode()
+    state = page.split('data-testid="flag-state">')[1].split("</dd>")[0]
+    assert state.count("Corrected") == 1 and "the figures are published" in state
+    in_language(client, "fa")
+    page = client.get(reverse("operations:flags")).content.decode()
+    assert "علامت" not in page
 
 
 def test_a_correction_that_still_breaks_a_rule_stays_quarantined(
@@ -171,7 +201,7 @@ def test_a_correction_that_still_breaks_a_rule_stays_quarantined(
     assert event.extra["flagged_again"] == ["turnout-above-registered"]
     # The corrector made this figure: another official decides.
     assert governor.post(reverse("operations:flag_verify", args=[again.pk]),
-                         {"note": "ok"}).status_code == 400
+                         {"confirm": "on", "note": "ok"}).status_code == 400
     other = sign_in(Client(), personas.tehran_officer)
     assert other.post(reverse("operations:flag_correct", args=[again.pk]),
                       {"voters": 700, "note": "برگه شمارش"}).status_code == 302
@@ -203,7 +233,7 @@ def test_disagreeing_reporters_quarantine_the_published_figure(
     # A person decides: the inspector's figure was right.
     official = sign_in(Client(), personas.tehran_officer)
     assert official.post(reverse("operations:flag_verify", args=[disputed.pk]),
-                         {"note": "با رئیس شعبه تماس گرفتم"}).status_code == 302
+                         {"confirm": "on", "note": "با رئیس شعبه تماس گرفتم"}).status_code == 302
     assert StationDay.objects.get(station=day.gharchak_station).voters == 700
 
 
