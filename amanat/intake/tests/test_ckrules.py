@@ -33,3 +33,16 @@ def test_the_cached_rules_follow_a_same_length_edit(field: Field) -> None:  # no
     QualityRule.objects.filter(pk=rule.pk).update(expression=edited)
     answer = post(field.token, {**TURNOUT, "voters": 795}, "after")
     assert answer.json()["state"] == "quarantined"
+
+
+def test_a_flagged_answer_says_why_in_words(field: Field) -> None:  # noqa: F811
+    """User F11: flags come with the rule's name (in the request's language) and its
+    description, not bare slugs only."""
+    answer = post(field.token, {**TURNOUT, "voters": 900}, "over", language="en")
+    assert answer.json()["flags"] == ["turnout-above-registered"]
+    reason = answer.json()["flag_reasons"][0]
+    assert reason["code"] == "turnout-above-registered"
+    assert reason["name"] == "Turnout above the registered voters"
+    assert reason["description"]
+    fine = post(field.token, {**TURNOUT, "voters": 100, "window": "T2"}, "fine")
+    assert fine.json()["flag_reasons"] == []
