@@ -84,8 +84,8 @@ class CheckinOut(Schema):
     flag_reasons: list[FlagReasonOut] = []
 
 
-def flag_reasons(rules: list[QualityRule]) -> list[dict[str, str]]:
-    return [{"code": rule.code, "name": rule.name, "description": rule.description}
+def flag_reasons(rules: list[QualityRule]) -> list[FlagReasonOut]:
+    return [FlagReasonOut(code=rule.code, name=rule.name, description=rule.description)
             for rule in rules]
 
 

@@ -114,7 +114,7 @@ def _shape_check(tree: ast.AST) -> None:
                             "* / // %%, comparisons, and, or, not and abs, min, max: "
                             "“%(part)s” is not allowed"), part=_part(node))
         if isinstance(node, ast.Constant) and not (
-                type(node.value) in (int, float, bool) and abs(node.value) <= MAX_LITERAL):
+                isinstance(node.value, int | float) and abs(node.value) <= MAX_LITERAL):
             raise _refuse(_("the expression may use numbers up to %(limit)s only, not "
                             "“%(part)s”"), limit=MAX_LITERAL, part=_part(node))
         if isinstance(node, ast.Call) and not (

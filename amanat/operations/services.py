@@ -251,9 +251,10 @@ def _other_voters(station: Station, window: Window, reporter_key: str,
                   exclude: int | None = None) -> int | None:
     """Another reporter's turnout for the same station and window, if any."""
     others = (Checkin.objects.filter(station=station, window=window, voters__isnull=False)
-              .exclude(reporter_key_q(reporter_key)).exclude(pk=exclude)
-              .values_list("voters", flat=True)[:1])
-    return next(iter(others), None)
+              .exclude(reporter_key_q(reporter_key)))
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    return next(iter(others.values_list("voters", flat=True)[:1]), None)
 
 
 def reporter_key_q(reporter_key: str) -> Q:
