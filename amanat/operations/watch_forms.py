@@ -66,6 +66,8 @@ class FlagCorrectForm(forms.Form):
                           help_text=_("Where the right figure comes from."))
 
     def __init__(self, *args: Any, kind: str = Kind.TURNOUT, **kwargs: Any) -> None:
+        # On the flag's page beside the verify form: ids of its own (one id_note a page).
+        kwargs.setdefault("auto_id", "id_correct_%s")
         super().__init__(*args, **kwargs)
         # A turnout check-in is corrected in its turnout, a closing one in its total.
         del self.fields["total" if kind != Kind.CLOSING else "voters"]
