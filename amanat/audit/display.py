@@ -249,6 +249,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "operations.windows.retime": _("Election-day windows moved for a simulation"),
     "operations.windows.restore": _("Election-day windows put back on the real day"),
     "operations.checkin.bulk": _("Election-day check-ins written in bulk (simulation)"),
+    # election day: maker-checker on flagged figures (ckrules)
+    "operations.flag.refused": _("Verifying one's own flagged figures refused"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).
@@ -257,6 +259,9 @@ KEY_LABELS: dict[str, Promise] = {
     "file": _("file"), "sha256": _("SHA-256 fingerprint"), "rows": _("rows"),
     "election": _("election"), "ip": _("IP address"), "attempted": _("attempted"),
     "reason": _("reason"), "format": _("format"), "count": _("count"),
+    "rule_errors": _("quality rules that could not run"),
+    "disputed": _("check-ins disputed by this one"),
+    "flagged_again": _("rules the corrected figures still break"),
 }
 
 # Never shown: what the software derives or keeps for itself.

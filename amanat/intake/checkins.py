@@ -19,7 +19,7 @@ from django.db import connection, transaction
 
 from amanat.intake import audit, sql
 from amanat.operations.models import CheckinState, Flag, Kind, StationDay
-from amanat.operations.services import PreparedCheckin
+from amanat.operations.services import PreparedCheckin, disputes_quarantine
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,10 @@ def store_many(items: Sequence[Ready]) -> None:
             sql.insert_many(flags)
         for rows in _rounds(items):
             sql.execute(_day_upsert(len(rows)), [value for row in rows for value in row])
+        for item in items:
+            # Two reporters disagree: the other's published figure is disputed too.
+            if item.prepared.fired:
+                disputes_quarantine(item.prepared)
         for item in items:
             item.prepared.event.object_id = str(item.prepared.checkin.pk)
         audit.append_many([item.prepared.event for item in items])

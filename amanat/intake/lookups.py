@@ -67,27 +67,29 @@ def station_day(station: Station) -> StationDay | None:
         [station.election_id, station.pk])
 
 
-_rules: tuple[tuple[Any, ...], list[QualityRule]] | None = None
+_rules: tuple[list[tuple[Any, ...]], list[QualityRule]] | None = None
+# Every column a rule's evaluation or its flag's words read: the cache's key is their
+# contents, so any edit (on the page, in the admin, a bulk UPDATE that leaves
+# ``updated_at`` alone, an expression of the same length) is seen at once (attack F8).
+_RULE_KEY = ("SELECT id, code, name_fa, name_en, description, kinds, expression, active,"
+             " updated_at FROM operations_qualityrule WHERE active ORDER BY code, id")
 
 
 def quality_rules() -> list[QualityRule]:
     """The active rules, as ``checkin_prepare`` reads them.
 
-    Kept by the process while the rules table is as it was: a look at its summary (one
-    row of numbers) instead of building every rule's instance for every check-in.  Any
-    change of a rule's row (saved, added, removed, switched off; an expression or kinds
-    edited even by a bulk update) changes the summary.
+    Kept by the process while the rules' rows are as they were: one look at their
+    contents (a handful of short rows) instead of building every rule's instance for
+    every check-in.
     """
     global _rules
-    version = tuple(sql.values(
-        "SELECT COUNT(*), MAX(id), MAX(updated_at), SUM(id * LENGTH(expression)),"
-        " SUM(id * LENGTH(kinds)) FROM operations_qualityrule WHERE active")[0])
+    key = [tuple(row) for row in sql.values(_RULE_KEY)]
     cached = _rules
-    if cached is not None and cached[0] == version:
+    if cached is not None and cached[0] == key:
         return cached[1]
     rules = sql.fetch(QualityRule,
-                      "SELECT * FROM operations_qualityrule WHERE active ORDER BY code")
-    _rules = (version, rules)
+                      "SELECT * FROM operations_qualityrule WHERE active ORDER BY code, id")
+    _rules = (key, rules)
     return rules
 
 

@@ -22,7 +22,7 @@ from amanat.core.errors import RuleError, RuleErrors
 from amanat.elections.models import Election
 from amanat.incidents.selectors import find_station
 from amanat.operations import services
-from amanat.operations.models import Checkin, Flag, StationDay
+from amanat.operations.models import Checkin, Flag, QualityRule, StationDay
 from amanat.stations.models import Station
 from amanat.stations.selectors import token_station_ids
 
@@ -66,6 +66,15 @@ class CheckinIn(Schema):
     note: Text = Field("", max_length=1000)
 
 
+class FlagReasonOut(Schema):
+    """Why a check-in was flagged, in words (user review F11): the quality rule's code,
+    its name in the request's language and its description."""
+
+    code: str
+    name: str
+    description: str
+
+
 class CheckinOut(Schema):
     id: int
     station: str
@@ -74,6 +83,13 @@ class CheckinOut(Schema):
     state: str  # accepted or quarantined
     flags: list[str]  # the codes of the quality rules that flagged it
     received_at: datetime.datetime
+    # The same rules, each with its name and description, in the order of ``flags``.
+    flag_reasons: list[FlagReasonOut] = []
+
+
+def flag_reasons(rules: list[QualityRule]) -> list[FlagReasonOut]:
+    return [FlagReasonOut(code=rule.code, name=rule.name, description=rule.description)
+            for rule in rules]
 
 
 class CheckinBrief(Schema):
@@ -121,16 +137,19 @@ def checkin_answer(prepared: services.PreparedCheckin, station_code: str, window
         id=checkin.pk or 0, station=station_code, window=window_code, kind=checkin.kind,
         state=checkin.state, flags=[fired.rule.code for fired in prepared.fired],
         received_at=checkin.received_at,
+        flag_reasons=flag_reasons([fired.rule for fired in prepared.fired]),
     ).model_dump(mode="json")
 
 
 def stored_answer(checkin: Checkin) -> dict[str, Any]:
     """The answer for a check-in stored already (its key came again by another path)."""
-    flags = list(Flag.objects.filter(checkin=checkin).values_list("rule__code", flat=True))
+    rules = [flag.rule for flag in Flag.objects.filter(checkin=checkin).select_related("rule")
+             .order_by("pk")]
     station = Station.objects.select_related("county").get(pk=checkin.station_id)
     return CheckinOut(
         id=checkin.pk, station=station_label(station), window=checkin.window.code,
-        kind=checkin.kind, state=checkin.state, flags=flags, received_at=checkin.received_at,
+        kind=checkin.kind, state=checkin.state, flags=[rule.code for rule in rules],
+        received_at=checkin.received_at, flag_reasons=flag_reasons(rules),
     ).model_dump(mode="json")
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
+from amanat.accounts.models import Profile
 from amanat.audit.models import Event
 from amanat.audit.services import audit_append, audit_event, audit_record
 from amanat.core import bulk
@@ -320,11 +321,14 @@ def _rule_values(station: Station, day: StationDay | None, window: Window, value
     }
 
 
-def _other_voters(station: Station, window: Window, reporter_key: str) -> int | None:
+def _other_voters(station: Station, window: Window, reporter_key: str,
+                  exclude: int | None = None) -> int | None:
     """Another reporter's turnout for the same station and window, if any."""
     others = (Checkin.objects.filter(station=station, window=window, voters__isnull=False)
-              .exclude(reporter_key_q(reporter_key)).values_list("voters", flat=True)[:1])
-    return next(iter(others), None)
+              .exclude(reporter_key_q(reporter_key)))
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    return next(iter(others.values_list("voters", flat=True)[:1]), None)
 
 
 def reporter_key_q(reporter_key: str) -> Q:
@@ -358,8 +362,9 @@ def checkin_prepare(
                  else None)
         active = rules if rules is not None else list(QualityRule.objects.filter(active=True))
     day_check(window.kind, day, at)
+    failures: list[quality.RuleFailure] = []
     fired = quality.evaluate(active, window.kind,
-                             _rule_values(station, day, window, values, at, other))
+                             _rule_values(station, day, window, values, at, other), failures)
     checkin = Checkin(
         election_id=station.election_id, station=station, county_id=station.county_id,
         unit_path=station.unit_path, window=window, kind=window.kind, source=source,
@@ -375,7 +380,8 @@ def checkin_prepare(
         actor_name=None if user else source, obj=checkin,
         object_type="operations.checkin",
         after={name: getattr(checkin, name) for name in CHECKIN_AUDIT_FIELDS},
-        extra={"flags": [f.rule.code for f in fired]},
+        extra={"flags": [f.rule.code for f in fired],
+               **({"rule_errors": [f.as_audit() for f in failures]} if failures else {})},
     )
     # The station's own path, without fetching its unit.
     event.unit_id, event.unit_path = station.unit_id or station.county_id, station.unit_path
@@ -402,6 +408,7 @@ def checkin_store(prepared: PreparedCheckin) -> Received:
                  unit_path=checkin.unit_path, values=fired.values, created_at=checkin.received_at)
             for fired in prepared.fired])
         stationday_move(checkin, flags=len(prepared.fired))
+        disputes_quarantine(prepared)
         prepared.event.object_id = str(checkin.pk)
         audit_append(prepared.event)
     return Received(checkin, True)
@@ -416,13 +423,61 @@ def stationday_move(checkin: Checkin, *, flags: int) -> None:
     """Move the station's day on with a stored check-in: last heard from, opened or
     closed, and the published figures when the check-in is not in quarantine."""
     station = checkin.station
-    day, _created = StationDay.objects.get_or_create(
-        election_id=checkin.election_id, station_id=checkin.station_id,
-        defaults={"county_id": station.county_id,
-                  "province_id": station.county.parent_id or station.county_id,
-                  "unit_path": station.unit_path, "registered": station.expected_voters})
-    _day_move(day, checkin, flags=flags)
-    day.save()
+    # Locked while it is moved on, and only the moved columns written: a check-in
+    # stored meanwhile by another path (the field API's upsert, another request) is
+    # not overwritten (attack F17).
+    with transaction.atomic(savepoint=False):
+        day, _created = StationDay.objects.select_for_update().get_or_create(
+            election_id=checkin.election_id, station_id=checkin.station_id,
+            defaults={"county_id": station.county_id,
+                      "province_id": station.county.parent_id or station.county_id,
+                      "unit_path": station.unit_path, "registered": station.expected_voters})
+        _day_move(day, checkin, flags=flags)
+        day.save(update_fields=DAY_MOVED_FIELDS)
+
+
+def _reporter_key(checkin: Checkin) -> str:
+    return f"u:{checkin.reporter_id}" if checkin.reporter_id else f"p:{checkin.sender}"
+
+
+def disputes_quarantine(prepared: PreparedCheckin) -> list[int]:
+    """``checkin_disputes`` for a prepared check-in just stored; its audit event (not
+    appended yet) names the check-ins taken back."""
+    disputed = checkin_disputes(prepared.checkin, prepared.fired)
+    if disputed:
+        prepared.event.extra = {**(prepared.event.extra or {}), "disputed": disputed}
+    return disputed
+
+
+def checkin_disputes(checkin: Checkin, fired: list[quality.Fired]) -> list[int]:
+    """Two reporters disagree (a rule that read ``other_voters`` fired): the other
+    reporters' published turnout for the same station and window is disputed too, and
+    is taken back into quarantine with a flag of the same rule until a person decides;
+    the station's published figures are worked out again.  Every channel's store calls
+    this in its transaction (attack F6).  Returns the check-ins taken back, which the
+    stored check-in's audit entry names."""
+    disputing = [one for one in fired if "other_voters" in one.values]
+    if not disputing or checkin.voters is None:
+        return []
+    others = list(Checkin.objects.select_for_update()
+                  .filter(election_id=checkin.election_id, station_id=checkin.station_id,
+                          window_id=checkin.window_id, state=CheckinState.ACCEPTED,
+                          voters__isnull=False)
+                  .exclude(pk=checkin.pk).exclude(reporter_key_q(_reporter_key(checkin)))
+                  .order_by("pk"))
+    if not others:
+        return []
+    for other in others:
+        other.state = CheckinState.QUARANTINED
+        other.save(update_fields=["state"])
+    Flag.objects.bulk_create([
+        Flag(checkin=other, rule=one.rule, election_id=other.election_id,
+             station_id=other.station_id, county_id=other.county_id,
+             unit_path=other.unit_path, created_at=checkin.received_at,
+             values={**one.values, "voters": other.voters, "other_voters": checkin.voters})
+        for other in others for one in disputing])
+    stationday_republish(election_id=checkin.election_id, station_id=checkin.station_id)
+    return [other.pk for other in others]
 
 
 # -- alerts, flags and rules: what people do with them (opswatch) ----------------------
@@ -493,64 +548,156 @@ def stationday_republish(*, election_id: int, station_id: int) -> None:
     checkins = Checkin.objects.filter(election_id=election_id, station_id=station_id,
                                       state__in=PUBLISHED_STATES).order_by("-received_at",
                                                                            "-pk")
-    voters = (checkins.filter(kind=Kind.TURNOUT, voters__isnull=False)
-              .values_list("voters", flat=True).first())
-    total = (checkins.filter(kind=Kind.CLOSING, total__isnull=False)
-             .values_list("total", flat=True).first())
-    flagged = Flag.objects.filter(election_id=election_id, station_id=station_id,
-                                  state=FlagState.OPEN).count()
-    StationDay.objects.filter(election_id=election_id, station_id=station_id).update(
-        voters=voters, total=total, flagged=flagged)
+    with transaction.atomic(savepoint=False):
+        # The row locked first: an open flag stored meanwhile counts (attack F17).
+        list(StationDay.objects.select_for_update().filter(
+            election_id=election_id, station_id=station_id).values("pk"))
+        voters = (checkins.filter(kind=Kind.TURNOUT, voters__isnull=False)
+                  .values_list("voters", flat=True).first())
+        total = (checkins.filter(kind=Kind.CLOSING, total__isnull=False)
+                 .values_list("total", flat=True).first())
+        flagged = Flag.objects.filter(election_id=election_id, station_id=station_id,
+                                      state=FlagState.OPEN).count()
+        StationDay.objects.filter(election_id=election_id, station_id=station_id).update(
+            voters=voters, total=total, flagged=flagged)
+
+
+def _makers(checkin: Checkin) -> set[int]:
+    """The people who made a check-in's figures: its reporter, whoever corrected them, and
+    the signed-in user whose mobile sent it by SMS."""
+    makers = {checkin.reporter_id} if checkin.reporter_id else set()
+    makers |= set(Flag.objects.filter(checkin=checkin, state=FlagState.CORRECTED)
+                  .exclude(resolved_by=None).values_list("resolved_by", flat=True))
+    if checkin.sender:
+        from_profiles = Profile.objects.filter(mobile=checkin.sender)
+        makers |= set(from_profiles.values_list("user_id", flat=True))
+    return makers
+
+
+def _maker_check(*, flag: Flag, actor: AnyUser) -> None:
+    """Maker-checker: the figures of a quarantined check-in are verified or corrected by
+    someone other than who reported or corrected them (as ``candidates`` reviews are);
+    the refused attempt is audited."""
+    user = signed_in(actor)
+    if user is not None and user.pk in _makers(flag.checkin):
+        with transaction.atomic():
+            audit_record(action="operations.flag.refused", actor=actor, obj=flag.checkin,
+                         object_type="operations.checkin",
+                         extra={"code": "same_person", "flag": flag.pk})
+        raise RuleError(_("You reported or corrected these figures: another official must "
+                          "verify or correct them."), code="same_person")
+
+
+def _rule_values_again(checkin: Checkin, corrected: Mapping[str, int]) -> dict[str, Any]:
+    """The rules' values for a check-in with corrected figures, as when it came in: the
+    figure published before it, another reporter's for the same window."""
+    station, window = checkin.station, checkin.window
+    values = Values(staff=checkin.staff, materials=checkin.materials, cameras=checkin.cameras,
+                    network=checkin.network,
+                    voters=corrected.get("voters", checkin.voters),
+                    total=corrected.get("total", checkin.total))
+    day = StationDay.objects.filter(election_id=checkin.election_id,
+                                    station_id=checkin.station_id).first()
+    reporter_key = (f"u:{checkin.reporter_id}" if checkin.reporter_id
+                    else f"p:{checkin.sender}")
+    other = (_other_voters(station, window, reporter_key, exclude=checkin.pk)
+             if values.voters is not None else None)
+    found = _rule_values(station, day, window, values, checkin.received_at, other)
+    found["previous_voters"] = (
+        Checkin.objects.filter(election_id=checkin.election_id, station_id=checkin.station_id,
+                               state__in=PUBLISHED_STATES, kind=Kind.TURNOUT,
+                               voters__isnull=False, received_at__lte=checkin.received_at)
+        .exclude(pk=checkin.pk).order_by("-received_at", "-pk")
+        .values_list("voters", flat=True).first() or 0)
+    return found
 
 
 def _flag_resolve(*, flag: Flag, actor: AnyUser, state: str, note: str,
                   corrected: Mapping[str, int] | None) -> Checkin:
-    """Resolve every open flag of the flag's check-in and publish it."""
+    """Resolve every open flag of the flag's check-in and publish it; corrected figures
+    that still break a rule keep it in quarantine with new flags (and its quality alert
+    open) for another official."""
     if flag.state != FlagState.OPEN:
         raise RuleError(_("this flag is %(state)s already"), code="not_open",
                         state=flag.get_state_display())
+    _maker_check(flag=flag, actor=actor)
     checkin = flag.checkin
     before = {"state": checkin.state, "voters": checkin.voters, "total": checkin.total}
     now, user = timezone.now(), signed_in(actor)
+    refired: list[quality.Fired] = []
+    failures: list[quality.RuleFailure] = []
+    if corrected:
+        refired = quality.evaluate(QualityRule.objects.filter(active=True), checkin.kind,
+                                   _rule_values_again(checkin, corrected), failures)
     with transaction.atomic():
         if corrected:
             checkin.original = {**checkin.original,
                                 **{name: getattr(checkin, name) for name in corrected}}
             for name, value in corrected.items():
                 setattr(checkin, name, value)
-        checkin.state = (CheckinState.CORRECTED if state == FlagState.CORRECTED
-                         else CheckinState.VERIFIED)
+        if refired:
+            checkin.state = CheckinState.QUARANTINED
+        else:
+            checkin.state = (CheckinState.CORRECTED if state == FlagState.CORRECTED
+                             else CheckinState.VERIFIED)
         checkin.save(update_fields=["state", "voters", "total", "original"])
         resolved = Flag.objects.filter(checkin=checkin, state=FlagState.OPEN).update(
             state=state, resolved_at=now, resolved_by=user, note=note)
+        Flag.objects.bulk_create([
+            Flag(checkin=checkin, rule=fired.rule, election_id=checkin.election_id,
+                 station_id=checkin.station_id, county_id=checkin.county_id,
+                 unit_path=checkin.unit_path, values=fired.values, created_at=now)
+            for fired in refired])
         stationday_republish(election_id=checkin.election_id, station_id=checkin.station_id)
-        # Its quality alert is handled with it.
-        alerts = Alert.objects.filter(kind=AlertKind.QUALITY, flag__checkin=checkin).exclude(
-            state=AlertState.CLOSED)
+        # Its quality alert is handled with it (kept open, with a note, while the
+        # corrected figures are still flagged).
+        alerts = list(Alert.objects.filter(kind=AlertKind.QUALITY, flag__checkin=checkin)
+                      .exclude(state=AlertState.CLOSED))
+        if refired:
+            text = str(_("The figures were corrected but still break a rule: another "
+                         "official must verify them."))
+        else:
+            text = note or str(_("The flagged values were corrected.") if corrected
+                               else _("The flagged values were verified."))
         for alert in alerts:
-            AlertNote.objects.create(alert=alert, author=user, text=note or str(
-                _("The flagged values were corrected.") if corrected
-                else _("The flagged values were verified.")))
-        alerts.update(state=AlertState.CLOSED, closed_at=now, closed_by=user)
+            AlertNote.objects.create(alert=alert, author=user, text=text)
+            if refired:
+                continue
+            alert_before = _alert_snapshot(alert)
+            alert.state, alert.closed_at, alert.closed_by = AlertState.CLOSED, now, user
+            alert.save(update_fields=["state", "closed_at", "closed_by"])
+            audit_record(action="operations.alert.close", actor=actor, obj=alert,
+                         object_type="operations.alert", before=alert_before,
+                         after={**_alert_snapshot(alert), "note": text},
+                         extra={"flag": flag.pk})
         audit_record(action=f"operations.flag.{'correct' if corrected else 'verify'}",
                      actor=actor, obj=checkin, object_type="operations.checkin",
                      before=before,
                      after={"state": checkin.state, "voters": checkin.voters,
                             "total": checkin.total},
-                     extra={"flags": resolved, "note": note})
+                     extra={"flags": resolved, "note": note,
+                            "alerts": [alert.pk for alert in alerts],
+                            "flagged_again": [fired.rule.code for fired in refired],
+                            **({"rule_errors": [f.as_audit() for f in failures]}
+                               if failures else {})})
     return checkin
 
 
 def flag_verify(*, flag: Flag, actor: AnyUser, note: str = "") -> Checkin:
-    """The flagged values were right: the check-in is published as it came."""
+    """The flagged values were right: the check-in is published as it came.  A note
+    saying who confirmed them, and how, is required."""
+    text = _note_text(note)[:1000]
+    if not text:
+        raise RuleError(_("say who confirmed the figures, and how, before publishing them"),
+                        code="required", field="note")
     return _flag_resolve(flag=flag, actor=actor, state=FlagState.VERIFIED,
-                         note=_note_text(note)[:1000], corrected=None)
+                         note=text, corrected=None)
 
 
 def flag_correct(*, flag: Flag, actor: AnyUser, voters: int | None = None,
                  total: int | None = None, note: str = "") -> Checkin:
     """A person gives the right figures: the check-in keeps the received ones in
-    ``original`` and is published with the new."""
+    ``original`` and is published with the new, unless they still break a rule."""
     checkin = flag.checkin
     corrected = {}
     needed = {Kind.TURNOUT: "voters", Kind.CLOSING: "total"}.get(Kind(checkin.kind))
@@ -690,6 +837,7 @@ def windows_retime(*, election: Election, start: datetime.datetime, minutes: flo
             settings.silent_after_minutes = silent_after_minutes
             settings.save()
         audit_record(action="operations.windows.retime", actor=actor,
+                     actor_name=None if signed_in(actor) else "simulate-election-day",
                      object_type="elections.election", object_id=election.pk,
                      before=before, after=_day_snapshot(windows, settings),
                      extra={"minutes": minutes})
@@ -752,10 +900,21 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
     as ``checkin_record`` would one by one: the same checks and quality rules, flags that
     quarantine, the stations' days moved on; in one transaction with one audit entry for
     the whole write (as every bulk write), not one per check-in."""
+    with transaction.atomic():
+        return _checkins_bulk_record(election=election, items=items, rules=rules,
+                                     actor=actor, what=what)
+
+
+def _checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
+                          rules: list[QualityRule], actor: AnyUser | None,
+                          what: str) -> BulkResult:
     result = BulkResult()
     station_ids = {item.station.pk for item in items}
-    days = {d.station_id: d for d in StationDay.objects.filter(election=election,
-                                                               station_id__in=station_ids)}
+    # Locked until the write commits, in one order: the days are moved on from what is
+    # read here, and a check-in stored meanwhile by another path must not be
+    # overwritten (attack F17).
+    days = {d.station_id: d for d in StationDay.objects.select_for_update()
+            .filter(election=election, station_id__in=station_ids).order_by("pk")}
     window_ids = {item.window.pk for item in items}
     # Turnout already reported for the same station and window: (station, window) →
     # [(reporter key, voters)], for the two-reporters rule.
@@ -769,6 +928,7 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
     user = signed_in(actor)
     checkins: list[Checkin] = []
     fired_for: list[list[quality.Fired]] = []
+    failures: list[quality.RuleFailure] = []
     moved: dict[int, StationDay] = {}
     for item in items:
         station, window, values = item.station, item.window, item.values
@@ -785,7 +945,8 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
         other = next((voters for key, voters in reported.get(pair, []) if key != reporter_key),
                      None) if values.voters is not None else None
         fired = quality.evaluate(rules, window.kind,
-                                 _rule_values(station, day, window, values, at, other))
+                                 _rule_values(station, day, window, values, at, other),
+                                 failures)
         checkin = Checkin(
             election_id=station.election_id, station=station, county_id=station.county_id,
             unit_path=station.unit_path, window=window, kind=window.kind, source=item.source,
@@ -811,14 +972,26 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
         bulk.update_rows(StationDay, DAY_MOVED_FIELDS,
                          [(day.pk, tuple(getattr(day, name) for name in DAY_MOVED_FIELDS))
                           for day in moved.values()])
+        disputed = [pk for checkin, fired in zip(checkins, fired_for, strict=True) if fired
+                    for pk in checkin_disputes(checkin, fired)]
         result.stored = len(checkins)
         result.flagged = sum(1 for fired in fired_for if fired)
         audit_record(action="operations.checkin.bulk", actor=actor,
                      actor_name=None if user else what,
                      object_type="elections.election", object_id=election.pk,
                      after={"stored": result.stored, "flagged": result.flagged},
-                     extra={"refused": result.refused, "what": what})
+                     extra={"refused": result.refused, "what": what,
+                            **({"disputed": disputed} if disputed else {}),
+                            **({"rule_errors": _failure_counts(failures)} if failures else {})})
     return result
+
+
+def _failure_counts(failures: list[quality.RuleFailure]) -> dict[str, int]:
+    """How many times each rule could not run in a bulk write (its audit entry)."""
+    counts: dict[str, int] = {}
+    for failure in failures:
+        counts[failure.code] = counts.get(failure.code, 0) + 1
+    return counts
 
 
 DAY_MOVED_FIELDS = ("last_heard_at", "last_kind", "opened_at", "closed_at", "voters", "total",

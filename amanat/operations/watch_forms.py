@@ -45,10 +45,14 @@ class AlertCloseForm(forms.Form):
 
 
 class FlagVerifyForm(forms.Form):
-    note = CleanCharField(label=_("Note"), required=False,
+    # Publishing held-back figures is not one tap: a note and a confirmation (user F15).
+    note = CleanCharField(label=_("Note"),
                           widget=forms.Textarea(attrs={"rows": 2}),
                           max_length=text_limit(Checkin, "note"),
                           help_text=_("Who confirmed the figures, and how."))
+    confirm = forms.BooleanField(
+        label=_("I checked these figures with the station or another source: they are "
+                "right and may be published."))
 
 
 class FlagCorrectForm(forms.Form):
@@ -62,6 +66,8 @@ class FlagCorrectForm(forms.Form):
                           help_text=_("Where the right figure comes from."))
 
     def __init__(self, *args: Any, kind: str = Kind.TURNOUT, **kwargs: Any) -> None:
+        # On the flag's page beside the verify form: ids of its own (one id_note a page).
+        kwargs.setdefault("auto_id", "id_correct_%s")
         super().__init__(*args, **kwargs)
         # A turnout check-in is corrected in its turnout, a closing one in its total.
         del self.fields["total" if kind != Kind.CLOSING else "voters"]

@@ -143,6 +143,8 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     election = _election(request)
     page = Paginator(S.flags_for_user(request.user, election), PER_PAGE).get_page(
         request.GET.get("page"))
+    for flag in page:
+        flag.shown = quality.values_shown(flag.values)  # type: ignore[attr-defined]
     return render(request, "operations/flag_list.html", {
         "election": election, "page": page, "query": ""})
 
@@ -152,6 +154,8 @@ def _flag_page(request: HttpRequest, flag: Any, *, verify_form: Any = None,
     checkin: Checkin = flag.checkin
     return render(request, "operations/flag_detail.html", {
         "flag": flag, "checkin": checkin,
+        "shown": quality.values_shown(flag.values),
+        "original": quality.values_shown(checkin.original),
         "others": checkin.flags.select_related("rule").exclude(pk=flag.pk),
         "can_change": access.can(request.user, policy.CHANGE, S.CHECKIN, flag.county),
         "verify_form": verify_form or FlagVerifyForm(),

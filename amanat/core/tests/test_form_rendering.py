@@ -238,7 +238,12 @@ def _check_rendered(form: forms.BaseForm, label: str) -> None:
             continue
         where = f"{label}.{field.name}"
         widget_html = str(field)
-        assert f'for="{field.id_for_label}"' in html, f"{where}: no label"
+        if field.use_fieldset:  # a group of checkboxes or radios: a fieldset's legend
+            assert "<legend" in html, f"{where}: no legend"
+            if isinstance(field.field.widget, forms.RadioSelect):  # checkboxes too
+                assert f'data-testid="check-group-{field.name}"' in html, where
+        else:
+            assert f'for="{field.id_for_label}"' in html, f"{where}: no label"
         assert escape(capfirst(str(field.label))) in html, f"{where}: label text"
         css = widget_css_class(field.field.widget, compact=getattr(form, "compact", False))
         assert f'class="{css}' in widget_html, f"{where}: {widget_html[:200]}"

@@ -32,7 +32,6 @@ def test_a_figure_on_a_check_in_of_another_kind_is_not_published(
     assert station_day.voters is None and station_day.total is None
 
 
-@pytest.mark.xfail(strict=True, reason="F3: value-dependent rule cost")
 def test_a_rule_whose_cost_grows_with_the_values_is_refused() -> None:
     """F3: cheap on the sample values (all 1), ~20 s (or gigabytes) per check-in on real
     ones."""

@@ -69,7 +69,7 @@ def test_verify_publishes_the_figures_and_closes_the_quality_alert(
     alert = Alert.objects.get(kind="quality")
     governor = sign_in(Client(), personas.gharchak_governor)
     answer = governor.post(reverse("operations:flag_verify", args=[flagged.pk]),
-                           {"note": "رئیس شعبه تأیید کرد"})
+                           {"confirm": "on", "note": "رئیس شعبه تأیید کرد"})
     assert answer.status_code == 302
     flagged.refresh_from_db()
     assert flagged.state == "verified" and flagged.resolved_by == personas.gharchak_governor
