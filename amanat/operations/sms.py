@@ -36,7 +36,7 @@ from amanat.core.errors import Digits, RuleError
 from amanat.core.identity import mobile_checked
 from amanat.core.models import InboundSms
 from amanat.core.notify import mask_phone
-from amanat.core.sms import SmsAnswer, SmsIn
+from amanat.core.sms import SmsAnswer, SmsIn, is_phone
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.incidents import selectors as incident_selectors
@@ -292,7 +292,10 @@ def _rest(text: str) -> list[str]:
 # -- the handler --------------------------------------------------------------------------
 
 def phone(sender: str) -> str:
-    """The sender as staffing keeps mobiles (09…), from +98…, 0098…, 98… or 9…."""
+    """The sender as staffing keeps mobiles (09…), from +98…, 0098…, 98… or 9…; empty
+    (nobody's) for a sender id with letters: ``INFO09130000009`` is not 09130000009."""
+    if not is_phone(sender):
+        return ""
     digits = "".join(ch for ch in sender if ch.isdigit())
     if digits.startswith("0098"):
         digits = digits[2:]
@@ -345,7 +348,9 @@ def _refusal(problem: RuleError, parsed: Parsed, window: Window | None,
         if not understood or len(reply) > MAX_REPLY:
             reply = gettext("Not recorded. Problem: %(problem)s. Example: %(example)s") % {
                 "problem": problem.message, "example": example}
-    return SmsAnswer(accepted=False, reply=reply[:MAX_REPLY], error=problem.code)
+    # Refusals are only answered to the station's registered staff (``_handle``).
+    return SmsAnswer(accepted=False, reply=reply[:MAX_REPLY], error=problem.code,
+                     known_sender=True)
 
 
 def _accepted(checkin: Checkin, parsed: Parsed, window: Window, station: Station) -> SmsAnswer:
