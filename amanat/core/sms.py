@@ -56,6 +56,11 @@ class SmsIn:
     # When it arrived, if not now: the election-day simulation replays a compressed
     # day at its own clock (operations.simulate); the gateway leaves it to Amanat.
     received_at: datetime.datetime | None = None
+    # Only from inside the process, never from the gateway: the simulation's messages
+    # are handled under the election it simulates, and what they record is marked
+    # simulated (attack review 2026-12 F5).
+    election_id: int | None = None
+    simulated: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,8 @@ def sms_receive(message: SmsIn, *, coding: str = "", gateway_time: str = "") -> 
         if row.outcome != InboundSms.Outcome.PENDING:
             return Received(row, True)
         stored = SmsIn(message_id=row.gateway_id, sender=row.sender, receiver=row.receiver,
-                       text=row.text, received_at=row.received_at)
+                       text=row.text, received_at=row.received_at,
+                       election_id=message.election_id, simulated=message.simulated)
         known_sender = False
         found = claimant(stored.text)
         if not is_phone(stored.sender):
@@ -199,6 +205,11 @@ def sms_receive(message: SmsIn, *, coding: str = "", gateway_time: str = "") -> 
             row.error = f"{row.error or row.outcome}; reply_limited"[:60]
             log.warning("SMS %s: no reply to %s (too many refusals to unknown senders)",
                         row.gateway_id, notify.mask_phone(row.sender))
+        if send and stored.simulated:
+            # The simulation's: kept on the row, never sent to the (staff's) phone.
+            send = False
+            log.info("SMS %s: simulated, the reply to %s is not sent", row.gateway_id,
+                     notify.mask_phone(row.sender))
         row.save(update_fields=["handler", "outcome", "reference", "error", "reply"])
         if send:
             notify.sms_send(to=row.sender, text=row.reply, purpose="sms.reply")

@@ -392,7 +392,9 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
     # counts from when it arrived (smsbox retries a call Amanat failed, 10 s apart).
     at = (InboundSms.objects.filter(gateway_id=message.message_id)
           .values_list("received_at", flat=True).first()) or timezone.now()
-    election = Election.objects.current()
+    # The simulation names its election; the gateway's messages are the current one's.
+    election = (Election.objects.filter(pk=message.election_id).first()
+                if message.election_id else Election.objects.current())
     posts = (Assignment.objects.filter(election=election, person__mobile=mobile)
              .select_related("person") if election and mobile else Assignment.objects.none())
     assignments = list(posts)
@@ -421,7 +423,8 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
         values_read(parsed, window, _rest(message.text))
         received = services.checkin_record(
             station=station, window=window, values=parsed.values, source="sms",
-            sender=mobile, person_id=mine[0].person_id, client_key=client_key, at=at)
+            sender=mobile, person_id=mine[0].person_id, client_key=client_key, at=at,
+            simulated=message.simulated)
     except Unreadable as problem:
         return _refusal(problem, problem.parsed, window, station)
     except RuleError as problem:
