@@ -146,3 +146,23 @@ def test_a_station_outside_the_token_is_answered_as_one_that_does_not_exist(
             zip(errors, ("2310-0043", "815-0007", "2310-9999"), strict=True)] \
         == [errors[2][0]["message"].replace("2310-9999", "X")] * 3
     assert Checkin.objects.count() == 0
+
+
+def test_the_tokens_page_does_not_call_an_emptied_device_token_whole_area(
+        open_day: Day, personas: Any, client: Any) -> None:
+    from django.urls import reverse
+    from django.utils import translation
+
+    from amanat.accounts.testing import sign_in
+
+    _token(personas.inspector, open_day.gharchak_station)
+    TokenStation.objects.all().delete()
+    _token(personas.inspector)  # a script's: the whole area
+    sign_in(client, personas.inspector)
+    page = client.get(reverse("stations:api_tokens"))
+    cells = [c.split(">", 1)[1].split("</td>")[0] for c in
+             page.content.decode().split('data-testid="token-stations"')[1:]]
+    with translation.override("fa"):
+        expected = {translation.gettext("No station: its stations were unbound"),
+                    translation.gettext("Your whole area")}
+    assert set(cells) == expected, cells
