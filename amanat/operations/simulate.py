@@ -60,6 +60,8 @@ INCIDENT_SHARE = 0.01
 # web form's path); the others are written in bulk, a batch at a time.
 SINGLE_SHARE = 0.02
 BATCH = 2000
+# Sent this long after its planned moment, a check-in counts as late in the summary.
+LATE = datetime.timedelta(seconds=2)
 
 
 def simulation_allowed(election: Election) -> bool:
@@ -76,6 +78,7 @@ class Planned:
     source: str = Source.WEB
     sender: str = ""
     anomaly: str = ""
+    late: bool = False  # sent after its planned moment (the simulation behind its plan)
 
 
 @dataclass
@@ -275,6 +278,7 @@ class Simulation:
             # Received when sent: a simulation that falls behind (a busy machine) shows
             # its check-ins arriving late, as a slow network would, not back-dated.
             for planned in batch:
+                planned.late = now - planned.at > LATE
                 planned.at = max(planned.at, now)
             self._send(batch, stations, by_code, rules)
             advance(len(batch), batch[-1].window)
@@ -341,7 +345,10 @@ class Simulation:
         if received.row.outcome == "accepted":
             self._count(planned, Source.SMS)
         else:
-            self.outcome.refused[f"sms:{received.row.error or received.row.outcome}"] += 1
+            # A refusal the simulation caused by falling behind (its window closed before
+            # the message went) says so, not to be taken for the handler's fault.
+            late = ":late" if planned.late else ""
+            self.outcome.refused[f"sms:{received.row.error or received.row.outcome}{late}"] += 1
 
     def _api(self, planned: Planned, station: Station) -> None:
         """POST the check-in to the field API (``/api/v1/operations/checkins``, the

@@ -87,3 +87,27 @@ def test_on_a_training_election_its_sms_are_marked_and_never_sent(staffed: Day) 
     # The replies are kept for review, never sent to the gateway.
     assert InboundSms.objects.exclude(reply="").exists()
     assert OutboundMessage.objects.count() == 0
+
+
+def test_refusals_caused_by_its_own_lag_are_told_apart(staffed: Day) -> None:
+    """User review F10: SMS refused because the simulation fell behind (their window
+    closed before they went) are counted as late, not as the handler's refusals."""
+    from django.utils import timezone
+
+    from amanat.operations.simulate import Simulation
+
+    DaySettings.objects.filter(pk=day_settings(staffed.election).pk).update(
+        simulation_allowed=True)
+    simulation = Simulation(staffed.election, minutes=0.05, silent=0, seed=3, sms_share=1.0)
+    windows = simulation.prepare(timezone.now())
+    plan = simulation.plan(windows)
+    for planned in plan:  # all of it due ten seconds ago ...
+        planned.at -= datetime.timedelta(seconds=10)
+    # ... and every window closed meanwhile.
+    Window.objects.filter(election=staffed.election).update(
+        opens_at=timezone.now() - datetime.timedelta(seconds=20),
+        closes_at=timezone.now() - datetime.timedelta(seconds=1))
+    outcome = simulation.run(plan, windows)
+    assert outcome.refused.get("sms:window_closed:late", 0) > 0, outcome.refused
+    assert not [code for code in outcome.refused if code.startswith("sms:")
+                and not code.endswith(":late")]

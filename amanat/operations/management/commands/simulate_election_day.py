@@ -102,6 +102,14 @@ class Command(BaseCommand):
                 bar.update(task, advance=count, description=f"check-ins ({window})")
 
             outcome = simulation.run(plan, windows, advance)
+        late = sum(n for code, n in outcome.refused.items() if code.endswith(":late"))
+        if outcome.late_seconds > 5:
+            self.stdout.write(
+                f"Note: the simulation fell up to {outcome.late_seconds:.0f} s behind its plan "
+                f"(a busy machine): its check-ins arrived late, as over a slow network"
+                + (f", and {late} were refused because their window had closed by then "
+                   "(refused codes ending in ':late')" if late else "")
+                + ". Give it more --minutes for an on-time day.")
         self.stdout.write(json.dumps(summary(outcome), ensure_ascii=False))
         self.stdout.write(self.style.SUCCESS("election day simulated"))
 
