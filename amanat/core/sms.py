@@ -18,20 +18,31 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from amanat.core import notify
+from amanat.core import notify, ratelimit
 from amanat.core.models import InboundSms
 from amanat.lib.persian import normalize
 
 log = logging.getLogger("amanat.sms")
 
 MAX_TEXT = 2000
+# Replies to senders no handler knows (refusals, "not understood"): to one number, and to
+# all of them together, per hour (``AMANAT_SMS_STRANGER_REPLIES_PER_NUMBER``, ``_PER_HOUR``).
+STRANGER_REPLIES_PER_NUMBER = 3
+STRANGER_REPLIES_PER_HOUR = 300
+REPLY_WINDOW = datetime.timedelta(hours=1)
+# A phone number as gateways write it: digits (any script), an optional leading +, and
+# spaces, dashes, dots or brackets between them; never a letter (an alphanumeric sender
+# id such as INFO09130000009 is whatever a bulk-SMS customer chose, not a phone).
+_PHONE = re.compile(r"\+?[\d\s\-.()]{3,30}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,11 @@ class SmsIn:
     # When it arrived, if not now: the election-day simulation replays a compressed
     # day at its own clock (operations.simulate); the gateway leaves it to Amanat.
     received_at: datetime.datetime | None = None
+    # Only from inside the process, never from the gateway: the simulation's messages
+    # are handled under the election it simulates, and what they record is marked
+    # simulated (attack review 2026-12 F5).
+    election_id: int | None = None
+    simulated: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,10 @@ class SmsAnswer:
     reply: str
     reference: str = ""
     error: str = ""
+    # The handler knows the sender (a registered staff phone): its refusals are answered
+    # every time.  Otherwise a refusal's reply is rate-limited (``_reply_allowed``): a
+    # spoofed sender must not turn the gateway into an SMS bomb aimed at someone else.
+    known_sender: bool = False
 
 
 Handler = Callable[[SmsIn], SmsAnswer]
@@ -125,8 +145,32 @@ def _store(message: SmsIn, coding: str, gateway_time: str) -> Received:
     return Received(row, False)
 
 
+def is_phone(sender: str) -> bool:
+    """Whether ``sender`` is a phone number (with at least 3 digits), not a sender id
+    with letters."""
+    return bool(_PHONE.fullmatch(sender.strip())) and sum(ch.isdigit() for ch in sender) >= 3
+
+
+def _reply_allowed(sender: str) -> bool:
+    """Count one reply to a sender no handler knows; False once over the limits, per
+    number (an SMS bomb aimed at one phone) or in all (the office's credit)."""
+    per_number = int(getattr(settings, "AMANAT_SMS_STRANGER_REPLIES_PER_NUMBER",
+                             STRANGER_REPLIES_PER_NUMBER))
+    per_hour = int(getattr(settings, "AMANAT_SMS_STRANGER_REPLIES_PER_HOUR",
+                           STRANGER_REPLIES_PER_HOUR))
+    digits = "".join(ch for ch in sender if ch.isdigit())[-10:]
+    return (ratelimit.hit(ratelimit.client_key("sms-reply", digits), limit=per_number,
+                          window=REPLY_WINDOW)
+            and ratelimit.hit("sms-reply:all", limit=per_hour, window=REPLY_WINDOW))
+
+
 def sms_receive(message: SmsIn, *, coding: str = "", gateway_time: str = "") -> Received:
-    """Store ``message`` (once per gateway id), hand it to its handler, queue the reply."""
+    """Store ``message`` (once per gateway id), hand it to its handler, queue the reply.
+
+    A retry of a message whose handling did not finish is handled with the message *as
+    first stored* (its text, sender and time), never with what the retry carries.  A
+    sender that is not a phone number is refused unread; replies to senders no handler
+    knows are rate-limited (attack review 2026-12 F15)."""
     received = _store(message, coding, gateway_time)
     if received.row.outcome != InboundSms.Outcome.PENDING:
         return received  # handled already: a retry of the gateway
@@ -135,18 +179,39 @@ def sms_receive(message: SmsIn, *, coding: str = "", gateway_time: str = "") -> 
         row = InboundSms.objects.select_for_update().get(pk=received.row.pk)
         if row.outcome != InboundSms.Outcome.PENDING:
             return Received(row, True)
-        found = claimant(message.text)
-        if found is None or not message.text.strip():
+        stored = SmsIn(message_id=row.gateway_id, sender=row.sender, receiver=row.receiver,
+                       text=row.text, received_at=row.received_at,
+                       election_id=message.election_id, simulated=message.simulated)
+        known_sender = False
+        found = claimant(stored.text)
+        if not is_phone(stored.sender):
+            # Nobody to answer, and nobody to believe: refused before any handler reads it.
+            row.outcome, row.error, row.reply = InboundSms.Outcome.REFUSED, "not_a_phone", ""
+            log.warning("SMS %s refused: the sender is not a phone number", row.gateway_id)
+        elif found is None or not stored.text.strip():
             row.outcome, row.reply = InboundSms.Outcome.UNKNOWN, _not_understood()
         else:
             row.handler = found[0]
-            answer = found[1](message)
+            answer = found[1](stored)
+            known_sender = answer.known_sender
             row.outcome = (InboundSms.Outcome.ACCEPTED if answer.accepted
                            else InboundSms.Outcome.REFUSED)
             row.reference, row.error = answer.reference[:40], answer.error[:60]
             row.reply = answer.reply
+        send = bool(row.reply and row.sender)
+        if send and row.outcome != InboundSms.Outcome.ACCEPTED and not known_sender \
+                and not _reply_allowed(row.sender):
+            send = False
+            row.error = f"{row.error or row.outcome}; reply_limited"[:60]
+            log.warning("SMS %s: no reply to %s (too many refusals to unknown senders)",
+                        row.gateway_id, notify.mask_phone(row.sender))
+        if send and stored.simulated:
+            # The simulation's: kept on the row, never sent to the (staff's) phone.
+            send = False
+            log.info("SMS %s: simulated, the reply to %s is not sent", row.gateway_id,
+                     notify.mask_phone(row.sender))
         row.save(update_fields=["handler", "outcome", "reference", "error", "reply"])
-        if row.reply and row.sender:
+        if send:
             notify.sms_send(to=row.sender, text=row.reply, purpose="sms.reply")
     log.info("SMS %s from %s: %s %s", row.gateway_id, notify.mask_phone(row.sender),
              row.handler or "-", row.outcome)

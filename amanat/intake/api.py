@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field
 
 from amanat.accounts import access, policy
 from amanat.core import idempotency as core_idempotency
-from amanat.core.api_errors import ErrorOut, error_body, error_response, not_found_body
+from amanat.core.api_errors import ErrorOut, error_body, error_response
 from amanat.core.api_types import Integer, Text
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
@@ -71,6 +71,20 @@ def _category(code: str) -> Category:
     return found
 
 
+class Denied(tuple[int, Any]):
+    """A station or place the caller may not report for: answered before the
+    idempotency replay, whatever the key."""
+
+
+def _unknown_place(payload: ReportIn) -> RuleError:
+    if payload.station_code:
+        return RuleError(_("no polling station “%(station)s” in your area"),
+                         code="unknown_station", field="station_code",
+                         station=payload.station_code)
+    return RuleError(_("no place %(unit)s in your area"), code="unknown_unit",
+                     field="unit_id", unit=payload.unit_id)
+
+
 def _place(request: HttpRequest, payload: ReportIn, election: Election | None
            ) -> tuple[Station | None, AdminUnit]:
     """The station or place, looked for only where the caller may file reports: one out
@@ -93,7 +107,7 @@ def _place(request: HttpRequest, payload: ReportIn, election: Election | None
 
 
 def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key: str
-             ) -> services.PreparedReport | tuple[int, Any]:
+             ) -> services.PreparedReport | tuple[int, Any] | Denied:
     """Look up the station, place and category, check scope and build the report: no
     writes.
 
@@ -105,10 +119,16 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
     election = lookups.current_election()
     try:
         station, unit = _place(request, payload, election)
-        bound = token_station_ids(request)
-        if bound is not None and (station is None or station.pk not in bound):
-            # A field device reports only for the stations its token names.
-            return 404, not_found_body()
+    except RuleError as error:
+        # Out of reach or unknown: answered before the idempotency replay (``Denied``).
+        return Denied((422, error_body([error])))
+    bound = token_station_ids(request)
+    if bound is not None and (station is None or station.pk not in bound):
+        # A field device reports only for the stations its token names; the answer is
+        # the one for a station that does not exist (it tells nothing), and it comes
+        # before the idempotency replay (attack review 2026-12 F12, user review F11).
+        return Denied((422, error_body([_unknown_place(payload)])))
+    try:
         return services.report_prepare(
             channel=Channel.API, category=_category(payload.category), text=payload.text,
             station=station, unit=unit, election=election, actor=request.user,
@@ -140,6 +160,8 @@ def report_create(request: HttpRequest, payload: ReportIn) -> HttpResponse:
                               detail=core_idempotency.MISSING_DETAIL)
     sent = payload.dict()
     prepared = _prepare(request, payload, sent, key)
+    if isinstance(prepared, Denied):
+        return core_idempotency.answer(*prepared)
     planned = None
     if isinstance(prepared, services.PreparedReport):
         # What _store answers when it stores the report: the writer can then store it

@@ -20,7 +20,7 @@ from ninja import Router
 
 from amanat.accounts import access, policy
 from amanat.core import idempotency as core_idempotency
-from amanat.core.api_errors import ErrorOut, error_body, error_response, not_found_body
+from amanat.core.api_errors import ErrorOut, error_body, error_response
 from amanat.core.errors import RuleError
 from amanat.intake import checkins, idempotency, lookups
 from amanat.operations import services
@@ -53,23 +53,33 @@ def client_key(user_id: int, key: str) -> str:
 Prepared = tuple[services.PreparedCheckin, Any]  # the check-in and its day row (or None)
 
 
-def _prepare(request: HttpRequest, payload: CheckinIn, key: str) -> Prepared | tuple[int, Any]:
+class Denied(tuple[int, Any]):
+    """A station the caller may not check in for: answered before the idempotency
+    replay, so that a stored answer never reaches a caller (or a device's token) that
+    may not use its station (attack review 2026-12 F12)."""
+
+
+def _prepare(request: HttpRequest, payload: CheckinIn, key: str
+             ) -> Prepared | tuple[int, Any] | Denied:
     """Look up the station, window, day and rules, check scope and build the check-in:
     no writes (before the shared write transaction, as the report intake).  A refusal is
     returned, not raised, and answered from inside ``idempotent`` so that a retry of a
-    stored request still gets its replay."""
+    stored request still gets its replay; but a station out of reach (``Denied``) is
+    answered first, whatever the key."""
     election = lookups.current_election()
     user_id = int(request.user.pk or 0)  # the token's user (ninja refused requests without)
+    within = access.scope_paths(request.user, CHECKIN, policy.CREATE)
+    station = lookups.find_station(election, payload.station, within=within)
+    bound = token_station_ids(request)
+    if station is None or election is None or (bound is not None
+                                               and station.pk not in bound):
+        # Out of the user's scope, not the token's (a field device checks in only for
+        # the stations its token names), or no such station: one answer, which tells
+        # nothing of which stations exist (user review 2026-12 F11).
+        return Denied((422, error_body([RuleError(
+            _("no polling station “%(station)s” in your area"),
+            code="unknown_station", field="station", station=payload.station)])))
     try:
-        within = access.scope_paths(request.user, CHECKIN, policy.CREATE)
-        station = lookups.find_station(election, payload.station, within=within)
-        if station is None or election is None:
-            raise RuleError(_("no polling station “%(station)s” in your area"),
-                            code="unknown_station", field="station", station=payload.station)
-        bound = token_station_ids(request)
-        if bound is not None and station.pk not in bound:
-            # A field device checks in only for the stations its token names.
-            return 404, not_found_body()
         now = timezone.now()
         window = services.window_check(lookups.window_by_code(election, payload.window),
                                        payload.window, now)
@@ -114,6 +124,8 @@ def checkin_create(request: HttpRequest, payload: CheckinIn) -> HttpResponse:
                               detail=core_idempotency.MISSING_DETAIL)
     sent = payload.dict()
     prepared = _prepare(request, payload, key)
+    if isinstance(prepared, Denied):
+        return core_idempotency.answer(*prepared)
     planned = None
     if isinstance(prepared[0], services.PreparedCheckin):
         checkin, day = prepared

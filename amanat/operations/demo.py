@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from amanat.elections.models import Election
 from amanat.operations import services
+from amanat.operations.models import DaySettings
 
 
 def seed_demo_operations(election: Election) -> str:
     windows = services.windows_default_create(election=election, actor=None)
-    services.day_settings(election)
+    # The demo election is the one simulate-election-day runs on without --force.
+    DaySettings.objects.filter(pk=services.day_settings(election).pk).update(
+        simulation_allowed=True)
     added = services.day_prepare(election=election)
     return f"{len(windows)} check-in windows, {added} station days prepared"

@@ -56,6 +56,11 @@ class DaySettings(models.Model):
     # An alert nobody acknowledged at the county for this long goes to the province.
     escalate_after_minutes = models.PositiveSmallIntegerField(
         _("escalate after (minutes)"), default=30)
+    # A demo or training election: ``simulate-election-day`` runs on it (load-demo sets
+    # it); on any other it refuses unless forced (attack review 2026-12 F5).
+    simulation_allowed = models.BooleanField(
+        _("demo or training election (simulation allowed)"), default=False,
+        db_default=False)
 
     class Meta:
         verbose_name = _("election-day settings")
@@ -127,6 +132,9 @@ class Checkin(models.Model):
     person = models.ForeignKey("staffing.Person", on_delete=models.PROTECT, null=True,
                                blank=True, related_name="+", verbose_name=_("person"))
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    # Written by ``simulate-election-day``, not by anyone at a station.
+    simulated = models.BooleanField(_("simulated"), default=False, db_default=False,
+                                    editable=False)
     # Opening: staff present by post ({"representative": 1, "member": 4, "inspector": 1}),
     # materials, cameras recording, network up.
     staff = models.JSONField(_("staff present"), default=dict, blank=True)

@@ -344,9 +344,11 @@ def checkin_prepare(
     actor: AnyUser | None = None, sender: str = "", person_id: int | None = None,
     client_key: str | None = None, at: datetime.datetime | None = None,
     rules: list[QualityRule] | None = None, looked: Looked | None = None,
+    simulated: bool = False,
 ) -> PreparedCheckin:
     """Check a check-in and run the quality rules on it: no writes.  ``looked``: what
-    it would read, read already by the caller."""
+    it would read, read already by the caller.  ``simulated``: written by the
+    simulation (marked on the row)."""
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
     at = at or timezone.now()
@@ -374,6 +376,7 @@ def checkin_prepare(
         total=values.total, incidents=values.incidents.strip()[:100],
         note=values.note.strip()[:1000],
         state=CheckinState.QUARANTINED if fired else CheckinState.ACCEPTED,
+        simulated=simulated,
     )
     event = audit_event(
         action="operations.checkin.receive", actor=actor,
@@ -884,6 +887,7 @@ class BulkCheckin:
     source: str
     sender: str = ""
     at: datetime.datetime | None = None
+    simulated: bool = False
 
 
 @dataclass
@@ -954,7 +958,8 @@ def _checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
             materials=values.materials, cameras=values.cameras, network=values.network,
             voters=values.voters, total=values.total, incidents=values.incidents.strip()[:100],
             note=values.note.strip()[:1000],
-            state=CheckinState.QUARANTINED if fired else CheckinState.ACCEPTED)
+            state=CheckinState.QUARANTINED if fired else CheckinState.ACCEPTED,
+            simulated=item.simulated)
         checkins.append(checkin)
         fired_for.append(fired)
         if values.voters is not None:

@@ -10,6 +10,13 @@ flag: turnout above the registered voters, turnout going down, two reporters who
 disagree.  Check-ins go through the same paths as real ones: the web's service
 (``services.checkin_record``), SMS through ``core.sms.sms_receive`` when the operations
 SMS handler is registered, and the field API over HTTP when a URL is given.
+
+It harms no real data (attack review 2026-12 F5): it runs on an election marked as a demo
+or training one (``DaySettings.simulation_allowed``, set by load-demo) unless forced, and
+then writes web check-ins only, never SMS in the staff's names nor the field API; every
+check-in it writes is marked ``simulated``; its SMS are handled under the election it
+simulates, not the current one; and the replies to its SMS are never sent (kept on the
+``InboundSms`` row and written to the ``amanat.sms`` log, ``core.sms``).
 """
 
 from __future__ import annotations
@@ -32,7 +39,14 @@ from amanat.core import sms
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.operations import services
-from amanat.operations.models import Kind, QualityRule, Source, StationDay, Window
+from amanat.operations.models import (
+    DaySettings,
+    Kind,
+    QualityRule,
+    Source,
+    StationDay,
+    Window,
+)
 from amanat.operations.services import Values
 from amanat.staffing.models import Assignment
 from amanat.stations.models import Station
@@ -46,6 +60,13 @@ INCIDENT_SHARE = 0.01
 # web form's path); the others are written in bulk, a batch at a time.
 SINGLE_SHARE = 0.02
 BATCH = 2000
+# Sent this long after its planned moment, a check-in counts as late in the summary.
+LATE = datetime.timedelta(seconds=2)
+
+
+def simulation_allowed(election: Election) -> bool:
+    """Whether the election is a demo or training one (load-demo marks the demo's)."""
+    return DaySettings.objects.filter(election=election, simulation_allowed=True).exists()
 
 
 @dataclass
@@ -57,6 +78,7 @@ class Planned:
     source: str = Source.WEB
     sender: str = ""
     anomaly: str = ""
+    late: bool = False  # sent after its planned moment (the simulation behind its plan)
 
 
 @dataclass
@@ -111,6 +133,19 @@ class Simulation:
         self.api_share = api_share if url else 0.0
         self.write = write
         self.outcome = Outcome()
+        self.demo = simulation_allowed(election)
+        if not self.demo:
+            # A real register (forced): no SMS "from" its staff, no API check-ins that
+            # cannot be marked; the web's, marked simulated, only.
+            if self.sms_share or self.api_share:
+                self.outcome.notes.append(
+                    "not a demo election: SMS and field API check-ins are off (web only)")
+            self.sms = False
+            self.sms_share = self.api_share = 0.0
+        if self.api_share and Election.objects.current() != election:
+            # The field API files under the current election, not this one.
+            self.outcome.notes.append("the field API is off: this is not the current election")
+            self.api_share = 0.0
 
     # -- the plan ------------------------------------------------------------------
 
@@ -217,6 +252,10 @@ class Simulation:
 
     def run(self, plan: list[Planned], windows: list[Window],
             advance: Callable[[int, str], None] = lambda n, what: None) -> Outcome:
+        return self._run(plan, windows, advance)
+
+    def _run(self, plan: list[Planned], windows: list[Window],
+             advance: Callable[[int, str], None]) -> Outcome:
         by_code = {w.code: w for w in windows}
         stations = {s.pk: s for s in Station.objects.filter(election=self.election)
                     .select_related("county").only(
@@ -239,6 +278,7 @@ class Simulation:
             # Received when sent: a simulation that falls behind (a busy machine) shows
             # its check-ins arriving late, as a slow network would, not back-dated.
             for planned in batch:
+                planned.late = now - planned.at > LATE
                 planned.at = max(planned.at, now)
             self._send(batch, stations, by_code, rules)
             advance(len(batch), batch[-1].window)
@@ -258,7 +298,8 @@ class Simulation:
             result = services.checkins_bulk_record(
                 election=self.election, rules=rules, items=[
                     services.BulkCheckin(stations[p.station_id], windows[p.window], p.values,
-                                         Source.WEB, p.sender, p.at) for p in many])
+                                         Source.WEB, p.sender, p.at, simulated=True)
+                    for p in many])
             for planned in many:
                 self._count(planned, Source.WEB)
             for code, number in result.refused.items():
@@ -283,7 +324,7 @@ class Simulation:
         try:
             services.checkin_record(station=station, window=window, values=planned.values,
                                     source=Source.WEB, sender=planned.sender, at=planned.at,
-                                    rules=rules)
+                                    rules=rules, simulated=True)
         except RuleError as error:
             self.outcome.refused[error.code or "refused"] += 1
         else:
@@ -299,12 +340,15 @@ class Simulation:
             text=sms_text(planned.window, self._place(station), planned.values),
             # At the simulated moment, as the web path: a simulation behind its plan
             # (a busy machine) would otherwise find the compressed windows closed.
-            received_at=planned.at)
+            received_at=planned.at, election_id=self.election.pk, simulated=True)
         received = sms.sms_receive(message)
         if received.row.outcome == "accepted":
             self._count(planned, Source.SMS)
         else:
-            self.outcome.refused[f"sms:{received.row.error or received.row.outcome}"] += 1
+            # A refusal the simulation caused by falling behind (its window closed before
+            # the message went) says so, not to be taken for the handler's fault.
+            late = ":late" if planned.late else ""
+            self.outcome.refused[f"sms:{received.row.error or received.row.outcome}{late}"] += 1
 
     def _api(self, planned: Planned, station: Station) -> None:
         """POST the check-in to the field API (``/api/v1/operations/checkins``, the

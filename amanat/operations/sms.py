@@ -36,7 +36,7 @@ from amanat.core.errors import Digits, RuleError
 from amanat.core.identity import mobile_checked
 from amanat.core.models import InboundSms
 from amanat.core.notify import mask_phone
-from amanat.core.sms import SmsAnswer, SmsIn
+from amanat.core.sms import SmsAnswer, SmsIn, is_phone
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.incidents import selectors as incident_selectors
@@ -314,7 +314,11 @@ def _rest(text: str) -> list[str]:
 # -- the handler --------------------------------------------------------------------------
 
 def phone(sender: str) -> str:
-    """The sender as staffing keeps mobiles (09…), from +98…, 0098…, 98… or 9…."""
+    """The sender as staffing keeps mobiles (09…), from +98…, 0098…, 98… or 9…, in any
+    script's digits; empty (nobody's) for a sender id with letters: ``INFO09130000009`` is
+    not 09130000009."""
+    if not is_phone(sender):
+        return ""
     digits = "".join(ch for ch in to_ascii_digits(sender) if ch in "0123456789")
     if digits.startswith("0098"):
         digits = digits[2:]
@@ -375,7 +379,9 @@ def _refusal(problem: RuleError, parsed: Parsed, window: Window | None,
         if not understood or len(reply) > MAX_REPLY:
             reply = gettext("Not recorded. Problem: %(problem)s. Example: %(example)s") % {
                 "problem": problem.message, "example": example}
-    return SmsAnswer(accepted=False, reply=reply[:MAX_REPLY], error=problem.code)
+    # Refusals are only answered to the station's registered staff (``_handle``).
+    return SmsAnswer(accepted=False, reply=reply[:MAX_REPLY], error=problem.code,
+                     known_sender=True)
 
 
 def _accepted(checkin: Checkin, parsed: Parsed, window: Window, station: Station) -> SmsAnswer:
@@ -432,7 +438,9 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
     # counts from when it arrived (smsbox retries a call Amanat failed, 10 s apart).
     at = (InboundSms.objects.filter(gateway_id=message.message_id)
           .values_list("received_at", flat=True).first()) or timezone.now()
-    election = Election.objects.current()
+    # The simulation names its election; the gateway's messages are the current one's.
+    election = (Election.objects.filter(pk=message.election_id).first()
+                if message.election_id else Election.objects.current())
     posts = (Assignment.objects.filter(election=election, person__mobile=mobile)
              .select_related("person", "station__county")
              if election and mobile else Assignment.objects.none())
@@ -463,7 +471,8 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
         values_read(parsed, window, _rest(message.text))
         received = services.checkin_record(
             station=station, window=window, values=parsed.values, source="sms",
-            sender=mobile, person_id=mine[0].person_id, client_key=client_key, at=at)
+            sender=mobile, person_id=mine[0].person_id, client_key=client_key, at=at,
+            simulated=message.simulated)
     except Unreadable as problem:
         return _refusal(problem, problem.parsed, window, station, home)
     except RuleError as problem:

@@ -40,3 +40,8 @@ class TokenStationAdmin(AuditedModelAdmin[TokenStation]):
 
     def has_change_permission(self, request: HttpRequest, obj: TokenStation | None = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: TokenStation | None = None) -> bool:
+        # A device's bindings end with its token (revoke it on the tokens page); a token
+        # left with none reaches nothing anyway (selectors.token_station_ids).
+        return False

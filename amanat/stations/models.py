@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amanat.geo.paths import under
@@ -241,3 +242,24 @@ VALIDATED_FIELDS = (
     "evoting_planned", "evoting_ready", "accessible", "sensitive", "sensitivity_reason",
     "status", "closed_reason",
 )
+
+
+class BoundToken(models.Model):
+    """A token issued bound to stations (a field device's), for as long as the token lives.
+
+    ``TokenStation`` rows say *which* stations; this row says that the token is of the
+    bound kind at all, so that a token whose bindings are gone (deleted in the admin, a
+    cascade, a database edit) reaches no station rather than its user's whole scope:
+    losing data must narrow access, never widen it (attack review 2026-12, F4).
+    """
+
+    token = models.OneToOneField("accounts.ApiToken", on_delete=models.CASCADE,
+                                 primary_key=True, related_name="bound_kind")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("station-bound token")
+        verbose_name_plural = _("station-bound tokens")
+
+    def __str__(self) -> str:
+        return str(self.token_id)

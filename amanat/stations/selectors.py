@@ -284,21 +284,28 @@ def token_station_ids(request: HttpRequest) -> set[int] | None:
     """The stations an API request's token is bound to, or None when it is not bound.
 
     A field device's token reaches only its stations, inside its user's scope; every
-    station-level API endpoint narrows by this after the usual scope check.
+    station-level API endpoint narrows by this after the usual scope check.  A token of
+    the bound kind (``BoundToken``) whose bindings are gone gets an empty set, i.e.
+    reaches nothing: only a token issued unbound (a script at headquarters) gets None
+    (fail closed, attack review 2026-12 F4).
     """
     token = getattr(request, "auth", None)
     if not isinstance(token, ApiToken):
         return None
-    cached: set[int] | None = getattr(token, "_amanat_station_ids", None)
-    if cached is None:
-        with connection.cursor() as cursor:  # plain SQL: asked on every API request
-            cursor.execute(
-                "SELECT station_id FROM stations_tokenstation WHERE token_id = %s",
-                [token.pk],
-            )
-            cached = {row[0] for row in cursor.fetchall()}
-        token._amanat_station_ids = cached  # type: ignore[attr-defined]
-    return cached or None
+    if hasattr(token, "_amanat_station_ids"):
+        cached: set[int] | None = token._amanat_station_ids
+        return cached
+    with connection.cursor() as cursor:  # plain SQL: asked on every API request
+        cursor.execute(
+            "SELECT station_id FROM stations_tokenstation WHERE token_id = %s"
+            " UNION ALL SELECT NULL FROM stations_boundtoken WHERE token_id = %s",
+            [token.pk, token.pk],
+        )
+        rows = cursor.fetchall()
+    # Any row (a binding, or the token's bound kind) makes it a bound token.
+    cached = {row[0] for row in rows if row[0] is not None} if rows else None
+    token._amanat_station_ids = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def token_unit_ids(request: HttpRequest, election: Election | None = None) -> set[int] | None:

@@ -61,6 +61,7 @@ from amanat.stations.codes import canonical_station_code
 from amanat.stations.models import (
     H3_RESOLUTION,
     VALIDATED_FIELDS,
+    BoundToken,
     Station,
     TokenStation,
     station_search_text,
@@ -808,6 +809,7 @@ def station_token_issue(*, user: User, name: str, ttl_days: int, actor: User,
                                    action=policy.VIEW, path_field="unit_path")
         if reachable.count() != len(bound):
             raise ValidationError(_("A token can only be bound to stations its user reaches."))
+        BoundToken.objects.create(token=token)  # bound for good, whatever becomes of the rows
         TokenStation.objects.bulk_create(TokenStation(token=token, station_id=pk) for pk in bound)
         audit_record(action="api_token.bind", actor=actor, obj=token, after={"stations": bound})
     return token, plaintext

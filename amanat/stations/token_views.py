@@ -27,7 +27,8 @@ def _context(request: HttpRequest) -> dict[str, object]:
     bindings = TokenStation.objects.select_related("station", "station__county").order_by(
         "station__county__code", "station__code")
     return {
-        "tokens": ApiToken.objects.filter(user=user).prefetch_related(
+        # ``bound_kind``: a token issued bound and left with no station reaches none.
+        "tokens": ApiToken.objects.filter(user=user).select_related("bound_kind").prefetch_related(
             Prefetch("station_bindings", bindings)),
         "token_form": ApiTokenIssueForm(user=user),
     }

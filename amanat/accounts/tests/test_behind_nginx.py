@@ -87,6 +87,7 @@ def _config(folder: Path, *, upstream: str, http_port: int, https_port: int) -> 
         ("server 127.0.0.1:8000;", f"server {upstream};"),
         ("listen 80;", f"listen 127.0.0.1:{http_port};"),
         ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
+        ("/var/log/nginx/amanat.access.log", str(folder / "amanat.access.log")),
         ("/etc/ssl/amanat/fullchain.pem", str(cert)),
         ("/etc/ssl/amanat/privkey.pem", str(key)),
     ]:

@@ -35,7 +35,9 @@ def test_bound_token_reports_only_for_its_station(world: World) -> None:
     refused = Client().post("/api/v1/incidents/reports", content_type="application/json",
                             data={**BODY, "station_code": f"2310-{other.code}"},
                             headers={**headers, "Idempotency-Key": "b"})
-    assert refused.status_code == 404
+    # As a station that does not exist (user review 2026-12 F11).
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["code"] == "unknown_station"
     assert Report.objects.count() == 1
 
     listed = Client().get("/api/v1/stations/", {"election": world.election.slug},

@@ -193,11 +193,12 @@ def test_refusals_are_specific_and_nothing_is_stored(field: Field) -> None:
     # A role that does not check stations in (the police officer at Gharchak).
     police = post(field.token_for(personas.police), TURNOUT, "police")
     assert police.status == 422 and police.json()["errors"][0]["code"] == "unknown_station"
-    # A token bound to another station: not found.
+    # A token bound to another station: the same answer as a station that does not
+    # exist (user review 2026-12 F11).
     other = make_station(field.day.election, field.day.gharchak_station.county, "0043",
                          unit=field.day.gharchak_station.unit)
     bound = post(field.token_for(personas.inspector, other), TURNOUT, "bound")
-    assert bound.status == 404
+    assert bound.status == 422 and bound.json()["errors"][0]["code"] == "unknown_station"
     assert post(None, TURNOUT, "anonymous").status == 401
     no_key = post(field.token, TURNOUT, None)
     assert no_key.status == 400 and no_key.json()["errors"][0]["code"] == "key_missing"

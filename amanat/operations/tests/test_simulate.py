@@ -21,6 +21,18 @@ from amanat.plans.tests.conftest import client_for
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
+@pytest.fixture(autouse=True)
+def _a_training_election(request: Any) -> None:
+    """The test day is a training election: the simulation runs on it without --force."""
+    if "day" in request.fixturenames:
+        from amanat.operations.models import DaySettings
+        from amanat.operations.services import day_settings
+
+        day = request.getfixturevalue("day")
+        DaySettings.objects.filter(pk=day_settings(day.election).pk).update(
+            simulation_allowed=True)
+
+
 def _run(*args: str) -> str:
     out = io.StringIO()
     call_command("simulate_election_day", "--election", "test-day", "--start-in", "0",

@@ -98,7 +98,8 @@ def test_token_bound_to_two_stations_reaches_only_them(
     assert Client().get(f"/api/v1/stations/{place.third.pk}", headers=headers).status_code == 404
     assert _report(plaintext, "2310-0042", "a") == 201
     assert _report(plaintext, "2310-0043", "b") == 201
-    assert _report(plaintext, "2310-0044", "c") == 404  # in the user's scope, not bound
+    # In the user's scope, not bound: as a station that does not exist (user review F11).
+    assert _report(plaintext, "2310-0044", "c") == 422
     assert Report.objects.count() == 2
 
 

@@ -57,7 +57,7 @@
         fillOpacity: 0.85,
       })
         .bindPopup(popupContent(point, element))
-        .bindTooltip(point.name)
+        .bindTooltip(AmanatMap.text(point.name))
         .addTo(map);
     });
     if (bounds.length === 0) {

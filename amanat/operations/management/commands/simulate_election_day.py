@@ -16,7 +16,7 @@ from amanat.core.progress import progress_bar
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_command
 from amanat.operations import services
-from amanat.operations.simulate import Simulation, summary
+from amanat.operations.simulate import Simulation, simulation_allowed, summary
 
 
 class Command(BaseCommand):
@@ -40,6 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("--api-share", type=float, default=0.05)
         parser.add_argument("--start-in", type=float, default=3.0,
                             help="seconds from now to the first window's opening")
+        parser.add_argument(
+            "--force", action="store_true",
+            help="run on an election that is not marked as a demo or training one (a "
+                 "staging copy of a real register): web check-ins only, all marked "
+                 "simulated; no SMS in the staff's names, no field API")
         parser.add_argument("--restore", action="store_true",
                             help="put the windows back on the real day after a simulation, "
                                  "and do nothing else")
@@ -54,6 +59,12 @@ class Command(BaseCommand):
             return
         if options["minutes"] is None or options["minutes"] <= 0:
             raise CommandError("--minutes must be more than 0")
+        if not simulation_allowed(election) and not options["force"]:
+            raise CommandError(
+                f"{election.slug} is not marked as a demo or training election "
+                "(operations.DaySettings.simulation_allowed; load-demo marks the demo's): "
+                "a simulation moves its windows, sets a 1-minute quiet period and writes "
+                "check-ins. Nothing was changed. Use --force on a copy you mean to fill.")
         simulation = Simulation(
             election, minutes=options["minutes"], silent=max(0, options["silent"]),
             seed=options["seed"], url=options["url"], token=options["token"],
@@ -75,6 +86,12 @@ class Command(BaseCommand):
                               "this build (core.sms.register).")
         if not options["url"]:
             self.stdout.write("Field API: skipped (no --url).")
+        for note in simulation.outcome.notes:
+            self.stdout.write(f"Note: {note}.")
+        self.stdout.write("The replies to its SMS are kept, not sent. Silent-station alerts "
+                          "need the watch running beside the "
+                          f"simulation: amanat operations-watch --election {election.slug} "
+                          "--loop 30")
         plan = simulation.plan(windows)
         self.stdout.write(f"{len(plan)} check-ins planned; {simulation.outcome.silent} stations "
                           f"go silent. Watch the dashboard: /operations/")
@@ -85,6 +102,14 @@ class Command(BaseCommand):
                 bar.update(task, advance=count, description=f"check-ins ({window})")
 
             outcome = simulation.run(plan, windows, advance)
+        late = sum(n for code, n in outcome.refused.items() if code.endswith(":late"))
+        if outcome.late_seconds > 5:
+            self.stdout.write(
+                f"Note: the simulation fell up to {outcome.late_seconds:.0f} s behind its plan "
+                f"(a busy machine): its check-ins arrived late, as over a slow network"
+                + (f", and {late} were refused because their window had closed by then "
+                   "(refused codes ending in ':late')" if late else "")
+                + ". Give it more --minutes for an on-time day.")
         self.stdout.write(json.dumps(summary(outcome), ensure_ascii=False))
         self.stdout.write(self.style.SUCCESS("election day simulated"))
 

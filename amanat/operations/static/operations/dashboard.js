@@ -118,7 +118,7 @@
           self.layers[row.id] = marker;
         }
         marker.setStyle({ fillColor: colour });
-        marker.bindTooltip(row.code + " " + row.name);
+        marker.bindTooltip(AmanatMap.text(row.code + " " + row.name));
       });
       return;
     }
@@ -139,7 +139,7 @@
         self.layers[row.id] = layer;
       }
       layer.setStyle({ fillColor: BANDS[band(row.turnout)] });
-      layer.bindTooltip(self.tooltip(row));
+      layer.bindTooltip(AmanatMap.text(self.tooltip(row)));
     });
   };
 

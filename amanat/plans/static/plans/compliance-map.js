@@ -30,7 +30,7 @@
       link.textContent = point.name + " · " + point.label;
       L.circleMarker(latlng, {
         radius: 7, color: "#343a40", weight: 1, fillColor: colour(point), fillOpacity: 0.85,
-      }).bindPopup(link).bindTooltip(point.name).addTo(map);
+      }).bindPopup(link).bindTooltip(AmanatMap.text(point.name)).addTo(map);
     });
     if (bounds.length === 1) {
       map.setView(bounds[0], 9);

@@ -203,6 +203,14 @@
     return map;
   }
 
+  // Text for a tooltip or popup: a node whose text is `value`, never parsed as HTML
+  // (Leaflet's bindTooltip/bindPopup set a string as innerHTML; names come from data).
+  function text(value) {
+    var node = document.createElement("span");
+    node.textContent = value === null || value === undefined ? "" : String(value);
+    return node;
+  }
+
   function onReady(draw) {
     if (document.readyState === "loading") {
       document.addEventListener("DOMContentLoaded", draw);
@@ -213,7 +221,7 @@
 
   window.AmanatMap = {
     readIsland: readIsland, showEmpty: showEmpty, create: create, onReady: onReady, scale: scale,
-    basemap: basemap, withBasemap: withBasemap,
+    basemap: basemap, withBasemap: withBasemap, text: text,
     // The base map's features (provinces, counties), for maps that colour them.
     fetchBasemap: fetchBasemap,
   };

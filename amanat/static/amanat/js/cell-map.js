@@ -96,7 +96,7 @@
       });
       var label = province && labelProvinces;
       var kind = province ? labels.province : labels.county;
-      marker.bindTooltip(label || !kind ? unit[3] : unit[3] + " (" + kind + ")", {
+      marker.bindTooltip(window.AmanatMap.text(label || !kind ? unit[3] : unit[3] + " (" + kind + ")"), {
         permanent: label,
         direction: "top",
         className: label ? "amanat-unit-label" : "",
