@@ -4,6 +4,8 @@ is 404."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -12,11 +14,25 @@ from django.http import Http404
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.elections.models import Election
-from amanat.operations.models import Alert, AlertLevel, AlertState, Flag, FlagState, QualityRule
+from amanat.incidents.models import Category, Report
+from amanat.operations import incident_alerts
+from amanat.operations.models import (
+    Alert,
+    AlertLevel,
+    AlertState,
+    Checkin,
+    Flag,
+    FlagState,
+    QualityRule,
+    StationDay,
+)
+from amanat.staffing.models import Assignment
 
 ALERT = "operations.alert"
 CHECKIN = "operations.checkin"
 RULE = "operations.qualityrule"
+# Who shows the staff's mobiles in full on an alert's page (accounts/policy.py).
+STAFF_PHONE = "operations.staffphone"
 
 
 def alerts_for_user(user: AnyUser, election: Election, *, kind: str = "", state: str = "",
@@ -38,7 +54,7 @@ def alerts_for_user(user: AnyUser, election: Election, *, kind: str = "", state:
                                    model_label=ALERT)
     escalated = Case(When(level=AlertLevel.PROVINCE, then=Value(0)), default=Value(1),
                      output_field=IntegerField())
-    return (alerts.select_related("station", "county", "flag__rule")
+    return (alerts.select_related("station", "county", "flag__rule", "checkin")
             .order_by(escalated, "-raised_at", "-pk"))
 
 
@@ -47,7 +63,7 @@ def get_alert_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Alert:
         user, Alert, pk, write=write, path_field="unit_path", model_label=ALERT,
         queryset=Alert.objects.select_related("station", "county", "flag__rule",
                                               "flag__checkin", "acknowledged_by",
-                                              "closed_by"))
+                                              "closed_by", "checkin"))
 
 
 def flags_for_user(user: AnyUser, election: Election) -> QuerySet[Flag]:
@@ -77,3 +93,64 @@ def get_rule_for_change(user: AnyUser, pk: Any) -> QualityRule:
     return access.get_national_object_for_user(
         user, QualityRule.objects.all(), action=policy.CHANGE, model_label=RULE,
         national=True, pk=pk)
+
+
+# -- what an alert's page shows about its station (user review F9) -----------------------
+
+@dataclass(frozen=True)
+class IncidentCode:
+    code: str
+    name: str  # the category's name in the active language ("" for an unknown code)
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    post: str
+    name: str
+    mobile: str  # as stored: the page masks it unless revealed
+
+
+@dataclass(frozen=True)
+class AlertStation:
+    """The station of an alert as the official acting on it needs it: its day (last
+    heard from, silent since, published figures), its last check-in, its staff by post
+    and, for an incident, the check-in's codes and the reports opened for it."""
+
+    day: StationDay | None
+    last: Checkin | None
+    staff: list[StaffRow]
+    codes: list[IncidentCode]
+    reports: list[Report]
+
+
+def incident_codes(text: str, known: dict[str, Category] | None = None) -> list[IncidentCode]:
+    known = incident_alerts.categories() if known is None else known
+    return [IncidentCode(code, known[code].name if code in known else "")
+            for code in incident_alerts.codes_of(text)]
+
+
+def alert_station(alert: Alert) -> AlertStation:
+    day = StationDay.objects.filter(election_id=alert.election_id,
+                                    station_id=alert.station_id).first()
+    last = (Checkin.objects.filter(election_id=alert.election_id, station_id=alert.station_id)
+            .select_related("window").order_by("-received_at", "-pk").first())
+    staff = [StaffRow(a.get_post_display(), f"{a.person.first_name} {a.person.last_name}",
+                      a.person.mobile)
+             for a in Assignment.objects.filter(election_id=alert.election_id,
+                                                station_id=alert.station_id)
+             .select_related("person").order_by("post", "slot")]
+    codes: list[IncidentCode] = []
+    reports: list[Report] = []
+    if alert.checkin_id is not None and alert.checkin is not None:
+        codes = incident_codes(alert.checkin.incidents)
+        reports = incident_alerts.reports_for_checkin(alert.checkin_id)
+    return AlertStation(day, last, staff, codes, reports)
+
+
+def label_incidents(alerts: Iterable[Alert]) -> None:
+    """Set ``incident_codes`` on each incident alert of a page (one query for the
+    categories)."""
+    known = incident_alerts.categories()
+    for alert in alerts:
+        alert.incident_codes = (  # type: ignore[attr-defined]
+            incident_codes(alert.checkin.incidents, known) if alert.checkin is not None else [])

@@ -83,7 +83,7 @@
         } else {
           tr.appendChild(cell(integer.format(row.stations), true));
         }
-        ["opened", "reporting", "silent", "closed", "flagged", "voters"].forEach(function (name) {
+        ["opened", "reporting", "silent", "closed", "flagged", "incidents", "voters"].forEach(function (name) {
           tr.appendChild(cell(integer.format(row[name]), true));
         });
         tr.appendChild(cell(formatTurnout(row.turnout), true));
