@@ -39,9 +39,9 @@ STAFFING_READERS: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD, Role.IN
 # auditor reads (national IDs masked).
 TRAINING_STAFF: Final = ADMINS | {Role.GOVERNOR}
 # Election day: who watches the dashboard, the stations' days, the flags and the alerts.
-# The county executive board runs the voting at the stations (it appointed their staff),
-# so it reads the whole day of its county; handling alerts and verifying figures stay
-# with the governor's office, the security committee and the headquarters.
+# The county executive board runs the voting at the stations, so it reads the whole day
+# of its county; handling alerts and verifying figures stay with the governor's office,
+# the security committee and the headquarters.
 DAY_WATCHERS: Final = ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.EXECUTIVE_BOARD,
                                 Role.INSPECTION_BOARD, Role.SUPERVISION_BOARD, Role.AUDITOR}
 
