@@ -281,6 +281,8 @@ def test_the_executive_board_reads_election_day_and_changes_nothing(
                 reverse("operations:alert", args=[silent.pk]),
                 reverse("operations:flags")):
         assert board.get(url).status_code == 200, url
+    # Its home page leads there.
+    assert 'data-testid="home-operations"' in board.get("/", follow=True).content.decode()
     # Another county: 404.
     assert board.get(reverse("operations:station_day",
                              args=[day.kerman_station.pk])).status_code == 404
