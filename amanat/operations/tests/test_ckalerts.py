@@ -33,7 +33,7 @@ from amanat.core.sms import SmsIn, sms_receive
 from amanat.elections.posts import StationPost
 from amanat.incidents.models import Report
 from amanat.operations import services
-from amanat.operations.models import Alert, AlertNote, Window
+from amanat.operations.models import Alert, AlertNote, Flag, Window
 from amanat.operations.services import BulkCheckin, Values
 from amanat.operations.tests.conftest import Day, at
 from amanat.staffing.models import Assignment, Person
@@ -306,3 +306,13 @@ def test_the_dashboard_data_answer_stays_json(day: Day, personas: Any) -> None:
                                   args=[day.gharchak_station.county_id]))
     assert answer.status_code == 200
     json.loads(answer.content)
+
+
+def test_a_flag_links_its_station_day_too(day: Day, personas: Any) -> None:
+    window = services.window_for(day.election, "T1", at("10:00"))
+    services.checkin_record(station=day.gharchak_station, window=window,
+                            values=Values(voters=900), source="web", at=at("10:00"))
+    flag = Flag.objects.get()
+    page = sign_in(Client(), personas.gharchak_governor).get(
+        reverse("operations:flag", args=[flag.pk])).content.decode()
+    assert reverse("operations:station_day", args=[day.gharchak_station.pk]) in page
