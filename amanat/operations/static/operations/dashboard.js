@@ -83,10 +83,11 @@
         } else {
           tr.appendChild(cell(integer.format(row.stations), true));
         }
-        ["opened", "reporting", "silent", "closed", "flagged", "incidents", "voters"].forEach(function (name) {
+        ["opened", "reporting", "silent", "closed", "flagged", "voters"].forEach(function (name) {
           tr.appendChild(cell(integer.format(row[name]), true));
         });
         tr.appendChild(cell(formatTurnout(row.turnout), true));
+        tr.appendChild(cell(integer.format(row.incidents || 0), true));
         fragment.appendChild(tr);
       });
       body.replaceChildren(fragment);
