@@ -20,16 +20,8 @@ from amanat.accounts.access import AnyUser
 from amanat.audit.models import Event
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
-from amanat.operations.models import (
-    Alert,
-    AlertKind,
-    AlertState,
-    Checkin,
-    DaySettings,
-    Flag,
-    StationDay,
-    Window,
-)
+from amanat.operations.models import Checkin, DaySettings, Flag, StationDay, Window
+from amanat.operations.watch_selectors import dashboard_incidents
 from amanat.stations.models import Station
 
 CHECKIN = "operations.checkin"
@@ -207,7 +199,7 @@ def dashboard(election: Election, unit: AdminUnit, *,
             row.update(id=unit_id, code=named["code"], name=named["name"])
             rows.append(row)
         rows.sort(key=lambda row: row["code"])
-    _count_incidents(election, unit, level, rows)
+    dashboard_incidents(election, unit, level, rows)
     totals = _row({name: sum(row[name] for row in rows) for name in FIGURES})
     return {
         "election": election.slug,
@@ -219,32 +211,6 @@ def dashboard(election: Election, unit: AdminUnit, *,
         "totals": totals,
         "rows": rows,
     }
-
-
-def _count_incidents(election: Election, unit: AdminUnit, level: str,
-                     rows: list[dict[str, Any]]) -> None:
-    """Each row's incidents (the incident check-ins the watch raised an alert for) and
-    those not closed yet: one grouped query over the few incident alerts of the scope."""
-    alerts = Alert.objects.filter(election=election, kind=AlertKind.INCIDENT)
-    if unit.kind != Kind.COUNTRY:
-        alerts = alerts.filter(unit_path__startswith=unit.path)
-    key = "station_id" if level == "station" else "county_id"
-    counted: dict[int, list[int]] = {}
-    found = list(alerts.values(key).order_by().annotate(
-        all=Count("id"), open=Count("id", filter=~Q(state=AlertState.CLOSED))))
-    provinces: dict[int, int | None] = {}
-    if level == "province":
-        provinces = dict(AdminUnit.objects.filter(
-            pk__in=[values[key] for values in found]).values_list("pk", "parent_id"))
-    for values in found:
-        row_id = provinces.get(values[key]) if level == "province" else values[key]
-        if row_id is None:
-            continue
-        both = counted.setdefault(row_id, [0, 0])
-        both[0] += values["all"]
-        both[1] += values["open"]
-    for row in rows:
-        row["incidents"], row["incidents_open"] = counted.get(row["id"], (0, 0))
 
 
 # -- one station's day ---------------------------------------------------------------

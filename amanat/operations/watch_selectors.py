@@ -1,6 +1,7 @@
 """Reads of the alert, flag and quality-rule pages (opswatch), through the scope
 helpers: a county sees its own alerts and flags, a province its counties'; out of scope
-is 404."""
+is 404.  Also what an alert's page shows of its station and the dashboard's incident
+figures (ckalerts)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from amanat.accounts import access, policy
 from amanat.accounts.access import AnyUser
 from amanat.elections.models import Election
+from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents.models import Category, Report
 from amanat.operations import incident_alerts
 from amanat.operations.models import (
     Alert,
+    AlertKind,
     AlertLevel,
     AlertState,
     Checkin,
@@ -154,3 +157,31 @@ def label_incidents(alerts: Iterable[Alert]) -> None:
     for alert in alerts:
         alert.incident_codes = (  # type: ignore[attr-defined]
             incident_codes(alert.checkin.incidents, known) if alert.checkin is not None else [])
+
+
+# -- the dashboard's incident figures (user review F2) ------------------------------------
+
+def dashboard_incidents(election: Election, unit: AdminUnit, level: str,
+                        rows: list[dict[str, Any]]) -> None:
+    """Each row's incidents (the incident check-ins the watch raised an alert for) and
+    those not closed yet: one grouped query over the few incident alerts of the scope."""
+    alerts = Alert.objects.filter(election=election, kind=AlertKind.INCIDENT)
+    if unit.kind != Kind.COUNTRY:
+        alerts = alerts.filter(unit_path__startswith=unit.path)
+    key = "station_id" if level == "station" else "county_id"
+    counted: dict[int, list[int]] = {}
+    found = list(alerts.values(key).order_by().annotate(
+        all=Count("id"), open=Count("id", filter=~Q(state=AlertState.CLOSED))))
+    provinces: dict[int, int | None] = {}
+    if level == "province":
+        provinces = dict(AdminUnit.objects.filter(
+            pk__in=[values[key] for values in found]).values_list("pk", "parent_id"))
+    for values in found:
+        row_id = provinces.get(values[key]) if level == "province" else values[key]
+        if row_id is None:
+            continue
+        both = counted.setdefault(row_id, [0, 0])
+        both[0] += values["all"]
+        both[1] += values["open"]
+    for row in rows:
+        row["incidents"], row["incidents_open"] = counted.get(row["id"], (0, 0))
