@@ -26,6 +26,7 @@ reads it:
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
@@ -34,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from amanat.accounts.models import AgencyKind
 from amanat.core import bulk
+from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.incidents import services as incident_services
 from amanat.incidents.models import SERIOUS_SEVERITY, Category, Channel, Report
@@ -45,6 +47,7 @@ ALERT_FIELDS = ["election", "station", "county", "unit_path", "kind", "level", "
 CHANNELS: dict[str, str] = {Source.WEB: Channel.WEB, Source.API: Channel.API,
                             Source.SMS: Channel.SMS}
 KEY_PREFIX = "checkin:"
+log = logging.getLogger("amanat.operations")
 
 
 @dataclass(frozen=True)
@@ -140,13 +143,20 @@ def incident_reports_open(election: Election) -> int:
                 "category": category.name_fa, "code": code}
             if checkin.note:
                 text += "\n" + _("The station's note: %(note)s") % {"note": checkin.note}
-        received = incident_services.report_receive(
-            channel=CHANNELS.get(checkin.source, Channel.WEB), category=category,
-            text=text, station=checkin.station, election=election,
-            contact=checkin.sender,
-            payload={"checkin": checkin.pk, "source": checkin.source,
-                     "codes": checkin.incidents, "received_at": checkin.received_at.isoformat()},
-            client_key=report_key(checkin.pk, code), actor=checkin.reporter)
+        try:
+            received = incident_services.report_receive(
+                channel=CHANNELS.get(checkin.source, Channel.WEB), category=category,
+                text=text, station=checkin.station, election=election,
+                contact=checkin.sender,
+                payload={"checkin": checkin.pk, "source": checkin.source,
+                         "codes": checkin.incidents,
+                         "received_at": checkin.received_at.isoformat()},
+                client_key=report_key(checkin.pk, code), actor=checkin.reporter)
+        except RuleError as error:
+            # One report the incidents app refuses does not hold up the others (nor the
+            # watch's loop); it is tried again on the next run, and logged each time.
+            log.warning("incident check-in %s, code %s: no report (%s)", pk, code, error.code)
+            continue
         made += int(received.created)
     return made
 

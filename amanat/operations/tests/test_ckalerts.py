@@ -316,3 +316,25 @@ def test_a_flag_links_its_station_day_too(day: Day, personas: Any) -> None:
     page = sign_in(Client(), personas.gharchak_governor).get(
         reverse("operations:flag", args=[flag.pk])).content.decode()
     assert reverse("operations:station_day", args=[day.gharchak_station.pk]) in page
+
+
+def test_a_report_the_incidents_app_refuses_holds_up_neither_the_others_nor_the_watch(
+        day: Day, monkeypatch: Any) -> None:
+    from amanat.core.errors import RuleError
+    from amanat.incidents import services as incident_services
+
+    receive = incident_services.report_receive
+
+    def refusing(**kwargs: Any) -> Any:
+        if kwargs["category"].sms_code == "VB":
+            raise RuleError("refused", code="refused")
+        return receive(**kwargs)
+
+    monkeypatch.setattr(incident_services, "report_receive", refusing)
+    incident(day, day.gharchak_station, "VB TH")
+    assert "reports: 1" in run(day, "10:01")
+    assert list(Report.objects.values_list("category__sms_code", flat=True)) == ["TH"]
+    # Once the incidents app takes it, the next run stores the one left.
+    monkeypatch.setattr(incident_services, "report_receive", receive)
+    assert "reports: 1" in run(day, "10:02")
+    assert Report.objects.count() == 2
