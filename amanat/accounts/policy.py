@@ -38,9 +38,12 @@ STAFFING_READERS: Final = ADMINS | {Role.GOVERNOR, Role.EXECUTIVE_BOARD, Role.IN
 # Training (issue 14): the headquarters and governors run courses and sessions; the
 # auditor reads (national IDs masked).
 TRAINING_STAFF: Final = ADMINS | {Role.GOVERNOR}
-# Election day: who watches the dashboard, the flags and the alerts.
-DAY_WATCHERS: Final = ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.INSPECTION_BOARD,
-                                Role.SUPERVISION_BOARD, Role.AUDITOR}
+# Election day: who watches the dashboard, the stations' days, the flags and the alerts.
+# The county executive board runs the voting at the stations, so it reads the whole day
+# of its county; handling alerts and verifying figures stay with the governor's office,
+# the security committee and the headquarters.
+DAY_WATCHERS: Final = ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE, Role.EXECUTIVE_BOARD,
+                                Role.INSPECTION_BOARD, Role.SUPERVISION_BOARD, Role.AUDITOR}
 
 POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "geo.adminunit": {VIEW: ALL_ROLES, EXPORT: ADMINS | {Role.GOVERNOR}},
@@ -144,7 +147,9 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     },
     # Election day (issue 16): field inspectors and the governor's office check stations
     # in; the headquarters, the governor and the security committee watch, verify
-    # flagged figures and handle alerts; the boards and the auditor read.
+    # flagged figures and handle alerts; the three boards (executive, inspection,
+    # supervision) and the auditor read the dashboard, the stations' days, the flags and
+    # the alerts of their scope, and change nothing.
     "operations.checkin": {
         VIEW: DAY_WATCHERS | {Role.FIELD_INSPECTOR},
         CREATE: ADMINS | {Role.GOVERNOR, Role.FIELD_INSPECTOR},
@@ -159,6 +164,10 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "operations.qualityrule": {VIEW: DAY_WATCHERS, CHANGE: frozenset({Role.NATIONAL_ADMIN}),
                                CREATE: frozenset({Role.NATIONAL_ADMIN})},
     "operations.window": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    # The mobiles of a station's staff on an alert's page: masked for every reader; the
+    # roles that handle the alert (and call the station) show them in full through the
+    # audited reveal (accounts.personaldata).
+    "operations.staffphone": {VIEW: ADMINS | {Role.GOVERNOR, Role.SECURITY_COMMITTEE}},
     # candidates (issue 13): county offices register and confirm, the boards review;
     # inquiry answers are confidential to the boards (the national ones reach everything
     # through a country membership) and every read of them is audited.

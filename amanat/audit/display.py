@@ -239,6 +239,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "operations.alert.acknowledge": _("Election-day alert acknowledged"),
     "operations.alert.note": _("Note added to an election-day alert"),
     "operations.alert.close": _("Election-day alert closed"),
+    "operations.alert.staff_read": _("Station staff's mobiles viewed on an election-day alert"),
     "operations.flag.verify": _("Flagged check-in verified"),
     "operations.flag.correct": _("Flagged check-in corrected"),
     "operations.qualityrule.create": _("Quality rule added"),

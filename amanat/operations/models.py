@@ -15,9 +15,9 @@ the data-quality rules and the alerts.
 * A **quality rule** (``QualityRule``) is data: an expression over a check-in's values
   (``voters > registered``) that flags it.  A flag (``Flag``) quarantines the check-in's
   figures until a person verifies or corrects them.
-* An **alert** (``Alert``) is raised for a silent station or a flagged check-in, at the
-  county first and escalated to the province if nobody acknowledges it in time; people
-  acknowledge and close it, with notes (``AlertNote``).
+* An **alert** (``Alert``) is raised for a silent station, a flagged check-in or an
+  incident check-in, at the county first and escalated to the province if nobody
+  acknowledges it in time; people acknowledge and close it, with notes (``AlertNote``).
 """
 
 from __future__ import annotations
@@ -160,6 +160,10 @@ class Checkin(models.Model):
             models.Index(fields=["station", "received_at"], name="operations_checkin_station"),
             models.Index(fields=["election", "state"], name="operations_checkin_state"),
             models.Index(fields=["election", "unit_path"], name="operations_checkin_scope"),
+            # The watch's incident alerts and reports read only the incident check-ins:
+            # a partial index, which the hot path's other inserts do not touch.
+            models.Index(fields=["election"], condition=Q(kind="incident"),
+                         name="operations_checkin_incident"),
         ]
 
     def __str__(self) -> str:
@@ -285,6 +289,9 @@ class Flag(models.Model):
 class AlertKind(models.TextChoices):
     SILENT = "silent", _("Silent station")
     QUALITY = "quality", _("Quality flag")
+    # An incident check-in (vote buying, equipment failure…): raised by the watch for
+    # every channel's check-ins, see operations.incident_alerts.
+    INCIDENT = "incident", _("Incident")
 
 
 class AlertLevel(models.TextChoices):
@@ -313,6 +320,9 @@ class Alert(models.Model):
                              default=AlertState.OPEN)
     flag = models.ForeignKey(Flag, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+", verbose_name=_("quality flag"))
+    # The incident check-in an incident alert was raised for.
+    checkin = models.ForeignKey(Checkin, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("check-in"))
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
@@ -331,6 +341,9 @@ class Alert(models.Model):
             models.UniqueConstraint(fields=["election", "station", "kind"],
                                     condition=Q(kind="silent") & ~Q(state="closed"),
                                     name="operations_alert_one_silent"),
+            # One incident alert per incident check-in.
+            models.UniqueConstraint(fields=["checkin"], condition=Q(kind="incident"),
+                                    name="operations_alert_one_incident"),
         ]
         indexes = [
             models.Index(fields=["election", "state", "unit_path"], name="operations_alert_open"),

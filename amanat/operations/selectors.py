@@ -21,6 +21,7 @@ from amanat.audit.models import Event
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
 from amanat.operations.models import Checkin, DaySettings, Flag, StationDay, Window
+from amanat.operations.watch_selectors import dashboard_incidents
 from amanat.stations.models import Station
 
 CHECKIN = "operations.checkin"
@@ -28,7 +29,7 @@ WINDOW = "operations.window"
 # The levels a dashboard is drawn for, and what its rows are.
 DASHBOARD_KINDS = (Kind.COUNTRY, Kind.PROVINCE, Kind.COUNTY)
 FIGURES = ("stations", "opened", "reporting", "silent", "closed", "flagged", "voters",
-           "registered")
+           "registered", "incidents", "incidents_open")
 
 
 # -- scope ---------------------------------------------------------------------------
@@ -198,6 +199,7 @@ def dashboard(election: Election, unit: AdminUnit, *,
             row.update(id=unit_id, code=named["code"], name=named["name"])
             rows.append(row)
         rows.sort(key=lambda row: row["code"])
+    dashboard_incidents(election, unit, level, rows)
     totals = _row({name: sum(row[name] for row in rows) for name in FIGURES})
     return {
         "election": election.slug,

@@ -19,6 +19,9 @@ the same moment changes nothing.
 * A **quality** alert is raised for each check-in with open quality flags (one alert per
   check-in, pointing at its first flag), whatever channel stored it (web, SMS, the
   field API's intake).
+* An **incident** alert is raised for each incident check-in, whatever channel stored
+  it; the serious ones are told to the county's officials at once, and the offences
+  become reports in the incidents app (``operations.incident_alerts``).
 * A station heard from again (``stationday_move`` cleared ``silent_since``) gets a note on
   its live silent alert, once; people close the alert.
 * An alert still **open** at the county (nobody acknowledged it)
@@ -39,7 +42,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -54,7 +57,7 @@ from amanat.core import bulk, notify
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.lib.persian import to_persian_digits
-from amanat.operations import services
+from amanat.operations import incident_alerts, services
 from amanat.operations.models import (
     Alert,
     AlertKind,
@@ -82,13 +85,17 @@ class WatchResult:
     heard_again: int = 0
     escalated: int = 0
     notified: int = 0
+    # Incident alerts raised, and reports opened in the incidents app for their offences.
+    incidents: int = 0
+    reported: int = 0
     # Station ids of the new silent alerts, alert ids escalated (for the audit entry).
     silent_stations: list[int] = field(default_factory=list)
     escalated_alerts: list[int] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.silent or self.quality or self.heard_again or self.escalated)
+        return bool(self.silent or self.quality or self.heard_again or self.escalated
+                    or self.incidents)
 
 
 def day_span(election: Election) -> tuple[datetime.datetime | None, datetime.datetime | None]:
@@ -115,18 +122,21 @@ def silent_watch(*, election: Election, now: datetime.datetime) -> WatchResult:
             _mark_silent(election, opening, quiet_since)
         raised = _raise_silent(election, now, result)
         raised += _raise_quality(election, now, result)
+        result.incidents, serious = incident_alerts.incident_alerts_raise(election, now)
         _note_heard_again(election, now, result)
         escalated = _escalate(election, now, escalate_before, result)
-        result.notified = _notify(raised, escalated)
+        result.notified = _notify(raised, escalated, serious)
         if result.changed:
             audit_record(
                 action="operations.watch.run", actor=None, actor_name="operations-watch",
                 object_type="elections.election", object_id=election.pk,
                 after={"silent": result.silent, "quality": result.quality,
                        "heard_again": result.heard_again, "escalated": result.escalated,
-                       "notified": result.notified},
+                       "notified": result.notified, "incidents": result.incidents},
                 extra={"silent_stations": result.silent_stations,
                        "escalated_alerts": result.escalated_alerts, "at": now.isoformat()})
+    # The offences' reports, each in its own transaction once the alerts are stored.
+    result.reported = incident_alerts.incident_reports_open(election)
     return result
 
 
@@ -228,12 +238,16 @@ def _codes(rows: Iterable[Raised]) -> str:
     return to_persian_digits(shown)
 
 
-def _notify(raised: list[Raised], escalated: list[Raised]) -> int:
+def _notify(raised: list[Raised], escalated: list[Raised],
+            serious: list[incident_alerts.IncidentRaised] | None = None) -> int:
     """One SMS and one e-mail per official and run: the county's officials of its new
-    alerts, the province's of its escalated ones.  Returns the messages queued."""
-    if not raised and not escalated:
+    alerts, the province's of its escalated ones, and the county's of its serious
+    incidents (a message of their own, naming them).  Returns the messages queued."""
+    serious = serious or []
+    if not raised and not escalated and not serious:
         return 0
-    counties = {row[1] for row in raised} | {row[1] for row in escalated}
+    counties = ({row[1] for row in raised} | {row[1] for row in escalated}
+                | {row.county_id for row in serious})
     units = {pk: (name, parent) for pk, name, parent in AdminUnit.objects.filter(
         pk__in=counties).values_list("pk", "name", "parent_id")}
     by_unit: dict[int, list[Raised]] = defaultdict(list)
@@ -246,7 +260,8 @@ def _notify(raised: list[Raised], escalated: list[Raised]) -> int:
         pk__in=escalated_by_unit).values_list("pk", "name"))
     roles = policy.roles_allowed("operations.alert", policy.CHANGE)
     officials = (Membership.objects.active()
-                 .filter(unit_id__in=set(by_unit) | set(escalated_by_unit), role__in=roles)
+                 .filter(unit_id__in=set(by_unit) | set(escalated_by_unit)
+                         | {row.county_id for row in serious}, role__in=roles)
                  .values_list("unit_id", "user__email", "user__profile__mobile")
                  .order_by("unit_id", "user_id").distinct())
     contacts: dict[int, set[tuple[str, str]]] = defaultdict(set)
@@ -271,6 +286,7 @@ def _notify(raised: list[Raised], escalated: list[Raised]) -> int:
                 "time and now rest with the province (stations %(codes)s).") % {
                     "unit": name, "count": to_persian_digits(str(len(rows))),
                     "counties": county_names, "codes": _codes(rows)}))
+        messages += _serious_messages(serious, units)
         for unit, subject, text in messages:
             for email, mobile in sorted(contacts.get(unit, ())):
                 if mobile:
@@ -281,3 +297,28 @@ def _notify(raised: list[Raised], escalated: list[Raised]) -> int:
                                       purpose="operations.alert")
                     sent += 1
     return sent
+
+
+def _serious_messages(serious: list[incident_alerts.IncidentRaised],
+                      units: Mapping[int, tuple[str, int | None]]
+                      ) -> list[tuple[int, str, str]]:
+    """(county, subject, text) per county with serious incidents in this run, in the
+    active language (the caller's Persian): the stations and what they reported."""
+    by_county: dict[int, list[incident_alerts.IncidentRaised]] = defaultdict(list)
+    for row in serious:
+        by_county[row.county_id].append(row)
+    names = {code: category.name_fa for code, category in
+             incident_alerts.categories().items()}
+    messages = []
+    for county, rows in by_county.items():
+        name = units[county][0]
+        kinds = "، ".join(sorted({names.get(code, code) for row in rows for code in row.codes
+                                  if code in names}))
+        messages.append((county, _("Serious incident on election day: %(unit)s") % {
+            "unit": name}, _(
+            "Amanat, %(unit)s: serious incidents reported by stations %(codes)s (%(kinds)s). "
+            "Act on them and acknowledge the alerts in Amanat.") % {
+                "unit": name, "codes": _codes([(row.station_id, row.county_id, row.unit_path,
+                                                 row.station_code) for row in rows]),
+                "kinds": kinds}))
+    return messages

@@ -21,7 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amanat.accounts import access, policy
+from amanat.accounts import access, personaldata, policy
 from amanat.core.errors import RuleError
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
@@ -66,6 +66,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
                                state=filters.get("state", ""),
                                level=filters.get("level", ""))
     page = Paginator(alerts, PER_PAGE).get_page(request.GET.get("page"))
+    S.label_incidents(page)
     query = urlencode({k: str(v) for k, v in request.GET.items() if k != "page" and v})
     return render(request, "operations/alert_list.html", {
         "election": election, "form": form, "page": page, "query": query})
@@ -73,16 +74,28 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 def _alert_page(request: HttpRequest, alert: Any, **forms: Any) -> HttpResponse:
     can_change = access.can(request.user, policy.CHANGE, S.ALERT, alert.county)
+    # The staff's mobiles are masked; the roles that call the station show them with a
+    # POST (``reveal``) to the alert's page, and that read is audited.
+    shown = personaldata.reveal(
+        request, allowed=access.can(request.user, policy.VIEW, S.STAFF_PHONE, alert.county),
+        action="operations.alert.staff_read", unit=alert.county, obj=alert,
+        extra={"station": alert.station_id})
+    station = S.alert_station(alert)
     return render(request, "operations/alert_detail.html", {
         "alert": alert, "notes": alert.notes.select_related("author"),
         "can_change": can_change,
         "note_form": forms.get("note_form") or AlertNoteForm(),
         "close_form": forms.get("close_form") or AlertCloseForm(),
+        "station": station, "shown": shown,
+        "staff": [(row, shown.mobile(row.mobile)) for row in station.staff],
+        "sees_reports": access.can(request.user, policy.VIEW, "incidents.report", alert.county),
     }, status=400 if forms else 200)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """The alert, its station (day, last check-in, staff) and its notes; a POST with
+    ``reveal`` shows the staff's mobiles in full to the roles allowed (audited)."""
     return _alert_page(request, S.get_alert_for_user(request.user, alert_id))
 
 

@@ -21,8 +21,8 @@ log = logging.getLogger("amanat.operations")
 
 
 class Command(BaseCommand):
-    help = ("Raise alerts for silent stations and flagged check-ins, escalate the ones "
-            "nobody acknowledged and tell the officials.")
+    help = ("Raise alerts for silent stations, flagged and incident check-ins, escalate "
+            "the ones nobody acknowledged and tell the officials.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--election", help="election slug (default: the current one)")
@@ -61,4 +61,5 @@ class Command(BaseCommand):
     def _report(self, result: WatchResult) -> None:
         self.stdout.write(
             f"silent: {result.silent}, quality: {result.quality}, heard again: "
-            f"{result.heard_again}, escalated: {result.escalated}, messages: {result.notified}")
+            f"{result.heard_again}, escalated: {result.escalated}, messages: {result.notified}"
+            f", incidents: {result.incidents}, reports: {result.reported}")

@@ -87,6 +87,7 @@
           tr.appendChild(cell(integer.format(row[name]), true));
         });
         tr.appendChild(cell(formatTurnout(row.turnout), true));
+        tr.appendChild(cell(integer.format(row.incidents || 0), true));
         fragment.appendChild(tr);
       });
       body.replaceChildren(fragment);
