@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('elections', '0003_contest_registration_window'),
         ('geo', '0003_constituency_seats'),
-        ('operations', '0002_default_quality_rules'),
+        ('operations', '0004_simulation_marks'),
         ('staffing', '0004_roster_run_beat_at'),
         ('stations', '0006_station_staffed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
