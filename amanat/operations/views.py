@@ -6,6 +6,7 @@ Scope is ``operations.checkin`` through ``accounts.access``; out of scope is 404
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from amanat.accounts import access, policy
 from amanat.core.errors import RuleError
+from amanat.core.templatetags.persian import jdate, localize_digits
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
@@ -66,7 +68,7 @@ def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
     _require_view(request)
     election = _election(request)
     unit = _focus(request, unit_id)
-    data = selectors.dashboard(election, unit)
+    data = _with_time_shown(selectors.dashboard(election, unit))
     query = f"?election={election.slug}"
     return render(request, "operations/dashboard.html", {
         "election": election, "unit": unit, "data": data,
@@ -86,7 +88,17 @@ def dashboard_data(request: HttpRequest, unit_id: int) -> JsonResponse:
     _require_view(request)
     election = _election(request)
     unit = selectors.get_dashboard_unit_for_user(request.user, unit_id)
-    return JsonResponse(selectors.dashboard(election, unit), json_dumps_params=JSON_COMPACT)
+    return JsonResponse(_with_time_shown(selectors.dashboard(election, unit)),
+                        json_dumps_params=JSON_COMPACT)
+
+
+def _with_time_shown(data: dict[str, Any]) -> dict[str, Any]:
+    """The data's own time (``at``) as the page shows it: Tehran time, Jalali date, the
+    reader's digits («۱۴۰۵/۰۳/۲۲ ۰۰:۵۵:۱۲»), the same on load and after every poll
+    (user review 2026-12, F5: the page showed UTC on load, the browser's clock after)."""
+    moment = timezone.localtime(datetime.datetime.fromisoformat(data["at"]))
+    data["at_shown"] = jdate(moment) + " " + localize_digits(moment.strftime("%H:%M:%S"))
+    return data
 
 
 # -- a station's day and the web check-in --------------------------------------------
