@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from amanat.core.forms import CleanCharField
+from amanat.core.forms import CleanCharField, FilterForm
 from amanat.elections.posts import StationPost
 from amanat.operations.models import Kind, Window
 from amanat.operations.services import Values
@@ -91,3 +91,16 @@ class DayForm(forms.Form):
     def times(self) -> dict[int, tuple[datetime.time, datetime.time]]:
         return {w.pk: (self.cleaned_data[f"w{w.pk}_opens"], self.cleaned_data[f"w{w.pk}_closes"])
                 for w in self.windows}
+
+
+class StationSearchForm(FilterForm):
+    """The station search of the election-day pages (user review 2026-12, F25): a
+    station's code or a part of its name, one box wide enough on a phone."""
+
+    template_name = "operations/_station_search_form.html"
+
+    q = CleanCharField(label=_("Find a station"), max_length=100, required=False,
+                       widget=forms.TextInput(attrs={
+                           "type": "search", "placeholder": _("Station code or name"),
+                           "autocomplete": "off", "enterkeyhint": "search"}))
+    election = CleanCharField(required=False, max_length=100, widget=forms.HiddenInput)

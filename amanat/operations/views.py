@@ -25,8 +25,9 @@ from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.limits import parse_id
 from amanat.operations import selectors, services
-from amanat.operations.forms import CheckinForm, DayForm
+from amanat.operations.forms import CheckinForm, DayForm, StationSearchForm
 from amanat.operations.models import Source, Window
+from amanat.stations.models import Station
 
 # The page asks for fresh figures this often (the brief: at least every 30 s).
 REFRESH_SECONDS = 20
@@ -79,6 +80,7 @@ def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
                        "level": data["level"]},
         "query": query,
         "can_windows": access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW),
+        "search_form": _search_form(election),
     })
 
 
@@ -115,6 +117,7 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
         "can_checkin": can_checkin,
         "open_windows": selectors.open_windows(election) if can_checkin else [],
         "county": station.county,
+        "search_form": _search_form(election),
     })
 
 
@@ -219,3 +222,34 @@ def windows_edit(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     return render(request, "operations/windows_edit.html", {
         "election": election, "form": form, "back": back})
+
+
+# -- the station search (user review 2026-12, F25) ---------------------------------
+
+# At most this many stations are listed; a longer list asks for more of the code or name.
+SEARCH_LIMIT = 30
+
+
+def _search_form(election: Election) -> StationSearchForm:
+    return StationSearchForm(initial={"election": election.slug})
+
+
+@require_GET
+def station_search(request: HttpRequest) -> HttpResponse:
+    """A station of the election in the user's election-day scope, by its code or a part
+    of its name: straight to its day when one station answers (its code exactly, or the
+    only match), a short list otherwise.  Stations outside the scope are never listed."""
+    _require_view(request)
+    election = _election(request)
+    form = StationSearchForm(request.GET or None, initial={"election": election.slug})
+    text = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    found: list[Station] = []
+    more = False
+    if text:
+        found, more = selectors.station_search(request.user, election, text, SEARCH_LIMIT)
+        if len(found) == 1 and not more:
+            return redirect("operations:station_day", station_id=found[0].pk)
+    return render(request, "operations/station_search.html", {
+        "election": election, "search_form": form, "searched": bool(text),
+        "found": found, "more": more,
+    })

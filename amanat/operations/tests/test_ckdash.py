@@ -44,3 +44,54 @@ def test_the_data_time_refused_out_of_scope(day: Any, personas: Any, small_geo: 
     client = client_for(personas.gharchak_governor)
     url = reverse("operations:dashboard_data", args=[small_geo.kerman_county.pk])
     assert client.get(url + f"?election={day.election.slug}").status_code == 404
+
+
+# -- F25: the station search ------------------------------------------------------
+
+def _find(client: Any, day: Any, text: str) -> Any:
+    return client.get(reverse("operations:station_search"),
+                      {"q": text, "election": day.election.slug})
+
+
+def test_the_search_takes_an_inspector_to_their_station(day: Any, personas: Any) -> None:
+    client = client_for(personas.inspector)
+    station_day = reverse("operations:station_day", args=[day.gharchak_station.pk])
+    for typed in ("0042", "۰۰۴۲", " ٠٠٤٢ "):  # Latin, Persian, Arabic-Indic digits
+        response = _find(client, day, typed)
+        assert response.status_code == 302, typed
+        assert response["Location"] == station_day
+    # A part of the code or the name: the only match, straight to it.
+    name = day.gharchak_station.name
+    assert _find(client, day, name[: max(3, len(name) // 2)])["Location"] == station_day
+    # The dashboard and the station's day carry the search box.
+    for url in (reverse("operations:dashboard") + f"?election={day.election.slug}", station_day):
+        page = client.get(url).content.decode()
+        assert 'data-testid="station-search"' in page
+        assert reverse("operations:station_search") in page
+
+
+def test_the_search_never_lists_a_station_out_of_scope(day: Any, personas: Any) -> None:
+    client = client_for(personas.inspector)  # Gharchak only
+    response = _find(client, day, day.kerman_station.code)
+    assert response.status_code == 200
+    assert 'data-testid="search-none"' in response.content.decode()
+    assert day.kerman_station.name not in response.content.decode()
+    # Nothing typed: the box only.
+    empty = _find(client, day, "")
+    assert empty.status_code == 200
+    assert 'data-testid="search-result"' not in empty.content.decode()
+
+
+def test_the_search_lists_several_and_the_national_admin_sees_all(day: Any,
+                                                                  personas: Any) -> None:
+    client = client_for(personas.admin)
+    response = _find(client, day, "00")  # both codes: 0042, 0007
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('data-testid="search-result"') == 2
+    assert reverse("operations:station_day", args=[day.kerman_station.pk]) in page
+
+
+def test_the_search_is_refused_without_election_day_access(day: Any, personas: Any) -> None:
+    client = client_for(personas.outsider)
+    assert _find(client, day, "0042").status_code == 404
