@@ -41,7 +41,7 @@ class CheckinForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.windows = {str(w.pk): w for w in windows or []}
         choice: Any = self.fields["window"]
-        choice.choices = [(pk, f"{w.get_kind_display()} · {w.label}")
+        choice.choices = [(pk, f"{w.get_kind_display()} · {w.shown_label}")
                           for pk, w in self.windows.items()]
         # Staff present at opening, one box per post.
         for post, label in StationPost.choices:
@@ -80,7 +80,7 @@ class DayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.windows = windows or []
         for window in self.windows:
-            name = f"{window.get_kind_display()} · {window.label} ({window.code})"
+            name = f"{window.get_kind_display()} · {window.shown_label} ({window.code})"
             self.fields[f"w{window.pk}_opens"] = forms.TimeField(
                 label=_("%(window)s: opens at") % {"window": name},
                 widget=forms.TimeInput(format="%H:%M", attrs={"dir": "ltr"}))

@@ -66,6 +66,7 @@ def day_settings(election: Election) -> DaySettings:
 
 # The default day: (kind, code, label, opens, closes) in local time on election day;
 # a closing time before its opening is on the next day (counting goes past midnight).
+# A label that is words is stored in English and shown translated (models.WINDOW_LABELS).
 DEFAULT_WINDOWS = (
     (Kind.OPENING, "O", "07:00", "06:30", "09:00"),
     (Kind.TURNOUT, "T1", "10:00", "09:45", "10:45"),
@@ -127,7 +128,7 @@ def window_check(window: Window | None, code: str, at: datetime.datetime) -> Win
     if not window.is_open(at):
         raise RuleError(
             _("the %(window)s check-in is accepted from %(opens)s to %(closes)s only"),
-            code="window_closed", field="window", window=Digits(window.label),
+            code="window_closed", field="window", window=window.shown_label,
             opens=_clock(window.opens_at, at), closes=_clock(window.closes_at, at))
     return window
 

@@ -95,3 +95,63 @@ def test_the_search_lists_several_and_the_national_admin_sees_all(day: Any,
 def test_the_search_is_refused_without_election_day_access(day: Any, personas: Any) -> None:
     client = client_for(personas.outsider)
     assert _find(client, day, "0042").status_code == 404
+
+
+# -- F12, F16: window labels and posts in the reader's language -------------------
+
+def _open_now(day: Any, *codes: str) -> None:
+    from amanat.operations.models import Window
+
+    now = timezone.now()
+    Window.objects.filter(election=day.election, code__in=codes).update(
+        opens_at=now - datetime.timedelta(hours=1), closes_at=now + datetime.timedelta(hours=1))
+
+
+def test_window_labels_are_persian_on_persian_pages(day: Any, personas: Any) -> None:
+    client = client_for(personas.admin)
+    page = client.get(reverse("operations:windows") + f"?election={day.election.slug}")
+    text = page.content.decode()
+    assert "سراسر روز" in text and "بستن صندوق" in text
+    assert "all day" not in text and ">closing<" not in text
+    assert "۰۷:۰۰" in text and "07:00" not in text
+    # The check-in form offers the open windows by their Persian labels.
+    _open_now(day, "I", "T1")
+    form = client.get(reverse("operations:checkin", args=[day.gharchak_station.pk])).content
+    assert "رخداد · سراسر روز" in form.decode()
+    assert "۱۰:۰۰" in form.decode() and "all day" not in form.decode()
+    # The times form names them in Persian too.
+    edit = client.get(reverse("operations:windows_edit") + f"?election={day.election.slug}")
+    assert "سراسر روز" in edit.content.decode() and "all day" not in edit.content.decode()
+
+
+def test_a_refusal_names_the_window_in_the_readers_language(day: Any) -> None:
+    from django.utils import translation
+
+    from amanat.core.errors import RuleError
+    from amanat.operations import services
+
+    far = timezone.now() + datetime.timedelta(days=400)
+    with pytest.raises(RuleError) as refused:
+        services.window_for(day.election, "I", far)
+    assert "سراسر روز" in refused.value.render("fa")
+    assert "all day" in refused.value.render("en")
+    with translation.override("fa"):
+        assert "all day" not in refused.value.message
+
+
+def test_posts_are_named_in_persian_on_the_station_day(day: Any, personas: Any) -> None:
+    from amanat.operations import services
+    from amanat.operations.models import Window
+    from amanat.operations.services import Values
+
+    _open_now(day, "O")
+    services.checkin_record(station=day.gharchak_station,
+                            window=Window.objects.get(election=day.election, code="O"),
+                            values=Values(staff={"representative": 1, "member": 5},
+                                          materials=True, cameras=True, network=True),
+                            source="web", actor=personas.inspector)
+    client = client_for(personas.inspector)
+    page = client.get(reverse("operations:station_day", args=[day.gharchak_station.pk]))
+    text = page.content.decode()
+    assert "نماینده" in text and "۵" in text
+    assert "representative" not in text and "member ۵" not in text

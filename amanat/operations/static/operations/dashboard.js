@@ -24,6 +24,12 @@
     return value === null || value === undefined ? "—" : percent.format(value / 100);
   }
 
+  var PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
+  function localDigits(text) {
+    if (lang.split("-")[0] !== "fa") return String(text);
+    return String(text).replace(/[0-9]/g, function (d) { return PERSIAN_DIGITS[Number(d)]; });
+  }
+
   function cell(text, end) {
     var td = document.createElement("td");
     if (end) td.className = "text-end";
@@ -43,7 +49,12 @@
     var a = document.createElement("a");
     if (this.level === "station") {
       a.href = this.root.dataset.stationUrl.replace("/0/", "/" + row.id + "/");
-      a.textContent = row.code + " " + row.name;
+      // The code in the page's digits, kept left to right (as the server writes it).
+      var code = document.createElement("bdi");
+      code.dir = "ltr";
+      code.textContent = localDigits(row.code);
+      a.appendChild(code);
+      a.appendChild(document.createTextNode(" " + localDigits(row.name)));
     } else {
       a.href = this.root.dataset.unitUrl.replace("/0/", "/" + row.id + "/") + this.root.dataset.query;
       a.textContent = row.name;
@@ -73,6 +84,7 @@
         tr.setAttribute("data-testid", "ops-row");
         tr.dataset.id = row.id;
         var first = document.createElement("td");
+        first.className = "ops-name";
         first.appendChild(self.link(row));
         tr.appendChild(first);
         if (self.level === "station") {
@@ -81,12 +93,25 @@
           swatch.className = "ops-swatch ops-state-" + row.state;
           swatch.title = self.root.dataset["state" + row.state.charAt(0).toUpperCase() + row.state.slice(1)] || row.state;
           state.appendChild(swatch);
+          // The state in words too, not by colour only (user review 2026-12, F14).
+          var words = document.createElement("span");
+          words.className = "small";
+          words.setAttribute("data-testid", "ops-state");
+          words.textContent = swatch.title;
+          state.appendChild(document.createTextNode(" "));
+          state.appendChild(words);
+          state.className = "text-nowrap";
           tr.appendChild(state);
         } else {
           tr.appendChild(cell(integer.format(row.stations), true));
         }
         ["opened", "reporting", "silent", "closed", "flagged", "voters"].forEach(function (name) {
-          tr.appendChild(cell(integer.format(row[name]), true));
+          var td = cell(integer.format(row[name]), true);
+          // A station's own 0/1 of these is its state, said already: not on a phone.
+          if (self.level === "station" && name !== "flagged" && name !== "voters") {
+            td.className += " d-none d-md-table-cell";
+          }
+          tr.appendChild(td);
         });
         tr.appendChild(cell(formatTurnout(row.turnout), true));
         fragment.appendChild(tr);
@@ -120,7 +145,7 @@
           self.layers[row.id] = marker;
         }
         marker.setStyle({ fillColor: colour });
-        marker.bindTooltip(row.code + " " + row.name);
+        marker.bindTooltip(localDigits(row.code) + " " + row.name);
       });
       return;
     }
