@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from amanat.core.forms import CleanCharField, FilterForm
+from amanat.core.forms import CleanCharField, FilterForm, TimeTextField
 from amanat.elections.posts import StationPost
 from amanat.operations.models import Kind, Window
 from amanat.operations.services import Values
@@ -81,12 +81,10 @@ class DayForm(forms.Form):
         self.windows = windows or []
         for window in self.windows:
             name = f"{window.get_kind_display()} · {window.shown_label} ({window.code})"
-            self.fields[f"w{window.pk}_opens"] = forms.TimeField(
-                label=_("%(window)s: opens at") % {"window": name},
-                widget=forms.TimeInput(format="%H:%M", attrs={"dir": "ltr"}))
-            self.fields[f"w{window.pk}_closes"] = forms.TimeField(
-                label=_("%(window)s: closes at") % {"window": name},
-                widget=forms.TimeInput(format="%H:%M", attrs={"dir": "ltr"}))
+            self.fields[f"w{window.pk}_opens"] = TimeTextField(
+                label=_("%(window)s: opens at") % {"window": name})
+            self.fields[f"w{window.pk}_closes"] = TimeTextField(
+                label=_("%(window)s: closes at") % {"window": name})
 
     def times(self) -> dict[int, tuple[datetime.time, datetime.time]]:
         return {w.pk: (self.cleaned_data[f"w{w.pk}_opens"], self.cleaned_data[f"w{w.pk}_closes"])
@@ -96,8 +94,6 @@ class DayForm(forms.Form):
 class StationSearchForm(FilterForm):
     """The station search of the election-day pages (user review 2026-12, F25): a
     station's code or a part of its name, one box wide enough on a phone."""
-
-    template_name = "operations/_station_search_form.html"
 
     q = CleanCharField(label=_("Find a station"), max_length=100, required=False,
                        widget=forms.TextInput(attrs={

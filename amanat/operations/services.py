@@ -765,3 +765,36 @@ def _day_move(day: StationDay, checkin: Checkin, *, flags: int) -> None:
             day.total = checkin.total
     day.flagged += flags
     day.silent_since = None
+
+
+# -- a change of times that moves a window open now (user review 2026-12, F24) ---------
+
+@dataclass(frozen=True)
+class WindowMove:
+    """A window open at ``at`` whose times a change would move; ``closes`` when it would
+    no longer be open then (every check-in of it refused from the save on)."""
+
+    window: Window
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    closes: bool
+
+
+def windows_open_moved(election: Election,
+                       times: Mapping[int, tuple[datetime.time, datetime.time]],
+                       at: datetime.datetime) -> list[WindowMove]:
+    """The windows open at ``at`` whose times ``times`` (as ``windows_update`` takes
+    them) would change: what the page asks a person to confirm before saving."""
+    moved = []
+    for window in Window.objects.filter(election=election, opens_at__lte=at, closes_at__gt=at):
+        if window.pk not in times:
+            continue
+        opens, closes = times[window.pk]
+        opens_at = _local(election.election_day, opens.strftime("%H:%M"))
+        closes_at = _local(election.election_day, closes.strftime("%H:%M"))
+        if closes_at <= opens_at:
+            closes_at += datetime.timedelta(days=1)
+        if (window.opens_at, window.closes_at) != (opens_at, closes_at):
+            moved.append(WindowMove(window, opens_at, closes_at,
+                                    closes=not (opens_at <= at < closes_at)))
+    return moved

@@ -212,7 +212,12 @@ def windows_edit(request: HttpRequest) -> HttpResponse:
         initial[f"w{window.pk}_opens"] = timezone.localtime(window.opens_at).time()
         initial[f"w{window.pk}_closes"] = timezone.localtime(window.closes_at).time()
     form = DayForm(request.POST or None, windows=found, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    moved: list[services.WindowMove] = []
+    if request.method == "POST" and form.is_valid() and "confirm" not in request.POST:
+        # A window open now that the new times move (or close): said, and saved only
+        # when confirmed (user review 2026-12, F24).
+        moved = services.windows_open_moved(election, form.times(), timezone.now())
+    if request.method == "POST" and form.is_valid() and not moved:
         services.windows_update(
             election=election, times=form.times(),
             silent_after_minutes=form.cleaned_data["silent_after_minutes"],
@@ -221,7 +226,7 @@ def windows_edit(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("The windows and settings were saved."))
         return redirect(back)
     return render(request, "operations/windows_edit.html", {
-        "election": election, "form": form, "back": back})
+        "election": election, "form": form, "back": back, "moved": moved})
 
 
 # -- the station search (user review 2026-12, F25) ---------------------------------

@@ -155,3 +155,80 @@ def test_posts_are_named_in_persian_on_the_station_day(day: Any, personas: Any) 
     text = page.content.decode()
     assert "نماینده" in text and "۵" in text
     assert "representative" not in text and "member ۵" not in text
+
+
+# -- F24: times in Persian digits; confirmation before moving an open window ---------
+
+def _times_post(day: Any, **changes: tuple[str, str]) -> dict[str, str]:
+    from amanat.operations.models import Window
+
+    data = {"silent_after_minutes": "۶۰", "escalate_after_minutes": "30"}
+    for window in Window.objects.filter(election=day.election):
+        opens, closes = changes.get(window.code, (
+            timezone.localtime(window.opens_at).strftime("%H:%M"),
+            timezone.localtime(window.closes_at).strftime("%H:%M")))
+        data[f"w{window.pk}_opens"], data[f"w{window.pk}_closes"] = opens, closes
+    return data
+
+
+def _edit_url(day: Any) -> str:
+    return reverse("operations:windows_edit") + f"?election={day.election.slug}"
+
+
+def test_times_typed_in_persian_or_arabic_digits_are_saved(day: Any, personas: Any) -> None:
+    from amanat.operations.models import Window
+
+    client = client_for(personas.admin)
+    page = client.get(_edit_url(day)).content.decode()
+    assert 'value="۰۶:۳۰"' in page  # shown in the page's digits
+    response = client.post(_edit_url(day), _times_post(
+        day, O=("۰۶:۱۵", "٠٩:٠٠"), T1=("۰۹٫۴۵", "10:45")))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    opening = Window.objects.get(election=day.election, code="O")
+    assert timezone.localtime(opening.opens_at).strftime("%H:%M") == "06:15"
+    assert timezone.localtime(opening.closes_at).strftime("%H:%M") == "09:00"
+    # A time that is not one is still refused, nothing stored.
+    refused = client.post(_edit_url(day), _times_post(day, O=("۲۵:۰۰", "09:00")))
+    assert refused.status_code == 200
+    opening.refresh_from_db()
+    assert timezone.localtime(opening.opens_at).strftime("%H:%M") == "06:15"
+
+
+def test_moving_an_open_window_asks_for_confirmation_first(day: Any, personas: Any) -> None:
+    from amanat.audit.models import Event
+    from amanat.operations.models import Window
+
+    _open_now(day, "T1")
+    before = Window.objects.get(election=day.election, code="T1")
+    client = client_for(personas.admin)
+    # The real times put the 10:00 turnout on election day (in the past): it would close.
+    data = _times_post(day, T1=("09:45", "10:45"))
+    asked = client.post(_edit_url(day), data)
+    assert asked.status_code == 200
+    text = asked.content.decode()
+    assert 'data-testid="windows-confirm"' in text
+    assert text.count('data-testid="windows-moved"') == 1
+    assert "۱۰:۰۰" in text
+    after = Window.objects.get(pk=before.pk)
+    assert (after.opens_at, after.closes_at) == (before.opens_at, before.closes_at)
+    assert not Event.objects.filter(action="operations.windows.update").exists()
+    # Confirmed: saved.
+    saved = client.post(_edit_url(day), {**data, "confirm": "1"})
+    assert saved.status_code == 302
+    after.refresh_from_db()
+    assert timezone.localtime(after.opens_at).strftime("%H:%M") == "09:45"
+    assert Event.objects.filter(action="operations.windows.update").count() == 1
+    # With no window open now, a change needs no confirmation.
+    unchanged = client.post(_edit_url(day), _times_post(day, O=("06:45", "09:00")))
+    assert unchanged.status_code == 302
+
+
+def test_only_national_administrators_change_the_times(day: Any, personas: Any) -> None:
+    from amanat.operations.models import Window
+
+    client = client_for(personas.gharchak_governor)
+    response = client.post(_edit_url(day), {**_times_post(day, O=("۰۶:۱۵", "09:00")),
+                                            "confirm": "1"})
+    assert response.status_code == 404
+    opening = Window.objects.get(election=day.election, code="O")
+    assert timezone.localtime(opening.opens_at).strftime("%H:%M") == "06:30"
