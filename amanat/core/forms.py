@@ -24,7 +24,7 @@ from amanat.core.errors import ALL, Digits, RuleError
 from amanat.core.templatetags.persian import localize_digits, persian_active
 from amanat.lib.jalali import JalaliDateError, format_jalali, jalali_month_name, parse_jalali_date
 from amanat.lib.limits import parse_id
-from amanat.lib.persian import clean_text
+from amanat.lib.persian import clean_text, to_ascii_digits
 
 # --- rendering ---------------------------------------------------------------------------
 #
@@ -375,3 +375,35 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
                     raise ValidationError(self.error_messages["invalid_pk_value"],
                                           code="invalid_pk_value", params={"pk": pk})
         return super().clean(value)
+
+
+class TimeTextField(forms.TimeField):
+    """A time of day as people type it on a Persian page: Persian or Arabic-Indic digits
+    as well as Latin ones («۰۶:۳۰», «٠٦:٣٠», «06:30»), and a full stop, the Persian decimal
+    separator «٫» or the Arabic comma «،» for the colon (one key away on a phone).  A plain
+    ``TimeField`` refused Persian digits («enter a valid time») while every number field
+    read them (user review 2026-12, F24: the election-day windows).  The value is shown in
+    the page's digits."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", TimeTextInput())
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = to_ascii_digits(value).strip()
+            if ":" not in value:
+                value = value.translate({0x060C: ":", 0x066B: ":", ord("."): ":"})
+        return super().to_python(value)
+
+
+class TimeTextInput(forms.TimeInput):
+    """``HH:MM`` in the page's digits, typed left to right."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"dir": "ltr", "autocomplete": "off", **(attrs or {})},
+                         format="%H:%M")
+
+    def format_value(self, value: Any) -> str | None:
+        text: str | None = super().format_value(value)
+        return localize_digits(text) if text else text

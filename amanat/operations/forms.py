@@ -11,7 +11,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from amanat.core.forms import CleanCharField
+from amanat.core.forms import CleanCharField, FilterForm, TimeTextField
 from amanat.elections.posts import StationPost
 from amanat.operations.models import Window
 from amanat.operations.services import CARRIES, Values
@@ -53,7 +53,7 @@ class CheckinForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.windows = {str(w.pk): w for w in windows or []}
         choice: Any = self.fields["window"]
-        choice.choices = [(pk, f"{w.get_kind_display()} · {w.label}")
+        choice.choices = [(pk, f"{w.get_kind_display()} · {w.shown_label}")
                           for pk, w in self.windows.items()]
         choice.widget.attrs["data-window-kinds"] = json.dumps(
             {pk: w.kind for pk, w in self.windows.items()})
@@ -106,14 +106,23 @@ class DayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.windows = windows or []
         for window in self.windows:
-            name = f"{window.get_kind_display()} · {window.label} ({window.code})"
-            self.fields[f"w{window.pk}_opens"] = forms.TimeField(
-                label=_("%(window)s: opens at") % {"window": name},
-                widget=forms.TimeInput(format="%H:%M", attrs={"dir": "ltr"}))
-            self.fields[f"w{window.pk}_closes"] = forms.TimeField(
-                label=_("%(window)s: closes at") % {"window": name},
-                widget=forms.TimeInput(format="%H:%M", attrs={"dir": "ltr"}))
+            name = f"{window.get_kind_display()} · {window.shown_label} ({window.code})"
+            self.fields[f"w{window.pk}_opens"] = TimeTextField(
+                label=_("%(window)s: opens at") % {"window": name})
+            self.fields[f"w{window.pk}_closes"] = TimeTextField(
+                label=_("%(window)s: closes at") % {"window": name})
 
     def times(self) -> dict[int, tuple[datetime.time, datetime.time]]:
         return {w.pk: (self.cleaned_data[f"w{w.pk}_opens"], self.cleaned_data[f"w{w.pk}_closes"])
                 for w in self.windows}
+
+
+class StationSearchForm(FilterForm):
+    """The station search of the election-day pages (user review 2026-12, F25): a
+    station's code or a part of its name, one box wide enough on a phone."""
+
+    q = CleanCharField(label=_("Find a station"), max_length=100, required=False,
+                       widget=forms.TextInput(attrs={
+                           "type": "search", "placeholder": _("Station code or name"),
+                           "autocomplete": "off", "enterkeyhint": "search"}))
+    election = CleanCharField(required=False, max_length=100, widget=forms.HiddenInput)

@@ -22,13 +22,18 @@ the data-quality rules and the alerts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from amanat.core.models import in_language
+from amanat.core.templatetags.persian import localize_digits
+from amanat.elections.posts import StationPost
 
 
 class Kind(models.TextChoices):
@@ -70,6 +75,21 @@ class DaySettings(models.Model):
         return str(self.election_id)
 
 
+# The default windows' labels that are words (services.DEFAULT_WINDOWS) are stored in
+# English and shown in the reader's language; every label in the reader's digits
+# (user review 2026-12, F12: «گزارش all day …», «day all» in a right-to-left table).
+WINDOW_LABELS = {"closing": _("closing"), "all day": _("all day")}
+
+
+def window_label_text(label: str) -> str:
+    """A window's label as shown in the active language."""
+    known = WINDOW_LABELS.get(label)
+    return localize_digits(str(known) if known is not None else label)
+
+
+window_label_lazy = lazy(window_label_text, str)
+
+
 class Window(models.Model):
     election = models.ForeignKey("elections.Election", on_delete=models.CASCADE,
                                  related_name="+", verbose_name=_("election"))
@@ -92,6 +112,12 @@ class Window(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.label}"
+
+    @property
+    def shown_label(self) -> Any:
+        """The label in the reader's language and digits, rendered when shown (a lazy
+        string: a refusal raised now and shown later is in its reader's language)."""
+        return window_label_lazy(self.label)
 
     def is_open(self, at: object) -> bool:
         return bool(self.opens_at <= at < self.closes_at)  # type: ignore[operator]
@@ -168,6 +194,12 @@ class Checkin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.kind} {self.received_at:%H:%M}"
+
+    def staff_shown(self) -> list[tuple[str, int]]:
+        """Staff present by post, each post by its name in the active language (user
+        review 2026-12, F16: «representative ۱» on Persian pages)."""
+        names = dict(StationPost.choices)
+        return [(str(names.get(post, post)), count) for post, count in self.staff.items()]
 
 
 class StationDay(models.Model):

@@ -20,6 +20,7 @@ from amanat.accounts.access import AnyUser
 from amanat.audit.models import Event
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit, Kind
+from amanat.lib.persian import search_key, to_ascii_digits
 from amanat.operations.models import Checkin, DaySettings, Flag, StationDay, Window
 from amanat.operations.watch_selectors import dashboard_incidents
 from amanat.stations.models import Station
@@ -284,3 +285,25 @@ def open_windows_for_station(election: Election, station: Station,
     closed = (StationDay.objects.filter(election=election, station=station,
                                         closed_at__lte=at).exists())
     return [w for w in found if not (closed and w.kind in AFTER_CLOSING_REFUSED)]
+
+
+# -- the station search (user review 2026-12, F25) ---------------------------------
+
+def station_search(user: AnyUser, election: Election, text: str,
+                   limit: int) -> tuple[list[Station], bool]:
+    """Stations of ``election`` in the user's election-day scope whose code is ``text``
+    (Persian or Latin digits) or whose code or name contains it, the exact code first;
+    and whether there were more than ``limit``."""
+    scoped = access.scope_queryset(
+        user, Station.objects.filter(election=election), action=policy.VIEW,
+        path_field="unit_path", model_label=CHECKIN)
+    code = to_ascii_digits(text.strip())
+    exact = list(scoped.filter(code=code).select_related("county", "unit")[:2])
+    if len(exact) == 1:
+        return exact, False
+    key = search_key(text)
+    if not key:
+        return [], False
+    found = list(scoped.filter(search_text__contains=key).select_related("county", "unit")
+                 .order_by("code", "pk")[:limit + 1])
+    return found[:limit], len(found) > limit

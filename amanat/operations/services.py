@@ -70,6 +70,7 @@ def day_settings(election: Election) -> DaySettings:
 
 # The default day: (kind, code, label, opens, closes) in local time on election day;
 # a closing time before its opening is on the next day (counting goes past midnight).
+# A label that is words is stored in English and shown translated (models.WINDOW_LABELS).
 DEFAULT_WINDOWS = (
     (Kind.OPENING, "O", "07:00", "06:30", "09:00"),
     (Kind.TURNOUT, "T1", "10:00", "09:45", "10:45"),
@@ -131,7 +132,7 @@ def window_check(window: Window | None, code: str, at: datetime.datetime) -> Win
     if not window.is_open(at):
         raise RuleError(
             _("the %(window)s check-in is accepted from %(opens)s to %(closes)s only"),
-            code="window_closed", field="window", window=Digits(window.label),
+            code="window_closed", field="window", window=window.shown_label,
             opens=_clock(window.opens_at, at), closes=_clock(window.closes_at, at))
     return window
 
@@ -1021,3 +1022,36 @@ def _day_move(day: StationDay, checkin: Checkin, *, flags: int) -> None:
             setattr(day, figure, value)
     day.flagged += flags
     day.silent_since = None
+
+
+# -- a change of times that moves a window open now (user review 2026-12, F24) ---------
+
+@dataclass(frozen=True)
+class WindowMove:
+    """A window open at ``at`` whose times a change would move; ``closes`` when it would
+    no longer be open then (every check-in of it refused from the save on)."""
+
+    window: Window
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    closes: bool
+
+
+def windows_open_moved(election: Election,
+                       times: Mapping[int, tuple[datetime.time, datetime.time]],
+                       at: datetime.datetime) -> list[WindowMove]:
+    """The windows open at ``at`` whose times ``times`` (as ``windows_update`` takes
+    them) would change: what the page asks a person to confirm before saving."""
+    moved = []
+    for window in Window.objects.filter(election=election, opens_at__lte=at, closes_at__gt=at):
+        if window.pk not in times:
+            continue
+        opens, closes = times[window.pk]
+        opens_at = _local(election.election_day, opens.strftime("%H:%M"))
+        closes_at = _local(election.election_day, closes.strftime("%H:%M"))
+        if closes_at <= opens_at:
+            closes_at += datetime.timedelta(days=1)
+        if (window.opens_at, window.closes_at) != (opens_at, closes_at):
+            moved.append(WindowMove(window, opens_at, closes_at,
+                                    closes=not (opens_at <= at < closes_at)))
+    return moved

@@ -343,7 +343,7 @@ def _summary(parsed: Parsed, window: Window | None, station: Station | None) -> 
     bits = []
     code = ""  # as typed back: Latin, the way it is sent
     if window is not None:
-        bits.append(window.get_kind_display() + (f" {window.label}"
+        bits.append(window.get_kind_display() + (f" {window.shown_label}"
                                                  if window.kind == Kind.TURNOUT else ""))
     elif parsed.code:
         code = gettext("code %(code)s") % {"code": parsed.code}

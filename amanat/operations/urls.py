@@ -27,4 +27,6 @@ urlpatterns = [
     path("stations/<int:station_id>/checkin/", views.checkin_new, name="checkin"),
     path("windows/", views.windows, name="windows"),
     path("windows/edit/", views.windows_edit, name="windows_edit"),
+    # ckdash: the station search (user review 2026-12, F25).
+    path("stations/find/", views.station_search, name="station_search"),
 ]

@@ -6,6 +6,7 @@ Scope is ``operations.checkin`` through ``accounts.access``; out of scope is 404
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from amanat.accounts import access, policy
 from amanat.core.errors import RuleError
+from amanat.core.templatetags.persian import jdate, localize_digits
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
@@ -25,8 +27,9 @@ from amanat.incidents import selectors as incident_selectors
 from amanat.lib.limits import parse_id
 from amanat.lib.persian import to_ascii_digits
 from amanat.operations import selectors, services
-from amanat.operations.forms import CheckinForm, DayForm
+from amanat.operations.forms import CheckinForm, DayForm, StationSearchForm
 from amanat.operations.models import Checkin, CheckinState, Source
+from amanat.stations.models import Station
 
 # The page asks for fresh figures this often (the brief: at least every 30 s).
 REFRESH_SECONDS = 20
@@ -71,7 +74,7 @@ def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
     _require_view(request)
     election = _election(request)
     unit = _focus(request, unit_id)
-    data = selectors.dashboard(election, unit)
+    data = _with_time_shown(selectors.dashboard(election, unit))
     query = f"?election={election.slug}"
     return render(request, "operations/dashboard.html", {
         "election": election, "unit": unit, "data": data,
@@ -82,6 +85,7 @@ def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
                        "level": data["level"]},
         "query": query,
         "can_windows": access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW),
+        "search_form": _search_form(election),
     })
 
 
@@ -91,7 +95,17 @@ def dashboard_data(request: HttpRequest, unit_id: int) -> JsonResponse:
     _require_view(request)
     election = _election(request)
     unit = selectors.get_dashboard_unit_for_user(request.user, unit_id)
-    return JsonResponse(selectors.dashboard(election, unit), json_dumps_params=JSON_COMPACT)
+    return JsonResponse(_with_time_shown(selectors.dashboard(election, unit)),
+                        json_dumps_params=JSON_COMPACT)
+
+
+def _with_time_shown(data: dict[str, Any]) -> dict[str, Any]:
+    """The data's own time (``at``) as the page shows it: Tehran time, Jalali date, the
+    reader's digits («۱۴۰۵/۰۳/۲۲ ۰۰:۵۵:۱۲»), the same on load and after every poll
+    (user review 2026-12, F5: the page showed UTC on load, the browser's clock after)."""
+    moment = timezone.localtime(datetime.datetime.fromisoformat(data["at"]))
+    data["at_shown"] = jdate(moment) + " " + localize_digits(moment.strftime("%H:%M:%S"))
+    return data
 
 
 # -- a station's day and the web check-in --------------------------------------------
@@ -109,6 +123,7 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
         "open_windows": (selectors.open_windows_for_station(election, station)
                          if can_checkin else []),
         "county": station.county,
+        "search_form": _search_form(election),
     })
 
 
@@ -218,7 +233,12 @@ def windows_edit(request: HttpRequest) -> HttpResponse:
         initial[f"w{window.pk}_opens"] = timezone.localtime(window.opens_at).time()
         initial[f"w{window.pk}_closes"] = timezone.localtime(window.closes_at).time()
     form = DayForm(request.POST or None, windows=found, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    moved: list[services.WindowMove] = []
+    if request.method == "POST" and form.is_valid() and "confirm" not in request.POST:
+        # A window open now that the new times move (or close): said, and saved only
+        # when confirmed (user review 2026-12, F24).
+        moved = services.windows_open_moved(election, form.times(), timezone.now())
+    if request.method == "POST" and form.is_valid() and not moved:
         services.windows_update(
             election=election, times=form.times(),
             silent_after_minutes=form.cleaned_data["silent_after_minutes"],
@@ -227,4 +247,35 @@ def windows_edit(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("The windows and settings were saved."))
         return redirect(back)
     return render(request, "operations/windows_edit.html", {
-        "election": election, "form": form, "back": back})
+        "election": election, "form": form, "back": back, "moved": moved})
+
+
+# -- the station search (user review 2026-12, F25) ---------------------------------
+
+# At most this many stations are listed; a longer list asks for more of the code or name.
+SEARCH_LIMIT = 30
+
+
+def _search_form(election: Election) -> StationSearchForm:
+    return StationSearchForm(initial={"election": election.slug})
+
+
+@require_GET
+def station_search(request: HttpRequest) -> HttpResponse:
+    """A station of the election in the user's election-day scope, by its code or a part
+    of its name: straight to its day when one station answers (its code exactly, or the
+    only match), a short list otherwise.  Stations outside the scope are never listed."""
+    _require_view(request)
+    election = _election(request)
+    form = StationSearchForm(request.GET or None, initial={"election": election.slug})
+    text = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    found: list[Station] = []
+    more = False
+    if text:
+        found, more = selectors.station_search(request.user, election, text, SEARCH_LIMIT)
+        if len(found) == 1 and not more:
+            return redirect("operations:station_day", station_id=found[0].pk)
+    return render(request, "operations/station_search.html", {
+        "election": election, "search_form": form, "searched": bool(text),
+        "found": found, "more": more,
+    })

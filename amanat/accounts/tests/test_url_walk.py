@@ -1085,6 +1085,8 @@ EXPECTATIONS: dict[str, Expect] = {
                                  objects=_stations),
     "operations:windows": Expect(LIST, "operations.window"),
     "operations:windows_edit": Expect(NATIONAL, "operations.window", action="change"),
+    # the station search (ckdash, user review 2026-12 F25)
+    "operations:station_search": Expect(LIST, "operations.checkin"),
 }
 
 # Views that do not yet follow the policy, owned by other apps. Each entry must still

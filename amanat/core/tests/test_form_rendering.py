@@ -207,6 +207,8 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.operations.forms.CheckinForm": lambda ctx: ctx.form({"window": "x"}, windows=[]),
     "amanat.operations.forms.DayForm": lambda ctx: ctx.form({"silent_after_minutes": "x"},
                                                             windows=[]),
+    # the station search (ckdash, user review 2026-12 F25)
+    "amanat.operations.forms.StationSearchForm": lambda ctx: ctx.form({"q": "x" * 300}),
 }
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -61,6 +62,7 @@ class Command(BaseCommand):
                   "(%(needed)s): each request keeps its connection while the writer, which "
                   "needs one too, commits its work.")
                 % {"pool": pool, "needed": options["threads"] + 1})
+        catalogs_compile(self.stdout, self.stderr)
         self.stdout.write(f"Amanat: http://{options['host']}:{options['port']}/")
         argv = gunicorn_argv(host=options["host"], port=options["port"],
                              workers=options["workers"], threads=options["threads"])
@@ -158,3 +160,26 @@ class Supervisor:
         except subprocess.TimeoutExpired:
             self.worker.kill()
             self.worker.wait()
+
+
+def catalogs_compile(stdout: Any, stderr: Any) -> list[Path]:
+    """Compile the translation catalogs whose compiled form (.mo, a build product that
+    git does not keep) is missing or older than the .po, so that a checkout served
+    without ``make install`` is not an English page inside ``lang="fa" dir="rtl"`` (user
+    review 2026-12, F20); with polib (a dependency), as ``scripts/compile_messages.py
+    --polib`` does.  Says so when it cannot; returns the catalogs compiled."""
+    import polib
+
+    root = Path(__file__).resolve().parents[3]  # the amanat package
+    stale = [po for po in sorted(root.glob("**/locale/*/LC_MESSAGES/*.po"))
+             if not po.with_suffix(".mo").exists()
+             or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime]
+    for po in stale:
+        try:
+            polib.pofile(str(po)).save_as_mofile(str(po.with_suffix(".mo")))
+        except (OSError, ValueError) as error:
+            stderr.write(f"The translations in {po} could not be compiled ({error}): the "
+                         f"pages will be in English. Run scripts/compile_messages.py.")
+        else:
+            stdout.write(f"compiled the translations {po.relative_to(root.parent)}")
+    return stale

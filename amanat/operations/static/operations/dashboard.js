@@ -24,6 +24,12 @@
     return value === null || value === undefined ? "—" : percent.format(value / 100);
   }
 
+  var PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
+  function localDigits(text) {
+    if (lang.split("-")[0] !== "fa") return String(text);
+    return String(text).replace(/[0-9]/g, function (d) { return PERSIAN_DIGITS[Number(d)]; });
+  }
+
   function cell(text, end) {
     var td = document.createElement("td");
     if (end) td.className = "text-end";
@@ -43,7 +49,12 @@
     var a = document.createElement("a");
     if (this.level === "station") {
       a.href = this.root.dataset.stationUrl.replace("/0/", "/" + row.id + "/");
-      a.textContent = row.code + " " + row.name;
+      // The code in the page's digits, kept left to right (as the server writes it).
+      var code = document.createElement("bdi");
+      code.dir = "ltr";
+      code.textContent = localDigits(row.code);
+      a.appendChild(code);
+      a.appendChild(document.createTextNode(" " + localDigits(row.name)));
     } else {
       a.href = this.root.dataset.unitUrl.replace("/0/", "/" + row.id + "/") + this.root.dataset.query;
       a.textContent = row.name;
@@ -61,7 +72,9 @@
     var updated = document.getElementById("ops-updated");
     if (updated) {
       updated.setAttribute("datetime", data.at);
-      updated.textContent = new Date(data.at).toLocaleTimeString(lang);
+      // The server's words for its own time (Tehran, Jalali, the page's digits): the
+      // same on load and after every poll, whatever the browser's clock or zone.
+      updated.textContent = data.at_shown || data.at;
     }
     var body = document.getElementById("ops-rows");
     if (body && data.rows.length) {
@@ -71,6 +84,7 @@
         tr.setAttribute("data-testid", "ops-row");
         tr.dataset.id = row.id;
         var first = document.createElement("td");
+        first.className = "ops-name";
         first.appendChild(self.link(row));
         tr.appendChild(first);
         if (self.level === "station") {
@@ -79,12 +93,25 @@
           swatch.className = "ops-swatch ops-state-" + row.state;
           swatch.title = self.root.dataset["state" + row.state.charAt(0).toUpperCase() + row.state.slice(1)] || row.state;
           state.appendChild(swatch);
+          // The state in words too, not by colour only (user review 2026-12, F14).
+          var words = document.createElement("span");
+          words.className = "small";
+          words.setAttribute("data-testid", "ops-state");
+          words.textContent = swatch.title;
+          state.appendChild(document.createTextNode(" "));
+          state.appendChild(words);
+          state.className = "text-nowrap";
           tr.appendChild(state);
         } else {
           tr.appendChild(cell(integer.format(row.stations), true));
         }
         ["opened", "reporting", "silent", "closed", "flagged", "voters"].forEach(function (name) {
-          tr.appendChild(cell(integer.format(row[name]), true));
+          var td = cell(integer.format(row[name]), true);
+          // A station's own 0/1 of these is its state, said already: not on a phone.
+          if (self.level === "station" && name !== "flagged" && name !== "voters") {
+            td.className += " d-none d-md-table-cell";
+          }
+          tr.appendChild(td);
         });
         tr.appendChild(cell(formatTurnout(row.turnout), true));
         tr.appendChild(cell(integer.format(row.incidents || 0), true));
@@ -119,7 +146,7 @@
           self.layers[row.id] = marker;
         }
         marker.setStyle({ fillColor: colour });
-        marker.bindTooltip(AmanatMap.text(row.code + " " + row.name));
+        marker.bindTooltip(AmanatMap.text(localDigits(row.code) + " " + row.name));
       });
       return;
     }
@@ -178,25 +205,64 @@
     });
   };
 
+  // How long ago the last answer came, in words ("3 minutes"), by the browser's clock
+  // (the time since the last good poll, so a clock set wrong does not matter).
+  Dashboard.prototype.age = function () {
+    var d = this.root.dataset;
+    var seconds = Math.max(0, Math.round((Date.now() - this.freshAt) / 1000));
+    if (seconds < 120) return d.ageSeconds.replace("{n}", integer.format(seconds));
+    if (seconds < 7200) return d.ageMinutes.replace("{n}", integer.format(Math.floor(seconds / 60)));
+    return d.ageHours.replace("{n}", integer.format(Math.floor(seconds / 3600)));
+  };
+
+  // The warning over the figures while polls fail (user review 2026-12, F4).
+  Dashboard.prototype.showStale = function (session) {
+    var box = document.getElementById("ops-stale");
+    this.root.dataset.state = "stale";
+    if (!box) return;
+    var age = box.querySelector("[data-stale-age-text]");
+    age.textContent = age.dataset.staleAgeText.replace("{age}", this.age());
+    box.querySelector("[data-stale-session]").classList.toggle("d-none", !session);
+    box.classList.remove("d-none");
+  };
+
   Dashboard.prototype.refresh = function () {
     var self = this;
     return fetch(this.root.dataset.url, {
       credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store",
     }).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
+      var type = response.headers.get("Content-Type") || "";
+      // A session that ended answers with the sign-in page (a redirect) or a refusal.
+      self.session = response.redirected || response.status === 401 ||
+        response.status === 403 || (response.ok && type.indexOf("json") < 0);
+      if (!response.ok || self.session) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (data) {
       self.render(data);
+      self.failures = 0;
+      self.freshAt = Date.now();
       self.root.dataset.state = "fresh";
+      var box = document.getElementById("ops-stale");
+      if (box) box.classList.add("d-none");
     }).catch(function () {
-      self.root.dataset.state = "stale";
+      self.failures = (self.failures || 0) + 1;
+      self.showStale(self.session);
     });
+  };
+
+  // The next poll: every data-refresh seconds while answers come; after a failure
+  // sooner first, then backing off (doubling, at most 5 minutes) until one comes.
+  Dashboard.prototype.delay = function (seconds) {
+    if (!this.failures) return seconds * 1000;
+    return Math.min(300, seconds * Math.pow(2, this.failures - 1)) * 1000;
   };
 
   function start() {
     var root = document.getElementById("ops-dashboard");
     if (!root) return;
     var dashboard = new Dashboard(root);
+    dashboard.freshAt = Date.now();  // the page itself carries the first figures
+    dashboard.failures = 0;
     var seconds = Math.max(2, Number(root.dataset.refresh) || 20);
     // Keep the last answer for the map, which is drawn once the first one is in.
     var render = dashboard.render;
@@ -204,12 +270,43 @@
       dashboard.last = data;
       render.call(dashboard, data);
     };
-    dashboard.refresh().then(function () {
-      dashboard.drawMap(dashboard.last || { rows: [] });
-    });
+    var timer = null;
+    function schedule() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(poll, dashboard.delay(seconds));
+    }
+    // The map is drawn once, from the first answer that comes (a failed first poll
+    // leaves it for the next good one).
+    var drawn = false;
+    function after() {
+      if (!drawn && dashboard.last) {
+        drawn = true;
+        dashboard.drawMap(dashboard.last);
+      }
+      schedule();
+    }
+    function poll() {
+      if (document.visibilityState === "hidden") { schedule(); return; }
+      dashboard.refresh().then(after);
+    }
+    dashboard.refresh().then(after);
+    // The age in the warning keeps counting between attempts.
     window.setInterval(function () {
-      if (document.visibilityState !== "hidden") dashboard.refresh();
-    }, seconds * 1000);
+      if (root.dataset.state === "stale") dashboard.showStale(dashboard.session);
+    }, 5000);
+    var retry = root.querySelector("[data-stale-retry]");
+    if (retry) retry.addEventListener("click", function () {
+      window.clearTimeout(timer);
+      dashboard.refresh().then(after);
+    });
+    // Back on the network or back to the tab: ask now rather than at the next turn.
+    window.addEventListener("online", function () { window.clearTimeout(timer); poll(); });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && root.dataset.state === "stale") {
+        window.clearTimeout(timer);
+        poll();
+      }
+    });
   }
 
   AmanatMap.onReady(start);

@@ -91,3 +91,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {demo.username:16} {demo.role} at {demo.kind} {demo.code}{note}")
         self.stdout.write(f"TOTP key for the national and provincial demo accounts: "
                           f"{demo_totp_secret()} (add it to an authenticator app)")
+        self.stdout.write("Each demo account has a demo mobile (0900…) and e-mail (…@demo.amanat."
+                          "invalid): their SMS and e-mail show in the `amanat serve` output "
+                          "and the outbox (docs/operations.md).")
