@@ -588,3 +588,18 @@ def document_download_record(*, actor: AnyUser, document: Document) -> None:
                      unit=document.candidacy.county, obj=document,
                      extra={"candidacy": document.candidacy.reference})
 
+
+# --- boards ----------------------------------------------------------------------------------
+
+
+def board_seat_check(*, board: Any, national_id: str, **_kwargs: Any) -> None:
+    """boards.services.member_seat_check's receiver: a candidate of the board's election
+    (any live candidacy) cannot sit on one of its boards, which review candidates."""
+    candidacy = (Candidacy.objects.filter(LIVE, election_id=board.election_id,
+                                          national_id=national_id)
+                 .select_related("contest").first())
+    if candidacy is not None:
+        raise RuleError(_("%(value)s is a candidate in this election (%(contest)s); a "
+                          "candidate cannot sit on an election board."),
+                        code="candidate_on_board", field="national_id",
+                        value=Digits(national_id), contest=candidacy.contest.name)

@@ -4,6 +4,7 @@ dates typed and shown the way people write them."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 import html
 from typing import Any
@@ -35,6 +36,7 @@ from amanat.lib.persian import clean_text
 FORM_TEMPLATE = "forms/div.html"  # fields one under another
 GRID_TEMPLATE = "forms/grid.html"  # long forms: fields side by side in columns
 FILTERS_TEMPLATE = "forms/filters.html"  # a GET filter bar: small widgets in one row
+MULTIPLE_INPUT_TEMPLATE = "forms/widgets/multiple_input.html"  # radio and checkbox groups
 
 # Values typed in Latin script whatever the page's direction.
 _LTR_INPUT_TYPES = frozenset({"password", "email", "url", "number", "tel"})
@@ -64,6 +66,11 @@ class BootstrapBoundField(forms.BoundField):
         if isinstance(own, forms.NumberInput):
             decimal = not isinstance(self.field, forms.IntegerField)
             widget = NumberTextInput(own.attrs, decimal=decimal)
+        elif isinstance(own, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            # The inputs' class only on the inputs, not on the group's <div> as Django's
+            # template wrote it (the group became a 1em checkbox drawn over its answers).
+            widget = copy.copy(own)
+            widget.template_name = MULTIPLE_INPUT_TEMPLATE
         return super().as_widget(widget, attrs, only_initial)
 
     def build_widget_attrs(

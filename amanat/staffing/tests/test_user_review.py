@@ -36,7 +36,6 @@ def _xlsx(rows: list[list[Any]], merge: str = "") -> io.BytesIO:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="F2 Persian digits in the home place code refused")
 def test_import_reads_the_home_place_code_typed_in_persian_digits(world: Any) -> None:
     """F2: the national ID and the mobile were read in Persian digits but the home place
     code was looked up as typed, so «۲۳۱۰۰۱» (Gharchak city) refused the whole file with

@@ -21,7 +21,6 @@ def _client(user: Any, language: str = "fa") -> Client:
     return in_language(sign_in(Client(), user), language)
 
 
-@pytest.mark.xfail(strict=True, reason="F1 RadioSelect group drawn as a checkbox")
 def test_assessment_answers_are_drawn_as_clickable_radio_buttons(world: World) -> None:
     """F1: the group of a question's answers (RadioSelect's wrapping <div>) got the
     input's class ``form-check-input``: Bootstrap drew the whole group as a 1em box, the
@@ -34,7 +33,6 @@ def test_assessment_answers_are_drawn_as_clickable_radio_buttons(world: World) -
     assert all("form-check-input" not in tag for tag in groups), groups
 
 
-@pytest.mark.xfail(strict=True, reason="F11 Latin digits in Persian messages")
 def test_attendance_message_in_persian_digits(world: World) -> None:
     """F11: a Persian page says how many attended in Persian digits («۱ نفر حاضر»),
     not «1 نفر»."""
