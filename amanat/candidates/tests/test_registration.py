@@ -29,6 +29,7 @@ from amanat.candidates.selectors import registration_window
 from amanat.candidates.tests.conftest import World, nid
 from amanat.core import notify
 from amanat.lib.nationalid import with_check_digit
+from amanat.lib.persian import to_persian_digits
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,8 @@ def test_online_pre_registration_from_code_to_documents(world: World, client: Cl
     assert MobileCode.objects.get().used_at is not None
 
     page = client.get(reverse("candidates:register_documents")).content.decode()
-    assert candidacy.reference in page
+    # The Persian page shows the tracking code in Persian digits (user review F11).
+    assert to_persian_digits(candidacy.reference) in page
     photo = DocumentType.objects.get(contest_kind="city_council", code="photo")
     # A PDF is not a photo: refused, nothing stored.
     with open_upload("photo.pdf", PDF) as upload:
