@@ -55,3 +55,22 @@ def test_import_reads_the_home_place_code_typed_in_persian_digits(world: Any) ->
     assert response.status_code == 302, response.content.decode()
     person = Person.objects.get(national_id=national_id)
     assert person.home_unit == city
+
+
+def test_the_county_sees_its_trained_people(world: Any,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """F8: the demo recorded its people's completions at the course's unit (Iran), so the
+    Gharchak governor's course page said «گذرانندگان (۰)» for the course every Gharchak
+    station member had passed."""
+    from amanat.staffing import demo
+    from amanat.training.selectors import course_for_post
+
+    g = world.geo
+    monkeypatch.setattr(demo, "COUNTIES", {g.gharchak.code: True})
+    demo.seed_demo_staffing(world.election)
+    course = course_for_post(world.election, "member")
+    assert course is not None
+    client = in_language(sign_in(Client(), world.personas.gharchak_governor), "en")
+    page = client.get(reverse("training:course", args=[course.pk])).content.decode()
+    assert 'data-testid="completions-link">Completions (0)<' not in page
+    assert 'data-testid="completions-link">Completions (' in page
