@@ -66,3 +66,19 @@ def test_a_candidate_cannot_sit_on_the_executive_board(world: World) -> None:
     })
     assert not BoardMember.objects.filter(board=board,
                                           national_id=candidate.national_id).exists()
+
+
+def test_a_list_not_yet_publishable_says_from_when(world: World) -> None:
+    """F4: «آماده انتشار» ("ready to publish") offered «انتشار» for a list whose final
+    decision date had not passed; the button could only be refused. The row now says from
+    when the list may be published."""
+    from amanat.candidates.models import State
+
+    seat = world.city(world.geo.gharchak_city)
+    f.candidacy(contest=world.city_council, constituency=seat, county=world.geo.gharchak,
+                state=State.QUALIFIED)
+    board = in_language(sign_in(Client(), world.board), "en")
+    page = board.get(reverse("candidates_review:final_lists")).content.decode()
+    assert 'data-testid="too-early"' in page
+    assert reverse("candidates_review:publish", args=[world.city_council.pk, seat.pk]) \
+        not in page
