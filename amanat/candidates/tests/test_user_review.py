@@ -82,3 +82,24 @@ def test_a_list_not_yet_publishable_says_from_when(world: World) -> None:
     assert 'data-testid="too-early"' in page
     assert reverse("candidates_review:publish", args=[world.city_council.pk, seat.pk]) \
         not in page
+
+
+def test_an_incomplete_board_is_not_offered_the_decision_form(world: World) -> None:
+    """F16: with the executive board incomplete the review page warned «… کامل نیست …» and
+    still offered «ثبت تصمیم», which then repeated the warning as an error; the empty
+    decision history was an ordered list numbering «No decision yet.» as 1."""
+    candidate = f.candidacy(contest=world.city_council,
+                            constituency=world.city(world.geo.gharchak_city),
+                            county=world.geo.gharchak)
+    board = Board.objects.get(election=world.election, kind=BoardKind.COUNTY_EXECUTIVE,
+                              unit=world.geo.gharchak)
+    leaving = board.members.serving().filter(is_chair=False).first()
+    assert leaving is not None
+    board_services.member_end(actor=None, member=leaving, ended_on=timezone.localdate(),
+                              reason="استعفا")
+    member = in_language(sign_in(Client(), world.board), "en")
+    page = member.get(reverse("candidates_review:review", args=[candidate.pk])
+                      ).content.decode()
+    assert 'data-testid="board-incomplete"' in page
+    assert 'data-testid="decide-form"' not in page
+    assert '<ol data-testid="history">' not in page and "No decision yet." in page
