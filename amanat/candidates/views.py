@@ -285,6 +285,7 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
                       constituencies=selectors.contest_constituencies(contest.pk, county))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        online = selectors.unconfirmed_online(election, data["national_id"])
         try:
             candidacy = services.candidacy_register(
                 actor=request.user, contest=contest, constituency=data["constituency"],
@@ -295,6 +296,11 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Candidate registered; tracking code %(ref)s.")
                              % {"ref": localize_digits(candidacy.reference)})
+            for old in online:  # cancelled by this registration: say so
+                messages.warning(request, _(
+                    "The person's unconfirmed online pre-registration %(ref)s (%(contest)s) "
+                    "was cancelled: one candidacy per person.")
+                    % {"ref": localize_digits(old.reference), "contest": old.contest.name})
             return redirect("candidates:detail", candidacy_id=candidacy.pk)
     return render(request, "candidates/candidate_new.html",
                   {"place": place, "form": form, "contest": contest, "county": county})

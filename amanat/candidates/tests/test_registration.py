@@ -176,9 +176,13 @@ def test_an_online_pre_registration_of_someone_elses_id_does_not_bar_them(
     sign_in(staff, world.personas.kerman_governor)
     url = reverse("candidates:new") + (f"?contest={world.city_council.pk}"
                                        f"&county={world.geo.kerman_county.pk}")
-    response = staff.post(url, _person(national_id=nid(11), mobile="09131234567",
-                                       constituency=world.city(world.geo.kerman_city).pk))
+    response = in_language(staff, "en").post(url, _person(
+        national_id=nid(11), mobile="09131234567",
+        constituency=world.city(world.geo.kerman_city).pk))
     assert response.status_code == 302, _errors(response)
+    # The office is told which pre-registration its entry cancelled (user review F10).
+    page = staff.get(response.url).content.decode()
+    assert "unconfirmed online pre-registration" in page and squatter.reference in page
     squatter.refresh_from_db()
     assert squatter.state == State.CANCELLED
     real = Candidacy.objects.get(state=State.REGISTERED)
