@@ -257,6 +257,8 @@ def test_too_young_is_refused_at_registration(world: World, client: Client) -> N
                                         birth_date="1390/01/01",
                                         constituency=world.city(world.geo.gharchak_city).pk))
     assert "At least 25 full years" in response.content.decode()
+    # Under the birth date, the answer the rule read (user review F15).
+    assert 'data-testid="error-birth_date"' in response.content.decode()
     assert not Candidacy.objects.exists()
     assert Event.objects.get(action="candidates.register.refused").extra["code"] == "ineligible"
 

@@ -103,3 +103,25 @@ def test_an_incomplete_board_is_not_offered_the_decision_form(world: World) -> N
     assert 'data-testid="board-incomplete"' in page
     assert 'data-testid="decide-form"' not in page
     assert '<ol data-testid="history">' not in page and "No decision yet." in page
+
+
+def test_a_blocking_rule_is_refused_next_to_the_answer_it_reads(world: World) -> None:
+    """F15: a refusal by any blocking eligibility rule was drawn under the birth date; a
+    rule on education (made blocking, as a rule may be without a code change) is drawn
+    under «تحصیلات»."""
+    from amanat.candidates.models import EligibilityRule, RuleCheck
+
+    assert EligibilityRule.objects.filter(contest_kind=world.city_council.kind,
+                                          test=RuleCheck.EDUCATION_MIN).update(
+        blocks_registration=True, min_population=0)
+    staff = in_language(sign_in(Client(), world.personas.gharchak_governor), "en")
+    url = reverse("candidates:new") + (f"?contest={world.city_council.pk}"
+                                       f"&county={world.geo.gharchak.pk}")
+    page = staff.post(url, {
+        "national_id": "0012345679", "mobile": "09121234567",
+        "constituency": world.city(world.geo.gharchak_city).pk, "first_name": "مریم",
+        "last_name": "احمدی", "father_name": "علی", "gender": "female",
+        "birth_date": "1360/05/10", "education": "1", "residence_years": "10",
+        "truthful": "on"}).content.decode()
+    assert "Registration refused" in page
+    assert 'data-testid="error-education"' in page
