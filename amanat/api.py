@@ -51,7 +51,8 @@ class TokenAuth(HttpBearer):
     # Read into the document's security scheme (ninja takes every ``openapi_*`` attribute).
     openapi_bearerFormat = "amt_…"
     openapi_description = (
-        "An API token from your profile page (/accounts/profile/): "
+        "An API token issued on /stations/tokens/ (linked from your profile page, "
+        "/accounts/profile/): "
         "`Authorization: Bearer amt_…`. It acts as its user, with the same roles and scope."
     )
 

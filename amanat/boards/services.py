@@ -13,6 +13,7 @@ import datetime
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
@@ -100,9 +101,16 @@ def _full(board: Board) -> RuleError:
                      reference=law.legal_reference)
 
 
+# Sent before a person takes a seat on a board (``board``, ``national_id``): an app above
+# (candidates: a candidate of the election cannot sit on its boards) refuses by raising a
+# RuleError; boards cannot import those apps (the layer contract).
+member_seat_check = Signal()
+
+
 def _new_member(*, board: Board, full_name: str, national_id: str, user: User | None,
                 is_chair: bool, appointed_on: datetime.date,
                 replaces: BoardMember | None = None) -> BoardMember:
+    member_seat_check.send(sender=Board, board=board, national_id=national_id)
     if BoardMember.objects.serving().filter(board=board, national_id=national_id).exists():
         raise RuleError(_("%(value)s already sits on this board."), code="member_exists",
                         field="national_id", value=Digits(national_id))

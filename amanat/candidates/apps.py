@@ -28,3 +28,8 @@ class CandidatesConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_ensure_search_index, sender=self,
                              dispatch_uid="candidates_search_index")
+        # A candidate cannot sit on an election board (boards cannot import candidates).
+        from amanat.boards.services import member_seat_check
+        from amanat.candidates.services import board_seat_check
+
+        member_seat_check.connect(board_seat_check, dispatch_uid="candidates_board_seat")

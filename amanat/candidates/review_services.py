@@ -12,6 +12,7 @@ day (the day of the last decision).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import secrets
 from collections.abc import Iterable, Sequence
@@ -48,7 +49,7 @@ from amanat.core.errors import RuleError
 from amanat.elections.models import Contest, Election
 from amanat.geo.models import AdminUnit, Constituency
 from amanat.lib.collation import persian_key
-from amanat.lib.persian import clean_text, search_key
+from amanat.lib.persian import clean_text, search_key, to_ascii_digits
 
 MAX_ARTICLE = 200
 MAX_REASONS = 4000
@@ -206,7 +207,8 @@ def inquiry_answers_apply(*, actor: AnyUser, election: Election, paths: list[str
     """
     moment = _now(now)
     today = timezone.localdate(moment)
-    rows = list(rows)
+    # A tracking code as the pages print it («DR۰۰۰۲۰۳») is the stored DR000203.
+    rows = [dataclasses.replace(r, reference=to_ascii_digits(r.reference)) for r in rows]
     result = AnswersResult()
     references = {r.reference for r in rows}
     whole = any(p.count("/") == 1 for p in paths)

@@ -10,6 +10,7 @@ through ``review_services``.
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -391,9 +392,21 @@ def entry_withdraw(request: HttpRequest, entry_id: int) -> HttpResponse:
 def final_lists(request: HttpRequest) -> HttpResponse:
     _require(request, policy.CHANGE, rs.FINAL_LIST)
     election = _election(request)
+    rows = list(rs.publishable(request.user, election=election)[:200])
+    # Each row says from when it may be published instead of offering a button that only
+    # refuses before the final decision date (one calendar read per contest).
+    today = timezone.localdate()
+    final_days: dict[int, datetime.date | None] = {}
+    for row in rows:
+        if row["contest_id"] not in final_days:
+            contest = Contest.objects.filter(pk=row["contest_id"]).first()
+            final_days[row["contest_id"]] = rs.final_decision_day(contest) if contest else None
+        day = final_days[row["contest_id"]]
+        row["final_day"] = day
+        row["too_early"] = day is not None and today <= day
     return render(request, "candidates/final_lists.html", {
         "election": election,
-        "publishable": list(rs.publishable(request.user, election=election)[:200]),
+        "publishable": rows,
         "published": list(rs.published_lists(election)[:200]),
     })
 

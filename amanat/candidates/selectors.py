@@ -27,10 +27,12 @@ from amanat.accounts.access import (
 from amanat.candidates import law, search
 from amanat.candidates.models import (
     Candidacy,
+    Channel,
     Document,
     DocumentStatus,
     DocumentType,
     EligibilityRule,
+    State,
 )
 from amanat.core.collation import persian
 from amanat.elections.models import Contest, Election, Milestone, MilestoneCode
@@ -337,3 +339,11 @@ def contest_constituencies(contest_id: int, county: AdminUnit) -> QuerySet[Const
 def may(user: AnyUser, action: str, unit: AdminUnit | None, label: str = CANDIDACY) -> bool:
     return can(user, action, label, unit)
 
+
+def unconfirmed_online(election: Election, national_id: str) -> list[Candidacy]:
+    """The person's online pre-registrations awaiting the county's confirmation: a walk-in
+    registration of the same person cancels them (services._register), and the staff are
+    told which."""
+    return list(Candidacy.objects.filter(election=election, national_id=national_id,
+                                         state=State.PRE_REGISTERED, channel=Channel.ONLINE)
+                .select_related("contest"))

@@ -40,6 +40,7 @@ from amanat.candidates.models import (
     DocumentStatus,
     DocumentType,
     MobileCode,
+    RuleCheck,
     SeatBand,
     State,
 )
@@ -380,6 +381,13 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
         raise
 
 
+# The form field each kind of eligibility test reads.
+_RULE_FIELD: dict[str, str] = {
+    RuleCheck.AGE_MIN: "birth_date", RuleCheck.AGE_MAX: "birth_date",
+    RuleCheck.EDUCATION_MIN: "education", RuleCheck.RESIDENCE_YEARS: "residence_years",
+    RuleCheck.RESIGNATION: "resigned_on"}
+
+
 def _eligibility_bars(contest: Contest, constituency: Constituency,
                       person: PersonData) -> None:
     opens, _closes = selectors.registration_window(contest.election, contest)
@@ -389,8 +397,10 @@ def _eligibility_bars(contest: Contest, constituency: Constituency,
                            registration_opens=opens)
     for result in results:
         if result.verdict == law.Verdict.NOT_MET:
+            # Next to the answer the rule reads (it was always the birth date).
             raise RuleError(_("Registration refused: %(rule)s (%(reference)s)."),
-                            code="ineligible", field="birth_date",
+                            code="ineligible",
+                            field=_RULE_FIELD.get(result.rule.test, "birth_date"),
                             rule=_in_language(result.rule.name_fa, result.rule.name_en),
                             reference=result.rule.legal_reference)
 
@@ -588,3 +598,18 @@ def document_download_record(*, actor: AnyUser, document: Document) -> None:
                      unit=document.candidacy.county, obj=document,
                      extra={"candidacy": document.candidacy.reference})
 
+
+# --- boards ----------------------------------------------------------------------------------
+
+
+def board_seat_check(*, board: Any, national_id: str, **_kwargs: Any) -> None:
+    """boards.services.member_seat_check's receiver: a candidate of the board's election
+    (any live candidacy) cannot sit on one of its boards, which review candidates."""
+    candidacy = (Candidacy.objects.filter(LIVE, election_id=board.election_id,
+                                          national_id=national_id)
+                 .select_related("contest").first())
+    if candidacy is not None:
+        raise RuleError(_("%(value)s is a candidate in this election (%(contest)s); a "
+                          "candidate cannot sit on an election board."),
+                        code="candidate_on_board", field="national_id",
+                        value=Digits(national_id), contest=candidacy.contest.name)

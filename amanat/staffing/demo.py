@@ -152,8 +152,9 @@ def seed_demo_staffing(election: Election) -> DemoStaffing:
             for post, course in courses.items():
                 people = [(p.national_id, p.full_name) for p in Person.objects.filter(
                     county=county, posts__contains=post) if p.national_id in trained]
+                # Kept at the county: its governor sees who of its people is trained.
                 result.completions += record_completions(actor=None, course=course,
-                                                         people=people)
+                                                         people=people, unit=county)
         roster = roster_for(election, county)
         if roster.state == RosterState.APPROVED or roster.run_at is not None:
             continue

@@ -24,6 +24,7 @@ from amanat.accounts.access import can
 from amanat.core import ratelimit
 from amanat.core.errors import RuleError
 from amanat.core.identity import mask_mobile, mask_national_id
+from amanat.core.templatetags.persian import localize_digits
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.elections.selectors import election_for_request
@@ -290,7 +291,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _slot_choices(slots: list[selectors.Slot]) -> list[tuple[str, str]]:
-    return [(f"{s.post}:{s.slot}", f"{s.label} {s.slot}" if s.post == "member" else s.label)
+    # The member's number in the page's digits («عضو شعبه ۱», as the table above says).
+    return [(f"{s.post}:{s.slot}",
+             f"{s.label} {localize_digits(str(s.slot))}" if s.post == "member" else s.label)
             for s in slots]
 
 

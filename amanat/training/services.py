@@ -475,11 +475,16 @@ def _complete(*, actor: AnyUser | None, course: Course, people: Sequence[tuple[s
 
 
 def record_completions(*, actor: AnyUser | None, course: Course,
-                       people: Iterable[tuple[str, str]], score: int | None = None) -> int:
+                       people: Iterable[tuple[str, str]], score: int | None = None,
+                       unit: AdminUnit | None = None) -> int:
     """Record that ``people`` ((national_id, full_name) pairs) completed ``course``:
     one audit entry for the lot; people who already completed it are left as they are.
     Returns how many completions were new.  A bad national ID or name refuses the whole
-    call (RuleError), nothing stored."""
+    call (RuleError), nothing stored.
+
+    ``unit`` is where the people belong (a county's staff): their completions are kept
+    there, in that county's reach. Without it, a person's enrolment's unit, else the
+    course's (for a national course, out of every county's sight)."""
     checked: dict[str, str] = {}
     for nid, name in people:
         checked.setdefault(national_id_checked(nid), full_name_checked(name))
@@ -488,4 +493,4 @@ def record_completions(*, actor: AnyUser | None, course: Course,
                         field="score")
     with transaction.atomic():
         return _complete(actor=actor, course=course, people=list(checked.items()),
-                         score=score)
+                         score=score, unit=unit)

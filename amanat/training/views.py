@@ -33,6 +33,7 @@ from amanat.audit.services import audit_record
 from amanat.core import ratelimit
 from amanat.core.errors import RuleError
 from amanat.core.identity import mask_national_id
+from amanat.core.templatetags.persian import localize_digits
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
@@ -376,7 +377,7 @@ def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Attendance saved: %(count)s attended.")
-                         % {"count": count})
+                         % {"count": localize_digits(str(count))})
     return redirect("training:session", session_id=session.pk)
 
 

@@ -29,6 +29,7 @@ from amanat.candidates.selectors import registration_window
 from amanat.candidates.tests.conftest import World, nid
 from amanat.core import notify
 from amanat.lib.nationalid import with_check_digit
+from amanat.lib.persian import to_persian_digits
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,8 @@ def test_online_pre_registration_from_code_to_documents(world: World, client: Cl
     assert MobileCode.objects.get().used_at is not None
 
     page = client.get(reverse("candidates:register_documents")).content.decode()
-    assert candidacy.reference in page
+    # The Persian page shows the tracking code in Persian digits (user review F11).
+    assert to_persian_digits(candidacy.reference) in page
     photo = DocumentType.objects.get(contest_kind="city_council", code="photo")
     # A PDF is not a photo: refused, nothing stored.
     with open_upload("photo.pdf", PDF) as upload:
@@ -174,9 +176,13 @@ def test_an_online_pre_registration_of_someone_elses_id_does_not_bar_them(
     sign_in(staff, world.personas.kerman_governor)
     url = reverse("candidates:new") + (f"?contest={world.city_council.pk}"
                                        f"&county={world.geo.kerman_county.pk}")
-    response = staff.post(url, _person(national_id=nid(11), mobile="09131234567",
-                                       constituency=world.city(world.geo.kerman_city).pk))
+    response = in_language(staff, "en").post(url, _person(
+        national_id=nid(11), mobile="09131234567",
+        constituency=world.city(world.geo.kerman_city).pk))
     assert response.status_code == 302, _errors(response)
+    # The office is told which pre-registration its entry cancelled (user review F10).
+    page = staff.get(response.url).content.decode()
+    assert "unconfirmed online pre-registration" in page and squatter.reference in page
     squatter.refresh_from_db()
     assert squatter.state == State.CANCELLED
     real = Candidacy.objects.get(state=State.REGISTERED)
@@ -251,6 +257,8 @@ def test_too_young_is_refused_at_registration(world: World, client: Client) -> N
                                         birth_date="1390/01/01",
                                         constituency=world.city(world.geo.gharchak_city).pk))
     assert "At least 25 full years" in response.content.decode()
+    # Under the birth date, the answer the rule read (user review F15).
+    assert 'data-testid="error-birth_date"' in response.content.decode()
     assert not Candidacy.objects.exists()
     assert Event.objects.get(action="candidates.register.refused").extra["code"] == "ineligible"
 

@@ -350,6 +350,7 @@ def _upload(text: str) -> Any:
 def test_inquiry_answers_through_the_api(world: dict[str, Any]) -> None:
     from amanat.accounts import services as accounts
     from amanat.candidates import review_services as services
+    from amanat.lib.persian import to_persian_digits
 
     people = world["g"]
     services.inquiry_batch_send(actor=world["exec"], election=world["election"],
@@ -366,7 +367,9 @@ def test_inquiry_answers_through_the_api(world: dict[str, Any]) -> None:
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["code"] == "reference_required"
     assert not Inquiry.objects.exclude(answer="pending").exists()
-    good = client.post(url, {"answers": [{"reference": p.reference, "authority": "police",
+    # A tracking code as the pages print it, in Persian digits, is found (user review F17).
+    good = client.post(url, {"answers": [{"reference": to_persian_digits(p.reference),
+                                          "authority": "police",
                                           "answer": "clear"} for p in people]},
                        content_type="application/json", headers=headers)
     assert good.status_code == 200 and good.json() == {"applied": 3}
