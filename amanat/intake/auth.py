@@ -3,9 +3,10 @@ every API request runs it first (README.md)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.utils import timezone
 
 from amanat.accounts import access
@@ -45,11 +46,28 @@ def token_authenticate(plaintext: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         # A write: with group commit on, queued with the reports' writes rather than
         # waiting on SQLite's lock beside them.
-        groupcommit.run(
-            lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        )
+        groupcommit.run(lambda: _mark_used(token.pk, now))
         token.last_used_at = now
     return token
+
+
+def _mark_used(token_id: int, now: datetime) -> None:
+    """Set the token's ``last_used_at``, unless another transaction is doing so.
+
+    On PostgreSQL the row is skipped when locked (``SKIP LOCKED``): the group-commit
+    writers of several server processes each batch the requests that found a token
+    stale, and two batches that marked two tokens in opposite orders deadlocked
+    (PostgreSQL aborts one after ``deadlock_timeout``: every request of that batch got a
+    500; docs/benchmarks.md, "PostgreSQL: intake at its causes").  A skipped row is
+    being marked by the transaction that holds it; the request needs no wait for it.
+    """
+    if connection.vendor == "postgresql":
+        sql.execute(
+            "UPDATE accounts_apitoken SET last_used_at = %s WHERE id = ("
+            "SELECT id FROM accounts_apitoken WHERE id = %s FOR UPDATE SKIP LOCKED)",
+            [now, token_id])
+    else:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
 
 
 def _memberships(user_id: int) -> list[Membership]:
