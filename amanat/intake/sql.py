@@ -154,6 +154,36 @@ def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     return found
 
 
+def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequence[Any] = ()
+                 ) -> list[tuple[Any, ...]]:
+    """One instance of each model per row of a join that SELECTs all the columns of
+    each, in that order (``SELECT a.*, b.* FROM a JOIN b …``): one round trip where
+    ``fetch`` twice would take two (on PostgreSQL each is a wait for the server and a
+    statement for it to run: docs/benchmarks.md, "PostgreSQL: intake at its causes")."""
+    db = _db()
+    description, rows, _, _ = _run(sql, params)
+    columns = tuple(column[0] for column in description)
+    readings = []
+    start = 0
+    for model in models_:
+        width = len(model._meta.concrete_fields)
+        readings.append((start, model, *_reading(db, model, columns[start:start + width])))
+        start += width
+    if start != len(columns):
+        raise ValueError(f"the SELECT has {len(columns)} columns, the models {start}")
+    found = []
+    for row in rows:
+        instances = []
+        for offset, model, order, converters, attnames in readings:
+            values = [row[offset + i] for i in order]
+            for position, functions, expression in converters:
+                for function in functions:
+                    values[position] = function(values[position], expression, db)
+            instances.append(model.from_db(db.alias, attnames, values))
+        found.append(tuple(instances))
+    return found
+
+
 def fetch_first(model: type[M], sql: str, params: Sequence[Any] = ()) -> M | None:
     found = fetch(model, sql, params)
     return found[0] if found else None
