@@ -110,7 +110,7 @@ def _record(db: BaseDatabaseWrapper, cursor: Any, statement: str, params: Sequen
         text = db.ops.last_executed_query(cursor, statement, params)
     else:  # bound on the server: the text with the values in, as Django would show it
         try:
-            text = db.ops.compose_sql(statement, params)
+            text = db.ops.compose_sql(statement, params)  # type: ignore[attr-defined]
         except psycopg.DataError:
             text = statement
     db.queries_log.append({"sql": text, "time": f"{duration:.3f}"})
