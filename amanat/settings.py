@@ -248,6 +248,12 @@ def _postgres(url: str) -> dict[str, Any]:
         }
     if env_bool("AMANAT_DB_PGBOUNCER"):
         config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # The intake's hot statements (amanat/intake/sql.py) run on server-binding
+        # cursors: psycopg prepares each once it has run 5 times on a connection.
+        # Django's own cursors bind on the client and never prepare.  Not behind
+        # pgbouncer 1.18, whose transaction mode cannot keep prepared statements.
+        options.setdefault("prepare_threshold", 5)
     return config
 
 

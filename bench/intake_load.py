@@ -41,6 +41,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -145,15 +146,25 @@ class Server:
     threads: int
     log: Path
     proc: subprocess.Popen[bytes] | None = None
+    var_dir: Path | None = None  # an app "host" of its own (``--hosts``): its var folder
 
     def start(self) -> float:
-        """Start ``amanat serve`` in a new session (its own process group); wait until up."""
+        """Start ``amanat serve`` in a new session (its own process group); wait until up.
+
+        ``python -m amanat.cli`` from this checkout (the venv's entry point may import
+        another checkout's code)."""
         started = time.perf_counter()
+        env = dict(os.environ)
+        if self.var_dir is not None:
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            env["AMANAT_VAR_DIR"] = str(self.var_dir)
+        env["PYTHONPATH"] = str(ROOT)
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [str(ROOT / ".venv/bin/amanat"), "serve", "--port", str(self.port),
+                [sys.executable, "-m", "amanat.cli", "serve", "--port", str(self.port),
                  "--workers", str(self.workers), "--threads", str(self.threads)],
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                cwd=ROOT,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -181,6 +192,129 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
             self.proc = None
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+DEPLOYMENT = ROOT / "docs" / "deployment.md"
+
+
+def nginx_site(upstreams: list[int], port: int) -> str:
+    """The nginx site of docs/deployment.md (the block ``test_behind_nginx`` starts), for
+    the bench: its upstream lists every app host, and its TLS server listens on
+    ``port`` in plain HTTP (the client's TLS would cost the shared cores what the
+    server's does not measure); the redirecting port-80 server is left out."""
+    import re
+
+    found = re.search(r"```nginx\n(.*?)```", DEPLOYMENT.read_text(), re.S)
+    if not found:
+        raise RuntimeError("docs/deployment.md has no nginx block")
+    site = found.group(1)
+    servers = "\n".join(f"    server 127.0.0.1:{p};" for p in upstreams)
+    site = re.sub(r"upstream amanat \{.*?\n\}", "upstream amanat {\n" + servers + "\n}",
+                  site, count=1, flags=re.S)
+    site = re.sub(r"server \{\s*listen 80;.*?\n\}\n", "", site, count=1, flags=re.S)
+    site = site.replace("listen 443 ssl;", f"listen 127.0.0.1:{port};")
+    site = re.sub(r"\n\s*ssl_certificate(_key)? [^;]*;", "", site)
+    return site
+
+
+@dataclass
+class Nginx:
+    """Debian's nginx in the foreground, unprivileged, in a folder of its own (as
+    ``amanat/accounts/tests/test_behind_nginx.py`` starts it), in front of the hosts."""
+
+    folder: Path
+    upstreams: list[int]
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        temp = "\n".join(f"    {kind}_temp_path {self.folder / kind};"
+                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        user = "user root;" if os.geteuid() == 0 else ""
+        conf = self.folder / "nginx.conf"
+        conf.write_text(f"""{user}
+worker_processes 1;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+{temp}
+{nginx_site(self.upstreams, self.port)}
+}}
+""")
+        error_log = self.folder / "error.log"
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", str(self.folder), "-c", str(conf), "-e", str(error_log),
+             "-g", f"daemon off; pid {self.folder / 'nginx.pid'}; error_log {error_log} warn;"],
+            start_new_session=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx exited: see {error_log}")
+            if _answers(self.port):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("nginx did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
+
+
+@dataclass
+class Hosts:
+    """``--hosts`` app servers (each ``amanat serve`` with its own var folder and port),
+    behind one nginx when there are several (or ``--nginx``); the client talks to
+    ``port``."""
+
+    servers: list[Server]
+    proxy: Nginx | None = None
+
+    @property
+    def port(self) -> int:
+        return self.proxy.port if self.proxy is not None else self.servers[0].port
+
+    @property
+    def log(self) -> Path:
+        return self.servers[0].log
+
+    def start(self) -> float:
+        took = max(server.start() for server in self.servers)
+        if self.proxy is not None and self.proxy.proc is None:
+            self.proxy.start()
+        return took
+
+    def kill(self) -> None:
+        for server in self.servers:
+            server.kill()
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+    def close(self) -> None:
+        self.stop()
+        if self.proxy is not None:
+            self.proxy.stop()
+
+    def cpu(self) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for server in self.servers:
+            if server.proc is not None:
+                found.update(group_cpu(server.proc.pid))
+        return found
+
+    def proxy_cpu(self) -> float | None:
+        if self.proxy is None or self.proxy.proc is None:
+            return None
+        return sum(group_cpu(self.proxy.proc.pid).values())
 
 
 def group_cpu(pgid: int) -> dict[int, float]:
@@ -477,6 +611,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", type=Path, help="keep the work folder here (logs, DB)")
     parser.add_argument("--seed", type=int, default=1405)
     parser.add_argument(
+        "--database", choices=["auto", "sqlite", "postgres", "both"], default="auto",
+        help="auto: PostgreSQL when DATABASE_URL is set, else SQLite; postgres: a throwaway"
+             " cluster through scripts/with-postgres unless DATABASE_URL is set; both:"
+             " SQLite and PostgreSQL one after the other, --rounds times, in one JSON")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --database both: SQLite then PostgreSQL, this many times")
+    parser.add_argument("--hosts", type=int, default=1,
+                        help="app hosts: amanat serve process groups, each with its own var"
+                             " folder and port, behind one nginx (docs/deployment.md's site)")
+    parser.add_argument("--nginx", action="store_true",
+                        help="nginx in front even of one host")
+    parser.add_argument("--statements", action="store_true",
+                        help="PostgreSQL: count the statements per request"
+                             " (pg_stat_statements, loaded in the throwaway cluster)")
+    parser.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
         "--per-connection", type=int, default=25,
         help="requests on one connection before it is closed and opened again (0: never);"
              " election-day reports come from thousands of devices, not from a few that"
@@ -497,7 +647,7 @@ def workdir(keep: Path | None) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def crash_phase(server: Server, args: argparse.Namespace, make: Any,
+def crash_phase(server: Hosts, args: argparse.Namespace, make: Any,
                 sent: set[str]) -> tuple[dict[str, Any], Phase]:
     killed_at: list[float] = []
 
@@ -524,21 +674,25 @@ def crash_phase(server: Server, args: argparse.Namespace, make: Any,
 TARGET_PER_SECOND, TARGET_P99_MS = 500, 250
 
 
-def measure(server: Server, level: int, duration: float, max_requests: int, make: Any,
-            per_connection: int = 0) -> tuple[dict[str, Any], Phase]:
+def measure(server: Hosts, level: int, duration: float, max_requests: int, make: Any,
+            per_connection: int = 0, statements: bool = False) -> tuple[dict[str, Any], Phase]:
     """One load phase, with the server's and the client's CPU per answered request."""
-    assert server.proc is not None
-    before, client_cpu = group_cpu(server.proc.pid), time.process_time()
-    database_before = database_cpu()
+    before, client_cpu = server.cpu(), time.process_time()
+    database_before, proxy_before = database_cpu(), server.proxy_cpu()
     load_before = os.getloadavg()[0]
+    logged = [s.log.stat().st_size if s.log.exists() else 0 for s in server.servers]
+    if statements:
+        pg_statements_reset()
     phase = asyncio.run(run_load(server.port, level, duration, max_requests, make,
                                  per_connection=per_connection))
     result = summary(phase, level)
-    after = group_cpu(server.proc.pid)
-    database_after = database_cpu()
+    after = server.cpu()
+    database_after, proxy_after = database_cpu(), server.proxy_cpu()
     spent = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
     cpu = sum(spent.values())
     ok = max(1, len(phase.latencies))
+    database = (None if database_before is None or database_after is None
+                else round((database_after - database_before) * 1000 / ok, 2))
     result.update(per_connection=per_connection or None,
                   # How the work split between processes (gunicorn's workers, the
                   # master, the task worker): a lopsided split caps throughput.
@@ -547,21 +701,181 @@ def measure(server: Server, level: int, duration: float, max_requests: int, make
                   server_cpu_ms_per_request=round(cpu * 1000 / ok, 2),
                   # PostgreSQL's processes (and pgbouncer's), when scripts/with-postgres
                   # started them: the app's and the database's CPU together.
-                  database_cpu_ms_per_request=None if database_before is None
-                  or database_after is None
-                  else round((database_after - database_before) * 1000 / ok, 2),
+                  database_cpu_ms_per_request=database,
+                  proxy_cpu_ms_per_request=None if proxy_before is None or proxy_after is None
+                  else round((proxy_after - proxy_before) * 1000 / ok, 2),
                   client_cpu_ms_per_request=round(
                       (time.process_time() - client_cpu) * 1000 / ok, 2),
                   load_average=[round(load_before, 1), round(os.getloadavg()[0], 1)])
+    # The issue's measure: the app's and the database's CPU per answered request.
+    result["cpu_ms_per_request"] = round(result["server_cpu_ms_per_request"]
+                                         + (database or 0.0), 2)
+    writer = [writer_load(s.log, offset, phase.elapsed)
+              for s, offset in zip(server.servers, logged, strict=True)]
+    writer = [w for w in writer if w]
+    if writer:
+        result["writer"] = writer if len(writer) > 1 else writer[0]
+    if statements:
+        result["statements"] = pg_statements(ok)
     return result, phase
+
+
+WRITER_LINE = re.compile(
+    r"group commit, pid (\d+): (\d+) reports in (\d+) batches .*? in ([\d.]+) s;"
+    r" the writer held the turn (\d+) % of the time and waited for it (\d+) %;"
+    r" a turn ([\d.]+) ms, of which ([\d.]+) ms on a CPU and ([\d.]+) ms waiting for one")
+
+
+def writer_load(log: Path, offset: int, elapsed: float) -> dict[str, Any]:
+    """The writers' turns of one host during a phase, from the lines each server process
+    logs every ``AMANAT_WRITER_LOG_EVERY`` seconds (``intake.groupcommit.WriterLoad``;
+    ``bench/election_day.py`` reads them the same way): batches, reports a batch, the
+    share of the phase in which some process held the turn, what a turn took."""
+    if not log.exists():
+        return {}
+    with log.open("rb") as lines:
+        lines.seek(offset)
+        text = lines.read().decode(errors="replace")
+    found = [m.groups() for m in WRITER_LINE.finditer(text)]
+    if not found:
+        return {}
+    jobs = sum(int(g[1]) for g in found)
+    batches = sum(int(g[2]) for g in found)
+    held = sum(float(g[4]) / 100 * float(g[3]) for g in found)
+    span = sum(float(g[3]) for g in found) / len({g[0] for g in found})
+
+    def per_turn(position: int) -> float:
+        return round(sum(float(g[position]) * int(g[2]) for g in found) / max(batches, 1), 2)
+
+    return {"batches": batches, "reports_a_batch": round(jobs / max(batches, 1), 1),
+            "turn_held_share": round(held / max(span, elapsed, 1e-9), 2),
+            "turn_ms": per_turn(6), "turn_cpu_ms": per_turn(7),
+            "turn_waiting_for_a_cpu_ms": per_turn(8)}
+
+
+# --- PostgreSQL: statements per request (pg_stat_statements) ----------------------------
+
+
+def pg_statements_reset() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_statements_reset()")
+    connection.close()
+
+
+def pg_statements(answered: int) -> dict[str, Any]:
+    """What PostgreSQL ran during the phase, per answered request: every statement is a
+    round trip from the app (psycopg sends each on its own; BEGIN and COMMIT too)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT calls, total_exec_time, regexp_replace(query, '\\s+', ' ', 'g')"
+            " FROM pg_stat_statements WHERE query NOT LIKE '%%pg_stat_statements%%'"
+            " ORDER BY calls DESC")
+        rows = cursor.fetchall()
+    connection.close()
+    calls = sum(r[0] for r in rows)
+    # The foreign keys' checks that PostgreSQL runs inside an INSERT are listed too;
+    # they are no round trips.
+    inside = sum(r[0] for r in rows if "FOR KEY SHARE OF x" in r[2])
+    return {
+        "per_request": round(calls / answered, 2),
+        "round_trips_per_request": round((calls - inside) / answered, 2),
+        "exec_ms_per_request": round(sum(r[1] for r in rows) / answered, 3),
+        "top": [{"per_request": round(r[0] / answered, 3), "ms": round(r[1] / max(r[0], 1), 3),
+                 "query": r[2][:160]} for r in rows[:25]],
+    }
 
 
 def main() -> None:
     args = parse_args()
+    if args.database == "both" or (args.database == "postgres"
+                                   and not os.environ.get("DATABASE_URL")):
+        print(json.dumps(compare(args), indent=2, ensure_ascii=False))
+        return
+    if args.database == "sqlite":
+        os.environ.pop("DATABASE_URL", None)
+    out = one_run(args)
+    if args.json_out is not None:
+        args.json_out.write_text(json.dumps(out, ensure_ascii=False))
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+def child(args: argparse.Namespace, database: str, work: Path) -> dict[str, Any]:
+    """This bench again in a process of its own on ``database`` (Django's settings are
+    read once per process): PostgreSQL in a fresh durable cluster of
+    ``scripts/with-postgres`` (``AMANAT_PG_DURABLE=1`` unless set)."""
+    out = work / f"{database}-{time.monotonic_ns()}.json"
+    argv = list(sys.argv[1:])
+    command = [sys.executable, str(Path(__file__).resolve()), *argv,
+               "--database", database, "--json-out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("DATABASE_URL", None)
+    if database == "postgres":
+        env.setdefault("AMANAT_PG_DURABLE", "1")
+        if args.statements:
+            env["AMANAT_PG_OPTIONS"] = "-c shared_preload_libraries=pg_stat_statements"
+        command = [str(ROOT / "scripts" / "with-postgres"), *command]
+    started = time.monotonic()
+    done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    if done.returncode != 0 or not out.exists():
+        return {"database": database, "failed": done.returncode}
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["wall_s"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def _pick(run: dict[str, Any]) -> dict[str, Any]:
+    """A run's figures that the comparison needs: the highest concurrency's load phase."""
+    load = (run.get("load") or [{}])[-1]
+    me = run.get("baseline_me") or {}
+    return {"reports_per_second": load.get("per_second"), "p99_ms": load.get("p99_ms"),
+            "errors": load.get("errors"),
+            "cpu_ms_per_report": load.get("cpu_ms_per_request"),
+            "me_per_second": me.get("per_second"), "me_errors": me.get("errors"),
+            "cpu_ms_per_me": me.get("cpu_ms_per_request")}
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def compare(args: argparse.Namespace) -> dict[str, Any]:
+    """SQLite and PostgreSQL from the same run, interleaved (``--rounds``): the shared
+    machine's load changes by the minute, so each PostgreSQL figure is set against the
+    SQLite figure measured just before it."""
+    databases = ["sqlite", "postgres"] if args.database == "both" else ["postgres"]
+    rounds: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="amanat-intake-cmp-") as tmp:
+        for n in range(args.rounds if args.database == "both" else 1):
+            runs = {db: child(args, db, Path(tmp)) for db in databases}
+            entry: dict[str, Any] = {"round": n + 1, **runs}
+            if len(runs) == 2:
+                lite, pg = _pick(runs["sqlite"]), _pick(runs["postgres"])
+                entry["postgres_against_sqlite"] = {
+                    "sqlite": lite, "postgres": pg,
+                    "reports_per_second": _ratio(pg["reports_per_second"],
+                                                 lite["reports_per_second"]),
+                    "me_per_second": _ratio(pg["me_per_second"], lite["me_per_second"]),
+                    "cpu_ms_per_report": _ratio(pg["cpu_ms_per_report"],
+                                                lite["cpu_ms_per_report"]),
+                    "cpu_ms_per_me": _ratio(pg["cpu_ms_per_me"], lite["cpu_ms_per_me"]),
+                }
+                print(json.dumps(entry["postgres_against_sqlite"]), file=sys.stderr)
+            rounds.append(entry)
+    return {"hosts": args.hosts, "rounds": rounds}
+
+
+def one_run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     levels = [int(c) for c in args.concurrency.split(",") if c]
     os.environ["AMANAT_GROUP_COMMIT"] = "1" if args.group_commit == "on" else "0"
+    # Each server process logs its writer's turns this often (writer_load reads them).
+    os.environ.setdefault("AMANAT_WRITER_LOG_EVERY", "5")
     out: dict[str, Any] = {"workers": args.workers, "threads": args.threads,
+                           "hosts": args.hosts,
                            "group_commit": args.group_commit, "duration_s": args.duration}
     with workdir(args.keep) as work:
         out["database"] = setup_django(work)
@@ -573,6 +887,15 @@ def main() -> None:
                 else f"psycopg pool of {os.environ['AMANAT_DB_POOL']} per process"
                 if os.environ.get("AMANAT_DB_POOL", "0") not in {"", "0"}
                 else "one kept per thread (CONN_MAX_AGE=60)")
+            out["postgres"] = ("durable (fsync, synchronous_commit=on)"
+                               if os.environ.get("AMANAT_PG_DURABLE") == "1"
+                               else "fsync=off, synchronous_commit=off")
+        statements = args.statements and out["database"] == "postgresql"
+        if statements:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         setup = prepare(args.stations, args.inspectors)
         out["prepare_s"], out["stations"] = setup["prepare_s"], setup["stations"]
         out["devices"] = len(setup["devices"])
@@ -590,7 +913,16 @@ def main() -> None:
             sent.add(req.key)
             return req
 
-        server = Server(free_port(), args.workers, args.threads, work / "server.log")
+        servers = [Server(free_port(), args.workers, args.threads,
+                          work / f"server-{n + 1}.log" if args.hosts > 1 else work / "server.log",
+                          var_dir=work / f"host-{n + 1}" if args.hosts > 1 else None)
+                   for n in range(args.hosts)]
+        proxy = (Nginx(work / "nginx", [s.port for s in servers])
+                 if args.hosts > 1 or args.nginx else None)
+        server = Hosts(servers, proxy)
+        if proxy is not None:
+            # nginx passes the client's address; the app believes it only from nginx.
+            os.environ.setdefault("AMANAT_TRUSTED_PROXIES", "127.0.0.1,::1")
         acked: list[dict[str, Any]] = []
         try:
             out["server_start_s"] = server.start()
@@ -600,18 +932,20 @@ def main() -> None:
                                    method="GET", path="/api/v1/me")
 
                 out["baseline_me"], _ = measure(server, max(levels), args.baseline_duration,
-                                                args.max_requests, me, args.per_connection)
+                                                args.max_requests, me, args.per_connection,
+                                                statements)
                 print(json.dumps(out["baseline_me"]), file=sys.stderr)
             out["load"] = []
             for level in levels:
                 result, phase = measure(server, level, args.duration, args.max_requests,
-                                        tracked, args.per_connection)
+                                        tracked, args.per_connection, statements)
                 acked += phase.acked
                 result["target_met"] = (result["per_second"] >= TARGET_PER_SECOND
                                         and (result["p99_ms"] or 1e9) < TARGET_P99_MS
                                         and result["errors"] == 0)
                 out["load"].append(result)
                 print(json.dumps(out["load"][-1]), file=sys.stderr)
+            out["server_errors"] = server_errors(server)
             if not args.no_crash:
                 out["crash"], phase = crash_phase(server, args, make, sent)
                 acked += phase.acked
@@ -626,11 +960,27 @@ def main() -> None:
                 server.stop()
                 out["check"] = check_database(acked, retried, sent)
         finally:
-            server.stop()
+            server.close()
         (work / "acknowledged.jsonl").write_text(
             "".join(json.dumps({"key": a["key"], "reference": a["reference"]}) + "\n"
                     for a in acked))
-    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return out
+
+
+def server_errors(server: Hosts) -> list[str]:
+    """The first lines of each traceback the servers logged (a 500's cause)."""
+    found: list[str] = []
+    for s in server.servers:
+        if not s.log.exists():
+            continue
+        lines = s.log.read_text(errors="replace").splitlines()
+        for n, line in enumerate(lines):
+            if line.startswith("Traceback"):
+                tail = next((x for x in lines[n + 1:n + 200] if x and not x.startswith(" ")),
+                            "")
+                if tail and tail not in found:
+                    found.append(tail)
+    return found[:10]
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@ every API request runs it first (README.md)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.utils import timezone
 
 from amanat.accounts import access
@@ -28,42 +29,58 @@ def token_authenticate(plaintext: str) -> ApiToken | None:
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
     now = timezone.now()
-    token = sql.fetch_first(
-        ApiToken,
-        "SELECT t.* FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id"
+    found = sql.fetch_joined(
+        (ApiToken, User),
+        "SELECT t.*, u.* FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id"
         " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
         " AND u.is_active",
         [api_token_digest(plaintext), sql.db_datetime(now)],
     )
-    if token is None:
+    if not found:
         return None
-    user = sql.fetch_first(User, "SELECT * FROM auth_user WHERE id = %s", [token.user_id])
-    if user is None:  # deleted meanwhile
-        return None
+    token, user = found[0]
     sql.attach(token, "user", user)
     access.remember_memberships(user, _memberships(user.pk))
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         # A write: with group commit on, queued with the reports' writes rather than
         # waiting on SQLite's lock beside them.
-        groupcommit.run(
-            lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        )
+        groupcommit.run(lambda: _mark_used(token.pk, now))
         token.last_used_at = now
     return token
 
 
+def _mark_used(token_id: int, now: datetime) -> None:
+    """Set the token's ``last_used_at``, unless another transaction is doing so.
+
+    On PostgreSQL the row is skipped when locked (``SKIP LOCKED``): the group-commit
+    writers of several server processes each batch the requests that found a token
+    stale, and two batches that marked two tokens in opposite orders deadlocked
+    (PostgreSQL aborts one after ``deadlock_timeout``: every request of that batch got a
+    500; docs/benchmarks.md, "PostgreSQL: intake at its causes").  A skipped row is
+    being marked by the transaction that holds it; the request needs no wait for it.
+    """
+    if connection.vendor == "postgresql":
+        sql.execute(
+            "UPDATE accounts_apitoken SET last_used_at = %s WHERE id = ("
+            "SELECT id FROM accounts_apitoken WHERE id = %s FOR UPDATE SKIP LOCKED)",
+            [now, token_id])
+    else:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+
+
 def _memberships(user_id: int) -> list[Membership]:
     """``Membership.objects.active().filter(user=…).select_related("unit", "agency")``:
-    three indexed lookups instead of one compiled ORM query."""
-    rows = sql.fetch(
-        Membership,
-        "SELECT * FROM accounts_membership WHERE user_id = %s AND active",
+    one join (and the agencies, when any) instead of one compiled ORM query."""
+    joined = sql.fetch_joined(
+        (Membership, AdminUnit),
+        "SELECT m.*, u.* FROM accounts_membership m JOIN geo_adminunit u ON u.id = m.unit_id"
+        " WHERE m.user_id = %s AND m.active",
         [user_id],
     )
-    units = sql.by_ids(AdminUnit, (m.unit_id for m in rows))
+    rows = [membership for membership, _ in joined]
     agencies = sql.by_ids(Agency, (m.agency_id for m in rows if m.agency_id))
-    for membership in rows:
-        sql.attach(membership, "unit", units[membership.unit_id])
+    for membership, unit in joined:
+        sql.attach(membership, "unit", unit)
         sql.attach(membership, "agency", agencies.get(membership.agency_id or 0))
     rows.sort(key=lambda m: (m.unit.path, m.role, m.pk))  # the model's ordering
     return rows

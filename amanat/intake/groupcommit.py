@@ -42,6 +42,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.transaction import TransactionManagementError
 
+from amanat.intake import sql
+
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 MAX_BATCH = 64  # bounds one transaction's length and so the wait of its first job
@@ -144,21 +146,29 @@ class GroupCommitter:
             # wrote joins this commit instead of waiting for the next one.
             asked = time.perf_counter()
             jobs = [first]
+            turn: list[float] = []
+
+            def collect(jobs: list[_Job[Any]] = jobs, turn: list[float] = turn) -> None:
+                """Called once the turn is this writer's: every job queued by then."""
+                turn[:] = [time.perf_counter(), time.thread_time(), _runqueue()]
+                while len(jobs) < self.max_batch:
+                    try:
+                        job = work_queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        work_queue.put(None)  # finish this batch, then stop
+                        break
+                    jobs.append(job)
+
             try:
                 with _writers_take_turns(self.alias):
-                    got, cpu, queued = time.perf_counter(), time.thread_time(), _runqueue()
-                    while len(jobs) < self.max_batch:
-                        try:
-                            job = work_queue.get_nowait()
-                        except queue.Empty:
-                            break
-                        if job is None:
-                            work_queue.put(None)  # finish this batch, then stop
-                            break
-                        jobs.append(job)
-                    self.commit_batch(jobs, wake=False)
+                    self.commit_batch(jobs, wake=False, collect=collect)
                     done = time.perf_counter()
-                    cpu, queued = time.thread_time() - cpu, _runqueue() - queued
+                    if not turn:  # the transaction failed before the turn was taken
+                        turn[:] = [done, time.thread_time(), _runqueue()]
+                    got = turn[0]
+                    cpu, queued = time.thread_time() - turn[1], _runqueue() - turn[2]
             except OSError as exc:
                 # The turn's lock file cannot be opened (a full disk, say): the batch fails
                 # like a failed commit, and the writer lives on (else its requests would
@@ -174,13 +184,14 @@ class GroupCommitter:
                           queued=queued, now=done)
         connections[self.alias].close()
 
-    def commit_batch(self, jobs: list[_Job[Any]], wake: bool = True) -> None:
+    def commit_batch(self, jobs: list[_Job[Any]], wake: bool = True,
+                     collect: Callable[[], None] | None = None) -> None:
         """Run the jobs in one transaction; wake them (``wake``) only after it committed
-        or failed."""
+        or failed.  ``collect`` adds the jobs queued meanwhile to ``jobs`` once the
+        transaction holds the writers' turn (PostgreSQL: the audit chain head's lock)."""
         try:
-            whole = _one_group(jobs)
             try:
-                self._transaction(jobs, whole)
+                self._transaction(jobs, None, collect=collect)
             except _Apart:
                 # The batch was one Together group, written without a savepoint of its
                 # own, and it failed: all of it is rolled back; now each job alone.
@@ -198,8 +209,13 @@ class GroupCommitter:
                 _wake(jobs)
 
     def _transaction(self, jobs: list[_Job[Any]], whole: WriteMany | None,
-                     alone: bool = False) -> None:
+                     alone: bool = False, collect: Callable[[], None] | None = None) -> None:
         with transaction.atomic(using=self.alias):
+            if not alone:
+                _take_the_turn(self.alias)
+                if collect is not None:
+                    collect()
+                whole = _one_group(jobs)
             if whole is not None:
                 self._run_whole(whole, jobs)
             elif alone:
@@ -368,6 +384,23 @@ def _results(write_many: WriteMany, jobs: list[_Job[Any]]) -> list[Any]:
 def _wake(jobs: list[_Job[Any]]) -> None:
     for job in jobs:
         job.done.set()
+
+
+def _take_the_turn(alias: str) -> None:
+    """On PostgreSQL, the first statement of a batch's transaction: lock the audit chain
+    head, which every batch's appends lock anyway, BEFORE the batch is collected.
+
+    The writers of all server processes, on every app host, then take turns on that row
+    lock as SQLite's writers do on their lock file (``_writers_take_turns``): while one
+    commits (its fsync, its synchronous standby) the others wait with their batch still
+    open, and what arrives meanwhile joins it.  Locked only once the batch was collected,
+    the head was a queue of small batches, each waiting for the others' commits
+    (docs/benchmarks.md, "PostgreSQL: intake at its causes").  A lost head row (never in
+    practice) locks nothing here; the append recreates it.
+    """
+    database = connections[alias]
+    if database.vendor == "postgresql":
+        sql.values("SELECT 1 FROM audit_chainhead WHERE id = 1 FOR UPDATE")
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.signals import post_save, pre_save
@@ -75,7 +76,7 @@ def _run(statement: str, params: Sequence[Any]) -> Ran:
     logged = db.queries_logged
     start = time.monotonic() if logged else 0.0
     with db.wrap_database_errors:
-        cursor = db.connection.cursor()
+        cursor = _cursor(db)
         try:
             cursor.execute(_native(db, statement), params)
             rows = cursor.fetchall() if cursor.description else []
@@ -86,11 +87,32 @@ def _run(statement: str, params: Sequence[Any]) -> Ran:
             cursor.close()
 
 
+def _cursor(db: BaseDatabaseWrapper) -> Any:
+    """The driver's cursor.  On PostgreSQL, unless behind pgbouncer, one that binds the
+    values on the server (``psycopg.Cursor``; Django's own is a client-side binding
+    ``ClientCursor``, which sends each statement as new text): psycopg then prepares a
+    statement once it has run ``prepare_threshold`` times on the connection (settings:
+    5, none behind pgbouncer), and PostgreSQL parses and plans it once per connection
+    instead of on every request.  The hot path's dozen statements a report cost
+    PostgreSQL more CPU than the app's own work on SQLite (docs/benchmarks.md,
+    "PostgreSQL: intake at its causes")."""
+    connection = db.connection
+    if db.vendor == "postgresql" and connection.prepare_threshold is not None:
+        return psycopg.Cursor(connection)
+    return connection.cursor()
+
+
 def _record(db: BaseDatabaseWrapper, cursor: Any, statement: str, params: Sequence[Any],
             duration: float) -> None:
     """What ``CursorDebugWrapper`` records: the statement in ``connection.queries``
     (``assertNumQueries``, the debug toolbar) and on the ``django.db.backends`` logger."""
-    text = db.ops.last_executed_query(cursor, statement, params)
+    if isinstance(cursor, psycopg.ClientCursor) or db.vendor != "postgresql":
+        text = db.ops.last_executed_query(cursor, statement, params)
+    else:  # bound on the server: the text with the values in, as Django would show it
+        try:
+            text = db.ops.compose_sql(statement, params)  # type: ignore[attr-defined]
+        except psycopg.DataError:
+            text = statement
     db.queries_log.append({"sql": text, "time": f"{duration:.3f}"})
     _backends_log.debug("(%.3f) %s; args=%s; alias=%s", duration, text, params, db.alias,
                         extra={"duration": duration, "sql": text, "params": params,
@@ -129,6 +151,36 @@ def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
             for function in functions:
                 values[position] = function(values[position], expression, db)
         found.append(model.from_db(db.alias, attnames, values))
+    return found
+
+
+def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequence[Any] = ()
+                 ) -> list[tuple[Any, ...]]:
+    """One instance of each model per row of a join that SELECTs all the columns of
+    each, in that order (``SELECT a.*, b.* FROM a JOIN b …``): one round trip where
+    ``fetch`` twice would take two (on PostgreSQL each is a wait for the server and a
+    statement for it to run: docs/benchmarks.md, "PostgreSQL: intake at its causes")."""
+    db = _db()
+    description, rows, _, _ = _run(sql, params)
+    columns = tuple(column[0] for column in description)
+    readings = []
+    start = 0
+    for model in models_:
+        width = len(model._meta.concrete_fields)
+        readings.append((start, model, *_reading(db, model, columns[start:start + width])))
+        start += width
+    if start != len(columns):
+        raise ValueError(f"the SELECT has {len(columns)} columns, the models {start}")
+    found = []
+    for row in rows:
+        instances = []
+        for offset, model, order, converters, attnames in readings:
+            values = [row[offset + i] for i in order]
+            for position, functions, expression in converters:
+                for function in functions:
+                    values[position] = function(values[position], expression, db)
+            instances.append(model.from_db(db.alias, attnames, values))
+        found.append(tuple(instances))
     return found
 
 

@@ -39,6 +39,24 @@ def test_fetch_refuses_a_select_missing_columns() -> None:
 
 
 @pytest.mark.django_db
+def test_fetch_joined_gives_each_model_its_own_columns(django_user_model: Any) -> None:
+    user = django_user_model.objects.create_user(username="joined")
+    record = IdempotencyRecord.objects.create(user=user, route="POST /x", key="k",
+                                              request_hash="h", status_code=201,
+                                              response_body={"a": 1})
+    [(fetched, owner)] = sql.fetch_joined(
+        (IdempotencyRecord, django_user_model),
+        "SELECT r.*, u.* FROM core_idempotencyrecord r JOIN auth_user u ON u.id = r.user_id"
+        " WHERE r.id = %s", [record.pk])
+    assert (fetched.pk, fetched.response_body, fetched.created_at) == (
+        record.pk, {"a": 1}, IdempotencyRecord.objects.get().created_at)
+    assert (owner.pk, owner.username, owner.is_active) == (user.pk, "joined", True)
+    with pytest.raises(ValueError, match="columns"):
+        sql.fetch_joined((IdempotencyRecord,), "SELECT r.*, 1 AS extra"
+                         " FROM core_idempotencyrecord r")
+
+
+@pytest.mark.django_db
 def test_insert_refuses_a_model_with_save_receivers(django_user_model: Any) -> None:
     user = django_user_model.objects.create_user(username="u2")
 
