@@ -151,9 +151,12 @@ def test_wrong_current_passwords_count_like_failed_sign_ins(governor: User) -> N
     assert governor.check_password(OLD)
     assert Client().post(reverse("login"), {"username": governor.username,
                                             "password": OLD}).status_code == 429
-    # Recorded as sign-in failures are: the first at once, the rest counted.
-    event = Event.objects.get(action="auth.password_check_failed")
-    assert event.actor_id == governor.pk and event.actor_name == governor.username
+    # Recorded as sign-in failures are: the first of each counting window at once, the
+    # rest counted (two when the window's boundary fell between the attempts).
+    events = list(Event.objects.filter(action="auth.password_check_failed").order_by("pk"))
+    assert 1 <= len(events) <= 2
+    assert all(e.actor_id == governor.pk and e.actor_name == governor.username
+               for e in events)
     # axes keeps the failed form's data: no password typed there.
     kept = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
     assert "guess number" not in kept and NEW not in kept and OLD not in kept
