@@ -21,7 +21,6 @@ from amanat.candidates.services import mobile_checked, national_id_checked
 from amanat.core import jobs, notify
 from amanat.core.errors import RuleError, tabular_error, tabular_warning
 from amanat.core.identity import mask_mobile, mask_national_id
-from amanat.core.models import OutboundMessage
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
@@ -44,6 +43,7 @@ from amanat.staffing.models import (
     Assignment,
     Gender,
     Person,
+    PostNotice,
     Roster,
     RosterState,
     RunState,
@@ -397,37 +397,89 @@ def roster_approve(*, actor: AnyUser | None, roster: Roster, announce: bool = Tr
 
 
 ANNOUNCED = "staffing.assigned"
+RELEASED = "staffing.released"
 
 
 def assignments_announce(*, election: Election, county: AdminUnit) -> int:
-    """An SMS (core.notify, after commit) to each person assigned in the county whose
-    assignment was not announced yet: their post, station and the election day.  Called
-    when the roster is approved (a draft's assignments may still change); an assignment
-    is announced once (the outbox row's purpose names it), so a roster reopened and
-    approved again tells only the people newly assigned.  Returns how many were sent."""
-    prefix = f"{ANNOUNCED}:{election.pk}:"
-    done = set(OutboundMessage.objects.filter(purpose__startswith=prefix)
-               .values_list("purpose", flat=True))
+    """An SMS (core.notify, after commit) to each person of the county whose post changed
+    since they were last told (``PostNotice``): a person newly assigned is told their post,
+    station and the election day; a person moved is told their new post and that the
+    earlier letter is void; a person taken off is told they no longer hold the post.
+    Someone whose post is unchanged is not told again.  Called when the roster is
+    approved (a draft's assignments may still change).  Returns how many were sent."""
+    notices = {n.person_id: n for n in PostNotice.objects.filter(
+        election=election, county=county).select_related("person", "station")}
+    holding: set[int] = set()
+    creates: list[PostNotice] = []
+    changes: list[PostNotice] = []
+    now = timezone.now()
+    day = format_jalali(election.election_day, persian_digits=True)
     sent = 0
     assignments = (Assignment.objects.filter(election=election, county=county)
                    .exclude(person__mobile="").select_related("person", "station")
                    .order_by("pk"))
     with translation.override("fa"):
         for assignment in assignments.iterator(chunk_size=500):
-            key = f"{prefix}{assignment.pk}:{assignment.person_id}"
-            if key in done:
+            holding.add(assignment.person_id)
+            notice = notices.get(assignment.person_id)
+            state = (assignment.station_id, assignment.post, assignment.slot)
+            if notice is not None and (notice.station_id, notice.post, notice.slot) == state:
                 continue
             station = assignment.station
-            text = gettext(
-                "%(name)s: you are assigned as %(post)s of polling station %(station)s "
-                "(%(station_name)s) for %(election)s on %(day)s.") % {
-                "name": assignment.person.full_name,
-                "post": StationPost(assignment.post).label,
-                "station": to_persian_digits(f"{county.code}-{station.code}"),
-                "station_name": station.name, "election": election.name,
-                "day": format_jalali(election.election_day, persian_digits=True)}
-            notify.sms_send(to=assignment.person.mobile, text=text, purpose=key)
+            values = {"name": assignment.person.full_name,
+                      "post": StationPost(assignment.post).label,
+                      "station": to_persian_digits(f"{county.code}-{station.code}"),
+                      "station_name": station.name, "election": election.name, "day": day}
+            if notice is not None and notice.post:
+                text = gettext(
+                    "%(name)s: your post has changed: you are now assigned as %(post)s of "
+                    "polling station %(station)s (%(station_name)s) for %(election)s on "
+                    "%(day)s; your earlier appointment letter is void.") % values
+            else:
+                text = gettext(
+                    "%(name)s: you are assigned as %(post)s of polling station %(station)s "
+                    "(%(station_name)s) for %(election)s on %(day)s.") % values
+            notify.sms_send(to=assignment.person.mobile, text=text,
+                            purpose=f"{ANNOUNCED}:{election.pk}:{assignment.pk}:"
+                                    f"{assignment.person_id}")
             sent += 1
+            if notice is None:
+                creates.append(PostNotice(election=election, county=county,
+                                          person_id=assignment.person_id,
+                                          station_id=state[0], post=state[1], slot=state[2],
+                                          told_at=now))
+            else:
+                notice.station_id, notice.post, notice.slot = state
+                notice.told_at = now
+                changes.append(notice)
+        # Told of a post they no longer hold (and hold none other in this election).
+        gone = [n for n in notices.values() if n.post and n.person_id not in holding]
+        still = set(Assignment.objects.filter(
+            election=election, person_id__in=[n.person_id for n in gone])
+            .values_list("person_id", flat=True))
+        for notice in gone:
+            if notice.person_id in still:
+                continue
+            if notice.person.mobile:
+                values = {"name": notice.person.full_name,
+                          "post": StationPost(notice.post).label, "election": election.name}
+                if notice.station is not None:
+                    values["station"] = to_persian_digits(f"{county.code}-{notice.station.code}")
+                    text = gettext(
+                        "%(name)s: you no longer hold the post of %(post)s at polling station "
+                        "%(station)s for %(election)s; your appointment letter is void.") % values
+                else:
+                    text = gettext(
+                        "%(name)s: you no longer hold the post of %(post)s for %(election)s; "
+                        "your appointment letter is void.") % values
+                notify.sms_send(to=notice.person.mobile, text=text,
+                                purpose=f"{RELEASED}:{election.pk}:{notice.person_id}")
+                sent += 1
+            notice.station_id, notice.post, notice.slot, notice.told_at = None, "", 0, now
+            changes.append(notice)
+    PostNotice.objects.bulk_create(creates, batch_size=500)
+    PostNotice.objects.bulk_update(changes, ["station", "post", "slot", "told_at"],
+                                   batch_size=500)
     return sent
 
 
@@ -444,9 +496,11 @@ def roster_reopen(*, actor: AnyUser, roster: Roster) -> Roster:
 
 
 def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUnit,
-                          gender_balance: bool = False) -> Roster:
+                          gender_balance: bool = False, replace: bool = False) -> Roster:
     """Queue the solver for the county (a background task after commit), with the
-    optional gender balance per station."""
+    optional gender balance per station.  It fills the empty posts only, unless
+    ``replace``: the governor's explicit full re-optimisation of every post not pinned by
+    hand (``assignment.roster_assign``)."""
     roster = roster_for(election, county)
     roster_unlocked(roster)
     with transaction.atomic():
@@ -468,7 +522,7 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
         roster.run_beat_at = timezone.now()
         roster.save(update_fields=["run_state", "run_percent", "run_stage", "run_job",
                                    "run_beat_at"])
-        extra = {"gender_balance": gender_balance}
+        extra = {"gender_balance": gender_balance, "replace": replace}
         if restarted:
             extra["restarted_stale_run"] = True
         audit_record(action="staffing.roster.assign_queued", actor=actor, unit=county,
@@ -477,7 +531,7 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
         job_id = str(roster.run_job.pk) if roster.run_job else None
         transaction.on_commit(
             lambda: tasks.roster_assign_task.enqueue(roster_id, user_id, job_id,
-                                                     gender_balance))
+                                                     gender_balance, replace))
     return roster
 
 

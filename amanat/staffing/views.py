@@ -117,10 +117,14 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def county_assign(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk, write=True)
     form = SolverRunForm(request.POST)
-    balance = form.is_valid() and form.cleaned_data["gender_balance"]
+    # Unchecked or not sent: the empty posts only (the full re-run is never a default).
+    valid = form.is_valid()
+    balance = valid and form.cleaned_data["gender_balance"]
+    replace = valid and form.cleaned_data["mode"] == SolverRunForm.REPLACE
     try:
         roster = services.roster_assign_enqueue(actor=request.user, election=_election(request),
-                                                county=county, gender_balance=balance)
+                                                county=county, gender_balance=balance,
+                                                replace=replace)
     except RuleError as error:
         messages.error(request, error.message)
     else:

@@ -1,0 +1,219 @@
+"""Issue 14's open findings of the user review (docs/reviews/2026-12-user-candidates-people.md):
+F7 a re-run keeps the people already assigned; the approval's SMS tells only those whose
+post changed; F6/F18 the people import maps or ignores a county sheet's extra columns,
+finds the home place by name and skips a total row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+
+from amanat.accounts.testing import in_language, sign_in
+from amanat.core import notify
+from amanat.elections.posts import StationPost
+from amanat.lib.geodesy import distance_km
+from amanat.staffing.models import Assignment, Person, Roster, Source
+from amanat.staffing.tests.conftest import World, full_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(client: Any, user: Any, language: str = "en") -> Any:
+    sign_in(client, user)
+    return in_language(client, language)
+
+
+def _rows() -> set[tuple[int, int, str, int, int, str]]:
+    """Every assignment as (pk, station, post, slot, person, letter code)."""
+    return set(Assignment.objects.values_list("pk", "station_id", "post", "slot",
+                                              "person_id", "verification_code"))
+
+
+def _run(c: Any, county: Any, capture: Any, **data: str) -> Roster:
+    with capture(execute=True):
+        c.post(reverse("staffing:county_assign", args=[county.pk]), data)
+    return Roster.objects.get(county=county)
+
+
+def _approve(c: Any, county: Any, capture: Any, *, reopen: bool = False) -> None:
+    with capture(execute=True):
+        answer = c.post(reverse("staffing:county_approve", args=[county.pk]),
+                        {"reopen": "1"} if reopen else {}, follow=True)
+    assert answer.status_code == 200
+    expected = "reopened" if reopen else "approved and locked"
+    assert expected in answer.content.decode(), answer.content.decode()
+
+
+def _swapped_members(world: World) -> tuple[list[Person], list[Person]]:
+    """Both stations' staff, placed as a run might have left them before the register
+    changed: every post filled, the single posts at their optimum, but the city's members
+    at the rural station and the rural district's at the city's (a poor assignment)."""
+    g = world.geo
+    city = full_staff(world, home=g.gharchak_city)
+    rural = full_staff(world, home=g.qaleh_now)
+    for station, people, inspector in ((world.city_station, city, rural[2]),
+                                       (world.rural_station, rural, city[2])):
+        other = rural if people is city else city
+        rows = [(StationPost.REPRESENTATIVE, 1, people[0]), (StationPost.POLICE, 1, people[1]),
+                (StationPost.INSPECTOR, 1, inspector)]
+        rows += [(StationPost.MEMBER, i + 1, p) for i, p in enumerate(other[3:])]
+        for post, slot, person in rows:
+            Assignment.objects.create(
+                election=world.election, station=station, county=g.gharchak,
+                unit_path=station.unit_path, post=post, slot=slot, person=person,
+                pinned=False, source=Source.SOLVER)
+    return city, rural
+
+
+# --- F7: a re-run fills the empty posts only ------------------------------------------------
+
+
+def test_rerun_after_reopening_fills_the_empty_post_and_moves_no_one(
+        world: World, client: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """The review's steps: an approved roster reopened, one post cleared, one pinned by
+    hand, the county's button pressed: the cleared post is filled and every other person
+    keeps their post and their letter's code."""
+    g = world.geo
+    full_staff(world, home=g.gharchak_city)
+    full_staff(world, home=g.qaleh_now)
+    spare = world.person(posts=(StationPost.MEMBER,), home=g.gharchak_city)
+    c = _client(client, world.personas.gharchak_governor)
+    capture = django_capture_on_commit_callbacks
+    assert _run(c, g.gharchak, capture).run_filled == 16
+    _approve(c, g.gharchak, capture)
+    _approve(c, g.gharchak, capture, reopen=True)
+    before = _rows()
+    # Station 2's representative taken off; station 1's member 1 given to the spare.
+    cleared = Assignment.objects.get(station=world.rural_station,
+                                     post=StationPost.REPRESENTATIVE)
+    c.post(reverse("staffing:station_assign", args=[world.rural_station.pk]),
+           {"clear": str(cleared.pk)})
+    pinned_out = Assignment.objects.get(station=world.city_station, post=StationPost.MEMBER,
+                                        slot=1)
+    c.post(reverse("staffing:station_assign", args=[world.city_station.pk]),
+           {"slot": "member:1", "national_id": spare.national_id})
+    assert Assignment.objects.get(station=world.city_station, post=StationPost.MEMBER,
+                                  slot=1).person == spare
+    kept = before - {r for r in before if r[0] in (cleared.pk, pinned_out.pk)}
+    assert len(kept) == 14
+
+    page = c.get(reverse("staffing:county", args=[g.gharchak.pk])).content.decode()
+    # The default is the empty posts; the full re-run is offered with its warning.
+    assert 'value="fill" class="form-check-input" id="id_mode_0" checked' in page
+    assert "again (full re-optimisation)" in page and 'id="id_mode_helptext"' in page
+    roster = _run(c, g.gharchak, capture)
+    assert roster.run_filled == 1 and roster.run_unfilled == []
+    after = _rows()
+    assert kept <= after  # nobody else moved; their letters' codes still verify
+    assert Assignment.objects.get(station=world.rural_station,
+                                  post=StationPost.REPRESENTATIVE).person_id == cleared.person_id
+    assert Assignment.objects.count() == 16
+
+
+def test_command_fills_the_empty_posts_only_unless_asked_to_replace(
+        world: World, capsys: Any) -> None:
+    """``staff-assign`` keeps a poor assignment as it is (people hold letters); with
+    ``--replace`` (and its warning) it re-optimises to the hand-computed optimum: each
+    station's own people, the inspectors swapped, the distance only the inspectors'."""
+    g = world.geo
+    city, rural = _swapped_members(world)
+    Assignment.objects.filter(station=world.rural_station, post=StationPost.MEMBER,
+                              slot=5).delete()
+    before = _rows()
+    with translation.override("en"):
+        call_command("staff_assign", county=g.gharchak.code)
+    roster = Roster.objects.get(county=g.gharchak)
+    assert roster.run_filled == 1  # the empty post, with the one person free
+    assert "re-optimisation" not in capsys.readouterr().err
+    assert before <= _rows()
+    assert Assignment.objects.get(station=world.rural_station, post=StationPost.MEMBER,
+                                  slot=5).person == city[7]
+
+    with translation.override("en"):
+        call_command("staff_assign", county=g.gharchak.code, replace=True)
+    assert "re-optimisation" in capsys.readouterr().err  # the warning
+    roster = Roster.objects.get(county=g.gharchak)
+    assert roster.run_filled == 16 and roster.run_unfilled == []
+    assert roster.run_status == "OPTIMAL"
+    expected = 2 * distance_km(35.43, 51.57, 35.38, 51.55)
+    assert abs(roster.run_total_km - expected) < 0.2
+    city_ids, rural_ids = {p.pk for p in city}, {p.pk for p in rural}
+    for a in Assignment.objects.all():
+        home = city_ids if a.station == world.city_station else rural_ids
+        if a.post == StationPost.INSPECTOR:
+            assert a.person_id not in home
+        else:
+            assert a.person_id in home
+    # The representatives and police officers were at their optimum: same row, same code.
+    singles = {r for r in before if r[2] in (StationPost.REPRESENTATIVE, StationPost.POLICE,
+                                             StationPost.INSPECTOR)}
+    assert singles <= _rows()
+
+
+def test_full_reoptimisation_from_the_page_is_an_explicit_choice(
+        world: World, client: Any, django_capture_on_commit_callbacks: Any) -> None:
+    g = world.geo
+    _swapped_members(world)
+    c = _client(client, world.personas.gharchak_governor)
+    capture = django_capture_on_commit_callbacks
+    before = _rows()
+    assert _run(c, g.gharchak, capture, mode="fill").run_filled == 0
+    assert _run(c, g.gharchak, capture).run_filled == 0  # nothing chosen: the empty posts
+    assert _rows() == before
+    assert _run(c, g.gharchak, capture, mode="replace").run_filled == 16
+    assert _rows() != before
+    from amanat.audit.models import Event
+
+    runs = list(Event.objects.filter(action="staffing.roster.assign_queued")
+                .order_by("pk").values_list("extra", flat=True))
+    assert [r["replace"] for r in runs] == [False, False, True]
+
+
+# --- F7: the approval's SMS -------------------------------------------------------------------
+
+
+def test_approval_sms_tells_only_the_moved_and_the_taken_off(
+        world: World, client: Any, settings: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
+    notify.outbox.clear()
+    g = world.geo
+    city, rural = _swapped_members(world)
+    for i, person in enumerate([*city, *rural]):
+        Person.objects.filter(pk=person.pk).update(mobile=f"0912000{i:04d}")
+    c = _client(client, world.personas.gharchak_governor)
+    capture = django_capture_on_commit_callbacks
+    _approve(c, g.gharchak, capture)
+    assert len(notify.outbox) == 16
+    notify.outbox.clear()
+
+    _approve(c, g.gharchak, capture, reopen=True)
+    # One representative taken off and no longer available; the rest re-optimised.
+    gone = Assignment.objects.get(station=world.rural_station, post=StationPost.REPRESENTATIVE)
+    Person.objects.filter(pk=gone.person_id).update(available=False)
+    c.post(reverse("staffing:station_assign", args=[world.rural_station.pk]),
+           {"clear": str(gone.pk)})
+    _run(c, g.gharchak, capture, mode="replace")
+    moved = {a.person_id for a in Assignment.objects.filter(post=StationPost.MEMBER)}
+    assert len(moved) == 10
+    _approve(c, g.gharchak, capture)
+    by_mobile = {m.to: m.text for m in notify.outbox}
+    mobiles = dict(Person.objects.values_list("pk", "mobile"))
+    # The members moved to their own station are told their new post; the taken-off
+    # representative that the post is no longer theirs; no one else hears again.
+    assert set(by_mobile) == {mobiles[pk] for pk in moved} | {mobiles[gone.person_id]}
+    assert len(notify.outbox) == 11
+    for pk in moved:
+        text = by_mobile[mobiles[pk]]
+        assert "تغییر" in text and "عضو شعبه" in text, text
+    assert "دیگر" in by_mobile[mobiles[gone.person_id]]
+
+    # Reopened and approved again with nothing changed: nobody is told anything.
+    notify.outbox.clear()
+    _approve(c, g.gharchak, capture, reopen=True)
+    _approve(c, g.gharchak, capture)
+    assert notify.outbox == []
