@@ -597,7 +597,8 @@ def test_a_run_whose_worker_died_can_be_started_again(
     assert dead_job.status == JobStatus.FAILED and dead_job.finished_at is not None
     assert roster.run_job_id != dead_job.pk
     queued = Event.objects.get(action="staffing.roster.assign_queued")
-    assert queued.extra == {"gender_balance": False, "restarted_stale_run": True}
+    assert queued.extra == {"gender_balance": False, "replace": False,
+                            "restarted_stale_run": True}
     page = c.get(url).content.decode()
     assert 'data-testid="run-stale"' not in page
 
