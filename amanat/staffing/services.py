@@ -19,7 +19,7 @@ from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.services import audit_record
 from amanat.candidates.services import mobile_checked, national_id_checked
 from amanat.core import jobs, notify
-from amanat.core.errors import RuleError, tabular_error, tabular_warning
+from amanat.core.errors import Digits, RuleError, tabular_error, tabular_warning
 from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
@@ -52,6 +52,7 @@ from amanat.staffing.models import (
 from amanat.staffing.rules import Checker, check
 from amanat.stations.models import Station
 from amanat.stations.services import ImportReport, RowError
+from amanat.stations.tabular import UnknownColumn
 
 # --- people ----------------------------------------------------------------------------------
 
@@ -159,23 +160,35 @@ def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, 
 
 
 def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUser | None,
-                  dry_run: bool = False) -> ImportReport:
+                  dry_run: bool = False, mapping: Mapping[str, str] | None = None
+                  ) -> ImportReport:
     """Import people into ``county`` from a CSV or XLSX: all rows or none.  Rows upsert
-    by national ID; a national ID registered with another county is refused."""
+    by national ID; a national ID registered with another county is refused.
+
+    Columns the import does not know (a county register's «نام پدر») are the station
+    import's unknown columns: ``report.unknown_columns`` (with what each could be) and the
+    file is refused until ``mapping`` (header -> column name or ``ignore``) decides them.
+    The home place is a code or a name within the county; a row without a national ID
+    that reads like a total («جمع: ۶ نفر») is skipped with a warning."""
     report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest(),
                           dry_run=dry_run)
     try:
-        table = read_table(data, filename=filename, is_header=pt.header_found)
+        table = read_table(data, filename=filename,
+                           is_header=lambda row: pt.header_found(row, mapping))
     except TabularError as exc:
         report.errors.append(RowError(tabular_error(exc), row=1))
         return report
     report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
     report.warnings += [tabular_warning(code) for code in table.warnings]
-    columns, unknown, missing = pt.map_headers(table.headers)
-    for header in unknown:
+    hmap = pt.map_headers(table.headers, mapping)
+    columns, missing = hmap.columns, hmap.missing
+    report.ignored_columns, report.unknown_columns = hmap.ignored, hmap.unknown
+    for unknown in hmap.unknown:
         report.errors.append(RowError(RuleError(
-            _("column “%(header)s” is not recognised"), code="unknown_column", header=header),
-            row=table.header_row, column=header, value=header))
+            _("column “%(header)s” is not recognised; it could be: %(fields)s. Map it to a "
+              "field or mark it ignored"),
+            code="unknown_column", header=Digits(unknown.header), fields=pt.describe(unknown)),
+            row=table.header_row, column=unknown.header, value=unknown.header))
     for name in missing:
         column = pt.BY_NAME[name]
         report.errors.append(RowError(RuleError(
@@ -186,12 +199,24 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         return report
     # A code shared by units of several kinds (a district and its city) names the most
     # specific: deeper units come later and win.
-    units = {u.code: u for u in AdminUnit.objects.within(county).filter(
+    places = list(AdminUnit.objects.within(county).filter(
         kind__in=[Kind.CITY, Kind.RURAL_DISTRICT, Kind.VILLAGE, Kind.DISTRICT]
-    ).order_by("depth", "pk")}
+    ).order_by("depth", "pk"))
+    units = {u.code: u for u in places}
+    by_name: dict[str, list[AdminUnit]] = {}
+    for place in places:
+        by_name.setdefault(search_key(place.name), []).append(place)
+    nid_at = next(i for i, c in columns if c.name == "national_id")
     rows: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for number, cells in table.rows:
+        nid_cell = cells[nid_at] if nid_at < len(cells) else None
+        total = "" if pt.cell_text(nid_cell) else pt.looks_like_total(cells)
+        if total:
+            report.warnings.append(RuleError(
+                _("row %(row)s reads like a total (“%(text)s”) and has no national ID: it "
+                  "was skipped"), code="total_row", row=number, text=Digits(total)))
+            continue
         report.total_rows += 1
         parsed: dict[str, Any] = {}
         for index, column in columns:
@@ -205,7 +230,7 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         if any(e.row == number for e in report.errors):
             continue
         try:
-            row = _row_checked(county, parsed, units)
+            row = _row_checked(county, parsed, units, by_name)
         except RuleError as error:
             # The row's refusal names its column and the value read, like a cell's.
             about = pt.BY_NAME.get({"home_unit": "home_unit_code"}.get(error.field, error.field))
@@ -268,8 +293,42 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
     return report
 
 
+_PLACE_PREFIXES = tuple(search_key(w) for w in (
+    "شهر", "روستای", "روستا", "دهستان", "بخش", "city of", "village of"))
+
+
+def home_place_by_name(county: AdminUnit, name: str,
+                       by_name: Mapping[str, list[AdminUnit]]) -> AdminUnit:
+    """The city, village, rural district or district of ``county`` called ``name`` (as
+    written, or without «شهر»/«روستای»/... before it).  Places that nest (a district and
+    its city of one name) name the innermost; two unrelated places of one name, or none,
+    refuse the row, naming the code column to use instead."""
+    key = search_key(name)
+    found = by_name.get(key, [])
+    if not found:
+        for prefix in _PLACE_PREFIXES:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                found = by_name.get(key[len(prefix):], [])
+                if found:
+                    break
+    if not found:
+        raise RuleError(
+            _("no city, village or district called “%(name)s” in the county %(county)s; "
+              "give its code in the column «کد محل سکونت»"),
+            code="home_unknown", field="home_place", name=Digits(name), county=county.name)
+    inner = max(found, key=lambda u: u.depth)
+    if any(not inner.path.startswith(u.path) for u in found):
+        raise RuleError(
+            _("“%(name)s” names several places in the county %(county)s (%(places)s); give "
+              "the home place's code in the column «کد محل سکونت»"),
+            code="home_ambiguous", field="home_place", name=Digits(name), county=county.name,
+            places="، ".join(f"{u.name} {u.get_kind_display()} ({u.code})" for u in found))
+    return inner
+
+
 def _row_checked(county: AdminUnit, parsed: dict[str, Any],
-                 units: Mapping[str, AdminUnit]) -> dict[str, Any]:
+                 units: Mapping[str, AdminUnit],
+                 by_name: Mapping[str, list[AdminUnit]]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "national_id": national_id_checked(parsed.get("national_id") or ""),
         "first_name": parsed.get("first_name") or "", "last_name": parsed.get("last_name") or "",
@@ -289,7 +348,19 @@ def _row_checked(county: AdminUnit, parsed: dict[str, Any],
                 _("no city, village or district with code %(unit)s in the county %(county)s"),
                 code="home_unknown", field="home_unit", unit=code, county=county.name)
         row["home_unit"] = unit
+    elif parsed.get("home_place"):
+        row["home_unit"] = home_place_by_name(county, parsed["home_place"], by_name)
     return row
+
+
+def people_import_unknown_columns(*, data: bytes, filename: str) -> list[UnknownColumn]:
+    """The headers of a people file that match no column (what the mapping step asks
+    about); the rows are not read.  Empty when the file cannot be read."""
+    try:
+        table = read_table(data, filename=filename, is_header=pt.header_found)
+    except TabularError:
+        return []
+    return pt.map_headers(table.headers).unknown
 
 
 def people_export(*, actor: AnyUser, county: AdminUnit | None, people: QuerySet[Person],

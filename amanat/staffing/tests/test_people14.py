@@ -217,3 +217,150 @@ def test_approval_sms_tells_only_the_moved_and_the_taken_off(
     _approve(c, g.gharchak, capture, reopen=True)
     _approve(c, g.gharchak, capture)
     assert notify.outbox == []
+
+
+# --- F6 + F18: a real county sheet ----------------------------------------------------------
+
+
+def _sheet(rows: list[list[Any]], *, footer: bool = True) -> bytes:
+    """A county register as offices keep it: a merged title row, an empty row, a «ردیف»
+    column, Persian headers with «نام پدر», «تاریخ تولد» and the home place by name, a
+    «جمع» footer row."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["فهرست عوامل اجرایی شهرستان قرچک"])
+    sheet.merge_cells("A1:H1")
+    sheet.append([])
+    sheet.append(["ردیف", "کد ملی", "نام", "نام خانوادگی", "نام پدر", "تاریخ تولد",
+                  "محل سکونت", "سمت‌ها"])
+    for i, row in enumerate(rows, start=1):
+        sheet.append([i, *row])
+    if footer:
+        sheet.append([None, None, None, None, None, None, None,
+                      f"جمع: {'۰۱۲۳۴۵۶۷۸۹'[len(rows)]} نفر"])
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
+
+
+def _people_rows() -> list[list[Any]]:
+    from amanat.staffing.tests.conftest import nid
+
+    return [[nid(701), "علی", "رضایی", "حسن", "۱۳۶۵/۰۲/۱۱", "قرچک", "عضو شعبه"],
+            [nid(702), "زهرا", "کریمی", "محمد", "۱۳۷۰/۰۵/۰۱", "قلعه نو", "بازرس"],
+            [nid(703), "رضا", "احمدی", "حسین", "۱۳۶۸/۱۱/۲۰", "شهر قرچک", "پلیس"]]
+
+
+class _Upload:
+    def __init__(self, data: bytes, name: str = "people.xlsx") -> None:
+        import io
+
+        self.stream = io.BytesIO(data)
+        self.stream.name = name  # type: ignore[attr-defined]
+
+
+def test_real_county_sheet_is_mapped_then_imported_with_places_by_name(
+        world: World, client: Any) -> None:
+    """F6: the sheet's extra columns are asked about (map or ignore: the station import's
+    step), nothing stored meanwhile; ignored, the people are stored with their home place
+    found by name; the «جمع» footer is skipped with a warning (F18)."""
+    g = world.geo
+    c = _client(client, world.personas.gharchak_governor, "fa")
+    url = reverse("staffing:people_import", args=[g.gharchak.pk])
+    page = c.post(url, {"file": _Upload(_sheet(_people_rows())).stream})
+    body = page.content.decode()
+    assert 'data-testid="mapping-form"' in body
+    form = page.context["mapping_form"]
+    assert [u.header for u in form.unknown] == ["نام پدر", "تاریخ تولد"]
+    assert not Person.objects.exists()
+    import_id = form.initial["import_id"]
+    # Another county's governor cannot use the waiting file.
+    from django.test import Client
+
+    other = _client(Client(), world.personas.kerman_governor)
+    assert other.post(url, {"step": "map", "import_id": import_id, "column_0": "ignore",
+                            "column_1": "ignore"}).status_code == 404
+    # Mapping nothing is refused with the field's message; still nothing stored.
+    again = c.post(url, {"step": "map", "import_id": import_id})
+    assert again.context["mapping_form"].errors and not Person.objects.exists()
+    done = c.post(url, {"step": "map", "import_id": import_id, "column_0": "ignore",
+                        "column_1": "ignore"}, follow=True)
+    body = done.content.decode()
+    assert done.redirect_chain, body
+    people = {p.national_id: p for p in Person.objects.select_related("home_unit")}
+    assert len(people) == 3
+    from amanat.staffing.tests.conftest import nid
+
+    assert people[nid(701)].home_unit == g.gharchak_city
+    assert people[nid(702)].home_unit == g.qaleh_now  # «قلعه نو» without the ZWNJ
+    assert people[nid(703)].home_unit == g.gharchak_city  # «شهر قرچک»
+    assert "جمع" in body and "ردیف ۷" in body  # the footer's warning, in Persian
+
+
+def test_place_names_unknown_or_ambiguous_refuse_the_row(world: World, client: Any) -> None:
+    from conftest import make_unit
+
+    g = world.geo
+    second = make_unit("district", "231002", "بخش دوم", g.gharchak)
+    make_unit("village", "2310020101", "خاتون‌آباد", second)
+    make_unit("village", "2310010101", "خاتون‌آباد", g.qaleh_now)
+    rows = _people_rows()
+    rows[0][5] = "خاتون آباد"
+    rows[1][5] = "ناکجاآباد"
+    c = _client(client, world.personas.gharchak_governor, "fa")
+    url = reverse("staffing:people_import", args=[g.gharchak.pk])
+    page = c.post(url, {"file": _Upload(_sheet(rows)).stream})
+    import_id = page.context["mapping_form"].initial["import_id"]
+    page = c.post(url, {"step": "map", "import_id": import_id, "column_0": "ignore",
+                        "column_1": "ignore"})
+    body = page.content.decode()
+    assert 'data-testid="import-rejected"' in body
+    errors = {e.row: e for e in page.context["report"].errors}
+    assert set(errors) == {4, 5}
+    assert errors[4].code == "home_ambiguous" and errors[4].column == "محل سکونت"
+    assert "چند" in errors[4].message and "2310020101" in errors[4].message.translate(
+        str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+    assert errors[5].code == "home_unknown" and "ناکجاآباد" in errors[5].message
+    assert not Person.objects.exists()
+
+
+def test_command_maps_or_ignores_columns_and_speaks_one_language(
+        world: World, tmp_path: Any, capsys: Any) -> None:
+    """F18: the command's lines are in the site's language, frame and message alike; the
+    unknown columns are left out with --ignore (or read with --map) and the total row
+    skipped with a warning; a refused file writes nothing."""
+    from django.conf import settings
+    from django.core.management import CommandError
+
+    path = tmp_path / "people.xlsx"
+    rows = _people_rows()
+    rows[2][6] = "رئیس شعبه"  # not a post
+    path.write_bytes(_sheet(rows))
+    with pytest.raises(CommandError) as refused, translation.override(settings.LANGUAGE_CODE):
+        call_command("import_people", str(path), county="2310")
+    err = capsys.readouterr().err
+    # No English frame around the Persian messages («row 3, column …, value …: …»).
+    for english in ("row ", "column «", "warning:", "rejected", "is not recognised"):
+        assert english not in err and english not in str(refused.value), err
+    assert "ستون «نام پدر»" in err and "--ignore 'نام پدر'" in err
+    assert not Person.objects.exists()
+
+    with translation.override(settings.LANGUAGE_CODE):
+        with pytest.raises(CommandError):
+            call_command("import_people", str(path), county="2310", ignore=["نام پدر"],
+                         map=["تاریخ تولد=ignore"])
+    err = capsys.readouterr().err
+    assert "ردیف ۶" in err and "سمت" in err and "row" not in err
+    assert not Person.objects.exists()
+
+    path.write_bytes(_sheet(_people_rows()))
+    with translation.override(settings.LANGUAGE_CODE):
+        call_command("import_people", str(path), county="2310", ignore=["نام پدر"],
+                     map=["تاریخ تولد=ignore"])
+    captured = capsys.readouterr()
+    assert "جمع" in captured.err and "هشدار" in captured.err
+    assert Person.objects.count() == 3
