@@ -376,6 +376,21 @@ def people_export(*, actor: AnyUser, county: AdminUnit | None, people: QuerySet[
     return data
 
 
+def training_person_lookup(*, national_id: str, unit: AdminUnit,
+                           **_kwargs: Any) -> tuple[str, str] | None:
+    """training.services.person_lookup's receiver: the register's name and mobile of
+    ``national_id`` when the person is registered with a county in or around ``unit``
+    (an enrolment at a county's session, or at its province's), else None: an enrolment
+    need not ask again for what the county's register already has."""
+    person = Person.objects.filter(national_id=national_id).select_related("county").first()
+    if person is None:
+        return None
+    county_path = person.county.path
+    if county_path.startswith(unit.path) or unit.path.startswith(county_path):
+        return person.full_name, person.mobile
+    return None
+
+
 # --- assignments -----------------------------------------------------------------------------
 
 

@@ -28,10 +28,10 @@ from amanat.core.templatetags.persian import localize_digits
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.elections.selectors import election_for_request
+from amanat.geo.models import AdminUnit
 from amanat.lib.limits import parse_id
 from amanat.lib.nationalid import normalize_national_id
 from amanat.lib.persian import search_key
-from amanat.geo.models import AdminUnit
 from amanat.staffing import pdf, rules, selectors, services
 from amanat.staffing import people_table as pt
 from amanat.staffing.assignment import roster_for, roster_read, run_stale

@@ -53,8 +53,8 @@ class Command(BaseCommand):
         for error in report.errors:
             self.stderr.write(_("row %(row)s, column «%(column)s», value «%(value)s»: "
                                 "%(message)s") % {
-                "row": localize_digits(str(error.row)), "column": error.column, "value": error.value,
-                "message": error.message})
+                "row": localize_digits(str(error.row)), "column": error.column,
+                "value": error.value, "message": error.message})
         for unknown in report.unknown_columns:
             field = unknown.candidates[0] if unknown.candidates else "FIELD"
             self.stderr.write(_("to import the column «%(header)s», run again with --map "
