@@ -363,3 +363,40 @@ def test_command_maps_or_ignores_columns_and_speaks_one_language(
     captured = capsys.readouterr()
     assert "جمع" in captured.err and "هشدار" in captured.err
     assert Person.objects.count() == 3
+
+
+# --- F19: load-demo's closing list of sign-ins ------------------------------------------------
+
+
+def test_load_demo_lists_every_demo_sign_in(monkeypatch: Any) -> None:
+    """The command's closing list names each demo persona, demo.kerman.board among them
+    (the review found it missing). The heavy steps are stubbed: the sign-ins are real,
+    on the units their codes name."""
+    import io
+
+    from amanat.accounts.demo import DEMO_USERS
+    from amanat.site.management.commands import load_demo
+    from conftest import make_unit
+
+    iran = make_unit("country", "IR", "ایران")
+    tehran = make_unit("province", "23", "تهران", iran)
+    make_unit("county", "2321", "قرچک", tehran)
+    make_unit("county", "0808", "کرمان", make_unit("province", "8", "کرمان", iran))
+    class _Imported:  # geo_import's report, empty
+        created: dict[str, int] = {}
+        updated: dict[str, int] = {}
+        unchanged: dict[str, int] = {}
+
+    monkeypatch.setattr(load_demo, "geo_import", lambda *a, **k: _Imported())
+    for name in ("seed_example_election", "seed_demo_stations",
+                 "seed_demo_training", "seed_demo_candidates", "seed_demo_incidents",
+                 "seed_demo_councils", "seed_demo_boards", "seed_demo_candidate_review",
+                 "seed_demo_staffing", "seed_demo_atlas", "seed_demo_plans",
+                 "seed_demo_operations"):
+        monkeypatch.setattr(load_demo, name, lambda *a, **k: "")
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    listed = out.getvalue().split("Demo sign-ins", 1)[1]
+    names = {line.split()[0] for line in listed.splitlines()[1:] if line.startswith("  ")}
+    assert "demo.kerman.board" in names
+    assert names == {d.username for d in DEMO_USERS}
