@@ -274,8 +274,8 @@ def person_known(national_id: str, unit: AdminUnit) -> tuple[str, str] | None:
     """The name and mobile a register above keeps for ``national_id`` near ``unit``."""
     for _receiver, answer in person_lookup.send(sender=Enrolment, national_id=national_id,
                                                 unit=unit):
-        if answer:
-            return answer
+        if isinstance(answer, tuple) and len(answer) == 2:
+            return str(answer[0]), str(answer[1])
     return None
 
 

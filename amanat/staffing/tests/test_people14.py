@@ -5,19 +5,30 @@ finds the home place by name and skips a total row."""
 
 from __future__ import annotations
 
+import importlib
+import io
 from typing import Any
 
+import openpyxl
 import pytest
-from django.core.management import call_command
+from django.apps import apps
+from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from amanat.accounts.demo import DEMO_USERS
 from amanat.accounts.testing import in_language, sign_in
+from amanat.audit.models import Event
 from amanat.core import notify
+from amanat.core.models import OutboundMessage
 from amanat.elections.posts import StationPost
 from amanat.lib.geodesy import distance_km
-from amanat.staffing.models import Assignment, Person, Roster, Source
-from amanat.staffing.tests.conftest import World, full_staff
+from amanat.site.management.commands import load_demo
+from amanat.staffing.models import Assignment, Person, PostNotice, Roster, Source
+from amanat.staffing.tests.conftest import World, full_staff, nid
+from conftest import make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +177,6 @@ def test_full_reoptimisation_from_the_page_is_an_explicit_choice(
     assert _rows() == before
     assert _run(c, g.gharchak, capture, mode="replace").run_filled == 16
     assert _rows() != before
-    from amanat.audit.models import Event
 
     runs = list(Event.objects.filter(action="staffing.roster.assign_queued")
                 .order_by("pk").values_list("extra", flat=True))
@@ -226,9 +236,7 @@ def _sheet(rows: list[list[Any]], *, footer: bool = True) -> bytes:
     """A county register as offices keep it: a merged title row, an empty row, a «ردیف»
     column, Persian headers with «نام پدر», «تاریخ تولد» and the home place by name, a
     «جمع» footer row."""
-    import io
 
-    import openpyxl
 
     book = openpyxl.Workbook()
     sheet = book.active
@@ -248,7 +256,6 @@ def _sheet(rows: list[list[Any]], *, footer: bool = True) -> bytes:
 
 
 def _people_rows() -> list[list[Any]]:
-    from amanat.staffing.tests.conftest import nid
 
     return [[nid(701), "علی", "رضایی", "حسن", "۱۳۶۵/۰۲/۱۱", "قرچک", "عضو شعبه"],
             [nid(702), "زهرا", "کریمی", "محمد", "۱۳۷۰/۰۵/۰۱", "قلعه نو", "بازرس"],
@@ -257,7 +264,6 @@ def _people_rows() -> list[list[Any]]:
 
 class _Upload:
     def __init__(self, data: bytes, name: str = "people.xlsx") -> None:
-        import io
 
         self.stream = io.BytesIO(data)
         self.stream.name = name  # type: ignore[attr-defined]
@@ -279,7 +285,6 @@ def test_real_county_sheet_is_mapped_then_imported_with_places_by_name(
     assert not Person.objects.exists()
     import_id = form.initial["import_id"]
     # Another county's governor cannot use the waiting file.
-    from django.test import Client
 
     other = _client(Client(), world.personas.kerman_governor)
     assert other.post(url, {"step": "map", "import_id": import_id, "column_0": "ignore",
@@ -293,7 +298,6 @@ def test_real_county_sheet_is_mapped_then_imported_with_places_by_name(
     assert done.redirect_chain, body
     people = {p.national_id: p for p in Person.objects.select_related("home_unit")}
     assert len(people) == 3
-    from amanat.staffing.tests.conftest import nid
 
     assert people[nid(701)].home_unit == g.gharchak_city
     assert people[nid(702)].home_unit == g.qaleh_now  # «قلعه نو» without the ZWNJ
@@ -302,7 +306,6 @@ def test_real_county_sheet_is_mapped_then_imported_with_places_by_name(
 
 
 def test_place_names_unknown_or_ambiguous_refuse_the_row(world: World, client: Any) -> None:
-    from conftest import make_unit
 
     g = world.geo
     second = make_unit("district", "231002", "بخش دوم", g.gharchak)
@@ -333,14 +336,12 @@ def test_command_maps_or_ignores_columns_and_speaks_one_language(
     """F18: the command's lines are in the site's language, frame and message alike; the
     unknown columns are left out with --ignore (or read with --map) and the total row
     skipped with a warning; a refused file writes nothing."""
-    from django.conf import settings
-    from django.core.management import CommandError
-
     path = tmp_path / "people.xlsx"
     rows = _people_rows()
     rows[2][6] = "رئیس شعبه"  # not a post
     path.write_bytes(_sheet(rows))
-    with pytest.raises(CommandError) as refused, translation.override(settings.LANGUAGE_CODE):
+    persian = translation.override(django_settings.LANGUAGE_CODE)
+    with pytest.raises(CommandError) as refused, persian:
         call_command("import_people", str(path), county="2310")
     err = capsys.readouterr().err
     # No English frame around the Persian messages («row 3, column …, value …: …»).
@@ -349,7 +350,7 @@ def test_command_maps_or_ignores_columns_and_speaks_one_language(
     assert "ستون «نام پدر»" in err and "--ignore 'نام پدر'" in err
     assert not Person.objects.exists()
 
-    with translation.override(settings.LANGUAGE_CODE), pytest.raises(CommandError):
+    with translation.override(django_settings.LANGUAGE_CODE), pytest.raises(CommandError):
         call_command("import_people", str(path), county="2310", ignore=["نام پدر"],
                      map=["تاریخ تولد=ignore"])
     err = capsys.readouterr().err
@@ -357,7 +358,7 @@ def test_command_maps_or_ignores_columns_and_speaks_one_language(
     assert not Person.objects.exists()
 
     path.write_bytes(_sheet(_people_rows()))
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(django_settings.LANGUAGE_CODE):
         call_command("import_people", str(path), county="2310", ignore=["نام پدر"],
                      map=["تاریخ تولد=ignore"])
     captured = capsys.readouterr()
@@ -372,11 +373,7 @@ def test_load_demo_lists_every_demo_sign_in(monkeypatch: Any) -> None:
     """The command's closing list names each demo persona, demo.kerman.board among them
     (the review found it missing). The heavy steps are stubbed: the sign-ins are real,
     on the units their codes name."""
-    import io
 
-    from amanat.accounts.demo import DEMO_USERS
-    from amanat.site.management.commands import load_demo
-    from conftest import make_unit
 
     iran = make_unit("country", "IR", "ایران")
     tehran = make_unit("province", "23", "تهران", iran)
@@ -400,3 +397,37 @@ def test_load_demo_lists_every_demo_sign_in(monkeypatch: Any) -> None:
     names = {line.split()[0] for line in listed.splitlines()[1:] if line.startswith("  ")}
     assert "demo.kerman.board" in names
     assert names == {d.username for d in DEMO_USERS}
+
+
+def test_people_told_before_the_post_notices_are_not_told_again(
+        world: World, client: Any, settings: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    """The migration adding PostNotice reads the older outbox entries
+    (``staffing.assigned:<election>:<assignment>:<person>``): a roster approved before it,
+    reopened and approved again after it, tells nobody whose post is unchanged."""
+
+
+
+    settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
+    notify.outbox.clear()
+    told, moved = world.person(), world.person()
+    station = world.city_station
+    rows = [Assignment.objects.create(
+        election=world.election, station=station, county=world.geo.gharchak,
+        unit_path=station.unit_path, post=StationPost.MEMBER, slot=slot, person=person)
+        for slot, person in ((1, told), (2, moved))]
+    for row in rows:
+        OutboundMessage.objects.create(channel="sms", to=row.person.mobile, text="…",
+                                       purpose=f"staffing.assigned:{world.election.pk}:"
+                                               f"{row.pk}:{row.person_id}")
+    # The second was told of a post it no longer holds (its row replaced since).
+    rows[1].delete()
+    Assignment.objects.create(
+        election=world.election, station=station, county=world.geo.gharchak,
+        unit_path=station.unit_path, post=StationPost.MEMBER, slot=3, person=moved)
+    migration = importlib.import_module("amanat.staffing.migrations.0005_post_notice")
+    migration.notices_from_outbox(apps, None)
+    assert set(PostNotice.objects.values_list("person_id", flat=True)) == {told.pk}
+    c = _client(client, world.personas.gharchak_governor)
+    _approve(c, world.geo.gharchak, django_capture_on_commit_callbacks)
+    assert len(notify.outbox) == 1  # only the one whose told row is gone
