@@ -124,10 +124,16 @@ NEIGHBOURS = 200
 
 def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | None = None,
                   progress: Progress | None = None, time_limit_s: float = 60.0,
-                  gender_balance: bool = False) -> Roster:
-    """Fill the county's open posts with the solver: posts set by hand (pinned) kept, the
-    solver's earlier proposal replaced; every assignment passes the rules before it is
-    stored; what could not be filled is kept per district, post and reason."""
+                  gender_balance: bool = False, replace: bool = False) -> Roster:
+    """Fill the county's empty posts with the solver; every assignment passes the rules
+    before it is stored; what could not be filled is kept per district, post and reason.
+
+    By default every post already held stays as it is (people approved, pinned by hand or
+    placed by an earlier run keep their post and their letter's verification code): only
+    the empty posts are filled.  ``replace`` is the governor's explicit choice of a full
+    re-optimisation: every post not pinned by hand is assigned again, which may move
+    people who hold letters; a person placed again in the same post keeps that assignment
+    (and its code)."""
     roster = roster_for(election, county)
     roster_unlocked(roster)
 
@@ -143,11 +149,13 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
     stations = list(Station.objects.filter(election=election, county=county,
                                            status=Status.ACTIVE).select_related("unit"))
     slots = post_slots(members_per_station(election))
-    # The solver's earlier proposal is replaced: read as gone here, deleted in the same
-    # transaction as the new one is stored (an approval meanwhile keeps it untouched).
-    proposal = Assignment.objects.filter(election=election, county=county, pinned=False)
+    # A full re-optimisation replaces every post not pinned by hand: read as gone here,
+    # deleted in the same transaction as the new assignment is stored (an approval
+    # meanwhile keeps it untouched).  Otherwise nothing is replaced.
+    proposal = (Assignment.objects.filter(election=election, county=county, pinned=False)
+                if replace else Assignment.objects.none())
     held = {(a.station_id, a.post, a.slot) for a in Assignment.objects.filter(
-        election=election, county=county, pinned=True)}
+        election=election, county=county).exclude(pk__in=proposal.values("pk"))}
     # People are registered with one county: only this county's posts can hold them.
     posted = set(Assignment.objects.filter(election=election, person__county=county)
                  .exclude(pk__in=proposal.values("pk")).values_list("person_id", flat=True))
@@ -285,12 +293,20 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
     with transaction.atomic():
         # Approved while the solver ran (or reopened and approved): nothing is stored.
         roster = roster_write_lock(roster)
-        proposal.delete()
+        # Someone placed again in the post they held keeps that row: its letter's code
+        # still verifies and the approval's SMS has nothing new to tell them.
+        before = {(a.station_id, a.post, a.slot, a.person_id): a.pk for a in proposal}
+        same = {before[k] for k in ((c.station_id, c.post, c.slot, c.person_id)
+                                    for c in creates) if k in before}
+        placed = len(creates)
+        creates = [c for c in creates
+                   if (c.station_id, c.post, c.slot, c.person_id) not in before]
+        proposal.exclude(pk__in=same).delete()
         Assignment.objects.bulk_create(creates, batch_size=500)
         roster.run_state, roster.run_percent, roster.run_stage = RunState.DONE, 100, "done"
         roster.run_status, roster.run_total_km = status, round(total_km, 1)
         roster.run_seconds = round(time.monotonic() - started, 2)
-        roster.run_filled = len(creates)
+        roster.run_filled = placed
         roster.run_unfilled = [
             {"district": d, "post": p, "reason": r, "count": n}
             for (d, p, r), n in sorted(unfilled.items())]
@@ -300,8 +316,9 @@ def roster_assign(*, election: Election, county: AdminUnit, actor: AnyUser | Non
                                    "run_total_km", "run_seconds", "run_filled",
                                    "run_unfilled", "run_at"])
         audit_record(action="staffing.roster.assign", actor=actor, unit=county, obj=roster,
-                     after={"filled": len(creates), "unfilled": sum(unfilled.values()),
-                            "status": status, "total_km": roster.run_total_km})
+                     after={"filled": placed, "unfilled": sum(unfilled.values()),
+                            "status": status, "total_km": roster.run_total_km,
+                            "replace": replace, "kept": len(held) + len(same)})
         staffed_sync(election=election, county=county, actor=actor)
     return roster
 

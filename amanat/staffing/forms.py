@@ -76,7 +76,18 @@ class AssignForm(forms.Form):
 
 
 class SolverRunForm(forms.Form):
-    """The county's "assign people to open posts" button and its option."""
+    """The county's "assign people to open posts" button and its options: by default the
+    empty posts only; the full re-optimisation is an explicit choice, with its warning."""
+
+    FILL, REPLACE = "fill", "replace"
+    mode = forms.ChoiceField(
+        label=_("What to assign"), initial=FILL, widget=forms.RadioSelect, required=False,
+        choices=[(FILL, _("Only the empty posts (people already assigned stay where they "
+                          "are)")),
+                 (REPLACE, _("Every post not pinned by hand, again (full re-optimisation)"))],
+        help_text=_("Warning: a full re-optimisation may move people who already hold a "
+                    "post and an appointment letter; their letters are then void and "
+                    "they are told by SMS when the roster is approved."))
 
     gender_balance = forms.BooleanField(
         label=_("Balance women and men at each station"), required=False,

@@ -10,6 +10,9 @@ election, the rules that bar a person from a post, and the county's roster.
   the same election and two people in the same slot.
 * A **conflict rule** (``ConflictRule``) is data: its code names the check in
   ``staffing.rules``, with its legal reference; a rule switched off is not checked.
+* A **post notice** (``PostNotice``) is what a person was last told by SMS about their
+  post in an election: the approval tells only the people whose post changed since
+  (assigned, moved, or taken off), never the same post twice.
 * A **roster** (``Roster``) is one county's staffing in one election: the solver's last
   run (its progress, status and what it could not fill) and the governor's approval,
   which locks the county's assignments until it is reopened.
@@ -159,6 +162,35 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id}/{self.post}/{self.slot}"
+
+
+class PostNotice(models.Model):
+    """The post a person was last told by SMS they hold in an election (the station, post
+    and slot), or that they hold none any more (``post`` empty): written by
+    ``services.assignments_announce`` with each message it sends."""
+
+    election = models.ForeignKey("elections.Election", on_delete=models.PROTECT,
+                                 related_name="+")
+    county = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # Kept when the station is removed (the person is then told the post is gone).
+    station = models.ForeignKey("stations.Station", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="+")
+    post = models.CharField(max_length=16, blank=True)
+    slot = models.PositiveSmallIntegerField(default=0)
+    told_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["election", "person"],
+                                    name="staffing_post_notice_once"),
+        ]
+        indexes = [
+            models.Index(fields=["election", "county"], name="staffing_notice_county"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.station_id}/{self.post}/{self.slot}"
 
 
 class RosterState(models.TextChoices):

@@ -3,12 +3,15 @@ import's vocabulary: ``stations.tabular.header_key``, yes/no spellings, Persian 
 
 Headers match in Persian or English by ``header_key``; the posts column takes the post
 values or their Persian names, separated by commas, «،» or «/»; a post the contest does
-not have refuses the row."""
+not have refuses the row.  The home place is a code («کد محل سکونت») or a name («محل
+سکونت», found within the county).  Columns of no known meaning (a county register's «نام
+پدر») are the station import's unknown columns: mapped to a column or ignored
+(``map_headers(mapping=...)``, ``stations.forms.ColumnMappingForm``)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +119,9 @@ COLUMNS: tuple[Column, ...] = (
            ("موبایل", "شماره همراه", "شماره موبایل", "همراه", "mobile number", "phone")),
     Column("home_unit_code", "کد محل سکونت", "home place code", parse_code,
            ("کد محل", "کد آبادی", "کد شهر یا روستا", "home unit", "home code")),
+    Column("home_place", "محل سکونت", "home place", st.text_parser(200),
+           ("محل اقامت", "نام محل سکونت", "شهر یا روستا", "شهر/روستا", "آبادی",
+            "place of residence", "home place name")),
     Column("employer", "محل کار", "employer", st.text_parser(200),
            ("دستگاه", "دستگاه محل خدمت", "اداره", "سازمان")),
     Column("posts", "سمت‌ها", "posts", parse_posts,
@@ -142,25 +148,84 @@ def column_for(header: str) -> Column | None:
     return None
 
 
-def header_found(row: list[str]) -> bool:
-    names = {c.name for h in row if (c := column_for(h)) is not None}
+def mapping_target(text: str) -> Column | str | None:
+    """What a mapping's right-hand side names: a column (its name or any header it is
+    known by), ``stations.tabular.IGNORE``, or None (as ``stations.tabular``'s)."""
+    if st.is_ignore(text):
+        return st.IGNORE
+    return BY_NAME.get(text.strip()) or column_for(text)
+
+
+def _chosen(mapping: Mapping[str, str] | None) -> dict[str, Column | str]:
+    result: dict[str, Column | str] = {}
+    for header, target in (mapping or {}).items():
+        resolved = mapping_target(target)
+        if resolved is not None:
+            result[st.header_key(header)] = resolved
+    return result
+
+
+def header_found(row: list[str], mapping: Mapping[str, str] | None = None) -> bool:
+    chosen = _chosen(mapping)
+    names = {c.name for h in row
+             if isinstance(c := chosen.get(st.header_key(h)) or column_for(h), Column)}
     return "national_id" in names and len(names) >= 2
 
 
-def map_headers(headers: list[str]) -> tuple[list[tuple[int, Column]], list[str], list[str]]:
-    """(index, column) of the known headers, the unknown ones, the missing required."""
+@dataclass
+class HeaderMap:
+    columns: list[tuple[int, Column]]  # (index in the file, column)
+    unknown: list[st.UnknownColumn]  # headers of no known meaning, not mapped
+    ignored: list[str]  # headers mapped to "ignore" (and row counters)
+    missing: list[str]  # required columns absent
+
+
+def map_headers(headers: list[str], mapping: Mapping[str, str] | None = None) -> HeaderMap:
+    """Match the file's headers to columns; ``mapping`` (header -> column name, alias or
+    ``ignore``) decides the headers we do not recognise and overrides those we do; the
+    rest are unknown, each with the columns it could be (the station import's way)."""
+    chosen = _chosen(mapping)
     columns: list[tuple[int, Column]] = []
     unknown: list[str] = []
+    ignored: list[str] = []
     for index, header in enumerate(headers):
-        if not header.strip() or st.header_key(header) in _SKIP:
+        key = st.header_key(header)
+        if not key:
             continue
-        column = column_for(header)
-        if column is None:
+        target = chosen.get(key) or column_for(header)
+        if target == st.IGNORE or (target is None and key in _SKIP):
+            ignored.append(header)
+        elif not isinstance(target, Column):
             unknown.append(header)
-        elif all(c.name != column.name for _i, c in columns):
-            columns.append((index, column))
+        elif all(c.name != target.name for _i, c in columns):
+            columns.append((index, target))
     present = {c.name for _i, c in columns}
-    return columns, unknown, [n for n in REQUIRED if n not in present]
+    free = [c for c in COLUMNS if c.name not in present]
+    return HeaderMap(columns, [st.UnknownColumn(h, st.column_candidates(h, free))
+                               for h in unknown], ignored,
+                     [n for n in REQUIRED if n not in present])
+
+
+def describe(unknown: st.UnknownColumn) -> str:
+    """The columns an unknown header could be, by both their names."""
+    return ", ".join(f"{BY_NAME[c].name} ({BY_NAME[c].header_fa})" for c in unknown.candidates)
+
+
+# A footer row under the people («جمع: ۶ نفر», «مجموع», "Total"): no national ID, and a
+# cell that opens with one of these words.
+_TOTAL_WORDS = tuple(search_key(w) for w in ("جمع", "مجموع", "جمع کل", "total", "sum"))
+
+
+def looks_like_total(cells: list[Cell]) -> str:
+    """The cell's text when the row reads like a total row (else "")."""
+    for value in cells:
+        text = cell_text(value)
+        key = search_key(text)
+        # The word alone or followed by no letter («جمع: ۶», «جمع ۶ نفر»; not «جمعه»).
+        if key and any(key.startswith(w) and not key[len(w):len(w) + 1].isalpha()
+                       for w in _TOTAL_WORDS):
+            return text
+    return ""
 
 
 EXPORT_HEADERS = [c.header_fa for c in COLUMNS]
@@ -172,7 +237,8 @@ def export_row(person: Any, *, masked: bool) -> list[Cell]:
         mask_national_id(person.national_id) if masked else person.national_id,
         person.first_name, person.last_name, gender,
         mask_mobile(person.mobile) if masked else person.mobile,
-        person.home_unit.code if person.home_unit else "", person.employer,
+        person.home_unit.code if person.home_unit else "",
+        person.home_unit.name if person.home_unit else "", person.employer,
         "، ".join(POST_FA[p] for p in person.post_list if p in POST_FA),
         "بله" if person.available else "خیر",
     ]

@@ -19,9 +19,8 @@ from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.services import audit_record
 from amanat.candidates.services import mobile_checked, national_id_checked
 from amanat.core import jobs, notify
-from amanat.core.errors import RuleError, tabular_error, tabular_warning
+from amanat.core.errors import Digits, RuleError, tabular_error, tabular_warning
 from amanat.core.identity import mask_mobile, mask_national_id
-from amanat.core.models import OutboundMessage
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
@@ -44,6 +43,7 @@ from amanat.staffing.models import (
     Assignment,
     Gender,
     Person,
+    PostNotice,
     Roster,
     RosterState,
     RunState,
@@ -52,6 +52,7 @@ from amanat.staffing.models import (
 from amanat.staffing.rules import Checker, check
 from amanat.stations.models import Station
 from amanat.stations.services import ImportReport, RowError
+from amanat.stations.tabular import UnknownColumn
 
 # --- people ----------------------------------------------------------------------------------
 
@@ -159,23 +160,35 @@ def person_save(*, actor: AnyUser | None, county: AdminUnit, data: Mapping[str, 
 
 
 def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUser | None,
-                  dry_run: bool = False) -> ImportReport:
+                  dry_run: bool = False, mapping: Mapping[str, str] | None = None
+                  ) -> ImportReport:
     """Import people into ``county`` from a CSV or XLSX: all rows or none.  Rows upsert
-    by national ID; a national ID registered with another county is refused."""
+    by national ID; a national ID registered with another county is refused.
+
+    Columns the import does not know (a county register's «نام پدر») are the station
+    import's unknown columns: ``report.unknown_columns`` (with what each could be) and the
+    file is refused until ``mapping`` (header -> column name or ``ignore``) decides them.
+    The home place is a code or a name within the county; a row without a national ID
+    that reads like a total («جمع: ۶ نفر») is skipped with a warning."""
     report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest(),
                           dry_run=dry_run)
     try:
-        table = read_table(data, filename=filename, is_header=pt.header_found)
+        table = read_table(data, filename=filename,
+                           is_header=lambda row: pt.header_found(row, mapping))
     except TabularError as exc:
         report.errors.append(RowError(tabular_error(exc), row=1))
         return report
     report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
     report.warnings += [tabular_warning(code) for code in table.warnings]
-    columns, unknown, missing = pt.map_headers(table.headers)
-    for header in unknown:
+    hmap = pt.map_headers(table.headers, mapping)
+    columns, missing = hmap.columns, hmap.missing
+    report.ignored_columns, report.unknown_columns = hmap.ignored, hmap.unknown
+    for unknown in hmap.unknown:
         report.errors.append(RowError(RuleError(
-            _("column “%(header)s” is not recognised"), code="unknown_column", header=header),
-            row=table.header_row, column=header, value=header))
+            _("column “%(header)s” is not recognised; it could be: %(fields)s. Map it to a "
+              "field or mark it ignored"),
+            code="unknown_column", header=Digits(unknown.header), fields=pt.describe(unknown)),
+            row=table.header_row, column=unknown.header, value=unknown.header))
     for name in missing:
         column = pt.BY_NAME[name]
         report.errors.append(RowError(RuleError(
@@ -186,12 +199,24 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         return report
     # A code shared by units of several kinds (a district and its city) names the most
     # specific: deeper units come later and win.
-    units = {u.code: u for u in AdminUnit.objects.within(county).filter(
+    places = list(AdminUnit.objects.within(county).filter(
         kind__in=[Kind.CITY, Kind.RURAL_DISTRICT, Kind.VILLAGE, Kind.DISTRICT]
-    ).order_by("depth", "pk")}
+    ).order_by("depth", "pk"))
+    units = {u.code: u for u in places}
+    by_name: dict[str, list[AdminUnit]] = {}
+    for place in places:
+        by_name.setdefault(search_key(place.name), []).append(place)
+    nid_at = next(i for i, c in columns if c.name == "national_id")
     rows: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for number, cells in table.rows:
+        nid_cell = cells[nid_at] if nid_at < len(cells) else None
+        total = "" if pt.cell_text(nid_cell) else pt.looks_like_total(cells)
+        if total:
+            report.warnings.append(RuleError(
+                _("row %(row)s reads like a total (“%(text)s”) and has no national ID: it "
+                  "was skipped"), code="total_row", row=number, text=Digits(total)))
+            continue
         report.total_rows += 1
         parsed: dict[str, Any] = {}
         for index, column in columns:
@@ -205,7 +230,7 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         if any(e.row == number for e in report.errors):
             continue
         try:
-            row = _row_checked(county, parsed, units)
+            row = _row_checked(county, parsed, units, by_name)
         except RuleError as error:
             # The row's refusal names its column and the value read, like a cell's.
             about = pt.BY_NAME.get({"home_unit": "home_unit_code"}.get(error.field, error.field))
@@ -268,8 +293,42 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
     return report
 
 
+_PLACE_PREFIXES = tuple(search_key(w) for w in (
+    "شهر", "روستای", "روستا", "دهستان", "بخش", "city of", "village of"))
+
+
+def home_place_by_name(county: AdminUnit, name: str,
+                       by_name: Mapping[str, list[AdminUnit]]) -> AdminUnit:
+    """The city, village, rural district or district of ``county`` called ``name`` (as
+    written, or without «شهر»/«روستای»/... before it).  Places that nest (a district and
+    its city of one name) name the innermost; two unrelated places of one name, or none,
+    refuse the row, naming the code column to use instead."""
+    key = search_key(name)
+    found = by_name.get(key, [])
+    if not found:
+        for prefix in _PLACE_PREFIXES:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                found = by_name.get(key[len(prefix):], [])
+                if found:
+                    break
+    if not found:
+        raise RuleError(
+            _("no city, village or district called “%(name)s” in the county %(county)s; "
+              "give its code in the column «کد محل سکونت»"),
+            code="home_unknown", field="home_place", name=Digits(name), county=county.name)
+    inner = max(found, key=lambda u: u.depth)
+    if any(not inner.path.startswith(u.path) for u in found):
+        raise RuleError(
+            _("“%(name)s” names several places in the county %(county)s (%(places)s); give "
+              "the home place's code in the column «کد محل سکونت»"),
+            code="home_ambiguous", field="home_place", name=Digits(name), county=county.name,
+            places="، ".join(f"{u.name} {u.get_kind_display()} ({u.code})" for u in found))
+    return inner
+
+
 def _row_checked(county: AdminUnit, parsed: dict[str, Any],
-                 units: Mapping[str, AdminUnit]) -> dict[str, Any]:
+                 units: Mapping[str, AdminUnit],
+                 by_name: Mapping[str, list[AdminUnit]]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "national_id": national_id_checked(parsed.get("national_id") or ""),
         "first_name": parsed.get("first_name") or "", "last_name": parsed.get("last_name") or "",
@@ -289,7 +348,19 @@ def _row_checked(county: AdminUnit, parsed: dict[str, Any],
                 _("no city, village or district with code %(unit)s in the county %(county)s"),
                 code="home_unknown", field="home_unit", unit=code, county=county.name)
         row["home_unit"] = unit
+    elif parsed.get("home_place"):
+        row["home_unit"] = home_place_by_name(county, parsed["home_place"], by_name)
     return row
+
+
+def people_import_unknown_columns(*, data: bytes, filename: str) -> list[UnknownColumn]:
+    """The headers of a people file that match no column (what the mapping step asks
+    about); the rows are not read.  Empty when the file cannot be read."""
+    try:
+        table = read_table(data, filename=filename, is_header=pt.header_found)
+    except TabularError:
+        return []
+    return pt.map_headers(table.headers).unknown
 
 
 def people_export(*, actor: AnyUser, county: AdminUnit | None, people: QuerySet[Person],
@@ -303,6 +374,21 @@ def people_export(*, actor: AnyUser, county: AdminUnit | None, people: QuerySet[
                  object_type="staffing.person", object_id=county.code if county else "",
                  extra={"rows": len(rows), "masked": masked})
     return data
+
+
+def training_person_lookup(*, national_id: str, unit: AdminUnit,
+                           **_kwargs: Any) -> tuple[str, str] | None:
+    """training.services.person_lookup's receiver: the register's name and mobile of
+    ``national_id`` when the person is registered with a county in or around ``unit``
+    (an enrolment at a county's session, or at its province's), else None: an enrolment
+    need not ask again for what the county's register already has."""
+    person = Person.objects.filter(national_id=national_id).select_related("county").first()
+    if person is None:
+        return None
+    county_path = person.county.path
+    if county_path.startswith(unit.path) or unit.path.startswith(county_path):
+        return person.full_name, person.mobile
+    return None
 
 
 # --- assignments -----------------------------------------------------------------------------
@@ -397,37 +483,89 @@ def roster_approve(*, actor: AnyUser | None, roster: Roster, announce: bool = Tr
 
 
 ANNOUNCED = "staffing.assigned"
+RELEASED = "staffing.released"
 
 
 def assignments_announce(*, election: Election, county: AdminUnit) -> int:
-    """An SMS (core.notify, after commit) to each person assigned in the county whose
-    assignment was not announced yet: their post, station and the election day.  Called
-    when the roster is approved (a draft's assignments may still change); an assignment
-    is announced once (the outbox row's purpose names it), so a roster reopened and
-    approved again tells only the people newly assigned.  Returns how many were sent."""
-    prefix = f"{ANNOUNCED}:{election.pk}:"
-    done = set(OutboundMessage.objects.filter(purpose__startswith=prefix)
-               .values_list("purpose", flat=True))
+    """An SMS (core.notify, after commit) to each person of the county whose post changed
+    since they were last told (``PostNotice``): a person newly assigned is told their post,
+    station and the election day; a person moved is told their new post and that the
+    earlier letter is void; a person taken off is told they no longer hold the post.
+    Someone whose post is unchanged is not told again.  Called when the roster is
+    approved (a draft's assignments may still change).  Returns how many were sent."""
+    notices = {n.person_id: n for n in PostNotice.objects.filter(
+        election=election, county=county).select_related("person", "station")}
+    holding: set[int] = set()
+    creates: list[PostNotice] = []
+    changes: list[PostNotice] = []
+    now = timezone.now()
+    day = format_jalali(election.election_day, persian_digits=True)
     sent = 0
     assignments = (Assignment.objects.filter(election=election, county=county)
                    .exclude(person__mobile="").select_related("person", "station")
                    .order_by("pk"))
     with translation.override("fa"):
         for assignment in assignments.iterator(chunk_size=500):
-            key = f"{prefix}{assignment.pk}:{assignment.person_id}"
-            if key in done:
+            holding.add(assignment.person_id)
+            notice = notices.get(assignment.person_id)
+            state = (assignment.station_id, assignment.post, assignment.slot)
+            if notice is not None and (notice.station_id, notice.post, notice.slot) == state:
                 continue
             station = assignment.station
-            text = gettext(
-                "%(name)s: you are assigned as %(post)s of polling station %(station)s "
-                "(%(station_name)s) for %(election)s on %(day)s.") % {
-                "name": assignment.person.full_name,
-                "post": StationPost(assignment.post).label,
-                "station": to_persian_digits(f"{county.code}-{station.code}"),
-                "station_name": station.name, "election": election.name,
-                "day": format_jalali(election.election_day, persian_digits=True)}
-            notify.sms_send(to=assignment.person.mobile, text=text, purpose=key)
+            values = {"name": assignment.person.full_name,
+                      "post": StationPost(assignment.post).label,
+                      "station": to_persian_digits(f"{county.code}-{station.code}"),
+                      "station_name": station.name, "election": election.name, "day": day}
+            if notice is not None and notice.post:
+                text = gettext(
+                    "%(name)s: your post has changed: you are now assigned as %(post)s of "
+                    "polling station %(station)s (%(station_name)s) for %(election)s on "
+                    "%(day)s; your earlier appointment letter is void.") % values
+            else:
+                text = gettext(
+                    "%(name)s: you are assigned as %(post)s of polling station %(station)s "
+                    "(%(station_name)s) for %(election)s on %(day)s.") % values
+            notify.sms_send(to=assignment.person.mobile, text=text,
+                            purpose=f"{ANNOUNCED}:{election.pk}:{assignment.pk}:"
+                                    f"{assignment.person_id}")
             sent += 1
+            if notice is None:
+                creates.append(PostNotice(election=election, county=county,
+                                          person_id=assignment.person_id,
+                                          station_id=state[0], post=state[1], slot=state[2],
+                                          told_at=now))
+            else:
+                notice.station_id, notice.post, notice.slot = state
+                notice.told_at = now
+                changes.append(notice)
+        # Told of a post they no longer hold (and hold none other in this election).
+        gone = [n for n in notices.values() if n.post and n.person_id not in holding]
+        still = set(Assignment.objects.filter(
+            election=election, person_id__in=[n.person_id for n in gone])
+            .values_list("person_id", flat=True))
+        for notice in gone:
+            if notice.person_id in still:
+                continue
+            if notice.person.mobile:
+                values = {"name": notice.person.full_name,
+                          "post": StationPost(notice.post).label, "election": election.name}
+                if notice.station is not None:
+                    values["station"] = to_persian_digits(f"{county.code}-{notice.station.code}")
+                    text = gettext(
+                        "%(name)s: you no longer hold the post of %(post)s at polling station "
+                        "%(station)s for %(election)s; your appointment letter is void.") % values
+                else:
+                    text = gettext(
+                        "%(name)s: you no longer hold the post of %(post)s for %(election)s; "
+                        "your appointment letter is void.") % values
+                notify.sms_send(to=notice.person.mobile, text=text,
+                                purpose=f"{RELEASED}:{election.pk}:{notice.person_id}")
+                sent += 1
+            notice.station_id, notice.post, notice.slot, notice.told_at = None, "", 0, now
+            changes.append(notice)
+    PostNotice.objects.bulk_create(creates, batch_size=500)
+    PostNotice.objects.bulk_update(changes, ["station", "post", "slot", "told_at"],
+                                   batch_size=500)
     return sent
 
 
@@ -444,9 +582,11 @@ def roster_reopen(*, actor: AnyUser, roster: Roster) -> Roster:
 
 
 def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUnit,
-                          gender_balance: bool = False) -> Roster:
+                          gender_balance: bool = False, replace: bool = False) -> Roster:
     """Queue the solver for the county (a background task after commit), with the
-    optional gender balance per station."""
+    optional gender balance per station.  It fills the empty posts only, unless
+    ``replace``: the governor's explicit full re-optimisation of every post not pinned by
+    hand (``assignment.roster_assign``)."""
     roster = roster_for(election, county)
     roster_unlocked(roster)
     with transaction.atomic():
@@ -468,7 +608,7 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
         roster.run_beat_at = timezone.now()
         roster.save(update_fields=["run_state", "run_percent", "run_stage", "run_job",
                                    "run_beat_at"])
-        extra = {"gender_balance": gender_balance}
+        extra = {"gender_balance": gender_balance, "replace": replace}
         if restarted:
             extra["restarted_stale_run"] = True
         audit_record(action="staffing.roster.assign_queued", actor=actor, unit=county,
@@ -477,7 +617,7 @@ def roster_assign_enqueue(*, actor: AnyUser, election: Election, county: AdminUn
         job_id = str(roster.run_job.pk) if roster.run_job else None
         transaction.on_commit(
             lambda: tasks.roster_assign_task.enqueue(roster_id, user_id, job_id,
-                                                     gender_balance))
+                                                     gender_balance, replace))
     return roster
 
 

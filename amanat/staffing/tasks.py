@@ -15,7 +15,7 @@ from amanat.staffing.models import Roster, RunState
 
 @task()
 def roster_assign_task(roster_id: int, user_id: int | None, job_id: str | None = None,
-                       gender_balance: bool = False) -> None:
+                       gender_balance: bool = False, replace: bool = False) -> None:
     roster = Roster.objects.select_related("election", "county").filter(pk=roster_id).first()
     if roster is None:
         return
@@ -24,7 +24,7 @@ def roster_assign_task(roster_id: int, user_id: int | None, job_id: str | None =
     def work(report: jobs.Report) -> str:
         done = roster_assign(election=roster.election, county=roster.county, actor=actor,
                              progress=lambda percent, stage: report(percent, 100),
-                             gender_balance=gender_balance)
+                             gender_balance=gender_balance, replace=replace)
         unfilled = sum(int(row.get("count", 0)) for row in done.run_unfilled
                        if isinstance(row, dict))
         return _("%(filled)s posts were filled and %(unfilled)s could not be; the governor "

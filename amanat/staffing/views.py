@@ -28,10 +28,12 @@ from amanat.core.templatetags.persian import localize_digits
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.elections.selectors import election_for_request
+from amanat.geo.models import AdminUnit
 from amanat.lib.limits import parse_id
 from amanat.lib.nationalid import normalize_national_id
 from amanat.lib.persian import search_key
 from amanat.staffing import pdf, rules, selectors, services
+from amanat.staffing import people_table as pt
 from amanat.staffing.assignment import roster_for, roster_read, run_stale
 from amanat.staffing.forms import (
     AssignForm,
@@ -42,6 +44,8 @@ from amanat.staffing.forms import (
     VerifyForm,
 )
 from amanat.staffing.models import Assignment, Person
+from amanat.stations import uploads
+from amanat.stations.forms import ColumnMappingForm
 
 PER_PAGE = 50
 STATIONS_PER_PAGE = 100
@@ -117,10 +121,14 @@ def county_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def county_assign(request: HttpRequest, pk: int) -> HttpResponse:
     county = selectors.get_county_for_user(request.user, pk, write=True)
     form = SolverRunForm(request.POST)
-    balance = form.is_valid() and form.cleaned_data["gender_balance"]
+    # Unchecked or not sent: the empty posts only (the full re-run is never a default).
+    valid = form.is_valid()
+    balance = valid and form.cleaned_data["gender_balance"]
+    replace = valid and form.cleaned_data["mode"] == SolverRunForm.REPLACE
     try:
         roster = services.roster_assign_enqueue(actor=request.user, election=_election(request),
-                                                county=county, gender_balance=balance)
+                                                county=county, gender_balance=balance,
+                                                replace=replace)
     except RuleError as error:
         messages.error(request, error.message)
     else:
@@ -211,22 +219,83 @@ def people_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def people_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a people file (step 1); when it has columns of no known meaning, the file
+    waits on the server and the page asks what each holds, or to ignore it (step 2,
+    ``step=map``): the station import's mapping step (``stations.uploads``,
+    ``stations.forms.ColumnMappingForm`` with the people's columns)."""
     county = selectors.get_county_for_user(request.user, pk)
     if not can(request.user, policy.CREATE, "staffing.person", county):
         raise Http404("not found")
+    if request.method == "POST" and request.POST.get("step") == "map":
+        return _people_import_mapped(request, county)
     form = PeopleImportForm(request.POST or None, request.FILES or None)
-    report = None
+    context: dict[str, Any] = {"county": county, "form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        report = services.people_import(county=county, data=upload.read(),
-                                        filename=upload.name, actor=request.user,
-                                        dry_run=form.cleaned_data["dry_run"])
+        data, dry_run = upload.read(), form.cleaned_data["dry_run"]
+        report = services.people_import(county=county, data=data, filename=upload.name,
+                                        actor=request.user, dry_run=dry_run)
+        if report.unknown_columns:
+            assert request.user.pk is not None
+            stored = uploads.import_store(
+                data=data, ext="xlsx" if upload.name.lower().endswith(".xlsx") else "csv",
+                owner_id=request.user.pk, unit_id=county.pk,
+                election_id=_election(request).pk, original_name=upload.name)
+            context["mapping_form"] = ColumnMappingForm(
+                report.unknown_columns, initial={"import_id": stored.id, "dry_run": dry_run},
+                columns=pt.COLUMNS)
+            unknown = {u.header for u in report.unknown_columns}
+            context["header_errors"] = [e.message for e in report.errors
+                                        if e.column not in unknown]
+            context["warnings"] = report.warnings
+            return render(request, "staffing/people_import.html", context)
         if not report.rejected and not report.dry_run:
-            messages.success(request, _("%(created)s people added, %(updated)s updated.")
-                             % {"created": report.created, "updated": report.updated})
-            return redirect("staffing:people", pk=county.pk)
-    return render(request, "staffing/people_import.html",
-                  {"county": county, "form": form, "report": report})
+            return _imported(request, county, report)
+        context["report"] = report
+    return render(request, "staffing/people_import.html", context)
+
+
+def _imported(request: HttpRequest, county: AdminUnit, report: Any) -> HttpResponse:
+    messages.success(request, _("%(created)s people added, %(updated)s updated.")
+                     % {"created": report.created, "updated": report.updated})
+    for warning in report.warnings:
+        messages.warning(request, warning.message)
+    return redirect("staffing:people", pk=county.pk)
+
+
+def _people_import_mapped(request: HttpRequest, county: AdminUnit) -> HttpResponse:
+    """Step 2: the waiting file imported with the user's choice for each unknown column.
+    Only its uploader, in the county it was uploaded for, may; else (or a stale id) 404."""
+    stored = uploads.import_load(request.POST.get("import_id", ""))
+    if stored is None or stored.owner_id != request.user.pk or stored.unit_id != county.pk:
+        raise Http404("not found")
+    data = uploads.import_read(stored)
+    if data is None:
+        raise Http404("not found")
+    unknown = services.people_import_unknown_columns(data=data, filename=stored.original_name)
+    mapping_form = ColumnMappingForm(unknown, request.POST, columns=pt.COLUMNS)
+    context: dict[str, Any] = {"county": county, "form": PeopleImportForm(),
+                               "mapping_form": mapping_form}
+    if not mapping_form.is_valid():
+        return render(request, "staffing/people_import.html", context)
+    report = services.people_import(county=county, data=data, filename=stored.original_name,
+                                    actor=request.user,
+                                    dry_run=mapping_form.cleaned_data["dry_run"],
+                                    mapping=mapping_form.mapping())
+    if not report.rejected and not report.dry_run:
+        uploads.import_discard(stored)
+        return _imported(request, county, report)
+    context["report"] = report
+    if report.rejected:
+        # Nothing stored: the file is corrected and uploaded again.
+        context["mapping_form"] = None
+        uploads.import_discard(stored)
+    else:
+        # Checked: offer the same choices again to import for real, the file still waiting.
+        context["mapping_form"] = ColumnMappingForm(
+            unknown, initial={**mapping_form.cleaned_data, "dry_run": False},
+            columns=pt.COLUMNS)
+    return render(request, "staffing/people_import.html", context)
 
 
 @require_http_methods(["GET", "POST"])

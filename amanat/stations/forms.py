@@ -205,6 +205,8 @@ class ColumnMappingForm(forms.Form):
 
     One choice per such column: a field (the likely ones first) or "ignore".  The file
     itself waits on the server (``uploads.import_store``) under ``import_id``.
+    ``columns``: the import's own columns (the stations' by default; the people import
+    passes its own, ``staffing.people_table.COLUMNS``).
     """
 
     import_id = CleanCharField(widget=forms.HiddenInput, max_length=64)
@@ -212,13 +214,14 @@ class ColumnMappingForm(forms.Form):
         label=_("Check only (dry run): nothing is saved"), required=False
     )
 
-    def __init__(self, unknown: list[st.UnknownColumn], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, unknown: list[st.UnknownColumn], *args: Any,
+                 columns: Sequence[Any] = st.COLUMNS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unknown = unknown
         fa = persian_active()
         for index, column in enumerate(unknown):
-            likely = [c for name in column.candidates[:5] for c in st.COLUMNS if c.name == name]
-            others = [c for c in st.COLUMNS if c not in likely]
+            likely = [c for name in column.candidates[:5] for c in columns if c.name == name]
+            others = [c for c in columns if c not in likely]
             choices: list[Any] = [("", _("Choose…")), (st.IGNORE, _("Ignore this column"))]
             if likely:
                 choices.append((_("Likely"), [(c.name, _field_label(c, fa)) for c in likely]))
@@ -237,7 +240,7 @@ class ColumnMappingForm(forms.Form):
             for i, column in enumerate(self.unknown)
         }
 
-def _field_label(column: st.Column, fa: bool) -> str:
+def _field_label(column: Any, fa: bool) -> str:
     if fa:
         return f"{column.header_fa} ({column.name})"
     return f"{column.header_en} ({column.header_fa})"

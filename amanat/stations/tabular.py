@@ -17,7 +17,7 @@ import datetime
 import difflib
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -453,9 +453,14 @@ def column_for(text: str) -> Column | None:
     return None
 
 
+def is_ignore(text: str) -> bool:
+    """Whether a mapping's right-hand side says "leave the column out"."""
+    return header_key(text) in {IGNORE, header_key("نادیده"), header_key("نادیده گرفتن")}
+
+
 def mapping_target(text: str) -> Column | str | None:
     """What a mapping's right-hand side names: a column, ``IGNORE``, or None."""
-    if header_key(text) in {IGNORE, header_key("نادیده"), header_key("نادیده گرفتن")}:
+    if is_ignore(text):
         return IGNORE
     return _BY_NAME.get(text.strip()) or column_for(text)
 
@@ -532,13 +537,14 @@ def map_headers(headers: list[str], mapping: Mapping[str, str] | None = None) ->
         columns.append((index, target))
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
     free = [c for c in COLUMNS if c.field not in seen]
-    unknown = [UnknownColumn(h, _candidates(h, free)) for h in unknown_headers]
+    unknown = [UnknownColumn(h, column_candidates(h, free)) for h in unknown_headers]
     return HeaderMap(columns, headers, ignored, duplicates, missing, unknown)
 
 
-def _candidates(header: str, free: list[Column]) -> list[str]:
+def column_candidates(header: str, free: Sequence[Any]) -> list[str]:
     """Columns not yet in the file that ``header`` may mean: by shared words and by
-    similar spelling, else every free column."""
+    similar spelling, else every free column.  Any import's columns (with ``name``,
+    ``header_fa``, ``header_en`` and ``aliases``: the people import's too)."""
     words = {w for w in normalize(header).replace(ZWNJ, " ").split() if len(w) > 1}
     key = header_key(header)
     scored: list[tuple[float, int, str]] = []

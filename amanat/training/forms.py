@@ -149,8 +149,11 @@ class PersonForm(forms.Form):
 
     national_id = CleanCharField(label=_("National ID"), max_length=20,
                                  help_text=_("Ten digits, as on the national ID card"))
-    full_name = CleanCharField(label=_("Full name"),
-                               max_length=text_limit(Enrolment, "full_name"))
+    full_name = CleanCharField(label=_("Full name"), required=False,
+                               max_length=text_limit(Enrolment, "full_name"),
+                               help_text=_("Leave the name and mobile empty for someone in "
+                                           "the county's staffing register: they are taken "
+                                           "from it."))
     mobile = CleanCharField(label=_("Mobile number"), max_length=20, required=False)
 
     def clean_national_id(self) -> str:
@@ -173,6 +176,9 @@ class AttemptForm(PersonForm):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["mobile"]
+        # The assessment is taken by the person: their name, always.
+        self.fields["full_name"].required = True
+        self.fields["full_name"].help_text = ""
         self.questions = questions or []
         for q in self.questions:
             self.fields[f"q{q.pk}"] = forms.TypedChoiceField(

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -262,14 +263,42 @@ def _already(course: Course, national_id: str) -> RuleError:
                      value=Digits(national_id), title=course.title)
 
 
+# Asked for a person known to an app above (staffing: the county's register of people
+# who serve) when an enrolment leaves the name or mobile empty: a receiver answers
+# ``(full_name, mobile)`` for ``national_id`` registered in or under ``unit``, or None.
+# Training cannot import those apps (the layer contract).
+person_lookup = Signal()
+
+
+def person_known(national_id: str, unit: AdminUnit) -> tuple[str, str] | None:
+    """The name and mobile a register above keeps for ``national_id`` near ``unit``."""
+    for _receiver, answer in person_lookup.send(sender=Enrolment, national_id=national_id,
+                                                unit=unit):
+        if isinstance(answer, tuple) and len(answer) == 2:
+            return str(answer[0]), str(answer[1])
+    return None
+
+
 def enrol(*, actor: AnyUser | None, course: Course, session: Session | None = None,
-          unit: AdminUnit | None = None, national_id: str, full_name: str,
+          unit: AdminUnit | None = None, national_id: str, full_name: str = "",
           mobile: str = "") -> Enrolment:
-    """Enrol one person on ``course`` (at ``session``, or self-paced at ``unit``)."""
+    """Enrol one person on ``course`` (at ``session``, or self-paced at ``unit``).  A
+    name or mobile left empty is taken from the staffing register of the place (the
+    person's county) when the national ID is in it (``person_lookup``); a name is
+    required otherwise."""
     nid = national_id_checked(national_id)
+    where = session.unit if session is not None else (unit or course.unit)
+    if not full_name.strip() or not mobile.strip():
+        known = person_known(nid, where)
+        if known is not None:
+            full_name = full_name if full_name.strip() else known[0]
+            mobile = mobile if mobile.strip() else known[1]
+        elif not full_name.strip():
+            raise RuleError(_("%(value)s is not in the staffing register here: enter the "
+                              "person's full name."), code="name_needed", field="full_name",
+                            value=Digits(nid))
     name = full_name_checked(full_name)
     phone = mobile_checked(mobile)
-    where = session.unit if session is not None else (unit or course.unit)
     if session is not None and session.course_id != course.pk:
         raise RuleError(_("The session is not one of this course's."), code="session_course")
     with transaction.atomic():

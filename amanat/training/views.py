@@ -239,12 +239,12 @@ def _enrol_from_form(request: HttpRequest, **where: Any) -> None:
                 messages.error(request, str(problem))
         return
     try:
-        services.enrol(actor=request.user, **where, **form.cleaned_data)
+        enrolment = services.enrol(actor=request.user, **where, **form.cleaned_data)
     except RuleError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(name)s was enrolled.")
-                         % {"name": form.cleaned_data["full_name"]})
+        # The name may come from the staffing register (the form's was left empty).
+        messages.success(request, _("%(name)s was enrolled.") % {"name": enrolment.full_name})
 
 
 @require_POST

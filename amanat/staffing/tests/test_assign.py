@@ -117,15 +117,19 @@ def test_all_counties_and_approval_refuses_a_new_run(world: Any, capsys: Any) ->
 
 
 def test_a_second_run_replaces_the_proposal_with_the_same_one(world: Any, capsys: Any) -> None:
-    """The people of the earlier proposal are free again for the new run (their posts in
-    it are replaced): the second run fills as many posts, at the same distance."""
+    """A full re-optimisation (``--replace``): the people of the earlier proposal are free
+    again for the new run (their posts in it are replaced): the second run fills as many
+    posts, at the same distance, and the people placed again in the same post keep their
+    assignment and its letter's code."""
     g = world.geo
     full_staff(world, home=g.gharchak_city)
     full_staff(world, home=g.qaleh_now)
     call_command("staff_assign", county="2310")
     first = Roster.objects.get(county=g.gharchak)
     placed = set(Assignment.objects.values_list("station_id", "post", "slot", "person_id"))
-    call_command("staff_assign", county="2310")
+    codes = set(Assignment.objects.values_list("pk", "verification_code"))
+    call_command("staff_assign", county="2310", replace=True)
+    assert set(Assignment.objects.values_list("pk", "verification_code")) == codes
     second = Roster.objects.get(county=g.gharchak)
     assert second.run_filled == first.run_filled == 16
     assert second.run_unfilled == []

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from amanat.accounts.testing import in_language, sign_in
 from amanat.audit.models import Event
@@ -214,10 +215,13 @@ def test_import_command_refuses_bad_national_id(world: Any, tmp_path: Any) -> No
     call_command("import_people", str(path), county="2310")
     assert Person.objects.get().county == world.geo.gharchak
     out = io.StringIO()
-    call_command("import_people", str(path), county="2310", stdout=out)
-    assert "0 created, 0 updated, 1 unchanged" in out.getvalue()
+    # The command speaks the site's language (Persian), digits included (F18).
+    with translation.override("fa"):
+        call_command("import_people", str(path), county="2310", stdout=out)
+    assert "۰ افزوده، ۰ به‌روزشده، ۱ بی‌تغییر" in out.getvalue()
     path.write_bytes(_csv([f"{nid(5)},زهرا,کریمی,بازرس / عضو,231001"]))
-    call_command("import_people", str(path), county="2310", stdout=out)
+    with translation.override("en"):
+        call_command("import_people", str(path), county="2310", stdout=out)
     assert "0 created, 1 updated" in out.getvalue()
     assert Person.objects.get().post_list == ["inspector", "member"]
     # The Kerman county cannot take a Gharchak person.
@@ -597,7 +601,8 @@ def test_a_run_whose_worker_died_can_be_started_again(
     assert dead_job.status == JobStatus.FAILED and dead_job.finished_at is not None
     assert roster.run_job_id != dead_job.pk
     queued = Event.objects.get(action="staffing.roster.assign_queued")
-    assert queued.extra == {"gender_balance": False, "restarted_stale_run": True}
+    assert queued.extra == {"gender_balance": False, "replace": False,
+                            "restarted_stale_run": True}
     page = c.get(url).content.decode()
     assert 'data-testid="run-stale"' not in page
 
@@ -676,7 +681,9 @@ def test_the_run_button_offers_the_gender_balance(world: Any, client: Any,
         c.post(reverse("staffing:county_assign", args=[county.pk]))
     assert not Assignment.objects.filter(person=woman).exists()  # the nearest five: men
     with django_capture_on_commit_callbacks(execute=True):
-        c.post(reverse("staffing:county_assign", args=[county.pk]), {"gender_balance": "on"})
+        # Again, as a full re-optimisation (a re-run otherwise fills empty posts only).
+        c.post(reverse("staffing:county_assign", args=[county.pk]),
+               {"gender_balance": "on", "mode": "replace"})
     assert Assignment.objects.filter(person=woman).exists()
     event = Event.objects.filter(action="staffing.roster.assign_queued").latest("seq")
     assert event.extra["gender_balance"] is True

@@ -88,7 +88,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
         for demo, needs_2fa in users:
             note = "  (TOTP required)" if needs_2fa else ""
-            self.stdout.write(f"  {demo.username:16} {demo.role} at {demo.kind} {demo.code}{note}")
+            self.stdout.write(f"  {demo.username:24} {demo.role} at {demo.kind} {demo.code}{note}")
         self.stdout.write(f"TOTP key for the national and provincial demo accounts: "
                           f"{demo_totp_secret()} (add it to an authenticator app)")
         self.stdout.write("Each demo account has a demo mobile (0900…) and e-mail (…@demo.amanat."

@@ -1,11 +1,14 @@
-"""``amanat staff-assign --county CODE`` (or ``--all``): fill the open station posts of a
-county (every county) with the solver, keeping the posts set by hand."""
+"""``amanat staff-assign --county CODE`` (or ``--all``): fill the empty station posts of a
+county (every county) with the solver; everyone already assigned stays where they are.
+``--replace`` is the explicit full re-optimisation of every post not pinned by hand (it
+may move people who hold appointment letters)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from amanat.core.errors import RuleError
 from amanat.core.progress import track
@@ -27,6 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--time-limit", type=float, default=60.0,
                             help="seconds the solver may take per county")
         parser.add_argument("--gender-balance", action="store_true")
+        parser.add_argument("--replace", action="store_true",
+                            help="re-optimise every post not pinned by hand, moving people "
+                                 "already assigned (their letters become void); by default "
+                                 "only the empty posts are filled")
 
     def handle(self, *args: Any, **options: Any) -> None:
         election = election_for_command(options["election"])
@@ -38,12 +45,18 @@ class Command(BaseCommand):
             counties = list(AdminUnit.objects.filter(kind=Kind.COUNTY, code=code))
             if not counties:
                 raise CommandError(f"no county with code {options['county']}")
+        if options["replace"]:
+            self.stderr.write(_("Warning: a full re-optimisation may move people who already "
+                                "hold a post and an appointment letter; their letters are "
+                                "then void and they are told by SMS when the roster is "
+                                "approved."))
         failed = 0
         for county in track(counties, "staff-assign"):
             try:
                 roster = roster_assign(election=election, county=county,
                                        time_limit_s=options["time_limit"],
-                                       gender_balance=options["gender_balance"])
+                                       gender_balance=options["gender_balance"],
+                                       replace=options["replace"])
             except RuleError as error:
                 failed += 1
                 self.stderr.write(f"{county.code} {county.name}: {error.message}")

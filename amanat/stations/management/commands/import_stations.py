@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,16 +104,19 @@ class Command(BaseCommand):
             ))
 
 
-def column_mapping(maps: list[str], ignores: list[str]) -> dict[str, str]:
+def column_mapping(maps: list[str], ignores: list[str], *,
+                   target_of: Callable[[str], object] = st.mapping_target,
+                   columns: Sequence[Any] = st.COLUMNS) -> dict[str, str]:
     """``--map HEADER=FIELD`` and ``--ignore HEADER`` as one mapping; unknown fields are
-    refused with the list of field names."""
+    refused with the list of field names.  ``target_of``/``columns``: another import's
+    vocabulary (the people import's, ``staffing.people_table``)."""
     mapping: dict[str, str] = {}
     for item in maps:
         header, sep, target = item.rpartition("=")
         if not sep or not header.strip() or not target.strip():
             raise CommandError(f"--map {item!r}: write it as HEADER=FIELD")
-        if st.mapping_target(target) is None:
-            names = ", ".join(c.name for c in st.COLUMNS)
+        if target_of(target) is None:
+            names = ", ".join(c.name for c in columns)
             raise CommandError(f"--map {item!r}: {target!r} is not a field; fields: {names}")
         mapping[header.strip()] = target.strip()
     for header in ignores:
