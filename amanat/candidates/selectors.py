@@ -250,6 +250,14 @@ def document_status(candidacy: Candidacy) -> dict[int, str]:
     return latest
 
 
+def missing_required_documents(candidacy: Candidacy) -> list[DocumentType]:
+    """The contest's required documents whose latest upload is not received (none sent,
+    or the last one rejected), in the dossier's order."""
+    status = document_status(candidacy)
+    return [t for t in document_types_for(candidacy.contest.kind)
+            if t.required and status.get(t.pk) != DocumentStatus.RECEIVED]
+
+
 @dataclass(frozen=True)
 class DossierLine:
     document_type: DocumentType

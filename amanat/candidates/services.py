@@ -48,6 +48,7 @@ from amanat.core import notify
 from amanat.core.errors import Digits, RuleError
 from amanat.core.identity import mobile_checked, national_id_checked
 from amanat.core.models import in_language
+from amanat.core.templatetags.persian import list_separator
 from amanat.elections.models import Contest, ContestKind, Election
 from amanat.geo.models import AdminUnit, Constituency, ConstituencyKind, Kind
 from amanat.lib.persian import normalize, search_key, to_ascii_digits
@@ -407,6 +408,8 @@ def _eligibility_bars(contest: Contest, constituency: Constituency,
 
 # A row's name in the language of whoever reads the message.
 _in_language = lazy(in_language, str)
+# A list of names in the reader's language, joined as that language joins a list.
+_listed = lazy(lambda items: list_separator().join(str(i) for i in items), str)
 
 
 def _person(person: PersonData) -> law.Person:
@@ -505,12 +508,23 @@ def _supersede(*, actor: AnyUser | None, live: Any, now: datetime.datetime) -> N
 
 
 def candidacy_confirm(*, actor: AnyUser, candidacy: Candidacy) -> Candidacy:
-    """County staff confirm an online pre-registration after seeing the person."""
+    """County staff confirm an online pre-registration after seeing the person and the
+    papers: refused while a required document of the dossier is missing or rejected (the
+    office receives it on the dossier first, then confirms). A registration is complete
+    only with its required documents; there is no "confirm anyway"."""
     with transaction.atomic():
-        fresh = Candidacy.objects.select_for_update().get(pk=candidacy.pk)
+        fresh = Candidacy.objects.select_for_update().select_related("contest").get(
+            pk=candidacy.pk)
         if fresh.state != State.PRE_REGISTERED:
             raise RuleError(_("Only a pre-registration can be confirmed; this candidacy is "
                               "%(state)s."), code="state", state=fresh.get_state_display())
+        missing = selectors.missing_required_documents(fresh)
+        if missing:
+            raise RuleError(_("The registration cannot be confirmed while required documents "
+                              "are missing or rejected: %(documents)s. Receive them on the "
+                              "dossier, then confirm."), code="documents_missing",
+                            documents=_listed([_in_language(t.name_fa, t.name_en)
+                                               for t in missing]))
         fresh.state = State.REGISTERED
         fresh.confirmed_at = timezone.now()
         fresh.confirmed_by = signed_in(actor)

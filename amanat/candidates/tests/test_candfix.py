@@ -1,0 +1,183 @@
+"""Open findings of the user review of December 2026 (docs/reviews/
+2026-12-user-candidates-people.md, F9, F10, F12, F13, F15), fixed on branch candfix:
+each through the pages (or the services' public entry points) as the people who meet it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from amanat.accounts.testing import in_language, sign_in
+from amanat.audit.models import Event
+from amanat.candidates.models import (
+    Candidacy,
+    Complaint,
+    Inquiry,
+    InquiryAnswer,
+    InquiryBatch,
+    InquiryKind,
+    ReviewDecision,
+    State,
+)
+from amanat.candidates.tests import review_factories as f
+from amanat.candidates.tests.conftest import World, receive_documents
+from amanat.lib.jalali import format_jalali
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+DAY = datetime.timedelta(days=1)
+
+
+def _client(user: Any, language: str = "en") -> Client:
+    return in_language(sign_in(Client(), user), language)
+
+
+def _candidate(world: World, last_name: str, state: str = State.UNDER_REVIEW) -> Candidacy:
+    return f.candidacy(contest=world.city_council, constituency=world.city(
+        world.geo.gharchak_city), county=world.geo.gharchak, last_name=last_name, state=state)
+
+
+def _inquiry(candidacy: Candidacy, kind: str, *, due: datetime.date,
+             answer: str = InquiryAnswer.PENDING, by: Any) -> Inquiry:
+    county = candidacy.county
+    batch = InquiryBatch.objects.create(
+        reference=f"INQ-{candidacy.pk}-{kind}"[:20], election=candidacy.election, kind=kind,
+        unit=county, unit_path=county.path, due=due, sent_by=by)
+    return Inquiry.objects.create(candidacy=candidacy, batch=batch, kind=kind, due=due,
+                                  answer=answer, answered_at=None if answer ==
+                                  InquiryAnswer.PENDING else timezone.now())
+
+
+def _refusals(action: str) -> int:
+    return Event.objects.filter(action=action).count()
+
+
+# --- F9: qualification on the four inquiries; confirmation with the documents ------------
+
+
+def test_a_qualification_waits_for_the_four_inquiries_and_names_the_missing(
+        world: World) -> None:
+    """F9: the executive board decided «qualified» with no inquiry sent. The four
+    inquiries are the basis of the review: a qualification is refused while any is
+    unanswered (not sent, or pending before its due date), naming them; one pending past
+    its due date counts as "no answer"."""
+    a = _candidate(world, "رضایی")
+    # Police answered; the intelligence ministry silent past its due date ("no answer");
+    # the judiciary asked, due in five days; the civil registry never asked.
+    _inquiry(a, InquiryKind.POLICE, due=TODAY + DAY, answer=InquiryAnswer.CLEAR, by=world.board)
+    _inquiry(a, InquiryKind.INTELLIGENCE, due=TODAY - DAY, by=world.board)
+    judiciary = _inquiry(a, InquiryKind.JUDICIARY, due=TODAY + 5 * DAY, by=world.board)
+    board = _client(world.board)
+    decide = reverse("candidates_review:decide", args=[a.pk])
+    refused = _refusals("candidates.decision.refused")
+    page = board.post(decide, {"outcome": "qualified"})
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert "qualified only on the answers of the four inquiries" in text
+    assert "Judiciary" in text and "Civil registry" in text
+    assert "Ministry of Intelligence" not in text.split("still unanswered")[1].split(".")[0]
+    assert "Police record" not in text.split("still unanswered")[1].split(".")[0]
+    assert not ReviewDecision.objects.filter(candidacy=a).exists()
+    assert _refusals("candidates.decision.refused") == refused + 1
+    # In Persian too, with the authorities' Persian names.
+    fa = _client(world.board, "fa").post(decide, {"outcome": "qualified"}).content.decode()
+    assert "استعلام" in fa and "قوه قضاییه" in fa and "ثبت احوال" in fa
+
+    # The answers come: the judiciary's (before its due date) and the civil registry's.
+    Inquiry.objects.filter(pk=judiciary.pk).update(answer=InquiryAnswer.CLEAR,
+                                                   answered_at=timezone.now())
+    _inquiry(a, InquiryKind.CIVIL_REGISTRY, due=TODAY + DAY, answer=InquiryAnswer.CLEAR,
+             by=world.board)
+    assert board.post(decide, {"outcome": "qualified"}).status_code == 302
+    assert ReviewDecision.objects.get(candidacy=a).outcome == "qualified"
+
+
+def test_a_disqualification_under_its_article_needs_no_answer_yet(world: World) -> None:
+    """The rule's other half: a disqualification rests on the legal article it names
+    (already required), and may be decided before the answers (an under-age candidate,
+    a missing ijtihad certificate)."""
+    b = _candidate(world, "احمدی")
+    board = _client(world.board)
+    decide = reverse("candidates_review:decide", args=[b.pk])
+    assert board.post(decide, {"outcome": "disqualified"}).status_code == 422
+    assert board.post(decide, {"outcome": "disqualified",
+                               "legal_article": "ماده ۳۷"}).status_code == 302
+    assert ReviewDecision.objects.get(candidacy=b).outcome == "disqualified"
+
+
+def test_the_supervision_board_and_a_complaint_qualify_only_on_the_answers(
+        world: World) -> None:
+    """Every way to "qualified" rests on the four answers: the supervision board
+    overturning a disqualification, and a complaint upheld. The county office can send
+    the inquiries about a disqualified candidate whose complaint is pending."""
+    c = _candidate(world, "کریمی")
+    board, supervision = _client(world.board), _client(world.supervision)
+    assert board.post(reverse("candidates_review:decide", args=[c.pk]),
+                      {"outcome": "disqualified", "legal_article": "ماده ۳۷"}
+                      ).status_code == 302
+    decision = ReviewDecision.objects.get(candidacy=c)
+    check = reverse("candidates_review:check", args=[decision.pk])
+    page = supervision.post(check, {"outcome": "overturned"})
+    assert page.status_code == 422
+    assert "qualified only on the answers" in page.content.decode()
+    assert ReviewDecision.objects.filter(candidacy=c).count() == 1
+    # Confirmed: disqualified; the candidate complains.
+    assert supervision.post(check, {"outcome": "confirmed"}).status_code == 302
+    governor = _client(world.personas.gharchak_governor)
+    assert governor.post(reverse("candidates_review:complaint_file", args=[c.pk]),
+                         {"text": "شرایط را دارم."}).status_code == 302
+    complaint = Complaint.objects.get(candidacy=c)
+    uphold = reverse("candidates_review:complaint_decide", args=[complaint.pk])
+    refused = _refusals("candidates.complaint.refused")
+    page = supervision.post(uphold, {"outcome": "upheld"})
+    assert page.status_code == 422 and "Police record" in page.content.decode()
+    assert _refusals("candidates.complaint.refused") == refused + 1
+    complaint.refresh_from_db()
+    assert complaint.outcome == "pending"
+    # The office sends the four inquiries about the complaining candidate (a disqualified
+    # one without a complaint is not asked about).
+    other = _candidate(world, "بی‌شکایت", state=State.DISQUALIFIED)
+    due = format_jalali(TODAY + 3 * DAY, persian_digits=False)
+    for kind in InquiryKind.values:
+        assert governor.post(reverse("candidates_review:inquiry_send"),
+                             {"county": world.geo.gharchak.pk, "kind": kind, "due": due}
+                             ).status_code == 302
+    assert Inquiry.objects.filter(candidacy=c).count() == 4
+    assert not Inquiry.objects.filter(candidacy=other).exists()
+    Inquiry.objects.filter(candidacy=c).update(answer=InquiryAnswer.CLEAR,
+                                               answered_at=timezone.now())
+    assert supervision.post(uphold, {"outcome": "upheld"}).status_code == 302
+    c.refresh_from_db()
+    assert c.state == State.QUALIFIED
+
+
+def test_a_registration_is_confirmed_only_with_its_required_documents(world: World) -> None:
+    """F9: the county office confirmed an online pre-registration whose «مدرک تحصیلی» was
+    missing. Refused, naming the documents missing or rejected; the office receives them
+    on the dossier and then confirms (no "confirm anyway")."""
+    online = _candidate(world, "آنلاین", state=State.PRE_REGISTERED)
+    Candidacy.objects.filter(pk=online.pk).update(channel="online")
+    office = _client(world.personas.gharchak_governor)
+    receive_documents(office, online, skip=("degree",))
+    confirm = reverse("candidates:confirm", args=[online.pk])
+    page = office.post(confirm, follow=True).content.decode()
+    assert "cannot be confirmed while required documents are missing" in page
+    named = page.split("missing or rejected:")[1].split("Receive them")[0]
+    assert "Education certificate" in named and "photo" not in named
+    online.refresh_from_db()
+    assert online.state == State.PRE_REGISTERED and online.confirmed_at is None
+    assert not Event.objects.filter(action="candidates.candidacy.confirm").exists()
+    fa = _client(world.personas.gharchak_governor, "fa").post(confirm, follow=True)
+    assert "مدرک تحصیلی" in fa.content.decode()
+    receive_documents(office, online)
+    office.post(confirm)
+    online.refresh_from_db()
+    assert online.state == State.REGISTERED
+    assert Event.objects.filter(action="candidates.candidacy.confirm").count() == 1
