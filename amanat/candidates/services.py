@@ -40,12 +40,11 @@ from amanat.candidates.models import (
     DocumentStatus,
     DocumentType,
     MobileCode,
-    RuleCheck,
     SeatBand,
     State,
 )
 from amanat.core import notify
-from amanat.core.errors import Digits, RuleError
+from amanat.core.errors import ALL, Digits, RuleError
 from amanat.core.identity import mobile_checked, national_id_checked
 from amanat.core.models import in_language
 from amanat.core.templatetags.persian import list_separator
@@ -382,13 +381,6 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
         raise
 
 
-# The form field each kind of eligibility test reads.
-_RULE_FIELD: dict[str, str] = {
-    RuleCheck.AGE_MIN: "birth_date", RuleCheck.AGE_MAX: "birth_date",
-    RuleCheck.EDUCATION_MIN: "education", RuleCheck.RESIDENCE_YEARS: "residence_years",
-    RuleCheck.RESIGNATION: "resigned_on"}
-
-
 def _eligibility_bars(contest: Contest, constituency: Constituency,
                       person: PersonData) -> None:
     opens, _closes = selectors.registration_window(contest.election, contest)
@@ -398,10 +390,10 @@ def _eligibility_bars(contest: Contest, constituency: Constituency,
                            registration_opens=opens)
     for result in results:
         if result.verdict == law.Verdict.NOT_MET:
-            # Next to the answer the rule reads (it was always the birth date).
+            # Next to the answer the rule reads (law.READS), whatever the rule; the whole
+            # form when it reads none.
             raise RuleError(_("Registration refused: %(rule)s (%(reference)s)."),
-                            code="ineligible",
-                            field=_RULE_FIELD.get(result.rule.test, "birth_date"),
+                            code="ineligible", field=result.field or ALL,
                             rule=_in_language(result.rule.name_fa, result.rule.name_en),
                             reference=result.rule.legal_reference)
 

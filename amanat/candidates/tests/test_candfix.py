@@ -6,6 +6,7 @@ each through the pages (or the services' public entry points) as the people who 
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from amanat.candidates.models import (
     State,
 )
 from amanat.candidates.tests import review_factories as f
-from amanat.candidates.tests.conftest import World, receive_documents
+from amanat.candidates.tests.conftest import World, nid, receive_documents
 from amanat.lib.jalali import format_jalali
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +182,87 @@ def test_a_registration_is_confirmed_only_with_its_required_documents(world: Wor
     online.refresh_from_db()
     assert online.state == State.REGISTERED
     assert Event.objects.filter(action="candidates.candidacy.confirm").count() == 1
+
+
+# --- F15: the registrant told; the residence rule; a refusal next to what it reads -------
+
+
+def _online(client: Client, world: World, n: int, lang: str = "en", **person: Any) -> Any:
+    from amanat.candidates.tests.test_registration import _code, _person, _start
+
+    assert _start(client, world, nid(n), lang=lang).status_code == 302
+    return in_language(client, lang).post(reverse("candidates:register_confirm"), _person(
+        code=_code(), constituency=world.city(world.geo.gharchak_city).pk, **person))
+
+
+def test_the_online_registrant_is_told_which_conditions_are_not_met(world: World) -> None:
+    """F15: a registrant whose schooling fails the city's rule (not a blocking rule) was
+    registered and told nothing; only the county's dossier said «احراز نشده». The
+    documents step (the registration's confirmation page) now lists each condition not
+    met or needing a document, with its legal reference."""
+    client = Client()
+    response = _online(client, world, 61, education="3", residence_years="0")
+    assert response.status_code == 302  # registered: the board decides on these
+    page = client.get(reverse("candidates:register_documents")).content.decode()
+    assert 'data-testid="eligibility-notice"' in page
+    notice = page.split('data-testid="eligibility-notice"')[1].split("</div>")[0]
+    assert re.search(r'data-verdict="not_met" data-rule="education_small_city"', notice)
+    assert "not met by what you entered" in notice and "associate degree" in notice
+    # Residence: the councils' rule (data, with its legal reference) reads the years.
+    assert re.search(r'data-verdict="not_met" data-rule="residence"', notice)
+    assert "قانون شوراها، ماده ۳۷" in notice
+    # Age is met but proven by a document not yet received.
+    assert re.search(r'data-verdict="needs_document" data-rule="age_min"', notice)
+    assert "Copy of every page of the birth certificate" in notice
+    fa = in_language(client, "fa").get(reverse("candidates:register_documents"))
+    assert "با اطلاعاتی که وارد کرده‌اید احراز نمی‌شود" in fa.content.decode()
+
+
+def test_a_registrant_meeting_every_condition_sees_no_notice_once_documents_are_in(
+        world: World) -> None:
+    client = Client()
+    assert _online(client, world, 62).status_code == 302  # a master's degree, ten years
+    page = client.get(reverse("candidates:register_documents")).content.decode()
+    notice = page.split('data-testid="eligibility-notice"')[1].split("</div>")[0]
+    assert 'data-verdict="not_met"' not in notice
+    office = _client(world.personas.gharchak_governor)
+    receive_documents(office, Candidacy.objects.get(national_id=nid(62)))
+    page = client.get(reverse("candidates:register_documents")).content.decode()
+    assert 'data-testid="eligibility-notice"' not in page
+
+
+def test_the_councils_have_a_residence_rule_with_its_legal_reference(world: World) -> None:
+    """F15: the form asks every council candidate's years of residence, but only the
+    village councils had a residence rule."""
+    from amanat.candidates.models import EligibilityRule, RuleCheck
+
+    for kind in ("city_council", "village_council"):
+        rule = EligibilityRule.objects.get(contest_kind=kind, test=RuleCheck.RESIDENCE_YEARS)
+        assert rule.number == 1 and rule.legal_reference and not rule.blocks_registration
+
+
+def test_every_blocking_rule_is_refused_next_to_the_answer_it_reads(world: World) -> None:
+    """F15: a refusal by any blocking rule was attached to the birth date. Each kind of
+    test names the answer it reads (``law.READS``); a rule made blocking as data (no code
+    change) is refused under that answer on the public form."""
+    from amanat.candidates import law
+    from amanat.candidates.forms import PreRegisterForm
+    from amanat.candidates.models import EligibilityRule, RuleCheck
+
+    fields = PreRegisterForm(constituencies=Candidacy.objects.none()).fields  # type: ignore[arg-type]
+    assert set(law.READS) == set(RuleCheck.values) - {RuleCheck.DOCUMENT}
+    assert all(name in fields for name in law.READS.values())
+    EligibilityRule.objects.filter(contest_kind="city_council").update(blocks_registration=True)
+    cases = [
+        ({"residence_years": "0"}, "error-residence_years"),
+        ({"holds_listed_office": "on"}, "error-resigned_on"),
+        ({"birth_date": "1390/01/01"}, "error-birth_date"),
+    ]
+    for n, (answers, where) in enumerate(cases, start=70):
+        page = _online(Client(), world, n, **answers)
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert f'data-testid="{where}"' in text, where
+        errors = re.findall(r'data-testid="(error-[a-z_]+)"', text)
+        assert errors == [where], errors
+    assert not Candidacy.objects.exists()
