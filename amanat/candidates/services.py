@@ -50,7 +50,7 @@ from amanat.core.models import in_language
 from amanat.core.templatetags.persian import list_separator
 from amanat.elections.models import Contest, ContestKind, Election
 from amanat.geo.models import AdminUnit, Constituency, ConstituencyKind, Kind
-from amanat.lib.persian import normalize, search_key, to_ascii_digits
+from amanat.lib.persian import normalize, search_key, to_ascii_digits, to_persian_digits
 
 # --- constituencies ------------------------------------------------------------------------
 
@@ -440,7 +440,7 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
     try:
         with transaction.atomic():
             if supersede:
-                _supersede(actor=actor, live=live, now=now)
+                _supersede(actor=actor, live=live, office=office, now=now)
             reference = _new_reference()
             while Candidacy.objects.filter(reference=reference).exists():
                 reference = _new_reference()
@@ -484,11 +484,14 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
     return candidacy
 
 
-def _supersede(*, actor: AnyUser | None, live: Any, now: datetime.datetime) -> None:
+def _supersede(*, actor: AnyUser | None, live: Any, office: AdminUnit,
+               now: datetime.datetime) -> None:
     """Cancel the unconfirmed online pre-registrations of the person now registering in
     person (inside the registration's transaction); refused if one was confirmed
-    meanwhile."""
-    for old in live.select_for_update().select_related("county"):
+    meanwhile. Whoever pre-registered online is told by SMS at the number they confirmed
+    (user review F10): if it was not the person, they learn why their pre-registration
+    went; the message leaves only if the walk-in registration commits."""
+    for old in live.select_for_update().select_related("county", "contest"):
         if (old.state, old.channel) != (State.PRE_REGISTERED, Channel.ONLINE):
             raise _duplicate(old.election, old.national_id)
         old.state = State.CANCELLED
@@ -496,7 +499,19 @@ def _supersede(*, actor: AnyUser | None, live: Any, now: datetime.datetime) -> N
         audit_record(action="candidates.candidacy.supersede", actor=signed_in(actor),
                      unit=old.county, obj=old,
                      before={"state": State.PRE_REGISTERED},
-                     after={"state": State.CANCELLED, "reason": "walk_in_registration"})
+                     after={"state": State.CANCELLED, "reason": "walk_in_registration"},
+                     extra={"notified": bool(old.mobile)})
+        if old.mobile:
+            with translation.override("fa"):
+                text = gettext(
+                    "Amanat: your online pre-registration %(ref)s as a candidate "
+                    "(%(contest)s) was cancelled: the same national ID was registered in "
+                    "person at the county office of %(office)s, and a person stands only "
+                    "once. If that was not you, contact that office.") % {
+                    "ref": to_persian_digits(old.reference), "contest": old.contest.name,
+                    "office": office.name}
+            notify.sms_send(to=old.mobile, text=text,
+                            purpose="candidates.pre_registration_cancelled")
 
 
 def candidacy_confirm(*, actor: AnyUser, candidacy: Candidacy) -> Candidacy:

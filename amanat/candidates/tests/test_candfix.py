@@ -266,3 +266,49 @@ def test_every_blocking_rule_is_refused_next_to_the_answer_it_reads(world: World
         errors = re.findall(r'data-testid="(error-[a-z_]+)"', text)
         assert errors == [where], errors
     assert not Candidacy.objects.exists()
+
+
+# --- F10: the online registrant told by SMS when a walk-in cancels the pre-registration -----
+
+
+def test_a_walk_in_that_cancels_an_online_pre_registration_texts_its_registrant(
+        world: World, django_capture_on_commit_callbacks: Any) -> None:
+    """F10: a walk-in registration of the same national ID cancelled the online
+    pre-registration without a word to whoever made it. They are now texted, in Persian,
+    at the number they confirmed, through the notification layer; a walk-in that is
+    refused texts no one."""
+    from amanat.candidates.tests.test_registration import _person
+    from amanat.core import notify
+    from amanat.core.models import OutboundMessage
+    from amanat.lib.persian import to_persian_digits
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _online(Client(), world, 90).status_code == 302
+    online = Candidacy.objects.get(national_id=nid(90))
+    assert online.mobile == "09121234567"
+    staff = _client(world.personas.kerman_governor)
+    url = reverse("candidates:new") + (f"?contest={world.city_council.pk}"
+                                       f"&county={world.geo.kerman_county.pk}")
+    notify.outbox.clear()
+    # Refused (under age): the pre-registration stays, and no one is texted.
+    with django_capture_on_commit_callbacks(execute=True):
+        page = staff.post(url, _person(national_id=nid(90), mobile="09131234567",
+                                       birth_date="1395/01/01",
+                                       constituency=world.city(world.geo.kerman_city).pk))
+    assert page.status_code == 200
+    online.refresh_from_db()
+    assert online.state == State.PRE_REGISTERED and not notify.outbox
+    with django_capture_on_commit_callbacks(execute=True):
+        page = staff.post(url, _person(national_id=nid(90), mobile="09131234567",
+                                       constituency=world.city(world.geo.kerman_city).pk))
+    assert page.status_code == 302
+    online.refresh_from_db()
+    assert online.state == State.CANCELLED
+    assert [m.to for m in notify.outbox] == ["09121234567"]  # not the walk-in's number
+    text = notify.outbox[0].text
+    assert to_persian_digits(online.reference) in text
+    assert "لغو" in text and world.geo.kerman_county.name in text
+    sent = OutboundMessage.objects.get(purpose="candidates.pre_registration_cancelled")
+    assert sent.to == "09121234567"
+    event = Event.objects.get(action="candidates.candidacy.supersede")
+    assert event.extra["notified"] is True
