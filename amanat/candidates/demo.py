@@ -5,8 +5,9 @@ process (synthetic people; national IDs made with a valid check digit).
 country, then registers candidates for the Gharchak and Kerman city councils, a
 Gharchak village or rural district council and the Tehran Assembly of Experts
 by-election: some pre-registered online (mobile confirmed), some confirmed by the county
-office or entered at the office, with documents missing, received and rejected, and one online pre-registration
-cancelled by the person's own registration at the office (``SUPERSEDED``). The
+office or entered at the office, with documents missing, received and rejected, and one
+online pre-registration cancelled by the person's own registration at the office
+(``SUPERSEDED``). The
 registrations are dated inside the registration window. Running it twice changes
 nothing.
 """

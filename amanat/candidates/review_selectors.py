@@ -131,12 +131,13 @@ def unanswered_inquiries(candidacy: Candidacy, today: datetime.date) -> list[Inq
     pending after its due date counts as "no answer" (the authority's silence), as if
     it had been recorded so; one pending before its due date is awaited.
     """
-    sent = {kind: (answer, due) for kind, answer, due in Inquiry.objects.filter(
-        candidacy=candidacy).values_list("kind", "answer", "due")}
+    sent: dict[str, tuple[str, datetime.date]] = {
+        kind: (answer, due) for kind, answer, due in Inquiry.objects.filter(
+            candidacy=candidacy).values_list("kind", "answer", "due")}
     missing = []
     for kind in InquiryKind:
-        answer, due = sent.get(kind.value, (None, None))
-        if answer is None or (answer == InquiryAnswer.PENDING and due >= today):
+        found = sent.get(kind.value)
+        if found is None or (found[0] == InquiryAnswer.PENDING and found[1] >= today):
             missing.append(kind)
     return missing
 

@@ -312,3 +312,66 @@ def test_a_walk_in_that_cancels_an_online_pre_registration_texts_its_registrant(
     assert sent.to == "09121234567"
     event = Event.objects.get(action="candidates.candidacy.supersede")
     assert event.extra["notified"] is True
+
+
+# --- F12: constituencies by name and place; F13: «هیئت», the supervision form's label ------
+
+
+def test_the_public_form_names_constituencies_by_name_and_place(
+        world: World, django_assert_max_num_queries: Any) -> None:
+    """F12: the options read «شهر قرچک (CT-2321011593)»: an internal code means nothing
+    to a citizen. They now read the constituency's name and where it lies, in the one
+    query that lists them."""
+    from amanat.candidates.tests.test_registration import _start
+
+    client = Client()
+    assert _start(client, world, nid(95)).status_code == 302
+    url = reverse("candidates:register_confirm")
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        page = client.get(url).content.decode()
+    options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]*)</option>", page)
+    city = next(o for o in options if o.startswith("شهر قرچک"))
+    assert city == "شهر قرچک — بخش مرکزی، شهرستان قرچک"  # no «بخش بخش مرکزی»
+    assert "CT-" not in page
+    english = in_language(client, "en").get(url).content.decode()
+    assert "شهر قرچک — بخش مرکزی, قرچک county" in english  # not «بخش مرکزی district»
+    # The village council at the Kerman office (the staff's walk-in form, the same
+    # field): a village by its rural district too; the villages of unknown population
+    # stand together as their rural district.
+    staff = _client(world.personas.kerman_governor, "fa")
+    village = world.contest("village_council")
+    page = staff.get(reverse("candidates:new") + f"?contest={village.pk}"
+                     f"&county={world.geo.kerman_county.pk}").content.decode()
+    options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]*)</option>", page)
+    county = world.geo.kerman_county.name
+    assert f"روستای اختیارآباد — دهستان اختیارآباد، بخش مرکزی، شهرستان {county}" in options
+    assert f"دهستان اختیارآباد — بخش مرکزی، شهرستان {county}" in options
+    assert "VL-" not in page and "RD-" not in page
+
+
+def test_one_spelling_of_board_and_a_label_that_does_not_repeat_its_heading(
+        world: World) -> None:
+    """F13: the decision history wrote «هیأت اجرایی» and, a line below, «هیئت نظارت»; the
+    supervision form's select was labelled «هیئت نظارت» under the heading «هیئت نظارت»."""
+    from pathlib import Path
+
+    a = _candidate(world, "رضایی")
+    f.answered(a, by=world.board)
+    assert _client(world.board).post(reverse("candidates_review:decide", args=[a.pk]),
+                                     {"outcome": "qualified"}).status_code == 302
+    page = _client(world.supervision, "fa").get(
+        reverse("candidates_review:review", args=[a.pk])).content.decode()
+    assert "هیأت" not in page and "هیئت اجرایی" in page
+    form = page.split('data-testid="check-form"')[1].split("</form>")[0]
+    heading = re.search(r"<h3[^>]*>([^<]*)</h3>", form)
+    label = re.search(r"<label[^>]*>([^<]*)</label>", form)
+    assert heading and label
+    assert heading.group(1).strip() == "رسیدگی هیئت نظارت"
+    assert label.group(1).strip().rstrip(":") == "تصمیم هیئت اجرایی"
+    # One spelling in the catalog and every translation sheet.
+    project = Path(__file__).resolve().parents[3]
+    sheets = [project / "amanat/locale/fa/LC_MESSAGES/django.po",
+              *sorted((project / "docs/translations").glob("*.tsv"))]
+    assert len(sheets) > 1
+    assert [p.name for p in sheets if "هیأت" in p.read_text(encoding="utf-8")] == []
