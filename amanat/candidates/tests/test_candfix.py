@@ -76,6 +76,10 @@ def test_a_qualification_waits_for_the_four_inquiries_and_names_the_missing(
     _inquiry(a, InquiryKind.INTELLIGENCE, due=TODAY - DAY, by=world.board)
     judiciary = _inquiry(a, InquiryKind.JUDICIARY, due=TODAY + 5 * DAY, by=world.board)
     board = _client(world.board)
+    # Said on the review page before the board chooses.
+    review = board.get(reverse("candidates_review:review", args=[a.pk])).content.decode()
+    said = review.split('data-testid="unanswered-inquiries"')[1].split("</p>")[0]
+    assert "Judiciary" in said and "Civil registry" in said and "Police" not in said
     decide = reverse("candidates_review:decide", args=[a.pk])
     refused = _refusals("candidates.decision.refused")
     page = board.post(decide, {"outcome": "qualified"})
