@@ -5,7 +5,9 @@ process (synthetic people; national IDs made with a valid check digit).
 country, then registers candidates for the Gharchak and Kerman city councils, a
 Gharchak village or rural district council and the Tehran Assembly of Experts
 by-election: some pre-registered online (mobile confirmed), some confirmed by the county
-office or entered at the office, with documents missing, received and rejected. The
+office or entered at the office, with documents missing, received and rejected, and one
+online pre-registration cancelled by the person's own registration at the office
+(``SUPERSEDED``). The
 registrations are dated inside the registration window. Running it twice changes
 nothing.
 """
@@ -54,6 +56,12 @@ PEOPLE: list[tuple[str, str, str, str, int, int, str, str, str, bool, tuple[str,
     ("محمدحسن", "نوری", "عبدالله", "male", 1962, 8, "assembly_of_experts", "2321", "online",
      False, ("id_card", "photo"), ""),
 ]
+
+
+# Someone pre-registered this person online; the person then registered at the Gharchak
+# office, which cancels the pre-registration and texts its registrant (user review F10):
+# (first name, last name, father, gender, birth year, education).
+SUPERSEDED = ("امیر", "نادری", "حسین", "male", 1983, 6)
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,37 @@ def seed_demo_candidates(election: Election) -> DemoCandidates:
             if confirmed and channel == Channel.ONLINE and staff is not None:
                 services.candidacy_confirm(actor=staff, candidacy=candidacy)
             created += 1
+    created += _superseded(election, contests.get(ContestKind.CITY_COUNCIL))
     return DemoCandidates(loaded, created)
 
 
-DEMO_STATES = (State.PRE_REGISTERED, State.REGISTERED)
+def _superseded(election: Election, contest: Contest | None) -> int:
+    """The online pre-registration cancelled by the person's own walk-in registration."""
+    national_id = _national_id(len(PEOPLE))
+    county = AdminUnit.objects.filter(kind=Kind.COUNTY, code=PEOPLE[0][7]).first()
+    if contest is None or county is None or Candidacy.objects.filter(
+            election=election, national_id=national_id).exists():
+        return 0
+    constituency = _constituency(contest, county)
+    membership = _staff(county)
+    opens, closes = registration_window(election, contest)
+    if constituency is None or membership is None or opens is None or closes is None:
+        return 0
+    first, last, father, gender, year, education = SUPERSEDED
+    at = timezone.make_aware(datetime.datetime.combine(closes, datetime.time(8, 0)))
+    for channel, actor, mobile, moment in (
+            (Channel.ONLINE, None, "09125559990", at),
+            (Channel.WALK_IN, membership.user, "09125559991",
+             at + datetime.timedelta(hours=2))):
+        services.candidacy_register(
+            actor=actor, contest=contest, constituency=constituency, county=county,
+            channel=channel, now=moment,
+            mobile_confirmed_at=moment if channel == Channel.ONLINE else None,
+            person=services.PersonData(
+                national_id=national_id, first_name=first, last_name=last,
+                father_name=father, gender=gender, birth_date=datetime.date(year, 6, 1),
+                education=education, residence_years=12, mobile=mobile))
+    return 1
+
+
+DEMO_STATES = (State.PRE_REGISTERED, State.REGISTERED, State.CANCELLED)

@@ -4,11 +4,13 @@ apply the rules: window, one candidacy, eligibility)."""
 from __future__ import annotations
 
 import datetime
+from functools import cache
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from amanat.candidates import files
@@ -32,8 +34,9 @@ from amanat.core.forms import (
     text_limit,
 )
 from amanat.core.models import in_language
+from amanat.core.templatetags.persian import list_separator
 from amanat.elections.models import Contest
-from amanat.geo.models import AdminUnit, Constituency, ConstituencyKind
+from amanat.geo.models import AdminUnit, Constituency, ConstituencyKind, Kind
 from amanat.lib.jalali import JalaliDateError, parse_jalali_date
 
 
@@ -78,9 +81,52 @@ class BirthDateField(JalaliDateField):
             raise ValidationError(jalali_error_message(error), code=error.reason) from error
 
 
+# How a unit above a constituency is named in its place: "Markazi district".
+_PLACE_NAMES = {Kind.DISTRICT: _("%(name)s district"),
+                Kind.RURAL_DISTRICT: _("%(name)s rural district"),
+                Kind.COUNTY: _("%(name)s county")}
+
+
+def _kind_word(pattern: Any) -> str:
+    return str(pattern).replace("%(name)s", "").strip()
+
+
+@cache
+def _persian_word(kind: str) -> str:
+    with translation.override("fa"):
+        return _kind_word(_PLACE_NAMES[Kind(kind)])
+
+
+def _place_name(unit: AdminUnit) -> str:
+    pattern = _PLACE_NAMES[Kind(unit.kind)]
+    persian = _persian_word(unit.kind)
+    # A name that already carries the word («بخش مرکزی»; the names are Persian) is not
+    # given it again, in either language.
+    for word in {persian, _kind_word(pattern)} - {""}:
+        if unit.name.startswith(word) or unit.name.endswith(word):
+            return unit.name
+    return str(pattern) % {"name": unit.name}
+
+
+def constituency_place(constituency: Constituency) -> str:
+    """Where a constituency lies, from the unit above it up to its county («بخش مرکزی،
+    شهرستان قرچک»); empty for a province-wide one. The units come with the constituency
+    (``select_related`` of ``unit__parent…``: ``selectors.contest_constituencies``)."""
+    parts = []
+    node = constituency.unit.parent if constituency.unit is not None else None
+    while node is not None and node.kind in _PLACE_NAMES:
+        parts.append(_place_name(node))
+        node = node.parent if node.kind != Kind.COUNTY else None
+    return list_separator().join(parts)
+
+
 class ConstituencyChoiceField(forms.ModelChoiceField[Constituency]):
+    """A constituency by its name and place, as a citizen knows it (user review F12: the
+    internal code «(CT-2321011593)» meant nothing to the registrant)."""
+
     def label_from_instance(self, obj: Constituency) -> str:
-        return f"{obj.name} ({obj.code})"
+        place = constituency_place(obj)
+        return f"{obj.name} — {place}" if place else obj.name
 
 
 class ContestChoiceField(forms.ModelChoiceField[Contest]):

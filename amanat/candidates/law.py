@@ -128,10 +128,29 @@ class Person:
     resigned_on: datetime.date | None = None
 
 
+# What each kind of test reads of the person: the ``Person`` attribute, which is also the
+# registration form's field of that name, so that a refusal is shown next to the answer
+# it reads (user review F15). A test that reads nothing the person types (a document on
+# file) has none: its refusal concerns the whole form.
+READS: dict[str, str] = {
+    RuleCheck.AGE_MIN: "birth_date",
+    RuleCheck.AGE_MAX: "birth_date",
+    RuleCheck.EDUCATION_MIN: "education",
+    RuleCheck.RESIDENCE_YEARS: "residence_years",
+    # Holding a listed office and not having resigned in time: the resignation date.
+    RuleCheck.RESIGNATION: "resigned_on",
+}
+
+
 @dataclass(frozen=True)
 class RuleResult:
     rule: EligibilityRule
     verdict: str
+
+    @property
+    def field(self) -> str | None:
+        """The answer the rule reads (``READS``), None when it reads none."""
+        return READS.get(self.rule.test)
 
 
 def age_on(birth: datetime.date, day: datetime.date) -> int:

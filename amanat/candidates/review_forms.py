@@ -99,7 +99,9 @@ class DecisionForm(forms.Form):
 class CheckForm(forms.Form):
     """The supervision board's confirmation or overturning."""
 
-    outcome = forms.ChoiceField(label=_("Supervision board"), choices=[
+    # The heading above says "Supervision board's check"; the select says what is
+    # checked (user review F13: the label repeated the heading).
+    outcome = forms.ChoiceField(label=_("The executive board's decision is"), choices=[
         (Outcome.CONFIRMED.value, Outcome.CONFIRMED.label),
         (Outcome.OVERTURNED.value, Outcome.OVERTURNED.label)])
     legal_article = CleanCharField(label=_("Legal article"), required=False,

@@ -39,6 +39,7 @@ from amanat.candidates.models import (
     Inquiry,
     InquiryAnswer,
     InquiryBatch,
+    InquiryKind,
     ReviewDecision,
     State,
 )
@@ -122,6 +123,25 @@ def open_executive_decision(candidacy: Candidacy) -> int | None:
     return pk
 
 
+def unanswered_inquiries(candidacy: Candidacy, today: datetime.date) -> list[InquiryKind]:
+    """The four inquiries the board cannot yet decide a qualification on, in their
+    order: not sent, or pending and not yet past their due date.
+
+    The answer states are clear, adverse and no answer (issue 13): an inquiry still
+    pending after its due date counts as "no answer" (the authority's silence), as if
+    it had been recorded so; one pending before its due date is awaited.
+    """
+    sent: dict[str, tuple[str, datetime.date]] = {
+        kind: (answer, due) for kind, answer, due in Inquiry.objects.filter(
+            candidacy=candidacy).values_list("kind", "answer", "due")}
+    missing = []
+    for kind in InquiryKind:
+        found = sent.get(kind.value)
+        if found is None or (found[0] == InquiryAnswer.PENDING and found[1] >= today):
+            missing.append(kind)
+    return missing
+
+
 # --- scope --------------------------------------------------------------------------------------
 
 
@@ -191,13 +211,19 @@ def county_inquiries(user: AnyUser, *, election: Election, county: AdminUnit | N
             .order_by("due", "candidacy_id", "kind"))
 
 
+# Candidacies an inquiry may be sent about: those under review, and a disqualified one
+# whose complaint is pending (disqualified before the answers came, under its article: the
+# supervision board upholds a complaint only on the four answers).
+AWAITS_INQUIRY = (Q(state__in=[State.REGISTERED, State.UNDER_REVIEW])
+                  | Q(state=State.DISQUALIFIED, complaint__outcome=ComplaintOutcome.PENDING))
+
+
 def awaiting_inquiry(user: AnyUser, *, election: Election, county: AdminUnit, kind: str
                      ) -> QuerySet[Candidacy]:
     """Candidacies of the county not yet asked of ``kind``'s authority."""
     return (scope_queryset(user, Candidacy.objects.all(), action=policy.CREATE,
                            path_field="unit_path", model_label=INQUIRY)
-            .filter(election=election, unit_path__startswith=county.path,
-                    state__in=[State.REGISTERED, State.UNDER_REVIEW])
+            .filter(AWAITS_INQUIRY, election=election, unit_path__startswith=county.path)
             .exclude(inquiries__kind=kind))
 
 

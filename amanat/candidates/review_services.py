@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
@@ -46,6 +47,7 @@ from amanat.candidates.models import (
 )
 from amanat.core.bulk import update_rows
 from amanat.core.errors import RuleError
+from amanat.core.templatetags.persian import list_separator
 from amanat.elections.models import Contest, Election
 from amanat.geo.models import AdminUnit, Constituency
 from amanat.lib.collation import persian_key
@@ -104,12 +106,15 @@ def inquiry_batch_send(*, actor: AnyUser, election: Election, unit: AdminUnit, k
     with transaction.atomic():
         rows = list(Candidacy.objects.select_for_update().filter(pk__in=ids)
                     .values_list("pk", "state", "unit_path", "election_id", "reference"))
-        for _pk, state, path, election_id, reference in rows:
+        # Under review, or disqualified with a complaint pending (rs.AWAITS_INQUIRY).
+        awaiting = set(Candidacy.objects.filter(rs.AWAITS_INQUIRY, pk__in=ids)
+                       .values_list("pk", flat=True))
+        for pk, _state, path, election_id, reference in rows:
             if election_id != election.pk or not path.startswith(unit.path):
                 raise RuleError(_("Candidate %(reference)s is not registered with this "
                                   "office."), code="other_office", field="candidacies",
                                 reference=reference)
-            if state not in REVIEWABLE:
+            if pk not in awaiting:
                 raise RuleError(_("Candidate %(reference)s is not awaiting review."),
                                 code="not_reviewable", field="candidacies",
                                 reference=reference)
@@ -325,6 +330,28 @@ def _board_ready(*, actor: AnyUser, kind: str, candidacy: Candidacy, action: str
                        error=error) from None
 
 
+# A list of labels in the reader's language, joined as the language joins a list.
+_listed = lazy(lambda items: list_separator().join(str(i) for i in items), str)
+
+
+def _require_answers(*, actor: AnyUser, candidacy: Candidacy, action: str,
+                     moment: datetime.datetime) -> None:
+    """Refuse (and record the attempt) a result that qualifies the candidate while any of
+    the four inquiries is unanswered (``rs.unanswered_inquiries``): the inquiries are
+    the basis of the review. A disqualification is not held back by them: it rests on
+    the legal article it names (required), and may come before the answers."""
+    missing = rs.unanswered_inquiries(candidacy, timezone.localdate(moment))
+    if missing:
+        raise _refusal(actor=actor, action=action, obj=candidacy, unit=candidacy.county,
+                       error=RuleError(
+                           _("A candidate is qualified only on the answers of the four "
+                             "inquiries; still unanswered (not sent, or awaited before "
+                             "their due date): %(inquiries)s. A disqualification under "
+                             "its legal article may be decided before them."),
+                           code="inquiries_unanswered", field="outcome",
+                           inquiries=_listed([kind.label for kind in missing])))
+
+
 def decision_make(*, actor: AnyUser, candidacy: Candidacy, outcome: str, legal_article: str = "",
                   reasons: str = "", now: datetime.datetime | None = None) -> ReviewDecision:
     """The county executive board decides: qualified, or disqualified under an article."""
@@ -343,6 +370,9 @@ def decision_make(*, actor: AnyUser, candidacy: Candidacy, outcome: str, legal_a
                        unit=unit, error=RuleError(
                            _("A disqualification must name the legal article it rests on."),
                            code="article_required", field="legal_article"))
+    if outcome == Outcome.QUALIFIED:
+        _require_answers(actor=actor, candidacy=candidacy, moment=_now(now),
+                         action="candidates.decision.refused")
     with transaction.atomic():
         candidacy = Candidacy.objects.select_for_update().get(pk=candidacy.pk)
         if candidacy.state not in REVIEWABLE:
@@ -396,6 +426,9 @@ def decision_check(*, actor: AnyUser, decision: ReviewDecision, outcome: str,
                        unit=unit, error=RuleError(
                            _("A disqualification must name the legal article it rests on."),
                            code="article_required", field="legal_article"))
+    if result == Outcome.QUALIFIED:
+        _require_answers(actor=actor, candidacy=candidacy, moment=_now(now),
+                         action="candidates.decision.refused")
     with transaction.atomic():
         candidacy = Candidacy.objects.select_for_update().get(pk=candidacy.pk)
         if rs.open_executive_decision(candidacy) != decision.pk:
@@ -479,6 +512,9 @@ def complaint_decide(*, actor: AnyUser, complaint: Complaint, outcome: str,
                        unit=unit, error=RuleError(
                            _("A disqualification must name the legal article it rests on."),
                            code="article_required", field="legal_article"))
+    if outcome == ComplaintOutcome.UPHELD:
+        _require_answers(actor=actor, candidacy=candidacy, moment=_now(now),
+                         action="candidates.complaint.refused")
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if complaint.outcome != ComplaintOutcome.PENDING:

@@ -288,6 +288,10 @@ def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) ->
     context["supervision_problem"] = (
         _board_problem(BoardKind.SUPERVISION, candidacy)
         if context["check_form"] or context["complaint_decision_form"] else None)
+    # Said before the board chooses: a qualification waits for these inquiries' answers.
+    context["unanswered"] = (rs.unanswered_inquiries(candidacy, timezone.localdate())
+                             if context["decide_form"] or context["check_form"]
+                             or context["complaint_decision_form"] else [])
     context.update(extra)
     return context
 

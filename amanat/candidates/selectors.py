@@ -250,6 +250,14 @@ def document_status(candidacy: Candidacy) -> dict[int, str]:
     return latest
 
 
+def missing_required_documents(candidacy: Candidacy) -> list[DocumentType]:
+    """The contest's required documents whose latest upload is not received (none sent,
+    or the last one rejected), in the dossier's order."""
+    status = document_status(candidacy)
+    return [t for t in document_types_for(candidacy.contest.kind)
+            if t.required and status.get(t.pk) != DocumentStatus.RECEIVED]
+
+
 @dataclass(frozen=True)
 class DossierLine:
     document_type: DocumentType
@@ -330,10 +338,13 @@ def contest_constituencies(contest_id: int, county: AdminUnit) -> QuerySet[Const
     """The contest's constituencies a county office registers for: inside the county, or
     the province-wide one around it."""
     province_path = county.path.rsplit("/", 2)[0] + "/"
+    # With the units above each (a village's rural district, district and county): the
+    # options name the constituency's place, in this one query.
     return (Constituency.objects.filter(contests__id=contest_id)
             .filter(unit_path__startswith=county.path)
             | Constituency.objects.filter(contests__id=contest_id, unit_path=province_path)
-            ).order_by("kind", persian("name"), "pk")
+            ).select_related("unit__parent__parent__parent").order_by(
+                "kind", persian("name"), "pk")
 
 
 def may(user: AnyUser, action: str, unit: AdminUnit | None, label: str = CANDIDACY) -> bool:

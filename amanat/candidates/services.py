@@ -40,17 +40,17 @@ from amanat.candidates.models import (
     DocumentStatus,
     DocumentType,
     MobileCode,
-    RuleCheck,
     SeatBand,
     State,
 )
 from amanat.core import notify
-from amanat.core.errors import Digits, RuleError
+from amanat.core.errors import ALL, Digits, RuleError
 from amanat.core.identity import mobile_checked, national_id_checked
 from amanat.core.models import in_language
+from amanat.core.templatetags.persian import list_separator
 from amanat.elections.models import Contest, ContestKind, Election
 from amanat.geo.models import AdminUnit, Constituency, ConstituencyKind, Kind
-from amanat.lib.persian import normalize, search_key, to_ascii_digits
+from amanat.lib.persian import normalize, search_key, to_ascii_digits, to_persian_digits
 
 # --- constituencies ------------------------------------------------------------------------
 
@@ -381,13 +381,6 @@ def candidacy_register(*, actor: AnyUser | None, contest: Contest, constituency:
         raise
 
 
-# The form field each kind of eligibility test reads.
-_RULE_FIELD: dict[str, str] = {
-    RuleCheck.AGE_MIN: "birth_date", RuleCheck.AGE_MAX: "birth_date",
-    RuleCheck.EDUCATION_MIN: "education", RuleCheck.RESIDENCE_YEARS: "residence_years",
-    RuleCheck.RESIGNATION: "resigned_on"}
-
-
 def _eligibility_bars(contest: Contest, constituency: Constituency,
                       person: PersonData) -> None:
     opens, _closes = selectors.registration_window(contest.election, contest)
@@ -397,16 +390,18 @@ def _eligibility_bars(contest: Contest, constituency: Constituency,
                            registration_opens=opens)
     for result in results:
         if result.verdict == law.Verdict.NOT_MET:
-            # Next to the answer the rule reads (it was always the birth date).
+            # Next to the answer the rule reads (law.READS), whatever the rule; the whole
+            # form when it reads none.
             raise RuleError(_("Registration refused: %(rule)s (%(reference)s)."),
-                            code="ineligible",
-                            field=_RULE_FIELD.get(result.rule.test, "birth_date"),
+                            code="ineligible", field=result.field or ALL,
                             rule=_in_language(result.rule.name_fa, result.rule.name_en),
                             reference=result.rule.legal_reference)
 
 
 # A row's name in the language of whoever reads the message.
 _in_language = lazy(in_language, str)
+# A list of names in the reader's language, joined as that language joins a list.
+_listed = lazy(lambda items: list_separator().join(str(i) for i in items), str)
 
 
 def _person(person: PersonData) -> law.Person:
@@ -445,7 +440,7 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
     try:
         with transaction.atomic():
             if supersede:
-                _supersede(actor=actor, live=live, now=now)
+                _supersede(actor=actor, live=live, office=office, now=now)
             reference = _new_reference()
             while Candidacy.objects.filter(reference=reference).exists():
                 reference = _new_reference()
@@ -489,11 +484,14 @@ def _register(*, actor: AnyUser | None, contest: Contest, constituency: Constitu
     return candidacy
 
 
-def _supersede(*, actor: AnyUser | None, live: Any, now: datetime.datetime) -> None:
+def _supersede(*, actor: AnyUser | None, live: Any, office: AdminUnit,
+               now: datetime.datetime) -> None:
     """Cancel the unconfirmed online pre-registrations of the person now registering in
     person (inside the registration's transaction); refused if one was confirmed
-    meanwhile."""
-    for old in live.select_for_update().select_related("county"):
+    meanwhile. Whoever pre-registered online is told by SMS at the number they confirmed
+    (user review F10): if it was not the person, they learn why their pre-registration
+    went; the message leaves only if the walk-in registration commits."""
+    for old in live.select_for_update().select_related("county", "contest"):
         if (old.state, old.channel) != (State.PRE_REGISTERED, Channel.ONLINE):
             raise _duplicate(old.election, old.national_id)
         old.state = State.CANCELLED
@@ -501,16 +499,39 @@ def _supersede(*, actor: AnyUser | None, live: Any, now: datetime.datetime) -> N
         audit_record(action="candidates.candidacy.supersede", actor=signed_in(actor),
                      unit=old.county, obj=old,
                      before={"state": State.PRE_REGISTERED},
-                     after={"state": State.CANCELLED, "reason": "walk_in_registration"})
+                     after={"state": State.CANCELLED, "reason": "walk_in_registration"},
+                     extra={"notified": bool(old.mobile)})
+        if old.mobile:
+            with translation.override("fa"):
+                text = gettext(
+                    "Amanat: your online pre-registration %(ref)s as a candidate "
+                    "(%(contest)s) was cancelled: the same national ID was registered in "
+                    "person at the county office of %(office)s, and a person stands only "
+                    "once. If that was not you, contact that office.") % {
+                    "ref": to_persian_digits(old.reference), "contest": old.contest.name,
+                    "office": office.name}
+            notify.sms_send(to=old.mobile, text=text,
+                            purpose="candidates.pre_registration_cancelled")
 
 
 def candidacy_confirm(*, actor: AnyUser, candidacy: Candidacy) -> Candidacy:
-    """County staff confirm an online pre-registration after seeing the person."""
+    """County staff confirm an online pre-registration after seeing the person and the
+    papers: refused while a required document of the dossier is missing or rejected (the
+    office receives it on the dossier first, then confirms). A registration is complete
+    only with its required documents; there is no "confirm anyway"."""
     with transaction.atomic():
-        fresh = Candidacy.objects.select_for_update().get(pk=candidacy.pk)
+        fresh = Candidacy.objects.select_for_update().select_related("contest").get(
+            pk=candidacy.pk)
         if fresh.state != State.PRE_REGISTERED:
             raise RuleError(_("Only a pre-registration can be confirmed; this candidacy is "
                               "%(state)s."), code="state", state=fresh.get_state_display())
+        missing = selectors.missing_required_documents(fresh)
+        if missing:
+            raise RuleError(_("The registration cannot be confirmed while required documents "
+                              "are missing or rejected: %(documents)s. Receive them on the "
+                              "dossier, then confirm."), code="documents_missing",
+                            documents=_listed([_in_language(t.name_fa, t.name_en)
+                                               for t in missing]))
         fresh.state = State.REGISTERED
         fresh.confirmed_at = timezone.now()
         fresh.confirmed_by = signed_in(actor)

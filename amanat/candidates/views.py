@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amanat.accounts import personaldata, policy
 from amanat.accounts.access import can, can_nationally
-from amanat.candidates import selectors, services
+from amanat.candidates import law, selectors, services
 from amanat.candidates.forms import (
     CandidateFilterForm,
     ConstituencyFilterForm,
@@ -216,10 +216,14 @@ def register_documents(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Document received."))
             return redirect("candidates:register_documents")
-    status = selectors.document_status(candidacy)
-    lines = [(t, status.get(t.pk, "missing")) for t in types]
+    # The dossier as the county office and the board see it: the documents' status and
+    # every eligibility rule's verdict. The registrant is told which conditions are not
+    # met or still need a document (user review F15), not only the office.
+    dossier = selectors.dossier(candidacy)
+    lines = [(line.document_type, line.status) for line in dossier.documents]
+    unmet = [r for r in dossier.rules if r.verdict != law.Verdict.MET]
     return render(request, "candidates/register_documents.html",
-                  {"candidacy": candidacy, "form": form, "lines": lines})
+                  {"candidacy": candidacy, "form": form, "lines": lines, "unmet": unmet})
 
 
 # --- staff: list, dossier, walk-in ------------------------------------------------------------

@@ -70,7 +70,7 @@ MEASURES = (
                 "station_unrest", "day:0"),
     DemoMeasure("پایش لحظه‌ای گزارش‌های تخلف و ارجاع فوری به دستگاه مسئول", Phase.DURING,
                 "election_hq", "vote_buying", "day:0", MeasureKind.RESPONSE),
-    DemoMeasure("حفاظت از صندوق‌ها تا تحویل به هیأت اجرایی", Phase.AFTER, "police",
+    DemoMeasure("حفاظت از صندوق‌ها تا تحویل به هیئت اجرایی", Phase.AFTER, "police",
                 "ballot_tampering", "day:1"),
     DemoMeasure("رسیدگی به شکایات و گزارش نتیجه به شورای تأمین", Phase.AFTER, "judiciary",
                 "vote_buying", "day:15", MeasureKind.RESPONSE),
@@ -239,7 +239,7 @@ def _scenarios(election: Election, gharchak: AdminUnit, threats: dict[str, Threa
             category=Category.objects.get(code="station_disorder"))],
         playbook=playbooks.build("station-disorder", "پاسخ به اخلال در نظم شعب", [
             ("police", "اعزام نیروی کمکی به شعب گزارش‌شده"),
-            ("election_hq", "تصمیم درباره تمدید یا جابه‌جایی شعبه با هیأت اجرایی"),
+            ("election_hq", "تصمیم درباره تمدید یا جابه‌جایی شعبه با هیئت اجرایی"),
             ("judiciary", "حضور نماینده دادستان در محل"),
         ]))
     result.scenarios = 2

@@ -123,6 +123,7 @@ def test_an_incomplete_board_cannot_act_in_the_review(small_geo: Any,
     candidacy = f.candidacy(contest=race, constituency=seat, county=small_geo.gharchak)
     executive = f.member("exec", Role.EXECUTIVE_BOARD, small_geo.gharchak)
     supervision = f.member("sup", Role.SUPERVISION_BOARD, small_geo.tehran)
+    f.answered(candidacy, by=executive)  # what a qualification rests on
     with pytest.raises(RuleError) as caught:
         review_services.decision_make(actor=executive, candidacy=candidacy,
                                       outcome=Outcome.QUALIFIED)

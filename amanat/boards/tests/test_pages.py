@@ -137,6 +137,7 @@ def test_the_review_page_says_the_board_is_incomplete_and_refuses(
     seat = f.constituency(small_geo.gharchak_city, small_geo.tehran)
     candidacy = f.candidacy(contest=race, constituency=seat, county=small_geo.gharchak)
     executive = f.member("exec_page", Role.EXECUTIVE_BOARD, small_geo.gharchak)
+    f.answered(candidacy, by=executive)  # what a qualification rests on
     client = _client(executive)
     page = client.get(reverse("candidates_review:review", args=[candidacy.pk]))
     html = page.content.decode()

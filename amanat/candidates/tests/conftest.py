@@ -72,3 +72,25 @@ def world(small_geo: Any, settings: Any, tmp_path: Any, django_user_model: Any) 
     complete_board(election=election, kind=BoardKind.SUPERVISION, unit=small_geo.tehran,
                    users=[supervision])
     return World(small_geo, personas, election, board, supervision)
+
+
+PDF_BYTES = b"%PDF-1.4 test"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+def receive_documents(office: Any, candidacy: Any, *, skip: tuple[str, ...] = ()) -> None:
+    """The county office receives the contest's required documents on the dossier page
+    (``office``: a signed-in client), but those in ``skip``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from amanat.candidates.models import DocumentType
+
+    for doc in DocumentType.objects.filter(contest_kind=candidacy.contest.kind, required=True):
+        if doc.code in skip:
+            continue
+        data, name = (PNG_BYTES, "photo.png") if doc.is_photo else (PDF_BYTES, f"{doc.code}.pdf")
+        response = office.post(reverse("candidates:document_upload", args=[candidacy.pk]),
+                               {"document_type": doc.pk,
+                                "file": SimpleUploadedFile(name, data)})
+        assert response.status_code == 302

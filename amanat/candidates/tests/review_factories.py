@@ -20,6 +20,7 @@ from amanat.candidates.models import (
     FinalListEntry,
     Gender,
     Inquiry,
+    InquiryAnswer,
     InquiryBatch,
     InquiryKind,
     Outcome,
@@ -135,3 +136,19 @@ def walk_rows(election: Election, geo: Any, admin: User) -> dict[str, list[Any]]
                         .select_related("candidacy__county", "final_list__constituency__unit")),
     }
 
+
+
+def answered(*candidacies: Candidacy, by: User, answer: str = InquiryAnswer.CLEAR) -> None:
+    """The four inquiries about each candidacy, sent and answered (``answer``): what a
+    qualification rests on (review_services._require_answers). Rows made directly, like
+    the rest of these factories; the inquiry pages are tested on their own."""
+    county = candidacies[0].county
+    for kind in InquiryKind.values:
+        batch = InquiryBatch.objects.create(
+            reference=f"INQ-A{next(_serial)}", election=candidacies[0].election, kind=kind,
+            unit=county, unit_path=county.path, due=datetime.date(2026, 1, 10), sent_by=by)
+        Inquiry.objects.bulk_create([
+            Inquiry(candidacy=c, batch=batch, kind=kind, due=batch.due, answer=answer,
+                    adverse_reference="A-1" if answer == InquiryAnswer.ADVERSE else "",
+                    answered_at=batch.sent_at, recorded_by=by)
+            for c in candidacies if not Inquiry.objects.filter(candidacy=c, kind=kind).exists()])

@@ -195,6 +195,8 @@ def _board_world(small_geo: Any) -> dict[str, Any]:
     supervision = f.member("sup_seat", Role.SUPERVISION_BOARD, small_geo.tehran)
     other_sup = f.member("sup_other", Role.SUPERVISION_BOARD, small_geo.tehran)
     outsider = f.member("exec_never_appointed", Role.EXECUTIVE_BOARD, small_geo.gharchak)
+    # The four inquiries answered: the refusals below are the seats', not the answers'.
+    f.answered(candidacy, second, by=executive)
     boards = {}
     for kind, unit, users in ((BoardKind.COUNTY_EXECUTIVE, small_geo.gharchak,
                                [executive, exec2]),

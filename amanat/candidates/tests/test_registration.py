@@ -26,7 +26,7 @@ from amanat.candidates.models import (
     State,
 )
 from amanat.candidates.selectors import registration_window
-from amanat.candidates.tests.conftest import World, nid
+from amanat.candidates.tests.conftest import World, nid, receive_documents
 from amanat.core import notify
 from amanat.lib.nationalid import with_check_digit
 from amanat.lib.persian import to_persian_digits
@@ -146,6 +146,7 @@ def test_a_second_candidacy_anywhere_in_the_election_is_refused_and_audited(
     # Confirmed at the Gharchak office (the person was seen there).
     office = Client()
     sign_in(office, world.personas.gharchak_governor)
+    receive_documents(office, Candidacy.objects.get())
     assert office.post(reverse("candidates:confirm", args=[Candidacy.objects.get().pk])
                        ).status_code == 302
     staff = Client()

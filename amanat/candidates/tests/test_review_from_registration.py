@@ -19,7 +19,7 @@ from django.utils import timezone
 from amanat.accounts.testing import sign_in
 from amanat.audit.models import Event
 from amanat.candidates.models import Candidacy, Complaint, FinalList, Inquiry, State
-from amanat.candidates.tests.conftest import World, nid
+from amanat.candidates.tests.conftest import World, nid, receive_documents
 from amanat.candidates.tests.test_registration import _person, _register_online
 from amanat.elections.models import Milestone, MilestoneCode
 from amanat.lib.jalali import format_jalali
@@ -40,6 +40,7 @@ def test_online_registration_to_published_list(world: World, client: Client) -> 
     online = Candidacy.objects.get(national_id=nid(31))
     assert online.state == State.PRE_REGISTERED
     governor = _signed(world.personas.gharchak_governor)
+    receive_documents(governor, online)  # confirmed only with its required documents
     assert governor.post(reverse("candidates:confirm", args=[online.pk])).status_code == 302
     url = reverse("candidates:new") + (f"?contest={world.city_council.pk}"
                                        f"&county={geo.gharchak.pk}")

@@ -116,6 +116,12 @@ def test_from_registration_to_the_published_final_list(world: dict[str, Any]) ->
     again = governor.post(reverse("candidates_review:inquiry_send"),
                           {"county": geo.gharchak.pk, "kind": "police", "due": due})
     assert again.status_code == 200 and Inquiry.objects.count() == 3
+    # The other three authorities: the four answers are what a qualification rests on.
+    for kind in ("intelligence", "judiciary", "civil_registry"):
+        assert governor.post(reverse("candidates_review:inquiry_send"),
+                             {"county": geo.gharchak.pk, "kind": kind, "due": due}
+                             ).status_code == 302
+    assert Inquiry.objects.count() == 12
 
     # 2. The answers come back as a spreadsheet; a line without its reference stores nothing.
     bad = ("reference,authority,answer,adverse_reference\n"
@@ -127,11 +133,13 @@ def test_from_registration_to_the_published_final_list(world: dict[str, Any]) ->
     assert not Inquiry.objects.exclude(answer=InquiryAnswer.PENDING).exists()
     good = ("reference,authority,answer,adverse_reference,note\n"
             f"{a.reference},police,clear,,\n{b.reference},police,adverse,P-1404-77,\n"
-            f"{c.reference},police,clear,,\n")
+            f"{c.reference},police,clear,,\n"
+            + "".join(f"{x.reference},{kind},clear,,\n" for x in (a, b, c)
+                      for kind in ("intelligence", "judiciary", "civil_registry")))
     start = _last_seq()
     page = executive.post(reverse("candidates_review:inquiry_import"), {"file": _upload(good)})
     assert page.status_code == 302
-    assert Inquiry.objects.get(candidacy=b).adverse_reference == "P-1404-77"
+    assert Inquiry.objects.get(candidacy=b, kind="police").adverse_reference == "P-1404-77"
     assert _actions(start) == ["candidates.inquiry.answer_batch"]
 
     # 3. The answers are confidential: the governor sees the case but not the answer.

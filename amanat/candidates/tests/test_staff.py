@@ -16,7 +16,7 @@ from amanat.audit.models import Event
 from amanat.candidates import services
 from amanat.candidates.files import check_bytes
 from amanat.candidates.models import Candidacy, Channel, Document, DocumentType, State
-from amanat.candidates.tests.conftest import World, nid
+from amanat.candidates.tests.conftest import World, nid, receive_documents
 from amanat.stations.models import Station, TokenStation
 
 pytestmark = pytest.mark.django_db
@@ -112,12 +112,10 @@ def test_dossier_confirm_reject_and_download(world: World, client: Client) -> No
     assert 'data-verdict="not_met"' in html  # education
     assert 'data-verdict="needs_document"' in html  # age proven by the birth certificate
     assert 'data-status="missing"' in html
-    # Confirm the pre-registration.
+    # Not confirmed while the required documents are missing (user review F9).
     assert client.post(reverse("candidates:confirm", args=[candidacy.pk])).status_code == 302
     candidacy.refresh_from_db()
-    assert candidacy.state == State.REGISTERED
-    assert candidacy.confirmed_by == world.personas.gharchak_governor
-    assert Event.objects.filter(action="candidates.candidacy.confirm").count() == 1
+    assert candidacy.state == State.PRE_REGISTERED
     # Upload a birth certificate through the page; a PNG "degree" that is text is refused.
     with open(__file__, "rb") as not_a_pdf:
         client.post(reverse("candidates:document_upload", args=[candidacy.pk]),
@@ -146,6 +144,13 @@ def test_dossier_confirm_reject_and_download(world: World, client: Client) -> No
     assert b"".join(response.streaming_content) == PDF
     assert "attachment" in response["Content-Disposition"]
     assert Event.objects.filter(action="candidates.document.download").count() == 1
+    # Confirm the pre-registration once its required documents are received.
+    receive_documents(client, candidacy)
+    assert client.post(reverse("candidates:confirm", args=[candidacy.pk])).status_code == 302
+    candidacy.refresh_from_db()
+    assert candidacy.state == State.REGISTERED
+    assert candidacy.confirmed_by == world.personas.gharchak_governor
+    assert Event.objects.filter(action="candidates.candidacy.confirm").count() == 1
 
 
 def test_an_auditor_reads_but_cannot_confirm(world: World, client: Client) -> None:
