@@ -325,18 +325,9 @@ def browser_page(_browser: Any, live_server: Any, wipe_audit_log: None) -> Itera
 @pytest.fixture
 def signed_in_page(browser_page: Any, viewer: Any) -> Any:
     """``browser_page`` carrying a session cookie for ``viewer``, second factor passed."""
-    from django.conf import settings
-    from django.test import Client
+    from amanat.accounts.testing import sign_in_page
 
-    from amanat.accounts.testing import sign_in
-
-    client = Client()
-    sign_in(client, viewer)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    browser_page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": browser_page.base_url}]
-    )
-    return browser_page
+    return sign_in_page(browser_page, viewer)
 
 
 class AuditEvents(Sequence[dict[str, Any]]):

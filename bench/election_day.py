@@ -40,7 +40,6 @@ import contextlib
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -65,6 +64,7 @@ from intake_load import (  # noqa: E402  (after the path)
     pct,
     read_response,
 )
+from intake_load import writer_load as host_writer_load  # noqa: E402
 
 from amanat.core.management.commands.serve import (  # noqa: E402
     DEFAULT_THREADS,
@@ -305,37 +305,14 @@ def measured(server: Server, concurrency: int, queue: collections.deque[Request]
     return result, phase
 
 
-WRITER_LINE = re.compile(
-    r"group commit, pid (\d+): (\d+) reports in (\d+) batches .*? in ([\d.]+) s;"
-    r" the writer held the turn (\d+) % of the time and waited for it (\d+) %;"
-    r" a turn ([\d.]+) ms, of which ([\d.]+) ms on a CPU and ([\d.]+) ms waiting for one")
-
-
 def writer_load(log: Path, offset: int, elapsed: float) -> dict[str, Any]:
-    """The writers' turns during a phase, from the lines each server process logs every
-    ``AMANAT_WRITER_LOG_EVERY`` seconds (``intake.groupcommit.WriterLoad``): batches,
-    check-ins a batch, the share of the phase in which some process held the writers'
-    turn (the serial part: near 100 % means it is the limit), and what a turn took.
-    The lines' windows straddle the phase's ends by up to that interval."""
-    with log.open("rb") as lines:
-        lines.seek(offset)
-        text = lines.read().decode(errors="replace")
-    found = [m.groups() for m in WRITER_LINE.finditer(text)]
-    if not found:
-        return {}
-    jobs = sum(int(g[1]) for g in found)
-    batches = sum(int(g[2]) for g in found)
-    held = sum(float(g[4]) / 100 * float(g[3]) for g in found)
-    span = sum(float(g[3]) for g in found) / len({g[0] for g in found})
-
-    def per_turn(position: int) -> float:
-        return round(sum(float(g[position]) * int(g[2]) for g in found) / max(batches, 1), 2)
-
-    return {"batches": batches, "check_ins_a_batch": round(jobs / max(batches, 1), 1),
-            "turn_held_share": round(held / max(span, elapsed, 1e-9), 2),
-            "turn_ms": per_turn(6), "turn_cpu_ms": per_turn(7),
-            "turn_waiting_for_a_cpu_ms": per_turn(8),
-            "turn_ms_per_check_in": round(held * 1000 / max(jobs, 1), 2)}
+    """The writers' turns during a phase (``intake_load.writer_load``: batches, the share
+    of the phase in which some process held the writers' turn, what a turn took), named
+    in check-ins."""
+    found = host_writer_load(log, offset, elapsed)
+    names = {"reports_a_batch": "check_ins_a_batch",
+             "turn_ms_per_report": "turn_ms_per_check_in"}
+    return {names.get(key, key): value for key, value in found.items()}
 
 
 class AmanatServer(Server):

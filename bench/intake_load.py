@@ -750,7 +750,8 @@ def writer_load(log: Path, offset: int, elapsed: float) -> dict[str, Any]:
     return {"batches": batches, "reports_a_batch": round(jobs / max(batches, 1), 1),
             "turn_held_share": round(held / max(span, elapsed, 1e-9), 2),
             "turn_ms": per_turn(6), "turn_cpu_ms": per_turn(7),
-            "turn_waiting_for_a_cpu_ms": per_turn(8)}
+            "turn_waiting_for_a_cpu_ms": per_turn(8),
+            "turn_ms_per_report": round(held * 1000 / max(jobs, 1), 2)}
 
 
 # --- PostgreSQL: statements per request (pg_stat_statements) ----------------------------

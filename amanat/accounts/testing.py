@@ -10,7 +10,7 @@ import base64
 import re
 import time
 from dataclasses import dataclass, fields
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -88,6 +88,15 @@ def sign_in(client: Client, user: User, *, verified: bool = True) -> Client:
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+def sign_in_page(page: Any, user: User) -> Any:
+    """Give a Playwright ``page`` (with ``page.base_url``, conftest's ``browser_page``) the
+    session cookie of ``user`` signed in as :func:`sign_in` does."""
+    cookie = sign_in(Client(), user).cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
+                               "url": page.base_url}])
+    return page
 
 
 def totp_code(device: TOTPDevice) -> str:

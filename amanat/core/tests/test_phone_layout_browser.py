@@ -10,12 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from amanat.accounts import services
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.elections.demo import seed_example_election
 from amanat.stations.tests.conftest import make_station
 
@@ -25,12 +23,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _phone_page(browser_page: Any, user: Any) -> Any:
-    client = sign_in(Client(), user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page = browser_page
-    page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": page.base_url}]
-    )
+    page = sign_in_page(browser_page, user)
     page.set_viewport_size(PHONE)
     return page
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.elections.demo import seed_example_election
 from amanat.elections.models import MilestoneCode
 from amanat.elections.tests.conftest import LOAD_DAY
@@ -20,11 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def admin_page(browser_page: Any, personas: Any) -> Any:
     """The browser signed in as the ministry administrator, second factor passed."""
-    client = sign_in(Client(), personas.admin)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    browser_page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": browser_page.base_url}]
-    )
+    sign_in_page(browser_page, personas.admin)
     return browser_page
 
 

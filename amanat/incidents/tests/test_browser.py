@@ -7,11 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import expect
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.incidents import services
 from amanat.incidents.models import Channel, Report
 from amanat.incidents.tests.conftest import seed_categories
@@ -68,12 +66,7 @@ def test_case_map_draws_the_governors_cases_offline(
             unit=unit, actor=personas.admin,
         ).report
         services.case_open_from_report(report=report, actor=personas.admin)
-    client = sign_in(Client(), governor)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page = browser_page
-    page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": page.base_url}]
-    )
+    page = sign_in_page(browser_page, governor)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{page.base_url}/incidents/map/")

@@ -8,24 +8,15 @@ import datetime
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.operations import services
 from amanat.operations.models import Window
 from amanat.operations.services import Values
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, user: Any) -> None:
-    client = Client()
-    sign_in(client, user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": page.base_url}])
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -34,7 +25,7 @@ def test_dashboard_updates_after_a_checkin(browser_page: Any, day: Any, personas
     settings.AMANAT_TILE_URL = ""  # offline: the plain background
     page = browser_page
     page.set_viewport_size({"width": width, "height": 900})
-    _sign_in(page, personas.admin)
+    sign_in_page(page, personas.admin)
     page.goto(f"{page.base_url}/operations/?election={day.election.slug}&refresh=2")
     voters = page.locator("[data-testid=total-voters]")
     expect(voters).to_have_text("۰")

@@ -9,12 +9,10 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.elections.posts import StationPost
 from amanat.operations import services
 from amanat.operations.models import Alert
@@ -25,13 +23,6 @@ from amanat.operations.tests.test_ckalerts import staff
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = os.environ.get("AMANAT_SCREENSHOTS", "")
-
-
-def _sign_in(page: Any, user: Any) -> None:
-    client = Client()
-    sign_in(client, user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": page.base_url}])
 
 
 def _fits(page: Any, width: int) -> None:
@@ -57,7 +48,7 @@ def test_alerts_on_a_phone(browser_page: Any, day: Any, personas: Any, width: in
     alert = Alert.objects.get(kind="incident")
     page = browser_page
     page.set_viewport_size({"width": width, "height": 800})
-    _sign_in(page, personas.gharchak_governor)
+    sign_in_page(page, personas.gharchak_governor)
 
     page.goto(f"{page.base_url}/operations/alerts/?election={day.election.slug}")
     expect(page.locator("[data-testid=alert-row]")).to_have_count(1)

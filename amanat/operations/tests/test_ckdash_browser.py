@@ -9,27 +9,18 @@ import re
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import expect
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, user: Any) -> None:
-    client = Client()
-    sign_in(client, user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": page.base_url}])
 
 
 def test_the_dashboard_warns_when_stale_and_recovers(browser_page: Any, day: Any,
                                                      personas: Any, settings: Any) -> None:
     settings.AMANAT_TILE_URL = ""
     page = browser_page
-    _sign_in(page, personas.admin)
+    sign_in_page(page, personas.admin)
     page.goto(f"{page.base_url}/operations/?election={day.election.slug}&refresh=2")
     board = page.locator("#ops-dashboard")
     stale = page.locator("[data-testid=ops-stale]")
@@ -63,7 +54,7 @@ def test_the_county_dashboard_and_the_windows_page_fit_a_phone(
     settings.AMANAT_TILE_URL = ""
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 900})
-    _sign_in(page, personas.inspector)
+    sign_in_page(page, personas.inspector)
     page.goto(f"{page.base_url}/operations/unit/{small_geo.gharchak.pk}/"
               f"?election={day.election.slug}&refresh=2")
     row = page.locator("[data-testid=ops-row]")

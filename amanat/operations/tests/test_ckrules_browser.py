@@ -8,20 +8,11 @@ import os
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import expect
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, user: Any) -> None:
-    client = Client()
-    sign_in(client, user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": page.base_url}])
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -29,7 +20,7 @@ def test_the_kind_checkboxes_tick_and_do_not_overlap(browser_page: Any, personas
                                                      width: int) -> None:
     page = browser_page
     page.set_viewport_size({"width": width, "height": 900})
-    _sign_in(page, personas.admin)
+    sign_in_page(page, personas.admin)
     page.goto(f"{page.base_url}/operations/rules/new/")
     boxes = page.locator("[data-testid=check-group-kinds] input[type=checkbox]")
     expect(boxes).to_have_count(4)
@@ -71,7 +62,7 @@ def test_verifying_a_flag_takes_a_note_and_a_confirmation(
     flag = Flag.objects.get(checkin=checkin)
     page = browser_page
     page.set_viewport_size({"width": width, "height": 900})
-    _sign_in(page, personas.gharchak_governor)
+    sign_in_page(page, personas.gharchak_governor)
     page.goto(f"{page.base_url}/operations/flags/{flag.pk}/")
     expect(page.locator("[data-testid=flag-values]")).to_contain_text("۸۰۰")
     expect(page.locator("[data-testid=flag-values]")).not_to_contain_text("registered")

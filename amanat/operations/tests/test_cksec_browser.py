@@ -7,25 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.geo.models import AdminUnit
 from amanat.stations.models import Station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HOSTILE = '<img id="pwn" src="x" onerror="document.title=\'pwned\'"><b id="inj">INJECTED</b>'
-
-
-def _sign_in(page: Any, user: Any) -> None:
-    client = Client()
-    sign_in(client, user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": page.base_url}])
 
 
 def _tooltip_after_hovering(page: Any) -> Any:
@@ -51,7 +42,7 @@ def test_a_station_name_with_markup_shows_as_text(browser_page: Any, day: Any,
         name=HOSTILE, latitude=35.43, longitude=51.57)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    _sign_in(page, personas.admin)
+    sign_in_page(page, personas.admin)
     page.goto(f"{page.base_url}/operations/unit/{small_geo.gharchak.pk}/"
               f"?election={day.election.slug}")
     expect(page.locator("[data-testid=ops-map]")).to_have_attribute("data-ready", "true")
@@ -68,7 +59,7 @@ def test_a_unit_name_with_markup_shows_as_text(browser_page: Any, day: Any, pers
     AdminUnit.objects.filter(pk=small_geo.tehran.pk).update(name=HOSTILE)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    _sign_in(page, personas.admin)
+    sign_in_page(page, personas.admin)
     page.goto(f"{page.base_url}/operations/?election={day.election.slug}")
     expect(page.locator("[data-testid=ops-map]")).to_have_attribute("data-ready", "true")
     tooltip = _tooltip_after_hovering(page)

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.atlas import recompute
 from amanat.plans import services
 from amanat.plans.tests.conftest import World
@@ -41,11 +40,7 @@ def test_tier_badges_buttons_and_red_text_are_readable(browser_page: Any, world:
         election=world.election, unit=world.geo.gharchak, title="گشت شعب حساس",
         phase="before", owner=world.agency("police"),
         due_on=timezone.localdate() - datetime.timedelta(days=2), actor=world.personas.admin)
-    client = sign_in(Client(), world.personas.admin)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page = browser_page
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
-                               "url": page.base_url}])
+    page = sign_in_page(browser_page, world.personas.admin)
     gharchak = world.geo.gharchak.pk
     problems = {}
     for path in ("/plans/gaps/", "/plans/work/?overdue=1", f"/plans/county/{gharchak}/",
@@ -86,11 +81,7 @@ def test_county_names_are_not_under_the_compliance_circles(browser_page: Any,
                                        owner=world.agency("police"),
                                        due_on=timezone.localdate())])
     services.directive_issue(directive=directive, actor=None)
-    client = sign_in(Client(), world.personas.admin)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page = browser_page
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
-                               "url": page.base_url}])
+    page = sign_in_page(browser_page, world.personas.admin)
     # One province: the map zooms in far enough to write the counties' names.
     page.goto(page.base_url + f"/plans/?province={world.geo.tehran.pk}")
     page.wait_for_selector("#compliance-map[data-ready=true]")

@@ -8,11 +8,9 @@ import datetime
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.plans import services
 from amanat.plans.tests.conftest import World
 
@@ -26,11 +24,7 @@ def test_plans_pages_and_the_guide_fit_a_phone(browser_page: Any, world: World) 
             owner=world.agency("police"),
             due_on=timezone.localdate() + datetime.timedelta(days=days),
             actor=world.personas.admin)
-    client = sign_in(Client(), world.personas.gharchak_governor)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page = browser_page
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
-                               "url": page.base_url}])
+    page = sign_in_page(browser_page, world.personas.gharchak_governor)
     page.set_viewport_size({"width": 390, "height": 844})
     gharchak = world.geo.gharchak.pk
     too_wide = {}

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import expect
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.incidents.models import Report
 from amanat.portal.tests.conftest import World
 from amanat.stations.models import Station
@@ -153,13 +152,6 @@ def test_open_data_downloads(phone: Any, world_live: World) -> None:
 # --- the field app offline ------------------------------------------------------------------
 
 
-def _sign_in(page: Any, user: Any) -> None:
-    client = sign_in(Client(), user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
-                               "url": page.base_url}])
-
-
 def _open_field(page: Any) -> Any:
     response = page.goto(page.base_url + "/field/")
     page.wait_for_selector("#field-app[data-ready=true]")
@@ -185,7 +177,7 @@ def test_inspector_files_offline_and_each_report_arrives_once(
 ) -> None:
     page = phone
     context = page.context
-    _sign_in(page, world_live.personas.inspector)
+    sign_in_page(page, world_live.personas.inspector)
     _open_field(page)
     # The worker is installed (shell and stations cached) and controls the page.
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -249,7 +241,7 @@ def test_a_shared_phone_keeps_each_users_queue_to_themselves(
     page = phone
     context = page.context
     inspector, officer = world_live.personas.inspector, world_live.personas.police
-    _sign_in(page, inspector)
+    sign_in_page(page, inspector)
     _open_field(page)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
@@ -267,7 +259,7 @@ def test_a_shared_phone_keeps_each_users_queue_to_themselves(
             break
         page.wait_for_timeout(100)
     assert not page.evaluate("caches.has('amanat-field-pages')")
-    _sign_in(page, officer)
+    sign_in_page(page, officer)
     context.set_offline(False)
     _open_field(page)
     _unsent(page, 0)
@@ -276,7 +268,7 @@ def test_a_shared_phone_keeps_each_users_queue_to_themselves(
     _unsent(page, 0)
     assert Report.objects.count() == 0
     context.clear_cookies()
-    _sign_in(page, inspector)
+    sign_in_page(page, inspector)
     _open_field(page)
     _unsent(page, 0)
     assert Report.objects.get().submitted_by == inspector

@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,11 +20,7 @@ MARKERS = """() => {
 
 
 def test_numbered_lists_count_in_persian(browser_page: Any, office: Any) -> None:
-    client = sign_in(Client(), office.personas.gharchak_governor)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page = browser_page
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
-                               "url": page.base_url}])
+    page = sign_in_page(browser_page, office.personas.gharchak_governor)
     for path in ("/", reverse("councils:meeting", args=[office.meeting.pk])):
         page.goto(page.base_url + path)
         markers = page.evaluate(MARKERS)

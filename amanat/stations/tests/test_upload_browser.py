@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from amanat.accounts.testing import sign_in
+from amanat.accounts.testing import sign_in_page
 from amanat.stations.models import Station
 from amanat.stations.tests.conftest import Registry
 
@@ -25,11 +23,7 @@ FIXED_ROW = "۱۱۰,2310,مسجد نمونه,زنده,۲,بله,۳۵٫۴۶,۵۱�
 
 @pytest.fixture
 def governor_page(browser_page: Any, registry: Registry, media_root: Any) -> Any:
-    client = sign_in(Client(), registry.personas.gharchak_governor)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    browser_page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": browser_page.base_url}]
-    )
+    sign_in_page(browser_page, registry.personas.gharchak_governor)
     return browser_page
 
 

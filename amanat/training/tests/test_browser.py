@@ -66,17 +66,12 @@ def test_ltr_cells_sit_under_their_header_in_a_persian_table(
         browser_page: Any, world: World) -> None:
     """A session's attendance sheet: the national IDs (a dir="ltr" cell) hugged the left
     edge of their column and read as the empty mobile column next to it."""
-    from django.test import Client
 
-    from amanat.accounts.testing import sign_in
+    from amanat.accounts.testing import sign_in_page
 
     services.enrol(actor=None, course=world.inspector_course, session=world.gharchak_session,
                    national_id=nid(1), full_name="مریم کریمی")
-    client = sign_in(Client(), world.personas.gharchak_governor)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page = browser_page
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
-                               "url": page.base_url}])
+    page = sign_in_page(browser_page, world.personas.gharchak_governor)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(page.base_url + f"/training/sessions/{world.gharchak_session.pk}/")
     cell = page.locator('[data-testid="nid"]').first
