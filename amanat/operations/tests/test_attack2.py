@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from amanat.accounts.models import Membership, Role
 from amanat.accounts.testing import sign_in
 from amanat.audit.models import Event
 from amanat.core import notify
@@ -21,6 +23,7 @@ from amanat.operations.tests.conftest import Day, at
 from amanat.operations.tests.test_sms_checkins import (  # noqa: F401  (fixtures)
     MEMBER,
     PHONE,
+    open_now,
     send,
     sms_day,
 )
@@ -88,8 +91,6 @@ def test_a_quarantined_closing_does_not_close_the_station(sms_day: Day) -> None:
     assert row.outcome == InboundSms.Outcome.ACCEPTED, row.reply
     assert _day(sms_day).voters == 350
     # Verified by an official: the station is closed from then on.
-    from amanat.accounts.models import Membership, Role
-    from django.contrib.auth import get_user_model
     official = get_user_model().objects.create_user(username="checker")
     Membership.objects.create(user=official, role=Role.GOVERNOR,
                               unit=sms_day.gharchak_station.county)
@@ -143,7 +144,6 @@ def test_a_form_sent_again_with_other_figures_is_not_taken_for_the_first(
         day: Day, personas: Any) -> None:
     """The back button brings the form back with its key; other figures sent with it were
     dropped with "recorded already", as if they had been recorded."""
-    from amanat.operations.tests.test_sms_checkins import open_now
     open_now(day, "T1")
     client = sign_in(Client(), personas.gharchak_governor)
     client.cookies["django_language"] = "en"
