@@ -43,7 +43,6 @@ def _turnout(day: Day, user: Any, voters: int, clock: str) -> Checkin:
 
 # -- F1: a party to a dispute settles it --------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="F1 open")
 @pytest.mark.parametrize("action", ["correct", "verify"])
 def test_a_reporter_cannot_settle_a_dispute_over_his_own_figure(
         day: Day, personas: Any, action: str) -> None:
@@ -78,7 +77,8 @@ def test_a_reporter_cannot_settle_a_dispute_over_his_own_figure(
 
 # -- F2: a quarantined closing ends the station's day ----------------------------------
 
-@pytest.mark.xfail(strict=True, reason="F2 open")
+@pytest.mark.xfail(strict=True, reason="F2 open: contradicts test_ckkinds::"
+                   "test_quarantined_closing_still_closes, a decision for the lead")
 def test_a_quarantined_closing_does_not_close_the_station(sms_day: Day) -> None:  # noqa: F811
     """A closing total of 0 after a turnout of 300 is held for review: it must not end the
     station's day (turnouts refused, never silent, counted closed) until verified."""
@@ -103,7 +103,6 @@ def test_a_quarantined_closing_does_not_close_the_station(sms_day: Day) -> None:
 
 # -- F3: a published closing total goes down, unflagged ---------------------------------
 
-@pytest.mark.xfail(strict=True, reason="F3 open")
 def test_a_closing_total_that_goes_down_is_held(sms_day: Day) -> None:  # noqa: F811
     """620 published at closing; another reporter's later 570 (within the closing rule's
     margin of the last turnout) silently replaced it."""
