@@ -118,7 +118,6 @@ def test_a_closing_total_that_goes_down_is_held(sms_day: Day) -> None:  # noqa: 
 
 # -- F4: replies to a (spoofed) staff phone are unlimited -------------------------------
 
-@pytest.mark.xfail(strict=True, reason="F4 open")
 def test_refusals_to_a_staff_phone_are_limited(sms_day: Day, settings: Any  # noqa: F811
                                                ) -> None:
     """Anyone can send with a staff member's number as sender: every unreadable message
