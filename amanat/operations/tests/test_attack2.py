@@ -137,7 +137,6 @@ def test_refusals_to_a_staff_phone_are_limited(sms_day: Day, settings: Any  # no
 
 # -- F5: a web form's key sent again with other figures ----------------------------------
 
-@pytest.mark.xfail(strict=True, reason="F5 open")
 def test_a_form_sent_again_with_other_figures_is_not_taken_for_the_first(
         day: Day, personas: Any) -> None:
     """The back button brings the form back with its key; other figures sent with it were
