@@ -23,8 +23,8 @@ def test_a_quarantined_closing_does_not_close_the_station(field: Field) -> None:
     assert turnout.status == 201, turnout.content
     closing = post(field.token, {"station": "2310-0042", "window": "C", "total": 0}, "c1")
     assert closing.status == 201 and closing.json()["state"] == CheckinState.QUARANTINED
-    day: Any = StationDay.objects.get(station=field.day.gharchak_station)
-    assert day.closed_at is None
+    station_day: Any = StationDay.objects.get(station=field.day.gharchak_station)
+    assert station_day.closed_at is None
     again = post(field.token, {"station": "2310-0042", "window": "T1", "voters": 350}, "t2")
     assert again.status == 201, again.content
     assert StationDay.objects.get(station=field.day.gharchak_station).voters == 350

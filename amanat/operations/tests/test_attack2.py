@@ -4,18 +4,21 @@ and checks what is stored and published."""
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from amanat.accounts.models import Membership, Role
+from amanat.accounts.models import Membership, Profile, Role
+from amanat.accounts.services import user_deactivate
 from amanat.accounts.testing import sign_in
 from amanat.audit.models import Event
 from amanat.core import notify
-from amanat.core.models import InboundSms
+from amanat.core.models import InboundSms, OutboundMessage
 from amanat.operations import services
 from amanat.operations.models import Checkin, CheckinState, Flag, StationDay
 from amanat.operations.services import Values
@@ -165,3 +168,22 @@ def test_a_form_sent_again_with_other_figures_is_not_taken_for_the_first(
                              "client_key": new_key})
     assert sent.status_code == 302
     assert list(Checkin.objects.order_by("pk").values_list("voters", flat=True)) == [100, 150]
+
+
+# -- F6: a disabled official is still told of the day's alerts ---------------------------
+
+def test_a_deactivated_official_is_not_told_of_alerts(day: Day, small_geo: Any) -> None:
+    """``user_deactivate`` stops sign-in, sessions and tokens; the watch still sent the
+    county's alerts (station codes, serious incidents) to the mobile and e-mail on the
+    disabled account's profile, through its membership."""
+    users = get_user_model()
+    for name, mobile in (("kerman_gov", "09120000001"), ("kerman_gone", "09120000009")):
+        user = users.objects.create_user(name, email=f"{name}@kerman.example")
+        Membership.objects.create(user=user, role=Role.GOVERNOR, unit=small_geo.kerman_county)
+        Profile.objects.create(user=user, mobile=mobile)
+    user_deactivate(actor=None, user=users.objects.get(username="kerman_gone"))
+    call_command("operations_watch", "--election", day.election.slug, "--now",
+                 at("07:30").isoformat(), stdout=StringIO())
+    told = set(OutboundMessage.objects.filter(purpose="operations.alert")
+               .values_list("to", flat=True))
+    assert told == {"09120000001", "kerman_gov@kerman.example"}
