@@ -187,3 +187,20 @@ def test_a_deactivated_official_is_not_told_of_alerts(day: Day, small_geo: Any) 
     told = set(OutboundMessage.objects.filter(purpose="operations.alert")
                .values_list("to", flat=True))
     assert told == {"09120000001", "kerman_gov@kerman.example"}
+
+
+# -- F7: a closing total below the last turnout is published -----------------------------
+
+def test_a_closing_total_below_the_last_turnout_is_held(sms_day: Day) -> None:  # noqa: F811
+    """600 had voted by the last turnout; a closing total of 560 (within the closing
+    rule's margin of 50 votes) counts fewer ballots than voters and was published."""
+    assert send("T1#2310-0042#600").outcome == InboundSms.Outcome.ACCEPTED
+    row = send("C#2310-0042#560")
+    closing = Checkin.objects.get(client_key=f"sms:{row.gateway_id}")
+    assert closing.state == CheckinState.QUARANTINED, row.reply
+    assert Flag.objects.filter(checkin=closing, rule__code="closing-below-turnout").exists()
+    assert _day(sms_day).total is None
+    # At or above the last turnout (within the margin): published.
+    row = send("C#2310-0042#600", sender=MEMBER)
+    assert row.outcome == InboundSms.Outcome.ACCEPTED
+    assert _day(sms_day).total == 600
