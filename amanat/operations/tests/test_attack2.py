@@ -204,3 +204,24 @@ def test_a_closing_total_below_the_last_turnout_is_held(sms_day: Day) -> None:  
     row = send("C#2310-0042#600", sender=MEMBER)
     assert row.outcome == InboundSms.Outcome.ACCEPTED
     assert _day(sms_day).total == 600
+
+
+def test_an_official_who_reported_by_sms_cannot_settle_the_dispute(
+        sms_day: Day) -> None:  # noqa: F811
+    """F1 by SMS: the official whose profile mobile is a staff phone of the station sent
+    300; the representative 500. He may not verify the representative's figure."""
+    official = get_user_model().objects.create_user(username="gov_on_staff")
+    Membership.objects.create(user=official, role=Role.GOVERNOR,
+                              unit=sms_day.gharchak_station.county)
+    Profile.objects.create(user=official, mobile=MEMBER)
+    send("T1#2310-0042#300", sender=MEMBER)
+    row = send("T1#2310-0042#500")
+    theirs = Checkin.objects.get(client_key=f"sms:{row.gateway_id}")
+    assert theirs.state == CheckinState.QUARANTINED
+    flag = Flag.objects.filter(checkin=theirs).first()
+    assert flag is not None
+    response = sign_in(Client(), official).post(
+        reverse("operations:flag_verify", args=[flag.pk]), {"note": "ok", "confirm": "on"})
+    assert response.status_code == 400
+    assert Checkin.objects.get(pk=theirs.pk).state == CheckinState.QUARANTINED
+    assert _day(sms_day).voters is None
