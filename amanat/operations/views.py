@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from amanat.accounts import access, policy
@@ -160,9 +161,10 @@ def checkin_new(request: HttpRequest, station_id: int) -> HttpResponse:
             data["client_key"] = uuid.uuid4().hex
             form = CheckinForm(data, windows=windows, incident_codes=form.incident_codes)
             form.is_valid()
-            form.add_error(None, _("This form was sent already with other figures (number "
-                                   "%(number)s): check the figures and send it again.")
-                           % {"number": stored.pk})
+            form.add_error(None, RuleError(
+                gettext_lazy("This form was sent already with other figures (number "
+                             "%(number)s): check the figures and send it again."),
+                code="key_reused", number=stored.pk).message)
             return render(request, "operations/checkin_form.html", {
                 "station": station, "election": election, "form": form, "windows": windows,
             })
