@@ -240,7 +240,7 @@ REFERENCE_SEEDS = [
     ("amanat.accounts.migrations.0002_seed_agencies", "accounts", "agency"),
     ("amanat.incidents.migrations.0002_seed_categories_and_triggers", "incidents", "category"),
     ("amanat.staffing.migrations.0002_seed_rules", "staffing", "conflictrule"),
-    ("amanat.operations.migrations.0003_register_unknown_rule", "operations", "qualityrule"),
+    ("amanat.operations.migrations.0006_closing_rules", "operations", "qualityrule"),
 ]
 
 

@@ -38,6 +38,11 @@ MAX_TEXT = 2000
 # all of them together, per hour (``AMANAT_SMS_STRANGER_REPLIES_PER_NUMBER``, ``_PER_HOUR``).
 STRANGER_REPLIES_PER_NUMBER = 3
 STRANGER_REPLIES_PER_HOUR = 300
+# Refusals answered to one registered staff phone per hour
+# (``AMANAT_SMS_STAFF_REFUSALS_PER_NUMBER``): enough for anyone retyping a check-in, not an
+# SMS bomb in a staff member's name (a sender can be spoofed; attack review 2 F4).  Their
+# accepted check-ins are answered every time.
+STAFF_REFUSALS_PER_NUMBER = 20
 REPLY_WINDOW = datetime.timedelta(hours=1)
 # A phone number as gateways write it: digits (any script), an optional leading +, and
 # spaces, dashes, dots or brackets between them; never a letter (an alphanumeric sender
@@ -164,6 +169,16 @@ def _reply_allowed(sender: str) -> bool:
             and ratelimit.hit("sms-reply:all", limit=per_hour, window=REPLY_WINDOW))
 
 
+def _staff_refusal_allowed(sender: str) -> bool:
+    """Count one refusal answered to a registered staff phone; False once over the
+    limit per number and hour."""
+    per_number = int(getattr(settings, "AMANAT_SMS_STAFF_REFUSALS_PER_NUMBER",
+                             STAFF_REFUSALS_PER_NUMBER))
+    digits = "".join(ch for ch in sender if ch.isdigit())[-10:]
+    return ratelimit.hit(ratelimit.client_key("sms-staff-refusal", digits), limit=per_number,
+                         window=REPLY_WINDOW)
+
+
 def sms_receive(message: SmsIn, *, coding: str = "", gateway_time: str = "") -> Received:
     """Store ``message`` (once per gateway id), hand it to its handler, queue the reply.
 
@@ -199,12 +214,15 @@ def sms_receive(message: SmsIn, *, coding: str = "", gateway_time: str = "") -> 
             row.reference, row.error = answer.reference[:40], answer.error[:60]
             row.reply = answer.reply
         send = bool(row.reply and row.sender)
-        if send and row.outcome != InboundSms.Outcome.ACCEPTED and not known_sender \
-                and not _reply_allowed(row.sender):
+        # Refusals are limited, to unknown senders and (more loosely) to staff phones.
+        if send and row.outcome != InboundSms.Outcome.ACCEPTED and not stored.simulated \
+                and not (_staff_refusal_allowed(row.sender) if known_sender
+                         else _reply_allowed(row.sender)):
             send = False
             row.error = f"{row.error or row.outcome}; reply_limited"[:60]
-            log.warning("SMS %s: no reply to %s (too many refusals to unknown senders)",
-                        row.gateway_id, notify.mask_phone(row.sender))
+            log.warning("SMS %s: no reply to %s (too many refusals to %s)", row.gateway_id,
+                        notify.mask_phone(row.sender),
+                        "this staff phone" if known_sender else "unknown senders")
         if send and stored.simulated:
             # The simulation's: kept on the row, never sent to the (staff's) phone.
             send = False

@@ -52,6 +52,7 @@ class CheckinForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("client_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
         self.windows = {str(w.pk): w for w in windows or []}
+        self.incident_codes = incident_codes
         choice: Any = self.fields["window"]
         choice.choices = [(pk, f"{w.get_kind_display()} · {w.shown_label}")
                           for pk, w in self.windows.items()]

@@ -42,6 +42,7 @@ NAMES: Mapping[str, Any] = {
     "total": _("closing total in this check-in"),
     "registered": _("the station's registered voters"),
     "previous_voters": _("the station's last published turnout (0 before the first)"),
+    "previous_total": _("the station's last published closing total (0 before the first)"),
     "other_voters": _("another reporter's turnout for the same station and window"),
     "staff": _("staff present, all posts together"),
     "inspector": _("1 if the inspector is present, else 0"),
@@ -55,6 +56,7 @@ NAMES: Mapping[str, Any] = {
 # window lasts at most a day and a half.
 LARGEST: Mapping[str, int] = {
     "voters": 20_000, "total": 20_000, "registered": 1_000_000, "previous_voters": 20_000,
+    "previous_total": 20_000,
     "other_voters": 20_000, "staff": 80, "inspector": 1, "cameras": 1, "network": 1,
     "materials": 1, "minutes": 2_160,
 }
@@ -64,6 +66,7 @@ LABELS: Mapping[str, Any] = {
     "total": _("total votes"),
     "registered": _("registered voters"),
     "previous_voters": _("last published turnout"),
+    "previous_total": _("last published closing total"),
     "other_voters": _("another reporter's turnout"),
     "staff": _("staff present"),
     "inspector": _("inspector present"),

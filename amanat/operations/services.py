@@ -312,6 +312,7 @@ def _rule_values(station: Station, day: StationDay | None, window: Window, value
         "voters": values.voters, "total": values.total,
         "registered": day.registered if day else station.expected_voters,
         "previous_voters": (day.voters or 0) if day else 0,
+        "previous_total": (day.total or 0) if day else 0,
         "other_voters": other,
         "staff": sum(values.staff.values()) if values.staff else None,
         "inspector": (int(values.staff.get(StationPost.INSPECTOR, 0) > 0)
@@ -578,18 +579,44 @@ def _makers(checkin: Checkin) -> set[int]:
     return makers
 
 
+def _parties(checkin: Checkin) -> set[int]:
+    """The people who reported a figure for the same station and window as ``checkin``
+    (by the web or the API, or by SMS from their profile's mobile): the parties to what
+    the quality rules compare it with (another reporter's turnout, the published
+    figure), who may not settle it either (attack review 2 F1: the reporter of one side
+    of a dispute corrected the other side to his own figure and published it)."""
+    same = (Checkin.objects.filter(election_id=checkin.election_id,
+                                   station_id=checkin.station_id, window_id=checkin.window_id)
+            .exclude(pk=checkin.pk))
+    parties = set(same.exclude(reporter=None).values_list("reporter_id", flat=True))
+    senders = set(same.exclude(sender="").values_list("sender", flat=True))
+    if senders:
+        parties |= set(Profile.objects.filter(mobile__in=senders)
+                       .values_list("user_id", flat=True))
+    return parties
+
+
 def _maker_check(*, flag: Flag, actor: AnyUser) -> None:
     """Maker-checker: the figures of a quarantined check-in are verified or corrected by
-    someone other than who reported or corrected them (as ``candidates`` reviews are);
+    someone other than who reported or corrected them (as ``candidates`` reviews are),
+    nor by anyone who reported a figure for the same station and window (``_parties``);
     the refused attempt is audited."""
     user = signed_in(actor)
-    if user is not None and user.pk in _makers(flag.checkin):
-        with transaction.atomic():
-            audit_record(action="operations.flag.refused", actor=actor, obj=flag.checkin,
-                         object_type="operations.checkin",
-                         extra={"code": "same_person", "flag": flag.pk})
-        raise RuleError(_("You reported or corrected these figures: another official must "
-                          "verify or correct them."), code="same_person")
+    if user is None:
+        return
+    if user.pk in _makers(flag.checkin):
+        code, message = "same_person", _("You reported or corrected these figures: another "
+                                         "official must verify or correct them.")
+    elif user.pk in _parties(flag.checkin):
+        code, message = "party", _("You reported a figure for this station in the same "
+                                   "window: another official must verify or correct these "
+                                   "figures.")
+    else:
+        return
+    with transaction.atomic():
+        audit_record(action="operations.flag.refused", actor=actor, obj=flag.checkin,
+                     object_type="operations.checkin", extra={"code": code, "flag": flag.pk})
+    raise RuleError(message, code=code)
 
 
 def _rule_values_again(checkin: Checkin, corrected: Mapping[str, int]) -> dict[str, Any]:
@@ -613,6 +640,12 @@ def _rule_values_again(checkin: Checkin, corrected: Mapping[str, int]) -> dict[s
                                voters__isnull=False, received_at__lte=checkin.received_at)
         .exclude(pk=checkin.pk).order_by("-received_at", "-pk")
         .values_list("voters", flat=True).first() or 0)
+    found["previous_total"] = (
+        Checkin.objects.filter(election_id=checkin.election_id, station_id=checkin.station_id,
+                               state__in=PUBLISHED_STATES, kind=Kind.CLOSING,
+                               total__isnull=False, received_at__lte=checkin.received_at)
+        .exclude(pk=checkin.pk).order_by("-received_at", "-pk")
+        .values_list("total", flat=True).first() or 0)
     return found
 
 

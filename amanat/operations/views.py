@@ -7,6 +7,7 @@ Scope is ``operations.checkin`` through ``accounts.access``; out of scope is 404
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from amanat.accounts import access, policy
@@ -28,7 +30,7 @@ from amanat.lib.limits import parse_id
 from amanat.lib.persian import to_ascii_digits
 from amanat.operations import selectors, services
 from amanat.operations.forms import CheckinForm, DayForm, StationSearchForm
-from amanat.operations.models import Checkin, CheckinState, Source
+from amanat.operations.models import Checkin, CheckinState, Source, Window
 from amanat.stations.models import Station
 
 # The page asks for fresh figures this often (the brief: at least every 30 s).
@@ -146,10 +148,26 @@ def checkin_new(request: HttpRequest, station_id: int) -> HttpResponse:
         key = form.cleaned_data.get("client_key")
         client_key = f"web:{request.user.pk}:{key}" if key else None
         stored = selectors.checkin_by_key(client_key) if client_key else None
-        if stored is not None:  # the same form posted again: one check-in
+        if stored is not None and _same_checkin(stored, station, window, form.values()):
+            # The same form posted again: one check-in.
             messages.info(request, _("This check-in was recorded already (number %(number)s); "
                                      "it was not recorded again.") % {"number": stored.pk})
             return redirect("operations:station_day", station_id=station.pk)
+        if stored is not None:
+            # Its key with other figures (the form brought back and changed): not taken
+            # for the first, nor recorded unseen; a new key to send it with (attack
+            # review 2 F5).
+            data = request.POST.copy()
+            data["client_key"] = uuid.uuid4().hex
+            form = CheckinForm(data, windows=windows, incident_codes=form.incident_codes)
+            form.is_valid()
+            form.add_error(None, RuleError(
+                gettext_lazy("This form was sent already with other figures (number "
+                             "%(number)s): check the figures and send it again."),
+                code="key_reused", number=stored.pk).message)
+            return render(request, "operations/checkin_form.html", {
+                "station": station, "election": election, "form": form, "windows": windows,
+            })
         try:
             services.window_check(window, window.code, timezone.now())
             received = services.checkin_record(station=station, window=window,
@@ -165,6 +183,20 @@ def checkin_new(request: HttpRequest, station_id: int) -> HttpResponse:
     return render(request, "operations/checkin_form.html", {
         "station": station, "election": election, "form": form, "windows": windows,
     })
+
+
+def _same_checkin(stored: Checkin, station: Station, window: Window,
+                  values: services.Values) -> bool:
+    """Whether a form posted again says what the check-in stored under its key says."""
+    try:
+        incidents = services.incident_codes(values.incidents)
+    except RuleError:
+        return False
+    return (stored.station_id, stored.window_id, stored.staff, stored.materials,
+            stored.cameras, stored.network, stored.voters, stored.total, stored.incidents,
+            stored.note) == (
+        station.pk, window.pk, dict(values.staff), values.materials, values.cameras,
+        values.network, values.voters, values.total, incidents, values.note.strip())
 
 
 def _checkin_confirm(request: HttpRequest, checkin: Checkin) -> None:

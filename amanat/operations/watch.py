@@ -259,9 +259,12 @@ def _notify(raised: list[Raised], escalated: list[Raised],
     provinces = dict(AdminUnit.objects.filter(
         pk__in=escalated_by_unit).values_list("pk", "name"))
     roles = policy.roles_allowed("operations.alert", policy.CHANGE)
+    # A disabled account (``user_deactivate``) is told nothing, whatever its memberships
+    # (attack review 2 F6).
     officials = (Membership.objects.active()
                  .filter(unit_id__in=set(by_unit) | set(escalated_by_unit)
-                         | {row.county_id for row in serious}, role__in=roles)
+                         | {row.county_id for row in serious}, role__in=roles,
+                         user__is_active=True)
                  .values_list("unit_id", "user__email", "user__profile__mobile")
                  .order_by("unit_id", "user_id").distinct())
     contacts: dict[int, set[tuple[str, str]]] = defaultdict(set)
