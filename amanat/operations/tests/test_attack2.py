@@ -80,30 +80,6 @@ def test_a_reporter_cannot_settle_a_dispute_over_his_own_figure(
 
 # -- F2: a quarantined closing ends the station's day ----------------------------------
 
-@pytest.mark.xfail(strict=True, reason="F2 open: contradicts test_ckkinds::"
-                   "test_quarantined_closing_still_closes, a decision for the lead")
-def test_a_quarantined_closing_does_not_close_the_station(sms_day: Day) -> None:  # noqa: F811
-    """A closing total of 0 after a turnout of 300 is held for review: it must not end the
-    station's day (turnouts refused, never silent, counted closed) until verified."""
-    assert send("T1#2310-0042#300").outcome == InboundSms.Outcome.ACCEPTED
-    row = send("C#2310-0042#0", sender=MEMBER)
-    closing = Checkin.objects.get(client_key=f"sms:{row.gateway_id}")
-    assert closing.state == CheckinState.QUARANTINED
-    assert _day(sms_day).closed_at is None
-    row = send("T1#2310-0042#350")
-    assert row.outcome == InboundSms.Outcome.ACCEPTED, row.reply
-    assert _day(sms_day).voters == 350
-    # Verified by an official: the station is closed from then on.
-    official = get_user_model().objects.create_user(username="checker")
-    Membership.objects.create(user=official, role=Role.GOVERNOR,
-                              unit=sms_day.gharchak_station.county)
-    flag = Flag.objects.filter(checkin=closing).first()
-    assert flag is not None
-    services.flag_verify(flag=flag, actor=official, note="the station confirmed 0")
-    assert _day(sms_day).closed_at == closing.received_at
-    assert _day(sms_day).total == 0
-
-
 # -- F3: a published closing total goes down, unflagged ---------------------------------
 
 def test_a_closing_total_that_goes_down_is_held(sms_day: Day) -> None:  # noqa: F811
