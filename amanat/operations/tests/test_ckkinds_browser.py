@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from amanat.accounts.testing import sign_in_page
 from amanat.operations.models import Checkin, Window
-from amanat.operations.tests.test_browser import _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def test_the_form_shows_the_chosen_kinds_fields_only(browser_page: Any, day: Any
         opens_at=now - datetime.timedelta(hours=1), closes_at=now + datetime.timedelta(hours=1))
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 900})
-    _sign_in(page, personas.inspector)
+    sign_in_page(page, personas.inspector)
     page.goto(page.base_url + reverse("operations:checkin", args=[day.gharchak_station.pk]))
     windows = {w.code: str(w.pk) for w in Window.objects.filter(election=day.election)}
     page.select_option("#id_window", windows["O"])
