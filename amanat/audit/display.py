@@ -144,6 +144,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "candidates.document.upload": _("Dossier document received"),
     "candidates.document.reject": _("Dossier document rejected"),
     "candidates.document.download": _("Dossier document downloaded"),
+    "candidates.relative.declare": _("Candidate's relative declared"),
     # the review half (issue 13)
     "candidates.inquiry.send": _("Inquiries sent"),
     "candidates.inquiry.answer": _("Inquiry answer recorded"),

@@ -14,14 +14,13 @@ from amanat.candidates.tests.test_attack_review import _board_world, _signed_in
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(strict=True, reason="F1 open: no way to declare a relative")
 def test_f1_county_staff_declare_a_candidates_relative_on_the_dossier(
         small_geo: Any, personas: Any) -> None:
     """F1: the relatives a candidate declares are what the staffing conflict rule and
     the board's "party to the case" rule read, yet nothing but the demo could write
     one. The county office records them on the dossier (audited); another county's
     official gets 404 and nothing is stored."""
-    from amanat.audit.models import AuditEntry
+    from amanat.audit.models import Event
     from amanat.candidates.models import DeclaredRelative
 
     w = _board_world(small_geo)
@@ -43,7 +42,7 @@ def test_f1_county_staff_declare_a_candidates_relative_on_the_dossier(
     assert response.status_code == 302
     stored = DeclaredRelative.objects.get()
     assert stored.national_id == relative and stored.candidacy_id == w["c"].pk
-    assert AuditEntry.objects.filter(action="candidates.relative.declare").exists()
+    assert Event.objects.filter(action="candidates.relative.declare").exists()
     # The board rule reads it: that relative, seated on the executive board, is a party.
     from amanat.boards.models import BoardKind
     from amanat.candidates import review_selectors as rs
@@ -88,8 +87,9 @@ def test_f3_confidential_inquiry_answers_need_the_second_factor(small_geo: Any,
     judiciary's answers about a candidate with a password alone (accounts.access asks
     TOTP only of national and provincial memberships). The answers are the most
     confidential data of the process: reading them must need the second factor."""
-    from amanat.accounts.testing import sign_in
     from django.test import Client
+
+    from amanat.accounts.testing import sign_in
 
     w = _board_world(small_geo)
     client = sign_in(Client(), w["exec"], verified=False)
