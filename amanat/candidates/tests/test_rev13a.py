@@ -95,3 +95,37 @@ def test_f3_confidential_inquiry_answers_need_the_second_factor(small_geo: Any,
     client = sign_in(Client(), w["exec"], verified=False)
     response = client.post(reverse("candidates_review:answers", args=[w["c"].pk]))
     assert response.status_code in (302, 403, 404)
+
+
+@pytest.mark.xfail(strict=True, reason="F4 open: recording and reading inquiry answers "
+                                       "has no party-to-the-case check")
+def test_f4_a_board_member_does_not_record_or_read_a_relatives_inquiry_answers(
+        small_geo: Any, personas: Any) -> None:
+    """F4: the board refuses a member's decision on a relative's candidacy, but the same
+    member records the authorities' answers about that candidacy (the answers a
+    qualification rests on) and reads the confidential answers: no party check there."""
+    import datetime
+
+    from amanat.boards.models import BoardKind
+    from amanat.candidates.models import DeclaredRelative, Inquiry, InquiryAnswer
+    from amanat.candidates.models import InquiryBatch
+
+    w = _board_world(small_geo)
+    race, seat_c = w["c"].contest, w["c"].constituency
+    fresh = f.candidacy(contest=race, constituency=seat_c, county=small_geo.gharchak)
+    batch = InquiryBatch.objects.create(
+        reference="INQ-F4", election=w["election"], kind="police", unit=small_geo.gharchak,
+        unit_path=small_geo.gharchak.path, due=datetime.date.today() + datetime.timedelta(5),
+        sent_by=w["exec"])
+    inquiry = Inquiry.objects.create(candidacy=fresh, batch=batch, kind="police",
+                                     due=batch.due)
+    seat = w["boards"][BoardKind.COUNTY_EXECUTIVE].members.serving().get(user=w["exec"])
+    DeclaredRelative.objects.create(candidacy=fresh, national_id=seat.national_id,
+                                    first_name="عضو", last_name="هیئت", relation="sibling")
+    client = _signed_in(w["exec"])
+    client.post(reverse("candidates_review:inquiry_answer", args=[inquiry.pk]),
+                {"answer": "clear"})
+    inquiry.refresh_from_db()
+    assert inquiry.answer == InquiryAnswer.PENDING
+    read = client.post(reverse("candidates_review:answers", args=[fresh.pk]))
+    assert read.status_code in (403, 404, 422)
