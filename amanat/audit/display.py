@@ -149,6 +149,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "candidates.inquiry.send": _("Inquiries sent"),
     "candidates.inquiry.answer": _("Inquiry answer recorded"),
     "candidates.inquiry.answer_batch": _("Inquiry answers recorded in bulk"),
+    "candidates.inquiry.refused": _("Inquiry answer refused to a party to the case"),
     "candidates.inquiry.view": _("Confidential inquiry answers viewed"),
     "candidates.decision.make": _("Executive board decision"),
     "candidates.decision.confirmed": _("Decision confirmed by the supervision board"),

@@ -97,8 +97,6 @@ def test_f3_confidential_inquiry_answers_need_the_second_factor(small_geo: Any,
     assert response.status_code in (302, 403, 404)
 
 
-@pytest.mark.xfail(strict=True, reason="F4 open: recording and reading inquiry answers "
-                                       "has no party-to-the-case check")
 def test_f4_a_board_member_does_not_record_or_read_a_relatives_inquiry_answers(
         small_geo: Any, personas: Any) -> None:
     """F4: the board refuses a member's decision on a relative's candidacy, but the same
@@ -107,8 +105,7 @@ def test_f4_a_board_member_does_not_record_or_read_a_relatives_inquiry_answers(
     import datetime
 
     from amanat.boards.models import BoardKind
-    from amanat.candidates.models import DeclaredRelative, Inquiry, InquiryAnswer
-    from amanat.candidates.models import InquiryBatch
+    from amanat.candidates.models import DeclaredRelative, Inquiry, InquiryAnswer, InquiryBatch
 
     w = _board_world(small_geo)
     race, seat_c = w["c"].contest, w["c"].constituency
@@ -122,6 +119,14 @@ def test_f4_a_board_member_does_not_record_or_read_a_relatives_inquiry_answers(
     seat = w["boards"][BoardKind.COUNTY_EXECUTIVE].members.serving().get(user=w["exec"])
     DeclaredRelative.objects.create(candidacy=fresh, national_id=seat.national_id,
                                     first_name="عضو", last_name="هیئت", relation="sibling")
+    # In bulk (the page's import and the API share the service): refused, nothing stored.
+    from amanat.candidates import review_services as services
+
+    result = services.inquiry_answers_apply(
+        actor=w["exec"], election=w["election"], paths=[small_geo.gharchak.path],
+        rows=[services.AnswerRow(line=2, reference=fresh.reference, kind="police",
+                                 answer="clear")])
+    assert result.applied == 0 and [e.code for _line, e in result.errors] == ["party"]
     client = _signed_in(w["exec"])
     client.post(reverse("candidates_review:inquiry_answer", args=[inquiry.pk]),
                 {"answer": "clear"})
@@ -129,3 +134,9 @@ def test_f4_a_board_member_does_not_record_or_read_a_relatives_inquiry_answers(
     assert inquiry.answer == InquiryAnswer.PENDING
     read = client.post(reverse("candidates_review:answers", args=[fresh.pk]))
     assert read.status_code in (403, 404, 422)
+    from amanat.audit.models import Event
+
+    assert not Event.objects.filter(action="candidates.inquiry.view").exists()
+    assert Event.objects.filter(action="candidates.inquiry.refused").count() == 2
+    # Another member of the board, no party, records it.
+    services.inquiry_answer(actor=w["exec2"], inquiry=inquiry, answer="clear")
