@@ -144,10 +144,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "candidates.document.upload": _("Dossier document received"),
     "candidates.document.reject": _("Dossier document rejected"),
     "candidates.document.download": _("Dossier document downloaded"),
+    "candidates.relative.declare": _("Candidate's relative declared"),
     # the review half (issue 13)
     "candidates.inquiry.send": _("Inquiries sent"),
     "candidates.inquiry.answer": _("Inquiry answer recorded"),
     "candidates.inquiry.answer_batch": _("Inquiry answers recorded in bulk"),
+    "candidates.inquiry.refused": _("Inquiry answer refused to a party to the case"),
     "candidates.inquiry.view": _("Confidential inquiry answers viewed"),
     "candidates.decision.make": _("Executive board decision"),
     "candidates.decision.confirmed": _("Decision confirmed by the supervision board"),

@@ -17,9 +17,11 @@ from amanat.candidates import files
 from amanat.candidates.files import CheckedFile
 from amanat.candidates.models import (
     Candidacy,
+    DeclaredRelative,
     DocumentType,
     EducationLevel,
     Gender,
+    Relation,
     State,
 )
 from amanat.candidates.services import PersonData, mobile_checked, national_id_checked
@@ -227,6 +229,24 @@ class DocumentUploadForm(forms.Form):
     def clean_file(self) -> CheckedFile:
         try:
             return files.check_upload(self.cleaned_data["file"])
+        except RuleError as error:
+            raise _rule(error) from error
+
+
+class RelativeForm(forms.Form):
+    """A relative the candidate declares (the staffing conflict check reads them)."""
+
+    relation = forms.ChoiceField(label=_("Relation"), choices=Relation.choices)
+    national_id = CleanCharField(label=_("National ID"), max_length=20,
+                                 help_text=_("Ten digits, as on the national ID card"))
+    first_name = CleanCharField(label=_("First name"),
+                                max_length=text_limit(DeclaredRelative, "first_name"))
+    last_name = CleanCharField(label=_("Last name"),
+                               max_length=text_limit(DeclaredRelative, "last_name"))
+
+    def clean_national_id(self) -> str:
+        try:
+            return national_id_checked(self.cleaned_data["national_id"])
         except RuleError as error:
             raise _rule(error) from error
 

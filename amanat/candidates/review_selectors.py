@@ -114,6 +114,23 @@ def party_to(seat: BoardMember, candidacy: Candidacy) -> bool:
             or candidacy.relatives.filter(national_id=seat.national_id).exists())
 
 
+def party_candidacies(user: AnyUser, election: Election, candidacy_ids: Any) -> set[int]:
+    """Among ``candidacy_ids``, those ``user`` is a party to through a serving seat on any
+    board of ``election`` (the seat's national ID is the candidate's or a declared
+    relative's): such a member neither records the inquiry answers nor reads them, as
+    they decide nothing on them (``party_to``)."""
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return set()
+    nids = set(BoardMember.objects.serving().filter(
+        user_id=user.pk, board__election=election).values_list("national_id", flat=True))
+    if not nids:
+        return set()
+    ids = list(candidacy_ids)
+    return set(Candidacy.objects.filter(
+        Q(national_id__in=nids) | Q(relatives__national_id__in=nids), pk__in=ids,
+    ).values_list("pk", flat=True))
+
+
 def open_executive_decision(candidacy: Candidacy) -> int | None:
     """The executive decision awaiting the supervision board, if any (its id)."""
     pk: int | None = (ReviewDecision.objects

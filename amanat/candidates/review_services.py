@@ -162,6 +162,10 @@ def inquiry_answer(*, actor: AnyUser, inquiry: Inquiry, answer: str, adverse_ref
     moment = _now(now)
     answer, reference = _answer_checked(answer, adverse_reference, inquiry.due,
                                         timezone.localdate(moment))
+    candidacy = inquiry.candidacy
+    if rs.party_candidacies(actor, candidacy.election, [candidacy.pk]):
+        raise _refusal(actor=actor, action="candidates.inquiry.refused", obj=candidacy,
+                       unit=candidacy.county, error=_party_error())
     with transaction.atomic():
         inquiry = Inquiry.objects.select_for_update().select_related("candidacy__county").get(
             pk=inquiry.pk)
@@ -218,13 +222,17 @@ def inquiry_answers_apply(*, actor: AnyUser, election: Election, paths: list[str
     references = {r.reference for r in rows}
     whole = any(p.count("/") == 1 for p in paths)
     found: dict[tuple[str, str], tuple[int, str, datetime.date]] = {}
-    for pk, reference, kind, answer, due, path in (
+    candidacy_of: dict[int, int] = {}
+    for pk, reference, kind, answer, due, path, candidacy_id in (
             Inquiry.objects.filter(candidacy__election=election,
                                    candidacy__reference__in=references)
             .values_list("pk", "candidacy__reference", "kind", "answer", "due",
-                         "candidacy__unit_path").iterator(chunk_size=5000)):
+                         "candidacy__unit_path", "candidacy_id").iterator(chunk_size=5000)):
         if whole or any(path.startswith(p) for p in paths):
             found[(reference, kind)] = (pk, answer, due)
+            candidacy_of[pk] = candidacy_id
+    # A member who is a party (their own or a relative's candidacy) records no answer.
+    parties = rs.party_candidacies(actor, election, set(candidacy_of.values()))
     updates: list[tuple[int, list[object]]] = []
     seen: set[int] = set()
     recorder = signed_in(actor)
@@ -237,6 +245,8 @@ def inquiry_answers_apply(*, actor: AnyUser, election: Election, paths: list[str
                                 code="not_found", field="reference", kind=row.kind,
                                 reference=row.reference)
             pk, current, due = hit
+            if candidacy_of[pk] in parties:
+                raise _party_error()
             if current != InquiryAnswer.PENDING or pk in seen:
                 raise RuleError(_("The inquiry about %(reference)s has already been "
                                   "answered."), code="answered", field="answer",
@@ -318,6 +328,11 @@ def _require_seat(*, actor: AnyUser, kind: str, candidacy: Candidacy, action: st
                            _("A board member takes no part in the decision on their own "
                              "candidacy or on a relative's."),
                            code="party", field="outcome"))
+
+
+def _party_error() -> RuleError:
+    return RuleError(_("A board member neither records nor reads the inquiry answers about "
+                       "their own candidacy or a relative's."), code="party", field="answer")
 
 
 def _board_ready(*, actor: AnyUser, kind: str, candidacy: Candidacy, action: str) -> None:

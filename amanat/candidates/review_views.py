@@ -321,6 +321,16 @@ def candidacy_answers(request: HttpRequest, candidacy_id: int) -> HttpResponse:
     """The confidential inquiry answers, shown on a POST that is recorded in the log."""
     candidacy = rs.get_candidacy_for_user(request.user, candidacy_id)
     access.require(request.user, policy.VIEW, rs.INQUIRY, candidacy.county, pk=candidacy.pk)
+    if rs.party_candidacies(request.user, candidacy.election, [candidacy.pk]):
+        # A member who is a party (their own or a relative's candidacy) reads nothing:
+        # the refusal is recorded like the board's others.
+        with transaction.atomic():
+            audit_record(action="candidates.inquiry.refused", actor=request.user,
+                         unit=candidacy.county, obj=candidacy, extra={"code": "party"})
+        messages.error(request, _("A board member neither records nor reads the inquiry "
+                                  "answers about their own candidacy or a relative's."))
+        return render(request, "candidates/review.html", _review_context(request, candidacy),
+                      status=403)
     answers = rs.inquiry_answers(candidacy)
     with transaction.atomic():
         audit_record(action="candidates.inquiry.view", actor=request.user,

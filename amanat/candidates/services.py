@@ -36,16 +36,18 @@ from amanat.candidates.models import (
     Channel,
     Declaration,
     DeclarationCode,
+    DeclaredRelative,
     Document,
     DocumentStatus,
     DocumentType,
     MobileCode,
+    Relation,
     SeatBand,
     State,
 )
 from amanat.core import notify
 from amanat.core.errors import ALL, Digits, RuleError
-from amanat.core.identity import mobile_checked, national_id_checked
+from amanat.core.identity import mask_national_id, mobile_checked, national_id_checked
 from amanat.core.models import in_language
 from amanat.core.templatetags.persian import list_separator
 from amanat.elections.models import Contest, ContestKind, Election
@@ -618,6 +620,49 @@ def document_download_record(*, actor: AnyUser, document: Document) -> None:
         audit_record(action="candidates.document.download", actor=actor,
                      unit=document.candidacy.county, obj=document,
                      extra={"candidacy": document.candidacy.reference})
+
+
+# --- declared relatives ----------------------------------------------------------------------
+
+MAX_RELATIVE_NAME = 100
+
+
+def relative_declare(*, actor: AnyUser, candidacy: Candidacy, relation: str, national_id: str,
+                     first_name: str, last_name: str) -> DeclaredRelative:
+    """Record a relative the candidate declares, at the county office (audited, the
+    national ID masked in the log). These rows are what the staffing conflict rule
+    ``relative`` and the boards' "no one decides a relative's case" read."""
+    if relation not in Relation.values:
+        raise RuleError(_("Choose the relation."), code="relation", field="relation")
+    nid = national_id_checked(national_id)
+    names = {}
+    for name, value in (("first_name", first_name), ("last_name", last_name)):
+        text = normalize(value or "").strip()
+        if not text:
+            raise RuleError(_("This field is required."), code="required", field=name)
+        if len(text) > MAX_RELATIVE_NAME:
+            raise RuleError(_("The name is longer than %(limit)s characters."),
+                            code="too_long", field=name, limit=MAX_RELATIVE_NAME)
+        names[name] = text
+    with transaction.atomic():
+        candidacy = Candidacy.objects.select_for_update().select_related("county").get(
+            pk=candidacy.pk)
+        if candidacy.state not in LIVE_STATES or candidacy.state == State.WITHDRAWN:
+            raise RuleError(_("This candidacy takes no more declarations."), code="state")
+        if nid == candidacy.national_id:
+            raise RuleError(_("The candidate cannot be declared as their own relative."),
+                            code="self", field="national_id")
+        if DeclaredRelative.objects.filter(candidacy=candidacy, national_id=nid).exists():
+            raise RuleError(_("%(value)s is already declared as a relative of this "
+                              "candidate."), code="relative_exists", field="national_id",
+                            value=Digits(nid))
+        relative = DeclaredRelative.objects.create(candidacy=candidacy, relation=relation,
+                                                   national_id=nid, **names)
+        audit_record(action="candidates.relative.declare", actor=actor, unit=candidacy.county,
+                     obj=relative, after={"candidacy": candidacy.reference,
+                                          "relation": relation,
+                                          "national_id": mask_national_id(nid)})
+    return relative
 
 
 # --- boards ----------------------------------------------------------------------------------

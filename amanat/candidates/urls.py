@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:candidacy_id>/", views.candidate_detail, name="detail"),
     path("<int:candidacy_id>/confirm/", views.candidate_confirm, name="confirm"),
     path("<int:candidacy_id>/documents/", views.document_upload, name="document_upload"),
+    path("<int:candidacy_id>/relatives/", views.relative_new, name="relative_new"),
     path("documents/<int:document_id>/", views.document_download, name="document"),
     path("documents/<int:document_id>/reject/", views.document_reject, name="document_reject"),
     path("constituencies/", views.constituency_list, name="constituencies"),

@@ -33,6 +33,7 @@ from amanat.candidates.forms import (
     PlaceForm,
     PreRegisterForm,
     PreRegisterStartForm,
+    RelativeForm,
     WalkInForm,
 )
 from amanat.candidates.models import Candidacy, Channel, DocumentType, State
@@ -268,6 +269,7 @@ def candidate_detail(request: HttpRequest, candidacy_id: int) -> HttpResponse:
         "can_confirm": can_change and candidacy.state == State.PRE_REGISTERED,
         "upload_form": DocumentUploadForm(types=types) if can_change else None,
         "reject_form": DocumentRejectForm() if can_change else None,
+        "relative_form": RelativeForm() if can_change else None,
         "training_status": training_selectors.candidate_course_status(
             election=candidacy.election, national_id=candidacy.national_id),
     })
@@ -338,6 +340,28 @@ def document_upload(request: HttpRequest, candidacy_id: int) -> HttpResponse:
             _error(request, error)
         else:
             messages.success(request, _("Document received."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, str(message))
+    return redirect("candidates:detail", candidacy_id=candidacy.pk)
+
+
+@require_POST
+def relative_new(request: HttpRequest, candidacy_id: int) -> HttpResponse:
+    """The county office records a relative the candidate declares (F1 of the rev13a
+    review: the staffing conflict rule and the boards' party check read these)."""
+    candidacy = selectors.get_candidacy_for_user(request.user, candidacy_id,
+                                                 action=policy.CHANGE)
+    form = RelativeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.relative_declare(actor=request.user, candidacy=candidacy,
+                                      **form.cleaned_data)
+        except RuleError as error:
+            _error(request, error)
+        else:
+            messages.success(request, _("Relative declared."))
     else:
         for errors in form.errors.values():
             for message in errors:

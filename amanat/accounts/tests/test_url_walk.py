@@ -970,6 +970,8 @@ EXPECTATIONS: dict[str, Expect] = {
                                  objects=_candidacies, post_only=True),
     "candidates:document_upload": Expect(OBJECT, "candidates.candidacy", action="change",
                                          objects=_candidacies, post_only=True),
+    "candidates:relative_new": Expect(OBJECT, "candidates.candidacy", action="change",
+                                      objects=_candidacies, post_only=True),
     "candidates:document": Expect(OBJECT, "candidates.document",
                                   objects=_candidate_documents, post_only=True),
     "candidates:document_reject": Expect(OBJECT, "candidates.document", action="change",

@@ -158,6 +158,7 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.candidates.forms.DocumentUploadForm": lambda ctx: ctx.form(
         {}, types=_model("candidates.DocumentType").objects.all()),
     "amanat.candidates.forms.DocumentRejectForm": lambda ctx: ctx.form({}),
+    "amanat.candidates.forms.RelativeForm": lambda ctx: ctx.form({"national_id": "123"}),
     "amanat.candidates.forms.CandidateFilterForm": lambda ctx: ctx.form(
         {"state": "x"}, counties=_counties()),
     "amanat.candidates.forms.ConstituencyFilterForm": lambda ctx: ctx.form({"kind": "x"}),
