@@ -128,15 +128,20 @@ def is_national(user: AnyUser) -> bool:
 
 # Memberships at these units need the second factor (TOTP) at sign-in.
 SECOND_FACTOR_UNIT_KINDS = (Kind.COUNTRY, Kind.PROVINCE)
+# ... and these roles at any unit: the boards read the candidates' confidential inquiry
+# answers (intelligence, police, judiciary), which a password alone must not open.
+SECOND_FACTOR_ROLES = (Role.EXECUTIVE_BOARD, Role.SUPERVISION_BOARD)
 
 
 def needs_second_factor(user: AnyUser) -> bool:
-    """National and provincial memberships, and staff, must sign in with TOTP."""
+    """National and provincial memberships, board members, and staff must sign in with
+    TOTP."""
     if not user.is_authenticated:
         return False
     if getattr(user, "is_staff", False):
         return True
-    return any(m.unit.kind in SECOND_FACTOR_UNIT_KINDS for m in _memberships(user))
+    return any(m.unit.kind in SECOND_FACTOR_UNIT_KINDS or m.role in SECOND_FACTOR_ROLES
+               for m in _memberships(user))
 
 
 def access_denied_record(*, user: AnyUser, model_label: str, pk: Any, action: str) -> None:

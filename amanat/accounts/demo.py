@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from amanat.accounts.access import needs_second_factor
 from amanat.accounts.models import Agency, Profile, Role
 from amanat.accounts.services import membership_grant_system
 from amanat.geo.models import AdminUnit, Kind
@@ -73,7 +74,7 @@ def seed_demo_users() -> list[tuple[DemoUser, bool]]:
         agency = Agency.objects.get(code=demo.agency) if demo.agency else None
         membership_grant_system(user=user, role=demo.role, unit=unit, agency=agency,
                                 actor_name="demo")
-        needs_2fa = demo.kind in (Kind.COUNTRY, Kind.PROVINCE)
+        needs_2fa = needs_second_factor(user)
         if needs_2fa:
             TOTPDevice.objects.get_or_create(
                 user=user, name="demo", defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True}

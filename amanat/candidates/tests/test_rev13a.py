@@ -79,14 +79,13 @@ def test_f2_the_member_who_confirmed_a_disqualification_does_not_decide_its_comp
     assert Complaint.objects.count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="F3 open: county board roles sign in without TOTP "
-                                       "(a policy decision for the lead)")
 def test_f3_confidential_inquiry_answers_need_the_second_factor(small_geo: Any,
                                                                 personas: Any) -> None:
     """F3: a county executive board member reads the Intelligence Ministry's and the
     judiciary's answers about a candidate with a password alone (accounts.access asks
     TOTP only of national and provincial memberships). The answers are the most
-    confidential data of the process: reading them must need the second factor."""
+    confidential data of the process: reading them needs the second factor (fixed: board
+    roles need it at sign-in, accounts.access.SECOND_FACTOR_ROLES)."""
     from django.test import Client
 
     from amanat.accounts.testing import sign_in
