@@ -85,6 +85,13 @@ def get_flag_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Flag:
                                              "resolved_by"))
 
 
+def open_flags_of(checkin: Checkin) -> list[Flag]:
+    """The check-in's open flags, the oldest first (a correction that still breaks a rule
+    leaves new ones: user review 2, F5)."""
+    return list(Flag.objects.filter(checkin=checkin, state=FlagState.OPEN)
+                .select_related("rule").order_by("pk"))
+
+
 def rules_for_user(user: AnyUser) -> QuerySet[QualityRule]:
     if not access.can(user, policy.VIEW, RULE, None):
         raise Http404("not found")

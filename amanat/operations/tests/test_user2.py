@@ -83,3 +83,118 @@ def test_the_service_refuses_a_simulated_day_in_english_too(day: Any, personas: 
     answer = admin.post(edit, _edit_post(day, "5"))
     assert answer.status_code == 200
     assert "Restore the real day first" in answer.content.decode()
+
+
+# -- F5: a correction that still breaks a rule is not said to be published ------------
+
+def _record(day: Any, code: str, clock: str, **values: Any) -> Any:
+    from amanat.operations import services
+    from amanat.operations.tests.conftest import at
+
+    window = services.window_for(day.election, code, at(clock))
+    return services.checkin_record(station=day.gharchak_station, window=window,
+                                   values=services.Values(**values), source="web",
+                                   at=at(clock)).checkin
+
+
+def test_a_correction_still_above_the_register_says_it_stays_held(
+        day: Any, personas: Any) -> None:
+    from amanat.operations.models import Flag, StationDay
+
+    checkin = _record(day, "T1", "10:00", voters=1200)  # 800 registered
+    flag = Flag.objects.get(checkin=checkin)
+    governor = client_for(personas.gharchak_governor)
+    answer = governor.post(reverse("operations:flag_correct", args=[flag.pk]),
+                           {"voters": "۱۱۰۰", "note": "تماس با رئیس شعبه"}, follow=True)
+    assert answer.status_code == 200
+    new = Flag.objects.get(checkin=checkin, state="open")
+    # Taken to the new flag, told in words that the figure is held, not published.
+    assert answer.redirect_chain[-1][0] == reverse("operations:flag", args=[new.pk])
+    text = answer.content.decode()
+    assert "منتشر شد" not in text
+    assert "همچنان" in text and "مشارکت بیش از واجدان شرایط شعبه" in text
+    assert 'alert-warning' in text
+    checkin.refresh_from_db()
+    assert checkin.state == "quarantined" and checkin.voters == 1100
+    assert StationDay.objects.get(station=day.gharchak_station).voters is None
+
+    # A correction within the register is published, as before.
+    other = client_for(personas.admin)
+    answer = other.post(reverse("operations:flag_correct", args=[new.pk]),
+                        {"voters": "700", "note": "برگهٔ شمارش"}, follow=True)
+    assert "اصلاح و منتشر شد" in answer.content.decode()
+    assert StationDay.objects.get(station=day.gharchak_station).voters == 700
+
+
+# -- F3, F4: an opening's cameras, network and materials; the window's label -----------
+
+def test_the_opening_answers_are_shown_on_the_station_day_and_the_alert(
+        day: Any, personas: Any) -> None:
+    from amanat.operations.models import Alert
+    from amanat.operations.tests.conftest import at
+
+    _record(day, "O", "07:00", staff={"representative": 1, "member": 4}, cameras=True,
+            network=False)
+    _record(day, "I", "07:05", incidents="VB")
+    call_command("operations_watch", "--election", day.election.slug, "--now",
+                 at("07:06").isoformat(), stdout=io.StringIO())
+    governor = client_for(personas.gharchak_governor)
+    page = governor.get(reverse("operations:station_day", args=[day.gharchak_station.pk]))
+    text = page.content.decode()
+    assert "دوربین‌ها در حال ضبط: بله" in text
+    assert 'شبکه برقرار: <strong class="text-danger">خیر</strong>' in text
+    assert "اقلام" not in text.split('data-testid="timeline"')[1].split("</ol>")[0]  # not given
+
+    english = client_for(personas.gharchak_governor, "en")
+    text = english.get(reverse("operations:station_day",
+                               args=[day.gharchak_station.pk])).content.decode()
+    assert "cameras recording: Yes" in text
+
+    # The alert's last check-in: the window's label in the reader's language (F4).
+    _record(day, "C", "20:00", total=700)
+    alert = Alert.objects.get(kind="incident")
+    text = governor.get(reverse("operations:alert", args=[alert.pk])).content.decode()
+    last = text.split('data-testid="alert-last"')[1].split("</dd>")[0]
+    assert "closing" not in last and "بستن صندوق" in last
+
+
+# -- F17: the province's and country's tables keep the watch figures on a phone ---------
+
+def _browser_sign_in(page: Any, user: Any) -> None:
+    from django.conf import settings as django_settings
+
+    client = Client()
+    sign_in(client, user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
+                               "url": page.base_url}])
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_unit_table_keeps_silent_flagged_and_turnout_on_a_phone(
+        browser_page: Any, day: Any, personas: Any, settings: Any) -> None:
+    from playwright.sync_api import expect
+
+    settings.AMANAT_TILE_URL = ""
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 900})
+    _browser_sign_in(page, personas.admin)
+    page.goto(f"{page.base_url}/operations/?election={day.election.slug}&refresh=2")
+    board = page.locator("#ops-dashboard")
+    expect(board).to_have_attribute("data-state", "fresh")
+    for _ in range(2):  # as rendered, then as the first poll redraws the rows
+        heads = [h.strip() for h in page.locator("[data-testid=ops-table] th:visible")
+                 .all_inner_texts()]
+        assert heads == ["استان", "خاموش", "پرچم‌خورده", "مشارکت", "رخدادها"], heads
+        row = page.locator("[data-testid=ops-row]").first
+        assert row.locator("td:visible").count() == 5
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        assert page.evaluate(
+            "document.querySelector('[data-testid=ops-table]').scrollWidth"
+            " <= document.querySelector('[data-testid=ops-table]').parentElement"
+            ".clientWidth + 1")
+        page.wait_for_timeout(2500)
+    # Wider, every column is back.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.locator("[data-testid=ops-table] th:visible").count() == 10
