@@ -26,7 +26,7 @@ from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents import selectors as incident_selectors
 from amanat.lib.limits import parse_id
 from amanat.lib.persian import to_ascii_digits
-from amanat.operations import selectors, services
+from amanat.operations import selectors, services, watch_selectors
 from amanat.operations.forms import CheckinForm, DayForm, StationSearchForm
 from amanat.operations.models import Checkin, CheckinState, Source
 from amanat.stations.models import Station
@@ -119,6 +119,7 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
                              station.unit or station.county)
     return render(request, "operations/station_day.html", {
         "station": station, "election": election, **found,
+        "alerts": watch_selectors.station_alerts_for_user(request.user, election, station),
         "can_checkin": can_checkin,
         "open_windows": (selectors.open_windows_for_station(election, station)
                          if can_checkin else []),

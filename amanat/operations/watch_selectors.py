@@ -61,6 +61,16 @@ def alerts_for_user(user: AnyUser, election: Election, *, kind: str = "", state:
             .order_by(escalated, "-raised_at", "-pk"))
 
 
+def station_alerts_for_user(user: AnyUser, election: Election, station: Any) -> list[Alert]:
+    """The station's alerts not closed yet, as far as the user may read alerts (none
+    for a field inspector): what its day's page links to (user review 2, F14)."""
+    alerts = Alert.objects.filter(election=election, station=station).exclude(
+        state=AlertState.CLOSED)
+    return list(access.scope_queryset(user, alerts, action=policy.VIEW,
+                                      path_field="unit_path", model_label=ALERT)
+                .select_related("flag__rule").order_by("-raised_at", "-pk")[:50])
+
+
 def get_alert_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Alert:
     return access.get_object_for_user(
         user, Alert, pk, write=write, path_field="unit_path", model_label=ALERT,

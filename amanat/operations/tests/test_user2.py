@@ -198,3 +198,40 @@ def test_the_unit_table_keeps_silent_flagged_and_turnout_on_a_phone(
     # Wider, every column is back.
     page.set_viewport_size({"width": 1280, "height": 900})
     assert page.locator("[data-testid=ops-table] th:visible").count() == 10
+
+
+# -- F14: the station's day says it is silent and links its alerts and flags ------------
+
+def test_the_station_day_says_silent_since_and_links_its_alerts_and_flags(
+        day: Any, personas: Any) -> None:
+    from amanat.operations.models import Alert, Flag
+    from amanat.operations.tests.conftest import at
+
+    checkin = _record(day, "T1", "10:00", voters=900)  # 800 registered: flagged
+    call_command("operations_watch", "--election", day.election.slug, "--now",
+                 at("11:30").isoformat(), stdout=io.StringIO())
+    silent = Alert.objects.get(kind="silent", station=day.gharchak_station)
+    quality = Alert.objects.get(kind="quality", station=day.gharchak_station)
+    flag = Flag.objects.get(checkin=checkin)
+    url = reverse("operations:station_day", args=[day.gharchak_station.pk])
+
+    text = client_for(personas.gharchak_governor).get(url).content.decode()
+    state = text.split('data-testid="day-state"')[1].split("</dd>")[0]
+    assert "خاموش" in state and "(از ۱۴۰۵/۰۳/۲۲ " in state  # Jalali, Persian digits
+    alerts = text.split('data-testid="day-alerts"')[1].split("</ul>")[0]
+    assert reverse("operations:alert", args=[silent.pk]) in alerts
+    assert reverse("operations:alert", args=[quality.pk]) in alerts
+    assert "مشارکت بیش از واجدان شرایط شعبه" in alerts
+    flags = text.split('data-testid="flags"')[1].split("</table>")[0]
+    assert f'href="{reverse("operations:flag", args=[flag.pk])}"' in flags
+
+    # Closed alerts are not listed; a field inspector (who does not read alerts) sees the
+    # state but no alert; another county's governor does not see the station at all.
+    Alert.objects.filter(pk=quality.pk).update(state="closed")
+    text = client_for(personas.gharchak_governor).get(url).content.decode()
+    assert reverse("operations:alert", args=[quality.pk]) not in text
+    inspector = client_for(personas.inspector).get(url)
+    assert inspector.status_code == 200
+    assert 'data-testid="day-alerts"' not in inspector.content.decode()
+    assert 'data-testid="day-state"' in inspector.content.decode()
+    assert client_for(personas.kerman_governor).get(url).status_code == 404
