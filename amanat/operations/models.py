@@ -199,7 +199,7 @@ class Checkin(models.Model):
         """The opening's yes/no answers that were given (cameras recording, network up,
         materials complete), each by its name in the active language: what the
         headquarters look for first (user review 2, F3)."""
-        return [(str(self._meta.get_field(name).verbose_name), value)
+        return [(str(getattr(self._meta.get_field(name), "verbose_name", name)), value)
                 for name in ("cameras", "network", "materials")
                 if (value := getattr(self, name)) is not None]
 

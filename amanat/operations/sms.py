@@ -268,7 +268,7 @@ def _incidents(parts: list[str], parsed: Parsed) -> services.Values:
         category = incident_selectors.category_by_sms_code(part)
         if category is None:
             raise Unreadable(_("unknown incident code “%(given)s”"), parsed,
-                             code="unknown_category", given=part)
+                             code="unknown_category", given=getattr(part, "typed", part))
         if category.sms_code not in codes:
             codes.append(category.sms_code)
             parsed.understood.append(category.name_fa if translation.get_language() == "fa"
@@ -306,9 +306,35 @@ def values_read(parsed: Parsed, window: Window, rest: list[str]) -> Parsed:
     return parsed
 
 
+class Part(str):
+    """A part of the message as read (upper case, Persian keyboard letters as the Latin
+    ones on their keys) that remembers how it was typed: a refusal quotes what the sender
+    wrote, «خرید رای», not its keyboard reading «OVDN» (user review 2, F10)."""
+
+    typed: str
+
+    def __new__(cls, read: str, typed: str) -> Part:
+        part = super().__new__(cls, read)
+        part.typed = typed
+        return part
+
+
+def _typed_tokens(text: str) -> list[str]:
+    """``tokens`` without the keyboard reading: the parts as typed (digits and letter
+    forms normalised). The reading maps one letter to one letter, so the parts line up."""
+    flat = _SIGN.sub(MINUS, normalize(text))
+    return [part for part in _SPLIT.split(flat) if part]
+
+
 def _rest(text: str) -> list[str]:
     _code_part, rest = _code(tokens(text))
-    return rest[2:]
+    rest = rest[2:]
+    typed = _typed_tokens(text)
+    if not rest or len(typed) < len(rest):
+        return rest
+    # The code and the station may have been read into more or fewer parts (``T 1``,
+    # ``O2310``); the values are the message's last parts either way.
+    return [Part(read, was) for read, was in zip(rest, typed[-len(rest):], strict=True)]
 
 
 # -- the handler --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from amanat.accounts.testing import sign_in
 from amanat.operations.models import DaySettings, Window
@@ -235,3 +235,52 @@ def test_the_station_day_says_silent_since_and_links_its_alerts_and_flags(
     assert 'data-testid="day-alerts"' not in inspector.content.decode()
     assert 'data-testid="day-state"' in inspector.content.decode()
     assert client_for(personas.kerman_governor).get(url).status_code == 404
+
+
+# -- F10: an SMS refusal quotes what the sender typed ------------------------------------
+
+def _kannel(client: Client, text: str, sender: str, message_id: str) -> Any:
+    import urllib.parse
+
+    from django.test import TestCase
+
+    from amanat.core.models import InboundSms
+
+    query = urllib.parse.urlencode({"key": "s3cret", "id": message_id, "from": sender,
+                                    "to": "3000", "text": text, "charset": "UTF-8",
+                                    "coding": "0"})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        answer = client.get(f"/api/v1/sms/kannel?{query}")
+    assert answer.status_code == 200, answer.content
+    return InboundSms.objects.get(gateway_id=message_id)
+
+
+def test_an_sms_incident_typed_in_words_is_quoted_as_typed(day: Any, settings: Any) -> None:
+    from amanat.core import notify
+    from amanat.elections.posts import StationPost
+    from amanat.operations.models import Checkin
+    from amanat.operations.tests.test_sms_checkins import open_now, staff
+
+    settings.AMANAT_KANNEL_SECRET = "s3cret"
+    settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
+    notify.outbox.clear()
+    staff(day, day.gharchak_station, StationPost.REPRESENTATIVE, "09121110042", 1)
+    open_now(day, "I", "T1")
+    client = Client()
+    code = f"{day.gharchak_station.county.code}-{day.gharchak_station.code}"
+    fa_code = code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    with translation.override("fa"):
+        row = _kannel(client, f"I#{code}#خرید رای", "+989121110042", "u2-1")
+        assert row.outcome == "refused" and row.error == "unknown_category"
+        assert "«خرید»" in row.reply and "OVDN" not in row.reply
+        # Persian keyboard letters for a code still read as the code («رذ» is VB).
+        row = _kannel(client, f"ه#{fa_code}#رذ", "+989121110042", "u2-2")
+        assert row.outcome == "accepted", row.reply
+        # A code in Latin letters that is not one is quoted as typed too.
+        row = _kannel(client, f"I#{code}#vb#xx", "+989121110042", "u2-3")
+        assert row.error == "unknown_category" and "«xx»" in row.reply
+        # With the code and the station read from more parts (``T 1``): still aligned.
+        row = _kannel(client, "T 1 " + code.replace("-", " ") + " 35O", "+989121110042", "u2-4")
+        assert row.outcome == "accepted", row.reply
+    assert Checkin.objects.filter(station=day.gharchak_station).count() == 2
+    assert len(notify.outbox) == 4  # every message answered
