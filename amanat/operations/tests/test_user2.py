@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from amanat.accounts.testing import sign_in
+from amanat.intake.tests.conftest import group_commit  # noqa: F401  (a fixture)
+from amanat.intake.tests.test_checkins import field  # noqa: F401  (a fixture)
 from amanat.operations.models import DaySettings, Window
 from amanat.operations.services import day_settings
 
@@ -284,3 +286,77 @@ def test_an_sms_incident_typed_in_words_is_quoted_as_typed(day: Any, settings: A
         assert row.outcome == "accepted", row.reply
     assert Checkin.objects.filter(station=day.gharchak_station).count() == 2
     assert len(notify.outbox) == 4  # every message answered
+
+
+# -- F13: a rule typed with the Persian keyboard's digits -------------------------------
+
+def test_a_rule_with_persian_digits_is_saved_and_flags(day: Any, personas: Any) -> None:
+    from amanat.operations.models import QualityRule
+
+    admin = client_for(personas.admin)
+    answer = admin.post(reverse("operations:rule_new"), {
+        "code": "cameras-off", "name_fa": "دوربین‌ها خاموش", "name_en": "Cameras off",
+        "description": "در گشایش اعلام شده که دوربین‌ها ضبط نمی‌کنند.",
+        "kinds": ["opening"], "expression": "cameras == ۰ and staff < ۱٫۵ * ۱۰",
+        "active": "on"})
+    assert answer.status_code == 302, answer.content.decode()[-3000:]
+    rule = QualityRule.objects.get(code="cameras-off")
+    assert rule.expression == "cameras == 0 and staff < 1.5 * 10"
+    checkin = _record(day, "O", "07:00", staff={"representative": 1}, cameras=False)
+    assert checkin.state == "quarantined"
+    assert [f.rule.code for f in checkin.flags.all()] == ["cameras-off"]
+    # A bad expression is still refused, whatever its digits.
+    answer = admin.post(reverse("operations:rule_new"), {
+        "code": "bad", "name_fa": "بد", "name_en": "Bad", "description": "",
+        "kinds": ["opening"], "expression": "cameras == ۰ and", "active": "on"})
+    assert answer.status_code == 400
+    assert not QualityRule.objects.filter(code="bad").exists()
+
+
+# -- F9: the OpenAPI document's limits are the server's ---------------------------------
+
+def test_the_document_states_the_voters_limit_the_server_applies(day: Any) -> None:
+    from amanat.operations.services import MAX_VOTERS
+
+    document = Client().get("/api/v1/openapi.json").json()
+    schema = document["components"]["schemas"]["CheckinIn"]["properties"]
+    for name in ("voters", "total"):
+        number = next(s for s in schema[name]["anyOf"] if s.get("type") == "integer")
+        assert number["maximum"] == MAX_VOTERS
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("group_commit")
+def test_a_number_above_the_documented_limit_is_a_422_on_the_field(
+        field: Any) -> None:  # noqa: F811
+    from amanat.intake.tests.test_checkins import post
+    from amanat.operations.models import Checkin
+    from amanat.operations.services import MAX_VOTERS
+
+    code = f"{field.day.gharchak_station.county.code}-{field.day.gharchak_station.code}"
+    refused = post(field.token, {"station": code, "window": "T1", "voters": MAX_VOTERS + 1},
+                   "u2-limit-1", language="fa")
+    assert refused.status == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["voters"]
+    accepted = post(field.token, {"station": code, "window": "T1", "voters": 700},
+                    "u2-limit-2")
+    assert accepted.status == 201
+    assert Checkin.objects.filter(voters=MAX_VOTERS + 1).count() == 0
+
+
+# -- F2: the station's code in the page's digits on the check-in form -------------------
+
+def test_the_checkin_form_writes_the_station_code_in_persian_digits(
+        day: Any, personas: Any) -> None:
+    from amanat.operations.tests.test_sms_checkins import open_now
+
+    open_now(day, "T1")
+    url = reverse("operations:checkin", args=[day.gharchak_station.pk])
+    text = client_for(personas.inspector).get(url).content.decode()
+    title = text.split("<title>")[1].split("</title>")[0]
+    heading = text.split("<h1")[1].split("</h1>")[0]
+    crumbs = text.split('<ol class="breadcrumb')[1].split("</ol>")[0]
+    for part in (title, heading, crumbs):
+        assert "۰۰۴۲" in part and "0042" not in part
+    english = client_for(personas.inspector, "en").get(url).content.decode()
+    assert "0042" in english.split("<h1")[1].split("</h1>")[0]
