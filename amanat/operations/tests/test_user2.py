@@ -360,3 +360,33 @@ def test_the_checkin_form_writes_the_station_code_in_persian_digits(
         assert "۰۰۴۲" in part and "0042" not in part
     english = client_for(personas.inspector, "en").get(url).content.decode()
     assert "0042" in english.split("<h1")[1].split("</h1>")[0]
+
+
+# -- F6, F18: the officials' messages name what matters ----------------------------------
+
+def test_the_watch_messages_name_serious_codes_only_and_stations_with_their_county(
+        day: Any, small_geo: Any) -> None:
+    from amanat.core.models import OutboundMessage
+    from amanat.operations.tests.conftest import at
+    from amanat.operations.tests.test_watch import official
+
+    official("gharchak_gov", small_geo.gharchak, mobile="09120000011")
+    official("tehran_gov", small_geo.tehran, mobile="09120000012")
+    _record(day, "I", "07:00", incidents="VB EF")
+
+    def watch(clock: str) -> None:
+        call_command("operations_watch", "--election", day.election.slug, "--now",
+                     at(clock).isoformat(), stdout=io.StringIO())
+
+    watch("07:01")
+    serious = [m.text for m in OutboundMessage.objects.filter(to="09120000011")
+               if "جدی" in m.text]
+    assert len(serious) == 1
+    assert "خرید و فروش رأی" in serious[0] and "خرابی تجهیزات" not in serious[0]
+    # Nobody acknowledges: the province is told each station with its county's code.
+    watch("07:45")
+    (escalated,) = OutboundMessage.objects.filter(to="09120000012")
+    county = day.gharchak_station.county.code
+    shown = f"{county}-{day.gharchak_station.code}".translate(
+        str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert shown in escalated.text, escalated.text
