@@ -390,3 +390,27 @@ def test_the_watch_messages_name_serious_codes_only_and_stations_with_their_coun
     shown = f"{county}-{day.gharchak_station.code}".translate(
         str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     assert shown in escalated.text, escalated.text
+
+
+# -- F7: the open flags fit a phone --------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_flag_list_fits_a_phone(browser_page: Any, day: Any, personas: Any) -> None:
+    _record(day, "T1", "10:00", voters=1200)
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 900})
+    _browser_sign_in(page, personas.gharchak_governor)
+    page.goto(f"{page.base_url}/operations/flags/")
+    rows = page.locator("[data-testid=flag-row]")
+    assert rows.count() >= 1
+    assert rows.first.locator("[data-testid=flag-row-rule]").is_visible()
+    assert "مشارکت بیش از واجدان شرایط شعبه" in page.locator(
+        "[data-testid=flag-table]").inner_text()
+    assert page.evaluate(
+        "document.querySelector('[data-testid=flag-table]').scrollWidth"
+        " <= document.querySelector('[data-testid=flag-table]').parentElement"
+        ".clientWidth + 1")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not rows.first.locator("[data-testid=flag-row-rule]").is_visible()
+    assert page.locator("[data-testid=flag-table] th:visible").count() == 6
