@@ -481,6 +481,13 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
         parsed = parse(message.text)
         station = incident_selectors.find_station(election, parsed.station_text)
         if station is None:
+            first = parsed.station_text.split("-")[0].lstrip("0")
+            own = [a.station for a in assignments if a.station.code.lstrip("0") == first]
+            if own:  # ``T1#0042#350``: the county code left out (user review 2, F12)
+                raise Unreadable(_("write the county code before the station code: "
+                                   "%(station)s, not %(given)s"), parsed,
+                                 code="unknown_station", station=Digits(station_code(own[0])),
+                                 given=Digits(parsed.station_text.split("-")[0]))
             raise Unreadable(_("there is no station %(station)s in this election"), parsed,
                              code="unknown_station", station=Digits(parsed.station_text))
         mine = [a for a in assignments if a.station_id == station.pk]

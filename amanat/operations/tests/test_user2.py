@@ -414,3 +414,29 @@ def test_the_flag_list_fits_a_phone(browser_page: Any, day: Any, personas: Any) 
     page.set_viewport_size({"width": 1280, "height": 900})
     assert not rows.first.locator("[data-testid=flag-row-rule]").is_visible()
     assert page.locator("[data-testid=flag-table] th:visible").count() == 6
+
+
+# -- F12: an SMS without the county code is told how to write the station ----------------
+
+def test_an_sms_without_the_county_code_is_told_to_add_it(day: Any, settings: Any) -> None:
+    from amanat.core import notify
+    from amanat.elections.posts import StationPost
+    from amanat.operations.models import Checkin
+    from amanat.operations.tests.test_sms_checkins import open_now, staff
+
+    settings.AMANAT_KANNEL_SECRET = "s3cret"
+    settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
+    notify.outbox.clear()
+    staff(day, day.gharchak_station, StationPost.REPRESENTATIVE, "09121110042", 1)
+    open_now(day, "T1")
+    station = day.gharchak_station
+    full = f"{station.county.code}-{station.code}".translate(
+        str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    with translation.override("fa"):
+        row = _kannel(Client(), f"T1#{station.code}#350", "+989121110042", "u2-c1")
+        assert row.outcome == "refused" and row.error == "unknown_station"
+        assert f"کد شهرستان را پیش از کد شعبه بنویسید: {full}" in row.reply, row.reply
+        # Another number that is nobody's station: the plain refusal, as before.
+        row = _kannel(Client(), "T1#9999#350", "+989121110042", "u2-c2")
+        assert row.error == "unknown_station" and "شعبه‌ای با کد" in row.reply
+    assert not Checkin.objects.exists()
