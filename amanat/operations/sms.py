@@ -54,7 +54,10 @@ HANDLER = "operations"
 MAX_REPLY = 5 * 67
 # The first letter of every window code (services.DEFAULT_WINDOWS), with what a phone's
 # Persian keyboard gives on the same key and a zero typed for the letter O.
-CODE_LETTERS = {"O": ("O", "0", "خ"), "T": ("T", "ف"), "C": ("C", "ز"), "I": ("I", "ه")}
+# The Latin letter, a zero for O, the Persian letter on the same key, and for T the
+# Persian letter that sounds like it («ت», read as J on the keyboard: user review 2, F11).
+CODE_LETTERS = {"O": ("O", "0", "خ"), "T": ("T", "ف", "ت"), "C": ("C", "ز"),
+                "I": ("I", "ه")}
 # What may stand between the parts of a message.
 SEPARATORS = "#*-+,،;؛:/. "
 _SPLIT = re.compile(r"[#*\-–—_+,،;؛:/.=|\\\s]+")
@@ -158,6 +161,8 @@ def _code(parts: list[str]) -> tuple[str, list[str]]:
     head, rest = parts[0], parts[1:]
     if head[:1] == "0":
         head = "O" + head[1:]
+    if head[:1] == "J" and (len(head) == 1 or head[1:2].isdigit()):  # «ت۱»: T1
+        head = "T" + head[1:]
     if head[:1] == "T" and len(head) == 2 and head[1] in "IL":
         head = "T1"
     match = (re.fullmatch(r"([OCI])([0-9]{3,})", head)

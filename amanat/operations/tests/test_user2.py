@@ -440,3 +440,27 @@ def test_an_sms_without_the_county_code_is_told_to_add_it(day: Any, settings: An
         row = _kannel(Client(), "T1#9999#350", "+989121110042", "u2-c2")
         assert row.error == "unknown_station" and "شعبه‌ای با کد" in row.reply
     assert not Checkin.objects.exists()
+
+
+# -- F11: the Persian letter that sounds like T -------------------------------------------
+
+def test_an_sms_turnout_written_with_the_persian_te_is_read(day: Any, settings: Any) -> None:
+    from amanat.core import notify
+    from amanat.elections.posts import StationPost
+    from amanat.operations.models import Checkin
+    from amanat.operations.tests.test_sms_checkins import open_now, staff
+
+    settings.AMANAT_KANNEL_SECRET = "s3cret"
+    settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
+    notify.outbox.clear()
+    staff(day, day.gharchak_station, StationPost.REPRESENTATIVE, "09121110042", 1)
+    open_now(day, "T1")
+    station = day.gharchak_station
+    code = f"{station.county.code}-{station.code}".translate(
+        str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    with translation.override("fa"):
+        row = _kannel(Client(), f"ت۱#{code}#۳۶۰", "+989121110042", "u2-t1")
+        assert row.handler == "operations" and row.outcome == "accepted", row.reply
+        row = _kannel(Client(), f"ت ۱ {code} ۳۷۰", "+989121110042", "u2-t2")
+        assert row.outcome == "accepted", row.reply
+    assert sorted(Checkin.objects.values_list("voters", flat=True)) == [360, 370]
