@@ -414,6 +414,15 @@ def test_the_flag_list_fits_a_phone(browser_page: Any, day: Any, personas: Any) 
     page.set_viewport_size({"width": 1280, "height": 900})
     assert not rows.first.locator("[data-testid=flag-row-rule]").is_visible()
     assert page.locator("[data-testid=flag-table] th:visible").count() == 6
+    # The windows' table too: the kind and label under the code on a phone.
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{page.base_url}/operations/windows/?election={day.election.slug}")
+    assert page.locator("[data-testid=window-row-kind]").first.is_visible()
+    assert "گشایش" in page.locator("[data-testid=window-row]").first.inner_text()
+    assert page.evaluate(
+        "document.querySelector('[data-testid=windows-table]').scrollWidth"
+        " <= document.querySelector('[data-testid=windows-table]').parentElement"
+        ".clientWidth + 1")
 
 
 # -- F12: an SMS without the county code is told how to write the station ----------------
