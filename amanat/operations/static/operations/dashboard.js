@@ -116,6 +116,8 @@
             ? name !== "flagged" && name !== "voters"
             : name !== "flagged" && name !== "silent";
           if (wide) td.className += " d-none d-md-table-cell";
+          // Beside the map (xl), «Opened» waits for xxl (user review 2, F8).
+          if (name === "opened") td.className += " d-xl-none d-xxl-table-cell";
           tr.appendChild(td);
         });
         tr.appendChild(cell(formatTurnout(row.turnout), true));
