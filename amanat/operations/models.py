@@ -195,6 +195,14 @@ class Checkin(models.Model):
     def __str__(self) -> str:
         return f"{self.station_id} {self.kind} {self.received_at:%H:%M}"
 
+    def equipment_shown(self) -> list[tuple[str, bool]]:
+        """The opening's yes/no answers that were given (cameras recording, network up,
+        materials complete), each by its name in the active language: what the
+        headquarters look for first (user review 2, F3)."""
+        return [(str(getattr(self._meta.get_field(name), "verbose_name", name)), value)
+                for name in ("cameras", "network", "materials")
+                if (value := getattr(self, name)) is not None]
+
     def staff_shown(self) -> list[tuple[str, int]]:
         """Staff present by post, each post by its name in the active language (user
         review 2026-12, F16: «representative ۱» on Persian pages)."""

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from simpleeval import SimpleEval
 
 from amanat.core.errors import RuleError
+from amanat.lib.persian import to_ascii_digits
 from amanat.operations.models import QualityRule
 
 log = logging.getLogger("amanat.operations.quality")
@@ -170,7 +171,10 @@ def _trial_values() -> list[dict[str, int]]:
 
 def expression_check(expression: str) -> str:
     """Validate an expression for saving: it parses, reads known names only, uses only
-    what it may, and evaluates on extreme values.  Returns it stripped."""
+    what it may, and evaluates on extreme values.  Returns it stripped, its numbers in
+    ASCII digits: typed with the Persian keyboard (``cameras == ۰``) it is the same rule
+    (user review 2, F13)."""
+    expression = to_ascii_digits(expression).replace("٫", ".")
     read = names_read(expression)
     for sample in _trial_values():
         try:

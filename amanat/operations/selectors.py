@@ -224,7 +224,14 @@ def station_day(election: Election, station: Station) -> dict[str, Any]:
                     .prefetch_related("flags__rule").order_by("-received_at")[:200])
     flags = (Flag.objects.filter(election=election, station=station)
              .select_related("rule", "checkin").order_by("-created_at"))
-    return {"day": day, "checkins": checkins, "flags": list(flags)}
+    # Its state as the dashboard shows it (reporting, silent, closed, waiting), so that
+    # the page a dashboard row leads to says the same (user review 2, F14).
+    state = ""
+    if day is not None:
+        at = moment(election, day_settings(election))
+        state = _station_state({"closed_at": day.closed_at,
+                                "last_heard_at": day.last_heard_at}, at)
+    return {"day": day, "checkins": checkins, "flags": list(flags), "state": state}
 
 
 def open_windows(election: Election, at: datetime.datetime | None = None) -> list[Window]:

@@ -813,7 +813,18 @@ def windows_update(*, election: Election, times: Mapping[int, tuple[datetime.tim
                    silent_after_minutes: int, escalate_after_minutes: int,
                    actor: AnyUser) -> list[Window]:
     """Set each window's opening and closing time on election day (a closing time not
-    after the opening is on the next day) and the day's settings; one audit entry."""
+    after the opening is on the next day) and the day's settings; one audit entry.
+
+    Refused while the windows are on a simulated day (``windows_retime``): its times are
+    the compressed ones, on today's date and to the second; saved as times of the
+    election day they would move every window onto that date (a window compressed into
+    one minute lasting 24 hours) and lose the real times the restore puts back (user
+    review 2, F1)."""
+    if selectors.day_before_simulation(election) is not None:
+        raise RuleError(_("These times are a simulated election day: saved, they would move "
+                          "every window onto the election's date and the real times could "
+                          "no longer be restored. Restore the real day first, then change "
+                          "the times or the settings."), code="simulated")
     windows = {w.pk: w for w in Window.objects.filter(election=election)}
     settings = day_settings(election)
     before = _day_snapshot(list(windows.values()), settings)

@@ -54,7 +54,10 @@ HANDLER = "operations"
 MAX_REPLY = 5 * 67
 # The first letter of every window code (services.DEFAULT_WINDOWS), with what a phone's
 # Persian keyboard gives on the same key and a zero typed for the letter O.
-CODE_LETTERS = {"O": ("O", "0", "خ"), "T": ("T", "ف"), "C": ("C", "ز"), "I": ("I", "ه")}
+# The Latin letter, a zero for O, the Persian letter on the same key, and for T the
+# Persian letter that sounds like it («ت», read as J on the keyboard: user review 2, F11).
+CODE_LETTERS = {"O": ("O", "0", "خ"), "T": ("T", "ف", "ت"), "C": ("C", "ز"),
+                "I": ("I", "ه")}
 # What may stand between the parts of a message.
 SEPARATORS = "#*-+,،;؛:/. "
 _SPLIT = re.compile(r"[#*\-–—_+,،;؛:/.=|\\\s]+")
@@ -158,6 +161,8 @@ def _code(parts: list[str]) -> tuple[str, list[str]]:
     head, rest = parts[0], parts[1:]
     if head[:1] == "0":
         head = "O" + head[1:]
+    if head[:1] == "J" and (len(head) == 1 or head[1:2].isdigit()):  # «ت۱»: T1
+        head = "T" + head[1:]
     if head[:1] == "T" and len(head) == 2 and head[1] in "IL":
         head = "T1"
     match = (re.fullmatch(r"([OCI])([0-9]{3,})", head)
@@ -268,7 +273,7 @@ def _incidents(parts: list[str], parsed: Parsed) -> services.Values:
         category = incident_selectors.category_by_sms_code(part)
         if category is None:
             raise Unreadable(_("unknown incident code “%(given)s”"), parsed,
-                             code="unknown_category", given=part)
+                             code="unknown_category", given=getattr(part, "typed", part))
         if category.sms_code not in codes:
             codes.append(category.sms_code)
             parsed.understood.append(category.name_fa if translation.get_language() == "fa"
@@ -306,9 +311,35 @@ def values_read(parsed: Parsed, window: Window, rest: list[str]) -> Parsed:
     return parsed
 
 
+class Part(str):
+    """A part of the message as read (upper case, Persian keyboard letters as the Latin
+    ones on their keys) that remembers how it was typed: a refusal quotes what the sender
+    wrote, «خرید رای», not its keyboard reading «OVDN» (user review 2, F10)."""
+
+    typed: str
+
+    def __new__(cls, read: str, typed: str) -> Part:
+        part = super().__new__(cls, read)
+        part.typed = typed
+        return part
+
+
+def _typed_tokens(text: str) -> list[str]:
+    """``tokens`` without the keyboard reading: the parts as typed (digits and letter
+    forms normalised). The reading maps one letter to one letter, so the parts line up."""
+    flat = _SIGN.sub(MINUS, normalize(text))
+    return [part for part in _SPLIT.split(flat) if part]
+
+
 def _rest(text: str) -> list[str]:
     _code_part, rest = _code(tokens(text))
-    return rest[2:]
+    rest = rest[2:]
+    typed = _typed_tokens(text)
+    if not rest or len(typed) < len(rest):
+        return rest
+    # The code and the station may have been read into more or fewer parts (``T 1``,
+    # ``O2310``); the values are the message's last parts either way.
+    return [Part(read, was) for read, was in zip(rest, typed[-len(rest):], strict=True)]
 
 
 # -- the handler --------------------------------------------------------------------------
@@ -455,6 +486,13 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
         parsed = parse(message.text)
         station = incident_selectors.find_station(election, parsed.station_text)
         if station is None:
+            first = parsed.station_text.split("-")[0].lstrip("0")
+            own = [a.station for a in assignments if a.station.code.lstrip("0") == first]
+            if own:  # ``T1#0042#350``: the county code left out (user review 2, F12)
+                raise Unreadable(_("write the county code before the station code: "
+                                   "%(station)s, not %(given)s"), parsed,
+                                 code="unknown_station", station=Digits(station_code(own[0])),
+                                 given=Digits(parsed.station_text.split("-")[0]))
             raise Unreadable(_("there is no station %(station)s in this election"), parsed,
                              code="unknown_station", station=Digits(parsed.station_text))
         mine = [a for a in assignments if a.station_id == station.pk]

@@ -28,7 +28,7 @@ from amanat.geo.models import AdminUnit, Kind
 from amanat.incidents import selectors as incident_selectors
 from amanat.lib.limits import parse_id
 from amanat.lib.persian import to_ascii_digits
-from amanat.operations import selectors, services
+from amanat.operations import selectors, services, watch_selectors
 from amanat.operations.forms import CheckinForm, DayForm, StationSearchForm
 from amanat.operations.models import Checkin, CheckinState, Source, Window
 from amanat.stations.models import Station
@@ -121,6 +121,7 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
                              station.unit or station.county)
     return render(request, "operations/station_day.html", {
         "station": station, "election": election, **found,
+        "alerts": watch_selectors.station_alerts_for_user(request.user, election, station),
         "can_checkin": can_checkin,
         "open_windows": (selectors.open_windows_for_station(election, station)
                          if can_checkin else []),
@@ -265,21 +266,31 @@ def windows_edit(request: HttpRequest) -> HttpResponse:
         initial[f"w{window.pk}_opens"] = timezone.localtime(window.opens_at).time()
         initial[f"w{window.pk}_closes"] = timezone.localtime(window.closes_at).time()
     form = DayForm(request.POST or None, windows=found, initial=initial)
+    # On a simulated day the form's times are the compressed ones: saving them would
+    # move the windows onto the election's date and lose the real day (user review 2,
+    # F1). The service refuses; the page says why and offers the restore.
+    simulated = selectors.day_before_simulation(election) is not None
     moved: list[services.WindowMove] = []
-    if request.method == "POST" and form.is_valid() and "confirm" not in request.POST:
+    if (request.method == "POST" and form.is_valid() and not simulated
+            and "confirm" not in request.POST):
         # A window open now that the new times move (or close): said, and saved only
         # when confirmed (user review 2026-12, F24).
         moved = services.windows_open_moved(election, form.times(), timezone.now())
     if request.method == "POST" and form.is_valid() and not moved:
-        services.windows_update(
-            election=election, times=form.times(),
-            silent_after_minutes=form.cleaned_data["silent_after_minutes"],
-            escalate_after_minutes=form.cleaned_data["escalate_after_minutes"],
-            actor=request.user)
-        messages.success(request, _("The windows and settings were saved."))
-        return redirect(back)
+        try:
+            services.windows_update(
+                election=election, times=form.times(),
+                silent_after_minutes=form.cleaned_data["silent_after_minutes"],
+                escalate_after_minutes=form.cleaned_data["escalate_after_minutes"],
+                actor=request.user)
+        except RuleError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The windows and settings were saved."))
+            return redirect(back)
     return render(request, "operations/windows_edit.html", {
-        "election": election, "form": form, "back": back, "moved": moved})
+        "election": election, "form": form, "back": back, "moved": moved,
+        "simulated": simulated})
 
 
 # -- the station search (user review 2026-12, F25) ---------------------------------

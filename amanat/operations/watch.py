@@ -230,8 +230,11 @@ def _escalate(election: Election, now: datetime.datetime, before: datetime.datet
     return [row[1:] for row in rows]
 
 
-def _codes(rows: Iterable[Raised]) -> str:
-    codes = sorted({row[3] for row in rows})
+def _codes(rows: Iterable[Raised], counties: Mapping[int, str] | None = None) -> str:
+    """The stations' codes; with ``counties`` (county id to code), as county-station
+    codes: a province's message spans counties whose station codes repeat (user review
+    2, F18)."""
+    codes = sorted({f"{counties[row[1]]}-{row[3]}" if counties else row[3] for row in rows})
     shown = "، ".join(codes[:CODES_IN_MESSAGE])
     if len(codes) > CODES_IN_MESSAGE:
         shown += "، …"
@@ -248,8 +251,10 @@ def _notify(raised: list[Raised], escalated: list[Raised],
         return 0
     counties = ({row[1] for row in raised} | {row[1] for row in escalated}
                 | {row.county_id for row in serious})
-    units = {pk: (name, parent) for pk, name, parent in AdminUnit.objects.filter(
-        pk__in=counties).values_list("pk", "name", "parent_id")}
+    found = list(AdminUnit.objects.filter(pk__in=counties).values_list(
+        "pk", "name", "parent_id", "code"))
+    units = {pk: (name, parent) for pk, name, parent, _code in found}
+    county_codes = {pk: code for pk, _name, _parent, code in found}
     by_unit: dict[int, list[Raised]] = defaultdict(list)
     for row in raised:
         by_unit[row[1]].append(row)
@@ -288,7 +293,7 @@ def _notify(raised: list[Raised], escalated: list[Raised],
                 "Amanat, %(unit)s: %(count)s alerts in %(counties)s were not acknowledged in "
                 "time and now rest with the province (stations %(codes)s).") % {
                     "unit": name, "count": to_persian_digits(str(len(rows))),
-                    "counties": county_names, "codes": _codes(rows)}))
+                    "counties": county_names, "codes": _codes(rows, county_codes)}))
         messages += _serious_messages(serious, units)
         for unit, subject, text in messages:
             for email, mobile in sorted(contacts.get(unit, ())):
@@ -310,8 +315,11 @@ def _serious_messages(serious: list[incident_alerts.IncidentRaised],
     by_county: dict[int, list[incident_alerts.IncidentRaised]] = defaultdict(list)
     for row in serious:
         by_county[row.county_id].append(row)
-    names = {code: category.name_fa for code, category in
-             incident_alerts.categories().items()}
+    # Only the serious categories are named: the message is about them, and a minor code
+    # reported with them (equipment failure) waits on the alert list (user review 2, F6).
+    known = incident_alerts.categories()
+    names = {code: category.name_fa for code, category in known.items()
+             if incident_alerts.is_serious([code], known)}
     messages = []
     for county, rows in by_county.items():
         name = units[county][0]

@@ -61,6 +61,16 @@ def alerts_for_user(user: AnyUser, election: Election, *, kind: str = "", state:
             .order_by(escalated, "-raised_at", "-pk"))
 
 
+def station_alerts_for_user(user: AnyUser, election: Election, station: Any) -> list[Alert]:
+    """The station's alerts not closed yet, as far as the user may read alerts (none
+    for a field inspector): what its day's page links to (user review 2, F14)."""
+    alerts = Alert.objects.filter(election=election, station=station).exclude(
+        state=AlertState.CLOSED)
+    return list(access.scope_queryset(user, alerts, action=policy.VIEW,
+                                      path_field="unit_path", model_label=ALERT)
+                .select_related("flag__rule").order_by("-raised_at", "-pk")[:50])
+
+
 def get_alert_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Alert:
     return access.get_object_for_user(
         user, Alert, pk, write=write, path_field="unit_path", model_label=ALERT,
@@ -83,6 +93,13 @@ def get_flag_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Flag:
         user, Flag, pk, write=write, path_field="unit_path", model_label=CHECKIN,
         queryset=Flag.objects.select_related("rule", "checkin__window", "station", "county",
                                              "resolved_by"))
+
+
+def open_flags_of(checkin: Checkin) -> list[Flag]:
+    """The check-in's open flags, the oldest first (a correction that still breaks a rule
+    leaves new ones: user review 2, F5)."""
+    return list(Flag.objects.filter(checkin=checkin, state=FlagState.OPEN)
+                .select_related("rule").order_by("pk"))
 
 
 def rules_for_user(user: AnyUser) -> QuerySet[QualityRule]:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from amanat.accounts import access, personaldata, policy
 from amanat.core.errors import RuleError
+from amanat.core.templatetags.persian import list_separator
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_request
 from amanat.operations import quality, services
@@ -204,13 +205,25 @@ def flag_correct(request: HttpRequest, flag_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.flag_correct(flag=flag, actor=request.user, voters=data.get("voters"),
-                                  total=data.get("total"), note=data["note"])
+            checkin = services.flag_correct(flag=flag, actor=request.user,
+                                            voters=data.get("voters"), total=data.get("total"),
+                                            note=data["note"])
         except RuleError as error:
             _form_error(form, error)
         else:
-            messages.success(request, _("The figures were corrected and published."))
-            return redirect("operations:flag", flag_id=flag.pk)
+            still = S.open_flags_of(checkin)
+            if not still:
+                messages.success(request, _("The figures were corrected and published."))
+                return redirect("operations:flag", flag_id=flag.pk)
+            # The corrected figures still break a rule: held, not published, and another
+            # official decides on the new flag (user review 2, F5).
+            messages.warning(request, _(
+                "The correction was recorded, but the corrected figures still break "
+                "“%(rules)s”: they are not published and stay held for review; another "
+                "official decides on this new flag.") % {
+                    "rules": list_separator().join(dict.fromkeys(str(f.rule.name)
+                                                                  for f in still))})
+            return redirect("operations:flag", flag_id=still[0].pk)
     return _flag_page(request, flag, correct_form=form)
 
 

@@ -64,7 +64,8 @@ def test_the_county_dashboard_and_the_windows_page_fit_a_phone(
     # station's own 0/1 columns not on a phone, nothing wider than the phone.
     expect(row.locator("[data-testid=ops-state]")).to_have_text("خاموش")  # the day is past
     expect(row).to_contain_text("۰۰۴۲")
-    assert row.locator("td:visible").count() == 5  # station, state, flagged, voters, turnout
+    # station, state, flagged, voters, turnout, incidents (the column ckalerts added)
+    assert row.locator("td:visible").count() == 6
     assert page.evaluate("document.documentElement.scrollWidth") <= 391
 
     # The station search: the code typed in Persian digits, straight to the station.

@@ -103,14 +103,21 @@
           state.className = "text-nowrap";
           tr.appendChild(state);
         } else {
-          tr.appendChild(cell(integer.format(row.stations), true));
+          var stations = cell(integer.format(row.stations), true);
+          stations.className += " d-none d-sm-table-cell";
+          tr.appendChild(stations);
         }
         ["opened", "reporting", "silent", "closed", "flagged", "voters"].forEach(function (name) {
           var td = cell(integer.format(row[name]), true);
-          // A station's own 0/1 of these is its state, said already: not on a phone.
-          if (self.level === "station" && name !== "flagged" && name !== "voters") {
-            td.className += " d-none d-md-table-cell";
-          }
+          // On a phone: a station's own 0/1 of these is its state, said already; a
+          // unit keeps its silent, flagged, turnout and incidents on screen (user
+          // review 2, F17), the rest from md up.
+          var wide = self.level === "station"
+            ? name !== "flagged" && name !== "voters"
+            : name !== "flagged" && name !== "silent";
+          if (wide) td.className += " d-none d-md-table-cell";
+          // Beside the map (xl), «Opened» waits for xxl (user review 2, F8).
+          if (name === "opened") td.className += " d-xl-none d-xxl-table-cell";
           tr.appendChild(td);
         });
         tr.appendChild(cell(formatTurnout(row.turnout), true));
