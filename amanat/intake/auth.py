@@ -14,6 +14,7 @@ from amanat.accounts.models import Agency, ApiToken, Membership
 from amanat.accounts.services import TOKEN_PREFIX, api_token_digest
 from amanat.geo.models import AdminUnit
 from amanat.intake import groupcommit, sql
+from amanat.stations.selectors import remember_token_station_ids, token_stations_columns
 
 # Writing on every call would serialise field devices on one row; once a minute is enough.
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -30,16 +31,16 @@ def token_authenticate(plaintext: str) -> ApiToken | None:
         return None
     now = timezone.now()
     found = sql.fetch_joined(
-        (ApiToken, User),
-        "SELECT t.*, u.* FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id"
-        " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
-        " AND u.is_active",
-        [api_token_digest(plaintext), sql.db_datetime(now)],
+        (ApiToken, User), _token_query(connection.vendor),
+        [api_token_digest(plaintext), sql.db_datetime(now)], extra=2,
     )
     if not found:
         return None
-    token, user = found[0]
+    token, user, bindings, bound = found[0]
     sql.attach(token, "user", user)
+    # The token's stations, read with it: station-level endpoints (the report intake)
+    # ask them of every request (``stations.selectors.token_station_ids``).
+    remember_token_station_ids(token, bindings, bound)
     access.remember_memberships(user, _memberships(user.pk))
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         # A write: with group commit on, queued with the reports' writes rather than
@@ -47,6 +48,20 @@ def token_authenticate(plaintext: str) -> ApiToken | None:
         groupcommit.run(lambda: _mark_used(token.pk, now))
         token.last_used_at = now
     return token
+
+
+_TOKEN_QUERIES: dict[str, str] = {}
+
+
+def _token_query(vendor: str) -> str:
+    """The token with its user and its stations' bindings, in one SELECT."""
+    if vendor not in _TOKEN_QUERIES:
+        _TOKEN_QUERIES[vendor] = (
+            "SELECT t.*, u.*, " + token_stations_columns("t.id", vendor)  # noqa: S608
+            + " FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id"
+            " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
+            " AND u.is_active")
+    return _TOKEN_QUERIES[vendor]
 
 
 def _mark_used(token_id: int, now: datetime) -> None:
