@@ -31,17 +31,20 @@ def token_authenticate(plaintext: str) -> ApiToken | None:
         return None
     now = timezone.now()
     found = sql.fetch_joined(
-        (ApiToken, User), _token_query(connection.vendor),
+        (ApiToken, User, Membership, AdminUnit), _token_query(connection.vendor),
         [api_token_digest(plaintext), sql.db_datetime(now)], extra=2,
     )
     if not found:
         return None
-    token, user, bindings, bound = found[0]
+    token, user, _, _, bindings, bound = found[0]
     sql.attach(token, "user", user)
     # The token's stations, read with it: station-level endpoints (the report intake)
     # ask them of every request (``stations.selectors.token_station_ids``).
     remember_token_station_ids(token, bindings, bound)
-    access.remember_memberships(user, _memberships(user.pk))
+    # One row per active membership (one without, all NULL, when there is none).
+    access.remember_memberships(user, _memberships(
+        [(membership, unit) for _, _, membership, unit, _, _ in found
+         if membership.pk is not None]))
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         # A write: with group commit on, queued with the reports' writes rather than
         # waiting on SQLite's lock beside them.
@@ -54,11 +57,17 @@ _TOKEN_QUERIES: dict[str, str] = {}
 
 
 def _token_query(vendor: str) -> str:
-    """The token with its user and its stations' bindings, in one SELECT."""
+    """The token with its user, the user's active memberships with their units
+    (``Membership.objects.active().filter(user=…).select_related("unit")``) and the
+    token's stations' bindings, in one SELECT: one round trip for what every API
+    request needs first (docs/benchmarks.md, "PostgreSQL: intake at its causes")."""
     if vendor not in _TOKEN_QUERIES:
         _TOKEN_QUERIES[vendor] = (
-            "SELECT t.*, u.*, " + token_stations_columns("t.id", vendor)  # noqa: S608
+            "SELECT t.*, u.*, m.*, g.*, "  # noqa: S608
+            + token_stations_columns("t.id", vendor)
             + " FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id"
+            " LEFT JOIN accounts_membership m ON m.user_id = u.id AND m.active"
+            " LEFT JOIN geo_adminunit g ON g.id = m.unit_id"
             " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
             " AND u.is_active")
     return _TOKEN_QUERIES[vendor]
@@ -83,15 +92,9 @@ def _mark_used(token_id: int, now: datetime) -> None:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
 
 
-def _memberships(user_id: int) -> list[Membership]:
-    """``Membership.objects.active().filter(user=…).select_related("unit", "agency")``:
-    one join (and the agencies, when any) instead of one compiled ORM query."""
-    joined = sql.fetch_joined(
-        (Membership, AdminUnit),
-        "SELECT m.*, u.* FROM accounts_membership m JOIN geo_adminunit u ON u.id = m.unit_id"
-        " WHERE m.user_id = %s AND m.active",
-        [user_id],
-    )
+def _memberships(joined: list[tuple[Membership, AdminUnit]]) -> list[Membership]:
+    """The memberships read with the token, with their units and agencies (when any),
+    in the model's order."""
     rows = [membership for membership, _ in joined]
     agencies = sql.by_ids(Agency, (m.agency_id for m in rows if m.agency_id))
     for membership, unit in joined:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from amanat.audit.models import Event
 from amanat.audit.services import audit_chain_problem
@@ -167,3 +168,19 @@ def test_a_nul_character_is_refused_by_name_and_nothing_is_stored(world: World,
     assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [(field, "nul")]
     assert Report.objects.count() == 0
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_a_report_costs_its_request_five_statements(world: World) -> None:
+    """The request thread's round trips (the writes are the writer's, with its batch):
+    the token with its user, memberships and station bindings; the election; the station
+    with its county and unit; the category; the idempotency key.  On PostgreSQL each is
+    a wait for the server and CPU on both sides (docs/benchmarks.md, "PostgreSQL: intake
+    at its causes")."""
+    token = token_for(world.personas.inspector)
+    assert post_report(token, BODY, "warm-up").status == 201  # marks the token used
+    with CaptureQueriesContext(connection) as logged:
+        answer = post_report(token, {**BODY, "text": "دوم"}, "counted")
+    assert answer.status == 201, answer.content
+    statements = [query["sql"] for query in logged.captured_queries]
+    assert len(statements) == 5, statements
+    assert "stations_tokenstation" in statements[0] and "accounts_membership" in statements[0]
