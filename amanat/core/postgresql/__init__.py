@@ -1,1 +1,1 @@
-"""Django's PostgreSQL backend with a health check that asks the server only when needed (``base.py``)."""
+"""Django's PostgreSQL backend, its health check without a round trip (``base.py``)."""
