@@ -38,7 +38,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         pgconn = conn.pgconn
         quiet = (not self.errors_occurred and pgconn.status == pq.ConnStatus.OK
-                 and pgconn.transaction_status == pq.TransactionStatus.IDLE)
+                 and pgconn.transaction_status == pq.TransactionStatus.IDLE
+                 and hasattr(select, "poll"))  # not on Windows: ask the server there
         try:
             if quiet and not _readable(pgconn.socket):
                 return True
