@@ -74,3 +74,28 @@ def test_a_connection_the_server_ended_is_replaced_before_the_first_query(
         assert cursor.fetchone()[0] != pid
     assert connection.connection is not kept
     assert asked == [False]  # the socket said something: the server was asked
+
+
+def test_the_pool_lends_a_quiet_connection_without_asking_and_drops_an_ended_one(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from psycopg import OperationalError, connect
+    from psycopg_pool import ConnectionPool
+
+    from amanat.core.postgresql.base import check_lent
+
+    asked: list[object] = []
+    pool_check = ConnectionPool.check_connection
+    monkeypatch.setattr(ConnectionPool, "check_connection",
+                        staticmethod(lambda conn: asked.append(conn) or pool_check(conn)))
+    params = connection.get_connection_params()
+    for name in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(name, None)
+    with connect(**params, autocommit=True) as lent, connect(**params, autocommit=True) as other:
+        check_lent(lent)
+        assert asked == []
+        pid = lent.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+        other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+        with pytest.raises(OperationalError):
+            check_lent(lent)
+        assert asked == [lent]
