@@ -25,6 +25,7 @@ from amanat.accounts.models import ApiToken
 from amanat.atlas.api import router as atlas_router
 from amanat.candidates.api import router as candidates_router
 from amanat.candidates.review_api import router as candidate_review_router
+from amanat.core import idempotency as core_idempotency
 from amanat.core.api_errors import (
     ErrorOut,
     complete_openapi,
@@ -57,7 +58,13 @@ class TokenAuth(HttpBearer):
     )
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        api_token = token_authenticate(token)
+        # A create's Idempotency-Key: its stored answer, if any, is read with the token
+        # (the report intake's replay, amanat/intake/idempotency.py).
+        key = request.headers.get(core_idempotency.HEADER) if request.method == "POST" else None
+        replay = None
+        if key is not None and core_idempotency.key_problem(key, required=True) is None:
+            replay = (core_idempotency.route_of(request), key)
+        api_token = token_authenticate(token, replay=replay)
         if api_token is None:
             return None
         # Views and access helpers see the token's user as the request user.

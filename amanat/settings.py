@@ -228,6 +228,9 @@ def _postgres(url: str) -> dict[str, Any]:
     first, hosts, ports = _split_hosts(url)
     config: dict[str, Any] = dict(
         dj_database_url.parse(first, conn_max_age=60, conn_health_checks=True))
+    # Django's backend with a health check that asks the server only when the socket
+    # says something happened (amanat/core/postgresql/base.py).
+    config["ENGINE"] = "amanat.core.postgresql"
     if len(hosts) > 1:
         config["HOST"] = ",".join(hosts)
         config["PORT"] = ",".join(ports) if any(ports) else ""

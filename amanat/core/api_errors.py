@@ -324,4 +324,8 @@ class ApiErrorBodyMiddleware:
         for name in _KEPT_HEADERS:
             if name in response:
                 replaced[name] = response[name]
+        # Above CommonMiddleware, which sets it on every other answer: without it a WSGI
+        # server sends the body in chunks (a 500 seen by the load benchmark's client as
+        # an empty body, then its chunks as the next answer).
+        replaced["Content-Length"] = str(len(replaced.content))
         return replaced

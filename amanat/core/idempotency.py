@@ -145,10 +145,14 @@ def key_problem(key: str | None, *, required: bool) -> RuleError | None:
     return None if KEY_RE.match(key) else MALFORMED
 
 
+def route_of(request: HttpRequest) -> str:
+    """The record's route: the request's method and path."""
+    return f"{request.method} {request.path}"[:255]
+
+
 def key_scope(request: HttpRequest, key: str) -> dict[str, Any]:
     """The record's unique key: the user, the route (method and path) and the key."""
-    return {"user": request.user, "route": f"{request.method} {request.path}"[:255],
-            "key": key}
+    return {"user": request.user, "route": route_of(request), "key": key}
 
 
 def expired(record: IdempotencyRecord) -> bool:

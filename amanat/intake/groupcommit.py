@@ -169,10 +169,10 @@ class GroupCommitter:
                         turn[:] = [done, time.thread_time(), _runqueue()]
                     got = turn[0]
                     cpu, queued = time.thread_time() - turn[1], _runqueue() - turn[2]
-            except OSError as exc:
-                # The turn's lock file cannot be opened (a full disk, say): the batch fails
-                # like a failed commit, and the writer lives on (else its requests would
-                # wait for ever).
+            except Exception as exc:
+                # The turn's lock file cannot be opened (a full disk, say), or anything
+                # else went wrong around the batch: it fails like a failed commit, and the
+                # writer lives on (else its requests would wait for ever).
                 for job in jobs:
                     job.result, job.error = None, job.error or exc
                 got = done = time.perf_counter()
@@ -200,8 +200,12 @@ class GroupCommitter:
         except BaseException as exc:
             for job in jobs:
                 job.result, job.error = None, job.error or exc
-            # A broken connection must not poison the next batch.
-            connections[self.alias].close()
+            # A broken connection must not poison the next batch.  Closing a lost one
+            # may fail too (its pool, its driver): it is dropped all the same.
+            try:
+                connections[self.alias].close()
+            except Exception:
+                logger.debug("group commit: closing the lost connection failed", exc_info=True)
         finally:
             self.batches += 1
             self.jobs += len(jobs)
@@ -256,7 +260,8 @@ class GroupCommitter:
             try:
                 with transaction.atomic(using=self.alias):  # a savepoint: undone if it fails
                     self._run_whole(write_many, group)
-            except _Apart:
+            except _Apart as apart:
+                self._stop_if_lost(apart.__cause__)
                 self.apart += len(group)
                 for job in group:
                     self._run_one(job)
@@ -267,6 +272,24 @@ class GroupCommitter:
                 job.result = job.work()
         except Exception as exc:
             job.error = exc
+            self._stop_if_lost(exc)
+
+    def _stop_if_lost(self, cause: BaseException | None) -> None:
+        """After a job (or a group) failed: if its savepoint could not be rolled back,
+        the transaction is lost (the connection died: the database server was killed,
+        a failover), and nothing more may run in it.  Raise, from the failure, so that
+        every job of the batch gets an error that says why (``amanat.core.outage``
+        answers it 503 with ``Retry-After``).
+
+        Going on would run the next jobs in a transaction Django has marked for
+        rollback: their statements fail with "An error occurred in the current
+        transaction", which names no cause: a 500 (the failover drill, once, under
+        load; ``tests/test_lost_connection.py``).
+        """
+        database = connections[self.alias]
+        if database.needs_rollback or database.closed_in_transaction:
+            raise TransactionManagementError(
+                "the batch's transaction was lost with its connection") from cause
 
 
 def _log_every() -> float:

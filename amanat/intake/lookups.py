@@ -19,7 +19,6 @@ from amanat.incidents.selectors import (
     category_query,
     station_placed,
     station_query,
-    station_unit_ids,
 )
 from amanat.intake import sql
 from amanat.operations.models import QualityRule, StationDay, Window
@@ -34,13 +33,17 @@ def current_election() -> Election | None:
 def find_station(election: Election | None, text: str, *, within: list[str] | None = None
                  ) -> Station | None:
     """``incidents.selectors.find_station``."""
-    query = station_query(election, text, within=within)
+    query = station_query(election, text, within=within, with_units=True)
     if query is None or election is None:
         return None
-    station = sql.fetch_first(Station, *query)
-    if station is None:
+    found = sql.fetch_joined((Station, AdminUnit, AdminUnit), *query)
+    if not found:
         return None
-    return station_placed(station, sql.by_ids(AdminUnit, station_unit_ids(station)), election)
+    station, county, unit = found[0]
+    units = {county.pk: county}
+    if unit.pk is not None:  # a station with no unit below its county: all NULL
+        units[unit.pk] = unit
+    return station_placed(station, units, election)
 
 
 def category_by_code(code: str) -> Category | None:

@@ -154,15 +154,19 @@ def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     return found
 
 
-def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequence[Any] = ()
-                 ) -> list[tuple[Any, ...]]:
+def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequence[Any] = (),
+                 *, extra: int = 0) -> list[tuple[Any, ...]]:
     """One instance of each model per row of a join that SELECTs all the columns of
     each, in that order (``SELECT a.*, b.* FROM a JOIN b …``): one round trip where
     ``fetch`` twice would take two (on PostgreSQL each is a wait for the server and a
-    statement for it to run: docs/benchmarks.md, "PostgreSQL: intake at its causes")."""
+    statement for it to run: docs/benchmarks.md, "PostgreSQL: intake at its causes").
+    ``extra`` more columns may follow the models' (a subquery's value): each row's
+    tuple then ends with them, as the driver gives them."""
     db = _db()
     description, rows, _, _ = _run(sql, params)
     columns = tuple(column[0] for column in description)
+    if extra:
+        columns = columns[:-extra]
     readings = []
     start = 0
     for model in models_:
@@ -180,6 +184,8 @@ def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequen
                 for function in functions:
                     values[position] = function(values[position], expression, db)
             instances.append(model.from_db(db.alias, attnames, values))
+        if extra:
+            instances.extend(row[len(columns):])
         found.append(tuple(instances))
     return found
 

@@ -280,6 +280,27 @@ def readiness_total(rows: Iterable[Readiness], name: str) -> Readiness:
     return total
 
 
+def token_stations_columns(token_id: str, vendor: str) -> str:
+    """Two columns for a SELECT of API tokens (``token_id`` names the token's id
+    column): the stations the token is bound to (their ids, comma-separated, or NULL)
+    and whether it is of the bound kind.  What ``token_station_ids`` asks, for the API's
+    token check to fold into its own SELECT (``remember_token_station_ids``): one round
+    trip fewer on every API request (docs/benchmarks.md)."""
+    # Both parts are this module's constants; nothing of a request goes in.
+    ids = ("string_agg(station_id::text, ',')" if vendor == "postgresql"
+           else "group_concat(station_id, ',')")
+    return (f"(SELECT {ids} FROM stations_tokenstation WHERE token_id = {token_id}),"  # noqa: S608
+            f" EXISTS (SELECT 1 FROM stations_boundtoken WHERE token_id = {token_id})")
+
+
+def remember_token_station_ids(token: ApiToken, bindings: str | None, bound: object) -> None:
+    """Keep on the token what ``token_stations_columns`` read with it: the answer of
+    ``token_station_ids`` for the request (same rule: a binding, or the bound kind,
+    makes it a bound token)."""
+    ids = {int(value) for value in bindings.split(",")} if bindings else set()
+    token._amanat_station_ids = ids if bindings or bound else None  # type: ignore[attr-defined]
+
+
 def token_station_ids(request: HttpRequest) -> set[int] | None:
     """The stations an API request's token is bound to, or None when it is not bound.
 

@@ -1,0 +1,82 @@
+"""Django's PostgreSQL backend, with a health check that costs no round trip.
+
+Django's ``CONN_HEALTH_CHECKS`` runs ``SELECT 1`` on a kept connection before the first
+query of every request: on the report intake, one of about ten round trips a request,
+each costing the app and PostgreSQL CPU on the same cores (docs/benchmarks.md,
+"PostgreSQL: intake at its causes").  What that check catches promptly is a connection
+the server has ended: the server (or the backend) killed, shut down, restarted, a
+failover, an idle timeout.  Each of those leaves the connection's socket readable (the
+server's closing of it, often after a last error message) while nothing has been asked
+on it.  So: a socket with nothing to read, on a connection that libpq holds as good and
+idle, passes without asking the server; anything else gets Django's ``SELECT 1``.  A
+server that silently vanished from the network is caught by neither check until TCP
+gives up (``AMANAT_DB_CONNECT_TIMEOUT`` bounds the new connection's attempt).
+
+With the pool (``AMANAT_DB_POOL``) Django does not call this: the pool checks each
+connection it lends, with a round trip of its own (``ConnectionPool.check_connection``,
+an empty query); the pool here checks the same way as above (``check_lent``).
+"""
+
+from __future__ import annotations
+
+import select
+from typing import Any
+
+from django.db.backends.postgresql import base
+from psycopg import pq
+from psycopg_pool import ConnectionPool
+
+
+def _readable(fileno: int) -> bool:
+    """Whether the socket has something to read (or is closed), without waiting."""
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def _quiet(conn: Any) -> bool:
+    """Good and idle as libpq knows it, and nothing on its socket: nothing happened."""
+    pgconn = conn.pgconn
+    if (conn.closed or pgconn.status != pq.ConnStatus.OK
+            or pgconn.transaction_status != pq.TransactionStatus.IDLE
+            or not hasattr(select, "poll")):  # not on Windows: ask the server there
+        return False
+    try:
+        return not _readable(pgconn.socket)
+    except (OSError, ValueError):  # no socket left
+        return False
+
+
+def check_lent(conn: Any) -> None:
+    """The pool's check of a connection it is about to lend: raises if it is broken
+    (the pool then drops it and lends another).  Asks the server only when the
+    connection is not quiet."""
+    if not _quiet(conn):
+        ConnectionPool.check_connection(conn)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    @property
+    def pool(self) -> Any:
+        pool = super().pool
+        # Django builds the pool with the pool's own check (CONN_HEALTH_CHECKS);
+        # the same decision, without its round trip while nothing happened.
+        if pool is not None and getattr(pool, "_check", None) is ConnectionPool.check_connection:
+            pool._check = check_lent
+        return pool
+
+    def is_usable(self) -> bool:
+        conn = self.connection
+        if conn is None or conn.closed:
+            return False
+        pgconn = conn.pgconn
+        quiet = (not self.errors_occurred and pgconn.status == pq.ConnStatus.OK
+                 and pgconn.transaction_status == pq.TransactionStatus.IDLE
+                 and hasattr(select, "poll"))  # not on Windows: ask the server there
+        try:
+            if quiet and not _readable(pgconn.socket):
+                return True
+        except (OSError, ValueError):  # no socket left
+            return False
+        usable: bool = super().is_usable()
+        return usable
