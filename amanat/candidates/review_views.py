@@ -202,14 +202,14 @@ _IMPORT_HEADERS = {
                           "شماره مستند"),
     "note": ("notes", "توضیحات", "ملاحظات", "یادداشت"),
 }
-_AUTHORITY_WORDS = {
+_AUTHORITY_WORDS: dict[str, tuple[str, ...]] = {
     InquiryKind.INTELLIGENCE: ("اطلاعات", "وزارت اطلاعات", "intelligence ministry"),
     InquiryKind.POLICE: ("پلیس", "سوءپیشینه", "سوء پیشینه", "نیروی انتظامی", "فراجا",
                          "police record"),
     InquiryKind.JUDICIARY: ("قضاییه", "قوه قضاییه", "دادگستری"),
     InquiryKind.CIVIL_REGISTRY: ("ثبت احوال", "سازمان ثبت احوال", "civil registry"),
 }
-_ANSWER_WORDS = {
+_ANSWER_WORDS: dict[str, tuple[str, ...]] = {
     InquiryAnswer.CLEAR: ("بلامانع", "پاک", "فاقد سابقه", "فاقد سوءپیشینه", "ندارد"),
     InquiryAnswer.ADVERSE: ("دارای سابقه", "دارای سابقه منفی", "سابقه دار", "مورد دارد",
                             "نامطلوب"),
@@ -223,7 +223,7 @@ def _import_key(text: str) -> str:
     return search_key(text).replace("ئ", "ی").replace("ء", "").translate(_IMPORT_PUNCTUATION)
 
 
-def _vocabulary(words: dict[Any, tuple[str, ...]], labels: Any) -> dict[str, str]:
+def _vocabulary(words: dict[str, tuple[str, ...]], labels: Any) -> dict[str, str]:
     """``_import_key(spelling) -> value``: the value itself, its labels in Persian and
     English, and the extra spellings."""
     vocabulary: dict[str, str] = {}
@@ -244,9 +244,9 @@ def _answer_rows(data: bytes, filename: str) -> list[services.AnswerRow]:
         columns.update({_import_key(spelling): name for spelling in spellings})
     at: dict[str, int] = {}
     for i, header in enumerate(table.headers):
-        name = columns.get(_import_key(str(header or "")))
-        if name is not None:
-            at.setdefault(name, i)
+        column = columns.get(_import_key(str(header or "")))
+        if column is not None:
+            at.setdefault(column, i)
     missing = [c for c in IMPORT_COLUMNS[:3] if c not in at]
     if missing:
         raise RuleError(_("The file has no column %(columns)s."), code="columns",

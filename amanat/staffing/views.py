@@ -404,7 +404,8 @@ def station_assign(request: HttpRequest, pk: int) -> HttpResponse:
             except RuleError as error:
                 messages.error(request, error.message)
         return redirect("staffing:station", pk=station.pk)
-    form = AssignForm(request.POST, slots=_slot_choices(selectors.station_slots(station)))
+    choices = _slot_choices(selectors.station_slots(station))
+    form = AssignForm(request.POST, slots=choices)
     if form.is_valid():
         post, slot = form.cleaned_data["slot"].split(":")
         nid = normalize_national_id(form.cleaned_data["national_id"])
@@ -422,7 +423,7 @@ def station_assign(request: HttpRequest, pk: int) -> HttpResponse:
             except RuleError as error:
                 form.add_error(None, error.message)
             else:
-                label = dict(form.fields["slot"].choices).get(form.cleaned_data["slot"], post)
+                label = dict(choices).get(form.cleaned_data["slot"], post)
                 if held is not None and held.person_id != person.pk:
                     messages.success(request, _(
                         "%(name)s now holds the post %(post)s; %(previous)s no longer holds "
