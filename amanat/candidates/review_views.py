@@ -52,6 +52,7 @@ from amanat.candidates.review_forms import (
 )
 from amanat.core.collation import persian
 from amanat.core.errors import RuleError, tabular_error
+from amanat.core.templatetags.persian import localize_digits
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Constituency, Kind
@@ -164,7 +165,8 @@ def inquiry_send(request: HttpRequest) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, _("Batch %(reference)s sent: %(count)s inquiries.")
-                             % {"reference": batch.reference, "count": len(waiting)})
+                             % {"reference": batch.reference,
+                                "count": localize_digits(str(len(waiting)))})
             return redirect("candidates_review:inquiries")
     return render(request, "candidates/review_form.html", {
         "form": form, "title": _("Send inquiries"),
@@ -299,7 +301,7 @@ def inquiry_import(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _("Nothing was stored; correct the lines below."))
             else:
                 messages.success(request, _("%(count)s answers recorded.")
-                                 % {"count": result.applied})
+                                 % {"count": localize_digits(str(result.applied))})
                 return redirect("candidates_review:inquiries")
     return render(request, "candidates/review_form.html", {
         "form": form, "title": _("Import inquiry answers"), "multipart": True,

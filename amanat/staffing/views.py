@@ -261,7 +261,8 @@ def people_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _imported(request: HttpRequest, county: AdminUnit, report: Any) -> HttpResponse:
     messages.success(request, _("%(created)s people added, %(updated)s updated.")
-                     % {"created": report.created, "updated": report.updated})
+                     % {"created": localize_digits(str(report.created)),
+                        "updated": localize_digits(str(report.updated))})
     for warning in report.warnings:
         messages.warning(request, warning.message)
     return redirect("staffing:people", pk=county.pk)

@@ -167,3 +167,22 @@ def test_the_registration_page_says_which_windows_are_closed(world: Any, client:
     later = next(w for w in windows if village.name in w)
     assert "بسته است" in closed and "باز است" not in closed
     assert "هنوز آغاز نشده" in later and "باز است" not in later
+
+
+@pytest.mark.browser
+def test_the_office_sends_and_sees_its_inquiries_on_a_phone(rw: dict[str, Any],
+                                                            browser_page: Any) -> None:
+    from amanat.accounts.testing import sign_in_page
+
+    page = sign_in_page(browser_page, rw["personas"].gharchak_governor)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.base_url + reverse("candidates_review:inquiry_send"))
+    page.select_option("[name=kind]", "police")
+    page.fill("[name=due]", to_persian_digits(
+        format_jalali(TODAY + 7 * DAY, persian_digits=False)))
+    page.click("main form button[type=submit]")
+    page.wait_for_selector('[data-testid="message"]')
+    assert "۲" in page.inner_text('[data-testid="message"]')  # two inquiries, Persian digits
+    assert page.locator('[data-testid="inquiry-row"]').count() == 2
+    # Nothing wider than the phone but the table's own scroller.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

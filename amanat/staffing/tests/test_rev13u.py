@@ -102,3 +102,29 @@ def test_codes_typed_with_persian_digits_are_found(world: Any) -> None:
         ch.isdigit() for ch in letter.verification_code)
     page = public.get(reverse("staffing:verify"), {"code": typed}).content.decode()
     assert member.full_name in page or member.first_name in page
+
+
+def test_the_import_counts_in_persian_digits(world: Any) -> None:
+    import io
+
+    import openpyxl
+
+    from amanat.lib.nationalid import with_check_digit
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["ردیف", "کد ملی", "نام", "نام خانوادگی", "جنسیت"])
+    sheet.append([1, with_check_digit("412345670"), "مریم", "احمدی", "خانم"])
+    sheet.append([2, with_check_digit("412345671"), "علی", "رضایی", "مرد"])
+    sheet.append(["جمع", "", "", "", ""])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    out.name = "people.xlsx"
+    page = _governor(world).post(
+        reverse("staffing:people_import", args=[world.geo.gharchak.pk]),
+        {"file": out}, follow=True).content.decode()
+    messages = " ".join(part.split("</div>")[0]
+                        for part in page.split('data-testid="message">')[1:])
+    assert "۲" in messages and "2 " not in messages, messages or page[:3000]
