@@ -186,3 +186,19 @@ def test_the_office_sends_and_sees_its_inquiries_on_a_phone(rw: dict[str, Any],
     assert page.locator('[data-testid="inquiry-row"]').count() == 2
     # Nothing wider than the phone but the table's own scroller.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_date_of_birth_is_not_shown_as_today(world: Any, client: Client) -> None:
+    from django.test import TestCase
+
+    from amanat.lib.nationalid import with_check_digit
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("candidates:register"), {
+            "contest": world.city_council.pk, "county": world.geo.gharchak.pk,
+            "national_id": with_check_digit("004123456"), "mobile": "09121234567"})
+    page = client.get(reverse("candidates:register_confirm")).content.decode()
+    today = format_jalali(TODAY, persian_digits=True)
+    for name in ("birth_date", "resigned_on"):
+        field = page.split(f'name="{name}"')[1].split(">")[0]
+        assert today not in field and "placeholder" not in field, field
