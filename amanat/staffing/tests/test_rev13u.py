@@ -128,3 +128,22 @@ def test_the_import_counts_in_persian_digits(world: Any) -> None:
     messages = " ".join(part.split("</div>")[0]
                         for part in page.split('data-testid="message">')[1:])
     assert "۲" in messages and "2 " not in messages, messages or page[:3000]
+
+
+def test_a_certificate_is_found_among_the_completions(world: Any) -> None:
+    course = world.courses[StationPost.MEMBER]
+    people = [world.person(trained=False) for _ in range(3)]
+    record_completions(actor=None, course=course, people=[
+        (people[0].national_id, "مریم احمدی"), (people[1].national_id, "مریم کریمی"),
+        (people[2].national_id, "علی احمدی")], unit=world.geo.gharchak)
+    client = _governor(world)
+    url = reverse("training:completions", args=[course.pk])
+    everyone = client.get(url).content.decode()
+    assert everyone.count('data-testid="completion-row"') == 3, everyone.split("<main")[-1][:3000]
+    page = client.get(url, {"q": "مریم احمدی"}).content.decode()
+    assert page.count('data-testid="completion-row"') == 1 and "مریم احمدی" in page
+    page = client.get(url, {"q": to_persian_digits(people[2].national_id)}).content.decode()
+    assert page.count('data-testid="completion-row"') == 1 and "علی احمدی" in page
+    # A part of a national ID finds nothing (the list masks it).
+    page = client.get(url, {"q": people[2].national_id[:5]}).content.decode()
+    assert 'data-testid="completion-row"' not in page
