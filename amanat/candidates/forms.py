@@ -30,6 +30,7 @@ from amanat.core.forms import (
     CleanCharField,
     FilterForm,
     JalaliDateField,
+    JalaliDateInput,
     ListedModelChoiceField,
     LongSelect,
     jalali_error_message,
@@ -70,7 +71,14 @@ class _NationalIdMobile(forms.Form):
 
 
 class BirthDateField(JalaliDateField):
-    """A Jalali date of any year (the project's date fields keep to years near today)."""
+    """A Jalali date of any year (the project's date fields keep to years near today).
+
+    Without the date fields' placeholder of today's date: in a date of birth (or of a
+    resignation months ago) it read as a value already filled in with today."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", JalaliDateInput(attrs={"placeholder": False}))
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value: Any) -> datetime.date | None:
         if value in self.empty_values:

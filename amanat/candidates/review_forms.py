@@ -79,7 +79,8 @@ class InquiryImportForm(forms.Form):
         label=_("Answers file (CSV or XLSX)"),
         help_text=_("Columns: reference (the tracking code), authority (intelligence, "
                     "police, judiciary, civil_registry), answer (clear, adverse, no_answer), "
-                    "adverse_reference, note."))
+                    "adverse_reference, note. Persian column names and the Persian names of "
+                    "the authorities and answers are accepted too."))
 
 
 class DecisionForm(forms.Form):

@@ -212,12 +212,14 @@ def get_entry_for_user(user: AnyUser, pk: Any) -> FinalListEntry:
 
 
 def county_inquiries(user: AnyUser, *, election: Election, county: AdminUnit | None,
-                     late_only: bool, today: datetime.date | None = None
-                     ) -> QuerySet[Inquiry]:
+                     late_only: bool, today: datetime.date | None = None,
+                     action: str = policy.CREATE) -> QuerySet[Inquiry]:
     """Inquiries in reach, pending ones first by due date; ``late_only``: pending past due.
-    The answer is not read here (only its being pending)."""
+    The answer is not read here (only its being pending). Scoped by the office's right to
+    send inquiries (``action``), not by the boards' right to read them: the office that
+    sent a batch must see it to chase the late ones."""
     today = today or timezone.localdate()
-    qs = scoped_inquiries(user).filter(candidacy__election=election)
+    qs = scoped_inquiries(user, action).filter(candidacy__election=election)
     if county is not None:
         qs = qs.filter(candidacy__unit_path__startswith=county.path)
     if late_only:

@@ -27,6 +27,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amanat.accounts import access, policy
@@ -36,7 +37,7 @@ from amanat.boards.selectors import require_complete
 from amanat.candidates import review_pdf, selectors
 from amanat.candidates import review_selectors as rs
 from amanat.candidates import review_services as services
-from amanat.candidates.models import Candidacy, FinalList, State
+from amanat.candidates.models import Candidacy, FinalList, InquiryAnswer, InquiryKind, State
 from amanat.candidates.review_forms import (
     CheckForm,
     ComplaintDecisionForm,
@@ -51,9 +52,11 @@ from amanat.candidates.review_forms import (
 )
 from amanat.core.collation import persian
 from amanat.core.errors import RuleError, tabular_error
+from amanat.core.templatetags.persian import localize_digits
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Constituency, Kind
+from amanat.lib.persian import search_key
 from amanat.lib.tabular import TabularError, escape_formula, read_table
 
 PER_PAGE = 50
@@ -131,9 +134,8 @@ def inquiries(request: HttpRequest) -> HttpResponse:
     county, late = None, False
     if form.is_valid():
         county, late = _county(counties, form.cleaned_data["county"]), form.cleaned_data["late"]
-    qs = rs.county_inquiries(request.user, election=election, county=county, late_only=late)
-    qs = access.scope_queryset(request.user, qs, action=policy.CREATE,
-                               path_field="candidacy__unit_path", model_label=rs.INQUIRY)
+    qs = rs.county_inquiries(request.user, election=election, county=county, late_only=late,
+                             action=policy.CREATE)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "candidates/inquiries.html", {
         "form": form, "page": page, "election": election, "late": late,
@@ -163,7 +165,8 @@ def inquiry_send(request: HttpRequest) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, _("Batch %(reference)s sent: %(count)s inquiries.")
-                             % {"reference": batch.reference, "count": len(waiting)})
+                             % {"reference": batch.reference,
+                                "count": localize_digits(str(len(waiting)))})
             return redirect("candidates_review:inquiries")
     return render(request, "candidates/review_form.html", {
         "form": form, "title": _("Send inquiries"),
@@ -190,22 +193,81 @@ def inquiry_answer(request: HttpRequest, inquiry_id: int) -> HttpResponse:
 
 IMPORT_COLUMNS = ("reference", "authority", "answer", "adverse_reference", "note")
 
+# The spellings a county office's sheet uses for the columns and the values, compared by
+# ``_import_key`` (spaces, ZWNJ, Arabic letters, case and brackets do not matter). The
+# authorities' and answers' display labels (Persian and English) are accepted as well.
+_IMPORT_HEADERS = {
+    "reference": ("tracking code", "کد رهگیری", "شماره رهگیری", "کد پیگیری", "کد داوطلب"),
+    "authority": ("kind", "مرجع", "مرجع استعلام", "نوع استعلام", "استعلام از"),
+    "answer": ("result", "پاسخ", "نتیجه", "نتیجه استعلام", "پاسخ استعلام"),
+    "adverse_reference": ("adverse reference", "شماره نامه", "شماره نامه پاسخ", "مستند",
+                          "شماره مستند"),
+    "note": ("notes", "توضیحات", "ملاحظات", "یادداشت"),
+}
+_AUTHORITY_WORDS: dict[str, tuple[str, ...]] = {
+    InquiryKind.INTELLIGENCE: ("اطلاعات", "وزارت اطلاعات", "intelligence ministry"),
+    InquiryKind.POLICE: ("پلیس", "سوءپیشینه", "سوء پیشینه", "نیروی انتظامی", "فراجا",
+                         "police record"),
+    InquiryKind.JUDICIARY: ("قضاییه", "قوه قضاییه", "دادگستری"),
+    InquiryKind.CIVIL_REGISTRY: ("ثبت احوال", "سازمان ثبت احوال", "civil registry"),
+}
+_ANSWER_WORDS: dict[str, tuple[str, ...]] = {
+    InquiryAnswer.CLEAR: ("بلامانع", "پاک", "فاقد سابقه", "فاقد سوءپیشینه", "ندارد"),
+    InquiryAnswer.ADVERSE: ("دارای سابقه", "دارای سابقه منفی", "سابقه دار", "مورد دارد",
+                            "نامطلوب"),
+    InquiryAnswer.NO_ANSWER: ("بی پاسخ", "بدون پاسخ", "پاسخ نداده", "عدم پاسخ",
+                              "no answer"),
+}
+_IMPORT_PUNCTUATION = str.maketrans("", "", "()[]{}_-.:،؛,;*")
+
+
+def _import_key(text: str) -> str:
+    return search_key(text).replace("ئ", "ی").replace("ء", "").translate(_IMPORT_PUNCTUATION)
+
+
+def _vocabulary(words: dict[str, tuple[str, ...]], labels: Any) -> dict[str, str]:
+    """``_import_key(spelling) -> value``: the value itself, its labels in Persian and
+    English, and the extra spellings."""
+    vocabulary: dict[str, str] = {}
+    for value, label in labels:
+        spellings = [value, *words.get(value, ())]
+        for language in ("fa", "en"):
+            with override(language):
+                spellings.append(str(label))
+        for spelling in spellings:
+            vocabulary.setdefault(_import_key(spelling), str(value))
+    return vocabulary
+
 
 def _answer_rows(data: bytes, filename: str) -> list[services.AnswerRow]:
     table = read_table(data, filename=filename)
-    headers = [str(h or "").strip().lower() for h in table.headers]
-    missing = [c for c in IMPORT_COLUMNS[:3] if c not in headers]
+    columns = {_import_key(name): name for name in IMPORT_COLUMNS}
+    for name, spellings in _IMPORT_HEADERS.items():
+        columns.update({_import_key(spelling): name for spelling in spellings})
+    at: dict[str, int] = {}
+    for i, header in enumerate(table.headers):
+        column = columns.get(_import_key(str(header or "")))
+        if column is not None:
+            at.setdefault(column, i)
+    missing = [c for c in IMPORT_COLUMNS[:3] if c not in at]
     if missing:
         raise RuleError(_("The file has no column %(columns)s."), code="columns",
                         field="file", columns=", ".join(missing))
-    at = {name: headers.index(name) for name in IMPORT_COLUMNS if name in headers}
+    authorities = _vocabulary(_AUTHORITY_WORDS, InquiryKind.choices)
+    answers = _vocabulary(_ANSWER_WORDS, [c for c in InquiryAnswer.choices
+                                          if c[0] != InquiryAnswer.PENDING])
 
     def cell(cells: list[Any], name: str) -> str:
         i = at.get(name)
         return "" if i is None or i >= len(cells) or cells[i] is None else str(cells[i]).strip()
 
+    def word(value: str, vocabulary: dict[str, str]) -> str:
+        # An unknown spelling stays as written: the service names it in its refusal.
+        return vocabulary.get(_import_key(value), value)
+
     return [services.AnswerRow(line=line, reference=cell(cells, "reference").upper(),
-                               kind=cell(cells, "authority"), answer=cell(cells, "answer"),
+                               kind=word(cell(cells, "authority"), authorities),
+                               answer=word(cell(cells, "answer"), answers),
                                adverse_reference=cell(cells, "adverse_reference"),
                                note=cell(cells, "note"))
             for line, cells in table.rows]
@@ -239,7 +301,7 @@ def inquiry_import(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _("Nothing was stored; correct the lines below."))
             else:
                 messages.success(request, _("%(count)s answers recorded.")
-                                 % {"count": result.applied})
+                                 % {"count": localize_digits(str(result.applied))})
                 return redirect("candidates_review:inquiries")
     return render(request, "candidates/review_form.html", {
         "form": form, "title": _("Import inquiry answers"), "multipart": True,

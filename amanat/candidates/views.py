@@ -133,7 +133,8 @@ def register_start(request: HttpRequest) -> HttpResponse:
         "id", "name"), key=lambda row: (persian_key(row[1]), row[0]))
     county.widget.choices = [*empty, *rows]
     return render(request, "candidates/register_start.html",
-                  {"form": form, "election": election, "windows": windows}, status=status)
+                  {"form": form, "election": election, "windows": windows,
+                   "today": timezone.localdate()}, status=status)
 
 
 def _pending(request: HttpRequest) -> dict[str, Any] | None:

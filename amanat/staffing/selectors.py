@@ -13,6 +13,7 @@ from amanat.accounts.access import AnyUser, can, get_object_for_user, scope_quer
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
+from amanat.lib.persian import to_ascii_digits
 from amanat.staffing import rules
 from amanat.staffing.assignment import members_per_station, post_slots
 from amanat.staffing.models import Assignment, Person, Roster, RosterState
@@ -159,7 +160,9 @@ def person_training(election: Election, person: Person) -> list[tuple[str, bool]
 
 
 def assignment_by_code(code: str) -> Assignment | None:
-    code = "".join(ch for ch in code.upper() if ch.isalnum())[:12]
+    # The digits a Persian keyboard types count as the code's digits.
+    code = "".join(ch for ch in to_ascii_digits(code).upper()
+                   if ch.isascii() and ch.isalnum())[:12]
     if not code:
         return None
     # A letter is an appointment only once the county's roster is approved: a proposal

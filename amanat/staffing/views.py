@@ -183,7 +183,8 @@ def people_list(request: HttpRequest, pk: int) -> HttpResponse:
     people = selectors.people_for_user(request.user, county)
     form = PeopleFilterForm(request.GET or None)
     if form.is_valid():
-        key = search_key(form.cleaned_data["q"] or "")
+        q = form.cleaned_data["q"]
+        key = search_key(q or "")
         if key and any(ch.isdigit() for ch in key) and not selectors.sees_personal_data(
                 request.user, county):
             # National IDs are masked for this reader: a substring of ``search_text`` (which
@@ -191,7 +192,10 @@ def people_list(request: HttpRequest, pk: int) -> HttpResponse:
             # key with digits finds a person by the whole national ID only.
             people = people.filter(national_id=key)
         elif key:
-            people = people.filter(search_text__contains=key)
+            # Each word on its own: «مریم احمدی» finds Maryam Ahmadi (``search_text`` keeps
+            # the name's parts apart, so the joined key would never match).
+            for word in (q or "").split():
+                people = people.filter(search_text__contains=search_key(word))
         if form.cleaned_data["post"]:
             people = people.filter(posts__contains=form.cleaned_data["post"])
     page = Paginator(people.order_by("last_name", "first_name", "pk"), PER_PAGE).get_page(
@@ -257,7 +261,8 @@ def people_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _imported(request: HttpRequest, county: AdminUnit, report: Any) -> HttpResponse:
     messages.success(request, _("%(created)s people added, %(updated)s updated.")
-                     % {"created": report.created, "updated": report.updated})
+                     % {"created": localize_digits(str(report.created)),
+                        "updated": localize_digits(str(report.updated))})
     for warning in report.warnings:
         messages.warning(request, warning.message)
     return redirect("staffing:people", pk=county.pk)
@@ -400,7 +405,8 @@ def station_assign(request: HttpRequest, pk: int) -> HttpResponse:
             except RuleError as error:
                 messages.error(request, error.message)
         return redirect("staffing:station", pk=station.pk)
-    form = AssignForm(request.POST, slots=_slot_choices(selectors.station_slots(station)))
+    choices = _slot_choices(selectors.station_slots(station))
+    form = AssignForm(request.POST, slots=choices)
     if form.is_valid():
         post, slot = form.cleaned_data["slot"].split(":")
         nid = normalize_national_id(form.cleaned_data["national_id"])
@@ -410,12 +416,23 @@ def station_assign(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("national_id", _("No person with this national ID is "
                                             "registered in the county."))
         else:
+            held = Assignment.objects.filter(station=station, post=post, slot=int(slot)
+                                             ).select_related("person").first()
             try:
                 services.assignment_set(actor=request.user, station=station, post=post,
                                         slot=int(slot), person=person)
             except RuleError as error:
                 form.add_error(None, error.message)
             else:
+                label = dict(choices).get(form.cleaned_data["slot"], post)
+                if held is not None and held.person_id != person.pk:
+                    messages.success(request, _(
+                        "%(name)s now holds the post %(post)s; %(previous)s no longer holds "
+                        "it.") % {"name": person.full_name, "post": label,
+                                  "previous": held.person.full_name})
+                else:
+                    messages.success(request, _("%(name)s now holds the post %(post)s.")
+                                     % {"name": person.full_name, "post": label})
                 return redirect("staffing:station", pk=station.pk)
     return _station_page(request, station, form)
 

@@ -35,6 +35,10 @@ class CourseFilterForm(FilterForm):
                                  choices=[("", _("All audiences")), *Audience.choices])
 
 
+class CompletionFilterForm(FilterForm):
+    q = CleanCharField(label=_("Name or national ID"), max_length=100, required=False)
+
+
 class CourseForm(forms.Form):
     template_name = GRID_TEMPLATE
 

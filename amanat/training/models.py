@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amanat.elections.posts import StationPost
+from amanat.lib.persian import to_ascii_digits
 
 NATIONAL_ID_LENGTH = 10
 # Certificate codes: 12 characters of a 32-letter alphabet without look-alikes (60 bits):
@@ -38,8 +39,9 @@ def new_certificate_code() -> str:
 
 
 def normalize_code(text: str) -> str:
-    """A typed code as stored: upper case, groups of four joined by dashes."""
-    raw = "".join(ch for ch in text.upper() if ch in CODE_ALPHABET)
+    """A typed code as stored: upper case, groups of four joined by dashes (the digits
+    a Persian keyboard types count as the code's digits)."""
+    raw = "".join(ch for ch in to_ascii_digits(text).upper() if ch in CODE_ALPHABET)
     if len(raw) != CODE_LENGTH:
         return ""
     return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -39,11 +40,13 @@ from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
 from amanat.geo.paths import under
 from amanat.lib.limits import parse_id
+from amanat.lib.persian import to_ascii_digits
 from amanat.lib.tabular import write_table
 from amanat.training import selectors, services
 from amanat.training.forms import (
     AttemptForm,
     AttendanceImportForm,
+    CompletionFilterForm,
     CourseFilterForm,
     CourseForm,
     PersonForm,
@@ -451,10 +454,22 @@ def session_complete(request: HttpRequest, session_id: int) -> HttpResponse:
 def completions(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _course(request, course_id)
     _require(request, policy.VIEW, COMPLETION)
-    page = Paginator(selectors.completions_for(request.user, course).order_by(
-        "full_name", "pk"), PER_PAGE).get_page(request.GET.get("page"))
+    found = selectors.completions_for(request.user, course)
+    form = CompletionFilterForm(request.GET or None)
+    query = ""
+    if form.is_valid() and form.cleaned_data["q"]:
+        q = to_ascii_digits(form.cleaned_data["q"])
+        query = urlencode({"q": q})
+        if any(ch.isdigit() for ch in q):
+            # By the whole national ID only: the list masks it.
+            found = found.filter(national_id="".join(ch for ch in q if ch.isdigit()))
+        else:
+            for word in q.split():
+                found = found.filter(full_name__icontains=word)
+    page = Paginator(found.order_by("full_name", "pk"), PER_PAGE).get_page(
+        request.GET.get("page"))
     return render(request, "training/completions.html", {
-        "course": course, "page": page,
+        "course": course, "page": page, "form": form, "query": query,
         "can_export": can(request.user, policy.EXPORT, COMPLETION, None),
         # A list read by GET records nothing: masked for everyone (an export is recorded).
         "rows": [(c, mask_national_id(c.national_id)) for c in page],

@@ -172,6 +172,7 @@ FACTORIES: dict[str, Factory | None] = {
     "amanat.boards.forms.ReplaceForm": lambda ctx: ctx.form({}),
     "amanat.boards.forms.EndForm": lambda ctx: ctx.form({}),
     "amanat.training.forms.CourseFilterForm": lambda ctx: ctx.form({"audience": "x"}),
+    "amanat.training.forms.CompletionFilterForm": lambda ctx: ctx.form({"q": "x" * 101}),
     "amanat.training.forms.CourseForm": lambda ctx: ctx.form(
         {}, units=_model("geo.AdminUnit").objects.all()),
     "amanat.training.forms.QuestionsForm": lambda ctx: ctx.form({"questions": "Q\n- a"}),
