@@ -33,6 +33,38 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _live_server_one_request_at_a_time() -> None:
+    """The live server answers one request at a time.  On SQLite the test database is in
+    memory and Django hands the live server's request threads the test's one connection:
+    two requests at once (a phone's page and its service worker sending the same queued
+    report, as they do by design) would then interleave their transactions on that shared
+    connection, and one's failure would roll back the other's acknowledged write, which
+    no production server, with a connection per thread, can do.  Requests are still
+    read and answered on their own threads (a browser's idle preconnection blocks
+    nothing); only the application runs under a lock."""
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialApp:
+        def __init__(self, app: Any) -> None:
+            self.app, self.lock = app, threading.Lock()
+
+        def __call__(self, environ: Any, start_response: Any) -> Any:
+            with self.lock:
+                return self.app(environ, start_response)
+
+    class OneAtATimeServer(ThreadedWSGIServer):
+        def set_app(self, application: Any) -> None:
+            super().set_app(SerialApp(application))
+
+    LiveServerThread.server_class = OneAtATimeServer
+
+
+_live_server_one_request_at_a_time()
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Compile stale translation catalogs: .mo files are build products, not in git."""
     import importlib.util
