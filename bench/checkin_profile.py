@@ -48,7 +48,12 @@ def main() -> None:
     from amanat.accounts.services import api_token_issue
     from amanat.intake import groupcommit
     from amanat.intake.tests.conftest import serve
+    from amanat.operations.models import StationDay
     from amanat.stations.models import Station, TokenStation
+
+    # The bench's day ended with every station's closing, after which a station takes no
+    # turnout: open them again (this is the bench's own copy of the database).
+    StationDay.objects.update(closed_at=None)
 
     devices = []
     for station in Station.objects.select_related("county").order_by("pk")[:args.stations]:
