@@ -6,10 +6,8 @@ registration page says when a contest's window is closed or not yet open (F7).""
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
-import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -25,6 +23,7 @@ from amanat.candidates.tests import review_factories as f
 from amanat.elections.models import Contest, ContestKind, Election
 from amanat.lib.jalali import format_jalali
 from amanat.lib.persian import to_persian_digits
+from amanat.stations.tests.test_messy import xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -84,15 +83,8 @@ def test_the_office_that_sent_inquiries_sees_them_and_is_told_so(rw: dict[str, A
 
 
 def _xlsx(rows: list[list[Any]]) -> SimpleUploadedFile:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
     return SimpleUploadedFile(
-        "پاسخ‌ها.xlsx", out.getvalue(),
+        "پاسخ‌ها.xlsx", xlsx(*rows),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -438,12 +438,12 @@ def test_the_flag_list_fits_a_phone(browser_page: Any, day: Any, personas: Any) 
         ".clientWidth + 1")
 
 
-# -- F12: an SMS without the county code is told how to write the station ----------------
-
-def test_an_sms_without_the_county_code_is_told_to_add_it(day: Any, settings: Any) -> None:
+@pytest.fixture
+def sms_staff(day: Any, settings: Any) -> None:
+    """Gharchak's station with a representative's phone registered, T1 open, SMS through
+    the Kannel get-url into the memory outbox."""
     from amanat.core import notify
     from amanat.elections.posts import StationPost
-    from amanat.operations.models import Checkin
     from amanat.operations.tests.test_sms_checkins import open_now, staff
 
     settings.AMANAT_KANNEL_SECRET = "s3cret"
@@ -451,6 +451,13 @@ def test_an_sms_without_the_county_code_is_told_to_add_it(day: Any, settings: An
     notify.outbox.clear()
     staff(day, day.gharchak_station, StationPost.REPRESENTATIVE, "09121110042", 1)
     open_now(day, "T1")
+
+
+# -- F12: an SMS without the county code is told how to write the station ----------------
+
+def test_an_sms_without_the_county_code_is_told_to_add_it(day: Any, sms_staff: Any) -> None:
+    from amanat.operations.models import Checkin
+
     station = day.gharchak_station
     full = f"{station.county.code}-{station.code}".translate(
         str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
@@ -466,17 +473,9 @@ def test_an_sms_without_the_county_code_is_told_to_add_it(day: Any, settings: An
 
 # -- F11: the Persian letter that sounds like T -------------------------------------------
 
-def test_an_sms_turnout_written_with_the_persian_te_is_read(day: Any, settings: Any) -> None:
-    from amanat.core import notify
-    from amanat.elections.posts import StationPost
+def test_an_sms_turnout_written_with_the_persian_te_is_read(day: Any, sms_staff: Any) -> None:
     from amanat.operations.models import Checkin
-    from amanat.operations.tests.test_sms_checkins import open_now, staff
 
-    settings.AMANAT_KANNEL_SECRET = "s3cret"
-    settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
-    notify.outbox.clear()
-    staff(day, day.gharchak_station, StationPost.REPRESENTATIVE, "09121110042", 1)
-    open_now(day, "T1")
     station = day.gharchak_station
     code = f"{station.county.code}-{station.code}".translate(
         str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
