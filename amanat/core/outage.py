@@ -59,6 +59,12 @@ _POSTGRES: dict[str, Reason] = {
     "53300": "unreachable",  # too many connections
     "53100": "disk_full",
     "55P03": "locked",  # lock not available (lock_timeout)
+    # A deadlock or a serialization failure rolls the transaction back: nothing was
+    # stored and the same request succeeds when sent again (seen across a failover: a
+    # retry with its Idempotency-Key met its own first attempt, still in flight on the
+    # other app server, on the audit chain head and the key's unique index).
+    "40P01": "locked",  # deadlock detected
+    "40001": "locked",  # serialization failure
     "58030": "io_error",
 }
 

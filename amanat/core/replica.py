@@ -14,8 +14,12 @@ Everything else reads and writes the primary, and so does a marked view:
 
 A page read from the replica says how old its data may be ("as of 3 s ago": the
 ``replica`` context processor).  The lag is measured on the replica once per request:
-0 when it has replayed all it received, else the age of its last replayed commit
-(an over-estimate when the primary had been idle, which errs toward the primary).
+0 when it is streaming from its primary and has replayed all it received, else the
+age of its last replayed commit (an over-estimate when the primary had been idle, which
+errs toward the primary).  A replica whose WAL receiver is not streaming (its primary was
+killed or failed over, the network is cut) has replayed all it received and would say 0
+for ever while the writes go elsewhere: its lag is the age of its last replayed commit,
+so it stops being used once that is older than the bound.
 """
 
 from __future__ import annotations
@@ -43,9 +47,14 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 _reading: ContextVar[bool] = ContextVar("amanat_replica_reading", default=False)
 
+# "Streaming": a WAL receiver runs (its status is shown only to roles with
+# pg_read_all_stats; without it, a receiver that is still connecting counts as streaming).
+# Not in recovery (a promoted server): it is a primary, current by definition.
 LAG_SQL = (
-    "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NULL"
-    " OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
+    " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AND EXISTS ("
+    "SELECT 1 FROM pg_stat_wal_receiver WHERE COALESCE(status, 'streaming') = 'streaming')"
+    " THEN 0"
     " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 1e9) END"
 )
 

@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
+from psycopg import errors
 from psycopg_pool import PoolTimeout
 
 from amanat.accounts.services import api_token_issue
@@ -327,3 +328,21 @@ def test_a_pool_that_cannot_lend_a_connection_is_an_outage() -> None:
     # its timeout: the server is unreachable, or every connection is lent.
     found = outage.outage_of(PoolTimeout("couldn't get a connection after 10.00 sec"))
     assert found is not None and found.reason == "unreachable"
+
+
+def test_a_deadlock_or_serialization_failure_is_503_not_500() -> None:
+    """Both roll the transaction back (nothing stored) and the same request succeeds
+    when sent again: the user review's failover saw a retry deadlock with its own first
+    attempt, in flight on the other app server, and answered 500."""
+    for error in (errors.DeadlockDetected("deadlock detected"),
+                  errors.SerializationFailure("could not serialize access")):
+        try:
+            try:
+                raise error
+            except errors.Error as driver:
+                raise OperationalError(str(driver)) from driver  # as Django wraps it
+        except OperationalError as wrapped:
+            found = outage.outage_of(wrapped)
+        assert found is not None and found.reason == "locked", error
+    # A unique violation is still a bug (or a rule), not an outage.
+    assert outage.outage_of(errors.UniqueViolation("duplicate key")) is None

@@ -136,3 +136,44 @@ def test_a_page_that_writes_is_served_by_the_primary(station: Station, governor:
     response = governor.get(reverse("stations:detail", args=[station.pk]))
     assert response.status_code == 200
     assert "X-Amanat-Read" not in response
+
+
+@pytest.fixture
+def cut_off() -> Iterator[None]:
+    """The standby's WAL receiver stopped (as when its primary is killed or failed over):
+    it has replayed all it received and receives nothing more; reconnected afterwards."""
+    _replayed()
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SHOW primary_conninfo")
+        conninfo = cursor.fetchone()[0]
+        cursor.execute("ALTER SYSTEM SET primary_conninfo = ''")
+        cursor.execute("SELECT pg_reload_conf()")
+    try:
+        for _attempt in range(200):
+            with connections[REPLICA].cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_wal_receiver")
+                if cursor.fetchone()[0] == 0:
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the standby's WAL receiver did not stop in 10 s")
+        yield
+    finally:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("ALTER SYSTEM SET primary_conninfo = %s", [conninfo])
+            cursor.execute("SELECT pg_reload_conf()")
+        _replayed()
+
+
+def test_a_replica_cut_off_from_its_primary_is_not_called_current(
+        station: Station, governor: Client, cut_off: None, settings: Any) -> None:
+    """A replica that lost its primary has replayed all it received: it must not say
+    "as of 0 s ago" while the writes go to the promoted standby (found by the user
+    review of the national layout: after a failover the read replica kept answering
+    with 0 s and never caught up)."""
+    settings.AMANAT_REPLICA_MAX_LAG = 0.5
+    Station.objects.filter(pk=station.pk).update(name="دبیرستان سعدی")
+    time.sleep(1.2)  # the last commit the standby replayed is now older than the bound
+    response = _list(governor)
+    assert response["X-Amanat-Read"] == "default"
+    assert "دبیرستان سعدی" in response.content.decode()
