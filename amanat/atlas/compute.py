@@ -236,6 +236,21 @@ _UNIT_FIELDS = ("election_id", "unit_id", "level", "value", "tier", "computed_ti
 _READY = ("explanation", "computed_at")
 
 
+def _scores_lock(election: Election) -> None:
+    """Take the election's scores for this transaction (the election's row, FOR NO KEY
+    UPDATE: rows that only reference the election are not held up).
+
+    Recomputes delete a province's or the country's unit rows and insert them again; two
+    at once on PostgreSQL (the task workers of two app servers, each after a station of
+    the same province changed) would each delete the old rows, and the second, blocked
+    until the first committed, would then insert rows the first had just inserted: a
+    unique violation and a failed task (found by the user review of the national layout).
+    Taken in turn, the second one's delete sees the first one's rows. SQLite's writers
+    already take turns."""
+    list(Election.objects.select_for_update(no_key=True).filter(pk=election.pk)
+         .values_list("pk", flat=True))
+
+
 def _write(stations: list[tuple[Any, ...]], units: list[tuple[Any, ...]]) -> None:
     bulk.insert_rows(StationScore, _STATION_FIELDS, stations, ready=_READY)
     bulk.insert_rows(UnitScore, _UNIT_FIELDS, units, ready=_READY)
@@ -263,6 +278,7 @@ def recompute_all(election: Election) -> RecomputeCounts:
              + _unit_params(election.pk, loaded.province_ids, result.provinces,
                             UnitLevel.PROVINCE, now))
     with transaction.atomic():
+        _scores_lock(election)
         StationScore.objects.filter(election=election).delete()
         UnitScore.objects.filter(election=election).delete()
         _write(stations, units)
@@ -283,6 +299,7 @@ def recompute_province(election: Election, province: AdminUnit, *, station_ids: 
              + _unit_params(election.pk, loaded.province_ids, result.provinces,
                             UnitLevel.PROVINCE, now))
     with transaction.atomic():
+        _scores_lock(election)
         old_stations = StationScore.objects.filter(election=election)
         if station_ids is None:
             old_stations = old_stations.filter(county_id__in=loaded.county_ids)
