@@ -268,3 +268,106 @@ def test_many_usernames_from_one_address_through_nginx_are_locked(
     # The audit log has one event per name (the caps are higher), all from 127.0.0.2.
     failed = Event.objects.filter(action="auth.sign_in_failed")
     assert {e.extra["ip"] for e in failed} == {"127.0.0.2"}
+
+
+# Review 2026-12 (attack at national scale, docs/reviews/2026-12-attack-scale.md): what a
+# client can make the documented site do, seen from an upstream that records what nginx
+# passes on.
+
+@dataclass
+class _Echo:
+    port: int
+    seen: list[dict[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def echo_nginx(tmp_path: Path) -> Iterator[tuple[_Echo, int, int]]:
+    """nginx with the documented site in front of a recording upstream: (upstream,
+    HTTP port, HTTPS port)."""
+    import http.server
+    import threading
+
+    problem = _nginx_missing()
+    if problem:
+        if os.environ.get("AMANAT_REQUIRE_NGINX"):
+            pytest.fail(f"{problem} (AMANAT_REQUIRE_NGINX is set)")
+        pytest.skip(problem)
+    echo = _Echo(_free_port())
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            echo.seen.append({k.lower(): v for k, v in self.headers.items()})
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", echo.port), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    http_port, https_port = _free_port(), _free_port()
+    conf = _config(tmp_path, upstream=f"127.0.0.1:{echo.port}", http_port=http_port,
+                   https_port=https_port)
+    error_log = tmp_path / "error.log"
+    process = subprocess.Popen([
+        NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(error_log),
+        "-g", f"daemon off; pid {tmp_path / 'nginx.pid'}; error_log {error_log} warn;",
+    ])
+    try:
+        _wait_for(process, https_port, error_log)
+        yield echo, http_port, https_port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        server.shutdown()
+
+
+
+def test_a_client_cannot_make_the_http_site_redirect_elsewhere(
+        echo_nginx: tuple[_Echo, int, int]) -> None:
+    """Finding 3: ``return 301 https://$host…`` sent any client to the host it named."""
+    _echo, http_port, _https = echo_nginx
+    connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+    connection.request("GET", "/accounts/login/?next=/", headers={"Host": "evil.example"})
+    response = connection.getresponse()
+    assert response.status == 301
+    assert response.getheader("Location") == "https://amanat.example.ir/accounts/login/?next=/"
+    assert "nginx/" not in (response.getheader("Server") or "")  # no version given away
+
+
+def test_proxy_headers_a_client_writes_do_not_reach_the_app(
+        echo_nginx: tuple[_Echo, int, int]) -> None:
+    """Finding 4: nginx passed a client's own X-Real-IP, Forwarded, X-Forwarded-Host and
+    -Port to the app, on the trusted proxy's connection (the app reads none of them
+    today: defence in depth against the next reader)."""
+    echo, _http, https_port = echo_nginx
+    client = WebClient("127.0.0.1", https_port, "127.0.0.2", headers={
+        "X-Real-IP": "192.0.2.7", "Forwarded": "for=192.0.2.7;proto=https",
+        "X-Forwarded-Host": "evil.example", "X-Forwarded-Port": "1",
+        "X-Forwarded-Proto": "https", "X-Forwarded-For": "192.0.2.7"})
+    assert client.request("GET", "/")[0] == 200
+    seen = echo.seen[-1]
+    for name in ("x-real-ip", "forwarded", "x-forwarded-host", "x-forwarded-port"):
+        assert name not in seen, (name, seen)
+    assert seen["x-forwarded-for"] == "192.0.2.7, 127.0.0.2"  # nginx's entry last
+    assert seen["x-forwarded-proto"] == "https"
+
+
+def test_only_tls_1_2_and_later(echo_nginx: tuple[_Echo, int, int]) -> None:
+    _echo, _http, https_port = echo_nginx
+    for version, accepted in [(ssl.TLSVersion.TLSv1_1, False), (ssl.TLSVersion.TLSv1_2, True),
+                              (ssl.TLSVersion.TLSv1_3, True)]:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        context.set_ciphers("ALL:@SECLEVEL=0")
+        context.minimum_version = context.maximum_version = version
+        try:
+            with socket.create_connection(("127.0.0.1", https_port), timeout=10) as raw, \
+                    context.wrap_socket(raw):
+                handshake = True
+        except (ssl.SSLError, OSError):
+            handshake = False
+        assert handshake is accepted, version
