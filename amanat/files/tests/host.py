@@ -19,11 +19,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @task()
-def record_run(log: str, number: int) -> int:
-    """A task whose every run leaves a line (appends of one short line are atomic)."""
+def record_run(log: str, number: int, first_run_pause: float = 0.0) -> int:
+    """A task whose every run leaves a line (appends of one short line are atomic); its
+    first run takes ``first_run_pause`` seconds (a worker can be killed during it)."""
+    with open(log, encoding="utf-8") as previous:
+        first = not any(line.split()[0] == str(number) for line in previous if line.strip())
     with open(log, "a", encoding="utf-8") as out:
         out.write(f"{number} {os.environ.get('AMANAT_TEST_HOST', '?')} {os.getpid()}\n")
-    time.sleep(0.1)
+    time.sleep(first_run_pause if first and first_run_pause else 0.1)
     return number
 
 
@@ -67,7 +70,7 @@ def enqueue(args: argparse.Namespace) -> dict[str, Any]:
     # By its module's name (this file runs as __main__), so that the workers find it.
     from amanat.files.tests.host import record_run as task_by_name
 
-    ids = [str(task_by_name.enqueue(args.log, n).id) for n in range(args.count)]
+    ids = [str(task_by_name.enqueue(args.log, n, args.pause).id) for n in range(args.count)]
     return {"ids": ids}
 
 
@@ -80,6 +83,7 @@ def main() -> None:
     parser.add_argument("--marker", default="")
     parser.add_argument("--log", default="")
     parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--pause", type=float, default=0.0)
     args = parser.parse_args()
     django.setup()
     result = {"upload": upload, "download": download, "enqueue": enqueue}[args.step](args)

@@ -149,3 +149,33 @@ def test_workers_on_two_hosts_run_each_task_once(
     claims = list(results.values_list("worker_ids", flat=True))
     assert all(len(claim) == 1 for claim in claims), claims
     assert Counter(claim[0] for claim in claims) == Counter(host for _n, host, _pid in runs)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Review 2026-12, finding 6, not fixed: django-tasks-db marks a claimed task RUNNING "
+    "and nothing ever takes it back when its worker dies (SIGKILL, OOM, a lost app "
+    "server): the task never runs again (an SMS to an official, a roster's assignment, "
+    "an atlas build), and no alarm says so. Needs a worker heartbeat (or a lease) and a "
+    "sweep that re-queues the tasks of a dead worker, with at-least-once handlers."))
+def test_a_task_whose_worker_is_killed_mid_run_runs_again_on_the_other_host(
+    workers: list[subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    log = tmp_path / "runs.log"
+    log.touch()
+    ids = _on(tmp_path, "host-a", "enqueue", "--log", str(log), "--count", "1",
+              "--pause", "60")["ids"]
+    result = DBTaskResult.objects.filter(id=ids[0])
+    deadline = time.monotonic() + 60
+    while not result.filter(status="RUNNING").exists():
+        assert time.monotonic() < deadline, "no worker took the task"
+        time.sleep(0.1)
+    host = result.get().worker_ids[0]
+    victim = workers[["host-a", "host-b"].index(host)]
+    os.killpg(victim.pid, signal.SIGKILL)  # the host is lost mid-task
+    victim.wait()
+    deadline = time.monotonic() + 30
+    while not result.filter(status="SUCCESSFUL").exists():
+        assert time.monotonic() < deadline, (
+            f"the task stayed {result.get().status} after its worker died")
+        time.sleep(0.2)
+    assert len(log.read_text().splitlines()) == 2  # started twice: at least once, never lost
