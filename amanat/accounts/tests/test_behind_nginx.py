@@ -295,7 +295,7 @@ def echo_nginx(tmp_path: Path) -> Iterator[tuple[_Echo, int, int]]:
     echo = _Echo(_free_port())
 
     class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             echo.seen.append({k.lower(): v for k, v in self.headers.items()})
             self.send_response(200)
             self.send_header("Content-Length", "2")
