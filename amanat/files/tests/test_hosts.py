@@ -98,15 +98,14 @@ def test_a_file_uploaded_on_one_host_downloads_on_the_other(world: World,
     assert _files_on_disk(tmp_path / "host-a") == [] == _files_on_disk(tmp_path / "host-b")
 
 
-@pytest.fixture
-def workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
-    """A task worker on each host, polling every 0.1 s; stopped (SIGTERM) afterwards."""
+def _start_workers(tmp_path: Path, command: str, **env: str
+                   ) -> Iterator[list[subprocess.Popen[str]]]:
     started = []
     for host in ("host-a", "host-b"):
         started.append(subprocess.Popen(
-            [sys.executable, "-m", "amanat.cli", "db_worker", "--interval", "0.1",
+            [sys.executable, "-m", "amanat.cli", command, "--interval", "0.1",
              "--no-startup-delay", "--worker-id", host],
-            env=_env(tmp_path, host), cwd=ROOT, stdout=subprocess.DEVNULL,
+            env={**_env(tmp_path, host), **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True, start_new_session=True))
     try:
         for worker in started:  # each has started its loop
@@ -126,6 +125,21 @@ def workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
+    """django-tasks-db's own worker on each host, polling every 0.1 s; stopped (SIGTERM)
+    afterwards."""
+    yield from _start_workers(tmp_path, "db_worker")
+
+
+@pytest.fixture
+def beating_workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
+    """``amanat task_worker`` on each host (what ``amanat serve`` starts), beating every
+    0.2 s and judged dead after 2 s without a beat."""
+    yield from _start_workers(tmp_path, "task_worker", AMANAT_TASK_BEAT_SECONDS="0.2",
+                              AMANAT_TASK_WORKER_DEAD_SECONDS="2")
 
 
 def test_workers_on_two_hosts_run_each_task_once(
@@ -151,15 +165,14 @@ def test_workers_on_two_hosts_run_each_task_once(
     assert Counter(claim[0] for claim in claims) == Counter(host for _n, host, _pid in runs)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Review 2026-12, finding 6, not fixed: django-tasks-db marks a claimed task RUNNING "
-    "and nothing ever takes it back when its worker dies (SIGKILL, OOM, a lost app "
-    "server): the task never runs again (an SMS to an official, a roster's assignment, "
-    "an atlas build), and no alarm says so. Needs a worker heartbeat (or a lease) and a "
-    "sweep that re-queues the tasks of a dead worker, with at-least-once handlers."))
 def test_a_task_whose_worker_is_killed_mid_run_runs_again_on_the_other_host(
-    workers: list[subprocess.Popen[str]], tmp_path: Path
+    beating_workers: list[subprocess.Popen[str]], tmp_path: Path
 ) -> None:
+    """Review 2026-12, finding 6: django-tasks-db marks a claimed task RUNNING and nothing
+    took it back when its worker died (SIGKILL, OOM, a lost app server): the task never
+    ran again. The other host's worker now sees the dead one stop beating and queues its
+    task again (at least once: the killed run had started)."""
+    workers = beating_workers
     log = tmp_path / "runs.log"
     log.touch()
     ids = _on(tmp_path, "host-a", "enqueue", "--log", str(log), "--count", "1",
