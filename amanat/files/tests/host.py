@@ -74,9 +74,37 @@ def enqueue(args: argparse.Namespace) -> dict[str, Any]:
     return {"ids": ids}
 
 
+def login(args: argparse.Namespace) -> dict[str, Any]:
+    """Sign in with the password only, through the sign-in page: the session cookie."""
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    response = client.post(reverse("login"), {"username": args.username,
+                                              "password": args.password})
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    return {"status": response.status_code, "location": response.get("Location", ""),
+            "cookie": cookie.value if cookie else ""}
+
+
+def get(args: argparse.Namespace) -> dict[str, Any]:
+    """A page with a session cookie made elsewhere: its status and redirect."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[settings.SESSION_COOKIE_NAME] = args.cookie
+    response = client.get(args.path)
+    return {"status": response.status_code, "location": response.get("Location", "")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["upload", "download", "enqueue"])
+    parser.add_argument("step", choices=["upload", "download", "enqueue", "login", "get"])
+    parser.add_argument("--password", default="")
+    parser.add_argument("--cookie", default="")
+    parser.add_argument("--path", default="")
     parser.add_argument("--username", default="")
     parser.add_argument("--case", type=int, default=0)
     parser.add_argument("--evidence", type=int, default=0)
@@ -86,7 +114,9 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=0.0)
     args = parser.parse_args()
     django.setup()
-    result = {"upload": upload, "download": download, "enqueue": enqueue}[args.step](args)
+    steps = {"upload": upload, "download": download, "enqueue": enqueue, "login": login,
+             "get": get}
+    result = steps[args.step](args)
     sys.stdout.write(json.dumps(result) + "\n")
 
 

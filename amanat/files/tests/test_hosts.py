@@ -192,3 +192,35 @@ def test_a_task_whose_worker_is_killed_mid_run_runs_again_on_the_other_host(
             f"the task stayed {result.get().status} after its worker died")
         time.sleep(0.2)
     assert len(log.read_text().splitlines()) == 2  # started twice: at least once, never lost
+
+
+def test_a_password_alone_opens_nothing_on_the_other_host(world: World, tmp_path: Path,
+                                                         personas: Any) -> None:
+    """Review 2026-12 (found sound): a session signed in with the password on host A is
+    the same session on host B (one database, one secret key), and there it still lacks
+    its second factor: sent to the verification, never the province's stations; a host
+    with another secret key does not accept it at all."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    officer = get_user_model().objects.get(pk=personas.tehran_officer.pk)
+    officer.set_password("a-long-test-passphrase-1404")
+    officer.save()
+    TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    signed = _on(tmp_path, "host-a", "login", "--username", officer.username,
+                 "--password", "a-long-test-passphrase-1404")
+    assert signed["status"] == 302 and signed["cookie"], signed
+    on_b = _on(tmp_path, "host-b", "get", "--cookie", signed["cookie"], "--path",
+               "/stations/")
+    assert on_b["status"] == 302 and "/accounts/2fa/verify/" in on_b["location"], on_b
+    # The same session on host B is signed in (the verification page opens for it) ...
+    page = _on(tmp_path, "host-b", "get", "--cookie", signed["cookie"], "--path",
+               "/accounts/2fa/verify/")
+    assert page["status"] == 200, page
+    # ... and a host with another secret key refuses it: back to the sign-in page.
+    done = subprocess.run([sys.executable, "-m", "amanat.files.tests.host", "get",
+                           "--cookie", signed["cookie"], "--path", "/stations/"],
+                          env={**_env(tmp_path, "host-c"), "AMANAT_SECRET_KEY": "other" * 10},
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    other = json.loads(done.stdout.strip().splitlines()[-1])
+    assert other["status"] == 302 and "/accounts/login/" in other["location"], other
