@@ -1,7 +1,7 @@
-"""Sign-in lockout behind a real nginx, configured as docs/deployment.md says.
+"""Sign-in lockout behind a real nginx, configured as deploy/nginx/amanat.conf says.
 
-Debian's nginx runs in the foreground with the documentation's site block (ports, the
-upstream and the certificate replaced) in front of a live server of the app.  Clients
+Debian's nginx runs in the foreground with the repository's site (ports, the upstream,
+the static folder and the certificate replaced) in front of a live server of the app.  Clients
 connect from different loopback addresses (127.0.0.2, 127.0.0.3, …), so nginx sees them
 as different clients, exactly as it would see addresses on the internet; nginx reaches
 the app from 127.0.0.1, the trusted proxy.  127.0.0.4 plays a load balancer in front of
@@ -35,7 +35,7 @@ from django.contrib.auth.models import User
 from amanat.accounts.testing import Personas
 from amanat.audit.models import Event
 
-DOCS = Path(__file__).resolve().parents[3] / "docs" / "deployment.md"
+SITE = Path(__file__).resolve().parents[3] / "deploy" / "nginx" / "amanat.conf"
 PASSWORD = "a-long-test-passphrase-1404"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 LOAD_BALANCER = "127.0.0.4"
@@ -56,10 +56,8 @@ def _free_port() -> int:
 
 
 def _documented_site() -> str:
-    """The nginx block of docs/deployment.md, unchanged."""
-    found = re.search(r"```nginx\n(.*?)```", DOCS.read_text(), re.S)
-    assert found, "docs/deployment.md has no nginx block"
-    return found.group(1)
+    """The nginx site of the repository, unchanged."""
+    return SITE.read_text()
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -83,6 +81,8 @@ def _config(folder: Path, *, upstream: str, http_port: int, https_port: int) -> 
     minimal main configuration a foreground nginx in a temporary folder needs."""
     cert, key = _self_signed(folder)
     site = _documented_site()
+    static = folder / "static"
+    static.mkdir(exist_ok=True)
     for old, new in [
         ("server 127.0.0.1:8000;", f"server {upstream};"),
         ("listen 80;", f"listen 127.0.0.1:{http_port};"),
@@ -90,8 +90,9 @@ def _config(folder: Path, *, upstream: str, http_port: int, https_port: int) -> 
         ("/var/log/nginx/amanat.access.log", str(folder / "amanat.access.log")),
         ("/etc/ssl/amanat/fullchain.pem", str(cert)),
         ("/etc/ssl/amanat/privkey.pem", str(key)),
+        ("alias /srv/amanat/static/;", f"alias {static}/;"),
     ]:
-        assert old in site, f"docs/deployment.md's nginx block no longer has {old!r}"
+        assert old in site, f"deploy/nginx/amanat.conf no longer has {old!r}"
         site = site.replace(old, new)
     temp = "\n".join(f"    {kind}_temp_path {folder / kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -371,3 +372,23 @@ def test_only_tls_1_2_and_later(echo_nginx: tuple[_Echo, int, int]) -> None:
         except (ssl.SSLError, OSError):
             handshake = False
         assert handshake is accepted, version
+
+
+def test_static_files_are_served_by_nginx_not_the_app(
+        echo_nginx: tuple[_Echo, int, int], tmp_path: Path) -> None:
+    """The issue's layout: nginx serves /static/ from the collected folder itself; the
+    app is never asked, for a file there or for one that is not."""
+    echo, _http, https_port = echo_nginx
+    (tmp_path / "static" / "css").mkdir(parents=True)
+    (tmp_path / "static" / "css" / "probe.css").write_text("body{direction:rtl}")
+    client = WebClient("127.0.0.1", https_port, "127.0.0.2")
+    status, body = client.request("GET", "/static/css/probe.css")[:2]
+    assert (status, body) == (200, "body{direction:rtl}")
+    assert client.request("GET", "/static/css/missing.css")[0] == 404
+    assert echo.seen == []  # none of it reached the app
+    assert client.request("GET", "/accounts/login/")[0] == 200
+    assert len(echo.seen) == 1  # everything else does
+    # Out of the folder: nginx's own configuration (beside it here) is never sent.
+    for path in ("/static/../nginx.conf", "/static/..%2fnginx.conf", "/static//../nginx.conf"):
+        status, body = client.request("GET", path)
+        assert "worker_processes" not in body, path
