@@ -311,6 +311,11 @@ AMANAT_REPLICA_STICKY_SECONDS = int(os.environ.get("AMANAT_REPLICA_STICKY_SECOND
 # (seconds), and logs one ALARM line per kind per AMANAT_OUTAGE_ALARM_EVERY seconds and
 # server process (amanat/core/outage.py, docs/deployment.md).
 AMANAT_RETRY_AFTER = int(os.environ.get("AMANAT_RETRY_AFTER", "30"))
+# Task workers (amanat task_worker) write a sign of life this often; the tasks a worker
+# had claimed go back to the queue once it has given none for the second figure
+# (review 2026-12, finding 6: a worker killed mid-task left its task RUNNING for ever).
+AMANAT_TASK_BEAT_SECONDS = float(os.environ.get("AMANAT_TASK_BEAT_SECONDS", "10"))
+AMANAT_TASK_WORKER_DEAD_SECONDS = float(os.environ.get("AMANAT_TASK_WORKER_DEAD_SECONDS", "90"))
 AMANAT_OUTAGE_ALARM_EVERY = float(os.environ.get("AMANAT_OUTAGE_ALARM_EVERY", "60"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

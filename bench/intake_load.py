@@ -195,20 +195,17 @@ class Server:
 
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-DEPLOYMENT = ROOT / "docs" / "deployment.md"
+SITE = ROOT / "deploy" / "nginx" / "amanat.conf"
 
 
 def nginx_site(upstreams: list[int], port: int) -> str:
-    """The nginx site of docs/deployment.md (the block ``test_behind_nginx`` starts), for
-    the bench: its upstream lists every app host, and its TLS server listens on
+    """The repository's nginx site (deploy/nginx/amanat.conf, which ``test_behind_nginx``
+    starts), for the bench: its upstream lists every app host, and its TLS server listens on
     ``port`` in plain HTTP (the client's TLS would cost the shared cores what the
     server's does not measure); the redirecting port-80 server is left out."""
     import re
 
-    found = re.search(r"```nginx\n(.*?)```", DEPLOYMENT.read_text(), re.S)
-    if not found:
-        raise RuntimeError("docs/deployment.md has no nginx block")
-    site = found.group(1)
+    site = SITE.read_text()
     servers = "\n".join(f"    server 127.0.0.1:{p};" for p in upstreams)
     site = re.sub(r"upstream amanat \{.*?\n\}", "upstream amanat {\n" + servers + "\n}",
                   site, count=1, flags=re.S)
@@ -619,7 +616,7 @@ def parse_args() -> argparse.Namespace:
                         help="with --database both: SQLite then PostgreSQL, this many times")
     parser.add_argument("--hosts", type=int, default=1,
                         help="app hosts: amanat serve process groups, each with its own var"
-                             " folder and port, behind one nginx (docs/deployment.md's site)")
+                             " folder and port, behind one nginx (deploy/nginx/amanat.conf)")
     parser.add_argument("--nginx", action="store_true",
                         help="nginx in front even of one host")
     parser.add_argument("--statements", action="store_true",

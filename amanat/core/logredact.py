@@ -6,7 +6,7 @@ may carry a national id or a phone.  The access log of ``amanat serve`` (gunicor
 ``core.gunicorn_conf.RedactingLogger``) writes every request line through ``redact_uri``:
 the whole query of the SMS endpoints is dropped, and elsewhere the value of a parameter
 that names a secret or a number, or that holds a long run of digits (a phone, a national
-id), is replaced (attack review 2026-12, F7).  docs/deployment.md's nginx site logs no
+id), is replaced (attack review 2026-12, F7).  deploy/nginx/amanat.conf logs no
 query string at all.
 """
 

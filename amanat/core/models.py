@@ -192,3 +192,15 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.window_start}: {self.count}"
+
+
+class TaskWorkerBeat(models.Model):
+    """A task worker's sign of life (``amanat task_worker`` writes it every
+    ``AMANAT_TASK_BEAT_SECONDS``): the tasks a worker that stopped beating had claimed
+    are put back in the queue (amanat/core/management/commands/task_worker.py)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -13,13 +13,12 @@ Everything else reads and writes the primary, and so does a marked view:
   cannot be reached: staleness is bounded.
 
 A page read from the replica says how old its data may be ("as of 3 s ago": the
-``replica`` context processor).  The lag is measured on the replica once per request:
-0 when it is streaming from its primary and has replayed all it received, else the
-age of its last replayed commit (an over-estimate when the primary had been idle, which
-errs toward the primary).  A replica whose WAL receiver is not streaming (its primary was
-killed or failed over, the network is cut) has replayed all it received and would say 0
-for ever while the writes go elsewhere: its lag is the age of its last replayed commit,
-so it stops being used once that is older than the bound.
+``replica`` context processor).  The lag is measured once per request: 0 when the
+replica has replayed all the primary had written a moment before (asked of the
+primary), else the age of its last replayed commit (an over-estimate when the primary
+had been idle, which errs toward the primary).  Who the user is and what they may do
+(sessions, users, memberships, tokens, devices, lockouts) is always read from the
+primary, even in a marked view.
 """
 
 from __future__ import annotations
@@ -47,16 +46,25 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 _reading: ContextVar[bool] = ContextVar("amanat_replica_reading", default=False)
 
-# "Streaming": a WAL receiver runs (its status is shown only to roles with
-# pg_read_all_stats; without it, a receiver that is still connecting counts as streaming).
-# Not in recovery (a promoted server): it is a primary, current by definition.
+# Where the primary's WAL is now (the INSERT position: with synchronous_commit=off a
+# commit is acknowledged before its WAL is written, so the write position could miss it).
+PRIMARY_LSN_SQL = "SELECT pg_current_wal_insert_lsn()"
+# 0 when the replica has replayed everything the primary had a moment ago; else the age
+# of its last replayed commit (an upper bound on how old its data is: it has every
+# commit up to that one). Never "it has replayed all it RECEIVED": a standby cut off from
+# its primary (a network cut, a failover to a standby it does not follow) has, and would
+# claim to be current for ever (review 2026-12, finding 2).
 LAG_SQL = (
-    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
-    " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AND EXISTS ("
-    "SELECT 1 FROM pg_stat_wal_receiver WHERE COALESCE(status, 'streaming') = 'streaming')"
-    " THEN 0"
+    "SELECT CASE WHEN pg_last_wal_replay_lsn() >= %s::pg_lsn THEN 0"
     " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 1e9) END"
 )
+
+# Who the user is and what they may do is never read from the replica: a session ended,
+# an account disabled, a role removed, a token revoked or a second factor reset on the
+# primary takes effect at once, whatever the replica's lag (review 2026-12, finding 1).
+# By app label, so that this module imports none of them.
+ACCESS_APPS = frozenset({"auth", "sessions", "accounts", "django_otp", "otp_totp",
+                         "otp_static", "axes"})
 
 
 def configured() -> bool:
@@ -68,9 +76,13 @@ class ReplicaRouter:
     transaction on the primary; writes and migrations are the primary's."""
 
     def db_for_read(self, model: Any, **hints: Any) -> str | None:
-        if _reading.get() and not connections[PRIMARY].in_atomic_block:
-            return REPLICA
-        return None
+        if not _reading.get():
+            return None
+        if connections[PRIMARY].in_atomic_block or model._meta.app_label in ACCESS_APPS:
+            # PRIMARY, not None: Django would otherwise follow a related object's
+            # database hint back to the replica.
+            return PRIMARY
+        return REPLICA
 
     def db_for_write(self, model: Any, **hints: Any) -> str:
         return PRIMARY
@@ -85,9 +97,12 @@ class ReplicaRouter:
 
 def replica_lag() -> float | None:
     """Seconds the replica may be behind the primary; None if it cannot be asked."""
+    with connections[PRIMARY].cursor() as cursor:
+        cursor.execute(PRIMARY_LSN_SQL)
+        position = cursor.fetchone()[0]
     try:
         with connections[REPLICA].cursor() as cursor:
-            cursor.execute(LAG_SQL)
+            cursor.execute(LAG_SQL, [position])
             row = cursor.fetchone()
     except DatabaseError:
         log.warning("the replica could not be reached: reading from the primary")

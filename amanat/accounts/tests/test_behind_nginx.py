@@ -1,7 +1,7 @@
-"""Sign-in lockout behind a real nginx, configured as docs/deployment.md says.
+"""Sign-in lockout behind a real nginx, configured as deploy/nginx/amanat.conf says.
 
-Debian's nginx runs in the foreground with the documentation's site block (ports, the
-upstream and the certificate replaced) in front of a live server of the app.  Clients
+Debian's nginx runs in the foreground with the repository's site (ports, the upstream,
+the static folder and the certificate replaced) in front of a live server of the app.  Clients
 connect from different loopback addresses (127.0.0.2, 127.0.0.3, …), so nginx sees them
 as different clients, exactly as it would see addresses on the internet; nginx reaches
 the app from 127.0.0.1, the trusted proxy.  127.0.0.4 plays a load balancer in front of
@@ -35,7 +35,7 @@ from django.contrib.auth.models import User
 from amanat.accounts.testing import Personas
 from amanat.audit.models import Event
 
-DOCS = Path(__file__).resolve().parents[3] / "docs" / "deployment.md"
+SITE = Path(__file__).resolve().parents[3] / "deploy" / "nginx" / "amanat.conf"
 PASSWORD = "a-long-test-passphrase-1404"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 LOAD_BALANCER = "127.0.0.4"
@@ -56,10 +56,8 @@ def _free_port() -> int:
 
 
 def _documented_site() -> str:
-    """The nginx block of docs/deployment.md, unchanged."""
-    found = re.search(r"```nginx\n(.*?)```", DOCS.read_text(), re.S)
-    assert found, "docs/deployment.md has no nginx block"
-    return found.group(1)
+    """The nginx site of the repository, unchanged."""
+    return SITE.read_text()
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -83,6 +81,8 @@ def _config(folder: Path, *, upstream: str, http_port: int, https_port: int) -> 
     minimal main configuration a foreground nginx in a temporary folder needs."""
     cert, key = _self_signed(folder)
     site = _documented_site()
+    static = folder / "static"
+    static.mkdir(exist_ok=True)
     for old, new in [
         ("server 127.0.0.1:8000;", f"server {upstream};"),
         ("listen 80;", f"listen 127.0.0.1:{http_port};"),
@@ -90,8 +90,9 @@ def _config(folder: Path, *, upstream: str, http_port: int, https_port: int) -> 
         ("/var/log/nginx/amanat.access.log", str(folder / "amanat.access.log")),
         ("/etc/ssl/amanat/fullchain.pem", str(cert)),
         ("/etc/ssl/amanat/privkey.pem", str(key)),
+        ("alias /srv/amanat/static/;", f"alias {static}/;"),
     ]:
-        assert old in site, f"docs/deployment.md's nginx block no longer has {old!r}"
+        assert old in site, f"deploy/nginx/amanat.conf no longer has {old!r}"
         site = site.replace(old, new)
     temp = "\n".join(f"    {kind}_temp_path {folder / kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -270,12 +271,135 @@ def test_many_usernames_from_one_address_through_nginx_are_locked(
     assert {e.extra["ip"] for e in failed} == {"127.0.0.2"}
 
 
+# Review 2026-12 (attack at national scale, docs/reviews/2026-12-attack-scale.md): what a
+# client can make the documented site do, seen from an upstream that records what nginx
+# passes on.
+
+@dataclass
+class _Echo:
+    port: int
+    seen: list[dict[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def echo_nginx(tmp_path: Path) -> Iterator[tuple[_Echo, int, int]]:
+    """nginx with the documented site in front of a recording upstream: (upstream,
+    HTTP port, HTTPS port)."""
+    import http.server
+    import threading
+
+    problem = _nginx_missing()
+    if problem:
+        if os.environ.get("AMANAT_REQUIRE_NGINX"):
+            pytest.fail(f"{problem} (AMANAT_REQUIRE_NGINX is set)")
+        pytest.skip(problem)
+    echo = _Echo(_free_port())
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            echo.seen.append({k.lower(): v for k, v in self.headers.items()})
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", echo.port), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    http_port, https_port = _free_port(), _free_port()
+    conf = _config(tmp_path, upstream=f"127.0.0.1:{echo.port}", http_port=http_port,
+                   https_port=https_port)
+    error_log = tmp_path / "error.log"
+    process = subprocess.Popen([
+        NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(error_log),
+        "-g", f"daemon off; pid {tmp_path / 'nginx.pid'}; error_log {error_log} warn;",
+    ])
+    try:
+        _wait_for(process, https_port, error_log)
+        yield echo, http_port, https_port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        server.shutdown()
+
+
+
+def test_a_client_cannot_make_the_http_site_redirect_elsewhere(
+        echo_nginx: tuple[_Echo, int, int]) -> None:
+    """Finding 3: ``return 301 https://$host…`` sent any client to the host it named."""
+    _echo, http_port, _https = echo_nginx
+    connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+    connection.request("GET", "/accounts/login/?next=/", headers={"Host": "evil.example"})
+    response = connection.getresponse()
+    assert response.status == 301
+    assert response.getheader("Location") == "https://amanat.example.ir/accounts/login/?next=/"
+    assert "nginx/" not in (response.getheader("Server") or "")  # no version given away
+
+
+def test_proxy_headers_a_client_writes_do_not_reach_the_app(
+        echo_nginx: tuple[_Echo, int, int]) -> None:
+    """Finding 4: nginx passed a client's own X-Real-IP, Forwarded, X-Forwarded-Host and
+    -Port to the app, on the trusted proxy's connection (the app reads none of them
+    today: defence in depth against the next reader)."""
+    echo, _http, https_port = echo_nginx
+    client = WebClient("127.0.0.1", https_port, "127.0.0.2", headers={
+        "X-Real-IP": "192.0.2.7", "Forwarded": "for=192.0.2.7;proto=https",
+        "X-Forwarded-Host": "evil.example", "X-Forwarded-Port": "1",
+        "X-Forwarded-Proto": "https", "X-Forwarded-For": "192.0.2.7"})
+    assert client.request("GET", "/")[0] == 200
+    seen = echo.seen[-1]
+    for name in ("x-real-ip", "forwarded", "x-forwarded-host", "x-forwarded-port"):
+        assert name not in seen, (name, seen)
+    assert seen["x-forwarded-for"] == "192.0.2.7, 127.0.0.2"  # nginx's entry last
+    assert seen["x-forwarded-proto"] == "https"
+
+
+def test_only_tls_1_2_and_later(echo_nginx: tuple[_Echo, int, int]) -> None:
+    _echo, _http, https_port = echo_nginx
+    for version, accepted in [(ssl.TLSVersion.TLSv1_1, False), (ssl.TLSVersion.TLSv1_2, True),
+                              (ssl.TLSVersion.TLSv1_3, True)]:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        context.set_ciphers("ALL:@SECLEVEL=0")
+        context.minimum_version = context.maximum_version = version
+        try:
+            with socket.create_connection(("127.0.0.1", https_port), timeout=10) as raw, \
+                    context.wrap_socket(raw):
+                handshake = True
+        except (ssl.SSLError, OSError):
+            handshake = False
+        assert handshake is accepted, version
+
+
+def test_static_files_are_served_by_nginx_not_the_app(
+        echo_nginx: tuple[_Echo, int, int], tmp_path: Path) -> None:
+    """The issue's layout: nginx serves /static/ from the collected folder itself; the
+    app is never asked, for a file there or for one that is not."""
+    echo, _http, https_port = echo_nginx
+    (tmp_path / "static" / "css").mkdir(parents=True)
+    (tmp_path / "static" / "css" / "probe.css").write_text("body{direction:rtl}")
+    client = WebClient("127.0.0.1", https_port, "127.0.0.2")
+    status, body = client.request("GET", "/static/css/probe.css")[:2]
+    assert (status, body) == (200, "body{direction:rtl}")
+    assert client.request("GET", "/static/css/missing.css")[0] == 404
+    assert echo.seen == []  # none of it reached the app
+    assert client.request("GET", "/accounts/login/")[0] == 200
+    assert len(echo.seen) == 1  # everything else does
+    # Out of the folder: nginx's own configuration (beside it here) is never sent.
+    for path in ("/static/../nginx.conf", "/static/..%2fnginx.conf", "/static//../nginx.conf"):
+        status, body = client.request("GET", path)
+        assert "worker_processes" not in body, path
+
+
 def test_a_browser_form_through_nginx_on_its_own_port_passes_the_origin_check(
         nginx: int, governor: User, settings: Any) -> None:
     """A browser sends ``Origin: https://name:port``; Django compares it with the Host
     nginx passes on. The site's ``Host $host`` dropped the port, and every sign-in through
-    an nginx on any port but 443 was 403 (found by the user review of the national
-    layout); ``$http_host`` keeps it."""
+    an nginx on any port but 443 was 403 (user review 2026-12-user-scale, finding 4);
+    ``$http_host`` keeps it."""
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     browser = _through_nginx(nginx, "127.0.0.4")
     browser.headers["Origin"] = f"https://127.0.0.1:{nginx}"

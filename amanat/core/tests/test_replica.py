@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from amanat.accounts.models import Membership
 from amanat.accounts.testing import sign_in
 from amanat.core.replica import REPLICA, STICKY_COOKIE, reading_from_replica
 from amanat.elections.models import Election
@@ -138,42 +139,69 @@ def test_a_page_that_writes_is_served_by_the_primary(station: Station, governor:
     assert "X-Amanat-Read" not in response
 
 
-@pytest.fixture
-def cut_off() -> Iterator[None]:
-    """The standby's WAL receiver stopped (as when its primary is killed or failed over):
-    it has replayed all it received and receives nothing more; reconnected afterwards."""
+# Review 2026-12 (attack at national scale, docs/reviews/2026-12-attack-scale.md).
+
+def test_an_access_decision_is_never_read_from_a_stale_replica(
+        station: Station, personas: Any) -> None:
+    """Finding 1: a verified user whose role was removed on the primary kept reading the
+    province's stations for as long as the replica lagged (up to the 30 s bound), since
+    the view's scope check loaded the memberships through the replica."""
+    officer = sign_in(Client(), personas.tehran_officer)  # hq_staff of Tehran, TOTP passed
     _replayed()
+    assert "دبستان فردوسی" in _list(officer).content.decode()
     with connections[REPLICA].cursor() as cursor:
-        cursor.execute("SHOW primary_conninfo")
-        conninfo = cursor.fetchone()[0]
-        cursor.execute("ALTER SYSTEM SET primary_conninfo = ''")
-        cursor.execute("SELECT pg_reload_conf()")
+        cursor.execute("SELECT pg_wal_replay_pause()")
     try:
-        for _attempt in range(200):
-            with connections[REPLICA].cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_stat_wal_receiver")
-                if cursor.fetchone()[0] == 0:
-                    break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("the standby's WAL receiver did not stop in 10 s")
-        yield
+        Membership.objects.filter(user=personas.tehran_officer).update(active=False)
+        with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+            response = _list(officer)
     finally:
         with connections[REPLICA].cursor() as cursor:
-            cursor.execute("ALTER SYSTEM SET primary_conninfo = %s", [conninfo])
-            cursor.execute("SELECT pg_reload_conf()")
-        _replayed()
+            cursor.execute("SELECT pg_wal_replay_resume()")
+    assert "دبستان فردوسی" not in response.content.decode()
+    assert not any("accounts_membership" in q["sql"] or "auth_user" in q["sql"]
+                   or "django_session" in q["sql"] or "otp_" in q["sql"]
+                   for q in on_replica.captured_queries)
 
 
-def test_a_replica_cut_off_from_its_primary_is_not_called_current(
-        station: Station, governor: Client, cut_off: None, settings: Any) -> None:
-    """A replica that lost its primary has replayed all it received: it must not say
-    "as of 0 s ago" while the writes go to the promoted standby (found by the user
-    review of the national layout: after a failover the read replica kept answering
-    with 0 s and never caught up)."""
-    settings.AMANAT_REPLICA_MAX_LAG = 0.5
-    Station.objects.filter(pk=station.pk).update(name="دبیرستان سعدی")
-    time.sleep(1.2)  # the last commit the standby replayed is now older than the bound
+def _replication(connected: bool, original: list[str]) -> None:
+    """Cut (or restore) the standby's link to the primary: its WAL receiver stops, and
+    what it received it has replayed."""
+    with connections[REPLICA].cursor() as cursor:
+        if not connected:
+            cursor.execute("SHOW primary_conninfo")
+            original.append(cursor.fetchone()[0])
+            cursor.execute("ALTER SYSTEM SET primary_conninfo = ''")
+        else:
+            cursor.execute("ALTER SYSTEM SET primary_conninfo = %s", [original[0]])
+        cursor.execute("SELECT pg_reload_conf()")
+    for _attempt in range(200):
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")
+            if bool(cursor.fetchone()[0]) == connected:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the standby's WAL receiver did not change state in 10 s")
+
+
+def test_a_replica_cut_off_from_its_primary_does_not_claim_to_be_current(
+        station: Station, governor: Client, settings: Any) -> None:
+    """Finding 2: a standby whose link to the primary is lost (a network cut, or a
+    failover to another standby it does not follow) has replayed all it RECEIVED, so
+    the lag query answered 0: its pages said "as of 0 s ago" while they were stale for
+    ever. The lag is measured against the primary's position now."""
+    _replayed()
+    original: list[str] = []
+    _replication(False, original)
+    try:
+        settings.AMANAT_REPLICA_MAX_LAG = 0.5
+        Station.objects.filter(pk=station.pk).update(name="دبیرستان سعدی")
+        time.sleep(1.2)
+        response = _list(governor)
+        assert response["X-Amanat-Read"] == "default"
+        assert "دبیرستان سعدی" in response.content.decode()
+    finally:
+        _replication(True, original)
+    _replayed()
     response = _list(governor)
-    assert response["X-Amanat-Read"] == "default"
-    assert "دبیرستان سعدی" in response.content.decode()
+    assert response["X-Amanat-Read"] == "replica"  # back in use once it follows again

@@ -98,15 +98,14 @@ def test_a_file_uploaded_on_one_host_downloads_on_the_other(world: World,
     assert _files_on_disk(tmp_path / "host-a") == [] == _files_on_disk(tmp_path / "host-b")
 
 
-@pytest.fixture
-def workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
-    """A task worker on each host, polling every 0.1 s; stopped (SIGTERM) afterwards."""
+def _start_workers(tmp_path: Path, command: str, **env: str
+                   ) -> Iterator[list[subprocess.Popen[str]]]:
     started = []
     for host in ("host-a", "host-b"):
         started.append(subprocess.Popen(
-            [sys.executable, "-m", "amanat.cli", "db_worker", "--interval", "0.1",
+            [sys.executable, "-m", "amanat.cli", command, "--interval", "0.1",
              "--no-startup-delay", "--worker-id", host],
-            env=_env(tmp_path, host), cwd=ROOT, stdout=subprocess.DEVNULL,
+            env={**_env(tmp_path, host), **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True, start_new_session=True))
     try:
         for worker in started:  # each has started its loop
@@ -126,6 +125,21 @@ def workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
+    """django-tasks-db's own worker on each host, polling every 0.1 s; stopped (SIGTERM)
+    afterwards."""
+    yield from _start_workers(tmp_path, "db_worker")
+
+
+@pytest.fixture
+def beating_workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
+    """``amanat task_worker`` on each host (what ``amanat serve`` starts), beating every
+    0.2 s and judged dead after 2 s without a beat."""
+    yield from _start_workers(tmp_path, "task_worker", AMANAT_TASK_BEAT_SECONDS="0.2",
+                              AMANAT_TASK_WORKER_DEAD_SECONDS="2")
 
 
 def test_workers_on_two_hosts_run_each_task_once(
@@ -149,3 +163,64 @@ def test_workers_on_two_hosts_run_each_task_once(
     claims = list(results.values_list("worker_ids", flat=True))
     assert all(len(claim) == 1 for claim in claims), claims
     assert Counter(claim[0] for claim in claims) == Counter(host for _n, host, _pid in runs)
+
+
+def test_a_task_whose_worker_is_killed_mid_run_runs_again_on_the_other_host(
+    beating_workers: list[subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    """Review 2026-12, finding 6: django-tasks-db marks a claimed task RUNNING and nothing
+    took it back when its worker died (SIGKILL, OOM, a lost app server): the task never
+    ran again. The other host's worker now sees the dead one stop beating and queues its
+    task again (at least once: the killed run had started)."""
+    workers = beating_workers
+    log = tmp_path / "runs.log"
+    log.touch()
+    ids = _on(tmp_path, "host-a", "enqueue", "--log", str(log), "--count", "1",
+              "--pause", "60")["ids"]
+    result = DBTaskResult.objects.filter(id=ids[0])
+    deadline = time.monotonic() + 60
+    while not result.filter(status="RUNNING").exists():
+        assert time.monotonic() < deadline, "no worker took the task"
+        time.sleep(0.1)
+    host = result.get().worker_ids[0]
+    victim = workers[["host-a", "host-b"].index(host)]
+    os.killpg(victim.pid, signal.SIGKILL)  # the host is lost mid-task
+    victim.wait()
+    deadline = time.monotonic() + 30
+    while not result.filter(status="SUCCESSFUL").exists():
+        assert time.monotonic() < deadline, (
+            f"the task stayed {result.get().status} after its worker died")
+        time.sleep(0.2)
+    assert len(log.read_text().splitlines()) == 2  # started twice: at least once, never lost
+
+
+def test_a_password_alone_opens_nothing_on_the_other_host(world: World, tmp_path: Path,
+                                                         personas: Any) -> None:
+    """Review 2026-12 (found sound): a session signed in with the password on host A is
+    the same session on host B (one database, one secret key), and there it still lacks
+    its second factor: sent to the verification, never the province's stations; a host
+    with another secret key does not accept it at all."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    officer = get_user_model().objects.get(pk=personas.tehran_officer.pk)
+    officer.set_password("a-long-test-passphrase-1404")
+    officer.save()
+    TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    signed = _on(tmp_path, "host-a", "login", "--username", officer.username,
+                 "--password", "a-long-test-passphrase-1404")
+    assert signed["status"] == 302 and signed["cookie"], signed
+    on_b = _on(tmp_path, "host-b", "get", "--cookie", signed["cookie"], "--path",
+               "/stations/")
+    assert on_b["status"] == 302 and "/accounts/2fa/verify/" in on_b["location"], on_b
+    # The same session on host B is signed in (the verification page opens for it) ...
+    page = _on(tmp_path, "host-b", "get", "--cookie", signed["cookie"], "--path",
+               "/accounts/2fa/verify/")
+    assert page["status"] == 200, page
+    # ... and a host with another secret key refuses it: back to the sign-in page.
+    done = subprocess.run([sys.executable, "-m", "amanat.files.tests.host", "get",
+                           "--cookie", signed["cookie"], "--path", "/stations/"],
+                          env={**_env(tmp_path, "host-c"), "AMANAT_SECRET_KEY": "other" * 10},
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    other = json.loads(done.stdout.strip().splitlines()[-1])
+    assert other["status"] == 302 and "/accounts/login/" in other["location"], other
