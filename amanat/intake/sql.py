@@ -155,13 +155,15 @@ def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
 
 
 def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequence[Any] = (),
-                 *, extra: int = 0) -> list[tuple[Any, ...]]:
+                 *, extra: int = 0, optional: Iterable[int] = ()) -> list[tuple[Any, ...]]:
     """One instance of each model per row of a join that SELECTs all the columns of
     each, in that order (``SELECT a.*, b.* FROM a JOIN b …``): one round trip where
     ``fetch`` twice would take two (on PostgreSQL each is a wait for the server and a
     statement for it to run: docs/benchmarks.md, "PostgreSQL: intake at its causes").
     ``extra`` more columns may follow the models' (a subquery's value): each row's
-    tuple then ends with them, as the driver gives them."""
+    tuple then ends with them, as the driver gives them.  ``optional``: the positions
+    of the models that are LEFT JOINed: where a row has none (its primary key NULL)
+    their place holds None, and no instance is built for it."""
     db = _db()
     description, rows, _, _ = _run(sql, params)
     columns = tuple(column[0] for column in description)
@@ -169,16 +171,24 @@ def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequen
         columns = columns[:-extra]
     readings = []
     start = 0
-    for model in models_:
+    optional = set(optional)
+    for position, model in enumerate(models_):
         width = len(model._meta.concrete_fields)
-        readings.append((start, model, *_reading(db, model, columns[start:start + width])))
+        order, converters, attnames = _reading(db, model, columns[start:start + width])
+        # Where the model's primary key is in the row, if it may be missing (else -1).
+        pk = (start + order[[f.primary_key for f in model._meta.concrete_fields].index(True)]
+              if position in optional else -1)
+        readings.append((start, model, order, converters, attnames, pk))
         start += width
     if start != len(columns):
         raise ValueError(f"the SELECT has {len(columns)} columns, the models {start}")
     found = []
     for row in rows:
-        instances = []
-        for offset, model, order, converters, attnames in readings:
+        instances: list[Any] = []
+        for offset, model, order, converters, attnames, pk in readings:
+            if pk >= 0 and row[pk] is None:
+                instances.append(None)
+                continue
             values = [row[offset + i] for i in order]
             for position, functions, expression in converters:
                 for function in functions:
