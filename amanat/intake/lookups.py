@@ -47,6 +47,27 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
     return station_placed(station, units, election)
 
 
+def current_station(text: str, *, within: list[str] | None = None
+                    ) -> tuple[Election | None, Station | None]:
+    """``current_election`` and ``find_station`` in it, in one round trip: (the current
+    election, the station), or (None, None) when no station of the current election
+    (or no election) matches."""
+    query = station_query(None, text, within=within, with_units=True,
+                          election_query=current_query(columns="id"))
+    if query is None:
+        return None, None
+    # A station with no unit below its county: the unit's columns all NULL (None).
+    found = sql.fetch_joined((Station, AdminUnit, AdminUnit, Election), *query,
+                             optional=(2,))
+    if not found:
+        return None, None
+    station, county, unit, election = found[0]
+    units = {county.pk: county}
+    if unit is not None:
+        units[unit.pk] = unit
+    return election, station_placed(station, units, election)
+
+
 def category_by_code(code: str) -> Category | None:
     """``incidents.selectors.category_by_code``."""
     return category_pick(sql.fetch(Category, *category_query(code)), code)
