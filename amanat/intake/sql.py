@@ -324,12 +324,55 @@ def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:
     return True
 
 
+# Field classes (exactly these, not subclasses) whose ``pre_save`` reads the attribute
+# and whose ``get_db_prep_save`` gives back unchanged a value of these exact types, and
+# None as None: Django's text, integer and boolean fields (their ``get_prep_value`` is
+# ``str``/``int``/``bool`` of the value; the backends adapt neither on SQLite nor on
+# PostgreSQL).  An integer foreign key to an automatic key likewise.
+_PLAIN_TYPES: dict[type[models.Field[Any, Any]], type] = {
+    models.CharField: str, models.TextField: str, models.SlugField: str,
+    models.IntegerField: int, models.BigIntegerField: int, models.SmallIntegerField: int,
+    models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int, models.BooleanField: bool,
+}
+_AUTO_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_ROWS: dict[tuple[type[models.Model], str],
+            list[tuple[models.Field[Any, Any], str, type | None]]] = {}
+
+
+def _plain_type(db: BaseDatabaseWrapper, field: models.Field[Any, Any]) -> type | None:
+    """The type whose values ``field`` saves as they are (``_PLAIN_TYPES``), or None."""
+    if db.vendor not in ("sqlite", "postgresql"):
+        return None
+    if type(field) is models.ForeignKey:
+        target = field.target_field  # type: ignore[attr-defined]
+        return int if type(target) in _AUTO_KEYS else None
+    return _PLAIN_TYPES.get(type(field))
+
+
 def row_values(instance: models.Model) -> list[Any]:
     """The values ``insert`` sends for this instance; ``insert_many`` takes them worked
-    out ahead (``rows``), outside the shared write transaction where time is serial."""
+    out ahead (``rows``), outside the shared write transaction where time is serial.
+
+    Each field's ``get_db_prep_save(pre_save(…))``, as ``save()`` computes it; a value
+    that a plain field saves unchanged (``_plain_type``: a ``str`` in a text field, an
+    ``int`` in an integer field, None) is taken as it is, without the calls (most of a
+    check-in's columns: the field API's hot path)."""
     db = _db()
-    _, fields = _insert_statement(db, type(instance), False, 1, "")
-    return [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
+    key = (type(instance), db.vendor)
+    plan = _ROWS.get(key)
+    if plan is None:
+        _, fields = _insert_statement(db, type(instance), False, 1, "")
+        plan = _ROWS[key] = [(f, f.attname, _plain_type(db, f)) for f in fields]
+    values = []
+    for f, attname, plain in plan:
+        if plain is not None:
+            value = getattr(instance, attname)
+            if value is None or type(value) is plain:
+                values.append(value)
+                continue
+        values.append(f.get_db_prep_save(f.pre_save(instance, add=True), db))
+    return values
 
 
 def row_position(model: type[models.Model], name: str) -> int:
