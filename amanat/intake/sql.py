@@ -345,7 +345,7 @@ def _plain_type(db: BaseDatabaseWrapper, field: models.Field[Any, Any]) -> type 
     if db.vendor not in ("sqlite", "postgresql"):
         return None
     if type(field) is models.ForeignKey:
-        target = field.target_field  # type: ignore[attr-defined]
+        target = field.target_field
         return int if type(target) in _AUTO_KEYS else None
     return _PLAIN_TYPES.get(type(field))
 
