@@ -82,7 +82,10 @@ def category_by_code(code: str) -> Category | None:
 _WINDOW_DAY = (
     "SELECT w.*, d.*, (SELECT c.voters FROM operations_checkin c"
     " WHERE c.station_id = %s AND c.window_id = w.id AND c.voters IS NOT NULL"
-    " AND (c.reporter_id IS NULL OR c.reporter_id <> %s) LIMIT 1)"
+    " AND (c.reporter_id IS NULL OR c.reporter_id <> %s)"
+    # A superseded figure is nobody's to disagree with (branch ckfix's state: no row
+    # has it before that merges).
+    " AND c.state <> 'superseded' LIMIT 1)"
     " FROM operations_window w LEFT JOIN operations_stationday d"
     " ON d.election_id = %s AND d.station_id = %s"
     " WHERE w.election_id = %s AND w.code = %s")
