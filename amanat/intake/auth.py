@@ -41,21 +41,21 @@ def token_authenticate(plaintext: str, *, replay: tuple[str, str] | None = None
     if replay is not None:
         models_ += (IdempotencyRecord,)
         params = [*replay, *params]  # the join's come first in the text
+    # The membership, its unit and the key's record are LEFT JOINed: None when missing.
     found = sql.fetch_joined(models_, _token_query(connection.vendor, replay is not None),
-                             params, extra=2)
+                             params, extra=2, optional=(2, 3, 4))
     if not found:
         return None
     token, user, *_, bindings, bound = found[0]
     if replay is not None:
-        record = found[0][4]
-        idempotency.remember_looked(token, *replay, record if record.pk is not None else None)
+        idempotency.remember_looked(token, *replay, found[0][4])
     sql.attach(token, "user", user)
     # The token's stations, read with it: station-level endpoints (the report intake)
     # ask them of every request (``stations.selectors.token_station_ids``).
     remember_token_station_ids(token, bindings, bound)
     # One row per active membership (one without, all NULL, when there is none).
     access.remember_memberships(user, _memberships(
-        [(row[2], row[3]) for row in found if row[2].pk is not None]))
+        [(row[2], row[3]) for row in found if row[2] is not None]))
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         # A write: with group commit on, queued with the reports' writes rather than
         # waiting on SQLite's lock beside them.

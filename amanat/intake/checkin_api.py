@@ -66,10 +66,9 @@ def _prepare(request: HttpRequest, payload: CheckinIn, key: str
     returned, not raised, and answered from inside ``idempotent`` so that a retry of a
     stored request still gets its replay; but a station out of reach (``Denied``) is
     answered first, whatever the key."""
-    election = lookups.current_election()
     user_id = int(request.user.pk or 0)  # the token's user (ninja refused requests without)
     within = access.scope_paths(request.user, CHECKIN, policy.CREATE)
-    station = lookups.find_station(election, payload.station, within=within)
+    election, station = lookups.current_station(payload.station, within=within)
     bound = token_station_ids(request)
     if station is None or election is None or (bound is not None
                                                and station.pk not in bound):
@@ -81,12 +80,12 @@ def _prepare(request: HttpRequest, payload: CheckinIn, key: str
             code="unknown_station", field="station", station=payload.station)])))
     try:
         now = timezone.now()
-        window = services.window_check(lookups.window_by_code(election, payload.window),
-                                       payload.window, now)
-        day = lookups.station_day(station)
+        found, day, other = lookups.window_and_day(election, station, payload.window,
+                                                   user_id)
+        window = services.window_check(found, payload.window, now)
         values = values_of(payload)
-        other = (lookups.other_voters(station, window, user_id)
-                 if values.voters is not None else None)
+        if values.voters is None:
+            other = None  # read with the window, used by the turnout rules only
         prepared = services.checkin_prepare(
             station=station, window=window, values=values, source=Source.API,
             actor=request.user, client_key=client_key(user_id, key), at=now,

@@ -36,14 +36,36 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
     query = station_query(election, text, within=within, with_units=True)
     if query is None or election is None:
         return None
-    found = sql.fetch_joined((Station, AdminUnit, AdminUnit), *query)
+    # A station with no unit below its county: the unit's columns all NULL (None).
+    found = sql.fetch_joined((Station, AdminUnit, AdminUnit), *query, optional=(2,))
     if not found:
         return None
     station, county, unit = found[0]
     units = {county.pk: county}
-    if unit.pk is not None:  # a station with no unit below its county: all NULL
+    if unit is not None:
         units[unit.pk] = unit
     return station_placed(station, units, election)
+
+
+def current_station(text: str, *, within: list[str] | None = None
+                    ) -> tuple[Election | None, Station | None]:
+    """``current_election`` and ``find_station`` in it, in one round trip: (the current
+    election, the station), or (None, None) when no station of the current election
+    (or no election) matches."""
+    query = station_query(None, text, within=within, with_units=True,
+                          election_query=current_query(columns="id"))
+    if query is None:
+        return None, None
+    # A station with no unit below its county: the unit's columns all NULL (None).
+    found = sql.fetch_joined((Station, AdminUnit, AdminUnit, Election), *query,
+                             optional=(2,))
+    if not found:
+        return None, None
+    station, county, unit, election = found[0]
+    units = {county.pk: county}
+    if unit is not None:
+        units[unit.pk] = unit
+    return election, station_placed(station, units, election)
 
 
 def category_by_code(code: str) -> Category | None:
@@ -54,20 +76,36 @@ def category_by_code(code: str) -> Category | None:
 # --- election day (operations): the field API's check-ins ---------------------------------
 
 
-def window_by_code(election: Election, code: str) -> Window | None:
-    """``Window.objects.filter(election=…, code=…).first()`` (``operations.services.
-    window_for``), on the (election, code) unique index."""
-    return sql.fetch_first(
-        Window, "SELECT * FROM operations_window WHERE election_id = %s AND code = %s",
-        [election.pk, code.strip().upper()])
+# The window by its code (on the (election, code) unique index) with the station's day
+# row and another reporter's turnout for that window: ``window_for``'s look-up, the day
+# ``checkin_prepare`` reads and ``services._other_voters`` for a signed-in reporter.
+_WINDOW_DAY = (
+    "SELECT w.*, d.*, (SELECT c.voters FROM operations_checkin c"
+    " WHERE c.station_id = %s AND c.window_id = w.id AND c.voters IS NOT NULL"
+    " AND (c.reporter_id IS NULL OR c.reporter_id <> %s)"
+    # A superseded figure is nobody's to disagree with (branch ckfix's state: no row
+    # has it before that merges).
+    " AND c.state <> 'superseded' LIMIT 1)"
+    " FROM operations_window w LEFT JOIN operations_stationday d"
+    " ON d.election_id = %s AND d.station_id = %s"
+    " WHERE w.election_id = %s AND w.code = %s")
 
 
-def station_day(station: Station) -> StationDay | None:
-    """The station's day row, as ``operations.services.checkin_prepare`` reads it."""
-    return sql.fetch_first(
-        StationDay,
-        "SELECT * FROM operations_stationday WHERE election_id = %s AND station_id = %s",
-        [station.election_id, station.pk])
+def window_and_day(election: Election, station: Station, code: str, user_id: int
+                   ) -> tuple[Window | None, StationDay | None, int | None]:
+    """The window named ``code`` (``Window.objects.filter(election=…, code=…).first()``,
+    as ``operations.services.window_for``), the station's day row (None if it has
+    none) and another reporter's turnout for the same station and window (None if
+    nobody else reported one), in one round trip; (None, None, None) for no such
+    window."""
+    found = sql.fetch_joined(
+        (Window, StationDay), _WINDOW_DAY,
+        [station.pk, user_id, station.election_id, station.pk, election.pk,
+         code.strip().upper()], extra=1, optional=(1,))
+    if not found:
+        return None, None, None
+    window, day, other = found[0]
+    return window, day, None if other is None else int(other)
 
 
 _rules: tuple[list[tuple[Any, ...]], list[QualityRule]] | None = None
@@ -94,13 +132,3 @@ def quality_rules() -> list[QualityRule]:
                       "SELECT * FROM operations_qualityrule WHERE active ORDER BY code, id")
     _rules = (key, rules)
     return rules
-
-
-def other_voters(station: Station, window: Window, user_id: int) -> int | None:
-    """``operations.services._other_voters`` for a signed-in reporter: another
-    reporter's turnout for the same station and window."""
-    found = sql.values(
-        "SELECT voters FROM operations_checkin WHERE station_id = %s AND window_id = %s"
-        " AND voters IS NOT NULL AND (reporter_id IS NULL OR reporter_id <> %s) LIMIT 1",
-        [station.pk, window.pk, user_id])
-    return int(found[0][0]) if found else None

@@ -155,13 +155,15 @@ def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
 
 
 def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequence[Any] = (),
-                 *, extra: int = 0) -> list[tuple[Any, ...]]:
+                 *, extra: int = 0, optional: Iterable[int] = ()) -> list[tuple[Any, ...]]:
     """One instance of each model per row of a join that SELECTs all the columns of
     each, in that order (``SELECT a.*, b.* FROM a JOIN b …``): one round trip where
     ``fetch`` twice would take two (on PostgreSQL each is a wait for the server and a
     statement for it to run: docs/benchmarks.md, "PostgreSQL: intake at its causes").
     ``extra`` more columns may follow the models' (a subquery's value): each row's
-    tuple then ends with them, as the driver gives them."""
+    tuple then ends with them, as the driver gives them.  ``optional``: the positions
+    of the models that are LEFT JOINed: where a row has none (its primary key NULL)
+    their place holds None, and no instance is built for it."""
     db = _db()
     description, rows, _, _ = _run(sql, params)
     columns = tuple(column[0] for column in description)
@@ -169,16 +171,24 @@ def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequen
         columns = columns[:-extra]
     readings = []
     start = 0
-    for model in models_:
+    optional = set(optional)
+    for position, model in enumerate(models_):
         width = len(model._meta.concrete_fields)
-        readings.append((start, model, *_reading(db, model, columns[start:start + width])))
+        order, converters, attnames = _reading(db, model, columns[start:start + width])
+        # Where the model's primary key is in the row, if it may be missing (else -1).
+        pk = (start + order[[f.primary_key for f in model._meta.concrete_fields].index(True)]
+              if position in optional else -1)
+        readings.append((start, model, order, converters, attnames, pk))
         start += width
     if start != len(columns):
         raise ValueError(f"the SELECT has {len(columns)} columns, the models {start}")
     found = []
     for row in rows:
-        instances = []
-        for offset, model, order, converters, attnames in readings:
+        instances: list[Any] = []
+        for offset, model, order, converters, attnames, pk in readings:
+            if pk >= 0 and row[pk] is None:
+                instances.append(None)
+                continue
             values = [row[offset + i] for i in order]
             for position, functions, expression in converters:
                 for function in functions:
@@ -314,12 +324,55 @@ def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:
     return True
 
 
+# Field classes (exactly these, not subclasses) whose ``pre_save`` reads the attribute
+# and whose ``get_db_prep_save`` gives back unchanged a value of these exact types, and
+# None as None: Django's text, integer and boolean fields (their ``get_prep_value`` is
+# ``str``/``int``/``bool`` of the value; the backends adapt neither on SQLite nor on
+# PostgreSQL).  An integer foreign key to an automatic key likewise.
+_PLAIN_TYPES: dict[type[models.Field[Any, Any]], type] = {
+    models.CharField: str, models.TextField: str, models.SlugField: str,
+    models.IntegerField: int, models.BigIntegerField: int, models.SmallIntegerField: int,
+    models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int, models.BooleanField: bool,
+}
+_AUTO_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_ROWS: dict[tuple[type[models.Model], str],
+            list[tuple[models.Field[Any, Any], str, type | None]]] = {}
+
+
+def _plain_type(db: BaseDatabaseWrapper, field: models.Field[Any, Any]) -> type | None:
+    """The type whose values ``field`` saves as they are (``_PLAIN_TYPES``), or None."""
+    if db.vendor not in ("sqlite", "postgresql"):
+        return None
+    if type(field) is models.ForeignKey:
+        target = field.target_field
+        return int if type(target) in _AUTO_KEYS else None
+    return _PLAIN_TYPES.get(type(field))
+
+
 def row_values(instance: models.Model) -> list[Any]:
     """The values ``insert`` sends for this instance; ``insert_many`` takes them worked
-    out ahead (``rows``), outside the shared write transaction where time is serial."""
+    out ahead (``rows``), outside the shared write transaction where time is serial.
+
+    Each field's ``get_db_prep_save(pre_save(…))``, as ``save()`` computes it; a value
+    that a plain field saves unchanged (``_plain_type``: a ``str`` in a text field, an
+    ``int`` in an integer field, None) is taken as it is, without the calls (most of a
+    check-in's columns: the field API's hot path)."""
     db = _db()
-    _, fields = _insert_statement(db, type(instance), False, 1, "")
-    return [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
+    key = (type(instance), db.vendor)
+    plan = _ROWS.get(key)
+    if plan is None:
+        _, fields = _insert_statement(db, type(instance), False, 1, "")
+        plan = _ROWS[key] = [(f, f.attname, _plain_type(db, f)) for f in fields]
+    values = []
+    for f, attname, plain in plan:
+        if plain is not None:
+            value = getattr(instance, attname)
+            if value is None or type(value) is plain:
+                values.append(value)
+                continue
+        values.append(f.get_db_prep_save(f.pre_save(instance, add=True), db))
+    return values
 
 
 def row_position(model: type[models.Model], name: str) -> int:

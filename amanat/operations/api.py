@@ -132,11 +132,16 @@ def checkin_answer(prepared: services.PreparedCheckin, station_code: str, window
     """The answer to a stored check-in (JSON-ready: it is also the idempotency record's
     body); the id is the stored row's (0 until it is stored: the intake puts it in)."""
     checkin = prepared.checkin
-    return CheckinOut(
-        id=checkin.pk or 0, station=station_code, window=window_code, kind=checkin.kind,
-        state=checkin.state, flags=[fired.rule.code for fired in prepared.fired],
+    rules = [fired.rule for fired in prepared.fired]
+    # Every value is of its field's type already: built without validation (the field
+    # API's hot path), serialised by the schema as ``CheckinOut(...)`` would be.
+    return CheckinOut.model_construct(
+        id=checkin.pk or 0, station=str(station_code), window=str(window_code),
+        kind=str(checkin.kind), state=str(checkin.state), flags=[rule.code for rule in rules],
         received_at=checkin.received_at,
-        flag_reasons=flag_reasons([fired.rule for fired in prepared.fired]),
+        flag_reasons=[FlagReasonOut.model_construct(
+            code=rule.code, name=str(rule.name), description=rule.description)
+            for rule in rules],
     ).model_dump(mode="json")
 
 

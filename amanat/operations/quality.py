@@ -24,6 +24,7 @@ import ast
 import functools
 import logging
 import operator as op
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,6 +197,21 @@ def _evaluator(values: Mapping[str, Any]) -> SimpleEval:
     return evaluator
 
 
+_thread = threading.local()
+
+
+def _evaluator_for(values: Mapping[str, Any]) -> SimpleEval:
+    """This thread's evaluator, reading ``values``: one per thread rather than one per
+    check-in (building one sets up its tables of operators and node handlers, which
+    cost more than the rules' evaluation on the field API's hot path).  Only its names
+    change from one check-in to the next; one thread evaluates one check-in at a time."""
+    evaluator = getattr(_thread, "evaluator", None)
+    if evaluator is None:
+        evaluator = _thread.evaluator = _evaluator(values)
+    evaluator.names = dict(values)
+    return evaluator
+
+
 def _evaluate(expression: str, values: Mapping[str, Any],
               evaluator: SimpleEval | None = None) -> bool:
     if evaluator is None:
@@ -258,7 +274,7 @@ def evaluate(rules: Iterable[QualityRule], kind: str, values: Mapping[str, Any],
         shown = {name: values[name] for name in sorted(read)}
         try:
             if evaluator is None:
-                evaluator = _evaluator(values)
+                evaluator = _evaluator_for(values)
             hit = _evaluate(rule.expression, values, evaluator)
         except Exception as error:  # a rule that cannot run on these values is skipped
             _failed(failures, rule, type(error).__name__, shown)

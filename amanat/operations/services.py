@@ -274,11 +274,12 @@ def _check_values(kind: str, values: Values) -> None:
     """Refuse what cannot be true, is missing or does not belong to the kind;
     over-the-register figures are not refused here: a quality rule flags them."""
     errors = []
+    of = Kind(kind)  # once: every check-in of every channel passes here
     for name, label in CARRIED_LABELS.items():
-        if _carried(values, name) and name not in CARRIES[Kind(kind)]:
+        if _carried(values, name) and name not in CARRIES[of]:
             errors.append(RuleError(
                 _("a check-in of the kind “%(kind)s” does not carry %(name)s"),
-                code="not_carried", field=name, kind=Kind(kind).label, name=label))
+                code="not_carried", field=name, kind=of.label, name=label))
     for post, count in values.staff.items():
         if post not in StationPost.values:
             errors.append(RuleError(_("unknown post “%(post)s”"), code="unknown_post",
@@ -291,7 +292,7 @@ def _check_values(kind: str, values: Values) -> None:
         if number is not None and not 0 <= number <= MAX_VOTERS:
             errors.append(RuleError(_("%(number)s is not a possible number of voters"),
                                     code="out_of_range", field=name, number=number))
-    needed = REQUIRED.get(Kind(kind))
+    needed = REQUIRED.get(of)
     if needed and getattr(values, needed[0]) in (None, ""):
         errors.append(RuleError(_("this check-in needs %(name)s"), code="required",
                                 field=needed[0], name=needed[1]))

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from amanat.accounts.services import api_token_issue
@@ -155,6 +156,30 @@ def test_two_reporters_who_disagree_are_flagged_and_one_reporter_is_not(field: F
     # The other reporter's figures are disputed too (ckrules, attack F6).
     assert set(Flag.objects.exclude(checkin_id=other.json()["id"]).values_list(
         "checkin_id", flat=True)) == {first.json()["id"], again.json()["id"]}
+
+
+def test_a_checkin_costs_its_request_four_statements(field: Field) -> None:
+    """The request thread's round trips (the writes are the writer's, with its batch):
+    the token with its user, memberships, station bindings and the key's record; the
+    station with its county, unit and the current election; the window with the
+    station's day and another reporter's turnout; the quality rules' key.  Each is CPU
+    on the election-day hot path (docs/benchmarks.md, "Election day: check-ins")."""
+    assert post(field.token, OPENING, "warm-up").status == 201  # marks the token used
+    with CaptureQueriesContext(connection) as logged:
+        answer = post(field.token, TURNOUT, "counted")
+    assert answer.status == 201, answer.content
+    statements = [query["sql"] for query in logged.captured_queries]
+    assert len(statements) == 4, statements
+    assert all(table in statements[1] for table in (
+        "stations_station", "geo_adminunit", "elections_election"))
+    assert all(table in statements[2] for table in (
+        "operations_window", "operations_stationday", "operations_checkin"))
+    # A retry: the same reads, the stored answer, nothing written.
+    with CaptureQueriesContext(connection) as logged:
+        again = post(field.token, TURNOUT, "counted")
+    assert again.status == 201 and again.header("Idempotent-Replayed") == "true"
+    assert again.json() == answer.json() and len(logged.captured_queries) == 4
+    assert Checkin.objects.count() == 2
 
 
 def test_refusals_are_specific_and_nothing_is_stored(field: Field) -> None:
