@@ -15,8 +15,10 @@ from amanat.elections.models import Election, current_query
 from amanat.geo.models import AdminUnit
 from amanat.incidents.models import Category
 from amanat.incidents.selectors import (
+    category_match,
     category_pick,
     category_query,
+    station_match,
     station_placed,
     station_query,
 )
@@ -49,6 +51,57 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
 def category_by_code(code: str) -> Category | None:
     """``incidents.selectors.category_by_code``."""
     return category_pick(sql.fetch(Category, *category_query(code)), code)
+
+
+def report_lookups(station_text: str | None, *, within: list[str] | None = None,
+                   category: str | None = None
+                   ) -> tuple[Election | None, Station | None, Category | None]:
+    """``current_election()``, then ``find_station(election, station_text, within=…)``
+    (None without ``station_text``) and ``category_by_code(category)`` (None without
+    it), in ONE SELECT: the current election (``current_query``'s text, as a derived
+    table) joined with the station, its county and unit (``station_match``'s
+    conditions) and the category (``category_match``'s).  One round trip where three
+    took three: on PostgreSQL each is CPU of the app and of the server on the same
+    cores (docs/benchmarks.md, "PostgreSQL: intake CPU per report at 1.5x")."""
+    election_sql, params = current_query()
+    columns = ["e.*"]
+    models_: list[type[Any]] = [Election]
+    joins = [f"LEFT JOIN ({election_sql}) e ON 1 = 1"]
+    station = station_match(station_text, within=within) if station_text else None
+    if station is not None:
+        conditions, station_params = station
+        columns.append("s.*, c.*, u.*")
+        models_ += [Station, AdminUnit, AdminUnit]
+        joins.append("LEFT JOIN (stations_station s JOIN geo_adminunit c ON c.id = s.county_id"
+                     " LEFT JOIN geo_adminunit u ON u.id = s.unit_id)"
+                     f" ON s.election_id = e.id AND {conditions}")
+        params += station_params
+    if category is not None:
+        condition, category_params = category_match(category)
+        columns.append("k.*")
+        models_.append(Category)
+        joins.append(f"LEFT JOIN incidents_category k ON {condition}")
+        params += category_params
+    # Only the owning apps' texts and %s marks go into the statement.
+    rows = sql.fetch_joined(
+        models_, f"SELECT {', '.join(columns)} FROM (SELECT 1 AS one) o {' '.join(joins)}",  # noqa: S608
+        params)
+    first = rows[0]  # the election's derived table is joined to one row: never empty
+    election: Election | None = first[0] if first[0].pk is not None else None
+    found: Station | None = None
+    if station is not None and election is not None and first[1].pk is not None:
+        found, county, unit = first[1:4]
+        units = {county.pk: county}
+        if unit.pk is not None:  # a station with no unit below its county: all NULL
+            units[unit.pk] = unit
+        found = station_placed(found, units, election)
+    categories: Category | None = None
+    if category is not None:
+        # Up to two categories match (one by its code, one by its SMS code), each
+        # repeated on every station row.
+        matched = {row[-1].pk: row[-1] for row in rows if row[-1].pk is not None}
+        categories = category_pick(matched.values(), category)
+    return election, found, categories
 
 
 # --- election day (operations): the field API's check-ins ---------------------------------
