@@ -66,10 +66,10 @@ def _prepare(request: HttpRequest, payload: CheckinIn, key: str
     returned, not raised, and answered from inside ``idempotent`` so that a retry of a
     stored request still gets its replay; but a station out of reach (``Denied``) is
     answered first, whatever the key."""
-    election = lookups.current_election()
     user_id = int(request.user.pk or 0)  # the token's user (ninja refused requests without)
     within = access.scope_paths(request.user, CHECKIN, policy.CREATE)
-    station = lookups.find_station(election, payload.station, within=within)
+    # The current election with the station, in one SELECT.
+    election, station, _none = lookups.report_lookups(payload.station or None, within=within)
     bound = token_station_ids(request)
     if station is None or election is None or (bound is not None
                                                and station.pk not in bound):

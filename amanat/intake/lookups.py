@@ -1,10 +1,11 @@
 """The report API's per-request lookups in plain SQL (README.md: why).
 
-Each runs the very SELECT that the owning app's ORM reader runs (the text is the app's:
-``elections.models.current_query``, ``incidents.selectors.station_query`` and
-``category_query``), on ``amanat.intake.sql``, which builds the instances without
-compiling a query.  So the rule (which election is current, which station a code
-names, which category a code means) is written once, and read two ways.
+Each runs the very SELECT, or the very conditions, that the owning app's ORM reader
+runs (the texts are the apps': ``elections.models.current_query``,
+``incidents.selectors.station_match`` and ``category_match``), on ``amanat.intake.sql``,
+which builds the instances without compiling a query.  So the rule (which election is
+current, which station a code names, which category a code means) is written once, and
+read two ways.
 """
 
 from __future__ import annotations
@@ -17,52 +18,25 @@ from amanat.incidents.models import Category
 from amanat.incidents.selectors import (
     category_match,
     category_pick,
-    category_query,
     station_match,
     station_placed,
-    station_query,
 )
 from amanat.intake import sql
 from amanat.operations.models import QualityRule, StationDay, Window
 from amanat.stations.models import Station
 
 
-def current_election() -> Election | None:
-    """``Election.objects.current()``."""
-    return sql.fetch_first(Election, *current_query())
-
-
-def find_station(election: Election | None, text: str, *, within: list[str] | None = None
-                 ) -> Station | None:
-    """``incidents.selectors.find_station``."""
-    query = station_query(election, text, within=within, with_units=True)
-    if query is None or election is None:
-        return None
-    found = sql.fetch_joined((Station, AdminUnit, AdminUnit), *query)
-    if not found:
-        return None
-    station, county, unit = found[0]
-    units = {county.pk: county}
-    if unit.pk is not None:  # a station with no unit below its county: all NULL
-        units[unit.pk] = unit
-    return station_placed(station, units, election)
-
-
-def category_by_code(code: str) -> Category | None:
-    """``incidents.selectors.category_by_code``."""
-    return category_pick(sql.fetch(Category, *category_query(code)), code)
-
-
 def report_lookups(station_text: str | None, *, within: list[str] | None = None,
                    category: str | None = None
                    ) -> tuple[Election | None, Station | None, Category | None]:
-    """``current_election()``, then ``find_station(election, station_text, within=…)``
-    (None without ``station_text``) and ``category_by_code(category)`` (None without
-    it), in ONE SELECT: the current election (``current_query``'s text, as a derived
-    table) joined with the station, its county and unit (``station_match``'s
-    conditions) and the category (``category_match``'s).  One round trip where three
-    took three: on PostgreSQL each is CPU of the app and of the server on the same
-    cores (docs/benchmarks.md, "PostgreSQL: intake CPU per report at 1.5x")."""
+    """``Election.objects.current()``, then ``incidents.selectors.find_station(election,
+    station_text, within=…)`` (None without ``station_text``) and ``category_by_code(
+    category)`` (None without it), in ONE SELECT: the current election
+    (``current_query``'s text, as a derived table) joined with the station, its county
+    and unit (``station_match``'s conditions) and the category (``category_match``'s).
+    One round trip where there were three: on PostgreSQL each costs the app and the
+    server CPU on the same cores (docs/benchmarks.md, "PostgreSQL: intake CPU per
+    report, election, station and category in one SELECT")."""
     election_sql, params = current_query()
     columns = ["e.*"]
     models_: list[type[Any]] = [Election]
