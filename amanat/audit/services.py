@@ -14,6 +14,7 @@ import getpass
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -129,13 +130,33 @@ def audit_diff(
 # --- appending ----------------------------------------------------------------------------
 
 
+_held = threading.local()
+
+
+def audit_head_held(head: ChainHead | None) -> None:
+    """The caller's transaction has just locked the chain head and read it as ``head``
+    (the group-commit writer's turn, ``intake.groupcommit``): the first appender of this
+    thread takes it from here instead of reading it again (one round trip fewer a
+    batch).  Only the first: whoever takes it moves the head, and those after read the
+    row again.  ``None``: forget it (the caller's transaction has ended)."""
+    _held.head = head
+
+
+def audit_held_head() -> ChainHead | None:
+    """The head that ``audit_head_held`` kept for this thread's transaction, once."""
+    head: ChainHead | None = getattr(_held, "head", None)
+    _held.head = None
+    return head
+
+
 def audit_lock_head() -> ChainHead:
     """Lock the chain head for this transaction, recreating it if it was lost.
 
     On PostgreSQL the row lock serialises appenders; on SQLite the project's IMMEDIATE
-    transactions already hold the database write lock.
+    transactions already hold the database write lock.  A head the transaction has
+    locked and read already (``audit_head_held``) is not read again.
     """
-    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    head = audit_held_head() or ChainHead.objects.select_for_update().filter(pk=1).first()
     if head is not None:
         return head
     last = Event.objects.order_by("-seq").first()

@@ -20,13 +20,11 @@ class ElectionManager(models.Manager["Election"]):
         return next(iter(self.raw(*current_query(today))), None)
 
 
-def current_query(today: datetime.date | None = None, *, columns: str = "*"
-                  ) -> tuple[str, list[datetime.date]]:
+def current_query(today: datetime.date | None = None) -> tuple[str, list[datetime.date]]:
     """``Election.objects.current()``'s SELECT; the report intake runs the same text in
-    plain SQL (amanat/intake/lookups.py).  ``columns``: ``"id"`` for a subquery naming
-    the current election (the check-in intake's station look-up)."""
+    plain SQL (amanat/intake/lookups.py)."""
     today = today or timezone.localdate()
-    return (f"SELECT {columns} FROM elections_election ORDER BY"  # noqa: S608 (a literal)
+    return ("SELECT * FROM elections_election ORDER BY"
             " CASE WHEN election_day >= %s THEN 0 ELSE 1 END,"
             " CASE WHEN election_day >= %s THEN election_day END,"
             " election_day DESC,"

@@ -305,46 +305,45 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
 
 
 def station_query(election: Election | None, text: str, *, within: list[str] | None = None,
-                  with_units: bool = False,
-                  election_query: tuple[str, list[Any]] | None = None,
-                  ) -> tuple[str, list[Any]] | None:
+                  with_units: bool = False) -> tuple[str, list[Any]] | None:
     """``find_station``'s SELECT of all the station's columns and its parameters, or None
     when nothing can match.  One text for both readers: ``find_station`` here and the
     intake's plain-SQL lookup (amanat/intake/lookups.py), on the station's unique
     (election, county, code).  ``with_units``: the county's and the unit's columns
     follow the station's (the unit's all NULL when the station has none), the intake's
-    one round trip for what ``station_placed`` needs.  ``election_query``: a SELECT of
-    one election's id and its parameters, in place of ``election`` (which is then not
-    needed): the election's columns follow the others (the check-in intake's one round
-    trip for the current election and the station)."""
+    one round trip for what ``station_placed`` needs."""
+    match = station_match(text, within=within)
+    if election is None or match is None:
+        return None
+    conditions, params = match
+    query = ("SELECT s.*, c.*, u.* FROM stations_station s JOIN geo_adminunit c"
+             " ON c.id = s.county_id LEFT JOIN geo_adminunit u ON u.id = s.unit_id"
+             if with_units else
+             "SELECT s.* FROM stations_station s JOIN geo_adminunit c ON c.id = s.county_id")
+    return f"{query} WHERE s.election_id = %s AND {conditions}", [election.pk, *params]
+
+
+def station_match(text: str, *, within: list[str] | None = None
+                  ) -> tuple[str, list[Any]] | None:
+    """``station_query``'s conditions on the station ``s`` and its county ``c``, but the
+    election's, and their parameters; None when nothing can match.  The intake puts
+    them in a join with the current election (``intake.lookups.report_lookups``)."""
     parsed = parse_station_code(text)
-    if (election is None and election_query is None) or parsed is None or within == []:
+    if parsed is None or within == []:
         return None
     county, code = parsed
     # As typed or in the canonical form (a phone or a spreadsheet drops leading zeros:
     # "808-1" is county 0808, station 0001).
-    columns = "s.*, c.*, u.*" if with_units else "s.*"
-    joins = " JOIN geo_adminunit c ON c.id = s.county_id"
-    if with_units:
-        joins += " LEFT JOIN geo_adminunit u ON u.id = s.unit_id"
-    if election_query is None:
-        assert election is not None
-        named, named_params = "%s", [election.pk]
-    else:
-        named, named_params = f"({election_query[0]})", list(election_query[1])
-        columns += ", e.*"
-        joins += " JOIN elections_election e ON e.id = s.election_id"
-    query = (f"SELECT {columns} FROM stations_station s{joins}"  # noqa: S608 (literals)
-             f" WHERE c.kind = %s AND c.code IN (%s, %s)"
-             f" AND s.election_id = {named} AND s.code IN (%s, %s)")
+    conditions = "c.kind = %s AND c.code IN (%s, %s) AND s.code IN (%s, %s)"
     params: list[Any] = [Kind.COUNTY, county, canonical_unit_code("county", county),
-                         *named_params, code, canonical_station_code(code)]
+                         code, canonical_station_code(code)]
     if within is not None and not any(path.count("/") == 1 for path in within):
         # substr rather than LIKE: a path never needs escaping (SQLite and PostgreSQL).
-        query += " AND (" + " OR ".join(["substr(s.unit_path, 1, %s) = %s"] * len(within)) + ")"
+        conditions += (" AND (" + " OR ".join(["substr(s.unit_path, 1, %s) = %s"]
+                                              * len(within)) + ")")
         for path in within:
             params += [len(path), path]
-    return query, params
+    return conditions, params
 
 
 def station_unit_ids(station: Station) -> list[int]:
@@ -392,8 +391,15 @@ def category_by_code(code: str, *, sms_only: bool = False) -> Category | None:
 
 def category_query(code: str, *, sms_only: bool = False) -> tuple[str, list[Any]]:
     """``category_by_code``'s SELECT; the intake runs the same text in plain SQL."""
+    condition, params = category_match(code, sms_only=sms_only)
+    return f"SELECT * FROM incidents_category k WHERE {condition}", params  # noqa: S608
+
+
+def category_match(code: str, *, sms_only: bool = False) -> tuple[str, list[Any]]:
+    """``category_query``'s condition on the category ``k`` and its parameters (up to
+    two rows match: ``category_pick`` chooses)."""
     sms = code.strip().upper()
-    return ("SELECT * FROM incidents_category WHERE active AND (sms_code = %s OR code = %s)",
+    return ("k.active AND (k.sms_code = %s OR k.code = %s)",
             [sms, "" if sms_only else code])
 
 

@@ -21,7 +21,6 @@ from amanat.core import idempotency as core_idempotency
 from amanat.core.api_errors import ErrorOut, error_body, error_response
 from amanat.core.api_types import Integer, Text
 from amanat.core.errors import RuleError
-from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.incidents import selectors, services
 from amanat.incidents.models import Category, Channel, Report
@@ -63,8 +62,7 @@ def _report_out(report: Report) -> ReportOut:
     )
 
 
-def _category(code: str) -> Category:
-    found = lookups.category_by_code(code)
+def _category(code: str, found: Category | None) -> Category:
     if found is None:
         raise RuleError(_("unknown category “%(category)s”"), code="unknown_category",
                         field="category", category=code)
@@ -85,13 +83,12 @@ def _unknown_place(payload: ReportIn) -> RuleError:
                      field="unit_id", unit=payload.unit_id)
 
 
-def _place(request: HttpRequest, payload: ReportIn, election: Election | None
+def _place(request: HttpRequest, payload: ReportIn, station: Station | None
            ) -> tuple[Station | None, AdminUnit]:
-    """The station or place, looked for only where the caller may file reports: one out
-    of reach gets the same answer as one that does not exist."""
+    """The station (``station``: looked for only where the caller may file reports, by
+    ``_prepare``) or place: one out of reach gets the same answer as one that does not
+    exist."""
     if payload.station_code:
-        within = access.scope_paths(request.user, selectors.REPORT, policy.CREATE)
-        station = lookups.find_station(election, payload.station_code, within=within)
         if station is None:
             raise RuleError(_("no polling station “%(station)s” in your area"),
                             code="unknown_station", field="station_code",
@@ -115,10 +112,15 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
     (SQLite) or the audit chain head (PostgreSQL) is held only for the inserts: under
     load that lock is the bottleneck.  A refusal is returned, not raised, and answered
     from inside ``idempotent`` so that a retry of a stored request still gets its replay.
+    The election, the station (within the caller's reach) and the category are read in
+    one SELECT (``lookups.report_lookups``).
     """
-    election = lookups.current_election()
+    within = (access.scope_paths(request.user, selectors.REPORT, policy.CREATE)
+              if payload.station_code else None)
+    election, found, category = lookups.report_lookups(
+        payload.station_code or None, within=within, category=payload.category)
     try:
-        station, unit = _place(request, payload, election)
+        station, unit = _place(request, payload, found)
     except RuleError as error:
         # Out of reach or unknown: answered before the idempotency replay (``Denied``).
         return Denied((422, error_body([error])))
@@ -130,9 +132,9 @@ def _prepare(request: HttpRequest, payload: ReportIn, sent: dict[str, Any], key:
         return Denied((422, error_body([_unknown_place(payload)])))
     try:
         return services.report_prepare(
-            channel=Channel.API, category=_category(payload.category), text=payload.text,
-            station=station, unit=unit, election=election, actor=request.user,
-            payload=sent, client_key=f"{request.user.pk}:{key}",
+            channel=Channel.API, category=_category(payload.category, category),
+            text=payload.text, station=station, unit=unit, election=election,
+            actor=request.user, payload=sent, client_key=f"{request.user.pk}:{key}",
         )
     except RuleError as error:
         return 422, error_body([error])

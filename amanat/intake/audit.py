@@ -13,14 +13,17 @@ from collections.abc import Sequence
 from django.db import connection, transaction
 
 from amanat.audit.models import ChainHead, Event
-from amanat.audit.services import audit_chain, audit_lock_head
+from amanat.audit.services import audit_chain, audit_held_head, audit_lock_head
 from amanat.intake import sql
+
+HEAD_FOR_UPDATE = "SELECT * FROM audit_chainhead WHERE id = 1 FOR UPDATE"
 
 
 def _head() -> ChainHead:
-    head = sql.fetch_first(
-        ChainHead, "SELECT * FROM audit_chainhead WHERE id = 1 FOR UPDATE"
-        if connection.features.has_select_for_update
+    # Locked and read already by the group-commit writer's turn, when this is the
+    # batch's first append (``audit_head_held``): not read again.
+    head = audit_held_head() or sql.fetch_first(
+        ChainHead, HEAD_FOR_UPDATE if connection.features.has_select_for_update
         else "SELECT * FROM audit_chainhead WHERE id = 1"
     )
     # A lost head is recreated from the log by the ordinary path (once, ever).

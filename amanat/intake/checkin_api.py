@@ -68,7 +68,8 @@ def _prepare(request: HttpRequest, payload: CheckinIn, key: str
     answered first, whatever the key."""
     user_id = int(request.user.pk or 0)  # the token's user (ninja refused requests without)
     within = access.scope_paths(request.user, CHECKIN, policy.CREATE)
-    election, station = lookups.current_station(payload.station, within=within)
+    # The current election with the station, in one SELECT.
+    election, station, _none = lookups.report_lookups(payload.station or None, within=within)
     bound = token_station_ids(request)
     if station is None or election is None or (bound is not None
                                                and station.pk not in bound):

@@ -42,7 +42,10 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.transaction import TransactionManagementError
 
+from amanat.audit.models import ChainHead
+from amanat.audit.services import audit_head_held
 from amanat.intake import sql
+from amanat.intake.audit import HEAD_FOR_UPDATE
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -214,6 +217,13 @@ class GroupCommitter:
 
     def _transaction(self, jobs: list[_Job[Any]], whole: WriteMany | None,
                      alone: bool = False, collect: Callable[[], None] | None = None) -> None:
+        try:
+            self._in_transaction(jobs, whole, alone, collect)
+        finally:
+            audit_head_held(None)  # the turn's head belongs to that transaction only
+
+    def _in_transaction(self, jobs: list[_Job[Any]], whole: WriteMany | None,
+                        alone: bool, collect: Callable[[], None] | None) -> None:
         with transaction.atomic(using=self.alias):
             if not alone:
                 _take_the_turn(self.alias)
@@ -420,10 +430,14 @@ def _take_the_turn(alias: str) -> None:
     the head was a queue of small batches, each waiting for the others' commits
     (docs/benchmarks.md, "PostgreSQL: intake at its causes").  A lost head row (never in
     practice) locks nothing here; the append recreates it.
+
+    The row it locks is read whole and kept for the batch's first audit append
+    (``audit.services.audit_head_held``; the intake's or the ORM's, whichever comes
+    first): the append does not read it again (one round trip fewer a batch).
     """
     database = connections[alias]
     if database.vendor == "postgresql":
-        sql.values("SELECT 1 FROM audit_chainhead WHERE id = 1 FOR UPDATE")
+        audit_head_held(sql.fetch_first(ChainHead, HEAD_FOR_UPDATE))
 
 
 @contextlib.contextmanager

@@ -1,10 +1,11 @@
 """The report API's per-request lookups in plain SQL (README.md: why).
 
-Each runs the very SELECT that the owning app's ORM reader runs (the text is the app's:
-``elections.models.current_query``, ``incidents.selectors.station_query`` and
-``category_query``), on ``amanat.intake.sql``, which builds the instances without
-compiling a query.  So the rule (which election is current, which station a code
-names, which category a code means) is written once, and read two ways.
+Each runs the very SELECT, or the very conditions, that the owning app's ORM reader
+runs (the texts are the apps': ``elections.models.current_query``,
+``incidents.selectors.station_match`` and ``category_match``), on ``amanat.intake.sql``,
+which builds the instances without compiling a query.  So the rule (which election is
+current, which station a code names, which category a code means) is written once, and
+read two ways.
 """
 
 from __future__ import annotations
@@ -15,62 +16,67 @@ from amanat.elections.models import Election, current_query
 from amanat.geo.models import AdminUnit
 from amanat.incidents.models import Category
 from amanat.incidents.selectors import (
+    category_match,
     category_pick,
-    category_query,
+    station_match,
     station_placed,
-    station_query,
 )
 from amanat.intake import sql
 from amanat.operations.models import QualityRule, StationDay, Window
 from amanat.stations.models import Station
 
 
-def current_election() -> Election | None:
-    """``Election.objects.current()``."""
-    return sql.fetch_first(Election, *current_query())
-
-
-def find_station(election: Election | None, text: str, *, within: list[str] | None = None
-                 ) -> Station | None:
-    """``incidents.selectors.find_station``."""
-    query = station_query(election, text, within=within, with_units=True)
-    if query is None or election is None:
-        return None
-    # A station with no unit below its county: the unit's columns all NULL (None).
-    found = sql.fetch_joined((Station, AdminUnit, AdminUnit), *query, optional=(2,))
-    if not found:
-        return None
-    station, county, unit = found[0]
-    units = {county.pk: county}
-    if unit is not None:
-        units[unit.pk] = unit
-    return station_placed(station, units, election)
-
-
-def current_station(text: str, *, within: list[str] | None = None
-                    ) -> tuple[Election | None, Station | None]:
-    """``current_election`` and ``find_station`` in it, in one round trip: (the current
-    election, the station), or (None, None) when no station of the current election
-    (or no election) matches."""
-    query = station_query(None, text, within=within, with_units=True,
-                          election_query=current_query(columns="id"))
-    if query is None:
-        return None, None
-    # A station with no unit below its county: the unit's columns all NULL (None).
-    found = sql.fetch_joined((Station, AdminUnit, AdminUnit, Election), *query,
-                             optional=(2,))
-    if not found:
-        return None, None
-    station, county, unit, election = found[0]
-    units = {county.pk: county}
-    if unit is not None:
-        units[unit.pk] = unit
-    return election, station_placed(station, units, election)
-
-
-def category_by_code(code: str) -> Category | None:
-    """``incidents.selectors.category_by_code``."""
-    return category_pick(sql.fetch(Category, *category_query(code)), code)
+def report_lookups(station_text: str | None, *, within: list[str] | None = None,
+                   category: str | None = None
+                   ) -> tuple[Election | None, Station | None, Category | None]:
+    """``Election.objects.current()``, then ``incidents.selectors.find_station(election,
+    station_text, within=…)`` (None without ``station_text``) and ``category_by_code(
+    category)`` (None without it), in ONE SELECT: the current election
+    (``current_query``'s text, as a derived table) joined with the station, its county
+    and unit (``station_match``'s conditions) and the category (``category_match``'s).
+    One round trip where there were three: on PostgreSQL each costs the app and the
+    server CPU on the same cores (docs/benchmarks.md, "PostgreSQL: intake CPU per
+    report, election, station and category in one SELECT")."""
+    election_sql, params = current_query()
+    columns = ["e.*"]
+    models_: list[type[Any]] = [Election]
+    joins = [f"LEFT JOIN ({election_sql}) e ON 1 = 1"]
+    station = station_match(station_text, within=within) if station_text else None
+    if station is not None:
+        conditions, station_params = station
+        columns.append("s.*, c.*, u.*")
+        models_ += [Station, AdminUnit, AdminUnit]
+        joins.append("LEFT JOIN (stations_station s JOIN geo_adminunit c ON c.id = s.county_id"
+                     " LEFT JOIN geo_adminunit u ON u.id = s.unit_id)"
+                     f" ON s.election_id = e.id AND {conditions}")
+        params += station_params
+    if category is not None:
+        condition, category_params = category_match(category)
+        columns.append("k.*")
+        models_.append(Category)
+        joins.append(f"LEFT JOIN incidents_category k ON {condition}")
+        params += category_params
+    # Only the owning apps' texts and %s marks go into the statement.  Every part is
+    # LEFT JOINed: one that is missing is None (no instance built for it).
+    rows = sql.fetch_joined(
+        models_, f"SELECT {', '.join(columns)} FROM (SELECT 1 AS one) o {' '.join(joins)}",  # noqa: S608
+        params, optional=range(len(models_)))
+    first = rows[0]  # the election's derived table is joined to one row: never empty
+    election: Election | None = first[0]
+    found: Station | None = None
+    if station is not None and election is not None and first[1] is not None:
+        found, county, unit = first[1:4]
+        units = {county.pk: county}
+        if unit is not None:  # a station with no unit below its county
+            units[unit.pk] = unit
+        found = station_placed(found, units, election)
+    categories: Category | None = None
+    if category is not None:
+        # Up to two categories match (one by its code, one by its SMS code), each
+        # repeated on every station row.
+        matched = {row[-1].pk: row[-1] for row in rows if row[-1] is not None}
+        categories = category_pick(matched.values(), category)
+    return election, found, categories
 
 
 # --- election day (operations): the field API's check-ins ---------------------------------

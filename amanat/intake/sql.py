@@ -167,6 +167,10 @@ def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequen
     db = _db()
     description, rows, _, _ = _run(sql, params)
     columns = tuple(column[0] for column in description)
+    if db.vendor == "sqlite":
+        # SQLite names a repeated column of a parenthesised join "name:1", "name:2"
+        # (``lookups.report_lookups``); no column of ours has a colon.
+        columns = tuple(column.partition(":")[0] for column in columns)
     if extra:
         columns = columns[:-extra]
     readings = []

@@ -14,7 +14,8 @@ gives up (``AMANAT_DB_CONNECT_TIMEOUT`` bounds the new connection's attempt).
 
 With the pool (``AMANAT_DB_POOL``) Django does not call this: the pool checks each
 connection it lends, with a round trip of its own (``ConnectionPool.check_connection``,
-an empty query); the pool here checks the same way as above (``check_lent``).
+an empty query); the pool here checks the same way as above (``check_lent``, given to
+psycopg_pool as its ``check``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import select
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base
 from psycopg import pq
 from psycopg_pool import ConnectionPool
@@ -58,12 +61,29 @@ def check_lent(conn: Any) -> None:
 class DatabaseWrapper(base.DatabaseWrapper):
     @property
     def pool(self) -> Any:
-        pool = super().pool
-        # Django builds the pool with the pool's own check (CONN_HEALTH_CHECKS);
-        # the same decision, without its round trip while nothing happened.
-        if pool is not None and getattr(pool, "_check", None) is ConnectionPool.check_connection:
-            pool._check = check_lent
-        return pool
+        """Django's pool (``OPTIONS["pool"]``), built as Django 5.2 builds it but for its
+        check on lending: ``check_lent`` through psycopg_pool's public ``check``
+        argument (Django passes its own ``check`` and refuses a second in the options)."""
+        pool_options = self.settings_dict["OPTIONS"].get("pool")
+        if self.alias == NO_DB_ALIAS or not pool_options:
+            return None
+        pools = self._connection_pools  # type: ignore[attr-defined]
+        if self.alias not in pools:
+            if self.settings_dict.get("CONN_MAX_AGE", 0) != 0:
+                raise ImproperlyConfigured("Pooling doesn't support persistent connections.")
+            options = {} if pool_options is True else dict(pool_options)
+            connect_kwargs = self.get_connection_params()
+            connect_kwargs["autocommit"] = True  # Django sets it as it needs later on
+            pool = ConnectionPool(
+                kwargs=connect_kwargs,
+                open=False,  # opened on first use, as Django's
+                configure=self._configure_connection,  # type: ignore[attr-defined]
+                check=check_lent if self.settings_dict["CONN_HEALTH_CHECKS"] else None,
+                **options,
+            )
+            # As Django: the first of several threads building one at start-up wins.
+            pools.setdefault(self.alias, pool)
+        return pools[self.alias]
 
     def is_usable(self) -> bool:
         conn = self.connection

@@ -16,9 +16,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from amanat.accounts.models import ApiToken
-from amanat.audit.models import ChainHead
-from amanat.audit.services import audit_lock_head
+from amanat.audit.models import ChainHead, Event
+from amanat.audit.services import (
+    audit_chain_problem,
+    audit_event,
+    audit_lock_head,
+    audit_record,
+)
 from amanat.core.models import IdempotencyRecord
+from amanat.intake import audit as intake_audit
 from amanat.intake import auth, groupcommit
 from amanat.intake.tests.conftest import token_for
 
@@ -145,3 +151,53 @@ def test_marking_a_token_used_skips_a_row_another_transaction_holds(user: Any) -
     auth._mark_used(token.pk, later)
     assert ApiToken.objects.get(pk=token.pk).last_used_at == later
     assert timezone.is_aware(later)
+
+
+def test_the_turns_head_serves_one_appender_and_the_chain_holds(
+    user: Any, committer: groupcommit.GroupCommitter,
+) -> None:
+    """The turn reads the head it locks and hands it to the batch's first audit append
+    (``audit.services.audit_head_held``); whoever comes after reads the row again.  A
+    job whose append is rolled back with its savepoint, the ORM's appends and the
+    intake's ``append_many`` in one batch: the chain verifies, and what was rolled back
+    left no gap."""
+    with transaction.atomic():
+        audit_lock_head()
+    before = Event.objects.count()
+    done: list[Any] = []
+
+    def orm_append(n: int, fail: bool) -> Any:
+        audit_record(action="test.turn", actor=user, object_type="test", object_id=n)
+        if fail:
+            raise RuntimeError("rolled back after its append")
+        return n
+
+    def intake_append(n: int) -> Any:
+        intake_audit.append_many([audit_event(action="test.turn", actor=user,
+                                              object_type="test", object_id=n)])
+        return n
+
+    def submit(work: Callable[[], Any]) -> threading.Thread:
+        def run() -> None:
+            try:
+                done.append(committer.run(work))
+            except RuntimeError:
+                done.append("failed")
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    with OtherHost(lambda: ChainHead.objects.select_for_update().get(pk=1)):
+        threads = [submit(lambda: orm_append(0, True))]  # takes the turn's head, undone
+        _until(_a_writer_waits_for_the_head)
+        threads += [submit(lambda: intake_append(1)), submit(lambda: orm_append(2, False)),
+                    submit(lambda: intake_append(3))]
+        _until(lambda: committer._queue.qsize() == 3)
+    for thread in threads:
+        thread.join(30)
+    assert sorted(map(str, done)) == ["1", "2", "3", "failed"]
+    assert committer.batches == 1
+    assert Event.objects.count() == before + 3
+    seqs = list(Event.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert audit_chain_problem() is None
