@@ -1,0 +1,277 @@
+"""The open findings of user review 2 (docs/reviews/2026-12-user2-operations.md), through
+the web form, the SMS gateway's get-url view, the field API and the commands:
+
+* F16: a reporter's resent figure supersedes their own held one (its open flags resolved
+  as superseded, its quality alert closed with a note by Amanat), never a published one
+  nor another reporter's.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from amanat.accounts.testing import sign_in
+from amanat.audit.models import Event
+from amanat.audit.services import audit_chain_problem
+from amanat.intake.tests.conftest import group_commit  # noqa: F401  (a fixture)
+from amanat.intake.tests.test_checkins import field  # noqa: F401  (a fixture)
+from amanat.operations.models import Alert, AlertNote, Checkin, Flag, StationDay
+
+pytestmark = pytest.mark.django_db
+
+
+def _watch(day: Any) -> None:
+    call_command("operations_watch", "--election", day.election.slug, "--now",
+                 timezone.now().isoformat(), stdout=io.StringIO())
+
+
+def _day_row(day: Any) -> StationDay:
+    return StationDay.objects.get(station=day.gharchak_station)
+
+
+def _states(*checkins: Any) -> list[str]:
+    return [Checkin.objects.get(pk=getattr(c, "pk", c)).state for c in checkins]
+
+
+def _flag_states(checkin: Any) -> list[str]:
+    return sorted(Flag.objects.filter(checkin_id=getattr(checkin, "pk", checkin))
+                  .values_list("state", flat=True))
+
+
+# -- F16 on the web form -------------------------------------------------------------------
+
+def _web(client: Client, day: Any, voters: str, window: str = "T1") -> Checkin:
+    before = set(Checkin.objects.values_list("pk", flat=True))
+    answer = client.post(reverse("operations:checkin", args=[day.gharchak_station.pk]),
+                         {"window": day.windows[window].pk, "voters": voters})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    return Checkin.objects.exclude(pk__in=before).get()
+
+
+def test_a_resent_web_turnout_supersedes_the_reporters_held_one(
+        day: Any, personas: Any) -> None:
+    from amanat.operations.tests.test_sms_checkins import open_now
+
+    open_now(day, "T1", "T2")
+    inspector = sign_in(Client(), personas.inspector)
+    published = _web(inspector, day, "300", "T2")  # another window, published
+    first = _web(inspector, day, "1200")  # 800 registered: held
+    assert first.state == "quarantined" and _day_row(day).flagged == 1
+    _watch(day)  # the governor gets a quality alert for it
+    (alert,) = Alert.objects.filter(kind="quality")
+    assert alert.state == "open"
+
+    second = _web(inspector, day, "1100")  # still above: held, supersedes the first
+    assert second.state == "quarantined"
+    assert _states(first) == ["superseded"] and _flag_states(first) == ["superseded"]
+    assert _flag_states(second) == ["open"]
+    alert.refresh_from_db()
+    assert alert.state == "closed" and alert.closed_by is None
+    (note,) = AlertNote.objects.filter(alert=alert)
+    assert note.author is None and "دوباره فرستاد" in note.text
+    row = _day_row(day)
+    assert row.flagged == 1 and row.voters == 300  # the published figure as it was
+
+    third = _web(inspector, day, "700")  # the right figure: published
+    assert third.state == "accepted"
+    assert _states(first, second, published) == ["superseded", "superseded", "accepted"]
+    row = _day_row(day)
+    assert row.flagged == 0 and row.voters == 700
+    _watch(day)  # no new alert for what was superseded
+    assert list(Alert.objects.filter(kind="quality").values_list("state", flat=True)) == [
+        "closed"]
+    # Audited: the resend names what it superseded, each supersession its own entry.
+    receive = Event.objects.filter(action="operations.checkin.receive",
+                                   object_id=str(second.pk)).get()
+    assert receive.extra["superseded"] == [first.pk]
+    supersede = Event.objects.get(action="operations.checkin.supersede",
+                                  object_id=str(first.pk))
+    assert supersede.actor_name == "amanat" and supersede.extra["by"] == second.pk
+    assert supersede.extra["alerts"] == [alert.pk]
+    assert Event.objects.filter(action="operations.alert.close",
+                                object_id=str(alert.pk)).count() == 1
+    assert audit_chain_problem() is None
+
+    # The superseded flag's page says so; verifying it is refused.
+    governor = sign_in(Client(), personas.gharchak_governor)
+    flag = Flag.objects.get(checkin=first)
+    page = governor.get(reverse("operations:flag", args=[flag.pk]))
+    assert page.status_code == 200
+    assert "نیازی به تصمیم ندارد" in page.content.decode()
+
+
+def test_another_reporters_held_figure_is_not_superseded(day: Any, personas: Any) -> None:
+    from amanat.operations.tests.test_sms_checkins import open_now
+
+    open_now(day, "T1")
+    governor = sign_in(Client(), personas.gharchak_governor)
+    inspector = sign_in(Client(), personas.inspector)
+    theirs = _web(governor, day, "1200")
+    mine = _web(inspector, day, "1150")
+    again = _web(inspector, day, "1100")
+    assert _states(theirs, mine, again) == ["quarantined", "superseded", "quarantined"]
+    assert "superseded" not in _flag_states(theirs) and "open" in _flag_states(theirs)
+    assert _day_row(day).flagged == Flag.objects.filter(state="open").count()
+
+
+def test_a_published_figure_is_never_superseded(day: Any, personas: Any) -> None:
+    from amanat.operations.tests.test_sms_checkins import open_now
+
+    open_now(day, "T1")
+    inspector = sign_in(Client(), personas.inspector)
+    published = _web(inspector, day, "300")
+    held = _web(inspector, day, "1200")
+    again = _web(inspector, day, "1250")
+    assert _states(published, held, again) == ["accepted", "superseded", "quarantined"]
+    row = _day_row(day)
+    assert row.voters == 300 and row.flagged == 1
+
+
+# -- F16 by SMS ---------------------------------------------------------------------------
+
+@pytest.fixture
+def sms_two(day: Any, settings: Any) -> None:
+    from amanat.core import notify
+    from amanat.elections.posts import StationPost
+    from amanat.operations.tests.test_sms_checkins import open_now, staff
+
+    settings.AMANAT_KANNEL_SECRET = "s3cret"
+    settings.AMANAT_SMS_BACKEND = "amanat.core.notify.MemoryBackend"
+    notify.outbox.clear()
+    staff(day, day.gharchak_station, StationPost.REPRESENTATIVE, "09121110042", 1)
+    staff(day, day.gharchak_station, StationPost.MEMBER, "09121110043", 2)
+    open_now(day, "T1")
+
+
+def test_a_resent_sms_turnout_supersedes_the_senders_held_one(
+        day: Any, sms_two: Any) -> None:
+    from amanat.operations.tests.test_user2 import _kannel
+
+    station = f"{day.gharchak_station.county.code}-{day.gharchak_station.code}"
+    member = _kannel(Client(), f"T1#{station}#990", "+989121110043", "f16-m1")
+    assert member.outcome == "accepted"
+    first = _kannel(Client(), f"T1#{station}#900", "+989121110042", "f16-1")
+    assert "دوباره بفرستید" in first.reply
+    _watch(day)
+    assert Alert.objects.filter(kind="quality", state="open").count() == 2
+    # The same message delivered twice: one check-in, nothing superseded.
+    _kannel(Client(), f"T1#{station}#900", "+989121110042", "f16-1")
+    assert Checkin.objects.count() == 2
+    for n, voters in enumerate(("950", "960", "970")):
+        _kannel(Client(), f"T1#{station}#{voters}", "+989121110042", f"f16-{n + 2}")
+    mine = list(Checkin.objects.filter(sender="09121110042").order_by("pk"))
+    theirs = Checkin.objects.get(sender="09121110043")
+    assert [c.state for c in mine] == ["superseded"] * 3 + ["quarantined"]
+    assert theirs.state == "quarantined" and _flag_states(theirs) == ["open"]
+    _watch(day)
+    # The governor has the member's alert and the latest resend's, not one per resend.
+    assert Alert.objects.filter(kind="quality").exclude(state="closed").count() == 2
+    assert _day_row(day).flagged == Flag.objects.filter(state="open").count() == 2
+
+
+# -- F16 on the field API (the intake's batches) ------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("group_commit")
+def test_a_resent_api_turnout_supersedes_the_devices_held_one(
+        field: Any) -> None:  # noqa: F811
+    from amanat.intake.tests.test_checkins import TURNOUT, post
+
+    def sent(token: str, voters: int, key: str) -> int:
+        answer = post(token, {**TURNOUT, "voters": voters}, key)
+        assert answer.status == 201, answer.content
+        return int(answer.json()["id"])
+
+    governor = field.token_for(field.personas.gharchak_governor)
+    theirs = sent(governor, 990, "g-1")
+    first = sent(field.token, 900, "i-1")
+    second = sent(field.token, 950, "i-2")
+    assert _states(theirs, first, second) == ["quarantined", "superseded", "quarantined"]
+    assert set(_flag_states(first)) == {"superseded"}  # above the register, disagreeing
+    third = sent(field.token, 600, "i-3")  # within the register, but disputed by theirs
+    assert _states(second) == ["superseded"]
+    assert "open" in _flag_states(theirs) and "open" in _flag_states(third)
+    row = StationDay.objects.get(station=field.day.gharchak_station)
+    assert row.flagged == Flag.objects.filter(state="open").count()
+    assert row.voters is None  # nothing published while the two reporters disagree
+    receive = Event.objects.get(action="operations.checkin.receive", object_id=str(second))
+    assert receive.extra["superseded"] == [first]
+    assert audit_chain_problem() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_asks_nothing_more_for_stations_without_open_flags(
+        field: Any) -> None:  # noqa: F811
+    """The intake's batch looks for held check-ins only at stations that had open flags
+    when read or that the batch flagged: none, no query; one, one SELECT."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from amanat.intake import checkins
+    from amanat.operations import services
+    from amanat.operations.models import Window
+
+    windows = {w.code: w for w in Window.objects.filter(election=field.day.election)}
+    now = timezone.now()
+
+    def ready(station: Any, voters: int, key: str, seconds: int) -> checkins.Ready:
+        prepared = services.checkin_prepare(
+            station=station, window=windows["T1"], values=services.Values(voters=voters),
+            source="api", actor=field.personas.admin, client_key=key,
+            at=now + datetime.timedelta(seconds=seconds))
+        return checkins.ready(prepared, StationDay.objects.get(station=station))
+
+    plain = [ready(field.day.gharchak_station, 100, "q1", 0),
+             ready(field.day.kerman_station, 50, "q2", 1)]
+    with CaptureQueriesContext(connection) as plain_queries:
+        checkins.store_many(plain)
+    assert not [q for q in plain_queries.captured_queries
+                if "operations_checkin" in q["sql"] and q["sql"].startswith("SELECT")]
+    held = [ready(field.day.kerman_station, 900, "q3", 2)]
+    checkins.store_many(held)
+    resend = [ready(field.day.kerman_station, 910, "q4", 3),
+              ready(field.day.gharchak_station, 120, "q5", 4)]
+    with CaptureQueriesContext(connection) as queries:
+        checkins.store_many(resend)
+    selects = [q for q in queries.captured_queries
+               if "operations_checkin" in q["sql"] and q["sql"].startswith("SELECT")]
+    assert len(selects) == 1
+    assert _states(Checkin.objects.get(client_key="q3")) == ["superseded"]
+    assert StationDay.objects.get(station=field.day.kerman_station).flagged == 1
+
+
+# -- F16 in the simulation's bulk writes ----------------------------------------------------
+
+def test_a_bulk_resend_from_a_phone_supersedes_and_anonymous_rows_do_not(day: Any) -> None:
+    from amanat.operations import services
+    from amanat.operations.models import QualityRule
+    from amanat.operations.tests.conftest import at
+
+    rules = list(QualityRule.objects.filter(active=True))
+    window = day.windows["T1"]
+
+    def bulk(voters: int, sender: str, clock: str) -> None:
+        services.checkins_bulk_record(election=day.election, rules=rules, items=[
+            services.BulkCheckin(day.gharchak_station, window, services.Values(voters=voters),
+                                 "sms", sender, at(clock), simulated=True)])
+
+    bulk(900, "", "10:00")
+    bulk(910, "", "10:01")  # nobody's: not superseded
+    assert Checkin.objects.filter(state="quarantined").count() == 2
+    bulk(920, "09121110042", "10:02")
+    bulk(930, "09121110042", "10:03")
+    states = list(Checkin.objects.order_by("received_at").values_list("state", flat=True))
+    assert states == ["quarantined", "quarantined", "superseded", "quarantined"]
+    assert _day_row(day).flagged == Flag.objects.filter(state="open").count() == 3
+    entry = Event.objects.filter(action="operations.checkin.bulk").order_by("-seq").first()
+    assert entry is not None and entry.extra["superseded"] == [
+        Checkin.objects.get(voters=920).pk]
