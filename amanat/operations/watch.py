@@ -44,11 +44,14 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db import transaction
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from amanat.accounts import policy
 from amanat.accounts.models import Membership
@@ -241,6 +244,13 @@ def _codes(rows: Iterable[Raised], counties: Mapping[int, str] | None = None) ->
     return to_persian_digits(shown)
 
 
+def _stations(rows: list[Raised], counties: Mapping[int, str] | None = None) -> str:
+    """"station 0042" or "stations 0042، 0043": ``_codes`` after the word in the number
+    it takes (user review 2, F6: «شعب» for one station)."""
+    return ngettext("station %(codes)s", "stations %(codes)s",
+                    len({row[0] for row in rows})) % {"codes": _codes(rows, counties)}
+
+
 def _notify(raised: list[Raised], escalated: list[Raised],
             serious: list[incident_alerts.IncidentRaised] | None = None) -> int:
     """One SMS and one e-mail per official and run: the county's officials of its new
@@ -280,31 +290,52 @@ def _notify(raised: list[Raised], escalated: list[Raised],
         messages: list[tuple[int, str, str]] = []
         for unit, rows in by_unit.items():
             name = units[unit][0]
-            messages.append((unit, _("Election day alerts: %(unit)s") % {"unit": name}, _(
-                "Amanat, %(unit)s: %(count)s new election-day alerts (stations %(codes)s). "
-                "Acknowledge them in Amanat.") % {
+            # One alert or station is said in the singular (user review 2, F6).
+            messages.append((unit, _("Election day alerts: %(unit)s") % {"unit": name}, ngettext(
+                "Amanat, %(unit)s: %(count)s new election-day alert (%(stations)s). "
+                "Acknowledge it in Amanat.",
+                "Amanat, %(unit)s: %(count)s new election-day alerts (%(stations)s). "
+                "Acknowledge them in Amanat.", len(rows)) % {
                     "unit": name, "count": to_persian_digits(str(len(rows))),
-                    "codes": _codes(rows)}))
+                    "stations": _stations(rows)}))
         for unit, rows in escalated_by_unit.items():
             name = provinces.get(unit, "")
             county_names = "، ".join(sorted({units[row[1]][0] for row in rows}))
             messages.append((unit, _("Escalated election-day alerts: %(unit)s") % {
-                "unit": name}, _(
+                "unit": name}, ngettext(
+                "Amanat, %(unit)s: %(count)s alert in %(counties)s was not acknowledged in "
+                "time and now rests with the province (%(stations)s).",
                 "Amanat, %(unit)s: %(count)s alerts in %(counties)s were not acknowledged in "
-                "time and now rest with the province (stations %(codes)s).") % {
+                "time and now rest with the province (%(stations)s).", len(rows)) % {
                     "unit": name, "count": to_persian_digits(str(len(rows))),
-                    "counties": county_names, "codes": _codes(rows, county_codes)}))
+                    "counties": county_names, "stations": _stations(rows, county_codes)}))
         messages += _serious_messages(serious, units)
-        for unit, subject, text in messages:
+        # The alerts page each message points at, when Amanat's public address is set
+        # (user review 2, F15): the new alerts, the province's, the incidents.
+        links = [_alerts_link({}) for _unit in by_unit]
+        links += [_alerts_link({"level": AlertLevel.PROVINCE}) for _unit in escalated_by_unit]
+        links += [_alerts_link({"kind": AlertKind.INCIDENT})
+                  for _message in messages[len(links):]]
+        opening = _("Open the alerts in Amanat:")
+        for (unit, subject, text), link in zip(messages, links, strict=True):
+            sms = f"{text}\n{link}" if link else text
+            body = f"{text}\n\n{opening}\n{link}\n" if link else text
             for email, mobile in sorted(contacts.get(unit, ())):
                 if mobile:
-                    notify.sms_send(to=mobile, text=text, purpose="operations.alert")
+                    notify.sms_send(to=mobile, text=sms, purpose="operations.alert")
                     sent += 1
                 if email:
-                    notify.email_send(to=email, subject=subject, body=text,
+                    notify.email_send(to=email, subject=subject, body=body,
                                       purpose="operations.alert")
                     sent += 1
     return sent
+
+
+def _alerts_link(query: Mapping[str, str]) -> str:
+    """The alerts page (filtered by ``query``) at Amanat's public address, or "" when
+    it is not set (``notify.public_url``)."""
+    path = reverse("operations:alerts")
+    return notify.public_url(f"{path}?{urlencode(query)}" if query else path)
 
 
 def _serious_messages(serious: list[incident_alerts.IncidentRaised],
@@ -325,11 +356,14 @@ def _serious_messages(serious: list[incident_alerts.IncidentRaised],
         name = units[county][0]
         kinds = "، ".join(sorted({names.get(code, code) for row in rows for code in row.codes
                                   if code in names}))
+        raised = [(row.station_id, row.county_id, row.unit_path, row.station_code)
+                  for row in rows]
         messages.append((county, _("Serious incident on election day: %(unit)s") % {
-            "unit": name}, _(
+            "unit": name}, ngettext(
+            "Amanat, %(unit)s: serious incidents reported by station %(codes)s (%(kinds)s). "
+            "Act on them and acknowledge the alert in Amanat.",
             "Amanat, %(unit)s: serious incidents reported by stations %(codes)s (%(kinds)s). "
-            "Act on them and acknowledge the alerts in Amanat.") % {
-                "unit": name, "codes": _codes([(row.station_id, row.county_id, row.unit_path,
-                                                 row.station_code) for row in rows]),
-                "kinds": kinds}))
+            "Act on them and acknowledge the alerts in Amanat.",
+            len({row[0] for row in raised})) % {
+                "unit": name, "codes": _codes(raised), "kinds": kinds}))
     return messages

@@ -275,3 +275,103 @@ def test_a_bulk_resend_from_a_phone_supersedes_and_anonymous_rows_do_not(day: An
     entry = Event.objects.filter(action="operations.checkin.bulk").order_by("-seq").first()
     assert entry is not None and entry.extra["superseded"] == [
         Checkin.objects.get(voters=920).pk]
+
+
+# -- F15: the officials' e-mail and SMS link to the alerts page ------------------------------
+
+from amanat.core.tests.test_notify import smtp_server  # noqa: E402, F401  (a fixture)
+
+
+def _record(day: Any, code: str, clock: str, station: Any = None, **values: Any) -> Checkin:
+    from amanat.operations import services
+    from amanat.operations.tests.conftest import at
+
+    window = services.window_for(day.election, code, at(clock))
+    return services.checkin_record(station=station or day.gharchak_station, window=window,
+                                   values=services.Values(**values), source="web",
+                                   at=at(clock)).checkin
+
+
+def _watch_at(day: Any, clock: str) -> None:
+    from django.test import TestCase
+
+    from amanat.operations.tests.conftest import at
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("operations_watch", "--election", day.election.slug, "--now",
+                     at(clock).isoformat(), stdout=io.StringIO())
+
+
+def test_the_alert_email_links_to_the_alerts_page(
+        day: Any, small_geo: Any, settings: Any, smtp_server: Any) -> None:  # noqa: F811
+    import time
+
+    from amanat.core.models import OutboundMessage
+    from amanat.operations.tests.test_watch import official
+
+    settings.AMANAT_PUBLIC_URL = "https://amanat.example.ir"
+    official("gharchak_gov", small_geo.gharchak, mobile="09120000011",
+             email="gov@example.org")
+    _record(day, "T1", "10:00", voters=1200)
+    _watch_at(day, "10:01")
+    deadline = time.monotonic() + 10
+    while not smtp_server.messages:
+        assert time.monotonic() < deadline, "no mail at the SMTP server"
+        time.sleep(0.02)
+    body = smtp_server.messages[0].get_content()
+    link = "https://amanat.example.ir" + reverse("operations:alerts")
+    assert link in body and "هشدارها را در امانت باز کنید" in body
+    sms = OutboundMessage.objects.get(channel="sms", to="09120000011")
+    assert sms.text.endswith(link)
+    # Nobody acknowledges: the province's message links to the province's alerts.
+    official("tehran_gov", small_geo.tehran, email="tehran@example.org")
+    _watch_at(day, "10:45")
+    escalated = OutboundMessage.objects.get(channel="email", to="tehran@example.org")
+    assert f"{link}?level=province" in escalated.text
+
+
+def test_without_the_public_address_the_email_goes_without_a_link(
+        day: Any, small_geo: Any, settings: Any) -> None:
+    from amanat.core.models import OutboundMessage
+    from amanat.operations.tests.test_watch import official
+
+    settings.AMANAT_PUBLIC_URL = ""
+    official("gharchak_gov", small_geo.gharchak, email="gov@example.org")
+    _record(day, "T1", "10:00", voters=1200)
+    _watch_at(day, "10:01")
+    (mail,) = OutboundMessage.objects.filter(channel="email")
+    assert "http" not in mail.text and "۱ هشدار تازه" in mail.text
+
+
+# -- F6: one station is said in the singular -------------------------------------------------
+
+def test_one_station_is_named_in_the_singular_and_many_in_the_plural(
+        day: Any, small_geo: Any) -> None:
+    from amanat.core.models import OutboundMessage
+    from amanat.operations.tests.test_watch import official
+
+    official("gharchak_gov", small_geo.gharchak, mobile="09120000011")
+    _record(day, "I", "07:00", incidents="VB")
+    _record(day, "T1", "10:00", voters=1200)
+    _record(day, "T1", "10:01", voters=1250)  # nobody's (no user, no phone): both held
+    _watch_at(day, "10:02")
+    texts = list(OutboundMessage.objects.filter(to="09120000011").values_list("text",
+                                                                              flat=True))
+    serious = next(t for t in texts if "جدی" in t)
+    alerts = next(t for t in texts if "جدی" not in t)
+    assert "شعبهٔ ۰۰۴۲ رخداد جدی گزارش کرده است" in serious, serious
+    # Two alerts of one station: the alerts counted, the one station in the singular.
+    assert "۲ هشدار تازهٔ" in alerts and "(شعبهٔ ۰۰۴۲)" in alerts, alerts
+    assert "شعب " not in serious + alerts
+    # Two stations of the county: the plural.
+    other = __import__("amanat.stations.tests.conftest", fromlist=["make_station"]
+                       ).make_station(day.election, small_geo.gharchak, "0043",
+                                      unit=small_geo.gharchak_city, expected_voters=800)
+    from amanat.operations import services
+    services.day_prepare(election=day.election)
+    _record(day, "T2", "14:00", voters=1300)
+    _record(day, "T2", "14:01", station=other, voters=1300)
+    _watch_at(day, "14:02")
+    latest = OutboundMessage.objects.filter(to="09120000011").order_by("-pk").first()
+    assert latest is not None and "شعبه‌های ۰۰۴۲، ۰۰۴۳" in latest.text, latest.text
+
