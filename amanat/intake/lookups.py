@@ -101,6 +101,7 @@ def other_voters(station: Station, window: Window, user_id: int) -> int | None:
     reporter's turnout for the same station and window."""
     found = sql.values(
         "SELECT voters FROM operations_checkin WHERE station_id = %s AND window_id = %s"
-        " AND voters IS NOT NULL AND (reporter_id IS NULL OR reporter_id <> %s) LIMIT 1",
+        " AND voters IS NOT NULL AND (reporter_id IS NULL OR reporter_id <> %s)"
+        " AND state <> 'superseded' LIMIT 1",
         [station.pk, window.pk, user_id])
     return int(found[0][0]) if found else None

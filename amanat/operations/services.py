@@ -327,8 +327,10 @@ def _rule_values(station: Station, day: StationDay | None, window: Window, value
 def _other_voters(station: Station, window: Window, reporter_key: str,
                   exclude: int | None = None) -> int | None:
     """Another reporter's turnout for the same station and window, if any."""
+    # A figure its reporter superseded by resending it is nobody's figure any more.
     others = (Checkin.objects.filter(station=station, window=window, voters__isnull=False)
-              .exclude(reporter_key_q(reporter_key)))
+              .exclude(reporter_key_q(reporter_key))
+              .exclude(state=CheckinState.SUPERSEDED))
     if exclude is not None:
         others = others.exclude(pk=exclude)
     return next(iter(others.values_list("voters", flat=True)[:1]), None)
@@ -980,6 +982,7 @@ def _checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
     for station_id, window_id, reporter_id, sender, voters in (
             Checkin.objects.filter(election=election, station_id__in=station_ids,
                                    window_id__in=window_ids, voters__isnull=False)
+            .exclude(state=CheckinState.SUPERSEDED)
             .values_list("station_id", "window_id", "reporter_id", "sender", "voters")):
         key = f"u:{reporter_id}" if reporter_id else f"p:{sender}"
         reported.setdefault((station_id, window_id), []).append((key, voters or 0))

@@ -207,6 +207,22 @@ def test_a_resent_api_turnout_supersedes_the_devices_held_one(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("group_commit")
+def test_a_superseded_figure_is_nobodys_to_disagree_with(field: Any) -> None:  # noqa: F811
+    from amanat.intake.tests.test_checkins import TURNOUT, post
+
+    typo = post(field.token, {**TURNOUT, "voters": 1200}, "s-1")
+    assert typo.json()["state"] == "quarantined"
+    right = post(field.token, {**TURNOUT, "voters": 700}, "s-2")
+    assert right.json()["state"] == "accepted"
+    assert _states(typo.json()["id"]) == ["superseded"]
+    governor = field.token_for(field.personas.gharchak_governor)
+    same = post(governor, {**TURNOUT, "voters": 700}, "s-3")
+    assert same.status == 201 and same.json()["flags"] == [], same.content
+    assert StationDay.objects.get(station=field.day.gharchak_station).voters == 700
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_batch_asks_nothing_more_for_stations_without_open_flags(
         field: Any) -> None:  # noqa: F811
     """The intake's batch looks for held check-ins only at stations that had open flags
