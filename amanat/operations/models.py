@@ -377,6 +377,11 @@ class Alert(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   null=True, blank=True, related_name="+")
+    # Raised from the simulation's check-ins (``Checkin.simulated``), or for a silence on a
+    # simulated day: an official tells it from a real one (attack review 2, "not a
+    # defect of this issue").
+    simulated = models.BooleanField(_("simulated"), default=False, db_default=False,
+                                    editable=False)
 
     class Meta:
         verbose_name = _("alert")

@@ -391,3 +391,41 @@ def test_one_station_is_named_in_the_singular_and_many_in_the_plural(
     latest = OutboundMessage.objects.filter(to="09120000011").order_by("-pk").first()
     assert latest is not None and "شعبه‌های ۰۰۴۲، ۰۰۴۳" in latest.text, latest.text
 
+
+
+# -- What the watch derives from simulated check-ins is marked simulated ----------------------
+
+def test_alerts_from_simulated_checkins_are_marked_and_told_as_such(
+        day: Any, small_geo: Any, personas: Any) -> None:
+    from amanat.core.models import OutboundMessage
+    from amanat.operations import services
+    from amanat.operations.models import QualityRule
+    from amanat.operations.tests.conftest import at
+    from amanat.operations.tests.test_watch import official
+
+    official("gharchak_gov", small_geo.gharchak, mobile="09120000011")
+    official("kerman_gov", small_geo.kerman_county, mobile="09120000012")
+    rules = list(QualityRule.objects.filter(active=True))
+    services.checkins_bulk_record(election=day.election, rules=rules, items=[
+        services.BulkCheckin(day.gharchak_station, day.windows["T1"],
+                             services.Values(voters=1200), "web", "", at("10:00"),
+                             simulated=True),
+        services.BulkCheckin(day.gharchak_station, day.windows["I"],
+                             services.Values(incidents="VB"), "web", "", at("10:00"),
+                             simulated=True)])
+    _record(day, "T1", "10:00", station=day.kerman_station, voters=900)  # a real one
+    _watch_at(day, "10:01")
+    marks = dict(Alert.objects.values_list("station_id", "simulated").distinct())
+    assert marks == {day.gharchak_station.pk: True, day.kerman_station.pk: False}
+    assert Alert.objects.filter(station=day.gharchak_station).count() == 2
+    told = list(OutboundMessage.objects.filter(to="09120000011").values_list("text", flat=True))
+    assert len(told) == 2 and all(text.startswith("[شبیه‌سازی]") for text in told), told
+    (real,) = OutboundMessage.objects.filter(to="09120000012")
+    assert "شبیه‌سازی" not in real.text
+    governor = sign_in(Client(), personas.gharchak_governor)
+    listed = governor.get(reverse("operations:alerts")).content.decode()
+    assert listed.count('data-testid="alert-simulated"') == 2
+    alert = Alert.objects.filter(station=day.gharchak_station).first()
+    assert alert is not None
+    page = governor.get(reverse("operations:alert", args=[alert.pk])).content.decode()
+    assert 'data-testid="alert-simulated-note"' in page
