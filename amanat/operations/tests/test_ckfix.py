@@ -40,6 +40,16 @@ def _states(*checkins: Any) -> list[str]:
     return [Checkin.objects.get(pk=getattr(c, "pk", c)).state for c in checkins]
 
 
+def _dashboard(day: Any, personas: Any, unit: Any) -> dict[str, Any]:
+    """The Tehran dashboard's row of Gharchak county, as the page polls it."""
+    client = sign_in(Client(), personas.admin)
+    answer = client.get(reverse("operations:dashboard_data", args=[unit.pk])
+                        + f"?election={day.election.slug}")
+    assert answer.status_code == 200
+    (row,) = answer.json()["rows"]
+    return dict(row)
+
+
 def _flag_states(checkin: Any) -> list[str]:
     return sorted(Flag.objects.filter(checkin_id=getattr(checkin, "pk", checkin))
                   .values_list("state", flat=True))
@@ -78,12 +88,17 @@ def test_a_resent_web_turnout_supersedes_the_reporters_held_one(
     assert note.author is None and "دوباره فرستاد" in note.text
     row = _day_row(day)
     assert row.flagged == 1 and row.voters == 300  # the published figure as it was
+    tehran = day.gharchak_station.county.parent
+    shown = _dashboard(day, personas, tehran)
+    assert (shown["voters"], shown["flagged"]) == (300, 1)
 
     third = _web(inspector, day, "700")  # the right figure: published
     assert third.state == "accepted"
     assert _states(first, second, published) == ["superseded", "superseded", "accepted"]
     row = _day_row(day)
     assert row.flagged == 0 and row.voters == 700
+    shown = _dashboard(day, personas, tehran)
+    assert (shown["voters"], shown["flagged"]) == (700, 0)
     _watch(day)  # no new alert for what was superseded
     assert list(Alert.objects.filter(kind="quality").values_list("state", flat=True)) == [
         "closed"]
