@@ -149,6 +149,21 @@ def test_a_published_figure_is_never_superseded(day: Any, personas: Any) -> None
     assert row.voters == 300 and row.flagged == 1
 
 
+def test_a_resent_closing_supersedes_the_reporters_held_one(day: Any, personas: Any) -> None:
+    from amanat.operations.tests.test_sms_checkins import open_now
+
+    open_now(day, "C")
+    inspector = sign_in(Client(), personas.inspector)
+    url = reverse("operations:checkin", args=[day.gharchak_station.pk])
+    for total in ("1200", "700"):  # 800 registered: the first is held
+        answer = inspector.post(url, {"window": day.windows["C"].pk, "total": total})
+        assert answer.status_code == 302, answer.content.decode()[:2000]
+    held, right = Checkin.objects.order_by("pk")
+    assert (held.state, right.state) == ("superseded", "accepted")
+    row = _day_row(day)
+    assert row.total == 700 and row.flagged == 0
+
+
 # -- F16 by SMS ---------------------------------------------------------------------------
 
 @pytest.fixture
