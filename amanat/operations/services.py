@@ -197,6 +197,8 @@ class Looked:
 class Received:
     checkin: Checkin
     created: bool
+    # The same reporter's held check-ins this one superseded (user review 2, F16).
+    superseded: tuple[int, ...] = ()
 
 
 # The parts of a check-in that belong to one kind or another, as a refusal names them.
@@ -425,7 +427,8 @@ def checkin_store(prepared: PreparedCheckin) -> Received:
         audit_append(prepared.event)
         for event in superseding:
             audit_append(event)
-    return Received(checkin, True)
+    return Received(checkin, True,
+                     tuple((prepared.event.extra or {}).get("superseded", ())))
 
 
 def checkin_record(**kwargs: Any) -> Received:

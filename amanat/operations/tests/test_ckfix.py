@@ -92,7 +92,12 @@ def test_a_resent_web_turnout_supersedes_the_reporters_held_one(
     shown = _dashboard(day, personas, tehran)
     assert (shown["voters"], shown["flagged"]) == (300, 1)
 
-    third = _web(inspector, day, "700")  # the right figure: published
+    told = inspector.post(reverse("operations:checkin", args=[day.gharchak_station.pk]),
+                          {"window": day.windows["T1"].pk, "voters": "700"}, follow=True)
+    third = Checkin.objects.order_by("-pk").first()  # the right figure: published
+    assert third is not None
+    replaced = str(second.pk).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert f"شمارهٔ {replaced} را می‌گیرد" in told.content.decode()
     assert third.state == "accepted"
     assert _states(first, second, published) == ["superseded", "superseded", "accepted"]
     row = _day_row(day)
@@ -195,8 +200,11 @@ def test_a_resent_sms_turnout_supersedes_the_senders_held_one(
     _kannel(Client(), f"T1#{station}#900", "+989121110042", "f16-1")
     assert Checkin.objects.count() == 2
     for n, voters in enumerate(("950", "960", "970")):
-        _kannel(Client(), f"T1#{station}#{voters}", "+989121110042", f"f16-{n + 2}")
+        row = _kannel(Client(), f"T1#{station}#{voters}", "+989121110042", f"f16-{n + 2}")
     mine = list(Checkin.objects.filter(sender="09121110042").order_by("pk"))
+    # The last reply says which held figure it replaces.
+    replaced = str(mine[2].pk).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert f"جای گزارش نگه‌داشته‌شدهٔ شمارهٔ {replaced} را می‌گیرد" in row.reply, row.reply
     theirs = Checkin.objects.get(sender="09121110043")
     assert [c.state for c in mine] == ["superseded"] * 3 + ["quarantined"]
     assert theirs.state == "quarantined" and _flag_states(theirs) == ["open"]
