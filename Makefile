@@ -28,6 +28,9 @@ node_modules/.installed: package.json package-lock.json
 messages: $(VENV)/.installed
 	$(BIN)/python scripts/compile_messages.py
 
+# The demo's links in officials' e-mails and SMS point at the local server
+# (AMANAT_PUBLIC_URL; docs/deployment.md), unless the environment sets another address.
+demo: export AMANAT_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 demo: install
 	$(BIN)/amanat migrate --noinput
 	$(BIN)/amanat load-demo

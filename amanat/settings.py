@@ -397,6 +397,13 @@ AMANAT_AUDIT_KEY = Path(os.environ.get("AMANAT_AUDIT_KEY", VAR_DIR / "audit_ed25
 AMANAT_TILE_URL = os.environ.get("AMANAT_TILE_URL", "")
 AMANAT_TILE_ATTRIBUTION = os.environ.get("AMANAT_TILE_ATTRIBUTION", "")
 
+# The address people open Amanat at (https://amanat.example.ir, no path): the links in
+# the e-mails and SMS that point officials at a page (core.notify.public_url).  Empty:
+# those messages go without a link.
+AMANAT_PUBLIC_URL = os.environ.get("AMANAT_PUBLIC_URL", "").strip().rstrip("/")
+if AMANAT_PUBLIC_URL and not AMANAT_PUBLIC_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("AMANAT_PUBLIC_URL must start with https:// (or http://)")
+
 # Shared secret of the SMS gateway: it signs each webhook body with HMAC-SHA256
 # (amanat/incidents/sms.py).  Empty refuses every SMS webhook call.
 AMANAT_SMS_SECRET = os.environ.get("AMANAT_SMS_SECRET", "")

@@ -7,8 +7,9 @@ fall back to a pure-Python compile with ``polib``, so a machine without gettext 
 run the app in Persian.
 
 ``--merge`` first folds the Persian translations other engineers leave in
-``docs/translations/*.tsv`` (``english<TAB>persian`` lines) into the fa catalog: it fills
-entries that are empty or fuzzy and never overwrites a reviewed translation.
+``docs/translations/*.tsv`` (``english<TAB>persian`` lines; ``english<TAB>one<TAB>many``
+for a plural message whose Persian forms differ) into the fa catalog: it fills entries
+that are empty or fuzzy and never overwrites a reviewed translation.
 
 Usage: ``scripts/compile_messages.py [--merge] [--force] [--polib]``.
 """
@@ -90,13 +91,16 @@ def merge_tsv() -> None:
         if entry.obsolete or entry.msgid not in pairs:
             continue
         fuzzy = "fuzzy" in entry.flags
+        # english<TAB>persian, or english<TAB>one<TAB>many for a plural message whose
+        # Persian forms differ («شعبهٔ ۰۰۴۲» / «شعبه‌های ۰۰۴۲، ۰۰۴۳»).
+        one, _tab, many = pairs[entry.msgid].partition("\t")
         if entry.msgid_plural:
             if fuzzy or not all(entry.msgstr_plural.values()):
                 # Persian uses the same form for one and many in running text.
-                entry.msgstr_plural = {0: pairs[entry.msgid], 1: pairs[entry.msgid]}
+                entry.msgstr_plural = {0: one.strip(), 1: (many or one).strip()}
                 filled += 1
         elif fuzzy or not entry.msgstr:
-            entry.msgstr = pairs[entry.msgid]
+            entry.msgstr = one.strip()
             filled += 1
         if fuzzy:
             entry.flags.remove("fuzzy")

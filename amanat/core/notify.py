@@ -187,6 +187,19 @@ def email_send(*, to: str, subject: str, body: str, purpose: str = "",
     return message
 
 
+def public_url(path: str) -> str:
+    """The address of one of Amanat's pages for a message that leaves it (an official's
+    e-mail or SMS): ``settings.AMANAT_PUBLIC_URL`` (the address people open Amanat at,
+    ``https://amanat.example.ir``) followed by the page's path (``reverse(...)``, with
+    its query).  Empty when the setting is not set: the message goes without a link.
+    Every message that points people at a page builds its link here, not each its own
+    (user review 2, F15)."""
+    base = (getattr(settings, "AMANAT_PUBLIC_URL", "") or "").strip().rstrip("/")
+    if not base:
+        return ""
+    return f"{base}/{path.lstrip('/')}"
+
+
 def _send(message: OutboundMessage) -> str:
     if message.channel == OutboundMessage.Channel.EMAIL:
         EmailMessage(subject=message.subject, body=message.text,

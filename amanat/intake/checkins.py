@@ -19,7 +19,7 @@ from django.db import connection, transaction
 
 from amanat.intake import audit, sql
 from amanat.operations.models import CheckinState, Flag, Kind, StationDay
-from amanat.operations.services import PreparedCheckin, disputes_quarantine
+from amanat.operations.services import PreparedCheckin, disputes_quarantine, supersede_many
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class Ready:
     prepared: PreparedCheckin
     row: list[Any]
     day: list[Any]
+    # The station had open flags when the request read its day: a resent figure may
+    # supersede the reporter's held one (``supersede``).
+    held: bool = False
 
 
 class NotStoredTogether(Exception):
@@ -59,7 +62,7 @@ def ready(prepared: PreparedCheckin, day: StationDay) -> Ready:
         checkin.total if published and checkin.kind == Kind.CLOSING else None,
         len(prepared.fired),
     ]
-    return Ready(prepared, sql.row_values(checkin), values)
+    return Ready(prepared, sql.row_values(checkin), values, held=day.flagged > 0)
 
 
 def store_many(items: Sequence[Ready]) -> None:
@@ -91,9 +94,27 @@ def store_many(items: Sequence[Ready]) -> None:
             # Two reporters disagree: the other's published figure is disputed too.
             if item.prepared.fired:
                 disputes_quarantine(item.prepared)
+        superseding = supersede(items)
         for item in items:
             item.prepared.event.object_id = str(item.prepared.checkin.pk)
-        audit.append_many([item.prepared.event for item in items])
+        audit.append_many([item.prepared.event for item in items] + superseding)
+
+
+def supersede(items: Sequence[Ready]) -> list[Any]:
+    """A reporter's resent figure supersedes their own held one
+    (``operations.services.checkins_supersede``, user review 2 F16): asked only for the
+    check-ins of stations that had open flags when read, or that a check-in earlier in
+    the batch flagged; then one SELECT for the batch.  Returns the audit events to
+    append with the batch's."""
+    flagged: set[int] = set()
+    candidates = []
+    for item in items:
+        station = item.prepared.checkin.station_id
+        if item.held or station in flagged:
+            candidates.append(item.prepared)
+        if item.prepared.fired:
+            flagged.add(station)
+    return supersede_many(candidates) if candidates else []
 
 
 def _rounds(items: Sequence[Ready]) -> list[list[list[Any]]]:

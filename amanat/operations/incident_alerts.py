@@ -42,7 +42,7 @@ from amanat.incidents.models import SERIOUS_SEVERITY, Category, Channel, Report
 from amanat.operations.models import Alert, AlertKind, AlertLevel, AlertState, Checkin, Kind, Source
 
 ALERT_FIELDS = ["election", "station", "county", "unit_path", "kind", "level", "state",
-                "raised_at", "checkin"]
+                "raised_at", "checkin", "simulated"]
 # A check-in's channel is its report's channel.
 CHANNELS: dict[str, str] = {Source.WEB: Channel.WEB, Source.API: Channel.API,
                             Source.SMS: Channel.SMS}
@@ -59,6 +59,8 @@ class IncidentRaised:
     unit_path: str
     station_code: str
     codes: tuple[str, ...]
+    # Raised from a simulated check-in.
+    simulated: bool = False
 
 
 def codes_of(text: str) -> list[str]:
@@ -92,15 +94,16 @@ def incident_alerts_raise(election: Election, now: datetime.datetime
     due = list(Checkin.objects.filter(election=election, kind=Kind.INCIDENT)
                .exclude(incidents="").exclude(Exists(alerted))
                .values_list("pk", "station_id", "county_id", "unit_path", "station__code",
-                            "incidents").order_by("pk"))
+                            "incidents", "simulated").order_by("pk"))
     if not due:
         return 0, []
     bulk.insert_rows(Alert, ALERT_FIELDS, (
         (election.pk, station, county, path, AlertKind.INCIDENT, AlertLevel.COUNTY,
-         AlertState.OPEN, now, pk) for pk, station, county, path, _code, _text in due))
+         AlertState.OPEN, now, pk, simulated)
+        for pk, station, county, path, _code, _text, simulated in due))
     known = categories()
-    serious = [IncidentRaised(station, county, path, code, tuple(codes))
-               for _pk, station, county, path, code, text in due
+    serious = [IncidentRaised(station, county, path, code, tuple(codes), simulated)
+               for _pk, station, county, path, code, text, simulated in due
                for codes in [codes_of(text)] if is_serious(codes, known)]
     return len(due), serious
 

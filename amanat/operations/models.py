@@ -129,6 +129,10 @@ class CheckinState(models.TextChoices):
     QUARANTINED = "quarantined", _("Quarantined")
     VERIFIED = "verified", _("Verified")
     CORRECTED = "corrected", _("Corrected")
+    # Held, then replaced by the same reporter's later check-in for the same station and
+    # window (a resend after "only if it was a typing error, send again"): never
+    # published, nobody's to decide any more (user review 2, F16).
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 PUBLISHED_STATES = (CheckinState.ACCEPTED, CheckinState.VERIFIED, CheckinState.CORRECTED)
@@ -292,6 +296,8 @@ class FlagState(models.TextChoices):
     OPEN = "open", _("Open")
     VERIFIED = "verified", _("Verified")
     CORRECTED = "corrected", _("Corrected")
+    # Its check-in was superseded by the same reporter's later one (user review 2, F16).
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 class Flag(models.Model):
@@ -371,6 +377,11 @@ class Alert(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   null=True, blank=True, related_name="+")
+    # Raised from the simulation's check-ins (``Checkin.simulated``), or for a silence on a
+    # simulated day: an official tells it from a real one (attack review 2, "not a
+    # defect of this issue").
+    simulated = models.BooleanField(_("simulated"), default=False, db_default=False,
+                                    editable=False)
 
     class Meta:
         verbose_name = _("alert")

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from amanat.accounts.access import AnyUser, signed_in
@@ -32,7 +33,7 @@ from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.incidents import selectors as incident_selectors
 from amanat.lib.jalali import format_jalali
-from amanat.lib.persian import clean_text
+from amanat.lib.persian import clean_text, to_persian_digits
 from amanat.operations import quality, selectors
 from amanat.operations.models import (
     PUBLISHED_STATES,
@@ -196,6 +197,8 @@ class Looked:
 class Received:
     checkin: Checkin
     created: bool
+    # The same reporter's held check-ins this one superseded (user review 2, F16).
+    superseded: tuple[int, ...] = ()
 
 
 # The parts of a check-in that belong to one kind or another, as a refusal names them.
@@ -327,8 +330,10 @@ def _rule_values(station: Station, day: StationDay | None, window: Window, value
 def _other_voters(station: Station, window: Window, reporter_key: str,
                   exclude: int | None = None) -> int | None:
     """Another reporter's turnout for the same station and window, if any."""
+    # A figure its reporter superseded by resending it is nobody's figure any more.
     others = (Checkin.objects.filter(station=station, window=window, voters__isnull=False)
-              .exclude(reporter_key_q(reporter_key)))
+              .exclude(reporter_key_q(reporter_key))
+              .exclude(state=CheckinState.SUPERSEDED))
     if exclude is not None:
         others = others.exclude(pk=exclude)
     return next(iter(others.values_list("voters", flat=True)[:1]), None)
@@ -413,11 +418,18 @@ def checkin_store(prepared: PreparedCheckin) -> Received:
                  station_id=checkin.station_id, county_id=checkin.county_id,
                  unit_path=checkin.unit_path, values=fired.values, created_at=checkin.received_at)
             for fired in prepared.fired])
-        stationday_move(checkin, flags=len(prepared.fired))
+        day = stationday_move(checkin, flags=len(prepared.fired))
         disputes_quarantine(prepared)
+        # The reporter's own held figure, resent: superseded (user review 2, F16); only
+        # looked for when the station had open flags before this check-in.
+        superseding = (supersede_many([prepared]) if day.flagged > len(prepared.fired)
+                       else [])
         prepared.event.object_id = str(checkin.pk)
         audit_append(prepared.event)
-    return Received(checkin, True)
+        for event in superseding:
+            audit_append(event)
+    return Received(checkin, True,
+                     tuple((prepared.event.extra or {}).get("superseded", ())))
 
 
 def checkin_record(**kwargs: Any) -> Received:
@@ -425,9 +437,10 @@ def checkin_record(**kwargs: Any) -> Received:
     return checkin_store(checkin_prepare(**kwargs))
 
 
-def stationday_move(checkin: Checkin, *, flags: int) -> None:
+def stationday_move(checkin: Checkin, *, flags: int) -> StationDay:
     """Move the station's day on with a stored check-in: last heard from, opened or
-    closed, and the published figures when the check-in is not in quarantine."""
+    closed, and the published figures when the check-in is not in quarantine.  Returns
+    the day as moved (locked until the transaction ends)."""
     station = checkin.station
     # Locked while it is moved on, and only the moved columns written: a check-in
     # stored meanwhile by another path (the field API's upsert, another request) is
@@ -440,6 +453,7 @@ def stationday_move(checkin: Checkin, *, flags: int) -> None:
                       "unit_path": station.unit_path, "registered": station.expected_voters})
         _day_move(day, checkin, flags=flags)
         day.save(update_fields=DAY_MOVED_FIELDS)
+    return day
 
 
 def _reporter_key(checkin: Checkin) -> str:
@@ -972,6 +986,7 @@ def _checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
     for station_id, window_id, reporter_id, sender, voters in (
             Checkin.objects.filter(election=election, station_id__in=station_ids,
                                    window_id__in=window_ids, voters__isnull=False)
+            .exclude(state=CheckinState.SUPERSEDED)
             .values_list("station_id", "window_id", "reporter_id", "sender", "voters")):
         key = f"u:{reporter_id}" if reporter_id else f"p:{sender}"
         reported.setdefault((station_id, window_id), []).append((key, voters or 0))
@@ -1025,6 +1040,14 @@ def _checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
                           for day in moved.values()])
         disputed = [pk for checkin, fired in zip(checkins, fired_for, strict=True) if fired
                     for pk in checkin_disputes(checkin, fired)]
+        # A known reporter's resend supersedes their held figure (user review 2, F16):
+        # looked for only at stations with open flags.
+        superseding = checkins_supersede(
+            [checkin for checkin in checkins
+             if (day := days.get(checkin.station_id)) is not None and day.flagged > 0])
+        for event in superseding.events:
+            audit_append(event)
+        superseded = sorted(pk for pks in superseding.by.values() for pk in pks)
         result.stored = len(checkins)
         result.flagged = sum(1 for fired in fired_for if fired)
         audit_record(action="operations.checkin.bulk", actor=actor,
@@ -1033,6 +1056,7 @@ def _checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
                      after={"stored": result.stored, "flagged": result.flagged},
                      extra={"refused": result.refused, "what": what,
                             **({"disputed": disputed} if disputed else {}),
+                            **({"superseded": superseded} if superseded else {}),
                             **({"rule_errors": _failure_counts(failures)} if failures else {})})
     return result
 
@@ -1100,3 +1124,141 @@ def windows_open_moved(election: Election,
             moved.append(WindowMove(window, opens_at, closes_at,
                                     closes=not (opens_at <= at < closes_at)))
     return moved
+
+
+# -- a reporter's resend supersedes their own held check-in (user review 2, F16) --------
+
+# The kinds whose figure a reporter resends when it is held ("only if it was a typing
+# error, send again").
+SUPERSEDING_KINDS = (Kind.TURNOUT, Kind.CLOSING)
+# Who writes the supersession in the audit log and on the alerts.
+SUPERSEDE_ACTOR = "amanat"
+
+
+@dataclass
+class Superseded:
+    # The superseding check-in's id → the ids of the check-ins it superseded.
+    by: dict[int, list[int]] = field(default_factory=dict)
+    # The audit events to append in the caller's transaction (not appended yet).
+    events: list[Event] = field(default_factory=list)
+
+
+def supersedes(checkin: Checkin) -> bool:
+    """Whether a stored check-in may supersede its reporter's earlier held ones: a
+    turnout or a closing from a reporter we know (a user, or a phone by SMS; the
+    simulation's anonymous bulk rows are nobody's)."""
+    return Kind(checkin.kind) in SUPERSEDING_KINDS and bool(checkin.reporter_id
+                                                            or checkin.sender)
+
+
+def _same_reporter_q(checkin: Checkin) -> Q:
+    if checkin.reporter_id:
+        return Q(reporter_id=checkin.reporter_id)
+    return Q(reporter__isnull=True, sender=checkin.sender)
+
+
+def _later(one: Checkin, other: Checkin) -> bool:
+    return (one.received_at, one.pk) > (other.received_at, other.pk)
+
+
+def checkins_supersede(checkins: list[Checkin]) -> Superseded:
+    """The same reporter's earlier *quarantined* check-ins for the same station and
+    window as each of ``checkins`` (stored, in the caller's transaction) are superseded:
+    their open flags resolved as superseded, their quality alerts closed with a note by
+    Amanat, the stations' open-flag counts worked out again.  A published figure is never
+    superseded (only quarantined ones are), nor another reporter's (two reporters
+    disagreeing is a real dispute, which stays with its flags).
+
+    One SELECT for all of ``checkins`` (the field API's batch passes only those of
+    stations that had open flags); the writes only when something is superseded."""
+    found = Superseded()
+    due = [c for c in checkins if c.pk is not None and supersedes(c)]
+    if not due:
+        return found
+    same = Q()
+    for checkin in due:
+        same |= (Q(station_id=checkin.station_id, window_id=checkin.window_id,
+                   received_at__lte=checkin.received_at) & _same_reporter_q(checkin))
+    held = list(Checkin.objects.select_for_update()
+                .filter(same, election_id__in={c.election_id for c in due},
+                        state=CheckinState.QUARANTINED)
+                .order_by("pk").only("pk", "election_id", "station_id", "window_id",
+                                     "reporter_id", "sender", "received_at", "unit_path",
+                                     "county_id"))
+    pairs: list[tuple[Checkin, Checkin]] = []
+    for old in held:
+        later = [c for c in due if c.pk != old.pk and c.station_id == old.station_id
+                 and c.window_id == old.window_id
+                 and _reporter_key(c) == _reporter_key(old) and _later(c, old)]
+        if later:
+            pairs.append((old, max(later, key=lambda c: (c.received_at, c.pk))))
+    if not pairs:
+        return found
+    now = timezone.now()
+    old_ids = [old.pk for old, _new in pairs]
+    flags: dict[int, list[int]] = {}
+    for pk, checkin_id in (Flag.objects.filter(checkin_id__in=old_ids, state=FlagState.OPEN)
+                           .order_by("pk").values_list("pk", "checkin_id")):
+        flags.setdefault(checkin_id, []).append(pk)
+    alerts: dict[int, list[tuple[int, str]]] = {}
+    for pk, checkin_id, state in (Alert.objects.filter(kind=AlertKind.QUALITY,
+                                                       flag__checkin_id__in=old_ids)
+                                  .exclude(state=AlertState.CLOSED).order_by("pk")
+                                  .values_list("pk", "flag__checkin_id", "state")):
+        alerts.setdefault(checkin_id, []).append((pk, state))
+    Checkin.objects.filter(pk__in=old_ids).update(state=CheckinState.SUPERSEDED)
+    notes: list[AlertNote] = []
+    for old, new in pairs:
+        with translation.override("fa"):
+            text = str(_("Superseded: the same reporter sent this figure again at %(time)s "
+                         "(check-in %(number)s); that check-in is the one that counts "
+                         "now.") % {
+                "time": to_persian_digits(f"{timezone.localtime(new.received_at):%H:%M}"),
+                "number": to_persian_digits(str(new.pk))})
+        Flag.objects.filter(pk__in=flags.get(old.pk, [])).update(
+            state=FlagState.SUPERSEDED, resolved_at=now, resolved_by=None, note=text[:1000])
+        closed = alerts.get(old.pk, [])
+        notes += [AlertNote(alert_id=pk, author=None, text=text, created_at=now)
+                  for pk, _state in closed]
+        found.by.setdefault(new.pk, []).append(old.pk)
+        unit_id = new.station.unit_id or new.county_id
+        event = audit_event(
+            action="operations.checkin.supersede", actor=None, actor_name=SUPERSEDE_ACTOR,
+            object_type="operations.checkin", object_id=old.pk,
+            before={"state": CheckinState.QUARANTINED},
+            after={"state": CheckinState.SUPERSEDED},
+            extra={"by": new.pk, "flags": flags.get(old.pk, []),
+                   "alerts": [pk for pk, _state in closed]})
+        event.unit_id, event.unit_path = unit_id, old.unit_path
+        found.events.append(event)
+        for pk, state in closed:
+            event = audit_event(
+                action="operations.alert.close", actor=None, actor_name=SUPERSEDE_ACTOR,
+                object_type="operations.alert", object_id=pk, before={"state": state},
+                after={"state": AlertState.CLOSED, "note": text},
+                extra={"superseded_by": new.pk})
+            event.unit_id, event.unit_path = unit_id, old.unit_path
+            found.events.append(event)
+    if notes:
+        AlertNote.objects.bulk_create(notes)
+        Alert.objects.filter(pk__in=[note.alert_id for note in notes]).update(
+            state=AlertState.CLOSED, closed_at=now, closed_by=None)
+    open_flags = (Flag.objects.filter(election_id=OuterRef("election_id"),
+                                      station_id=OuterRef("station_id"), state=FlagState.OPEN)
+                  .order_by().values("station_id").annotate(n=Count("pk")).values("n"))
+    StationDay.objects.filter(election_id__in={old.election_id for old, _new in pairs},
+                              station_id__in={old.station_id for old, _new in pairs}
+                              ).update(flagged=Coalesce(Subquery(open_flags), 0))
+    return found
+
+
+def supersede_many(prepared: list[PreparedCheckin]) -> list[Event]:
+    """``checkins_supersede`` for prepared check-ins just stored; each superseding one's
+    audit event (not appended yet) names the check-ins it superseded.  Returns the
+    supersession's own audit events, for the caller to append in its transaction."""
+    found = checkins_supersede([one.checkin for one in prepared])
+    for one in prepared:
+        superseded = found.by.get(one.checkin.pk)
+        if superseded:
+            one.event.extra = {**(one.event.extra or {}), "superseded": superseded}
+    return found.events

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import Digits, RuleError
@@ -415,7 +415,8 @@ def _refusal(problem: RuleError, parsed: Parsed, window: Window | None,
                      known_sender=True)
 
 
-def _accepted(checkin: Checkin, parsed: Parsed, window: Window, station: Station) -> SmsAnswer:
+def _accepted(checkin: Checkin, parsed: Parsed, window: Window, station: Station,
+              superseded: tuple[int, ...] = ()) -> SmsAnswer:
     with translation.override("fa"):
         summary = _summary(parsed, window, station)
         rules = (selectors.checkin_rule_names(checkin)
@@ -441,6 +442,14 @@ def _accepted(checkin: Checkin, parsed: Parsed, window: Window, station: Station
         else:
             reply = gettext("Recorded as number %(reference)s: %(summary)s. Thank you.") % {
                 "reference": to_persian_digits(str(checkin.pk)), "summary": summary}
+        if superseded:
+            # The sender's own held figure, replaced by this one (user review 2, F16).
+            replaces = ngettext("It replaces your held number %(numbers)s.",
+                                "It replaces your held numbers %(numbers)s.",
+                                len(superseded)) % {
+                "numbers": to_persian_digits("، ".join(str(pk) for pk in superseded))}
+            if len(reply) + 1 + len(replaces) <= MAX_REPLY:
+                reply = f"{reply} {replaces}"
     return SmsAnswer(accepted=True, reply=reply, reference=str(checkin.pk))
 
 
@@ -515,7 +524,7 @@ def _handle(message: SmsIn, client_key: str, mobile: str) -> SmsAnswer:
         return _refusal(problem, problem.parsed, window, station, home)
     except RuleError as problem:
         return _refusal(problem, parsed, window, station, home)
-    return _accepted(received.checkin, parsed, window, station)
+    return _accepted(received.checkin, parsed, window, station, received.superseded)
 
 
 # -- what no code claims: a report, or the check-in formats for a station's staff ------------

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from amanat.accounts import access, policy
@@ -183,6 +183,14 @@ def checkin_new(request: HttpRequest, station_id: int) -> HttpResponse:
                 form.add_error(field, one.message)
         else:
             _checkin_confirm(request, received.checkin)
+            if received.superseded:
+                # The reporter's own held figure, replaced by this one (user review 2, F16).
+                messages.info(request, ngettext(
+                    "It replaces your held check-in number %(numbers)s, which needs no "
+                    "decision any more.",
+                    "It replaces your held check-ins numbers %(numbers)s, which need no "
+                    "decision any more.", len(received.superseded)) % {
+                    "numbers": localize_digits("، ".join(str(pk) for pk in received.superseded))})
             return redirect("operations:station_day", station_id=station.pk)
     return render(request, "operations/checkin_form.html", {
         "station": station, "election": election, "form": form, "windows": windows,

@@ -44,11 +44,14 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db import transaction
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from amanat.accounts import policy
 from amanat.accounts.models import Membership
@@ -57,7 +60,7 @@ from amanat.core import bulk, notify
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.lib.persian import to_persian_digits
-from amanat.operations import incident_alerts, services
+from amanat.operations import incident_alerts, selectors, services
 from amanat.operations.models import (
     Alert,
     AlertKind,
@@ -74,7 +77,7 @@ from amanat.operations.models import (
 # Station codes named in one message to an official; the rest are counted.
 CODES_IN_MESSAGE = 10
 ALERT_FIELDS = ["election", "station", "county", "unit_path", "kind", "level", "state",
-                "raised_at", "flag"]
+                "raised_at", "flag", "simulated"]
 
 
 @dataclass
@@ -148,8 +151,9 @@ def _mark_silent(election: Election, opening: datetime.datetime,
     days.filter(last_heard_at__isnull=True).update(silent_since=opening)
 
 
-# (station id, county id, unit path, station code) of an alert raised or escalated.
-Raised = tuple[int, int, str, str]
+# (station id, county id, unit path, station code, simulated) of an alert raised or
+# escalated.
+Raised = tuple[int, int, str, str, bool]
 
 
 def _raise_silent(election: Election, now: datetime.datetime,
@@ -162,13 +166,16 @@ def _raise_silent(election: Election, now: datetime.datetime,
     due = list(StationDay.objects.filter(election=election, silent_since__isnull=False)
                .exclude(Exists(covered))
                .values_list("station_id", "county_id", "unit_path", "station__code"))
+    # A silence on a simulated day (the windows retimed by the simulation) is the
+    # simulation's.
+    simulated = bool(due) and selectors.day_before_simulation(election) is not None
     if due:
         bulk.insert_rows(Alert, ALERT_FIELDS, (
             (election.pk, station, county, path, AlertKind.SILENT, AlertLevel.COUNTY,
-             AlertState.OPEN, now, None) for station, county, path, _code in due))
+             AlertState.OPEN, now, None, simulated) for station, county, path, _code in due))
     result.silent = len(due)
     result.silent_stations = [row[0] for row in due]
-    return due
+    return [(*row, simulated) for row in due]
 
 
 def _raise_quality(election: Election, now: datetime.datetime,
@@ -178,16 +185,18 @@ def _raise_quality(election: Election, now: datetime.datetime,
                                    flag__checkin_id=OuterRef("checkin_id"))
     due = list(Flag.objects.filter(election=election, state=FlagState.OPEN)
                .exclude(Exists(alerted))
-               .values("checkin_id", "station_id", "county_id", "unit_path", "station__code")
+               .values("checkin_id", "station_id", "county_id", "unit_path", "station__code",
+                       "checkin__simulated")
                .annotate(first=Min("pk")).order_by("checkin_id"))
     if due:
         bulk.insert_rows(Alert, ALERT_FIELDS, (
             (election.pk, row["station_id"], row["county_id"], row["unit_path"],
-             AlertKind.QUALITY, AlertLevel.COUNTY, AlertState.OPEN, now, row["first"])
+             AlertKind.QUALITY, AlertLevel.COUNTY, AlertState.OPEN, now, row["first"],
+             row["checkin__simulated"])
             for row in due))
     result.quality = len(due)
-    return [(row["station_id"], row["county_id"], row["unit_path"], row["station__code"])
-            for row in due]
+    return [(row["station_id"], row["county_id"], row["unit_path"], row["station__code"],
+             row["checkin__simulated"]) for row in due]
 
 
 def _note_heard_again(election: Election, now: datetime.datetime,
@@ -221,7 +230,8 @@ def _escalate(election: Election, now: datetime.datetime, before: datetime.datet
     due = (Alert.objects.filter(election=election, level=AlertLevel.COUNTY,
                                 state=AlertState.OPEN, raised_at__lte=before)
            .exclude(Q(kind=AlertKind.SILENT) & Exists(back)))
-    rows = list(due.values_list("pk", "station_id", "county_id", "unit_path", "station__code"))
+    rows = list(due.values_list("pk", "station_id", "county_id", "unit_path", "station__code",
+                                "simulated"))
     if rows:
         Alert.objects.filter(pk__in=[row[0] for row in rows]).update(
             level=AlertLevel.PROVINCE, escalated_at=now)
@@ -239,6 +249,13 @@ def _codes(rows: Iterable[Raised], counties: Mapping[int, str] | None = None) ->
     if len(codes) > CODES_IN_MESSAGE:
         shown += "، …"
     return to_persian_digits(shown)
+
+
+def _stations(rows: list[Raised], counties: Mapping[int, str] | None = None) -> str:
+    """"station 0042" or "stations 0042، 0043": ``_codes`` after the word in the number
+    it takes (user review 2, F6: «شعب» for one station)."""
+    return ngettext("station %(codes)s", "stations %(codes)s",
+                    len({row[0] for row in rows})) % {"codes": _codes(rows, counties)}
 
 
 def _notify(raised: list[Raised], escalated: list[Raised],
@@ -280,31 +297,63 @@ def _notify(raised: list[Raised], escalated: list[Raised],
         messages: list[tuple[int, str, str]] = []
         for unit, rows in by_unit.items():
             name = units[unit][0]
-            messages.append((unit, _("Election day alerts: %(unit)s") % {"unit": name}, _(
-                "Amanat, %(unit)s: %(count)s new election-day alerts (stations %(codes)s). "
-                "Acknowledge them in Amanat.") % {
+            # One alert or station is said in the singular (user review 2, F6).
+            messages.append((unit, _("Election day alerts: %(unit)s") % {"unit": name}, ngettext(
+                "Amanat, %(unit)s: %(count)s new election-day alert (%(stations)s). "
+                "Acknowledge it in Amanat.",
+                "Amanat, %(unit)s: %(count)s new election-day alerts (%(stations)s). "
+                "Acknowledge them in Amanat.", len(rows)) % {
                     "unit": name, "count": to_persian_digits(str(len(rows))),
-                    "codes": _codes(rows)}))
+                    "stations": _stations(rows)}))
         for unit, rows in escalated_by_unit.items():
             name = provinces.get(unit, "")
             county_names = "، ".join(sorted({units[row[1]][0] for row in rows}))
             messages.append((unit, _("Escalated election-day alerts: %(unit)s") % {
-                "unit": name}, _(
+                "unit": name}, ngettext(
+                "Amanat, %(unit)s: %(count)s alert in %(counties)s was not acknowledged in "
+                "time and now rests with the province (%(stations)s).",
                 "Amanat, %(unit)s: %(count)s alerts in %(counties)s were not acknowledged in "
-                "time and now rest with the province (stations %(codes)s).") % {
+                "time and now rest with the province (%(stations)s).", len(rows)) % {
                     "unit": name, "count": to_persian_digits(str(len(rows))),
-                    "counties": county_names, "codes": _codes(rows, county_codes)}))
+                    "counties": county_names, "stations": _stations(rows, county_codes)}))
         messages += _serious_messages(serious, units)
-        for unit, subject, text in messages:
+        # The alerts page each message points at, when Amanat's public address is set
+        # (user review 2, F15): the new alerts, the province's, the incidents.
+        links = [_alerts_link({}) for _unit in by_unit]
+        links += [_alerts_link({"level": AlertLevel.PROVINCE}) for _unit in escalated_by_unit]
+        links += [_alerts_link({"kind": AlertKind.INCIDENT})
+                  for _message in messages[len(links):]]
+        opening = _("Open the alerts in Amanat:")
+        # Whether every alert a message tells of came from the simulation, in its order.
+        serious_by_county: dict[int, list[bool]] = defaultdict(list)
+        for one in serious:
+            serious_by_county[one.county_id].append(one.simulated)
+        marks = ([all(row[4] for row in rows) for rows in by_unit.values()]
+                 + [all(row[4] for row in rows) for rows in escalated_by_unit.values()]
+                 + [all(flags) for flags in serious_by_county.values()])
+        for (unit, subject, text), link, simulated in zip(messages, links, marks, strict=True):
+            if simulated:
+                # Every alert the message tells of came from the simulation.
+                subject, text = (_("[Simulation] %(text)s") % {"text": subject},
+                                 _("[Simulation] %(text)s") % {"text": text})
+            sms = f"{text}\n{link}" if link else text
+            body = f"{text}\n\n{opening}\n{link}\n" if link else text
             for email, mobile in sorted(contacts.get(unit, ())):
                 if mobile:
-                    notify.sms_send(to=mobile, text=text, purpose="operations.alert")
+                    notify.sms_send(to=mobile, text=sms, purpose="operations.alert")
                     sent += 1
                 if email:
-                    notify.email_send(to=email, subject=subject, body=text,
+                    notify.email_send(to=email, subject=subject, body=body,
                                       purpose="operations.alert")
                     sent += 1
     return sent
+
+
+def _alerts_link(query: Mapping[str, str]) -> str:
+    """The alerts page (filtered by ``query``) at Amanat's public address, or "" when
+    it is not set (``notify.public_url``)."""
+    path = reverse("operations:alerts")
+    return notify.public_url(f"{path}?{urlencode(query)}" if query else path)
 
 
 def _serious_messages(serious: list[incident_alerts.IncidentRaised],
@@ -325,11 +374,14 @@ def _serious_messages(serious: list[incident_alerts.IncidentRaised],
         name = units[county][0]
         kinds = "، ".join(sorted({names.get(code, code) for row in rows for code in row.codes
                                   if code in names}))
+        raised = [(row.station_id, row.county_id, row.unit_path, row.station_code,
+                   row.simulated) for row in rows]
         messages.append((county, _("Serious incident on election day: %(unit)s") % {
-            "unit": name}, _(
+            "unit": name}, ngettext(
+            "Amanat, %(unit)s: serious incidents reported by station %(codes)s (%(kinds)s). "
+            "Act on them and acknowledge the alert in Amanat.",
             "Amanat, %(unit)s: serious incidents reported by stations %(codes)s (%(kinds)s). "
-            "Act on them and acknowledge the alerts in Amanat.") % {
-                "unit": name, "codes": _codes([(row.station_id, row.county_id, row.unit_path,
-                                                 row.station_code) for row in rows]),
-                "kinds": kinds}))
+            "Act on them and acknowledge the alerts in Amanat.",
+            len({row[0] for row in raised})) % {
+                "unit": name, "codes": _codes(raised), "kinds": kinds}))
     return messages
