@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from amanat.accounts.access import AnyUser, signed_in
 from amanat.accounts.models import Profile
 from amanat.audit.models import Event
-from amanat.audit.services import audit_append, audit_event, audit_record
+from amanat.audit.services import audit_append, audit_append_many, audit_event, audit_record
 from amanat.core import bulk
 from amanat.core.errors import Digits, RuleError, RuleErrors
 from amanat.elections.models import Election
@@ -58,7 +58,10 @@ MAX_VOTERS = 20_000
 # Staff present at one post.
 MAX_STAFF = 20
 CHECKIN_AUDIT_FIELDS = ("station_id", "window_id", "kind", "source", "staff", "materials",
-                        "cameras", "network", "voters", "total", "incidents", "state")
+                        "cameras", "network", "voters", "total", "incidents", "state",
+                        # Which turnout is the latest published one, and when the station
+                        # opened and closed, follow from it (``operations-verify``).
+                        "received_at")
 
 
 # -- the day's settings and windows --------------------------------------------------
@@ -391,6 +394,21 @@ def checkin_prepare(
     # The station's own path, without fetching its unit.
     event.unit_id, event.unit_path = station.unit_id or station.county_id, station.unit_path
     return PreparedCheckin(checkin, fired, event)
+
+
+def _receive_event(checkin: Checkin, fired: list[quality.Fired], *, actor: AnyUser | None,
+                   actor_name: str | None, disputed: list[int]) -> Event:
+    """The ``operations.checkin.receive`` event of a check-in stored in bulk (its primary
+    key known), as ``checkin_prepare`` builds it for the other channels."""
+    event = audit_event(
+        action="operations.checkin.receive", actor=actor, actor_name=actor_name,
+        object_type="operations.checkin", object_id=checkin.pk,
+        after={name: getattr(checkin, name) for name in CHECKIN_AUDIT_FIELDS},
+        extra={"flags": [f.rule.code for f in fired],
+               **({"disputed": disputed} if disputed else {})})
+    station = checkin.station
+    event.unit_id, event.unit_path = station.unit_id or station.county_id, station.unit_path
+    return event
 
 
 def checkin_store(prepared: PreparedCheckin) -> Received:
@@ -948,7 +966,8 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
     """Check and store many check-ins at once (the simulation's thousands per second),
     as ``checkin_record`` would one by one: the same checks and quality rules, flags that
     quarantine, the stations' days moved on; in one transaction with one audit entry for
-    the whole write (as every bulk write), not one per check-in."""
+    the whole write (as every bulk write) and each check-in's receive event, appended
+    together (the log holds every check-in's values: ``operations-verify``)."""
     with transaction.atomic():
         return _checkins_bulk_record(election=election, items=items, rules=rules,
                                      actor=actor, what=what)
@@ -1022,8 +1041,16 @@ def _checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
         bulk.update_rows(StationDay, DAY_MOVED_FIELDS,
                          [(day.pk, tuple(getattr(day, name) for name in DAY_MOVED_FIELDS))
                           for day in moved.values()])
-        disputed = [pk for checkin, fired in zip(checkins, fired_for, strict=True) if fired
-                    for pk in checkin_disputes(checkin, fired)]
+        disputed_by = [checkin_disputes(checkin, fired) if fired else []
+                       for checkin, fired in zip(checkins, fired_for, strict=True)]
+        disputed = [pk for pks in disputed_by for pk in pks]
+        # Each check-in's own receive event too, as every other channel writes it: the
+        # log then holds every stored check-in's values, and ``operations-verify``
+        # reconciles the table with it (docs/operations.md).
+        audit_append_many([
+            _receive_event(checkin, fired, actor=actor, actor_name=None if user else what,
+                           disputed=pks)
+            for checkin, fired, pks in zip(checkins, fired_for, disputed_by, strict=True)])
         result.stored = len(checkins)
         result.flagged = sum(1 for fired in fired_for if fired)
         audit_record(action="operations.checkin.bulk", actor=actor,

@@ -1,0 +1,198 @@
+"""``amanat operations-verify`` through the command: the election-day tables against the
+audit log.  Rows changed with raw SQL (as someone with database rights would) are found
+and named; a day of ordinary work (corrections, verifications, disputes, the
+simulation's bulk writes) reports clean."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone, translation
+
+from amanat.operations import services
+from amanat.operations.models import Checkin, DaySettings, Flag, StationDay
+from amanat.operations.services import Values
+from amanat.operations.tests.conftest import Day, at
+
+pytestmark = pytest.mark.django_db
+
+
+def verify(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    try:
+        call_command("operations_verify", "--election", "test-day", *args, stdout=out,
+                     stderr=io.StringIO())
+    except SystemExit as stopped:
+        return int(stopped.code or 0), out.getvalue()
+    return 0, out.getvalue()
+
+
+def verify_json(*args: str) -> tuple[int, dict[str, Any]]:
+    status, output = verify("--json", *args)
+    return status, json.loads(output)
+
+
+def record(day: Day, code: str, clock: str, *, actor: Any = None, station: Any = None,
+           **values: Any) -> Checkin:
+    window = services.window_for(day.election, code, at(clock))
+    return services.checkin_record(station=station or day.gharchak_station, window=window,
+                                   values=Values(**values), source="web", actor=actor,
+                                   at=at(clock)).checkin
+
+
+def sql(statement: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+@pytest.fixture
+def worked(day: Day, personas: Any) -> dict[str, Checkin]:
+    """A day with everything the services do: an opening, turnouts, a flagged figure
+    corrected, a dispute between two reporters verified, an incident and a closing."""
+    opening = record(day, "O", "07:05", staff={"representative": 1, "member": 4},
+                     cameras=True, network=True)
+    record(day, "O", "07:10", station=day.kerman_station, staff={"member": 3})
+    t1 = record(day, "T1", "10:00", actor=personas.inspector, voters=200)
+    record(day, "T1", "10:05", actor=personas.gharchak_governor, voters=120)  # disputes t1
+    record(day, "T1", "10:02", station=day.kerman_station, voters=90)
+    high = record(day, "T2", "14:00", voters=900)  # above the 800 registered: quarantined
+    closing = record(day, "C", "21:00", station=day.kerman_station, total=120)
+    t1.refresh_from_db()
+    closing.refresh_from_db()
+    assert t1.state == "quarantined" and high.state == "quarantined"
+    assert closing.state == "accepted"
+    services.flag_verify(flag=Flag.objects.filter(checkin=t1, state="open").first(),
+                         actor=personas.tehran_officer, note="تلفنی تأیید شد")
+    services.flag_correct(flag=Flag.objects.filter(checkin=high, state="open").first(),
+                          actor=personas.tehran_officer, voters=600, note="برگه شمارش")
+    return {"opening": opening, "t1": t1, "high": high, "closing": closing}
+
+
+def test_an_untouched_day_reports_clean(day: Day, worked: dict[str, Checkin]) -> None:
+    status, output = verify("--language", "en")
+    assert status == 0, output
+    assert output.startswith("OK: the tables agree with the audit log (7 check-ins")
+    status, report = verify_json()
+    assert status == 0 and report["clean"] and report["mismatches"] == []
+    assert report["checkins"] == 7 and report["days"] == 2
+    # The corrected figure is published; the log's last value is the correction.
+    assert StationDay.objects.get(station=day.gharchak_station).voters == 600
+
+
+def test_a_changed_turnout_is_found_and_named(day: Day, worked: dict[str, Checkin]) -> None:
+    high = worked["high"]
+    sql("UPDATE operations_checkin SET voters = %s WHERE id = %s", [650, high.pk])
+    status, report = verify_json()
+    assert status == 1 and not report["clean"]
+    [found] = [m for m in report["mismatches"] if m["table"] == "operations.checkin"]
+    assert (found["kind"], found["id"], found["field"]) == ("changed", high.pk, "voters")
+    assert (found["table_value"], found["log_value"]) == (650, 600)  # the correction wins
+    assert found["window"] == "T2" and found["station"].endswith("0042 " + high.station.name)
+    # The station's day was not touched, but its figure no longer follows from the table.
+    [day_found] = [m for m in report["mismatches"] if m["table"] == "operations.stationday"]
+    assert (day_found["field"], day_found["table_value"], day_found["log_value"]) == (
+        "voters", 600, 650)
+    status, output = verify("--language", "en")
+    assert status == 1
+    assert (f"check-in {high.pk}, station " in output
+            and "window T2: voters so far is 650 in the table, 600 in the log" in output)
+    assert "MISMATCH: 2 differences" in output
+    with translation.override("fa"):
+        status, persian = verify()
+    assert status == 1 and "اعلام حضور" in persian or "شعبه" in persian
+
+
+def test_a_changed_state_or_station_is_found(day: Day, worked: dict[str, Checkin]) -> None:
+    opening = worked["opening"]
+    sql("UPDATE operations_checkin SET state = 'accepted', cameras = %s WHERE id = %s",
+        [False, worked["t1"].pk])
+    status, report = verify_json()
+    fields = {(m["id"], m["field"]) for m in report["mismatches"]}
+    assert status == 1 and fields == {(worked["t1"].pk, "state"), (worked["t1"].pk, "cameras")}
+    sql("UPDATE operations_checkin SET staff = %s WHERE id = %s",
+        ['{"representative": 1, "member": 2}', opening.pk])
+    _status, report = verify_json()
+    assert (opening.pk, "staff") in {(m["id"], m["field"]) for m in report["mismatches"]}
+
+
+def test_a_changed_station_day_is_found(day: Day, worked: dict[str, Checkin]) -> None:
+    sql("UPDATE operations_stationday SET total = %s, voters = %s WHERE station_id = %s",
+        [9999, 1, day.kerman_station.pk])
+    status, report = verify_json()
+    assert status == 1
+    found = {(m["kind"], m["field"], m["table_value"], m["log_value"])
+             for m in report["mismatches"]}
+    assert found == {("day", "total", 9999, 120), ("day", "voters", 1, 90)}
+    status, output = verify("--language", "en")
+    assert "the published total votes is 9999, its check-ins give 120" in output
+
+
+def test_a_deleted_checkin_is_found(day: Day, worked: dict[str, Checkin]) -> None:
+    closing = worked["closing"]
+    sql("DELETE FROM operations_flag WHERE checkin_id = %s", [closing.pk])
+    sql("DELETE FROM operations_checkin WHERE id = %s", [closing.pk])
+    status, report = verify_json()
+    assert status == 1
+    kinds = {(m["kind"], m["id"]) for m in report["mismatches"]}
+    # Missing from the table; and the station's published total now has no check-in.
+    assert ("missing", closing.pk) in kinds
+    assert any(m["kind"] == "day" and m["field"] == "total" for m in report["mismatches"])
+    missing = next(m for m in report["mismatches"] if m["kind"] == "missing")
+    assert missing["window"] == "C" and missing["seq"] is not None
+
+
+def test_a_checkin_inserted_without_its_event_is_found(day: Day,
+                                                        worked: dict[str, Checkin]) -> None:
+    window = services.window_for(day.election, "T3", at("18:00"))
+    station = day.kerman_station
+    sql("INSERT INTO operations_checkin (election_id, station_id, county_id, unit_path, "
+        "window_id, kind, source, sender, received_at, simulated, staff, voters, "
+        "incidents, note, state, original) VALUES (%s, %s, %s, %s, %s, 'turnout', 'web', "
+        "'', %s, %s, '{}', 250, '', '', 'accepted', '{}')",
+        [day.election.pk, station.pk, station.county_id, station.unit_path, window.pk,
+         at("18:01"), False])
+    forged = Checkin.objects.get(window=window)
+    status, report = verify_json()
+    assert status == 1
+    assert {(m["kind"], m["id"]) for m in report["mismatches"]} >= {("unlogged", forged.pk)}
+    # Its turnout is the station's latest: the day's published 90 no longer follows.
+    assert any(m["kind"] == "day" and m["log_value"] == 250 for m in report["mismatches"])
+    status, output = verify("--language", "en")
+    assert "in the table with no receive event in the log" in output
+
+
+def test_the_county_option_checks_one_county(day: Day, worked: dict[str, Checkin],
+                                             small_geo: Any) -> None:
+    sql("UPDATE operations_checkin SET total = %s WHERE id = %s", [1, worked["closing"].pk])
+    sql("DELETE FROM operations_flag WHERE checkin_id = %s", [worked["opening"].pk])
+    sql("DELETE FROM operations_checkin WHERE id = %s", [worked["opening"].pk])
+    status, report = verify_json("--county", small_geo.kerman_county.code)
+    assert status == 1 and {m["kind"] for m in report["mismatches"]} == {"changed", "day"}
+    status, report = verify_json("--county", small_geo.gharchak.code)
+    assert status == 1 and {m["kind"] for m in report["mismatches"]} == {"missing"}
+    assert report["checkins"] == 3
+
+
+def test_the_simulation_reports_clean(day: Day, personas: Any) -> None:
+    """The simulation's bulk writes append each check-in's receive event too."""
+    DaySettings.objects.filter(pk=services.day_settings(day.election).pk).update(
+        simulation_allowed=True)
+    call_command("simulate_election_day", "--election", "test-day", "--start-in", "0",
+                 "--minutes", "0.05", "--silent", "0", "--seed", "7", stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    assert Checkin.objects.filter(simulated=True).count() > 5
+    status, report = verify_json()
+    assert status == 0, report["mismatches"]
+    stored = Checkin.objects.filter(simulated=True).order_by("-pk").first()
+    assert stored is not None
+    sql("UPDATE operations_checkin SET received_at = %s WHERE id = %s",
+        [timezone.now() + timezone.timedelta(hours=1), stored.pk])
+    status, report = verify_json()
+    assert status == 1
+    assert {(m["id"], m["field"]) for m in report["mismatches"] if m["kind"] == "changed"} == {
+        (stored.pk, "received_at")}
