@@ -254,6 +254,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "operations.checkin.bulk": _("Election-day check-ins written in bulk (simulation)"),
     # election day: maker-checker on flagged figures (ckrules)
     "operations.flag.refused": _("Verifying one's own flagged figures refused"),
+    # election day: the tables reconciled with the log (opsverify)
+    "operations.verify": _("Election-day tables checked against the audit log"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).
@@ -265,6 +267,8 @@ KEY_LABELS: dict[str, Promise] = {
     "rule_errors": _("quality rules that could not run"),
     "disputed": _("check-ins disputed by this one"),
     "flagged_again": _("rules the corrected figures still break"),
+    "mismatches": _("differences from the audit log"),
+    "clean": _("tables agree with the log"),
 }
 
 # Never shown: what the software derives or keeps for itself.

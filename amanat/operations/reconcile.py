@@ -84,6 +84,14 @@ class Mismatch:
     log_value: Any = None
     seq: int | None = None   # the event the log value comes from
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Mismatch:
+        """A mismatch as ``as_json`` wrote it (an ``operations.verify`` event names them)."""
+        return cls(str(data.get("kind", "")), str(data.get("table", "")),
+                   int(data.get("id") or 0), data.get("station_id"), data.get("window_id"),
+                   str(data.get("field") or ""), data.get("table_value"),
+                   data.get("log_value"), data.get("seq"))
+
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "table": self.table, "id": self.pk,
                 "station_id": self.station_id, "window_id": self.window_id,
@@ -473,3 +481,40 @@ def describe(mismatch: Mismatch, place: Place) -> str:
             **where, "field": _field_name(StationDay, mismatch.field),
             "table": _shown(mismatch.table_value), "log": _shown(mismatch.log_value)})
     return str(_("station %(station)s: it has check-ins but no row for the day") % where)
+
+
+# -- the recorded runs (the page) ---------------------------------------------------------
+
+@dataclass
+class Run:
+    """A recorded run of the check (an ``operations.verify`` event), as the page shows it."""
+
+    seq: int
+    time: Any
+    actor: str
+    clean: bool
+    mismatches: int
+    checkins: int
+    days: int
+    by_kind: dict[str, int]
+    named: list[str]
+
+
+def runs(election: Election, limit: int = 10) -> list[Run]:
+    """The latest recorded runs for the election, newest first, their named mismatches as
+    sentences in the active language."""
+    events = list(Event.objects.filter(action="operations.verify",
+                                       object_type="elections.election",
+                                       object_id=str(election.pk)).order_by("-seq")[:limit])
+    found = []
+    for event in events:
+        after, extra = event.after or {}, event.extra or {}
+        named = [Mismatch.from_json(item) for item in extra.get("named") or []
+                 if isinstance(item, dict)]
+        where = places(named)
+        found.append(Run(event.seq, event.time, event.actor_name,
+                         bool(after.get("clean")), int(after.get("mismatches") or 0),
+                         int(extra.get("checkins") or 0), int(extra.get("days") or 0),
+                         dict(extra.get("by_kind") or {}),
+                         [describe(m, where[n]) for n, m in enumerate(named)]))
+    return found

@@ -33,7 +33,7 @@ from amanat.elections.posts import StationPost
 from amanat.incidents import selectors as incident_selectors
 from amanat.lib.jalali import format_jalali
 from amanat.lib.persian import clean_text
-from amanat.operations import quality, selectors
+from amanat.operations import quality, reconcile, selectors
 from amanat.operations.models import (
     PUBLISHED_STATES,
     Alert,
@@ -1126,3 +1126,39 @@ def windows_open_moved(election: Election,
             moved.append(WindowMove(window, opens_at, closes_at,
                                     closes=not (opens_at <= at < closes_at)))
     return moved
+
+
+# -- the tables against the log (opsverify) ---------------------------------------------
+
+# The mismatches an ``operations.verify`` event names (the count is always complete).
+VERIFY_NAMED = 100
+
+
+def verify_record(*, election: Election, county_id: int | None, summary: Any,
+                  named: list[dict[str, Any]], actor: AnyUser | None = None,
+                  actor_name: str = "operations-verify") -> Event:
+    """Record a run of ``operations-verify`` (``reconcile``): what it read, how many
+    differences of each kind it found and the first ``VERIFY_NAMED`` of them.  The
+    record is itself in the chain: a later run, or someone reading the log, sees when
+    the tables last agreed with it."""
+    with transaction.atomic():
+        return audit_record(
+            action="operations.verify", actor=actor,
+            actor_name=None if signed_in(actor) else actor_name,
+            object_type="elections.election", object_id=election.pk,
+            after={"clean": summary.mismatches == 0, "mismatches": summary.mismatches},
+            extra={"county": county_id, "checkins": summary.checkins,
+                   "events": summary.events, "days": summary.days,
+                   "by_kind": summary.by_kind, "named": named[:VERIFY_NAMED]})
+
+
+def verify_run(*, election: Election, actor: AnyUser | None) -> Event:
+    """Check the election's tables against the log (``reconcile``) and record the run:
+    what the page's button starts, in a task."""
+    summary = reconcile.Summary()
+    named = []
+    for mismatch in reconcile.operations_verify(election, None, summary):
+        if len(named) < VERIFY_NAMED:
+            named.append(mismatch.as_json())
+    return verify_record(election=election, county_id=None, summary=summary, named=named,
+                         actor=actor)

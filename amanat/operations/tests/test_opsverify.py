@@ -196,3 +196,43 @@ def test_the_simulation_reports_clean(day: Day, personas: Any) -> None:
     assert status == 1
     assert {(m["id"], m["field"]) for m in report["mismatches"] if m["kind"] == "changed"} == {
         (stored.pk, "received_at")}
+
+
+# --- the page: the runs recorded in the log, and a button for the log's readers ---------
+
+
+def test_the_page_shows_the_recorded_runs_and_starts_one(
+        day: Day, worked: dict[str, Checkin], personas: Any,
+        django_capture_on_commit_callbacks: Any, settings: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from amanat.accounts.testing import sign_in
+    from amanat.audit.models import Event
+
+    # The command's run is recorded in the log.
+    assert verify()[0] == 0
+    event = Event.objects.get(action="operations.verify")
+    assert event.after == {"clean": True, "mismatches": 0} and event.extra["checkins"] == 7
+    sql("UPDATE operations_checkin SET voters = %s WHERE id = %s", [650, worked["high"].pk])
+    admin = sign_in(Client(), personas.admin)
+    page = admin.get(reverse("operations:verify"))
+    assert page.status_code == 200 and 'data-testid="verify-run-row"' in page.content.decode()
+    # The button starts a check (a task; run at once in the tests): the difference named.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = admin.post(reverse("operations:verify_run"))
+    assert answer.status_code == 302
+    last = Event.objects.filter(action="operations.verify").order_by("-seq").first()
+    assert last is not None and last.actor_id == personas.admin.pk
+    assert last.after == {"clean": False, "mismatches": 2}
+    text = admin.get(reverse("operations:verify")).content.decode()
+    # The difference named, in the page's language and digits.
+    assert "۶۵۰" in text and "۶۰۰" in text, text[text.find("verify-runs"):][:3000]
+    # The auditor reads it too; a governor or a county official does not see it.
+    assert sign_in(Client(), personas.auditor).get(reverse("operations:verify")
+                                                   ).status_code == 200
+    governor = sign_in(Client(), personas.gharchak_governor)
+    assert governor.get(reverse("operations:verify")).status_code == 404
+    assert governor.post(reverse("operations:verify_run")).status_code == 404
+    assert Event.objects.filter(action="operations.verify").count() == 2
