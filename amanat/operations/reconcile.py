@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import BigIntegerField, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
@@ -300,7 +301,7 @@ def checkin_mismatches(election: Election, county: AdminUnit | None = None,
             summary.events += 1
             yield event
 
-    stations: dict[int, bool] = {}
+    stations: dict[int | None, bool] = {}
     for merged in merge_by_key(counted_rows(), grouped(counted_events(),
                                                        lambda e: e.object_id)):
         found = _compare_checkin(merged, disputes)
@@ -338,8 +339,7 @@ def _confirm_checkin(pk: int) -> list[Mismatch]:
 
 # -- the stations' days -------------------------------------------------------------------
 
-def _published(checkins: Iterable[tuple[str, str, int | None, int | None]]
-               ) -> dict[str, int | None]:
+def _published(checkins: Iterable[Sequence[Any]]) -> dict[str, int | None]:
     """The published figures from a station's check-ins in (received_at, pk) order: the
     latest turnout and closing total not in quarantine (``stationday_republish``)."""
     figures: dict[str, int | None] = {"voters": None, "total": None}
@@ -388,7 +388,7 @@ def _compare_day(station_id: int, day: tuple[Any, ...] | None,
         return [Mismatch(Problem.NO_DAY, "operations.stationday", station_id, station_id,
                          None)]
     pk, *stored = day
-    figures = _published(checkins)  # type: ignore[arg-type]
+    figures = _published(checkins)
     return [Mismatch(Problem.DAY, "operations.stationday", pk, station_id, None, name,
                      value, figures[name])
             for name, value in zip(DAY_FIELDS, stored, strict=True)
@@ -442,7 +442,7 @@ def places(mismatches: Sequence[Mismatch]) -> dict[int, Place]:
 def _field_name(model: type[Any], name: str) -> str:
     try:
         found = model._meta.get_field(name.removesuffix("_id"))
-    except Exception:  # noqa: BLE001 (a name the model does not have is shown as it is)
+    except FieldDoesNotExist:  # shown as it is
         return name
     return str(getattr(found, "verbose_name", name))
 

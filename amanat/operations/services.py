@@ -1156,7 +1156,7 @@ def verify_run(*, election: Election, actor: AnyUser | None) -> Event:
     """Check the election's tables against the log (``reconcile``) and record the run:
     what the page's button starts, in a task."""
     summary = reconcile.Summary()
-    named = []
+    named: list[dict[str, Any]] = []
     for mismatch in reconcile.operations_verify(election, None, summary):
         if len(named) < VERIFY_NAMED:
             named.append(mismatch.as_json())

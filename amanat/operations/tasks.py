@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tasks import task
 
-
 from amanat.elections.models import Election
 from amanat.operations import services, watch
 

@@ -37,7 +37,7 @@ def verify_runs(request: HttpRequest) -> HttpResponse:
 def verify_start(request: HttpRequest) -> HttpResponse:
     _require(request, policy.CREATE)
     election = election_for_request(request, required=True)
-    user_id = request.user.pk
+    user_id = int(request.user.pk or 0)
     transaction.on_commit(lambda: tasks.operations_verify.enqueue(election.pk, user_id))
     messages.success(request, _("The check has started. Its result is recorded in the audit "
                                 "log and shown here when it is done; reload the page."))
