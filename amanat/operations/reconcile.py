@@ -40,10 +40,12 @@ from amanat.audit.services import jsonable
 from amanat.elections.models import Election
 from amanat.geo.models import AdminUnit
 from amanat.geo.paths import under
+from amanat.operations import services
 from amanat.operations.models import (
     PUBLISHED_STATES,
     Checkin,
     CheckinState,
+    DaySettings,
     Kind,
     StationDay,
     Window,
@@ -71,6 +73,7 @@ class Problem:
     UNLOGGED = "unlogged"          # in the table, no receive event in the log
     DAY = "day"                    # a station's published figure differs
     NO_DAY = "no_day"              # check-ins and no day row
+    WINDOW = "window"              # a window's times or the day's settings differ
 
 
 @dataclass(frozen=True)
@@ -404,14 +407,85 @@ def _confirm_day(election: Election, station_id: int) -> list[Mismatch]:
     return _compare_day(station_id, day, checkins)
 
 
+# -- the windows and the day's settings ---------------------------------------------------
+
+# The windows' events that hold every window's times and the day's settings.
+WINDOW_SNAPSHOTS = ("operations.windows.update", "operations.windows.retime",
+                    "operations.windows.restore")
+SETTINGS = ("silent_after_minutes", "escalate_after_minutes")
+
+
+def window_mismatches(election: Election, summary: Summary | None = None
+                      ) -> Iterator[Mismatch]:
+    """The election's windows (times to the minute) and the day's settings against the
+    last windows event that holds them all; before any, the default windows of
+    ``operations.windows.create``.  A moved window refuses the check-ins of its real
+    hours; a longer quiet period hides silent stations."""
+    summary = summary if summary is not None else Summary()
+    last = (Event.objects.filter(action__in=WINDOW_SNAPSHOTS, object_type="elections.election",
+                                 object_id=str(election.pk))
+            .order_by("-seq").values_list("seq", "after").first())
+    windows = list(Window.objects.filter(election=election))
+    settings = DaySettings.objects.filter(election=election).first()
+    if last is not None:
+        seq, logged = last[0], dict(last[1] or {})
+    else:
+        created = (Event.objects.filter(action="operations.windows.create",
+                                        object_type="elections.election",
+                                        object_id=str(election.pk))
+                   .order_by("seq").values_list("seq", flat=True).first())
+        if created is None:
+            return
+        seq = created
+        logged = {"windows": services.default_windows_snapshot(election),
+                  **{name: DaySettings._meta.get_field(name).get_default()
+                     for name in SETTINGS}}
+    table = services.day_snapshot(windows, settings or DaySettings(election=election))
+    by_code = {w.code: w for w in windows}
+    found = []
+    for code, times in sorted((logged.get("windows") or {}).items()):
+        window = by_code.get(code)
+        mine = table["windows"].get(code)
+        for n, name in enumerate(("opens_at", "closes_at")):
+            if mine is None or mine[n] != times[n]:
+                found.append(Mismatch(Problem.WINDOW, "operations.window",
+                                      window.pk if window else 0, None,
+                                      window.pk if window else None, name,
+                                      mine[n] if mine else None, times[n], seq))
+    for name in SETTINGS:
+        if name in logged and table[name] != logged[name]:
+            found.append(Mismatch(Problem.WINDOW, "operations.daysettings",
+                                  settings.pk if settings else 0, None, None, name,
+                                  table[name], logged[name], seq))
+    for mismatch in found:
+        summary.count(mismatch)
+        yield mismatch
+
+
 # -- both ---------------------------------------------------------------------------------
 
 def operations_verify(election: Election, county: AdminUnit | None = None,
                       summary: Summary | None = None) -> Iterator[Mismatch]:
-    """Every mismatch between the election-day tables and the log, check-ins first."""
+    """Every mismatch between the election-day tables and the log: the check-ins, the
+    stations' days, then the windows and the day's settings (national: not with a
+    county)."""
     summary = summary if summary is not None else Summary()
     yield from checkin_mismatches(election, county, summary)
     yield from day_mismatches(election, county, summary)
+    if county is None:
+        yield from window_mismatches(election, summary)
+
+
+def verify_run(*, election: Election, actor: Any) -> Event:
+    """Check the election's tables against the log and record the run (what the page's
+    button starts, in a task)."""
+    summary = Summary()
+    named: list[dict[str, Any]] = []
+    for mismatch in operations_verify(election, None, summary):
+        if len(named) < services.VERIFY_NAMED:
+            named.append(mismatch.as_json())
+    return services.verify_record(election=election, county_id=None, summary=summary,
+                                  named=named, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -480,6 +554,18 @@ def describe(mismatch: Mismatch, place: Place) -> str:
                      "check-ins give %(log)s") % {
             **where, "field": _field_name(StationDay, mismatch.field),
             "table": _shown(mismatch.table_value), "log": _shown(mismatch.log_value)})
+    if mismatch.kind == Problem.WINDOW:
+        if mismatch.table == "operations.daysettings":
+            return str(_("the day's settings: %(field)s is %(table)s in the table, %(log)s "
+                         "in the log (event %(seq)s)") % {
+                "field": _field_name(DaySettings, mismatch.field),
+                "table": _shown(mismatch.table_value), "log": _shown(mismatch.log_value),
+                "seq": mismatch.seq})
+        return str(_("window %(window)s: %(field)s is %(table)s in the table, %(log)s in the "
+                     "log (event %(seq)s)") % {
+            **where, "field": _field_name(Window, mismatch.field),
+            "table": _shown(mismatch.table_value), "log": _shown(mismatch.log_value),
+            "seq": mismatch.seq})
     return str(_("station %(station)s: it has check-ins but no row for the day") % where)
 
 

@@ -33,7 +33,7 @@ from amanat.elections.posts import StationPost
 from amanat.incidents import selectors as incident_selectors
 from amanat.lib.jalali import format_jalali
 from amanat.lib.persian import clean_text
-from amanat.operations import quality, reconcile, selectors
+from amanat.operations import quality, selectors
 from amanat.operations.models import (
     PUBLISHED_STATES,
     Alert,
@@ -868,6 +868,26 @@ def windows_update(*, election: Election, times: Mapping[int, tuple[datetime.tim
     return sorted(windows.values(), key=lambda w: (w.position, w.opens_at))
 
 
+def day_snapshot(windows: list[Window], settings: DaySettings) -> dict[str, Any]:
+    """The windows' times (local, to the minute) and the day's settings, as the windows'
+    audit events hold them (``reconcile`` compares the tables with the last one)."""
+    return _day_snapshot(windows, settings)
+
+
+def default_windows_snapshot(election: Election) -> dict[str, list[str]]:
+    """The default windows' times on the election's day, as ``windows_default_create``
+    makes them, in ``day_snapshot``'s form."""
+    found = {}
+    for _kind, code, _label, opens, closes in DEFAULT_WINDOWS:
+        opens_at = _local(election.election_day, opens)
+        closes_at = _local(election.election_day, closes)
+        if closes_at <= opens_at:
+            closes_at += datetime.timedelta(days=1)
+        found[code] = [timezone.localtime(t).strftime("%Y-%m-%d %H:%M")
+                       for t in (opens_at, closes_at)]
+    return found
+
+
 def _day_snapshot(windows: list[Window], settings: DaySettings) -> dict[str, Any]:
     return {
         "windows": {w.code: [timezone.localtime(w.opens_at).strftime("%Y-%m-%d %H:%M"),
@@ -1151,14 +1171,3 @@ def verify_record(*, election: Election, county_id: int | None, summary: Any,
                    "events": summary.events, "days": summary.days,
                    "by_kind": summary.by_kind, "named": named[:VERIFY_NAMED]})
 
-
-def verify_run(*, election: Election, actor: AnyUser | None) -> Event:
-    """Check the election's tables against the log (``reconcile``) and record the run:
-    what the page's button starts, in a task."""
-    summary = reconcile.Summary()
-    named: list[dict[str, Any]] = []
-    for mismatch in reconcile.operations_verify(election, None, summary):
-        if len(named) < VERIFY_NAMED:
-            named.append(mismatch.as_json())
-    return verify_record(election=election, county_id=None, summary=summary, named=named,
-                         actor=actor)

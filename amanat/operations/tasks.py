@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from amanat.elections.models import Election
-from amanat.operations import services, watch
+from amanat.operations import reconcile, watch
 
 
 @task()
@@ -28,6 +28,6 @@ def operations_verify(election_id: int, user_id: int) -> int:
     election = Election.objects.filter(pk=election_id).first()
     if election is None:
         return 0
-    from_log = services.verify_run(election=election,
-                                   actor=get_user_model().objects.filter(pk=user_id).first())
+    from_log = reconcile.verify_run(election=election,
+                                    actor=get_user_model().objects.filter(pk=user_id).first())
     return int((from_log.after or {}).get("mismatches") or 0)

@@ -236,3 +236,28 @@ def test_the_page_shows_the_recorded_runs_and_starts_one(
     assert governor.get(reverse("operations:verify")).status_code == 404
     assert governor.post(reverse("operations:verify_run")).status_code == 404
     assert Event.objects.filter(action="operations.verify").count() == 2
+
+
+def test_a_moved_window_or_a_longer_quiet_period_is_found(
+        day: Day, worked: dict[str, Checkin], personas: Any) -> None:
+    """The windows against the last windows event (here the defaults of their creation,
+    then a change through the service): moving the closing window in the table, or
+    lengthening the quiet period, is named."""
+    closing = day.windows["C"]
+    sql("UPDATE operations_window SET closes_at = %s WHERE id = %s",
+        [at("20:00"), closing.pk])
+    status, report = verify_json()
+    assert status == 1
+    [found] = report["mismatches"]
+    assert (found["kind"], found["field"], found["window"]) == ("window", "closes_at", "C")
+    assert found["table_value"].endswith("20:00") and found["log_value"].endswith("03:00")
+    # A change through the service is audited: the table agrees again.
+    services.windows_update(election=day.election, times={}, silent_after_minutes=45,
+                            escalate_after_minutes=30, actor=personas.admin)
+    assert verify()[0] == 0
+    services.day_settings(day.election)
+    sql("UPDATE operations_daysettings SET silent_after_minutes = %s WHERE election_id = %s",
+        [600, day.election.pk])
+    status, output = verify("--language", "en")
+    assert status == 1
+    assert "the day's settings: silent after (minutes) is 600 in the table, 45 in the log" in output
