@@ -438,8 +438,7 @@ def window_mismatches(election: Election, summary: Summary | None = None
             return
         seq = created
         logged = {"windows": services.default_windows_snapshot(election),
-                  **{name: DaySettings._meta.get_field(name).get_default()
-                     for name in SETTINGS}}
+                  **{name: getattr(DaySettings(), name) for name in SETTINGS}}
     table = services.day_snapshot(windows, settings or DaySettings(election=election))
     by_code = {w.code: w for w in windows}
     found = []
