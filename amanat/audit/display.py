@@ -269,6 +269,9 @@ KEY_LABELS: dict[str, Promise] = {
     "flagged_again": _("rules the corrected figures still break"),
     "mismatches": _("differences from the audit log"),
     "clean": _("tables agree with the log"),
+    "by_kind": _("differences by kind"), "named": _("differences named"),
+    "checkins": _("check-ins read"), "days": _("stations' days read"),
+    "events": _("audit events read"),
 }
 
 # Never shown: what the software derives or keeps for itself.
