@@ -164,6 +164,10 @@ POLICY: Final[dict[str, dict[str, frozenset[Role]]]] = {
     "operations.qualityrule": {VIEW: DAY_WATCHERS, CHANGE: frozenset({Role.NATIONAL_ADMIN}),
                                CREATE: frozenset({Role.NATIONAL_ADMIN})},
     "operations.window": {VIEW: ALL_ROLES, CHANGE: frozenset({Role.NATIONAL_ADMIN})},
+    # The election-day tables checked against the audit log (opsverify): the log's
+    # readers see the runs and start one.
+    "operations.verify": {VIEW: frozenset({Role.AUDITOR, Role.NATIONAL_ADMIN}),
+                          CREATE: frozenset({Role.AUDITOR, Role.NATIONAL_ADMIN})},
     # The mobiles of a station's staff on an alert's page: masked for every reader; the
     # roles that handle the alert (and call the station) show them in full through the
     # audited reveal (accounts.personaldata).

@@ -256,6 +256,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "operations.flag.refused": _("Verifying one's own flagged figures refused"),
     # election day: a reporter's resent figure supersedes their held one (ckfix, F16)
     "operations.checkin.supersede": _("Held check-in superseded by the same reporter's resend"),
+    # election day: the tables reconciled with the log (opsverify)
+    "operations.verify": _("Election-day tables checked against the audit log"),
 }
 
 # Keys of ``extra`` and of snapshots that no model field names (counts, file facts).
@@ -269,6 +271,11 @@ KEY_LABELS: dict[str, Promise] = {
     "flagged_again": _("rules the corrected figures still break"),
     "superseded": _("held check-ins of the same reporter superseded by this one"),
     "superseded_by": _("superseded by the check-in"),
+    "mismatches": _("differences from the audit log"),
+    "clean": _("tables agree with the log"),
+    "by_kind": _("differences by kind"), "named": _("differences named"),
+    "checkins": _("check-ins read"), "days": _("stations' days read"),
+    "events": _("audit events read"),
 }
 
 # Never shown: what the software derives or keeps for itself.

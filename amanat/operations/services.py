@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from amanat.accounts.access import AnyUser, signed_in
 from amanat.accounts.models import Profile
 from amanat.audit.models import Event
-from amanat.audit.services import audit_append, audit_event, audit_record
+from amanat.audit.services import audit_append, audit_append_many, audit_event, audit_record
 from amanat.core import bulk
 from amanat.core.errors import Digits, RuleError, RuleErrors
 from amanat.elections.models import Election
@@ -59,7 +59,10 @@ MAX_VOTERS = 20_000
 # Staff present at one post.
 MAX_STAFF = 20
 CHECKIN_AUDIT_FIELDS = ("station_id", "window_id", "kind", "source", "staff", "materials",
-                        "cameras", "network", "voters", "total", "incidents", "state")
+                        "cameras", "network", "voters", "total", "incidents", "state",
+                        # Which turnout is the latest published one, and when the station
+                        # opened and closed, follow from it (``operations-verify``).
+                        "received_at")
 
 
 # -- the day's settings and windows --------------------------------------------------
@@ -397,6 +400,21 @@ def checkin_prepare(
     # The station's own path, without fetching its unit.
     event.unit_id, event.unit_path = station.unit_id or station.county_id, station.unit_path
     return PreparedCheckin(checkin, fired, event)
+
+
+def _receive_event(checkin: Checkin, fired: list[quality.Fired], *, actor: AnyUser | None,
+                   actor_name: str | None, disputed: list[int]) -> Event:
+    """The ``operations.checkin.receive`` event of a check-in stored in bulk (its primary
+    key known), as ``checkin_prepare`` builds it for the other channels."""
+    event = audit_event(
+        action="operations.checkin.receive", actor=actor, actor_name=actor_name,
+        object_type="operations.checkin", object_id=checkin.pk,
+        after={name: getattr(checkin, name) for name in CHECKIN_AUDIT_FIELDS},
+        extra={"flags": [f.rule.code for f in fired],
+               **({"disputed": disputed} if disputed else {})})
+    station = checkin.station
+    event.unit_id, event.unit_path = station.unit_id or station.county_id, station.unit_path
+    return event
 
 
 def checkin_store(prepared: PreparedCheckin) -> Received:
@@ -865,6 +883,26 @@ def windows_update(*, election: Election, times: Mapping[int, tuple[datetime.tim
     return sorted(windows.values(), key=lambda w: (w.position, w.opens_at))
 
 
+def day_snapshot(windows: list[Window], settings: DaySettings) -> dict[str, Any]:
+    """The windows' times (local, to the minute) and the day's settings, as the windows'
+    audit events hold them (``reconcile`` compares the tables with the last one)."""
+    return _day_snapshot(windows, settings)
+
+
+def default_windows_snapshot(election: Election) -> dict[str, list[str]]:
+    """The default windows' times on the election's day, as ``windows_default_create``
+    makes them, in ``day_snapshot``'s form."""
+    found = {}
+    for _kind, code, _label, opens, closes in DEFAULT_WINDOWS:
+        opens_at = _local(election.election_day, opens)
+        closes_at = _local(election.election_day, closes)
+        if closes_at <= opens_at:
+            closes_at += datetime.timedelta(days=1)
+        found[code] = [timezone.localtime(t).strftime("%Y-%m-%d %H:%M")
+                       for t in (opens_at, closes_at)]
+    return found
+
+
 def _day_snapshot(windows: list[Window], settings: DaySettings) -> dict[str, Any]:
     return {
         "windows": {w.code: [timezone.localtime(w.opens_at).strftime("%Y-%m-%d %H:%M"),
@@ -963,7 +1001,8 @@ def checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
     """Check and store many check-ins at once (the simulation's thousands per second),
     as ``checkin_record`` would one by one: the same checks and quality rules, flags that
     quarantine, the stations' days moved on; in one transaction with one audit entry for
-    the whole write (as every bulk write), not one per check-in."""
+    the whole write (as every bulk write) and each check-in's receive event, appended
+    together (the log holds every check-in's values: ``operations-verify``)."""
     with transaction.atomic():
         return _checkins_bulk_record(election=election, items=items, rules=rules,
                                      actor=actor, what=what)
@@ -1038,15 +1077,22 @@ def _checkins_bulk_record(*, election: Election, items: list[BulkCheckin],
         bulk.update_rows(StationDay, DAY_MOVED_FIELDS,
                          [(day.pk, tuple(getattr(day, name) for name in DAY_MOVED_FIELDS))
                           for day in moved.values()])
-        disputed = [pk for checkin, fired in zip(checkins, fired_for, strict=True) if fired
-                    for pk in checkin_disputes(checkin, fired)]
+        disputed_by = [checkin_disputes(checkin, fired) if fired else []
+                       for checkin, fired in zip(checkins, fired_for, strict=True)]
+        disputed = [pk for pks in disputed_by for pk in pks]
+        # Each check-in's own receive event too, as every other channel writes it: the
+        # log then holds every stored check-in's values, and ``operations-verify``
+        # reconciles the table with it (docs/operations.md).
+        audit_append_many([
+            _receive_event(checkin, fired, actor=actor, actor_name=None if user else what,
+                           disputed=pks)
+            for checkin, fired, pks in zip(checkins, fired_for, disputed_by, strict=True)])
         # A known reporter's resend supersedes their held figure (user review 2, F16):
         # looked for only at stations with open flags.
         superseding = checkins_supersede(
             [checkin for checkin in checkins
              if (day := days.get(checkin.station_id)) is not None and day.flagged > 0])
-        for event in superseding.events:
-            audit_append(event)
+        audit_append_many(superseding.events)
         superseded = sorted(pk for pks in superseding.by.values() for pk in pks)
         result.stored = len(checkins)
         result.flagged = sum(1 for fired in fired_for if fired)
@@ -1262,3 +1308,28 @@ def supersede_many(prepared: list[PreparedCheckin]) -> list[Event]:
         if superseded:
             one.event.extra = {**(one.event.extra or {}), "superseded": superseded}
     return found.events
+
+
+# -- the tables against the log (opsverify) ---------------------------------------------
+
+# The mismatches an ``operations.verify`` event names (the count is always complete).
+VERIFY_NAMED = 100
+
+
+def verify_record(*, election: Election, county_id: int | None, summary: Any,
+                  named: list[dict[str, Any]], actor: AnyUser | None = None,
+                  actor_name: str = "operations-verify") -> Event:
+    """Record a run of ``operations-verify`` (``reconcile``): what it read, how many
+    differences of each kind it found and the first ``VERIFY_NAMED`` of them.  The
+    record is itself in the chain: a later run, or someone reading the log, sees when
+    the tables last agreed with it."""
+    with transaction.atomic():
+        return audit_record(
+            action="operations.verify", actor=actor,
+            actor_name=None if signed_in(actor) else actor_name,
+            object_type="elections.election", object_id=election.pk,
+            after={"clean": summary.mismatches == 0, "mismatches": summary.mismatches},
+            extra={"county": county_id, "checkins": summary.checkins,
+                   "events": summary.events, "days": summary.days,
+                   "by_kind": summary.by_kind, "named": named[:VERIFY_NAMED]})
+

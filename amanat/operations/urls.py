@@ -1,6 +1,6 @@
 from django.urls import path
 
-from amanat.operations import views, watch_views
+from amanat.operations import verify_views, views, watch_views
 
 app_name = "operations"
 urlpatterns = [
@@ -29,4 +29,9 @@ urlpatterns = [
     path("windows/edit/", views.windows_edit, name="windows_edit"),
     # ckdash: the station search (user review 2026-12, F25).
     path("stations/find/", views.station_search, name="station_search"),
+]
+urlpatterns += [
+    # opsverify: the tables checked against the audit log.
+    path("verify/", verify_views.verify_runs, name="verify"),
+    path("verify/run/", verify_views.verify_start, name="verify_run"),
 ]

@@ -1089,6 +1089,10 @@ EXPECTATIONS: dict[str, Expect] = {
     "operations:windows_edit": Expect(NATIONAL, "operations.window", action="change"),
     # the station search (ckdash, user review 2026-12 F25)
     "operations:station_search": Expect(LIST, "operations.checkin"),
+    # the tables checked against the audit log (opsverify)
+    "operations:verify": Expect(NATIONAL, "operations.verify"),
+    "operations:verify_run": Expect(NATIONAL, "operations.verify", action="create",
+                                    post_only=True),
 }
 
 # Views that do not yet follow the policy, owned by other apps. Each entry must still

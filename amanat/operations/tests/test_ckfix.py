@@ -23,6 +23,7 @@ from amanat.audit.services import audit_chain_problem
 from amanat.intake.tests.conftest import group_commit  # noqa: F401  (a fixture)
 from amanat.intake.tests.test_checkins import field  # noqa: F401  (a fixture)
 from amanat.operations.models import Alert, AlertNote, Checkin, Flag, StationDay
+from amanat.operations.tests.test_opsverify import verify_json
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,10 @@ def test_a_resent_web_turnout_supersedes_the_reporters_held_one(
     assert Event.objects.filter(action="operations.alert.close",
                                 object_id=str(alert.pk)).count() == 1
     assert audit_chain_problem() is None
+    # The reconciliation reads the supersession from the log: the check-ins and the
+    # stations' days agree with it (``open_now`` moved the windows behind the log's back).
+    report = verify_json()[1]
+    assert [m for m in report["mismatches"] if m["kind"] != "window"] == []
 
     # The superseded flag's page says so; verifying it is refused.
     governor = sign_in(Client(), personas.gharchak_governor)
@@ -242,6 +247,10 @@ def test_a_resent_api_turnout_supersedes_the_devices_held_one(
     receive = Event.objects.get(action="operations.checkin.receive", object_id=str(second))
     assert receive.extra["superseded"] == [first]
     assert audit_chain_problem() is None
+    # The reconciliation reads the supersession from the log: the check-ins and the
+    # stations' days agree with it (``open_now`` moved the windows behind the log's back).
+    report = verify_json()[1]
+    assert [m for m in report["mismatches"] if m["kind"] != "window"] == []
 
 
 @pytest.mark.django_db(transaction=True)
