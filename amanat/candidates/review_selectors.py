@@ -131,6 +131,29 @@ def party_candidacies(user: AnyUser, election: Election, candidacy_ids: Any) -> 
     ).values_list("pk", flat=True))
 
 
+def took_part_in_decision(user: AnyUser, candidacy: Candidacy) -> bool:
+    """Whether ``user`` took part in the decision a complaint is against: the supervision
+    board's check that made the candidacy's outcome (its checker) and the executive
+    decision it reviewed (its maker). The same person through another account counts
+    too: a serving seat of the user on a board of the election with the national ID of a
+    seat linked to one of those accounts. No one judges the appeal against their own
+    decision (attack review 2, F2)."""
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return False
+    check = (ReviewDecision.objects
+             .filter(candidacy=candidacy, board=Board.SUPERVISION)
+             .order_by("-decided_at", "-pk").values("decided_by_id", "maker_id").first())
+    if check is None:
+        return False
+    takers = {check["decided_by_id"], check["maker_id"]} - {None}
+    if user.pk in takers:
+        return True
+    seats = BoardMember.objects.filter(board__election=candidacy.election)
+    nids = set(seats.filter(user_id__in=takers).values_list("national_id", flat=True))
+    return bool(nids) and seats.serving().filter(user_id=user.pk,
+                                                 national_id__in=nids).exists()
+
+
 def open_executive_decision(candidacy: Candidacy) -> int | None:
     """The executive decision awaiting the supervision board, if any (its id)."""
     pk: int | None = (ReviewDecision.objects

@@ -344,6 +344,11 @@ def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) ->
         "answers": None,
         "show_cases": selectors.show_cases(user, candidacy),
     }
+    # No one decides the complaint against a decision they took part in: said, not offered.
+    context["complaint_recused"] = bool(
+        context["complaint_decision_form"] and rs.took_part_in_decision(user, candidacy))
+    if context["complaint_recused"]:
+        context["complaint_decision_form"] = None
     # A board acts only when complete (amanat/boards): say so before its form is used.
     context["executive_problem"] = (_board_problem(BoardKind.COUNTY_EXECUTIVE, candidacy)
                                     if context["decide_form"] else None)
