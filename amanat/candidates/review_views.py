@@ -52,7 +52,7 @@ from amanat.candidates.review_forms import (
 )
 from amanat.core.collation import persian
 from amanat.core.errors import RuleError, tabular_error
-from amanat.core.templatetags.persian import localize_digits
+from amanat.core.templatetags.persian import code_text, localize_digits
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Constituency, Kind
@@ -165,7 +165,7 @@ def inquiry_send(request: HttpRequest) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, _("Batch %(reference)s sent: %(count)s inquiries.")
-                             % {"reference": batch.reference,
+                             % {"reference": code_text(batch.reference),
                                 "count": localize_digits(str(len(waiting)))})
             return redirect("candidates_review:inquiries")
     return render(request, "candidates/review_form.html", {
