@@ -16,6 +16,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -293,16 +294,43 @@ class Review:
     entry: FinalListEntry | None
 
 
+def member_names(election: Election, user_ids: set[int]) -> dict[int, str]:
+    """The full name of the board member behind each account (their latest seat on a
+    board of ``election``), else the account's full name, else its username: a decision
+    is signed by the person, not the login (user review 2, F14)."""
+    if not user_ids:
+        return {}
+    names: dict[int, str] = {}
+    for user_id, full_name in (BoardMember.objects
+                               .filter(board__election=election, user_id__in=user_ids)
+                               .order_by("appointed_on", "pk")
+                               .values_list("user_id", "full_name")):
+        names[user_id] = full_name
+    from_accounts = get_user_model().objects.filter(pk__in=user_ids - set(names))
+    for user in from_accounts:
+        names[user.pk] = user.get_full_name() or user.get_username()
+    return names
+
+
 def review(candidacy: Candidacy) -> Review:
     decisions = list(ReviewDecision.objects.filter(candidacy=candidacy)
-                     .select_related("decided_by", "reviews").order_by("decided_at", "pk"))
+                     .select_related("reviews").order_by("decided_at", "pk"))
     checked = {d.reviews_id for d in decisions if d.reviews_id}
     open_decision = next((d for d in decisions
                           if d.board == Board.EXECUTIVE and d.pk not in checked), None)
+    complaint = Complaint.objects.filter(candidacy=candidacy).first()
+    deciders = {d.decided_by_id for d in decisions}
+    if complaint is not None and complaint.decided_by_id:
+        deciders.add(complaint.decided_by_id)
+    # Who decided: the member's full name on their seat (``decider_name``).
+    names = member_names(candidacy.election, deciders)
+    for d in decisions:
+        d.decider_name = names.get(d.decided_by_id, "")  # type: ignore[attr-defined]
+    if complaint is not None:
+        complaint.decider_name = names.get(complaint.decided_by_id or 0, "")  # type: ignore[attr-defined]
     return Review(
         candidacy=candidacy, decisions=decisions, open_decision=open_decision,
-        complaint=Complaint.objects.filter(candidacy=candidacy).select_related(
-            "decided_by").first(),
+        complaint=complaint,
         # Without the answer: kind, due date and whether it is answered.
         inquiries=list(Inquiry.objects.filter(candidacy=candidacy)
                        .only("pk", "kind", "due", "answer", "answered_at", "candidacy_id")),

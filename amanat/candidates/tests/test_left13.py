@@ -59,3 +59,39 @@ def _due() -> str:
 
     return format_jalali(timezone.localdate() + datetime.timedelta(days=7),
                          persian_digits=False)
+
+
+def test_after_the_executive_decision_the_next_step_and_the_members_name_show(
+        small_geo: Any, personas: Any) -> None:
+    """F14: after the executive board's «qualified» the state still reads «under review»
+    with no word of the supervision board, and the decision is signed with the login.
+    The page names the next step (the outcome only to those who see the decisions) and
+    the member's full name from their seat."""
+    from amanat.boards.models import BoardKind
+    from amanat.candidates import review_services as services
+    from amanat.candidates.models import Outcome
+    from amanat.candidates.tests.test_attack_review import _board_world, _signed_in
+
+    w = _board_world(small_geo)
+    page_url = reverse("candidates_review:review", args=[w["c"].pk])
+    executive = _signed_in(w["exec"])
+    assert "گام بعد: تصمیم هیئت اجرایی شهرستان." in executive.get(page_url).content.decode()
+    services.decision_make(actor=w["exec"], candidacy=w["c"], outcome=Outcome.QUALIFIED)
+    seat = w["boards"][BoardKind.COUNTY_EXECUTIVE].members.serving().get(user=w["exec"])
+    page = executive.get(page_url).content.decode()
+    step = re.search(r'data-testid="next-step">(.*?)</small>', page, re.S)
+    assert step is not None
+    assert "هیئت نظارت آن را تأیید یا نقض می‌کند" in step.group(1)
+    assert "تأیید" in step.group(1)  # the outcome, named for a board member
+    decider = re.search(r'data-testid="decider">\((.*?)\)</small>', page, re.S)
+    assert decider is not None and seat.full_name in decider.group(1)
+    assert w["exec"].username not in decider.group(1)
+    # The county office sees the step, not the outcome (it does not see decisions).
+    office = _signed_in(personas.gharchak_governor).get(page_url)
+    assert office.status_code == 200
+    text = office.content.decode()
+    assert 'data-testid="decider"' not in text
+    step = re.search(r'data-testid="next-step">(.*?)</small>', text, re.S)
+    assert step is not None and "تصمیم هیئت اجرایی را تأیید یا نقض" in step.group(1)
+    # Another county's governor: not found.
+    assert _signed_in(personas.kerman_governor).get(page_url).status_code == 404
