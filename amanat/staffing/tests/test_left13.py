@@ -49,3 +49,40 @@ def test_a_persons_training_reads_passed_enrolled_or_not_enrolled(world: Any) ->
     assert "Passed" in _training(english.content.decode())
     kerman = in_language(sign_in(Client(), world.personas.kerman_governor), "fa")
     assert kerman.get(reverse("staffing:person", args=[passed.pk])).status_code == 404
+
+
+def test_the_appointment_letter_carries_the_certificates_qr_code(
+        world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """F16: the letter showed a long address in monospace where the training certificate
+    has a QR code. The letter now draws the QR code of its public check, made by the
+    certificate's helper (``lib.qr.qr_data_uri``); the PDF still names the code."""
+    from amanat.councils.tests.test_pdf import pdftotext
+    from amanat.lib.qr import qr_data_uri
+    from amanat.staffing import pdf
+    from amanat.staffing.models import Assignment
+
+    person = world.person(posts=(StationPost.MEMBER,))
+    client = _governor(world, "en")
+    client.post(reverse("staffing:station_assign", args=[world.city_station.pk]),
+                {"slot": "member:1", "national_id": person.national_id})
+    client.post(reverse("staffing:county_approve", args=[world.geo.gharchak.pk]))
+    assignment = Assignment.objects.get()
+    rendered: list[str] = []
+    real = pdf.html_to_pdf
+
+    def keep(html: str, **kwargs: Any) -> bytes:
+        rendered.append(html)
+        return real(html, **kwargs)
+
+    monkeypatch.setattr(pdf, "html_to_pdf", keep)
+    url = reverse("staffing:letter_pdf", args=[assignment.pk])
+    # Another county's governor: not found, no letter.
+    kerman = in_language(sign_in(Client(), world.personas.kerman_governor), "en")
+    assert kerman.post(url).status_code == 404 and not rendered
+    answer = client.post(url)
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    verify_url = ("http://testserver" + reverse("staffing:verify")
+                  + f"?code={assignment.verification_code}")
+    assert f'<img class="qr" src="{qr_data_uri(verify_url)}"' in rendered[0]
+    text = pdftotext(answer.content)
+    assert assignment.verification_code in text
