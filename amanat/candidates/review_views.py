@@ -344,7 +344,7 @@ def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) ->
         "answers": None,
         "show_cases": selectors.show_cases(user, candidacy),
     }
-    context["next_step"] = _next_step(candidacy, data, outcome=context["see_decisions"])
+    context["next_step"] = _next_step(candidacy, data, outcome=bool(context["see_decisions"]))
     # No one decides the complaint against a decision they took part in: said, not offered.
     context["complaint_recused"] = bool(
         context["complaint_decision_form"] and rs.took_part_in_decision(user, candidacy))
