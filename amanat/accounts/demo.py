@@ -46,6 +46,9 @@ DEMO_USERS = [
     # Kerman county's executive board (the candidate review, amanat/candidates/review_demo;
     # listed here so that load-demo's sign-in list names it: user review 2026-12, F20).
     DemoUser("demo.kerman.board", Role.EXECUTIVE_BOARD, Kind.COUNTY, "0808"),
+    # A second member of Tehran's supervision board: a complaint is decided by a member who
+    # took no part in the decision complained of (attack review 2, F2).
+    DemoUser("demo.tehran.supervision2", Role.SUPERVISION_BOARD, Kind.PROVINCE, "23"),
 ]
 
 # Contact details of the demo personas, so that notifications (election-day alerts,

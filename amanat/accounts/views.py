@@ -6,10 +6,7 @@ The API token page (tokens bound to stations) is ``stations.token_views``.
 from __future__ import annotations
 
 import base64
-import io
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -37,6 +34,7 @@ from amanat.accounts.middleware import (
 )
 from amanat.accounts.models import Membership, Profile
 from amanat.core.errors import RuleError
+from amanat.lib.qr import qr_data_uri
 
 
 class LoginView(auth_views.LoginView):
@@ -75,14 +73,6 @@ def _next_url(request: HttpRequest, default: str = "/") -> str:
 
 
 # --- second factor -------------------------------------------------------------------
-
-
-def _qr_data_uri(text: str) -> str:
-    """An inline SVG QR code as a data: URI (the CSP allows data: images, no scripts)."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 # The secret this session is enrolling, until a code from it is confirmed: kept here,
@@ -144,7 +134,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         form.add_error("token", _("The code is not valid. Try the next one."))
     context = {
         "form": form,
-        "qr": _qr_data_uri(device.config_url),
+        "qr": qr_data_uri(device.config_url),
         "secret": base64.b32encode(device.bin_key).decode(),
         "next": _next_url(request),
         "replacing": verified_with is not None,

@@ -47,7 +47,8 @@ def _plan() -> list[tuple[str, str, str, tuple[str, ...]]]:
         (BoardKind.COUNTY_INSPECTION, Kind.COUNTY, KERMAN_COUNTY, ()),
         (BoardKind.PROVINCE_INSPECTION, Kind.PROVINCE, TEHRAN, ()),
         (BoardKind.PROVINCE_INSPECTION, Kind.PROVINCE, KERMAN_PROVINCE, ()),
-        (BoardKind.SUPERVISION, Kind.PROVINCE, TEHRAN, ("demo.tehran.supervision",)),
+        (BoardKind.SUPERVISION, Kind.PROVINCE, TEHRAN,
+         ("demo.tehran.supervision", "demo.tehran.supervision2")),
         (BoardKind.SUPERVISION, Kind.PROVINCE, KERMAN_PROVINCE, ()),
     ]
 

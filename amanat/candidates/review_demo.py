@@ -65,6 +65,8 @@ BOARD_USERS = [
     ("demo.gharchak.board", Role.EXECUTIVE_BOARD, Kind.COUNTY, GHARCHAK),
     ("demo.tehran.supervision", Role.SUPERVISION_BOARD, Kind.PROVINCE, TEHRAN),
     ("demo.kerman.board", Role.EXECUTIVE_BOARD, Kind.COUNTY, KERMAN),
+    # Decides the complaints: not the member who confirmed the disqualification.
+    ("demo.tehran.supervision2", Role.SUPERVISION_BOARD, Kind.PROVINCE, TEHRAN),
 ]
 ARTICLE_EDUCATION = "ماده ۳۵ قانون انتخابات مجلس خبرگان، بند ۲"
 ARTICLE_RECORD = "ماده ۲۸ قانون تشکیلات، وظایف و انتخابات شوراهای اسلامی، بند ۴"
@@ -212,6 +214,7 @@ def _day(load_day: datetime.date, offset: int) -> datetime.date:
 def _by_election(election: Election, ae: Contest, seat: Constituency, county: AdminUnit,
                  users: dict[str, User], load_day: datetime.date, result: DemoReview) -> None:
     executive, supervision = users["demo.gharchak.board"], users["demo.tehran.supervision"]
+    appeals = users["demo.tehran.supervision2"]
     governor = users.get(f"governor.{GHARCHAK}", executive)
     people = []
     for i, (first, last, *_rest) in enumerate(AE_PEOPLE):
@@ -260,7 +263,7 @@ def _by_election(election: Election, ae: Contest, seat: Constituency, county: Ad
                 actor=governor, candidacy=p, now=_at(_day(load_day, -15), 9 + i),
                 text="داوطلب مدارک تحصیلی حوزوی خود را پیوست کرده و خواستار بازنگری است.")
             services.complaint_decide(
-                actor=supervision, complaint=filed, outcome=complaint,
+                actor=appeals, complaint=filed, outcome=complaint,
                 legal_article=ARTICLE_EDUCATION if complaint == "rejected" else "",
                 decision_text=("مدرک اجتهاد از سوی مرجع ذی‌صلاح تأیید شد."
                                if complaint == "upheld" else "مدرک ارائه‌شده کافی نیست."),

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from amanat.candidates.models import FinalList, FinalListEntry
+from amanat.core.templatetags.persian import code_text
 from amanat.lib.jalali import format_jalali
 from amanat.lib.pdf import html_to_pdf, vazirmatn_font_face_css
 from amanat.lib.persian import to_persian_digits
@@ -35,7 +36,7 @@ def final_list_context(final: FinalList, entries: list[FinalListEntry], *, licen
         "final": final,
         "published": format_jalali(published, persian_digits=True),
         "rows": [{"order": to_persian_digits(str(e.ballot_order)), "name": e.ballot_name,
-                  "code": e.candidacy.reference, "withdrawn": e.withdrawn_at is not None,
+                  "code": code_text(e.candidacy.reference), "withdrawn": e.withdrawn_at is not None,
                   "withdrawn_on": format_jalali(timezone.localtime(e.withdrawn_at).date())
                   if e.withdrawn_at else ""}
                  for e in entries],

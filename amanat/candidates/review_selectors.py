@@ -16,6 +16,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -129,6 +130,29 @@ def party_candidacies(user: AnyUser, election: Election, candidacy_ids: Any) -> 
     return set(Candidacy.objects.filter(
         Q(national_id__in=nids) | Q(relatives__national_id__in=nids), pk__in=ids,
     ).values_list("pk", flat=True))
+
+
+def took_part_in_decision(user: AnyUser, candidacy: Candidacy) -> bool:
+    """Whether ``user`` took part in the decision a complaint is against: the supervision
+    board's check that made the candidacy's outcome (its checker) and the executive
+    decision it reviewed (its maker). The same person through another account counts
+    too: a serving seat of the user on a board of the election with the national ID of a
+    seat linked to one of those accounts. No one judges the appeal against their own
+    decision (attack review 2, F2)."""
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return False
+    check = (ReviewDecision.objects
+             .filter(candidacy=candidacy, board=Board.SUPERVISION)
+             .order_by("-decided_at", "-pk").values("decided_by_id", "maker_id").first())
+    if check is None:
+        return False
+    takers = {check["decided_by_id"], check["maker_id"]} - {None}
+    if user.pk in takers:
+        return True
+    seats = BoardMember.objects.filter(board__election=candidacy.election)
+    nids = set(seats.filter(user_id__in=takers).values_list("national_id", flat=True))
+    return bool(nids) and seats.serving().filter(user_id=user.pk,
+                                                 national_id__in=nids).exists()
 
 
 def open_executive_decision(candidacy: Candidacy) -> int | None:
@@ -270,16 +294,43 @@ class Review:
     entry: FinalListEntry | None
 
 
+def member_names(election: Election, user_ids: set[int]) -> dict[int, str]:
+    """The full name of the board member behind each account (their latest seat on a
+    board of ``election``), else the account's full name, else its username: a decision
+    is signed by the person, not the login (user review 2, F14)."""
+    if not user_ids:
+        return {}
+    names: dict[int, str] = {}
+    for user_id, full_name in (BoardMember.objects
+                               .filter(board__election=election, user_id__in=user_ids)
+                               .order_by("appointed_on", "pk")
+                               .values_list("user_id", "full_name")):
+        names[user_id] = full_name
+    from_accounts = get_user_model().objects.filter(pk__in=user_ids - set(names))
+    for user in from_accounts:
+        names[user.pk] = user.get_full_name() or user.get_username()
+    return names
+
+
 def review(candidacy: Candidacy) -> Review:
     decisions = list(ReviewDecision.objects.filter(candidacy=candidacy)
-                     .select_related("decided_by", "reviews").order_by("decided_at", "pk"))
+                     .select_related("reviews").order_by("decided_at", "pk"))
     checked = {d.reviews_id for d in decisions if d.reviews_id}
     open_decision = next((d for d in decisions
                           if d.board == Board.EXECUTIVE and d.pk not in checked), None)
+    complaint = Complaint.objects.filter(candidacy=candidacy).first()
+    deciders = {d.decided_by_id for d in decisions}
+    if complaint is not None and complaint.decided_by_id:
+        deciders.add(complaint.decided_by_id)
+    # Who decided: the member's full name on their seat (``decider_name``).
+    names = member_names(candidacy.election, deciders)
+    for d in decisions:
+        d.decider_name = names.get(d.decided_by_id, "")  # type: ignore[attr-defined]
+    if complaint is not None:
+        complaint.decider_name = names.get(complaint.decided_by_id or 0, "")  # type: ignore[attr-defined]
     return Review(
         candidacy=candidacy, decisions=decisions, open_decision=open_decision,
-        complaint=Complaint.objects.filter(candidacy=candidacy).select_related(
-            "decided_by").first(),
+        complaint=complaint,
         # Without the answer: kind, due date and whether it is answered.
         inquiries=list(Inquiry.objects.filter(candidacy=candidacy)
                        .only("pk", "kind", "due", "answer", "answered_at", "candidacy_id")),

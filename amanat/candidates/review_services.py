@@ -520,6 +520,13 @@ def complaint_decide(*, actor: AnyUser, complaint: Complaint, outcome: str,
                  action="candidates.complaint.refused")
     _require_seat(actor=actor, kind=BoardKind.SUPERVISION, candidacy=candidacy,
                   action="candidates.complaint.refused")
+    if rs.took_part_in_decision(actor, candidacy):
+        raise _refusal(actor=actor, action="candidates.complaint.refused", obj=candidacy,
+                       unit=unit, error=RuleError(
+                           _("A complaint is decided by a member who took no part in the "
+                             "decision complained of; another member of the board must "
+                             "decide it."),
+                           code="took_part", field="outcome"))
     article = _article(legal_article)
     text = _reasons(decision_text)
     if outcome == ComplaintOutcome.REJECTED and not article:

@@ -52,7 +52,7 @@ from amanat.candidates.review_forms import (
 )
 from amanat.core.collation import persian
 from amanat.core.errors import RuleError, tabular_error
-from amanat.core.templatetags.persian import localize_digits
+from amanat.core.templatetags.persian import code_text, localize_digits
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Constituency, Kind
@@ -165,7 +165,7 @@ def inquiry_send(request: HttpRequest) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, _("Batch %(reference)s sent: %(count)s inquiries.")
-                             % {"reference": batch.reference,
+                             % {"reference": code_text(batch.reference),
                                 "count": localize_digits(str(len(waiting)))})
             return redirect("candidates_review:inquiries")
     return render(request, "candidates/review_form.html", {
@@ -344,6 +344,12 @@ def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) ->
         "answers": None,
         "show_cases": selectors.show_cases(user, candidacy),
     }
+    context["next_step"] = _next_step(candidacy, data, outcome=bool(context["see_decisions"]))
+    # No one decides the complaint against a decision they took part in: said, not offered.
+    context["complaint_recused"] = bool(
+        context["complaint_decision_form"] and rs.took_part_in_decision(user, candidacy))
+    if context["complaint_recused"]:
+        context["complaint_decision_form"] = None
     # A board acts only when complete (amanat/boards): say so before its form is used.
     context["executive_problem"] = (_board_problem(BoardKind.COUNTY_EXECUTIVE, candidacy)
                                     if context["decide_form"] else None)
@@ -356,6 +362,25 @@ def _review_context(request: HttpRequest, candidacy: Candidacy, **extra: Any) ->
                              or context["complaint_decision_form"] else [])
     context.update(extra)
     return context
+
+
+def _next_step(candidacy: Candidacy, data: rs.Review, *, outcome: bool) -> str:
+    """What the candidacy waits for, under its state (user review 2, F14: after the
+    executive board's decision the state still reads "under review"). The decision's
+    outcome is named only to those who may see the decisions."""
+    if candidacy.state in services.REVIEWABLE:
+        if data.open_decision is None:
+            return _("Next: the county executive board decides.")
+        if outcome:
+            return (_("The executive board decided: %(outcome)s. Next: the supervision board "
+                      "confirms or overturns it.")
+                    % {"outcome": data.open_decision.get_outcome_display()})
+        return _("Next: the supervision board confirms or overturns the executive board's "
+                 "decision.")
+    if candidacy.state == State.DISQUALIFIED and data.complaint is not None \
+            and data.complaint.outcome == "pending":
+        return _("Next: the supervision board decides the complaint.")
+    return ""
 
 
 def _may_sit(user: Any, kind: str, candidacy: Candidacy) -> bool:

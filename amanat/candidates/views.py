@@ -40,7 +40,7 @@ from amanat.candidates.models import Candidacy, Channel, DocumentType, State
 from amanat.core import ratelimit
 from amanat.core.clientaddr import client_limit_address
 from amanat.core.errors import RuleError
-from amanat.core.templatetags.persian import localize_digits
+from amanat.core.templatetags.persian import code_text
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Kind
@@ -302,12 +302,12 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("Candidate registered; tracking code %(ref)s.")
-                             % {"ref": localize_digits(candidacy.reference)})
+                             % {"ref": code_text(candidacy.reference)})
             for old in online:  # cancelled by this registration: say so
                 messages.warning(request, _(
                     "The person's unconfirmed online pre-registration %(ref)s (%(contest)s) "
                     "was cancelled: one candidacy per person.")
-                    % {"ref": localize_digits(old.reference), "contest": old.contest.name})
+                    % {"ref": code_text(old.reference), "contest": old.contest.name})
             return redirect("candidates:detail", candidacy_id=candidacy.pk)
     return render(request, "candidates/candidate_new.html",
                   {"place": place, "form": form, "contest": contest, "county": county})

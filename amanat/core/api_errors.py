@@ -236,8 +236,12 @@ _WHY: Mapping[str, str] = {
     "413": "the body is larger than the server accepts; nothing changed",
     "422": "a value cannot be read or breaks a rule; every problem is listed, nothing changed",
     "503": "the database is unavailable (disk full, locked or unreachable); nothing changed:"
-    " send the same request again (same Idempotency-Key) after Retry-After seconds",
+    " send the same request again after Retry-After seconds",
 }
+# An operation that honours an Idempotency-Key (and declares it): the retry keeps it.
+_WHY_503_KEYED = ("the database is unavailable (disk full, locked or unreachable); nothing"
+                  " changed: send the same request again (same Idempotency-Key) after"
+                  " Retry-After seconds")
 
 
 def complete_openapi(document: dict[str, Any]) -> dict[str, Any]:
@@ -264,6 +268,8 @@ def _complete_operation(operation: dict[str, Any]) -> None:
     operation["responses"] = responses
     parameters = operation.get("parameters", [])
     body = "requestBody" in operation
+    keyed = any(p.get("in") == "header" and p.get("name") == "Idempotency-Key"
+                for p in parameters)
     wanted = {"503"}
     if operation.get("security"):
         wanted.add("401")
@@ -275,11 +281,11 @@ def _complete_operation(operation: dict[str, Any]) -> None:
         wanted.update(("400", "413"))
     for status in sorted(wanted):
         responses.setdefault(status, {
-            "description": _WHY[status],
+            "description": _WHY_503_KEYED if status == "503" and keyed else _WHY[status],
             "content": {"application/json": {"schema": ERROR_REF}},
         })
     responses["503"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
-    if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+    if keyed:
         for status, answer in responses.items():
             if status.startswith("2"):
                 answer.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED

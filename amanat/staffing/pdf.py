@@ -1,6 +1,7 @@
 """Printable Persian PDFs of the staffing app (WeasyPrint with Vazirmatn, like the final
 lists and the atlas): a station's roster for election day, a county's roster, and an
-appointment letter with its verification code.  Always Persian, right to left, Jalali
+appointment letter with its verification code and a QR code of its public check (the
+training certificate's, ``lib.qr.qr_data_uri``).  Always Persian, right to left, Jalali
 dates, Persian digits; every PDF produced is recorded (it carries personal data)."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit
 from amanat.lib.jalali import format_jalali
 from amanat.lib.pdf import html_to_pdf, vazirmatn_font_face_css
+from amanat.lib.qr import qr_data_uri
 from amanat.staffing import rules
 from amanat.staffing.assignment import roster_read
 from amanat.staffing.models import Assignment
@@ -37,6 +39,8 @@ th, td { border: 0.5pt solid #999; padding: 4pt 6pt; text-align: right; }
 th { background: #eee; }
 .code { direction: ltr; font-family: monospace; font-size: 13pt; }
 .letter p { line-height: 1.9; }
+.letter .qr { width: 32mm; height: 32mm; margin-top: 6pt; }
+.url { direction: ltr; text-align: right; font-size: 8pt; color: #444; }
 """
 ORDER = {p: i for i, p in enumerate(StationPost.values)}
 
@@ -90,7 +94,7 @@ def letter_pdf(*, actor: AnyUser, assignment: Assignment, verify_url: str) -> by
                           "%(problem)s"), code="rules_broken", problem=problems[0][1].message)
     data = _render("staffing/letter_pdf.html", {
         "a": assignment, "post": POST_FA.get(assignment.post, assignment.post),
-        "verify_url": verify_url,
+        "verify_url": verify_url, "qr": qr_data_uri(verify_url),
         "election": assignment.election, "county": assignment.county})
     audit_record(action="staffing.letter.pdf", actor=actor, unit=assignment.county,
                  obj=assignment)

@@ -151,11 +151,12 @@ def staffed_station_ids(election: Election, station_ids: list[int]) -> set[int]:
         .values_list("station_id").annotate(n=Count("pk")) if n >= per_station}
 
 
-def person_training(election: Election, person: Person) -> list[tuple[str, bool]]:
-    """(post label, completed) for each post the person may take."""
+def person_training(election: Election, person: Person) -> list[tuple[str, str]]:
+    """(post label, status of its course: ``training.post_course_status``) for each post
+    the person may take."""
     labels = dict(StationPost.choices)
-    return [(str(labels.get(post, post)), person.national_id in training.passed_national_ids(
-        election=election, post=post, national_ids=[person.national_id]))
+    return [(str(labels.get(post, post)), training.post_course_status(
+        election=election, post=post, national_id=person.national_id))
         for post in person.post_list]
 
 

@@ -17,7 +17,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -32,7 +32,7 @@ from amanat.core.api_errors import ErrorOut, error_body, rule_error
 from amanat.core.api_types import Integer, Number, storable_text
 from amanat.core.errors import RuleError
 from amanat.core.forms import jalali_problem
-from amanat.core.idempotency import Outcome, idempotent
+from amanat.core.idempotency import HEADER, Outcome, idempotent, key_parameter
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for
 from amanat.geo.codes import canonical_unit_code
@@ -395,15 +395,12 @@ def _station(request: HttpRequest, station_id: int, *, write: bool = False) -> S
 @router.patch(
     "/{station_id}", response={200: StationOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="station", summary="Change some fields of a station",
+    # Read by the view itself (core.idempotency), declared here for clients, as on every
+    # API write (core/tests/test_openapi.py).
+    openapi_extra={"parameters": [key_parameter(required=False)]},
 )
-def station_patch(
-    request: HttpRequest,
-    station_id: int,
-    payload: StationPatch,
-    idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", description="optional; replays a retried request"
-    ),
-) -> HttpResponse:
+def station_patch(request: HttpRequest, station_id: int, payload: StationPatch) -> HttpResponse:
+    idempotency_key = request.headers.get(HEADER)
     station = _station(request, station_id, write=True)
     sent = payload.model_dump(exclude_unset=True, mode="json")
     changes = payload.model_dump(exclude_unset=True)

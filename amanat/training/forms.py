@@ -180,9 +180,12 @@ class AttemptForm(PersonForm):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["mobile"]
-        # The assessment is taken by the person: their name, always.
-        self.fields["full_name"].required = True
-        self.fields["full_name"].help_text = ""
+        # Someone identified (enrolled on the course, or in the county's staffing
+        # register) is named from there; anyone else must give their name (the service
+        # asks for it, user review 2, F11).
+        self.fields["full_name"].help_text = _(
+            "Leave empty for someone enrolled on this course or in the county's staffing "
+            "register: the name is taken from there.")
         self.questions = questions or []
         for q in self.questions:
             self.fields[f"q{q.pk}"] = forms.TypedChoiceField(

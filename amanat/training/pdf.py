@@ -4,18 +4,15 @@ digits, the verification code and a QR code of the public verification page."""
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from amanat.lib.jalali import format_jalali
 from amanat.lib.pdf import html_to_pdf, vazirmatn_font_face_css
+from amanat.lib.qr import qr_data_uri
 from amanat.training.models import Completion
 
 CERTIFICATE_CSS = """
@@ -32,20 +29,13 @@ h1 { font-size: 24pt; margin: 0 0 8mm; color: #1f4e79; text-align: center; }
 """
 
 
-def _qr_data_uri(text: str) -> str:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
 def certificate_context(completion: Completion, *, verify_url: str) -> dict[str, Any]:
     day = timezone.localtime(completion.completed_at).date()
     return {
         "completion": completion, "course": completion.course,
         "election": completion.course.election,
         "date": format_jalali(day, persian_digits=True),
-        "verify_url": verify_url, "qr": _qr_data_uri(verify_url),
+        "verify_url": verify_url, "qr": qr_data_uri(verify_url),
     }
 
 

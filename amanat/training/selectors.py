@@ -6,6 +6,8 @@ The interface for other apps (issue 14), kept stable:
 * ``course_for_post(election, post)``: the course that qualifies for a station post.
 * ``passed_national_ids(election=, post=, national_ids=)``: who completed it.
 * ``candidate_course_status(election=, national_id=)``: "passed", "enrolled" or "none".
+* ``post_course_status(election=, post=, national_id=)``: the same for a post's course
+  (or "no_course"); both shown by ``training/_status.html``.
 """
 
 from __future__ import annotations
@@ -64,6 +66,21 @@ def passed_national_ids(*, election: Election, post: str,
         passed.update(base.filter(national_id__in=wanted[i:i + _CHUNK])
                       .values_list("national_id", flat=True))
     return passed
+
+
+def post_course_status(*, election: Election, post: str, national_id: str) -> str:
+    """Where a person stands with the course required for ``post`` in ``election``:
+    "passed", "enrolled" (not yet passed), "none" (not enrolled), or "no_course" (the
+    election has no course for the post yet). The words are ``training/_status.html``'s."""
+    course = course_for_post(election, post)
+    if course is None:
+        return "no_course"
+    nid = normalize_national_id(national_id)
+    if Completion.objects.filter(course=course, national_id=nid).exists():
+        return "passed"
+    if Enrolment.objects.filter(course=course, national_id=nid).exists():
+        return "enrolled"
+    return "none"
 
 
 def candidate_course_status(*, election: Election, national_id: str) -> str:

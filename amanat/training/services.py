@@ -457,8 +457,13 @@ def attempt_record(*, actor: AnyUser | None, course: Course, national_id: str,
                    full_name: str, answers: Sequence[int | None],
                    unit: AdminUnit | None = None) -> Attempt:
     """Score one assessment attempt (answers counted from 1, one per question in
-    order); a pass at or above the course's pass mark completes the course."""
+    order); a pass at or above the course's pass mark completes the course. A name left
+    empty is taken from the person's enrolment on the course or the staffing register of
+    the place (``person_lookup``); a name is required otherwise (user review 2, F11)."""
     nid = national_id_checked(national_id)
+    where = unit or _completion_unit(course, nid)
+    if not full_name.strip():
+        full_name = _known_name(course, nid, where)
     name = full_name_checked(full_name)
     questions = list(course.questions.all())
     if not questions:
@@ -469,7 +474,6 @@ def attempt_record(*, actor: AnyUser | None, course: Course, national_id: str,
     right = sum(1 for q, a in zip(questions, answers, strict=True) if q.correct == a)
     score = round(100 * right / len(questions))
     passed = score >= course.pass_mark
-    where = unit or _completion_unit(course, nid)
     with transaction.atomic():
         attempt = Attempt.objects.create(course=course, unit=where, national_id=nid,
                                          full_name=name, answers=list(answers), score=score,
@@ -480,6 +484,21 @@ def attempt_record(*, actor: AnyUser | None, course: Course, national_id: str,
             _complete(actor=actor, course=course, people=[(nid, name)], score=score,
                       unit=where)
     return attempt
+
+
+def _known_name(course: Course, nid: str, where: AdminUnit) -> str:
+    """The name of an identified person: their enrolment on ``course``, else the register
+    of the place; refused (asking for it) for anyone else."""
+    enrolled = (Enrolment.objects.filter(course=course, national_id=nid)
+                .values_list("full_name", flat=True).first())
+    if enrolled:
+        return str(enrolled)
+    known = person_known(nid, where)
+    if known is not None and known[0].strip():
+        return known[0]
+    raise RuleError(_("%(value)s is not in the staffing register here: enter the "
+                      "person's full name."), code="name_needed", field="full_name",
+                    value=Digits(nid))
 
 
 def _complete(*, actor: AnyUser | None, course: Course, people: Sequence[tuple[str, str]],

@@ -30,6 +30,9 @@ class World:
     election: Election
     board: Any
     supervision: Any
+    # Another supervision member: decides the complaints against what ``supervision``
+    # confirmed (no one decides the appeal against their own decision).
+    appeals: Any = None
 
     def contest(self, kind: str) -> Contest:
         return self.election.contests.get(kind=kind)
@@ -66,12 +69,14 @@ def world(small_geo: Any, settings: Any, tmp_path: Any, django_user_model: Any) 
     supervision = django_user_model.objects.create_user(username="tehran_supervision")
     Membership.objects.create(user=supervision, role=Role.SUPERVISION_BOARD,
                               unit=small_geo.tehran)
+    appeals = django_user_model.objects.create_user(username="tehran_supervision2")
+    Membership.objects.create(user=appeals, role=Role.SUPERVISION_BOARD, unit=small_geo.tehran)
     # The boards that act are complete (amanat/boards refuses an incomplete one).
     complete_board(election=election, kind=BoardKind.COUNTY_EXECUTIVE, unit=small_geo.gharchak,
                    users=[board])
     complete_board(election=election, kind=BoardKind.SUPERVISION, unit=small_geo.tehran,
-                   users=[supervision])
-    return World(small_geo, personas, election, board, supervision)
+                   users=[supervision, appeals])
+    return World(small_geo, personas, election, board, supervision, appeals)
 
 
 PDF_BYTES = b"%PDF-1.4 test"

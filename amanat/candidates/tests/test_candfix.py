@@ -141,7 +141,9 @@ def test_the_supervision_board_and_a_complaint_qualify_only_on_the_answers(
     complaint = Complaint.objects.get(candidacy=c)
     uphold = reverse("candidates_review:complaint_decide", args=[complaint.pk])
     refused = _refusals("candidates.complaint.refused")
-    page = supervision.post(uphold, {"outcome": "upheld"})
+    # Another member than the one who confirmed decides it (attack review 2, F2).
+    appeals = _client(world.appeals)
+    page = appeals.post(uphold, {"outcome": "upheld"})
     assert page.status_code == 422 and "Police record" in page.content.decode()
     assert _refusals("candidates.complaint.refused") == refused + 1
     complaint.refresh_from_db()
@@ -158,7 +160,7 @@ def test_the_supervision_board_and_a_complaint_qualify_only_on_the_answers(
     assert not Inquiry.objects.filter(candidacy=other).exists()
     Inquiry.objects.filter(candidacy=c).update(answer=InquiryAnswer.CLEAR,
                                                answered_at=timezone.now())
-    assert supervision.post(uphold, {"outcome": "upheld"}).status_code == 302
+    assert appeals.post(uphold, {"outcome": "upheld"}).status_code == 302
     c.refresh_from_db()
     assert c.state == State.QUALIFIED
 

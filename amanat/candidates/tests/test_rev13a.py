@@ -53,17 +53,17 @@ def test_f1_county_staff_declare_a_candidates_relative_on_the_dossier(
     assert rs.party_to(seat, w["c"])
 
 
-@pytest.mark.xfail(strict=True, reason="F2 open: the complaint is not kept from the "
-                                       "member who confirmed the disqualification")
 def test_f2_the_member_who_confirmed_a_disqualification_does_not_decide_its_complaint(
         small_geo: Any, personas: Any) -> None:
     """F2: the supervision member who confirmed the executive board's disqualification
     decides the candidate's complaint against it alone: the appeal is judged by the
-    person appealed against. Another serving member must decide it."""
-    import datetime
+    person appealed against. Refused (fa/en, audited), the form not offered to them;
+    another serving member decides it."""
+    from django.utils import translation
 
+    from amanat.audit.models import Event
     from amanat.candidates import review_services as services
-    from amanat.candidates.models import Complaint, ComplaintOutcome, Outcome
+    from amanat.candidates.models import ComplaintOutcome, Outcome, State
 
     w = _board_world(small_geo)
     decision = services.decision_make(actor=w["exec"], candidacy=w["c"],
@@ -72,11 +72,69 @@ def test_f2_the_member_who_confirmed_a_disqualification_does_not_decide_its_comp
     complaint = services.complaint_file(actor=personas.gharchak_governor, candidacy=w["c"],
                                         text="اعتراض به رد صلاحیت")
     url = reverse("candidates_review:complaint_decide", args=[complaint.pk])
-    _signed_in(w["sup"]).post(url, {"outcome": "upheld", "decision_text": "پذیرفته شد"})
+    page = reverse("candidates_review:review", args=[w["c"].pk])
+    sup = _signed_in(w["sup"])
+    # The page does not offer them the form and says why.
+    shown = sup.get(page).content.decode()
+    assert 'data-testid="complaint-recused"' in shown
+    assert 'data-testid="complaint-decision-form"' not in shown
+    refused = Event.objects.filter(action="candidates.complaint.refused")
+    before = refused.count()
+    response = sup.post(url, {"outcome": "upheld", "decision_text": "پذیرفته شد"})
+    assert response.status_code == 422
+    assert "در تصمیمِ مورد شکایت نقشی نداشته است" in response.content.decode()
     complaint.refresh_from_db()
     assert complaint.outcome == ComplaintOutcome.PENDING
-    assert datetime.date.today()  # the window is open (the refusal is the person's)
-    assert Complaint.objects.count() == 1
+    assert refused.count() == before + 1
+    assert refused.latest("pk").extra["code"] == "took_part"
+    with translation.override("en"):
+        from amanat.core.errors import RuleError
+        with pytest.raises(RuleError) as error:
+            services.complaint_decide(actor=w["sup"], complaint=complaint,
+                                      outcome=ComplaintOutcome.UPHELD)
+        assert "took no part in the decision complained of" in str(error.value.message)
+    # Another serving member of the supervision board decides it.
+    other = _signed_in(w["other_sup"])
+    assert 'data-testid="complaint-decision-form"' in other.get(page).content.decode()
+    response = other.post(url, {"outcome": "rejected", "legal_article": "ماده ۲۶",
+                                "decision_text": "مدرک کافی نیست"})
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.outcome == ComplaintOutcome.REJECTED
+    assert complaint.decided_by_id == w["other_sup"].pk
+    w["c"].refresh_from_db()
+    assert w["c"].state == State.DISQUALIFIED
+    assert Event.objects.filter(action="candidates.complaint.rejected").exists()
+
+
+def test_f2_the_executive_maker_sitting_on_the_supervision_board_does_not_decide(
+        small_geo: Any, personas: Any) -> None:
+    """F2, the whole class: the executive member who made the decision, should they also
+    hold a seat on the supervision board (their account, or the same person's national
+    ID through another account), takes no part in the complaint against it."""
+    from amanat.boards.models import BoardKind
+    from amanat.candidates import review_services as services
+    from amanat.candidates.models import ComplaintOutcome, Outcome
+    from amanat.core.errors import RuleError
+
+    w = _board_world(small_geo)
+    decision = services.decision_make(actor=w["exec"], candidacy=w["c"],
+                                      outcome=Outcome.DISQUALIFIED, legal_article="ماده ۲۶")
+    services.decision_check(actor=w["sup"], decision=decision, outcome=Outcome.CONFIRMED)
+    complaint = services.complaint_file(actor=personas.gharchak_governor, candidacy=w["c"],
+                                        text="اعتراض به رد صلاحیت")
+    # The other supervision member is the executive maker under another account: their
+    # supervision seat carries the maker's national ID.
+    maker_seat = w["boards"][BoardKind.COUNTY_EXECUTIVE].members.serving().get(user=w["exec"])
+    sup_seat = w["boards"][BoardKind.SUPERVISION].members.serving().get(user=w["other_sup"])
+    sup_seat.national_id = maker_seat.national_id
+    sup_seat.save(update_fields=["national_id"])
+    with pytest.raises(RuleError) as refused:
+        services.complaint_decide(actor=w["other_sup"], complaint=complaint,
+                                  outcome=ComplaintOutcome.UPHELD)
+    assert refused.value.code == "took_part"
+    complaint.refresh_from_db()
+    assert complaint.outcome == ComplaintOutcome.PENDING
 
 
 def test_f3_confidential_inquiry_answers_need_the_second_factor(small_geo: Any,

@@ -35,6 +35,8 @@ def test_review_demo(small_geo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         ("demo.gharchak.board", Role.EXECUTIVE_BOARD, "county", small_geo.gharchak.code),
         ("demo.tehran.supervision", Role.SUPERVISION_BOARD, "province", small_geo.tehran.code),
         ("demo.kerman.board", Role.EXECUTIVE_BOARD, "county", small_geo.kerman_county.code),
+        ("demo.tehran.supervision2", Role.SUPERVISION_BOARD, "province",
+         small_geo.tehran.code),
     ])
     today = timezone.localdate()
     election = Election.objects.create(name="demo", slug="demo", election_day=today)
@@ -62,6 +64,9 @@ def test_review_demo(small_geo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert final.published_at is not None
     assert final.entries.filter(withdrawn_at__isnull=False).count() == 1
     assert sorted(Complaint.objects.values_list("outcome", flat=True)) == ["rejected", "upheld"]
+    # Decided by the second supervision member, not the one who confirmed (attack 2, F2).
+    assert set(Complaint.objects.values_list("decided_by__username", flat=True)) == {
+        "demo.tehran.supervision2"}
     assert ReviewDecision.objects.filter(outcome="overturned").exists()
     late = Inquiry.objects.filter(answer=InquiryAnswer.PENDING, due__lt=today)
     on_time = Inquiry.objects.filter(answer=InquiryAnswer.PENDING, due__gte=today)

@@ -84,8 +84,10 @@ def test_online_registration_to_published_list(world: World, client: Client) -> 
     assert governor.post(reverse("candidates_review:complaint_file", args=[online.pk]),
                          {"text": "حکم قطعی نیست."}).status_code == 302
     complaint = Complaint.objects.get()
-    assert supervision.post(reverse("candidates_review:complaint_decide", args=[complaint.pk]),
-                            {"outcome": "upheld"}).status_code == 302
+    # Decided by a member who did not confirm the disqualification (attack review 2, F2).
+    assert _signed(world.appeals).post(
+        reverse("candidates_review:complaint_decide", args=[complaint.pk]),
+        {"outcome": "upheld"}).status_code == 302
 
     # 5. Published after the final decision date (moved to yesterday), in ballot order.
     publish = reverse("candidates_review:publish",

@@ -78,6 +78,8 @@ def world(small_geo: Any, personas: Any) -> dict[str, Any]:
                          last_name="کرمانی")
     executive = f.member("exec_gharchak", Role.EXECUTIVE_BOARD, small_geo.gharchak)
     supervision = f.member("supervision_tehran", Role.SUPERVISION_BOARD, small_geo.tehran)
+    # Decides the complaints: not the member who confirmed the decisions complained of.
+    appeals = f.member("supervision_tehran2", Role.SUPERVISION_BOARD, small_geo.tehran)
     # Both boards at once: may decide, never check their own decision.
     both = f.member("both_boards", Role.EXECUTIVE_BOARD, small_geo.gharchak)
     Membership.objects.create(user=both, role=Role.SUPERVISION_BOARD, unit=small_geo.tehran)
@@ -88,10 +90,12 @@ def world(small_geo: Any, personas: Any) -> dict[str, Any]:
                                [executive, both]),
                               (BoardKind.COUNTY_EXECUTIVE, small_geo.kerman_county,
                                [kerman_exec]),
-                              (BoardKind.SUPERVISION, small_geo.tehran, [supervision, both])):
+                              (BoardKind.SUPERVISION, small_geo.tehran,
+                               [supervision, both, appeals])):
         complete_board(election=election, kind=kind, unit=unit, users=users)
     return {"election": election, "race": race, "seat": g_seat, "g": gharchak, "k": kerman,
-            "exec": executive, "sup": supervision, "both": both, "kerman_exec": kerman_exec,
+            "exec": executive, "sup": supervision, "sup2": appeals, "both": both,
+            "kerman_exec": kerman_exec,
             "personas": personas, "geo": small_geo}
 
 
@@ -207,22 +211,28 @@ def test_from_registration_to_the_published_final_list(world: dict[str, Any]) ->
     assert governor.post(reverse("candidates_review:complaint_file", args=[c.pk]),
                          {"text": "اعتراض دارم."}).status_code == 302
 
-    # 7. The supervision board decides: B's upheld (qualified), C's rejected (article).
+    # 7. The supervision board decides: B's upheld (qualified), C's rejected (article),
+    #    by a member who took no part in the decisions complained of (attack 2, F2).
     complaint_b, complaint_c = (Complaint.objects.get(candidacy=b),
                                 Complaint.objects.get(candidacy=c))
     assert supervision.post(reverse("candidates_review:complaint_decide",
                                     args=[complaint_b.pk]),
                             {"outcome": "upheld", "decision_text": "مدارک کافی است"}
-                            ).status_code == 302
-    assert supervision.post(reverse("candidates_review:complaint_decide",
-                                    args=[complaint_c.pk]),
-                            {"outcome": "rejected"}).status_code == 422
-    assert supervision.post(reverse("candidates_review:complaint_decide",
-                                    args=[complaint_c.pk]),
-                            {"outcome": "rejected", "legal_article": "ماده ۲۸"}
-                            ).status_code == 302
+                            ).status_code == 422
+    appeals = _client(world["sup2"])
+    assert appeals.post(reverse("candidates_review:complaint_decide",
+                                args=[complaint_b.pk]),
+                        {"outcome": "upheld", "decision_text": "مدارک کافی است"}
+                        ).status_code == 302
+    assert appeals.post(reverse("candidates_review:complaint_decide",
+                                args=[complaint_c.pk]),
+                        {"outcome": "rejected"}).status_code == 422
+    assert appeals.post(reverse("candidates_review:complaint_decide",
+                                args=[complaint_c.pk]),
+                        {"outcome": "rejected", "legal_article": "ماده ۲۸"}
+                        ).status_code == 302
     # Final: a second decision is refused.
-    assert supervision.post(reverse("candidates_review:complaint_decide",
+    assert appeals.post(reverse("candidates_review:complaint_decide",
                                     args=[complaint_b.pk]),
                             {"outcome": "rejected", "legal_article": "x"}).status_code == 422
     complaint_b.refresh_from_db()
@@ -409,3 +419,44 @@ def test_bulk_insert_takes_a_column_named_like_a_key(world: dict[str, Any]) -> N
                           "", 0]])
     assert count == 1
     assert Candidacy.objects.get(reference="BULK1").national_id == f.national_id(987654)
+
+
+def test_inquiry_answers_through_the_api_with_an_idempotency_key(
+        world: dict[str, Any]) -> None:
+    """User review 2, F17: the batch honours the Idempotency-Key its 503 answer asks
+    clients to resend: a retry gets the first answer (applied once, one audit entry),
+    the same key with another body is refused, a malformed key too, nothing applied."""
+    from amanat.accounts import services as accounts
+    from amanat.audit.models import Event
+    from amanat.candidates import review_services as services
+
+    people = world["g"]
+    services.inquiry_batch_send(actor=world["exec"], election=world["election"],
+                                unit=world["geo"].gharchak, kind="police",
+                                candidacies=people, due=TODAY + DAY)
+    _token, raw = accounts.api_token_issue(user=world["exec"], name="t", ttl_days=1,
+                                           actor=world["exec"])
+    client = Client()
+    url = "/api/v1/candidate-review/inquiry-answers"
+    body = {"answers": [{"reference": p.reference, "authority": "police", "answer": "clear"}
+                        for p in people]}
+    bad_key = client.post(url, body, content_type="application/json",
+                          headers={"Authorization": f"Bearer {raw}",
+                                   "Idempotency-Key": "کلید"})
+    assert bad_key.status_code == 422
+    assert bad_key.json()["errors"][0]["code"] == "key_malformed"
+    assert not Inquiry.objects.exclude(answer="pending").exists()
+    headers = {"Authorization": f"Bearer {raw}", "Idempotency-Key": "batch-1"}
+    first = client.post(url, body, content_type="application/json", headers=headers)
+    assert first.status_code == 200 and first.json() == {"applied": 3}
+    again = client.post(url, body, content_type="application/json", headers=headers)
+    assert again.status_code == 200 and again.json() == {"applied": 3}
+    assert again["Idempotent-Replayed"] == "true"
+    assert Event.objects.filter(action="candidates.inquiry.answer_batch").count() == 1
+    other = client.post(url, {"answers": body["answers"][:1]},
+                        content_type="application/json", headers=headers)
+    assert other.status_code == 422
+    # Without a key a retry is not replayed: the answers are there already.
+    plain = client.post(url, body, content_type="application/json",
+                        headers={"Authorization": f"Bearer {raw}"})
+    assert plain.status_code == 422

@@ -28,7 +28,8 @@ def _listed(client: Client, query: dict[str, Any]) -> set[str]:
     refs: set[str] = set()
     for page in (1, 2, 3):
         html = client.get(reverse("candidates:list"), {**query, "page": page}).content.decode()
-        refs |= set(re.findall(r'data-testid="candidate-row">\s*<td><a [^>]*>([^<]+)<', html))
+        refs |= set(re.findall(r'data-testid="candidate-row">\s*<td><a [^>]*>'
+                               r'(?:<bdi dir="ltr">)?([^<]+)<', html))
     return refs
 
 

@@ -40,6 +40,24 @@ def localize_digits(text: str) -> str:
     return to_persian_digits(text) if persian_active() else text
 
 
+_TO_LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
+def code_text(value: Any) -> str:
+    """A code or reference as it is read out and typed (plain text, for messages and
+    PDFs; ``facode`` is the page's form): a code of digits (a station code, a tracking
+    code) in the active language's digits; a code with Latin letters in it (a batch
+    reference «INQ-E7757FD4E4», a certificate's «2KV7-DQWV-W49P», a letter's code) all
+    Latin, digits too, since Persian digits between Latin letters read as neither on a
+    phone (user review 2, F13)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if any("a" <= c.lower() <= "z" for c in text):
+        return text.translate(_TO_LATIN_DIGITS)
+    return localize_digits(text)
+
+
 def _local(value: datetime.datetime) -> datetime.datetime:
     """An aware datetime in Tehran time (TIME_ZONE); a naive one as it is.
 
@@ -208,11 +226,13 @@ _DECIMAL = re.compile(r"\d+\.\d+")
 
 @register.filter(name="facode")
 def facode(value: Any) -> SafeString:
-    """A code made of digits (a station, county or unit code): Persian digits in
-    Persian, kept left to right (``fadigits`` then ``ltr``)."""
+    """A code or reference on its own, kept left to right (``ltr``): a code of digits (a
+    station, county or unit code, a tracking code) in Persian digits in Persian; one with
+    Latin letters (a batch reference, a verification code) in Latin letters and digits
+    (``code_text``). The one helper for every code shown on a page."""
     if value is None or value == "":
         return SafeString("")
-    return ltr(localize_digits(str(value)))
+    return ltr(code_text(value))
 
 
 @register.simple_tag(name="arrow")

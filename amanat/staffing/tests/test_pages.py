@@ -276,7 +276,7 @@ def test_pdfs_and_roster_export_are_audited(world: Any, client: Any) -> None:
     # A person's page shows the post, the station and the training.
     page = c.get(reverse("staffing:person", args=[person.pk]))
     assert world.city_station.name in page.content.decode()
-    assert page.context["training"] == [("Station member", True)]
+    assert page.context["training"] == [("Station member", "passed")]
 
 
 def test_last_run_says_the_solver_status_in_words(world: Any, client: Any,
