@@ -10,6 +10,7 @@ nginx, also trusted, that passes its clients' addresses on in X-Forwarded-For.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import http.client
 import os
@@ -115,24 +116,36 @@ http {{
 @pytest.fixture
 def nginx(live_server: Any, tmp_path: Path, settings: Any) -> Iterator[int]:
     """nginx in front of the live server; yields its HTTPS port."""
+    _require_nginx()
+    settings.AMANAT_TRUSTED_PROXIES = ["127.0.0.1", LOAD_BALANCER]
+    upstream = live_server.url.removeprefix("http://")
+    https_port = _free_port()
+    with _running(tmp_path, upstream=upstream, http_port=_free_port(), https_port=https_port):
+        yield https_port
+
+
+def _require_nginx() -> None:
     problem = _nginx_missing()
     if problem:
         if os.environ.get("AMANAT_REQUIRE_NGINX"):
             pytest.fail(f"{problem} (AMANAT_REQUIRE_NGINX is set)")
         pytest.skip(problem)
-    settings.AMANAT_TRUSTED_PROXIES = ["127.0.0.1", LOAD_BALANCER]
-    upstream = live_server.url.removeprefix("http://")
-    https_port = _free_port()
-    conf = _config(tmp_path, upstream=upstream, http_port=_free_port(), https_port=https_port)
-    error_log = tmp_path / "error.log"
+
+
+@contextlib.contextmanager
+def _running(folder: Path, *, upstream: str, http_port: int, https_port: int
+             ) -> Iterator[None]:
+    """Debian's nginx with the repository's site (``_config``) until the block ends."""
+    conf = _config(folder, upstream=upstream, http_port=http_port, https_port=https_port)
+    error_log = folder / "error.log"
     # A fixed binary and a generated configuration.
     process = subprocess.Popen([
-        NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(error_log),
-        "-g", f"daemon off; pid {tmp_path / 'nginx.pid'}; error_log {error_log} warn;",
+        NGINX, "-p", str(folder), "-c", str(conf), "-e", str(error_log),
+        "-g", f"daemon off; pid {folder / 'nginx.pid'}; error_log {error_log} warn;",
     ])
     try:
         _wait_for(process, https_port, error_log)
-        yield https_port
+        yield
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -288,11 +301,7 @@ def echo_nginx(tmp_path: Path) -> Iterator[tuple[_Echo, int, int]]:
     import http.server
     import threading
 
-    problem = _nginx_missing()
-    if problem:
-        if os.environ.get("AMANAT_REQUIRE_NGINX"):
-            pytest.fail(f"{problem} (AMANAT_REQUIRE_NGINX is set)")
-        pytest.skip(problem)
+    _require_nginx()
     echo = _Echo(_free_port())
 
     class Recorder(http.server.BaseHTTPRequestHandler):
@@ -309,19 +318,11 @@ def echo_nginx(tmp_path: Path) -> Iterator[tuple[_Echo, int, int]]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", echo.port), Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     http_port, https_port = _free_port(), _free_port()
-    conf = _config(tmp_path, upstream=f"127.0.0.1:{echo.port}", http_port=http_port,
-                   https_port=https_port)
-    error_log = tmp_path / "error.log"
-    process = subprocess.Popen([
-        NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(error_log),
-        "-g", f"daemon off; pid {tmp_path / 'nginx.pid'}; error_log {error_log} warn;",
-    ])
     try:
-        _wait_for(process, https_port, error_log)
-        yield echo, http_port, https_port
+        with _running(tmp_path, upstream=f"127.0.0.1:{echo.port}", http_port=http_port,
+                      https_port=https_port):
+            yield echo, http_port, https_port
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         server.shutdown()
 
 
