@@ -15,6 +15,7 @@ from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from amanat.core.templatetags.persian import localize_digits
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_command
 from amanat.geo.models import AdminUnit
@@ -101,17 +102,19 @@ class Command(BaseCommand):
     def _text(self, found: Any, summary: reconcile.Summary) -> None:
         for page, where in self._pages(found):
             for n, mismatch in enumerate(page):
-                self.stdout.write(reconcile.describe(mismatch, where[n]))
+                self.stdout.write(localize_digits(reconcile.describe(mismatch, where[n])))
         counts = {"checkins": summary.checkins, "events": summary.events,
                   "days": summary.days, "count": summary.mismatches}
         if summary.mismatches:
-            self.stdout.write(_("MISMATCH: %(count)s differences between the tables and the "
-                                "audit log (%(checkins)s check-ins, %(events)s events, "
-                                "%(days)s stations' days read)") % counts)
+            self.stdout.write(localize_digits(
+                _("MISMATCH: %(count)s differences between the tables and the audit log "
+                  "(%(checkins)s check-ins, %(events)s events, %(days)s stations' days "
+                  "read)") % counts))
         else:
-            self.stdout.write(_("OK: the tables agree with the audit log (%(checkins)s "
-                                "check-ins, %(events)s events, %(days)s stations' days "
-                                "read)") % counts)
+            # Persian digits in the Persian report, as on every page.
+            self.stdout.write(localize_digits(
+                _("OK: the tables agree with the audit log (%(checkins)s check-ins, "
+                  "%(events)s events, %(days)s stations' days read)") % counts))
 
     def _json(self, found: Any, summary: reconcile.Summary, election: str,
               county: AdminUnit | None) -> None:
