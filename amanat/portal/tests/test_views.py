@@ -328,7 +328,11 @@ def test_field_app_lists_my_cases(world: World) -> None:
 
 
 def _plain(number: str) -> str:
-    """A case number as the Persian page writes it (Persian digits)."""
-    from amanat.lib.persian import to_persian_digits
+    """A case number as the Persian page writes it: a code with Latin letters in it all
+    Latin, as it is typed (``core.templatetags.persian.code_text``)."""
+    from django.utils import translation
 
-    return to_persian_digits(number)
+    from amanat.core.templatetags.persian import code_text
+
+    with translation.override("fa"):
+        return code_text(number)
