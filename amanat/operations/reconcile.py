@@ -443,11 +443,21 @@ def window_mismatches(election: Election, summary: Summary | None = None
     table = services.day_snapshot(windows, settings or DaySettings(election=election))
     by_code = {w.code: w for w in windows}
     found = []
-    for code, times in sorted((logged.get("windows") or {}).items()):
+    logged_windows = dict(logged.get("windows") or {})
+    # A window in the table that the log never held (an INSERT: check-ins taken at
+    # hours nobody set) is a difference too, with no log value (attack att16c F4).
+    for code in sorted(set(table["windows"]) - set(logged_windows)):
+        logged_windows[code] = None
+    for code, times in sorted(logged_windows.items()):
         window = by_code.get(code)
         mine = table["windows"].get(code)
         for n, name in enumerate(("opens_at", "closes_at")):
-            if mine is None or mine[n] != times[n]:
+            if times is None:
+                found.append(Mismatch(Problem.WINDOW, "operations.window",
+                                      window.pk if window else 0, None,
+                                      window.pk if window else None, name,
+                                      mine[n] if mine else None, None, seq))
+            elif mine is None or mine[n] != times[n]:
                 found.append(Mismatch(Problem.WINDOW, "operations.window",
                                       window.pk if window else 0, None,
                                       window.pk if window else None, name,
