@@ -62,7 +62,7 @@ CHANGES = ("operations.flag.verify", "operations.flag.correct", "operations.chec
 # The fields a receive event holds (services.CHECKIN_AUDIT_FIELDS; a field an older
 # event does not hold is not compared).
 FIELDS = ("station_id", "window_id", "kind", "source", "staff", "materials", "cameras",
-          "network", "voters", "total", "incidents", "state", "received_at")
+          "network", "voters", "total", "incidents", "state", "received_at", "simulated")
 DAY_FIELDS = ("voters", "total")
 
 

@@ -183,3 +183,20 @@ def test_extreme_figures_are_refused(day: Day, personas: Any) -> None:
         with pytest.raises(RuleError):
             record(day, "T2", "14:00", actor=personas.inspector, voters=voters)
     assert not Checkin.objects.filter(window=day.windows["T2"]).exists()
+
+
+def test_a_real_checkin_marked_simulated_in_the_table_is_found(
+        day: Day, worked: dict[str, Checkin]) -> None:
+    """``simulated`` decides whether the officials' messages start with «[شبیه‌سازی]»
+    and the alert pages say «شبیه‌سازی»: a real check-in marked simulated with raw SQL
+    would have its alerts read as a drill.  The receive event holds the mark, so the
+    check names it (att16c F5)."""
+    closing = worked["closing"]
+    receive = Event.objects.get(action="operations.checkin.receive",
+                                object_id=str(closing.pk))
+    assert receive.after["simulated"] is False
+    sql("UPDATE operations_checkin SET simulated = %s WHERE id = %s", [True, closing.pk])
+    status, report = verify_json()
+    assert status == 1
+    assert {(m["id"], m["field"]) for m in report["mismatches"]} == {
+        (closing.pk, "simulated")}
