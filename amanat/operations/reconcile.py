@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import BigIntegerField, Q
+from django.db.models import BigIntegerField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +46,8 @@ from amanat.operations.models import (
     Checkin,
     CheckinState,
     DaySettings,
+    Flag,
+    FlagState,
     Kind,
     StationDay,
     Window,
@@ -75,6 +77,7 @@ class Problem:
     DAY = "day"                    # a station's published figure differs
     NO_DAY = "no_day"              # check-ins and no day row
     WINDOW = "window"              # a window's times or the day's settings differ
+    UNFLAGGED = "unflagged"        # held for review with no open flag: nobody decides it
 
 
 @dataclass(frozen=True)
@@ -408,6 +411,32 @@ def _confirm_day(election: Election, station_id: int) -> list[Mismatch]:
     return _compare_day(station_id, day, checkins)
 
 
+# -- the held check-ins and their flags ----------------------------------------------------
+
+def unflagged_mismatches(election: Election, county: AdminUnit | None = None,
+                         summary: Summary | None = None) -> Iterator[Mismatch]:
+    """Every check-in held for review (quarantined) must have an open flag: the flags
+    page is where a person is asked to decide it.  One whose flags were deleted or
+    closed in the table (``DELETE FROM operations_flag``) is never published nor
+    decided, unnoticed by the other passes (attack att16c F6).  Every audited path
+    keeps the two together (a correction that still breaks a rule opens new flags, a
+    dispute adds one, a supersession moves the check-in out of quarantine)."""
+    summary = summary if summary is not None else Summary()
+    open_flag = Flag.objects.filter(checkin_id=OuterRef("pk"), state=FlagState.OPEN)
+    held = (Checkin.objects.filter(_scope(election, county), state=CheckinState.QUARANTINED)
+            .exclude(Exists(open_flag)).order_by("pk")
+            .values_list("pk", "station_id", "window_id").iterator(chunk_size=CHUNK))
+    for pk, station_id, window_id in held:
+        # Read again: a check-in stored meanwhile has its flags in the same transaction.
+        if not Checkin.objects.filter(pk=pk, state=CheckinState.QUARANTINED).exclude(
+                Exists(open_flag)).exists():
+            continue
+        mismatch = Mismatch(Problem.UNFLAGGED, "operations.flag", pk, station_id, window_id,
+                            "state", CheckinState.QUARANTINED.value, None)
+        summary.count(mismatch)
+        yield mismatch
+
+
 # -- the windows and the day's settings ---------------------------------------------------
 
 # The windows' events that hold every window's times and the day's settings.
@@ -482,6 +511,7 @@ def operations_verify(election: Election, county: AdminUnit | None = None,
     summary = summary if summary is not None else Summary()
     yield from checkin_mismatches(election, county, summary)
     yield from day_mismatches(election, county, summary)
+    yield from unflagged_mismatches(election, county, summary)
     if county is None:
         yield from window_mismatches(election, summary)
 
@@ -559,6 +589,10 @@ def describe(mismatch: Mismatch, place: Place) -> str:
     if mismatch.kind == Problem.UNLOGGED:
         return str(_("check-in %(id)s, station %(station)s, window %(window)s: in the table "
                      "with no receive event in the log") % where)
+    if mismatch.kind == Problem.UNFLAGGED:
+        return str(_("check-in %(id)s, station %(station)s, window %(window)s: held for "
+                     "review with no open flag in the table: nobody is asked to decide "
+                     "it") % where)
     if mismatch.kind == Problem.DAY:
         return str(_("station %(station)s: the published %(field)s is %(table)s, its "
                      "check-ins give %(log)s") % {

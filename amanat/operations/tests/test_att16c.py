@@ -200,3 +200,23 @@ def test_a_real_checkin_marked_simulated_in_the_table_is_found(
     assert status == 1
     assert {(m["id"], m["field"]) for m in report["mismatches"]} == {
         (closing.pk, "simulated")}
+
+
+@pytest.mark.parametrize("tamper", [
+    "DELETE FROM operations_flag WHERE checkin_id = %s",
+    "UPDATE operations_flag SET state = 'verified' WHERE checkin_id = %s",
+])
+def test_a_held_figure_whose_flags_vanish_is_found(
+        day: Day, personas: Any, tamper: str) -> None:
+    """A held figure's flags deleted or closed in the table: the check-in stays out of
+    the published figures and off the flags page, so nobody ever decides it.  The check
+    names it (att16c F6); an ordinary day with held figures reports clean."""
+    held = record(day, "T2", "14:00", actor=personas.inspector, voters=900)
+    assert held.state == "quarantined"
+    assert verify_json()[0] == 0
+    sql(tamper, [held.pk])
+    status, report = verify_json()
+    assert status == 1
+    assert [(m["kind"], m["id"]) for m in report["mismatches"]] == [("unflagged", held.pk)]
+    from amanat.operations.tests.test_opsverify import verify
+    assert "held for review with no open flag" in verify("--language", "en")[1]
