@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from amanat.accounts.testing import sign_in
 from amanat.audit.models import Event
-from amanat.operations import services
 from amanat.operations.models import Checkin, Flag, StationDay
 from amanat.operations.tests.conftest import Day, at
 from amanat.operations.tests.test_opsverify import record, sql, verify_json, worked
