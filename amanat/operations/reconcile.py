@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import BigIntegerField, Q
+from django.db.models import BigIntegerField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +46,8 @@ from amanat.operations.models import (
     Checkin,
     CheckinState,
     DaySettings,
+    Flag,
+    FlagState,
     Kind,
     StationDay,
     Window,
@@ -62,7 +64,7 @@ CHANGES = ("operations.flag.verify", "operations.flag.correct", "operations.chec
 # The fields a receive event holds (services.CHECKIN_AUDIT_FIELDS; a field an older
 # event does not hold is not compared).
 FIELDS = ("station_id", "window_id", "kind", "source", "staff", "materials", "cameras",
-          "network", "voters", "total", "incidents", "state", "received_at")
+          "network", "voters", "total", "incidents", "state", "received_at", "simulated")
 DAY_FIELDS = ("voters", "total")
 
 
@@ -75,6 +77,7 @@ class Problem:
     DAY = "day"                    # a station's published figure differs
     NO_DAY = "no_day"              # check-ins and no day row
     WINDOW = "window"              # a window's times or the day's settings differ
+    UNFLAGGED = "unflagged"        # held for review with no open flag: nobody decides it
 
 
 @dataclass(frozen=True)
@@ -408,6 +411,32 @@ def _confirm_day(election: Election, station_id: int) -> list[Mismatch]:
     return _compare_day(station_id, day, checkins)
 
 
+# -- the held check-ins and their flags ----------------------------------------------------
+
+def unflagged_mismatches(election: Election, county: AdminUnit | None = None,
+                         summary: Summary | None = None) -> Iterator[Mismatch]:
+    """Every check-in held for review (quarantined) must have an open flag: the flags
+    page is where a person is asked to decide it.  One whose flags were deleted or
+    closed in the table (``DELETE FROM operations_flag``) is never published nor
+    decided, unnoticed by the other passes (attack att16c F6).  Every audited path
+    keeps the two together (a correction that still breaks a rule opens new flags, a
+    dispute adds one, a supersession moves the check-in out of quarantine)."""
+    summary = summary if summary is not None else Summary()
+    open_flag = Flag.objects.filter(checkin_id=OuterRef("pk"), state=FlagState.OPEN)
+    held = (Checkin.objects.filter(_scope(election, county), state=CheckinState.QUARANTINED)
+            .exclude(Exists(open_flag)).order_by("pk")
+            .values_list("pk", "station_id", "window_id").iterator(chunk_size=CHUNK))
+    for pk, station_id, window_id in held:
+        # Read again: a check-in stored meanwhile has its flags in the same transaction.
+        if not Checkin.objects.filter(pk=pk, state=CheckinState.QUARANTINED).exclude(
+                Exists(open_flag)).exists():
+            continue
+        mismatch = Mismatch(Problem.UNFLAGGED, "operations.flag", pk, station_id, window_id,
+                            "state", CheckinState.QUARANTINED.value, None)
+        summary.count(mismatch)
+        yield mismatch
+
+
 # -- the windows and the day's settings ---------------------------------------------------
 
 # The windows' events that hold every window's times and the day's settings.
@@ -443,11 +472,21 @@ def window_mismatches(election: Election, summary: Summary | None = None
     table = services.day_snapshot(windows, settings or DaySettings(election=election))
     by_code = {w.code: w for w in windows}
     found = []
-    for code, times in sorted((logged.get("windows") or {}).items()):
+    logged_windows = dict(logged.get("windows") or {})
+    # A window in the table that the log never held (an INSERT: check-ins taken at
+    # hours nobody set) is a difference too, with no log value (attack att16c F4).
+    for code in sorted(set(table["windows"]) - set(logged_windows)):
+        logged_windows[code] = None
+    for code, times in sorted(logged_windows.items()):
         window = by_code.get(code)
         mine = table["windows"].get(code)
         for n, name in enumerate(("opens_at", "closes_at")):
-            if mine is None or mine[n] != times[n]:
+            if times is None:
+                found.append(Mismatch(Problem.WINDOW, "operations.window",
+                                      window.pk if window else 0, None,
+                                      window.pk if window else None, name,
+                                      mine[n] if mine else None, None, seq))
+            elif mine is None or mine[n] != times[n]:
                 found.append(Mismatch(Problem.WINDOW, "operations.window",
                                       window.pk if window else 0, None,
                                       window.pk if window else None, name,
@@ -472,6 +511,7 @@ def operations_verify(election: Election, county: AdminUnit | None = None,
     summary = summary if summary is not None else Summary()
     yield from checkin_mismatches(election, county, summary)
     yield from day_mismatches(election, county, summary)
+    yield from unflagged_mismatches(election, county, summary)
     if county is None:
         yield from window_mismatches(election, summary)
 
@@ -549,6 +589,10 @@ def describe(mismatch: Mismatch, place: Place) -> str:
     if mismatch.kind == Problem.UNLOGGED:
         return str(_("check-in %(id)s, station %(station)s, window %(window)s: in the table "
                      "with no receive event in the log") % where)
+    if mismatch.kind == Problem.UNFLAGGED:
+        return str(_("check-in %(id)s, station %(station)s, window %(window)s: held for "
+                     "review with no open flag in the table: nobody is asked to decide "
+                     "it") % where)
     if mismatch.kind == Problem.DAY:
         return str(_("station %(station)s: the published %(field)s is %(table)s, its "
                      "check-ins give %(log)s") % {

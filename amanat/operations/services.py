@@ -62,7 +62,9 @@ CHECKIN_AUDIT_FIELDS = ("station_id", "window_id", "kind", "source", "staff", "m
                         "cameras", "network", "voters", "total", "incidents", "state",
                         # Which turnout is the latest published one, and when the station
                         # opened and closed, follow from it (``operations-verify``).
-                        "received_at")
+                        "received_at",
+                        # Whether its alerts are told as the simulation's (att16c F5).
+                        "simulated")
 
 
 # -- the day's settings and windows --------------------------------------------------
