@@ -66,6 +66,10 @@ CHANGES = ("operations.flag.verify", "operations.flag.correct", "operations.chec
 FIELDS = ("station_id", "window_id", "kind", "source", "staff", "materials", "cameras",
           "network", "voters", "total", "incidents", "state", "received_at", "simulated")
 DAY_FIELDS = ("voters", "total")
+# A day's registered voters (which the register rules read) and the station registry's
+# figure it was copied from (audited with every edit of the station): a day row raised
+# behind the log's back would switch the rules off for its station (attack review 3, F1).
+REGISTER_FIELDS = ("registered", "station__expected_voters")
 
 
 class Problem:
@@ -78,6 +82,7 @@ class Problem:
     NO_DAY = "no_day"              # check-ins and no day row
     WINDOW = "window"              # a window's times or the day's settings differ
     UNFLAGGED = "unflagged"        # held for review with no open flag: nobody decides it
+    REGISTER = "register"          # a day's registered voters differ from the station's
 
 
 @dataclass(frozen=True)
@@ -367,7 +372,8 @@ def day_mismatches(election: Election, county: AdminUnit | None = None,
     summary = summary if summary is not None else Summary()
     scope = _scope(election, county)
     days = (StationDay.objects.filter(scope).order_by("station_id")
-            .values_list("station_id", "pk", *DAY_FIELDS).iterator(chunk_size=CHUNK))
+            .values_list("station_id", "pk", *DAY_FIELDS, *REGISTER_FIELDS)
+            .iterator(chunk_size=CHUNK))
     checkins = (Checkin.objects.filter(scope).order_by("station_id", "received_at", "pk")
                 .values_list("station_id", "kind", "state", "voters", "total")
                 .iterator(chunk_size=CHUNK))
@@ -394,17 +400,21 @@ def _compare_day(station_id: int, day: tuple[Any, ...] | None,
             return []
         return [Mismatch(Problem.NO_DAY, "operations.stationday", station_id, station_id,
                          None)]
-    pk, *stored = day
+    pk, *stored, registered, expected = day
     figures = _published(checkins)
-    return [Mismatch(Problem.DAY, "operations.stationday", pk, station_id, None, name,
-                     value, figures[name])
-            for name, value in zip(DAY_FIELDS, stored, strict=True)
-            if value != figures[name]]
+    found = [Mismatch(Problem.DAY, "operations.stationday", pk, station_id, None, name,
+                      value, figures[name])
+             for name, value in zip(DAY_FIELDS, stored, strict=True)
+             if value != figures[name]]
+    if registered != expected:
+        found.append(Mismatch(Problem.REGISTER, "operations.stationday", pk, station_id,
+                              None, "registered", registered, expected))
+    return found
 
 
 def _confirm_day(election: Election, station_id: int) -> list[Mismatch]:
     day = (StationDay.objects.filter(election=election, station_id=station_id)
-           .values_list("pk", *DAY_FIELDS).first())
+           .values_list("pk", *DAY_FIELDS, *REGISTER_FIELDS).first())
     checkins = list(Checkin.objects.filter(election=election, station_id=station_id)
                     .order_by("received_at", "pk")
                     .values_list("kind", "state", "voters", "total"))
@@ -598,6 +608,10 @@ def describe(mismatch: Mismatch, place: Place) -> str:
                      "check-ins give %(log)s") % {
             **where, "field": _field_name(StationDay, mismatch.field),
             "table": _shown(mismatch.table_value), "log": _shown(mismatch.log_value)})
+    if mismatch.kind == Problem.REGISTER:
+        return str(_("station %(station)s: the day's registered voters are %(table)s, the "
+                     "station registry says %(log)s") % {
+            **where, "table": _shown(mismatch.table_value), "log": _shown(mismatch.log_value)})
     if mismatch.kind == Problem.WINDOW:
         if mismatch.table == "operations.daysettings":
             return str(_("the day's settings: %(field)s is %(table)s in the table, %(log)s "

@@ -14,7 +14,7 @@ from amanat.accounts.testing import sign_in
 from amanat.audit.models import Event
 from amanat.operations.models import Checkin, Flag, StationDay
 from amanat.operations.tests.conftest import Day, at
-from amanat.operations.tests.test_opsverify import record, sql, verify_json, worked
+from amanat.operations.tests.test_opsverify import record, sql, verify, verify_json, worked
 
 pytestmark = pytest.mark.django_db
 
@@ -97,18 +97,21 @@ def test_a_deleted_window_is_found(day: Day, worked: dict[str, Checkin]) -> None
                for m in report["mismatches"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "att16c F1: a station day's registered voters is neither compared nor audited; "
-    "raising it with raw SQL switches the register rules off for the station (a "
-    "turnout above the real register is published unreviewed) and operations-verify "
-    "reports clean. Needs the register's source of truth in the log (day_prepare's "
-    "figure audited) before it can be compared."))
 def test_a_raised_register_is_found(day: Day, worked: dict[str, Checkin],
                                     personas: Any) -> None:
+    """att16c F1: a station day's registered voters raised with raw SQL switches the
+    register rules off for the station; the check compares it with the station registry
+    (whose edits are audited) and names it."""
     sql("UPDATE operations_stationday SET registered = %s WHERE station_id = %s",
         [100000, day.gharchak_station.pk])
-    status, _report = verify_json()
+    status, report = verify_json()
     assert status == 1
+    (found,) = [m for m in report["mismatches"] if m["kind"] == "register"]
+    assert (found["station_id"], found["table_value"], found["log_value"]) == (
+        day.gharchak_station.pk, 100000, day.gharchak_station.expected_voters)
+    status, output = verify("--language", "en")
+    assert status == 1 and "the day's registered voters are 100000, the station registry " \
+        f"says {day.gharchak_station.expected_voters}" in output
 
 
 @pytest.mark.xfail(strict=True, reason=(
