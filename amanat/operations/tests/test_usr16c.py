@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from amanat.accounts.testing import sign_in
-from amanat.operations.models import Checkin, CheckinState
+from amanat.operations.models import Checkin, CheckinState, Flag
 from amanat.operations.tests.conftest import Day
 from amanat.operations.tests.test_sms_checkins import open_now
 
@@ -41,6 +41,12 @@ def test_a_held_checkin_is_told_as_a_warning_and_its_resend_as_information(
     assert 'class="alert alert-success"' not in text
     first = Checkin.objects.get()
     assert first.state == CheckinState.QUARANTINED
+    # The flag says who reported the figure (the one who may not verify it).
+    flag = Flag.objects.filter(checkin=first).first()
+    assert flag is not None
+    governor = sign_in(Client(), personas.gharchak_governor)
+    page = governor.get(reverse("operations:flag", args=[flag.pk])).content.decode()
+    assert f'data-testid="flag-reporter">{personas.inspector.get_username()}<' in page
     resent = client.post(url, {"window": day.windows["T1"].pk, "voters": "50",
                                "client_key": "usr16c0000000002"}, follow=True)
     text = resent.content.decode()
