@@ -12,6 +12,7 @@ from django.urls import reverse
 from amanat.accounts.testing import sign_in
 from amanat.operations.models import Checkin, CheckinState, Flag
 from amanat.operations.tests.conftest import Day
+from amanat.operations.tests.test_opsverify import sql, verify, worked  # noqa: F401
 from amanat.operations.tests.test_sms_checkins import open_now
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +55,20 @@ def test_a_held_checkin_is_told_as_a_warning_and_its_resend_as_information(
     assert 'class="alert alert-info"' in text  # and it replaces the held one
     first.refresh_from_db()
     assert first.state == CheckinState.SUPERSEDED
+
+
+def test_the_verify_page_names_the_window_as_the_pages_do(
+        day: Day, worked: dict[str, Checkin], personas: Any) -> None:  # noqa: F811
+    high = worked["high"]
+    sql("UPDATE operations_checkin SET voters = %s WHERE id = %s", [650, high.pk])
+    assert verify()[0] == 1
+    client = sign_in(Client(), personas.admin)
+    client.cookies["django_language"] = "fa"
+    text = client.get(reverse("operations:verify")).content.decode()
+    differences = text[text.find('data-testid="verify-run-differences"'):]
+    assert differences and "۶۵۰" in differences
+    window = high.window
+    assert f"{window.get_kind_display()} · {window.shown_label}" in differences
+    assert f" {window.code}:" not in differences
+    # The command's own output keeps the window's SMS code (its JSON and its tests).
+    assert verify("--json", "--language", "en")[1].count(f'"window": "{window.code}"') >= 1
