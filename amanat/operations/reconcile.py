@@ -546,16 +546,18 @@ class Place:
     window: str
 
 
-def places(mismatches: Sequence[Mismatch]) -> dict[int, Place]:
+def places(mismatches: Sequence[Mismatch], labels: bool = False) -> dict[int, Place]:
     """The station (county code-station code, name) and window code of each mismatch, by
-    its position: one query per model for a page of mismatches."""
+    its position: one query per model for a page of mismatches.  ``labels``: the window
+    as the pages name it («مشارکت · ۱۴:۰۰», not its SMS code «T3»; user review 3, F4)."""
     stations = {pk: f"{county}-{code} {name}".strip() for pk, county, code, name in
                 Station.objects.filter(pk__in={m.station_id for m in mismatches
                                                if m.station_id is not None})
                 .values_list("pk", "county__code", "code", "name")}
-    windows = dict(Window.objects.filter(pk__in={m.window_id for m in mismatches
-                                                 if m.window_id is not None})
-                   .values_list("pk", "code"))
+    found = Window.objects.filter(pk__in={m.window_id for m in mismatches
+                                          if m.window_id is not None})
+    windows = ({w.pk: f"{w.get_kind_display()} · {w.shown_label}" for w in found} if labels
+               else dict(found.values_list("pk", "code")))
     return {n: Place(stations.get(m.station_id, str(m.station_id or "")) if m.station_id
                      else "", windows.get(m.window_id, "") if m.window_id else "")
             for n, m in enumerate(mismatches)}
@@ -655,7 +657,7 @@ def runs(election: Election, limit: int = 10) -> list[Run]:
         after, extra = event.after or {}, event.extra or {}
         named = [Mismatch.from_json(item) for item in extra.get("named") or []
                  if isinstance(item, dict)]
-        where = places(named)
+        where = places(named, labels=True)
         found.append(Run(event.seq, event.time, event.actor_name,
                          bool(after.get("clean")), int(after.get("mismatches") or 0),
                          int(extra.get("checkins") or 0), int(extra.get("days") or 0),

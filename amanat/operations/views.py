@@ -87,6 +87,9 @@ def dashboard(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
                        "level": data["level"]},
         "query": query,
         "can_windows": access.can_nationally(request.user, policy.CHANGE, selectors.WINDOW),
+        # The tables against the audit log: its page is the national administrators' and
+        # the auditors' (user review 3, usr16c: it was reachable by typing its address only).
+        "can_verify": access.can_nationally(request.user, policy.VIEW, "operations.verify"),
         # The incidents figure links to the alerts only for those who may read them (an
         # inspector sees the dashboard, not the alerts).
         "can_alerts": access.can(request.user, policy.VIEW, watch_selectors.ALERT, None),
