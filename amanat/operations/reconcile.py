@@ -25,6 +25,7 @@ can be reconciled the same way (docs/operations.md lists the candidates).
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from amanat.operations.models import (
     Flag,
     FlagState,
     Kind,
+    QualityRule,
     StationDay,
     Window,
 )
@@ -83,6 +85,7 @@ class Problem:
     WINDOW = "window"              # a window's times or the day's settings differ
     UNFLAGGED = "unflagged"        # held for review with no open flag: nobody decides it
     REGISTER = "register"          # a day's registered voters differ from the station's
+    RULE = "rule"                  # a quality rule differs from the log (or is missing)
 
 
 @dataclass(frozen=True)
@@ -511,6 +514,70 @@ def window_mismatches(election: Election, summary: Summary | None = None
         yield mismatch
 
 
+# -- the quality rules ----------------------------------------------------------------------
+
+RULE = "operations.qualityrule"
+RULE_CREATE = "operations.qualityrule.create"
+# What decides what a rule flags (its names are for people): a rule switched off, its
+# expression or its kinds changed behind the log's back stops flagging (attack review 3, F2).
+RULE_FIELDS = ("code", "kinds", "expression", "active")
+# The migrations that seed the default rules (no event: they come with the software).
+RULE_SEEDS = ("0002_default_quality_rules", "0003_register_unknown_rule", "0006_closing_rules")
+
+
+def default_rules() -> dict[str, dict[str, Any]]:
+    """The default rules as the migrations seed them, by code."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in RULE_SEEDS:
+        module = importlib.import_module(f"amanat.operations.migrations.{name}")
+        seeded = getattr(module, "RULES", None) or [module.RULE]
+        for code, _fa, _en, _description, kinds, expression in seeded:
+            found[code] = {"code": code, "kinds": kinds, "expression": expression,
+                           "active": True}
+    return found
+
+
+def rule_mismatches(summary: Summary | None = None) -> Iterator[Mismatch]:
+    """Every quality rule against the log: its creation event (or, for a default rule,
+    the migration's row) and every later change; a rule in the table that is neither
+    logged nor a default, and a logged or default rule missing from the table."""
+    summary = summary if summary is not None else Summary()
+    defaults = default_rules()
+    rows = {pk: dict(zip(RULE_FIELDS, values, strict=True)) for pk, *values in
+            QualityRule.objects.order_by("pk").values_list("pk", *RULE_FIELDS)}
+    events: dict[int, list[Logged]] = {}
+    for event in object_events(RULE, (RULE_CREATE, "operations.qualityrule.update")):
+        events.setdefault(event.object_id, []).append(event)
+    found = []
+    for pk in sorted(set(rows) | set(events)):
+        row, logged_events = rows.get(pk), events.get(pk, [])
+        logged, born = log_values(logged_events, created=RULE_CREATE, fields=RULE_FIELDS)
+        if not born:
+            code = row["code"] if row else None
+            base = defaults.get(code) if code else None
+            if base is None:
+                if row is not None:
+                    found.append(Mismatch(Problem.RULE, RULE, pk, None, None, "",
+                                          row["code"], None))
+                continue
+            logged = {**{name: (base[name], 0) for name in RULE_FIELDS}, **logged}
+        if row is None:
+            found.append(Mismatch(Problem.RULE, RULE, pk, None, None, "", None,
+                                  logged.get("code", (None, None))[0],
+                                  logged.get("code", (None, None))[1]))
+            continue
+        found += [Mismatch(Problem.RULE, RULE, pk, None, None, name, row[name], value, seq or None)
+                  for name, (value, seq) in logged.items() if row[name] != value]
+    present = {row["code"] for row in rows.values()}
+    found += [Mismatch(Problem.RULE, RULE, 0, None, None, "", None, code)
+              for code in sorted(set(defaults) - present)
+              if not any(e.action == RULE_CREATE for pks in events.values() for e in pks
+                         if (e.after or {}).get("code") == code)]
+    for mismatch in found:
+        summary.count(mismatch)
+        yield mismatch
+
+
 # -- both ---------------------------------------------------------------------------------
 
 def operations_verify(election: Election, county: AdminUnit | None = None,
@@ -524,6 +591,7 @@ def operations_verify(election: Election, county: AdminUnit | None = None,
     yield from unflagged_mismatches(election, county, summary)
     if county is None:
         yield from window_mismatches(election, summary)
+        yield from rule_mismatches(summary)
 
 
 def verify_run(*, election: Election, actor: Any) -> Event:
@@ -614,6 +682,18 @@ def describe(mismatch: Mismatch, place: Place) -> str:
         return str(_("station %(station)s: the day's registered voters are %(table)s, the "
                      "station registry says %(log)s") % {
             **where, "table": _shown(mismatch.table_value), "log": _shown(mismatch.log_value)})
+    if mismatch.kind == Problem.RULE:
+        if not mismatch.field and mismatch.log_value is None:
+            return str(_("quality rule %(id)s (%(code)s): in the table, neither in the log "
+                         "nor a default rule") % {"id": mismatch.pk,
+                                                  "code": mismatch.table_value})
+        if not mismatch.field:
+            return str(_("quality rule %(code)s: in the log or a default rule, missing from "
+                         "the table") % {"code": mismatch.log_value})
+        return str(_("quality rule %(id)s: %(field)s is %(table)s in the table, %(log)s in "
+                     "the log") % {
+            "id": mismatch.pk, "field": _field_name(QualityRule, mismatch.field),
+            "table": _shown(mismatch.table_value), "log": _shown(mismatch.log_value)})
     if mismatch.kind == Problem.WINDOW:
         if mismatch.table == "operations.daysettings":
             return str(_("the day's settings: %(field)s is %(table)s in the table, %(log)s "

@@ -114,15 +114,30 @@ def test_a_raised_register_is_found(day: Day, worked: dict[str, Checkin],
         f"says {day.gharchak_station.expected_voters}" in output
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "att16c F2: the quality rules' table is not compared with its audit events; "
-    "UPDATE operations_qualityrule SET active = false switches every check off "
-    "unnoticed by operations-verify."))
 def test_a_rule_switched_off_in_the_table_is_found(
-        day: Day, worked: dict[str, Checkin]) -> None:
-    sql("UPDATE operations_qualityrule SET active = %s", [False])
-    status, _report = verify_json()
+        day: Day, worked: dict[str, Checkin], personas: Any) -> None:
+    """att16c F2: the quality rules against their events (a default rule: the migration's
+    row): switched off through the app, audited, it is clean; switched off, or its
+    expression changed, with raw SQL, named."""
+    from amanat.operations import services
+    from amanat.operations.models import QualityRule
+
+    rule = QualityRule.objects.get(code="turnout-above-registered")
+    services.qualityrule_switch(rule=rule, actor=personas.admin, active=False)
+    assert verify_json()[0] == 0
+    sql("UPDATE operations_qualityrule SET active = %s", [True])
+    sql("UPDATE operations_qualityrule SET expression = %s WHERE code = %s",
+        ["voters > registered * 100", "closing-above-registered"])
+    status, report = verify_json()
     assert status == 1
+    rules = sorted((m["field"], m["table_value"], m["log_value"])
+                   for m in report["mismatches"] if m["kind"] == "rule")
+    assert rules == [("active", True, False),
+                     ("expression", "voters > registered * 100",
+                      "registered > 0 and total > registered")]
+    status, output = verify("--language", "en")
+    assert ("is voters > registered * 100 in the table, registered > 0 and total > "
+            "registered in the log") in output
 
 
 # --- (2) the page: who, and without the second factor ----------------------------------------
