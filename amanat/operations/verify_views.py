@@ -11,8 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from amanat.accounts import access, policy
 from amanat.elections.selectors import election_for_request
@@ -40,7 +38,7 @@ def verify_start(request: HttpRequest) -> HttpResponse:
     _require(request, policy.CREATE)
     election = election_for_request(request, required=True)
     user_id = int(request.user.pk or 0)
-    if _pending(election.pk):
+    if tasks.verify_pending(election.pk):
         # One pass at a time: each is a national read of about a minute on the task
         # worker that also delivers the day's alerts (attack att16c F3).
         messages.info(request, _("A check of this election is already waiting or running; "
@@ -51,12 +49,3 @@ def verify_start(request: HttpRequest) -> HttpResponse:
                                 "log and shown here when it is done; reload the page."))
     return redirect("operations:verify")
 
-
-def _pending(election_id: int) -> bool:
-    """Whether a check of the election is queued or running on the task worker."""
-    waiting = DBTaskResult.objects.filter(
-        task_path=tasks.operations_verify.module_path,
-        status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING),
-    ).values_list("args_kwargs", flat=True)
-    return any(list((found or {}).get("args") or [])[:1] == [election_id]
-               for found in waiting)

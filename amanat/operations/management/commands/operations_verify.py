@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from amanat.core.periodic import loop_seconds, run_every
 from amanat.core.templatetags.persian import localize_digits
 from amanat.elections.models import Election
 from amanat.elections.selectors import election_for_command
@@ -41,9 +40,7 @@ class Command(BaseCommand):
                             default=settings.LANGUAGE_CODE, help="the report's language")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        loop = options.get("loop")
-        if loop is not None and loop < 1:
-            raise CommandError("--loop needs a number of seconds of at least 1")
+        loop = loop_seconds(options.get("loop"))
         with translation.override(options["language"]):
             election = election_for_command(options.get("election"))
             county = None
@@ -55,13 +52,8 @@ class Command(BaseCommand):
                 if self._run(election, county, options).mismatches:
                     raise SystemExit(1)
                 return
-            while True:
-                started = time.monotonic()
-                try:
-                    self._run(election, county, options)
-                except DatabaseError:
-                    log.exception("operations-verify: run failed, retrying in %s s", loop)
-                time.sleep(max(0.0, loop - (time.monotonic() - started)))
+            run_every(loop, lambda: self._run(election, county, options),
+                      name="operations-verify")
 
     def _run(self, election: Election, county: AdminUnit | None,
              options: dict[str, Any]) -> reconcile.Summary:

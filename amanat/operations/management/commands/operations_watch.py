@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 from django.utils import timezone
 
+from amanat.core.periodic import loop_seconds, run_every
 from amanat.elections.selectors import election_for_command
 from amanat.operations.watch import WatchResult, silent_watch
 
@@ -31,23 +30,16 @@ class Command(BaseCommand):
                             help="run every SECONDS seconds until stopped")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        election = election_for_command(options.get("election"))
-        loop, given = options.get("loop"), options.get("now")
+        loop, given = loop_seconds(options.get("loop")), options.get("now")
         if loop is not None and given:
             raise CommandError("--now runs the watch once: give --now or --loop, not both")
-        if loop is not None and loop < 1:
-            raise CommandError("--loop needs a number of seconds of at least 1")
+        election = election_for_command(options.get("election"))
         if loop is None:
             self._report(silent_watch(election=election, now=self._now(given)))
             return
-        while True:
-            started = time.monotonic()
-            try:
-                self._report(silent_watch(election=election, now=timezone.now()))
-            except DatabaseError:
-                # A locked or briefly unreachable database: the next run tries again.
-                log.exception("operations-watch: run failed, retrying in %s s", loop)
-            time.sleep(max(0.0, loop - (time.monotonic() - started)))
+        run_every(loop, lambda: self._report(silent_watch(election=election,
+                                                          now=timezone.now())),
+                  name="operations-watch")
 
     def _now(self, given: str | None) -> datetime.datetime:
         if not given:
