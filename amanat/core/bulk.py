@@ -25,6 +25,11 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 
 BATCH = 5000
+# PostgreSQL plans from statistics that only ANALYZE (or autovacuum, a minute or more
+# later) gathers: right after a load of this many rows the planner still thinks the
+# table nearly empty, and picked a scan of every station of the election to find one
+# (docs/benchmarks.md, "PostgreSQL: the intake's result columns").
+ANALYZE_AFTER = 1000
 # Field types whose Python values the driver cannot take as they are.
 _ADAPTED = frozenset({"DateField", "DateTimeField", "TimeField", "JSONField", "DecimalField",
                       "UUIDField"})
@@ -82,6 +87,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
                 for row in rows:
                     copy.write_row(prepare(row))
                     count += 1
+            if count >= ANALYZE_AFTER:
+                cursor.execute(f"ANALYZE {table}")
             return count
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608

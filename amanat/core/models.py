@@ -27,8 +27,13 @@ class IdempotencyRecord(models.Model):
     (``amanat.core.idempotency.idempotency_cleanup``).
     """
 
+    # No index of its own: the unique constraint's index starts with the user.  With a
+    # second, the planner, before statistics exist (a fresh table, or before the first
+    # autoanalyze), read every record of the user to find one key: the API's token
+    # SELECT grew with a device's reports (docs/benchmarks.md, "PostgreSQL: the intake's
+    # result columns").
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     # Method and path, e.g. "PATCH /api/v1/stations/12": a key is scoped to one resource.
     route = models.CharField(max_length=255)

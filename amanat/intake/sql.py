@@ -25,6 +25,7 @@ import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.signals import post_save, pre_save
+from psycopg import pq
 
 from amanat.lib.limits import ID_MAX
 
@@ -53,12 +54,12 @@ def _native(db: BaseDatabaseWrapper, statement: str) -> str:
     return _NATIVE[key]
 
 
-Ran = tuple[Any, list[tuple[Any, ...]], int, Any]
+Ran = tuple[tuple[str, ...], list[tuple[Any, ...]], int, Any]
 
 
 def _run(statement: str, params: Sequence[Any]) -> Ran:
-    """Execute on the connection's driver cursor: (description, rows, rowcount,
-    lastrowid).
+    """Execute on the connection's driver cursor: (column names, rows, rowcount,
+    lastrowid); no names and no rows for a statement that returns none.
 
     Django's cursor wraps every execute in several layers (thread and event-loop checks,
     error translation, SQL conversion, debug logging) that cost more than SQLite takes
@@ -79,12 +80,31 @@ def _run(statement: str, params: Sequence[Any]) -> Ran:
         cursor = _cursor(db)
         try:
             cursor.execute(_native(db, statement), params)
-            rows = cursor.fetchall() if cursor.description else []
-            return cursor.description, rows, cursor.rowcount, getattr(cursor, "lastrowid", None)
+            names = _names(cursor)
+            rows = cursor.fetchall() if names else []
+            return names, rows, cursor.rowcount, getattr(cursor, "lastrowid", None)
         finally:
             if logged:  # a failed statement too, as Django records it
                 _record(db, cursor, statement, params, time.monotonic() - start)
             cursor.close()
+
+
+def _names(cursor: Any) -> tuple[str, ...]:
+    """The result's column names, () when the statement returns no rows.
+
+    psycopg builds ``cursor.description`` anew on every access, a Python object with a
+    type look-up per column: for the intake's joined SELECTs of 60–150 columns that cost
+    more of the app's CPU than the statement did the server's (docs/benchmarks.md,
+    "PostgreSQL: the intake's result columns").  The names come from the result itself;
+    sqlite3's description is a plain tuple made in C."""
+    if isinstance(cursor, psycopg.Cursor):
+        result = cursor.pgresult
+        if result is None or result.status != pq.ExecStatus.TUPLES_OK:
+            return ()
+        encoding = cursor.connection.info.encoding
+        return tuple(result.fname(i).decode(encoding)  # type: ignore[union-attr]
+                     for i in range(result.nfields))
+    return tuple(column[0] for column in cursor.description or ())
 
 
 def _cursor(db: BaseDatabaseWrapper) -> Any:
@@ -141,8 +161,7 @@ def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     model and column list rather than on every query.
     """
     db = _db()
-    description, rows, _, _ = _run(sql, params)
-    columns = tuple(column[0] for column in description)
+    columns, rows, _, _ = _run(sql, params)
     order, converters, attnames = _reading(db, model, columns)
     found = []
     for row in rows:
@@ -165,8 +184,7 @@ def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequen
     of the models that are LEFT JOINed: where a row has none (its primary key NULL)
     their place holds None, and no instance is built for it."""
     db = _db()
-    description, rows, _, _ = _run(sql, params)
-    columns = tuple(column[0] for column in description)
+    columns, rows, _, _ = _run(sql, params)
     if db.vendor == "sqlite":
         # SQLite names a repeated column of a parenthesised join "name:1", "name:2"
         # (``lookups.report_lookups``); no column of ours has a colon.
