@@ -4,8 +4,10 @@ and the restored audit log verified against the last published checkpoint.
 Everything happens in a temporary folder with its own PostgreSQL clusters (Debian's
 ``postgresql`` package; nothing else):
 
-1. **primary**: ``initdb``, started with WAL archiving (``archive_mode=on``,
-   ``archive_command`` copying each finished segment into ``archive/``), migrated; the
+1. **primary**: ``initdb``, with WAL archiving (``archive_mode=on``, ``archive_command``
+   copying each finished segment into ``archive/``) and the national layout's
+   ``synchronous_standby_names`` in its ``postgresql.auto.conf`` (committing with
+   ``synchronous_commit=local``: the drill has no standby), migrated; the
    checkpoint signer's key made with ``amanat audit-keygen`` in ``signer/`` (outside the
    database, as on a real signer machine).
 2. **writes before the backup**: an inspector's reports through the API
@@ -21,7 +23,9 @@ Everything happens in a temporary folder with its own PostgreSQL clusters (Debia
    is killed (``pg_ctl stop -m immediate``: it is lost).
 6. **restore**: the base backup unpacked into a new data folder, ``restore_command``
    reading ``archive/``, ``recovery_target_time`` = the target, ``recovery_target_action
-   = promote``, ``recovery.signal``; started on a new port and waited for until promoted.
+   = promote``, ``synchronous_standby_names = ''`` and ``archive_mode = off`` (the
+   primary's files, copied by the backup, name a synchronous standby and the live
+   archive), ``recovery.signal``; started on a new port and waited for until promoted.
 7. **checks on the restored copy**, from a new app host (an empty var folder): the
    reports before the target are there, their evidence files readable (kept in the
    database, ``AMANAT_FILE_STORAGE=database``: restored with it), those after it are
@@ -201,8 +205,20 @@ class Drill:
         # there, and never show a half-copied one under its name (copy, then rename).
         archive_command = (f"test ! -f {self.archive}/%f && cp %p {self.archive}/%f.part"
                            f" && mv {self.archive}/%f.part {self.archive}/%f")
-        url = self.start(primary, free_port(), "-c wal_level=replica -c archive_mode=on",
-                         f"-c archive_command='{archive_command}' -c archive_timeout=0")
+        # In the primary's own files, as an operator's primary has them (postgresql.conf
+        # and ALTER SYSTEM), not on the command line: pg_basebackup copies the files into
+        # the backup, and the restore must undo what would harm the restored copy. Here
+        # the synchronous standby of the national layout is named (docs/deployment.md):
+        # a restored copy that kept the name would hang on every commit, audit-export's
+        # included (user review 2 of the national layout, finding 2). The drill has no
+        # standby, so the primary commits with synchronous_commit=local (command line:
+        # not in the backup) and does not wait for one.
+        settings = ("wal_level = replica\narchive_mode = on\n"
+                    f"archive_command = '{archive_command}'\narchive_timeout = 0\n"
+                    "synchronous_standby_names = 'amanat_standby'\n")
+        subprocess.run([*self.as_owner, "sh", "-c", f"cat >> {primary}/postgresql.auto.conf"],
+                       input=settings.encode(), check=True, timeout=TIMEOUT)
+        url = self.start(primary, free_port(), "-c synchronous_commit=local")
         self.pg("createdb", "-h", str(self.work), "-p", url.rsplit(":", 1)[1].split("/")[0],
                 "-U", "amanat", "amanat", log="createdb.log")
         self.amanat(url, self.signer, "migrate", "--noinput", "-v", "0")
@@ -317,15 +333,26 @@ class Drill:
                         "-C", str(restored)], check=True, timeout=TIMEOUT)
         subprocess.run([*self.as_owner, "tar", "-xzf", str(self.backup / "pg_wal.tar.gz"),
                         "-C", str(restored / "pg_wal")], check=True, timeout=TIMEOUT)
+        # docs/deployment.md, "Restore to a point in time": the last two lines keep the
+        # restored copy from waiting for the primary's synchronous standby and from
+        # archiving its new timeline into the live archive (user review 2, F2 and F3).
         recovery = (f"restore_command = 'cp {self.archive}/%f %p'\n"
                     f"recovery_target_time = '{target}'\n"
-                    "recovery_target_action = 'promote'\n")
+                    "recovery_target_action = 'promote'\n"
+                    "synchronous_standby_names = ''\n"
+                    "archive_mode = off\n")
         subprocess.run([*self.as_owner, "sh", "-c",
                         f"cat >> {restored}/postgresql.auto.conf && "
                         f"touch {restored}/recovery.signal"],
                        input=recovery.encode(), check=True, timeout=TIMEOUT)
         url = self.start(restored, free_port())
         self._wait_promoted(url, restored)
+        # The primary's synchronous standby and archive are not the restored copy's.
+        settings = {"synchronous_standby_names": self.sql(url, "SHOW synchronous_standby_names"),
+                    "archive_mode": self.sql(url, "SHOW archive_mode")}
+        self.check(f"{name}_no_standby_no_archive",
+                   settings == {"synchronous_standby_names": "", "archive_mode": "off"},
+                   settings)
         return url
 
     def _wait_archived(self, url: str, segment: str) -> None:

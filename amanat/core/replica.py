@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -95,6 +97,37 @@ class ReplicaRouter:
         return db == PRIMARY
 
 
+class _Warnings:
+    """When each kind of replica problem was last logged, and the pages read from the
+    primary because of it since: one line a minute per process, not one per page."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last: dict[str, float] = {}
+        self.pages: dict[str, int] = {}
+
+
+warnings = _Warnings()
+
+
+def _warn(kind: str, message: str, *args: Any) -> None:
+    """Log a replica problem at WARNING, at most once per kind per
+    ``AMANAT_OUTAGE_ALARM_EVERY`` seconds (as the outage alarm), with the number of
+    pages that read the primary because of it since the last line."""
+    every = float(getattr(settings, "AMANAT_OUTAGE_ALARM_EVERY", 60))
+    now = time.monotonic()
+    with warnings.lock:
+        pages = warnings.pages.get(kind, 0) + 1
+        last = warnings.last.get(kind)
+        if last is not None and now - last < every:
+            warnings.pages[kind] = pages
+            return
+        warnings.last[kind] = now
+        warnings.pages[kind] = 0
+    log.warning(message + "; %d page(s) read from the primary since the last warning",
+                *args, pages)
+
+
 def replica_lag() -> float | None:
     """Seconds the replica may be behind the primary; None if it cannot be asked."""
     with connections[PRIMARY].cursor() as cursor:
@@ -105,7 +138,7 @@ def replica_lag() -> float | None:
             cursor.execute(LAG_SQL, [position])
             row = cursor.fetchone()
     except DatabaseError:
-        log.warning("the replica could not be reached: reading from the primary")
+        _warn("unreachable", "the replica could not be reached: reading from the primary")
         connections[REPLICA].close()
         return None
     return float(row[0]) if row else None
@@ -125,7 +158,14 @@ def _use_replica(request: HttpRequest) -> float | None:
     if not configured() or STICKY_COOKIE in request.COOKIES:
         return None
     lag = replica_lag()
-    if lag is None or lag > settings.AMANAT_REPLICA_MAX_LAG:
+    if lag is None:
+        return None
+    if lag > settings.AMANAT_REPLICA_MAX_LAG:
+        # Every marked page now loads the primary: the operator must hear of it (a
+        # replica paused, cut off, or left behind by a failover; user review 2 of the
+        # national layout, finding 1).
+        _warn("behind", "the replica is %.0f s behind (AMANAT_REPLICA_MAX_LAG %.0f s):"
+              " reading from the primary", lag, settings.AMANAT_REPLICA_MAX_LAG)
         return None
     return lag
 

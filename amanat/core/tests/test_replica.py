@@ -6,6 +6,8 @@ that shows the old value was read there."""
 
 from __future__ import annotations
 
+import datetime
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,11 +17,14 @@ from django.db import connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from amanat.accounts.models import Membership
 from amanat.accounts.testing import sign_in
 from amanat.core.replica import REPLICA, STICKY_COOKIE, reading_from_replica
+from amanat.core.replica import warnings as replica_warnings
 from amanat.elections.models import Election
+from amanat.operations import services as operations_services
 from amanat.stations.models import Station
 from amanat.stations.tests.conftest import make_station
 
@@ -112,13 +117,25 @@ def test_a_stale_replica_serves_the_old_value_until_the_user_writes(
 
 
 def test_a_replica_further_behind_than_the_bound_is_not_used(
-        station: Station, governor: Client, paused: None, settings: Any) -> None:
+        station: Station, governor: Client, paused: None, settings: Any,
+        caplog: pytest.LogCaptureFixture) -> None:
     settings.AMANAT_REPLICA_MAX_LAG = 0.5
+    replica_warnings.last.clear()
+    replica_warnings.pages.clear()
     Station.objects.filter(pk=station.pk).update(name="دبیرستان سعدی")
     time.sleep(1.2)  # the standby's last replayed commit is now older than the bound
-    response = _list(governor)
-    assert response["X-Amanat-Read"] == "default"
-    assert "دبیرستان سعدی" in response.content.decode()
+    with caplog.at_level(logging.WARNING, logger="amanat.replica"):
+        response = _list(governor)
+        assert response["X-Amanat-Read"] == "default"
+        assert "دبیرستان سعدی" in response.content.decode()
+        _list(governor)
+        _list(governor)
+    # The operator hears of it (every marked page now loads the primary), once a
+    # minute, not once a page (user review 2 of the national layout, finding 1).
+    lines = [r.getMessage() for r in caplog.records if r.name == "amanat.replica"]
+    assert len(lines) == 1, lines
+    assert "the replica is" in lines[0] and "s behind" in lines[0]
+    assert "reading from the primary" in lines[0]
 
 
 def test_reads_inside_a_transaction_and_writes_stay_on_the_primary(station: Station) -> None:
@@ -205,3 +222,40 @@ def test_a_replica_cut_off_from_its_primary_does_not_claim_to_be_current(
     _replayed()
     response = _list(governor)
     assert response["X-Amanat-Read"] == "replica"  # back in use once it follows again
+
+
+@pytest.fixture
+def day_station(station: Station) -> Station:
+    """The station's election with its day prepared (windows and day rows)."""
+    election = Election.objects.get(pk=station.election_id)  # its day as a date
+    operations_services.windows_default_create(election=election, actor=None)
+    operations_services.day_prepare(election=election)
+    return station
+
+
+def test_the_election_day_dashboard_is_read_from_the_replica_as_of_its_data(
+        day_station: Station, governor: Client, paused: None, settings: Any) -> None:
+    """User review 2 of the national layout, finding 5: the election-day dashboard, the
+    page every county keeps open and polls, read the primary. It is read from the replica
+    now; its figures are judged at the replica's data time (now less the lag), which the
+    poll's answer states, and its staleness line is restated after every poll."""
+    settings.AMANAT_REPLICA_MAX_LAG = 60
+    Station.objects.filter(pk=day_station.pk).update(name="دبیرستان سعدی")
+    time.sleep(1.5)  # the standby's last replayed commit is now over a second old
+    url = reverse("operations:dashboard_data", args=[day_station.county_id])
+    before = timezone.now()
+    response = governor.get(url)
+    assert response["X-Amanat-Read"] == "replica"
+    data = response.json()
+    assert datetime.datetime.fromisoformat(data["at"]) <= before - datetime.timedelta(seconds=1)
+    assert data["replica_lag_shown"].startswith("ارقام تا ")
+    page = governor.get(reverse("operations:dashboard_unit",
+                                args=[day_station.county_id]))
+    assert page["X-Amanat-Read"] == "replica"
+    assert 'data-testid="replica-lag"' in page.content.decode()
+    # A user who just wrote reads the primary: figures at the present moment, no line.
+    governor.post(reverse("set_language"), {"language": "fa", "next": "/"})
+    response = governor.get(url)
+    assert response["X-Amanat-Read"] == "default"
+    assert response.json()["replica_lag_shown"] is None
+    assert datetime.datetime.fromisoformat(response.json()["at"]) >= before

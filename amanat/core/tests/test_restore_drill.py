@@ -32,6 +32,11 @@ def test_a_backup_restores_to_a_point_in_time_and_its_audit_log_verifies() -> No
     result = json.loads(done.stdout)
     assert done.returncode == 0 and result["ok"], result.get("error", done.stderr[-3000:])
     checks = result["checks"]
+    # The primary's files name a synchronous standby and the live archive; the restore
+    # recipe undoes both (user review 2 of the national layout, findings 2 and 3).
+    for restored in ("restored", "restored-early"):
+        assert checks[f"{restored}_no_standby_no_archive"] == {
+            "synchronous_standby_names": "", "archive_mode": "off"}
     # Everything up to the target time came back, files included; nothing after it did.
     assert checks["reports_before_target_present"] == {
         "before-backup": 6, "after-backup": 6, "between-targets": 1}

@@ -76,6 +76,13 @@
       // same on load and after every poll, whatever the browser's clock or zone.
       updated.textContent = data.at_shown || data.at;
     }
+    // Read from a replica: the staleness line above the page says how old this poll's
+    // figures may be; hidden while a poll is read from the primary (issue 19).
+    var lag = document.querySelector("[data-testid=replica-lag]");
+    if (lag && "replica_lag_shown" in data) {
+      lag.hidden = !data.replica_lag_shown;
+      if (data.replica_lag_shown) lag.textContent = data.replica_lag_shown;
+    }
     var body = document.getElementById("ops-rows");
     if (body && data.rows.length) {
       var fragment = document.createDocumentFragment();
