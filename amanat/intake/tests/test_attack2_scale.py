@@ -1,0 +1,105 @@
+"""Attack review 2 of the national deployment (docs/reviews/2026-12-attack2-scale.md):
+the intake's one-SELECT look-ups (``lookups.report_lookups``, the token check) against a
+database that is not exactly as this release left it, and against callers reaching
+for what is not theirs."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from amanat.audit.services import audit_chain_problem
+from amanat.elections.models import Election
+from amanat.incidents.models import Category, Report
+from amanat.intake.tests.conftest import World, post_report, serve, token_for
+from amanat.intake.tests.test_checkins import (  # noqa: F401  (field: a fixture)
+    OPENING,
+    TURNOUT,
+    Field,
+    field,
+    post,
+)
+from amanat.operations.models import Checkin
+from amanat.operations.tests.conftest import day  # noqa: F401  (a fixture)
+from amanat.stations.models import Station
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("group_commit")]
+
+BODY = {"category": "VB", "station_code": "2310-0042", "text": "پول در ازای رأی"}
+
+# Every table the API's hot path reads with ``x.*`` in one joined SELECT: the token
+# check (token, user, membership, unit, idempotency record) and the report's look-up
+# (election, station, county and unit, category).
+TABLES = ["accounts_apitoken", "auth_user", "accounts_membership", "geo_adminunit",
+          "core_idempotencyrecord", "elections_election", "stations_station",
+          "incidents_category"]
+
+
+@pytest.fixture
+def added_column(request: Any) -> Iterator[str]:
+    """A column the running code does not know, added to ``request.param``: what a
+    release's migration does while the app servers not yet restarted still serve
+    (several app servers are upgraded one by one), or what a database administrator's
+    tool adds."""
+    table = request.param
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} ADD COLUMN amanat_next integer")
+    yield table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} DROP COLUMN amanat_next")
+
+
+@pytest.mark.parametrize("added_column", TABLES, indirect=True)
+def test_a_column_the_code_does_not_know_does_not_stop_the_api(
+    world: World, added_column: str,
+) -> None:
+    token = token_for(world.personas.inspector)
+    first = post_report(token, BODY, "key-1")
+    assert first.status == 201, first.content
+    # The retry's record is read with the token (the idempotency record's table).
+    again = post_report(token, BODY, "key-1")
+    assert again.status == 201 and again.header("Idempotent-Replayed") == "true"
+    me = serve("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status == 200, me.content
+    assert Report.objects.count() == 1
+    assert audit_chain_problem() is None
+
+
+@pytest.mark.parametrize("added_column", ["operations_window", "operations_stationday"],
+                         indirect=True)
+def test_a_column_the_code_does_not_know_does_not_stop_the_check_ins(
+    field: Field, added_column: str,  # noqa: F811
+) -> None:
+    """The check-in's window and station's day, read in one SELECT likewise."""
+    for body, key in ((OPENING, "open"), (TURNOUT, "turnout")):
+        answer = post(field.token, body, key)
+        assert answer.status == 201, answer.content
+    assert Checkin.objects.count() == 2
+    assert audit_chain_problem() is None
+
+
+def test_a_station_of_another_election_or_a_disabled_category_is_not_reached(
+    world: World,
+) -> None:
+    """The one SELECT joins the station to the CURRENT election only, and the category
+    only while active: a station with the same code in an older election (another
+    county's register of the past, say) or a switched-off category is unknown."""
+    token = token_for(world.personas.inspector)
+    old = Election.objects.create(name="پیشین", slug="old-1401",
+                                  election_day=timezone.localdate() - datetime.timedelta(
+                                      days=400))
+    Station.objects.create(election=old, county=world.geo.gharchak,
+                           unit=world.geo.gharchak_city,
+                           unit_path=world.geo.gharchak_city.path, code="0099", name="قدیم")
+    gone = post_report(token, {**BODY, "station_code": "2310-0099"}, "old-station")
+    assert gone.status == 422 and gone.json()["errors"][0]["field"] == "station_code"
+    Category.objects.filter(sms_code="VB").update(active=False)
+    for code in ("VB", "vote_buying"):
+        off = post_report(token, {**BODY, "category": code}, f"off-{code}")
+        assert off.status == 422 and off.json()["errors"][0]["field"] == "category"
+    assert Report.objects.count() == 0
