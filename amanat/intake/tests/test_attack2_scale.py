@@ -103,3 +103,23 @@ def test_a_station_of_another_election_or_a_disabled_category_is_not_reached(
         off = post_report(token, {**BODY, "category": code}, f"off-{code}")
         assert off.status == 422 and off.json()["errors"][0]["field"] == "category"
     assert Report.objects.count() == 0
+
+
+def test_extreme_headers_are_refused_plainly(world: World) -> None:
+    """What a client can put in the headers the hot path reads before anything else:
+    an Idempotency-Key too long, not ASCII (a WSGI server hands header bytes over as
+    Latin-1 text) or with a control character; a bearer string too long or not ASCII;
+    a forwarded-for list of garbage.  Each is a 4xx that names it, never a 500, and
+    nothing is stored."""
+    token = token_for(world.personas.inspector)
+    for key in ("k" * 256, "کلید".encode().decode("latin-1"), "a\tb", " "):
+        answer = post_report(token, BODY, key)
+        assert answer.status in (400, 422), (key, answer.content)
+        assert answer.json()["errors"][0]["field"] == "Idempotency-Key"
+    for bearer in ("amt_" + "x" * 10_000, "amt_" + "توکن".encode().decode("latin-1"), ""):
+        assert post_report(bearer, BODY, "fine").status == 401
+    odd = serve("/api/v1/incidents/reports", method="POST", body=b"{}", headers={
+        "Authorization": f"Bearer {token}", "Idempotency-Key": "odd",
+        "X-Forwarded-For": "::::, 999.1.1.1, " + "1," * 5000})
+    assert odd.status == 422  # the body's fields, not the header
+    assert Report.objects.count() == 0
