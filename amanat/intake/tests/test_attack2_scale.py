@@ -123,3 +123,22 @@ def test_extreme_headers_are_refused_plainly(world: World) -> None:
         "X-Forwarded-For": "::::, 999.1.1.1, " + "1," * 5000})
     assert odd.status == 422  # the body's fields, not the header
     assert Report.objects.count() == 0
+
+
+def test_a_key_written_like_a_long_keys_digest_is_its_own_check_in(
+    field: Field,  # noqa: F811
+) -> None:
+    """A check-in's channel key holds a key too long for its column by its digest
+    (``api:<user>:#<sha256>``).  Another key of the same device spelt as that digest
+    named the same check-in: the second check-in was answered as stored (200, the first
+    one's answer) and never stored: acknowledged, and lost."""
+    import hashlib
+
+    long_key = "L" * 250
+    first = post(field.token, OPENING, long_key)
+    assert first.status == 201, first.content
+    lookalike = "#" + hashlib.sha256(long_key.encode()).hexdigest()
+    second = post(field.token, TURNOUT, lookalike)
+    assert second.status == 201, second.content
+    assert second.json()["id"] != first.json()["id"]
+    assert Checkin.objects.count() == 2
