@@ -142,3 +142,40 @@ def test_a_key_written_like_a_long_keys_digest_is_its_own_check_in(
     assert second.status == 201, second.content
     assert second.json()["id"] != first.json()["id"]
     assert Checkin.objects.count() == 2
+
+
+def test_check_ins_stored_by_the_fast_path_then_edited_in_the_table_are_named(
+    field: Field,  # noqa: F811
+) -> None:
+    """The batch writer's plain-SQL rows (``intake.checkins.store_many``) carry what
+    their receive events say: clean at first; a figure raised on the primary with SQL
+    afterwards is named by ``operations-verify``."""
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    for body, key in ((OPENING, "open"), (TURNOUT, "turnout")):
+        assert post(field.token, body, key).status == 201
+
+    def verify() -> tuple[int, dict[str, Any]]:
+        out = io.StringIO()
+        try:
+            call_command("operations_verify", "--election", field.day.election.slug,
+                         "--json", stdout=out, stderr=io.StringIO())
+        except SystemExit as stopped:
+            return int(stopped.code or 0), json.loads(out.getvalue())
+        return 0, json.loads(out.getvalue())
+
+    def of_checkins(report: dict[str, Any]) -> list[dict[str, Any]]:
+        # The fixture moved the windows onto now without their event: not ours here.
+        return [m for m in report["mismatches"] if m["table"] != "operations.window"]
+
+    assert of_checkins(verify()[1]) == []
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE operations_checkin SET voters = 999 WHERE voters = 120")
+    status, report = verify()
+    assert status == 1
+    named = of_checkins(report)
+    assert named and named[0]["table"] == "operations.checkin", named
+    assert "999" in json.dumps(named)
