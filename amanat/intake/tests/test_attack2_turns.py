@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import translation
 
 from amanat.audit.models import Event
 from amanat.audit.services import (
@@ -120,3 +121,25 @@ def test_a_together_group_that_failed_after_appending_is_redone_from_the_stored_
     later = [_Job(lambda: _append(user, 5))]
     committer.commit_batch(later)
     _chain_whole(5)
+
+
+@pytest.mark.parametrize(("edit", "found"), [
+    ("UPDATE audit_chainhead SET last_hash = %s", "does not match its hash chain"),
+    ("UPDATE audit_chainhead SET last_seq = last_seq + 3", "expected event"),
+])
+def test_a_chain_head_edited_on_the_primary_breaks_the_chain_where_it_is_checked(
+    user: Any, edit: str, found: str,
+) -> None:
+    """The turn reads the head it locks and chains from it: a head row edited with SQL
+    (an attacker who wants the next events to hide a deletion, say) makes the next
+    batch's events fail the verification, not pass it."""
+    GroupCommitter().commit_batch([_Job(lambda: _append(user, 1))])
+    assert audit_chain_problem() is None
+    with connection.cursor() as cursor:
+        cursor.execute(edit, ["f" * 64] if "%s" in edit else [])
+    later = [_Job(lambda: _append(user, 2))]
+    GroupCommitter().commit_batch(later)
+    assert later[0].error is None
+    with translation.override("en"):
+        problem = audit_chain_problem()
+    assert problem is not None and found in problem, problem
