@@ -236,6 +236,21 @@ def _postgres(url: str) -> dict[str, Any]:
         config["PORT"] = ",".join(ports) if any(ports) else ""
     options: dict[str, Any] = config.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", int(os.environ.get("AMANAT_DB_CONNECT_TIMEOUT", "5")))
+    # A database host that vanishes (power, kernel, a network cut) ends no connection:
+    # a query sent on one waited for TCP's ~15 minutes of retransmissions, with every
+    # request thread and the group-commit writer behind it, while the standby was
+    # promoted (attack review 2, finding 2).  Sent data unacknowledged for this many
+    # seconds fails the connection (a 503; the next one finds the promoted host), and
+    # keepalives end an idle kept one, which the health check then replaces.  A slow
+    # query or a commit waiting for the standby is not affected: the server's
+    # kernel acknowledges what was sent.  0: TCP's defaults.
+    tcp_timeout = int(os.environ.get("AMANAT_DB_TCP_TIMEOUT", "10") or 0)
+    if tcp_timeout > 0:
+        options.setdefault("tcp_user_timeout", tcp_timeout * 1000)
+        options.setdefault("keepalives", 1)
+        options.setdefault("keepalives_idle", tcp_timeout)
+        options.setdefault("keepalives_interval", max(1, tcp_timeout // 3))
+        options.setdefault("keepalives_count", 3)
     pool = int(os.environ.get("AMANAT_DB_POOL", "0") or 0)
     if pool > 0:
         # Django's pool keeps and checks the connections itself: none kept per thread.

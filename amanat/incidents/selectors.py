@@ -304,22 +304,17 @@ def find_station(election: Election | None, text: str, *, within: list[str] | No
                           election)
 
 
-def station_query(election: Election | None, text: str, *, within: list[str] | None = None,
-                  with_units: bool = False) -> tuple[str, list[Any]] | None:
+def station_query(election: Election | None, text: str, *, within: list[str] | None = None
+                  ) -> tuple[str, list[Any]] | None:
     """``find_station``'s SELECT of all the station's columns and its parameters, or None
-    when nothing can match.  One text for both readers: ``find_station`` here and the
-    intake's plain-SQL lookup (amanat/intake/lookups.py), on the station's unique
-    (election, county, code).  ``with_units``: the county's and the unit's columns
-    follow the station's (the unit's all NULL when the station has none), the intake's
-    one round trip for what ``station_placed`` needs."""
+    when nothing can match, on the station's unique (election, county, code).  The
+    intake's plain-SQL lookup (amanat/intake/lookups.py) puts the same conditions
+    (``station_match``) in its join with the current election."""
     match = station_match(text, within=within)
     if election is None or match is None:
         return None
     conditions, params = match
-    query = ("SELECT s.*, c.*, u.* FROM stations_station s JOIN geo_adminunit c"
-             " ON c.id = s.county_id LEFT JOIN geo_adminunit u ON u.id = s.unit_id"
-             if with_units else
-             "SELECT s.* FROM stations_station s JOIN geo_adminunit c ON c.id = s.county_id")
+    query = "SELECT s.* FROM stations_station s JOIN geo_adminunit c ON c.id = s.county_id"
     return f"{query} WHERE s.election_id = %s AND {conditions}", [election.pk, *params]
 
 

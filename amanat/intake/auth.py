@@ -74,8 +74,9 @@ def _token_query(vendor: str, replay: bool) -> str:
     request needs first (docs/benchmarks.md, "PostgreSQL: intake at its causes")."""
     if (vendor, replay) not in _TOKEN_QUERIES:
         _TOKEN_QUERIES[vendor, replay] = (
-            "SELECT t.*, u.*, m.*, g.*, "  # noqa: S608
-            + ("r.*, " if replay else "")
+            f"SELECT {sql.columns(ApiToken, 't')}, {sql.columns(User, 'u')},"  # noqa: S608
+            f" {sql.columns(Membership, 'm')}, {sql.columns(AdminUnit, 'g')}, "
+            + (f"{sql.columns(IdempotencyRecord, 'r')}, " if replay else "")
             + token_stations_columns("t.id", vendor)
             + " FROM accounts_apitoken t JOIN auth_user u ON u.id = t.user_id"
             " LEFT JOIN accounts_membership m ON m.user_id = u.id AND m.active"

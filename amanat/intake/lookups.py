@@ -38,13 +38,15 @@ def report_lookups(station_text: str | None, *, within: list[str] | None = None,
     server CPU on the same cores (docs/benchmarks.md, "PostgreSQL: intake CPU per
     report, election, station and category in one SELECT")."""
     election_sql, params = current_query()
-    columns = ["e.*"]
+    # Each table's columns written out, never ``x.*`` (``sql.columns`` says why).
+    columns = [sql.columns(Election, "e")]
     models_: list[type[Any]] = [Election]
     joins = [f"LEFT JOIN ({election_sql}) e ON 1 = 1"]
     station = station_match(station_text, within=within) if station_text else None
     if station is not None:
         conditions, station_params = station
-        columns.append("s.*, c.*, u.*")
+        columns += [sql.columns(Station, "s"), sql.columns(AdminUnit, "c"),
+                    sql.columns(AdminUnit, "u")]
         models_ += [Station, AdminUnit, AdminUnit]
         joins.append("LEFT JOIN (stations_station s JOIN geo_adminunit c ON c.id = s.county_id"
                      " LEFT JOIN geo_adminunit u ON u.id = s.unit_id)"
@@ -52,7 +54,7 @@ def report_lookups(station_text: str | None, *, within: list[str] | None = None,
         params += station_params
     if category is not None:
         condition, category_params = category_match(category)
-        columns.append("k.*")
+        columns.append(sql.columns(Category, "k"))
         models_.append(Category)
         joins.append(f"LEFT JOIN incidents_category k ON {condition}")
         params += category_params
@@ -86,7 +88,7 @@ def report_lookups(station_text: str | None, *, within: list[str] | None = None,
 # row and another reporter's turnout for that window: ``window_for``'s look-up, the day
 # ``checkin_prepare`` reads and ``services._other_voters`` for a signed-in reporter.
 _WINDOW_DAY = (
-    "SELECT w.*, d.*, (SELECT c.voters FROM operations_checkin c"
+    "SELECT {window}, {day}, (SELECT c.voters FROM operations_checkin c"
     " WHERE c.station_id = %s AND c.window_id = w.id AND c.voters IS NOT NULL"
     " AND (c.reporter_id IS NULL OR c.reporter_id <> %s)"
     # A superseded figure is nobody's to disagree with (branch ckfix's state: no row
@@ -97,6 +99,19 @@ _WINDOW_DAY = (
     " WHERE w.election_id = %s AND w.code = %s")
 
 
+_WINDOW_DAYS: dict[str, str] = {}
+
+
+def _window_day() -> str:
+    """``_WINDOW_DAY`` with the window's and the day's columns written out (never
+    ``w.*``: ``sql.columns`` says why), once per database vendor."""
+    vendor = sql.vendor()
+    if vendor not in _WINDOW_DAYS:
+        _WINDOW_DAYS[vendor] = _WINDOW_DAY.format(window=sql.columns(Window, "w"),
+                                                  day=sql.columns(StationDay, "d"))
+    return _WINDOW_DAYS[vendor]
+
+
 def window_and_day(election: Election, station: Station, code: str, user_id: int
                    ) -> tuple[Window | None, StationDay | None, int | None]:
     """The window named ``code`` (``Window.objects.filter(election=…, code=…).first()``,
@@ -105,7 +120,7 @@ def window_and_day(election: Election, station: Station, code: str, user_id: int
     nobody else reported one), in one round trip; (None, None, None) for no such
     window."""
     found = sql.fetch_joined(
-        (Window, StationDay), _WINDOW_DAY,
+        (Window, StationDay), _window_day(),
         [station.pk, user_id, station.election_id, station.pk, election.pk,
          code.strip().upper()], extra=1, optional=(1,))
     if not found:

@@ -173,10 +173,37 @@ def fetch(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     return found
 
 
+def vendor() -> str:
+    return _db().vendor
+
+
+_COLUMNS: dict[tuple[type[models.Model], str, str], str] = {}
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """``alias.*`` written out: the model's own columns of the table named ``alias`` in
+    the statement, in the model's order, for a ``fetch_joined`` SELECT.
+
+    Never ``alias.*`` there: ``fetch_joined`` finds each model's columns by their
+    number, so one column more in the table than the running code knows (a release's
+    migration while the app servers not yet restarted still serve, a tool's column)
+    shifted every model after it and failed every API request, the token check
+    included (attack review 2026-12-attack2-scale, finding 1).  Only names from the
+    model's metadata go into the text."""
+    db = _db()
+    key = (model, alias, db.vendor)
+    if key not in _COLUMNS:
+        quote = db.ops.quote_name
+        _COLUMNS[key] = ", ".join(f"{alias}.{quote(str(field.column))}"
+                                  for field in model._meta.concrete_fields)
+    return _COLUMNS[key]
+
+
 def fetch_joined(models_: Sequence[type[models.Model]], sql: str, params: Sequence[Any] = (),
                  *, extra: int = 0, optional: Iterable[int] = ()) -> list[tuple[Any, ...]]:
     """One instance of each model per row of a join that SELECTs all the columns of
-    each, in that order (``SELECT a.*, b.* FROM a JOIN b …``): one round trip where
+    each, in that order (``SELECT {columns(A, "a")}, {columns(B, "b")} FROM a JOIN b …``,
+    never ``a.*``: ``columns`` says why): one round trip where
     ``fetch`` twice would take two (on PostgreSQL each is a wait for the server and a
     statement for it to run: docs/benchmarks.md, "PostgreSQL: intake at its causes").
     ``extra`` more columns may follow the models' (a subquery's value): each row's

@@ -9,8 +9,11 @@ failover, an idle timeout.  Each of those leaves the connection's socket readabl
 server's closing of it, often after a last error message) while nothing has been asked
 on it.  So: a socket with nothing to read, on a connection that libpq holds as good and
 idle, passes without asking the server; anything else gets Django's ``SELECT 1``.  A
-server that silently vanished from the network is caught by neither check until TCP
-gives up (``AMANAT_DB_CONNECT_TIMEOUT`` bounds the new connection's attempt).
+server that silently vanished from the network is caught by neither check (``SELECT 1``
+would wait on it as the request's query does): the connection's ``tcp_user_timeout``
+and keepalives (``AMANAT_DB_TCP_TIMEOUT``, amanat/settings.py) end it within seconds,
+and ``AMANAT_DB_CONNECT_TIMEOUT`` bounds the new connection's attempt
+(tests/test_vanished_host.py).
 
 With the pool (``AMANAT_DB_POOL``) Django does not call this: the pool checks each
 connection it lends, with a round trip of its own (``ConnectionPool.check_connection``,

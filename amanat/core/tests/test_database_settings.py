@@ -54,3 +54,15 @@ def test_serve_refuses_a_pool_no_larger_than_its_threads(
     monkeypatch.setenv("AMANAT_DB_POOL", "12")
     with pytest.raises(CommandError, match="AMANAT_DB_POOL"):
         call_command("serve", "--threads", "12", "--port", "1")
+
+
+def test_a_vanished_host_is_given_up_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tcp_user_timeout`` and keepalives (attack review 2, finding 2; the namespace
+    test in test_vanished_host.py shows what they change)."""
+    monkeypatch.delenv("AMANAT_DB_TCP_TIMEOUT", raising=False)
+    options = _postgres(URL)["OPTIONS"]
+    assert options["tcp_user_timeout"] == 10_000
+    assert (options["keepalives"], options["keepalives_idle"], options["keepalives_interval"],
+            options["keepalives_count"]) == (1, 10, 3, 3)
+    monkeypatch.setenv("AMANAT_DB_TCP_TIMEOUT", "0")  # TCP's own defaults
+    assert "tcp_user_timeout" not in _postgres(URL)["OPTIONS"]
