@@ -176,7 +176,8 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         table = read_table(data, filename=filename,
                            is_header=lambda row: pt.header_found(row, mapping))
     except TabularError as exc:
-        report.errors.append(RowError(tabular_error(exc), row=1))
+        report.errors.append(RowError(tabular_error(exc), row=exc.row or 1, column=exc.column,
+                                          value=exc.value))
         return report
     report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
     report.warnings += [tabular_warning(code) for code in table.warnings]

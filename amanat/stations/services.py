@@ -227,7 +227,8 @@ def station_import(
         report.errors.append(_no_header_error(exc))
         return report
     except TabularError as exc:
-        report.errors.append(RowError(tabular_error(exc), row=1))
+        report.errors.append(RowError(tabular_error(exc), row=exc.row or 1, column=exc.column,
+                                          value=exc.value))
         return report
     report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
     report.warnings += [tabular_warning(code) for code in table.warnings]

@@ -1,0 +1,172 @@
+"""Real-world files through the people import's two doors, the page and
+``amanat import-people`` (review docs/reviews/2026-12-sheets2.md): a file the reader
+refuses is a clear message naming where, never a 500 or a traceback, and nothing is
+written; what is accepted is stored normalised."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from amanat.accounts.testing import in_language, sign_in
+from amanat.audit.models import Event
+from amanat.lib import tabular
+from amanat.lib.persian import to_persian_digits
+from amanat.staffing.models import Person
+from amanat.staffing.tests.conftest import World, nid
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = ["کد ملی", "نام", "نام خانوادگی", "تلفن همراه"]
+
+
+def xlsx(rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def rewritten(data: bytes, part: str, change: Any) -> bytes:
+    """The XLSX with one part's XML changed (what Excel writes and openpyxl does not)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            archive.writestr(info, change(body) if info.filename == part else body)
+    return out.getvalue()
+
+
+def with_error_cell(rows: list[list[Any]], error: str = "#N/A") -> bytes:
+    """Row 3's mobile is a formula whose saved result is an error (a VLOOKUP that found
+    nothing), as Excel saves it: ``<c t="e"><f>…</f><v>#N/A</v></c>``."""
+    data = xlsx(rows)
+    return rewritten(data, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        rb'<c r="D3"[^>]*>.*?</c>',
+        b'<c r="D3" t="e"><f>VLOOKUP(A3,Sheet2!A:B,2,0)</f><v>' + error.encode() + b"</v></c>",
+        xml))
+
+
+def people() -> list[list[Any]]:
+    return [HEADERS, [nid(801), "علی", "رضایی", "09121234567"],
+            [nid(802), "مریم", "احمدی", "09121234568"]]
+
+
+class Doors:
+    def __init__(self, world: World, tmp_path: Path, capsys: Any) -> None:
+        self.world, self.tmp_path, self.capsys = world, tmp_path, capsys
+        self.url = reverse("staffing:people_import", args=[world.geo.gharchak.pk])
+        self.web = in_language(sign_in(Client(), world.personas.gharchak_governor), "en")
+
+    def page(self, name: str, data: bytes) -> str:
+        upload = io.BytesIO(data)
+        upload.name = name  # type: ignore[attr-defined]
+        response = self.web.post(self.url, {"file": upload})
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert 'data-testid="import-rejected"' in body, body[-3000:]
+        return body
+
+    def command(self, name: str, data: bytes) -> str:
+        path = self.tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(CommandError, match="rejected"):
+            call_command("import_people", str(path), county="2310")
+        err = self.capsys.readouterr().err
+        assert "Traceback" not in err
+        return err
+
+    def refused(self, name: str, data: bytes, *expected: str) -> None:
+        """Refused by both doors with ``expected`` in the message; nothing written."""
+        before = Person.objects.count(), Event.objects.filter(
+            action__startswith="staffing.people").count()
+        page = self.page(name, data)
+        for text in expected:
+            assert text in page, page[-3000:]
+        err = self.command(name, data)
+        assert err.strip()
+        assert before == (Person.objects.count(), Event.objects.filter(
+            action__startswith="staffing.people").count())
+
+
+@pytest.fixture
+def doors(world: World, tmp_path: Path, capsys: Any) -> Doors:
+    return Doors(world, tmp_path, capsys)
+
+
+def test_a_csv_past_the_row_limit_is_refused_not_a_crash(
+        doors: Doors, monkeypatch: Any) -> None:
+    """Was a 500 on the page and a traceback from the command: the CSV reader refused
+    the file's length while the import was already looping over its rows."""
+    monkeypatch.setattr(tabular, "MAX_ROWS", 5)
+    lines = ["کد ملی,نام,نام خانوادگی"] + [f"{nid(900 + i)},نفر,شماره {i}" for i in range(8)]
+    doors.refused("people.csv", "\r\n".join(lines).encode(), "at most 5 rows are read")
+
+
+def test_an_error_value_in_a_cell_is_refused_naming_the_cell(doors: Doors) -> None:
+    """A formula whose result is #N/A was read as an empty cell: the person was stored
+    without the mobile the sheet meant to give."""
+    doors.refused("people.xlsx", with_error_cell(people()), "cell D3", "#N/A",
+                  "تلفن همراه")
+
+
+def test_a_password_protected_or_old_workbook_is_named_as_such(doors: Doors) -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    encrypted = ole + "EncryptionInfo".encode("utf-16-le") + bytes(512)
+    doors.refused("people.xlsx", encrypted, "protected with a password")
+    doors.refused("people.xlsx", ole + bytes(512), "Excel 97–2003")
+    doors.refused("people.xlsx", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "is not an XLSX workbook")
+    # An empty upload is the form's own refusal; the command reads the file itself.
+    assert "the file is empty" in doors.command("people.xlsx", b"")
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_unpacked(
+        doors: Doors, monkeypatch: Any) -> None:
+    """A few hundred kilobytes of XLSX can unpack to gigabytes (calamine holds the
+    shared strings whole): the archive's size is checked first."""
+    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 2 * 1024 * 1024)
+    bomb = rewritten(xlsx(people()), "xl/worksheets/sheet1.xml",
+                     lambda xml: xml.replace("رضایی".encode(), b"a" * 3_000_000))
+    assert len(bomb) < 100_000
+    doors.refused("people.xlsx", bomb, "unpacks to 3 MB", "at most 2 MB")
+
+
+def test_binary_csv_is_refused_and_utf16_without_a_mark_is_read(doors: Doors) -> None:
+    text = "\r\n".join([",".join(HEADERS), f"{nid(803)},زهرا,کریمی,09121234569"]) + "\r\n"
+    doors.refused("people.csv", b"%PDF-1.4\n\x00\x01\x02\x03", "row 2 holds a NUL byte")
+    doors.refused("people.csv", codecs.BOM_UTF8 + "کد ملی,نام".encode() + b"\n\xe1\xed,x\n",
+                  "row 2 is not valid UTF-8")
+    path = doors.tmp_path / "people.csv"
+    path.write_bytes(text.encode("utf-16-le"))  # Notepad's "Unicode" without its mark
+    call_command("import_people", str(path), county="2310")
+    assert Person.objects.get(national_id=nid(803)).last_name == "کریمی"
+
+
+def test_arabic_letters_persian_digits_and_invisible_marks_are_stored_normalised(
+        doors: Doors) -> None:
+    rows = [HEADERS,
+            [to_persian_digits(nid(804)), "علي\u200f", "كاظمي\u00a0", "٠٩١٢١٢٣٤٥٦٧"],
+            [int(nid(805)), " \u202bفاطمه ", "نيك\u200cنام", 9121234560.0]]
+    upload = io.BytesIO(xlsx(rows))
+    upload.name = "people.xlsx"  # type: ignore[attr-defined]
+    response = doors.web.post(doors.url, {"file": upload})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    stored = {p.national_id: (p.first_name, p.last_name, p.mobile)
+              for p in Person.objects.filter(national_id__in=[nid(804), nid(805)])}
+    assert stored == {nid(804): ("علی", "کاظمی", "09121234567"),
+                      nid(805): ("فاطمه", "نیک\u200cنام", "09121234560")}
