@@ -488,7 +488,8 @@ def _xlsx_table(
     def rows() -> Iterator[tuple[int, list[Cell]]]:
         for number, values in source:
             cells = [_xlsx_cell(v) for v in values]
-            if any(c is not None for c in cells):
+            # Blank as in CSV: a row of empty or space-only cells is no row of data.
+            if any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
                 yield number, cells
 
     return Table(headers, rows(), "xlsx", sheet=name, header_row=header_row)
