@@ -323,7 +323,8 @@ def inquiry_import(request: HttpRequest) -> HttpResponse:
             _form_error(form, error)
         else:
             if result.errors:
-                errors = [_("Line %(line)s: %(error)s") % {"line": line, "error": e.message}
+                errors = [_("Line %(line)s: %(error)s")
+                          % {"line": localize_digits(str(line)), "error": e.message}
                           for line, e in result.errors]
                 form.add_error(None, _("Nothing was stored; correct the lines below."))
             else:

@@ -407,13 +407,14 @@ def session_import(request: HttpRequest, session_id: int) -> HttpResponse:
             problems = result.errors
             if problems:
                 errors = [(_("Line %(line)s: %(error)s")
-                           % {"line": line, "error": e.message}) if line else e.message
-                          for line, e in problems]
+                           % {"line": localize_digits(str(line)), "error": e.message})
+                          if line else e.message for line, e in problems]
                 form.add_error(None, _("Nothing was stored; correct the lines below."))
             else:
                 messages.success(request, _("Attendance imported: %(enrolled)s enrolled, "
                                             "%(attended)s attended.")
-                                 % {"enrolled": result.enrolled, "attended": result.attended})
+                                 % {"enrolled": localize_digits(str(result.enrolled)),
+                                    "attended": localize_digits(str(result.attended))})
                 return redirect("training:session", session_id=session.pk)
     return render(request, "training/form.html", {
         "form": form, "title": _("Import the attendance sheet"),
