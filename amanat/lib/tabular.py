@@ -140,6 +140,21 @@ def unescape_formula(value: str) -> str:
     return value
 
 
+# A whole number written with a decimal part of zeros: what a CSV holds where the program
+# that wrote it kept the column as decimals (pandas with an empty cell in the column,
+# LibreOffice's "0.0" format): 3110009012.0, ۸۱۵٫۰.
+_WHOLE_DECIMAL = re.compile(r"([0-9]+)[.\u066b]0+")
+
+
+def code_digits(text: str) -> str:
+    """A code read from a cell (a national ID, a county or station code, a mobile): a
+    whole number with a zero decimal part (``815.0``) is its digits (``815``); any other
+    text is returned unchanged, for the code's own check to judge.  Codes never hold a
+    decimal point, so nothing meant is lost."""
+    match = _WHOLE_DECIMAL.fullmatch(text)
+    return match.group(1) if match else text
+
+
 def detect_format(filename: str) -> Format:
     lower = filename.lower()
     if lower.endswith((".xlsx", ".xlsm")):

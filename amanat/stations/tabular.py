@@ -29,7 +29,7 @@ from amanat.core.forms import jalali_problem
 from amanat.geo.codes import EXCEL_DIGITS, canonical_unit_code
 from amanat.lib.jalali import JalaliDateError, check_era, format_jalali, parse_jalali_date
 from amanat.lib.persian import ZWNJ, normalize, search_key
-from amanat.lib.tabular import Cell, unescape_formula
+from amanat.lib.tabular import Cell, code_digits, unescape_formula
 from amanat.stations.codes import canonical_station_code
 from amanat.stations.validation import TEXT_LIMITS
 
@@ -91,8 +91,9 @@ def text_parser(max_length: int) -> Callable[[Cell], str]:
 
 
 def _code_text(value: Cell) -> str:
-    # normalize also turns Persian/Arabic-Indic digits into ASCII ones.
-    return normalize(_CONTROL.sub("", _text(value))).replace(" ", "")
+    # normalize also turns Persian/Arabic-Indic digits into ASCII ones; 815.0 (a CSV
+    # written with decimals) is 815.
+    return code_digits(normalize(_CONTROL.sub("", _text(value))).replace(" ", ""))
 
 
 def parse_code(value: Cell) -> str:

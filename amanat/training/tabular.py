@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import RuleError, tabular_error
 from amanat.lib.nationalid import national_id_from_cell
-from amanat.lib.tabular import Cell, HeaderNotFound, TabularError, read_table
+from amanat.lib.tabular import Cell, HeaderNotFound, TabularError, code_digits, read_table
 from amanat.stations.tabular import header_keys, parse_bool, parse_text
 from amanat.training.services import AttendanceRow
 
@@ -66,6 +66,6 @@ def attendance_rows(data: bytes, filename: str) -> list[AttendanceRow]:
         rows.append(AttendanceRow(
             line=line, national_id=nid,
             full_name=parse_text(cell(cells, "full_name")),
-            mobile=parse_text(cell(cells, "mobile")),
+            mobile=code_digits(parse_text(cell(cells, "mobile"))),
             attended=True if attended is None else attended, problem=problem))
     return rows

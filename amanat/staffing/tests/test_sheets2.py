@@ -170,3 +170,17 @@ def test_arabic_letters_persian_digits_and_invisible_marks_are_stored_normalised
               for p in Person.objects.filter(national_id__in=[nid(804), nid(805)])}
     assert stored == {nid(804): ("علی", "کاظمی", "09121234567"),
                       nid(805): ("فاطمه", "نیک\u200cنام", "09121234560")}
+
+
+def test_codes_written_with_a_zero_decimal_part_are_read_as_their_digits(
+        doors: Doors) -> None:
+    """A CSV written by pandas (a column with an empty cell becomes decimals) or with
+    LibreOffice's "0.0" format: «3110009012.0» was refused as "may hold only digits"."""
+    text = "\r\n".join([",".join(HEADERS), f"{nid(806)}.0,سارا,محمدی,9121234561.0",
+                         f"{int(nid(807))}.00,رضا,کریمی,"]) + "\r\n"
+    path = doors.tmp_path / "people.csv"
+    path.write_bytes(text.encode())
+    call_command("import_people", str(path), county="2310")
+    stored = dict(Person.objects.filter(national_id__in=[nid(806), nid(807)])
+                  .values_list("national_id", "mobile"))
+    assert stored == {nid(806): "09121234561", nid(807): ""}

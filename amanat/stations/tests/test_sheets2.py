@@ -12,6 +12,7 @@ import pytest
 
 from amanat.lib import tabular
 from amanat.staffing.tests.test_sheets2 import rewritten
+from amanat.stations.models import Station
 from amanat.stations.tests.test_messy import Doors, doors, rejected_everywhere, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +46,13 @@ def test_unpacked_size_password_and_binary_are_refused(doors: Doors, monkeypatch
     assert ["protected with a password" in e["message"] for e in errors] == [True]
     _printed, errors = rejected_everywhere(doors, "s.csv", b"\x89PNG\r\n\x1a\n\x00\x00")
     assert [(e["row"], "NUL byte" in e["message"]) for e in errors] == [(3, True)]
+
+
+def test_codes_written_with_a_zero_decimal_part_find_their_county(doors: Doors) -> None:
+    """«815.0» (a CSV written with decimals) was an unknown county code."""
+    accepted, printed = doors.command(
+        "s.csv", "کد شعبه,کد شهرستان,نام,ظرفیت\n901.0,815.0,شعبه,1500.0\n".encode())
+    assert accepted, printed
+    station = Station.objects.get(name="شعبه")
+    # 0901: the station code's canonical form.
+    assert (station.code, station.county.code, station.capacity) == ("0901", "815", 1500)
