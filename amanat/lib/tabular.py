@@ -317,7 +317,8 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
             _check_extent(name, (extent.rows, extent.columns))
             # calamine pads the rows above the used range, so row numbers count from
             # the sheet's top as a spreadsheet shows them.
-            source = enumerate(book.get_sheet_by_name(name).iter_rows(), start=1)
+            sheet = book.get_sheet_by_name(name)
+            source = enumerate(sheet.iter_rows(), start=1)
             found = _find_header(((n, [_header_text(c) for c in r]) for n, r in source),
                                  is_header)
             if found is not None:
@@ -326,7 +327,7 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
                     # (a station's 1,390 voters became 0) under a mere warning.
                     raise TabularError("formula_without_value", detail=name)
                 _check_error_cells(name, extent, found)
-                table = _xlsx_table(name, found, source)
+                table = _xlsx_table(name, found, source, sheet.merged_cell_ranges or [])
                 table.last_row = extent.rows
                 return table
     except TabularError:
@@ -493,18 +494,41 @@ def _too_many_rows(rows: int, sheet: str) -> TabularError:
     return TabularError("too_many_rows", detail=sheet, count=rows, limit=MAX_ROWS)
 
 
+Merged = list[tuple[tuple[int, int], tuple[int, int]]]
+
+
 def _xlsx_table(
-    name: str, found: tuple[int, list[str]], source: Iterator[tuple[int, list[Any]]]
+    name: str, found: tuple[int, list[str]], source: Iterator[tuple[int, list[Any]]],
+    merged: Merged,
 ) -> Table:
     header_row, headers = found
     while headers and not headers[-1]:
         headers.pop()
+    # Cells merged down several rows under the header (one office for a group of
+    # people, one county for its stations) show one value on every row; calamine gives
+    # it to the first row only, and the rows below would read as blank in that column.
+    # (row, column) -> the merged range's top-left (row, column), rows counted from 1.
+    below: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    for (top, left), (bottom, _right) in merged:
+        if top + 1 > header_row and bottom > top:
+            for row in range(top + 2, bottom + 2):
+                below.setdefault(row, []).append((left, (top + 1, left)))
+    tops: dict[int, set[int]] = {}  # row -> the columns of ranges that start there
+    for spans in below.values():
+        for _column, (row, column) in spans:
+            tops.setdefault(row, set()).add(column)
+    values: dict[tuple[int, int], Cell] = {}
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:
-        for number, values in source:
-            cells = [_xlsx_cell(v) for v in values]
+        for number, row in source:
+            cells = [_xlsx_cell(v) for v in row]
+            for column in tops.get(number, ()):
+                values[(number, column)] = cells[column] if column < len(cells) else None
             # Blank as in CSV: a row of empty or space-only cells is no row of data.
             if any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
+                for column, origin in below.get(number, ()):
+                    if column < len(cells) and cells[column] is None:
+                        cells[column] = values.get(origin)
                 yield number, cells
 
     return Table(headers, rows(), "xlsx", sheet=name, header_row=header_row)

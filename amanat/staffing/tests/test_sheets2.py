@@ -184,3 +184,28 @@ def test_codes_written_with_a_zero_decimal_part_are_read_as_their_digits(
     stored = dict(Person.objects.filter(national_id__in=[nid(806), nid(807)])
                   .values_list("national_id", "mobile"))
     assert stored == {nid(806): "09121234561", nid(807): ""}
+
+
+def test_a_cell_merged_down_a_group_of_people_gives_each_its_value(doors: Doors) -> None:
+    """One office merged down the rows of its people: calamine gives the value to the
+    first row only, and the others were stored without an employer.  A range that runs
+    past the data adds no rows; a title merged across the top is no data."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["فهرست عوامل اجرایی شهرستان قرچک"])
+    sheet.merge_cells("A1:E1")
+    sheet.append([*HEADERS[:3], "محل کار", "سمت"])
+    for n, employer in ((811, "آموزش و پرورش"), (812, None), (813, None), (814, "بهداشت")):
+        sheet.append([nid(n), "نفر", f"شماره {n}", employer, "عضو شعبه"])
+    sheet.merge_cells("D3:D5")
+    sheet.merge_cells("D6:D9")  # past the last person
+    out = io.BytesIO()
+    book.save(out)
+    path = doors.tmp_path / "people.xlsx"
+    path.write_bytes(out.getvalue())
+    call_command("import_people", str(path), county="2310")
+    stored = dict(Person.objects.filter(national_id__in=[nid(n) for n in range(811, 815)])
+                  .values_list("national_id", "employer"))
+    assert stored == {nid(811): "آموزش و پرورش", nid(812): "آموزش و پرورش",
+                      nid(813): "آموزش و پرورش", nid(814): "بهداشت"}
