@@ -141,6 +141,8 @@ _TABLE_PROBLEMS = {
                    "upload it again"),
     "xls": _("“%(filename)s” is an old Excel 97–2003 workbook (.xls), which is not read: "
              "open it in Excel or LibreOffice and save it as .xlsx"),
+    "ods": _("“%(filename)s” is an OpenDocument spreadsheet (.ods), which is not read: save "
+             "it in LibreOffice as .xlsx"),
     "not_xlsx": _("“%(filename)s” is not an XLSX workbook (it is no spreadsheet, or another "
                   "kind of file renamed): save it from Excel or LibreOffice as .xlsx or "
                   ".csv"),

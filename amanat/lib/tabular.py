@@ -63,7 +63,7 @@ csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 TableProblem = Literal["format", "utf8", "utf16", "empty", "unreadable", "no_header",
                        "too_many_rows", "too_many_columns", "formula_without_value",
-                       "encrypted", "xls", "not_xlsx", "binary", "unpacked_too_large",
+                       "encrypted", "xls", "ods", "not_xlsx", "binary", "unpacked_too_large",
                        "error_cell"]
 # An XLSX is a ZIP archive; what its parts hold once unpacked is bounded, whatever the
 # archive declares (a few megabytes of zeros unpack to gigabytes: a "zip bomb").  The
@@ -161,6 +161,12 @@ def detect_format(filename: str) -> Format:
         return "xlsx"
     if lower.endswith((".csv", ".txt", ".tsv")):
         return "csv"
+    # Saved by a program that has a .xlsx: said how, not only that the file is refused
+    # (a web system's "Excel export" is often an HTML table named .xls).
+    if lower.endswith(".xls"):
+        raise TabularError("xls", filename=filename)
+    if lower.endswith(".ods"):
+        raise TabularError("ods", filename=filename)
     raise TabularError("format", filename=filename)
 
 

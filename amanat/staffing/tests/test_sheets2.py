@@ -131,6 +131,9 @@ def test_a_password_protected_or_old_workbook_is_named_as_such(doors: Doors) -> 
     doors.refused("people.xlsx", encrypted, "protected with a password")
     doors.refused("people.xlsx", ole + bytes(512), "Excel 97–2003")
     doors.refused("people.xlsx", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "is not an XLSX workbook")
+    doors.refused("people.xls", b"<html><table><tr><td>x</td></tr></table></html>",
+                  "Excel 97–2003")
+    doors.refused("people.ods", b"PK\x03\x04mimetypeapplication/vnd.oasis", "OpenDocument")
     # An empty upload is the form's own refusal; the command reads the file itself.
     assert "the file is empty" in doors.command("people.xlsx", b"")
 
