@@ -27,6 +27,6 @@ def test_a_damaged_geography_file_is_refused_not_a_traceback(
     before = AdminUnit.objects.count()
     path = tmp_path / name
     path.write_bytes(data)
-    with pytest.raises(CommandError, match="geo.csv.gz"):
+    with pytest.raises(CommandError, match=r"geo\.csv\.gz"):
         call_command("import_geo", file=str(path))
     assert AdminUnit.objects.count() == before
