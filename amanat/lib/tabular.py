@@ -16,6 +16,14 @@ file with one cell at Z1048576 costs no more than its real content.  A cell may 
 long as a spreadsheet allows (``MAX_CELL_CHARS``); the caller decides what is too long
 for each column.
 
+The files offices really send are named, not misread: a password-protected XLSX, an
+old .xls or an .ods, a file renamed .xlsx, a CSV with NUL bytes (binary) are refused
+with their own reason; a workbook that unpacks past ``MAX_UNPACKED_BYTES`` is refused
+before calamine unpacks it; a cell holding an error value (#N/A) refuses the file,
+named by cell; a cell merged down several data rows gives each its value.  Every
+refusal is raised by ``read_table`` itself (CSV records are read there), never while a
+caller iterates the rows.
+
 Writing escapes text cells that a spreadsheet would run as a formula (CSV injection) by
 prefixing an apostrophe; ``unescape_formula`` removes exactly that prefix again so that
 an exported file imports back unchanged.  Numbers stay numbers and are never escaped.
