@@ -247,6 +247,12 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
             continue
         seen[row["national_id"]] = number
         rows.append((number, row))
+    if report.total_rows == 0:
+        # A header alone (or only a total row) is no import: "0 people added" and an
+        # audit entry of an import of nothing would say otherwise.
+        report.errors.append(RowError(
+            RuleError(_("the file has no rows of people under its header"), code="no_rows"),
+            row=table.header_row + 1))
     existing = {p.national_id: p for p in Person.objects.filter(national_id__in=list(seen))
                 .select_related("county", "home_unit")}
     for number, row in rows:

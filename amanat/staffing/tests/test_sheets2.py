@@ -212,3 +212,12 @@ def test_a_cell_merged_down_a_group_of_people_gives_each_its_value(doors: Doors)
                   .values_list("national_id", "employer"))
     assert stored == {nid(811): "آموزش و پرورش", nid(812): "آموزش و پرورش",
                       nid(813): "آموزش و پرورش", nid(814): "بهداشت"}
+
+
+def test_a_sheet_without_people_is_refused_and_records_nothing(doors: Doors) -> None:
+    """A header alone (or a header and its total row) said "0 people added, 0 updated"
+    and wrote an audit entry of an import of nothing."""
+    doors.refused("people.xlsx", xlsx([HEADERS, [None, "جمع: ۰ نفر"]]),
+                  "the file has no rows of people")
+    doors.refused("people.csv", ",".join(HEADERS).encode() + b"\r\n,,,\r\n",
+                  "the file has no rows of people")
