@@ -28,7 +28,13 @@ from amanat.core.templatetags.persian import (
     localize_digits,
     persian_active,
 )
-from amanat.lib.tabular import CP1256_WARNING, HEADER_SCAN_ROWS, TabularError
+from amanat.lib.tabular import (
+    CP1256_WARNING,
+    HEADER_SCAN_ROWS,
+    HIDDEN_ROWS_WARNING,
+    Table,
+    TabularError,
+)
 
 ALL = "__all__"  # the error concerns the whole input, not one field
 
@@ -171,3 +177,21 @@ def tabular_error(error: TabularError) -> RuleError:
 def tabular_warning(code: str) -> RuleError:
     """A note about how a spreadsheet was read (``Table.warnings``)."""
     return RuleError(_TABLE_WARNINGS.get(code, code), code=code)
+
+
+_SHOWN_ROWS = 10
+
+
+def table_warnings(table: Table) -> list[RuleError]:
+    """Every note about how ``table`` was read, with what each is about."""
+    notes = [tabular_warning(c) for c in table.warnings if c != HIDDEN_ROWS_WARNING]
+    if table.hidden_rows:
+        shown = ", ".join(str(r) for r in table.hidden_rows[:_SHOWN_ROWS])
+        if len(table.hidden_rows) > _SHOWN_ROWS:
+            shown += ", …"
+        notes.append(RuleError(
+            _("%(count)s rows of the sheet “%(sheet)s” are hidden (rows %(rows)s) and were "
+              "read like the others: unhide them to check, and delete the rows that are not "
+              "meant to be imported"), code=HIDDEN_ROWS_WARNING,
+            count=len(table.hidden_rows), sheet=table.sheet, rows=Digits(shown)))
+    return notes

@@ -116,6 +116,9 @@ class HeaderNotFound(TabularError):
 
 # A warning about how a file was read: the file was not UTF-8 and was read as cp1256.
 CP1256_WARNING = "cp1256"
+# A warning: rows of data are hidden in the sheet (``Table.hidden_rows``) and were read
+# like the others (an AutoFilter often hides the rows an office meant to leave out).
+HIDDEN_ROWS_WARNING = "hidden_rows"
 # A refusal: a formula cell of the data sheet has no saved value (the program that wrote
 # the file did not compute it), so the value is unknown: "formula_without_value".
 
@@ -132,6 +135,8 @@ class Table:
     # The last row's number as far as it is known before reading them (the sheet's
     # extent, the CSV's line count): for a progress bar, never for checks.  0 = unknown.
     last_row: int = 0
+    # XLSX rows under the header, holding values, that the sheet hides.
+    hidden_rows: list[int] = field(default_factory=list)
 
 
 def escape_formula(value: str) -> str:
@@ -343,6 +348,9 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
                 _check_error_cells(name, extent, found)
                 table = _xlsx_table(name, found, source, sheet.merged_cell_ranges or [])
                 table.last_row = extent.rows
+                table.hidden_rows = sorted(r for r in extent.hidden if r > found[0])
+                if table.hidden_rows:
+                    table.warnings.append(HIDDEN_ROWS_WARNING)
                 return table
     except TabularError:
         raise
@@ -394,6 +402,7 @@ class _Extent:
     columns: int = 0
     unsaved: bool = False
     errors: list[tuple[str, int, str]] = field(default_factory=list)
+    hidden: set[int] = field(default_factory=set)  # hidden rows that hold a value
 
 
 def _xlsx_extents(data: bytes) -> dict[str, _Extent]:
@@ -450,6 +459,8 @@ _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>')
 _ERROR_VALUE = re.compile(rb"(?:(?!</?(?:\w+:)?c\b).){0,4096}?<(?:\w+:)?v>([^<]{0,64})<",
                           re.DOTALL)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="(\d{1,7})"')
 _MAX_ERROR_CELLS = 20
 
 
@@ -468,6 +479,10 @@ def _extent(archive: zipfile.ZipFile, part: str) -> _Extent:
                 b"f>" in body and _UNSAVED_FORMULA.search(body) is not None)
             if b't="e"' in body and len(extent.errors) < _MAX_ERROR_CELLS:
                 _error_cells(body, extent)
+            if b'hidden="' in body:
+                hidden = {int(m.group(1)) for t in _HIDDEN_ROW.finditer(body)
+                          if (m := _ROW_NUMBER.search(t.group(0)))}
+                extent.hidden |= hidden & {int(r) for _c, r in cells}
             if cells:
                 extent.rows = max(extent.rows, max(map(int, (r for _c, r in cells))))
                 widest = max({c for c, _r in cells}, key=lambda c: (len(c), c))

@@ -19,7 +19,7 @@ from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.services import audit_record
 from amanat.candidates.services import mobile_checked, national_id_checked
 from amanat.core import jobs, notify
-from amanat.core.errors import Digits, RuleError, tabular_error, tabular_warning
+from amanat.core.errors import Digits, RuleError, table_warnings, tabular_error
 from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
@@ -180,7 +180,7 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
                                           value=exc.value))
         return report
     report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
-    report.warnings += [tabular_warning(code) for code in table.warnings]
+    report.warnings += table_warnings(table)
     hmap = pt.map_headers(table.headers, mapping)
     columns, missing = hmap.columns, hmap.missing
     report.ignored_columns, report.unknown_columns = hmap.ignored, hmap.unknown

@@ -35,8 +35,8 @@ from amanat.core.errors import (
     Grouped,
     RuleError,
     RuleErrors,
+    table_warnings,
     tabular_error,
-    tabular_warning,
 )
 from amanat.elections.models import Election
 from amanat.geo.codes import canonical_unit_code, unit_code_candidates
@@ -231,7 +231,7 @@ def station_import(
                                           value=exc.value))
         return report
     report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
-    report.warnings += [tabular_warning(code) for code in table.warnings]
+    report.warnings += table_warnings(table)
     del data
     hmap = st.map_headers(table.headers, mapping)
     report.ignored_columns = hmap.ignored

@@ -221,3 +221,30 @@ def test_a_sheet_without_people_is_refused_and_records_nothing(doors: Doors) -> 
                   "the file has no rows of people")
     doors.refused("people.csv", ",".join(HEADERS).encode() + b"\r\n,,,\r\n",
                   "the file has no rows of people")
+
+
+def test_hidden_rows_are_read_with_a_warning_naming_them(doors: Doors) -> None:
+    """An AutoFilter hides the rows an office means to leave out; they were imported
+    without a word.  They are read (a hidden row is still the sheet's data) and the
+    import says which rows were hidden."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in people():
+        sheet.append(row)
+    sheet.append([nid(808), "حسن", "حسینی", "09121234562"])
+    sheet.row_dimensions[3].hidden = True
+    sheet.row_dimensions[9].hidden = True  # empty: not named
+    out = io.BytesIO()
+    book.save(out)
+    upload = io.BytesIO(out.getvalue())
+    upload.name = "people.xlsx"  # type: ignore[attr-defined]
+    page = doors.web.post(doors.url, {"file": upload, "dry_run": "on"})
+    body = page.content.decode()
+    assert "1 rows of the sheet “Sheet” are hidden (rows 3)" in body, body[-3000:]
+    path = doors.tmp_path / "people.xlsx"
+    path.write_bytes(out.getvalue())
+    call_command("import_people", str(path), county="2310")
+    err = doors.capsys.readouterr().err
+    assert "hidden (rows 3)" in err or "پنهان است (ردیف‌های ۳)" in err, err
+    assert Person.objects.filter(national_id__in=[nid(801), nid(802), nid(808)]).count() == 3
