@@ -51,7 +51,7 @@ from amanat.candidates.review_forms import (
     WithdrawForm,
 )
 from amanat.core.collation import persian
-from amanat.core.errors import RuleError, tabular_error
+from amanat.core.errors import RuleError, table_warnings, tabular_error
 from amanat.core.templatetags.persian import code_text, localize_digits
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
@@ -256,12 +256,15 @@ def _answer_header(cells: list[str]) -> bool:
     return all(name in found for name in IMPORT_COLUMNS[:3])
 
 
-def _answer_rows(data: bytes, filename: str) -> list[services.AnswerRow]:
+def _answer_rows(data: bytes, filename: str,
+                 warnings: list[RuleError] | None = None) -> list[services.AnswerRow]:
     try:
         table = read_table(data, filename=filename, is_header=_answer_header)
     except HeaderNotFound as error:
         raise RuleError(_("The file has no column %(columns)s."), code="columns",
                         field="file", columns=", ".join(IMPORT_COLUMNS[:3])) from error
+    if warnings is not None:
+        warnings += table_warnings(table)
     columns = _answer_columns()
     at: dict[str, int] = {}
     for i, header in enumerate(table.headers):
@@ -313,7 +316,10 @@ def inquiry_import(request: HttpRequest) -> HttpResponse:
             if upload.size > MAX_IMPORT_BYTES:
                 raise RuleError(_("The file is too large."), code="too_large", field="file")
             try:
-                rows = _answer_rows(upload.read(), upload.name)
+                notes: list[RuleError] = []
+                rows = _answer_rows(upload.read(), upload.name, notes)
+                for note in notes:  # how the file was read (hidden rows, an encoding)
+                    messages.warning(request, note.message)
             except TabularError as error:
                 raise tabular_error(error).with_field("file") from error
             result = services.inquiry_answers_apply(

@@ -398,7 +398,10 @@ def session_import(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             if upload.size > MAX_IMPORT_BYTES:
                 raise RuleError(_("The file is too large."), code="too_large", field="file")
-            rows = attendance_rows(upload.read(), upload.name)
+            notes: list[RuleError] = []
+            rows = attendance_rows(upload.read(), upload.name, notes)
+            for note in notes:  # how the file was read (hidden rows, an encoding guess)
+                messages.warning(request, note.message)
             result = services.attendance_import(actor=request.user, session=session,
                                                 rows=rows)
         except RuleError as error:

@@ -86,3 +86,19 @@ def zipfile_join(parts: dict[str, bytes]) -> bytes:
         for name, body in parts.items():
             archive.writestr(name, body)
     return out.getvalue()
+
+
+def test_hidden_rows_are_imported_with_a_warning(world: World) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (HEADERS, [nid(1), "علی رضایی", "بله"], [nid(2), "مریم احمدی", "بله"]):
+        sheet.append(row)
+    sheet.row_dimensions[2].hidden = True
+    out = io.BytesIO()
+    book.save(out)
+    client = in_language(sign_in(Client(), world.personas.kerman_governor), "en")
+    url = reverse("training:attendance_import", args=[world.kerman_session.pk])
+    page = client.post(url, {"file": _upload(out.getvalue(), "attendance.xlsx")}, follow=True)
+    assert "are hidden (rows 2)" in page.content.decode()
+    assert Enrolment.objects.count() == 2
