@@ -234,12 +234,32 @@ def parse_bool(value: Cell) -> bool | None:
                     value=Digits(_text(value)), allowed=Digits(YES_NO_HINT))
 
 
+# Excel's day numbers (serials): day 1 is 1900-01-01, counted from 1899-12-30 for the
+# leap day 1900 never had.  A date cell that lost its date format (a column set to
+# General, a CSV saved from it) holds one: 46359 is 2026-12-03.  Five digits cover
+# 1927-2173; a Jalali date typed without separators has eight, so they never meet.
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_SERIAL = re.compile(r"[0-9]{5}")
+
+
+def _excel_serial(value: Cell) -> datetime.date | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    text = _code_text(value)
+    if not _SERIAL.fullmatch(text):
+        return None
+    return _EXCEL_EPOCH + datetime.timedelta(days=int(text))
+
+
 def parse_date(value: Cell) -> datetime.date | None:
     try:
         if isinstance(value, datetime.datetime):
             return check_era(value.date())  # a real date cell in Excel is Gregorian
         if isinstance(value, datetime.date):
             return check_era(value)
+        serial = _excel_serial(value)
+        if serial is not None:
+            return check_era(serial)
         text = _text(value)
         return parse_jalali_date(text) if text else None
     except JalaliDateError as exc:

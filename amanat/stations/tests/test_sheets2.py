@@ -56,3 +56,18 @@ def test_codes_written_with_a_zero_decimal_part_find_their_county(doors: Doors) 
     station = Station.objects.get(name="شعبه")
     # 0901: the station code's canonical form.
     assert (station.code, station.county.code, station.capacity) == ("0901", "815", 1500)
+
+
+def test_a_date_as_an_excel_day_number_is_that_date(doors: Doors) -> None:
+    """A date column that lost its date format (set to General, or a CSV saved from it)
+    holds Excel's day numbers: «46327» was "not a date of the form year/month/day"."""
+    import datetime
+
+    day = datetime.date(2026, 11, 1)
+    serial = (day - datetime.date(1899, 12, 30)).days
+    head = ["کد شعبه", "کد شهرستان", "نام", "تاریخ فیبر"]
+    accepted, printed = doors.command(
+        "s.xlsx", xlsx(head, ["901", "815", "شعبه", serial], ["902", "815", "دو", f"{serial}"]))
+    assert accepted, printed
+    assert set(Station.objects.filter(name__in=["شعبه", "دو"])
+               .values_list("fibre_date", flat=True)) == {day}
