@@ -57,7 +57,13 @@ from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Constituency, Kind
 from amanat.lib.persian import search_key
-from amanat.lib.tabular import HeaderNotFound, TabularError, escape_formula, read_table
+from amanat.lib.tabular import (
+    HeaderNotFound,
+    TabularError,
+    check_error_cells,
+    escape_formula,
+    read_table,
+)
 from amanat.stations.tabular import parse_text
 
 PER_PAGE = 50
@@ -271,6 +277,8 @@ def _answer_rows(data: bytes, filename: str,
         column = columns.get(_import_key(str(header or "")))
         if column is not None:
             at.setdefault(column, i)
+    # An error value (#N/A) in a column read (TabularError, worded by the view).
+    check_error_cells(table, at.values())
     authorities = _vocabulary(_AUTHORITY_WORDS, InquiryKind.choices)
     answers = _vocabulary(_ANSWER_WORDS, [c for c in InquiryAnswer.choices
                                           if c[0] != InquiryAnswer.PENDING])

@@ -137,6 +137,9 @@ class Table:
     last_row: int = 0
     # XLSX rows under the header, holding values, that the sheet hides.
     hidden_rows: list[int] = field(default_factory=list)
+    # XLSX cells under the header whose saved value is an error, the first of each
+    # column: (row, column index, reference, error); ``check_error_cells`` judges them.
+    error_cells: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
 def escape_formula(value: str) -> str:
@@ -345,10 +348,10 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
                     # Its value is unknown: read as empty it overwrote the stored value
                     # (a station's 1,390 voters became 0) under a mere warning.
                     raise TabularError("formula_without_value", detail=name)
-                _check_error_cells(name, extent, found)
                 table = _xlsx_table(name, found, source, sheet.merged_cell_ranges or [])
                 table.last_row = extent.rows
                 table.hidden_rows = sorted(r for r in extent.hidden if r > found[0])
+                table.error_cells = _error_cells_of(extent, found[0])
                 if table.hidden_rows:
                     table.warnings.append(HIDDEN_ROWS_WARNING)
                 return table
@@ -361,17 +364,30 @@ def _read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> Table:
     raise HeaderNotFound(names)
 
 
-def _check_error_cells(name: str, extent: _Extent, found: tuple[int, list[str]]) -> None:
-    """A formula whose saved result is an error («#N/A», «#REF!», «#DIV/0!»): calamine
-    reads it as an empty cell, which would pass for a blank the user meant (an optional
-    column left empty, a value kept); the first such cell under the header is named."""
-    header_row, headers = found
+def _error_cells_of(extent: _Extent, header_row: int) -> list[tuple[int, int, str, str]]:
+    """The first error cell under the header of each column: (row, column index, cell
+    reference, the saved error)."""
+    first: dict[int, tuple[int, int, str, str]] = {}
     for letters, row, value in extent.errors:
-        if row > header_row:
-            index = _column_number(letters.encode()) - 1
-            column = headers[index] if index < len(headers) else ""
-            raise TabularError("error_cell", detail=name, row=row, column=column,
-                               cell=f"{letters}{row}", value=value or "#?")
+        index = _column_number(letters.encode()) - 1
+        if row > header_row and (index not in first or row < first[index][0]):
+            first[index] = (row, index, f"{letters}{row}", value or "#?")
+    return sorted(first.values())
+
+
+def check_error_cells(table: Table, columns: Iterable[int]) -> None:
+    """Refuse the table when a cell of one of ``columns`` (the indexes the import
+    reads) holds a formula's error («#N/A», «#REF!», «#DIV/0!»), naming the first.
+
+    calamine reads such a cell as empty, which would pass for a blank the user meant (an
+    optional column left empty, a value kept); a column the import does not read (an
+    office's VLOOKUP check, mapped to "ignore") may hold them."""
+    read = set(columns)
+    for row, index, cell, value in table.error_cells:
+        if index in read:
+            column = table.headers[index] if index < len(table.headers) else ""
+            raise TabularError("error_cell", detail=table.sheet, row=row, column=column,
+                               cell=cell, value=value)
 
 
 _TAG = re.compile(rb"<(?:\w+:)?(?:sheet|Relationship)\b[^>]*>")
@@ -402,6 +418,7 @@ class _Extent:
     columns: int = 0
     unsaved: bool = False
     errors: list[tuple[str, int, str]] = field(default_factory=list)
+    error_counts: dict[str, int] = field(default_factory=dict)  # per column letters
     hidden: set[int] = field(default_factory=set)  # hidden rows that hold a value
 
 
@@ -461,7 +478,7 @@ _ERROR_VALUE = re.compile(rb"(?:(?!</?(?:\w+:)?c\b).){0,4096}?<(?:\w+:)?v>([^<]{
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
 _ROW_NUMBER = re.compile(rb'\br="(\d{1,7})"')
-_MAX_ERROR_CELLS = 20
+_ERRORS_PER_COLUMN = 3  # kept per column: a title row above the header may hold one
 
 
 def _extent(archive: zipfile.ZipFile, part: str) -> _Extent:
@@ -477,7 +494,7 @@ def _extent(archive: zipfile.ZipFile, part: str) -> _Extent:
             cells = (_VALUED_CELL if usual else _ANY_VALUED_CELL).findall(body)
             extent.unsaved = extent.unsaved or (
                 b"f>" in body and _UNSAVED_FORMULA.search(body) is not None)
-            if b't="e"' in body and len(extent.errors) < _MAX_ERROR_CELLS:
+            if b't="e"' in body:
                 _error_cells(body, extent)
             if b'hidden="' in body:
                 hidden = {int(m.group(1)) for t in _HIDDEN_ROW.finditer(body)
@@ -497,11 +514,13 @@ def _error_cells(body: bytes, extent: _Extent) -> None:
         ref = _CELL_REF.search(match.group(1))
         if ref is None:
             continue
+        letters = ref.group(1).decode()
+        if extent.error_counts.get(letters, 0) >= _ERRORS_PER_COLUMN:
+            continue
+        extent.error_counts[letters] = extent.error_counts.get(letters, 0) + 1
         saved = _ERROR_VALUE.match(body, match.end())
         value = html.unescape(saved.group(1).decode("utf-8", "replace")) if saved else ""
-        extent.errors.append((ref.group(1).decode(), int(ref.group(2)), value))
-        if len(extent.errors) >= _MAX_ERROR_CELLS:
-            return
+        extent.errors.append((letters, int(ref.group(2)), value))
 
 
 def _column_number(letters: bytes) -> int:

@@ -26,7 +26,7 @@ from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import format_jalali
 from amanat.lib.persian import normalize, search_key, to_persian_digits
-from amanat.lib.tabular import Cell, TabularError, read_table, write_table
+from amanat.lib.tabular import Cell, TabularError, check_error_cells, read_table, write_table
 from amanat.staffing import people_table as pt
 from amanat.staffing import rules, tasks
 from amanat.staffing.assignment import (
@@ -197,6 +197,13 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
             code="missing_column", header=column.header_en, header_fa=column.header_fa),
             row=table.header_row, column=column.header_fa))
     if report.errors:
+        return report
+    try:
+        # An error value (#N/A) in a column the import reads; other columns may hold them.
+        check_error_cells(table, [index for index, _column in columns])
+    except TabularError as exc:
+        report.errors.append(RowError(tabular_error(exc), row=exc.row, column=exc.column,
+                                      value=exc.value))
         return report
     # A code shared by units of several kinds (a district and its city) names the most
     # specific: deeper units come later and win.

@@ -52,6 +52,7 @@ from amanat.lib.tabular import (
     HeaderNotFound,
     Table,
     TabularError,
+    check_error_cells,
     csv_chunks,
     read_table,
 )
@@ -240,10 +241,13 @@ def station_import(
         if _header_errors(hmap, report):
             report.headers, report.rows = table.headers, list(table.rows)
             return report
+        # An error value (#N/A) in a column the import reads; other columns may hold them.
+        check_error_cells(table, [index for index, _column in hmap.columns])
         plan, rows = _plan_import(election, table, hmap, report, allowed_county_codes,
                                   progress)
-    except TabularError as exc:  # the rest of the file could not be read (too many rows)
-        report.errors.append(RowError(tabular_error(exc), row=report.header_row))
+    except TabularError as exc:  # an error cell, or the rest of the file unreadable
+        report.errors.append(RowError(tabular_error(exc), row=exc.row or report.header_row,
+                                      column=exc.column, value=exc.value))
         report.headers = table.headers
         return report
     if report.rejected:

@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from amanat.core.errors import RuleError, table_warnings, tabular_error
 from amanat.lib.nationalid import national_id_from_cell
-from amanat.lib.tabular import Cell, HeaderNotFound, TabularError, code_digits, read_table
+from amanat.lib.tabular import (
+    Cell,
+    HeaderNotFound,
+    TabularError,
+    check_error_cells,
+    code_digits,
+    read_table,
+)
 from amanat.stations.tabular import header_keys, parse_bool, parse_text
 from amanat.training.services import AttendanceRow
 
@@ -55,6 +62,11 @@ def attendance_rows(data: bytes, filename: str,
         name = column_of(header)
         if name is not None and name not in at:
             at[name] = i
+
+    try:  # an error value (#N/A) in a column read; other columns may hold them
+        check_error_cells(table, at.values())
+    except TabularError as error:
+        raise tabular_error(error).with_field("file") from error
 
     def cell(cells: list[Cell], name: str) -> Cell:
         i = at.get(name)

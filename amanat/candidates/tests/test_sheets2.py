@@ -77,3 +77,21 @@ def test_files_the_reader_refuses_are_named(rw: dict[str, Any], name: str, data:
     page = english.post(URL, {"file": SimpleUploadedFile(name, data)})
     assert page.status_code == 200 and expected in page.content.decode()
     assert (_answered(), _batches()) == (0, before)
+
+
+def test_an_error_cell_in_the_answer_column_is_named(rw: dict[str, Any]) -> None:
+    import re
+
+    from amanat.staffing.tests.test_sheets2 import rewritten
+    from amanat.stations.tests.test_messy import xlsx
+
+    _send_all(_client(rw["personas"].gharchak_governor), rw["geo"].gharchak)
+    a = rw["g"][0]
+    data = rewritten(xlsx(HEADERS, [a.reference, "اطلاعات", "بلامانع", "", ""]),
+                     "xl/worksheets/sheet1.xml", lambda body: re.sub(
+                         rb'<c r="C2"[^>]*>.*?</c>',
+                         b'<c r="C2" t="e"><f>Sheet2!A1</f><v>#REF!</v></c>', body))
+    english = in_language(_client(rw["exec"]), "en")
+    page = english.post(URL, {"file": SimpleUploadedFile("a.xlsx", data)})
+    assert page.status_code == 200 and "cell C2" in page.content.decode()
+    assert _answered() == 0

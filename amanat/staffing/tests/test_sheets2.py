@@ -248,3 +248,17 @@ def test_hidden_rows_are_read_with_a_warning_naming_them(doors: Doors) -> None:
     err = doors.capsys.readouterr().err
     assert "hidden (rows 3)" in err or "پنهان است (ردیف‌های ۳)" in err, err
     assert Person.objects.filter(national_id__in=[nid(801), nid(802), nid(808)]).count() == 3
+
+
+def test_an_error_value_in_a_column_the_import_does_not_read_is_no_refusal(
+        doors: Doors) -> None:
+    """An office's own check column (a VLOOKUP showing #N/A), left out with --ignore:
+    the people are imported; the same error in a column read refuses the file."""
+    rows = [[*row, "بررسی"] if i == 0 else [*row, "ok"] for i, row in enumerate(people())]
+    data = rewritten(xlsx(rows), "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        rb'<c r="E3"[^>]*>.*?</c>', b'<c r="E3" t="e"><f>VLOOKUP(A3,B:B,1,0)</f>'
+        b"<v>#N/A</v></c>", xml))
+    path = doors.tmp_path / "people.xlsx"
+    path.write_bytes(data)
+    call_command("import_people", str(path), county="2310", ignore=["بررسی"])
+    assert Person.objects.filter(national_id__in=[nid(801), nid(802)]).count() == 2
