@@ -19,8 +19,9 @@ for each column.
 The files offices really send are named, not misread: a password-protected XLSX, an
 old .xls or an .ods, a file renamed .xlsx, a CSV with NUL bytes (binary) are refused
 with their own reason; a workbook that unpacks past ``MAX_UNPACKED_BYTES`` is refused
-before calamine unpacks it; a cell holding an error value (#N/A) refuses the file,
-named by cell; a cell merged down several data rows gives each its value.  Every
+before calamine unpacks it; a cell holding an error value (#N/A) in a column an import
+reads refuses the file, named by cell (``check_error_cells``); a cell merged down
+several data rows gives each its value; hidden rows of data are named in a warning.  Every
 refusal is raised by ``read_table`` itself (CSV records are read there), never while a
 caller iterates the rows.
 
