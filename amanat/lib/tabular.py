@@ -243,7 +243,9 @@ def _utf16_without_bom(data: bytes) -> str:
     comma or a line end, has a NUL beside it, always on the same side), else returned
     as they are for ``decode_text`` to refuse."""
     even, odd = data[0::2].count(0), data[1::2].count(0)
-    if len(data) % 2 == 0 and (even == 0) != (odd == 0):
+    # Commas, line ends, spaces and digits are ASCII: in UTF-16 they are far more than a
+    # twentieth of a table's characters (a stray NUL in UTF-8 text is not UTF-16).
+    if len(data) % 2 == 0 and (even == 0) != (odd == 0) and (even + odd) * 40 >= len(data):
         try:
             return data.decode("utf-16-le" if even == 0 else "utf-16-be")
         except UnicodeDecodeError:

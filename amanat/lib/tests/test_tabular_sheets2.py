@@ -46,3 +46,15 @@ def test_a_part_larger_than_it_declares_is_refused(part: str) -> None:
     with pytest.raises(TabularError) as refused:
         read_table(_lying(part), filename="b.xlsx")
     assert refused.value.reason == "unreadable" and "CRC" in refused.value.detail
+
+
+def test_utf16_without_a_mark_is_read_and_a_stray_nul_is_binary() -> None:
+    text = "کد ملی,نام\r\n0012345679,علی\r\n"
+    table = read_table(text.encode("utf-16-le"), filename="a.csv")
+    assert (table.headers, list(table.rows)) == (["کد ملی", "نام"], [(2, ["0012345679", "علی"])])
+    table = read_table(text.encode("utf-16-be"), filename="a.csv")
+    assert table.headers == ["کد ملی", "نام"]
+    stray = (text * 20 + "x\x00\r\n").encode()
+    with pytest.raises(TabularError) as refused:
+        read_table(stray, filename="a.csv")
+    assert (refused.value.reason, refused.value.row) == ("binary", 41)
