@@ -51,13 +51,20 @@ from amanat.candidates.review_forms import (
     WithdrawForm,
 )
 from amanat.core.collation import persian
-from amanat.core.errors import RuleError, tabular_error
+from amanat.core.errors import RuleError, table_warnings, tabular_error
 from amanat.core.templatetags.persian import code_text, localize_digits
 from amanat.elections.models import Contest, Election
 from amanat.elections.selectors import election_for_request
 from amanat.geo.models import AdminUnit, Constituency, Kind
 from amanat.lib.persian import search_key
-from amanat.lib.tabular import TabularError, escape_formula, read_table
+from amanat.lib.tabular import (
+    HeaderNotFound,
+    TabularError,
+    check_error_cells,
+    escape_formula,
+    read_table,
+)
+from amanat.stations.tabular import parse_text
 
 PER_PAGE = 50
 LICENCE = "CC BY 4.0 — https://creativecommons.org/licenses/by/4.0/"
@@ -239,38 +246,69 @@ def _vocabulary(words: dict[str, tuple[str, ...]], labels: Any) -> dict[str, str
     return vocabulary
 
 
-def _answer_rows(data: bytes, filename: str) -> list[services.AnswerRow]:
-    table = read_table(data, filename=filename)
+def _answer_columns() -> dict[str, str]:
+    """``_import_key(header) -> column``: every accepted spelling of each column."""
     columns = {_import_key(name): name for name in IMPORT_COLUMNS}
     for name, spellings in _IMPORT_HEADERS.items():
         columns.update({_import_key(spelling): name for spelling in spellings})
+    return columns
+
+
+def _answer_header(cells: list[str]) -> bool:
+    """A header row names the reference, the authority and the answer (a title row
+    above it, «پاسخ استعلام‌های …», does not)."""
+    columns = _answer_columns()
+    found = {columns.get(_import_key(c)) for c in cells}
+    return all(name in found for name in IMPORT_COLUMNS[:3])
+
+
+def _answer_rows(data: bytes, filename: str,
+                 warnings: list[RuleError] | None = None) -> list[services.AnswerRow]:
+    try:
+        table = read_table(data, filename=filename, is_header=_answer_header)
+    except HeaderNotFound as error:
+        raise RuleError(_("The file has no column %(columns)s."), code="columns",
+                        field="file", columns=", ".join(IMPORT_COLUMNS[:3])) from error
+    if warnings is not None:
+        warnings += table_warnings(table)
+    columns = _answer_columns()
     at: dict[str, int] = {}
     for i, header in enumerate(table.headers):
         column = columns.get(_import_key(str(header or "")))
         if column is not None:
             at.setdefault(column, i)
-    missing = [c for c in IMPORT_COLUMNS[:3] if c not in at]
-    if missing:
-        raise RuleError(_("The file has no column %(columns)s."), code="columns",
-                        field="file", columns=", ".join(missing))
+    # An error value (#N/A) in a column read (TabularError, worded by the view).
+    check_error_cells(table, at.values())
     authorities = _vocabulary(_AUTHORITY_WORDS, InquiryKind.choices)
     answers = _vocabulary(_ANSWER_WORDS, [c for c in InquiryAnswer.choices
                                           if c[0] != InquiryAnswer.PENDING])
 
     def cell(cells: list[Any], name: str) -> str:
+        # As every import reads a cell: invisible marks (a code pasted from a page
+        # carries right-to-left marks), control characters and no-break spaces gone,
+        # Persian letter forms.  The letter's reference and the note are kept as typed
+        # (the note with its lines), as the answer form keeps them: the service cleans.
         i = at.get(name)
-        return "" if i is None or i >= len(cells) or cells[i] is None else str(cells[i]).strip()
+        value = None if i is None or i >= len(cells) else cells[i]
+        if name in ("note", "adverse_reference"):
+            return "" if value is None else str(value).strip()
+        return parse_text(value)
 
     def word(value: str, vocabulary: dict[str, str]) -> str:
         # An unknown spelling stays as written: the service names it in its refusal.
         return vocabulary.get(_import_key(value), value)
 
-    return [services.AnswerRow(line=line, reference=cell(cells, "reference").upper(),
+    rows = [services.AnswerRow(line=line, reference=cell(cells, "reference").upper(),
                                kind=word(cell(cells, "authority"), authorities),
                                answer=word(cell(cells, "answer"), answers),
                                adverse_reference=cell(cells, "adverse_reference"),
                                note=cell(cells, "note"))
             for line, cells in table.rows]
+    if not rows:
+        # Nothing to apply: "0 answers recorded" and an audit entry of no batch.
+        raise RuleError(_("The file has no rows of answers under its header."),
+                        code="no_rows", field="file")
+    return rows
 
 
 @require_http_methods(["GET", "POST"])
@@ -286,7 +324,10 @@ def inquiry_import(request: HttpRequest) -> HttpResponse:
             if upload.size > MAX_IMPORT_BYTES:
                 raise RuleError(_("The file is too large."), code="too_large", field="file")
             try:
-                rows = _answer_rows(upload.read(), upload.name)
+                notes: list[RuleError] = []
+                rows = _answer_rows(upload.read(), upload.name, notes)
+                for note in notes:  # how the file was read (hidden rows, an encoding)
+                    messages.warning(request, note.message)
             except TabularError as error:
                 raise tabular_error(error).with_field("file") from error
             result = services.inquiry_answers_apply(
@@ -296,7 +337,8 @@ def inquiry_import(request: HttpRequest) -> HttpResponse:
             _form_error(form, error)
         else:
             if result.errors:
-                errors = [_("Line %(line)s: %(error)s") % {"line": line, "error": e.message}
+                errors = [_("Line %(line)s: %(error)s")
+                          % {"line": localize_digits(str(line)), "error": e.message}
                           for line, e in result.errors]
                 form.add_error(None, _("Nothing was stored; correct the lines below."))
             else:

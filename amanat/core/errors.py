@@ -28,7 +28,13 @@ from amanat.core.templatetags.persian import (
     localize_digits,
     persian_active,
 )
-from amanat.lib.tabular import CP1256_WARNING, HEADER_SCAN_ROWS, TabularError
+from amanat.lib.tabular import (
+    CP1256_WARNING,
+    HEADER_SCAN_ROWS,
+    HIDDEN_ROWS_WARNING,
+    Table,
+    TabularError,
+)
 
 ALL = "__all__"  # the error concerns the whole input, not one field
 
@@ -123,6 +129,8 @@ def messages(errors: Iterable[RuleError]) -> list[str]:
 
 _TABLE_PROBLEMS = {
     "format": _("“%(filename)s” is neither a CSV nor an XLSX file"),
+    "utf8": _("the file starts with a UTF-8 mark but row %(row)s is not valid UTF-8: save "
+              "it again as “CSV UTF-8”"),
     "utf16": _("the file starts with a UTF-16 mark but is not valid UTF-16"),
     "empty": _("the file is empty: no header row"),
     "unreadable": _("the file cannot be read as a table: %(detail)s"),
@@ -134,6 +142,23 @@ _TABLE_PROBLEMS = {
     "formula_without_value": _("formula cells of the sheet “%(detail)s” have no saved "
                                "value, so their values are unknown: open the file in Excel "
                                "or LibreOffice, save it, and upload it again"),
+    "encrypted": _("“%(filename)s” is protected with a password, so it cannot be read: open "
+                   "it, remove the password (File › Info › Protect Workbook), save and "
+                   "upload it again"),
+    "xls": _("“%(filename)s” is an old Excel 97–2003 workbook (.xls), which is not read: "
+             "open it in Excel or LibreOffice and save it as .xlsx"),
+    "ods": _("“%(filename)s” is an OpenDocument spreadsheet (.ods), which is not read: save "
+             "it in LibreOffice as .xlsx"),
+    "not_xlsx": _("“%(filename)s” is not an XLSX workbook (it is no spreadsheet, or another "
+                  "kind of file renamed): save it from Excel or LibreOffice as .xlsx or "
+                  ".csv"),
+    "binary": _("the file is not text (row %(row)s holds a NUL byte): it is no CSV file; "
+                "save it from Excel or LibreOffice as .xlsx or “CSV UTF-8”"),
+    "unpacked_too_large": _("the workbook unpacks to %(count)s MB; at most %(limit)s MB are "
+                            "read (delete what is not data, or split the file)"),
+    "error_cell": _("cell %(cell)s (row %(row)s, column “%(column)s”) of the sheet "
+                    "“%(detail)s” holds the error %(value)s instead of a value: correct "
+                    "its formula or type the value, save and upload the file again"),
 }
 _TABLE_WARNINGS = {
     CP1256_WARNING: _("the file is not UTF-8; it was read as Windows-1256 (Arabic/Persian "
@@ -145,9 +170,28 @@ def tabular_error(error: TabularError) -> RuleError:
     """A spreadsheet that cannot be read (``lib.tabular``), as a rule error."""
     return RuleError(_TABLE_PROBLEMS[error.reason], code=error.reason,
                      filename=error.filename, detail=error.detail, rows=HEADER_SCAN_ROWS,
-                     count=Grouped(error.count), limit=Grouped(error.limit))
+                     count=Grouped(error.count), limit=Grouped(error.limit), row=error.row,
+                     column=error.column, cell=Digits(error.cell), value=error.value)
 
 
 def tabular_warning(code: str) -> RuleError:
     """A note about how a spreadsheet was read (``Table.warnings``)."""
     return RuleError(_TABLE_WARNINGS.get(code, code), code=code)
+
+
+_SHOWN_ROWS = 10
+
+
+def table_warnings(table: Table) -> list[RuleError]:
+    """Every note about how ``table`` was read, with what each is about."""
+    notes = [tabular_warning(c) for c in table.warnings if c != HIDDEN_ROWS_WARNING]
+    if table.hidden_rows:
+        shown = ", ".join(str(r) for r in table.hidden_rows[:_SHOWN_ROWS])
+        if len(table.hidden_rows) > _SHOWN_ROWS:
+            shown += ", …"
+        notes.append(RuleError(
+            _("%(count)s rows of the sheet “%(sheet)s” are hidden (rows %(rows)s) and were "
+              "read like the others: unhide them to check, and delete the rows that are not "
+              "meant to be imported"), code=HIDDEN_ROWS_WARNING,
+            count=len(table.hidden_rows), sheet=table.sheet, rows=Digits(shown)))
+    return notes

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import operator
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,7 +187,7 @@ def _read_csv(path: Path) -> Iterator[tuple[int, _Record]]:
         lines = io.StringIO(text.decode("utf-8"))
         header = next(csv.reader(lines), [])
         missing = [c for c in COLUMNS if c not in header]
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
         raise GeoImportError(_("Cannot read %(path)s: %(error)s")
                              % {"path": path, "error": exc}) from exc
     if missing:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from amanat.lib.persian import to_ascii_digits
+from amanat.lib.tabular import code_digits
 
 Problem = Literal["length", "digits", "repeated", "check_digit"]
 
@@ -23,9 +24,10 @@ def normalize_national_id(text: str) -> str:
 
 def national_id_from_cell(text: str) -> str:
     """A national ID read from a spreadsheet: a number cell (or a CSV saved by Excel) loses
-    its leading zeros (0012345679 becomes 12345679), so eight or nine digits get them back;
+    its leading zeros (0012345679 becomes 12345679), so eight or nine digits get them back
+    (and a CSV written with decimals, 12345679.0, gives its digits, ``code_digits``);
     the check digit still decides whether the result is a national ID."""
-    value = normalize_national_id(text)
+    value = code_digits(normalize_national_id(text))
     if value.isascii() and value.isdigit() and 8 <= len(value) < 10:
         return value.zfill(10)
     return value

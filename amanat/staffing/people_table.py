@@ -23,7 +23,7 @@ from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.posts import StationPost
 from amanat.lib.nationalid import national_id_from_cell
 from amanat.lib.persian import search_key, to_ascii_digits
-from amanat.lib.tabular import Cell, unescape_formula
+from amanat.lib.tabular import Cell, code_digits, unescape_formula
 from amanat.stations import tabular as st
 
 POST_FA: dict[str, str] = {
@@ -92,7 +92,7 @@ def parse_gender(value: Cell) -> str:
 def parse_code(value: Cell) -> str:
     """A code typed by hand (home place, mobile): Persian or Arabic-Indic digits read as
     the Latin ones the geography keeps («۲۳۲۱۰۱۱۵۹۳» is 2321011593)."""
-    return to_ascii_digits(cell_text(value)).replace(" ", "")
+    return code_digits(to_ascii_digits(cell_text(value)).replace(" ", ""))
 
 
 def parse_national_id(value: Cell) -> str:

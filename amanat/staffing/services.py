@@ -19,14 +19,14 @@ from amanat.accounts.access import AnyUser, signed_in
 from amanat.audit.services import audit_record
 from amanat.candidates.services import mobile_checked, national_id_checked
 from amanat.core import jobs, notify
-from amanat.core.errors import Digits, RuleError, tabular_error, tabular_warning
+from amanat.core.errors import Digits, RuleError, table_warnings, tabular_error
 from amanat.core.identity import mask_mobile, mask_national_id
 from amanat.elections.models import Election
 from amanat.elections.posts import StationPost
 from amanat.geo.models import AdminUnit, Kind
 from amanat.lib.jalali import format_jalali
 from amanat.lib.persian import normalize, search_key, to_persian_digits
-from amanat.lib.tabular import Cell, TabularError, read_table, write_table
+from amanat.lib.tabular import Cell, TabularError, check_error_cells, read_table, write_table
 from amanat.staffing import people_table as pt
 from amanat.staffing import rules, tasks
 from amanat.staffing.assignment import (
@@ -176,10 +176,11 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
         table = read_table(data, filename=filename,
                            is_header=lambda row: pt.header_found(row, mapping))
     except TabularError as exc:
-        report.errors.append(RowError(tabular_error(exc), row=1))
+        report.errors.append(RowError(tabular_error(exc), row=exc.row or 1, column=exc.column,
+                                          value=exc.value))
         return report
     report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
-    report.warnings += [tabular_warning(code) for code in table.warnings]
+    report.warnings += table_warnings(table)
     hmap = pt.map_headers(table.headers, mapping)
     columns, missing = hmap.columns, hmap.missing
     report.ignored_columns, report.unknown_columns = hmap.ignored, hmap.unknown
@@ -196,6 +197,13 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
             code="missing_column", header=column.header_en, header_fa=column.header_fa),
             row=table.header_row, column=column.header_fa))
     if report.errors:
+        return report
+    try:
+        # An error value (#N/A) in a column the import reads; other columns may hold them.
+        check_error_cells(table, [index for index, _column in columns])
+    except TabularError as exc:
+        report.errors.append(RowError(tabular_error(exc), row=exc.row, column=exc.column,
+                                      value=exc.value))
         return report
     # A code shared by units of several kinds (a district and its city) names the most
     # specific: deeper units come later and win.
@@ -246,6 +254,12 @@ def people_import(*, county: AdminUnit, data: bytes, filename: str, actor: AnyUs
             continue
         seen[row["national_id"]] = number
         rows.append((number, row))
+    if report.total_rows == 0:
+        # A header alone (or only a total row) is no import: "0 people added" and an
+        # audit entry of an import of nothing would say otherwise.
+        report.errors.append(RowError(
+            RuleError(_("the file has no rows of people under its header"), code="no_rows"),
+            row=table.header_row + 1))
     existing = {p.national_id: p for p in Person.objects.filter(national_id__in=list(seen))
                 .select_related("county", "home_unit")}
     for number, row in rows:

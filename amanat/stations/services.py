@@ -35,8 +35,8 @@ from amanat.core.errors import (
     Grouped,
     RuleError,
     RuleErrors,
+    table_warnings,
     tabular_error,
-    tabular_warning,
 )
 from amanat.elections.models import Election
 from amanat.geo.codes import canonical_unit_code, unit_code_candidates
@@ -52,6 +52,7 @@ from amanat.lib.tabular import (
     HeaderNotFound,
     Table,
     TabularError,
+    check_error_cells,
     csv_chunks,
     read_table,
 )
@@ -227,10 +228,11 @@ def station_import(
         report.errors.append(_no_header_error(exc))
         return report
     except TabularError as exc:
-        report.errors.append(RowError(tabular_error(exc), row=1))
+        report.errors.append(RowError(tabular_error(exc), row=exc.row or 1, column=exc.column,
+                                          value=exc.value))
         return report
     report.format, report.sheet, report.header_row = table.format, table.sheet, table.header_row
-    report.warnings += [tabular_warning(code) for code in table.warnings]
+    report.warnings += table_warnings(table)
     del data
     hmap = st.map_headers(table.headers, mapping)
     report.ignored_columns = hmap.ignored
@@ -239,10 +241,13 @@ def station_import(
         if _header_errors(hmap, report):
             report.headers, report.rows = table.headers, list(table.rows)
             return report
+        # An error value (#N/A) in a column the import reads; other columns may hold them.
+        check_error_cells(table, [index for index, _column in hmap.columns])
         plan, rows = _plan_import(election, table, hmap, report, allowed_county_codes,
                                   progress)
-    except TabularError as exc:  # the rest of the file could not be read (too many rows)
-        report.errors.append(RowError(tabular_error(exc), row=report.header_row))
+    except TabularError as exc:  # an error cell, or the rest of the file unreadable
+        report.errors.append(RowError(tabular_error(exc), row=exc.row or report.header_row,
+                                      column=exc.column, value=exc.value))
         report.headers = table.headers
         return report
     if report.rejected:

@@ -29,7 +29,7 @@ from amanat.core.forms import jalali_problem
 from amanat.geo.codes import EXCEL_DIGITS, canonical_unit_code
 from amanat.lib.jalali import JalaliDateError, check_era, format_jalali, parse_jalali_date
 from amanat.lib.persian import ZWNJ, normalize, search_key
-from amanat.lib.tabular import Cell, unescape_formula
+from amanat.lib.tabular import Cell, code_digits, unescape_formula
 from amanat.stations.codes import canonical_station_code
 from amanat.stations.validation import TEXT_LIMITS
 
@@ -91,8 +91,9 @@ def text_parser(max_length: int) -> Callable[[Cell], str]:
 
 
 def _code_text(value: Cell) -> str:
-    # normalize also turns Persian/Arabic-Indic digits into ASCII ones.
-    return normalize(_CONTROL.sub("", _text(value))).replace(" ", "")
+    # normalize also turns Persian/Arabic-Indic digits into ASCII ones; 815.0 (a CSV
+    # written with decimals) is 815.
+    return code_digits(normalize(_CONTROL.sub("", _text(value))).replace(" ", ""))
 
 
 def parse_code(value: Cell) -> str:
@@ -233,12 +234,32 @@ def parse_bool(value: Cell) -> bool | None:
                     value=Digits(_text(value)), allowed=Digits(YES_NO_HINT))
 
 
+# Excel's day numbers (serials): day 1 is 1900-01-01, counted from 1899-12-30 for the
+# leap day 1900 never had.  A date cell that lost its date format (a column set to
+# General, a CSV saved from it) holds one: 46359 is 2026-12-03.  Five digits cover
+# 1927-2173; a Jalali date typed without separators has eight, so they never meet.
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_SERIAL = re.compile(r"[0-9]{5}")
+
+
+def _excel_serial(value: Cell) -> datetime.date | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    text = _code_text(value)
+    if not _SERIAL.fullmatch(text):
+        return None
+    return _EXCEL_EPOCH + datetime.timedelta(days=int(text))
+
+
 def parse_date(value: Cell) -> datetime.date | None:
     try:
         if isinstance(value, datetime.datetime):
             return check_era(value.date())  # a real date cell in Excel is Gregorian
         if isinstance(value, datetime.date):
             return check_era(value)
+        serial = _excel_serial(value)
+        if serial is not None:
+            return check_era(serial)
         text = _text(value)
         return parse_jalali_date(text) if text else None
     except JalaliDateError as exc:

@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from amanat.core.errors import RuleError, tabular_error
+from amanat.core.errors import RuleError, table_warnings, tabular_error
 from amanat.lib.nationalid import national_id_from_cell
-from amanat.lib.tabular import Cell, HeaderNotFound, TabularError, read_table
+from amanat.lib.tabular import (
+    Cell,
+    HeaderNotFound,
+    TabularError,
+    check_error_cells,
+    code_digits,
+    read_table,
+)
 from amanat.stations.tabular import header_keys, parse_bool, parse_text
 from amanat.training.services import AttendanceRow
 
@@ -36,8 +43,11 @@ def _is_header(cells: list[str]) -> bool:
     return all(name in found for name in REQUIRED)
 
 
-def attendance_rows(data: bytes, filename: str) -> list[AttendanceRow]:
-    """The sheet's rows; a cell that cannot be read (yes/no) is the row's ``problem``."""
+def attendance_rows(data: bytes, filename: str,
+                    warnings: list[RuleError] | None = None) -> list[AttendanceRow]:
+    """The sheet's rows; a cell that cannot be read (yes/no) is the row's ``problem``.
+    Notes about how the file was read (hidden rows, an encoding guessed) are added to
+    ``warnings``."""
     try:
         table = read_table(data, filename=filename, is_header=_is_header)
     except HeaderNotFound as error:
@@ -45,11 +55,18 @@ def attendance_rows(data: bytes, filename: str) -> list[AttendanceRow]:
                           "found."), code="no_header", field="file") from error
     except TabularError as error:
         raise tabular_error(error).with_field("file") from error
+    if warnings is not None:
+        warnings += table_warnings(table)
     at: dict[str, int] = {}
     for i, header in enumerate(table.headers):
         name = column_of(header)
         if name is not None and name not in at:
             at[name] = i
+
+    try:  # an error value (#N/A) in a column read; other columns may hold them
+        check_error_cells(table, at.values())
+    except TabularError as error:
+        raise tabular_error(error).with_field("file") from error
 
     def cell(cells: list[Cell], name: str) -> Cell:
         i = at.get(name)
@@ -66,6 +83,6 @@ def attendance_rows(data: bytes, filename: str) -> list[AttendanceRow]:
         rows.append(AttendanceRow(
             line=line, national_id=nid,
             full_name=parse_text(cell(cells, "full_name")),
-            mobile=parse_text(cell(cells, "mobile")),
+            mobile=code_digits(parse_text(cell(cells, "mobile"))),
             attended=True if attended is None else attended, problem=problem))
     return rows

@@ -398,7 +398,10 @@ def session_import(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             if upload.size > MAX_IMPORT_BYTES:
                 raise RuleError(_("The file is too large."), code="too_large", field="file")
-            rows = attendance_rows(upload.read(), upload.name)
+            notes: list[RuleError] = []
+            rows = attendance_rows(upload.read(), upload.name, notes)
+            for note in notes:  # how the file was read (hidden rows, an encoding guess)
+                messages.warning(request, note.message)
             result = services.attendance_import(actor=request.user, session=session,
                                                 rows=rows)
         except RuleError as error:
@@ -407,13 +410,14 @@ def session_import(request: HttpRequest, session_id: int) -> HttpResponse:
             problems = result.errors
             if problems:
                 errors = [(_("Line %(line)s: %(error)s")
-                           % {"line": line, "error": e.message}) if line else e.message
-                          for line, e in problems]
+                           % {"line": localize_digits(str(line)), "error": e.message})
+                          if line else e.message for line, e in problems]
                 form.add_error(None, _("Nothing was stored; correct the lines below."))
             else:
                 messages.success(request, _("Attendance imported: %(enrolled)s enrolled, "
                                             "%(attended)s attended.")
-                                 % {"enrolled": result.enrolled, "attended": result.attended})
+                                 % {"enrolled": localize_digits(str(result.enrolled)),
+                                    "attended": localize_digits(str(result.attended))})
                 return redirect("training:session", session_id=session.pk)
     return render(request, "training/form.html", {
         "form": form, "title": _("Import the attendance sheet"),
