@@ -294,7 +294,7 @@ def membership_grant(
             unit=unit,
             obj=membership,
             after=_membership_snapshot(membership),
-            extra=_tokens_end_with_new_second_factor(user, unit, passed_second_factor),
+            extra=_tokens_end_with_new_second_factor(user, role, unit, passed_second_factor),
         )
     return membership
 
@@ -305,19 +305,21 @@ def _second_factor_asked(user: User) -> bool:
     one of their API tokens passed it."""
     return (user.is_staff or user_has_totp(user)
             or Membership.objects.active().filter(
-                user=user, unit__kind__in=access.SECOND_FACTOR_UNIT_KINDS).exists())
+                access.second_factor_memberships(), user=user).exists())
 
 
-def _tokens_end_with_new_second_factor(user: User, unit: AdminUnit, asked_before: bool
-                                       ) -> dict[str, int] | None:
+def _tokens_end_with_new_second_factor(user: User, role: str, unit: AdminUnit,
+                                       asked_before: bool) -> dict[str, int] | None:
     """A grant that makes the second factor required ends the user's API tokens.
 
     They were issued by a session that passed the password alone, and a token acts with
     every role its user holds now: kept, it would carry the national or provincial role
     the second factor protects without the factor ever being asked (attack review
-    2026-12, docs/reviews/2026-12-attack-plans.md). The user issues a new one after
-    signing in with the factor. Returns the audit entry's extra, or None."""
-    if asked_before or unit.kind not in access.SECOND_FACTOR_UNIT_KINDS:
+    2026-12, docs/reviews/2026-12-attack-plans.md), or a board role at a county (auth
+    review 2, F4: the same rule as sign-in's, ``access.second_factor_membership``). The
+    user issues a new one after signing in with the factor. Returns the audit entry's
+    extra, or None."""
+    if asked_before or not access.second_factor_membership(role, unit.kind):
         return None
     return {"tokens_revoked": _user_tokens_revoke(user)}
 
@@ -625,7 +627,7 @@ def membership_grant_system(
     if created:
         audit_record(action="membership.grant", actor=None, actor_name=actor_name, unit=unit,
                      obj=membership, after=_membership_snapshot(membership),
-                     extra=_tokens_end_with_new_second_factor(user, unit, asked_before))
+                     extra=_tokens_end_with_new_second_factor(user, role, unit, asked_before))
     return membership
 
 
