@@ -308,6 +308,27 @@ def _second_factor_asked(user: User) -> bool:
                 access.second_factor_memberships(), user=user).exists())
 
 
+def second_factor_asked(user: User) -> bool:
+    """``_second_factor_asked``, for the admin's changes of memberships and staff."""
+    return _second_factor_asked(User.objects.get(pk=user.pk))
+
+
+@transaction.atomic
+def tokens_end_if_second_factor_new(*, user: User, asked_before: bool, actor: User) -> int:
+    """After a change made outside the grant services (the admin: a membership added or
+    moved to a province, a board role, staff rights), end the user's API tokens if their
+    sign-in asks for the second factor only now, as a grant does (auth review 2, F5).
+    Returns how many were revoked; recorded when any were."""
+    if asked_before or not second_factor_asked(user):
+        return 0
+    revoked = _user_tokens_revoke(user)
+    if revoked:
+        audit_record(action="api_token.revoke_all", actor=actor, object_type="auth.user",
+                     object_id=str(user.pk),
+                     extra={"tokens_revoked": revoked, "reason": "second_factor_required"})
+    return revoked
+
+
 def _tokens_end_with_new_second_factor(user: User, role: str, unit: AdminUnit,
                                        asked_before: bool) -> dict[str, int] | None:
     """A grant that makes the second factor required ends the user's API tokens.
