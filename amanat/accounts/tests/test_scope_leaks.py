@@ -138,7 +138,20 @@ def _letters(n: int) -> str:
 
 
 def plant_canaries(unit: AdminUnit) -> list[Canary]:
-    """Rewrite every free-text field of every row under ``unit`` to a unique marker."""
+    """Rewrite every free-text field of every row under ``unit`` to a unique marker
+    (append-only tables, the reports, with their triggers off)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # ALTER TABLE waits for no deferred check
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with append_only.disabled(connection, APPEND_ONLY):
+        canaries = _plant(unit)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return canaries
+
+
+def _plant(unit: AdminUnit) -> list[Canary]:
     canaries: list[Canary] = []
     counter = itertools.count(1)
     for model in _amanat_models():
@@ -156,10 +169,7 @@ def plant_canaries(unit: AdminUnit) -> list[Canary]:
             for pk in rows.values_list("pk", flat=True):
                 marker = CANARY + _letters(next(counter))
                 value = marker.lower() if field.name == "search_text" else marker
-                # Append-only tables (the reports) are rewritten with their triggers off.
-                table = model._meta.db_table
-                with append_only.disabled(connection, [t for t in APPEND_ONLY if t == table]):
-                    model._default_manager.filter(pk=pk).update(**{field.name: value})
+                model._default_manager.filter(pk=pk).update(**{field.name: value})
                 # The search text is matched, never shown: only the shown fields are looked for.
                 if field.name != "search_text":
                     canaries.append(Canary(marker, label, field.name))
