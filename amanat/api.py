@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import Error as DatabaseDriverError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
@@ -44,6 +44,21 @@ from amanat.operations.api import router as operations_router
 from amanat.plans.api import router as plans_router
 from amanat.staffing.api import router as staffing_router
 from amanat.stations.api import router as stations_router
+from amanat.stations.selectors import token_station_ids
+
+# The operations a token bound to polling stations (a field device) may call: each
+# narrows what it answers to the token's stations (``stations.selectors.token_station_ids``)
+# or their counties (``token_unit_ids``), or reads nothing scoped (``me``, the geography,
+# the atlas's factor catalogue).  Any other operation answers a bound token 404 before
+# it runs, so a new endpoint stays closed to field devices until it narrows by the
+# binding and is listed here (auth review 2, F3: the inquiry answers let a device's token
+# write over its user's whole county).
+BOUND_TOKEN_OPERATIONS = frozenset({
+    "me", "unit", "stations", "station", "incidents_report_create",
+    "operations_checkin_create", "operations_station_day", "staffing_station_posts",
+    "candidates", "candidate", "atlas_units", "atlas_unit", "atlas_factors",
+    "plans_compliance", "plans_county_measures",
+})
 
 
 class TokenAuth(HttpBearer):
@@ -69,6 +84,11 @@ class TokenAuth(HttpBearer):
             return None
         # Views and access helpers see the token's user as the request user.
         request.user = api_token.user
+        request.auth = api_token  # type: ignore[attr-defined]  # ninja sets it too, later
+        if token_station_ids(request) is not None:
+            match = request.resolver_match
+            if match is None or match.url_name not in BOUND_TOKEN_OPERATIONS:
+                raise Http404("not found")
         return api_token
 
 
@@ -195,6 +215,7 @@ def api_fallback(request: HttpRequest) -> HttpResponse:
         except Resolver404:
             match = None
         if match is not None and match.namespace == api.urls_namespace:
+            request.resolver_match = match  # the operation's name, for the token check
             response: HttpResponse = match.func(request, *match.args, **match.kwargs)
             return response
     return not_found_response()

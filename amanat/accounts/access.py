@@ -133,6 +133,17 @@ SECOND_FACTOR_UNIT_KINDS = (Kind.COUNTRY, Kind.PROVINCE)
 SECOND_FACTOR_ROLES = (Role.EXECUTIVE_BOARD, Role.SUPERVISION_BOARD)
 
 
+def second_factor_membership(role: str, unit_kind: str) -> bool:
+    """Whether a membership (``role`` at a unit of ``unit_kind``) needs the second factor:
+    the one rule, for sign-in and for the grants that end tokens issued without it."""
+    return unit_kind in SECOND_FACTOR_UNIT_KINDS or role in SECOND_FACTOR_ROLES
+
+
+def second_factor_memberships() -> Q:
+    """``second_factor_membership`` as a condition on memberships."""
+    return Q(unit__kind__in=SECOND_FACTOR_UNIT_KINDS) | Q(role__in=SECOND_FACTOR_ROLES)
+
+
 def needs_second_factor(user: AnyUser) -> bool:
     """National and provincial memberships, board members, and staff must sign in with
     TOTP."""
@@ -140,8 +151,7 @@ def needs_second_factor(user: AnyUser) -> bool:
         return False
     if getattr(user, "is_staff", False):
         return True
-    return any(m.unit.kind in SECOND_FACTOR_UNIT_KINDS or m.role in SECOND_FACTOR_ROLES
-               for m in _memberships(user))
+    return any(second_factor_membership(m.role, m.unit.kind) for m in _memberships(user))
 
 
 def access_denied_record(*, user: AnyUser, model_label: str, pk: Any, action: str) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
@@ -12,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from amanat.accounts import services
 from amanat.accounts.models import Agency, ApiToken, Membership
 from amanat.audit.admin import AuditedModelAdmin
 
@@ -26,6 +29,13 @@ if admin.site.is_registered(TOTPDevice):
 class AuditedUserAdmin(AuditedModelAdmin[User], UserAdmin):
     """Django's user admin on the audited base: a change of another user's password,
     roles flags or groups is an ``admin.change`` event naming the fields."""
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        # Staff rights make the second factor required: tokens issued without it end.
+        asked = not change or services.second_factor_asked(obj)
+        super().save_model(request, obj, form, change)
+        services.tokens_end_if_second_factor_new(user=obj, asked_before=asked,
+                                                 actor=request.user)  # type: ignore[arg-type]
 
     def user_change_password(self, request: HttpRequest, id: str,
                              form_url: str = "") -> HttpResponse:
@@ -67,6 +77,15 @@ class MembershipAdmin(AuditedModelAdmin[Membership]):
     list_filter = ("role", "active")
     raw_id_fields = ("user", "unit", "created_by")
     search_fields = ("user__username", "unit__name")
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any,
+                   change: bool) -> None:
+        """A membership added or changed here that makes the second factor required ends
+        the user's API tokens, as ``services.membership_grant`` does (auth review 2, F5)."""
+        asked = services.second_factor_asked(obj.user)
+        super().save_model(request, obj, form, change)
+        services.tokens_end_if_second_factor_new(user=obj.user, asked_before=asked,
+                                                 actor=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(ApiToken)

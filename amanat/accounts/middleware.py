@@ -88,13 +88,28 @@ class PersianFirstLocaleMiddleware(LocaleMiddleware):
         request.LANGUAGE_CODE = translation.get_language()
 
 
+# The API's views: its namespace (amanat/api.py) and the route that answers its paths
+# without a slash.  Only they check bearer tokens instead of the session.
+API_NAMESPACE = "api"
+API_FALLBACK = "api_fallback"
+
+
+def is_api_view(request: HttpRequest) -> bool:
+    """Whether the request goes to the API's own views, which authenticate by bearer
+    token: a path under the API's prefix is not enough (auth review 2: a page mounted
+    there by mistake would have skipped sign-in and the second factor)."""
+    match = request.resolver_match
+    return (request.path_info.startswith(settings.AMANAT_API_PREFIX) and match is not None
+            and (match.namespace == API_NAMESPACE or match.url_name == API_FALLBACK))
+
+
 class AmanatLoginRequiredMiddleware(LoginRequiredMiddleware):
     """Django's login-required default, except the API, which checks bearer tokens."""
 
     def process_view(
         self, request: HttpRequest, view_func: View, view_args: Any, view_kwargs: Any
     ) -> HttpResponseBase | None:
-        if request.path_info.startswith(settings.AMANAT_API_PREFIX):
+        if is_api_view(request):
             return None
         match = request.resolver_match
         if match is not None and match.view_name in LOGIN_EXEMPT_URL_NAMES:
@@ -200,7 +215,7 @@ class SecondFactorMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: View, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        if request.path_info.startswith(settings.AMANAT_API_PREFIX):
+        if is_api_view(request):
             return None  # bearer tokens, no sessions
         user = request.user
         # django-otp's middleware adds is_verified() to the user.

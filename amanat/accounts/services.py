@@ -294,7 +294,7 @@ def membership_grant(
             unit=unit,
             obj=membership,
             after=_membership_snapshot(membership),
-            extra=_tokens_end_with_new_second_factor(user, unit, passed_second_factor),
+            extra=_tokens_end_with_new_second_factor(user, role, unit, passed_second_factor),
         )
     return membership
 
@@ -305,19 +305,42 @@ def _second_factor_asked(user: User) -> bool:
     one of their API tokens passed it."""
     return (user.is_staff or user_has_totp(user)
             or Membership.objects.active().filter(
-                user=user, unit__kind__in=access.SECOND_FACTOR_UNIT_KINDS).exists())
+                access.second_factor_memberships(), user=user).exists())
 
 
-def _tokens_end_with_new_second_factor(user: User, unit: AdminUnit, asked_before: bool
-                                       ) -> dict[str, int] | None:
+def second_factor_asked(user: User) -> bool:
+    """``_second_factor_asked``, for the admin's changes of memberships and staff."""
+    return _second_factor_asked(User.objects.get(pk=user.pk))
+
+
+@transaction.atomic
+def tokens_end_if_second_factor_new(*, user: User, asked_before: bool, actor: User) -> int:
+    """After a change made outside the grant services (the admin: a membership added or
+    moved to a province, a board role, staff rights), end the user's API tokens if their
+    sign-in asks for the second factor only now, as a grant does (auth review 2, F5).
+    Returns how many were revoked; recorded when any were."""
+    if asked_before or not second_factor_asked(user):
+        return 0
+    revoked = _user_tokens_revoke(user)
+    if revoked:
+        audit_record(action="api_token.revoke_all", actor=actor, object_type="auth.user",
+                     object_id=str(user.pk),
+                     extra={"tokens_revoked": revoked, "reason": "second_factor_required"})
+    return revoked
+
+
+def _tokens_end_with_new_second_factor(user: User, role: str, unit: AdminUnit,
+                                       asked_before: bool) -> dict[str, int] | None:
     """A grant that makes the second factor required ends the user's API tokens.
 
     They were issued by a session that passed the password alone, and a token acts with
     every role its user holds now: kept, it would carry the national or provincial role
     the second factor protects without the factor ever being asked (attack review
-    2026-12, docs/reviews/2026-12-attack-plans.md). The user issues a new one after
-    signing in with the factor. Returns the audit entry's extra, or None."""
-    if asked_before or unit.kind not in access.SECOND_FACTOR_UNIT_KINDS:
+    2026-12, docs/reviews/2026-12-attack-plans.md), or a board role at a county (auth
+    review 2, F4: the same rule as sign-in's, ``access.second_factor_membership``). The
+    user issues a new one after signing in with the factor. Returns the audit entry's
+    extra, or None."""
+    if asked_before or not access.second_factor_membership(role, unit.kind):
         return None
     return {"tokens_revoked": _user_tokens_revoke(user)}
 
@@ -416,8 +439,12 @@ def api_token_digest(plaintext: str) -> str:
 def api_token_issue(
     *, user: User, name: str, ttl_days: int, actor: User
 ) -> tuple[ApiToken, str]:
-    """Create a token; the plaintext is returned once and never stored."""
-    if actor.pk != user.pk and not access.can(actor, policy.CHANGE, "accounts.membership", None):
+    """Create a token; the plaintext is returned once and never stored.
+
+    Only for oneself: a token acts as its user with all of their roles, so issuing one
+    for someone else is acting as them (auth review 2, F2: any membership manager, a
+    county governor included, could issue a token for a national administrator)."""
+    if actor.pk != user.pk:
         raise PermissionDenied(_("You may not issue tokens for another user."))
     if not 1 <= ttl_days <= MAX_TOKEN_TTL_DAYS:
         raise ValidationError(_("A token lives between 1 and 365 days."))
@@ -621,7 +648,7 @@ def membership_grant_system(
     if created:
         audit_record(action="membership.grant", actor=None, actor_name=actor_name, unit=unit,
                      obj=membership, after=_membership_snapshot(membership),
-                     extra=_tokens_end_with_new_second_factor(user, unit, asked_before))
+                     extra=_tokens_end_with_new_second_factor(user, role, unit, asked_before))
     return membership
 
 

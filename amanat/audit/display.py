@@ -67,6 +67,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "profile.language": _("Language chosen"),
     "api_token.issue": _("API token issued"),
     "api_token.revoke": _("API token revoked"),
+    "api_token.revoke_all": _("API tokens revoked (second factor now required)"),
     "api_token.bind": _("API token bound to stations"),
     "admin.action": _("Bulk action in the back office"),
     # the audit log itself

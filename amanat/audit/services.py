@@ -517,6 +517,24 @@ def _check_consistency(walk: _Walk, signed: SignedCheckpoint | None, log_id: str
         ) % {"size": signed.size, "time": signed.time}, **facts)
 
 
+def _check_head(walk: _Walk, head: ChainHead, signed: SignedCheckpoint | None) -> None:
+    """Raise _Refusal unless the stored chain ends where the head says the log ends.
+
+    The head is moved by every append in the append's transaction: a chain that stops
+    short of it lost its last events (deleted after the last checkpoint, or a restore
+    that lost the log's end), and signing it would publish the shorter history as the
+    log (auth review 2, F6).  ``--new-series`` does not override this: the events are
+    gone, not the signer's memory."""
+    if walk.size == head.last_seq and walk.root == head.last_hash:
+        return
+    raise _Refusal("head_mismatch", _(
+        "the chain head counts %(head)s events ending in %(hash)s, but the stored chain "
+        "ends at event %(found)s: events at the end of the log were removed"
+    ) % {"head": head.last_seq, "hash": head.last_hash[:16], "found": walk.size},
+        signed_size=signed.size if signed else 0, database_size=walk.size,
+        head_size=head.last_seq)
+
+
 def _sign(key: Ed25519PrivateKey, *, log_id: uuid.UUID, size: int, root: str) -> Checkpoint:
     now = timezone.now().replace(microsecond=0)
     body = checkpoint_body(
@@ -622,6 +640,7 @@ def _checked_checkpoint(
     signed = None if new_series else _read_state(key_path, public)
     walk = _walk_chain({signed.size} if signed else set())
     _check_consistency(walk, signed, str(head.log_id))
+    _check_head(walk, head, signed)
     size, root = walk.size, walk.root
     if new_series:
         size, root = _start_series(key_path, public, walk, actor_name)

@@ -32,8 +32,22 @@ class PersonForm(forms.Form):
     available = forms.BooleanField(label=_("Available on election day"), required=False,
                                    initial=True)
 
-    def __init__(self, *args: Any, county: AdminUnit | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, county: AdminUnit | None = None,
+                 keeping: tuple[str, str] | None = None, **kwargs: Any) -> None:
+        """``keeping``: editing a person, their national ID and mobile as shown (masked).
+        The form never carries them in full (a GET writes no audit entry, so it shows
+        nothing the audited reveal guards): empty keeps the value."""
         super().__init__(*args, **kwargs)
+        if keeping is not None:
+            national_id, mobile = keeping
+            self.fields["national_id"].required = False
+            self.fields["national_id"].help_text = _(
+                "Now %(value)s; leave empty to keep it.") % {"value": national_id}
+            if mobile:
+                self.fields["mobile"].help_text = _(
+                    "Now %(value)s; leave empty to keep it.") % {"value": mobile}
+                self.fields["mobile_clear"] = forms.BooleanField(
+                    label=_("Remove the mobile number"), required=False)
         if county is not None:
             field = self.fields["home_unit"]
             assert isinstance(field, forms.ModelChoiceField)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -121,3 +121,13 @@ def test_cannot_revoke_someone_elses_token(client: Client, personas: Personas) -
     assert client.post(reverse("stations:api_token_revoke", args=[token.pk])).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_no_one_issues_a_token_for_someone_else(personas: Personas) -> None:
+    """Auth review 2, F2: the service let any membership manager (a county governor
+    included) issue a token for another user, a national administrator too: a token
+    acts as its user with all their roles."""
+    for actor in (personas.gharchak_governor, personas.admin):
+        with pytest.raises(PermissionDenied):
+            services.api_token_issue(user=personas.auditor, name="x", ttl_days=1, actor=actor)
+    assert not ApiToken.objects.filter(user=personas.auditor).exists()

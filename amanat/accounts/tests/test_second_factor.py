@@ -348,3 +348,39 @@ def test_a_role_granted_from_the_command_line_ends_tokens_issued_without_it(
     call_command("grant_role", officer.username, "national_admin", small_geo.iran.code)
     response = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("role", ["executive_board", "supervision_board"])
+def test_a_board_role_at_a_county_ends_tokens_issued_without_the_second_factor(
+        admin: User, personas: Personas, small_geo: Any, role: str) -> None:
+    """Auth review 2, F4: the fix above ended the tokens only for a role at the country
+    or a province, but the board roles need the second factor at a county too (they read
+    the candidates' confidential inquiry answers, and record them through the API).  A
+    governor's token issued with the password alone went on acting as a board member."""
+    governor = personas.gharchak_governor
+    governor.set_password(PASSWORD)
+    governor.save()
+    page = _password_only(governor).post(reverse("stations:api_token_issue"),
+                                         {"name": "laptop", "ttl_days": 365})
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {page.context['plaintext']}"}
+    assert Client().get("/api/v1/me", **bearer).status_code == 200
+
+    ministry = sign_in(Client(), admin)
+    granted = ministry.post(reverse("accounts_membership_grant"), {
+        "username": governor.username, "role": role, "unit": small_geo.gharchak.pk})
+    assert granted.status_code == 302
+    assert Client().get("/api/v1/me", **bearer).status_code == 401
+    event = Event.objects.filter(action="membership.grant").latest("seq")
+    assert event.extra == {"tokens_revoked": 1}
+
+    # The same from the command line; and a board member's own later grants keep tokens.
+    _token, plain = services.api_token_issue(user=personas.kerman_governor, name="d",
+                                             ttl_days=30, actor=personas.kerman_governor)
+    call_command("grant_role", personas.kerman_governor.username, role,
+                 small_geo.kerman_county.code)
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 401
+    _token, plain = services.api_token_issue(user=governor, name="after", ttl_days=30,
+                                             actor=governor)
+    services.membership_grant_system(user=governor, role="hq_staff", unit=small_geo.tehran,
+                                     actor_name="cli")
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 200

@@ -119,3 +119,40 @@ def test_other_bulk_actions_are_recorded(staff: Client) -> None:
     assert (event.action, event.object_type) == ("admin.action", "axes.accessattempt")
     extra: dict[str, Any] = event.extra
     assert extra["action"] == "cleanup_expired_attempts" and extra["ids"] == [str(old.pk)]
+
+
+def test_an_admin_change_that_makes_the_second_factor_required_ends_tokens(
+        staff: Client, personas: Personas, small_geo: Any) -> None:
+    """Auth review 2, F5: the grant services end the API tokens a user issued with the
+    password alone when a new role makes the second factor required; a membership added
+    or moved to a province in the admin, or staff rights given there, did not."""
+    from amanat.accounts import services
+    from amanat.accounts.models import ApiToken
+
+    inspector, police = personas.inspector, personas.police
+    for user in (inspector, police):
+        services.api_token_issue(user=user, name="laptop", ttl_days=30, actor=user)
+    membership = Membership.objects.get(user=inspector)
+    moved = staff.post(f"/admin/accounts/membership/{membership.pk}/change/", {
+        "user": inspector.pk, "role": membership.role, "unit": small_geo.tehran.pk,
+        "agency": "", "active": "on", "created_at_0": "", "created_by": ""})
+    assert moved.status_code == 302, moved.content.decode()[:2000]
+    assert Membership.objects.get(pk=membership.pk).unit_id == small_geo.tehran.pk
+    assert not ApiToken.objects.usable().filter(user=inspector).exists()
+    staffed = staff.post(f"/admin/auth/user/{police.pk}/change/", {
+        "username": police.username, "is_active": "on", "is_staff": "on",
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+        "last_login_0": "", "last_login_1": ""})
+    assert staffed.status_code == 302, staffed.content.decode()[:2000]
+    police.refresh_from_db()
+    assert police.is_staff
+    assert not ApiToken.objects.usable().filter(user=police).exists()
+    assert Event.objects.filter(action="api_token.revoke_all").count() == 2
+    # A change that asks nothing new keeps them.
+    kerman = personas.kerman_governor
+    services.api_token_issue(user=kerman, name="laptop", ttl_days=30, actor=kerman)
+    membership = Membership.objects.get(user=kerman)
+    staff.post(f"/admin/accounts/membership/{membership.pk}/change/", {
+        "user": kerman.pk, "role": "security_committee", "unit": membership.unit_id,
+        "agency": "", "active": "on", "created_by": ""})
+    assert ApiToken.objects.usable().filter(user=kerman).exists()

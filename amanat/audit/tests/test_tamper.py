@@ -158,3 +158,23 @@ def test_untampered_history_is_signed_after_new_events(earlier_checkpoint):
     call_command("audit_checkpoint")
     assert list(Checkpoint.objects.order_by("size").values_list("size", flat=True)) == [8, 9]
     assert not Event.objects.filter(action="audit.checkpoint_refused").exists()
+
+
+def test_the_signer_refuses_a_log_that_lost_events_its_head_still_counts(earlier_checkpoint):
+    """Auth review 2, F6: events after the last checkpoint deleted, the chain head left
+    as it was (the careless attacker, or a restore that lost the log's end).  The chain
+    stored is intact and extends the signed checkpoint, so the signer signed the shorter
+    history and published it; the next append then broke the chain.  The head is the
+    log's own count of what it appended: the signer refuses a log shorter than it."""
+    for n in range(3):
+        audit_record(action="later.event", extra={"n": n})
+    _drop_triggers()
+    Event.objects.filter(seq__gte=10).delete()  # the head still says 11
+    checkpoints = Checkpoint.objects.count()
+
+    with pytest.raises(CommandError, match=r"refusing to sign: .*the chain head counts 11"):
+        call_command("audit_checkpoint")
+    assert Checkpoint.objects.count() == checkpoints
+    with pytest.raises(CommandError, match="refusing to sign"):
+        call_command("audit_checkpoint", "--new-series")
+    assert Checkpoint.objects.count() == checkpoints

@@ -687,3 +687,36 @@ def test_the_run_button_offers_the_gender_balance(world: Any, client: Any,
     assert Assignment.objects.filter(person=woman).exists()
     event = Event.objects.filter(action="staffing.roster.assign_queued").latest("seq")
     assert event.extra["gender_balance"] is True
+
+
+def test_the_edit_form_never_shows_the_national_id_or_mobile_in_full(world: Any,
+                                                                     client: Any) -> None:
+    """Auth review 2, F1: the edit page put the person's national ID and mobile in full
+    into its form on a GET, which writes no audit entry, beside the person's page that
+    shows them only through the audited reveal.  Now masked in the help; empty keeps
+    them, a new value replaces them, the mobile can be removed."""
+    person = world.person(posts=(StationPost.MEMBER,))
+    Person.objects.filter(pk=person.pk).update(mobile="09121234567")
+    person.refresh_from_db()
+    c = _client(client, world.personas.gharchak_governor)
+    url = reverse("staffing:person_edit", args=[person.pk])
+    page = c.get(url).content.decode()
+    assert person.national_id not in page and "09121234567" not in page
+    assert "******" + person.national_id[-4:] in page and "0912****567" in page
+    assert not Event.objects.filter(action="staffing.person.read").exists()
+
+    common = {"first_name": "نفر", "last_name": "تازه", "posts": [StationPost.MEMBER],
+              "available": "on", "home_unit": person.home_unit.pk}
+    assert c.post(url, {**common, "national_id": "", "mobile": ""}).status_code == 302
+    person.refresh_from_db()
+    assert (person.last_name, person.mobile) == ("تازه", "09121234567")
+    assert person.national_id == Person.objects.get(pk=person.pk).national_id != ""
+    kept = person.national_id
+    assert c.post(url, {**common, "national_id": "", "mobile": "",
+                        "mobile_clear": "on"}).status_code == 302
+    person.refresh_from_db()
+    assert (person.national_id, person.mobile) == (kept, "")
+    assert c.post(url, {**common, "national_id": nid(777), "mobile": "09127654321"}
+                  ).status_code == 302
+    person.refresh_from_db()
+    assert (person.national_id, person.mobile) == (nid(777), "09127654321")
