@@ -24,7 +24,9 @@ Run under ``scripts/with-postgres --sync-standby`` (a primary with a synchronous
    exactly one report; checkpoint 2 is signed by the same signer (it refuses a log that
    does not extend checkpoint 1), the log is exported and ``amanat-verify`` checks it
    against both checkpoints.
-5. **time without service** (``unavailable_s``): from the kill to the first report
+5. **server errors** (``server_errors``): the tracebacks the app logged (a 500's cause),
+   whole, as ``bench/intake_load.py`` collects them.
+6. **time without service** (``unavailable_s``): from the kill to the first report
    acknowledged after the promotion; and, for scale, the longest stretch without an
    acknowledgement in the whole run (``longest_gap_s``).
 
@@ -226,6 +228,9 @@ def main() -> None:
                 "in_flight_at_end": len(phase.pending),
             }
             retried = load.retry_pending(server.port, phase.pending)
+            # What the app logged for its 500s, whole: a failover must answer 503, and
+            # the cause of a rare 500 is found here (the run's log is gone with it).
+            out["server_errors"] = load.server_errors([server.log], whole=True)
             out["check"] = load.check_database(phase.acked, retried, sent)
             # In doubt: committed on the standby, but the answer was lost with the
             # primary (a 503 or a dropped connection).  Allowed (a retry with the same

@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -943,7 +943,7 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
                                         and result["errors"] == 0)
                 out["load"].append(result)
                 print(json.dumps(out["load"][-1]), file=sys.stderr)
-            out["server_errors"] = server_errors(server)
+            out["server_errors"] = server_errors(s.log for s in server.servers)
             if not args.no_crash:
                 out["crash"], phase = crash_phase(server, args, make, sent)
                 acked += phase.acked
@@ -965,20 +965,44 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def server_errors(server: Hosts) -> list[str]:
-    """The first lines of each traceback the servers logged (a 500's cause)."""
+_CHAINED = ("The above exception was the direct cause", "During handling of the above")
+
+
+def server_errors(logs: Iterable[Path], whole: bool = False) -> list[str]:
+    """The tracebacks the servers logged in ``logs`` (a 500's cause), each distinct one
+    once, at most 10: the exception's line (the last of a traceback), or with ``whole``
+    the whole traceback, chained ones included (the failover drill: its rare 500s are
+    read from its JSON, the run's log being gone)."""
     found: list[str] = []
-    for s in server.servers:
-        if not s.log.exists():
+    for log in logs:
+        if not log.exists():
             continue
-        lines = s.log.read_text(errors="replace").splitlines()
-        for n, line in enumerate(lines):
-            if line.startswith("Traceback"):
-                tail = next((x for x in lines[n + 1:n + 200] if x and not x.startswith(" ")),
-                            "")
-                if tail and tail not in found:
-                    found.append(tail)
+        lines = log.read_text(errors="replace").splitlines()
+        n = 0
+        while n < len(lines):
+            if not lines[n].startswith("Traceback"):
+                n += 1
+                continue
+            start, end = n, _traceback_end(lines, n)
+            # "The above exception was the direct cause of the following exception:",
+            # a blank line, and the next traceback of the chain.
+            while (end is not None and end + 3 < len(lines)
+                   and lines[end + 2].startswith(_CHAINED)
+                   and lines[end + 4:end + 5] and lines[end + 4].startswith("Traceback")):
+                end = _traceback_end(lines, end + 4)
+            if end is None:
+                break
+            text = "\n".join(lines[start:end + 1]) if whole else lines[end]
+            if text not in found:
+                found.append(text)
+            n = end + 1
     return found[:10]
+
+
+def _traceback_end(lines: list[str], start: int) -> int | None:
+    """The line of the exception that ends the traceback starting at ``start``."""
+    return next((m for m in range(start + 1, min(start + 200, len(lines)))
+                 if lines[m] and not lines[m].startswith(" ")), None)
 
 
 if __name__ == "__main__":

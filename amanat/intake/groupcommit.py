@@ -249,7 +249,10 @@ class GroupCommitter:
         are the whole batch (the common case under load) no savepoint is needed, two
         statements fewer in the writer's turn: the caller rolls the batch back."""
         try:
-            results = _results(write_many, jobs)
+            # What the attempt stored is rolled back if it fails: the instances it gave
+            # keys are stored again by each job's own work, under keys of their own.
+            with sql.keys_taken_back_on_failure():
+                results = _results(write_many, jobs)
         except Exception as exc:
             # Expected now and then (a key that a concurrent request took); each job's own
             # work handles it and answers for it.

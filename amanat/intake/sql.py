@@ -14,11 +14,13 @@ The statements are literal strings naming the tables; values always go as parame
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import re
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import psycopg
@@ -351,6 +353,41 @@ def _refuse_receivers(model: type[models.Model]) -> None:
 def _stored(instance: models.Model, pk: Any, alias: str) -> None:
     instance.pk = pk
     instance._state.adding, instance._state.db = False, alias
+    given: list[models.Model] | None = getattr(_keys_given, "instances", None)
+    if given is not None:
+        given.append(instance)
+
+
+_keys_given = threading.local()
+
+
+@contextlib.contextmanager
+def keys_taken_back_on_failure() -> Iterator[None]:
+    """Instances that ``insert`` or ``insert_many`` give a primary key inside this block
+    lose it again (unsaved, as before) if the block raises: what gave them the key is
+    rolled back with it, and whoever stores them next must get keys of its own.
+
+    The group-commit writer stores a batch's requests together, and when that fails
+    (a key taken, the connection lost) each request's own work stores the same
+    instances again, in a new transaction.  An instance left with the key of the
+    rolled-back INSERT was inserted under it: after a failover the promoted standby's
+    sequence, which never saw that INSERT, hands the same key to another report, and
+    the retry's INSERT met it on each of its attempts (``IntegrityError``: a 500 in the
+    failover drill; tests/test_lost_connection.py)."""
+    outer: list[models.Model] | None = getattr(_keys_given, "instances", None)
+    given: list[models.Model] = []
+    _keys_given.instances = given
+    try:
+        yield
+    except BaseException:
+        for instance in given:
+            instance.pk = None
+            instance._state.adding, instance._state.db = True, None
+        raise
+    finally:
+        _keys_given.instances = outer
+    if outer is not None:  # an enclosing block's failure takes them back too
+        outer.extend(given)
 
 
 def insert(instance: models.Model, *, skip_conflicts: bool = False) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import OperationalError, connections
 from django.utils import timezone
 
 from amanat.accounts.models import ApiToken
@@ -30,6 +30,7 @@ from amanat.accounts.services import api_token_issue
 from amanat.audit.services import audit_chain_problem
 from amanat.core.models import IdempotencyRecord
 from amanat.incidents.models import Report
+from amanat.intake import audit as intake_audit
 from amanat.intake import auth, groupcommit
 from amanat.intake.tests.conftest import Answer, World, post_report, token_for
 
@@ -153,4 +154,67 @@ def test_a_connection_lost_mid_batch_is_503_for_every_request_of_the_batch(
     again = [post_report(*calls[name]) for name in ("lost", "marked", "report")]
     assert [answer.status for answer in again] == [201, 201, 201]
     assert Report.objects.count() == 3
+    assert audit_chain_problem() is None
+
+
+def test_reports_stored_one_by_one_after_their_batch_was_lost_take_keys_of_their_own(
+    world: World, one_batch: tuple[threading.Event, list[int]],
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """The failover drill's rare 500: a batch's reports were inserted together (each
+    instance given the key the INSERT returned), then the connection died before the
+    batch's audit events went in.  The writer rolled back and stored each report on its
+    own, on a new connection (to the promoted standby), but the instances still carried
+    the keys of the lost transaction: the promoted standby's sequence, which had not
+    seen them, gave them to another server's reports meanwhile, and each retry's INSERT
+    met its own stale key five times (``IntegrityError``: a 500)."""
+    inspector = world.personas.inspector
+    used, fresh = api_token_issue(user=inspector, name="used", ttl_days=1, actor=inspector)
+    ApiToken.objects.filter(pk=used.pk).update(last_used_at=timezone.now())  # no mark due
+    settings.AMANAT_GROUP_COMMIT = False  # stored inline: the writer's first batch is held
+    first = post_report(fresh, BODY, "key-0")
+    settings.AMANAT_GROUP_COMMIT = True
+    assert first.status == 201, first.content
+    existing = Report.objects.get()
+
+    lost: list[int] = []  # the reports' keys in the lost transaction
+    append_many = intake_audit.append_many
+
+    def lose_after_the_reports(events: Any) -> None:
+        if not lost:
+            lost.extend(int(event.object_id) for event in events)
+            raise OperationalError("server closed the connection unexpectedly")
+        append_many(events)
+
+    transaction_ = groupcommit.GroupCommitter._transaction
+
+    def taken_meanwhile(self: groupcommit.GroupCommitter, jobs: Any, whole: Any,
+                        alone: bool = False, collect: Any = None) -> None:
+        if alone:  # another app server's reports got those keys from the new primary
+            for pk in lost:
+                other = Report.objects.get(pk=existing.pk)
+                other.pk, other.reference, other.client_key = pk, f"R-X{pk}", f"x:{pk}"
+                other.save(force_insert=True)
+        transaction_(self, jobs, whole, alone=alone, collect=collect)
+
+    monkeypatch.setattr(intake_audit, "append_many", lose_after_the_reports)
+    monkeypatch.setattr(groupcommit.GroupCommitter, "_transaction", taken_meanwhile)
+    holding, more = one_batch
+    more[0] = 1
+    calls = {"a": (fresh, {**BODY, "text": "گزارش دوم"}, "key-a"),
+             "b": (fresh, {**BODY, "text": "گزارش سوم"}, "key-b")}
+    answers: dict[str, Answer] = {}
+    threads = [_in_thread(lambda: post_report(*calls["a"]), answers, "a")]
+    assert holding.wait(30)  # the writer holds the first report: the second joins it
+    threads.append(_in_thread(lambda: post_report(*calls["b"]), answers, "b"))
+    for thread in threads:
+        thread.join(60)
+
+    assert len(lost) == 2  # one batch, both reports in it
+    assert [answers[name].status for name in ("a", "b")] == [201, 201], answers
+    for name in ("a", "b"):
+        stored = Report.objects.get(reference=answers[name].json()["reference"])
+        assert stored.pk not in lost
+        assert stored.text == calls[name][1]["text"]
+    assert Report.objects.count() == 5  # the first, the other server's two, these two
     assert audit_chain_problem() is None
