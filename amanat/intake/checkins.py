@@ -75,6 +75,19 @@ def store_many(items: Sequence[Ready]) -> None:
     """
     if any(not item.prepared.checkin.client_key for item in items):
         raise NotStoredTogether("a check-in without a key is stored on its own")
+    # What this attempt adds to the events (a dispute, a superseded figure) is undone
+    # with it if it fails: each check-in is then stored on its own, and works that out
+    # again (review fo500: a retry that found no dispute kept the attempt's).
+    extras = [item.prepared.event.extra for item in items]
+    try:
+        _store_together(items)
+    except BaseException:
+        for item, extra in zip(items, extras, strict=True):
+            item.prepared.event.extra = extra
+        raise
+
+
+def _store_together(items: Sequence[Ready]) -> None:
     with transaction.atomic(savepoint=False):
         checkins = [item.prepared.checkin for item in items]
         if sql.insert_many(checkins, match="client_key", skip_conflicts=True,

@@ -352,3 +352,37 @@ def test_a_batch_with_one_station_twice_moves_its_day_in_order(field: Field) -> 
     assert StationDay.objects.get(station=stations.kerman_station).voters == 40
     assert Checkin.objects.count() == 4 and Flag.objects.get().checkin.client_key == "b4"
     assert audit_chain_problem() is None
+
+
+def test_a_batch_that_failed_leaves_no_dispute_on_the_retried_checkins_event(
+        field: Field, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer stores a batch together; when that fails it stores each check-in
+    again on its own.  What the failed attempt wrote on a check-in's audit event (a
+    dispute, a superseded figure) was rolled back with it and must not reach the event
+    the retry stores, if the retry finds otherwise (review fo500: the events' extra
+    kept the attempt's keys)."""
+    post(field.token, TURNOUT, "t1-a")
+    governor = field.token_for(field.personas.gharchak_governor)
+    seen = {"disputes": 0, "appends": 0}
+    disputes, append_many = services.checkin_disputes, checkins.audit.append_many
+
+    def disputes_once(*args: Any, **kwargs: Any) -> list[int]:
+        seen["disputes"] += 1
+        found = disputes(*args, **kwargs)
+        return found if seen["disputes"] == 1 else []  # the retry finds none
+
+    def fails_once(*args: Any, **kwargs: Any) -> Any:
+        seen["appends"] += 1
+        if seen["appends"] == 1:
+            raise RuntimeError("the batch's attempt failed")
+        return append_many(*args, **kwargs)
+
+    monkeypatch.setattr(services, "checkin_disputes", disputes_once)
+    monkeypatch.setattr(checkins.audit, "append_many", fails_once)
+    other = post(governor, {**TURNOUT, "voters": 300}, "t1-c")
+    assert other.status == 201, other.content
+    assert seen["disputes"] >= 2 and seen["appends"] >= 1
+    event = Event.objects.get(action="operations.checkin.receive",
+                              object_id=str(other.json()["id"]))
+    assert "disputed" not in (event.extra or {})
+    assert audit_chain_problem() is None
